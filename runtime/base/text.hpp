@@ -1,0 +1,31 @@
+#pragma once
+// Small string helpers shared by the codec, selectors and the CLI.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace troupe {
+
+inline bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string_view trim(std::string_view s);
+/// Splits on every `sep`; empty pieces are kept.
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string to_lower(std::string_view s);
+/// Parses a whole decimal integer (optional sign); nullopt on anything else or overflow.
+std::optional<int64_t> parse_int(std::string_view s);
+/// Levenshtein distance, for "did you mean" hints.
+size_t edit_distance(std::string_view a, std::string_view b);
+/// Quotes `s` for a message: "\"...\"" with control characters escaped.
+std::string quoted(std::string_view s);
+
+}  // namespace troupe

@@ -1,0 +1,31 @@
+#pragma once
+// Wall-clock and monotonic time, and the RFC 3339 spellings Kubernetes uses.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace troupe {
+
+/// Seconds since the Unix epoch (wall clock).
+int64_t unix_seconds();
+/// Microseconds since the Unix epoch (wall clock), for MicroTime fields.
+int64_t unix_micros();
+/// Nanoseconds from a monotonic clock, for latencies.
+int64_t monotonic_nanos();
+
+/// "2006-01-02T15:04:05Z"
+std::string format_rfc3339(int64_t unix_seconds);
+/// "2006-01-02T15:04:05.000000Z"
+std::string format_rfc3339_micro(int64_t unix_micros);
+/// Accepts "2006-01-02T15:04:05Z", fractions and numeric offsets ("+02:00"); seconds or micros.
+std::optional<int64_t> parse_rfc3339(std::string_view text);
+std::optional<int64_t> parse_rfc3339_micro(std::string_view text);
+
+/// kubectl's AGE column: "5s", "3m12s", "7h", "2d3h", "45d".
+std::string human_duration(int64_t seconds);
+/// Parses "10s", "5m", "1h30m", "250ms" (Go's time.ParseDuration subset) into milliseconds.
+std::optional<int64_t> parse_duration_ms(std::string_view text);
+
+}  // namespace troupe

@@ -1,0 +1,17 @@
+#pragma once
+// JSON text <-> document tree.
+
+#include <string>
+#include <string_view>
+
+#include "runtime/codec/tree.hpp"
+
+namespace troupe::codec {
+
+/// Parses one JSON value. Throws api_error(bad_request) naming line and column.
+node parse_json(std::string_view text, std::string_view source = "json");
+
+/// JSON text; `indent` 0 is compact, otherwise pretty-printed with that many spaces per level.
+std::string to_json(const node& root, int indent = 0);
+
+}  // namespace troupe::codec

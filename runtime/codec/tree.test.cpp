@@ -1,0 +1,102 @@
+#include "runtime/codec/tree.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/base/error.hpp"
+#include "runtime/codec/json.hpp"
+#include "runtime/codec/yaml.hpp"
+
+using namespace troupe;
+using namespace troupe::codec;
+
+TEST_CASE("plain scalars resolve as YAML does", "[tree]") {
+  using T = node::scalar_type;
+  CHECK(node::plain("80").resolve() == T::integer);
+  CHECK(node::plain("-3").resolve() == T::integer);
+  CHECK(node::plain("0644").resolve() == T::integer);
+  CHECK(*node::plain("0644").as_integer() == 420);
+  CHECK(*node::plain("0x1F").as_integer() == 31);
+  CHECK(node::plain("1.5").resolve() == T::number);
+  CHECK(node::plain("1e3").resolve() == T::number);
+  CHECK(node::plain("true").resolve() == T::boolean);
+  CHECK(node::plain("null").resolve() == T::null);
+  CHECK(node::plain("~").resolve() == T::null);
+  CHECK(node::plain("yes").resolve() == T::string);
+  CHECK(node::plain("128Mi").resolve() == T::string);
+  CHECK(node::plain("1.2.3").resolve() == T::string);
+  CHECK(node::string("80").resolve() == T::string);
+  CHECK_FALSE(node::string("80").as_integer());
+}
+
+TEST_CASE("YAML streams parse into documents with lines", "[tree][yaml]") {
+  auto docs = parse_yaml("a: 1\nb: \"2\"\n---\n- x\n- y\n---\n", "t.yaml");
+  REQUIRE(docs.size() >= 2);
+  CHECK(docs[0].index == 1);
+  CHECK(docs[0].root.find("a")->resolve() == node::scalar_type::integer);
+  CHECK(docs[0].root.find("b")->quoted());
+  CHECK(docs[0].root.find("b")->line() == 2);
+  CHECK(docs[1].root.is_list());
+  CHECK(docs[1].root.items().size() == 2);
+}
+
+TEST_CASE("YAML errors name the source and line", "[tree][yaml]") {
+  try {
+    parse_yaml("a: [1, 2\nb: 3\n", "bad.yaml");
+    FAIL("parsed");
+  } catch (const api_error& e) {
+    CHECK_THAT(e.message(), Catch::StartsWith("bad.yaml: invalid YAML at line"));
+  }
+  try {
+    parse_yaml("a: 1\na: 2\n", "dup.yaml");
+    FAIL("parsed");
+  } catch (const api_error& e) {
+    CHECK_THAT(e.message(), Catch::Contains("duplicate key \"a\""));
+  }
+}
+
+TEST_CASE("YAML output re-reads to the same tree", "[tree][yaml]") {
+  node root = node::map();
+  root.set("name", node::string("web"));
+  root.set("port", node::plain("80"));
+  root.set("portName", node::string("80"));
+  root.set("flag", node::string("true"));
+  root.set("yes", node::string("yes"));
+  root.set("empty", node::string(""));
+  root.set("colon", node::string("a: b"));
+  root.set("dash", node::string("- x"));
+  root.set("script", node::string("#!/bin/sh\necho hi\n"));
+  root.set("nested", node::map()).set("k", node::string("v"));
+  node list = node::list();
+  node item = node::map();
+  item.set("name", node::string("c1"));
+  item.set("args", node::list());
+  item.find("args")->push(node::string("--x=1"));
+  list.push(item);
+  list.push(node::map());
+  root.set("items", list);
+  root.set("none", node::map());
+  root.set("nolist", node::list());
+  std::string text = to_yaml(root);
+  INFO(text);
+  auto back = parse_yaml(text, "out.yaml");
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].root == root);
+  CHECK_THAT(text, Catch::Contains("portName: \"80\""));
+  CHECK_THAT(text, Catch::Contains("script: |\n"));
+  CHECK_THAT(text, Catch::Contains("items:\n- name: c1\n  args:\n  - --x=1\n- {}\n"));
+}
+
+TEST_CASE("JSON parses and prints", "[tree][json]") {
+  auto n = parse_json(R"({"a": 1, "b": "x\n\u00e9", "c": [true, null, 1.5], "d": {}})");
+  CHECK(n.find("a")->resolve() == node::scalar_type::integer);
+  CHECK(n.find("b")->text() == "x\n\xc3\xa9");
+  CHECK(n.find("c")->items()[1].is_null());
+  CHECK(to_json(n) == R"({"a":1,"b":"x\n)" "\xc3\xa9" R"(","c":[true,null,1.5],"d":{}})");
+  CHECK(parse_json(to_json(n, 2)) == n);
+  CHECK(to_json(node::string("80")) == "\"80\"");
+  CHECK(to_json(node::plain("0644")) == "420");
+  for (auto bad : {"{", "{\"a\" 1}", "[1,]", "{\"a\":1,\"a\":2}", "tru", "\"x", "1 2"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_json(bad), api_error);
+  }
+}

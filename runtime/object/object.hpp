@@ -1,0 +1,82 @@
+#pragma once
+// Kind-agnostic access to stored objects. Every top-level kind declares apiVersion @0, kind @1
+// and metadata @2, so metadata is always pointer 2 of the root struct: the store and the
+// generic API paths read and stamp it without knowing the kind (kinds.test.cpp checks this).
+
+#include <capnp/any.h>
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "schema/meta.capnp.h"
+
+namespace troupe {
+
+/// Reads a flat-array object held in a byte string. Copies into an aligned buffer only when the
+/// bytes are not 8-byte aligned (Cap'n Proto 0.9 rejects unaligned segments). Borrows `bytes`:
+/// they must outlive the reader.
+class object_reader {
+ public:
+  explicit object_reader(std::string_view bytes);
+  object_reader(const object_reader&) = delete;
+  object_reader& operator=(const object_reader&) = delete;
+
+  capnp::AnyStruct::Reader root() { return reader_->getRoot<capnp::AnyStruct>(); }
+  k8s::ObjectMeta::Reader meta();
+  template <class T>
+  typename T::Reader as() {
+    return reader_->getRoot<T>();
+  }
+  capnp::DynamicStruct::Reader as(capnp::StructSchema schema) {
+    return reader_->getRoot<capnp::DynamicStruct>(schema);
+  }
+
+ private:
+  kj::Array<capnp::word> copy_;
+  std::optional<capnp::FlatArrayMessageReader> reader_;
+};
+
+/// The metadata of any top-level object.
+k8s::ObjectMeta::Reader meta_of(capnp::AnyStruct::Reader root);
+k8s::ObjectMeta::Builder meta_of(capnp::AnyStruct::Builder root);
+
+/// Serialises a message as one flat array in a byte string (what the store and messages carry).
+std::string to_bytes(capnp::MessageBuilder& message);
+/// Copies a root struct into a fresh message: compact, single segment.
+std::string copy_to_bytes(capnp::AnyStruct::Reader root);
+
+/// Label and annotation maps (List(StringEntry)).
+using string_map_reader = capnp::List<k8s::StringEntry>::Reader;
+std::optional<std::string_view> map_get(string_map_reader map, std::string_view key);
+/// Fills a freshly initialised map field: `fill_map(meta.initLabels(n), entries)`.
+template <class Entries>
+void fill_map(capnp::List<k8s::StringEntry>::Builder list, const Entries& entries) {
+  unsigned i = 0;
+  for (auto& [key, value] : entries) {
+    list[i].setKey(key);
+    list[i].setValue(value);
+    ++i;
+  }
+}
+std::vector<std::pair<std::string, std::string>> map_entries(string_map_reader map);
+
+/// "ns/name" or "name" for cluster-scoped objects.
+std::string namespaced_name(k8s::ObjectMeta::Reader meta);
+
+/// Store key of an object: "<resource>/<namespace>/<name>" ("nodes//n1" when cluster-scoped).
+std::string object_key(std::string_view resource, std::string_view ns, std::string_view name);
+/// Prefix that lists a resource, optionally one namespace: "pods/" or "pods/default/".
+std::string list_prefix(std::string_view resource, std::string_view ns);
+/// Splits a store key back into (resource, namespace, name).
+struct key_parts {
+  std::string_view resource, ns, name;
+};
+std::optional<key_parts> parse_key(std::string_view key);
+
+}  // namespace troupe

@@ -1,0 +1,137 @@
+#include "runtime/object/quantity.hpp"
+
+#include <limits>
+
+namespace troupe {
+namespace {
+
+constexpr __int128 int64_max = std::numeric_limits<int64_t>::max();
+// Bound on the magnitude we accept, far above any real resource amount but small enough that
+// every intermediate product below fits in 128 bits.
+constexpr __int128 limit = static_cast<__int128>(1) << 100;
+
+bool fail(std::string* error, std::string message) {
+  if (error) *error = std::move(message);
+  return false;
+}
+
+struct suffix_scale {
+  int base = 10;  // 10 or 2
+  int exponent = 0;
+};
+
+bool parse_suffix(std::string_view s, suffix_scale& out, std::string* error) {
+  static const struct {
+    std::string_view name;
+    int base, exponent;
+  } table[] = {{"", 10, 0},  {"n", 10, -9}, {"u", 10, -6}, {"m", 10, -3}, {"k", 10, 3},
+               {"M", 10, 6}, {"G", 10, 9},  {"T", 10, 12}, {"P", 10, 15}, {"E", 10, 18},
+               {"Ki", 2, 10}, {"Mi", 2, 20}, {"Gi", 2, 30}, {"Ti", 2, 40}, {"Pi", 2, 50},
+               {"Ei", 2, 60}};
+  for (auto& entry : table) {
+    if (entry.name == s) {
+      out = {entry.base, entry.exponent};
+      return true;
+    }
+  }
+  if (!s.empty() && (s[0] == 'e' || s[0] == 'E')) {
+    std::string_view digits = s.substr(1);
+    bool negative = false;
+    if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+      negative = digits[0] == '-';
+      digits.remove_prefix(1);
+    }
+    if (digits.empty() || digits.size() > 3) return fail(error, "bad exponent");
+    int e = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return fail(error, "bad exponent");
+      e = e * 10 + (c - '0');
+    }
+    out = {10, negative ? -e : e};
+    return true;
+  }
+  return fail(error, "unknown suffix \"" + std::string(s) + "\"");
+}
+
+}  // namespace
+
+std::optional<quantity> quantity::parse(std::string_view text, std::string* error) {
+  std::string_view s = text;
+  if (s.empty()) return fail(error, "empty quantity"), std::nullopt;
+  bool negative = false;
+  if (s[0] == '+' || s[0] == '-') {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  __int128 mantissa = 0;
+  int fraction_digits = 0, digits = 0;
+  bool seen_dot = false;
+  size_t pos = 0;
+  for (; pos < s.size(); ++pos) {
+    char c = s[pos];
+    if (c == '.') {
+      if (seen_dot) break;
+      seen_dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    if (++digits > 30) return fail(error, "too many digits"), std::nullopt;
+    mantissa = mantissa * 10 + (c - '0');
+    if (seen_dot) ++fraction_digits;
+  }
+  if (digits == 0) return fail(error, "expected a number"), std::nullopt;
+  suffix_scale scale;
+  if (!parse_suffix(s.substr(pos), scale, error)) return std::nullopt;
+
+  // value = mantissa / 10^fraction_digits * base^exponent; we want ceil(value * 1000).
+  __int128 numerator = mantissa, denominator = 1;
+  int decimal_exponent = 3 - fraction_digits;  // the *1000 for milli-units
+  if (scale.base == 10) decimal_exponent += scale.exponent;
+  for (int i = 0; i < (scale.base == 2 ? scale.exponent : 0); ++i) {
+    numerator *= 2;
+    if (numerator > limit) return fail(error, "quantity too large"), std::nullopt;
+  }
+  for (; decimal_exponent > 0; --decimal_exponent) {
+    numerator *= 10;
+    if (numerator > limit) return fail(error, "quantity too large"), std::nullopt;
+  }
+  for (; decimal_exponent < 0; ++decimal_exponent) {
+    denominator *= 10;
+    if (denominator > limit) {  // vanishingly small: rounds up to one milli unless zero
+      denominator = limit;
+      break;
+    }
+  }
+  __int128 milli = numerator / denominator + (numerator % denominator != 0 ? 1 : 0);
+  return quantity(negative ? -milli : milli);
+}
+
+int64_t quantity::milli() const {
+  if (milli_ > int64_max) return std::numeric_limits<int64_t>::max();
+  if (milli_ < -int64_max) return -std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(milli_);
+}
+
+int64_t quantity::value() const {
+  __int128 whole = milli_ / 1000;
+  if (milli_ % 1000 > 0) whole += 1;
+  return static_cast<int64_t>(whole);
+}
+
+std::string quantity::format_decimal() const {
+  if (milli_ % 1000 == 0) return std::to_string(value());
+  return std::to_string(milli()) + "m";
+}
+
+std::string quantity::format_binary() const {
+  if (milli_ % 1000 != 0) return format_decimal();
+  int64_t bytes = value();
+  static const char* suffixes[] = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
+  for (int i = 0; i < 6; ++i) {
+    int64_t unit = int64_t{1} << (10 * (6 - i));
+    if (bytes != 0 && bytes % unit == 0) return std::to_string(bytes / unit) + suffixes[i];
+  }
+  return std::to_string(bytes);
+}
+
+}  // namespace troupe

@@ -1,0 +1,46 @@
+#pragma once
+// Kubernetes resource quantities ("500m", "128Mi", "1.5Gi", "2e3"), parsed exactly: the value
+// is held in milli-units as a 128-bit integer, so binary suffixes and fractions never round
+// through floating point.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace troupe {
+
+class quantity {
+ public:
+  quantity() = default;
+  static quantity from_milli(int64_t milli) { return quantity(milli); }
+  static quantity from_value(int64_t value) { return quantity(static_cast<__int128>(value) * 1000); }
+
+  /// Parses Kubernetes' quantity grammar. nullopt (and `error` set) on bad syntax or overflow.
+  static std::optional<quantity> parse(std::string_view text, std::string* error = nullptr);
+
+  /// Milli-units, rounded up as Kubernetes' MilliValue does ("1u" -> 1).
+  int64_t milli() const;
+  /// Whole units, rounded up ("1.5" -> 2, "100m" -> 1).
+  int64_t value() const;
+  bool is_zero() const { return milli_ == 0; }
+  bool negative() const { return milli_ < 0; }
+
+  quantity operator+(quantity o) const { return quantity(milli_ + o.milli_); }
+  quantity operator-(quantity o) const { return quantity(milli_ - o.milli_); }
+  bool operator<(quantity o) const { return milli_ < o.milli_; }
+  bool operator<=(quantity o) const { return milli_ <= o.milli_; }
+  bool operator==(quantity o) const { return milli_ == o.milli_; }
+  bool operator!=(quantity o) const { return milli_ != o.milli_; }
+
+  /// CPU-style spelling: "250m", "2".
+  std::string format_decimal() const;
+  /// Memory-style spelling with the largest exact binary suffix: "128Mi", "1536Mi", "1000".
+  std::string format_binary() const;
+
+ private:
+  explicit quantity(__int128 milli) : milli_(milli) {}
+  __int128 milli_ = 0;  // exact milli-units, ceil'd below one milli
+};
+
+}  // namespace troupe

@@ -1,0 +1,54 @@
+#include "runtime/object/quantity.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace troupe;
+
+TEST_CASE("quantities parse exactly", "[quantity]") {
+  struct row {
+    const char* text;
+    int64_t milli;
+  };
+  for (auto r : {row{"500m", 500}, row{"1", 1000}, row{"2", 2000}, row{"0.5", 500},
+                 row{"1.5", 1500}, row{".25", 250}, row{"128Mi", 134217728LL * 1000},
+                 row{"1.5Gi", 1610612736LL * 1000}, row{"1Ki", 1024000}, row{"1k", 1000000},
+                 row{"1M", 1000000000LL}, row{"2e3", 2000000}, row{"1E-3", 1},
+                 row{"100n", 1}, row{"1u", 1}, row{"0", 0}, row{"-1", -1000},
+                 row{"+5", 5000}, row{"0.1Gi", 107374183LL * 1000 - 600},
+                 row{"1.", 1000}}) {
+    INFO(r.text);
+    auto q = quantity::parse(r.text);
+    REQUIRE(q);
+    CHECK(q->milli() == r.milli);
+  }
+}
+
+TEST_CASE("binary suffixes never round through floating point", "[quantity]") {
+  // 0.1Gi = 107374182.4 bytes: exact milli value, value() rounds up.
+  auto q = quantity::parse("0.1Gi");
+  REQUIRE(q);
+  CHECK(q->milli() == 107374182400LL);
+  CHECK(q->value() == 107374183);
+  CHECK(quantity::parse("1.5Gi")->value() == 1610612736LL);
+  CHECK(quantity::parse("3Ti")->value() == 3LL * 1024 * 1024 * 1024 * 1024);
+  CHECK(quantity::parse("100m")->value() == 1);
+}
+
+TEST_CASE("bad quantities are rejected with a reason", "[quantity]") {
+  for (auto text : {"", "abc", "5x", "1.2.3", "Mi", "1e", "1e9999", "--1", "1 Mi", "m"}) {
+    INFO(text);
+    std::string why;
+    CHECK_FALSE(quantity::parse(text, &why));
+    CHECK_FALSE(why.empty());
+  }
+}
+
+TEST_CASE("quantities format for tables", "[quantity]") {
+  CHECK(quantity::parse("250m")->format_decimal() == "250m");
+  CHECK(quantity::parse("2")->format_decimal() == "2");
+  CHECK(quantity::parse("128Mi")->format_binary() == "128Mi");
+  CHECK(quantity::parse("1.5Gi")->format_binary() == "1536Mi");
+  CHECK(quantity::parse("1000")->format_binary() == "1000");
+  CHECK((*quantity::parse("1") + *quantity::parse("500m")).milli() == 1500);
+  CHECK(*quantity::parse("1Gi") < *quantity::parse("1025Mi"));
+}

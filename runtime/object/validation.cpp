@@ -1,0 +1,171 @@
+#include "runtime/object/validation.hpp"
+
+#include <cctype>
+#include <cstdint>
+
+namespace troupe {
+namespace {
+
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+bool matches_dns1123_label(std::string_view s) {
+  if (s.empty() || !is_lower_alnum(s.front()) || !is_lower_alnum(s.back())) return false;
+  for (char c : s)
+    if (!is_lower_alnum(c) && c != '-') return false;
+  return true;
+}
+
+std::string max_length(size_t n) {
+  return "must be no more than " + std::to_string(n) + " characters";
+}
+
+// [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?
+bool matches_qualified_part(std::string_view s) {
+  if (s.empty() || !is_alnum(s.front()) || !is_alnum(s.back())) return false;
+  for (char c : s)
+    if (!is_alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+}  // namespace
+
+messages check_dns1123_label(std::string_view value) {
+  messages out;
+  if (value.size() > 63) out.push_back(max_length(63));
+  if (!matches_dns1123_label(value))
+    out.push_back(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+        "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+        "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
+  return out;
+}
+
+messages check_dns1123_subdomain(std::string_view value) {
+  messages out;
+  if (value.size() > 253) out.push_back(max_length(253));
+  bool ok = !value.empty();
+  size_t start = 0;
+  while (ok && start <= value.size()) {
+    size_t dot = value.find('.', start);
+    auto part = value.substr(start, dot == std::string_view::npos ? std::string_view::npos
+                                                                  : dot - start);
+    ok = matches_dns1123_label(part);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (!ok)
+    out.push_back(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
+        "regex used for validation is "
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+  return out;
+}
+
+messages check_dns1035_label(std::string_view value) {
+  messages out;
+  if (value.size() > 63) out.push_back(max_length(63));
+  if (value.empty() || !(value.front() >= 'a' && value.front() <= 'z') ||
+      !matches_dns1123_label(value))
+    out.push_back(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
+        "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
+        "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')");
+  return out;
+}
+
+messages check_qualified_name(std::string_view value) {
+  messages out;
+  std::string_view name = value;
+  auto slash = value.find('/');
+  if (slash != std::string_view::npos) {
+    auto prefix = value.substr(0, slash);
+    name = value.substr(slash + 1);
+    if (prefix.empty()) {
+      out.push_back("prefix part must be non-empty");
+    } else {
+      for (auto& m : check_dns1123_subdomain(prefix)) out.push_back("prefix part " + m);
+    }
+    if (name.find('/') != std::string_view::npos) {
+      out.push_back(
+          "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must "
+          "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+          "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') "
+          "with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+      return out;
+    }
+  }
+  if (name.empty()) {
+    out.push_back("name part must be non-empty");
+  } else {
+    if (name.size() > 63) out.push_back("name part " + max_length(63));
+    if (!matches_qualified_part(name))
+      out.push_back(
+          "name part must consist of alphanumeric characters, '-', '_' or '.', and must start "
+          "and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', "
+          "regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+  }
+  return out;
+}
+
+messages check_label_value(std::string_view value) {
+  messages out;
+  if (value.size() > 63) out.push_back(max_length(63));
+  if (!value.empty() && !matches_qualified_part(value))
+    out.push_back(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
+        "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+        "'my_value',  or '12345', regex used for validation is "
+        "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+  return out;
+}
+
+messages check_config_map_key(std::string_view value) {
+  messages out;
+  if (value.size() > 253) out.push_back(max_length(253));
+  bool ok = !value.empty();
+  for (char c : value)
+    if (!is_alnum(c) && c != '-' && c != '_' && c != '.') ok = false;
+  if (!ok)
+    out.push_back(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+        "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+        "'[-._a-zA-Z0-9]+')");
+  if (value == "." || value == "..") out.push_back("must not be '.' or '..'");
+  return out;
+}
+
+messages check_env_var_name(std::string_view value) {
+  messages out;
+  bool ok = !value.empty();
+  for (char c : value)
+    if (c < 32 || c > 126 || c == '=') ok = false;
+  if (!ok) out.push_back("a valid environment variable name must consist only of printable ASCII "
+                         "characters other than '='");
+  return out;
+}
+
+messages check_port_name(std::string_view value) {
+  messages out;
+  if (value.size() > 15) out.push_back(max_length(15));
+  bool letters = false, ok = !value.empty();
+  for (char c : value) {
+    if (c >= 'a' && c <= 'z') letters = true;
+    else if (!(c >= '0' && c <= '9') && c != '-') ok = false;
+  }
+  if (!ok) out.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (value.find("--") != std::string_view::npos)
+    out.push_back("must not contain consecutive hyphens");
+  if (!letters) out.push_back("must contain at least one letter (a-z)");
+  if (!value.empty() && (value.front() == '-' || value.back() == '-'))
+    out.push_back("must not begin or end with a hyphen");
+  return out;
+}
+
+messages check_port_number(int64_t port) {
+  if (port >= 1 && port <= 65535) return {};
+  return {"must be between 1 and 65535, inclusive"};
+}
+
+}  // namespace troupe
