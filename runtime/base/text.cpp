@@ -63,7 +63,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string quoted(std::string_view s) {
+std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {

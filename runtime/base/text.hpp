@@ -26,6 +26,6 @@ std::optional<int64_t> parse_int(std::string_view s);
 /// Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);
 /// Quotes `s` for a message: "\"...\"" with control characters escaped.
-std::string quoted(std::string_view s);
+std::string quote(std::string_view s);
 
 }  // namespace troupe

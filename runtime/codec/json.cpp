@@ -178,7 +178,7 @@ class parser {
       skip_space();
       if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a string key");
       std::string key = string();
-      if (n.find(key)) fail("duplicate key " + quoted(key));
+      if (n.find(key)) fail("duplicate key " + quote(key));
       skip_space();
       if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected ':'");
       ++pos_;

@@ -154,7 +154,7 @@ DynamicValue::Reader decode_scalar(const node& v, capnp::Type t, StructSchema::F
     case ST::ENUM: {
       auto e = find_enumerant(t.asEnum(), v.text());
       if (!e)
-        fail(p, v, "Unsupported value: " + quoted(v.text()) + ": supported values: " +
+        fail(p, v, "Unsupported value: " + quote(v.text()) + ": supported values: " +
                        enum_choices(t.asEnum()));
       return capnp::DynamicEnum(*e);
     }
@@ -279,12 +279,12 @@ void decode_struct(const node& n, DynamicStruct::Builder b, field_path& p) {
     auto scope = p.field(key);
     auto field = find_field(schema, key);
     if (!field) {
-      std::string problem = "unknown field " + quoted(key);
+      std::string problem = "unknown field " + quote(key);
       for (auto candidate : schema.getFields()) {
         if (is_unset_member(candidate)) continue;
         auto name = json_name(candidate);
         if (edit_distance(to_lower(key), to_lower(name)) <= 2) {
-          problem += "; did you mean " + quoted(name) + "?";
+          problem += "; did you mean " + quote(name) + "?";
           break;
         }
       }
@@ -292,8 +292,8 @@ void decode_struct(const node& n, DynamicStruct::Builder b, field_path& p) {
     }
     if (in_union(*field)) {
       if (union_member)
-        fail(p, value, quoted(json_name(*union_member)) + " is already set; " + quoted(key) +
-                           " and " + quoted(json_name(*union_member)) +
+        fail(p, value, quote(json_name(*union_member)) + " is already set; " + quote(key) +
+                           " and " + quote(json_name(*union_member)) +
                            " are alternatives: set only one");
       union_member = field;
     }
@@ -438,8 +438,8 @@ void decode_document(const node& doc, std::string origin, const kind_registry& k
     std::string hint;
     for (auto& k : kinds.all())
       if (k->kind == kind) hint = " (" + kind + " is served as " + k->api_version() + ")";
-    throw api_error(api_errc::bad_request, origin + ": no matches for kind " + quoted(kind) +
-                                               " in version " + quoted(api_version) + hint);
+    throw api_error(api_errc::bad_request, origin + ": no matches for kind " + quote(kind) +
+                                               " in version " + quote(api_version) + hint);
   }
   manifest m;
   m.kind = info;

@@ -195,7 +195,7 @@ std::string node::describe() const {
     case scalar_type::boolean: return "boolean " + text_;
     case scalar_type::integer:
     case scalar_type::number: return "number " + text_;
-    default: return "string " + troupe::quoted(text_);
+    default: return "string " + troupe::quote(text_);
   }
 }
 

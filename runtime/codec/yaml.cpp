@@ -41,7 +41,7 @@ node convert(const YAML::Node& y, std::string_view source) {
         if (n.find(key))
           throw api_error(api_errc::bad_request,
                           std::string(source) + ": line " + std::to_string(line_of(it->first)) +
-                              ": duplicate key " + quoted(key));
+                              ": duplicate key " + quote(key));
         n.entries().emplace_back(key, convert(it->second, source));
       }
       return n;

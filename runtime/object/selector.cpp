@@ -21,13 +21,13 @@ using op = label_requirement::op;
 
 void check_key(std::string_view key) {
   auto problems = check_qualified_name(key);
-  if (!problems.empty()) bad_selector(key, "invalid label key " + quoted(key) + ": " + problems[0]);
+  if (!problems.empty()) bad_selector(key, "invalid label key " + quote(key) + ": " + problems[0]);
 }
 
 void check_value(std::string_view key, std::string_view value) {
   auto problems = check_label_value(value);
   if (!problems.empty())
-    bad_selector(key, "invalid label value: " + quoted(value) + ": " + problems[0]);
+    bad_selector(key, "invalid label value: " + quote(value) + ": " + problems[0]);
 }
 
 // Splits on commas that are not inside parentheses.
@@ -311,7 +311,7 @@ field_selector field_selector::parse(std::string_view text, const kind_info& kin
     auto pos = find_operator(part, length, equals);
     if (pos == std::string_view::npos)
       throw api_error(api_errc::bad_request,
-                      "invalid field selector: " + quoted(part) + ": expected '=', '==' or '!='");
+                      "invalid field selector: " + quote(part) + ": expected '=', '==' or '!='");
     field_requirement r;
     r.path = std::string(trim(std::string_view(part).substr(0, pos)));
     r.equals = equals;

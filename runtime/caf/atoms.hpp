@@ -1,0 +1,20 @@
+#pragma once
+// Atoms shared by several actors (CAF 0.17: at most 10 characters each).
+
+#include <caf/atom.hpp>
+
+namespace troupe {
+
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+using watch_ack_atom = caf::atom_constant<caf::atom("watch_ack")>;
+using watch_event_atom = caf::atom_constant<caf::atom("watch_ev")>;
+using watch_end_atom = caf::atom_constant<caf::atom("watch_end")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using compact_atom = caf::atom_constant<caf::atom("compact")>;
+using bookmark_atom = caf::atom_constant<caf::atom("bookmark")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+}  // namespace troupe

@@ -1,0 +1,1 @@
+// Anchors the precompiled CAF header shared by every target that uses CAF.

@@ -1,0 +1,547 @@
+#include "runtime/store/engine.hpp"
+
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <capnp/message.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <atomic>
+#include <mutex>
+
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/object/object.hpp"
+
+namespace troupe::store {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, int rc) {
+  throw api_error(api_errc::internal, "store: " + what + ": " + mdb_strerror(rc));
+}
+
+void check(int rc, const char* what) {
+  if (rc != MDB_SUCCESS) fail(what, rc);
+}
+
+struct event_header {
+  uint64_t prev_revision;
+  int64_t time_ms;
+  uint32_t object_size;
+  uint16_t key_size;
+  uint8_t type;
+  uint8_t reserved;
+};
+static_assert(sizeof(event_header) == 24);
+
+size_t pad8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+std::string revision_key(uint64_t revision) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[i] = static_cast<char>(revision & 0xff);
+    revision >>= 8;
+  }
+  return k;
+}
+
+uint64_t revision_of_key(const MDB_val& v) {
+  uint64_t r = 0;
+  auto* p = static_cast<const unsigned char*>(v.mv_data);
+  for (size_t i = 0; i < 8; ++i) r = (r << 8) | p[i];
+  return r;
+}
+
+MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+std::string_view unpadded(const MDB_val& v) {
+  std::string_view s(static_cast<const char*>(v.mv_data), v.mv_size);
+  while (!s.empty() && s.back() == '\0') s.remove_suffix(1);
+  return s;
+}
+
+uint64_t read_u64(const void* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// "pods \"web\"" or "deployments.apps \"web\"", as Kubernetes names objects in errors.
+std::string describe_key(std::string_view key) {
+  auto parts = parse_key(key);
+  if (!parts) return troupe::quote(key);
+  return std::string(parts->resource) + " " + troupe::quote(parts->name);
+}
+
+std::string stamp(std::string_view bytes, uint64_t revision) {
+  object_reader reader(bytes);
+  auto root = reader.root();
+  capnp::MallocMessageBuilder message(root.totalSize().wordCount + 8);
+  message.setRoot(root);
+  auto out = message.getRoot<capnp::AnyPointer>().getAs<capnp::AnyStruct>();
+  meta_of(out).setResourceVersion(std::to_string(revision));
+  return to_bytes(message);
+}
+
+logged_event parse_event(const MDB_val& key, const MDB_val& value) {
+  event_header h;
+  std::memcpy(&h, value.mv_data, sizeof h);
+  auto* base = static_cast<const char*>(value.mv_data);
+  logged_event e;
+  e.type = static_cast<event_type>(h.type);
+  e.revision = revision_of_key(key);
+  e.prev_revision = h.prev_revision;
+  e.time_ms = h.time_ms;
+  e.key = std::string_view(base + sizeof h, h.key_size);
+  e.object = std::string_view(base + sizeof h + pad8(h.key_size), h.object_size);
+  return e;
+}
+
+}  // namespace
+
+std::string_view to_string(event_type type) {
+  switch (type) {
+    case event_type::added: return "ADDED";
+    case event_type::modified: return "MODIFIED";
+    case event_type::deleted: return "DELETED";
+    case event_type::bookmark: return "BOOKMARK";
+  }
+  return "UNKNOWN";
+}
+
+std::string padded_key(std::string_view key) {
+  std::string k(key);
+  k.resize(pad8(k.size()), '\0');
+  return k;
+}
+
+struct engine::impl {
+  MDB_env* env = nullptr;
+  MDB_dbi objects = 0, events = 0, meta = 0;
+  int lock_fd = -1;
+  std::mutex pool_mutex;
+  std::vector<MDB_txn*> pool;
+  uint64_t revision = 0;  // writer's copy
+  uint64_t horizon = 0;
+  std::atomic<uint64_t> commits{0};
+
+  ~impl() {
+    for (auto* txn : pool) mdb_txn_abort(txn);
+    if (env) mdb_env_close(env);
+    if (lock_fd >= 0) close(lock_fd);
+  }
+};
+
+namespace {
+
+int lock_directory(const std::string& dir) {
+  std::string path = dir + "/troupe.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw api_error(api_errc::internal, "store: cannot open " + path + ": " + strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    throw api_error(api_errc::unavailable,
+                    "store: data directory " + dir + " is in use by another troupe process");
+  }
+  return fd;
+}
+
+uint64_t get_meta(MDB_txn* txn, MDB_dbi meta, const char* name) {
+  MDB_val k = val(name), v;
+  int rc = mdb_get(txn, meta, &k, &v);
+  if (rc == MDB_NOTFOUND) return 0;
+  check(rc, "read meta");
+  return read_u64(v.mv_data);
+}
+
+void put_meta(MDB_txn* txn, MDB_dbi meta, const char* name, uint64_t value) {
+  MDB_val k = val(name), v{sizeof value, &value};
+  check(mdb_put(txn, meta, &k, &v, 0), "write meta");
+}
+
+}  // namespace
+
+engine::engine(engine_options options) : impl_(std::make_unique<impl>()), options_(options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec)
+    throw api_error(api_errc::internal,
+                    "store: cannot create " + options_.dir + ": " + ec.message());
+  impl_->lock_fd = lock_directory(options_.dir);
+  check(mdb_env_create(&impl_->env), "create environment");
+  check(mdb_env_set_mapsize(impl_->env, options_.map_size), "set map size");
+  check(mdb_env_set_maxdbs(impl_->env, 4), "set max dbs");
+  check(mdb_env_set_maxreaders(impl_->env, options_.max_readers), "set max readers");
+  // MDB_NOTLS: snapshots are handed between threads (actors migrate across workers).
+  int rc = mdb_env_open(impl_->env, options_.dir.c_str(), MDB_NOTLS, 0600);
+  if (rc != MDB_SUCCESS) fail("open " + options_.dir, rc);
+  MDB_txn* txn = nullptr;
+  check(mdb_txn_begin(impl_->env, nullptr, 0, &txn), "begin");
+  try {
+    check(mdb_dbi_open(txn, "objects", MDB_CREATE, &impl_->objects), "open objects");
+    check(mdb_dbi_open(txn, "events", MDB_CREATE, &impl_->events), "open events");
+    check(mdb_dbi_open(txn, "meta", MDB_CREATE, &impl_->meta), "open meta");
+    impl_->revision = get_meta(txn, impl_->meta, "revision");
+    impl_->horizon = get_meta(txn, impl_->meta, "horizon");
+  } catch (...) {
+    mdb_txn_abort(txn);
+    throw;
+  }
+  check(mdb_txn_commit(txn), "commit open");
+}
+
+engine::~engine() = default;
+
+uint64_t engine::revision() const { return impl_->revision; }
+
+uint64_t engine::commits() const { return impl_->commits.load(std::memory_order_relaxed); }
+
+MDB_txn* engine::begin_read() const {
+  MDB_txn* txn = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(impl_->pool_mutex);
+    if (!impl_->pool.empty()) {
+      txn = impl_->pool.back();
+      impl_->pool.pop_back();
+    }
+  }
+  if (txn) {
+    int rc = mdb_txn_renew(txn);
+    if (rc == MDB_SUCCESS) return txn;
+    mdb_txn_abort(txn);
+  }
+  check(mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn), "begin read");
+  return txn;
+}
+
+void engine::end_read(MDB_txn* txn) const {
+  mdb_txn_reset(txn);
+  std::lock_guard<std::mutex> lock(impl_->pool_mutex);
+  impl_->pool.push_back(txn);
+}
+
+snapshot engine::read() const { return snapshot(*this, begin_read()); }
+
+// ---- snapshot -------------------------------------------------------------------------------
+
+snapshot::snapshot(const engine& owner, MDB_txn* txn) : owner_(&owner), txn_(txn) {
+  revision_ = get_meta(txn_, owner.impl_->meta, "revision");
+  horizon_ = get_meta(txn_, owner.impl_->meta, "horizon");
+}
+
+snapshot::snapshot(snapshot&& other) noexcept
+    : owner_(other.owner_), txn_(other.txn_), revision_(other.revision_),
+      horizon_(other.horizon_) {
+  other.txn_ = nullptr;
+}
+
+snapshot::~snapshot() {
+  if (txn_) owner_->end_read(txn_);
+}
+
+std::optional<stored_view> snapshot::get(std::string_view key) const {
+  std::string k = padded_key(key);
+  MDB_val mk = val(k), mv;
+  int rc = mdb_get(txn_, owner_->impl_->objects, &mk, &mv);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "get");
+  auto* p = static_cast<const char*>(mv.mv_data);
+  return stored_view{read_u64(p), std::string_view(p + 8, mv.mv_size - 8)};
+}
+
+void snapshot::list(std::string_view prefix,
+                    const std::function<bool(std::string_view, stored_view)>& fn) const {
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn_, owner_->impl_->objects, &cursor), "open cursor");
+  MDB_val k = val(prefix), v;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  while (rc == MDB_SUCCESS) {
+    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (key.compare(0, prefix.size(), prefix) != 0) break;
+    auto* p = static_cast<const char*>(v.mv_data);
+    if (!fn(unpadded(k), stored_view{read_u64(p), std::string_view(p + 8, v.mv_size - 8)}))
+      break;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("list", rc);
+}
+
+size_t snapshot::count(std::string_view prefix) const {
+  size_t n = 0;
+  list(prefix, [&](std::string_view, stored_view) {
+    ++n;
+    return true;
+  });
+  return n;
+}
+
+void snapshot::events_after(uint64_t after,
+                            const std::function<bool(const logged_event&)>& fn) const {
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn_, owner_->impl_->events, &cursor), "open cursor");
+  std::string start = revision_key(after + 1);
+  MDB_val k = val(start), v;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  while (rc == MDB_SUCCESS) {
+    if (!fn(parse_event(k, v))) break;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("read events", rc);
+}
+
+std::optional<logged_event> snapshot::event_at(uint64_t revision) const {
+  std::string k = revision_key(revision);
+  MDB_val mk = val(k), mv;
+  int rc = mdb_get(txn_, owner_->impl_->events, &mk, &mv);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "read event");
+  return parse_event(mk, mv);
+}
+
+// ---- writes ---------------------------------------------------------------------------------
+
+namespace {
+
+struct txn_guard {
+  MDB_txn* txn = nullptr;
+  ~txn_guard() {
+    if (txn) mdb_txn_abort(txn);
+  }
+};
+
+void put_object(MDB_txn* txn, MDB_dbi dbi, const std::string& key, uint64_t revision,
+                const std::string& object) {
+  MDB_val k = val(key), v{8 + object.size(), nullptr};
+  check(mdb_put(txn, dbi, &k, &v, MDB_RESERVE), "put object");
+  auto* p = static_cast<char*>(v.mv_data);
+  std::memcpy(p, &revision, 8);
+  std::memcpy(p + 8, object.data(), object.size());
+}
+
+void put_event(MDB_txn* txn, MDB_dbi dbi, const change& c) {
+  std::string k = revision_key(c.revision);
+  size_t key_size = pad8(c.key.size());
+  MDB_val mk = val(k), v{sizeof(event_header) + key_size + c.object->size(), nullptr};
+  check(mdb_put(txn, dbi, &mk, &v, MDB_RESERVE | MDB_APPEND), "put event");
+  event_header h{c.prev_revision, c.time_ms, static_cast<uint32_t>(c.object->size()),
+                 static_cast<uint16_t>(c.key.size()), static_cast<uint8_t>(c.type), 0};
+  auto* p = static_cast<char*>(v.mv_data);
+  std::memcpy(p, &h, sizeof h);
+  std::memset(p + sizeof h, 0, key_size);
+  std::memcpy(p + sizeof h, c.key.data(), c.key.size());
+  std::memcpy(p + sizeof h + key_size, c.object->data(), c.object->size());
+}
+
+}  // namespace
+
+void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
+                    std::vector<change>& changes) {
+  results.assign(ops.size(), write_result{});
+  size_t first_change = changes.size();
+  txn_guard guard;
+  check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin write");
+  uint64_t revision = impl_->revision;
+  int64_t now = unix_micros() / 1000;
+  try {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const write_op& op = ops[i];
+      write_result& result = results[i];
+      std::string key = padded_key(op.key);
+      MDB_val mk = val(key), mv;
+      int rc = mdb_get(guard.txn, impl_->objects, &mk, &mv);
+      if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
+      bool exists = rc == MDB_SUCCESS;
+      uint64_t current = exists ? read_u64(mv.mv_data) : 0;
+      if (op.kind == op_kind::create && exists) {
+        result.error = api_errc::already_exists;
+        result.message = describe_key(op.key) + " already exists";
+        continue;
+      }
+      if (op.kind != op_kind::create && !exists) {
+        result.error = api_errc::not_found;
+        result.message = describe_key(op.key) + " not found";
+        continue;
+      }
+      if (op.kind != op_kind::create && op.expected_revision != 0 &&
+          op.expected_revision != current) {
+        result.error = api_errc::conflict;
+        result.message = "Operation cannot be fulfilled on " + describe_key(op.key) +
+                         ": the object has been modified; please apply your changes to the "
+                         "latest version and try again";
+        result.revision = current;
+        continue;
+      }
+      std::string previous;
+      if (exists) previous.assign(static_cast<const char*>(mv.mv_data) + 8, mv.mv_size - 8);
+      change c;
+      c.revision = revision + 1;
+      c.prev_revision = current;
+      c.time_ms = now;
+      c.key = op.key;
+      c.type = op.kind == op_kind::remove ? event_type::deleted
+               : exists                   ? event_type::modified
+                                          : event_type::added;
+      try {
+        c.object = std::make_shared<const std::string>(
+            stamp(op.kind == op_kind::remove ? previous : op.object, c.revision));
+      } catch (const kj::Exception& e) {
+        result.error = api_errc::bad_request;
+        result.message = describe_key(op.key) + ": not a valid object: " +
+                         e.getDescription().cStr();
+        continue;
+      }
+      ++revision;
+      if (op.kind == op_kind::remove) {
+        MDB_val dk = val(key);
+        check(mdb_del(guard.txn, impl_->objects, &dk, nullptr), "delete");
+      } else {
+        if (exists) c.prev_object = std::make_shared<const std::string>(std::move(previous));
+        put_object(guard.txn, impl_->objects, key, c.revision, *c.object);
+      }
+      put_event(guard.txn, impl_->events, c);
+      result.revision = c.revision;
+      result.object = c.object;
+      changes.push_back(std::move(c));
+    }
+    if (revision != impl_->revision) put_meta(guard.txn, impl_->meta, "revision", revision);
+    int rc = mdb_txn_commit(guard.txn);  // fsyncs: durable when it returns
+    guard.txn = nullptr;
+    if (rc != MDB_SUCCESS) fail("commit", rc);
+    impl_->commits.fetch_add(1, std::memory_order_relaxed);
+  } catch (const api_error& e) {
+    // Nothing of this transaction is on disk: every op that looked fine fails with the cause.
+    changes.resize(first_change);
+    for (auto& r : results) {
+      if (r.error == api_errc::none) {
+        r.error = api_errc::internal;
+        r.message = e.message();
+        r.object.reset();
+        r.revision = 0;
+      }
+    }
+    return;
+  }
+  impl_->revision = revision;
+}
+
+size_t engine::compact(size_t max_events) {
+  uint64_t count_cutoff =
+      impl_->revision > options_.retain_events ? impl_->revision - options_.retain_events : 0;
+  int64_t age_cutoff = unix_micros() / 1000 - options_.retain_seconds * 1000;
+  txn_guard guard;
+  check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin compact");
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(guard.txn, impl_->events, &cursor), "open cursor");
+  size_t dropped = 0;
+  uint64_t horizon = impl_->horizon;
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+  while (rc == MDB_SUCCESS && dropped < max_events) {
+    uint64_t revision = revision_of_key(k);
+    event_header h;
+    std::memcpy(&h, v.mv_data, sizeof h);
+    if (revision > count_cutoff && h.time_ms >= age_cutoff) break;
+    check(mdb_cursor_del(cursor, 0), "compact");
+    horizon = revision;
+    ++dropped;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+  }
+  mdb_cursor_close(cursor);
+  if (dropped == 0) return 0;
+  put_meta(guard.txn, impl_->meta, "horizon", horizon);
+  int commit_rc = mdb_txn_commit(guard.txn);
+  guard.txn = nullptr;
+  if (commit_rc != MDB_SUCCESS) fail("commit compact", commit_rc);
+  impl_->horizon = horizon;
+  return dropped;
+}
+
+// ---- backup and restore ---------------------------------------------------------------------
+
+namespace {
+
+void fsync_path(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Opens a snapshot file read-only and returns its revision; throws if it is not a store.
+uint64_t snapshot_revision(const std::string& path) {
+  MDB_env* env = nullptr;
+  check(mdb_env_create(&env), "create environment");
+  mdb_env_set_maxdbs(env, 4);
+  std::optional<uint64_t> revision;
+  if (mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0600) ==
+      MDB_SUCCESS) {
+    MDB_txn* txn = nullptr;
+    MDB_dbi meta;
+    if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == MDB_SUCCESS) {
+      if (mdb_dbi_open(txn, "meta", 0, &meta) == MDB_SUCCESS)
+        revision = get_meta(txn, meta, "revision");
+      mdb_txn_abort(txn);
+    }
+  }
+  mdb_env_close(env);
+  if (!revision)
+    throw api_error(api_errc::bad_request, "restore: " + path + " is not a troupe snapshot");
+  return *revision;
+}
+
+std::string parent_dir(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+}  // namespace
+
+uint64_t engine::save_snapshot(const std::string& path) const {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw api_error(api_errc::internal, "snapshot: cannot create " + tmp + ": " + strerror(errno));
+  int rc = mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT);
+  int sync_rc = rc == MDB_SUCCESS ? ::fsync(fd) : 0;
+  ::close(fd);
+  if (rc != MDB_SUCCESS || sync_rc != 0) {
+    ::unlink(tmp.c_str());
+    if (rc != MDB_SUCCESS) fail("snapshot to " + path, rc);
+    throw api_error(api_errc::internal, "snapshot: fsync " + tmp + ": " + strerror(errno));
+  }
+  uint64_t revision = snapshot_revision(tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    throw api_error(api_errc::internal, "snapshot: rename " + tmp + ": " + strerror(errno));
+  fsync_path(parent_dir(path), O_RDONLY | O_DIRECTORY);
+  return revision;
+}
+
+void engine::restore_snapshot(const std::string& path, const std::string& dir) {
+  snapshot_revision(path);  // refuses anything that is not a store before touching `dir`
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  int lock = lock_directory(dir);
+  std::string tmp = dir + "/data.mdb.restore";
+  std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) {
+    close(lock);
+    throw api_error(api_errc::internal, "restore: copy " + path + ": " + ec.message());
+  }
+  fsync_path(tmp, O_RDONLY);
+  std::filesystem::rename(tmp, dir + "/data.mdb", ec);
+  std::filesystem::remove(dir + "/lock.mdb");
+  fsync_path(dir, O_RDONLY | O_DIRECTORY);
+  close(lock);
+  if (ec) throw api_error(api_errc::internal, "restore: " + ec.message());
+}
+
+}  // namespace troupe::store

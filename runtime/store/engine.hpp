@@ -1,0 +1,160 @@
+#pragma once
+// The durable store: objects and an event log in LMDB. One thread writes (the store actor);
+// any thread reads through snapshots (LMDB MVCC), which never wait for writers.
+//
+// Layout (named databases):
+//   objects  "<resource>/<namespace>/<name>" NUL-padded to 8 bytes
+//              -> [u64 revision][Cap'n Proto flat array]      (8-aligned, read in place)
+//   events   big-endian u64 revision
+//              -> [event header][key padded to 8][flat array] (what watches replay)
+//   meta     "revision" -> u64, "horizon" -> u64 (events after the horizon are in the log)
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/base/error.hpp"
+
+struct MDB_env;
+struct MDB_txn;
+
+namespace troupe::store {
+
+enum class event_type : uint8_t { added = 1, modified = 2, deleted = 3, bookmark = 4 };
+std::string_view to_string(event_type type);  ///< "ADDED", "MODIFIED", ...
+
+struct engine_options {
+  std::string dir;
+  size_t map_size = size_t{64} << 30;  ///< address space reserved; the file grows as written
+  uint64_t retain_events = 100000;     ///< the event log keeps at most this many events...
+  int64_t retain_seconds = 3600;       ///< ...and none older than this
+  unsigned max_readers = 1024;         ///< concurrent snapshots
+};
+
+enum class op_kind : uint8_t { create = 1, update = 2, remove = 3 };
+
+/// One write. The store stamps metadata.resourceVersion with the revision it assigns.
+struct write_op {
+  op_kind kind = op_kind::create;
+  std::string key;
+  uint64_t expected_revision = 0;  ///< update/remove: 0 means "whatever is there"
+  std::string object;              ///< create/update: flat-array object
+};
+
+struct write_result {
+  api_errc error = api_errc::none;
+  std::string message;
+  uint64_t revision = 0;
+  /// The stored object (for remove: its last state at the delete revision).
+  std::shared_ptr<const std::string> object;
+};
+
+/// A committed change, as the watch fan-out needs it.
+struct change {
+  event_type type = event_type::added;
+  uint64_t revision = 0;
+  uint64_t prev_revision = 0;  ///< revision of the version this one replaced (0 if added)
+  int64_t time_ms = 0;
+  std::string key;
+  std::shared_ptr<const std::string> object;
+  std::shared_ptr<const std::string> prev_object;  ///< replaced version (modified only)
+};
+
+/// An object as stored: its revision and bytes. The view lives as long as the snapshot.
+struct stored_view {
+  uint64_t revision = 0;
+  std::string_view object;
+};
+
+/// An entry of the event log, viewed in place.
+struct logged_event {
+  event_type type = event_type::added;
+  uint64_t revision = 0;
+  uint64_t prev_revision = 0;
+  int64_t time_ms = 0;
+  std::string_view key;
+  std::string_view object;
+};
+
+class engine;
+
+/// A consistent read view (an LMDB read transaction). Cheap: transactions are pooled.
+class snapshot {
+ public:
+  snapshot(snapshot&& other) noexcept;
+  snapshot& operator=(snapshot&&) = delete;
+  ~snapshot();
+
+  /// The last committed revision this snapshot sees.
+  uint64_t revision() const { return revision_; }
+  /// Events after this revision are in the log; watches from before it get Gone.
+  uint64_t horizon() const { return horizon_; }
+
+  std::optional<stored_view> get(std::string_view key) const;
+  /// Calls `fn(key, view)` for every key with `prefix`, in key order, until it returns false.
+  void list(std::string_view prefix,
+            const std::function<bool(std::string_view, stored_view)>& fn) const;
+  size_t count(std::string_view prefix) const;
+  /// Calls `fn` for every logged event with revision > `after`, in order, until it returns false.
+  void events_after(uint64_t after, const std::function<bool(const logged_event&)>& fn) const;
+  std::optional<logged_event> event_at(uint64_t revision) const;
+
+ private:
+  friend class engine;
+  snapshot(const engine& owner, MDB_txn* txn);
+  const engine* owner_;
+  MDB_txn* txn_;
+  uint64_t revision_ = 0;
+  uint64_t horizon_ = 0;
+};
+
+class engine {
+ public:
+  /// Opens (creating if needed) the store in `options.dir`. Takes an exclusive lock on the
+  /// directory; throws api_error(unavailable) if another process holds it.
+  explicit engine(engine_options options);
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  /// A read view; any thread.
+  snapshot read() const;
+
+  /// Applies `ops` in order in one transaction and returns only once it is durable (fsync).
+  /// Ops that fail (Conflict, NotFound, AlreadyExists) are skipped; the others commit. Writer
+  /// thread only.
+  void commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
+              std::vector<change>& changes);
+  /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction.
+  /// Returns how many were dropped. Writer thread only.
+  size_t compact(size_t max_events);
+
+  /// Writes a consistent copy of the whole store to `path` while it keeps serving; returns the
+  /// revision the copy holds.
+  uint64_t save_snapshot(const std::string& path) const;
+  /// Replaces the store in `dir` by a snapshot file. The store must not be open.
+  static void restore_snapshot(const std::string& path, const std::string& dir);
+
+  uint64_t revision() const;
+  /// Write transactions committed since open (group commit makes this far below the writes).
+  uint64_t commits() const;
+  const engine_options& options() const { return options_; }
+
+ private:
+  friend class snapshot;
+  MDB_txn* begin_read() const;
+  void end_read(MDB_txn* txn) const;
+
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  engine_options options_;
+};
+
+/// Pads a key with NULs to a multiple of 8 bytes, so values after it stay 8-byte aligned.
+std::string padded_key(std::string_view key);
+
+}  // namespace troupe::store
