@@ -1,0 +1,351 @@
+#include "actors/store/store.hpp"
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "actors/store/filter.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/store/engine.hpp"
+
+namespace troupe {
+namespace {
+
+using store_impl_actor =
+    store_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<compact_atom>,
+                        caf::reacts_to<bookmark_atom>>;
+
+using snapshot_worker_actor =
+    caf::typed_actor<caf::replies_to<snapshot_atom, std::string>::with<uint64_t>>;
+
+struct pending_write {
+  store::write_op op;
+  caf::typed_response_promise<write_reply> promise;
+};
+
+struct subscription {
+  uint64_t id = 0;
+  watcher_actor watcher;
+  std::string resource;
+  watch_filter filter;
+  uint64_t cursor = 0;              // every event up to here is accounted for
+  uint64_t last_sent_revision = 0;  // for bookmarks
+  uint64_t sent = 0;
+  uint64_t acked = 0;
+  bool live = false;  // caught up: gets changes as they commit; else replayed from the log
+  bool bookmarks = false;
+};
+
+using subscription_key = std::pair<caf::actor_addr, uint64_t>;
+
+struct store_state {
+  store_deps deps;
+  std::vector<pending_write> pending;
+  bool flush_scheduled = false;
+  std::map<subscription_key, subscription> subs;
+  std::unordered_map<std::string, std::set<subscription*>> by_resource;
+  static inline const char* name = "store";
+};
+
+using self_ptr = store_impl_actor::stateful_pointer<store_state>;
+
+store_impl_actor handle(self_ptr self) { return caf::actor_cast<store_impl_actor>(self); }
+
+// ---- writes ---------------------------------------------------------------------------------
+
+void schedule_flush(self_ptr self) {
+  if (self->state.flush_scheduled) return;
+  self->state.flush_scheduled = true;
+  // Queued behind every write already in the mailbox: they all join this commit.
+  self->send(handle(self), flush_atom::value);
+}
+
+void fan_out(self_ptr self, const std::vector<store::change>& changes);
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  size_t n = std::min(st.pending.size(), st.deps.knobs.max_batch);
+  if (n == 0) return;
+  std::vector<store::write_op> ops;
+  ops.reserve(n);
+  for (size_t i = 0; i < n; ++i) ops.push_back(std::move(st.pending[i].op));
+  std::vector<store::write_result> results;
+  std::vector<store::change> changes;
+  try {
+    st.deps.engine->commit(ops, results, changes);
+  } catch (const api_error& e) {
+    results.assign(n, store::write_result{e.code(), e.message(), 0, nullptr});
+    changes.clear();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    auto& r = results[i];
+    if (r.error != api_errc::none)
+      st.pending[i].promise.deliver(make_error(r.error, r.message));
+    else
+      st.pending[i].promise.deliver(write_reply{r.revision, shared_bytes(r.object)});
+  }
+  st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
+  if (!st.pending.empty()) schedule_flush(self);
+  fan_out(self, changes);
+}
+
+// ---- watches --------------------------------------------------------------------------------
+
+void deliver(self_ptr self, subscription& sub, store::event_type type, uint64_t revision,
+             shared_bytes object) {
+  ++sub.sent;
+  sub.last_sent_revision = revision;
+  self->send(sub.watcher, watch_event_atom::value,
+             watch_event{sub.id, static_cast<uint8_t>(type), revision, std::move(object)});
+}
+
+void forget(self_ptr self, subscription& sub) {
+  auto& st = self->state;
+  auto index = st.by_resource.find(sub.resource);
+  if (index != st.by_resource.end()) {
+    index->second.erase(&sub);
+    if (index->second.empty()) st.by_resource.erase(index);
+  }
+  st.subs.erase({sub.watcher.address(), sub.id});
+}
+
+void end_watch(self_ptr self, subscription& sub, caf::error reason) {
+  self->send(sub.watcher, watch_end_atom::value, sub.id, std::move(reason));
+  forget(self, sub);
+}
+
+bool window_full(const self_ptr& self, const subscription& sub) {
+  return sub.sent - sub.acked >= self->state.deps.knobs.watch_window;
+}
+
+caf::error fell_behind(const self_ptr& self, const subscription& sub) {
+  return make_error(api_errc::too_many_requests,
+                    "watch cut off: the watcher fell " +
+                        std::to_string(self->state.deps.knobs.watch_window) +
+                        " events behind; watch again from revision " +
+                        std::to_string(sub.last_sent_revision));
+}
+
+caf::error too_old(uint64_t from, uint64_t horizon) {
+  return make_error(api_errc::gone, "too old resource version: " + std::to_string(from) +
+                                        " (oldest available: " + std::to_string(horizon) + ")");
+}
+
+// Replays logged events to a watcher that is behind, as far as its window allows.
+void pump(self_ptr self, subscription& sub) {
+  auto snap = self->state.deps.engine->read();
+  if (sub.cursor < snap.horizon()) return end_watch(self, sub, too_old(sub.cursor, snap.horizon()));
+  uint64_t window = self->state.deps.knobs.watch_window;
+  uint64_t budget = sub.sent - sub.acked >= window ? 0 : window - (sub.sent - sub.acked);
+  snap.events_after(sub.cursor, [&](const store::logged_event& ev) {
+    if (budget == 0) return false;
+    if (sub.filter.covers(ev.key)) {
+      std::optional<std::string_view> before;
+      if (ev.type == store::event_type::modified && sub.filter.selects() &&
+          ev.prev_revision > snap.horizon())
+        if (auto prev = snap.event_at(ev.prev_revision)) before = prev->object;
+      if (auto type = visible_as(sub.filter, ev.type, ev.object, before)) {
+        deliver(self, sub, *type, ev.revision, shared_bytes(std::string(ev.object)));
+        --budget;
+      }
+    }
+    sub.cursor = ev.revision;
+    return true;
+  });
+  if (sub.cursor >= snap.revision()) sub.live = true;
+}
+
+void fan_out(self_ptr self, const std::vector<store::change>& changes) {
+  auto& st = self->state;
+  for (auto& c : changes) {
+    auto index = st.by_resource.find(c.key.substr(0, c.key.find('/')));
+    if (index == st.by_resource.end()) continue;
+    std::vector<subscription*> cut;
+    for (subscription* sub : index->second) {
+      if (!sub->live || c.revision <= sub->cursor) continue;
+      sub->cursor = c.revision;
+      if (!sub->filter.covers(c.key)) continue;
+      std::optional<std::string_view> before;
+      if (c.prev_object) before = *c.prev_object;
+      auto type = visible_as(sub->filter, c.type, *c.object, before);
+      if (!type) continue;
+      if (window_full(self, *sub)) {
+        cut.push_back(sub);
+        continue;
+      }
+      deliver(self, *sub, *type, c.revision, shared_bytes(c.object));
+    }
+    for (subscription* sub : cut) end_watch(self, *sub, fell_behind(self, *sub));
+  }
+}
+
+caf::typed_response_promise<uint64_t> watch(self_ptr self, watch_request& req,
+                                            watcher_actor& watcher) {
+  auto rp = self->make_response_promise<uint64_t>();
+  auto& st = self->state;
+  const kind_info* kind = st.deps.kinds->find_by_resource(req.resource);
+  if (!kind) {
+    rp.deliver(make_error(api_errc::not_found, "the server could not find the requested "
+                                               "resource " + quote(req.resource)));
+    return rp;
+  }
+  subscription sub;
+  try {
+    sub.filter = watch_filter::make(*kind, req.ns, req.label_selector, req.field_selector);
+  } catch (const api_error& e) {
+    rp.deliver(make_error(e));
+    return rp;
+  }
+  auto snap = st.deps.engine->read();
+  if (req.from_revision != 0 && req.from_revision < snap.horizon()) {
+    rp.deliver(too_old(req.from_revision, snap.horizon()));
+    return rp;
+  }
+  subscription_key key{watcher.address(), req.id};
+  if (st.subs.count(key)) {
+    rp.deliver(make_error(api_errc::already_exists,
+                          "watch id " + std::to_string(req.id) + " is already in use"));
+    return rp;
+  }
+  sub.id = req.id;
+  sub.watcher = watcher;
+  sub.resource = req.resource;
+  sub.bookmarks = req.bookmarks;
+  sub.cursor = req.from_revision == 0 ? snap.revision() : req.from_revision;
+  sub.last_sent_revision = sub.cursor;
+  sub.live = sub.cursor >= snap.revision();
+  auto& stored = st.subs.emplace(key, std::move(sub)).first->second;
+  st.by_resource[stored.resource].insert(&stored);
+  self->monitor(watcher);
+  rp.deliver(stored.cursor);  // the reply goes out before any replayed event
+  if (!stored.live) pump(self, stored);
+  return rp;
+}
+
+subscription* find_subscription(self_ptr self, uint64_t id) {
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  auto i = self->state.subs.find({sender, id});
+  return i == self->state.subs.end() ? nullptr : &i->second;
+}
+
+void acked(self_ptr self, uint64_t id, uint64_t received) {
+  subscription* sub = find_subscription(self, id);
+  if (!sub) return;
+  sub->acked = std::max(sub->acked, received);
+  if (!sub->live) pump(self, *sub);
+}
+
+void send_bookmarks(self_ptr self) {
+  for (auto& [key, sub] : self->state.subs)
+    if (sub.bookmarks && sub.live && sub.cursor > sub.last_sent_revision && !window_full(self, sub))
+      deliver(self, sub, store::event_type::bookmark, sub.cursor, shared_bytes());
+  self->delayed_send(handle(self), self->state.deps.knobs.bookmark_interval,
+                     bookmark_atom::value);
+}
+
+void compact(self_ptr self) {
+  auto& st = self->state;
+  size_t dropped = 0;
+  try {
+    dropped = st.deps.engine->compact(st.deps.knobs.compact_batch);
+  } catch (const api_error&) {
+    // Retried on the next tick; the log only grows meanwhile.
+  }
+  auto next = dropped == st.deps.knobs.compact_batch ? std::chrono::milliseconds(1)
+                                                     : st.deps.knobs.compact_interval;
+  self->delayed_send(handle(self), next, compact_atom::value);
+}
+
+void watcher_down(self_ptr self, const caf::down_msg& msg) {
+  auto& subs = self->state.subs;
+  for (auto i = subs.lower_bound({msg.source, 0}); i != subs.end() && i->first.first == msg.source;)
+    forget(self, (i++)->second);
+}
+
+void shut_down(self_ptr self, const caf::exit_msg& msg) {
+  flush(self);  // queued writes still commit; their writers get replies
+  std::vector<subscription*> all;
+  for (auto& [key, sub] : self->state.subs) all.push_back(&sub);
+  for (auto* sub : all)
+    end_watch(self, *sub, make_error(api_errc::unavailable, "the store is shutting down"));
+  self->quit(msg.reason);
+}
+
+snapshot_worker_actor::behavior_type snapshot_worker(snapshot_worker_actor::pointer self,
+                                                     std::shared_ptr<store::engine> engine) {
+  return {
+      [=](snapshot_atom, const std::string& path) -> caf::result<uint64_t> {
+        self->quit();
+        try {
+          return engine->save_snapshot(path);
+        } catch (const api_error& e) {
+          return make_error(e);
+        }
+      },
+  };
+}
+
+store_impl_actor::behavior_type store_behavior(self_ptr self, store_deps deps) {
+  self->state.deps = std::move(deps);
+  self->set_down_handler([=](caf::down_msg& msg) { watcher_down(self, msg); });
+  self->set_exit_handler([=](caf::exit_msg& msg) { shut_down(self, msg); });
+  self->send(handle(self), compact_atom::value);
+  self->delayed_send(handle(self), self->state.deps.knobs.bookmark_interval,
+                     bookmark_atom::value);
+  return {
+      [=](write_atom, write_request& req) -> caf::result<write_reply> {
+        if (req.op < 1 || req.op > 3)
+          return make_error(api_errc::bad_request, "unknown write op " + std::to_string(req.op));
+        auto rp = self->make_response_promise<write_reply>();
+        self->state.pending.push_back(
+            {store::write_op{static_cast<store::op_kind>(req.op), std::move(req.key),
+                             req.expected_revision, std::move(req.object)},
+             rp});
+        schedule_flush(self);
+        return rp;
+      },
+      [=](flush_atom) { flush(self); },
+      [=](watch_atom, watch_request& req, watcher_actor& watcher) {
+        return watch(self, req, watcher);
+      },
+      [=](unwatch_atom, uint64_t id) {
+        if (auto* sub = find_subscription(self, id)) forget(self, *sub);
+      },
+      [=](watch_ack_atom, uint64_t id, uint64_t received) { acked(self, id, received); },
+      [=](snapshot_atom, const std::string& path) -> caf::delegated<uint64_t> {
+        auto worker = self->spawn<caf::detached>(snapshot_worker, self->state.deps.engine);
+        return self->delegate(worker, snapshot_atom::value, path);
+      },
+      [=](stats_atom) {
+        auto& st = self->state;
+        return store_stats{st.deps.engine->revision(), st.deps.engine->commits(),
+                           static_cast<uint64_t>(st.subs.size())};
+      },
+      [=](compact_atom) { compact(self); },
+      [=](bookmark_atom) { send_bookmarks(self); },
+  };
+}
+
+}  // namespace
+
+store_actor spawn_store(caf::actor_system& sys, store_deps deps) {
+  auto impl = sys.spawn<caf::detached>(store_behavior, std::move(deps));
+  return caf::actor_cast<store_actor>(impl);
+}
+
+void add_store_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<write_request>("troupe.write_request");
+  cfg.add_message_type<write_reply>("troupe.write_reply");
+  cfg.add_message_type<watch_request>("troupe.watch_request");
+  cfg.add_message_type<watch_event>("troupe.watch_event");
+  cfg.add_message_type<store_stats>("troupe.store_stats");
+  cfg.add_message_type<watcher_actor>("troupe.watcher_actor");
+  cfg.add_message_type<store_actor>("troupe.store_actor");
+}
+
+}  // namespace troupe

@@ -1,0 +1,380 @@
+#include "actors/store/store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/store/engine.hpp"
+#include "test/harness/actor_fixture.hpp"
+#include "test/harness/objects.hpp"
+#include "test/harness/temp_dir.hpp"
+
+using namespace troupe;
+using namespace std::chrono_literals;
+using store::event_type;
+using troupe::testing::config_map;
+using troupe::testing::data_of;
+using troupe::testing::pod;
+
+namespace {
+
+class store_fixture : public troupe::testing::actor_fixture {
+ public:
+  explicit store_fixture(store_knobs knobs = {}, store::engine_options options = {})
+      : actor_fixture([](caf::actor_system_config& cfg) { add_store_types(cfg); }) {
+    options.dir = dir_.path();
+    engine_ = std::make_shared<store::engine>(options);
+    store_ = keep(spawn_store(sys(), {engine_, std::make_shared<kind_registry>(builtin_kinds()),
+                                      knobs}));
+  }
+  ~store_fixture() override {
+    // A detached actor's thread waits until the last handle to it is gone.
+    store_ = store_actor{};
+    shutdown();
+  }
+
+  store_actor store() { return store_; }
+  store::engine& engine() { return *engine_; }
+  watcher_actor me() { return caf::actor_cast<watcher_actor>(self()); }
+
+  caf::expected<write_reply> write(uint8_t op, const std::string& key, std::string object,
+                                   uint64_t expected = 0) {
+    caf::expected<write_reply> out{caf::error{}};
+    self()
+        ->request(store_, patience, write_atom::value,
+                  write_request{op, key, expected, std::move(object)})
+        .receive([&](write_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
+    return out;
+  }
+  write_reply put_cm(const std::string& name, const std::string& value,
+                     const std::map<std::string, std::string>& labels = {}) {
+    auto key = "configmaps/default/" + name;
+    auto object = config_map("default", name, {{"v", value}}, labels);
+    auto existing = engine_->read().get(key);
+    auto r = write(existing ? 2 : 1, key, object);
+    REQUIRE(r);
+    return *r;
+  }
+
+  caf::expected<uint64_t> watch(watch_request req) {
+    caf::expected<uint64_t> out{caf::error{}};
+    self()
+        ->request(store_, patience, watch_atom::value, std::move(req), me())
+        .receive([&](uint64_t start) { out = start; }, [&](caf::error& e) { out = e; });
+    return out;
+  }
+
+  watch_event next_event() {
+    watch_event out;
+    bool got = false;
+    self()->receive([&](watch_event_atom, watch_event& ev) { out = std::move(ev), got = true; },
+                    [&](watch_end_atom, uint64_t, caf::error& e) {
+                      FAIL("watch ended: " << to_api_error(e).message());
+                    },
+                    caf::after(patience) >> [&] { FAIL("no watch event"); });
+    REQUIRE(got);
+    return out;
+  }
+
+  api_error next_end() {
+    api_error out(api_errc::none, "");
+    self()->receive_while([&] { return out.code() == api_errc::none; })(
+        [&](watch_event_atom, watch_event&) {},
+        [&](watch_end_atom, uint64_t, caf::error& e) { out = to_api_error(e); },
+        caf::after(patience) >> [&] { FAIL("watch did not end"); });
+    return out;
+  }
+
+  bool mailbox_quiet(std::chrono::milliseconds wait = 200ms) {
+    bool quiet = true;
+    self()->receive([&](caf::message&) { quiet = false; }, caf::after(wait) >> [] {});
+    return quiet;
+  }
+
+  store_stats stats() {
+    store_stats out;
+    self()->request(store_, patience, stats_atom::value).receive(
+        [&](store_stats s) { out = s; }, [&](caf::error& e) { FAIL(to_api_error(e).message()); });
+    return out;
+  }
+
+  void ack(uint64_t id, uint64_t received) {
+    self()->send(store_, watch_ack_atom::value, id, received);
+  }
+
+ private:
+  troupe::testing::temp_dir dir_;
+  std::shared_ptr<store::engine> engine_;
+  store_actor store_;
+};
+
+watch_request watch_configmaps(uint64_t id, uint64_t from = 0, std::string labels = "") {
+  watch_request r;
+  r.id = id;
+  r.resource = "configmaps";
+  r.from_revision = from;
+  r.label_selector = std::move(labels);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("writes through the store actor", "[store]") {
+  store_fixture f;
+  auto created = f.write(1, "configmaps/default/a", config_map("default", "a", {{"v", "1"}}));
+  REQUIRE(created);
+  CHECK(created->revision == 1);
+  CHECK(troupe::testing::resource_version(created->object.str()) == "1");
+
+  auto dup = f.write(1, "configmaps/default/a", config_map("default", "a"));
+  REQUIRE_FALSE(dup);
+  CHECK(to_api_error(dup.error()).code() == api_errc::already_exists);
+
+  auto stale = f.write(2, "configmaps/default/a", config_map("default", "a"), 42);
+  REQUIRE_FALSE(stale);
+  CHECK(to_api_error(stale.error()).code() == api_errc::conflict);
+
+  auto updated = f.write(2, "configmaps/default/a", config_map("default", "a", {{"v", "2"}}), 1);
+  REQUIRE(updated);
+  CHECK(updated->revision == 2);
+  // Read-your-write: the reply comes after the commit, and reads see it at once.
+  CHECK(data_of(std::string(f.engine().read().get("configmaps/default/a")->object), "v") == "2");
+
+  auto junk = f.write(1, "configmaps/default/j", std::string(64, '\x7f'));
+  REQUIRE_FALSE(junk);
+  CHECK(to_api_error(junk.error()).code() == api_errc::bad_request);
+  CHECK(f.write(3, "configmaps/default/a", "")->revision == 3);  // the store is still fine
+  CHECK_FALSE(f.write(9, "configmaps/default/a", ""));
+}
+
+TEST_CASE("concurrent writers share commits", "[store]") {
+  store_fixture f;
+  constexpr int writers = 64, each = 20;
+  std::vector<caf::actor> clients;
+  auto done = std::make_shared<std::atomic<int>>(0);
+  auto failures = std::make_shared<std::atomic<int>>(0);
+  for (int w = 0; w < writers; ++w) {
+    // Each writer sends its next write when the last one is acknowledged.
+    clients.push_back(f.sys().spawn([=, store = f.store()](caf::event_based_actor* self) {
+      auto next_write = [=](int n) {
+        if (n == each) {
+          ++*done;
+          return self->quit();
+        }
+        auto name = "w" + std::to_string(w) + "-" + std::to_string(n);
+        self->request(store, 10s, write_atom::value,
+                      write_request{1, "configmaps/default/" + name, 0,
+                                    config_map("default", name)})
+            .then([=](write_reply&) { self->send(self, n + 1); },
+                  [=](caf::error&) {
+                    ++*failures;
+                    self->send(self, n + 1);
+                  });
+      };
+      next_write(0);
+      return caf::behavior{[=](int n) { next_write(n); }};
+    }));
+  }
+  for (auto& c : clients) f.self()->wait_for(c);
+  CHECK(*done == writers);
+  CHECK(*failures == 0);
+  auto s = f.stats();
+  CHECK(s.revision == writers * each);
+  CHECK(s.commits < s.revision / 4);  // many writes per fsync'd transaction
+  CHECK(f.engine().read().count("configmaps/default/") == writers * each);
+}
+
+TEST_CASE("a watch from now sees later changes in order", "[store][watch]") {
+  store_fixture f;
+  f.put_cm("before", "x");
+  auto start = f.watch(watch_configmaps(7));
+  REQUIRE(start);
+  CHECK(*start == 1);
+  f.put_cm("a", "1");
+  f.put_cm("a", "2");
+  f.write(3, "configmaps/default/a", "");
+  f.write(1, "pods/default/p", pod("default", "p"));  // another resource: not seen
+  auto e1 = f.next_event(), e2 = f.next_event(), e3 = f.next_event();
+  CHECK(e1.id == 7);
+  CHECK(e1.type == uint8_t(event_type::added));
+  CHECK(e1.revision == 2);
+  CHECK(e2.type == uint8_t(event_type::modified));
+  CHECK(data_of(e2.object.str(), "v") == "2");
+  CHECK(e3.type == uint8_t(event_type::deleted));
+  CHECK(e3.revision == 4);
+  CHECK(f.mailbox_quiet());
+}
+
+TEST_CASE("a watch resumes from a revision with no gap and no duplicate", "[store][watch]") {
+  store_fixture f;
+  for (int i = 1; i <= 10; ++i) f.put_cm("cm-" + std::to_string(i), "v");
+  auto start = f.watch(watch_configmaps(1, 3));
+  REQUIRE(start);
+  CHECK(*start == 3);
+  for (uint64_t rev = 4; rev <= 10; ++rev) CHECK(f.next_event().revision == rev);
+  f.put_cm("cm-11", "v");
+  CHECK(f.next_event().revision == 11);  // replay handed over to live events seamlessly
+  CHECK(f.mailbox_quiet());
+}
+
+TEST_CASE("replay pages through a backlog larger than the window", "[store][watch]") {
+  store_knobs knobs;
+  knobs.watch_window = 16;
+  store_fixture f(knobs);
+  for (int i = 1; i <= 100; ++i) f.put_cm("cm-" + std::to_string(i), "v");
+  REQUIRE(f.watch(watch_configmaps(1, 1)));
+  uint64_t expect = 2, received = 0;
+  while (expect <= 100) {
+    auto ev = f.next_event();
+    CHECK(ev.revision == expect++);
+    if (++received % 8 == 0) f.ack(1, received);
+    if (expect == 50) f.put_cm("cm-late", "v");  // lands at revision 101, after the replay
+  }
+  CHECK(f.next_event().revision == 101);
+  CHECK(f.mailbox_quiet());
+}
+
+TEST_CASE("label selectors turn relabelling into ADDED and DELETED", "[store][watch]") {
+  store_fixture f;
+  f.put_cm("a", "1", {{"app", "web"}});
+  REQUIRE(f.watch(watch_configmaps(1, 0, "app=web")));
+  f.put_cm("b", "1", {{"app", "db"}});          // not selected
+  f.put_cm("a", "2", {{"app", "web"}});         // MODIFIED
+  f.put_cm("a", "3", {{"app", "db"}});          // leaves the selection: DELETED
+  f.put_cm("b", "2", {{"app", "web"}});         // enters it: ADDED
+  auto e1 = f.next_event(), e2 = f.next_event(), e3 = f.next_event();
+  CHECK(e1.type == uint8_t(event_type::modified));
+  CHECK(e2.type == uint8_t(event_type::deleted));
+  CHECK(data_of(e2.object.str(), "v") == "3");
+  CHECK(e3.type == uint8_t(event_type::added));
+  CHECK(f.mailbox_quiet());
+
+  // The same transitions come out of a replay from the log.
+  REQUIRE(f.watch(watch_configmaps(2, 1, "app=web")));
+  CHECK(f.next_event().type == uint8_t(event_type::modified));
+  CHECK(f.next_event().type == uint8_t(event_type::deleted));
+  CHECK(f.next_event().type == uint8_t(event_type::added));
+}
+
+TEST_CASE("field selectors and namespaces narrow a watch", "[store][watch]") {
+  store_fixture f;
+  watch_request r;
+  r.id = 3;
+  r.resource = "pods";
+  r.ns = "prod";
+  r.field_selector = "spec.nodeName=n1";
+  REQUIRE(f.watch(r));
+  f.write(1, "pods/prod/a", pod("prod", "a", ""));      // unbound: not selected
+  f.write(1, "pods/prod/b", pod("prod", "b", "n2"));
+  f.write(1, "pods/dev/c", pod("dev", "c", "n1"));      // other namespace
+  f.write(2, "pods/prod/a", pod("prod", "a", "n1"));    // bound to n1: arrives as ADDED
+  auto ev = f.next_event();
+  CHECK(ev.type == uint8_t(event_type::added));
+  CHECK(ev.revision == 4);
+  CHECK(f.mailbox_quiet());
+
+  r.id = 4;
+  r.field_selector = "spec.bogus=1";
+  auto bad = f.watch(r);
+  REQUIRE_FALSE(bad);
+  CHECK(to_api_error(bad.error()).code() == api_errc::bad_request);
+  r.resource = "gizmos";
+  CHECK_FALSE(f.watch(r));
+}
+
+TEST_CASE("a watch from before the log's horizon is Gone", "[store][watch]") {
+  store::engine_options options;
+  options.retain_events = 5;
+  store_knobs knobs;
+  knobs.compact_interval = 10ms;
+  store_fixture f(knobs, options);
+  for (int i = 1; i <= 20; ++i) f.put_cm("cm-" + std::to_string(i), "v");
+  for (int i = 0; i < 500 && f.engine().read().horizon() < 15; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(f.engine().read().horizon() == 15);
+  auto gone = f.watch(watch_configmaps(1, 3));
+  REQUIRE_FALSE(gone);
+  auto e = to_api_error(gone.error());
+  CHECK(e.code() == api_errc::gone);
+  CHECK(e.message() == "too old resource version: 3 (oldest available: 15)");
+  auto ok = f.watch(watch_configmaps(2, 15));
+  REQUIRE(ok);
+  for (uint64_t rev = 16; rev <= 20; ++rev) CHECK(f.next_event().revision == rev);
+}
+
+TEST_CASE("a watcher that stops reading is cut off; others carry on", "[store][watch]") {
+  store_knobs knobs;
+  knobs.watch_window = 16;
+  store_fixture f(knobs);
+  // A well-behaved watcher in its own actor, acking as it goes.
+  auto received = std::make_shared<std::atomic<uint64_t>>(0);
+  auto good = f.sys().spawn([=, store = f.store()](watcher_actor::pointer self)
+                                -> watcher_actor::behavior_type {
+    return {
+        [=](watch_event_atom, watch_event& ev) {
+          auto n = ++*received;
+          if (n % 4 == 0) self->send(store, watch_ack_atom::value, ev.id, n);
+        },
+        [=](watch_end_atom, uint64_t, caf::error&) { self->quit(); },
+    };
+  });
+  f.keep(good);
+  f.self()->request(f.store(), 10s, watch_atom::value, watch_configmaps(1), good).receive(
+      [](uint64_t) {}, [](caf::error& e) { FAIL(to_api_error(e).message()); });
+  REQUIRE(f.watch(watch_configmaps(2)));  // the test thread never acks
+  for (int i = 0; i < 40; ++i) f.put_cm("cm-" + std::to_string(i), "v");
+  auto end = f.next_end();
+  CHECK(end.code() == api_errc::too_many_requests);
+  CHECK_THAT(end.message(), Catch::Contains("fell 16 events behind"));
+  for (int i = 0; i < 500 && *received < 40; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(*received == 40);
+  CHECK(f.stats().watches == 1);
+}
+
+TEST_CASE("watches of a dead watcher are dropped", "[store][watch]") {
+  store_fixture f;
+  auto watcher = f.sys().spawn([](watcher_actor::pointer) -> watcher_actor::behavior_type {
+    return {[](watch_event_atom, watch_event&) {}, [](watch_end_atom, uint64_t, caf::error&) {}};
+  });
+  f.self()->request(f.store(), 10s, watch_atom::value, watch_configmaps(1), watcher)
+      .receive([](uint64_t) {}, [](caf::error&) {});
+  REQUIRE(f.watch(watch_configmaps(2)));
+  CHECK(f.stats().watches == 2);
+  caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  for (int i = 0; i < 500 && f.stats().watches != 1; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(f.stats().watches == 1);
+  f.self()->send(f.store(), unwatch_atom::value, uint64_t{2});
+  for (int i = 0; i < 500 && f.stats().watches != 0; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(f.stats().watches == 0);
+}
+
+TEST_CASE("bookmarks carry the revision to filtered watchers", "[store][watch]") {
+  store_knobs knobs;
+  knobs.bookmark_interval = 20ms;
+  store_fixture f(knobs);
+  auto req = watch_configmaps(1, 0, "app=nothing-matches");
+  req.bookmarks = true;
+  REQUIRE(f.watch(req));
+  f.put_cm("a", "1");
+  f.put_cm("b", "1");
+  auto ev = f.next_event();
+  CHECK(ev.type == uint8_t(event_type::bookmark));
+  CHECK(ev.revision == 2);
+  CHECK(ev.object.empty());
+}
+
+TEST_CASE("online snapshot through the store actor", "[store]") {
+  store_fixture f;
+  troupe::testing::temp_dir backup;
+  f.put_cm("a", "1");
+  f.put_cm("b", "1");
+  uint64_t revision = 0;
+  f.self()->request(f.store(), 10s, snapshot_atom::value, backup / "snap.mdb").receive(
+      [&](uint64_t r) { revision = r; }, [&](caf::error& e) { FAIL(to_api_error(e).message()); });
+  CHECK(revision == 2);
+  store::engine::restore_snapshot(backup / "snap.mdb", backup / "restored");
+  store::engine restored({backup / "restored"});
+  CHECK(restored.read().count("configmaps/") == 2);
+  f.self()->request(f.store(), 10s, snapshot_atom::value, std::string("/nonexistent/dir/x")).receive(
+      [&](uint64_t) { FAIL("snapshot to a missing directory succeeded"); },
+      [&](caf::error& e) { CHECK(to_api_error(e).code() == api_errc::internal); });
+}
