@@ -12,7 +12,10 @@
 #include <cstring>
 #include <filesystem>
 #include <atomic>
+#include <array>
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -124,14 +127,20 @@ struct engine::impl {
   MDB_env* env = nullptr;
   MDB_dbi objects = 0, events = 0, meta = 0;
   int lock_fd = -1;
-  std::mutex pool_mutex;
-  std::vector<MDB_txn*> pool;
+  // Reset read transactions kept for reuse (renewing one is far cheaper than beginning one).
+  // Lock-free slots, each on its own cache line, so readers on different cores don't contend.
+  struct alignas(64) pooled_txn {
+    std::atomic<MDB_txn*> txn{nullptr};
+  };
+  static constexpr size_t pool_slots = 64;
+  std::array<pooled_txn, pool_slots> pool;
   uint64_t revision = 0;  // writer's copy
   uint64_t horizon = 0;
   std::atomic<uint64_t> commits{0};
 
   ~impl() {
-    for (auto* txn : pool) mdb_txn_abort(txn);
+    for (auto& slot : pool)
+      if (auto* txn = slot.txn.load()) mdb_txn_abort(txn);
     if (env) mdb_env_close(env);
     if (lock_fd >= 0) close(lock_fd);
   }
@@ -202,14 +211,20 @@ uint64_t engine::revision() const { return impl_->revision; }
 
 uint64_t engine::commits() const { return impl_->commits.load(std::memory_order_relaxed); }
 
+namespace {
+// Where a thread starts looking in the pool, so threads mostly keep to their own slots.
+size_t pool_start() {
+  static thread_local size_t start = std::hash<std::thread::id>{}(std::this_thread::get_id());
+  return start;
+}
+}  // namespace
+
 MDB_txn* engine::begin_read() const {
   MDB_txn* txn = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(impl_->pool_mutex);
-    if (!impl_->pool.empty()) {
-      txn = impl_->pool.back();
-      impl_->pool.pop_back();
-    }
+  size_t start = pool_start();
+  for (size_t i = 0; i < impl::pool_slots && !txn; ++i) {
+    auto& slot = impl_->pool[(start + i) % impl::pool_slots].txn;
+    if (slot.load(std::memory_order_relaxed)) txn = slot.exchange(nullptr, std::memory_order_acquire);
   }
   if (txn) {
     int rc = mdb_txn_renew(txn);
@@ -222,8 +237,15 @@ MDB_txn* engine::begin_read() const {
 
 void engine::end_read(MDB_txn* txn) const {
   mdb_txn_reset(txn);
-  std::lock_guard<std::mutex> lock(impl_->pool_mutex);
-  impl_->pool.push_back(txn);
+  size_t start = pool_start();
+  for (size_t i = 0; i < impl::pool_slots; ++i) {
+    auto& slot = impl_->pool[(start + i) % impl::pool_slots].txn;
+    MDB_txn* empty = nullptr;
+    if (!slot.load(std::memory_order_relaxed) &&
+        slot.compare_exchange_strong(empty, txn, std::memory_order_release))
+      return;
+  }
+  mdb_txn_abort(txn);  // the pool is full
 }
 
 snapshot engine::read() const { return snapshot(*this, begin_read()); }
