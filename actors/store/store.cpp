@@ -16,7 +16,8 @@ namespace troupe {
 namespace {
 
 using store_impl_actor =
-    store_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<compact_atom>,
+    store_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<commit_mark_atom>,
+                        caf::reacts_to<linger_end_atom, uint64_t>, caf::reacts_to<compact_atom>,
                         caf::reacts_to<bookmark_atom>>;
 
 using snapshot_worker_actor =
@@ -42,10 +43,25 @@ struct subscription {
 
 using subscription_key = std::pair<caf::actor_addr, uint64_t>;
 
+// Group commit. Writers answered by a commit usually come back with their next write a few
+// microseconds later, while writes that arrived during the commit are already waiting. Left
+// alone, the two groups alternate between commits and each fsync carries half of them. So a
+// commit may linger briefly until the writers it expects are back: those answered last time
+// plus those that were waiting when it ended (counted up to the commit mark).
+struct batching {
+  bool flush_scheduled = false;
+  bool lingering = false;
+  uint64_t generation = 0;        // tells a stale linger timer from the current one
+  size_t answered_last = 0;       // writers answered by the last commit
+  size_t arrived_during = 0;      // writes dequeued before the last commit's mark
+  bool before_mark = false;       // the mark of the last commit is still in the mailbox
+  size_t expected = 0;            // what a lingering commit waits for
+};
+
 struct store_state {
   store_deps deps;
   std::vector<pending_write> pending;
-  bool flush_scheduled = false;
+  batching batch;
   std::map<subscription_key, subscription> subs;
   std::unordered_map<std::string, std::set<subscription*>> by_resource;
   static inline const char* name = "store";
@@ -58,17 +74,20 @@ store_impl_actor handle(self_ptr self) { return caf::actor_cast<store_impl_actor
 // ---- writes ---------------------------------------------------------------------------------
 
 void schedule_flush(self_ptr self) {
-  if (self->state.flush_scheduled) return;
-  self->state.flush_scheduled = true;
+  auto& b = self->state.batch;
+  if (b.flush_scheduled) return;
+  b.flush_scheduled = true;
   // Queued behind every write already in the mailbox: they all join this commit.
   self->send(handle(self), flush_atom::value);
 }
 
 void fan_out(self_ptr self, const std::vector<store::change>& changes);
 
-void flush(self_ptr self) {
+void commit_now(self_ptr self) {
   auto& st = self->state;
-  st.flush_scheduled = false;
+  auto& b = st.batch;
+  b.lingering = false;
+  ++b.generation;
   size_t n = std::min(st.pending.size(), st.deps.knobs.max_batch);
   if (n == 0) return;
   std::vector<store::write_op> ops;
@@ -90,8 +109,39 @@ void flush(self_ptr self) {
       st.pending[i].promise.deliver(write_reply{r.revision, shared_bytes(r.object)});
   }
   st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
+  b.answered_last = n;
+  b.arrived_during = st.pending.size();
+  b.before_mark = true;
+  self->send(handle(self), commit_mark_atom::value);
   if (!st.pending.empty()) schedule_flush(self);
   fan_out(self, changes);
+}
+
+void write_arrived(self_ptr self) {
+  auto& st = self->state;
+  auto& b = st.batch;
+  if (b.before_mark) ++b.arrived_during;
+  if (b.lingering) {
+    if (st.pending.size() >= b.expected) commit_now(self);
+    return;
+  }
+  schedule_flush(self);
+}
+
+// The mailbox is drained: commit now, or linger for writers the last commit answered.
+void flush(self_ptr self) {
+  auto& st = self->state;
+  auto& b = st.batch;
+  b.flush_scheduled = false;
+  if (b.lingering || st.pending.empty()) return;
+  size_t expected = std::min(b.answered_last + b.arrived_during, st.deps.knobs.max_batch);
+  if (st.deps.knobs.linger.count() > 0 && st.pending.size() < expected) {
+    b.lingering = true;
+    b.expected = expected;
+    self->delayed_send(handle(self), st.deps.knobs.linger, linger_end_atom::value, b.generation);
+    return;
+  }
+  commit_now(self);
 }
 
 // ---- watches --------------------------------------------------------------------------------
@@ -268,7 +318,7 @@ void watcher_down(self_ptr self, const caf::down_msg& msg) {
 }
 
 void shut_down(self_ptr self, const caf::exit_msg& msg) {
-  flush(self);  // queued writes still commit; their writers get replies
+  while (!self->state.pending.empty()) commit_now(self);  // queued writes still commit
   std::vector<subscription*> all;
   for (auto& [key, sub] : self->state.subs) all.push_back(&sub);
   for (auto* sub : all)
@@ -306,10 +356,15 @@ store_impl_actor::behavior_type store_behavior(self_ptr self, store_deps deps) {
             {store::write_op{static_cast<store::op_kind>(req.op), std::move(req.key),
                              req.expected_revision, std::move(req.object)},
              rp});
-        schedule_flush(self);
+        write_arrived(self);
         return rp;
       },
       [=](flush_atom) { flush(self); },
+      [=](commit_mark_atom) { self->state.batch.before_mark = false; },
+      [=](linger_end_atom, uint64_t generation) {
+        if (self->state.batch.lingering && generation == self->state.batch.generation)
+          commit_now(self);
+      },
       [=](watch_atom, watch_request& req, watcher_actor& watcher) {
         return watch(self, req, watcher);
       },
