@@ -1,0 +1,94 @@
+#include "runtime/server/options.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+
+namespace troupe {
+namespace {
+
+log_level parse_level(const std::string& text, const std::string& where) {
+  static const std::map<std::string, log_level> levels = {
+      {"error", log_level::error}, {"warn", log_level::warn},
+      {"info", log_level::info},   {"debug", log_level::debug}};
+  auto i = levels.find(text);
+  TROUPE_REQUIRE(i != levels.end(), api_errc::bad_request,
+                 where + ": unknown log level " + quote(text) +
+                     " (choose error, warn, info or debug)");
+  return i->second;
+}
+
+// Applies one setting; `where` names it in errors ("--data-dir", "troupe.yaml: data-dir").
+void apply(server_options& out, const std::string& key, const std::string& value,
+           const std::string& where) {
+  if (key == "data-dir") {
+    TROUPE_REQUIRE(!value.empty(), api_errc::bad_request, where + ": must not be empty");
+    out.data_dir = value;
+  } else if (key == "log-level") {
+    out.level = parse_level(value, where);
+  } else {
+    throw api_error(api_errc::bad_request, where + ": unknown setting");
+  }
+}
+
+void apply_config_file(server_options& out, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw api_error(api_errc::bad_request, "--config " + path + ": " + e.what());
+  }
+  if (root.IsNull()) return;
+  TROUPE_REQUIRE(root.IsMap(), api_errc::bad_request,
+                 "--config " + path + ": expected a map of settings");
+  for (const auto& entry : root) {
+    auto key = entry.first.as<std::string>();
+    std::string where = path + ": " + key;
+    TROUPE_REQUIRE(entry.second.IsScalar(), api_errc::bad_request, where + ": expected a string");
+    apply(out, key, entry.second.as<std::string>(), where);
+  }
+}
+
+}  // namespace
+
+std::string default_data_dir() {
+  if (geteuid() == 0) return "/var/lib/troupe";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.local/share/troupe";
+}
+
+server_options parse_server_options(const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i], value;
+    auto eq = flag.find('=');
+    if (starts_with(flag, "--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else {
+      TROUPE_REQUIRE(starts_with(flag, "--"), api_errc::bad_request,
+                     "unexpected argument " + quote(flag));
+      TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request, flag + ": needs a value");
+      value = args[++i];
+    }
+    if (flag == "--config")
+      config = value;
+    else if (flag == "--data-dir" || flag == "--log-level")
+      flags.emplace_back(flag, value);
+    else
+      throw api_error(api_errc::bad_request, "unknown flag " + flag);
+  }
+  server_options out;
+  if (!config.empty()) apply_config_file(out, config);
+  for (auto& [flag, value] : flags) apply(out, flag.substr(2), value, flag);
+  if (out.data_dir.empty()) out.data_dir = default_data_dir();
+  return out;
+}
+
+}  // namespace troupe

@@ -1,0 +1,38 @@
+// `troupe server` as a real process: starts, refuses a second server on its data dir, stops
+// cleanly on SIGTERM and SIGINT, and keeps its store across restarts.
+
+#include <catch2/catch.hpp>
+
+#include "test/harness/process.hpp"
+#include "test/harness/temp_dir.hpp"
+
+using troupe::testing::child_process;
+
+TEST_CASE("troupe server starts, is exclusive and stops on signals", "[process][server]") {
+  troupe::testing::temp_dir dir;
+  auto data = dir / "data";
+  {
+    child_process server({TROUPE_BINARY, "server", "--data-dir", data});
+    REQUIRE(server.wait_for_output("ready in"));
+    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 0)"));
+
+    child_process second({TROUPE_BINARY, "server", "--data-dir", data});
+    CHECK(second.wait() == 1);
+    CHECK_THAT(second.output(), Catch::Contains("is in use by another troupe process"));
+
+    CHECK(server.stop(SIGTERM) == 0);
+    CHECK_THAT(server.output(), Catch::Contains("SIGTERM, shutting down"));
+  }
+  child_process again({TROUPE_BINARY, "server", "--data-dir", data});
+  REQUIRE(again.wait_for_output("ready in"));
+  CHECK(again.stop(SIGINT) == 0);
+}
+
+TEST_CASE("troupe server rejects bad flags with the flag's name", "[process][server]") {
+  child_process bad({TROUPE_BINARY, "server", "--data-dri", "/tmp/x"});
+  CHECK(bad.wait() == 1);
+  CHECK(bad.output() == "error: unknown flag --data-dri\n");
+  child_process unknown({TROUPE_BINARY, "serve"});
+  CHECK(unknown.wait() == 2);
+  CHECK_THAT(unknown.output(), Catch::StartsWith("error: unknown command serve"));
+}
