@@ -40,6 +40,9 @@ api_errc api_errc_from_string(std::string_view text) {
 api_error::api_error(api_errc code, std::string message)
     : code_(code), message_(std::move(message)) {}
 
+api_error::api_error(api_errc code, std::string message, std::vector<field_error> causes)
+    : code_(code), message_(std::move(message)), causes_(std::move(causes)) {}
+
 api_error api_error::invalid(std::string_view kind, std::string_view name,
                              std::vector<field_error> causes) {
   std::string text = std::string(kind) + " \"" + std::string(name) + "\" is invalid: ";

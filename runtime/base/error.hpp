@@ -44,6 +44,8 @@ struct field_error {
 class api_error : public std::exception {
  public:
   api_error(api_errc code, std::string message);
+  /// With the failing fields (an Invalid error rebuilt from its parts).
+  api_error(api_errc code, std::string message, std::vector<field_error> causes);
   /// An Invalid error that lists every failing field, as Kubernetes words it:
   /// `Deployment.apps "web" is invalid: [spec.replicas: ..., spec.selector: ...]`.
   static api_error invalid(std::string_view kind, std::string_view name,

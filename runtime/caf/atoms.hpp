@@ -17,6 +17,7 @@ using linger_end_atom = caf::atom_constant<caf::atom("linger_end")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
 using bookmark_atom = caf::atom_constant<caf::atom("bookmark")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using api_atom = caf::atom_constant<caf::atom("api")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 }  // namespace troupe

@@ -42,6 +42,11 @@ class object_reader {
   std::optional<capnp::FlatArrayMessageReader> reader_;
 };
 
+/// Cap'n Proto text as standard strings.
+inline std::string_view text_view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+inline std::string text_string(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+inline std::string text_string(capnp::Text::Builder t) { return text_string(t.asReader()); }
+
 /// The metadata of any top-level object.
 k8s::ObjectMeta::Reader meta_of(capnp::AnyStruct::Reader root);
 k8s::ObjectMeta::Builder meta_of(capnp::AnyStruct::Builder root);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "actors/apiserver/apiserver.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/time.hpp"
@@ -46,9 +47,11 @@ int run_server(const server_options& options, std::ostream& out) {
   caf::actor_system_config cfg;
   apply_system_defaults(cfg);
   add_store_types(cfg);
+  add_apiserver_types(cfg);
   caf::actor_system sys{cfg};
   auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   auto store = spawn_store(sys, {engine, kinds, {}});
+  ensure_system_namespaces(sys, {engine, kinds, store});
 
   bool informative = options.level >= log_level::info;
   if (informative)

@@ -14,7 +14,8 @@ TEST_CASE("troupe server starts, is exclusive and stops on signals", "[process][
   {
     child_process server({TROUPE_BINARY, "server", "--data-dir", data});
     REQUIRE(server.wait_for_output("ready in"));
-    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 0)"));
+    // default, kube-system, kube-public and kube-node-lease were created.
+    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 4)"));
 
     child_process second({TROUPE_BINARY, "server", "--data-dir", data});
     CHECK(second.wait() == 1);
@@ -25,6 +26,7 @@ TEST_CASE("troupe server starts, is exclusive and stops on signals", "[process][
   }
   child_process again({TROUPE_BINARY, "server", "--data-dir", data});
   REQUIRE(again.wait_for_output("ready in"));
+  CHECK_THAT(again.output(), Catch::Contains("(revision 4)"));  // kept, not created twice
   CHECK(again.stop(SIGINT) == 0);
 }
 

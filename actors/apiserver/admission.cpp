@@ -1,0 +1,218 @@
+#include "actors/apiserver/admission.hpp"
+
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
+
+#include <random>
+
+#include "actors/apiserver/defaults.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/validation.hpp"
+
+namespace troupe {
+namespace {
+
+std::string display_name(const kind_info& kind, k8s::ObjectMeta::Reader meta) {
+  return text_string(meta.getName().size() ? meta.getName() : meta.getGenerateName());
+}
+
+void check_type(const kind_info& kind, capnp::DynamicStruct::Builder root) {
+  auto api_version = text_string(root.get("apiVersion").as<capnp::Text>().asReader());
+  auto kind_text = text_string(root.get("kind").as<capnp::Text>().asReader());
+  TROUPE_REQUIRE(api_version.empty() || api_version == kind.api_version(), api_errc::bad_request,
+                 "apiVersion " + quote(api_version) + " does not match " +
+                     quote(kind.api_version()) + " for " + kind.kind);
+  TROUPE_REQUIRE(kind_text.empty() || kind_text == kind.kind, api_errc::bad_request,
+                 "kind " + quote(kind_text) + " does not match the resource " + kind.resource());
+  root.set("apiVersion", capnp::Text::Reader(kind.api_version()));
+  root.set("kind", capnp::Text::Reader(kind.kind));
+}
+
+void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
+                       std::string_view request_namespace) {
+  std::string ns = text_string(meta.getNamespace());
+  if (!kind.namespaced) {
+    meta.setNamespace("");  // Kubernetes drops it for cluster-scoped kinds
+    return;
+  }
+  if (ns.empty()) ns = request_namespace.empty() ? "default" : std::string(request_namespace);
+  TROUPE_REQUIRE(request_namespace.empty() || ns == request_namespace, api_errc::bad_request,
+                 "the namespace of the provided object (" + ns +
+                     ") does not match the namespace sent on the request (" +
+                     std::string(request_namespace) + ")");
+  meta.setNamespace(ns);
+}
+
+void name_messages(std::vector<field_error>& out, const std::string& path, const messages& found) {
+  for (auto& m : found) out.push_back({path, m});
+}
+
+void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
+                       std::vector<field_error>& out) {
+  std::string name = text_string(meta.getName());
+  if (name.empty())
+    out.push_back({"metadata.name", "Required value: name or generateName is required"});
+  else if (kind.kind == "Namespace")
+    name_messages(out, "metadata.name", check_dns1123_label(name));
+  else if (kind.kind == "Service")
+    name_messages(out, "metadata.name", check_dns1035_label(name));
+  else
+    name_messages(out, "metadata.name", check_dns1123_subdomain(name));
+  if (kind.namespaced)
+    name_messages(out, "metadata.namespace", check_dns1123_label(text_view(meta.getNamespace())));
+  for (auto entry : meta.getLabels()) {
+    std::string key = text_string(entry.getKey());
+    name_messages(out, "metadata.labels", check_qualified_name(key));
+    name_messages(out, "metadata.labels[" + key + "]", check_label_value(text_view(entry.getValue())));
+  }
+  for (auto entry : meta.getAnnotations())
+    name_messages(out, "metadata.annotations", check_qualified_name(text_view(entry.getKey())));
+}
+
+std::string generate_name(const std::string& prefix, const admission_context& ctx) {
+  // Kubernetes trims the prefix so that the name stays within 63 characters.
+  constexpr size_t suffix_length = 5, max_length = 63;
+  std::string base = prefix.substr(0, max_length - suffix_length);
+  return base + ctx.random_suffix(suffix_length);
+}
+
+bool same_field_at(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
+                   capnp::StructSchema::Field f);
+
+bool same_field(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
+                const char* field) {
+  auto schema = a.getSchema();
+  KJ_IF_MAYBE(f, schema.findFieldByName(field)) {
+    return same_field_at(a, b, *f);
+  }
+  return true;
+}
+
+bool same_field_at(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
+                   capnp::StructSchema::Field f) {
+  // Field order can differ in bytes, so compare canonical copies.
+  auto canonical = [&](capnp::DynamicStruct::Reader s) {
+    capnp::MallocMessageBuilder m;
+    if (s.has(f)) m.setRoot(s.get(f).as<capnp::DynamicStruct>());
+    auto words = m.getRoot<capnp::AnyStruct>().asReader().canonicalize();
+    return std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+  };
+  return canonical(a) == canonical(b);
+}
+
+void copy_field(capnp::DynamicStruct::Builder to, capnp::DynamicStruct::Reader from,
+                const char* field) {
+  KJ_IF_MAYBE(f, to.getSchema().findFieldByName(field)) {
+    if (from.has(*f))
+      to.set(*f, from.get(*f));
+    else
+      to.clear(*f);
+  }
+}
+
+}  // namespace
+
+void validate_object(const kind_info& kind, std::string_view object) {
+  object_reader reader(object);
+  auto meta = reader.meta();
+  std::vector<field_error> causes;
+  validate_metadata(kind, meta, causes);
+  validate_kind(kind, reader.as(kind.schema), causes);
+  if (!causes.empty()) throw api_error::invalid(kind.kind, display_name(kind, meta), causes);
+}
+
+std::string admit_create(const kind_info& kind, std::string_view object,
+                         std::string_view request_namespace, const admission_context& ctx) {
+  object_reader reader(object);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.as(kind.schema));
+  auto root = message.getRoot<capnp::DynamicStruct>(kind.schema);
+  check_type(kind, root);
+  auto meta = meta_of(message.getRoot<capnp::AnyStruct>());
+  resolve_namespace(kind, meta, request_namespace);
+  if (meta.getName().size() == 0 && meta.getGenerateName().size() != 0)
+    meta.setName(generate_name(text_string(meta.getGenerateName()), ctx));
+  meta.setUid(ctx.new_uid());
+  meta.setCreationTimestamp(ctx.now_seconds);
+  meta.setGeneration(1);
+  meta.setResourceVersion("");
+  meta.setDeletionTimestamp(0);
+  apply_defaults(kind, root);
+  auto bytes = to_bytes(message);
+  validate_object(kind, bytes);
+  return bytes;
+}
+
+std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
+                         bool status_only, const admission_context& ctx) {
+  object_reader old_reader(stored), new_reader(object);
+  auto old_root = old_reader.as(kind.schema);
+  capnp::MallocMessageBuilder message;
+  if (status_only) {
+    // Only the status comes from the request; everything else stays as stored.
+    message.setRoot(old_root);
+    copy_field(message.getRoot<capnp::DynamicStruct>(kind.schema), new_reader.as(kind.schema),
+               "status");
+  } else {
+    message.setRoot(new_reader.as(kind.schema));
+    copy_field(message.getRoot<capnp::DynamicStruct>(kind.schema), old_root, "status");
+  }
+  auto root = message.getRoot<capnp::DynamicStruct>(kind.schema);
+  check_type(kind, root);
+  auto meta = meta_of(message.getRoot<capnp::AnyStruct>());
+  auto old_meta = old_reader.meta();
+  TROUPE_REQUIRE(meta.getName().asReader() == old_meta.getName(), api_errc::bad_request,
+                 "the name of the object (" + text_string(meta.getName()) +
+                     ") does not match the name on the URL (" + text_string(old_meta.getName()) +
+                     ")");
+  TROUPE_REQUIRE(meta.getNamespace().size() == 0 || meta.getNamespace().asReader() == old_meta.getNamespace(),
+                 api_errc::bad_request, "the namespace of an object cannot change");
+  TROUPE_REQUIRE(meta.getUid().size() == 0 || meta.getUid().asReader() == old_meta.getUid(),
+                 api_errc::conflict,
+                 "Precondition failed: UID in precondition: " + text_string(meta.getUid()) +
+                     ", UID in object meta: " + text_string(old_meta.getUid()));
+  meta.setNamespace(old_meta.getNamespace());
+  meta.setUid(old_meta.getUid());
+  meta.setCreationTimestamp(old_meta.getCreationTimestamp());
+  meta.setDeletionTimestamp(old_meta.getDeletionTimestamp());
+  meta.setGenerateName(old_meta.getGenerateName());
+  meta.setResourceVersion(old_meta.getResourceVersion());
+  if (!status_only) apply_defaults(kind, root);
+  bool spec_changed = !same_field(old_root, root.asReader(), "spec");
+  meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
+  (void)ctx;
+  auto bytes = to_bytes(message);
+  validate_object(kind, bytes);
+  return bytes;
+}
+
+admission_context system_admission_context() {
+  auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
+  admission_context ctx;
+  ctx.now_seconds = unix_seconds();
+  ctx.new_uid = [random] {
+    std::uniform_int_distribution<int> nibble(0, 15);
+    const char* hex = "0123456789abcdef";
+    std::string uid = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+    for (auto& c : uid) {
+      if (c == 'x') c = hex[nibble(*random)];
+      else if (c == 'y') c = hex[8 + nibble(*random) % 4];
+    }
+    return uid;
+  };
+  ctx.random_suffix = [random](size_t n) {
+    // Kubernetes' alphabet: no vowels (no words) and no look-alike characters.
+    static constexpr char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+    std::uniform_int_distribution<size_t> pick(0, sizeof(alphabet) - 2);
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += alphabet[pick(*random)];
+    return out;
+  };
+  return ctx;
+}
+
+}  // namespace troupe

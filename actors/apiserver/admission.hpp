@@ -1,0 +1,38 @@
+#pragma once
+// What the API server does to an object before it is stored: metadata the server owns (uid,
+// creationTimestamp, generation, namespace, generated names), Kubernetes' defaults per kind,
+// and validation that lists every failing field. Plain functions of data, no actors.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace troupe {
+
+struct kind_info;
+
+struct admission_context {
+  int64_t now_seconds = 0;
+  std::function<std::string()> new_uid;                 ///< RFC 4122 v4 text
+  std::function<std::string(size_t)> random_suffix;  ///< generateName suffix characters
+};
+
+/// A new object, ready to store: the namespace resolved against `request_namespace`
+/// ("default" when neither names one), name generated, server-owned metadata set, defaults
+/// applied, and validated. Throws api_error (BadRequest, Invalid).
+std::string admit_create(const kind_info& kind, std::string_view object,
+                         std::string_view request_namespace, const admission_context& ctx);
+
+/// A replacement for `stored`: identity and server-owned metadata kept from it; `status`
+/// kept from it on a spec update, everything but `status` kept on a status update;
+/// generation bumped when the spec changed. Throws api_error (BadRequest, Invalid, Conflict).
+std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
+                         bool status_only, const admission_context& ctx);
+
+/// Validation shared by create and update; throws api_error(invalid) with every cause.
+void validate_object(const kind_info& kind, std::string_view object);
+
+/// A uid and generateName suffixes from the system's random source.
+admission_context system_admission_context();
+
+}  // namespace troupe

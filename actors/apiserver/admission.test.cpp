@@ -1,0 +1,201 @@
+#include "actors/apiserver/admission.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/base/error.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/apps.capnp.h"
+#include "schema/core.capnp.h"
+
+using namespace troupe;
+
+namespace {
+
+const kind_registry& kinds() {
+  static const kind_registry registry = builtin_kinds();  // NOLINT: immutable test data
+  return registry;
+}
+
+admission_context fixed_context() {
+  admission_context ctx;
+  ctx.now_seconds = 1700000000;
+  ctx.new_uid = [] { return std::string("11111111-2222-4333-8444-555555555555"); };
+  ctx.random_suffix = [](size_t n) { return std::string(n, 'x'); };
+  return ctx;
+}
+
+std::string decode(const std::string& yaml) {
+  auto docs = codec::decode_manifests(yaml, "test.yaml", kinds());
+  REQUIRE(docs.size() == 1);
+  return docs[0].bytes;
+}
+
+const kind_info& kind(const char* resource) { return *kinds().find_by_resource(resource); }
+
+api_error create_error(const char* resource, const std::string& yaml, std::string_view ns = "") {
+  try {
+    admit_create(kind(resource), decode(yaml), ns, fixed_context());
+  } catch (const api_error& e) {
+    return e;
+  }
+  FAIL("admitted");
+  return api_error(api_errc::none, "");
+}
+
+const char* pod_yaml = R"(apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    ports: [{containerPort: 8080}]
+)";
+
+}  // namespace
+
+TEST_CASE("create sets server-owned metadata and Pod defaults", "[apiserver][admission]") {
+  auto bytes = admit_create(kind("pods"), decode(pod_yaml), "", fixed_context());
+  object_reader r(bytes);
+  auto meta = r.meta();
+  CHECK(text_string(meta.getNamespace()) == "default");
+  CHECK(text_string(meta.getUid()) == "11111111-2222-4333-8444-555555555555");
+  CHECK(meta.getCreationTimestamp() == 1700000000);
+  CHECK(meta.getGeneration() == 1);
+  auto spec = r.as<k8s::Pod>().getSpec();
+  CHECK(spec.getRestartPolicy() == k8s::RestartPolicy::ALWAYS);
+  CHECK(spec.getDnsPolicy() == k8s::DnsPolicy::CLUSTER_FIRST);
+  CHECK(spec.getTerminationGracePeriodSeconds().getValue() == 30);
+  CHECK(spec.getContainers()[0].getImagePullPolicy() == k8s::PullPolicy::ALWAYS);  // untagged
+  CHECK(spec.getContainers()[0].getPorts()[0].getProtocol() == k8s::Protocol::TCP);
+}
+
+TEST_CASE("generateName, namespaces and cluster-scoped kinds", "[apiserver][admission]") {
+  auto generated = admit_create(kind("configmaps"),
+                                decode("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cfg-}\n"),
+                                "prod", fixed_context());
+  object_reader g(generated);
+  CHECK(text_string(g.meta().getName()) == "cfg-xxxxx");
+  CHECK(text_string(g.meta().getNamespace()) == "prod");
+
+  auto mismatch = create_error("configmaps",
+                               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: dev}\n",
+                               "prod");
+  CHECK(mismatch.code() == api_errc::bad_request);
+  CHECK(mismatch.message() ==
+        "the namespace of the provided object (dev) does not match the namespace sent on the "
+        "request (prod)");
+
+  auto node = admit_create(kind("nodes"),
+                           decode("apiVersion: v1\nkind: Node\nmetadata: {name: n1, namespace: x}\n"),
+                           "", fixed_context());
+  object_reader n(node);
+  CHECK(n.meta().getNamespace().size() == 0);
+}
+
+TEST_CASE("Invalid lists every failing field", "[apiserver][admission]") {
+  auto e = create_error("pods", R"(apiVersion: v1
+kind: Pod
+metadata: {name: Web_1, labels: {"bad key!": v}}
+spec:
+  containers:
+  - name: main
+    ports: [{containerPort: 70000}]
+  - name: main
+    image: x
+)");
+  CHECK(e.code() == api_errc::invalid);
+  std::vector<std::string> paths;
+  for (auto& c : e.causes()) paths.push_back(c.path);
+  CHECK_THAT(paths, Catch::VectorContains(std::string("metadata.name")));
+  CHECK_THAT(paths, Catch::VectorContains(std::string("metadata.labels")));
+  CHECK_THAT(paths, Catch::VectorContains(std::string("spec.containers[0].image")));
+  CHECK_THAT(paths, Catch::VectorContains(std::string("spec.containers[0].ports[0].containerPort")));
+  CHECK_THAT(paths, Catch::VectorContains(std::string("spec.containers[1].name")));
+  CHECK_THAT(e.message(), Catch::StartsWith("Pod \"Web_1\" is invalid: ["));
+
+  auto missing = create_error("configmaps", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
+  CHECK(missing.causes().at(0).path == "metadata.name");
+  CHECK(missing.causes().at(0).message == "Required value: name or generateName is required");
+
+  auto wrong_kind = create_error("configmaps", "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n");
+  CHECK(wrong_kind.code() == api_errc::bad_request);
+}
+
+TEST_CASE("Deployment and Service defaults and checks", "[apiserver][admission]") {
+  auto bytes = admit_create(kind("deployments.apps"), decode(R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "nginx:1.25"}]}
+)"),
+                            "", fixed_context());
+  object_reader r(bytes);
+  auto spec = r.as<k8s::Deployment>().getSpec();
+  CHECK(spec.getReplicas().getValue() == 1);
+  CHECK(spec.getRevisionHistoryLimit().getValue() == 10);
+  CHECK(spec.getStrategy().getType() == k8s::DeploymentStrategyType::ROLLING_UPDATE);
+  CHECK(text_string(spec.getStrategy().getRollingUpdate().getMaxSurge().getStr()) == "25%");
+  CHECK(spec.getTemplate().getSpec().getContainers()[0].getImagePullPolicy() ==
+        k8s::PullPolicy::IF_NOT_PRESENT);
+
+  auto mismatch = create_error("deployments.apps", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: web, image: nginx}]}
+)");
+  REQUIRE(mismatch.causes().size() == 1);
+  CHECK(mismatch.causes()[0].path == "spec.template.metadata.labels");
+
+  auto svc = admit_create(kind("services"), decode(R"(apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+)"),
+                          "", fixed_context());
+  object_reader s(svc);
+  CHECK(s.as<k8s::Service>().getSpec().getType() == k8s::ServiceType::CLUSTER_I_P);
+  CHECK(s.as<k8s::Service>().getSpec().getPorts()[0].getTargetPort().getInt() == 80);
+}
+
+TEST_CASE("updates keep identity and status, and count spec changes", "[apiserver][admission]") {
+  auto ctx = fixed_context();
+  auto stored = admit_create(kind("pods"), decode(pod_yaml), "", ctx);
+  // Same spec, new label: generation stays.
+  auto relabelled = decode(std::string(pod_yaml).replace(std::string(pod_yaml).find("app: web"), 8, "app: api"));
+  auto same_spec = admit_update(kind("pods"), stored, relabelled, false, ctx);
+  object_reader a(same_spec);
+  CHECK(a.meta().getGeneration() == 1);
+  CHECK(text_string(a.meta().getUid()) == "11111111-2222-4333-8444-555555555555");
+  CHECK(a.meta().getCreationTimestamp() == 1700000000);
+  // New image: generation rises.
+  auto new_image = decode(std::string(pod_yaml).replace(std::string(pod_yaml).find("busybox"), 7, "busybox:1.36"));
+  auto changed = admit_update(kind("pods"), stored, new_image, false, ctx);
+  object_reader b(changed);  // readers borrow their bytes
+  CHECK(b.meta().getGeneration() == 2);
+  // A status update changes only the status.
+  auto status = decode(R"(apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec: {containers: [{name: other, image: other}]}
+status: {phase: Running}
+)");
+  auto status_updated = admit_update(kind("pods"), stored, status, true, ctx);
+  object_reader c(status_updated);
+  CHECK(c.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::RUNNING);
+  CHECK(text_string(c.as<k8s::Pod>().getSpec().getContainers()[0].getName()) == "main");
+  // ...and a spec update cannot write the status.
+  auto with_status = copy_to_bytes(c.root());
+  auto spec_updated = admit_update(kind("pods"), with_status, new_image, false, ctx);
+  object_reader d(spec_updated);
+  CHECK(d.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::RUNNING);
+}

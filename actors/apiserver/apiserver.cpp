@@ -1,0 +1,216 @@
+#include "actors/apiserver/apiserver.hpp"
+
+#include <caf/all.hpp>
+#include <kj/exception.h>
+
+#include "actors/apiserver/admission.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/selector.hpp"
+#include "runtime/store/engine.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+constexpr auto write_patience = std::chrono::seconds(30);
+
+struct resource_state {
+  apiserver_deps deps;
+  const kind_info* kind = nullptr;
+  static inline const char* name = "resource";
+};
+
+using self_ptr = resource_actor::stateful_pointer<resource_state>;
+
+std::string not_found(const kind_info& kind, std::string_view name) {
+  return kind.resource() + " " + quote(name) + " not found";
+}
+
+std::string key_of(const kind_info& kind, const api_request& req) {
+  TROUPE_REQUIRE(!req.name.empty(), api_errc::bad_request, "a resource name is required");
+  return object_key(kind.resource(), kind.namespaced ? req.ns : "", req.name);
+}
+
+// ---- reads ----------------------------------------------------------------------------------
+
+api_reply get(self_ptr self, const api_request& req) {
+  auto& kind = *self->state.kind;
+  auto snap = self->state.deps.engine->read();
+  auto found = snap.get(key_of(kind, req));
+  TROUPE_REQUIRE(found, api_errc::not_found, not_found(kind, req.name));
+  return {shared_bytes(std::string(found->object)), {}, found->revision};
+}
+
+api_reply list(self_ptr self, const api_request& req) {
+  auto& kind = *self->state.kind;
+  auto labels = label_selector::parse(req.label_selector);
+  auto fields = field_selector::parse(req.field_selector, kind);
+  auto snap = self->state.deps.engine->read();
+  api_reply reply;
+  reply.revision = snap.revision();
+  snap.list(list_prefix(kind.resource(), kind.namespaced ? req.ns : ""),
+            [&](std::string_view, store::stored_view v) {
+              object_reader r(v.object);
+              if (labels.matches(r.meta().getLabels()) &&
+                  (fields.empty() || fields.matches(r.as(kind.schema))))
+                reply.items.emplace_back(v.object);
+              return true;
+            });
+  return reply;
+}
+
+// ---- writes ---------------------------------------------------------------------------------
+
+caf::result<api_reply> store_write(self_ptr self, uint8_t op, std::string key,
+                                   uint64_t expected, std::string object) {
+  auto rp = self->make_response_promise<api_reply>();
+  self->request(self->state.deps.store, write_patience, write_atom::value,
+                write_request{op, std::move(key), expected, std::move(object)})
+      .then([rp](write_reply& w) mutable { rp.deliver(api_reply{w.object, {}, w.revision}); },
+            [rp](caf::error& e) mutable { rp.deliver(e); });
+  return rp;
+}
+
+void require_namespace(self_ptr self, const std::string& ns) {
+  auto snap = self->state.deps.engine->read();
+  TROUPE_REQUIRE(snap.get(object_key("namespaces", "", ns)), api_errc::not_found,
+                 "namespaces " + quote(ns) + " not found");
+}
+
+caf::result<api_reply> create(self_ptr self, const api_request& req) {
+  auto& kind = *self->state.kind;
+  auto ctx = system_admission_context();
+  auto object = admit_create(kind, req.object, kind.namespaced ? req.ns : "", ctx);
+  object_reader r(object);
+  std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
+  if (kind.namespaced) require_namespace(self, ns);
+  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+  return store_write(self, 1, object_key(kind.resource(), ns, name), 0, std::move(object));
+}
+
+caf::result<api_reply> update(self_ptr self, const api_request& req, bool status_only) {
+  auto& kind = *self->state.kind;
+  object_reader incoming(req.object);
+  std::string name = req.name.empty() ? text_string(incoming.meta().getName()) : req.name;
+  std::string ns = kind.namespaced ? (req.ns.empty() ? text_string(incoming.meta().getNamespace()) : req.ns) : "";
+  if (kind.namespaced && ns.empty()) ns = "default";
+  auto key = object_key(kind.resource(), ns, name);
+  auto snap = self->state.deps.engine->read();
+  auto stored = snap.get(key);
+  TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, name));
+  // A resourceVersion in the object is a precondition; without one, the update applies to
+  // what was read here (and still fails if someone else writes first).
+  uint64_t expected = stored->revision;
+  std::string rv = text_string(incoming.meta().getResourceVersion());
+  if (!rv.empty()) {
+    auto parsed = parse_int(rv);
+    TROUPE_REQUIRE(parsed && *parsed > 0, api_errc::bad_request,
+                   "metadata.resourceVersion: invalid value " + quote(rv));
+    expected = static_cast<uint64_t>(*parsed);
+  }
+  auto object = admit_update(kind, stored->object, req.object, status_only,
+                             system_admission_context());
+  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+  return store_write(self, 2, key, expected, std::move(object));
+}
+
+caf::result<api_reply> remove(self_ptr self, const api_request& req) {
+  auto& kind = *self->state.kind;
+  auto key = key_of(kind, req);
+  auto snap = self->state.deps.engine->read();
+  auto stored = snap.get(key);
+  TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, req.name));
+  TROUPE_REQUIRE(req.resource_version == 0 || req.resource_version == stored->revision,
+                 api_errc::conflict,
+                 "Operation cannot be fulfilled on " + kind.resource() + " " + quote(req.name) +
+                     ": the object has been modified; please apply your changes to the latest "
+                     "version and try again");
+  object_reader r(stored->object);
+  if (r.meta().getFinalizers().size() > 0) {
+    // Finalizers hold the object: mark it deleted and let their owners remove them.
+    if (r.meta().getDeletionTimestamp() != 0)
+      return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.root());
+    meta_of(m.getRoot<capnp::AnyStruct>()).setDeletionTimestamp(unix_seconds());
+    if (req.dry_run) return api_reply{shared_bytes(to_bytes(m)), {}, 0};
+    return store_write(self, 2, key, stored->revision, to_bytes(m));
+  }
+  if (req.dry_run) return api_reply{shared_bytes(std::string(stored->object)), {}, 0};
+  return store_write(self, 3, key, stored->revision, "");
+}
+
+caf::result<api_reply> serve(self_ptr self, api_request& req) {
+  try {
+    switch (static_cast<api_verb>(req.verb)) {
+      case api_verb::get: return get(self, req);
+      case api_verb::list: return list(self, req);
+      case api_verb::create: return create(self, req);
+      case api_verb::update: return update(self, req, false);
+      case api_verb::update_status: return update(self, req, true);
+      case api_verb::remove: return remove(self, req);
+    }
+    return make_error(api_errc::bad_request, "unknown verb " + std::to_string(req.verb));
+  } catch (const api_error& e) {
+    return make_error(e);
+  } catch (const kj::Exception& e) {
+    // Bytes that are not an object of this kind.
+    return make_error(api_errc::bad_request,
+                      "the object is not a valid " + self->state.kind->kind + ": " +
+                          std::string(e.getDescription().cStr()));
+  }
+}
+
+resource_actor::behavior_type resource_behavior(self_ptr self, apiserver_deps deps,
+                                                const kind_info* kind) {
+  self->state.deps = std::move(deps);
+  self->state.kind = kind;
+  return {
+      [=](api_atom, api_request& req) { return serve(self, req); },
+  };
+}
+
+}  // namespace
+
+std::map<std::string, resource_actor> spawn_resources(caf::actor_system& sys,
+                                                      const apiserver_deps& deps) {
+  std::map<std::string, resource_actor> out;
+  for (auto& kind : deps.kinds->all())
+    out.emplace(kind->resource(), sys.spawn(resource_behavior, deps, kind.get()));
+  return out;
+}
+
+void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps) {
+  auto namespaces = spawn_resources(sys, deps);  // a private set, for the bootstrap only
+  caf::scoped_actor self{sys};
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    if (deps.engine->read().get(object_key("namespaces", "", name))) continue;
+    capnp::MallocMessageBuilder m;
+    auto ns = m.initRoot<k8s::Namespace>();
+    ns.initMetadata().setName(name);
+    api_request req;
+    req.verb = static_cast<uint8_t>(api_verb::create);
+    req.resource = "namespaces";
+    req.object = to_bytes(m);
+    self->request(namespaces.at("namespaces"), write_patience, api_atom::value, req)
+        .receive([](api_reply&) {},
+                 [&](caf::error& e) {
+                   throw api_error(api_errc::internal, "creating namespace " + std::string(name) +
+                                                           ": " + to_api_error(e).message());
+                 });
+  }
+  for (auto& [resource, actor] : namespaces)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+}
+
+void add_apiserver_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<api_request>("troupe.api_request");
+  cfg.add_message_type<api_reply>("troupe.api_reply");
+  cfg.add_message_type<resource_actor>("troupe.resource_actor");
+}
+
+}  // namespace troupe

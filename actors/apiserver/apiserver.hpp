@@ -1,0 +1,71 @@
+#pragma once
+// The API server's resource actors: one per kind, each serving create, get, list, update,
+// update-status and delete for its kind (one generic behavior; the per-kind parts are the
+// defaults and validation in defaults.cpp). Reads come from store snapshots on the actor's
+// thread; writes go to the store actor and are answered after they are durable.
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/store/store.hpp"
+#include "runtime/caf/atoms.hpp"
+#include "runtime/caf/shared_bytes.hpp"
+
+namespace troupe {
+
+enum class api_verb : uint8_t { create = 1, get, list, update, update_status, remove };
+
+struct api_request {
+  uint8_t verb = 0;       ///< an api_verb
+  std::string resource;   ///< "pods", "deployments.apps"
+  std::string ns;
+  std::string name;
+  std::string object;     ///< flat-array object (create, update, update_status)
+  std::string label_selector;
+  std::string field_selector;
+  uint64_t resource_version = 0;  ///< delete: precondition
+  bool dry_run = false;
+};
+
+struct api_reply {
+  shared_bytes object;               ///< create, get, update, delete
+  std::vector<std::string> items;    ///< list
+  uint64_t revision = 0;             ///< list: the snapshot's revision
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, api_request& x) {
+  return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
+           x.label_selector, x.field_selector, x.resource_version, x.dry_run);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, api_reply& x) {
+  return f(caf::meta::type_name("api_reply"), x.object, x.items, x.revision);
+}
+
+using resource_actor =
+    caf::typed_actor<caf::replies_to<api_atom, api_request>::with<api_reply>>;
+
+struct apiserver_deps {
+  std::shared_ptr<store::engine> engine;
+  std::shared_ptr<const kind_registry> kinds;
+  store_actor store;
+};
+
+/// One resource actor per kind, by store resource name ("deployments.apps").
+std::map<std::string, resource_actor> spawn_resources(caf::actor_system& sys,
+                                                      const apiserver_deps& deps);
+
+/// The namespaces that exist from the start: default, kube-system, kube-public,
+/// kube-node-lease. Creates those missing; blocks until they are stored.
+void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps);
+
+void add_apiserver_types(caf::actor_system_config& cfg);
+
+}  // namespace troupe

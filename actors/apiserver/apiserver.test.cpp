@@ -1,0 +1,141 @@
+#include "actors/apiserver/apiserver.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/caf/errors.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/store/engine.hpp"
+#include "test/harness/actor_fixture.hpp"
+#include "test/harness/temp_dir.hpp"
+
+using namespace troupe;
+
+namespace {
+
+class apiserver_fixture : public troupe::testing::actor_fixture {
+ public:
+  apiserver_fixture()
+      : actor_fixture([](caf::actor_system_config& cfg) {
+          add_store_types(cfg);
+          add_apiserver_types(cfg);
+        }) {
+    kinds_ = std::make_shared<const kind_registry>(builtin_kinds());
+    engine_ = std::make_shared<store::engine>(store::engine_options{dir_.path()});
+    auto store = keep(spawn_store(sys(), {engine_, kinds_, {}}));
+    deps_ = {engine_, kinds_, store};
+    ensure_system_namespaces(sys(), deps_);
+    for (auto& [resource, actor] : spawn_resources(sys(), deps_)) resources_[resource] = keep(actor);
+  }
+  ~apiserver_fixture() override {
+    resources_.clear();
+    deps_.store = store_actor{};
+    shutdown();
+  }
+
+  caf::expected<api_reply> call(api_verb verb, const std::string& resource, std::string ns,
+                                std::string name, std::string object = "") {
+    api_request req;
+    req.verb = static_cast<uint8_t>(verb);
+    req.resource = resource;
+    req.ns = std::move(ns);
+    req.name = std::move(name);
+    req.object = std::move(object);
+    caf::expected<api_reply> out{caf::error{}};
+    self()->request(resources_.at(resource), patience, api_atom::value, req)
+        .receive([&](api_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
+    return out;
+  }
+
+  std::string manifest(const std::string& yaml) {
+    return codec::decode_manifests(yaml, "test.yaml", *kinds_).at(0).bytes;
+  }
+
+ private:
+  troupe::testing::temp_dir dir_;
+  std::shared_ptr<const kind_registry> kinds_;
+  std::shared_ptr<store::engine> engine_;
+  apiserver_deps deps_;
+  std::map<std::string, resource_actor> resources_;
+};
+
+const char* cm_yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {k: v}\n";
+
+api_errc code_of(const caf::expected<api_reply>& r) {
+  return r ? api_errc::none : to_api_error(r.error()).code();
+}
+
+}  // namespace
+
+TEST_CASE("system namespaces exist from the start", "[apiserver]") {
+  apiserver_fixture f;
+  auto all = f.call(api_verb::list, "namespaces", "", "");
+  REQUIRE(all);
+  CHECK(all->items.size() == 4);
+  CHECK(f.call(api_verb::get, "namespaces", "", "kube-system"));
+}
+
+TEST_CASE("create, get, list, update and delete through a resource actor", "[apiserver]") {
+  apiserver_fixture f;
+  auto created = f.call(api_verb::create, "configmaps", "", "", f.manifest(cm_yaml));
+  REQUIRE(created);
+  object_reader c(created->object.str());
+  CHECK(text_string(c.meta().getNamespace()) == "default");
+  CHECK(text_string(c.meta().getResourceVersion()) == std::to_string(created->revision));
+
+  auto again = f.call(api_verb::create, "configmaps", "", "", f.manifest(cm_yaml));
+  CHECK(code_of(again) == api_errc::already_exists);
+  CHECK(to_api_error(again.error()).message() == "configmaps \"cfg\" already exists");
+
+  CHECK(f.call(api_verb::get, "configmaps", "default", "cfg"));
+  auto missing = f.call(api_verb::get, "configmaps", "default", "nope");
+  CHECK(to_api_error(missing.error()).message() == "configmaps \"nope\" not found");
+  CHECK(f.call(api_verb::list, "configmaps", "default", "")->items.size() == 1);
+  CHECK(f.call(api_verb::list, "configmaps", "kube-system", "")->items.empty());
+
+  // An update carrying a stale resourceVersion is a Conflict; without one it applies.
+  auto stale = f.manifest(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, resourceVersion: \"1\"}\ndata: {k: w}\n");
+  CHECK(code_of(f.call(api_verb::update, "configmaps", "default", "cfg", stale)) == api_errc::conflict);
+  auto fresh = f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {k: w}\n");
+  auto updated = f.call(api_verb::update, "configmaps", "default", "cfg", fresh);
+  REQUIRE(updated);
+  CHECK(updated->revision > created->revision);
+
+  CHECK(f.call(api_verb::remove, "configmaps", "default", "cfg"));
+  CHECK(code_of(f.call(api_verb::get, "configmaps", "default", "cfg")) == api_errc::not_found);
+}
+
+TEST_CASE("bad creates are refused and store nothing", "[apiserver]") {
+  apiserver_fixture f;
+  auto no_ns = f.call(api_verb::create, "configmaps", "", "",
+                      f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: nope}\n"));
+  CHECK(code_of(no_ns) == api_errc::not_found);
+  CHECK(to_api_error(no_ns.error()).message() == "namespaces \"nope\" not found");
+  auto invalid = f.call(api_verb::create, "configmaps", "", "",
+                        f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n"));
+  CHECK(code_of(invalid) == api_errc::invalid);
+  auto causes = to_api_error(invalid.error()).causes();  // the causes cross the actor boundary
+  REQUIRE(causes.size() == 1);
+  CHECK(causes[0].path == "metadata.name");
+  auto junk = f.call(api_verb::create, "configmaps", "", "", std::string(64, '\x01'));
+  CHECK(code_of(junk) == api_errc::bad_request);
+  CHECK(f.call(api_verb::list, "configmaps", "", "")->items.empty());
+}
+
+TEST_CASE("finalizers hold a deleted object until they are removed", "[apiserver]") {
+  apiserver_fixture f;
+  REQUIRE(f.call(api_verb::create, "configmaps", "", "",
+                 f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/keep]}\n")));
+  auto marked = f.call(api_verb::remove, "configmaps", "default", "held");
+  REQUIRE(marked);
+  object_reader m(marked->object.str());
+  CHECK(m.meta().getDeletionTimestamp() != 0);
+  CHECK(f.call(api_verb::get, "configmaps", "default", "held"));
+  // The finalizer's owner removes it; the object can then go.
+  REQUIRE(f.call(api_verb::update, "configmaps", "default", "held",
+                 f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held}\n")));
+  REQUIRE(f.call(api_verb::remove, "configmaps", "default", "held"));
+  CHECK(code_of(f.call(api_verb::get, "configmaps", "default", "held")) == api_errc::not_found);
+}

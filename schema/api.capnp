@@ -1,0 +1,71 @@
+@0xd6b0e35ddee2f4ec;
+# The RPC API of `troupe server`. Objects travel as Cap'n Proto structs of the kind schemas
+# (core.capnp, apps.capnp, ...) in AnyPointer fields; `resource` names the kind the way the
+# store does ("pods", "deployments.apps").
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("troupe::rpc");
+
+struct Cause {
+  field @0 :Text;    # "spec.replicas"
+  message @1 :Text;
+}
+
+# Why a call failed. `reason` is Kubernetes' StatusReason: NotFound, AlreadyExists, Conflict,
+# Invalid, Forbidden, Gone, BadRequest, Internal, ...; empty on success.
+struct Status {
+  reason @0 :Text;
+  message @1 :Text;
+  causes @2 :List(Cause);
+}
+
+struct Item {
+  object @0 :AnyPointer;
+}
+
+struct Request {
+  resource @0 :Text;
+  namespace @1 :Text;       # "" for cluster-scoped kinds, or every namespace (list/watch)
+  name @2 :Text;
+  object @3 :AnyPointer;    # create/update/updateStatus
+  labelSelector @4 :Text;
+  fieldSelector @5 :Text;
+  resourceVersion @6 :UInt64;  # delete: precondition; watch: start after it (0 = now)
+  dryRun @7 :Bool;          # validate and default, store nothing
+}
+
+struct Result {
+  status @0 :Status;
+  object @1 :AnyPointer;    # the object as stored (create, get, update, delete)
+  items @2 :List(Item);     # list
+  revision @3 :UInt64;      # list: the revision the items were read at
+}
+
+enum EventType {
+  added @0;
+  modified @1;
+  deleted @2;
+  bookmark @3;
+}
+
+# The client's side of a watch: the server streams events into it, waiting for each call's
+# return before it sends more than the connection's window (flow control).
+interface WatchSink {
+  event @0 (type :EventType, revision :UInt64, object :AnyPointer) -> stream;
+  # The watch ended on the server's side (Gone, TooManyRequests, shutdown).
+  end @1 (status :Status);
+}
+
+# Dropping it (or disconnecting) ends the watch.
+interface WatchHandle {}
+
+interface Api {
+  create @0 (request :Request) -> (result :Result);
+  get @1 (request :Request) -> (result :Result);
+  list @2 (request :Request) -> (result :Result);
+  update @3 (request :Request) -> (result :Result);
+  updateStatus @4 (request :Request) -> (result :Result);
+  delete @5 (request :Request) -> (result :Result);
+  watch @6 (request :Request, sink :WatchSink) -> (status :Status, handle :WatchHandle);
+  version @7 () -> (version :Text);
+}
