@@ -148,7 +148,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
 }
 
 std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
-                         bool status_only, const admission_context& ctx) {
+                         bool status_only) {
   object_reader old_reader(stored), new_reader(object);
   auto old_root = old_reader.as(kind.schema);
   capnp::MallocMessageBuilder message;
@@ -184,7 +184,6 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
   if (!status_only) apply_defaults(kind, root);
   bool spec_changed = !same_field(old_root, root.asReader(), "spec");
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
-  (void)ctx;
   auto bytes = to_bytes(message);
   validate_object(kind, bytes);
   return bytes;

@@ -27,7 +27,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
 /// kept from it on a spec update, everything but `status` kept on a status update;
 /// generation bumped when the spec changed. Throws api_error (BadRequest, Invalid, Conflict).
 std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
-                         bool status_only, const admission_context& ctx);
+                         bool status_only);
 
 /// Validation shared by create and update; throws api_error(invalid) with every cause.
 void validate_object(const kind_info& kind, std::string_view object);

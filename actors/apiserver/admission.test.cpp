@@ -172,14 +172,14 @@ TEST_CASE("updates keep identity and status, and count spec changes", "[apiserve
   auto stored = admit_create(kind("pods"), decode(pod_yaml), "", ctx);
   // Same spec, new label: generation stays.
   auto relabelled = decode(std::string(pod_yaml).replace(std::string(pod_yaml).find("app: web"), 8, "app: api"));
-  auto same_spec = admit_update(kind("pods"), stored, relabelled, false, ctx);
+  auto same_spec = admit_update(kind("pods"), stored, relabelled, false);
   object_reader a(same_spec);
   CHECK(a.meta().getGeneration() == 1);
   CHECK(text_string(a.meta().getUid()) == "11111111-2222-4333-8444-555555555555");
   CHECK(a.meta().getCreationTimestamp() == 1700000000);
   // New image: generation rises.
   auto new_image = decode(std::string(pod_yaml).replace(std::string(pod_yaml).find("busybox"), 7, "busybox:1.36"));
-  auto changed = admit_update(kind("pods"), stored, new_image, false, ctx);
+  auto changed = admit_update(kind("pods"), stored, new_image, false);
   object_reader b(changed);  // readers borrow their bytes
   CHECK(b.meta().getGeneration() == 2);
   // A status update changes only the status.
@@ -189,13 +189,13 @@ metadata: {name: web}
 spec: {containers: [{name: other, image: other}]}
 status: {phase: Running}
 )");
-  auto status_updated = admit_update(kind("pods"), stored, status, true, ctx);
+  auto status_updated = admit_update(kind("pods"), stored, status, true);
   object_reader c(status_updated);
   CHECK(c.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::RUNNING);
   CHECK(text_string(c.as<k8s::Pod>().getSpec().getContainers()[0].getName()) == "main");
   // ...and a spec update cannot write the status.
   auto with_status = copy_to_bytes(c.root());
-  auto spec_updated = admit_update(kind("pods"), with_status, new_image, false, ctx);
+  auto spec_updated = admit_update(kind("pods"), with_status, new_image, false);
   object_reader d(spec_updated);
   CHECK(d.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::RUNNING);
 }

@@ -112,8 +112,7 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
                    "metadata.resourceVersion: invalid value " + quote(rv));
     expected = static_cast<uint64_t>(*parsed);
   }
-  auto object = admit_update(kind, stored->object, req.object, status_only,
-                             system_admission_context());
+  auto object = admit_update(kind, stored->object, req.object, status_only);
   if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
   return store_write(self, 2, key, expected, std::move(object));
 }
