@@ -80,28 +80,19 @@ std::string generate_name(const std::string& prefix, const admission_context& ct
   return base + ctx.random_suffix(suffix_length);
 }
 
-bool same_field_at(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
-                   capnp::StructSchema::Field f);
-
 bool same_field(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
                 const char* field) {
-  auto schema = a.getSchema();
-  KJ_IF_MAYBE(f, schema.findFieldByName(field)) {
-    return same_field_at(a, b, *f);
+  KJ_IF_MAYBE(f, a.getSchema().findFieldByName(field)) {
+    // Field order can differ in bytes, so compare canonical copies.
+    auto canonical = [&](capnp::DynamicStruct::Reader s) {
+      capnp::MallocMessageBuilder m;
+      if (s.has(*f)) m.setRoot(s.get(*f).as<capnp::DynamicStruct>());
+      auto words = m.getRoot<capnp::AnyStruct>().asReader().canonicalize();
+      return std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+    };
+    return canonical(a) == canonical(b);
   }
   return true;
-}
-
-bool same_field_at(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
-                   capnp::StructSchema::Field f) {
-  // Field order can differ in bytes, so compare canonical copies.
-  auto canonical = [&](capnp::DynamicStruct::Reader s) {
-    capnp::MallocMessageBuilder m;
-    if (s.has(f)) m.setRoot(s.get(f).as<capnp::DynamicStruct>());
-    auto words = m.getRoot<capnp::AnyStruct>().asReader().canonicalize();
-    return std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
-  };
-  return canonical(a) == canonical(b);
 }
 
 void copy_field(capnp::DynamicStruct::Builder to, capnp::DynamicStruct::Reader from,

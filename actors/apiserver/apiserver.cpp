@@ -183,27 +183,42 @@ std::map<std::string, resource_actor> spawn_resources(caf::actor_system& sys,
   return out;
 }
 
+namespace {
+
+// Namespaces go through the same admission as a user's, by a private actor for the bootstrap.
+void create_namespace(caf::scoped_actor& self, const resource_actor& namespaces,
+                      const std::string& name) {
+  capnp::MallocMessageBuilder m;
+  m.initRoot<k8s::Namespace>().initMetadata().setName(name);
+  api_request req;
+  req.verb = static_cast<uint8_t>(api_verb::create);
+  req.resource = "namespaces";
+  req.object = to_bytes(m);
+  self->request(namespaces, write_patience, api_atom::value, req)
+      .receive([](api_reply&) {},
+               [&](caf::error& e) {
+                 throw api_error(api_errc::internal,
+                                 "creating namespace " + name + ": " + to_api_error(e).message());
+               });
+}
+
+}  // namespace
+
 void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps) {
-  auto namespaces = spawn_resources(sys, deps);  // a private set, for the bootstrap only
+  const kind_info* kind = deps.kinds->find_by_resource("namespaces");
+  TROUPE_ASSERT(kind, "the registry has no namespaces kind");
+  auto namespaces = sys.spawn(resource_behavior, deps, kind);
   caf::scoped_actor self{sys};
-  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
-    if (deps.engine->read().get(object_key("namespaces", "", name))) continue;
-    capnp::MallocMessageBuilder m;
-    auto ns = m.initRoot<k8s::Namespace>();
-    ns.initMetadata().setName(name);
-    api_request req;
-    req.verb = static_cast<uint8_t>(api_verb::create);
-    req.resource = "namespaces";
-    req.object = to_bytes(m);
-    self->request(namespaces.at("namespaces"), write_patience, api_atom::value, req)
-        .receive([](api_reply&) {},
-                 [&](caf::error& e) {
-                   throw api_error(api_errc::internal, "creating namespace " + std::string(name) +
-                                                           ": " + to_api_error(e).message());
-                 });
+  try {
+    for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"})
+      if (!deps.engine->read().get(object_key("namespaces", "", name)))
+        create_namespace(self, namespaces, name);
+  } catch (...) {
+    // A live actor would keep the actor system from shutting down.
+    caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown);
+    throw;
   }
-  for (auto& [resource, actor] : namespaces)
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown);
 }
 
 void add_apiserver_types(caf::actor_system_config& cfg) {
