@@ -7,6 +7,9 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
+#include "runtime/codec/json.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/codec/patch.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/selector.hpp"
@@ -92,6 +95,14 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   return store_write(self, 1, object_key(kind.resource(), ns, name), 0, std::move(object));
 }
 
+uint64_t precondition(std::string_view rv, uint64_t otherwise) {
+  if (rv.empty()) return otherwise;
+  auto parsed = parse_int(rv);
+  TROUPE_REQUIRE(parsed && *parsed > 0, api_errc::bad_request,
+                 "metadata.resourceVersion: invalid value " + quote(rv));
+  return static_cast<uint64_t>(*parsed);
+}
+
 caf::result<api_reply> update(self_ptr self, const api_request& req, bool status_only) {
   auto& kind = *self->state.kind;
   object_reader incoming(req.object);
@@ -104,15 +115,34 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
   TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, name));
   // A resourceVersion in the object is a precondition; without one, the update applies to
   // what was read here (and still fails if someone else writes first).
-  uint64_t expected = stored->revision;
-  std::string rv = text_string(incoming.meta().getResourceVersion());
-  if (!rv.empty()) {
-    auto parsed = parse_int(rv);
-    TROUPE_REQUIRE(parsed && *parsed > 0, api_errc::bad_request,
-                   "metadata.resourceVersion: invalid value " + quote(rv));
-    expected = static_cast<uint64_t>(*parsed);
-  }
+  uint64_t expected =
+      precondition(text_view(incoming.meta().getResourceVersion()), stored->revision);
   auto object = admit_update(kind, stored->object, req.object, status_only);
+  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+  return store_write(self, 2, key, expected, std::move(object));
+}
+
+// A patch applies to the stored object's document tree, so it sees exactly what a client
+// reads; one that changes nothing stores nothing (the resourceVersion stays).
+caf::result<api_reply> patch(self_ptr self, const api_request& req) {
+  auto& kind = *self->state.kind;
+  auto key = key_of(kind, req);
+  auto stored = self->state.deps.engine->read().get(key);
+  TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, req.name));
+  auto delta = codec::parse_json(req.patch, "patch");
+  TROUPE_REQUIRE(delta.is_map(), api_errc::bad_request, "the patch must be a JSON object");
+  auto current = codec::encode_object(stored->object, kind);
+  auto patched = req.patch_type == static_cast<uint8_t>(patch_type::strategic)
+                     ? codec::strategic_merge_patch(current, delta)
+                     : codec::merge_patch(current, delta);
+  if (patched == current)
+    return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
+  std::string rv;
+  if (auto* meta = delta.find("metadata"); meta && meta->find("resourceVersion"))
+    rv = meta->find("resourceVersion")->text();
+  uint64_t expected = precondition(rv, stored->revision);
+  auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
+                             false);
   if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
   return store_write(self, 2, key, expected, std::move(object));
 }
@@ -152,6 +182,7 @@ caf::result<api_reply> serve(self_ptr self, api_request& req) {
       case api_verb::update: return update(self, req, false);
       case api_verb::update_status: return update(self, req, true);
       case api_verb::remove: return remove(self, req);
+      case api_verb::patch: return patch(self, req);
     }
     return make_error(api_errc::bad_request, "unknown verb " + std::to_string(req.verb));
   } catch (const api_error& e) {

@@ -1,6 +1,6 @@
 #pragma once
 // The API server's resource actors: one per kind, each serving create, get, list, update,
-// update-status and delete for its kind (one generic behavior; the per-kind parts are the
+// update-status, patch and delete for its kind (one generic behavior; the per-kind parts are the
 // defaults and validation in defaults.cpp). Reads come from store snapshots on the actor's
 // thread; writes go to the store actor and are answered after they are durable.
 
@@ -19,7 +19,8 @@
 
 namespace troupe {
 
-enum class api_verb : uint8_t { create = 1, get, list, update, update_status, remove };
+enum class api_verb : uint8_t { create = 1, get, list, update, update_status, remove, patch };
+enum class patch_type : uint8_t { merge = 0, strategic = 1 };
 
 struct api_request {
   uint8_t verb = 0;       ///< an api_verb
@@ -31,6 +32,8 @@ struct api_request {
   std::string field_selector;
   uint64_t resource_version = 0;  ///< delete: precondition
   bool dry_run = false;
+  uint8_t patch_type = 0;  ///< a patch_type
+  std::string patch;       ///< patch: a JSON document
 };
 
 struct api_reply {
@@ -42,7 +45,7 @@ struct api_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_request& x) {
   return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
-           x.label_selector, x.field_selector, x.resource_version, x.dry_run);
+           x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_reply& x) {

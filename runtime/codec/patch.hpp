@@ -1,0 +1,31 @@
+#pragma once
+// Patches on document trees, as Kubernetes applies them: JSON merge patch (RFC 7386), a
+// strategic merge that merges lists of named items by their key instead of replacing them,
+// and the three-way patch `apply` sends (what the user wrote now, plus deletions of what they
+// wrote last time and dropped). Plain functions of data.
+
+#include <string_view>
+
+#include "runtime/codec/tree.hpp"
+
+namespace troupe::codec {
+
+/// RFC 7386: maps merge key by key, a null deletes, anything else replaces.
+node merge_patch(node target, const node& patch);
+
+/// As merge_patch, but a list whose items are maps with a merge key (`name` for containers,
+/// env, volumes...; `containerPort`/`port` for ports; `mountPath` for volumeMounts) merges
+/// item by item, keeping the target's order and appending new items. An item
+/// `{name: x, $patch: delete}` removes x.
+node strategic_merge_patch(node target, const node& patch);
+
+/// The patch that turns what the user last applied into what they apply now: `desired`,
+/// with a null for every map key and a `$patch: delete` item for every keyed list item that
+/// `last_applied` had and `desired` no longer has. Apply it with strategic_merge_patch.
+node three_way_patch(const node& last_applied, const node& desired);
+
+/// The key items of list `field` merge by under a strategic patch, or "" when the list
+/// replaces as a whole.
+std::string_view merge_key(std::string_view field, const node& list);
+
+}  // namespace troupe::codec

@@ -1,0 +1,114 @@
+#include "runtime/codec/patch.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/codec/yaml.hpp"
+
+using namespace troupe::codec;
+
+namespace {
+
+node yaml(const char* text) { return parse_yaml(text, "test").at(0).root; }
+
+}  // namespace
+
+TEST_CASE("merge patch follows RFC 7386", "[patch]") {
+  struct row {
+    const char* target;
+    const char* patch;
+    const char* expected;
+  };
+  auto r = GENERATE(values<row>({
+      {"{a: b}", "{a: c}", "{a: c}"},
+      {"{a: b}", "{b: c}", "{a: b, b: c}"},
+      {"{a: b}", "{a: null}", "{}"},
+      {"{a: b, b: c}", "{a: null}", "{b: c}"},
+      {"{a: [b]}", "{a: c}", "{a: c}"},
+      {"{a: c}", "{a: [b]}", "{a: [b]}"},
+      {"{a: {b: c}}", "{a: {b: d, c: null}}", "{a: {b: d}}"},
+      {"{a: [{b: c}]}", "{a: [1]}", "{a: [1]}"},
+      {"{e: null}", "{a: 1}", "{e: null, a: 1}"},
+      {"{}", "{a: {bb: {ccc: null}}}", "{a: {bb: {}}}"},
+  }));
+  CAPTURE(r.target, r.patch);
+  CHECK(to_yaml(merge_patch(yaml(r.target), yaml(r.patch))) == to_yaml(yaml(r.expected)));
+}
+
+TEST_CASE("strategic merge merges named lists by key", "[patch]") {
+  struct row {
+    const char* target;
+    const char* patch;
+    const char* expected;
+  };
+  auto r = GENERATE(values<row>({
+      // containers merge by name: one changes, one stays, one is added at the end
+      {"{containers: [{name: a, image: x}, {name: b, image: y}]}",
+       "{containers: [{name: b, image: z}, {name: c, image: w}]}",
+       "{containers: [{name: a, image: x}, {name: b, image: z}, {name: c, image: w}]}"},
+      // $patch: delete removes one item
+      {"{env: [{name: A, value: '1'}, {name: B, value: '2'}]}",
+       "{env: [{name: A, $patch: delete}]}", "{env: [{name: B, value: '2'}]}"},
+      // container ports merge by containerPort, service ports by port
+      {"{ports: [{containerPort: 80, protocol: TCP}]}", "{ports: [{containerPort: 80, name: http}]}",
+       "{ports: [{containerPort: 80, protocol: TCP, name: http}]}"},
+      {"{ports: [{port: 80, targetPort: 8080}]}", "{ports: [{port: 443}]}",
+       "{ports: [{port: 80, targetPort: 8080}, {port: 443}]}"},
+      // lists of scalars replace
+      {"{args: [a, b]}", "{args: [c]}", "{args: [c]}"},
+      // a keyed item's own maps merge, nulls delete inside it
+      {"{containers: [{name: a, resources: {limits: {cpu: 1}}, workingDir: /x}]}",
+       "{containers: [{name: a, resources: {requests: {cpu: 1}}, workingDir: null}]}",
+       "{containers: [{name: a, resources: {limits: {cpu: 1}, requests: {cpu: 1}}}]}"},
+  }));
+  CAPTURE(r.target, r.patch);
+  CHECK(to_yaml(strategic_merge_patch(yaml(r.target), yaml(r.patch))) == to_yaml(yaml(r.expected)));
+}
+
+TEST_CASE("three-way patch deletes what the user dropped, keeps what others set",
+          "[patch]") {
+  auto last = yaml(R"(
+metadata: {name: web, labels: {app: web, tier: front}}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - {name: web, image: nginx, args: [a]}
+      - {name: sidecar, image: busybox}
+)");
+  auto desired = yaml(R"(
+metadata: {name: web, labels: {app: web}}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: web, image: nginx:2}
+)");
+  // What the server holds: the last applied state plus fields others wrote.
+  auto live = yaml(R"(
+metadata: {name: web, uid: u1, labels: {app: web, tier: front, team: x}}
+spec:
+  replicas: 2
+  strategy: {type: RollingUpdate}
+  template:
+    spec:
+      restartPolicy: Always
+      containers:
+      - {name: web, image: nginx, args: [a], imagePullPolicy: Always}
+      - {name: sidecar, image: busybox}
+)");
+  auto result = strategic_merge_patch(live, three_way_patch(last, desired));
+  auto expected = yaml(R"(
+metadata: {name: web, uid: u1, labels: {app: web, team: x}}
+spec:
+  strategy: {type: RollingUpdate}
+  template:
+    spec:
+      restartPolicy: Always
+      containers:
+      - {name: web, image: "nginx:2", imagePullPolicy: Always}
+)");
+  CHECK(to_yaml(result) == to_yaml(expected));
+  // Applying the same manifest again changes nothing.
+  CHECK(strategic_merge_patch(result, three_way_patch(desired, desired)) == result);
+}
