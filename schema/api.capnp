@@ -32,6 +32,14 @@ struct Request {
   fieldSelector @5 :Text;
   resourceVersion @6 :UInt64;  # delete: precondition; watch: start after it (0 = now)
   dryRun @7 :Bool;          # validate and default, store nothing
+  allowWatchBookmarks @8 :Bool;  # watch: periodic bookmark events carrying the revision
+  patchType @9 :PatchType;  # patch: how `patch` applies
+  patch @10 :Text;          # patch: a JSON document
+}
+
+enum PatchType {
+  merge @0;       # RFC 7386 JSON merge patch: maps merge, lists and scalars replace
+  strategic @1;   # as merge, but lists of named items (containers, ports, env) merge by key
 }
 
 struct Result {
@@ -68,4 +76,5 @@ interface Api {
   delete @5 (request :Request) -> (result :Result);
   watch @6 (request :Request, sink :WatchSink) -> (status :Status, handle :WatchHandle);
   version @7 () -> (version :Text);
+  patch @8 (request :Request) -> (result :Result);
 }

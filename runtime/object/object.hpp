@@ -28,6 +28,8 @@ class object_reader {
   object_reader& operator=(const object_reader&) = delete;
 
   capnp::AnyStruct::Reader root() { return reader_->getRoot<capnp::AnyStruct>(); }
+  /// The root as a pointer, to copy into another message (`builder.getObject().set(r.any())`).
+  capnp::AnyPointer::Reader any() { return reader_->getRoot<capnp::AnyPointer>(); }
   k8s::ObjectMeta::Reader meta();
   template <class T>
   typename T::Reader as() {

@@ -29,6 +29,13 @@ void apply(server_options& out, const std::string& key, const std::string& value
   if (key == "data-dir") {
     TROUPE_REQUIRE(!value.empty(), api_errc::bad_request, where + ": must not be empty");
     out.data_dir = value;
+  } else if (key == "listen") {
+    auto [host, port] = parse_host_port(value, where);
+    out.listen_host = host;
+    out.listen_port = port;
+  } else if (key == "client-config") {
+    TROUPE_REQUIRE(!value.empty(), api_errc::bad_request, where + ": must not be empty");
+    out.client_config = value;
   } else if (key == "log-level") {
     out.level = parse_level(value, where);
   } else {
@@ -56,6 +63,23 @@ void apply_config_file(server_options& out, const std::string& path) {
 
 }  // namespace
 
+std::pair<std::string, uint16_t> parse_host_port(const std::string& text,
+                                                 const std::string& where) {
+  auto colon = text.rfind(':');
+  TROUPE_REQUIRE(colon != std::string::npos && colon > 0, api_errc::bad_request,
+                 where + ": expected HOST:PORT, got " + quote(text));
+  auto port = parse_int(std::string_view(text).substr(colon + 1));
+  TROUPE_REQUIRE(port && *port >= 0 && *port < 65536, api_errc::bad_request,
+                 where + ": invalid port in " + quote(text));
+  return {text.substr(0, colon), static_cast<uint16_t>(*port)};
+}
+
+std::string default_client_config() {
+  if (const char* path = std::getenv("TROUPE_CONFIG"); path && *path) return path;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.troupe/config";
+}
+
 std::string default_data_dir() {
   if (geteuid() == 0) return "/var/lib/troupe";
   const char* home = std::getenv("HOME");
@@ -79,7 +103,8 @@ server_options parse_server_options(const std::vector<std::string>& args) {
     }
     if (flag == "--config")
       config = value;
-    else if (flag == "--data-dir" || flag == "--log-level")
+    else if (flag == "--data-dir" || flag == "--log-level" || flag == "--listen" ||
+             flag == "--client-config")
       flags.emplace_back(flag, value);
     else
       throw api_error(api_errc::bad_request, "unknown flag " + flag);
@@ -88,6 +113,7 @@ server_options parse_server_options(const std::vector<std::string>& args) {
   if (!config.empty()) apply_config_file(out, config);
   for (auto& [flag, value] : flags) apply(out, flag.substr(2), value, flag);
   if (out.data_dir.empty()) out.data_dir = default_data_dir();
+  if (out.client_config.empty()) out.client_config = default_client_config();
   return out;
 }
 

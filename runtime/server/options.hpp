@@ -1,7 +1,9 @@
 #pragma once
 // `troupe server` settings: flags, a config file, and their defaults.
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace troupe {
@@ -11,12 +13,23 @@ enum class log_level { error, warn, info, debug };
 struct server_options {
   std::string data_dir;  ///< default: /var/lib/troupe as root, else ~/.local/share/troupe
   log_level level = log_level::info;
+  std::string listen_host = "127.0.0.1";  ///< --listen HOST:PORT, the RPC API
+  uint16_t listen_port = 6443;            ///< 0 picks a free port
+  std::string client_config;  ///< where the client config is written (default_client_config)
 };
 
-/// Reads `--data-dir DIR`, `--log-level L` and `--config FILE` (a YAML map with the same keys
+/// Reads `--data-dir DIR`, `--listen HOST:PORT`, `--client-config FILE`, `--log-level L` and
+/// `--config FILE` (a YAML map with the same keys
 /// without dashes; flags win over the file). Throws api_error(bad_request) naming the flag or
 /// key at fault.
 server_options parse_server_options(const std::vector<std::string>& args);
+
+/// "HOST:PORT" split; throws api_error(bad_request) prefixed with `where`.
+std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const std::string& where);
+
+/// The client config both the server (writing) and the CLI (reading) use by default:
+/// $TROUPE_CONFIG, else ~/.troupe/config.
+std::string default_client_config();
 
 /// Where the server keeps its store when no --data-dir is given.
 std::string default_data_dir();

@@ -1,0 +1,145 @@
+#include "runtime/rpc/client.hpp"
+
+#include <capnp/ez-rpc.h>
+#include <kj/async-io.h>
+
+#include <optional>
+
+#include "runtime/base/text.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/rpc/convert.hpp"
+#include "schema/api.capnp.h"
+
+namespace troupe::rpc {
+namespace {
+
+std::pair<std::string, uint16_t> split_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  TROUPE_REQUIRE(colon != std::string::npos && colon > 0, api_errc::bad_request,
+                 "server address " + address + ": expected HOST:PORT");
+  auto port = parse_int(std::string_view(address).substr(colon + 1));
+  TROUPE_REQUIRE(port && *port > 0 && *port < 65536, api_errc::bad_request,
+                 "server address " + address + ": invalid port");
+  return {address.substr(0, colon), static_cast<uint16_t>(*port)};
+}
+
+using event_callback = std::function<bool(const event&)>;
+
+class sink final : public WatchSink::Server {
+ public:
+  sink(const event_callback& on_event,
+       kj::Own<kj::PromiseFulfiller<void>> done, std::optional<api_error>& ended)
+      : on_event_(on_event), done_(kj::mv(done)), ended_(ended) {}
+
+  kj::Promise<void> event(EventContext ctx) override {
+    auto p = ctx.getParams();
+    rpc::event ev{static_cast<uint8_t>(static_cast<int>(p.getType()) + 1), p.getRevision(),
+                  object_bytes(p.getObject())};
+    if (done_->isWaiting() && !on_event_(ev)) done_->fulfill();
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> end(EndContext ctx) override {
+    ended_ = from_rpc(ctx.getParams().getStatus());
+    if (!ended_) ended_ = api_error(api_errc::unavailable, "the server ended the watch");
+    if (done_->isWaiting()) done_->fulfill();
+    return kj::READY_NOW;
+  }
+
+ private:
+  const event_callback& on_event_;
+  kj::Own<kj::PromiseFulfiller<void>> done_;
+  std::optional<api_error>& ended_;
+};
+
+}  // namespace
+
+struct client::impl {
+  capnp::EzRpcClient ez;
+  Api::Client api;
+  impl(const std::string& host, uint16_t port) : ez(host, port), api(ez.getMain<Api>()) {}
+};
+
+client::client(const std::string& address) : address_(address) {
+  auto [host, port] = split_address(address);
+  try {
+    impl_ = std::make_unique<impl>(host, port);
+  } catch (const kj::Exception& e) {
+    throw api_error(api_errc::unavailable, "cannot reach the troupe server at " + address + ": " +
+                                               e.getDescription().cStr());
+  }
+}
+
+client::~client() = default;
+
+namespace {
+
+template <class T>
+T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& address) {
+  try {
+    return promise.wait(scope);
+  } catch (const kj::Exception& e) {
+    auto what = std::string(e.getDescription().cStr());
+    if (e.getType() == kj::Exception::Type::DISCONNECTED)
+      throw api_error(api_errc::unavailable,
+                      "cannot reach the troupe server at " + address + ": " + what);
+    throw api_error(api_errc::internal, "the server failed the call: " + what);
+  }
+}
+
+}  // namespace
+
+call_result client::call(api_verb verb, const api_request& request) {
+  auto send = [&](auto req) {
+    to_rpc(request, req.initRequest());
+    return req.send();
+  };
+  auto& api = impl_->api;
+  auto handle = [&](Result::Reader r) {
+    if (auto e = from_rpc(r.getStatus())) throw server_error(*e);
+    call_result c;
+    c.object = object_bytes(r.getObject());
+    for (auto item : r.getItems()) c.items.push_back(object_bytes(item.getObject()));
+    c.revision = r.getRevision();
+    return c;
+  };
+  auto& scope = impl_->ez.getWaitScope();
+  switch (verb) {
+    case api_verb::create: return handle(wait_for(send(api.createRequest()), scope, address_).getResult());
+    case api_verb::get: return handle(wait_for(send(api.getRequest()), scope, address_).getResult());
+    case api_verb::list: return handle(wait_for(send(api.listRequest()), scope, address_).getResult());
+    case api_verb::update: return handle(wait_for(send(api.updateRequest()), scope, address_).getResult());
+    case api_verb::update_status:
+      return handle(wait_for(send(api.updateStatusRequest()), scope, address_).getResult());
+    case api_verb::remove: return handle(wait_for(send(api.deleteRequest()), scope, address_).getResult());
+    case api_verb::patch: return handle(wait_for(send(api.patchRequest()), scope, address_).getResult());
+  }
+  throw api_error(api_errc::bad_request, "unknown verb");
+}
+
+bool client::watch(const api_request& request, bool bookmarks,
+                   const std::function<bool(const event&)>& on_event,
+                   std::chrono::milliseconds patience) {
+  auto& scope = impl_->ez.getWaitScope();
+  auto done = kj::newPromiseAndFulfiller<void>();
+  std::optional<api_error> ended;
+  auto req = impl_->api.watchRequest();
+  to_rpc(request, req.initRequest());
+  req.getRequest().setAllowWatchBookmarks(bookmarks);
+  req.setSink(kj::heap<sink>(on_event, kj::mv(done.fulfiller), ended));
+  auto response = wait_for(req.send(), scope, address_);
+  if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
+  auto handle = response.getHandle();  // the watch lives as long as this
+  auto timer = impl_->ez.getIoProvider().getTimer().afterDelay(patience.count() * kj::MILLISECONDS);
+  bool finished = wait_for(done.promise.then([]() { return true; })
+                               .exclusiveJoin(timer.then([]() { return false; })),
+                           scope, address_);
+  if (ended) throw server_error(*ended);
+  return finished;
+}
+
+std::string client::server_version() {
+  auto response = wait_for(impl_->api.versionRequest().send(), impl_->ez.getWaitScope(), address_);
+  return text_string(response.getVersion());
+}
+
+}  // namespace troupe::rpc

@@ -1,0 +1,62 @@
+#pragma once
+// A synchronous client of the RPC API, for the CLI and tests: each call runs the connection's
+// event loop until its answer arrives. Errors come back as api_error with the server's code.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/apiserver/apiserver.hpp"
+#include "runtime/base/error.hpp"
+
+namespace troupe::rpc {
+
+struct call_result {
+  std::string object;              ///< flat-array object (create, get, update, patch, delete)
+  std::vector<std::string> items;  ///< list
+  uint64_t revision = 0;           ///< list: the revision the items were read at
+};
+
+struct event {
+  uint8_t type = 0;  ///< store::event_type: 1 ADDED, 2 MODIFIED, 3 DELETED, 4 BOOKMARK
+  uint64_t revision = 0;
+  std::string object;
+};
+
+/// An error the server answered with (as opposed to one the client found first).
+class server_error : public api_error {
+ public:
+  explicit server_error(api_error e) : api_error(std::move(e)) {}
+};
+
+class client {
+ public:
+  /// Connects to "host:port". Throws api_error(unavailable) naming the address.
+  explicit client(const std::string& address);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// Throws api_error with the server's reason and message.
+  call_result call(api_verb verb, const api_request& request);
+
+  /// Streams events (after request.resource_version; 0 = from now) into `on_event` until it
+  /// returns false or `patience` passes (returns false then, true otherwise). Throws the
+  /// error the server ended the watch with (Gone, TooManyRequests ...).
+  bool watch(const api_request& request, bool bookmarks,
+             const std::function<bool(const event&)>& on_event,
+             std::chrono::milliseconds patience = std::chrono::hours(24 * 365));
+
+  std::string server_version();
+  const std::string& address() const { return address_; }
+
+ private:
+  struct impl;
+  std::string address_;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace troupe::rpc

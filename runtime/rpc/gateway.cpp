@@ -1,0 +1,221 @@
+#include "runtime/rpc/gateway.hpp"
+
+#include <capnp/rpc-twoparty.h>
+#include <kj/async-io.h>
+#include <kj/thread.h>
+#include <sys/socket.h>
+
+#include <caf/all.hpp>
+
+#include <future>
+
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/rpc/convert.hpp"
+#include "schema/api.capnp.h"
+
+namespace troupe::rpc {
+namespace {
+
+// The connection's send buffer is the window of a watch stream: capnp keeps sending until it
+// fills. Clamped, a slow client holds back its own events (and, through the relay's acks, the
+// store's window for it) instead of buffering megabytes per watch.
+constexpr int watch_send_buffer = 64 * 1024;
+
+void fill(Result::Builder out, call_outcome& outcome) {
+  if (outcome.error) return to_rpc(*outcome.error, out.initStatus());
+  set_object(out.initObject(), outcome.reply.object.str());
+  auto items = out.initItems(static_cast<unsigned>(outcome.reply.items.size()));
+  for (unsigned i = 0; i < items.size(); ++i) set_object(items[i].initObject(), outcome.reply.items[i]);
+  out.setRevision(outcome.reply.revision);
+}
+
+EventType event_type_of(uint8_t type) {
+  switch (type) {
+    case 1: return EventType::ADDED;
+    case 2: return EventType::MODIFIED;
+    case 3: return EventType::DELETED;
+    default: return EventType::BOOKMARK;
+  }
+}
+
+// A live watch on the kj side: drains its stream into the client's sink, one streaming call
+// per event, and reports each batch sent back to the relay as its ack. Dropped by the client
+// (or its connection), it ends the relay and with it the store subscription.
+class watch_handle final : public WatchHandle::Server {
+ public:
+  watch_handle(std::shared_ptr<watch_stream> stream, WatchSink::Client sink)
+      : stream_(std::move(stream)), sink_(kj::mv(sink)),
+        pump_(pump().eagerlyEvaluate([this](kj::Exception&&) { stream_->close(); })) {}
+  ~watch_handle() noexcept(false) {
+    stream_->close();
+    if (auto relay = stream_->relay()) caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+  }
+
+ private:
+  kj::Promise<void> pump() {
+    return stream_->pop().then([this](std::deque<watch_item>&& batch) -> kj::Promise<void> {
+      if (batch.empty()) return kj::READY_NOW;  // closed
+      return send(std::make_shared<std::deque<watch_item>>(kj::mv(batch)));
+    });
+  }
+
+  kj::Promise<void> send(std::shared_ptr<std::deque<watch_item>> batch) {
+    if (batch->empty()) {
+      if (auto relay = stream_->relay()) caf::anon_send(relay, consumed_atom::value, sent_);
+      return pump();
+    }
+    auto item = std::move(batch->front());
+    batch->pop_front();
+    if (item.end) {
+      auto req = sink_.endRequest();
+      to_rpc(*item.end, req.initStatus());
+      return req.send().ignoreResult();
+    }
+    auto req = sink_.eventRequest();
+    req.setType(event_type_of(item.type));
+    req.setRevision(item.revision);
+    set_object(req.initObject(), item.object.str());
+    ++sent_;
+    return req.send().then([this, batch]() { return send(batch); });
+  }
+
+  std::shared_ptr<watch_stream> stream_;
+  WatchSink::Client sink_;
+  uint64_t sent_ = 0;
+  kj::Promise<void> pump_;  // last: cancelled first
+};
+
+class api_server final : public Api::Server {
+ public:
+  explicit api_server(caf::actor bridge) : bridge_(std::move(bridge)) {}
+
+  kj::Promise<void> create(CreateContext ctx) override { return call(ctx, api_verb::create); }
+  kj::Promise<void> get(GetContext ctx) override { return call(ctx, api_verb::get); }
+  kj::Promise<void> list(ListContext ctx) override { return call(ctx, api_verb::list); }
+  kj::Promise<void> update(UpdateContext ctx) override { return call(ctx, api_verb::update); }
+  kj::Promise<void> updateStatus(UpdateStatusContext ctx) override {
+    return call(ctx, api_verb::update_status);
+  }
+  kj::Promise<void> delete_(DeleteContext ctx) override { return call(ctx, api_verb::remove); }
+  kj::Promise<void> patch(PatchContext ctx) override { return call(ctx, api_verb::patch); }
+  kj::Promise<void> version(VersionContext ctx) override {
+    ctx.getResults().setVersion(TROUPE_VERSION);
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> watch(WatchContext ctx) override {
+    auto params = ctx.getParams();
+    auto in = params.getRequest();
+    watch_request req;
+    req.id = 1;
+    req.resource = text_string(in.getResource());
+    req.ns = text_string(in.getNamespace());
+    req.label_selector = text_string(in.getLabelSelector());
+    req.field_selector = text_string(in.getFieldSelector());
+    req.from_revision = in.getResourceVersion();
+    req.bookmarks = in.getAllowWatchBookmarks();
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<call_outcome>();
+    auto stream = std::make_shared<watch_stream>(reply_slot(kj::mv(paf.fulfiller)));
+    caf::anon_send(bridge_, watch_atom::value, std::move(req), stream);
+    auto sink = params.getSink();
+    return paf.promise.then([ctx, stream, sink](call_outcome&& out) mutable {
+      if (out.error) {
+        stream->close();
+        return to_rpc(*out.error, ctx.getResults().initStatus());
+      }
+      ctx.getResults().setHandle(kj::heap<watch_handle>(stream, kj::mv(sink)));
+    });
+  }
+
+ private:
+  template <class Context>
+  kj::Promise<void> call(Context ctx, api_verb verb) {
+    ctx.allowCancellation();
+    api_request req;
+    try {
+      req = from_rpc(ctx.getParams().getRequest(), verb);
+    } catch (const api_error& e) {
+      call_outcome bad{{}, e};
+      fill(ctx.getResults().initResult(), bad);
+      return kj::READY_NOW;
+    }
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<call_outcome>();
+    caf::anon_send(bridge_, api_atom::value, std::move(req), reply_slot(kj::mv(paf.fulfiller)));
+    return paf.promise.then([ctx](call_outcome&& outcome) mutable {
+      fill(ctx.getResults().initResult(), outcome);
+    });
+  }
+
+  caf::actor bridge_;
+};
+
+kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server) {
+  return listener.accept().then([&](kj::Own<kj::AsyncIoStream>&& conn) {
+    int size = watch_send_buffer;
+    conn->setsockopt(SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    server.accept(kj::mv(conn));
+    return accept_loop(listener, server);
+  });
+}
+
+struct started {
+  uint16_t port = 0;
+  kj::Own<kj::CrossThreadPromiseFulfiller<void>> stop;
+};
+
+}  // namespace
+
+struct gateway::impl {
+  caf::actor bridge;
+  std::promise<started> ready;
+  kj::Own<kj::CrossThreadPromiseFulfiller<void>> stop;
+  uint16_t port = 0;
+  kj::Maybe<kj::Own<kj::Thread>> thread;
+
+  void serve(const std::string& host, uint16_t wanted) {
+    try {
+      auto io = kj::setupAsyncIo();
+      capnp::TwoPartyServer server(kj::heap<api_server>(bridge));
+      auto listener =
+          io.provider->getNetwork().parseAddress(host, wanted).wait(io.waitScope)->listen();
+      auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
+      ready.set_value({static_cast<uint16_t>(listener->getPort()), kj::mv(stop.fulfiller)});
+      stop.promise.exclusiveJoin(accept_loop(*listener, server)).wait(io.waitScope);
+    } catch (const kj::Exception& e) {
+      ready.set_exception(std::make_exception_ptr(api_error(
+          api_errc::bad_request, "--listen " + host + ":" + std::to_string(wanted) +
+                                     ": cannot listen: " + e.getDescription().cStr())));
+    }
+  }
+};
+
+gateway::gateway(caf::actor_system& sys, bridge_deps deps, const std::string& host,
+                 uint16_t port)
+    : impl_(std::make_unique<impl>()) {
+  impl_->bridge = spawn_bridge(sys, std::move(deps));
+  auto ready = impl_->ready.get_future();
+  impl_->thread = kj::heap<kj::Thread>([this, host, port]() { impl_->serve(host, port); });
+  try {
+    auto s = ready.get();
+    impl_->port = s.port;
+    impl_->stop = kj::mv(s.stop);
+  } catch (...) {
+    impl_->thread = nullptr;  // joins
+    caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+    throw;
+  }
+}
+
+gateway::~gateway() { stop(); }
+
+uint16_t gateway::port() const { return impl_->port; }
+
+void gateway::stop() {
+  if (impl_->thread == nullptr) return;
+  impl_->stop->fulfill();
+  impl_->thread = nullptr;  // joins once the loop has closed every connection
+  caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace troupe::rpc
