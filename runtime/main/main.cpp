@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "runtime/base/error.hpp"
+#include "runtime/cli/cli.hpp"
 #include "runtime/server/server.hpp"
 
 namespace {
@@ -14,8 +15,22 @@ constexpr const char* usage =
     "\n"
     "usage: troupe COMMAND [flags]\n"
     "\n"
-    "  server     run the control plane (--data-dir DIR, --log-level L, --config FILE)\n"
-    "  version    print the version\n";
+    "  server         run the control plane (--listen HOST:PORT, --data-dir DIR,\n"
+    "                 --client-config FILE, --log-level L, --config FILE)\n"
+    "\n"
+    "kubectl's verbs, against the server in --server HOST:PORT, $TROUPE_SERVER or the client\n"
+    "config ($TROUPE_CONFIG, else ~/.troupe/config):\n"
+    "  apply -f FILE|DIR|-     create or update objects from manifests\n"
+    "  create -f | replace -f  create, or replace whole objects\n"
+    "  get KIND [NAME...]      list or show objects (-n, -A, -l, --field-selector,\n"
+    "                          -o wide|yaml|json|name|jsonpath=..., --watch)\n"
+    "  describe KIND NAME      an object in detail, with its events\n"
+    "  delete KIND NAME... | -f FILE | -l SEL | --all\n"
+    "  label | annotate KIND NAME k=v k-   (--overwrite)\n"
+    "  patch KIND NAME -p JSON [--type strategic|merge]\n"
+    "  edit KIND NAME          edit in $EDITOR and apply on save\n"
+    "  wait KIND NAME --for=condition=C | --for=delete | --for=jsonpath='{..}'=V\n"
+    "  api-resources | version | completion bash\n";
 
 }  // namespace
 
@@ -29,10 +44,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "server") return troupe::run_server(troupe::parse_server_options(args), std::cout);
-    if (command == "version") {
-      std::cout << "troupe " << TROUPE_VERSION << "\n";
-      return 0;
-    }
+    if (troupe::cli::is_cli_command(command))
+      return troupe::cli::run_cli(command, args, std::cin, std::cout, std::cerr);
     std::cerr << "error: unknown command " << command << "\n\n" << usage;
     return 2;
   } catch (const troupe::api_error& e) {

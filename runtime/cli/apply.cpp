@@ -1,0 +1,235 @@
+// `troupe apply|create|replace|delete`: manifests from files, directories or stdin.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "runtime/base/text.hpp"
+#include "runtime/cli/context.hpp"
+#include "runtime/cli/printers.hpp"
+#include "runtime/codec/json.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/codec/patch.hpp"
+
+namespace troupe::cli {
+namespace {
+
+using codec::node;
+namespace fs = std::filesystem;
+
+/// kubectl's annotation, so a manifest applied by either tool diffs the same way.
+constexpr const char* last_applied = "kubectl.kubernetes.io/last-applied-configuration";
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  TROUPE_REQUIRE(file.good(), api_errc::bad_request, "the path " + quote(path) + " does not exist");
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+bool is_manifest_file(const fs::path& p) {
+  auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+// Every manifest named by -f (files, directories, `-` for stdin), decoded before anything is
+// sent: one bad document stops the whole command with nothing changed.
+std::vector<codec::manifest> read_manifests(context& ctx) {
+  auto paths = ctx.flags.all("filename");
+  TROUPE_REQUIRE(!paths.empty(), api_errc::bad_request, "must specify one of -f and -k");
+  std::vector<codec::manifest> out;
+  auto add = [&](const std::string& text, const std::string& source) {
+    for (auto& m : codec::decode_manifests(text, source, ctx.kinds)) out.push_back(std::move(m));
+  };
+  for (auto& path : paths) {
+    if (path == "-") {
+      std::stringstream text;
+      text << ctx.in.rdbuf();
+      add(text.str(), "stdin");
+    } else if (fs::is_directory(path)) {
+      std::vector<fs::path> files;
+      if (ctx.flags.on("recursive")) {
+        for (auto& e : fs::recursive_directory_iterator(path))
+          if (e.is_regular_file() && is_manifest_file(e.path())) files.push_back(e.path());
+      } else {
+        for (auto& e : fs::directory_iterator(path))
+          if (e.is_regular_file() && is_manifest_file(e.path())) files.push_back(e.path());
+      }
+      std::sort(files.begin(), files.end());
+      for (auto& f : files) add(read_file(f.string()), f.string());
+    } else {
+      add(read_file(path), path);
+    }
+  }
+  TROUPE_REQUIRE(!out.empty(), api_errc::bad_request, "no objects passed to apply");
+  return out;
+}
+
+// The namespace a manifest goes to: its own, else -n, else "default"; a clash with -n is an
+// error, as in kubectl.
+std::string namespace_of(context& ctx, const codec::manifest& m) {
+  if (!m.kind->namespaced) return "";
+  std::string own = text_at(m.tree, {"metadata", "namespace"});
+  if (ctx.flags.has("namespace") && !own.empty() && own != ctx.ns())
+    throw api_error(api_errc::bad_request,
+                    "the namespace from the provided object " + quote(own) +
+                        " does not match the namespace " + quote(ctx.ns()) +
+                        ". You must pass '--namespace=" + own + "' to perform this operation.");
+  return own.empty() ? ctx.ns() : own;
+}
+
+std::string name_of(const codec::manifest& m) { return text_at(m.tree, {"metadata", "name"}); }
+
+// Runs `step` for each manifest; a server error names the file and stops nothing else, as
+// kubectl goes on with the remaining objects and exits 1 at the end.
+template <class Step>
+int for_each_manifest(context& ctx, const char* doing, Step step) {
+  int status = 0;
+  for (auto& m : read_manifests(ctx)) {
+    try {
+      step(m, namespace_of(ctx, m));
+    } catch (const rpc::server_error& e) {
+      ctx.err << "Error from server (" << to_string(e.code()) << "): error when " << doing << " "
+              << quote(m.origin) << ": " << e.message() << "\n";
+      status = 1;
+    }
+  }
+  return status;
+}
+
+node with_annotation(node tree, const std::string& key, const std::string& value) {
+  node* meta = tree.find("metadata");
+  node* annotations = meta->find("annotations");
+  if (!annotations || !annotations->is_map()) annotations = &meta->set("annotations", node::map());
+  annotations->set(key, node::string(value));
+  return tree;
+}
+
+api_request request_for(const codec::manifest& m, const std::string& ns, std::string object) {
+  api_request req;
+  req.resource = m.kind->resource();
+  req.ns = ns;
+  req.name = name_of(m);
+  req.object = std::move(object);
+  return req;
+}
+
+void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
+  auto& kind = *m.kind;
+  std::string ref = kind.singular_resource() + "/" + name_of(m);
+  node desired = with_annotation(m.tree, last_applied, codec::to_json(m.tree));
+  std::optional<rpc::call_result> live;
+  try {
+    if (!name_of(m).empty()) live = ctx.get(kind, ns, name_of(m));
+  } catch (const rpc::server_error& e) {
+    if (e.code() != api_errc::not_found) throw;
+  }
+  if (!live) {
+    auto req = request_for(m, ns, codec::decode_object(desired, kind, m.origin));
+    auto created = ctx.api().call(api_verb::create, req);
+    ctx.out << kind.singular_resource() << "/"
+            << text_at(codec::encode_object(created.object, kind), {"metadata", "name"})
+            << " created\n";
+    return;
+  }
+  node current = codec::encode_object(live->object, kind);
+  node previous = node::map();
+  if (auto text = text_at(current, {"metadata", "annotations", last_applied}); !text.empty())
+    previous = codec::parse_json(text, last_applied);
+  auto result = ctx.patch(kind, ns, name_of(m), codec::three_way_patch(previous, desired),
+                          patch_type::strategic);
+  bool changed = text_at(codec::encode_object(result.object, kind), {"metadata", "resourceVersion"}) !=
+                 text_at(current, {"metadata", "resourceVersion"});
+  ctx.out << ref << (changed ? " configured" : " unchanged") << "\n";
+}
+
+}  // namespace
+
+int cmd_apply(context& ctx) {
+  return for_each_manifest(ctx, "applying", [&](const codec::manifest& m, const std::string& ns) {
+    apply_one(ctx, m, ns);
+  });
+}
+
+int cmd_create(context& ctx) {
+  return for_each_manifest(ctx, "creating", [&](const codec::manifest& m, const std::string& ns) {
+    auto created = ctx.api().call(api_verb::create, request_for(m, ns, m.bytes));
+    ctx.out << object_ref(*m.kind, codec::encode_object(created.object, *m.kind)) << " created\n";
+  });
+}
+
+int cmd_replace(context& ctx) {
+  return for_each_manifest(ctx, "replacing", [&](const codec::manifest& m, const std::string& ns) {
+    ctx.api().call(api_verb::update, request_for(m, ns, m.bytes));
+    ctx.out << m.kind->singular_resource() << "/" << name_of(m) << " replaced\n";
+  });
+}
+
+namespace {
+
+// Deletes one object and, with --wait (the default), waits until it is gone: an object held
+// by finalizers or a graceful pod deletion outlives the call.
+void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name) {
+  api_request req;
+  req.resource = kind.resource();
+  req.ns = ns;
+  req.name = name;
+  auto result = ctx.api().call(api_verb::remove, req);
+  ctx.out << kind.singular_resource() << " " << quote(name) << " deleted\n";
+  ctx.out.flush();
+  if (!ctx.flags.on("wait", true)) return;
+  try {
+    auto still = ctx.get(kind, ns, name);
+    req.field_selector = "metadata.name=" + name;
+    req.name.clear();
+    req.resource_version = still.revision;
+    ctx.api().watch(req, false, [](const rpc::event& ev) { return ev.type != 3; });
+  } catch (const rpc::server_error& e) {
+    if (e.code() != api_errc::not_found) throw;
+  }
+}
+
+}  // namespace
+
+int cmd_delete(context& ctx) {
+  if (ctx.flags.has("filename"))
+    return for_each_manifest(ctx, "deleting", [&](const codec::manifest& m, const std::string& ns) {
+      delete_one(ctx, *m.kind, ns, name_of(m));
+    });
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request,
+                 "you must provide one or more resources by argument or filename");
+  std::vector<std::pair<const kind_info*, std::string>> victims;
+  if (args[0].find('/') != std::string::npos) {
+    for (auto& a : args) {
+      auto slash = a.find('/');
+      TROUPE_REQUIRE(slash != std::string::npos, api_errc::bad_request,
+                     "arguments in resource/name form must have a single resource and name");
+      victims.emplace_back(&ctx.kind(a.substr(0, slash)), a.substr(slash + 1));
+    }
+  } else {
+    auto& kind = ctx.kind(args[0]);
+    bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
+    TROUPE_REQUIRE(args.size() > 1 || by_selector, api_errc::bad_request,
+                   "resource(s) were provided, but no name was specified (use --all or -l)");
+    if (by_selector)
+      for (auto& item : ctx.list(kind, ctx.ns_for(kind), ctx.flags.get("selector")).items)
+        victims.emplace_back(&kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}));
+    for (size_t i = 1; i < args.size(); ++i) victims.emplace_back(&kind, args[i]);
+    if (victims.empty()) ctx.err << "No resources found\n";
+  }
+  int status = 0;
+  for (auto& [kind, name] : victims) {
+    try {
+      delete_one(ctx, *kind, ctx.ns_for(*kind), name);
+    } catch (const rpc::server_error& e) {
+      ctx.err << "Error from server (" << to_string(e.code()) << "): " << e.message() << "\n";
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace troupe::cli

@@ -1,0 +1,68 @@
+#pragma once
+// What every CLI command works with: its flags, the kinds, the output streams and a lazily
+// opened connection to the server (--server, $TROUPE_SERVER, or the client config file).
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/cli/flags.hpp"
+#include "runtime/codec/tree.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/rpc/client.hpp"
+
+namespace troupe::cli {
+
+class context {
+ public:
+  context(const kind_registry& kinds, parsed_flags flags, std::istream& in, std::ostream& out,
+          std::ostream& err);
+  ~context();
+
+  const kind_registry& kinds;
+  parsed_flags flags;
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+
+  rpc::client& api();
+  /// -n, else "default".
+  std::string ns() const;
+  bool all_namespaces() const { return flags.on("all-namespaces"); }
+  int64_t now() const;
+
+  /// The kind a user typed ("po", "deployments.apps", "Deployment"); throws a clear error.
+  const kind_info& kind(const std::string& text) const;
+  /// The namespace to address `kind` in ("" for cluster-scoped kinds).
+  std::string ns_for(const kind_info& kind) const { return kind.namespaced ? ns() : ""; }
+
+  // Calls that fill in resource and namespace.
+  rpc::call_result get(const kind_info& kind, const std::string& ns, const std::string& name);
+  rpc::call_result list(const kind_info& kind, const std::string& ns,
+                        const std::string& labels = "", const std::string& fields = "");
+  rpc::call_result patch(const kind_info& kind, const std::string& ns, const std::string& name,
+                         const codec::node& patch, patch_type type);
+
+ private:
+  std::unique_ptr<rpc::client> client_;
+};
+
+/// Each command: returns the exit code; throws api_error for the error line.
+int cmd_get(context& ctx);
+int cmd_api_resources(context& ctx);
+int cmd_apply(context& ctx);
+int cmd_create(context& ctx);
+int cmd_replace(context& ctx);
+int cmd_delete(context& ctx);
+int cmd_describe(context& ctx);
+int cmd_label(context& ctx);
+int cmd_annotate(context& ctx);
+int cmd_patch(context& ctx);
+int cmd_edit(context& ctx);
+int cmd_wait(context& ctx);
+
+/// Every flag any command takes (commands ignore the ones that are not theirs).
+const std::vector<flag_spec>& cli_flags();
+
+}  // namespace troupe::cli

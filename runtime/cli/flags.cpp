@@ -1,0 +1,82 @@
+#include "runtime/cli/flags.hpp"
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+
+namespace troupe::cli {
+namespace {
+
+const flag_spec* find_long(const std::vector<flag_spec>& specs, const std::string& name) {
+  for (auto& s : specs)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const flag_spec* find_short(const std::vector<flag_spec>& specs, char c) {
+  for (auto& s : specs)
+    if (s.short_name == c) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string parsed_flags::get(const std::string& name, const std::string& fallback) const {
+  auto i = values_.find(name);
+  return i == values_.end() ? fallback : i->second.back();
+}
+
+std::vector<std::string> parsed_flags::all(const std::string& name) const {
+  auto i = values_.find(name);
+  return i == values_.end() ? std::vector<std::string>{} : i->second;
+}
+
+bool parsed_flags::on(const std::string& name, bool fallback) const {
+  if (!has(name)) return fallback;
+  auto v = get(name);
+  TROUPE_REQUIRE(v == "true" || v == "false", api_errc::bad_request,
+                 "--" + name + ": expected true or false, got " + quote(v));
+  return v == "true";
+}
+
+parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector<flag_spec>& specs) {
+  parsed_flags out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      out.after_dashes.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-' || arg == "-") {
+      out.positional.push_back(arg);
+      continue;
+    }
+    const flag_spec* spec = nullptr;
+    std::optional<std::string> value;
+    std::string shown;
+    if (starts_with(arg, "--")) {
+      auto eq = arg.find('=');
+      std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      if (eq != std::string::npos) value = arg.substr(eq + 1);
+      spec = find_long(specs, name);
+      shown = "--" + name;
+    } else {
+      spec = find_short(specs, arg[1]);
+      shown = arg.substr(0, 2);
+      if (arg.size() > 2) value = arg.substr(arg[2] == '=' ? 3 : 2);
+    }
+    TROUPE_REQUIRE(spec, api_errc::bad_request, "unknown flag " + shown);
+    if (!spec->takes_value) {
+      out.add(spec->name, value.value_or("true"));
+      continue;
+    }
+    if (!value) {
+      TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request,
+                     "flag needs an argument: " + shown);
+      value = args[++i];
+    }
+    out.add(spec->name, *value);
+  }
+  return out;
+}
+
+}  // namespace troupe::cli

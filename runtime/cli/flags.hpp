@@ -1,0 +1,41 @@
+#pragma once
+// Command-line flags the way kubectl reads them: `--name value`, `--name=value`, `-n value`,
+// `-nvalue`, boolean flags with an optional `=true|false`, positional arguments in any order,
+// and everything after `--` kept verbatim. Unknown flags are errors naming the flag.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace troupe::cli {
+
+struct flag_spec {
+  std::string name;        ///< "namespace"
+  char short_name = 0;     ///< 'n'
+  bool takes_value = true; ///< false: a boolean switch
+};
+
+class parsed_flags {
+ public:
+  std::vector<std::string> positional;
+  std::vector<std::string> after_dashes;  ///< what followed `--` (exec's command)
+
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  /// The last value given, or `fallback`.
+  std::string get(const std::string& name, const std::string& fallback = "") const;
+  /// Every value given, in order (repeatable flags like -f).
+  std::vector<std::string> all(const std::string& name) const;
+  /// A boolean switch: absent -> fallback, `--x` -> true, `--x=false` -> false.
+  bool on(const std::string& name, bool fallback = false) const;
+
+  void add(const std::string& name, std::string value) { values_[name].push_back(std::move(value)); }
+
+ private:
+  std::map<std::string, std::vector<std::string>> values_;
+};
+
+/// Throws api_error(bad_request) "unknown flag --x" / "flag needs an argument: -n".
+parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector<flag_spec>& specs);
+
+}  // namespace troupe::cli

@@ -1,0 +1,343 @@
+#include "runtime/cli/printers.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/codec/json.hpp"
+
+namespace troupe::cli {
+
+using codec::node;
+
+const node* lookup(const node& root, std::initializer_list<std::string_view> path) {
+  const node* at = &root;
+  for (auto key : path) {
+    if (!at->is_map()) return nullptr;
+    at = at->find(key);
+    if (!at) return nullptr;
+  }
+  return at;
+}
+
+std::string text_at(const node& root, std::initializer_list<std::string_view> path) {
+  const node* n = lookup(root, path);
+  return n && n->is_scalar() ? n->text() : "";
+}
+
+namespace {
+
+struct column {
+  std::string header;
+  std::function<std::string(const node&)> value;
+  bool wide_only = false;
+};
+
+std::string or_none(std::string s) { return s.empty() ? "<none>" : s; }
+
+size_t count(const node* n) { return n ? n->size() : 0; }
+
+std::string pod_ready(const node& pod) {
+  size_t total = count(lookup(pod, {"spec", "containers"})), ready = 0;
+  if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
+    for (auto& s : statuses->items()) ready += text_at(s, {"ready"}) == "true";
+  return std::to_string(ready) + "/" + std::to_string(total);
+}
+
+// kubectl shows a waiting or terminated container's reason in place of the phase.
+std::string pod_status(const node& pod) {
+  if (!text_at(pod, {"metadata", "deletionTimestamp"}).empty()) return "Terminating";
+  std::string status = text_at(pod, {"status", "phase"});
+  if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
+    for (auto& s : statuses->items()) {
+      auto reason = text_at(s, {"state", "waiting", "reason"});
+      if (reason.empty()) reason = text_at(s, {"state", "terminated", "reason"});
+      if (!reason.empty()) status = reason;
+    }
+  return status.empty() ? "Pending" : status;
+}
+
+std::string pod_restarts(const node& pod) {
+  int64_t restarts = 0;
+  if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
+    for (auto& s : statuses->items())
+      restarts += parse_int(text_at(s, {"restartCount"})).value_or(0);
+  return std::to_string(restarts);
+}
+
+std::string number_or_zero(const node& n, std::initializer_list<std::string_view> path) {
+  auto t = text_at(n, path);
+  return t.empty() ? "0" : t;
+}
+
+std::string service_ports(const node& svc) {
+  std::vector<std::string> out;
+  if (auto* ports = lookup(svc, {"spec", "ports"}))
+    for (auto& p : ports->items()) {
+      auto s = text_at(p, {"port"});
+      if (auto np = text_at(p, {"nodePort"}); !np.empty()) s += ":" + np;
+      auto proto = text_at(p, {"protocol"});
+      out.push_back(s + "/" + (proto.empty() ? "TCP" : proto));
+    }
+  return or_none(join(out, ","));
+}
+
+std::string node_status(const node& n) {
+  std::string status = "Unknown";
+  if (auto* conds = lookup(n, {"status", "conditions"}))
+    for (auto& c : conds->items())
+      if (text_at(c, {"type"}) == "Ready") status = text_at(c, {"status"}) == "True" ? "Ready" : "NotReady";
+  if (text_at(n, {"spec", "unschedulable"}) == "true") status += ",SchedulingDisabled";
+  return status;
+}
+
+std::string selector_text(const node* labels) {
+  if (!labels || !labels->is_map()) return "<none>";
+  std::vector<std::string> parts;
+  for (auto& [k, v] : labels->entries()) parts.push_back(k + "=" + v.text());
+  return or_none(join(parts, ","));
+}
+
+std::string template_containers(const node& n, const char* field) {
+  std::vector<std::string> out;
+  if (auto* cs = lookup(n, {"spec", "template", "spec", "containers"}))
+    for (auto& c : cs->items()) out.push_back(text_at(c, {field}));
+  return or_none(join(out, ","));
+}
+
+std::vector<column> columns_for(const kind_info& kind) {
+  const std::string& k = kind.kind;
+  if (k == "Pod")
+    return {{"READY", pod_ready},
+            {"STATUS", pod_status},
+            {"RESTARTS", pod_restarts},
+            {"IP", [](const node& n) { return or_none(text_at(n, {"status", "podIP"})); }, true},
+            {"NODE", [](const node& n) { return or_none(text_at(n, {"spec", "nodeName"})); }, true}};
+  if (k == "Deployment")
+    return {{"READY",
+             [](const node& n) {
+               return number_or_zero(n, {"status", "readyReplicas"}) + "/" +
+                      (text_at(n, {"spec", "replicas"}).empty() ? "1" : text_at(n, {"spec", "replicas"}));
+             }},
+            {"UP-TO-DATE", [](const node& n) { return number_or_zero(n, {"status", "updatedReplicas"}); }},
+            {"AVAILABLE", [](const node& n) { return number_or_zero(n, {"status", "availableReplicas"}); }},
+            {"CONTAINERS", [](const node& n) { return template_containers(n, "name"); }, true},
+            {"IMAGES", [](const node& n) { return template_containers(n, "image"); }, true}};
+  if (k == "ReplicaSet" || k == "StatefulSet")
+    return {{"DESIRED", [](const node& n) { return number_or_zero(n, {"spec", "replicas"}); }},
+            {"CURRENT", [](const node& n) { return number_or_zero(n, {"status", "replicas"}); }},
+            {"READY", [](const node& n) { return number_or_zero(n, {"status", "readyReplicas"}); }}};
+  if (k == "DaemonSet")
+    return {{"DESIRED", [](const node& n) { return number_or_zero(n, {"status", "desiredNumberScheduled"}); }},
+            {"CURRENT", [](const node& n) { return number_or_zero(n, {"status", "currentNumberScheduled"}); }},
+            {"READY", [](const node& n) { return number_or_zero(n, {"status", "numberReady"}); }}};
+  if (k == "Service")
+    return {{"TYPE", [](const node& n) { auto t = text_at(n, {"spec", "type"}); return t.empty() ? "ClusterIP" : t; }},
+            {"CLUSTER-IP", [](const node& n) { return or_none(text_at(n, {"spec", "clusterIP"})); }},
+            {"EXTERNAL-IP", [](const node&) { return std::string("<none>"); }},
+            {"PORT(S)", service_ports},
+            {"SELECTOR", [](const node& n) { return selector_text(lookup(n, {"spec", "selector"})); }, true}};
+  if (k == "Node")
+    return {{"STATUS", node_status},
+            {"ROLES", [](const node&) { return std::string("<none>"); }},
+            {"VERSION", [](const node& n) { return or_none(text_at(n, {"status", "nodeInfo", "kubeletVersion"})); }}};
+  if (k == "Namespace")
+    return {{"STATUS", [](const node& n) { auto p = text_at(n, {"status", "phase"}); return p.empty() ? "Active" : p; }}};
+  if (k == "ConfigMap")
+    return {{"DATA", [](const node& n) {
+               return std::to_string(count(lookup(n, {"data"})) + count(lookup(n, {"binaryData"})));
+             }}};
+  if (k == "Secret")
+    return {{"TYPE", [](const node& n) { auto t = text_at(n, {"type"}); return t.empty() ? "Opaque" : t; }},
+            {"DATA", [](const node& n) {
+               return std::to_string(count(lookup(n, {"data"})) + count(lookup(n, {"stringData"})));
+             }}};
+  if (k == "Job")
+    return {{"COMPLETIONS", [](const node& n) {
+               auto want = text_at(n, {"spec", "completions"});
+               return number_or_zero(n, {"status", "succeeded"}) + "/" + (want.empty() ? "1" : want);
+             }}};
+  if (k == "CronJob")
+    return {{"SCHEDULE", [](const node& n) { return text_at(n, {"spec", "schedule"}); }},
+            {"SUSPEND", [](const node& n) { auto s = text_at(n, {"spec", "suspend"}); return s.empty() ? "False" : (s == "true" ? "True" : "False"); }}};
+  if (k == "PersistentVolumeClaim")
+    return {{"STATUS", [](const node& n) { auto p = text_at(n, {"status", "phase"}); return p.empty() ? "Pending" : p; }},
+            {"VOLUME", [](const node& n) { return text_at(n, {"spec", "volumeName"}); }}};
+  if (k == "Endpoints")
+    return {{"ENDPOINTS", [](const node& n) {
+               std::vector<std::string> out;
+               if (auto* subsets = lookup(n, {"subsets"}))
+                 for (auto& s : subsets->items()) {
+                   auto* addrs = lookup(s, {"addresses"});
+                   auto* ports = lookup(s, {"ports"});
+                   if (!addrs) continue;
+                   for (auto& a : addrs->items())
+                     for (size_t i = 0; i < std::max<size_t>(1, count(ports)); ++i)
+                       out.push_back(text_at(a, {"ip"}) +
+                                     (ports && i < ports->size() ? ":" + text_at(ports->items()[i], {"port"}) : ""));
+                 }
+               return or_none(join(out, ","));
+             }}};
+  return {};
+}
+
+std::string age(const node& object, int64_t now) {
+  auto created = parse_rfc3339(text_at(object, {"metadata", "creationTimestamp"}));
+  if (!created) return "<unknown>";
+  return human_duration(std::max<int64_t>(0, now - *created));
+}
+
+}  // namespace
+
+std::string print_table(const kind_info& kind, const std::vector<node>& objects,
+                        const table_options& options) {
+  std::vector<column> cols;
+  if (options.with_namespace)
+    cols.push_back({"NAMESPACE", [](const node& n) { return text_at(n, {"metadata", "namespace"}); }});
+  cols.push_back({"NAME", [](const node& n) { return text_at(n, {"metadata", "name"}); }});
+  for (auto& c : columns_for(kind))
+    if (!c.wide_only) cols.push_back(c);
+  cols.push_back({"AGE", [&](const node& n) { return age(n, options.now); }});
+  if (options.wide)
+    for (auto& c : columns_for(kind))
+      if (c.wide_only) cols.push_back(c);
+
+  std::vector<std::vector<std::string>> rows;
+  if (options.headers) {
+    rows.emplace_back();
+    for (auto& c : cols) rows.back().push_back(c.header);
+  }
+  for (auto& object : objects) {
+    rows.emplace_back();
+    for (auto& c : cols) rows.back().push_back(c.value(object));
+  }
+  std::vector<size_t> widths(cols.size(), 0);
+  for (auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  std::string out;
+  for (auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 3, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string object_ref(const kind_info& kind, const node& object) {
+  return kind.singular_resource() + "/" + text_at(object, {"metadata", "name"});
+}
+
+node list_of(std::vector<node> items) {
+  node list = node::map();
+  list.set("apiVersion", node::string("v1"));
+  node array = node::list();
+  for (auto& item : items) array.push(std::move(item));
+  list.set("items", std::move(array));
+  list.set("kind", node::string("List"));
+  return list;
+}
+
+namespace {
+
+// One step of a JSONPath: a key, an index, or [*].
+struct step {
+  std::string key;
+  long index = 0;
+  bool is_index = false;
+  bool all = false;
+};
+
+std::vector<step> parse_path(std::string_view expr, std::string_view tmpl) {
+  std::vector<step> steps;
+  size_t i = 0;
+  auto bad = [&](const std::string& why) {
+    return api_error(api_errc::bad_request, "error parsing jsonpath " + std::string(tmpl) + ": " + why);
+  };
+  if (i < expr.size() && expr[i] == '$') ++i;
+  while (i < expr.size()) {
+    if (expr[i] == '.') {
+      size_t end = expr.find_first_of(".[", i + 1);
+      if (end == std::string_view::npos) end = expr.size();
+      if (end > i + 1) steps.push_back({std::string(expr.substr(i + 1, end - i - 1))});
+      i = end;
+    } else if (expr[i] == '[') {
+      size_t end = expr.find(']', i);
+      if (end == std::string_view::npos) throw bad("unclosed [");
+      auto inside = expr.substr(i + 1, end - i - 1);
+      step s;
+      if (inside == "*") {
+        s.all = true;
+      } else if (auto n = parse_int(inside)) {
+        s.index = static_cast<long>(*n);
+        s.is_index = true;
+      } else if (inside.size() >= 2 && (inside.front() == '\'' || inside.front() == '"')) {
+        s.key = std::string(inside.substr(1, inside.size() - 2));
+      } else {
+        throw bad("unsupported subscript [" + std::string(inside) + "]");
+      }
+      steps.push_back(s);
+      i = end + 1;
+    } else {
+      throw bad("unexpected " + std::string(1, expr[i]));
+    }
+  }
+  return steps;
+}
+
+void walk(const node& at, const std::vector<step>& steps, size_t i, std::vector<const node*>& out) {
+  if (i == steps.size()) return out.push_back(&at);
+  const step& s = steps[i];
+  if (s.all) {
+    if (at.is_list())
+      for (auto& item : at.items()) walk(item, steps, i + 1, out);
+    else if (at.is_map())
+      for (auto& [k, v] : at.entries()) walk(v, steps, i + 1, out);
+  } else if (s.is_index) {
+    if (!at.is_list()) return;
+    long n = static_cast<long>(at.items().size());
+    long idx = s.index < 0 ? n + s.index : s.index;
+    if (idx >= 0 && idx < n) walk(at.items()[static_cast<size_t>(idx)], steps, i + 1, out);
+  } else if (at.is_map()) {
+    if (auto* next = at.find(s.key)) walk(*next, steps, i + 1, out);
+  }
+}
+
+std::string show(const node& n) {
+  if (n.is_scalar()) return n.text();
+  if (n.is_null()) return "";
+  return codec::to_json(n);
+}
+
+}  // namespace
+
+std::string jsonpath(std::string_view tmpl, const node& root) {
+  std::string out;
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    if (open == std::string_view::npos) {
+      out += tmpl.substr(i);
+      break;
+    }
+    out += tmpl.substr(i, open - i);
+    size_t close = tmpl.find('}', open);
+    TROUPE_REQUIRE(close != std::string_view::npos, api_errc::bad_request,
+                   "error parsing jsonpath " + std::string(tmpl) + ": unclosed {");
+    auto expr = tmpl.substr(open + 1, close - open - 1);
+    std::vector<const node*> found;
+    walk(root, parse_path(expr, tmpl), 0, found);
+    std::vector<std::string> parts;
+    for (auto* n : found) parts.push_back(show(*n));
+    out += join(parts, " ");
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace troupe::cli

@@ -1,0 +1,43 @@
+#pragma once
+// How the CLI shows objects, as kubectl does: tables with per-kind columns (`get`), `-o name`,
+// a kubectl-style JSONPath subset, and `kind: List` wrappers. Plain functions of document
+// trees, so they are tested without a server.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/codec/tree.hpp"
+#include "runtime/object/kinds.hpp"
+
+namespace troupe::cli {
+
+struct table_options {
+  bool wide = false;            ///< -o wide: the extra columns
+  bool with_namespace = false;  ///< -A: a NAMESPACE column first
+  bool headers = true;
+  int64_t now = 0;              ///< unix seconds, for AGE
+};
+
+/// kubectl's table for `kind` (pods: NAME READY STATUS RESTARTS AGE ...), columns aligned.
+std::string print_table(const kind_info& kind, const std::vector<codec::node>& objects,
+                        const table_options& options);
+
+/// "deployment.apps/web", as `-o name` and apply/delete messages print it.
+std::string object_ref(const kind_info& kind, const codec::node& object);
+
+/// Evaluates a kubectl JSONPath template: `{.metadata.name}`, `{.items[*].metadata.name}`,
+/// `{.status.conditions[0].type}`, `{.metadata.labels.app}`, with literal text between.
+/// Throws api_error(bad_request) for a template it cannot read.
+std::string jsonpath(std::string_view tmpl, const codec::node& root);
+
+/// A `kind: List` holding `items`, as `get -o yaml` prints several objects.
+codec::node list_of(std::vector<codec::node> items);
+
+/// Follows map keys; nullptr where one is missing.
+const codec::node* lookup(const codec::node& root, std::initializer_list<std::string_view> path);
+/// The text of a scalar at `path`, or "".
+std::string text_at(const codec::node& root, std::initializer_list<std::string_view> path);
+
+}  // namespace troupe::cli

@@ -1,0 +1,123 @@
+// `troupe wait KIND NAME --for=condition=C[=V] | --for=delete | --for=jsonpath='{..}'=V`.
+// It reads the object, then watches from the revision it read, so no change between the two
+// is missed.
+
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/cli/context.hpp"
+#include "runtime/cli/printers.hpp"
+#include "runtime/codec/object_codec.hpp"
+
+namespace troupe::cli {
+namespace {
+
+using codec::node;
+
+struct wait_condition {
+  enum { condition, deleted, path } type;
+  std::string subject;   ///< condition type, or the JSONPath template
+  std::string expected;  ///< "True" for conditions unless given; jsonpath's value
+  std::string wording;   ///< "condition met", "deleted"
+};
+
+wait_condition parse_for(const std::string& text) {
+  TROUPE_REQUIRE(!text.empty(), api_errc::bad_request,
+                 "--for is required: condition=NAME[=VALUE], delete or jsonpath='{...}'=VALUE");
+  if (text == "delete") return {wait_condition::deleted, "", "", "deleted"};
+  if (starts_with(text, "condition=")) {
+    auto rest = text.substr(10);
+    auto eq = rest.find('=');
+    std::string value = eq == std::string::npos ? "True" : rest.substr(eq + 1);
+    if (to_lower(value) == "true") value = "True";
+    if (to_lower(value) == "false") value = "False";
+    return {wait_condition::condition, rest.substr(0, eq), value, "condition met"};
+  }
+  if (starts_with(text, "jsonpath=")) {
+    auto rest = text.substr(9);
+    auto close = rest.rfind('}');
+    TROUPE_REQUIRE(close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == '=',
+                   api_errc::bad_request,
+                   "--for=jsonpath: expected jsonpath='{.path}'=VALUE, got " + quote(rest));
+    std::string tmpl = rest.substr(0, close + 1);
+    if (tmpl.size() >= 2 && tmpl.front() == '\'') tmpl = tmpl.substr(1);
+    return {wait_condition::path, tmpl, rest.substr(close + 2), "condition met"};
+  }
+  throw api_error(api_errc::bad_request,
+                  "--for: unrecognized condition " + quote(text) +
+                      " (use condition=NAME[=VALUE], delete or jsonpath='{...}'=VALUE)");
+}
+
+bool satisfied(const wait_condition& c, const node& object) {
+  if (c.type == wait_condition::path) return jsonpath(c.subject, object) == c.expected;
+  if (auto* conds = lookup(object, {"status", "conditions"}))
+    for (auto& cond : conds->items())
+      if (to_lower(text_at(cond, {"type"})) == to_lower(c.subject))
+        return text_at(cond, {"status"}) == c.expected;
+  return false;
+}
+
+// Waits for one object; false on timeout.
+bool wait_for(context& ctx, const kind_info& kind, const std::string& name,
+              const wait_condition& c, std::chrono::milliseconds patience) {
+  auto ns = ctx.ns_for(kind);
+  uint64_t revision = 0;
+  try {
+    auto live = ctx.get(kind, ns, name);
+    if (c.type != wait_condition::deleted && satisfied(c, codec::encode_object(live.object, kind)))
+      return true;
+    revision = live.revision;
+  } catch (const rpc::server_error& e) {
+    if (e.code() != api_errc::not_found || c.type != wait_condition::deleted) throw;
+    return true;
+  }
+  api_request req;
+  req.resource = kind.resource();
+  req.ns = ns;
+  req.field_selector = "metadata.name=" + name;
+  req.resource_version = revision;
+  bool met = false;
+  ctx.api().watch(req, false, [&](const rpc::event& ev) {
+    if (ev.type == 3) met = c.type == wait_condition::deleted;
+    else if (ev.type != 4 && c.type != wait_condition::deleted)
+      met = satisfied(c, codec::encode_object(ev.object, kind));
+    return !met && ev.type != 3;
+  }, patience);
+  return met;
+}
+
+}  // namespace
+
+int cmd_wait(context& ctx) {
+  auto c = parse_for(ctx.flags.get("for"));
+  auto timeout = ctx.flags.get("timeout", "30s");
+  auto ms = parse_duration_ms(timeout);
+  TROUPE_REQUIRE(ms && *ms >= 0, api_errc::bad_request, "--timeout: invalid duration " + quote(timeout));
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the resource to wait for");
+  std::vector<std::pair<const kind_info*, std::string>> targets;
+  if (args[0].find('/') != std::string::npos) {
+    for (auto& a : args) {
+      auto slash = a.find('/');
+      targets.emplace_back(&ctx.kind(a.substr(0, slash)), a.substr(slash + 1));
+    }
+  } else {
+    auto& kind = ctx.kind(args[0]);
+    for (size_t i = 1; i < args.size(); ++i) targets.emplace_back(&kind, args[i]);
+    if (ctx.flags.has("selector") || ctx.flags.on("all"))
+      for (auto& item : ctx.list(kind, ctx.ns_for(kind), ctx.flags.get("selector")).items)
+        targets.emplace_back(&kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}));
+    TROUPE_REQUIRE(!targets.empty(), api_errc::bad_request, "no matching resources found");
+  }
+  auto deadline = monotonic_nanos() + *ms * 1000000;
+  for (auto& [kind, name] : targets) {
+    auto left = std::chrono::milliseconds(std::max<int64_t>(0, (deadline - monotonic_nanos()) / 1000000));
+    if (!wait_for(ctx, *kind, name, c, left))
+      throw api_error(api_errc::timeout, "timed out waiting for the condition on " +
+                                             kind->resource() + "/" + name);
+    ctx.out << kind->singular_resource() << "/" << name << " " << c.wording << "\n";
+    ctx.out.flush();
+  }
+  return 0;
+}
+
+}  // namespace troupe::cli
