@@ -126,7 +126,8 @@ int cmd_describe(context& ctx) {
   auto& kind = ctx.kind(type);
   std::vector<node> objects;
   if (name.empty()) {
-    for (auto& item : ctx.list(kind, ctx.ns_for(kind), ctx.flags.get("selector")).items)
+    auto ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
+    for (auto& item : ctx.list(kind, ns, ctx.flags.get("selector")).items)
       objects.push_back(codec::encode_object(item, kind));
   } else {
     objects.push_back(codec::encode_object(ctx.get(kind, ctx.ns_for(kind), name).object, kind));

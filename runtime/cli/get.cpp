@@ -50,7 +50,7 @@ void check_format(const std::string& format) {
 }
 
 void print(context& ctx, const kind_info& kind, std::vector<node> objects, bool single,
-           bool headers = true) {
+           bool headers = true, std::vector<size_t>* widths = nullptr) {
   auto format = output_format(ctx);
   if (format == "yaml" || format == "json") {
     node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
@@ -66,6 +66,7 @@ void print(context& ctx, const kind_info& kind, std::vector<node> objects, bool 
     options.with_namespace = ctx.all_namespaces() && kind.namespaced;
     options.headers = headers && !ctx.flags.on("no-headers");
     options.now = ctx.now();
+    options.widths = widths;
     ctx.out << print_table(kind, objects, options);
   }
 }
@@ -78,7 +79,8 @@ void no_resources(context& ctx, const kind_info& kind) {
 }
 
 // Prints one row (or document) per change, starting after `revision`, until interrupted.
-int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::string& name) {
+int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::string& name,
+          std::vector<size_t>& widths) {
   api_request req;
   req.resource = kind.resource();
   req.ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
@@ -90,7 +92,7 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
       parse_duration_ms(ctx.flags.get("timeout", "8760h")).value_or(0));
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
     if (ev.object.empty()) return true;
-    print(ctx, kind, {codec::encode_object(ev.object, kind)}, true, false);
+    print(ctx, kind, {codec::encode_object(ev.object, kind)}, true, false, &widths);
     ctx.out.flush();
     return true;
   }, patience);
@@ -103,9 +105,11 @@ int cmd_get(context& ctx) {
   check_format(output_format(ctx));
   auto targets = targets_of(ctx);
   bool watching = ctx.flags.on("watch");
+  std::vector<size_t> widths;
   int status = 0;
   for (auto& t : targets) {
     auto& kind = *t.kind;
+    widths.clear();
     std::string ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
     std::vector<node> objects;
     uint64_t revision = 0;
@@ -114,7 +118,7 @@ int cmd_get(context& ctx) {
       for (auto& item : result.items) objects.push_back(codec::encode_object(item, kind));
       revision = result.revision;
       if (objects.empty() && !watching && output_format(ctx).empty()) no_resources(ctx, kind);
-      else print(ctx, kind, std::move(objects), false);
+      else print(ctx, kind, std::move(objects), false, true, &widths);
     } else {
       TROUPE_REQUIRE(!ctx.all_namespaces(), api_errc::bad_request,
                      "a resource cannot be retrieved by name across all namespaces");
@@ -128,13 +132,14 @@ int cmd_get(context& ctx) {
           status = 1;
         }
       }
-      if (!objects.empty()) print(ctx, kind, std::move(objects), t.names.size() == 1);
+      if (!objects.empty())
+        print(ctx, kind, std::move(objects), t.names.size() == 1, true, &widths);
     }
     ctx.out.flush();
     if (watching) {
       TROUPE_REQUIRE(targets.size() == 1 && t.names.size() <= 1, api_errc::bad_request,
                      "--watch takes one resource type and at most one name");
-      return watch(ctx, kind, revision, t.names.empty() ? "" : t.names[0]);
+      return watch(ctx, kind, revision, t.names.empty() ? "" : t.names[0], widths);
     }
   }
   return status;

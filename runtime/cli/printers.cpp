@@ -214,7 +214,9 @@ std::string print_table(const kind_info& kind, const std::vector<node>& objects,
     rows.emplace_back();
     for (auto& c : cols) rows.back().push_back(c.value(object));
   }
-  std::vector<size_t> widths(cols.size(), 0);
+  std::vector<size_t> own(cols.size(), 0);
+  auto& widths = options.widths ? *options.widths : own;
+  widths.resize(cols.size(), 0);
   for (auto& row : rows)
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
   std::string out;

@@ -18,6 +18,9 @@ struct table_options {
   bool with_namespace = false;  ///< -A: a NAMESPACE column first
   bool headers = true;
   int64_t now = 0;              ///< unix seconds, for AGE
+  /// Column widths carried from one call to the next, so rows printed later (get --watch)
+  /// line up under the header; null: each table fits itself.
+  std::vector<size_t>* widths = nullptr;
 };
 
 /// kubectl's table for `kind` (pods: NAME READY STATUS RESTARTS AGE ...), columns aligned.

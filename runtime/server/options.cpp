@@ -36,6 +36,11 @@ void apply(server_options& out, const std::string& key, const std::string& value
   } else if (key == "client-config") {
     TROUPE_REQUIRE(!value.empty(), api_errc::bad_request, where + ": must not be empty");
     out.client_config = value;
+  } else if (key == "event-history") {
+    auto n = parse_int(value);
+    TROUPE_REQUIRE(n && *n > 0, api_errc::bad_request,
+                   where + ": expected a positive number of events, got " + quote(value));
+    out.event_history = static_cast<uint64_t>(*n);
   } else if (key == "log-level") {
     out.level = parse_level(value, where);
   } else {
@@ -104,7 +109,7 @@ server_options parse_server_options(const std::vector<std::string>& args) {
     if (flag == "--config")
       config = value;
     else if (flag == "--data-dir" || flag == "--log-level" || flag == "--listen" ||
-             flag == "--client-config")
+             flag == "--client-config" || flag == "--event-history")
       flags.emplace_back(flag, value);
     else
       throw api_error(api_errc::bad_request, "unknown flag " + flag);

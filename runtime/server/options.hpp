@@ -16,9 +16,12 @@ struct server_options {
   std::string listen_host = "127.0.0.1";  ///< --listen HOST:PORT, the RPC API
   uint16_t listen_port = 6443;            ///< 0 picks a free port
   std::string client_config;  ///< where the client config is written (default_client_config)
+  /// Events kept for watches to resume from; older starting revisions get Gone.
+  uint64_t event_history = 100000;
 };
 
-/// Reads `--data-dir DIR`, `--listen HOST:PORT`, `--client-config FILE`, `--log-level L` and
+/// Reads `--data-dir DIR`, `--listen HOST:PORT`, `--client-config FILE`, `--event-history N`,
+/// `--log-level L` and
 /// `--config FILE` (a YAML map with the same keys
 /// without dashes; flags win over the file). Throws api_error(bad_request) naming the flag or
 /// key at fault.

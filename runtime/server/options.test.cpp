@@ -48,3 +48,28 @@ TEST_CASE("bad server flags name the flag", "[server]") {
   CHECK_THAT(error_of({"--config", "/nonexistent/troupe.yaml"}),
              Catch::StartsWith("--config /nonexistent/troupe.yaml: "));
 }
+
+TEST_CASE("listen address, client config and event history", "[server]") {
+  auto o = parse_server_options({"--listen", "127.0.0.9:0", "--client-config", "/tmp/c",
+                                 "--event-history=50"});
+  CHECK(o.listen_host == "127.0.0.9");
+  CHECK(o.listen_port == 0);
+  CHECK(o.client_config == "/tmp/c");
+  CHECK(o.event_history == 50);
+  auto d = parse_server_options({});
+  CHECK(d.listen_host == "127.0.0.1");
+  CHECK(d.listen_port == 6443);
+  CHECK(d.client_config == default_client_config());
+
+  troupe::testing::temp_dir dir;
+  std::ofstream(dir / "troupe.yaml") << "listen: 0.0.0.0:7443\nevent-history: 10\n";
+  auto f = parse_server_options({"--config", dir / "troupe.yaml"});
+  CHECK(f.listen_host == "0.0.0.0");
+  CHECK(f.listen_port == 7443);
+  CHECK(f.event_history == 10);
+
+  CHECK(error_of({"--listen", "6443"}) == "--listen: expected HOST:PORT, got \"6443\"");
+  CHECK(error_of({"--listen", "h:99999"}) == "--listen: invalid port in \"h:99999\"");
+  CHECK(error_of({"--event-history", "0"}) ==
+        "--event-history: expected a positive number of events, got \"0\"");
+}

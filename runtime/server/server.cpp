@@ -28,13 +28,14 @@ sigset_t shutdown_signals() {
   return set;
 }
 
-std::shared_ptr<store::engine> open_store(const std::string& dir) {
+std::shared_ptr<store::engine> open_store(const std::string& dir, uint64_t event_history) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   TROUPE_REQUIRE(!ec, api_errc::bad_request,
                  "--data-dir " + dir + ": cannot create it: " + ec.message());
   store::engine_options options;
   options.dir = dir;
+  options.retain_events = event_history;
   return std::make_shared<store::engine>(options);
 }
 
@@ -70,7 +71,7 @@ int run_server(const server_options& options, std::ostream& out) {
   auto signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = open_store(options.data_dir);
+  auto engine = open_store(options.data_dir, options.event_history);
   caf::actor_system_config cfg;
   apply_system_defaults(cfg);
   add_store_types(cfg);

@@ -1,0 +1,113 @@
+#pragma once
+// Runs the real `troupe` binary for a test: a `cluster` is a server on a free loopback port
+// with its own data dir and client config; `troupe(...)` runs one CLI command against it and
+// returns its exit code, stdout and stderr separately.
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test/harness/process.hpp"
+#include "test/harness/temp_dir.hpp"
+
+namespace troupe::testing {
+
+struct cli_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::stringstream s;
+  s << std::ifstream(path).rdbuf();
+  return s.str();
+}
+
+/// Runs `binary args...` with `input` on stdin and the environment plus `env` ("K=V");
+/// kills it after 60 s.
+inline cli_result run_command(const std::vector<std::string>& argv, const std::string& input,
+                              const std::vector<std::string>& env, const temp_dir& scratch) {
+  static int serial = 0;
+  auto base = scratch / ("cmd" + std::to_string(++serial));
+  std::ofstream(base + ".in") << input;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open((base + ".in").c_str(), O_RDONLY);
+    int out = open((base + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = open((base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    for (auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; ++waited) {
+    if (waited > 6000) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    usleep(10000);
+  }
+  cli_result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
+}
+
+class cluster {
+ public:
+  explicit cluster(std::vector<std::string> extra = {}) { start(std::move(extra)); }
+
+  /// Starts (or restarts) the server on the same data dir; a restart gets a new port.
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {TROUPE_BINARY, "server", "--data-dir", dir_ / "data",
+                                     "--listen", "127.0.0.1:0", "--client-config", config()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<child_process>(argv);
+    if (!server_->wait_for_output("ready in"))
+      throw std::runtime_error("troupe server did not start: " + server_->output());
+    auto at = server_->output().find("API listening on ");
+    auto end = server_->output().find('\n', at);
+    address_ = server_->output().substr(at + 17, end - at - 17);
+  }
+  int stop(int sig = SIGTERM) { return server_->stop(sig); }
+
+  const std::string& address() const { return address_; }
+  std::string config() const { return dir_ / "client-config"; }
+  const temp_dir& dir() const { return dir_; }
+  child_process& server() { return *server_; }
+
+  /// `troupe <args>` against this cluster (through --server).
+  cli_result troupe(std::vector<std::string> args, const std::string& input = "") {
+    std::vector<std::string> argv = {TROUPE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--server=" + address_);
+    return run_command(argv, input, {}, dir_);
+  }
+  /// A manifest written to a file in the cluster's directory; returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+
+ private:
+  temp_dir dir_{"troupe-cli"};
+  std::unique_ptr<child_process> server_;
+  std::string address_;
+};
+
+}  // namespace troupe::testing

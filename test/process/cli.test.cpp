@@ -1,0 +1,300 @@
+// The troupe CLI against a real `troupe server` process, over the RPC API: every example
+// manifest through apply/get/describe/delete, updates and conflicts, patches, label/annotate,
+// edit, wait, watch, and bad input that must leave the store as it was.
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <regex>
+#include <set>
+
+#include "test/harness/cli.hpp"
+
+using troupe::testing::cli_result;
+using troupe::testing::cluster;
+
+namespace {
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  for (std::string line; std::getline(s, line);) out.push_back(line);
+  return out;
+}
+
+// What the store holds, in one string: every object of every kind a test touches.
+std::string everything(cluster& c) {
+  std::string all;
+  for (const char* kind : {"namespaces", "pods", "deployments", "services", "configmaps", "secrets"})
+    all += c.troupe({"get", kind, "-A", "-o", "yaml"}).out;
+  return all;
+}
+
+const char* deployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web, tier: front}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        args: ["--port", "80"]
+      - name: sidecar
+        image: busybox
+)";
+
+}  // namespace
+
+TEST_CASE("every example applies, lists, describes, re-applies unchanged and deletes",
+          "[process][cli]") {
+  cluster c;
+  auto applied = c.troupe({"apply", "-f", TROUPE_EXAMPLES_DIR});
+  REQUIRE(applied.code == 0);
+  CHECK(applied.err.empty());
+  std::vector<std::string> refs;
+  std::regex created(R"(^(\S+)/(\S+) created$)");
+  for (auto& line : lines(applied.out)) {
+    std::smatch m;
+    REQUIRE(std::regex_match(line, m, created));
+    refs.push_back(m[1].str() + "/" + m[2].str());
+  }
+  CHECK(refs.size() == 27);
+  for (auto& ref : refs) {
+    CAPTURE(ref);
+    auto kind = ref.substr(0, ref.find('/'));
+    auto name = ref.substr(ref.find('/') + 1);
+    auto listed = c.troupe({"get", kind, "-A", "-o", "name"});
+    CHECK(listed.code == 0);
+    CHECK_THAT(listed.out, Catch::Contains(ref + "\n"));
+    auto table = c.troupe({"get", kind, "-A"});
+    CHECK(table.code == 0);
+    CHECK_THAT(table.out, Catch::Contains("NAME") && Catch::Contains(name));
+    auto described = c.troupe({"describe", kind, "-A"});
+    CHECK(described.code == 0);
+    CHECK_THAT(described.out, Catch::Contains("Name:         " + name));
+  }
+  auto again = c.troupe({"apply", "-f", TROUPE_EXAMPLES_DIR});
+  CHECK(again.code == 0);
+  for (auto& line : lines(again.out)) CHECK_THAT(line, Catch::EndsWith(" unchanged"));
+
+  auto deleted = c.troupe({"delete", "-f", TROUPE_EXAMPLES_DIR});
+  CHECK(deleted.code == 0);
+  CHECK(lines(deleted.out).size() == 27);
+  for (auto& ref : refs) {
+    auto kind = ref.substr(0, ref.find('/'));
+    CHECK(c.troupe({"get", kind, "-A", "-o", "name"}).out.find(ref + "\n") == std::string::npos);
+  }
+}
+
+TEST_CASE("apply updates in place: three-way merge keeps what others wrote", "[process][cli]") {
+  cluster c;
+  auto file = c.write("web.yaml", deployment);
+  CHECK(c.troupe({"apply", "-f", file}).out == "deployment.apps/web created\n");
+  CHECK(c.troupe({"label", "deployment", "web", "team=shop"}).out == "deployment.apps/web labeled\n");
+
+  // Drop the tier label and the sidecar, change the image, scale to 3.
+  std::string changed = deployment;
+  changed = std::regex_replace(changed, std::regex(", tier: front"), "");
+  changed = std::regex_replace(changed, std::regex("replicas: 2"), "replicas: 3");
+  changed = std::regex_replace(changed, std::regex("nginx:1.25"), "nginx:1.26");
+  changed = changed.substr(0, changed.find("      - name: sidecar"));
+  c.write("web.yaml", changed);
+  CHECK(c.troupe({"apply", "-f", file}).out == "deployment.apps/web configured\n");
+  auto got = c.troupe({"get", "deploy", "web", "-o",
+                       "jsonpath={.spec.replicas} {.metadata.generation} "
+                       "{.spec.template.spec.containers[*].image} {.metadata.labels}"});
+  CHECK(got.out == "3 2 nginx:1.26 {\"app\":\"web\",\"team\":\"shop\"}\n");
+  // Defaults the server filled in survive the merge.
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.strategy.type}"}).out ==
+        "RollingUpdate\n");
+  CHECK(c.troupe({"apply", "-f", file}).out == "deployment.apps/web unchanged\n");
+}
+
+TEST_CASE("replace and edit are guarded by resourceVersion", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1'}\n");
+  REQUIRE(c.troupe({"create", "-f", file}).code == 0);
+  auto again = c.troupe({"create", "-f", file});
+  CHECK(again.code == 1);
+  CHECK_THAT(again.err, Catch::Contains("Error from server (AlreadyExists)") &&
+                            Catch::Contains("configmaps \"cfg\" already exists"));
+
+  auto rv = c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  rv.pop_back();
+  c.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '2'}\n");
+  CHECK(c.troupe({"replace", "-f", file}).out == "configmap/cfg replaced\n");
+  c.write("stale.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, resourceVersion: '" +
+                            rv + "'}\ndata: {a: '3'}\n");
+  auto stale = c.troupe({"replace", "-f", c.dir() / "stale.yaml"});
+  CHECK(stale.code == 1);
+  CHECK_THAT(stale.err, Catch::Contains("Error from server (Conflict)") &&
+                            Catch::Contains("the object has been modified"));
+  CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.a}"}).out == "2\n");
+
+  // edit: the editor is a script that rewrites the value.
+  auto editor = c.write("editor.sh", "#!/bin/sh\nsed -i 's/a: \"2\"/a: \"9\"/; s/a: 2/a: 9/' \"$1\"\n");
+  chmod(editor.c_str(), 0755);
+  auto edited = troupe::testing::run_command(
+      {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address()}, "",
+      {"EDITOR=" + editor}, c.dir());
+  CHECK(edited.out == "configmap/cfg edited\n");
+  CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.a}"}).out == "9\n");
+  auto untouched = troupe::testing::run_command(
+      {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address()}, "", {"EDITOR=true"}, c.dir());
+  CHECK(untouched.out == "Edit cancelled, no changes made.\n");
+}
+
+TEST_CASE("patch, label and annotate", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", c.write("web.yaml", deployment)}).code == 0);
+  // strategic: containers merge by name
+  auto p = c.troupe({"patch", "deploy", "web", "-p",
+                     R"({"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:2"}]}}}})"});
+  CHECK(p.out == "deployment.apps/web patched\n");
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].image}"}).out ==
+        "nginx:1.25 busybox:2\n");
+  // merge: the list is replaced
+  CHECK(c.troupe({"patch", "deploy", "web", "--type", "merge", "-p",
+                  R"({"spec":{"template":{"spec":{"containers":[{"name":"only","image":"x"}]}}}})"})
+            .code == 0);
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].name}"}).out ==
+        "only\n");
+  auto invalid = c.troupe({"patch", "deploy", "web", "--type", "merge", "-p", R"({"spec":{"replicas":-1}})"});
+  CHECK(invalid.code == 1);
+  CHECK_THAT(invalid.err, Catch::Contains("Error from server (Invalid)") && Catch::Contains("spec.replicas"));
+
+  CHECK(c.troupe({"label", "deploy", "web", "tier=back"}).code == 1);
+  CHECK_THAT(c.troupe({"label", "deploy", "web", "tier=back"}).err,
+             Catch::Contains("'tier' already has a value (front), and --overwrite is false"));
+  CHECK(c.troupe({"label", "deploy", "web", "tier=back", "--overwrite"}).code == 0);
+  CHECK(c.troupe({"label", "deploy", "web", "tier-"}).code == 0);
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.metadata.labels}"}).out == "{\"app\":\"web\"}\n");
+  CHECK(c.troupe({"get", "deploy", "-l", "app=web", "-o", "name"}).out == "deployment.apps/web\n");
+  CHECK(c.troupe({"get", "deploy", "-l", "app!=web", "-o", "name"}).out == "");
+  CHECK_THAT(c.troupe({"label", "deploy", "web", "bad key=x"}).err, Catch::Contains("invalid label key"));
+  CHECK(c.troupe({"annotate", "deploy", "web", "note=hello world"}).out == "deployment.apps/web annotated\n");
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.metadata.annotations.note}"}).out ==
+        "hello world\n");
+}
+
+TEST_CASE("bad input gets a clear error and leaves the store unchanged", "[process][cli]") {
+  cluster c;
+  auto before = everything(c);
+  struct row {
+    std::string manifest;
+    std::string error;
+  };
+  auto r = GENERATE(values<row>({
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nkind: [oops\n", "invalid YAML"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n",
+       "Gizmo"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+       "spec: {containers: [{name: a, image: b, imagePullPolicyy: Always}]}\n",
+       "doc 2: spec.containers[0].imagePullPolicyy: unknown field"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n", "metadata.name"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nowhere}\n",
+       "namespaces \"nowhere\" not found"},
+  }));
+  CAPTURE(r.manifest);
+  auto file = c.write("bad.yaml", r.manifest);
+  auto result = c.troupe({"apply", "-f", file});
+  CHECK(result.code == 1);
+  CHECK(lines(result.err).size() == 1);
+  CHECK_THAT(result.err, Catch::Contains(r.error));
+  if (r.error != "metadata.name" && r.error.find("nowhere") == std::string::npos)
+    CHECK(result.out.empty());  // decoding fails before anything is sent
+  CHECK(everything(c) == before);
+}
+
+TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
+  cluster c;
+  auto unknown = c.troupe({"get", "gizmos"});
+  CHECK(unknown.code == 1);
+  CHECK(unknown.err == "error: the server doesn't have a resource type \"gizmos\"\n");
+  CHECK(c.troupe({"get", "pods", "--outptu", "yaml"}).err == "error: unknown flag --outptu\n");
+  CHECK_THAT(c.troupe({"get", "pods", "-o", "xml"}).err, Catch::Contains("--output: unknown format \"xml\""));
+  auto missing = c.troupe({"get", "pods", "nope"});
+  CHECK(missing.code == 1);
+  CHECK(missing.err == "Error from server (NotFound): pods \"nope\" not found\n");
+  CHECK(c.troupe({"get", "pods"}).err == "No resources found in default namespace.\n");
+  auto unreachable = troupe::testing::run_command({TROUPE_BINARY, "get", "pods", "--server", "127.0.0.1:1"},
+                                                  "", {}, c.dir());
+  CHECK(unreachable.code == 1);
+  CHECK_THAT(unreachable.err, Catch::StartsWith("error: cannot reach the troupe server at 127.0.0.1:1"));
+}
+
+TEST_CASE("the client config the server writes is what the CLI reads", "[process][cli]") {
+  cluster c;
+  auto via_env = troupe::testing::run_command({TROUPE_BINARY, "get", "ns", "-o", "name"}, "",
+                                              {"TROUPE_CONFIG=" + c.config()}, c.dir());
+  CHECK(via_env.code == 0);
+  CHECK(via_env.out == "namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n");
+  auto via_flag = troupe::testing::run_command(
+      {TROUPE_BINARY, "version", "--client-config", c.config()}, "", {}, c.dir());
+  CHECK(via_flag.out == "Client Version: 0.1.0\nServer Version: 0.1.0\n");
+  auto none = troupe::testing::run_command({TROUPE_BINARY, "get", "ns"}, "",
+                                           {"TROUPE_CONFIG=" + c.dir() / "nothing"}, c.dir());
+  CHECK_THAT(none.err, Catch::Contains("no server to talk to"));
+}
+
+TEST_CASE("delete by name, by selector and --all", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"a", "b", "c"})
+    REQUIRE(c.troupe({"create", "-f", "-"}, std::string("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ") +
+                                              name + ", labels: {group: " + (name[0] == 'c' ? "y" : "x") + "}}\n")
+                .code == 0);
+  CHECK(c.troupe({"delete", "cm", "-l", "group=x"}).out == "configmap \"a\" deleted\nconfigmap \"b\" deleted\n");
+  CHECK(c.troupe({"delete", "configmap/c"}).out == "configmap \"c\" deleted\n");
+  auto gone = c.troupe({"delete", "cm", "c"});
+  CHECK(gone.code == 1);
+  CHECK(gone.err == "Error from server (NotFound): configmaps \"c\" not found\n");
+  CHECK_THAT(c.troupe({"delete", "cm"}).err, Catch::Contains("no name was specified"));
+}
+
+TEST_CASE("wait for a condition, a jsonpath value and deletion", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n").code == 0);
+  auto timeout = c.troupe({"wait", "cm", "w", "--for=jsonpath={.data.ready}=yes", "--timeout=300ms"});
+  CHECK(timeout.code == 1);
+  CHECK(timeout.err == "error: timed out waiting for the condition on configmaps/w\n");
+
+  troupe::testing::child_process waiter({TROUPE_BINARY, "wait", "cm", "w", "--for=jsonpath={.data.ready}=yes",
+                                         "--timeout=20s", "--server", c.address()});
+  troupe::testing::child_process deleted({TROUPE_BINARY, "wait", "cm/w", "--for=delete", "--timeout=20s",
+                                          "--server", c.address()});
+  usleep(200000);
+  CHECK(c.troupe({"patch", "cm", "w", "-p", R"({"data":{"ready":"no"}})"}).code == 0);
+  CHECK(c.troupe({"patch", "cm", "w", "-p", R"({"data":{"ready":"yes"}})"}).code == 0);
+  CHECK(waiter.wait(std::chrono::seconds(20)) == 0);
+  CHECK(waiter.output() == "configmap/w condition met\n");
+  CHECK(c.troupe({"delete", "cm", "w"}).code == 0);
+  CHECK(deleted.wait(std::chrono::seconds(20)) == 0);
+  CHECK(deleted.output() == "configmap/w deleted\n");
+  auto bad = c.troupe({"wait", "cm", "w", "--for=ready"});
+  CHECK_THAT(bad.err, Catch::Contains("--for: unrecognized condition \"ready\""));
+}
+
+TEST_CASE("get --watch prints each change as a row", "[process][cli]") {
+  cluster c;
+  troupe::testing::child_process watcher({TROUPE_BINARY, "get", "cm", "--watch", "--server", c.address()});
+  usleep(300000);
+  REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: seen}\n").code == 0);
+  CHECK(watcher.wait_for_output("seen "));
+  REQUIRE(c.troupe({"patch", "cm", "seen", "-p", R"({"data":{"k":"v"}})"}).code == 0);
+  CHECK(watcher.wait_for_output("seen   1"));
+}
+
+TEST_CASE("api-resources and completion", "[process][cli]") {
+  cluster c;
+  auto r = c.troupe({"api-resources"});
+  CHECK_THAT(r.out, Catch::StartsWith("NAME") && Catch::Contains("deployments") &&
+                        Catch::Contains("apps/v1") && Catch::Contains("deploy"));
+  CHECK_THAT(c.troupe({"completion", "bash"}).out, Catch::Contains("complete -F _troupe troupe"));
+}
