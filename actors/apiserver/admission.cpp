@@ -166,12 +166,21 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
                  api_errc::conflict,
                  "Precondition failed: UID in precondition: " + text_string(meta.getUid()) +
                      ", UID in object meta: " + text_string(old_meta.getUid()));
-  meta.setNamespace(old_meta.getNamespace());
-  meta.setUid(old_meta.getUid());
+  // A Text field that is present but empty reads back as `field: ""`: keep absent ones absent.
+  auto keep = [](capnp::Text::Reader old, bool had, auto set, auto disown) {
+    if (had) set(old);
+    else disown();
+  };
+  keep(old_meta.getNamespace(), old_meta.hasNamespace(),
+       [&](auto t) { meta.setNamespace(t); }, [&] { meta.disownNamespace(); });
+  keep(old_meta.getUid(), old_meta.hasUid(), [&](auto t) { meta.setUid(t); },
+       [&] { meta.disownUid(); });
+  keep(old_meta.getGenerateName(), old_meta.hasGenerateName(),
+       [&](auto t) { meta.setGenerateName(t); }, [&] { meta.disownGenerateName(); });
+  keep(old_meta.getResourceVersion(), old_meta.hasResourceVersion(),
+       [&](auto t) { meta.setResourceVersion(t); }, [&] { meta.disownResourceVersion(); });
   meta.setCreationTimestamp(old_meta.getCreationTimestamp());
   meta.setDeletionTimestamp(old_meta.getDeletionTimestamp());
-  meta.setGenerateName(old_meta.getGenerateName());
-  meta.setResourceVersion(old_meta.getResourceVersion());
   if (!status_only) apply_defaults(kind, root);
   bool spec_changed = !same_field(old_root, root.asReader(), "spec");
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));

@@ -95,6 +95,21 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   return store_write(self, 1, object_key(kind.resource(), ns, name), 0, std::move(object));
 }
 
+// Kubernetes stores nothing for an update that changes nothing: the resourceVersion stays and
+// watchers see no event. Compared as documents, since equal objects may differ in layout.
+bool unchanged(const kind_info& kind, std::string_view stored, std::string_view admitted) {
+  return codec::encode_object(stored, kind) == codec::encode_object(admitted, kind);
+}
+
+caf::result<api_reply> store_update(self_ptr self, std::string key, uint64_t expected,
+                                    const store::stored_view& stored, std::string object,
+                                    bool dry_run) {
+  if (expected == stored.revision && unchanged(*self->state.kind, stored.object, object))
+    return api_reply{shared_bytes(std::string(stored.object)), {}, stored.revision};
+  if (dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+  return store_write(self, 2, std::move(key), expected, std::move(object));
+}
+
 uint64_t precondition(std::string_view rv, uint64_t otherwise) {
   if (rv.empty()) return otherwise;
   auto parsed = parse_int(rv);
@@ -118,8 +133,7 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
   uint64_t expected =
       precondition(text_view(incoming.meta().getResourceVersion()), stored->revision);
   auto object = admit_update(kind, stored->object, req.object, status_only);
-  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
-  return store_write(self, 2, key, expected, std::move(object));
+  return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
 // A patch applies to the stored object's document tree, so it sees exactly what a client
@@ -143,8 +157,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   uint64_t expected = precondition(rv, stored->revision);
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);
-  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
-  return store_write(self, 2, key, expected, std::move(object));
+  return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
 caf::result<api_reply> remove(self_ptr self, const api_request& req) {

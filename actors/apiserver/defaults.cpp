@@ -8,6 +8,7 @@
 #include "runtime/object/selector.hpp"
 #include "runtime/object/validation.hpp"
 #include "schema/apps.capnp.h"
+#include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
 
 namespace troupe {
@@ -79,117 +80,157 @@ void default_service(k8s::Service::Builder s) {
   }
 }
 
-// ---- validation -----------------------------------------------------------------------------
-
-void add(std::vector<field_error>& out, const std::string& path, const messages& found) {
-  for (auto& m : found) out.push_back({path, m});
+template <class Spec>
+void default_replicas(Spec spec) {
+  if (spec.getReplicas().isUnset()) spec.getReplicas().setValue(1);
 }
 
-void validate_containers(capnp::List<k8s::Container>::Reader containers, const std::string& path,
-                         bool required, std::vector<field_error>& out) {
-  if (required && containers.size() == 0) out.push_back({path, "Required value"});
-  std::set<std::string> names;
-  for (unsigned i = 0; i < containers.size(); ++i) {
-    auto c = containers[i];
-    auto at = path + "[" + std::to_string(i) + "]";
-    std::string name = text_string(c.getName());
-    if (name.empty())
-      out.push_back({at + ".name", "Required value"});
-    else {
-      add(out, at + ".name", check_dns1123_label(name));
-      if (!names.insert(name).second) out.push_back({at + ".name", "Duplicate value: " + quote(name)});
-    }
-    if (c.getImage().size() == 0) out.push_back({at + ".image", "Required value"});
-    auto ports = c.getPorts();
-    for (unsigned p = 0; p < ports.size(); ++p) {
-      auto port_path = at + ".ports[" + std::to_string(p) + "]";
-      add(out, port_path + ".containerPort", check_port_number(ports[p].getContainerPort()));
-      if (ports[p].getHostPort() != 0)
-        add(out, port_path + ".hostPort", check_port_number(ports[p].getHostPort()));
-      if (ports[p].getName().size()) add(out, port_path + ".name", check_port_name(text_view(ports[p].getName())));
-    }
-    for (unsigned e = 0; e < c.getEnv().size(); ++e)
-      add(out, at + ".env[" + std::to_string(e) + "].name", check_env_var_name(text_view(c.getEnv()[e].getName())));
+template <class Spec>
+void default_history(Spec spec) {
+  if (spec.getRevisionHistoryLimit().isUnset()) spec.getRevisionHistoryLimit().setValue(10);
+}
+
+void default_replica_set(k8s::ReplicaSet::Builder rs) {
+  default_replicas(rs.getSpec());
+  default_pod_spec(rs.getSpec().getTemplate().getSpec());
+}
+
+void default_daemon_set(k8s::DaemonSet::Builder ds) {
+  auto spec = ds.getSpec();
+  default_history(spec);
+  auto strategy = spec.getUpdateStrategy();
+  if (strategy.getType() == k8s::DaemonSetUpdateStrategyType::UNSPECIFIED)
+    strategy.setType(k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE);
+  if (strategy.getType() == k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE) {
+    auto rolling = strategy.getRollingUpdate();
+    if (!rolling.hasMaxUnavailable()) rolling.initMaxUnavailable().setInt(1);
+    if (!rolling.hasMaxSurge()) rolling.initMaxSurge().setInt(0);
   }
+  default_pod_spec(spec.getTemplate().getSpec());
 }
 
-void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
-                       std::vector<field_error>& out) {
-  validate_containers(spec.getContainers(), path + ".containers", true, out);
-  validate_containers(spec.getInitContainers(), path + ".initContainers", false, out);
-  auto grace = spec.getTerminationGracePeriodSeconds();
-  if (!grace.isUnset() && grace.getValue() < 0)
-    out.push_back({path + ".terminationGracePeriodSeconds", "must be greater than or equal to 0"});
+void default_stateful_set(k8s::StatefulSet::Builder sts) {
+  auto spec = sts.getSpec();
+  default_replicas(spec);
+  default_history(spec);
+  if (spec.getPodManagementPolicy() == k8s::PodManagementPolicy::UNSPECIFIED)
+    spec.setPodManagementPolicy(k8s::PodManagementPolicy::ORDERED_READY);
+  auto strategy = spec.getUpdateStrategy();
+  if (strategy.getType() == k8s::StatefulSetUpdateStrategyType::UNSPECIFIED)
+    strategy.setType(k8s::StatefulSetUpdateStrategyType::ROLLING_UPDATE);
+  if (strategy.getType() == k8s::StatefulSetUpdateStrategyType::ROLLING_UPDATE &&
+      strategy.getRollingUpdate().getPartition().isUnset())
+    strategy.getRollingUpdate().getPartition().setValue(0);
+  auto retention = spec.getPersistentVolumeClaimRetentionPolicy();
+  if (retention.getWhenDeleted() == k8s::PvcRetentionPolicyType::UNSPECIFIED)
+    retention.setWhenDeleted(k8s::PvcRetentionPolicyType::RETAIN);
+  if (retention.getWhenScaled() == k8s::PvcRetentionPolicyType::UNSPECIFIED)
+    retention.setWhenScaled(k8s::PvcRetentionPolicyType::RETAIN);
+  for (auto claim : spec.getVolumeClaimTemplates())
+    if (claim.getSpec().getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
+      claim.getSpec().setVolumeMode(k8s::VolumeMode::FILESYSTEM);
+  default_pod_spec(spec.getTemplate().getSpec());
 }
 
-void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& out) {
-  auto spec = d.getSpec();
-  if (!spec.getReplicas().isUnset() && spec.getReplicas().getValue() < 0)
-    out.push_back({"spec.replicas", "must be greater than or equal to 0"});
-  auto selector = spec.getSelector();
-  if (!spec.hasSelector() ||
-      (selector.getMatchLabels().size() == 0 && selector.getMatchExpressions().size() == 0)) {
-    out.push_back({"spec.selector", "Required value"});
-  } else {
-    try {
-      if (!label_selector::from(selector).matches(spec.getTemplate().getMetadata().getLabels()))
-        out.push_back({"spec.template.metadata.labels",
-                       "Invalid value: selector does not match template labels"});
-    } catch (const api_error& e) {
-      out.push_back({"spec.selector", e.message()});
-    }
+void default_job_spec(k8s::JobSpec::Builder spec) {
+  if (spec.getCompletions().isUnset() && spec.getParallelism().isUnset()) {
+    spec.getCompletions().setValue(1);
+    spec.getParallelism().setValue(1);
   }
-  validate_pod_spec(spec.getTemplate().getSpec(), "spec.template.spec", out);
-  if (spec.getTemplate().getSpec().getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
-    out.push_back({"spec.template.spec.restartPolicy",
-                   "Unsupported value: only \"Always\" is supported"});
+  if (spec.getParallelism().isUnset()) spec.getParallelism().setValue(1);
+  if (spec.getBackoffLimit().isUnset()) spec.getBackoffLimit().setValue(6);
+  if (spec.getCompletionMode() == k8s::CompletionMode::UNSPECIFIED)
+    spec.setCompletionMode(k8s::CompletionMode::NON_INDEXED);
+  if (spec.getSuspend().isUnset()) spec.getSuspend().setValue(false);
+  default_pod_spec(spec.getTemplate().getSpec());
 }
 
-void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
-  auto spec = s.getSpec();
-  auto ports = spec.getPorts();
-  if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME)
-    out.push_back({"spec.ports", "Required value"});
-  std::set<std::string> names;
-  for (unsigned i = 0; i < ports.size(); ++i) {
-    auto at = "spec.ports[" + std::to_string(i) + "]";
-    add(out, at + ".port", check_port_number(ports[i].getPort()));
-    std::string name = text_string(ports[i].getName());
-    if (ports.size() > 1 && name.empty()) out.push_back({at + ".name", "Required value"});
-    if (!name.empty() && !names.insert(name).second)
-      out.push_back({at + ".name", "Duplicate value: " + quote(name)});
-    auto target = ports[i].getTargetPort();
-    if (target.isInt() && target.getInt() != 0)
-      add(out, at + ".targetPort", check_port_number(target.getInt()));
+// Kubernetes gives a Job a selector of its own uid unless the user chose one
+// (manualSelector), and labels the template to match.
+void default_job(k8s::Job::Builder job) {
+  auto spec = job.getSpec();
+  bool manual = !spec.getManualSelector().isUnset() && spec.getManualSelector().getValue();
+  if (!manual && !spec.hasSelector()) {
+    std::string uid = text_string(job.getMetadata().getUid());
+    auto labels = map_entries(spec.getTemplate().getMetadata().getLabels().asReader());
+    auto set = [&](const std::string& key, const std::string& value) {
+      for (auto& [k, v] : labels)
+        if (k == key) return void(v = value);
+      labels.emplace_back(key, value);
+    };
+    set("batch.kubernetes.io/controller-uid", uid);
+    set("batch.kubernetes.io/job-name", text_string(job.getMetadata().getName()));
+    set("controller-uid", uid);
+    set("job-name", text_string(job.getMetadata().getName()));
+    fill_map(spec.getTemplate().getMetadata().initLabels(static_cast<unsigned>(labels.size())), labels);
+    fill_map(spec.initSelector().initMatchLabels(1),
+             std::vector<std::pair<std::string, std::string>>{{"batch.kubernetes.io/controller-uid", uid}});
   }
+  default_job_spec(spec);
 }
 
-void validate_config_data(capnp::List<k8s::StringEntry>::Reader data, std::vector<field_error>& out) {
-  for (auto entry : data)
-    add(out, "data[" + text_string(entry.getKey()) + "]", check_config_map_key(text_view(entry.getKey())));
+void default_cron_job(k8s::CronJob::Builder cj) {
+  auto spec = cj.getSpec();
+  if (spec.getConcurrencyPolicy() == k8s::ConcurrencyPolicy::UNSPECIFIED)
+    spec.setConcurrencyPolicy(k8s::ConcurrencyPolicy::ALLOW);
+  if (spec.getSuspend().isUnset()) spec.getSuspend().setValue(false);
+  if (spec.getSuccessfulJobsHistoryLimit().isUnset()) spec.getSuccessfulJobsHistoryLimit().setValue(3);
+  if (spec.getFailedJobsHistoryLimit().isUnset()) spec.getFailedJobsHistoryLimit().setValue(1);
+  default_job_spec(spec.getJobTemplate().getSpec());
+}
+
+// stringData is write-only: it is merged into data (winning over it) and never stored.
+void default_secret(k8s::Secret::Builder secret) {
+  if (secret.getType().size() == 0) secret.setType("Opaque");
+  if (!secret.hasStringData()) return;
+  std::vector<std::pair<std::string, std::string>> data;
+  for (auto e : secret.getData())
+    data.emplace_back(text_string(e.getKey()),
+                      std::string(reinterpret_cast<const char*>(e.getValue().begin()), e.getValue().size()));
+  for (auto e : secret.getStringData()) {
+    std::string key = text_string(e.getKey()), value = text_string(e.getValue());
+    bool replaced = false;
+    for (auto& [k, v] : data)
+      if (k == key) v = value, replaced = true;
+    if (!replaced) data.emplace_back(key, value);
+  }
+  auto list = secret.initData(static_cast<unsigned>(data.size()));
+  for (unsigned i = 0; i < list.size(); ++i) {
+    list[i].setKey(data[i].first);
+    list[i].setValue(kj::arrayPtr(reinterpret_cast<const kj::byte*>(data[i].second.data()),
+                                  data[i].second.size()));
+  }
+  secret.disownStringData();
+}
+
+void default_persistent_volume(k8s::PersistentVolume::Builder pv) {
+  auto spec = pv.getSpec();
+  if (spec.getPersistentVolumeReclaimPolicy() == k8s::ReclaimPolicy::UNSPECIFIED)
+    spec.setPersistentVolumeReclaimPolicy(k8s::ReclaimPolicy::RETAIN);
+  if (spec.getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
+    spec.setVolumeMode(k8s::VolumeMode::FILESYSTEM);
+}
+
+void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
+  if (pvc.getSpec().getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
+    pvc.getSpec().setVolumeMode(k8s::VolumeMode::FILESYSTEM);
 }
 
 }  // namespace
 
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
-  if (kind.kind == "Pod")
-    default_pod_spec(root.as<k8s::Pod>().getSpec());
-  else if (kind.kind == "Deployment")
-    default_deployment(root.as<k8s::Deployment>());
-  else if (kind.kind == "Service")
-    default_service(root.as<k8s::Service>());
-}
-
-void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
-                   std::vector<field_error>& out) {
-  if (kind.kind == "Pod")
-    validate_pod_spec(root.as<k8s::Pod>().getSpec(), "spec", out);
-  else if (kind.kind == "Deployment")
-    validate_deployment(root.as<k8s::Deployment>(), out);
-  else if (kind.kind == "Service")
-    validate_service(root.as<k8s::Service>(), out);
-  else if (kind.kind == "ConfigMap")
-    validate_config_data(root.as<k8s::ConfigMap>().getData(), out);
+  const std::string& k = kind.kind;
+  if (k == "Pod") default_pod_spec(root.as<k8s::Pod>().getSpec());
+  else if (k == "Deployment") default_deployment(root.as<k8s::Deployment>());
+  else if (k == "ReplicaSet") default_replica_set(root.as<k8s::ReplicaSet>());
+  else if (k == "DaemonSet") default_daemon_set(root.as<k8s::DaemonSet>());
+  else if (k == "StatefulSet") default_stateful_set(root.as<k8s::StatefulSet>());
+  else if (k == "Job") default_job(root.as<k8s::Job>());
+  else if (k == "CronJob") default_cron_job(root.as<k8s::CronJob>());
+  else if (k == "Service") default_service(root.as<k8s::Service>());
+  else if (k == "Secret") default_secret(root.as<k8s::Secret>());
+  else if (k == "PersistentVolume") default_persistent_volume(root.as<k8s::PersistentVolume>());
+  else if (k == "PersistentVolumeClaim") default_claim(root.as<k8s::PersistentVolumeClaim>());
 }
 
 }  // namespace troupe

@@ -1,0 +1,179 @@
+// Defaults and validation for the kinds beyond Pod, Deployment and Service: a table of bad
+// manifests with the field each must name, and the defaults Kubernetes fills in.
+
+#include <catch2/catch.hpp>
+
+#include "actors/apiserver/admission.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/apps.capnp.h"
+#include "schema/batch.capnp.h"
+#include "schema/core.capnp.h"
+
+using namespace troupe;
+
+namespace {
+
+const kind_registry& kinds() {
+  static const kind_registry registry = builtin_kinds();  // NOLINT: immutable test data
+  return registry;
+}
+
+admission_context fixed_context() {
+  admission_context ctx;
+  ctx.now_seconds = 1700000000;
+  ctx.new_uid = [] { return std::string("uid-1"); };
+  ctx.random_suffix = [](size_t n) { return std::string(n, 'x'); };
+  return ctx;
+}
+
+std::string admit(const std::string& yaml) {
+  auto docs = codec::decode_manifests(yaml, "test.yaml", kinds());
+  REQUIRE(docs.size() == 1);
+  return admit_create(*docs[0].kind, docs[0].bytes, "", fixed_context());
+}
+
+std::vector<std::string> failing_fields(const std::string& yaml) {
+  try {
+    admit(yaml);
+  } catch (const api_error& e) {
+    std::vector<std::string> paths;
+    for (auto& c : e.causes()) paths.push_back(c.path + ": " + c.message);
+    return paths;
+  }
+  return {};
+}
+
+const char* pod_template = R"(
+  template:
+    metadata: {labels: {app: a}}
+    spec: {containers: [{name: c, image: busybox}]})";
+
+std::string workload(const char* kind, const char* extra, const char* selector = "{matchLabels: {app: a}}") {
+  return std::string("apiVersion: apps/v1\nkind: ") + kind + "\nmetadata: {name: w}\nspec:\n  selector: " +
+         selector + "\n" + extra + pod_template + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kinds]") {
+  struct row {
+    std::string manifest;
+    std::string cause;
+  };
+  auto r = GENERATE(values<row>({
+      {workload("ReplicaSet", "  replicas: -1"), "spec.replicas: must be greater than or equal to 0"},
+      {workload("ReplicaSet", "", "{matchLabels: {app: b}}"),
+       "spec.template.metadata.labels: Invalid value: selector does not match template labels"},
+      {workload("DaemonSet", "", "{}"), "spec.selector: Required value"},
+      {workload("StatefulSet", "  volumeClaimTemplates: [{metadata: {name: data}, spec: {}}]"),
+       "spec.volumeClaimTemplates[0].spec.accessModes: Required value"},
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  backoffLimit: -2\n  template:\n"
+       "    spec: {containers: [{name: c, image: b}]}\n",
+       "spec.backoffLimit: must be greater than or equal to 0"},
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n"
+       "    spec: {containers: [{name: c, image: b}]}\n",
+       "spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""},
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '61 * * * *'\n"
+       "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}}}\n",
+       "spec.schedule: Invalid value: \"61 * * * *\": minute: \"61\" is out of range 0-59"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {'bad/key': x}\n",
+       "data[bad/key]: a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
+       "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+       "'[-._a-zA-Z0-9]+')"},
+      {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: [ReadWriteOnce]}\n",
+       "spec.resources.requests.storage: Required value"},
+      {"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {accessModes: [ReadWriteOnce], "
+       "hostPath: {path: /x}}\n",
+       "spec.capacity: Required value: storage"},
+      {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - http:\n"
+       "      paths: [{path: x, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]\n",
+       "spec.rules[0].http.paths[0].path: Invalid value: must be an absolute path"},
+      {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - http:\n"
+       "      paths: [{path: /, pathType: Prefix, backend: {service: {name: web}}}]\n",
+       "spec.rules[0].http.paths[0].backend.service.port: Required value: exactly one of name or number"},
+      {"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: [{apiGroups: [''], "
+       "resources: [pods]}]\n",
+       "rules[0].verbs: Required value: verbs must contain at least one value"},
+      {"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n"
+       "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\n"
+       "subjects: [{kind: ServiceAccount, name: sa}]\n",
+       "roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\""},
+      {"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n"
+       "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}\n"
+       "subjects: [{kind: ServiceAccount, name: sa}]\n",
+       "subjects[0].namespace: Required value"},
+      {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {taints: [{key: dedicated}]}\n",
+       "spec.taints[0].effect: Required value"},
+  }));
+  CAPTURE(r.manifest);
+  CHECK_THAT(failing_fields(r.manifest), Catch::VectorContains(r.cause));
+}
+
+TEST_CASE("workload defaults follow Kubernetes", "[apiserver][admission][kinds]") {
+  {
+    auto r_bytes = admit(workload("ReplicaSet", ""));
+  object_reader r(r_bytes);
+    CHECK(r.as<k8s::ReplicaSet>().getSpec().getReplicas().getValue() == 1);
+  }
+  {
+    auto r_bytes = admit(workload("DaemonSet", ""));
+  object_reader r(r_bytes);
+    auto strategy = r.as<k8s::DaemonSet>().getSpec().getUpdateStrategy();
+    CHECK(strategy.getType() == k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE);
+    CHECK(strategy.getRollingUpdate().getMaxUnavailable().getInt() == 1);
+    CHECK(r.as<k8s::DaemonSet>().getSpec().getRevisionHistoryLimit().getValue() == 10);
+  }
+  {
+    auto r_bytes = admit(workload("StatefulSet", "  serviceName: w"));
+  object_reader r(r_bytes);
+    auto spec = r.as<k8s::StatefulSet>().getSpec();
+    CHECK(spec.getPodManagementPolicy() == k8s::PodManagementPolicy::ORDERED_READY);
+    CHECK(spec.getUpdateStrategy().getRollingUpdate().getPartition().getValue() == 0);
+    CHECK(spec.getPersistentVolumeClaimRetentionPolicy().getWhenDeleted() ==
+          k8s::PvcRetentionPolicyType::RETAIN);
+  }
+}
+
+TEST_CASE("a Job gets a selector of its own uid and labelled pods", "[apiserver][admission][kinds]") {
+  auto r_bytes = admit("apiVersion: batch/v1\nkind: Job\nmetadata: {name: pi}\nspec:\n  template:\n"
+                        "    metadata: {labels: {app: pi}}\n"
+                        "    spec: {restartPolicy: Never, containers: [{name: c, image: b}]}\n");
+  object_reader r(r_bytes);
+  auto spec = r.as<k8s::Job>().getSpec();
+  CHECK(spec.getCompletions().getValue() == 1);
+  CHECK(spec.getParallelism().getValue() == 1);
+  CHECK(spec.getBackoffLimit().getValue() == 6);
+  CHECK(spec.getCompletionMode() == k8s::CompletionMode::NON_INDEXED);
+  CHECK(map_get(spec.getSelector().getMatchLabels(), "batch.kubernetes.io/controller-uid") == "uid-1");
+  auto labels = spec.getTemplate().getMetadata().getLabels();
+  CHECK(map_get(labels, "app") == "pi");
+  CHECK(map_get(labels, "job-name") == "pi");
+  CHECK(map_get(labels, "batch.kubernetes.io/controller-uid") == "uid-1");
+
+  auto cj_bytes = admit("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@daily'\n"
+                         "  jobTemplate: {spec: {template: {spec: {restartPolicy: OnFailure, "
+                         "containers: [{name: c, image: b}]}}}}\n");
+  object_reader cj(cj_bytes);
+  auto cspec = cj.as<k8s::CronJob>().getSpec();
+  CHECK(cspec.getConcurrencyPolicy() == k8s::ConcurrencyPolicy::ALLOW);
+  CHECK(cspec.getSuccessfulJobsHistoryLimit().getValue() == 3);
+  CHECK(cspec.getFailedJobsHistoryLimit().getValue() == 1);
+  CHECK_FALSE(cspec.getJobTemplate().getSpec().hasSelector());  // its Jobs get their own
+}
+
+TEST_CASE("Secret stringData is merged into data and not stored", "[apiserver][admission][kinds]") {
+  auto r_bytes = admit("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                        "data: {a: b2xk, keep: eA==}\nstringData: {a: new, b: two}\n");
+  object_reader r(r_bytes);
+  auto secret = r.as<k8s::Secret>();
+  CHECK(text_string(secret.getType()) == "Opaque");
+  CHECK_FALSE(secret.hasStringData());
+  std::map<std::string, std::string> data;
+  for (auto e : secret.getData())
+    data[text_string(e.getKey())] =
+        std::string(reinterpret_cast<const char*>(e.getValue().begin()), e.getValue().size());
+  CHECK(data == std::map<std::string, std::string>{{"a", "new"}, {"b", "two"}, {"keep", "x"}});
+}

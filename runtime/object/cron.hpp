@@ -1,0 +1,25 @@
+#pragma once
+// Cron schedules as CronJob's spec.schedule spells them: five fields (minute hour
+// day-of-month month day-of-week) with *, lists, ranges, steps and month/day names, or a
+// macro (@yearly, @monthly, @weekly, @daily, @midnight, @hourly).
+
+#include <bitset>
+#include <string>
+#include <string_view>
+
+namespace troupe {
+
+struct cron_schedule {
+  std::bitset<60> minutes;
+  std::bitset<24> hours;
+  std::bitset<32> days;      ///< 1..31
+  std::bitset<13> months;    ///< 1..12
+  std::bitset<7> weekdays;   ///< 0 = Sunday
+  bool any_day = false;      ///< day-of-month was *
+  bool any_weekday = false;  ///< day-of-week was *
+};
+
+/// Parses `text`; on failure returns false and says why in `error`.
+bool parse_cron(std::string_view text, cron_schedule& out, std::string& error);
+
+}  // namespace troupe

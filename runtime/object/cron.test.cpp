@@ -1,0 +1,44 @@
+#include "runtime/object/cron.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace troupe;
+
+TEST_CASE("cron schedules parse as CronJob reads them", "[cron]") {
+  cron_schedule s;
+  std::string error;
+  REQUIRE(parse_cron("*/15 9-17 * * mon-fri", s, error));
+  CHECK(s.minutes.count() == 4);
+  CHECK(s.minutes.test(45));
+  CHECK(s.hours.count() == 9);
+  CHECK(s.any_day);
+  CHECK_FALSE(s.any_weekday);
+  CHECK(s.weekdays.to_ulong() == 0b0111110);
+  REQUIRE(parse_cron("0 0 1,15 jan,JUL 7", s, error));
+  CHECK(s.days.count() == 2);
+  CHECK(s.months.test(1));
+  CHECK(s.months.test(7));
+  CHECK(s.weekdays.test(0));
+  REQUIRE(parse_cron("@hourly", s, error));
+  CHECK(s.minutes.count() == 1);
+  CHECK(s.hours.count() == 24);
+}
+
+TEST_CASE("bad cron schedules say what is wrong", "[cron]") {
+  struct row {
+    const char* text;
+    const char* error;
+  };
+  auto r = GENERATE(values<row>({
+      {"* * * *", "expected 5 fields (minute hour day-of-month month day-of-week), got 4"},
+      {"60 * * * *", "minute: \"60\" is out of range 0-59"},
+      {"* * 0 * *", "day of month: \"0\" is out of range 1-31"},
+      {"* * * foo *", "month: \"foo\" is out of range 1-12"},
+      {"*/0 * * * *", "invalid step in \"*/0\""},
+      {"* 5-2 * * *", "hour: range \"5-2\" runs backwards"},
+  }));
+  cron_schedule s;
+  std::string error;
+  CHECK_FALSE(parse_cron(r.text, s, error));
+  CHECK(error == r.error);
+}
