@@ -291,9 +291,14 @@ void acked(self_ptr self, uint64_t id, uint64_t received) {
 }
 
 void send_bookmarks(self_ptr self) {
-  for (auto& [key, sub] : self->state.subs)
+  // Every commit is fanned out before this runs, so a live watcher has seen all there is up
+  // to the store's revision, whichever kinds the later commits touched.
+  uint64_t revision = self->state.deps.engine->revision();
+  for (auto& [key, sub] : self->state.subs) {
+    if (sub.live) sub.cursor = std::max(sub.cursor, revision);
     if (sub.bookmarks && sub.live && sub.cursor > sub.last_sent_revision && !window_full(self, sub))
       deliver(self, sub, store::event_type::bookmark, sub.cursor, shared_bytes());
+  }
   self->delayed_send(handle(self), self->state.deps.knobs.bookmark_interval,
                      bookmark_atom::value);
 }

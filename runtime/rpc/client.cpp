@@ -126,13 +126,20 @@ bool client::watch(const api_request& request, bool bookmarks,
   to_rpc(request, req.initRequest());
   req.getRequest().setAllowWatchBookmarks(bookmarks);
   req.setSink(kj::heap<sink>(on_event, kj::mv(done.fulfiller), ended));
-  auto response = wait_for(req.send(), scope, address_);
-  if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
-  auto handle = response.getHandle();  // the watch lives as long as this
-  auto timer = impl_->ez.getIoProvider().getTimer().afterDelay(patience.count() * kj::MILLISECONDS);
-  bool finished = wait_for(done.promise.then([]() { return true; })
-                               .exclusiveJoin(timer.then([]() { return false; })),
-                           scope, address_);
+  bool finished = false;
+  {
+    auto response = wait_for(req.send(), scope, address_);
+    if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
+    auto handle = response.getHandle();  // the watch lives as long as this
+    auto timer =
+        impl_->ez.getIoProvider().getTimer().afterDelay(patience.count() * kj::MILLISECONDS);
+    finished = wait_for(done.promise.then([]() { return true; })
+                            .exclusiveJoin(timer.then([]() { return false; })),
+                        scope, address_);
+  }
+  // Sends the handle's release now, so the server ends the watch without waiting for this
+  // client's next call.
+  scope.poll();
   if (ended) throw server_error(*ended);
   return finished;
 }

@@ -1,0 +1,215 @@
+// The RPC API end to end: real clients over loopback against the gateway, the resource actors
+// and the store. Many clients at once, watches with resume, bookmarks and Gone, and a watch
+// that ends the moment its client goes away.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/rpc/client.hpp"
+#include "test/harness/api_fixture.hpp"
+#include "test/harness/cli.hpp"
+#include "test/harness/process.hpp"
+
+using namespace troupe;
+using troupe::testing::api_fixture;
+
+namespace {
+
+std::string config_map(const kind_registry& kinds, const std::string& name, const std::string& value = "v") {
+  auto docs = codec::decode_manifests(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + "}\ndata: {k: '" + value + "'}\n",
+      "test", kinds);
+  return docs.at(0).bytes;
+}
+
+api_request request(const std::string& name = "", std::string object = "") {
+  api_request r;
+  r.resource = "configmaps";
+  r.ns = "default";
+  r.name = name;
+  r.object = std::move(object);
+  return r;
+}
+
+std::string name_of(const std::string& bytes) {
+  object_reader r(bytes);
+  return text_string(r.meta().getName());
+}
+
+template <class Predicate>
+bool eventually(Predicate p) {
+  for (int i = 0; i < 500; ++i) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("many clients at once, each call answered", "[rpc]") {
+  api_fixture api;
+  constexpr int clients = 16, each = 40;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      rpc::client client(api.address());
+      for (int i = 0; i < each; ++i) {
+        auto name = "c" + std::to_string(c) + "-" + std::to_string(i);
+        auto created = client.call(api_verb::create, request(name, config_map(api.kinds(), name)));
+        if (name_of(created.object) == name) ++ok;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(ok == clients * each);
+  rpc::client client(api.address());
+  CHECK(client.call(api_verb::list, request()).items.size() == clients * each);
+}
+
+TEST_CASE("errors keep their reason and causes across RPC", "[rpc]") {
+  api_fixture api;
+  rpc::client client(api.address());
+  try {
+    client.call(api_verb::get, request("missing"));
+    FAIL("no error");
+  } catch (const rpc::server_error& e) {
+    CHECK(e.code() == api_errc::not_found);
+    CHECK(e.message() == "configmaps \"missing\" not found");
+  }
+  auto bad = config_map(api.kinds(), "Bad_Name");
+  try {
+    client.call(api_verb::create, request("", bad));
+    FAIL("no error");
+  } catch (const rpc::server_error& e) {
+    CHECK(e.code() == api_errc::invalid);
+    REQUIRE(e.causes().size() == 1);
+    CHECK(e.causes()[0].path == "metadata.name");
+  }
+  api_request unknown = request("x");
+  unknown.resource = "gizmos";
+  CHECK_THROWS_WITH(client.call(api_verb::get, unknown), "the server doesn't have a resource type \"gizmos\"");
+}
+
+TEST_CASE("a watch resumes after a revision with no gap, and bookmarks come", "[rpc]") {
+  store_knobs knobs;
+  knobs.bookmark_interval = std::chrono::milliseconds(50);
+  api_fixture api(knobs);
+  rpc::client client(api.address());
+  uint64_t first = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.call(api_verb::create, request("", config_map(api.kinds(), "w" + std::to_string(i))));
+    object_reader o(r.object);
+    if (i == 1) first = std::stoull(text_string(o.meta().getResourceVersion()));
+  }
+  std::vector<std::string> seen;
+  uint64_t bookmark = 0, elsewhere = 0;
+  // From the revision of w1: w2, w3, w4 replayed, then a live one; then a write to another
+  // kind moves the revision on, which the watch learns from a bookmark.
+  std::thread writer([&] {
+    rpc::client other(api.address());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    other.call(api_verb::create, request("", config_map(api.kinds(), "live")));
+    api_request secret = request("");
+    secret.resource = "secrets";
+    secret.object = codec::decode_manifests("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", "t",
+                                            api.kinds()).at(0).bytes;
+    auto created = other.call(api_verb::create, secret);
+    object_reader r(created.object);
+    elsewhere = std::stoull(text_string(r.meta().getResourceVersion()));
+  });
+  api_request watch = request();
+  watch.resource_version = first;
+  client.watch(watch, true, [&](const rpc::event& ev) {
+    if (ev.type == 4) {
+      bookmark = ev.revision;
+      return ev.revision < elsewhere || elsewhere == 0;
+    }
+    CHECK(ev.type == 1);
+    seen.push_back(name_of(ev.object));
+    return true;
+  }, std::chrono::seconds(10));
+  writer.join();
+  CHECK(seen == std::vector<std::string>{"w2", "w3", "w4", "live"});
+  CHECK(bookmark == elsewhere);
+}
+
+TEST_CASE("a watch older than the event history is Gone", "[rpc]") {
+  api_fixture api({}, 5);
+  rpc::client client(api.address());
+  for (int i = 0; i < 20; ++i)
+    client.call(api_verb::create, request("", config_map(api.kinds(), "g" + std::to_string(i))));
+  api_request watch = request();
+  watch.resource_version = 1;
+  std::string message;
+  CHECK(eventually([&] {
+    try {
+      client.watch(watch, false, [](const rpc::event&) { return false; }, std::chrono::milliseconds(50));
+    } catch (const rpc::server_error& e) {
+      message = e.message();
+      return e.code() == api_errc::gone;
+    }
+    return false;
+  }));
+  CHECK_THAT(message, Catch::Contains("too old resource version: 1"));
+}
+
+TEST_CASE("a client that goes away ends its watch at once", "[rpc]") {
+  api_fixture api;
+  CHECK(api.stats().watches == 0);
+  troupe::testing::child_process watcher({TROUPE_BINARY, "get", "cm", "--watch", "--server", api.address()});
+  REQUIRE(eventually([&] { return api.stats().watches == 1; }));
+  watcher.stop(SIGKILL);
+  CHECK(eventually([&] { return api.stats().watches == 0; }));
+
+  rpc::client client(api.address());
+  client.watch(request(), false, [](const rpc::event&) { return false; }, std::chrono::milliseconds(20));
+  CHECK(eventually([&] { return api.stats().watches == 0; }));  // the handle was dropped
+}
+
+TEST_CASE("patch and update-status through RPC", "[rpc]") {
+  api_fixture api;
+  rpc::client client(api.address());
+  client.call(api_verb::create, request("", config_map(api.kinds(), "p")));
+  api_request patch = request("p");
+  patch.patch = R"({"data":{"k":"patched"}})";
+  patch.patch_type = static_cast<uint8_t>(patch_type::merge);
+  auto patched = client.call(api_verb::patch, patch);
+  auto tree = codec::encode_object(patched.object, *api.kinds().find_by_resource("configmaps"));
+  CHECK(tree.find("data")->find("k")->text() == "patched");
+  auto again = client.call(api_verb::patch, patch);  // no change: same version
+  CHECK(name_of(again.object) == "p");
+  object_reader a(patched.object), b(again.object);
+  CHECK(text_string(a.meta().getResourceVersion()) == text_string(b.meta().getResourceVersion()));
+  patch.patch = "[1]";
+  CHECK_THROWS_WITH(client.call(api_verb::patch, patch), "the patch must be a JSON object");
+}
+
+TEST_CASE("a watch resumes across a server restart", "[rpc][process]") {
+  troupe::testing::cluster c;
+  uint64_t revision = 0;
+  {
+    rpc::client client(c.address());
+    auto kinds = builtin_kinds();
+    auto created = client.call(api_verb::create, request("", config_map(kinds, "before")));
+    object_reader r(created.object);
+    revision = std::stoull(text_string(r.meta().getResourceVersion()));
+  }
+  REQUIRE(c.stop() == 0);
+  c.start();
+  REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after}\n").code == 0);
+  REQUIRE(c.troupe({"delete", "cm", "before"}).code == 0);
+  rpc::client client(c.address());
+  api_request watch = request();
+  watch.resource_version = revision;
+  std::vector<std::pair<uint8_t, std::string>> seen;
+  client.watch(watch, false, [&](const rpc::event& ev) {
+    seen.emplace_back(ev.type, name_of(ev.object));
+    return seen.size() < 2;
+  }, std::chrono::seconds(10));
+  CHECK(seen == std::vector<std::pair<uint8_t, std::string>>{{1, "after"}, {3, "before"}});
+}
