@@ -35,6 +35,7 @@ struct Request {
   allowWatchBookmarks @8 :Bool;  # watch: periodic bookmark events carrying the revision
   patchType @9 :PatchType;  # patch: how `patch` applies
   patch @10 :Text;          # patch: a JSON document
+  gracePeriodSeconds @11 :Int64 = -1;  # delete: seconds a pod's node gets to stop it; -1: default
 }
 
 enum PatchType {

@@ -12,6 +12,7 @@
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/validation.hpp"
+#include "schema/core.capnp.h"
 
 namespace troupe {
 namespace {
@@ -181,6 +182,10 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
        [&](auto t) { meta.setResourceVersion(t); }, [&] { meta.disownResourceVersion(); });
   meta.setCreationTimestamp(old_meta.getCreationTimestamp());
   meta.setDeletionTimestamp(old_meta.getDeletionTimestamp());
+  if (old_meta.getDeletionGracePeriodSeconds().isUnset())
+    meta.getDeletionGracePeriodSeconds().setUnset();
+  else
+    meta.getDeletionGracePeriodSeconds().setValue(old_meta.getDeletionGracePeriodSeconds().getValue());
   if (!status_only) apply_defaults(kind, root);
   bool spec_changed = !same_field(old_root, root.asReader(), "spec");
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
@@ -212,6 +217,51 @@ admission_context system_admission_context() {
     return out;
   };
   return ctx;
+}
+
+}  // namespace troupe
+
+namespace troupe {
+namespace {
+
+// A pod that no node runs, or that has finished, has nothing to stop: it goes at once.
+int64_t pod_grace(k8s::Pod::Reader pod, int64_t requested) {
+  if (pod.getSpec().getNodeName().size() == 0) return 0;
+  auto phase = pod.getStatus().getPhase();
+  if (phase == k8s::PodPhase::SUCCEEDED || phase == k8s::PodPhase::FAILED) return 0;
+  if (requested >= 0) return requested;
+  auto grace = pod.getSpec().getTerminationGracePeriodSeconds();
+  return grace.isUnset() ? 30 : grace.getValue();
+}
+
+}  // namespace
+
+deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
+                            int64_t now_seconds) {
+  object_reader reader(stored);
+  auto meta = reader.meta();
+  bool pod = kind.kind == "Pod";
+  int64_t grace = pod ? pod_grace(reader.as<k8s::Pod>(), grace_seconds) : 0;
+  bool held = meta.getFinalizers().size() > 0;
+  bool marked = meta.getDeletionTimestamp() != 0;
+  auto current = meta.getDeletionGracePeriodSeconds();
+  int64_t current_grace = current.isUnset() ? 0 : current.getValue();
+  if (grace == 0 && !held) return {deletion_plan::action::remove_now, {}};
+  if (marked && grace >= current_grace) return {deletion_plan::action::already_marked, {}};
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.root());
+  auto out = meta_of(message.getRoot<capnp::AnyStruct>());
+  out.setDeletionTimestamp(now_seconds + grace);
+  if (pod || !current.isUnset()) out.getDeletionGracePeriodSeconds().setValue(grace);
+  return {deletion_plan::action::mark, to_bytes(message)};
+}
+
+bool deletion_due(std::string_view object) {
+  object_reader reader(object);
+  auto meta = reader.meta();
+  if (meta.getDeletionTimestamp() == 0 || meta.getFinalizers().size() > 0) return false;
+  auto grace = meta.getDeletionGracePeriodSeconds();
+  return grace.isUnset() || grace.getValue() == 0;
 }
 
 }  // namespace troupe

@@ -29,6 +29,24 @@ std::string admit_create(const kind_info& kind, std::string_view object,
 std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
                          bool status_only);
 
+/// What a delete request does to a stored object.
+struct deletion_plan {
+  enum class action : uint8_t { remove_now, mark, already_marked } what = action::remove_now;
+  std::string object;  ///< mark: the object with deletionTimestamp (and grace) set
+};
+
+/// Kubernetes' graceful deletion: a pod bound to a node is marked with deletionTimestamp =
+/// now + grace and deletionGracePeriodSeconds (its terminationGracePeriodSeconds unless
+/// `grace_seconds` >= 0 says otherwise) so its node can stop it first; an object with
+/// finalizers is marked and kept until they are gone; anything else goes at once. A second
+/// delete can only shorten the grace.
+deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
+                            int64_t now_seconds);
+
+/// True when an object marked for deletion may go: no finalizers left and no grace period
+/// still running (a terminating pod's node ends it by deleting with grace 0).
+bool deletion_due(std::string_view object);
+
 /// Validation shared by create and update; throws api_error(invalid) with every cause.
 void validate_object(const kind_info& kind, std::string_view object);
 

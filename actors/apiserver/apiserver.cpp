@@ -107,6 +107,8 @@ caf::result<api_reply> store_update(self_ptr self, std::string key, uint64_t exp
   if (expected == stored.revision && unchanged(*self->state.kind, stored.object, object))
     return api_reply{shared_bytes(std::string(stored.object)), {}, stored.revision};
   if (dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+  // The last finalizer removed from an object marked for deletion lets it go.
+  if (deletion_due(object)) return store_write(self, 3, std::move(key), expected, "");
   return store_write(self, 2, std::move(key), expected, std::move(object));
 }
 
@@ -171,16 +173,15 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
                  "Operation cannot be fulfilled on " + kind.resource() + " " + quote(req.name) +
                      ": the object has been modified; please apply your changes to the latest "
                      "version and try again");
-  object_reader r(stored->object);
-  if (r.meta().getFinalizers().size() > 0) {
-    // Finalizers hold the object: mark it deleted and let their owners remove them.
-    if (r.meta().getDeletionTimestamp() != 0)
+  auto plan = plan_deletion(kind, stored->object, req.grace_period, unix_seconds());
+  switch (plan.what) {
+    case deletion_plan::action::already_marked:
       return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
-    capnp::MallocMessageBuilder m;
-    m.setRoot(r.root());
-    meta_of(m.getRoot<capnp::AnyStruct>()).setDeletionTimestamp(unix_seconds());
-    if (req.dry_run) return api_reply{shared_bytes(to_bytes(m)), {}, 0};
-    return store_write(self, 2, key, stored->revision, to_bytes(m));
+    case deletion_plan::action::mark:
+      if (req.dry_run) return api_reply{shared_bytes(std::move(plan.object)), {}, 0};
+      return store_write(self, 2, key, stored->revision, std::move(plan.object));
+    case deletion_plan::action::remove_now:
+      break;
   }
   if (req.dry_run) return api_reply{shared_bytes(std::string(stored->object)), {}, 0};
   return store_write(self, 3, key, stored->revision, "");

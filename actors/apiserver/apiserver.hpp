@@ -34,6 +34,7 @@ struct api_request {
   bool dry_run = false;
   uint8_t patch_type = 0;  ///< a patch_type
   std::string patch;       ///< patch: a JSON document
+  int64_t grace_period = -1;  ///< remove: seconds a pod's node has to stop it; -1: its default
 };
 
 struct api_reply {
@@ -45,7 +46,8 @@ struct api_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_request& x) {
   return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
-           x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch);
+           x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch,
+           x.grace_period);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_reply& x) {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/base/time.hpp"
+
 #include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
@@ -42,8 +44,12 @@ class apiserver_fixture : public troupe::testing::actor_fixture {
     req.ns = std::move(ns);
     req.name = std::move(name);
     req.object = std::move(object);
+    return send(req);
+  }
+
+  caf::expected<api_reply> send(const api_request& req) {
     caf::expected<api_reply> out{caf::error{}};
-    self()->request(resources_.at(resource), patience, api_atom::value, req)
+    self()->request(resources_.at(req.resource), patience, api_atom::value, req)
         .receive([&](api_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
     return out;
   }
@@ -133,9 +139,35 @@ TEST_CASE("finalizers hold a deleted object until they are removed", "[apiserver
   object_reader m(marked->object.str());
   CHECK(m.meta().getDeletionTimestamp() != 0);
   CHECK(f.call(api_verb::get, "configmaps", "default", "held"));
-  // The finalizer's owner removes it; the object can then go.
+  // The finalizer's owner removes it; with the last one gone, the object goes.
   REQUIRE(f.call(api_verb::update, "configmaps", "default", "held",
                  f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held}\n")));
-  REQUIRE(f.call(api_verb::remove, "configmaps", "default", "held"));
   CHECK(code_of(f.call(api_verb::get, "configmaps", "default", "held")) == api_errc::not_found);
+}
+
+TEST_CASE("a pod on a node is deleted gracefully, the node ends it", "[apiserver]") {
+  apiserver_fixture f;
+  REQUIRE(f.call(api_verb::create, "pods", "", "",
+                 f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: n1, "
+                            "terminationGracePeriodSeconds: 20, containers: [{name: c, image: i}]}\n")));
+  auto marked = f.call(api_verb::remove, "pods", "default", "p");
+  REQUIRE(marked);
+  object_reader m(marked->object.str());
+  CHECK(m.meta().getDeletionTimestamp() >= unix_seconds() + 19);
+  CHECK(m.meta().getDeletionGracePeriodSeconds().getValue() == 20);
+  REQUIRE(f.call(api_verb::get, "pods", "default", "p"));
+  // The node has stopped it: a delete with grace 0 removes the object.
+  api_request now;
+  now.verb = static_cast<uint8_t>(api_verb::remove);
+  now.resource = "pods";
+  now.ns = "default";
+  now.name = "p";
+  now.grace_period = 0;
+  REQUIRE(f.send(now));
+  CHECK(code_of(f.call(api_verb::get, "pods", "default", "p")) == api_errc::not_found);
+  // A pod no node runs goes at once.
+  REQUIRE(f.call(api_verb::create, "pods", "", "",
+                 f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: c, image: i}]}\n")));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "q"));
+  CHECK(code_of(f.call(api_verb::get, "pods", "default", "q")) == api_errc::not_found);
 }

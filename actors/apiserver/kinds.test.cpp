@@ -177,3 +177,36 @@ TEST_CASE("Secret stringData is merged into data and not stored", "[apiserver][a
         std::string(reinterpret_cast<const char*>(e.getValue().begin()), e.getValue().size());
   CHECK(data == std::map<std::string, std::string>{{"a", "new"}, {"b", "two"}, {"keep", "x"}});
 }
+
+TEST_CASE("deletion plans: grace for pods on nodes, finalizers hold", "[apiserver][admission][deletion]") {
+  auto& pods = *kinds().find_by_resource("pods");
+  auto& cms = *kinds().find_by_resource("configmaps");
+  auto bound = admit("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: n, containers: [{name: c, image: i}]}\n");
+  auto unbound = admit("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n");
+  auto held = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [x/y]}\n");
+  auto plain = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+  using action = deletion_plan::action;
+
+  auto graceful = plan_deletion(pods, bound, -1, 1000);
+  REQUIRE(graceful.what == action::mark);
+  object_reader g(graceful.object);
+  CHECK(g.meta().getDeletionTimestamp() == 1030);  // the default 30 s
+  CHECK(g.meta().getDeletionGracePeriodSeconds().getValue() == 30);
+  CHECK_FALSE(deletion_due(graceful.object));
+  CHECK(plan_deletion(pods, graceful.object, -1, 1001).what == action::already_marked);
+  auto shorter = plan_deletion(pods, graceful.object, 5, 1001);
+  REQUIRE(shorter.what == action::mark);
+  object_reader s(shorter.object);
+  CHECK(s.meta().getDeletionTimestamp() == 1006);
+  CHECK(plan_deletion(pods, graceful.object, 0, 1002).what == action::remove_now);
+  CHECK(plan_deletion(pods, bound, 0, 1000).what == action::remove_now);
+  CHECK(plan_deletion(pods, unbound, -1, 1000).what == action::remove_now);
+
+  auto marked = plan_deletion(cms, held, -1, 1000);
+  REQUIRE(marked.what == action::mark);
+  object_reader m(marked.object);
+  CHECK(m.meta().getDeletionTimestamp() == 1000);
+  CHECK_FALSE(deletion_due(marked.object));  // still held
+  CHECK(plan_deletion(cms, plain, -1, 1000).what == action::remove_now);
+  CHECK_FALSE(deletion_due(plain));  // not marked
+}

@@ -169,6 +169,16 @@ int cmd_replace(context& ctx) {
 
 namespace {
 
+// --grace-period N, --now (1 s) or --force (0: do not wait for the node).
+int64_t grace_period(const context& ctx) {
+  if (ctx.flags.on("force")) return 0;
+  if (ctx.flags.on("now")) return 1;
+  auto text = ctx.flags.get("grace-period", "-1");
+  auto n = parse_int(text);
+  TROUPE_REQUIRE(n && *n >= -1, api_errc::bad_request, "--grace-period: invalid value " + quote(text));
+  return *n;
+}
+
 // Deletes one object and, with --wait (the default), waits until it is gone: an object held
 // by finalizers or a graceful pod deletion outlives the call.
 void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name) {
@@ -176,7 +186,8 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
   req.resource = kind.resource();
   req.ns = ns;
   req.name = name;
-  auto result = ctx.api().call(api_verb::remove, req);
+  req.grace_period = grace_period(ctx);
+  ctx.api().call(api_verb::remove, req);
   ctx.out << kind.singular_resource() << " " << quote(name) << " deleted\n";
   ctx.out.flush();
   if (!ctx.flags.on("wait", true)) return;

@@ -24,7 +24,7 @@ const std::vector<flag_spec>& cli_flags() {
       {"wait", 0, false},      {"for"},                 {"timeout"},
       {"overwrite", 0, false}, {"type"},                {"patch", 'p'},
       {"dry-run"},             {"no-headers", 0, false}, {"grace-period"},
-      {"show-labels", 0, false}, {"force", 0, false},   {"help", 'h', false}};
+      {"show-labels", 0, false}, {"force", 0, false},   {"now", 0, false},   {"help", 'h', false}};
   return specs;
 }
 

@@ -29,6 +29,7 @@ api_request from_rpc(Request::Reader in, api_verb verb) {
   out.dry_run = in.getDryRun();
   out.patch_type = static_cast<uint8_t>(in.getPatchType());
   out.patch = text_string(in.getPatch());
+  out.grace_period = in.getGracePeriodSeconds();
   return out;
 }
 
@@ -43,6 +44,7 @@ void to_rpc(const api_request& in, Request::Builder out) {
   out.setDryRun(in.dry_run);
   out.setPatchType(static_cast<PatchType>(in.patch_type));
   out.setPatch(in.patch);
+  out.setGracePeriodSeconds(in.grace_period);
 }
 
 void to_rpc(const api_error& e, Status::Builder out) {

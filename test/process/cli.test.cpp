@@ -298,3 +298,16 @@ TEST_CASE("api-resources and completion", "[process][cli]") {
                         Catch::Contains("apps/v1") && Catch::Contains("deploy"));
   CHECK_THAT(c.troupe({"completion", "bash"}).out, Catch::Contains("complete -F _troupe troupe"));
 }
+
+TEST_CASE("a pod on a node terminates gracefully; --force ends it", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                                          "spec: {nodeName: n1, containers: [{name: c, image: i}]}\n")
+              .code == 0);
+  CHECK(c.troupe({"delete", "pod", "p", "--wait=false", "--grace-period=45"}).out == "pod \"p\" deleted\n");
+  auto terminating = c.troupe({"get", "pod", "p", "--no-headers"});
+  CHECK_THAT(terminating.out, Catch::Contains("Terminating"));
+  CHECK(c.troupe({"get", "pod", "p", "-o", "jsonpath={.metadata.deletionGracePeriodSeconds}"}).out == "45\n");
+  CHECK(c.troupe({"delete", "pod", "p", "--force"}).code == 0);
+  CHECK(c.troupe({"get", "pod", "p"}).code == 1);
+}
