@@ -50,7 +50,8 @@ bool deletion_due(std::string_view object);
 /// Validation shared by create and update; throws api_error(invalid) with every cause.
 void validate_object(const kind_info& kind, std::string_view object);
 
-/// A uid and generateName suffixes from the system's random source.
+/// A uid and generateName suffixes from a generator seeded once from the system's random
+/// source; set now_seconds per request.
 admission_context system_admission_context();
 
 }  // namespace troupe

@@ -24,6 +24,8 @@ constexpr auto write_patience = std::chrono::seconds(30);
 struct resource_state {
   apiserver_deps deps;
   const kind_info* kind = nullptr;
+  /// Seeded once: seeding a generator per request cost more than the rest of a create.
+  admission_context admission = system_admission_context();
   static inline const char* name = "resource";
 };
 
@@ -71,7 +73,7 @@ api_reply list(self_ptr self, const api_request& req) {
 caf::result<api_reply> store_write(self_ptr self, uint8_t op, std::string key,
                                    uint64_t expected, std::string object) {
   auto rp = self->make_response_promise<api_reply>();
-  self->request(self->state.deps.store, write_patience, write_atom::value,
+  self->request(self->state.deps.store, caf::infinite, write_atom::value,
                 write_request{op, std::move(key), expected, std::move(object)})
       .then([rp](write_reply& w) mutable { rp.deliver(api_reply{w.object, {}, w.revision}); },
             [rp](caf::error& e) mutable { rp.deliver(e); });
@@ -86,7 +88,8 @@ void require_namespace(self_ptr self, const std::string& ns) {
 
 caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
-  auto ctx = system_admission_context();
+  auto& ctx = self->state.admission;
+  ctx.now_seconds = unix_seconds();
   auto object = admit_create(kind, req.object, kind.namespaced ? req.ns : "", ctx);
   object_reader r(object);
   std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());

@@ -86,7 +86,7 @@ void route(caf::event_based_actor* self, const bridge_deps& deps, api_request& r
   if (target == deps.resources.end())
     return slot.deliver(failure(api_error(
         api_errc::not_found, "the server doesn't have a resource type " + quote(req.resource))));
-  self->request(target->second, call_patience, api_atom::value, std::move(req))
+  self->request(target->second, caf::infinite, api_atom::value, std::move(req))
       .then([slot](api_reply& reply) { slot.deliver({std::move(reply), std::nullopt}); },
             [slot](caf::error& e) { slot.deliver(failure(to_api_error(e))); });
 }

@@ -3,6 +3,8 @@
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
 #include <kj/thread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <caf/all.hpp>
@@ -154,6 +156,9 @@ kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyS
   return listener.accept().then([&](kj::Own<kj::AsyncIoStream>&& conn) {
     int size = watch_send_buffer;
     conn->setsockopt(SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    // Answers are small and go out one by one: Nagle would hold each for the previous ack.
+    int one = 1;
+    conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     server.accept(kj::mv(conn));
     return accept_loop(listener, server);
   });

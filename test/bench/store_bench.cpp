@@ -19,29 +19,16 @@
 #include "runtime/object/kinds.hpp"
 #include "runtime/store/engine.hpp"
 #include "test/harness/objects.hpp"
+#include "test/bench/figures.hpp"
 #include "test/harness/temp_dir.hpp"
 
 using namespace troupe;
 using namespace std::chrono;
+using troupe::bench::fixed;
+using troupe::bench::now_ns;
+using troupe::bench::percentile;
 
 namespace {
-
-int64_t now_ns() { return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count(); }
-
-double percentile(std::vector<int64_t>& v, double p) {
-  if (v.empty()) return 0;
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
-  return static_cast<double>(v[i]);
-}
-
-std::string fixed(double x, int digits = 3) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << x;
-  return out.str();
-}
 
 long rss_mb() {
   rusage u{};

@@ -213,3 +213,36 @@ TEST_CASE("a watch resumes across a server restart", "[rpc][process]") {
   }, std::chrono::seconds(10));
   CHECK(seen == std::vector<std::pair<uint8_t, std::string>>{{1, "after"}, {3, "before"}});
 }
+
+TEST_CASE("a client that reads its watch too slowly is cut off, the server stays bounded",
+          "[rpc]") {
+  store_knobs knobs;
+  knobs.watch_window = 32;
+  api_fixture api(knobs);
+  std::thread writer([&] {
+    rpc::client client(api.address());
+    std::string filler(2000, 'x');
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 3000; ++i)
+      client.call(api_verb::create, request("", config_map(api.kinds(), "s" + std::to_string(i), filler)));
+  });
+  // Live from now on. (A watch replaying history is not cut off: the store just replays it
+  // as fast as it acks.)
+  rpc::client slow(api.address());
+  api_request watch = request();
+  int received = 0;
+  bool cut_off_while_reading = false;
+  try {
+    slow.watch(watch, false, [&](const rpc::event&) {
+      if (received++ < 50) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (received == 50) cut_off_while_reading = eventually([&] { return api.stats().watches == 0; });
+      return true;
+    }, std::chrono::seconds(60));
+    FAIL("the watch was not ended");
+  } catch (const rpc::server_error& e) {
+    CHECK(e.code() == api_errc::too_many_requests);
+  }
+  writer.join();
+  CHECK(cut_off_while_reading);
+  CHECK(received < 3000);
+}
