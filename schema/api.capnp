@@ -68,6 +68,25 @@ interface WatchSink {
 # Dropping it (or disconnecting) ends the watch.
 interface WatchHandle {}
 
+struct ExecRequest {
+  namespace @0 :Text;
+  pod @1 :Text;
+  container @2 :Text;       # "" = the pod's first container
+  command @3 :List(Text);
+  timeoutMs @4 :Int64 = 60000;
+}
+
+struct LogsRequest {
+  namespace @0 :Text;
+  pod @1 :Text;
+  container @2 :Text;
+  previous @3 :Bool;        # the instance before the current one
+  tail @4 :Int64 = -1;      # last N lines; -1 all
+  sinceSeconds @5 :Int64;   # 0 all
+  timestamps @6 :Bool;
+  offset @7 :UInt64;        # follow: continue from here
+}
+
 interface Api {
   create @0 (request :Request) -> (result :Result);
   get @1 (request :Request) -> (result :Result);
@@ -78,4 +97,8 @@ interface Api {
   watch @6 (request :Request, sink :WatchSink) -> (status :Status, handle :WatchHandle);
   version @7 () -> (version :Text);
   patch @8 (request :Request) -> (result :Result);
+  # Runs a command in a container's environment on its node (not interactive).
+  exec @9 (request :ExecRequest) -> (status :Status, exitCode :Int32, stdout :Data, stderr :Data);
+  # A container's log; `running` says whether a follower should ask again from `offset`.
+  logs @10 (request :LogsRequest) -> (status :Status, text :Data, offset :UInt64, running :Bool);
 }

@@ -269,6 +269,34 @@ void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps
   caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown);
 }
 
+api_request make_request(api_verb verb, std::string resource, std::string ns, std::string name,
+                         std::string object) {
+  api_request r;
+  r.verb = static_cast<uint8_t>(verb);
+  r.resource = std::move(resource);
+  r.ns = std::move(ns);
+  r.name = std::move(name);
+  r.object = std::move(object);
+  return r;
+}
+
+std::string unknown_resource(const std::string& resource) {
+  return "the server doesn't have a resource type " + quote(resource);
+}
+
+resource_actor spawn_router(caf::actor_system& sys, std::map<std::string, resource_actor> resources) {
+  return sys.spawn([resources](resource_actor::pointer self) -> resource_actor::behavior_type {
+    return {
+        [=](api_atom, api_request& req) -> caf::result<api_reply> {
+          auto target = resources.find(req.resource);
+          if (target == resources.end())
+            return make_error(api_errc::not_found, unknown_resource(req.resource));
+          return self->delegate(target->second, api_atom::value, std::move(req));
+        },
+    };
+  });
+}
+
 void add_apiserver_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<api_request>("troupe.api_request");
   cfg.add_message_type<api_reply>("troupe.api_reply");

@@ -54,6 +54,10 @@ typename Inspector::result_type inspect(Inspector& f, api_reply& x) {
   return f(caf::meta::type_name("api_reply"), x.object, x.items, x.revision);
 }
 
+/// A request for `verb` on one object or list (nodes, controllers and tests build them).
+api_request make_request(api_verb verb, std::string resource, std::string ns = "",
+                         std::string name = "", std::string object = "");
+
 using resource_actor =
     caf::typed_actor<caf::replies_to<api_atom, api_request>::with<api_reply>>;
 
@@ -66,6 +70,13 @@ struct apiserver_deps {
 /// One resource actor per kind, by store resource name ("deployments.apps").
 std::map<std::string, resource_actor> spawn_resources(caf::actor_system& sys,
                                                       const apiserver_deps& deps);
+
+/// One handle for every kind: forwards each request to the resource actor of its resource
+/// (what remote nodes and controllers talk to).
+resource_actor spawn_router(caf::actor_system& sys, std::map<std::string, resource_actor> resources);
+
+/// The NotFound error for a resource name no kind has.
+std::string unknown_resource(const std::string& resource);
 
 /// The namespaces that exist from the start: default, kube-system, kube-public,
 /// kube-node-lease. Creates those missing; blocks until they are stored.

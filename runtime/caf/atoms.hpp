@@ -19,5 +19,11 @@ using bookmark_atom = caf::atom_constant<caf::atom("bookmark")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using api_atom = caf::atom_constant<caf::atom("api")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using exec_atom = caf::atom_constant<caf::atom("exec")>;
+using logs_atom = caf::atom_constant<caf::atom("logs")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using connected_atom = caf::atom_constant<caf::atom("connected")>;
+using node_lost_atom = caf::atom_constant<caf::atom("node_lost")>;
 
 }  // namespace troupe

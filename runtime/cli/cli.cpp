@@ -15,16 +15,27 @@
 
 namespace troupe::cli {
 
-const std::vector<flag_spec>& cli_flags() {
-  static const std::vector<flag_spec> specs = {  // NOLINT: a constant table
-      {"server", 's'},         {"client-config"},       {"namespace", 'n'},
-      {"all-namespaces", 'A', false},                   {"selector", 'l'},
-      {"field-selector"},      {"output", 'o'},         {"watch", 'w', false},
-      {"filename", 'f'},       {"recursive", 'R', false}, {"all", 0, false},
-      {"wait", 0, false},      {"for"},                 {"timeout"},
-      {"overwrite", 0, false}, {"type"},                {"patch", 'p'},
-      {"dry-run"},             {"no-headers", 0, false}, {"grace-period"},
-      {"show-labels", 0, false}, {"force", 0, false},   {"now", 0, false},   {"help", 'h', false}};
+std::vector<flag_spec> cli_flags(const std::string& command) {
+  std::vector<flag_spec> specs = {
+      {"server", 's'},           {"client-config"},         {"namespace", 'n'},
+      {"all-namespaces", 'A', false},                       {"selector", 'l'},
+      {"field-selector"},        {"output", 'o'},           {"watch", 'w', false},
+      {"recursive", 'R', false}, {"all", 0, false},         {"wait", 0, false},
+      {"for"},                   {"timeout"},               {"overwrite", 0, false},
+      {"type"},                  {"dry-run"},               {"no-headers", 0, false},
+      {"grace-period"},          {"show-labels", 0, false}, {"force", 0, false},
+      {"now", 0, false},         {"help", 'h', false},      {"container", 'c'},
+      {"tail"},                  {"since"},                 {"timestamps", 0, false},
+      {"ignore-daemonsets", 0, false},                      {"delete-emptydir-data", 0, false},
+      {"description"}};
+  // kubectl's short flags mean different things to different verbs.
+  if (command == "logs") {
+    specs.push_back({"follow", 'f', false});
+    specs.push_back({"previous", 'p', false});
+  } else {
+    specs.push_back({"filename", 'f'});
+    specs.push_back({"patch", 'p'});
+  }
   return specs;
 }
 
@@ -144,7 +155,9 @@ const std::map<std::string, command_fn>& commands() {
       {"replace", cmd_replace}, {"delete", cmd_delete},     {"describe", cmd_describe},
       {"label", cmd_label},     {"annotate", cmd_annotate}, {"patch", cmd_patch},
       {"edit", cmd_edit},       {"wait", cmd_wait},         {"api-resources", cmd_api_resources},
-      {"version", cmd_version}, {"completion", cmd_completion}};
+      {"version", cmd_version}, {"completion", cmd_completion}, {"logs", cmd_logs},
+      {"exec", cmd_exec},       {"cordon", cmd_cordon},     {"uncordon", cmd_uncordon},
+      {"drain", cmd_drain},     {"token", cmd_token}};
   return table;
 }
 
@@ -178,7 +191,7 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
             std::ostream& out, std::ostream& err) {
   auto kinds = builtin_kinds();
   try {
-    context ctx(kinds, parse_flags(args, cli_flags()), in, out, err);
+    context ctx(kinds, parse_flags(args, cli_flags(command)), in, out, err);
     return commands().at(command)(ctx);
   } catch (const rpc::server_error& e) {
     err << "Error from server (" << to_string(e.code()) << "): " << e.message() << "\n";

@@ -61,8 +61,14 @@ int cmd_annotate(context& ctx);
 int cmd_patch(context& ctx);
 int cmd_edit(context& ctx);
 int cmd_wait(context& ctx);
+int cmd_logs(context& ctx);
+int cmd_exec(context& ctx);
+int cmd_cordon(context& ctx);
+int cmd_uncordon(context& ctx);
+int cmd_drain(context& ctx);
+int cmd_token(context& ctx);
 
-/// Every flag any command takes (commands ignore the ones that are not theirs).
-const std::vector<flag_spec>& cli_flags();
+/// The flags `command` takes; most are shared (kubectl's short flags differ by verb).
+std::vector<flag_spec> cli_flags(const std::string& command);
 
 }  // namespace troupe::cli

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "runtime/base/error.hpp"
+#include "runtime/agent/agent.hpp"
 #include "runtime/cli/cli.hpp"
+#include "runtime/process/shim.hpp"
 #include "runtime/server/server.hpp"
 
 namespace {
@@ -16,7 +18,10 @@ constexpr const char* usage =
     "usage: troupe COMMAND [flags]\n"
     "\n"
     "  server         run the control plane (--listen HOST:PORT, --data-dir DIR,\n"
-    "                 --client-config FILE, --log-level L, --config FILE)\n"
+    "                 --client-config FILE, --cluster-listen HOST:PORT, --disable-agent,\n"
+    "                 --log-level L, --config FILE)\n"
+    "  agent          join a server as a node (--server HOST:PORT --token TOKEN [--name N]\n"
+    "                 [--hollow-nodes N] [--pod-manifest-path DIR] [--data-dir DIR])\n"
     "\n"
     "kubectl's verbs, against the server in --server HOST:PORT, $TROUPE_SERVER or the client\n"
     "config ($TROUPE_CONFIG, else ~/.troupe/config):\n"
@@ -43,6 +48,8 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   args.erase(args.begin());
   try {
+    if (command == "shim") return troupe::run_shim(args);
+    if (command == "agent") return troupe::run_agent(troupe::parse_agent_options(args), std::cout);
     if (command == "server") return troupe::run_server(troupe::parse_server_options(args), std::cout);
     if (troupe::cli::is_cli_command(command))
       return troupe::cli::run_cli(command, args, std::cin, std::cout, std::cerr);

@@ -7,8 +7,6 @@
 
 namespace troupe::rpc {
 
-void reply_slot::deliver(call_outcome outcome) const { (*f_)->fulfill(std::move(outcome)); }
-
 bool watch_stream::push(watch_item item) {
   auto q = queue_.lockExclusive();
   if (q->closed) return false;
@@ -46,7 +44,20 @@ namespace {
 
 constexpr auto call_patience = std::chrono::seconds(60);
 
-call_outcome failure(api_error e) { return {{}, std::move(e)}; }
+template <class Reply = api_reply>
+outcome<Reply> failure(api_error e) {
+  return {{}, std::move(e)};
+}
+
+// exec and logs: to the cluster actor, which knows the pod's node.
+template <class Reply, class Atom, class Request>
+void to_node(caf::event_based_actor* self, const bridge_deps& deps, Atom atom, Request& req, const slot<Reply>& s) {
+  if (!deps.cluster)
+    return s.deliver(failure<Reply>(api_error(api_errc::unavailable, "this server runs no nodes")));
+  self->request(deps.cluster, std::chrono::seconds(120), atom, std::move(req))
+      .then([s](Reply& r) { s.deliver({std::move(r), std::nullopt}); },
+            [s](caf::error& e) { s.deliver(failure<Reply>(to_api_error(e))); });
+}
 
 // One per RPC watch: subscribes to the store and feeds the stream. It acks the store only for
 // events the kj side has sent on to the client, so a slow client holds back the store's
@@ -84,8 +95,7 @@ void route(caf::event_based_actor* self, const bridge_deps& deps, api_request& r
            const reply_slot& slot) {
   auto target = deps.resources.find(req.resource);
   if (target == deps.resources.end())
-    return slot.deliver(failure(api_error(
-        api_errc::not_found, "the server doesn't have a resource type " + quote(req.resource))));
+    return slot.deliver(failure(api_error(api_errc::not_found, unknown_resource(req.resource))));
   self->request(target->second, caf::infinite, api_atom::value, std::move(req))
       .then([slot](api_reply& reply) { slot.deliver({std::move(reply), std::nullopt}); },
             [slot](caf::error& e) { slot.deliver(failure(to_api_error(e))); });
@@ -99,6 +109,8 @@ caf::behavior bridge(caf::event_based_actor* self, bridge_deps deps) {
       [=](watch_atom, const watch_request& req, const std::shared_ptr<watch_stream>& stream) {
         self->spawn(relay, deps.store, req, stream);
       },
+      [=](exec_atom, exec_request& req, const exec_slot& s) { to_node(self, deps, exec_atom::value, req, s); },
+      [=](logs_atom, logs_request& req, const logs_slot& s) { to_node(self, deps, logs_atom::value, req, s); },
   };
 }
 

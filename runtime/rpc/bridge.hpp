@@ -18,28 +18,35 @@
 #include <string>
 
 #include "actors/apiserver/apiserver.hpp"
+#include "actors/cluster/cluster.hpp"
 #include "runtime/base/error.hpp"
 
 namespace troupe::rpc {
 
 /// What a call came to: a reply, or an API error.
-struct call_outcome {
-  api_reply reply;
+template <class Reply>
+struct outcome {
+  Reply reply;
   std::optional<api_error> error;
 };
+using call_outcome = outcome<api_reply>;
 
 /// The kj side's promise for one call, held by CAF until it answers.
-class reply_slot {
+template <class Reply>
+class slot {
  public:
-  using fulfiller = kj::CrossThreadPromiseFulfiller<call_outcome>;
-  explicit reply_slot(kj::Own<fulfiller> f) : f_(std::make_shared<kj::Own<fulfiller>>(kj::mv(f))) {}
-  void deliver(call_outcome outcome) const;
+  using fulfiller = kj::CrossThreadPromiseFulfiller<outcome<Reply>>;
+  explicit slot(kj::Own<fulfiller> f) : f_(std::make_shared<kj::Own<fulfiller>>(kj::mv(f))) {}
+  void deliver(outcome<Reply> o) const { (*f_)->fulfill(std::move(o)); }
   /// False once the kj side gave up on the call (client cancelled or disconnected).
   bool waiting() const { return (*f_)->isWaiting(); }
 
  private:
   std::shared_ptr<kj::Own<fulfiller>> f_;
 };
+using reply_slot = slot<api_reply>;
+using exec_slot = slot<exec_reply>;
+using logs_slot = slot<logs_reply>;
 
 /// One item of a watch: an event, or the end of the watch with its reason.
 struct watch_item {
@@ -79,11 +86,13 @@ class watch_stream {
 struct bridge_deps {
   std::map<std::string, resource_actor> resources;
   store_actor store;
+  cluster_actor cluster;  ///< exec and logs go to the pod's node through it (may be null)
 };
 
 /// The actor RPC calls enter CAF through: routes (api_atom, api_request, reply_slot) to the
-/// resource actor of the request's kind, and (watch_atom, watch_request, watch_stream) to a
-/// new relay actor that subscribes to the store and feeds the stream.
+/// resource actor of the request's kind, (watch_atom, watch_request, watch_stream) to a new
+/// relay actor that subscribes to the store and feeds the stream, and exec and logs requests
+/// to the cluster actor.
 caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps);
 
 /// (consumed_atom, events): the kj side sent this many more events to the client.
@@ -92,4 +101,6 @@ using consumed_atom = caf::atom_constant<caf::atom("consumed")>;
 }  // namespace troupe::rpc
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::rpc::reply_slot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::rpc::exec_slot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::rpc::logs_slot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<troupe::rpc::watch_stream>)

@@ -144,6 +144,40 @@ bool client::watch(const api_request& request, bool bookmarks,
   return finished;
 }
 
+namespace {
+std::string text_of(capnp::Data::Reader d) { return {reinterpret_cast<const char*>(d.begin()), d.size()}; }
+}  // namespace
+
+exec_reply client::exec(const exec_request& request) {
+  auto req = impl_->api.execRequest();
+  auto r = req.initRequest();
+  r.setNamespace(request.ns);
+  r.setPod(request.pod);
+  r.setContainer(request.container);
+  auto command = r.initCommand(static_cast<unsigned>(request.command.size()));
+  for (unsigned i = 0; i < command.size(); ++i) command.set(i, request.command[i]);
+  r.setTimeoutMs(request.timeout_ms);
+  auto response = wait_for(req.send(), impl_->ez.getWaitScope(), address_);
+  if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
+  return {response.getExitCode(), text_of(response.getStdout()), text_of(response.getStderr())};
+}
+
+logs_reply client::logs(const logs_request& request) {
+  auto req = impl_->api.logsRequest();
+  auto r = req.initRequest();
+  r.setNamespace(request.ns);
+  r.setPod(request.pod);
+  r.setContainer(request.container);
+  r.setPrevious(request.previous);
+  r.setTail(request.tail);
+  r.setSinceSeconds(request.since_seconds);
+  r.setTimestamps(request.timestamps);
+  r.setOffset(request.offset);
+  auto response = wait_for(req.send(), impl_->ez.getWaitScope(), address_);
+  if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
+  return {text_of(response.getText()), response.getOffset(), response.getRunning()};
+}
+
 std::string client::server_version() {
   auto response = wait_for(impl_->api.versionRequest().send(), impl_->ez.getWaitScope(), address_);
   return text_string(response.getVersion());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/apiserver/apiserver.hpp"
+#include "actors/kubelet/kubelet.hpp"
 #include "runtime/base/error.hpp"
 
 namespace troupe::rpc {
@@ -49,6 +50,10 @@ class client {
   bool watch(const api_request& request, bool bookmarks,
              const std::function<bool(const event&)>& on_event,
              std::chrono::milliseconds patience = std::chrono::hours(24 * 365));
+
+  /// Runs a command in a pod's container; throws server_error (NotFound, BadRequest ...).
+  exec_reply exec(const exec_request& request);
+  logs_reply logs(const logs_request& request);
 
   std::string server_version();
   const std::string& address() const { return address_; }

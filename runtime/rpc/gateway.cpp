@@ -32,6 +32,10 @@ void fill(Result::Builder out, call_outcome& outcome) {
   out.setRevision(outcome.reply.revision);
 }
 
+kj::ArrayPtr<const kj::byte> bytes_of(const std::string& s) {
+  return kj::arrayPtr(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
 EventType event_type_of(uint8_t type) {
   switch (type) {
     case 1: return EventType::ADDED;
@@ -101,6 +105,49 @@ class api_server final : public Api::Server {
   }
   kj::Promise<void> delete_(DeleteContext ctx) override { return call(ctx, api_verb::remove); }
   kj::Promise<void> patch(PatchContext ctx) override { return call(ctx, api_verb::patch); }
+  kj::Promise<void> exec(ExecContext ctx) override {
+    ctx.allowCancellation();
+    auto in = ctx.getParams().getRequest();
+    exec_request req;
+    req.ns = text_string(in.getNamespace());
+    req.pod = text_string(in.getPod());
+    req.container = text_string(in.getContainer());
+    for (auto part : in.getCommand()) req.command.push_back(text_string(part));
+    req.timeout_ms = in.getTimeoutMs();
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<outcome<exec_reply>>();
+    caf::anon_send(bridge_, exec_atom::value, std::move(req), exec_slot(kj::mv(paf.fulfiller)));
+    return paf.promise.then([ctx](outcome<exec_reply>&& out) mutable {
+      auto results = ctx.getResults();
+      if (out.error) return to_rpc(*out.error, results.initStatus());
+      results.setExitCode(out.reply.exit_code);
+      results.setStdout(bytes_of(out.reply.out));
+      results.setStderr(bytes_of(out.reply.err));
+    });
+  }
+
+  kj::Promise<void> logs(LogsContext ctx) override {
+    ctx.allowCancellation();
+    auto in = ctx.getParams().getRequest();
+    logs_request req;
+    req.ns = text_string(in.getNamespace());
+    req.pod = text_string(in.getPod());
+    req.container = text_string(in.getContainer());
+    req.previous = in.getPrevious();
+    req.tail = in.getTail();
+    req.since_seconds = in.getSinceSeconds();
+    req.timestamps = in.getTimestamps();
+    req.offset = in.getOffset();
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<outcome<logs_reply>>();
+    caf::anon_send(bridge_, logs_atom::value, std::move(req), logs_slot(kj::mv(paf.fulfiller)));
+    return paf.promise.then([ctx](outcome<logs_reply>&& out) mutable {
+      auto results = ctx.getResults();
+      if (out.error) return to_rpc(*out.error, results.initStatus());
+      results.setText(bytes_of(out.reply.text));
+      results.setOffset(out.reply.offset);
+      results.setRunning(out.reply.running);
+    });
+  }
+
   kj::Promise<void> version(VersionContext ctx) override {
     ctx.getResults().setVersion(TROUPE_VERSION);
     return kj::READY_NOW;

@@ -41,6 +41,20 @@ void apply(server_options& out, const std::string& key, const std::string& value
     TROUPE_REQUIRE(n && *n > 0, api_errc::bad_request,
                    where + ": expected a positive number of events, got " + quote(value));
     out.event_history = static_cast<uint64_t>(*n);
+  } else if (key == "cluster-listen") {
+    auto [host, port] = parse_host_port(value, where);
+    out.cluster_host = host;
+    out.cluster_port = port;
+  } else if (key == "cluster-cidr") {
+    out.cluster_cidr = value;
+  } else if (key == "disable-agent") {
+    TROUPE_REQUIRE(value == "true" || value == "false", api_errc::bad_request,
+                   where + ": expected true or false, got " + quote(value));
+    out.disable_agent = value == "true";
+  } else if (key == "node-name") {
+    out.node_name = value;
+  } else if (key == "pod-manifest-path") {
+    out.pod_manifest_path = value;
   } else if (key == "log-level") {
     out.level = parse_level(value, where);
   } else {
@@ -97,6 +111,11 @@ server_options parse_server_options(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     auto eq = flag.find('=');
+    if (flag == "--disable-agent") {
+      // A switch: alone it means true.
+      flags.emplace_back(flag, "true");
+      continue;
+    }
     if (starts_with(flag, "--") && eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
@@ -109,7 +128,9 @@ server_options parse_server_options(const std::vector<std::string>& args) {
     if (flag == "--config")
       config = value;
     else if (flag == "--data-dir" || flag == "--log-level" || flag == "--listen" ||
-             flag == "--client-config" || flag == "--event-history")
+             flag == "--client-config" || flag == "--event-history" || flag == "--cluster-listen" ||
+             flag == "--cluster-cidr" || flag == "--disable-agent" || flag == "--node-name" ||
+             flag == "--pod-manifest-path")
       flags.emplace_back(flag, value);
     else
       throw api_error(api_errc::bad_request, "unknown flag " + flag);

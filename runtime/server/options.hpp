@@ -18,6 +18,12 @@ struct server_options {
   std::string client_config;  ///< where the client config is written (default_client_config)
   /// Events kept for watches to resume from; older starting revisions get Gone.
   uint64_t event_history = 100000;
+  std::string cluster_host = "127.0.0.1";  ///< --cluster-listen HOST:PORT, where agents join
+  uint16_t cluster_port = 6444;
+  std::string cluster_cidr = "127.64.0.0/10";  ///< pod addresses, a /24 per node
+  bool disable_agent = false;    ///< run no node in the server's own process
+  std::string node_name;         ///< the server's own node (default: the host name)
+  std::string pod_manifest_path; ///< static pods for the server's own node
 };
 
 /// Reads `--data-dir DIR`, `--listen HOST:PORT`, `--client-config FILE`, `--event-history N`,

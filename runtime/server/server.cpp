@@ -1,6 +1,7 @@
 #include "runtime/server/server.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <kj/common.h>
 #include <signal.h>
 
@@ -9,9 +10,14 @@
 #include <ostream>
 
 #include "actors/apiserver/apiserver.hpp"
+#include "actors/cluster/cluster.hpp"
+#include "actors/cluster/token.hpp"
+#include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/agent/agent.hpp"
+#include "runtime/caf/errors.hpp"
 #include "runtime/caf/system_config.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/rpc/gateway.hpp"
@@ -59,6 +65,31 @@ void write_client_config(const std::string& path, const std::string& address) {
   TROUPE_REQUIRE(!ec, api_errc::bad_request, "--client-config " + path + ": " + ec.message());
 }
 
+// The token agents join with: the one in <data>/token while its Secret exists, else a new
+// one (stored as a bootstrap-token Secret, like kubeadm's, and written to that file).
+std::string ensure_join_token(caf::actor_system& sys, const store::engine& engine, const resource_actor& secrets,
+                              const std::string& data_dir) {
+  std::string path = data_dir + "/token", text;
+  std::ifstream(path) >> text;
+  if (!text.empty() && token_valid(engine.read(), text)) return text;
+  auto token = make_token();
+  caf::scoped_actor self{sys};
+  self->request(secrets, std::chrono::seconds(30), api_atom::value,
+                make_request(api_verb::create, "secrets", "kube-system", "",
+                             token_secret(token, "the server's join token")))
+      .receive([](api_reply&) {},
+               [&](caf::error& e) {
+                 throw api_error(api_errc::internal, "creating the join token: " + to_api_error(e).message());
+               });
+  {
+    std::ofstream out(path + ".tmp", std::ios::trunc);
+    out << token.text() << "\n";
+  }
+  std::filesystem::permissions(path + ".tmp", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::rename(path + ".tmp", path);
+  return token.text();
+}
+
 void stop_all(const std::map<std::string, resource_actor>& resources) {
   for (auto& [name, actor] : resources) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }
@@ -74,8 +105,8 @@ int run_server(const server_options& options, std::ostream& out) {
   auto engine = open_store(options.data_dir, options.event_history);
   caf::actor_system_config cfg;
   apply_system_defaults(cfg);
-  add_store_types(cfg);
-  add_apiserver_types(cfg);
+  add_agent_types(cfg);
+  cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   // Live actors keep the actor system from shutting down, on error paths too. Each is told to
@@ -86,10 +117,35 @@ int run_server(const server_options& options, std::ostream& out) {
   ensure_system_namespaces(sys, {engine, kinds, store});
   auto resources = spawn_resources(sys, {engine, kinds, store});
   KJ_DEFER(stop_all(resources));
-  rpc::gateway gateway(sys, rpc::bridge_deps{resources, store}, options.listen_host,
+  auto router = spawn_router(sys, resources);
+  KJ_DEFER(caf::anon_send_exit(router, caf::exit_reason::user_shutdown));
+  auto lifecycle = spawn_nodelifecycle(sys, {engine, router, {}});
+  KJ_DEFER(caf::anon_send_exit(lifecycle, caf::exit_reason::user_shutdown));
+  auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});
+  KJ_DEFER(caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown));
+  auto cluster_port = sys.middleman().publish(cluster, options.cluster_port, options.cluster_host.c_str(), true);
+  TROUPE_REQUIRE(cluster_port, api_errc::bad_request,
+                 "--cluster-listen " + options.cluster_host + ":" + std::to_string(options.cluster_port) +
+                     ": cannot listen: " + sys.render(cluster_port.error()));
+  auto cluster_address = options.cluster_host + ":" + std::to_string(*cluster_port);
+  auto token = ensure_join_token(sys, *engine, resources.at("secrets"), options.data_dir);
+
+  rpc::gateway gateway(sys, rpc::bridge_deps{resources, store, cluster}, options.listen_host,
                        options.listen_port);
   auto address = options.listen_host + ":" + std::to_string(gateway.port());
   write_client_config(options.client_config, address);
+
+  std::vector<caf::actor> agent;
+  KJ_DEFER(for (auto& a : agent) caf::anon_send_exit(a, caf::exit_reason::user_shutdown));
+  if (!options.disable_agent) {
+    // The server's own node joins like any other: through the cluster port, with the token.
+    auto own = parse_agent_options({"--server", cluster_address, "--token", token, "--data-dir",
+                                    options.data_dir + "/agent", "--name",
+                                    options.node_name.empty() ? default_node_name() : options.node_name,
+                                    "--pod-manifest-path", options.pod_manifest_path});
+    own.level = options.level;
+    agent = start_agent(sys, own, out);
+  }
 
   bool informative = options.level >= log_level::info;
   if (informative)
@@ -97,6 +153,8 @@ int run_server(const server_options& options, std::ostream& out) {
       << ")\n"
       << "troupe server: API listening on " << address << "\n"
       << "troupe server: client config written to " << options.client_config << "\n"
+      << "troupe server: agents join at " << cluster_address << "; more nodes: troupe agent --server "
+      << cluster_address << " --token " << token << "\n"
       << "troupe server: ready in " << (monotonic_nanos() - started) / 1000000 << " ms\n"
       << std::flush;
 

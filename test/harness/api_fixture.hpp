@@ -33,7 +33,7 @@ class api_fixture : public actor_fixture {
     ensure_system_namespaces(sys(), {engine_, kinds_, store_});
     resources_ = spawn_resources(sys(), {engine_, kinds_, store_});
     for (auto& [name, actor] : resources_) keep(actor);
-    gateway_ = std::make_unique<rpc::gateway>(sys(), rpc::bridge_deps{resources_, store_},
+    gateway_ = std::make_unique<rpc::gateway>(sys(), rpc::bridge_deps{resources_, store_, {}},
                                               "127.0.0.1", 0);
   }
   ~api_fixture() override {

@@ -1,0 +1,142 @@
+#include "actors/cluster/cluster.hpp"
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <set>
+
+#include "actors/cluster/cidr.hpp"
+#include "actors/cluster/token.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/validation.hpp"
+#include "runtime/store/engine.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+struct member {
+  kubelet_actor kubelet;
+  std::string pod_cidr;
+};
+
+struct cluster_state {
+  cluster_deps deps;
+  ipv4_range range;
+  std::map<std::string, member> nodes;  // joined nodes, by name
+  static inline const char* name = "cluster";
+};
+
+using self_ptr = cluster_actor::stateful_pointer<cluster_state>;
+
+// The range a node had (its Node object survives restarts), else the first one free.
+std::string pod_cidr_for(self_ptr self, const std::string& node) {
+  auto& st = self->state;
+  std::set<std::string> used;
+  std::string mine;
+  st.deps.engine->read().list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
+    object_reader r(v.object);
+    auto n = r.as<k8s::Node>();
+    std::string cidr = text_string(n.getSpec().getPodCIDR());
+    if (cidr.empty()) return true;
+    if (text_view(n.getMetadata().getName()) == node) mine = cidr;
+    used.insert(cidr);
+    return true;
+  });
+  for (auto& [name, m] : st.nodes) {
+    if (name == node && mine.empty()) mine = m.pod_cidr;
+    used.insert(m.pod_cidr);
+  }
+  if (!mine.empty()) return mine;
+  auto cidr = allocate_node_cidr(st.range, used);
+  TROUPE_REQUIRE(cidr, api_errc::unavailable,
+                 "no pod address range left in " + st.range.text() + " for node " + quote(node));
+  return *cidr;
+}
+
+join_reply admit_node(self_ptr self, join_request& req) {
+  TROUPE_REQUIRE(token_valid(self->state.deps.engine->read(), req.token), api_errc::unauthorized,
+                 "node " + quote(req.node) + " presented an invalid join token");
+  auto problems = check_dns1123_subdomain(req.node);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                 "node name " + quote(req.node) + ": " + join(problems, "; "));
+  TROUPE_REQUIRE(req.kubelet, api_errc::bad_request, "a join needs the node's kubelet");
+  auto cidr = pod_cidr_for(self, req.node);
+  self->monitor(req.kubelet);
+  self->state.nodes[req.node] = {req.kubelet, cidr};
+  return {self->state.deps.api, self->state.deps.store, cidr};
+}
+
+void kubelet_down(self_ptr self, const caf::down_msg& msg) {
+  for (auto it = self->state.nodes.begin(); it != self->state.nodes.end(); ++it) {
+    if (it->second.kubelet.address() != msg.source) continue;
+    std::string node = it->first;
+    self->state.nodes.erase(it);
+    if (self->state.deps.lifecycle) self->send(self->state.deps.lifecycle, node_lost_atom::value, node);
+    return;
+  }
+}
+
+// The kubelet that runs a pod, for exec and logs.
+kubelet_actor kubelet_of(self_ptr self, const std::string& ns, const std::string& pod) {
+  auto stored = self->state.deps.engine->read().get(object_key("pods", ns, pod));
+  TROUPE_REQUIRE(stored, api_errc::not_found, "pods " + quote(pod) + " not found");
+  object_reader r(stored->object);
+  std::string node = text_string(r.as<k8s::Pod>().getSpec().getNodeName());
+  TROUPE_REQUIRE(!node.empty(), api_errc::bad_request,
+                 "pod " + quote(pod) + " is not scheduled to a node yet");
+  auto it = self->state.nodes.find(node);
+  TROUPE_REQUIRE(it != self->state.nodes.end(), api_errc::unavailable,
+                 "node " + quote(node) + " of pod " + quote(pod) + " is not connected");
+  return it->second.kubelet;
+}
+
+template <class F>
+auto guarded(F f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const api_error& e) {
+    return make_error(e);
+  }
+}
+
+cluster_actor::behavior_type cluster_behavior(self_ptr self, cluster_deps deps) {
+  auto range = parse_cidr(deps.cluster_cidr);
+  TROUPE_REQUIRE(range && range->prefix <= 24, api_errc::bad_request,
+                 "--cluster-cidr: " + quote(deps.cluster_cidr) + " is not an IPv4 range of /24 or larger");
+  self->state.range = *range;
+  self->state.deps = std::move(deps);
+  self->set_down_handler([=](caf::down_msg& msg) { kubelet_down(self, msg); });
+  return {
+      [=](join_atom, join_request& req) -> caf::result<join_reply> {
+        return guarded([&]() -> caf::result<join_reply> { return admit_node(self, req); });
+      },
+      [=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
+        return guarded([&]() -> caf::result<exec_reply> {
+          return self->delegate(kubelet_of(self, req.ns, req.pod), exec_atom::value, std::move(req));
+        });
+      },
+      [=](logs_atom, logs_request& req) -> caf::result<logs_reply> {
+        return guarded([&]() -> caf::result<logs_reply> {
+          return self->delegate(kubelet_of(self, req.ns, req.pod), logs_atom::value, std::move(req));
+        });
+      },
+  };
+}
+
+}  // namespace
+
+cluster_actor spawn_cluster(caf::actor_system& sys, cluster_deps deps) {
+  return sys.spawn(cluster_behavior, std::move(deps));
+}
+
+void add_cluster_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<join_request>("troupe.join_request");
+  cfg.add_message_type<join_reply>("troupe.join_reply");
+  cfg.add_message_type<cluster_actor>("troupe.cluster_actor");
+  cfg.add_message_type<kubelet_actor>("troupe.kubelet_actor");
+}
+
+}  // namespace troupe

@@ -1,0 +1,87 @@
+#include "actors/cluster/token.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <capnp/message.h>
+
+#include "runtime/base/error.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/store/engine.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+std::string random_text(size_t n) {
+  std::string out(n, ' ');
+  unsigned char bytes[64];
+  TROUPE_ASSERT(n <= sizeof bytes && RAND_bytes(bytes, static_cast<int>(n)) == 1,
+                "no random bytes for a token");
+  // 256 % 36 = 4: the first characters are a hair likelier, as in kubeadm; fine for tokens.
+  for (size_t i = 0; i < n; ++i) out[i] = alphabet[bytes[i] % alphabet.size()];
+  return out;
+}
+
+bool token_chars(std::string_view s, size_t n) {
+  return s.size() == n && s.find_first_not_of(alphabet) == std::string_view::npos;
+}
+
+std::string_view data_value(capnp::List<k8s::BytesEntry>::Reader data, std::string_view key) {
+  for (auto e : data)
+    if (text_view(e.getKey()) == key)
+      return {reinterpret_cast<const char*>(e.getValue().begin()), e.getValue().size()};
+  return {};
+}
+
+}  // namespace
+
+join_token make_token() { return {random_text(6), random_text(16)}; }
+
+std::optional<join_token> parse_token(std::string_view text) {
+  auto dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  join_token t{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+  if (!token_chars(t.id, 6) || !token_chars(t.secret, 16)) return std::nullopt;
+  return t;
+}
+
+std::string token_secret(const join_token& token, std::string_view description) {
+  capnp::MallocMessageBuilder m;
+  auto s = m.initRoot<k8s::Secret>();
+  s.setApiVersion("v1");
+  s.setKind("Secret");
+  auto meta = s.initMetadata();
+  meta.setName("bootstrap-token-" + token.id);
+  meta.setNamespace("kube-system");
+  s.setType("bootstrap.kubernetes.io/token");
+  std::pair<std::string, std::string> entries[] = {
+      {"description", std::string(description)},
+      {"token-id", token.id},
+      {"token-secret", token.secret},
+      {"usage-bootstrap-authentication", "true"}};
+  auto data = s.initData(4);
+  for (unsigned i = 0; i < 4; ++i) {
+    data[i].setKey(entries[i].first);
+    data[i].setValue(kj::arrayPtr(reinterpret_cast<const kj::byte*>(entries[i].second.data()),
+                                  entries[i].second.size()));
+  }
+  return to_bytes(m);
+}
+
+bool token_valid(const store::snapshot& snap, std::string_view text) {
+  auto token = parse_token(text);
+  if (!token) return false;
+  auto stored = snap.get(object_key("secrets", "kube-system", "bootstrap-token-" + token->id));
+  if (!stored) return false;
+  object_reader r(stored->object);
+  auto secret = r.as<k8s::Secret>();
+  if (text_view(secret.getType()) != "bootstrap.kubernetes.io/token") return false;
+  auto want = data_value(secret.getData(), "token-secret");
+  return want.size() == token->secret.size() &&
+         CRYPTO_memcmp(want.data(), token->secret.data(), want.size()) == 0;
+}
+
+}  // namespace troupe

@@ -1,0 +1,30 @@
+#pragma once
+// Join tokens, as kubeadm's bootstrap tokens: "<id>.<secret>" (6 and 16 characters of
+// [a-z0-9]), each kept as a Secret `bootstrap-token-<id>` in kube-system of type
+// bootstrap.kubernetes.io/token. Plain functions of data.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace troupe {
+
+namespace store {
+class snapshot;
+}
+
+struct join_token {
+  std::string id, secret;
+  std::string text() const { return id + "." + secret; }
+};
+
+/// A fresh token from the system's random source.
+join_token make_token();
+/// Splits "<id>.<secret>"; nullopt when it is not of that form.
+std::optional<join_token> parse_token(std::string_view text);
+/// The Secret that holds `token` (flat-array object, ready to create in kube-system).
+std::string token_secret(const join_token& token, std::string_view description);
+/// True when the store holds a Secret for this token with the same secret.
+bool token_valid(const store::snapshot& snap, std::string_view text);
+
+}  // namespace troupe

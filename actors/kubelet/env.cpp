@@ -1,0 +1,156 @@
+#include "actors/kubelet/env.hpp"
+
+#include "runtime/base/text.hpp"
+#include "runtime/object/object.hpp"
+
+namespace troupe::kubelet {
+namespace {
+
+
+template <class Optional>
+bool is_optional(Optional o) {
+  return !o.isUnset() && o.getValue();
+}
+
+std::string field_value(const std::string& path, const pod_fields& pod, std::string& error) {
+  if (path == "metadata.name") return pod.name;
+  if (path == "metadata.namespace") return pod.ns;
+  if (path == "metadata.uid") return pod.uid;
+  if (path == "spec.nodeName") return pod.node_name;
+  if (path == "spec.serviceAccountName") return pod.service_account;
+  if (path == "status.podIP" || path == "status.podIPs") return pod.pod_ip;
+  if (path == "status.hostIP" || path == "status.hostIPs") return pod.host_ip;
+  for (auto [prefix, map] : {std::pair{"metadata.labels['", &pod.labels}, std::pair{"metadata.annotations['", &pod.annotations}}) {
+    std::string p = prefix;
+    if (starts_with(path, p) && ends_with(path, "']")) {
+      auto key = path.substr(p.size(), path.size() - p.size() - 2);
+      auto it = map->find(key);
+      return it == map->end() ? "" : it->second;
+    }
+  }
+  error = "unsupported fieldRef " + quote(path);
+  return "";
+}
+
+void set(std::vector<std::string>& env, const std::string& name, const std::string& value) {
+  std::string prefix = name + "=";
+  for (auto& e : env)
+    if (starts_with(e, prefix)) return void(e = prefix + value);
+  env.push_back(prefix + value);
+}
+
+}  // namespace
+
+void referenced_sources(k8s::Container::Reader c, std::set<std::string>& config_maps,
+                        std::set<std::string>& secrets) {
+  for (auto from : c.getEnvFrom()) {
+    if (from.hasConfigMapRef()) config_maps.insert(text_string(from.getConfigMapRef().getName()));
+    if (from.hasSecretRef()) secrets.insert(text_string(from.getSecretRef().getName()));
+  }
+  for (auto e : c.getEnv()) {
+    if (!e.hasValueFrom()) continue;
+    auto v = e.getValueFrom();
+    if (v.hasConfigMapKeyRef()) config_maps.insert(text_string(v.getConfigMapKeyRef().getName()));
+    if (v.hasSecretKeyRef()) secrets.insert(text_string(v.getSecretKeyRef().getName()));
+  }
+}
+
+std::string expand(const std::string& text, const std::vector<std::string>& env) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 >= text.size()) {
+      out += text[i];
+      continue;
+    }
+    if (text[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    auto close = text.find(')', i);
+    if (text[i + 1] != '(' || close == std::string::npos) {
+      out += text[i];
+      continue;
+    }
+    std::string name = text.substr(i + 2, close - i - 2);
+    std::string prefix = name + "=";
+    bool found = false;
+    for (auto& e : env)
+      if (starts_with(e, prefix)) {
+        out += e.substr(prefix.size());
+        found = true;
+        break;
+      }
+    if (!found) out += text.substr(i, close - i + 1);
+    i = close;
+  }
+  return out;
+}
+
+resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources) {
+  resolved_env r;
+  r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + pod.name,
+           "HOME=/root", "POD_IP=" + pod.pod_ip};
+  for (auto from : c.getEnvFrom()) {
+    std::string prefix = text_string(from.getPrefix());
+    const key_values* data = nullptr;
+    if (from.hasConfigMapRef()) {
+      auto name = text_string(from.getConfigMapRef().getName());
+      auto it = sources.config_maps.find(name);
+      if (it != sources.config_maps.end()) data = &it->second;
+      else if (!is_optional(from.getConfigMapRef().getOptional()))
+        return r.error = "configmap " + quote(name) + " not found", r;
+    } else if (from.hasSecretRef()) {
+      auto name = text_string(from.getSecretRef().getName());
+      auto it = sources.secrets.find(name);
+      if (it != sources.secrets.end()) data = &it->second;
+      else if (!is_optional(from.getSecretRef().getOptional()))
+        return r.error = "secret " + quote(name) + " not found", r;
+    }
+    if (data)
+      for (auto& [k, v] : *data) set(r.env, prefix + k, v);
+  }
+  for (auto e : c.getEnv()) {
+    std::string name = text_string(e.getName());
+    if (!e.hasValueFrom()) {
+      set(r.env, name, expand(text_string(e.getValue()), r.env));
+      continue;
+    }
+    auto v = e.getValueFrom();
+    std::string value, error;
+    if (v.hasFieldRef()) {
+      value = field_value(text_string(v.getFieldRef().getFieldPath()), pod, error);
+    } else if (v.hasConfigMapKeyRef() || v.hasSecretKeyRef()) {
+      bool cm = v.hasConfigMapKeyRef();
+      auto ref_name = text_string(cm ? v.getConfigMapKeyRef().getName() : v.getSecretKeyRef().getName());
+      auto key = text_string(cm ? v.getConfigMapKeyRef().getKey() : v.getSecretKeyRef().getKey());
+      bool optional = cm ? is_optional(v.getConfigMapKeyRef().getOptional())
+                         : is_optional(v.getSecretKeyRef().getOptional());
+      auto& pool = cm ? sources.config_maps : sources.secrets;
+      auto source = pool.find(ref_name);
+      const char* what = cm ? "configmap " : "secret ";
+      if (source == pool.end()) {
+        if (optional) continue;
+        error = std::string(what) + quote(ref_name) + " not found";
+      } else if (auto entry = source->second.find(key); entry != source->second.end()) {
+        value = entry->second;
+      } else if (optional) {
+        continue;
+      } else {
+        error = "couldn't find key " + key + " in " + (cm ? "ConfigMap " : "Secret ") + pod.ns + "/" + ref_name;
+      }
+    }
+    if (!error.empty()) return r.error = error, r;
+    set(r.env, name, value);
+  }
+  return r;
+}
+
+std::vector<std::string> command_line(k8s::Container::Reader c, const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  for (auto part : c.getCommand()) out.push_back(expand(text_string(part), env));
+  for (auto part : c.getArgs()) out.push_back(expand(text_string(part), env));
+  return out;
+}
+
+}  // namespace troupe::kubelet

@@ -1,0 +1,48 @@
+#pragma once
+// A container's environment and command line as Kubernetes builds them: envFrom first, then
+// env (later entries win), values from the pod's own fields, ConfigMaps and Secrets, and
+// $(VAR) references expanded in values, command and args. Plain functions of data.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "schema/core.capnp.h"
+
+namespace troupe::kubelet {
+
+using key_values = std::map<std::string, std::string>;
+
+/// ConfigMaps and Secrets a pod's containers read (only those that exist are present).
+struct env_sources {
+  std::map<std::string, key_values> config_maps;
+  std::map<std::string, key_values> secrets;
+};
+
+/// The pod fields a fieldRef may name.
+struct pod_fields {
+  std::string name, ns, uid, node_name, pod_ip, host_ip, service_account;
+  key_values labels, annotations;
+};
+
+/// The ConfigMap and Secret names `c` refers to.
+void referenced_sources(k8s::Container::Reader c, std::set<std::string>& config_maps,
+                        std::set<std::string>& secrets);
+
+struct resolved_env {
+  std::vector<std::string> env;  ///< "NAME=value"
+  std::string error;             ///< set when a required source or key is missing
+};
+
+/// The full environment: a base (PATH, HOSTNAME, HOME, POD_IP) under the container's own.
+resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources);
+
+/// Expands $(NAME) from `env` ("NAME=value" entries); $$ is a literal $; unknown names stay.
+std::string expand(const std::string& text, const std::vector<std::string>& env);
+
+/// command + args, expanded; an empty command runs args as the command line. Empty when the
+/// container names nothing to run.
+std::vector<std::string> command_line(k8s::Container::Reader c, const std::vector<std::string>& env);
+
+}  // namespace troupe::kubelet

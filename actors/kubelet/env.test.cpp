@@ -1,0 +1,86 @@
+#include "actors/kubelet/env.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+
+using namespace troupe;
+using namespace troupe::kubelet;
+
+namespace {
+
+std::string pod_bytes(const std::string& container_yaml) {
+  static const kind_registry kinds = builtin_kinds();  // NOLINT: immutable test data
+  return codec::decode_manifests("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - " +
+                                     container_yaml + "\n",
+                                 "test", kinds)
+      .at(0)
+      .bytes;
+}
+
+std::string get(const std::vector<std::string>& env, const std::string& name) {
+  for (auto& e : env)
+    if (e.rfind(name + "=", 0) == 0) return e.substr(name.size() + 1);
+  return "<unset>";
+}
+
+pod_fields fields() {
+  pod_fields f;
+  f.name = "web-1";
+  f.ns = "shop";
+  f.uid = "u-1";
+  f.node_name = "n1";
+  f.pod_ip = "127.64.0.9";
+  f.host_ip = "127.0.0.1";
+  f.labels = {{"app", "web"}};
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("env from values, fields, ConfigMaps and Secrets, in Kubernetes' order", "[kubelet][env]") {
+  auto bytes = pod_bytes(R"Y({name: c, image: x, command: [sh, -c], args: ["echo $(GREETING) $$HOME $(NOPE)"],
+    envFrom: [{configMapRef: {name: cfg}, prefix: CFG_}, {secretRef: {name: sec}}],
+    env: [{name: GREETING, value: "hi $(POD_NAME)"}, {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}},
+          {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}},
+          {name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}},
+          {name: APP, valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}},
+          {name: LEVEL, valueFrom: {configMapKeyRef: {name: cfg, key: level}}},
+          {name: PASS, valueFrom: {secretKeyRef: {name: sec, key: password}}},
+          {name: OPT, valueFrom: {configMapKeyRef: {name: missing, key: x, optional: true}}}]})Y");
+  object_reader r(bytes);
+  auto c = r.as<k8s::Pod>().getSpec().getContainers()[0];
+  std::set<std::string> cms, secrets;
+  referenced_sources(c, cms, secrets);
+  CHECK(cms == std::set<std::string>{"cfg", "missing"});
+  CHECK(secrets == std::set<std::string>{"sec"});
+  env_sources sources;
+  sources.config_maps["cfg"] = {{"level", "debug"}, {"mode", "fast"}};
+  sources.secrets["sec"] = {{"password", "s3cret"}};
+  auto env = resolve_env(c, fields(), sources);
+  REQUIRE(env.error.empty());
+  CHECK(get(env.env, "CFG_mode") == "fast");
+  CHECK(get(env.env, "password") == "s3cret");
+  CHECK(get(env.env, "GREETING") == "hi $(POD_NAME)");  // defined before POD_NAME: not expanded
+  CHECK(get(env.env, "POD_NAME") == "web-1");
+  CHECK(get(env.env, "NODE") == "n1");
+  CHECK(get(env.env, "IP") == "127.64.0.9");
+  CHECK(get(env.env, "POD_IP") == "127.64.0.9");
+  CHECK(get(env.env, "APP") == "web");
+  CHECK(get(env.env, "LEVEL") == "debug");
+  CHECK(get(env.env, "PASS") == "s3cret");
+  CHECK(get(env.env, "OPT") == "<unset>");
+  CHECK(command_line(c, env.env) == std::vector<std::string>{"sh", "-c", "echo hi $(POD_NAME) $HOME $(NOPE)"});
+}
+
+TEST_CASE("a missing ConfigMap or key is a CreateContainerConfigError message", "[kubelet][env]") {
+  auto bytes = pod_bytes("{name: c, image: x, env: [{name: A, valueFrom: {configMapKeyRef: {name: cfg, key: nokey}}}]}");
+  object_reader r(bytes);
+  auto c = r.as<k8s::Pod>().getSpec().getContainers()[0];
+  CHECK(resolve_env(c, fields(), {}).error == "configmap \"cfg\" not found");
+  env_sources sources;
+  sources.config_maps["cfg"] = {{"other", "1"}};
+  CHECK(resolve_env(c, fields(), sources).error == "couldn't find key nokey in ConfigMap shop/cfg");
+}

@@ -1,0 +1,357 @@
+#include "actors/kubelet/kubelet.hpp"
+
+#include <caf/all.hpp>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "actors/cluster/cidr.hpp"
+#include "actors/kubelet/pod_worker.hpp"
+#include "actors/kubelet/state.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/process/launcher.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+using namespace troupe::kubelet;
+
+using relist_atom = caf::atom_constant<caf::atom("relist")>;
+
+constexpr auto call_patience = std::chrono::seconds(30);
+constexpr const char* mirror_annotation = "kubernetes.io/config.mirror";
+
+using impl_actor = kubelet_actor::extend_with<pod_owner_actor>::extend<
+    caf::reacts_to<watch_event_atom, watch_event>, caf::reacts_to<watch_end_atom, uint64_t, caf::error>,
+    caf::reacts_to<relist_atom, uint64_t>>;
+
+struct pod_entry {
+  pod_worker_actor worker;
+  std::string ns, name;
+  std::string mirror;  ///< static pods: the mirror pod's name
+  bool gone = false;   ///< the API object is gone (or never was, for static pods)
+  std::string ip;
+};
+
+struct kubelet_state {
+  std::shared_ptr<const kubelet_deps> deps;
+  resource_actor api;
+  store_actor store;
+  uint64_t connection = 0;
+  uint64_t received = 0;  // watch events on the current connection, for acks
+  std::map<std::string, pod_entry> pods;  // by uid
+  std::set<std::string> used_ips;
+  std::map<std::string, pod_record> records;  // left by an earlier agent, not yet claimed
+  std::map<std::string, std::string> static_pods;  // uid -> manifest (flat-array Pod)
+  ipv4_range cidr;
+  static inline const char* name = "kubelet";
+};
+
+using self_ptr = impl_actor::stateful_pointer<kubelet_state>;
+
+std::string allocate_ip(self_ptr self, const std::string& uid) {
+  auto& st = self->state;
+  if (auto r = st.records.find(uid); r != st.records.end() && !r->second.ip.empty()) {
+    st.used_ips.insert(r->second.ip);
+    return r->second.ip;
+  }
+  auto ip = allocate_pod_ip(st.cidr, st.used_ips);
+  if (!ip) return "";
+  st.used_ips.insert(*ip);
+  return *ip;
+}
+
+pod_entry& ensure_worker(self_ptr self, const std::string& uid, const std::string& ns, const std::string& name,
+                         const std::string& mirror = "") {
+  auto& st = self->state;
+  auto it = st.pods.find(uid);
+  if (it != st.pods.end()) return it->second;
+  pod_worker_deps d;
+  d.node = st.deps;
+  d.uid = uid;
+  d.ip = allocate_ip(self, uid);
+  d.mirror_of = mirror;
+  d.api = st.api;
+  d.owner = caf::actor_cast<pod_owner_actor>(self);
+  if (auto r = st.records.find(uid); r != st.records.end()) {
+    d.adopted = r->second;
+    st.records.erase(r);
+  }
+  auto ip = d.ip;
+  auto worker = spawn_pod_worker(self->system(), std::move(d));
+  return st.pods.emplace(uid, pod_entry{worker, ns, name, mirror, !mirror.empty(), ip}).first->second;
+}
+
+// ---- pods from the API ----------------------------------------------------------------------
+
+bool is_mirror(k8s::Pod::Reader pod) { return map_get(pod.getMetadata().getAnnotations(), mirror_annotation).has_value(); }
+
+void pod_seen(self_ptr self, const std::string& bytes) {
+  object_reader r(bytes);
+  auto pod = r.as<k8s::Pod>();
+  if (is_mirror(pod)) return;  // its static pod runs from the manifest
+  auto uid = text_string(pod.getMetadata().getUid());
+  auto& entry = ensure_worker(self, uid, text_string(pod.getMetadata().getNamespace()),
+                              text_string(pod.getMetadata().getName()));
+  self->send(entry.worker, pod_atom::value, bytes);
+}
+
+void pod_gone(self_ptr self, const std::string& bytes) {
+  object_reader r(bytes);
+  auto uid = text_string(r.meta().getUid());
+  auto it = self->state.pods.find(uid);
+  if (it == self->state.pods.end() || !it->second.mirror.empty()) return;
+  it->second.gone = true;
+  self->send(it->second.worker, stop_atom::value);
+}
+
+// Containers an earlier agent left for pods that no longer exist: stop them.
+void stop_orphans(self_ptr self) {
+  for (auto& [uid, record] : self->state.records) {
+    for (auto& c : record.containers)
+      if (c.pid > 0 && process_start_time(c.shim) == std::optional<uint64_t>(c.shim_start)) kill(-c.pid, SIGKILL);
+    forget_pod(self->state.deps->data_dir, uid);
+  }
+  self->state.records.clear();
+}
+
+void watch_pods(self_ptr self, uint64_t revision) {
+  auto& st = self->state;
+  watch_request req;
+  req.id = st.connection;
+  req.resource = "pods";
+  req.field_selector = "spec.nodeName=" + st.deps->node;
+  req.from_revision = revision;
+  st.received = 0;
+  auto connection = st.connection;
+  self->request(st.store, call_patience, watch_atom::value, req, caf::actor_cast<watcher_actor>(self))
+      .then([](uint64_t) {},
+            [=](caf::error&) {
+              if (connection == self->state.connection)
+                self->delayed_send(self, std::chrono::seconds(1), relist_atom::value, connection);
+            });
+}
+
+// The full list first, then a watch from its revision: nothing is missed between the two.
+void relist(self_ptr self) {
+  auto& st = self->state;
+  auto connection = st.connection;
+  auto req = make_request(api_verb::list, "pods");
+  req.field_selector = "spec.nodeName=" + st.deps->node;
+  self->request(st.api, call_patience, api_atom::value, std::move(req))
+      .then(
+          [=](api_reply& reply) {
+            if (connection != self->state.connection) return;
+            std::set<std::string> listed;
+            for (auto& item : reply.items) {
+              object_reader r(item);
+              listed.insert(text_string(r.meta().getUid()));
+              pod_seen(self, item);
+            }
+            for (auto& [uid, entry] : self->state.pods)
+              if (entry.mirror.empty() && !listed.count(uid) && !entry.gone) {
+                entry.gone = true;
+                self->send(entry.worker, stop_atom::value);
+              }
+            stop_orphans(self);
+            watch_pods(self, reply.revision);
+          },
+          [=](caf::error&) {
+            if (connection == self->state.connection)
+              self->delayed_send(self, std::chrono::seconds(1), relist_atom::value, connection);
+          });
+}
+
+void on_event(self_ptr self, const watch_event& ev) {
+  auto& st = self->state;
+  if (ev.id != st.connection) return;
+  if (++st.received % watch_ack_every == 0)
+    self->send(st.store, watch_ack_atom::value, ev.id, st.received);
+  if (ev.type == 3) pod_gone(self, ev.object.str());
+  else if (ev.type == 1 || ev.type == 2) pod_seen(self, ev.object.str());
+}
+
+// ---- static pods ----------------------------------------------------------------------------
+
+std::string static_uid(const std::string& node, const std::string& manifest) {
+  std::ostringstream out;
+  out << std::hex << std::hash<std::string>{}(node + "\n" + manifest);
+  return "static-" + out.str();
+}
+
+std::string mirror_pod(const kind_registry& kinds, std::string_view manifest, const std::string& node,
+                       const std::string& uid) {
+  auto& kind = *kinds.find_by_resource("pods");
+  auto tree = codec::encode_object(manifest, kind);
+  auto* meta = tree.find("metadata");
+  meta->set("name", codec::node::string(meta->find("name")->text() + "-" + node));
+  codec::node annotations = meta->find("annotations") ? *meta->find("annotations") : codec::node::map();
+  annotations.set(mirror_annotation, codec::node::string(uid));
+  annotations.set("kubernetes.io/config.source", codec::node::string("file"));
+  meta->set("annotations", annotations);
+  tree.find("spec")->set("nodeName", codec::node::string(node));
+  return codec::decode_object(tree, kind, "mirror pod");
+}
+
+void load_static_pods(self_ptr self) {
+  auto& deps = *self->state.deps;
+  if (deps.pod_manifest_path.empty()) return;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator(deps.pod_manifest_path, ec)) {
+    auto ext = entry.path().extension().string();
+    if (ext != ".yaml" && ext != ".yml" && ext != ".json") continue;
+    std::stringstream text;
+    text << std::ifstream(entry.path()).rdbuf();
+    try {
+      for (auto& m : codec::decode_manifests(text.str(), entry.path().string(), *deps.kinds)) {
+        if (m.kind->kind != "Pod") continue;
+        auto tree = m.tree;
+        auto* meta = tree.find("metadata");
+        if (!meta->find("namespace")) meta->set("namespace", codec::node::string("default"));
+        meta->set("uid", codec::node::string(static_uid(deps.node, m.bytes)));
+        tree.find("spec")->set("nodeName", codec::node::string(deps.node));
+        auto bytes = codec::decode_object(tree, *m.kind, m.origin);
+        object_reader r(bytes);
+        auto uid = text_string(r.meta().getUid());
+        auto name = text_string(r.meta().getName());
+        self->state.static_pods[uid] = bytes;
+        auto& entry = ensure_worker(self, uid, text_string(r.meta().getNamespace()), name, name + "-" + deps.node);
+        self->send(entry.worker, pod_atom::value, bytes);
+      }
+    } catch (const api_error& e) {
+      // A bad manifest is skipped; the others still run.
+      std::fprintf(stderr, "troupe kubelet: static pod %s: %s\n", entry.path().c_str(), e.message().c_str());
+    }
+  }
+}
+
+void create_mirrors(self_ptr self) {
+  for (auto& [uid, bytes] : self->state.static_pods) {
+    auto object = mirror_pod(*self->state.deps->kinds, bytes, self->state.deps->node, uid);
+    object_reader r(object);
+    self->request(self->state.api, call_patience, api_atom::value,
+                  make_request(api_verb::create, "pods", text_string(r.meta().getNamespace()), "", object))
+        .then([](api_reply&) {}, [](caf::error&) {});  // AlreadyExists: it is there from before
+  }
+}
+
+// ---- stopping -------------------------------------------------------------------------------
+
+void pod_stopped(self_ptr self, const std::string& uid) {
+  auto& st = self->state;
+  auto it = st.pods.find(uid);
+  if (it == st.pods.end()) return;
+  auto entry = it->second;
+  st.pods.erase(it);
+  caf::anon_send_exit(entry.worker, caf::exit_reason::user_shutdown);
+  forget_pod(st.deps->data_dir, uid);
+  std::error_code ec;  // its logs go with it, as the kubelet removes /var/log/pods/<pod>
+  std::filesystem::remove_all(st.deps->data_dir + "/logs/" + entry.ns + "_" + entry.name + "_" + uid, ec);
+  st.used_ips.erase(entry.ip);
+  if (!entry.gone && st.api) {
+    // The containers are gone: now the object may go (graceful deletion's last step).
+    auto req = make_request(api_verb::remove, "pods", entry.ns, entry.name);
+    req.grace_period = 0;
+    self->request(st.api, call_patience, api_atom::value, std::move(req)).then([](api_reply&) {}, [](caf::error&) {});
+  }
+}
+
+// ---- exec and logs --------------------------------------------------------------------------
+
+template <class Request>
+std::optional<pod_worker_actor> worker_for(self_ptr self, const Request& req) {
+  for (auto& [uid, entry] : self->state.pods)
+    if (entry.ns == req.ns && (entry.name == req.pod || entry.mirror == req.pod)) return entry.worker;
+  return std::nullopt;
+}
+
+// The range is kept on disk so that static pods can start before the server answers.
+void set_pod_cidr(self_ptr self, const std::string& text) {
+  auto cidr = parse_cidr(text);
+  if (!cidr) return;
+  self->state.cidr = *cidr;
+  std::ofstream(self->state.deps->data_dir + "/pod-cidr") << text << "\n";
+}
+
+void connected(self_ptr self, resource_actor api, store_actor store, const std::string& pod_cidr) {
+  auto& st = self->state;
+  bool first = st.cidr.prefix == 32;
+  set_pod_cidr(self, pod_cidr);
+  if (first) load_static_pods(self);
+  st.api = std::move(api);
+  st.store = std::move(store);
+  ++st.connection;
+  for (auto& [uid, entry] : st.pods) self->send(entry.worker, connected_atom::value, st.api, st.store);
+  create_mirrors(self);
+  relist(self);
+}
+
+impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const kubelet_deps> deps) {
+  auto& st = self->state;
+  st.deps = deps;
+  if (!deps->hollow) {
+    std::error_code ec;
+    std::filesystem::create_directories(deps->data_dir + "/pods", ec);
+    std::filesystem::create_directories(deps->data_dir + "/logs", ec);
+    st.records = load_pod_records(deps->data_dir);
+    std::ifstream saved(deps->data_dir + "/pod-cidr");
+    std::string text;
+    if (saved >> text)
+      if (auto cidr = parse_cidr(text)) st.cidr = *cidr;
+  }
+  if (st.cidr.prefix != 32) load_static_pods(self);
+  // The workers are not linked to the kubelet: they go with it.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [uid, entry] : self->state.pods) caf::anon_send_exit(entry.worker, caf::exit_reason::user_shutdown);
+    self->quit(msg.reason);
+  });
+  return {
+      [=](connected_atom, resource_actor api, store_actor store, const std::string& pod_cidr) {
+        connected(self, std::move(api), std::move(store), pod_cidr);
+      },
+      [=](watch_event_atom, const watch_event& ev) { on_event(self, ev); },
+      [=](watch_end_atom, uint64_t id, const caf::error&) {
+        if (id == self->state.connection) self->delayed_send(self, std::chrono::seconds(1), relist_atom::value, id);
+      },
+      [=](relist_atom, uint64_t connection) {
+        if (connection == self->state.connection && self->state.api) relist(self);
+      },
+      [=](stopped_atom, const std::string& uid) { pod_stopped(self, uid); },
+      [=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
+        auto w = worker_for(self, req);
+        if (!w) return make_error(api_errc::not_found, "pods " + quote(req.pod) + " not found on this node");
+        return self->delegate(*w, exec_atom::value, std::move(req));
+      },
+      [=](logs_atom, logs_request& req) -> caf::result<logs_reply> {
+        auto w = worker_for(self, req);
+        if (!w) return make_error(api_errc::not_found, "pods " + quote(req.pod) + " not found on this node");
+        return self->delegate(*w, logs_atom::value, std::move(req));
+      },
+  };
+}
+
+}  // namespace
+
+kubelet_actor spawn_kubelet(caf::actor_system& sys, kubelet_deps deps) {
+  auto shared = std::make_shared<const kubelet_deps>(std::move(deps));
+  return caf::actor_cast<kubelet_actor>(sys.spawn(kubelet_behavior, shared));
+}
+
+void add_kubelet_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<exec_request>("troupe.exec_request");
+  cfg.add_message_type<exec_reply>("troupe.exec_reply");
+  cfg.add_message_type<logs_request>("troupe.logs_request");
+  cfg.add_message_type<logs_reply>("troupe.logs_reply");
+}
+
+}  // namespace troupe

@@ -1,0 +1,118 @@
+#include "actors/kubelet/model.hpp"
+
+#include <algorithm>
+
+namespace troupe::kubelet {
+
+bool should_restart(restart_policy policy, const terminated_info& t, bool init) {
+  bool failed = t.exit_code != 0;
+  // An init container runs to success: under Always it is retried like OnFailure.
+  if (init) return failed && policy != restart_policy::never;
+  switch (policy) {
+    case restart_policy::always: return true;
+    case restart_policy::on_failure: return failed;
+    case restart_policy::never: return false;
+  }
+  return false;
+}
+
+int64_t restart_backoff_ms(int32_t level) {
+  if (level <= 0) return 0;
+  int64_t ms = 10000;
+  for (int32_t i = 1; i < level && ms < 300000; ++i) ms *= 2;
+  return std::min<int64_t>(ms, 300000);
+}
+
+std::string exit_reason(int32_t exit_code, bool oom_killed) {
+  if (oom_killed) return "OOMKilled";
+  return exit_code == 0 ? "Completed" : "Error";
+}
+
+bool initialized(const pod_model& pod) {
+  for (auto& c : pod.init_containers)
+    if (c.state != container_model::phase::terminated || !c.terminated || c.terminated->exit_code != 0)
+      return false;
+  return true;
+}
+
+namespace {
+
+bool all_ready(const pod_model& pod) {
+  if (pod.containers.empty()) return false;
+  for (auto& c : pod.containers)
+    if (c.state != container_model::phase::running || !c.ready) return false;
+  return true;
+}
+
+std::string not_ready_message(const pod_model& pod, const char* what) {
+  std::vector<std::string> names;
+  for (auto& c : pod.containers)
+    if (c.state != container_model::phase::running || !c.ready) names.push_back(c.name);
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) list += (i ? " " : "") + names[i];
+  return std::string(what) + " with unready status: [" + list + "]";
+}
+
+// Kubernetes' getPhase: what the containers say about the pod.
+std::string phase_of(const pod_model& pod) {
+  if (!initialized(pod)) {
+    for (auto& c : pod.init_containers)
+      if (c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code != 0 &&
+          pod.policy == restart_policy::never)
+        return "Failed";
+    return "Pending";
+  }
+  int running = 0, waiting = 0, succeeded = 0, failed = 0;
+  for (auto& c : pod.containers) {
+    switch (c.state) {
+      case container_model::phase::running: ++running; break;
+      case container_model::phase::waiting:
+        // A container waiting to restart after it ran counts as running: the pod is up.
+        if (c.last) ++running;
+        else ++waiting;
+        break;
+      case container_model::phase::terminated:
+        if (c.terminated && c.terminated->exit_code == 0) ++succeeded;
+        else ++failed;
+        break;
+    }
+  }
+  if (waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (failed == 0 && succeeded > 0) return "Succeeded";
+  if (pod.policy == restart_policy::always) return "Running";  // about to restart
+  return failed > 0 ? "Failed" : "Pending";
+}
+
+}  // namespace
+
+pod_status_model compute_pod_status(const pod_model& pod) {
+  pod_status_model s;
+  s.phase = phase_of(pod);
+  s.conditions.push_back({"PodScheduled", pod.scheduled ? "True" : "False", "", ""});
+  bool init = initialized(pod);
+  if (init) {
+    s.conditions.push_back({"Initialized", "True", "", ""});
+  } else {
+    std::string names;
+    for (auto& c : pod.init_containers)
+      if (!(c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code == 0))
+        names += (names.empty() ? "" : " ") + c.name;
+    s.conditions.push_back({"Initialized", "False", "ContainersNotInitialized",
+                            "containers with incomplete status: [" + names + "]"});
+  }
+  bool ready = init && all_ready(pod);
+  bool done = s.phase == "Succeeded" || s.phase == "Failed";
+  if (ready) {
+    s.conditions.push_back({"ContainersReady", "True", "", ""});
+    s.conditions.push_back({"Ready", "True", "", ""});
+  } else {
+    std::string reason = done ? "PodCompleted" : "ContainersNotReady";
+    s.conditions.push_back({"ContainersReady", "False", reason,
+                            done ? "" : not_ready_message(pod, "containers")});
+    s.conditions.push_back({"Ready", "False", reason, done ? "" : not_ready_message(pod, "containers")});
+  }
+  return s;
+}
+
+}  // namespace troupe::kubelet

@@ -1,0 +1,79 @@
+#pragma once
+// What a pod worker knows about its containers, and the kubelet's decisions over it as plain
+// functions: restart or not, how long to back off, and the PodStatus to report (phase,
+// conditions, container states) exactly as Kubernetes words them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace troupe::kubelet {
+
+enum class restart_policy { always, on_failure, never };
+
+struct terminated_info {
+  int32_t exit_code = 0;
+  int32_t signal = 0;
+  std::string reason;   ///< Completed, Error, OOMKilled, ContainerCannotRun
+  std::string message;
+  int64_t started_at = 0, finished_at = 0;  ///< unix seconds
+  std::string container_id;
+};
+
+struct container_model {
+  std::string name, image;
+  bool init = false;
+  enum class phase { waiting, running, terminated } state = phase::waiting;
+  std::string waiting_reason = "ContainerCreating";  ///< ContainerCreating, PodInitializing,
+                                                     ///< CrashLoopBackOff, CreateContainerConfigError ...
+  std::string waiting_message;
+  int64_t started_at = 0;  ///< running: unix seconds
+  std::string container_id;
+  std::optional<terminated_info> terminated;  ///< current state when phase is terminated
+  std::optional<terminated_info> last;        ///< lastState.terminated
+  int32_t restart_count = 0;
+  bool ready = false;    ///< readiness probe passing (or none) while running
+  bool started = false;  ///< startup probe passed (or none) while running
+  bool has_readiness = false, has_startup = false;
+};
+
+struct pod_model {
+  std::vector<container_model> init_containers, containers;
+  restart_policy policy = restart_policy::always;
+  std::string pod_ip, host_ip;
+  int64_t start_time = 0;
+  bool scheduled = true;
+  std::string qos;  ///< Guaranteed, Burstable, BestEffort
+  bool hollow = false;
+};
+
+/// Whether a container that just ended is started again.
+bool should_restart(restart_policy policy, const terminated_info& t, bool init);
+
+/// CrashLoopBackOff delay before restart number `level` (0 = the first restart: at once),
+/// 10 s doubling to 5 minutes.
+int64_t restart_backoff_ms(int32_t level);
+/// A container that ran this long before it ended starts its backoff from scratch.
+constexpr int64_t backoff_reset_seconds = 600;
+
+/// Kubernetes' reason for an exit: Completed (0), OOMKilled, else Error.
+std::string exit_reason(int32_t exit_code, bool oom_killed);
+
+struct pod_condition {
+  std::string type, status, reason, message;
+};
+
+struct pod_status_model {
+  std::string phase;  ///< Pending, Running, Succeeded, Failed
+  std::string reason, message;
+  std::vector<pod_condition> conditions;  ///< PodScheduled, Initialized, ContainersReady, Ready
+};
+
+/// Phase and conditions from the containers, as the kubelet computes them.
+pod_status_model compute_pod_status(const pod_model& pod);
+
+/// True when every init container has completed successfully.
+bool initialized(const pod_model& pod);
+
+}  // namespace troupe::kubelet

@@ -1,0 +1,100 @@
+#include "actors/kubelet/model.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace troupe::kubelet;
+
+namespace {
+
+container_model running(const std::string& name, bool ready = true) {
+  container_model c;
+  c.name = name;
+  c.state = container_model::phase::running;
+  c.ready = ready;
+  c.started = true;
+  return c;
+}
+
+container_model ended(const std::string& name, int code, bool init = false) {
+  container_model c;
+  c.name = name;
+  c.init = init;
+  c.state = container_model::phase::terminated;
+  c.terminated = terminated_info{code, 0, exit_reason(code, false), "", 1, 2, ""};
+  return c;
+}
+
+std::string condition(const pod_status_model& s, const std::string& type) {
+  for (auto& c : s.conditions)
+    if (c.type == type) return c.status;
+  return "missing";
+}
+
+}  // namespace
+
+TEST_CASE("restart policies decide restarts", "[kubelet][model]") {
+  terminated_info ok{0, 0, "Completed", "", 0, 0, ""}, failed{1, 0, "Error", "", 0, 0, ""};
+  CHECK(should_restart(restart_policy::always, ok, false));
+  CHECK(should_restart(restart_policy::always, failed, false));
+  CHECK_FALSE(should_restart(restart_policy::on_failure, ok, false));
+  CHECK(should_restart(restart_policy::on_failure, failed, false));
+  CHECK_FALSE(should_restart(restart_policy::never, failed, false));
+  CHECK_FALSE(should_restart(restart_policy::always, ok, true));  // an init container that succeeded is done
+  CHECK(should_restart(restart_policy::always, failed, true));
+  CHECK_FALSE(should_restart(restart_policy::never, failed, true));
+}
+
+TEST_CASE("CrashLoopBackOff: at once, then 10 s doubling to 5 minutes", "[kubelet][model]") {
+  CHECK(restart_backoff_ms(0) == 0);
+  CHECK(restart_backoff_ms(1) == 10000);
+  CHECK(restart_backoff_ms(2) == 20000);
+  CHECK(restart_backoff_ms(3) == 40000);
+  CHECK(restart_backoff_ms(6) == 300000);
+  CHECK(restart_backoff_ms(50) == 300000);
+  CHECK(exit_reason(0, false) == "Completed");
+  CHECK(exit_reason(1, false) == "Error");
+  CHECK(exit_reason(137, true) == "OOMKilled");
+}
+
+TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][model]") {
+  pod_model pod;
+  pod.containers = {running("a"), running("b", false)};
+  auto s = compute_pod_status(pod);
+  CHECK(s.phase == "Running");
+  CHECK(condition(s, "Initialized") == "True");
+  CHECK(condition(s, "Ready") == "False");
+  CHECK(s.conditions[3].message == "containers with unready status: [b]");
+
+  pod.containers[1].ready = true;
+  CHECK(condition(compute_pod_status(pod), "Ready") == "True");
+
+  pod_model init;
+  init.init_containers = {ended("setup", 0, true), container_model{}};
+  init.init_containers[1].name = "migrate";
+  init.init_containers[1].init = true;
+  init.containers = {container_model{}};
+  init.containers[0].name = "app";
+  auto pending = compute_pod_status(init);
+  CHECK(pending.phase == "Pending");
+  CHECK(condition(pending, "Initialized") == "False");
+  CHECK(pending.conditions[1].message == "containers with incomplete status: [migrate]");
+
+  init.policy = restart_policy::never;
+  init.init_containers[1] = ended("migrate", 2, true);
+  CHECK(compute_pod_status(init).phase == "Failed");
+
+  pod_model job;
+  job.policy = restart_policy::never;
+  job.containers = {ended("a", 0), ended("b", 0)};
+  auto done = compute_pod_status(job);
+  CHECK(done.phase == "Succeeded");
+  CHECK(done.conditions[3].reason == "PodCompleted");
+  job.containers[1] = ended("b", 3);
+  CHECK(compute_pod_status(job).phase == "Failed");
+
+  pod_model crashing;  // waiting to restart after running counts as running
+  crashing.containers = {container_model{}};
+  crashing.containers[0].waiting_reason = "CrashLoopBackOff";
+  crashing.containers[0].last = terminated_info{1, 0, "Error", "", 1, 2, ""};
+  CHECK(compute_pod_status(crashing).phase == "Running");
+}

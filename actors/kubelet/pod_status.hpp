@@ -1,0 +1,27 @@
+#pragma once
+// The PodStatus a pod worker reports, built from its model (plain functions, no actors).
+
+#include <string>
+#include <string_view>
+
+#include "actors/kubelet/model.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe::kubelet {
+
+/// `pod` (the stored object) with its status replaced by what `model` says; condition
+/// transition times kept from the stored status where a condition did not change. The
+/// resourceVersion is cleared: the kubelet owns the status, so its write goes on top of
+/// whatever changed meanwhile.
+std::string with_pod_status(std::string_view pod, const pod_model& model, int64_t now_seconds);
+
+/// The same status as a comparable text, to skip writes that change nothing.
+std::string status_fingerprint(const pod_model& model);
+
+/// A fresh model for `pod`'s spec: its containers waiting, its restart policy, QoS class.
+pod_model model_of(k8s::Pod::Reader pod);
+
+/// Kubernetes' QoS class from the containers' requests and limits.
+std::string qos_class(k8s::PodSpec::Reader spec);
+
+}  // namespace troupe::kubelet

@@ -1,0 +1,796 @@
+#include "actors/kubelet/pod_worker.hpp"
+
+#include <caf/all.hpp>
+#include <signal.h>
+
+#include <filesystem>
+#include <set>
+
+#include "actors/kubelet/env.hpp"
+#include "actors/kubelet/logs.hpp"
+#include "actors/kubelet/model.hpp"
+#include "actors/kubelet/pod_status.hpp"
+#include "actors/kubelet/probes.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/quantity.hpp"
+#include "runtime/process/cgroup.hpp"
+#include "runtime/process/exit_watcher.hpp"
+#include "runtime/process/launcher.hpp"
+
+namespace troupe::kubelet {
+namespace {
+
+using exited_atom = caf::atom_constant<caf::atom("exited")>;
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using kill_atom = caf::atom_constant<caf::atom("kill")>;
+using report_atom = caf::atom_constant<caf::atom("report")>;
+using launch_atom = caf::atom_constant<caf::atom("launch")>;
+
+constexpr auto call_patience = std::chrono::seconds(30);
+
+using impl_actor = pod_worker_actor::extend<
+    caf::reacts_to<exited_atom, std::string, int32_t>,
+    caf::reacts_to<probe_atom, std::string, int32_t, int32_t, bool, std::string>,
+    caf::reacts_to<restart_atom, std::string, int32_t>,
+    caf::reacts_to<kill_atom, int32_t>,
+    caf::reacts_to<report_atom>, caf::reacts_to<tick_atom>>;
+
+enum probe_kind : int32_t { startup = 0, liveness = 1, readiness = 2 };
+const char* probe_names[] = {"Startup", "Liveness", "Readiness"};
+
+struct probe_state {
+  bool enabled = false;
+  int32_t successes = 0, failures = 0;
+};
+
+// What the worker knows of a container beyond its reported model.
+struct container_run {
+  int32_t instance = 0;
+  pid_t shim = -1, pid = -1;
+  uint64_t shim_start = 0;
+  bool starting = false;
+  int32_t backoff_level = 0;
+  int64_t started_mono_ms = 0;
+  std::string exit_file, cgroup;
+  std::vector<std::string> env;
+  std::string workdir;
+  probe_state probes[3];
+};
+
+struct worker_state {
+  pod_worker_deps deps;
+  std::shared_ptr<const std::string> bytes;  // the pod as last seen
+  std::unique_ptr<object_reader> reader;
+  pod_model model;
+  std::vector<container_run> init_runs, runs;
+  bool terminating = false;
+  int32_t termination = 0;  // generation of the current termination, for its kill timer
+  bool gone = false;        // the API object is gone
+  bool stopped_reported = false;
+  std::string reported;     // fingerprint of the last status written
+  bool writing = false, write_again = false;
+  static inline const char* name = "pod_worker";
+};
+
+using self_ptr = impl_actor::stateful_pointer<worker_state>;
+
+int64_t now_ms() { return monotonic_nanos() / 1000000; }
+
+k8s::Pod::Reader pod_of(self_ptr self) { return self->state.reader->as<k8s::Pod>(); }
+const kubelet_deps& node_of(self_ptr self) { return *self->state.deps.node; }
+
+std::string pod_ns(self_ptr self) { return text_string(pod_of(self).getMetadata().getNamespace()); }
+std::string pod_name(self_ptr self) { return text_string(pod_of(self).getMetadata().getName()); }
+std::string api_name(self_ptr self) {
+  return self->state.deps.mirror_of.empty() ? pod_name(self) : self->state.deps.mirror_of;
+}
+
+k8s::Container::Reader spec_of(self_ptr self, bool init, size_t i) {
+  auto spec = pod_of(self).getSpec();
+  return init ? spec.getInitContainers()[static_cast<unsigned>(i)] : spec.getContainers()[static_cast<unsigned>(i)];
+}
+
+container_model& model_of(self_ptr self, bool init, size_t i) {
+  return init ? self->state.model.init_containers[i] : self->state.model.containers[i];
+}
+container_run& run_of(self_ptr self, bool init, size_t i) {
+  return init ? self->state.init_runs[i] : self->state.runs[i];
+}
+
+// Finds a container by name: (init, index).
+std::optional<std::pair<bool, size_t>> find(self_ptr self, const std::string& name) {
+  auto& m = self->state.model;
+  for (size_t i = 0; i < m.containers.size(); ++i)
+    if (m.containers[i].name == name) return std::pair{false, i};
+  for (size_t i = 0; i < m.init_containers.size(); ++i)
+    if (m.init_containers[i].name == name) return std::pair{true, i};
+  return std::nullopt;
+}
+
+std::string log_dir(self_ptr self, const std::string& container) {
+  return container_log_dir(node_of(self).data_dir + "/logs", pod_ns(self), pod_name(self), self->state.deps.uid,
+                           container);
+}
+
+void save_record(self_ptr self) {
+  if (node_of(self).hollow) return;
+  pod_record r;
+  r.uid = self->state.deps.uid;
+  r.ns = pod_ns(self);
+  r.name = pod_name(self);
+  r.ip = self->state.model.pod_ip;
+  for (bool init : {true, false}) {
+    auto& models = init ? self->state.model.init_containers : self->state.model.containers;
+    for (size_t i = 0; i < models.size(); ++i) {
+      auto& run = run_of(self, init, i);
+      r.containers.push_back({models[i].name, init, run.instance, models[i].restart_count, run.shim, run.pid,
+                              run.shim_start, models[i].started_at, run.exit_file});
+    }
+  }
+  save_pod_record(node_of(self).data_dir, r);
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+void report(self_ptr self) {
+  auto& st = self->state;
+  if (st.gone || !st.deps.api) return;
+  auto fingerprint = status_fingerprint(st.model);
+  if (fingerprint == st.reported) return;
+  if (st.writing) {
+    st.write_again = true;
+    return;
+  }
+  st.writing = true;
+  auto object = with_pod_status(*st.bytes, st.model, unix_seconds());
+  auto req = make_request(api_verb::update_status, "pods", pod_ns(self), api_name(self), std::move(object));
+  self->request(st.deps.api, call_patience, api_atom::value, std::move(req))
+      .then(
+          [=](api_reply&) {
+            self->state.reported = fingerprint;
+            self->state.writing = false;
+            if (std::exchange(self->state.write_again, false)) report(self);
+          },
+          [=](caf::error&) {
+            // The server is away or the pod is gone; the periodic tick tries again.
+            self->state.writing = false;
+            self->state.write_again = false;
+          });
+}
+
+// ---- starting containers --------------------------------------------------------------------
+
+pod_fields fields_of(self_ptr self) {
+  auto pod = pod_of(self);
+  pod_fields f;
+  f.name = pod_name(self);
+  f.ns = pod_ns(self);
+  f.uid = self->state.deps.uid;
+  f.node_name = text_string(pod.getSpec().getNodeName());
+  f.pod_ip = self->state.model.pod_ip;
+  f.host_ip = node_of(self).host_ip;
+  f.service_account = text_string(pod.getSpec().getServiceAccountName());
+  for (auto& [k, v] : map_entries(pod.getMetadata().getLabels())) f.labels[k] = v;
+  for (auto& [k, v] : map_entries(pod.getMetadata().getAnnotations())) f.annotations[k] = v;
+  return f;
+}
+
+int64_t limit_of(k8s::Container::Reader c, std::string_view resource, bool milli) {
+  for (auto e : c.getResources().getLimits())
+    if (text_view(e.getKey()) == resource) {
+      auto q = quantity::parse(text_view(e.getValue()));
+      return q ? (milli ? q->milli() : q->value()) : 0;
+    }
+  return 0;
+}
+
+void schedule_probes(self_ptr self, bool init, size_t i);
+void reconcile(self_ptr self);
+
+void set_running(self_ptr self, bool init, size_t i) {
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  m.state = container_model::phase::running;
+  m.started_at = unix_seconds();
+  m.waiting_reason.clear();
+  m.waiting_message.clear();
+  m.terminated.reset();
+  m.container_id = "troupe://" + self->state.deps.uid.substr(0, 8) + "-" + m.name + "-" + std::to_string(run.instance);
+  m.ready = !m.has_readiness;
+  m.started = !m.has_startup;
+  run.started_mono_ms = now_ms();
+}
+
+void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message);
+
+void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
+  auto c = spec_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  auto& node = node_of(self);
+  auto command = command_line(c, env.env);
+  if (command.empty()) return fail_to_start(self, init, i, "CreateContainerError", "no command specified");
+  ++run.instance;
+  auto dir = log_dir(self, m.name);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::create_directories(pod_dir(node.data_dir, self->state.deps.uid), ec);
+  launch_spec spec;
+  spec.shim_binary = node.shim_binary;
+  spec.command = command;
+  spec.env = env.env;
+  spec.workdir = text_string(c.getWorkingDir());
+  spec.log_file = container_log(dir, m.restart_count);
+  spec.exit_file = pod_dir(node.data_dir, self->state.deps.uid) + "/" + m.name + "-" + std::to_string(run.instance) + ".exit";
+  run.cgroup = self->state.deps.uid + "_" + m.name;
+  int64_t memory = limit_of(c, "memory", false), cpu = limit_of(c, "cpu", true);
+  spec.cgroup_procs = node.groups->create(run.cgroup, memory, cpu);
+  if (spec.cgroup_procs.empty()) spec.rlimit_as = memory;
+  run.exit_file = spec.exit_file;
+  run.env = env.env;
+  run.workdir = spec.workdir;
+  run.starting = true;
+  int32_t instance = run.instance;
+  auto launcher = self->spawn<caf::detached>([spec](caf::event_based_actor* me) -> caf::behavior {
+    return {[=](launch_atom) {
+      me->quit();
+      auto l = launch(spec);
+      return caf::make_message(static_cast<int32_t>(l.shim), static_cast<int32_t>(l.pid), l.error);
+    }};
+  });
+  self->request(launcher, caf::infinite, launch_atom::value)
+      .then([=](int32_t shim, int32_t pid, std::string& error) {
+        auto& run = run_of(self, init, i);
+        if (run.instance != instance) return;
+        run.starting = false;
+        if (!error.empty()) return fail_to_start(self, init, i, "StartError", error);
+        run.shim = shim;
+        run.pid = pid;
+        run.shim_start = process_start_time(shim).value_or(0);
+        set_running(self, init, i);
+        auto me = caf::actor_cast<caf::actor>(self);
+        std::string name = model_of(self, init, i).name;
+        node_of(self).exits->watch(shim, [me, name, instance] {
+          caf::anon_send(me, exited_atom::value, name, instance);
+        });
+        save_record(self);
+        if (self->state.terminating) kill(-pid, SIGKILL);
+        schedule_probes(self, init, i);
+        report(self);
+        reconcile(self);
+      });
+}
+
+// ConfigMaps and Secrets are read fresh for every start, as the kubelet does.
+void start_container(self_ptr self, bool init, size_t i) {
+  auto& run = run_of(self, init, i);
+  run.starting = true;
+  if (node_of(self).hollow) {
+    ++run.instance;
+    run.starting = false;
+    set_running(self, init, i);
+    if (init) {  // a hollow init container completes at once
+      auto& m = model_of(self, init, i);
+      m.state = container_model::phase::terminated;
+      m.terminated = terminated_info{0, 0, "Completed", "", unix_seconds(), unix_seconds(), m.container_id};
+    }
+    return;
+  }
+  std::set<std::string> cms, secrets;
+  referenced_sources(spec_of(self, init, i), cms, secrets);
+  auto sources = std::make_shared<env_sources>();
+  auto pending = std::make_shared<size_t>(cms.size() + secrets.size());
+  auto instance = run.instance;
+  auto finish = [=] {
+    if (run_of(self, init, i).instance != instance || self->state.terminating) {
+      run_of(self, init, i).starting = false;
+      return;
+    }
+    auto env = resolve_env(spec_of(self, init, i), fields_of(self), *sources);
+    if (!env.error.empty()) return fail_to_start(self, init, i, "CreateContainerConfigError", env.error);
+    launch_container(self, init, i, std::move(env));
+  };
+  if (*pending == 0 || !self->state.deps.api) return finish();
+  auto fetch = [=](const std::string& resource, const std::string& name, bool secret) {
+    self->request(self->state.deps.api, call_patience, api_atom::value,
+                  make_request(api_verb::get, resource, pod_ns(self), name))
+        .then(
+            [=](api_reply& r) {
+              object_reader obj(r.object.str());
+              key_values data;
+              if (secret) {
+                for (auto e : obj.as<k8s::Secret>().getData())
+                  data[text_string(e.getKey())] =
+                      std::string(reinterpret_cast<const char*>(e.getValue().begin()), e.getValue().size());
+                sources->secrets[name] = std::move(data);
+              } else {
+                for (auto e : obj.as<k8s::ConfigMap>().getData())
+                  data[text_string(e.getKey())] = text_string(e.getValue());
+                sources->config_maps[name] = std::move(data);
+              }
+              if (--*pending == 0) finish();
+            },
+            [=](caf::error&) {
+              if (--*pending == 0) finish();
+            });
+  };
+  for (auto& name : cms) fetch("configmaps", name, false);
+  for (auto& name : secrets) fetch("secrets", name, true);
+}
+
+// ---- ends and restarts ----------------------------------------------------------------------
+
+void after_termination(self_ptr self, bool init, size_t i);
+
+void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message) {
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  run.starting = false;
+  if (reason == "CreateContainerConfigError" || reason == "CreateContainerError") {
+    // Nothing ran: wait and try again (the ConfigMap may appear), as the kubelet does.
+    m.state = container_model::phase::waiting;
+    m.waiting_reason = reason;
+    m.waiting_message = message;
+    report(self);
+    self->delayed_send(self, std::chrono::seconds(2), restart_atom::value, m.name, run.instance);
+    return;
+  }
+  auto now = unix_seconds();
+  m.state = container_model::phase::terminated;
+  m.terminated = terminated_info{128, 0, reason, message, now, now, m.container_id};
+  after_termination(self, init, i);
+}
+
+bool oom_killed(self_ptr self, const container_run& run, const exit_record& r) {
+  return r.how == exit_record::kind::signaled && r.code == SIGKILL && node_of(self).groups->oom_kills(run.cgroup) > 0;
+}
+
+void container_exited(self_ptr self, const std::string& name, int32_t instance) {
+  auto where = find(self, name);
+  if (!where) return;
+  auto [init, i] = *where;
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  if (run.instance != instance || m.state != container_model::phase::running) return;
+  auto record = read_exit_record(run.exit_file);
+  bool oom = oom_killed(self, run, record);
+  terminated_info t;
+  t.exit_code = record.how == exit_record::kind::signaled ? 128 + record.code : record.code;
+  if (record.how == exit_record::kind::signaled) t.signal = record.code;
+  if (record.how == exit_record::kind::unknown) t.exit_code = 137;  // killed with its shim
+  t.reason = exit_reason(t.exit_code, oom);
+  t.started_at = m.started_at;
+  t.finished_at = unix_seconds();
+  t.container_id = m.container_id;
+  m.state = container_model::phase::terminated;
+  m.terminated = t;
+  m.ready = false;
+  node_of(self).groups->remove(run.cgroup);
+  run.shim = run.pid = -1;
+  // Ten minutes of good running earns a fresh backoff.
+  if (now_ms() - run.started_mono_ms >= backoff_reset_seconds * 1000) run.backoff_level = 0;
+  after_termination(self, init, i);
+}
+
+void after_termination(self_ptr self, bool init, size_t i) {
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  save_record(self);
+  if (!self->state.terminating && should_restart(self->state.model.policy, *m.terminated, init)) {
+    int64_t delay = restart_backoff_ms(run.backoff_level++);
+    m.last = m.terminated;
+    if (delay > 0) {
+      m.state = container_model::phase::waiting;
+      m.waiting_reason = "CrashLoopBackOff";
+      m.waiting_message = "back-off " + human_duration(delay / 1000) + " restarting failed container=" + m.name +
+                          " pod=" + pod_name(self) + "_" + pod_ns(self) + "(" + self->state.deps.uid + ")";
+      self->delayed_send(self, std::chrono::milliseconds(delay), restart_atom::value, m.name, run.instance);
+    } else {
+      self->send(self, restart_atom::value, m.name, run.instance);
+    }
+  }
+  report(self);
+  reconcile(self);
+}
+
+void restart(self_ptr self, const std::string& name, int32_t instance) {
+  auto where = find(self, name);
+  if (!where || self->state.terminating) return;
+  auto [init, i] = *where;
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  if (run.instance != instance || m.state == container_model::phase::running || run.starting) return;
+  if (m.terminated) ++m.restart_count;
+  m.state = container_model::phase::waiting;
+  if (m.waiting_reason != "CrashLoopBackOff") m.waiting_reason = "ContainerCreating";
+  m.terminated.reset();
+  start_container(self, init, i);
+  report(self);
+}
+
+// ---- probes ---------------------------------------------------------------------------------
+
+k8s::Probe::Reader probe_of(k8s::Container::Reader c, int32_t kind) {
+  return kind == startup ? c.getStartupProbe() : kind == liveness ? c.getLivenessProbe() : c.getReadinessProbe();
+}
+
+bool has_probe(k8s::Container::Reader c, int32_t kind) {
+  bool has = kind == startup ? c.hasStartupProbe() : kind == liveness ? c.hasLivenessProbe() : c.hasReadinessProbe();
+  return has && !probe_of(c, kind).isUnset();
+}
+
+void schedule_probe(self_ptr self, const std::string& name, int32_t instance, int32_t kind, int64_t delay_ms) {
+  self->delayed_send(self, std::chrono::milliseconds(delay_ms), probe_atom::value, name, instance, kind, false,
+                     std::string("schedule"));
+}
+
+void schedule_probes(self_ptr self, bool init, size_t i) {
+  if (init || node_of(self).hollow) return;
+  auto c = spec_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  for (int32_t kind : {startup, liveness, readiness}) {
+    run.probes[kind] = probe_state{has_probe(c, kind), 0, 0};
+    if (run.probes[kind].enabled)
+      schedule_probe(self, m.name, run.instance, kind, probe_timing_of(probe_of(c, kind)).initial_delay_ms);
+  }
+}
+
+void run_probe_now(self_ptr self, bool init, size_t i, int32_t kind) {
+  auto c = spec_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  std::string error;
+  auto spec = probe_spec_of(probe_of(c, kind), c, self->state.model.pod_ip, error);
+  auto me = caf::actor_cast<caf::actor>(self);
+  std::string name = m.name;
+  int32_t instance = run.instance;
+  if (!spec) {
+    caf::anon_send(me, probe_atom::value, name, instance, kind, true, "result:fail:" + error);
+    return;
+  }
+  auto env = run.env;
+  auto workdir = run.workdir;
+  self->spawn<caf::detached>([=](caf::event_based_actor* prober) -> caf::behavior {
+    auto outcome = kubelet::run_probe(*spec, env, workdir);
+    caf::anon_send(me, probe_atom::value, name, instance, kind, true,
+                   std::string(outcome.success ? "result:ok:" : "result:fail:") + outcome.message);
+    prober->quit();
+    return {};
+  });
+}
+
+void kill_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
+
+void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success, const std::string& message) {
+  auto c = spec_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  auto timing = probe_timing_of(probe_of(c, kind));
+  auto& p = run.probes[kind];
+  if (success) {
+    ++p.successes;
+    p.failures = 0;
+  } else {
+    ++p.failures;
+    p.successes = 0;
+  }
+  if (kind == startup) {
+    if (success) {
+      m.started = true;
+      p.enabled = false;
+    } else if (p.failures >= timing.failure_threshold) {
+      p.enabled = false;
+      kill_container(self, init, i, 0);
+    }
+  } else if (kind == readiness) {
+    if (success && p.successes >= timing.success_threshold) m.ready = true;
+    if (!success && p.failures >= timing.failure_threshold) m.ready = false;
+  } else if (!success && p.failures >= timing.failure_threshold) {
+    p.enabled = false;
+    kill_container(self, init, i, 0);  // restarted through the exit path
+  }
+  (void)message;
+  if (p.enabled) schedule_probe(self, m.name, run.instance, kind, timing.period_ms);
+  report(self);
+}
+
+void handle_probe(self_ptr self, const std::string& name, int32_t instance, int32_t kind, bool is_result,
+                  const std::string& text) {
+  auto where = find(self, name);
+  if (!where || self->state.terminating) return;
+  auto [init, i] = *where;
+  auto& run = run_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  if (run.instance != instance || m.state != container_model::phase::running || !run.probes[kind].enabled) return;
+  // Liveness and readiness wait for the startup probe to pass.
+  if (kind != startup && !m.started) {
+    if (!is_result) schedule_probe(self, name, instance, kind, 1000);
+    return;
+  }
+  if (!is_result) return run_probe_now(self, init, i, kind);
+  bool ok = starts_with(text, "result:ok:");
+  probe_result(self, init, i, kind, ok, text.substr(ok ? 10 : 12));
+}
+
+// ---- stopping -------------------------------------------------------------------------------
+
+void kill_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
+  auto& run = run_of(self, init, i);
+  if (run.pid <= 0) return;
+  if (grace_ms <= 0) {
+    kill(-run.pid, SIGKILL);
+    return;
+  }
+  kill(-run.pid, SIGTERM);
+}
+
+bool anything_running(self_ptr self) {
+  for (bool init : {true, false}) {
+    auto& runs = init ? self->state.init_runs : self->state.runs;
+    for (size_t i = 0; i < runs.size(); ++i)
+      if (runs[i].starting || model_of(self, init, i).state == container_model::phase::running) return true;
+  }
+  return false;
+}
+
+void check_stopped(self_ptr self) {
+  auto& st = self->state;
+  if (!st.terminating || st.stopped_reported || anything_running(self)) return;
+  st.stopped_reported = true;
+  self->send(st.deps.owner, stopped_atom::value, st.deps.uid);
+}
+
+int64_t grace_ms_of(self_ptr self) {
+  auto meta = pod_of(self).getMetadata();
+  if (!meta.getDeletionGracePeriodSeconds().isUnset()) return meta.getDeletionGracePeriodSeconds().getValue() * 1000;
+  auto spec = pod_of(self).getSpec().getTerminationGracePeriodSeconds();
+  return (spec.isUnset() ? 30 : spec.getValue()) * 1000;
+}
+
+// preStop hooks first (each within the grace period), then SIGTERM, then SIGKILL at the end.
+void terminate(self_ptr self) {
+  auto& st = self->state;
+  if (st.terminating) return;
+  st.terminating = true;
+  int32_t generation = ++st.termination;
+  int64_t grace = grace_ms_of(self);
+  if (node_of(self).hollow) {
+    for (auto& c : st.model.containers) c.state = container_model::phase::terminated;
+    for (auto& c : st.model.init_containers) c.state = container_model::phase::terminated;
+    return check_stopped(self);
+  }
+  for (size_t i = 0; i < st.runs.size(); ++i) {
+    auto& run = st.runs[i];
+    if (st.model.containers[i].state != container_model::phase::running || run.pid <= 0) continue;
+    auto c = spec_of(self, false, i);
+    std::string error;
+    std::optional<probe_spec> hook;
+    if (c.hasLifecycle() && c.getLifecycle().hasPreStop())
+      hook = handler_spec_of(c.getLifecycle().getPreStop(), c, st.model.pod_ip, error);
+    pid_t pid = run.pid;
+    if (!hook || grace <= 0) {
+      kill(-pid, grace <= 0 ? SIGKILL : SIGTERM);
+      continue;
+    }
+    hook->timeout_ms = grace;
+    auto env = run.env;
+    auto workdir = run.workdir;
+    self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
+      kubelet::run_probe(*hook, env, workdir);
+      kill(-pid, SIGTERM);
+      runner->quit();
+      return {};
+    });
+  }
+  for (size_t i = 0; i < st.init_runs.size(); ++i)
+    if (st.init_runs[i].pid > 0) kill(-st.init_runs[i].pid, SIGKILL);
+  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(grace, 0)), kill_atom::value, generation);
+  check_stopped(self);
+}
+
+void kill_remaining(self_ptr self, int32_t generation) {
+  if (generation != self->state.termination) return;
+  for (auto* runs : {&self->state.init_runs, &self->state.runs})
+    for (auto& run : *runs)
+      if (run.pid > 0) kill(-run.pid, SIGKILL);
+}
+
+// ---- the main loop --------------------------------------------------------------------------
+
+// Starts what should run now: the next init container, or every container not yet started.
+void reconcile(self_ptr self) {
+  auto& st = self->state;
+  if (st.terminating) return check_stopped(self);
+  for (size_t i = 0; i < st.model.init_containers.size(); ++i) {
+    auto& m = st.model.init_containers[i];
+    if (m.state == container_model::phase::terminated && m.terminated && m.terminated->exit_code == 0) continue;
+    if (m.state == container_model::phase::waiting && !st.init_runs[i].starting && m.waiting_reason != "CrashLoopBackOff" &&
+        m.waiting_reason != "CreateContainerConfigError")
+      start_container(self, true, i);
+    if (m.state == container_model::phase::terminated && m.terminated && m.terminated->exit_code == 0)
+      continue;  // a hollow init container is done at once
+    report(self);
+    return;  // one at a time, in order
+  }
+  for (size_t i = 0; i < st.model.containers.size(); ++i) {
+    auto& m = st.model.containers[i];
+    if (m.state == container_model::phase::waiting && !st.runs[i].starting && m.waiting_reason != "CrashLoopBackOff" &&
+        m.waiting_reason != "CreateContainerConfigError") {
+      if (m.waiting_reason == "PodInitializing") m.waiting_reason = "ContainerCreating";
+      start_container(self, false, i);
+    }
+  }
+  report(self);
+}
+
+// Containers an earlier agent started: watch those still running, settle those that ended.
+void adopt(self_ptr self, const pod_record& record) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (auto& c : record.containers) {
+    auto where = find(self, c.name);
+    if (!where || where->first != c.init) continue;
+    auto [init, i] = *where;
+    auto& m = model_of(self, init, i);
+    auto& run = run_of(self, init, i);
+    run.instance = c.instance;
+    run.shim = c.shim;
+    run.pid = c.pid;
+    run.shim_start = c.shim_start;
+    run.exit_file = c.exit_file;
+    run.cgroup = self->state.deps.uid + "_" + c.name;
+    m.restart_count = c.restart_count;
+    if (c.shim <= 0) continue;
+    set_running(self, init, i);
+    m.started_at = c.started_at;
+    m.ready = true;
+    m.started = true;
+    std::string name = c.name;
+    int32_t instance = c.instance;
+    bool alive = process_start_time(c.shim) == std::optional<uint64_t>(c.shim_start) &&
+                 node_of(self).exits->watch(c.shim, [me, name, instance] {
+                   caf::anon_send(me, exited_atom::value, name, instance);
+                 });
+    if (!alive) self->send(self, exited_atom::value, name, instance);
+    else schedule_probes(self, init, i);
+  }
+}
+
+void first_sight(self_ptr self) {
+  auto& st = self->state;
+  st.model = kubelet::model_of(pod_of(self));
+  st.model.hollow = node_of(self).hollow;
+  st.model.pod_ip = st.deps.ip;
+  st.model.host_ip = node_of(self).host_ip;
+  st.model.start_time = unix_seconds();
+  st.init_runs.resize(st.model.init_containers.size());
+  st.runs.resize(st.model.containers.size());
+  if (st.deps.adopted) adopt(self, *st.deps.adopted);
+  save_record(self);
+}
+
+void pod_changed(self_ptr self, std::string bytes) {
+  auto& st = self->state;
+  bool first = !st.bytes;
+  st.bytes = std::make_shared<const std::string>(std::move(bytes));
+  st.reader = std::make_unique<object_reader>(*st.bytes);
+  if (first) first_sight(self);
+  if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
+  reconcile(self);
+}
+
+// ---- exec and logs --------------------------------------------------------------------------
+
+using exec_runner_actor = caf::typed_actor<caf::replies_to<exec_atom, exec_request>::with<exec_reply>>;
+
+exec_runner_actor::behavior_type exec_runner(exec_runner_actor::pointer me, std::vector<std::string> env,
+                                             std::string workdir) {
+  return {[=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
+    me->quit();
+    auto r = run_command(req.command, env, workdir, req.timeout_ms);
+    if (!r.error.empty()) return make_error(api_errc::bad_request, "exec failed: " + r.error);
+    return exec_reply{r.timed_out ? 124 : r.exit_code, std::move(r.out), std::move(r.err)};
+  }};
+}
+
+caf::result<exec_reply> exec(self_ptr self, exec_request& req) {
+  auto name = req.container.empty() && !self->state.model.containers.empty() ? self->state.model.containers[0].name
+                                                                             : req.container;
+  auto where = find(self, name);
+  if (!where)
+    return make_error(api_errc::bad_request, "container " + name + " is not valid for pod " + req.pod);
+  auto [init, i] = *where;
+  if (model_of(self, init, i).state != container_model::phase::running)
+    return make_error(api_errc::bad_request, "container " + name + " is not running");
+  if (node_of(self).hollow) return exec_reply{0, "", ""};
+  auto& run = run_of(self, init, i);
+  // The command blocks: a detached actor runs it and answers the caller itself.
+  auto runner = self->spawn<caf::detached>(exec_runner, run.env, run.workdir);
+  return self->delegate(runner, exec_atom::value, std::move(req));
+}
+
+caf::result<logs_reply> logs(self_ptr self, logs_request& req) {
+  auto name = req.container.empty() && !self->state.model.containers.empty() ? self->state.model.containers[0].name
+                                                                             : req.container;
+  auto where = find(self, name);
+  if (!where)
+    return make_error(api_errc::bad_request, "container " + name + " is not valid for pod " + req.pod);
+  auto [init, i] = *where;
+  auto& m = model_of(self, init, i);
+  int32_t instance = m.restart_count;
+  if (req.previous) {
+    if (m.restart_count == 0)
+      return make_error(api_errc::bad_request, "previous terminated container " + quote(name) + " in pod " +
+                                                   quote(req.pod) + " not found");
+    instance = m.restart_count - 1;
+  }
+  log_query q;
+  q.tail = req.tail;
+  q.timestamps = req.timestamps;
+  q.offset = req.offset;
+  if (req.since_seconds > 0) q.since_unix_ms = unix_micros() / 1000 - req.since_seconds * 1000;
+  auto text = read_log(container_log(log_dir(self, name), std::max(instance, 0)), q);
+  return logs_reply{std::move(text.text), text.offset,
+                    m.state == container_model::phase::running && !req.previous};
+}
+
+void tick(self_ptr self) {
+  auto& st = self->state;
+  if (st.bytes && !node_of(self).hollow)
+    for (auto& m : st.model.containers)
+      rotate_log(container_log(log_dir(self, m.name), m.restart_count), node_of(self).knobs.log_max_bytes,
+                 node_of(self).knobs.log_max_files);
+  st.reported.clear();  // rewrite the status now and then, in case a write was lost
+  if (st.bytes) report(self);
+  self->delayed_send(self, std::chrono::milliseconds(node_of(self).knobs.status_interval_ms), tick_atom::value);
+}
+
+impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
+  self->state.deps = std::move(deps);
+  self->delayed_send(self, std::chrono::milliseconds(self->state.deps.node->knobs.status_interval_ms), tick_atom::value);
+  return {
+      [=](pod_atom, std::string& bytes) { pod_changed(self, std::move(bytes)); },
+      [=](connected_atom, resource_actor api, store_actor) {
+        self->state.deps.api = std::move(api);
+        self->state.reported.clear();
+        if (self->state.bytes) report(self);
+      },
+      [=](stop_atom) {
+        self->state.gone = true;
+        if (self->state.bytes) terminate(self);
+        else check_stopped(self);
+      },
+      [=](exited_atom, const std::string& name, int32_t instance) {
+        container_exited(self, name, instance);
+        check_stopped(self);
+      },
+      [=](probe_atom, const std::string& name, int32_t instance, int32_t kind, bool is_result,
+          const std::string& text) { handle_probe(self, name, instance, kind, is_result, text); },
+      [=](restart_atom, const std::string& name, int32_t instance) {
+        auto where = find(self, name);
+        if (where) {
+          auto& m = model_of(self, where->first, where->second);
+          if (m.waiting_reason == "CrashLoopBackOff" || m.waiting_reason == "CreateContainerConfigError")
+            m.waiting_reason = "ContainerCreating";
+        }
+        restart(self, name, instance);
+      },
+      [=](kill_atom, int32_t generation) { kill_remaining(self, generation); },
+      [=](report_atom) { report(self); },
+      [=](tick_atom) { tick(self); },
+      [=](exec_atom, exec_request& req) { return exec(self, req); },
+      [=](logs_atom, logs_request& req) { return logs(self, req); },
+  };
+}
+
+}  // namespace
+
+pod_worker_actor spawn_pod_worker(caf::actor_system& sys, pod_worker_deps deps) {
+  return caf::actor_cast<pod_worker_actor>(sys.spawn(worker_behavior, std::move(deps)));
+}
+
+}  // namespace troupe::kubelet

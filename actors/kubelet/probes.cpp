@@ -1,0 +1,192 @@
+#include "actors/kubelet/probes.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "runtime/object/object.hpp"
+#include "runtime/process/launcher.hpp"
+
+namespace troupe::kubelet {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::optional<int32_t> port_of(k8s::IntOrString::Reader port, k8s::Container::Reader c, std::string& error) {
+  if (port.isInt()) return port.getInt();
+  std::string name = text_string(port.getStr());
+  for (auto p : c.getPorts())
+    if (text_view(p.getName()) == name) return p.getContainerPort();
+  error = "port " + name + " is not a named port of container " + text_string(c.getName());
+  return std::nullopt;
+}
+
+template <class Action>
+std::optional<probe_spec> network_spec(probe_spec::kind kind, Action a, k8s::Container::Reader c,
+                                       const std::string& pod_ip, std::string& error) {
+  auto port = port_of(a.getPort(), c, error);
+  if (!port) return std::nullopt;
+  probe_spec s;
+  s.type = kind;
+  s.port = *port;
+  s.host = a.getHost().size() ? text_string(a.getHost()) : pod_ip;
+  return s;
+}
+
+std::optional<probe_spec> http_spec(k8s::HttpGetAction::Reader h, k8s::Container::Reader c,
+                                    const std::string& pod_ip, std::string& error) {
+  auto s = network_spec(probe_spec::kind::http, h, c, pod_ip, error);
+  if (!s) return s;
+  if (h.getPath().size()) s->path = text_string(h.getPath());
+  if (h.getScheme() == k8s::UriScheme::HTTPS) s->scheme = "HTTPS";
+  for (auto header : h.getHttpHeaders()) s->headers.emplace_back(text_string(header.getName()), text_string(header.getValue()));
+  return s;
+}
+
+std::optional<probe_spec> exec_spec(k8s::ExecAction::Reader e) {
+  probe_spec s;
+  s.type = probe_spec::kind::exec;
+  for (auto part : e.getCommand()) s.command.push_back(text_string(part));
+  return s;
+}
+
+// A non-blocking connect bounded by the deadline; -1 and `error` set on failure.
+int connect_by(const std::string& host, int32_t port, int64_t deadline, std::string& error) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    hostent* he = gethostbyname(host.c_str());
+    if (!he || he->h_addrtype != AF_INET) return error = "cannot resolve " + host, -1;
+    std::memcpy(&addr.sin_addr, he->h_addr_list[0], sizeof addr.sin_addr);
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  std::string where = host + ":" + std::to_string(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+    error = "dial tcp " + where + ": connect: " + strerror(errno);
+    close(fd);
+    return -1;
+  }
+  pollfd p{fd, POLLOUT, 0};
+  int left = static_cast<int>(deadline - now_ms());
+  if (left <= 0 || poll(&p, 1, left) <= 0) {
+    error = "dial tcp " + where + ": i/o timeout";
+    close(fd);
+    return -1;
+  }
+  int so_error = 0;
+  socklen_t len = sizeof so_error;
+  getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
+  if (so_error != 0) {
+    error = "dial tcp " + where + ": connect: " + strerror(so_error);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+probe_outcome http_get(const probe_spec& s, int64_t deadline) {
+  probe_outcome out;
+  if (s.scheme == "HTTPS") return out.message = "HTTPS probes are not supported by this kubelet", out;
+  int fd = connect_by(s.host, s.port, deadline, out.message);
+  if (fd < 0) return out.message = "Get \"http://" + s.host + ":" + std::to_string(s.port) + s.path + "\": " + out.message, out;
+  std::string request = "GET " + s.path + " HTTP/1.1\r\nHost: " + s.host + ":" + std::to_string(s.port) +
+                        "\r\nUser-Agent: kube-probe/1.29\r\nAccept: */*\r\nConnection: close\r\n";
+  for (auto& [k, v] : s.headers) request += k + ": " + v + "\r\n";
+  request += "\r\n";
+  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string response;
+  while (response.find("\r\n") == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    int left = static_cast<int>(deadline - now_ms());
+    if (left <= 0 || poll(&p, 1, left) <= 0) {
+      out.message = "Get \"http://" + s.host + ":" + std::to_string(s.port) + s.path +
+                    "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
+      close(fd);
+      return out;
+    }
+    char chunk[1024];
+    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) break;
+    response.append(chunk, static_cast<size_t>(n));
+  }
+  close(fd);
+  auto space = response.find(' ');
+  int code = space == std::string::npos ? 0 : std::atoi(response.c_str() + space + 1);
+  out.success = code >= 200 && code < 400;
+  if (!out.success)
+    out.message = code ? "HTTP probe failed with statuscode: " + std::to_string(code) : "malformed HTTP response";
+  return out;
+}
+
+}  // namespace
+
+std::optional<probe_spec> probe_spec_of(k8s::Probe::Reader probe, k8s::Container::Reader c,
+                                        const std::string& pod_ip, std::string& error) {
+  std::optional<probe_spec> s;
+  switch (probe.which()) {
+    case k8s::Probe::EXEC: s = exec_spec(probe.getExec()); break;
+    case k8s::Probe::HTTP_GET: s = http_spec(probe.getHttpGet(), c, pod_ip, error); break;
+    case k8s::Probe::TCP_SOCKET: s = network_spec(probe_spec::kind::tcp, probe.getTcpSocket(), c, pod_ip, error); break;
+    case k8s::Probe::GRPC: error = "grpc probes are not supported by this kubelet"; break;
+    case k8s::Probe::UNSET: error = "the probe has no action"; break;
+  }
+  if (s) s->timeout_ms = (probe.getTimeoutSeconds() > 0 ? probe.getTimeoutSeconds() : 1) * 1000;
+  return s;
+}
+
+std::optional<probe_spec> handler_spec_of(k8s::LifecycleHandler::Reader h, k8s::Container::Reader c,
+                                          const std::string& pod_ip, std::string& error) {
+  switch (h.which()) {
+    case k8s::LifecycleHandler::EXEC: return exec_spec(h.getExec());
+    case k8s::LifecycleHandler::HTTP_GET: return http_spec(h.getHttpGet(), c, pod_ip, error);
+    case k8s::LifecycleHandler::TCP_SOCKET:
+      return network_spec(probe_spec::kind::tcp, h.getTcpSocket(), c, pod_ip, error);
+    default: return std::nullopt;
+  }
+}
+
+probe_timing probe_timing_of(k8s::Probe::Reader p) {
+  probe_timing t;
+  t.initial_delay_ms = int64_t{p.getInitialDelaySeconds()} * 1000;
+  if (p.getPeriodSeconds() > 0) t.period_ms = int64_t{p.getPeriodSeconds()} * 1000;
+  if (p.getSuccessThreshold() > 0) t.success_threshold = p.getSuccessThreshold();
+  if (p.getFailureThreshold() > 0) t.failure_threshold = p.getFailureThreshold();
+  return t;
+}
+
+probe_outcome run_probe(const probe_spec& s, const std::vector<std::string>& env, const std::string& workdir) {
+  int64_t deadline = now_ms() + s.timeout_ms;
+  probe_outcome out;
+  switch (s.type) {
+    case probe_spec::kind::exec: {
+      auto r = run_command(s.command, env, workdir, s.timeout_ms, 10240);
+      out.success = r.exit_code == 0 && !r.timed_out;
+      if (r.timed_out) out.message = "command timed out after " + std::to_string(s.timeout_ms / 1000) + "s";
+      else if (!r.error.empty()) out.message = r.error;
+      else if (!out.success) out.message = r.out + r.err;
+      return out;
+    }
+    case probe_spec::kind::tcp: {
+      int fd = connect_by(s.host, s.port, deadline, out.message);
+      if (fd >= 0) close(fd);
+      out.success = fd >= 0;
+      return out;
+    }
+    case probe_spec::kind::http: return http_get(s, deadline);
+  }
+  return out;
+}
+
+}  // namespace troupe::kubelet

@@ -1,0 +1,66 @@
+#include "actors/node/node.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "actors/node/objects.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/core.capnp.h"
+
+using namespace troupe;
+
+TEST_CASE("node conditions follow the kubelet's eviction thresholds", "[node]") {
+  host_pressure ok;
+  ok.memory_available = int64_t{2} << 30;
+  ok.disk_free_fraction = 0.5;
+  ok.pids = 100;
+  ok.pid_max = 32768;
+  auto c = node_conditions(ok, "cgroup v1 (memory, cpu)");
+  REQUIRE(c.size() == 4);
+  CHECK(c[0] == node_condition{"MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"});
+  CHECK(c[3].type == "Ready");
+  CHECK(c[3].status == "True");
+  CHECK(c[3].message == "kubelet is posting ready status; container limits: cgroup v1 (memory, cpu)");
+  host_pressure bad = ok;
+  bad.memory_available = 50 << 20;
+  bad.disk_free_fraction = 0.05;
+  bad.pids = 30000;
+  auto b = node_conditions(bad, "");
+  CHECK(b[0].status == "True");
+  CHECK(b[0].reason == "KubeletHasInsufficientMemory");
+  CHECK(b[1].status == "True");
+  CHECK(b[2].status == "True");
+}
+
+TEST_CASE("the Node object: capacity, labels, pod range, addresses, transition times", "[node]") {
+  host_facts f;
+  f.milli_cpu = 2000;
+  f.memory = int64_t{24} << 30;
+  f.hostname = "box";
+  f.address = "127.0.0.1";
+  f.kernel = "6.1";
+  host_pressure p;
+  p.memory_available = int64_t{8} << 30;
+  auto conditions = node_conditions(p, "");
+  auto bytes = new_node("n1", "127.64.0.0/24", f, conditions, 1000);
+  object_reader r(bytes);
+  auto n = r.as<k8s::Node>();
+  CHECK(text_string(n.getSpec().getPodCIDR()) == "127.64.0.0/24");
+  CHECK(map_get(n.getMetadata().getLabels(), "kubernetes.io/hostname") == "n1");
+  CHECK(map_get(n.getMetadata().getLabels(), "kubernetes.io/arch") == "amd64");
+  auto cap = n.getStatus().getCapacity();
+  CHECK(text_string(cap[0].getValue()) == "2");
+  CHECK(text_string(cap[1].getValue()) == "24Gi");
+  CHECK(text_string(cap[2].getValue()) == "110");
+  CHECK(text_string(n.getStatus().getAddresses()[0].getAddress()) == "127.0.0.1");
+  // A later status keeps the transition time of conditions that did not change.
+  auto later = with_node_status(bytes, f, conditions, 2000);
+  object_reader l(later);
+  for (auto c : l.as<k8s::Node>().getStatus().getConditions()) {
+    CHECK(c.getLastTransitionTime() == 1000);
+    CHECK(c.getLastHeartbeatTime() == 2000);
+  }
+  auto lease = node_lease("n1", "", 5000000);
+  auto renewed = node_lease("n1", lease, 6000000);
+  object_reader lr(renewed);
+  CHECK(text_string(lr.meta().getNamespace()) == "kube-node-lease");
+}

@@ -1,0 +1,135 @@
+// The Node and Lease objects the node agent writes: plain builders, no actors.
+
+#include <capnp/message.h>
+
+#include "actors/node/objects.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/quantity.hpp"
+#include "schema/coordination.capnp.h"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+void set_quantities(capnp::List<k8s::QuantityEntry>::Builder list, const host_facts& f) {
+  list[0].setKey("cpu");
+  list[0].setValue(quantity::from_milli(f.milli_cpu).format_decimal());
+  list[1].setKey("memory");
+  list[1].setValue(quantity::from_value(f.memory).format_binary());
+  list[2].setKey("pods");
+  list[2].setValue(std::to_string(f.max_pods));
+}
+
+k8s::ConditionStatus status_of(const std::string& s) {
+  return s == "True" ? k8s::ConditionStatus::IS_TRUE
+                     : s == "False" ? k8s::ConditionStatus::IS_FALSE : k8s::ConditionStatus::IS_UNKNOWN;
+}
+
+void set_labels(k8s::ObjectMeta::Builder meta, const std::string& name, const host_facts& f) {
+  auto labels = map_entries(meta.asReader().getLabels());
+  auto put = [&](const std::string& k, const std::string& v) {
+    for (auto& [key, value] : labels)
+      if (key == k) return void(value = v);
+    labels.emplace_back(k, v);
+  };
+  put("kubernetes.io/hostname", name);
+  put("kubernetes.io/os", f.os);
+  put("kubernetes.io/arch", f.arch);
+  put("beta.kubernetes.io/os", f.os);
+  put("beta.kubernetes.io/arch", f.arch);
+  fill_map(meta.initLabels(static_cast<unsigned>(labels.size())), labels);
+}
+
+void set_spec(k8s::NodeSpec::Builder spec, const std::string& pod_cidr) {
+  spec.setPodCIDR(pod_cidr);
+  spec.initPodCIDRs(1).set(0, pod_cidr);
+}
+
+void set_status(k8s::Node::Builder node, k8s::Node::Reader previous, const host_facts& f,
+                const std::vector<node_condition>& conditions, int64_t now) {
+  auto status = node.initStatus();
+  set_quantities(status.initCapacity(3), f);
+  set_quantities(status.initAllocatable(3), f);
+  auto conds = status.initConditions(static_cast<unsigned>(conditions.size()));
+  for (unsigned i = 0; i < conds.size(); ++i) {
+    auto& c = conditions[i];
+    conds[i].setType(c.type);
+    conds[i].setStatus(status_of(c.status));
+    conds[i].setReason(c.reason);
+    conds[i].setMessage(c.message);
+    conds[i].setLastHeartbeatTime(now);
+    int64_t since = now;
+    for (auto old : previous.getStatus().getConditions())
+      if (text_view(old.getType()) == c.type && old.getStatus() == status_of(c.status))
+        since = old.getLastTransitionTime();
+    conds[i].setLastTransitionTime(since);
+  }
+  auto addresses = status.initAddresses(2);
+  addresses[0].setType("InternalIP");
+  addresses[0].setAddress(f.address);
+  addresses[1].setType("Hostname");
+  addresses[1].setAddress(f.hostname);
+  auto info = status.initNodeInfo();
+  info.setKernelVersion(f.kernel);
+  info.setOsImage(f.os_image);
+  info.setContainerRuntimeVersion("troupe-process://" TROUPE_VERSION);
+  info.setKubeletVersion("v" TROUPE_VERSION);
+  info.setKubeProxyVersion("v" TROUPE_VERSION);
+  info.setOperatingSystem(f.os);
+  info.setArchitecture(f.arch);
+}
+
+}  // namespace
+
+std::string new_node(const std::string& name, const std::string& pod_cidr, const host_facts& f,
+                     const std::vector<node_condition>& conditions, int64_t now) {
+  capnp::MallocMessageBuilder m;
+  auto node = m.initRoot<k8s::Node>();
+  node.setApiVersion("v1");
+  node.setKind("Node");
+  node.initMetadata().setName(name);
+  set_labels(node.getMetadata(), name, f);
+  set_spec(node.initSpec(), pod_cidr);
+  set_status(node, k8s::Node::Reader(), f, conditions, now);
+  return to_bytes(m);
+}
+
+std::string with_node_spec(std::string_view stored, const std::string& pod_cidr, const host_facts& f) {
+  object_reader r(stored);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Node>());
+  auto node = m.getRoot<k8s::Node>();
+  set_labels(node.getMetadata(), text_string(node.getMetadata().getName()), f);
+  set_spec(node.getSpec(), pod_cidr);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+std::string with_node_status(std::string_view stored, const host_facts& f,
+                             const std::vector<node_condition>& conditions, int64_t now) {
+  object_reader r(stored);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Node>());
+  set_status(m.getRoot<k8s::Node>(), r.as<k8s::Node>(), f, conditions, now);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+std::string node_lease(const std::string& name, std::string_view stored, int64_t now_micros) {
+  capnp::MallocMessageBuilder m;
+  if (!stored.empty()) {
+    object_reader r(stored);
+    m.setRoot(r.as<k8s::Lease>());
+  } else {
+    auto lease = m.initRoot<k8s::Lease>();
+    lease.setApiVersion("coordination.k8s.io/v1");
+    lease.setKind("Lease");
+    auto meta = lease.initMetadata();
+    meta.setName(name);
+    meta.setNamespace("kube-node-lease");
+    lease.initSpec().setHolderIdentity(name);
+    lease.getSpec().getLeaseDurationSeconds().setValue(40);
+  }
+  m.getRoot<k8s::Lease>().getSpec().setRenewTime(now_micros);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+}  // namespace troupe

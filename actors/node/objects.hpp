@@ -1,0 +1,22 @@
+#pragma once
+// The Node and Lease objects the node agent writes (plain builders over flat-array bytes).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/node/node.hpp"
+
+namespace troupe {
+
+std::string new_node(const std::string& name, const std::string& pod_cidr, const host_facts& f,
+                     const std::vector<node_condition>& conditions, int64_t now_seconds);
+/// The stored node with this agent's labels and pod range (taints, unschedulable kept).
+std::string with_node_spec(std::string_view stored, const std::string& pod_cidr, const host_facts& f);
+/// The stored node with a fresh status; transition times kept for unchanged conditions.
+std::string with_node_status(std::string_view stored, const host_facts& f,
+                             const std::vector<node_condition>& conditions, int64_t now_seconds);
+/// The node's Lease renewed at `now_micros` (a new one when `stored` is empty).
+std::string node_lease(const std::string& name, std::string_view stored, int64_t now_micros);
+
+}  // namespace troupe

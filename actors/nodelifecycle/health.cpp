@@ -1,0 +1,88 @@
+// Node health decisions and the edits they make: plain functions, no actors.
+
+#include <capnp/message.h>
+
+#include "actors/nodelifecycle/nodelifecycle.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+constexpr std::string_view unreachable = "node.kubernetes.io/unreachable";
+
+bool has_unreachable_taint(k8s::Node::Reader n) {
+  for (auto t : n.getSpec().getTaints())
+    if (text_view(t.getKey()) == unreachable) return true;
+  return false;
+}
+
+k8s::ConditionStatus ready_status(k8s::Node::Reader n) {
+  for (auto c : n.getStatus().getConditions())
+    if (text_view(c.getType()) == "Ready") return c.getStatus();
+  return k8s::ConditionStatus::UNSPECIFIED;
+}
+
+}  // namespace
+
+node_health_action decide_node_health(std::string_view node, std::optional<int64_t> lease_renew_micros,
+                                      int64_t now_micros, int64_t grace_micros) {
+  object_reader r(node);
+  auto n = r.as<k8s::Node>();
+  bool stale = !lease_renew_micros || now_micros - *lease_renew_micros > grace_micros;
+  bool tainted = has_unreachable_taint(n);
+  auto ready = ready_status(n);
+  if (stale && (ready != k8s::ConditionStatus::IS_UNKNOWN || !tainted)) return node_health_action::mark_unknown;
+  if (!stale && ready == k8s::ConditionStatus::IS_TRUE && tainted) return node_health_action::clear_unreachable;
+  return node_health_action::none;
+}
+
+std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int64_t now_seconds) {
+  object_reader r(node);
+  capnp::MallocMessageBuilder status_msg;
+  status_msg.setRoot(r.as<k8s::Node>());
+  auto status_node = status_msg.getRoot<k8s::Node>();
+  for (auto c : status_node.getStatus().getConditions()) {
+    if (c.getStatus() != k8s::ConditionStatus::IS_UNKNOWN) c.setLastTransitionTime(now_seconds);
+    c.setStatus(k8s::ConditionStatus::IS_UNKNOWN);
+    c.setReason("NodeStatusUnknown");
+    c.setMessage("Kubelet stopped posting node status.");
+  }
+  if (status_node.getStatus().getConditions().size() == 0) {
+    auto c = status_node.getStatus().initConditions(1)[0];
+    c.setType("Ready");
+    c.setStatus(k8s::ConditionStatus::IS_UNKNOWN);
+    c.setLastTransitionTime(now_seconds);
+    c.setReason("NodeStatusNeverUpdated");
+    c.setMessage("Kubelet never posted node status.");
+  }
+  capnp::MallocMessageBuilder spec_msg;
+  spec_msg.setRoot(r.as<k8s::Node>());
+  auto spec_node = spec_msg.getRoot<k8s::Node>();
+  if (!has_unreachable_taint(r.as<k8s::Node>())) {
+    auto old = r.as<k8s::Node>().getSpec().getTaints();
+    auto taints = spec_node.getSpec().initTaints(old.size() + 1);
+    for (unsigned i = 0; i < old.size(); ++i) taints.setWithCaveats(i, old[i]);
+    taints[old.size()].setKey(std::string(unreachable));
+    taints[old.size()].setEffect(k8s::TaintEffect::NO_SCHEDULE);
+    taints[old.size()].setTimeAdded(now_seconds);
+  }
+  return {copy_to_bytes(spec_msg.getRoot<capnp::AnyStruct>().asReader()),
+          copy_to_bytes(status_msg.getRoot<capnp::AnyStruct>().asReader())};
+}
+
+std::string clear_unreachable(std::string_view node) {
+  object_reader r(node);
+  auto old = r.as<k8s::Node>().getSpec().getTaints();
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Node>());
+  unsigned keep = 0;
+  for (auto t : old) keep += text_view(t.getKey()) != unreachable;
+  auto taints = m.getRoot<k8s::Node>().getSpec().initTaints(keep);
+  unsigned i = 0;
+  for (auto t : old)
+    if (text_view(t.getKey()) != unreachable) taints.setWithCaveats(i++, t);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+}  // namespace troupe

@@ -1,0 +1,213 @@
+#include "actors/scheduler/convert.hpp"
+
+#include <algorithm>
+
+#include "runtime/base/error.hpp"
+#include "runtime/codec/schema_names.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/quantity.hpp"
+
+// Reads once per pod or node event, not per scheduling attempt, so clarity wins over speed here.
+
+namespace troupe::sched {
+namespace {
+
+using quantities = capnp::List<k8s::QuantityEntry>::Reader;
+
+/// An enum as Kubernetes spells it ("NoSchedule", "In"); `unspecified` reads as "".
+template <class Enum>
+std::string spelling(Enum value) {
+  auto index = static_cast<uint16_t>(value);
+  auto enumerants = capnp::Schema::from<Enum>().getEnumerants();
+  if (index == 0 || index >= enumerants.size()) return "";
+  return json_name(enumerants[index]);
+}
+
+std::optional<quantity> find_quantity(quantities list, std::string_view name) {
+  for (auto entry : list)
+    if (text_view(entry.getKey()) == name) return quantity::parse(text_view(entry.getValue()));
+  return std::nullopt;  // stored objects were validated: a bad spelling counts as absent
+}
+
+/// cpu in milli-cores, memory in bytes, pods as a count; absent ones stay unset.
+struct resource_amounts {
+  std::optional<int64_t> milli_cpu, memory, pods;
+};
+
+resource_amounts amounts_of(quantities list) {
+  resource_amounts out;
+  if (auto q = find_quantity(list, "cpu")) out.milli_cpu = q->milli();
+  if (auto q = find_quantity(list, "memory")) out.memory = q->value();
+  if (auto q = find_quantity(list, "pods")) out.pods = q->value();
+  return out;
+}
+
+/// A container's requests; a resource with a limit but no request requests its limit, as the
+/// Kubernetes API server defaults it.
+resources container_requests(k8s::Container::Reader c) {
+  auto requests = amounts_of(c.getResources().getRequests());
+  auto limits = amounts_of(c.getResources().getLimits());
+  resources out;
+  out.milli_cpu = requests.milli_cpu.value_or(limits.milli_cpu.value_or(0));
+  out.memory = requests.memory.value_or(limits.memory.value_or(0));
+  return out;
+}
+
+resources max_of(const resources& a, const resources& b) {
+  return {std::max(a.milli_cpu, b.milli_cpu), std::max(a.memory, b.memory), 0};
+}
+
+/// kube-scheduler's computePodResourceRequest: containers summed, init containers one at a
+/// time (sidecars, restartPolicy Always, keep running and add up), the larger per resource,
+/// plus the pod overhead.
+resources pod_requests(k8s::PodSpec::Reader spec) {
+  resources sum, init_peak, sidecars;
+  for (auto c : spec.getContainers()) sum += container_requests(c);
+  for (auto c : spec.getInitContainers()) {
+    resources here = container_requests(c);
+    if (text_view(c.getRestartPolicy()) == "Always") {
+      sidecars += here;
+      init_peak = max_of(init_peak, sidecars);
+    } else {
+      here += sidecars;
+      init_peak = max_of(init_peak, here);
+    }
+  }
+  sum += sidecars;
+  resources out = max_of(sum, init_peak);
+  auto overhead = amounts_of(spec.getOverhead());
+  out.milli_cpu += overhead.milli_cpu.value_or(0);
+  out.memory += overhead.memory.value_or(0);
+  out.pods = 1;
+  return out;
+}
+
+std::map<std::string, std::string> to_map(string_map_reader entries) {
+  std::map<std::string, std::string> out;
+  for (auto e : entries) out[text_string(e.getKey())] = text_string(e.getValue());
+  return out;
+}
+
+std::vector<std::string> to_strings(capnp::List<capnp::Text>::Reader list) {
+  std::vector<std::string> out;
+  for (auto t : list) out.push_back(text_string(t));
+  return out;
+}
+
+std::vector<node_selector_requirement> to_requirements(
+    capnp::List<k8s::NodeSelectorRequirement>::Reader list) {
+  std::vector<node_selector_requirement> out;
+  for (auto r : list)
+    out.push_back({text_string(r.getKey()), spelling(r.getOperator()), to_strings(r.getValues())});
+  return out;
+}
+
+node_selector_term to_term(k8s::NodeSelectorTerm::Reader term) {
+  return {to_requirements(term.getMatchExpressions()), to_requirements(term.getMatchFields())};
+}
+
+void read_node_affinity(k8s::NodeAffinity::Reader affinity, pod_info& out) {
+  for (auto term :
+       affinity.getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
+    out.required_node_affinity.push_back(to_term(term));
+  for (auto p : affinity.getPreferredDuringSchedulingIgnoredDuringExecution())
+    out.preferred_node_affinity.push_back({p.getWeight(), to_term(p.getPreference())});
+}
+
+/// A missing label selector matches no pod (Kubernetes' nil); so does one that does not parse,
+/// which validation should have refused.
+label_selector to_selector(k8s::PodAffinityTerm::Reader term) {
+  if (!term.hasLabelSelector()) return label_selector::nothing();
+  try {
+    return label_selector::from(term.getLabelSelector());
+  } catch (const api_error&) {
+    return label_selector::nothing();
+  }
+}
+
+// TODO: namespaceSelector needs namespace labels the snapshot does not carry; it is
+// ignored, so such a term covers only `namespaces` (or the pod's own namespace).
+void read_anti_affinity(k8s::PodAffinity::Reader anti, pod_info& out) {
+  for (auto term : anti.getRequiredDuringSchedulingIgnoredDuringExecution())
+    out.required_anti_affinity.push_back(
+        {to_selector(term), to_strings(term.getNamespaces()), text_string(term.getTopologyKey())});
+}
+
+void read_tolerations(capnp::List<k8s::Toleration>::Reader list, pod_info& out) {
+  for (auto t : list)
+    out.tolerations.push_back({text_string(t.getKey()), spelling(t.getOperator()),
+                               text_string(t.getValue()), spelling(t.getEffect())});
+}
+
+void read_host_ports(k8s::PodSpec::Reader spec, pod_info& out) {
+  for (auto c : spec.getContainers())
+    for (auto p : c.getPorts()) {
+      if (p.getHostPort() == 0) continue;
+      std::string protocol = spelling(p.getProtocol());
+      out.host_ports.push_back(
+          {protocol.empty() ? "TCP" : protocol, text_string(p.getHostIP()), p.getHostPort()});
+    }
+}
+
+std::string controller_uid(k8s::ObjectMeta::Reader meta) {
+  for (auto owner : meta.getOwnerReferences()) {
+    auto controller = owner.getController();
+    if (!controller.isUnset() && controller.getValue()) return text_string(owner.getUid());
+  }
+  return "";
+}
+
+bool is_ready(k8s::NodeStatus::Reader status) {
+  for (auto c : status.getConditions())
+    if (text_view(c.getType()) == "Ready") return c.getStatus() == k8s::ConditionStatus::IS_TRUE;
+  return false;  // a node that never reported Ready is not ready
+}
+
+/// Allocatable per resource, falling back to capacity; pods default to the kubelet's 110.
+resources node_allocatable(k8s::NodeStatus::Reader status) {
+  auto alloc = amounts_of(status.getAllocatable());
+  auto capacity = amounts_of(status.getCapacity());
+  resources out;
+  out.milli_cpu = alloc.milli_cpu.value_or(capacity.milli_cpu.value_or(0));
+  out.memory = alloc.memory.value_or(capacity.memory.value_or(0));
+  out.pods = alloc.pods.value_or(capacity.pods.value_or(110));
+  return out;
+}
+
+}  // namespace
+
+pod_info to_pod_info(k8s::Pod::Reader pod) {
+  auto meta = pod.getMetadata();
+  auto spec = pod.getSpec();
+  pod_info out;
+  out.ns = text_string(meta.getNamespace());
+  out.name = text_string(meta.getName());
+  out.uid = text_string(meta.getUid());
+  out.owner_uid = controller_uid(meta);
+  out.labels = to_map(meta.getLabels());
+  out.requests = pod_requests(spec);
+  out.node_name = text_string(spec.getNodeName());
+  out.node_selector = to_map(spec.getNodeSelector());
+  read_node_affinity(spec.getAffinity().getNodeAffinity(), out);
+  read_tolerations(spec.getTolerations(), out);
+  read_host_ports(spec, out);
+  read_anti_affinity(spec.getAffinity().getPodAntiAffinity(), out);
+  auto priority = spec.getPriority();
+  out.priority = priority.isUnset() ? 0 : priority.getValue();
+  return out;
+}
+
+node_info to_node_info(k8s::Node::Reader node) {
+  node_info out;
+  out.name = text_string(node.getMetadata().getName());
+  out.labels = to_map(node.getMetadata().getLabels());
+  out.unschedulable = node.getSpec().getUnschedulable();
+  out.ready = is_ready(node.getStatus());
+  for (auto t : node.getSpec().getTaints())
+    out.taints.push_back(
+        {text_string(t.getKey()), text_string(t.getValue()), spelling(t.getEffect())});
+  out.allocatable = node_allocatable(node.getStatus());
+  return out;
+}
+
+}  // namespace troupe::sched

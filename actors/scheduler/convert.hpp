@@ -1,0 +1,18 @@
+#pragma once
+// API objects to the scheduler's plain structs (plan.hpp). Plain functions, no CAF.
+
+#include "actors/scheduler/plan.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe::sched {
+
+/// Requests as kube-scheduler counts them: the sum over containers, or the largest init
+/// container when larger, per resource; pods = 1. Affinity, tolerations, host ports
+/// (containers[].ports[].hostPort), owner = the controller ownerReference.
+pod_info to_pod_info(k8s::Pod::Reader pod);
+
+/// Allocatable (falling back to capacity), taints, unschedulable, labels, and ready from the
+/// Ready condition. `requested`, `pods` and ports start empty: add_pod() fills them.
+node_info to_node_info(k8s::Node::Reader node);
+
+}  // namespace troupe::sched

@@ -1,0 +1,605 @@
+#include "actors/scheduler/plan.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+// The filters run once per node per pod, so each is split in two: a check that returns a
+// small `verdict` (no text, no allocation) and a describe step that turns a failing verdict
+// into kube-scheduler's words. place() only ever describes when no node fits.
+
+namespace troupe::sched {
+namespace {
+
+constexpr std::string_view hostname_key = "kubernetes.io/hostname";
+
+// ---- verdicts ---------------------------------------------------------------------------------
+
+enum class failure : uint8_t {
+  none,
+  node_name,
+  unschedulable,
+  resources,
+  node_affinity,
+  taint,
+  host_ports,
+  anti_affinity,
+};
+
+enum shortage : uint8_t { too_many_pods = 1, short_cpu = 2, short_memory = 4 };
+
+struct verdict {
+  failure what = failure::none;
+  uint8_t shortages = 0;               // resources: a mask of `shortage`
+  const taint* untolerated = nullptr;  // taint: the first one the pod does not tolerate
+
+  bool fits() const { return what == failure::none; }
+};
+
+// Taints the scheduler imagines on nodes the way the node lifecycle controller would set them.
+const taint& not_ready_taint() {
+  static const taint t{"node.kubernetes.io/not-ready", "", "NoSchedule"};
+  return t;
+}
+const taint& unschedulable_taint() {
+  static const taint t{"node.kubernetes.io/unschedulable", "", "NoSchedule"};
+  return t;
+}
+
+std::vector<std::string> reasons(const verdict& v) {
+  switch (v.what) {
+    case failure::none: return {};
+    case failure::node_name: return {"node(s) didn't match the requested node name"};
+    case failure::unschedulable: return {"node(s) were unschedulable"};
+    case failure::node_affinity: return {"node(s) didn't match Pod's node affinity/selector"};
+    case failure::host_ports: return {"node(s) didn't have free ports for the requested pod ports"};
+    case failure::anti_affinity: return {"node(s) didn't match pod anti-affinity rules"};
+    case failure::taint:
+      return {"node(s) had untolerated taint {" + v.untolerated->key + ": " + v.untolerated->value +
+              "}"};
+    case failure::resources: {
+      // kube-scheduler's order: the pod count first, then cpu, then memory.
+      std::vector<std::string> out;
+      if (v.shortages & too_many_pods) out.push_back("Too many pods");
+      if (v.shortages & short_cpu) out.push_back("Insufficient cpu");
+      if (v.shortages & short_memory) out.push_back("Insufficient memory");
+      return out;
+    }
+  }
+  return {};
+}
+
+filter_result describe(const verdict& v) {
+  if (v.fits()) return std::nullopt;
+  std::string out;
+  for (auto& r : reasons(v)) out += (out.empty() ? "" : "\n") + r;
+  return out;
+}
+
+// ---- matching helpers -------------------------------------------------------------------------
+
+const std::string* label_of(const std::map<std::string, std::string>& labels,
+                            const std::string& key) {
+  auto i = labels.find(key);
+  return i == labels.end() ? nullptr : &i->second;
+}
+
+std::optional<int64_t> whole_int(std::string_view s) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+enum class match_op { equals, not_equals, in, not_in, exists, does_not_exist, gt, lt, unknown };
+
+bool compares(match_op op, const std::string* have, const std::vector<std::string>& want) {
+  if (!have || want.size() != 1) return false;
+  auto a = whole_int(*have), b = whole_int(want[0]);
+  if (!a || !b) return false;
+  return op == match_op::gt ? *a > *b : *a < *b;
+}
+
+/// One requirement against a value (`have` is null when the key is absent).
+bool holds(match_op op, const std::string* have, const std::vector<std::string>& want) {
+  auto listed = [&] { return std::find(want.begin(), want.end(), *have) != want.end(); };
+  switch (op) {
+    case match_op::equals: return have && !want.empty() && *have == want[0];
+    case match_op::not_equals: return !have || want.empty() || *have != want[0];
+    case match_op::in: return have && listed();
+    case match_op::not_in: return !have || !listed();
+    case match_op::exists: return have != nullptr;
+    case match_op::does_not_exist: return have == nullptr;
+    case match_op::gt:
+    case match_op::lt: return compares(op, have, want);
+    case match_op::unknown: return false;
+  }
+  return false;
+}
+
+match_op node_op(const std::string& op) {
+  if (op == "In") return match_op::in;
+  if (op == "NotIn") return match_op::not_in;
+  if (op == "Exists") return match_op::exists;
+  if (op == "DoesNotExist") return match_op::does_not_exist;
+  if (op == "Gt") return match_op::gt;
+  if (op == "Lt") return match_op::lt;
+  return match_op::unknown;
+}
+
+match_op label_op(label_requirement::op op) {
+  using O = label_requirement::op;
+  switch (op) {
+    case O::equals: return match_op::equals;
+    case O::not_equals: return match_op::not_equals;
+    case O::in: return match_op::in;
+    case O::not_in: return match_op::not_in;
+    case O::exists: return match_op::exists;
+    case O::does_not_exist: return match_op::does_not_exist;
+    case O::greater: return match_op::gt;
+    case O::less: return match_op::lt;
+  }
+  return match_op::unknown;
+}
+
+// label_selector::matches(map) builds a std::string and a std::function per requirement;
+// anti-affinity runs this for every pod on every examined node, so it looks labels up directly.
+bool selects(const label_selector& selector, const std::map<std::string, std::string>& labels) {
+  if (selector.matches_nothing()) return false;
+  for (auto& r : selector.requirements())
+    if (!holds(label_op(r.operation), label_of(labels, r.key), r.values)) return false;
+  return true;
+}
+
+/// matchFields knows only metadata.name (as kube-scheduler); other fields never match.
+bool field_holds(const node_selector_requirement& r, const node_info& node) {
+  if (r.key != "metadata.name") return false;
+  return holds(node_op(r.op), &node.name, r.values);
+}
+
+/// An empty term matches no node (Kubernetes: "a null or empty term matches no objects").
+bool term_matches(const node_selector_term& term, const node_info& node) {
+  if (term.match_expressions.empty() && term.match_fields.empty()) return false;
+  for (auto& r : term.match_expressions)
+    if (!holds(node_op(r.op), label_of(node.labels, r.key), r.values)) return false;
+  for (auto& r : term.match_fields)
+    if (!field_holds(r, node)) return false;
+  return true;
+}
+
+bool selector_matches(const pod_info& pod, const node_info& node) {
+  for (auto& [key, value] : pod.node_selector) {
+    auto have = label_of(node.labels, key);
+    if (!have || *have != value) return false;
+  }
+  return true;
+}
+
+bool required_affinity_matches(const pod_info& pod, const node_info& node) {
+  if (pod.required_node_affinity.empty()) return true;
+  for (auto& term : pod.required_node_affinity)
+    if (term_matches(term, node)) return true;
+  return false;
+}
+
+// ---- taints -----------------------------------------------------------------------------------
+
+/// Kubernetes' Toleration.ToleratesTaint.
+bool tolerates(const toleration& t, const taint& x) {
+  if (!t.effect.empty() && t.effect != x.effect) return false;
+  if (!t.key.empty() && t.key != x.key) return false;
+  if (t.op == "Exists") return true;
+  if (t.op.empty() || t.op == "Equal") return t.value == x.value;
+  return false;
+}
+
+bool tolerated(const pod_info& pod, const taint& x) {
+  for (auto& t : pod.tolerations)
+    if (tolerates(t, x)) return true;
+  return false;
+}
+
+bool filters(const taint& x) {
+  return x.effect == "NoSchedule" || x.effect == "NoExecute";
+}
+
+bool has_not_ready_taint(const node_info& node) {
+  for (auto& x : node.taints)
+    if (x.key == not_ready_taint().key && x.effect == not_ready_taint().effect) return true;
+  return false;
+}
+
+const taint* first_untolerated(const pod_info& pod, const node_info& node) {
+  for (auto& x : node.taints)
+    if (filters(x) && !tolerated(pod, x)) return &x;
+  // A node that is not ready carries not-ready:NoSchedule in Kubernetes; troupe's node
+  // objects may only say so in their Ready condition.
+  if (!node.ready && !has_not_ready_taint(node) && !tolerated(pod, not_ready_taint()))
+    return &not_ready_taint();
+  return nullptr;
+}
+
+// ---- ports ------------------------------------------------------------------------------------
+
+std::string_view protocol_of(const host_port& p) {
+  return p.protocol.empty() ? std::string_view("TCP") : std::string_view(p.protocol);
+}
+
+bool any_address(const std::string& ip) {
+  return ip.empty() || ip == "0.0.0.0";
+}
+
+bool port_conflict(const host_port& a, const host_port& b) {
+  if (a.port != b.port || protocol_of(a) != protocol_of(b)) return false;
+  return any_address(a.host_ip) || any_address(b.host_ip) || a.host_ip == b.host_ip;
+}
+
+bool same_port(const host_port& a, const host_port& b) {
+  return a.port == b.port && protocol_of(a) == protocol_of(b) && a.host_ip == b.host_ip;
+}
+
+// ---- anti-affinity ----------------------------------------------------------------------------
+
+bool in_term_namespaces(const pod_affinity_term& term, const pod_info& pod, const pod_info& other) {
+  if (term.namespaces.empty()) return other.ns == pod.ns;
+  return std::find(term.namespaces.begin(), term.namespaces.end(), other.ns) !=
+         term.namespaces.end();
+}
+
+bool same_pod(const pod_info& a, const pod_info& b) {
+  return &a == &b || (a.name == b.name && a.ns == b.ns);
+}
+
+// Only the pods on this node are looked at: for hostname that is the whole domain; for other
+// topology keys place() sees one node at a time, so pods on other nodes in the same domain are
+// missed (TODO: a zone-wide index in the snapshot would close that gap). Existing pods'
+// own anti-affinity terms (the symmetric check) are not enforced either.
+bool term_violated(const pod_affinity_term& term, const pod_info& pod, const node_info& node) {
+  if (term.topology_key != hostname_key && !label_of(node.labels, term.topology_key))
+    return false;  // the node is in no domain of this key
+  for (const pod_info* other : node.pods)
+    if (in_term_namespaces(term, pod, *other) && !same_pod(pod, *other) &&
+        selects(term.selector, other->labels))
+      return true;
+  return false;
+}
+
+// ---- checks -----------------------------------------------------------------------------------
+
+verdict failed(failure what) {
+  return verdict{what, 0, nullptr};
+}
+
+verdict check_node_name(const pod_info& pod, const node_info& node) {
+  if (pod.node_name.empty() || pod.node_name == node.name) return {};
+  return failed(failure::node_name);
+}
+
+verdict check_unschedulable(const pod_info& pod, const node_info& node) {
+  if (!node.unschedulable || tolerated(pod, unschedulable_taint())) return {};
+  return failed(failure::unschedulable);
+}
+
+verdict check_resources(const pod_info& pod, const node_info& node) {
+  const resources& want = pod.requests;
+  const resources& alloc = node.allocatable;
+  const resources& used = node.requested;
+  uint8_t mask = 0;
+  if (used.pods + 1 > alloc.pods) mask |= too_many_pods;
+  if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) mask |= short_cpu;
+  if (want.memory > 0 && want.memory > alloc.memory - used.memory) mask |= short_memory;
+  if (mask == 0) return {};
+  return verdict{failure::resources, mask, nullptr};
+}
+
+verdict check_node_affinity(const pod_info& pod, const node_info& node) {
+  if (selector_matches(pod, node) && required_affinity_matches(pod, node)) return {};
+  return failed(failure::node_affinity);
+}
+
+verdict check_taints(const pod_info& pod, const node_info& node) {
+  const taint* bad = first_untolerated(pod, node);
+  if (!bad) return {};
+  return verdict{failure::taint, 0, bad};
+}
+
+verdict check_host_ports(const pod_info& pod, const node_info& node) {
+  for (auto& want : pod.host_ports)
+    for (auto& used : node.used_ports)
+      if (port_conflict(want, used)) return failed(failure::host_ports);
+  return {};
+}
+
+verdict check_anti_affinity(const pod_info& pod, const node_info& node) {
+  for (auto& term : pod.required_anti_affinity)
+    if (term_violated(term, pod, node)) return failed(failure::anti_affinity);
+  return {};
+}
+
+/// Every filter in order; the first that fails decides.
+verdict check(const pod_info& pod, const node_info& node) {
+  verdict v = check_node_name(pod, node);
+  if (v.fits()) v = check_unschedulable(pod, node);
+  if (v.fits()) v = check_resources(pod, node);
+  if (v.fits()) v = check_node_affinity(pod, node);
+  if (v.fits()) v = check_taints(pod, node);
+  if (v.fits()) v = check_host_ports(pod, node);
+  if (v.fits()) v = check_anti_affinity(pod, node);
+  return v;
+}
+
+// ---- scores -----------------------------------------------------------------------------------
+
+int64_t free_share(int64_t allocatable, int64_t requested) {
+  if (allocatable <= 0 || requested > allocatable) return 0;
+  return (allocatable - requested) * 100 / allocatable;
+}
+
+double used_fraction(int64_t allocatable, int64_t requested) {
+  if (allocatable <= 0) return 1.0;
+  return std::min(1.0, static_cast<double>(requested) / static_cast<double>(allocatable));
+}
+
+int64_t spread_score(int32_t count_here, int32_t max_count) {
+  if (max_count <= 0) return 100;
+  return int64_t{100} * std::max(0, max_count - count_here) / max_count;
+}
+
+int32_t owner_count(const pod_info& pod, const node_info& node, size_t owner_hash) {
+  if (pod.owner_uid.empty()) return 0;
+  return node.owner_counts.count(pod.owner_uid, owner_hash);
+}
+
+// ---- place ------------------------------------------------------------------------------------
+
+// troupe's weights: spreading and node preferences count double (kube-scheduler weighs
+// NodeAffinity 2 and TaintToleration 3, and spreads through PodTopologySpread instead).
+constexpr int64_t least_allocated_weight = 1, balanced_weight = 1, spread_weight = 2,
+                  node_affinity_weight = 2, taint_toleration_weight = 1;
+
+struct candidate {
+  size_t index = 0;
+  int64_t score = 0;  // every weighted score but spread, which needs the maximum count first
+  int32_t owned = 0;  // pods of the same owner already there
+};
+
+int64_t score_without_spread(const pod_info& pod, const node_info& node) {
+  return least_allocated_weight * score_least_allocated(pod, node) +
+         balanced_weight * score_balanced_allocation(pod, node) +
+         node_affinity_weight * score_node_affinity(pod, node) +
+         taint_toleration_weight * score_taint_toleration(pod, node);
+}
+
+size_t best_of(const std::vector<candidate>& feasible) {
+  int32_t max_count = 0;
+  for (auto& c : feasible) max_count = std::max(max_count, c.owned);
+  size_t best = 0;
+  int64_t best_score = -1;
+  for (size_t i = 0; i < feasible.size(); ++i) {
+    int64_t score = feasible[i].score + spread_weight * spread_score(feasible[i].owned, max_count);
+    if (score > best_score) best = i, best_score = score;  // strict: ties stay with the earliest
+  }
+  return feasible[best].index;
+}
+
+/// Counts failing verdicts by reason without spelling each one (a pod that fits nowhere is
+/// checked against every node); every distinct reason is spelled once, in lines().
+class reason_tally {
+ public:
+  void add(const verdict& v) {
+    if (v.what == failure::taint) {
+      ++taints_[{v.untolerated->key, v.untolerated->value}];
+    } else if (v.what == failure::resources) {
+      for (size_t i = 0; i < shortage_bits.size(); ++i)
+        if (v.shortages & shortage_bits[i]) ++shortages_[i];
+    } else {
+      ++plain_[static_cast<size_t>(v.what)];
+    }
+  }
+
+  /// "<count> <reason>" per reason, sorted as kube-scheduler's FitError sorts them: bytewise,
+  /// count included.
+  std::vector<std::string> lines() const {
+    std::vector<std::string> out;
+    auto line = [&](size_t count, const verdict& v) {
+      if (count) out.push_back(std::to_string(count) + " " + reasons(v).front());
+    };
+    for (size_t i = 1; i < plain_.size(); ++i) line(plain_[i], failed(static_cast<failure>(i)));
+    for (size_t i = 0; i < shortage_bits.size(); ++i)
+      line(shortages_[i], verdict{failure::resources, shortage_bits[i], nullptr});
+    for (auto& [key_value, count] : taints_) {
+      taint t{std::string(key_value.first), std::string(key_value.second), ""};
+      line(count, verdict{failure::taint, 0, &t});
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  static constexpr std::array<uint8_t, 3> shortage_bits = {too_many_pods, short_cpu, short_memory};
+  std::array<size_t, 8> plain_{};      // by failure: the reasons without details
+  std::array<size_t, 3> shortages_{};  // by shortage_bits
+  std::map<std::pair<std::string_view, std::string_view>, size_t> taints_;  // views into nodes
+};
+
+/// kube-scheduler's FitError text.
+std::string unavailable_message(const std::vector<node_info>& nodes, const pod_info& pod) {
+  reason_tally tally;
+  for (auto& node : nodes) tally.add(check(pod, node));
+  std::string out = "0/" + std::to_string(nodes.size()) + " nodes are available";
+  auto parts = tally.lines();
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : ": ") + parts[i];
+  return out + ".";
+}
+
+}  // namespace
+
+// ---- owner_tally ------------------------------------------------------------------------------
+
+size_t owner_tally::find(std::string_view uid, size_t uid_hash) const {
+  for (size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i].hash == uid_hash && uids_[i] == uid) return i;
+  return counts_.size();
+}
+
+int32_t owner_tally::count(std::string_view, size_t uid_hash) const {
+  // The hash alone decides: confirming the uid costs a cache miss on its heap buffer per match
+  // (a quarter of place()'s time), and a 64-bit collision would only blur a spreading score.
+  for (auto& c : counts_)
+    if (c.hash == uid_hash) return c.pods;
+  return 0;
+}
+
+void owner_tally::add(const std::string& uid, int32_t pods) {
+  size_t h = hash(uid), i = find(uid, h);
+  if (i < counts_.size()) {
+    counts_[i].pods += pods;
+    return;
+  }
+  counts_.push_back({h, pods});
+  uids_.push_back(uid);
+}
+
+void owner_tally::remove(const std::string& uid, int32_t pods) {
+  size_t i = find(uid, hash(uid));
+  if (i == counts_.size()) return;
+  if ((counts_[i].pods -= pods) > 0) return;
+  // Order does not matter: swap the last entry in.
+  counts_[i] = counts_.back();
+  uids_[i] = std::move(uids_.back());
+  counts_.pop_back();
+  uids_.pop_back();
+}
+
+// ---- node_info --------------------------------------------------------------------------------
+
+void node_info::add_pod(const pod_info& pod) {
+  requested.milli_cpu += pod.requests.milli_cpu;
+  requested.memory += pod.requests.memory;
+  requested.pods += 1;  // a pod is one pod, whatever its requests say
+  used_ports.insert(used_ports.end(), pod.host_ports.begin(), pod.host_ports.end());
+  pods.push_back(&pod);
+  if (!pod.owner_uid.empty()) owner_counts.add(pod.owner_uid);
+}
+
+void node_info::remove_pod(const pod_info& pod) {
+  auto at =
+      std::find_if(pods.begin(), pods.end(), [&](const pod_info* p) { return same_pod(*p, pod); });
+  if (at == pods.end()) return;  // never added (or already removed): nothing to undo
+  pods.erase(at);
+  requested.milli_cpu -= pod.requests.milli_cpu;
+  requested.memory -= pod.requests.memory;
+  requested.pods -= 1;
+  for (auto& p : pod.host_ports) {
+    auto used = std::find_if(used_ports.begin(), used_ports.end(),
+                             [&](const host_port& u) { return same_port(u, p); });
+    if (used != used_ports.end()) used_ports.erase(used);
+  }
+  if (!pod.owner_uid.empty()) owner_counts.remove(pod.owner_uid);
+}
+
+// ---- filters ----------------------------------------------------------------------------------
+
+filter_result filter_node_name(const pod_info& pod, const node_info& node) {
+  return describe(check_node_name(pod, node));
+}
+filter_result filter_unschedulable(const pod_info& pod, const node_info& node) {
+  return describe(check_unschedulable(pod, node));
+}
+filter_result filter_resources(const pod_info& pod, const node_info& node) {
+  return describe(check_resources(pod, node));
+}
+filter_result filter_node_affinity(const pod_info& pod, const node_info& node) {
+  return describe(check_node_affinity(pod, node));
+}
+filter_result filter_taints(const pod_info& pod, const node_info& node) {
+  return describe(check_taints(pod, node));
+}
+filter_result filter_host_ports(const pod_info& pod, const node_info& node) {
+  return describe(check_host_ports(pod, node));
+}
+filter_result filter_anti_affinity(const pod_info& pod, const node_info& node) {
+  return describe(check_anti_affinity(pod, node));
+}
+filter_result fits(const pod_info& pod, const node_info& node) {
+  return describe(check(pod, node));
+}
+
+// ---- scores -----------------------------------------------------------------------------------
+
+int64_t score_least_allocated(const pod_info& pod, const node_info& node) {
+  int64_t cpu =
+      free_share(node.allocatable.milli_cpu, node.requested.milli_cpu + pod.requests.milli_cpu);
+  int64_t memory = free_share(node.allocatable.memory, node.requested.memory + pod.requests.memory);
+  return (cpu + memory) / 2;
+}
+
+int64_t score_balanced_allocation(const pod_info& pod, const node_info& node) {
+  double cpu =
+      used_fraction(node.allocatable.milli_cpu, node.requested.milli_cpu + pod.requests.milli_cpu);
+  double memory =
+      used_fraction(node.allocatable.memory, node.requested.memory + pod.requests.memory);
+  return static_cast<int64_t>((1.0 - std::abs(cpu - memory)) * 100);
+}
+
+int64_t score_spread(const pod_info& pod, const node_info& node, int32_t max_count) {
+  return spread_score(owner_count(pod, node, owner_tally::hash(pod.owner_uid)), max_count);
+}
+
+int64_t score_node_affinity(const pod_info& pod, const node_info& node) {
+  int64_t total = 0, matched = 0;
+  for (auto& term : pod.preferred_node_affinity) {
+    bool empty = term.preference.match_expressions.empty() && term.preference.match_fields.empty();
+    if (empty || term.weight <= 0) continue;  // an empty preference is a no-op (weight 0)
+    total += term.weight;
+    if (term_matches(term.preference, node)) matched += term.weight;
+  }
+  return total == 0 ? 0 : matched * 100 / total;
+}
+
+int64_t score_taint_toleration(const pod_info& pod, const node_info& node) {
+  // Only tolerations that can speak for PreferNoSchedule count, as in kube-scheduler.
+  int64_t intolerable = 0;
+  for (auto& x : node.taints) {
+    if (x.effect != "PreferNoSchedule") continue;
+    bool ok = std::any_of(pod.tolerations.begin(), pod.tolerations.end(), [&](const toleration& t) {
+      return (t.effect.empty() || t.effect == "PreferNoSchedule") && tolerates(t, x);
+    });
+    if (!ok) ++intolerable;
+  }
+  return std::max<int64_t>(0, 100 - 10 * intolerable);
+}
+
+// ---- place ------------------------------------------------------------------------------------
+
+placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_options options) {
+  placement out;
+  const size_t n = nodes.size();
+  if (n == 0) {
+    out.message = "0/0 nodes are available: no nodes available to schedule pods.";
+    return out;
+  }
+  const size_t start = options.start % n;
+  const size_t enough = options.enough_feasible == 0 ? n : std::min(options.enough_feasible, n);
+  const size_t owner_hash = owner_tally::hash(pod.owner_uid);
+  std::vector<candidate> feasible;
+  feasible.reserve(enough);
+  size_t examined = 0;
+  for (size_t i = start; examined < n && feasible.size() < enough; ++examined) {
+    const node_info& node = nodes[i];
+    if (check(pod, node).fits())
+      feasible.push_back({i, score_without_spread(pod, node), owner_count(pod, node, owner_hash)});
+    if (++i == n) i = 0;
+  }
+  out.next_start = (start + examined) % n;
+  if (feasible.empty()) {
+    out.message = unavailable_message(nodes, pod);
+    return out;
+  }
+  out.node = nodes[best_of(feasible)].name;
+  return out;
+}
+
+}  // namespace troupe::sched

@@ -1,0 +1,195 @@
+#pragma once
+// The scheduler's decisions as plain functions over a snapshot of the cluster, the way
+// Nomad and kube-scheduler's framework separate them from the loop that feeds them: filters
+// say whether a pod fits a node (and why not), scores rank the nodes that fit, `place` picks
+// one or explains kubectl-style why none fits. No CAF, no Cap'n Proto: `convert.hpp` builds
+// these structs from API objects.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/object/selector.hpp"
+
+namespace troupe::sched {
+
+struct resources {
+  int64_t milli_cpu = 0;
+  int64_t memory = 0;  ///< bytes
+  int64_t pods = 0;
+
+  resources& operator+=(const resources& o) {
+    milli_cpu += o.milli_cpu, memory += o.memory, pods += o.pods;
+    return *this;
+  }
+  resources& operator-=(const resources& o) {
+    milli_cpu -= o.milli_cpu, memory -= o.memory, pods -= o.pods;
+    return *this;
+  }
+};
+
+struct taint {
+  std::string key, value;
+  std::string effect;  ///< NoSchedule, PreferNoSchedule, NoExecute
+};
+
+struct toleration {
+  std::string key;       ///< "" with operator Exists tolerates every taint
+  std::string op;        ///< Equal (default) or Exists
+  std::string value;
+  std::string effect;    ///< "" tolerates every effect
+};
+
+struct node_selector_requirement {
+  std::string key;
+  std::string op;  ///< In, NotIn, Exists, DoesNotExist, Gt, Lt
+  std::vector<std::string> values;
+};
+
+/// A term matches when all its requirements do (match_fields only knows metadata.name).
+struct node_selector_term {
+  std::vector<node_selector_requirement> match_expressions;
+  std::vector<node_selector_requirement> match_fields;
+};
+
+struct preferred_term {
+  int32_t weight = 0;  ///< 1..100
+  node_selector_term preference;
+};
+
+/// Required pod anti-affinity: no pod matching `selector` (in `namespaces`, or the pod's own
+/// namespace when empty) may run in the same `topology_key` domain. troupe supports the
+/// kubernetes.io/hostname topology (one domain per node) and treats other keys by node label.
+struct pod_affinity_term {
+  label_selector selector;
+  std::vector<std::string> namespaces;
+  std::string topology_key;
+};
+
+struct host_port {
+  std::string protocol = "TCP";
+  std::string host_ip;  ///< "" or 0.0.0.0 = every address
+  int32_t port = 0;
+};
+
+/// How many pods of each controller owner run on one node, for spreading. place() asks once
+/// for every node it scores, so this is a flat list with each uid's hash beside its count: a
+/// std::unordered_map<std::string, int32_t> cost two or three cache misses per node there
+/// (bucket, node, then the uid's heap buffer), more than every filter and score together.
+class owner_tally {
+ public:
+  static size_t hash(std::string_view uid) { return std::hash<std::string_view>{}(uid); }
+
+  void add(const std::string& uid, int32_t pods = 1);
+  /// Forgets the owner when its count reaches zero.
+  void remove(const std::string& uid, int32_t pods = 1);
+  /// 0 for an owner with no pods here.
+  int32_t count(std::string_view uid) const { return count(uid, hash(uid)); }
+  /// The same with the uid's hash() computed once for many nodes. Matches by hash alone.
+  int32_t count(std::string_view uid, size_t uid_hash) const;
+  size_t size() const { return counts_.size(); }
+
+ private:
+  size_t find(std::string_view uid, size_t uid_hash) const;  ///< size() when absent
+
+  struct hashed_count {
+    size_t hash;
+    int32_t pods;
+  };
+  std::vector<hashed_count> counts_;  ///< scanned by hash
+  std::vector<std::string> uids_;     ///< parallel to counts_: keeps add() and remove() exact
+};
+
+struct pod_info {
+  std::string ns, name, uid;
+  std::string owner_uid;  ///< the controller owner's uid ("" for bare pods): for spreading
+  std::map<std::string, std::string> labels;
+  resources requests;     ///< pods = 1; cpu/memory summed over containers (max with init)
+  std::string node_name;  ///< spec.nodeName: a pod that names its node fits only there
+  std::map<std::string, std::string> node_selector;
+  std::vector<node_selector_term> required_node_affinity;  ///< ORed terms
+  std::vector<preferred_term> preferred_node_affinity;
+  std::vector<toleration> tolerations;
+  std::vector<host_port> host_ports;
+  std::vector<pod_affinity_term> required_anti_affinity;
+  int32_t priority = 0;
+};
+
+struct node_info {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  bool unschedulable = false;  ///< cordoned
+  bool ready = true;
+  std::vector<taint> taints;
+  resources allocatable;
+  resources requested;  ///< sum over the pods bound to it
+  std::vector<host_port> used_ports;
+  /// Pods bound to the node (pointers into the snapshot's pod store), for anti-affinity.
+  std::vector<const pod_info*> pods;
+  /// How many pods of each owner uid run here, for spreading.
+  owner_tally owner_counts;
+
+  /// Accounts a pod bound to this node (requests, ports, owner, anti-affinity index).
+  void add_pod(const pod_info& pod);
+  void remove_pod(const pod_info& pod);
+};
+
+/// Why a node was filtered out, in kube-scheduler's words ("Insufficient cpu",
+/// "node(s) had untolerated taint {dedicated: gpu}", "node(s) didn't match Pod's node
+/// affinity/selector", "node(s) were unschedulable", "node(s) didn't have free ports for the
+/// requested pod ports", "node(s) didn't match pod anti-affinity rules",
+/// "node(s) didn't match the requested node name", "node(s) had untolerated taint
+/// {node.kubernetes.io/not-ready: }").
+using filter_result = std::optional<std::string>;  ///< nullopt: fits
+
+filter_result filter_node_name(const pod_info& pod, const node_info& node);
+filter_result filter_unschedulable(const pod_info& pod, const node_info& node);
+/// May give several reasons at once ("Insufficient cpu", "Insufficient memory", "Too many
+/// pods"); they are joined with '\n' and counted separately in the summary.
+filter_result filter_resources(const pod_info& pod, const node_info& node);
+filter_result filter_node_affinity(const pod_info& pod, const node_info& node);  ///< + nodeSelector
+/// NoSchedule and NoExecute taints; a node that is not `ready` counts as tainted
+/// node.kubernetes.io/not-ready:NoSchedule (unless it carries that taint already).
+filter_result filter_taints(const pod_info& pod, const node_info& node);
+filter_result filter_host_ports(const pod_info& pod, const node_info& node);
+filter_result filter_anti_affinity(const pod_info& pod, const node_info& node);
+
+/// Runs every filter in kube-scheduler's order; the first failing reason(s).
+filter_result fits(const pod_info& pod, const node_info& node);
+
+/// Scores 0..100 (higher is better), as kube-scheduler's plugins compute them.
+int64_t score_least_allocated(const pod_info& pod, const node_info& node);
+int64_t score_balanced_allocation(const pod_info& pod, const node_info& node);
+/// Fewer pods of the same owner on the node scores higher (max_count: the most on any node).
+int64_t score_spread(const pod_info& pod, const node_info& node, int32_t max_count);
+/// Sum of matching preferred-term weights, normalised to 0..100 by the total weight.
+int64_t score_node_affinity(const pod_info& pod, const node_info& node);
+/// PreferNoSchedule taints the pod does not tolerate score lower.
+int64_t score_taint_toleration(const pod_info& pod, const node_info& node);
+
+struct place_options {
+  /// Stop filtering after this many feasible nodes (kube-scheduler's percentageOfNodesToScore:
+  /// with 5,000 nodes it looks at 10%); 0 = every node.
+  size_t enough_feasible = 0;
+  /// Where to start in the node list, so consecutive pods spread the search (the caller
+  /// advances it).
+  size_t start = 0;
+};
+
+struct placement {
+  std::optional<std::string> node;  ///< the chosen node
+  size_t next_start = 0;            ///< where the next search should start
+  /// When no node fits: "0/3 nodes are available: 1 node(s) had untolerated taint
+  /// {dedicated: gpu}, 2 Insufficient cpu." (kube-scheduler's FitError: one "<count> <reason>"
+  /// per reason, those strings sorted bytewise, so the count leads the order)
+  std::string message;
+};
+
+/// Filters, then scores the feasible nodes (weights: least allocated 1, balanced 1, spread 2,
+/// node affinity 2, taint toleration 1) and picks the highest, ties to the earliest seen.
+placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_options options = {});
+
+}  // namespace troupe::sched

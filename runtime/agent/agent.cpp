@@ -1,0 +1,264 @@
+#include "runtime/agent/agent.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "actors/cluster/cluster.hpp"
+#include "actors/kubelet/kubelet.hpp"
+#include "actors/node/node.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/caf/system_config.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/validation.hpp"
+#include "runtime/process/cgroup.hpp"
+#include "runtime/process/exit_watcher.hpp"
+
+namespace troupe {
+namespace {
+
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+struct agent_node {
+  std::string name;
+  node_actor node;
+  kubelet_actor kubelet;
+};
+
+struct connector_state {
+  std::string host;
+  uint16_t port = 0;
+  std::string token;
+  std::vector<agent_node> nodes;
+  cluster_actor cluster;
+  std::ostream* out = nullptr;
+  bool verbose = true;
+  bool warned = false;
+  static inline const char* name = "agent";
+};
+
+std::string self_binary() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "troupe" : p.string();
+}
+
+// Joins every node through the cluster actor; on a refused token it says so and stops.
+void join_all(caf::stateful_actor<connector_state>* self) {
+  for (auto& n : self->state.nodes) {
+    join_request req{self->state.token, n.name, n.kubelet};
+    self->request(self->state.cluster, std::chrono::seconds(10), join_atom::value, req)
+        .then(
+            [=](join_reply& reply) {
+              for (auto& m : self->state.nodes)
+                if (m.name == n.name) {
+                  self->send(m.node, connected_atom::value, reply.api, reply.store, reply.pod_cidr);
+                  self->send(m.kubelet, connected_atom::value, reply.api, reply.store, reply.pod_cidr);
+                }
+              if (self->state.verbose && self->state.nodes.size() <= 3)
+                *self->state.out << "troupe agent: node " << n.name << " joined (pods from " << reply.pod_cidr
+                                 << ")\n" << std::flush;
+            },
+            [=](caf::error& e) {
+              auto error = to_api_error(e);
+              *self->state.out << "troupe agent: node " << n.name << " could not join: " << error.message() << "\n"
+                               << std::flush;
+              if (error.code() == api_errc::unauthorized) return;  // a wrong token does not get better
+              self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
+            });
+  }
+}
+
+void connect(caf::stateful_actor<connector_state>* self) {
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, self->state.host, self->state.port)
+      .then(
+          [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            if (!ptr) return void(self->delayed_send(self, std::chrono::seconds(1), retry_atom::value));
+            self->state.cluster = caf::actor_cast<cluster_actor>(std::move(ptr));
+            self->state.warned = false;
+            self->monitor(self->state.cluster);
+            join_all(self);
+          },
+          [=](caf::error&) {
+            if (!self->state.warned)
+              *self->state.out << "troupe agent: cannot reach the server at " << self->state.host << ":"
+                               << self->state.port << "; retrying\n" << std::flush;
+            self->state.warned = true;
+            self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
+          });
+}
+
+caf::behavior connector(caf::stateful_actor<connector_state>* self, connector_state init) {
+  self->state = std::move(init);
+  self->set_down_handler([=](caf::down_msg& msg) {
+    if (msg.source != self->state.cluster.address()) return;
+    *self->state.out << "troupe agent: lost the server; reconnecting\n" << std::flush;
+    self->state.cluster = nullptr;
+    self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
+  });
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& n : self->state.nodes) {
+      caf::anon_send_exit(n.node, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.kubelet, caf::exit_reason::user_shutdown);
+    }
+    self->quit(msg.reason);
+  });
+  connect(self);
+  return {[=](retry_atom) {
+    if (!self->state.cluster) connect(self);
+    else join_all(self);
+  }};
+}
+
+host_facts hollow_facts(const std::string& name) {
+  host_facts f;
+  f.milli_cpu = 4000;
+  f.memory = int64_t{16} << 30;
+  f.hostname = name;
+  f.kernel = "hollow";
+  f.os_image = "troupe hollow node";
+  f.address = "127.0.0.1";
+  f.limits_note = "hollow node: nothing runs";
+  return f;
+}
+
+}  // namespace
+
+std::string default_node_name() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return to_lower(host);
+}
+
+agent_options parse_agent_options(const std::vector<std::string>& args) {
+  agent_options o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i], value;
+    auto eq = flag.find('=');
+    if (starts_with(flag, "--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else {
+      TROUPE_REQUIRE(starts_with(flag, "--"), api_errc::bad_request, "unexpected argument " + quote(flag));
+      TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request, flag + ": needs a value");
+      value = args[++i];
+    }
+    if (flag == "--server") o.server = value;
+    else if (flag == "--token") o.token = value;
+    else if (flag == "--name") o.name = value;
+    else if (flag == "--data-dir") o.data_dir = value;
+    else if (flag == "--pod-manifest-path") o.pod_manifest_path = value;
+    else if (flag == "--hollow-nodes") {
+      auto n = parse_int(value);
+      TROUPE_REQUIRE(n && *n >= 0 && *n <= 100000, api_errc::bad_request,
+                     "--hollow-nodes: expected a number from 0 to 100000, got " + quote(value));
+      o.hollow_nodes = static_cast<int>(*n);
+    } else if (flag == "--log-level") {
+      TROUPE_REQUIRE(value == "error" || value == "warn" || value == "info" || value == "debug",
+                     api_errc::bad_request, "--log-level: unknown log level " + quote(value));
+      o.level = value == "error" ? log_level::error : value == "warn" ? log_level::warn
+                : value == "debug" ? log_level::debug : log_level::info;
+    } else {
+      throw api_error(api_errc::bad_request, "unknown flag " + flag);
+    }
+  }
+  TROUPE_REQUIRE(!o.server.empty(), api_errc::bad_request, "--server HOST:PORT is required (the server's cluster address)");
+  TROUPE_REQUIRE(!o.token.empty(), api_errc::bad_request, "--token is required (`troupe token create` makes one)");
+  parse_host_port(o.server, "--server");
+  if (o.name.empty()) o.name = default_node_name();
+  auto problems = check_dns1123_subdomain(o.name);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, "--name " + quote(o.name) + ": " + join(problems, "; "));
+  if (o.data_dir.empty()) {
+    const char* home = std::getenv("HOME");
+    o.data_dir = geteuid() == 0 ? "/var/lib/troupe-agent"
+                                : std::string(home && *home ? home : "/tmp") + "/.local/share/troupe-agent";
+  }
+  return o;
+}
+
+std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options& options, std::ostream& out) {
+  auto [host, port] = parse_host_port(options.server, "--server");
+  connector_state init;
+  init.host = host;
+  init.port = port;
+  init.token = options.token;
+  init.out = &out;
+  init.verbose = options.level >= log_level::info;
+  auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
+  auto exits = std::make_shared<exit_watcher>();
+  auto groups = std::make_shared<const cgroups>(cgroups::detect("/sys/fs/cgroup", "troupe"));
+  host_facts facts;
+  if (options.hollow_nodes == 0) {
+    facts = read_host_facts();
+    facts.address = "127.0.0.1";
+    facts.limits_note = groups->describe();
+  }
+  int count = options.hollow_nodes > 0 ? options.hollow_nodes : 1;
+  for (int i = 0; i < count; ++i) {
+    std::string name = options.hollow_nodes > 0 ? options.name + "-hollow-" + std::to_string(i) : options.name;
+    kubelet_deps kd;
+    kd.node = name;
+    kd.host_ip = "127.0.0.1";
+    kd.data_dir = options.data_dir + "/" + name;
+    kd.shim_binary = self_binary();
+    kd.pod_manifest_path = options.pod_manifest_path;
+    kd.hollow = options.hollow_nodes > 0;
+    kd.kinds = kinds;
+    kd.exits = exits;
+    kd.groups = groups;
+    node_deps nd;
+    nd.name = name;
+    nd.data_dir = options.data_dir;
+    nd.facts = kd.hollow ? hollow_facts(name) : facts;
+    nd.hollow = kd.hollow;
+    // The pod range comes with the join; the kubelet and node agent learn it there.
+    init.nodes.push_back({name, node_actor{}, kubelet_actor{}});
+    auto& n = init.nodes.back();
+    n.kubelet = spawn_kubelet(sys, kd);
+    n.node = spawn_node(sys, nd);
+  }
+  if (!options.hollow_nodes) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+  }
+  auto c = sys.spawn(connector, std::move(init));
+  return {c};
+}
+
+void add_agent_types(caf::actor_system_config& cfg) {
+  add_store_types(cfg);
+  add_apiserver_types(cfg);
+  add_kubelet_types(cfg);
+  add_cluster_types(cfg);
+}
+
+int run_agent(const agent_options& options, std::ostream& out) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  caf::actor_system_config cfg;
+  apply_system_defaults(cfg);
+  add_agent_types(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto actors = start_agent(sys, options, out);
+  if (options.level >= log_level::info)
+    out << "troupe agent: " << (options.hollow_nodes ? std::to_string(options.hollow_nodes) + " hollow nodes" : "node " + options.name)
+        << ", joining " << options.server << "\n" << std::flush;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  if (options.level >= log_level::info) out << "troupe agent: shutting down\n" << std::flush;
+  for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+}  // namespace troupe

@@ -1,0 +1,44 @@
+#pragma once
+// `troupe agent`: a node process. It connects to the server's cluster port over CAF's network
+// layer, joins with a token, and runs a node agent and a kubelet per node (one, or N hollow
+// ones for scale tests). It reconnects by itself when the server goes away and comes back;
+// pods keep running meanwhile. `troupe server` runs one in its own process the same way.
+
+#include <caf/fwd.hpp>
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "runtime/server/options.hpp"
+
+namespace troupe {
+
+struct agent_options {
+  std::string server;  ///< the server's cluster address, HOST:PORT
+  std::string token;
+  std::string name;      ///< node name (default: the host name)
+  std::string data_dir;  ///< default: /var/lib/troupe-agent as root, else ~/.local/share/troupe-agent
+  int hollow_nodes = 0;  ///< > 0: that many simulated nodes, named <name>-hollow-<i>
+  std::string pod_manifest_path;
+  log_level level = log_level::info;
+};
+
+/// The host name, lower-cased: a node's name when none is given.
+std::string default_node_name();
+
+/// Reads `--server`, `--token`, `--name`, `--data-dir`, `--hollow-nodes`,
+/// `--pod-manifest-path`, `--log-level`. Throws api_error(bad_request) naming the flag.
+agent_options parse_agent_options(const std::vector<std::string>& args);
+
+/// Runs until SIGTERM/SIGINT; the process entry point.
+int run_agent(const agent_options& options, std::ostream& out);
+
+/// Spawns the agent's actors in `sys` (which must have the middleman loaded and the types
+/// registered: add_agent_types). Returns the actors to send exit to on shutdown.
+std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options& options, std::ostream& out);
+
+/// Every message type an agent exchanges with a server.
+void add_agent_types(caf::actor_system_config& cfg);
+
+}  // namespace troupe

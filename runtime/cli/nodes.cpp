@@ -1,0 +1,188 @@
+// `troupe logs|exec` (reaching a pod's node) and `cordon|uncordon|drain|token create`.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "actors/cluster/token.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/cli/context.hpp"
+#include "runtime/cli/printers.hpp"
+#include "runtime/codec/object_codec.hpp"
+
+namespace troupe::cli {
+namespace {
+
+using codec::node;
+
+std::string pod_argument(context& ctx, const char* verb) {
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, std::string(verb) + " requires a pod name");
+  std::string pod = args[0];
+  if (starts_with(pod, "pod/") || starts_with(pod, "pods/") || starts_with(pod, "po/")) pod = pod.substr(pod.find('/') + 1);
+  return pod;
+}
+
+// The node name from `troupe cordon NODE` / `node/NODE`.
+std::string node_argument(context& ctx, const char* verb) {
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(args.size() == 1, api_errc::bad_request, std::string(verb) + " takes one node name");
+  auto name = args[0];
+  if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  return name;
+}
+
+bool set_unschedulable(context& ctx, const std::string& name, bool value) {
+  auto& kind = ctx.kind("nodes");
+  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
+  bool now = text_at(current, {"spec", "unschedulable"}) == "true";
+  if (now == value) return false;
+  node patch = node::map(), spec = node::map();
+  spec.set("unschedulable", value ? node::plain("true") : node::null());
+  patch.set("spec", std::move(spec));
+  ctx.patch(kind, "", name, patch, patch_type::merge);
+  return true;
+}
+
+}  // namespace
+
+int cmd_logs(context& ctx) {
+  logs_request req;
+  req.ns = ctx.ns();
+  req.pod = pod_argument(ctx, "logs");
+  req.container = ctx.flags.get("container");
+  req.previous = ctx.flags.on("previous");
+  auto tail = parse_int(ctx.flags.get("tail", "-1"));
+  TROUPE_REQUIRE(tail && *tail >= -1, api_errc::bad_request, "--tail: invalid value " + quote(ctx.flags.get("tail")));
+  req.tail = *tail;
+  if (ctx.flags.has("since")) {
+    auto ms = parse_duration_ms(ctx.flags.get("since"));
+    TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "--since: invalid duration " + quote(ctx.flags.get("since")));
+    req.since_seconds = (*ms + 999) / 1000;
+  }
+  req.timestamps = ctx.flags.on("timestamps");
+  bool follow = ctx.flags.on("follow");
+  for (;;) {
+    auto reply = ctx.api().logs(req);
+    ctx.out << reply.text << std::flush;
+    if (!follow || !reply.running) return 0;
+    // Later reads continue where this one ended, whole.
+    req.offset = reply.offset;
+    req.tail = -1;
+    req.since_seconds = 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+int cmd_exec(context& ctx) {
+  exec_request req;
+  req.ns = ctx.ns();
+  req.pod = pod_argument(ctx, "exec");
+  req.container = ctx.flags.get("container");
+  req.command = ctx.flags.after_dashes;
+  TROUPE_REQUIRE(!req.command.empty(), api_errc::bad_request, "you must specify at least one command for the container (after --)");
+  if (ctx.flags.has("timeout")) {
+    auto ms = parse_duration_ms(ctx.flags.get("timeout"));
+    TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "--timeout: invalid duration");
+    req.timeout_ms = *ms;
+  }
+  auto reply = ctx.api().exec(req);
+  ctx.out << reply.out << std::flush;
+  ctx.err << reply.err;
+  if (reply.exit_code != 0) ctx.err << "command terminated with exit code " << reply.exit_code << "\n";
+  return reply.exit_code;
+}
+
+int cmd_cordon(context& ctx) {
+  auto name = node_argument(ctx, "cordon");
+  ctx.out << "node/" << name << (set_unschedulable(ctx, name, true) ? " cordoned" : " already cordoned") << "\n";
+  return 0;
+}
+
+int cmd_uncordon(context& ctx) {
+  auto name = node_argument(ctx, "uncordon");
+  ctx.out << "node/" << name << (set_unschedulable(ctx, name, false) ? " uncordoned" : " already uncordoned") << "\n";
+  return 0;
+}
+
+// Cordons the node, then evicts its pods (deletes them with their grace period) and waits
+// until they are gone. DaemonSet pods stay (with --ignore-daemonsets), mirror pods stay.
+int cmd_drain(context& ctx) {
+  auto name = node_argument(ctx, "drain");
+  set_unschedulable(ctx, name, true);
+  ctx.out << "node/" << name << " cordoned\n" << std::flush;
+  auto& pods = ctx.kind("pods");
+  std::vector<node> victims;
+  std::vector<std::string> daemon, unmanaged;
+  for (auto& item : ctx.list(pods, "", "", "spec.nodeName=" + name).items) {
+    auto pod = codec::encode_object(item, pods);
+    if (!text_at(pod, {"metadata", "annotations", "kubernetes.io/config.mirror"}).empty()) continue;
+    std::string owner;
+    if (auto* refs = lookup(pod, {"metadata", "ownerReferences"}))
+      for (auto& r : refs->items())
+        if (text_at(r, {"controller"}) == "true") owner = text_at(r, {"kind"});
+    auto ref = text_at(pod, {"metadata", "namespace"}) + "/" + text_at(pod, {"metadata", "name"});
+    if (owner == "DaemonSet") {
+      daemon.push_back(ref);
+      continue;
+    }
+    if (owner.empty()) unmanaged.push_back(ref);
+    victims.push_back(std::move(pod));
+  }
+  TROUPE_REQUIRE(daemon.empty() || ctx.flags.on("ignore-daemonsets"), api_errc::bad_request,
+                 "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): " + join(daemon, ", "));
+  TROUPE_REQUIRE(unmanaged.empty() || ctx.flags.on("force"), api_errc::bad_request,
+                 "cannot delete Pods that declare no controller (use --force to override): " + join(unmanaged, ", "));
+  if (!daemon.empty()) ctx.err << "Warning: ignoring DaemonSet-managed Pods: " << join(daemon, ", ") << "\n";
+  auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
+  TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
+  for (auto& pod : victims) {
+    auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
+    ctx.out << "evicting pod " << ns << "/" << pod_name << "\n" << std::flush;
+    auto req = make_request(api_verb::remove, "pods", ns, pod_name);
+    req.grace_period = *grace;
+    try {
+      ctx.api().call(api_verb::remove, req);
+    } catch (const rpc::server_error& e) {
+      if (e.code() != api_errc::not_found) throw;
+    }
+  }
+  auto timeout = parse_duration_ms(ctx.flags.get("timeout", "5m"));
+  TROUPE_REQUIRE(timeout, api_errc::bad_request, "--timeout: invalid duration");
+  auto deadline = monotonic_nanos() + *timeout * 1000000;
+  for (auto& pod : victims) {
+    auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
+    for (;;) {
+      try {
+        auto live = ctx.get(pods, ns, pod_name);
+        if (text_at(codec::encode_object(live.object, pods), {"metadata", "uid"}) != text_at(pod, {"metadata", "uid"}))
+          break;  // a new pod by that name
+      } catch (const rpc::server_error& e) {
+        if (e.code() != api_errc::not_found) throw;
+        break;
+      }
+      TROUPE_REQUIRE(monotonic_nanos() < deadline, api_errc::timeout,
+                     "drain did not complete within " + ctx.flags.get("timeout", "5m") + ": pod " + ns + "/" + pod_name + " is still there");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ctx.out << "pod/" << pod_name << " evicted\n" << std::flush;
+  }
+  ctx.out << "node/" << name << " drained\n";
+  return 0;
+}
+
+// `token create [--description D]`: a new join token, kept as a bootstrap-token Secret.
+int cmd_token(context& ctx) {
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(args.size() == 1 && args[0] == "create", api_errc::bad_request, "usage: troupe token create [--description TEXT]");
+  auto token = make_token();
+  auto req = make_request(api_verb::create, "secrets", "kube-system", "",
+                          token_secret(token, ctx.flags.get("description", "made by troupe token create")));
+  ctx.api().call(api_verb::create, req);
+  ctx.out << token.text() << "\n";
+  return 0;
+}
+
+}  // namespace troupe::cli

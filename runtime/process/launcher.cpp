@@ -1,0 +1,198 @@
+#include "runtime/process/launcher.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace troupe {
+namespace {
+
+std::vector<char*> pointers(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string read_line(int fd, int timeout_ms) {
+  std::string line;
+  int64_t until = now_ms() + timeout_ms;
+  while (line.find('\n') == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    int left = static_cast<int>(until - now_ms());
+    if (left <= 0 || poll(&p, 1, left) <= 0) break;
+    char chunk[256];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    line.append(chunk, static_cast<size_t>(n));
+  }
+  return line.substr(0, line.find('\n'));
+}
+
+}  // namespace
+
+launched launch(const launch_spec& spec) {
+  std::vector<std::string> argv = {spec.shim_binary, "shim", "--log", spec.log_file, "--exit", spec.exit_file};
+  if (!spec.workdir.empty()) argv.insert(argv.end(), {"--workdir", spec.workdir});
+  for (auto& f : spec.cgroup_procs) argv.insert(argv.end(), {"--join", f});
+  if (spec.rlimit_as > 0) argv.insert(argv.end(), {"--rlimit-as", std::to_string(spec.rlimit_as)});
+  argv.push_back("--");
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  auto args = pointers(argv);
+  auto envp = pointers(spec.env);
+  int hs[2];
+  launched out;
+  if (pipe2(hs, O_CLOEXEC) != 0) return out.error = std::string("pipe: ") + strerror(errno), out;
+  pid_t shim = fork();
+  if (shim == 0) {
+    dup2(hs[1], 3);  // dup2 clears close-on-exec: the shim gets fd 3
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);  // the agent blocks its shutdown signals
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  close(hs[1]);
+  if (shim < 0) {
+    close(hs[0]);
+    return out.error = std::string("fork: ") + strerror(errno), out;
+  }
+  out.shim = shim;
+  auto line = read_line(hs[0], 10000);
+  close(hs[0]);
+  if (line.rfind("pid ", 0) == 0) {
+    out.pid = static_cast<pid_t>(std::stol(line.substr(4)));
+  } else {
+    out.error = line.rfind("error ", 0) == 0 ? line.substr(6) : "the shim did not start";
+    waitpid(shim, nullptr, 0);
+    out.shim = -1;
+  }
+  return out;
+}
+
+command_result run_command(const std::vector<std::string>& command, const std::vector<std::string>& env,
+                           const std::string& workdir, int64_t timeout_ms, size_t max_output) {
+  command_result r;
+  if (command.empty()) return r.error = "no command", r;
+  int out[2], err[2], report[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
+    return r.error = std::string("pipe: ") + strerror(errno), r;
+  auto args = pointers(command);
+  auto envp = pointers(env);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    if (!workdir.empty() && chdir(workdir.c_str()) != 0) {
+      int e = errno;
+      (void)!write(report[1], &e, sizeof e);
+      _exit(127);
+    }
+    execvpe(args[0], args.data(), envp.data());
+    int e = errno;
+    (void)!write(report[1], &e, sizeof e);
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  close(report[1]);
+  if (pid < 0) {
+    close(out[0]), close(err[0]), close(report[0]);
+    return r.error = std::string("fork: ") + strerror(errno), r;
+  }
+  int exec_errno = 0;
+  if (read(report[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno)
+    r.error = command[0] + ": " + strerror(exec_errno);
+  close(report[0]);
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* bufs[2] = {&r.out, &r.err};
+  int64_t until = now_ms() + timeout_ms;
+  int open_pipes = 2;
+  while (open_pipes > 0) {
+    int left = static_cast<int>(until - now_ms());
+    if (left <= 0) {
+      r.timed_out = true;
+      kill(-pid, SIGKILL);
+      break;
+    }
+    if (poll(fds, 2, left) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char chunk[8192];
+      ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+      if (n > 0) {
+        if (bufs[i]->size() < max_output) bufs[i]->append(chunk, std::min(static_cast<size_t>(n), max_output - bufs[i]->size()));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_pipes;
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+  int status = 0;
+  // A command that closed its output but lingers is still bounded by the timeout.
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (now_ms() >= until) {
+      r.timed_out = true;
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    usleep(1000);
+  }
+  r.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  if (!r.error.empty()) r.exit_code = -1;
+  return r;
+}
+
+exit_record read_exit_record(const std::string& exit_file) {
+  std::ifstream in(exit_file);
+  std::string how;
+  exit_record r;
+  if (!(in >> how)) return r;
+  if (how == "exit" || how == "signal") {
+    in >> r.code;
+    r.how = how == "exit" ? exit_record::kind::exited : exit_record::kind::signaled;
+  } else if (how == "error") {
+    std::getline(in, r.message);
+    if (!r.message.empty() && r.message[0] == ' ') r.message.erase(0, 1);
+    r.how = exit_record::kind::failed;
+  }
+  return r;
+}
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) return std::stoull(field);
+  return std::nullopt;
+}
+
+}  // namespace troupe

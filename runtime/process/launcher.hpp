@@ -1,0 +1,59 @@
+#pragma once
+// Starting processes for the kubelet. Every call here blocks (fork, exec, waiting for a
+// handshake or a command's end), so callers run it on a detached actor or a thread of its
+// own, never on the actor scheduler.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+struct launch_spec {
+  std::string shim_binary;  ///< the troupe binary (`troupe shim` is the shim)
+  std::vector<std::string> command;
+  std::vector<std::string> env;  ///< "NAME=value", the whole environment
+  std::string workdir;
+  std::string log_file;
+  std::string exit_file;
+  std::vector<std::string> cgroup_procs;  ///< cgroup.procs files the container joins
+  int64_t rlimit_as = 0;                  ///< memory limit when there are no cgroups
+};
+
+struct launched {
+  pid_t shim = -1;
+  pid_t pid = -1;      ///< the container's process (and process group) id
+  std::string error;   ///< why it could not start ("sleepx: No such file or directory")
+};
+
+/// Starts a container under a new shim and waits for it to be running (or to fail).
+launched launch(const launch_spec& spec);
+
+struct command_result {
+  int exit_code = -1;  ///< 128 + signal when killed; -1 when it could not run
+  bool timed_out = false;
+  std::string out, err;
+  std::string error;   ///< could not run: why
+};
+
+/// Runs a command to completion (exec probes, `troupe exec`), capturing its output (at most
+/// `max_output` bytes each); kills its process group when `timeout_ms` passes.
+command_result run_command(const std::vector<std::string>& command, const std::vector<std::string>& env,
+                           const std::string& workdir, int64_t timeout_ms, size_t max_output = 1 << 20);
+
+/// How a shim recorded its container's end: "exit N", "signal N" or "error MESSAGE".
+struct exit_record {
+  enum class kind { exited, signaled, failed, unknown } how = kind::unknown;
+  int code = 0;
+  std::string message;
+};
+exit_record read_exit_record(const std::string& exit_file);
+
+/// The process start time (clock ticks since boot) from /proc, to tell a process from a
+/// later one with the same pid; nullopt when it is gone.
+std::optional<uint64_t> process_start_time(pid_t pid);
+
+}  // namespace troupe

@@ -1,0 +1,126 @@
+// The shim, the launcher, the exit watcher and cgroups, with real processes.
+
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "runtime/process/cgroup.hpp"
+#include "runtime/process/exit_watcher.hpp"
+#include "runtime/process/launcher.hpp"
+#include "test/harness/temp_dir.hpp"
+
+using namespace troupe;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::stringstream s;
+  s << std::ifstream(path).rdbuf();
+  return s.str();
+}
+
+launch_spec spec_for(const troupe::testing::temp_dir& dir, std::vector<std::string> command) {
+  launch_spec s;
+  s.shim_binary = TROUPE_BINARY;
+  s.command = std::move(command);
+  s.env = {"PATH=/usr/bin:/bin", "GREETING=hello"};
+  s.workdir = dir.path();
+  s.log_file = dir / "c.log";
+  s.exit_file = dir / "exit";
+  return s;
+}
+
+template <class P>
+bool eventually(P p) {
+  for (int i = 0; i < 1000 && !p(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return p();
+}
+
+}  // namespace
+
+TEST_CASE("a container runs under a shim that logs and records its exit", "[process]") {
+  troupe::testing::temp_dir dir;
+  exit_watcher watcher;
+  auto started = launch(spec_for(dir, {"sh", "-c", "echo $GREETING from $(pwd); echo oops >&2; printf partial; exit 3"}));
+  REQUIRE(started.error.empty());
+  REQUIRE(started.pid > 0);
+  std::atomic<bool> ended{false};
+  REQUIRE(watcher.watch(started.shim, [&] { ended = true; }));
+  REQUIRE(eventually([&] { return ended.load(); }));
+  auto record = read_exit_record(dir / "exit");
+  CHECK(record.how == exit_record::kind::exited);
+  CHECK(record.code == 3);
+  auto log = slurp(dir / "c.log");
+  std::smatch m;
+  REQUIRE(std::regex_search(log, m, std::regex(R"(^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) stdout F (.*)\n)")));
+  CHECK(m[2] == "hello from " + dir.path());
+  CHECK_THAT(log, Catch::Contains(" stderr F oops\n"));
+  CHECK_THAT(log, Catch::Contains(" stdout F partial\n"));
+}
+
+TEST_CASE("a command that cannot start is reported, not hidden", "[process]") {
+  troupe::testing::temp_dir dir;
+  auto started = launch(spec_for(dir, {"no-such-command-xyz"}));
+  CHECK(started.pid == -1);
+  CHECK(started.error == "no-such-command-xyz: No such file or directory");
+  CHECK(read_exit_record(dir / "exit").how == exit_record::kind::failed);
+}
+
+TEST_CASE("a container killed by a signal, seen after its shim is no longer ours", "[process]") {
+  troupe::testing::temp_dir dir;
+  auto started = launch(spec_for(dir, {"sleep", "30"}));
+  REQUIRE(started.pid > 0);
+  CHECK(process_start_time(started.pid).has_value());
+  kill(-started.pid, SIGTERM);
+  exit_watcher watcher;
+  std::atomic<bool> ended{false};
+  REQUIRE(watcher.watch(started.shim, [&] { ended = true; }));
+  REQUIRE(eventually([&] { return ended.load(); }));
+  auto record = read_exit_record(dir / "exit");
+  CHECK(record.how == exit_record::kind::signaled);
+  CHECK(record.code == SIGTERM);
+  CHECK_FALSE(watcher.watch(999999, [] {}));
+}
+
+TEST_CASE("run_command captures output, exit codes and timeouts", "[process]") {
+  auto ok = run_command({"sh", "-c", "echo out; echo err >&2; exit 4"}, {"PATH=/usr/bin:/bin"}, "/", 5000);
+  CHECK(ok.exit_code == 4);
+  CHECK(ok.out == "out\n");
+  CHECK(ok.err == "err\n");
+  CHECK_FALSE(ok.timed_out);
+  auto slow = run_command({"sleep", "10"}, {"PATH=/usr/bin:/bin"}, "/", 200);
+  CHECK(slow.timed_out);
+  auto missing = run_command({"no-such-command-xyz"}, {"PATH=/usr/bin:/bin"}, "/", 1000);
+  CHECK(missing.exit_code == -1);
+  CHECK(missing.error == "no-such-command-xyz: No such file or directory");
+}
+
+TEST_CASE("a memory limit kills the container and is counted as an OOM kill", "[process][cgroup]") {
+  auto groups = cgroups::detect("/sys/fs/cgroup", "troupe-test");
+  if (groups.layout() == cgroups::mode::none) {
+    WARN("cgroups not available here: " << groups.describe());
+    return;
+  }
+  troupe::testing::temp_dir dir;
+  std::string name = "oom-" + std::to_string(getpid());
+  auto spec = spec_for(dir, {"python3", "-c", "x = bytearray(200 * 1024 * 1024); print('survived')"});
+  spec.cgroup_procs = groups.create(name, 32 * 1024 * 1024, 500);
+  auto started = launch(spec);
+  REQUIRE(started.pid > 0);
+  exit_watcher watcher;
+  std::atomic<bool> ended{false};
+  REQUIRE(watcher.watch(started.shim, [&] { ended = true; }));
+  REQUIRE(eventually([&] { return ended.load(); }));
+  auto record = read_exit_record(dir / "exit");
+  CHECK(record.how == exit_record::kind::signaled);
+  CHECK(record.code == SIGKILL);
+  CHECK(groups.oom_kills(name) >= 1);
+  groups.remove(name);
+}

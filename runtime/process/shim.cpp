@@ -1,0 +1,202 @@
+#include "runtime/process/shim.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+namespace troupe {
+namespace {
+
+struct shim_options {
+  std::string log, exit_file, workdir;
+  std::vector<std::string> join;  ///< cgroup.procs files to write the container's pid into
+  long long rlimit_as = 0;
+  std::vector<std::string> command;
+};
+
+bool parse(const std::vector<std::string>& args, shim_options& o, std::string& error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--") {
+      o.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    }
+    if (i + 1 >= args.size()) return error = a + ": needs a value", false;
+    const auto& v = args[++i];
+    if (a == "--log") o.log = v;
+    else if (a == "--exit") o.exit_file = v;
+    else if (a == "--workdir") o.workdir = v;
+    else if (a == "--join") o.join.push_back(v);
+    else if (a == "--rlimit-as") o.rlimit_as = std::stoll(v);
+    else return error = "unknown flag " + a, false;
+  }
+  if (o.log.empty() || o.exit_file.empty() || o.command.empty())
+    return error = "--log, --exit and a command are required", false;
+  return true;
+}
+
+void write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void write_text(int fd, const std::string& s) { write_all(fd, s.data(), s.size()); }
+
+std::string now_rfc3339_nano() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+// Only async-signal-safe calls between fork and exec: open/write/close/dup2/chdir/setpgid.
+[[noreturn]] void exec_child(const shim_options& o, int out, int err, int report) {
+  setpgid(0, 0);
+  for (auto& file : o.join) {
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      (void)!write(fd, "0", 1);  // "0": the writing process itself
+      close(fd);
+    }
+  }
+  if (o.rlimit_as > 0) {
+    rlimit r{static_cast<rlim_t>(o.rlimit_as), static_cast<rlim_t>(o.rlimit_as)};
+    setrlimit(RLIMIT_AS, &r);
+  }
+  int null = open("/dev/null", O_RDONLY);
+  dup2(null, 0);
+  dup2(out, 1);
+  dup2(err, 2);
+  if (!o.workdir.empty() && chdir(o.workdir.c_str()) != 0) {
+    int e = errno;
+    (void)!write(report, &e, sizeof e);
+    _exit(127);
+  }
+  std::vector<char*> argv;
+  for (auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  signal(SIGPIPE, SIG_DFL);
+  execvp(argv[0], argv.data());
+  int e = errno;
+  (void)!write(report, &e, sizeof e);
+  _exit(127);
+}
+
+// Writes complete lines of `buf` as CRI log lines; keeps a partial tail unless `flush`.
+void drain_lines(int log, const char* stream, std::string& buf, bool flush) {
+  size_t start = 0;
+  for (;;) {
+    auto nl = buf.find('\n', start);
+    if (nl == std::string::npos) break;
+    write_text(log, now_rfc3339_nano() + " " + stream + " F " + buf.substr(start, nl - start + 1));
+    start = nl + 1;
+  }
+  buf.erase(0, start);
+  // A very long line, or the last one without a newline, goes out as a partial ("P") line.
+  if (!buf.empty() && (flush || buf.size() > 16384)) {
+    write_text(log, now_rfc3339_nano() + " " + stream + (flush ? " F " : " P ") + buf + "\n");
+    buf.clear();
+  }
+}
+
+void record_exit(const std::string& path, const std::string& text) {
+  std::string temp = path + ".tmp";
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  write_text(fd, text);
+  fsync(fd);
+  close(fd);
+  rename(temp.c_str(), path.c_str());
+}
+
+}  // namespace
+
+int run_shim(const std::vector<std::string>& args) {
+  shim_options o;
+  std::string error;
+  int handshake = fcntl(3, F_GETFD) >= 0 ? 3 : -1;
+  if (handshake >= 0) fcntl(handshake, F_SETFD, FD_CLOEXEC);
+  if (!parse(args, o, error)) {
+    if (handshake >= 0) write_text(handshake, "error shim: " + error + "\n");
+    return 127;
+  }
+  setsid();
+  signal(SIGPIPE, SIG_IGN);
+  int out[2], err[2], report[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) return 127;
+  int log = open(o.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  pid_t child = fork();
+  if (child == 0) exec_child(o, out[1], err[1], report[1]);
+  close(out[1]);
+  close(err[1]);
+  close(report[1]);
+  int exec_errno = 0;
+  bool failed = child < 0 || read(report[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  close(report[0]);
+  if (failed) {
+    std::string message = child < 0 ? std::string("fork failed: ") + strerror(errno)
+                                    : o.command[0] + ": " + strerror(exec_errno);
+    if (handshake >= 0) write_text(handshake, "error " + message + "\n");
+    if (child > 0) waitpid(child, nullptr, 0);
+    record_exit(o.exit_file, "error " + message + "\n");
+    return 127;
+  }
+  if (handshake >= 0) {
+    write_text(handshake, "pid " + std::to_string(child) + "\n");
+    close(handshake);
+  }
+  std::string bufs[2];
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  const char* names[2] = {"stdout", "stderr"};
+  int open_pipes = 2;
+  int status = 0;
+  bool exited = false;
+  while (open_pipes > 0) {
+    // Once the container has exited, give processes it left behind a moment to finish
+    // writing, then stop waiting for them.
+    int ready = poll(fds, 2, exited ? 1000 : 200);
+    if (ready == 0 && exited) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char chunk[65536];
+      ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+      if (n > 0) {
+        bufs[i].append(chunk, static_cast<size_t>(n));
+        if (log >= 0) drain_lines(log, names[i], bufs[i], false);
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_pipes;
+      }
+    }
+    if (!exited && waitpid(child, &status, WNOHANG) == child) exited = true;
+  }
+  if (!exited) waitpid(child, &status, 0);
+  for (int i = 0; i < 2; ++i)
+    if (log >= 0) drain_lines(log, names[i], bufs[i], true);
+  if (WIFSIGNALED(status)) {
+    record_exit(o.exit_file, "signal " + std::to_string(WTERMSIG(status)) + "\n");
+    return 128 + WTERMSIG(status);
+  }
+  record_exit(o.exit_file, "exit " + std::to_string(WEXITSTATUS(status)) + "\n");
+  return WEXITSTATUS(status);
+}
+
+}  // namespace troupe
