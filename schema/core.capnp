@@ -597,7 +597,7 @@ struct ContainerStateRunning {
 }
 
 struct ContainerStateTerminated {
-  exitCode @0 :Int32;
+  exitCode @0 :Int32 $Meta.always;
   signal @1 :Int32;
   reason @2 :Text;
   message @3 :Text;
@@ -619,8 +619,8 @@ struct ContainerStatus {
   name @0 :Text;
   state @1 :ContainerState;
   lastState @2 :ContainerState;
-  ready @3 :Bool;
-  restartCount @4 :Int32;
+  ready @3 :Bool $Meta.always;
+  restartCount @4 :Int32 $Meta.always;
   image @5 :Text;
   imageID @6 :Text;
   containerID @7 :Text;

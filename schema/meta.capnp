@@ -30,6 +30,10 @@ annotation quantity @0xd9ee69e537d8fd48 (field) :Void;
 # Text holding a resource quantity ("500m", "128Mi", "1.5Gi"); the codec rejects text that does
 # not parse as one, and keeps the user's spelling.
 
+annotation always @0xc3e1d2a4b5f60718 (field) :Void;
+# Written even when zero or false: Kubernetes' fields without omitempty that clients read
+# as values (containerStatuses[].ready and restartCount, terminated.exitCode).
+
 annotation resource @0x81ac5d91b8d09493 (struct) :ResourceInfo;
 # Marks a top-level kind and says how it is served.
 

@@ -265,3 +265,33 @@ bool deletion_due(std::string_view object) {
 }
 
 }  // namespace troupe
+
+namespace troupe {
+
+std::string bind_pod(std::string_view stored, const std::string& node, int64_t now_seconds) {
+  object_reader reader(stored);
+  auto pod = reader.as<k8s::Pod>();
+  std::string name = text_string(pod.getMetadata().getName());
+  TROUPE_REQUIRE(!node.empty(), api_errc::bad_request, "binding pod " + quote(name) + ": no node named");
+  TROUPE_REQUIRE(pod.getSpec().getNodeName().size() == 0, api_errc::conflict,
+                 "pod " + name + " is already assigned to node " + quote(text_view(pod.getSpec().getNodeName())));
+  TROUPE_REQUIRE(pod.getMetadata().getDeletionTimestamp() == 0, api_errc::bad_request,
+                 "pod " + quote(name) + " is being deleted, cannot be assigned to a host");
+  capnp::MallocMessageBuilder m;
+  m.setRoot(pod);
+  auto out = m.getRoot<k8s::Pod>();
+  out.getSpec().setNodeName(node);
+  auto old = pod.getStatus().getConditions();
+  unsigned keep = 0;
+  for (auto c : old) keep += text_view(c.getType()) != "PodScheduled";
+  auto conds = out.getStatus().initConditions(keep + 1);
+  unsigned i = 0;
+  for (auto c : old)
+    if (text_view(c.getType()) != "PodScheduled") conds.setWithCaveats(i++, c);
+  conds[i].setType("PodScheduled");
+  conds[i].setStatus(k8s::ConditionStatus::IS_TRUE);
+  conds[i].setLastTransitionTime(now_seconds);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+}  // namespace troupe

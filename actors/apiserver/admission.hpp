@@ -47,6 +47,10 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
 /// still running (a terminating pod's node ends it by deleting with grace 0).
 bool deletion_due(std::string_view object);
 
+/// A pod bound to `node` (the binding subresource): spec.nodeName set and PodScheduled=True.
+/// Throws Conflict when the pod already has a node, BadRequest when it is being deleted.
+std::string bind_pod(std::string_view stored, const std::string& node, int64_t now_seconds);
+
 /// Validation shared by create and update; throws api_error(invalid) with every cause.
 void validate_object(const kind_info& kind, std::string_view object);
 

@@ -190,6 +190,17 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
   return store_write(self, 3, key, stored->revision, "");
 }
 
+// The binding subresource: only the node name and PodScheduled change, so it skips the full
+// admission an update goes through (a scheduler binds thousands of pods a second).
+caf::result<api_reply> bind(self_ptr self, const api_request& req) {
+  auto& kind = *self->state.kind;
+  TROUPE_REQUIRE(kind.kind == "Pod", api_errc::method_not_allowed, kind.resource() + " cannot be bound");
+  auto key = key_of(kind, req);
+  auto stored = self->state.deps.engine->read().get(key);
+  TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, req.name));
+  return store_write(self, 2, key, stored->revision, bind_pod(stored->object, req.target, unix_seconds()));
+}
+
 caf::result<api_reply> serve(self_ptr self, api_request& req) {
   try {
     switch (static_cast<api_verb>(req.verb)) {
@@ -200,6 +211,7 @@ caf::result<api_reply> serve(self_ptr self, api_request& req) {
       case api_verb::update_status: return update(self, req, true);
       case api_verb::remove: return remove(self, req);
       case api_verb::patch: return patch(self, req);
+      case api_verb::bind: return bind(self, req);
     }
     return make_error(api_errc::bad_request, "unknown verb " + std::to_string(req.verb));
   } catch (const api_error& e) {

@@ -19,7 +19,7 @@
 
 namespace troupe {
 
-enum class api_verb : uint8_t { create = 1, get, list, update, update_status, remove, patch };
+enum class api_verb : uint8_t { create = 1, get, list, update, update_status, remove, patch, bind };
 enum class patch_type : uint8_t { merge = 0, strategic = 1 };
 
 struct api_request {
@@ -35,6 +35,7 @@ struct api_request {
   uint8_t patch_type = 0;  ///< a patch_type
   std::string patch;       ///< patch: a JSON document
   int64_t grace_period = -1;  ///< remove: seconds a pod's node has to stop it; -1: its default
+  std::string target;         ///< bind: the node a pod goes to
 };
 
 struct api_reply {
@@ -47,7 +48,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_request& x) {
   return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
            x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch,
-           x.grace_period);
+           x.grace_period, x.target);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_reply& x) {

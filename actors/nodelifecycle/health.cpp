@@ -67,6 +67,9 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
     taints[old.size()].setEffect(k8s::TaintEffect::NO_SCHEDULE);
     taints[old.size()].setTimeAdded(now_seconds);
   }
+  // Two writes from one read: neither may carry the version, or the second always conflicts.
+  spec_node.getMetadata().disownResourceVersion();
+  status_node.getMetadata().disownResourceVersion();
   return {copy_to_bytes(spec_msg.getRoot<capnp::AnyStruct>().asReader()),
           copy_to_bytes(status_msg.getRoot<capnp::AnyStruct>().asReader())};
 }

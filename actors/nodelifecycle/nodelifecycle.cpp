@@ -22,24 +22,23 @@ struct lifecycle_state {
 
 using self_ptr = impl_actor::stateful_pointer<lifecycle_state>;
 
-void send_update(self_ptr self, api_verb verb, std::string name, std::string object) {
-  api_request req;
-  req.verb = static_cast<uint8_t>(verb);
-  req.resource = "nodes";
-  req.name = std::move(name);
-  req.object = std::move(object);
-  // A conflict (the kubelet wrote first) is settled at the next check.
-  self->request(self->state.deps.api, caf::infinite, api_atom::value, std::move(req))
-      .then([](api_reply&) {}, [](caf::error&) {});
+// A conflict (the kubelet wrote first) is settled at the next check.
+template <class Then>
+void send_update(self_ptr self, api_verb verb, std::string name, std::string object, Then then) {
+  self->request(self->state.deps.api, caf::infinite, api_atom::value,
+                make_request(verb, "nodes", "", std::move(name), std::move(object)))
+      .then([then](api_reply&) mutable { then(); }, [](caf::error&) {});
 }
 
 void act(self_ptr self, const std::string& name, std::string_view node, node_health_action action) {
   if (action == node_health_action::mark_unknown) {
+    // One after the other: each applies to the version it finds, so they must not overlap.
     auto [spec, status] = mark_node_unknown(node, unix_seconds());
-    send_update(self, api_verb::update_status, name, std::move(status));
-    send_update(self, api_verb::update, name, std::move(spec));
+    send_update(self, api_verb::update, name, std::move(spec), [=, status = std::move(status)] {
+      send_update(self, api_verb::update_status, name, status, [] {});
+    });
   } else if (action == node_health_action::clear_unreachable) {
-    send_update(self, api_verb::update, name, clear_unreachable(node));
+    send_update(self, api_verb::update, name, clear_unreachable(node), [] {});
   }
 }
 

@@ -26,6 +26,9 @@ class watch_filter {
     return key.compare(0, prefix_.size(), prefix_) == 0;
   }
   bool selects() const { return !labels_.empty() || !fields_.empty(); }
+  /// The value the field selector demands for `path` ("spec.nodeName=n1" -> "n1"), if any.
+  std::optional<std::string> pinned(std::string_view path) const { return fields_.pinned(path); }
+  const kind_info* kind() const { return kind_; }
   bool matches(object_reader& object) const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -39,6 +40,20 @@ struct subscription {
   uint64_t acked = 0;
   bool live = false;  // caught up: gets changes as they commit; else replayed from the log
   bool bookmarks = false;
+  std::optional<std::string> pinned;  // the spec.nodeName its field selector demands
+};
+
+// Kubelets watch "pods with spec.nodeName=<me>": thousands of them would each be asked about
+// every pod change. Like the watch cache's trigger index, such watches are kept by the node
+// they name and only asked about changes to pods on that node (before or after the change).
+constexpr std::string_view indexed_field = "spec.nodeName";
+
+using subscription_set = std::set<struct subscription*>;
+
+struct resource_watches {
+  subscription_set unpinned;
+  std::unordered_map<std::string, subscription_set> by_value;
+  bool empty() const { return unpinned.empty() && by_value.empty(); }
 };
 
 using subscription_key = std::pair<caf::actor_addr, uint64_t>;
@@ -63,7 +78,7 @@ struct store_state {
   std::vector<pending_write> pending;
   batching batch;
   std::map<subscription_key, subscription> subs;
-  std::unordered_map<std::string, std::set<subscription*>> by_resource;
+  std::unordered_map<std::string, resource_watches> by_resource;
   static inline const char* name = "store";
 };
 
@@ -154,12 +169,27 @@ void deliver(self_ptr self, subscription& sub, store::event_type type, uint64_t 
              watch_event{sub.id, static_cast<uint8_t>(type), revision, std::move(object)});
 }
 
+void index_watch(self_ptr self, subscription& sub) {
+  auto& watches = self->state.by_resource[sub.resource];
+  if (sub.pinned) watches.by_value[*sub.pinned].insert(&sub);
+  else watches.unpinned.insert(&sub);
+}
+
 void forget(self_ptr self, subscription& sub) {
   auto& st = self->state;
   auto index = st.by_resource.find(sub.resource);
   if (index != st.by_resource.end()) {
-    index->second.erase(&sub);
-    if (index->second.empty()) st.by_resource.erase(index);
+    auto& w = index->second;
+    if (sub.pinned) {
+      auto bucket = w.by_value.find(*sub.pinned);
+      if (bucket != w.by_value.end()) {
+        bucket->second.erase(&sub);
+        if (bucket->second.empty()) w.by_value.erase(bucket);
+      }
+    } else {
+      w.unpinned.erase(&sub);
+    }
+    if (w.empty()) st.by_resource.erase(index);
   }
   st.subs.erase({sub.watcher.address(), sub.id});
 }
@@ -210,25 +240,42 @@ void pump(self_ptr self, subscription& sub) {
   if (sub.cursor >= snap.revision()) sub.live = true;
 }
 
+// The indexed field of an object of a kind that has it ("" when it has none or no value).
+std::string indexed_value(const kind_info* kind, std::string_view object) {
+  object_reader r(object);
+  return field_value(r.as(kind->schema), indexed_field);
+}
+
+void offer(self_ptr self, subscription* sub, const store::change& c, std::vector<subscription*>& cut) {
+  if (!sub->live || c.revision <= sub->cursor) return;
+  sub->cursor = c.revision;
+  if (!sub->filter.covers(c.key)) return;
+  std::optional<std::string_view> before;
+  if (c.prev_object) before = *c.prev_object;
+  auto type = visible_as(sub->filter, c.type, *c.object, before);
+  if (!type) return;
+  if (window_full(self, *sub)) return cut.push_back(sub);
+  deliver(self, *sub, *type, c.revision, shared_bytes(c.object));
+}
+
 void fan_out(self_ptr self, const std::vector<store::change>& changes) {
   auto& st = self->state;
   for (auto& c : changes) {
     auto index = st.by_resource.find(c.key.substr(0, c.key.find('/')));
     if (index == st.by_resource.end()) continue;
+    auto& watches = index->second;
     std::vector<subscription*> cut;
-    for (subscription* sub : index->second) {
-      if (!sub->live || c.revision <= sub->cursor) continue;
-      sub->cursor = c.revision;
-      if (!sub->filter.covers(c.key)) continue;
-      std::optional<std::string_view> before;
-      if (c.prev_object) before = *c.prev_object;
-      auto type = visible_as(sub->filter, c.type, *c.object, before);
-      if (!type) continue;
-      if (window_full(self, *sub)) {
-        cut.push_back(sub);
-        continue;
+    for (subscription* sub : watches.unpinned) offer(self, sub, c, cut);
+    if (!watches.by_value.empty()) {
+      auto* kind = st.deps.kinds->find_by_resource(index->first);
+      std::string now = indexed_value(kind, *c.object);
+      std::string then = c.prev_object ? indexed_value(kind, *c.prev_object) : now;
+      for (const std::string* value : {&now, &then}) {
+        if (value == &then && then == now) break;
+        auto bucket = watches.by_value.find(*value);
+        if (bucket == watches.by_value.end()) continue;
+        for (subscription* sub : bucket->second) offer(self, sub, c, cut);
       }
-      deliver(self, *sub, *type, c.revision, shared_bytes(c.object));
     }
     for (subscription* sub : cut) end_watch(self, *sub, fell_behind(self, *sub));
   }
@@ -269,8 +316,10 @@ caf::typed_response_promise<uint64_t> watch(self_ptr self, watch_request& req,
   sub.cursor = req.from_revision == 0 ? snap.revision() : req.from_revision;
   sub.last_sent_revision = sub.cursor;
   sub.live = sub.cursor >= snap.revision();
+  if (kind->field_labels.end() != std::find(kind->field_labels.begin(), kind->field_labels.end(), indexed_field))
+    sub.pinned = sub.filter.pinned(indexed_field);
   auto& stored = st.subs.emplace(key, std::move(sub)).first->second;
-  st.by_resource[stored.resource].insert(&stored);
+  index_watch(self, stored);
   self->monitor(watcher);
   rp.deliver(stored.cursor);  // the reply goes out before any replayed event
   if (!stored.live) pump(self, stored);

@@ -192,15 +192,36 @@ std::string age(const node& object, int64_t now) {
 
 }  // namespace
 
+// kubectl's event table has no NAME: what happened to which object, and when last.
+std::vector<column> event_columns(const table_options& options) {
+  return {{"LAST SEEN",
+           [&](const node& n) {
+             auto last = parse_rfc3339(text_at(n, {"lastTimestamp"}));
+             if (!last) last = parse_rfc3339(text_at(n, {"metadata", "creationTimestamp"}));
+             return last ? human_duration(std::max<int64_t>(0, options.now - *last)) : "<unknown>";
+           }},
+          {"TYPE", [](const node& n) { return text_at(n, {"type"}); }},
+          {"REASON", [](const node& n) { return text_at(n, {"reason"}); }},
+          {"OBJECT",
+           [](const node& n) {
+             return to_lower(text_at(n, {"involvedObject", "kind"})) + "/" + text_at(n, {"involvedObject", "name"});
+           }},
+          {"MESSAGE", [](const node& n) { return text_at(n, {"message"}); }}};
+}
+
 std::string print_table(const kind_info& kind, const std::vector<node>& objects,
                         const table_options& options) {
   std::vector<column> cols;
   if (options.with_namespace)
     cols.push_back({"NAMESPACE", [](const node& n) { return text_at(n, {"metadata", "namespace"}); }});
-  cols.push_back({"NAME", [](const node& n) { return text_at(n, {"metadata", "name"}); }});
-  for (auto& c : columns_for(kind))
-    if (!c.wide_only) cols.push_back(c);
-  cols.push_back({"AGE", [&](const node& n) { return age(n, options.now); }});
+  if (kind.kind == "Event") {
+    for (auto& c : event_columns(options)) cols.push_back(c);
+  } else {
+    cols.push_back({"NAME", [](const node& n) { return text_at(n, {"metadata", "name"}); }});
+    for (auto& c : columns_for(kind))
+      if (!c.wide_only) cols.push_back(c);
+    cols.push_back({"AGE", [&](const node& n) { return age(n, options.now); }});
+  }
   if (options.wide)
     for (auto& c : columns_for(kind))
       if (c.wide_only) cols.push_back(c);

@@ -332,6 +332,7 @@ bool should_emit(DynamicStruct::Reader r, StructSchema::Field f) {
     return has_content(group);
   }
   if (f.getType().which() == ST::VOID) return member;
+  if (has_annotation(f, annotation_id::always)) return true;
   return r.has(f, member ? capnp::HasMode::NON_NULL : capnp::HasMode::NON_DEFAULT);
 }
 

@@ -45,8 +45,13 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return args.empty() ? 2 : 0;
   }
-  std::string command = args[0];
-  args.erase(args.begin());
+  // Global flags may come before the verb, as in `kubectl --server=h:p get pods` (the
+  // `--flag=value` form, so a flag's value is never taken for the verb).
+  size_t verb = 0;
+  while (verb + 1 < args.size() && args[verb].rfind("--", 0) == 0 && args[verb].find('=') != std::string::npos)
+    ++verb;
+  std::string command = args[verb];
+  args.erase(args.begin() + static_cast<long>(verb));
   try {
     if (command == "shim") return troupe::run_shim(args);
     if (command == "agent") return troupe::run_agent(troupe::parse_agent_options(args), std::cout);

@@ -112,6 +112,7 @@ call_result client::call(api_verb verb, const api_request& request) {
       return handle(wait_for(send(api.updateStatusRequest()), scope, address_).getResult());
     case api_verb::remove: return handle(wait_for(send(api.deleteRequest()), scope, address_).getResult());
     case api_verb::patch: return handle(wait_for(send(api.patchRequest()), scope, address_).getResult());
+    case api_verb::bind: break;  // the scheduler's, inside the server
   }
   throw api_error(api_errc::bad_request, "unknown verb");
 }

@@ -13,6 +13,7 @@
 #include "actors/cluster/cluster.hpp"
 #include "actors/cluster/token.hpp"
 #include "actors/nodelifecycle/nodelifecycle.hpp"
+#include "actors/scheduler/scheduler.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/time.hpp"
@@ -119,6 +120,8 @@ int run_server(const server_options& options, std::ostream& out) {
   KJ_DEFER(stop_all(resources));
   auto router = spawn_router(sys, resources);
   KJ_DEFER(caf::anon_send_exit(router, caf::exit_reason::user_shutdown));
+  auto scheduler = spawn_scheduler(sys, {engine, router, store, {}});
+  KJ_DEFER(caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown));
   auto lifecycle = spawn_nodelifecycle(sys, {engine, router, {}});
   KJ_DEFER(caf::anon_send_exit(lifecycle, caf::exit_reason::user_shutdown));
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});

@@ -213,7 +213,8 @@ int main(int argc, char** argv) {
   troupe::testing::temp_dir dir("troupe-api-bench");
   int64_t launched = now_ns();
   troupe::testing::child_process server({TROUPE_BINARY, "server", "--data-dir", dir / "data", "--listen",
-                                         "127.0.0.1:0", "--client-config", dir / "config"});
+                                         "127.0.0.1:0", "--cluster-listen", "127.0.0.1:0", "--client-config",
+                                         dir / "config", "--disable-agent"});
   if (!server.wait_for_output("ready in")) {
     std::cerr << "server did not start: " << server.output() << "\n";
     return 1;

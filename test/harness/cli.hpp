@@ -70,20 +70,33 @@ inline cli_result run_command(const std::vector<std::string>& argv, const std::s
 
 class cluster {
  public:
-  explicit cluster(std::vector<std::string> extra = {}) { start(std::move(extra)); }
+  ~cluster() {
+    server_.reset();
+    kill_processes_mentioning(dir_.path());
+  }
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
 
-  /// Starts (or restarts) the server on the same data dir; a restart gets a new port.
-  void start(std::vector<std::string> extra = {}) {
+  /// A server with no node of its own unless `extra` asks for one (the API tests need none).
+  explicit cluster(std::vector<std::string> extra = {"--disable-agent"}) { start(std::move(extra)); }
+
+  /// Starts (or restarts) the server on the same data dir; a restart gets new ports.
+  void start(std::vector<std::string> extra = {"--disable-agent"}) {
     std::vector<std::string> argv = {TROUPE_BINARY, "server", "--data-dir", dir_ / "data",
-                                     "--listen", "127.0.0.1:0", "--client-config", config()};
+                                     "--listen", "127.0.0.1:0", "--cluster-listen", "127.0.0.1:0",
+                                     "--client-config", config()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     server_ = std::make_unique<child_process>(argv);
     if (!server_->wait_for_output("ready in"))
       throw std::runtime_error("troupe server did not start: " + server_->output());
-    auto at = server_->output().find("API listening on ");
-    auto end = server_->output().find('\n', at);
-    address_ = server_->output().substr(at + 17, end - at - 17);
+    address_ = after(server_->output(), "API listening on ");
+    cluster_address_ = after(server_->output(), "agents join at ");
+    token_ = after(server_->output(), "--token ");
   }
+
+  /// Where agents join, and the token they join with.
+  const std::string& cluster_address() const { return cluster_address_; }
+  const std::string& token() const { return token_; }
   int stop(int sig = SIGTERM) { return server_->stop(sig); }
 
   const std::string& address() const { return address_; }
@@ -93,9 +106,9 @@ class cluster {
 
   /// `troupe <args>` against this cluster (through --server).
   cli_result troupe(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv = {TROUPE_BINARY};
+    // Before the arguments: after a `--` it would be part of exec's command.
+    std::vector<std::string> argv = {TROUPE_BINARY, "--server=" + address_};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--server=" + address_);
     return run_command(argv, input, {}, dir_);
   }
   /// A manifest written to a file in the cluster's directory; returns its path.
@@ -105,9 +118,17 @@ class cluster {
   }
 
  private:
+  // The word after `marker` in the server's output.
+  static std::string after(const std::string& output, const std::string& marker) {
+    auto at = output.find(marker);
+    if (at == std::string::npos) return "";
+    at += marker.size();
+    return output.substr(at, output.find_first_of(";\n ", at) - at);
+  }
+
   temp_dir dir_{"troupe-cli"};
   std::unique_ptr<child_process> server_;
-  std::string address_;
+  std::string address_, cluster_address_, token_;
 };
 
 }  // namespace troupe::testing

@@ -2,6 +2,7 @@
 // A child process for multi-process tests: started with arguments, its stdout and stderr
 // captured together, killed (whole process group) when the test ends.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -106,5 +109,27 @@ class child_process {
   int out_ = -1;
   std::string output_;
 };
+
+/// Kills every process whose command line mentions `text` (a test's directory: the shims of
+/// the pods it ran name their log files there) and the process group of each one's children
+/// (the containers). Nothing a test started outlives it.
+inline void kill_processes_mentioning(const std::string& text) {
+  DIR* proc = opendir("/proc");
+  if (!proc) return;
+  std::vector<pid_t> found;
+  while (auto* e = readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0 || pid == getpid()) continue;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(text) != std::string::npos) found.push_back(pid);
+  }
+  closedir(proc);
+  for (pid_t pid : found) {
+    std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    for (pid_t child; children >> child;) ::kill(-child, SIGKILL);
+    ::kill(pid, SIGKILL);
+  }
+}
 
 }  // namespace troupe::testing

@@ -8,25 +8,35 @@
 
 using troupe::testing::child_process;
 
+namespace {
+
+// Free ports, files in the test's directory, no node: nothing outside the test is touched.
+std::vector<std::string> server_args(const troupe::testing::temp_dir& dir) {
+  return {TROUPE_BINARY, "server", "--data-dir", dir / "data", "--listen", "127.0.0.1:0",
+          "--cluster-listen", "127.0.0.1:0", "--client-config", dir / "client-config", "--disable-agent"};
+}
+
+}  // namespace
+
 TEST_CASE("troupe server starts, is exclusive and stops on signals", "[process][server]") {
   troupe::testing::temp_dir dir;
   auto data = dir / "data";
   {
-    child_process server({TROUPE_BINARY, "server", "--data-dir", data});
+    child_process server(server_args(dir));
     REQUIRE(server.wait_for_output("ready in"));
-    // default, kube-system, kube-public and kube-node-lease were created.
-    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 4)"));
+    // default, kube-system, kube-public and kube-node-lease, and the join token's Secret.
+    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 5)"));
 
-    child_process second({TROUPE_BINARY, "server", "--data-dir", data});
+    child_process second(server_args(dir));
     CHECK(second.wait() == 1);
     CHECK_THAT(second.output(), Catch::Contains("is in use by another troupe process"));
 
     CHECK(server.stop(SIGTERM) == 0);
     CHECK_THAT(server.output(), Catch::Contains("SIGTERM, shutting down"));
   }
-  child_process again({TROUPE_BINARY, "server", "--data-dir", data});
+  child_process again(server_args(dir));
   REQUIRE(again.wait_for_output("ready in"));
-  CHECK_THAT(again.output(), Catch::Contains("(revision 4)"));  // kept, not created twice
+  CHECK_THAT(again.output(), Catch::Contains("(revision 5)"));  // kept, not created twice
   CHECK(again.stop(SIGINT) == 0);
 }
 

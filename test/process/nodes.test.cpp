@@ -1,0 +1,367 @@
+// Nodes for real: a server with its own node plus agent processes on loopback run pods of
+// real processes. Scheduling, restarts and backoff, probes, init containers, env sources,
+// logs, exec, graceful termination, OOM kills, an agent killed and restarted, static pods,
+// cordon and drain, and a wrong join token.
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "runtime/process/cgroup.hpp"
+#include "test/harness/cli.hpp"
+
+using troupe::testing::child_process;
+using troupe::testing::cli_result;
+using troupe::testing::cluster;
+
+namespace {
+
+// Polls `troupe <args>` until its stdout satisfies `ok` (or 30 s pass); returns the last output.
+template <class Ok>
+std::string wait_until(cluster& c, std::vector<std::string> args, Ok ok, int seconds = 30) {
+  std::string out;
+  for (int i = 0; i < seconds * 10; ++i) {
+    out = c.troupe(args).out;
+    if (!out.empty() && out.back() == '\n' && args.size() > 2 && args[args.size() - 2] == "-o") out.pop_back();
+    if (ok(out)) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return out;
+}
+
+std::string wait_for_text(cluster& c, std::vector<std::string> args, const std::string& text, int seconds = 30) {
+  return wait_until(c, std::move(args), [&](const std::string& out) { return out.find(text) != std::string::npos; },
+                    seconds);
+}
+
+std::string jsonpath(cluster& c, const std::string& what, const std::string& path) {
+  auto r = c.troupe({"get", what, "-o", "jsonpath=" + path});
+  return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+}
+
+// The status line of GET / from ip:port, or "" when nothing answers.
+std::string http_status(const std::string& ip, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  std::string line;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    std::string req = "GET / HTTP/1.0\r\n\r\n";
+    (void)!write(fd, req.data(), req.size());
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) line.assign(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return line.substr(0, line.find('\r'));
+}
+
+// A `troupe agent` process joined to `c`, with its own data dir; killed with the test.
+class agent {
+ public:
+  agent(cluster& c, const std::string& name, std::vector<std::string> extra = {}) : c_(c), name_(name) {
+    start(std::move(extra));
+  }
+  ~agent() { process_.reset(); }
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {TROUPE_BINARY, "agent", "--server", c_.cluster_address(), "--token",
+                                     c_.token(), "--name", name_, "--data-dir", c_.dir() / ("agent-" + name_)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<child_process>(argv);
+  }
+  child_process& process() { return *process_; }
+
+ private:
+  cluster& c_;
+  std::string name_;
+  std::unique_ptr<child_process> process_;
+};
+
+std::string pod_on(const std::string& name, const std::string& node, const std::string& container_yaml,
+                   const std::string& spec_extra = "") {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + "}\nspec:\n  nodeSelector: {kubernetes.io/hostname: " +
+         node + "}\n" + spec_extra + "  containers:\n  - " + container_yaml + "\n";
+}
+
+bool ready_nodes(const std::string& out, int n) {
+  int count = 0;
+  for (size_t at = out.find(" Ready "); at != std::string::npos; at = out.find(" Ready ", at + 1)) ++count;
+  return count == n;
+}
+
+}  // namespace
+
+TEST_CASE("two nodes join, a scheduled pod serves HTTP at its pod IP", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  agent a1(c, "a1");
+  auto nodes = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
+  CHECK_THAT(nodes, Catch::Contains("s1 ") && Catch::Contains("a1 "));
+  CHECK(jsonpath(c, "node/a1", "{.spec.podCIDR}") != jsonpath(c, "node/s1", "{.spec.podCIDR}"));
+  CHECK(jsonpath(c, "lease/a1", "{.spec.holderIdentity}").empty());  // leases live in kube-node-lease
+  CHECK(c.troupe({"get", "lease", "a1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.holderIdentity}"}).out == "a1\n");
+
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("web", "a1",
+      "{name: web, image: python, command: [python3, -m, http.server, --bind, $(POD_IP), '8080'], "
+      "readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}}")).code == 0);
+  wait_for_text(c, {"get", "pod", "web"}, "1/1     Running");
+  CHECK(jsonpath(c, "pod/web", "{.spec.nodeName}") == "a1");
+  auto ip = jsonpath(c, "pod/web", "{.status.podIP}");
+  CHECK(ip.rfind("127.", 0) == 0);
+  CHECK(http_status(ip, 8080) == "HTTP/1.0 200 OK");
+  CHECK(jsonpath(c, "pod/web", "{.status.conditions[*].status}") == "True True True True");
+  REQUIRE(c.troupe({"delete", "pod", "web"}).code == 0);
+  CHECK(http_status(ip, 8080).empty());
+}
+
+TEST_CASE("restart policies, CrashLoopBackOff and exit codes", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("crash", "s1", "{name: c, image: sh, command: [sh, -c, 'exit 3']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "crash"}, "CrashLoopBackOff");
+  CHECK(jsonpath(c, "pod/crash", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "3");
+  CHECK(jsonpath(c, "pod/crash", "{.status.containerStatuses[0].lastState.terminated.reason}") == "Error");
+  CHECK_THAT(jsonpath(c, "pod/crash", "{.status.containerStatuses[0].state.waiting.message}"),
+             Catch::StartsWith("back-off 10s restarting failed container=c pod=crash_default("));
+  // In backoff: no restart for 10 s.
+  auto restarts = jsonpath(c, "pod/crash", "{.status.containerStatuses[0].restartCount}");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(jsonpath(c, "pod/crash", "{.status.containerStatuses[0].restartCount}") == restarts);
+
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("done", "s1", "{name: c, image: sh, command: ['true']}",
+                                                 "  restartPolicy: OnFailure\n")).code == 0);
+  wait_for_text(c, {"get", "pod", "done"}, "Completed");
+  CHECK(jsonpath(c, "pod/done", "{.status.phase}") == "Succeeded");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("once", "s1", "{name: c, image: sh, command: [sh, -c, 'exit 7']}",
+                                                 "  restartPolicy: Never\n")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "once", "-o", "jsonpath={.status.phase}"},
+                   [](const std::string& o) { return o == "Failed"; }) == "Failed");
+  CHECK(jsonpath(c, "pod/once", "{.status.containerStatuses[0].state.terminated.exitCode}") == "7");
+  CHECK(jsonpath(c, "pod/once", "{.status.containerStatuses[0].restartCount}") == "0");
+  auto missing = c.troupe({"apply", "-f", "-"}, pod_on("bad", "s1", "{name: c, image: sh, command: [no-such-binary-x]}",
+                                                       "  restartPolicy: Never\n"));
+  REQUIRE(missing.code == 0);
+  CHECK(wait_until(c, {"get", "pod", "bad", "-o", "jsonpath={.status.containerStatuses[0].state.terminated.reason}"},
+                   [](const std::string& o) { return !o.empty(); }) == "StartError");
+  CHECK_THAT(jsonpath(c, "pod/bad", "{.status.containerStatuses[0].state.terminated.message}"),
+             Catch::Contains("no-such-binary-x: No such file or directory"));
+}
+
+TEST_CASE("probes turn readiness on and off; a failing liveness probe restarts", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  auto flag = c.dir() / "ready";
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("probed", "s1",
+      "{name: c, image: sh, command: [sleep, '300'], readinessProbe: {exec: {command: [test, -f, " + flag +
+      "]}, periodSeconds: 1, failureThreshold: 1}}")).code == 0);
+  wait_for_text(c, {"get", "pod", "probed"}, "0/1     Running");
+  std::ofstream(flag) << "ok";
+  wait_for_text(c, {"get", "pod", "probed"}, "1/1     Running");
+  CHECK(jsonpath(c, "pod/probed", "{.status.containerStatuses[0].ready}") == "true");
+  std::remove(flag.c_str());
+  wait_for_text(c, {"get", "pod", "probed"}, "0/1     Running");
+
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("alive", "s1",
+      "{name: c, image: sh, command: [sleep, '300'], livenessProbe: {exec: {command: ['false']}, "
+      "periodSeconds: 1, failureThreshold: 2}}")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "alive", "-o", "jsonpath={.status.containerStatuses[0].restartCount}"},
+                   [](const std::string& o) { return o == "1"; }) == "1");
+  CHECK(jsonpath(c, "pod/alive", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "137");
+}
+
+TEST_CASE("init containers run in order; env from fields, ConfigMaps and Secrets; logs and exec",
+          "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  auto work = c.dir() / "work";
+  std::filesystem::create_directories(work);
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {level: debug, mode: fast}\n---\n"
+                   "apiVersion: v1\nkind: Secret\nmetadata: {name: sec}\nstringData: {password: s3cret}\n---\n" +
+                       pod_on("env", "s1",
+                              "{name: main, image: sh, workingDir: " + work +
+                                  ", command: [sh, -c, 'cat order; echo name=$MY_NAME ns=$MY_NS node=$NODE ip=$MY_IP "
+                                  "level=$LEVEL pass=$PASS cfg=$CFG_mode; sleep 300'], env: [{name: MY_NAME, valueFrom: "
+                                  "{fieldRef: {fieldPath: metadata.name}}}, {name: MY_NS, valueFrom: {fieldRef: "
+                                  "{fieldPath: metadata.namespace}}}, {name: NODE, valueFrom: {fieldRef: {fieldPath: "
+                                  "spec.nodeName}}}, {name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}, "
+                                  "{name: LEVEL, valueFrom: {configMapKeyRef: {name: cfg, key: level}}}, {name: PASS, "
+                                  "valueFrom: {secretKeyRef: {name: sec, key: password}}}], envFrom: [{prefix: CFG_, "
+                                  "configMapRef: {name: cfg}}]}",
+                              "  initContainers:\n  - {name: first, image: sh, workingDir: " + work +
+                                  ", command: [sh, -c, 'echo first > order']}\n  - {name: second, image: sh, "
+                                  "workingDir: " + work + ", command: [sh, -c, 'echo second >> order']}\n"))
+              .code == 0);
+  auto logs = wait_for_text(c, {"logs", "env"}, "name=");
+  auto ip = jsonpath(c, "pod/env", "{.status.podIP}");
+  CHECK(logs == "first\nsecond\nname=env ns=default node=s1 ip=" + ip + " level=debug pass=s3cret cfg=fast\n");
+  CHECK(jsonpath(c, "pod/env", "{.status.initContainerStatuses[*].state.terminated.reason}") == "Completed Completed");
+  CHECK(c.troupe({"logs", "env", "-c", "first"}).code == 0);
+  auto exec = c.troupe({"exec", "env", "--", "sh", "-c", "echo $LEVEL in $(pwd); echo oops >&2; exit 5"});
+  CHECK(exec.code == 5);
+  CHECK(exec.out == "debug in " + work + "\n");
+  CHECK(exec.err == "oops\ncommand terminated with exit code 5\n");
+  auto stamped = c.troupe({"logs", "env", "--timestamps", "--tail", "1"});
+  CHECK(std::regex_match(stamped.out, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z name=env .*\n)")));
+  CHECK_THAT(c.troupe({"logs", "env", "-c", "nope"}).err, Catch::Contains("container nope is not valid for pod env"));
+}
+
+TEST_CASE("a missing ConfigMap holds the container until it exists", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("waits", "s1",
+      "{name: c, image: sh, command: [sleep, '300'], env: [{name: A, valueFrom: {configMapKeyRef: {name: later, key: a}}}]}"))
+              .code == 0);
+  wait_for_text(c, {"get", "pod", "waits"}, "CreateContainerConfigError");
+  CHECK(jsonpath(c, "pod/waits", "{.status.containerStatuses[0].state.waiting.message}") == "configmap \"later\" not found");
+  REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {a: x}\n").code == 0);
+  wait_for_text(c, {"get", "pod", "waits"}, "1/1     Running");
+}
+
+TEST_CASE("graceful termination: preStop, SIGTERM, then the object goes", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  auto marks = c.dir() / "marks";
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("graceful", "s1",
+      "{name: c, image: sh, command: [sh, -c, 'trap \"echo term >> " + marks + "; exit 0\" TERM; while true; do sleep 0.1; done'], "
+      "lifecycle: {preStop: {exec: {command: [sh, -c, 'echo prestop >> " + marks + "']}}}}",
+      "  terminationGracePeriodSeconds: 10\n")).code == 0);
+  wait_for_text(c, {"get", "pod", "graceful"}, "1/1     Running");
+  auto deleted = c.troupe({"delete", "pod", "graceful"});  // waits until the object is gone
+  CHECK(deleted.code == 0);
+  std::ifstream in(marks);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "prestop\nterm\n");
+  CHECK(c.troupe({"get", "pod", "graceful"}).code == 1);
+
+  // A container that ignores SIGTERM is killed when the grace period ends.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("stubborn", "s1",
+      "{name: c, image: sh, command: [sh, -c, 'trap \"\" TERM; while true; do sleep 0.1; done']}",
+      "  terminationGracePeriodSeconds: 1\n")).code == 0);
+  wait_for_text(c, {"get", "pod", "stubborn"}, "1/1     Running");
+  auto started = std::chrono::steady_clock::now();
+  CHECK(c.troupe({"delete", "pod", "stubborn"}).code == 0);
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
+}
+
+TEST_CASE("a container over its memory limit is OOMKilled", "[process][nodes]") {
+  if (troupe::cgroups::detect("/sys/fs/cgroup", "troupe-probe").layout() == troupe::cgroups::mode::none) {
+    WARN("no writable cgroups here: memory limits fall back to rlimits");
+    return;
+  }
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("hog", "s1",
+      "{name: c, image: python, command: [python3, -c, 'x = bytearray(300 * 1024 * 1024)'], "
+      "resources: {limits: {memory: 64Mi}}}", "  restartPolicy: Never\n")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "hog", "-o", "jsonpath={.status.containerStatuses[0].state.terminated.reason}"},
+                   [](const std::string& o) { return !o.empty(); }) == "OOMKilled");
+  CHECK(jsonpath(c, "pod/hog", "{.status.containerStatuses[0].state.terminated.exitCode}") == "137");
+}
+
+TEST_CASE("an agent killed goes NotReady; restarted, it adopts its pods instead of starting them twice",
+          "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  agent a1(c, "a1");
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  auto marker = c.dir() / "started";
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("keeper", "a1",
+      "{name: c, image: sh, command: [sh, -c, 'echo start >> " + marker + "; echo $$$$ > " + marker + ".pid; exec sleep 300']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "keeper"}, "1/1     Running");
+  auto ip = jsonpath(c, "pod/keeper", "{.status.podIP}");
+  a1.process().stop(SIGKILL);
+  wait_for_text(c, {"get", "nodes"}, "NotReady");
+  CHECK(wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints[0].key}"},
+                   [](const std::string& o) { return !o.empty(); }) == "node.kubernetes.io/unreachable");
+  a1.start();
+  auto back = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  CHECK_THAT(back, Catch::Contains("Ready"));
+  wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints}"}, [](const std::string& o) { return o.empty(); });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::ifstream in(marker);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "start\n");  // adopted, not started again
+  CHECK(jsonpath(c, "pod/keeper", "{.status.containerStatuses[0].restartCount}") == "0");
+  CHECK(jsonpath(c, "pod/keeper", "{.status.podIP}") == ip);
+  // A pod deleted while its agent was away is stopped when it comes back.
+  a1.process().stop(SIGKILL);
+  REQUIRE(c.troupe({"delete", "pod", "keeper", "--force", "--wait=false"}).code == 0);
+  a1.start();
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  pid_t container = 0;
+  std::ifstream(marker + ".pid") >> container;
+  REQUIRE(container > 0);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = kill(container, 0) != 0;
+  }
+  CHECK(gone);
+}
+
+TEST_CASE("the scheduler says why nothing fits; cordon and drain", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  agent a1(c, "a1");
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   "apiVersion: v1\nkind: Pod\nmetadata: {name: huge}\nspec:\n  containers:\n  - {name: c, image: sh, "
+                   "command: [sleep, '300'], resources: {requests: {cpu: '500'}}}\n")
+              .code == 0);
+  auto message = wait_until(c, {"get", "pod", "huge", "-o", "jsonpath={.status.conditions[0].message}"},
+                            [](const std::string& o) { return !o.empty(); });
+  CHECK(message == "0/2 nodes are available: 2 Insufficient cpu.");
+  CHECK_THAT(c.troupe({"describe", "pod", "huge"}).out,
+             Catch::Contains("FailedScheduling") && Catch::Contains("0/2 nodes are available: 2 Insufficient cpu."));
+
+  CHECK(c.troupe({"cordon", "s1"}).out == "node/s1 cordoned\n");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: small}\nspec:\n  containers:\n"
+                                         "  - {name: c, image: sh, command: [sleep, '300']}\n")
+              .code == 0);
+  wait_for_text(c, {"get", "pod", "small"}, "Running");
+  CHECK(jsonpath(c, "pod/small", "{.spec.nodeName}") == "a1");
+  CHECK(c.troupe({"uncordon", "s1"}).out == "node/s1 uncordoned\n");
+  auto refused = c.troupe({"drain", "a1"});
+  CHECK(refused.code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("cannot delete Pods that declare no controller (use --force to override): default/small"));
+  auto drained = c.troupe({"drain", "a1", "--force", "--grace-period", "1"});
+  CHECK(drained.code == 0);
+  CHECK_THAT(drained.out, Catch::Contains("evicting pod default/small") && Catch::Contains("node/a1 drained"));
+  CHECK(c.troupe({"get", "pod", "small"}).code == 1);
+  CHECK_THAT(c.troupe({"get", "nodes"}).out, Catch::Contains("SchedulingDisabled"));
+}
+
+TEST_CASE("static pods run from manifests and appear as mirror pods", "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  auto manifests = c.dir() / "manifests";
+  std::filesystem::create_directories(manifests);
+  std::ofstream(manifests + "/static.yaml") << "apiVersion: v1\nkind: Pod\nmetadata: {name: stat}\nspec:\n  containers:\n"
+                                               "  - {name: c, image: sh, command: [sleep, '300']}\n";
+  agent a1(c, "a1", {"--pod-manifest-path", manifests});
+  auto mirror = wait_for_text(c, {"get", "pods"}, "stat-a1");
+  wait_for_text(c, {"get", "pod", "stat-a1"}, "1/1     Running");
+  CHECK_THAT(c.troupe({"get", "pod", "stat-a1", "-o", "yaml"}).out, Catch::Contains("kubernetes.io/config.mirror"));
+  CHECK(jsonpath(c, "pod/stat-a1", "{.spec.nodeName}") == "a1");
+}
+
+TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  child_process bad({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", "abcdef.0123456789abcdef",
+                     "--name", "intruder", "--data-dir", c.dir() / "intruder"});
+  CHECK(bad.wait_for_output("could not join: node \"intruder\" presented an invalid join token"));
+  CHECK(c.troupe({"get", "nodes"}).err == "No resources found\n");
+  auto token = c.troupe({"token", "create"}).out;
+  REQUIRE(token.size() == 24);
+  token.pop_back();
+  child_process good({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", token, "--name", "friend",
+                      "--data-dir", c.dir() / "friend"});
+  CHECK(good.wait_for_output("node friend joined"));
+}
