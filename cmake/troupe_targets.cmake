@@ -25,5 +25,7 @@ function(troupe_test name)
   if(arg_CAF)
     troupe_use_caf_pch(${name})
   endif()
-  catch_discover_tests(${name} PROPERTIES TIMEOUT 300)
+  # A name that matches no test would pass silently: -w NoTests makes that a failure (and
+  # test names must not hold ',' or ';', which Catch and CMake read as separators).
+  catch_discover_tests(${name} EXTRA_ARGS -w NoTests PROPERTIES TIMEOUT 300)
 endfunction()

@@ -72,7 +72,7 @@ TEST_CASE("create sets server-owned metadata and Pod defaults", "[apiserver][adm
   CHECK(spec.getContainers()[0].getPorts()[0].getProtocol() == k8s::Protocol::TCP);
 }
 
-TEST_CASE("generateName, namespaces and cluster-scoped kinds", "[apiserver][admission]") {
+TEST_CASE("generateName namespaces and cluster-scoped kinds", "[apiserver][admission]") {
   auto generated = admit_create(kind("configmaps"),
                                 decode("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cfg-}\n"),
                                 "prod", fixed_context());
@@ -167,7 +167,7 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
   CHECK(s.as<k8s::Service>().getSpec().getPorts()[0].getTargetPort().getInt() == 80);
 }
 
-TEST_CASE("updates keep identity and status, and count spec changes", "[apiserver][admission]") {
+TEST_CASE("updates keep identity and status and count spec changes", "[apiserver][admission]") {
   auto ctx = fixed_context();
   auto stored = admit_create(kind("pods"), decode(pod_yaml), "", ctx);
   // Same spec, new label: generation stays.

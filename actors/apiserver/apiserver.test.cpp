@@ -82,7 +82,7 @@ TEST_CASE("system namespaces exist from the start", "[apiserver]") {
   CHECK(f.call(api_verb::get, "namespaces", "", "kube-system"));
 }
 
-TEST_CASE("create, get, list, update and delete through a resource actor", "[apiserver]") {
+TEST_CASE("create get list update and delete through a resource actor", "[apiserver]") {
   apiserver_fixture f;
   auto created = f.call(api_verb::create, "configmaps", "", "", f.manifest(cm_yaml));
   REQUIRE(created);
@@ -145,7 +145,7 @@ TEST_CASE("finalizers hold a deleted object until they are removed", "[apiserver
   CHECK(code_of(f.call(api_verb::get, "configmaps", "default", "held")) == api_errc::not_found);
 }
 
-TEST_CASE("a pod on a node is deleted gracefully, the node ends it", "[apiserver]") {
+TEST_CASE("a pod on a node is deleted gracefully the node ends it", "[apiserver]") {
   apiserver_fixture f;
   REQUIRE(f.call(api_verb::create, "pods", "", "",
                  f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: n1, "

@@ -178,7 +178,7 @@ TEST_CASE("Secret stringData is merged into data and not stored", "[apiserver][a
   CHECK(data == std::map<std::string, std::string>{{"a", "new"}, {"b", "two"}, {"keep", "x"}});
 }
 
-TEST_CASE("deletion plans: grace for pods on nodes, finalizers hold", "[apiserver][admission][deletion]") {
+TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver][admission][deletion]") {
   auto& pods = *kinds().find_by_resource("pods");
   auto& cms = *kinds().find_by_resource("configmaps");
   auto bound = admit("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: n, containers: [{name: c, image: i}]}\n");

@@ -26,7 +26,7 @@ TEST_CASE("pod ranges: one /24 per node from the cluster range", "[cluster][cidr
   CHECK(allocate_pod_ip(*node, full) == std::nullopt);
 }
 
-TEST_CASE("join tokens: form, storage and checking", "[cluster][token]") {
+TEST_CASE("join tokens: form storage and checking", "[cluster][token]") {
   auto t = make_token();
   CHECK(t.id.size() == 6);
   CHECK(t.secret.size() == 16);

@@ -40,7 +40,7 @@ pod_fields fields() {
 
 }  // namespace
 
-TEST_CASE("env from values, fields, ConfigMaps and Secrets, in Kubernetes' order", "[kubelet][env]") {
+TEST_CASE("env from values fields ConfigMaps and Secrets in Kubernetes' order", "[kubelet][env]") {
   auto bytes = pod_bytes(R"Y({name: c, image: x, command: [sh, -c], args: ["echo $(GREETING) $$HOME $(NOPE)"],
     envFrom: [{configMapRef: {name: cfg}, prefix: CFG_}, {secretRef: {name: sec}}],
     env: [{name: GREETING, value: "hi $(POD_NAME)"}, {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}},

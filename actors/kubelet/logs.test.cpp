@@ -8,7 +8,7 @@
 
 using namespace troupe::kubelet;
 
-TEST_CASE("logs read as the user sees them: tail, since, timestamps, follow offsets", "[kubelet][logs]") {
+TEST_CASE("logs read as the user sees them: tail since timestamps follow offsets", "[kubelet][logs]") {
   troupe::testing::temp_dir dir;
   auto file = dir / "0.log";
   std::ofstream(file) << "2026-12-01T10:00:00.000000001Z stdout F one\n"
@@ -35,7 +35,7 @@ TEST_CASE("logs read as the user sees them: tail, since, timestamps, follow offs
   CHECK(more.offset > all.offset);
 }
 
-TEST_CASE("logs rotate by size, keeping older files", "[kubelet][logs]") {
+TEST_CASE("logs rotate by size keeping older files", "[kubelet][logs]") {
   troupe::testing::temp_dir dir;
   auto file = dir / "0.log";
   std::string line = "2026-12-01T10:00:00.000000000Z stdout F " + std::string(100, 'x') + "\n";

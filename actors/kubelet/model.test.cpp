@@ -44,7 +44,7 @@ TEST_CASE("restart policies decide restarts", "[kubelet][model]") {
   CHECK_FALSE(should_restart(restart_policy::never, failed, true));
 }
 
-TEST_CASE("CrashLoopBackOff: at once, then 10 s doubling to 5 minutes", "[kubelet][model]") {
+TEST_CASE("CrashLoopBackOff: at once then 10 s doubling to 5 minutes", "[kubelet][model]") {
   CHECK(restart_backoff_ms(0) == 0);
   CHECK(restart_backoff_ms(1) == 10000);
   CHECK(restart_backoff_ms(2) == 20000);

@@ -31,7 +31,7 @@ TEST_CASE("node conditions follow the kubelet's eviction thresholds", "[node]") 
   CHECK(b[2].status == "True");
 }
 
-TEST_CASE("the Node object: capacity, labels, pod range, addresses, transition times", "[node]") {
+TEST_CASE("the Node object: capacity labels pod range addresses transition times", "[node]") {
   host_facts f;
   f.milli_cpu = 2000;
   f.memory = int64_t{24} << 30;

@@ -198,7 +198,7 @@ TEST_CASE("a bare pod has no owner and priority 0", "[scheduler]") {
   CHECK(pod.host_ports.empty());
 }
 
-TEST_CASE("a node's allocatable, taints and readiness", "[scheduler]") {
+TEST_CASE("a node's allocatable taints and readiness", "[scheduler]") {
   struct row {
     const char* name;
     std::string status;

@@ -23,7 +23,7 @@ using strings = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("the active queue gives the highest priority first, then the oldest", "[scheduler]") {
+TEST_CASE("the active queue gives the highest priority first then the oldest", "[scheduler]") {
   struct row {
     const char* name;
     std::vector<std::pair<std::string, int32_t>> adds;
@@ -49,7 +49,7 @@ TEST_CASE("the active queue gives the highest priority first, then the oldest", 
   }
 }
 
-TEST_CASE("failed pods back off, doubling up to the cap", "[scheduler]") {
+TEST_CASE("failed pods back off doubling up to the cap", "[scheduler]") {
   scheduling_queue q;  // 1 s doubling to 10 s
   q.add("a", 0, 0);
   int64_t now = 0;
@@ -126,7 +126,7 @@ TEST_CASE("unschedulable pods wait for a cluster change or five minutes", "[sche
   }
 }
 
-TEST_CASE("a change seen while a pod was in flight sends it to backoff, not to wait",
+TEST_CASE("a change seen while a pod was in flight sends it to backoff not to wait",
           "[scheduler]") {
   scheduling_queue q;
   q.add("a", 0, 0);

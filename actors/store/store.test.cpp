@@ -301,7 +301,7 @@ TEST_CASE("a watch from before the log's horizon is Gone", "[store][watch]") {
   for (uint64_t rev = 16; rev <= 20; ++rev) CHECK(f.next_event().revision == rev);
 }
 
-TEST_CASE("a watcher that stops reading is cut off; others carry on", "[store][watch]") {
+TEST_CASE("a watcher that stops reading is cut off - others carry on", "[store][watch]") {
   store_knobs knobs;
   knobs.watch_window = 16;
   store_fixture f(knobs);

@@ -17,7 +17,7 @@ const int64_t now = *parse_rfc3339("2026-12-01T12:00:00Z");
 
 }  // namespace
 
-TEST_CASE("pod tables show ready, status, restarts and age like kubectl", "[cli][printers]") {
+TEST_CASE("pod tables show ready status restarts and age like kubectl", "[cli][printers]") {
   auto kinds = builtin_kinds();
   auto pod = yaml(R"(
 metadata: {name: web-1, namespace: default, creationTimestamp: "2026-12-01T11:57:30Z"}
@@ -69,7 +69,7 @@ status: {readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2}
   CHECK(object_ref(*kinds.find_resource("po"), yaml("metadata: {name: x}")) == "pod/x");
 }
 
-TEST_CASE("jsonpath reads fields, indexes, wildcards and maps", "[cli][printers]") {
+TEST_CASE("jsonpath reads fields indexes wildcards and maps", "[cli][printers]") {
   auto obj = yaml(R"(
 metadata: {name: web, labels: {app: shop}}
 status: {conditions: [{type: Ready, status: "True"}, {type: Initialized, status: "False"}]}

@@ -64,7 +64,7 @@ TEST_CASE("strategic merge merges named lists by key", "[patch]") {
   CHECK(to_yaml(strategic_merge_patch(yaml(r.target), yaml(r.patch))) == to_yaml(yaml(r.expected)));
 }
 
-TEST_CASE("three-way patch deletes what the user dropped, keeps what others set",
+TEST_CASE("three-way patch deletes what the user dropped keeps what others set",
           "[patch]") {
   auto last = yaml(R"(
 metadata: {name: web, labels: {app: web, tier: front}}

@@ -7,7 +7,7 @@
 
 using namespace troupe;
 
-TEST_CASE("every kind has apiVersion, kind and metadata first", "[kinds]") {
+TEST_CASE("every kind has apiVersion kind and metadata first", "[kinds]") {
   auto kinds = builtin_kinds();
   REQUIRE(kinds.all().size() == 23);
   for (auto& k : kinds.all()) {

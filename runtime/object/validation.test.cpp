@@ -38,7 +38,7 @@ TEST_CASE("label keys and values", "[validation]") {
   CHECK_FALSE(check_label_value(std::string(64, 'v')).empty());
 }
 
-TEST_CASE("config keys, env names, ports", "[validation]") {
+TEST_CASE("config keys env names ports", "[validation]") {
   CHECK(check_config_map_key("app.properties").empty());
   CHECK(check_config_map_key("KEY_1-x").empty());
   CHECK_FALSE(check_config_map_key("a/b").empty());

@@ -65,7 +65,7 @@ TEST_CASE("a container runs under a shim that logs and records its exit", "[proc
   CHECK_THAT(log, Catch::Contains(" stdout F partial\n"));
 }
 
-TEST_CASE("a command that cannot start is reported, not hidden", "[process]") {
+TEST_CASE("a command that cannot start is reported not hidden", "[process]") {
   troupe::testing::temp_dir dir;
   auto started = launch(spec_for(dir, {"no-such-command-xyz"}));
   CHECK(started.pid == -1);
@@ -73,7 +73,7 @@ TEST_CASE("a command that cannot start is reported, not hidden", "[process]") {
   CHECK(read_exit_record(dir / "exit").how == exit_record::kind::failed);
 }
 
-TEST_CASE("a container killed by a signal, seen after its shim is no longer ours", "[process]") {
+TEST_CASE("a container killed by a signal seen after its shim is no longer ours", "[process]") {
   troupe::testing::temp_dir dir;
   auto started = launch(spec_for(dir, {"sleep", "30"}));
   REQUIRE(started.pid > 0);
@@ -89,7 +89,7 @@ TEST_CASE("a container killed by a signal, seen after its shim is no longer ours
   CHECK_FALSE(watcher.watch(999999, [] {}));
 }
 
-TEST_CASE("run_command captures output, exit codes and timeouts", "[process]") {
+TEST_CASE("run_command captures output exit codes and timeouts", "[process]") {
   auto ok = run_command({"sh", "-c", "echo out; echo err >&2; exit 4"}, {"PATH=/usr/bin:/bin"}, "/", 5000);
   CHECK(ok.exit_code == 4);
   CHECK(ok.out == "out\n");

@@ -28,7 +28,7 @@ TEST_CASE("server flags and defaults", "[server]") {
   CHECK(parse_server_options({}).level == log_level::info);
 }
 
-TEST_CASE("a config file, overridden by flags", "[server]") {
+TEST_CASE("a config file overridden by flags", "[server]") {
   troupe::testing::temp_dir dir;
   std::ofstream(dir / "troupe.yaml") << "data-dir: /from/file\nlog-level: warn\n";
   auto o = parse_server_options({"--config", dir / "troupe.yaml", "--log-level", "error"});
@@ -49,7 +49,7 @@ TEST_CASE("bad server flags name the flag", "[server]") {
              Catch::StartsWith("--config /nonexistent/troupe.yaml: "));
 }
 
-TEST_CASE("listen address, client config and event history", "[server]") {
+TEST_CASE("listen address client config and event history", "[server]") {
   auto o = parse_server_options({"--listen", "127.0.0.9:0", "--client-config", "/tmp/c",
                                  "--event-history=50"});
   CHECK(o.listen_host == "127.0.0.9");

@@ -34,7 +34,7 @@ write_op update(const std::string& name, const std::string& value, uint64_t expe
 
 }  // namespace
 
-TEST_CASE("create, get, update, delete with revisions", "[engine]") {
+TEST_CASE("create get update delete with revisions", "[engine]") {
   temp_dir dir;
   engine e({dir.path()});
   CHECK(e.read().revision() == 0);
@@ -82,7 +82,7 @@ TEST_CASE("create, get, update, delete with revisions", "[engine]") {
   CHECK(e.read().revision() == 5);
 }
 
-TEST_CASE("a batch commits the ops that succeed, each with its own revision", "[engine]") {
+TEST_CASE("a batch commits the ops that succeed each with its own revision", "[engine]") {
   temp_dir dir;
   engine e({dir.path()});
   std::vector<write_result> results;

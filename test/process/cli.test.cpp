@@ -52,7 +52,7 @@ spec:
 
 }  // namespace
 
-TEST_CASE("every example applies, lists, describes, re-applies unchanged and deletes",
+TEST_CASE("every example applies lists describes re-applies unchanged and deletes",
           "[process][cli]") {
   cluster c;
   auto applied = c.troupe({"apply", "-f", TROUPE_EXAMPLES_DIR});
@@ -154,7 +154,7 @@ TEST_CASE("replace and edit are guarded by resourceVersion", "[process][cli]") {
   CHECK(untouched.out == "Edit cancelled, no changes made.\n");
 }
 
-TEST_CASE("patch, label and annotate", "[process][cli]") {
+TEST_CASE("patch label and annotate", "[process][cli]") {
   cluster c;
   REQUIRE(c.troupe({"apply", "-f", c.write("web.yaml", deployment)}).code == 0);
   // strategic: containers merge by name
@@ -247,7 +247,7 @@ TEST_CASE("the client config the server writes is what the CLI reads", "[process
   CHECK_THAT(none.err, Catch::Contains("no server to talk to"));
 }
 
-TEST_CASE("delete by name, by selector and --all", "[process][cli]") {
+TEST_CASE("delete by name by selector and --all", "[process][cli]") {
   cluster c;
   for (const char* name : {"a", "b", "c"})
     REQUIRE(c.troupe({"create", "-f", "-"}, std::string("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ") +
@@ -261,7 +261,7 @@ TEST_CASE("delete by name, by selector and --all", "[process][cli]") {
   CHECK_THAT(c.troupe({"delete", "cm"}).err, Catch::Contains("no name was specified"));
 }
 
-TEST_CASE("wait for a condition, a jsonpath value and deletion", "[process][cli]") {
+TEST_CASE("wait for a condition a jsonpath value and deletion", "[process][cli]") {
   cluster c;
   REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n").code == 0);
   auto timeout = c.troupe({"wait", "cm", "w", "--for=jsonpath={.data.ready}=yes", "--timeout=300ms"});
@@ -302,7 +302,7 @@ TEST_CASE("api-resources and completion", "[process][cli]") {
   CHECK_THAT(c.troupe({"completion", "bash"}).out, Catch::Contains("complete -F _troupe troupe"));
 }
 
-TEST_CASE("a pod on a node terminates gracefully; --force ends it", "[process][cli]") {
+TEST_CASE("a pod on a node terminates gracefully - --force ends it", "[process][cli]") {
   cluster c;
   REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
                                           "spec: {nodeName: n1, containers: [{name: c, image: i}]}\n")

@@ -101,7 +101,7 @@ bool ready_nodes(const std::string& out, int n) {
 
 }  // namespace
 
-TEST_CASE("two nodes join, a scheduled pod serves HTTP at its pod IP", "[process][nodes]") {
+TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   agent a1(c, "a1");
   auto nodes = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
@@ -123,7 +123,7 @@ TEST_CASE("two nodes join, a scheduled pod serves HTTP at its pod IP", "[process
   CHECK(http_status(ip, 8080).empty());
 }
 
-TEST_CASE("restart policies, CrashLoopBackOff and exit codes", "[process][nodes]") {
+TEST_CASE("restart policies CrashLoopBackOff and exit codes", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("crash", "s1", "{name: c, image: sh, command: [sh, -c, 'exit 3']}")).code == 0);
@@ -156,7 +156,7 @@ TEST_CASE("restart policies, CrashLoopBackOff and exit codes", "[process][nodes]
              Catch::Contains("no-such-binary-x: No such file or directory"));
 }
 
-TEST_CASE("probes turn readiness on and off; a failing liveness probe restarts", "[process][nodes]") {
+TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
   auto flag = c.dir() / "ready";
@@ -178,7 +178,7 @@ TEST_CASE("probes turn readiness on and off; a failing liveness probe restarts",
   CHECK(jsonpath(c, "pod/alive", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "137");
 }
 
-TEST_CASE("init containers run in order; env from fields, ConfigMaps and Secrets; logs and exec",
+TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets - logs and exec",
           "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
@@ -227,7 +227,7 @@ TEST_CASE("a missing ConfigMap holds the container until it exists", "[process][
   wait_for_text(c, {"get", "pod", "waits"}, "1/1     Running");
 }
 
-TEST_CASE("graceful termination: preStop, SIGTERM, then the object goes", "[process][nodes]") {
+TEST_CASE("graceful termination: preStop SIGTERM then the object goes", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
   auto marks = c.dir() / "marks";
@@ -268,7 +268,7 @@ TEST_CASE("a container over its memory limit is OOMKilled", "[process][nodes]") 
   CHECK(jsonpath(c, "pod/hog", "{.status.containerStatuses[0].state.terminated.exitCode}") == "137");
 }
 
-TEST_CASE("an agent killed goes NotReady; restarted, it adopts its pods instead of starting them twice",
+TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead of starting them twice",
           "[process][nodes]") {
   cluster c({"--disable-agent"});
   agent a1(c, "a1");
@@ -308,7 +308,7 @@ TEST_CASE("an agent killed goes NotReady; restarted, it adopts its pods instead 
   CHECK(gone);
 }
 
-TEST_CASE("the scheduler says why nothing fits; cordon and drain", "[process][nodes]") {
+TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   agent a1(c, "a1");
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });

@@ -51,7 +51,7 @@ bool eventually(Predicate p) {
 
 }  // namespace
 
-TEST_CASE("many clients at once, each call answered", "[rpc]") {
+TEST_CASE("many clients at once each call answered", "[rpc]") {
   api_fixture api;
   constexpr int clients = 16, each = 40;
   std::atomic<int> ok{0};
@@ -95,7 +95,7 @@ TEST_CASE("errors keep their reason and causes across RPC", "[rpc]") {
   CHECK_THROWS_WITH(client.call(api_verb::get, unknown), "the server doesn't have a resource type \"gizmos\"");
 }
 
-TEST_CASE("a watch resumes after a revision with no gap, and bookmarks come", "[rpc]") {
+TEST_CASE("a watch resumes after a revision with no gap and bookmarks come", "[rpc]") {
   store_knobs knobs;
   knobs.bookmark_interval = std::chrono::milliseconds(50);
   api_fixture api(knobs);
@@ -214,7 +214,7 @@ TEST_CASE("a watch resumes across a server restart", "[rpc][process]") {
   CHECK(seen == std::vector<std::pair<uint8_t, std::string>>{{1, "after"}, {3, "before"}});
 }
 
-TEST_CASE("a client that reads its watch too slowly is cut off, the server stays bounded",
+TEST_CASE("a client that reads its watch too slowly is cut off the server stays bounded",
           "[rpc]") {
   store_knobs knobs;
   knobs.watch_window = 32;

@@ -18,7 +18,7 @@ std::vector<std::string> server_args(const troupe::testing::temp_dir& dir) {
 
 }  // namespace
 
-TEST_CASE("troupe server starts, is exclusive and stops on signals", "[process][server]") {
+TEST_CASE("troupe server starts is exclusive and stops on signals", "[process][server]") {
   troupe::testing::temp_dir dir;
   auto data = dir / "data";
   {
