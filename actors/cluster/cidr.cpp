@@ -38,11 +38,11 @@ std::optional<ipv4_range> parse_cidr(std::string_view text) {
   return r;
 }
 
-std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster,
-                                              const std::set<std::string>& used) {
+std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster, const std::set<std::string>& used,
+                                              uint32_t from) {
   if (cluster.prefix > 24) return std::nullopt;
   uint32_t blocks = cluster.size() / 256;
-  for (uint32_t i = 0; i < blocks; ++i) {
+  for (uint32_t i = from; i < blocks; ++i) {
     ipv4_range candidate{cluster.base + i * 256, 24};
     if (!used.count(candidate.text())) return candidate.text();
   }

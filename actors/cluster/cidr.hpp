@@ -23,9 +23,10 @@ std::string format_ipv4(uint32_t address);
 /// "127.64.0.0/10"; nullopt on bad syntax or a base with host bits set.
 std::optional<ipv4_range> parse_cidr(std::string_view text);
 
-/// The first /24 of `cluster` not in `used` (their text forms); nullopt when all are taken.
-std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster,
-                                              const std::set<std::string>& used);
+/// The first /24 of `cluster` not in `used` (their text forms), looking from block `from`
+/// on; nullopt when all are taken.
+std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster, const std::set<std::string>& used,
+                                              uint32_t from = 0);
 
 /// The first address of `node_cidr` for pods (x.y.z.2 ..), skipping `used`; nullopt when full.
 std::optional<std::string> allocate_pod_ip(const ipv4_range& node_cidr,

@@ -26,33 +26,40 @@ struct cluster_state {
   cluster_deps deps;
   ipv4_range range;
   std::map<std::string, member> nodes;  // joined nodes, by name
+  std::map<std::string, std::string> cidr_of;  // every node's range, known or handed out
+  std::set<std::string> used;
+  uint32_t next_block = 0;  // no free /24 below this one
   static inline const char* name = "cluster";
 };
 
 using self_ptr = cluster_actor::stateful_pointer<cluster_state>;
 
-// The range a node had (its Node object survives restarts), else the first one free.
-std::string pod_cidr_for(self_ptr self, const std::string& node) {
+// Every range handed out so far: those on Node objects (they survive restarts) are read once;
+// later joins only look in memory, so thousands of nodes joining at once stay cheap.
+void load_ranges(self_ptr self) {
   auto& st = self->state;
-  std::set<std::string> used;
-  std::string mine;
   st.deps.engine->read().list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
     object_reader r(v.object);
     auto n = r.as<k8s::Node>();
     std::string cidr = text_string(n.getSpec().getPodCIDR());
-    if (cidr.empty()) return true;
-    if (text_view(n.getMetadata().getName()) == node) mine = cidr;
-    used.insert(cidr);
+    if (!cidr.empty()) {
+      st.cidr_of[text_string(n.getMetadata().getName())] = cidr;
+      st.used.insert(cidr);
+    }
     return true;
   });
-  for (auto& [name, m] : st.nodes) {
-    if (name == node && mine.empty()) mine = m.pod_cidr;
-    used.insert(m.pod_cidr);
-  }
-  if (!mine.empty()) return mine;
-  auto cidr = allocate_node_cidr(st.range, used);
+}
+
+// The range a node had, else the first one free.
+std::string pod_cidr_for(self_ptr self, const std::string& node) {
+  auto& st = self->state;
+  if (auto it = st.cidr_of.find(node); it != st.cidr_of.end()) return it->second;
+  auto cidr = allocate_node_cidr(st.range, st.used, st.next_block);
   TROUPE_REQUIRE(cidr, api_errc::unavailable,
                  "no pod address range left in " + st.range.text() + " for node " + quote(node));
+  st.next_block = (parse_cidr(*cidr)->base - st.range.base) / 256 + 1;
+  st.cidr_of[node] = *cidr;
+  st.used.insert(*cidr);
   return *cidr;
 }
 
@@ -108,6 +115,7 @@ cluster_actor::behavior_type cluster_behavior(self_ptr self, cluster_deps deps) 
                  "--cluster-cidr: " + quote(deps.cluster_cidr) + " is not an IPv4 range of /24 or larger");
   self->state.range = *range;
   self->state.deps = std::move(deps);
+  load_ranges(self);
   self->set_down_handler([=](caf::down_msg& msg) { kubelet_down(self, msg); });
   return {
       [=](join_atom, join_request& req) -> caf::result<join_reply> {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <iostream>
 
 #include "actors/cluster/cluster.hpp"
@@ -37,6 +38,8 @@ struct connector_state {
   std::string token;
   std::vector<agent_node> nodes;
   cluster_actor cluster;
+  std::set<std::string> joined;  // on the current connection
+  bool retry_scheduled = false;
   std::ostream* out = nullptr;
   bool verbose = true;
   bool warned = false;
@@ -49,13 +52,16 @@ std::string self_binary() {
   return ec ? "troupe" : p.string();
 }
 
-// Joins every node through the cluster actor; on a refused token it says so and stops.
+// Joins every node not yet joined through the cluster actor; on a refused token it says so
+// and stops.
 void join_all(caf::stateful_actor<connector_state>* self) {
   for (auto& n : self->state.nodes) {
+    if (self->state.joined.count(n.name)) continue;
     join_request req{self->state.token, n.name, n.kubelet};
-    self->request(self->state.cluster, std::chrono::seconds(10), join_atom::value, req)
+    self->request(self->state.cluster, std::chrono::seconds(60), join_atom::value, req)
         .then(
             [=](join_reply& reply) {
+              self->state.joined.insert(n.name);
               for (auto& m : self->state.nodes)
                 if (m.name == n.name) {
                   self->send(m.node, connected_atom::value, reply.api, reply.store, reply.pod_cidr);
@@ -67,10 +73,12 @@ void join_all(caf::stateful_actor<connector_state>* self) {
             },
             [=](caf::error& e) {
               auto error = to_api_error(e);
-              *self->state.out << "troupe agent: node " << n.name << " could not join: " << error.message() << "\n"
-                               << std::flush;
-              if (error.code() == api_errc::unauthorized) return;  // a wrong token does not get better
-              self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
+              bool refused = error.code() == api_errc::unauthorized;  // a wrong token does not get better
+              if (refused || !self->state.retry_scheduled)  // once per round, not once per node
+                *self->state.out << "troupe agent: node " << n.name << " could not join: " << error.message()
+                                 << (refused ? "\n" : "; retrying\n") << std::flush;
+              if (!refused && !std::exchange(self->state.retry_scheduled, true))
+                self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
             });
   }
 }
@@ -101,6 +109,7 @@ caf::behavior connector(caf::stateful_actor<connector_state>* self, connector_st
     if (msg.source != self->state.cluster.address()) return;
     *self->state.out << "troupe agent: lost the server; reconnecting\n" << std::flush;
     self->state.cluster = nullptr;
+    self->state.joined.clear();
     self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
   });
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -112,6 +121,7 @@ caf::behavior connector(caf::stateful_actor<connector_state>* self, connector_st
   });
   connect(self);
   return {[=](retry_atom) {
+    self->state.retry_scheduled = false;
     if (!self->state.cluster) connect(self);
     else join_all(self);
   }};

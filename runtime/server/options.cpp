@@ -47,10 +47,10 @@ void apply(server_options& out, const std::string& key, const std::string& value
     out.cluster_port = port;
   } else if (key == "cluster-cidr") {
     out.cluster_cidr = value;
-  } else if (key == "disable-agent") {
+  } else if (key == "disable-agent" || key == "disable-scheduler") {
     TROUPE_REQUIRE(value == "true" || value == "false", api_errc::bad_request,
                    where + ": expected true or false, got " + quote(value));
-    out.disable_agent = value == "true";
+    (key == "disable-agent" ? out.disable_agent : out.disable_scheduler) = value == "true";
   } else if (key == "node-name") {
     out.node_name = value;
   } else if (key == "pod-manifest-path") {
@@ -111,7 +111,7 @@ server_options parse_server_options(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     auto eq = flag.find('=');
-    if (flag == "--disable-agent") {
+    if (flag == "--disable-agent" || flag == "--disable-scheduler") {
       // A switch: alone it means true.
       flags.emplace_back(flag, "true");
       continue;
@@ -129,7 +129,7 @@ server_options parse_server_options(const std::vector<std::string>& args) {
       config = value;
     else if (flag == "--data-dir" || flag == "--log-level" || flag == "--listen" ||
              flag == "--client-config" || flag == "--event-history" || flag == "--cluster-listen" ||
-             flag == "--cluster-cidr" || flag == "--disable-agent" || flag == "--node-name" ||
+             flag == "--cluster-cidr" || flag == "--node-name" ||
              flag == "--pod-manifest-path")
       flags.emplace_back(flag, value);
     else

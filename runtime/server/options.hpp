@@ -22,6 +22,7 @@ struct server_options {
   uint16_t cluster_port = 6444;
   std::string cluster_cidr = "127.64.0.0/10";  ///< pod addresses, a /24 per node
   bool disable_agent = false;    ///< run no node in the server's own process
+  bool disable_scheduler = false;  ///< bind no pods (another scheduler does, or a benchmark)
   std::string node_name;         ///< the server's own node (default: the host name)
   std::string pod_manifest_path; ///< static pods for the server's own node
 };

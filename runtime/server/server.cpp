@@ -120,8 +120,9 @@ int run_server(const server_options& options, std::ostream& out) {
   KJ_DEFER(stop_all(resources));
   auto router = spawn_router(sys, resources);
   KJ_DEFER(caf::anon_send_exit(router, caf::exit_reason::user_shutdown));
-  auto scheduler = spawn_scheduler(sys, {engine, router, store, {}});
-  KJ_DEFER(caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown));
+  scheduler_actor scheduler;
+  if (!options.disable_scheduler) scheduler = spawn_scheduler(sys, {engine, router, store, {}});
+  KJ_DEFER(if (scheduler) caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown));
   auto lifecycle = spawn_nodelifecycle(sys, {engine, router, {}});
   KJ_DEFER(caf::anon_send_exit(lifecycle, caf::exit_reason::user_shutdown));
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});

@@ -19,6 +19,7 @@
 #include "schema/api.capnp.h"
 #include "schema/core.capnp.h"
 #include "test/bench/figures.hpp"
+#include "test/bench/load.hpp"
 #include "test/harness/process.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -84,42 +85,9 @@ std::string json(const latency& l, const char* rate) {
          ", \"p99_ms\": " + fixed(l.p99_ms) + ", \"count\": " + std::to_string(l.count) + "}";
 }
 
-// 64 connections driven from one event loop, each with one create in flight at a time: a
-// thread per client would spend the 2 cores on the clients instead of the server.
-class create_load {
- public:
-  create_load(kj::AsyncIoContext& io, const std::string& address, int clients, double seconds)
-      : io_(io), until_(now_ns() + static_cast<int64_t>(seconds * 1e9)) {
-    auto colon = address.rfind(':');
-    auto addr = io.provider->getNetwork()
-                    .parseAddress(address.substr(0, colon), static_cast<uint>(std::stoi(address.substr(colon + 1))))
-                    .wait(io.waitScope);
-    for (int c = 0; c < clients; ++c) {
-      auto stream = addr->connect().wait(io.waitScope);
-      auto client = kj::heap<capnp::TwoPartyClient>(*stream);
-      conns_.push_back({kj::mv(stream), kj::mv(client), nullptr});
-      conns_.back().api = conns_.back().client->bootstrap().castAs<rpc::Api>();
-    }
-  }
-
-  std::vector<int64_t> run() {
-    auto promises = kj::heapArrayBuilder<kj::Promise<void>>(conns_.size());
-    for (size_t c = 0; c < conns_.size(); ++c) promises.add(next(c, 0));
-    kj::joinPromises(promises.finish()).wait(io_.waitScope);
-    return std::move(latencies_);
-  }
-
- private:
-  struct connection {
-    kj::Own<kj::AsyncIoStream> stream;
-    kj::Own<capnp::TwoPartyClient> client;
-    rpc::Api::Client api;
-  };
-
-  kj::Promise<void> next(size_t c, int i) {
-    if (now_ns() >= until_) return kj::READY_NOW;
-    auto req = conns_[c].api.createRequest();
-    auto r = req.initRequest();
+latency bench_creates(const std::string& address, int clients, double seconds) {
+  auto io = kj::setupAsyncIo();
+  troupe::bench::create_load load(io, address, clients, [](size_t c, size_t i, rpc::Request::Builder r) {
     r.setResource("configmaps");
     r.setNamespace("default");
     auto cm = r.initObject().initAs<k8s::ConfigMap>();
@@ -129,25 +97,8 @@ class create_load {
     auto data = cm.initData(1);
     data[0].setKey("k");
     data[0].setValue("some configuration value");
-    int64_t start = now_ns();
-    return req.send().then([this, c, i, start](auto&& response) {
-      if (response.getResult().getStatus().getReason().size() != 0)
-        throw std::runtime_error(response.getResult().getStatus().getMessage().cStr());
-      latencies_.push_back(now_ns() - start);
-      return next(c, i + 1);
-    });
-  }
-
-  kj::AsyncIoContext& io_;
-  int64_t until_;
-  std::vector<connection> conns_;
-  std::vector<int64_t> latencies_;
-};
-
-latency bench_creates(const std::string& address, int clients, double seconds) {
-  auto io = kj::setupAsyncIo();
-  create_load load(io, address, clients, seconds);
-  auto ns = load.run();
+  });
+  auto ns = load.run_for(seconds);
   return summarize(ns, seconds);
 }
 

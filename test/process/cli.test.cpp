@@ -65,7 +65,7 @@ TEST_CASE("every example applies lists describes re-applies unchanged and delete
     REQUIRE(std::regex_match(line, m, created));
     refs.push_back(m[1].str() + "/" + m[2].str());
   }
-  CHECK(refs.size() == 27);
+  CHECK(refs.size() == 29);
   for (auto& ref : refs) {
     CAPTURE(ref);
     auto kind = ref.substr(0, ref.find('/'));
@@ -89,7 +89,7 @@ TEST_CASE("every example applies lists describes re-applies unchanged and delete
 
   auto deleted = c.troupe({"delete", "-f", TROUPE_EXAMPLES_DIR});
   CHECK(deleted.code == 0);
-  CHECK(lines(deleted.out).size() == 27);
+  CHECK(lines(deleted.out).size() == 29);
   for (auto& ref : refs) {
     auto kind = ref.substr(0, ref.find('/'));
     CHECK(c.troupe({"get", kind, "-A", "-o", "name"}).out.find(ref + "\n") == std::string::npos);
