@@ -685,6 +685,16 @@ void pod_changed(self_ptr self, std::string bytes) {
 
 // ---- exec and logs --------------------------------------------------------------------------
 
+// The container a request names ("" = the pod's first), or the error to answer with.
+caf::expected<std::tuple<bool, size_t, std::string>> container_for(self_ptr self, const std::string& wanted,
+                                                                   const std::string& pod) {
+  auto& containers = self->state.model.containers;
+  auto name = wanted.empty() && !containers.empty() ? containers[0].name : wanted;
+  auto where = find(self, name);
+  if (!where) return make_error(api_errc::bad_request, "container " + name + " is not valid for pod " + pod);
+  return std::make_tuple(where->first, where->second, name);
+}
+
 using exec_runner_actor = caf::typed_actor<caf::replies_to<exec_atom, exec_request>::with<exec_reply>>;
 
 exec_runner_actor::behavior_type exec_runner(exec_runner_actor::pointer me, std::vector<std::string> env,
@@ -698,12 +708,9 @@ exec_runner_actor::behavior_type exec_runner(exec_runner_actor::pointer me, std:
 }
 
 caf::result<exec_reply> exec(self_ptr self, exec_request& req) {
-  auto name = req.container.empty() && !self->state.model.containers.empty() ? self->state.model.containers[0].name
-                                                                             : req.container;
-  auto where = find(self, name);
-  if (!where)
-    return make_error(api_errc::bad_request, "container " + name + " is not valid for pod " + req.pod);
-  auto [init, i] = *where;
+  auto where = container_for(self, req.container, req.pod);
+  if (!where) return where.error();
+  auto [init, i, name] = *where;
   if (model_of(self, init, i).state != container_model::phase::running)
     return make_error(api_errc::bad_request, "container " + name + " is not running");
   if (node_of(self).hollow) return exec_reply{0, "", ""};
@@ -714,12 +721,9 @@ caf::result<exec_reply> exec(self_ptr self, exec_request& req) {
 }
 
 caf::result<logs_reply> logs(self_ptr self, logs_request& req) {
-  auto name = req.container.empty() && !self->state.model.containers.empty() ? self->state.model.containers[0].name
-                                                                             : req.container;
-  auto where = find(self, name);
-  if (!where)
-    return make_error(api_errc::bad_request, "container " + name + " is not valid for pod " + req.pod);
-  auto [init, i] = *where;
+  auto where = container_for(self, req.container, req.pod);
+  if (!where) return where.error();
+  auto [init, i, name] = *where;
   auto& m = model_of(self, init, i);
   int32_t instance = m.restart_count;
   if (req.previous) {

@@ -25,17 +25,11 @@
 
 using namespace troupe;
 using troupe::bench::fixed;
+using troupe::bench::rss_kb;
 using troupe::bench::now_ns;
 using troupe::bench::percentile;
 
 namespace {
-
-long rss_kb(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 // User + system CPU the process has used, in milliseconds.
 double cpu_ms(pid_t pid) {
