@@ -18,6 +18,7 @@
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/process/cgroup.hpp"
 #include "runtime/process/launcher.hpp"
 #include "schema/core.capnp.h"
 
@@ -121,6 +122,7 @@ void stop_orphans(self_ptr self) {
     for (auto& c : record.containers)
       if (c.pid > 0 && process_start_time(c.shim) == std::optional<uint64_t>(c.shim_start)) kill(-c.pid, SIGKILL);
     forget_pod(self->state.deps->data_dir, uid);
+    self->state.deps->groups->remove_all(uid + "_");
   }
   self->state.records.clear();
 }
@@ -255,6 +257,7 @@ void pod_stopped(self_ptr self, const std::string& uid) {
   st.pods.erase(it);
   caf::anon_send_exit(entry.worker, caf::exit_reason::user_shutdown);
   forget_pod(st.deps->data_dir, uid);
+  st.deps->groups->remove_all(uid + "_");
   std::error_code ec;  // its logs go with it, as the kubelet removes /var/log/pods/<pod>
   std::filesystem::remove_all(st.deps->data_dir + "/logs/" + entry.ns + "_" + entry.name + "_" + uid, ec);
   st.used_ips.erase(entry.ip);

@@ -106,3 +106,24 @@ void cgroups::remove(const std::string& name) const {
 }
 
 }  // namespace troupe
+
+namespace troupe {
+
+void cgroups::remove_all(const std::string& prefix) const {
+  if (mode_ == mode::none) return;
+  std::error_code ec;
+  for (auto* dir : {&memory_dir_, &cpu_dir_}) {
+    if (dir == &cpu_dir_ && cpu_dir_ == memory_dir_) break;
+    for (auto& entry : std::filesystem::directory_iterator(*dir, ec))
+      if (entry.is_directory() && entry.path().filename().string().rfind(prefix, 0) == 0)
+        rmdir(entry.path().c_str());
+  }
+}
+
+void cgroups::remove_parent() const {
+  if (mode_ == mode::none) return;
+  rmdir(memory_dir_.c_str());
+  if (cpu_dir_ != memory_dir_) rmdir(cpu_dir_.c_str());
+}
+
+}  // namespace troupe

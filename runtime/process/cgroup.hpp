@@ -27,6 +27,11 @@ class cgroups {
   uint64_t oom_kills(const std::string& name) const;
   /// Removes the group (it must be empty of processes).
   void remove(const std::string& name) const;
+  /// Removes every group whose name starts with `prefix` (a pod's: "<uid>_"), and, with "",
+  /// every empty one. Groups that still hold processes stay.
+  void remove_all(const std::string& prefix) const;
+  /// Removes the parent directory itself when it is empty (tests that made their own).
+  void remove_parent() const;
 
  private:
   mode mode_ = mode::none;

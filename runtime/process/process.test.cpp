@@ -123,4 +123,5 @@ TEST_CASE("a memory limit kills the container and is counted as an OOM kill", "[
   CHECK(record.code == SIGKILL);
   CHECK(groups.oom_kills(name) >= 1);
   groups.remove(name);
+  groups.remove_parent();
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/process/cgroup.hpp"
 #include "test/harness/process.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -73,6 +74,11 @@ class cluster {
   ~cluster() {
     server_.reset();
     kill_processes_mentioning(dir_.path());
+    // The groups of the containers just killed (a pod's name starts with its uid); only
+    // empty ones go, so a troupe running beside the tests keeps its own.
+    auto groups = troupe::cgroups::detect();
+    groups.remove_all("");
+    groups.remove_parent();
   }
   cluster(const cluster&) = delete;
   cluster& operator=(const cluster&) = delete;
