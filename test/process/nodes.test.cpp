@@ -367,3 +367,37 @@ TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes
                       "--data-dir", c.dir() / "friend"});
   CHECK(good.wait_for_output("node friend joined"));
 }
+
+TEST_CASE("agents reconnect by themselves when the server restarts and pods keep running",
+          "[process][nodes]") {
+  // A fixed cluster port, so the restarted server is where the agent looks for it.
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string port = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  close(probe);
+  cluster c({"--disable-agent", "--cluster-listen", port});
+  agent a1(c, "a1");
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("survivor", "a1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "survivor"}, "1/1     Running");
+  REQUIRE(c.stop() == 0);
+  c.start({"--disable-agent", "--cluster-listen", port});
+  auto joins = [&] {
+    auto& out = a1.process().output();
+    size_t n = 0;
+    for (size_t at = out.find("node a1 joined (pods from 127.64.0.0/24)"); at != std::string::npos;
+         at = out.find("node a1 joined (pods from 127.64.0.0/24)", at + 1))
+      ++n;
+    return n;
+  };
+  for (int i = 0; i < 150 && joins() < 2; ++i) a1.process().wait_for_output("\x01", std::chrono::milliseconds(100));
+  CHECK(joins() == 2);  // joined again, with the same range
+  CHECK_THAT(a1.process().output(), Catch::Contains("lost the server; reconnecting"));
+  wait_for_text(c, {"get", "pod", "survivor"}, "1/1     Running");
+  CHECK(jsonpath(c, "pod/survivor", "{.status.containerStatuses[0].restartCount}") == "0");
+}
