@@ -78,8 +78,6 @@ struct worker_state {
 
 using self_ptr = impl_actor::stateful_pointer<worker_state>;
 
-int64_t now_ms() { return monotonic_nanos() / 1000000; }
-
 k8s::Pod::Reader pod_of(self_ptr self) { return self->state.reader->as<k8s::Pod>(); }
 const kubelet_deps& node_of(self_ptr self) { return *self->state.deps.node; }
 
@@ -202,7 +200,7 @@ void set_running(self_ptr self, bool init, size_t i) {
   m.container_id = "troupe://" + self->state.deps.uid.substr(0, 8) + "-" + m.name + "-" + std::to_string(run.instance);
   m.ready = !m.has_readiness;
   m.started = !m.has_startup;
-  run.started_mono_ms = now_ms();
+  run.started_mono_ms = monotonic_millis();
 }
 
 void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message);
@@ -372,7 +370,7 @@ void container_exited(self_ptr self, const std::string& name, int32_t instance) 
   node_of(self).groups->remove(run.cgroup);
   run.shim = run.pid = -1;
   // Ten minutes of good running earns a fresh backoff.
-  if (now_ms() - run.started_mono_ms >= backoff_reset_seconds * 1000) run.backoff_level = 0;
+  if (monotonic_millis() - run.started_mono_ms >= backoff_reset_seconds * 1000) run.backoff_level = 0;
   after_termination(self, init, i);
 }
 

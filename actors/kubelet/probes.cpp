@@ -9,19 +9,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
+#include "runtime/base/time.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/process/launcher.hpp"
 
 namespace troupe::kubelet {
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 std::optional<int32_t> port_of(k8s::IntOrString::Reader port, k8s::Container::Reader c, std::string& error) {
   if (port.isInt()) return port.getInt();
@@ -79,7 +74,7 @@ int connect_by(const std::string& host, int32_t port, int64_t deadline, std::str
     return -1;
   }
   pollfd p{fd, POLLOUT, 0};
-  int left = static_cast<int>(deadline - now_ms());
+  int left = static_cast<int>(deadline - monotonic_millis());
   if (left <= 0 || poll(&p, 1, left) <= 0) {
     error = "dial tcp " + where + ": i/o timeout";
     close(fd);
@@ -109,7 +104,7 @@ probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   std::string response;
   while (response.find("\r\n") == std::string::npos) {
     pollfd p{fd, POLLIN, 0};
-    int left = static_cast<int>(deadline - now_ms());
+    int left = static_cast<int>(deadline - monotonic_millis());
     if (left <= 0 || poll(&p, 1, left) <= 0) {
       out.message = "Get \"http://" + s.host + ":" + std::to_string(s.port) + s.path +
                     "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
@@ -167,7 +162,7 @@ probe_timing probe_timing_of(k8s::Probe::Reader p) {
 }
 
 probe_outcome run_probe(const probe_spec& s, const std::vector<std::string>& env, const std::string& workdir) {
-  int64_t deadline = now_ms() + s.timeout_ms;
+  int64_t deadline = monotonic_millis() + s.timeout_ms;
   probe_outcome out;
   switch (s.type) {
     case probe_spec::kind::exec: {

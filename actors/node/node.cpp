@@ -28,8 +28,6 @@ struct node_state {
 
 using self_ptr = impl_actor::stateful_pointer<node_state>;
 
-int64_t now_ms() { return monotonic_nanos() / 1000000; }
-
 std::vector<node_condition> current_conditions(self_ptr self) {
   auto& d = self->state.deps;
   host_pressure healthy;
@@ -58,7 +56,7 @@ void write_status(self_ptr self) {
        [=](api_reply& r) {
          self->state.node = r.object.str();
          self->state.reported = conditions;
-         self->state.reported_at = now_ms();
+         self->state.reported_at = monotonic_millis();
        },
        [=](const api_error&) { self->state.reported_at = 0; });  // retried at the next check
 }
@@ -117,7 +115,7 @@ void tick(self_ptr self) {
   auto& st = self->state;
   if (st.api && st.registered) {
     renew_lease(self);
-    bool stale = now_ms() - st.reported_at >= st.deps.knobs.status_report_interval.count();
+    bool stale = monotonic_millis() - st.reported_at >= st.deps.knobs.status_report_interval.count();
     if (stale || current_conditions(self) != st.reported) write_status(self);
   }
   self->delayed_send(self, st.deps.knobs.lease_interval, tick_atom::value);

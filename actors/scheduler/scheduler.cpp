@@ -53,8 +53,6 @@ struct scheduler_state {
 
 using self_ptr = impl_actor::stateful_pointer<scheduler_state>;
 
-int64_t now_ms() { return monotonic_nanos() / 1000000; }
-
 std::string key_of(k8s::ObjectMeta::Reader meta) {
   return text_string(meta.getNamespace()) + "/" + text_string(meta.getName());
 }
@@ -123,7 +121,7 @@ void pod_changed(self_ptr self, std::string_view bytes) {
       // A finished pod holds nothing on its node any more.
       if (p.accounted) {
         unaccount(self, p);
-        st.queue.cluster_changed(now_ms());
+        st.queue.cluster_changed(monotonic_millis());
         kick(self);
       }
     } else if (!p.accounted || p.node != node) {
@@ -135,7 +133,7 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   if (p.assumed) return;  // our bind is in flight; this is the pod from before it
   if (ours(pod) && !terminal(pod) && pod.getMetadata().getDeletionTimestamp() == 0) {
     // Our own status writes (PodScheduled=False) keep the generation: they do not requeue.
-    if (fresh || !st.queue.contains(key) || generation != p.generation) st.queue.add(key, p.info->priority, now_ms());
+    if (fresh || !st.queue.contains(key) || generation != p.generation) st.queue.add(key, p.info->priority, monotonic_millis());
     kick(self);
   } else {
     st.queue.remove(key);
@@ -161,7 +159,7 @@ void node_changed(self_ptr self, std::string_view bytes) {
     n.taints = std::move(fresh.taints);
     n.allocatable = fresh.allocatable;
   }
-  st.queue.cluster_changed(now_ms());
+  st.queue.cluster_changed(monotonic_millis());
   kick(self);
 }
 
@@ -196,7 +194,7 @@ void on_event(self_ptr self, watch_event& ev) {
   if (ev.type == 3) {
     object_reader r(ev.object.str());
     forget_pod(self, key_of(r.meta()));
-    st.queue.cluster_changed(now_ms());
+    st.queue.cluster_changed(monotonic_millis());
     kick(self);
   } else {
     pod_changed(self, ev.object.str());
@@ -270,7 +268,7 @@ void bind_to(self_ptr self, const std::string& key, cached_pod& p, const std::st
             unaccount(self, it->second);
             it->second.assumed = false;
             if (to_api_error(e).code() == api_errc::not_found) forget_pod(self, key);
-            else st.queue.failed(key, false, now_ms());
+            else st.queue.failed(key, false, monotonic_millis());
             kick(self);
           });
 }
@@ -281,7 +279,7 @@ void wake_later(self_ptr self) {
   if (!at || (st.wake_at != 0 && st.wake_at <= *at)) return;
   st.wake_at = *at;
   auto generation = ++st.wake_generation;
-  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(*at - now_ms(), 1)), wake_atom::value, generation);
+  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(*at - monotonic_millis(), 1)), wake_atom::value, generation);
 }
 
 void schedule_some(self_ptr self) {
@@ -291,7 +289,7 @@ void schedule_some(self_ptr self) {
   sched::place_options options;
   options.enough_feasible = feasible_nodes_to_find(st.nodes.size());
   while (tried < st.deps.knobs.batch && st.in_flight < st.deps.knobs.max_in_flight) {
-    auto key = st.queue.pop(now_ms());
+    auto key = st.queue.pop(monotonic_millis());
     if (!key) break;
     ++tried;
     auto it = st.pods.find(*key);
@@ -302,7 +300,7 @@ void schedule_some(self_ptr self) {
     if (placement.node) {
       bind_to(self, *key, it->second, *placement.node);
     } else {
-      st.queue.failed(*key, true, now_ms());
+      st.queue.failed(*key, true, monotonic_millis());
       report_unschedulable(self, it->second, placement.message);
     }
   }

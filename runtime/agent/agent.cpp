@@ -149,34 +149,21 @@ std::string default_node_name() {
 
 agent_options parse_agent_options(const std::vector<std::string>& args) {
   agent_options o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i], value;
-    auto eq = flag.find('=');
-    if (starts_with(flag, "--") && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else {
-      TROUPE_REQUIRE(starts_with(flag, "--"), api_errc::bad_request, "unexpected argument " + quote(flag));
-      TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request, flag + ": needs a value");
-      value = args[++i];
-    }
-    if (flag == "--server") o.server = value;
-    else if (flag == "--token") o.token = value;
-    else if (flag == "--name") o.name = value;
-    else if (flag == "--data-dir") o.data_dir = value;
-    else if (flag == "--pod-manifest-path") o.pod_manifest_path = value;
-    else if (flag == "--hollow-nodes") {
+  for (auto& [flag, value] : read_flags(args)) {
+    if (flag == "server") o.server = value;
+    else if (flag == "token") o.token = value;
+    else if (flag == "name") o.name = value;
+    else if (flag == "data-dir") o.data_dir = value;
+    else if (flag == "pod-manifest-path") o.pod_manifest_path = value;
+    else if (flag == "hollow-nodes") {
       auto n = parse_int(value);
       TROUPE_REQUIRE(n && *n >= 0 && *n <= 100000, api_errc::bad_request,
                      "--hollow-nodes: expected a number from 0 to 100000, got " + quote(value));
       o.hollow_nodes = static_cast<int>(*n);
-    } else if (flag == "--log-level") {
-      TROUPE_REQUIRE(value == "error" || value == "warn" || value == "info" || value == "debug",
-                     api_errc::bad_request, "--log-level: unknown log level " + quote(value));
-      o.level = value == "error" ? log_level::error : value == "warn" ? log_level::warn
-                : value == "debug" ? log_level::debug : log_level::info;
+    } else if (flag == "log-level") {
+      o.level = parse_log_level(value, "--log-level");
     } else {
-      throw api_error(api_errc::bad_request, "unknown flag " + flag);
+      throw api_error(api_errc::bad_request, "unknown flag --" + flag);
     }
   }
   TROUPE_REQUIRE(!o.server.empty(), api_errc::bad_request, "--server HOST:PORT is required (the server's cluster address)");

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "runtime/base/error.hpp"
+
 namespace troupe {
 
 std::string_view trim(std::string_view s) {
@@ -82,6 +84,17 @@ std::string quote(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+std::pair<std::string, uint16_t> parse_host_port(const std::string& text,
+                                                 const std::string& where) {
+  auto colon = text.rfind(':');
+  TROUPE_REQUIRE(colon != std::string::npos && colon > 0, api_errc::bad_request,
+                 where + ": expected HOST:PORT, got " + quote(text));
+  auto port = parse_int(std::string_view(text).substr(colon + 1));
+  TROUPE_REQUIRE(port && *port >= 0 && *port < 65536, api_errc::bad_request,
+                 where + ": invalid port in " + quote(text));
+  return {text.substr(0, colon), static_cast<uint16_t>(*port)};
 }
 
 }  // namespace troupe

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace troupe {
@@ -25,6 +26,9 @@ std::string to_lower(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
 /// Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);
+/// "HOST:PORT" split (port 0 allowed: "pick one"); throws api_error(bad_request) prefixed
+/// with `where`.
+std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const std::string& where);
 /// Quotes `s` for a message: "\"...\"" with control characters escaped.
 std::string quote(std::string_view s);
 

@@ -14,6 +14,8 @@ int64_t unix_seconds();
 int64_t unix_micros();
 /// Nanoseconds from a monotonic clock, for latencies.
 int64_t monotonic_nanos();
+/// Milliseconds from the same clock, for timers and deadlines.
+inline int64_t monotonic_millis() { return monotonic_nanos() / 1000000; }
 
 /// "2006-01-02T15:04:05Z"
 std::string format_rfc3339(int64_t unix_seconds);

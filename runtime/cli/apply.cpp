@@ -91,8 +91,7 @@ int for_each_manifest(context& ctx, const char* doing, Step step) {
     try {
       step(m, namespace_of(ctx, m));
     } catch (const rpc::server_error& e) {
-      ctx.err << "Error from server (" << to_string(e.code()) << "): error when " << doing << " "
-              << quote(m.origin) << ": " << e.message() << "\n";
+      print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(m.origin) + ": ");
       status = 1;
     }
   }
@@ -236,7 +235,7 @@ int cmd_delete(context& ctx) {
     try {
       delete_one(ctx, *kind, ctx.ns_for(*kind), name);
     } catch (const rpc::server_error& e) {
-      ctx.err << "Error from server (" << to_string(e.code()) << "): " << e.message() << "\n";
+      print_server_error(ctx.err, e);
       status = 1;
     }
   }

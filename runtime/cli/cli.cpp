@@ -115,6 +115,10 @@ rpc::call_result context::patch(const kind_info& kind, const std::string& ns,
   return api().call(api_verb::patch, req);
 }
 
+void print_server_error(std::ostream& err, const api_error& e, const std::string& doing) {
+  err << "Error from server (" << to_string(e.code()) << "): " << doing << e.message() << "\n";
+}
+
 int cmd_api_resources(context& ctx) {
   std::vector<std::vector<std::string>> rows = {{"NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"}};
   for (auto& k : ctx.kinds.all())
@@ -194,7 +198,7 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
     context ctx(kinds, parse_flags(args, cli_flags(command)), in, out, err);
     return commands().at(command)(ctx);
   } catch (const rpc::server_error& e) {
-    err << "Error from server (" << to_string(e.code()) << "): " << e.message() << "\n";
+    print_server_error(err, e);
   } catch (const api_error& e) {
     err << "error: " << e.message() << "\n";
   }

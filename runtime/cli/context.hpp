@@ -48,6 +48,9 @@ class context {
   std::unique_ptr<rpc::client> client_;
 };
 
+/// kubectl's line for an error the server answered: "Error from server (NotFound): <doing>msg".
+void print_server_error(std::ostream& err, const api_error& e, const std::string& doing = "");
+
 /// Each command: returns the exit code; throws api_error for the error line.
 int cmd_get(context& ctx);
 int cmd_api_resources(context& ctx);

@@ -128,7 +128,7 @@ int cmd_get(context& ctx) {
           objects.push_back(codec::encode_object(result.object, kind));
           revision = std::max(revision, result.revision);
         } catch (const rpc::server_error& e) {
-          ctx.err << "Error from server (" << to_string(e.code()) << "): " << e.message() << "\n";
+          print_server_error(ctx.err, e);
           status = 1;
         }
       }

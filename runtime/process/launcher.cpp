@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "runtime/base/time.hpp"
 
 namespace troupe {
 namespace {
@@ -23,17 +24,12 @@ std::vector<char*> pointers(const std::vector<std::string>& strings) {
   return out;
 }
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 std::string read_line(int fd, int timeout_ms) {
   std::string line;
-  int64_t until = now_ms() + timeout_ms;
+  int64_t until = monotonic_millis() + timeout_ms;
   while (line.find('\n') == std::string::npos) {
     pollfd p{fd, POLLIN, 0};
-    int left = static_cast<int>(until - now_ms());
+    int left = static_cast<int>(until - monotonic_millis());
     if (left <= 0 || poll(&p, 1, left) <= 0) break;
     char chunk[256];
     ssize_t n = read(fd, chunk, sizeof chunk);
@@ -126,10 +122,10 @@ command_result run_command(const std::vector<std::string>& command, const std::v
   close(report[0]);
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   std::string* bufs[2] = {&r.out, &r.err};
-  int64_t until = now_ms() + timeout_ms;
+  int64_t until = monotonic_millis() + timeout_ms;
   int open_pipes = 2;
   while (open_pipes > 0) {
-    int left = static_cast<int>(until - now_ms());
+    int left = static_cast<int>(until - monotonic_millis());
     if (left <= 0) {
       r.timed_out = true;
       kill(-pid, SIGKILL);
@@ -154,7 +150,7 @@ command_result run_command(const std::vector<std::string>& command, const std::v
   int status = 0;
   // A command that closed its output but lingers is still bounded by the timeout.
   while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (now_ms() >= until) {
+    if (monotonic_millis() >= until) {
       r.timed_out = true;
       kill(-pid, SIGKILL);
       waitpid(pid, &status, 0);

@@ -13,16 +13,6 @@
 namespace troupe::rpc {
 namespace {
 
-std::pair<std::string, uint16_t> split_address(const std::string& address) {
-  auto colon = address.rfind(':');
-  TROUPE_REQUIRE(colon != std::string::npos && colon > 0, api_errc::bad_request,
-                 "server address " + address + ": expected HOST:PORT");
-  auto port = parse_int(std::string_view(address).substr(colon + 1));
-  TROUPE_REQUIRE(port && *port > 0 && *port < 65536, api_errc::bad_request,
-                 "server address " + address + ": invalid port");
-  return {address.substr(0, colon), static_cast<uint16_t>(*port)};
-}
-
 using event_callback = std::function<bool(const event&)>;
 
 class sink final : public WatchSink::Server {
@@ -60,7 +50,8 @@ struct client::impl {
 };
 
 client::client(const std::string& address) : address_(address) {
-  auto [host, port] = split_address(address);
+  auto [host, port] = parse_host_port(address, "server address");
+  TROUPE_REQUIRE(port > 0, api_errc::bad_request, "server address: invalid port in " + quote(address));
   try {
     impl_ = std::make_unique<impl>(host, port);
   } catch (const kj::Exception& e) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -10,9 +11,8 @@
 #include "runtime/base/text.hpp"
 
 namespace troupe {
-namespace {
 
-log_level parse_level(const std::string& text, const std::string& where) {
+log_level parse_log_level(const std::string& text, const std::string& where) {
   static const std::map<std::string, log_level> levels = {
       {"error", log_level::error}, {"warn", log_level::warn},
       {"info", log_level::info},   {"debug", log_level::debug}};
@@ -22,6 +22,8 @@ log_level parse_level(const std::string& text, const std::string& where) {
                      " (choose error, warn, info or debug)");
   return i->second;
 }
+
+namespace {
 
 // Applies one setting; `where` names it in errors ("--data-dir", "troupe.yaml: data-dir").
 void apply(server_options& out, const std::string& key, const std::string& value,
@@ -56,7 +58,7 @@ void apply(server_options& out, const std::string& key, const std::string& value
   } else if (key == "pod-manifest-path") {
     out.pod_manifest_path = value;
   } else if (key == "log-level") {
-    out.level = parse_level(value, where);
+    out.level = parse_log_level(value, where);
   } else {
     throw api_error(api_errc::bad_request, where + ": unknown setting");
   }
@@ -82,17 +84,6 @@ void apply_config_file(server_options& out, const std::string& path) {
 
 }  // namespace
 
-std::pair<std::string, uint16_t> parse_host_port(const std::string& text,
-                                                 const std::string& where) {
-  auto colon = text.rfind(':');
-  TROUPE_REQUIRE(colon != std::string::npos && colon > 0, api_errc::bad_request,
-                 where + ": expected HOST:PORT, got " + quote(text));
-  auto port = parse_int(std::string_view(text).substr(colon + 1));
-  TROUPE_REQUIRE(port && *port >= 0 && *port < 65536, api_errc::bad_request,
-                 where + ": invalid port in " + quote(text));
-  return {text.substr(0, colon), static_cast<uint16_t>(*port)};
-}
-
 std::string default_client_config() {
   if (const char* path = std::getenv("TROUPE_CONFIG"); path && *path) return path;
   const char* home = std::getenv("HOME");
@@ -105,39 +96,45 @@ std::string default_data_dir() {
   return std::string(home && *home ? home : "/tmp") + "/.local/share/troupe";
 }
 
-server_options parse_server_options(const std::vector<std::string>& args) {
-  std::vector<std::pair<std::string, std::string>> flags;
-  std::string config;
+std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<std::string>& args,
+                                                            const std::vector<std::string>& switches) {
+  std::vector<std::pair<std::string, std::string>> out;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     auto eq = flag.find('=');
-    if (flag == "--disable-agent" || flag == "--disable-scheduler") {
-      // A switch: alone it means true.
-      flags.emplace_back(flag, "true");
-      continue;
-    }
-    if (starts_with(flag, "--") && eq != std::string::npos) {
+    TROUPE_REQUIRE(starts_with(flag, "--"), api_errc::bad_request, "unexpected argument " + quote(flag));
+    if (eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
+    } else if (std::find(switches.begin(), switches.end(), flag.substr(2)) != switches.end()) {
+      value = "true";
     } else {
-      TROUPE_REQUIRE(starts_with(flag, "--"), api_errc::bad_request,
-                     "unexpected argument " + quote(flag));
       TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request, flag + ": needs a value");
       value = args[++i];
     }
-    if (flag == "--config")
+    out.emplace_back(flag.substr(2), value);
+  }
+  return out;
+}
+
+server_options parse_server_options(const std::vector<std::string>& args) {
+  static const std::vector<std::string> known = {
+      "data-dir",      "log-level",    "listen",    "client-config",     "event-history",
+      "cluster-listen", "cluster-cidr", "node-name", "pod-manifest-path", "disable-agent",
+      "disable-scheduler"};
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config;
+  for (auto& [flag, value] : read_flags(args, {"disable-agent", "disable-scheduler"})) {
+    if (flag == "config")
       config = value;
-    else if (flag == "--data-dir" || flag == "--log-level" || flag == "--listen" ||
-             flag == "--client-config" || flag == "--event-history" || flag == "--cluster-listen" ||
-             flag == "--cluster-cidr" || flag == "--node-name" ||
-             flag == "--pod-manifest-path")
+    else if (std::find(known.begin(), known.end(), flag) != known.end())
       flags.emplace_back(flag, value);
     else
-      throw api_error(api_errc::bad_request, "unknown flag " + flag);
+      throw api_error(api_errc::bad_request, "unknown flag --" + flag);
   }
   server_options out;
   if (!config.empty()) apply_config_file(out, config);
-  for (auto& [flag, value] : flags) apply(out, flag.substr(2), value, flag);
+  for (auto& [flag, value] : flags) apply(out, flag, value, "--" + flag);
   if (out.data_dir.empty()) out.data_dir = default_data_dir();
   if (out.client_config.empty()) out.client_config = default_client_config();
   return out;

@@ -34,8 +34,13 @@ struct server_options {
 /// key at fault.
 server_options parse_server_options(const std::vector<std::string>& args);
 
-/// "HOST:PORT" split; throws api_error(bad_request) prefixed with `where`.
-std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const std::string& where);
+/// `--flag value` and `--flag=value` pairs in order, the flag without its dashes; a flag in
+/// `switches` may stand alone (then "true"). Throws api_error(bad_request) naming the argument.
+std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<std::string>& args,
+                                                            const std::vector<std::string>& switches = {});
+
+/// error, warn, info or debug; throws api_error(bad_request) prefixed with `where`.
+log_level parse_log_level(const std::string& text, const std::string& where);
 
 /// The client config both the server (writing) and the CLI (reading) use by default:
 /// $TROUPE_CONFIG, else ~/.troupe/config.
