@@ -27,7 +27,6 @@ using exited_atom = caf::atom_constant<caf::atom("exited")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
-using report_atom = caf::atom_constant<caf::atom("report")>;
 using launch_atom = caf::atom_constant<caf::atom("launch")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
@@ -37,10 +36,9 @@ using impl_actor = pod_worker_actor::extend<
     caf::reacts_to<probe_atom, std::string, int32_t, int32_t, bool, std::string>,
     caf::reacts_to<restart_atom, std::string, int32_t>,
     caf::reacts_to<kill_atom, int32_t>,
-    caf::reacts_to<report_atom>, caf::reacts_to<tick_atom>>;
+    caf::reacts_to<tick_atom>>;
 
 enum probe_kind : int32_t { startup = 0, liveness = 1, readiness = 2 };
-const char* probe_names[] = {"Startup", "Liveness", "Readiness"};
 
 struct probe_state {
   bool enabled = false;
@@ -464,7 +462,7 @@ void run_probe_now(self_ptr self, bool init, size_t i, int32_t kind) {
 
 void kill_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
 
-void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success, const std::string& message) {
+void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success) {
   auto c = spec_of(self, init, i);
   auto& run = run_of(self, init, i);
   auto& m = model_of(self, init, i);
@@ -492,7 +490,6 @@ void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success
     p.enabled = false;
     kill_container(self, init, i, 0);  // restarted through the exit path
   }
-  (void)message;
   if (p.enabled) schedule_probe(self, m.name, run.instance, kind, timing.period_ms);
   report(self);
 }
@@ -511,8 +508,7 @@ void handle_probe(self_ptr self, const std::string& name, int32_t instance, int3
     return;
   }
   if (!is_result) return run_probe_now(self, init, i, kind);
-  bool ok = starts_with(text, "result:ok:");
-  probe_result(self, init, i, kind, ok, text.substr(ok ? 10 : 12));
+  probe_result(self, init, i, kind, starts_with(text, "result:ok:"));
 }
 
 // ---- stopping -------------------------------------------------------------------------------
@@ -782,7 +778,6 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
         restart(self, name, instance);
       },
       [=](kill_atom, int32_t generation) { kill_remaining(self, generation); },
-      [=](report_atom) { report(self); },
       [=](tick_atom) { tick(self); },
       [=](exec_atom, exec_request& req) { return exec(self, req); },
       [=](logs_atom, logs_request& req) { return logs(self, req); },
