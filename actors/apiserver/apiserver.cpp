@@ -57,14 +57,19 @@ api_reply list(self_ptr self, const api_request& req) {
   auto snap = self->state.deps.engine->read();
   api_reply reply;
   reply.revision = snap.revision();
-  snap.list(list_prefix(kind.resource(), kind.namespaced ? req.ns : ""),
-            [&](std::string_view, store::stored_view v) {
-              object_reader r(v.object);
-              if (labels.matches(r.meta().getLabels()) &&
-                  (fields.empty() || fields.matches(r.as(kind.schema))))
-                reply.items.emplace_back(v.object);
-              return true;
-            });
+  auto prefix = list_prefix(kind.resource(), kind.namespaced ? req.ns : "");
+  auto take = [&](std::string_view, store::stored_view v) {
+    object_reader r(v.object);
+    if (labels.matches(r.meta().getLabels()) &&
+        (fields.empty() || fields.matches(r.as(kind.schema))))
+      reply.items.emplace_back(v.object);
+    return true;
+  };
+  // A selector that pins an indexed field reads only the objects with that value.
+  for (auto& index : self->state.deps.engine->options().indexes)
+    if (auto value = fields.pinned(index.field); value && snap.list_by_field(prefix, index.field, *value, take))
+      return reply;
+  snap.list(prefix, take);
   return reply;
 }
 

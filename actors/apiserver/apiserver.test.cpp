@@ -18,13 +18,15 @@ namespace {
 
 class apiserver_fixture : public troupe::testing::actor_fixture {
  public:
-  apiserver_fixture()
+  explicit apiserver_fixture(bool indexed = true)
       : actor_fixture([](caf::actor_system_config& cfg) {
           add_store_types(cfg);
           add_apiserver_types(cfg);
         }) {
     kinds_ = std::make_shared<const kind_registry>(builtin_kinds());
-    engine_ = std::make_shared<store::engine>(store::engine_options{dir_.path()});
+    store::engine_options options{dir_.path()};
+    if (indexed) options.indexes = store::server_indexes(*kinds_);
+    engine_ = std::make_shared<store::engine>(options);
     auto store = keep(spawn_store(sys(), {engine_, kinds_, {}}));
     deps_ = {engine_, kinds_, store};
     ensure_system_namespaces(sys(), deps_);
@@ -111,6 +113,45 @@ TEST_CASE("create get list update and delete through a resource actor", "[apiser
 
   CHECK(f.call(api_verb::remove, "configmaps", "default", "cfg"));
   CHECK(code_of(f.call(api_verb::get, "configmaps", "default", "cfg")) == api_errc::not_found);
+}
+
+TEST_CASE("a list pinned to a node reads the same pods with and without the index", "[apiserver]") {
+  bool indexed = GENERATE(true, false);
+  apiserver_fixture f(indexed);
+  auto pod = [&](const std::string& ns, const std::string& name, const std::string& node,
+                 const std::string& app) {
+    auto created = f.call(api_verb::create, "pods", ns, "",
+                          f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+                                     ", namespace: " + ns + ", labels: {app: " + app +
+                                     "}}\nspec:\n  nodeName: \"" + node +
+                                     "\"\n  containers: [{name: c, image: busybox}]\n"));
+    REQUIRE(created);
+  };
+  pod("default", "a", "n1", "web");
+  pod("default", "b", "n2", "web");
+  pod("kube-system", "c", "n1", "db");
+  pod("default", "d", "", "web");
+  auto names = [&](const std::string& ns, const std::string& fields, const std::string& labels = "") {
+    api_request req;
+    req.verb = static_cast<uint8_t>(api_verb::list);
+    req.resource = "pods";
+    req.ns = ns;
+    req.field_selector = fields;
+    req.label_selector = labels;
+    auto listed = f.send(req);
+    REQUIRE(listed);
+    std::vector<std::string> out;
+    for (auto& item : listed->items) out.push_back([&] { object_reader r(item); return text_string(r.meta().getName()); }());
+    return out;
+  };
+  using names_t = std::vector<std::string>;
+  CHECK(names("", "spec.nodeName=n1") == names_t{"a", "c"});
+  CHECK(names("default", "spec.nodeName=n1") == names_t{"a"});
+  CHECK(names("", "spec.nodeName=n1", "app=db") == names_t{"c"});
+  CHECK(names("", "spec.nodeName=n1,metadata.name=a") == names_t{"a"});
+  CHECK(names("", "spec.nodeName=") == names_t{"d"});
+  CHECK(names("", "spec.nodeName!=n1") == names_t{"b", "d"});
+  CHECK(names("", "spec.nodeName=n3").empty());
 }
 
 TEST_CASE("bad creates are refused and store nothing", "[apiserver]") {

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -50,6 +51,28 @@ constexpr std::string_view indexed_field = "spec.nodeName";
 
 using subscription_set = std::set<struct subscription*>;
 
+// The revisions of logged events by the indexed field's value, the value an object had before
+// or after the change. A pinned watch that resumes from an old revision reads just its own
+// events instead of scanning the log: thousands of kubelets reconnecting after a server
+// restart would otherwise each read every event since they last heard from it. Built from
+// the log the first time such a watch resumes, then kept up by every commit.
+struct pinned_history {
+  std::unordered_map<std::string, std::deque<uint64_t>> revisions;  // ascending
+
+  void record(const std::string& value, uint64_t revision) {
+    auto& list = revisions[value];
+    if (list.empty() || list.back() < revision) list.push_back(revision);
+  }
+  // Forgets what compaction took from the log.
+  void trim(uint64_t horizon) {
+    for (auto i = revisions.begin(); i != revisions.end();) {
+      auto& list = i->second;
+      while (!list.empty() && list.front() <= horizon) list.pop_front();
+      i = list.empty() ? revisions.erase(i) : std::next(i);
+    }
+  }
+};
+
 struct resource_watches {
   subscription_set unpinned;
   std::unordered_map<std::string, subscription_set> by_value;
@@ -79,6 +102,7 @@ struct store_state {
   batching batch;
   std::map<subscription_key, subscription> subs;
   std::unordered_map<std::string, resource_watches> by_resource;
+  std::unordered_map<std::string, pinned_history> histories;  // by resource
   static inline const char* name = "store";
 };
 
@@ -216,27 +240,69 @@ caf::error too_old(uint64_t from, uint64_t horizon) {
                                         " (oldest available: " + std::to_string(horizon) + ")");
 }
 
+std::string indexed_value(const kind_info* kind, std::string_view object);
+
+// Offers one logged event to a replaying watcher; false once its window is full.
+bool replay(self_ptr self, subscription& sub, const store::snapshot& snap,
+            const store::logged_event& ev, uint64_t& budget) {
+  if (budget == 0) return false;
+  if (sub.filter.covers(ev.key)) {
+    std::optional<std::string_view> before;
+    if (ev.type == store::event_type::modified && sub.filter.selects() &&
+        ev.prev_revision > snap.horizon())
+      if (auto prev = snap.event_at(ev.prev_revision)) before = prev->object;
+    if (auto type = visible_as(sub.filter, ev.type, ev.object, before)) {
+      deliver(self, sub, *type, ev.revision, shared_bytes(std::string(ev.object)));
+      --budget;
+    }
+  }
+  sub.cursor = ev.revision;
+  return true;
+}
+
+pinned_history& history_of(self_ptr self, const std::string& resource,
+                           const store::snapshot& snap) {
+  auto& histories = self->state.histories;
+  if (auto found = histories.find(resource); found != histories.end()) return found->second;
+  auto* kind = self->state.deps.kinds->find_by_resource(resource);
+  pinned_history history;
+  std::unordered_map<std::string, std::string> value_of_key;  // at its latest event so far
+  std::string prefix = resource + "/";
+  snap.events_after(snap.horizon(), [&](const store::logged_event& ev) {
+    if (ev.key.compare(0, prefix.size(), prefix) != 0) return true;
+    std::string now = indexed_value(kind, ev.object);
+    history.record(now, ev.revision);
+    std::string key(ev.key);
+    auto then = value_of_key.find(key);
+    if (then != value_of_key.end() && then->second != now) history.record(then->second, ev.revision);
+    if (ev.type == store::event_type::deleted) value_of_key.erase(key);
+    else value_of_key[key] = std::move(now);
+    return true;
+  });
+  return histories.emplace(resource, std::move(history)).first->second;
+}
+
 // Replays logged events to a watcher that is behind, as far as its window allows.
 void pump(self_ptr self, subscription& sub) {
   auto snap = self->state.deps.engine->read();
   if (sub.cursor < snap.horizon()) return end_watch(self, sub, too_old(sub.cursor, snap.horizon()));
   uint64_t window = self->state.deps.knobs.watch_window;
   uint64_t budget = sub.sent - sub.acked >= window ? 0 : window - (sub.sent - sub.acked);
-  snap.events_after(sub.cursor, [&](const store::logged_event& ev) {
-    if (budget == 0) return false;
-    if (sub.filter.covers(ev.key)) {
-      std::optional<std::string_view> before;
-      if (ev.type == store::event_type::modified && sub.filter.selects() &&
-          ev.prev_revision > snap.horizon())
-        if (auto prev = snap.event_at(ev.prev_revision)) before = prev->object;
-      if (auto type = visible_as(sub.filter, ev.type, ev.object, before)) {
-        deliver(self, sub, *type, ev.revision, shared_bytes(std::string(ev.object)));
-        --budget;
+  if (sub.pinned) {
+    auto& revisions = history_of(self, sub.resource, snap).revisions;
+    if (auto mine = revisions.find(*sub.pinned); mine != revisions.end()) {
+      auto& list = mine->second;
+      for (auto at = std::upper_bound(list.begin(), list.end(), sub.cursor); at != list.end(); ++at) {
+        auto ev = snap.event_at(*at);
+        if (ev && !replay(self, sub, snap, *ev, budget)) return;
       }
     }
-    sub.cursor = ev.revision;
-    return true;
-  });
+    sub.cursor = snap.revision();  // nothing else in the log concerns this watcher
+  } else {
+    snap.events_after(sub.cursor, [&](const store::logged_event& ev) {
+      return replay(self, sub, snap, ev, budget);
+    });
+  }
   if (sub.cursor >= snap.revision()) sub.live = true;
 }
 
@@ -261,19 +327,23 @@ void offer(self_ptr self, subscription* sub, const store::change& c, std::vector
 void fan_out(self_ptr self, const std::vector<store::change>& changes) {
   auto& st = self->state;
   for (auto& c : changes) {
-    auto index = st.by_resource.find(c.key.substr(0, c.key.find('/')));
-    if (index == st.by_resource.end()) continue;
-    auto& watches = index->second;
+    std::string resource = c.key.substr(0, c.key.find('/'));
+    auto index = st.by_resource.find(resource);
+    auto history = st.histories.find(resource);
     std::vector<subscription*> cut;
-    for (subscription* sub : watches.unpinned) offer(self, sub, c, cut);
-    if (!watches.by_value.empty()) {
-      auto* kind = st.deps.kinds->find_by_resource(index->first);
+    if (index != st.by_resource.end())
+      for (subscription* sub : index->second.unpinned) offer(self, sub, c, cut);
+    bool by_value = index != st.by_resource.end() && !index->second.by_value.empty();
+    if (by_value || history != st.histories.end()) {
+      auto* kind = st.deps.kinds->find_by_resource(resource);
       std::string now = indexed_value(kind, *c.object);
       std::string then = c.prev_object ? indexed_value(kind, *c.prev_object) : now;
       for (const std::string* value : {&now, &then}) {
         if (value == &then && then == now) break;
-        auto bucket = watches.by_value.find(*value);
-        if (bucket == watches.by_value.end()) continue;
+        if (history != st.histories.end()) history->second.record(*value, c.revision);
+        if (!by_value) continue;
+        auto bucket = index->second.by_value.find(*value);
+        if (bucket == index->second.by_value.end()) continue;
         for (subscription* sub : bucket->second) offer(self, sub, c, cut);
       }
     }
@@ -357,6 +427,10 @@ void compact(self_ptr self) {
   size_t dropped = 0;
   try {
     dropped = st.deps.engine->compact(st.deps.knobs.compact_batch);
+    if (dropped > 0) {
+      uint64_t horizon = st.deps.engine->read().horizon();
+      for (auto& [resource, history] : st.histories) history.trim(horizon);
+    }
   } catch (const api_error&) {
     // Retried on the next tick; the log only grows meanwhile.
   }

@@ -87,7 +87,9 @@ class store_fixture : public troupe::testing::actor_fixture {
 
   bool mailbox_quiet(std::chrono::milliseconds wait = 200ms) {
     bool quiet = true;
-    self()->receive([&](caf::message&) { quiet = false; }, caf::after(wait) >> [] {});
+    self()->receive([&](watch_event_atom, watch_event&) { quiet = false; },
+                    [&](watch_end_atom, uint64_t, caf::error&) { quiet = false; },
+                    caf::after(wait) >> [] {});
     return quiet;
   }
 
@@ -280,6 +282,66 @@ TEST_CASE("field selectors and namespaces narrow a watch", "[store][watch]") {
   CHECK(to_api_error(bad.error()).code() == api_errc::bad_request);
   r.resource = "gizmos";
   CHECK_FALSE(f.watch(r));
+}
+
+TEST_CASE("a node's watch resumed from an old revision replays just that node's events", "[store][watch]") {
+  store::engine_options options;
+  options.retain_events = 12;
+  store_knobs knobs;
+  knobs.compact_interval = 10ms;
+  store_fixture f(knobs, options);
+  auto node_watch = [&](uint64_t id, uint64_t from) {
+    watch_request r;
+    r.id = id;
+    r.resource = "pods";
+    r.field_selector = "spec.nodeName=n1";
+    r.from_revision = from;
+    return f.watch(r);
+  };
+  auto next = [&] {
+    auto ev = f.next_event();
+    return std::make_pair(ev.type, ev.revision);
+  };
+  using seen = std::pair<uint8_t, uint64_t>;
+  const auto added = uint8_t(event_type::added), modified = uint8_t(event_type::modified),
+             deleted = uint8_t(event_type::deleted);
+  f.put_cm("before", "v");                                  // 1
+  f.write(1, "pods/a/p1", pod("a", "p1", "n1"));            // 2  added on n1
+  f.write(1, "pods/a/p2", pod("a", "p2", ""));              // 3  pending
+  f.write(1, "pods/a/p3", pod("a", "p3", "n2"));            // 4  elsewhere
+  f.write(2, "pods/a/p2", pod("a", "p2", "n1"));            // 5  bound to n1: ADDED
+  f.write(2, "pods/a/p1", pod("a", "p1", "n2"));            // 6  moved away: DELETED
+  f.write(2, "pods/a/p2", pod("a", "p2", "n1", {{"x", "y"}}));  // 7  MODIFIED
+  f.write(3, "pods/a/p3", "");                              // 8  elsewhere
+  REQUIRE(node_watch(1, 1));
+  CHECK(next() == seen{added, 2});
+  CHECK(next() == seen{added, 5});
+  CHECK(next() == seen{deleted, 6});
+  CHECK(next() == seen{modified, 7});
+  f.write(3, "pods/a/p2", "");                              // 9  deleted on n1, live
+  CHECK(next() == seen{deleted, 9});
+  CHECK(f.mailbox_quiet(50ms));
+
+  // A second watch resumes through what the first one's replay recorded and what came after.
+  REQUIRE(node_watch(2, 5));
+  CHECK(next() == seen{deleted, 6});
+  CHECK(next() == seen{modified, 7});
+  CHECK(next() == seen{deleted, 9});
+  REQUIRE(node_watch(3, 9));
+  f.write(1, "pods/b/p4", pod("b", "p4", "n1"));            // 10: all three live watches see it
+  for (int watch = 1; watch <= 3; ++watch) CHECK(next() == seen{added, 10});
+  CHECK(f.mailbox_quiet(50ms));
+
+  // After compaction the history forgets what the log dropped; resuming still works.
+  for (int i = 0; i < 20; ++i) f.put_cm("filler", std::to_string(i));  // 11..30
+  for (int i = 0; i < 500 && f.engine().read().horizon() < 18; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(f.engine().read().horizon() == 18);
+  f.write(2, "pods/b/p4", pod("b", "p4", "n1", {{"z", "1"}}));  // 31
+  for (int watch = 1; watch <= 3; ++watch) CHECK(next() == seen{modified, 31});
+  REQUIRE(node_watch(4, 20));
+  CHECK(next() == seen{modified, 31});
+  CHECK(to_api_error(node_watch(5, 10).error()).code() == api_errc::gone);
+  CHECK(f.mailbox_quiet(50ms));
 }
 
 TEST_CASE("a watch from before the log's horizon is Gone", "[store][watch]") {

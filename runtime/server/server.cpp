@@ -35,7 +35,8 @@ sigset_t shutdown_signals() {
   return set;
 }
 
-std::shared_ptr<store::engine> open_store(const std::string& dir, uint64_t event_history) {
+std::shared_ptr<store::engine> open_store(const std::string& dir, uint64_t event_history,
+                                          const kind_registry& kinds) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   TROUPE_REQUIRE(!ec, api_errc::bad_request,
@@ -43,6 +44,7 @@ std::shared_ptr<store::engine> open_store(const std::string& dir, uint64_t event
   store::engine_options options;
   options.dir = dir;
   options.retain_events = event_history;
+  options.indexes = store::server_indexes(kinds);
   return std::make_shared<store::engine>(options);
 }
 
@@ -103,13 +105,13 @@ int run_server(const server_options& options, std::ostream& out) {
   auto signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = open_store(options.data_dir, options.event_history);
+  auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
+  auto engine = open_store(options.data_dir, options.event_history, *kinds);
   caf::actor_system_config cfg;
   apply_system_defaults(cfg);
   add_agent_types(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
-  auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   // Live actors keep the actor system from shutting down, on error paths too. Each is told to
   // exit in the reverse order of its start: the gateway first, so no call reaches an actor
   // that is gone.

@@ -19,7 +19,9 @@
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/selector.hpp"
 
 namespace troupe::store {
 namespace {
@@ -125,7 +127,7 @@ std::string padded_key(std::string_view key) {
 
 struct engine::impl {
   MDB_env* env = nullptr;
-  MDB_dbi objects = 0, events = 0, meta = 0;
+  MDB_dbi objects = 0, events = 0, meta = 0, index = 0;
   int lock_fd = -1;
   // Reset read transactions kept for reuse (renewing one is far cheaper than beginning one).
   // Lock-free slots, each on its own cache line, so readers on different cores don't contend.
@@ -174,6 +176,82 @@ void put_meta(MDB_txn* txn, MDB_dbi meta, const char* name, uint64_t value) {
   check(mdb_put(txn, meta, &k, &v, 0), "write meta");
 }
 
+std::string get_meta_text(MDB_txn* txn, MDB_dbi meta, const char* name) {
+  MDB_val k = val(name), v;
+  int rc = mdb_get(txn, meta, &k, &v);
+  if (rc == MDB_NOTFOUND) return {};
+  check(rc, "read meta");
+  return std::string(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+void put_meta_text(MDB_txn* txn, MDB_dbi meta, const char* name, std::string_view value) {
+  MDB_val k = val(name), v = val(value);
+  check(mdb_put(txn, meta, &k, &v, 0), "write meta");
+}
+
+std::string index_names(const std::vector<field_index>& indexes) {
+  std::string names;
+  for (auto& index : indexes) {
+    if (!names.empty()) names += ',';
+    names += index.resource + '/' + index.field;
+  }
+  return names;
+}
+
+bool indexes_resource(const field_index& index, std::string_view key) {
+  return key.size() > index.resource.size() && key[index.resource.size()] == '/' &&
+         key.compare(0, index.resource.size(), index.resource) == 0;
+}
+
+std::string index_prefix(std::string_view resource, std::string_view field,
+                         std::string_view value) {
+  std::string k;
+  k.reserve(resource.size() + field.size() + value.size() + 3);
+  k.append(resource).append(1, '\0').append(field).append(1, '\0').append(value).append(1, '\0');
+  return k;
+}
+
+std::string index_key(const field_index& index, std::string_view value, std::string_view key) {
+  return index_prefix(index.resource, index.field, value).append(key);
+}
+
+void put_index(MDB_txn* txn, MDB_dbi dbi, const std::string& k) {
+  MDB_val mk = val(k), v{0, nullptr};
+  check(mdb_put(txn, dbi, &mk, &v, 0), "put index");
+}
+
+void del_index(MDB_txn* txn, MDB_dbi dbi, const std::string& k) {
+  MDB_val mk = val(k);
+  int rc = mdb_del(txn, dbi, &mk, nullptr);
+  if (rc != MDB_NOTFOUND) check(rc, "delete index");
+}
+
+// Fills the index database from the objects: at open, when the indexes asked for are not the
+// ones the store holds (a new store, or one written with other indexes).
+void rebuild_indexes(MDB_txn* txn, MDB_dbi objects, MDB_dbi index,
+                     const std::vector<field_index>& indexes) {
+  check(mdb_drop(txn, index, 0), "clear index");
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn, objects, &cursor), "open cursor");
+  for (auto& spec : indexes) {
+    std::string prefix = spec.resource + '/';
+    MDB_val k = val(prefix), v;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+      if (key.compare(0, prefix.size(), prefix) != 0) break;
+      key = unpadded(k);
+      std::string_view object(static_cast<const char*>(v.mv_data) + 8, v.mv_size - 8);
+      put_index(txn, index, index_key(spec, spec.value_of(object), key));
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+      mdb_cursor_close(cursor);
+      fail("rebuild index", rc);
+    }
+  }
+  mdb_cursor_close(cursor);
+}
+
 }  // namespace
 
 engine::engine(engine_options options) : impl_(std::make_unique<impl>()), options_(options) {
@@ -185,7 +263,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   impl_->lock_fd = lock_directory(options_.dir);
   check(mdb_env_create(&impl_->env), "create environment");
   check(mdb_env_set_mapsize(impl_->env, options_.map_size), "set map size");
-  check(mdb_env_set_maxdbs(impl_->env, 4), "set max dbs");
+  check(mdb_env_set_maxdbs(impl_->env, 5), "set max dbs");
   check(mdb_env_set_maxreaders(impl_->env, options_.max_readers), "set max readers");
   // MDB_NOTLS: snapshots are handed between threads (actors migrate across workers).
   int rc = mdb_env_open(impl_->env, options_.dir.c_str(), MDB_NOTLS, 0600);
@@ -196,8 +274,14 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
     check(mdb_dbi_open(txn, "objects", MDB_CREATE, &impl_->objects), "open objects");
     check(mdb_dbi_open(txn, "events", MDB_CREATE, &impl_->events), "open events");
     check(mdb_dbi_open(txn, "meta", MDB_CREATE, &impl_->meta), "open meta");
+    check(mdb_dbi_open(txn, "index", MDB_CREATE, &impl_->index), "open index");
     impl_->revision = get_meta(txn, impl_->meta, "revision");
     impl_->horizon = get_meta(txn, impl_->meta, "horizon");
+    std::string wanted = index_names(options_.indexes);
+    if (get_meta_text(txn, impl_->meta, "indexes") != wanted) {
+      rebuild_indexes(txn, impl_->objects, impl_->index, options_.indexes);
+      put_meta_text(txn, impl_->meta, "indexes", wanted);
+    }
   } catch (...) {
     mdb_txn_abort(txn);
     throw;
@@ -304,6 +388,37 @@ size_t snapshot::count(std::string_view prefix) const {
   return n;
 }
 
+bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
+                             std::string_view value,
+                             const std::function<bool(std::string_view, stored_view)>& fn) const {
+  std::string_view resource = prefix.substr(0, prefix.find('/'));
+  bool indexed = false;
+  for (auto& index : owner_->options_.indexes)
+    indexed = indexed || (index.resource == resource && index.field == field);
+  if (!indexed) return false;
+  std::string start = index_prefix(resource, field, value);
+  size_t keys_at = start.size();
+  start.append(prefix);
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn_, owner_->impl_->index, &cursor), "open cursor");
+  MDB_val k = val(start), v;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    std::string_view entry(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (entry.compare(0, start.size(), start) != 0) break;
+    std::string_view key = entry.substr(keys_at);
+    auto object = get(key);
+    if (!object) {
+      mdb_cursor_close(cursor);
+      fail("index entry without its object: " + std::string(key), MDB_CORRUPTED);
+    }
+    if (!fn(key, *object)) break;
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("list by " + std::string(field), rc);
+  return true;
+}
+
 void snapshot::events_after(uint64_t after,
                             const std::function<bool(const logged_event&)>& fn) const {
   MDB_cursor* cursor = nullptr;
@@ -364,6 +479,29 @@ void put_event(MDB_txn* txn, MDB_dbi dbi, const change& c) {
 
 }  // namespace
 
+std::vector<field_index> server_indexes(const kind_registry& kinds) {
+  const kind_info* pods = kinds.find_by_resource("pods");
+  if (!pods) throw api_error(api_errc::internal, "store: no pods kind to index");
+  capnp::StructSchema schema = pods->schema;
+  return {{"pods", "spec.nodeName", [schema](std::string_view object) {
+             object_reader r(object);
+             return field_value(r.as(schema), "spec.nodeName");
+           }}};
+}
+
+void engine::update_indexes(MDB_txn* txn, std::string_view key, const std::string* before,
+                            const std::string* after) {
+  for (auto& index : options_.indexes) {
+    if (!indexes_resource(index, key)) continue;
+    std::optional<std::string> was, is;
+    if (before) was = index.value_of(*before);
+    if (after) is = index.value_of(*after);
+    if (was == is) continue;
+    if (was) del_index(txn, impl_->index, index_key(index, *was, key));
+    if (is) put_index(txn, impl_->index, index_key(index, *is, key));
+  }
+}
+
 void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
                     std::vector<change>& changes) {
   results.assign(ops.size(), write_result{});
@@ -421,6 +559,8 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
         continue;
       }
       ++revision;
+      update_indexes(guard.txn, op.key, exists ? &previous : nullptr,
+                     op.kind == op_kind::remove ? nullptr : c.object.get());
       if (op.kind == op_kind::remove) {
         MDB_val dk = val(key);
         check(mdb_del(guard.txn, impl_->objects, &dk, nullptr), "delete");

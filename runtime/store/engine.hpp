@@ -7,7 +7,9 @@
 //              -> [u64 revision][Cap'n Proto flat array]      (8-aligned, read in place)
 //   events   big-endian u64 revision
 //              -> [event header][key padded to 8][flat array] (what watches replay)
-//   meta     "revision" -> u64, "horizon" -> u64 (events after the horizon are in the log)
+//   meta     "revision" -> u64, "horizon" -> u64 (events after the horizon are in the log),
+//            "indexes" -> the field indexes the index database holds, as "pods/spec.nodeName,..."
+//   index    "<resource>\0<field>\0<value>\0<object key>" -> empty   (see field_index)
 
 #include <cstdint>
 #include <functional>
@@ -22,10 +24,27 @@
 struct MDB_env;
 struct MDB_txn;
 
+namespace troupe {
+class kind_registry;
+}
+
 namespace troupe::store {
 
 enum class event_type : uint8_t { added = 1, modified = 2, deleted = 3, bookmark = 4 };
 std::string_view to_string(event_type type);  ///< "ADDED", "MODIFIED", ...
+
+/// A secondary index on one field of one resource, so that a list by that field's value (a
+/// kubelet's "pods with spec.nodeName=me") reads only the objects that match instead of all.
+struct field_index {
+  std::string resource;  ///< "pods"
+  std::string field;     ///< "spec.nodeName"
+  /// The field's value in a stored object ("" when unset; such objects are indexed under "").
+  std::function<std::string(std::string_view object)> value_of;
+};
+
+/// The indexes a server's store keeps: pods by spec.nodeName, which every kubelet lists and
+/// watches by.
+std::vector<field_index> server_indexes(const kind_registry& kinds);
 
 struct engine_options {
   std::string dir;
@@ -33,6 +52,8 @@ struct engine_options {
   uint64_t retain_events = 100000;     ///< the event log keeps at most this many events...
   int64_t retain_seconds = 3600;       ///< ...and none older than this
   unsigned max_readers = 1024;         ///< concurrent snapshots
+  /// Kept up to date by every commit; rebuilt at open when the store held other indexes.
+  std::vector<field_index> indexes;
 };
 
 enum class op_kind : uint8_t { create = 1, update = 2, remove = 3 };
@@ -99,6 +120,11 @@ class snapshot {
   void list(std::string_view prefix,
             const std::function<bool(std::string_view, stored_view)>& fn) const;
   size_t count(std::string_view prefix) const;
+  /// Like list(prefix, fn) restricted to objects whose `field` equals `value`, read through
+  /// the index on `field` of the prefix's resource. Returns false, calling nothing, when the
+  /// store has no such index.
+  bool list_by_field(std::string_view prefix, std::string_view field, std::string_view value,
+                     const std::function<bool(std::string_view, stored_view)>& fn) const;
   /// Calls `fn` for every logged event with revision > `after`, in order, until it returns false.
   void events_after(uint64_t after, const std::function<bool(const logged_event&)>& fn) const;
   std::optional<logged_event> event_at(uint64_t revision) const;
@@ -148,6 +174,8 @@ class engine {
   friend class snapshot;
   MDB_txn* begin_read() const;
   void end_read(MDB_txn* txn) const;
+  void update_indexes(MDB_txn* txn, std::string_view key, const std::string* before,
+                      const std::string* after);
 
   struct impl;
   std::unique_ptr<impl> impl_;

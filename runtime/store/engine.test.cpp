@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "runtime/object/kinds.hpp"
 #include "test/harness/objects.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -259,4 +260,87 @@ TEST_CASE("snapshot and restore", "[engine]") {
   } catch (const api_error& err) {
     CHECK_THAT(err.message(), Catch::Contains("is not a troupe snapshot"));
   }
+}
+
+namespace {
+
+std::vector<std::string> pods_on(const engine& e, const std::string& prefix, const std::string& node) {
+  std::vector<std::string> keys;
+  bool indexed = e.read().list_by_field(prefix, "spec.nodeName", node,
+                                        [&](std::string_view key, stored_view v) {
+                                          CHECK(troupe::testing::node_name_of(std::string(v.object)) == node);
+                                          keys.emplace_back(key);
+                                          return true;
+                                        });
+  REQUIRE(indexed);
+  return keys;
+}
+
+write_op put_pod(op_kind kind, const std::string& ns, const std::string& name, const std::string& node) {
+  return {kind, "pods/" + ns + "/" + name, 0, troupe::testing::pod(ns, name, node)};
+}
+
+using keys = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("the node-name index follows creates binds moves and deletes", "[engine]") {
+  temp_dir dir;
+  auto kinds = builtin_kinds();
+  engine_options options{dir.path()};
+  options.indexes = server_indexes(kinds);
+  engine e(options);
+  REQUIRE(apply(e, put_pod(op_kind::create, "a", "p1", "n1")).error == api_errc::none);
+  REQUIRE(apply(e, put_pod(op_kind::create, "b", "p2", "n1")).error == api_errc::none);
+  REQUIRE(apply(e, put_pod(op_kind::create, "a", "p3", "")).error == api_errc::none);
+  REQUIRE(apply(e, put_pod(op_kind::create, "a", "p4", "n2")).error == api_errc::none);
+  CHECK(pods_on(e, "pods/", "n1") == keys{"pods/a/p1", "pods/b/p2"});
+  CHECK(pods_on(e, "pods/a/", "n1") == keys{"pods/a/p1"});
+  CHECK(pods_on(e, "pods/", "") == keys{"pods/a/p3"});
+  CHECK(pods_on(e, "pods/", "n3").empty());
+  // A node name that is a prefix of another matches only itself.
+  REQUIRE(apply(e, put_pod(op_kind::create, "a", "p5", "n")).error == api_errc::none);
+  CHECK(pods_on(e, "pods/", "n") == keys{"pods/a/p5"});
+
+  REQUIRE(apply(e, put_pod(op_kind::update, "a", "p3", "n2")).error == api_errc::none);  // bound
+  REQUIRE(apply(e, put_pod(op_kind::update, "a", "p1", "n2")).error == api_errc::none);  // moved
+  REQUIRE(apply(e, {op_kind::remove, "pods/b/p2", 0, {}}).error == api_errc::none);
+  CHECK(pods_on(e, "pods/", "n1").empty());
+  CHECK(pods_on(e, "pods/", "n2") == keys{"pods/a/p1", "pods/a/p3", "pods/a/p4"});
+  CHECK(pods_on(e, "pods/", "").empty());
+
+  SECTION("a failed op leaves the index as it was") {
+    CHECK(apply(e, put_pod(op_kind::create, "a", "p1", "n9")).error == api_errc::already_exists);
+    CHECK(pods_on(e, "pods/", "n9").empty());
+  }
+  SECTION("other fields and resources have no index") {
+    CHECK_FALSE(e.read().list_by_field("pods/", "status.phase", "Running", [](auto, auto) { return true; }));
+    CHECK_FALSE(e.read().list_by_field("configmaps/", "spec.nodeName", "n1", [](auto, auto) { return true; }));
+  }
+}
+
+TEST_CASE("an index is built at open for a store written without it", "[engine]") {
+  temp_dir dir;
+  auto kinds = builtin_kinds();
+  {
+    engine plain({dir.path()});
+    REQUIRE(apply(plain, put_pod(op_kind::create, "a", "p1", "n1")).error == api_errc::none);
+    REQUIRE(apply(plain, put_pod(op_kind::create, "a", "p2", "n2")).error == api_errc::none);
+    CHECK_FALSE(plain.read().list_by_field("pods/", "spec.nodeName", "n1", [](auto, auto) { return true; }));
+  }
+  engine_options options{dir.path()};
+  options.indexes = server_indexes(kinds);
+  {
+    engine indexed(options);
+    CHECK(pods_on(indexed, "pods/", "n1") == keys{"pods/a/p1"});
+    REQUIRE(apply(indexed, put_pod(op_kind::create, "a", "p3", "n1")).error == api_errc::none);
+  }
+  {
+    // Written without the index in between: reopening with it rebuilds it, nothing stale stays.
+    engine plain({dir.path()});
+    REQUIRE(apply(plain, put_pod(op_kind::update, "a", "p3", "n2")).error == api_errc::none);
+  }
+  engine reopened(options);
+  CHECK(pods_on(reopened, "pods/", "n1") == keys{"pods/a/p1"});
+  CHECK(pods_on(reopened, "pods/", "n2") == keys{"pods/a/p2", "pods/a/p3"});
 }

@@ -27,8 +27,9 @@ class api_fixture : public actor_fixture {
     store::engine_options options;
     options.dir = dir_.path();
     options.retain_events = event_history;
-    engine_ = std::make_shared<store::engine>(options);
     kinds_ = std::make_shared<const kind_registry>(builtin_kinds());
+    options.indexes = store::server_indexes(*kinds_);
+    engine_ = std::make_shared<store::engine>(options);
     store_ = keep(spawn_store(sys(), {engine_, kinds_, knobs}));
     ensure_system_namespaces(sys(), {engine_, kinds_, store_});
     resources_ = spawn_resources(sys(), {engine_, kinds_, store_});

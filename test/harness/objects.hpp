@@ -65,4 +65,9 @@ inline std::string resource_version(const std::string& bytes) {
   return r.meta().getResourceVersion();
 }
 
+inline std::string node_name_of(const std::string& bytes) {
+  object_reader r(bytes);
+  return r.as<k8s::Pod>().getSpec().getNodeName();
+}
+
 }  // namespace troupe::testing
