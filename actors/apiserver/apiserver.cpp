@@ -10,6 +10,7 @@
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/patch.hpp"
+#include "runtime/object/compare.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/selector.hpp"
@@ -104,9 +105,10 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
 }
 
 // Kubernetes stores nothing for an update that changes nothing: the resourceVersion stays and
-// watchers see no event. Compared as documents, since equal objects may differ in layout.
+// watchers see no event. Compared by content, since equal objects may differ in layout.
 bool unchanged(const kind_info& kind, std::string_view stored, std::string_view admitted) {
-  return codec::encode_object(stored, kind) == codec::encode_object(admitted, kind);
+  object_reader before(stored), after(admitted);
+  return same_content(before.as(kind.schema), after.as(kind.schema));
 }
 
 caf::result<api_reply> store_update(self_ptr self, std::string key, uint64_t expected,
