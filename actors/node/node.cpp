@@ -21,7 +21,6 @@ struct node_state {
   std::string node;   ///< the Node as last read or written
   std::string lease;  ///< the Lease as last written
   std::string pod_cidr;
-  std::vector<node_condition> reported;
   int64_t reported_at = 0;  ///< ms, monotonic
   static inline const char* name = "node";
 };
@@ -55,7 +54,6 @@ void write_status(self_ptr self) {
   call(self, make_request(api_verb::update_status, "nodes", "", self->state.deps.name, object),
        [=](api_reply& r) {
          self->state.node = r.object.str();
-         self->state.reported = conditions;
          self->state.reported_at = monotonic_millis();
        },
        [=](const api_error&) { self->state.reported_at = 0; });  // retried at the next check
@@ -96,7 +94,7 @@ void register_node(self_ptr self) {
 
 void renew_lease(self_ptr self) {
   auto& d = self->state.deps;
-  auto lease = node_lease(d.name, self->state.lease, unix_micros());
+  auto lease = node_lease(d.name, self->state.lease, unix_micros(), d.knobs.lease_duration_seconds);
   auto verb = self->state.lease.empty() ? api_verb::create : api_verb::update;
   call(self, make_request(verb, "leases.coordination.k8s.io", "kube-node-lease", d.name, lease),
        [=](api_reply& r) { self->state.lease = r.object.str(); },
@@ -115,8 +113,16 @@ void tick(self_ptr self) {
   auto& st = self->state;
   if (st.api && st.registered) {
     renew_lease(self);
-    bool stale = monotonic_millis() - st.reported_at >= st.deps.knobs.status_report_interval.count();
-    if (stale || current_conditions(self) != st.reported) write_status(self);
+    // Compared with the Node as stored, as the kubelet does: while this agent was silent the
+    // node controller may have marked it Unknown, and that must be undone now, not in 5 min.
+    call(self, make_request(api_verb::get, "nodes", "", st.deps.name),
+         [=](api_reply& r) {
+           auto& st = self->state;
+           st.node = r.object.str();
+           bool stale = monotonic_millis() - st.reported_at >= st.deps.knobs.status_report_interval.count();
+           if (stale || stored_conditions(st.node) != current_conditions(self)) write_status(self);
+         },
+         [](const api_error&) {});
   }
   self->delayed_send(self, st.deps.knobs.lease_interval, tick_atom::value);
 }

@@ -54,6 +54,8 @@ std::vector<node_condition> node_conditions(const host_pressure& p, const std::s
 struct node_knobs {
   /// Lease renewal, and how often status is checked for changes.
   std::chrono::milliseconds lease_interval{10000};
+  /// The Lease's spec.leaseDurationSeconds; the kubelet renews at a quarter of it.
+  int lease_duration_seconds = 40;
   /// An unchanged status is still written this often.
   std::chrono::milliseconds status_report_interval{5 * 60 * 1000};
 };

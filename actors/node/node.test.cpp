@@ -4,6 +4,7 @@
 
 #include "actors/node/objects.hpp"
 #include "runtime/object/object.hpp"
+#include "schema/coordination.capnp.h"
 #include "schema/core.capnp.h"
 
 using namespace troupe;
@@ -59,8 +60,13 @@ TEST_CASE("the Node object: capacity labels pod range addresses transition times
     CHECK(c.getLastTransitionTime() == 1000);
     CHECK(c.getLastHeartbeatTime() == 2000);
   }
-  auto lease = node_lease("n1", "", 5000000);
-  auto renewed = node_lease("n1", lease, 6000000);
+  CHECK(stored_conditions(later) == conditions);
+  auto lease = node_lease("n1", "", 5000000, 40);
+  auto renewed = node_lease("n1", lease, 6000000, 8);
   object_reader lr(renewed);
   CHECK(text_string(lr.meta().getNamespace()) == "kube-node-lease");
+  auto spec = lr.as<k8s::Lease>().getSpec();
+  CHECK(text_string(spec.getHolderIdentity()) == "n1");
+  CHECK(spec.getRenewTime() == 6000000);
+  CHECK(spec.getLeaseDurationSeconds().getValue() == 8);  // follows --node-lease-duration-seconds
 }

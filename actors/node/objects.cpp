@@ -25,6 +25,10 @@ k8s::ConditionStatus status_of(const std::string& s) {
                      : s == "False" ? k8s::ConditionStatus::IS_FALSE : k8s::ConditionStatus::IS_UNKNOWN;
 }
 
+std::string status_text(k8s::ConditionStatus s) {
+  return s == k8s::ConditionStatus::IS_TRUE ? "True" : s == k8s::ConditionStatus::IS_FALSE ? "False" : "Unknown";
+}
+
 void set_labels(k8s::ObjectMeta::Builder meta, const std::string& name, const host_facts& f) {
   auto labels = map_entries(meta.asReader().getLabels());
   auto put = [&](const std::string& k, const std::string& v) {
@@ -113,7 +117,17 @@ std::string with_node_status(std::string_view stored, const host_facts& f,
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
 }
 
-std::string node_lease(const std::string& name, std::string_view stored, int64_t now_micros) {
+std::vector<node_condition> stored_conditions(std::string_view node) {
+  object_reader r(node);
+  std::vector<node_condition> out;
+  for (auto c : r.as<k8s::Node>().getStatus().getConditions())
+    out.push_back({text_string(c.getType()), status_text(c.getStatus()), text_string(c.getReason()),
+                   text_string(c.getMessage())});
+  return out;
+}
+
+std::string node_lease(const std::string& name, std::string_view stored, int64_t now_micros,
+                       int duration_seconds) {
   capnp::MallocMessageBuilder m;
   if (!stored.empty()) {
     object_reader r(stored);
@@ -126,9 +140,10 @@ std::string node_lease(const std::string& name, std::string_view stored, int64_t
     meta.setName(name);
     meta.setNamespace("kube-node-lease");
     lease.initSpec().setHolderIdentity(name);
-    lease.getSpec().getLeaseDurationSeconds().setValue(40);
   }
-  m.getRoot<k8s::Lease>().getSpec().setRenewTime(now_micros);
+  auto spec = m.getRoot<k8s::Lease>().getSpec();
+  spec.getLeaseDurationSeconds().setValue(duration_seconds);
+  spec.setRenewTime(now_micros);
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
 }
 

@@ -81,7 +81,12 @@ std::string clear_unreachable(std::string_view node) {
   m.setRoot(r.as<k8s::Node>());
   unsigned keep = 0;
   for (auto t : old) keep += text_view(t.getKey()) != unreachable;
-  auto taints = m.getRoot<k8s::Node>().getSpec().initTaints(keep);
+  auto spec = m.getRoot<k8s::Node>().getSpec();
+  if (keep == 0) {
+    spec.disownTaints();  // no taints left: the field goes, as in Kubernetes
+    return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  }
+  auto taints = spec.initTaints(keep);
   unsigned i = 0;
   for (auto t : old)
     if (text_view(t.getKey()) != unreachable) taints.setWithCaveats(i++, t);

@@ -20,7 +20,7 @@ namespace troupe {
 
 struct nodelifecycle_knobs {
   std::chrono::milliseconds check_interval{5000};
-  std::chrono::seconds grace{40};  ///< kube-controller-manager's node-monitor-grace-period
+  std::chrono::milliseconds grace{40000};  ///< kube-controller-manager's node-monitor-grace-period
 };
 
 struct nodelifecycle_deps {

@@ -160,6 +160,12 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
       TROUPE_REQUIRE(n && *n >= 0 && *n <= 100000, api_errc::bad_request,
                      "--hollow-nodes: expected a number from 0 to 100000, got " + quote(value));
       o.hollow_nodes = static_cast<int>(*n);
+    } else if (flag == "node-lease-duration-seconds") {
+      auto n = parse_int(value);
+      TROUPE_REQUIRE(n && *n >= 1 && *n <= 3600, api_errc::bad_request,
+                     "--node-lease-duration-seconds: expected a number of seconds from 1 to 3600, got " +
+                         quote(value));
+      o.node_lease_duration_seconds = static_cast<int>(*n);
     } else if (flag == "log-level") {
       o.level = parse_log_level(value, "--log-level");
     } else {
@@ -215,6 +221,8 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     nd.data_dir = options.data_dir;
     nd.facts = kd.hollow ? hollow_facts(name) : facts;
     nd.hollow = kd.hollow;
+    nd.knobs.lease_duration_seconds = options.node_lease_duration_seconds;
+    nd.knobs.lease_interval = std::chrono::milliseconds(options.node_lease_duration_seconds * 1000 / 4);
     // The pod range comes with the join; the kubelet and node agent learn it there.
     init.nodes.push_back({name, node_actor{}, kubelet_actor{}});
     auto& n = init.nodes.back();

@@ -20,6 +20,8 @@ struct agent_options {
   std::string name;      ///< node name (default: the host name)
   std::string data_dir;  ///< default: /var/lib/troupe-agent as root, else ~/.local/share/troupe-agent
   int hollow_nodes = 0;  ///< > 0: that many simulated nodes, named <name>-hollow-<i>
+  /// The kubelet's --node-lease-duration-seconds: the Lease says it, and is renewed at 1/4.
+  int node_lease_duration_seconds = 40;
   std::string pod_manifest_path;
   log_level level = log_level::info;
 };
@@ -27,7 +29,7 @@ struct agent_options {
 /// The host name, lower-cased: a node's name when none is given.
 std::string default_node_name();
 
-/// Reads `--server`, `--token`, `--name`, `--data-dir`, `--hollow-nodes`,
+/// Reads `--server`, `--token`, `--name`, `--data-dir`, `--hollow-nodes`, `--node-lease-duration-seconds`,
 /// `--pod-manifest-path`, `--log-level`. Throws api_error(bad_request) naming the flag.
 agent_options parse_agent_options(const std::vector<std::string>& args);
 

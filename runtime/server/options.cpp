@@ -9,6 +9,7 @@
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
 
 namespace troupe {
 
@@ -57,6 +58,11 @@ void apply(server_options& out, const std::string& key, const std::string& value
     out.node_name = value;
   } else if (key == "pod-manifest-path") {
     out.pod_manifest_path = value;
+  } else if (key == "node-monitor-grace-period") {
+    auto ms = parse_duration_ms(value);
+    TROUPE_REQUIRE(ms && *ms >= 1000, api_errc::bad_request,
+                   where + ": expected a duration of at least 1s such as 40s, got " + quote(value));
+    out.node_monitor_grace_ms = *ms;
   } else if (key == "log-level") {
     out.level = parse_log_level(value, where);
   } else {
@@ -121,7 +127,7 @@ server_options parse_server_options(const std::vector<std::string>& args) {
   static const std::vector<std::string> known = {
       "data-dir",      "log-level",    "listen",    "client-config",     "event-history",
       "cluster-listen", "cluster-cidr", "node-name", "pod-manifest-path", "disable-agent",
-      "disable-scheduler"};
+      "disable-scheduler", "node-monitor-grace-period"};
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config;
   for (auto& [flag, value] : read_flags(args, {"disable-agent", "disable-scheduler"})) {

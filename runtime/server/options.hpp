@@ -25,10 +25,13 @@ struct server_options {
   bool disable_scheduler = false;  ///< bind no pods (another scheduler does, or a benchmark)
   std::string node_name;         ///< the server's own node (default: the host name)
   std::string pod_manifest_path; ///< static pods for the server's own node
+  /// kube-controller-manager's --node-monitor-grace-period: a node whose Lease is older than
+  /// this goes Ready=Unknown, even while its link stays open.
+  int64_t node_monitor_grace_ms = 40000;
 };
 
 /// Reads `--data-dir DIR`, `--listen HOST:PORT`, `--client-config FILE`, `--event-history N`,
-/// `--log-level L` and
+/// `--node-monitor-grace-period D`, `--log-level L` and the rest of server_options' flags, and
 /// `--config FILE` (a YAML map with the same keys
 /// without dashes; flags win over the file). Throws api_error(bad_request) naming the flag or
 /// key at fault.

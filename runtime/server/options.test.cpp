@@ -73,3 +73,12 @@ TEST_CASE("listen address client config and event history", "[server]") {
   CHECK(error_of({"--event-history", "0"}) ==
         "--event-history: expected a positive number of events, got \"0\"");
 }
+
+TEST_CASE("node monitor grace period", "[server]") {
+  CHECK(parse_server_options({}).node_monitor_grace_ms == 40000);
+  CHECK(parse_server_options({"--node-monitor-grace-period", "1m30s"}).node_monitor_grace_ms == 90000);
+  CHECK(error_of({"--node-monitor-grace-period", "500ms"}) ==
+        "--node-monitor-grace-period: expected a duration of at least 1s such as 40s, got \"500ms\"");
+  CHECK(error_of({"--node-monitor-grace-period", "soon"}) ==
+        "--node-monitor-grace-period: expected a duration of at least 1s such as 40s, got \"soon\"");
+}

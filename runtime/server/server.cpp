@@ -125,7 +125,11 @@ int run_server(const server_options& options, std::ostream& out) {
   scheduler_actor scheduler;
   if (!options.disable_scheduler) scheduler = spawn_scheduler(sys, {engine, router, store, {}});
   KJ_DEFER(if (scheduler) caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown));
-  auto lifecycle = spawn_nodelifecycle(sys, {engine, router, {}});
+  nodelifecycle_knobs lifecycle_knobs;
+  lifecycle_knobs.grace = std::chrono::milliseconds(options.node_monitor_grace_ms);
+  // Checked at least four times per grace period, and every 5 s as the node controller does.
+  lifecycle_knobs.check_interval = std::min(lifecycle_knobs.check_interval, lifecycle_knobs.grace / 4);
+  auto lifecycle = spawn_nodelifecycle(sys, {engine, router, lifecycle_knobs});
   KJ_DEFER(caf::anon_send_exit(lifecycle, caf::exit_reason::user_shutdown));
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});
   KJ_DEFER(caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown));

@@ -24,7 +24,7 @@ using troupe::testing::cluster;
 
 namespace {
 
-// Polls `troupe <args>` until its stdout satisfies `ok` (or 30 s pass); returns the last output.
+// Polls `troupe <args>` until its stdout satisfies `ok`; fails the test after `seconds`.
 template <class Ok>
 std::string wait_until(cluster& c, std::vector<std::string> args, Ok ok, int seconds = 30) {
   std::string out;
@@ -34,6 +34,9 @@ std::string wait_until(cluster& c, std::vector<std::string> args, Ok ok, int sec
     if (ok(out)) return out;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  std::string command;
+  for (auto& a : args) command += " " + a;
+  FAIL("gave up after " << seconds << " s waiting on `troupe" << command << "`; it last printed:\n" << out);
   return out;
 }
 
@@ -42,8 +45,9 @@ std::string wait_for_text(cluster& c, std::vector<std::string> args, const std::
                     seconds);
 }
 
-std::string jsonpath(cluster& c, const std::string& what, const std::string& path) {
-  auto r = c.troupe({"get", what, "-o", "jsonpath=" + path});
+std::string jsonpath(cluster& c, const std::string& what, const std::string& path,
+                     const std::string& ns = "default") {
+  auto r = c.troupe({"get", what, "-n", ns, "-o", "jsonpath=" + path});
   return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
 }
 
@@ -308,6 +312,33 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
     gone = kill(container, 0) != 0;
   }
   CHECK(gone);
+}
+
+TEST_CASE("an agent that goes silent with its link open is marked NotReady by its lease",
+          "[process][nodes]") {
+  cluster c({"--disable-agent", "--node-monitor-grace-period", "3s"});
+  agent a1(c, "a1", {"--node-lease-duration-seconds", "2"});  // renewed every 0.5 s
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  CHECK(jsonpath(c, "lease/a1", "{.spec.leaseDurationSeconds}", "kube-node-lease") == "2");
+  // Healthy beyond the grace period: the renewals keep it Ready.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  CHECK(ready_nodes(c.troupe({"get", "nodes"}).out, 1));
+
+  // Stopped, the agent keeps its connection (the kernel still answers for it) but says nothing.
+  pid_t pid = a1.process().pid();
+  REQUIRE(kill(pid, SIGSTOP) == 0);
+  struct resume {
+    pid_t pid;
+    ~resume() { kill(pid, SIGCONT); }
+  } resume_on_exit{pid};
+  wait_for_text(c, {"get", "nodes"}, "NotReady", 20);
+  CHECK(jsonpath(c, "node/a1", "{.status.conditions[*].status}") == "Unknown Unknown Unknown Unknown");
+  CHECK(jsonpath(c, "node/a1", "{.status.conditions[0].message}") == "Kubelet stopped posting node status.");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints[0].key}") == "node.kubernetes.io/unreachable");
+
+  REQUIRE(kill(pid, SIGCONT) == 0);
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); }, 20);
+  wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints}"}, [](const std::string& o) { return o.empty(); });
 }
 
 TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][nodes]") {

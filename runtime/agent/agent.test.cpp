@@ -1,0 +1,47 @@
+#include "runtime/agent/agent.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "runtime/base/error.hpp"
+
+using namespace troupe;
+
+namespace {
+
+const std::vector<std::string> joining = {"--server", "127.0.0.1:6444", "--token", "abc.def", "--name", "n1"};
+
+std::vector<std::string> with(std::vector<std::string> extra) {
+  auto args = joining;
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::string error_of(const std::vector<std::string>& args) {
+  try {
+    parse_agent_options(args);
+  } catch (const api_error& e) {
+    return e.message();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("agent flags", "[agent]") {
+  auto o = parse_agent_options(with({"--hollow-nodes", "3", "--node-lease-duration-seconds", "8"}));
+  CHECK(o.server == "127.0.0.1:6444");
+  CHECK(o.token == "abc.def");
+  CHECK(o.name == "n1");
+  CHECK(o.hollow_nodes == 3);
+  CHECK(o.node_lease_duration_seconds == 8);
+  CHECK(parse_agent_options(joining).node_lease_duration_seconds == 40);
+
+  CHECK(error_of({"--token", "x"}) == "--server HOST:PORT is required (the server's cluster address)");
+  CHECK(error_of({"--server", "127.0.0.1:6444"}) == "--token is required (`troupe token create` makes one)");
+  CHECK(error_of(with({"--node-lease-duration-seconds", "0"})) ==
+        "--node-lease-duration-seconds: expected a number of seconds from 1 to 3600, got \"0\"");
+  CHECK(error_of(with({"--hollow-nodes", "many"})) ==
+        "--hollow-nodes: expected a number from 0 to 100000, got \"many\"");
+  CHECK(error_of(with({"--name", "Bad_Name"})).rfind("--name \"Bad_Name\": ", 0) == 0);
+  CHECK(error_of(with({"--color", "red"})) == "unknown flag --color");
+}
