@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "actors/kubelet/env.hpp"
@@ -14,6 +15,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
+#include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/quantity.hpp"
 #include "runtime/process/cgroup.hpp"
@@ -71,6 +73,13 @@ struct worker_state {
   bool stopped_reported = false;
   std::string reported;     // fingerprint of the last status written
   bool writing = false, write_again = false;
+  // Events recorded, by reason, field path and message: a repeat counts up on its Event.
+  struct recorded {
+    std::string name;
+    int32_t count = 0;
+    int64_t first_micros = 0;
+  };
+  std::map<std::string, recorded> events;
   static inline const char* name = "pod_worker";
 };
 
@@ -128,6 +137,36 @@ void save_record(self_ptr self) {
     }
   }
   save_pod_record(node_of(self).data_dir, r);
+}
+
+// ---- events ---------------------------------------------------------------------------------
+
+std::string field_path(self_ptr self, bool init, size_t i) {
+  return std::string(init ? "spec.initContainers{" : "spec.containers{") + model_of(self, init, i).name + "}";
+}
+
+// Records an Event about the pod as the kubelet's recorder does: the same reason and message
+// again counts up on the Event made the first time instead of making another.
+void record_event(self_ptr self, const std::string& type, const std::string& reason, const std::string& path,
+                  const std::string& message) {
+  auto& st = self->state;
+  // Hollow nodes run nothing worth telling; static pods' events would name the manifest's pod.
+  if (!st.deps.api || node_of(self).hollow || !st.deps.mirror_of.empty()) return;
+  if (st.events.size() >= 64) st.events.clear();  // bounded, whatever the messages
+  auto& seen = st.events[reason + '\0' + path + '\0' + message];
+  int64_t now = unix_micros();
+  if (seen.count == 0) seen.first_micros = now;
+  ++seen.count;
+  auto object = new_event(*st.bytes, "Pod", {type, reason, message, "kubelet", node_of(self).node, path},
+                          seen.first_micros, now, seen.count, seen.name);
+  bool first = seen.name.empty();
+  if (first) {
+    object_reader r(object);
+    seen.name = text_string(r.meta().getName());
+  }
+  auto req = make_request(first ? api_verb::create : api_verb::update, "events", pod_ns(self), first ? "" : seen.name,
+                          std::move(object));
+  self->request(st.deps.api, call_patience, api_atom::value, std::move(req)).then([](api_reply&) {}, [](caf::error&) {});
 }
 
 // ---- status ---------------------------------------------------------------------------------
@@ -248,6 +287,8 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
         run.pid = pid;
         run.shim_start = process_start_time(shim).value_or(0);
         set_running(self, init, i);
+        record_event(self, "Normal", "Started", field_path(self, init, i),
+                     "Started container " + model_of(self, init, i).name);
         auto me = caf::actor_cast<caf::actor>(self);
         std::string name = model_of(self, init, i).name;
         node_of(self).exits->watch(shim, [me, name, instance] {
@@ -385,6 +426,9 @@ void after_termination(self_ptr self, bool init, size_t i) {
       m.waiting_message = "back-off " + human_duration(delay / 1000) + " restarting failed container=" + m.name +
                           " pod=" + pod_name(self) + "_" + pod_ns(self) + "(" + self->state.deps.uid + ")";
       self->delayed_send(self, std::chrono::milliseconds(delay), restart_atom::value, m.name, run.instance);
+      record_event(self, "Warning", "BackOff", field_path(self, init, i),
+                   "Back-off restarting failed container " + m.name + " in pod " + pod_name(self) + "_" +
+                       pod_ns(self) + "(" + self->state.deps.uid + ")");
     } else {
       self->send(self, restart_atom::value, m.name, run.instance);
     }
@@ -462,7 +506,11 @@ void run_probe_now(self_ptr self, bool init, size_t i, int32_t kind) {
 
 void kill_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
 
-void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success) {
+const char* probe_title(int32_t kind) {
+  return kind == startup ? "Startup" : kind == liveness ? "Liveness" : "Readiness";
+}
+
+void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success, const std::string& message) {
   auto c = spec_of(self, init, i);
   auto& run = run_of(self, init, i);
   auto& m = model_of(self, init, i);
@@ -474,21 +522,27 @@ void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success
   } else {
     ++p.failures;
     p.successes = 0;
+    record_event(self, "Warning", "Unhealthy", field_path(self, init, i),
+                 std::string(probe_title(kind)) + " probe failed: " + message);
   }
+  auto restart_for = [&](const char* probe) {
+    p.enabled = false;
+    record_event(self, "Normal", "Killing", field_path(self, init, i),
+                 "Container " + m.name + " failed " + probe + " probe, will be restarted");
+    kill_container(self, init, i, 0);  // restarted through the exit path
+  };
   if (kind == startup) {
     if (success) {
       m.started = true;
       p.enabled = false;
     } else if (p.failures >= timing.failure_threshold) {
-      p.enabled = false;
-      kill_container(self, init, i, 0);
+      restart_for("startup");
     }
   } else if (kind == readiness) {
     if (success && p.successes >= timing.success_threshold) m.ready = true;
     if (!success && p.failures >= timing.failure_threshold) m.ready = false;
   } else if (!success && p.failures >= timing.failure_threshold) {
-    p.enabled = false;
-    kill_container(self, init, i, 0);  // restarted through the exit path
+    restart_for("liveness");
   }
   if (p.enabled) schedule_probe(self, m.name, run.instance, kind, timing.period_ms);
   report(self);
@@ -508,7 +562,8 @@ void handle_probe(self_ptr self, const std::string& name, int32_t instance, int3
     return;
   }
   if (!is_result) return run_probe_now(self, init, i, kind);
-  probe_result(self, init, i, kind, starts_with(text, "result:ok:"));
+  bool ok = starts_with(text, "result:ok:");
+  probe_result(self, init, i, kind, ok, text.substr(ok ? 10 : 12));
 }
 
 // ---- stopping -------------------------------------------------------------------------------

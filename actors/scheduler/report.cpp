@@ -2,8 +2,8 @@
 
 #include <capnp/message.h>
 
-#include <cstdio>
 
+#include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
 
@@ -37,33 +37,8 @@ std::string with_unschedulable(std::string_view stored, const std::string& messa
 }
 
 std::string failed_scheduling_event(std::string_view stored, const std::string& message, int64_t now_micros) {
-  object_reader r(stored);
-  auto meta = r.meta();
-  capnp::MallocMessageBuilder m;
-  auto ev = m.initRoot<k8s::Event>();
-  ev.setApiVersion("v1");
-  ev.setKind("Event");
-  char suffix[32];
-  std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(now_micros * 1000));
-  auto em = ev.initMetadata();
-  em.setName(text_string(meta.getName()) + suffix);
-  em.setNamespace(meta.getNamespace());
-  auto involved = ev.initInvolvedObject();
-  involved.setKind("Pod");
-  involved.setApiVersion("v1");
-  involved.setNamespace(meta.getNamespace());
-  involved.setName(meta.getName());
-  involved.setUid(meta.getUid());
-  ev.setReason("FailedScheduling");
-  ev.setMessage(message);
-  ev.initSource().setComponent("default-scheduler");
-  ev.setType("Warning");
-  ev.setFirstTimestamp(now_micros / 1000000);
-  ev.setLastTimestamp(now_micros / 1000000);
-  ev.setEventTime(now_micros);
-  ev.setCount(1);
-  ev.setReportingComponent("default-scheduler");
-  return to_bytes(m);
+  return new_event(stored, "Pod", {"Warning", "FailedScheduling", message, "default-scheduler", "", ""},
+                   now_micros, now_micros);
 }
 
 }  // namespace troupe::sched

@@ -136,6 +136,8 @@ TEST_CASE("restart policies CrashLoopBackOff and exit codes", "[process][nodes]"
   CHECK(jsonpath(c, "pod/crash", "{.status.containerStatuses[0].lastState.terminated.reason}") == "Error");
   CHECK_THAT(jsonpath(c, "pod/crash", "{.status.containerStatuses[0].state.waiting.message}"),
              Catch::StartsWith("back-off 10s restarting failed container=c pod=crash_default("));
+  CHECK_THAT(c.troupe({"describe", "pod", "crash"}).out,
+             Catch::Contains("BackOff") && Catch::Contains("Back-off restarting failed container c in pod crash_default("));
   // In backoff: no restart for 10 s.
   auto restarts = jsonpath(c, "pod/crash", "{.status.containerStatuses[0].restartCount}");
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -173,6 +175,9 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   CHECK(jsonpath(c, "pod/probed", "{.status.containerStatuses[0].ready}") == "true");
   std::remove(flag.c_str());
   wait_for_text(c, {"get", "pod", "probed"}, "0/1     Running");
+  auto described = c.troupe({"describe", "pod", "probed"}).out;
+  CHECK_THAT(described, Catch::Contains("Started container c"));
+  CHECK_THAT(described, Catch::Contains("Unhealthy") && Catch::Contains("Readiness probe failed: "));
 
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("alive", "s1",
       "{name: c, image: sh, command: [sleep, '300'], livenessProbe: {exec: {command: ['false']}, "
@@ -180,6 +185,17 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   CHECK(wait_until(c, {"get", "pod", "alive", "-o", "jsonpath={.status.containerStatuses[0].restartCount}"},
                    [](const std::string& o) { return o == "1"; }) == "1");
   CHECK(jsonpath(c, "pod/alive", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "137");
+  // One Unhealthy event counted up per failure, and the kill said why.
+  auto events = [&](const std::string& reason, const std::string& path) {
+    auto out = c.troupe({"get", "events", "--field-selector", "involvedObject.name=alive,reason=" + reason, "-o",
+                         "jsonpath=" + path}).out;
+    return out.empty() ? out : out.substr(0, out.size() - 1);
+  };
+  CHECK(events("Killing", "{.items[0].message}") == "Container c failed liveness probe, will be restarted");
+  CHECK(events("Killing", "{.items[0].involvedObject.fieldPath}") == "spec.containers{c}");
+  CHECK(events("Killing", "{.items[0].source.component} {.items[0].source.host}") == "kubelet s1");
+  CHECK(std::stoi("0" + events("Unhealthy", "{.items[0].count}")) >= 2);
+  CHECK(events("Unhealthy", "{.items[*].metadata.name}").find(' ') == std::string::npos);  // one Event
 }
 
 TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets - logs and exec",

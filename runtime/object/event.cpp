@@ -1,0 +1,54 @@
+#include "runtime/object/event.hpp"
+
+#include <capnp/message.h>
+
+#include <cstdio>
+
+#include "runtime/object/object.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+
+std::string new_event(std::string_view object, std::string_view kind, const event_fields& f,
+                      int64_t first_micros, int64_t last_micros, int32_t count, std::string_view name) {
+  object_reader r(object);
+  auto meta = r.meta();
+  capnp::MallocMessageBuilder m;
+  auto ev = m.initRoot<k8s::Event>();
+  ev.setApiVersion("v1");
+  ev.setKind("Event");
+  auto em = ev.initMetadata();
+  if (name.empty()) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(first_micros * 1000));
+    em.setName(text_string(meta.getName()) + suffix);
+  } else {
+    em.setName(std::string(name));
+  }
+  em.setNamespace(meta.getNamespace().size() ? meta.getNamespace() : "default");
+  auto involved = ev.initInvolvedObject();
+  involved.setKind(std::string(kind));
+  // Every kind's schema starts with apiVersion, kind and metadata, in that order.
+  auto pointers = r.root().getPointerSection();
+  involved.setApiVersion(pointers.size() ? pointers[0].getAs<capnp::Text>() : "v1");
+  involved.setNamespace(meta.getNamespace());
+  involved.setName(meta.getName());
+  involved.setUid(meta.getUid());
+  involved.setResourceVersion(meta.getResourceVersion());
+  if (!f.field_path.empty()) involved.setFieldPath(f.field_path);
+  ev.setReason(f.reason);
+  ev.setMessage(f.message);
+  auto source = ev.initSource();
+  source.setComponent(f.component);
+  if (!f.host.empty()) source.setHost(f.host);
+  ev.setType(f.type);
+  ev.setFirstTimestamp(first_micros / 1000000);
+  ev.setLastTimestamp(last_micros / 1000000);
+  ev.setEventTime(first_micros);
+  ev.setCount(count);
+  ev.setReportingComponent(f.component);
+  if (!f.host.empty()) ev.setReportingInstance(f.host);
+  return to_bytes(m);
+}
+
+}  // namespace troupe
