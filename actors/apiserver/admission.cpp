@@ -11,6 +11,7 @@
 #include "runtime/base/time.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "runtime/object/validation.hpp"
 #include "schema/core.capnp.h"
 
@@ -281,16 +282,7 @@ std::string bind_pod(std::string_view stored, const std::string& node, int64_t n
   m.setRoot(pod);
   auto out = m.getRoot<k8s::Pod>();
   out.getSpec().setNodeName(node);
-  auto old = pod.getStatus().getConditions();
-  unsigned keep = 0;
-  for (auto c : old) keep += text_view(c.getType()) != "PodScheduled";
-  auto conds = out.getStatus().initConditions(keep + 1);
-  unsigned i = 0;
-  for (auto c : old)
-    if (text_view(c.getType()) != "PodScheduled") conds.setWithCaveats(i++, c);
-  conds[i].setType("PodScheduled");
-  conds[i].setStatus(k8s::ConditionStatus::IS_TRUE);
-  conds[i].setLastTransitionTime(now_seconds);
+  set_pod_condition(out, "PodScheduled", k8s::ConditionStatus::IS_TRUE, "", "", now_seconds);
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
 }
 
