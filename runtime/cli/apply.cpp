@@ -208,26 +208,15 @@ int cmd_delete(context& ctx) {
     return for_each_manifest(ctx, "deleting", [&](const codec::manifest& m, const std::string& ns) {
       delete_one(ctx, *m.kind, ns, name_of(m));
     });
-  auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request,
-                 "you must provide one or more resources by argument or filename");
-  std::vector<std::pair<const kind_info*, std::string>> victims;
-  if (args[0].find('/') != std::string::npos) {
-    for (auto& a : args) {
-      auto slash = a.find('/');
-      TROUPE_REQUIRE(slash != std::string::npos, api_errc::bad_request,
-                     "arguments in resource/name form must have a single resource and name");
-      victims.emplace_back(&ctx.kind(a.substr(0, slash)), a.substr(slash + 1));
-    }
-  } else {
-    auto& kind = ctx.kind(args[0]);
+  auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
+  auto victims = args.named;
+  if (!args.types.empty()) {
     bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
-    TROUPE_REQUIRE(args.size() > 1 || by_selector, api_errc::bad_request,
+    TROUPE_REQUIRE(!victims.empty() || by_selector, api_errc::bad_request,
                    "resource(s) were provided, but no name was specified (use --all or -l)");
     if (by_selector)
-      for (auto& item : ctx.list(kind, ctx.ns_for(kind), ctx.flags.get("selector")).items)
-        victims.emplace_back(&kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}));
-    for (size_t i = 1; i < args.size(); ++i) victims.emplace_back(&kind, args[i]);
+      for (auto* kind : args.types)
+        for (auto& name : ctx.selected_names(*kind)) victims.emplace_back(kind, name);
     if (victims.empty()) ctx.err << "No resources found\n";
   }
   int status = 0;

@@ -11,6 +11,7 @@
 #include "runtime/cli/context.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
+#include "runtime/object/object.hpp"
 #include "runtime/server/options.hpp"
 
 namespace troupe::cli {
@@ -83,6 +84,37 @@ const kind_info& context::kind(const std::string& text) const {
   TROUPE_REQUIRE(k, api_errc::bad_request,
                  "the server doesn't have a resource type " + quote(text));
   return *k;
+}
+
+std::vector<std::string> context::selected_names(const kind_info& kind) {
+  std::vector<std::string> names;
+  for (auto& item : list(kind, ns_for(kind), flags.get("selector")).items) {
+    object_reader r(item);
+    names.push_back(text_string(r.meta().getName()));
+  }
+  return names;
+}
+
+resource_args parse_resource_args(context& ctx, const std::string& missing) {
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, missing);
+  resource_args out;
+  if (args[0].find('/') != std::string::npos) {
+    for (auto& arg : args) {
+      auto slash = arg.find('/');
+      TROUPE_REQUIRE(slash != std::string::npos, api_errc::bad_request,
+                     "there is no need to specify a resource type as a separate argument when "
+                     "passing arguments in resource/name form");
+      TROUPE_REQUIRE(slash + 1 < arg.size(), api_errc::bad_request,
+                     "arguments in resource/name form must have a single resource and name, got " + quote(arg));
+      out.named.emplace_back(&ctx.kind(arg.substr(0, slash)), arg.substr(slash + 1));
+    }
+    return out;
+  }
+  for (auto& type : split(args[0], ',')) out.types.push_back(&ctx.kind(type));
+  for (auto* kind : out.types)
+    for (size_t i = 1; i < args.size(); ++i) out.named.emplace_back(kind, args[i]);
+  return out;
 }
 
 rpc::call_result context::get(const kind_info& kind, const std::string& ns, const std::string& name) {

@@ -44,9 +44,21 @@ class context {
   rpc::call_result patch(const kind_info& kind, const std::string& ns, const std::string& name,
                          const codec::node& patch, patch_type type);
 
+  /// Objects of `kind` selected by -l (all of them with --all).
+  std::vector<std::string> selected_names(const kind_info& kind);
+
  private:
   std::unique_ptr<rpc::client> client_;
 };
+
+/// Resources named on the command line, in kubectl's two forms: `TYPE/NAME ...` (each with
+/// its own type) or `TYPE[,TYPE...] [NAME ...]`.
+struct resource_args {
+  std::vector<std::pair<const kind_info*, std::string>> named;  ///< in the order given
+  std::vector<const kind_info*> types;  ///< the TYPEs of the second form (empty in the first)
+};
+/// Throws kubectl's errors for a malformed TYPE/NAME; `missing` is the error for no arguments.
+resource_args parse_resource_args(context& ctx, const std::string& missing);
 
 /// kubectl's line for an error the server answered: "Error from server (NotFound): <doing>msg".
 void print_server_error(std::ostream& err, const api_error& e, const std::string& doing = "");

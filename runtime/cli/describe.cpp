@@ -116,24 +116,18 @@ std::string describe(context& ctx, const kind_info& kind, const node& object) {
 }  // namespace
 
 int cmd_describe(context& ctx) {
-  auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the type of resource to describe");
-  std::string type = args[0], name = args.size() > 1 ? args[1] : "";
-  if (auto slash = type.find('/'); slash != std::string::npos) {
-    name = type.substr(slash + 1);
-    type = type.substr(0, slash);
+  auto args = parse_resource_args(ctx, "you must specify the type of resource to describe");
+  std::vector<std::pair<const kind_info*, node>> objects;
+  for (auto* kind : args.types) {
+    if (!args.named.empty()) break;
+    auto ns = ctx.all_namespaces() ? "" : ctx.ns_for(*kind);
+    for (auto& item : ctx.list(*kind, ns, ctx.flags.get("selector")).items)
+      objects.emplace_back(kind, codec::encode_object(item, *kind));
   }
-  auto& kind = ctx.kind(type);
-  std::vector<node> objects;
-  if (name.empty()) {
-    auto ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
-    for (auto& item : ctx.list(kind, ns, ctx.flags.get("selector")).items)
-      objects.push_back(codec::encode_object(item, kind));
-  } else {
-    objects.push_back(codec::encode_object(ctx.get(kind, ctx.ns_for(kind), name).object, kind));
-  }
+  for (auto& [kind, name] : args.named)
+    objects.emplace_back(kind, codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind));
   for (size_t i = 0; i < objects.size(); ++i)
-    ctx.out << (i ? "\n\n" : "") << describe(ctx, kind, objects[i]);
+    ctx.out << (i ? "\n\n" : "") << describe(ctx, *objects[i].first, objects[i].second);
   return 0;
 }
 

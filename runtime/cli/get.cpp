@@ -20,22 +20,14 @@ struct target {
 
 // `get pods a b`, `get pod/a deploy/b`, `get pods,services`.
 std::vector<target> targets_of(context& ctx) {
-  auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request,
-                 "you must specify the type of resource to get (see `troupe api-resources`)");
+  auto args = parse_resource_args(ctx, "you must specify the type of resource to get (see `troupe api-resources`)");
   std::vector<target> out;
-  if (args[0].find('/') != std::string::npos) {
-    for (auto& arg : args) {
-      auto slash = arg.find('/');
-      TROUPE_REQUIRE(slash != std::string::npos, api_errc::bad_request,
-                     "there is no need to specify a resource type as a separate argument when "
-                     "passing arguments in resource/name form");
-      out.push_back({&ctx.kind(arg.substr(0, slash)), {arg.substr(slash + 1)}});
-    }
-    return out;
+  for (auto* kind : args.types)
+    if (args.named.empty()) out.push_back({kind, {}});
+  for (auto& [kind, name] : args.named) {
+    if (out.empty() || out.back().kind != kind) out.push_back({kind, {}});
+    out.back().names.push_back(name);
   }
-  for (auto& type : split(args[0], ','))
-    out.push_back({&ctx.kind(type), std::vector<std::string>(args.begin() + 1, args.end())});
   return out;
 }
 

@@ -92,20 +92,12 @@ int cmd_wait(context& ctx) {
   auto timeout = ctx.flags.get("timeout", "30s");
   auto ms = parse_duration_ms(timeout);
   TROUPE_REQUIRE(ms && *ms >= 0, api_errc::bad_request, "--timeout: invalid duration " + quote(timeout));
-  auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the resource to wait for");
-  std::vector<std::pair<const kind_info*, std::string>> targets;
-  if (args[0].find('/') != std::string::npos) {
-    for (auto& a : args) {
-      auto slash = a.find('/');
-      targets.emplace_back(&ctx.kind(a.substr(0, slash)), a.substr(slash + 1));
-    }
-  } else {
-    auto& kind = ctx.kind(args[0]);
-    for (size_t i = 1; i < args.size(); ++i) targets.emplace_back(&kind, args[i]);
+  auto args = parse_resource_args(ctx, "you must specify the resource to wait for");
+  auto targets = args.named;
+  if (!args.types.empty()) {
     if (ctx.flags.has("selector") || ctx.flags.on("all"))
-      for (auto& item : ctx.list(kind, ctx.ns_for(kind), ctx.flags.get("selector")).items)
-        targets.emplace_back(&kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}));
+      for (auto* kind : args.types)
+        for (auto& name : ctx.selected_names(*kind)) targets.emplace_back(kind, name);
     TROUPE_REQUIRE(!targets.empty(), api_errc::bad_request, "no matching resources found");
   }
   auto deadline = monotonic_nanos() + *ms * 1000000;

@@ -261,6 +261,31 @@ TEST_CASE("delete by name by selector and --all", "[process][cli]") {
   CHECK_THAT(c.troupe({"delete", "cm"}).err, Catch::Contains("no name was specified"));
 }
 
+TEST_CASE("resources are named as TYPE NAME... or TYPE/NAME... in every verb", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"a", "b"})
+    REQUIRE(c.troupe({"create", "-f", "-"}, std::string("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ") + name + "}\n")
+                .code == 0);
+  auto names = [](const std::string& described) {
+    std::string out;
+    for (size_t at = described.find("Name:"); at != std::string::npos; at = described.find("Name:", at + 1))
+      out += described.substr(described.find_first_not_of(' ', at + 5), 1);
+    return out;
+  };
+  CHECK(names(c.troupe({"describe", "cm", "a", "b"}).out) == "ab");
+  CHECK(names(c.troupe({"describe", "cm/b", "configmap/a"}).out) == "ba");
+  CHECK(names(c.troupe({"describe", "cm"}).out) == "ab");
+  CHECK(c.troupe({"get", "cm/a", "cm/b", "-o", "name"}).out == "configmap/a\nconfigmap/b\n");
+  auto mixed = c.troupe({"get", "cm/a", "b"});
+  CHECK(mixed.code == 1);
+  CHECK_THAT(mixed.err, Catch::Contains("there is no need to specify a resource type as a separate argument"));
+  auto empty = c.troupe({"delete", "cm/"});
+  CHECK(empty.code == 1);
+  CHECK_THAT(empty.err, Catch::Contains("must have a single resource and name, got \"cm/\""));
+  CHECK(c.troupe({"wait", "cm", "--all", "--for=delete", "--timeout=0s"}).code != 0);  // both still there
+  CHECK(c.troupe({"delete", "cm", "--all"}).out == "configmap \"a\" deleted\nconfigmap \"b\" deleted\n");
+}
+
 TEST_CASE("wait for a condition a jsonpath value and deletion", "[process][cli]") {
   cluster c;
   REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n").code == 0);
