@@ -65,7 +65,7 @@ std::string cgroups::describe() const {
 
 std::vector<std::string> cgroups::create(const std::string& name, int64_t memory_limit,
                                          int64_t milli_cpu_limit) const {
-  if (mode_ == mode::none) return {};
+  if (mode_ == mode::none || (memory_limit <= 0 && milli_cpu_limit <= 0)) return {};
   std::string mem = memory_dir_ + "/" + name, cpu = cpu_dir_ + "/" + name;
   std::error_code ec;
   fs::create_directories(mem, ec);
