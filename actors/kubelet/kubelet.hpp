@@ -71,6 +71,7 @@ using kubelet_actor = caf::typed_actor<
 
 class kind_registry;
 class exit_watcher;
+class shim_spawner;
 class cgroups;
 
 struct kubelet_knobs {
@@ -88,6 +89,7 @@ struct kubelet_deps {
   bool hollow = false;           ///< pretend: pods run at once, nothing is started
   std::shared_ptr<const kind_registry> kinds;
   std::shared_ptr<exit_watcher> exits;
+  std::shared_ptr<shim_spawner> spawner;  ///< forks shims (null: each is exec'd)
   std::shared_ptr<const cgroups> groups;
   kubelet_knobs knobs;
 };

@@ -256,6 +256,7 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   std::filesystem::create_directories(pod_dir(node.data_dir, self->state.deps.uid), ec);
   launch_spec spec;
   spec.shim_binary = node.shim_binary;
+  spec.spawner = node.spawner.get();
   spec.command = command;
   spec.env = env.env;
   spec.workdir = text_string(c.getWorkingDir());

@@ -20,6 +20,7 @@
 #include "runtime/object/validation.hpp"
 #include "runtime/process/cgroup.hpp"
 #include "runtime/process/exit_watcher.hpp"
+#include "runtime/process/spawner.hpp"
 
 namespace troupe {
 namespace {
@@ -196,6 +197,7 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
   init.verbose = options.level >= log_level::info;
   auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   auto exits = std::make_shared<exit_watcher>();
+  auto spawner = options.hollow_nodes > 0 ? nullptr : std::make_shared<shim_spawner>(self_binary());
   auto groups = std::make_shared<const cgroups>(cgroups::detect("/sys/fs/cgroup", "troupe"));
   host_facts facts;
   if (options.hollow_nodes == 0) {
@@ -215,6 +217,7 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     kd.hollow = options.hollow_nodes > 0;
     kd.kinds = kinds;
     kd.exits = exits;
+    kd.spawner = spawner;
     kd.groups = groups;
     node_deps nd;
     nd.name = name;

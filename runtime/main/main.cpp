@@ -8,6 +8,7 @@
 #include "runtime/agent/agent.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/process/shim.hpp"
+#include "runtime/process/spawner.hpp"
 #include "runtime/server/server.hpp"
 
 namespace {
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin() + static_cast<long>(verb));
   try {
     if (command == "shim") return troupe::run_shim(args);
+    if (command == "shim-spawner") return troupe::run_shim_spawner(argc, argv);
     if (command == "agent") return troupe::run_agent(troupe::parse_agent_options(args), std::cout);
     if (command == "server") return troupe::run_server(troupe::parse_server_options(args), std::cout);
     if (troupe::cli::is_cli_command(command))

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runtime/base/time.hpp"
+#include "runtime/process/spawner.hpp"
 
 namespace troupe {
 namespace {
@@ -40,6 +41,25 @@ std::string read_line(int fd, int timeout_ms) {
   return line.substr(0, line.find('\n'));
 }
 
+// Execs the shim here: posix_spawn (clone with CLONE_VM|CLONE_VFORK in glibc) rather than
+// fork, which would copy the agent's page tables. Closes `handshake`; returns 0 or an errno.
+int spawn_shim(std::vector<char*>& args, std::vector<char*>& envp, int handshake, pid_t& shim) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, handshake, 3);  // dup2 clears close-on-exec: fd 3
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);  // the agent blocks its shutdown signals
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  int rc = posix_spawn(&shim, args[0], &actions, &attr, args.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  close(handshake);
+  return rc;
+}
+
 }  // namespace
 
 launched launch(const launch_spec& spec) {
@@ -54,23 +74,11 @@ launched launch(const launch_spec& spec) {
   int hs[2];
   launched out;
   if (pipe2(hs, O_CLOEXEC) != 0) return out.error = std::string("pipe: ") + strerror(errno), out;
-  // posix_spawn (clone with CLONE_VM|CLONE_VFORK in glibc) instead of fork: copying the
-  // agent's page tables for every container start is what a burst of starts queues behind.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, hs[1], 3);  // dup2 clears close-on-exec: the shim gets fd 3
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);  // the agent blocks its shutdown signals
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t shim = -1;
-  int rc = posix_spawn(&shim, args[0], &actions, &attr, args.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  close(hs[1]);
-  if (rc != 0) {
+  if (spec.spawner) shim = spec.spawner->spawn(std::vector<std::string>(argv.begin() + 2, argv.end()), spec.env, hs[1]);
+  if (shim > 0) {
+    close(hs[1]);
+  } else if (int rc = spawn_shim(args, envp, hs[1], shim); rc != 0) {
     close(hs[0]);
     return out.error = spec.shim_binary + ": " + strerror(rc), out;
   }

@@ -12,8 +12,11 @@
 
 namespace troupe {
 
+class shim_spawner;
+
 struct launch_spec {
   std::string shim_binary;  ///< the troupe binary (`troupe shim` is the shim)
+  shim_spawner* spawner = nullptr;  ///< forks the shim when given; else it is exec'd here
   std::vector<std::string> command;
   std::vector<std::string> env;  ///< "NAME=value", the whole environment
   std::string workdir;

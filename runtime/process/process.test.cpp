@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "runtime/process/cgroup.hpp"
 #include "runtime/process/exit_watcher.hpp"
 #include "runtime/process/launcher.hpp"
+#include "runtime/process/spawner.hpp"
 #include "test/harness/temp_dir.hpp"
 
 using namespace troupe;
@@ -48,9 +50,14 @@ bool eventually(P p) {
 }  // namespace
 
 TEST_CASE("a container runs under a shim that logs and records its exit", "[process]") {
+  bool forked = GENERATE(false, true);  // the shim exec'd here, or forked by a shim spawner
+  shim_spawner spawner(TROUPE_BINARY);
   troupe::testing::temp_dir dir;
   exit_watcher watcher;
-  auto started = launch(spec_for(dir, {"sh", "-c", "echo $GREETING from $(pwd); echo oops >&2; printf partial; exit 3"}));
+  auto spec = spec_for(dir, {"sh", "-c", "echo $GREETING from $(pwd); echo oops >&2; printf partial; exit 3"});
+  if (forked) spec.spawner = &spawner;
+  auto started = launch(spec);
+  CHECK((spawner.pid() > 0) == forked);
   REQUIRE(started.error.empty());
   REQUIRE(started.pid > 0);
   std::atomic<bool> ended{false};
@@ -68,8 +75,12 @@ TEST_CASE("a container runs under a shim that logs and records its exit", "[proc
 }
 
 TEST_CASE("a command that cannot start is reported not hidden", "[process]") {
+  bool forked = GENERATE(false, true);
+  shim_spawner spawner(TROUPE_BINARY);
   troupe::testing::temp_dir dir;
-  auto started = launch(spec_for(dir, {"no-such-command-xyz"}));
+  auto spec = spec_for(dir, {"no-such-command-xyz"});
+  if (forked) spec.spawner = &spawner;
+  auto started = launch(spec);
   CHECK(started.pid == -1);
   CHECK(started.error == "no-such-command-xyz: No such file or directory");
   CHECK(read_exit_record(dir / "exit").how == exit_record::kind::failed);
@@ -89,6 +100,68 @@ TEST_CASE("a container killed by a signal seen after its shim is no longer ours"
   CHECK(record.how == exit_record::kind::signaled);
   CHECK(record.code == SIGTERM);
   CHECK_FALSE(watcher.watch(999999, [] {}));
+}
+
+namespace {
+
+pid_t parent_of(pid_t pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string state;
+  pid_t ppid = -1;
+  fields >> state >> ppid;
+  return ppid;
+}
+
+}  // namespace
+
+TEST_CASE("a shim spawner forks shims from many threads and outlives none of them", "[process]") {
+  troupe::testing::temp_dir dir;
+  std::vector<launched> started(8);
+  pid_t spawner_pid = -1;
+  {
+    shim_spawner spawner(TROUPE_BINARY);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < started.size(); ++i)
+      threads.emplace_back([&, i] {
+        auto spec = spec_for(dir, {"sleep", "30"});
+        spec.exit_file = dir / ("exit-" + std::to_string(i));
+        spec.spawner = &spawner;
+        started[i] = launch(spec);
+      });
+    for (auto& t : threads) t.join();
+    spawner_pid = spawner.pid();
+    REQUIRE(spawner_pid > 0);
+    for (auto& s : started) {
+      REQUIRE(s.pid > 0);
+      CHECK(parent_of(s.shim) == spawner_pid);  // forked by it, not exec'd by us
+      CHECK(parent_of(s.pid) == s.shim);
+      // It shows its own command line, as an exec'd shim would.
+      CHECK_THAT(slurp("/proc/" + std::to_string(s.shim) + "/cmdline"),
+                 Catch::StartsWith(std::string(TROUPE_BINARY) + std::string("\0shim\0--log\0", 12) + dir.path()));
+    }
+    // A spawner that died is replaced on the next start.
+    kill(spawner_pid, SIGKILL);
+    waitpid(spawner_pid, nullptr, 0);
+    auto again = launch([&] {
+      auto spec = spec_for(dir, {"true"});
+      spec.spawner = &spawner;
+      return spec;
+    }());
+    CHECK(again.pid > 0);
+    CHECK(spawner.pid() != spawner_pid);
+    spawner_pid = spawner.pid();
+  }
+  // Closed, the spawner exits; its shims and containers run on.
+  CHECK(kill(spawner_pid, 0) != 0);
+  for (auto& s : started) {
+    CHECK(kill(s.shim, 0) == 0);
+    kill(-s.pid, SIGKILL);
+  }
+  exit_watcher watcher;
+  std::atomic<int> ended{0};
+  for (auto& s : started) watcher.watch(s.shim, [&] { ++ended; });
+  CHECK(eventually([&] { return ended.load() == static_cast<int>(started.size()); }));
 }
 
 TEST_CASE("run_command captures output exit codes and timeouts", "[process]") {

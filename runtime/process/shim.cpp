@@ -153,9 +153,10 @@ int run_shim(const std::vector<std::string>& args) {
   if (failed) {
     std::string message = child < 0 ? std::string("fork failed: ") + strerror(errno)
                                     : o.command[0] + ": " + strerror(exec_errno);
+    // Recorded before the handshake says so: whoever reads the record next finds it there.
+    record_exit(o.exit_file, "error " + message + "\n");
     if (handshake >= 0) write_text(handshake, "error " + message + "\n");
     if (child > 0) waitpid(child, nullptr, 0);
-    record_exit(o.exit_file, "error " + message + "\n");
     return 127;
   }
   if (handshake >= 0) {
