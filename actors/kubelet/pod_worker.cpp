@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <signal.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -80,6 +81,7 @@ struct worker_state {
     int64_t first_micros = 0;
   };
   std::map<std::string, recorded> events;
+  uint32_t event_serial = 0;  // keeps two events of one microsecond apart by name
   static inline const char* name = "pod_worker";
 };
 
@@ -157,16 +159,21 @@ void record_event(self_ptr self, const std::string& type, const std::string& rea
   int64_t now = unix_micros();
   if (seen.count == 0) seen.first_micros = now;
   ++seen.count;
-  auto object = new_event(*st.bytes, "Pod", {type, reason, message, "kubelet", node_of(self).node, path},
-                          seen.first_micros, now, seen.count, seen.name);
   bool first = seen.name.empty();
   if (first) {
-    object_reader r(object);
-    seen.name = text_string(r.meta().getName());
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".%llx",
+                  static_cast<unsigned long long>(now * 1000 + st.event_serial++ % 1000));
+    seen.name = pod_name(self) + suffix;
   }
+  auto object = new_event(*st.bytes, "Pod", {type, reason, message, "kubelet", node_of(self).node, path},
+                          seen.first_micros, now, seen.count, seen.name);
   auto req = make_request(first ? api_verb::create : api_verb::update, "events", pod_ns(self), first ? "" : seen.name,
                           std::move(object));
-  self->request(st.deps.api, call_patience, api_atom::value, std::move(req)).then([](api_reply&) {}, [](caf::error&) {});
+  std::string key = reason + '\0' + path + '\0' + message;
+  // Not stored (or since deleted): the next occurrence starts a new Event.
+  self->request(st.deps.api, call_patience, api_atom::value, std::move(req))
+      .then([](api_reply&) {}, [=](caf::error&) { self->state.events.erase(key); });
 }
 
 // ---- status ---------------------------------------------------------------------------------
@@ -271,9 +278,11 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   run.workdir = spec.workdir;
   run.starting = true;
   int32_t instance = run.instance;
-  auto launcher = self->spawn<caf::detached>([spec](caf::event_based_actor* me) -> caf::behavior {
+  auto spawner = node.spawner;  // alive until the launch is done, even if the node goes first
+  auto launcher = self->spawn<caf::detached>([spec, spawner](caf::event_based_actor* me) -> caf::behavior {
     return {[=](launch_atom) {
       me->quit();
+      (void)spawner;
       auto l = launch(spec);
       return caf::make_message(static_cast<int32_t>(l.shim), static_cast<int32_t>(l.pid), l.error);
     }};
@@ -292,9 +301,12 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
                      "Started container " + model_of(self, init, i).name);
         auto me = caf::actor_cast<caf::actor>(self);
         std::string name = model_of(self, init, i).name;
-        node_of(self).exits->watch(shim, [me, name, instance] {
+        // A shim forked by the spawner is reaped as it ends, so a quick container's may be gone
+        // already; it wrote its exit record before ending.
+        bool watched = node_of(self).exits->watch(shim, [me, name, instance] {
           caf::anon_send(me, exited_atom::value, name, instance);
         });
+        if (!watched) self->send(self, exited_atom::value, name, instance);
         save_record(self);
         if (self->state.terminating) kill(-pid, SIGKILL);
         schedule_probes(self, init, i);

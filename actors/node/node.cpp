@@ -109,6 +109,11 @@ void renew_lease(self_ptr self) {
        });
 }
 
+bool stale(self_ptr self) {
+  auto& st = self->state;
+  return monotonic_millis() - st.reported_at >= st.deps.knobs.status_report_interval.count();
+}
+
 void tick(self_ptr self) {
   auto& st = self->state;
   if (st.api && st.registered) {
@@ -119,10 +124,11 @@ void tick(self_ptr self) {
          [=](api_reply& r) {
            auto& st = self->state;
            st.node = r.object.str();
-           bool stale = monotonic_millis() - st.reported_at >= st.deps.knobs.status_report_interval.count();
-           if (stale || stored_conditions(st.node) != current_conditions(self)) write_status(self);
+           if (stale(self) || stored_conditions(st.node) != current_conditions(self)) write_status(self);
          },
-         [](const api_error&) {});
+         [=](const api_error&) {
+           if (stale(self)) write_status(self);
+         });
   }
   self->delayed_send(self, st.deps.knobs.lease_interval, tick_atom::value);
 }

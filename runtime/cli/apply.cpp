@@ -212,6 +212,8 @@ int cmd_delete(context& ctx) {
   auto victims = args.named;
   if (!args.types.empty()) {
     bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
+    TROUPE_REQUIRE(victims.empty() || !by_selector, api_errc::bad_request,
+                   "name cannot be provided when a selector or --all is specified");
     TROUPE_REQUIRE(!victims.empty() || by_selector, api_errc::bad_request,
                    "resource(s) were provided, but no name was specified (use --all or -l)");
     if (by_selector)

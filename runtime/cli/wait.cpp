@@ -95,7 +95,10 @@ int cmd_wait(context& ctx) {
   auto args = parse_resource_args(ctx, "you must specify the resource to wait for");
   auto targets = args.named;
   if (!args.types.empty()) {
-    if (ctx.flags.has("selector") || ctx.flags.on("all"))
+    bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
+    TROUPE_REQUIRE(targets.empty() || !by_selector, api_errc::bad_request,
+                   "name cannot be provided when a selector or --all is specified");
+    if (by_selector)
       for (auto* kind : args.types)
         for (auto& name : ctx.selected_names(*kind)) targets.emplace_back(kind, name);
     TROUPE_REQUIRE(!targets.empty(), api_errc::bad_request, "no matching resources found");

@@ -5,6 +5,10 @@ namespace {
 
 bool same_value(const capnp::DynamicValue::Reader& a, const capnp::DynamicValue::Reader& b);
 
+bool is_struct_pointer(capnp::StructSchema::Field field) {
+  return !field.getProto().isGroup() && field.getType().isStruct();
+}
+
 bool same_list(capnp::DynamicList::Reader a, capnp::DynamicList::Reader b) {
   if (a.size() != b.size()) return false;
   for (unsigned i = 0; i < a.size(); ++i)
@@ -36,13 +40,19 @@ bool same_value(const capnp::DynamicValue::Reader& a, const capnp::DynamicValue:
 bool same_content(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b) {
   auto schema = a.getSchema();
   if (schema != b.getSchema()) return false;
-  // Reading an unset pointer gives its default (empty text or list, struct of defaults).
-  for (auto field : schema.getNonUnionFields())
+  // Reading an unset pointer gives its default (empty text or list, struct of defaults). A
+  // struct set to all defaults still differs from one unset: `labelSelector: {}` selects
+  // everything, no labelSelector nothing.
+  for (auto field : schema.getNonUnionFields()) {
+    if (is_struct_pointer(field) && a.has(field) != b.has(field)) return false;
     if (!same_value(a.get(field), b.get(field))) return false;
+  }
   if (schema.getUnionFields().size() > 0) {
     KJ_IF_MAYBE(which_a, a.which()) {
       KJ_IF_MAYBE(which_b, b.which()) {
-        return *which_a == *which_b && same_value(a.get(*which_a), b.get(*which_b));
+        if (*which_a != *which_b) return false;
+        if (is_struct_pointer(*which_a) && a.has(*which_a) != b.has(*which_b)) return false;
+        return same_value(a.get(*which_a), b.get(*which_b));
       }
     }
     return false;

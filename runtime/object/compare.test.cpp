@@ -68,6 +68,7 @@ TEST_CASE("same content compares values and not layout", "[compare]") {
       {"{exec: {command: [\"true\"]}}", "{tcpSocket: {port: 80}}"},  // another union member
       {"{exec: {command: [\"true\"]}}", "{exec: {command: [\"true\"]}, periodSeconds: 3}"},
       {"spec:\n", "spec:\n  restartPolicy: Never\n"},
+      {"spec:\n", "spec:\n  securityContext: {}\n"},  // set, even to defaults, is not unset
   };
   for (auto& [from, to] : changes) {
     INFO(from << " -> " << to);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -75,9 +76,9 @@ launched launch(const launch_spec& spec) {
   launched out;
   if (pipe2(hs, O_CLOEXEC) != 0) return out.error = std::string("pipe: ") + strerror(errno), out;
   pid_t shim = -1;
-  if (spec.spawner) shim = spec.spawner->spawn(std::vector<std::string>(argv.begin() + 2, argv.end()), spec.env, hs[1]);
-  if (shim > 0) {
-    close(hs[1]);
+  bool sent = spec.spawner && spec.spawner->spawn(std::vector<std::string>(argv.begin() + 2, argv.end()), spec.env, hs[1]);
+  if (sent) {
+    close(hs[1]);  // the handshake says whether a shim started, and which
   } else if (int rc = spawn_shim(args, envp, hs[1], shim); rc != 0) {
     close(hs[0]);
     return out.error = spec.shim_binary + ": " + strerror(rc), out;
@@ -85,11 +86,13 @@ launched launch(const launch_spec& spec) {
   out.shim = shim;
   auto line = read_line(hs[0], 10000);
   close(hs[0]);
-  if (line.rfind("pid ", 0) == 0) {
-    out.pid = static_cast<pid_t>(std::stol(line.substr(4)));
+  long container = 0, own = 0;
+  if (std::sscanf(line.c_str(), "pid %ld %ld", &container, &own) == 2 && container > 0 && own > 0) {
+    out.pid = static_cast<pid_t>(container);
+    out.shim = static_cast<pid_t>(own);
   } else {
     out.error = line.rfind("error ", 0) == 0 ? line.substr(6) : "the shim did not start";
-    waitpid(shim, nullptr, 0);
+    if (shim > 0) waitpid(shim, nullptr, 0);  // ours when exec'd here; the spawner reaps its own
     out.shim = -1;
   }
   return out;

@@ -160,7 +160,7 @@ int run_shim(const std::vector<std::string>& args) {
     return 127;
   }
   if (handshake >= 0) {
-    write_text(handshake, "pid " + std::to_string(child) + "\n");
+    write_text(handshake, "pid " + std::to_string(child) + " " + std::to_string(getpid()) + "\n");
     close(handshake);
   }
   std::string bufs[2];

@@ -8,8 +8,8 @@
 //   troupe shim --log FILE --exit FILE [--workdir DIR] [--join FILE]... [--rlimit-as BYTES]
 //               -- COMMAND [ARG...]
 //
-// fd 3, when open, is the start handshake: the shim writes "pid <container pid>\n" once the
-// command is running, or "error <message>\n" if it could not be started, then closes it.
+// fd 3, when open, is the start handshake: the shim writes "pid <container pid> <shim pid>\n"
+// once the command is running, or "error <message>\n" if it could not be started, then closes it.
 
 #include <string>
 #include <vector>

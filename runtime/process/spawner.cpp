@@ -109,13 +109,13 @@ bool shim_spawner::start_locked() {
   return true;
 }
 
-pid_t shim_spawner::spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env,
-                          int handshake) {
+bool shim_spawner::spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env,
+                         int handshake) {
   auto request = encode(shim_args, env);
-  if (request.size() > max_request) return -1;
+  if (request.size() > max_request) return false;
   std::lock_guard<std::mutex> g(lock_);
   for (int attempt = 0; attempt < 2; ++attempt) {  // once more with a fresh spawner if it died
-    if (socket_ < 0 && !start_locked()) return -1;
+    if (socket_ < 0 && !start_locked()) return false;
     iovec io{request.data(), request.size()};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr msg{};
@@ -128,13 +128,20 @@ pid_t shim_spawner::spawn(const std::vector<std::string>& shim_args, const std::
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &handshake, sizeof(int));
+    if (sendmsg(socket_, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      stop_locked();  // not delivered (a datagram arrives whole or not at all): try afresh
+      continue;
+    }
+    // Delivered. The reply only paces requests; if it is lost the spawner is dead or dying,
+    // and the next request starts another one.
     int32_t reply = 0;
-    if (sendmsg(socket_, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()) &&
-        recv(socket_, &reply, sizeof reply, 0) == sizeof reply)
-      return reply > 0 ? reply : -1;
-    stop_locked();
+    ssize_t n;
+    do n = recv(socket_, &reply, sizeof reply, 0);
+    while (n < 0 && errno == EINTR);
+    if (n != sizeof reply) stop_locked();
+    return true;
   }
-  return -1;
+  return false;
 }
 
 int run_shim_spawner(int argc, char** argv) {
@@ -143,7 +150,8 @@ int run_shim_spawner(int argc, char** argv) {
   char* line_begin = argv[0];
   size_t line_size = static_cast<size_t>(argv[argc - 1] + std::strlen(argv[argc - 1]) + 1 - argv[0]);
   std::string binary = argv[0];
-  close_range(4, ~0U, 0);
+  if (close_range(4, ~0U, 0) != 0)  // before Linux 5.9
+    for (int fd = 4; fd < 4096; ++fd) close(fd);
   // The shims are this process's children: reap them as they end. Each shim puts SIGCHLD
   // back to default, since it waits for its own container.
   struct sigaction reap {};

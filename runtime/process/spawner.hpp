@@ -26,10 +26,11 @@ class shim_spawner {
   shim_spawner(const shim_spawner&) = delete;
   shim_spawner& operator=(const shim_spawner&) = delete;
 
-  /// Starts `troupe shim <shim_args>` with environment `env` and `handshake` as its fd 3.
-  /// Returns the shim's pid, or -1 when the spawner cannot (the caller then execs the shim
-  /// itself). Any thread.
-  pid_t spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env, int handshake);
+  /// Asks for `troupe shim <shim_args>` with environment `env` and `handshake` as its fd 3.
+  /// True once the request is delivered: the handshake then tells whether a shim started and
+  /// its pid. False when it could not be delivered, so no shim can have started from it (the
+  /// caller then execs the shim itself). Any thread.
+  bool spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env, int handshake);
   /// The spawner process (-1 before the first spawn or after it failed).
   pid_t pid() const;
 

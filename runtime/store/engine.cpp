@@ -277,10 +277,14 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
     check(mdb_dbi_open(txn, "index", MDB_CREATE, &impl_->index), "open index");
     impl_->revision = get_meta(txn, impl_->meta, "revision");
     impl_->horizon = get_meta(txn, impl_->meta, "horizon");
+    // Rebuilt unless it is the index asked for and no commit went by it: a binary from before
+    // indexes would have written objects without keeping "indexed" up with "revision".
     std::string wanted = index_names(options_.indexes);
-    if (get_meta_text(txn, impl_->meta, "indexes") != wanted) {
+    if (get_meta_text(txn, impl_->meta, "indexes") != wanted ||
+        get_meta(txn, impl_->meta, "indexed") != impl_->revision) {
       rebuild_indexes(txn, impl_->objects, impl_->index, options_.indexes);
       put_meta_text(txn, impl_->meta, "indexes", wanted);
+      put_meta(txn, impl_->meta, "indexed", impl_->revision);
     }
   } catch (...) {
     mdb_txn_abort(txn);
@@ -573,7 +577,10 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
       result.object = c.object;
       changes.push_back(std::move(c));
     }
-    if (revision != impl_->revision) put_meta(guard.txn, impl_->meta, "revision", revision);
+    if (revision != impl_->revision) {
+      put_meta(guard.txn, impl_->meta, "revision", revision);
+      put_meta(guard.txn, impl_->meta, "indexed", revision);  // see the open
+    }
     int rc = mdb_txn_commit(guard.txn);  // fsyncs: durable when it returns
     guard.txn = nullptr;
     if (rc != MDB_SUCCESS) fail("commit", rc);

@@ -8,7 +8,8 @@
 //   events   big-endian u64 revision
 //              -> [event header][key padded to 8][flat array] (what watches replay)
 //   meta     "revision" -> u64, "horizon" -> u64 (events after the horizon are in the log),
-//            "indexes" -> the field indexes the index database holds, as "pods/spec.nodeName,..."
+//            "indexes" -> the field indexes the index database holds, as "pods/spec.nodeName,...",
+//            "indexed" -> u64, the revision the index is up to date with
 //   index    "<resource>\0<field>\0<value>\0<object key>" -> empty   (see field_index)
 
 #include <cstdint>

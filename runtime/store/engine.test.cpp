@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <lmdb.h>
+
 #include <thread>
 
 #include "runtime/object/kinds.hpp"
@@ -343,4 +345,39 @@ TEST_CASE("an index is built at open for a store written without it", "[engine]"
   engine reopened(options);
   CHECK(pods_on(reopened, "pods/", "n1") == keys{"pods/a/p1"});
   CHECK(pods_on(reopened, "pods/", "n2") == keys{"pods/a/p2", "pods/a/p3"});
+}
+
+TEST_CASE("an index is rebuilt when commits went by it", "[engine]") {
+  temp_dir dir;
+  auto kinds = builtin_kinds();
+  engine_options options{dir.path()};
+  options.indexes = server_indexes(kinds);
+  {
+    engine e(options);
+    REQUIRE(apply(e, put_pod(op_kind::create, "a", "p1", "n1")).error == api_errc::none);
+  }
+  // What a binary from before indexes does: a pod and a revision, and nothing else.
+  {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 8);
+    REQUIRE(mdb_env_open(env, dir.path().c_str(), MDB_NOTLS, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi objects, meta;
+    REQUIRE(mdb_dbi_open(txn, "objects", 0, &objects) == 0);
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    std::string key = padded_key("pods/a/p2"), pod = troupe::testing::pod("a", "p2", "n1");
+    uint64_t revision = 2;
+    std::string value(reinterpret_cast<const char*>(&revision), 8);
+    value += pod;
+    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+    REQUIRE(mdb_put(txn, objects, &k, &v, 0) == 0);
+    MDB_val mk{8, const_cast<char*>("revision")}, mv{8, &revision};
+    REQUIRE(mdb_put(txn, meta, &mk, &mv, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+  }
+  engine reopened(options);
+  CHECK(pods_on(reopened, "pods/", "n1") == keys{"pods/a/p1", "pods/a/p2"});
 }

@@ -278,11 +278,14 @@ std::string bench_scale(int nodes, int pods) {
   create_pods(s.api, pods);
   double create_s = static_cast<double>(now_ns() - create_start) / 1e9;
 
+  // Watched from the revision before the restart: the tracker replays only what came after
+  // (binds, status), not the 50,000 creations, so it sees binds as they happen.
+  uint64_t before_restart = current_revision(*std::make_unique<rpc::client>(s.api));
   s.process->stop();
   s.start(s.cluster);  // same cluster port: the hollow agent reconnects by itself
   int64_t start = s.started;
   rpc::client api(s.api);
-  pod_tracker tracker(s.api, 1, static_cast<size_t>(pods), 600);
+  pod_tracker tracker(s.api, before_restart, static_cast<size_t>(pods), 600);
   if (!tracker.wait(600)) throw std::runtime_error("pods did not all run");
   int64_t first_bind = INT64_MAX, last_bind = 0, last_run = 0;
   {

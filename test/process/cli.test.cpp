@@ -283,6 +283,9 @@ TEST_CASE("resources are named as TYPE NAME... or TYPE/NAME... in every verb", "
   CHECK(empty.code == 1);
   CHECK_THAT(empty.err, Catch::Contains("must have a single resource and name, got \"cm/\""));
   CHECK(c.troupe({"wait", "cm", "--all", "--for=delete", "--timeout=0s"}).code != 0);  // both still there
+  auto both = c.troupe({"delete", "cm", "a", "--all"});
+  CHECK(both.code == 1);
+  CHECK_THAT(both.err, Catch::Contains("name cannot be provided when a selector or --all is specified"));
   CHECK(c.troupe({"delete", "cm", "--all"}).out == "configmap \"a\" deleted\nconfigmap \"b\" deleted\n");
 }
 
