@@ -58,6 +58,12 @@ std::string json_name(capnp::EnumSchema::Enumerant enumerant) {
 
 std::optional<capnp::StructSchema::Field> find_field(capnp::StructSchema schema,
                                                      std::string_view name) {
+  // Most fields are named in JSON as in the schema: a binary search by name, no allocation.
+  std::string text(name);
+  KJ_IF_MAYBE(field, schema.findFieldByName(text)) {
+    auto annotated = json_annotation(field->getProto().getAnnotations());
+    if (!is_unset_member(*field) && (!annotated || *annotated == name)) return *field;
+  }
   for (auto field : schema.getFields()) {
     if (is_unset_member(field)) continue;
     if (json_name(field) == name) return field;

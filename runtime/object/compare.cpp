@@ -43,7 +43,10 @@ bool same_content(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b
   // Reading an unset pointer gives its default (empty text or list, struct of defaults). A
   // struct set to all defaults still differs from one unset: `labelSelector: {}` selects
   // everything, no labelSelector nothing.
-  for (auto field : schema.getNonUnionFields()) {
+  // Last field first: objects end with their status, where most updates differ.
+  auto fields = schema.getNonUnionFields();
+  for (unsigned i = fields.size(); i-- > 0;) {
+    auto field = fields[i];
     if (is_struct_pointer(field) && a.has(field) != b.has(field)) return false;
     if (!same_value(a.get(field), b.get(field))) return false;
   }
