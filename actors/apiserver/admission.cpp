@@ -10,6 +10,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/object/kinds.hpp"
+#include "runtime/object/compare.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/pod_condition.hpp"
 #include "runtime/object/validation.hpp"
@@ -82,17 +83,11 @@ std::string generate_name(const std::string& prefix, const admission_context& ct
   return base + ctx.random_suffix(suffix_length);
 }
 
+// Compared by content, not bytes (layouts differ); an unset struct reads as all defaults.
 bool same_field(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
                 const char* field) {
   KJ_IF_MAYBE(f, a.getSchema().findFieldByName(field)) {
-    // Field order can differ in bytes, so compare canonical copies.
-    auto canonical = [&](capnp::DynamicStruct::Reader s) {
-      capnp::MallocMessageBuilder m;
-      if (s.has(*f)) m.setRoot(s.get(*f).as<capnp::DynamicStruct>());
-      auto words = m.getRoot<capnp::AnyStruct>().asReader().canonicalize();
-      return std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
-    };
-    return canonical(a) == canonical(b);
+    return same_content(a.get(*f).as<capnp::DynamicStruct>(), b.get(*f).as<capnp::DynamicStruct>());
   }
   return true;
 }
@@ -188,7 +183,8 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
   else
     meta.getDeletionGracePeriodSeconds().setValue(old_meta.getDeletionGracePeriodSeconds().getValue());
   if (!status_only) apply_defaults(kind, root);
-  bool spec_changed = !same_field(old_root, root.asReader(), "spec");
+  // A status update keeps the stored spec: nothing to compare.
+  bool spec_changed = !status_only && !same_field(old_root, root.asReader(), "spec");
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
   auto bytes = to_bytes(message);
   validate_object(kind, bytes);

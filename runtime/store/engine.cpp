@@ -486,10 +486,14 @@ void put_event(MDB_txn* txn, MDB_dbi dbi, const change& c) {
 std::vector<field_index> server_indexes(const kind_registry& kinds) {
   const kind_info* pods = kinds.find_by_resource("pods");
   if (!pods) throw api_error(api_errc::internal, "store: no pods kind to index");
-  capnp::StructSchema schema = pods->schema;
-  return {{"pods", "spec.nodeName", [schema](std::string_view object) {
+  // Resolved once: every write of a pod reads it, before and after.
+  auto spec = pods->schema.getFieldByName("spec");
+  auto node_name = spec.getType().asStruct().getFieldByName("nodeName");
+  return {{"pods", "spec.nodeName", [schema = pods->schema, spec, node_name](std::string_view object) {
              object_reader r(object);
-             return field_value(r.as(schema), "spec.nodeName");
+             auto pod = r.as(schema);
+             if (!pod.has(spec)) return std::string();
+             return std::string(pod.get(spec).as<capnp::DynamicStruct>().get(node_name).as<capnp::Text>().cStr());
            }}};
 }
 
