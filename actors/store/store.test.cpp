@@ -284,11 +284,21 @@ TEST_CASE("field selectors and namespaces narrow a watch", "[store][watch]") {
   CHECK_FALSE(f.watch(r));
 }
 
-TEST_CASE("a node's watch resumed from an old revision replays just that node's events", "[store][watch]") {
+namespace {
+
+// A store that keeps `events` logged events and compacts every 10 ms.
+std::pair<store_knobs, store::engine_options> compacting(uint64_t events) {
   store::engine_options options;
-  options.retain_events = 12;
+  options.retain_events = events;
   store_knobs knobs;
   knobs.compact_interval = 10ms;
+  return {knobs, options};
+}
+
+}  // namespace
+
+TEST_CASE("a node's watch resumed from an old revision replays just that node's events", "[store][watch]") {
+  auto [knobs, options] = compacting(12);
   store_fixture f(knobs, options);
   auto node_watch = [&](uint64_t id, uint64_t from) {
     watch_request r;
@@ -345,10 +355,7 @@ TEST_CASE("a node's watch resumed from an old revision replays just that node's 
 }
 
 TEST_CASE("a watch from before the log's horizon is Gone", "[store][watch]") {
-  store::engine_options options;
-  options.retain_events = 5;
-  store_knobs knobs;
-  knobs.compact_interval = 10ms;
+  auto [knobs, options] = compacting(5);
   store_fixture f(knobs, options);
   for (int i = 1; i <= 20; ++i) f.put_cm("cm-" + std::to_string(i), "v");
   for (int i = 0; i < 500 && f.engine().read().horizon() < 15; ++i) std::this_thread::sleep_for(10ms);

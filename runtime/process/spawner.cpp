@@ -45,6 +45,21 @@ bool decode(const char* p, size_t n, std::vector<std::string>& args, std::vector
 }
 
 constexpr size_t max_request = 256 * 1024;
+
+// One datagram with room for one passed file descriptor.
+struct fd_datagram {
+  iovec io;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  fd_datagram(void* data, size_t size) : io{data, size} {
+    msg.msg_iov = &io;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  fd_datagram(const fd_datagram&) = delete;  // msg points into it
+  fd_datagram& operator=(const fd_datagram&) = delete;
+};
 // Room the spawner's command line keeps for the shims it forks to write theirs into.
 constexpr size_t title_room = 4000;
 
@@ -116,13 +131,8 @@ bool shim_spawner::spawn(const std::vector<std::string>& shim_args, const std::v
   std::lock_guard<std::mutex> g(lock_);
   for (int attempt = 0; attempt < 2; ++attempt) {  // once more with a fresh spawner if it died
     if (socket_ < 0 && !start_locked()) return false;
-    iovec io{request.data(), request.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &io;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    fd_datagram datagram(request.data(), request.size());
+    auto& msg = datagram.msg;
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -159,13 +169,8 @@ int run_shim_spawner(int argc, char** argv) {
   sigaction(SIGCHLD, &reap, nullptr);
   std::vector<char> buffer(max_request);
   for (;;) {
-    iovec io{buffer.data(), buffer.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &io;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    fd_datagram datagram(buffer.data(), buffer.size());
+    auto& msg = datagram.msg;
     ssize_t n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
     if (n == 0 || (n < 0 && errno != EINTR)) return 0;  // the agent is gone
     if (n < 0) continue;

@@ -284,14 +284,18 @@ write_op put_pod(op_kind kind, const std::string& ns, const std::string& name, c
 
 using keys = std::vector<std::string>;
 
+engine_options indexed(const temp_dir& dir) {
+  static const auto kinds = builtin_kinds();
+  engine_options options{dir.path()};
+  options.indexes = server_indexes(kinds);
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("the node-name index follows creates binds moves and deletes", "[engine]") {
   temp_dir dir;
-  auto kinds = builtin_kinds();
-  engine_options options{dir.path()};
-  options.indexes = server_indexes(kinds);
-  engine e(options);
+  engine e(indexed(dir));
   REQUIRE(apply(e, put_pod(op_kind::create, "a", "p1", "n1")).error == api_errc::none);
   REQUIRE(apply(e, put_pod(op_kind::create, "b", "p2", "n1")).error == api_errc::none);
   REQUIRE(apply(e, put_pod(op_kind::create, "a", "p3", "")).error == api_errc::none);
@@ -323,19 +327,17 @@ TEST_CASE("the node-name index follows creates binds moves and deletes", "[engin
 
 TEST_CASE("an index is built at open for a store written without it", "[engine]") {
   temp_dir dir;
-  auto kinds = builtin_kinds();
   {
     engine plain({dir.path()});
     REQUIRE(apply(plain, put_pod(op_kind::create, "a", "p1", "n1")).error == api_errc::none);
     REQUIRE(apply(plain, put_pod(op_kind::create, "a", "p2", "n2")).error == api_errc::none);
     CHECK_FALSE(plain.read().list_by_field("pods/", "spec.nodeName", "n1", [](auto, auto) { return true; }));
   }
-  engine_options options{dir.path()};
-  options.indexes = server_indexes(kinds);
+  auto options = indexed(dir);
   {
-    engine indexed(options);
-    CHECK(pods_on(indexed, "pods/", "n1") == keys{"pods/a/p1"});
-    REQUIRE(apply(indexed, put_pod(op_kind::create, "a", "p3", "n1")).error == api_errc::none);
+    engine e(options);
+    CHECK(pods_on(e, "pods/", "n1") == keys{"pods/a/p1"});
+    REQUIRE(apply(e, put_pod(op_kind::create, "a", "p3", "n1")).error == api_errc::none);
   }
   {
     // Written without the index in between: reopening with it rebuilds it, nothing stale stays.
@@ -349,9 +351,7 @@ TEST_CASE("an index is built at open for a store written without it", "[engine]"
 
 TEST_CASE("an index is rebuilt when commits went by it", "[engine]") {
   temp_dir dir;
-  auto kinds = builtin_kinds();
-  engine_options options{dir.path()};
-  options.indexes = server_indexes(kinds);
+  auto options = indexed(dir);
   {
     engine e(options);
     REQUIRE(apply(e, put_pod(op_kind::create, "a", "p1", "n1")).error == api_errc::none);
