@@ -47,24 +47,29 @@ bool eventually(P p) {
   return p();
 }
 
+// Waits for a started container's shim to end, and reads how the container ended. A shim
+// forked by a spawner is reaped as it ends: it may be gone before it is watched.
+exit_record wait_for_end(const launched& started, const std::string& exit_file) {
+  exit_watcher watcher;
+  std::atomic<bool> ended{false};
+  if (!watcher.watch(started.shim, [&] { ended = true; })) ended = true;
+  REQUIRE(eventually([&] { return ended.load(); }));
+  return read_exit_record(exit_file);
+}
+
 }  // namespace
 
 TEST_CASE("a container runs under a shim that logs and records its exit", "[process]") {
   bool forked = GENERATE(false, true);  // the shim exec'd here, or forked by a shim spawner
   shim_spawner spawner(TROUPE_BINARY);
   troupe::testing::temp_dir dir;
-  exit_watcher watcher;
   auto spec = spec_for(dir, {"sh", "-c", "echo $GREETING from $(pwd); echo oops >&2; printf partial; exit 3"});
   if (forked) spec.spawner = &spawner;
   auto started = launch(spec);
   CHECK((spawner.pid() > 0) == forked);
   REQUIRE(started.error.empty());
   REQUIRE(started.pid > 0);
-  std::atomic<bool> ended{false};
-  // A forked shim is reaped by its spawner as it ends: it may be gone already.
-  if (!watcher.watch(started.shim, [&] { ended = true; })) ended = true;
-  REQUIRE(eventually([&] { return ended.load(); }));
-  auto record = read_exit_record(dir / "exit");
+  auto record = wait_for_end(started, dir / "exit");
   CHECK(record.how == exit_record::kind::exited);
   CHECK(record.code == 3);
   auto log = slurp(dir / "c.log");
@@ -93,14 +98,10 @@ TEST_CASE("a container killed by a signal seen after its shim is no longer ours"
   REQUIRE(started.pid > 0);
   CHECK(process_start_time(started.pid).has_value());
   kill(-started.pid, SIGTERM);
-  exit_watcher watcher;
-  std::atomic<bool> ended{false};
-  REQUIRE(watcher.watch(started.shim, [&] { ended = true; }));
-  REQUIRE(eventually([&] { return ended.load(); }));
-  auto record = read_exit_record(dir / "exit");
+  auto record = wait_for_end(started, dir / "exit");
   CHECK(record.how == exit_record::kind::signaled);
   CHECK(record.code == SIGTERM);
-  CHECK_FALSE(watcher.watch(999999, [] {}));
+  CHECK_FALSE(exit_watcher().watch(999999, [] {}));
 }
 
 namespace {
@@ -190,11 +191,7 @@ TEST_CASE("a memory limit kills the container and is counted as an OOM kill", "[
   spec.cgroup_procs = groups.create(name, 32 * 1024 * 1024, 500);
   auto started = launch(spec);
   REQUIRE(started.pid > 0);
-  exit_watcher watcher;
-  std::atomic<bool> ended{false};
-  REQUIRE(watcher.watch(started.shim, [&] { ended = true; }));
-  REQUIRE(eventually([&] { return ended.load(); }));
-  auto record = read_exit_record(dir / "exit");
+  auto record = wait_for_end(started, dir / "exit");
   CHECK(record.how == exit_record::kind::signaled);
   CHECK(record.code == SIGKILL);
   CHECK(groups.oom_kills(name) >= 1);
