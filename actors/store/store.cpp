@@ -223,14 +223,22 @@ void end_watch(self_ptr self, subscription& sub, caf::error reason) {
   forget(self, sub);
 }
 
+// Replay sends a watcher at most a window of events ahead of its acks. Live events may take
+// it to twice that: a healthy watcher still working through the page it was just replayed
+// must not be cut off by the first writes after it; one that stops reading is.
 bool window_full(const self_ptr& self, const subscription& sub) {
   return sub.sent - sub.acked >= self->state.deps.knobs.watch_window;
 }
 
+uint64_t live_limit(const self_ptr& self) { return 2 * self->state.deps.knobs.watch_window; }
+
+bool too_far_behind(const self_ptr& self, const subscription& sub) {
+  return sub.sent - sub.acked >= live_limit(self);
+}
+
 caf::error fell_behind(const self_ptr& self, const subscription& sub) {
   return make_error(api_errc::too_many_requests,
-                    "watch cut off: the watcher fell " +
-                        std::to_string(self->state.deps.knobs.watch_window) +
+                    "watch cut off: the watcher fell " + std::to_string(live_limit(self)) +
                         " events behind; watch again from revision " +
                         std::to_string(sub.last_sent_revision));
 }
@@ -320,7 +328,7 @@ void offer(self_ptr self, subscription* sub, const store::change& c, std::vector
   if (c.prev_object) before = *c.prev_object;
   auto type = visible_as(sub->filter, c.type, *c.object, before);
   if (!type) return;
-  if (window_full(self, *sub)) return cut.push_back(sub);
+  if (too_far_behind(self, *sub)) return cut.push_back(sub);
   deliver(self, *sub, *type, c.revision, shared_bytes(c.object));
 }
 

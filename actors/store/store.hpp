@@ -112,7 +112,7 @@ struct store_knobs {
   /// How long a commit may wait for writers answered by the previous commit to come back,
   /// so that concurrent writers share one fsync instead of alternating between two.
   std::chrono::microseconds linger{300};
-  uint64_t watch_window = 1024;     ///< unacked events before a watcher is cut off
+  uint64_t watch_window = 1024;     ///< unacked events a replay sends; twice this cuts a watcher off
   std::chrono::milliseconds compact_interval{1000};
   size_t compact_batch = 10000;     ///< events dropped per compaction transaction
   std::chrono::milliseconds bookmark_interval{1000};
