@@ -248,7 +248,7 @@ caf::error too_old(uint64_t from, uint64_t horizon) {
                                         " (oldest available: " + std::to_string(horizon) + ")");
 }
 
-std::string indexed_value(const kind_info* kind, std::string_view object);
+std::string indexed_value(self_ptr self, const kind_info* kind, std::string_view object);
 
 // Offers one logged event to a replaying watcher; false once its window is full.
 bool replay(self_ptr self, subscription& sub, const store::snapshot& snap,
@@ -278,7 +278,7 @@ pinned_history& history_of(self_ptr self, const std::string& resource,
   std::string prefix = resource + "/";
   snap.events_after(snap.horizon(), [&](const store::logged_event& ev) {
     if (ev.key.compare(0, prefix.size(), prefix) != 0) return true;
-    std::string now = indexed_value(kind, ev.object);
+    std::string now = indexed_value(self, kind, ev.object);
     history.record(now, ev.revision);
     std::string key(ev.key);
     auto then = value_of_key.find(key);
@@ -315,7 +315,10 @@ void pump(self_ptr self, subscription& sub) {
 }
 
 // The indexed field of an object of a kind that has it ("" when it has none or no value).
-std::string indexed_value(const kind_info* kind, std::string_view object) {
+// The engine's index on the field reads it fastest (its path resolved once); else reflection.
+std::string indexed_value(self_ptr self, const kind_info* kind, std::string_view object) {
+  for (auto& index : self->state.deps.engine->options().indexes)
+    if (index.field == indexed_field && index.resource == kind->resource()) return index.value_of(object);
   object_reader r(object);
   return field_value(r.as(kind->schema), indexed_field);
 }
@@ -344,8 +347,8 @@ void fan_out(self_ptr self, const std::vector<store::change>& changes) {
     bool by_value = index != st.by_resource.end() && !index->second.by_value.empty();
     if (by_value || history != st.histories.end()) {
       auto* kind = st.deps.kinds->find_by_resource(resource);
-      std::string now = indexed_value(kind, *c.object);
-      std::string then = c.prev_object ? indexed_value(kind, *c.prev_object) : now;
+      std::string now = indexed_value(self, kind, *c.object);
+      std::string then = c.prev_object ? indexed_value(self, kind, *c.prev_object) : now;
       for (const std::string* value : {&now, &then}) {
         if (value == &then && then == now) break;
         if (history != st.histories.end()) history->second.record(*value, c.revision);
