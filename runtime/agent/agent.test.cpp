@@ -8,7 +8,8 @@ using namespace troupe;
 
 namespace {
 
-const std::vector<std::string> joining = {"--server", "127.0.0.1:6444", "--token", "abc.def", "--name", "n1"};
+const std::vector<std::string> joining = {"--server", "127.0.0.1:6444", "--token",
+                                          "abc.def",  "--name",         "n1"};
 
 std::vector<std::string> with(std::vector<std::string> extra) {
   auto args = joining;
@@ -36,8 +37,10 @@ TEST_CASE("agent flags", "[agent]") {
   CHECK(o.node_lease_duration_seconds == 8);
   CHECK(parse_agent_options(joining).node_lease_duration_seconds == 40);
 
-  CHECK(error_of({"--token", "x"}) == "--server HOST:PORT is required (the server's cluster address)");
-  CHECK(error_of({"--server", "127.0.0.1:6444"}) == "--token is required (`troupe token create` makes one)");
+  CHECK(error_of({"--token", "x"}) ==
+        "--server HOST:PORT is required (the server's cluster address)");
+  CHECK(error_of({"--server", "127.0.0.1:6444"}) ==
+        "--token is required (`troupe token create` makes one)");
   CHECK(error_of(with({"--node-lease-duration-seconds", "0"})) ==
         "--node-lease-duration-seconds: expected a number of seconds from 1 to 3600, got \"0\"");
   CHECK(error_of(with({"--hollow-nodes", "many"})) ==

@@ -27,8 +27,10 @@ bool same_value(const capnp::DynamicValue::Reader& a, const capnp::DynamicValue:
     case DynamicValue::FLOAT: return a.as<double>() == b.as<double>();
     case DynamicValue::TEXT: return a.as<capnp::Text>() == b.as<capnp::Text>();
     case DynamicValue::DATA: return a.as<capnp::Data>() == b.as<capnp::Data>();
-    case DynamicValue::LIST: return same_list(a.as<capnp::DynamicList>(), b.as<capnp::DynamicList>());
-    case DynamicValue::ENUM: return a.as<capnp::DynamicEnum>().getRaw() == b.as<capnp::DynamicEnum>().getRaw();
+    case DynamicValue::LIST:
+      return same_list(a.as<capnp::DynamicList>(), b.as<capnp::DynamicList>());
+    case DynamicValue::ENUM:
+      return a.as<capnp::DynamicEnum>().getRaw() == b.as<capnp::DynamicEnum>().getRaw();
     case DynamicValue::STRUCT:
       return same_content(a.as<capnp::DynamicStruct>(), b.as<capnp::DynamicStruct>());
     default: return false;  // interfaces and any-pointers: not in object schemas; never "same"

@@ -1,7 +1,6 @@
 #include "runtime/object/compare.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,7 +27,8 @@ std::pair<bool, bool> compare(const std::string& a_yaml, const std::string& b_ya
   auto a = decode(a_yaml), b = decode(b_yaml);
   object_reader ra(a.bytes), rb(b.bytes);
   bool by_content = same_content(ra.as(a.kind->schema), rb.as(b.kind->schema));
-  bool as_documents = codec::encode_object(a.bytes, *a.kind) == codec::encode_object(b.bytes, *b.kind);
+  bool as_documents =
+      codec::encode_object(a.bytes, *a.kind) == codec::encode_object(b.bytes, *b.kind);
   return {by_content, as_documents};
 }
 
@@ -55,9 +55,11 @@ TEST_CASE("same content compares values and not layout", "[compare]") {
   CHECK(compare(pod, pod) == std::make_pair(true, true));
   // Written in another order: another layout, the same content.
   CHECK(compare(pod, with(pod, "metadata: {name: web, labels: {app: web}}",
-                          "metadata: {labels: {app: web}, name: web}")) == std::make_pair(true, true));
+                          "metadata: {labels: {app: web}, name: web}")) ==
+        std::make_pair(true, true));
   // Empty where the other is unset.
-  CHECK(compare(pod, with(pod, "    image: busybox\n", "    image: busybox\n    args: []\n")).first);
+  CHECK(
+      compare(pod, with(pod, "    image: busybox\n", "    image: busybox\n    args: []\n")).first);
 
   std::vector<std::pair<std::string, std::string>> changes = {
       {"labels: {app: web}", "labels: {app: db}"},

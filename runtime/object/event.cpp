@@ -10,7 +10,8 @@
 namespace troupe {
 
 std::string new_event(std::string_view object, std::string_view kind, const event_fields& f,
-                      int64_t first_micros, int64_t last_micros, int32_t count, std::string_view name) {
+                      int64_t first_micros, int64_t last_micros, int32_t count,
+                      std::string_view name) {
   object_reader r(object);
   auto meta = r.meta();
   capnp::MallocMessageBuilder m;
@@ -20,7 +21,8 @@ std::string new_event(std::string_view object, std::string_view kind, const even
   auto em = ev.initMetadata();
   if (name.empty()) {
     char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(first_micros * 1000));
+    std::snprintf(suffix, sizeof suffix, ".%llx",
+                  static_cast<unsigned long long>(first_micros * 1000));
     em.setName(text_string(meta.getName()) + suffix);
   } else {
     em.setName(std::string(name));

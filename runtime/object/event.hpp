@@ -8,8 +8,8 @@
 namespace troupe {
 
 struct event_fields {
-  std::string type;        ///< "Normal" or "Warning"
-  std::string reason;      ///< "Unhealthy", "FailedScheduling", ...
+  std::string type;    ///< "Normal" or "Warning"
+  std::string reason;  ///< "Unhealthy", "FailedScheduling", ...
   std::string message;
   std::string component;   ///< source.component and reportingComponent: "kubelet"
   std::string host;        ///< source.host: the node, for a kubelet's events

@@ -12,13 +12,16 @@ using namespace troupe;
 TEST_CASE("an event names the object it is about", "[event]") {
   auto kinds = builtin_kinds();
   auto pod = codec::decode_manifests(
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, uid: u-1, resourceVersion: \"7\"}\n"
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, uid: u-1, "
+                 "resourceVersion: \"7\"}\n"
                  "spec: {containers: [{name: c, image: busybox}]}\n",
                  "test.yaml", kinds)
                  .at(0)
                  .bytes;
-  auto bytes = new_event(pod, "Pod", {"Warning", "Unhealthy", "Liveness probe failed: no", "kubelet", "n1", "spec.containers{c}"},
-                         1'700'000'000'000'000, 1'700'000'005'000'000, 3);
+  auto bytes = new_event(
+      pod, "Pod",
+      {"Warning", "Unhealthy", "Liveness probe failed: no", "kubelet", "n1", "spec.containers{c}"},
+      1'700'000'000'000'000, 1'700'000'005'000'000, 3);
   object_reader r(bytes);
   auto ev = r.as<k8s::Event>();
   CHECK(text_string(ev.getMetadata().getName()) == "web.17979cfe362a0000");
@@ -39,7 +42,8 @@ TEST_CASE("an event names the object it is about", "[event]") {
   CHECK(ev.getLastTimestamp() == 1'700'000'005);
 
   // A repeat keeps the name it was first given.
-  auto again = new_event(pod, "Pod", {"Normal", "Killing", "m", "kubelet", "", ""}, 1, 2, 4, "web.abc");
+  auto again =
+      new_event(pod, "Pod", {"Normal", "Killing", "m", "kubelet", "", ""}, 1, 2, 4, "web.abc");
   object_reader a(again);
   CHECK(text_string(a.meta().getName()) == "web.abc");
   CHECK(a.as<k8s::Event>().getCount() == 4);

@@ -1,18 +1,22 @@
 #include "runtime/object/pod_condition.hpp"
 
 #include <capnp/message.h>
+
 #include <catch2/catch.hpp>
 
 #include "runtime/object/object.hpp"
 
 using namespace troupe;
 
-TEST_CASE("a pod condition is set in place and keeps its transition time while unchanged", "[pod_condition]") {
+TEST_CASE("a pod condition is set in place and keeps its transition time while unchanged",
+          "[pod_condition]") {
   capnp::MallocMessageBuilder m;
   auto pod = m.initRoot<k8s::Pod>();
   set_pod_condition(pod, "Initialized", k8s::ConditionStatus::IS_TRUE, "", "", 10);
-  set_pod_condition(pod, "PodScheduled", k8s::ConditionStatus::IS_FALSE, "Unschedulable", "0/1 nodes", 20);
-  set_pod_condition(pod, "PodScheduled", k8s::ConditionStatus::IS_FALSE, "Unschedulable", "0/2 nodes", 30);
+  set_pod_condition(pod, "PodScheduled", k8s::ConditionStatus::IS_FALSE, "Unschedulable",
+                    "0/1 nodes", 20);
+  set_pod_condition(pod, "PodScheduled", k8s::ConditionStatus::IS_FALSE, "Unschedulable",
+                    "0/2 nodes", 30);
   auto conds = pod.asReader().getStatus().getConditions();
   REQUIRE(conds.size() == 2);
   CHECK(text_view(conds[1].getType()) == "PodScheduled");

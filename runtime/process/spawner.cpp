@@ -28,7 +28,8 @@ std::string encode(const std::vector<std::string>& args, const std::vector<std::
   return out;
 }
 
-bool decode(const char* p, size_t n, std::vector<std::string>& args, std::vector<std::string>& env) {
+bool decode(const char* p, size_t n, std::vector<std::string>& args,
+            std::vector<std::string>& env) {
   uint32_t counts[2];
   if (n < sizeof counts) return false;
   std::memcpy(counts, p, sizeof counts);
@@ -108,8 +109,8 @@ bool shim_spawner::start_locked() {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   std::string verb = "shim-spawner", room(title_room, ' ');
-  char* argv[] = {const_cast<char*>(binary_.c_str()), const_cast<char*>(verb.c_str()), const_cast<char*>(room.c_str()),
-                  nullptr};
+  char* argv[] = {const_cast<char*>(binary_.c_str()), const_cast<char*>(verb.c_str()),
+                  const_cast<char*>(room.c_str()), nullptr};
   char* envp[] = {nullptr};
   int rc = posix_spawn(&pid_, binary_.c_str(), &actions, &attr, argv, envp);
   posix_spawnattr_destroy(&attr);
@@ -124,8 +125,8 @@ bool shim_spawner::start_locked() {
   return true;
 }
 
-bool shim_spawner::spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env,
-                         int handshake) {
+bool shim_spawner::spawn(const std::vector<std::string>& shim_args,
+                         const std::vector<std::string>& env, int handshake) {
   auto request = encode(shim_args, env);
   if (request.size() > max_request) return false;
   std::lock_guard<std::mutex> g(lock_);
@@ -158,7 +159,8 @@ int run_shim_spawner(int argc, char** argv) {
   const int socket = 3;
   if (fcntl(socket, F_GETFD) < 0) return 2;
   char* line_begin = argv[0];
-  size_t line_size = static_cast<size_t>(argv[argc - 1] + std::strlen(argv[argc - 1]) + 1 - argv[0]);
+  size_t line_size =
+      static_cast<size_t>(argv[argc - 1] + std::strlen(argv[argc - 1]) + 1 - argv[0]);
   std::string binary = argv[0];
   if (close_range(4, ~0U, 0) != 0)  // before Linux 5.9
     for (int fd = 4; fd < 4096; ++fd) close(fd);
@@ -179,7 +181,8 @@ int run_shim_spawner(int argc, char** argv) {
       std::memcpy(&handshake, CMSG_DATA(c), sizeof(int));
     std::vector<std::string> args, env;
     int32_t reply = -EINVAL;
-    if (handshake >= 0 && !(msg.msg_flags & MSG_TRUNC) && decode(buffer.data(), static_cast<size_t>(n), args, env)) {
+    if (handshake >= 0 && !(msg.msg_flags & MSG_TRUNC) &&
+        decode(buffer.data(), static_cast<size_t>(n), args, env)) {
       pid_t shim = fork();
       if (shim == 0) {
         close(socket);

@@ -30,7 +30,8 @@ class shim_spawner {
   /// True once the request is delivered: the handshake then tells whether a shim started and
   /// its pid. False when it could not be delivered, so no shim can have started from it (the
   /// caller then execs the shim itself). Any thread.
-  bool spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env, int handshake);
+  bool spawn(const std::vector<std::string>& shim_args, const std::vector<std::string>& env,
+             int handshake);
   /// The spawner process (-1 before the first spawn or after it failed).
   pid_t pid() const;
 
