@@ -155,7 +155,8 @@ void record_event(self_ptr self, const std::string& type, const std::string& rea
   // Hollow nodes run nothing worth telling; static pods' events would name the manifest's pod.
   if (!st.deps.api || node_of(self).hollow || !st.deps.mirror_of.empty()) return;
   if (st.events.size() >= 64) st.events.clear();  // bounded, whatever the messages
-  auto& seen = st.events[reason + '\0' + path + '\0' + message];
+  std::string key = reason + '\0' + path + '\0' + message;
+  auto& seen = st.events[key];
   int64_t now = unix_micros();
   if (seen.count == 0) seen.first_micros = now;
   ++seen.count;
@@ -170,7 +171,6 @@ void record_event(self_ptr self, const std::string& type, const std::string& rea
                           seen.first_micros, now, seen.count, seen.name);
   auto req = make_request(first ? api_verb::create : api_verb::update, "events", pod_ns(self), first ? "" : seen.name,
                           std::move(object));
-  std::string key = reason + '\0' + path + '\0' + message;
   // Not stored (or since deleted): the next occurrence starts a new Event.
   self->request(st.deps.api, call_patience, api_atom::value, std::move(req))
       .then([](api_reply&) {}, [=](caf::error&) { self->state.events.erase(key); });
