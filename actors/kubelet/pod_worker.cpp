@@ -3,7 +3,6 @@
 #include <caf/all.hpp>
 #include <signal.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -161,12 +160,7 @@ void record_event(self_ptr self, const std::string& type, const std::string& rea
   if (seen.count == 0) seen.first_micros = now;
   ++seen.count;
   bool first = seen.name.empty();
-  if (first) {
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".%llx",
-                  static_cast<unsigned long long>(now * 1000 + st.event_serial++ % 1000));
-    seen.name = pod_name(self) + suffix;
-  }
+  if (first) seen.name = event_name(pod_name(self), now * 1000 + st.event_serial++ % 1000);
   auto object = new_event(*st.bytes, "Pod", {type, reason, message, "kubelet", node_of(self).node, path},
                           seen.first_micros, now, seen.count, seen.name);
   auto req = make_request(first ? api_verb::create : api_verb::update, "events", pod_ns(self), first ? "" : seen.name,

@@ -9,6 +9,12 @@
 
 namespace troupe {
 
+std::string event_name(std::string_view object_name, int64_t nanos) {
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(nanos));
+  return std::string(object_name) + suffix;
+}
+
 std::string new_event(std::string_view object, std::string_view kind, const event_fields& f,
                       int64_t first_micros, int64_t last_micros, int32_t count,
                       std::string_view name) {
@@ -19,14 +25,8 @@ std::string new_event(std::string_view object, std::string_view kind, const even
   ev.setApiVersion("v1");
   ev.setKind("Event");
   auto em = ev.initMetadata();
-  if (name.empty()) {
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".%llx",
-                  static_cast<unsigned long long>(first_micros * 1000));
-    em.setName(text_string(meta.getName()) + suffix);
-  } else {
-    em.setName(std::string(name));
-  }
+  em.setName(name.empty() ? event_name(text_view(meta.getName()), first_micros * 1000)
+                          : std::string(name));
   em.setNamespace(meta.getNamespace().size() ? meta.getNamespace() : "default");
   auto involved = ev.initInvolvedObject();
   involved.setKind(std::string(kind));

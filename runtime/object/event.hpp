@@ -16,6 +16,9 @@ struct event_fields {
   std::string field_path;  ///< involvedObject.fieldPath: "spec.containers{web}"
 };
 
+/// "<object name>.<hex nanoseconds>", as client-go's recorder names Events.
+std::string event_name(std::string_view object_name, int64_t nanos);
+
 /// A v1 Event about `object` (the stored bytes of a `kind` such as "Pod"), named
 /// "<object>.<hex nanoseconds>" as client-go's recorder names them, seen `count` times from
 /// `first_micros` to `last_micros`.

@@ -42,26 +42,23 @@ std::string read_line(int fd, int timeout_ms) {
   return line.substr(0, line.find('\n'));
 }
 
-// Execs the shim here: posix_spawn (clone with CLONE_VM|CLONE_VFORK in glibc) rather than
-// fork, which would copy the agent's page tables. Closes `handshake`; returns 0 or an errno.
-int spawn_shim(std::vector<char*>& args, std::vector<char*>& envp, int handshake, pid_t& shim) {
+}  // namespace
+
+int spawn_with_fd3(char* const argv[], char* const envp[], int fd, pid_t& pid) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, handshake, 3);  // dup2 clears close-on-exec: fd 3
+  posix_spawn_file_actions_adddup2(&actions, fd, 3);  // dup2 clears close-on-exec
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);  // the agent blocks its shutdown signals
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  int rc = posix_spawn(&shim, args[0], &actions, &attr, args.data(), envp.data());
+  int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv, envp);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
-  close(handshake);
   return rc;
 }
-
-}  // namespace
 
 launched launch(const launch_spec& spec) {
   std::vector<std::string> argv = {spec.shim_binary, "shim", "--log", spec.log_file, "--exit", spec.exit_file};
@@ -77,13 +74,13 @@ launched launch(const launch_spec& spec) {
   if (pipe2(hs, O_CLOEXEC) != 0) return out.error = std::string("pipe: ") + strerror(errno), out;
   pid_t shim = -1;
   bool sent = spec.spawner && spec.spawner->spawn(std::vector<std::string>(argv.begin() + 2, argv.end()), spec.env, hs[1]);
-  if (sent) {
-    close(hs[1]);  // the handshake says whether a shim started, and which
-  } else if (int rc = spawn_shim(args, envp, hs[1], shim); rc != 0) {
+  // Either way the handshake says whether a shim started, and which.
+  int rc = sent ? 0 : spawn_with_fd3(args.data(), envp.data(), hs[1], shim);
+  close(hs[1]);
+  if (rc != 0) {
     close(hs[0]);
     return out.error = spec.shim_binary + ": " + strerror(rc), out;
   }
-  out.shim = shim;
   auto line = read_line(hs[0], 10000);
   close(hs[0]);
   long container = 0, own = 0;
@@ -93,7 +90,6 @@ launched launch(const launch_spec& spec) {
   } else {
     out.error = line.rfind("error ", 0) == 0 ? line.substr(6) : "the shim did not start";
     if (shim > 0) waitpid(shim, nullptr, 0);  // ours when exec'd here; the spawner reaps its own
-    out.shim = -1;
   }
   return out;
 }

@@ -32,6 +32,11 @@ struct launched {
   std::string error;   ///< why it could not start ("sleepx: No such file or directory")
 };
 
+/// Starts `argv` (argv[0] the path) with environment `envp`, `fd` as its fd 3 and no signal
+/// blocked, by posix_spawn: clone with CLONE_VM|CLONE_VFORK in glibc, rather than a fork that
+/// would copy the caller's page tables. Returns 0 or an errno.
+int spawn_with_fd3(char* const argv[], char* const envp[], int fd, pid_t& pid);
+
 /// Starts a container under a new shim and waits for it to be running (or to fail).
 launched launch(const launch_spec& spec);
 

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "runtime/process/launcher.hpp"
 #include "runtime/process/shim.hpp"
 
 extern char** environ;
@@ -99,22 +99,11 @@ void shim_spawner::stop_locked() {
 bool shim_spawner::start_locked() {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   std::string verb = "shim-spawner", room(title_room, ' ');
   char* argv[] = {const_cast<char*>(binary_.c_str()), const_cast<char*>(verb.c_str()),
                   const_cast<char*>(room.c_str()), nullptr};
   char* envp[] = {nullptr};
-  int rc = posix_spawn(&pid_, binary_.c_str(), &actions, &attr, argv, envp);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
+  int rc = spawn_with_fd3(argv, envp, fds[1], pid_);
   close(fds[1]);
   if (rc != 0) {
     close(fds[0]);

@@ -21,7 +21,6 @@
 #include "runtime/base/time.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
-#include "runtime/object/selector.hpp"
 
 namespace troupe::store {
 namespace {
