@@ -156,6 +156,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   troupe::testing::temp_dir dir("troupe-api-bench");
+  double sync_ms = troupe::bench::disk_sync_write_ms(dir.path());
   int64_t launched = now_ns();
   troupe::testing::child_process server({TROUPE_BINARY, "server", "--data-dir", dir / "data", "--listen",
                                          "127.0.0.1:0", "--cluster-listen", "127.0.0.1:0", "--client-config",
@@ -182,6 +183,7 @@ int main(int argc, char** argv) {
 
   std::cout << "{\n"
             << "  \"machine\": \"" << std::thread::hardware_concurrency() << " cores\",\n"
+            << "  \"disk_sync_write_ms\": " << fixed(sync_ms) << ",\n"
             << "  \"server_start_to_serving_ms\": " << fixed(start_ms, 1) << ",\n"
             << "  \"server_idle_rss_mb\": " << fixed(static_cast<double>(idle_kb) / 1024, 1) << ",\n"
             << "  \"creates_" << clients << "_clients\": " << json(creates, "creates_per_s") << ",\n"

@@ -318,7 +318,9 @@ int main(int argc, char** argv) {
     else if (flag == "--skip-scale") scale = false;
   }
   auto kinds = builtin_kinds();
-  std::string out = "{\n  \"machine\": \"" + std::to_string(std::thread::hardware_concurrency()) + " cores\",\n";
+  troupe::testing::temp_dir probe("troupe-node-bench-probe");
+  std::string out = "{\n  \"machine\": \"" + std::to_string(std::thread::hardware_concurrency()) + " cores\",\n" +
+                    "  \"disk_sync_write_ms\": " + fixed(troupe::bench::disk_sync_write_ms(probe.path())) + ",\n";
   try {
     if (startup) out += bench_startup(kinds, pods);
     if (scale) out += bench_scale(nodes, hollow_pods);

@@ -249,6 +249,7 @@ int main(int argc, char** argv) {
   }
   troupe::testing::temp_dir scratch("troupe-bench");
   std::string dir = dir_arg.empty() ? scratch.path() : dir_arg;
+  double sync_ms = troupe::bench::disk_sync_write_ms(dir);
 
   caf::actor_system_config cfg;
   apply_system_defaults(cfg);
@@ -300,7 +301,7 @@ int main(int argc, char** argv) {
          << "  \"bench\": \"store\",\n"
          << "  \"machine\": {\"cores\": " << std::thread::hardware_concurrency()
          << ", \"memory_gib\": " << (sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGE_SIZE)) / (1L << 30)
-         << "},\n"
+         << ", \"disk_sync_write_ms\": " << fixed(sync_ms) << "},\n"
          << "  \"durable_writes_1_writer\": {\"writes_per_s\": " << fixed(one.writes_per_s, 0)
          << ", \"p50_ms\": " << fixed(one.p50_ms) << ", \"p99_ms\": " << fixed(one.p99_ms)
          << ", \"writes\": " << one.writes << ", \"commits\": " << one.commits << "},\n"
