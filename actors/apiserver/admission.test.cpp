@@ -72,6 +72,37 @@ TEST_CASE("create sets server-owned metadata and Pod defaults", "[apiserver][adm
   CHECK(spec.getContainers()[0].getPorts()[0].getProtocol() == k8s::Protocol::TCP);
 }
 
+TEST_CASE("pods tolerate a not-ready or unreachable node for 300 s unless they say otherwise",
+          "[apiserver][admission]") {
+  auto bytes = admit_create(kind("pods"), decode(pod_yaml), "", fixed_context());
+  object_reader r(bytes);
+  auto tolerations = r.as<k8s::Pod>().getSpec().getTolerations();
+  REQUIRE(tolerations.size() == 2);
+  CHECK(text_string(tolerations[0].getKey()) == "node.kubernetes.io/not-ready");
+  CHECK(text_string(tolerations[1].getKey()) == "node.kubernetes.io/unreachable");
+  for (auto t : tolerations) {
+    CHECK(t.getOperator() == k8s::TolerationOperator::EXISTS);
+    CHECK(t.getEffect() == k8s::TaintEffect::NO_EXECUTE);
+    CHECK(t.getTolerationSeconds().getValue() == 300);
+  }
+  // A pod's own toleration of one of them stays as written; only the other is added.
+  auto own = std::string(pod_yaml) +
+             "  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, "
+             "tolerationSeconds: 5}]\n";
+  auto admitted = admit_create(kind("pods"), decode(own), "", fixed_context());
+  object_reader o(admitted);
+  auto kept = o.as<k8s::Pod>().getSpec().getTolerations();
+  REQUIRE(kept.size() == 2);
+  CHECK(text_string(kept[0].getKey()) == "node.kubernetes.io/unreachable");
+  CHECK(kept[0].getTolerationSeconds().getValue() == 5);
+  CHECK(text_string(kept[1].getKey()) == "node.kubernetes.io/not-ready");
+  // A toleration of every NoExecute taint covers both: nothing is added.
+  auto all = std::string(pod_yaml) + "  tolerations: [{operator: Exists, effect: NoExecute}]\n";
+  auto all_admitted = admit_create(kind("pods"), decode(all), "", fixed_context());
+  object_reader a(all_admitted);
+  CHECK(a.as<k8s::Pod>().getSpec().getTolerations().size() == 1);
+}
+
 TEST_CASE("generateName namespaces and cluster-scoped kinds", "[apiserver][admission]") {
   auto generated = admit_create(kind("configmaps"),
                                 decode("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cfg-}\n"),

@@ -1,6 +1,8 @@
 #include "actors/apiserver/defaults.hpp"
 
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "runtime/base/text.hpp"
 #include "runtime/object/kinds.hpp"
@@ -46,6 +48,32 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
   if (spec.getSchedulerName().size() == 0) spec.setSchedulerName("default-scheduler");
   for (auto c : spec.getContainers()) default_container(c);
   for (auto c : spec.getInitContainers()) default_container(c);
+}
+
+// Kubernetes' DefaultTolerationSeconds admission: a pod rides out five minutes of its node
+// being not ready or unreachable before the taint eviction controller deletes it.
+void default_toleration_seconds(k8s::PodSpec::Builder spec) {
+  constexpr std::string_view keys[] = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"};
+  std::vector<std::string_view> missing;
+  for (auto key : keys) {
+    bool tolerated = false;
+    for (auto t : spec.getTolerations())
+      tolerated |= (t.getKey().size() == 0 || text_view(t.getKey()) == key) &&
+                   (t.getEffect() == k8s::TaintEffect::UNSPECIFIED || t.getEffect() == k8s::TaintEffect::NO_EXECUTE);
+    if (!tolerated) missing.push_back(key);
+  }
+  if (missing.empty()) return;
+  auto old = spec.disownTolerations();
+  auto kept = old.getReader();
+  auto list = spec.initTolerations(kept.size() + static_cast<unsigned>(missing.size()));
+  for (unsigned i = 0; i < kept.size(); ++i) list.setWithCaveats(i, kept[i]);
+  for (unsigned i = 0; i < missing.size(); ++i) {
+    auto t = list[kept.size() + i];
+    t.setKey(std::string(missing[i]));
+    t.setOperator(k8s::TolerationOperator::EXISTS);
+    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    t.getTolerationSeconds().setValue(300);
+  }
 }
 
 void default_int_or_percent(k8s::IntOrString::Builder value, bool has, const char* percent) {
@@ -220,7 +248,10 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
 
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   const std::string& k = kind.kind;
-  if (k == "Pod") default_pod_spec(root.as<k8s::Pod>().getSpec());
+  if (k == "Pod") {
+    default_pod_spec(root.as<k8s::Pod>().getSpec());
+    default_toleration_seconds(root.as<k8s::Pod>().getSpec());
+  }
   else if (k == "Deployment") default_deployment(root.as<k8s::Deployment>());
   else if (k == "ReplicaSet") default_replica_set(root.as<k8s::ReplicaSet>());
   else if (k == "DaemonSet") default_daemon_set(root.as<k8s::DaemonSet>());

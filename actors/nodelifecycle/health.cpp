@@ -2,6 +2,8 @@
 
 #include <capnp/message.h>
 
+#include <vector>
+
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
@@ -11,7 +13,23 @@ namespace {
 
 constexpr std::string_view unreachable = "node.kubernetes.io/unreachable";
 
-bool has_unreachable_taint(k8s::Node::Reader n) {
+// Kubernetes puts both on an unreachable node: NoSchedule keeps new pods off, NoExecute lets
+// the taint eviction controller move the running ones once their tolerations run out.
+constexpr k8s::TaintEffect unreachable_effects[] = {k8s::TaintEffect::NO_SCHEDULE, k8s::TaintEffect::NO_EXECUTE};
+
+bool has_unreachable_taint(k8s::Node::Reader n, k8s::TaintEffect effect) {
+  for (auto t : n.getSpec().getTaints())
+    if (text_view(t.getKey()) == unreachable && t.getEffect() == effect) return true;
+  return false;
+}
+
+bool has_unreachable_taints(k8s::Node::Reader n) {
+  for (auto effect : unreachable_effects)
+    if (!has_unreachable_taint(n, effect)) return false;
+  return true;
+}
+
+bool has_any_unreachable_taint(k8s::Node::Reader n) {
   for (auto t : n.getSpec().getTaints())
     if (text_view(t.getKey()) == unreachable) return true;
   return false;
@@ -30,10 +48,11 @@ node_health_action decide_node_health(std::string_view node, std::optional<int64
   object_reader r(node);
   auto n = r.as<k8s::Node>();
   bool stale = !lease_renew_micros || now_micros - *lease_renew_micros > grace_micros;
-  bool tainted = has_unreachable_taint(n);
   auto ready = ready_status(n);
-  if (stale && (ready != k8s::ConditionStatus::IS_UNKNOWN || !tainted)) return node_health_action::mark_unknown;
-  if (!stale && ready == k8s::ConditionStatus::IS_TRUE && tainted) return node_health_action::clear_unreachable;
+  if (stale && (ready != k8s::ConditionStatus::IS_UNKNOWN || !has_unreachable_taints(n)))
+    return node_health_action::mark_unknown;
+  if (!stale && ready == k8s::ConditionStatus::IS_TRUE && has_any_unreachable_taint(n))
+    return node_health_action::clear_unreachable;
   return node_health_action::none;
 }
 
@@ -59,13 +78,19 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
   capnp::MallocMessageBuilder spec_msg;
   spec_msg.setRoot(r.as<k8s::Node>());
   auto spec_node = spec_msg.getRoot<k8s::Node>();
-  if (!has_unreachable_taint(r.as<k8s::Node>())) {
+  std::vector<k8s::TaintEffect> missing;
+  for (auto effect : unreachable_effects)
+    if (!has_unreachable_taint(r.as<k8s::Node>(), effect)) missing.push_back(effect);
+  if (!missing.empty()) {
     auto old = r.as<k8s::Node>().getSpec().getTaints();
-    auto taints = spec_node.getSpec().initTaints(old.size() + 1);
+    auto taints = spec_node.getSpec().initTaints(old.size() + static_cast<unsigned>(missing.size()));
     for (unsigned i = 0; i < old.size(); ++i) taints.setWithCaveats(i, old[i]);
-    taints[old.size()].setKey(std::string(unreachable));
-    taints[old.size()].setEffect(k8s::TaintEffect::NO_SCHEDULE);
-    taints[old.size()].setTimeAdded(now_seconds);
+    for (unsigned i = 0; i < missing.size(); ++i) {
+      auto added = taints[old.size() + i];
+      added.setKey(std::string(unreachable));
+      added.setEffect(missing[i]);
+      added.setTimeAdded(now_seconds);
+    }
   }
   // Two writes from one read: neither may carry the version, or the second always conflicts.
   spec_node.getMetadata().disownResourceVersion();

@@ -1,8 +1,9 @@
 #pragma once
 // The node lifecycle controller: a node whose kubelet stops renewing its Lease (or whose link
 // to the server drops) is marked NotReady — Ready=Unknown, "Kubelet stopped posting node
-// status." — and tainted node.kubernetes.io/unreachable:NoSchedule so nothing new lands on
-// it; the taint goes again once the node reports Ready.
+// status." — and tainted node.kubernetes.io/unreachable with NoSchedule (nothing new lands on
+// it) and NoExecute; the taints go again once the node reports Ready. Pods on a node with
+// NoExecute taints they do not tolerate, or no longer, are deleted (taint eviction).
 
 #include <caf/fwd.hpp>
 
@@ -12,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "actors/apiserver/apiserver.hpp"
 #include "actors/cluster/cluster.hpp"
@@ -40,7 +42,25 @@ node_health_action decide_node_health(std::string_view node, std::optional<int64
 /// The node marked unknown: every condition Unknown ("Kubelet stopped posting node status.")
 /// in `status`, and the unreachable taint in `spec`. Returns {spec update, status update}.
 std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int64_t now_seconds);
-/// The node without the unreachable taint.
+/// The node without the unreachable taints.
 std::string clear_unreachable(std::string_view node);
+
+// ---- taint eviction (Kubernetes' taint eviction controller) ----
+
+/// A NoExecute taint of a node and the unix second it appeared (0: the node does not say).
+struct noexecute_taint {
+  std::string key, value;
+  int64_t since_seconds = 0;
+};
+std::vector<noexecute_taint> noexecute_taints(std::string_view node);
+
+/// When a pod must leave a node with these NoExecute taints: never (nullopt), at once (0) when
+/// one of them is not tolerated, else when the shortest tolerationSeconds of the tolerations
+/// used runs out, counted from the taint's appearance. As in Kubernetes, a toleration without
+/// tolerationSeconds tolerates for ever and one of zero or less not at all.
+std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod);
+
+/// The Event recorded for an evicted pod ("TaintManagerEviction").
+std::string eviction_event(std::string_view pod, int64_t now_micros);
 
 }  // namespace troupe

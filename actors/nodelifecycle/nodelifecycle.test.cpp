@@ -1,6 +1,11 @@
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 
+#include <capnp/message.h>
 #include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "actors/node/objects.hpp"
 #include "runtime/object/object.hpp"
@@ -26,8 +31,13 @@ TEST_CASE("a node that stops renewing its lease is marked unknown and tainted", 
     CHECK(text_string(c.getMessage()) == "Kubelet stopped posting node status.");
   }
   object_reader t(spec);
-  REQUIRE(t.as<k8s::Node>().getSpec().getTaints().size() == 1);
-  CHECK(text_string(t.as<k8s::Node>().getSpec().getTaints()[0].getKey()) == "node.kubernetes.io/unreachable");
+  auto taints = t.as<k8s::Node>().getSpec().getTaints();
+  REQUIRE(taints.size() == 2);
+  CHECK(text_string(taints[0].getKey()) == "node.kubernetes.io/unreachable");
+  CHECK(taints[0].getEffect() == k8s::TaintEffect::NO_SCHEDULE);
+  CHECK(text_string(taints[1].getKey()) == "node.kubernetes.io/unreachable");
+  CHECK(taints[1].getEffect() == k8s::TaintEffect::NO_EXECUTE);
+  CHECK(taints[1].getTimeAdded() == 200);
 
   // Marked and tainted: nothing more to do while it stays away.
   auto both = with_node_status(spec, f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 300);
@@ -38,4 +48,99 @@ TEST_CASE("a node that stops renewing its lease is marked unknown and tainted", 
   auto cleared_bytes = clear_unreachable(back);
   object_reader c(cleared_bytes);
   CHECK_FALSE(c.as<k8s::Node>().getSpec().hasTaints());  // the field goes, not just its items
+}
+
+namespace {
+
+std::string pod_tolerating(const std::string& tolerations) {
+  capnp::MallocMessageBuilder m;
+  auto pod = m.initRoot<k8s::Pod>();
+  pod.getMetadata().setName("p");
+  pod.getMetadata().setNamespace("default");
+  auto spec = pod.getSpec();
+  // "key=value:seconds" or "key:Exists:seconds" items, ';'-separated; seconds "-" for unset.
+  std::vector<std::string> items;
+  for (size_t at = 0; at < tolerations.size();) {
+    size_t end = tolerations.find(';', at);
+    if (end == std::string::npos) end = tolerations.size();
+    items.push_back(tolerations.substr(at, end - at));
+    at = end + 1;
+  }
+  auto list = spec.initTolerations(static_cast<unsigned>(items.size()));
+  for (unsigned i = 0; i < items.size(); ++i) {
+    auto& item = items[i];
+    auto t = list[i];
+    auto colon = item.rfind(':');
+    auto seconds = item.substr(colon + 1);
+    auto head = item.substr(0, colon);
+    if (head.size() >= 7 && head.compare(head.size() - 7, 7, ":Exists") == 0) {
+      t.setKey(head.substr(0, head.size() - 7));
+      t.setOperator(k8s::TolerationOperator::EXISTS);
+    } else {
+      auto eq = head.find('=');
+      t.setKey(head.substr(0, eq));
+      t.setValue(eq == std::string::npos ? "" : head.substr(eq + 1));
+    }
+    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    if (seconds != "-") t.getTolerationSeconds().setValue(std::stoll(seconds));
+  }
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+}  // namespace
+
+TEST_CASE("taint eviction: when a pod leaves a node with NoExecute taints", "[nodelifecycle][eviction]") {
+  std::vector<noexecute_taint> unreachable{{"node.kubernetes.io/unreachable", "", 1000}};
+  std::vector<noexecute_taint> two{{"node.kubernetes.io/unreachable", "", 1000}, {"dedicated", "db", 1100}};
+  struct row {
+    const char* why;
+    std::vector<noexecute_taint> taints;
+    std::string tolerations;
+    std::optional<int64_t> evicted_at;
+  };
+  std::vector<row> rows{
+      {"no taints: stays", {}, "", std::nullopt},
+      {"no toleration: at once", unreachable, "", 0},
+      {"the default 300 s", unreachable, "node.kubernetes.io/unreachable:Exists:300", 1300},
+      {"no tolerationSeconds: for ever", unreachable, "node.kubernetes.io/unreachable:Exists:-", std::nullopt},
+      {"zero seconds: at once", unreachable, "node.kubernetes.io/unreachable:Exists:0", 0},
+      {"negative seconds: at once", unreachable, "node.kubernetes.io/unreachable:Exists:-5", 0},
+      {"an empty key with Exists tolerates any key", two, ":Exists:60", 1060},
+      {"Equal needs the value", two, "node.kubernetes.io/unreachable:Exists:-;dedicated=web:-", 0},
+      {"Equal with the value", two, "node.kubernetes.io/unreachable:Exists:-;dedicated=db:30", 1130},
+      {"the shortest of the tolerations used", two,
+       "node.kubernetes.io/unreachable:Exists:300;dedicated:Exists:30", 1130},
+      {"one taint untolerated: at once", two, "node.kubernetes.io/unreachable:Exists:300", 0},
+      {"the first toleration that fits is the one used", unreachable,
+       "node.kubernetes.io/unreachable:Exists:-;node.kubernetes.io/unreachable:Exists:5", std::nullopt},
+  };
+  for (auto& r : rows) {
+    INFO(r.why);
+    CHECK(eviction_time(r.taints, pod_tolerating(r.tolerations)) == r.evicted_at);
+  }
+}
+
+TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute taint too",
+          "[nodelifecycle][eviction]") {
+  host_facts f;
+  f.memory = int64_t{1} << 30;
+  host_pressure p;
+  p.memory_available = int64_t{1} << 30;
+  auto node = new_node("n1", "127.64.0.0/24", f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 100);
+  capnp::MallocMessageBuilder m;
+  object_reader r(node);
+  m.setRoot(r.as<k8s::Node>());
+  auto t = m.getRoot<k8s::Node>().getSpec().initTaints(1)[0];
+  t.setKey("node.kubernetes.io/unreachable");
+  t.setEffect(k8s::TaintEffect::NO_SCHEDULE);
+  auto old = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  int64_t now = 1'000'000'000;
+  REQUIRE(decide_node_health(old, std::nullopt, now, 40'000'000) == node_health_action::mark_unknown);
+  auto spec = mark_node_unknown(old, 500).first;
+  auto taints = noexecute_taints(spec);
+  REQUIRE(taints.size() == 1);
+  CHECK(taints[0].key == "node.kubernetes.io/unreachable");
+  CHECK(taints[0].since_seconds == 500);
+  object_reader s(spec);
+  CHECK(s.as<k8s::Node>().getSpec().getTaints().size() == 2);
 }

@@ -25,5 +25,6 @@ using logs_atom = caf::atom_constant<caf::atom("logs")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using connected_atom = caf::atom_constant<caf::atom("connected")>;
 using node_lost_atom = caf::atom_constant<caf::atom("node_lost")>;
+using evict_atom = caf::atom_constant<caf::atom("evict")>;
 
 }  // namespace troupe

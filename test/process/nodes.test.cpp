@@ -330,12 +330,23 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   CHECK(gone);
 }
 
-TEST_CASE("an agent that goes silent with its link open is marked NotReady by its lease",
+TEST_CASE("an agent that goes silent with its link open is marked NotReady by its lease - NoExecute taints evict",
           "[process][nodes]") {
   cluster c({"--disable-agent", "--node-monitor-grace-period", "3s"});
   agent a1(c, "a1", {"--node-lease-duration-seconds", "2"});  // renewed every 0.5 s
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
   CHECK(jsonpath(c, "lease/a1", "{.spec.leaseDurationSeconds}", "kube-node-lease") == "2");
+  // "brief" tolerates an unreachable node for 1 s; "patient" has the default 300 s.
+  std::string sleeper = "{name: c, image: sh, command: [sleep, '300']}";
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   pod_on("brief", "a1", sleeper,
+                          "  terminationGracePeriodSeconds: 1\n  tolerations: [{key: node.kubernetes.io/unreachable, "
+                          "operator: Exists, effect: NoExecute, tolerationSeconds: 1}]\n") +
+                       "---\n" + pod_on("patient", "a1", sleeper, "  terminationGracePeriodSeconds: 1\n"))
+              .code == 0);
+  wait_for_text(c, {"get", "pod", "brief"}, "1/1     Running");
+  wait_for_text(c, {"get", "pod", "patient"}, "1/1     Running");
+  CHECK(jsonpath(c, "pod/patient", "{.spec.tolerations[1].tolerationSeconds}") == "300");
   // Healthy beyond the grace period: the renewals keep it Ready.
   std::this_thread::sleep_for(std::chrono::seconds(4));
   CHECK(ready_nodes(c.troupe({"get", "nodes"}).out, 1));
@@ -350,11 +361,27 @@ TEST_CASE("an agent that goes silent with its link open is marked NotReady by it
   wait_for_text(c, {"get", "nodes"}, "NotReady", 20);
   CHECK(jsonpath(c, "node/a1", "{.status.conditions[*].status}") == "Unknown Unknown Unknown Unknown");
   CHECK(jsonpath(c, "node/a1", "{.status.conditions[0].message}") == "Kubelet stopped posting node status.");
-  CHECK(jsonpath(c, "node/a1", "{.spec.taints[0].key}") == "node.kubernetes.io/unreachable");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].key}") == "node.kubernetes.io/unreachable node.kubernetes.io/unreachable");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].effect}") == "NoSchedule NoExecute");
+  // Its toleration run out, "brief" is deleted; with the node away it stays Terminating.
+  wait_until(c, {"get", "pod", "brief", "-o", "jsonpath={.metadata.deletionTimestamp}"},
+             [](const std::string& o) { return !o.empty(); }, 15);
+  CHECK(jsonpath(c, "pod/patient", "{.metadata.deletionTimestamp}").empty());
+  CHECK_THAT(c.troupe({"get", "events"}).out,
+             Catch::Contains("TaintManagerEviction") && Catch::Contains("Marking for deletion Pod default/brief"));
 
   REQUIRE(kill(pid, SIGCONT) == 0);
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); }, 20);
   wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints}"}, [](const std::string& o) { return o.empty(); });
+  // Back, the node stops "brief" and the object goes; "patient" never stopped.
+  wait_until(c, {"get", "pods"}, [](const std::string& o) { return o.find("brief") == std::string::npos; });
+  CHECK(jsonpath(c, "pod/patient", "{.status.containerStatuses[0].restartCount}") == "0");
+
+  // A NoExecute taint put on a healthy node by hand evicts the pods that do not tolerate it.
+  REQUIRE(c.troupe({"patch", "node", "a1", "--type", "merge", "-p",
+                    R"({"spec":{"taints":[{"key":"dedicated","value":"db","effect":"NoExecute"}]}})"})
+              .code == 0);
+  wait_until(c, {"get", "pods"}, [](const std::string& o) { return o.find("patient") == std::string::npos; }, 20);
 }
 
 TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][nodes]") {

@@ -1,0 +1,60 @@
+// Taint eviction decisions: plain functions, no actors.
+
+#include "actors/nodelifecycle/nodelifecycle.hpp"
+#include "runtime/object/event.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+// Kubernetes' Toleration.ToleratesTaint, for a NoExecute taint.
+bool tolerates(k8s::Toleration::Reader t, const noexecute_taint& taint) {
+  if (t.getEffect() != k8s::TaintEffect::UNSPECIFIED && t.getEffect() != k8s::TaintEffect::NO_EXECUTE) return false;
+  if (t.getKey().size() > 0 && text_view(t.getKey()) != taint.key) return false;
+  if (t.getOperator() == k8s::TolerationOperator::EXISTS) return true;
+  return text_view(t.getValue()) == taint.value;  // Equal, the default
+}
+
+}  // namespace
+
+std::vector<noexecute_taint> noexecute_taints(std::string_view node) {
+  object_reader r(node);
+  std::vector<noexecute_taint> out;
+  for (auto t : r.as<k8s::Node>().getSpec().getTaints())
+    if (t.getEffect() == k8s::TaintEffect::NO_EXECUTE)
+      out.push_back({text_string(t.getKey()), text_string(t.getValue()), t.getTimeAdded()});
+  return out;
+}
+
+std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod) {
+  object_reader r(pod);
+  auto tolerations = r.as<k8s::Pod>().getSpec().getTolerations();
+  std::optional<int64_t> at;
+  for (auto& taint : taints) {
+    // The first toleration that fits is the one used, as in Kubernetes.
+    bool tolerated = false;
+    for (auto t : tolerations) {
+      if (!tolerates(t, taint)) continue;
+      tolerated = true;
+      if (t.getTolerationSeconds().isValue()) {
+        int64_t seconds = std::max<int64_t>(0, t.getTolerationSeconds().getValue());
+        int64_t due = seconds == 0 ? 0 : taint.since_seconds + seconds;
+        at = at ? std::min(*at, due) : due;
+      }
+      break;
+    }
+    if (!tolerated) return 0;
+  }
+  return at;
+}
+
+std::string eviction_event(std::string_view pod, int64_t now_micros) {
+  object_reader r(pod);
+  std::string message = "Marking for deletion Pod " + text_string(r.meta().getNamespace()) + "/" +
+                        text_string(r.meta().getName());
+  return new_event(pod, "Pod", {"Normal", "TaintManagerEviction", message, "taint-eviction-controller", "", ""},
+                   now_micros, now_micros);
+}
+
+}  // namespace troupe
