@@ -193,7 +193,7 @@ const std::map<std::string, command_fn>& commands() {
       {"edit", cmd_edit},       {"wait", cmd_wait},         {"api-resources", cmd_api_resources},
       {"version", cmd_version}, {"completion", cmd_completion}, {"logs", cmd_logs},
       {"exec", cmd_exec},       {"cordon", cmd_cordon},     {"uncordon", cmd_uncordon},
-      {"drain", cmd_drain},     {"token", cmd_token}};
+      {"drain", cmd_drain},     {"taint", cmd_taint},       {"token", cmd_token}};
   return table;
 }
 

@@ -81,6 +81,7 @@ int cmd_exec(context& ctx);
 int cmd_cordon(context& ctx);
 int cmd_uncordon(context& ctx);
 int cmd_drain(context& ctx);
+int cmd_taint(context& ctx);
 int cmd_token(context& ctx);
 
 /// The flags `command` takes; most are shared (kubectl's short flags differ by verb).

@@ -1,9 +1,11 @@
-// `troupe logs|exec` (reaching a pod's node) and `cordon|uncordon|drain|token create`.
+// `troupe logs|exec` (reaching a pod's node) and `cordon|uncordon|drain|taint|token create`.
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "actors/cluster/token.hpp"
 #include "runtime/base/text.hpp"
@@ -44,6 +46,44 @@ bool set_unschedulable(context& ctx, const std::string& name, bool value) {
   patch.set("spec", std::move(spec));
   ctx.patch(kind, "", name, patch, patch_type::merge);
   return true;
+}
+
+// One `KEY[=VALUE]:EFFECT` to add, or `KEY[:EFFECT]-` to remove, as kubectl taint reads them.
+struct taint_change {
+  std::string key, value, effect;  ///< effect "" on a removal: every effect of the key
+  bool remove = false;
+};
+
+taint_change parse_taint(const std::string& text) {
+  taint_change t;
+  std::string spec = text;
+  if (!spec.empty() && spec.back() == '-') {
+    t.remove = true;
+    spec.pop_back();
+  }
+  auto colon = spec.find(':');
+  TROUPE_REQUIRE(t.remove || colon != std::string::npos, api_errc::bad_request,
+                 "invalid taint spec " + quote(text) + ": expected KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove");
+  if (colon != std::string::npos) {
+    t.effect = spec.substr(colon + 1);
+    spec.resize(colon);
+    TROUPE_REQUIRE(t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
+                   api_errc::bad_request,
+                   "invalid taint spec " + quote(text) + ": unsupported taint effect " + quote(t.effect) +
+                       " (choose NoSchedule, PreferNoSchedule or NoExecute)");
+  }
+  auto eq = spec.find('=');
+  TROUPE_REQUIRE(!t.remove || eq == std::string::npos, api_errc::bad_request,
+                 "invalid taint spec " + quote(text) + ": a removal names KEY[:EFFECT]- without a value");
+  t.key = spec.substr(0, eq);
+  if (eq != std::string::npos) t.value = spec.substr(eq + 1);
+  TROUPE_REQUIRE(!t.key.empty(), api_errc::bad_request, "invalid taint spec " + quote(text) + ": the key is empty");
+  return t;
+}
+
+std::string field(const node& taint, std::string_view name) {
+  const node* f = taint.find(name);
+  return f && f->is_scalar() ? f->text() : "";
 }
 
 }  // namespace
@@ -104,6 +144,71 @@ int cmd_cordon(context& ctx) {
 int cmd_uncordon(context& ctx) {
   auto name = node_argument(ctx, "uncordon");
   ctx.out << "node/" << name << (set_unschedulable(ctx, name, false) ? " uncordoned" : " already uncordoned") << "\n";
+  return 0;
+}
+
+// `troupe taint node NAME KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...` as kubectl: a taint with an
+// existing key and effect needs --overwrite; removing one that is not there is an error.
+int cmd_taint(context& ctx) {
+  auto& args = ctx.flags.positional;
+  size_t first = 1;
+  std::string name;
+  if (!args.empty() && args[0].find('/') != std::string::npos) {
+    name = args[0].substr(args[0].find('/') + 1);
+    TROUPE_REQUIRE(&ctx.kind(args[0].substr(0, args[0].find('/'))) == &ctx.kind("nodes"), api_errc::bad_request,
+                   "taint works on nodes, not " + quote(args[0]));
+  } else {
+    TROUPE_REQUIRE(args.size() >= 2, api_errc::bad_request, "taint takes a node and at least one taint: taint node NAME KEY[=VALUE]:EFFECT");
+    TROUPE_REQUIRE(&ctx.kind(args[0]) == &ctx.kind("nodes"), api_errc::bad_request, "taint works on nodes, not " + quote(args[0]));
+    name = args[1];
+    first = 2;
+  }
+  TROUPE_REQUIRE(args.size() > first, api_errc::bad_request, "taint needs at least one KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
+  std::vector<taint_change> changes;
+  for (size_t i = first; i < args.size(); ++i) changes.push_back(parse_taint(args[i]));
+
+  auto& kind = ctx.kind("nodes");
+  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
+  std::vector<node> taints;
+  if (const node* spec = current.find("spec"))
+    if (const node* list = spec->find("taints"); list && list->is_list()) taints = list->items();
+  bool added = false, removed = false, modified = false;
+  for (auto& change : changes) {
+    auto same = [&](const node& t) {
+      return field(t, "key") == change.key && (change.effect.empty() || field(t, "effect") == change.effect);
+    };
+    if (change.remove) {
+      auto kept = std::remove_if(taints.begin(), taints.end(), same);
+      TROUPE_REQUIRE(kept != taints.end(), api_errc::not_found,
+                     "taint " + quote(change.key + (change.effect.empty() ? "" : ":" + change.effect)) + " not found");
+      taints.erase(kept, taints.end());
+      removed = true;
+      continue;
+    }
+    node taint = node::map();
+    taint.set("key", node::string(change.key));
+    if (!change.value.empty()) taint.set("value", node::string(change.value));
+    taint.set("effect", node::string(change.effect));
+    // The eviction clock of a NoExecute taint starts when it is put on.
+    if (change.effect == "NoExecute") taint.set("timeAdded", node::string(format_rfc3339(ctx.now())));
+    auto existing = std::find_if(taints.begin(), taints.end(), same);
+    if (existing == taints.end()) {
+      taints.push_back(std::move(taint));
+      added = true;
+      continue;
+    }
+    TROUPE_REQUIRE(ctx.flags.on("overwrite"), api_errc::already_exists,
+                   "node " + name + " already has " + change.key + " taint(s) with same effect(s) and --overwrite is false");
+    *existing = std::move(taint);
+    modified = true;
+  }
+  node list = node::list();
+  for (auto& t : taints) list.push(t);
+  node patch = node::map(), spec = node::map();
+  spec.set("taints", taints.empty() ? node::null() : std::move(list));
+  patch.set("spec", std::move(spec));
+  ctx.patch(kind, "", name, patch, patch_type::merge);
+  ctx.out << "node/" << name << (modified ? " modified" : added ? " tainted" : removed ? " untainted" : "") << "\n";
   return 0;
 }
 

@@ -36,6 +36,10 @@ constexpr const char* usage =
     "  patch KIND NAME -p JSON [--type strategic|merge]\n"
     "  edit KIND NAME          edit in $EDITOR and apply on save\n"
     "  wait KIND NAME --for=condition=C | --for=delete | --for=jsonpath='{..}'=V\n"
+    "  logs POD [-c C] [-f] [--previous] [--tail N] [--since D] | exec POD [-c C] -- CMD\n"
+    "  cordon | uncordon | drain NODE [--force] [--grace-period S]\n"
+    "  taint node NAME KEY[=VALUE]:EFFECT... | KEY[:EFFECT]-...   (--overwrite)\n"
+    "  token create            a join token for another agent\n"
     "  api-resources | version | completion bash\n";
 
 }  // namespace

@@ -377,10 +377,23 @@ TEST_CASE("an agent that goes silent with its link open is marked NotReady by it
   wait_until(c, {"get", "pods"}, [](const std::string& o) { return o.find("brief") == std::string::npos; });
   CHECK(jsonpath(c, "pod/patient", "{.status.containerStatuses[0].restartCount}") == "0");
 
-  // A NoExecute taint put on a healthy node by hand evicts the pods that do not tolerate it.
-  REQUIRE(c.troupe({"patch", "node", "a1", "--type", "merge", "-p",
-                    R"({"spec":{"taints":[{"key":"dedicated","value":"db","effect":"NoExecute"}]}})"})
-              .code == 0);
+  // `troupe taint` as kubectl's: add, refuse a second value without --overwrite, remove.
+  CHECK(c.troupe({"taint", "node", "a1", "spare=yes:NoSchedule"}).out == "node/a1 tainted\n");
+  auto again = c.troupe({"taint", "node", "a1", "spare=no:NoSchedule"});
+  CHECK(again.code == 1);
+  CHECK_THAT(again.err, Catch::Contains("node a1 already has spare taint(s) with same effect(s) and --overwrite is false"));
+  CHECK(c.troupe({"taint", "node/a1", "spare=no:NoSchedule", "--overwrite"}).out == "node/a1 modified\n");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints[0].value}") == "no");
+  CHECK_THAT(c.troupe({"taint", "node", "a1", "spare:Sometimes"}).err,
+             Catch::Contains("invalid taint spec \"spare:Sometimes\": unsupported taint effect \"Sometimes\""));
+  CHECK_THAT(c.troupe({"taint", "node", "a1", "other-"}).err, Catch::Contains("taint \"other\" not found"));
+  CHECK(c.troupe({"taint", "node", "a1", "spare-"}).out == "node/a1 untainted\n");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints}").empty());
+  CHECK(jsonpath(c, "pod/patient", "{.metadata.deletionTimestamp}").empty());  // NoSchedule evicts nothing
+
+  // A NoExecute taint put on a healthy node evicts the pods that do not tolerate it.
+  CHECK(c.troupe({"taint", "node", "a1", "dedicated=db:NoExecute"}).out == "node/a1 tainted\n");
+  CHECK_FALSE(jsonpath(c, "node/a1", "{.spec.taints[0].timeAdded}").empty());
   wait_until(c, {"get", "pods"}, [](const std::string& o) { return o.find("patient") == std::string::npos; }, 20);
 }
 
