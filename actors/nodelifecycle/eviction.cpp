@@ -1,6 +1,10 @@
 // Taint eviction decisions: plain functions, no actors.
 
 #include "actors/nodelifecycle/nodelifecycle.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
 #include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
@@ -27,7 +31,8 @@ std::vector<noexecute_taint> noexecute_taints(std::string_view node) {
   return out;
 }
 
-std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod) {
+std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod,
+                                     int64_t not_before) {
   object_reader r(pod);
   auto tolerations = r.as<k8s::Pod>().getSpec().getTolerations();
   std::optional<int64_t> at;
@@ -38,8 +43,10 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
       if (!tolerates(t, taint)) continue;
       tolerated = true;
       if (t.getTolerationSeconds().isValue()) {
-        int64_t seconds = std::max<int64_t>(0, t.getTolerationSeconds().getValue());
-        int64_t due = seconds == 0 ? 0 : taint.since_seconds + seconds;
+        int64_t seconds = t.getTolerationSeconds().getValue();
+        int64_t since = std::max(taint.since_seconds, not_before);
+        // Saturated: a toleration of many years must not wrap round to "now".
+        int64_t due = seconds <= 0 ? 0 : since > INT64_MAX - seconds ? INT64_MAX : since + seconds;
         at = at ? std::min(*at, due) : due;
       }
       break;
@@ -47,6 +54,10 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
     if (!tolerated) return 0;
   }
   return at;
+}
+
+bool is_node_condition_taint(const noexecute_taint& taint) {
+  return taint.key == "node.kubernetes.io/unreachable" || taint.key == "node.kubernetes.io/not-ready";
 }
 
 std::string eviction_event(std::string_view pod, int64_t now_micros) {

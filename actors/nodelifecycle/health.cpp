@@ -89,7 +89,8 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
       auto added = taints[old.size() + i];
       added.setKey(std::string(unreachable));
       added.setEffect(missing[i]);
-      added.setTimeAdded(now_seconds);
+      // Only NoExecute taints carry it in Kubernetes: it starts their eviction clock.
+      if (missing[i] == k8s::TaintEffect::NO_EXECUTE) added.setTimeAdded(now_seconds);
     }
   }
   // Two writes from one read: neither may carry the version, or the second always conflicts.

@@ -2,8 +2,10 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
@@ -17,11 +19,19 @@ namespace {
 
 using impl_actor = node_watcher_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<evict_atom>>;
 
+// Evictions waiting for their delete: a node going away must not flood the API.
+constexpr size_t max_evictions_in_flight = 64;
+constexpr std::chrono::seconds eviction_patience{30};
+
 struct lifecycle_state {
   nodelifecycle_deps deps;
+  int64_t started_seconds = 0;  ///< no toleration runs out sooner than this after a start
   /// When this controller first saw each NoExecute taint that carries no timeAdded, by
   /// "node\ntaint key=value"; kept only while the taint stays.
   std::map<std::string, int64_t> taint_seen;
+  /// When it first saw each pod on a node with NoExecute taints, by "node\nns/name": a pod
+  /// bound after the taint gets its whole toleration too.
+  std::map<std::string, int64_t> pod_seen;
   /// Pods whose deletion is under way, so a slow delete is not sent twice.
   std::set<std::string> evicting;
   int64_t next_eviction_check = 0;  ///< unix seconds of the earliest check already scheduled
@@ -55,53 +65,79 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
 void evict(self_ptr self, const std::string& ns, const std::string& name, std::string pod) {
   auto key = ns + "/" + name;
   if (!self->state.evicting.insert(key).second) return;
-  auto& api = self->state.deps.api;
-  self->request(api, caf::infinite, api_atom::value,
-                make_request(api_verb::create, "events", ns, "", eviction_event(pod, unix_micros())))
-      .then([](api_reply&) {}, [](caf::error&) {});
+  auto api = self->state.deps.api;
   // The pod's own grace period applies: its node stops it, and the object goes after.
-  self->request(api, caf::infinite, api_atom::value, make_request(api_verb::remove, "pods", ns, name))
-      .then([=](api_reply&) { self->state.evicting.erase(key); },
-            [=](caf::error&) { self->state.evicting.erase(key); });
+  self->request(api, eviction_patience, api_atom::value, make_request(api_verb::remove, "pods", ns, name))
+      .then(
+          [=](api_reply&) {
+            self->state.evicting.erase(key);
+            self->request(api, eviction_patience, api_atom::value,
+                          make_request(api_verb::create, "events", ns, "", eviction_event(pod, unix_micros())))
+                .then([](api_reply&) {}, [](caf::error&) {});
+          },
+          [=](caf::error&) { self->state.evicting.erase(key); });  // tried again at the next check
 }
 
-// Pods on nodes with NoExecute taints go once they do not tolerate them, or no longer.
-void evict_untolerated(self_ptr self, const store::snapshot& snap) {
+// Kubernetes' taint eviction controller. Two guards from its node lifecycle controller: when
+// every node is not ready or unreachable the fault is more likely the control plane's or the
+// network's than the nodes', so their condition taints evict nobody; and a node that reported
+// Ready in this very check (its taints are on their way out) is left alone.
+void evict_untolerated(self_ptr self, const store::snapshot& snap, const std::set<std::string>& recovering = {}) {
   auto& st = self->state;
   int64_t now = unix_seconds();
-  std::map<std::string, int64_t> seen;
-  std::optional<int64_t> next;
+  std::vector<std::pair<std::string, std::vector<noexecute_taint>>> tainted;
+  size_t nodes = 0, unhealthy = 0;
+  std::map<std::string, int64_t> taints_seen;
   snap.list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
+    ++nodes;
     auto taints = noexecute_taints(v.object);
-    if (taints.empty()) return true;
+    unhealthy += std::any_of(taints.begin(), taints.end(), is_node_condition_taint);
     object_reader r(v.object);
     std::string node = text_string(r.meta().getName());
+    if (taints.empty() || recovering.count(node)) return true;
     for (auto& t : taints) {
       if (t.since_seconds != 0) continue;
       auto id = node + "\n" + t.key + "=" + t.value;
       auto known = st.taint_seen.find(id);
-      t.since_seconds = seen[id] = known == st.taint_seen.end() ? now : known->second;
+      t.since_seconds = taints_seen[id] = known == st.taint_seen.end() ? now : known->second;
     }
-    auto consider = [&](std::string_view, store::stored_view pod) {
+    tainted.emplace_back(std::move(node), std::move(taints));
+    return true;
+  });
+  st.taint_seen = std::move(taints_seen);
+  bool all_unhealthy = nodes > 0 && unhealthy == nodes;
+
+  std::map<std::string, int64_t> pods_seen;
+  std::optional<int64_t> next;
+  for (auto& [node, taints] : tainted) {
+    if (all_unhealthy)
+      taints.erase(std::remove_if(taints.begin(), taints.end(), is_node_condition_taint), taints.end());
+    if (taints.empty()) continue;
+    auto consider = [&, &node = node, &taints = taints](std::string_view, store::stored_view pod) {
       object_reader p(pod.object);
       if (p.meta().getDeletionTimestamp() != 0) return true;  // already going
       if (text_view(p.as<k8s::Pod>().getSpec().getNodeName()) != node) return true;
-      auto at = eviction_time(taints, pod.object);
+      std::string ns = text_string(p.meta().getNamespace()), name = text_string(p.meta().getName());
+      auto id = node + "\n" + ns + "/" + name;
+      auto known = st.pod_seen.find(id);
+      int64_t seen = pods_seen[id] = known == st.pod_seen.end() ? now : known->second;
+      auto at = eviction_time(taints, pod.object, std::max(seen, st.started_seconds));
       if (!at) return true;
-      if (*at <= now) evict(self, text_string(p.meta().getNamespace()), text_string(p.meta().getName()), std::string(pod.object));
-      else next = next ? std::min(*next, *at) : *at;
+      if (*at > now) next = next ? std::min(*next, *at) : *at;
+      else if (st.evicting.size() < max_evictions_in_flight) evict(self, ns, name, std::string(pod.object));
+      else next = now + 1;  // the rest after these deletes
       return true;
     };
     // The node-name index answers this without reading every pod; a store without it still can.
     if (!snap.list_by_field(list_prefix("pods", ""), "spec.nodeName", node, consider))
       snap.list(list_prefix("pods", ""), consider);
-    return true;
-  });
-  st.taint_seen = std::move(seen);
+  }
+  st.pod_seen = std::move(pods_seen);
   // A toleration may run out between two regular checks: look again when it does.
-  if (next && (st.next_eviction_check <= now || *next < st.next_eviction_check)) {
+  auto interval = std::chrono::duration_cast<std::chrono::seconds>(st.deps.knobs.check_interval).count();
+  if (next && *next - now < interval && (st.next_eviction_check <= now || *next < st.next_eviction_check)) {
     st.next_eviction_check = *next;
-    self->delayed_send(self, std::chrono::seconds(*next - now), evict_atom::value);
+    self->delayed_send(self, std::chrono::seconds(std::max<int64_t>(*next - now, 1)), evict_atom::value);
   }
 }
 
@@ -116,16 +152,19 @@ void check(self_ptr self) {
               return true;
             });
   int64_t grace = std::chrono::duration_cast<std::chrono::microseconds>(self->state.deps.knobs.grace).count();
+  std::set<std::string> recovering;
   snap.list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
     object_reader r(v.object);
     std::string name = text_string(r.meta().getName());
     auto lease = renewed.find(name);
     std::optional<int64_t> renew;
     if (lease != renewed.end()) renew = lease->second;
-    act(self, name, v.object, decide_node_health(v.object, renew, unix_micros(), grace));
+    auto action = decide_node_health(v.object, renew, unix_micros(), grace);
+    if (action == node_health_action::clear_unreachable) recovering.insert(name);
+    act(self, name, v.object, action);
     return true;
   });
-  evict_untolerated(self, snap);
+  evict_untolerated(self, snap, recovering);
 }
 
 void lost(self_ptr self, const std::string& name) {
@@ -135,6 +174,7 @@ void lost(self_ptr self, const std::string& name) {
 
 impl_actor::behavior_type lifecycle_behavior(self_ptr self, nodelifecycle_deps deps) {
   self->state.deps = std::move(deps);
+  self->state.started_seconds = unix_seconds();
   self->send(self, tick_atom::value);
   return {
       [=](node_lost_atom, const std::string& node) { lost(self, node); },

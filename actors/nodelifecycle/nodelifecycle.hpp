@@ -56,9 +56,14 @@ std::vector<noexecute_taint> noexecute_taints(std::string_view node);
 
 /// When a pod must leave a node with these NoExecute taints: never (nullopt), at once (0) when
 /// one of them is not tolerated, else when the shortest tolerationSeconds of the tolerations
-/// used runs out, counted from the taint's appearance. As in Kubernetes, a toleration without
-/// tolerationSeconds tolerates for ever and one of zero or less not at all.
-std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod);
+/// used runs out, counted from the taint's appearance but not from before `not_before` (when
+/// the controller started, or first saw the pod there). As in Kubernetes, a toleration
+/// without tolerationSeconds tolerates for ever and one of zero or less not at all.
+std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod,
+                                     int64_t not_before = 0);
+
+/// The taints a node carries while its kubelet is not ready or unreachable.
+bool is_node_condition_taint(const noexecute_taint& taint);
 
 /// The Event recorded for an evicted pod ("TaintManagerEviction").
 std::string eviction_event(std::string_view pod, int64_t now_micros);

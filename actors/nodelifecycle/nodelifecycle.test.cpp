@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,7 @@ std::string pod_tolerating(const std::string& tolerations) {
   pod.getMetadata().setNamespace("default");
   auto spec = pod.getSpec();
   // "key=value:seconds" or "key:Exists:seconds" items, ';'-separated; seconds "-" for unset.
+  // An item may start with "NoSchedule|" or "any|" for that effect; NoExecute otherwise.
   std::vector<std::string> items;
   for (size_t at = 0; at < tolerations.size();) {
     size_t end = tolerations.find(';', at);
@@ -68,8 +70,13 @@ std::string pod_tolerating(const std::string& tolerations) {
   }
   auto list = spec.initTolerations(static_cast<unsigned>(items.size()));
   for (unsigned i = 0; i < items.size(); ++i) {
-    auto& item = items[i];
+    auto item = items[i];
     auto t = list[i];
+    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    if (auto bar = item.find('|'); bar != std::string::npos) {
+      t.setEffect(item.substr(0, bar) == "NoSchedule" ? k8s::TaintEffect::NO_SCHEDULE : k8s::TaintEffect::UNSPECIFIED);
+      item = item.substr(bar + 1);
+    }
     auto colon = item.rfind(':');
     auto seconds = item.substr(colon + 1);
     auto head = item.substr(0, colon);
@@ -81,7 +88,6 @@ std::string pod_tolerating(const std::string& tolerations) {
       t.setKey(head.substr(0, eq));
       t.setValue(eq == std::string::npos ? "" : head.substr(eq + 1));
     }
-    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
     if (seconds != "-") t.getTolerationSeconds().setValue(std::stoll(seconds));
   }
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
@@ -97,6 +103,7 @@ TEST_CASE("taint eviction: when a pod leaves a node with NoExecute taints", "[no
     std::vector<noexecute_taint> taints;
     std::string tolerations;
     std::optional<int64_t> evicted_at;
+    int64_t not_before = 0;
   };
   std::vector<row> rows{
       {"no taints: stays", {}, "", std::nullopt},
@@ -113,10 +120,19 @@ TEST_CASE("taint eviction: when a pod leaves a node with NoExecute taints", "[no
       {"one taint untolerated: at once", two, "node.kubernetes.io/unreachable:Exists:300", 0},
       {"the first toleration that fits is the one used", unreachable,
        "node.kubernetes.io/unreachable:Exists:-;node.kubernetes.io/unreachable:Exists:5", std::nullopt},
+      {"a NoSchedule toleration does not cover NoExecute", unreachable,
+       "NoSchedule|node.kubernetes.io/unreachable:Exists:-", 0},
+      {"a toleration without an effect covers every effect", unreachable, "any|node.kubernetes.io/unreachable:Exists:-",
+       std::nullopt},
+      {"counted from the controller's start or first sight when later", unreachable,
+       "node.kubernetes.io/unreachable:Exists:300", 1800, 1500},
+      {"an earlier start changes nothing", unreachable, "node.kubernetes.io/unreachable:Exists:300", 1300, 900},
+      {"a toleration of ages saturates instead of wrapping to now", unreachable,
+       "node.kubernetes.io/unreachable:Exists:9223372036854775000", INT64_MAX},
   };
   for (auto& r : rows) {
     INFO(r.why);
-    CHECK(eviction_time(r.taints, pod_tolerating(r.tolerations)) == r.evicted_at);
+    CHECK(eviction_time(r.taints, pod_tolerating(r.tolerations), r.not_before) == r.evicted_at);
   }
 }
 
@@ -124,8 +140,6 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
           "[nodelifecycle][eviction]") {
   host_facts f;
   f.memory = int64_t{1} << 30;
-  host_pressure p;
-  p.memory_available = int64_t{1} << 30;
   auto node = new_node("n1", "127.64.0.0/24", f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 100);
   capnp::MallocMessageBuilder m;
   object_reader r(node);
@@ -143,4 +157,5 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
   CHECK(taints[0].since_seconds == 500);
   object_reader s(spec);
   CHECK(s.as<k8s::Node>().getSpec().getTaints().size() == 2);
+  CHECK(s.as<k8s::Node>().getSpec().getTaints()[0].getTimeAdded() == 0);  // the NoSchedule one stays as it was
 }

@@ -80,6 +80,14 @@ int cmd_logs(context& ctx);
 int cmd_exec(context& ctx);
 int cmd_cordon(context& ctx);
 int cmd_uncordon(context& ctx);
+/// `KIND NAME rest...` or `KIND/NAME rest...`, for verbs on one object (label, patch, taint).
+struct addressed {
+  const kind_info* kind;
+  std::string name;
+  std::vector<std::string> rest;  ///< the arguments after KIND NAME
+};
+addressed address_of(context& ctx, const char* verb);
+
 int cmd_drain(context& ctx);
 int cmd_taint(context& ctx);
 int cmd_token(context& ctx);

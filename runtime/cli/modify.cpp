@@ -21,11 +21,7 @@ namespace {
 
 using codec::node;
 
-struct addressed {
-  const kind_info* kind;
-  std::string name;
-  std::vector<std::string> rest;  ///< the arguments after KIND NAME
-};
+}  // namespace
 
 addressed address_of(context& ctx, const char* verb) {
   auto& args = ctx.flags.positional;
@@ -46,6 +42,8 @@ addressed address_of(context& ctx, const char* verb) {
   a.rest.assign(args.begin() + static_cast<long>(next), args.end());
   return a;
 }
+
+namespace {
 
 // `key=value` sets, `key-` removes; without --overwrite a key may not change its value.
 int set_metadata_map(context& ctx, const char* verb, const char* field, const char* past) {

@@ -13,6 +13,7 @@
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/object/validation.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -48,7 +49,8 @@ bool set_unschedulable(context& ctx, const std::string& name, bool value) {
   return true;
 }
 
-// One `KEY[=VALUE]:EFFECT` to add, or `KEY[:EFFECT]-` to remove, as kubectl taint reads them.
+// One `KEY[=VALUE]:EFFECT` to add, or `KEY[:EFFECT]-` to remove, as kubectl taint reads them
+// (a removal may name a value, which is ignored).
 struct taint_change {
   std::string key, value, effect;  ///< effect "" on a removal: every effect of the key
   bool remove = false;
@@ -61,23 +63,24 @@ taint_change parse_taint(const std::string& text) {
     t.remove = true;
     spec.pop_back();
   }
+  auto invalid = [&](const std::string& why) { return "invalid taint spec " + quote(text) + ": " + why; };
   auto colon = spec.find(':');
   TROUPE_REQUIRE(t.remove || colon != std::string::npos, api_errc::bad_request,
-                 "invalid taint spec " + quote(text) + ": expected KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove");
+                 invalid("expected KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove"));
   if (colon != std::string::npos) {
     t.effect = spec.substr(colon + 1);
     spec.resize(colon);
     TROUPE_REQUIRE(t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
                    api_errc::bad_request,
-                   "invalid taint spec " + quote(text) + ": unsupported taint effect " + quote(t.effect) +
-                       " (choose NoSchedule, PreferNoSchedule or NoExecute)");
+                   invalid("unsupported taint effect " + quote(t.effect) + " (choose NoSchedule, PreferNoSchedule or NoExecute)"));
   }
   auto eq = spec.find('=');
-  TROUPE_REQUIRE(!t.remove || eq == std::string::npos, api_errc::bad_request,
-                 "invalid taint spec " + quote(text) + ": a removal names KEY[:EFFECT]- without a value");
   t.key = spec.substr(0, eq);
-  if (eq != std::string::npos) t.value = spec.substr(eq + 1);
-  TROUPE_REQUIRE(!t.key.empty(), api_errc::bad_request, "invalid taint spec " + quote(text) + ": the key is empty");
+  if (eq != std::string::npos && !t.remove) t.value = spec.substr(eq + 1);
+  auto problems = check_qualified_name(t.key);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, invalid("key " + quote(t.key) + ": " + join(problems, "; ")));
+  problems = check_label_value(t.value);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, invalid("value " + quote(t.value) + ": " + join(problems, "; ")));
   return t;
 }
 
@@ -150,29 +153,25 @@ int cmd_uncordon(context& ctx) {
 // `troupe taint node NAME KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...` as kubectl: a taint with an
 // existing key and effect needs --overwrite; removing one that is not there is an error.
 int cmd_taint(context& ctx) {
-  auto& args = ctx.flags.positional;
-  size_t first = 1;
-  std::string name;
-  if (!args.empty() && args[0].find('/') != std::string::npos) {
-    name = args[0].substr(args[0].find('/') + 1);
-    TROUPE_REQUIRE(&ctx.kind(args[0].substr(0, args[0].find('/'))) == &ctx.kind("nodes"), api_errc::bad_request,
-                   "taint works on nodes, not " + quote(args[0]));
-  } else {
-    TROUPE_REQUIRE(args.size() >= 2, api_errc::bad_request, "taint takes a node and at least one taint: taint node NAME KEY[=VALUE]:EFFECT");
-    TROUPE_REQUIRE(&ctx.kind(args[0]) == &ctx.kind("nodes"), api_errc::bad_request, "taint works on nodes, not " + quote(args[0]));
-    name = args[1];
-    first = 2;
-  }
-  TROUPE_REQUIRE(args.size() > first, api_errc::bad_request, "taint needs at least one KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
-  std::vector<taint_change> changes;
-  for (size_t i = first; i < args.size(); ++i) changes.push_back(parse_taint(args[i]));
-
+  auto a = address_of(ctx, "taint");
   auto& kind = ctx.kind("nodes");
-  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
+  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request, "taint works on nodes, not " + a.kind->resource());
+  TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
+                 "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
+  std::vector<taint_change> changes;
+  for (auto& arg : a.rest) {
+    auto change = parse_taint(arg);
+    for (auto& earlier : changes)
+      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect, api_errc::bad_request,
+                     "taint " + quote(change.key + ":" + change.effect) + " is named twice");
+    changes.push_back(std::move(change));
+  }
+
+  auto current = codec::encode_object(ctx.get(kind, "", a.name).object, kind);
   std::vector<node> taints;
   if (const node* spec = current.find("spec"))
     if (const node* list = spec->find("taints"); list && list->is_list()) taints = list->items();
-  bool added = false, removed = false, modified = false;
+  bool added = false, removed = false;
   for (auto& change : changes) {
     auto same = [&](const node& t) {
       return field(t, "key") == change.key && (change.effect.empty() || field(t, "effect") == change.effect);
@@ -185,30 +184,32 @@ int cmd_taint(context& ctx) {
       removed = true;
       continue;
     }
+    auto existing = std::find_if(taints.begin(), taints.end(), same);
+    TROUPE_REQUIRE(existing == taints.end() || ctx.flags.on("overwrite"), api_errc::already_exists,
+                   "node " + a.name + " already has " + change.key + " taint(s) with same effect(s) and --overwrite is false");
     node taint = node::map();
     taint.set("key", node::string(change.key));
     if (!change.value.empty()) taint.set("value", node::string(change.value));
     taint.set("effect", node::string(change.effect));
-    // The eviction clock of a NoExecute taint starts when it is put on.
+    // As kubectl does; the eviction clock also waits for the controller to see the pod.
     if (change.effect == "NoExecute") taint.set("timeAdded", node::string(format_rfc3339(ctx.now())));
-    auto existing = std::find_if(taints.begin(), taints.end(), same);
-    if (existing == taints.end()) {
-      taints.push_back(std::move(taint));
-      added = true;
-      continue;
-    }
-    TROUPE_REQUIRE(ctx.flags.on("overwrite"), api_errc::already_exists,
-                   "node " + name + " already has " + change.key + " taint(s) with same effect(s) and --overwrite is false");
-    *existing = std::move(taint);
-    modified = true;
+    if (existing != taints.end()) *existing = std::move(taint);
+    else taints.push_back(std::move(taint));
+    added = true;
   }
   node list = node::list();
   for (auto& t : taints) list.push(t);
-  node patch = node::map(), spec = node::map();
+  node patch = node::map(), spec = node::map(), meta = node::map();
   spec.set("taints", taints.empty() ? node::null() : std::move(list));
   patch.set("spec", std::move(spec));
-  ctx.patch(kind, "", name, patch, patch_type::merge);
-  ctx.out << "node/" << name << (modified ? " modified" : added ? " tainted" : removed ? " untainted" : "") << "\n";
+  // The whole list is written back: the version read above makes a concurrent change (the
+  // node lifecycle controller's taints) a Conflict instead of a lost update.
+  meta.set("resourceVersion", node::string(text_at(current, {"metadata", "resourceVersion"})));
+  patch.set("metadata", std::move(meta));
+  ctx.patch(kind, "", a.name, patch, patch_type::merge);
+  // kubectl's words: "modified" with --overwrite or adds and removals together.
+  const char* what = ctx.flags.on("overwrite") || (added && removed) ? "modified" : added ? "tainted" : "untainted";
+  ctx.out << "node/" << a.name << " " << what << "\n";
   return 0;
 }
 
