@@ -86,9 +86,10 @@ TEST_CASE("pods tolerate a not-ready or unreachable node for 300 s unless they s
     CHECK(t.getTolerationSeconds().getValue() == 300);
   }
   // A pod's own toleration of one of them stays as written; only the other is added.
-  auto own = std::string(pod_yaml) +
-             "  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, "
-             "tolerationSeconds: 5}]\n";
+  auto own =
+      std::string(pod_yaml) +
+      "  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, "
+      "tolerationSeconds: 5}]\n";
   auto admitted = admit_create(kind("pods"), decode(own), "", fixed_context());
   object_reader o(admitted);
   auto kept = o.as<k8s::Pod>().getSpec().getTolerations();

@@ -53,13 +53,15 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
 // Kubernetes' DefaultTolerationSeconds admission: a pod rides out five minutes of its node
 // being not ready or unreachable before the taint eviction controller deletes it.
 void default_toleration_seconds(k8s::PodSpec::Builder spec) {
-  constexpr std::string_view keys[] = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"};
+  constexpr std::string_view keys[] = {"node.kubernetes.io/not-ready",
+                                       "node.kubernetes.io/unreachable"};
   std::vector<std::string_view> missing;
   for (auto key : keys) {
     bool tolerated = false;
     for (auto t : spec.getTolerations())
       tolerated |= (t.getKey().size() == 0 || text_view(t.getKey()) == key) &&
-                   (t.getEffect() == k8s::TaintEffect::UNSPECIFIED || t.getEffect() == k8s::TaintEffect::NO_EXECUTE);
+                   (t.getEffect() == k8s::TaintEffect::UNSPECIFIED ||
+                    t.getEffect() == k8s::TaintEffect::NO_EXECUTE);
     if (!tolerated) missing.push_back(key);
   }
   if (missing.empty()) return;
@@ -74,6 +76,12 @@ void default_toleration_seconds(k8s::PodSpec::Builder spec) {
     t.setEffect(k8s::TaintEffect::NO_EXECUTE);
     t.getTolerationSeconds().setValue(300);
   }
+}
+
+// Pods only: templates get the tolerations when their pods are created.
+void default_pod(k8s::Pod::Builder pod) {
+  default_pod_spec(pod.getSpec());
+  default_toleration_seconds(pod.getSpec());
 }
 
 void default_int_or_percent(k8s::IntOrString::Builder value, bool has, const char* percent) {
@@ -248,10 +256,7 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
 
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   const std::string& k = kind.kind;
-  if (k == "Pod") {
-    default_pod_spec(root.as<k8s::Pod>().getSpec());
-    default_toleration_seconds(root.as<k8s::Pod>().getSpec());
-  }
+  if (k == "Pod") default_pod(root.as<k8s::Pod>());
   else if (k == "Deployment") default_deployment(root.as<k8s::Deployment>());
   else if (k == "ReplicaSet") default_replica_set(root.as<k8s::ReplicaSet>());
   else if (k == "DaemonSet") default_daemon_set(root.as<k8s::DaemonSet>());

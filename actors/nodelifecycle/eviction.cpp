@@ -1,10 +1,9 @@
 // Taint eviction decisions: plain functions, no actors.
 
-#include "actors/nodelifecycle/nodelifecycle.hpp"
-
 #include <algorithm>
 #include <cstdint>
 
+#include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
@@ -14,7 +13,9 @@ namespace {
 
 // Kubernetes' Toleration.ToleratesTaint, for a NoExecute taint.
 bool tolerates(k8s::Toleration::Reader t, const noexecute_taint& taint) {
-  if (t.getEffect() != k8s::TaintEffect::UNSPECIFIED && t.getEffect() != k8s::TaintEffect::NO_EXECUTE) return false;
+  if (t.getEffect() != k8s::TaintEffect::UNSPECIFIED &&
+      t.getEffect() != k8s::TaintEffect::NO_EXECUTE)
+    return false;
   if (t.getKey().size() > 0 && text_view(t.getKey()) != taint.key) return false;
   if (t.getOperator() == k8s::TolerationOperator::EXISTS) return true;
   return text_view(t.getValue()) == taint.value;  // Equal, the default
@@ -31,8 +32,8 @@ std::vector<noexecute_taint> noexecute_taints(std::string_view node) {
   return out;
 }
 
-std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod,
-                                     int64_t not_before) {
+std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
+                                     std::string_view pod, int64_t not_before) {
   object_reader r(pod);
   auto tolerations = r.as<k8s::Pod>().getSpec().getTolerations();
   std::optional<int64_t> at;
@@ -57,14 +58,16 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
 }
 
 bool is_node_condition_taint(const noexecute_taint& taint) {
-  return taint.key == "node.kubernetes.io/unreachable" || taint.key == "node.kubernetes.io/not-ready";
+  return taint.key == "node.kubernetes.io/unreachable" ||
+         taint.key == "node.kubernetes.io/not-ready";
 }
 
 std::string eviction_event(std::string_view pod, int64_t now_micros) {
   object_reader r(pod);
   std::string message = "Marking for deletion Pod " + text_string(r.meta().getNamespace()) + "/" +
                         text_string(r.meta().getName());
-  return new_event(pod, "Pod", {"Normal", "TaintManagerEviction", message, "taint-eviction-controller", "", ""},
+  return new_event(pod, "Pod",
+                   {"Normal", "TaintManagerEviction", message, "taint-eviction-controller", "", ""},
                    now_micros, now_micros);
 }
 

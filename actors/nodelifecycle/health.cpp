@@ -15,7 +15,8 @@ constexpr std::string_view unreachable = "node.kubernetes.io/unreachable";
 
 // Kubernetes puts both on an unreachable node: NoSchedule keeps new pods off, NoExecute lets
 // the taint eviction controller move the running ones once their tolerations run out.
-constexpr k8s::TaintEffect unreachable_effects[] = {k8s::TaintEffect::NO_SCHEDULE, k8s::TaintEffect::NO_EXECUTE};
+constexpr k8s::TaintEffect unreachable_effects[] = {k8s::TaintEffect::NO_SCHEDULE,
+                                                    k8s::TaintEffect::NO_EXECUTE};
 
 bool has_unreachable_taint(k8s::Node::Reader n, k8s::TaintEffect effect) {
   for (auto t : n.getSpec().getTaints())
@@ -83,7 +84,8 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
     if (!has_unreachable_taint(r.as<k8s::Node>(), effect)) missing.push_back(effect);
   if (!missing.empty()) {
     auto old = r.as<k8s::Node>().getSpec().getTaints();
-    auto taints = spec_node.getSpec().initTaints(old.size() + static_cast<unsigned>(missing.size()));
+    auto taints =
+        spec_node.getSpec().initTaints(old.size() + static_cast<unsigned>(missing.size()));
     for (unsigned i = 0; i < old.size(); ++i) taints.setWithCaveats(i, old[i]);
     for (unsigned i = 0; i < missing.size(); ++i) {
       auto added = taints[old.size() + i];

@@ -1,8 +1,7 @@
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 
-#include <caf/all.hpp>
-
 #include <algorithm>
+#include <caf/all.hpp>
 #include <map>
 #include <set>
 #include <vector>
@@ -17,7 +16,8 @@
 namespace troupe {
 namespace {
 
-using impl_actor = node_watcher_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<evict_atom>>;
+using impl_actor =
+    node_watcher_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<evict_atom>>;
 
 // Evictions waiting for their delete: a node going away must not flood the API.
 constexpr size_t max_evictions_in_flight = 64;
@@ -67,12 +67,14 @@ void evict(self_ptr self, const std::string& ns, const std::string& name, std::s
   if (!self->state.evicting.insert(key).second) return;
   auto api = self->state.deps.api;
   // The pod's own grace period applies: its node stops it, and the object goes after.
-  self->request(api, eviction_patience, api_atom::value, make_request(api_verb::remove, "pods", ns, name))
+  self->request(api, eviction_patience, api_atom::value,
+                make_request(api_verb::remove, "pods", ns, name))
       .then(
           [=](api_reply&) {
             self->state.evicting.erase(key);
             self->request(api, eviction_patience, api_atom::value,
-                          make_request(api_verb::create, "events", ns, "", eviction_event(pod, unix_micros())))
+                          make_request(api_verb::create, "events", ns, "",
+                                       eviction_event(pod, unix_micros())))
                 .then([](api_reply&) {}, [](caf::error&) {});
           },
           [=](caf::error&) { self->state.evicting.erase(key); });  // tried again at the next check
@@ -82,7 +84,8 @@ void evict(self_ptr self, const std::string& ns, const std::string& name, std::s
 // every node is not ready or unreachable the fault is more likely the control plane's or the
 // network's than the nodes', so their condition taints evict nobody; and a node that reported
 // Ready in this very check (its taints are on their way out) is left alone.
-void evict_untolerated(self_ptr self, const store::snapshot& snap, const std::set<std::string>& recovering = {}) {
+void evict_untolerated(self_ptr self, const store::snapshot& snap,
+                       const std::set<std::string>& recovering = {}) {
   auto& st = self->state;
   int64_t now = unix_seconds();
   std::vector<std::pair<std::string, std::vector<noexecute_taint>>> tainted;
@@ -111,7 +114,8 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap, const std::se
   std::optional<int64_t> next;
   for (auto& [node, taints] : tainted) {
     if (all_unhealthy)
-      taints.erase(std::remove_if(taints.begin(), taints.end(), is_node_condition_taint), taints.end());
+      taints.erase(std::remove_if(taints.begin(), taints.end(), is_node_condition_taint),
+                   taints.end());
     if (taints.empty()) continue;
     auto consider = [&, &node = node, &taints = taints](std::string_view, store::stored_view pod) {
       object_reader p(pod.object);
@@ -123,9 +127,12 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap, const std::se
       int64_t seen = pods_seen[id] = known == st.pod_seen.end() ? now : known->second;
       auto at = eviction_time(taints, pod.object, std::max(seen, st.started_seconds));
       if (!at) return true;
-      if (*at > now) next = next ? std::min(*next, *at) : *at;
-      else if (st.evicting.size() < max_evictions_in_flight) evict(self, ns, name, std::string(pod.object));
-      else next = now + 1;  // the rest after these deletes
+      if (*at > now)
+        next = next ? std::min(*next, *at) : *at;
+      else if (st.evicting.size() < max_evictions_in_flight)
+        evict(self, ns, name, std::string(pod.object));
+      else
+        next = now + 1;  // the rest after these deletes
       return true;
     };
     // The node-name index answers this without reading every pod; a store without it still can.
@@ -134,10 +141,13 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap, const std::se
   }
   st.pod_seen = std::move(pods_seen);
   // A toleration may run out between two regular checks: look again when it does.
-  auto interval = std::chrono::duration_cast<std::chrono::seconds>(st.deps.knobs.check_interval).count();
-  if (next && *next - now < interval && (st.next_eviction_check <= now || *next < st.next_eviction_check)) {
+  auto interval =
+      std::chrono::duration_cast<std::chrono::seconds>(st.deps.knobs.check_interval).count();
+  if (next && *next - now < interval &&
+      (st.next_eviction_check <= now || *next < st.next_eviction_check)) {
     st.next_eviction_check = *next;
-    self->delayed_send(self, std::chrono::seconds(std::max<int64_t>(*next - now, 1)), evict_atom::value);
+    self->delayed_send(self, std::chrono::seconds(std::max<int64_t>(*next - now, 1)),
+                       evict_atom::value);
   }
 }
 

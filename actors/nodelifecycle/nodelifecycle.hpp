@@ -6,7 +6,6 @@
 // NoExecute taints they do not tolerate, or no longer, are deleted (taint eviction).
 
 #include <caf/fwd.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -59,8 +58,8 @@ std::vector<noexecute_taint> noexecute_taints(std::string_view node);
 /// used runs out, counted from the taint's appearance but not from before `not_before` (when
 /// the controller started, or first saw the pod there). As in Kubernetes, a toleration
 /// without tolerationSeconds tolerates for ever and one of zero or less not at all.
-std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints, std::string_view pod,
-                                     int64_t not_before = 0);
+std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
+                                     std::string_view pod, int64_t not_before = 0);
 
 /// The taints a node carries while its kubelet is not ready or unreachable.
 bool is_node_condition_taint(const noexecute_taint& taint);

@@ -1,8 +1,8 @@
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 
 #include <capnp/message.h>
-#include <catch2/catch.hpp>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,7 +74,8 @@ std::string pod_tolerating(const std::string& tolerations) {
     auto t = list[i];
     t.setEffect(k8s::TaintEffect::NO_EXECUTE);
     if (auto bar = item.find('|'); bar != std::string::npos) {
-      t.setEffect(item.substr(0, bar) == "NoSchedule" ? k8s::TaintEffect::NO_SCHEDULE : k8s::TaintEffect::UNSPECIFIED);
+      t.setEffect(item.substr(0, bar) == "NoSchedule" ? k8s::TaintEffect::NO_SCHEDULE
+                                                      : k8s::TaintEffect::UNSPECIFIED);
       item = item.substr(bar + 1);
     }
     auto colon = item.rfind(':');
@@ -95,9 +96,11 @@ std::string pod_tolerating(const std::string& tolerations) {
 
 }  // namespace
 
-TEST_CASE("taint eviction: when a pod leaves a node with NoExecute taints", "[nodelifecycle][eviction]") {
+TEST_CASE("taint eviction: when a pod leaves a node with NoExecute taints",
+          "[nodelifecycle][eviction]") {
   std::vector<noexecute_taint> unreachable{{"node.kubernetes.io/unreachable", "", 1000}};
-  std::vector<noexecute_taint> two{{"node.kubernetes.io/unreachable", "", 1000}, {"dedicated", "db", 1100}};
+  std::vector<noexecute_taint> two{{"node.kubernetes.io/unreachable", "", 1000},
+                                   {"dedicated", "db", 1100}};
   struct row {
     const char* why;
     std::vector<noexecute_taint> taints;
@@ -109,24 +112,28 @@ TEST_CASE("taint eviction: when a pod leaves a node with NoExecute taints", "[no
       {"no taints: stays", {}, "", std::nullopt},
       {"no toleration: at once", unreachable, "", 0},
       {"the default 300 s", unreachable, "node.kubernetes.io/unreachable:Exists:300", 1300},
-      {"no tolerationSeconds: for ever", unreachable, "node.kubernetes.io/unreachable:Exists:-", std::nullopt},
+      {"no tolerationSeconds: for ever", unreachable, "node.kubernetes.io/unreachable:Exists:-",
+       std::nullopt},
       {"zero seconds: at once", unreachable, "node.kubernetes.io/unreachable:Exists:0", 0},
       {"negative seconds: at once", unreachable, "node.kubernetes.io/unreachable:Exists:-5", 0},
       {"an empty key with Exists tolerates any key", two, ":Exists:60", 1060},
       {"Equal needs the value", two, "node.kubernetes.io/unreachable:Exists:-;dedicated=web:-", 0},
-      {"Equal with the value", two, "node.kubernetes.io/unreachable:Exists:-;dedicated=db:30", 1130},
+      {"Equal with the value", two, "node.kubernetes.io/unreachable:Exists:-;dedicated=db:30",
+       1130},
       {"the shortest of the tolerations used", two,
        "node.kubernetes.io/unreachable:Exists:300;dedicated:Exists:30", 1130},
       {"one taint untolerated: at once", two, "node.kubernetes.io/unreachable:Exists:300", 0},
       {"the first toleration that fits is the one used", unreachable,
-       "node.kubernetes.io/unreachable:Exists:-;node.kubernetes.io/unreachable:Exists:5", std::nullopt},
+       "node.kubernetes.io/unreachable:Exists:-;node.kubernetes.io/unreachable:Exists:5",
+       std::nullopt},
       {"a NoSchedule toleration does not cover NoExecute", unreachable,
        "NoSchedule|node.kubernetes.io/unreachable:Exists:-", 0},
-      {"a toleration without an effect covers every effect", unreachable, "any|node.kubernetes.io/unreachable:Exists:-",
-       std::nullopt},
+      {"a toleration without an effect covers every effect", unreachable,
+       "any|node.kubernetes.io/unreachable:Exists:-", std::nullopt},
       {"counted from the controller's start or first sight when later", unreachable,
        "node.kubernetes.io/unreachable:Exists:300", 1800, 1500},
-      {"an earlier start changes nothing", unreachable, "node.kubernetes.io/unreachable:Exists:300", 1300, 900},
+      {"an earlier start changes nothing", unreachable, "node.kubernetes.io/unreachable:Exists:300",
+       1300, 900},
       {"a toleration of ages saturates instead of wrapping to now", unreachable,
        "node.kubernetes.io/unreachable:Exists:9223372036854775000", INT64_MAX},
   };
@@ -140,7 +147,8 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
           "[nodelifecycle][eviction]") {
   host_facts f;
   f.memory = int64_t{1} << 30;
-  auto node = new_node("n1", "127.64.0.0/24", f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 100);
+  auto node =
+      new_node("n1", "127.64.0.0/24", f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 100);
   capnp::MallocMessageBuilder m;
   object_reader r(node);
   m.setRoot(r.as<k8s::Node>());
@@ -149,7 +157,8 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
   t.setEffect(k8s::TaintEffect::NO_SCHEDULE);
   auto old = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
   int64_t now = 1'000'000'000;
-  REQUIRE(decide_node_health(old, std::nullopt, now, 40'000'000) == node_health_action::mark_unknown);
+  REQUIRE(decide_node_health(old, std::nullopt, now, 40'000'000) ==
+          node_health_action::mark_unknown);
   auto spec = mark_node_unknown(old, 500).first;
   auto taints = noexecute_taints(spec);
   REQUIRE(taints.size() == 1);
@@ -157,5 +166,6 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
   CHECK(taints[0].since_seconds == 500);
   object_reader s(spec);
   CHECK(s.as<k8s::Node>().getSpec().getTaints().size() == 2);
-  CHECK(s.as<k8s::Node>().getSpec().getTaints()[0].getTimeAdded() == 0);  // the NoSchedule one stays as it was
+  CHECK(s.as<k8s::Node>().getSpec().getTaints()[0].getTimeAdded() ==
+        0);  // the NoSchedule one stays as it was
 }

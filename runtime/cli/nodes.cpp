@@ -63,24 +63,30 @@ taint_change parse_taint(const std::string& text) {
     t.remove = true;
     spec.pop_back();
   }
-  auto invalid = [&](const std::string& why) { return "invalid taint spec " + quote(text) + ": " + why; };
+  auto invalid = [&](const std::string& why) {
+    return "invalid taint spec " + quote(text) + ": " + why;
+  };
   auto colon = spec.find(':');
   TROUPE_REQUIRE(t.remove || colon != std::string::npos, api_errc::bad_request,
                  invalid("expected KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove"));
   if (colon != std::string::npos) {
     t.effect = spec.substr(colon + 1);
     spec.resize(colon);
-    TROUPE_REQUIRE(t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
-                   api_errc::bad_request,
-                   invalid("unsupported taint effect " + quote(t.effect) + " (choose NoSchedule, PreferNoSchedule or NoExecute)"));
+    TROUPE_REQUIRE(
+        t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
+        api_errc::bad_request,
+        invalid("unsupported taint effect " + quote(t.effect) +
+                " (choose NoSchedule, PreferNoSchedule or NoExecute)"));
   }
   auto eq = spec.find('=');
   t.key = spec.substr(0, eq);
   if (eq != std::string::npos && !t.remove) t.value = spec.substr(eq + 1);
   auto problems = check_qualified_name(t.key);
-  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, invalid("key " + quote(t.key) + ": " + join(problems, "; ")));
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                 invalid("key " + quote(t.key) + ": " + join(problems, "; ")));
   problems = check_label_value(t.value);
-  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, invalid("value " + quote(t.value) + ": " + join(problems, "; ")));
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                 invalid("value " + quote(t.value) + ": " + join(problems, "; ")));
   return t;
 }
 
@@ -155,14 +161,16 @@ int cmd_uncordon(context& ctx) {
 int cmd_taint(context& ctx) {
   auto a = address_of(ctx, "taint");
   auto& kind = ctx.kind("nodes");
-  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request, "taint works on nodes, not " + a.kind->resource());
+  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request,
+                 "taint works on nodes, not " + a.kind->resource());
   TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
                  "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
   std::vector<taint_change> changes;
   for (auto& arg : a.rest) {
     auto change = parse_taint(arg);
     for (auto& earlier : changes)
-      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect, api_errc::bad_request,
+      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect,
+                     api_errc::bad_request,
                      "taint " + quote(change.key + ":" + change.effect) + " is named twice");
     changes.push_back(std::move(change));
   }
@@ -174,27 +182,34 @@ int cmd_taint(context& ctx) {
   bool added = false, removed = false;
   for (auto& change : changes) {
     auto same = [&](const node& t) {
-      return field(t, "key") == change.key && (change.effect.empty() || field(t, "effect") == change.effect);
+      return field(t, "key") == change.key &&
+             (change.effect.empty() || field(t, "effect") == change.effect);
     };
     if (change.remove) {
       auto kept = std::remove_if(taints.begin(), taints.end(), same);
       TROUPE_REQUIRE(kept != taints.end(), api_errc::not_found,
-                     "taint " + quote(change.key + (change.effect.empty() ? "" : ":" + change.effect)) + " not found");
+                     "taint " +
+                         quote(change.key + (change.effect.empty() ? "" : ":" + change.effect)) +
+                         " not found");
       taints.erase(kept, taints.end());
       removed = true;
       continue;
     }
     auto existing = std::find_if(taints.begin(), taints.end(), same);
     TROUPE_REQUIRE(existing == taints.end() || ctx.flags.on("overwrite"), api_errc::already_exists,
-                   "node " + a.name + " already has " + change.key + " taint(s) with same effect(s) and --overwrite is false");
+                   "node " + a.name + " already has " + change.key +
+                       " taint(s) with same effect(s) and --overwrite is false");
     node taint = node::map();
     taint.set("key", node::string(change.key));
     if (!change.value.empty()) taint.set("value", node::string(change.value));
     taint.set("effect", node::string(change.effect));
     // As kubectl does; the eviction clock also waits for the controller to see the pod.
-    if (change.effect == "NoExecute") taint.set("timeAdded", node::string(format_rfc3339(ctx.now())));
-    if (existing != taints.end()) *existing = std::move(taint);
-    else taints.push_back(std::move(taint));
+    if (change.effect == "NoExecute")
+      taint.set("timeAdded", node::string(format_rfc3339(ctx.now())));
+    if (existing != taints.end())
+      *existing = std::move(taint);
+    else
+      taints.push_back(std::move(taint));
     added = true;
   }
   node list = node::list();
@@ -208,7 +223,9 @@ int cmd_taint(context& ctx) {
   patch.set("metadata", std::move(meta));
   ctx.patch(kind, "", a.name, patch, patch_type::merge);
   // kubectl's words: "modified" with --overwrite or adds and removals together.
-  const char* what = ctx.flags.on("overwrite") || (added && removed) ? "modified" : added ? "tainted" : "untainted";
+  const char* what = ctx.flags.on("overwrite") || (added && removed) ? "modified"
+                     : added                                         ? "tainted"
+                                                                     : "untainted";
   ctx.out << "node/" << a.name << " " << what << "\n";
   return 0;
 }

@@ -185,14 +185,17 @@ int main(int argc, char** argv) {
             << "  \"machine\": \"" << std::thread::hardware_concurrency() << " cores\",\n"
             << "  \"disk_sync_write_ms\": " << fixed(sync_ms) << ",\n"
             << "  \"server_start_to_serving_ms\": " << fixed(start_ms, 1) << ",\n"
-            << "  \"server_idle_rss_mb\": " << fixed(static_cast<double>(idle_kb) / 1024, 1) << ",\n"
-            << "  \"creates_" << clients << "_clients\": " << json(creates, "creates_per_s") << ",\n"
+            << "  \"server_idle_rss_mb\": " << fixed(static_cast<double>(idle_kb) / 1024, 1)
+            << ",\n"
+            << "  \"creates_" << clients << "_clients\": " << json(creates, "creates_per_s")
+            << ",\n"
             << "  \"server_cpu_cores_during_creates\": " << fixed(server_cpu_share, 2) << ",\n"
             << "  \"server_cpu_us_per_create\": "
             << fixed(server_cpu_share * 1e6 / std::max(creates.per_s, 1.0), 1) << ",\n"
             << "  \"get_1_client\": " << json(gets, "gets_per_s") << ",\n"
             << "  \"watch_event_latency\": " << json(watch, "events_per_s") << ",\n"
-            << "  \"server_rss_after_mb\": " << fixed(static_cast<double>(loaded_kb) / 1024, 1) << "\n"
+            << "  \"server_rss_after_mb\": " << fixed(static_cast<double>(loaded_kb) / 1024, 1)
+            << "\n"
             << "}\n";
   return 0;
 }

@@ -302,12 +302,15 @@ std::string bench_scale(int nodes, int pods) {
     for (auto& [n, at] : tracker.running) last_run = std::max(last_run, at);
   }
   double bind_s = static_cast<double>(last_bind - start) / 1e9;
-  return "  \"scheduler_" + std::to_string(nodes) + "_nodes_" + std::to_string(pods) + "_pods\": {" +
-         "\"bound_per_s\": " + fixed(pods / bind_s, 0) + ", \"all_bound_s\": " + fixed(bind_s, 2) +
+  return "  \"scheduler_" + std::to_string(nodes) + "_nodes_" + std::to_string(pods) +
+         "_pods\": {" + "\"bound_per_s\": " + fixed(pods / bind_s, 0) +
+         ", \"all_bound_s\": " + fixed(bind_s, 2) +
          ", \"first_bound_s\": " + fixed(static_cast<double>(first_bind - start) / 1e9, 2) +
-         ", \"bound_per_s_from_first\": " + fixed(pods / (static_cast<double>(last_bind - first_bind) / 1e9), 0) +
+         ", \"bound_per_s_from_first\": " +
+         fixed(pods / (static_cast<double>(last_bind - first_bind) / 1e9), 0) +
          ", \"all_running_s\": " + fixed(static_cast<double>(last_run - start) / 1e9, 2) +
-         ", \"pod_creates_per_s\": " + fixed(pods / create_s, 0) + ", \"nodes_join_s\": " + fixed(join_s, 1) +
+         ", \"pod_creates_per_s\": " + fixed(pods / create_s, 0) +
+         ", \"nodes_join_s\": " + fixed(join_s, 1) +
          ", \"store_revisions_per_pod\": " + fixed(writes_per_pod, 2) +
          ", \"hollow_agent_rss_mb\": " + fixed(hollow_kb / 1024.0, 0) + "},\n";
 }
@@ -328,8 +331,9 @@ int main(int argc, char** argv) {
   }
   auto kinds = builtin_kinds();
   troupe::testing::temp_dir probe("troupe-node-bench-probe");
-  std::string out = "{\n  \"machine\": \"" + std::to_string(std::thread::hardware_concurrency()) + " cores\",\n" +
-                    "  \"disk_sync_write_ms\": " + fixed(troupe::bench::disk_sync_write_ms(probe.path())) + ",\n";
+  std::string out =
+      "{\n  \"machine\": \"" + std::to_string(std::thread::hardware_concurrency()) + " cores\",\n" +
+      "  \"disk_sync_write_ms\": " + fixed(troupe::bench::disk_sync_write_ms(probe.path())) + ",\n";
   try {
     if (startup) out += bench_startup(kinds, pods);
     if (scale) out += bench_scale(nodes, hollow_pods);

@@ -330,8 +330,10 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   CHECK(gone);
 }
 
-TEST_CASE("an agent that goes silent with its link open is marked NotReady by its lease - NoExecute taints evict",
-          "[process][nodes]") {
+TEST_CASE(
+    "an agent that goes silent with its link open is marked NotReady by its lease - NoExecute "
+    "taints evict",
+    "[process][nodes]") {
   cluster c({"--disable-agent", "--node-monitor-grace-period", "3s"});
   agent a1(c, "a1", {"--node-lease-duration-seconds", "2"});  // renewed every 0.5 s
   // a2 stays healthy: were every node unreachable, the fault would more likely be the
@@ -343,9 +345,11 @@ TEST_CASE("an agent that goes silent with its link open is marked NotReady by it
   std::string sleeper = "{name: c, image: sh, command: [sleep, '300']}";
   REQUIRE(c.troupe({"apply", "-f", "-"},
                    pod_on("brief", "a1", sleeper,
-                          "  terminationGracePeriodSeconds: 1\n  tolerations: [{key: node.kubernetes.io/unreachable, "
+                          "  terminationGracePeriodSeconds: 1\n  tolerations: [{key: "
+                          "node.kubernetes.io/unreachable, "
                           "operator: Exists, effect: NoExecute, tolerationSeconds: 1}]\n") +
-                       "---\n" + pod_on("patient", "a1", sleeper, "  terminationGracePeriodSeconds: 1\n"))
+                       "---\n" +
+                       pod_on("patient", "a1", sleeper, "  terminationGracePeriodSeconds: 1\n"))
               .code == 0);
   wait_for_text(c, {"get", "pod", "brief"}, "1/1     Running");
   wait_for_text(c, {"get", "pod", "patient"}, "1/1     Running");
@@ -364,41 +368,54 @@ TEST_CASE("an agent that goes silent with its link open is marked NotReady by it
   wait_for_text(c, {"get", "nodes"}, "NotReady", 20);
   CHECK(jsonpath(c, "node/a1", "{.status.conditions[*].status}") == "Unknown Unknown Unknown Unknown");
   CHECK(jsonpath(c, "node/a1", "{.status.conditions[0].message}") == "Kubelet stopped posting node status.");
-  CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].key}") == "node.kubernetes.io/unreachable node.kubernetes.io/unreachable");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].key}") ==
+        "node.kubernetes.io/unreachable node.kubernetes.io/unreachable");
   CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].effect}") == "NoSchedule NoExecute");
   // Its toleration run out, "brief" is deleted; with the node away it stays Terminating.
-  wait_until(c, {"get", "pod", "brief", "-o", "jsonpath={.metadata.deletionTimestamp}"},
-             [](const std::string& o) { return !o.empty(); }, 15);
+  wait_until(
+      c, {"get", "pod", "brief", "-o", "jsonpath={.metadata.deletionTimestamp}"},
+      [](const std::string& o) { return !o.empty(); }, 15);
   CHECK(jsonpath(c, "pod/patient", "{.metadata.deletionTimestamp}").empty());
   wait_for_text(c, {"get", "events"}, "Marking for deletion Pod default/brief");
 
   REQUIRE(kill(pid, SIGCONT) == 0);
-  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); }, 20);
+  wait_until(
+      c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); }, 20);
   wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints}"}, [](const std::string& o) { return o.empty(); });
   // Back, the node stops "brief" and the object goes; "patient" never stopped.
-  wait_until(c, {"get", "pods"}, [](const std::string& o) { return o.find("brief") == std::string::npos; });
+  wait_until(c, {"get", "pods"},
+             [](const std::string& o) { return o.find("brief") == std::string::npos; });
   CHECK(jsonpath(c, "pod/patient", "{.status.containerStatuses[0].restartCount}") == "0");
 
   // `troupe taint` as kubectl's: add, refuse a second value without --overwrite, remove.
   CHECK(c.troupe({"taint", "node", "a1", "spare=yes:NoSchedule"}).out == "node/a1 tainted\n");
   auto again = c.troupe({"taint", "node", "a1", "spare=no:NoSchedule"});
   CHECK(again.code == 1);
-  CHECK_THAT(again.err, Catch::Contains("node a1 already has spare taint(s) with same effect(s) and --overwrite is false"));
-  CHECK(c.troupe({"taint", "node/a1", "spare=no:NoSchedule", "--overwrite"}).out == "node/a1 modified\n");
-  CHECK_THAT(c.troupe({"taint", "pod", "patient", "x=y:NoSchedule"}).err, Catch::Contains("taint works on nodes, not pods"));
+  CHECK_THAT(
+      again.err,
+      Catch::Contains(
+          "node a1 already has spare taint(s) with same effect(s) and --overwrite is false"));
+  CHECK(c.troupe({"taint", "node/a1", "spare=no:NoSchedule", "--overwrite"}).out ==
+        "node/a1 modified\n");
+  CHECK_THAT(c.troupe({"taint", "pod", "patient", "x=y:NoSchedule"}).err,
+             Catch::Contains("taint works on nodes, not pods"));
   CHECK_THAT(c.troupe({"taint", "node", "a1", "two=x:NoSchedule", "two=y:NoSchedule"}).err,
              Catch::Contains("taint \"two:NoSchedule\" is named twice"));
   CHECK(jsonpath(c, "node/a1", "{.spec.taints[0].value}") == "no");
   CHECK_THAT(c.troupe({"taint", "node", "a1", "spare:Sometimes"}).err,
-             Catch::Contains("invalid taint spec \"spare:Sometimes\": unsupported taint effect \"Sometimes\""));
-  CHECK_THAT(c.troupe({"taint", "node", "a1", "other-"}).err, Catch::Contains("taint \"other\" not found"));
+             Catch::Contains(
+                 "invalid taint spec \"spare:Sometimes\": unsupported taint effect \"Sometimes\""));
+  CHECK_THAT(c.troupe({"taint", "node", "a1", "other-"}).err,
+             Catch::Contains("taint \"other\" not found"));
   CHECK(c.troupe({"taint", "node", "a1", "spare-"}).out == "node/a1 untainted\n");
   CHECK(jsonpath(c, "node/a1", "{.spec.taints}").empty());
 
   // A NoExecute taint put on a healthy node evicts the pods that do not tolerate it.
   CHECK(c.troupe({"taint", "node", "a1", "dedicated=db:NoExecute"}).out == "node/a1 tainted\n");
   CHECK_FALSE(jsonpath(c, "node/a1", "{.spec.taints[0].timeAdded}").empty());
-  wait_until(c, {"get", "pods"}, [](const std::string& o) { return o.find("patient") == std::string::npos; }, 20);
+  wait_until(
+      c, {"get", "pods"},
+      [](const std::string& o) { return o.find("patient") == std::string::npos; }, 20);
 }
 
 TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][nodes]") {
