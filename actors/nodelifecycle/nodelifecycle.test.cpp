@@ -3,12 +3,17 @@
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "actors/node/objects.hpp"
+#include "runtime/base/time.hpp"
+#include "test/harness/api_fixture.hpp"
+#include "test/harness/objects.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
 
@@ -168,4 +173,72 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
   CHECK(s.as<k8s::Node>().getSpec().getTaints().size() == 2);
   CHECK(s.as<k8s::Node>().getSpec().getTaints()[0].getTimeAdded() ==
         0);  // the NoSchedule one stays as it was
+}
+
+namespace {
+
+// Polls until `ok` holds, for at most 10 s.
+template <class Ok>
+bool eventually(Ok ok) {
+  for (int i = 0; i < 200; ++i) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("taint eviction waits while every node is unreachable and goes on when one is back",
+          "[nodelifecycle][eviction]") {
+  troupe::testing::api_fixture api;
+  auto router = api.keep(spawn_router(api.sys(), api.resources()));
+  host_facts facts;
+  facts.memory = int64_t{1} << 30;
+  host_pressure pressure;
+  pressure.memory_available = int64_t{1} << 30;
+  for (auto name : {"n1", "n2"})
+    REQUIRE(api.call(api_verb::create, "nodes", "", "", new_node(name, "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds())));
+  auto pod = troupe::testing::pod("default", "p", "n1", {}, 0);
+  {  // tolerates an unreachable node for no time at all
+    object_reader r(pod);
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Pod>());
+    auto t = m.getRoot<k8s::Pod>().getSpec().initTolerations(1)[0];
+    t.setKey("node.kubernetes.io/unreachable");
+    t.setOperator(k8s::TolerationOperator::EXISTS);
+    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    t.getTolerationSeconds().setValue(0);
+    pod = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  }
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod));
+  auto deleting = [&] {
+    auto got = api.call(api_verb::get, "pods", "default", "p");
+    REQUIRE(got);
+    object_reader r(got->object.str());
+    return r.meta().getDeletionTimestamp() != 0;
+  };
+  auto tainted = [&](const char* node) {
+    auto got = api.call(api_verb::get, "nodes", "", node);
+    REQUIRE(got);
+    return !noexecute_taints(got->object.str()).empty();
+  };
+
+  nodelifecycle_knobs knobs;
+  knobs.check_interval = std::chrono::milliseconds(50);
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), router, knobs}));
+  // Neither node has a Lease: both are marked unreachable, and then nothing is evicted.
+  REQUIRE(eventually([&] { return tainted("n1") && tainted("n2"); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ten checks
+  CHECK_FALSE(deleting());
+
+  // n2 renews its Lease and reports Ready: n1 alone is away, and its pod goes.
+  REQUIRE(api.call(api_verb::create, "leases.coordination.k8s.io", "kube-node-lease", "",
+                   node_lease("n2", "", unix_micros(), 40)));
+  auto n2 = api.call(api_verb::get, "nodes", "", "n2");
+  REQUIRE(n2);
+  REQUIRE(api.call(api_verb::update_status, "nodes", "", "n2",
+                   with_node_status(n2->object.str(), facts, node_conditions(pressure, ""), unix_seconds())));
+  REQUIRE(eventually([&] { return !tainted("n2"); }));
+  CHECK(eventually(deleting));
 }

@@ -3,6 +3,7 @@
 // free loopback port, so tests can reach it through real RPC clients and still look inside
 // (store stats). Everything stops when the fixture ends.
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,18 @@ class api_fixture : public actor_fixture {
   std::string address() const { return "127.0.0.1:" + std::to_string(gateway_->port()); }
   const kind_registry& kinds() const { return *kinds_; }
   store::engine& engine() { return *engine_; }
+  std::shared_ptr<store::engine> shared_engine() { return engine_; }
+  const std::map<std::string, resource_actor>& resources() const { return resources_; }
+
+  /// One call to the resource actor of `resource`, waited for.
+  caf::expected<api_reply> call(api_verb verb, const std::string& resource, const std::string& ns,
+                                const std::string& name, std::string object = "") {
+    caf::expected<api_reply> out{caf::error{}};
+    self()->request(resources_.at(resource), patience, api_atom::value,
+                    make_request(verb, resource, ns, name, std::move(object)))
+        .receive([&](api_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
+    return out;
+  }
 
   store_stats stats() {
     store_stats out;
