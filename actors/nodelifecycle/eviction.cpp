@@ -11,6 +11,13 @@
 namespace troupe {
 namespace {
 
+constexpr int64_t default_toleration_seconds = 300;
+
+// Saturated: a toleration of many years (or a timeAdded far ahead) must not wrap round to "now".
+int64_t seconds_after(int64_t since, int64_t seconds) {
+  return since > INT64_MAX - seconds ? INT64_MAX : since + seconds;
+}
+
 // Kubernetes' Toleration.ToleratesTaint, for a NoExecute taint.
 bool tolerates(k8s::Toleration::Reader t, const noexecute_taint& taint) {
   if (t.getEffect() != k8s::TaintEffect::UNSPECIFIED &&
@@ -22,6 +29,11 @@ bool tolerates(k8s::Toleration::Reader t, const noexecute_taint& taint) {
 }
 
 }  // namespace
+
+bool is_node_condition_taint(const noexecute_taint& taint) {
+  return taint.key == "node.kubernetes.io/unreachable" ||
+         taint.key == "node.kubernetes.io/not-ready";
+}
 
 std::vector<noexecute_taint> noexecute_taints(std::string_view node) {
   object_reader r(node);
@@ -46,20 +58,21 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
       if (t.getTolerationSeconds().isValue()) {
         int64_t seconds = t.getTolerationSeconds().getValue();
         int64_t since = std::max(taint.since_seconds, not_before);
-        // Saturated: a toleration of many years must not wrap round to "now".
-        int64_t due = seconds <= 0 ? 0 : since > INT64_MAX - seconds ? INT64_MAX : since + seconds;
+        int64_t due = seconds <= 0 ? 0 : seconds_after(since, seconds);
         at = at ? std::min(*at, due) : due;
       }
       break;
     }
-    if (!tolerated) return 0;
+    if (!tolerated) {
+      // Admission gives every pod these tolerations (DefaultTolerationSeconds); a pod stored
+      // before it did gets what it would have been given, not an eviction on the spot.
+      if (!is_node_condition_taint(taint)) return 0;
+      int64_t due =
+          seconds_after(std::max(taint.since_seconds, not_before), default_toleration_seconds);
+      at = at ? std::min(*at, due) : due;
+    }
   }
   return at;
-}
-
-bool is_node_condition_taint(const noexecute_taint& taint) {
-  return taint.key == "node.kubernetes.io/unreachable" ||
-         taint.key == "node.kubernetes.io/not-ready";
 }
 
 std::string eviction_event(std::string_view pod, int64_t now_micros) {

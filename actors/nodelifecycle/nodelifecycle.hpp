@@ -57,7 +57,9 @@ std::vector<noexecute_taint> noexecute_taints(std::string_view node);
 /// one of them is not tolerated, else when the shortest tolerationSeconds of the tolerations
 /// used runs out, counted from the taint's appearance but not from before `not_before` (when
 /// the controller started, or first saw the pod there). As in Kubernetes, a toleration
-/// without tolerationSeconds tolerates for ever and one of zero or less not at all.
+/// without tolerationSeconds tolerates for ever and one of zero or less not at all. A pod with
+/// no toleration of a not-ready or unreachable taint (stored before admission added them) is
+/// treated as admission would have made it: tolerating it for 300 s.
 std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
                                      std::string_view pod, int64_t not_before = 0);
 
