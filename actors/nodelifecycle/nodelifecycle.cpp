@@ -167,8 +167,10 @@ void check(self_ptr self) {
     object_reader r(v.object);
     std::string name = text_string(r.meta().getName());
     auto lease = renewed.find(name);
-    std::optional<int64_t> renew;
-    if (lease != renewed.end()) renew = lease->second;
+    // As Kubernetes' controller, it gives every node a whole grace period from its own start:
+    // after a server restart the leases are old only because nobody could renew them.
+    std::optional<int64_t> renew = self->state.started_seconds * 1'000'000;
+    if (lease != renewed.end()) renew = std::max(*renew, lease->second);
     auto action = decide_node_health(v.object, renew, unix_micros(), grace);
     if (action == node_health_action::clear_unreachable) recovering.insert(name);
     act(self, name, v.object, action);

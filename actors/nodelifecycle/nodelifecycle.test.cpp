@@ -232,6 +232,7 @@ TEST_CASE("taint eviction waits while every node is unreachable and goes on when
 
   nodelifecycle_knobs knobs;
   knobs.check_interval = std::chrono::milliseconds(50);
+  knobs.grace = std::chrono::milliseconds(300);  // counted from the controller's start
   api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), router, knobs}));
   // Neither node has a Lease: both are marked unreachable, and then nothing is evicted.
   REQUIRE(eventually([&] { return tainted("n1") && tainted("n2"); }));
