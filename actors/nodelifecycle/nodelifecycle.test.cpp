@@ -13,6 +13,7 @@
 #include "actors/node/objects.hpp"
 #include "runtime/base/time.hpp"
 #include "test/harness/api_fixture.hpp"
+#include "test/harness/eventually.hpp"
 #include "test/harness/objects.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
@@ -181,22 +182,9 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
         0);  // the NoSchedule one stays as it was
 }
 
-namespace {
-
-// Polls until `ok` holds, for at most 10 s.
-template <class Ok>
-bool eventually(Ok ok) {
-  for (int i = 0; i < 200; ++i) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
-}  // namespace
-
 TEST_CASE("taint eviction waits while every node is unreachable and goes on when one is back",
           "[nodelifecycle][eviction]") {
+  using troupe::testing::eventually;
   troupe::testing::api_fixture api;
   auto router = api.keep(spawn_router(api.sys(), api.resources()));
   host_facts facts;

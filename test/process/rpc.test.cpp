@@ -11,11 +11,13 @@
 #include "runtime/object/object.hpp"
 #include "runtime/rpc/client.hpp"
 #include "test/harness/api_fixture.hpp"
+#include "test/harness/eventually.hpp"
 #include "test/harness/cli.hpp"
 #include "test/harness/process.hpp"
 
 using namespace troupe;
 using troupe::testing::api_fixture;
+using troupe::testing::eventually;
 
 namespace {
 
@@ -38,15 +40,6 @@ api_request request(const std::string& name = "", std::string object = "") {
 std::string name_of(const std::string& bytes) {
   object_reader r(bytes);
   return text_string(r.meta().getName());
-}
-
-template <class Predicate>
-bool eventually(Predicate p) {
-  for (int i = 0; i < 500; ++i) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
 }
 
 }  // namespace
