@@ -25,7 +25,7 @@ constexpr std::chrono::seconds eviction_patience{30};
 
 struct lifecycle_state {
   nodelifecycle_deps deps;
-  int64_t started_seconds = 0;  ///< no toleration runs out sooner than this after a start
+  int64_t started_seconds = 0;  ///< leases count as renewed no earlier than this
   /// When this controller first saw each NoExecute taint that carries no timeAdded, by
   /// "node\ntaint key=value"; kept only while the taint stays.
   std::map<std::string, int64_t> taint_seen;
@@ -125,7 +125,9 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
       auto id = node + "\n" + ns + "/" + name;
       auto known = st.pod_seen.find(id);
       int64_t seen = pods_seen[id] = known == st.pod_seen.end() ? now : known->second;
-      auto at = eviction_time(taints, pod.object, std::max(seen, st.started_seconds));
+      // First seen here no earlier than this controller's start: a restart after a long
+      // outage does not evict at once what had tolerated it.
+      auto at = eviction_time(taints, pod.object, seen);
       if (!at) return true;
       if (*at > now)
         next = next ? std::min(*next, *at) : *at;
