@@ -10,7 +10,7 @@ packages=(
   libcaf-dev capnproto libcapnp-dev liblmdb-dev libyaml-cpp-dev libssl-dev catch2
   libgoogle-perftools-dev
   # tools the runtime and the tests use
-  lmdb-utils procps iproute2 busybox curl python3
+  lmdb-utils procps iproute2 busybox curl python3 openssl
 )
 
 missing=()

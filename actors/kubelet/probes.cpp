@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -91,32 +94,138 @@ int connect_by(const std::string& host, int32_t port, int64_t deadline, std::str
   return fd;
 }
 
+// Waits until `fd` is ready for `events`; false once the deadline has passed.
+bool ready(int fd, short events, int64_t deadline) {
+  pollfd p{fd, events, 0};
+  int left = static_cast<int>(deadline - monotonic_millis());
+  return left > 0 && poll(&p, 1, left) > 0;
+}
+
+// One probe connection, plain or TLS. Like the kubelet's prober, TLS does not verify the
+// server's certificate: a probe asks whether the container answers, not who it is.
+class probe_connection {
+ public:
+  explicit probe_connection(int fd) : fd_(fd) {}
+  ~probe_connection() {
+    if (ssl_) SSL_free(ssl_);
+    if (ctx_) SSL_CTX_free(ctx_);
+    close(fd_);
+  }
+  probe_connection(const probe_connection&) = delete;
+  probe_connection& operator=(const probe_connection&) = delete;
+
+  /// The TLS handshake; "" when done, else why not.
+  std::string start_tls(const std::string& host, int64_t deadline) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    if (!ctx_) return "tls: " + last_error();
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
+    ssl_ = SSL_new(ctx_);
+    if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return "tls: " + last_error();
+    in_addr ip{};
+    if (inet_pton(AF_INET, host.c_str(), &ip) != 1)
+      SSL_set_tlsext_host_name(ssl_, host.c_str());  // SNI names hosts only
+    for (;;) {
+      int r = SSL_connect(ssl_);
+      if (r == 1) return "";
+      if (!wait(r, deadline))
+        return "tls: handshake " +
+               (monotonic_millis() >= deadline ? std::string("timeout") : last_error());
+    }
+  }
+
+  bool send_all(const std::string& data, int64_t deadline) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n;
+      if (ssl_) {
+        int r = SSL_write(ssl_, data.data() + sent, static_cast<int>(data.size() - sent));
+        if (r <= 0) {
+          if (!wait(r, deadline)) return false;
+          continue;
+        }
+        n = r;
+      } else {
+        n = send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EAGAIN) {
+          if (!ready(fd_, POLLOUT, deadline)) return false;
+          continue;
+        }
+        if (n <= 0) return false;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  /// Appends what arrives to `out`: > 0 bytes read, 0 closed, < 0 timed out or failed.
+  ssize_t receive(std::string& out, int64_t deadline) {
+    char chunk[1024];
+    for (;;) {
+      if (ssl_) {
+        int r = SSL_read(ssl_, chunk, sizeof chunk);
+        if (r > 0) return out.append(chunk, static_cast<size_t>(r)), r;
+        int e = SSL_get_error(ssl_, r);
+        if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL) return 0;
+        if (!wait(r, deadline)) return -1;
+        continue;
+      }
+      if (!ready(fd_, POLLIN, deadline)) return -1;
+      ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+      if (n > 0) out.append(chunk, static_cast<size_t>(n));
+      if (n >= 0 || errno != EAGAIN) return std::max<ssize_t>(n, 0);
+    }
+  }
+
+ private:
+  // After an SSL call returned `r`: waits for what it wants; false when it cannot go on.
+  bool wait(int r, int64_t deadline) {
+    switch (SSL_get_error(ssl_, r)) {
+      case SSL_ERROR_WANT_READ: return ready(fd_, POLLIN, deadline);
+      case SSL_ERROR_WANT_WRITE: return ready(fd_, POLLOUT, deadline);
+      default: return false;
+    }
+  }
+  static std::string last_error() {
+    unsigned long e = ERR_get_error();
+    if (e == 0) return "connection closed";
+    char text[256];
+    ERR_error_string_n(e, text, sizeof text);
+    return text;
+  }
+
+  int fd_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+};
+
 probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   probe_outcome out;
-  if (s.scheme == "HTTPS") return out.message = "HTTPS probes are not supported by this kubelet", out;
+  bool tls = s.scheme == "HTTPS";
+  std::string url =
+      std::string(tls ? "https" : "http") + "://" + s.host + ":" + std::to_string(s.port) + s.path;
   int fd = connect_by(s.host, s.port, deadline, out.message);
-  if (fd < 0) return out.message = "Get \"http://" + s.host + ":" + std::to_string(s.port) + s.path + "\": " + out.message, out;
+  if (fd < 0) return out.message = "Get \"" + url + "\": " + out.message, out;
+  probe_connection conn(fd);
+  if (tls) {
+    auto error = conn.start_tls(s.host, deadline);
+    if (!error.empty()) return out.message = "Get \"" + url + "\": " + error, out;
+  }
   std::string request = "GET " + s.path + " HTTP/1.1\r\nHost: " + s.host + ":" + std::to_string(s.port) +
                         "\r\nUser-Agent: kube-probe/1.29\r\nAccept: */*\r\nConnection: close\r\n";
   for (auto& [k, v] : s.headers) request += k + ": " + v + "\r\n";
   request += "\r\n";
-  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  conn.send_all(request, deadline);
   std::string response;
   while (response.find("\r\n") == std::string::npos) {
-    pollfd p{fd, POLLIN, 0};
-    int left = static_cast<int>(deadline - monotonic_millis());
-    if (left <= 0 || poll(&p, 1, left) <= 0) {
-      out.message = "Get \"http://" + s.host + ":" + std::to_string(s.port) + s.path +
-                    "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
-      close(fd);
+    ssize_t n = conn.receive(response, deadline);
+    if (n == 0) break;
+    if (n < 0) {
+      out.message =
+          "Get \"" + url +
+          "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
       return out;
     }
-    char chunk[1024];
-    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) break;
-    response.append(chunk, static_cast<size_t>(n));
   }
-  close(fd);
   auto space = response.find(' ');
   int code = space == std::string::npos ? 0 : std::atoi(response.c_str() + space + 1);
   out.success = code >= 200 && code < 400;

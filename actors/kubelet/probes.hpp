@@ -1,7 +1,7 @@
 #pragma once
 // Probes and lifecycle hooks as the kubelet runs them: exec (exit code 0), tcpSocket (the
-// connection opens), httpGet (a status from 200 to 399). Running one blocks up to its
-// timeout, so pod workers run them on detached actors.
+// connection opens), httpGet (a status from 200 to 399, over HTTP or HTTPS). Running one
+// blocks up to its timeout, so pod workers run them on detached actors.
 
 #include <cstdint>
 #include <optional>

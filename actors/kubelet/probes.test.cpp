@@ -1,0 +1,97 @@
+#include "actors/kubelet/probes.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/process/launcher.hpp"
+#include "test/harness/eventually.hpp"
+#include "test/harness/process.hpp"
+#include "test/harness/temp_dir.hpp"
+
+using namespace troupe;
+using namespace troupe::kubelet;
+
+namespace {
+
+// A loopback port nothing listens on right now.
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+probe_spec http_probe(const std::string& scheme, int port) {
+  probe_spec s;
+  s.type = probe_spec::kind::http;
+  s.scheme = scheme;
+  s.host = "127.0.0.1";
+  s.port = port;
+  s.timeout_ms = 3000;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("httpGet probes speak HTTPS without verifying the certificate as the kubelet does",
+          "[kubelet][probes]") {
+  troupe::testing::temp_dir dir("troupe-probes");
+  // A self-signed certificate no client could verify.
+  auto made = run_command(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir / "key.pem",
+       "-out", dir / "cert.pem", "-days", "1", "-subj", "/CN=probe-test"},
+      {"PATH=/usr/bin:/bin"}, dir.path(), 30000);
+  REQUIRE(made.exit_code == 0);
+  int port = free_port();
+  troupe::testing::child_process server({"/usr/bin/openssl", "s_server", "-accept",
+                                         "127.0.0.1:" + std::to_string(port), "-cert",
+                                         dir / "cert.pem", "-key", dir / "key.pem", "-www"});
+  // s_server buffers what it prints: its port answering is the sign it is up.
+  probe_spec listening = http_probe("HTTP", port);
+  listening.type = probe_spec::kind::tcp;
+  REQUIRE(troupe::testing::eventually([&] { return run_probe(listening, {}, "/").success; }));
+
+  auto https = run_probe(http_probe("HTTPS", port), {}, "/");
+  INFO(https.message);
+  CHECK(https.success);
+
+  // Plain HTTP to a TLS server gets no HTTP answer.
+  auto plain = run_probe(http_probe("HTTP", port), {}, "/");
+  CHECK_FALSE(plain.success);
+
+  // Nothing listening: the error names the https URL, as the kubelet's does.
+  auto refused = run_probe(http_probe("HTTPS", free_port()), {}, "/");
+  CHECK_FALSE(refused.success);
+  CHECK_THAT(refused.message, Catch::StartsWith("Get \"https://127.0.0.1:") &&
+                                  Catch::Contains("connection refused", Catch::CaseSensitive::No));
+}
+
+TEST_CASE("an HTTPS probe of a server that does not speak TLS fails with a TLS error",
+          "[kubelet][probes]") {
+  // A listener that accepts and says nothing: the handshake times out.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(fd, 4) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto spec = http_probe("HTTPS", ntohs(addr.sin_port));
+  spec.timeout_ms = 300;
+  auto silent = run_probe(spec, {}, "/");
+  close(fd);
+  CHECK_FALSE(silent.success);
+  CHECK_THAT(silent.message, Catch::Contains("tls: handshake timeout"));
+}
