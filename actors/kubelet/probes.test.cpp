@@ -11,6 +11,7 @@
 
 #include "runtime/process/launcher.hpp"
 #include "test/harness/eventually.hpp"
+#include "test/harness/ports.hpp"
 #include "test/harness/process.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -18,19 +19,6 @@ using namespace troupe;
 using namespace troupe::kubelet;
 
 namespace {
-
-// A loopback port nothing listens on right now.
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 probe_spec http_probe(const std::string& scheme, int port) {
   probe_spec s;
@@ -53,7 +41,7 @@ TEST_CASE("httpGet probes speak HTTPS without verifying the certificate as the k
        "-out", dir / "cert.pem", "-days", "1", "-subj", "/CN=probe-test"},
       {"PATH=/usr/bin:/bin"}, dir.path(), 30000);
   REQUIRE(made.exit_code == 0);
-  int port = free_port();
+  int port = troupe::testing::free_loopback_port();
   troupe::testing::child_process server({"/usr/bin/openssl", "s_server", "-accept",
                                          "127.0.0.1:" + std::to_string(port), "-cert",
                                          dir / "cert.pem", "-key", dir / "key.pem", "-www"});
@@ -71,7 +59,7 @@ TEST_CASE("httpGet probes speak HTTPS without verifying the certificate as the k
   CHECK_FALSE(plain.success);
 
   // Nothing listening: the error names the https URL, as the kubelet's does.
-  auto refused = run_probe(http_probe("HTTPS", free_port()), {}, "/");
+  auto refused = run_probe(http_probe("HTTPS", troupe::testing::free_loopback_port()), {}, "/");
   CHECK_FALSE(refused.success);
   CHECK_THAT(refused.message, Catch::StartsWith("Get \"https://127.0.0.1:") &&
                                   Catch::Contains("connection refused", Catch::CaseSensitive::No));

@@ -4,12 +4,12 @@
 // cordon and drain, and a wrong join token.
 
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -17,6 +17,7 @@
 
 #include "runtime/process/cgroup.hpp"
 #include "test/harness/cli.hpp"
+#include "test/harness/ports.hpp"
 
 using troupe::testing::child_process;
 using troupe::testing::cli_result;
@@ -479,15 +480,7 @@ TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes
 TEST_CASE("agents reconnect by themselves when the server restarts and pods keep running",
           "[process][nodes]") {
   // A fixed cluster port, so the restarted server is where the agent looks for it.
-  int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string port = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  close(probe);
+  std::string port = "127.0.0.1:" + std::to_string(troupe::testing::free_loopback_port());
   cluster c({"--disable-agent", "--cluster-listen", port});
   agent a1(c, "a1");
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
