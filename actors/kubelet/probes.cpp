@@ -60,6 +60,13 @@ std::optional<probe_spec> exec_spec(k8s::ExecAction::Reader e) {
 }
 
 // A non-blocking connect bounded by the deadline; -1 and `error` set on failure.
+// Waits until `fd` is ready for `events`; false once the deadline has passed.
+bool ready(int fd, short events, int64_t deadline) {
+  pollfd p{fd, events, 0};
+  int left = static_cast<int>(deadline - monotonic_millis());
+  return left > 0 && poll(&p, 1, left) > 0;
+}
+
 int connect_by(const std::string& host, int32_t port, int64_t deadline, std::string& error) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -76,9 +83,7 @@ int connect_by(const std::string& host, int32_t port, int64_t deadline, std::str
     close(fd);
     return -1;
   }
-  pollfd p{fd, POLLOUT, 0};
-  int left = static_cast<int>(deadline - monotonic_millis());
-  if (left <= 0 || poll(&p, 1, left) <= 0) {
+  if (!ready(fd, POLLOUT, deadline)) {
     error = "dial tcp " + where + ": i/o timeout";
     close(fd);
     return -1;
@@ -92,13 +97,6 @@ int connect_by(const std::string& host, int32_t port, int64_t deadline, std::str
     return -1;
   }
   return fd;
-}
-
-// Waits until `fd` is ready for `events`; false once the deadline has passed.
-bool ready(int fd, short events, int64_t deadline) {
-  pollfd p{fd, events, 0};
-  int left = static_cast<int>(deadline - monotonic_millis());
-  return left > 0 && poll(&p, 1, left) > 0;
 }
 
 // One probe connection, plain or TLS. Like the kubelet's prober, TLS does not verify the
