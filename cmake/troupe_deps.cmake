@@ -1,6 +1,7 @@
 # Finds every dependency (Debian 12 packages only) and gives each an imported target.
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
 find_package(CapnProto REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(Catch2 REQUIRED)

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config ccache make
   # libraries
-  libcaf-dev capnproto libcapnp-dev liblmdb-dev libyaml-cpp-dev libssl-dev catch2
+  libcaf-dev capnproto libcapnp-dev liblmdb-dev libyaml-cpp-dev libssl-dev zlib1g-dev catch2
   libgoogle-perftools-dev
   # tools the runtime and the tests use
   lmdb-utils procps iproute2 busybox curl python3 openssl

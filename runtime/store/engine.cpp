@@ -1,26 +1,30 @@
 #include "runtime/store/engine.hpp"
 
+#include <capnp/message.h>
 #include <fcntl.h>
 #include <lmdb.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <capnp/message.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <atomic>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/store/overlay.hpp"
+#include "runtime/store/wal.hpp"
 
 namespace troupe::store {
 namespace {
@@ -43,7 +47,9 @@ struct event_header {
 };
 static_assert(sizeof(event_header) == 24);
 
-size_t pad8(size_t n) { return (n + 7) & ~size_t{7}; }
+size_t pad8(size_t n) {
+  return (n + 7) & ~size_t{7};
+}
 
 std::string revision_key(uint64_t revision) {
   std::string k(8, '\0');
@@ -61,7 +67,9 @@ uint64_t revision_of_key(const MDB_val& v) {
   return r;
 }
 
-MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+MDB_val val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
 
 std::string_view unpadded(const MDB_val& v) {
   std::string_view s(static_cast<const char*>(v.mv_data), v.mv_size);
@@ -136,8 +144,38 @@ struct engine::impl {
   static constexpr size_t pool_slots = 64;
   std::array<pooled_txn, pool_slots> pool;
   uint64_t revision = 0;  // writer's copy
-  uint64_t horizon = 0;
+  uint64_t horizon = 0;   // writer's copy
   std::atomic<uint64_t> commits{0};
+
+  std::unique_ptr<wal_writer> wal;
+  // Set when the log may hold a record that was not acknowledged (a failed write or sync): the
+  // revisions after it can't be handed out again until a restart has replayed the log.
+  std::string failure;
+
+  // The newest overlay. Readers copy the pointer under the lock; the writer and the applier
+  // publish new ones under it.
+  mutable std::mutex overlay_mutex;
+  std::shared_ptr<const overlay> current;
+
+  std::thread applier;
+  std::mutex build_mutex;  // the writer and the applier each build the next overlay from the last
+
+  std::mutex apply_mutex;              // guards the five below
+  std::condition_variable apply_wake;  // the applier waits for work, flushers for the applier
+  bool stopping = false;
+  bool pending = false;   // commits since the applier last looked
+  uint64_t flush_to = 0;  // a flush waits for LMDB to hold this revision: apply now
+  std::string apply_error;
+  std::atomic<uint64_t> applied{0};
+
+  std::shared_ptr<const overlay> load() const {
+    std::lock_guard<std::mutex> lock(overlay_mutex);
+    return current;
+  }
+  void publish(std::shared_ptr<const overlay> next) {
+    std::lock_guard<std::mutex> lock(overlay_mutex);
+    current = std::move(next);
+  }
 
   ~impl() {
     for (auto& slot : pool)
@@ -251,6 +289,42 @@ void rebuild_indexes(MDB_txn* txn, MDB_dbi objects, MDB_dbi index,
   mdb_cursor_close(cursor);
 }
 
+struct txn_guard {
+  MDB_txn* txn = nullptr;
+  ~txn_guard() {
+    if (txn) mdb_txn_abort(txn);
+  }
+};
+
+void put_object(MDB_txn* txn, MDB_dbi dbi, const std::string& key, uint64_t revision,
+                std::string_view object) {
+  MDB_val k = val(key), v{8 + object.size(), nullptr};
+  check(mdb_put(txn, dbi, &k, &v, MDB_RESERVE), "put object");
+  auto* p = static_cast<char*>(v.mv_data);
+  std::memcpy(p, &revision, 8);
+  std::memcpy(p + 8, object.data(), object.size());
+}
+
+void put_event(MDB_txn* txn, MDB_dbi dbi, event_type type, uint64_t revision,
+               uint64_t prev_revision, int64_t time_ms, std::string_view key,
+               std::string_view object) {
+  std::string k = revision_key(revision);
+  size_t key_size = pad8(key.size());
+  MDB_val mk = val(k), v{sizeof(event_header) + key_size + object.size(), nullptr};
+  check(mdb_put(txn, dbi, &mk, &v, MDB_RESERVE | MDB_APPEND), "put event");
+  event_header h{prev_revision,
+                 time_ms,
+                 static_cast<uint32_t>(object.size()),
+                 static_cast<uint16_t>(key.size()),
+                 static_cast<uint8_t>(type),
+                 0};
+  auto* p = static_cast<char*>(v.mv_data);
+  std::memcpy(p, &h, sizeof h);
+  std::memset(p + sizeof h, 0, key_size);
+  std::memcpy(p + sizeof h, key.data(), key.size());
+  std::memcpy(p + sizeof h + key_size, object.data(), object.size());
+}
+
 }  // namespace
 
 engine::engine(engine_options options) : impl_(std::make_unique<impl>()), options_(options) {
@@ -276,6 +350,15 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
     check(mdb_dbi_open(txn, "index", MDB_CREATE, &impl_->index), "open index");
     impl_->revision = get_meta(txn, impl_->meta, "revision");
     impl_->horizon = get_meta(txn, impl_->meta, "horizon");
+  } catch (...) {
+    mdb_txn_abort(txn);
+    throw;
+  }
+  check(mdb_txn_commit(txn), "commit open");
+  replay_log();
+
+  check(mdb_txn_begin(impl_->env, nullptr, 0, &txn), "begin");
+  try {
     // Rebuilt unless it is the index asked for and no commit went by it: a binary from before
     // indexes would have written objects without keeping "indexed" up with "revision".
     std::string wanted = index_names(options_.indexes);
@@ -290,13 +373,157 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
     throw;
   }
   check(mdb_txn_commit(txn), "commit open");
+
+  impl_->applied = impl_->revision;
+  auto empty = std::make_shared<overlay>();
+  empty->applied = empty->revision = impl_->revision;
+  impl_->current = std::move(empty);
+  // What the log held is in LMDB now (replayed and synced): its segments go.
+  impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes);
+  impl_->applier = std::thread([this] { apply_loop(); });
 }
 
-engine::~engine() = default;
+engine::~engine() {
+  if (impl_->applier.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(impl_->apply_mutex);
+      impl_->stopping = true;
+    }
+    impl_->apply_wake.notify_all();
+    impl_->applier.join();  // after writing what is pending, so the next open replays nothing
+  }
+}
 
-uint64_t engine::revision() const { return impl_->revision; }
+uint64_t engine::revision() const {
+  return impl_->revision;
+}
 
-uint64_t engine::commits() const { return impl_->commits.load(std::memory_order_relaxed); }
+uint64_t engine::commits() const {
+  return impl_->commits.load(std::memory_order_relaxed);
+}
+
+uint64_t engine::applied_revision() const {
+  return impl_->applied.load(std::memory_order_acquire);
+}
+
+// ---- the log and the applier ----------------------------------------------------------------
+
+void engine::apply_change(MDB_txn* txn, const logged_change& c) {
+  std::string key = padded_key(c.key);
+  MDB_val mk = val(key), mv;
+  int rc = mdb_get(txn, impl_->objects, &mk, &mv);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
+  std::optional<std::string_view> previous;
+  if (rc == MDB_SUCCESS) previous.emplace(static_cast<const char*>(mv.mv_data) + 8, mv.mv_size - 8);
+  bool removed = c.type == event_type::deleted;
+  std::optional<std::string_view> object;
+  if (!removed) object = c.object;
+  update_indexes(txn, c.key, previous, object);
+  if (removed && previous) {
+    check(mdb_del(txn, impl_->objects, &mk, nullptr), "delete");
+  } else if (!removed) {
+    put_object(txn, impl_->objects, key, c.revision, c.object);
+  }
+  put_event(txn, impl_->events, c.type, c.revision, c.prev_revision, c.time_ms, c.key, c.object);
+}
+
+void engine::replay_log() {
+  txn_guard guard;
+  size_t in_transaction = 0;
+  uint64_t revision = impl_->revision;
+  auto commit_replayed = [&] {
+    if (!guard.txn) return;
+    put_meta(guard.txn, impl_->meta, "revision", revision);
+    put_meta(guard.txn, impl_->meta, "indexed", revision);
+    int rc = mdb_txn_commit(guard.txn);
+    guard.txn = nullptr;
+    if (rc != MDB_SUCCESS) fail("commit replayed log", rc);
+    impl_->revision = revision;
+    in_transaction = 0;
+  };
+  replay_wal(options_.dir, impl_->revision, [&](const logged_change& c) {
+    if (!guard.txn) check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin replay");
+    apply_change(guard.txn, c);
+    revision = c.revision;
+    if (++in_transaction == 10000) commit_replayed();  // LMDB bounds a transaction's dirty pages
+  });
+  commit_replayed();
+}
+
+namespace {
+logged_change logged(const change& c) {
+  logged_change l;
+  l.type = c.type;
+  l.revision = c.revision;
+  l.prev_revision = c.prev_revision;
+  l.time_ms = c.time_ms;
+  l.key = c.key;
+  l.object = *c.object;
+  return l;
+}
+}  // namespace
+
+void engine::apply_pending() {
+  auto& im = *impl_;
+  auto pending = im.load();
+  uint64_t from = im.applied.load(std::memory_order_acquire);
+  if (pending->revision <= from) return;
+  txn_guard guard;
+  check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin apply");
+  for (auto& batch : pending->batches)
+    for (auto& c : *batch)
+      if (c.revision > from) apply_change(guard.txn, logged(c));
+  put_meta(guard.txn, im.meta, "revision", pending->revision);
+  put_meta(guard.txn, im.meta, "indexed", pending->revision);
+  int rc = mdb_txn_commit(guard.txn);  // synced: the log can let these changes go
+  guard.txn = nullptr;
+  if (rc != MDB_SUCCESS) fail("commit applied changes", rc);
+  im.applied.store(pending->revision, std::memory_order_release);
+  im.wal->release_through(pending->revision);
+  std::lock_guard<std::mutex> lock(im.build_mutex);
+  im.publish(next_overlay(*im.load(), {}, pending->revision));
+}
+
+void engine::apply_loop() {
+  auto& im = *impl_;
+  auto interval = std::chrono::milliseconds(options_.apply_interval_ms);
+  std::unique_lock<std::mutex> lock(im.apply_mutex);
+  for (;;) {
+    auto flushing = [&] { return im.stopping || im.flush_to > im.applied.load(); };
+    im.apply_wake.wait(lock, [&] { return flushing() || im.pending; });
+    // Let commits gather: each B-tree page they share is then written once.
+    if (!flushing()) im.apply_wake.wait_for(lock, interval, flushing);
+    im.pending = false;
+    bool last = im.stopping;
+    lock.unlock();
+    std::string error;
+    try {
+      apply_pending();
+    } catch (const api_error& e) {
+      // Nothing of it reached LMDB: the overlay and the log still hold it all. Tried again on
+      // the next commit or flush.
+      error = e.message();
+      std::cerr << "troupe store: writing committed changes to LMDB failed: " << error << "\n";
+    }
+    lock.lock();
+    im.apply_error = error;
+    im.apply_wake.notify_all();
+    if (last) return;
+  }
+}
+
+void engine::flush() const {
+  auto& im = *impl_;
+  uint64_t target = im.load()->revision;
+  std::unique_lock<std::mutex> lock(im.apply_mutex);
+  im.flush_to = std::max(im.flush_to, target);
+  im.apply_error.clear();
+  im.apply_wake.notify_all();
+  im.apply_wake.wait(
+      lock, [&] { return im.applied.load() >= target || !im.apply_error.empty() || im.stopping; });
+  if (im.applied.load() < target)
+    throw api_error(api_errc::internal, im.apply_error.empty() ? "store: closing" : im.apply_error);
+}
 
 namespace {
 // Where a thread starts looking in the pool, so threads mostly keep to their own slots.
@@ -311,7 +538,8 @@ MDB_txn* engine::begin_read() const {
   size_t start = pool_start();
   for (size_t i = 0; i < impl::pool_slots && !txn; ++i) {
     auto& slot = impl_->pool[(start + i) % impl::pool_slots].txn;
-    if (slot.load(std::memory_order_relaxed)) txn = slot.exchange(nullptr, std::memory_order_acquire);
+    if (slot.load(std::memory_order_relaxed))
+      txn = slot.exchange(nullptr, std::memory_order_acquire);
   }
   if (txn) {
     int rc = mdb_txn_renew(txn);
@@ -335,17 +563,39 @@ void engine::end_read(MDB_txn* txn) const {
   mdb_txn_abort(txn);  // the pool is full
 }
 
-snapshot engine::read() const { return snapshot(*this, begin_read()); }
+snapshot engine::read() const {
+  for (;;) {
+    MDB_txn* txn = begin_read();
+    uint64_t lmdb_revision = 0;
+    try {
+      lmdb_revision = get_meta(txn, impl_->meta, "revision");
+    } catch (...) {
+      end_read(txn);
+      throw;
+    }
+    auto changes = impl_->load();
+    if (changes->applied <= lmdb_revision)
+      return snapshot(*this, txn, std::move(changes), lmdb_revision);
+    // The applier committed and let go of changes after this transaction began: begin again.
+    end_read(txn);
+  }
+}
 
 // ---- snapshot -------------------------------------------------------------------------------
 
-snapshot::snapshot(const engine& owner, MDB_txn* txn) : owner_(&owner), txn_(txn) {
-  revision_ = get_meta(txn_, owner.impl_->meta, "revision");
+snapshot::snapshot(const engine& owner, MDB_txn* txn, std::shared_ptr<const overlay> changes,
+                   uint64_t lmdb_revision)
+    : owner_(&owner), txn_(txn), overlay_(std::move(changes)), lmdb_revision_(lmdb_revision) {
+  revision_ = overlay_->revision;
   horizon_ = get_meta(txn_, owner.impl_->meta, "horizon");
 }
 
 snapshot::snapshot(snapshot&& other) noexcept
-    : owner_(other.owner_), txn_(other.txn_), revision_(other.revision_),
+    : owner_(other.owner_),
+      txn_(other.txn_),
+      overlay_(std::move(other.overlay_)),
+      lmdb_revision_(other.lmdb_revision_),
+      revision_(other.revision_),
       horizon_(other.horizon_) {
   other.txn_ = nullptr;
 }
@@ -354,29 +604,64 @@ snapshot::~snapshot() {
   if (txn_) owner_->end_read(txn_);
 }
 
-std::optional<stored_view> snapshot::get(std::string_view key) const {
+namespace {
+
+std::optional<stored_view> lmdb_get(MDB_txn* txn, MDB_dbi objects, std::string_view key) {
   std::string k = padded_key(key);
   MDB_val mk = val(k), mv;
-  int rc = mdb_get(txn_, owner_->impl_->objects, &mk, &mv);
+  int rc = mdb_get(txn, objects, &mk, &mv);
   if (rc == MDB_NOTFOUND) return std::nullopt;
   check(rc, "get");
   auto* p = static_cast<const char*>(mv.mv_data);
   return stored_view{read_u64(p), std::string_view(p + 8, mv.mv_size - 8)};
 }
 
+bool has_prefix(std::string_view s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+std::optional<stored_view> snapshot::get(std::string_view key) const {
+  if (const overlay_entry* e = overlay_->find(key)) {
+    if (!e->object) return std::nullopt;
+    return stored_view{e->revision, *e->object};
+  }
+  return lmdb_get(txn_, owner_->impl_->objects, key);
+}
+
 void snapshot::list(std::string_view prefix,
                     const std::function<bool(std::string_view, stored_view)>& fn) const {
+  const auto& entries = overlay_->entries;
+  size_t next = overlay_->lower_bound(prefix);
+  auto overlay_key = [&]() -> std::optional<std::string_view> {
+    if (next < entries.size() && has_prefix(entries[next]->key, prefix)) return entries[next]->key;
+    return std::nullopt;
+  };
   MDB_cursor* cursor = nullptr;
   check(mdb_cursor_open(txn_, owner_->impl_->objects, &cursor), "open cursor");
   MDB_val k = val(prefix), v;
-  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-  while (rc == MDB_SUCCESS) {
-    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
-    if (key.compare(0, prefix.size(), prefix) != 0) break;
-    auto* p = static_cast<const char*>(v.mv_data);
-    if (!fn(unpadded(k), stored_view{read_u64(p), std::string_view(p + 8, v.mv_size - 8)}))
-      break;
-    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  int rc = mdb_cursor_get(cursor, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  bool more = true;
+  // Both in key order (NUL padding keeps LMDB's order that of the unpadded keys); where a key is
+  // in both, the overlay's version is the newer one.
+  while (more) {
+    std::optional<std::string_view> stored;
+    if (rc == MDB_SUCCESS) {
+      std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+      if (has_prefix(key, prefix)) stored = unpadded(k);
+    }
+    auto changed = overlay_key();
+    if (!stored && !changed) break;
+    if (changed && (!stored || *changed <= *stored)) {
+      const overlay_entry& e = *entries[next++];
+      if (stored && *stored == *changed) rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+      if (e.object) more = fn(e.key, stored_view{e.revision, *e.object});
+    } else {
+      auto* p = static_cast<const char*>(v.mv_data);
+      more = fn(*stored, stored_view{read_u64(p), std::string_view(p + 8, v.mv_size - 8)});
+      rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+    }
   }
   mdb_cursor_close(cursor);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("list", rc);
@@ -395,10 +680,18 @@ bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
                              std::string_view value,
                              const std::function<bool(std::string_view, stored_view)>& fn) const {
   std::string_view resource = prefix.substr(0, prefix.find('/'));
-  bool indexed = false;
+  const field_index* spec = nullptr;
   for (auto& index : owner_->options_.indexes)
-    indexed = indexed || (index.resource == resource && index.field == field);
-  if (!indexed) return false;
+    if (index.resource == resource && index.field == field) spec = &index;
+  if (!spec) return false;
+  // Changed objects are matched here; LMDB's index entries for them may be out of date.
+  std::vector<const overlay_entry*> changed;
+  for (size_t i = overlay_->lower_bound(prefix);
+       i < overlay_->entries.size() && has_prefix(overlay_->entries[i]->key, prefix); ++i) {
+    const overlay_entry* e = overlay_->entries[i].get();
+    if (e->object && spec->value_of(*e->object) == value) changed.push_back(e);
+  }
+  auto next_changed = changed.begin();
   std::string start = index_prefix(resource, field, value);
   size_t keys_at = start.size();
   start.append(prefix);
@@ -406,21 +699,42 @@ bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
   check(mdb_cursor_open(txn_, owner_->impl_->index, &cursor), "open cursor");
   MDB_val k = val(start), v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-  for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+  bool more = true;
+  for (; more && rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
     std::string_view entry(static_cast<const char*>(k.mv_data), k.mv_size);
-    if (entry.compare(0, start.size(), start) != 0) break;
+    if (!has_prefix(entry, start)) break;
     std::string_view key = entry.substr(keys_at);
-    auto object = get(key);
+    for (; more && next_changed != changed.end() && (*next_changed)->key < key; ++next_changed)
+      more = fn((*next_changed)->key,
+                stored_view{(*next_changed)->revision, *(*next_changed)->object});
+    if (!more || overlay_->find(key)) continue;
+    auto object = lmdb_get(txn_, owner_->impl_->objects, key);
     if (!object) {
       mdb_cursor_close(cursor);
       fail("index entry without its object: " + std::string(key), MDB_CORRUPTED);
     }
-    if (!fn(key, *object)) break;
+    more = fn(key, *object);
   }
   mdb_cursor_close(cursor);
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("list by " + std::string(field), rc);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && more) fail("list by " + std::string(field), rc);
+  for (; more && next_changed != changed.end(); ++next_changed)
+    more =
+        fn((*next_changed)->key, stored_view{(*next_changed)->revision, *(*next_changed)->object});
   return true;
 }
+
+namespace {
+logged_event as_event(const change& c) {
+  logged_event e;
+  e.type = c.type;
+  e.revision = c.revision;
+  e.prev_revision = c.prev_revision;
+  e.time_ms = c.time_ms;
+  e.key = c.key;
+  e.object = *c.object;
+  return e;
+}
+}  // namespace
 
 void snapshot::events_after(uint64_t after,
                             const std::function<bool(const logged_event&)>& fn) const {
@@ -429,15 +743,30 @@ void snapshot::events_after(uint64_t after,
   std::string start = revision_key(after + 1);
   MDB_val k = val(start), v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  bool more = true;
   while (rc == MDB_SUCCESS) {
-    if (!fn(parse_event(k, v))) break;
+    if (!fn(parse_event(k, v))) {
+      more = false;
+      break;
+    }
     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   }
   mdb_cursor_close(cursor);
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("read events", rc);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && more) fail("read events", rc);
+  uint64_t from = std::max(after, lmdb_revision_);
+  for (auto& batch : overlay_->batches) {
+    if (!more) break;
+    if (batch->back().revision <= from) continue;
+    for (auto& c : *batch)
+      if (c.revision > from && !(more = fn(as_event(c)))) break;
+  }
 }
 
 std::optional<logged_event> snapshot::event_at(uint64_t revision) const {
+  if (revision > lmdb_revision_) {
+    if (const change* c = overlay_->change_at(revision)) return as_event(*c);
+    return std::nullopt;
+  }
   std::string k = revision_key(revision);
   MDB_val mk = val(k), mv;
   int rc = mdb_get(txn_, owner_->impl_->events, &mk, &mv);
@@ -448,56 +777,25 @@ std::optional<logged_event> snapshot::event_at(uint64_t revision) const {
 
 // ---- writes ---------------------------------------------------------------------------------
 
-namespace {
-
-struct txn_guard {
-  MDB_txn* txn = nullptr;
-  ~txn_guard() {
-    if (txn) mdb_txn_abort(txn);
-  }
-};
-
-void put_object(MDB_txn* txn, MDB_dbi dbi, const std::string& key, uint64_t revision,
-                const std::string& object) {
-  MDB_val k = val(key), v{8 + object.size(), nullptr};
-  check(mdb_put(txn, dbi, &k, &v, MDB_RESERVE), "put object");
-  auto* p = static_cast<char*>(v.mv_data);
-  std::memcpy(p, &revision, 8);
-  std::memcpy(p + 8, object.data(), object.size());
-}
-
-void put_event(MDB_txn* txn, MDB_dbi dbi, const change& c) {
-  std::string k = revision_key(c.revision);
-  size_t key_size = pad8(c.key.size());
-  MDB_val mk = val(k), v{sizeof(event_header) + key_size + c.object->size(), nullptr};
-  check(mdb_put(txn, dbi, &mk, &v, MDB_RESERVE | MDB_APPEND), "put event");
-  event_header h{c.prev_revision, c.time_ms, static_cast<uint32_t>(c.object->size()),
-                 static_cast<uint16_t>(c.key.size()), static_cast<uint8_t>(c.type), 0};
-  auto* p = static_cast<char*>(v.mv_data);
-  std::memcpy(p, &h, sizeof h);
-  std::memset(p + sizeof h, 0, key_size);
-  std::memcpy(p + sizeof h, c.key.data(), c.key.size());
-  std::memcpy(p + sizeof h + key_size, c.object->data(), c.object->size());
-}
-
-}  // namespace
-
 std::vector<field_index> server_indexes(const kind_registry& kinds) {
   const kind_info* pods = kinds.find_by_resource("pods");
   if (!pods) throw api_error(api_errc::internal, "store: no pods kind to index");
   // Resolved once: every write of a pod reads it, before and after.
   auto spec = pods->schema.getFieldByName("spec");
   auto node_name = spec.getType().asStruct().getFieldByName("nodeName");
-  return {{"pods", "spec.nodeName", [schema = pods->schema, spec, node_name](std::string_view object) {
-             object_reader r(object);
-             auto pod = r.as(schema);
-             if (!pod.has(spec)) return std::string();
-             return std::string(pod.get(spec).as<capnp::DynamicStruct>().get(node_name).as<capnp::Text>().cStr());
-           }}};
+  return {
+      {"pods", "spec.nodeName", [schema = pods->schema, spec, node_name](std::string_view object) {
+         object_reader r(object);
+         auto pod = r.as(schema);
+         if (!pod.has(spec)) return std::string();
+         return std::string(
+             pod.get(spec).as<capnp::DynamicStruct>().get(node_name).as<capnp::Text>().cStr());
+       }}};
 }
 
-void engine::update_indexes(MDB_txn* txn, std::string_view key, const std::string* before,
-                            const std::string* after) {
+void engine::update_indexes(MDB_txn* txn, std::string_view key,
+                            std::optional<std::string_view> before,
+                            std::optional<std::string_view> after) {
   for (auto& index : options_.indexes) {
     if (!indexes_resource(index, key)) continue;
     std::optional<std::string> was, is;
@@ -511,22 +809,40 @@ void engine::update_indexes(MDB_txn* txn, std::string_view key, const std::strin
 
 void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
                     std::vector<change>& changes) {
+  auto& im = *impl_;
   results.assign(ops.size(), write_result{});
+  if (!im.failure.empty()) {
+    for (auto& r : results) {
+      r.error = api_errc::internal;
+      r.message = "store: no more writes until a restart, after " + im.failure;
+    }
+    return;
+  }
   size_t first_change = changes.size();
-  txn_guard guard;
-  check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin write");
-  uint64_t revision = impl_->revision;
+  // Every commit is in the newest overlay (this thread publishes them); LMDB, read after it,
+  // holds at least what the overlay has let go of.
+  auto base = im.load();
+  struct version {
+    uint64_t revision = 0;
+    std::shared_ptr<const std::string> object;  // null: absent
+  };
+  std::unordered_map<std::string, version> written;  // by this batch
+  uint64_t revision = im.revision;
   int64_t now = unix_micros() / 1000;
+  MDB_txn* txn = begin_read();
   try {
     for (size_t i = 0; i < ops.size(); ++i) {
       const write_op& op = ops[i];
       write_result& result = results[i];
-      std::string key = padded_key(op.key);
-      MDB_val mk = val(key), mv;
-      int rc = mdb_get(guard.txn, impl_->objects, &mk, &mv);
-      if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
-      bool exists = rc == MDB_SUCCESS;
-      uint64_t current = exists ? read_u64(mv.mv_data) : 0;
+      version current;
+      if (auto mine = written.find(op.key); mine != written.end()) {
+        current = mine->second;
+      } else if (const overlay_entry* e = base->find(op.key)) {
+        current = {e->revision, e->object};
+      } else if (auto stored = lmdb_get(txn, im.objects, op.key)) {
+        current = {stored->revision, std::make_shared<const std::string>(stored->object)};
+      }
+      bool exists = current.object != nullptr;
       if (op.kind == op_kind::create && exists) {
         result.error = api_errc::already_exists;
         result.message = describe_key(op.key) + " already exists";
@@ -538,19 +854,17 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
         continue;
       }
       if (op.kind != op_kind::create && op.expected_revision != 0 &&
-          op.expected_revision != current) {
+          op.expected_revision != current.revision) {
         result.error = api_errc::conflict;
         result.message = "Operation cannot be fulfilled on " + describe_key(op.key) +
                          ": the object has been modified; please apply your changes to the "
                          "latest version and try again";
-        result.revision = current;
+        result.revision = current.revision;
         continue;
       }
-      std::string previous;
-      if (exists) previous.assign(static_cast<const char*>(mv.mv_data) + 8, mv.mv_size - 8);
       change c;
       c.revision = revision + 1;
-      c.prev_revision = current;
+      c.prev_revision = exists ? current.revision : 0;
       c.time_ms = now;
       c.key = op.key;
       c.type = op.kind == op_kind::remove ? event_type::deleted
@@ -558,38 +872,34 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
                                           : event_type::added;
       try {
         c.object = std::make_shared<const std::string>(
-            stamp(op.kind == op_kind::remove ? previous : op.object, c.revision));
+            stamp(op.kind == op_kind::remove ? std::string_view(*current.object) : op.object,
+                  c.revision));
       } catch (const kj::Exception& e) {
         result.error = api_errc::bad_request;
-        result.message = describe_key(op.key) + ": not a valid object: " +
-                         e.getDescription().cStr();
+        result.message =
+            describe_key(op.key) + ": not a valid object: " + e.getDescription().cStr();
         continue;
       }
       ++revision;
-      update_indexes(guard.txn, op.key, exists ? &previous : nullptr,
-                     op.kind == op_kind::remove ? nullptr : c.object.get());
-      if (op.kind == op_kind::remove) {
-        MDB_val dk = val(key);
-        check(mdb_del(guard.txn, impl_->objects, &dk, nullptr), "delete");
-      } else {
-        if (exists) c.prev_object = std::make_shared<const std::string>(std::move(previous));
-        put_object(guard.txn, impl_->objects, key, c.revision, *c.object);
-      }
-      put_event(guard.txn, impl_->events, c);
+      if (c.type == event_type::modified) c.prev_object = current.object;
       result.revision = c.revision;
       result.object = c.object;
+      written[op.key] = {c.revision, c.type == event_type::deleted ? nullptr : c.object};
       changes.push_back(std::move(c));
     }
-    if (revision != impl_->revision) {
-      put_meta(guard.txn, impl_->meta, "revision", revision);
-      put_meta(guard.txn, impl_->meta, "indexed", revision);  // see the open
+    if (revision != im.revision) {
+      try {
+        im.wal->append(changes.data() + first_change, changes.size() - first_change);
+      } catch (const api_error& e) {
+        // A failed write or sync may leave some of the record on disk, to be replayed at the
+        // next open: its revisions can't be given to other writes.
+        im.failure = e.message();
+        throw;
+      }
     }
-    int rc = mdb_txn_commit(guard.txn);  // fsyncs: durable when it returns
-    guard.txn = nullptr;
-    if (rc != MDB_SUCCESS) fail("commit", rc);
-    impl_->commits.fetch_add(1, std::memory_order_relaxed);
   } catch (const api_error& e) {
-    // Nothing of this transaction is on disk: every op that looked fine fails with the cause.
+    end_read(txn);
+    // Nothing of this batch is acknowledged: every op that looked fine fails with the cause.
     changes.resize(first_change);
     for (auto& r : results) {
       if (r.error == api_errc::none) {
@@ -601,10 +911,25 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
     }
     return;
   }
-  impl_->revision = revision;
+  end_read(txn);
+  if (revision == im.revision) return;
+  im.revision = revision;
+  im.commits.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(im.build_mutex);
+    std::vector<change> batch(changes.begin() + static_cast<ptrdiff_t>(first_change),
+                              changes.end());
+    im.publish(next_overlay(*im.load(), std::move(batch), im.applied.load()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(im.apply_mutex);
+    im.pending = true;
+  }
+  im.apply_wake.notify_all();
 }
 
 size_t engine::compact(size_t max_events) {
+  flush();  // the log to compact is LMDB's
   uint64_t count_cutoff =
       impl_->revision > options_.retain_events ? impl_->revision - options_.retain_events : 0;
   int64_t age_cutoff = unix_micros() / 1000 - options_.retain_seconds * 1000;
@@ -678,6 +1003,7 @@ std::string parent_dir(const std::string& path) {
 }  // namespace
 
 uint64_t engine::save_snapshot(const std::string& path) const {
+  flush();  // the copy is of LMDB: it must hold every acknowledged write
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -709,6 +1035,10 @@ void engine::restore_snapshot(const std::string& path, const std::string& dir) {
     throw api_error(api_errc::internal, "restore: copy " + path + ": " + ec.message());
   }
   fsync_path(tmp, O_RDONLY);
+  // The log belongs to the store being replaced: replayed onto the snapshot it would mix the
+  // two. It goes before the new file is in place.
+  remove_wal(dir);
+  fsync_path(dir, O_RDONLY | O_DIRECTORY);
   std::filesystem::rename(tmp, dir + "/data.mdb", ec);
   std::filesystem::remove(dir + "/lock.mdb");
   fsync_path(dir, O_RDONLY | O_DIRECTORY);

@@ -2,6 +2,14 @@
 // The durable store: objects and an event log in LMDB. One thread writes (the store actor);
 // any thread reads through snapshots (LMDB MVCC), which never wait for writers.
 //
+// Durability: a commit is on disk once its record is in the write-ahead log (wal.hpp), one
+// fdatasync of contiguous bytes. Its changes are then visible at once through an in-memory overlay
+// (the newest version of each key changed lately, and those changes in order), and an applier
+// thread writes them to LMDB in one synced transaction every `apply_interval_ms`; after that the
+// log drops them. Many commits per LMDB transaction means a B-tree page changed by each of them
+// is written once. Open replays the log after LMDB's revision, so a crash loses nothing the log
+// acknowledged. Snapshots read LMDB plus the overlay they started with.
+//
 // Layout (named databases):
 //   objects  "<resource>/<namespace>/<name>" NUL-padded to 8 bytes
 //              -> [u64 revision][Cap'n Proto flat array]      (8-aligned, read in place)
@@ -54,7 +62,11 @@ struct engine_options {
   int64_t retain_seconds = 3600;       ///< ...and none older than this
   unsigned max_readers = 1024;         ///< concurrent snapshots
   /// Kept up to date by every commit; rebuilt at open when the store held other indexes.
-  std::vector<field_index> indexes;
+  std::vector<field_index> indexes{};
+  size_t wal_segment_bytes = size_t{64} << 20;  ///< write-ahead log file size
+  /// How often the applier writes committed changes to LMDB (the longer, the fewer page writes
+  /// and the larger the overlay every read consults).
+  int64_t apply_interval_ms = 50;
 };
 
 enum class op_kind : uint8_t { create = 1, update = 2, remove = 3 };
@@ -103,8 +115,11 @@ struct logged_event {
 };
 
 class engine;
+struct overlay;
+struct logged_change;
 
-/// A consistent read view (an LMDB read transaction). Cheap: transactions are pooled.
+/// A consistent read view: an LMDB read transaction (pooled, so cheap) and the overlay of changes
+/// not yet in LMDB as it was when the view began.
 class snapshot {
  public:
   snapshot(snapshot&& other) noexcept;
@@ -132,9 +147,12 @@ class snapshot {
 
  private:
   friend class engine;
-  snapshot(const engine& owner, MDB_txn* txn);
+  snapshot(const engine& owner, MDB_txn* txn, std::shared_ptr<const overlay> changes,
+           uint64_t lmdb_revision);
   const engine* owner_;
   MDB_txn* txn_;
+  std::shared_ptr<const overlay> overlay_;
+  uint64_t lmdb_revision_ = 0;
   uint64_t revision_ = 0;
   uint64_t horizon_ = 0;
 };
@@ -169,14 +187,23 @@ class engine {
   uint64_t revision() const;
   /// Write transactions committed since open (group commit makes this far below the writes).
   uint64_t commits() const;
+  /// Returns once LMDB holds every change committed before the call (the applier goes at once).
+  /// Any thread. Throws api_error(internal) if the applier fails.
+  void flush() const;
+  /// The revision LMDB holds; the overlay and the log hold the changes after it.
+  uint64_t applied_revision() const;
   const engine_options& options() const { return options_; }
 
  private:
   friend class snapshot;
   MDB_txn* begin_read() const;
   void end_read(MDB_txn* txn) const;
-  void update_indexes(MDB_txn* txn, std::string_view key, const std::string* before,
-                      const std::string* after);
+  void update_indexes(MDB_txn* txn, std::string_view key, std::optional<std::string_view> before,
+                      std::optional<std::string_view> after);
+  void apply_change(MDB_txn* txn, const logged_change& c);
+  void replay_log();
+  void apply_pending();
+  void apply_loop();
 
   struct impl;
   std::unique_ptr<impl> impl_;

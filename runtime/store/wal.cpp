@@ -1,0 +1,280 @@
+#include "runtime/store/wal.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "runtime/base/error.hpp"
+#include "runtime/store/engine.hpp"
+
+namespace troupe::store {
+namespace {
+
+constexpr uint32_t record_magic = 0x4c415754;  // "TWAL"
+
+struct record_header {
+  uint32_t magic;
+  uint32_t crc;  // of everything after this field: the rest of the header and the payload
+  uint32_t payload_size;
+  uint32_t count;
+  uint64_t first_revision;
+};
+static_assert(sizeof(record_header) == 24);
+
+struct change_header {
+  uint64_t prev_revision;
+  int64_t time_ms;
+  uint32_t key_size;
+  uint32_t object_size;
+  uint8_t type;
+  uint8_t pad[7];
+};
+static_assert(sizeof(change_header) == 32);
+
+size_t pad8(size_t n) {
+  return (n + 7) & ~size_t{7};
+}
+
+[[noreturn]] void io_failure(const std::string& what) {
+  throw api_error(api_errc::internal, "store: write-ahead log: " + what + ": " + strerror(errno));
+}
+
+uint32_t checksum(const char* data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (size > 0) {  // zlib takes a uInt length
+    uInt chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
+    data += chunk;
+    size -= chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+std::string wal_dir(const std::string& dir) {
+  return dir + "/wal";
+}
+
+std::string segment_name(uint64_t first_revision) {
+  char name[32];
+  snprintf(name, sizeof name, "%016llx.log", static_cast<unsigned long long>(first_revision));
+  return name;
+}
+
+// The segments in `dir` by first revision; spares are not segments.
+std::vector<std::pair<uint64_t, std::string>> list_segments(const std::string& dir) {
+  std::vector<std::pair<uint64_t, std::string>> found;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() != 20 || name.compare(16, 4, ".log") != 0) continue;
+    if (name.find_first_not_of("0123456789abcdef") != 16) continue;
+    found.emplace_back(std::stoull(name.substr(0, 16), nullptr, 16), entry.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+void sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) io_failure("open " + dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) io_failure("sync " + dir);
+}
+
+}  // namespace
+
+wal_writer::wal_writer(std::string dir, size_t segment_bytes)
+    : dir_(wal_dir(dir)), segment_bytes_(segment_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) {
+    errno = ec.value();
+    io_failure("create " + dir_);
+  }
+  for (auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("spare-", 0) == 0) {
+      spares_.push_back(entry.path().string());
+      next_spare_ = std::max(next_spare_, static_cast<unsigned>(std::atoi(name.c_str() + 6)) + 1);
+    }
+  }
+  // Whatever the segments hold has been replayed and checkpointed by now.
+  for (auto& found : list_segments(dir_)) retire(found.second);
+}
+
+wal_writer::~wal_writer() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void wal_writer::open_segment(uint64_t first_revision, size_t at_least) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  std::string path = dir_ + "/" + segment_name(first_revision);
+  std::string spare;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!spares_.empty()) {
+      spare = spares_.back();
+      spares_.pop_back();
+    }
+  }
+  if (!spare.empty() && ::rename(spare.c_str(), path.c_str()) != 0) io_failure("reuse " + spare);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) io_failure("open " + path);
+  capacity_ = std::max(segment_bytes_, at_least);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) io_failure("stat " + path);
+  if (static_cast<size_t>(st.st_size) < capacity_) {
+    // Blocks reserved up front, so an append's fdatasync need not also journal a new size.
+    // Without fallocate (some file systems) appends still work, a little slower.
+    if (::fallocate(fd_, 0, 0, static_cast<off_t>(capacity_)) != 0 && errno != EOPNOTSUPP)
+      io_failure("reserve " + path);
+  } else {
+    capacity_ = static_cast<size_t>(st.st_size);
+  }
+  if (::fsync(fd_) != 0) io_failure("sync " + path);
+  // The name must be durable before a record in it is acknowledged: replay finds it by name.
+  sync_dir(dir_);
+  offset_ = 0;
+  std::lock_guard<std::mutex> lock(mutex_);
+  segments_.push_back({first_revision, path});
+}
+
+void wal_writer::append(const change* changes, size_t count) {
+  if (count == 0) return;
+  size_t size = sizeof(record_header);
+  for (size_t i = 0; i < count; ++i)
+    size += sizeof(change_header) + pad8(changes[i].key.size()) + pad8(changes[i].object->size());
+  buffer_.assign(size, '\0');
+  char* p = buffer_.data();
+  record_header header{record_magic, 0, static_cast<uint32_t>(size - sizeof(record_header)),
+                       static_cast<uint32_t>(count), changes[0].revision};
+  char* at = p + sizeof header;
+  for (size_t i = 0; i < count; ++i) {
+    const change& c = changes[i];
+    change_header h{c.prev_revision,
+                    c.time_ms,
+                    static_cast<uint32_t>(c.key.size()),
+                    static_cast<uint32_t>(c.object->size()),
+                    static_cast<uint8_t>(c.type),
+                    {}};
+    std::memcpy(at, &h, sizeof h);
+    at += sizeof h;
+    std::memcpy(at, c.key.data(), c.key.size());
+    at += pad8(c.key.size());
+    std::memcpy(at, c.object->data(), c.object->size());
+    at += pad8(c.object->size());
+  }
+  std::memcpy(p, &header, sizeof header);
+  header.crc = checksum(p + 8, size - 8);
+  std::memcpy(p, &header, sizeof header);
+
+  if (fd_ < 0 || offset_ + size > capacity_) open_segment(changes[0].revision, size);
+  size_t written = 0;
+  while (written < size) {
+    ssize_t n = ::pwrite(fd_, p + written, size - written, static_cast<off_t>(offset_ + written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) io_failure("write");
+    written += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd_) != 0) io_failure("sync");
+  offset_ += size;
+  bytes_written_ += size;
+}
+
+void wal_writer::retire(const std::string& path) {
+  // Written-over spares make later appends cheaper than fresh blocks would.
+  if (spares_.size() < 2) {
+    std::string spare = dir_ + "/spare-" + std::to_string(next_spare_++) + ".log";
+    if (::rename(path.c_str(), spare.c_str()) == 0) spares_.push_back(spare);
+  } else {
+    ::unlink(path.c_str());
+  }
+}
+
+void wal_writer::release_through(uint64_t revision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t released = 0;
+  // A segment's last revision is one before its successor's first; the current one has none.
+  while (released + 1 < segments_.size() &&
+         segments_[released + 1].first_revision <= revision + 1) {
+    retire(segments_[released].path);
+    ++released;
+  }
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(released));
+}
+
+uint64_t replay_wal(const std::string& dir, uint64_t after,
+                    const std::function<void(const logged_change&)>& fn) {
+  uint64_t expected = after + 1;
+  for (auto& [first, path] : list_segments(wal_dir(dir))) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) io_failure("open " + path);
+    struct stat st {};
+    ::fstat(fd, &st);
+    size_t size = static_cast<size_t>(st.st_size);
+    void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+    ::close(fd);
+    if (map == MAP_FAILED) io_failure("map " + path);
+    const char* base = static_cast<const char*>(map);
+    size_t offset = 0;
+    uint64_t segment_revision = first;  // the first record must carry the segment's name
+    while (offset + sizeof(record_header) <= size) {
+      record_header h;
+      std::memcpy(&h, base + offset, sizeof h);
+      size_t record_size = sizeof h + h.payload_size;
+      if (h.magic != record_magic || h.count == 0 || record_size > size - offset ||
+          checksum(base + offset + 8, record_size - 8) != h.crc)
+        break;  // the end: a torn or never-written record, or stale bytes of a reused spare
+      if (h.first_revision != segment_revision) break;  // stale: revisions go on one by one
+      uint64_t last = h.first_revision + h.count - 1;
+      if (last >= expected) {
+        if (h.first_revision > expected) {
+          ::munmap(map, size);
+          throw api_error(api_errc::internal, "store: write-ahead log is missing revisions " +
+                                                  std::to_string(expected) + " to " +
+                                                  std::to_string(h.first_revision - 1) +
+                                                  " (before " + path + ")");
+        }
+        const char* at = base + offset + sizeof h;
+        for (uint32_t i = 0; i < h.count; ++i) {
+          change_header ch;
+          std::memcpy(&ch, at, sizeof ch);
+          at += sizeof ch;
+          logged_change c;
+          c.type = static_cast<event_type>(ch.type);
+          c.revision = h.first_revision + i;
+          c.prev_revision = ch.prev_revision;
+          c.time_ms = ch.time_ms;
+          c.key = std::string_view(at, ch.key_size);
+          at += pad8(ch.key_size);
+          c.object = std::string_view(at, ch.object_size);
+          at += pad8(ch.object_size);
+          if (c.revision >= expected) {
+            fn(c);
+            expected = c.revision + 1;
+          }
+        }
+      }
+      segment_revision = last + 1;
+      offset += record_size;
+    }
+    if (map) ::munmap(map, size);
+  }
+  return expected - 1;
+}
+
+void remove_wal(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(wal_dir(dir), ec);
+}
+
+}  // namespace troupe::store

@@ -1,0 +1,87 @@
+#pragma once
+// The write-ahead log: what makes a commit durable. Each commit appends one record holding its
+// changes to a preallocated segment file and syncs it with one fdatasync of contiguous bytes,
+// where a synced LMDB commit writes its B-tree pages all over the file and syncs twice. LMDB
+// then commits without syncing, and a checkpoint (see engine.cpp) syncs it in the background;
+// the log only has to cover the changes after the last checkpoint.
+//
+// Layout: DIR/wal/<first revision, 16 hex digits>.log, records back to back from offset 0:
+//   [u32 magic][u32 crc32 of all that follows it][u32 payload bytes][u32 changes]
+//   [u64 first revision] then per change, each part padded to 8 bytes:
+//   [u64 prev revision][i64 time ms][u32 key bytes][u32 object bytes][u8 type][7 pad] key object
+// Change i of a record has revision first + i. Reading stops at the first record that is torn,
+// fails its checksum or does not continue the revisions; released segments are kept as
+// spares (DIR/wal/spare-N.log) and written over, so stale records behind the end are expected.
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace troupe::store {
+
+struct change;
+enum class event_type : uint8_t;
+
+/// A change read back from the log; views into the segment, valid during the callback.
+struct logged_change {
+  event_type type;
+  uint64_t revision = 0;
+  uint64_t prev_revision = 0;
+  int64_t time_ms = 0;
+  std::string_view key;
+  std::string_view object;
+};
+
+class wal_writer {
+ public:
+  /// Starts with no segment: the first append opens one. Segments already in `dir` must have
+  /// been released (their changes checkpointed) or replayed before.
+  wal_writer(std::string dir, size_t segment_bytes);
+  ~wal_writer();
+  wal_writer(const wal_writer&) = delete;
+  wal_writer& operator=(const wal_writer&) = delete;
+
+  /// Appends one record of `changes` (consecutive revisions) and returns once it is on disk.
+  /// Throws api_error(internal) on an I/O error. Writer thread only.
+  void append(const change* changes, size_t count);
+  /// Bytes appended since open.
+  uint64_t bytes_written() const { return bytes_written_; }
+
+  /// Drops every segment whose changes all have revisions <= `revision` (checkpointed), keeping
+  /// a few as spares. Any thread.
+  void release_through(uint64_t revision);
+
+ private:
+  struct segment {
+    uint64_t first_revision;
+    std::string path;
+  };
+  void open_segment(uint64_t first_revision, size_t at_least);
+  void retire(const std::string& path);  ///< into a spare, or gone; mutex_ held
+
+  std::string dir_;
+  size_t segment_bytes_;
+  int fd_ = -1;
+  size_t offset_ = 0, capacity_ = 0;
+  uint64_t bytes_written_ = 0;
+  std::string buffer_;
+
+  std::mutex mutex_;  // guards segments_ and spares_ against release_through
+  std::vector<segment> segments_;
+  std::vector<std::string> spares_;
+  unsigned next_spare_ = 0;
+};
+
+/// Calls `fn` for every logged change with revision > `after`, in revision order, and returns
+/// the last revision it saw (`after` if none). Throws api_error(internal) when the log skips
+/// revisions (a segment lost or damaged before its end), naming the missing ones.
+uint64_t replay_wal(const std::string& dir, uint64_t after,
+                    const std::function<void(const logged_change&)>& fn);
+
+/// Every segment and spare of the log in `dir` (for restore, which replaces the store).
+void remove_wal(const std::string& dir);
+
+}  // namespace troupe::store
