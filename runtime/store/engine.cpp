@@ -163,9 +163,11 @@ struct engine::impl {
   std::mutex apply_mutex;              // guards the five below
   std::condition_variable apply_wake;  // the applier waits for work, flushers for the applier
   bool stopping = false;
-  bool pending = false;   // commits since the applier last looked
-  uint64_t flush_to = 0;  // a flush waits for LMDB to hold this revision: apply now
-  std::string apply_error;
+  bool pending = false;     // commits since the applier last looked
+  uint64_t flush_to = 0;    // a flush waits for LMDB to hold this revision: apply now
+  std::string apply_error;  // of the last run
+  uint64_t apply_runs = 0;
+  std::atomic<bool> apply_failed{false};  // apply_error is set: commits are refused
   std::atomic<uint64_t> applied{0};
 
   std::shared_ptr<const overlay> load() const {
@@ -499,14 +501,17 @@ void engine::apply_loop() {
     std::string error;
     try {
       apply_pending();
+      if (im.wal->wants_spare()) im.wal->prepare_spare();
     } catch (const api_error& e) {
       // Nothing of it reached LMDB: the overlay and the log still hold it all. Tried again on
-      // the next commit or flush.
+      // the next flush.
       error = e.message();
       std::cerr << "troupe store: writing committed changes to LMDB failed: " << error << "\n";
     }
     lock.lock();
     im.apply_error = error;
+    ++im.apply_runs;
+    im.apply_failed.store(!error.empty(), std::memory_order_release);
     im.apply_wake.notify_all();
     if (last) return;
   }
@@ -516,13 +521,15 @@ void engine::flush() const {
   auto& im = *impl_;
   uint64_t target = im.load()->revision;
   std::unique_lock<std::mutex> lock(im.apply_mutex);
+  uint64_t runs = im.apply_runs;
   im.flush_to = std::max(im.flush_to, target);
-  im.apply_error.clear();
   im.apply_wake.notify_all();
-  im.apply_wake.wait(
-      lock, [&] { return im.applied.load() >= target || !im.apply_error.empty() || im.stopping; });
+  im.apply_wake.wait(lock, [&] {
+    return im.applied.load() >= target || im.stopping ||
+           (im.apply_runs > runs && !im.apply_error.empty());
+  });
   if (im.applied.load() < target)
-    throw api_error(api_errc::internal, im.apply_error.empty() ? "store: closing" : im.apply_error);
+    throw api_error(api_errc::internal, im.stopping ? "store: closing" : im.apply_error);
 }
 
 namespace {
@@ -815,6 +822,16 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
     for (auto& r : results) {
       r.error = api_errc::internal;
       r.message = "store: no more writes until a restart, after " + im.failure;
+    }
+    return;
+  }
+  if (im.apply_failed.load(std::memory_order_acquire)) {
+    // What LMDB can't take must not pile up in the overlay and the log: refused until the
+    // applier gets through again (the store's compaction tick flushes every second).
+    std::lock_guard<std::mutex> lock(im.apply_mutex);
+    for (auto& r : results) {
+      r.error = api_errc::internal;
+      r.message = im.apply_error;
     }
     return;
   }

@@ -63,10 +63,10 @@ struct engine_options {
   unsigned max_readers = 1024;         ///< concurrent snapshots
   /// Kept up to date by every commit; rebuilt at open when the store held other indexes.
   std::vector<field_index> indexes{};
-  size_t wal_segment_bytes = size_t{64} << 20;  ///< write-ahead log file size
+  size_t wal_segment_bytes = size_t{16} << 20;  ///< write-ahead log file size
   /// How often the applier writes committed changes to LMDB (the longer, the fewer page writes
   /// and the larger the overlay every read consults).
-  int64_t apply_interval_ms = 50;
+  int64_t apply_interval_ms = 10;
 };
 
 enum class op_kind : uint8_t { create = 1, update = 2, remove = 3 };

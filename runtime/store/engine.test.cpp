@@ -568,3 +568,32 @@ TEST_CASE("log segments are reused once LMDB holds their changes", "[engine][log
   CHECK(log_segments(dir.path()).size() <= 3);
   CHECK(e.read().count("configmaps/") == 50);
 }
+
+TEST_CASE("when LMDB can't take the changes further writes are refused and none is lost", "[engine][log]") {
+  temp_dir dir;
+  auto options = unapplied(dir);
+  options.map_size = size_t{1} << 20;
+  engine e(options);
+  int acknowledged = 0;
+  std::string failure;
+  for (int i = 0; i < 40 && failure.empty(); ++i) {
+    auto result = apply(e, create("c" + std::to_string(i), std::string(50000, 'x')));
+    if (result.error != api_errc::none) {
+      failure = result.message;
+      break;
+    }
+    ++acknowledged;
+    try {
+      e.flush();
+    } catch (const api_error& error) {
+      failure = error.message();
+    }
+  }
+  REQUIRE_FALSE(failure.empty());
+  CHECK_THAT(failure, Catch::Contains("MDB_MAP_FULL"));
+  auto refused = apply(e, create("late", "1"));
+  CHECK(refused.error == api_errc::internal);
+  CHECK_THAT(refused.message, Catch::Contains("MDB_MAP_FULL"));
+  // Every acknowledged write is still there to read.
+  CHECK(e.read().count("configmaps/") == static_cast<size_t>(acknowledged));
+}

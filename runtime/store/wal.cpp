@@ -101,12 +101,14 @@ wal_writer::wal_writer(std::string dir, size_t segment_bytes)
   }
   for (auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind("spare-", 0) == 0) {
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      ::unlink(entry.path().c_str());  // a spare being prepared when the process stopped
+    } else if (name.rfind("spare-", 0) == 0) {
       spares_.push_back(entry.path().string());
       next_spare_ = std::max(next_spare_, static_cast<unsigned>(std::atoi(name.c_str() + 6)) + 1);
     }
   }
-  // Whatever the segments hold has been replayed and checkpointed by now.
+  // Whatever the segments hold has been replayed into LMDB by now.
   for (auto& found : list_segments(dir_)) retire(found.second);
 }
 
@@ -144,6 +146,7 @@ void wal_writer::open_segment(uint64_t first_revision, size_t at_least) {
   // The name must be durable before a record in it is acknowledged: replay finds it by name.
   sync_dir(dir_);
   offset_ = 0;
+  asked_for_spare_ = false;
   std::lock_guard<std::mutex> lock(mutex_);
   segments_.push_back({first_revision, path});
 }
@@ -188,11 +191,45 @@ void wal_writer::append(const change* changes, size_t count) {
   if (::fdatasync(fd_) != 0) io_failure("sync");
   offset_ += size;
   bytes_written_ += size;
+  if (!asked_for_spare_ && offset_ > capacity_ / 2) {
+    asked_for_spare_ = true;  // once per segment: a busy log will want the next one soon
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (spares_.size() + preparing_ < spares_kept) wants_spare_ = true;
+  }
+}
+
+bool wal_writer::prepare_spare() {
+  std::string spare;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    wants_spare_ = false;
+    if (spares_.size() + preparing_ >= spares_kept) return false;
+    spare = dir_ + "/spare-" + std::to_string(next_spare_++) + ".log";
+    ++preparing_;
+  }
+  // Zeros written, not just blocks reserved: an append over written blocks syncs its data
+  // alone, while one over reserved blocks also commits the file system's journal.
+  std::string tmp = spare + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  std::string zeros(size_t{1} << 20, '\0');
+  for (size_t at = 0; ok && at < segment_bytes_; at += zeros.size()) {
+    size_t n = std::min(zeros.size(), segment_bytes_ - at);
+    ok = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(at)) == static_cast<ssize_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  ok = ok && ::rename(tmp.c_str(), spare.c_str()) == 0;
+  if (!ok) ::unlink(tmp.c_str());
+  std::lock_guard<std::mutex> lock(mutex_);
+  --preparing_;
+  if (ok) spares_.push_back(spare);
+  return ok;
 }
 
 void wal_writer::retire(const std::string& path) {
   // Written-over spares make later appends cheaper than fresh blocks would.
-  if (spares_.size() < 2) {
+  if (spares_.size() + preparing_ < spares_kept) {
     std::string spare = dir_ + "/spare-" + std::to_string(next_spare_++) + ".log";
     if (::rename(path.c_str(), spare.c_str()) == 0) spares_.push_back(spare);
   } else {

@@ -13,6 +13,7 @@
 // fails its checksum or does not continue the revisions; released segments are kept as
 // spares (DIR/wal/spare-N.log) and written over, so stale records behind the end are expected.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -50,9 +51,15 @@ class wal_writer {
   /// Bytes appended since open.
   uint64_t bytes_written() const { return bytes_written_; }
 
-  /// Drops every segment whose changes all have revisions <= `revision` (checkpointed), keeping
-  /// a few as spares. Any thread.
+  /// Drops every segment whose changes all have revisions <= `revision` (in LMDB), keeping a
+  /// few as spares. Any thread.
   void release_through(uint64_t revision);
+  /// Whether the log is busy enough to want a spare prepared (see prepare_spare).
+  bool wants_spare() const { return wants_spare_.load(std::memory_order_relaxed); }
+  /// Writes one zero-filled spare if fewer than are kept exist or are being written: appends go
+  /// faster over written blocks. Slow (a segment's worth of I/O); any thread but the writer's.
+  /// Returns whether it made one.
+  bool prepare_spare();
 
  private:
   struct segment {
@@ -68,11 +75,15 @@ class wal_writer {
   size_t offset_ = 0, capacity_ = 0;
   uint64_t bytes_written_ = 0;
   std::string buffer_;
+  bool asked_for_spare_ = false;
+  std::atomic<bool> wants_spare_{false};
 
   std::mutex mutex_;  // guards segments_ and spares_ against release_through
   std::vector<segment> segments_;
   std::vector<std::string> spares_;
+  size_t preparing_ = 0;
   unsigned next_spare_ = 0;
+  static constexpr size_t spares_kept = 2;
 };
 
 /// Calls `fn` for every logged change with revision > `after`, in revision order, and returns
