@@ -420,7 +420,13 @@ void engine::apply_change(MDB_txn* txn, const logged_change& c) {
   bool removed = c.type == event_type::deleted;
   std::optional<std::string_view> object;
   if (!removed) object = c.object;
-  update_indexes(txn, c.key, previous, object);
+  try {
+    update_indexes(txn, c.key, previous, object);
+  } catch (const kj::Exception& e) {  // commit checks every object it logs; this is a backstop
+    throw api_error(api_errc::internal, "store: indexing " + std::string(c.key) + " at revision " +
+                                            std::to_string(c.revision) + ": " +
+                                            e.getDescription().cStr());
+  }
   if (removed && previous) {
     check(mdb_del(txn, impl_->objects, &mk, nullptr), "delete");
   } else if (!removed) {
@@ -469,21 +475,35 @@ void engine::apply_pending() {
   auto& im = *impl_;
   auto pending = im.load();
   uint64_t from = im.applied.load(std::memory_order_acquire);
-  if (pending->revision <= from) return;
-  txn_guard guard;
-  check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin apply");
-  for (auto& batch : pending->batches)
-    for (auto& c : *batch)
-      if (c.revision > from) apply_change(guard.txn, logged(c));
-  put_meta(guard.txn, im.meta, "revision", pending->revision);
-  put_meta(guard.txn, im.meta, "indexed", pending->revision);
-  int rc = mdb_txn_commit(guard.txn);  // synced: the log can let these changes go
-  guard.txn = nullptr;
-  if (rc != MDB_SUCCESS) fail("commit applied changes", rc);
-  im.applied.store(pending->revision, std::memory_order_release);
-  im.wal->release_through(pending->revision);
-  std::lock_guard<std::mutex> lock(im.build_mutex);
-  im.publish(next_overlay(*im.load(), {}, pending->revision));
+  auto batch = pending->batches.begin();
+  while (pending->revision > from) {
+    // Whole commits, up to about as many changes as LMDB takes in one transaction with ease
+    // (after a stall the overlay can hold far more).
+    txn_guard guard;
+    check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin apply");
+    uint64_t through = from;
+    size_t changes = 0;
+    for (; batch != pending->batches.end() && changes < 10000; ++batch) {
+      for (auto& c : **batch) {
+        if (c.revision <= from) continue;
+        apply_change(guard.txn, logged(c));
+        through = c.revision;
+        ++changes;
+      }
+    }
+    put_meta(guard.txn, im.meta, "revision", through);
+    put_meta(guard.txn, im.meta, "indexed", through);
+    int rc = mdb_txn_commit(guard.txn);  // synced: the log can let these changes go
+    guard.txn = nullptr;
+    if (rc != MDB_SUCCESS) fail("commit applied changes", rc);
+    im.applied.store(through, std::memory_order_release);
+    im.wal->release_through(through);
+    {
+      std::lock_guard<std::mutex> lock(im.build_mutex);
+      im.publish(next_overlay(*im.load(), {}, through));
+    }
+    from = through;
+  }
 }
 
 void engine::apply_loop() {
@@ -492,26 +512,37 @@ void engine::apply_loop() {
   std::unique_lock<std::mutex> lock(im.apply_mutex);
   for (;;) {
     auto flushing = [&] { return im.stopping || im.flush_to > im.applied.load(); };
-    im.apply_wake.wait(lock, [&] { return flushing() || im.pending; });
-    // Let commits gather: each B-tree page they share is then written once.
-    if (!flushing()) im.apply_wake.wait_for(lock, interval, flushing);
+    if (im.apply_failed.load()) {
+      // Commits are refused meanwhile (see commit), so nothing new comes: retry each second,
+      // or at once for a flush.
+      im.apply_wake.wait_for(lock, std::chrono::seconds(1), flushing);
+    } else {
+      im.apply_wake.wait(lock, [&] { return flushing() || im.pending; });
+      // Let commits gather: each B-tree page they share is then written once.
+      if (!flushing()) im.apply_wake.wait_for(lock, interval, flushing);
+    }
     im.pending = false;
     bool last = im.stopping;
     lock.unlock();
     std::string error;
     try {
       apply_pending();
-      if (im.wal->wants_spare()) im.wal->prepare_spare();
+      if (!last && im.wal->wants_spare()) im.wal->prepare_spare();
     } catch (const api_error& e) {
-      // Nothing of it reached LMDB: the overlay and the log still hold it all. Tried again on
-      // the next flush.
       error = e.message();
-      std::cerr << "troupe store: writing committed changes to LMDB failed: " << error << "\n";
+    } catch (const kj::Exception& e) {
+      error = std::string("store: ") + e.getDescription().cStr();
+    } catch (const std::exception& e) {
+      error = std::string("store: ") + e.what();
     }
+    // What failed is not in LMDB: the overlay and the log still hold it all.
+    if (!error.empty())
+      std::cerr << "troupe store: writing committed changes to LMDB failed: " << error << "\n";
     lock.lock();
     im.apply_error = error;
     ++im.apply_runs;
     im.apply_failed.store(!error.empty(), std::memory_order_release);
+    if (!error.empty()) im.flush_to = im.applied.load();  // waiting flushers get the error
     im.apply_wake.notify_all();
     if (last) return;
   }
@@ -891,6 +922,9 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
         c.object = std::make_shared<const std::string>(
             stamp(op.kind == op_kind::remove ? std::string_view(*current.object) : op.object,
                   c.revision));
+        // The applier indexes it later, past the point where the write could still be refused.
+        for (auto& index : options_.indexes)
+          if (indexes_resource(index, op.key)) index.value_of(*c.object);
       } catch (const kj::Exception& e) {
         result.error = api_errc::bad_request;
         result.message =
@@ -910,7 +944,7 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
       } catch (const api_error& e) {
         // A failed write or sync may leave some of the record on disk, to be replayed at the
         // next open: its revisions can't be given to other writes.
-        im.failure = e.message();
+        if (im.wal->maybe_written()) im.failure = e.message();
         throw;
       }
     }
@@ -932,11 +966,15 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
   if (revision == im.revision) return;
   im.revision = revision;
   im.commits.fetch_add(1, std::memory_order_relaxed);
-  {
+  try {
     std::lock_guard<std::mutex> lock(im.build_mutex);
     std::vector<change> batch(changes.begin() + static_cast<ptrdiff_t>(first_change),
                               changes.end());
     im.publish(next_overlay(*im.load(), std::move(batch), im.applied.load()));
+  } catch (const std::exception& e) {
+    // Durable but not visible, and the applier would skip it: only a restart replays it.
+    im.failure = std::string("store: publishing a commit: ") + e.what();
+    throw;
   }
   {
     std::lock_guard<std::mutex> lock(im.apply_mutex);
@@ -946,7 +984,7 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
 }
 
 size_t engine::compact(size_t max_events) {
-  flush();  // the log to compact is LMDB's
+  // Compacts LMDB's log; events still in the overlay are the newest anyway.
   uint64_t count_cutoff =
       impl_->revision > options_.retain_events ? impl_->revision - options_.retain_events : 0;
   int64_t age_cutoff = unix_micros() / 1000 - options_.retain_seconds * 1000;

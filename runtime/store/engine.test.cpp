@@ -184,6 +184,7 @@ TEST_CASE("compaction keeps the newest events and moves the horizon", "[engine]"
   options.retain_events = 10;
   engine e(options);
   for (int i = 0; i < 25; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  e.flush();  // compaction works on the events LMDB holds
   CHECK(e.compact(4) == 4);  // bounded per call
   CHECK(e.read().horizon() == 4);
   while (e.compact(100) > 0) {
@@ -205,6 +206,7 @@ TEST_CASE("events older than the age bound are dropped", "[engine]") {
   options.retain_seconds = -1;  // every event is already too old
   engine e(options);
   for (int i = 0; i < 5; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  e.flush();
   CHECK(e.compact(100) == 5);
   CHECK(e.read().horizon() == 5);
 }
@@ -529,6 +531,33 @@ TEST_CASE("a torn record at the end of the log is where it ends", "[engine][log]
   engine reopened(unapplied(crashed));
   CHECK(view_of(reopened.read()) == after_two);
   CHECK(apply(reopened, create("c4", "1")).revision == 3);
+}
+
+TEST_CASE("a damaged record with later ones behind it is refused", "[engine][log]") {
+  temp_dir dir, crashed;
+  {
+    engine e(unapplied(dir));
+    for (const char* name : {"c1", "c2", "c3"})
+      REQUIRE(apply(e, create(name, "1")).error == api_errc::none);
+    copy_store(dir.path(), crashed.path());
+  }
+  std::string segment = crashed.path() + "/wal/" + log_segments(crashed.path()).at(0);
+  std::string bytes;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t at = bytes.find("c2\"");  // in the second record's object
+  if (at == std::string::npos) at = bytes.rfind("c2", bytes.rfind("c3"));
+  REQUIRE(at != std::string::npos);
+  bytes[at] ^= 0x20;
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  auto options = unapplied(crashed);
+  CHECK_THROWS_WITH(engine(options), Catch::Contains("is damaged at byte") &&
+                                         Catch::Contains("revision 3 is written after it"));
 }
 
 TEST_CASE("a log that skips revisions is refused with the missing ones named", "[engine][log]") {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "runtime/base/error.hpp"
 #include "runtime/store/engine.hpp"
@@ -71,7 +72,12 @@ std::string segment_name(uint64_t first_revision) {
 std::vector<std::pair<uint64_t, std::string>> list_segments(const std::string& dir) {
   std::vector<std::pair<uint64_t, std::string>> found;
   std::error_code ec;
-  for (auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+  std::filesystem::directory_iterator entries(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    errno = ec.value();
+    io_failure("list " + dir);
+  }
+  for (auto& entry : entries) {
     std::string name = entry.path().filename().string();
     if (name.size() != 20 || name.compare(16, 4, ".log") != 0) continue;
     if (name.find_first_not_of("0123456789abcdef") != 16) continue;
@@ -89,12 +95,34 @@ void sync_dir(const std::string& dir) {
   if (rc != 0) io_failure("sync " + dir);
 }
 
+bool valid_record(const char* base, size_t size, size_t offset, record_header& h) {
+  if (offset + sizeof h > size) return false;
+  std::memcpy(&h, base + offset, sizeof h);
+  size_t record_size = sizeof h + h.payload_size;
+  return h.magic == record_magic && h.count != 0 && record_size <= size - offset &&
+         checksum(base + offset + 8, record_size - 8) == h.crc;
+}
+
+// The first revision of a valid record at or after `from` (8-aligned, as records are) that
+// starts at `revision` or later.
+std::optional<uint64_t> later_record(const char* base, size_t size, size_t from,
+                                     uint64_t revision) {
+  for (size_t at = (from + 7) & ~size_t{7}; at + sizeof(record_header) <= size; at += 8) {
+    uint32_t magic;
+    std::memcpy(&magic, base + at, sizeof magic);
+    record_header h;
+    if (magic == record_magic && valid_record(base, size, at, h) && h.first_revision >= revision)
+      return h.first_revision;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 wal_writer::wal_writer(std::string dir, size_t segment_bytes)
     : dir_(wal_dir(dir)), segment_bytes_(segment_bytes) {
   std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
+  if (std::filesystem::create_directories(dir_, ec)) sync_dir(dir);
   if (ec) {
     errno = ec.value();
     io_failure("create " + dir_);
@@ -119,6 +147,16 @@ wal_writer::~wal_writer() {
 void wal_writer::open_segment(uint64_t first_revision, size_t at_least) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  try {
+    open_segment_file(first_revision, at_least);
+  } catch (...) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;  // the next append tries again
+    throw;
+  }
+}
+
+void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
   std::string path = dir_ + "/" + segment_name(first_revision);
   std::string spare;
   {
@@ -180,7 +218,9 @@ void wal_writer::append(const change* changes, size_t count) {
   header.crc = checksum(p + 8, size - 8);
   std::memcpy(p, &header, sizeof header);
 
+  maybe_written_ = false;
   if (fd_ < 0 || offset_ + size > capacity_) open_segment(changes[0].revision, size);
+  maybe_written_ = true;
   size_t written = 0;
   while (written < size) {
     ssize_t n = ::pwrite(fd_, p + written, size - written, static_cast<off_t>(offset_ + written));
@@ -256,7 +296,10 @@ uint64_t replay_wal(const std::string& dir, uint64_t after,
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) io_failure("open " + path);
     struct stat st {};
-    ::fstat(fd, &st);
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      io_failure("stat " + path);
+    }
     size_t size = static_cast<size_t>(st.st_size);
     void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
     ::close(fd);
@@ -266,12 +309,19 @@ uint64_t replay_wal(const std::string& dir, uint64_t after,
     uint64_t segment_revision = first;  // the first record must carry the segment's name
     while (offset + sizeof(record_header) <= size) {
       record_header h;
-      std::memcpy(&h, base + offset, sizeof h);
-      size_t record_size = sizeof h + h.payload_size;
-      if (h.magic != record_magic || h.count == 0 || record_size > size - offset ||
-          checksum(base + offset + 8, record_size - 8) != h.crc)
-        break;  // the end: a torn or never-written record, or stale bytes of a reused spare
-      if (h.first_revision != segment_revision) break;  // stale: revisions go on one by one
+      if (!valid_record(base, size, offset, h) || h.first_revision != segment_revision) {
+        // The end: a torn or never-written record, or stale bytes of a reused spare. Unless a
+        // later revision is written further on: then this record was damaged after its sync.
+        if (auto later = later_record(base, size, offset + 8, segment_revision)) {
+          ::munmap(map, size);
+          throw api_error(api_errc::internal,
+                          "store: write-ahead log " + path + " is damaged at byte " +
+                              std::to_string(offset) + ": revision " + std::to_string(*later) +
+                              " is written after it but revisions from " +
+                              std::to_string(segment_revision) + " are unreadable");
+        }
+        break;
+      }
       uint64_t last = h.first_revision + h.count - 1;
       if (last >= expected) {
         if (h.first_revision > expected) {
@@ -302,7 +352,7 @@ uint64_t replay_wal(const std::string& dir, uint64_t after,
         }
       }
       segment_revision = last + 1;
-      offset += record_size;
+      offset += sizeof h + h.payload_size;
     }
     if (map) ::munmap(map, size);
   }

@@ -1,9 +1,9 @@
 #pragma once
 // The write-ahead log: what makes a commit durable. Each commit appends one record holding its
 // changes to a preallocated segment file and syncs it with one fdatasync of contiguous bytes,
-// where a synced LMDB commit writes its B-tree pages all over the file and syncs twice. LMDB
-// then commits without syncing, and a checkpoint (see engine.cpp) syncs it in the background;
-// the log only has to cover the changes after the last checkpoint.
+// where a synced LMDB commit writes its B-tree pages all over the file and syncs twice. The
+// engine's applier writes the changes to LMDB later, many commits to one synced transaction;
+// after that the log lets them go. The log only has to cover the changes LMDB lacks.
 //
 // Layout: DIR/wal/<first revision, 16 hex digits>.log, records back to back from offset 0:
 //   [u32 magic][u32 crc32 of all that follows it][u32 payload bytes][u32 changes]
@@ -12,6 +12,8 @@
 // Change i of a record has revision first + i. Reading stops at the first record that is torn,
 // fails its checksum or does not continue the revisions; released segments are kept as
 // spares (DIR/wal/spare-N.log) and written over, so stale records behind the end are expected.
+// Stale records are older than the segment's first revision; a valid record with a later
+// revision behind a bad one means the log was damaged, and open refuses it.
 
 #include <atomic>
 #include <cstdint>
@@ -39,7 +41,7 @@ struct logged_change {
 class wal_writer {
  public:
   /// Starts with no segment: the first append opens one. Segments already in `dir` must have
-  /// been released (their changes checkpointed) or replayed before.
+  /// been replayed into LMDB before: they are released.
   wal_writer(std::string dir, size_t segment_bytes);
   ~wal_writer();
   wal_writer(const wal_writer&) = delete;
@@ -50,6 +52,10 @@ class wal_writer {
   void append(const change* changes, size_t count);
   /// Bytes appended since open.
   uint64_t bytes_written() const { return bytes_written_; }
+  /// After a failed append: whether some of its record may be on disk (a write began), so that
+  /// a restart could replay it. False when it failed before writing (e.g. no space for a new
+  /// segment), and then the revisions it would have taken are still free.
+  bool maybe_written() const { return maybe_written_; }
 
   /// Drops every segment whose changes all have revisions <= `revision` (in LMDB), keeping a
   /// few as spares. Any thread.
@@ -67,6 +73,7 @@ class wal_writer {
     std::string path;
   };
   void open_segment(uint64_t first_revision, size_t at_least);
+  void open_segment_file(uint64_t first_revision, size_t at_least);
   void retire(const std::string& path);  ///< into a spare, or gone; mutex_ held
 
   std::string dir_;
@@ -76,6 +83,7 @@ class wal_writer {
   uint64_t bytes_written_ = 0;
   std::string buffer_;
   bool asked_for_spare_ = false;
+  bool maybe_written_ = false;
   std::atomic<bool> wants_spare_{false};
 
   std::mutex mutex_;  // guards segments_ and spares_ against release_through
