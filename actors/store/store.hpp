@@ -110,8 +110,9 @@ constexpr uint64_t watch_ack_every = 64;
 struct store_knobs {
   size_t max_batch = 4096;          ///< writes per transaction
   /// How long a commit may wait for writers answered by the previous commit to come back,
-  /// so that concurrent writers share one fsync instead of alternating between two.
-  std::chrono::microseconds linger{300};
+  /// so that concurrent writers share one sync instead of alternating between two. Short, as
+  /// a commit (one synced log record) takes only a few hundred microseconds.
+  std::chrono::microseconds linger{100};
   uint64_t watch_window = 1024;     ///< unacked events a replay sends; twice this cuts a watcher off
   std::chrono::milliseconds compact_interval{1000};
   size_t compact_batch = 10000;     ///< events dropped per compaction transaction
