@@ -156,6 +156,7 @@ struct engine::impl {
   // publish new ones under it.
   mutable std::mutex overlay_mutex;
   std::shared_ptr<const overlay> current;
+  std::atomic<const overlay*> current_address{nullptr};
 
   std::thread applier;
   std::mutex build_mutex;  // the writer and the applier each build the next overlay from the last
@@ -171,12 +172,18 @@ struct engine::impl {
   std::atomic<uint64_t> applied{0};
 
   std::shared_ptr<const overlay> load() const {
+    // A thread's last overlay is reused without the lock while it is still the current one:
+    // the cached reference keeps its address from being reused, so equal means the same.
+    thread_local std::shared_ptr<const overlay> cached;
+    if (cached && current_address.load(std::memory_order_acquire) == cached.get()) return cached;
     std::lock_guard<std::mutex> lock(overlay_mutex);
-    return current;
+    cached = current;
+    return cached;
   }
   void publish(std::shared_ptr<const overlay> next) {
     std::lock_guard<std::mutex> lock(overlay_mutex);
     current = std::move(next);
+    current_address.store(current.get(), std::memory_order_release);
   }
 
   ~impl() {
@@ -379,7 +386,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   impl_->applied = impl_->revision;
   auto empty = std::make_shared<overlay>();
   empty->applied = empty->revision = impl_->revision;
-  impl_->current = std::move(empty);
+  impl_->publish(std::move(empty));
   // What the log held is in LMDB now (replayed and synced): its segments go.
   impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes);
   impl_->applier = std::thread([this] { apply_loop(); });
