@@ -169,13 +169,13 @@ class engine {
   /// A read view; any thread.
   snapshot read() const;
 
-  /// Applies `ops` in order in one transaction and returns only once it is durable (fsync).
-  /// Ops that fail (Conflict, NotFound, AlreadyExists) are skipped; the others commit. Writer
-  /// thread only.
+  /// Applies `ops` in order as one group and returns once it is durable (its log record is
+  /// synced) and visible to reads. Ops that fail (Conflict, NotFound, AlreadyExists) are
+  /// skipped; the others commit. Writer thread only.
   void commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
               std::vector<change>& changes);
-  /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction.
-  /// Returns how many were dropped. Writer thread only.
+  /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction,
+  /// from those LMDB holds. Returns how many were dropped. Writer thread only.
   size_t compact(size_t max_events);
 
   /// Writes a consistent copy of the whole store to `path` while it keeps serving; returns the
