@@ -417,7 +417,7 @@ uint64_t engine::applied_revision() const {
 
 // ---- the log and the applier ----------------------------------------------------------------
 
-void engine::apply_change(MDB_txn* txn, const logged_change& c) {
+void engine::apply_change(MDB_txn* txn, const logged_event& c) {
   std::string key = padded_key(c.key);
   MDB_val mk = val(key), mv;
   int rc = mdb_get(txn, impl_->objects, &mk, &mv);
@@ -456,7 +456,7 @@ void engine::replay_log() {
     impl_->revision = revision;
     in_transaction = 0;
   };
-  replay_wal(options_.dir, impl_->revision, [&](const logged_change& c) {
+  replay_wal(options_.dir, impl_->revision, [&](const logged_event& c) {
     if (!guard.txn) check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin replay");
     apply_change(guard.txn, c);
     revision = c.revision;
@@ -466,15 +466,16 @@ void engine::replay_log() {
 }
 
 namespace {
-logged_change logged(const change& c) {
-  logged_change l;
-  l.type = c.type;
-  l.revision = c.revision;
-  l.prev_revision = c.prev_revision;
-  l.time_ms = c.time_ms;
-  l.key = c.key;
-  l.object = *c.object;
-  return l;
+// A committed change as the event log holds it (views into the change).
+logged_event as_event(const change& c) {
+  logged_event e;
+  e.type = c.type;
+  e.revision = c.revision;
+  e.prev_revision = c.prev_revision;
+  e.time_ms = c.time_ms;
+  e.key = c.key;
+  e.object = *c.object;
+  return e;
 }
 }  // namespace
 
@@ -493,7 +494,7 @@ void engine::apply_pending() {
     for (; batch != pending->batches.end() && changes < 10000; ++batch) {
       for (auto& c : **batch) {
         if (c.revision <= from) continue;
-        apply_change(guard.txn, logged(c));
+        apply_change(guard.txn, as_event(c));
         through = c.revision;
         ++changes;
       }
@@ -767,19 +768,6 @@ bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
         fn((*next_changed)->key, stored_view{(*next_changed)->revision, *(*next_changed)->object});
   return true;
 }
-
-namespace {
-logged_event as_event(const change& c) {
-  logged_event e;
-  e.type = c.type;
-  e.revision = c.revision;
-  e.prev_revision = c.prev_revision;
-  e.time_ms = c.time_ms;
-  e.key = c.key;
-  e.object = *c.object;
-  return e;
-}
-}  // namespace
 
 void snapshot::events_after(uint64_t after,
                             const std::function<bool(const logged_event&)>& fn) const {

@@ -116,7 +116,6 @@ struct logged_event {
 
 class engine;
 struct overlay;
-struct logged_change;
 
 /// A consistent read view: an LMDB read transaction (pooled, so cheap) and the overlay of changes
 /// not yet in LMDB as it was when the view began.
@@ -200,7 +199,7 @@ class engine {
   void end_read(MDB_txn* txn) const;
   void update_indexes(MDB_txn* txn, std::string_view key, std::optional<std::string_view> before,
                       std::optional<std::string_view> after);
-  void apply_change(MDB_txn* txn, const logged_change& c);
+  void apply_change(MDB_txn* txn, const logged_event& c);
   void replay_log();
   void apply_pending();
   void apply_loop();

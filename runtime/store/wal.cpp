@@ -290,7 +290,7 @@ void wal_writer::release_through(uint64_t revision) {
 }
 
 uint64_t replay_wal(const std::string& dir, uint64_t after,
-                    const std::function<void(const logged_change&)>& fn) {
+                    const std::function<void(const logged_event&)>& fn) {
   uint64_t expected = after + 1;
   for (auto& [first, path] : list_segments(wal_dir(dir))) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -336,7 +336,7 @@ uint64_t replay_wal(const std::string& dir, uint64_t after,
           change_header ch;
           std::memcpy(&ch, at, sizeof ch);
           at += sizeof ch;
-          logged_change c;
+          logged_event c;
           c.type = static_cast<event_type>(ch.type);
           c.revision = h.first_revision + i;
           c.prev_revision = ch.prev_revision;

@@ -26,17 +26,7 @@
 namespace troupe::store {
 
 struct change;
-enum class event_type : uint8_t;
-
-/// A change read back from the log; views into the segment, valid during the callback.
-struct logged_change {
-  event_type type;
-  uint64_t revision = 0;
-  uint64_t prev_revision = 0;
-  int64_t time_ms = 0;
-  std::string_view key;
-  std::string_view object;
-};
+struct logged_event;
 
 class wal_writer {
  public:
@@ -94,11 +84,12 @@ class wal_writer {
   static constexpr size_t spares_kept = 2;
 };
 
-/// Calls `fn` for every logged change with revision > `after`, in revision order, and returns
-/// the last revision it saw (`after` if none). Throws api_error(internal) when the log skips
-/// revisions (a segment lost or damaged before its end), naming the missing ones.
+/// Calls `fn` for every logged change with revision > `after`, in revision order (the views in
+/// it are valid during the call), and returns the last revision it saw (`after` if none). Throws
+/// api_error(internal) when the log skips revisions (a segment lost or damaged before its end),
+/// naming the missing ones.
 uint64_t replay_wal(const std::string& dir, uint64_t after,
-                    const std::function<void(const logged_change&)>& fn);
+                    const std::function<void(const logged_event&)>& fn);
 
 /// Every segment and spare of the log in `dir` (for restore, which replaces the store).
 void remove_wal(const std::string& dir);
