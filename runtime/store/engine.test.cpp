@@ -90,7 +90,9 @@ TEST_CASE("create get update delete with revisions", "[engine]") {
 
 TEST_CASE("a batch commits the ops that succeed each with its own revision", "[engine]") {
   temp_dir dir;
-  engine e({dir.path()});
+  engine_options options{dir.path()};
+  options.apply_interval_ms = 3600 * 1000;  // in LMDB only once flushed
+  engine e(options);
   std::vector<write_result> results;
   std::vector<change> changes;
   e.commit({create("a", "1"), create("a", "dup"), create("b", "1"), update("a", "2", 1)}, results,
@@ -104,6 +106,14 @@ TEST_CASE("a batch commits the ops that succeed each with its own revision", "[e
   CHECK(changes[2].type == event_type::modified);
   CHECK(changes[2].prev_revision == 1);
   CHECK(data_of(*changes[2].prev_object, "v") == "1");
+  // Reads see the last version of a key the batch changed twice, before and after LMDB has it.
+  for (int applied = 0; applied < 2; ++applied) {
+    auto a = e.read().get("configmaps/default/a");
+    REQUIRE(a);
+    CHECK(a->revision == 3);
+    CHECK(data_of(std::string(a->object), "v") == "2");
+    e.flush();
+  }
 }
 
 TEST_CASE("list is a range read by resource and namespace", "[engine]") {

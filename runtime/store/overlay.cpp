@@ -46,19 +46,17 @@ std::shared_ptr<const overlay> next_overlay(const overlay& base, std::vector<cha
   }
   std::stable_sort(fresh.begin(), fresh.end(),
                    [](const auto& a, const auto& b) { return a->key < b->key; });
-  // Of equal keys the later (higher revision) one stays.
-  auto last_of_each = [&] {
-    std::vector<std::shared_ptr<const overlay_entry>> unique;
-    unique.reserve(fresh.size());
-    for (auto& e : fresh) {
-      if (!unique.empty() && unique.back()->key == e->key)
-        unique.back() = e;
-      else
-        unique.push_back(e);
+  // Of equal keys the later (higher revision) one stays: stable sort keeps them in batch order.
+  size_t kept = 0;
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    if (kept > 0 && fresh[kept - 1]->key == fresh[i]->key) {
+      fresh[kept - 1] = std::move(fresh[i]);
+    } else {
+      if (kept != i) fresh[kept] = std::move(fresh[i]);
+      ++kept;
     }
-    return unique;
-  };
-  fresh = last_of_each();
+  }
+  fresh.resize(kept);
 
   next->entries.reserve(base.entries.size() + fresh.size());
   auto old = base.entries.begin();
