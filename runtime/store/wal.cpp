@@ -230,7 +230,6 @@ void wal_writer::append(const change* changes, size_t count) {
   }
   if (::fdatasync(fd_) != 0) io_failure("sync");
   offset_ += size;
-  bytes_written_ += size;
   if (!asked_for_spare_ && offset_ > capacity_ / 2) {
     asked_for_spare_ = true;  // once per segment: a busy log will want the next one soon
     std::lock_guard<std::mutex> lock(mutex_);

@@ -40,8 +40,6 @@ class wal_writer {
   /// Appends one record of `changes` (consecutive revisions) and returns once it is on disk.
   /// Throws api_error(internal) on an I/O error. Writer thread only.
   void append(const change* changes, size_t count);
-  /// Bytes appended since open.
-  uint64_t bytes_written() const { return bytes_written_; }
   /// After a failed append: whether some of its record may be on disk (a write began), so that
   /// a restart could replay it. False when it failed before writing (e.g. no space for a new
   /// segment), and then the revisions it would have taken are still free.
@@ -70,7 +68,6 @@ class wal_writer {
   size_t segment_bytes_;
   int fd_ = -1;
   size_t offset_ = 0, capacity_ = 0;
-  uint64_t bytes_written_ = 0;
   std::string buffer_;
   bool asked_for_spare_ = false;
   bool maybe_written_ = false;
