@@ -1,44 +1,50 @@
 #include "runtime/rpc/bridge.hpp"
 
+#include <caf/actor_companion.hpp>
 #include <caf/all.hpp>
+#include <caf/scoped_execution_unit.hpp>
 
 #include "runtime/base/text.hpp"
 #include "runtime/caf/errors.hpp"
 
 namespace troupe::rpc {
 
-bool watch_stream::push(watch_item item) {
-  auto q = queue_.lockExclusive();
-  if (q->closed) return false;
-  q->items.push_back(std::move(item));
-  KJ_IF_MAYBE (bell, q->doorbell) {
-    (*bell)->fulfill();
-    q->doorbell = nullptr;
-  }
-  return true;
+void watch_stream::set_relay(caf::actor relay) { *relay_.lockExclusive() = std::move(relay); }
+
+caf::actor watch_stream::relay() const { return *relay_.lockExclusive(); }
+
+call_port::call_port(caf::actor_system& sys, std::shared_ptr<handoff<call_answer>> answers)
+    : companion_(sys.spawn<caf::actor_companion>()) {
+  auto* companion = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(companion_));
+  companion->on_enqueue([answers](caf::mailbox_element_ptr m) {
+    // Only answers come here; an exit or down message has nobody waiting for it.
+    if (!m || !m->mid.is_response()) return;
+    call_outcome out;
+    auto& content = m->content();
+    if (content.match_elements<api_reply>())
+      out.reply = std::move(content.get_mutable_as<api_reply>(0));
+    else if (content.match_elements<caf::error>())
+      out.error = to_api_error(content.get_as<caf::error>(0));
+    else
+      out.error = api_error(api_errc::internal, "unexpected answer " + content.stringify());
+    answers->push({m->mid.request_id().integer_value(), std::move(out)});
+  });
 }
 
-kj::Promise<std::deque<watch_item>> watch_stream::pop() {
-  auto q = queue_.lockExclusive();
-  if (!q->items.empty() || q->closed) {
-    std::deque<watch_item> out;
-    out.swap(q->items);
-    return kj::mv(out);
-  }
-  auto paf = kj::newPromiseAndCrossThreadFulfiller<void>();
-  q->doorbell = kj::mv(paf.fulfiller);
-  return paf.promise.then([this]() { return pop(); });
+call_port::~call_port() {
+  auto* companion = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(companion_));
+  companion->on_enqueue([](caf::mailbox_element_ptr) {});
+  caf::scoped_execution_unit context{&companion->home_system()};
+  companion->cleanup(caf::error{}, &context);
 }
 
-void watch_stream::close() {
-  auto q = queue_.lockExclusive();
-  q->closed = true;
-  q->items.clear();
+void call_port::send(const resource_actor& target, uint64_t call, api_request req) {
+  auto* receiver = caf::actor_cast<caf::abstract_actor*>(target);
+  receiver->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_),
+                                              caf::make_message_id(call), {}, api_atom::value,
+                                              std::move(req)),
+                    nullptr);
 }
-
-void watch_stream::set_relay(caf::actor relay) { queue_.lockExclusive()->relay = std::move(relay); }
-
-caf::actor watch_stream::relay() const { return queue_.lockExclusive()->relay; }
 
 namespace {
 
@@ -78,11 +84,11 @@ caf::behavior relay(caf::event_based_actor* self, store_actor store, watch_reque
           });
   return {
       [=](watch_event_atom, watch_event& ev) {
-        if (!stream->push({ev.type, ev.revision, std::move(ev.object), std::nullopt}))
+        if (!stream->items.push({ev.type, ev.revision, std::move(ev.object), std::nullopt}))
           self->quit();
       },
       [=](watch_end_atom, uint64_t, caf::error& reason) {
-        stream->push({0, 0, {}, to_api_error(reason)});
+        stream->items.push({0, 0, {}, to_api_error(reason)});
         self->quit();
       },
       [=](consumed_atom, uint64_t total) {
@@ -91,21 +97,8 @@ caf::behavior relay(caf::event_based_actor* self, store_actor store, watch_reque
   };
 }
 
-void route(caf::event_based_actor* self, const bridge_deps& deps, api_request& req,
-           const reply_slot& slot) {
-  auto target = deps.resources.find(req.resource);
-  if (target == deps.resources.end())
-    return slot.deliver(failure(api_error(api_errc::not_found, unknown_resource(req.resource))));
-  self->request(target->second, caf::infinite, api_atom::value, std::move(req))
-      .then([slot](api_reply& reply) { slot.deliver({std::move(reply), std::nullopt}); },
-            [slot](caf::error& e) { slot.deliver(failure(to_api_error(e))); });
-}
-
 caf::behavior bridge(caf::event_based_actor* self, bridge_deps deps) {
   return {
-      [=](api_atom, api_request& req, const reply_slot& slot) mutable {
-        if (slot.waiting()) route(self, deps, req, slot);
-      },
       [=](watch_atom, const watch_request& req, const std::shared_ptr<watch_stream>& stream) {
         self->spawn(relay, deps.store, req, stream);
       },

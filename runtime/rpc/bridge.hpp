@@ -48,6 +48,51 @@ using reply_slot = slot<api_reply>;
 using exec_slot = slot<exec_reply>;
 using logs_slot = slot<logs_reply>;
 
+/// Items handed from CAF threads to the kj loop. Producers add items; the loop takes all that
+/// arrived since it last looked, woken by one cross-thread doorbell however many came, so a
+/// burst costs the loop one wake-up instead of one per item.
+template <class Item>
+class handoff {
+ public:
+  /// Any thread: false once closed (the item is dropped).
+  bool push(Item item) {
+    auto q = state_.lockExclusive();
+    if (q->closed) return false;
+    q->items.push_back(std::move(item));
+    KJ_IF_MAYBE (bell, q->doorbell) {
+      (*bell)->fulfill();
+      q->doorbell = nullptr;
+    }
+    return true;
+  }
+  /// kj side: everything queued, waiting for at least one item; empty once closed.
+  kj::Promise<std::deque<Item>> pop() {
+    auto q = state_.lockExclusive();
+    if (!q->items.empty() || q->closed) {
+      std::deque<Item> out;
+      out.swap(q->items);
+      return kj::mv(out);
+    }
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<void>();
+    q->doorbell = kj::mv(paf.fulfiller);
+    return paf.promise.then([this]() { return pop(); });
+  }
+  /// No more items will be taken; later pushes fail.
+  void close() {
+    auto q = state_.lockExclusive();
+    q->closed = true;
+    q->items.clear();
+  }
+
+ private:
+  struct state {
+    std::deque<Item> items;
+    kj::Maybe<kj::Own<kj::CrossThreadPromiseFulfiller<void>>> doorbell;
+    bool closed = false;
+  };
+  kj::MutexGuarded<state> state_;
+};
+
 /// One item of a watch: an event, or the end of the watch with its reason.
 struct watch_item {
   uint8_t type = 0;  ///< store::event_type; 0 = the end
@@ -62,25 +107,35 @@ class watch_stream {
   explicit watch_stream(reply_slot registered) : registered(std::move(registered)) {}
   /// Answered once the store registered the watch (revision) or refused it (Gone ...).
   reply_slot registered;
+  /// CAF side pushes (false when the kj side is gone, so the relay should stop); kj side pops.
+  handoff<watch_item> items;
 
-  /// CAF side: false when the kj side is gone, so the relay should stop.
-  bool push(watch_item item);
-  /// kj side: everything queued, waiting for at least one item.
-  kj::Promise<std::deque<watch_item>> pop();
-  /// kj side: no more items will be taken; later pushes fail.
-  void close();
   /// The relay actor, so the kj side can report consumption and end it.
   void set_relay(caf::actor relay);
   caf::actor relay() const;
 
  private:
-  struct queue {
-    std::deque<watch_item> items;
-    kj::Maybe<kj::Own<kj::CrossThreadPromiseFulfiller<void>>> doorbell;
-    bool closed = false;
-    caf::actor relay;
-  };
-  kj::MutexGuarded<queue> queue_;
+  kj::MutexGuarded<caf::actor> relay_;
+};
+
+/// The answer to API call number `first`.
+using call_answer = std::pair<uint64_t, call_outcome>;
+
+/// Sends API calls from the kj loop straight to resource actors and hands their answers to a
+/// queue the loop drains, with no actor in between. Each request's sender is an
+/// actor_companion: its enqueue runs on the thread that answered and pushes the answer.
+class call_port {
+ public:
+  call_port(caf::actor_system& sys, std::shared_ptr<handoff<call_answer>> answers);
+  ~call_port();
+  call_port(const call_port&) = delete;
+  call_port& operator=(const call_port&) = delete;
+
+  /// Any thread; `call` (1 .. 2^60) names the answer.
+  void send(const resource_actor& target, uint64_t call, api_request req);
+
+ private:
+  caf::actor companion_;
 };
 
 struct bridge_deps {
@@ -89,8 +144,7 @@ struct bridge_deps {
   cluster_actor cluster;  ///< exec and logs go to the pod's node through it (may be null)
 };
 
-/// The actor RPC calls enter CAF through: routes (api_atom, api_request, reply_slot) to the
-/// resource actor of the request's kind, (watch_atom, watch_request, watch_stream) to a new
+/// The actor RPC watches, exec and logs enter CAF through: routes (watch_atom, watch_request, watch_stream) to a new
 /// relay actor that subscribes to the store and feeds the stream, and exec and logs requests
 /// to the cluster actor.
 caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps);

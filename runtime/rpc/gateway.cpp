@@ -10,10 +10,13 @@
 #include <caf/all.hpp>
 
 #include <future>
+#include <optional>
+#include <unordered_map>
 
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/rpc/convert.hpp"
+#include "runtime/rpc/read_ahead.hpp"
 #include "schema/api.capnp.h"
 
 namespace troupe::rpc {
@@ -52,15 +55,15 @@ class watch_handle final : public WatchHandle::Server {
  public:
   watch_handle(std::shared_ptr<watch_stream> stream, WatchSink::Client sink)
       : stream_(std::move(stream)), sink_(kj::mv(sink)),
-        pump_(pump().eagerlyEvaluate([this](kj::Exception&&) { stream_->close(); })) {}
+        pump_(pump().eagerlyEvaluate([this](kj::Exception&&) { stream_->items.close(); })) {}
   ~watch_handle() noexcept(false) {
-    stream_->close();
+    stream_->items.close();
     if (auto relay = stream_->relay()) caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
   }
 
  private:
   kj::Promise<void> pump() {
-    return stream_->pop().then([this](std::deque<watch_item>&& batch) -> kj::Promise<void> {
+    return stream_->items.pop().then([this](std::deque<watch_item>&& batch) -> kj::Promise<void> {
       if (batch.empty()) return kj::READY_NOW;  // closed
       return send(std::make_shared<std::deque<watch_item>>(kj::mv(batch)));
     });
@@ -92,9 +95,45 @@ class watch_handle final : public WatchHandle::Server {
   kj::Promise<void> pump_;  // last: cancelled first
 };
 
+// The API calls in flight, by number, on the kj side; answers arrive through the call port's
+// queue and are matched here. A cancelled call's entry stays until its answer comes.
+class call_table {
+ public:
+  explicit call_table(std::shared_ptr<handoff<call_answer>> answers)
+      : answers_(std::move(answers)), pump_(pump().eagerlyEvaluate(nullptr)) {}
+
+  /// A new call's number and the promise of its answer.
+  std::pair<uint64_t, kj::Promise<call_outcome>> open() {
+    auto paf = kj::newPromiseAndFulfiller<call_outcome>();
+    waiting_.emplace(++last_, kj::mv(paf.fulfiller));
+    return {last_, kj::mv(paf.promise)};
+  }
+
+ private:
+  kj::Promise<void> pump() {
+    return answers_->pop().then([this](std::deque<call_answer>&& batch) -> kj::Promise<void> {
+      if (batch.empty()) return kj::READY_NOW;  // closed
+      for (auto& [call, outcome] : batch) {
+        auto found = waiting_.find(call);
+        if (found == waiting_.end()) continue;
+        found->second->fulfill(kj::mv(outcome));
+        waiting_.erase(found);
+      }
+      return pump();
+    });
+  }
+
+  std::shared_ptr<handoff<call_answer>> answers_;
+  std::unordered_map<uint64_t, kj::Own<kj::PromiseFulfiller<call_outcome>>> waiting_;
+  uint64_t last_ = 0;
+  kj::Promise<void> pump_;  // last: cancelled first
+};
+
 class api_server final : public Api::Server {
  public:
-  explicit api_server(caf::actor bridge) : bridge_(std::move(bridge)) {}
+  api_server(caf::actor bridge, const std::map<std::string, resource_actor>& resources,
+             call_port& port, call_table& calls)
+      : bridge_(std::move(bridge)), resources_(resources), port_(port), calls_(calls) {}
 
   kj::Promise<void> create(CreateContext ctx) override { return call(ctx, api_verb::create); }
   kj::Promise<void> get(GetContext ctx) override { return call(ctx, api_verb::get); }
@@ -170,7 +209,7 @@ class api_server final : public Api::Server {
     auto sink = params.getSink();
     return paf.promise.then([ctx, stream, sink](call_outcome&& out) mutable {
       if (out.error) {
-        stream->close();
+        stream->items.close();
         return to_rpc(*out.error, ctx.getResults().initStatus());
       }
       ctx.getResults().setHandle(kj::heap<watch_handle>(stream, kj::mv(sink)));
@@ -189,14 +228,23 @@ class api_server final : public Api::Server {
       fill(ctx.getResults().initResult(), bad);
       return kj::READY_NOW;
     }
-    auto paf = kj::newPromiseAndCrossThreadFulfiller<call_outcome>();
-    caf::anon_send(bridge_, api_atom::value, std::move(req), reply_slot(kj::mv(paf.fulfiller)));
-    return paf.promise.then([ctx](call_outcome&& outcome) mutable {
+    auto target = resources_.find(req.resource);
+    if (target == resources_.end()) {
+      call_outcome unknown{{}, api_error(api_errc::not_found, unknown_resource(req.resource))};
+      fill(ctx.getResults().initResult(), unknown);
+      return kj::READY_NOW;
+    }
+    auto [number, answer] = calls_.open();
+    port_.send(target->second, number, std::move(req));
+    return answer.then([ctx](call_outcome&& outcome) mutable {
       fill(ctx.getResults().initResult(), outcome);
     });
   }
 
   caf::actor bridge_;
+  const std::map<std::string, resource_actor>& resources_;
+  call_port& port_;
+  call_table& calls_;
 };
 
 kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server) {
@@ -206,7 +254,7 @@ kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyS
     // Answers are small and go out one by one: Nagle would hold each for the previous ack.
     int one = 1;
     conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    server.accept(kj::mv(conn));
+    server.accept(kj::heap<read_ahead_stream>(kj::mv(conn)));
     return accept_loop(listener, server);
   });
 }
@@ -220,6 +268,9 @@ struct started {
 
 struct gateway::impl {
   caf::actor bridge;
+  std::map<std::string, resource_actor> resources;
+  std::shared_ptr<handoff<call_answer>> answers = std::make_shared<handoff<call_answer>>();
+  std::optional<call_port> calls;
   std::promise<started> ready;
   kj::Own<kj::CrossThreadPromiseFulfiller<void>> stop;
   uint16_t port = 0;
@@ -228,7 +279,8 @@ struct gateway::impl {
   void serve(const std::string& host, uint16_t wanted) {
     try {
       auto io = kj::setupAsyncIo();
-      capnp::TwoPartyServer server(kj::heap<api_server>(bridge));
+      call_table table(answers);
+      capnp::TwoPartyServer server(kj::heap<api_server>(bridge, resources, *this->calls, table));
       auto listener =
           io.provider->getNetwork().parseAddress(host, wanted).wait(io.waitScope)->listen();
       auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
@@ -245,6 +297,8 @@ struct gateway::impl {
 gateway::gateway(caf::actor_system& sys, bridge_deps deps, const std::string& host,
                  uint16_t port)
     : impl_(std::make_unique<impl>()) {
+  impl_->resources = deps.resources;
+  impl_->calls.emplace(sys, impl_->answers);
   impl_->bridge = spawn_bridge(sys, std::move(deps));
   auto ready = impl_->ready.get_future();
   impl_->thread = kj::heap<kj::Thread>([this, host, port]() { impl_->serve(host, port); });
@@ -254,6 +308,8 @@ gateway::gateway(caf::actor_system& sys, bridge_deps deps, const std::string& ho
     impl_->stop = kj::mv(s.stop);
   } catch (...) {
     impl_->thread = nullptr;  // joins
+    impl_->answers->close();
+    impl_->calls.reset();
     caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
     throw;
   }
@@ -267,6 +323,8 @@ void gateway::stop() {
   if (impl_->thread == nullptr) return;
   impl_->stop->fulfill();
   impl_->thread = nullptr;  // joins once the loop has closed every connection
+  impl_->answers->close();
+  impl_->calls.reset();
   caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
 }
 

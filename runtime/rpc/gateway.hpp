@@ -1,7 +1,8 @@
 #pragma once
 // The Cap'n Proto RPC gateway: schema/api.capnp served on its own kj event-loop thread. Every
-// call becomes a message to the bridge actor and is answered through a cross-thread promise,
-// so the loop never waits on an actor and many clients are served at once.
+// API call becomes a message to its resource actor, answered through a queue the loop drains
+// (watches, exec and logs go through the bridge actor), so the loop never waits on an actor
+// and many clients are served at once.
 
 #include <cstdint>
 #include <memory>

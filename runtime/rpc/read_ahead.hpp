@@ -1,0 +1,36 @@
+#pragma once
+// A connection that reads ahead. Cap'n Proto reads each message in two or three small reads
+// (its first word, the rest of its segment table, its body), and on a socket each is a
+// syscall, plus one that finds nothing before the loop waits. This stream takes whatever the
+// socket holds, up to its buffer, and serves those reads from memory.
+
+#include <kj/async-io.h>
+
+namespace troupe::rpc {
+
+class read_ahead_stream final : public kj::AsyncIoStream {
+ public:
+  explicit read_ahead_stream(kj::Own<kj::AsyncIoStream> inner, size_t buffer_bytes = 64 * 1024);
+
+  kj::Promise<size_t> tryRead(void* buffer, size_t min_bytes, size_t max_bytes) override;
+  kj::Promise<void> write(const void* buffer, size_t size) override;
+  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override;
+  kj::Promise<void> whenWriteDisconnected() override;
+  void shutdownWrite() override;
+  void abortRead() override;
+  void getsockopt(int level, int option, void* value, kj::uint* length) override;
+  void setsockopt(int level, int option, const void* value, kj::uint length) override;
+  void getsockname(struct sockaddr* addr, kj::uint* length) override;
+  void getpeername(struct sockaddr* addr, kj::uint* length) override;
+  kj::Maybe<int> getFd() const override;
+
+ private:
+  size_t take(kj::byte* out, size_t max_bytes);
+
+  kj::Own<kj::AsyncIoStream> inner_;
+  kj::Array<kj::byte> buffer_;
+  size_t begin_ = 0;  ///< unread bytes are [begin_, end_)
+  size_t end_ = 0;
+};
+
+}  // namespace troupe::rpc
