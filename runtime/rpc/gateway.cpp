@@ -16,7 +16,7 @@
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/rpc/convert.hpp"
-#include "runtime/rpc/read_ahead.hpp"
+#include "runtime/rpc/buffered_stream.hpp"
 #include "schema/api.capnp.h"
 
 namespace troupe::rpc {
@@ -254,7 +254,7 @@ kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyS
     // Answers are small and go out one by one: Nagle would hold each for the previous ack.
     int one = 1;
     conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    server.accept(kj::heap<read_ahead_stream>(kj::mv(conn)));
+    server.accept(kj::heap<buffered_stream>(kj::mv(conn)));
     return accept_loop(listener, server);
   });
 }

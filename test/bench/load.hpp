@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/rpc/read_ahead.hpp"
+#include "runtime/rpc/buffered_stream.hpp"
 #include "schema/api.capnp.h"
 #include "test/bench/figures.hpp"
 
@@ -29,7 +29,7 @@ class create_load {
                     .parseAddress(address.substr(0, colon), static_cast<uint>(std::stoi(address.substr(colon + 1))))
                     .wait(io.waitScope);
     for (int c = 0; c < clients; ++c) {
-      kj::Own<kj::AsyncIoStream> stream = kj::heap<rpc::read_ahead_stream>(addr->connect().wait(io.waitScope));
+      kj::Own<kj::AsyncIoStream> stream = kj::heap<rpc::buffered_stream>(addr->connect().wait(io.waitScope));
       auto client = kj::heap<capnp::TwoPartyClient>(*stream);
       conns_.push_back({kj::mv(stream), kj::mv(client), nullptr});
       conns_.back().api = conns_.back().client->bootstrap().castAs<rpc::Api>();
