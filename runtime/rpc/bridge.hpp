@@ -1,8 +1,9 @@
 #pragma once
-// What crosses between the RPC gateway's kj thread and CAF. kj -> CAF is a plain anon_send;
-// CAF -> kj goes through cross-thread fulfillers (one reply per call) and, for watches, a
-// queue with a doorbell that the kj side drains. Local to the server process: nothing here is
-// ever serialised.
+// What crosses between the RPC gateway's kj thread and CAF. API calls go from kj straight into
+// their resource actor's mailbox (call_port) and their answers come back through a handoff
+// queue; watches, exec and logs go to the bridge actor, and come back through a handoff queue
+// (watch events) or cross-thread fulfillers (one reply each). Local to the server process:
+// nothing here is ever serialised.
 
 #include <kj/async.h>
 #include <kj/mutex.h>
@@ -77,11 +78,15 @@ class handoff {
     q->doorbell = kj::mv(paf.fulfiller);
     return paf.promise.then([this]() { return pop(); });
   }
-  /// No more items will be taken; later pushes fail.
+  /// No more items will be taken; later pushes fail, and a waiting pop returns empty.
   void close() {
     auto q = state_.lockExclusive();
     q->closed = true;
     q->items.clear();
+    KJ_IF_MAYBE (bell, q->doorbell) {
+      (*bell)->fulfill();
+      q->doorbell = nullptr;
+    }
   }
 
  private:

@@ -4,12 +4,23 @@
 #include <cstring>
 
 #include <kj/debug.h>
+#include <sys/socket.h>
 
 namespace troupe::rpc {
 
-buffered_stream::buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t buffer_bytes)
-    : inner_(kj::mv(inner)), buffer_(kj::heapArray<kj::byte>(buffer_bytes)),
-      written_(kj::Promise<void>(kj::READY_NOW).fork()) {}
+buffered_stream::buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t read_buffer_bytes,
+                                 size_t write_limit_bytes)
+    : inner_(kj::mv(inner)), buffer_(kj::heapArray<kj::byte>(read_buffer_bytes)),
+      write_limit_(write_limit_bytes), written_(kj::Promise<void>(kj::READY_NOW).fork()) {}
+
+buffered_stream::~buffered_stream() {
+  // capnp destroys a connection as soon as its shutdown returns, and with writes gathered
+  // that is before the last turn's bytes went out (an Abort's reason, the last answers). They
+  // go now if the socket takes them; a peer that does not read loses them, as at any close.
+  if (unsent_.empty() || writing_ || failed_ != nullptr) return;
+  KJ_IF_MAYBE (fd, inner_->getFd())
+    (void)::send(*fd, unsent_.data(), unsent_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
 
 size_t buffered_stream::take(kj::byte* out, size_t max_bytes) {
   size_t n = std::min(max_bytes, end_ - begin_);
@@ -41,6 +52,7 @@ kj::Promise<void> buffered_stream::write(const void* buffer, size_t size) {
 }
 
 kj::Promise<void> buffered_stream::write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) {
+  KJ_IF_MAYBE (e, failed_) return kj::cp(*e);
   KJ_REQUIRE(!shutdown_queued_, "write after shutdownWrite");
   for (auto piece : pieces) unsent_.insert(unsent_.end(), piece.begin(), piece.end());
   if (!flush_queued_) {
@@ -50,16 +62,28 @@ kj::Promise<void> buffered_stream::write(kj::ArrayPtr<const kj::ArrayPtr<const k
                    .then([this]() { return kj::evalLast([this]() { return flush(); }); })
                    .fork();
   }
-  if (unsent_.size() <= buffer_.size()) return kj::READY_NOW;
+  if (unsent_.size() <= write_limit_) return kj::READY_NOW;
   return written_.addBranch();
 }
 
 kj::Promise<void> buffered_stream::flush() {
   flush_queued_ = false;
-  auto data = kj::heapArray<kj::byte>(unsent_.data(), unsent_.size());
-  unsent_.clear();
-  auto done = inner_->write(data.begin(), data.size());
-  return done.attach(kj::mv(data));
+  // Moved, not copied: a connection that once sent a large list does not keep its size.
+  auto data = kj::heap<std::vector<kj::byte>>(std::move(unsent_));
+  unsent_ = {};
+  writing_ = true;
+  auto done = inner_->write(data->data(), data->size());
+  return done
+      .then([this]() { writing_ = false; },
+            [this](kj::Exception&& e) {
+              // Writes said done were lost: later ones fail at once, and the read side ends
+              // too, so capnp sees the connection go whichever side it watches.
+              writing_ = false;
+              failed_ = kj::cp(e);
+              inner_->abortRead();
+              kj::throwFatalException(kj::mv(e));
+            })
+      .attach(kj::mv(data));
 }
 
 kj::Promise<void> buffered_stream::whenWriteDisconnected() { return inner_->whenWriteDisconnected(); }

@@ -15,9 +15,11 @@ namespace troupe::rpc {
 
 class buffered_stream final : public kj::AsyncIoStream {
  public:
-  /// Reads take up to `buffer_bytes` at a time; writes wait for the socket once more than
-  /// `buffer_bytes` are unsent, so a slow peer still holds its writer back.
-  explicit buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t buffer_bytes = 64 * 1024);
+  /// Reads take up to `read_buffer_bytes` at a time; writes wait for the socket once more
+  /// than `write_limit_bytes` are unsent, so a slow peer still holds its writer back.
+  explicit buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t read_buffer_bytes = 8 * 1024,
+                           size_t write_limit_bytes = 64 * 1024);
+  ~buffered_stream();
 
   kj::Promise<size_t> tryRead(void* buffer, size_t min_bytes, size_t max_bytes) override;
   kj::Promise<void> write(const void* buffer, size_t size) override;
@@ -39,9 +41,12 @@ class buffered_stream final : public kj::AsyncIoStream {
   kj::Array<kj::byte> buffer_;
   size_t begin_ = 0;  ///< unread bytes are [begin_, end_)
   size_t end_ = 0;
+  size_t write_limit_;
   std::vector<kj::byte> unsent_;
   bool flush_queued_ = false;
+  bool writing_ = false;  ///< a write of the inner stream is under way
   bool shutdown_queued_ = false;
+  kj::Maybe<kj::Exception> failed_;  ///< why the inner stream's write side broke
   /// Done when every write queued so far is on the socket; failed once one failed. Last, so
   /// it is destroyed (and its continuations cancelled) first.
   kj::ForkedPromise<void> written_;

@@ -1,6 +1,7 @@
 #include "runtime/rpc/buffered_stream.hpp"
 
 #include <catch2/catch.hpp>
+#include <kj/debug.h>
 
 #include <string>
 
@@ -13,6 +14,31 @@ std::string pattern(size_t n) {
   for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + i % 23);
   return s;
 }
+
+// Counts the writes that reach it and keeps their bytes; fails them when broken.
+class recording_stream final : public kj::AsyncIoStream {
+ public:
+  int writes = 0;
+  std::string bytes;
+  bool broken = false;
+  bool read_aborted = false;
+
+  kj::Promise<size_t> tryRead(void*, size_t, size_t) override { return kj::NEVER_DONE; }
+  kj::Promise<void> write(const void* buffer, size_t size) override {
+    ++writes;
+    if (broken) return KJ_EXCEPTION(DISCONNECTED, "connection reset");
+    bytes.append(static_cast<const char*>(buffer), size);
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
+    std::string all;
+    for (auto piece : pieces) all.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+    return write(all.data(), all.size());
+  }
+  kj::Promise<void> whenWriteDisconnected() override { return kj::NEVER_DONE; }
+  void shutdownWrite() override {}
+  void abortRead() override { read_aborted = true; }
+};
 
 }  // namespace
 
@@ -52,20 +78,33 @@ TEST_CASE("a buffered stream reports a short read at the end of the stream", "[r
 
 TEST_CASE("a buffered stream sends the writes of one turn in one write", "[rpc]") {
   auto io = kj::setupAsyncIo();
-  auto pipe = io.provider->newTwoWayPipe();
-  buffered_stream out(kj::mv(pipe.ends[0]));
+  auto sink = kj::heap<recording_stream>();
+  auto& seen = *sink;
+  buffered_stream out(kj::mv(sink));
   // Neither waits: both are only queued until the turn ends.
-  out.write("abc", 3).wait(io.waitScope);
-  out.write("def", 3).wait(io.waitScope);
-  char buf[16];
-  size_t n = pipe.ends[1]->tryRead(buf, 1, sizeof buf).wait(io.waitScope);
-  CHECK(std::string(buf, n) == "abcdef");
+  CHECK(out.write("abc", 3).poll(io.waitScope));
+  CHECK(out.write("def", 3).poll(io.waitScope));
+  io.waitScope.poll();
+  CHECK(seen.writes == 1);
+  CHECK(seen.bytes == "abcdef");
+}
+
+TEST_CASE("a buffered stream fails later writes and ends its reads once a write failed", "[rpc]") {
+  auto io = kj::setupAsyncIo();
+  auto sink = kj::heap<recording_stream>();
+  auto& seen = *sink;
+  seen.broken = true;
+  buffered_stream out(kj::mv(sink));
+  CHECK(out.write("lost", 4).poll(io.waitScope));  // said done; the failure comes with the flush
+  io.waitScope.poll();
+  CHECK(seen.read_aborted);
+  CHECK_THROWS_WITH(out.write("next", 4).wait(io.waitScope), Catch::Contains("connection reset"));
 }
 
 TEST_CASE("a buffered stream holds a writer back once its buffer is full", "[rpc]") {
   auto io = kj::setupAsyncIo();
   auto pipe = kj::newTwoWayPipe();  // in memory: a write completes only as the peer reads
-  buffered_stream out(kj::mv(pipe.ends[0]), 16);
+  buffered_stream out(kj::mv(pipe.ends[0]), 16, 16);
   auto small = out.write("0123456789", 10);
   CHECK(small.poll(io.waitScope));
   auto large = pattern(100);
@@ -86,6 +125,20 @@ TEST_CASE("a buffered stream shuts down only after the writes before it", "[rpc]
   char buf[32];
   size_t n = pipe.ends[1]->tryRead(buf, sizeof buf, sizeof buf).wait(io.waitScope);  // to EOF
   CHECK(std::string(buf, n) == "last words");
+}
+
+TEST_CASE("a buffered stream destroyed right after its shutdown still sends what was queued", "[rpc]") {
+  // What capnp does when it ends a connection: the Abort, shutdownWrite, then the stream goes.
+  auto io = kj::setupAsyncIo();
+  auto pipe = io.provider->newTwoWayPipe();
+  {
+    buffered_stream out(kj::mv(pipe.ends[0]));
+    out.write("abort reason", 12).wait(io.waitScope);
+    out.shutdownWrite();
+  }
+  char buf[32];
+  size_t n = pipe.ends[1]->tryRead(buf, sizeof buf, sizeof buf).wait(io.waitScope);  // to EOF
+  CHECK(std::string(buf, n) == "abort reason");
 }
 
 TEST_CASE("a buffered stream passes writes through", "[rpc]") {

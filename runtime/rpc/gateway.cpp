@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include <future>
+#include <iostream>
 #include <optional>
 #include <unordered_map>
 
@@ -100,7 +101,12 @@ class watch_handle final : public WatchHandle::Server {
 class call_table {
  public:
   explicit call_table(std::shared_ptr<handoff<call_answer>> answers)
-      : answers_(std::move(answers)), pump_(pump().eagerlyEvaluate(nullptr)) {}
+      : answers_(std::move(answers)), pump_(pump().eagerlyEvaluate([this](kj::Exception&& e) {
+          // Without the pump no call would ever be answered: fail those waiting, and say why.
+          std::cerr << "troupe server: API answers stopped: " << e.getDescription().cStr() << "\n";
+          for (auto& [call, waiting] : waiting_) waiting->reject(kj::cp(e));
+          waiting_.clear();
+        })) {}
 
   /// A new call's number and the promise of its answer.
   std::pair<uint64_t, kj::Promise<call_outcome>> open() {
