@@ -119,26 +119,15 @@ TEST_CASE("a buffered stream holds a writer back once its buffer is full", "[rpc
 TEST_CASE("a buffered stream shuts down only after the writes before it", "[rpc]") {
   auto io = kj::setupAsyncIo();
   auto pipe = io.provider->newTwoWayPipe();
-  buffered_stream out(kj::mv(pipe.ends[0]));
-  out.write("last words", 10).wait(io.waitScope);
-  out.shutdownWrite();
+  auto out = kj::heap<buffered_stream>(kj::mv(pipe.ends[0]));
+  out->write("last words", 10).wait(io.waitScope);
+  out->shutdownWrite();
+  // What capnp does when it ends a connection: the Abort, shutdownWrite, then the stream goes.
+  SECTION("the stream kept") {}
+  SECTION("the stream destroyed at once") { out = nullptr; }
   char buf[32];
   size_t n = pipe.ends[1]->tryRead(buf, sizeof buf, sizeof buf).wait(io.waitScope);  // to EOF
   CHECK(std::string(buf, n) == "last words");
-}
-
-TEST_CASE("a buffered stream destroyed right after its shutdown still sends what was queued", "[rpc]") {
-  // What capnp does when it ends a connection: the Abort, shutdownWrite, then the stream goes.
-  auto io = kj::setupAsyncIo();
-  auto pipe = io.provider->newTwoWayPipe();
-  {
-    buffered_stream out(kj::mv(pipe.ends[0]));
-    out.write("abort reason", 12).wait(io.waitScope);
-    out.shutdownWrite();
-  }
-  char buf[32];
-  size_t n = pipe.ends[1]->tryRead(buf, sizeof buf, sizeof buf).wait(io.waitScope);  // to EOF
-  CHECK(std::string(buf, n) == "abort reason");
 }
 
 TEST_CASE("a buffered stream passes writes through", "[rpc]") {
