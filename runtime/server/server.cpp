@@ -179,15 +179,13 @@ int run_server(const server_options& options, std::ostream& out) {
     out << "troupe server: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n"
       << std::flush;
   // Every acknowledged write is already durable, so a shutdown that stalls loses nothing by
-  // ending here. Said on stderr so it is not mistaken for a clean stop. Seen 3 times in 100
-  // stops right after an external agent joined (never in 20 stops with only the server's own
-  // agent, so CAF's network layer is involved). The stack then: ~actor_system waits in
-  // await_detached_threads, the store's private thread in await_self_destroyed. So every actor
-  // is done and the middleman and scheduler have stopped, yet something still holds a strong
-  // reference to the store: exactly one (its control block's count, read with gdb). A scan of
-  // the heap for the block's address found mailbox elements whose sender is the store and whose
-  // content is one of its self-messages (an atom, or an atom and a number), but could not tell
-  // a live one from freed memory. Not found yet.
+  // ending here. Said on stderr so it is not mistaken for a clean stop. The stall is CAF 0.17's
+  // (actor-framework issue 1196, fixed in 0.18 by pull request 1202; Debian 12 ships 0.17.6):
+  // a detached actor's private thread can keep one reference to its actor, and then waits for
+  // that actor's destruction while ~actor_system waits for the thread. Reproduced here 3 times
+  // in 100 stops right after an external agent joined: the store's control block held exactly
+  // one strong reference, ~actor_system sat in await_detached_threads and the store's thread
+  // in await_self_destroyed.
   std::thread([] {
     std::this_thread::sleep_for(shutdown_patience);
     static const char message[] =
