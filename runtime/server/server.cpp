@@ -179,13 +179,13 @@ int run_server(const server_options& options, std::ostream& out) {
     out << "troupe server: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n"
       << std::flush;
   // Every acknowledged write is already durable, so a shutdown that stalls loses nothing by
-  // ending here. Said on stderr so it is not mistaken for a clean stop. The stall matches CAF 0.17's
-  // (actor-framework issue 1196, fixed in 0.18 by pull request 1202; Debian 12 ships 0.17.6):
-  // a detached actor's private thread can keep one reference to its actor, and then waits for
-  // that actor's destruction while ~actor_system waits for the thread. Reproduced here 3 times
-  // in 100 stops right after an external agent joined: the store's control block held exactly
-  // one strong reference, ~actor_system sat in await_detached_threads and the store's thread
-  // in await_self_destroyed.
+  // ending here. Said on stderr so it is not mistaken for a clean stop. The stall matches
+  // CAF 0.17's actor-framework issue 1196 (fixed in 0.18 by pull request 1202; Debian 12
+  // ships 0.17.6): a detached actor's private thread can keep one reference to its actor, and
+  // then waits for that actor's destruction while ~actor_system waits for the thread.
+  // Reproduced here 3 times in 100 stops right after an external agent joined: the store's
+  // control block held exactly one strong reference, ~actor_system sat in
+  // await_detached_threads and the store's thread in await_self_destroyed.
   std::thread([] {
     std::this_thread::sleep_for(shutdown_patience);
     static const char message[] =
