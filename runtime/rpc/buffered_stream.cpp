@@ -1,17 +1,19 @@
 #include "runtime/rpc/buffered_stream.hpp"
 
-#include <algorithm>
-#include <cstring>
-
 #include <kj/debug.h>
 #include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
 
 namespace troupe::rpc {
 
 buffered_stream::buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t read_buffer_bytes,
                                  size_t write_limit_bytes)
-    : inner_(kj::mv(inner)), buffer_(kj::heapArray<kj::byte>(read_buffer_bytes)),
-      write_limit_(write_limit_bytes), written_(kj::Promise<void>(kj::READY_NOW).fork()) {}
+    : inner_(kj::mv(inner)),
+      buffer_(kj::heapArray<kj::byte>(read_buffer_bytes)),
+      write_limit_(write_limit_bytes),
+      written_(kj::Promise<void>(kj::READY_NOW).fork()) {}
 
 buffered_stream::~buffered_stream() {
   // capnp destroys a connection as soon as its shutdown returns, and with writes gathered
@@ -37,8 +39,9 @@ kj::Promise<size_t> buffered_stream::tryRead(void* buffer, size_t min_bytes, siz
   // The buffer is empty now. A read as large as the buffer goes straight to the caller's
   // memory; copying it through the buffer would gain nothing.
   if (max_bytes - have >= buffer_.size())
-    return inner_->tryRead(out + have, min_bytes - have, max_bytes - have)
-        .then([have](size_t n) { return have + n; });
+    return inner_->tryRead(out + have, min_bytes - have, max_bytes - have).then([have](size_t n) {
+      return have + n;
+    });
   return inner_->tryRead(buffer_.begin(), min_bytes - have, buffer_.size())
       .then([this, out, have, max_bytes](size_t n) {
         end_ = n;
@@ -86,14 +89,18 @@ kj::Promise<void> buffered_stream::flush() {
       .attach(kj::mv(data));
 }
 
-kj::Promise<void> buffered_stream::whenWriteDisconnected() { return inner_->whenWriteDisconnected(); }
+kj::Promise<void> buffered_stream::whenWriteDisconnected() {
+  return inner_->whenWriteDisconnected();
+}
 void buffered_stream::shutdownWrite() {
   if (shutdown_queued_) return;
   shutdown_queued_ = true;
   // Behind the writes still queued, so they reach the peer first.
   written_ = written_.addBranch().then([this]() { inner_->shutdownWrite(); }).fork();
 }
-void buffered_stream::abortRead() { inner_->abortRead(); }
+void buffered_stream::abortRead() {
+  inner_->abortRead();
+}
 
 void buffered_stream::getsockopt(int level, int option, void* value, kj::uint* length) {
   inner_->getsockopt(level, option, value, length);
@@ -107,6 +114,8 @@ void buffered_stream::getsockname(struct sockaddr* addr, kj::uint* length) {
 void buffered_stream::getpeername(struct sockaddr* addr, kj::uint* length) {
   inner_->getpeername(addr, length);
 }
-kj::Maybe<int> buffered_stream::getFd() const { return inner_->getFd(); }
+kj::Maybe<int> buffered_stream::getFd() const {
+  return inner_->getFd();
+}
 
 }  // namespace troupe::rpc

@@ -1,8 +1,8 @@
 #include "runtime/rpc/buffered_stream.hpp"
 
-#include <catch2/catch.hpp>
 #include <kj/debug.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 
 using troupe::rpc::buffered_stream;
@@ -32,7 +32,8 @@ class recording_stream final : public kj::AsyncIoStream {
   }
   kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
     std::string all;
-    for (auto piece : pieces) all.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+    for (auto piece : pieces)
+      all.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
     return write(all.data(), all.size());
   }
   kj::Promise<void> whenWriteDisconnected() override { return kj::NEVER_DONE; }
@@ -54,7 +55,8 @@ TEST_CASE("a buffered stream returns every byte in order whatever the read sizes
   char buf[64];
   // Small exact reads (served from the buffer), reads of at least the buffer's size (straight
   // to the caller) and reads with min < max, as capnp's message reader mixes them.
-  for (auto [min, max] : {std::pair<size_t, size_t>{8, 8}, {3, 5}, {1, 64}, {20, 20}, {8, 8}, {16, 40}}) {
+  for (auto [min, max] :
+       {std::pair<size_t, size_t>{8, 8}, {3, 5}, {1, 64}, {20, 20}, {8, 8}, {16, 40}}) {
     size_t n = in.tryRead(buf, min, max).wait(io.waitScope);
     REQUIRE(n >= min);
     REQUIRE(n <= max);
@@ -124,7 +126,9 @@ TEST_CASE("a buffered stream shuts down only after the writes before it", "[rpc]
   out->shutdownWrite();
   // What capnp does when it ends a connection: the Abort, shutdownWrite, then the stream goes.
   SECTION("the stream kept") {}
-  SECTION("the stream destroyed at once") { out = nullptr; }
+  SECTION("the stream destroyed at once") {
+    out = nullptr;
+  }
   char buf[32];
   size_t n = pipe.ends[1]->tryRead(buf, sizeof buf, sizeof buf).wait(io.waitScope);  // to EOF
   CHECK(std::string(buf, n) == "last words");
