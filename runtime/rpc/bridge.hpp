@@ -144,14 +144,14 @@ class call_port {
 };
 
 struct bridge_deps {
-  std::map<std::string, resource_actor> resources;
+  std::map<std::string, resource_actor> resources;  ///< for the gateway's API calls
   store_actor store;
   cluster_actor cluster;  ///< exec and logs go to the pod's node through it (may be null)
 };
 
-/// The actor RPC watches, exec and logs enter CAF through: routes (watch_atom, watch_request, watch_stream) to a new
-/// relay actor that subscribes to the store and feeds the stream, and exec and logs requests
-/// to the cluster actor.
+/// The actor RPC watches, exec and logs enter CAF through: routes (watch_atom, watch_request,
+/// watch_stream) to a new relay actor that subscribes to the store and feeds the stream, and
+/// exec and logs requests to the cluster actor.
 caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps);
 
 /// (consumed_atom, events): the kj side sent this many more events to the client.

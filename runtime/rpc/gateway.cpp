@@ -227,17 +227,15 @@ class api_server final : public Api::Server {
   kj::Promise<void> call(Context ctx, api_verb verb) {
     ctx.allowCancellation();
     api_request req;
+    std::map<std::string, resource_actor>::const_iterator target;
     try {
       req = from_rpc(ctx.getParams().getRequest(), verb);
+      target = resources_.find(req.resource);
+      TROUPE_REQUIRE(target != resources_.end(), api_errc::not_found,
+                     unknown_resource(req.resource));
     } catch (const api_error& e) {
-      call_outcome bad{{}, e};
-      fill(ctx.getResults().initResult(), bad);
-      return kj::READY_NOW;
-    }
-    auto target = resources_.find(req.resource);
-    if (target == resources_.end()) {
-      call_outcome unknown{{}, api_error(api_errc::not_found, unknown_resource(req.resource))};
-      fill(ctx.getResults().initResult(), unknown);
+      call_outcome refused{{}, e};
+      fill(ctx.getResults().initResult(), refused);
       return kj::READY_NOW;
     }
     auto [number, answer] = calls_.open();
@@ -303,7 +301,7 @@ struct gateway::impl {
 gateway::gateway(caf::actor_system& sys, bridge_deps deps, const std::string& host,
                  uint16_t port)
     : impl_(std::make_unique<impl>()) {
-  impl_->resources = deps.resources;
+  impl_->resources = std::move(deps.resources);  // API calls skip the bridge
   impl_->calls.emplace(sys, impl_->answers);
   impl_->bridge = spawn_bridge(sys, std::move(deps));
   auto ready = impl_->ready.get_future();
