@@ -8,6 +8,7 @@
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/selector.hpp"
+#include "runtime/object/taints.hpp"
 #include "runtime/object/validation.hpp"
 #include "schema/apps.capnp.h"
 #include "schema/batch.capnp.h"
@@ -53,8 +54,7 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
 // Kubernetes' DefaultTolerationSeconds admission: a pod rides out five minutes of its node
 // being not ready or unreachable before the taint eviction controller deletes it.
 void default_toleration_seconds(k8s::PodSpec::Builder spec) {
-  constexpr std::string_view keys[] = {"node.kubernetes.io/not-ready",
-                                       "node.kubernetes.io/unreachable"};
+  constexpr std::string_view keys[] = {not_ready_taint_key, unreachable_taint_key};
   std::vector<std::string_view> missing;
   for (auto key : keys) {
     bool tolerated = false;
@@ -74,7 +74,7 @@ void default_toleration_seconds(k8s::PodSpec::Builder spec) {
     t.setKey(std::string(missing[i]));
     t.setOperator(k8s::TolerationOperator::EXISTS);
     t.setEffect(k8s::TaintEffect::NO_EXECUTE);
-    t.getTolerationSeconds().setValue(300);
+    t.getTolerationSeconds().setValue(condition_taint_toleration_seconds);
   }
 }
 

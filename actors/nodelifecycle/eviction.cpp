@@ -6,12 +6,11 @@
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/taints.hpp"
 #include "schema/core.capnp.h"
 
 namespace troupe {
 namespace {
-
-constexpr int64_t default_toleration_seconds = 300;
 
 // Saturated: a toleration of many years (or a timeAdded far ahead) must not wrap round to "now".
 int64_t seconds_after(int64_t since, int64_t seconds) {
@@ -31,8 +30,7 @@ bool tolerates(k8s::Toleration::Reader t, const noexecute_taint& taint) {
 }  // namespace
 
 bool is_node_condition_taint(const noexecute_taint& taint) {
-  return taint.key == "node.kubernetes.io/unreachable" ||
-         taint.key == "node.kubernetes.io/not-ready";
+  return taint.key == unreachable_taint_key || taint.key == not_ready_taint_key;
 }
 
 std::vector<noexecute_taint> noexecute_taints(std::string_view node) {
@@ -67,8 +65,8 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
       // Admission gives every pod these tolerations (DefaultTolerationSeconds); a pod stored
       // before it did gets what it would have been given, not an eviction on the spot.
       if (!is_node_condition_taint(taint)) return 0;
-      int64_t due =
-          seconds_after(std::max(taint.since_seconds, not_before), default_toleration_seconds);
+      int64_t due = seconds_after(std::max(taint.since_seconds, not_before),
+                                  condition_taint_toleration_seconds);
       at = at ? std::min(*at, due) : due;
     }
   }

@@ -6,12 +6,11 @@
 
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/taints.hpp"
 #include "schema/core.capnp.h"
 
 namespace troupe {
 namespace {
-
-constexpr std::string_view unreachable = "node.kubernetes.io/unreachable";
 
 // Kubernetes puts both on an unreachable node: NoSchedule keeps new pods off, NoExecute lets
 // the taint eviction controller move the running ones once their tolerations run out.
@@ -20,7 +19,7 @@ constexpr k8s::TaintEffect unreachable_effects[] = {k8s::TaintEffect::NO_SCHEDUL
 
 bool has_unreachable_taint(k8s::Node::Reader n, k8s::TaintEffect effect) {
   for (auto t : n.getSpec().getTaints())
-    if (text_view(t.getKey()) == unreachable && t.getEffect() == effect) return true;
+    if (text_view(t.getKey()) == unreachable_taint_key && t.getEffect() == effect) return true;
   return false;
 }
 
@@ -32,7 +31,7 @@ bool has_unreachable_taints(k8s::Node::Reader n) {
 
 bool has_any_unreachable_taint(k8s::Node::Reader n) {
   for (auto t : n.getSpec().getTaints())
-    if (text_view(t.getKey()) == unreachable) return true;
+    if (text_view(t.getKey()) == unreachable_taint_key) return true;
   return false;
 }
 
@@ -89,7 +88,7 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
     for (unsigned i = 0; i < old.size(); ++i) taints.setWithCaveats(i, old[i]);
     for (unsigned i = 0; i < missing.size(); ++i) {
       auto added = taints[old.size() + i];
-      added.setKey(std::string(unreachable));
+      added.setKey(std::string(unreachable_taint_key));
       added.setEffect(missing[i]);
       // Only NoExecute taints carry it in Kubernetes: it starts their eviction clock.
       if (missing[i] == k8s::TaintEffect::NO_EXECUTE) added.setTimeAdded(now_seconds);
@@ -108,7 +107,7 @@ std::string clear_unreachable(std::string_view node) {
   capnp::MallocMessageBuilder m;
   m.setRoot(r.as<k8s::Node>());
   unsigned keep = 0;
-  for (auto t : old) keep += text_view(t.getKey()) != unreachable;
+  for (auto t : old) keep += text_view(t.getKey()) != unreachable_taint_key;
   auto spec = m.getRoot<k8s::Node>().getSpec();
   if (keep == 0) {
     spec.disownTaints();  // no taints left: the field goes, as in Kubernetes
@@ -117,7 +116,7 @@ std::string clear_unreachable(std::string_view node) {
   auto taints = spec.initTaints(keep);
   unsigned i = 0;
   for (auto t : old)
-    if (text_view(t.getKey()) != unreachable) taints.setWithCaveats(i++, t);
+    if (text_view(t.getKey()) != unreachable_taint_key) taints.setWithCaveats(i++, t);
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
 }
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "runtime/object/taints.hpp"
+
 // The filters run once per node per pod, so each is split in two: a check that returns a
 // small `verdict` (no text, no allocation) and a describe step that turns a failing verdict
 // into kube-scheduler's words. place() only ever describes when no node fits.
@@ -40,11 +42,11 @@ struct verdict {
 
 // Taints the scheduler imagines on nodes the way the node lifecycle controller would set them.
 const taint& not_ready_taint() {
-  static const taint t{"node.kubernetes.io/not-ready", "", "NoSchedule"};
+  static const taint t{std::string(not_ready_taint_key), "", "NoSchedule"};
   return t;
 }
 const taint& unschedulable_taint() {
-  static const taint t{"node.kubernetes.io/unschedulable", "", "NoSchedule"};
+  static const taint t{std::string(unschedulable_taint_key), "", "NoSchedule"};
   return t;
 }
 
