@@ -76,13 +76,12 @@ api_reply list(self_ptr self, const api_request& req) {
 
 // ---- writes ---------------------------------------------------------------------------------
 
+// The store answers the caller itself: one hop less per write than answering through here.
 caf::result<api_reply> store_write(self_ptr self, uint8_t op, std::string key,
                                    uint64_t expected, std::string object) {
   auto rp = self->make_response_promise<api_reply>();
-  self->request(self->state.deps.store, caf::infinite, write_atom::value,
-                write_request{op, std::move(key), expected, std::move(object)})
-      .then([rp](write_reply& w) mutable { rp.deliver(api_reply{w.object, {}, w.revision}); },
-            [rp](caf::error& e) mutable { rp.deliver(e); });
+  rp.delegate(self->state.deps.store, write_atom::value,
+              write_request{op, std::move(key), expected, std::move(object)});
   return rp;
 }
 
@@ -318,7 +317,6 @@ resource_actor spawn_router(caf::actor_system& sys, std::map<std::string, resour
 
 void add_apiserver_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<api_request>("troupe.api_request");
-  cfg.add_message_type<api_reply>("troupe.api_reply");
   cfg.add_message_type<resource_actor>("troupe.resource_actor");
 }
 

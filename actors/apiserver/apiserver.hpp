@@ -38,21 +38,11 @@ struct api_request {
   std::string target;         ///< bind: the node a pod goes to
 };
 
-struct api_reply {
-  shared_bytes object;               ///< create, get, update, delete
-  std::vector<std::string> items;    ///< list
-  uint64_t revision = 0;             ///< list: the snapshot's revision
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_request& x) {
   return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
            x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch,
            x.grace_period, x.target);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, api_reply& x) {
-  return f(caf::meta::type_name("api_reply"), x.object, x.items, x.revision);
 }
 
 /// A request for `verb` on one object or list (nodes, controllers and tests build them).

@@ -18,16 +18,16 @@ namespace troupe {
 namespace {
 
 using store_impl_actor =
-    store_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<commit_mark_atom>,
-                        caf::reacts_to<linger_end_atom, uint64_t>, caf::reacts_to<compact_atom>,
-                        caf::reacts_to<bookmark_atom>>;
+    store_actor::extend<caf::reacts_to<flush_atom>,
+                        caf::reacts_to<synced_atom, uint64_t, std::string>,
+                        caf::reacts_to<compact_atom>, caf::reacts_to<bookmark_atom>>;
 
 using snapshot_worker_actor =
     caf::typed_actor<caf::replies_to<snapshot_atom, std::string>::with<uint64_t>>;
 
 struct pending_write {
   store::write_op op;
-  caf::typed_response_promise<write_reply> promise;
+  caf::typed_response_promise<api_reply> promise;
 };
 
 struct subscription {
@@ -81,25 +81,20 @@ struct resource_watches {
 
 using subscription_key = std::pair<caf::actor_addr, uint64_t>;
 
-// Group commit. Writers answered by a commit usually come back with their next write a few
-// microseconds later, while writes that arrived during the commit are already waiting. Left
-// alone, the two groups alternate between commits and each fsync carries half of them. So a
-// commit may linger briefly until the writers it expects are back: those answered last time
-// plus those that were waiting when it ended (counted up to the commit mark).
-struct batching {
-  bool flush_scheduled = false;
-  bool lingering = false;
-  uint64_t generation = 0;        // tells a stale linger timer from the current one
-  size_t answered_last = 0;       // writers answered by the last commit
-  size_t arrived_during = 0;      // writes dequeued before the last commit's mark
-  bool before_mark = false;       // the mark of the last commit is still in the mailbox
-  size_t expected = 0;            // what a lingering commit waits for
+// A commit staged (its log record written) and waiting for the sync that makes it durable.
+struct staged_commit {
+  std::vector<caf::typed_response_promise<api_reply>> writers;
+  std::vector<store::write_result> results;
+  std::vector<store::change> changes;
+  uint64_t through = 0;  // the engine's staged revision once this was staged
 };
 
 struct store_state {
   store_deps deps;
   std::vector<pending_write> pending;
-  batching batch;
+  bool flush_scheduled = false;
+  std::deque<staged_commit> staged;  // in revision order
+  bool syncing = false;              // a background sync is under way
   std::map<subscription_key, subscription> subs;
   std::unordered_map<std::string, resource_watches> by_resource;
   std::unordered_map<std::string, pinned_history> histories;  // by resource
@@ -112,75 +107,110 @@ store_impl_actor handle(self_ptr self) { return caf::actor_cast<store_impl_actor
 
 // ---- writes ---------------------------------------------------------------------------------
 
+// Pipelined group commit. Writes that arrive while the log syncs are staged at once: checked,
+// stamped and written to the log, unsynced. When the sync ends, the next one starts and covers
+// everything staged meanwhile, so the disk is kept busy and a commit's work never waits for
+// the previous commit's sync. A commit is answered and fanned out once a sync covers it.
+
 void schedule_flush(self_ptr self) {
-  auto& b = self->state.batch;
-  if (b.flush_scheduled) return;
-  b.flush_scheduled = true;
-  // Queued behind every write already in the mailbox: they all join this commit.
+  auto& st = self->state;
+  if (st.flush_scheduled) return;
+  st.flush_scheduled = true;
+  // Queued behind every write already in the mailbox: they are all staged together.
   self->send(handle(self), flush_atom::value);
 }
 
 void fan_out(self_ptr self, const std::vector<store::change>& changes);
 
-void commit_now(self_ptr self) {
+void stage_pending(self_ptr self) {
   auto& st = self->state;
-  auto& b = st.batch;
-  b.lingering = false;
-  ++b.generation;
-  size_t n = std::min(st.pending.size(), st.deps.knobs.max_batch);
-  if (n == 0) return;
-  std::vector<store::write_op> ops;
-  ops.reserve(n);
-  for (size_t i = 0; i < n; ++i) ops.push_back(std::move(st.pending[i].op));
-  std::vector<store::write_result> results;
-  std::vector<store::change> changes;
-  try {
-    st.deps.engine->commit(ops, results, changes);
-  } catch (const api_error& e) {
-    results.assign(n, store::write_result{e.code(), e.message(), 0, nullptr});
-    changes.clear();
+  while (!st.pending.empty()) {
+    size_t n = std::min(st.pending.size(), st.deps.knobs.max_batch);
+    std::vector<store::write_op> ops;
+    ops.reserve(n);
+    staged_commit commit;
+    commit.writers.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      ops.push_back(std::move(st.pending[i].op));
+      commit.writers.push_back(std::move(st.pending[i].promise));
+    }
+    st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
+    st.deps.engine->stage(ops, commit.results, commit.changes);
+    commit.through = st.deps.engine->staged_revision();
+    st.staged.push_back(std::move(commit));
   }
-  for (size_t i = 0; i < n; ++i) {
-    auto& r = results[i];
+}
+
+void answer(staged_commit& commit) {
+  for (size_t i = 0; i < commit.writers.size(); ++i) {
+    auto& r = commit.results[i];
     if (r.error != api_errc::none)
-      st.pending[i].promise.deliver(make_error(r.error, r.message));
+      commit.writers[i].deliver(make_error(r.error, r.message));
     else
-      st.pending[i].promise.deliver(write_reply{r.revision, shared_bytes(r.object)});
+      commit.writers[i].deliver(api_reply{shared_bytes(r.object), {}, r.revision});
   }
-  st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
-  b.answered_last = n;
-  b.arrived_during = st.pending.size();
-  b.before_mark = true;
-  self->send(handle(self), commit_mark_atom::value);
-  if (!st.pending.empty()) schedule_flush(self);
+}
+
+// Every staged commit fails: a sync (or publishing after it) failed, and the engine refuses
+// writes from now on.
+void fail_staged(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  st.deps.engine->refuse_writes(why);
+  for (auto& commit : st.staged) {
+    for (auto& r : commit.results) {
+      if (r.error == api_errc::none) {
+        r.error = api_errc::internal;
+        r.message = why;
+      }
+    }
+    answer(commit);
+  }
+  st.staged.clear();
+}
+
+// Publishes, answers and fans out the staged commits that `through` covers, in order.
+void release(self_ptr self, uint64_t through) {
+  auto& st = self->state;
+  size_t n = 0;
+  std::vector<store::change> changes;
+  for (; n < st.staged.size() && st.staged[n].through <= through; ++n)
+    for (auto& c : st.staged[n].changes) changes.push_back(std::move(c));
+  if (n == 0) return;
+  try {
+    st.deps.engine->publish(changes);
+  } catch (const std::exception& e) {
+    return fail_staged(self, e.what());
+  }
+  for (size_t i = 0; i < n; ++i) answer(st.staged[i]);
+  st.staged.erase(st.staged.begin(), st.staged.begin() + static_cast<ptrdiff_t>(n));
   fan_out(self, changes);
 }
 
-void write_arrived(self_ptr self) {
+void start_sync(self_ptr self) {
   auto& st = self->state;
-  auto& b = st.batch;
-  if (b.before_mark) ++b.arrived_during;
-  if (b.lingering) {
-    if (st.pending.size() >= b.expected) commit_now(self);
-    return;
-  }
-  schedule_flush(self);
+  st.syncing = true;
+  caf::weak_actor_ptr weak{self->ctrl()};
+  st.deps.engine->sync_in_background([weak](uint64_t through, std::string failure) {
+    if (auto store = caf::actor_cast<store_impl_actor>(weak.lock()))
+      caf::anon_send(store, synced_atom::value, through, std::move(failure));
+  });
 }
 
-// The mailbox is drained: commit now, or linger for writers the last commit answered.
 void flush(self_ptr self) {
   auto& st = self->state;
-  auto& b = st.batch;
-  b.flush_scheduled = false;
-  if (b.lingering || st.pending.empty()) return;
-  size_t expected = std::min(b.answered_last + b.arrived_during, st.deps.knobs.max_batch);
-  if (st.deps.knobs.linger.count() > 0 && st.pending.size() < expected) {
-    b.lingering = true;
-    b.expected = expected;
-    self->delayed_send(handle(self), st.deps.knobs.linger, linger_end_atom::value, b.generation);
-    return;
-  }
-  commit_now(self);
+  st.flush_scheduled = false;
+  stage_pending(self);
+  if (st.syncing) return;  // its end starts the next sync
+  if (st.deps.engine->staged_revision() > st.deps.engine->revision()) start_sync(self);
+  else release(self, st.deps.engine->revision());  // commits that changed nothing
+}
+
+void synced(self_ptr self, uint64_t through, const std::string& failure) {
+  auto& st = self->state;
+  st.syncing = false;
+  if (!failure.empty()) return fail_staged(self, failure);
+  release(self, through);
+  if (st.deps.engine->staged_revision() > st.deps.engine->revision()) start_sync(self);
 }
 
 // ---- watches --------------------------------------------------------------------------------
@@ -457,7 +487,15 @@ void watcher_down(self_ptr self, const caf::down_msg& msg) {
 }
 
 void shut_down(self_ptr self, const caf::exit_msg& msg) {
-  while (!self->state.pending.empty()) commit_now(self);  // queued writes still commit
+  // Queued writes still commit.
+  stage_pending(self);
+  if (!self->state.staged.empty()) {
+    try {
+      release(self, self->state.deps.engine->sync());
+    } catch (const api_error& e) {
+      fail_staged(self, e.message());
+    }
+  }
   std::vector<subscription*> all;
   for (auto& [key, sub] : self->state.subs) all.push_back(&sub);
   for (auto* sub : all)
@@ -487,22 +525,20 @@ store_impl_actor::behavior_type store_behavior(self_ptr self, store_deps deps) {
   self->delayed_send(handle(self), self->state.deps.knobs.bookmark_interval,
                      bookmark_atom::value);
   return {
-      [=](write_atom, write_request& req) -> caf::result<write_reply> {
+      [=](write_atom, write_request& req) -> caf::result<api_reply> {
         if (req.op < 1 || req.op > 3)
           return make_error(api_errc::bad_request, "unknown write op " + std::to_string(req.op));
-        auto rp = self->make_response_promise<write_reply>();
+        auto rp = self->make_response_promise<api_reply>();
         self->state.pending.push_back(
             {store::write_op{static_cast<store::op_kind>(req.op), std::move(req.key),
                              req.expected_revision, std::move(req.object)},
              rp});
-        write_arrived(self);
+        schedule_flush(self);
         return rp;
       },
       [=](flush_atom) { flush(self); },
-      [=](commit_mark_atom) { self->state.batch.before_mark = false; },
-      [=](linger_end_atom, uint64_t generation) {
-        if (self->state.batch.lingering && generation == self->state.batch.generation)
-          commit_now(self);
+      [=](synced_atom, uint64_t through, const std::string& failure) {
+        synced(self, through, failure);
       },
       [=](watch_atom, watch_request& req, watcher_actor& watcher) {
         return watch(self, req, watcher);
@@ -534,7 +570,7 @@ store_actor spawn_store(caf::actor_system& sys, store_deps deps) {
 
 void add_store_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<write_request>("troupe.write_request");
-  cfg.add_message_type<write_reply>("troupe.write_reply");
+  cfg.add_message_type<api_reply>("troupe.api_reply");
   cfg.add_message_type<watch_request>("troupe.watch_request");
   cfg.add_message_type<watch_event>("troupe.watch_event");
   cfg.add_message_type<store_stats>("troupe.store_stats");

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/caf/atoms.hpp"
 #include "runtime/caf/shared_bytes.hpp"
@@ -34,9 +35,14 @@ struct write_request {
   std::string object;  ///< flat-array object (create/update)
 };
 
-struct write_reply {
-  uint64_t revision = 0;
-  shared_bytes object;  ///< as stored, resourceVersion stamped (delete: last state)
+/// The answer to a write and to every API call (apiserver.hpp). One type, so that a resource
+/// actor can hand a write on to the store with its caller's promise and the store answers the
+/// caller directly, with no hop back through the resource actor.
+struct api_reply {
+  shared_bytes object;             ///< write: as stored, resourceVersion stamped (delete: last
+                                   ///< state); API: create, get, update, delete
+  std::vector<std::string> items;  ///< list
+  uint64_t revision = 0;           ///< write: the change's; list: the snapshot's
 };
 
 /// What a watcher asks for. `id` is the watcher's own name for the subscription: events carry
@@ -75,8 +81,8 @@ typename Inspector::result_type inspect(Inspector& f, write_request& x) {
   return f(caf::meta::type_name("write_request"), x.op, x.key, x.expected_revision, x.object);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, write_reply& x) {
-  return f(caf::meta::type_name("write_reply"), x.revision, x.object);
+typename Inspector::result_type inspect(Inspector& f, api_reply& x) {
+  return f(caf::meta::type_name("api_reply"), x.object, x.items, x.revision);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_request& x) {
@@ -95,7 +101,7 @@ using watcher_actor = caf::typed_actor<
     caf::reacts_to<watch_end_atom, uint64_t, caf::error>>;
 
 using store_actor = caf::typed_actor<
-    caf::replies_to<write_atom, write_request>::with<write_reply>,
+    caf::replies_to<write_atom, write_request>::with<api_reply>,
     /// Replies with the revision the watch starts after, once registered.
     caf::replies_to<watch_atom, watch_request, watcher_actor>::with<uint64_t>,
     caf::reacts_to<unwatch_atom, uint64_t>,
@@ -109,10 +115,6 @@ constexpr uint64_t watch_ack_every = 64;
 
 struct store_knobs {
   size_t max_batch = 4096;          ///< writes per transaction
-  /// How long a commit may wait for writers answered by the previous commit to come back,
-  /// so that concurrent writers share one sync instead of alternating between two. Short, as
-  /// a commit (one synced log record) takes only a few hundred microseconds.
-  std::chrono::microseconds linger{100};
   uint64_t watch_window = 1024;     ///< unacked events a replay sends; twice this cuts a watcher off
   std::chrono::milliseconds compact_interval{1000};
   size_t compact_batch = 10000;     ///< events dropped per compaction transaction

@@ -37,16 +37,16 @@ class store_fixture : public troupe::testing::actor_fixture {
   store::engine& engine() { return *engine_; }
   watcher_actor me() { return caf::actor_cast<watcher_actor>(self()); }
 
-  caf::expected<write_reply> write(uint8_t op, const std::string& key, std::string object,
+  caf::expected<api_reply> write(uint8_t op, const std::string& key, std::string object,
                                    uint64_t expected = 0) {
-    caf::expected<write_reply> out{caf::error{}};
+    caf::expected<api_reply> out{caf::error{}};
     self()
         ->request(store_, patience, write_atom::value,
                   write_request{op, key, expected, std::move(object)})
-        .receive([&](write_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
+        .receive([&](api_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
     return out;
   }
-  write_reply put_cm(const std::string& name, const std::string& value,
+  api_reply put_cm(const std::string& name, const std::string& value,
                      const std::map<std::string, std::string>& labels = {}) {
     auto key = "configmaps/default/" + name;
     auto object = config_map("default", name, {{"v", value}}, labels);
@@ -167,7 +167,7 @@ TEST_CASE("concurrent writers share commits", "[store]") {
         self->request(store, 10s, write_atom::value,
                       write_request{1, "configmaps/default/" + name, 0,
                                     config_map("default", name)})
-            .then([=](write_reply&) { self->send(self, n + 1); },
+            .then([=](api_reply&) { self->send(self, n + 1); },
                   [=](caf::error&) {
                     ++*failures;
                     self->send(self, n + 1);

@@ -143,8 +143,22 @@ struct engine::impl {
   };
   static constexpr size_t pool_slots = 64;
   std::array<pooled_txn, pool_slots> pool;
-  uint64_t revision = 0;  // writer's copy
+  uint64_t revision = 0;  // writer's copy: the last published
+  uint64_t staged = 0;    // writer's: the last staged (its log record written, maybe not synced)
   uint64_t horizon = 0;   // writer's copy
+  // The newest staged version of each key changed by a commit not yet published, which the
+  // next commits must see (null object: deleted).
+  struct staged_version {
+    uint64_t revision = 0;
+    std::shared_ptr<const std::string> object;
+  };
+  std::unordered_map<std::string, staged_version> unpublished;
+
+  std::thread syncer;  // started by the first background sync
+  std::mutex sync_job_mutex;
+  std::condition_variable sync_job_wake;
+  std::function<void(uint64_t, std::string)> sync_job;
+  bool syncer_stopping = false;
   std::atomic<uint64_t> commits{0};
 
   std::unique_ptr<wal_writer> wal;
@@ -383,7 +397,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   }
   check(mdb_txn_commit(txn), "commit open");
 
-  impl_->applied = impl_->revision;
+  impl_->applied = impl_->staged = impl_->revision;
   auto empty = std::make_shared<overlay>();
   empty->applied = empty->revision = impl_->revision;
   impl_->publish(std::move(empty));
@@ -393,6 +407,14 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
 }
 
 engine::~engine() {
+  if (impl_->syncer.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(impl_->sync_job_mutex);
+      impl_->syncer_stopping = true;
+    }
+    impl_->sync_job_wake.notify_all();
+    impl_->syncer.join();  // after a sync it was asked for
+  }
   if (impl_->applier.joinable()) {
     {
       std::lock_guard<std::mutex> lock(impl_->apply_mutex);
@@ -843,6 +865,31 @@ void engine::update_indexes(MDB_txn* txn, std::string_view key,
 void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
                     std::vector<change>& changes) {
   auto& im = *impl_;
+  size_t first_change = changes.size();
+  stage(ops, results, changes);
+  if (changes.size() == first_change) return;
+  try {
+    im.wal->sync();
+  } catch (const api_error& e) {
+    refuse_writes(e.message());
+    changes.resize(first_change);
+    for (auto& r : results) {
+      if (r.error == api_errc::none) {
+        r.error = api_errc::internal;
+        r.message = e.message();
+        r.object.reset();
+        r.revision = 0;
+      }
+    }
+    return;
+  }
+  publish(std::vector<change>(changes.begin() + static_cast<ptrdiff_t>(first_change),
+                              changes.end()));
+}
+
+void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& results,
+                   std::vector<change>& changes) {
+  auto& im = *impl_;
   results.assign(ops.size(), write_result{});
   if (!im.failure.empty()) {
     for (auto& r : results) {
@@ -862,15 +909,12 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
     return;
   }
   size_t first_change = changes.size();
-  // Every commit is in the newest overlay (this thread publishes them); LMDB, read after it,
-  // holds at least what the overlay has let go of.
+  // Every published commit is in the newest overlay (this thread publishes them); LMDB, read
+  // after it, holds at least what the overlay has let go of.
   auto base = im.load();
-  struct version {
-    uint64_t revision = 0;
-    std::shared_ptr<const std::string> object;  // null: absent
-  };
+  using version = impl::staged_version;
   std::unordered_map<std::string, version> written;  // by this batch
-  uint64_t revision = im.revision;
+  uint64_t revision = im.staged;
   int64_t now = unix_micros() / 1000;
   MDB_txn* txn = begin_read();
   try {
@@ -880,6 +924,8 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
       version current;
       if (auto mine = written.find(op.key); mine != written.end()) {
         current = mine->second;
+      } else if (auto staged = im.unpublished.find(op.key); staged != im.unpublished.end()) {
+        current = staged->second;
       } else if (const overlay_entry* e = base->find(op.key)) {
         current = {e->revision, e->object};
       } else if (auto stored = lmdb_get(txn, im.objects, op.key)) {
@@ -933,12 +979,12 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
       written[op.key] = {c.revision, c.type == event_type::deleted ? nullptr : c.object};
       changes.push_back(std::move(c));
     }
-    if (revision != im.revision) {
+    if (revision != im.staged) {
       try {
-        im.wal->append(changes.data() + first_change, changes.size() - first_change);
+        im.wal->write(changes.data() + first_change, changes.size() - first_change);
       } catch (const api_error& e) {
-        // A failed write or sync may leave some of the record on disk, to be replayed at the
-        // next open: its revisions can't be given to other writes.
+        // A failed write may leave some of the record on disk, to be replayed at the next
+        // open: its revisions can't be given to other writes.
         if (im.wal->maybe_written()) im.failure = e.message();
         throw;
       }
@@ -958,14 +1004,54 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
     return;
   }
   end_read(txn);
-  if (revision == im.revision) return;
-  im.revision = revision;
+  im.staged = revision;
+  for (auto& [key, v] : written) im.unpublished[key] = std::move(v);
+}
+
+void engine::sync_in_background(std::function<void(uint64_t, std::string)> done) {
+  auto& im = *impl_;
+  if (!im.syncer.joinable()) {
+    im.syncer = std::thread([&im] {
+      for (;;) {
+        std::function<void(uint64_t, std::string)> job;
+        {
+          std::unique_lock<std::mutex> lock(im.sync_job_mutex);
+          im.sync_job_wake.wait(lock, [&] { return im.syncer_stopping || im.sync_job; });
+          if (!im.sync_job) return;
+          job = std::move(im.sync_job);
+          im.sync_job = nullptr;
+        }
+        uint64_t through = 0;
+        std::string failure;
+        try {
+          through = im.wal->sync();
+        } catch (const std::exception& e) {
+          failure = e.what();
+        }
+        job(through, std::move(failure));
+      }
+    });
+  }
+  {
+    std::lock_guard<std::mutex> lock(im.sync_job_mutex);
+    im.sync_job = std::move(done);
+  }
+  im.sync_job_wake.notify_one();
+}
+
+void engine::publish(std::vector<change> changes) {
+  auto& im = *impl_;
+  if (changes.empty()) return;
+  im.revision = changes.back().revision;
   im.commits.fetch_add(1, std::memory_order_relaxed);
+  for (auto& c : changes) {
+    auto staged = im.unpublished.find(c.key);
+    if (staged != im.unpublished.end() && staged->second.revision <= im.revision)
+      im.unpublished.erase(staged);
+  }
   try {
     std::lock_guard<std::mutex> lock(im.build_mutex);
-    std::vector<change> batch(changes.begin() + static_cast<ptrdiff_t>(first_change),
-                              changes.end());
-    im.publish(next_overlay(*im.load(), std::move(batch), im.applied.load()));
+    im.publish(next_overlay(*im.load(), std::move(changes), im.applied.load()));
   } catch (const std::exception& e) {
     // Durable but not visible, and the applier would skip it: only a restart replays it.
     im.failure = std::string("store: publishing a commit: ") + e.what();
@@ -976,6 +1062,18 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
     im.pending = true;
   }
   im.apply_wake.notify_all();
+}
+
+uint64_t engine::sync() {
+  return impl_->wal->sync();
+}
+
+void engine::refuse_writes(const std::string& why) {
+  if (impl_->failure.empty()) impl_->failure = why;
+}
+
+uint64_t engine::staged_revision() const {
+  return impl_->staged;
 }
 
 size_t engine::compact(size_t max_events) {

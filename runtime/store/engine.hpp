@@ -173,6 +173,31 @@ class engine {
   /// skipped; the others commit. Writer thread only.
   void commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
               std::vector<change>& changes);
+
+  // commit in three steps, so that a commit's sync overlaps the next commits' work:
+  //   stage     checks and stamps ops against everything staged before, writes their log
+  //             record, not synced: nothing is visible or acknowledged yet;
+  //   sync      (in the background) makes every staged record durable;
+  //   publish   makes synced changes visible to reads and hands them to the applier.
+  // A staged commit is decided: the next ones build on it, so if a sync fails, the store takes
+  // no more writes until a restart (which replays what reached the disk).
+
+  /// Like commit but returns with its record written, not synced; `changes` gets its changes
+  /// (to publish once synced). Writer thread only.
+  void stage(const std::vector<write_op>& ops, std::vector<write_result>& results,
+             std::vector<change>& changes);
+  /// Syncs every staged record on the engine's sync thread, then calls `done` there with the
+  /// last revision made durable, or with what failed. One sync at a time. Writer thread only.
+  void sync_in_background(std::function<void(uint64_t revision, std::string failure)> done);
+  /// Syncs every staged record now, on this thread (at shutdown); returns the last revision
+  /// made durable. Throws api_error(internal) on an I/O error. Writer thread only.
+  uint64_t sync();
+  /// Makes staged changes visible, in revision order, once synced. Writer thread only.
+  void publish(std::vector<change> changes);
+  /// After a failed sync: every write is refused from now on, naming `why`. Writer thread only.
+  void refuse_writes(const std::string& why);
+  /// The last revision staged (== revision() when nothing awaits its sync). Writer thread only.
+  uint64_t staged_revision() const;
   /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction,
   /// from those LMDB holds. Returns how many were dropped. Writer thread only.
   size_t compact(size_t max_events);
@@ -183,6 +208,7 @@ class engine {
   /// Replaces the store in `dir` by a snapshot file. The store must not be open.
   static void restore_snapshot(const std::string& path, const std::string& dir);
 
+  /// The last revision published (visible to reads). Writer thread only.
   uint64_t revision() const;
   /// Write transactions committed since open (group commit makes this far below the writes).
   uint64_t commits() const;

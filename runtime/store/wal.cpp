@@ -145,7 +145,13 @@ wal_writer::~wal_writer() {
 }
 
 void wal_writer::open_segment(uint64_t first_revision, size_t at_least) {
-  if (fd_ >= 0) ::close(fd_);
+  std::lock_guard<std::mutex> lock(sync_mutex_);
+  if (fd_ >= 0) {
+    // Records of the old segment may be unsynced, and a sync from now on covers the new one
+    // only: replay would find a gap if they were lost while later ones were acknowledged.
+    if (::fdatasync(fd_) != 0) io_failure("sync");
+    ::close(fd_);
+  }
   fd_ = -1;
   try {
     open_segment_file(first_revision, at_least);
@@ -190,6 +196,18 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
 }
 
 void wal_writer::append(const change* changes, size_t count) {
+  write(changes, count);
+  sync();
+}
+
+uint64_t wal_writer::sync() {
+  std::lock_guard<std::mutex> lock(sync_mutex_);
+  uint64_t through = written_through_.load(std::memory_order_acquire);
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) io_failure("sync");
+  return through;
+}
+
+void wal_writer::write(const change* changes, size_t count) {
   if (count == 0) return;
   size_t size = sizeof(record_header);
   for (size_t i = 0; i < count; ++i)
@@ -228,8 +246,8 @@ void wal_writer::append(const change* changes, size_t count) {
     if (n <= 0) io_failure("write");
     written += static_cast<size_t>(n);
   }
-  if (::fdatasync(fd_) != 0) io_failure("sync");
   offset_ += size;
+  written_through_.store(changes[count - 1].revision, std::memory_order_release);
   if (!asked_for_spare_ && offset_ > capacity_ / 2) {
     asked_for_spare_ = true;  // once per segment: a busy log will want the next one soon
     std::lock_guard<std::mutex> lock(mutex_);

@@ -37,10 +37,16 @@ class wal_writer {
   wal_writer(const wal_writer&) = delete;
   wal_writer& operator=(const wal_writer&) = delete;
 
-  /// Appends one record of `changes` (consecutive revisions) and returns once it is on disk.
-  /// Throws api_error(internal) on an I/O error. Writer thread only.
+  /// Writes one record of `changes` (consecutive revisions) without waiting for the disk: sync
+  /// makes it durable. Throws api_error(internal) on an I/O error. Writer thread only.
+  void write(const change* changes, size_t count);
+  /// Makes every record written before it began durable (one fdatasync) and returns the last
+  /// revision they hold. Throws api_error(internal) on an I/O error. One thread at a time, which
+  /// may be another than the writer's, while it writes on.
+  uint64_t sync();
+  /// write then sync.
   void append(const change* changes, size_t count);
-  /// After a failed append: whether some of its record may be on disk (a write began), so that
+  /// After a failed write: whether some of its record may be on disk (a write began), so that
   /// a restart could replay it. False when it failed before writing (e.g. no space for a new
   /// segment), and then the revisions it would have taken are still free.
   bool maybe_written() const { return maybe_written_; }
@@ -66,7 +72,11 @@ class wal_writer {
 
   std::string dir_;
   size_t segment_bytes_;
+  // sync uses the writer's file while the writer goes on: a new segment is opened (fd_ changed)
+  // only under sync_mutex_, after the old one is synced.
+  std::mutex sync_mutex_;
   int fd_ = -1;
+  std::atomic<uint64_t> written_through_{0};  ///< the last revision written
   size_t offset_ = 0, capacity_ = 0;
   std::string buffer_;
   bool asked_for_spare_ = false;

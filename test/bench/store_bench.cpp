@@ -62,7 +62,7 @@ write_figures bench_writes(caf::actor_system& sys, store_actor store, store::eng
                       write_request{1, "pods/bench/" + name, 0,
                                     troupe::testing::pod("bench", name, "node-1", {}, 200)})
             .then(
-                [=](write_reply&) {
+                [=](api_reply&) {
                   mine->push_back(now_ns() - sent);
                   self->send(self, n + 1);
                 },
@@ -215,7 +215,7 @@ watch_figures bench_watch(caf::actor_system& sys, store_actor store, store::engi
     self->request(store, 10s, write_atom::value,
                   write_request{1, "pods/watched/" + name, 0,
                                 troupe::testing::pod("watched", name, "node-1", {}, 200)})
-        .receive([](write_reply&) {},
+        .receive([](api_reply&) {},
                  [](caf::error& e) { std::cerr << "write: " << caf::to_string(e) << "\n"; });
     std::this_thread::sleep_for(gap);
   }

@@ -35,7 +35,7 @@ caf::behavior crash_writer(caf::event_based_actor* self, store_actor store, std:
     self->request(store, caf::infinite, write_atom::value,
                   write_request{op, key, revision, std::move(object)})
         .then(
-            [=](write_reply& reply) {
+            [=](api_reply& reply) {
               report(key + " " + std::to_string(value) + " " + std::to_string(reply.revision));
               self->send(self, value + 1, reply.revision);
             },
