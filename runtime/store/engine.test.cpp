@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "runtime/object/kinds.hpp"
@@ -635,4 +636,106 @@ TEST_CASE("when LMDB can't take the changes further writes are refused and none 
   CHECK_THAT(refused.message, Catch::Contains("MDB_MAP_FULL"));
   // Every acknowledged write is still there to read.
   CHECK(e.read().count("configmaps/") == static_cast<size_t>(acknowledged));
+}
+
+// ---- pipelined commits: stage, sync, publish --------------------------------------------------
+
+namespace {
+
+std::vector<change> stage(engine& e, std::vector<write_op> ops, std::vector<write_result>& results) {
+  std::vector<change> changes;
+  e.stage(ops, results, changes);
+  return changes;
+}
+
+// The revision a background sync reports, waited for here.
+uint64_t sync_and_wait(engine& e) {
+  std::promise<std::pair<uint64_t, std::string>> done;
+  e.sync_in_background([&](uint64_t through, std::string failure) {
+    done.set_value({through, std::move(failure)});
+  });
+  auto [through, failure] = done.get_future().get();
+  REQUIRE(failure.empty());
+  return through;
+}
+
+}  // namespace
+
+TEST_CASE("a staged commit binds the next ones but no reader sees it before it is published", "[engine][log]") {
+  temp_dir dir;
+  engine e(unapplied(dir));
+  std::vector<write_result> first_results, second_results, results;
+  auto first = stage(e, {create("c", "1")}, first_results);
+  REQUIRE(first_results.at(0).error == api_errc::none);
+  CHECK(first_results.at(0).revision == 1);
+  CHECK(e.staged_revision() == 1);
+  CHECK(e.revision() == 0);
+  CHECK_FALSE(e.read().get("configmaps/default/c"));
+
+  // The next commit sees the staged version: a second create is refused, an update must name
+  // the staged revision.
+  stage(e, {create("c", "again")}, results);
+  CHECK(results.at(0).error == api_errc::already_exists);
+  stage(e, {update("c", "stale", 7)}, results);
+  CHECK(results.at(0).error == api_errc::conflict);
+  auto second = stage(e, {update("c", "2", 1), create("d", "1")}, second_results);
+  REQUIRE(second.size() == 2);
+  CHECK(second_results.at(0).revision == 2);
+  CHECK(second_results.at(1).revision == 3);
+
+  CHECK(sync_and_wait(e) == 3);
+  CHECK_FALSE(e.read().get("configmaps/default/c"));  // durable, still not published
+
+  e.publish(first);
+  CHECK(e.revision() == 1);
+  auto snap = e.read();
+  CHECK(snap.revision() == 1);
+  CHECK(data_of(std::string(snap.get("configmaps/default/c")->object), "v") == "1");
+  CHECK_FALSE(snap.get("configmaps/default/d"));
+
+  e.publish(second);
+  CHECK(e.revision() == 3);
+  CHECK(data_of(std::string(e.read().get("configmaps/default/c")->object), "v") == "2");
+  CHECK(e.read().get("configmaps/default/d")->revision == 3);
+  // Published versions are read from the overlay now, no longer from what was staged.
+  stage(e, {update("c", "3", 2)}, results);
+  CHECK(results.at(0).error == api_errc::none);
+}
+
+TEST_CASE("records staged across log segments replay after a crash once synced", "[engine][log]") {
+  temp_dir dir, crashed;
+  auto options = unapplied(dir);
+  options.wal_segment_bytes = 4096;  // a few records each: staging moves on to new segments
+  std::string expected;
+  {
+    engine e(options);
+    std::vector<change> all;
+    for (int i = 0; i < 20; ++i) {
+      std::vector<write_result> results;
+      auto changes = stage(e, {create("c" + std::to_string(i), std::string(1000, 'x'))}, results);
+      REQUIRE(results.at(0).error == api_errc::none);
+      all.insert(all.end(), changes.begin(), changes.end());
+    }
+    CHECK(sync_and_wait(e) == 20);
+    e.publish(all);
+    expected = view_of(e.read());
+    CHECK(log_segments(dir.path()).size() > 3);
+    copy_store(dir.path(), crashed.path());
+  }
+  auto reopened_options = unapplied(crashed);
+  reopened_options.wal_segment_bytes = 4096;
+  engine reopened(reopened_options);
+  CHECK(view_of(reopened.read()) == expected);
+  CHECK(reopened.read().count("configmaps/") == 20);
+}
+
+TEST_CASE("after a failed sync every write is refused naming the cause", "[engine][log]") {
+  temp_dir dir;
+  engine e(unapplied(dir));
+  REQUIRE(apply(e, create("c", "1")).error == api_errc::none);
+  e.refuse_writes("store: log sync: Input/output error");
+  auto refused = apply(e, create("d", "1"));
+  CHECK(refused.error == api_errc::internal);
+  CHECK_THAT(refused.message, Catch::Contains("Input/output error"));
+  CHECK(e.read().count("configmaps/") == 1);
 }
