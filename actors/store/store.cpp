@@ -20,6 +20,7 @@ namespace {
 using store_impl_actor =
     store_actor::extend<caf::reacts_to<flush_atom>,
                         caf::reacts_to<synced_atom, uint64_t, std::string>,
+                        caf::reacts_to<linger_end_atom, uint64_t>,
                         caf::reacts_to<compact_atom>, caf::reacts_to<bookmark_atom>>;
 
 using snapshot_worker_actor =
@@ -95,6 +96,10 @@ struct store_state {
   bool flush_scheduled = false;
   std::deque<staged_commit> staged;  // in revision order
   bool syncing = false;              // a background sync is under way
+  // Linger (see maybe_sync): how many writers the next sync waits for, and whether it waits.
+  size_t expected = 0;
+  bool lingering = false;
+  uint64_t linger_generation = 0;  // tells a stale linger timer from the current one
   std::map<subscription_key, subscription> subs;
   std::unordered_map<std::string, resource_watches> by_resource;
   std::unordered_map<std::string, pinned_history> histories;  // by resource
@@ -108,7 +113,7 @@ store_impl_actor handle(self_ptr self) { return caf::actor_cast<store_impl_actor
 // ---- writes ---------------------------------------------------------------------------------
 
 // Pipelined group commit. Writes that arrive while the log syncs are staged at once: checked,
-// stamped and written to the log, unsynced. When the sync ends, the next one starts and covers
+// stamped and added to the log's next write. When the sync ends, the next one starts and covers
 // everything staged meanwhile, so the disk is kept busy and a commit's work never waits for
 // the previous commit's sync. A commit is answered and fanned out once a sync covers it.
 
@@ -196,21 +201,66 @@ void start_sync(self_ptr self) {
   });
 }
 
-void flush(self_ptr self) {
-  auto& st = self->state;
-  st.flush_scheduled = false;
-  stage_pending(self);
-  if (st.syncing) return;  // its end starts the next sync
-  if (st.deps.engine->staged_revision() > st.deps.engine->revision()) start_sync(self);
-  else release(self, st.deps.engine->revision());  // commits that changed nothing
+size_t staged_writers(const store_state& st) {
+  size_t n = 0;
+  for (auto& commit : st.staged) n += commit.writers.size();
+  return n;
 }
 
+void synced(self_ptr self, uint64_t through, const std::string& failure);
+
+// While a sync is under way, writes are staged as they come, to go with the next sync.
+// Otherwise a sync of what is staged and pending starts, unless it lingers for writers (see
+// synced). If every writer it expected is here, nothing will arrive during the sync: it runs
+// right here, sparing the two thread hand-offs of a background sync. Else writers are still on
+// their way: the sync runs in the background and they are staged meanwhile.
+void maybe_sync(self_ptr self, bool linger_ran_out = false) {
+  auto& st = self->state;
+  if (st.syncing) return stage_pending(self);
+  bool everyone_here = staged_writers(st) + st.pending.size() >= st.expected;
+  if (!everyone_here && !linger_ran_out && st.deps.knobs.linger.count() > 0) {
+    if (!st.lingering) {
+      st.lingering = true;
+      self->delayed_send(handle(self), st.deps.knobs.linger, linger_end_atom::value,
+                         ++st.linger_generation);
+    }
+    return;
+  }
+  st.lingering = false;
+  st.expected = 0;
+  stage_pending(self);
+  if (st.deps.engine->staged_revision() == st.deps.engine->revision())
+    return release(self, st.deps.engine->revision());  // commits that changed nothing
+  if (!everyone_here) return start_sync(self);
+  uint64_t through = 0;
+  try {
+    through = st.deps.engine->sync();
+  } catch (const api_error& e) {
+    return fail_staged(self, e.message());
+  }
+  synced(self, through, "");
+}
+
+void flush(self_ptr self) {
+  self->state.flush_scheduled = false;
+  maybe_sync(self);
+}
+
+// Writers answered by a sync usually come back with their next write shortly after. If few
+// others were staged meanwhile, the next sync lingers for them: syncing the few at once would
+// split the writers into two cohorts that alternate between syncs, each sync carrying a part
+// and costing as much CPU (a sync exits the VM to kick the disk). If many were staged (clients
+// of the API come back later than any linger worth waiting for, and arrive all the time), they
+// are synced at once, and the answered writers join the sync after.
 void synced(self_ptr self, uint64_t through, const std::string& failure) {
   auto& st = self->state;
   st.syncing = false;
   if (!failure.empty()) return fail_staged(self, failure);
+  size_t waiting = staged_writers(st);
   release(self, through);
-  if (st.deps.engine->staged_revision() > st.deps.engine->revision()) start_sync(self);
+  size_t answered = waiting - staged_writers(st), arrived = staged_writers(st) + st.pending.size();
+  st.expected = arrived * 4 < answered ? std::min(answered + arrived, st.deps.knobs.max_batch) : 0;
+  maybe_sync(self);
 }
 
 // ---- watches --------------------------------------------------------------------------------
@@ -539,6 +589,11 @@ store_impl_actor::behavior_type store_behavior(self_ptr self, store_deps deps) {
       [=](flush_atom) { flush(self); },
       [=](synced_atom, uint64_t through, const std::string& failure) {
         synced(self, through, failure);
+      },
+      [=](linger_end_atom, uint64_t generation) {
+        auto& st = self->state;
+        if (!st.lingering || generation != st.linger_generation) return;
+        maybe_sync(self, true);
       },
       [=](watch_atom, watch_request& req, watcher_actor& watcher) {
         return watch(self, req, watcher);

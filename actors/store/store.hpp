@@ -115,6 +115,10 @@ constexpr uint64_t watch_ack_every = 64;
 
 struct store_knobs {
   size_t max_batch = 4096;          ///< writes per transaction
+  /// How long a sync may wait for the writers the previous sync answered to come back, so that
+  /// concurrent writers share one sync instead of alternating between two. Short: a sync takes
+  /// a few hundred microseconds.
+  std::chrono::microseconds linger{100};
   uint64_t watch_window = 1024;     ///< unacked events a replay sends; twice this cuts a watcher off
   std::chrono::milliseconds compact_interval{1000};
   size_t compact_batch = 10000;     ///< events dropped per compaction transaction

@@ -13,6 +13,7 @@ using watch_event_atom = caf::atom_constant<caf::atom("watch_ev")>;
 using watch_end_atom = caf::atom_constant<caf::atom("watch_end")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using synced_atom = caf::atom_constant<caf::atom("synced")>;
+using linger_end_atom = caf::atom_constant<caf::atom("linger_end")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
 using bookmark_atom = caf::atom_constant<caf::atom("bookmark")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;

@@ -869,6 +869,7 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
   stage(ops, results, changes);
   if (changes.size() == first_change) return;
   try {
+    im.wal->write_out();
     im.wal->sync();
   } catch (const api_error& e) {
     refuse_writes(e.message());
@@ -1010,6 +1011,14 @@ void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& 
 
 void engine::sync_in_background(std::function<void(uint64_t, std::string)> done) {
   auto& im = *impl_;
+  if (im.failure.empty()) {
+    try {
+      im.wal->write_out();  // everything staged since the last sync, in one write
+    } catch (const api_error& e) {
+      refuse_writes(e.message());
+    }
+  }
+  if (!im.failure.empty()) return done(0, "store: no more writes until a restart, after " + im.failure);
   if (!im.syncer.joinable()) {
     im.syncer = std::thread([&im] {
       for (;;) {
@@ -1065,6 +1074,7 @@ void engine::publish(std::vector<change> changes) {
 }
 
 uint64_t engine::sync() {
+  impl_->wal->write_out();
   return impl_->wal->sync();
 }
 

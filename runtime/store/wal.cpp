@@ -197,6 +197,7 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
 
 void wal_writer::append(const change* changes, size_t count) {
   write(changes, count);
+  write_out();
   sync();
 }
 
@@ -212,8 +213,15 @@ void wal_writer::write(const change* changes, size_t count) {
   size_t size = sizeof(record_header);
   for (size_t i = 0; i < count; ++i)
     size += sizeof(change_header) + pad8(changes[i].key.size()) + pad8(changes[i].object->size());
-  buffer_.assign(size, '\0');
-  char* p = buffer_.data();
+  maybe_written_ = false;
+  if (fd_ < 0 || offset_ + size > capacity_) {
+    write_out();  // the records before this one end the old segment
+    maybe_written_ = false;
+    open_segment(changes[0].revision, size);
+  }
+  size_t start = unwritten_.size();
+  unwritten_.resize(start + size, '\0');
+  char* p = unwritten_.data() + start;
   record_header header{record_magic, 0, static_cast<uint32_t>(size - sizeof(record_header)),
                        static_cast<uint32_t>(count), changes[0].revision};
   char* at = p + sizeof header;
@@ -235,24 +243,28 @@ void wal_writer::write(const change* changes, size_t count) {
   std::memcpy(p, &header, sizeof header);
   header.crc = checksum(p + 8, size - 8);
   std::memcpy(p, &header, sizeof header);
-
-  maybe_written_ = false;
-  if (fd_ < 0 || offset_ + size > capacity_) open_segment(changes[0].revision, size);
-  maybe_written_ = true;
-  size_t written = 0;
-  while (written < size) {
-    ssize_t n = ::pwrite(fd_, p + written, size - written, static_cast<off_t>(offset_ + written));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) io_failure("write");
-    written += static_cast<size_t>(n);
-  }
   offset_ += size;
-  written_through_.store(changes[count - 1].revision, std::memory_order_release);
+  unwritten_through_ = changes[count - 1].revision;
   if (!asked_for_spare_ && offset_ > capacity_ / 2) {
     asked_for_spare_ = true;  // once per segment: a busy log will want the next one soon
     std::lock_guard<std::mutex> lock(mutex_);
     if (spares_.size() + preparing_ < spares_kept) wants_spare_ = true;
   }
+}
+
+void wal_writer::write_out() {
+  if (unwritten_.empty()) return;
+  maybe_written_ = true;
+  size_t size = unwritten_.size(), start = offset_ - size, written = 0;
+  while (written < size) {
+    ssize_t n = ::pwrite(fd_, unwritten_.data() + written, size - written,
+                         static_cast<off_t>(start + written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) io_failure("write");
+    written += static_cast<size_t>(n);
+  }
+  unwritten_.clear();
+  written_through_.store(unwritten_through_, std::memory_order_release);
 }
 
 bool wal_writer::prepare_spare() {

@@ -1,7 +1,8 @@
 #pragma once
-// The write-ahead log: what makes a commit durable. Each commit appends one record holding its
-// changes to a preallocated segment file and syncs it with one fdatasync of contiguous bytes,
-// where a synced LMDB commit writes its B-tree pages all over the file and syncs twice. The
+// The write-ahead log: what makes a commit durable. Each commit adds one record holding its
+// changes to a preallocated segment file; the records of the commits staged while the last sync
+// ran go out in one write and one fdatasync of contiguous bytes, where a synced LMDB commit
+// writes its B-tree pages all over the file and syncs twice. The
 // engine's applier writes the changes to LMDB later, many commits to one synced transaction;
 // after that the log lets them go. The log only has to cover the changes LMDB lacks.
 //
@@ -37,18 +38,21 @@ class wal_writer {
   wal_writer(const wal_writer&) = delete;
   wal_writer& operator=(const wal_writer&) = delete;
 
-  /// Writes one record of `changes` (consecutive revisions) without waiting for the disk: sync
-  /// makes it durable. Throws api_error(internal) on an I/O error. Writer thread only.
+  /// Adds one record of `changes` (consecutive revisions) to those write_out writes to the file
+  /// in one go (a record that would not fit the segment writes them out and starts the next).
+  /// Throws api_error(internal) on an I/O error. Writer thread only.
   void write(const change* changes, size_t count);
-  /// Makes every record written before it began durable (one fdatasync) and returns the last
-  /// revision they hold. Throws api_error(internal) on an I/O error. One thread at a time, which
-  /// may be another than the writer's, while it writes on.
+  /// Writes the records added since the last call to the file, not synced. Writer thread only.
+  void write_out();
+  /// Makes every record written out before it began durable (one fdatasync) and returns the
+  /// last revision they hold (0 if none was). Throws api_error(internal) on an I/O error. One
+  /// thread at a time, which may be another than the writer's, while it writes on.
   uint64_t sync();
-  /// write then sync.
+  /// write, write_out and sync.
   void append(const change* changes, size_t count);
-  /// After a failed write: whether some of its record may be on disk (a write began), so that
-  /// a restart could replay it. False when it failed before writing (e.g. no space for a new
-  /// segment), and then the revisions it would have taken are still free.
+  /// After a failed write or write_out: whether some of its records may be on disk (a write
+  /// began), so that a restart could replay them. False when it failed before writing (e.g. no
+  /// space for a new segment), and then the revisions they would have taken are still free.
   bool maybe_written() const { return maybe_written_; }
 
   /// Drops every segment whose changes all have revisions <= `revision` (in LMDB), keeping a
@@ -78,7 +82,8 @@ class wal_writer {
   int fd_ = -1;
   std::atomic<uint64_t> written_through_{0};  ///< the last revision written
   size_t offset_ = 0, capacity_ = 0;
-  std::string buffer_;
+  std::string unwritten_;  ///< records added, not yet written out; they end at offset_
+  uint64_t unwritten_through_ = 0;
   bool asked_for_spare_ = false;
   bool maybe_written_ = false;
   std::atomic<bool> wants_spare_{false};
