@@ -99,6 +99,10 @@ struct store_state {
   // Linger (see maybe_sync): how many writers the next sync waits for, and whether it waits.
   size_t expected = 0;
   bool lingering = false;
+  // +1 for a linger that saw most writers back in time, -1 for one that did not (-2 to 2):
+  // one hiccup does not stop lingering, API clients soon do.
+  int linger_score = 2;
+  unsigned syncs_without_linger = 0;
   uint64_t linger_generation = 0;  // tells a stale linger timer from the current one
   std::map<subscription_key, subscription> subs;
   std::unordered_map<std::string, resource_watches> by_resource;
@@ -160,7 +164,7 @@ void answer(staged_commit& commit) {
 // writes from now on.
 void fail_staged(self_ptr self, const std::string& why) {
   auto& st = self->state;
-  st.deps.engine->refuse_writes(why);
+  st.deps.engine->sync_failed(why);
   for (auto& commit : st.staged) {
     for (auto& r : commit.results) {
       if (r.error == api_errc::none) {
@@ -210,21 +214,31 @@ size_t staged_writers(const store_state& st) {
 void synced(self_ptr self, uint64_t through, const std::string& failure);
 
 // While a sync is under way, writes are staged as they come, to go with the next sync.
-// Otherwise a sync of what is staged and pending starts, unless it lingers for writers (see
-// synced). If every writer it expected is here, nothing will arrive during the sync: it runs
-// right here, sparing the two thread hand-offs of a background sync. Else writers are still on
-// their way: the sync runs in the background and they are staged meanwhile.
+// Otherwise a sync of what is staged and pending starts, unless it lingers for the writers it
+// expects (see synced). If they all came, nothing will arrive during the sync: it runs right
+// here, sparing the two thread hand-offs of a background sync. Else writers are still on their
+// way: the sync runs in the background and they are staged meanwhile.
 void maybe_sync(self_ptr self, bool linger_ran_out = false) {
   auto& st = self->state;
   if (st.syncing) return stage_pending(self);
-  bool everyone_here = staged_writers(st) + st.pending.size() >= st.expected;
-  if (!everyone_here && !linger_ran_out && st.deps.knobs.linger.count() > 0) {
-    if (!st.lingering) {
+  size_t here = staged_writers(st) + st.pending.size();
+  bool everyone_here = st.expected > 0 && here >= st.expected;
+  if (st.expected > 0 && !everyone_here && !linger_ran_out) {
+    // The linger runs from the first write back: until then there is nothing to sync.
+    if (!st.lingering && here > 0) {
       st.lingering = true;
       self->delayed_send(handle(self), st.deps.knobs.linger, linger_end_atom::value,
                          ++st.linger_generation);
     }
     return;
+  }
+  if (linger_ran_out) {
+    // Stragglers aside, did the writers come back in time?
+    bool paid = here * 4 >= st.expected * 3;
+    st.linger_score = paid ? std::min(st.linger_score + 1, 2) : std::max(st.linger_score - 1, -2);
+    st.syncs_without_linger = 0;
+  } else if (st.lingering) {
+    st.linger_score = std::min(st.linger_score + 1, 2);
   }
   st.lingering = false;
   st.expected = 0;
@@ -246,12 +260,12 @@ void flush(self_ptr self) {
   maybe_sync(self);
 }
 
-// Writers answered by a sync usually come back with their next write shortly after. If few
-// others were staged meanwhile, the next sync lingers for them: syncing the few at once would
-// split the writers into two cohorts that alternate between syncs, each sync carrying a part
-// and costing as much CPU (a sync exits the VM to kick the disk). If many were staged (clients
-// of the API come back later than any linger worth waiting for, and arrive all the time), they
-// are synced at once, and the answered writers join the sync after.
+// Writers answered by a sync usually come back with their next write. In-process ones (the
+// controllers) do so within microseconds: the next sync lingers for them and for those staged
+// meanwhile, or they would split into two cohorts that alternate between syncs, each sync
+// carrying a part and costing as much CPU (a sync exits the VM to kick the disk). Clients of
+// the API come back a millisecond later, beyond any linger worth waiting for: once lingers keep
+// running out with most of them still away, syncs start at once and every 16th lingers to see.
 void synced(self_ptr self, uint64_t through, const std::string& failure) {
   auto& st = self->state;
   st.syncing = false;
@@ -259,7 +273,9 @@ void synced(self_ptr self, uint64_t through, const std::string& failure) {
   size_t waiting = staged_writers(st);
   release(self, through);
   size_t answered = waiting - staged_writers(st), arrived = staged_writers(st) + st.pending.size();
-  st.expected = arrived * 4 < answered ? std::min(answered + arrived, st.deps.knobs.max_batch) : 0;
+  bool linger = st.deps.knobs.linger.count() > 0 &&
+                (st.linger_score > 0 || ++st.syncs_without_linger >= 16);
+  st.expected = linger ? std::min(answered + arrived, st.deps.knobs.max_batch) : 0;
   maybe_sync(self);
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -146,19 +147,31 @@ struct engine::impl {
   uint64_t revision = 0;  // writer's copy: the last published
   uint64_t staged = 0;    // writer's: the last staged (its log record written, maybe not synced)
   uint64_t horizon = 0;   // writer's copy
-  // The newest staged version of each key changed by a commit not yet published, which the
-  // next commits must see (null object: deleted).
+  // What each staged commit not yet published wrote, oldest first, by key (null object:
+  // deleted): the next commits must see it. Usually one or two commits.
   struct staged_version {
     uint64_t revision = 0;
     std::shared_ptr<const std::string> object;
   };
-  std::unordered_map<std::string, staged_version> unpublished;
+  struct staged_writes {
+    uint64_t through = 0;  // the commit's last revision
+    std::unordered_map<std::string, staged_version> by_key;
+  };
+  std::deque<staged_writes> unpublished;
+
+  const staged_version* find_unpublished(const std::string& key) const {
+    for (auto commit = unpublished.rbegin(); commit != unpublished.rend(); ++commit)
+      if (auto found = commit->by_key.find(key); found != commit->by_key.end())
+        return &found->second;
+    return nullptr;
+  }
 
   std::thread syncer;  // started by the first background sync
   std::mutex sync_job_mutex;
   std::condition_variable sync_job_wake;
   std::function<void(uint64_t, std::string)> sync_job;
   bool syncer_stopping = false;
+  bool sync_running = false;
   std::atomic<uint64_t> commits{0};
 
   std::unique_ptr<wal_writer> wal;
@@ -869,10 +882,10 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
   stage(ops, results, changes);
   if (changes.size() == first_change) return;
   try {
-    im.wal->write_out();
+    write_staged();
     im.wal->sync();
   } catch (const api_error& e) {
-    refuse_writes(e.message());
+    sync_failed(e.message());
     changes.resize(first_change);
     for (auto& r : results) {
       if (r.error == api_errc::none) {
@@ -925,8 +938,8 @@ void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& 
       version current;
       if (auto mine = written.find(op.key); mine != written.end()) {
         current = mine->second;
-      } else if (auto staged = im.unpublished.find(op.key); staged != im.unpublished.end()) {
-        current = staged->second;
+      } else if (const auto* staged = im.find_unpublished(op.key)) {
+        current = *staged;
       } else if (const overlay_entry* e = base->find(op.key)) {
         current = {e->revision, e->object};
       } else if (auto stored = lmdb_get(txn, im.objects, op.key)) {
@@ -982,12 +995,9 @@ void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& 
     }
     if (revision != im.staged) {
       try {
-        im.wal->write(changes.data() + first_change, changes.size() - first_change);
-      } catch (const api_error& e) {
-        // A failed write may leave some of the record on disk, to be replayed at the next
-        // open: its revisions can't be given to other writes.
-        if (im.wal->maybe_written()) im.failure = e.message();
-        throw;
+        im.wal->add(changes.data() + first_change, changes.size() - first_change);
+      } catch (const std::bad_alloc&) {
+        throw api_error(api_errc::internal, "store: out of memory for the log's next record");
       }
     }
   } catch (const api_error& e) {
@@ -1006,19 +1016,38 @@ void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& 
   }
   end_read(txn);
   im.staged = revision;
-  for (auto& [key, v] : written) im.unpublished[key] = std::move(v);
+  if (!written.empty()) im.unpublished.push_back({revision, std::move(written)});
+}
+
+void engine::write_staged() {
+  auto& im = *impl_;
+  try {
+    im.wal->write_out();
+  } catch (const api_error& e) {
+    if (im.wal->maybe_written()) {
+      // Some of the record may be on disk, to be replayed at the next open: its revisions
+      // can't be given to other writes.
+      im.failure = e.message();
+    } else {
+      // Nothing was written (no room for a new segment, say): the staged commits fail and
+      // their revisions are free again.
+      im.wal->discard_unwritten();
+      im.staged = im.revision;
+      im.unpublished.clear();
+    }
+    throw;
+  }
 }
 
 void engine::sync_in_background(std::function<void(uint64_t, std::string)> done) {
   auto& im = *impl_;
-  if (im.failure.empty()) {
-    try {
-      im.wal->write_out();  // everything staged since the last sync, in one write
-    } catch (const api_error& e) {
-      refuse_writes(e.message());
-    }
+  try {
+    if (!im.failure.empty())
+      throw api_error(api_errc::internal, "store: no more writes until a restart, after " + im.failure);
+    write_staged();  // everything staged since the last sync, as one record
+  } catch (const api_error& e) {
+    return done(0, e.message());
   }
-  if (!im.failure.empty()) return done(0, "store: no more writes until a restart, after " + im.failure);
   if (!im.syncer.joinable()) {
     im.syncer = std::thread([&im] {
       for (;;) {
@@ -1029,6 +1058,7 @@ void engine::sync_in_background(std::function<void(uint64_t, std::string)> done)
           if (!im.sync_job) return;
           job = std::move(im.sync_job);
           im.sync_job = nullptr;
+          im.sync_running = true;
         }
         uint64_t through = 0;
         std::string failure;
@@ -1037,6 +1067,11 @@ void engine::sync_in_background(std::function<void(uint64_t, std::string)> done)
         } catch (const std::exception& e) {
           failure = e.what();
         }
+        {
+          std::lock_guard<std::mutex> lock(im.sync_job_mutex);
+          im.sync_running = false;
+        }
+        im.sync_job_wake.notify_all();
         job(through, std::move(failure));
       }
     });
@@ -1053,11 +1088,8 @@ void engine::publish(std::vector<change> changes) {
   if (changes.empty()) return;
   im.revision = changes.back().revision;
   im.commits.fetch_add(1, std::memory_order_relaxed);
-  for (auto& c : changes) {
-    auto staged = im.unpublished.find(c.key);
-    if (staged != im.unpublished.end() && staged->second.revision <= im.revision)
-      im.unpublished.erase(staged);
-  }
+  while (!im.unpublished.empty() && im.unpublished.front().through <= im.revision)
+    im.unpublished.pop_front();
   try {
     std::lock_guard<std::mutex> lock(im.build_mutex);
     im.publish(next_overlay(*im.load(), std::move(changes), im.applied.load()));
@@ -1074,12 +1106,22 @@ void engine::publish(std::vector<change> changes) {
 }
 
 uint64_t engine::sync() {
-  impl_->wal->write_out();
-  return impl_->wal->sync();
+  auto& im = *impl_;
+  {
+    // A record is written only once the last one's sync has ended (see wal_writer::write_out).
+    std::unique_lock<std::mutex> lock(im.sync_job_mutex);
+    im.sync_job_wake.wait(lock, [&] { return !im.sync_job && !im.sync_running; });
+  }
+  if (!im.failure.empty())
+    throw api_error(api_errc::internal, "store: no more writes until a restart, after " + im.failure);
+  write_staged();
+  return im.wal->sync();
 }
 
-void engine::refuse_writes(const std::string& why) {
-  if (impl_->failure.empty()) impl_->failure = why;
+void engine::sync_failed(const std::string& why) {
+  // Unless nothing was written (the staged commits were rolled back), the record may be on
+  // disk: its revisions can't be given to other writes.
+  if (impl_->failure.empty() && impl_->staged != impl_->revision) impl_->failure = why;
 }
 
 uint64_t engine::staged_revision() const {

@@ -189,13 +189,15 @@ class engine {
   /// Syncs every staged record on the engine's sync thread, then calls `done` there with the
   /// last revision made durable, or with what failed. One sync at a time. Writer thread only.
   void sync_in_background(std::function<void(uint64_t revision, std::string failure)> done);
-  /// Syncs every staged record now, on this thread (at shutdown); returns the last revision
-  /// made durable. Throws api_error(internal) on an I/O error. Writer thread only.
+  /// Syncs everything staged now, on this thread, once a background sync under way has ended;
+  /// returns the last revision made durable. Throws api_error(internal) on an I/O error.
+  /// Writer thread only.
   uint64_t sync();
   /// Makes staged changes visible, in revision order, once synced. Writer thread only.
   void publish(std::vector<change> changes);
-  /// After a failed sync: every write is refused from now on, naming `why`. Writer thread only.
-  void refuse_writes(const std::string& why);
+  /// After a failed sync: unless its record was never written (then the staged commits were
+  /// rolled back), every write is refused from now on, naming `why`. Writer thread only.
+  void sync_failed(const std::string& why);
   /// The last revision staged (== revision() when nothing awaits its sync). Writer thread only.
   uint64_t staged_revision() const;
   /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction,
@@ -231,6 +233,7 @@ class engine {
   void apply_loop();
 
   struct impl;
+  void write_staged();  ///< the log's next record; rolls staging back if nothing was written
   std::unique_ptr<impl> impl_;
   engine_options options_;
 };

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -702,24 +703,27 @@ TEST_CASE("a staged commit binds the next ones but no reader sees it before it i
   CHECK(results.at(0).error == api_errc::none);
 }
 
-TEST_CASE("records staged across log segments replay after a crash once synced", "[engine][log]") {
+TEST_CASE("records of staged commits replay across log segments after a crash", "[engine][log]") {
   temp_dir dir, crashed;
   auto options = unapplied(dir);
-  options.wal_segment_bytes = 4096;  // a few records each: staging moves on to new segments
+  options.wal_segment_bytes = 4096;  // each sync's record fills a segment of its own
   std::string expected;
   {
     engine e(options);
-    std::vector<change> all;
-    for (int i = 0; i < 20; ++i) {
-      std::vector<write_result> results;
-      auto changes = stage(e, {create("c" + std::to_string(i), std::string(1000, 'x'))}, results);
-      REQUIRE(results.at(0).error == api_errc::none);
-      all.insert(all.end(), changes.begin(), changes.end());
+    for (int round = 0; round < 5; ++round) {
+      std::vector<change> all;
+      for (int i = 0; i < 4; ++i) {
+        std::vector<write_result> results;
+        auto name = "c" + std::to_string(round) + "-" + std::to_string(i);
+        auto changes = stage(e, {create(name, std::string(1000, 'x'))}, results);
+        REQUIRE(results.at(0).error == api_errc::none);
+        all.insert(all.end(), changes.begin(), changes.end());
+      }
+      CHECK(sync_and_wait(e) == static_cast<uint64_t>(4 * (round + 1)));
+      e.publish(all);
     }
-    CHECK(sync_and_wait(e) == 20);
-    e.publish(all);
     expected = view_of(e.read());
-    CHECK(log_segments(dir.path()).size() > 3);
+    CHECK(log_segments(dir.path()).size() == 5);
     copy_store(dir.path(), crashed.path());
   }
   auto reopened_options = unapplied(crashed);
@@ -733,9 +737,55 @@ TEST_CASE("after a failed sync every write is refused naming the cause", "[engin
   temp_dir dir;
   engine e(unapplied(dir));
   REQUIRE(apply(e, create("c", "1")).error == api_errc::none);
-  e.refuse_writes("store: log sync: Input/output error");
-  auto refused = apply(e, create("d", "1"));
+  std::vector<write_result> results;
+  stage(e, {create("d", "1")}, results);
+  REQUIRE(results.at(0).error == api_errc::none);
+  e.sync_failed("store: write-ahead log: sync: Input/output error");
+  auto refused = apply(e, create("f", "1"));
   CHECK(refused.error == api_errc::internal);
   CHECK_THAT(refused.message, Catch::Contains("Input/output error"));
   CHECK(e.read().count("configmaps/") == 1);
+}
+
+TEST_CASE("the commits staged while a sync runs go out as one record so a crash tears only the last", "[engine][log]") {
+  temp_dir dir, crashed;
+  std::string after_first;
+  {
+    engine e(unapplied(dir));
+    REQUIRE(apply(e, create("c0", "1")).error == api_errc::none);
+    after_first = view_of(e.read());
+    std::vector<change> all;
+    for (int i = 1; i <= 3; ++i) {
+      std::vector<write_result> results;
+      auto changes = stage(e, {create("c" + std::to_string(i), "1")}, results);
+      all.insert(all.end(), changes.begin(), changes.end());
+    }
+    CHECK(sync_and_wait(e) == 4);
+    e.publish(all);
+    copy_store(dir.path(), crashed.path());
+  }
+  auto segments = log_segments(crashed.path());
+  REQUIRE(segments.size() == 1);
+  std::string segment = crashed.path() + "/wal/" + segments[0];
+  std::string bytes;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Record 1 holds c0. Record 2 starts after it and holds all three staged changes.
+  uint32_t first_payload = 0, second_count = 0;
+  std::memcpy(&first_payload, bytes.data() + 8, 4);
+  size_t second = 24 + first_payload;
+  std::memcpy(&second_count, bytes.data() + second + 12, 4);
+  CHECK(second_count == 3);
+  // A crash that tears the first staged commit's bytes takes the later ones with it: one record.
+  size_t at = bytes.find("c1", second);
+  REQUIRE(at != std::string::npos);
+  bytes[at] ^= 0x20;
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  engine reopened(unapplied(crashed));
+  CHECK(view_of(reopened.read()) == after_first);
 }

@@ -146,12 +146,7 @@ wal_writer::~wal_writer() {
 
 void wal_writer::open_segment(uint64_t first_revision, size_t at_least) {
   std::lock_guard<std::mutex> lock(sync_mutex_);
-  if (fd_ >= 0) {
-    // Records of the old segment may be unsynced, and a sync from now on covers the new one
-    // only: replay would find a gap if they were lost while later ones were acknowledged.
-    if (::fdatasync(fd_) != 0) io_failure("sync");
-    ::close(fd_);
-  }
+  if (fd_ >= 0) ::close(fd_);  // synced: no record is written while the last one syncs
   fd_ = -1;
   try {
     open_segment_file(first_revision, at_least);
@@ -196,7 +191,7 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
 }
 
 void wal_writer::append(const change* changes, size_t count) {
-  write(changes, count);
+  add(changes, count);
   write_out();
   sync();
 }
@@ -208,23 +203,19 @@ uint64_t wal_writer::sync() {
   return through;
 }
 
-void wal_writer::write(const change* changes, size_t count) {
+void wal_writer::add(const change* changes, size_t count) {
   if (count == 0) return;
-  size_t size = sizeof(record_header);
+  if (unwritten_.empty()) {
+    unwritten_.assign(sizeof(record_header), '\0');  // filled in by write_out
+    unwritten_first_ = changes[0].revision;
+    unwritten_count_ = 0;
+  }
+  size_t size = 0;
   for (size_t i = 0; i < count; ++i)
     size += sizeof(change_header) + pad8(changes[i].key.size()) + pad8(changes[i].object->size());
-  maybe_written_ = false;
-  if (fd_ < 0 || offset_ + size > capacity_) {
-    write_out();  // the records before this one end the old segment
-    maybe_written_ = false;
-    open_segment(changes[0].revision, size);
-  }
   size_t start = unwritten_.size();
   unwritten_.resize(start + size, '\0');
-  char* p = unwritten_.data() + start;
-  record_header header{record_magic, 0, static_cast<uint32_t>(size - sizeof(record_header)),
-                       static_cast<uint32_t>(count), changes[0].revision};
-  char* at = p + sizeof header;
+  char* at = unwritten_.data() + start;
   for (size_t i = 0; i < count; ++i) {
     const change& c = changes[i];
     change_header h{c.prev_revision,
@@ -240,11 +231,33 @@ void wal_writer::write(const change* changes, size_t count) {
     std::memcpy(at, c.object->data(), c.object->size());
     at += pad8(c.object->size());
   }
+  unwritten_count_ += static_cast<uint32_t>(count);
+  unwritten_through_ = changes[count - 1].revision;
+}
+
+void wal_writer::write_out() {
+  if (unwritten_.empty()) return;
+  size_t size = unwritten_.size();
+  char* p = unwritten_.data();
+  record_header header{record_magic, 0, static_cast<uint32_t>(size - sizeof(record_header)),
+                       unwritten_count_, unwritten_first_};
   std::memcpy(p, &header, sizeof header);
   header.crc = checksum(p + 8, size - 8);
   std::memcpy(p, &header, sizeof header);
+
+  maybe_written_ = false;
+  if (fd_ < 0 || offset_ + size > capacity_) open_segment(unwritten_first_, size);
+  maybe_written_ = true;
+  size_t written = 0;
+  while (written < size) {
+    ssize_t n = ::pwrite(fd_, p + written, size - written, static_cast<off_t>(offset_ + written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) io_failure("write");
+    written += static_cast<size_t>(n);
+  }
   offset_ += size;
-  unwritten_through_ = changes[count - 1].revision;
+  unwritten_.clear();
+  written_through_.store(unwritten_through_, std::memory_order_release);
   if (!asked_for_spare_ && offset_ > capacity_ / 2) {
     asked_for_spare_ = true;  // once per segment: a busy log will want the next one soon
     std::lock_guard<std::mutex> lock(mutex_);
@@ -252,19 +265,8 @@ void wal_writer::write(const change* changes, size_t count) {
   }
 }
 
-void wal_writer::write_out() {
-  if (unwritten_.empty()) return;
-  maybe_written_ = true;
-  size_t size = unwritten_.size(), start = offset_ - size, written = 0;
-  while (written < size) {
-    ssize_t n = ::pwrite(fd_, unwritten_.data() + written, size - written,
-                         static_cast<off_t>(start + written));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) io_failure("write");
-    written += static_cast<size_t>(n);
-  }
+void wal_writer::discard_unwritten() {
   unwritten_.clear();
-  written_through_.store(unwritten_through_, std::memory_order_release);
 }
 
 bool wal_writer::prepare_spare() {

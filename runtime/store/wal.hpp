@@ -1,9 +1,8 @@
 #pragma once
-// The write-ahead log: what makes a commit durable. Each commit adds one record holding its
-// changes to a preallocated segment file; the records of the commits staged while the last sync
-// ran go out in one write and one fdatasync of contiguous bytes, where a synced LMDB commit
-// writes its B-tree pages all over the file and syncs twice. The
-// engine's applier writes the changes to LMDB later, many commits to one synced transaction;
+// The write-ahead log: what makes a commit durable. The commits staged while the last sync ran
+// go out as one record holding their changes, appended to a preallocated segment file with one
+// write and synced with one fdatasync of contiguous bytes, where a synced LMDB commit writes its
+// B-tree pages all over the file and syncs twice. The engine's applier writes the changes to LMDB later, many commits to one synced transaction;
 // after that the log lets them go. The log only has to cover the changes LMDB lacks.
 //
 // Layout: DIR/wal/<first revision, 16 hex digits>.log, records back to back from offset 0:
@@ -38,17 +37,21 @@ class wal_writer {
   wal_writer(const wal_writer&) = delete;
   wal_writer& operator=(const wal_writer&) = delete;
 
-  /// Adds one record of `changes` (consecutive revisions) to those write_out writes to the file
-  /// in one go (a record that would not fit the segment writes them out and starts the next).
-  /// Throws api_error(internal) on an I/O error. Writer thread only.
-  void write(const change* changes, size_t count);
-  /// Writes the records added since the last call to the file, not synced. Writer thread only.
+  /// Adds `changes` (consecutive revisions, continuing those added before) to the next record.
+  /// Writer thread only.
+  void add(const change* changes, size_t count);
+  /// Writes what was added since the last call as one record, not synced (a record that would
+  /// not fit the segment starts the next one). Throws api_error(internal) on an I/O error.
+  /// Writer thread only, and only once the last record's sync has ended: so at most one record
+  /// is ever unsynced, and a crash can tear only the last record. Replay relies on that.
   void write_out();
+  /// After write_out failed with nothing written: forgets what was added.
+  void discard_unwritten();
   /// Makes every record written out before it began durable (one fdatasync) and returns the
   /// last revision they hold (0 if none was). Throws api_error(internal) on an I/O error. One
-  /// thread at a time, which may be another than the writer's, while it writes on.
+  /// thread at a time, which may be another than the writer's, while it adds on.
   uint64_t sync();
-  /// write, write_out and sync.
+  /// add, write_out and sync.
   void append(const change* changes, size_t count);
   /// After a failed write or write_out: whether some of its records may be on disk (a write
   /// began), so that a restart could replay them. False when it failed before writing (e.g. no
@@ -77,13 +80,14 @@ class wal_writer {
   std::string dir_;
   size_t segment_bytes_;
   // sync uses the writer's file while the writer goes on: a new segment is opened (fd_ changed)
-  // only under sync_mutex_, after the old one is synced.
+  // only under sync_mutex_.
   std::mutex sync_mutex_;
   int fd_ = -1;
   std::atomic<uint64_t> written_through_{0};  ///< the last revision written
   size_t offset_ = 0, capacity_ = 0;
-  std::string unwritten_;  ///< records added, not yet written out; they end at offset_
-  uint64_t unwritten_through_ = 0;
+  std::string unwritten_;  ///< the next record: header space, then the changes added
+  uint64_t unwritten_first_ = 0, unwritten_through_ = 0;
+  uint32_t unwritten_count_ = 0;
   bool asked_for_spare_ = false;
   bool maybe_written_ = false;
   std::atomic<bool> wants_spare_{false};
