@@ -160,8 +160,8 @@ void answer(staged_commit& commit) {
   }
 }
 
-// Every staged commit fails: a sync (or publishing after it) failed, and the engine refuses
-// writes from now on.
+// Every staged commit fails: writing or syncing its record (or publishing after it) failed. The
+// engine refuses writes from now on, unless nothing was written (then it rolled them back).
 void fail_staged(self_ptr self, const std::string& why) {
   auto& st = self->state;
   st.deps.engine->sync_failed(why);
@@ -197,12 +197,18 @@ void release(self_ptr self, uint64_t through) {
 
 void start_sync(self_ptr self) {
   auto& st = self->state;
-  st.syncing = true;
   caf::weak_actor_ptr weak{self->ctrl()};
-  st.deps.engine->sync_in_background([weak](uint64_t through, std::string failure) {
-    if (auto store = caf::actor_cast<store_impl_actor>(weak.lock()))
-      caf::anon_send(store, synced_atom::value, through, std::move(failure));
-  });
+  try {
+    st.deps.engine->sync_in_background([weak](uint64_t through, std::string failure) {
+      if (auto store = caf::actor_cast<store_impl_actor>(weak.lock()))
+        caf::anon_send(store, synced_atom::value, through, std::move(failure));
+    });
+  } catch (const api_error& e) {
+    // Failed here, before anything more is staged: if nothing was written, the engine rolled
+    // the staged commits back and later ones build on what is published.
+    return fail_staged(self, e.message());
+  }
+  st.syncing = true;
 }
 
 size_t staged_writers(const store_state& st) {

@@ -1041,13 +1041,9 @@ void engine::write_staged() {
 
 void engine::sync_in_background(std::function<void(uint64_t, std::string)> done) {
   auto& im = *impl_;
-  try {
-    if (!im.failure.empty())
-      throw api_error(api_errc::internal, "store: no more writes until a restart, after " + im.failure);
-    write_staged();  // everything staged since the last sync, as one record
-  } catch (const api_error& e) {
-    return done(0, e.message());
-  }
+  if (!im.failure.empty())
+    throw api_error(api_errc::internal, "store: no more writes until a restart, after " + im.failure);
+  write_staged();  // everything staged since the last sync, as one record
   if (!im.syncer.joinable()) {
     im.syncer = std::thread([&im] {
       for (;;) {

@@ -186,8 +186,10 @@ class engine {
   /// (to publish once synced). Writer thread only.
   void stage(const std::vector<write_op>& ops, std::vector<write_result>& results,
              std::vector<change>& changes);
-  /// Syncs every staged record on the engine's sync thread, then calls `done` there with the
-  /// last revision made durable, or with what failed. One sync at a time. Writer thread only.
+  /// Writes everything staged as one log record, then syncs it on the engine's sync thread and
+  /// calls `done` there with the last revision made durable, or with what failed. One sync at a
+  /// time. Writer thread only. Throws api_error(internal) if the record can't be written (then
+  /// nothing is synced and `done` is not called).
   void sync_in_background(std::function<void(uint64_t revision, std::string failure)> done);
   /// Syncs everything staged now, on this thread, once a background sync under way has ended;
   /// returns the last revision made durable. Throws api_error(internal) on an I/O error.
