@@ -1076,7 +1076,7 @@ void engine::sync_in_background(std::function<void(uint64_t, std::string)> done)
     std::lock_guard<std::mutex> lock(im.sync_job_mutex);
     im.sync_job = std::move(done);
   }
-  im.sync_job_wake.notify_one();
+  im.sync_job_wake.notify_all();
 }
 
 void engine::publish(std::vector<change> changes) {
