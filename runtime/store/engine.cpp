@@ -875,6 +875,22 @@ void engine::update_indexes(MDB_txn* txn, std::string_view key,
   }
 }
 
+namespace {
+
+// Nothing of the batch is acknowledged: every op that looked fine fails with `why`.
+void fail_the_rest(std::vector<write_result>& results, const std::string& why) {
+  for (auto& r : results) {
+    if (r.error == api_errc::none) {
+      r.error = api_errc::internal;
+      r.message = why;
+      r.object.reset();
+      r.revision = 0;
+    }
+  }
+}
+
+}  // namespace
+
 void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
                     std::vector<change>& changes) {
   auto& im = *impl_;
@@ -887,14 +903,7 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
   } catch (const api_error& e) {
     sync_failed(e.message());
     changes.resize(first_change);
-    for (auto& r : results) {
-      if (r.error == api_errc::none) {
-        r.error = api_errc::internal;
-        r.message = e.message();
-        r.object.reset();
-        r.revision = 0;
-      }
-    }
+    fail_the_rest(results, e.message());
     return;
   }
   publish(std::vector<change>(changes.begin() + static_cast<ptrdiff_t>(first_change),
@@ -1002,16 +1011,8 @@ void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& 
     }
   } catch (const api_error& e) {
     end_read(txn);
-    // Nothing of this batch is acknowledged: every op that looked fine fails with the cause.
     changes.resize(first_change);
-    for (auto& r : results) {
-      if (r.error == api_errc::none) {
-        r.error = api_errc::internal;
-        r.message = e.message();
-        r.object.reset();
-        r.revision = 0;
-      }
-    }
+    fail_the_rest(results, e.message());
     return;
   }
   end_read(txn);

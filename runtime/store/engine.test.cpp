@@ -446,6 +446,22 @@ std::vector<std::string> log_segments(const std::string& dir) {
   return names;
 }
 
+std::string only_segment(const std::string& dir) {
+  auto segments = log_segments(dir);
+  REQUIRE(segments.size() == 1);
+  return dir + "/wal/" + segments[0];
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void overwrite(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
 engine_options unapplied(const temp_dir& dir) {
   auto options = indexed(dir);
   options.apply_interval_ms = 3600 * 1000;  // LMDB gets changes only on flush()
@@ -523,23 +539,14 @@ TEST_CASE("a torn record at the end of the log is where it ends", "[engine][log]
     REQUIRE(apply(e, create("c3", "1")).error == api_errc::none);
     copy_store(dir.path(), crashed.path());
   }
-  auto segments = log_segments(crashed.path());
-  REQUIRE(segments.size() == 1);
-  std::string segment = crashed.path() + "/wal/" + segments[0];
-  std::string bytes;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string segment = only_segment(crashed.path());
+  std::string bytes = file_bytes(segment);
   // The third record starts after the second; damage one byte of its object.
   std::string marker = "c3";
   size_t at = bytes.rfind(marker);
   REQUIRE(at != std::string::npos);
   bytes[at] ^= 0x20;
-  {
-    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
-    out << bytes;
-  }
+  overwrite(segment, bytes);
   engine reopened(unapplied(crashed));
   CHECK(view_of(reopened.read()) == after_two);
   CHECK(apply(reopened, create("c4", "1")).revision == 3);
@@ -554,19 +561,12 @@ TEST_CASE("a damaged record with later ones behind it is refused", "[engine][log
     copy_store(dir.path(), crashed.path());
   }
   std::string segment = crashed.path() + "/wal/" + log_segments(crashed.path()).at(0);
-  std::string bytes;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string bytes = file_bytes(segment);
   size_t at = bytes.find("c2\"");  // in the second record's object
   if (at == std::string::npos) at = bytes.rfind("c2", bytes.rfind("c3"));
   REQUIRE(at != std::string::npos);
   bytes[at] ^= 0x20;
-  {
-    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
-    out << bytes;
-  }
+  overwrite(segment, bytes);
   auto options = unapplied(crashed);
   CHECK_THROWS_WITH(engine(options), Catch::Contains("is damaged at byte") &&
                                          Catch::Contains("revision 3 is written after it"));
@@ -764,14 +764,8 @@ TEST_CASE("the commits staged while a sync runs go out as one record so a crash 
     e.publish(all);
     copy_store(dir.path(), crashed.path());
   }
-  auto segments = log_segments(crashed.path());
-  REQUIRE(segments.size() == 1);
-  std::string segment = crashed.path() + "/wal/" + segments[0];
-  std::string bytes;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string segment = only_segment(crashed.path());
+  std::string bytes = file_bytes(segment);
   // Record 1 holds c0. Record 2 starts after it and holds all three staged changes.
   uint32_t first_payload = 0, second_count = 0;
   std::memcpy(&first_payload, bytes.data() + 8, 4);
@@ -782,10 +776,7 @@ TEST_CASE("the commits staged while a sync runs go out as one record so a crash 
   size_t at = bytes.find("c1", second);
   REQUIRE(at != std::string::npos);
   bytes[at] ^= 0x20;
-  {
-    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
-    out << bytes;
-  }
+  overwrite(segment, bytes);
   engine reopened(unapplied(crashed));
   CHECK(view_of(reopened.read()) == after_first);
 }
