@@ -20,8 +20,8 @@ namespace {
 using store_impl_actor =
     store_actor::extend<caf::reacts_to<flush_atom>,
                         caf::reacts_to<synced_atom, uint64_t, std::string>,
-                        caf::reacts_to<linger_end_atom, uint64_t>,
-                        caf::reacts_to<compact_atom>, caf::reacts_to<bookmark_atom>>;
+                        caf::reacts_to<linger_end_atom, uint64_t>, caf::reacts_to<compact_atom>,
+                        caf::reacts_to<bookmark_atom>>;
 
 using snapshot_worker_actor =
     caf::typed_actor<caf::replies_to<snapshot_atom, std::string>::with<uint64_t>>;
@@ -279,8 +279,8 @@ void synced(self_ptr self, uint64_t through, const std::string& failure) {
   size_t waiting = staged_writers(st);
   release(self, through);
   size_t answered = waiting - staged_writers(st), arrived = staged_writers(st) + st.pending.size();
-  bool linger = st.deps.knobs.linger.count() > 0 &&
-                (st.linger_score > 0 || ++st.syncs_without_linger >= 16);
+  bool linger =
+      st.deps.knobs.linger.count() > 0 && (st.linger_score > 0 || ++st.syncs_without_linger >= 16);
   st.expected = linger ? std::min(answered + arrived, st.deps.knobs.max_batch) : 0;
   maybe_sync(self);
 }

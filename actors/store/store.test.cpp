@@ -38,7 +38,7 @@ class store_fixture : public troupe::testing::actor_fixture {
   watcher_actor me() { return caf::actor_cast<watcher_actor>(self()); }
 
   caf::expected<api_reply> write(uint8_t op, const std::string& key, std::string object,
-                                   uint64_t expected = 0) {
+                                 uint64_t expected = 0) {
     caf::expected<api_reply> out{caf::error{}};
     self()
         ->request(store_, patience, write_atom::value,
@@ -47,7 +47,7 @@ class store_fixture : public troupe::testing::actor_fixture {
     return out;
   }
   api_reply put_cm(const std::string& name, const std::string& value,
-                     const std::map<std::string, std::string>& labels = {}) {
+                   const std::map<std::string, std::string>& labels = {}) {
     auto key = "configmaps/default/" + name;
     auto object = config_map("default", name, {{"v", value}}, labels);
     auto existing = engine_->read().get(key);
@@ -164,9 +164,9 @@ TEST_CASE("concurrent writers share commits", "[store]") {
           return self->quit();
         }
         auto name = "w" + std::to_string(w) + "-" + std::to_string(n);
-        self->request(store, 10s, write_atom::value,
-                      write_request{1, "configmaps/default/" + name, 0,
-                                    config_map("default", name)})
+        self->request(
+                store, 10s, write_atom::value,
+                write_request{1, "configmaps/default/" + name, 0, config_map("default", name)})
             .then([=](api_reply&) { self->send(self, n + 1); },
                   [=](caf::error&) {
                     ++*failures;

@@ -906,8 +906,8 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
     fail_the_rest(results, e.message());
     return;
   }
-  publish(std::vector<change>(changes.begin() + static_cast<ptrdiff_t>(first_change),
-                              changes.end()));
+  publish(
+      std::vector<change>(changes.begin() + static_cast<ptrdiff_t>(first_change), changes.end()));
 }
 
 void engine::stage(const std::vector<write_op>& ops, std::vector<write_result>& results,
@@ -1043,7 +1043,8 @@ void engine::write_staged() {
 void engine::sync_in_background(std::function<void(uint64_t, std::string)> done) {
   auto& im = *impl_;
   if (!im.failure.empty())
-    throw api_error(api_errc::internal, "store: no more writes until a restart, after " + im.failure);
+    throw api_error(api_errc::internal,
+                    "store: no more writes until a restart, after " + im.failure);
   write_staged();  // everything staged since the last sync, as one record
   if (!im.syncer.joinable()) {
     im.syncer = std::thread([&im] {
@@ -1110,7 +1111,8 @@ uint64_t engine::sync() {
     im.sync_job_wake.wait(lock, [&] { return !im.sync_job && !im.sync_running; });
   }
   if (!im.failure.empty())
-    throw api_error(api_errc::internal, "store: no more writes until a restart, after " + im.failure);
+    throw api_error(api_errc::internal,
+                    "store: no more writes until a restart, after " + im.failure);
   write_staged();
   return im.wal->sync();
 }

@@ -3,12 +3,12 @@
 // any thread reads through snapshots (LMDB MVCC), which never wait for writers.
 //
 // Durability: a commit is on disk once its record is in the write-ahead log (wal.hpp), one
-// fdatasync of contiguous bytes. Its changes are then published: visible through an in-memory overlay
-// (the newest version of each key changed lately, and those changes in order), and an applier
-// thread writes them to LMDB in one synced transaction every `apply_interval_ms`; after that the
-// log drops them. Many commits per LMDB transaction means a B-tree page changed by each of them
-// is written once. Open replays the log after LMDB's revision, so a crash loses nothing the log
-// acknowledged. Snapshots read LMDB plus the overlay they started with.
+// fdatasync of contiguous bytes. Its changes are then published: visible through an in-memory
+// overlay (the newest version of each key changed lately, and those changes in order), and an
+// applier thread writes them to LMDB in one synced transaction every `apply_interval_ms`; after
+// that the log drops them. Many commits per LMDB transaction means a B-tree page changed by each of
+// them is written once. Open replays the log after LMDB's revision, so a crash loses nothing the
+// log acknowledged. Snapshots read LMDB plus the overlay they started with.
 //
 // Layout (named databases):
 //   objects  "<resource>/<namespace>/<name>" NUL-padded to 8 bytes

@@ -1,12 +1,11 @@
 #include "runtime/store/engine.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <lmdb.h>
 
 #include <algorithm>
-#include <filesystem>
+#include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -643,7 +642,8 @@ TEST_CASE("when LMDB can't take the changes further writes are refused and none 
 
 namespace {
 
-std::vector<change> stage(engine& e, std::vector<write_op> ops, std::vector<write_result>& results) {
+std::vector<change> stage(engine& e, std::vector<write_op> ops,
+                          std::vector<write_result>& results) {
   std::vector<change> changes;
   e.stage(ops, results, changes);
   return changes;
@@ -662,7 +662,8 @@ uint64_t sync_and_wait(engine& e) {
 
 }  // namespace
 
-TEST_CASE("a staged commit binds the next ones but no reader sees it before it is published", "[engine][log]") {
+TEST_CASE("a staged commit binds the next ones but no reader sees it before it is published",
+          "[engine][log]") {
   temp_dir dir;
   engine e(unapplied(dir));
   std::vector<write_result> first_results, second_results, results;
@@ -747,7 +748,9 @@ TEST_CASE("after a failed sync every write is refused naming the cause", "[engin
   CHECK(e.read().count("configmaps/") == 1);
 }
 
-TEST_CASE("the commits staged while a sync runs go out as one record so a crash tears only the last", "[engine][log]") {
+TEST_CASE(
+    "the commits staged while a sync runs go out as one record so a crash tears only the last",
+    "[engine][log]") {
   temp_dir dir, crashed;
   std::string after_first;
   {

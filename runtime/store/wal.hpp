@@ -2,8 +2,9 @@
 // The write-ahead log: what makes a commit durable. The commits staged while the last sync ran
 // go out as one record holding their changes, appended to a preallocated segment file with one
 // write and synced with one fdatasync of contiguous bytes, where a synced LMDB commit writes its
-// B-tree pages all over the file and syncs twice. The engine's applier writes the changes to LMDB later, many commits to one synced transaction;
-// after that the log lets them go. The log only has to cover the changes LMDB lacks.
+// B-tree pages all over the file and syncs twice. The engine's applier writes the changes to LMDB
+// later, many commits to one synced transaction; after that the log lets them go. The log only has
+// to cover the changes LMDB lacks.
 //
 // Layout: DIR/wal/<first revision, 16 hex digits>.log, records back to back from offset 0:
 //   [u32 magic][u32 crc32 of all that follows it][u32 payload bytes][u32 changes]
