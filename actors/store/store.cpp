@@ -82,7 +82,8 @@ struct resource_watches {
 
 using subscription_key = std::pair<caf::actor_addr, uint64_t>;
 
-// A commit staged (its log record written) and waiting for the sync that makes it durable.
+// A commit staged (its changes in the log's next record) and waiting for the sync that makes it
+// durable.
 struct staged_commit {
   std::vector<caf::typed_response_promise<api_reply>> writers;
   std::vector<store::write_result> results;
@@ -131,9 +132,14 @@ void schedule_flush(self_ptr self) {
 
 void fan_out(self_ptr self, const std::vector<store::change>& changes);
 
+// While a sync runs, staging stops once the next record is this large: the rest waits for the
+// sync after (a record's size must fit 32 bits, and memory stays bounded).
+constexpr size_t max_staged_bytes = size_t{64} << 20;
+
 void stage_pending(self_ptr self) {
   auto& st = self->state;
-  while (!st.pending.empty()) {
+  while (!st.pending.empty() &&
+         (!st.syncing || st.deps.engine->staged_bytes() < max_staged_bytes)) {
     size_t n = std::min(st.pending.size(), st.deps.knobs.max_batch);
     std::vector<store::write_op> ops;
     ops.reserve(n);
@@ -162,12 +168,15 @@ void answer(staged_commit& commit) {
 
 // Every staged commit fails: writing or syncing its record (or publishing after it) failed. The
 // engine refuses writes from now on, unless nothing was written (then it rolled them back).
+// AlreadyExists, Conflict and NotFound fail too: they may have been decided against a staged
+// write that never became durable.
 void fail_staged(self_ptr self, const std::string& why) {
   auto& st = self->state;
   st.deps.engine->sync_failed(why);
   for (auto& commit : st.staged) {
     for (auto& r : commit.results) {
-      if (r.error == api_errc::none) {
+      if (r.error == api_errc::none || r.error == api_errc::already_exists ||
+          r.error == api_errc::conflict || r.error == api_errc::not_found) {
         r.error = api_errc::internal;
         r.message = why;
       }
@@ -203,10 +212,10 @@ void start_sync(self_ptr self) {
       if (auto store = caf::actor_cast<store_impl_actor>(weak.lock()))
         caf::anon_send(store, synced_atom::value, through, std::move(failure));
     });
-  } catch (const api_error& e) {
+  } catch (const std::exception& e) {
     // Failed here, before anything more is staged: if nothing was written, the engine rolled
     // the staged commits back and later ones build on what is published.
-    return fail_staged(self, e.message());
+    return fail_staged(self, e.what());
   }
   st.syncing = true;
 }
@@ -565,6 +574,8 @@ void shut_down(self_ptr self, const caf::exit_msg& msg) {
     try {
       release(self, self->state.deps.engine->sync());
     } catch (const api_error& e) {
+      // What a sync made durable before is answered as such; the rest fails.
+      release(self, self->state.deps.engine->synced_revision());
       fail_staged(self, e.message());
     }
   }

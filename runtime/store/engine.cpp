@@ -172,6 +172,21 @@ struct engine::impl {
   std::function<void(uint64_t, std::string)> sync_job;
   bool syncer_stopping = false;
   bool sync_running = false;
+  std::string sync_error;  // a background sync failed: nothing may be written after it
+
+  // Waits until no background sync is asked for or running, and takes up its failure: a record
+  // is written only once the last one's sync has ended (see wal_writer::write_out).
+  void await_sync() {
+    std::string error;
+    {
+      std::unique_lock<std::mutex> lock(sync_job_mutex);
+      sync_job_wake.wait(lock, [&] { return !sync_job && !sync_running; });
+      error = sync_error;
+    }
+    if (!error.empty() && failure.empty()) failure = error;
+    if (!failure.empty())
+      throw api_error(api_errc::internal, "store: no more writes until a restart, after " + failure);
+  }
   std::atomic<uint64_t> commits{0};
 
   std::unique_ptr<wal_writer> wal;
@@ -898,6 +913,7 @@ void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>&
   stage(ops, results, changes);
   if (changes.size() == first_change) return;
   try {
+    im.await_sync();
     write_staged();
     im.wal->sync();
   } catch (const api_error& e) {
@@ -1025,9 +1041,10 @@ void engine::write_staged() {
   try {
     im.wal->write_out();
   } catch (const api_error& e) {
-    if (im.wal->maybe_written()) {
-      // Some of the record may be on disk, to be replayed at the next open: its revisions
-      // can't be given to other writes.
+    if (im.wal->maybe_written() || im.wal->written_through() > im.revision) {
+      // Some of the record may be on disk, or an earlier one is but is not published yet
+      // (its sync's answer is still on its way): to be replayed at the next open, so their
+      // revisions can't be given to other writes.
       im.failure = e.message();
     } else {
       // Nothing was written (no room for a new segment, say): the staged commits fail and
@@ -1042,10 +1059,12 @@ void engine::write_staged() {
 
 void engine::sync_in_background(std::function<void(uint64_t, std::string)> done) {
   auto& im = *impl_;
-  if (!im.failure.empty())
-    throw api_error(api_errc::internal,
-                    "store: no more writes until a restart, after " + im.failure);
-  write_staged();  // everything staged since the last sync, as one record
+  {
+    std::lock_guard<std::mutex> lock(im.sync_job_mutex);
+    if (im.sync_job || im.sync_running)
+      throw api_error(api_errc::internal, "store: a sync is already under way");
+  }
+  im.await_sync();
   if (!im.syncer.joinable()) {
     im.syncer = std::thread([&im] {
       for (;;) {
@@ -1068,12 +1087,14 @@ void engine::sync_in_background(std::function<void(uint64_t, std::string)> done)
         {
           std::lock_guard<std::mutex> lock(im.sync_job_mutex);
           im.sync_running = false;
+          if (!failure.empty() && im.sync_error.empty()) im.sync_error = failure;
         }
         im.sync_job_wake.notify_all();
         job(through, std::move(failure));
       }
     });
   }
+  write_staged();  // everything staged since the last sync, as one record
   {
     std::lock_guard<std::mutex> lock(im.sync_job_mutex);
     im.sync_job = std::move(done);
@@ -1105,16 +1126,17 @@ void engine::publish(std::vector<change> changes) {
 
 uint64_t engine::sync() {
   auto& im = *impl_;
-  {
-    // A record is written only once the last one's sync has ended (see wal_writer::write_out).
-    std::unique_lock<std::mutex> lock(im.sync_job_mutex);
-    im.sync_job_wake.wait(lock, [&] { return !im.sync_job && !im.sync_running; });
-  }
-  if (!im.failure.empty())
-    throw api_error(api_errc::internal,
-                    "store: no more writes until a restart, after " + im.failure);
+  im.await_sync();
   write_staged();
   return im.wal->sync();
+}
+
+uint64_t engine::synced_revision() const {
+  return impl_->wal->synced_through();
+}
+
+size_t engine::staged_bytes() const {
+  return impl_->wal->unwritten_bytes();
 }
 
 void engine::sync_failed(const std::string& why) {

@@ -175,14 +175,15 @@ class engine {
               std::vector<change>& changes);
 
   // commit in three steps, so that a commit's sync overlaps the next commits' work:
-  //   stage     checks and stamps ops against everything staged before, writes their log
-  //             record, not synced: nothing is visible or acknowledged yet;
-  //   sync      (in the background) makes every staged record durable;
+  //   stage     checks and stamps ops against everything staged before and adds their changes
+  //             to the log's next record (in memory): nothing is visible or acknowledged yet;
+  //   sync      writes that record and (in the background) makes it durable;
   //   publish   makes synced changes visible to reads and hands them to the applier.
   // A staged commit is decided: the next ones build on it, so if a sync fails, the store takes
-  // no more writes until a restart (which replays what reached the disk).
+  // no more writes until a restart (which replays what reached the disk). Only a record that
+  // failed before any byte of it was written is rolled back, with the commits staged in it.
 
-  /// Like commit but returns with its record written, not synced; `changes` gets its changes
+  /// Like commit but returns with its changes staged, not written; `changes` gets them
   /// (to publish once synced). Writer thread only.
   void stage(const std::vector<write_op>& ops, std::vector<write_result>& results,
              std::vector<change>& changes);
@@ -197,6 +198,10 @@ class engine {
   uint64_t sync();
   /// Makes staged changes visible, in revision order, once synced. Writer thread only.
   void publish(std::vector<change> changes);
+  /// The last revision a sync made durable (published or not). Writer thread only.
+  uint64_t synced_revision() const;
+  /// Bytes staged for the log's next record.
+  size_t staged_bytes() const;
   /// After a failed sync: unless its record was never written (then the staged commits were
   /// rolled back), every write is refused from now on, naming `why`. Writer thread only.
   void sync_failed(const std::string& why);

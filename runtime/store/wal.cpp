@@ -200,6 +200,7 @@ uint64_t wal_writer::sync() {
   std::lock_guard<std::mutex> lock(sync_mutex_);
   uint64_t through = written_through_.load(std::memory_order_acquire);
   if (fd_ >= 0 && ::fdatasync(fd_) != 0) io_failure("sync");
+  synced_through_.store(through, std::memory_order_release);
   return through;
 }
 
@@ -238,6 +239,10 @@ void wal_writer::add(const change* changes, size_t count) {
 void wal_writer::write_out() {
   if (unwritten_.empty()) return;
   size_t size = unwritten_.size();
+  maybe_written_ = false;
+  if (size - sizeof(record_header) > UINT32_MAX)
+    throw api_error(api_errc::internal, "store: write-ahead log: a record of " +
+                                            std::to_string(size) + " bytes is too large");
   char* p = unwritten_.data();
   record_header header{record_magic, 0, static_cast<uint32_t>(size - sizeof(record_header)),
                        unwritten_count_, unwritten_first_};
@@ -245,7 +250,6 @@ void wal_writer::write_out() {
   header.crc = checksum(p + 8, size - 8);
   std::memcpy(p, &header, sizeof header);
 
-  maybe_written_ = false;
   if (fd_ < 0 || offset_ + size > capacity_) open_segment(unwritten_first_, size);
   maybe_written_ = true;
   size_t written = 0;

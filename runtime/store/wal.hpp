@@ -48,6 +48,12 @@ class wal_writer {
   void write_out();
   /// After write_out failed with nothing written: forgets what was added.
   void discard_unwritten();
+  /// Bytes added and not yet written out.
+  size_t unwritten_bytes() const { return unwritten_.size(); }
+  /// The last revision written out (synced or not). Any thread.
+  uint64_t written_through() const { return written_through_.load(std::memory_order_acquire); }
+  /// The last revision a sync made durable. Any thread.
+  uint64_t synced_through() const { return synced_through_.load(std::memory_order_acquire); }
   /// Makes every record written out before it began durable (one fdatasync) and returns the
   /// last revision they hold (0 if none was). Throws api_error(internal) on an I/O error. One
   /// thread at a time, which may be another than the writer's, while it adds on.
@@ -85,6 +91,7 @@ class wal_writer {
   std::mutex sync_mutex_;
   int fd_ = -1;
   std::atomic<uint64_t> written_through_{0};  ///< the last revision written
+  std::atomic<uint64_t> synced_through_{0};
   size_t offset_ = 0, capacity_ = 0;
   std::string unwritten_;  ///< the next record: header space, then the changes added
   uint64_t unwritten_first_ = 0, unwritten_through_ = 0;
