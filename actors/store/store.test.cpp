@@ -186,6 +186,29 @@ TEST_CASE("concurrent writers share commits", "[store]") {
   CHECK(f.engine().read().count("configmaps/default/") == writers * each);
 }
 
+TEST_CASE("writes queued when the store stops are all answered and each one acknowledged is stored", "[store]") {
+  store_fixture f;
+  constexpr int writes = 400;
+  // Sent at once: the first starts a sync, the rest are staged or still queued when the exit
+  // message, queued behind them, arrives, so shutdown has to finish a sync under way.
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> replies;
+  for (int i = 0; i < writes; ++i) {
+    auto name = "q" + std::to_string(i);
+    replies.push_back(f.self()->request(caf::actor_cast<caf::actor>(f.store()), store_fixture::patience,
+                                        write_atom::value,
+                                        write_request{1, "configmaps/default/" + name, 0,
+                                                      config_map("default", name)}));
+  }
+  caf::anon_send_exit(f.store(), caf::exit_reason::user_shutdown);
+  int acknowledged = 0, refused = 0;
+  for (auto& reply : replies)
+    reply.receive([&](api_reply&) { ++acknowledged; }, [&](caf::error&) { ++refused; });
+  CHECK(acknowledged + refused == writes);
+  CHECK(acknowledged == writes);  // queued writes still commit
+  CHECK(f.engine().read().count("configmaps/default/") == static_cast<size_t>(acknowledged));
+  CHECK(f.engine().revision() == static_cast<uint64_t>(writes));
+}
+
 TEST_CASE("a watch from now sees later changes in order", "[store][watch]") {
   store_fixture f;
   f.put_cm("before", "x");
