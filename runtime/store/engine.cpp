@@ -145,7 +145,7 @@ struct engine::impl {
   static constexpr size_t pool_slots = 64;
   std::array<pooled_txn, pool_slots> pool;
   uint64_t revision = 0;  // writer's copy: the last published
-  uint64_t staged = 0;    // writer's: the last staged (its log record written, maybe not synced)
+  uint64_t staged = 0;    // writer's: the last staged (in the log's next record or later)
   uint64_t horizon = 0;   // writer's copy
   // What each staged commit not yet published wrote, oldest first, by key (null object:
   // deleted): the next commits must see it. Usually one or two commits.
@@ -908,14 +908,11 @@ void fail_the_rest(std::vector<write_result>& results, const std::string& why) {
 
 void engine::commit(const std::vector<write_op>& ops, std::vector<write_result>& results,
                     std::vector<change>& changes) {
-  auto& im = *impl_;
   size_t first_change = changes.size();
   stage(ops, results, changes);
   if (changes.size() == first_change) return;
   try {
-    im.await_sync();
-    write_staged();
-    im.wal->sync();
+    sync();
   } catch (const api_error& e) {
     sync_failed(e.message());
     changes.resize(first_change);

@@ -190,12 +190,6 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
   segments_.push_back({first_revision, path});
 }
 
-void wal_writer::append(const change* changes, size_t count) {
-  add(changes, count);
-  write_out();
-  sync();
-}
-
 uint64_t wal_writer::sync() {
   std::lock_guard<std::mutex> lock(sync_mutex_);
   uint64_t through = written_through_.load(std::memory_order_acquire);

@@ -58,8 +58,6 @@ class wal_writer {
   /// last revision they hold (0 if none was). Throws api_error(internal) on an I/O error. One
   /// thread at a time, which may be another than the writer's, while it adds on.
   uint64_t sync();
-  /// add, write_out and sync.
-  void append(const change* changes, size_t count);
   /// After a failed write or write_out: whether some of its records may be on disk (a write
   /// began), so that a restart could replay them. False when it failed before writing (e.g. no
   /// space for a new segment), and then the revisions they would have taken are still free.
