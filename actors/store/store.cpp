@@ -10,6 +10,7 @@
 
 #include "actors/store/filter.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/base/thread_name.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/store/engine.hpp"
@@ -601,6 +602,7 @@ snapshot_worker_actor::behavior_type snapshot_worker(snapshot_worker_actor::poin
 }
 
 store_impl_actor::behavior_type store_behavior(self_ptr self, store_deps deps) {
+  name_this_thread("store");  // a detached actor: this runs on its own thread
   self->state.deps = std::move(deps);
   self->set_down_handler([=](caf::down_msg& msg) { watcher_down(self, msg); });
   self->set_exit_handler([=](caf::exit_msg& msg) { shut_down(self, msg); });

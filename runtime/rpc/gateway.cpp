@@ -14,6 +14,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "runtime/base/thread_name.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/rpc/convert.hpp"
@@ -305,7 +306,10 @@ gateway::gateway(caf::actor_system& sys, bridge_deps deps, const std::string& ho
   impl_->calls.emplace(sys, impl_->answers);
   impl_->bridge = spawn_bridge(sys, std::move(deps));
   auto ready = impl_->ready.get_future();
-  impl_->thread = kj::heap<kj::Thread>([this, host, port]() { impl_->serve(host, port); });
+  impl_->thread = kj::heap<kj::Thread>([this, host, port]() {
+    name_this_thread("rpc");
+    impl_->serve(host, port);
+  });
   try {
     auto s = ready.get();
     impl_->port = s.port;

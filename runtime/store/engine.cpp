@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "runtime/base/text.hpp"
+#include "runtime/base/thread_name.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -431,7 +432,10 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   impl_->publish(std::move(empty));
   // What the log held is in LMDB now (replayed and synced): its segments go.
   impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes);
-  impl_->applier = std::thread([this] { apply_loop(); });
+  impl_->applier = std::thread([this] {
+    name_this_thread("store.apply");
+    apply_loop();
+  });
 }
 
 engine::~engine() {
@@ -1064,6 +1068,7 @@ void engine::sync_in_background(std::function<void(uint64_t, std::string)> done)
   im.await_sync();
   if (!im.syncer.joinable()) {
     im.syncer = std::thread([&im] {
+      name_this_thread("store.sync");
       for (;;) {
         std::function<void(uint64_t, std::string)> job;
         {
