@@ -785,3 +785,40 @@ TEST_CASE(
   engine reopened(unapplied(crashed));
   CHECK(view_of(reopened.read()) == after_first);
 }
+
+namespace {
+
+// The names of this process's threads, as /proc shows them to top -H and perf.
+std::vector<std::string> thread_names() {
+  std::vector<std::string> names;
+  for (auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+bool has_thread(const std::string& name) {
+  auto names = thread_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
+
+TEST_CASE("the engine's threads are named for what they do", "[engine]") {
+  temp_dir dir;
+  {
+    engine e({dir.path()});
+    CHECK(has_thread("store.apply"));
+    CHECK_FALSE(has_thread("store.sync"));  // started by the first background sync
+    std::vector<write_result> results;
+    auto changes = stage(e, {create("c", "1")}, results);
+    CHECK(sync_and_wait(e) == 1);
+    e.publish(std::move(changes));
+    CHECK(has_thread("store.sync"));
+  }
+  CHECK_FALSE(has_thread("store.apply"));
+  CHECK_FALSE(has_thread("store.sync"));
+}
