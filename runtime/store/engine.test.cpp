@@ -13,11 +13,13 @@
 #include "runtime/object/kinds.hpp"
 #include "test/harness/objects.hpp"
 #include "test/harness/temp_dir.hpp"
+#include "test/harness/threads.hpp"
 
 using namespace troupe;
 using namespace troupe::store;
 using troupe::testing::config_map;
 using troupe::testing::data_of;
+using troupe::testing::has_thread;
 using troupe::testing::resource_version;
 using troupe::testing::temp_dir;
 
@@ -785,27 +787,6 @@ TEST_CASE(
   engine reopened(unapplied(crashed));
   CHECK(view_of(reopened.read()) == after_first);
 }
-
-namespace {
-
-// The names of this process's threads, as /proc shows them to top -H and perf.
-std::vector<std::string> thread_names() {
-  std::vector<std::string> names;
-  for (auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    names.push_back(name);
-  }
-  return names;
-}
-
-bool has_thread(const std::string& name) {
-  auto names = thread_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-}  // namespace
 
 TEST_CASE("the engine's threads are named for what they do", "[engine]") {
   temp_dir dir;

@@ -14,6 +14,7 @@
 #include "test/harness/eventually.hpp"
 #include "test/harness/cli.hpp"
 #include "test/harness/process.hpp"
+#include "test/harness/threads.hpp"
 
 using namespace troupe;
 using troupe::testing::api_fixture;
@@ -62,6 +63,9 @@ TEST_CASE("many clients at once each call answered", "[rpc]") {
   CHECK(ok == clients * each);
   rpc::client client(api.address());
   CHECK(client.call(api_verb::list, request()).items.size() == clients * each);
+  // The gateway's loop and the store actor run on threads of their own, named so.
+  CHECK(troupe::testing::has_thread("rpc"));
+  CHECK(troupe::testing::has_thread("store"));
 }
 
 TEST_CASE("errors keep their reason and causes across RPC", "[rpc]") {
