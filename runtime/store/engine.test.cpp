@@ -792,6 +792,8 @@ TEST_CASE(
 
 // A thread names itself once it runs, and its /proc entry outlives a join by a moment.
 TEST_CASE("the engine's threads are named for what they do", "[engine]") {
+  // Engines of earlier tests in this process are gone, their threads with them.
+  REQUIRE(eventually([] { return !has_thread("store.apply") && !has_thread("store.sync"); }));
   temp_dir dir;
   {
     engine e({dir.path()});
