@@ -5,6 +5,7 @@
 #include <lmdb.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -33,6 +34,17 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what, int rc) {
   throw api_error(api_errc::internal, "store: " + what + ": " + mdb_strerror(rc));
+}
+
+// A commit that writes pages to `dir`. LMDB reports a short write, as on a full disk, as EIO,
+// so a failed write also says how much room is left there.
+[[noreturn]] void fail_writing(const std::string& what, int rc, const std::string& dir) {
+  std::string room;
+  struct statvfs fs {};
+  if ((rc == EIO || rc == ENOSPC) && ::statvfs(dir.c_str(), &fs) == 0)
+    room = " (" + std::to_string(uint64_t{fs.f_bavail} * fs.f_frsize / 1024) +
+           " KiB free on the file system of " + dir + ")";
+  throw api_error(api_errc::internal, "store: " + what + ": " + mdb_strerror(rc) + room);
 }
 
 void check(int rc, const char* what) {
@@ -506,7 +518,7 @@ void engine::replay_log() {
     put_meta(guard.txn, impl_->meta, "indexed", revision);
     int rc = mdb_txn_commit(guard.txn);
     guard.txn = nullptr;
-    if (rc != MDB_SUCCESS) fail("commit replayed log", rc);
+    if (rc != MDB_SUCCESS) fail_writing("commit replayed log", rc, options_.dir);
     impl_->revision = revision;
     in_transaction = 0;
   };
@@ -557,7 +569,7 @@ void engine::apply_pending() {
     put_meta(guard.txn, im.meta, "indexed", through);
     int rc = mdb_txn_commit(guard.txn);  // synced: the log can let these changes go
     guard.txn = nullptr;
-    if (rc != MDB_SUCCESS) fail("commit applied changes", rc);
+    if (rc != MDB_SUCCESS) fail_writing("commit applied changes", rc, options_.dir);
     im.applied.store(through, std::memory_order_release);
     im.wal->release_through(through);
     {
@@ -1179,7 +1191,7 @@ size_t engine::compact(size_t max_events) {
   put_meta(guard.txn, impl_->meta, "horizon", horizon);
   int commit_rc = mdb_txn_commit(guard.txn);
   guard.txn = nullptr;
-  if (commit_rc != MDB_SUCCESS) fail("commit compact", commit_rc);
+  if (commit_rc != MDB_SUCCESS) fail_writing("commit compact", commit_rc, options_.dir);
   impl_->horizon = horizon;
   return dropped;
 }
