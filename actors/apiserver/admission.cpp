@@ -54,6 +54,9 @@ void name_messages(std::vector<field_error>& out, const std::string& path, const
   for (auto& m : found) out.push_back({path, m});
 }
 
+// Kubernetes' TotalAnnotationSizeLimitB.
+constexpr size_t max_annotation_bytes = 256 * 1024;
+
 void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
                        std::vector<field_error>& out) {
   std::string name = text_string(meta.getName());
@@ -72,8 +75,14 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
     name_messages(out, "metadata.labels", check_qualified_name(key));
     name_messages(out, "metadata.labels[" + key + "]", check_label_value(text_view(entry.getValue())));
   }
-  for (auto entry : meta.getAnnotations())
+  size_t annotation_bytes = 0;
+  for (auto entry : meta.getAnnotations()) {
     name_messages(out, "metadata.annotations", check_qualified_name(text_view(entry.getKey())));
+    annotation_bytes += entry.getKey().size() + entry.getValue().size();
+  }
+  if (annotation_bytes > max_annotation_bytes)
+    out.push_back({"metadata.annotations", "Too long: must have at most " +
+                                               std::to_string(max_annotation_bytes) + " bytes"});
 }
 
 std::string generate_name(const std::string& prefix, const admission_context& ctx) {
@@ -124,6 +133,8 @@ std::string admit_create(const kind_info& kind, std::string_view object,
   resolve_namespace(kind, meta, request_namespace);
   if (meta.getName().size() == 0 && meta.getGenerateName().size() != 0)
     meta.setName(generate_name(text_string(meta.getGenerateName()), ctx));
+  TROUPE_REQUIRE(meta.getResourceVersion().size() == 0, api_errc::bad_request,
+                 "resourceVersion should not be set on objects to be created");
   meta.setUid(ctx.new_uid());
   meta.setCreationTimestamp(ctx.now_seconds);
   meta.setGeneration(1);
@@ -182,7 +193,26 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
     meta.getDeletionGracePeriodSeconds().setUnset();
   else
     meta.getDeletionGracePeriodSeconds().setValue(old_meta.getDeletionGracePeriodSeconds().getValue());
-  if (!status_only) apply_defaults(kind, root);
+  if (!status_only) {
+    keep_allocated(kind, old_root, root);
+    apply_defaults(kind, root);
+  }
+  std::vector<field_error> causes;
+  if (old_meta.getDeletionTimestamp() != 0) {
+    std::string added;
+    for (auto f : meta.getFinalizers()) {
+      bool had = false;
+      for (auto o : old_meta.getFinalizers()) had = had || o == f;
+      if (!had) added += (added.empty() ? "" : ", ") + quote(text_view(f));
+    }
+    if (!added.empty())
+      causes.push_back({"metadata.finalizers",
+                        "Forbidden: no new finalizers can be added if the object is being deleted, "
+                        "found new finalizers [" +
+                            added + "]"});
+  }
+  if (!status_only) validate_update(kind, old_root, root.asReader(), causes);
+  if (!causes.empty()) throw api_error::invalid(kind.kind, display_name(kind, old_meta), causes);
   // A status update keeps the stored spec: nothing to compare.
   bool spec_changed = !status_only && !same_field(old_root, root.asReader(), "spec");
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
@@ -238,8 +268,11 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   object_reader reader(stored);
   auto meta = reader.meta();
   bool pod = kind.kind == "Pod";
+  // A namespace always waits for its content to be deleted (the "kubernetes" finalizer,
+  // added here too for one stored before namespaces carried it).
+  bool ns = kind.kind == "Namespace";
   int64_t grace = pod ? pod_grace(reader.as<k8s::Pod>(), grace_seconds) : 0;
-  bool held = meta.getFinalizers().size() > 0;
+  bool held = meta.getFinalizers().size() > 0 || ns;
   bool marked = meta.getDeletionTimestamp() != 0;
   auto current = meta.getDeletionGracePeriodSeconds();
   int64_t current_grace = current.isUnset() ? 0 : current.getValue();
@@ -250,13 +283,33 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   auto out = meta_of(message.getRoot<capnp::AnyStruct>());
   out.setDeletionTimestamp(now_seconds + grace);
   if (pod || !current.isUnset()) out.getDeletionGracePeriodSeconds().setValue(grace);
+  if (ns) {
+    auto terminating = message.getRoot<k8s::Namespace>();
+    terminating.getStatus().setPhase(k8s::NamespacePhase::TERMINATING);
+    bool has = false;
+    for (auto f : terminating.getSpec().getFinalizers())
+      has = has || text_view(f) == namespace_finalizer;
+    if (!has) {
+      std::vector<std::string> finalizers;
+      for (auto f : terminating.getSpec().getFinalizers()) finalizers.push_back(text_string(f));
+      finalizers.push_back(namespace_finalizer);
+      auto list = terminating.getSpec().initFinalizers(static_cast<unsigned>(finalizers.size()));
+      for (unsigned i = 0; i < list.size(); ++i) list.set(i, finalizers[i]);
+    }
+  }
   return {deletion_plan::action::mark, to_bytes(message)};
 }
 
-bool deletion_due(std::string_view object) {
+bool undeletable_namespace(std::string_view name) {
+  return name == "default" || name == "kube-system" || name == "kube-public";
+}
+
+bool deletion_due(const kind_info& kind, std::string_view object) {
   object_reader reader(object);
   auto meta = reader.meta();
   if (meta.getDeletionTimestamp() == 0 || meta.getFinalizers().size() > 0) return false;
+  if (kind.kind == "Namespace" && reader.as<k8s::Namespace>().getSpec().getFinalizers().size() > 0)
+    return false;
   auto grace = meta.getDeletionGracePeriodSeconds();
   return grace.isUnset() || grace.getValue() == 0;
 }

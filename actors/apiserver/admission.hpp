@@ -43,9 +43,13 @@ struct deletion_plan {
 deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
                             int64_t now_seconds);
 
-/// True when an object marked for deletion may go: no finalizers left and no grace period
-/// still running (a terminating pod's node ends it by deleting with grace 0).
-bool deletion_due(std::string_view object);
+/// default, kube-system and kube-public: Kubernetes refuses to delete them.
+bool undeletable_namespace(std::string_view name);
+
+/// True when an object marked for deletion may go: no finalizers left (for a namespace, none
+/// in its spec either) and no grace period still running (a terminating pod's node ends it by
+/// deleting with grace 0).
+bool deletion_due(const kind_info& kind, std::string_view object);
 
 /// A pod bound to `node` (the binding subresource): spec.nodeName set and PodScheduled=True.
 /// Throws Conflict when the pod already has a node, BadRequest when it is being deleted.

@@ -209,8 +209,10 @@ TEST_CASE("updates keep identity and status and count spec changes", "[apiserver
   CHECK(a.meta().getGeneration() == 1);
   CHECK(text_string(a.meta().getUid()) == "11111111-2222-4333-8444-555555555555");
   CHECK(a.meta().getCreationTimestamp() == 1700000000);
-  // New image: generation rises.
-  auto new_image = decode(std::string(pod_yaml).replace(std::string(pod_yaml).find("busybox"), 7, "busybox:1.36"));
+  // New image: generation rises. (The pull policy stays: a tagged image would default it to
+  // IfNotPresent, which a pod update may not change.)
+  auto new_image = decode(std::string(pod_yaml).replace(
+      std::string(pod_yaml).find("busybox"), 7, "busybox:1.36\n    imagePullPolicy: Always"));
   auto changed = admit_update(kind("pods"), stored, new_image, false);
   object_reader b(changed);  // readers borrow their bytes
   CHECK(b.meta().getGeneration() == 2);

@@ -87,8 +87,11 @@ caf::result<api_reply> store_write(self_ptr self, uint8_t op, std::string key,
 
 void require_namespace(self_ptr self, const std::string& ns) {
   auto snap = self->state.deps.engine->read();
-  TROUPE_REQUIRE(snap.get(object_key("namespaces", "", ns)), api_errc::not_found,
-                 "namespaces " + quote(ns) + " not found");
+  auto found = snap.get(object_key("namespaces", "", ns));
+  TROUPE_REQUIRE(found, api_errc::not_found, "namespaces " + quote(ns) + " not found");
+  TROUPE_REQUIRE(
+      object_reader(found->object).meta().getDeletionTimestamp() == 0, api_errc::forbidden,
+      "unable to create new content in namespace " + ns + " because it is being terminated");
 }
 
 caf::result<api_reply> create(self_ptr self, const api_request& req) {
@@ -117,7 +120,8 @@ caf::result<api_reply> store_update(self_ptr self, std::string key, uint64_t exp
     return api_reply{shared_bytes(std::string(stored.object)), {}, stored.revision};
   if (dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
   // The last finalizer removed from an object marked for deletion lets it go.
-  if (deletion_due(object)) return store_write(self, 3, std::move(key), expected, "");
+  if (deletion_due(*self->state.kind, object))
+    return store_write(self, 3, std::move(key), expected, "");
   return store_write(self, 2, std::move(key), expected, std::move(object));
 }
 
@@ -182,6 +186,9 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
                  "Operation cannot be fulfilled on " + kind.resource() + " " + quote(req.name) +
                      ": the object has been modified; please apply your changes to the latest "
                      "version and try again");
+  TROUPE_REQUIRE(
+      kind.kind != "Namespace" || !undeletable_namespace(req.name), api_errc::forbidden,
+      "namespaces " + quote(req.name) + " is forbidden: this namespace may not be deleted");
   auto plan = plan_deletion(kind, stored->object, req.grace_period, unix_seconds());
   switch (plan.what) {
     case deletion_plan::action::already_marked:

@@ -252,6 +252,32 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
     pvc.getSpec().setVolumeMode(k8s::VolumeMode::FILESYSTEM);
 }
 
+// A live namespace carries the "kubernetes" finalizer (its content is deleted before it
+// goes), phase Active and the kubernetes.io/metadata.name label, as in Kubernetes.
+void default_namespace(k8s::Namespace::Builder ns) {
+  auto meta = ns.getMetadata();
+  auto labels = map_entries(meta.getLabels().asReader());
+  std::string name = text_string(meta.getName());
+  bool labelled = false;
+  for (auto& [k, v] : labels)
+    if (k == "kubernetes.io/metadata.name") {
+      v = name;
+      labelled = true;
+    }
+  if (!labelled) labels.emplace_back("kubernetes.io/metadata.name", name);
+  fill_map(meta.initLabels(static_cast<unsigned>(labels.size())), labels);
+  if (meta.getDeletionTimestamp() != 0) return;
+  ns.getStatus().setPhase(k8s::NamespacePhase::ACTIVE);
+  std::vector<std::string> finalizers;
+  for (auto f : ns.getSpec().getFinalizers()) {
+    if (text_view(f) == namespace_finalizer) return;
+    finalizers.push_back(text_string(f));
+  }
+  finalizers.push_back(namespace_finalizer);
+  auto list = ns.getSpec().initFinalizers(static_cast<unsigned>(finalizers.size()));
+  for (unsigned i = 0; i < list.size(); ++i) list.set(i, finalizers[i]);
+}
+
 }  // namespace
 
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
@@ -267,6 +293,8 @@ void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   else if (k == "Secret") default_secret(root.as<k8s::Secret>());
   else if (k == "PersistentVolume") default_persistent_volume(root.as<k8s::PersistentVolume>());
   else if (k == "PersistentVolumeClaim") default_claim(root.as<k8s::PersistentVolumeClaim>());
+  else if (k == "Namespace")
+    default_namespace(root.as<k8s::Namespace>());
 }
 
 }  // namespace troupe

@@ -12,11 +12,24 @@ namespace troupe {
 
 struct kind_info;
 
+/// The spec finalizer that holds a deleted namespace until its content is gone.
+constexpr const char* namespace_finalizer = "kubernetes";
+
 /// Fills in what Kubernetes defaults on create and update.
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root);
 
 /// Appends every failing field of the kind's spec to `out`.
 void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
                    std::vector<field_error>& out);
+
+/// Appends every field an update of `before` to `after` may not change (Kubernetes'
+/// Validate*Update); both are admitted and defaulted.
+void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
+                     capnp::DynamicStruct::Reader after, std::vector<field_error>& out);
+
+/// What the server allocated stays when an update leaves it out (a Service's clusterIP and
+/// node ports), as Kubernetes keeps them on a replace.
+void keep_allocated(const kind_info& kind, capnp::DynamicStruct::Reader before,
+                    capnp::DynamicStruct::Builder after);
 
 }  // namespace troupe

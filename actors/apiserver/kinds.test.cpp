@@ -192,7 +192,7 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   object_reader g(graceful.object);
   CHECK(g.meta().getDeletionTimestamp() == 1030);  // the default 30 s
   CHECK(g.meta().getDeletionGracePeriodSeconds().getValue() == 30);
-  CHECK_FALSE(deletion_due(graceful.object));
+  CHECK_FALSE(deletion_due(pods, graceful.object));
   CHECK(plan_deletion(pods, graceful.object, -1, 1001).what == action::already_marked);
   auto shorter = plan_deletion(pods, graceful.object, 5, 1001);
   REQUIRE(shorter.what == action::mark);
@@ -206,7 +206,216 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   REQUIRE(marked.what == action::mark);
   object_reader m(marked.object);
   CHECK(m.meta().getDeletionTimestamp() == 1000);
-  CHECK_FALSE(deletion_due(marked.object));  // still held
+  CHECK_FALSE(deletion_due(cms, marked.object));  // still held
   CHECK(plan_deletion(cms, plain, -1, 1000).what == action::remove_now);
-  CHECK_FALSE(deletion_due(plain));  // not marked
+  CHECK_FALSE(deletion_due(cms, plain));  // not marked
+}
+
+namespace {
+
+std::string decoded(const std::string& yaml) {
+  auto docs = codec::decode_manifests(yaml, "update.yaml", kinds());
+  REQUIRE(docs.size() == 1);
+  return docs[0].bytes;
+}
+
+// The causes an update of `before` to `after` fails with (none: it was admitted).
+std::vector<std::string> update_failures(const std::string& before, const std::string& after) {
+  auto docs = codec::decode_manifests(before, "stored.yaml", kinds());
+  auto stored = admit(before);
+  try {
+    admit_update(*docs[0].kind, stored, decoded(after), false);
+  } catch (const api_error& e) {
+    std::vector<std::string> paths;
+    for (auto& c : e.causes()) paths.push_back(c.path + ": " + c.message);
+    return paths;
+  }
+  return {};
+}
+
+const char* pod_v1 =
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  restartPolicy: Always\n"
+    "  activeDeadlineSeconds: 100\n  containers: [{name: c, image: 'busybox:1', imagePullPolicy: "
+    "Always}]\n";
+
+std::string pod_with(const std::string& from, const std::string& to) {
+  std::string yaml = pod_v1;
+  return yaml.replace(yaml.find(from), from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("updates may not change what Kubernetes keeps fixed", "[apiserver][admission][kinds]") {
+  const std::string forbidden_pod =
+      "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+      "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+      "additions to existing tolerations)";
+  const std::string immutable_data = "Forbidden: field is immutable when `immutable` is set";
+  struct row {
+    std::string before, after, cause;
+  };
+  auto r = GENERATE_COPY(values<row>({
+      {pod_v1, pod_with("restartPolicy: Always", "restartPolicy: Never"), forbidden_pod},
+      {pod_v1,
+       pod_with("containers: [", "containers: [{name: d, image: x, imagePullPolicy: Always}, "),
+       forbidden_pod},
+      {pod_v1, pod_with("activeDeadlineSeconds: 100", "activeDeadlineSeconds: 200"),
+       "spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous "
+       "value"},
+      {workload("Deployment", ""),
+       workload("Deployment", "", "{matchLabels: {app: a, tier: t}}")
+           .replace(workload("Deployment", "", "{matchLabels: {app: a, tier: t}}")
+                        .find("labels: {app: a}"),
+                    16, "labels: {app: a, tier: t}"),
+       "spec.selector: Invalid value: field is immutable"},
+      {workload("ReplicaSet", ""),
+       workload("ReplicaSet", "", "{matchExpressions: [{key: app, operator: Exists}]}"),
+       "spec.selector: Invalid value: field is immutable"},
+      {workload("StatefulSet", "  serviceName: a"), workload("StatefulSet", "  serviceName: b"),
+       "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+       "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' "
+       "are "
+       "forbidden"},
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n"
+       "    spec: {restartPolicy: Never, containers: [{name: c, image: a}]}\n",
+       "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n"
+       "    spec: {restartPolicy: Never, containers: [{name: c, image: b}]}\n",
+       "spec.template: Invalid value: field is immutable"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: '1'}\n",
+       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: '2'}\n",
+       "data: " + immutable_data},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: '1'}\n",
+       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n",
+       "immutable: " + immutable_data},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: '1'}\n",
+       "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/tls\nstringData: "
+       "{a: '1'}\n",
+       "type: Invalid value: \"kubernetes.io/tls\": field is immutable"},
+      {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
+       "[ReadWriteOnce], "
+       "resources: {requests: {storage: 1Gi}}}\n",
+       "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
+       "[ReadWriteMany], "
+       "resources: {requests: {storage: 1Gi}}}\n",
+       "spec: Forbidden: spec is immutable after creation except resources.requests for bound "
+       "claims"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: "
+       "[{port: 80}]}\n",
+       "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.6, ports: "
+       "[{port: 80}]}\n",
+       "spec.clusterIP: Invalid value: \"10.0.0.6\": field is immutable"},
+      {"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\n"
+       "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\nsubjects: [{kind: "
+       "User, name: u}]\n",
+       "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\n"
+       "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: other}\nsubjects: [{kind: "
+       "User, name: u}]\n",
+       "roleRef: Invalid value: cannot change roleRef"},
+  }));
+  CAPTURE(r.before, r.after);
+  CHECK_THAT(update_failures(r.before, r.after), Catch::VectorContains(r.cause));
+}
+
+TEST_CASE("updates Kubernetes allows pass", "[apiserver][admission][kinds]") {
+  struct row {
+    std::string before, after;
+  };
+  auto r = GENERATE_COPY(values<row>({
+      {pod_v1, pod_with("busybox:1", "busybox:2")},
+      {pod_v1, pod_with("activeDeadlineSeconds: 100", "activeDeadlineSeconds: 50")},
+      {pod_v1,
+       pod_with("  containers:", "  tolerations: [{key: k, operator: Exists}]\n  containers:")},
+      {pod_v1, pod_with("metadata: {name: p}", "metadata: {name: p, labels: {x: y}}")},
+      {workload("StatefulSet", "  serviceName: a"),
+       workload("StatefulSet", "  serviceName: a\n  replicas: 5")},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n",
+       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '2'}\n"},
+      {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
+       "[ReadWriteOnce], "
+       "resources: {requests: {storage: 1Gi}}}\n",
+       "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
+       "[ReadWriteOnce], "
+       "resources: {requests: {storage: 2Gi}}}\n"},
+      // A replace that leaves out the allocated address keeps it.
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: "
+       "[{port: 80}]}\n",
+       "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 81}]}\n"},
+  }));
+  CAPTURE(r.before, r.after);
+  CHECK(update_failures(r.before, r.after).empty());
+}
+
+TEST_CASE("a replace keeps the Service's address and node ports", "[apiserver][admission][kinds]") {
+  auto& services = *kinds().find_by_resource("services");
+  auto stored = admit(
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, clusterIP: "
+      "10.0.0.5, "
+      "ports: [{name: http, port: 80, nodePort: 30080}]}\n");
+  auto updated = admit_update(
+      services, stored,
+      decoded("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, "
+              "ports: [{name: http, port: 8080}]}\n"),
+      false);
+  object_reader r(updated);
+  auto spec = r.as<k8s::Service>().getSpec();
+  CHECK(text_string(spec.getClusterIP()) == "10.0.0.5");
+  CHECK(spec.getPorts()[0].getNodePort() == 30080);
+}
+
+TEST_CASE("an object being deleted takes no new finalizers", "[apiserver][admission][deletion]") {
+  auto& cms = *kinds().find_by_resource("configmaps");
+  auto held = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [a/b]}\n");
+  auto marked = plan_deletion(cms, held, -1, 1000).object;
+  CHECK_THROWS_WITH(
+      admit_update(
+          cms, marked,
+          decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [a/b, c/d]}\n"),
+          false),
+      Catch::Contains(
+          "metadata.finalizers: Forbidden: no new finalizers can be added if the object "
+          "is being deleted, found new finalizers [\"c/d\"]"));
+  // Removing one is what finishes the deletion.
+  auto released = admit_update(
+      cms, marked, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"), false);
+  CHECK(deletion_due(cms, released));
+}
+
+TEST_CASE("a namespace is held by its content finalizer and terminates when deleted",
+          "[apiserver][admission][deletion]") {
+  auto& namespaces = *kinds().find_by_resource("namespaces");
+  auto live = admit("apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n");
+  object_reader l(live);
+  auto ns = l.as<k8s::Namespace>();
+  REQUIRE(ns.getSpec().getFinalizers().size() == 1);
+  CHECK(ns.getSpec().getFinalizers()[0] == "kubernetes");
+  CHECK(ns.getStatus().getPhase() == k8s::NamespacePhase::ACTIVE);
+  CHECK(map_entries(ns.getMetadata().getLabels()) ==
+        std::vector<std::pair<std::string, std::string>>{{"kubernetes.io/metadata.name", "dev"}});
+
+  auto plan = plan_deletion(namespaces, live, -1, 1000);
+  REQUIRE(plan.what == deletion_plan::action::mark);
+  object_reader m(plan.object);
+  CHECK(m.as<k8s::Namespace>().getStatus().getPhase() == k8s::NamespacePhase::TERMINATING);
+  CHECK_FALSE(deletion_due(namespaces, plan.object));
+  // The namespace controller removes the finalizer once the content is gone.
+  auto finalized = admit_update(
+      namespaces, plan.object,
+      decoded("apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\nspec: {finalizers: []}\n"),
+      false);
+  CHECK(deletion_due(namespaces, finalized));
+  CHECK(undeletable_namespace("default"));
+  CHECK(undeletable_namespace("kube-system"));
+  CHECK_FALSE(undeletable_namespace("dev"));
+}
+
+TEST_CASE("create refuses a resourceVersion and oversized annotations", "[apiserver][admission]") {
+  CHECK_THROWS_WITH(
+      admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, resourceVersion: '5'}\n"),
+      "resourceVersion should not be set on objects to be created");
+  std::string big(300 * 1024, 'x');
+  CHECK_THAT(
+      failing_fields(
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {a: " + big + "}}\n"),
+      Catch::VectorContains(
+          std::string("metadata.annotations: Too long: must have at most 262144 bytes")));
 }

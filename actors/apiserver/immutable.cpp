@@ -1,0 +1,259 @@
+// Kubernetes' Validate*Update: what an update may not change once an object exists. Each rule
+// compares the stored object with the admitted replacement (both defaulted) and appends every
+// violation with its path, as validate.cpp does for a single object.
+
+#include <capnp/message.h>
+
+#include <initializer_list>
+
+#include "actors/apiserver/defaults.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/object/compare.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/apps.capnp.h"
+#include "schema/batch.capnp.h"
+#include "schema/core.capnp.h"
+#include "schema/rbac.capnp.h"
+
+namespace troupe {
+namespace {
+
+template <class Reader>
+bool same(Reader a, Reader b) {
+  return same_content(capnp::toDynamic(a), capnp::toDynamic(b));
+}
+
+template <class List>
+bool same_list(List a, List b) {
+  if (a.size() != b.size()) return false;
+  for (unsigned i = 0; i < a.size(); ++i)
+    if (!same(a[i], b[i])) return false;
+  return true;
+}
+
+// The fields of `a` other than `mutable_fields` equal those of `b`.
+bool same_except(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
+                 std::initializer_list<const char*> mutable_fields) {
+  capnp::MallocMessageBuilder scratch;
+  scratch.setRoot(b);
+  auto copy = scratch.getRoot<capnp::DynamicStruct>(b.getSchema());
+  for (const char* name : mutable_fields) {
+    auto field = a.getSchema().getFieldByName(name);
+    if (field.getProto().isGroup()) {
+      // An optional scalar (`replicas :union { unset, value }`): set the member `a` has.
+      auto from = a.get(field).as<capnp::DynamicStruct>();
+      auto to = copy.get(field).as<capnp::DynamicStruct>();
+      KJ_IF_MAYBE (member, from.which()) {
+        to.set(*member, from.get(*member));
+      }
+      for (auto member : from.getSchema().getNonUnionFields()) to.set(member, from.get(member));
+    } else if (a.has(field)) {
+      copy.set(field, a.get(field));
+    } else {
+      copy.clear(field);
+    }
+  }
+  return same_content(a, copy.asReader());
+}
+
+void immutable(bool unchanged, const std::string& path, std::vector<field_error>& out) {
+  if (!unchanged) out.push_back({path, "Invalid value: field is immutable"});
+}
+
+void immutable_text(capnp::Text::Reader before, capnp::Text::Reader after, const std::string& path,
+                    std::vector<field_error>& out) {
+  if (before != after)
+    out.push_back({path, "Invalid value: " + quote(text_view(after)) + ": field is immutable"});
+}
+
+bool contains(capnp::List<k8s::Toleration>::Reader list, k8s::Toleration::Reader wanted) {
+  for (auto t : list)
+    if (same(t, wanted)) return true;
+  return false;
+}
+
+// A pod may change its images, shorten (or set) its deadline and add tolerations; nothing
+// else in its spec.
+void validate_pod_update(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after,
+                         std::vector<field_error>& out) {
+  capnp::MallocMessageBuilder scratch;
+  scratch.setRoot(after);
+  auto spec = scratch.getRoot<k8s::PodSpec>();
+  auto keep_images = [](capnp::List<k8s::Container>::Reader from,
+                        capnp::List<k8s::Container>::Builder to) {
+    if (from.size() != to.size()) return;
+    for (unsigned i = 0; i < to.size(); ++i) to[i].setImage(from[i].getImage());
+  };
+  keep_images(before.getContainers(), spec.getContainers());
+  keep_images(before.getInitContainers(), spec.getInitContainers());
+
+  auto old_deadline = before.getActiveDeadlineSeconds(),
+       new_deadline = after.getActiveDeadlineSeconds();
+  if (!old_deadline.isUnset() && new_deadline.isUnset())
+    out.push_back({"spec.activeDeadlineSeconds", "Invalid value: must not be unset once set"});
+  else if (!old_deadline.isUnset() && new_deadline.getValue() > old_deadline.getValue())
+    out.push_back(
+        {"spec.activeDeadlineSeconds", "Invalid value: " + std::to_string(new_deadline.getValue()) +
+                                           ": must be less than or equal to previous value"});
+  if (old_deadline.isUnset())
+    spec.getActiveDeadlineSeconds().setUnset();
+  else
+    spec.getActiveDeadlineSeconds().setValue(old_deadline.getValue());
+
+  bool only_added = true;
+  for (auto t : before.getTolerations())
+    only_added = only_added && contains(after.getTolerations(), t);
+  if (only_added) spec.setTolerations(before.getTolerations());
+
+  if (!same(before, spec.asReader()))
+    out.push_back({"spec",
+                   "Forbidden: pod updates may not change fields other than "
+                   "`spec.containers[*].image`,`spec.initContainers[*].image`,"
+                   "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+                   "tolerations)"});
+}
+
+template <class Spec>
+void selector_immutable(Spec before, Spec after, std::vector<field_error>& out) {
+  immutable(same(before.getSelector(), after.getSelector()), "spec.selector", out);
+}
+
+void validate_stateful_set_update(k8s::StatefulSetSpec::Reader before,
+                                  k8s::StatefulSetSpec::Reader after,
+                                  std::vector<field_error>& out) {
+  if (!same_except(capnp::toDynamic(before), capnp::toDynamic(after),
+                   {"replicas", "ordinals", "template", "updateStrategy",
+                    "persistentVolumeClaimRetentionPolicy", "minReadySeconds"}))
+    out.push_back(
+        {"spec",
+         "Forbidden: updates to statefulset spec for fields other than 'replicas', "
+         "'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' "
+         "and 'minReadySeconds' are forbidden"});
+}
+
+void validate_job_update(k8s::JobSpec::Reader before, k8s::JobSpec::Reader after,
+                         std::vector<field_error>& out) {
+  selector_immutable(before, after, out);
+  immutable(same(before.getTemplate(), after.getTemplate()), "spec.template", out);
+  auto old_completions = before.getCompletions(), new_completions = after.getCompletions();
+  immutable(
+      old_completions.isUnset()
+          ? new_completions.isUnset()
+          : !new_completions.isUnset() && new_completions.getValue() == old_completions.getValue(),
+      "spec.completions", out);
+  immutable(before.getCompletionMode() == after.getCompletionMode(), "spec.completionMode", out);
+}
+
+// ConfigMaps and Secrets marked immutable keep their data, and stay immutable.
+template <class Object>
+bool validate_immutable_data(Object before, Object after, std::vector<field_error>& out) {
+  auto was = before.getImmutable();
+  if (was.isUnset() || !was.getValue()) return false;
+  auto now = after.getImmutable();
+  if (now.isUnset() || !now.getValue())
+    out.push_back({"immutable", "Forbidden: field is immutable when `immutable` is set"});
+  if (!same_list(before.getData(), after.getData()))
+    out.push_back({"data", "Forbidden: field is immutable when `immutable` is set"});
+  return true;
+}
+
+void validate_claim_update(k8s::PersistentVolumeClaimSpec::Reader before,
+                           k8s::PersistentVolumeClaimSpec::Reader after,
+                           std::vector<field_error>& out) {
+  // A claim may grow and, until bound, be given a volume.
+  std::initializer_list<const char*> open = {"resources"};
+  std::initializer_list<const char*> unbound = {"resources", "volumeName"};
+  bool ok = same_except(capnp::toDynamic(before), capnp::toDynamic(after),
+                        before.getVolumeName().size() == 0 ? unbound : open);
+  if (!ok)
+    out.push_back({"spec",
+                   "Forbidden: spec is immutable after creation except resources.requests for "
+                   "bound claims"});
+}
+
+void validate_service_update(k8s::ServiceSpec::Reader before, k8s::ServiceSpec::Reader after,
+                             std::vector<field_error>& out) {
+  // Switching to or from ExternalName releases or allocates the address.
+  bool external = before.getType() == k8s::ServiceType::EXTERNAL_NAME ||
+                  after.getType() == k8s::ServiceType::EXTERNAL_NAME;
+  if (!external && before.getClusterIP().size() != 0)
+    immutable_text(before.getClusterIP(), after.getClusterIP(), "spec.clusterIP", out);
+}
+
+template <class Binding>
+void validate_binding_update(Binding before, Binding after, std::vector<field_error>& out) {
+  if (!same(before.getRoleRef(), after.getRoleRef()))
+    out.push_back({"roleRef", "Invalid value: cannot change roleRef"});
+}
+
+}  // namespace
+
+void keep_allocated(const kind_info& kind, capnp::DynamicStruct::Reader before,
+                    capnp::DynamicStruct::Builder after) {
+  if (kind.kind != "Service") return;
+  auto old_spec = before.as<k8s::Service>().getSpec();
+  auto new_spec = after.as<k8s::Service>().getSpec();
+  if (new_spec.getType() == k8s::ServiceType::EXTERNAL_NAME) return;
+  bool node_ports = new_spec.getType() == k8s::ServiceType::NODE_PORT ||
+                    new_spec.getType() == k8s::ServiceType::LOAD_BALANCER;
+  if (new_spec.getClusterIP().size() == 0 && old_spec.getClusterIP().size() != 0) {
+    new_spec.setClusterIP(old_spec.getClusterIP());
+    if (new_spec.getClusterIPs().size() == 0) new_spec.setClusterIPs(old_spec.getClusterIPs());
+  }
+  // A port keeps its node port unless the update names another; ports match by name, or by
+  // port number when unnamed.
+  auto new_ports = new_spec.getPorts();
+  for (unsigned i = 0; node_ports && i < new_ports.size(); ++i) {
+    if (new_ports[i].getNodePort() != 0) continue;
+    for (auto old_port : old_spec.getPorts())
+      if (old_port.getNodePort() != 0 && old_port.getName() == new_ports[i].getName() &&
+          (new_ports[i].getName().size() != 0 || old_port.getPort() == new_ports[i].getPort())) {
+        new_ports[i].setNodePort(old_port.getNodePort());
+        break;
+      }
+  }
+}
+
+void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
+                     capnp::DynamicStruct::Reader after, std::vector<field_error>& out) {
+  const std::string& k = kind.kind;
+  if (k == "Pod")
+    validate_pod_update(before.as<k8s::Pod>().getSpec(), after.as<k8s::Pod>().getSpec(), out);
+  else if (k == "Deployment")
+    selector_immutable(before.as<k8s::Deployment>().getSpec(),
+                       after.as<k8s::Deployment>().getSpec(), out);
+  else if (k == "ReplicaSet")
+    selector_immutable(before.as<k8s::ReplicaSet>().getSpec(),
+                       after.as<k8s::ReplicaSet>().getSpec(), out);
+  else if (k == "DaemonSet")
+    selector_immutable(before.as<k8s::DaemonSet>().getSpec(), after.as<k8s::DaemonSet>().getSpec(),
+                       out);
+  else if (k == "StatefulSet")
+    validate_stateful_set_update(before.as<k8s::StatefulSet>().getSpec(),
+                                 after.as<k8s::StatefulSet>().getSpec(), out);
+  else if (k == "Job")
+    validate_job_update(before.as<k8s::Job>().getSpec(), after.as<k8s::Job>().getSpec(), out);
+  else if (k == "ConfigMap") {
+    auto old_map = before.as<k8s::ConfigMap>(), new_map = after.as<k8s::ConfigMap>();
+    if (validate_immutable_data(old_map, new_map, out) &&
+        !same_list(old_map.getBinaryData(), new_map.getBinaryData()))
+      out.push_back({"binaryData", "Forbidden: field is immutable when `immutable` is set"});
+  } else if (k == "Secret") {
+    auto old_secret = before.as<k8s::Secret>(), new_secret = after.as<k8s::Secret>();
+    immutable_text(old_secret.getType(), new_secret.getType(), "type", out);
+    validate_immutable_data(old_secret, new_secret, out);
+  } else if (k == "PersistentVolumeClaim")
+    validate_claim_update(before.as<k8s::PersistentVolumeClaim>().getSpec(),
+                          after.as<k8s::PersistentVolumeClaim>().getSpec(), out);
+  else if (k == "Service")
+    validate_service_update(before.as<k8s::Service>().getSpec(), after.as<k8s::Service>().getSpec(),
+                            out);
+  else if (k == "RoleBinding")
+    validate_binding_update(before.as<k8s::RoleBinding>(), after.as<k8s::RoleBinding>(), out);
+  else if (k == "ClusterRoleBinding")
+    validate_binding_update(before.as<k8s::ClusterRoleBinding>(),
+                            after.as<k8s::ClusterRoleBinding>(), out);
+}
+
+}  // namespace troupe

@@ -1,0 +1,159 @@
+#include "actors/namespace/namespace.hpp"
+
+#include <caf/all.hpp>
+#include <set>
+
+#include "actors/apiserver/defaults.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/store/engine.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+
+namespace_sweep plan_namespace_sweep(const std::vector<namespace_item>& content) {
+  namespace_sweep plan;
+  plan.empty = content.empty();
+  for (auto& item : content)
+    if (!item.marked) plan.to_delete.push_back(item);
+  return plan;
+}
+
+bool awaits_content_deletion(std::string_view ns_object) {
+  object_reader reader(ns_object);
+  if (reader.meta().getDeletionTimestamp() == 0) return false;
+  for (auto f : reader.as<k8s::Namespace>().getSpec().getFinalizers())
+    if (text_view(f) == namespace_finalizer) return true;
+  return false;
+}
+
+std::string without_content_finalizer(std::string_view ns_object) {
+  object_reader reader(ns_object);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.as<k8s::Namespace>());
+  auto ns = message.getRoot<k8s::Namespace>();
+  std::vector<std::string> kept;
+  for (auto f : ns.getSpec().getFinalizers())
+    if (text_view(f) != namespace_finalizer) kept.push_back(text_string(f));
+  auto list = ns.getSpec().initFinalizers(static_cast<unsigned>(kept.size()));
+  for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
+  return to_bytes(message);
+}
+
+namespace {
+
+using sweep_atom = caf::atom_constant<caf::atom("ns_sweep")>;
+
+constexpr uint64_t namespaces_watch = 1;
+constexpr auto call_patience = std::chrono::seconds(30);
+
+struct controller_state {
+  namespace_controller_deps deps;
+  std::set<std::string> scheduled;  ///< namespaces with a sweep on its way
+  std::set<std::string> deleting;   ///< "ns\nresource\nname": deletes not yet answered
+  uint64_t received = 0;            ///< watch events, for acks
+  static inline const char* name = "namespace";
+};
+
+using self_ptr = caf::stateful_actor<controller_state>*;
+
+void schedule(self_ptr self, const std::string& ns, std::chrono::milliseconds after) {
+  if (!self->state.scheduled.insert(ns).second) return;
+  if (after.count() == 0)
+    self->send(self, sweep_atom::value, ns);
+  else
+    self->delayed_send(self, after, sweep_atom::value, ns);
+}
+
+void sweep(self_ptr self, const std::string& ns) {
+  auto& st = self->state;
+  st.scheduled.erase(ns);
+  auto snap = st.deps.engine->read();
+  auto stored = snap.get(object_key("namespaces", "", ns));
+  if (!stored || !awaits_content_deletion(stored->object)) return;
+  std::vector<namespace_item> content;
+  for (auto& kind : st.deps.kinds->all()) {
+    if (!kind->namespaced) continue;
+    std::string resource = kind->resource();
+    snap.list(list_prefix(resource, ns), [&](std::string_view, store::stored_view v) {
+      object_reader r(v.object);
+      content.push_back(
+          {resource, text_string(r.meta().getName()), r.meta().getDeletionTimestamp() != 0});
+      return true;
+    });
+  }
+  auto plan = plan_namespace_sweep(content);
+  auto api = st.deps.api;
+  if (plan.empty) {
+    // A conflict (the namespace changed since this read) is settled by looking again.
+    self->request(api, call_patience, api_atom::value,
+                  make_request(api_verb::update, "namespaces", "", ns,
+                               without_content_finalizer(stored->object)))
+        .then([](api_reply&) {},
+              [=](caf::error&) { schedule(self, ns, self->state.deps.recheck); });
+    return;
+  }
+  for (auto& item : plan.to_delete) {
+    auto key = ns + "\n" + item.resource + "\n" + item.name;
+    if (!st.deleting.insert(key).second) continue;
+    self->request(api, call_patience, api_atom::value,
+                  make_request(api_verb::remove, item.resource, ns, item.name))
+        .then([=](api_reply&) { self->state.deleting.erase(key); },
+              [=](caf::error&) {
+                self->state.deleting.erase(key);
+              });  // tried again at the next sweep
+  }
+  // Pods end gracefully and finalizers hold: look again until the namespace is empty.
+  schedule(self, ns, st.deps.recheck);
+}
+
+// Terminating namespaces from a snapshot, then their changes from its revision on.
+void load(self_ptr self) {
+  auto& st = self->state;
+  auto snap = st.deps.engine->read();
+  snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
+    if (awaits_content_deletion(v.object))
+      schedule(self, text_string(object_reader(v.object).meta().getName()),
+               std::chrono::milliseconds(0));
+    return true;
+  });
+  watch_request req;
+  req.id = namespaces_watch;
+  req.resource = "namespaces";
+  req.from_revision = snap.revision();
+  st.received = 0;
+  self->request(st.deps.store, caf::infinite, watch_atom::value, req,
+                caf::actor_cast<watcher_actor>(self))
+      .then([](uint64_t) {}, [=](caf::error&) { self->quit(); });
+}
+
+caf::behavior controller(self_ptr self, namespace_controller_deps deps) {
+  self->state.deps = std::move(deps);
+  load(self);
+  return {
+      [=](watch_event_atom, watch_event& ev) {
+        auto& st = self->state;
+        if (++st.received % watch_ack_every == 0)
+          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received);
+        if (ev.object.empty() || !awaits_content_deletion(ev.object.str())) return;
+        schedule(self, text_string(object_reader(ev.object.str()).meta().getName()),
+                 std::chrono::milliseconds(0));
+      },
+      [=](watch_end_atom, uint64_t, const caf::error& reason) {
+        if (to_api_error(reason).code() == api_errc::unavailable)
+          return self->quit();  // the store is going
+        self->send(self->state.deps.store, unwatch_atom::value, namespaces_watch);
+        load(self);
+      },
+      [=](sweep_atom, const std::string& ns) { sweep(self, ns); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_namespace_controller(caf::actor_system& sys, namespace_controller_deps deps) {
+  return sys.spawn(controller, std::move(deps));
+}
+
+}  // namespace troupe
