@@ -56,6 +56,10 @@ std::string workload(const char* kind, const char* extra, const char* selector =
          selector + "\n" + extra + pod_template + "\n";
 }
 
+std::string pod_spec(const std::string& spec) {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  " + spec + "\n";
+}
+
 }  // namespace
 
 TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kinds]") {
@@ -64,37 +68,47 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
     std::string cause;
   };
   auto r = GENERATE(values<row>({
-      {workload("ReplicaSet", "  replicas: -1"), "spec.replicas: must be greater than or equal to 0"},
+      {workload("ReplicaSet", "  replicas: -1"),
+       "spec.replicas: must be greater than or equal to 0"},
       {workload("ReplicaSet", "", "{matchLabels: {app: b}}"),
        "spec.template.metadata.labels: Invalid value: selector does not match template labels"},
       {workload("DaemonSet", "", "{}"), "spec.selector: Required value"},
       {workload("StatefulSet", "  volumeClaimTemplates: [{metadata: {name: data}, spec: {}}]"),
        "spec.volumeClaimTemplates[0].spec.accessModes: Required value"},
-      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  backoffLimit: -2\n  template:\n"
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  backoffLimit: -2\n  "
+       "template:\n"
        "    spec: {containers: [{name: c, image: b}]}\n",
        "spec.backoffLimit: must be greater than or equal to 0"},
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n"
        "    spec: {containers: [{name: c, image: b}]}\n",
        "spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""},
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '61 * * * *'\n"
-       "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}}}\n",
+       "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
+       "image: b}]}}}}\n",
        "spec.schedule: Invalid value: \"61 * * * *\": minute: \"61\" is out of range 0-59"},
       {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {'bad/key': x}\n",
        "data[bad/key]: a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
        "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
        "'[-._a-zA-Z0-9]+')"},
-      {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: [ReadWriteOnce]}\n",
+      {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
+       "[ReadWriteOnce]}\n",
        "spec.resources.requests.storage: Required value"},
-      {"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {accessModes: [ReadWriteOnce], "
+      {"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {accessModes: "
+       "[ReadWriteOnce], "
        "hostPath: {path: /x}}\n",
        "spec.capacity: Required value: storage"},
-      {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - http:\n"
-       "      paths: [{path: x, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]\n",
+      {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - "
+       "http:\n"
+       "      paths: [{path: x, pathType: Prefix, backend: {service: {name: web, port: {number: "
+       "80}}}}]\n",
        "spec.rules[0].http.paths[0].path: Invalid value: must be an absolute path"},
-      {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - http:\n"
+      {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - "
+       "http:\n"
        "      paths: [{path: /, pathType: Prefix, backend: {service: {name: web}}}]\n",
-       "spec.rules[0].http.paths[0].backend.service.port: Required value: exactly one of name or number"},
-      {"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: [{apiGroups: [''], "
+       "spec.rules[0].http.paths[0].backend.service.port: Required value: exactly one of name or "
+       "number"},
+      {"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: "
+       "[{apiGroups: [''], "
        "resources: [pods]}]\n",
        "rules[0].verbs: Required value: verbs must contain at least one value"},
       {"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n"
@@ -107,6 +121,32 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "subjects[0].namespace: Required value"},
       {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {taints: [{key: dedicated}]}\n",
        "spec.taints[0].effect: Required value"},
+      {pod_spec("containers: [{name: c, image: i, resources: {requests: {cpu: '2'}, limits: {cpu: "
+                "'1'}}}]"),
+       "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to "
+       "cpu limit of 1"},
+      {pod_spec("containers: [{name: c, image: i, volumeMounts: [{name: nov, mountPath: /a}]}]"),
+       "spec.containers[0].volumeMounts[0].name: Not found: \"nov\""},
+      {pod_spec("volumes: [{name: v, emptyDir: {}}, {name: v, emptyDir: {}}]\n  containers: "
+                "[{name: c, image: i}]"),
+       "spec.volumes[1].name: Duplicate value: \"v\""},
+      {pod_spec(
+           "volumes: [{name: v, emptyDir: {}}]\n  containers: [{name: c, image: i, volumeMounts: "
+           "[{name: v, mountPath: /a}, {name: v, mountPath: /a}]}]"),
+       "spec.containers[0].volumeMounts[1].mountPath: Invalid value: \"/a\": must be unique"},
+      {pod_spec("containers: [{name: c, image: i, env: [{name: E, valueFrom: {configMapKeyRef: "
+                "{name: a, key: b}, "
+                "secretKeyRef: {name: a, key: b}}}]}]"),
+       "spec.containers[0].env[0].valueFrom: Invalid value: \"\": may not have more than one field "
+       "specified at a time"},
+      {workload("Deployment", "  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
+       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` "
+       "is 0"},
+      {workload("Deployment", "  strategy: {rollingUpdate: {maxUnavailable: 120%}}"),
+       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"120%\": must not be greater "
+       "than 100%"},
+      {workload("Deployment", "  minReadySeconds: 700"),
+       "spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds"},
   }));
   CAPTURE(r.manifest);
   CHECK_THAT(failing_fields(r.manifest), Catch::VectorContains(r.cause));

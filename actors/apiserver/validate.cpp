@@ -25,8 +25,39 @@ void add(std::vector<field_error>& out, const std::string& path, const messages&
   for (auto& m : found) out.push_back({path, m});
 }
 
+// A request above its limit, per resource (Kubernetes' ValidateResourceRequirements).
+void validate_resources(k8s::ResourceRequirements::Reader resources, const std::string& path,
+                        std::vector<field_error>& out) {
+  for (auto request : resources.getRequests())
+    for (auto limit : resources.getLimits()) {
+      if (request.getKey() != limit.getKey()) continue;
+      auto wanted = quantity::parse(text_view(request.getValue()));
+      auto allowed = quantity::parse(text_view(limit.getValue()));
+      if (wanted && allowed && *allowed < *wanted)
+        out.push_back({path + ".requests",
+                       "Invalid value: " + quote(text_view(request.getValue())) +
+                           ": must be less than or equal to " + text_string(request.getKey()) +
+                           " limit of " + text_string(limit.getValue())});
+    }
+}
+
+void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
+                         std::vector<field_error>& out) {
+  if (!env.hasValueFrom()) return;
+  auto from = env.getValueFrom();
+  int sources = from.hasFieldRef() + from.hasResourceFieldRef() + from.hasConfigMapKeyRef() +
+                from.hasSecretKeyRef();
+  if (sources > 1)
+    out.push_back({path + ".valueFrom",
+                   "Invalid value: \"\": may not have more than one field specified at a time"});
+  if (env.getValue().size() != 0)
+    out.push_back({path + ".valueFrom",
+                   "Invalid value: \"\": may not be specified when `value` is not empty"});
+}
+
 void validate_containers(capnp::List<k8s::Container>::Reader containers, const std::string& path,
-                         bool required, std::vector<field_error>& out) {
+                         bool required, const std::set<std::string>& volumes,
+                         std::vector<field_error>& out) {
   if (required && containers.size() == 0) out.push_back({path, "Required value"});
   std::set<std::string> names;
   for (unsigned i = 0; i < containers.size(); ++i) {
@@ -48,15 +79,49 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
         add(out, port_path + ".hostPort", check_port_number(ports[p].getHostPort()));
       if (ports[p].getName().size()) add(out, port_path + ".name", check_port_name(text_view(ports[p].getName())));
     }
-    for (unsigned e = 0; e < c.getEnv().size(); ++e)
-      add(out, at + ".env[" + std::to_string(e) + "].name", check_env_var_name(text_view(c.getEnv()[e].getName())));
+    for (unsigned e = 0; e < c.getEnv().size(); ++e) {
+      auto env_path = at + ".env[" + std::to_string(e) + "]";
+      add(out, env_path + ".name", check_env_var_name(text_view(c.getEnv()[e].getName())));
+      validate_env_source(c.getEnv()[e], env_path, out);
+    }
+    validate_resources(c.getResources(), at + ".resources", out);
+    std::set<std::string> mount_paths;
+    auto mounts = c.getVolumeMounts();
+    for (unsigned m = 0; m < mounts.size(); ++m) {
+      auto mount_path = at + ".volumeMounts[" + std::to_string(m) + "]";
+      std::string volume = text_string(mounts[m].getName());
+      if (volume.empty())
+        out.push_back({mount_path + ".name", "Required value"});
+      else if (!volumes.count(volume))
+        out.push_back({mount_path + ".name", "Not found: " + quote(volume)});
+      std::string target = text_string(mounts[m].getMountPath());
+      if (target.empty())
+        out.push_back({mount_path + ".mountPath", "Required value"});
+      else if (!mount_paths.insert(target).second)
+        out.push_back(
+            {mount_path + ".mountPath", "Invalid value: " + quote(target) + ": must be unique"});
+    }
   }
 }
 
+// `provided`: volumes a mount may name beyond the spec's own (a StatefulSet's claim templates).
 void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
-                       std::vector<field_error>& out) {
-  validate_containers(spec.getContainers(), path + ".containers", true, out);
-  validate_containers(spec.getInitContainers(), path + ".initContainers", false, out);
+                       std::vector<field_error>& out, std::set<std::string> provided = {}) {
+  std::set<std::string> volumes;
+  auto declared = spec.getVolumes();
+  for (unsigned v = 0; v < declared.size(); ++v) {
+    auto at = path + ".volumes[" + std::to_string(v) + "].name";
+    std::string name = text_string(declared[v].getName());
+    if (name.empty()) {
+      out.push_back({at, "Required value"});
+      continue;
+    }
+    add(out, at, check_dns1123_label(name));
+    if (!volumes.insert(name).second) out.push_back({at, "Duplicate value: " + quote(name)});
+  }
+  volumes.insert(provided.begin(), provided.end());
+  validate_containers(spec.getContainers(), path + ".containers", true, volumes, out);
+  validate_containers(spec.getInitContainers(), path + ".initContainers", false, volumes, out);
   auto grace = spec.getTerminationGracePeriodSeconds();
   if (!grace.isUnset() && grace.getValue() < 0)
     out.push_back({path + ".terminationGracePeriodSeconds", "must be greater than or equal to 0"});
@@ -87,17 +152,62 @@ void non_negative(Optional value, const std::string& path, std::vector<field_err
 // Deployments, ReplicaSets, DaemonSets and StatefulSets: a selector that matches the
 // template, and pods that always restart.
 template <class Spec>
-void validate_workload(Spec spec, std::vector<field_error>& out) {
+void validate_workload(Spec spec, std::vector<field_error>& out,
+                       std::set<std::string> provided = {}) {
   validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), "spec", out);
-  validate_pod_spec(spec.getTemplate().getSpec(), "spec.template.spec", out);
+  validate_pod_spec(spec.getTemplate().getSpec(), "spec.template.spec", out, std::move(provided));
   if (spec.getTemplate().getSpec().getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
     out.push_back({"spec.template.spec.restartPolicy",
                    "Unsupported value: only \"Always\" is supported"});
 }
 
+// An IntOrString of a rolling update: its value, a percentage when `percent`; nullopt when
+// it is neither a non-negative integer nor "N%".
+std::optional<int64_t> int_or_percent(k8s::IntOrString::Reader v, bool& percent) {
+  percent = false;
+  if (v.isInt()) return v.getInt() >= 0 ? std::optional<int64_t>(v.getInt()) : std::nullopt;
+  std::string text = text_string(v.getStr());
+  if (text.size() < 2 || text.back() != '%') return std::nullopt;
+  auto number = parse_int(std::string_view(text).substr(0, text.size() - 1));
+  if (!number || *number < 0) return std::nullopt;
+  percent = true;
+  return *number;
+}
+
+void validate_rolling_update(k8s::RollingUpdateDeployment::Reader rolling, const std::string& path,
+                             std::vector<field_error>& out) {
+  bool unavailable_percent = false, surge_percent = false;
+  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), unavailable_percent);
+  auto surge = int_or_percent(rolling.getMaxSurge(), surge_percent);
+  if (!unavailable)
+    out.push_back({path + ".maxUnavailable",
+                   "Invalid value: must be a non-negative integer or a percentage"});
+  if (!surge)
+    out.push_back(
+        {path + ".maxSurge", "Invalid value: must be a non-negative integer or a percentage"});
+  if (unavailable && unavailable_percent && *unavailable > 100)
+    out.push_back({path + ".maxUnavailable",
+                   "Invalid value: " + quote(text_view(rolling.getMaxUnavailable().getStr())) +
+                       ": must not be greater than 100%"});
+  if (unavailable && surge && *unavailable == 0 && *surge == 0)
+    out.push_back(
+        {path + ".maxUnavailable", "Invalid value: 0: may not be 0 when `maxSurge` is 0"});
+}
+
 void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& out) {
   non_negative(d.getSpec().getReplicas(), "spec.replicas", out);
   non_negative(d.getSpec().getRevisionHistoryLimit(), "spec.revisionHistoryLimit", out);
+  auto spec = d.getSpec();
+  if (spec.getMinReadySeconds() < 0)
+    out.push_back({"spec.minReadySeconds", "must be greater than or equal to 0"});
+  auto deadline = spec.getProgressDeadlineSeconds();
+  if (!deadline.isUnset() && deadline.getValue() <= spec.getMinReadySeconds())
+    out.push_back(
+        {"spec.progressDeadlineSeconds", "Invalid value: " + std::to_string(deadline.getValue()) +
+                                             ": must be greater than minReadySeconds"});
+  if (spec.getStrategy().getType() == k8s::DeploymentStrategyType::ROLLING_UPDATE)
+    validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate",
+                            out);
   validate_workload(d.getSpec(), out);
 }
 
@@ -137,7 +247,10 @@ void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& ou
 void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error>& out) {
   auto spec = sts.getSpec();
   non_negative(spec.getReplicas(), "spec.replicas", out);
-  validate_workload(spec, out);
+  std::set<std::string> claim_names;
+  for (auto claim : spec.getVolumeClaimTemplates())
+    claim_names.insert(text_string(claim.getMetadata().getName()));
+  validate_workload(spec, out, std::move(claim_names));
   auto claims = spec.getVolumeClaimTemplates();
   for (unsigned i = 0; i < claims.size(); ++i) {
     auto at = "spec.volumeClaimTemplates[" + std::to_string(i) + "]";
