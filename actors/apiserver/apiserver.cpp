@@ -27,6 +27,7 @@ struct resource_state {
   const kind_info* kind = nullptr;
   /// Seeded once: seeding a generator per request cost more than the rest of a create.
   admission_context admission = system_admission_context();
+  service_cursor services;  ///< Services only
   static inline const char* name = "resource";
 };
 
@@ -94,6 +95,20 @@ void require_namespace(self_ptr self, const std::string& ns) {
       "unable to create new content in namespace " + ns + " because it is being terminated");
 }
 
+// Services get their cluster IP and node ports here, where every write of one passes (one
+// actor per kind, so allocations never race).
+std::string with_service_addresses(self_ptr self, const store::snapshot& snap,
+                                   const std::string& key, std::string object) {
+  auto& st = self->state;
+  if (st.kind->kind != "Service") return object;
+  service_allocations used;
+  snap.list(list_prefix("services", ""), [&](std::string_view other, store::stored_view v) {
+    if (other != key) add_allocations(v.object, used);
+    return true;
+  });
+  return assign_service_addresses(*st.kind, object, st.deps.services, used, st.services);
+}
+
 caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
   auto& ctx = self->state.admission;
@@ -102,8 +117,11 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   object_reader r(object);
   std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
   if (kind.namespaced) require_namespace(self, ns);
+  auto key = object_key(kind.resource(), ns, name);
+  if (kind.kind == "Service")
+    object = with_service_addresses(self, self->state.deps.engine->read(), key, std::move(object));
   if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
-  return store_write(self, 1, object_key(kind.resource(), ns, name), 0, std::move(object));
+  return store_write(self, 1, std::move(key), 0, std::move(object));
 }
 
 // Kubernetes stores nothing for an update that changes nothing: the resourceVersion stays and
@@ -148,6 +166,7 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
   uint64_t expected =
       precondition(text_view(incoming.meta().getResourceVersion()), stored->revision);
   auto object = admit_update(kind, stored->object, req.object, status_only);
+  if (!status_only) object = with_service_addresses(self, snap, key, std::move(object));
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
@@ -156,7 +175,8 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
 caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
   auto key = key_of(kind, req);
-  auto stored = self->state.deps.engine->read().get(key);
+  auto snap = self->state.deps.engine->read();
+  auto stored = snap.get(key);
   TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, req.name));
   auto delta = codec::parse_json(req.patch, "patch");
   TROUPE_REQUIRE(delta.is_map(), api_errc::bad_request, "the patch must be a JSON object");
@@ -172,6 +192,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   uint64_t expected = precondition(rv, stored->revision);
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);
+  object = with_service_addresses(self, snap, key, std::move(object));
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 

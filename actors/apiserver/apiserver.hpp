@@ -7,12 +7,12 @@
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "actors/apiserver/services.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/caf/atoms.hpp"
 #include "runtime/caf/shared_bytes.hpp"
@@ -56,6 +56,7 @@ struct apiserver_deps {
   std::shared_ptr<store::engine> engine;
   std::shared_ptr<const kind_registry> kinds;
   store_actor store;
+  service_network services;  ///< where Services' cluster IPs and node ports come from
 };
 
 /// One resource actor per kind, by store resource name ("deployments.apps").

@@ -3,12 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/base/time.hpp"
-
 #include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/store/engine.hpp"
+#include "schema/core.capnp.h"
 #include "test/harness/actor_fixture.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -211,4 +211,41 @@ TEST_CASE("a pod on a node is deleted gracefully the node ends it", "[apiserver]
                  f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: c, image: i}]}\n")));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "q"));
   CHECK(code_of(f.call(api_verb::get, "pods", "default", "q")) == api_errc::not_found);
+}
+
+TEST_CASE("the services actor allocates each Service its own address and node port",
+          "[apiserver][services]") {
+  apiserver_fixture f;
+  auto svc = [&](const std::string& name, const std::string& spec) {
+    return f.manifest("apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
+                      "}\nspec: " + spec + "\n");
+  };
+  auto a = f.call(api_verb::create, "services", "", "",
+                  svc("a", "{type: NodePort, ports: [{port: 80}]}"));
+  auto b = f.call(api_verb::create, "services", "", "",
+                  svc("b", "{type: NodePort, ports: [{port: 80}]}"));
+  REQUIRE(a);
+  REQUIRE(b);
+  object_reader ra(a->object.str()), rb(b->object.str());
+  auto ip_a = text_string(ra.as<k8s::Service>().getSpec().getClusterIP());
+  auto ip_b = text_string(rb.as<k8s::Service>().getSpec().getClusterIP());
+  CHECK(ip_a.rfind("127.16.", 0) == 0);
+  CHECK(ip_a != ip_b);
+  int port_a = ra.as<k8s::Service>().getSpec().getPorts()[0].getNodePort();
+  CHECK(port_a >= 30000);
+  CHECK(port_a != rb.as<k8s::Service>().getSpec().getPorts()[0].getNodePort());
+  // Taken by a: refused, and nothing stored.
+  auto taken =
+      f.call(api_verb::create, "services", "", "",
+             svc("c", "{type: NodePort, clusterIP: " + ip_a +
+                          ", ports: [{port: 80, nodePort: " + std::to_string(port_a) + "}]}"));
+  CHECK(code_of(taken) == api_errc::invalid);
+  CHECK(code_of(f.call(api_verb::get, "services", "default", "c")) == api_errc::not_found);
+  // A replace that leaves them out keeps them; a's own address is not "taken" from itself.
+  auto replaced = f.call(api_verb::update, "services", "default", "a",
+                         svc("a", "{type: NodePort, ports: [{port: 80}]}"));
+  REQUIRE(replaced);
+  object_reader rr(replaced->object.str());
+  CHECK(text_string(rr.as<k8s::Service>().getSpec().getClusterIP()) == ip_a);
+  CHECK(rr.as<k8s::Service>().getSpec().getPorts()[0].getNodePort() == port_a);
 }

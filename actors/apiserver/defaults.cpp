@@ -114,6 +114,16 @@ void default_service(k8s::Service::Builder s) {
     if (port.getProtocol() == k8s::Protocol::UNSPECIFIED) port.setProtocol(k8s::Protocol::TCP);
     if (!port.hasTargetPort()) port.initTargetPort().setInt(port.getPort());
   }
+  if (spec.getType() == k8s::ServiceType::EXTERNAL_NAME) return;
+  if (spec.getIpFamilies().size() == 0) spec.initIpFamilies(1).set(0, k8s::IpFamily::IPV4);
+  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::UNSPECIFIED)
+    spec.setIpFamilyPolicy(k8s::IpFamilyPolicy::SINGLE_STACK);
+  if (spec.getInternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
+    spec.setInternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
+  bool external = spec.getType() == k8s::ServiceType::NODE_PORT ||
+                  spec.getType() == k8s::ServiceType::LOAD_BALANCER;
+  if (external && spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
+    spec.setExternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
 }
 
 template <class Spec>

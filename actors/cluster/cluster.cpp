@@ -1,14 +1,13 @@
 #include "actors/cluster/cluster.hpp"
 
 #include <caf/all.hpp>
-
 #include <map>
 #include <set>
 
-#include "actors/cluster/cidr.hpp"
 #include "actors/cluster/token.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/caf/errors.hpp"
+#include "runtime/object/cidr.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/validation.hpp"
 #include "runtime/store/engine.hpp"

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "actors/cluster/cidr.hpp"
 #include "actors/cluster/token.hpp"
+#include "runtime/object/cidr.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/store/engine.hpp"
 #include "test/harness/temp_dir.hpp"

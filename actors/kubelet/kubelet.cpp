@@ -1,8 +1,8 @@
 #include "actors/kubelet/kubelet.hpp"
 
-#include <caf/all.hpp>
 #include <signal.h>
 
+#include <caf/all.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -10,12 +10,12 @@
 #include <set>
 #include <sstream>
 
-#include "actors/cluster/cidr.hpp"
 #include "actors/kubelet/pod_worker.hpp"
 #include "actors/kubelet/state.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/object/cidr.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/process/cgroup.hpp"

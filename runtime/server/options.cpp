@@ -50,6 +50,10 @@ void apply(server_options& out, const std::string& key, const std::string& value
     out.cluster_port = port;
   } else if (key == "cluster-cidr") {
     out.cluster_cidr = value;
+  } else if (key == "service-cidr") {
+    out.service_cidr = value;
+  } else if (key == "service-node-port-range") {
+    out.service_node_port_range = value;
   } else if (key == "disable-agent" || key == "disable-scheduler") {
     TROUPE_REQUIRE(value == "true" || value == "false", api_errc::bad_request,
                    where + ": expected true or false, got " + quote(value));
@@ -124,10 +128,20 @@ std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<st
 }
 
 server_options parse_server_options(const std::vector<std::string>& args) {
-  static const std::vector<std::string> known = {
-      "data-dir",      "log-level",    "listen",    "client-config",     "event-history",
-      "cluster-listen", "cluster-cidr", "node-name", "pod-manifest-path", "disable-agent",
-      "disable-scheduler", "node-monitor-grace-period"};
+  static const std::vector<std::string> known = {"data-dir",
+                                                 "log-level",
+                                                 "listen",
+                                                 "client-config",
+                                                 "event-history",
+                                                 "cluster-listen",
+                                                 "cluster-cidr",
+                                                 "node-name",
+                                                 "pod-manifest-path",
+                                                 "disable-agent",
+                                                 "disable-scheduler",
+                                                 "node-monitor-grace-period",
+                                                 "service-cidr",
+                                                 "service-node-port-range"};
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config;
   for (auto& [flag, value] : read_flags(args, {"disable-agent", "disable-scheduler"})) {

@@ -21,6 +21,8 @@ struct server_options {
   std::string cluster_host = "127.0.0.1";  ///< --cluster-listen HOST:PORT, where agents join
   uint16_t cluster_port = 6444;
   std::string cluster_cidr = "127.64.0.0/10";  ///< pod addresses, a /24 per node
+  std::string service_cidr = "127.16.0.0/16";  ///< Services' cluster IPs
+  std::string service_node_port_range = "30000-32767";
   bool disable_agent = false;    ///< run no node in the server's own process
   bool disable_scheduler = false;  ///< bind no pods (another scheduler does, or a benchmark)
   std::string node_name;         ///< the server's own node (default: the host name)

@@ -19,6 +19,7 @@
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/agent/agent.hpp"
 #include "runtime/caf/errors.hpp"
@@ -124,7 +125,15 @@ int run_server(const server_options& options, std::ostream& out) {
   auto store = spawn_store(sys, {engine, kinds, {}});
   KJ_DEFER(caf::anon_send_exit(store, caf::exit_reason::user_shutdown));
   ensure_system_namespaces(sys, {engine, kinds, store});
-  auto resources = spawn_resources(sys, {engine, kinds, store});
+  service_network services;
+  auto service_cidr = parse_cidr(options.service_cidr);
+  TROUPE_REQUIRE(
+      service_cidr, api_errc::bad_request,
+      "--service-cidr: " + quote(options.service_cidr) + " is not an IPv4 CIDR like 127.16.0.0/16");
+  services.cluster_ips = *service_cidr;
+  std::tie(services.node_port_min, services.node_port_max) =
+      parse_port_range(options.service_node_port_range, "--service-node-port-range");
+  auto resources = spawn_resources(sys, {engine, kinds, store, services});
   KJ_DEFER(stop_all(resources));
   auto router = spawn_router(sys, resources);
   KJ_DEFER(caf::anon_send_exit(router, caf::exit_reason::user_shutdown));

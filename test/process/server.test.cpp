@@ -2,6 +2,7 @@
 // cleanly on SIGTERM and SIGINT, and keeps its store across restarts.
 
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include "test/harness/process.hpp"
 #include "test/harness/temp_dir.hpp"
@@ -44,6 +45,19 @@ TEST_CASE("troupe server rejects bad flags with the flag's name", "[process][ser
   child_process bad({TROUPE_BINARY, "server", "--data-dri", "/tmp/x"});
   CHECK(bad.wait() == 1);
   CHECK(bad.output() == "error: unknown flag --data-dri\n");
+  troupe::testing::temp_dir dir;
+  for (auto [flag, value, message] :
+       {std::tuple{"--service-cidr", "10.0.0/8",
+                   "error: --service-cidr: \"10.0.0/8\" is not an IPv4 CIDR like 127.16.0.0/16\n"},
+        std::tuple{
+            "--service-node-port-range", "5-3",
+            "error: --service-node-port-range: \"5-3\" is not a port range like 30000-32767\n"}}) {
+    auto args = server_args(dir);
+    args.insert(args.end(), {flag, value});
+    child_process refused(args);
+    CHECK(refused.wait() == 1);
+    CHECK(refused.output() == message);
+  }
   child_process unknown({TROUPE_BINARY, "serve"});
   CHECK(unknown.wait() == 2);
   CHECK_THAT(unknown.output(), Catch::StartsWith("error: unknown command serve"));

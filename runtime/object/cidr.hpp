@@ -1,6 +1,7 @@
 #pragma once
-// Pod address ranges: the cluster's range (default 127.64.0.0/10, inside loopback, so every
-// pod address works on one machine with no setup) cut into one /24 per node.
+// IPv4 ranges: the cluster's pod range (default 127.64.0.0/10, inside loopback, so every pod
+// address works on one machine with no setup) cut into one /24 per node, and the Service range
+// (default 127.16.0.0/16) the API server takes cluster IPs from.
 
 #include <cstdint>
 #include <optional>
@@ -25,8 +26,8 @@ std::optional<ipv4_range> parse_cidr(std::string_view text);
 
 /// The first /24 of `cluster` not in `used` (their text forms), looking from block `from`
 /// on; nullopt when all are taken.
-std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster, const std::set<std::string>& used,
-                                              uint32_t from = 0);
+std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster,
+                                              const std::set<std::string>& used, uint32_t from = 0);
 
 /// The first address of `node_cidr` for pods (x.y.z.2 ..), skipping `used`; nullopt when full.
 std::optional<std::string> allocate_pod_ip(const ipv4_range& node_cidr,

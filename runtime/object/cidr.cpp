@@ -1,4 +1,4 @@
-#include "actors/cluster/cidr.hpp"
+#include "runtime/object/cidr.hpp"
 
 #include "runtime/base/text.hpp"
 
@@ -21,7 +21,9 @@ std::string format_ipv4(uint32_t a) {
          std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
 }
 
-std::string ipv4_range::text() const { return format_ipv4(base) + "/" + std::to_string(prefix); }
+std::string ipv4_range::text() const {
+  return format_ipv4(base) + "/" + std::to_string(prefix);
+}
 
 bool ipv4_range::contains(uint32_t address) const {
   return prefix == 0 || (address >> (32 - prefix)) == (base >> (32 - prefix));
@@ -38,8 +40,8 @@ std::optional<ipv4_range> parse_cidr(std::string_view text) {
   return r;
 }
 
-std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster, const std::set<std::string>& used,
-                                              uint32_t from) {
+std::optional<std::string> allocate_node_cidr(const ipv4_range& cluster,
+                                              const std::set<std::string>& used, uint32_t from) {
   if (cluster.prefix > 24) return std::nullopt;
   uint32_t blocks = cluster.size() / 256;
   for (uint32_t i = from; i < blocks; ++i) {

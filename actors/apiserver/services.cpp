@@ -1,0 +1,145 @@
+#include "actors/apiserver/services.hpp"
+
+#include <capnp/message.h>
+
+#include <vector>
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe {
+namespace {
+
+bool has_node_ports(k8s::ServiceType type) {
+  return type == k8s::ServiceType::NODE_PORT || type == k8s::ServiceType::LOAD_BALANCER;
+}
+
+}  // namespace
+
+void add_allocations(std::string_view service, service_allocations& into) {
+  object_reader reader(service);
+  auto spec = reader.as<k8s::Service>().getSpec();
+  if (auto ip = parse_ipv4(text_view(spec.getClusterIP()))) into.ips.insert(*ip);
+  for (auto port : spec.getPorts())
+    if (port.getNodePort() != 0) into.node_ports.insert(port.getNodePort());
+}
+
+std::string assign_service_addresses(const kind_info& kind, std::string_view service,
+                                     const service_network& network,
+                                     const service_allocations& used, service_cursor& cursor) {
+  object_reader reader(service);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.as<k8s::Service>());
+  auto svc = message.getRoot<k8s::Service>();
+  auto spec = svc.getSpec();
+  std::vector<field_error> causes;
+  std::string wanted = text_string(spec.getClusterIP());
+  auto type = spec.getType();
+
+  if (type == k8s::ServiceType::EXTERNAL_NAME) {
+    if (!wanted.empty() && wanted != "None")
+      causes.push_back({"spec.clusterIP", "Invalid value: " + quote(wanted) +
+                                              ": may not be set for ExternalName services"});
+  } else if (wanted == "None") {
+    if (type != k8s::ServiceType::CLUSTER_I_P)
+      causes.push_back({"spec.clusterIP",
+                        std::string("Invalid value: \"None\": may not be set to 'None' for ") +
+                            (type == k8s::ServiceType::NODE_PORT ? "NodePort" : "LoadBalancer") +
+                            " services"});
+  } else if (!wanted.empty()) {
+    auto ip = parse_ipv4(wanted);
+    std::string listed = "[]string{" + quote(wanted) + "}";
+    if (!ip)
+      causes.push_back(
+          {"spec.clusterIP", "Invalid value: " + quote(wanted) + ": must be a valid IP address"});
+    else if (!network.cluster_ips.contains(*ip))
+      causes.push_back(
+          {"spec.clusterIPs", "Invalid value: " + listed + ": failed to allocate IP " + wanted +
+                                  ": the provided IP (" + wanted +
+                                  ") is not in the valid range. The range of valid IPs is " +
+                                  network.cluster_ips.text()});
+    else if (used.ips.count(*ip))
+      causes.push_back({"spec.clusterIPs", "Invalid value: " + listed + ": failed to allocate IP " +
+                                               wanted + ": provided IP is already allocated"});
+  } else {
+    // Offsets 1 .. size-2: the network and broadcast addresses are never handed out.
+    uint32_t usable = network.cluster_ips.size() > 2 ? network.cluster_ips.size() - 2 : 0;
+    bool found = false;
+    for (uint32_t tried = 0; tried < usable && !found; ++tried) {
+      uint32_t offset = 1 + (cursor.next_ip - 1 + tried) % usable;
+      uint32_t ip = network.cluster_ips.base + offset;
+      if (used.ips.count(ip)) continue;
+      wanted = format_ipv4(ip);
+      cursor.next_ip = offset + 1;
+      found = true;
+    }
+    if (!found)
+      causes.push_back(
+          {"spec.clusterIPs", "Internal error: failed to allocate a serviceIP: range is full"});
+  }
+  if (causes.empty() && type != k8s::ServiceType::EXTERNAL_NAME) {
+    spec.setClusterIP(wanted);
+    spec.initClusterIPs(1).set(0, wanted);
+  }
+
+  int port_count = network.node_port_max - network.node_port_min + 1;
+  std::set<std::pair<int, k8s::Protocol>> mine;
+  auto ports = spec.getPorts();
+  for (unsigned i = 0; i < ports.size(); ++i) {
+    auto port = ports[i];
+    auto path = "spec.ports[" + std::to_string(i) + "].nodePort";
+    int node_port = port.getNodePort();
+    if (!has_node_ports(type)) {
+      if (node_port != 0)
+        causes.push_back(
+            {path, "Forbidden: may not be used when `type` is '" +
+                       std::string(type == k8s::ServiceType::EXTERNAL_NAME ? "ExternalName"
+                                                                           : "ClusterIP") +
+                       "'"});
+      continue;
+    }
+    if (node_port == 0) {
+      bool found = false;
+      for (int tried = 0; tried < port_count && !found; ++tried) {
+        int candidate = network.node_port_min + (cursor.next_port + tried) % port_count;
+        if (used.node_ports.count(candidate) || mine.count({candidate, port.getProtocol()}))
+          continue;
+        port.setNodePort(candidate);
+        cursor.next_port = (candidate - network.node_port_min + 1) % port_count;
+        found = true;
+      }
+      if (!found)
+        causes.push_back({path, "Internal error: failed to allocate a nodePort: range is full"});
+    } else if (node_port < network.node_port_min || node_port > network.node_port_max) {
+      causes.push_back(
+          {path, "Invalid value: " + std::to_string(node_port) +
+                     ": provided port is not in the valid range. The range of valid ports is " +
+                     std::to_string(network.node_port_min) + "-" +
+                     std::to_string(network.node_port_max)});
+    } else if (used.node_ports.count(node_port) || mine.count({node_port, port.getProtocol()})) {
+      causes.push_back({path, "Invalid value: " + std::to_string(node_port) +
+                                  ": provided port is already allocated"});
+    }
+    mine.insert({port.getNodePort(), port.getProtocol()});
+  }
+  if (!causes.empty())
+    throw api_error::invalid(kind.kind, text_view(svc.getMetadata().getName()), causes);
+  return to_bytes(message);
+}
+
+std::pair<int, int> parse_port_range(std::string_view text, const std::string& flag) {
+  auto dash = text.find('-');
+  std::optional<int64_t> low, high;
+  if (dash != std::string_view::npos) {
+    low = parse_int(text.substr(0, dash));
+    high = parse_int(text.substr(dash + 1));
+  }
+  TROUPE_REQUIRE(low && high && *low >= 1 && *low <= *high && *high <= 65535, api_errc::bad_request,
+                 flag + ": " + quote(text) + " is not a port range like 30000-32767");
+  return {static_cast<int>(*low), static_cast<int>(*high)};
+}
+
+}  // namespace troupe
