@@ -11,6 +11,7 @@
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/patch.hpp"
+#include "runtime/codec/yaml.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -85,17 +86,31 @@ std::string name_of(const codec::manifest& m) { return text_at(m.tree, {"metadat
 // Runs `step` for each manifest; a server error names the file and stops nothing else, as
 // kubectl goes on with the remaining objects and exits 1 at the end.
 template <class Step>
-int for_each_manifest(context& ctx, const char* doing, Step step) {
+int for_each_manifest(context& ctx, const std::vector<codec::manifest>& manifests,
+                      const char* doing, Step step) {
   int status = 0;
-  for (auto& m : read_manifests(ctx)) {
+  for (auto& m : manifests) {
     try {
       step(m, namespace_of(ctx, m));
     } catch (const rpc::server_error& e) {
+      if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
       print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(m.origin) + ": ");
       status = 1;
     }
   }
   return status;
+}
+
+// What apply records as the last-applied configuration: the manifest without that
+// annotation (as kubectl does), so applying a dump of a live object does not nest the old
+// record inside the new one.
+node without_last_applied(node tree) {
+  node* meta = tree.find("metadata");
+  node* annotations = meta && meta->is_map() ? meta->find("annotations") : nullptr;
+  if (!annotations || !annotations->is_map()) return tree;
+  annotations->erase(last_applied);
+  if (annotations->size() == 0) meta->erase("annotations");
+  return tree;
 }
 
 node with_annotation(node tree, const std::string& key, const std::string& value) {
@@ -118,12 +133,17 @@ api_request request_for(const codec::manifest& m, const std::string& ns, std::st
 void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
   auto& kind = *m.kind;
   std::string ref = kind.singular_resource() + "/" + name_of(m);
-  node desired = with_annotation(m.tree, last_applied, codec::to_json(m.tree));
+  node recorded = without_last_applied(m.tree);
+  node desired = with_annotation(recorded, last_applied, codec::to_json(recorded));
   std::optional<rpc::call_result> live;
   try {
     if (!name_of(m).empty()) live = ctx.get(kind, ns, name_of(m));
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
+  }
+  if (!live && ctx.dry_run()) {
+    ctx.out << ref << " created (dry run)\n";
+    return;
   }
   if (!live) {
     auto req = request_for(m, ns, codec::decode_object(desired, kind, m.origin));
@@ -137,8 +157,13 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
   node previous = node::map();
   if (auto text = text_at(current, {"metadata", "annotations", last_applied}); !text.empty())
     previous = codec::parse_json(text, last_applied);
-  auto result = ctx.patch(kind, ns, name_of(m), codec::three_way_patch(previous, desired),
-                          patch_type::strategic);
+  node patch = codec::three_way_patch(previous, desired);
+  if (ctx.dry_run()) {
+    bool changed = codec::strategic_merge_patch(current, patch) != current;
+    ctx.out << ref << (changed ? " configured" : " unchanged") << " (dry run)\n";
+    return;
+  }
+  auto result = ctx.patch(kind, ns, name_of(m), patch, patch_type::strategic);
   bool changed = text_at(codec::encode_object(result.object, kind), {"metadata", "resourceVersion"}) !=
                  text_at(current, {"metadata", "resourceVersion"});
   ctx.out << ref << (changed ? " configured" : " unchanged") << "\n";
@@ -147,23 +172,50 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
 }  // namespace
 
 int cmd_apply(context& ctx) {
-  return for_each_manifest(ctx, "applying", [&](const codec::manifest& m, const std::string& ns) {
-    apply_one(ctx, m, ns);
-  });
+  auto manifests = read_manifests(ctx);
+  // A generated name would create a new object on every apply; refused before anything is sent.
+  for (auto& m : manifests) {
+    auto generate = text_at(m.tree, {"metadata", "generateName"});
+    TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
+                   "from " + generate + ": cannot use generate name with apply");
+  }
+  return for_each_manifest(
+      ctx, manifests, "applying",
+      [&](const codec::manifest& m, const std::string& ns) { apply_one(ctx, m, ns); });
 }
 
 int cmd_create(context& ctx) {
-  return for_each_manifest(ctx, "creating", [&](const codec::manifest& m, const std::string& ns) {
-    auto created = ctx.api().call(api_verb::create, request_for(m, ns, m.bytes));
-    ctx.out << object_ref(*m.kind, codec::encode_object(created.object, *m.kind)) << " created\n";
-  });
+  auto format = ctx.flags.get("output");
+  TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
+                 api_errc::bad_request,
+                 "--output: unknown format " + quote(format) + " (choose name, yaml or json)");
+  bool first = true;
+  return for_each_manifest(
+      ctx, read_manifests(ctx), "creating", [&](const codec::manifest& m, const std::string& ns) {
+        node object = m.tree;
+        if (!ctx.dry_run())
+          object = codec::encode_object(
+              ctx.api().call(api_verb::create, request_for(m, ns, m.bytes)).object, *m.kind);
+        if (format.empty())
+          ctx.out << object_ref(*m.kind, object) << " created" << ctx.dry_run_suffix() << "\n";
+        else if (format == "name")
+          ctx.out << object_ref(*m.kind, object) << "\n";
+        else if (format == "yaml")
+          ctx.out << (first ? "" : "---\n") << codec::to_yaml(object);
+        else
+          ctx.out << codec::to_json(object, 4) << "\n";
+        first = false;
+      });
 }
 
 int cmd_replace(context& ctx) {
-  return for_each_manifest(ctx, "replacing", [&](const codec::manifest& m, const std::string& ns) {
-    ctx.api().call(api_verb::update, request_for(m, ns, m.bytes));
-    ctx.out << m.kind->singular_resource() << "/" << name_of(m) << " replaced\n";
-  });
+  return for_each_manifest(ctx, read_manifests(ctx), "replacing",
+                           [&](const codec::manifest& m, const std::string& ns) {
+                             if (!ctx.dry_run())
+                               ctx.api().call(api_verb::update, request_for(m, ns, m.bytes));
+                             ctx.out << m.kind->singular_resource() << "/" << name_of(m)
+                                     << " replaced" << ctx.dry_run_suffix() << "\n";
+                           });
 }
 
 namespace {
@@ -186,6 +238,11 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
   req.ns = ns;
   req.name = name;
   req.grace_period = grace_period(ctx);
+  if (ctx.dry_run()) {
+    ctx.get(kind, ns, name);  // a missing object is an error, as without --dry-run
+    ctx.out << kind.singular_resource() << " " << quote(name) << " deleted (dry run)\n";
+    return;
+  }
   ctx.api().call(api_verb::remove, req);
   ctx.out << kind.singular_resource() << " " << quote(name) << " deleted\n";
   ctx.out.flush();
@@ -205,27 +262,19 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
 
 int cmd_delete(context& ctx) {
   if (ctx.flags.has("filename"))
-    return for_each_manifest(ctx, "deleting", [&](const codec::manifest& m, const std::string& ns) {
-      delete_one(ctx, *m.kind, ns, name_of(m));
-    });
+    return for_each_manifest(ctx, read_manifests(ctx), "deleting",
+                             [&](const codec::manifest& m, const std::string& ns) {
+                               delete_one(ctx, *m.kind, ns, name_of(m));
+                             });
   auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
-  auto victims = args.named;
-  if (!args.types.empty()) {
-    bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
-    TROUPE_REQUIRE(victims.empty() || !by_selector, api_errc::bad_request,
-                   "name cannot be provided when a selector or --all is specified");
-    TROUPE_REQUIRE(!victims.empty() || by_selector, api_errc::bad_request,
-                   "resource(s) were provided, but no name was specified (use --all or -l)");
-    if (by_selector)
-      for (auto* kind : args.types)
-        for (auto& name : ctx.selected_names(*kind)) victims.emplace_back(kind, name);
-    if (victims.empty()) ctx.err << "No resources found\n";
-  }
+  auto victims = chosen_objects(ctx, args);
+  if (victims.empty()) ctx.err << "No resources found\n";
   int status = 0;
-  for (auto& [kind, name] : victims) {
+  for (auto& v : victims) {
     try {
-      delete_one(ctx, *kind, ctx.ns_for(*kind), name);
+      delete_one(ctx, *v.kind, v.ns, v.name);
     } catch (const rpc::server_error& e) {
+      if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
       print_server_error(ctx.err, e);
       status = 1;
     }

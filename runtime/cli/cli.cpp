@@ -16,30 +16,6 @@
 
 namespace troupe::cli {
 
-std::vector<flag_spec> cli_flags(const std::string& command) {
-  std::vector<flag_spec> specs = {
-      {"server", 's'},           {"client-config"},         {"namespace", 'n'},
-      {"all-namespaces", 'A', false},                       {"selector", 'l'},
-      {"field-selector"},        {"output", 'o'},           {"watch", 'w', false},
-      {"recursive", 'R', false}, {"all", 0, false},         {"wait", 0, false},
-      {"for"},                   {"timeout"},               {"overwrite", 0, false},
-      {"type"},                  {"dry-run"},               {"no-headers", 0, false},
-      {"grace-period"},          {"show-labels", 0, false}, {"force", 0, false},
-      {"now", 0, false},         {"help", 'h', false},      {"container", 'c'},
-      {"tail"},                  {"since"},                 {"timestamps", 0, false},
-      {"ignore-daemonsets", 0, false},                      {"delete-emptydir-data", 0, false},
-      {"description"}};
-  // kubectl's short flags mean different things to different verbs.
-  if (command == "logs") {
-    specs.push_back({"follow", 'f', false});
-    specs.push_back({"previous", 'p', false});
-  } else {
-    specs.push_back({"filename", 'f'});
-    specs.push_back({"patch", 'p'});
-  }
-  return specs;
-}
-
 context::context(const kind_registry& kinds, parsed_flags flags, std::istream& in,
                  std::ostream& out, std::ostream& err)
     : kinds(kinds), flags(std::move(flags)), in(in), out(out), err(err) {}
@@ -77,6 +53,18 @@ rpc::client& context::api() {
 
 std::string context::ns() const { return flags.get("namespace", "default"); }
 
+bool context::dry_run() const {
+  if (!flags.has("dry-run")) return false;
+  auto mode = flags.get("dry-run");
+  TROUPE_REQUIRE(mode != "server", api_errc::bad_request,
+                 "--dry-run=server is not supported: the server has no dry run (use "
+                 "--dry-run=client)");
+  TROUPE_REQUIRE(mode == "client" || mode == "none" || mode == "true" || mode == "false",
+                 api_errc::bad_request,
+                 "Invalid dry-run value (" + mode + R"(). Must be "none", "server", or "client".)");
+  return mode == "client" || mode == "true";
+}
+
 int64_t context::now() const { return unix_seconds(); }
 
 const kind_info& context::kind(const std::string& text) const {
@@ -96,7 +84,11 @@ std::vector<std::string> context::selected_names(const kind_info& kind) {
 }
 
 resource_args parse_resource_args(context& ctx, const std::string& missing) {
-  auto& args = ctx.flags.positional;
+  return parse_resource_args(ctx, ctx.flags.positional, missing);
+}
+
+resource_args parse_resource_args(context& ctx, const std::vector<std::string>& args,
+                                  const std::string& missing) {
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, missing);
   resource_args out;
   if (args[0].find('/') != std::string::npos) {
@@ -114,6 +106,25 @@ resource_args parse_resource_args(context& ctx, const std::string& missing) {
   for (auto& type : split(args[0], ',')) out.types.push_back(&ctx.kind(type));
   for (auto* kind : out.types)
     for (size_t i = 1; i < args.size(); ++i) out.named.emplace_back(kind, args[i]);
+  return out;
+}
+
+std::vector<object_key> chosen_objects(context& ctx, const resource_args& args) {
+  std::vector<object_key> out;
+  for (auto& [kind, name] : args.named) out.push_back({kind, ctx.ns_for(*kind), name});
+  if (args.types.empty()) return out;
+  bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
+  TROUPE_REQUIRE(out.empty() || !by_selector, api_errc::bad_request,
+                 "name cannot be provided when a selector or --all is specified");
+  TROUPE_REQUIRE(!out.empty() || by_selector, api_errc::bad_request,
+                 "resource(s) were provided, but no name was specified (use --all or -l)");
+  for (auto* kind : by_selector ? args.types : std::vector<const kind_info*>{}) {
+    std::string ns = ctx.all_namespaces() ? "" : ctx.ns_for(*kind);
+    for (auto& item : ctx.list(*kind, ns, ctx.flags.get("selector")).items) {
+      auto meta = object_reader(item).meta();
+      out.push_back({kind, text_string(meta.getNamespace()), text_string(meta.getName())});
+    }
+  }
   return out;
 }
 
@@ -151,28 +162,82 @@ void print_server_error(std::ostream& err, const api_error& e, const std::string
   err << "Error from server (" << to_string(e.code()) << "): " << doing << e.message() << "\n";
 }
 
-int cmd_api_resources(context& ctx) {
-  std::vector<std::vector<std::string>> rows = {{"NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"}};
-  for (auto& k : ctx.kinds.all())
-    rows.push_back({k->plural, join(k->short_names, ","), k->api_version(),
-                    k->namespaced ? "true" : "false", k->kind});
-  std::vector<size_t> widths(5, 0);
-  for (auto& r : rows)
+namespace {
+
+// Columns aligned as kubectl aligns them: three spaces between, the last one unpadded.
+void print_rows(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (auto& r : rows) {
+    widths.resize(std::max(widths.size(), r.size()), 0);
     for (size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());
+  }
   for (auto& r : rows) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i)
       line += i + 1 < r.size() ? r[i] + std::string(widths[i] - r[i].size() + 3, ' ') : r[i];
-    ctx.out << line << "\n";
+    out << line << "\n";
   }
+}
+
+}  // namespace
+
+int cmd_api_resources(context& ctx) {
+  auto format = ctx.flags.get("output");
+  TROUPE_REQUIRE(format.empty() || format == "wide" || format == "name", api_errc::bad_request,
+                 "--output " + format + " is not available");
+  std::vector<const kind_info*> kinds;
+  for (auto& k : ctx.kinds.all())
+    if (!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced"))
+      kinds.push_back(k.get());
+  if (format == "name") {
+    for (auto* k : kinds) ctx.out << k->resource() << "\n";
+    return 0;
+  }
+  bool wide = format == "wide";
+  std::vector<std::vector<std::string>> rows;
+  if (!ctx.flags.on("no-headers")) {
+    rows.push_back({"NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"});
+    if (wide) rows.back().insert(rows.back().end(), {"VERBS", "CATEGORIES"});
+  }
+  for (auto* k : kinds) {
+    rows.push_back({k->plural, join(k->short_names, ","), k->api_version(),
+                    k->namespaced ? "true" : "false", k->kind});
+    // Every resource actor serves the same verbs.
+    if (wide)
+      rows.back().insert(rows.back().end(),
+                         {"create,delete,get,list,patch,update,watch", join(k->categories, ",")});
+  }
+  print_rows(ctx.out, rows);
   return 0;
 }
 
 namespace {
 
+// kubectl's `version -o json|yaml`: a gitVersion with its major and minor parts.
+codec::node version_info(const std::string& version) {
+  auto parts = split(version, '.');
+  codec::node info = codec::node::map();
+  info.set("gitVersion", codec::node::string(version));
+  info.set("major", codec::node::string(parts.size() > 0 ? parts[0] : ""));
+  info.set("minor", codec::node::string(parts.size() > 1 ? parts[1] : ""));
+  return info;
+}
+
 int cmd_version(context& ctx) {
-  ctx.out << "Client Version: " << TROUPE_VERSION << "\n";
-  ctx.out << "Server Version: " << ctx.api().server_version() << "\n";
+  auto format = ctx.flags.get("output");
+  TROUPE_REQUIRE(format.empty() || format == "yaml" || format == "json", api_errc::bad_request,
+                 "--output must be 'yaml' or 'json'");
+  bool client_only = ctx.flags.on("client");
+  std::string server = client_only ? "" : ctx.api().server_version();
+  if (format.empty()) {
+    ctx.out << "Client Version: " << TROUPE_VERSION << "\n";
+    if (!client_only) ctx.out << "Server Version: " << server << "\n";
+    return 0;
+  }
+  codec::node doc = codec::node::map();
+  doc.set("clientVersion", version_info(TROUPE_VERSION));
+  if (!client_only) doc.set("serverVersion", version_info(server));
+  ctx.out << (format == "yaml" ? codec::to_yaml(doc) : codec::to_json(doc, 2) + "\n");
   return 0;
 }
 
@@ -233,6 +298,7 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
   auto kinds = builtin_kinds();
   try {
     context ctx(kinds, parse_flags(args, cli_flags(command)), in, out, err);
+    ctx.dry_run();  // a bad --dry-run fails before anything is read or sent
     return commands().at(command)(ctx);
   } catch (const rpc::server_error& e) {
     print_server_error(err, e);

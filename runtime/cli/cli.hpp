@@ -10,6 +10,10 @@ namespace troupe::cli {
 /// True for the verbs run_cli serves.
 bool is_cli_command(const std::string& command);
 
+/// Where the verb is in `args`: kubectl's global flags (`-n X`, `--server H:P`, `-s=H:P` ...)
+/// may come before it, and stay in `args` for the verb to read. args.size() when there is none.
+size_t verb_position(const std::vector<std::string>& args);
+
 /// Runs one CLI command; returns the exit code (0 ok, 1 error, 2 usage). Errors are one line
 /// on `err`: "Error from server (NotFound): pods \"x\" not found" or "error: ...".
 int run_cli(const std::string& command, const std::vector<std::string>& args, std::istream& in,

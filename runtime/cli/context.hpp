@@ -30,6 +30,12 @@ class context {
   /// -n, else "default".
   std::string ns() const;
   bool all_namespaces() const { return flags.on("all-namespaces"); }
+  /// --dry-run[=client|none|server]: true when nothing may be sent that changes state. A bare
+  /// --dry-run (or =true) is client, =false is none, as in kubectl; =server is refused, since
+  /// the server has no dry run, and any other value is kubectl's error.
+  bool dry_run() const;
+  /// " (dry run)" under --dry-run, else "": the tail of every line that reports a change.
+  std::string dry_run_suffix() const { return dry_run() ? " (dry run)" : ""; }
   int64_t now() const;
 
   /// The kind a user typed ("po", "deployments.apps", "Deployment"); throws a clear error.
@@ -59,6 +65,20 @@ struct resource_args {
 };
 /// Throws kubectl's errors for a malformed TYPE/NAME; `missing` is the error for no arguments.
 resource_args parse_resource_args(context& ctx, const std::string& missing);
+/// As above, for arguments other than the positional ones (label's, before its changes).
+resource_args parse_resource_args(context& ctx, const std::vector<std::string>& args,
+                                  const std::string& missing);
+
+/// One object a verb acts on.
+struct object_key {
+  const kind_info* kind = nullptr;
+  std::string ns;
+  std::string name;
+};
+/// The objects `args` name, or for TYPEs without names those -l selects (every one with
+/// --all), in -n's namespace or, under -A, in all of them. Throws kubectl's errors for names
+/// given with a selector, and for neither.
+std::vector<object_key> chosen_objects(context& ctx, const resource_args& args);
 
 /// kubectl's line for an error the server answered: "Error from server (NotFound): <doing>msg".
 void print_server_error(std::ostream& err, const api_error& e, const std::string& doing = "");
@@ -92,7 +112,8 @@ int cmd_drain(context& ctx);
 int cmd_taint(context& ctx);
 int cmd_token(context& ctx);
 
-/// The flags `command` takes; most are shared (kubectl's short flags differ by verb).
+/// The flags `command` takes: kubectl's global flags and the verb's own (short flags differ
+/// by verb: -f is --follow for logs, --filename elsewhere).
 std::vector<flag_spec> cli_flags(const std::string& command);
 
 }  // namespace troupe::cli

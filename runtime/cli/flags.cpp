@@ -52,19 +52,20 @@ parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector
     }
     const flag_spec* spec = nullptr;
     std::optional<std::string> value;
-    std::string shown;
+    std::string shown;  // as kubectl names the flag: "--namespace", "'n' in -n"
     if (starts_with(arg, "--")) {
       auto eq = arg.find('=');
       std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
       if (eq != std::string::npos) value = arg.substr(eq + 1);
       spec = find_long(specs, name);
       shown = "--" + name;
+      TROUPE_REQUIRE(spec, api_errc::bad_request, "unknown flag: " + shown);
     } else {
       spec = find_short(specs, arg[1]);
-      shown = arg.substr(0, 2);
+      shown = std::string("'") + arg[1] + "' in " + arg.substr(0, 2);
       if (arg.size() > 2) value = arg.substr(arg[2] == '=' ? 3 : 2);
+      TROUPE_REQUIRE(spec, api_errc::bad_request, "unknown shorthand flag: " + shown);
     }
-    TROUPE_REQUIRE(spec, api_errc::bad_request, "unknown flag " + shown);
     if (!spec->takes_value) {
       out.add(spec->name, value.value_or("true"));
       continue;

@@ -35,7 +35,8 @@ class parsed_flags {
   std::map<std::string, std::vector<std::string>> values_;
 };
 
-/// Throws api_error(bad_request) "unknown flag --x" / "flag needs an argument: -n".
+/// Throws api_error(bad_request) with kubectl's words: "unknown flag: --x", "unknown shorthand
+/// flag: 'x' in -x", "flag needs an argument: 'n' in -n".
 parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector<flag_spec>& specs);
 
 }  // namespace troupe::cli

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/base/error.hpp"
+#include "runtime/cli/cli.hpp"
+#include "runtime/cli/context.hpp"
 
 using namespace troupe::cli;
 
@@ -34,9 +36,47 @@ TEST_CASE("bad flags name the flag", "[cli][flags]") {
     }
     return std::string("no error");
   };
-  CHECK(message({"--namspace", "x"}) == "unknown flag --namspace");
-  CHECK(message({"-x"}) == "unknown flag -x");
-  CHECK(message({"get", "-n"}) == "flag needs an argument: -n");
+  CHECK(message({"--namspace", "x"}) == "unknown flag: --namspace");
+  CHECK(message({"-x"}) == "unknown shorthand flag: 'x' in -x");
+  CHECK(message({"get", "-n"}) == "flag needs an argument: 'n' in -n");
+  CHECK(message({"get", "--namespace"}) == "flag needs an argument: --namespace");
   auto f = parse_flags({"--wait=maybe"}, specs);
   CHECK_THROWS_WITH(f.on("wait"), "--wait: expected true or false, got \"maybe\"");
+}
+
+TEST_CASE("each verb takes its own flags and the global ones", "[cli][flags]") {
+  using troupe::cli::cli_flags;
+  auto takes = [](const std::string& verb, std::vector<std::string> args) {
+    try {
+      parse_flags(args, cli_flags(verb));
+      return true;
+    } catch (const troupe::api_error&) {
+      return false;
+    }
+  };
+  CHECK(takes("get", {"-n", "x", "--server", "h:1", "--show-labels", "-L", "app", "-A"}));
+  CHECK_FALSE(takes("apply", {"-l", "app=x"}));
+  CHECK_FALSE(takes("apply", {"--all"}));
+  CHECK_FALSE(takes("get", {"--grace-period=1"}));
+  CHECK_FALSE(takes("version", {"-A"}));
+  CHECK(takes("delete", {"-A", "--all", "--ignore-not-found", "--dry-run"}));
+  CHECK(takes("logs", {"-f", "-p"}));
+  CHECK(parse_flags({"-f", "x.yaml"}, cli_flags("apply")).get("filename") == "x.yaml");
+  CHECK(parse_flags({"-f"}, cli_flags("logs")).on("follow"));
+  // --dry-run takes a value only as --dry-run=VALUE: the next word stays an argument.
+  auto bare = parse_flags({"--dry-run", "cm"}, cli_flags("delete"));
+  CHECK(bare.get("dry-run") == "true");
+  CHECK(bare.positional == std::vector<std::string>{"cm"});
+}
+
+TEST_CASE("global flags may come before the verb", "[cli][flags]") {
+  using troupe::cli::verb_position;
+  using args = std::vector<std::string>;
+  CHECK(verb_position(args{"get", "po"}) == 0);
+  CHECK(verb_position(args{"-n", "kube-system", "get", "po"}) == 2);
+  CHECK(verb_position(args{"--server", "h:1", "-n", "x", "get"}) == 4);
+  CHECK(verb_position(args{"--server=h:1", "-nx", "get"}) == 2);
+  CHECK(verb_position(args{"-s", "h:1", "version"}) == 2);
+  CHECK(verb_position(args{"-h"}) == 1);
+  CHECK(verb_position(args{"-n"}) == 1);
 }

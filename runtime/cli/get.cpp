@@ -59,6 +59,10 @@ void print(context& ctx, const kind_info& kind, std::vector<node> objects, bool 
     options.headers = headers && !ctx.flags.on("no-headers");
     options.now = ctx.now();
     options.widths = widths;
+    for (auto& keys : ctx.flags.all("label-columns"))
+      for (auto& key : split(keys, ','))
+        if (!key.empty()) options.label_columns.push_back(key);
+    options.show_labels = ctx.flags.on("show-labels");
     ctx.out << print_table(kind, objects, options);
   }
 }
@@ -96,6 +100,10 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
 int cmd_get(context& ctx) {
   check_format(output_format(ctx));
   auto targets = targets_of(ctx);
+  for (auto& t : targets)
+    TROUPE_REQUIRE(t.names.empty() || !ctx.flags.has("selector"), api_errc::bad_request,
+                   "name cannot be provided when a selector is specified");
+  bool ignore_not_found = ctx.flags.on("ignore-not-found");
   bool watching = ctx.flags.on("watch");
   std::vector<size_t> widths;
   int status = 0;
@@ -109,8 +117,10 @@ int cmd_get(context& ctx) {
       auto result = ctx.list(kind, ns, ctx.flags.get("selector"), ctx.flags.get("field-selector"));
       for (auto& item : result.items) objects.push_back(codec::encode_object(item, kind));
       revision = result.revision;
-      if (objects.empty() && !watching && output_format(ctx).empty()) no_resources(ctx, kind);
-      else print(ctx, kind, std::move(objects), false, true, &widths);
+      if (objects.empty() && !watching && output_format(ctx).empty()) {
+        if (!ignore_not_found) no_resources(ctx, kind);
+      } else
+        print(ctx, kind, std::move(objects), false, true, &widths);
     } else {
       TROUPE_REQUIRE(!ctx.all_namespaces(), api_errc::bad_request,
                      "a resource cannot be retrieved by name across all namespaces");
@@ -120,6 +130,7 @@ int cmd_get(context& ctx) {
           objects.push_back(codec::encode_object(result.object, kind));
           revision = std::max(revision, result.revision);
         } catch (const rpc::server_error& e) {
+          if (ignore_not_found && e.code() == api_errc::not_found) continue;
           print_server_error(ctx.err, e);
           status = 1;
         }

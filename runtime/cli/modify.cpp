@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "runtime/base/text.hpp"
@@ -13,6 +14,7 @@
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/codec/patch.hpp"
 #include "runtime/codec/yaml.hpp"
 #include "runtime/object/validation.hpp"
 
@@ -45,54 +47,118 @@ addressed address_of(context& ctx, const char* verb) {
 
 namespace {
 
-// `key=value` sets, `key-` removes; without --overwrite a key may not change its value.
-int set_metadata_map(context& ctx, const char* verb, const char* field, const char* past) {
-  auto a = address_of(ctx, verb);
-  TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
-                 std::string("at least one ") + (field[0] == 'l' ? "label" : "annotation") +
-                     " update is required");
-  auto ns = ctx.ns_for(*a.kind);
-  node current = codec::encode_object(ctx.get(*a.kind, ns, a.name).object, *a.kind);
-  node changes = node::map();
-  for (auto& arg : a.rest) {
-    if (ends_with(arg, "-") && arg.find('=') == std::string::npos) {
-      changes.set(arg.substr(0, arg.size() - 1), node::null());
+struct map_change {
+  std::string key;
+  std::optional<std::string> value;  ///< none: remove the key
+};
+
+// label's and annotate's arguments: the resources, then the changes (`key=value`, `key-`).
+std::vector<map_change> changes_of(const std::vector<std::string>& args, bool labels,
+                                   std::vector<std::string>& resources) {
+  std::vector<map_change> out;
+  for (auto& arg : args) {
+    bool is_change = arg.find('=') != std::string::npos || ends_with(arg, "-");
+    TROUPE_REQUIRE(is_change || out.empty(), api_errc::bad_request,
+                   "all resources must be specified before " +
+                       std::string(labels ? "label" : "annotation") + " changes: " + arg);
+    if (!is_change) {
+      resources.push_back(arg);
+    } else if (arg.find('=') == std::string::npos) {
+      out.push_back({arg.substr(0, arg.size() - 1), std::nullopt});
+    } else {
+      auto eq = arg.find('=');
+      TROUPE_REQUIRE(eq > 0, api_errc::bad_request,
+                     "invalid argument " + quote(arg) + ": expected key=value or key-");
+      out.push_back({arg.substr(0, eq), arg.substr(eq + 1)});
+    }
+  }
+  for (auto& c : out) {
+    if (!labels) continue;
+    auto problems = check_qualified_name(c.key);
+    TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                   "invalid label key " + quote(c.key) + ": " + join(problems, "; "));
+    if (!c.value) continue;
+    problems = check_label_value(*c.value);
+    TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                   "invalid label value " + quote(*c.value) + ": " + join(problems, "; "));
+  }
+  return out;
+}
+
+// What label/annotate will do to one object.
+struct map_update {
+  object_key object;
+  node changes = node::map();  ///< key -> value, or null to remove
+  std::string version;         ///< the resourceVersion the changes were computed from
+  std::string notes;           ///< kubectl's `label "x" not found.` lines
+};
+
+map_update plan_update(context& ctx, const object_key& o, const char* field,
+                       const std::vector<map_change>& changes) {
+  bool labels = field[0] == 'l';
+  node current = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
+  map_update u{o};
+  u.version = text_at(current, {"metadata", "resourceVersion"});
+  for (auto& c : changes) {
+    const node* old = lookup(current, {"metadata", field, c.key});
+    if (!c.value) {
+      if (old)
+        u.changes.set(c.key, node::null());
+      else if (labels)
+        u.notes += "label " + quote(c.key) + " not found.\n";
       continue;
     }
-    auto eq = arg.find('=');
-    TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
-                   "invalid argument " + quote(arg) + ": expected key=value or key-");
-    std::string key = arg.substr(0, eq), value = arg.substr(eq + 1);
-    if (field[0] == 'l') {
-      auto problems = check_qualified_name(key);
-      TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                     "invalid label key " + quote(key) + ": " + join(problems, "; "));
-      problems = check_label_value(value);
-      TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                     "invalid label value " + quote(value) + ": " + join(problems, "; "));
-    }
-    auto old = text_at(current, {"metadata", field, key});
-    TROUPE_REQUIRE(old.empty() || old == value || ctx.flags.on("overwrite"), api_errc::bad_request,
-                   "'" + key + "' already has a value (" + old + "), and --overwrite is false");
-    changes.set(key, node::string(value));
+    std::string old_text = old ? old->text() : "";
+    TROUPE_REQUIRE(
+        !old || old_text == *c.value || ctx.flags.on("overwrite"), api_errc::bad_request,
+        "'" + c.key + "' already has a value (" + old_text + "), and --overwrite is false");
+    if (!old || old_text != *c.value) u.changes.set(c.key, node::string(*c.value));
   }
-  node patch = node::map();
-  node meta = node::map();
-  meta.set(field, std::move(changes));
-  // The version read above guards the --overwrite check against a concurrent change.
-  meta.set("resourceVersion", node::string(text_at(current, {"metadata", "resourceVersion"})));
-  patch.set("metadata", std::move(meta));
-  ctx.patch(*a.kind, ns, a.name, patch, patch_type::merge);
-  ctx.out << a.kind->singular_resource() << "/" << a.name << " " << past << "\n";
+  return u;
+}
+
+// `key=value` sets, `key-` removes; without --overwrite a key may not change its value. Every
+// object is read and checked before any is changed, so one refused change changes nothing.
+int set_metadata_map(context& ctx, const char* field, const char* past) {
+  bool labels = field[0] == 'l';
+  std::vector<std::string> resources;
+  auto changes = changes_of(ctx.flags.positional, labels, resources);
+  TROUPE_REQUIRE(!resources.empty(), api_errc::bad_request,
+                 "one or more resources must be specified as <resource> <name> or "
+                 "<resource>/<name>");
+  TROUPE_REQUIRE(
+      !changes.empty(), api_errc::bad_request,
+      std::string("at least one ") + (labels ? "label" : "annotation") + " update is required");
+  auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, ""));
+  if (objects.empty()) ctx.err << "No resources found\n";
+  std::vector<map_update> updates;
+  for (auto& o : objects) updates.push_back(plan_update(ctx, o, field, changes));
+  for (auto& u : updates) {
+    ctx.out << u.notes;
+    bool changed = u.changes.size() > 0;
+    if (changed && !ctx.dry_run()) {
+      node meta = node::map();
+      meta.set(field, std::move(u.changes));
+      // The version read above guards the --overwrite check against a concurrent change.
+      meta.set("resourceVersion", node::string(u.version));
+      node patch = node::map();
+      patch.set("metadata", std::move(meta));
+      ctx.patch(*u.object.kind, u.object.ns, u.object.name, patch, patch_type::merge);
+    }
+    ctx.out << u.object.kind->singular_resource() << "/" << u.object.name
+            << (changed ? " " : " not ") << past << ctx.dry_run_suffix() << "\n";
+  }
   return 0;
 }
 
 }  // namespace
 
-int cmd_label(context& ctx) { return set_metadata_map(ctx, "label", "labels", "labeled"); }
+int cmd_label(context& ctx) {
+  return set_metadata_map(ctx, "labels", "labeled");
+}
 
 int cmd_annotate(context& ctx) {
-  return set_metadata_map(ctx, "annotate", "annotations", "annotated");
+  return set_metadata_map(ctx, "annotations", "annotated");
 }
 
 int cmd_patch(context& ctx) {
@@ -107,12 +173,31 @@ int cmd_patch(context& ctx) {
                  "--patch: expected one JSON or YAML object");
   auto ns = ctx.ns_for(*a.kind);
   auto before = ctx.get(*a.kind, ns, a.name);
+  if (ctx.dry_run()) {
+    node current = codec::encode_object(before.object, *a.kind);
+    node after = type == "merge" ? codec::merge_patch(current, docs[0].root)
+                                 : codec::strategic_merge_patch(current, docs[0].root);
+    codec::decode_object(after, *a.kind, "--patch");  // a patch the server would refuse fails here
+    ctx.out << a.kind->singular_resource() << "/" << a.name << " patched (dry run)\n";
+    return 0;
+  }
   auto after = ctx.patch(*a.kind, ns, a.name, docs[0].root,
                          type == "merge" ? patch_type::merge : patch_type::strategic);
   bool changed = after.object != before.object;
   ctx.out << a.kind->singular_resource() << "/" << a.name << (changed ? " patched" : " patched (no change)") << "\n";
   return 0;
 }
+
+namespace {
+
+// kubectl's order: $KUBE_EDITOR, then $EDITOR, then vi.
+std::string editor() {
+  for (const char* name : {"KUBE_EDITOR", "EDITOR"})
+    if (const char* value = std::getenv(name); value && *value) return value;
+  return "vi";
+}
+
+}  // namespace
 
 int cmd_edit(context& ctx) {
   auto a = address_of(ctx, "edit");
@@ -130,8 +215,7 @@ int cmd_edit(context& ctx) {
   std::ofstream(path) << "# Edit the object below; save and quit to apply it, or leave it\n"
                          "# unchanged to cancel.\n"
                       << original;
-  const char* editor = std::getenv("EDITOR");
-  std::string command = std::string(editor && *editor ? editor : "vi") + " '" + path + "'";
+  std::string command = editor() + " '" + path + "'";
   TROUPE_REQUIRE(std::system(command.c_str()) == 0, api_errc::bad_request,
                  "edit: the editor (" + command + ") failed; nothing was changed");
   std::stringstream edited;

@@ -1,6 +1,7 @@
 #include "runtime/cli/printers.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 
@@ -98,6 +99,16 @@ std::string selector_text(const node* labels) {
   if (!labels || !labels->is_map()) return "<none>";
   std::vector<std::string> parts;
   for (auto& [k, v] : labels->entries()) parts.push_back(k + "=" + v.text());
+  return or_none(join(parts, ","));
+}
+
+// k=v,... in key order (kubectl's labels are a Go map, printed sorted).
+std::string labels_text(const node* labels) {
+  if (!labels || !labels->is_map()) return "<none>";
+  std::map<std::string, std::string> sorted;
+  for (auto& [k, v] : labels->entries()) sorted[k] = v.text();
+  std::vector<std::string> parts;
+  for (auto& [k, v] : sorted) parts.push_back(k + "=" + v);
   return or_none(join(parts, ","));
 }
 
@@ -225,6 +236,17 @@ std::string print_table(const kind_info& kind, const std::vector<node>& objects,
   if (options.wide)
     for (auto& c : columns_for(kind))
       if (c.wide_only) cols.push_back(c);
+  for (auto& key : options.label_columns) {
+    auto header = key.substr(key.rfind('/') + 1);
+    for (auto& c : header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    cols.push_back({header, [key](const node& n) {
+                      return text_at(n, {"metadata", "labels", key});
+                    }});
+  }
+  if (options.show_labels)
+    cols.push_back({"LABELS", [](const node& n) {
+                      return labels_text(lookup(n, {"metadata", "labels"}));
+                    }});
 
   std::vector<std::vector<std::string>> rows;
   if (options.headers) {

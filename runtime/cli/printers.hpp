@@ -18,6 +18,9 @@ struct table_options {
   bool with_namespace = false;  ///< -A: a NAMESPACE column first
   bool headers = true;
   int64_t now = 0;              ///< unix seconds, for AGE
+  /// -L KEY,...: a column per label key, headed by the key's last path segment in upper case.
+  std::vector<std::string> label_columns;
+  bool show_labels = false;  ///< --show-labels: a last LABELS column, k=v,... sorted
   /// Column widths carried from one call to the next, so rows printed later (get --watch)
   /// line up under the header; null: each table fits itself.
   std::vector<size_t>* widths = nullptr;

@@ -50,11 +50,12 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return args.empty() ? 2 : 0;
   }
-  // Global flags may come before the verb, as in `kubectl --server=h:p get pods` (the
-  // `--flag=value` form, so a flag's value is never taken for the verb).
-  size_t verb = 0;
-  while (verb + 1 < args.size() && args[verb].rfind("--", 0) == 0 && args[verb].find('=') != std::string::npos)
-    ++verb;
+  // Global flags may come before the verb, as in `kubectl -n kube-system get pods`.
+  size_t verb = troupe::cli::verb_position(args);
+  if (verb == args.size()) {
+    std::cerr << "error: no command after the flags\n\n" << usage;
+    return 2;
+  }
   std::string command = args[verb];
   args.erase(args.begin() + static_cast<long>(verb));
   try {

@@ -137,4 +137,22 @@ class cluster {
   std::string address_, cluster_address_, token_;
 };
 
+/// The lines of `text`, without their newlines.
+inline std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  for (std::string line; std::getline(s, line);) out.push_back(line);
+  return out;
+}
+
+/// What the store holds, in one string: every object of every kind a CLI test touches (with
+/// resourceVersions, so any write shows).
+inline std::string everything(cluster& c) {
+  std::string all;
+  for (const char* kind :
+       {"namespaces", "pods", "deployments", "services", "configmaps", "secrets"})
+    all += c.troupe({"get", kind, "-A", "-o", "yaml"}).out;
+  return all;
+}
+
 }  // namespace troupe::testing

@@ -13,23 +13,10 @@
 
 using troupe::testing::cli_result;
 using troupe::testing::cluster;
+using troupe::testing::everything;
+using troupe::testing::lines;
 
 namespace {
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream s(text);
-  for (std::string line; std::getline(s, line);) out.push_back(line);
-  return out;
-}
-
-// What the store holds, in one string: every object of every kind a test touches.
-std::string everything(cluster& c) {
-  std::string all;
-  for (const char* kind : {"namespaces", "pods", "deployments", "services", "configmaps", "secrets"})
-    all += c.troupe({"get", kind, "-A", "-o", "yaml"}).out;
-  return all;
-}
 
 const char* deployment = R"(apiVersion: apps/v1
 kind: Deployment
@@ -221,7 +208,7 @@ TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
   auto unknown = c.troupe({"get", "gizmos"});
   CHECK(unknown.code == 1);
   CHECK(unknown.err == "error: the server doesn't have a resource type \"gizmos\"\n");
-  CHECK(c.troupe({"get", "pods", "--outptu", "yaml"}).err == "error: unknown flag --outptu\n");
+  CHECK(c.troupe({"get", "pods", "--outptu", "yaml"}).err == "error: unknown flag: --outptu\n");
   CHECK_THAT(c.troupe({"get", "pods", "-o", "xml"}).err, Catch::Contains("--output: unknown format \"xml\""));
   auto missing = c.troupe({"get", "pods", "nope"});
   CHECK(missing.code == 1);

@@ -1,0 +1,118 @@
+// Which flags each verb takes, as kubectl gives each command its own: a flag a verb does not
+// implement is refused ("unknown flag: --x") rather than silently ignored.
+
+#include <algorithm>
+#include <map>
+
+#include "runtime/cli/cli.hpp"
+#include "runtime/cli/context.hpp"
+
+namespace troupe::cli {
+namespace {
+
+// kubectl's global flags, which every verb takes (also before the verb).
+const std::vector<flag_spec>& global_flags() {
+  static const std::vector<flag_spec> flags = {
+      {"server", 's'}, {"client-config"}, {"namespace", 'n'}, {"help", 'h', false}};
+  return flags;
+}
+
+const flag_spec all_namespaces{"all-namespaces", 'A', false};
+const flag_spec selector{"selector", 'l'};
+const flag_spec all{"all", 0, false};
+const flag_spec filename{"filename", 'f'};
+const flag_spec recursive{"recursive", 'R', false};
+const flag_spec output{"output", 'o'};
+const flag_spec timeout{"timeout"};
+const flag_spec overwrite{"overwrite", 0, false};
+const flag_spec force{"force", 0, false};
+const flag_spec grace_period{"grace-period"};
+const flag_spec no_headers{"no-headers", 0, false};
+const flag_spec ignore_not_found{"ignore-not-found", 0, false};
+// --dry-run alone means client, so a value is only taken as --dry-run=VALUE (as in kubectl).
+const flag_spec dry_run{"dry-run", 0, false};
+
+const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
+  static const std::map<std::string, std::vector<flag_spec>> table = {
+      {"get",
+       {all_namespaces,
+        selector,
+        output,
+        no_headers,
+        ignore_not_found,
+        timeout,
+        {"field-selector"},
+        {"watch", 'w', false},
+        {"show-labels", 0, false},
+        {"label-columns", 'L'}}},
+      {"apply", {filename, recursive, dry_run}},
+      {"create", {filename, recursive, dry_run, output}},
+      {"replace", {filename, recursive, dry_run}},
+      {"delete",
+       {filename,
+        recursive,
+        selector,
+        all,
+        all_namespaces,
+        dry_run,
+        grace_period,
+        force,
+        ignore_not_found,
+        {"now", 0, false},
+        {"wait", 0, false}}},
+      {"describe", {all_namespaces, selector}},
+      {"label", {selector, all, all_namespaces, overwrite, dry_run}},
+      {"annotate", {selector, all, all_namespaces, overwrite, dry_run}},
+      {"patch", {dry_run, {"patch", 'p'}, {"type"}}},
+      {"edit", {}},
+      {"wait", {selector, all, timeout, {"for"}}},
+      {"api-resources", {output, no_headers, {"namespaced"}}},
+      {"version", {output, {"client", 0, false}}},
+      {"completion", {}},
+      {"logs",
+       {{"container", 'c'},
+        {"follow", 'f', false},
+        {"previous", 'p', false},
+        {"tail"},
+        {"since"},
+        {"timestamps", 0, false}}},
+      {"exec", {{"container", 'c'}, timeout}},
+      {"cordon", {}},
+      {"uncordon", {}},
+      {"drain",
+       {force,
+        grace_period,
+        timeout,
+        {"ignore-daemonsets", 0, false},
+        {"delete-emptydir-data", 0, false}}},
+      {"taint", {overwrite}},
+      {"token", {{"description"}}}};
+  return table;
+}
+
+}  // namespace
+
+std::vector<flag_spec> cli_flags(const std::string& command) {
+  std::vector<flag_spec> specs = global_flags();
+  if (auto i = verb_flags().find(command); i != verb_flags().end())
+    specs.insert(specs.end(), i->second.begin(), i->second.end());
+  return specs;
+}
+
+size_t verb_position(const std::vector<std::string>& args) {
+  size_t i = 0;
+  while (i < args.size() && args[i].size() > 1 && args[i][0] == '-' && args[i] != "--") {
+    const std::string& arg = args[i];
+    bool long_form = arg[1] == '-';
+    auto eq = arg.find('=');
+    std::string name = long_form ? arg.substr(2, eq == std::string::npos ? eq : eq - 2) : "";
+    bool has_value = long_form ? eq != std::string::npos : arg.size() > 2;
+    bool takes_value = false;
+    for (auto& spec : global_flags())
+      if (long_form ? spec.name == name : spec.short_name == arg[1]) takes_value = spec.takes_value;
+    i += takes_value && !has_value ? 2 : 1;
+  }
+  return std::min(i, args.size());
+}
+
+}  // namespace troupe::cli

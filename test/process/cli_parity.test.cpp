@@ -1,0 +1,247 @@
+// The CLI where it must behave as kubectl does, against a real `troupe server`: --dry-run,
+// apply's last-applied record, per-verb flags, global flags before the verb, label/annotate
+// over several objects, the editor it runs, and bad input that must leave the store as it was.
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "test/harness/cli.hpp"
+
+using troupe::testing::cli_result;
+using troupe::testing::cluster;
+using troupe::testing::everything;
+using troupe::testing::lines;
+
+namespace {
+
+std::string config_map(const std::string& name, const std::string& value,
+                       const std::string& labels = "{}") {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", labels: " + labels +
+         "}\ndata: {a: '" + value + "'}\n";
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("--dry-run=client sends nothing that changes state and says (dry run)",
+          "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", config_map("cfg", "1"));
+  auto before = everything(c);
+  CHECK(c.troupe({"apply", "-f", file, "--dry-run=client"}).out ==
+        "configmap/cfg created (dry run)\n");
+  CHECK(c.troupe({"create", "-f", file, "--dry-run"}).out == "configmap/cfg created (dry run)\n");
+  CHECK(everything(c) == before);
+
+  REQUIRE(c.troupe({"apply", "-f", file}).code == 0);
+  before = everything(c);
+  CHECK(c.troupe({"apply", "-f", file, "--dry-run=client"}).out ==
+        "configmap/cfg unchanged (dry run)\n");
+  auto changed = c.write("cm2.yaml", config_map("cfg", "2"));
+  CHECK(c.troupe({"apply", "-f", changed, "--dry-run=client"}).out ==
+        "configmap/cfg configured (dry run)\n");
+  CHECK(c.troupe({"replace", "-f", changed, "--dry-run=client"}).out ==
+        "configmap/cfg replaced (dry run)\n");
+  CHECK(c.troupe({"label", "cm", "cfg", "x=y", "--dry-run=client"}).out ==
+        "configmap/cfg labeled (dry run)\n");
+  CHECK(c.troupe({"annotate", "cm", "cfg", "x=y", "--dry-run=client"}).out ==
+        "configmap/cfg annotated (dry run)\n");
+  CHECK(c.troupe({"patch", "cm", "cfg", "-p", R"({"data":{"a":"5"}})", "--dry-run=client"}).out ==
+        "configmap/cfg patched (dry run)\n");
+  CHECK(c.troupe({"delete", "cm", "cfg", "--dry-run=client"}).out ==
+        "configmap \"cfg\" deleted (dry run)\n");
+  CHECK(c.troupe({"delete", "-f", file, "--dry-run"}).out ==
+        "configmap \"cfg\" deleted (dry run)\n");
+  CHECK(c.troupe({"delete", "cm", "--all", "--dry-run=client"}).out ==
+        "configmap \"cfg\" deleted (dry run)\n");
+  auto missing = c.troupe({"delete", "cm", "nope", "--dry-run=client"});
+  CHECK(missing.code == 1);
+  CHECK(missing.err == "Error from server (NotFound): configmaps \"nope\" not found\n");
+  CHECK(everything(c) == before);
+
+  auto server = c.troupe({"apply", "-f", changed, "--dry-run=server"});
+  CHECK(server.code == 1);
+  CHECK(lines(server.err).size() == 1);
+  CHECK_THAT(server.err, Catch::StartsWith("error: --dry-run=server is not supported"));
+  auto bad = c.troupe({"delete", "cm", "cfg", "--dry-run=maybe"});
+  CHECK(bad.code == 1);
+  CHECK(bad.err ==
+        "error: Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\".\n");
+  CHECK(everything(c) == before);
+
+  CHECK(c.troupe({"apply", "-f", changed, "--dry-run=none"}).out == "configmap/cfg configured\n");
+  CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.a}"}).out == "2\n");
+}
+
+TEST_CASE("applying a dump of the live object again and again does not grow it", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", c.write("cm.yaml", config_map("cfg", "1"))}).code == 0);
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 5; ++i) {
+    auto dump = c.troupe({"get", "cm", "cfg", "-o", "yaml"}).out;
+    CAPTURE(i, dump);
+    CHECK(occurrences(dump, "last-applied-configuration") == 1);
+    sizes.push_back(dump.size());
+    REQUIRE(c.troupe({"apply", "-f", c.write("dump.yaml", dump)}).code == 0);
+  }
+  // Only the resourceVersion changes from one dump to the next.
+  CHECK(sizes[4] <= sizes[2] + 2);
+}
+
+TEST_CASE("apply refuses a generateName and creates nothing", "[process][cli]") {
+  cluster c;
+  auto before = everything(c);
+  auto file = c.write("gen.yaml", config_map("first", "1") +
+                                      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: "
+                                      "{generateName: gen-}\n");
+  auto result = c.troupe({"apply", "-f", file});
+  CHECK(result.code == 1);
+  CHECK(result.err == "error: from gen-: cannot use generate name with apply\n");
+  CHECK(result.out.empty());
+  CHECK(everything(c) == before);
+}
+
+TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", config_map("cfg", "1", "{b: '2', a: '1'}"));
+  auto before = everything(c);
+  auto all = c.troupe({"apply", "-f", file, "--all"});
+  CHECK(all.code == 1);
+  CHECK(all.err == "error: unknown flag: --all\n");
+  CHECK(c.troupe({"apply", "-f", file, "-l", "a=1"}).err ==
+        "error: unknown shorthand flag: 'l' in -l\n");
+  CHECK(c.troupe({"create", "-f", file, "--overwrite"}).err ==
+        "error: unknown flag: --overwrite\n");
+  CHECK(c.troupe({"get", "cm", "--grace-period=3"}).err == "error: unknown flag: --grace-period\n");
+  CHECK(everything(c) == before);
+
+  CHECK(c.troupe({"create", "-f", file, "-o", "name"}).out == "configmap/cfg\n");
+  auto yaml = c.troupe({"create", "-f", c.write("y.yaml", config_map("yy", "1")), "-o", "yaml"});
+  CHECK_THAT(yaml.out, Catch::Contains("  name: yy\n") && Catch::Contains("uid: "));
+  auto json = c.troupe({"create", "-f", c.write("j.yaml", config_map("j", "1")), "-o", "json"});
+  CHECK_THAT(json.out, Catch::StartsWith("{") && Catch::Contains("\"name\": \"j\""));
+  CHECK_THAT(c.troupe({"create", "-f", file, "-o", "wide"}).err, Catch::Contains("--output"));
+
+  auto labels = lines(c.troupe({"get", "cm", "cfg", "--show-labels"}).out);
+  REQUIRE(labels.size() == 2);
+  CHECK_THAT(labels[0], Catch::EndsWith("   LABELS"));
+  CHECK_THAT(labels[1], Catch::EndsWith("   a=1,b=2"));
+  auto columns = lines(c.troupe({"get", "cm", "cfg", "-L", "b,example.com/a", "-L", "a"}).out);
+  REQUIRE(columns.size() == 2);
+  CHECK_THAT(columns[0], Catch::Matches("NAME +DATA +AGE +B +A +A"));
+  CHECK_THAT(columns[1], Catch::Matches("cfg +1 +\\S+ +2 +1"));
+  CHECK(c.troupe({"get", "cm", "cfg", "-l", "a=1"}).err ==
+        "error: name cannot be provided when a selector is specified\n");
+
+  auto quiet = c.troupe({"get", "cm", "nope", "--ignore-not-found"});
+  CHECK(quiet.code == 0);
+  CHECK(quiet.out.empty());
+  CHECK(quiet.err.empty());
+  CHECK(c.troupe({"get", "cm", "-l", "none=here", "--ignore-not-found"}).err.empty());
+  auto gone = c.troupe({"delete", "cm", "nope", "--ignore-not-found"});
+  CHECK(gone.code == 0);
+  CHECK(gone.err.empty());
+
+  CHECK(c.troupe({"version", "--client"}).out == "Client Version: 0.1.0\n");
+  auto offline = troupe::testing::run_command(
+      {TROUPE_BINARY, "version", "--client", "-o", "json", "--server", "127.0.0.1:1"}, "", {},
+      c.dir());
+  CHECK(offline.code == 0);
+  CHECK_THAT(offline.out,
+             Catch::Contains("\"clientVersion\": {") && !Catch::Contains("serverVersion"));
+  CHECK_THAT(c.troupe({"version", "-o", "yaml"}).out, Catch::Contains("clientVersion:\n") &&
+                                                          Catch::Contains("serverVersion:\n") &&
+                                                          Catch::Contains("gitVersion: 0.1.0"));
+  CHECK(c.troupe({"version", "-o", "wide"}).err == "error: --output must be 'yaml' or 'json'\n");
+
+  auto names = lines(c.troupe({"api-resources", "-o", "name"}).out);
+  CHECK(std::count(names.begin(), names.end(), "pods") == 1);
+  CHECK(std::count(names.begin(), names.end(), "deployments.apps") == 1);
+  auto cluster_scoped = lines(c.troupe({"api-resources", "--namespaced=false", "-o", "name"}).out);
+  CHECK(std::count(cluster_scoped.begin(), cluster_scoped.end(), "nodes") == 1);
+  CHECK(std::count(cluster_scoped.begin(), cluster_scoped.end(), "pods") == 0);
+  CHECK_THAT(c.troupe({"api-resources", "-o", "wide"}).out,
+             Catch::StartsWith("NAME ") && Catch::Contains("   VERBS   "));
+}
+
+TEST_CASE("global flags may come before the verb", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", config_map("sys", "1"));
+  CHECK(c.troupe({"-n", "kube-system", "create", "-f", file}).code == 0);
+  CHECK(c.troupe({"-n", "kube-system", "get", "cm", "sys", "-o", "name"}).out == "configmap/sys\n");
+  auto by_short = troupe::testing::run_command({TROUPE_BINARY, "-s", c.address(), "--namespace",
+                                                "kube-system", "get", "cm", "sys", "-o", "name"},
+                                               "", {}, c.dir());
+  CHECK(by_short.out == "configmap/sys\n");
+  CHECK(c.troupe({"get", "cm", "sys"}).code == 1);  // not in default
+}
+
+TEST_CASE("delete -A reaches every namespace", "[process][cli]") {
+  cluster c;
+  auto in = [&](const std::string& ns, const std::string& name) {
+    REQUIRE(c.troupe({"create", "-n", ns, "-f", "-"}, config_map(name, "1", "{x: y}")).code == 0);
+  };
+  in("default", "a");
+  in("kube-system", "b");
+  in("kube-public", "c");
+  auto selected = c.troupe({"delete", "cm", "-l", "x=y", "-A"});
+  CHECK(selected.code == 0);
+  CHECK(lines(selected.out).size() == 3);
+  CHECK(c.troupe({"get", "cm", "-A", "-l", "x=y", "-o", "name"}).out.empty());
+  in("default", "d");
+  in("kube-system", "e");
+  CHECK(c.troupe({"delete", "cm", "--all", "-A"}).code == 0);
+  CHECK(c.troupe({"get", "cm", "-A", "-o", "name"}).out.empty());
+}
+
+TEST_CASE("label and annotate take several objects selectors and --all", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"a", "b", "c"})
+    REQUIRE(c.troupe({"create", "-f", "-"}, config_map(name, "1", "{x: y}")).code == 0);
+  CHECK(c.troupe({"label", "cm", "a", "b", "k=1"}).out ==
+        "configmap/a labeled\nconfigmap/b labeled\n");
+  CHECK(c.troupe({"label", "cm", "a", "b", "k=1"}).out ==
+        "configmap/a not labeled\nconfigmap/b not labeled\n");
+  CHECK(c.troupe({"label", "cm/a", "nope-"}).out ==
+        "label \"nope\" not found.\nconfigmap/a not labeled\n");
+  CHECK(c.troupe({"label", "cm", "-l", "k=1", "j=2"}).out ==
+        "configmap/a labeled\nconfigmap/b labeled\n");
+  CHECK(c.troupe({"get", "cm", "-l", "j=2", "-o", "name"}).out == "configmap/a\nconfigmap/b\n");
+  CHECK(c.troupe({"annotate", "cm", "--all", "n=1"}).out ==
+        "configmap/a annotated\nconfigmap/b annotated\nconfigmap/c annotated\n");
+  CHECK(c.troupe({"annotate", "cm", "c", "n=1"}).out == "configmap/c not annotated\n");
+  REQUIRE(c.troupe({"create", "-n", "kube-system", "-f", "-"}, config_map("s", "1")).code == 0);
+  CHECK(c.troupe({"label", "cm", "--all", "-A", "everywhere=yes"}).code == 0);
+  CHECK(c.troupe({"get", "cm", "s", "-n", "kube-system", "-o",
+                  "jsonpath={.metadata.labels.everywhere}"})
+            .out == "yes\n");
+
+  // One refused change (b has k=1) changes no object, not even the first.
+  auto before = everything(c);
+  auto refused = c.troupe({"label", "cm", "c", "b", "k=2"});
+  CHECK(refused.code == 1);
+  CHECK(refused.err == "error: 'k' already has a value (1), and --overwrite is false\n");
+  CHECK(everything(c) == before);
+  CHECK(c.troupe({"label", "cm", "a", "k=2", "b"}).err ==
+        "error: all resources must be specified before label changes: b\n");
+}
+
+TEST_CASE("edit runs KUBE_EDITOR before EDITOR", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "-f", c.write("cm.yaml", config_map("cfg", "1"))}).code == 0);
+  auto editor = c.write(
+      "editor.sh", "#!/bin/sh\nsed -i \"s/a: '1'/a: '7'/; s/a: \\\"1\\\"/a: \\\"7\\\"/\" \"$1\"\n");
+  chmod(editor.c_str(), 0755);
+  auto edited =
+      troupe::testing::run_command({TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address()},
+                                   "", {"KUBE_EDITOR=" + editor, "EDITOR=false"}, c.dir());
+  CHECK(edited.err.empty());
+  CHECK(edited.out == "configmap/cfg edited\n");
+  CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.a}"}).out == "7\n");
+}
