@@ -34,8 +34,9 @@ std::string print_table(const kind_info& kind, const std::vector<codec::node>& o
 std::string object_ref(const kind_info& kind, const codec::node& object);
 
 /// Evaluates a kubectl JSONPath template: `{.metadata.name}`, `{.items[*].metadata.name}`,
-/// `{.status.conditions[0].type}`, `{.metadata.labels.app}`, with literal text between.
-/// Throws api_error(bad_request) for a template it cannot read.
+/// `{.status.conditions[0].type}`, `{.data.tls\.crt}`, `{"\n"}`, `{range .items[*]}..{end}`,
+/// filters `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with
+/// literal text between. Throws api_error(bad_request) for a template it cannot read.
 std::string jsonpath(std::string_view tmpl, const codec::node& root);
 
 /// A `kind: List` holding `items`, as `get -o yaml` prints several objects.

@@ -86,3 +86,48 @@ status: {conditions: [{type: Ready, status: "True"}, {type: Initialized, status:
   CHECK_THROWS_WITH(jsonpath("{.a[x]}", obj), Catch::Contains("unsupported subscript [x]"));
   CHECK_THROWS_WITH(jsonpath("{.a", obj), Catch::Contains("unclosed {"));
 }
+
+TEST_CASE("jsonpath ranges filters literals and escaped dots", "[cli][printers]") {
+  auto list = codec::parse_yaml(R"(
+items:
+- metadata: {name: c1, labels: {tier: front}}
+  spec: {replicas: 1}
+  data: {tls.crt: CERT}
+- metadata: {name: c2}
+  spec: {replicas: 3}
+- metadata: {name: c3, labels: {tier: back}}
+  spec: {replicas: 5}
+)",
+                                "t")[0]
+                  .root;
+  struct row {
+    std::string tmpl;
+    std::string out;
+  };
+  auto r = GENERATE(values<row>({
+      {R"({range .items[*]}{.metadata.name}{"\n"}{end})", "c1\nc2\nc3\n"},
+      {R"({range .items[*]}{.metadata.name}{"\t"}{.spec.replicas}{"\n"}{end})",
+       "c1\t1\nc2\t3\nc3\t5\n"},
+      {"{.items[?(@.metadata.name=='c3')].spec.replicas}", "5"},
+      {"{.items[?(@.metadata.name!='c3')].metadata.name}", "c1 c2"},
+      {"{.items[?(@.spec.replicas>2)].metadata.name}", "c2 c3"},
+      {"{.items[?(@.spec.replicas < 3)].metadata.name}", "c1"},
+      {"{.items[?(@.metadata.labels.tier)].metadata.name}", "c1 c3"},
+      {R"({.items[0].data.tls\.crt})", "CERT"},
+      {R"({.items[0].data['tls.crt']})", "CERT"},
+      {R"(a{"}"}b)", "a}b"},
+      {"{range .items[?(@.spec.replicas>=3)]}[{.metadata.name}]{end}", "[c2][c3]"},
+      {"{range .items[*]}{$.items[0].metadata.name}{end}", "c1c1c1"},
+  }));
+  CAPTURE(r.tmpl);
+  CHECK(jsonpath(r.tmpl, list) == r.out);
+}
+
+TEST_CASE("a jsonpath that cannot be read is an error", "[cli][printers]") {
+  codec::node obj = codec::node::map();
+  auto bad = GENERATE(as<std::string>{}, "{range .items[*]}{.x}", "{end}", "{.a[?(@.x=='y']}",
+                      "{.a[?(.x)]}", "{\"abc}", "{}", "{..name}", "{.a b}", "{.items[0}",
+                      "{.a[?(@.x==)]}");
+  CAPTURE(bad);
+  CHECK_THROWS_WITH(jsonpath(bad, obj), Catch::StartsWith("error parsing jsonpath " + bad + ": "));
+}

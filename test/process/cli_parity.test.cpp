@@ -245,3 +245,18 @@ TEST_CASE("edit runs KUBE_EDITOR before EDITOR", "[process][cli]") {
   CHECK(edited.out == "configmap/cfg edited\n");
   CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.a}"}).out == "7\n");
 }
+
+TEST_CASE("get -o jsonpath ranges and filters and refuses what it cannot read", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"c1", "c2", "c3"})
+    REQUIRE(c.troupe({"create", "-f", "-"}, config_map(name, name)).code == 0);
+  CHECK(c.troupe({"get", "cm", "-o",
+                  R"(jsonpath={range .items[*]}{.metadata.name}{"\t"}{.data.a}{"\n"}{end})"})
+            .out == "c1\tc1\nc2\tc2\nc3\tc3\n\n");
+  CHECK(c.troupe({"get", "cm", "-o", "jsonpath={.items[?(@.metadata.name=='c3')].data.a}"}).out ==
+        "c3\n");
+  auto bad = c.troupe({"get", "cm", "-o", "jsonpath={range .items[*]}{.metadata.name}"});
+  CHECK(bad.code == 1);
+  CHECK(bad.out.empty());
+  CHECK_THAT(bad.err, Catch::StartsWith("error: error parsing jsonpath {range .items[*]}"));
+}
