@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <kj/encoding.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "runtime/base/error.hpp"
@@ -221,8 +222,14 @@ void decode_map_entries(const node& v, DynamicList::Builder list, capnp::StructS
                         field_path& p) {
   auto key_field = entry.getFieldByName("key");
   auto value_field = entry.getFieldByName("value");
+  // Stored in key order, as Kubernetes keeps Go maps: the same map written in another order is
+  // the same object, byte for byte.
+  std::vector<const std::pair<std::string, node>*> sorted;
+  for (auto& entry : v.entries()) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
   unsigned i = 0;
-  for (auto& [key, value] : v.entries()) {
+  for (auto* entry : sorted) {
+    auto& [key, value] = *entry;
     auto e = list[i++].as<DynamicStruct>();
     e.set(key_field, capnp::Text::Reader(key.c_str(), key.size()));
     auto scope = p.key(key);
@@ -368,6 +375,9 @@ node encode_list(DynamicList::Reader list, capnp::ListSchema schema, StructSchem
                                  encode_value(e.get(value_field), value_field.getType(),
                                               value_field));
     }
+    // Kubernetes' maps are Go maps, which its JSON and YAML print in key order.
+    std::sort(out.entries().begin(), out.entries().end(),
+              [](auto& a, auto& b) { return a.first < b.first; });
     return out;
   }
   node out = node::list();

@@ -212,3 +212,22 @@ TEST_CASE("an object stored before a field existed still reads", "[codec]") {
   auto yaml = to_yaml(encode_object(bytes, *kinds.find("v1", "Pod")));
   CHECK(yaml == "apiVersion: v1\nkind: Pod\nmetadata:\n  name: old\n");
 }
+
+TEST_CASE("map fields print in key order as Kubernetes prints Go maps", "[codec]") {
+  auto kinds = builtin_kinds();
+  auto objs = decode_manifests(R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+  labels: {zeta: "1", alpha: "2", mid: "3"}
+  annotations: {b: x, a: y}
+data: {z: "1", a: "2"}
+)",
+                               "c.yaml", kinds);
+  auto object = encode_object(objs[0].bytes, *objs[0].kind);
+  CHECK(to_json(object) ==
+        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"alpha":"2",)"
+        R"("mid":"3","zeta":"1"},"annotations":{"a":"y","b":"x"}},"data":{"a":"2","z":"1"}})");
+  CHECK_THAT(to_yaml(object),
+             Catch::Contains("  labels:\n    alpha: \"2\"\n    mid: \"3\"\n    zeta: \"1\"\n"));
+}

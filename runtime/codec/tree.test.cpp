@@ -100,3 +100,18 @@ TEST_CASE("JSON parses and prints", "[tree][json]") {
     CHECK_THROWS_AS(parse_json(bad), api_error);
   }
 }
+
+TEST_CASE("YAML output quotes what YAML 1.1 would read as a timestamp", "[tree][yaml]") {
+  for (const char* stamp :
+       {"2026-01-02T03:04:05Z", "2026-01-02", "2026-1-2 03:04:05", "2026-01-02t03:04:05.5+01:00"}) {
+    node root = node::map();
+    root.set("at", node::string(stamp));
+    CHECK(to_yaml(root) == std::string("at: \"") + stamp + "\"\n");
+    CHECK(parse_yaml(to_yaml(root), "t")[0].root == root);
+  }
+  for (const char* plain : {"2026-01", "2026-01-02x", "v2026-01-02", "12026-01-02"}) {
+    node root = node::map();
+    root.set("at", node::string(plain));
+    CHECK(to_yaml(root) == std::string("at: ") + plain + "\n");
+  }
+}

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 
@@ -52,8 +54,26 @@ node convert(const YAML::Node& y, std::string_view source) {
 
 // ---- emitter ---------------------------------------------------------------------------------
 
+// YAML 1.1 readers (Go's among them) take `2026-01-02` and `2026-01-02T03:04:05Z` as
+// timestamps, so kubectl quotes them: four digits, then -M(M)-D(D), then the end or a time.
+bool looks_like_timestamp(const std::string& s) {
+  auto digits = [&](size_t at, size_t min, size_t max) {
+    size_t n = 0;
+    while (at + n < s.size() && n < max && std::isdigit(static_cast<unsigned char>(s[at + n]))) ++n;
+    return n >= min ? n : 0;
+  };
+  if (digits(0, 4, 4) == 0 || s.size() < 8 || s[4] != '-') return false;
+  size_t month = digits(5, 1, 2);
+  if (month == 0 || 5 + month >= s.size() || s[5 + month] != '-') return false;
+  size_t at = 6 + month, day = digits(at, 1, 2);
+  if (day == 0) return false;
+  at += day;
+  return at == s.size() || s[at] == 'T' || s[at] == 't' || s[at] == ' ' || s[at] == '\t';
+}
+
 bool needs_quotes(const std::string& s) {
   if (s.empty()) return true;
+  if (looks_like_timestamp(s)) return true;
   if (node::plain(s).resolve() != node::scalar_type::string) return true;
   // YAML 1.1 readers (Go's among them) take these as booleans.
   static const char* words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
