@@ -95,6 +95,27 @@ std::string node_status(const node& n) {
   return status;
 }
 
+std::string age(const node& object, int64_t now) {
+  auto created = parse_rfc3339(text_at(object, {"metadata", "creationTimestamp"}));
+  if (!created) return "<unknown>";
+  return human_duration(std::max<int64_t>(0, now - *created));
+}
+
+// kubectl's ROLES: the <role> of each node-role.kubernetes.io/<role> label, and the value of
+// kubernetes.io/role.
+std::string node_roles(const node& n) {
+  std::vector<std::string> roles;
+  if (auto* labels = lookup(n, {"metadata", "labels"}); labels && labels->is_map())
+    for (auto& [k, v] : labels->entries()) {
+      if (starts_with(k, "node-role.kubernetes.io/") && k.size() > 24)
+        roles.push_back(k.substr(24));
+      if (k == "kubernetes.io/role" && !v.text().empty()) roles.push_back(v.text());
+    }
+  std::sort(roles.begin(), roles.end());
+  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  return or_none(join(roles, ","));
+}
+
 std::string selector_text(const node* labels) {
   if (!labels || !labels->is_map()) return "<none>";
   std::vector<std::string> parts;
@@ -119,7 +140,7 @@ std::string template_containers(const node& n, const char* field) {
   return or_none(join(out, ","));
 }
 
-std::vector<column> columns_for(const kind_info& kind) {
+std::vector<column> columns_for(const kind_info& kind, int64_t now) {
   const std::string& k = kind.kind;
   if (k == "Pod")
     return {{"READY", pod_ready},
@@ -137,7 +158,16 @@ std::vector<column> columns_for(const kind_info& kind) {
             {"AVAILABLE", [](const node& n) { return number_or_zero(n, {"status", "availableReplicas"}); }},
             {"CONTAINERS", [](const node& n) { return template_containers(n, "name"); }, true},
             {"IMAGES", [](const node& n) { return template_containers(n, "image"); }, true}};
-  if (k == "ReplicaSet" || k == "StatefulSet")
+  if (k == "StatefulSet")
+    return {{"READY",
+             [](const node& n) {
+               auto want = text_at(n, {"spec", "replicas"});
+               return number_or_zero(n, {"status", "readyReplicas"}) + "/" +
+                      (want.empty() ? "1" : want);
+             }},
+            {"CONTAINERS", [](const node& n) { return template_containers(n, "name"); }, true},
+            {"IMAGES", [](const node& n) { return template_containers(n, "image"); }, true}};
+  if (k == "ReplicaSet")
     return {{"DESIRED", [](const node& n) { return number_or_zero(n, {"spec", "replicas"}); }},
             {"CURRENT", [](const node& n) { return number_or_zero(n, {"status", "replicas"}); }},
             {"READY", [](const node& n) { return number_or_zero(n, {"status", "readyReplicas"}); }}};
@@ -153,8 +183,11 @@ std::vector<column> columns_for(const kind_info& kind) {
             {"SELECTOR", [](const node& n) { return selector_text(lookup(n, {"spec", "selector"})); }, true}};
   if (k == "Node")
     return {{"STATUS", node_status},
-            {"ROLES", [](const node&) { return std::string("<none>"); }},
-            {"VERSION", [](const node& n) { return or_none(text_at(n, {"status", "nodeInfo", "kubeletVersion"})); }}};
+            {"ROLES", node_roles},
+            {"AGE", [now](const node& n) { return age(n, now); }},
+            {"VERSION", [](const node& n) {
+               return or_none(text_at(n, {"status", "nodeInfo", "kubeletVersion"}));
+             }}};
   if (k == "Namespace")
     return {{"STATUS", [](const node& n) { auto p = text_at(n, {"status", "phase"}); return p.empty() ? "Active" : p; }}};
   if (k == "ConfigMap")
@@ -195,12 +228,6 @@ std::vector<column> columns_for(const kind_info& kind) {
   return {};
 }
 
-std::string age(const node& object, int64_t now) {
-  auto created = parse_rfc3339(text_at(object, {"metadata", "creationTimestamp"}));
-  if (!created) return "<unknown>";
-  return human_duration(std::max<int64_t>(0, now - *created));
-}
-
 }  // namespace
 
 // kubectl's event table has no NAME: what happened to which object, and when last.
@@ -229,12 +256,14 @@ std::string print_table(const kind_info& kind, const std::vector<node>& objects,
     for (auto& c : event_columns(options)) cols.push_back(c);
   } else {
     cols.push_back({"NAME", [](const node& n) { return text_at(n, {"metadata", "name"}); }});
-    for (auto& c : columns_for(kind))
+    for (auto& c : columns_for(kind, options.now))
       if (!c.wide_only) cols.push_back(c);
-    cols.push_back({"AGE", [&](const node& n) { return age(n, options.now); }});
+    // Most kinds end with AGE; a kind that places it (nodes: before VERSION) has it already.
+    if (std::none_of(cols.begin(), cols.end(), [](auto& c) { return c.header == "AGE"; }))
+      cols.push_back({"AGE", [&](const node& n) { return age(n, options.now); }});
   }
   if (options.wide)
-    for (auto& c : columns_for(kind))
+    for (auto& c : columns_for(kind, options.now))
       if (c.wide_only) cols.push_back(c);
   for (auto& key : options.label_columns) {
     auto header = key.substr(key.rfind('/') + 1);

@@ -131,3 +131,37 @@ TEST_CASE("a jsonpath that cannot be read is an error", "[cli][printers]") {
   CAPTURE(bad);
   CHECK_THROWS_WITH(jsonpath(bad, obj), Catch::StartsWith("error parsing jsonpath " + bad + ": "));
 }
+
+TEST_CASE("node and statefulset tables have kubectl's columns", "[cli][printers]") {
+  auto kinds = builtin_kinds();
+  table_options options;
+  options.now = now;
+  auto worker = yaml(R"(
+metadata:
+  name: n1
+  creationTimestamp: "2026-12-01T11:00:00Z"
+  labels: {node-role.kubernetes.io/worker: "", node-role.kubernetes.io/edge: "", kubernetes.io/role: worker}
+status:
+  nodeInfo: {kubeletVersion: v0.1.0}
+  conditions: [{type: Ready, status: "True"}]
+)");
+  auto plain = yaml(
+      "metadata: {name: n2, creationTimestamp: '2026-12-01T11:59:00Z'}\nspec: {unschedulable: "
+      "true}");
+  CHECK(print_table(*kinds.find_resource("nodes"), {worker, plain}, options) ==
+        "NAME   STATUS                       ROLES         AGE   VERSION\n"
+        "n1     Ready                        edge,worker   60m   v0.1.0\n"
+        "n2     Unknown,SchedulingDisabled   <none>        60s   <none>\n");
+  auto sts = yaml(R"(
+metadata: {name: db, creationTimestamp: "2026-12-01T11:59:55Z"}
+spec: {replicas: 3, template: {spec: {containers: [{name: pg, image: postgres}]}}}
+status: {readyReplicas: 2, replicas: 3}
+)");
+  CHECK(print_table(*kinds.find_resource("sts"), {sts}, options) ==
+        "NAME   READY   AGE\n"
+        "db     2/3     5s\n");
+  options.wide = true;
+  CHECK(print_table(*kinds.find_resource("sts"), {sts}, options) ==
+        "NAME   READY   AGE   CONTAINERS   IMAGES\n"
+        "db     2/3     5s    pg           postgres\n");
+}
