@@ -1,4 +1,5 @@
-// `troupe wait KIND NAME --for=condition=C[=V] | --for=delete | --for=jsonpath='{..}'=V`.
+// `troupe wait KIND NAME --for=condition=C[=V] | --for=delete | --for=create |
+// --for=jsonpath='{..}'[=V]` (without a value: until the path has one).
 // It reads the object, then watches from the revision it read, so no change between the two
 // is missed.
 
@@ -14,16 +15,19 @@ namespace {
 using codec::node;
 
 struct wait_condition {
-  enum { condition, deleted, path } type;
+  enum { condition, deleted, created, path } type;
   std::string subject;   ///< condition type, or the JSONPath template
   std::string expected;  ///< "True" for conditions unless given; jsonpath's value
   std::string wording;   ///< "condition met", "deleted"
+  bool any_value = false;  ///< jsonpath without =VALUE: any non-empty value will do
 };
 
 wait_condition parse_for(const std::string& text) {
   TROUPE_REQUIRE(!text.empty(), api_errc::bad_request,
-                 "--for is required: condition=NAME[=VALUE], delete or jsonpath='{...}'=VALUE");
+                 "--for is required: condition=NAME[=VALUE], delete, create or "
+                 "jsonpath='{...}'[=VALUE]");
   if (text == "delete") return {wait_condition::deleted, "", "", "deleted"};
+  if (text == "create") return {wait_condition::created, "", "", "condition met"};
   if (starts_with(text, "condition=")) {
     auto rest = text.substr(10);
     auto eq = rest.find('=');
@@ -34,20 +38,27 @@ wait_condition parse_for(const std::string& text) {
   }
   if (starts_with(text, "jsonpath=")) {
     auto rest = text.substr(9);
+    if (rest.size() >= 2 && rest.front() == '\'') rest = rest.substr(1);
     auto close = rest.rfind('}');
-    TROUPE_REQUIRE(close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == '=',
+    bool any_value =
+        close != std::string::npos && (close + 1 == rest.size() || rest.substr(close + 1) == "'");
+    TROUPE_REQUIRE(any_value || (close != std::string::npos && close + 1 < rest.size() &&
+                                 rest[close + 1] == '='),
                    api_errc::bad_request,
-                   "--for=jsonpath: expected jsonpath='{.path}'=VALUE, got " + quote(rest));
+                   "--for=jsonpath: expected jsonpath='{.path}'[=VALUE], got " + quote(rest));
     std::string tmpl = rest.substr(0, close + 1);
-    if (tmpl.size() >= 2 && tmpl.front() == '\'') tmpl = tmpl.substr(1);
+    jsonpath(tmpl, node::map());  // a template it cannot read fails now, not at the deadline
+    if (any_value) return {wait_condition::path, tmpl, "", "condition met", true};
     return {wait_condition::path, tmpl, rest.substr(close + 2), "condition met"};
   }
   throw api_error(api_errc::bad_request,
                   "--for: unrecognized condition " + quote(text) +
-                      " (use condition=NAME[=VALUE], delete or jsonpath='{...}'=VALUE)");
+                      " (use condition=NAME[=VALUE], delete, create or jsonpath='{...}'[=VALUE])");
 }
 
 bool satisfied(const wait_condition& c, const node& object) {
+  if (c.type == wait_condition::created) return true;
+  if (c.type == wait_condition::path && c.any_value) return !jsonpath(c.subject, object).empty();
   if (c.type == wait_condition::path) return jsonpath(c.subject, object) == c.expected;
   if (auto* conds = lookup(object, {"status", "conditions"}))
     for (auto& cond : conds->items())
@@ -67,8 +78,11 @@ bool wait_for(context& ctx, const kind_info& kind, const std::string& name,
       return true;
     revision = live.revision;
   } catch (const rpc::server_error& e) {
-    if (e.code() != api_errc::not_found || c.type != wait_condition::deleted) throw;
-    return true;
+    if (e.code() != api_errc::not_found) throw;
+    if (c.type == wait_condition::deleted) return true;
+    if (c.type != wait_condition::created) throw;
+    // Not there yet: watch from the revision it was missing at.
+    revision = ctx.list(kind, ns, "", "metadata.name=" + name).revision;
   }
   api_request req;
   req.resource = kind.resource();
@@ -80,7 +94,7 @@ bool wait_for(context& ctx, const kind_info& kind, const std::string& name,
     if (ev.type == 3) met = c.type == wait_condition::deleted;
     else if (ev.type != 4 && c.type != wait_condition::deleted)
       met = satisfied(c, codec::encode_object(ev.object, kind));
-    return !met && ev.type != 3;
+    return !met && (ev.type != 3 || c.type == wait_condition::created);
   }, patience);
   return met;
 }

@@ -260,3 +260,27 @@ TEST_CASE("get -o jsonpath ranges and filters and refuses what it cannot read", 
   CHECK(bad.out.empty());
   CHECK_THAT(bad.err, Catch::StartsWith("error: error parsing jsonpath {range .items[*]}"));
 }
+
+TEST_CASE("wait --for=create and --for=jsonpath without a value", "[process][cli]") {
+  cluster c;
+  troupe::testing::child_process created({TROUPE_BINARY, "wait", "cm", "later", "--for=create",
+                                          "--timeout=20s", "--server", c.address()});
+  usleep(300000);
+  REQUIRE(c.troupe({"create", "-f", "-"}, config_map("later", "1")).code == 0);
+  CHECK(created.wait(std::chrono::seconds(20)) == 0);
+  CHECK(created.output() == "configmap/later condition met\n");
+  troupe::testing::child_process has_value({TROUPE_BINARY, "wait", "cm", "later",
+                                            "--for=jsonpath='{.data.b}'", "--timeout=20s",
+                                            "--server", c.address()});
+  auto early = c.troupe({"wait", "cm", "later", "--for=jsonpath={.data.b}", "--timeout=300ms"});
+  CHECK(early.code == 1);
+  CHECK_THAT(early.err, Catch::Contains("timed out waiting"));
+  CHECK(c.troupe({"patch", "cm", "later", "-p", R"({"data":{"b":"x"}})"}).code == 0);
+  CHECK(has_value.wait(std::chrono::seconds(20)) == 0);
+  CHECK(has_value.output() == "configmap/later condition met\n");
+  CHECK(c.troupe({"wait", "cm", "later", "--for=create", "--timeout=1s"}).out ==
+        "configmap/later condition met\n");
+  auto bad = c.troupe({"wait", "cm", "later", "--for=jsonpath={range .x}"});
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("error parsing jsonpath"));
+}
