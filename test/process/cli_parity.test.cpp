@@ -29,8 +29,7 @@ size_t occurrences(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("--dry-run=client sends nothing that changes state and says (dry run)",
-          "[process][cli]") {
+TEST_CASE("a client dry run sends nothing that changes state and says so", "[process][cli]") {
   cluster c;
   auto file = c.write("cm.yaml", config_map("cfg", "1"));
   auto before = everything(c);
