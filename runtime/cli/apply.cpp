@@ -150,7 +150,7 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
     auto created = ctx.api().call(api_verb::create, req);
     ctx.out << kind.singular_resource() << "/"
             << text_at(codec::encode_object(created.object, kind), {"metadata", "name"})
-            << " created\n";
+            << " created" << ctx.dry_run_suffix() << "\n";
     return;
   }
   node current = codec::encode_object(live->object, kind);
@@ -164,9 +164,12 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
     return;
   }
   auto result = ctx.patch(kind, ns, name_of(m), patch, patch_type::strategic);
-  bool changed = text_at(codec::encode_object(result.object, kind), {"metadata", "resourceVersion"}) !=
-                 text_at(current, {"metadata", "resourceVersion"});
-  ctx.out << ref << (changed ? " configured" : " unchanged") << "\n";
+  node after = codec::encode_object(result.object, kind);
+  // A server dry run stores nothing, so no new resourceVersion tells a change: the content does.
+  bool changed = ctx.server_dry_run() ? after != current
+                                      : text_at(after, {"metadata", "resourceVersion"}) !=
+                                            text_at(current, {"metadata", "resourceVersion"});
+  ctx.out << ref << (changed ? " configured" : " unchanged") << ctx.dry_run_suffix() << "\n";
 }
 
 }  // namespace
@@ -244,9 +247,10 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
     return;
   }
   ctx.api().call(api_verb::remove, req);
-  ctx.out << kind.singular_resource() << " " << quote(name) << " deleted\n";
+  ctx.out << kind.singular_resource() << " " << quote(name) << " deleted" << ctx.dry_run_suffix()
+          << "\n";
   ctx.out.flush();
-  if (!ctx.flags.on("wait", true)) return;
+  if (!ctx.flags.on("wait", true) || ctx.server_dry_run()) return;
   try {
     auto still = ctx.get(kind, ns, name);
     req.field_selector = "metadata.name=" + name;

@@ -47,22 +47,33 @@ rpc::client& context::api() {
       if (const char* env = std::getenv("TROUPE_SERVER"); env && *env) address = env;
     if (address.empty()) address = address_from_config(flags.get("client-config", default_client_config()));
     client_ = std::make_unique<rpc::client>(address);
+    client_->set_dry_run(server_dry_run());
   }
   return *client_;
 }
 
 std::string context::ns() const { return flags.get("namespace", "default"); }
 
-bool context::dry_run() const {
-  if (!flags.has("dry-run")) return false;
+namespace {
+
+std::string dry_run_mode(const parsed_flags& flags) {
+  if (!flags.has("dry-run")) return "none";
   auto mode = flags.get("dry-run");
-  TROUPE_REQUIRE(mode != "server", api_errc::bad_request,
-                 "--dry-run=server is not supported: the server has no dry run (use "
-                 "--dry-run=client)");
-  TROUPE_REQUIRE(mode == "client" || mode == "none" || mode == "true" || mode == "false",
-                 api_errc::bad_request,
-                 "Invalid dry-run value (" + mode + R"(). Must be "none", "server", or "client".)");
-  return mode == "client" || mode == "true";
+  TROUPE_REQUIRE(
+      mode == "client" || mode == "server" || mode == "none" || mode == "true" || mode == "false",
+      api_errc::bad_request,
+      "Invalid dry-run value (" + mode + R"(). Must be "none", "server", or "client".)");
+  return mode == "true" ? "client" : mode == "false" ? "none" : mode;
+}
+
+}  // namespace
+
+bool context::dry_run() const {
+  return dry_run_mode(flags) == "client";
+}
+
+bool context::server_dry_run() const {
+  return dry_run_mode(flags) == "server";
 }
 
 int64_t context::now() const { return unix_seconds(); }

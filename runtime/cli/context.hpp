@@ -30,12 +30,17 @@ class context {
   /// -n, else "default".
   std::string ns() const;
   bool all_namespaces() const { return flags.on("all-namespaces"); }
-  /// --dry-run[=client|none|server]: true when nothing may be sent that changes state. A bare
-  /// --dry-run (or =true) is client, =false is none, as in kubectl; =server is refused, since
-  /// the server has no dry run, and any other value is kubectl's error.
+  /// --dry-run[=client|none|server]: true (client) when nothing may be sent that changes state.
+  /// A bare --dry-run (or =true) is client, =false is none, as in kubectl; any other value is
+  /// kubectl's error.
   bool dry_run() const;
-  /// " (dry run)" under --dry-run, else "": the tail of every line that reports a change.
-  std::string dry_run_suffix() const { return dry_run() ? " (dry run)" : ""; }
+  /// --dry-run=server: writes are sent as the server's dry run (admitted, answered, never
+  /// stored); api() sets that up.
+  bool server_dry_run() const;
+  /// " (dry run)" or " (server dry run)", else "": the tail of every line that reports a change.
+  std::string dry_run_suffix() const {
+    return dry_run() ? " (dry run)" : server_dry_run() ? " (server dry run)" : "";
+  }
   int64_t now() const;
 
   /// The kind a user typed ("po", "deployments.apps", "Deployment"); throws a clear error.

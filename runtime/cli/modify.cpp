@@ -184,7 +184,8 @@ int cmd_patch(context& ctx) {
   auto after = ctx.patch(*a.kind, ns, a.name, docs[0].root,
                          type == "merge" ? patch_type::merge : patch_type::strategic);
   bool changed = after.object != before.object;
-  ctx.out << a.kind->singular_resource() << "/" << a.name << (changed ? " patched" : " patched (no change)") << "\n";
+  ctx.out << a.kind->singular_resource() << "/" << a.name
+          << (changed ? " patched" : " patched (no change)") << ctx.dry_run_suffix() << "\n";
   return 0;
 }
 

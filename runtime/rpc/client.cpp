@@ -80,8 +80,11 @@ T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& ad
 }  // namespace
 
 call_result client::call(api_verb verb, const api_request& request) {
+  bool reads = verb == api_verb::get || verb == api_verb::list;
   auto send = [&](auto req) {
-    to_rpc(request, req.initRequest());
+    auto out = req.initRequest();
+    to_rpc(request, out);
+    if (dry_run_ && !reads) out.setDryRun(true);
     return req.send();
   };
   auto& api = impl_->api;

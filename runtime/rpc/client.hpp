@@ -44,6 +44,10 @@ class client {
   /// Throws api_error with the server's reason and message.
   call_result call(api_verb verb, const api_request& request);
 
+  /// Every later write (create, update, patch, delete) is a server-side dry run: admitted and
+  /// answered, never stored (--dry-run=server).
+  void set_dry_run(bool on) { dry_run_ = on; }
+
   /// Streams events (after request.resource_version; 0 = from now) into `on_event` until it
   /// returns false or `patience` passes (returns false then, true otherwise). Throws the
   /// error the server ended the watch with (Gone, TooManyRequests ...).
@@ -59,6 +63,7 @@ class client {
   const std::string& address() const { return address_; }
 
  private:
+  bool dry_run_ = false;
   struct impl;
   std::string address_;
   std::unique_ptr<impl> impl_;
