@@ -41,6 +41,7 @@ struct Request {
 enum PatchType {
   merge @0;       # RFC 7386 JSON merge patch: maps merge, lists and scalars replace
   strategic @1;   # as merge, but lists of named items (containers, ports, env) merge by key
+  json @2;        # RFC 6902 JSON patch: a list of add/remove/replace/move/copy/test operations
 }
 
 struct Result {

@@ -179,16 +179,26 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   auto stored = snap.get(key);
   TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, req.name));
   auto delta = codec::parse_json(req.patch, "patch");
-  TROUPE_REQUIRE(delta.is_map(), api_errc::bad_request, "the patch must be a JSON object");
+  auto type = static_cast<patch_type>(req.patch_type);
+  TROUPE_REQUIRE(
+      type == patch_type::merge || type == patch_type::strategic || type == patch_type::json,
+      api_errc::bad_request, "unknown patch type " + std::to_string(req.patch_type));
+  if (type == patch_type::json)
+    TROUPE_REQUIRE(delta.is_list(), api_errc::bad_request,
+                   "a JSON patch must be a list of operations");
+  else
+    TROUPE_REQUIRE(delta.is_map(), api_errc::bad_request, "the patch must be a JSON object");
   auto current = codec::encode_object(stored->object, kind);
-  auto patched = req.patch_type == static_cast<uint8_t>(patch_type::strategic)
-                     ? codec::strategic_merge_patch(current, delta)
-                     : codec::merge_patch(current, delta);
+  auto patched = type == patch_type::strategic ? codec::strategic_merge_patch(current, delta)
+                 : type == patch_type::json    ? codec::json_patch(current, delta)
+                                               : codec::merge_patch(current, delta);
   if (patched == current)
     return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
   std::string rv;
-  if (auto* meta = delta.find("metadata"); meta && meta->find("resourceVersion"))
-    rv = meta->find("resourceVersion")->text();
+  if (type != patch_type::json) {
+    if (auto* meta = delta.find("metadata"); meta && meta->find("resourceVersion"))
+      rv = meta->find("resourceVersion")->text();
+  }
   uint64_t expected = precondition(rv, stored->revision);
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);

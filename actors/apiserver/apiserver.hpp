@@ -20,7 +20,7 @@
 namespace troupe {
 
 enum class api_verb : uint8_t { create = 1, get, list, update, update_status, remove, patch, bind };
-enum class patch_type : uint8_t { merge = 0, strategic = 1 };
+enum class patch_type : uint8_t { merge = 0, strategic = 1, json = 2 };
 
 struct api_request {
   uint8_t verb = 0;       ///< an api_verb

@@ -165,24 +165,31 @@ int cmd_patch(context& ctx) {
   auto a = address_of(ctx, "patch");
   TROUPE_REQUIRE(ctx.flags.has("patch"), api_errc::bad_request, "--patch (-p) is required");
   auto type = ctx.flags.get("type", "strategic");
-  TROUPE_REQUIRE(type == "strategic" || type == "merge", api_errc::bad_request,
-                 "--type: " + quote(type) + " is not supported (choose strategic or merge)");
+  TROUPE_REQUIRE(type == "strategic" || type == "merge" || type == "json", api_errc::bad_request,
+                 "--type: " + quote(type) + " is not supported (choose json, merge or strategic)");
   auto text = ctx.flags.get("patch");
   auto docs = codec::parse_yaml(text, "--patch");  // YAML is a superset of the JSON kubectl takes
-  TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_map(), api_errc::bad_request,
-                 "--patch: expected one JSON or YAML object");
+  if (type == "json")
+    TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_list(), api_errc::bad_request,
+                   "--patch: a JSON patch must be a list of operations");
+  else
+    TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_map(), api_errc::bad_request,
+                   "--patch: expected one JSON or YAML object");
   auto ns = ctx.ns_for(*a.kind);
   auto before = ctx.get(*a.kind, ns, a.name);
   if (ctx.dry_run()) {
     node current = codec::encode_object(before.object, *a.kind);
-    node after = type == "merge" ? codec::merge_patch(current, docs[0].root)
-                                 : codec::strategic_merge_patch(current, docs[0].root);
+    node after = type == "merge"  ? codec::merge_patch(current, docs[0].root)
+                 : type == "json" ? codec::json_patch(current, docs[0].root)
+                                  : codec::strategic_merge_patch(current, docs[0].root);
     codec::decode_object(after, *a.kind, "--patch");  // a patch the server would refuse fails here
     ctx.out << a.kind->singular_resource() << "/" << a.name << " patched (dry run)\n";
     return 0;
   }
   auto after = ctx.patch(*a.kind, ns, a.name, docs[0].root,
-                         type == "merge" ? patch_type::merge : patch_type::strategic);
+                         type == "merge"  ? patch_type::merge
+                         : type == "json" ? patch_type::json
+                                          : patch_type::strategic);
   bool changed = after.object != before.object;
   ctx.out << a.kind->singular_resource() << "/" << a.name
           << (changed ? " patched" : " patched (no change)") << ctx.dry_run_suffix() << "\n";

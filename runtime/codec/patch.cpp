@@ -1,7 +1,12 @@
 #include "runtime/codec/patch.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
 
 namespace troupe::codec {
 namespace {
@@ -128,6 +133,161 @@ node three_way_patch(const node& last_applied, const node& desired) {
     }
   }
   return patch;
+}
+
+}  // namespace troupe::codec
+
+// ---- RFC 6902 ----------------------------------------------------------------------------
+
+namespace troupe::codec {
+namespace {
+
+// A JSON pointer (RFC 6901) split into its unescaped tokens.
+std::vector<std::string> pointer_tokens(const std::string& pointer, const std::string& where) {
+  std::vector<std::string> tokens;
+  if (pointer.empty()) return tokens;
+  TROUPE_REQUIRE(pointer[0] == '/', api_errc::bad_request,
+                 where + ": path " + quote(pointer) + " must start with /");
+  size_t at = 1;
+  for (;;) {
+    size_t end = pointer.find('/', at);
+    std::string raw = pointer.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    std::string token;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '~' && i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
+        token += raw[i + 1] == '0' ? '~' : '/';
+        ++i;
+      } else {
+        TROUPE_REQUIRE(raw[i] != '~', api_errc::bad_request,
+                       where + ": path " + quote(pointer) + " has a bad ~ escape");
+        token += raw[i];
+      }
+    }
+    tokens.push_back(std::move(token));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return tokens;
+}
+
+std::optional<size_t> list_index(const std::string& token, size_t size, bool append_ok) {
+  if (append_ok && token == "-") return size;
+  if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  if (token.size() > 1 && token[0] == '0') return std::nullopt;
+  size_t index = std::stoul(token);
+  if (index > size || (!append_ok && index == size)) return std::nullopt;
+  return index;
+}
+
+// The node the tokens lead to, or nullptr.
+node* resolve(node& root, const std::vector<std::string>& tokens, size_t count) {
+  node* at = &root;
+  for (size_t i = 0; i < count && at; ++i) {
+    if (at->is_map()) {
+      at = at->find(tokens[i]);
+    } else if (at->is_list()) {
+      auto index = list_index(tokens[i], at->items().size(), false);
+      at = index ? &at->items()[*index] : nullptr;
+    } else {
+      at = nullptr;
+    }
+  }
+  return at;
+}
+
+node take(node& root, const std::vector<std::string>& tokens, const std::string& where) {
+  TROUPE_REQUIRE(!tokens.empty(), api_errc::bad_request,
+                 where + ": cannot remove the whole document");
+  node* parent = resolve(root, tokens, tokens.size() - 1);
+  const std::string& last = tokens.back();
+  if (parent && parent->is_map()) {
+    if (node* found = parent->find(last)) {
+      node out = std::move(*found);
+      parent->erase(last);
+      return out;
+    }
+  } else if (parent && parent->is_list()) {
+    if (auto index = list_index(last, parent->items().size(), false)) {
+      node out = std::move(parent->items()[*index]);
+      parent->items().erase(parent->items().begin() + static_cast<std::ptrdiff_t>(*index));
+      return out;
+    }
+  }
+  throw api_error(api_errc::bad_request, where + ": path not found");
+}
+
+void put(node& root, const std::vector<std::string>& tokens, node value, const std::string& where) {
+  if (tokens.empty()) {
+    root = std::move(value);
+    return;
+  }
+  node* parent = resolve(root, tokens, tokens.size() - 1);
+  const std::string& last = tokens.back();
+  if (parent && parent->is_map()) {
+    parent->set(last, std::move(value));
+    return;
+  }
+  if (parent && parent->is_list()) {
+    auto index = list_index(last, parent->items().size(), true);
+    TROUPE_REQUIRE(index, api_errc::bad_request,
+                   where + ": index " + quote(last) + " is out of range");
+    parent->items().insert(parent->items().begin() + static_cast<std::ptrdiff_t>(*index),
+                           std::move(value));
+    return;
+  }
+  throw api_error(api_errc::bad_request, where + ": the parent of the path does not exist");
+}
+
+const node& field(const node& op, std::string_view name, const std::string& where) {
+  const node* found = op.find(name);
+  TROUPE_REQUIRE(found, api_errc::bad_request, where + ": missing " + std::string(name));
+  return *found;
+}
+
+}  // namespace
+
+node json_patch(node target, const node& ops) {
+  TROUPE_REQUIRE(ops.is_list(), api_errc::bad_request, "a JSON patch must be a list of operations");
+  for (size_t i = 0; i < ops.items().size(); ++i) {
+    const node& op = ops.items()[i];
+    std::string where = "json patch operation " + std::to_string(i);
+    TROUPE_REQUIRE(op.is_map(), api_errc::bad_request, where + ": must be an object");
+    std::string name = field(op, "op", where).text();
+    std::string path = field(op, "path", where).text();
+    where += " (" + name + " " + path + ")";
+    auto tokens = pointer_tokens(path, where);
+    if (name == "add") {
+      put(target, tokens, field(op, "value", where), where);
+    } else if (name == "remove") {
+      take(target, tokens, where);
+    } else if (name == "replace") {
+      node* at = resolve(target, tokens, tokens.size());
+      TROUPE_REQUIRE(at, api_errc::bad_request, where + ": path not found");
+      *at = field(op, "value", where);
+    } else if (name == "move" || name == "copy") {
+      std::string from = field(op, "from", where).text();
+      auto from_tokens = pointer_tokens(from, where);
+      if (name == "move") {
+        TROUPE_REQUIRE(path.compare(0, from.size() + 1, from + "/") != 0, api_errc::bad_request,
+                       where + ": cannot move " + quote(from) + " into itself");
+        put(target, tokens, take(target, from_tokens, where + " from " + from), where);
+      } else {
+        node* source = resolve(target, from_tokens, from_tokens.size());
+        TROUPE_REQUIRE(source, api_errc::bad_request,
+                       where + ": from " + quote(from) + " not found");
+        put(target, tokens, node(*source), where);
+      }
+    } else if (name == "test") {
+      node* at = resolve(target, tokens, tokens.size());
+      TROUPE_REQUIRE(at && *at == field(op, "value", where), api_errc::invalid,
+                     where + ": testing value " + path + " failed");
+    } else {
+      throw api_error(api_errc::bad_request, where + ": unknown op " + quote(name) +
+                                                 " (add, remove, replace, move, copy or test)");
+    }
+  }
+  return target;
 }
 
 }  // namespace troupe::codec

@@ -24,6 +24,12 @@ node strategic_merge_patch(node target, const node& patch);
 /// `last_applied` had and `desired` no longer has. Apply it with strategic_merge_patch.
 node three_way_patch(const node& last_applied, const node& desired);
 
+/// RFC 6902 JSON Patch: `ops` is a list of {op, path, value, from} applied in order (add,
+/// remove, replace, move, copy, test; paths are JSON pointers, "-" appends to a list). Throws
+/// api_error(bad_request) naming the operation's index, op and path when one cannot apply;
+/// nothing is applied then.
+node json_patch(node target, const node& ops);
+
 /// The key items of list `field` merge by under a strategic patch, or "" when the list
 /// replaces as a whole.
 std::string_view merge_key(std::string_view field, const node& list);

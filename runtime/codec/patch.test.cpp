@@ -112,3 +112,56 @@ spec:
   // Applying the same manifest again changes nothing.
   CHECK(strategic_merge_patch(result, three_way_patch(desired, desired)) == result);
 }
+
+TEST_CASE("JSON patch follows RFC 6902", "[patch]") {
+  struct row {
+    const char* target;
+    const char* ops;
+    const char* expected;
+  };
+  auto r = GENERATE(values<row>({
+      {R"({"a": 1})", R"([{"op": "add", "path": "/b", "value": {"c": [1]}}])",
+       R"({"a": 1, "b": {"c": [1]}})"},
+      {R"({"l": [1, 3]})", R"([{"op": "add", "path": "/l/1", "value": 2}])", R"({"l": [1, 2, 3]})"},
+      {R"({"l": [1]})", R"([{"op": "add", "path": "/l/-", "value": 2}])", R"({"l": [1, 2]})"},
+      {R"({"metadata": {"finalizers": ["a", "b"]}})",
+       R"([{"op": "remove", "path": "/metadata/finalizers/0"}])",
+       R"({"metadata": {"finalizers": ["b"]}})"},
+      {R"({"a": 1})", R"([{"op": "replace", "path": "/a", "value": "x"}])", R"({"a": "x"})"},
+      {R"({"a": {"b": 1}, "c": {}})", R"([{"op": "move", "from": "/a/b", "path": "/c/d"}])",
+       R"({"a": {}, "c": {"d": 1}})"},
+      {R"({"a": [1]})", R"([{"op": "copy", "from": "/a", "path": "/b"}])",
+       R"({"a": [1], "b": [1]})"},
+      {R"({"a/b": 1, "m~n": 2})",
+       R"([{"op": "remove", "path": "/a~1b"}, {"op": "replace", "path": "/m~0n", "value": 3}])",
+       R"({"m~n": 3})"},
+      {R"({"a": 1})",
+       R"([{"op": "test", "path": "/a", "value": 1}, {"op": "add", "path": "/b", "value": 2}])",
+       R"({"a": 1, "b": 2})"},
+  }));
+  CAPTURE(r.target, r.ops);
+  CHECK(json_patch(yaml(r.target), yaml(r.ops)) == yaml(r.expected));
+}
+
+TEST_CASE("JSON patch names the operation that cannot apply", "[patch]") {
+  auto target = yaml(R"({"a": 1, "l": [1]})");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "remove", "path": "/nope"}])")),
+                    "json patch operation 0 (remove /nope): path not found");
+  CHECK_THROWS_WITH(
+      json_patch(
+          target,
+          yaml(
+              R"([{"op": "add", "path": "/b", "value": 1}, {"op": "replace", "path": "/x/y", "value": 1}])")),
+      "json patch operation 1 (replace /x/y): path not found");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "add", "path": "/l/5", "value": 1}])")),
+                    "json patch operation 0 (add /l/5): index \"5\" is out of range");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "test", "path": "/a", "value": 2}])")),
+                    "json patch operation 0 (test /a): testing value /a failed");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "frob", "path": "/a"}])")),
+                    "json patch operation 0 (frob /a): unknown op \"frob\" (add, remove, replace, "
+                    "move, copy or test)");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"({"op": "add"})")),
+                    "a JSON patch must be a list of operations");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "add", "path": "a", "value": 1}])")),
+                    "json patch operation 0 (add a): path \"a\" must start with /");
+}

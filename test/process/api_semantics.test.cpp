@@ -1,0 +1,110 @@
+// Kubernetes API semantics seen from the CLI: what a user meets when an update changes what
+// is fixed, a namespace is deleted, Services get addresses, or a JSON patch is sent.
+
+#include <catch2/catch.hpp>
+
+#include "test/harness/cli.hpp"
+
+using troupe::testing::cluster;
+using troupe::testing::everything;
+
+namespace {
+
+std::string config_map(const std::string& name, const std::string& ns,
+                       const std::string& extra = "") {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+         "\n" + extra + "data: {a: '1'}\n";
+}
+
+}  // namespace
+
+TEST_CASE("deleting a namespace deletes what is in it and waits for it to go",
+          "[process][cli][namespace]") {
+  cluster c;
+  auto ns = c.write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: staging}\n");
+  REQUIRE(c.troupe({"apply", "-f", ns}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", c.write("a.yaml", config_map("a", "staging"))}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", c.write("b.yaml", config_map("b", "default"))}).code == 0);
+  auto deleted = c.troupe({"delete", "ns", "staging"});
+  CHECK(deleted.code == 0);
+  CHECK(deleted.out == "namespace \"staging\" deleted\n");
+  CHECK(c.troupe({"get", "ns", "staging"}).code == 1);
+  CHECK(c.troupe({"get", "cm", "-n", "staging", "-o", "name"}).out.empty());
+  CHECK(c.troupe({"get", "cm", "b", "-o", "name"}).out == "configmap/b\n");
+  // A namespace of the same name starts empty.
+  REQUIRE(c.troupe({"apply", "-f", ns}).code == 0);
+  CHECK(c.troupe({"get", "cm", "-n", "staging", "-o", "name"}).out.empty());
+
+  auto system = c.troupe({"delete", "ns", "kube-system"});
+  CHECK(system.code == 1);
+  CHECK(
+      system.err ==
+      "Error from server (Forbidden): namespaces \"kube-system\" is forbidden: this namespace may "
+      "not be deleted\n");
+}
+
+TEST_CASE("an update of a fixed field is Invalid and changes nothing", "[process][cli]") {
+  cluster c;
+  auto deploy = [&](const std::string& selector) {
+    return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: "
+           "{matchLabels: " +
+           selector + "}\n  template:\n    metadata: {labels: " + selector +
+           "}\n    spec: {containers: [{name: c, image: busybox}]}\n";
+  };
+  REQUIRE(c.troupe({"apply", "-f", c.write("d.yaml", deploy("{app: web}"))}).code == 0);
+  auto before = everything(c);
+  auto refused = c.troupe({"apply", "-f", c.write("d2.yaml", deploy("{app: web, tier: x}"))});
+  CHECK(refused.code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("spec.selector: Invalid value: field is immutable"));
+  CHECK(everything(c) == before);
+}
+
+TEST_CASE("services get cluster IPs and node ports and taken ones are refused",
+          "[process][cli][services]") {
+  cluster c;
+  auto svc = [&](const std::string& name, const std::string& ports) {
+    return c.write(name + ".yaml",
+                   "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
+                       "}\nspec: {type: NodePort, selector: {app: x}, ports: " + ports + "}\n");
+  };
+  REQUIRE(c.troupe({"apply", "-f", svc("a", "[{port: 80, nodePort: 30080}]")}).code == 0);
+  auto ip = c.troupe({"get", "svc", "a", "-o", "jsonpath={.spec.clusterIP}"}).out;
+  CHECK(ip.rfind("127.16.", 0) == 0);
+  auto taken = c.troupe({"apply", "-f", svc("b", "[{port: 80, nodePort: 30080}]")});
+  CHECK(taken.code == 1);
+  CHECK_THAT(
+      taken.err,
+      Catch::Contains(
+          "spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated"));
+  auto out_of_range = c.troupe({"apply", "-f", svc("b", "[{port: 80, nodePort: 80}]")});
+  CHECK(out_of_range.code == 1);
+  CHECK_THAT(out_of_range.err,
+             Catch::Contains("provided port is not in the valid range. The range of valid ports is "
+                             "30000-32767"));
+  CHECK(c.troupe({"get", "svc", "b"}).code == 1);
+  // Applying the same file again keeps the address.
+  REQUIRE(c.troupe({"apply", "-f", svc("a", "[{port: 80, nodePort: 30080}]")}).out ==
+          "service/a unchanged\n");
+  CHECK(c.troupe({"get", "svc", "a", "-o", "jsonpath={.spec.clusterIP}"}).out == ip);
+}
+
+TEST_CASE("patch --type json applies RFC 6902 operations", "[process][cli]") {
+  cluster c;
+  REQUIRE(
+      c.troupe({"apply", "-f",
+                c.write("a.yaml", config_map("a", "default", "  finalizers: [example.com/x]\n"))})
+          .code == 0);
+  REQUIRE(c.troupe({"delete", "cm", "a", "--wait=false"}).code == 0);
+  CHECK(c.troupe({"get", "cm", "a", "-o", "name"}).out ==
+        "configmap/a\n");  // held by its finalizer
+  auto failed = c.troupe({"patch", "cm", "a", "--type", "json", "-p",
+                          R"([{"op":"test","path":"/data/a","value":"2"}])"});
+  CHECK(failed.code == 1);
+  CHECK_THAT(
+      failed.err,
+      Catch::Contains("json patch operation 0 (test /data/a): testing value /data/a failed"));
+  auto released = c.troupe({"patch", "cm", "a", "--type", "json", "-p",
+                            R"([{"op":"remove","path":"/metadata/finalizers/0"}])"});
+  CHECK(released.code == 0);
+  CHECK(c.troupe({"get", "cm", "a"}).code == 1);  // the last finalizer gone, so is the object
+}
