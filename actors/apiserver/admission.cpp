@@ -211,7 +211,15 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
                         "found new finalizers [" +
                             added + "]"});
   }
-  if (!status_only) validate_update(kind, old_root, root.asReader(), causes);
+  if (!status_only) {
+    // Compared with the stored object as this version defaults it, so a default added since
+    // it was stored does not read as a change to a fixed field.
+    capnp::MallocMessageBuilder defaulted;
+    defaulted.setRoot(old_root);
+    apply_defaults(kind, defaulted.getRoot<capnp::DynamicStruct>(kind.schema));
+    validate_update(kind, defaulted.getRoot<capnp::DynamicStruct>(kind.schema).asReader(),
+                    root.asReader(), causes);
+  }
   if (!causes.empty()) throw api_error::invalid(kind.kind, display_name(kind, old_meta), causes);
   // A status update keeps the stored spec: nothing to compare.
   bool spec_changed = !status_only && !same_field(old_root, root.asReader(), "spec");

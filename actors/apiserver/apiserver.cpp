@@ -289,40 +289,56 @@ std::map<std::string, resource_actor> spawn_resources(caf::actor_system& sys,
 
 namespace {
 
-// Namespaces go through the same admission as a user's, by a private actor for the bootstrap.
-void create_namespace(caf::scoped_actor& self, const resource_actor& namespaces,
-                      const std::string& name) {
-  capnp::MallocMessageBuilder m;
-  m.initRoot<k8s::Namespace>().initMetadata().setName(name);
-  api_request req;
+// The bootstrap objects go through the same admission as a user's, by private actors.
+void create_system_object(caf::scoped_actor& self, const resource_actor& actor,
+                          const std::string& what, api_request req) {
   req.verb = static_cast<uint8_t>(api_verb::create);
-  req.resource = "namespaces";
-  req.object = to_bytes(m);
-  self->request(namespaces, write_patience, api_atom::value, req)
+  self->request(actor, write_patience, api_atom::value, req)
       .receive([](api_reply&) {},
                [&](caf::error& e) {
                  throw api_error(api_errc::internal,
-                                 "creating namespace " + name + ": " + to_api_error(e).message());
+                                 "creating " + what + ": " + to_api_error(e).message());
                });
 }
 
 }  // namespace
 
 void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps) {
-  const kind_info* kind = deps.kinds->find_by_resource("namespaces");
-  TROUPE_ASSERT(kind, "the registry has no namespaces kind");
-  auto namespaces = sys.spawn(resource_behavior, deps, kind);
+  const kind_info* ns_kind = deps.kinds->find_by_resource("namespaces");
+  const kind_info* sa_kind = deps.kinds->find_by_resource("serviceaccounts");
+  TROUPE_ASSERT(ns_kind && sa_kind, "the registry has no namespaces or serviceaccounts kind");
+  auto namespaces = sys.spawn(resource_behavior, deps, ns_kind);
+  auto accounts = sys.spawn(resource_behavior, deps, sa_kind);
   caf::scoped_actor self{sys};
   try {
-    for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"})
-      if (!deps.engine->read().get(object_key("namespaces", "", name)))
-        create_namespace(self, namespaces, name);
+    for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+      auto snap = deps.engine->read();
+      if (!snap.get(object_key("namespaces", "", name))) {
+        capnp::MallocMessageBuilder m;
+        m.initRoot<k8s::Namespace>().initMetadata().setName(name);
+        create_system_object(self, namespaces, std::string("namespace ") + name,
+                             make_request(api_verb::create, "namespaces", "", "", to_bytes(m)));
+      }
+      // Its "default" service account too (the namespace controller keeps it later), so a
+      // server is ready with the same objects every time.
+      if (!snap.get(object_key("serviceaccounts", name, "default"))) {
+        capnp::MallocMessageBuilder m;
+        auto meta = m.initRoot<k8s::ServiceAccount>().initMetadata();
+        meta.setName("default");
+        meta.setNamespace(name);
+        create_system_object(
+            self, accounts, std::string("service account ") + name + "/default",
+            make_request(api_verb::create, "serviceaccounts", name, "", to_bytes(m)));
+      }
+    }
   } catch (...) {
     // A live actor would keep the actor system from shutting down.
     caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(accounts, caf::exit_reason::user_shutdown);
     throw;
   }
   caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(accounts, caf::exit_reason::user_shutdown);
 }
 
 api_request make_request(api_verb verb, std::string resource, std::string ns, std::string name,

@@ -47,6 +47,7 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
   if (spec.getTerminationGracePeriodSeconds().isUnset())
     spec.getTerminationGracePeriodSeconds().setValue(30);
   if (spec.getSchedulerName().size() == 0) spec.setSchedulerName("default-scheduler");
+  if (spec.getEnableServiceLinks().isUnset()) spec.getEnableServiceLinks().setValue(true);
   for (auto c : spec.getContainers()) default_container(c);
   for (auto c : spec.getInitContainers()) default_container(c);
 }
@@ -79,9 +80,27 @@ void default_toleration_seconds(k8s::PodSpec::Builder spec) {
 }
 
 // Pods only: templates get the tolerations when their pods are created.
+// What Kubernetes' ServiceAccount and Priority admission add to a pod: the namespace's
+// "default" service account (not for a static pod's mirror, which the kubelet owns) and
+// priority 0 when no priority class names one.
+void default_pod_admission(k8s::Pod::Builder pod) {
+  auto spec = pod.getSpec();
+  bool mirror = false;
+  for (auto a : pod.getMetadata().getAnnotations())
+    mirror = mirror || text_view(a.getKey()) == "kubernetes.io/config.mirror";
+  if (!mirror && spec.getServiceAccountName().size() == 0)
+    spec.setServiceAccountName(spec.getServiceAccount().size() ? spec.getServiceAccount().asReader()
+                                                               : "default");
+  if (spec.getServiceAccountName().size() && spec.getServiceAccount().size() == 0)
+    spec.setServiceAccount(spec.getServiceAccountName().asReader());
+  if (spec.getPriority().isUnset() && spec.getPriorityClassName().size() == 0)
+    spec.getPriority().setValue(0);
+}
+
 void default_pod(k8s::Pod::Builder pod) {
   default_pod_spec(pod.getSpec());
   default_toleration_seconds(pod.getSpec());
+  default_pod_admission(pod);
 }
 
 void default_int_or_percent(k8s::IntOrString::Builder value, bool has, const char* percent) {

@@ -5,6 +5,7 @@
 
 #include "actors/apiserver/defaults.hpp"
 #include "runtime/caf/errors.hpp"
+#include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/store/engine.hpp"
@@ -46,13 +47,14 @@ namespace {
 using sweep_atom = caf::atom_constant<caf::atom("ns_sweep")>;
 
 constexpr uint64_t namespaces_watch = 1;
+constexpr uint64_t service_accounts_watch = 2;
 constexpr auto call_patience = std::chrono::seconds(30);
 
 struct controller_state {
   namespace_controller_deps deps;
   std::set<std::string> scheduled;  ///< namespaces with a sweep on its way
   std::set<std::string> deleting;   ///< "ns\nresource\nname": deletes not yet answered
-  uint64_t received = 0;            ///< watch events, for acks
+  uint64_t received[3] = {0, 0, 0};  ///< watch events by watch id, for acks
   static inline const char* name = "namespace";
 };
 
@@ -108,42 +110,80 @@ void sweep(self_ptr self, const std::string& ns) {
   schedule(self, ns, st.deps.recheck);
 }
 
-// Terminating namespaces from a snapshot, then their changes from its revision on.
-void load(self_ptr self) {
+// Kubernetes' service account controller: every live namespace has a "default" service
+// account, made again if it is deleted. AlreadyExists (a race with a user) is as good.
+void ensure_default_service_account(self_ptr self, const std::string& ns) {
   auto& st = self->state;
-  auto snap = st.deps.engine->read();
-  snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
-    if (awaits_content_deletion(v.object))
-      schedule(self, text_string(object_reader(v.object).meta().getName()),
-               std::chrono::milliseconds(0));
-    return true;
-  });
+  if (st.deps.engine->read().get(object_key("serviceaccounts", ns, "default"))) return;
+  std::string yaml =
+      "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: " + ns + "}\n";
+  auto object = codec::decode_manifests(yaml, "serviceaccount", *st.deps.kinds).at(0).bytes;
+  self->request(st.deps.api, call_patience, api_atom::value,
+                make_request(api_verb::create, "serviceaccounts", ns, "", std::move(object)))
+      .then([](api_reply&) {}, [](caf::error&) {});
+}
+
+void namespace_seen(self_ptr self, std::string_view object) {
+  object_reader reader(object);
+  std::string name = text_string(reader.meta().getName());
+  if (awaits_content_deletion(object))
+    schedule(self, name, std::chrono::milliseconds(0));
+  else if (reader.meta().getDeletionTimestamp() == 0)
+    ensure_default_service_account(self, name);
+}
+
+void watch(self_ptr self, uint64_t id, const char* resource, uint64_t from) {
   watch_request req;
-  req.id = namespaces_watch;
-  req.resource = "namespaces";
-  req.from_revision = snap.revision();
-  st.received = 0;
-  self->request(st.deps.store, caf::infinite, watch_atom::value, req,
+  req.id = id;
+  req.resource = resource;
+  req.from_revision = from;
+  self->state.received[id] = 0;
+  self->request(self->state.deps.store, caf::infinite, watch_atom::value, req,
                 caf::actor_cast<watcher_actor>(self))
       .then([](uint64_t) {}, [=](caf::error&) { self->quit(); });
+}
+
+// Namespaces from a snapshot, then their changes (and deleted service accounts) from its
+// revision on.
+void load(self_ptr self) {
+  auto snap = self->state.deps.engine->read();
+  snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
+    namespace_seen(self, v.object);
+    return true;
+  });
+  watch(self, namespaces_watch, "namespaces", snap.revision());
+  watch(self, service_accounts_watch, "serviceaccounts", snap.revision());
+}
+
+void on_event(self_ptr self, const watch_event& ev) {
+  auto& st = self->state;
+  if (ev.id != namespaces_watch && ev.id != service_accounts_watch) return;
+  if (++st.received[ev.id] % watch_ack_every == 0)
+    self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received[ev.id]);
+  if (ev.object.empty()) return;
+  bool deleted = ev.type == static_cast<uint8_t>(store::event_type::deleted);
+  if (ev.id == namespaces_watch) {
+    if (!deleted) namespace_seen(self, ev.object.str());
+    return;
+  }
+  object_reader account(ev.object.str());
+  if (!deleted || account.meta().getName() != "default") return;
+  std::string ns = text_string(account.meta().getNamespace());
+  auto live = st.deps.engine->read().get(object_key("namespaces", "", ns));
+  if (live && object_reader(live->object).meta().getDeletionTimestamp() == 0)
+    ensure_default_service_account(self, ns);
 }
 
 caf::behavior controller(self_ptr self, namespace_controller_deps deps) {
   self->state.deps = std::move(deps);
   load(self);
   return {
-      [=](watch_event_atom, watch_event& ev) {
-        auto& st = self->state;
-        if (++st.received % watch_ack_every == 0)
-          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received);
-        if (ev.object.empty() || !awaits_content_deletion(ev.object.str())) return;
-        schedule(self, text_string(object_reader(ev.object.str()).meta().getName()),
-                 std::chrono::milliseconds(0));
-      },
+      [=](watch_event_atom, watch_event& ev) { on_event(self, ev); },
       [=](watch_end_atom, uint64_t, const caf::error& reason) {
         if (to_api_error(reason).code() == api_errc::unavailable)
           return self->quit();  // the store is going
         self->send(self->state.deps.store, unwatch_atom::value, namespaces_watch);
+        self->send(self->state.deps.store, unwatch_atom::value, service_accounts_watch);
         load(self);
       },
       [=](sweep_atom, const std::string& ns) { sweep(self, ns); },

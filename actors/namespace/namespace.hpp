@@ -2,7 +2,8 @@
 // The namespace controller (Kubernetes' namespace lifecycle): a namespace marked for deletion
 // (phase Terminating, held by the "kubernetes" finalizer in its spec) has every object in it
 // deleted through the API, so pods stop gracefully and finalizers hold as usual; once nothing
-// is left it removes the finalizer, and the API server lets the namespace go.
+// is left it removes the finalizer, and the API server lets the namespace go. Like Kubernetes'
+// service account controller, it also keeps a "default" ServiceAccount in every live namespace.
 
 #include <caf/fwd.hpp>
 #include <chrono>

@@ -131,3 +131,22 @@ TEST_CASE("namespace sweeps delete what is not yet being deleted", "[namespace]"
   CHECK_FALSE(plan.empty);
   CHECK(plan_namespace_sweep({}).empty);
 }
+
+TEST_CASE("every live namespace has a default service account", "[namespace]") {
+  namespace_fixture f;
+  CHECK(eventually([&] { return f.exists("serviceaccounts", "default", "default"); }));
+  CHECK(eventually([&] { return f.exists("serviceaccounts", "kube-system", "default"); }));
+  REQUIRE(f.call(api_verb::create, "namespaces", "", "",
+                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"));
+  CHECK(eventually([&] { return f.exists("serviceaccounts", "dev", "default"); }));
+  // Deleted, it comes back.
+  REQUIRE(f.call(api_verb::remove, "serviceaccounts", "dev", "default"));
+  CHECK(eventually([&] { return f.exists("serviceaccounts", "dev", "default"); }));
+  // A pod that names none runs as it.
+  auto pod = f.call(api_verb::create, "pods", "dev", "",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, "
+                    "image: i}]}\n");
+  REQUIRE(pod);
+  CHECK(object_reader(pod->object.str()).as<k8s::Pod>().getSpec().getServiceAccountName() ==
+        "default");
+}

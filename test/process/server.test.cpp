@@ -25,8 +25,9 @@ TEST_CASE("troupe server starts is exclusive and stops on signals", "[process][s
   {
     child_process server(server_args(dir));
     REQUIRE(server.wait_for_output("ready in"));
-    // default, kube-system, kube-public and kube-node-lease, and the join token's Secret.
-    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 5)"));
+    // default, kube-system, kube-public and kube-node-lease with a default ServiceAccount
+    // each, and the join token's Secret.
+    CHECK_THAT(server.output(), Catch::Contains("store at " + data + " (revision 9)"));
 
     child_process second(server_args(dir));
     CHECK(second.wait() == 1);
@@ -37,7 +38,7 @@ TEST_CASE("troupe server starts is exclusive and stops on signals", "[process][s
   }
   child_process again(server_args(dir));
   REQUIRE(again.wait_for_output("ready in"));
-  CHECK_THAT(again.output(), Catch::Contains("(revision 5)"));  // kept, not created twice
+  CHECK_THAT(again.output(), Catch::Contains("(revision 9)"));  // kept, not created twice
   CHECK(again.stop(SIGINT) == 0);
 }
 
