@@ -36,6 +36,13 @@ struct Request {
   patchType @9 :PatchType;  # patch: how `patch` applies
   patch @10 :Text;          # patch: a JSON document
   gracePeriodSeconds @11 :Int64 = -1;  # delete: seconds a pod's node gets to stop it; -1: default
+  propagationPolicy @12 :PropagationPolicy;  # delete: what happens to the object's dependents
+}
+
+enum PropagationPolicy {
+  background @0;  # the object goes now; the garbage collector deletes its dependents after
+  foreground @1;  # the object stays (finalizer foregroundDeletion) until its dependents are gone
+  orphan @2;      # the object stays (finalizer orphan) until its dependents no longer name it
 }
 
 enum PatchType {

@@ -272,7 +272,7 @@ int64_t pod_grace(k8s::Pod::Reader pod, int64_t requested) {
 }  // namespace
 
 deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
-                            int64_t now_seconds) {
+                            int64_t now_seconds, propagation policy) {
   object_reader reader(stored);
   auto meta = reader.meta();
   bool pod = kind.kind == "Pod";
@@ -280,7 +280,10 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   // added here too for one stored before namespaces carried it).
   bool ns = kind.kind == "Namespace";
   int64_t grace = pod ? pod_grace(reader.as<k8s::Pod>(), grace_seconds) : 0;
-  bool held = meta.getFinalizers().size() > 0 || ns;
+  const char* policy_finalizer = policy == propagation::foreground ? foreground_finalizer
+                                 : policy == propagation::orphan   ? orphan_finalizer
+                                                                   : nullptr;
+  bool held = meta.getFinalizers().size() > 0 || ns || policy_finalizer;
   bool marked = meta.getDeletionTimestamp() != 0;
   auto current = meta.getDeletionGracePeriodSeconds();
   int64_t current_grace = current.isUnset() ? 0 : current.getValue();
@@ -291,6 +294,19 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   auto out = meta_of(message.getRoot<capnp::AnyStruct>());
   out.setDeletionTimestamp(now_seconds + grace);
   if (pod || !current.isUnset()) out.getDeletionGracePeriodSeconds().setValue(grace);
+  if (policy_finalizer) {
+    std::vector<std::string> finalizers;
+    bool has = false;
+    for (auto f : out.getFinalizers()) {
+      has = has || text_view(f) == policy_finalizer;
+      finalizers.push_back(text_string(f));
+    }
+    if (!has) {
+      finalizers.push_back(policy_finalizer);
+      auto list = out.initFinalizers(static_cast<unsigned>(finalizers.size()));
+      for (unsigned i = 0; i < list.size(); ++i) list.set(i, finalizers[i]);
+    }
+  }
   if (ns) {
     auto terminating = message.getRoot<k8s::Namespace>();
     terminating.getStatus().setPhase(k8s::NamespacePhase::TERMINATING);

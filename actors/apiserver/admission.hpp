@@ -29,6 +29,13 @@ std::string admit_create(const kind_info& kind, std::string_view object,
 std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
                          bool status_only);
 
+/// What a delete does to the object's dependents (objects whose ownerReferences name it).
+enum class propagation : uint8_t { background = 0, foreground = 1, orphan = 2 };
+/// The finalizers that hold an object while the garbage collector deletes its dependents
+/// (foreground) or takes its name out of their ownerReferences (orphan).
+constexpr const char* foreground_finalizer = "foregroundDeletion";
+constexpr const char* orphan_finalizer = "orphan";
+
 /// What a delete request does to a stored object.
 struct deletion_plan {
   enum class action : uint8_t { remove_now, mark, already_marked } what = action::remove_now;
@@ -40,8 +47,9 @@ struct deletion_plan {
 /// `grace_seconds` >= 0 says otherwise) so its node can stop it first; an object with
 /// finalizers is marked and kept until they are gone; anything else goes at once. A second
 /// delete can only shorten the grace.
+/// Foreground and orphan deletion mark the object and add their finalizer.
 deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
-                            int64_t now_seconds);
+                            int64_t now_seconds, propagation policy = propagation::background);
 
 /// default, kube-system and kube-public: Kubernetes refuses to delete them.
 bool undeletable_namespace(std::string_view name);

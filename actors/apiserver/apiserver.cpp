@@ -220,7 +220,11 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
   TROUPE_REQUIRE(
       kind.kind != "Namespace" || !undeletable_namespace(req.name), api_errc::forbidden,
       "namespaces " + quote(req.name) + " is forbidden: this namespace may not be deleted");
-  auto plan = plan_deletion(kind, stored->object, req.grace_period, unix_seconds());
+  TROUPE_REQUIRE(req.propagation <= static_cast<uint8_t>(propagation::orphan),
+                 api_errc::bad_request,
+                 "unknown propagationPolicy " + std::to_string(req.propagation));
+  auto plan = plan_deletion(kind, stored->object, req.grace_period, unix_seconds(),
+                            static_cast<propagation>(req.propagation));
   switch (plan.what) {
     case deletion_plan::action::already_marked:
       return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};

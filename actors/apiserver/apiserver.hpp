@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/apiserver/admission.hpp"
 #include "actors/apiserver/services.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/caf/atoms.hpp"
@@ -36,13 +37,14 @@ struct api_request {
   std::string patch;       ///< patch: a JSON document
   int64_t grace_period = -1;  ///< remove: seconds a pod's node has to stop it; -1: its default
   std::string target;         ///< bind: the node a pod goes to
+  uint8_t propagation = 0;    ///< remove: a propagation
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_request& x) {
   return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
            x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch,
-           x.grace_period, x.target);
+           x.grace_period, x.target, x.propagation);
 }
 
 /// A request for `verb` on one object or list (nodes, controllers and tests build them).

@@ -23,6 +23,15 @@ std::optional<store::event_type> visible_as(const watch_filter& filter, store::e
   using store::event_type;
   if (!filter.selects()) return type;
   object_reader now(object);
+  if (filter.owned_only()) {
+    auto relevant = [](object_reader& r) {
+      return r.meta().getOwnerReferences().size() > 0 || r.meta().getDeletionTimestamp() != 0;
+    };
+    if (type == event_type::deleted || relevant(now)) return type;
+    if (type != event_type::modified || !before) return std::nullopt;
+    object_reader then(*before);
+    return relevant(then) ? std::optional(type) : std::nullopt;
+  }
   bool matches_now = filter.matches(now);
   switch (type) {
     case event_type::added:

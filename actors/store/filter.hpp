@@ -25,7 +25,10 @@ class watch_filter {
   bool covers(std::string_view key) const {
     return key.compare(0, prefix_.size(), prefix_) == 0;
   }
-  bool selects() const { return !labels_.empty() || !fields_.empty(); }
+  bool selects() const { return !labels_.empty() || !fields_.empty() || owned_only_; }
+  /// See watch_request::owned_only.
+  void only_owned() { owned_only_ = true; }
+  bool owned_only() const { return owned_only_; }
   /// The value the field selector demands for `path` ("spec.nodeName=n1" -> "n1"), if any.
   std::optional<std::string> pinned(std::string_view path) const { return fields_.pinned(path); }
   const kind_info* kind() const { return kind_; }
@@ -36,6 +39,7 @@ class watch_filter {
   std::string prefix_;
   label_selector labels_;
   field_selector fields_;
+  bool owned_only_ = false;
 };
 
 /// The event a watcher with `filter` sees for a change of an object whose key it covers, or

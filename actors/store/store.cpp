@@ -487,6 +487,7 @@ caf::typed_response_promise<uint64_t> watch(self_ptr self, watch_request& req,
   subscription sub;
   try {
     sub.filter = watch_filter::make(*kind, req.ns, req.label_selector, req.field_selector);
+    if (req.owned_only) sub.filter.only_owned();
   } catch (const api_error& e) {
     rp.deliver(make_error(e));
     return rp;

@@ -55,6 +55,9 @@ struct watch_request {
   std::string field_selector;
   uint64_t from_revision = 0;  ///< replay events after it; 0: from now on
   bool bookmarks = false;      ///< periodic BOOKMARK events carrying the current revision
+  /// What a garbage collector needs, instead of the selectors: objects that have
+  /// ownerReferences or are marked for deletion (each change of them), and every deletion.
+  bool owned_only = false;
 };
 
 /// One event. `type` is a store::event_type (ADDED, MODIFIED, DELETED, BOOKMARK).
@@ -87,7 +90,7 @@ typename Inspector::result_type inspect(Inspector& f, api_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_request& x) {
   return f(caf::meta::type_name("watch_request"), x.id, x.resource, x.ns, x.label_selector,
-           x.field_selector, x.from_revision, x.bookmarks);
+           x.field_selector, x.from_revision, x.bookmarks, x.owned_only);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_event& x) {

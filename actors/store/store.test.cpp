@@ -305,6 +305,36 @@ TEST_CASE("label selectors turn relabelling into ADDED and DELETED", "[store][wa
   CHECK(f.next_event().type == uint8_t(event_type::added));
 }
 
+TEST_CASE("a garbage collector's watch sees owned objects and every deletion only",
+          "[store][watch]") {
+  store_fixture f;
+  auto owned = [](const std::string& name, const std::string& v) {
+    capnp::MallocMessageBuilder m;
+    m.setRoot(object_reader(config_map("default", name, {{"v", v}})).as<k8s::ConfigMap>());
+    auto ref = m.getRoot<k8s::ConfigMap>().getMetadata().initOwnerReferences(1)[0];
+    ref.setApiVersion("v1");
+    ref.setKind("ConfigMap");
+    ref.setName("owner");
+    ref.setUid("u1");
+    return to_bytes(m);
+  };
+  auto gc = watch_configmaps(1);
+  gc.owned_only = true;
+  REQUIRE(f.watch(gc));
+  f.put_cm("owner", "1");                                            // nobody owns it: not seen
+  REQUIRE(f.write(1, "configmaps/default/dep", owned("dep", "1")));  // ADDED
+  REQUIRE(f.write(2, "configmaps/default/dep",
+                  config_map("default", "dep", {{"v", "2"}})));  // loses its owner: MODIFIED
+  f.put_cm("dep", "3");  // owned by nobody, before or after: not seen
+  REQUIRE(f.write(3, "configmaps/default/owner", ""));  // DELETED, though it has no owner
+  auto e1 = f.next_event(), e2 = f.next_event(), e3 = f.next_event();
+  CHECK(e1.type == uint8_t(event_type::added));
+  CHECK(e2.type == uint8_t(event_type::modified));
+  CHECK(data_of(e2.object.str(), "v") == "2");
+  CHECK(e3.type == uint8_t(event_type::deleted));
+  CHECK(f.mailbox_quiet());
+}
+
 TEST_CASE("field selectors and namespaces narrow a watch", "[store][watch]") {
   store_fixture f;
   watch_request r;

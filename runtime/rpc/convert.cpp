@@ -30,6 +30,7 @@ api_request from_rpc(Request::Reader in, api_verb verb) {
   out.patch_type = static_cast<uint8_t>(in.getPatchType());
   out.patch = text_string(in.getPatch());
   out.grace_period = in.getGracePeriodSeconds();
+  out.propagation = static_cast<uint8_t>(in.getPropagationPolicy());
   return out;
 }
 
@@ -45,6 +46,7 @@ void to_rpc(const api_request& in, Request::Builder out) {
   out.setPatchType(static_cast<PatchType>(in.patch_type));
   out.setPatch(in.patch);
   out.setGracePeriodSeconds(in.grace_period);
+  out.setPropagationPolicy(static_cast<PropagationPolicy>(in.propagation));
 }
 
 void to_rpc(const api_error& e, Status::Builder out) {

@@ -14,6 +14,7 @@
 #include "actors/apiserver/apiserver.hpp"
 #include "actors/cluster/cluster.hpp"
 #include "actors/cluster/token.hpp"
+#include "actors/garbagecollector/garbagecollector.hpp"
 #include "actors/namespace/namespace.hpp"
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "actors/scheduler/scheduler.hpp"
@@ -148,6 +149,8 @@ int run_server(const server_options& options, std::ostream& out) {
   KJ_DEFER(caf::anon_send_exit(lifecycle, caf::exit_reason::user_shutdown));
   auto namespaces = spawn_namespace_controller(sys, {engine, kinds, router, store});
   KJ_DEFER(caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown));
+  auto collector = spawn_garbage_collector(sys, {engine, kinds, router, store});
+  KJ_DEFER(caf::anon_send_exit(collector, caf::exit_reason::user_shutdown));
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});
   KJ_DEFER(caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown));
   auto cluster_port = sys.middleman().publish(cluster, options.cluster_port, options.cluster_host.c_str(), true);
