@@ -340,4 +340,19 @@ std::string jsonpath(std::string_view tmpl, const node& root) {
   return out;
 }
 
+std::vector<const node*> jsonpath_nodes(std::string_view expr, const node& root) {
+  auto inner = trim(expr);
+  if (inner.size() >= 2 && inner.front() == '{' && inner.back() == '}')
+    inner = trim(inner.substr(1, inner.size() - 2));
+  if (inner.empty()) parser("", expr).fail("empty expression");
+  // kubectl's relaxed form: a path may leave out its leading dot.
+  std::string text = inner.front() == '.' || inner.front() == '$' || inner.front() == '['
+                         ? std::string(inner)
+                         : "." + std::string(inner);
+  auto steps = parser(text, expr).path();
+  std::vector<const node*> found;
+  walk(root, steps, 0, found);
+  return found;
+}
+
 }  // namespace troupe::cli

@@ -21,6 +21,8 @@ struct table_options {
   /// -L KEY,...: a column per label key, headed by the key's last path segment in upper case.
   std::vector<std::string> label_columns;
   bool show_labels = false;  ///< --show-labels: a last LABELS column, k=v,... sorted
+  /// Before each NAME: "service/" when `get` prints several kinds, as kubectl does.
+  std::string name_prefix;
   /// Column widths carried from one call to the next, so rows printed later (get --watch)
   /// line up under the header; null: each table fits itself.
   std::vector<size_t>* widths = nullptr;
@@ -30,6 +32,17 @@ struct table_options {
 std::string print_table(const kind_info& kind, const std::vector<codec::node>& objects,
                         const table_options& options);
 
+/// `-o custom-columns=HEADER:PATH,...`: a column per pair, each cell the path's values
+/// joined with "," or "<none>"; a PATH is `.a.b`, `a.b` or `{.a.b}`. Only `headers` and `widths`
+/// of `options` apply. Throws api_error(bad_request) for a spec or path it cannot read.
+std::string print_custom_columns(std::string_view spec, const std::vector<codec::node>& objects,
+                                 const table_options& options);
+
+/// `--sort-by=PATH`: orders `objects` by the value at PATH (numbers by value, the rest as
+/// text, objects without it first), keeping the order of equals. Throws api_error(bad_request)
+/// for a path it cannot read, or one no object has.
+void sort_by(std::vector<codec::node>& objects, std::string_view path);
+
 /// "deployment.apps/web", as `-o name` and apply/delete messages print it.
 std::string object_ref(const kind_info& kind, const codec::node& object);
 
@@ -38,6 +51,10 @@ std::string object_ref(const kind_info& kind, const codec::node& object);
 /// filters `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with
 /// literal text between. Throws api_error(bad_request) for a template it cannot read.
 std::string jsonpath(std::string_view tmpl, const codec::node& root);
+
+/// The values one JSONPath expression selects (`.a.b`, `a.b`, `{.a.b}`, `{.items[*].x}`), in
+/// order. Throws api_error(bad_request) for an expression it cannot read.
+std::vector<const codec::node*> jsonpath_nodes(std::string_view expr, const codec::node& root);
 
 /// A `kind: List` holding `items`, as `get -o yaml` prints several objects.
 codec::node list_of(std::vector<codec::node> items);

@@ -42,8 +42,20 @@ status:
   options.wide = true;
   options.with_namespace = true;
   options.headers = false;
-  CHECK(print_table(*kinds.find_resource("pods"), {pod}, options) ==
-        "default   web-1   1/2   CrashLoopBackOff   3   2m30s   127.64.0.5   n1\n");
+  CHECK(
+      print_table(*kinds.find_resource("pods"), {pod}, options) ==
+      "default   web-1   1/2   CrashLoopBackOff   3   2m30s   127.64.0.5   n1   <none>   <none>\n");
+  auto gated = yaml(R"(
+metadata: {name: g, creationTimestamp: "2026-12-01T11:59:00Z"}
+spec: {containers: [{name: a}], readinessGates: [{conditionType: x/one}, {conditionType: x/two}]}
+status: {phase: Running, nominatedNodeName: n9, conditions: [{type: x/two, status: "True"}]}
+)");
+  options.headers = true;
+  options.with_namespace = false;
+  CHECK(print_table(*kinds.find_resource("pods"), {gated}, options) ==
+        "NAME   READY   STATUS    RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS "
+        "GATES\n"
+        "g      0/1     Running   0          60s   <none>   <none>   n9               1/2\n");
 }
 
 TEST_CASE("service and deployment tables", "[cli][printers]") {
@@ -164,4 +176,204 @@ status: {readyReplicas: 2, replicas: 3}
   CHECK(print_table(*kinds.find_resource("sts"), {sts}, options) ==
         "NAME   READY   AGE   CONTAINERS   IMAGES\n"
         "db     2/3     5s    pg           postgres\n");
+}
+
+namespace {
+
+std::string table(const char* resource, const std::string& manifest, bool wide = false) {
+  static auto kinds = builtin_kinds();
+  table_options options;
+  options.now = now;
+  options.wide = wide;
+  return print_table(*kinds.find_resource(resource), {yaml(manifest)}, options);
+}
+
+}  // namespace
+
+TEST_CASE("storage tables show capacity access modes and claims as kubectl does",
+          "[cli][printers]") {
+  CHECK(table("pv", R"(
+metadata: {name: pv1, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec:
+  capacity: {storage: 5Gi}
+  accessModes: [ReadWriteOnce, ReadOnlyMany]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: manual
+  claimRef: {namespace: default, name: data}
+status: {phase: Bound}
+)") == "NAME   CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS   CLAIM          STORAGECLASS   "
+       "VOLUMEATTRIBUTESCLASS   REASON   AGE\n"
+       "pv1    5Gi        RWO,ROX        Retain           Bound    default/data   manual         "
+       "<unset>                          60m\n");
+  auto pvc = R"(
+metadata: {name: data, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec: {accessModes: [ReadWriteOnce], volumeName: pv1, storageClassName: manual}
+status: {phase: Bound, accessModes: [ReadWriteOnce], capacity: {storage: 5Gi}}
+)";
+  CHECK(table("pvc", pvc) ==
+        "NAME   STATUS   VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   "
+        "AGE\n"
+        "data   Bound    pv1      5Gi        RWO            manual         <unset>                 "
+        "60m\n");
+  CHECK(table("pvc", "metadata: {name: new}\nspec: {accessModes: [ReadWriteOnce]}") ==
+        "NAME   STATUS    VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS  "
+        " AGE\n"
+        "new    Pending                                                     <unset>                "
+        " <unknown>\n");
+}
+
+TEST_CASE("ingress rbac lease and service account tables", "[cli][printers]") {
+  CHECK(table("ing", R"(
+metadata: {name: web, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [a.example]}]
+  rules: [{host: a.example}, {host: b.example}, {host: c.example}, {host: d.example}]
+status: {loadBalancer: {ingress: [{ip: 10.0.0.1}]}}
+)") == "NAME   CLASS   HOSTS                                       ADDRESS    PORTS     AGE\n"
+       "web    nginx   a.example,b.example,c.example + 1 more...   10.0.0.1   80, 443   60m\n");
+  CHECK(table("ing", "metadata: {name: any}\nspec: {}") ==
+        "NAME   CLASS    HOSTS   ADDRESS   PORTS   AGE\n"
+        "any    <none>   *                 80      <unknown>\n");
+  CHECK(
+      table("clusterroles", "metadata: {name: view, creationTimestamp: '2026-12-01T11:00:00Z'}") ==
+      "NAME   CREATED AT\n"
+      "view   2026-12-01T11:00:00Z\n");
+  auto binding = R"(
+metadata: {name: b, creationTimestamp: "2026-12-01T11:00:00Z"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: User, name: ann}, {kind: ServiceAccount, name: bot, namespace: ci}]
+)";
+  CHECK(table("rolebindings", binding) ==
+        "NAME   ROLE               AGE\n"
+        "b      ClusterRole/view   60m\n");
+  CHECK(table("clusterrolebindings", binding, true) ==
+        "NAME   ROLE               AGE   USERS   GROUPS   SERVICEACCOUNTS\n"
+        "b      ClusterRole/view   60m   ann              ci:bot\n");
+  CHECK(table("leases",
+              "metadata: {name: n1, creationTimestamp: '2026-12-01T11:00:00Z'}\n"
+              "spec: {holderIdentity: n1}") ==
+        "NAME   HOLDER   AGE\n"
+        "n1     n1       60m\n");
+  CHECK(table("sa",
+              "metadata: {name: bot, creationTimestamp: '2026-12-01T11:00:00Z'}\n"
+              "secrets: [{name: t}]") ==
+        "NAME   SECRETS   AGE\n"
+        "bot    1         60m\n");
+}
+
+TEST_CASE("daemon set job and cron job tables", "[cli][printers]") {
+  auto ds = R"(
+metadata: {name: agent, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template: {spec: {nodeSelector: {zone: a, disk: ssd}, containers: [{name: a, image: agent:1}]}}
+status: {desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 1, numberAvailable: 2}
+)";
+  CHECK(table("ds", ds) ==
+        "NAME    DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR     AGE\n"
+        "agent   3         3         2       1            2           disk=ssd,zone=a   60m\n");
+  CHECK(table("ds", ds, true) ==
+        "NAME    DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR     AGE   "
+        "CONTAINERS   IMAGES    SELECTOR\n"
+        "agent   3         3         2       1            2           disk=ssd,zone=a   60m   "
+        "a            agent:1   app=agent\n");
+  CHECK(table("jobs", R"(
+metadata: {name: pi, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec: {completions: 3, template: {spec: {containers: [{name: pi, image: perl}]}}}
+status: {succeeded: 3, startTime: "2026-12-01T11:00:00Z", completionTime: "2026-12-01T11:01:30Z",
+         conditions: [{type: Complete, status: "True"}]}
+)") == "NAME   STATUS     COMPLETIONS   DURATION   AGE\n"
+       "pi     Complete   3/3           90s        60m\n");
+  CHECK(table("jobs", R"(
+metadata: {name: w, creationTimestamp: "2026-12-01T11:58:00Z"}
+spec: {parallelism: 4}
+status: {succeeded: 1, startTime: "2026-12-01T11:58:00Z"}
+)") == "NAME   STATUS    COMPLETIONS   DURATION   AGE\n"
+       "w      Running   1/1 of 4      2m         2m\n");
+  CHECK(table("cj", R"(
+metadata: {name: tick, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec: {schedule: "*/5 * * * *", suspend: true}
+status: {active: [{name: tick-1}], lastScheduleTime: "2026-12-01T11:55:00Z"}
+)") == "NAME   SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n"
+       "tick   */5 * * * *   <none>     True      1        5m              60m\n");
+}
+
+TEST_CASE("service external ips node and deployment wide columns", "[cli][printers]") {
+  CHECK(table("svc", R"(
+metadata: {name: ext, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec: {type: ExternalName, externalName: db.example.com}
+)") == "NAME   TYPE           CLUSTER-IP   EXTERNAL-IP      PORT(S)   AGE\n"
+       "ext    ExternalName   <none>       db.example.com   <none>    60m\n");
+  CHECK(table("svc", R"(
+metadata: {name: lb, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec: {type: LoadBalancer, clusterIP: 10.43.0.7, selector: {app: web}, ports: [{port: 80, nodePort: 30001}]}
+)",
+              true) ==
+        "NAME   TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)        AGE   SELECTOR\n"
+        "lb     LoadBalancer   10.43.0.7    <pending>     80:30001/TCP   60m   app=web\n");
+  CHECK(table("svc", "metadata: {name: h}\nspec: {clusterIP: None, ports: [{port: 5432}]}") ==
+        "NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)    AGE\n"
+        "h      ClusterIP   None         <none>        5432/TCP   <unknown>\n");
+  CHECK(table("nodes", R"(
+metadata: {name: n1, creationTimestamp: "2026-12-01T11:00:00Z"}
+status:
+  addresses: [{type: InternalIP, address: 10.0.0.4}, {type: Hostname, address: n1}]
+  nodeInfo: {kubeletVersion: v0.1.0, osImage: Debian 12, kernelVersion: 6.1.0}
+  conditions: [{type: Ready, status: "True"}]
+)",
+              true) ==
+        "NAME   STATUS   ROLES    AGE   VERSION   INTERNAL-IP   EXTERNAL-IP   OS-IMAGE    "
+        "KERNEL-VERSION   CONTAINER-RUNTIME\n"
+        "n1     Ready    <none>   60m   v0.1.0    10.0.0.4      <none>        Debian 12   "
+        "6.1.0            <unknown>\n");
+  CHECK(table("deploy", R"(
+metadata: {name: web, creationTimestamp: "2026-12-01T11:00:00Z"}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+    matchExpressions: [{key: tier, operator: In, values: [front, edge]}, {key: canary, operator: DoesNotExist}]
+  template: {spec: {containers: [{name: web, image: nginx}, {name: log, image: busybox}]}}
+status: {readyReplicas: 2, updatedReplicas: 2, availableReplicas: 2}
+)",
+              true) ==
+        "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES          SELECTOR\n"
+        "web    2/2     2            2           60m   web,log      nginx,busybox   "
+        "app=web,!canary,tier in (edge,front)\n");
+}
+
+TEST_CASE("custom columns and sort-by read paths with the jsonpath engine", "[cli][printers]") {
+  std::vector<codec::node> objects = {
+      yaml("metadata: {name: b, labels: {rank: '10'}}\nspec: {containers: [{image: x}, {image: "
+           "y}]}"),
+      yaml("metadata: {name: a, labels: {rank: '9'}}\nspec: {containers: []}"),
+      yaml("metadata: {name: c}\nspec: {containers: [{image: z}]}")};
+  table_options options;
+  CHECK(print_custom_columns(
+            "NAME:.metadata.name,IMAGES:{.spec.containers[*].image},R:metadata.labels.rank",
+            objects, options) ==
+        "NAME   IMAGES   R\n"
+        "b      x,y      10\n"
+        "a      <none>   9\n"
+        "c      z        <none>\n");
+  options.headers = false;
+  CHECK(print_custom_columns("N:.metadata.name", objects, options) == "b\na\nc\n");
+  CHECK_THROWS_WITH(print_custom_columns("NAME", objects, options),
+                    Catch::Contains("unexpected spec \"NAME\""));
+  CHECK_THROWS_WITH(print_custom_columns("N:.x[", objects, options),
+                    Catch::Contains("error parsing jsonpath"));
+
+  auto names = [](const std::vector<codec::node>& list) {
+    std::string out;
+    for (auto& o : list) out += text_at(o, {"metadata", "name"});
+    return out;
+  };
+  auto sorted = objects;
+  sort_by(sorted, ".metadata.name");
+  CHECK(names(sorted) == "abc");
+  sort_by(sorted, "{.metadata.labels.rank}");  // numbers by value; c has none and goes first
+  CHECK(names(sorted) == "cab");
+  CHECK_THROWS_WITH(sort_by(sorted, ".metadata.nothing"),
+                    Catch::Contains("couldn't find any field with path"));
 }
