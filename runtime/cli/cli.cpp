@@ -1,5 +1,6 @@
 #include "runtime/cli/cli.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -94,6 +95,25 @@ std::vector<std::string> context::selected_names(const kind_info& kind) {
   return names;
 }
 
+namespace {
+
+// The kinds of kubectl's `all` category in the order kubectl lists them: the API groups in
+// discovery order (core, apps, batch), each group's resources alphabetically.
+std::vector<const kind_info*> kinds_in_all(const kind_registry& kinds) {
+  std::vector<const kind_info*> out;
+  for (auto& k : kinds.all())
+    if (std::count(k->categories.begin(), k->categories.end(), "all")) out.push_back(k.get());
+  auto group_rank = [](const kind_info* k) {
+    return k->group.empty() ? 0 : k->group == "apps" ? 1 : k->group == "batch" ? 3 : 2;
+  };
+  std::sort(out.begin(), out.end(), [&](const kind_info* a, const kind_info* b) {
+    return std::make_pair(group_rank(a), a->plural) < std::make_pair(group_rank(b), b->plural);
+  });
+  return out;
+}
+
+}  // namespace
+
 resource_args parse_resource_args(context& ctx, const std::string& missing) {
   return parse_resource_args(ctx, ctx.flags.positional, missing);
 }
@@ -114,7 +134,13 @@ resource_args parse_resource_args(context& ctx, const std::vector<std::string>& 
     }
     return out;
   }
-  for (auto& type : split(args[0], ',')) out.types.push_back(&ctx.kind(type));
+  for (auto& type : split(args[0], ',')) {
+    if (type == "all") {
+      for (auto* kind : kinds_in_all(ctx.kinds)) out.types.push_back(kind);
+      continue;
+    }
+    out.types.push_back(&ctx.kind(type));
+  }
   for (auto* kind : out.types)
     for (size_t i = 1; i < args.size(); ++i) out.named.emplace_back(kind, args[i]);
   return out;

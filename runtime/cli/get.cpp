@@ -1,5 +1,10 @@
 // `troupe get`: tables, -o yaml|json|name|wide|jsonpath=..., selectors, -A, --watch.
 
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
@@ -33,42 +38,89 @@ std::vector<target> targets_of(context& ctx) {
 
 std::string output_format(const context& ctx) { return ctx.flags.get("output"); }
 
+bool is_table(const std::string& format) {
+  return format.empty() || format == "wide" || starts_with(format, "custom-columns=") ||
+         starts_with(format, "custom-columns-file=");
+}
+
 void check_format(const std::string& format) {
-  bool known = format.empty() || format == "wide" || format == "yaml" || format == "json" ||
-               format == "name" || starts_with(format, "jsonpath=");
+  bool known = is_table(format) || format == "yaml" || format == "json" || format == "name" ||
+               starts_with(format, "jsonpath=");
   TROUPE_REQUIRE(known, api_errc::bad_request,
                  "--output: unknown format " + quote(format) +
-                     " (choose wide, yaml, json, name or jsonpath=TEMPLATE)");
+                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, custom-columns=SPEC or "
+                     "custom-columns-file=FILE)");
 }
 
-void print(context& ctx, const kind_info& kind, std::vector<node> objects, bool single,
-           bool headers = true, std::vector<size_t>* widths = nullptr) {
+// kubectl's custom-columns file: a line of headers over a line of paths, as many of each.
+std::string custom_columns_from_file(const std::string& path) {
+  std::ifstream file(path);
+  TROUPE_REQUIRE(file.good(), api_errc::bad_request,
+                 "--output: custom-columns-file " + quote(path) + " cannot be read");
+  std::string header_line, path_line;
+  std::getline(file, header_line);
+  std::getline(file, path_line);
+  std::istringstream hs(header_line), ps(path_line);
+  std::vector<std::string> headers{std::istream_iterator<std::string>(hs), {}};
+  std::vector<std::string> paths{std::istream_iterator<std::string>(ps), {}};
+  TROUPE_REQUIRE(headers.size() == paths.size(), api_errc::bad_request,
+                 "--output: custom-columns-file " + quote(path) + ": expected " +
+                     std::to_string(headers.size()) + " paths, found " +
+                     std::to_string(paths.size()));
+  std::vector<std::string> spec;
+  for (size_t i = 0; i < headers.size(); ++i) spec.push_back(headers[i] + ":" + paths[i]);
+  return join(spec, ",");
+}
+
+// -o FORMAT's custom columns spec (read once, so a bad file fails before anything is fetched).
+std::string custom_columns_spec(const std::string& format) {
+  if (starts_with(format, "custom-columns=")) return format.substr(15);
+  if (starts_with(format, "custom-columns-file="))
+    return custom_columns_from_file(format.substr(20));
+  return "";
+}
+
+table_options table_options_for(context& ctx, const kind_info& kind, bool headers) {
+  table_options options;
+  options.wide = output_format(ctx) == "wide";
+  options.with_namespace = ctx.all_namespaces() && kind.namespaced;
+  options.headers = headers && !ctx.flags.on("no-headers");
+  options.now = ctx.now();
+  for (auto& keys : ctx.flags.all("label-columns"))
+    for (auto& key : split(keys, ','))
+      if (!key.empty()) options.label_columns.push_back(key);
+  options.show_labels = ctx.flags.on("show-labels");
+  return options;
+}
+
+// One kind's objects as a table (kubectl's columns, or the custom ones).
+void print_table_of(context& ctx, const kind_info& kind, const std::vector<node>& objects,
+                    const std::string& custom, bool headers = true,
+                    std::vector<size_t>* widths = nullptr, const std::string& name_prefix = "") {
+  auto options = table_options_for(ctx, kind, headers);
+  options.widths = widths;
+  options.name_prefix = name_prefix;
+  ctx.out << (custom.empty() ? print_table(kind, objects, options)
+                             : print_custom_columns(custom, objects, options));
+}
+
+// Objects as a document (-o yaml|json|jsonpath): one object when one was asked for by name,
+// else a List of all of them.
+void print_documents(context& ctx, std::vector<node> objects, bool single) {
   auto format = output_format(ctx);
-  if (format == "yaml" || format == "json") {
-    node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
-    ctx.out << (format == "yaml" ? codec::to_yaml(doc) : codec::to_json(doc, 4) + "\n");
-  } else if (format == "name") {
-    for (auto& o : objects) ctx.out << object_ref(kind, o) << "\n";
-  } else if (starts_with(format, "jsonpath=")) {
-    node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
+  node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
+  if (format == "yaml")
+    ctx.out << codec::to_yaml(doc);
+  else if (format == "json")
+    ctx.out << codec::to_json(doc, 4) + "\n";
+  else
     ctx.out << jsonpath(format.substr(9), doc) << "\n";
-  } else {
-    table_options options;
-    options.wide = format == "wide";
-    options.with_namespace = ctx.all_namespaces() && kind.namespaced;
-    options.headers = headers && !ctx.flags.on("no-headers");
-    options.now = ctx.now();
-    options.widths = widths;
-    for (auto& keys : ctx.flags.all("label-columns"))
-      for (auto& key : split(keys, ','))
-        if (!key.empty()) options.label_columns.push_back(key);
-    options.show_labels = ctx.flags.on("show-labels");
-    ctx.out << print_table(kind, objects, options);
-  }
 }
 
-void no_resources(context& ctx, const kind_info& kind) {
-  if (!kind.namespaced || ctx.all_namespaces())
+void no_resources(context& ctx, const std::vector<target>& targets) {
+  bool namespaced = std::any_of(targets.begin(), targets.end(),
+                                [](const target& t) { return t.kind->namespaced; });
+  if (!namespaced || ctx.all_namespaces())
     ctx.err << "No resources found\n";
   else
     ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
@@ -76,7 +128,7 @@ void no_resources(context& ctx, const kind_info& kind) {
 
 // Prints one row (or document) per change, starting after `revision`, until interrupted.
 int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::string& name,
-          std::vector<size_t>& widths) {
+          const std::string& custom, std::vector<size_t>& widths) {
   api_request req;
   req.resource = kind.resource();
   req.ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
@@ -86,64 +138,138 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
   req.resource_version = revision;
   auto patience = std::chrono::milliseconds(
       parse_duration_ms(ctx.flags.get("timeout", "8760h")).value_or(0));
+  bool table = is_table(output_format(ctx));
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
     if (ev.object.empty()) return true;
-    print(ctx, kind, {codec::encode_object(ev.object, kind)}, true, false, &widths);
+    node object = codec::encode_object(ev.object, kind);
+    if (table)
+      print_table_of(ctx, kind, {object}, custom, false, &widths);
+    else if (output_format(ctx) == "name")
+      ctx.out << object_ref(kind, object) << "\n";
+    else
+      print_documents(ctx, {object}, true);
     ctx.out.flush();
     return true;
   }, patience);
   return 0;
 }
 
+// What one TYPE (or its NAMEs) found; server errors for names are printed and counted.
+struct found {
+  const kind_info* kind = nullptr;
+  std::vector<node> objects;
+  uint64_t revision = 0;
+};
+
+found fetch(context& ctx, const target& t, int& status) {
+  auto& kind = *t.kind;
+  found out{&kind};
+  std::string ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
+  if (t.names.empty()) {
+    auto result = ctx.list(kind, ns, ctx.flags.get("selector"), ctx.flags.get("field-selector"));
+    for (auto& item : result.items) out.objects.push_back(codec::encode_object(item, kind));
+    out.revision = result.revision;
+    return out;
+  }
+  TROUPE_REQUIRE(!ctx.all_namespaces(), api_errc::bad_request,
+                 "a resource cannot be retrieved by name across all namespaces");
+  for (auto& name : t.names) {
+    try {
+      auto result = ctx.get(kind, ns, name);
+      out.objects.push_back(codec::encode_object(result.object, kind));
+      out.revision = std::max(out.revision, result.revision);
+    } catch (const rpc::server_error& e) {
+      if (ctx.flags.on("ignore-not-found") && e.code() == api_errc::not_found) continue;
+      print_server_error(ctx.err, e);
+      status = 1;
+    }
+  }
+  return out;
+}
+
+// Tables one kind after another, a blank line between; when they show more than one kind,
+// each name carries its kind ("service/api"), as kubectl prints them.
+void print_tables(context& ctx, const std::vector<found>& results, const std::string& custom) {
+  size_t kinds = std::count_if(results.begin(), results.end(),
+                               [](const found& f) { return !f.objects.empty(); });
+  bool first = true;
+  for (auto& f : results) {
+    if (f.objects.empty()) continue;
+    if (!first) ctx.out << "\n";
+    first = false;
+    print_table_of(ctx, *f.kind, f.objects, custom, true, nullptr,
+                   kinds > 1 ? f.kind->singular_resource() + "/" : "");
+  }
+}
+
 }  // namespace
 
 int cmd_get(context& ctx) {
-  check_format(output_format(ctx));
+  auto format = output_format(ctx);
+  check_format(format);
+  auto custom = custom_columns_spec(format);
+  auto sort_path = ctx.flags.get("sort-by");
+  TROUPE_REQUIRE(!ctx.flags.has("sort-by") || !sort_path.empty(), api_errc::bad_request,
+                 "--sort-by: a JSONPath is required");
+  // A spec or path it cannot read fails here, before anything is fetched.
+  try {
+    if (!custom.empty()) print_custom_columns(custom, {}, {});
+  } catch (const api_error& e) {
+    throw api_error(e.code(), "--output: " + e.message());
+  }
+  try {
+    if (!sort_path.empty()) jsonpath_nodes(sort_path, node::map());
+  } catch (const api_error& e) {
+    throw api_error(e.code(), "--sort-by: " + e.message());
+  }
   auto targets = targets_of(ctx);
+  bool watching = ctx.flags.on("watch");
   for (auto& t : targets)
     TROUPE_REQUIRE(t.names.empty() || !ctx.flags.has("selector"), api_errc::bad_request,
                    "name cannot be provided when a selector is specified");
-  bool ignore_not_found = ctx.flags.on("ignore-not-found");
-  bool watching = ctx.flags.on("watch");
-  std::vector<size_t> widths;
+  TROUPE_REQUIRE(!watching || (targets.size() == 1 && targets[0].names.size() <= 1),
+                 api_errc::bad_request, "--watch takes one resource type and at most one name");
   int status = 0;
+  std::vector<found> results;
+  bool listed = false;
   for (auto& t : targets) {
-    auto& kind = *t.kind;
-    widths.clear();
-    std::string ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
-    std::vector<node> objects;
-    uint64_t revision = 0;
-    if (t.names.empty()) {
-      auto result = ctx.list(kind, ns, ctx.flags.get("selector"), ctx.flags.get("field-selector"));
-      for (auto& item : result.items) objects.push_back(codec::encode_object(item, kind));
-      revision = result.revision;
-      if (objects.empty() && !watching && output_format(ctx).empty()) {
-        if (!ignore_not_found) no_resources(ctx, kind);
-      } else
-        print(ctx, kind, std::move(objects), false, true, &widths);
-    } else {
-      TROUPE_REQUIRE(!ctx.all_namespaces(), api_errc::bad_request,
-                     "a resource cannot be retrieved by name across all namespaces");
-      for (auto& name : t.names) {
-        try {
-          auto result = ctx.get(kind, ns, name);
-          objects.push_back(codec::encode_object(result.object, kind));
-          revision = std::max(revision, result.revision);
-        } catch (const rpc::server_error& e) {
-          if (ignore_not_found && e.code() == api_errc::not_found) continue;
-          print_server_error(ctx.err, e);
-          status = 1;
-        }
-      }
-      if (!objects.empty())
-        print(ctx, kind, std::move(objects), t.names.size() == 1, true, &widths);
+    listed = listed || t.names.empty();
+    results.push_back(fetch(ctx, t, status));
+    try {
+      if (!sort_path.empty()) sort_by(results.back().objects, sort_path);
+    } catch (const api_error& e) {
+      throw api_error(e.code(), "--sort-by: " + e.message());
     }
+  }
+  size_t total = 0;
+  for (auto& f : results) total += f.objects.size();
+
+  if (watching) {
+    auto& f = results[0];
+    std::vector<size_t> widths;
+    if (is_table(format))
+      print_table_of(ctx, *f.kind, f.objects, custom, true, &widths);
+    else if (format == "name")
+      for (auto& o : f.objects) ctx.out << object_ref(*f.kind, o) << "\n";
+    else if (!f.objects.empty())
+      print_documents(ctx, f.objects, targets[0].names.size() == 1);
     ctx.out.flush();
-    if (watching) {
-      TROUPE_REQUIRE(targets.size() == 1 && t.names.size() <= 1, api_errc::bad_request,
-                     "--watch takes one resource type and at most one name");
-      return watch(ctx, kind, revision, t.names.empty() ? "" : t.names[0], widths);
-    }
+    return watch(ctx, *f.kind, f.revision, targets[0].names.empty() ? "" : targets[0].names[0],
+                 custom, widths);
+  }
+  if (total == 0 && listed && is_table(format)) {
+    if (!ctx.flags.on("ignore-not-found")) no_resources(ctx, targets);
+  } else if (is_table(format)) {
+    print_tables(ctx, results, custom);
+  } else if (format == "name") {
+    for (auto& f : results)
+      for (auto& o : f.objects) ctx.out << object_ref(*f.kind, o) << "\n";
+  } else if (total > 0 || listed) {
+    std::vector<node> all;
+    for (auto& f : results)
+      for (auto& o : f.objects) all.push_back(std::move(o));
+    bool single = targets.size() == 1 && targets[0].names.size() == 1;
+    print_documents(ctx, std::move(all), single);
   }
   return status;
 }

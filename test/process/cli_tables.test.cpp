@@ -1,0 +1,163 @@
+// What `get` prints against a real `troupe server`, where it must match kubectl: several
+// kinds at once, `get all`, --sort-by and custom columns.
+
+#include <catch2/catch.hpp>
+
+#include "test/harness/cli.hpp"
+
+using troupe::testing::cli_result;
+using troupe::testing::cluster;
+using troupe::testing::lines;
+
+namespace {
+
+const char* service_and_deployment = R"(apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec: {clusterIP: None, selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+)";
+
+// The tables of a multi-kind `get`, split at the blank lines between them.
+std::vector<std::string> tables(const std::string& out) {
+  std::vector<std::string> out_tables;
+  size_t at = 0;
+  for (size_t blank; (blank = out.find("\n\n", at)) != std::string::npos; at = blank + 2)
+    out_tables.push_back(out.substr(at, blank + 1 - at));
+  out_tables.push_back(out.substr(at));
+  return out_tables;
+}
+
+// "service" for a table whose first row is "service/api ...".
+std::string kind_of(const std::string& table) {
+  auto rows = lines(table);
+  return rows.size() < 2 ? "" : rows[1].substr(0, rows[1].find('/'));
+}
+
+}  // namespace
+
+TEST_CASE("get of several kinds prints a table per kind with kind-prefixed names",
+          "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", c.write("app.yaml", service_and_deployment)}).code == 0);
+  auto both = c.troupe(
+      {"get", "svc,deploy", "-l", "app!=nothing", "--field-selector", "metadata.name!=kubernetes"});
+  CHECK(both.code == 0);
+  auto parts = tables(both.out);
+  REQUIRE(parts.size() == 2);
+  CHECK_THAT(parts[0], Catch::Matches("NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\\(S\\) +AGE\n"
+                                      "service/api +ClusterIP +None +<none> +80/TCP +\\S+\n"));
+  CHECK_THAT(parts[1], Catch::Matches("NAME +READY +UP-TO-DATE +AVAILABLE +AGE\n"
+                                      "deployment.apps/web +\\d/1 +\\d +\\d +\\S+\n"));
+  // One kind found: no prefix, as kubectl prints it.
+  auto one =
+      c.troupe({"get", "deploy,cm", "-l", "app!=nothing", "--field-selector", "metadata.name=web"});
+  CHECK_THAT(one.out, Catch::StartsWith("NAME ") && Catch::Contains("\nweb "));
+  CHECK_THAT(one.out, !Catch::Contains("deployment.apps/"));
+  auto none = c.troupe({"get", "deploy,cm", "-l", "app=nothing"});
+  CHECK(none.code == 0);
+  CHECK(none.out.empty());
+  CHECK(none.err == "No resources found in default namespace.\n");
+  auto names = c.troupe(
+      {"get", "svc,deploy", "--field-selector", "metadata.name!=kubernetes", "-o", "name"});
+  CHECK(names.out == "service/api\ndeployment.apps/web\n");
+}
+
+TEST_CASE("get all lists the workload kinds in kubectl's order", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", c.write("app.yaml", service_and_deployment)}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "0 0 1 1 *"
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: t, image: busybox}]}}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec: {template: {spec: {restartPolicy: Never, containers: [{name: o, image: busybox}]}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: loose}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: loose}}
+  template:
+    metadata: {labels: {app: loose}}
+    spec: {containers: [{name: l, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: solo}
+spec: {containers: [{name: s, image: busybox}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-in-all}
+)")
+              .code == 0);
+  auto all = c.troupe({"get", "all"});
+  CHECK(all.code == 0);
+  std::vector<std::string> kinds;
+  for (auto& t : tables(all.out)) kinds.push_back(kind_of(t));
+  CHECK(kinds == std::vector<std::string>{"pod", "service", "deployment.apps", "replicaset.apps",
+                                          "cronjob.batch", "job.batch"});
+  CHECK_THAT(all.out, Catch::Contains("\ncronjob.batch/tick ") &&
+                          Catch::Contains("\njob.batch/once ") && !Catch::Contains("not-in-all"));
+  REQUIRE(tables(all.out).size() == 6);
+  CHECK_THAT(tables(all.out)[4], Catch::StartsWith("NAME                 SCHEDULE    TIMEZONE   "
+                                                   "SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n"));
+  auto empty = c.troupe({"get", "all", "-n", "kube-public"});
+  CHECK(empty.out.empty());
+  CHECK(empty.err == "No resources found in kube-public namespace.\n");
+}
+
+TEST_CASE("get --sort-by and custom columns", "[process][cli]") {
+  cluster c;
+  for (auto [name, size] : {std::pair{"b", "30"}, {"c", "4"}, {"a", "100"}})
+    REQUIRE(c.troupe({"create", "-f", "-"},
+                     std::string("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ") + name +
+                         ", labels: {set: t}}\ndata: {size: '" + size + "'}\n")
+                .code == 0);
+  auto by_name = c.troupe({"get", "cm", "-l", "set=t", "--sort-by=.metadata.name", "-o",
+                           "custom-columns=NAME:.metadata.name,SIZE:.data.size,NONE:.data.x"});
+  CHECK(by_name.code == 0);
+  CHECK(by_name.out ==
+        "NAME   SIZE   NONE\n"
+        "a      100    <none>\n"
+        "b      30     <none>\n"
+        "c      4      <none>\n");
+  CHECK(c.troupe({"get", "cm", "-l", "set=t", "--sort-by", "{.data.size}", "-o",
+                  "custom-columns=N:metadata.name", "--no-headers"})
+            .out == "c\nb\na\n");
+  CHECK(c.troupe({"get", "cm", "-l", "set=t", "--sort-by=.data.size", "-o", "name"}).out ==
+        "configmap/c\nconfigmap/b\nconfigmap/a\n");
+  auto file = c.write("cols.txt", "WHO   SIZE\n.metadata.name .data.size\n");
+  CHECK(c.troupe({"get", "cm", "b", "-o", "custom-columns-file=" + file}).out ==
+        "WHO   SIZE\nb     30\n");
+
+  auto bad_sort = c.troupe({"get", "cm", "--sort-by=.data[", "-l", "set=t"});
+  CHECK(bad_sort.code == 1);
+  CHECK(lines(bad_sort.err).size() == 1);
+  CHECK_THAT(bad_sort.err, Catch::StartsWith("error: --sort-by: error parsing jsonpath"));
+  CHECK(bad_sort.out.empty());
+  auto missing = c.troupe({"get", "cm", "--sort-by=.spec.nothing", "-l", "set=t"});
+  CHECK(missing.code == 1);
+  CHECK_THAT(missing.err, Catch::StartsWith("error: --sort-by: couldn't find any field"));
+  auto bad_spec = c.troupe({"get", "cm", "-o", "custom-columns=NAME"});
+  CHECK(bad_spec.code == 1);
+  CHECK(bad_spec.err ==
+        "error: --output: custom-columns: unexpected spec \"NAME\", expected "
+        "<header>:<json-path-expr>\n");
+}
