@@ -35,14 +35,67 @@ bool is_manifest_file(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-// Every manifest named by -f (files, directories, `-` for stdin), decoded before anything is
-// sent: one bad document stops the whole command with nothing changed.
-std::vector<codec::manifest> read_manifests(context& ctx) {
+// One document of a -f file: the object decoded from it, or kubectl's one-line error for
+// a document the client cannot decode (reported in its place; the others still go).
+struct document {
+  codec::manifest m;
+  std::string error;
+};
+
+// A codec error's message without the file name it starts with (the error line names it).
+std::string without_source(const std::string& message, const std::string& source) {
+  std::string_view why = message;
+  if (starts_with(why, source)) why = trim(why.substr(source.size()));
+  if (starts_with(why, ":")) why = trim(why.substr(1));
+  return std::string(why);
+}
+
+// The error line for a document of `source` that does not decode, as kubectl words it: an
+// unknown kind has no resource mapping, anything else fails validation.
+std::string decode_error(const codec::node& doc, const std::string& source,
+                         const kind_registry& kinds, const api_error& e) {
+  auto kind = text_at(doc, {"kind"}), version = text_at(doc, {"apiVersion"});
+  if (doc.is_map() && !kind.empty() && !version.empty() && kind != "List" &&
+      !kinds.find(version, kind))
+    return "resource mapping not found for name: " + quote(text_at(doc, {"metadata", "name"})) +
+           " namespace: " + quote(text_at(doc, {"metadata", "namespace"})) + " from " +
+           quote(source) + ": no matches for kind " + quote(kind) + " in version " + quote(version);
+  return "error validating " + quote(source) + ": " + without_source(e.message(), source);
+}
+
+// The documents of one file's text. Text that does not parse stops the whole file before
+// anything of it is sent; a document that does not decode stops only itself.
+void add_documents(const std::string& text, const std::string& source, const kind_registry& kinds,
+                   std::vector<document>& out) {
+  std::vector<std::pair<codec::node, std::string>> docs;
+  try {
+    auto t = trim(text);
+    if (!t.empty() && (t.front() == '{' || t.front() == '['))
+      docs.emplace_back(codec::parse_json(text, source), source);
+    else
+      for (auto& d : codec::parse_yaml(text, source))
+        docs.emplace_back(std::move(d.root), source + " doc " + std::to_string(d.index));
+  } catch (const api_error& e) {
+    out.push_back({{}, "error parsing " + source + ": " + without_source(e.message(), source)});
+    return;
+  }
+  for (auto& [doc, origin] : docs) {
+    try {
+      for (auto& m : codec::decode_manifest_document(doc, origin, kinds))
+        out.push_back({std::move(m), ""});
+    } catch (const api_error& e) {
+      out.push_back({{}, decode_error(doc, source, kinds, e)});
+    }
+  }
+}
+
+// Every document named by -f (files, directories, `-` for stdin), read before anything is sent.
+std::vector<document> read_manifests(context& ctx) {
   auto paths = ctx.flags.all("filename");
   TROUPE_REQUIRE(!paths.empty(), api_errc::bad_request, "must specify one of -f and -k");
-  std::vector<codec::manifest> out;
+  std::vector<document> out;
   auto add = [&](const std::string& text, const std::string& source) {
-    for (auto& m : codec::decode_manifests(text, source, ctx.kinds)) out.push_back(std::move(m));
+    add_documents(text, source, ctx.kinds, out);
   };
   for (auto& path : paths) {
     if (path == "-") {
@@ -83,13 +136,19 @@ std::string namespace_of(context& ctx, const codec::manifest& m) {
 
 std::string name_of(const codec::manifest& m) { return text_at(m.tree, {"metadata", "name"}); }
 
-// Runs `step` for each manifest; a server error names the file and stops nothing else, as
-// kubectl goes on with the remaining objects and exits 1 at the end.
+// Runs `step` for each manifest; a document that did not decode or a server error names
+// the file and stops nothing else, as kubectl goes on with the remaining objects and exits 1
+// at the end.
 template <class Step>
-int for_each_manifest(context& ctx, const std::vector<codec::manifest>& manifests,
-                      const char* doing, Step step) {
+int for_each_manifest(context& ctx, const std::vector<document>& documents, const char* doing,
+                      Step step) {
   int status = 0;
-  for (auto& m : manifests) {
+  for (auto& [m, error] : documents) {
+    if (!error.empty()) {
+      ctx.err << "error: " << error << "\n";
+      status = 1;
+      continue;
+    }
     try {
       step(m, namespace_of(ctx, m));
     } catch (const rpc::server_error& e) {
@@ -177,7 +236,8 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
 int cmd_apply(context& ctx) {
   auto manifests = read_manifests(ctx);
   // A generated name would create a new object on every apply; refused before anything is sent.
-  for (auto& m : manifests) {
+  for (auto& [m, error] : manifests) {
+    if (!error.empty()) continue;
     auto generate = text_at(m.tree, {"metadata", "generateName"});
     TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
                    "from " + generate + ": cannot use generate name with apply");

@@ -489,6 +489,13 @@ node encode_object(std::string_view bytes, const kind_info& kind) {
   return encode(reader.as(kind.schema));
 }
 
+std::vector<manifest> decode_manifest_document(const node& doc, std::string_view origin,
+                                               const kind_registry& kinds) {
+  std::vector<manifest> out;
+  decode_document(doc, std::string(origin), kinds, out);
+  return out;
+}
+
 std::vector<manifest> decode_manifests(std::string_view text, std::string_view source,
                                        const kind_registry& kinds) {
   std::vector<manifest> out;

@@ -33,6 +33,10 @@ struct manifest {
 /// Throws api_error(bad_request) prefixed with "<source> doc N".
 std::vector<manifest> decode_manifests(std::string_view text, std::string_view source,
                                        const kind_registry& kinds);
+/// Decodes one document already parsed (`kind: List` flattened), so a caller can go on past
+/// a document it cannot decode. Throws api_error(bad_request) prefixed with `origin`.
+std::vector<manifest> decode_manifest_document(const node& doc, std::string_view origin,
+                                               const kind_registry& kinds);
 /// Decodes one object of `kind` from a tree; errors are prefixed with `origin`.
 std::string decode_object(const node& tree, const kind_info& kind, std::string_view origin);
 /// The tree of a stored object of `kind`.

@@ -68,7 +68,11 @@ TEST_CASE("every example applies lists describes re-applies unchanged and delete
       CHECK_THAT(table.out, Catch::Contains("NAME") && Catch::Contains(name));
     auto described = c.troupe({"describe", kind, "-A"});
     CHECK(described.code == 0);
-    CHECK_THAT(described.out, Catch::Contains("Name:         " + name));
+    // kubectl aligns the values of each block: "Name:" is followed by as many spaces as needed.
+    auto rows = lines(described.out);
+    CHECK(std::any_of(rows.begin(), rows.end(), [&](const std::string& row) {
+      return row.rfind("Name: ", 0) == 0 && row.substr(row.find_first_not_of(' ', 5)) == name;
+    }));
   }
   auto again = c.troupe({"apply", "-f", TROUPE_EXAMPLES_DIR});
   CHECK(again.code == 0);
@@ -183,11 +187,11 @@ TEST_CASE("bad input gets a clear error and leaves the store unchanged", "[proce
   };
   auto r = GENERATE(values<row>({
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nkind: [oops\n", "invalid YAML"},
-      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n",
-       "Gizmo"},
-      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+      // A document that does not decode stops only itself (cli_tables.test.cpp).
+      {"apiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n", "Gizmo"},
+      {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
        "spec: {containers: [{name: a, image: b, imagePullPolicyy: Always}]}\n",
-       "doc 2: spec.containers[0].imagePullPolicyy: unknown field"},
+       "doc 1: spec.containers[0].imagePullPolicyy: unknown field"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n", "metadata.name"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nowhere}\n",
        "namespaces \"nowhere\" not found"},

@@ -1,5 +1,6 @@
 // What `get` prints against a real `troupe server`, where it must match kubectl: several
-// kinds at once, `get all`, --sort-by and custom columns.
+// kinds at once, `get all`, --sort-by, custom columns; and `apply -f` going on past a document
+// it cannot decode.
 
 #include <catch2/catch.hpp>
 
@@ -7,6 +8,7 @@
 
 using troupe::testing::cli_result;
 using troupe::testing::cluster;
+using troupe::testing::everything;
 using troupe::testing::lines;
 
 namespace {
@@ -160,4 +162,51 @@ TEST_CASE("get --sort-by and custom columns", "[process][cli]") {
   CHECK(bad_spec.err ==
         "error: --output: custom-columns: unexpected spec \"NAME\", expected "
         "<header>:<json-path-expr>\n");
+}
+
+TEST_CASE("apply goes on past a document it cannot decode and exits 1", "[process][cli]") {
+  cluster c;
+  auto file = c.write("mixed.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: first}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec: {containers: [{name: a, image: b, imagePullPolicyy: Always}]}
+---
+apiVersion: v1
+kind: Gizmo
+metadata: {name: g}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: last}
+)");
+  auto result = c.troupe({"apply", "-f", file});
+  CHECK(result.code == 1);
+  CHECK(result.out == "configmap/first created\nconfigmap/last created\n");
+  CHECK(
+      lines(result.err) ==
+      std::vector<std::string>{
+          "error: error validating \"" + file +
+              "\": doc 2: spec.containers[0].imagePullPolicyy: unknown field \"imagePullPolicyy\"; "
+              "did you mean \"imagePullPolicy\"? (line 8)",
+          "error: resource mapping not found for name: \"g\" namespace: \"\" from \"" + file +
+              "\": no matches for kind \"Gizmo\" in version \"v1\""});
+  CHECK(c.troupe({"get", "pod", "p"}).code == 1);
+
+  // A file that does not parse is stopped whole; the other files still go.
+  auto before = everything(c);
+  auto broken =
+      c.write("broken.yaml",
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: never}\n---\nkind: [oops\n");
+  auto good = c.write("good.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n");
+  auto two = c.troupe({"apply", "-f", broken, "-f", good});
+  CHECK(two.code == 1);
+  CHECK(two.out == "configmap/good created\n");
+  CHECK(lines(two.err).size() == 1);
+  CHECK_THAT(two.err, Catch::StartsWith("error: error parsing " + broken + ": ") &&
+                          Catch::Contains("invalid YAML"));
+  CHECK(c.troupe({"get", "cm", "never"}).code == 1);
 }
