@@ -1,71 +1,98 @@
-// `troupe describe KIND NAME`: metadata, owner, the rest of the object as indented fields,
-// conditions as a table, and the object's Events.
+// `troupe describe KIND NAME`: kubectl's describer for pods, deployments, services and nodes;
+// for other kinds metadata, owner, the rest of the object as indented fields, conditions as
+// a table, and the object's Events.
+
+#include "runtime/cli/describe.hpp"
 
 #include <algorithm>
+#include <ctime>
+#include <map>
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
-#include "runtime/cli/context.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
 
 namespace troupe::cli {
-namespace {
 
 using codec::node;
 
-std::string pad(const std::string& label, size_t width = 14) {
-  return label.size() >= width ? label + " " : label + std::string(width - label.size(), ' ');
+void tab_text::write(int level, const std::string& text) {
+  pending_ += std::string(static_cast<size_t>(level) * 2, ' ') + text;
 }
 
-std::string map_lines(const node* map, size_t width) {
-  if (!map || !map->is_map() || map->size() == 0) return "<none>\n";
-  std::string out;
-  bool first = true;
-  for (auto& [k, v] : map->entries()) {
-    // A copy of the whole manifest: kubectl leaves it out too.
-    if (k == "kubectl.kubernetes.io/last-applied-configuration") continue;
-    out += (first ? "" : std::string(width, ' ')) + k + "=" + v.text() + "\n";
-    first = false;
-  }
-  return out.empty() ? "<none>\n" : out;
+void tab_text::flush() {
+  done_ += tabbed(pending_);
+  pending_.clear();
 }
 
-// Everything but metadata, in kubectl's "Key:  value" outline.
-void outline(std::string& out, const node& n, int depth) {
-  std::string indent(static_cast<size_t>(depth) * 2, ' ');
-  for (auto& [key, value] : n.entries()) {
-    if (depth == 0 && (key == "apiVersion" || key == "kind" || key == "metadata")) continue;
-    if (value.is_scalar()) {
-      out += indent + pad(key + ":", 16) + value.text() + "\n";
-    } else if (value.is_map()) {
-      out += indent + key + ":\n";
-      outline(out, value, depth + 1);
-    } else if (value.is_list()) {
-      out += indent + key + ":\n";
-      for (auto& item : value.items()) {
-        if (item.is_map()) {
-          out += indent + "  -\n";
-          outline(out, item, depth + 2);
-        } else {
-          out += indent + "  " + item.text() + "\n";
-        }
-      }
-    }
-  }
+std::string tab_text::str() {
+  flush();
+  return done_;
 }
 
-std::string conditions_table(const node& object) {
-  auto* conds = lookup(object, {"status", "conditions"});
-  if (!conds || !conds->is_list() || conds->size() == 0) return "";
-  std::string out = "Conditions:\n  Type              Status  Reason\n  ----              ------  ------\n";
-  for (auto& c : conds->items())
-    out += "  " + pad(text_at(c, {"type"}), 18) + pad(text_at(c, {"status"}), 8) +
-           text_at(c, {"reason"}) + "\n";
+std::string rfc1123z(const std::string& rfc3339, const std::string& absent) {
+  auto at = parse_rfc3339(rfc3339);
+  if (!at) return absent;
+  std::time_t t = static_cast<std::time_t>(*at);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+namespace {
+
+// A map's entries in key order (kubectl's maps are Go maps, printed sorted).
+std::map<std::string, std::string> sorted(const node* map) {
+  std::map<std::string, std::string> out;
+  if (map && map->is_map())
+    for (auto& [k, v] : map->entries()) out[k] = v.is_scalar() ? v.text() : "";
   return out;
 }
 
-std::string events_for(context& ctx, const kind_info& kind, const node& object) {
+}  // namespace
+
+void write_labels(tab_text& w, const std::string& indent, const std::string& title,
+                  const node* labels) {
+  auto entries = sorted(labels);
+  w.write(0, indent + title + ":\t");
+  if (entries.empty()) return w.write(0, "<none>\n");
+  bool first = true;
+  for (auto& [k, v] : entries) {
+    w.write(0, (first ? "" : indent + "\t") + k + "=" + v + "\n");
+    first = false;
+  }
+}
+
+void write_annotations(tab_text& w, const std::string& indent, const std::string& title,
+                       const node* annotations) {
+  // kubectl's maxAnnotationLen: a longer value goes on lines of its own, each cut there.
+  constexpr size_t max_len = 140;
+  auto entries = sorted(annotations);
+  entries.erase("kubectl.kubernetes.io/last-applied-configuration");
+  w.write(0, indent + title + ":\t");
+  if (entries.empty()) return w.write(0, "<none>\n");
+  bool first = true;
+  for (auto& [k, raw] : entries) {
+    if (!first) w.write(0, indent + "\t");
+    first = false;
+    std::string value = raw;
+    if (!value.empty() && value.back() == '\n') value.pop_back();
+    if (value.size() + k.size() + 2 <= max_len && value.find('\n') == std::string::npos) {
+      w.write(0, k + ": " + value + "\n");
+      continue;
+    }
+    w.write(0, k + ":\n");
+    for (auto& part : split(value, '\n'))
+      w.write(0, indent + "\t  " +
+                     (part.size() > max_len - 2 ? part.substr(0, max_len - 2) + "..." : part) +
+                     "\n");
+  }
+}
+
+void write_events(context& ctx, const kind_info& kind, const node& object, tab_text& w) {
   const kind_info& events_kind = ctx.kind("events");
   auto ns = text_at(object, {"metadata", "namespace"});
   auto uid = text_at(object, {"metadata", "uid"});
@@ -78,39 +105,119 @@ std::string events_for(context& ctx, const kind_info& kind, const node& object) 
                      text_at(e, {"involvedObject", "kind"}) == kind.kind;
     if (same_uid || same_name) mine.push_back(std::move(e));
   }
-  if (mine.empty()) return "Events:           <none>\n";
-  std::string out = "Events:\n  Type     Reason            Age    From              Message\n"
-                    "  ----     ------            ----   ----              -------\n";
+  if (mine.empty()) return w.write(0, "Events:\t<none>\n");
+  w.flush();  // kubectl's Events table aligns on its own
+  auto when = [](const node& e, const char* field) {
+    auto at = parse_rfc3339(text_at(e, {field}));
+    return at ? at : parse_rfc3339(text_at(e, {"metadata", "creationTimestamp"}));
+  };
+  std::stable_sort(mine.begin(), mine.end(), [&](const node& a, const node& b) {
+    return when(a, "lastTimestamp").value_or(0) < when(b, "lastTimestamp").value_or(0);
+  });
+  auto since = [&](std::optional<int64_t> at) {
+    return at ? human_duration(std::max<int64_t>(0, ctx.now() - *at)) : std::string("<unknown>");
+  };
+  w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
+  w.write(1, "----\t------\t----\t----\t-------\n");
   for (auto& e : mine) {
-    auto when = parse_rfc3339(text_at(e, {"lastTimestamp"}));
-    if (!when) when = parse_rfc3339(text_at(e, {"metadata", "creationTimestamp"}));
-    std::string age = when ? human_duration(std::max<int64_t>(0, ctx.now() - *when)) : "<unknown>";
-    out += "  " + pad(text_at(e, {"type"}), 9) + pad(text_at(e, {"reason"}), 18) + pad(age, 7) +
-           pad(text_at(e, {"source", "component"}), 18) + text_at(e, {"message"}) + "\n";
+    auto first = since(when(e, "firstTimestamp"));
+    auto count = parse_int(text_at(e, {"count"})).value_or(1);
+    auto age = count > 1 ? since(when(e, "lastTimestamp")) + " (x" + std::to_string(count) +
+                               " over " + first + ")"
+                         : first;
+    auto from = text_at(e, {"source", "component"});
+    if (from.empty()) from = text_at(e, {"reportingComponent"});
+    w.write(1, text_at(e, {"type"}) + "\t" + text_at(e, {"reason"}) + "\t" + age + "\t" + from +
+                   "\t" + std::string(trim(text_at(e, {"message"}))) + "\n");
   }
+}
+
+namespace {
+
+std::string pad(const std::string& label, size_t width = 14) {
+  return label.size() >= width ? label + " " : label + std::string(width - label.size(), ' ');
+}
+
+// A scalar's text; a multi-line one continues on lines indented under its first.
+std::string scalar_text(const std::string& text, size_t indent) {
+  if (text.find('\n') == std::string::npos) return text;
+  std::string out;
+  auto parts = split(text, '\n');
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i ? "\n" + std::string(indent, ' ') : "") + parts[i];
   return out;
 }
 
-std::string describe(context& ctx, const kind_info& kind, const node& object) {
-  std::string out;
-  out += pad("Name:") + text_at(object, {"metadata", "name"}) + "\n";
-  if (kind.namespaced) out += pad("Namespace:") + text_at(object, {"metadata", "namespace"}) + "\n";
-  out += pad("Labels:") + map_lines(lookup(object, {"metadata", "labels"}), 14);
-  out += pad("Annotations:") + map_lines(lookup(object, {"metadata", "annotations"}), 14);
-  out += pad("API Version:") + kind.api_version() + "\n";
-  out += pad("Kind:") + kind.kind + "\n";
-  out += pad("UID:") + text_at(object, {"metadata", "uid"}) + "\n";
-  out += pad("Created:") + text_at(object, {"metadata", "creationTimestamp"}) + "\n";
+// Everything but metadata, in kubectl's "Key:  value" outline.
+void outline(std::string& out, const node& n, int depth) {
+  std::string indent(static_cast<size_t>(depth) * 2, ' ');
+  for (auto& [key, value] : n.entries()) {
+    if (depth == 0 && (key == "apiVersion" || key == "kind" || key == "metadata")) continue;
+    if (value.is_scalar()) {
+      auto label = indent + pad(key + ":", 16);
+      out += label + scalar_text(value.text(), label.size()) + "\n";
+    } else if (value.is_map()) {
+      out += indent + key + ":\n";
+      outline(out, value, depth + 1);
+    } else if (value.is_list()) {
+      out += indent + key + ":\n";
+      for (auto& item : value.items()) {
+        if (item.is_map()) {
+          out += indent + "  -\n";
+          outline(out, item, depth + 2);
+        } else {
+          out += indent + "  " + scalar_text(item.text(), indent.size() + 2) + "\n";
+        }
+      }
+    }
+  }
+}
+
+std::string conditions_table(const node& object) {
+  auto* conds = lookup(object, {"status", "conditions"});
+  if (!conds || !conds->is_list() || conds->size() == 0) return "";
+  tab_text w;
+  w.write(0, "Conditions:\n  Type\tStatus\tReason\n");
+  w.write(1, "----\t------\t------\n");
+  for (auto& c : conds->items())
+    w.write(1, text_at(c, {"type"}) + "\t" + text_at(c, {"status"}) + "\t" +
+                   text_at(c, {"reason"}) + "\n");
+  return w.str();
+}
+
+std::string describe_generic(context& ctx, const kind_info& kind, const node& object) {
+  tab_text head;
+  head.write(0, "Name:\t" + text_at(object, {"metadata", "name"}) + "\n");
+  if (kind.namespaced)
+    head.write(0, "Namespace:\t" + text_at(object, {"metadata", "namespace"}) + "\n");
+  write_labels(head, "", "Labels", lookup(object, {"metadata", "labels"}));
+  write_annotations(head, "", "Annotations", lookup(object, {"metadata", "annotations"}));
+  head.write(0, "API Version:\t" + kind.api_version() + "\n");
+  head.write(0, "Kind:\t" + kind.kind + "\n");
+  head.write(0, "UID:\t" + text_at(object, {"metadata", "uid"}) + "\n");
+  head.write(0, "Created:\t" + text_at(object, {"metadata", "creationTimestamp"}) + "\n");
   if (auto del = text_at(object, {"metadata", "deletionTimestamp"}); !del.empty())
-    out += pad("Deleting:") + del + "\n";
+    head.write(0, "Deleting:\t" + del + "\n");
   if (auto* owners = lookup(object, {"metadata", "ownerReferences"}))
     for (auto& o : owners->items())
       if (text_at(o, {"controller"}) == "true")
-        out += pad("Controlled By:") + text_at(o, {"kind"}) + "/" + text_at(o, {"name"}) + "\n";
+        head.write(0,
+                   "Controlled By:\t" + text_at(o, {"kind"}) + "/" + text_at(o, {"name"}) + "\n");
+  std::string out = head.str();
   outline(out, object, 0);
   out += conditions_table(object);
-  out += events_for(ctx, kind, object);
-  return out;
+  tab_text events;
+  write_events(ctx, kind, object, events);
+  return out + events.str();
+}
+
+std::string describe(context& ctx, const kind_info& kind, const node& object) {
+  if (kind.kind == "Pod") return describe_pod(ctx, kind, object);
+  if (kind.kind == "Deployment") return describe_deployment(ctx, kind, object);
+  if (kind.kind == "Service") return describe_service(ctx, kind, object);
+  if (kind.kind == "Node") return describe_node(ctx, kind, object);
+  return describe_generic(ctx, kind, object);
 }
 
 }  // namespace

@@ -1,0 +1,57 @@
+#pragma once
+// The pieces of `describe` that kubectl's per-kind describers share: text laid out as Go's
+// tabwriter lays out kubectl's (cells end at '\t', each column block as wide as its widest
+// cell plus two), label and annotation blocks, RFC 1123 times, and the Events table.
+// Internal to the CLI.
+
+#include <string>
+#include <string_view>
+
+#include "runtime/cli/context.hpp"
+#include "runtime/codec/tree.hpp"
+
+namespace troupe::cli {
+
+/// Go's text/tabwriter with kubectl's describe settings (minwidth 0, padding 2, spaces):
+/// a line's cells end at '\t' (the text after the last '\t' is not a cell), and a column
+/// is aligned over the run of consecutive lines that have a cell in it.
+std::string tabbed(std::string_view text);
+
+/// kubectl's PrefixWriter over a tabwriter: lines at a level (two spaces each) collected until
+/// flush() lays them out; str() flushes and returns all.
+class tab_text {
+ public:
+  /// Appends "  " * level + text (which carries its own '\t's and '\n').
+  void write(int level, const std::string& text);
+  /// Lays out what was written since the last flush, so later columns align on their own.
+  void flush();
+  std::string str();
+
+ private:
+  std::string done_, pending_;
+};
+
+/// "Mon, 01 Dec 2026 11:57:30 +0000" (Go's RFC1123Z, in UTC) for an RFC 3339 time; `absent`
+/// when there is none.
+std::string rfc1123z(const std::string& rfc3339, const std::string& absent = "");
+
+/// "Title:\tk=v\n\tk2=v2\n" in key order, "<none>" when empty; `indent` before each line.
+void write_labels(tab_text& w, const std::string& indent, const std::string& title,
+                  const codec::node* labels);
+/// kubectl's annotations block: "key: value" in key order without last-applied, a long or
+/// multi-line value on indented lines of its own.
+void write_annotations(tab_text& w, const std::string& indent, const std::string& title,
+                       const codec::node* annotations);
+/// The Events of `object` (by uid, or by kind and name), kubectl's table, or "<none>".
+void write_events(context& ctx, const kind_info& kind, const codec::node& object, tab_text& w);
+
+/// kubectl's describers for these kinds; each ends with the Events.
+std::string describe_pod(context& ctx, const kind_info& kind, const codec::node& pod);
+std::string describe_deployment(context& ctx, const kind_info& kind, const codec::node& deploy);
+std::string describe_service(context& ctx, const kind_info& kind, const codec::node& svc);
+std::string describe_node(context& ctx, const kind_info& kind, const codec::node& node);
+
+/// "Pod Template:" and what follows, as the workload describers print it.
+void write_pod_template(tab_text& w, const codec::node* pod_template);
+
+}  // namespace troupe::cli

@@ -1,0 +1,186 @@
+// `describe` against a real `troupe server`, laid out as kubectl's describers lay out pods,
+// deployments, services and nodes.
+
+#include <catch2/catch.hpp>
+#include <regex>
+
+#include "test/harness/cli.hpp"
+
+using troupe::testing::cluster;
+using troupe::testing::lines;
+
+namespace {
+
+// The lines of `text` that match `pattern` whole, joined with "\n" (so a CHECK shows them).
+std::string matching(const std::string& text, const std::string& pattern) {
+  std::regex re(pattern);
+  std::string out;
+  for (auto& line : lines(text))
+    if (std::regex_match(line, re)) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+// True when `expected` appears in `text` as consecutive whole lines.
+bool has_block(const std::string& text, const std::string& expected) {
+  return ("\n" + text).find("\n" + expected) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("describe pod has kubectl's layout", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels: {b: "2", a: "1"}
+  annotations: {note: "first\nsecond"}
+spec:
+  nodeName: n1
+  containers:
+  - name: web
+    image: nginx:1.25
+    args: ["--port", "80"]
+    ports: [{containerPort: 80}]
+    env: [{name: MODE, value: fast}, {name: ME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+    resources: {requests: {cpu: 100m}, limits: {cpu: 200m}}
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes: [{name: scratch, emptyDir: {}}]
+  tolerations: [{key: k, operator: Exists, effect: NoSchedule}]
+)")
+              .code == 0);
+  auto r = c.troupe({"describe", "pod", "p"});
+  CHECK(r.code == 0);
+  CAPTURE(r.out);
+  // The first block aligns on its longest label, "Service Account:".
+  CHECK(has_block(r.out,
+                  "Name:             p\n"
+                  "Namespace:        default\n"
+                  "Priority:         0\n"
+                  "Service Account:  default\n"
+                  "Node:             n1/\n"
+                  "Labels:           a=1\n"
+                  "                  b=2\n"
+                  "Annotations:      note:\n"
+                  "                    first\n"
+                  "                    second\n"
+                  "Status:           Pending\n"));
+  CHECK(has_block(r.out,
+                  "Containers:\n  web:\n    Image:      nginx:1.25\n"
+                  "    Port:       80/TCP\n    Host Port:  0/TCP\n    Args:\n"
+                  "      --port\n      80\n"));
+  // A line without a tab ends a column block: each list below aligns on its own.
+  CHECK(has_block(r.out,
+                  "    Limits:\n      cpu:  200m\n    Requests:\n      cpu:  100m\n"
+                  "    Environment:\n      MODE:  fast\n"
+                  "      ME:    p (v1:metadata.name)\n"
+                  "    Mounts:\n      /scratch from scratch (rw)\n"));
+  CHECK(has_block(r.out,
+                  "Volumes:\n  scratch:\n"
+                  "    Type:        EmptyDir (a temporary directory that shares a pod's "
+                  "lifetime)\n"));
+  CHECK(matching(r.out, "QoS Class: +Burstable") != "");
+  CHECK(matching(r.out, "Node-Selectors: +<none>") != "");
+  CHECK(matching(r.out, "Tolerations: +k:NoSchedule op=Exists") != "");
+  CHECK(matching(r.out, "Events: +<none>|Events:") != "");
+}
+
+TEST_CASE("describe deployment shows replicas strategy and the pod template", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx:1.25}]}
+)")
+              .code == 0);
+  auto r = c.troupe({"describe", "deploy", "web"});
+  CHECK(r.code == 0);
+  CAPTURE(r.out);
+  CHECK(matching(r.out, "Selector: +app=web") != "");
+  CHECK(matching(r.out,
+                 "Replicas: +2 desired \\| \\d+ updated \\| \\d+ total \\| \\d+ available "
+                 "\\| \\d+ unavailable") != "");
+  CHECK(matching(r.out, "StrategyType: +RollingUpdate") != "");
+  CHECK(matching(r.out, "MinReadySeconds: +0") != "");
+  CHECK(matching(r.out, "RollingUpdateStrategy: +25% max unavailable, 25% max surge") != "");
+  CHECK(has_block(r.out,
+                  "Pod Template:\n  Labels:  app=web\n  Containers:\n   web:\n"
+                  "    Image:         nginx:1.25\n"));
+  CHECK(matching(r.out, "  Tolerations: +<none>") != "");
+  CHECK(matching(r.out, "NewReplicaSet: +.*") != "");
+}
+
+TEST_CASE("describe service shows ports target ports and endpoints", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {ports: [{name: pg, port: 5432, targetPort: 15432}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: db}
+subsets:
+- addresses: [{ip: 10.1.0.1}, {ip: 10.1.0.2}, {ip: 10.1.0.3}, {ip: 10.1.0.4}]
+  ports: [{name: pg, port: 15432}]
+)")
+              .code == 0);
+  auto r = c.troupe({"describe", "svc", "db"});
+  CHECK(r.code == 0);
+  CAPTURE(r.out);
+  CHECK(matching(r.out, "Type: +ClusterIP") != "");
+  CHECK(matching(r.out, "IP Families: +\\S+") != "");
+  CHECK(matching(r.out, "IP: +\\S+") != "");
+  CHECK(matching(r.out, "Port: +pg  5432/TCP") != "");
+  CHECK(matching(r.out, "TargetPort: +15432/TCP") != "");
+  CHECK(matching(r.out, "Endpoints: +10.1.0.1:15432,10.1.0.2:15432,10.1.0.3:15432 \\+ 1 more...") !=
+        "");
+  CHECK(matching(r.out, "Session Affinity: +None") != "");
+}
+
+TEST_CASE("describe node shows its lease conditions capacity and pods", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {node-role.kubernetes.io/worker: ""}}
+spec: {taints: [{key: k, value: v, effect: NoSchedule}]}
+status:
+  capacity: {cpu: "2", memory: 4Gi}
+  allocatable: {cpu: "2", memory: 4Gi}
+  addresses: [{type: InternalIP, address: 10.0.0.9}]
+  nodeInfo: {kubeletVersion: v1.0}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: busy}
+spec:
+  nodeName: n1
+  tolerations: [{key: k, operator: Exists}]
+  containers: [{name: c, image: i, resources: {requests: {cpu: 500m, memory: 1Gi}}}]
+)")
+              .code == 0);
+  auto r = c.troupe({"describe", "node", "n1"});
+  CHECK(r.code == 0);
+  CAPTURE(r.out);
+  CHECK(matching(r.out, "Roles: +worker") != "");
+  CHECK(matching(r.out, "Taints: +k=v:NoSchedule") != "");
+  CHECK(matching(r.out, "Unschedulable: +false") != "");
+  CHECK(matching(r.out, "Lease:.*") != "");
+  CHECK(has_block(r.out, "Addresses:\n  InternalIP:  10.0.0.9\n"));
+  CHECK(has_block(r.out, "Capacity:\n  cpu:     2\n  memory:  4Gi\n"));
+  CHECK(matching(r.out, "  Kubelet Version: +v1.0") != "");
+  CHECK(matching(r.out, "Non-terminated Pods: +\\(1 in total\\)") != "");
+  CHECK(matching(r.out,
+                 "  default +busy +500m \\(25%\\) +0 \\(0%\\) +1Gi \\(25%\\) +0 \\(0%\\) +\\S+") !=
+        "");
+  CHECK(has_block(r.out,
+                  "Allocated resources:\n"
+                  "  (Total limits may be over 100 percent, i.e., overcommitted.)\n"));
+  CHECK(matching(r.out, "  cpu +500m \\(25%\\) +0 \\(0%\\)") != "");
+  CHECK(matching(r.out, "  memory +1Gi \\(25%\\) +0 \\(0%\\)") != "");
+}
