@@ -1,4 +1,5 @@
-// `troupe get`: tables, -o yaml|json|name|wide|jsonpath=..., selectors, -A, --watch.
+// `troupe get`: tables (one per kind), -o yaml|json|name|wide|jsonpath=...|custom-columns=...,
+// --sort-by, selectors, -A, --watch.
 
 #include <algorithm>
 #include <fstream>
