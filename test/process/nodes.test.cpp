@@ -178,7 +178,8 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   wait_for_text(c, {"get", "pod", "probed"}, "0/1     Running");
   auto described = c.troupe({"describe", "pod", "probed"}).out;
   CHECK_THAT(described, Catch::Contains("Started container c"));
-  CHECK_THAT(described, Catch::Contains("Unhealthy") && Catch::Contains("Readiness probe failed: "));
+  // kubectl trims an event's message, so the probe's empty output leaves no space after ':'.
+  CHECK_THAT(described, Catch::Contains("Unhealthy") && Catch::Contains("Readiness probe failed:"));
 
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("alive", "s1",
       "{name: c, image: sh, command: [sleep, '300'], livenessProbe: {exec: {command: ['false']}, "
