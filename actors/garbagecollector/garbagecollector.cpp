@@ -48,8 +48,11 @@ std::string without_owner_refs(std::string_view object, const std::vector<std::s
     for (auto& uid : uids) dropped = dropped || text_view(refs[i].getUid()) == uid;
     if (!dropped) kept.push_back(i);
   }
-  auto list = meta.initOwnerReferences(static_cast<unsigned>(kept.size()));
-  for (unsigned i = 0; i < kept.size(); ++i) list.setWithCaveats(i, refs[kept[i]]);
+  // None left: the field goes, as an empty list is omitted in Kubernetes' JSON.
+  if (!kept.empty()) {
+    auto list = meta.initOwnerReferences(static_cast<unsigned>(kept.size()));
+    for (unsigned i = 0; i < kept.size(); ++i) list.setWithCaveats(i, refs[kept[i]]);
+  }
   return to_bytes(message);
 }
 
@@ -61,8 +64,12 @@ std::string without_finalizer(std::string_view object, std::string_view name) {
   std::vector<std::string> kept;
   for (auto f : meta.getFinalizers())
     if (text_view(f) != name) kept.push_back(text_string(f));
-  auto list = meta.initFinalizers(static_cast<unsigned>(kept.size()));
-  for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
+  if (kept.empty()) {
+    meta.disownFinalizers();
+  } else {
+    auto list = meta.initFinalizers(static_cast<unsigned>(kept.size()));
+    for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
+  }
   return to_bytes(message);
 }
 

@@ -37,8 +37,12 @@ std::string without_content_finalizer(std::string_view ns_object) {
   std::vector<std::string> kept;
   for (auto f : ns.getSpec().getFinalizers())
     if (text_view(f) != namespace_finalizer) kept.push_back(text_string(f));
-  auto list = ns.getSpec().initFinalizers(static_cast<unsigned>(kept.size()));
-  for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
+  if (kept.empty()) {
+    ns.getSpec().disownFinalizers();
+  } else {
+    auto list = ns.getSpec().initFinalizers(static_cast<unsigned>(kept.size()));
+    for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
+  }
   return to_bytes(message);
 }
 

@@ -293,6 +293,18 @@ int64_t grace_period(const context& ctx) {
   return *n;
 }
 
+// --cascade=background|foreground|orphan (true and false are kubectl's old spellings of
+// background and orphan): what happens to the object's dependents.
+propagation cascade(const context& ctx) {
+  auto text = ctx.flags.get("cascade", "background");
+  if (text == "background" || text == "true") return propagation::background;
+  if (text == "foreground") return propagation::foreground;
+  if (text == "orphan" || text == "false") return propagation::orphan;
+  throw api_error(api_errc::bad_request,
+                  "invalid cascade value (" + text +
+                      "). Must be \"background\", \"foreground\", or \"orphan\".");
+}
+
 // Deletes one object and, with --wait (the default), waits until it is gone: an object held
 // by finalizers or a graceful pod deletion outlives the call.
 void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name) {
@@ -301,6 +313,7 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
   req.ns = ns;
   req.name = name;
   req.grace_period = grace_period(ctx);
+  req.propagation = static_cast<uint8_t>(cascade(ctx));
   if (ctx.dry_run()) {
     ctx.get(kind, ns, name);  // a missing object is an error, as without --dry-run
     ctx.out << kind.singular_resource() << " " << quote(name) << " deleted (dry run)\n";

@@ -58,6 +58,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         dry_run,
         grace_period,
         force,
+        {"cascade", 0, false},  // a value only as --cascade=VALUE, as in kubectl
         ignore_not_found,
         {"now", 0, false},
         {"wait", 0, false}}},

@@ -2,6 +2,8 @@
 // is fixed, a namespace is deleted, Services get addresses, or a JSON patch is sent.
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "test/harness/cli.hpp"
 
@@ -107,4 +109,55 @@ TEST_CASE("patch --type json applies RFC 6902 operations", "[process][cli]") {
                             R"([{"op":"remove","path":"/metadata/finalizers/0"}])"});
   CHECK(released.code == 0);
   CHECK(c.troupe({"get", "cm", "a"}).code == 1);  // the last finalizer gone, so is the object
+}
+
+TEST_CASE("delete --cascade decides what happens to the dependents", "[process][cli][gc]") {
+  cluster c;
+  auto owned = [&](const std::string& name, const std::string& owner_uid) {
+    return c.write(
+        name + ".yaml",
+        config_map(name, "default",
+                   "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: " +
+                       owner_uid + "}]\n"));
+  };
+  auto uid_of = [&](const std::string& name) {
+    return c.troupe({"get", "cm", name, "-o", "jsonpath={.metadata.uid}"}).out;
+  };
+  auto owner = c.write("owner.yaml", config_map("owner", "default"));
+  auto gone = [&](const std::string& name) {
+    for (int i = 0; i < 100; ++i) {
+      if (c.troupe({"get", "cm", name, "--ignore-not-found", "-o", "name"}).out.empty())
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+
+  // Background (the default): the dependent follows its owner.
+  REQUIRE(c.troupe({"apply", "-f", owner}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", owned("dep", uid_of("owner"))}).code == 0);
+  CHECK(c.troupe({"delete", "cm", "owner"}).out == "configmap \"owner\" deleted\n");
+  CHECK(gone("dep"));
+
+  // Orphan: it stays, without the reference.
+  REQUIRE(c.troupe({"apply", "-f", owner}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", owned("dep", uid_of("owner"))}).code == 0);
+  CHECK(c.troupe({"delete", "cm", "owner", "--cascade=orphan"}).code ==
+        0);  // waits for the owner to go
+  CHECK(c.troupe({"get", "cm", "owner", "--ignore-not-found", "-o", "name"}).out.empty());
+  CHECK(c.troupe({"get", "cm", "dep", "-o", "jsonpath={.metadata.ownerReferences}"})
+            .out.find("uid") == std::string::npos);
+
+  // Foreground: the owner waits for its dependents.
+  REQUIRE(c.troupe({"delete", "cm", "dep"}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", owner}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", owned("dep", uid_of("owner"))}).code == 0);
+  CHECK(c.troupe({"delete", "cm", "owner", "--cascade=foreground"}).code == 0);
+  CHECK(c.troupe({"get", "cm", "owner", "dep", "--ignore-not-found", "-o", "name"}).out.empty());
+
+  auto bad = c.troupe({"delete", "cm", "x", "--cascade=sideways"});
+  CHECK(bad.code == 1);
+  CHECK(bad.err ==
+        "error: invalid cascade value (sideways). Must be \"background\", \"foreground\", or "
+        "\"orphan\".\n");
 }
