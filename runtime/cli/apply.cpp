@@ -7,6 +7,7 @@
 
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/generate.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -253,8 +254,14 @@ int cmd_create(context& ctx) {
                  api_errc::bad_request,
                  "--output: unknown format " + quote(format) + " (choose name, yaml or json)");
   bool first = true;
+  std::vector<document> documents;
+  if (!ctx.flags.has("filename") && !ctx.flags.positional.empty())
+    add_documents(generated_manifest(ctx.flags.positional, ctx.flags),
+                  "create " + ctx.flags.positional[0], ctx.kinds, documents);
+  else
+    documents = read_manifests(ctx);
   return for_each_manifest(
-      ctx, read_manifests(ctx), "creating", [&](const codec::manifest& m, const std::string& ns) {
+      ctx, documents, "creating", [&](const codec::manifest& m, const std::string& ns) {
         node object = m.tree;
         if (!ctx.dry_run())
           object = codec::encode_object(

@@ -288,19 +288,29 @@ int cmd_completion(context& ctx) {
 using command_fn = int (*)(context&);
 
 const std::map<std::string, command_fn>& commands() {
-  static const std::map<std::string, command_fn> table = {
-      // NOLINT: a constant table
-      {"get", cmd_get},         {"apply", cmd_apply},
-      {"create", cmd_create},   {"replace", cmd_replace},
-      {"delete", cmd_delete},   {"describe", cmd_describe},
-      {"label", cmd_label},     {"annotate", cmd_annotate},
-      {"patch", cmd_patch},     {"edit", cmd_edit},
-      {"wait", cmd_wait},       {"api-resources", cmd_api_resources},
-      {"version", cmd_version}, {"completion", cmd_completion},
-      {"logs", cmd_logs},       {"exec", cmd_exec},
-      {"cordon", cmd_cordon},   {"uncordon", cmd_uncordon},
-      {"drain", cmd_drain},     {"taint", cmd_taint},
-      {"token", cmd_token}};
+  static const std::map<std::string, command_fn> table = {// NOLINT: a constant table
+                                                          {"get", cmd_get},
+                                                          {"apply", cmd_apply},
+                                                          {"create", cmd_create},
+                                                          {"replace", cmd_replace},
+                                                          {"delete", cmd_delete},
+                                                          {"describe", cmd_describe},
+                                                          {"label", cmd_label},
+                                                          {"annotate", cmd_annotate},
+                                                          {"patch", cmd_patch},
+                                                          {"edit", cmd_edit},
+                                                          {"scale", cmd_scale},
+                                                          {"wait", cmd_wait},
+                                                          {"api-resources", cmd_api_resources},
+                                                          {"version", cmd_version},
+                                                          {"completion", cmd_completion},
+                                                          {"logs", cmd_logs},
+                                                          {"exec", cmd_exec},
+                                                          {"cordon", cmd_cordon},
+                                                          {"uncordon", cmd_uncordon},
+                                                          {"drain", cmd_drain},
+                                                          {"taint", cmd_taint},
+                                                          {"token", cmd_token}};
   return table;
 }
 

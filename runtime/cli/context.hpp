@@ -99,6 +99,7 @@ int cmd_describe(context& ctx);
 int cmd_label(context& ctx);
 int cmd_annotate(context& ctx);
 int cmd_patch(context& ctx);
+int cmd_scale(context& ctx);
 int cmd_edit(context& ctx);
 int cmd_wait(context& ctx);
 int cmd_logs(context& ctx);

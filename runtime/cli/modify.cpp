@@ -245,3 +245,43 @@ int cmd_edit(context& ctx) {
 }
 
 }  // namespace troupe::cli
+
+namespace troupe::cli {
+
+// kubectl scale: spec.replicas of deployments, replica sets and stateful sets, with
+// --current-replicas as a precondition.
+int cmd_scale(context& ctx) {
+  auto a = address_of(ctx, "scale");
+  TROUPE_REQUIRE(ctx.flags.has("replicas"), api_errc::bad_request,
+                 "required flag(s) \"replicas\" not set");
+  auto wanted = parse_int(ctx.flags.get("replicas"));
+  TROUPE_REQUIRE(
+      wanted && *wanted >= 0 && *wanted <= INT32_MAX, api_errc::bad_request,
+      "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
+  const std::string& kind = a.kind->kind;
+  TROUPE_REQUIRE(kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet",
+                 api_errc::bad_request,
+                 "cannot scale " + a.kind->resource() +
+                     ": only deployments, replicasets and statefulsets have replicas");
+  auto ns = ctx.ns_for(*a.kind);
+  auto current = ctx.get(*a.kind, ns, a.name);
+  node object = codec::encode_object(current.object, *a.kind);
+  if (ctx.flags.has("current-replicas")) {
+    std::string now = text_at(object, {"spec", "replicas"});
+    TROUPE_REQUIRE(now == ctx.flags.get("current-replicas"), api_errc::conflict,
+                   "Expected replicas to be " + ctx.flags.get("current-replicas") + ", was " + now);
+  }
+  node spec = node::map();
+  spec.set("replicas", node::plain(std::to_string(*wanted)));
+  node meta = node::map();
+  meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
+  node patch = node::map();
+  patch.set("spec", std::move(spec));
+  patch.set("metadata", std::move(meta));
+  if (!ctx.dry_run()) ctx.patch(*a.kind, ns, a.name, patch, patch_type::merge);
+  ctx.out << a.kind->singular_resource() << "/" << a.name << " scaled" << ctx.dry_run_suffix()
+          << "\n";
+  return 0;
+}
+
+}  // namespace troupe::cli

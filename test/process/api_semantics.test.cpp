@@ -161,3 +161,39 @@ TEST_CASE("delete --cascade decides what happens to the dependents", "[process][
         "error: invalid cascade value (sideways). Must be \"background\", \"foreground\", or "
         "\"orphan\".\n");
 }
+
+TEST_CASE("create makes objects from kubectl's generators and scale sets replicas",
+          "[process][cli]") {
+  cluster c;
+  auto literal = c.write("motd.txt", "hello\n");
+  CHECK(c.troupe({"create", "namespace", "staging"}).out == "namespace/staging created\n");
+  CHECK(c.troupe({"create", "configmap", "cfg", "-n", "staging", "--from-literal=a=1",
+                  "--from-file=" + literal})
+            .out == "configmap/cfg created\n");
+  CHECK(
+      c.troupe({"get", "cm", "cfg", "-n", "staging", "-o", "jsonpath={.data.a}/{.data.motd\\.txt}"})
+          .out == "1/hello\n\n");
+  CHECK(c.troupe({"create", "secret", "generic", "s", "--from-literal=pw=x"}).out ==
+        "secret/s created\n");
+  CHECK(c.troupe({"get", "secret", "s", "-o", "jsonpath={.data.pw}"}).out == "eA==\n");
+  CHECK(c.troupe({"create", "serviceaccount", "robot"}).out == "serviceaccount/robot created\n");
+  CHECK(c.troupe({"create", "deployment", "web", "--image=nginx:1.25", "--replicas=2"}).out ==
+        "deployment.apps/web created\n");
+  CHECK(
+      c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
+          .out == "nginx\n");
+
+  CHECK(c.troupe({"scale", "deployment/web", "--replicas=5"}).out ==
+        "deployment.apps/web scaled\n");
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}).out == "5\n");
+  auto stale = c.troupe({"scale", "deploy", "web", "--replicas=1", "--current-replicas=2"});
+  CHECK(stale.code == 1);
+  CHECK_THAT(stale.err, Catch::Contains("Expected replicas to be 2, was 5"));
+  auto not_scalable = c.troupe({"scale", "cm", "cfg", "-n", "staging", "--replicas=1"});
+  CHECK(not_scalable.code == 1);
+  auto unknown = c.troupe({"create", "widget", "w"});
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("unknown generator"));
+  auto no_image = c.troupe({"create", "deployment", "x"});
+  CHECK(no_image.err == "error: required flag(s) \"image\" not set\n");
+}

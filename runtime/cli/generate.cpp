@@ -1,0 +1,158 @@
+#include "runtime/cli/generate.hpp"
+
+#include <kj/encoding.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/codec/json.hpp"
+#include "runtime/codec/tree.hpp"
+
+namespace troupe::cli {
+namespace {
+
+using codec::node;
+
+node object(const char* api_version, const char* kind, const std::string& name) {
+  node out = node::map();
+  out.set("apiVersion", node::string(api_version));
+  out.set("kind", node::string(kind));
+  node meta = node::map();
+  meta.set("name", node::string(name));
+  out.set("metadata", std::move(meta));
+  return out;
+}
+
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  TROUPE_REQUIRE(in, api_errc::bad_request,
+                 "error reading " + path + ": no such file or directory");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// --from-literal=k=v and --from-file=[key=]path, in order; a key given twice is kubectl's error.
+std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](std::string key, std::string value) {
+    for (auto& [k, v] : out)
+      TROUPE_REQUIRE(k != key, api_errc::bad_request,
+                     "cannot add key " + key + ", another key by that name already exists");
+    out.emplace_back(std::move(key), std::move(value));
+  };
+  for (auto& literal : flags.all("from-literal")) {
+    auto eq = literal.find('=');
+    TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
+                   "invalid literal source " + literal + ", expected key=value");
+    add(literal.substr(0, eq), literal.substr(eq + 1));
+  }
+  for (auto& source : flags.all("from-file")) {
+    auto eq = source.find('=');
+    std::string path = eq == std::string::npos ? source : source.substr(eq + 1);
+    std::string key = eq == std::string::npos ? std::filesystem::path(path).filename().string()
+                                              : source.substr(0, eq);
+    add(key, read_whole(path));
+  }
+  return out;
+}
+
+std::string image_name(const std::string& image) {
+  // kubectl names the container after the image: its last path part, without tag or digest.
+  std::string base = image.substr(image.rfind('/') == std::string::npos ? 0 : image.rfind('/') + 1);
+  base = base.substr(0, base.find_first_of(":@"));
+  return base.empty() ? "container" : base;
+}
+
+int positive(const parsed_flags& flags, const std::string& flag, int fallback) {
+  if (!flags.has(flag)) return fallback;
+  auto n = parse_int(flags.get(flag));
+  TROUPE_REQUIRE(n && *n >= 0 && *n <= 1 << 30, api_errc::bad_request,
+                 "--" + flag + ": invalid value " + quote(flags.get(flag)));
+  return static_cast<int>(*n);
+}
+
+}  // namespace
+
+std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags) {
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "must specify one of -f and -k");
+  std::string kind = args[0];
+  bool secret = kind == "secret";
+  size_t name_at = secret ? 2 : 1;
+  if (secret)
+    TROUPE_REQUIRE(args.size() >= 2 && args[1] == "generic", api_errc::bad_request,
+                   "troupe create secret: only the generic type is supported (troupe create secret "
+                   "generic NAME)");
+  TROUPE_REQUIRE(args.size() == name_at + 1, api_errc::bad_request,
+                 args.size() <= name_at ? "NAME is required for create " + kind
+                                        : "exactly one NAME is required, got " +
+                                              std::to_string(args.size() - name_at));
+  const std::string& name = args[name_at];
+  node out;
+  if (kind == "namespace" || kind == "ns") {
+    out = object("v1", "Namespace", name);
+  } else if (kind == "serviceaccount" || kind == "sa") {
+    out = object("v1", "ServiceAccount", name);
+  } else if (kind == "configmap" || kind == "cm") {
+    out = object("v1", "ConfigMap", name);
+    node data = node::map();
+    for (auto& [k, v] : entries(flags)) data.set(k, node::string(v));
+    if (data.size()) out.set("data", std::move(data));
+  } else if (secret) {
+    out = object("v1", "Secret", name);
+    out.set("type", node::string(flags.get("type", "Opaque")));
+    node data = node::map();
+    for (auto& [k, v] : entries(flags))
+      data.set(k,
+               node::string(kj::encodeBase64(
+                                kj::arrayPtr(reinterpret_cast<const kj::byte*>(v.data()), v.size()))
+                                .cStr()));
+    if (data.size()) out.set("data", std::move(data));
+  } else if (kind == "deployment" || kind == "deploy") {
+    auto images = flags.all("image");
+    TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
+    out = object("apps/v1", "Deployment", name);
+    node labels = node::map();
+    labels.set("app", node::string(name));
+    node spec = node::map();
+    spec.set("replicas", node::plain(std::to_string(positive(flags, "replicas", 1))));
+    node selector = node::map();
+    selector.set("matchLabels", labels);
+    spec.set("selector", std::move(selector));
+    node containers = node::list();
+    int port = positive(flags, "port", 0);
+    for (auto& image : images) {
+      node c = node::map();
+      c.set("name", node::string(image_name(image)));
+      c.set("image", node::string(image));
+      if (port) {
+        node ports = node::list();
+        node p = node::map();
+        p.set("containerPort", node::plain(std::to_string(port)));
+        ports.push(std::move(p));
+        c.set("ports", std::move(ports));
+      }
+      containers.push(std::move(c));
+    }
+    node pod_spec = node::map();
+    pod_spec.set("containers", std::move(containers));
+    node tmpl_meta = node::map();
+    tmpl_meta.set("labels", labels);
+    node tmpl = node::map();
+    tmpl.set("metadata", std::move(tmpl_meta));
+    tmpl.set("spec", std::move(pod_spec));
+    spec.set("template", std::move(tmpl));
+    out.set("spec", std::move(spec));
+  } else {
+    throw api_error(api_errc::bad_request, "troupe create " + kind +
+                                               ": unknown generator (namespace, configmap, secret "
+                                               "generic, serviceaccount or deployment; "
+                                               "or -f FILE)");
+  }
+  return codec::to_json(out);
+}
+
+}  // namespace troupe::cli
