@@ -4,13 +4,14 @@
 #include <capnp/message.h>
 
 #include <random>
+#include <tuple>
 
 #include "actors/apiserver/defaults.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
-#include "runtime/object/kinds.hpp"
 #include "runtime/object/compare.hpp"
+#include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/pod_condition.hpp"
 #include "runtime/object/validation.hpp"
@@ -80,6 +81,21 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
     name_messages(out, "metadata.annotations", check_qualified_name(text_view(entry.getKey())));
     annotation_bytes += entry.getKey().size() + entry.getValue().size();
   }
+  // Kubernetes' ValidateOwnerReferences: a reference the garbage collector can follow.
+  int controllers = 0;
+  for (auto ref : meta.getOwnerReferences()) {
+    for (auto [field, value, what] :
+         {std::tuple{"apiVersion", ref.getApiVersion(), "version"},
+          std::tuple{"kind", ref.getKind(), "kind"}, std::tuple{"name", ref.getName(), "name"},
+          std::tuple{"uid", ref.getUid(), "uid"}})
+      if (value.size() == 0)
+        out.push_back({std::string("metadata.ownerReferences.") + field,
+                       std::string("Invalid value: \"\": ") + what + " must not be empty"});
+    if (!ref.getController().isUnset() && ref.getController().getValue()) ++controllers;
+  }
+  if (controllers > 1)
+    out.push_back({"metadata.ownerReferences",
+                   "Invalid value: only one reference can have Controller set to true"});
   if (annotation_bytes > max_annotation_bytes)
     out.push_back({"metadata.annotations", "Too long: must have at most " +
                                                std::to_string(max_annotation_bytes) + " bytes"});

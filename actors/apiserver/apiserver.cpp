@@ -269,6 +269,9 @@ caf::result<api_reply> serve(self_ptr self, api_request& req) {
     return make_error(api_errc::bad_request,
                       "the object is not a valid " + self->state.kind->kind + ": " +
                           std::string(e.getDescription().cStr()));
+  } catch (const std::exception& e) {
+    // A bug, not the caller's fault; the actor must go on serving its kind.
+    return make_error(api_errc::internal, e.what());
   }
 }
 

@@ -448,6 +448,19 @@ TEST_CASE("a namespace is held by its content finalizer and terminates when dele
   CHECK_FALSE(undeletable_namespace("dev"));
 }
 
+TEST_CASE("owner references must name their owner fully", "[apiserver][admission]") {
+  CHECK_THAT(failing_fields("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, ownerReferences: "
+                            "[{apiVersion: v1, kind: ConfigMap, name: o}]}\n"),
+             Catch::VectorContains(std::string(
+                 "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty")));
+  CHECK_THAT(
+      failing_fields("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, ownerReferences: "
+                     "[{apiVersion: v1, kind: ConfigMap, name: o, uid: '1', controller: true}, "
+                     "{apiVersion: v1, kind: ConfigMap, name: p, uid: '2', controller: true}]}\n"),
+      Catch::VectorContains(std::string("metadata.ownerReferences: Invalid value: only one "
+                                        "reference can have Controller set to true")));
+}
+
 TEST_CASE("create refuses a resourceVersion and oversized annotations", "[apiserver][admission]") {
   CHECK_THROWS_WITH(
       admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, resourceVersion: '5'}\n"),

@@ -76,8 +76,13 @@ std::string without_finalizer(std::string_view object, std::string_view name) {
 namespace {
 
 using held_atom = caf::atom_constant<caf::atom("gc_held")>;
+using retry_atom = caf::atom_constant<caf::atom("gc_retry")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
+constexpr auto retry_after = std::chrono::seconds(1);
+// Watch ids are generation * stride + kind index + 1, so events of the watches a reload
+// replaced are told apart from the new ones.
+constexpr uint64_t id_stride = 1000;
 
 struct place {
   std::string resource, ns, name;
@@ -85,8 +90,9 @@ struct place {
 
 struct gc_state {
   garbage_collector_deps deps;
-  std::vector<std::string> resources;                                    ///< by watch id - 1
-  std::vector<uint64_t> received;                                        ///< by watch id - 1
+  std::vector<std::string> resources;                                    ///< by kind index
+  std::vector<uint64_t> received;                                        ///< by kind index
+  uint64_t generation = 0;                                               ///< of the watches
   std::unordered_map<std::string, std::vector<std::string>> owners_of;   ///< key -> owner uids
   std::unordered_map<std::string, std::set<std::string>> dependents_of;  ///< uid -> keys
   std::unordered_map<std::string, place> places;                         ///< key -> where
@@ -134,16 +140,43 @@ bool has_finalizer(std::string_view object, std::string_view name) {
   return false;
 }
 
-// An API call about `key`, at most one at a time; the events it causes bring the next step.
+bool names_owner(std::string_view object, const std::string& uid) {
+  for (auto& ref : owner_refs(object))
+    if (ref.uid == uid) return true;
+  return false;
+}
+
+// Whether the owner a dependent in `ns` names is there. Never false for an owner of a kind
+// this server does not know, nor for a namespaced owner of a cluster-scoped dependent
+// (Kubernetes cannot resolve that reference either, and leaves the dependent alone).
+bool owner_exists(const gc_state& st, const store::snapshot& snap, const std::string& ns,
+                  const owner_ref& ref) {
+  const kind_info* kind = st.deps.kinds->find(ref.api_version, ref.kind);
+  if (!kind || (kind->namespaced && ns.empty())) return true;
+  auto owner = snap.get(object_key(kind->resource(), kind->namespaced ? ns : "", ref.name));
+  return owner &&
+         (ref.uid.empty() || text_view(object_reader(owner->object).meta().getUid()) == ref.uid);
+}
+
+void check_dependent(self_ptr self, const std::string& key);
+
+// An API call about `key`, at most one at a time. Once it is answered the key is judged
+// again (an event that came meanwhile was skipped); a failure is retried a little later.
 void call(self_ptr self, const std::string& key, api_verb verb, const place& where,
-          std::string object = "") {
+          std::string object = "", uint64_t expected_revision = 0) {
   if (!self->state.in_flight.insert(key).second) return;
-  self->request(self->state.deps.api, call_patience, api_atom::value,
-                make_request(verb, where.resource, where.ns, where.name, std::move(object)))
-      .then([=](api_reply&) { self->state.in_flight.erase(key); },
-            [=](caf::error&) {
-              self->state.in_flight.erase(key);
-            });  // a conflict: the next event tries again
+  auto req = make_request(verb, where.resource, where.ns, where.name, std::move(object));
+  req.resource_version = expected_revision;  // a delete decided on this version, not a newer one
+  self->request(self->state.deps.api, call_patience, api_atom::value, std::move(req))
+      .then(
+          [=](api_reply&) {
+            self->state.in_flight.erase(key);
+            check_dependent(self, key);
+          },
+          [=](caf::error&) {
+            self->state.in_flight.erase(key);
+            self->delayed_send(self, retry_after, retry_atom::value, key);
+          });
 }
 
 void check_dependent(self_ptr self, const std::string& key) {
@@ -155,15 +188,11 @@ void check_dependent(self_ptr self, const std::string& key) {
   if (!stored) return;
   const std::string& ns = where->second.ns;
   auto verdict = judge_dependent(owner_refs(stored->object), [&](const owner_ref& ref) {
-    const kind_info* kind = st.deps.kinds->find(ref.api_version, ref.kind);
-    if (!kind) return true;  // an owner of a kind this server does not know: never assumed gone
-    auto owner = snap.get(object_key(kind->resource(), kind->namespaced ? ns : "", ref.name));
-    return owner &&
-           (ref.uid.empty() || text_view(object_reader(owner->object).meta().getUid()) == ref.uid);
+    return owner_exists(st, snap, ns, ref);
   });
   if (verdict.remove) {
     if (object_reader(stored->object).meta().getDeletionTimestamp() == 0)
-      call(self, key, api_verb::remove, where->second);
+      call(self, key, api_verb::remove, where->second, "", stored->revision);
   } else if (!verdict.dangling_uids.empty()) {
     call(self, key, api_verb::update, where->second,
          without_owner_refs(stored->object, verdict.dangling_uids));
@@ -176,11 +205,30 @@ void schedule_recheck(self_ptr self) {
   self->delayed_send(self, self->state.deps.recheck, held_atom::value);
 }
 
+// Objects in the snapshot that name `uid`, found by reading (the index may lag the store):
+// those in the owner's namespace, or anywhere for a cluster-scoped owner.
+std::vector<std::pair<std::string, std::string>> referencing(const gc_state& st,
+                                                             const store::snapshot& snap,
+                                                             const std::string& uid,
+                                                             const std::string& owner_ns) {
+  std::vector<std::pair<std::string, std::string>> out;  // (resource, key)
+  for (auto& kind : st.deps.kinds->all()) {
+    std::string resource = kind->resource();
+    snap.list(list_prefix(resource, kind->namespaced ? owner_ns : ""),
+              [&](std::string_view key, store::stored_view v) {
+                if (names_owner(v.object, uid)) out.emplace_back(resource, std::string(key));
+                return true;
+              });
+  }
+  return out;
+}
+
 // An owner held by foregroundDeletion or orphan: act on its dependents, and let it go once
-// none is left. True while it stays held.
+// none names it. True while it stays held.
 bool advance_held(self_ptr self, const std::string& key, const place& owner_place) {
   auto& st = self->state;
-  auto stored = st.deps.engine->read().get(key);
+  auto snap = st.deps.engine->read();
+  auto stored = snap.get(key);
   if (!stored) return false;
   object_reader owner(stored->object);
   bool foreground = has_finalizer(stored->object, foreground_finalizer);
@@ -189,19 +237,34 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
   std::string uid = text_string(owner.meta().getUid());
   auto deps = st.dependents_of.find(uid);
   if (deps == st.dependents_of.end()) {
-    call(self, key, api_verb::update, owner_place,
-         without_finalizer(stored->object, orphan ? orphan_finalizer : foreground_finalizer));
+    // Released only when the store agrees that nothing names it any more.
+    auto left = referencing(st, snap, uid, owner_place.ns);
+    for (auto& [resource, dep_key] : left)
+      remember(st, dep_key, resource, snap.get(dep_key)->object);
+    if (left.empty())
+      call(self, key, api_verb::update, owner_place,
+           without_finalizer(stored->object, orphan ? orphan_finalizer : foreground_finalizer));
     return true;
   }
-  auto snap = st.deps.engine->read();
   for (auto& dep_key : std::vector<std::string>(deps->second.begin(), deps->second.end())) {
     auto dep = snap.get(dep_key);
     auto where = st.places.find(dep_key);
-    if (!dep || where == st.places.end()) continue;
-    if (orphan)
+    if (!dep || where == st.places.end()) {
+      forget(st, dep_key);
+      continue;
+    }
+    if (!names_owner(dep->object, uid)) {  // the index was behind: catch up from the store
+      remember(st, dep_key, where->second.resource, dep->object);
+      continue;
+    }
+    // A dependent another live owner still holds only loses its reference to this one.
+    bool others = false;
+    for (auto& ref : owner_refs(dep->object))
+      others = others || (ref.uid != uid && owner_exists(st, snap, where->second.ns, ref));
+    if (orphan || others)
       call(self, dep_key, api_verb::update, where->second, without_owner_refs(dep->object, {uid}));
     else if (object_reader(dep->object).meta().getDeletionTimestamp() == 0)
-      call(self, dep_key, api_verb::remove, where->second);
+      call(self, dep_key, api_verb::remove, where->second, "", dep->revision);
   }
   return true;
 }
@@ -210,15 +273,14 @@ void recheck_held(self_ptr self) {
   auto& st = self->state;
   st.recheck_scheduled = false;
   for (auto& key : std::vector<std::string>(st.held.begin(), st.held.end())) {
-    auto snap = st.deps.engine->read();
-    auto stored = snap.get(key);
+    auto stored = st.deps.engine->read().get(key);
     if (!stored) {
       st.held.erase(key);
       continue;
     }
     object_reader r(stored->object);
-    std::string resource = key.substr(0, key.find('/'));
-    place where{resource, text_string(r.meta().getNamespace()), text_string(r.meta().getName())};
+    place where{key.substr(0, key.find('/')), text_string(r.meta().getNamespace()),
+                text_string(r.meta().getName())};
     if (!advance_held(self, key, where)) st.held.erase(key);
   }
   if (!st.held.empty()) schedule_recheck(self);
@@ -248,15 +310,21 @@ void seen(self_ptr self, const std::string& resource, const std::string& key,
   }
 }
 
+uint64_t watch_id(const gc_state& st, size_t index) {
+  return st.generation * id_stride + index + 1;
+}
+
 // Every object from one snapshot, then every kind's changes from its revision on.
 void load(self_ptr self) {
   auto& st = self->state;
+  ++st.generation;
   st.owners_of.clear();
   st.dependents_of.clear();
   st.places.clear();
   st.held.clear();
   st.resources.clear();
   for (auto& kind : st.deps.kinds->all()) st.resources.push_back(kind->resource());
+  TROUPE_ASSERT(st.resources.size() < id_stride, "more kinds than watch ids");
   st.received.assign(st.resources.size(), 0);
   auto snap = st.deps.engine->read();
   std::vector<std::pair<std::string, std::string>> objects;  // (resource, key) with owners or held
@@ -272,7 +340,7 @@ void load(self_ptr self) {
   for (auto& [resource, key] : objects) seen(self, resource, key, snap.get(key)->object, false);
   for (size_t i = 0; i < st.resources.size(); ++i) {
     watch_request req;
-    req.id = i + 1;
+    req.id = watch_id(st, i);
     req.resource = st.resources[i];
     req.from_revision = snap.revision();
     req.owned_only = true;  // a create of an object nobody owns costs the collector nothing
@@ -288,25 +356,31 @@ caf::behavior collector(self_ptr self, garbage_collector_deps deps) {
   return {
       [=](watch_event_atom, watch_event& ev) {
         auto& st = self->state;
-        if (ev.id == 0 || ev.id > st.resources.size() || ev.object.empty()) return;
-        if (++st.received[ev.id - 1] % watch_ack_every == 0)
-          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received[ev.id - 1]);
-        const std::string& resource = st.resources[ev.id - 1];
+        if (ev.id / id_stride != st.generation) return;  // a watch the last reload replaced
+        size_t index = ev.id % id_stride - 1;
+        if (index >= st.resources.size()) return;
+        if (++st.received[index] % watch_ack_every == 0)
+          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received[index]);
+        if (ev.object.empty()) return;
+        const std::string& resource = st.resources[index];
         object_reader r(ev.object.str());
         auto key =
             object_key(resource, text_view(r.meta().getNamespace()), text_view(r.meta().getName()));
         seen(self, resource, key, ev.object.str(),
              ev.type == static_cast<uint8_t>(store::event_type::deleted));
       },
-      [=](watch_end_atom, uint64_t, const caf::error& reason) {
+      [=](watch_end_atom, uint64_t id, const caf::error& reason) {
         if (to_api_error(reason).code() == api_errc::unavailable)
           return self->quit();  // the store is going
+        auto& st = self->state;
+        if (id / id_stride != st.generation) return;  // already replaced
         // Cut off (it fell behind): start again from a fresh snapshot.
-        for (size_t i = 0; i < self->state.resources.size(); ++i)
-          self->send(self->state.deps.store, unwatch_atom::value, static_cast<uint64_t>(i + 1));
+        for (size_t i = 0; i < st.resources.size(); ++i)
+          self->send(st.deps.store, unwatch_atom::value, watch_id(st, i));
         load(self);
       },
       [=](held_atom) { recheck_held(self); },
+      [=](retry_atom, const std::string& key) { check_dependent(self, key); },
   };
 }
 

@@ -49,6 +49,10 @@ class gc_fixture : public troupe::testing::actor_fixture {
         sys(), {engine_, kinds_, router_, store_, std::chrono::milliseconds(20)}));
   }
 
+  std::string manifest(const std::string& yaml) {
+    return codec::decode_manifests(yaml, "test.yaml", *kinds_).at(0).bytes;
+  }
+
   caf::expected<api_reply> call(api_request req) {
     caf::expected<api_reply> out{caf::error{}};
     self()
@@ -165,4 +169,35 @@ TEST_CASE("judging a dependent by which owners exist", "[gc]") {
   CHECK(partly.dangling_uids == std::vector<std::string>{"1"});
   CHECK(judge_dependent(owners, alive({"1", "2"})).dangling_uids.empty());
   CHECK_FALSE(judge_dependent({}, alive({})).remove);
+}
+
+TEST_CASE("foreground deletion spares a dependent another owner still holds", "[gc]") {
+  gc_fixture f;
+  f.start_collector();
+  f.create("a");
+  f.create("b");
+  f.create("shared", {"a", "b"});
+  f.create("only-a", {"a"});
+  REQUIRE(f.remove("a", propagation::foreground));
+  CHECK(eventually([&] { return !f.exists("a") && !f.exists("only-a"); }));
+  CHECK(f.exists("shared"));
+  CHECK(f.owners_of("shared") == 1);
+}
+
+TEST_CASE("a cluster-scoped dependent of a namespaced owner is left alone", "[gc]") {
+  gc_fixture f;
+  f.start_collector();
+  // Kubernetes cannot resolve such a reference (which namespace?) and never collects it.
+  auto made = f.call(make_request(
+      api_verb::create, "clusterroles.rbac.authorization.k8s.io", "", "",
+      f.manifest(
+          "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n"
+          "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: gone, uid: u1}]\n")));
+  INFO((made ? std::string() : to_api_error(made.error()).message()));
+  REQUIRE(made);
+  f.create("marker", {});
+  f.create("dep", {"marker"});
+  REQUIRE(f.remove("marker"));
+  CHECK(eventually([&] { return !f.exists("dep"); }));  // the collector has run meanwhile
+  CHECK(f.call(make_request(api_verb::get, "clusterroles.rbac.authorization.k8s.io", "", "r")));
 }

@@ -50,6 +50,8 @@ namespace {
 
 using sweep_atom = caf::atom_constant<caf::atom("ns_sweep")>;
 
+// Watch ids are generation * 10 + one of these, so a reload's new watches are told apart from
+// the events still coming from the ones it replaced.
 constexpr uint64_t namespaces_watch = 1;
 constexpr uint64_t service_accounts_watch = 2;
 constexpr auto call_patience = std::chrono::seconds(30);
@@ -58,7 +60,8 @@ struct controller_state {
   namespace_controller_deps deps;
   std::set<std::string> scheduled;  ///< namespaces with a sweep on its way
   std::set<std::string> deleting;   ///< "ns\nresource\nname": deletes not yet answered
-  uint64_t received[3] = {0, 0, 0};  ///< watch events by watch id, for acks
+  uint64_t received[3] = {0, 0, 0};  ///< watch events by kind of watch, for acks
+  uint64_t generation = 0;           ///< of the watches
   static inline const char* name = "namespace";
 };
 
@@ -138,7 +141,7 @@ void namespace_seen(self_ptr self, std::string_view object) {
 
 void watch(self_ptr self, uint64_t id, const char* resource, uint64_t from) {
   watch_request req;
-  req.id = id;
+  req.id = self->state.generation * 10 + id;
   req.resource = resource;
   req.from_revision = from;
   self->state.received[id] = 0;
@@ -150,6 +153,7 @@ void watch(self_ptr self, uint64_t id, const char* resource, uint64_t from) {
 // Namespaces from a snapshot, then their changes (and deleted service accounts) from its
 // revision on.
 void load(self_ptr self) {
+  ++self->state.generation;
   auto snap = self->state.deps.engine->read();
   snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
     namespace_seen(self, v.object);
@@ -161,12 +165,14 @@ void load(self_ptr self) {
 
 void on_event(self_ptr self, const watch_event& ev) {
   auto& st = self->state;
-  if (ev.id != namespaces_watch && ev.id != service_accounts_watch) return;
-  if (++st.received[ev.id] % watch_ack_every == 0)
-    self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received[ev.id]);
+  uint64_t which = ev.id % 10;
+  if (ev.id / 10 != st.generation || (which != namespaces_watch && which != service_accounts_watch))
+    return;
+  if (++st.received[which] % watch_ack_every == 0)
+    self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received[which]);
   if (ev.object.empty()) return;
   bool deleted = ev.type == static_cast<uint8_t>(store::event_type::deleted);
-  if (ev.id == namespaces_watch) {
+  if (which == namespaces_watch) {
     if (!deleted) namespace_seen(self, ev.object.str());
     return;
   }
@@ -183,11 +189,13 @@ caf::behavior controller(self_ptr self, namespace_controller_deps deps) {
   load(self);
   return {
       [=](watch_event_atom, watch_event& ev) { on_event(self, ev); },
-      [=](watch_end_atom, uint64_t, const caf::error& reason) {
+      [=](watch_end_atom, uint64_t id, const caf::error& reason) {
         if (to_api_error(reason).code() == api_errc::unavailable)
           return self->quit();  // the store is going
-        self->send(self->state.deps.store, unwatch_atom::value, namespaces_watch);
-        self->send(self->state.deps.store, unwatch_atom::value, service_accounts_watch);
+        auto& st = self->state;
+        if (id / 10 != st.generation) return;  // already replaced
+        self->send(st.deps.store, unwatch_atom::value, st.generation * 10 + namespaces_watch);
+        self->send(st.deps.store, unwatch_atom::value, st.generation * 10 + service_accounts_watch);
         load(self);
       },
       [=](sweep_atom, const std::string& ns) { sweep(self, ns); },

@@ -28,7 +28,8 @@ std::optional<store::event_type> visible_as(const watch_filter& filter, store::e
       return r.meta().getOwnerReferences().size() > 0 || r.meta().getDeletionTimestamp() != 0;
     };
     if (type == event_type::deleted || relevant(now)) return type;
-    if (type != event_type::modified || !before) return std::nullopt;
+    if (type != event_type::modified) return std::nullopt;
+    if (!before) return type;  // it may have lost what made it relevant
     object_reader then(*before);
     return relevant(then) ? std::optional(type) : std::nullopt;
   }

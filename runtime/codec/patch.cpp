@@ -175,6 +175,7 @@ std::optional<size_t> list_index(const std::string& token, size_t size, bool app
   if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
   if (token.size() > 1 && token[0] == '0') return std::nullopt;
+  if (token.size() > 9) return std::nullopt;  // beyond any list, and beyond what stoul takes
   size_t index = std::stoul(token);
   if (index > size || (!append_ok && index == size)) return std::nullopt;
   return index;

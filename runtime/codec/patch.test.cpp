@@ -155,6 +155,9 @@ TEST_CASE("JSON patch names the operation that cannot apply", "[patch]") {
       "json patch operation 1 (replace /x/y): path not found");
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "add", "path": "/l/5", "value": 1}])")),
                     "json patch operation 0 (add /l/5): index \"5\" is out of range");
+  CHECK_THROWS_WITH(
+      json_patch(target, yaml(R"([{"op": "remove", "path": "/l/99999999999999999999999"}])")),
+      "json patch operation 0 (remove /l/99999999999999999999999): path not found");
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "test", "path": "/a", "value": 2}])")),
                     "json patch operation 0 (test /a): testing value /a failed");
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "frob", "path": "/a"}])")),
