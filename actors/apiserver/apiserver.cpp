@@ -28,6 +28,9 @@ struct resource_state {
   /// Seeded once: seeding a generator per request cost more than the rest of a create.
   admission_context admission = system_admission_context();
   service_cursor services;  ///< Services only
+  /// Services' allocations handed out in the last seconds, by key: their writes may not be
+  /// visible in a snapshot yet, and two Services must never share one.
+  std::map<std::string, std::pair<service_allocations, int64_t>> recent_services;
   static inline const char* name = "resource";
 };
 
@@ -101,12 +104,30 @@ std::string with_service_addresses(self_ptr self, const store::snapshot& snap,
                                    const std::string& key, std::string object) {
   auto& st = self->state;
   if (st.kind->kind != "Service") return object;
-  service_allocations used;
+  service_allocations used, held;
   snap.list(list_prefix("services", ""), [&](std::string_view other, store::stored_view v) {
-    if (other != key) add_allocations(v.object, used);
+    add_allocations(v.object, other == key ? held : used);
     return true;
   });
-  return assign_service_addresses(*st.kind, object, st.deps.services, used, st.services);
+  int64_t now = unix_seconds();
+  for (auto it = st.recent_services.begin(); it != st.recent_services.end();) {
+    if (now - it->second.second > 10) {  // long written (or refused)
+      it = st.recent_services.erase(it);
+      continue;
+    }
+    if (it->first != key) {
+      used.ips.insert(it->second.first.ips.begin(), it->second.first.ips.end());
+      used.node_ports.insert(it->second.first.node_ports.begin(),
+                             it->second.first.node_ports.end());
+    }
+    ++it;
+  }
+  auto assigned =
+      assign_service_addresses(*st.kind, object, st.deps.services, used, st.services, held);
+  service_allocations mine;
+  add_allocations(assigned, mine);
+  st.recent_services[key] = {std::move(mine), now};
+  return assigned;
 }
 
 caf::result<api_reply> create(self_ptr self, const api_request& req) {

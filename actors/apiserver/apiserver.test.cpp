@@ -56,6 +56,17 @@ class apiserver_fixture : public troupe::testing::actor_fixture {
     return out;
   }
 
+  /// Both sent before either is answered.
+  std::pair<caf::expected<api_reply>, caf::expected<api_reply>> send_together(
+      const api_request& a, const api_request& b) {
+    caf::expected<api_reply> first{caf::error{}}, second{caf::error{}};
+    auto ha = self()->request(resources_.at(a.resource), patience, api_atom::value, a);
+    auto hb = self()->request(resources_.at(b.resource), patience, api_atom::value, b);
+    ha.receive([&](api_reply& r) { first = std::move(r); }, [&](caf::error& e) { first = e; });
+    hb.receive([&](api_reply& r) { second = std::move(r); }, [&](caf::error& e) { second = e; });
+    return {std::move(first), std::move(second)};
+  }
+
   std::string manifest(const std::string& yaml) {
     return codec::decode_manifests(yaml, "test.yaml", *kinds_).at(0).bytes;
   }
@@ -248,4 +259,31 @@ TEST_CASE("the services actor allocates each Service its own address and node po
   object_reader rr(replaced->object.str());
   CHECK(text_string(rr.as<k8s::Service>().getSpec().getClusterIP()) == ip_a);
   CHECK(rr.as<k8s::Service>().getSpec().getPorts()[0].getNodePort() == port_a);
+}
+
+TEST_CASE("two Services created together cannot share a node port and a type change frees it",
+          "[apiserver][services]") {
+  apiserver_fixture f;
+  auto svc = [&](const std::string& name, const std::string& spec) {
+    return f.manifest("apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
+                      "}\nspec: " + spec + "\n");
+  };
+  auto a = make_request(api_verb::create, "services", "", "",
+                        svc("a", "{type: NodePort, ports: [{port: 80, nodePort: 30080}]}"));
+  auto b = make_request(api_verb::create, "services", "", "",
+                        svc("b", "{type: NodePort, ports: [{port: 80, nodePort: 30080}]}"));
+  auto [first, second] = f.send_together(a, b);
+  CHECK(first);
+  CHECK(code_of(second) == api_errc::invalid);
+  // NodePort -> ClusterIP by a patch that only names the type: the node port goes with it.
+  api_request patch = make_request(api_verb::patch, "services", "default", "a");
+  patch.patch = R"({"spec":{"type":"ClusterIP"}})";
+  patch.patch_type = static_cast<uint8_t>(patch_type::merge);
+  auto patched = f.send(patch);
+  REQUIRE(patched);
+  CHECK(object_reader(patched->object.str())
+            .as<k8s::Service>()
+            .getSpec()
+            .getPorts()[0]
+            .getNodePort() == 0);
 }

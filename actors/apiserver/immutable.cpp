@@ -194,9 +194,22 @@ void keep_allocated(const kind_info& kind, capnp::DynamicStruct::Reader before,
   if (kind.kind != "Service") return;
   auto old_spec = before.as<k8s::Service>().getSpec();
   auto new_spec = after.as<k8s::Service>().getSpec();
-  if (new_spec.getType() == k8s::ServiceType::EXTERNAL_NAME) return;
   bool node_ports = new_spec.getType() == k8s::ServiceType::NODE_PORT ||
                     new_spec.getType() == k8s::ServiceType::LOAD_BALANCER;
+  // A type that does not use what the old one was given lets it go, as Kubernetes does: the
+  // address for ExternalName, the node ports for ClusterIP (unless the update names others).
+  if (!node_ports)
+    for (auto port : new_spec.getPorts())
+      for (auto old_port : old_spec.getPorts())
+        if (port.getNodePort() != 0 && port.getNodePort() == old_port.getNodePort())
+          port.setNodePort(0);
+  if (new_spec.getType() == k8s::ServiceType::EXTERNAL_NAME) {
+    if (new_spec.getClusterIP().asReader() == old_spec.getClusterIP()) {
+      new_spec.disownClusterIP();
+      new_spec.disownClusterIPs();
+    }
+    return;
+  }
   if (new_spec.getClusterIP().size() == 0 && old_spec.getClusterIP().size() != 0) {
     new_spec.setClusterIP(old_spec.getClusterIP());
     if (new_spec.getClusterIPs().size() == 0) new_spec.setClusterIPs(old_spec.getClusterIPs());

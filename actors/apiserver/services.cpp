@@ -29,7 +29,8 @@ void add_allocations(std::string_view service, service_allocations& into) {
 
 std::string assign_service_addresses(const kind_info& kind, std::string_view service,
                                      const service_network& network,
-                                     const service_allocations& used, service_cursor& cursor) {
+                                     const service_allocations& used, service_cursor& cursor,
+                                     const service_allocations& held) {
   object_reader reader(service);
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.as<k8s::Service>());
@@ -52,10 +53,15 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
   } else if (!wanted.empty()) {
     auto ip = parse_ipv4(wanted);
     std::string listed = "[]string{" + quote(wanted) + "}";
+    // The network and broadcast addresses are never given out.
+    bool edge = ip && (*ip == network.cluster_ips.base ||
+                       *ip == network.cluster_ips.base + (network.cluster_ips.size() - 1));
     if (!ip)
       causes.push_back(
           {"spec.clusterIP", "Invalid value: " + quote(wanted) + ": must be a valid IP address"});
-    else if (!network.cluster_ips.contains(*ip))
+    else if (held.ips.count(*ip))
+      ;  // this Service's already
+    else if (!network.cluster_ips.contains(*ip) || edge)
       causes.push_back(
           {"spec.clusterIPs", "Invalid value: " + listed + ": failed to allocate IP " + wanted +
                                   ": the provided IP (" + wanted +
@@ -113,6 +119,8 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
       }
       if (!found)
         causes.push_back({path, "Internal error: failed to allocate a nodePort: range is full"});
+    } else if (held.node_ports.count(node_port) && !mine.count({node_port, port.getProtocol()})) {
+      // this Service's already
     } else if (node_port < network.node_port_min || node_port > network.node_port_max) {
       causes.push_back(
           {path, "Invalid value: " + std::to_string(node_port) +

@@ -41,9 +41,12 @@ void add_allocations(std::string_view service, service_allocations& into);
 /// `service` with its clusterIP/clusterIPs and node ports filled in and checked. Throws
 /// api_error(invalid) naming each field: an address outside the range or taken, "None" on a
 /// type that needs an address, a node port outside the range, taken, or on a ClusterIP Service.
+/// `held`: what the stored version of this Service already holds (an update), kept without
+/// checking it again, so a changed range does not make existing Services unchangeable.
 std::string assign_service_addresses(const kind_info& kind, std::string_view service,
                                      const service_network& network,
-                                     const service_allocations& used, service_cursor& cursor);
+                                     const service_allocations& used, service_cursor& cursor,
+                                     const service_allocations& held = {});
 
 /// "30000-32767" -> {30000, 32767}; throws api_error(bad_request) naming `flag`.
 std::pair<int, int> parse_port_range(std::string_view text, const std::string& flag);

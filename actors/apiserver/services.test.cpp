@@ -132,3 +132,27 @@ TEST_CASE("node port ranges parse or name the flag", "[apiserver][services]") {
       parse_port_range("32767-30000", "--service-node-port-range"),
       "--service-node-port-range: \"32767-30000\" is not a port range like 30000-32767");
 }
+
+TEST_CASE("what a Service already holds stays valid when the ranges change",
+          "[apiserver][services]") {
+  service_network narrow;
+  narrow.cluster_ips = *parse_cidr("127.17.0.0/24");
+  narrow.node_port_min = 31000;
+  service_allocations held;
+  held.ips.insert(*parse_ipv4("127.16.0.7"));
+  held.node_ports.insert(30080);
+  service_cursor cursor;
+  auto kept = assign_service_addresses(
+      services(),
+      service("{type: NodePort, clusterIP: 127.16.0.7, ports: [{port: 80, nodePort: 30080}]}"),
+      narrow, {}, cursor, held);
+  object_reader r(kept);
+  CHECK(text_string(r.as<k8s::Service>().getSpec().getClusterIP()) == "127.16.0.7");
+  // The network address is never given out.
+  CHECK_THAT(
+      failures("{clusterIP: 127.16.0.0, ports: [{port: 80}]}"),
+      Catch::VectorContains(std::string(
+          "spec.clusterIPs: Invalid value: []string{\"127.16.0.0\"}: failed to allocate IP "
+          "127.16.0.0: the provided "
+          "IP (127.16.0.0) is not in the valid range. The range of valid IPs is 127.16.0.0/16")));
+}
