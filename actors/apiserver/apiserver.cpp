@@ -130,6 +130,27 @@ std::string with_service_addresses(self_ptr self, const store::snapshot& snap,
   return assigned;
 }
 
+// A namespace's spec.finalizers change only once it is empty (the namespace controller's
+// release); before that an update keeps them, as Kubernetes keeps them outside /finalize, so
+// a patch that empties them cannot orphan what is still in the namespace.
+std::string with_namespace_finalizers(self_ptr self, const store::snapshot& snap,
+                                      std::string_view stored, std::string object) {
+  auto& st = self->state;
+  if (st.kind->kind != "Namespace") return object;
+  object_reader before(stored);
+  std::string ns = text_string(before.meta().getName());
+  bool empty = true;
+  for (auto& kind : st.deps.kinds->all())
+    if (kind->namespaced && snap.count(list_prefix(kind->resource(), ns)) > 0) empty = false;
+  if (empty) return object;
+  object_reader after(object);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(after.as<k8s::Namespace>());
+  message.getRoot<k8s::Namespace>().getSpec().setFinalizers(
+      before.as<k8s::Namespace>().getSpec().getFinalizers());
+  return to_bytes(message);
+}
+
 caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
   auto& ctx = self->state.admission;
@@ -187,7 +208,10 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
   uint64_t expected =
       precondition(text_view(incoming.meta().getResourceVersion()), stored->revision);
   auto object = admit_update(kind, stored->object, req.object, status_only);
-  if (!status_only) object = with_service_addresses(self, snap, key, std::move(object));
+  if (!status_only) {
+    object = with_service_addresses(self, snap, key, std::move(object));
+    object = with_namespace_finalizers(self, snap, stored->object, std::move(object));
+  }
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
@@ -224,6 +248,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);
   object = with_service_addresses(self, snap, key, std::move(object));
+  object = with_namespace_finalizers(self, snap, stored->object, std::move(object));
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 

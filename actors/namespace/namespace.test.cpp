@@ -150,3 +150,23 @@ TEST_CASE("every live namespace has a default service account", "[namespace]") {
   CHECK(object_reader(pod->object.str()).as<k8s::Pod>().getSpec().getServiceAccountName() ==
         "default");
 }
+
+TEST_CASE("emptying a terminating namespace's finalizers by hand does not orphan its content",
+          "[namespace]") {
+  namespace_fixture f;
+  REQUIRE(f.call(api_verb::create, "namespaces", "", "",
+                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"));
+  REQUIRE(f.call(
+      api_verb::create, "configmaps", "dev", "",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/x]}\n"));
+  REQUIRE(f.call(api_verb::remove, "namespaces", "", "dev"));
+  // The "stuck Terminating" fix people copy from the internet: it must not drop the namespace
+  // while something is still in it.
+  REQUIRE(
+      f.call(api_verb::update, "namespaces", "", "dev",
+             "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\nspec: {finalizers: []}\n"));
+  CHECK(f.exists("namespaces", "", "dev"));
+  REQUIRE(f.call(api_verb::update, "configmaps", "dev", "held",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held}\n"));
+  CHECK(eventually([&] { return !f.exists("namespaces", "", "dev"); }));
+}

@@ -2,6 +2,8 @@
 
 #include <kj/encoding.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,6 +55,15 @@ std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& fla
   for (auto& source : flags.all("from-file")) {
     auto eq = source.find('=');
     std::string path = eq == std::string::npos ? source : source.substr(eq + 1);
+    if (eq == std::string::npos && std::filesystem::is_directory(path)) {
+      // A directory: one key per regular file in it, as kubectl does.
+      std::vector<std::filesystem::path> files;
+      for (auto& entry : std::filesystem::directory_iterator(path))
+        if (entry.is_regular_file()) files.push_back(entry.path());
+      std::sort(files.begin(), files.end());
+      for (auto& file : files) add(file.filename().string(), read_whole(file.string()));
+      continue;
+    }
     std::string key = eq == std::string::npos ? std::filesystem::path(path).filename().string()
                                               : source.substr(0, eq);
     add(key, read_whole(path));
@@ -64,6 +75,13 @@ std::string image_name(const std::string& image) {
   // kubectl names the container after the image: its last path part, without tag or digest.
   std::string base = image.substr(image.rfind('/') == std::string::npos ? 0 : image.rfind('/') + 1);
   base = base.substr(0, base.find_first_of(":@"));
+  // A DNS label: lower case, anything else a dash, no dash at either end.
+  for (auto& c : base) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  }
+  while (!base.empty() && base.front() == '-') base.erase(base.begin());
+  while (!base.empty() && base.back() == '-') base.pop_back();
   return base.empty() ? "container" : base;
 }
 

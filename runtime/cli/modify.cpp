@@ -273,11 +273,14 @@ int cmd_scale(context& ctx) {
   }
   node spec = node::map();
   spec.set("replicas", node::plain(std::to_string(*wanted)));
-  node meta = node::map();
-  meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
   node patch = node::map();
   patch.set("spec", std::move(spec));
-  patch.set("metadata", std::move(meta));
+  if (ctx.flags.has("current-replicas")) {
+    // The count checked above must still be the one replaced.
+    node meta = node::map();
+    meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
+    patch.set("metadata", std::move(meta));
+  }
   if (!ctx.dry_run()) ctx.patch(*a.kind, ns, a.name, patch, patch_type::merge);
   ctx.out << a.kind->singular_resource() << "/" << a.name << " scaled" << ctx.dry_run_suffix()
           << "\n";

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "test/harness/cli.hpp"
@@ -182,6 +183,20 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
   CHECK(
       c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
           .out == "nginx\n");
+
+  CHECK(c.troupe({"create", "deployment", "app", "--image=registry.local/team/My_App.v2:1"}).code ==
+        0);
+  CHECK(
+      c.troupe({"get", "deploy", "app", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
+          .out == "my-app-v2\n");
+  std::filesystem::create_directories(c.write("x", "") + "-dir");
+  auto dir = c.write("x-dir/a.txt", "A");
+  c.write("x-dir/b.txt", "B");
+  CHECK(
+      c.troupe({"create", "cm", "from-dir", "--from-file=" + dir.substr(0, dir.rfind('/'))}).code ==
+      0);
+  CHECK(c.troupe({"get", "cm", "from-dir", "-o", "jsonpath={.data.a\\.txt}{.data.b\\.txt}"}).out ==
+        "AB\n");
 
   CHECK(c.troupe({"scale", "deployment/web", "--replicas=5"}).out ==
         "deployment.apps/web scaled\n");
