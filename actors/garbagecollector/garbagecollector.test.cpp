@@ -8,57 +8,20 @@
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/store/engine.hpp"
-#include "test/harness/actor_fixture.hpp"
+#include "test/harness/control_plane.hpp"
 #include "test/harness/eventually.hpp"
-#include "test/harness/temp_dir.hpp"
 
 using namespace troupe;
 using troupe::testing::eventually;
 
 namespace {
 
-// Store, resource actors and the garbage collector, as the server wires them.
-class gc_fixture : public troupe::testing::actor_fixture {
+// The control plane, and the garbage collector when a test starts it.
+class gc_fixture : public troupe::testing::control_plane {
  public:
-  gc_fixture()
-      : actor_fixture([](caf::actor_system_config& cfg) {
-          add_store_types(cfg);
-          add_apiserver_types(cfg);
-        }) {
-    kinds_ = std::make_shared<const kind_registry>(builtin_kinds());
-    store::engine_options options{dir_.path()};
-    options.indexes = store::server_indexes(*kinds_);
-    engine_ = std::make_shared<store::engine>(options);
-    store_ = keep(spawn_store(sys(), {engine_, kinds_, {}}));
-    apiserver_deps deps{engine_, kinds_, store_};
-    ensure_system_namespaces(sys(), deps);
-    auto resources = spawn_resources(sys(), deps);
-    for (auto& [resource, actor] : resources) keep(actor);
-    router_ = keep(spawn_router(sys(), resources));
-  }
-  ~gc_fixture() override {
-    // A detached actor's thread waits for its actor to be destroyed (CAF issue 1196): no
-    // handle to the store may outlive the system's shutdown.
-    store_ = store_actor{};
-    router_ = resource_actor{};
-    shutdown();
-  }
-
   void start_collector() {
     keep(spawn_garbage_collector(
-        sys(), {engine_, kinds_, router_, store_, std::chrono::milliseconds(20)}));
-  }
-
-  std::string manifest(const std::string& yaml) {
-    return codec::decode_manifests(yaml, "test.yaml", *kinds_).at(0).bytes;
-  }
-
-  caf::expected<api_reply> call(api_request req) {
-    caf::expected<api_reply> out{caf::error{}};
-    self()
-        ->request(router_, patience, api_atom::value, req)
-        .receive([&](api_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
-    return out;
+        sys(), {engine(), kinds(), router(), store(), std::chrono::milliseconds(20)}));
   }
 
   // A ConfigMap, owned by the ConfigMaps `owners` name (looked up for their uids).
@@ -67,10 +30,9 @@ class gc_fixture : public troupe::testing::actor_fixture {
     for (auto& owner : owners)
       refs += std::string(refs.empty() ? "" : ", ") +
               "{apiVersion: v1, kind: ConfigMap, name: " + owner + ", uid: " + uid(owner) + "}";
-    std::string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name +
-                       (refs.empty() ? "" : ", ownerReferences: [" + refs + "]") + "}\n";
-    auto object = codec::decode_manifests(yaml, "test.yaml", *kinds_).at(0).bytes;
-    auto made = call(make_request(api_verb::create, "configmaps", "default", "", object));
+    auto made = call(api_verb::create, "configmaps", "default", "",
+                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name +
+                         (refs.empty() ? "" : ", ownerReferences: [" + refs + "]") + "}\n");
     REQUIRE(made);
     return text_string(object_reader(made->object.str()).meta().getUid());
   }
@@ -83,21 +45,14 @@ class gc_fixture : public troupe::testing::actor_fixture {
   }
 
   std::string uid(const std::string& name) {
-    auto found = engine_->read().get(object_key("configmaps", "default", name));
+    auto found = engine()->read().get(object_key("configmaps", "default", name));
     return found ? text_string(object_reader(found->object).meta().getUid()) : "";
   }
   bool exists(const std::string& name) { return !uid(name).empty(); }
   size_t owners_of(const std::string& name) {
-    auto found = engine_->read().get(object_key("configmaps", "default", name));
+    auto found = engine()->read().get(object_key("configmaps", "default", name));
     return found ? owner_refs(found->object).size() : 0;
   }
-
- private:
-  troupe::testing::temp_dir dir_;
-  std::shared_ptr<const kind_registry> kinds_;
-  std::shared_ptr<store::engine> engine_;
-  store_actor store_;
-  resource_actor router_;
 };
 
 }  // namespace
