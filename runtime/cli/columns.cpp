@@ -324,21 +324,6 @@ std::string node_status(const node& n) {
   return status;
 }
 
-// kubectl's ROLES: the <role> of each node-role.kubernetes.io/<role> label, and the value of
-// kubernetes.io/role.
-std::string node_roles(const node& n) {
-  std::vector<std::string> roles;
-  if (auto* labels = lookup(n, {"metadata", "labels"}); labels && labels->is_map())
-    for (auto& [k, v] : labels->entries()) {
-      if (starts_with(k, "node-role.kubernetes.io/") && k.size() > 24)
-        roles.push_back(k.substr(24));
-      if (k == "kubernetes.io/role" && !v.text().empty()) roles.push_back(v.text());
-    }
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
-  return or_none(join(roles, ","));
-}
-
 column node_address(std::string header, std::string type) {
   return {std::move(header),
           [type](const node& n) {
@@ -537,6 +522,19 @@ std::string default_to(const node& n, path p, const char* fallback) {
 }
 
 }  // namespace
+
+std::string node_roles(const node& n) {
+  std::vector<std::string> roles;
+  if (auto* labels = lookup(n, {"metadata", "labels"}); labels && labels->is_map())
+    for (auto& [k, v] : labels->entries()) {
+      if (starts_with(k, "node-role.kubernetes.io/") && k.size() > 24)
+        roles.push_back(k.substr(24));
+      if (k == "kubernetes.io/role" && !v.text().empty()) roles.push_back(v.text());
+    }
+  std::sort(roles.begin(), roles.end());
+  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  return roles.empty() ? "<none>" : join(roles, ",");
+}
 
 std::string age(const node& object, int64_t now) {
   auto created = parse_rfc3339(text_at(object, {"metadata", "creationTimestamp"}));

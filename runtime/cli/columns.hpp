@@ -31,5 +31,8 @@ std::string labels_text(const codec::node* labels);
 std::string label_selector_text(const codec::node* selector);
 /// A quantity map's `storage`, cpu ...: the text at `key`, or "" when absent.
 std::string quantity_of(const codec::node* quantities, const std::string& key);
+/// kubectl's node roles: the <role> of each node-role.kubernetes.io/<role> label and the value
+/// of kubernetes.io/role, sorted, or "<none>".
+std::string node_roles(const codec::node& node);
 
 }  // namespace troupe::cli

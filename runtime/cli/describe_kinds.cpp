@@ -215,19 +215,6 @@ void write_node_conditions(const node& n, tab_text& w) {
                    " \t" + text_at(c, {"reason"}) + " \t" + text_at(c, {"message"}) + "\n");
 }
 
-std::string node_roles(const node& n) {
-  std::vector<std::string> roles;
-  if (auto* labels = lookup(n, {"metadata", "labels"}); labels && labels->is_map())
-    for (auto& [k, v] : labels->entries()) {
-      if (starts_with(k, "node-role.kubernetes.io/") && k.size() > 24)
-        roles.push_back(k.substr(24));
-      if (k == "kubernetes.io/role" && !v.text().empty()) roles.push_back(v.text());
-    }
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
-  return roles.empty() ? "<none>" : join(roles, ",");
-}
-
 // "key=value:Effect", one a line.
 void write_taints(const node& n, tab_text& w) {
   w.write(0, "Taints:\t");
