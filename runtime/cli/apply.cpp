@@ -156,6 +156,11 @@ int for_each_manifest(context& ctx, const std::vector<document>& documents, cons
       if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
       print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(m.origin) + ": ");
       status = 1;
+    } catch (const api_error& e) {
+      // Found on this side (a namespace that does not match, a live object's unreadable
+      // last-applied record): this document fails, the others still go.
+      ctx.err << "error: " << e.message() << "\n";
+      status = 1;
     }
   }
   return status;

@@ -63,8 +63,31 @@ parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector
     } else {
       spec = find_short(specs, arg[1]);
       shown = std::string("'") + arg[1] + "' in " + arg.substr(0, 2);
-      if (arg.size() > 2) value = arg.substr(arg[2] == '=' ? 3 : 2);
       TROUPE_REQUIRE(spec, api_errc::bad_request, "unknown shorthand flag: " + shown);
+      if (!spec->takes_value && arg.size() > 2 && arg[2] != '=') {
+        // Stacked switches, as pflag reads them: -Aw is -A -w.
+        out.add(spec->name, "true");
+        for (size_t k = 2; k < arg.size(); ++k) {
+          const flag_spec* next = find_short(specs, arg[k]);
+          std::string next_shown = std::string("'") + arg[k] + "' in -" + arg.substr(1);
+          TROUPE_REQUIRE(next, api_errc::bad_request, "unknown shorthand flag: " + next_shown);
+          if (!next->takes_value) {
+            out.add(next->name, "true");
+            continue;
+          }
+          // A flag that takes a value ends the group: the rest of the word, or the next one.
+          std::string rest = arg.substr(k + 1);
+          if (rest.empty()) {
+            TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request,
+                           "flag needs an argument: " + next_shown);
+            rest = args[++i];
+          }
+          out.add(next->name, rest);
+          break;
+        }
+        continue;
+      }
+      if (arg.size() > 2) value = arg.substr(arg[2] == '=' ? 3 : 2);
     }
     if (!spec->takes_value) {
       out.add(spec->name, value.value_or("true"));

@@ -27,6 +27,17 @@ TEST_CASE("flags read as kubectl reads them", "[cli][flags]") {
   CHECK(f.get("missing", "dflt") == "dflt");
 }
 
+TEST_CASE("short switches stack as pflag stacks them", "[cli][flags]") {
+  auto f = parse_flags({"get", "-Aowide", "pods"}, specs);
+  CHECK(f.on("all-namespaces"));
+  CHECK(f.get("output") == "wide");
+  auto g = parse_flags({"-An", "kube-system"}, specs);
+  CHECK(g.on("all-namespaces"));
+  CHECK(g.get("namespace") == "kube-system");
+  CHECK(g.positional.empty());
+  CHECK_THROWS_WITH(parse_flags({"-Az"}, specs), "unknown shorthand flag: 'z' in -Az");
+}
+
 TEST_CASE("bad flags name the flag", "[cli][flags]") {
   auto message = [](std::vector<std::string> args) {
     try {

@@ -47,6 +47,8 @@ bool is_table(const std::string& format) {
 void check_format(const std::string& format) {
   bool known = is_table(format) || format == "yaml" || format == "json" || format == "name" ||
                starts_with(format, "jsonpath=");
+  TROUPE_REQUIRE(format != "jsonpath=", api_errc::bad_request,
+                 "template format specified but no template given");
   TROUPE_REQUIRE(known, api_errc::bad_request,
                  "--output: unknown format " + quote(format) +
                      " (choose wide, yaml, json, name, jsonpath=TEMPLATE, custom-columns=SPEC or "
@@ -75,10 +77,16 @@ std::string custom_columns_from_file(const std::string& path) {
 
 // -o FORMAT's custom columns spec (read once, so a bad file fails before anything is fetched).
 std::string custom_columns_spec(const std::string& format) {
-  if (starts_with(format, "custom-columns=")) return format.substr(15);
-  if (starts_with(format, "custom-columns-file="))
-    return custom_columns_from_file(format.substr(20));
-  return "";
+  std::string spec;
+  if (starts_with(format, "custom-columns="))
+    spec = format.substr(15);
+  else if (starts_with(format, "custom-columns-file="))
+    spec = custom_columns_from_file(format.substr(20));
+  else
+    return "";
+  TROUPE_REQUIRE(!trim(spec).empty(), api_errc::bad_request,
+                 "custom-columns format specified but no custom columns given");
+  return spec;
 }
 
 table_options table_options_for(context& ctx, const kind_info& kind, bool headers) {

@@ -115,3 +115,17 @@ TEST_CASE("YAML output quotes what YAML 1.1 would read as a timestamp", "[tree][
     CHECK(to_yaml(root) == std::string("at: ") + plain + "\n");
   }
 }
+
+TEST_CASE("YAML output quotes what YAML 1.1 would read as a number", "[tree][yaml]") {
+  for (const char* number : {"1_000", "1:20", "-1_0.5", "190:20:30"}) {
+    node root = node::map();
+    root.set("v", node::string(number));
+    CHECK(to_yaml(root) == std::string("v: \"") + number + "\"\n");
+    CHECK(parse_yaml(to_yaml(root), "t")[0].root == root);
+  }
+  for (const char* plain : {"a_b", "10.0.0.1x", "web:80x"}) {
+    node root = node::map();
+    root.set("v", node::string(plain));
+    CHECK(to_yaml(root) == std::string("v: ") + plain + "\n");
+  }
+}

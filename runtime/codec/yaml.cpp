@@ -88,6 +88,11 @@ bool needs_quotes(const std::string& s) {
   if (s.back() == ':') return true;
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f) return true;
+  // YAML 1.1 numbers with digit separators (1_000) or in base 60 (1:20): Go's and Python's
+  // readers take some of them for integers.
+  bool numeric = s.find_first_not_of("+-0123456789_:.") == std::string::npos &&
+                 s.find_first_of("0123456789") != std::string::npos;
+  if (numeric && s.find_first_of("_:") != std::string::npos) return true;
   return false;
 }
 

@@ -313,3 +313,25 @@ TEST_CASE("wait --for=create and --for=jsonpath without a value", "[process][cli
   CHECK(bad.code == 1);
   CHECK_THAT(bad.err, Catch::Contains("error parsing jsonpath"));
 }
+
+TEST_CASE("a document refused on the client side does not stop the others", "[process][cli]") {
+  cluster c;
+  auto file =
+      c.write("three.yaml",
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a1, namespace: default}\n---\n"
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2, namespace: other}\n---\n"
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a3, namespace: default}\n");
+  auto applied = c.troupe({"apply", "-f", file, "-n", "default"});
+  CHECK(applied.code == 1);
+  CHECK(lines(applied.err).size() == 1);
+  CHECK_THAT(applied.err, Catch::Contains("a2") || Catch::Contains("other"));
+  CHECK(c.troupe({"get", "cm", "a1", "a3", "-o", "name"}).out == "configmap/a1\nconfigmap/a3\n");
+
+  auto empty = c.troupe({"get", "cm", "-o", "custom-columns="});
+  CHECK(empty.code == 1);
+  CHECK(empty.err == "error: custom-columns format specified but no custom columns given\n");
+  auto no_template = c.troupe({"get", "cm", "-o", "jsonpath="});
+  CHECK(no_template.code == 1);
+  CHECK(no_template.err == "error: template format specified but no template given\n");
+  CHECK(c.troupe({"get", "cm", "-Ao", "name"}).out.find("configmap/a1") != std::string::npos);
+}
