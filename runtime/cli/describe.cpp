@@ -100,10 +100,12 @@ void write_events(context& ctx, const kind_info& kind, const node& object, tab_t
   std::vector<node> mine;
   for (auto& item : ctx.list(events_kind, ns.empty() ? "default" : ns).items) {
     node e = codec::encode_object(item, events_kind);
-    bool same_uid = !uid.empty() && text_at(e, {"involvedObject", "uid"}) == uid;
+    // By uid where both have one, so a recreated object does not show its predecessor's.
+    auto event_uid = text_at(e, {"involvedObject", "uid"});
+    bool same_uid = !uid.empty() && event_uid == uid;
     bool same_name = text_at(e, {"involvedObject", "name"}) == name &&
                      text_at(e, {"involvedObject", "kind"}) == kind.kind;
-    if (same_uid || same_name) mine.push_back(std::move(e));
+    if (same_uid || (same_name && (uid.empty() || event_uid.empty()))) mine.push_back(std::move(e));
   }
   if (mine.empty()) return w.write(0, "Events:\t<none>\n");
   w.flush();  // kubectl's Events table aligns on its own

@@ -335,3 +335,22 @@ TEST_CASE("a document refused on the client side does not stop the others", "[pr
   CHECK(no_template.err == "error: template format specified but no template given\n");
   CHECK(c.troupe({"get", "cm", "-Ao", "name"}).out.find("configmap/a1") != std::string::npos);
 }
+
+TEST_CASE("describe shows the events of this object not of an earlier one of its name",
+          "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", c.write("cm.yaml", config_map("x", "1"))}).code == 0);
+  auto uid = c.troupe({"get", "cm", "x", "-o", "jsonpath={.metadata.uid}"}).out;
+  uid = uid.substr(0, uid.find('\n'));
+  auto event = [&](const std::string& name, const std::string& for_uid, const std::string& reason) {
+    return c.write(name + ".yaml",
+                   "apiVersion: v1\nkind: Event\nmetadata: {name: " + name +
+                       "}\ninvolvedObject: {kind: ConfigMap, name: x, namespace: default, uid: '" +
+                       for_uid + "'}\nreason: " + reason + "\nmessage: m\ntype: Normal\n");
+  };
+  REQUIRE(c.troupe({"apply", "-f", event("e1", "an-earlier-x", "Predecessor")}).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", event("e2", uid, "Mine")}).code == 0);
+  auto described = c.troupe({"describe", "cm", "x"}).out;
+  CHECK_THAT(described, Catch::Contains("Mine"));
+  CHECK_THAT(described, !Catch::Contains("Predecessor"));
+}
