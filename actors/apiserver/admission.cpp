@@ -310,32 +310,16 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   auto out = meta_of(message.getRoot<capnp::AnyStruct>());
   out.setDeletionTimestamp(now_seconds + grace);
   if (pod || !current.isUnset()) out.getDeletionGracePeriodSeconds().setValue(grace);
-  if (policy_finalizer) {
-    std::vector<std::string> finalizers;
-    bool has = false;
-    for (auto f : out.getFinalizers()) {
-      has = has || text_view(f) == policy_finalizer;
-      finalizers.push_back(text_string(f));
-    }
-    if (!has) {
-      finalizers.push_back(policy_finalizer);
-      auto list = out.initFinalizers(static_cast<unsigned>(finalizers.size()));
-      for (unsigned i = 0; i < list.size(); ++i) list.set(i, finalizers[i]);
-    }
-  }
+  if (policy_finalizer)
+    if (auto finalizers = with_name(out.getFinalizers().asReader(), policy_finalizer))
+      fill_names(out.initFinalizers(static_cast<unsigned>(finalizers->size())), *finalizers);
   if (ns) {
     auto terminating = message.getRoot<k8s::Namespace>();
     terminating.getStatus().setPhase(k8s::NamespacePhase::TERMINATING);
-    bool has = false;
-    for (auto f : terminating.getSpec().getFinalizers())
-      has = has || text_view(f) == namespace_finalizer;
-    if (!has) {
-      std::vector<std::string> finalizers;
-      for (auto f : terminating.getSpec().getFinalizers()) finalizers.push_back(text_string(f));
-      finalizers.push_back(namespace_finalizer);
-      auto list = terminating.getSpec().initFinalizers(static_cast<unsigned>(finalizers.size()));
-      for (unsigned i = 0; i < list.size(); ++i) list.set(i, finalizers[i]);
-    }
+    if (auto finalizers =
+            with_name(terminating.getSpec().getFinalizers().asReader(), namespace_finalizer))
+      fill_names(terminating.getSpec().initFinalizers(static_cast<unsigned>(finalizers->size())),
+                 *finalizers);
   }
   return {deletion_plan::action::mark, to_bytes(message)};
 }

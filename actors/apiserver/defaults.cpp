@@ -297,14 +297,8 @@ void default_namespace(k8s::Namespace::Builder ns) {
   fill_map(meta.initLabels(static_cast<unsigned>(labels.size())), labels);
   if (meta.getDeletionTimestamp() != 0) return;
   ns.getStatus().setPhase(k8s::NamespacePhase::ACTIVE);
-  std::vector<std::string> finalizers;
-  for (auto f : ns.getSpec().getFinalizers()) {
-    if (text_view(f) == namespace_finalizer) return;
-    finalizers.push_back(text_string(f));
-  }
-  finalizers.push_back(namespace_finalizer);
-  auto list = ns.getSpec().initFinalizers(static_cast<unsigned>(finalizers.size()));
-  for (unsigned i = 0; i < list.size(); ++i) list.set(i, finalizers[i]);
+  if (auto finalizers = with_name(ns.getSpec().getFinalizers().asReader(), namespace_finalizer))
+    fill_names(ns.getSpec().initFinalizers(static_cast<unsigned>(finalizers->size())), *finalizers);
 }
 
 }  // namespace

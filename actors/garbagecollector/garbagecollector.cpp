@@ -61,15 +61,11 @@ std::string without_finalizer(std::string_view object, std::string_view name) {
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.root());
   auto meta = meta_of(message.getRoot<capnp::AnyStruct>());
-  std::vector<std::string> kept;
-  for (auto f : meta.getFinalizers())
-    if (text_view(f) != name) kept.push_back(text_string(f));
-  if (kept.empty()) {
-    meta.disownFinalizers();
-  } else {
-    auto list = meta.initFinalizers(static_cast<unsigned>(kept.size()));
-    for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
-  }
+  auto kept = without_name(meta.getFinalizers().asReader(), name);
+  if (kept && kept->empty())
+    meta.disownFinalizers();  // none left: the field goes, as Kubernetes' JSON omits it
+  else if (kept)
+    fill_names(meta.initFinalizers(static_cast<unsigned>(kept->size())), *kept);
   return to_bytes(message);
 }
 

@@ -34,15 +34,11 @@ std::string without_content_finalizer(std::string_view ns_object) {
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.as<k8s::Namespace>());
   auto ns = message.getRoot<k8s::Namespace>();
-  std::vector<std::string> kept;
-  for (auto f : ns.getSpec().getFinalizers())
-    if (text_view(f) != namespace_finalizer) kept.push_back(text_string(f));
-  if (kept.empty()) {
+  auto kept = without_name(ns.getSpec().getFinalizers().asReader(), namespace_finalizer);
+  if (kept && kept->empty())
     ns.getSpec().disownFinalizers();
-  } else {
-    auto list = ns.getSpec().initFinalizers(static_cast<unsigned>(kept.size()));
-    for (unsigned i = 0; i < list.size(); ++i) list.set(i, kept[i]);
-  }
+  else if (kept)
+    fill_names(ns.getSpec().initFinalizers(static_cast<unsigned>(kept->size())), *kept);
   return to_bytes(message);
 }
 

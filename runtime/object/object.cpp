@@ -69,6 +69,35 @@ std::vector<std::pair<std::string, std::string>> map_entries(string_map_reader m
   return out;
 }
 
+std::optional<std::vector<std::string>> with_name(capnp::List<capnp::Text>::Reader names,
+                                                  std::string_view name) {
+  std::vector<std::string> out;
+  for (auto n : names) {
+    if (std::string_view(n.cStr(), n.size()) == name) return std::nullopt;
+    out.emplace_back(n.cStr(), n.size());
+  }
+  out.emplace_back(name);
+  return out;
+}
+
+std::optional<std::vector<std::string>> without_name(capnp::List<capnp::Text>::Reader names,
+                                                     std::string_view name) {
+  std::vector<std::string> out;
+  bool found = false;
+  for (auto n : names) {
+    if (std::string_view(n.cStr(), n.size()) == name)
+      found = true;
+    else
+      out.emplace_back(n.cStr(), n.size());
+  }
+  if (!found) return std::nullopt;
+  return out;
+}
+
+void fill_names(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& names) {
+  for (unsigned i = 0; i < list.size() && i < names.size(); ++i) list.set(i, names[i]);
+}
+
 std::string namespaced_name(k8s::ObjectMeta::Reader meta) {
   std::string ns = meta.getNamespace();
   std::string name = meta.getName();

@@ -73,6 +73,16 @@ void fill_map(capnp::List<k8s::StringEntry>::Builder list, const Entries& entrie
 }
 std::vector<std::pair<std::string, std::string>> map_entries(string_map_reader map);
 
+/// Name lists such as finalizers (List(Text)). The names with `name` added at the end, or
+/// nullopt when it is there already; the names without `name`, or nullopt when it is absent.
+/// Read before the field is initialised again, which orphans the old list.
+std::optional<std::vector<std::string>> with_name(capnp::List<capnp::Text>::Reader names,
+                                                  std::string_view name);
+std::optional<std::vector<std::string>> without_name(capnp::List<capnp::Text>::Reader names,
+                                                     std::string_view name);
+/// Fills a freshly initialised name list: `fill_names(meta.initFinalizers(n), names)`.
+void fill_names(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& names);
+
 /// "ns/name" or "name" for cluster-scoped objects.
 std::string namespaced_name(k8s::ObjectMeta::Reader meta);
 
