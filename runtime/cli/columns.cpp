@@ -43,6 +43,14 @@ column field(std::string header, path p, bool wide = false) {
           wide};
 }
 
+// A cell that is a count at `section`.`key` ("spec"/"status"), "0" when unset. The
+// arguments are string literals, so the cell keeps pointers to them.
+column count_column(std::string header, const char* section, const char* key) {
+  return {std::move(header), [section, key](const node& n) {
+            return number_or_zero(n, {section, key});
+          }};
+}
+
 column age_column(int64_t now) {
   return {"AGE", [now](const node& n) { return age(n, now); }};
 }
@@ -150,35 +158,28 @@ std::string replicas_wanted(const node& n) {
   return want.empty() ? "1" : want;
 }
 
+// READY as kubectl shows it for deployments and stateful sets: ready replicas over wanted ones.
+column ready_of_wanted_column() {
+  return {"READY", [](const node& n) {
+            return number_or_zero(n, {"status", "readyReplicas"}) + "/" + replicas_wanted(n);
+          }};
+}
+
 std::vector<column> deployment_columns(int64_t now) {
   std::vector<column> out = {
-      {"READY",
-       [](const node& n) {
-         return number_or_zero(n, {"status", "readyReplicas"}) + "/" + replicas_wanted(n);
-       }},
-      {"UP-TO-DATE",
-       [](const node& n) {
-         return number_or_zero(n, {"status", "updatedReplicas"});
-       }},
-      {"AVAILABLE",
-       [](const node& n) {
-         return number_or_zero(n, {"status", "availableReplicas"});
-       }},
-      age_column(now)};
+      ready_of_wanted_column(), count_column("UP-TO-DATE", "status", "updatedReplicas"),
+      count_column("AVAILABLE", "status", "availableReplicas"), age_column(now)};
   for (auto& c : workload_wide(true)) out.push_back(c);
   return out;
 }
 
 std::vector<column> daemonset_columns(int64_t now) {
-  auto status = [](const char* key) {
-    return [key](const node& n) { return number_or_zero(n, {"status", key}); };
-  };
   std::vector<column> out = {
-      {"DESIRED", status("desiredNumberScheduled")},
-      {"CURRENT", status("currentNumberScheduled")},
-      {"READY", status("numberReady")},
-      {"UP-TO-DATE", status("updatedNumberScheduled")},
-      {"AVAILABLE", status("numberAvailable")},
+      count_column("DESIRED", "status", "desiredNumberScheduled"),
+      count_column("CURRENT", "status", "currentNumberScheduled"),
+      count_column("READY", "status", "numberReady"),
+      count_column("UP-TO-DATE", "status", "updatedNumberScheduled"),
+      count_column("AVAILABLE", "status", "numberAvailable"),
       {"NODE SELECTOR",
        [](const node& n) {
          return labels_text(lookup(n, {"spec", "template", "spec", "nodeSelector"}));
@@ -601,29 +602,14 @@ std::vector<column> columns_for(const kind_info& kind, int64_t now) {
                return text_at(n, {"metadata", "creationTimestamp"});
              }}};
   if (k == "StatefulSet") {
-    std::vector<column> out = {
-        {"READY",
-         [](const node& n) {
-           return number_or_zero(n, {"status", "readyReplicas"}) + "/" + replicas_wanted(n);
-         }},
-        age_column(now)};
+    std::vector<column> out = {ready_of_wanted_column(), age_column(now)};
     for (auto& c : workload_wide(false)) out.push_back(c);
     return out;
   }
   if (k == "ReplicaSet") {
-    std::vector<column> out = {{"DESIRED",
-                                [](const node& n) {
-                                  return number_or_zero(n, {"spec", "replicas"});
-                                }},
-                               {"CURRENT",
-                                [](const node& n) {
-                                  return number_or_zero(n, {"status", "replicas"});
-                                }},
-                               {"READY",
-                                [](const node& n) {
-                                  return number_or_zero(n, {"status", "readyReplicas"});
-                                }},
-                               age_column(now)};
+    std::vector<column> out = {count_column("DESIRED", "spec", "replicas"),
+                               count_column("CURRENT", "status", "replicas"),
+                               count_column("READY", "status", "readyReplicas"), age_column(now)};
     for (auto& c : workload_wide(true)) out.push_back(c);
     return out;
   }

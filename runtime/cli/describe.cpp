@@ -54,6 +54,11 @@ std::map<std::string, std::string> sorted(const node* map) {
 
 }  // namespace
 
+const std::vector<codec::node>& items_of(const codec::node* list) {
+  static const std::vector<codec::node> none;
+  return list && list->is_list() ? list->items() : none;
+}
+
 void write_labels(tab_text& w, const std::string& indent, const std::string& title,
                   const node* labels) {
   auto entries = sorted(labels);

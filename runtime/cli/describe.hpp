@@ -35,6 +35,9 @@ class tab_text {
 /// when there is none.
 std::string rfc1123z(const std::string& rfc3339, const std::string& absent = "");
 
+/// The items of a list node; none when it is missing or not a list.
+const std::vector<codec::node>& items_of(const codec::node* list);
+
 /// "Title:\tk=v\n\tk2=v2\n" in key order, "<none>" when empty; `indent` before each line.
 void write_labels(tab_text& w, const std::string& indent, const std::string& title,
                   const codec::node* labels);

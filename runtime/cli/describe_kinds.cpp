@@ -17,11 +17,6 @@ namespace {
 
 using codec::node;
 
-const std::vector<node>& items_of(const node* list) {
-  static const std::vector<node> none;
-  return list && list->is_list() ? list->items() : none;
-}
-
 std::string text_or(const node& n, std::initializer_list<std::string_view> path,
                     const std::string& fallback) {
   auto t = text_at(n, path);

@@ -16,11 +16,6 @@ namespace {
 
 using codec::node;
 
-const std::vector<node>& items_of(const node* list) {
-  static const std::vector<node> none;
-  return list && list->is_list() ? list->items() : none;
-}
-
 std::string or_none(const std::string& s) {
   return s.empty() ? "<none>" : s;
 }
