@@ -151,6 +151,14 @@ std::string with_namespace_finalizers(self_ptr self, const store::snapshot& snap
   return to_bytes(message);
 }
 
+// What an update or patch of a spec gets beyond admission: the Service's addresses, and a
+// namespace's finalizers kept while it has content.
+std::string with_kind_rules(self_ptr self, const store::snapshot& snap, const std::string& key,
+                            std::string_view stored, std::string object) {
+  object = with_service_addresses(self, snap, key, std::move(object));
+  return with_namespace_finalizers(self, snap, stored, std::move(object));
+}
+
 caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
   auto& ctx = self->state.admission;
@@ -208,10 +216,7 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
   uint64_t expected =
       precondition(text_view(incoming.meta().getResourceVersion()), stored->revision);
   auto object = admit_update(kind, stored->object, req.object, status_only);
-  if (!status_only) {
-    object = with_service_addresses(self, snap, key, std::move(object));
-    object = with_namespace_finalizers(self, snap, stored->object, std::move(object));
-  }
+  if (!status_only) object = with_kind_rules(self, snap, key, stored->object, std::move(object));
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
@@ -228,10 +233,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   TROUPE_REQUIRE(
       type == patch_type::merge || type == patch_type::strategic || type == patch_type::json,
       api_errc::bad_request, "unknown patch type " + std::to_string(req.patch_type));
-  if (type == patch_type::json)
-    TROUPE_REQUIRE(delta.is_list(), api_errc::bad_request,
-                   "a JSON patch must be a list of operations");
-  else
+  if (type != patch_type::json)  // json_patch checks its own list of operations
     TROUPE_REQUIRE(delta.is_map(), api_errc::bad_request, "the patch must be a JSON object");
   auto current = codec::encode_object(stored->object, kind);
   auto patched = type == patch_type::strategic ? codec::strategic_merge_patch(current, delta)
@@ -247,8 +249,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   uint64_t expected = precondition(rv, stored->revision);
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);
-  object = with_service_addresses(self, snap, key, std::move(object));
-  object = with_namespace_finalizers(self, snap, stored->object, std::move(object));
+  object = with_kind_rules(self, snap, key, stored->object, std::move(object));
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
