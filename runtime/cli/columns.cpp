@@ -375,6 +375,16 @@ std::string access_modes(const node* modes) {
   return join(out, ",");
 }
 
+// -o wide's VOLUMEMODE of volumes and claims (Filesystem unless set).
+column volume_mode_column() {
+  return {"VOLUMEMODE",
+          [](const node& n) {
+            auto m = text_at(n, {"spec", "volumeMode"});
+            return m.empty() ? "Filesystem" : m;
+          },
+          true};
+}
+
 std::vector<column> pv_columns(int64_t now) {
   return {{"CAPACITY",
            [](const node& n) {
@@ -408,12 +418,7 @@ std::vector<column> pv_columns(int64_t now) {
              return text_at(n, {"status", "reason"});
            }},
           age_column(now),
-          {"VOLUMEMODE",
-           [](const node& n) {
-             auto m = text_at(n, {"spec", "volumeMode"});
-             return m.empty() ? "Filesystem" : m;
-           },
-           true}};
+          volume_mode_column()};
 }
 
 std::vector<column> pvc_columns(int64_t now) {
@@ -443,12 +448,7 @@ std::vector<column> pvc_columns(int64_t now) {
            }},
           {"VOLUMEATTRIBUTESCLASS", [](const node&) { return std::string("<unset>"); }},
           age_column(now),
-          {"VOLUMEMODE",
-           [](const node& n) {
-             auto m = text_at(n, {"spec", "volumeMode"});
-             return m.empty() ? "Filesystem" : m;
-           },
-           true}};
+          volume_mode_column()};
 }
 
 // ---- networking, RBAC, coordination ----------------------------------------------------------
