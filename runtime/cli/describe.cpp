@@ -238,11 +238,19 @@ int cmd_describe(context& ctx) {
     for (auto& item : ctx.list(*kind, ns, ctx.flags.get("selector")).items)
       objects.emplace_back(kind, codec::encode_object(item, *kind));
   }
-  for (auto& [kind, name] : args.named)
-    objects.emplace_back(kind, codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind));
+  // As kubectl: the objects found are described, each one missing gets its error line.
+  int status = 0;
+  for (auto& [kind, name] : args.named) {
+    try {
+      objects.emplace_back(kind, codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind));
+    } catch (const rpc::server_error& e) {
+      print_server_error(ctx.err, e);
+      status = 1;
+    }
+  }
   for (size_t i = 0; i < objects.size(); ++i)
     ctx.out << (i ? "\n\n" : "") << describe(ctx, *objects[i].first, objects[i].second);
-  return 0;
+  return status;
 }
 
 }  // namespace troupe::cli

@@ -196,7 +196,7 @@ found fetch(context& ctx, const target& t, int& status) {
   return out;
 }
 
-// Tables one kind after another, a blank line between; when they show more than one kind,
+// Tables one kind after another, a blank line between (none without headers); when they show more than one kind,
 // each name carries its kind ("service/api"), as kubectl prints them.
 void print_tables(context& ctx, const std::vector<found>& results, const std::string& custom) {
   size_t kinds = std::count_if(results.begin(), results.end(),
@@ -204,7 +204,7 @@ void print_tables(context& ctx, const std::vector<found>& results, const std::st
   bool first = true;
   for (auto& f : results) {
     if (f.objects.empty()) continue;
-    if (!first) ctx.out << "\n";
+    if (!first && !ctx.flags.on("no-headers")) ctx.out << "\n";
     first = false;
     print_table_of(ctx, *f.kind, f.objects, custom, true, nullptr,
                    kinds > 1 ? f.kind->singular_resource() + "/" : "");

@@ -145,6 +145,38 @@ std::string print_custom_columns(std::string_view spec, const std::vector<node>&
   return lay_out(cols, objects, options);
 }
 
+namespace {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+// kubectl's order for text (sortorder.NaturalLess): runs of digits compare by value, so
+// "web-9" comes before "web-10"; digits sort before other characters.
+bool natural_less(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    bool digit_a = is_digit(a[i]), digit_b = is_digit(b[j]);
+    if (digit_a != digit_b) return digit_a;
+    if (!digit_a) {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i, ++j;
+      continue;
+    }
+    size_t zeros_end_a = i, zeros_end_b = j;
+    while (zeros_end_a < a.size() && a[zeros_end_a] == '0') ++zeros_end_a;
+    while (zeros_end_b < b.size() && b[zeros_end_b] == '0') ++zeros_end_b;
+    size_t end_a = zeros_end_a, end_b = zeros_end_b;
+    while (end_a < a.size() && is_digit(a[end_a])) ++end_a;
+    while (end_b < b.size() && is_digit(b[end_b])) ++end_b;
+    auto number_a = a.substr(zeros_end_a, end_a - zeros_end_a);
+    auto number_b = b.substr(zeros_end_b, end_b - zeros_end_b);
+    if (number_a.size() != number_b.size()) return number_a.size() < number_b.size();
+    if (number_a != number_b) return number_a < number_b;
+    if (zeros_end_a - i != zeros_end_b - j) return zeros_end_a - i < zeros_end_b - j;  // fewer zeros first
+    i = end_a, j = end_b;
+  }
+  return a.size() - i < b.size() - j;
+}
+
 void sort_by(std::vector<node>& objects, std::string_view path) {
   struct keyed {
     std::optional<std::string> key;
@@ -166,7 +198,7 @@ void sort_by(std::vector<node>& objects, std::string_view path) {
                  "couldn't find any field with path " + quote(path) + " in the list of objects");
   std::stable_sort(rows.begin(), rows.end(), [numeric](const keyed& a, const keyed& b) {
     if (!a.key || !b.key) return !a.key && b.key;
-    return numeric ? *parse_double(*a.key) < *parse_double(*b.key) : *a.key < *b.key;
+    return numeric ? *parse_double(*a.key) < *parse_double(*b.key) : natural_less(*a.key, *b.key);
   });
   objects.clear();
   for (auto& r : rows) objects.push_back(std::move(r.object));

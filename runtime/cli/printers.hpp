@@ -38,8 +38,11 @@ std::string print_table(const kind_info& kind, const std::vector<codec::node>& o
 std::string print_custom_columns(std::string_view spec, const std::vector<codec::node>& objects,
                                  const table_options& options);
 
-/// `--sort-by=PATH`: orders `objects` by the value at PATH (numbers by value, the rest as
-/// text, objects without it first), keeping the order of equals. Throws api_error(bad_request)
+/// kubectl's natural order for text: digit runs by value ("web-9" < "web-10").
+bool natural_less(std::string_view a, std::string_view b);
+
+/// `--sort-by=PATH`: orders `objects` by the value at PATH (numbers by value, the rest in
+/// natural order, objects without it first), keeping the order of equals. Throws api_error(bad_request)
 /// for a path it cannot read, or one no object has.
 void sort_by(std::vector<codec::node>& objects, std::string_view path);
 

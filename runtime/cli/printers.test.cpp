@@ -343,6 +343,17 @@ status: {readyReplicas: 2, updatedReplicas: 2, availableReplicas: 2}
         "app=web,!canary,tier in (edge,front)\n");
 }
 
+TEST_CASE("natural order compares digit runs by value as kubectl does", "[cli][printers]") {
+  CHECK(natural_less("a2", "a10"));
+  CHECK_FALSE(natural_less("a10", "a2"));
+  CHECK(natural_less("a", "a1"));
+  CHECK(natural_less("1x", "x"));      // digits before other characters
+  CHECK(natural_less("a01", "a001"));  // equal value: fewer zeros first
+  CHECK(natural_less("a1b", "a1c"));
+  CHECK(natural_less("B", "a"));  // bytewise otherwise
+  CHECK_FALSE(natural_less("same-7", "same-7"));
+}
+
 TEST_CASE("custom columns and sort-by read paths with the jsonpath engine", "[cli][printers]") {
   std::vector<codec::node> objects = {
       yaml("metadata: {name: b, labels: {rank: '10'}}\nspec: {containers: [{image: x}, {image: "
@@ -374,6 +385,10 @@ TEST_CASE("custom columns and sort-by read paths with the jsonpath engine", "[cl
   CHECK(names(sorted) == "abc");
   sort_by(sorted, "{.metadata.labels.rank}");  // numbers by value; c has none and goes first
   CHECK(names(sorted) == "cab");
+  std::vector<codec::node> pods = {yaml("metadata: {name: web-10}"), yaml("metadata: {name: web-9}"),
+                                    yaml("metadata: {name: web-09}"), yaml("metadata: {name: web}")};
+  sort_by(pods, ".metadata.name");
+  CHECK(names(pods) == "webweb-9web-09web-10");
   CHECK_THROWS_WITH(sort_by(sorted, ".metadata.nothing"),
                     Catch::Contains("couldn't find any field with path"));
 }

@@ -266,6 +266,10 @@ TEST_CASE("resources are named as TYPE NAME... or TYPE/NAME... in every verb", "
   CHECK(names(c.troupe({"describe", "cm", "a", "b"}).out) == "ab");
   CHECK(names(c.troupe({"describe", "cm/b", "configmap/a"}).out) == "ba");
   CHECK(names(c.troupe({"describe", "cm"}).out) == "ab");
+  auto partly = c.troupe({"describe", "cm", "a", "nope", "b"});  // the found ones still described
+  CHECK(partly.code == 1);
+  CHECK(names(partly.out) == "ab");
+  CHECK(partly.err == "Error from server (NotFound): configmaps \"nope\" not found\n");
   CHECK(c.troupe({"get", "cm/a", "cm/b", "-o", "name"}).out == "configmap/a\nconfigmap/b\n");
   auto mixed = c.troupe({"get", "cm/a", "b"});
   CHECK(mixed.code == 1);

@@ -145,6 +145,10 @@ TEST_CASE("get --sort-by and custom columns", "[process][cli]") {
             .out == "c\nb\na\n");
   CHECK(c.troupe({"get", "cm", "-l", "set=t", "--sort-by=.data.size", "-o", "name"}).out ==
         "configmap/c\nconfigmap/b\nconfigmap/a\n");
+  auto two_kinds = c.troupe({"get", "cm/a", "ns/default", "--no-headers"});  // no blank line between
+  CHECK(two_kinds.code == 0);
+  CHECK_THAT(two_kinds.out, Catch::StartsWith("configmap/a ") && Catch::Contains("\nnamespace/default "));
+  CHECK(two_kinds.out.find("\n\n") == std::string::npos);
   auto file = c.write("cols.txt", "WHO   SIZE\n.metadata.name .data.size\n");
   CHECK(c.troupe({"get", "cm", "b", "-o", "custom-columns-file=" + file}).out ==
         "WHO   SIZE\nb     30\n");
