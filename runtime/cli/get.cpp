@@ -123,7 +123,7 @@ void print_documents(context& ctx, std::vector<node> objects, bool single) {
   else if (format == "json")
     ctx.out << codec::to_json(doc, 4) + "\n";
   else
-    ctx.out << jsonpath(format.substr(9), doc) << "\n";
+    ctx.out << jsonpath(format.substr(9), doc);  // no newline of its own, as kubectl
 }
 
 void no_resources(context& ctx, const std::vector<target>& targets) {

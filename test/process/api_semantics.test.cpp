@@ -173,22 +173,22 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
             .out == "configmap/cfg created\n");
   CHECK(
       c.troupe({"get", "cm", "cfg", "-n", "staging", "-o", "jsonpath={.data.a}/{.data.motd\\.txt}"})
-          .out == "1/hello\n\n");
+          .out == "1/hello\n");
   CHECK(c.troupe({"create", "secret", "generic", "s", "--from-literal=pw=x"}).out ==
         "secret/s created\n");
-  CHECK(c.troupe({"get", "secret", "s", "-o", "jsonpath={.data.pw}"}).out == "eA==\n");
+  CHECK(c.troupe({"get", "secret", "s", "-o", "jsonpath={.data.pw}"}).out == "eA==");
   CHECK(c.troupe({"create", "serviceaccount", "robot"}).out == "serviceaccount/robot created\n");
   CHECK(c.troupe({"create", "deployment", "web", "--image=nginx:1.25", "--replicas=2"}).out ==
         "deployment.apps/web created\n");
   CHECK(
       c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
-          .out == "nginx\n");
+          .out == "nginx");
 
   CHECK(c.troupe({"create", "deployment", "app", "--image=registry.local/team/My_App.v2:1"}).code ==
         0);
   CHECK(
       c.troupe({"get", "deploy", "app", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
-          .out == "my-app-v2\n");
+          .out == "my-app-v2");
   std::filesystem::create_directories(c.write("x", "") + "-dir");
   auto dir = c.write("x-dir/a.txt", "A");
   c.write("x-dir/b.txt", "B");
@@ -196,11 +196,11 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
       c.troupe({"create", "cm", "from-dir", "--from-file=" + dir.substr(0, dir.rfind('/'))}).code ==
       0);
   CHECK(c.troupe({"get", "cm", "from-dir", "-o", "jsonpath={.data.a\\.txt}{.data.b\\.txt}"}).out ==
-        "AB\n");
+        "AB");
 
   CHECK(c.troupe({"scale", "deployment/web", "--replicas=5"}).out ==
         "deployment.apps/web scaled\n");
-  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}).out == "5\n");
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}).out == "5");
   auto stale = c.troupe({"scale", "deploy", "web", "--replicas=1", "--current-replicas=2"});
   CHECK(stale.code == 1);
   CHECK_THAT(stale.err, Catch::Contains("Expected replicas to be 2, was 5"));

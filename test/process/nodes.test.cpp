@@ -49,7 +49,7 @@ std::string wait_for_text(cluster& c, std::vector<std::string> args, const std::
 std::string jsonpath(cluster& c, const std::string& what, const std::string& path,
                      const std::string& ns = "default") {
   auto r = c.troupe({"get", what, "-n", ns, "-o", "jsonpath=" + path});
-  return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+  return r.out;
 }
 
 // The status line of GET / from ip:port, or "" when nothing answers.
@@ -113,7 +113,7 @@ TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process]
   CHECK_THAT(nodes, Catch::Contains("s1 ") && Catch::Contains("a1 "));
   CHECK(jsonpath(c, "node/a1", "{.spec.podCIDR}") != jsonpath(c, "node/s1", "{.spec.podCIDR}"));
   CHECK(jsonpath(c, "lease/a1", "{.spec.holderIdentity}").empty());  // leases live in kube-node-lease
-  CHECK(c.troupe({"get", "lease", "a1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.holderIdentity}"}).out == "a1\n");
+  CHECK(c.troupe({"get", "lease", "a1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.holderIdentity}"}).out == "a1");
 
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("web", "a1",
       "{name: web, image: python, command: [python3, -m, http.server, --bind, $(POD_IP), '8080'], "
@@ -189,9 +189,9 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   CHECK(jsonpath(c, "pod/alive", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "137");
   // One Unhealthy event counted up per failure, and the kill said why.
   auto events = [&](const std::string& reason, const std::string& path) {
-    auto out = c.troupe({"get", "events", "--field-selector", "involvedObject.name=alive,reason=" + reason, "-o",
-                         "jsonpath=" + path}).out;
-    return out.empty() ? out : out.substr(0, out.size() - 1);
+    return c.troupe({"get", "events", "--field-selector", "involvedObject.name=alive,reason=" + reason, "-o",
+                      "jsonpath=" + path})
+        .out;
   };
   CHECK(events("Killing", "{.items[0].message}") == "Container c failed liveness probe, will be restarted");
   CHECK(events("Killing", "{.items[0].involvedObject.fieldPath}") == "spec.containers{c}");
