@@ -62,32 +62,117 @@ std::string since(const std::string& timestamp, int64_t now) {
 
 // ---- pods ------------------------------------------------------------------------------------
 
-std::string pod_ready(const node& pod) {
-  size_t total = count(lookup(pod, {"spec", "containers"})), ready = 0;
-  if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
-    for (auto& s : statuses->items()) ready += text_at(s, {"ready"}) == "true";
-  return std::to_string(ready) + "/" + std::to_string(total);
-}
+// READY, STATUS and RESTARTS as kubectl's printPod works them out: init containers first
+// ("Init:1/2", "Init:CrashLoopBackOff"), then the app containers, last one first, whose
+// waiting or terminated reason replaces the phase; restarts carry the latest restart's age.
+struct pod_summary {
+  std::string ready, status, restarts;
+};
 
-// kubectl shows a waiting or terminated container's reason in place of the phase.
-std::string pod_status(const node& pod) {
-  if (!text_at(pod, {"metadata", "deletionTimestamp"}).empty()) return "Terminating";
-  std::string status = text_at(pod, {"status", "phase"});
-  if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
-    for (auto& s : statuses->items()) {
-      auto reason = text_at(s, {"state", "waiting", "reason"});
-      if (reason.empty()) reason = text_at(s, {"state", "terminated", "reason"});
-      if (!reason.empty()) status = reason;
+pod_summary summarize_pod(const node& pod, int64_t now) {
+  auto* spec_inits = lookup(pod, {"spec", "initContainers"});
+  auto restartable = [&](const std::string& name) {  // sidecars: init containers that keep running
+    for (size_t i = 0; i < count(spec_inits); ++i) {
+      auto& c = spec_inits->items()[i];
+      if (text_at(c, {"name"}) == name) return text_at(c, {"restartPolicy"}) == "Always";
     }
-  return status.empty() ? "Pending" : status;
-}
+    return false;
+  };
+  size_t total = count(lookup(pod, {"spec", "containers"})), ready = 0;
+  for (size_t i = 0; i < count(spec_inits); ++i)
+    total += text_at(spec_inits->items()[i], {"restartPolicy"}) == "Always";
 
-std::string pod_restarts(const node& pod) {
-  int64_t restarts = 0;
-  if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
-    for (auto& s : statuses->items())
-      restarts += parse_int(text_at(s, {"restartCount"})).value_or(0);
-  return std::to_string(restarts);
+  std::string reason = text_at(pod, {"status", "phase"});
+  if (auto r = text_at(pod, {"status", "reason"}); !r.empty()) reason = r;
+  if (auto* conds = lookup(pod, {"status", "conditions"}))
+    for (auto& c : conds->items())
+      if (text_at(c, {"type"}) == "PodScheduled" && text_at(c, {"reason"}) == "SchedulingGated")
+        reason = "SchedulingGated";
+
+  int64_t restarts = 0, sidecar_restarts = 0;
+  std::string last_restart, last_sidecar_restart;  // RFC 3339, so text order is time order
+  auto count_restarts = [](const node& s, int64_t& n, std::string& last) {
+    n += parse_int(text_at(s, {"restartCount"})).value_or(0);
+    last = std::max(last, text_at(s, {"lastState", "terminated", "finishedAt"}));
+  };
+  auto exit_reason = [](const node& terminated, const std::string& prefix) {
+    auto signal = parse_int(text_at(terminated, {"signal"})).value_or(0);
+    return signal ? prefix + "Signal:" + std::to_string(signal)
+                  : prefix + "ExitCode:" + number_or_zero(terminated, {"exitCode"});
+  };
+
+  bool initializing = false;
+  auto* init_statuses = lookup(pod, {"status", "initContainerStatuses"});
+  for (size_t i = 0; i < count(init_statuses); ++i) {
+    auto& s = init_statuses->items()[i];
+    bool sidecar = restartable(text_at(s, {"name"}));
+    count_restarts(s, restarts, last_restart);
+    if (sidecar) count_restarts(s, sidecar_restarts, last_sidecar_restart);
+    auto* terminated = lookup(s, {"state", "terminated"});
+    auto waiting = text_at(s, {"state", "waiting", "reason"});
+    if (terminated && number_or_zero(*terminated, {"exitCode"}) == "0") continue;
+    if (sidecar && text_at(s, {"started"}) == "true") {
+      ready += text_at(s, {"ready"}) == "true";
+      continue;
+    }
+    if (terminated) {
+      auto why = text_at(*terminated, {"reason"});
+      reason = why.empty() ? exit_reason(*terminated, "Init:") : "Init:" + why;
+    } else if (!waiting.empty() && waiting != "PodInitializing") {
+      reason = "Init:" + waiting;
+    } else {
+      reason = "Init:" + std::to_string(i) + "/" + std::to_string(count(spec_inits));
+    }
+    initializing = true;
+    break;
+  }
+
+  bool initialized = false;
+  if (auto* conds = lookup(pod, {"status", "conditions"}))
+    for (auto& c : conds->items())
+      initialized |= text_at(c, {"type"}) == "Initialized" && text_at(c, {"status"}) == "True";
+  if (!initializing || initialized) {
+    restarts = sidecar_restarts;
+    last_restart = last_sidecar_restart;
+    bool running = false;
+    if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
+      for (size_t i = statuses->size(); i-- > 0;) {
+        auto& s = statuses->items()[i];
+        count_restarts(s, restarts, last_restart);
+        auto* terminated = lookup(s, {"state", "terminated"});
+        if (auto waiting = text_at(s, {"state", "waiting", "reason"}); !waiting.empty()) {
+          reason = waiting;
+        } else if (terminated) {
+          auto why = text_at(*terminated, {"reason"});
+          reason = why.empty() ? exit_reason(*terminated, "") : why;
+        } else if (text_at(s, {"ready"}) == "true" && lookup(s, {"state", "running"})) {
+          running = true;
+          ++ready;
+        }
+      }
+    if (reason == "Completed" && running) {
+      bool has_ready = false;
+      if (auto* conds = lookup(pod, {"status", "conditions"}))
+        for (auto& c : conds->items())
+          has_ready |= text_at(c, {"type"}) == "Ready" && text_at(c, {"status"}) == "True";
+      reason = has_ready ? "Running" : "NotReady";
+    }
+  }
+
+  auto phase = text_at(pod, {"status", "phase"});
+  if (!text_at(pod, {"metadata", "deletionTimestamp"}).empty()) {
+    if (text_at(pod, {"status", "reason"}) == "NodeLost")
+      reason = "Unknown";
+    else if (phase != "Succeeded" && phase != "Failed")
+      reason = "Terminating";
+  }
+
+  pod_summary out;
+  out.ready = std::to_string(ready) + "/" + std::to_string(total);
+  out.status = reason.empty() ? "Pending" : reason;
+  out.restarts = std::to_string(restarts);
+  if (restarts != 0 && !last_restart.empty()) out.restarts += " (" + since(last_restart, now) + " ago)";
+  return out;
 }
 
 // READINESS GATES: how many of the pod's gates have a True condition, of how many.
@@ -104,9 +189,9 @@ std::string readiness_gates(const node& pod) {
 }
 
 std::vector<column> pod_columns(int64_t now) {
-  return {{"READY", pod_ready},
-          {"STATUS", pod_status},
-          {"RESTARTS", pod_restarts},
+  return {{"READY", [now](const node& pod) { return summarize_pod(pod, now).ready; }},
+          {"STATUS", [now](const node& pod) { return summarize_pod(pod, now).status; }},
+          {"RESTARTS", [now](const node& pod) { return summarize_pod(pod, now).restarts; }},
           age_column(now),
           field("IP", {"status", "podIP"}, true),
           field("NODE", {"spec", "nodeName"}, true),

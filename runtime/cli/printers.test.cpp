@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/codec/yaml.hpp"
 
@@ -56,6 +57,75 @@ status: {phase: Running, nominatedNodeName: n9, conditions: [{type: x/two, statu
         "NAME   READY   STATUS    RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS "
         "GATES\n"
         "g      0/1     Running   0          60s   <none>   <none>   n9               1/2\n");
+}
+
+TEST_CASE("pod STATUS READY and RESTARTS follow kubectl's printPod", "[cli][printers]") {
+  auto kinds = builtin_kinds();
+  table_options options;
+  options.now = now;
+  options.headers = false;
+  auto row = [&](const std::string& text) {
+    auto line = print_table(*kinds.find_resource("pods"), {yaml(starts_with(text, "metadata") ? text : "metadata: {name: p}\n" + text)}, options);
+    std::string cells;  // READY STATUS RESTARTS, one space apart
+    auto parts = split(line.substr(0, line.size() - 1), ' ');
+    for (size_t i = 1; i < parts.size(); ++i)
+      if (!parts[i].empty()) cells += (cells.empty() ? "" : " ") + parts[i];
+    return cells.substr(0, cells.rfind(' '));  // without AGE
+  };
+  // The latest restart's age, from any container's last termination.
+  CHECK(row(R"(spec: {containers: [{name: a}, {name: b}]}
+status:
+  phase: Running
+  containerStatuses:
+  - {name: a, ready: true, restartCount: 2, state: {running: {}},
+     lastState: {terminated: {exitCode: 1, finishedAt: "2026-12-01T11:55:00Z"}}}
+  - {name: b, ready: true, restartCount: 1, state: {running: {}},
+     lastState: {terminated: {exitCode: 1, finishedAt: "2026-12-01T11:59:20Z"}}})") == "2/2 Running 3 (40s ago)");
+  // Init containers: which one runs, or why one is stuck.
+  auto two_inits = std::string("spec: {initContainers: [{name: i1}, {name: i2}], containers: [{name: a}]}\n");
+  CHECK(row(two_inits + R"(status:
+  phase: Pending
+  initContainerStatuses:
+  - {name: i1, state: {terminated: {exitCode: 0, reason: Completed}}}
+  - {name: i2, state: {running: {}}}
+  containerStatuses: [{name: a, state: {waiting: {reason: PodInitializing}}}])") == "0/1 Init:1/2 0");
+  CHECK(row(two_inits + R"(status:
+  phase: Pending
+  initContainerStatuses:
+  - {name: i1, restartCount: 4, state: {waiting: {reason: CrashLoopBackOff}},
+     lastState: {terminated: {exitCode: 2, finishedAt: "2026-12-01T11:00:00Z"}}})") ==
+        "0/1 Init:CrashLoopBackOff 4 (60m ago)");
+  CHECK(row(two_inits + R"(status:
+  phase: Failed
+  initContainerStatuses: [{name: i1, state: {terminated: {exitCode: 3}}}])") == "0/1 Init:ExitCode:3 0");
+  // App containers: a terminated one's reason, or its exit code or signal without one.
+  CHECK(row(R"(spec: {containers: [{name: a}]}
+status: {phase: Failed, containerStatuses: [{name: a, state: {terminated: {exitCode: 137, signal: 9}}}]})") ==
+        "0/1 Signal:9 0");
+  CHECK(row(R"(spec: {containers: [{name: a}]}
+status: {phase: Failed, containerStatuses: [{name: a, state: {terminated: {exitCode: 7}}}]})") ==
+        "0/1 ExitCode:7 0");
+  // One finished while another still runs: Running (or NotReady), not Completed.
+  CHECK(row(R"(spec: {containers: [{name: a}, {name: b}]}
+status:
+  phase: Running
+  conditions: [{type: Ready, status: "False"}]
+  containerStatuses:
+  - {name: a, ready: true, state: {running: {}}}
+  - {name: b, state: {terminated: {exitCode: 0, reason: Completed}}})") == "1/2 NotReady 0");
+  // A sidecar (restartable init container) counts as a container.
+  CHECK(row(R"(spec: {initContainers: [{name: s, restartPolicy: Always}], containers: [{name: a}]}
+status:
+  phase: Running
+  conditions: [{type: Initialized, status: "True"}]
+  initContainerStatuses: [{name: s, started: true, ready: true, state: {running: {}}}]
+  containerStatuses: [{name: a, ready: true, state: {running: {}}}])") == "2/2 Running 0");
+  // The pod's own reason; deleting shows Terminating unless the pod already ended.
+  CHECK(row("spec: {containers: [{name: a}]}\nstatus: {phase: Failed, reason: Evicted}") == "0/1 Evicted 0");
+  CHECK(row("metadata: {name: p, deletionTimestamp: '2026-12-01T11:59:00Z'}\nspec: {containers: [{name: a}]}\n"
+            "status: {phase: Running}")
+            .find("Terminating") != std::string::npos);
+  CHECK(row("spec: {containers: [{name: a}]}\nstatus: {phase: Succeeded}") == "0/1 Succeeded 0");
 }
 
 TEST_CASE("service and deployment tables", "[cli][printers]") {
