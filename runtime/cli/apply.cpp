@@ -71,14 +71,30 @@ void add_documents(const std::string& text, const std::string& source, const kin
   std::vector<std::pair<codec::node, std::string>> docs;
   try {
     auto t = trim(text);
-    if (!t.empty() && (t.front() == '{' || t.front() == '['))
-      docs.emplace_back(codec::parse_json(text, source), source);
-    else
+    if (!t.empty() && (t.front() == '{' || t.front() == '[')) {
+      auto values = codec::parse_json_stream(text, source);
+      for (size_t i = 0; i < values.size(); ++i)
+        docs.emplace_back(std::move(values[i]), values.size() == 1 ? source : source + " doc " + std::to_string(i + 1));
+    } else {
       for (auto& d : codec::parse_yaml(text, source))
         docs.emplace_back(std::move(d.root), source + " doc " + std::to_string(d.index));
+    }
   } catch (const api_error& e) {
     out.push_back({{}, "error parsing " + source + ": " + without_source(e.message(), source)});
     return;
+  }
+  // The items of a List go one by one, so one bad item does not hold back the others.
+  for (size_t i = 0; i < docs.size(); ++i) {
+    auto& [doc, origin] = docs[i];
+    auto* items = doc.is_map() ? doc.find("items") : nullptr;
+    if (text_at(doc, {"kind"}) != "List" || text_at(doc, {"apiVersion"}) != "v1" || !items || !items->is_list())
+      continue;
+    std::vector<std::pair<codec::node, std::string>> expanded;
+    for (size_t j = 0; j < items->items().size(); ++j)
+      expanded.emplace_back(items->items()[j], origin + " items[" + std::to_string(j) + "]");
+    docs.erase(docs.begin() + static_cast<std::ptrdiff_t>(i));
+    docs.insert(docs.begin() + static_cast<std::ptrdiff_t>(i), expanded.begin(), expanded.end());
+    --i;  // a List inside a List is expanded in turn
   }
   for (auto& [doc, origin] : docs) {
     try {

@@ -20,6 +20,12 @@ class parser {
     return n;
   }
 
+  std::vector<node> parse_stream() {
+    std::vector<node> values;
+    for (skip_space(); pos_ < s_.size(); skip_space()) values.push_back(value(0));
+    return values;
+  }
+
  private:
   std::string_view s_;
   std::string_view source_;
@@ -311,6 +317,10 @@ void write(std::string& out, const node& n, int indent, int depth) {
 
 node parse_json(std::string_view text, std::string_view source) {
   return parser(text, source).parse_document();
+}
+
+std::vector<node> parse_json_stream(std::string_view text, std::string_view source) {
+  return parser(text, source).parse_stream();
 }
 
 std::string to_json(const node& root, int indent) {

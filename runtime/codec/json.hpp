@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/codec/tree.hpp"
 
@@ -10,6 +11,10 @@ namespace troupe::codec {
 
 /// Parses one JSON value. Throws api_error(bad_request) naming line and column.
 node parse_json(std::string_view text, std::string_view source = "json");
+
+/// Parses a stream of JSON values, one after another with optional whitespace between (as
+/// `kubectl apply -f` reads a file of concatenated objects). Throws as parse_json.
+std::vector<node> parse_json_stream(std::string_view text, std::string_view source = "json");
 
 /// JSON text; `indent` 0 is compact, otherwise pretty-printed with that many spaces per level.
 std::string to_json(const node& root, int indent = 0);

@@ -101,6 +101,16 @@ TEST_CASE("JSON parses and prints", "[tree][json]") {
   }
 }
 
+TEST_CASE("a JSON stream is values one after another", "[tree][json]") {
+  auto values = parse_json_stream("{\"a\": 1}{\"b\": 2}\n\n [3] \"x\"\n");
+  REQUIRE(values.size() == 4);
+  CHECK(values[1].find("b")->text() == "2");
+  CHECK(values[3].text() == "x");
+  CHECK(parse_json_stream(" \n").empty());
+  CHECK_THROWS_WITH(parse_json_stream("{} {\"a\":", "f.json"),
+                    "f.json: invalid JSON at line 1, column 9: unexpected end of input");
+}
+
 TEST_CASE("YAML output quotes what YAML 1.1 would read as a timestamp", "[tree][yaml]") {
   for (const char* stamp :
        {"2026-01-02T03:04:05Z", "2026-01-02", "2026-1-2 03:04:05", "2026-01-02t03:04:05.5+01:00"}) {

@@ -336,6 +336,34 @@ TEST_CASE("a document refused on the client side does not stop the others", "[pr
   CHECK(c.troupe({"get", "cm", "-Ao", "name"}).out.find("configmap/a1") != std::string::npos);
 }
 
+TEST_CASE("a List's bad item and a JSON stream's objects go one by one", "[process][cli]") {
+  cluster c;
+  auto list = c.troupe({"apply", "-f", "-"},
+                       "apiVersion: v1\nkind: List\nitems:\n"
+                       "- {apiVersion: v1, kind: ConfigMap, metadata: {name: l1}}\n"
+                       "- {apiVersion: v1, kind: ConfigMap, metadata: {name: Bad}}\n"
+                       "- {apiVersion: v1, kind: Nope, metadata: {name: l3}}\n"
+                       "- {apiVersion: v1, kind: ConfigMap, metadata: {name: l4}, data: {x: [1]}}\n"
+                       "- {apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: l5}}]}\n");
+  CHECK(list.code == 1);
+  CHECK(list.out == "configmap/l1 created\nconfigmap/l5 created\n");
+  REQUIRE(lines(list.err).size() == 3);
+  CHECK_THAT(lines(list.err)[0], Catch::Contains("items[1]") && Catch::Contains("\"Bad\" is invalid"));
+  CHECK_THAT(lines(list.err)[1], Catch::Contains("no matches for kind \"Nope\""));
+  CHECK_THAT(lines(list.err)[2], Catch::Contains("items[3]: data[x]: expected a string"));
+
+  auto named = [](const std::string& name) {
+    return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + "\"}}";
+  };
+  auto stream = named("j1") + "\n" + named("j2") + named("j3") + "\n";
+  CHECK(c.troupe({"apply", "-f", "-"}, stream).out ==
+        "configmap/j1 created\nconfigmap/j2 created\nconfigmap/j3 created\n");
+  auto torn = c.troupe({"apply", "-f", "-"}, named("j4") + "{\"apiVersion\": ");  // nothing sent
+  CHECK(torn.code == 1);
+  CHECK(torn.err == "error: error parsing stdin: invalid JSON at line 1, column 79: unexpected end of input\n");
+  CHECK(c.troupe({"get", "cm", "j4"}).code == 1);
+}
+
 TEST_CASE("describe shows the events of this object not of an earlier one of its name",
           "[process][cli]") {
   cluster c;
