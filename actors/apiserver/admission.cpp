@@ -4,6 +4,7 @@
 #include <capnp/message.h>
 
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "actors/apiserver/defaults.hpp"
@@ -304,7 +305,29 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   auto current = meta.getDeletionGracePeriodSeconds();
   int64_t current_grace = current.isUnset() ? 0 : current.getValue();
   if (grace == 0 && !held) return {deletion_plan::action::remove_now, {}};
-  if (marked && grace >= current_grace) return {deletion_plan::action::already_marked, {}};
+  if (marked) {
+    // A second delete may change how dependents go (Kubernetes' finalizers for garbage
+    // collection: the policy asked for replaces the one asked for before) and shorten the grace.
+    std::vector<std::string> finalizers;
+    for (auto f : meta.getFinalizers())
+      if (f != foreground_finalizer && f != orphan_finalizer) finalizers.emplace_back(f.cStr());
+    if (policy_finalizer) finalizers.emplace_back(policy_finalizer);
+    std::set<std::string> before, after(finalizers.begin(), finalizers.end());
+    for (auto f : meta.getFinalizers()) before.emplace(f.cStr());
+    bool shorter = grace < current_grace;
+    if (before == after && !shorter) return {deletion_plan::action::already_marked, {}};
+    if (finalizers.empty() && !ns && (shorter ? grace : current_grace) == 0)
+      return {deletion_plan::action::remove_now, {}};
+    capnp::MallocMessageBuilder message;
+    message.setRoot(reader.root());
+    auto out = meta_of(message.getRoot<capnp::AnyStruct>());
+    if (shorter) {
+      out.setDeletionTimestamp(now_seconds + grace);
+      out.getDeletionGracePeriodSeconds().setValue(grace);
+    }
+    if (before != after) fill_names(out.initFinalizers(static_cast<unsigned>(finalizers.size())), finalizers);
+    return {deletion_plan::action::mark, to_bytes(message)};
+  }
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.root());
   auto out = meta_of(message.getRoot<capnp::AnyStruct>());

@@ -249,6 +249,21 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   CHECK_FALSE(deletion_due(cms, marked.object));  // still held
   CHECK(plan_deletion(cms, plain, -1, 1000).what == action::remove_now);
   CHECK_FALSE(deletion_due(cms, plain));  // not marked
+
+  // A second delete: its propagation policy replaces the first one's finalizer, and one
+  // that leaves nothing to wait for deletes at once.
+  auto orphaning = plan_deletion(cms, plain, -1, 1000, propagation::orphan);
+  REQUIRE(orphaning.what == action::mark);
+  CHECK(plan_deletion(cms, orphaning.object, -1, 1001, propagation::orphan).what == action::already_marked);
+  CHECK(plan_deletion(cms, orphaning.object, -1, 1001, propagation::background).what == action::remove_now);
+  auto foreground = plan_deletion(cms, orphaning.object, -1, 1001, propagation::foreground);
+  REQUIRE(foreground.what == action::mark);
+  object_reader fg(foreground.object);
+  REQUIRE(fg.meta().getFinalizers().size() == 1);
+  CHECK(fg.meta().getFinalizers()[0] == "foregroundDeletion");
+  CHECK(fg.meta().getDeletionTimestamp() == 1000);  // still the first delete's time
+  auto user_held = plan_deletion(cms, marked.object, -1, 1001, propagation::background);
+  CHECK(user_held.what == action::already_marked);  // x/y stays, nothing changes
 }
 
 namespace {

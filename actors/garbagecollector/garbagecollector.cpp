@@ -159,10 +159,12 @@ void check_dependent(self_ptr self, const std::string& key);
 // An API call about `key`, at most one at a time. Once it is answered the key is judged
 // again (an event that came meanwhile was skipped); a failure is retried a little later.
 void call(self_ptr self, const std::string& key, api_verb verb, const place& where,
-          std::string object = "", uint64_t expected_revision = 0) {
+          std::string object = "", uint64_t expected_revision = 0,
+          propagation policy = propagation::background) {
   if (!self->state.in_flight.insert(key).second) return;
   auto req = make_request(verb, where.resource, where.ns, where.name, std::move(object));
   req.resource_version = expected_revision;  // a delete decided on this version, not a newer one
+  req.propagation = static_cast<uint8_t>(policy);
   self->request(self->state.deps.api, call_patience, api_atom::value, std::move(req))
       .then(
           [=](api_reply&) {
@@ -257,10 +259,15 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
     bool others = false;
     for (auto& ref : owner_refs(dep->object))
       others = others || (ref.uid != uid && owner_exists(st, snap, where->second.ns, ref));
+    object_reader dependent(dep->object);
+    // As Kubernetes' collector: a dependent with dependents of its own goes in the foreground
+    // too, so the owner stays until the whole tree below it is gone.
+    bool has_dependents = st.dependents_of.count(text_string(dependent.meta().getUid())) > 0;
     if (orphan || others)
       call(self, dep_key, api_verb::update, where->second, without_owner_refs(dep->object, {uid}));
-    else if (object_reader(dep->object).meta().getDeletionTimestamp() == 0)
-      call(self, dep_key, api_verb::remove, where->second, "", dep->revision);
+    else if (dependent.meta().getDeletionTimestamp() == 0)
+      call(self, dep_key, api_verb::remove, where->second, "", dep->revision,
+           has_dependents ? propagation::foreground : propagation::background);
   }
   return true;
 }

@@ -103,6 +103,67 @@ TEST_CASE("foreground deletion keeps the owner until its dependents are gone", "
   CHECK(eventually([&] { return !f.exists("dep") && !f.exists("owner"); }));
 }
 
+TEST_CASE("foreground deletion cascades in the foreground through the whole tree", "[gc]") {
+  gc_fixture f;
+  f.start_collector();
+  f.create("owner");
+  f.create("child", {"owner"});
+  // A grandchild held by a finalizer of its own keeps the child, and so the owner, around.
+  auto held_manifest = [&](bool held) {
+    return f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: grandchild\n" +
+                      std::string(held ? "  finalizers: [example.com/hold]\n" : "") +
+                      "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: child, uid: " +
+                      f.uid("child") + "}]\n");
+  };
+  REQUIRE(f.call(make_request(api_verb::create, "configmaps", "default", "", held_manifest(true))));
+  REQUIRE(f.remove("owner", propagation::foreground));
+  auto being_deleted_in_foreground = [&](const std::string& name) {
+    auto found = f.engine()->read().get(object_key("configmaps", "default", name));
+    if (!found) return false;
+    object_reader r(found->object);
+    auto finalizers = r.meta().getFinalizers();
+    return r.meta().getDeletionTimestamp() != 0 && finalizers.size() == 1 &&
+           finalizers[0] == "foregroundDeletion";
+  };
+  CHECK(eventually([&] { return being_deleted_in_foreground("child"); }));
+  CHECK(eventually([&] {
+    auto found = f.engine()->read().get(object_key("configmaps", "default", "grandchild"));
+    return found && object_reader(found->object).meta().getDeletionTimestamp() != 0;
+  }));
+  CHECK(being_deleted_in_foreground("owner"));
+  // The grandchild's own finalizer goes: then the grandchild, the child and the owner.
+  auto release = make_request(api_verb::update, "configmaps", "default", "grandchild", held_manifest(false));
+  CHECK(eventually([&] { return bool(f.call(release)); }));
+  CHECK(eventually([&] { return !f.exists("grandchild") && !f.exists("child") && !f.exists("owner"); }));
+}
+
+TEST_CASE("a second delete replaces the first one's propagation policy", "[gc]") {
+  gc_fixture f;
+  auto owner_manifest = [&](bool held) {
+    return f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owner\n" +
+                      std::string(held ? "  finalizers: [example.com/hold]\n" : ""));
+  };
+  REQUIRE(f.call(make_request(api_verb::create, "configmaps", "default", "", owner_manifest(true))));
+  f.create("dep", {"owner"});
+  auto finalizers = [&] {
+    std::string out;
+    auto found = f.engine()->read().get(object_key("configmaps", "default", "owner"));
+    for (auto name : object_reader(found->object).meta().getFinalizers()) out += std::string(name.cStr()) + " ";
+    return out;
+  };
+  REQUIRE(f.remove("owner", propagation::orphan));
+  CHECK(finalizers() == "example.com/hold orphan ");
+  REQUIRE(f.remove("owner", propagation::foreground));
+  CHECK(finalizers() == "example.com/hold foregroundDeletion ");
+  REQUIRE(f.remove("owner", propagation::background));
+  CHECK(finalizers() == "example.com/hold ");
+  // Released, the owner goes and its dependent with it: it was not orphaned after all.
+  f.start_collector();
+  auto release = make_request(api_verb::update, "configmaps", "default", "owner", owner_manifest(false));
+  CHECK(eventually([&] { return bool(f.call(release)); }));
+  CHECK(eventually([&] { return !f.exists("owner") && !f.exists("dep"); }));
+}
+
 TEST_CASE("dependents whose owner went while no collector ran are collected at start", "[gc]") {
   gc_fixture f;
   f.create("owner");
