@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 #include "runtime/base/error.hpp"
 
@@ -48,6 +49,14 @@ std::optional<int64_t> parse_int(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return value;
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s.front()))) return std::nullopt;
+  std::string text(s);
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  return *end == '\0' ? std::optional<double>(value) : std::nullopt;
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {

@@ -24,6 +24,8 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string to_lower(std::string_view s);
 /// Parses a whole decimal integer (optional sign); nullopt on anything else or overflow.
 std::optional<int64_t> parse_int(std::string_view s);
+/// Parses a whole number as strtod reads it ("1", "1.5e3"); nullopt on anything else.
+std::optional<double> parse_double(std::string_view s);
 /// Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);
 /// "HOST:PORT" split (port 0 allowed: "pick one"); throws api_error(bad_request) prefixed

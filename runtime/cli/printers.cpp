@@ -15,17 +15,6 @@ namespace troupe::cli {
 
 using codec::node;
 
-namespace {
-
-std::optional<double> parse_double(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  return *end == '\0' ? std::optional<double>(v) : std::nullopt;
-}
-
-}  // namespace
-
 const node* lookup(const node& root, std::initializer_list<std::string_view> path) {
   const node* at = &root;
   for (auto key : path) {

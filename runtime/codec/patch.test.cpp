@@ -138,6 +138,9 @@ TEST_CASE("JSON patch follows RFC 6902", "[patch]") {
       {R"({"a": 1})",
        R"([{"op": "test", "path": "/a", "value": 1}, {"op": "add", "path": "/b", "value": 2}])",
        R"({"a": 1, "b": 2})"},
+      {R"({"a": 1, "b": [2.50]})",  // numbers compare by value
+       R"([{"op": "test", "path": "/a", "value": 1.0}, {"op": "test", "path": "/b", "value": [2.5]}])",
+       R"({"a": 1, "b": [2.5]})"},
   }));
   CAPTURE(r.target, r.ops);
   CHECK(json_patch(yaml(r.target), yaml(r.ops)) == yaml(r.expected));
@@ -160,6 +163,8 @@ TEST_CASE("JSON patch names the operation that cannot apply", "[patch]") {
       "json patch operation 0 (remove /l/99999999999999999999999): path not found");
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "test", "path": "/a", "value": 2}])")),
                     "json patch operation 0 (test /a): testing value /a failed");
+  CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "test", "path": "/a", "value": "1"}])")),
+                    "json patch operation 0 (test /a): testing value /a failed");  // a string is no number
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "frob", "path": "/a"}])")),
                     "json patch operation 0 (frob /a): unknown op \"frob\" (add, remove, replace, "
                     "move, copy or test)");

@@ -165,6 +165,13 @@ bool node::operator==(const node& other) const {
     case kind::null: return true;
     case kind::scalar: {
       auto a = resolve(), b = other.resolve();
+      bool numbers = (a == scalar_type::integer || a == scalar_type::number) &&
+                     (b == scalar_type::integer || b == scalar_type::number);
+      if (numbers && (a == scalar_type::number || b == scalar_type::number)) {
+        // By value, as JSON compares numbers (RFC 6902's test: 1 equals 1.0).
+        auto x = parse_double(text_), y = parse_double(other.text_);
+        return x && y ? *x == *y : text_ == other.text_;
+      }
       if (a != b) return false;
       if (a == scalar_type::integer) return as_integer() == other.as_integer();
       if (a == scalar_type::boolean) return as_bool() == other.as_bool();

@@ -57,7 +57,8 @@ class node {
   void push(node value) { items_.push_back(std::move(value)); }
 
   size_t size() const { return kind_ == kind::map ? entries_.size() : items_.size(); }
-  /// Structural equality (lines ignored; scalars compare by text and resolved type).
+  /// Structural equality (lines ignored; scalars compare by text and resolved type, numbers
+  /// by value).
   bool operator==(const node& other) const;
   bool operator!=(const node& other) const { return !(*this == other); }
   /// "mapping", "list", "null", "string \"x\"", "number 3", "boolean true": for messages.
