@@ -269,18 +269,15 @@ int cmd_apply(context& ctx) {
       [&](const codec::manifest& m, const std::string& ns) { apply_one(ctx, m, ns); });
 }
 
-int cmd_create(context& ctx) {
+namespace {
+
+// Creates each document, printing what -o asks for (`pod/x created` by default).
+int create_all(context& ctx, const std::vector<document>& documents) {
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
                  api_errc::bad_request,
                  "--output: unknown format " + quote(format) + " (choose name, yaml or json)");
   bool first = true;
-  std::vector<document> documents;
-  if (!ctx.flags.has("filename") && !ctx.flags.positional.empty())
-    add_documents(generated_manifest(ctx.flags.positional, ctx.flags),
-                  "create " + ctx.flags.positional[0], ctx.kinds, documents);
-  else
-    documents = read_manifests(ctx);
   return for_each_manifest(
       ctx, documents, "creating", [&](const codec::manifest& m, const std::string& ns) {
         node object = m.tree;
@@ -297,6 +294,25 @@ int cmd_create(context& ctx) {
           ctx.out << codec::to_json(object, 4) << "\n";
         first = false;
       });
+}
+
+}  // namespace
+
+int cmd_create(context& ctx) {
+  std::vector<document> documents;
+  if (!ctx.flags.has("filename") && !ctx.flags.positional.empty())
+    add_documents(generated_manifest(ctx.flags.positional, ctx.flags),
+                  "create " + ctx.flags.positional[0], ctx.kinds, documents);
+  else
+    documents = read_manifests(ctx);
+  return create_all(ctx, documents);
+}
+
+int cmd_run(context& ctx) {
+  std::vector<document> documents;
+  for (auto& manifest : run_manifests(ctx.flags.positional, ctx.flags.after_dashes, ctx.flags))
+    add_documents(manifest, "run " + ctx.flags.positional[0], ctx.kinds, documents);
+  return create_all(ctx, documents);
 }
 
 int cmd_replace(context& ctx) {

@@ -292,6 +292,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"get", cmd_get},
                                                           {"apply", cmd_apply},
                                                           {"create", cmd_create},
+                                                          {"run", cmd_run},
                                                           {"replace", cmd_replace},
                                                           {"delete", cmd_delete},
                                                           {"describe", cmd_describe},

@@ -11,6 +11,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/codec/json.hpp"
+#include "runtime/codec/patch.hpp"
 #include "runtime/codec/tree.hpp"
 
 namespace troupe::cli {
@@ -171,6 +172,139 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
                                                "or -f FILE)");
   }
   return codec::to_json(out);
+}
+
+namespace {
+
+// --labels/-l for run: "k=v,k2=v2".
+node run_labels(const std::string& name, const parsed_flags& flags) {
+  node labels = node::map();
+  if (!flags.has("labels")) {
+    labels.set("run", node::string(name));
+    return labels;
+  }
+  for (auto& pair : split(flags.get("labels"), ',')) {
+    auto eq = pair.find('=');
+    TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
+                   "--labels: invalid label spec " + quote(pair) + ", expected key=value");
+    labels.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+  }
+  return labels;
+}
+
+node string_list(const std::vector<std::string>& items) {
+  node out = node::list();
+  for (auto& item : items) out.push(node::string(item));
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> run_manifests(const std::vector<std::string>& args,
+                                       const std::vector<std::string>& command,
+                                       const parsed_flags& flags) {
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "NAME is required for run");
+  TROUPE_REQUIRE(args.size() == 1, api_errc::bad_request,
+                 "exactly one NAME is required, got " + std::to_string(args.size()) +
+                     " (put the container's command after --)");
+  for (const char* attach : {"stdin", "tty", "attach", "rm"})
+    TROUPE_REQUIRE(!flags.on(attach), api_errc::bad_request,
+                   std::string("--") + attach +
+                       ": attaching to a pod is not supported; run it, then use troupe logs or "
+                       "troupe exec");
+  auto images = flags.all("image");
+  TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
+  TROUPE_REQUIRE(images.size() == 1, api_errc::bad_request, "--image: only one image may be given");
+  const std::string& name = args[0];
+  auto restart = flags.get("restart", "Always");
+  TROUPE_REQUIRE(restart == "Always" || restart == "OnFailure" || restart == "Never",
+                 api_errc::bad_request,
+                 "invalid restart policy: " + restart + " (Always, OnFailure or Never)");
+  TROUPE_REQUIRE(!flags.on("command") || !command.empty(), api_errc::bad_request,
+                 "--command: a command is required after --");
+  int port = positive(flags, "port", 0);
+  TROUPE_REQUIRE(!flags.on("expose") || port > 0, api_errc::bad_request,
+                 "--port must be set when exposing a service");
+  node labels = run_labels(name, flags);
+
+  node pod = object("v1", "Pod", name);
+  pod.find("metadata")->set("labels", labels);
+  if (flags.has("annotations")) {
+    node annotations = node::map();
+    for (auto& pair : flags.all("annotations")) {
+      auto eq = pair.find('=');
+      TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
+                     "--annotations: invalid annotation spec " + quote(pair) + ", expected key=value");
+      annotations.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+    }
+    pod.find("metadata")->set("annotations", std::move(annotations));
+  }
+  node container = node::map();
+  container.set("name", node::string(name));
+  container.set("image", node::string(images[0]));
+  if (!command.empty()) container.set(flags.on("command") ? "command" : "args", string_list(command));
+  if (flags.has("image-pull-policy")) {
+    auto policy = flags.get("image-pull-policy");
+    TROUPE_REQUIRE(policy == "Always" || policy == "IfNotPresent" || policy == "Never",
+                   api_errc::bad_request,
+                   "invalid image pull policy: " + policy + " (Always, IfNotPresent or Never)");
+    container.set("imagePullPolicy", node::string(policy));
+  }
+  if (port) {
+    node p = node::map();
+    p.set("containerPort", node::plain(std::to_string(port)));
+    node ports = node::list();
+    ports.push(std::move(p));
+    container.set("ports", std::move(ports));
+  }
+  if (flags.has("env")) {
+    node env = node::list();
+    for (auto& pair : flags.all("env")) {
+      auto eq = pair.find('=');
+      TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
+                     "--env: invalid env " + quote(pair) + ", expected NAME=VALUE");
+      node var = node::map();
+      var.set("name", node::string(pair.substr(0, eq)));
+      var.set("value", node::string(pair.substr(eq + 1)));
+      env.push(std::move(var));
+    }
+    container.set("env", std::move(env));
+  }
+  node containers = node::list();
+  containers.push(std::move(container));
+  node spec = node::map();
+  spec.set("containers", std::move(containers));
+  spec.set("restartPolicy", node::string(restart));
+  pod.set("spec", std::move(spec));
+  if (flags.has("overrides")) {
+    // kubectl's --overrides: a JSON merge patch over the generated pod.
+    node patch;
+    try {
+      patch = codec::parse_json(flags.get("overrides"), "--overrides");
+    } catch (const api_error& e) {
+      throw api_error(api_errc::bad_request, e.message());
+    }
+    TROUPE_REQUIRE(patch.is_map(), api_errc::bad_request, "--overrides: expected a JSON object");
+    pod = codec::merge_patch(pod, patch);
+  }
+
+  std::vector<std::string> out;
+  if (flags.on("expose")) {
+    // The Service first, as kubectl creates it before the pod.
+    node service = object("v1", "Service", name);
+    node service_port = node::map();
+    service_port.set("port", node::plain(std::to_string(port)));
+    service_port.set("targetPort", node::plain(std::to_string(port)));
+    node ports = node::list();
+    ports.push(std::move(service_port));
+    node service_spec = node::map();
+    service_spec.set("ports", std::move(ports));
+    service_spec.set("selector", labels);
+    service.set("spec", std::move(service_spec));
+    out.push_back(codec::to_json(service));
+  }
+  out.push_back(codec::to_json(pod));
+  return out;
 }
 
 }  // namespace troupe::cli

@@ -1,6 +1,6 @@
 #pragma once
 // kubectl's imperative generators: `create namespace|configmap|secret generic|serviceaccount|
-// deployment NAME [flags]` turned into the manifest `create -f` would take. Plain functions of
+// deployment NAME [flags]` and `run NAME --image=I` turned into the manifest `create -f` would take. Plain functions of
 // the arguments and flags (files are read for --from-file).
 
 #include <string>
@@ -13,5 +13,12 @@ namespace troupe::cli {
 /// The manifest (JSON text) for `create KIND NAME ...`; throws api_error(bad_request) with
 /// kubectl's words for a kind it cannot generate, a missing name or a bad flag value.
 std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags);
+
+/// The manifests (JSON texts) for `run NAME --image=I [flags] [-- COMMAND/ARGS...]`: a pod
+/// labelled run=NAME (or --labels), and before it a Service for --expose. Throws
+/// api_error(bad_request) naming the flag for a bad value.
+std::vector<std::string> run_manifests(const std::vector<std::string>& args,
+                                       const std::vector<std::string>& command,
+                                       const parsed_flags& flags);
 
 }  // namespace troupe::cli

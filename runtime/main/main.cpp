@@ -30,6 +30,8 @@ constexpr const char* usage =
     "  create -f | replace -f  create, or replace whole objects (--dry-run on every change)\n"
     "  create namespace|serviceaccount|configmap|secret generic|deployment NAME\n"
     "                          (--from-literal k=v, --from-file [k=]PATH, --image, --replicas)\n"
+    "  run NAME --image=I [--env K=V] [--port P [--expose]] [-l k=v] [--restart R]\n"
+    "                          [--command] [-- COMMAND|ARGS...]   a pod (labelled run=NAME)\n"
     "  get KIND[,KIND] [NAME...] | all   list or show objects (-n, -A, -l, --field-selector,\n"
     "                          -o wide|yaml|json|name|jsonpath=...|custom-columns=H:PATH,...,\n"
     "                          --sort-by=PATH, --watch)\n"

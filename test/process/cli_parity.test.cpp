@@ -364,6 +364,49 @@ TEST_CASE("a List's bad item and a JSON stream's objects go one by one", "[proce
   CHECK(c.troupe({"get", "cm", "j4"}).code == 1);
 }
 
+TEST_CASE("run creates a pod and with --expose a service", "[process][cli]") {
+  cluster c;
+  auto made = c.troupe({"run", "web", "--image=nginx:1.25", "--port=80", "--expose", "--env", "A=1",
+                        "-l", "app=web", "--", "nginx", "-g", "daemon off;"});
+  CHECK(made.code == 0);
+  CHECK(made.out == "service/web created\npod/web created\n");
+  CHECK(c.troupe({"get", "pod", "web", "-o",
+                  "jsonpath={.metadata.labels.app} {.spec.containers[0].args[2]} {.spec.containers[0].env[0].value} "
+                  "{.spec.containers[0].ports[0].containerPort} {.spec.restartPolicy}"})
+            .out == "web daemon off; 1 80 Always");
+  CHECK(c.troupe({"get", "svc", "web", "-o", "jsonpath={.spec.selector.app} {.spec.ports[0].targetPort}"}).out ==
+        "web 80");
+
+  CHECK(c.troupe({"run", "job", "--image=busybox", "--restart=Never", "--command", "--", "sleep", "5"}).out ==
+        "pod/job created\n");
+  CHECK(c.troupe({"get", "pod", "job", "-o",
+                  "jsonpath={.metadata.labels.run} {.spec.containers[0].command} {.spec.restartPolicy}"})
+            .out == "job [\"sleep\",\"5\"] Never");
+  auto dry = c.troupe({"run", "d", "--image=x", "--dry-run=client", "-o", "name"});
+  CHECK(dry.out == "pod/d\n");
+  CHECK(c.troupe({"get", "pod", "d"}).code == 1);
+  auto over = c.troupe({"run", "o", "--image=x", "--overrides", R"({"spec": {"restartPolicy": "OnFailure"}})"});
+  CHECK(over.code == 0);
+  CHECK(c.troupe({"get", "pod", "o", "-o", "jsonpath={.spec.restartPolicy}"}).out == "OnFailure");
+
+  for (auto [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"run", "x"}, "error: required flag(s) \"image\" not set\n"},
+           {{"run", "x", "--image=b", "--restart=Sometimes"},
+            "error: invalid restart policy: Sometimes (Always, OnFailure or Never)\n"},
+           {{"run", "x", "--image=b", "--expose"}, "error: --port must be set when exposing a service\n"},
+           {{"run", "x", "--image=b", "--env", "NOVALUE"}, "error: --env: invalid env \"NOVALUE\", expected NAME=VALUE\n"},
+           {{"run", "x", "--image=b", "-it"},
+            "error: --stdin: attaching to a pod is not supported; run it, then use troupe logs or troupe exec\n"},
+           {{"run", "x", "--image=b", "--overrides", "{"},
+            "error: --overrides: invalid JSON at line 1, column 2: expected a string key\n"},
+           {{"run", "Bad", "--image=b"}, ""}}) {
+    auto r = c.troupe(args);
+    CHECK(r.code == 1);
+    if (!error.empty()) CHECK(r.err == error);
+  }
+  CHECK(c.troupe({"get", "pod", "x"}).code == 1);
+}
+
 TEST_CASE("describe shows the events of this object not of an earlier one of its name",
           "[process][cli]") {
   cluster c;
