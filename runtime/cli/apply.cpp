@@ -1,6 +1,14 @@
 // `troupe apply|create|replace|delete`: manifests from files, directories or stdin.
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -211,17 +219,36 @@ api_request request_for(const codec::manifest& m, const std::string& ns, std::st
   return req;
 }
 
-void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
-  auto& kind = *m.kind;
-  std::string ref = kind.singular_resource() + "/" + name_of(m);
+// The manifest as apply sends it: with its own last-applied record.
+node desired_of(const codec::manifest& m) {
   node recorded = without_last_applied(m.tree);
-  node desired = with_annotation(recorded, last_applied, codec::to_json(recorded));
-  std::optional<rpc::call_result> live;
+  return with_annotation(recorded, last_applied, codec::to_json(recorded));
+}
+
+// The live object, or nothing when there is none yet.
+std::optional<rpc::call_result> live_of(context& ctx, const codec::manifest& m, const std::string& ns) {
   try {
-    if (!name_of(m).empty()) live = ctx.get(kind, ns, name_of(m));
+    if (!name_of(m).empty()) return ctx.get(*m.kind, ns, name_of(m));
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
   }
+  return std::nullopt;
+}
+
+// The strategic patch that takes `current` to `desired`: a three-way merge against the
+// last-applied record, so fields others set are kept and fields dropped from the manifest go.
+node apply_patch(const node& current, const node& desired) {
+  node previous = node::map();
+  if (auto text = text_at(current, {"metadata", "annotations", last_applied}); !text.empty())
+    previous = codec::parse_json(text, last_applied);
+  return codec::three_way_patch(previous, desired);
+}
+
+void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
+  auto& kind = *m.kind;
+  std::string ref = kind.singular_resource() + "/" + name_of(m);
+  node desired = desired_of(m);
+  auto live = live_of(ctx, m, ns);
   if (!live && ctx.dry_run()) {
     ctx.out << ref << " created (dry run)\n";
     return;
@@ -235,10 +262,7 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
     return;
   }
   node current = codec::encode_object(live->object, kind);
-  node previous = node::map();
-  if (auto text = text_at(current, {"metadata", "annotations", last_applied}); !text.empty())
-    previous = codec::parse_json(text, last_applied);
-  node patch = codec::three_way_patch(previous, desired);
+  node patch = apply_patch(current, desired);
   if (ctx.dry_run()) {
     bool changed = codec::strategic_merge_patch(current, patch) != current;
     ctx.out << ref << (changed ? " configured" : " unchanged") << " (dry run)\n";
@@ -401,6 +425,113 @@ int cmd_delete(context& ctx) {
     }
   }
   return status;
+}
+
+namespace {
+
+// kubectl diff's masking of Secret values: "***", or "*** (before)" / "*** (after)" where a
+// value changes, so a diff shows which keys change without showing what they hold.
+void mask_secret(node* live, node* merged) {
+  for (const char* field : {"data", "stringData"}) {
+    node* before = live && live->find(field) && live->find(field)->is_map() ? live->find(field) : nullptr;
+    node* after = merged && merged->find(field) && merged->find(field)->is_map() ? merged->find(field) : nullptr;
+    if (before && after)
+      for (auto& [key, value] : after->entries())
+        if (node* old = before->find(key); old && !(*old == value)) {
+          *old = node::string("*** (before)");
+          value = node::string("*** (after)");
+        }
+    for (node* side : {before, after})
+      if (side)
+        for (auto& [key, value] : side->entries())
+          if (!starts_with(value.text(), "*** (")) value = node::string("***");
+  }
+}
+
+// A file name as kubectl diff gives each object: group.version.Kind.namespace.name.
+std::string diff_file_name(const kind_info& kind, const std::string& ns, const std::string& name) {
+  std::string version = kind.api_version();
+  std::replace(version.begin(), version.end(), '/', '.');
+  return version + "." + kind.kind + "." + (ns.empty() ? "" : ns + ".") + name;
+}
+
+// $KUBECTL_EXTERNAL_DIFF (a program and its flags), else `diff -u -N`.
+std::string diff_program() {
+  const char* external = std::getenv("KUBECTL_EXTERNAL_DIFF");
+  std::string program = external && *external ? external : "diff -u -N";
+  for (char c : program)
+    TROUPE_REQUIRE(std::isalnum(static_cast<unsigned char>(c)) || std::string_view(" -_./=").find(c) != std::string_view::npos,
+                   api_errc::bad_request,
+                   "KUBECTL_EXTERNAL_DIFF: only a program and plain flags are allowed, got " + quote(program));
+  return program;
+}
+
+}  // namespace
+
+namespace {
+
+int diff_documents(context& ctx) {
+  auto documents = read_manifests(ctx);
+  ctx.flags.add("dry-run", "server");  // the merged side is what the server would store
+  std::string pattern = (fs::temp_directory_path() / "troupe-diff-XXXXXX").string();
+  TROUPE_REQUIRE(::mkdtemp(pattern.data()), api_errc::internal,
+                 "diff: cannot make a temporary directory: " + std::string(std::strerror(errno)));
+  fs::path base = pattern;
+  auto live_dir = base / "LIVE", merged_dir = base / "MERGED";
+  fs::create_directories(live_dir);
+  fs::create_directories(merged_dir);
+  struct cleanup {
+    fs::path dir;
+    ~cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } remove_later{base};
+  int status = for_each_manifest(ctx, documents, "diffing", [&](const codec::manifest& m, const std::string& ns) {
+    auto& kind = *m.kind;
+    node desired = desired_of(m);
+    auto live = live_of(ctx, m, ns);
+    std::optional<node> before;
+    node after;
+    if (!live) {
+      auto req = request_for(m, ns, codec::decode_object(desired, kind, m.origin));
+      after = codec::encode_object(ctx.api().call(api_verb::create, req).object, kind);
+    } else {
+      before = codec::encode_object(live->object, kind);
+      after = codec::encode_object(
+          ctx.patch(kind, ns, name_of(m), apply_patch(*before, desired), patch_type::strategic).object, kind);
+    }
+    if (kind.kind == "Secret") mask_secret(before ? &*before : nullptr, &after);
+    if (auto* meta = after.find("metadata"); meta && text_at(*meta, {"resourceVersion"}).empty())
+      meta->erase("resourceVersion");  // a new object has none yet
+    auto file = diff_file_name(kind, ns, text_at(after, {"metadata", "name"}));
+    if (before) std::ofstream(live_dir / file) << codec::to_yaml(*before);
+    std::ofstream(merged_dir / file) << codec::to_yaml(after);
+  });
+  // Exit codes as kubectl diff: 0 no differences, 1 differences, above 1 an error.
+  std::string command = diff_program() + " " + live_dir.string() + " " + merged_dir.string();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  TROUPE_REQUIRE(pipe, api_errc::internal, "diff: cannot run " + quote(command));
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) ctx.out.write(buffer, static_cast<std::streamsize>(n));
+  int rc = ::pclose(pipe);
+  int diff_status = rc == -1 || !WIFEXITED(rc) ? 2 : WEXITSTATUS(rc);
+  if (status != 0) return std::max(diff_status, 2);  // an object could not be diffed
+  return diff_status;
+}
+
+}  // namespace
+
+int cmd_diff(context& ctx) {
+  // 1 means "differences", so an error is 2 here, as in kubectl diff.
+  try {
+    return diff_documents(ctx);
+  } catch (const rpc::server_error& e) {
+    print_server_error(ctx.err, e);
+  } catch (const api_error& e) {
+    ctx.err << "error: " << e.message() << "\n";
+  }
+  return 2;
 }
 
 }  // namespace troupe::cli

@@ -76,6 +76,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"attach", 0, false},
         {"rm", 0, false}}},
       {"replace", {filename, recursive, dry_run}},
+      {"diff", {filename, recursive}},
       {"delete",
        {filename,
         recursive,

@@ -27,6 +27,7 @@ constexpr const char* usage =
     "kubectl's verbs, against the server in --server HOST:PORT, $TROUPE_SERVER or the client\n"
     "config ($TROUPE_CONFIG, else ~/.troupe/config):\n"
     "  apply -f FILE|DIR|-     create or update objects from manifests\n"
+    "  diff -f FILE|DIR|-      what apply would change, as `diff -u` (exit 1 when it would)\n"
     "  create -f | replace -f  create, or replace whole objects (--dry-run on every change)\n"
     "  create namespace|serviceaccount|configmap|secret generic|deployment NAME\n"
     "                          (--from-literal k=v, --from-file [k=]PATH, --image, --replicas)\n"

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "test/harness/cli.hpp"
 
 using troupe::testing::cli_result;
@@ -405,6 +407,45 @@ TEST_CASE("run creates a pod and with --expose a service", "[process][cli]") {
     if (!error.empty()) CHECK(r.err == error);
   }
   CHECK(c.troupe({"get", "pod", "x"}).code == 1);
+}
+
+TEST_CASE("diff shows what apply would change and changes nothing", "[process][cli]") {
+  cluster c;
+  auto file = c.write("app.yaml",
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1', b: '2'}\n---\n"
+                      "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: one, same: x}\n");
+  REQUIRE(c.troupe({"apply", "-f", file}).code == 0);
+  auto scratch_dirs = [] {
+    size_t n = 0;
+    for (auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+      n += entry.path().filename().string().rfind("troupe-diff-", 0) == 0;
+    return n;
+  };
+  size_t scratch_before = scratch_dirs();
+  auto same = c.troupe({"diff", "-f", file});
+  CHECK(same.code == 0);
+  CHECK(same.out.empty());
+
+  c.write("app.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1', b: '3'}\n---\n"
+          "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: two, same: x}\n---\n"
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fresh}\n");
+  auto changed = c.troupe({"diff", "-f", file});
+  CHECK(changed.code == 1);
+  CHECK_THAT(changed.out, Catch::Contains("/LIVE/v1.ConfigMap.default.cfg") &&
+                              Catch::Contains("\n-  b: \"2\"\n+  b: \"3\"\n") &&
+                              Catch::Contains("+  name: fresh\n") &&
+                              Catch::Contains("-  pw: \"*** (before)\"\n+  pw: \"*** (after)\"\n") &&
+                              Catch::Contains("   same: \"***\"\n"));
+  CHECK(changed.out.find("dHdv") == std::string::npos);  // base64 of "two": values stay hidden
+  // Nothing was changed or created, and the temporary files are gone.
+  CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.b}"}).out == "2");
+  CHECK(c.troupe({"get", "cm", "fresh"}).code == 1);
+  auto after = c.troupe({"diff", "-f", c.write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad}\n")});
+  CHECK(after.code == 2);
+  CHECK_THAT(after.err, Catch::Contains("ConfigMap \"Bad\" is invalid"));
+  CHECK(c.troupe({"diff", "-f", c.dir() / "missing.yaml"}).code == 2);
+  CHECK(scratch_dirs() == scratch_before);
 }
 
 TEST_CASE("describe shows the events of this object not of an earlier one of its name",
