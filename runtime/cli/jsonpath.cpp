@@ -31,6 +31,7 @@ struct filter {
   std::vector<step> left;  ///< after `@`
   std::string op;          ///< "" tests existence
   std::string right;       ///< the literal compared with
+  bool right_quoted = false;  ///< 'text': compared as text even when it looks like a number
 };
 
 class parser {
@@ -134,6 +135,7 @@ class parser {
       }
     if (!f->op.empty()) {
       skip_spaces();
+      f->right_quoted = peek() == '\'' || peek() == '"';
       f->right = parse_literal();
       skip_spaces();
     }
@@ -165,14 +167,6 @@ class parser {
 
 void walk(const node& at, const std::vector<step>& steps, size_t i, std::vector<const node*>& out);
 
-std::optional<double> number(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (*end != '\0') return std::nullopt;
-  return v;
-}
-
 std::string show(const node& n) {
   if (n.is_scalar()) return n.text();
   if (n.is_null()) return "";
@@ -184,7 +178,9 @@ bool passes(const node& item, const filter& f) {
   walk(item, f.left, 0, found);
   if (f.op.empty() || found.empty()) return !found.empty() && f.op.empty();
   std::string left = show(*found[0]);
-  auto a = number(left), b = number(f.right);
+  // A bare number compares by value; a quoted literal as text ('010' is not "10").
+  auto a = f.right_quoted ? std::nullopt : parse_double(left);
+  auto b = f.right_quoted ? std::nullopt : parse_double(f.right);
   int cmp = a && b ? (*a < *b ? -1 : *a > *b ? 1 : 0) : left.compare(f.right);
   if (f.op == "==") return cmp == 0;
   if (f.op == "!=") return cmp != 0;

@@ -194,6 +194,9 @@ items:
       {"{.items[?(@.metadata.name!='c3')].metadata.name}", "c1 c2"},
       {"{.items[?(@.spec.replicas>2)].metadata.name}", "c2 c3"},
       {"{.items[?(@.spec.replicas < 3)].metadata.name}", "c1"},
+      {"{.items[?(@.spec.replicas==5.0)].metadata.name}", "c3"},  // bare numbers by value
+      {"{.items[?(@.spec.replicas=='05')].metadata.name}", ""},   // quoted: as text
+      {"{.items[?(@.spec.replicas=='5')].metadata.name}", "c3"},
       {"{.items[?(@.metadata.labels.tier)].metadata.name}", "c1 c3"},
       {R"({.items[0].data.tls\.crt})", "CERT"},
       {R"({.items[0].data['tls.crt']})", "CERT"},
