@@ -214,7 +214,8 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
 void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
   auto spec = s.getSpec();
   auto ports = spec.getPorts();
-  if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME)
+  bool headless = spec.getClusterIP() == "None";  // a headless Service may have no ports
+  if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME && !headless)
     out.push_back({"spec.ports", "Required value"});
   std::set<std::string> names;
   for (unsigned i = 0; i < ports.size(); ++i) {

@@ -324,10 +324,20 @@ int create_all(context& ctx, const std::vector<document>& documents) {
 
 int cmd_create(context& ctx) {
   std::vector<document> documents;
-  if (!ctx.flags.has("filename") && !ctx.flags.positional.empty())
-    add_documents(generated_manifest(ctx.flags.positional, ctx.flags),
-                  "create " + ctx.flags.positional[0], ctx.kinds, documents);
-  else
+  auto& args = ctx.flags.positional;
+  if (!ctx.flags.has("filename") && !args.empty() && args[0] == "job" && ctx.flags.has("from")) {
+    // --from=cronjob/NAME: the job the cron job would start, started now.
+    auto from = ctx.flags.get("from");
+    auto slash = from.find('/');
+    const kind_info* from_kind = slash == std::string::npos ? nullptr : ctx.kinds.find_resource(from.substr(0, slash));
+    TROUPE_REQUIRE(from_kind && from_kind->kind == "CronJob" && slash + 1 < from.size(), api_errc::bad_request,
+                   "--from: from must be an existing cronjob, as cronjob/NAME, got " + quote(from));
+    TROUPE_REQUIRE(args.size() == 2, api_errc::bad_request, "NAME is required for create job");
+    auto cron_job = codec::encode_object(ctx.get(*from_kind, ctx.ns(), from.substr(slash + 1)).object, *from_kind);
+    add_documents(job_from_cron_job(args[1], cron_job), "create job", ctx.kinds, documents);
+  } else if (!ctx.flags.has("filename") && !args.empty()) {
+    add_documents(generated_manifest(args, ctx.flags, ctx.kinds), "create " + args[0], ctx.kinds, documents);
+  } else
     documents = read_manifests(ctx);
   return create_all(ctx, documents);
 }

@@ -1,11 +1,15 @@
 #include "runtime/cli/generate.hpp"
 
 #include <kj/encoding.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "runtime/base/error.hpp"
@@ -96,20 +100,263 @@ int positive(const parsed_flags& flags, const std::string& flag, int fallback) {
 
 }  // namespace
 
-std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags) {
+namespace {
+
+node string_list(const std::vector<std::string>& items) {
+  node out = node::list();
+  for (auto& item : items) out.push(node::string(item));
+  return out;
+}
+
+std::string base64(const std::string& bytes) {
+  return kj::encodeBase64(kj::arrayPtr(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size())).cStr();
+}
+
+// Every value of a repeatable flag, each also split at commas ("--verb=get,list --verb=watch").
+std::vector<std::string> comma_values(const parsed_flags& flags, const std::string& flag) {
+  std::vector<std::string> out;
+  for (auto& value : flags.all(flag))
+    for (auto& part : split(value, ','))
+      if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+// A pod template's spec with one container named `name` running `image` (and the command
+// after --), as kubectl's job and cron job generators make it.
+node one_container_pod(const std::string& name, const std::string& image,
+                       const std::vector<std::string>& command, const std::string& restart) {
+  node container = node::map();
+  container.set("name", node::string(name));
+  container.set("image", node::string(image));
+  if (!command.empty()) container.set("command", string_list(command));
+  node containers = node::list();
+  containers.push(std::move(container));
+  node spec = node::map();
+  spec.set("containers", std::move(containers));
+  spec.set("restartPolicy", node::string(restart));
+  node tmpl = node::map();
+  tmpl.set("spec", std::move(spec));
+  return tmpl;
+}
+
+std::string required(const parsed_flags& flags, const std::string& flag) {
+  TROUPE_REQUIRE(flags.has(flag) && !flags.get(flag).empty(), api_errc::bad_request,
+                 "required flag(s) \"" + flag + "\" not set");
+  return flags.get(flag);
+}
+
+// `create service clusterip|nodeport|loadbalancer|externalname NAME --tcp=PORT[:TARGET]`.
+node service(const std::string& type, const std::string& name, const parsed_flags& flags) {
+  static const std::map<std::string, std::string> types = {{"clusterip", "ClusterIP"},
+                                                           {"nodeport", "NodePort"},
+                                                           {"loadbalancer", "LoadBalancer"},
+                                                           {"externalname", "ExternalName"}};
+  auto found = types.find(type);
+  TROUPE_REQUIRE(found != types.end(), api_errc::bad_request,
+                 "troupe create service: unknown type " + quote(type) +
+                     " (clusterip, nodeport, loadbalancer or externalname)");
+  node out = object("v1", "Service", name);
+  node labels = node::map();
+  labels.set("app", node::string(name));
+  out.find("metadata")->set("labels", labels);
+  node spec = node::map();
+  spec.set("type", node::string(found->second));
+  auto tcp = comma_values(flags, "tcp");
+  std::string cluster_ip = flags.get("clusterip");
+  TROUPE_REQUIRE(!tcp.empty() || type == "externalname" || cluster_ip == "None",
+                 api_errc::bad_request, "at least one tcp port specifier must be provided");
+  if (type == "externalname") spec.set("externalName", node::string(required(flags, "external-name")));
+  node ports = node::list();
+  for (auto& spec_text : tcp) {
+    auto parts = split(spec_text, ':');
+    auto port = parse_int(parts[0]);
+    auto target = parts.size() == 2 ? parse_int(parts[1]) : port;
+    TROUPE_REQUIRE(parts.size() <= 2 && port && *port > 0 && *port < 65536 && target && *target > 0 &&
+                       *target < 65536,
+                   api_errc::bad_request, "--tcp: invalid port spec " + quote(spec_text) + ", expected PORT[:TARGET]");
+    node p = node::map();
+    std::string port_name = spec_text;
+    std::replace(port_name.begin(), port_name.end(), ':', '-');
+    p.set("name", node::string(port_name));
+    p.set("port", node::plain(std::to_string(*port)));
+    p.set("protocol", node::string("TCP"));
+    p.set("targetPort", node::plain(std::to_string(*target)));
+    if (flags.has("node-port")) {
+      TROUPE_REQUIRE(type == "nodeport", api_errc::bad_request, "--node-port: only for a nodeport service");
+      p.set("nodePort", node::plain(std::to_string(positive(flags, "node-port", 0))));
+    }
+    ports.push(std::move(p));
+  }
+  if (ports.size()) spec.set("ports", std::move(ports));
+  if (type != "externalname") spec.set("selector", labels);
+  if (!cluster_ip.empty()) spec.set("clusterIP", node::string(cluster_ip));
+  out.set("spec", std::move(spec));
+  return out;
+}
+
+// kubectl's verbs for role rules.
+const std::vector<std::string>& valid_verbs() {
+  static const std::vector<std::string> verbs = {"*", "get", "list", "watch", "create", "update", "patch",
+                                                 "delete", "deletecollection", "use", "bind", "escalate",
+                                                 "impersonate"};
+  return verbs;
+}
+
+// `create role|clusterrole NAME --verb=... --resource=... [--resource-name=...]`: one rule per
+// API group, as kubectl groups them.
+node role(const char* kind, const std::string& name, const parsed_flags& flags, const kind_registry& kinds) {
+  auto verbs = comma_values(flags, "verb");
+  TROUPE_REQUIRE(!verbs.empty(), api_errc::bad_request, "at least one verb must be specified");
+  for (auto& verb : verbs)
+    TROUPE_REQUIRE(std::find(valid_verbs().begin(), valid_verbs().end(), verb) != valid_verbs().end(),
+                   api_errc::bad_request, "invalid verb: '" + verb + "'");
+  auto resources = comma_values(flags, "resource");
+  auto urls = comma_values(flags, "non-resource-url");
+  TROUPE_REQUIRE(!resources.empty() || (!urls.empty() && std::string(kind) == "ClusterRole"),
+                 api_errc::bad_request, "at least one resource must be specified");
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_group;  // in first-seen order
+  for (auto& text : resources) {
+    // "pods", "deployments.apps", "po", "pods/log": the group from the kind, a subresource kept.
+    auto slash = text.find('/');
+    std::string resource = text.substr(0, slash), sub = slash == std::string::npos ? "" : text.substr(slash);
+    std::string group;
+    if (resource != "*") {
+      const kind_info* k = kinds.find_resource(resource);
+      TROUPE_REQUIRE(k, api_errc::bad_request, "the server doesn't have a resource type \"" + resource + "\"");
+      resource = k->plural;
+      group = k->group;
+    }
+    auto at = std::find_if(by_group.begin(), by_group.end(), [&](auto& g) { return g.first == group; });
+    if (at == by_group.end()) at = by_group.insert(by_group.end(), {group, {}});
+    at->second.push_back(resource + sub);
+  }
+  auto names = comma_values(flags, "resource-name");
+  node rules = node::list();
+  for (auto& [group, plural] : by_group) {
+    node rule = node::map();
+    rule.set("apiGroups", string_list({group}));
+    rule.set("resources", string_list(plural));
+    if (!names.empty()) rule.set("resourceNames", string_list(names));
+    rule.set("verbs", string_list(verbs));
+    rules.push(std::move(rule));
+  }
+  if (!urls.empty()) {
+    node rule = node::map();
+    rule.set("nonResourceURLs", string_list(urls));
+    rule.set("verbs", string_list(verbs));
+    rules.push(std::move(rule));
+  }
+  node out = object("rbac.authorization.k8s.io/v1", kind, name);
+  out.set("rules", std::move(rules));
+  return out;
+}
+
+// `create rolebinding|clusterrolebinding NAME --role|--clusterrole=R --user|--group|--serviceaccount`.
+node binding(const char* kind, const std::string& name, const parsed_flags& flags) {
+  bool cluster = std::string(kind) == "ClusterRoleBinding";
+  bool has_role = flags.has("role"), has_cluster_role = flags.has("clusterrole");
+  TROUPE_REQUIRE(!cluster || !has_role, api_errc::bad_request, "unknown flag: --role");
+  TROUPE_REQUIRE(has_role != has_cluster_role, api_errc::bad_request,
+                 cluster ? "required flag(s) \"clusterrole\" not set"
+                         : "exactly one of clusterrole or role must be specified");
+  node ref = node::map();
+  ref.set("apiGroup", node::string("rbac.authorization.k8s.io"));
+  ref.set("kind", node::string(has_role ? "Role" : "ClusterRole"));
+  ref.set("name", node::string(has_role ? flags.get("role") : flags.get("clusterrole")));
+  node subjects = node::list();
+  auto subject = [&](const char* subject_kind, const std::string& subject_name, const std::string& ns) {
+    node s = node::map();
+    if (std::string(subject_kind) != "ServiceAccount") s.set("apiGroup", node::string("rbac.authorization.k8s.io"));
+    s.set("kind", node::string(subject_kind));
+    s.set("name", node::string(subject_name));
+    if (!ns.empty()) s.set("namespace", node::string(ns));
+    subjects.push(std::move(s));
+  };
+  for (auto& user : flags.all("user")) subject("User", user, "");
+  for (auto& group : flags.all("group")) subject("Group", group, "");
+  for (auto& sa : flags.all("serviceaccount")) {
+    auto parts = split(sa, ':');
+    TROUPE_REQUIRE(parts.size() == 2 && !parts[0].empty() && !parts[1].empty(), api_errc::bad_request,
+                   "serviceaccount must be <namespace>:<name>");
+    subject("ServiceAccount", parts[1], parts[0]);
+  }
+  node out = object("rbac.authorization.k8s.io/v1", kind, name);
+  out.set("roleRef", std::move(ref));
+  if (subjects.size()) out.set("subjects", std::move(subjects));
+  return out;
+}
+
+// The PEM pair must load and belong together, as kubectl checks with tls.X509KeyPair.
+void check_key_pair(const std::string& cert_pem, const std::string& key_pem) {
+  auto bio_of = [](const std::string& pem) { return BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())); };
+  BIO* cert_bio = bio_of(cert_pem);
+  BIO* key_bio = bio_of(key_pem);
+  X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  bool matches = cert && key && X509_check_private_key(cert, key) == 1;
+  std::string problem = !cert  ? "failed to load key pair tls: failed to find any PEM data in certificate input"
+                        : !key ? "failed to load key pair tls: failed to find any PEM data in key input"
+                               : "failed to load key pair tls: private key does not match public key";
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  BIO_free(cert_bio);
+  BIO_free(key_bio);
+  ERR_clear_error();
+  TROUPE_REQUIRE(matches, api_errc::bad_request, problem);
+}
+
+node secret(const std::string& type, const std::string& name, const parsed_flags& flags) {
+  node out = object("v1", "Secret", name);
+  node data = node::map();
+  if (type == "generic") {
+    out.set("type", node::string(flags.get("type", "Opaque")));
+    for (auto& [k, v] : entries(flags)) data.set(k, node::string(base64(v)));
+  } else if (type == "tls") {
+    auto cert = read_whole(required(flags, "cert")), key = read_whole(required(flags, "key"));
+    check_key_pair(cert, key);
+    out.set("type", node::string("kubernetes.io/tls"));
+    data.set("tls.crt", node::string(base64(cert)));
+    data.set("tls.key", node::string(base64(key)));
+  } else if (type == "docker-registry") {
+    auto user = required(flags, "docker-username"), password = required(flags, "docker-password");
+    node entry = node::map();
+    entry.set("username", node::string(user));
+    entry.set("password", node::string(password));
+    if (flags.has("docker-email")) entry.set("email", node::string(flags.get("docker-email")));
+    entry.set("auth", node::string(base64(user + ":" + password)));
+    node auths = node::map();
+    auths.set(flags.get("docker-server", "https://index.docker.io/v1/"), std::move(entry));
+    node config = node::map();
+    config.set("auths", std::move(auths));
+    out.set("type", node::string("kubernetes.io/dockerconfigjson"));
+    data.set(".dockerconfigjson", node::string(base64(codec::to_json(config))));
+  } else {
+    throw api_error(api_errc::bad_request, "troupe create secret: unknown type " + quote(type) +
+                                               " (generic, tls or docker-registry)");
+  }
+  if (data.size()) out.set("data", std::move(data));
+  return out;
+}
+
+}  // namespace
+
+std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags,
+                               const kind_registry& kinds) {
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "must specify one of -f and -k");
   std::string kind = args[0];
-  bool secret = kind == "secret";
-  size_t name_at = secret ? 2 : 1;
-  if (secret)
-    TROUPE_REQUIRE(args.size() >= 2 && args[1] == "generic", api_errc::bad_request,
-                   "troupe create secret: only the generic type is supported (troupe create secret "
-                   "generic NAME)");
+  // `create secret TYPE NAME` and `create service TYPE NAME` name a type first.
+  bool typed = kind == "secret" || kind == "service" || kind == "svc";
+  size_t name_at = typed ? 2 : 1;
+  TROUPE_REQUIRE(!typed || args.size() >= 2, api_errc::bad_request,
+                 kind == "secret" ? "troupe create secret: a type is required (generic, tls or docker-registry)"
+                                  : "troupe create service: a type is required (clusterip, nodeport, "
+                                    "loadbalancer or externalname)");
   TROUPE_REQUIRE(args.size() == name_at + 1, api_errc::bad_request,
                  args.size() <= name_at ? "NAME is required for create " + kind
                                         : "exactly one NAME is required, got " +
                                               std::to_string(args.size() - name_at));
   const std::string& name = args[name_at];
+  const auto& command = flags.after_dashes;
   node out;
   if (kind == "namespace" || kind == "ns") {
     out = object("v1", "Namespace", name);
@@ -120,16 +367,39 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     node data = node::map();
     for (auto& [k, v] : entries(flags)) data.set(k, node::string(v));
     if (data.size()) out.set("data", std::move(data));
-  } else if (secret) {
-    out = object("v1", "Secret", name);
-    out.set("type", node::string(flags.get("type", "Opaque")));
-    node data = node::map();
-    for (auto& [k, v] : entries(flags))
-      data.set(k,
-               node::string(kj::encodeBase64(
-                                kj::arrayPtr(reinterpret_cast<const kj::byte*>(v.data()), v.size()))
-                                .cStr()));
-    if (data.size()) out.set("data", std::move(data));
+  } else if (kind == "secret") {
+    out = secret(args[1], name, flags);
+  } else if (typed) {
+    out = service(args[1], name, flags);
+  } else if (kind == "job") {
+    out = object("batch/v1", "Job", name);
+    node spec = node::map();
+    spec.set("template", one_container_pod(name, required(flags, "image"), command, "Never"));
+    out.set("spec", std::move(spec));
+  } else if (kind == "cronjob" || kind == "cj") {
+    auto restart = flags.get("restart", "OnFailure");
+    TROUPE_REQUIRE(restart == "OnFailure" || restart == "Never", api_errc::bad_request,
+                   "--restart: invalid restart policy " + quote(restart) + " (OnFailure or Never)");
+    out = object("batch/v1", "CronJob", name);
+    node job_spec = node::map();
+    job_spec.set("template", one_container_pod(name, required(flags, "image"), command, restart));
+    node job_meta = node::map();
+    job_meta.set("name", node::string(name));
+    node job = node::map();
+    job.set("metadata", std::move(job_meta));
+    job.set("spec", std::move(job_spec));
+    node spec = node::map();
+    spec.set("jobTemplate", std::move(job));
+    spec.set("schedule", node::string(required(flags, "schedule")));
+    out.set("spec", std::move(spec));
+  } else if (kind == "role") {
+    out = role("Role", name, flags, kinds);
+  } else if (kind == "clusterrole") {
+    out = role("ClusterRole", name, flags, kinds);
+  } else if (kind == "rolebinding") {
+    out = binding("RoleBinding", name, flags);
+  } else if (kind == "clusterrolebinding") {
+    out = binding("ClusterRoleBinding", name, flags);
   } else if (kind == "deployment" || kind == "deploy") {
     auto images = flags.all("image");
     TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
@@ -147,6 +417,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
       node c = node::map();
       c.set("name", node::string(image_name(image)));
       c.set("image", node::string(image));
+      if (!command.empty() && images.size() == 1) c.set("command", string_list(command));
       if (port) {
         node ports = node::list();
         node p = node::map();
@@ -166,11 +437,39 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     spec.set("template", std::move(tmpl));
     out.set("spec", std::move(spec));
   } else {
-    throw api_error(api_errc::bad_request, "troupe create " + kind +
-                                               ": unknown generator (namespace, configmap, secret "
-                                               "generic, serviceaccount or deployment; "
-                                               "or -f FILE)");
+    throw api_error(api_errc::bad_request,
+                    "troupe create " + kind +
+                        ": unknown generator (namespace, serviceaccount, configmap, secret "
+                        "generic|tls|docker-registry, service clusterip|nodeport|loadbalancer|"
+                        "externalname, deployment, job, cronjob, role, clusterrole, rolebinding or "
+                        "clusterrolebinding; or -f FILE)");
   }
+  return codec::to_json(out);
+}
+
+std::string job_from_cron_job(const std::string& name, const codec::node& cron_job) {
+  const node* tmpl = cron_job.find("spec") ? cron_job.find("spec")->find("jobTemplate") : nullptr;
+  TROUPE_REQUIRE(tmpl && tmpl->is_map(), api_errc::bad_request, "--from: the cron job has no jobTemplate");
+  node out = object("batch/v1", "Job", name);
+  node* meta = out.find("metadata");
+  if (const node* tmpl_meta = tmpl->find("metadata"))
+    for (const char* field : {"labels", "annotations"})
+      if (const node* value = tmpl_meta->find(field)) meta->set(field, *value);
+  node* annotations = meta->find("annotations");
+  if (!annotations) annotations = &meta->set("annotations", node::map());
+  annotations->set("cronjob.kubernetes.io/instantiate", node::string("manual"));
+  // Owned by the cron job, as kubectl makes it, so deleting the cron job takes it along.
+  const node* cron_meta = cron_job.find("metadata");
+  node owner = node::map();
+  owner.set("apiVersion", node::string("batch/v1"));
+  owner.set("kind", node::string("CronJob"));
+  owner.set("name", node::string(cron_meta && cron_meta->find("name") ? cron_meta->find("name")->text() : ""));
+  owner.set("uid", node::string(cron_meta && cron_meta->find("uid") ? cron_meta->find("uid")->text() : ""));
+  owner.set("controller", node::plain("true"));
+  node owners = node::list();
+  owners.push(std::move(owner));
+  meta->set("ownerReferences", std::move(owners));
+  if (const node* spec = tmpl->find("spec")) out.set("spec", *spec);
   return codec::to_json(out);
 }
 
@@ -190,12 +489,6 @@ node run_labels(const std::string& name, const parsed_flags& flags) {
     labels.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
   }
   return labels;
-}
-
-node string_list(const std::vector<std::string>& items) {
-  node out = node::list();
-  for (auto& item : items) out.push(node::string(item));
-  return out;
 }
 
 }  // namespace

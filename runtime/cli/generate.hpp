@@ -7,12 +7,19 @@
 #include <vector>
 
 #include "runtime/cli/flags.hpp"
+#include "runtime/codec/tree.hpp"
+#include "runtime/object/kinds.hpp"
 
 namespace troupe::cli {
 
 /// The manifest (JSON text) for `create KIND NAME ...`; throws api_error(bad_request) with
 /// kubectl's words for a kind it cannot generate, a missing name or a bad flag value.
-std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags);
+std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags,
+                               const kind_registry& kinds);
+
+/// `create job NAME --from=cronjob/CJ`: a Job from the cron job's jobTemplate, owned by it and
+/// annotated `cronjob.kubernetes.io/instantiate: manual`, as kubectl makes it.
+std::string job_from_cron_job(const std::string& name, const codec::node& cron_job);
 
 /// The manifests (JSON texts) for `run NAME --image=I [flags] [-- COMMAND/ARGS...]`: a pod
 /// labelled run=NAME (or --labels), and before it a Service for --expose. Throws

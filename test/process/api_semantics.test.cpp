@@ -163,6 +163,103 @@ TEST_CASE("delete --cascade decides what happens to the dependents", "[process][
         "\"orphan\".\n");
 }
 
+namespace {
+// A self-signed test certificate (CN=troupe-test, P-256, valid until 2126), its key, and
+// a key of another pair. Made for these tests only.
+const char* const test_cert =
+    R"(-----BEGIN CERTIFICATE-----
+MIIBgzCCASmgAwIBAgIUT0NZRziJrEv9xv9imdhsuALfbFwwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLdHJvdXBlLXRlc3QwIBcNMjYxMjAyMDM0ODMxWhgPMjEyNjEx
+MDgwMzQ4MzFaMBYxFDASBgNVBAMMC3Ryb3VwZS10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAE7fNhi0AjLc0708jU4FGvOvnIcCqp/WW60OmqSx/k0wIsvBfc
+Dm/vuABKwLJtyt81SAwCsA4437oC3i+nRkZxM6NTMFEwHQYDVR0OBBYEFNQCXpZr
+uSgrURgOpQMQHharo732MB8GA1UdIwQYMBaAFNQCXpZruSgrURgOpQMQHharo732
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhAL3D14CmbL++XPVc
+MgGhbqAjQNsw6vUW65SuOxSwtAVbAiAo7xTyHhXeMSlcsyPZLRrjLOY5nWZwkIKW
+ZvDwtjwwVw==
+-----END CERTIFICATE-----
+)";
+const char* const test_key =
+    R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg53eQ+AU9Q/VRiqQA
+ny4vfVqFS6q3uckzHoTFW8NOYHShRANCAATt82GLQCMtzTvTyNTgUa86+chwKqn9
+ZbrQ6apLH+TTAiy8F9wOb++4AErAsm3K3zVIDAKwDjjfugLeL6dGRnEz
+-----END PRIVATE KEY-----
+)";
+const char* const other_key =
+    R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg7f4ab4zWuj+d6gZK
+VbRGNVlYg39tEiwjTTHrgqmOaGChRANCAASmtKAzngnIEfmZFf+8upzMy9IOCGEJ
+8H/rhOuSlOPORyOl1bMg2FTISvInWvSe1/jzJrVd/lww1WIwQXc3p+gS
+-----END PRIVATE KEY-----
+)";
+}  // namespace
+
+TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets", "[process][cli]") {
+  cluster c;
+  CHECK(c.troupe({"create", "service", "clusterip", "web", "--tcp=80:8080,443"}).out == "service/web created\n");
+  CHECK(c.troupe({"get", "svc", "web", "-o",
+                  "jsonpath={.spec.type} {.spec.selector.app} {.spec.ports[*].name} {.spec.ports[*].targetPort}"})
+            .out == "ClusterIP web 80-8080 443 8080 443");
+  CHECK(c.troupe({"create", "svc", "nodeport", "np", "--tcp=80", "--node-port=30080"}).code == 0);
+  CHECK(c.troupe({"get", "svc", "np", "-o", "jsonpath={.spec.ports[0].nodePort}"}).out == "30080");
+  CHECK(c.troupe({"create", "service", "externalname", "ext", "--external-name=example.com"}).code == 0);
+  CHECK(c.troupe({"create", "service", "clusterip", "headless", "--clusterip=None"}).code == 0);
+  CHECK(c.troupe({"create", "service", "clusterip", "x"}).err ==
+        "error: at least one tcp port specifier must be provided\n");
+
+  CHECK(c.troupe({"create", "cronjob", "cj", "--image=busybox", "--schedule=*/5 * * * *", "--", "date"}).out ==
+        "cronjob.batch/cj created\n");
+  CHECK(c.troupe({"get", "cj", "cj", "-o",
+                  "jsonpath={.spec.schedule} {.spec.jobTemplate.spec.template.spec.restartPolicy} "
+                  "{.spec.jobTemplate.spec.template.spec.containers[0].command}"})
+            .out == "*/5 * * * * OnFailure [\"date\"]");
+  CHECK(c.troupe({"create", "job", "now", "--from=cronjob/cj"}).out == "job.batch/now created\n");
+  CHECK(c.troupe({"get", "job", "now", "-o",
+                  "jsonpath={.metadata.ownerReferences[0].name} "
+                  "{.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate} "
+                  "{.spec.template.spec.containers[0].image}"})
+            .out == "cj manual busybox");
+  CHECK(c.troupe({"create", "job", "once", "--image=busybox", "--", "echo", "hi"}).code == 0);
+  CHECK(c.troupe({"get", "job", "once", "-o", "jsonpath={.spec.template.spec.restartPolicy}"}).out == "Never");
+  CHECK(c.troupe({"create", "job", "x", "--from=cronjob/none"}).err ==
+        "Error from server (NotFound): cronjobs.batch \"none\" not found\n");
+
+  CHECK(c.troupe({"create", "role", "reader", "--verb=get,list", "--verb=watch", "--resource=po,deploy,pods/log"})
+            .code == 0);
+  CHECK(c.troupe({"get", "role", "reader", "-o",
+                  "jsonpath={range .rules[*]}[{.apiGroups[0]}:{.resources}:{.verbs}]{end}"})
+            .out == "[:[\"pods\",\"pods/log\"]:[\"get\",\"list\",\"watch\"]]"
+                    "[apps:[\"deployments\"]:[\"get\",\"list\",\"watch\"]]");
+  CHECK(c.troupe({"create", "role", "r", "--verb=fly", "--resource=pods"}).err == "error: invalid verb: 'fly'\n");
+  CHECK(c.troupe({"create", "clusterrole", "health", "--verb=get", "--non-resource-url=/healthz"}).code == 0);
+  CHECK(c.troupe({"create", "rolebinding", "rb", "--role=reader", "--user=alice", "--serviceaccount=default:bot"})
+            .code == 0);
+  CHECK(c.troupe({"get", "rolebinding", "rb", "-o",
+                  "jsonpath={.roleRef.kind}/{.roleRef.name} {.subjects[*].kind} {.subjects[1].namespace}"})
+            .out == "Role/reader User ServiceAccount default");
+  CHECK(c.troupe({"create", "clusterrolebinding", "crb", "--clusterrole=health", "--group=ops"}).code == 0);
+  CHECK(c.troupe({"create", "rolebinding", "none", "--user=a"}).err ==
+        "error: exactly one of clusterrole or role must be specified\n");
+  CHECK(c.troupe({"create", "rolebinding", "sa", "--role=r", "--serviceaccount=bot"}).err ==
+        "error: serviceaccount must be <namespace>:<name>\n");
+
+  auto cert = c.write("tls.crt", test_cert), key = c.write("tls.key", test_key), other = c.write("other.key", other_key);
+  CHECK(c.troupe({"create", "secret", "tls", "site", "--cert=" + cert, "--key=" + key}).code == 0);
+  CHECK(c.troupe({"get", "secret", "site"}).out.find("kubernetes.io/tls   2") != std::string::npos);
+  CHECK(c.troupe({"create", "secret", "tls", "wrong", "--cert=" + cert, "--key=" + other}).err ==
+        "error: failed to load key pair tls: private key does not match public key\n");
+  CHECK(c.troupe({"create", "secret", "docker-registry", "pull", "--docker-username=u", "--docker-password=p"})
+            .code == 0);
+  CHECK(c.troupe({"get", "secret", "pull", "-o", "jsonpath={.type}"}).out == "kubernetes.io/dockerconfigjson");
+  CHECK(c.troupe({"create", "secret", "opaque", "x"}).err ==
+        "error: troupe create secret: unknown type \"opaque\" (generic, tls or docker-registry)\n");
+  // Nothing of what was refused was stored.
+  for (auto [kind, name] : {std::pair{"svc", "x"}, {"job", "x"}, {"role", "r"}, {"rolebinding", "none"},
+                            {"secret", "wrong"}, {"secret", "x"}})
+    CHECK(c.troupe({"get", kind, name}).code == 1);
+}
+
 TEST_CASE("create makes objects from kubectl's generators and scale sets replicas",
           "[process][cli]") {
   cluster c;
