@@ -296,7 +296,7 @@ int cmd_apply(context& ctx) {
 namespace {
 
 // Creates each document, printing what -o asks for (`pod/x created` by default).
-int create_all(context& ctx, const std::vector<document>& documents) {
+int create_all(context& ctx, const std::vector<document>& documents, const char* done = "created") {
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
                  api_errc::bad_request,
@@ -309,7 +309,7 @@ int create_all(context& ctx, const std::vector<document>& documents) {
           object = codec::encode_object(
               ctx.api().call(api_verb::create, request_for(m, ns, m.bytes)).object, *m.kind);
         if (format.empty())
-          ctx.out << object_ref(*m.kind, object) << " created" << ctx.dry_run_suffix() << "\n";
+          ctx.out << object_ref(*m.kind, object) << " " << done << ctx.dry_run_suffix() << "\n";
         else if (format == "name")
           ctx.out << object_ref(*m.kind, object) << "\n";
         else if (format == "yaml")
@@ -347,6 +347,17 @@ int cmd_run(context& ctx) {
   for (auto& manifest : run_manifests(ctx.flags.positional, ctx.flags.after_dashes, ctx.flags))
     add_documents(manifest, "run " + ctx.flags.positional[0], ctx.kinds, documents);
   return create_all(ctx, documents);
+}
+
+int cmd_expose(context& ctx) {
+  auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
+  TROUPE_REQUIRE(args.named.size() == 1, api_errc::bad_request,
+                 "expose takes one object, as TYPE NAME or TYPE/NAME");
+  auto& [kind, name] = args.named[0];
+  auto object = codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind);
+  std::vector<document> documents;
+  add_documents(exposed_service(*kind, object, ctx.flags), "expose " + name, ctx.kinds, documents);
+  return create_all(ctx, documents, "exposed");
 }
 
 int cmd_replace(context& ctx) {

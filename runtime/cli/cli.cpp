@@ -293,6 +293,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"apply", cmd_apply},
                                                           {"create", cmd_create},
                                                           {"run", cmd_run},
+                                                          {"expose", cmd_expose},
                                                           {"diff", cmd_diff},
                                                           {"replace", cmd_replace},
                                                           {"delete", cmd_delete},

@@ -94,6 +94,7 @@ int cmd_api_resources(context& ctx);
 int cmd_apply(context& ctx);
 int cmd_create(context& ctx);
 int cmd_run(context& ctx);
+int cmd_expose(context& ctx);
 int cmd_diff(context& ctx);
 int cmd_replace(context& ctx);
 int cmd_delete(context& ctx);

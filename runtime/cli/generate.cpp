@@ -406,6 +406,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = object("apps/v1", "Deployment", name);
     node labels = node::map();
     labels.set("app", node::string(name));
+    out.find("metadata")->set("labels", labels);
     node spec = node::map();
     spec.set("replicas", node::plain(std::to_string(positive(flags, "replicas", 1))));
     node selector = node::map();
@@ -598,6 +599,87 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
   }
   out.push_back(codec::to_json(pod));
   return out;
+}
+
+std::string exposed_service(const kind_info& kind, const codec::node& exposed, const parsed_flags& flags) {
+  auto at = [&](std::initializer_list<const char*> path) {
+    const node* n = &exposed;
+    for (auto* key : path) n = n && n->is_map() ? n->find(key) : nullptr;
+    return n;
+  };
+  std::string name = at({"metadata", "name"}) ? at({"metadata", "name"})->text() : "";
+  // The selector: --selector, else the object's own (kubectl's MapBasedSelectorForObject).
+  node selector = node::map();
+  if (flags.has("selector")) {
+    for (auto& pair : split(flags.get("selector"), ',')) {
+      auto eq = pair.find('=');
+      TROUPE_REQUIRE(eq != std::string::npos && eq > 0 && pair.find_first_of("!()") == std::string::npos,
+                     api_errc::bad_request, "--selector: only k=v pairs may be used, got " + quote(pair));
+      selector.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+    }
+  } else if (kind.kind == "Pod") {
+    if (const node* labels = at({"metadata", "labels"})) selector = *labels;
+  } else if (kind.kind == "Service") {
+    if (const node* s = at({"spec", "selector"})) selector = *s;
+  } else if (kind.kind == "Deployment" || kind.kind == "ReplicaSet") {
+    const node* expressions = at({"spec", "selector", "matchExpressions"});
+    TROUPE_REQUIRE(!expressions || expressions->size() == 0, api_errc::bad_request,
+                   "couldn't convert expressions of the " + kind.singular + " selector to a map-based "
+                   "selector: pass --selector");
+    if (const node* labels = at({"spec", "selector", "matchLabels"})) selector = *labels;
+  } else {
+    throw api_error(api_errc::bad_request, "cannot expose a " + kind.kind);
+  }
+  TROUPE_REQUIRE(selector.is_map() && selector.size() > 0, api_errc::bad_request,
+                 "couldn't retrieve selectors via --selector flag or introspection: the " + kind.singular + " " +
+                     quote(name) + " has none");
+
+  // The ports: --port, else the object's (containers' ports, or a Service's ports).
+  struct port_spec {
+    std::string port, target, protocol;
+  };
+  std::vector<port_spec> ports;
+  if (flags.has("port")) {
+    int port = positive(flags, "port", 0);
+    TROUPE_REQUIRE(port > 0 && port < 65536, api_errc::bad_request, "--port: invalid value " + quote(flags.get("port")));
+    ports.push_back({std::to_string(port), "", ""});
+  } else if (kind.kind == "Service") {
+    if (const node* list = at({"spec", "ports"}))
+      for (auto& p : list->items())
+        ports.push_back({p.find("port") ? p.find("port")->text() : "", "",
+                         p.find("protocol") ? p.find("protocol")->text() : ""});
+  } else {
+    const node* pod_spec = kind.kind == "Pod" ? at({"spec"}) : at({"spec", "template", "spec"});
+    const node* containers = pod_spec && pod_spec->is_map() ? pod_spec->find("containers") : nullptr;
+    for (size_t i = 0; containers && i < containers->size(); ++i)
+      if (const node* list = containers->items()[i].find("ports"))
+        for (auto& p : list->items())
+          ports.push_back({p.find("containerPort") ? p.find("containerPort")->text() : "", "",
+                           p.find("protocol") ? p.find("protocol")->text() : ""});
+  }
+  TROUPE_REQUIRE(!ports.empty(), api_errc::bad_request, "couldn't find port via --port flag or introspection");
+
+  node out = object("v1", "Service", flags.get("name", name));
+  if (const node* labels = at({"metadata", "labels"}); labels && !flags.has("labels"))
+    out.find("metadata")->set("labels", *labels);
+  node list = node::list();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    node p = node::map();
+    if (ports.size() > 1) p.set("name", node::string("port-" + std::to_string(i + 1)));
+    p.set("port", node::plain(ports[i].port));
+    p.set("protocol", node::string(flags.get("protocol", ports[i].protocol.empty() ? "TCP" : ports[i].protocol)));
+    std::string target = flags.get("target-port", ports[i].port);
+    p.set("targetPort", parse_int(target) ? node::plain(target) : node::string(target));
+    list.push(std::move(p));
+  }
+  node spec = node::map();
+  spec.set("ports", std::move(list));
+  spec.set("selector", std::move(selector));
+  if (flags.has("type")) spec.set("type", node::string(flags.get("type")));
+  if (flags.has("cluster-ip")) spec.set("clusterIP", node::string(flags.get("cluster-ip")));
+  if (flags.has("external-ip")) spec.set("externalIPs", string_list(comma_values(flags, "external-ip")));
+  out.set("spec", std::move(spec));
+  return codec::to_json(out);
 }
 
 }  // namespace troupe::cli

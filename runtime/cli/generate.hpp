@@ -21,6 +21,10 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
 /// annotated `cronjob.kubernetes.io/instantiate: manual`, as kubectl makes it.
 std::string job_from_cron_job(const std::string& name, const codec::node& cron_job);
 
+/// `expose KIND NAME`: a Service selecting what the pod, Service, Deployment or ReplicaSet
+/// selects, on --port or the ports it has (kubectl's introspection), with its labels.
+std::string exposed_service(const kind_info& kind, const codec::node& object, const parsed_flags& flags);
+
 /// The manifests (JSON texts) for `run NAME --image=I [flags] [-- COMMAND/ARGS...]`: a pod
 /// labelled run=NAME (or --labels), and before it a Service for --expose. Throws
 /// api_error(bad_request) naming the flag for a bad value.

@@ -34,6 +34,7 @@ constexpr const char* usage =
     "         rolebinding|clusterrolebinding NAME   (kubectl's flags for each)\n"
     "  run NAME --image=I [--env K=V] [--port P [--expose]] [-l k=v] [--restart R]\n"
     "                          [--command] [-- COMMAND|ARGS...]   a pod (labelled run=NAME)\n"
+    "  expose KIND NAME [--port P] [--target-port T] [--type T] [--name N]   a Service for it\n"
     "  get KIND[,KIND] [NAME...] | all   list or show objects (-n, -A, -l, --field-selector,\n"
     "                          -o wide|yaml|json|name|jsonpath=...|custom-columns=H:PATH,...,\n"
     "                          --sort-by=PATH, --watch)\n"

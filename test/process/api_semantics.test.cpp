@@ -260,6 +260,34 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
     CHECK(c.troupe({"get", kind, name}).code == 1);
 }
 
+TEST_CASE("expose makes a Service for a deployment a pod or a service", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "deployment", "web", "--image=nginx", "--port=8080"}).code == 0);
+  CHECK(c.troupe({"expose", "deployment", "web", "--port=80", "--target-port=8080"}).out == "service/web exposed\n");
+  CHECK(c.troupe({"get", "svc", "web", "-o",
+                  "jsonpath={.metadata.labels.app} {.spec.selector.app} {.spec.ports[0].port}:{.spec.ports[0].targetPort}"})
+            .out == "web web 80:8080");
+  // Without --port, the ports the pods declare.
+  CHECK(c.troupe({"expose", "deploy/web", "--name=web-np", "--type=NodePort"}).code == 0);
+  CHECK(c.troupe({"get", "svc", "web-np", "-o", "jsonpath={.spec.type} {.spec.ports[0].port}"}).out ==
+        "NodePort 8080");
+  REQUIRE(c.troupe({"run", "p", "--image=x", "--port=9000", "--labels=app=p,tier=a"}).code == 0);
+  CHECK(c.troupe({"expose", "pod", "p", "--name=p-svc"}).code == 0);
+  CHECK(c.troupe({"get", "svc", "p-svc", "-o", "jsonpath={.spec.selector.tier} {.spec.ports[0].port}"}).out ==
+        "a 9000");
+  CHECK(c.troupe({"expose", "svc", "p-svc", "--name=again", "--port=81", "--dry-run=client", "-o", "name"}).out ==
+        "service/again\n");
+  CHECK(c.troupe({"get", "svc", "again"}).code == 1);
+
+  REQUIRE(c.troupe({"create", "cm", "c"}).code == 0);
+  CHECK(c.troupe({"expose", "cm", "c"}).err == "error: cannot expose a ConfigMap\n");
+  REQUIRE(c.troupe({"run", "portless", "--image=x"}).code == 0);
+  CHECK(c.troupe({"expose", "pod", "portless"}).err == "error: couldn't find port via --port flag or introspection\n");
+  CHECK(c.troupe({"expose", "deploy", "nope", "--port=1"}).err ==
+        "Error from server (NotFound): deployments.apps \"nope\" not found\n");
+  CHECK(c.troupe({"get", "svc", "portless"}).code == 1);
+}
+
 TEST_CASE("create makes objects from kubectl's generators and scale sets replicas",
           "[process][cli]") {
   cluster c;
