@@ -25,20 +25,6 @@ context::~context() = default;
 
 namespace {
 
-std::string address_from_config(const std::string& path) {
-  std::ifstream file(path);
-  TROUPE_REQUIRE(file.good(), api_errc::bad_request,
-                 "no server to talk to: pass --server HOST:PORT, set TROUPE_SERVER, or start "
-                 "`troupe server` (it writes " + path + ")");
-  std::stringstream text;
-  text << file.rdbuf();
-  auto docs = codec::parse_yaml(text.str(), path);
-  const codec::node* server = docs.empty() ? nullptr : docs[0].root.find("server");
-  TROUPE_REQUIRE(server && server->is_scalar(), api_errc::bad_request,
-                 path + ": no `server: HOST:PORT` entry");
-  return server->text();
-}
-
 }  // namespace
 
 rpc::client& context::api() {
@@ -46,14 +32,37 @@ rpc::client& context::api() {
     std::string address = flags.get("server");
     if (address.empty())
       if (const char* env = std::getenv("TROUPE_SERVER"); env && *env) address = env;
-    if (address.empty()) address = address_from_config(flags.get("client-config", default_client_config()));
+    if (address.empty()) {
+      auto path = config_path();
+      TROUPE_REQUIRE(std::ifstream(path).good(), api_errc::bad_request,
+                     "no server to talk to: pass --server HOST:PORT, set TROUPE_SERVER, or start "
+                     "`troupe server` (it writes " + path + ")");
+      address = config().server;
+      TROUPE_REQUIRE(!address.empty(), api_errc::bad_request, path + ": no `server: HOST:PORT` entry");
+    }
     client_ = std::make_unique<rpc::client>(address);
     client_->set_dry_run(server_dry_run());
   }
   return *client_;
 }
 
-std::string context::ns() const { return flags.get("namespace", "default"); }
+std::string context::config_path() const { return flags.get("client-config", default_client_config()); }
+
+const client_config& context::config() const {
+  if (!config_) config_ = read_client_config(config_path());
+  return *config_;
+}
+
+std::string context::ns() const {
+  if (flags.has("namespace")) return flags.get("namespace");
+  // The namespace `troupe config set-context --current --namespace=NS` chose, as kubectl's
+  // context namespace; a config that cannot be read only matters to commands that need it.
+  try {
+    if (!config().ns.empty()) return config().ns;
+  } catch (const api_error&) {
+  }
+  return "default";
+}
 
 namespace {
 
@@ -294,6 +303,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"create", cmd_create},
                                                           {"run", cmd_run},
                                                           {"expose", cmd_expose},
+                                                          {"config", cmd_config},
                                                           {"diff", cmd_diff},
                                                           {"replace", cmd_replace},
                                                           {"delete", cmd_delete},

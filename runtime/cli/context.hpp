@@ -4,6 +4,7 @@
 
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "runtime/codec/tree.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/rpc/client.hpp"
+#include "runtime/server/options.hpp"
 
 namespace troupe::cli {
 
@@ -27,8 +29,12 @@ class context {
   std::ostream& err;
 
   rpc::client& api();
-  /// -n, else "default".
+  /// -n, else the client config's namespace, else "default".
   std::string ns() const;
+  /// --client-config, else $TROUPE_CONFIG, else ~/.troupe/config.
+  std::string config_path() const;
+  /// The client config, read once (empty when there is no file).
+  const client_config& config() const;
   bool all_namespaces() const { return flags.on("all-namespaces"); }
   /// --dry-run[=client|none|server]: true (client) when nothing may be sent that changes state.
   /// A bare --dry-run (or =true) is client, =false is none, as in kubectl; any other value is
@@ -60,6 +66,7 @@ class context {
 
  private:
   std::unique_ptr<rpc::client> client_;
+  mutable std::optional<client_config> config_;
 };
 
 /// Resources named on the command line, in kubectl's two forms: `TYPE/NAME ...` (each with
@@ -95,6 +102,7 @@ int cmd_apply(context& ctx);
 int cmd_create(context& ctx);
 int cmd_run(context& ctx);
 int cmd_expose(context& ctx);
+int cmd_config(context& ctx);
 int cmd_diff(context& ctx);
 int cmd_replace(context& ctx);
 int cmd_delete(context& ctx);

@@ -108,6 +108,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"selector"},
         {"cluster-ip"},
         {"external-ip"}}},
+      {"config", {output, no_headers, {"current", 0, false}, {"minify", 0, false}}},
       {"replace", {filename, recursive, dry_run}},
       {"diff", {filename, recursive}},
       {"delete",

@@ -50,6 +50,7 @@ constexpr const char* usage =
     "  cordon | uncordon | drain NODE [--force] [--grace-period S]\n"
     "  taint node NAME KEY[=VALUE]:EFFECT... | KEY[:EFFECT]-...   (--overwrite)\n"
     "  token create            a join token for another agent\n"
+    "  config set-context --current --namespace=NS | view | get-contexts | current-context\n"
     "  api-resources | version | completion bash\n";
 
 }  // namespace

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 
 #include "runtime/base/error.hpp"
@@ -93,6 +96,50 @@ void apply_config_file(server_options& out, const std::string& path) {
 }
 
 }  // namespace
+
+client_config read_client_config(const std::string& path) {
+  client_config out;
+  std::ifstream file(path);
+  if (!file.good()) return out;
+  std::stringstream text;
+  text << file.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    throw api_error(api_errc::bad_request, path + ": " + e.msg);
+  }
+  if (!root || root.IsNull()) return out;
+  TROUPE_REQUIRE(root.IsMap(), api_errc::bad_request, path + ": expected a mapping of settings");
+  for (auto entry : root) {
+    auto key = entry.first.as<std::string>();
+    TROUPE_REQUIRE(entry.second.IsScalar(), api_errc::bad_request, path + ": " + key + ": expected a string");
+    if (key == "server") out.server = entry.second.as<std::string>();
+    else if (key == "namespace") out.ns = entry.second.as<std::string>();
+    else throw api_error(api_errc::bad_request, path + ": unknown setting " + quote(key) + " (server, namespace)");
+  }
+  return out;
+}
+
+void write_client_config(const std::string& path, const client_config& config) {
+  std::error_code ec;
+  auto dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  TROUPE_REQUIRE(!ec, api_errc::bad_request, path + ": cannot create its directory: " + ec.message());
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    TROUPE_REQUIRE(out.good(), api_errc::bad_request, path + ": cannot write it");
+    out << "# written by troupe server (server) and troupe config (namespace); read by the troupe CLI\n";
+    if (!config.server.empty()) out << "server: " << config.server << "\n";
+    if (!config.ns.empty()) out << "namespace: " << config.ns << "\n";
+    TROUPE_REQUIRE(out.flush().good(), api_errc::bad_request, path + ": cannot write it");
+  }
+  std::filesystem::permissions(temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               ec);
+  std::filesystem::rename(temp, path, ec);
+  TROUPE_REQUIRE(!ec, api_errc::bad_request, path + ": " + ec.message());
+}
 
 std::string default_client_config() {
   if (const char* path = std::getenv("TROUPE_CONFIG"); path && *path) return path;

@@ -51,6 +51,20 @@ log_level parse_log_level(const std::string& text, const std::string& where);
 /// $TROUPE_CONFIG, else ~/.troupe/config.
 std::string default_client_config();
 
+/// The client config file: where the API listens (the server writes it on start) and the
+/// namespace the CLI works in when no -n is given (`troupe config set-context --current
+/// --namespace=NS`), as a kubeconfig context holds both.
+struct client_config {
+  std::string server;  ///< HOST:PORT
+  std::string ns;      ///< "" for "default"
+};
+/// Reads `path`; a file that is not there is an empty config. Throws api_error(bad_request)
+/// naming the file and the key for one it cannot read.
+client_config read_client_config(const std::string& path);
+/// Writes `path` whole (a temporary file renamed over it, readable by its owner only), so a
+/// reader never sees half of it. Throws api_error(bad_request) naming the file.
+void write_client_config(const std::string& path, const client_config& config);
+
 /// Where the server keeps its store when no --data-dir is given.
 std::string default_data_dir();
 

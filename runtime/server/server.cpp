@@ -53,26 +53,6 @@ std::shared_ptr<store::engine> open_store(const std::string& dir, uint64_t event
   return std::make_shared<store::engine>(options);
 }
 
-// The file the CLI reads by default: where the API listens. Written whole, then renamed, so a
-// CLI never reads half of it.
-void write_client_config(const std::string& path, const std::string& address) {
-  std::error_code ec;
-  auto dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  TROUPE_REQUIRE(!ec, api_errc::bad_request,
-                 "--client-config " + path + ": cannot create its directory: " + ec.message());
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    TROUPE_REQUIRE(out.good(), api_errc::bad_request, "--client-config " + path + ": cannot write it");
-    out << "# written by troupe server; read by the troupe CLI\nserver: " << address << "\n";
-  }
-  std::filesystem::permissions(temp, std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write, ec);
-  std::filesystem::rename(temp, path, ec);
-  TROUPE_REQUIRE(!ec, api_errc::bad_request, "--client-config " + path + ": " + ec.message());
-}
-
 // The token agents join with: the one in <data>/token while its Secret exists, else a new
 // one (stored as a bootstrap-token Secret, like kubeadm's, and written to that file).
 std::string ensure_join_token(caf::actor_system& sys, const store::engine& engine, const resource_actor& secrets,
@@ -163,7 +143,18 @@ int run_server(const server_options& options, std::ostream& out) {
   rpc::gateway gateway(sys, rpc::bridge_deps{resources, store, cluster}, options.listen_host,
                        options.listen_port);
   auto address = options.listen_host + ":" + std::to_string(gateway.port());
-  write_client_config(options.client_config, address);
+  // Where the API listens now; the namespace a user chose stays (an unreadable file is replaced).
+  client_config config;
+  try {
+    config = read_client_config(options.client_config);
+  } catch (const api_error&) {
+  }
+  config.server = address;
+  try {
+    write_client_config(options.client_config, config);
+  } catch (const api_error& e) {
+    throw api_error(e.code(), "--client-config " + e.message());
+  }
 
   std::vector<caf::actor> agent;
   KJ_DEFER(for (auto& a : agent) caf::anon_send_exit(a, caf::exit_reason::user_shutdown));

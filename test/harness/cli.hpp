@@ -110,10 +110,11 @@ class cluster {
   const temp_dir& dir() const { return dir_; }
   child_process& server() { return *server_; }
 
-  /// `troupe <args>` against this cluster (through --server).
+  /// `troupe <args>` against this cluster (through --server, and with the cluster's own client
+  /// config, never the user's).
   cli_result troupe(std::vector<std::string> args, const std::string& input = "") {
     // Before the arguments: after a `--` it would be part of exec's command.
-    std::vector<std::string> argv = {TROUPE_BINARY, "--server=" + address_};
+    std::vector<std::string> argv = {TROUPE_BINARY, "--server=" + address_, "--client-config=" + config()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, input, {}, dir_);
   }

@@ -135,12 +135,12 @@ TEST_CASE("replace and edit are guarded by resourceVersion", "[process][cli]") {
   auto editor = c.write("editor.sh", "#!/bin/sh\nsed -i 's/a: \"2\"/a: \"9\"/; s/a: 2/a: 9/' \"$1\"\n");
   chmod(editor.c_str(), 0755);
   auto edited = troupe::testing::run_command(
-      {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address()}, "",
+      {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address(), "--client-config", c.config()}, "",
       {"EDITOR=" + editor}, c.dir());
   CHECK(edited.out == "configmap/cfg edited\n");
   CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.a}"}).out == "9");
   auto untouched = troupe::testing::run_command(
-      {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address()}, "", {"EDITOR=true"}, c.dir());
+      {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address(), "--client-config", c.config()}, "", {"EDITOR=true"}, c.dir());
   CHECK(untouched.out == "Edit cancelled, no changes made.\n");
 }
 
@@ -235,6 +235,35 @@ TEST_CASE("the client config the server writes is what the CLI reads", "[process
   auto none = troupe::testing::run_command({TROUPE_BINARY, "get", "ns"}, "",
                                            {"TROUPE_CONFIG=" + c.dir() / "nothing"}, c.dir());
   CHECK_THAT(none.err, Catch::Contains("no server to talk to"));
+}
+
+TEST_CASE("config set-context sets the namespace the CLI works in and a restart keeps it", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "ns", "team"}).code == 0);
+  REQUIRE(c.troupe({"create", "cm", "mine", "-n", "team"}).code == 0);
+  CHECK(c.troupe({"config", "current-context"}).out == "troupe\n");
+  CHECK(c.troupe({"config", "set-context", "--current", "--namespace=team"}).out == "Context \"troupe\" modified.\n");
+  CHECK(c.troupe({"get", "cm", "-o", "name"}).out == "configmap/mine\n");  // no -n: the context's
+  CHECK(c.troupe({"get", "cm", "-n", "default", "-o", "name"}).out.find("mine") == std::string::npos);
+  CHECK(c.troupe({"create", "cm", "second"}).out == "configmap/second created\n");
+  CHECK(c.troupe({"get", "cm", "second", "-n", "team", "-o", "name"}).code == 0);
+  CHECK(c.troupe({"config", "view", "-o", "jsonpath={.namespace}"}).out == "team");
+  auto contexts = lines(c.troupe({"config", "get-contexts"}).out);
+  REQUIRE(contexts.size() == 2);
+  CHECK(contexts[1] == "*         troupe   troupe    troupe     team");
+  // The server rewrites the file with its new address on start, keeping the namespace.
+  c.stop();
+  c.start();
+  CHECK(c.troupe({"get", "cm", "-o", "name"}).out == "configmap/mine\nconfigmap/second\n");
+
+  CHECK(c.troupe({"config", "set-context", "--current", "--namespace=Not_Valid"}).code == 1);
+  CHECK(c.troupe({"config", "use-context", "prod"}).err ==
+        "error: no context exists with the name: \"prod\" (troupe's client config has one, \"troupe\")\n");
+  CHECK(c.troupe({"config", "set-context", "--current", "--namespace=default"}).code == 0);
+  CHECK(c.troupe({"get", "cm", "-o", "name"}).out.find("mine") == std::string::npos);
+  std::ofstream(c.config(), std::ios::app) << "colour: blue\n";
+  CHECK(c.troupe({"config", "view"}).err ==
+        "error: " + c.config() + ": unknown setting \"colour\" (server, namespace)\n");
 }
 
 TEST_CASE("delete by name by selector and --all", "[process][cli]") {

@@ -270,7 +270,7 @@ TEST_CASE("edit runs KUBE_EDITOR before EDITOR", "[process][cli]") {
       "editor.sh", "#!/bin/sh\nsed -i \"s/a: '1'/a: '7'/; s/a: \\\"1\\\"/a: \\\"7\\\"/\" \"$1\"\n");
   chmod(editor.c_str(), 0755);
   auto edited =
-      troupe::testing::run_command({TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address()},
+      troupe::testing::run_command({TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address(), "--client-config", c.config()},
                                    "", {"KUBE_EDITOR=" + editor, "EDITOR=false"}, c.dir());
   CHECK(edited.err.empty());
   CHECK(edited.out == "configmap/cfg edited\n");
