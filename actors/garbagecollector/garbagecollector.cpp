@@ -16,8 +16,19 @@ std::vector<owner_ref> owner_refs(std::string_view object) {
   std::vector<owner_ref> out;
   for (auto ref : reader.meta().getOwnerReferences())
     out.push_back({text_string(ref.getApiVersion()), text_string(ref.getKind()),
-                   text_string(ref.getName()), text_string(ref.getUid())});
+                   text_string(ref.getName()), text_string(ref.getUid()),
+                   ref.getBlockOwnerDeletion().isValue() && ref.getBlockOwnerDeletion().getValue()});
   return out;
+}
+
+std::string unblocked(std::string_view object, const std::string& uid) {
+  object_reader reader(object);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.root());
+  auto meta = meta_of(message.getRoot<capnp::AnyStruct>());
+  for (auto ref : meta.getOwnerReferences())
+    if (text_view(ref.getUid()) == uid) ref.getBlockOwnerDeletion().setValue(false);
+  return to_bytes(message);
 }
 
 dependent_verdict judge_dependent(const std::vector<owner_ref>& owners,
@@ -221,8 +232,22 @@ std::vector<std::pair<std::string, std::string>> referencing(const gc_state& st,
   return out;
 }
 
+// Whether a dependent must go (or, orphaning, let go) before its owner may: under Orphan
+// every dependent naming the owner; in the Foreground only those whose reference to it has
+// blockOwnerDeletion, as Kubernetes' collector waits for its "blocking dependents" only.
+bool holds_owner(std::string_view dependent, const std::string& owner_uid, bool orphan) {
+  for (auto& ref : owner_refs(dependent))
+    if (ref.uid == owner_uid && (orphan || ref.block_owner_deletion)) return true;
+  return false;
+}
+
+// Whether the object is being deleted in the foreground itself (deleting its dependents).
+bool deleting_dependents(std::string_view object) {
+  return object_reader(object).meta().getDeletionTimestamp() != 0 && has_finalizer(object, foreground_finalizer);
+}
+
 // An owner held by foregroundDeletion or orphan: act on its dependents, and let it go once
-// none names it. True while it stays held.
+// none holds it (see holds_owner). True while it stays held.
 bool advance_held(self_ptr self, const std::string& key, const place& owner_place) {
   auto& st = self->state;
   auto snap = st.deps.engine->read();
@@ -233,18 +258,11 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
   bool orphan = has_finalizer(stored->object, orphan_finalizer);
   if (owner.meta().getDeletionTimestamp() == 0 || (!foreground && !orphan)) return false;
   std::string uid = text_string(owner.meta().getUid());
+  bool waiting = false;
   auto deps = st.dependents_of.find(uid);
-  if (deps == st.dependents_of.end()) {
-    // Released only when the store agrees that nothing names it any more.
-    auto left = referencing(st, snap, uid, owner_place.ns);
-    for (auto& [resource, dep_key] : left)
-      remember(st, dep_key, resource, snap.get(dep_key)->object);
-    if (left.empty())
-      call(self, key, api_verb::update, owner_place,
-           without_finalizer(stored->object, orphan ? orphan_finalizer : foreground_finalizer));
-    return true;
-  }
-  for (auto& dep_key : std::vector<std::string>(deps->second.begin(), deps->second.end())) {
+  std::vector<std::string> dep_keys;
+  if (deps != st.dependents_of.end()) dep_keys.assign(deps->second.begin(), deps->second.end());
+  for (auto& dep_key : dep_keys) {
     auto dep = snap.get(dep_key);
     auto where = st.places.find(dep_key);
     if (!dep || where == st.places.end()) {
@@ -255,19 +273,46 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
       remember(st, dep_key, where->second.resource, dep->object);
       continue;
     }
+    waiting = waiting || holds_owner(dep->object, uid, orphan);
     // A dependent another live owner still holds only loses its reference to this one.
     bool others = false;
     for (auto& ref : owner_refs(dep->object))
       others = others || (ref.uid != uid && owner_exists(st, snap, where->second.ns, ref));
     object_reader dependent(dep->object);
-    // As Kubernetes' collector: a dependent with dependents of its own goes in the foreground
-    // too, so the owner stays until the whole tree below it is gone.
-    bool has_dependents = st.dependents_of.count(text_string(dependent.meta().getUid())) > 0;
-    if (orphan || others)
+    if (orphan || others) {
       call(self, dep_key, api_verb::update, where->second, without_owner_refs(dep->object, {uid}));
-    else if (dependent.meta().getDeletionTimestamp() == 0)
+      continue;
+    }
+    if (dependent.meta().getDeletionTimestamp() != 0) continue;
+    // As Kubernetes' collector: a dependent with dependents of its own goes in the foreground
+    // too, so the owner stays until the whole tree below it is gone. But when one of those is
+    // itself deleting its dependents (a cycle: A owns B owns A), waiting would never end: the
+    // dependent's reference to this owner stops blocking first (Kubernetes' false positives
+    // included), and it is deleted on the next round.
+    auto own_dependents = st.dependents_of.find(text_string(dependent.meta().getUid()));
+    bool has_dependents = own_dependents != st.dependents_of.end();
+    bool cycle = false;
+    for (size_t i = 0; has_dependents && !cycle && i < own_dependents->second.size(); ++i) {
+      auto below = snap.get(*std::next(own_dependents->second.begin(), static_cast<ptrdiff_t>(i)));
+      cycle = below && deleting_dependents(below->object);
+    }
+    if (cycle && holds_owner(dep->object, uid, false))
+      call(self, dep_key, api_verb::update, where->second, unblocked(dep->object, uid));
+    else
       call(self, dep_key, api_verb::remove, where->second, "", dep->revision,
            has_dependents ? propagation::foreground : propagation::background);
+  }
+  if (!waiting) {
+    // Released only when the store agrees that nothing holds it any more (the index may lag).
+    bool held = false;
+    for (auto& [resource, dep_key] : referencing(st, snap, uid, owner_place.ns)) {
+      auto dep = snap.get(dep_key);
+      remember(st, dep_key, resource, dep->object);
+      held = held || holds_owner(dep->object, uid, orphan);
+    }
+    if (!held)
+      call(self, key, api_verb::update, owner_place,
+           without_finalizer(stored->object, orphan ? orphan_finalizer : foreground_finalizer));
   }
   return true;
 }

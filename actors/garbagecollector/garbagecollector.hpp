@@ -2,8 +2,9 @@
 // The garbage collector (Kubernetes' garbagecollector controller): objects whose
 // ownerReferences name an owner that is gone are deleted, and references to owners that are
 // gone while others remain are dropped. Owners deleted with propagationPolicy Foreground keep
-// their "foregroundDeletion" finalizer until their dependents are gone; with Orphan, their
-// "orphan" finalizer until no dependent names them.
+// their "foregroundDeletion" finalizer while their dependents are deleted, until none with
+// blockOwnerDeletion is left; with Orphan, their "orphan" finalizer until no dependent names
+// them.
 
 #include <caf/fwd.hpp>
 #include <chrono>
@@ -32,6 +33,7 @@ caf::actor spawn_garbage_collector(caf::actor_system& sys, garbage_collector_dep
 /// One entry of an object's metadata.ownerReferences.
 struct owner_ref {
   std::string api_version, kind, name, uid;
+  bool block_owner_deletion = false;  ///< a Foreground delete of the owner waits for it
 };
 std::vector<owner_ref> owner_refs(std::string_view object);
 
@@ -45,6 +47,9 @@ dependent_verdict judge_dependent(const std::vector<owner_ref>& owners,
 
 /// The object with the ownerReferences of these uids removed.
 std::string without_owner_refs(std::string_view object, const std::vector<std::string>& uids);
+
+/// The object with blockOwnerDeletion false on its reference to owner `uid`.
+std::string unblocked(std::string_view object, const std::string& uid);
 
 /// The object without finalizer `name` in metadata.finalizers.
 std::string without_finalizer(std::string_view object, std::string_view name);

@@ -24,12 +24,14 @@ class gc_fixture : public troupe::testing::control_plane {
         sys(), {engine(), kinds(), router(), store(), std::chrono::milliseconds(20)}));
   }
 
-  // A ConfigMap, owned by the ConfigMaps `owners` name (looked up for their uids).
-  std::string create(const std::string& name, const std::vector<std::string>& owners = {}) {
+  // A ConfigMap, owned by the ConfigMaps `owners` name (looked up for their uids), with
+  // blockOwnerDeletion as controllers set it unless `blocking` is false.
+  std::string create(const std::string& name, const std::vector<std::string>& owners = {},
+                     bool blocking = true) {
     std::string refs;
     for (auto& owner : owners)
-      refs += std::string(refs.empty() ? "" : ", ") +
-              "{apiVersion: v1, kind: ConfigMap, name: " + owner + ", uid: " + uid(owner) + "}";
+      refs += std::string(refs.empty() ? "" : ", ") + "{apiVersion: v1, kind: ConfigMap, name: " + owner +
+              ", uid: " + uid(owner) + (blocking ? ", blockOwnerDeletion: true" : "") + "}";
     auto made = call(api_verb::create, "configmaps", "default", "",
                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name +
                          (refs.empty() ? "" : ", ownerReferences: [" + refs + "]") + "}\n");
@@ -113,7 +115,7 @@ TEST_CASE("foreground deletion cascades in the foreground through the whole tree
     return f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: grandchild\n" +
                       std::string(held ? "  finalizers: [example.com/hold]\n" : "") +
                       "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: child, uid: " +
-                      f.uid("child") + "}]\n");
+                      f.uid("child") + ", blockOwnerDeletion: true}]\n");
   };
   REQUIRE(f.call(make_request(api_verb::create, "configmaps", "default", "", held_manifest(true))));
   REQUIRE(f.remove("owner", propagation::foreground));
@@ -135,6 +137,39 @@ TEST_CASE("foreground deletion cascades in the foreground through the whole tree
   auto release = make_request(api_verb::update, "configmaps", "default", "grandchild", held_manifest(false));
   CHECK(eventually([&] { return bool(f.call(release)); }));
   CHECK(eventually([&] { return !f.exists("grandchild") && !f.exists("child") && !f.exists("owner"); }));
+}
+
+TEST_CASE("foreground deletion waits only for dependents that block it", "[gc]") {
+  gc_fixture f;
+  f.start_collector();
+  f.create("owner");
+  // Held by a finalizer of its own, a dependent that does not block cannot keep the owner.
+  auto made = f.call(make_request(
+      api_verb::create, "configmaps", "default", "",
+      f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: loose\n  finalizers: [example.com/hold]\n"
+                 "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: " +
+                 f.uid("owner") + "}]\n")));
+  REQUIRE(made);
+  REQUIRE(f.remove("owner", propagation::foreground));
+  CHECK(eventually([&] { return !f.exists("owner"); }));
+  auto loose = f.engine()->read().get(object_key("configmaps", "default", "loose"));
+  REQUIRE(loose);
+  CHECK(object_reader(loose->object).meta().getDeletionTimestamp() != 0);  // deleted all the same
+}
+
+TEST_CASE("foreground deletion of an ownership cycle ends", "[gc]") {
+  gc_fixture f;
+  f.start_collector();
+  f.create("a");
+  f.create("b", {"a"});
+  // a is owned by b in turn: a blocking cycle.
+  auto cyclic = make_request(api_verb::update, "configmaps", "default", "a",
+                             f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                                        "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: b, uid: " +
+                                        f.uid("b") + ", blockOwnerDeletion: true}]\n"));
+  REQUIRE(f.call(cyclic));
+  REQUIRE(f.remove("a", propagation::foreground));
+  CHECK(eventually([&] { return !f.exists("a") && !f.exists("b"); }));
 }
 
 TEST_CASE("a second delete replaces the first one's propagation policy", "[gc]") {
