@@ -288,6 +288,16 @@ int64_t pod_grace(k8s::Pod::Reader pod, int64_t requested) {
 
 }  // namespace
 
+namespace {
+// None left: the field goes, as Kubernetes' JSON omits an empty list.
+void set_finalizers(k8s::ObjectMeta::Builder meta, const std::vector<std::string>& names) {
+  if (names.empty())
+    meta.disownFinalizers();
+  else
+    fill_names(meta.initFinalizers(static_cast<unsigned>(names.size())), names);
+}
+}  // namespace
+
 deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
                             int64_t now_seconds, propagation policy) {
   object_reader reader(stored);
@@ -300,42 +310,42 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   const char* policy_finalizer = policy == propagation::foreground ? foreground_finalizer
                                  : policy == propagation::orphan   ? orphan_finalizer
                                                                    : nullptr;
-  bool held = meta.getFinalizers().size() > 0 || ns || policy_finalizer;
+  // The finalizers after this delete: the policy asked for replaces the one asked for before
+  // (Kubernetes' deletionFinalizersForGarbageCollection, on a first delete as on a later one).
+  std::vector<std::string> finalizers;
+  std::set<std::string> before;
+  for (auto f : meta.getFinalizers()) {
+    before.emplace(f.cStr());
+    if (f != foreground_finalizer && f != orphan_finalizer) finalizers.emplace_back(f.cStr());
+  }
+  if (policy_finalizer) finalizers.emplace_back(policy_finalizer);
+  bool finalizers_change = before != std::set<std::string>(finalizers.begin(), finalizers.end());
+  bool held = !finalizers.empty() || ns;
   bool marked = meta.getDeletionTimestamp() != 0;
   auto current = meta.getDeletionGracePeriodSeconds();
   int64_t current_grace = current.isUnset() ? 0 : current.getValue();
   if (grace == 0 && !held) return {deletion_plan::action::remove_now, {}};
-  if (marked) {
-    // A second delete may change how dependents go (Kubernetes' finalizers for garbage
-    // collection: the policy asked for replaces the one asked for before) and shorten the grace.
-    std::vector<std::string> finalizers;
-    for (auto f : meta.getFinalizers())
-      if (f != foreground_finalizer && f != orphan_finalizer) finalizers.emplace_back(f.cStr());
-    if (policy_finalizer) finalizers.emplace_back(policy_finalizer);
-    std::set<std::string> before, after(finalizers.begin(), finalizers.end());
-    for (auto f : meta.getFinalizers()) before.emplace(f.cStr());
-    bool shorter = grace < current_grace;
-    if (before == after && !shorter) return {deletion_plan::action::already_marked, {}};
-    if (finalizers.empty() && !ns && (shorter ? grace : current_grace) == 0)
-      return {deletion_plan::action::remove_now, {}};
-    capnp::MallocMessageBuilder message;
-    message.setRoot(reader.root());
-    auto out = meta_of(message.getRoot<capnp::AnyStruct>());
-    if (shorter) {
-      out.setDeletionTimestamp(now_seconds + grace);
-      out.getDeletionGracePeriodSeconds().setValue(grace);
-    }
-    if (before != after) fill_names(out.initFinalizers(static_cast<unsigned>(finalizers.size())), finalizers);
-    return {deletion_plan::action::mark, to_bytes(message)};
-  }
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.root());
   auto out = meta_of(message.getRoot<capnp::AnyStruct>());
+  if (marked) {
+    // Being deleted already (Kubernetes' BeforeDelete): a pod's pending grace may only be
+    // shortened, counted from when the deletion began, and leaves the finalizers alone
+    // otherwise; an object held only by finalizers takes the new policy's.
+    bool shorter = grace < current_grace;
+    if (current_grace > 0 && !shorter) return {deletion_plan::action::already_marked, {}};
+    if (!finalizers_change && !shorter) return {deletion_plan::action::already_marked, {}};
+    if (!held && (shorter ? grace : current_grace) == 0) return {deletion_plan::action::remove_now, {}};
+    if (shorter) {
+      out.setDeletionTimestamp(meta.getDeletionTimestamp() - current_grace + grace);
+      out.getDeletionGracePeriodSeconds().setValue(grace);
+    }
+    if (finalizers_change) set_finalizers(out, finalizers);
+    return {deletion_plan::action::mark, to_bytes(message)};
+  }
   out.setDeletionTimestamp(now_seconds + grace);
   if (pod || !current.isUnset()) out.getDeletionGracePeriodSeconds().setValue(grace);
-  if (policy_finalizer)
-    if (auto finalizers = with_name(out.getFinalizers().asReader(), policy_finalizer))
-      fill_names(out.initFinalizers(static_cast<unsigned>(finalizers->size())), *finalizers);
+  if (finalizers_change) set_finalizers(out, finalizers);
   if (ns) {
     auto terminating = message.getRoot<k8s::Namespace>();
     terminating.getStatus().setPhase(k8s::NamespacePhase::TERMINATING);

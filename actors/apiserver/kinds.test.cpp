@@ -237,7 +237,10 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   auto shorter = plan_deletion(pods, graceful.object, 5, 1001);
   REQUIRE(shorter.what == action::mark);
   object_reader s(shorter.object);
-  CHECK(s.meta().getDeletionTimestamp() == 1006);
+  CHECK(s.meta().getDeletionTimestamp() == 1005);  // counted from when the deletion began
+  CHECK(s.meta().getDeletionGracePeriodSeconds().getValue() == 5);
+  // A pending grace is only shortened: a policy alone does not touch the finalizers.
+  CHECK(plan_deletion(pods, graceful.object, -1, 1001, propagation::orphan).what == action::already_marked);
   CHECK(plan_deletion(pods, graceful.object, 0, 1002).what == action::remove_now);
   CHECK(plan_deletion(pods, bound, 0, 1000).what == action::remove_now);
   CHECK(plan_deletion(pods, unbound, -1, 1000).what == action::remove_now);
@@ -264,6 +267,16 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   CHECK(fg.meta().getDeletionTimestamp() == 1000);  // still the first delete's time
   auto user_held = plan_deletion(cms, marked.object, -1, 1001, propagation::background);
   CHECK(user_held.what == action::already_marked);  // x/y stays, nothing changes
+  // A first delete also replaces a policy finalizer the object already carries.
+  auto pre_orphaned = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [orphan, x/y]}\n");
+  auto first = plan_deletion(cms, pre_orphaned, -1, 1000, propagation::foreground);
+  REQUIRE(first.what == action::mark);
+  object_reader f(first.object);
+  REQUIRE(f.meta().getFinalizers().size() == 2);
+  CHECK(f.meta().getFinalizers()[0] == "x/y");
+  CHECK(f.meta().getFinalizers()[1] == "foregroundDeletion");
+  auto only_orphan = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [orphan]}\n");
+  CHECK(plan_deletion(cms, only_orphan, -1, 1000, propagation::background).what == action::remove_now);
 }
 
 namespace {
