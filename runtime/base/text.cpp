@@ -52,7 +52,8 @@ std::optional<int64_t> parse_int(std::string_view s) {
 }
 
 std::optional<double> parse_double(std::string_view s) {
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s.front()))) return std::nullopt;
+  // Decimal only: strtod would also take "nan", "inf" and hex, which no caller means.
+  if (s.empty() || s.find_first_not_of("0123456789+-.eE") != std::string_view::npos) return std::nullopt;
   std::string text(s);
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);

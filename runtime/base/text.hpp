@@ -24,7 +24,7 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string to_lower(std::string_view s);
 /// Parses a whole decimal integer (optional sign); nullopt on anything else or overflow.
 std::optional<int64_t> parse_int(std::string_view s);
-/// Parses a whole number as strtod reads it ("1", "1.5e3"); nullopt on anything else.
+/// Parses a whole decimal number ("1", "-1.5e3"); nullopt on anything else (nan, inf, hex).
 std::optional<double> parse_double(std::string_view s);
 /// Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);

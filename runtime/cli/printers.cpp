@@ -178,7 +178,10 @@ void sort_by(std::vector<node>& objects, std::string_view path) {
     keyed row{std::nullopt, std::move(o)};
     if (!found.empty()) {
       row.key = found[0]->is_scalar() ? found[0]->text() : codec::to_json(*found[0]);
-      numeric = numeric && parse_double(*row.key).has_value();
+      // By value only for numbers (kubectl sorts strings such as "1.10" naturally).
+      auto type = found[0]->is_scalar() ? found[0]->resolve() : node::scalar_type::string;
+      numeric = numeric && (type == node::scalar_type::integer || type == node::scalar_type::number) &&
+                parse_double(*row.key).has_value();
       any = true;
     }
     rows.push_back(std::move(row));

@@ -462,6 +462,16 @@ TEST_CASE("custom columns and sort-by read paths with the jsonpath engine", "[cl
                                     yaml("metadata: {name: web-09}"), yaml("metadata: {name: web}")};
   sort_by(pods, ".metadata.name");
   CHECK(names(pods) == "webweb-9web-09web-10");
+  // Text that looks like numbers still sorts as text, naturally; real numbers by value.
+  std::vector<codec::node> versions = {yaml("metadata: {name: a, labels: {v: '1.10'}}"),
+                                       yaml("metadata: {name: b, labels: {v: '1.9'}}")};
+  sort_by(versions, ".metadata.labels.v");
+  CHECK(names(versions) == "ba");
+  std::vector<codec::node> numbers = {yaml("metadata: {name: a}\nspec: {x: 1.10}"),
+                                      yaml("metadata: {name: b}\nspec: {x: 1.9}"),
+                                      yaml("metadata: {name: c}\nspec: {x: nan}")};
+  sort_by(numbers, ".spec.x");  // "nan" is text here: the whole column sorts naturally
+  CHECK(names(numbers) == "bac");
   CHECK_THROWS_WITH(sort_by(sorted, ".metadata.nothing"),
                     Catch::Contains("couldn't find any field with path"));
 }

@@ -168,8 +168,16 @@ bool node::operator==(const node& other) const {
       bool numbers = (a == scalar_type::integer || a == scalar_type::number) &&
                      (b == scalar_type::integer || b == scalar_type::number);
       if (numbers && (a == scalar_type::number || b == scalar_type::number)) {
-        // By value, as JSON compares numbers (RFC 6902's test: 1 equals 1.0).
-        auto x = parse_double(text_), y = parse_double(other.text_);
+        // By value, as JSON compares numbers (RFC 6902's test: 1 equals 1.0); an integer as
+        // YAML reads it (0644 is 420).
+        auto value = [](const node& n, scalar_type t) -> std::optional<double> {
+          if (t == scalar_type::integer) {
+            auto i = n.as_integer();
+            return i ? std::optional<double>(static_cast<double>(*i)) : std::nullopt;
+          }
+          return parse_double(n.text_);
+        };
+        auto x = value(*this, a), y = value(other, b);
         return x && y ? *x == *y : text_ == other.text_;
       }
       if (a != b) return false;

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/base/text.hpp"
+
 #include "runtime/base/error.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
@@ -99,6 +101,18 @@ TEST_CASE("JSON parses and prints", "[tree][json]") {
     INFO(bad);
     CHECK_THROWS_AS(parse_json(bad), api_error);
   }
+}
+
+TEST_CASE("numbers compare by value and integers as YAML reads them", "[tree]") {
+  CHECK(node::plain("1") == node::plain("1.0"));
+  CHECK(node::plain("0644") == node::plain("420.0"));  // octal, as kubectl reads modes
+  CHECK_FALSE(node::plain("0644") == node::plain("644.0"));
+  CHECK(node::plain("2.50") == node::plain("2.5"));
+  CHECK_FALSE(node::plain("1") == node::string("1"));  // a string is no number
+  CHECK_FALSE(parse_double("nan"));
+  CHECK_FALSE(parse_double("inf"));
+  CHECK_FALSE(parse_double("0x10"));
+  CHECK(parse_double("-1.5e3") == -1500.0);
 }
 
 TEST_CASE("a JSON stream is values one after another", "[tree][json]") {
