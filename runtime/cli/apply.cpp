@@ -1,11 +1,12 @@
 // `troupe apply|create|replace|delete`: manifests from files, directories or stdin.
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -451,8 +452,19 @@ int cmd_delete(context& ctx) {
 namespace {
 
 // kubectl diff's masking of Secret values: "***", or "*** (before)" / "*** (after)" where a
-// value changes, so a diff shows which keys change without showing what they hold.
+// value changes, so a diff shows which keys change without showing what they hold. Unlike
+// kubectl, the last-applied record (which holds the manifest's values) is masked too.
 void mask_secret(node* live, node* merged) {
+  auto record = [](node* secret) -> node* {
+    node* annotations = secret ? secret->find("metadata") : nullptr;
+    annotations = annotations && annotations->is_map() ? annotations->find("annotations") : nullptr;
+    node* value = annotations && annotations->is_map() ? annotations->find(last_applied) : nullptr;
+    return value && value->is_scalar() ? value : nullptr;
+  };
+  node *record_before = record(live), *record_after = record(merged);
+  bool record_changed = record_before && record_after && !(*record_before == *record_after);
+  if (record_before) *record_before = node::string(record_changed ? "*** (before)" : "***");
+  if (record_after) *record_after = node::string(record_changed ? "*** (after)" : "***");
   for (const char* field : {"data", "stringData"}) {
     node* before = live && live->find(field) && live->find(field)->is_map() ? live->find(field) : nullptr;
     node* after = merged && merged->find(field) && merged->find(field)->is_map() ? merged->find(field) : nullptr;
@@ -476,15 +488,52 @@ std::string diff_file_name(const kind_info& kind, const std::string& ns, const s
   return version + "." + kind.kind + "." + (ns.empty() ? "" : ns + ".") + name;
 }
 
-// $KUBECTL_EXTERNAL_DIFF (a program and its flags), else `diff -u -N`.
-std::string diff_program() {
+// $KUBECTL_EXTERNAL_DIFF, else `diff -u -N`, as an argument list. As kubectl does, the
+// variable is split at spaces and flags other than plain ones ([a-zA-Z0-9-=]) are dropped.
+std::vector<std::string> diff_command() {
   const char* external = std::getenv("KUBECTL_EXTERNAL_DIFF");
-  std::string program = external && *external ? external : "diff -u -N";
-  for (char c : program)
-    TROUPE_REQUIRE(std::isalnum(static_cast<unsigned char>(c)) || std::string_view(" -_./=").find(c) != std::string_view::npos,
-                   api_errc::bad_request,
-                   "KUBECTL_EXTERNAL_DIFF: only a program and plain flags are allowed, got " + quote(program));
-  return program;
+  if (!external || !*external) return {"diff", "-u", "-N"};
+  std::vector<std::string> words;
+  for (auto& word : split(external, ' ')) {
+    if (word.empty()) continue;
+    bool plain = std::all_of(word.begin(), word.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '=';
+    });
+    if (words.empty() || plain) words.push_back(word);
+  }
+  return words;
+}
+
+// Runs `argv` (no shell) with its output copied to `out`; its exit code, 2 if a signal ended it.
+int run_into(const std::vector<std::string>& argv, std::ostream& out) {
+  int fds[2];
+  TROUPE_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0, api_errc::internal,
+                 "diff: cannot make a pipe: " + std::string(std::strerror(errno)));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    throw api_error(api_errc::internal, "diff: cannot run " + quote(argv[0]) + ": " + std::strerror(rc));
+  }
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.write(buffer, n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 }
 
 }  // namespace
@@ -498,9 +547,6 @@ int diff_documents(context& ctx) {
   TROUPE_REQUIRE(::mkdtemp(pattern.data()), api_errc::internal,
                  "diff: cannot make a temporary directory: " + std::string(std::strerror(errno)));
   fs::path base = pattern;
-  auto live_dir = base / "LIVE", merged_dir = base / "MERGED";
-  fs::create_directories(live_dir);
-  fs::create_directories(merged_dir);
   struct cleanup {
     fs::path dir;
     ~cleanup() {
@@ -508,6 +554,9 @@ int diff_documents(context& ctx) {
       fs::remove_all(dir, ignored);
     }
   } remove_later{base};
+  auto live_dir = base / "LIVE", merged_dir = base / "MERGED";
+  fs::create_directories(live_dir);
+  fs::create_directories(merged_dir);
   int status = for_each_manifest(ctx, documents, "diffing", [&](const codec::manifest& m, const std::string& ns) {
     auto& kind = *m.kind;
     node desired = desired_of(m);
@@ -530,13 +579,10 @@ int diff_documents(context& ctx) {
     std::ofstream(merged_dir / file) << codec::to_yaml(after);
   });
   // Exit codes as kubectl diff: 0 no differences, 1 differences, above 1 an error.
-  std::string command = diff_program() + " " + live_dir.string() + " " + merged_dir.string();
-  FILE* pipe = ::popen(command.c_str(), "r");
-  TROUPE_REQUIRE(pipe, api_errc::internal, "diff: cannot run " + quote(command));
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) ctx.out.write(buffer, static_cast<std::streamsize>(n));
-  int rc = ::pclose(pipe);
-  int diff_status = rc == -1 || !WIFEXITED(rc) ? 2 : WEXITSTATUS(rc);
+  auto command = diff_command();
+  command.push_back(live_dir.string());
+  command.push_back(merged_dir.string());
+  int diff_status = run_into(command, ctx.out);
   if (status != 0) return std::max(diff_status, 2);  // an object could not be diffed
   return diff_status;
 }
@@ -551,6 +597,8 @@ int cmd_diff(context& ctx) {
     print_server_error(ctx.err, e);
   } catch (const api_error& e) {
     ctx.err << "error: " << e.message() << "\n";
+  } catch (const std::exception& e) {  // the temporary files could not be written
+    ctx.err << "error: diff: " << e.what() << "\n";
   }
   return 2;
 }

@@ -415,14 +415,16 @@ TEST_CASE("diff shows what apply would change and changes nothing", "[process][c
                       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1', b: '2'}\n---\n"
                       "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: one, same: x}\n");
   REQUIRE(c.troupe({"apply", "-f", file}).code == 0);
-  auto scratch_dirs = [] {
-    size_t n = 0;
-    for (auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
-      n += entry.path().filename().string().rfind("troupe-diff-", 0) == 0;
-    return n;
+  // Its scratch files go under $TMPDIR, here one of the test's own.
+  auto scratch = c.dir() / "tmp";
+  std::filesystem::create_directories(scratch);
+  auto diff = [&](const std::string& path, std::vector<std::string> env = {}) {
+    env.push_back("TMPDIR=" + scratch);
+    return troupe::testing::run_command(
+        {TROUPE_BINARY, "--server=" + c.address(), "--client-config=" + c.config(), "diff", "-f", path}, "", env,
+        c.dir());
   };
-  size_t scratch_before = scratch_dirs();
-  auto same = c.troupe({"diff", "-f", file});
+  auto same = diff(file);
   CHECK(same.code == 0);
   CHECK(same.out.empty());
 
@@ -430,22 +432,34 @@ TEST_CASE("diff shows what apply would change and changes nothing", "[process][c
           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1', b: '3'}\n---\n"
           "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: two, same: x}\n---\n"
           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fresh}\n");
-  auto changed = c.troupe({"diff", "-f", file});
+  auto changed = diff(file);
   CHECK(changed.code == 1);
   CHECK_THAT(changed.out, Catch::Contains("/LIVE/v1.ConfigMap.default.cfg") &&
                               Catch::Contains("\n-  b: \"2\"\n+  b: \"3\"\n") &&
                               Catch::Contains("+  name: fresh\n") &&
                               Catch::Contains("-  pw: \"*** (before)\"\n+  pw: \"*** (after)\"\n") &&
                               Catch::Contains("   same: \"***\"\n"));
-  CHECK(changed.out.find("dHdv") == std::string::npos);  // base64 of "two": values stay hidden
-  // Nothing was changed or created, and the temporary files are gone.
+  // The Secret's values show nowhere, neither as data nor in the last-applied record.
+  CHECK(changed.out.find("two") == std::string::npos);
+  CHECK(changed.out.find("one") == std::string::npos);
+  CHECK(changed.out.find("dHdv") == std::string::npos);
+  // Nothing was changed or created.
   CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.b}"}).out == "2");
   CHECK(c.troupe({"get", "cm", "fresh"}).code == 1);
-  auto after = c.troupe({"diff", "-f", c.write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad}\n")});
-  CHECK(after.code == 2);
-  CHECK_THAT(after.err, Catch::Contains("ConfigMap \"Bad\" is invalid"));
-  CHECK(c.troupe({"diff", "-f", c.dir() / "missing.yaml"}).code == 2);
-  CHECK(scratch_dirs() == scratch_before);
+  // $KUBECTL_EXTERNAL_DIFF runs without a shell; words that are not plain flags are dropped.
+  auto external = diff(file, {"KUBECTL_EXTERNAL_DIFF=diff -q ;touch"});
+  CHECK(external.code == 1);
+  CHECK_THAT(external.out, Catch::StartsWith("Files ") && Catch::Contains(" differ\n"));
+  CHECK_FALSE(std::filesystem::exists(c.dir() / "touch"));
+  auto missing_tool = diff(file, {"KUBECTL_EXTERNAL_DIFF=no-such-diff-tool"});
+  CHECK(missing_tool.code == 2);
+  CHECK_THAT(missing_tool.err, Catch::Contains("diff: cannot run \"no-such-diff-tool\""));
+
+  auto bad = diff(c.write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad}\n"));
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("ConfigMap \"Bad\" is invalid"));
+  CHECK(diff(c.dir() / "missing.yaml").code == 2);
+  CHECK(std::filesystem::is_empty(scratch));  // every scratch directory removed
 }
 
 TEST_CASE("describe shows the events of this object not of an earlier one of its name",
