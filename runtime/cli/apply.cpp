@@ -297,7 +297,9 @@ int cmd_apply(context& ctx) {
 namespace {
 
 // Creates each document, printing what -o asks for (`pod/x created` by default).
-int create_all(context& ctx, const std::vector<document>& documents, const char* done = "created") {
+int create_all(context& ctx, const std::vector<document>& documents, const char* done = "created",
+               std::ostream* to = nullptr) {
+  std::ostream& out = to ? *to : ctx.out;
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
                  api_errc::bad_request,
@@ -310,13 +312,13 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
           object = codec::encode_object(
               ctx.api().call(api_verb::create, request_for(m, ns, m.bytes)).object, *m.kind);
         if (format.empty())
-          ctx.out << object_ref(*m.kind, object) << " " << done << ctx.dry_run_suffix() << "\n";
+          out << object_ref(*m.kind, object) << " " << done << ctx.dry_run_suffix() << "\n";
         else if (format == "name")
-          ctx.out << object_ref(*m.kind, object) << "\n";
+          out << object_ref(*m.kind, object) << "\n";
         else if (format == "yaml")
-          ctx.out << (first ? "" : "---\n") << codec::to_yaml(object);
+          out << (first ? "" : "---\n") << codec::to_yaml(object);
         else
-          ctx.out << codec::to_json(object, 4) << "\n";
+          out << codec::to_json(object, 4) << "\n";
         first = false;
       });
 }
@@ -344,10 +346,19 @@ int cmd_create(context& ctx) {
 }
 
 int cmd_run(context& ctx) {
-  std::vector<document> documents;
-  for (auto& manifest : run_manifests(ctx.flags.positional, ctx.flags.after_dashes, ctx.flags))
-    add_documents(manifest, "run " + ctx.flags.positional[0], ctx.kinds, documents);
-  return create_all(ctx, documents);
+  auto manifests = run_manifests(ctx.flags.positional, ctx.flags.after_dashes, ctx.flags);
+  std::vector<document> pod, service;
+  add_documents(manifests[0], "run " + ctx.flags.positional[0], ctx.kinds, pod);
+  // As kubectl: the pod first, and its Service only once the pod is there; the Service's
+  // line still comes first.
+  std::ostringstream pod_line;
+  int status = create_all(ctx, pod, "created", &pod_line);
+  if (status == 0 && manifests.size() > 1) {
+    add_documents(manifests[1], "run " + ctx.flags.positional[0], ctx.kinds, service);
+    status = create_all(ctx, service);
+  }
+  ctx.out << pod_line.str();
+  return status;
 }
 
 int cmd_expose(context& ctx) {

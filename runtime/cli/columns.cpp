@@ -65,12 +65,18 @@ std::string since(const std::string& timestamp, int64_t now) {
 // READY, STATUS and RESTARTS as kubectl's printPod works them out: init containers first
 // ("Init:1/2", "Init:CrashLoopBackOff"), then the app containers, last one first, whose
 // waiting or terminated reason replaces the phase; restarts carry the latest restart's age.
+// The list at `p`, or nothing when it is missing or not a list (items() of a map is empty).
+const node* list_at(const node& n, path p) {
+  const node* at = lookup(n, p);
+  return at && at->is_list() ? at : nullptr;
+}
+
 struct pod_summary {
   std::string ready, status, restarts;
 };
 
 pod_summary summarize_pod(const node& pod, int64_t now) {
-  auto* spec_inits = lookup(pod, {"spec", "initContainers"});
+  auto* spec_inits = list_at(pod, {"spec", "initContainers"});
   auto restartable = [&](const std::string& name) {  // sidecars: init containers that keep running
     for (size_t i = 0; i < count(spec_inits); ++i) {
       auto& c = spec_inits->items()[i];
@@ -78,13 +84,13 @@ pod_summary summarize_pod(const node& pod, int64_t now) {
     }
     return false;
   };
-  size_t total = count(lookup(pod, {"spec", "containers"})), ready = 0;
+  size_t total = count(list_at(pod, {"spec", "containers"})), ready = 0;
   for (size_t i = 0; i < count(spec_inits); ++i)
     total += text_at(spec_inits->items()[i], {"restartPolicy"}) == "Always";
 
   std::string reason = text_at(pod, {"status", "phase"});
   if (auto r = text_at(pod, {"status", "reason"}); !r.empty()) reason = r;
-  if (auto* conds = lookup(pod, {"status", "conditions"}))
+  if (auto* conds = list_at(pod, {"status", "conditions"}))
     for (auto& c : conds->items())
       if (text_at(c, {"type"}) == "PodScheduled" && text_at(c, {"reason"}) == "SchedulingGated")
         reason = "SchedulingGated";
@@ -102,7 +108,7 @@ pod_summary summarize_pod(const node& pod, int64_t now) {
   };
 
   bool initializing = false;
-  auto* init_statuses = lookup(pod, {"status", "initContainerStatuses"});
+  auto* init_statuses = list_at(pod, {"status", "initContainerStatuses"});
   for (size_t i = 0; i < count(init_statuses); ++i) {
     auto& s = init_statuses->items()[i];
     bool sidecar = restartable(text_at(s, {"name"}));
@@ -128,14 +134,14 @@ pod_summary summarize_pod(const node& pod, int64_t now) {
   }
 
   bool initialized = false;
-  if (auto* conds = lookup(pod, {"status", "conditions"}))
+  if (auto* conds = list_at(pod, {"status", "conditions"}))
     for (auto& c : conds->items())
       initialized |= text_at(c, {"type"}) == "Initialized" && text_at(c, {"status"}) == "True";
   if (!initializing || initialized) {
     restarts = sidecar_restarts;
     last_restart = last_sidecar_restart;
     bool running = false;
-    if (auto* statuses = lookup(pod, {"status", "containerStatuses"}))
+    if (auto* statuses = list_at(pod, {"status", "containerStatuses"}))
       for (size_t i = statuses->size(); i-- > 0;) {
         auto& s = statuses->items()[i];
         count_restarts(s, restarts, last_restart);
@@ -152,7 +158,7 @@ pod_summary summarize_pod(const node& pod, int64_t now) {
       }
     if (reason == "Completed" && running) {
       bool has_ready = false;
-      if (auto* conds = lookup(pod, {"status", "conditions"}))
+      if (auto* conds = list_at(pod, {"status", "conditions"}))
         for (auto& c : conds->items())
           has_ready |= text_at(c, {"type"}) == "Ready" && text_at(c, {"status"}) == "True";
       reason = has_ready ? "Running" : "NotReady";

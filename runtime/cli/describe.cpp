@@ -240,10 +240,20 @@ int cmd_describe(context& ctx) {
   }
   // As kubectl: the objects found are described, each one missing gets its error line.
   int status = 0;
+  // `describe TYPE NAME` with a name that is not there describes those it begins, as kubectl's
+  // DescribeMatchingResources does.
+  bool prefix_allowed = args.named.size() == 1 && ctx.flags.positional.size() == 2;
   for (auto& [kind, name] : args.named) {
     try {
       objects.emplace_back(kind, codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind));
     } catch (const rpc::server_error& e) {
+      if (e.code() == api_errc::not_found && prefix_allowed) {
+        for (auto& item : ctx.list(*kind, ctx.ns_for(*kind)).items) {
+          auto object = codec::encode_object(item, *kind);
+          if (starts_with(text_at(object, {"metadata", "name"}), name)) objects.emplace_back(kind, std::move(object));
+        }
+        if (!objects.empty()) continue;
+      }
       print_server_error(ctx.err, e);
       status = 1;
     }

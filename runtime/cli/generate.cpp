@@ -495,12 +495,12 @@ node run_labels(const std::string& name, const parsed_flags& flags) {
 }  // namespace
 
 std::vector<std::string> run_manifests(const std::vector<std::string>& args,
-                                       const std::vector<std::string>& command,
+                                       const std::vector<std::string>& after_dashes,
                                        const parsed_flags& flags) {
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "NAME is required for run");
-  TROUPE_REQUIRE(args.size() == 1, api_errc::bad_request,
-                 "exactly one NAME is required, got " + std::to_string(args.size()) +
-                     " (put the container's command after --)");
+  // Words after NAME are the container's arguments, as after -- (kubectl takes both).
+  std::vector<std::string> command(args.begin() + 1, args.end());
+  command.insert(command.end(), after_dashes.begin(), after_dashes.end());
   for (const char* attach : {"stdin", "tty", "attach", "rm"})
     TROUPE_REQUIRE(!flags.on(attach), api_errc::bad_request,
                    std::string("--") + attach +
@@ -582,9 +582,8 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
     pod = codec::merge_patch(pod, patch);
   }
 
-  std::vector<std::string> out;
+  std::vector<std::string> out{codec::to_json(pod)};
   if (flags.on("expose")) {
-    // The Service first, as kubectl creates it before the pod.
     node service = object("v1", "Service", name);
     node service_port = node::map();
     service_port.set("port", node::plain(std::to_string(port)));
@@ -597,7 +596,6 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
     service.set("spec", std::move(service_spec));
     out.push_back(codec::to_json(service));
   }
-  out.push_back(codec::to_json(pod));
   return out;
 }
 

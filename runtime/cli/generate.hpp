@@ -25,11 +25,11 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
 /// selects, on --port or the ports it has (kubectl's introspection), with its labels.
 std::string exposed_service(const kind_info& kind, const codec::node& object, const parsed_flags& flags);
 
-/// The manifests (JSON texts) for `run NAME --image=I [flags] [-- COMMAND/ARGS...]`: a pod
-/// labelled run=NAME (or --labels), and before it a Service for --expose. Throws
+/// The manifests (JSON texts) for `run NAME --image=I [flags] [ARGS...] [-- COMMAND/ARGS...]`:
+/// a pod labelled run=NAME (or --labels), then a Service for --expose. Throws
 /// api_error(bad_request) naming the flag for a bad value.
 std::vector<std::string> run_manifests(const std::vector<std::string>& args,
-                                       const std::vector<std::string>& command,
+                                       const std::vector<std::string>& after_dashes,
                                        const parsed_flags& flags);
 
 }  // namespace troupe::cli

@@ -126,6 +126,10 @@ status:
             "status: {phase: Running}")
             .find("Terminating") != std::string::npos);
   CHECK(row("spec: {containers: [{name: a}]}\nstatus: {phase: Succeeded}") == "0/1 Succeeded 0");
+  // Maps where lists belong (not from a server, but from a file) are taken as empty.
+  CHECK(row("spec: {containers: {a: 1}, initContainers: {b: 2}}\n"
+            "status: {containerStatuses: {x: 1}, initContainerStatuses: {y: 2}, conditions: {z: 3}}") ==
+        "0/0 Pending 0");
 }
 
 TEST_CASE("service and deployment tables", "[cli][printers]") {

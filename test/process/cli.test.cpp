@@ -298,6 +298,17 @@ TEST_CASE("resources are named as TYPE NAME... or TYPE/NAME... in every verb", "
   CHECK(partly.code == 1);
   CHECK(names(partly.out) == "ab");
   CHECK(partly.err == "Error from server (NotFound): configmaps \"nope\" not found\n");
+  REQUIRE(c.troupe({"create", "cm", "b2"}).code == 0);
+  auto by_prefix = c.troupe({"describe", "cm", "b"});  // b itself is there: just b
+  CHECK(names(by_prefix.out) == "b");
+  REQUIRE(c.troupe({"delete", "cm", "b"}).code == 0);
+  CHECK(names(c.troupe({"describe", "cm", "b"}).out) == "b");  // not there: those it begins (b2)
+  CHECK(c.troupe({"describe", "cm", "b2"}).out.find("b2") != std::string::npos);
+  auto none = c.troupe({"describe", "cm", "zz"});
+  CHECK(none.code == 1);
+  CHECK(none.err == "Error from server (NotFound): configmaps \"zz\" not found\n");
+  REQUIRE(c.troupe({"delete", "cm", "b2"}).code == 0);  // as it was for what follows
+  REQUIRE(c.troupe({"create", "cm", "b"}).code == 0);
   CHECK(c.troupe({"get", "cm/a", "cm/b", "-o", "name"}).out == "configmap/a\nconfigmap/b\n");
   auto mixed = c.troupe({"get", "cm/a", "b"});
   CHECK(mixed.code == 1);

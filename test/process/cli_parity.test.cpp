@@ -390,6 +390,14 @@ TEST_CASE("run creates a pod and with --expose a service", "[process][cli]") {
   auto over = c.troupe({"run", "o", "--image=x", "--overrides", R"({"spec": {"restartPolicy": "OnFailure"}})"});
   CHECK(over.code == 0);
   CHECK(c.troupe({"get", "pod", "o", "-o", "jsonpath={.spec.restartPolicy}"}).out == "OnFailure");
+  // Words after NAME are arguments too; a pod that cannot be made gets no Service.
+  CHECK(c.troupe({"run", "words", "--image=x", "sleep", "9"}).code == 0);
+  CHECK(c.troupe({"get", "pod", "words", "-o", "jsonpath={.spec.containers[0].args}"}).out == "[\"sleep\",\"9\"]");
+  auto again = c.troupe({"run", "words", "--image=x", "--port=80", "--expose"});
+  CHECK(again.code == 1);
+  CHECK(again.out.empty());
+  CHECK_THAT(again.err, Catch::Contains("AlreadyExists"));
+  CHECK(c.troupe({"get", "svc", "words"}).code == 1);
 
   for (auto [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"run", "x"}, "error: required flag(s) \"image\" not set\n"},
