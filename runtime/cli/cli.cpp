@@ -304,6 +304,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"run", cmd_run},
                                                           {"expose", cmd_expose},
                                                           {"config", cmd_config},
+                                                          {"set", cmd_set},
                                                           {"diff", cmd_diff},
                                                           {"replace", cmd_replace},
                                                           {"delete", cmd_delete},

@@ -103,6 +103,7 @@ int cmd_create(context& ctx);
 int cmd_run(context& ctx);
 int cmd_expose(context& ctx);
 int cmd_config(context& ctx);
+int cmd_set(context& ctx);
 int cmd_diff(context& ctx);
 int cmd_replace(context& ctx);
 int cmd_delete(context& ctx);

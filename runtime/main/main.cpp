@@ -44,6 +44,7 @@ constexpr const char* usage =
     "  label | annotate KIND NAME... | -l SEL | --all  k=v k-   (--overwrite)\n"
     "  patch KIND NAME -p JSON [--type strategic|merge|json]\n"
     "  scale KIND NAME --replicas=N [--current-replicas=M]\n"
+    "  set image KIND NAME C=IMAGE... | set env KIND NAME K=V K-... [-c C] [--list]\n"
     "  edit KIND NAME          edit in $KUBE_EDITOR or $EDITOR and apply on save\n"
     "  wait KIND NAME --for=condition=C | delete | create | jsonpath='{..}'[=V]\n"
     "  logs POD [-c C] [-f] [--previous] [--tail N] [--since D] | exec POD [-c C] -- CMD\n"

@@ -470,6 +470,40 @@ TEST_CASE("diff shows what apply would change and changes nothing", "[process][c
   CHECK(std::filesystem::is_empty(scratch));  // every scratch directory removed
 }
 
+TEST_CASE("set image and set env change pod templates", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "deployment", "web", "--image=nginx:1.25", "--image=busybox"}).code == 0);
+  auto images = [&] {
+    return c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].image}"}).out;
+  };
+  CHECK(c.troupe({"set", "image", "deploy/web", "nginx=nginx:1.26"}).out == "deployment.apps/web image updated\n");
+  CHECK(images() == "nginx:1.26 busybox");
+  CHECK(c.troupe({"set", "image", "deployment", "web", "*=alpine", "--dry-run"}).out ==
+        "deployment.apps/web image updated (dry run)\n");
+  CHECK(images() == "nginx:1.26 busybox");
+  CHECK(c.troupe({"set", "image", "deployment", "web", "*=alpine"}).code == 0);
+  CHECK(images() == "alpine alpine");
+  auto missing = c.troupe({"set", "image", "deploy/web", "nope=x"});
+  CHECK(missing.code == 1);
+  CHECK(missing.err == "error: unable to find container named \"nope\"\n");
+
+  CHECK(c.troupe({"set", "env", "deploy/web", "A=1", "B=2"}).out == "deployment.apps/web env updated\n");
+  CHECK(c.troupe({"set", "env", "deploy/web", "A-", "B=3", "-c", "busybox"}).code == 0);
+  CHECK(c.troupe({"set", "env", "deploy/web", "--list"}).out ==
+        "# deployments/web, container nginx\nA=1\nB=2\n# deployments/web, container busybox\nB=3\n");
+  REQUIRE(c.troupe({"create", "cm", "x"}).code == 0);
+  CHECK(c.troupe({"set", "image", "cm/x", "a=b"}).err ==
+        "error: cannot set the image of configmaps: it has no pod template\n");
+  // A pod's image may change, its environment not (the server says so).
+  REQUIRE(c.troupe({"run", "p", "--image=x"}).code == 0);
+  CHECK(c.troupe({"set", "image", "pod", "p", "p=y"}).code == 0);
+  CHECK(c.troupe({"get", "pod", "p", "-o", "jsonpath={.spec.containers[0].image}"}).out == "y");
+  auto env = c.troupe({"set", "env", "pod/p", "X=1"});
+  CHECK(env.code == 1);
+  CHECK_THAT(env.err, Catch::StartsWith("Error from server (Invalid): Pod \"p\" is invalid"));
+  CHECK(c.troupe({"set", "tolerations", "pod/p"}).err == "error: set: unknown subcommand \"tolerations\" (image or env)\n");
+}
+
 TEST_CASE("describe shows the events of this object not of an earlier one of its name",
           "[process][cli]") {
   cluster c;
