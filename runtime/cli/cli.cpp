@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "runtime/base/text.hpp"
@@ -27,20 +28,24 @@ namespace {
 
 }  // namespace
 
+std::string context::server_address() const {
+  std::string address = flags.get("server");
+  if (address.empty())
+    if (const char* env = std::getenv("TROUPE_SERVER"); env && *env) address = env;
+  if (address.empty()) {
+    auto path = config_path();
+    TROUPE_REQUIRE(std::ifstream(path).good(), api_errc::bad_request,
+                   "no server to talk to: pass --server HOST:PORT, set TROUPE_SERVER, or start "
+                   "`troupe server` (it writes " + path + ")");
+    address = config().server;
+    TROUPE_REQUIRE(!address.empty(), api_errc::bad_request, path + ": no `server: HOST:PORT` entry");
+  }
+  return address;
+}
+
 rpc::client& context::api() {
   if (!client_) {
-    std::string address = flags.get("server");
-    if (address.empty())
-      if (const char* env = std::getenv("TROUPE_SERVER"); env && *env) address = env;
-    if (address.empty()) {
-      auto path = config_path();
-      TROUPE_REQUIRE(std::ifstream(path).good(), api_errc::bad_request,
-                     "no server to talk to: pass --server HOST:PORT, set TROUPE_SERVER, or start "
-                     "`troupe server` (it writes " + path + ")");
-      address = config().server;
-      TROUPE_REQUIRE(!address.empty(), api_errc::bad_request, path + ": no `server: HOST:PORT` entry");
-    }
-    client_ = std::make_unique<rpc::client>(address);
+    client_ = std::make_unique<rpc::client>(server_address());
     client_->set_dry_run(server_dry_run());
   }
   return *client_;
@@ -287,6 +292,28 @@ int cmd_version(context& ctx) {
   return 0;
 }
 
+// The API group versions served, one per line in order, as `kubectl api-versions` prints them.
+int cmd_api_versions(context& ctx) {
+  TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                 "api-versions takes no arguments, got " + quote(ctx.flags.positional[0]));
+  ctx.api().server_version();  // served by the server, so it must be there
+  std::set<std::string> versions;
+  for (auto& k : ctx.kinds.all()) versions.insert(k->api_version());
+  for (auto& v : versions) ctx.out << v << "\n";
+  return 0;
+}
+
+int cmd_cluster_info(context& ctx) {
+  TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                 "cluster-info takes no arguments, got " + quote(ctx.flags.positional[0]));
+  auto address = ctx.server_address();
+  ctx.api().server_version();  // fails with the reason when nothing answers there
+  ctx.out << "troupe control plane is running at " << address << "\n\n"
+          << "To further debug and diagnose cluster problems, use 'troupe get nodes', "
+             "'troupe get events -A' and 'troupe describe'.\n";
+  return 0;
+}
+
 int cmd_completion(context& ctx) {
   TROUPE_REQUIRE(ctx.flags.positional.size() == 1 && ctx.flags.positional[0] == "bash",
                  api_errc::bad_request, "completion: the only shell supported is bash");
@@ -304,6 +331,8 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"run", cmd_run},
                                                           {"expose", cmd_expose},
                                                           {"config", cmd_config},
+                                                          {"api-versions", cmd_api_versions},
+                                                          {"cluster-info", cmd_cluster_info},
                                                           {"set", cmd_set},
                                                           {"diff", cmd_diff},
                                                           {"replace", cmd_replace},

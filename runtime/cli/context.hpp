@@ -29,6 +29,8 @@ class context {
   std::ostream& err;
 
   rpc::client& api();
+  /// --server, else $TROUPE_SERVER, else the client config's; throws saying where to get one.
+  std::string server_address() const;
   /// -n, else the client config's namespace, else "default".
   std::string ns() const;
   /// --client-config, else $TROUPE_CONFIG, else ~/.troupe/config.

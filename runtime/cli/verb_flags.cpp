@@ -109,6 +109,8 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"cluster-ip"},
         {"external-ip"}}},
       {"config", {output, no_headers, {"current", 0, false}, {"minify", 0, false}}},
+      {"api-versions", {}},
+      {"cluster-info", {}},
       {"set", {selector, all, all_namespaces, dry_run, {"containers", 'c'}, {"list", 0, false}}},
       {"replace", {filename, recursive, dry_run}},
       {"diff", {filename, recursive}},

@@ -237,6 +237,19 @@ TEST_CASE("the client config the server writes is what the CLI reads", "[process
   CHECK_THAT(none.err, Catch::Contains("no server to talk to"));
 }
 
+TEST_CASE("api-versions and cluster-info ask the server", "[process][cli]") {
+  cluster c;
+  CHECK(c.troupe({"api-versions"}).out ==
+        "apps/v1\nbatch/v1\ncoordination.k8s.io/v1\nnetworking.k8s.io/v1\nrbac.authorization.k8s.io/v1\nv1\n");
+  auto info = c.troupe({"cluster-info"});
+  CHECK(info.code == 0);
+  CHECK_THAT(info.out, Catch::StartsWith("troupe control plane is running at " + c.address() + "\n"));
+  auto nobody = troupe::testing::run_command({TROUPE_BINARY, "cluster-info", "--server", "127.0.0.1:1"}, "", {}, c.dir());
+  CHECK(nobody.code == 1);
+  CHECK(nobody.out.empty());
+  CHECK(lines(nobody.err).size() == 1);
+}
+
 TEST_CASE("config set-context sets the namespace the CLI works in and a restart keeps it", "[process][cli]") {
   cluster c;
   REQUIRE(c.troupe({"create", "ns", "team"}).code == 0);
