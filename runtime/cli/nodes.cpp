@@ -5,14 +5,17 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "actors/cluster/token.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/cli/columns.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/object/object.hpp"
 #include "runtime/object/validation.hpp"
 
 namespace troupe::cli {
@@ -20,12 +23,56 @@ namespace {
 
 using codec::node;
 
+// kubectl's preference when one pod of many is taken (podutils.ByLogging): scheduled first,
+// then Running, then ready, then the older.
+bool better_for_logs(const node& a, const node& b) {
+  auto rank = [](const node& pod) {
+    bool scheduled = !text_at(pod, {"spec", "nodeName"}).empty();
+    auto phase = text_at(pod, {"status", "phase"});
+    int phase_rank = phase == "Running" ? 2 : phase == "Pending" ? 0 : 1;
+    bool ready = false;
+    if (auto* conds = lookup(pod, {"status", "conditions"}); conds && conds->is_list())
+      for (auto& c : conds->items())
+        ready |= text_at(c, {"type"}) == "Ready" && text_at(c, {"status"}) == "True";
+    return std::make_tuple(scheduled, phase_rank, ready);
+  };
+  auto ra = rank(a), rb = rank(b);
+  if (ra != rb) return ra > rb;
+  return text_at(a, {"metadata", "creationTimestamp"}) < text_at(b, {"metadata", "creationTimestamp"});
+}
+
+// The pod `logs` or `exec` addresses: POD, pod/POD, or TYPE/NAME of something that selects
+// pods (a workload or a Service), whose best pod is taken as kubectl takes it, saying so when
+// there were several.
 std::string pod_argument(context& ctx, const char* verb) {
   auto& args = ctx.flags.positional;
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, std::string(verb) + " requires a pod name");
-  std::string pod = args[0];
-  if (starts_with(pod, "pod/") || starts_with(pod, "pods/") || starts_with(pod, "po/")) pod = pod.substr(pod.find('/') + 1);
-  return pod;
+  const std::string& arg = args[0];
+  auto slash = arg.find('/');
+  if (slash == std::string::npos) return arg;
+  auto& kind = ctx.kind(arg.substr(0, slash));
+  std::string name = arg.substr(slash + 1);
+  if (kind.kind == "Pod") return name;
+  auto object = codec::encode_object(ctx.get(kind, ctx.ns(), name).object, kind);
+  std::string selector;
+  if (kind.kind == "Service") {
+    std::vector<std::string> parts;
+    if (auto* labels = lookup(object, {"spec", "selector"}); labels && labels->is_map())
+      for (auto& [k, v] : labels->entries()) parts.push_back(k + "=" + v.text());
+    selector = join(parts, ",");
+  } else if (auto* sel = lookup(object, {"spec", "selector"}); sel && sel->is_map()) {
+    selector = label_selector_text(sel);
+  }
+  TROUPE_REQUIRE(!selector.empty() && selector != "<none>", api_errc::bad_request,
+                 "cannot find the pods of " + kind.singular_resource() + "/" + name + ": it selects none");
+  std::vector<node> pods;
+  for (auto& item : ctx.list(ctx.kind("pods"), ctx.ns(), selector).items) pods.push_back(codec::encode_object(item, ctx.kind("pods")));
+  TROUPE_REQUIRE(!pods.empty(), api_errc::not_found,
+                 "no pods found for " + kind.singular_resource() + "/" + name + " (selector " + selector + ")");
+  std::stable_sort(pods.begin(), pods.end(), better_for_logs);
+  auto chosen = text_at(pods[0], {"metadata", "name"});
+  if (pods.size() > 1) ctx.err << "Found " << pods.size() << " pods, using pod/" << chosen << "\n";
+  return chosen;
 }
 
 // The node name from `troupe cordon NODE` / `node/NODE`.
@@ -97,30 +144,99 @@ std::string field(const node& taint, std::string_view name) {
 
 }  // namespace
 
-int cmd_logs(context& ctx) {
+namespace {
+
+// One log a `logs` call reads: a container of a pod, and where its next read continues.
+struct log_source {
   logs_request req;
-  req.ns = ctx.ns();
-  req.pod = pod_argument(ctx, "logs");
-  req.container = ctx.flags.get("container");
-  req.previous = ctx.flags.on("previous");
-  auto tail = parse_int(ctx.flags.get("tail", "-1"));
+  bool at_line_start = true;
+  bool done = false;
+};
+
+// Writes `text`, each line behind `prefix` when there is one ("[pod/web-1/nginx] ").
+void write_log(std::ostream& out, log_source& source, const std::string& text, const std::string& prefix) {
+  if (prefix.empty()) {
+    out << text;
+    return;
+  }
+  for (char c : text) {
+    if (source.at_line_start) out << prefix;
+    out << c;
+    source.at_line_start = c == '\n';
+  }
+}
+
+}  // namespace
+
+int cmd_logs(context& ctx) {
+  logs_request base;
+  base.ns = ctx.ns();
+  base.previous = ctx.flags.on("previous");
+  bool by_selector = ctx.flags.has("selector");
+  TROUPE_REQUIRE(!by_selector || ctx.flags.positional.empty(), api_errc::bad_request,
+                 "only one of a selector or a pod name may be given");
+  // As kubectl: the last 10 lines of each pod a selector picks, all lines of one named pod.
+  auto tail = parse_int(ctx.flags.get("tail", by_selector ? "10" : "-1"));
   TROUPE_REQUIRE(tail && *tail >= -1, api_errc::bad_request, "--tail: invalid value " + quote(ctx.flags.get("tail")));
-  req.tail = *tail;
+  base.tail = *tail;
   if (ctx.flags.has("since")) {
     auto ms = parse_duration_ms(ctx.flags.get("since"));
     TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "--since: invalid duration " + quote(ctx.flags.get("since")));
-    req.since_seconds = (*ms + 999) / 1000;
+    base.since_seconds = (*ms + 999) / 1000;
   }
-  req.timestamps = ctx.flags.on("timestamps");
+  base.timestamps = ctx.flags.on("timestamps");
+  bool all_containers = ctx.flags.on("all-containers");
+  TROUPE_REQUIRE(!all_containers || !ctx.flags.has("container"), api_errc::bad_request,
+                 "--container cannot be given with --all-containers");
+
+  std::vector<std::string> pods;
+  if (by_selector) {
+    for (auto& item : ctx.list(ctx.kind("pods"), ctx.ns(), ctx.flags.get("selector")).items)
+      pods.push_back(text_string(object_reader(item).meta().getName()));
+    if (pods.empty()) {
+      ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
+      return 0;
+    }
+  } else {
+    pods.push_back(pod_argument(ctx, "logs"));
+  }
+  std::vector<log_source> sources;
+  for (auto& pod : pods) {
+    std::vector<std::string> containers{ctx.flags.get("container")};
+    if (all_containers) {
+      containers.clear();
+      auto object = codec::encode_object(ctx.get(ctx.kind("pods"), ctx.ns(), pod).object, ctx.kind("pods"));
+      for (const char* list : {"initContainers", "containers"})
+        if (auto* items = lookup(object, {"spec", list}); items && items->is_list())
+          for (auto& c : items->items()) containers.push_back(text_at(c, {"name"}));
+    }
+    for (auto& container : containers) {
+      log_source source{base};
+      source.req.pod = pod;
+      source.req.container = container;
+      sources.push_back(std::move(source));
+    }
+  }
+  bool prefix = ctx.flags.on("prefix");
   bool follow = ctx.flags.on("follow");
   for (;;) {
-    auto reply = ctx.api().logs(req);
-    ctx.out << reply.text << std::flush;
-    if (!follow || !reply.running) return 0;
-    // Later reads continue where this one ended, whole.
-    req.offset = reply.offset;
-    req.tail = -1;
-    req.since_seconds = 0;
+    bool any_left = false;
+    for (auto& source : sources) {
+      if (source.done) continue;
+      auto reply = ctx.api().logs(source.req);
+      std::string label = prefix ? "[pod/" + source.req.pod + "/" +
+                                       (source.req.container.empty() ? std::string("-") : source.req.container) + "] "
+                                 : "";
+      write_log(ctx.out, source, reply.text, label);
+      ctx.out << std::flush;
+      source.done = !follow || !reply.running;
+      // Later reads continue where this one ended, whole.
+      source.req.offset = reply.offset;
+      source.req.tail = -1;
+      source.req.since_seconds = 0;
+      any_left = any_left || !source.done;
+    }
+    if (!any_left) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }

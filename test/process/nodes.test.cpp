@@ -237,6 +237,36 @@ TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets
   CHECK_THAT(c.troupe({"logs", "env", "-c", "nope"}).err, Catch::Contains("container nope is not valid for pod env"));
 }
 
+TEST_CASE("logs by selector with prefixes and logs and exec through a Service", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  for (const char* name : {"t1", "t2"})
+    REQUIRE(c.troupe({"apply", "-f", "-"},
+                     "apiVersion: v1\nkind: Pod\nmetadata: {name: " + std::string(name) +
+                         ", labels: {app: talk}}\nspec:\n  containers:\n"
+                         "  - {name: a, image: sh, command: [sh, -c, 'echo one $HOSTNAME; echo two; sleep 300']}\n"
+                         "  - {name: b, image: sh, command: [sh, -c, 'echo bee; sleep 300']}\n")
+                .code == 0);
+  REQUIRE(c.troupe({"create", "service", "clusterip", "talk", "--tcp=80"}).code == 0);
+  REQUIRE(c.troupe({"patch", "svc", "talk", "-p", R"({"spec": {"selector": {"app": "talk"}}})"}).code == 0);
+  wait_for_text(c, {"logs", "t2", "-c", "a"}, "two");
+  wait_for_text(c, {"logs", "t1", "-c", "a"}, "two");
+  auto both = c.troupe({"logs", "-l", "app=talk", "-c", "a", "--prefix"});
+  CHECK(both.code == 0);
+  CHECK(both.out == "[pod/t1/a] one t1\n[pod/t1/a] two\n[pod/t2/a] one t2\n[pod/t2/a] two\n");
+  wait_for_text(c, {"logs", "t1", "-c", "b"}, "bee");
+  CHECK(c.troupe({"logs", "t1", "--all-containers", "--prefix"}).out == "[pod/t1/a] one t1\n[pod/t1/a] two\n[pod/t1/b] bee\n");
+  CHECK(c.troupe({"logs", "-l", "app=talk", "-c", "a", "--tail", "1"}).out == "two\ntwo\n");
+  CHECK(c.troupe({"logs", "-l", "app=nobody"}).err == "No resources found in default namespace.\n");
+  // Through the Service: one of its pods, named on stderr.
+  auto via = c.troupe({"logs", "svc/talk", "-c", "a"});
+  CHECK_THAT(via.out, Catch::StartsWith("one t"));
+  CHECK_THAT(via.err, Catch::Matches("Found 2 pods, using pod/t[12]\n"));
+  auto exec = c.troupe({"exec", "service/talk", "-c", "b", "--", "echo", "hi"});
+  CHECK(exec.out == "hi\n");
+  CHECK(c.troupe({"logs", "svc/none"}).code == 1);
+}
+
 TEST_CASE("a missing ConfigMap holds the container until it exists", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
