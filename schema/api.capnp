@@ -43,6 +43,7 @@ enum PropagationPolicy {
   background @0;  # the object goes now; the garbage collector deletes its dependents after
   foreground @1;  # the object stays (finalizer foregroundDeletion) until its dependents are gone
   orphan @2;      # the object stays (finalizer orphan) until its dependents no longer name it
+  unset @3;       # none asked for: a policy finalizer the object carries decides (as Kubernetes)
 }
 
 enum PatchType {

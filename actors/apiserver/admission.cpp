@@ -316,7 +316,8 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
   std::set<std::string> before;
   for (auto f : meta.getFinalizers()) {
     before.emplace(f.cStr());
-    if (f != foreground_finalizer && f != orphan_finalizer) finalizers.emplace_back(f.cStr());
+    bool policy_one = f == foreground_finalizer || f == orphan_finalizer;
+    if (!policy_one || policy == propagation::unset) finalizers.emplace_back(f.cStr());
   }
   if (policy_finalizer) finalizers.emplace_back(policy_finalizer);
   bool finalizers_change = before != std::set<std::string>(finalizers.begin(), finalizers.end());

@@ -30,7 +30,9 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
                          bool status_only);
 
 /// What a delete does to the object's dependents (objects whose ownerReferences name it).
-enum class propagation : uint8_t { background = 0, foreground = 1, orphan = 2 };
+/// `unset`: no policy was asked for, so an `orphan` or `foregroundDeletion` finalizer the
+/// object already carries stays and decides (Kubernetes' shouldOrphanDependents).
+enum class propagation : uint8_t { background = 0, foreground = 1, orphan = 2, unset = 3 };
 /// The finalizers that hold an object while the garbage collector deletes its dependents
 /// (foreground) or takes its name out of their ownerReferences (orphan).
 constexpr const char* foreground_finalizer = "foregroundDeletion";

@@ -267,7 +267,7 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
   TROUPE_REQUIRE(
       kind.kind != "Namespace" || !undeletable_namespace(req.name), api_errc::forbidden,
       "namespaces " + quote(req.name) + " is forbidden: this namespace may not be deleted");
-  TROUPE_REQUIRE(req.propagation <= static_cast<uint8_t>(propagation::orphan),
+  TROUPE_REQUIRE(req.propagation <= static_cast<uint8_t>(propagation::unset),
                  api_errc::bad_request,
                  "unknown propagationPolicy " + std::to_string(req.propagation));
   auto plan = plan_deletion(kind, stored->object, req.grace_period, unix_seconds(),

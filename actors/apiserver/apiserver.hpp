@@ -37,7 +37,7 @@ struct api_request {
   std::string patch;       ///< patch: a JSON document
   int64_t grace_period = -1;  ///< remove: seconds a pod's node has to stop it; -1: its default
   std::string target;         ///< bind: the node a pod goes to
-  uint8_t propagation = 0;    ///< remove: a propagation
+  uint8_t propagation = 3;    ///< remove: a propagation (3: unset)
 };
 
 template <class Inspector>

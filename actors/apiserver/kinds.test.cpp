@@ -277,6 +277,13 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   CHECK(f.meta().getFinalizers()[1] == "foregroundDeletion");
   auto only_orphan = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [orphan]}\n");
   CHECK(plan_deletion(cms, only_orphan, -1, 1000, propagation::background).what == action::remove_now);
+  // No policy asked for: the object's own policy finalizer stays and decides.
+  auto unset = plan_deletion(cms, only_orphan, -1, 1000, propagation::unset);
+  REQUIRE(unset.what == action::mark);
+  object_reader u(unset.object);
+  REQUIRE(u.meta().getFinalizers().size() == 1);
+  CHECK(u.meta().getFinalizers()[0] == "orphan");
+  CHECK(plan_deletion(cms, plain, -1, 1000, propagation::unset).what == action::remove_now);
 }
 
 namespace {

@@ -171,7 +171,7 @@ void check_dependent(self_ptr self, const std::string& key);
 // again (an event that came meanwhile was skipped); a failure is retried a little later.
 void call(self_ptr self, const std::string& key, api_verb verb, const place& where,
           std::string object = "", uint64_t expected_revision = 0,
-          propagation policy = propagation::background) {
+          propagation policy = propagation::unset) {
   if (!self->state.in_flight.insert(key).second) return;
   auto req = make_request(verb, where.resource, where.ns, where.name, std::move(object));
   req.resource_version = expected_revision;  // a delete decided on this version, not a newer one
@@ -300,7 +300,7 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
       call(self, dep_key, api_verb::update, where->second, unblocked(dep->object, uid));
     else
       call(self, dep_key, api_verb::remove, where->second, "", dep->revision,
-           has_dependents ? propagation::foreground : propagation::background);
+           has_dependents ? propagation::foreground : propagation::unset);
   }
   if (!waiting) {
     // Released only when the store agrees that nothing holds it any more (the index may lag).

@@ -172,6 +172,23 @@ TEST_CASE("foreground deletion of an ownership cycle ends", "[gc]") {
   CHECK(eventually([&] { return !f.exists("a") && !f.exists("b"); }));
 }
 
+TEST_CASE("a dependent collected keeps its own orphan finalizer and orphans its dependents", "[gc]") {
+  gc_fixture f;
+  f.start_collector();
+  f.create("top");
+  REQUIRE(f.call(make_request(
+      api_verb::create, "configmaps", "default", "",
+      f.manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: middle\n  finalizers: [orphan]\n"
+                 "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: top, uid: " +
+                 f.uid("top") + "}]\n"))));
+  f.create("bottom", {"middle"});
+  REQUIRE(f.remove("top"));
+  // middle goes (its orphan finalizer honoured), bottom stays without the reference.
+  CHECK(eventually([&] { return !f.exists("middle"); }));
+  CHECK(f.exists("bottom"));
+  CHECK(f.owners_of("bottom") == 0);
+}
+
 TEST_CASE("a second delete replaces the first one's propagation policy", "[gc]") {
   gc_fixture f;
   auto owner_manifest = [&](bool held) {

@@ -102,8 +102,10 @@ void sweep(self_ptr self, const std::string& ns) {
   for (auto& item : plan.to_delete) {
     auto key = ns + "\n" + item.resource + "\n" + item.name;
     if (!st.deleting.insert(key).second) continue;
-    self->request(api, call_patience, api_atom::value,
-                  make_request(api_verb::remove, item.resource, ns, item.name))
+    // In the background, as Kubernetes' namespace deleter asks.
+    auto req = make_request(api_verb::remove, item.resource, ns, item.name);
+    req.propagation = static_cast<uint8_t>(propagation::background);
+    self->request(api, call_patience, api_atom::value, std::move(req))
         .then([=](api_reply&) { self->state.deleting.erase(key); },
               [=](caf::error&) {
                 self->state.deleting.erase(key);

@@ -119,7 +119,7 @@ TEST_CASE("delete --cascade decides what happens to the dependents", "[process][
         name + ".yaml",
         config_map(name, "default",
                    "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: " +
-                       owner_uid + "}]\n"));
+                       owner_uid + ", blockOwnerDeletion: true}]\n"));
   };
   auto uid_of = [&](const std::string& name) {
     return c.troupe({"get", "cm", name, "-o", "jsonpath={.metadata.uid}"}).out;
@@ -149,7 +149,8 @@ TEST_CASE("delete --cascade decides what happens to the dependents", "[process][
   CHECK(c.troupe({"get", "cm", "dep", "-o", "jsonpath={.metadata.ownerReferences}"})
             .out.find("uid") == std::string::npos);
 
-  // Foreground: the owner waits for its dependents.
+  // Foreground: the owner waits for its dependents (those that block it), and delete for
+  // the owner, so both are gone when it returns.
   REQUIRE(c.troupe({"delete", "cm", "dep"}).code == 0);
   REQUIRE(c.troupe({"apply", "-f", owner}).code == 0);
   REQUIRE(c.troupe({"apply", "-f", owned("dep", uid_of("owner"))}).code == 0);

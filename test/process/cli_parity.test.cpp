@@ -455,10 +455,10 @@ TEST_CASE("diff shows what apply would change and changes nothing", "[process][c
   CHECK(c.troupe({"get", "cm", "cfg", "-o", "jsonpath={.data.b}"}).out == "2");
   CHECK(c.troupe({"get", "cm", "fresh"}).code == 1);
   // $KUBECTL_EXTERNAL_DIFF runs without a shell; words that are not plain flags are dropped.
-  auto external = diff(file, {"KUBECTL_EXTERNAL_DIFF=diff -q ;touch"});
+  auto external = diff(file, {"KUBECTL_EXTERNAL_DIFF=diff -q >pwned"});  // a shell would make ./pwned
   CHECK(external.code == 1);
   CHECK_THAT(external.out, Catch::StartsWith("Files ") && Catch::Contains(" differ\n"));
-  CHECK_FALSE(std::filesystem::exists(c.dir() / "touch"));
+  CHECK_FALSE(std::filesystem::exists(c.dir() / "pwned"));
   auto missing_tool = diff(file, {"KUBECTL_EXTERNAL_DIFF=no-such-diff-tool"});
   CHECK(missing_tool.code == 2);
   CHECK_THAT(missing_tool.err, Catch::Contains("diff: cannot run \"no-such-diff-tool\""));
