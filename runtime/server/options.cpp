@@ -4,7 +4,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -113,6 +115,7 @@ client_config read_client_config(const std::string& path) {
   TROUPE_REQUIRE(root.IsMap(), api_errc::bad_request, path + ": expected a mapping of settings");
   for (auto entry : root) {
     auto key = entry.first.as<std::string>();
+    if (entry.second.IsNull()) continue;  // `namespace:` with nothing: not set
     TROUPE_REQUIRE(entry.second.IsScalar(), api_errc::bad_request, path + ": " + key + ": expected a string");
     if (key == "server") out.server = entry.second.as<std::string>();
     else if (key == "namespace") out.ns = entry.second.as<std::string>();
@@ -126,19 +129,30 @@ void write_client_config(const std::string& path, const client_config& config) {
   auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
   TROUPE_REQUIRE(!ec, api_errc::bad_request, path + ": cannot create its directory: " + ec.message());
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    TROUPE_REQUIRE(out.good(), api_errc::bad_request, path + ": cannot write it");
-    out << "# written by troupe server (server) and troupe config (namespace); read by the troupe CLI\n";
-    if (!config.server.empty()) out << "server: " << config.server << "\n";
-    if (!config.ns.empty()) out << "namespace: " << config.ns << "\n";
-    TROUPE_REQUIRE(out.flush().good(), api_errc::bad_request, path + ": cannot write it");
+  // Values quoted, so none reads back as another YAML type ("null", "true", "1e3").
+  std::string text = "# written by troupe server (server) and troupe config (namespace); read by the troupe CLI\n";
+  if (!config.server.empty()) text += "server: " + quote(config.server) + "\n";
+  if (!config.ns.empty()) text += "namespace: " + quote(config.ns) + "\n";
+  // A temporary file of its own (owner-only from the start, never through a planted link),
+  // synced and renamed over the old one: a reader sees the old file or the new one.
+  std::string temp = path + ".XXXXXX";
+  int fd = ::mkstemp(temp.data());
+  TROUPE_REQUIRE(fd >= 0, api_errc::bad_request, path + ": cannot write it: " + std::strerror(errno));
+  bool written = true;
+  for (size_t at = 0; written && at < text.size();) {
+    ssize_t n = ::write(fd, text.data() + at, text.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    at += written ? static_cast<size_t>(n) : 0;
   }
-  std::filesystem::permissions(temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               ec);
-  std::filesystem::rename(temp, path, ec);
-  TROUPE_REQUIRE(!ec, api_errc::bad_request, path + ": " + ec.message());
+  int error = written ? 0 : errno;
+  if (written && ::fsync(fd) != 0) written = false, error = errno;
+  ::close(fd);
+  if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = false, error = errno;
+  if (!written) {
+    ::unlink(temp.c_str());
+    throw api_error(api_errc::bad_request, path + ": cannot write it: " + std::strerror(error));
+  }
 }
 
 std::string default_client_config() {

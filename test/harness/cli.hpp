@@ -31,8 +31,8 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-/// Runs `binary args...` with `input` on stdin and the environment plus `env` ("K=V");
-/// kills it after 60 s.
+/// Runs `binary args...` with `input` on stdin and the environment plus `env` ("K=V"), and
+/// $TROUPE_CONFIG at `scratch`'s client-config unless `env` says otherwise; kills it after 60 s.
 inline cli_result run_command(const std::vector<std::string>& argv, const std::string& input,
                               const std::vector<std::string>& env, const temp_dir& scratch) {
   static int serial = 0;
@@ -46,6 +46,9 @@ inline cli_result run_command(const std::vector<std::string>& argv, const std::s
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    // The scratch directory's client config (a cluster's own), never the user's: its
+    // namespace would change what the command sees. `env` may name another.
+    setenv("TROUPE_CONFIG", (scratch / "client-config").c_str(), 1);
     for (auto& e : env) putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -30,6 +30,9 @@ class child_process {
       setpgid(0, 0);
       dup2(fds[1], STDOUT_FILENO);
       dup2(fds[1], STDERR_FILENO);
+      // A CLI started here reads no user's client config (its namespace would change what
+      // it sees); servers are given --client-config.
+      setenv("TROUPE_CONFIG", "/nonexistent/troupe-test-client-config", 1);
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
       args.push_back(nullptr);

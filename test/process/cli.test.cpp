@@ -270,6 +270,14 @@ TEST_CASE("config set-context sets the namespace the CLI works in and a restart 
   CHECK(c.troupe({"get", "cm", "-o", "name"}).out == "configmap/mine\nconfigmap/second\n");
 
   CHECK(c.troupe({"config", "set-context", "--current", "--namespace=Not_Valid"}).code == 1);
+  // A name YAML would read as something else stays a name; the file is its owner's only.
+  REQUIRE(c.troupe({"create", "ns", "null"}).code == 0);
+  CHECK(c.troupe({"config", "set-context", "--current", "--namespace=null"}).code == 0);
+  CHECK(c.troupe({"config", "view", "-o", "jsonpath={.namespace}"}).out == "null");
+  CHECK(c.troupe({"get", "cm"}).err == "No resources found in null namespace.\n");
+  struct stat info {};
+  REQUIRE(stat(c.config().c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
   CHECK(c.troupe({"config", "use-context", "prod"}).err ==
         "error: no context exists with the name: \"prod\" (troupe's client config has one, \"troupe\")\n");
   CHECK(c.troupe({"config", "set-context", "--current", "--namespace=default"}).code == 0);
