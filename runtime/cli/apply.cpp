@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "runtime/base/text.hpp"
@@ -353,10 +354,13 @@ int cmd_run(context& ctx) {
   // line still comes first.
   std::ostringstream pod_line;
   int status = create_all(ctx, pod, "created", &pod_line);
+  bool service_printed = false;
   if (status == 0 && manifests.size() > 1) {
     add_documents(manifests[1], "run " + ctx.flags.positional[0], ctx.kinds, service);
     status = create_all(ctx, service);
+    service_printed = status == 0;
   }
+  if (service_printed && ctx.flags.get("output") == "yaml") ctx.out << "---\n";  // two documents
   ctx.out << pod_line.str();
   return status;
 }
@@ -499,48 +503,54 @@ std::string diff_file_name(const kind_info& kind, const std::string& ns, const s
   return version + "." + kind.kind + "." + (ns.empty() ? "" : ns + ".") + name;
 }
 
-// $KUBECTL_EXTERNAL_DIFF, else `diff -u -N`, as an argument list. As kubectl does, the
-// variable is split at spaces and flags other than plain ones ([a-zA-Z0-9-=]) are dropped.
-std::vector<std::string> diff_command() {
+// `diff -u -N FROM TO`, or as kubectl runs $KUBECTL_EXTERNAL_DIFF: split at spaces, the
+// program, FROM, TO, then its flags that are plain ([a-zA-Z0-9-=]; others are dropped).
+std::vector<std::string> diff_command(const std::string& from, const std::string& to) {
   const char* external = std::getenv("KUBECTL_EXTERNAL_DIFF");
-  if (!external || !*external) return {"diff", "-u", "-N"};
+  if (!external || !*external) return {"diff", "-u", "-N", from, to};
   std::vector<std::string> words;
   for (auto& word : split(external, ' ')) {
     if (word.empty()) continue;
     bool plain = std::all_of(word.begin(), word.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '=';
     });
-    if (words.empty() || plain) words.push_back(word);
+    if (words.empty()) words.insert(words.end(), {word, from, to});
+    else if (plain) words.push_back(word);
   }
   return words;
 }
 
-// Runs `argv` (no shell) with its output copied to `out`; its exit code, 2 if a signal ended it.
+// Runs `argv` (no shell) with its output on `out`: the process's own stdout when `out` is
+// std::cout (so a tool that colours for a terminal still can), else through a pipe. Its exit
+// code, 2 if a signal ended it.
 int run_into(const std::vector<std::string>& argv, std::ostream& out) {
-  int fds[2];
-  TROUPE_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0, api_errc::internal,
-                 "diff: cannot make a pipe: " + std::string(std::strerror(errno)));
+  bool direct = &out == &std::cout;
+  out.flush();
+  int fds[2] = {-1, -1};
+  if (!direct)
+    TROUPE_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0, api_errc::internal,
+                   "diff: cannot make a pipe: " + std::string(std::strerror(errno)));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  if (!direct) posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
+  if (!direct) ::close(fds[1]);
   if (rc != 0) {
-    ::close(fds[0]);
+    if (!direct) ::close(fds[0]);
     throw api_error(api_errc::internal, "diff: cannot run " + quote(argv[0]) + ": " + std::strerror(rc));
   }
   char buffer[4096];
-  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) != 0;) {
+  for (ssize_t n; !direct && (n = ::read(fds[0], buffer, sizeof buffer)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     out.write(buffer, n);
   }
-  ::close(fds[0]);
+  if (!direct) ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -590,10 +600,7 @@ int diff_documents(context& ctx) {
     std::ofstream(merged_dir / file) << codec::to_yaml(after);
   });
   // Exit codes as kubectl diff: 0 no differences, 1 differences, above 1 an error.
-  auto command = diff_command();
-  command.push_back(live_dir.string());
-  command.push_back(merged_dir.string());
-  int diff_status = run_into(command, ctx.out);
+  int diff_status = run_into(diff_command(live_dir.string(), merged_dir.string()), ctx.out);
   if (status != 0) return std::max(diff_status, 2);  // an object could not be diffed
   return diff_status;
 }

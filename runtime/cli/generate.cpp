@@ -292,7 +292,10 @@ void check_key_pair(const std::string& cert_pem, const std::string& key_pem) {
   BIO* cert_bio = bio_of(cert_pem);
   BIO* key_bio = bio_of(key_pem);
   X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  // No passphrase callback: OpenSSL's default would prompt on the terminal for an encrypted
+  // key, where kubectl just fails.
+  auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, no_passphrase, nullptr);
   bool matches = cert && key && X509_check_private_key(cert, key) == 1;
   std::string problem = !cert  ? "failed to load key pair tls: failed to find any PEM data in certificate input"
                         : !key ? "failed to load key pair tls: failed to find any PEM data in key input"

@@ -384,6 +384,9 @@ TEST_CASE("run creates a pod and with --expose a service", "[process][cli]") {
   CHECK(c.troupe({"get", "pod", "job", "-o",
                   "jsonpath={.metadata.labels.run} {.spec.containers[0].command} {.spec.restartPolicy}"})
             .out == "job [\"sleep\",\"5\"] Never");
+  auto both = c.troupe({"run", "y", "--image=x", "--port=8", "--expose", "--dry-run=client", "-o", "yaml"});
+  CHECK_THAT(both.out, Catch::StartsWith("apiVersion: v1\nkind: Service\n") &&
+                           Catch::Contains("\n---\napiVersion: v1\nkind: Pod\n"));
   auto dry = c.troupe({"run", "d", "--image=x", "--dry-run=client", "-o", "name"});
   CHECK(dry.out == "pod/d\n");
   CHECK(c.troupe({"get", "pod", "d"}).code == 1);
