@@ -337,6 +337,8 @@ int cmd_create(context& ctx) {
     TROUPE_REQUIRE(from_kind && from_kind->kind == "CronJob" && slash + 1 < from.size(), api_errc::bad_request,
                    "--from: from must be an existing cronjob, as cronjob/NAME, got " + quote(from));
     TROUPE_REQUIRE(args.size() == 2, api_errc::bad_request, "NAME is required for create job");
+    TROUPE_REQUIRE(!ctx.flags.has("image"), api_errc::bad_request, "--image and --from cannot be given together");
+    TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request, "cannot specify --from and command");
     auto cron_job = codec::encode_object(ctx.get(*from_kind, ctx.ns(), from.substr(slash + 1)).object, *from_kind);
     add_documents(job_from_cron_job(args[1], cron_job), "create job", ctx.kinds, documents);
   } else if (!ctx.flags.has("filename") && !args.empty()) {

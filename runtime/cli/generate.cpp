@@ -17,6 +17,7 @@
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/patch.hpp"
 #include "runtime/codec/tree.hpp"
+#include "runtime/object/validation.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -170,9 +171,12 @@ node service(const std::string& type, const std::string& name, const parsed_flag
   for (auto& spec_text : tcp) {
     auto parts = split(spec_text, ':');
     auto port = parse_int(parts[0]);
-    auto target = parts.size() == 2 ? parse_int(parts[1]) : port;
-    TROUPE_REQUIRE(parts.size() <= 2 && port && *port > 0 && *port < 65536 && target && *target > 0 &&
-                       *target < 65536,
+    // The target is a number or a container port's name ("80:http").
+    std::string target_text = parts.size() == 2 ? parts[1] : parts[0];
+    auto target = parse_int(target_text);
+    bool named_target = !target && !target_text.empty() && check_port_name(target_text).empty();
+    TROUPE_REQUIRE(parts.size() <= 2 && port && *port > 0 && *port < 65536 &&
+                       (named_target || (target && *target > 0 && *target < 65536)),
                    api_errc::bad_request, "--tcp: invalid port spec " + quote(spec_text) + ", expected PORT[:TARGET]");
     node p = node::map();
     std::string port_name = spec_text;
@@ -180,7 +184,7 @@ node service(const std::string& type, const std::string& name, const parsed_flag
     p.set("name", node::string(port_name));
     p.set("port", node::plain(std::to_string(*port)));
     p.set("protocol", node::string("TCP"));
-    p.set("targetPort", node::plain(std::to_string(*target)));
+    p.set("targetPort", named_target ? node::string(target_text) : node::plain(std::to_string(*target)));
     if (flags.has("node-port")) {
       TROUPE_REQUIRE(type == "nodeport", api_errc::bad_request, "--node-port: only for a nodeport service");
       p.set("nodePort", node::plain(std::to_string(positive(flags, "node-port", 0))));
@@ -228,8 +232,11 @@ node role(const char* kind, const std::string& name, const parsed_flags& flags, 
     }
     auto at = std::find_if(by_group.begin(), by_group.end(), [&](auto& g) { return g.first == group; });
     if (at == by_group.end()) at = by_group.insert(by_group.end(), {group, {}});
-    at->second.push_back(resource + sub);
+    if (std::find(at->second.begin(), at->second.end(), resource + sub) == at->second.end())
+      at->second.push_back(resource + sub);
   }
+  // One rule per group, the groups in order, as kubectl makes them.
+  std::sort(by_group.begin(), by_group.end(), [](auto& a, auto& b) { return a.first < b.first; });
   auto names = comma_values(flags, "resource-name");
   node rules = node::list();
   for (auto& [group, plural] : by_group) {
@@ -406,6 +413,8 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   } else if (kind == "deployment" || kind == "deploy") {
     auto images = flags.all("image");
     TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
+    TROUPE_REQUIRE(images.size() == 1 || command.empty(), api_errc::bad_request,
+                   "cannot specify multiple --image options and command");
     out = object("apps/v1", "Deployment", name);
     node labels = node::map();
     labels.set("app", node::string(name));
@@ -421,7 +430,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
       node c = node::map();
       c.set("name", node::string(image_name(image)));
       c.set("image", node::string(image));
-      if (!command.empty() && images.size() == 1) c.set("command", string_list(command));
+      if (!command.empty()) c.set("command", string_list(command));
       if (port) {
         node ports = node::list();
         node p = node::map();
@@ -658,7 +667,9 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
           ports.push_back({p.find("containerPort") ? p.find("containerPort")->text() : "", "",
                            p.find("protocol") ? p.find("protocol")->text() : ""});
   }
-  TROUPE_REQUIRE(!ports.empty(), api_errc::bad_request, "couldn't find port via --port flag or introspection");
+  bool headless = flags.get("cluster-ip") == "None";  // may have no ports, as kubectl allows
+  TROUPE_REQUIRE(!ports.empty() || headless, api_errc::bad_request,
+                 "couldn't find port via --port flag or introspection");
 
   node out = object("v1", "Service", flags.get("name", name));
   if (const node* labels = at({"metadata", "labels"}); labels && !flags.has("labels"))
@@ -674,11 +685,11 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
     list.push(std::move(p));
   }
   node spec = node::map();
-  spec.set("ports", std::move(list));
+  if (list.size()) spec.set("ports", std::move(list));
   spec.set("selector", std::move(selector));
   if (flags.has("type")) spec.set("type", node::string(flags.get("type")));
   if (flags.has("cluster-ip")) spec.set("clusterIP", node::string(flags.get("cluster-ip")));
-  if (flags.has("external-ip")) spec.set("externalIPs", string_list(comma_values(flags, "external-ip")));
+  if (flags.has("external-ip")) spec.set("externalIPs", string_list({flags.get("external-ip")}));
   out.set("spec", std::move(spec));
   return codec::to_json(out);
 }

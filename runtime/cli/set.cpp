@@ -80,7 +80,8 @@ int change_each(context& ctx, const std::vector<std::string>& resources, const c
             throw;
           }
         }
-        ctx.out << o.kind->singular_resource() << "/" << o.name << " " << past << ctx.dry_run_suffix() << "\n";
+        // As kubectl: an object the change leaves as it was is not reported.
+        if (changed) ctx.out << o.kind->singular_resource() << "/" << o.name << " " << past << ctx.dry_run_suffix() << "\n";
         break;
       }
     } catch (const rpc::server_error& e) {
@@ -187,7 +188,10 @@ int set_env(context& ctx, const std::vector<std::string>& args) {
         auto& items = env->items();
         auto at = std::find_if(items.begin(), items.end(), [&](const node& e) { return text_at(e, {"name"}) == change.name; });
         if (!change.value) {
-          if (at != items.end()) items.erase(at), changed = true;
+          auto kept = std::remove_if(items.begin(), items.end(),
+                                     [&](const node& e) { return text_at(e, {"name"}) == change.name; });
+          changed = changed || kept != items.end();
+          items.erase(kept, items.end());
           continue;
         }
         if (at != items.end() && at->find("value") && text_at(*at, {"value"}) == *change.value) continue;

@@ -206,6 +206,8 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   CHECK(c.troupe({"get", "svc", "np", "-o", "jsonpath={.spec.ports[0].nodePort}"}).out == "30080");
   CHECK(c.troupe({"create", "service", "externalname", "ext", "--external-name=example.com"}).code == 0);
   CHECK(c.troupe({"create", "service", "clusterip", "headless", "--clusterip=None"}).code == 0);
+  CHECK(c.troupe({"create", "service", "clusterip", "named", "--tcp=80:http"}).code == 0);
+  CHECK(c.troupe({"get", "svc", "named", "-o", "jsonpath={.spec.ports[0].targetPort}"}).out == "http");
   CHECK(c.troupe({"create", "service", "clusterip", "x"}).err ==
         "error: at least one tcp port specifier must be provided\n");
 
@@ -223,10 +225,16 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
             .out == "cj manual busybox");
   CHECK(c.troupe({"create", "job", "once", "--image=busybox", "--", "echo", "hi"}).code == 0);
   CHECK(c.troupe({"get", "job", "once", "-o", "jsonpath={.spec.template.spec.restartPolicy}"}).out == "Never");
+  CHECK(c.troupe({"create", "job", "x", "--from=cronjob/cj", "--image=y"}).err ==
+        "error: --image and --from cannot be given together\n");
+  CHECK(c.troupe({"create", "job", "x", "--from=cronjob/cj", "--", "date"}).err ==
+        "error: cannot specify --from and command\n");
+  CHECK(c.troupe({"create", "deployment", "x", "--image=a", "--image=b", "--", "date"}).err ==
+        "error: cannot specify multiple --image options and command\n");
   CHECK(c.troupe({"create", "job", "x", "--from=cronjob/none"}).err ==
         "Error from server (NotFound): cronjobs.batch \"none\" not found\n");
 
-  CHECK(c.troupe({"create", "role", "reader", "--verb=get,list", "--verb=watch", "--resource=po,deploy,pods/log"})
+  CHECK(c.troupe({"create", "role", "reader", "--verb=get,list", "--verb=watch", "--resource=deploy,po,pods/log,pods"})
             .code == 0);
   CHECK(c.troupe({"get", "role", "reader", "-o",
                   "jsonpath={range .rules[*]}[{.apiGroups[0]}:{.resources}:{.verbs}]{end}"})
@@ -284,9 +292,10 @@ TEST_CASE("expose makes a Service for a deployment a pod or a service", "[proces
   CHECK(c.troupe({"expose", "cm", "c"}).err == "error: cannot expose a ConfigMap\n");
   REQUIRE(c.troupe({"run", "portless", "--image=x"}).code == 0);
   CHECK(c.troupe({"expose", "pod", "portless"}).err == "error: couldn't find port via --port flag or introspection\n");
+  CHECK(c.troupe({"expose", "pod", "portless", "--cluster-ip=None"}).out == "service/portless exposed\n");  // headless
   CHECK(c.troupe({"expose", "deploy", "nope", "--port=1"}).err ==
         "Error from server (NotFound): deployments.apps \"nope\" not found\n");
-  CHECK(c.troupe({"get", "svc", "portless"}).code == 1);
+  CHECK(c.troupe({"get", "svc", "portless", "-o", "jsonpath={.spec.clusterIP}"}).out == "None");
 }
 
 TEST_CASE("create makes objects from kubectl's generators and scale sets replicas",

@@ -486,6 +486,9 @@ TEST_CASE("set image and set env change pod templates", "[process][cli]") {
   CHECK(images() == "nginx:1.26 busybox");
   CHECK(c.troupe({"set", "image", "deployment", "web", "*=alpine"}).code == 0);
   CHECK(images() == "alpine alpine");
+  auto unchanged = c.troupe({"set", "image", "deploy/web", "nginx=alpine"});  // nothing to report
+  CHECK(unchanged.code == 0);
+  CHECK(unchanged.out.empty());
   auto missing = c.troupe({"set", "image", "deploy/web", "nope=x"});
   CHECK(missing.code == 1);
   CHECK(missing.err == "error: unable to find container named \"nope\"\n");
