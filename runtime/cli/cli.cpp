@@ -334,6 +334,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"api-versions", cmd_api_versions},
                                                           {"cluster-info", cmd_cluster_info},
                                                           {"set", cmd_set},
+                                                          {"explain", cmd_explain},
                                                           {"diff", cmd_diff},
                                                           {"replace", cmd_replace},
                                                           {"delete", cmd_delete},

@@ -106,6 +106,7 @@ int cmd_run(context& ctx);
 int cmd_expose(context& ctx);
 int cmd_config(context& ctx);
 int cmd_set(context& ctx);
+int cmd_explain(context& ctx);
 int cmd_diff(context& ctx);
 int cmd_replace(context& ctx);
 int cmd_delete(context& ctx);

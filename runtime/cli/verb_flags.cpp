@@ -110,6 +110,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"external-ip"}}},
       {"config", {output, no_headers, {"current", 0, false}, {"minify", 0, false}}},
       {"api-versions", {}},
+      {"explain", {{"recursive", 0, false}, {"api-version"}, output}},
       {"cluster-info", {}},
       {"set", {selector, all, all_namespaces, dry_run, {"containers", 'c'}, {"list", 0, false}}},
       {"replace", {filename, recursive, dry_run}},

@@ -53,6 +53,7 @@ constexpr const char* usage =
     "  taint node NAME KEY[=VALUE]:EFFECT... | KEY[:EFFECT]-...   (--overwrite)\n"
     "  token create            a join token for another agent\n"
     "  config set-context --current --namespace=NS | view | get-contexts | current-context\n"
+    "  explain RESOURCE[.FIELD...] [--recursive]   a kind's fields and their types\n"
     "  api-resources | api-versions | cluster-info | version | completion bash\n";
 
 }  // namespace

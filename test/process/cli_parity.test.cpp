@@ -510,6 +510,28 @@ TEST_CASE("set image and set env change pod templates", "[process][cli]") {
   CHECK(c.troupe({"set", "tolerations", "pod/p"}).err == "error: set: unknown subcommand \"tolerations\" (image or env)\n");
 }
 
+TEST_CASE("explain lists a kind's fields and types from its schema", "[process][cli]") {
+  cluster c;
+  auto pods = c.troupe({"explain", "pods"});
+  CHECK(pods.out ==
+        "KIND:       Pod\nVERSION:    v1\n\nDESCRIPTION:\n    <empty>\n\nFIELDS:\n"
+        "  apiVersion\t<string>\n  kind\t<string>\n  metadata\t<ObjectMeta>\n  spec\t<PodSpec>\n"
+        "  status\t<PodStatus>\n");
+  auto containers = c.troupe({"explain", "po.spec.containers"}).out;
+  CHECK_THAT(containers, Catch::Contains("FIELD: containers <[]Container>\n") &&
+                             Catch::Contains("\n  imagePullPolicy\t<string>\n  enum: Always, IfNotPresent, Never\n") &&
+                             Catch::Contains("\n  env\t<[]EnvVar>\n"));
+  CHECK_THAT(c.troupe({"explain", "deployments.apps.spec.strategy", "--recursive"}).out,
+             Catch::Contains("  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t<IntOrString>\n"));
+  CHECK_THAT(c.troupe({"explain", "pods.metadata.labels"}).out, Catch::Contains("FIELD: labels <map[string]string>"));
+  CHECK_THAT(c.troupe({"explain", "pods.metadata.creationTimestamp"}).out,
+             Catch::Contains("FIELD: creationTimestamp <string>"));
+  CHECK(c.troupe({"explain", "pods.spec.nope"}).err == "error: field \"nope\" does not exist in spec\n");
+  CHECK(c.troupe({"explain", "widgets"}).err == "error: the server doesn't have a resource type \"widgets\"\n");
+  // --recursive ends where a type contains itself.
+  CHECK(c.troupe({"explain", "pods", "--recursive"}).code == 0);
+}
+
 TEST_CASE("describe shows the events of this object not of an earlier one of its name",
           "[process][cli]") {
   cluster c;
