@@ -383,6 +383,22 @@ TEST_CASE("api-resources and completion", "[process][cli]") {
   CHECK_THAT(r.out, Catch::StartsWith("NAME") && Catch::Contains("deployments") &&
                         Catch::Contains("apps/v1") && Catch::Contains("deploy"));
   CHECK_THAT(c.troupe({"completion", "bash"}).out, Catch::Contains("complete -F _troupe troupe"));
+  // The script completes in a real bash: verbs, kinds, and names from the server.
+  auto script = c.write("completion.bash", c.troupe({"completion", "bash"}).out);
+  REQUIRE(c.troupe({"create", "cm", "settings"}).code == 0);
+  auto complete = [&](const std::string& words, int at) {
+    auto bin = std::string(TROUPE_BINARY);
+    return troupe::testing::run_command(
+               {"/bin/bash", "-c",
+                "troupe() { " + bin + " --server=" + c.address() + " \"$@\"; }; source " + script +
+                    "; COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(at) +
+                    "; _troupe; echo \"${COMPREPLY[*]}\""},
+               "", {}, c.dir())
+        .out;
+  };
+  CHECK(complete("troupe expl", 1) == "explain\n");
+  CHECK(complete("troupe get deployme", 2) == "deployments\n");
+  CHECK(complete("troupe get cm sett", 3) == "settings\n");
 }
 
 TEST_CASE("a pod on a node terminates gracefully - --force ends it", "[process][cli]") {
