@@ -488,6 +488,13 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
 
 namespace {
 
+// KEY=VALUE from a flag's value; `error` (naming the flag) for anything else.
+std::pair<std::string, std::string> key_value(const std::string& pair, const std::string& error) {
+  auto eq = pair.find('=');
+  TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request, error);
+  return {pair.substr(0, eq), pair.substr(eq + 1)};
+}
+
 // --labels/-l for run: "k=v,k2=v2".
 node run_labels(const std::string& name, const parsed_flags& flags) {
   node labels = node::map();
@@ -496,10 +503,8 @@ node run_labels(const std::string& name, const parsed_flags& flags) {
     return labels;
   }
   for (auto& pair : split(flags.get("labels"), ',')) {
-    auto eq = pair.find('=');
-    TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
-                   "--labels: invalid label spec " + quote(pair) + ", expected key=value");
-    labels.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+    auto [key, value] = key_value(pair, "--labels: invalid label spec " + quote(pair) + ", expected key=value");
+    labels.set(key, node::string(value));
   }
   return labels;
 }
@@ -538,10 +543,9 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
   if (flags.has("annotations")) {
     node annotations = node::map();
     for (auto& pair : flags.all("annotations")) {
-      auto eq = pair.find('=');
-      TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
-                     "--annotations: invalid annotation spec " + quote(pair) + ", expected key=value");
-      annotations.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+      auto [key, value] =
+          key_value(pair, "--annotations: invalid annotation spec " + quote(pair) + ", expected key=value");
+      annotations.set(key, node::string(value));
     }
     pod.find("metadata")->set("annotations", std::move(annotations));
   }
@@ -566,12 +570,10 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
   if (flags.has("env")) {
     node env = node::list();
     for (auto& pair : flags.all("env")) {
-      auto eq = pair.find('=');
-      TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
-                     "--env: invalid env " + quote(pair) + ", expected NAME=VALUE");
+      auto [key, value] = key_value(pair, "--env: invalid env " + quote(pair) + ", expected NAME=VALUE");
       node var = node::map();
-      var.set("name", node::string(pair.substr(0, eq)));
-      var.set("value", node::string(pair.substr(eq + 1)));
+      var.set("name", node::string(key));
+      var.set("value", node::string(value));
       env.push(std::move(var));
     }
     container.set("env", std::move(env));
@@ -622,10 +624,10 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
   node selector = node::map();
   if (flags.has("selector")) {
     for (auto& pair : split(flags.get("selector"), ',')) {
-      auto eq = pair.find('=');
-      TROUPE_REQUIRE(eq != std::string::npos && eq > 0 && pair.find_first_of("!()") == std::string::npos,
-                     api_errc::bad_request, "--selector: only k=v pairs may be used, got " + quote(pair));
-      selector.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+      std::string error = "--selector: only k=v pairs may be used, got " + quote(pair);
+      TROUPE_REQUIRE(pair.find_first_of("!()") == std::string::npos, api_errc::bad_request, error);
+      auto [key, value] = key_value(pair, error);
+      selector.set(key, node::string(value));
     }
   } else if (kind.kind == "Pod") {
     if (const node* labels = at({"metadata", "labels"})) selector = *labels;
