@@ -21,13 +21,14 @@ std::vector<owner_ref> owner_refs(std::string_view object) {
   return out;
 }
 
-std::string unblocked(std::string_view object, const std::string& uid) {
+std::string unblocked(std::string_view object) {
   object_reader reader(object);
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.root());
   auto meta = meta_of(message.getRoot<capnp::AnyStruct>());
   for (auto ref : meta.getOwnerReferences())
-    if (text_view(ref.getUid()) == uid) ref.getBlockOwnerDeletion().setValue(false);
+    if (ref.getBlockOwnerDeletion().isValue() && ref.getBlockOwnerDeletion().getValue())
+      ref.getBlockOwnerDeletion().setValue(false);
   return to_bytes(message);
 }
 
@@ -287,8 +288,8 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
     // As Kubernetes' collector: a dependent with dependents of its own goes in the foreground
     // too, so the owner stays until the whole tree below it is gone. But when one of those is
     // itself deleting its dependents (a cycle: A owns B owns A), waiting would never end: the
-    // dependent's reference to this owner stops blocking first (Kubernetes' false positives
-    // included), and it is deleted on the next round.
+    // dependent's references stop blocking their owners first (Kubernetes'
+    // unblockOwnerReferences, false positives included), and it is deleted on the next round.
     auto own_dependents = st.dependents_of.find(text_string(dependent.meta().getUid()));
     bool has_dependents = own_dependents != st.dependents_of.end();
     bool cycle = false;
@@ -297,7 +298,7 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
       cycle = below && deleting_dependents(below->object);
     }
     if (cycle && holds_owner(dep->object, uid, false))
-      call(self, dep_key, api_verb::update, where->second, unblocked(dep->object, uid));
+      call(self, dep_key, api_verb::update, where->second, unblocked(dep->object));
     else
       call(self, dep_key, api_verb::remove, where->second, "", dep->revision,
            has_dependents ? propagation::foreground : propagation::unset);

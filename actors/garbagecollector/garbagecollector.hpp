@@ -48,8 +48,8 @@ dependent_verdict judge_dependent(const std::vector<owner_ref>& owners,
 /// The object with the ownerReferences of these uids removed.
 std::string without_owner_refs(std::string_view object, const std::vector<std::string>& uids);
 
-/// The object with blockOwnerDeletion false on its reference to owner `uid`.
-std::string unblocked(std::string_view object, const std::string& uid);
+/// The object with blockOwnerDeletion false on every reference to an owner.
+std::string unblocked(std::string_view object);
 
 /// The object without finalizer `name` in metadata.finalizers.
 std::string without_finalizer(std::string_view object, std::string_view name);
