@@ -1,6 +1,10 @@
 #include "actors/store/store.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+
+#include <atomic>
 
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/kinds.hpp"
@@ -147,6 +151,30 @@ TEST_CASE("writes through the store actor", "[store]") {
   CHECK(to_api_error(junk.error()).code() == api_errc::bad_request);
   CHECK(f.write(3, "configmaps/default/a", "")->revision == 3);  // the store is still fine
   CHECK_FALSE(f.write(9, "configmaps/default/a", ""));
+}
+
+TEST_CASE("a log sync the device fails is answered as an error and the store takes no more writes",
+          "[store]") {
+  auto failing = std::make_shared<std::atomic<bool>>(false);
+  store::engine_options options;
+  options.sync_log_file = [failing](int fd) {  // the device at the syscall: EIO once set
+    if (!failing->load()) return ::fdatasync(fd);
+    errno = EIO;
+    return -1;
+  };
+  store_fixture f({}, options);
+  REQUIRE(f.write(1, "configmaps/default/a", config_map("default", "a")));
+  failing->store(true);
+  auto lost = f.write(1, "configmaps/default/b", config_map("default", "b"));
+  REQUIRE_FALSE(lost);
+  CHECK(to_api_error(lost.error()).code() == api_errc::internal);
+  CHECK_THAT(to_api_error(lost.error()).message(), Catch::Contains("sync: Input/output error"));
+  CHECK_FALSE(f.engine().read().get("configmaps/default/b"));
+  failing->store(false);
+  auto refused = f.write(1, "configmaps/default/c", config_map("default", "c"));
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(to_api_error(refused.error()).message(), Catch::Contains("no more writes until a restart"));
+  CHECK(f.engine().read().get("configmaps/default/a"));
 }
 
 TEST_CASE("concurrent writers share commits", "[store]") {

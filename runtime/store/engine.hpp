@@ -67,6 +67,9 @@ struct engine_options {
   /// How often the applier writes committed changes to LMDB (the longer, the fewer page writes
   /// and the larger the overlay every read consults).
   int64_t apply_interval_ms = 10;
+  /// The sync of a log record: fdatasync, unless a test puts a failing device in its place
+  /// (returns 0, or -1 with errno set).
+  std::function<int(int)> sync_log_file{};
 };
 
 enum class op_kind : uint8_t { create = 1, update = 2, remove = 3 };

@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -824,6 +825,44 @@ TEST_CASE("after a failed sync every write is refused naming the cause", "[engin
   // Nothing staged after the failure reaches the log: the next sync refuses too.
   CHECK_THROWS_WITH(e.sync(), Catch::Contains("Input/output error"));
   CHECK(e.synced_revision() == 1);
+}
+
+TEST_CASE("a log sync the device fails fails its commits and every later one and a restart keeps the acknowledged",
+          "[engine][log]") {
+  temp_dir dir;
+  // The device at the syscall: fdatasync answers EIO once `failing` is set, as a disk that
+  // lost its cache or went away does.
+  auto failing = std::make_shared<std::atomic<bool>>(false);
+  auto options = unapplied(dir);
+  options.sync_log_file = [failing](int fd) {
+    if (!failing->load()) return ::fdatasync(fd);
+    errno = EIO;
+    return -1;
+  };
+  {
+    engine e(options);
+    REQUIRE(apply(e, create("a", "1")).error == api_errc::none);
+    auto acknowledged = view_of(e.read());
+    failing->store(true);
+    auto lost = apply(e, create("b", "1"));
+    CHECK(lost.error == api_errc::internal);
+    CHECK_THAT(lost.message, Catch::Contains("write-ahead log: sync: Input/output error"));
+    CHECK(view_of(e.read()) == acknowledged);  // nobody sees what was not acknowledged
+    failing->store(false);                     // the device is back: still no write until a restart
+    auto refused = apply(e, create("c", "1"));
+    CHECK(refused.error == api_errc::internal);
+    CHECK_THAT(refused.message, Catch::Contains("no more writes until a restart") &&
+                                    Catch::Contains("Input/output error"));
+    CHECK(e.synced_revision() == 1);
+  }
+  // Restarted, every acknowledged write is there and the refused one never is; the one whose
+  // sync failed may be (its bytes were written), as with any write left unacknowledged.
+  engine reopened(unapplied(dir));
+  auto a = reopened.read().get("configmaps/default/a");
+  REQUIRE(a);
+  CHECK(a->revision == 1);
+  CHECK_FALSE(reopened.read().get("configmaps/default/c"));
+  CHECK(apply(reopened, create("d", "1")).error == api_errc::none);  // writes again
 }
 
 TEST_CASE(

@@ -119,8 +119,9 @@ std::optional<uint64_t> later_record(const char* base, size_t size, size_t from,
 
 }  // namespace
 
-wal_writer::wal_writer(std::string dir, size_t segment_bytes)
-    : dir_(wal_dir(dir)), segment_bytes_(segment_bytes) {
+wal_writer::wal_writer(std::string dir, size_t segment_bytes, std::function<int(int)> sync_file)
+    : dir_(wal_dir(dir)), segment_bytes_(segment_bytes),
+      sync_file_(sync_file ? std::move(sync_file) : [](int fd) { return ::fdatasync(fd); }) {
   std::error_code ec;
   if (std::filesystem::create_directories(dir_, ec)) sync_dir(dir);
   if (ec) {
@@ -193,7 +194,7 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
 uint64_t wal_writer::sync() {
   std::lock_guard<std::mutex> lock(sync_mutex_);
   uint64_t through = written_through_.load(std::memory_order_acquire);
-  if (fd_ >= 0 && ::fdatasync(fd_) != 0) io_failure("sync");
+  if (fd_ >= 0 && sync_file_(fd_) != 0) io_failure("sync");
   synced_through_.store(through, std::memory_order_release);
   return through;
 }

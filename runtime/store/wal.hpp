@@ -33,7 +33,9 @@ class wal_writer {
  public:
   /// Starts with no segment: the first append opens one. Segments already in `dir` must have
   /// been replayed into LMDB before: they are released.
-  wal_writer(std::string dir, size_t segment_bytes);
+  /// `sync_file` makes a record durable (fdatasync unless a test puts a failing device in its
+  /// place); like fdatasync it returns 0, or -1 with errno set.
+  wal_writer(std::string dir, size_t segment_bytes, std::function<int(int)> sync_file = {});
   ~wal_writer();
   wal_writer(const wal_writer&) = delete;
   wal_writer& operator=(const wal_writer&) = delete;
@@ -84,6 +86,7 @@ class wal_writer {
 
   std::string dir_;
   size_t segment_bytes_;
+  std::function<int(int)> sync_file_;
   // sync uses the writer's file while the writer goes on: a new segment is opened (fd_ changed)
   // only under sync_mutex_.
   std::mutex sync_mutex_;
