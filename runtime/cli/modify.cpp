@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -126,6 +127,24 @@ int set_metadata_map(context& ctx, const char* field, const char* past) {
   TROUPE_REQUIRE(!resources.empty(), api_errc::bad_request,
                  "one or more resources must be specified as <resource> <name> or "
                  "<resource>/<name>");
+  if (ctx.flags.on("list")) {
+    // kubectl's --list: KEY=VALUE lines (in key order here); under a heading per object
+    // when there are several.
+    TROUPE_REQUIRE(changes.empty(), api_errc::bad_request,
+                   std::string("--list cannot be given with ") + (labels ? "label" : "annotation") + " changes");
+    auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, ""));
+    for (auto& o : objects) {
+      auto current = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
+      std::string indent = objects.size() > 1 ? " " : "";
+      if (objects.size() > 1)
+        ctx.out << "Listing " << field << " for " << o.kind->kind << "." << o.kind->version << "/" << o.name << ":\n";
+      std::map<std::string, std::string> sorted;
+      if (auto* map = lookup(current, {"metadata", field}); map && map->is_map())
+        for (auto& [k, v] : map->entries()) sorted[k] = v.text();
+      for (auto& [k, v] : sorted) ctx.out << indent << k << "=" << v << "\n";
+    }
+    return 0;
+  }
   TROUPE_REQUIRE(
       !changes.empty(), api_errc::bad_request,
       std::string("at least one ") + (labels ? "label" : "annotation") + " update is required");

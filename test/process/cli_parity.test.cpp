@@ -261,6 +261,15 @@ TEST_CASE("label and annotate take several objects selectors and --all", "[proce
   CHECK(everything(c) == before);
   CHECK(c.troupe({"label", "cm", "a", "k=2", "b"}).err ==
         "error: all resources must be specified before label changes: b\n");
+  // --list: KEY=VALUE lines, under a heading per object when there are several.
+  REQUIRE(c.troupe({"label", "cm", "a", "z=last", "b=first"}).code == 0);
+  auto one = c.troupe({"label", "cm", "a", "--list"});
+  CHECK(one.code == 0);
+  CHECK_THAT(one.out, Catch::StartsWith("b=first\n") && Catch::EndsWith("z=last\n"));
+  auto several = c.troupe({"annotate", "cm", "a", "c", "--list"});
+  CHECK_THAT(several.out, Catch::StartsWith("Listing annotations for ConfigMap.v1/a:\n n=1\n") &&
+                              Catch::Contains("Listing annotations for ConfigMap.v1/c:\n n=1\n"));
+  CHECK(c.troupe({"label", "cm", "a", "x=y", "--list"}).err == "error: --list cannot be given with label changes\n");
 }
 
 TEST_CASE("edit runs KUBE_EDITOR before EDITOR", "[process][cli]") {
