@@ -206,9 +206,8 @@ int cmd_logs(context& ctx) {
     if (all_containers) {
       containers.clear();
       auto object = codec::encode_object(ctx.get(ctx.kind("pods"), ctx.ns(), pod).object, ctx.kind("pods"));
-      for (const char* list : {"initContainers", "containers"})
-        if (auto* items = lookup(object, {"spec", list}); items && items->is_list())
-          for (auto& c : items->items()) containers.push_back(text_at(c, {"name"}));
+      if (const node* spec = lookup(object, {"spec"}); spec && spec->is_map())
+        for (const node* c : containers_of(*spec)) containers.push_back(text_at(*c, {"name"}));
     }
     for (auto& container : containers) {
       log_source source{base};

@@ -67,4 +67,14 @@ const codec::node* lookup(const codec::node& root, std::initializer_list<std::st
 /// The text of a scalar at `path`, or "".
 std::string text_at(const codec::node& root, std::initializer_list<std::string_view> path);
 
+/// The init containers, then the containers, of a pod spec (`Node` is node or const node).
+template <class Node>
+std::vector<Node*> containers_of(Node& pod_spec) {
+  std::vector<Node*> out;
+  for (const char* list : {"initContainers", "containers"})
+    if (Node* items = pod_spec.find(list); items && items->is_list())
+      for (auto& c : items->items()) out.push_back(&c);
+  return out;
+}
+
 }  // namespace troupe::cli

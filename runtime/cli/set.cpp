@@ -26,22 +26,16 @@ std::optional<std::vector<std::string>> pod_spec_path(const kind_info& kind) {
   return std::nullopt;
 }
 
-node* pod_spec_of(node& object, const std::vector<std::string>& path) {
+// The containers (init ones first) of the object's pod spec; `refusal` for a kind without one.
+std::vector<node*> template_containers(const kind_info& kind, node& object, const std::string& refusal) {
+  auto path = pod_spec_path(kind);
+  TROUPE_REQUIRE(path, api_errc::bad_request, refusal);
   node* at = &object;
-  for (auto& key : path) {
+  for (auto& key : *path) {
     at = at->is_map() ? at->find(key) : nullptr;
-    if (!at) return nullptr;
+    if (!at) return {};
   }
-  return at->is_map() ? at : nullptr;
-}
-
-// The containers and init containers of a pod spec.
-std::vector<node*> containers_of(node& pod_spec) {
-  std::vector<node*> out;
-  for (const char* list : {"initContainers", "containers"})
-    if (node* items = pod_spec.find(list); items && items->is_list())
-      for (auto& c : items->items()) out.push_back(&c);
-  return out;
+  return at->is_map() ? containers_of(*at) : std::vector<node*>{};
 }
 
 // Splits set's arguments into the resources and the KEY=VALUE / KEY- changes after them.
@@ -116,10 +110,8 @@ int set_image(context& ctx, const std::vector<std::string>& args) {
     images.emplace_back(c.substr(0, eq), c.substr(eq + 1));
   }
   return change_each(ctx, resources, "image updated", [&](const kind_info& kind, node& object) {
-    auto path = pod_spec_path(kind);
-    TROUPE_REQUIRE(path, api_errc::bad_request, "cannot set the image of " + kind.resource() + ": it has no pod template");
-    node* spec = pod_spec_of(object, *path);
-    auto containers = spec ? containers_of(*spec) : std::vector<node*>{};
+    auto containers = template_containers(
+        kind, object, "cannot set the image of " + kind.resource() + ": it has no pod template");
     bool changed = false;
     for (auto& [container, image] : images) {
       bool found = false;
@@ -159,10 +151,7 @@ int set_env(context& ctx, const std::vector<std::string>& args) {
     auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, "one or more resources must be specified"));
     for (auto& o : objects) {
       node object = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
-      auto path = pod_spec_path(*o.kind);
-      TROUPE_REQUIRE(path, api_errc::bad_request, "cannot list the environment of " + o.kind->resource());
-      node* spec = pod_spec_of(object, *path);
-      for (node* c : spec ? containers_of(*spec) : std::vector<node*>{}) {
+      for (node* c : template_containers(*o.kind, object, "cannot list the environment of " + o.kind->resource())) {
         if (!matches(pattern, text_at(*c, {"name"}))) continue;
         ctx.out << "# " << o.kind->plural << "/" << o.name << ", container " << text_at(*c, {"name"}) << "\n";
         if (const node* env = c->find("env"); env && env->is_list())
@@ -175,11 +164,9 @@ int set_env(context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   return change_each(ctx, resources, "env updated", [&](const kind_info& kind, node& object) {
-    auto path = pod_spec_path(kind);
-    TROUPE_REQUIRE(path, api_errc::bad_request, "cannot set the environment of " + kind.resource() + ": it has no pod template");
-    node* spec = pod_spec_of(object, *path);
     bool changed = false, any = false;
-    for (node* c : spec ? containers_of(*spec) : std::vector<node*>{}) {
+    for (node* c : template_containers(kind, object,
+                                       "cannot set the environment of " + kind.resource() + ": it has no pod template")) {
       if (!matches(pattern, text_at(*c, {"name"}))) continue;
       any = true;
       node* env = c->find("env");
