@@ -54,16 +54,10 @@ std::string pod_argument(context& ctx, const char* verb) {
   std::string name = arg.substr(slash + 1);
   if (kind.kind == "Pod") return name;
   auto object = codec::encode_object(ctx.get(kind, ctx.ns(), name).object, kind);
-  std::string selector;
-  if (kind.kind == "Service") {
-    std::vector<std::string> parts;
-    if (auto* labels = lookup(object, {"spec", "selector"}); labels && labels->is_map())
-      for (auto& [k, v] : labels->entries()) parts.push_back(k + "=" + v.text());
-    selector = join(parts, ",");
-  } else if (auto* sel = lookup(object, {"spec", "selector"}); sel && sel->is_map()) {
-    selector = label_selector_text(sel);
-  }
-  TROUPE_REQUIRE(!selector.empty() && selector != "<none>", api_errc::bad_request,
+  // A Service selects by a plain map, workloads by a LabelSelector.
+  const node* selects = lookup(object, {"spec", "selector"});
+  std::string selector = kind.kind == "Service" ? labels_text(selects) : label_selector_text(selects);
+  TROUPE_REQUIRE(selector != "<none>", api_errc::bad_request,
                  "cannot find the pods of " + kind.singular_resource() + "/" + name + ": it selects none");
   std::vector<node> pods;
   for (auto& item : ctx.list(ctx.kind("pods"), ctx.ns(), selector).items) pods.push_back(codec::encode_object(item, ctx.kind("pods")));
