@@ -158,6 +158,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
   meta.setResourceVersion("");
   meta.setDeletionTimestamp(0);
   apply_defaults(kind, root);
+  initial_status(kind, root);
   auto bytes = to_bytes(message);
   validate_object(kind, bytes);
   return bytes;

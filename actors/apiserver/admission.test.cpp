@@ -233,3 +233,62 @@ status: {phase: Running}
   object_reader d(spec_updated);
   CHECK(d.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::RUNNING);
 }
+
+TEST_CASE("create drops the status a client sends except a Node's", "[apiserver][admission]") {
+  auto pod = std::string(pod_yaml) + "status: {phase: Running, podIP: 1.2.3.4}\n";
+  auto p_bytes = (admit_create(kind("pods"), decode(pod), "", fixed_context()));
+  object_reader p(p_bytes);
+  auto status = p.as<k8s::Pod>().getStatus();
+  CHECK(status.getPhase() == k8s::PodPhase::PENDING);
+  CHECK(status.getPodIP().size() == 0);
+  CHECK(status.getQosClass() == k8s::QosClass::BEST_EFFORT);
+
+  auto s_bytes = (admit_create(kind("services"), decode(R"(apiVersion: v1
+kind: Service
+metadata: {name: lb}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+status: {loadBalancer: {ingress: [{ip: 9.9.9.9}]}}
+)"), "", fixed_context()));
+  object_reader s(s_bytes);
+  CHECK(s.as<k8s::Service>().getStatus().getLoadBalancer().getIngress().size() == 0);
+
+  auto n_bytes = (admit_create(kind("nodes"), decode(R"(apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {capacity: {cpu: "2"}}
+)"), "", fixed_context()));
+  object_reader n(n_bytes);
+  CHECK(n.as<k8s::Node>().getStatus().getCapacity().size() == 1);
+
+  auto v_bytes = (admit_create(kind("persistentvolumeclaims"), decode(R"(apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: c}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+status: {phase: Bound}
+)"), "", fixed_context()));
+  object_reader v(v_bytes);
+  CHECK(v.as<k8s::PersistentVolumeClaim>().getStatus().getPhase() == k8s::ClaimPhase::PENDING);
+}
+
+TEST_CASE("a limit without a request requests the limit and the pod is Guaranteed",
+          "[apiserver][admission]") {
+  auto r_bytes = (admit_create(kind("pods"), decode(R"(apiVersion: v1
+kind: Pod
+metadata: {name: g}
+spec:
+  hostNetwork: true
+  containers:
+  - name: main
+    image: busybox:1
+    ports: [{containerPort: 8080}]
+    resources: {limits: {cpu: "1", memory: 1Gi}, requests: {cpu: "1"}}
+)"), "", fixed_context()));
+  object_reader r(r_bytes);
+  auto pod = r.as<k8s::Pod>();
+  auto requests = pod.getSpec().getContainers()[0].getResources().getRequests();
+  REQUIRE(requests.size() == 2);
+  CHECK(text_string(requests[1].getKey()) == "memory");
+  CHECK(text_string(requests[1].getValue()) == "1Gi");
+  CHECK(pod.getStatus().getQosClass() == k8s::QosClass::GUARANTEED);
+  CHECK(pod.getSpec().getContainers()[0].getPorts()[0].getHostPort() == 8080);  // host network
+}

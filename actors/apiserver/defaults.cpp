@@ -7,6 +7,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/qos.hpp"
 #include "runtime/object/selector.hpp"
 #include "runtime/object/taints.hpp"
 #include "runtime/object/validation.hpp"
@@ -37,6 +38,23 @@ void default_container(k8s::Container::Builder c) {
     c.setTerminationMessagePolicy(k8s::TerminationMessagePolicy::FILE);
   for (auto port : c.getPorts())
     if (port.getProtocol() == k8s::Protocol::UNSPECIFIED) port.setProtocol(k8s::Protocol::TCP);
+  // A limit without a request requests the limit (Kubernetes' SetDefaults_Pod).
+  auto resources = c.getResources();
+  std::vector<std::pair<std::string, std::string>> requests;
+  for (auto e : resources.getRequests()) requests.emplace_back(text_string(e.getKey()), text_string(e.getValue()));
+  size_t before = requests.size();
+  for (auto limit : resources.getLimits()) {
+    std::string key = text_string(limit.getKey());
+    bool requested = false;
+    for (auto& entry : requests) requested = requested || entry.first == key;
+    if (!requested) requests.emplace_back(key, text_string(limit.getValue()));
+  }
+  if (requests.size() == before) return;
+  auto list = resources.initRequests(static_cast<unsigned>(requests.size()));
+  for (unsigned i = 0; i < list.size(); ++i) {
+    list[i].setKey(requests[i].first);
+    list[i].setValue(requests[i].second);
+  }
 }
 
 void default_pod_spec(k8s::PodSpec::Builder spec) {
@@ -50,6 +68,12 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
   if (spec.getEnableServiceLinks().isUnset()) spec.getEnableServiceLinks().setValue(true);
   for (auto c : spec.getContainers()) default_container(c);
   for (auto c : spec.getInitContainers()) default_container(c);
+  // On the host's network a container port is the host's port too.
+  if (spec.getHostNetwork())
+    for (auto list : {spec.getContainers(), spec.getInitContainers()})
+      for (auto c : list)
+        for (auto port : c.getPorts())
+          if (port.getHostPort() == 0) port.setHostPort(port.getContainerPort());
 }
 
 // Kubernetes' DefaultTolerationSeconds admission: a pod rides out five minutes of its node
@@ -302,6 +326,22 @@ void default_namespace(k8s::Namespace::Builder ns) {
 }
 
 }  // namespace
+
+void initial_status(const kind_info& kind, capnp::DynamicStruct::Builder root) {
+  const std::string& k = kind.kind;
+  if (!kind.has_status || k == "Node") return;
+  if (k == "Namespace") return;  // default_namespace: phase Active
+  root.clear("status");
+  if (k == "Pod") {
+    auto pod = root.as<k8s::Pod>();
+    pod.getStatus().setPhase(k8s::PodPhase::PENDING);
+    pod.getStatus().setQosClass(qos_class(pod.getSpec().asReader()));
+  } else if (k == "PersistentVolume") {
+    root.as<k8s::PersistentVolume>().getStatus().setPhase(k8s::PersistentVolumePhase::PENDING);
+  } else if (k == "PersistentVolumeClaim") {
+    root.as<k8s::PersistentVolumeClaim>().getStatus().setPhase(k8s::ClaimPhase::PENDING);
+  }
+}
 
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   const std::string& k = kind.kind;

@@ -18,6 +18,11 @@ constexpr const char* namespace_finalizer = "kubernetes";
 /// Fills in what Kubernetes defaults on create and update.
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root);
 
+/// The status a new object starts with: Kubernetes' PrepareForCreate drops whatever status a
+/// client sent (a Node keeps its own); a Pod starts Pending with its QoS class, and volumes
+/// and claims start Pending. Call after apply_defaults (the QoS class needs the requests).
+void initial_status(const kind_info& kind, capnp::DynamicStruct::Builder root);
+
 /// Appends every failing field of the kind's spec to `out`.
 void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
                    std::vector<field_error>& out);

@@ -3,7 +3,7 @@
 #include <capnp/message.h>
 
 #include "runtime/object/object.hpp"
-#include "runtime/object/quantity.hpp"
+#include "runtime/object/qos.hpp"
 
 namespace troupe::kubelet {
 namespace {
@@ -59,30 +59,7 @@ void set_containers(capnp::List<k8s::ContainerStatus>::Builder list, const std::
   for (unsigned i = 0; i < list.size(); ++i) set_container(list[i], cs[i], hollow);
 }
 
-std::optional<quantity> quantity_of(capnp::List<k8s::QuantityEntry>::Reader list, std::string_view key) {
-  for (auto e : list)
-    if (text_view(e.getKey()) == key) return quantity::parse(text_view(e.getValue()));
-  return std::nullopt;
-}
-
 }  // namespace
-
-std::string qos_class(k8s::PodSpec::Reader spec) {
-  bool any = false, guaranteed = true;
-  auto check = [&](k8s::Container::Reader c) {
-    auto r = c.getResources();
-    if (r.getRequests().size() + r.getLimits().size() > 0) any = true;
-    for (const char* resource : {"cpu", "memory"}) {
-      auto limit = quantity_of(r.getLimits(), resource);
-      auto request = quantity_of(r.getRequests(), resource);
-      if (!limit || (request && *request != *limit)) guaranteed = false;
-    }
-  };
-  for (auto c : spec.getContainers()) check(c);
-  for (auto c : spec.getInitContainers()) check(c);
-  if (!any) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
 
 pod_model model_of(k8s::Pod::Reader pod) {
   pod_model m;
@@ -107,7 +84,7 @@ pod_model model_of(k8s::Pod::Reader pod) {
   add(m.init_containers, spec.getInitContainers(), true);
   add(m.containers, spec.getContainers(), false);
   if (!m.init_containers.empty()) m.init_containers[0].waiting_reason = "ContainerCreating";
-  m.qos = qos_class(spec);
+  m.qos = qos_class_name(qos_class(spec));
   return m;
 }
 

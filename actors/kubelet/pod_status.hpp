@@ -21,7 +21,4 @@ std::string status_fingerprint(const pod_model& model);
 /// A fresh model for `pod`'s spec: its containers waiting, its restart policy, QoS class.
 pod_model model_of(k8s::Pod::Reader pod);
 
-/// Kubernetes' QoS class from the containers' requests and limits.
-std::string qos_class(k8s::PodSpec::Reader spec);
-
 }  // namespace troupe::kubelet
