@@ -31,10 +31,23 @@ struct resource_state {
   /// Services' allocations handed out in the last seconds, by key: their writes may not be
   /// visible in a snapshot yet, and two Services must never share one.
   std::map<std::string, std::pair<service_allocations, int64_t>> recent_services;
+  /// While an unconditional write runs: the request to run again on Conflict (see retrying).
+  std::shared_ptr<struct unconditional_write> retry;
   static inline const char* name = "resource";
 };
 
 using self_ptr = resource_actor::stateful_pointer<resource_state>;
+using write_op = caf::result<api_reply> (*)(self_ptr, const api_request&);
+
+// A patch, or an update without a resourceVersion, applies to whatever is stored when it
+// runs. If another write lands between its read and its commit, Kubernetes' GuaranteedUpdate
+// runs it again on the new object instead of answering Conflict, and so does this.
+struct unconditional_write {
+  write_op op;
+  api_request req;
+  caf::response_promise answer;
+  int attempts_left;
+};
 
 std::string not_found(const kind_info& kind, std::string_view name) {
   return kind.resource() + " " + quote(name) + " not found";
@@ -80,12 +93,16 @@ api_reply list(self_ptr self, const api_request& req) {
 
 // ---- writes ---------------------------------------------------------------------------------
 
+caf::response_promise store_write_retrying(self_ptr self, std::shared_ptr<unconditional_write> retry,
+                                           write_request write);
+
 // The store answers the caller itself: one hop less per write than answering through here.
 caf::result<api_reply> store_write(self_ptr self, uint8_t op, std::string key,
                                    uint64_t expected, std::string object) {
+  write_request write{op, std::move(key), expected, std::move(object)};
+  if (auto retry = self->state.retry) return store_write_retrying(self, std::move(retry), std::move(write));
   auto rp = self->make_response_promise<api_reply>();
-  rp.delegate(self->state.deps.store, write_atom::value,
-              write_request{op, std::move(key), expected, std::move(object)});
+  rp.delegate(self->state.deps.store, write_atom::value, std::move(write));
   return rp;
 }
 
@@ -296,19 +313,87 @@ caf::result<api_reply> bind(self_ptr self, const api_request& req) {
   return store_write(self, 2, key, stored->revision, bind_pod(stored->object, req.target, unix_seconds()));
 }
 
-caf::result<api_reply> serve(self_ptr self, api_request& req) {
-  try {
-    switch (static_cast<api_verb>(req.verb)) {
-      case api_verb::get: return get(self, req);
-      case api_verb::list: return list(self, req);
-      case api_verb::create: return create(self, req);
-      case api_verb::update: return update(self, req, false);
-      case api_verb::update_status: return update(self, req, true);
-      case api_verb::remove: return remove(self, req);
-      case api_verb::patch: return patch(self, req);
-      case api_verb::bind: return bind(self, req);
+caf::result<api_reply> run(self_ptr self, write_op op, const api_request& req);
+
+// Runs an unconditional write; its answer goes to `retry->answer`, from here or, once the
+// store has replied, from store_write_retrying.
+void run_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& retry) {
+  self->state.retry = retry;
+  auto result = run(self, retry->op, retry->req);
+  self->state.retry = nullptr;
+  if (result.flag == caf::rt_value)
+    retry->answer.deliver(std::move(result.value.get_mutable_as<api_reply>(0)));
+  else if (result.flag == caf::rt_error)
+    retry->answer.deliver(std::move(result.err));
+}
+
+caf::response_promise store_write_retrying(self_ptr self, std::shared_ptr<unconditional_write> retry,
+                                           write_request write) {
+  self->request(self->state.deps.store, caf::infinite, write_atom::value, std::move(write))
+      .then([retry](api_reply& reply) { retry->answer.deliver(std::move(reply)); },
+            [self, retry](caf::error& e) {
+              if (retry->attempts_left-- > 0 && to_api_error(e).code() == api_errc::conflict)
+                return run_unconditional(self, retry);
+              retry->answer.deliver(std::move(e));
+            });
+  return retry->answer;
+}
+
+// A write with no resourceVersion of the caller's to hold it to.
+bool unconditional(const api_request& req) {
+  if (req.verb == static_cast<uint8_t>(api_verb::patch)) {
+    if (static_cast<patch_type>(req.patch_type) == patch_type::json) return true;
+    try {
+      auto delta = codec::parse_json(req.patch, "patch");
+      auto* meta = delta.is_map() ? delta.find("metadata") : nullptr;
+      return !(meta && meta->is_map() && meta->find("resourceVersion"));
+    } catch (const api_error&) {
+      return false;  // the patch itself answers why
     }
-    return make_error(api_errc::bad_request, "unknown verb " + std::to_string(req.verb));
+  }
+  if (req.verb == static_cast<uint8_t>(api_verb::update) ||
+      req.verb == static_cast<uint8_t>(api_verb::update_status)) {
+    try {
+      return object_reader(req.object).meta().getResourceVersion().size() == 0;
+    } catch (const kj::Exception&) {
+      return false;
+    }
+  }
+  return false;
+}
+
+caf::result<api_reply> update_spec(self_ptr self, const api_request& req) {
+  return update(self, req, false);
+}
+caf::result<api_reply> update_status(self_ptr self, const api_request& req) {
+  return update(self, req, true);
+}
+
+caf::result<api_reply> serve(self_ptr self, api_request& req) {
+  write_op op = nullptr;
+  switch (static_cast<api_verb>(req.verb)) {
+    case api_verb::get: return run(self, [](self_ptr s, const api_request& r) -> caf::result<api_reply> { return get(s, r); }, req);
+    case api_verb::list: return run(self, [](self_ptr s, const api_request& r) -> caf::result<api_reply> { return list(s, r); }, req);
+    case api_verb::create: op = create; break;
+    case api_verb::update: op = update_spec; break;
+    case api_verb::update_status: op = update_status; break;
+    case api_verb::remove: op = remove; break;
+    case api_verb::patch: op = patch; break;
+    case api_verb::bind: op = bind; break;
+    default: return make_error(api_errc::bad_request, "unknown verb " + std::to_string(req.verb));
+  }
+  if (req.dry_run || !unconditional(req)) return run(self, op, req);
+  // Bounded, so writers that keep overtaking it cannot hold a request forever.
+  constexpr int retries = 16;
+  auto retry = std::make_shared<unconditional_write>(
+      unconditional_write{op, req, self->make_response_promise<api_reply>(), retries});
+  run_unconditional(self, retry);
+  return retry->answer;
+}
+
+caf::result<api_reply> run(self_ptr self, write_op op, const api_request& req) {
+  try {
+    return op(self, req);
   } catch (const api_error& e) {
     return make_error(e);
   } catch (const kj::Exception& e) {

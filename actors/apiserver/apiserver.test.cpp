@@ -67,6 +67,18 @@ class apiserver_fixture : public troupe::testing::actor_fixture {
     return {std::move(first), std::move(second)};
   }
 
+  /// All sent before any is answered.
+  std::vector<caf::expected<api_reply>> send_all(const std::vector<api_request>& requests) {
+    std::vector<caf::expected<api_reply>> out(requests.size(), caf::expected<api_reply>{caf::error{}});
+    std::vector<decltype(self()->request(resources_.at(""), patience, api_atom::value, requests[0]))> handles;
+    for (auto& req : requests)
+      handles.push_back(self()->request(resources_.at(req.resource), patience, api_atom::value, req));
+    for (size_t i = 0; i < handles.size(); ++i)
+      handles[i].receive([&](api_reply& r) { out[i] = std::move(r); },
+                         [&](caf::error& e) { out[i] = e; });
+    return out;
+  }
+
   std::string manifest(const std::string& yaml) {
     return codec::decode_manifests(yaml, "test.yaml", *kinds_).at(0).bytes;
   }
@@ -286,4 +298,38 @@ TEST_CASE("two Services created together cannot share a node port and a type cha
             .getSpec()
             .getPorts()[0]
             .getNodePort() == 0);
+}
+
+TEST_CASE("patches and updates without a resourceVersion apply on top of concurrent writes",
+          "[apiserver]") {
+  apiserver_fixture f;
+  REQUIRE(f.call(api_verb::create, "configmaps", "", "", f.manifest(cm_yaml)));
+  // All sent before any is answered: each reads the same object, and all but the first would
+  // find it changed under them at commit.
+  constexpr int writers = 12;
+  std::vector<api_request> requests;
+  for (int i = 0; i < writers; ++i) {
+    api_request patch = make_request(api_verb::patch, "configmaps", "default", "cfg");
+    patch.patch = R"({"metadata":{"labels":{"l)" + std::to_string(i) + R"(":"v"}}})";
+    patch.patch_type = static_cast<uint8_t>(i % 2 ? patch_type::merge : patch_type::strategic);
+    requests.push_back(patch);
+  }
+  // An update with no resourceVersion among them (it keeps the labels it read: it is sent
+  // first so that the patches land on top of it).
+  requests.insert(requests.begin(), make_request(api_verb::update, "configmaps", "default", "cfg"));
+  requests.front().object = f.manifest(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {k: updated}\n");
+  auto results = f.send_all(requests);
+  for (auto& r : results) CHECK(code_of(r) == api_errc::none);
+  auto stored = f.call(api_verb::get, "configmaps", "default", "cfg");
+  REQUIRE(stored);
+  object_reader r(stored->object.str());
+  CHECK(r.meta().getLabels().size() == writers);
+  CHECK(text_string(r.as<k8s::ConfigMap>().getData()[0].getValue()) == "updated");
+
+  // A patch that names a resourceVersion is still held to it.
+  api_request stale = make_request(api_verb::patch, "configmaps", "default", "cfg");
+  stale.patch = R"({"metadata":{"resourceVersion":"1","labels":{"x":"y"}}})";
+  stale.patch_type = static_cast<uint8_t>(patch_type::merge);
+  CHECK(code_of(f.send(stale)) == api_errc::conflict);
 }
