@@ -1,5 +1,6 @@
 #include "runtime/codec/patch.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +13,59 @@ namespace troupe::codec {
 namespace {
 
 constexpr std::string_view directive = "$patch";
+constexpr std::string_view retain_keys = "$retainKeys";
+constexpr std::string_view delete_from_list = "$deleteFromPrimitiveList/";
+constexpr std::string_view element_order = "$setElementOrder/";
+
+// How a list merges under a strategic patch: Kubernetes' patchStrategy and patchMergeKey
+// struct tags, for the fields troupe's schemas carry. `parent` is the field that holds the
+// list's map (for a map that is a list item, the list's field); "*" is any. A list with no
+// rule replaces as a whole; an empty key merges a list of scalars as a set.
+struct list_rule {
+  std::string_view parent, field, key;
+};
+constexpr list_rule list_rules[] = {
+    {"metadata", "finalizers", ""},
+    {"metadata", "ownerReferences", "uid"},
+    {"*", "containers", "name"},
+    {"*", "initContainers", "name"},
+    {"*", "ephemeralContainers", "name"},
+    {"*", "volumes", "name"},
+    {"*", "imagePullSecrets", "name"},
+    {"*", "hostAliases", "ip"},
+    {"*", "topologySpreadConstraints", "topologyKey"},
+    {"*", "schedulingGates", "name"},
+    {"*", "env", "name"},
+    {"*", "volumeMounts", "mountPath"},
+    {"*", "volumeDevices", "devicePath"},
+    {"containers", "ports", "containerPort"},
+    {"initContainers", "ports", "containerPort"},
+    {"ephemeralContainers", "ports", "containerPort"},
+    {"spec", "ports", "port"},  // a Service's
+    {"status", "conditions", "type"},
+    {"status", "addresses", "type"},  // a Node's
+    {"status", "podIPs", "ip"},
+    {"status", "hostIPs", "ip"},
+    {"spec", "podCIDRs", ""},
+};
+
+// Maps whose patch lists the keys to keep (patchStrategy retainKeys): the keys of a union,
+// such as a Deployment's strategy or a volume's source, that the patch does not name go.
+bool retains_keys(std::string_view parent, std::string_view field) {
+  return (parent == "spec" && field == "strategy") || field == "volumes";
+}
+
+struct list_strategy {
+  enum class how { replace, by_key, set } merge = how::replace;
+  std::string_view key;
+};
+
+list_strategy strategy_of(std::string_view parent, std::string_view field) {
+  for (auto& rule : list_rules)
+    if (rule.field == field && (rule.parent == "*" || rule.parent == parent))
+      return {rule.key.empty() ? list_strategy::how::set : list_strategy::how::by_key, rule.key};
+  return {};
+}
 
 bool all_have_key(const node& list, std::string_view key) {
   for (auto& item : list.items())
@@ -19,9 +73,14 @@ bool all_have_key(const node& list, std::string_view key) {
   return true;
 }
 
-bool is_delete_directive(const node& item) {
-  auto* d = item.find(directive);
-  return d && d->is_scalar() && d->text() == "delete";
+bool has_directive(const node& item, std::string_view value) {
+  auto* d = item.is_map() ? item.find(directive) : nullptr;
+  return d && d->is_scalar() && d->text() == value;
+}
+
+bool is_directive_key(std::string_view key) {
+  return key == directive || key == retain_keys || starts_with(key, delete_from_list) ||
+         starts_with(key, element_order);
 }
 
 const node* find_item(const node& list, std::string_view key, const std::string& value) {
@@ -35,52 +94,131 @@ node* find_item(node& list, std::string_view key, const std::string& value) {
 
 node strip_directives(node n) {
   if (n.is_map()) {
-    n.erase(directive);
-    for (auto& [k, v] : n.entries()) v = strip_directives(std::move(v));
+    auto& entries = n.entries();
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [](auto& e) { return is_directive_key(e.first); }),
+                  entries.end());
+    for (auto& [k, v] : entries) v = strip_directives(std::move(v));
   } else if (n.is_list()) {
-    for (auto& item : n.items()) item = strip_directives(std::move(item));
+    auto& items = n.items();
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [](const node& item) { return has_directive(item, "replace"); }),
+                items.end());
+    for (auto& item : items) item = strip_directives(std::move(item));
   }
   return n;
 }
 
-node merge(node target, const node& patch, bool strategic);
+node merge(node target, const node& patch, bool strategic, std::string_view parent);
 
-node merge_list(node target, const node& patch, std::string_view key) {
+node merge_keyed_list(node target, const node& patch, std::string_view key, std::string_view field) {
+  for (auto& item : patch.items())
+    if (has_directive(item, "replace")) return strip_directives(patch);
   for (auto& item : patch.items()) {
     const std::string& id = item.find(key)->text();
     node* existing = find_item(target, key, id);
-    if (is_delete_directive(item)) {
+    if (has_directive(item, "delete")) {
       if (existing) {
         auto& items = target.items();
         items.erase(items.begin() + (existing - items.data()));
       }
     } else if (existing) {
-      *existing = merge(std::move(*existing), item, true);
+      *existing = merge(std::move(*existing), item, true, field);
     } else {
-      target.push(strip_directives(item));
+      target.push(merge(node(), item, true, field));
     }
   }
   return target;
 }
 
-node merge(node target, const node& patch, bool strategic) {
+node merge_set(node target, const node& patch) {
+  for (auto& item : patch.items())
+    if (std::find(target.items().begin(), target.items().end(), item) == target.items().end())
+      target.push(item);
+  return target;
+}
+
+// `$setElementOrder/field`: the items it names first, in its order, then the others as they were.
+void reorder(node& list, const node& order, std::string_view key) {
+  if (!list.is_list() || !order.is_list()) return;
+  std::vector<node> sorted, rest = std::move(list.items());
+  for (auto& wanted : order.items()) {
+    auto same = [&](const node& item) {
+      if (key.empty()) return item == wanted;
+      auto* a = item.is_map() ? item.find(key) : nullptr;
+      auto* b = wanted.is_map() ? wanted.find(key) : nullptr;
+      return a && b && a->text() == b->text();
+    };
+    auto found = std::find_if(rest.begin(), rest.end(), same);
+    if (found == rest.end()) continue;
+    sorted.push_back(std::move(*found));
+    rest.erase(found);
+  }
+  for (auto& item : rest) sorted.push_back(std::move(item));
+  list.items() = std::move(sorted);
+}
+
+node merge(node target, const node& patch, bool strategic, std::string_view parent) {
   if (!patch.is_map()) return strategic ? strip_directives(patch) : patch;
+  if (strategic && has_directive(patch, "replace")) return strip_directives(patch);
   if (!target.is_map()) target = node::map(patch.line());
+  if (strategic) {
+    for (auto& [key, value] : patch.entries()) {
+      if (!starts_with(key, delete_from_list) || !value.is_list()) continue;
+      node* list = target.find(key.substr(delete_from_list.size()));
+      if (!list || !list->is_list()) continue;
+      auto& items = list->items();
+      for (auto& gone : value.items())
+        items.erase(std::remove(items.begin(), items.end(), gone), items.end());
+    }
+  }
   for (auto& [key, value] : patch.entries()) {
-    if (strategic && key == directive) continue;
-    if (value.is_null()) {
+    if (strategic && is_directive_key(key)) continue;
+    if (value.is_null() || (strategic && has_directive(value, "delete") && value.is_map())) {
       target.erase(key);
       continue;
     }
     node* current = target.find(key);
     if (strategic && value.is_list() && current && current->is_list()) {
-      auto k = merge_key(key, value);
-      if (!k.empty() && all_have_key(*current, k)) {
-        *current = merge_list(std::move(*current), value, k);
+      auto how = strategy_of(parent, key);
+      if (how.merge == list_strategy::how::set) {
+        *current = merge_set(std::move(*current), value);
+        continue;
+      }
+      if (how.merge == list_strategy::how::by_key && all_have_key(*current, how.key) &&
+          all_have_key(strip_directives(value), how.key)) {
+        *current = merge_keyed_list(std::move(*current), value, how.key, key);
         continue;
       }
     }
-    target.set(key, merge(current ? std::move(*current) : node(), value, strategic));
+    if (strategic && value.is_list()) {
+      // A new list, or one that replaces: its items' own directives are no part of it.
+      node items = node::list(value.line());
+      for (auto& item : value.items())
+        if (!has_directive(item, "replace") && !has_directive(item, "delete"))
+          items.push(merge(node(), item, true, key));
+      target.set(key, std::move(items));
+      continue;
+    }
+    target.set(key, merge(current ? std::move(*current) : node(), value, strategic, key));
+  }
+  if (strategic) {
+    for (auto& [key, value] : patch.entries()) {
+      if (!starts_with(key, element_order)) continue;
+      std::string field = key.substr(element_order.size());
+      if (node* list = target.find(field)) reorder(*list, value, strategy_of(parent, field).key);
+    }
+    if (auto* keep = patch.find(retain_keys); keep && keep->is_list()) {
+      std::vector<std::string> names;
+      for (auto& k : keep->items()) names.push_back(k.text());
+      auto& entries = target.entries();
+      entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                   [&](auto& e) {
+                                     return std::find(names.begin(), names.end(), e.first) ==
+                                            names.end();
+                                   }),
+                    entries.end());
+    }
   }
   return target;
 }
@@ -92,47 +230,87 @@ node deletion_of(const node& item, std::string_view key) {
   return d;
 }
 
-}  // namespace
-
-std::string_view merge_key(std::string_view field, const node& list) {
-  if (!list.is_list()) return "";
-  std::string_view key = "name";
-  if (field == "ports") key = all_have_key(list, "containerPort") ? "containerPort" : "port";
-  else if (field == "volumeMounts") key = "mountPath";
-  else if (field == "volumeDevices") key = "devicePath";
-  return all_have_key(list, key) ? key : "";
+// What `desired` holds at a retainKeys map: its keys, sorted, as kubectl sends them.
+node retained_keys(const node& desired) {
+  std::vector<std::string> keys;
+  for (auto& [k, v] : desired.entries())
+    if (!is_directive_key(k)) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  node list = node::list();
+  for (auto& k : keys) list.push(node::string(k));
+  return list;
 }
 
-node merge_patch(node target, const node& patch) { return merge(std::move(target), patch, false); }
+node three_way(const node& last_applied, const node& desired, std::string_view parent,
+               std::string_view field);
 
-node strategic_merge_patch(node target, const node& patch) {
-  return merge(std::move(target), patch, true);
+// A desired item of keyed list `field`, against its last-applied self if it had one.
+node three_way_item(const node* before, const node& item, std::string_view field) {
+  return three_way(before ? *before : node(), item, "", field);
 }
 
-node three_way_patch(const node& last_applied, const node& desired) {
-  if (!last_applied.is_map() || !desired.is_map()) return desired;
+node three_way(const node& last_applied, const node& desired, std::string_view parent,
+               std::string_view field) {
+  if (!desired.is_map()) return desired;
   node patch = desired;
-  for (auto& [key, old_value] : last_applied.entries()) {
+  // Only where the user changed the union, as kubectl only sends maps that changed: an
+  // unchanged one must not drop the keys the server filled in.
+  if (retains_keys(parent, field) && last_applied != desired)
+    patch.set(std::string(retain_keys), retained_keys(desired));
+  static const node nothing = node::map();
+  const node& last = last_applied.is_map() ? last_applied : nothing;
+  for (auto& [key, old_value] : last.entries()) {
     const node* now = desired.find(key);
     if (!now) {
       patch.set(key, node::null());
     } else if (old_value.is_map() && now->is_map()) {
-      patch.set(key, three_way_patch(old_value, *now));
+      patch.set(key, three_way(old_value, *now, field, key));
     } else if (old_value.is_list() && now->is_list()) {
-      auto k = merge_key(key, *now);
-      if (k.empty() || merge_key(key, old_value) != k) continue;
-      node list = node::list();
-      for (auto& item : now->items()) {
-        const node* before = find_item(old_value, k, item.find(k)->text());
-        list.push(before ? three_way_patch(*before, item) : item);
+      auto how = strategy_of(field, key);
+      if (how.merge == list_strategy::how::set) {
+        node gone = node::list();
+        for (auto& item : old_value.items())
+          if (std::find(now->items().begin(), now->items().end(), item) == now->items().end())
+            gone.push(item);
+        if (gone.size()) patch.set(std::string(delete_from_list) + key, std::move(gone));
+        continue;
       }
+      if (how.merge != list_strategy::how::by_key || !all_have_key(*now, how.key) ||
+          !all_have_key(old_value, how.key))
+        continue;
+      node list = node::list();
+      for (auto& item : now->items())
+        list.push(three_way_item(find_item(old_value, how.key, item.find(how.key)->text()), item, key));
       for (auto& item : old_value.items())
-        if (!find_item(*now, k, item.find(k)->text()))
-          list.push(deletion_of(item, k));
+        if (!find_item(*now, how.key, item.find(how.key)->text()))
+          list.push(deletion_of(item, how.key));
       patch.set(key, std::move(list));
     }
   }
+  // Maps and keyed lists the user adds now still get their retainKeys.
+  for (auto& [key, value] : patch.entries()) {
+    if (last.find(key)) continue;
+    if (value.is_map()) {
+      value = three_way(node(), value, field, key);
+    } else if (value.is_list() && strategy_of(field, key).merge == list_strategy::how::by_key) {
+      for (auto& item : value.items()) item = three_way_item(nullptr, item, key);
+    }
+  }
   return patch;
+}
+
+}  // namespace
+
+node merge_patch(node target, const node& patch) {
+  return merge(std::move(target), patch, false, "");
+}
+
+node strategic_merge_patch(node target, const node& patch) {
+  return merge(std::move(target), patch, true, "");
+}
+
+node three_way_patch(const node& last_applied, const node& desired) {
+  return three_way(last_applied, desired, "", "");
 }
 
 }  // namespace troupe::codec

@@ -13,15 +13,22 @@ namespace troupe::codec {
 /// RFC 7386: maps merge key by key, a null deletes, anything else replaces.
 node merge_patch(node target, const node& patch);
 
-/// As merge_patch, but a list whose items are maps with a merge key (`name` for containers,
-/// env, volumes...; `containerPort`/`port` for ports; `mountPath` for volumeMounts) merges
-/// item by item, keeping the target's order and appending new items. An item
-/// `{name: x, $patch: delete}` removes x.
+/// Kubernetes' strategic merge patch: as merge_patch, but lists Kubernetes tags with a merge
+/// key (containers, env, volumes, imagePullSecrets by name; container ports by containerPort,
+/// a Service's by port; volumeMounts by mountPath; ownerReferences by uid; status conditions
+/// by type ...) merge item by item, keeping the target's order and appending new items;
+/// metadata.finalizers merge as a set; every other list replaces. Directives: an item
+/// `{name: x, $patch: delete}` removes x, an item `{$patch: replace}` makes the list replace,
+/// `$patch: replace|delete` in a map replaces or removes it, `$retainKeys` drops the keys of
+/// its map it does not name, `$deleteFromPrimitiveList/f` removes values from list f and
+/// `$setElementOrder/f` orders list f.
 node strategic_merge_patch(node target, const node& patch);
 
 /// The patch that turns what the user last applied into what they apply now: `desired`,
 /// with a null for every map key and a `$patch: delete` item for every keyed list item that
-/// `last_applied` had and `desired` no longer has. Apply it with strategic_merge_patch.
+/// `last_applied` had and `desired` no longer has, `$deleteFromPrimitiveList` for values
+/// dropped from a set (finalizers), and `$retainKeys` on union maps (a Deployment's strategy,
+/// volumes), as kubectl sends them. Apply it with strategic_merge_patch.
 node three_way_patch(const node& last_applied, const node& desired);
 
 /// RFC 6902 JSON Patch: `ops` is a list of {op, path, value, from} applied in order (add,
@@ -29,9 +36,5 @@ node three_way_patch(const node& last_applied, const node& desired);
 /// api_error(bad_request) naming the operation's index, op and path when one cannot apply;
 /// nothing is applied then.
 node json_patch(node target, const node& ops);
-
-/// The key items of list `field` merge by under a strategic patch, or "" when the list
-/// replaces as a whole.
-std::string_view merge_key(std::string_view field, const node& list);
 
 }  // namespace troupe::codec

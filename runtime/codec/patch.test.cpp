@@ -49,10 +49,42 @@ TEST_CASE("strategic merge merges named lists by key", "[patch]") {
       {"{env: [{name: A, value: '1'}, {name: B, value: '2'}]}",
        "{env: [{name: A, $patch: delete}]}", "{env: [{name: B, value: '2'}]}"},
       // container ports merge by containerPort, service ports by port
-      {"{ports: [{containerPort: 80, protocol: TCP}]}", "{ports: [{containerPort: 80, name: http}]}",
-       "{ports: [{containerPort: 80, protocol: TCP, name: http}]}"},
-      {"{ports: [{port: 80, targetPort: 8080}]}", "{ports: [{port: 443}]}",
-       "{ports: [{port: 80, targetPort: 8080}, {port: 443}]}"},
+      {"{containers: [{name: a, ports: [{containerPort: 80, protocol: TCP}]}]}",
+       "{containers: [{name: a, ports: [{containerPort: 80, name: http}]}]}",
+       "{containers: [{name: a, ports: [{containerPort: 80, protocol: TCP, name: http}]}]}"},
+      {"{spec: {ports: [{port: 80, targetPort: 8080}]}}", "{spec: {ports: [{port: 443}]}}",
+       "{spec: {ports: [{port: 80, targetPort: 8080}, {port: 443}]}}"},
+      // an Endpoints subset's ports have no merge key: they replace
+      {"{subsets: [{ports: [{port: 80}]}]}", "{subsets: [{ports: [{port: 443}]}]}",
+       "{subsets: [{ports: [{port: 443}]}]}"},
+      // lists Kubernetes does not tag replace, even when their items have names
+      {"{subjects: [{kind: User, name: alice}, {kind: User, name: bob}]}",
+       "{subjects: [{kind: User, name: carol}]}", "{subjects: [{kind: User, name: carol}]}"},
+      // finalizers merge as a set; $deleteFromPrimitiveList takes values out
+      {"{metadata: {finalizers: [a, b]}}", "{metadata: {finalizers: [b, c]}}",
+       "{metadata: {finalizers: [a, b, c]}}"},
+      {"{metadata: {finalizers: [a, b]}}",
+       "{metadata: {$deleteFromPrimitiveList/finalizers: [a], finalizers: [c]}}",
+       "{metadata: {finalizers: [b, c]}}"},
+      // owner references merge by uid
+      {"{metadata: {ownerReferences: [{uid: u1, name: x}]}}",
+       "{metadata: {ownerReferences: [{uid: u2, name: x}]}}",
+       "{metadata: {ownerReferences: [{uid: u1, name: x}, {uid: u2, name: x}]}}"},
+      // $patch in a map replaces or removes it
+      {"{metadata: {labels: {a: '1', b: '2'}}}", "{metadata: {labels: {$patch: replace, x: y}}}",
+       "{metadata: {labels: {x: y}}}"},
+      {"{metadata: {name: n, labels: {a: '1'}}}", "{metadata: {labels: {$patch: delete}}}",
+       "{metadata: {name: n}}"},
+      // an item {$patch: replace} makes a keyed list replace
+      {"{containers: [{name: a, image: x}, {name: b, image: y}]}",
+       "{containers: [{name: c, image: z}, {$patch: replace}]}", "{containers: [{name: c, image: z}]}"},
+      // $retainKeys drops the keys of a union the patch does not name
+      {"{spec: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1}}}}",
+       "{spec: {strategy: {$retainKeys: [type], type: Recreate}}}", "{spec: {strategy: {type: Recreate}}}"},
+      // $setElementOrder orders the merged list
+      {"{containers: [{name: a}, {name: b}]}",
+       "{$setElementOrder/containers: [{name: b}, {name: a}], containers: [{name: b, image: y}]}",
+       "{containers: [{name: b, image: y}, {name: a}]}"},
       // lists of scalars replace
       {"{args: [a, b]}", "{args: [c]}", "{args: [c]}"},
       // a keyed item's own maps merge, nulls delete inside it
@@ -172,4 +204,48 @@ TEST_CASE("JSON patch names the operation that cannot apply", "[patch]") {
                     "a JSON patch must be a list of operations");
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "add", "path": "a", "value": 1}])")),
                     "json patch operation 0 (add a): path \"a\" must start with /");
+}
+
+TEST_CASE("three-way patch sends what kubectl sends for sets and unions", "[patch]") {
+  auto last = yaml(R"(
+metadata: {name: web, finalizers: [user.example.com/a, user.example.com/b]}
+spec:
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1}}
+  template:
+    spec:
+      volumes: [{name: v, configMap: {name: c}}]
+)");
+  auto desired = yaml(R"(
+metadata: {name: web, finalizers: [user.example.com/a]}
+spec:
+  strategy: {type: Recreate}
+  template:
+    spec:
+      volumes: [{name: v, secret: {secretName: s}}]
+)");
+  // The server's copy has a finalizer a controller added, and defaults.
+  auto live = yaml(R"(
+metadata: {name: web, finalizers: [user.example.com/a, user.example.com/b, controller.example.com/protect]}
+spec:
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 25%}}
+  template:
+    spec:
+      volumes: [{name: v, configMap: {name: c, defaultMode: 420}}]
+)");
+  auto result = strategic_merge_patch(live, three_way_patch(last, desired));
+  auto expected = yaml(R"(
+metadata: {name: web, finalizers: [user.example.com/a, controller.example.com/protect]}
+spec:
+  strategy: {type: Recreate}
+  template:
+    spec:
+      volumes: [{name: v, secret: {secretName: s}}]
+)");
+  CHECK(to_yaml(result) == to_yaml(expected));
+  CHECK(strategic_merge_patch(result, three_way_patch(desired, desired)) == result);
+  // Applied again unchanged, the union keeps what the server filled in.
+  CHECK(strategic_merge_patch(live, three_way_patch(last, last)) == live);
+  // The first apply of an object made without a record still sends the union's keys.
+  auto first = three_way_patch(node(), desired);
+  REQUIRE(first.find("spec")->find("strategy")->find("$retainKeys"));
 }
