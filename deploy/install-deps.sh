@@ -11,6 +11,8 @@ packages=(
   libgoogle-perftools-dev
   # tools the runtime and the tests use
   lmdb-utils procps iproute2 busybox curl python3 openssl
+  # the IANA time zones a CronJob's spec.timeZone is checked against
+  tzdata
 )
 
 missing=()

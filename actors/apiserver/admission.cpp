@@ -52,8 +52,10 @@ void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
   meta.setNamespace(ns);
 }
 
-void name_messages(std::vector<field_error>& out, const std::string& path, const messages& found) {
-  for (auto& m : found) out.push_back({path, m});
+// Kubernetes' field.Invalid: the value, then each reason it is wrong.
+void name_messages(std::vector<field_error>& out, const std::string& path, std::string_view value,
+                   const messages& found) {
+  for (auto& m : found) out.push_back({path, "Invalid value: " + quote(value) + ": " + m});
 }
 
 // Kubernetes' TotalAnnotationSizeLimitB.
@@ -65,23 +67,36 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
   if (name.empty())
     out.push_back({"metadata.name", "Required value: name or generateName is required"});
   else if (kind.kind == "Namespace")
-    name_messages(out, "metadata.name", check_dns1123_label(name));
+    name_messages(out, "metadata.name", name, check_dns1123_label(name));
   else if (kind.kind == "Service")
-    name_messages(out, "metadata.name", check_dns1035_label(name));
+    name_messages(out, "metadata.name", name, check_dns1035_label(name));
   else
-    name_messages(out, "metadata.name", check_dns1123_subdomain(name));
+    name_messages(out, "metadata.name", name, check_dns1123_subdomain(name));
   if (kind.namespaced)
-    name_messages(out, "metadata.namespace", check_dns1123_label(text_view(meta.getNamespace())));
+    name_messages(out, "metadata.namespace", text_view(meta.getNamespace()), check_dns1123_label(text_view(meta.getNamespace())));
   for (auto entry : meta.getLabels()) {
     std::string key = text_string(entry.getKey());
-    name_messages(out, "metadata.labels", check_qualified_name(key));
-    name_messages(out, "metadata.labels[" + key + "]", check_label_value(text_view(entry.getValue())));
+    name_messages(out, "metadata.labels", key, check_qualified_name(key));
+    name_messages(out, "metadata.labels[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
   }
   size_t annotation_bytes = 0;
   for (auto entry : meta.getAnnotations()) {
-    name_messages(out, "metadata.annotations", check_qualified_name(text_view(entry.getKey())));
+    // Kubernetes checks annotation keys lower-cased: "Example.COM/x" is a valid key.
+    std::string key = text_string(entry.getKey());
+    name_messages(out, "metadata.annotations", key, check_qualified_name(to_lower(key)));
     annotation_bytes += entry.getKey().size() + entry.getValue().size();
   }
+  // Kubernetes' ValidateFinalizers.
+  bool orphans = false, foreground = false;
+  auto finalizers = meta.getFinalizers();
+  for (unsigned i = 0; i < finalizers.size(); ++i) {
+    std::string name = text_string(finalizers[i]);
+    name_messages(out, "metadata.finalizers[" + std::to_string(i) + "]", name, check_qualified_name(name));
+    orphans = orphans || name == "orphan";
+    foreground = foreground || name == "foregroundDeletion";
+  }
+  if (orphans && foreground)
+    out.push_back({"metadata.finalizers", "Invalid value: finalizer orphan and foregroundDeletion cannot be both set"});
   // Kubernetes' ValidateOwnerReferences: a reference the garbage collector can follow.
   int controllers = 0;
   for (auto ref : meta.getOwnerReferences()) {
@@ -241,6 +256,11 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
   if (!causes.empty()) throw api_error::invalid(kind.kind, display_name(kind, old_meta), causes);
   // A status update keeps the stored spec: nothing to compare.
   bool spec_changed = !status_only && !same_field(old_root, root.asReader(), "spec");
+  // A Deployment's annotations steer its rollout (change-cause, revision): Kubernetes counts
+  // a change to them as a new generation too.
+  if (!status_only && kind.kind == "Deployment" &&
+      map_entries(old_meta.getAnnotations()) != map_entries(meta.asReader().getAnnotations()))
+    spec_changed = true;
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
   auto bytes = to_bytes(message);
   validate_object(kind, bytes);

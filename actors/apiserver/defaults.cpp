@@ -28,7 +28,23 @@ bool pinned_or_untagged(std::string_view image) {
   return colon == std::string_view::npos || name.substr(colon + 1) == "latest";
 }
 
+// Kubernetes' SetDefaults_Probe: a probe's zero timings are its defaults.
+void default_probe(k8s::Probe::Builder probe) {
+  if (probe.getTimeoutSeconds() == 0) probe.setTimeoutSeconds(1);
+  if (probe.getPeriodSeconds() == 0) probe.setPeriodSeconds(10);
+  if (probe.getSuccessThreshold() == 0) probe.setSuccessThreshold(1);
+  if (probe.getFailureThreshold() == 0) probe.setFailureThreshold(3);
+  if (probe.isHttpGet() && probe.getHttpGet().getPath().size() == 0) probe.getHttpGet().setPath("/");
+}
+
 void default_container(k8s::Container::Builder c) {
+  if (c.hasLivenessProbe()) default_probe(c.getLivenessProbe());
+  if (c.hasReadinessProbe()) default_probe(c.getReadinessProbe());
+  if (c.hasStartupProbe()) default_probe(c.getStartupProbe());
+  for (auto env : c.getEnv())
+    if (env.hasValueFrom() && env.getValueFrom().hasFieldRef() &&
+        env.getValueFrom().getFieldRef().getApiVersion().size() == 0)
+      env.getValueFrom().getFieldRef().setApiVersion("v1");
   if (c.getImagePullPolicy() == k8s::PullPolicy::UNSPECIFIED)
     c.setImagePullPolicy(pinned_or_untagged(text_view(c.getImage())) ? k8s::PullPolicy::ALWAYS
                                                           : k8s::PullPolicy::IF_NOT_PRESENT);
@@ -68,6 +84,16 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
   if (spec.getEnableServiceLinks().isUnset()) spec.getEnableServiceLinks().setValue(true);
   for (auto c : spec.getContainers()) default_container(c);
   for (auto c : spec.getInitContainers()) default_container(c);
+  // Kubernetes' SetDefaults_Volume and volume sources' file modes (0644).
+  for (auto volume : spec.getVolumes()) {
+    if (volume.isUnset()) volume.initEmptyDir();
+    if (volume.isConfigMap() && volume.getConfigMap().getDefaultMode().isUnset())
+      volume.getConfigMap().getDefaultMode().setValue(0644);
+    if (volume.isSecret() && volume.getSecret().getDefaultMode().isUnset())
+      volume.getSecret().getDefaultMode().setValue(0644);
+    if (volume.isDownwardAPI() && volume.getDownwardAPI().getDefaultMode().isUnset())
+      volume.getDownwardAPI().getDefaultMode().setValue(0644);
+  }
   // On the host's network a container port is the host's port too.
   if (spec.getHostNetwork())
     for (auto list : {spec.getContainers(), spec.getInitContainers()})
@@ -153,6 +179,12 @@ void default_service(k8s::Service::Builder s) {
   if (spec.getType() == k8s::ServiceType::UNSPECIFIED) spec.setType(k8s::ServiceType::CLUSTER_I_P);
   if (spec.getSessionAffinity() == k8s::SessionAffinity::UNSPECIFIED)
     spec.setSessionAffinity(k8s::SessionAffinity::NONE);
+  if (spec.getSessionAffinity() == k8s::SessionAffinity::CLIENT_I_P &&
+      spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds().isUnset())
+    spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds().setValue(10800);
+  if (spec.getType() == k8s::ServiceType::LOAD_BALANCER &&
+      spec.getAllocateLoadBalancerNodePorts().isUnset())
+    spec.getAllocateLoadBalancerNodePorts().setValue(true);
   for (auto port : spec.getPorts()) {
     if (port.getProtocol() == k8s::Protocol::UNSPECIFIED) port.setProtocol(k8s::Protocol::TCP);
     if (!port.hasTargetPort()) port.initTargetPort().setInt(port.getPort());

@@ -87,7 +87,7 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "image: b}]}}}}\n",
        "spec.schedule: Invalid value: \"61 * * * *\": minute: \"61\" is out of range 0-59"},
       {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {'bad/key': x}\n",
-       "data[bad/key]: a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
+       "data[bad/key]: Invalid value: \"bad/key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
        "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
        "'[-._a-zA-Z0-9]+')"},
       {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
@@ -147,6 +147,106 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "than 100%"},
       {workload("Deployment", "  minReadySeconds: 700"),
        "spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds"},
+      {workload("Deployment", "  strategy: {type: Recreate, rollingUpdate: {maxSurge: 1}}"),
+       "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is "
+       "'Recreate'"},
+      {workload("DaemonSet", "  updateStrategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
+       "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when "
+       "`maxSurge` is 0"},
+      {workload("StatefulSet", "  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 2}}"),
+       "spec.updateStrategy.rollingUpdate: Invalid value: only allowed for updateStrategy "
+       "'RollingUpdate'"},
+      // a template's labels and annotations are checked as a pod's
+      {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  selector: {matchLabels: "
+       "{app: a}}\n  template:\n    metadata: {labels: {app: a, tier: 'bad value!'}, annotations: "
+       "{'bad key!': x}}\n    spec: {containers: [{name: c, image: b}]}\n",
+       "spec.template.metadata.labels[tier]: Invalid value: \"bad value!\": a valid label must be an "
+       "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+       "with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+       "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
+      // a Job's name becomes its pods' job-name label, at most 63 characters
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: " + std::string(70, 'a') +
+           "}\nspec:\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+       "spec.template.metadata.labels[job-name]: Invalid value: \"" + std::string(70, 'a') +
+           "\": must be no more than 63 characters"},
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  selector: {matchLabels: {app: "
+       "x}}\n  template: {metadata: {labels: {app: x}}, spec: {restartPolicy: Never, containers: "
+       "[{name: c, image: b}]}}\n",
+       "spec.selector: Invalid value: \"app=x\": `selector` not auto-generated"},
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  completionMode: Indexed\n  "
+       "parallelism: 2\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+       "spec.completions: Required value: when completion mode is Indexed"},
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: " + std::string(53, 'c') +
+           "}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: "
+           "{restartPolicy: Never, containers: [{name: c, image: b}]}}}}\n",
+       "metadata.name: Invalid value: \"" + std::string(53, 'c') +
+           "\": must be no more than 52 characters"},
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  "
+       "timeZone: Mars/Olympus\n  startingDeadlineSeconds: -3\n  jobTemplate: {spec: {template: "
+       "{spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}}}\n",
+       "spec.timeZone: Invalid value: \"Mars/Olympus\": unknown time zone Mars/Olympus"},
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  "
+       "startingDeadlineSeconds: -3\n  jobTemplate: {spec: {template: {spec: {restartPolicy: "
+       "Never, containers: [{name: c, image: b}]}}}}\n",
+       "spec.startingDeadlineSeconds: must be greater than or equal to 0"},
+      // pod specs
+      {pod_spec("dnsPolicy: None\n  containers: [{name: c, image: b}]"),
+       "spec.dnsConfig: Required value: must provide at least one DNS nameserver when DNS policy "
+       "is None"},
+      {pod_spec("activeDeadlineSeconds: -5\n  containers: [{name: c, image: b}]"),
+       "spec.activeDeadlineSeconds: Invalid value: -5: must be between 1 and 2147483647, inclusive"},
+      {pod_spec("initContainers: [{name: c, image: b}]\n  containers: [{name: c, image: b}]"),
+       "spec.containers[0].name: Duplicate value: \"c\""},
+      {pod_spec("containers: [{name: c, image: b, ports: [{name: http, containerPort: 80}, {name: "
+                "http, containerPort: 81}]}]"),
+       "spec.containers[0].ports[1].name: Duplicate value: \"http\""},
+      {pod_spec("containers: [{name: c, image: b, livenessProbe: {periodSeconds: -1}}]"),
+       "spec.containers[0].livenessProbe: Required value: must specify a handler type"},
+      {pod_spec("containers: [{name: c, image: b, livenessProbe: {periodSeconds: -1, exec: "
+                "{command: [x]}}}]"),
+       "spec.containers[0].livenessProbe.periodSeconds: Invalid value: -1: must be greater than or "
+       "equal to 0"},
+      {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {fieldRef: "
+                "{fieldPath: spec.bogus}}}]}]"),
+       "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "
+       "\"spec.bogus\": supported values: \"metadata.name\", \"metadata.namespace\", "
+       "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
+       "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\""},
+      // Services
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName}\n",
+       "spec.externalName: Required value"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{name: Http_X, port: "
+       "80}]}\n",
+       "spec.ports[0].name: Invalid value: \"Http_X\": a lowercase RFC 1123 label must consist of "
+       "lower case alphanumeric characters or '-', and must start and end with an alphanumeric "
+       "character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{name: a, port: 80}, "
+       "{name: b, port: 80}]}\n",
+       "spec.ports[1]: Duplicate value: \"80/TCP\""},
+      // ConfigMaps and Secrets
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: x}\nbinaryData: {k: eA==}\n",
+       "data[k]: Invalid value: \"k\": duplicate of key present in binaryData"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: " + std::string(1024 * 1024 + 1, 'x') +
+           "}\n",
+       "data: Too long: must have at most 1048576 bytes"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/tls\nstringData: "
+       "{tls.crt: x}\n",
+       "data[tls.key]: Required value"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/dockerconfigjson\n"
+       "stringData: {.dockerconfigjson: not json}\n",
+       "data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": must be a JSON object"},
+      // metadata
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: ['foo bar']}\n",
+       "metadata.finalizers[0]: Invalid value: \"foo bar\": name part must consist of alphanumeric "
+       "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+       "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+       "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n",
+       "metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of "
+       "lower case alphanumeric characters, '-' or '.', and must start and end with an "
+       "alphanumeric character (e.g. 'example.com', regex used for validation is "
+       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"},
   }));
   CAPTURE(r.manifest);
   CHECK_THAT(failing_fields(r.manifest), Catch::VectorContains(r.cause));
@@ -506,4 +606,50 @@ TEST_CASE("create refuses a resourceVersion and oversized annotations", "[apiser
           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {a: " + big + "}}\n"),
       Catch::VectorContains(
           std::string("metadata.annotations: Too long: must have at most 262144 bytes")));
+}
+
+TEST_CASE("pod spec and Service defaults Kubernetes fills in", "[apiserver][admission][kinds]") {
+  auto pod_bytes = admit(pod_spec(
+      "containers: [{name: c, image: b, readinessProbe: {httpGet: {port: 80}}, env: [{name: N, "
+      "valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}]\n  volumes: [{name: scratch}, {name: "
+      "cfg, configMap: {name: x}}]"));
+  object_reader pod(pod_bytes);
+  auto spec = pod.as<k8s::Pod>().getSpec();
+  auto probe = spec.getContainers()[0].getReadinessProbe();
+  CHECK(probe.getTimeoutSeconds() == 1);
+  CHECK(probe.getPeriodSeconds() == 10);
+  CHECK(probe.getSuccessThreshold() == 1);
+  CHECK(probe.getFailureThreshold() == 3);
+  CHECK(text_string(probe.getHttpGet().getPath()) == "/");
+  CHECK(text_string(spec.getContainers()[0].getEnv()[0].getValueFrom().getFieldRef().getApiVersion()) == "v1");
+  CHECK(spec.getVolumes()[0].isEmptyDir());  // a volume with no source
+  CHECK(spec.getVolumes()[1].getConfigMap().getDefaultMode().getValue() == 0644);
+
+  auto svc_bytes = admit(
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer, "
+      "sessionAffinity: ClientIP, ports: [{port: 80}]}\n");
+  object_reader svc(svc_bytes);
+  auto svc_spec = svc.as<k8s::Service>().getSpec();
+  CHECK(svc_spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds().getValue() == 10800);
+  CHECK(svc_spec.getAllocateLoadBalancerNodePorts().getValue());
+  // Annotation keys are checked lower-cased, as Kubernetes does.
+  CHECK(failing_fields("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: "
+                       "{Example.COM/x: y}}\n")
+            .empty());
+}
+
+TEST_CASE("a Deployment's generation rises when its annotations change", "[apiserver][admission][kinds]") {
+  auto& deployments = *kinds().find_by_resource("deployments.apps");
+  auto stored = admit(workload("Deployment", ""));
+  auto annotated = std::string("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, annotations: "
+                               "{kubernetes.io/change-cause: x}}\nspec:\n  selector: {matchLabels: {app: "
+                               "a}}\n") + pod_template + "\n";
+  auto updated = admit_update(deployments, stored, decoded(annotated), false);
+  CHECK(object_reader(updated).meta().getGeneration() == 2);
+  // Labels are not annotations: the generation stays.
+  auto& configmaps = *kinds().find_by_resource("configmaps");
+  auto cm = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+  auto labelled = admit_update(
+      configmaps, cm, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {a: b}}\n"), false);
+  CHECK(object_reader(labelled).meta().getGeneration() == 1);
 }

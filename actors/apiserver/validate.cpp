@@ -1,8 +1,11 @@
 #include "actors/apiserver/defaults.hpp"
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "runtime/base/text.hpp"
+#include "runtime/codec/json.hpp"
 #include "runtime/object/cron.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -21,8 +24,14 @@
 namespace troupe {
 namespace {
 
-void add(std::vector<field_error>& out, const std::string& path, const messages& found) {
-  for (auto& m : found) out.push_back({path, m});
+// Kubernetes' field.Invalid: the value, then each reason it is wrong.
+void add(std::vector<field_error>& out, const std::string& path, std::string_view value,
+         const messages& found) {
+  for (auto& m : found) out.push_back({path, "Invalid value: " + quote(value) + ": " + m});
+}
+void add(std::vector<field_error>& out, const std::string& path, int64_t value,
+         const messages& found) {
+  for (auto& m : found) out.push_back({path, "Invalid value: " + std::to_string(value) + ": " + m});
 }
 
 // A request above its limit, per resource (Kubernetes' ValidateResourceRequirements).
@@ -53,13 +62,56 @@ void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
   if (env.getValue().size() != 0)
     out.push_back({path + ".valueFrom",
                    "Invalid value: \"\": may not be specified when `value` is not empty"});
+  if (from.hasFieldRef()) {
+    static const char* const supported[] = {
+        "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+        "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
+        "status.podIPs"};
+    std::string field = text_string(from.getFieldRef().getFieldPath());
+    bool known = starts_with(field, "metadata.labels['") || starts_with(field, "metadata.annotations['");
+    for (auto* s : supported) known = known || field == s;
+    if (field.empty())
+      out.push_back({path + ".valueFrom.fieldRef.fieldPath", "Required value"});
+    else if (!known) {
+      std::string list;
+      for (auto* s : supported) list += std::string(list.empty() ? "" : ", ") + quote(s);
+      out.push_back({path + ".valueFrom.fieldRef.fieldPath",
+                     "Unsupported value: " + quote(field) + ": supported values: " + list});
+    }
+  }
+  auto key_ref = [&](const std::string& at, std::string_view key) {
+    if (key.empty()) return out.push_back({at, "Required value"});
+    add(out, at, key, check_config_map_key(key));
+  };
+  if (from.hasConfigMapKeyRef())
+    key_ref(path + ".valueFrom.configMapKeyRef.key", text_view(from.getConfigMapKeyRef().getKey()));
+  if (from.hasSecretKeyRef())
+    key_ref(path + ".valueFrom.secretKeyRef.key", text_view(from.getSecretKeyRef().getKey()));
 }
 
+void validate_probe(k8s::Probe::Reader probe, const std::string& path, bool liveness_or_startup,
+                    std::vector<field_error>& out) {
+  if (probe.isUnset()) out.push_back({path, "Required value: must specify a handler type"});
+  auto at_least = [&](const char* field, int64_t value, int64_t least) {
+    if (value < least)
+      out.push_back({path + "." + field, "Invalid value: " + std::to_string(value) +
+                                             ": must be greater than or equal to " + std::to_string(least)});
+  };
+  at_least("initialDelaySeconds", probe.getInitialDelaySeconds(), 0);
+  at_least("timeoutSeconds", probe.getTimeoutSeconds(), 0);
+  at_least("periodSeconds", probe.getPeriodSeconds(), 0);
+  at_least("successThreshold", probe.getSuccessThreshold(), 0);
+  at_least("failureThreshold", probe.getFailureThreshold(), 0);
+  if (liveness_or_startup && probe.getSuccessThreshold() != 1)
+    out.push_back({path + ".successThreshold",
+                   "Invalid value: " + std::to_string(probe.getSuccessThreshold()) + ": must be 1"});
+}
+
+// `names`: the pod's container names so far; init and app containers share one namespace.
 void validate_containers(capnp::List<k8s::Container>::Reader containers, const std::string& path,
                          bool required, const std::set<std::string>& volumes,
-                         std::vector<field_error>& out) {
+                         std::set<std::string>& names, std::vector<field_error>& out) {
   if (required && containers.size() == 0) out.push_back({path, "Required value"});
-  std::set<std::string> names;
   for (unsigned i = 0; i < containers.size(); ++i) {
     auto c = containers[i];
     auto at = path + "[" + std::to_string(i) + "]";
@@ -67,24 +119,31 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
     if (name.empty())
       out.push_back({at + ".name", "Required value"});
     else {
-      add(out, at + ".name", check_dns1123_label(name));
+      add(out, at + ".name", name, check_dns1123_label(name));
       if (!names.insert(name).second) out.push_back({at + ".name", "Duplicate value: " + quote(name)});
     }
     if (c.getImage().size() == 0) out.push_back({at + ".image", "Required value"});
     auto ports = c.getPorts();
+    std::set<std::string> port_names;
     for (unsigned p = 0; p < ports.size(); ++p) {
+      std::string port_name = text_string(ports[p].getName());
+      if (!port_name.empty() && !port_names.insert(port_name).second)
+        out.push_back({at + ".ports[" + std::to_string(p) + "].name", "Duplicate value: " + quote(port_name)});
       auto port_path = at + ".ports[" + std::to_string(p) + "]";
-      add(out, port_path + ".containerPort", check_port_number(ports[p].getContainerPort()));
+      add(out, port_path + ".containerPort", ports[p].getContainerPort(), check_port_number(ports[p].getContainerPort()));
       if (ports[p].getHostPort() != 0)
-        add(out, port_path + ".hostPort", check_port_number(ports[p].getHostPort()));
-      if (ports[p].getName().size()) add(out, port_path + ".name", check_port_name(text_view(ports[p].getName())));
+        add(out, port_path + ".hostPort", ports[p].getHostPort(), check_port_number(ports[p].getHostPort()));
+      if (ports[p].getName().size()) add(out, port_path + ".name", text_view(ports[p].getName()), check_port_name(text_view(ports[p].getName())));
     }
     for (unsigned e = 0; e < c.getEnv().size(); ++e) {
       auto env_path = at + ".env[" + std::to_string(e) + "]";
-      add(out, env_path + ".name", check_env_var_name(text_view(c.getEnv()[e].getName())));
+      add(out, env_path + ".name", text_view(c.getEnv()[e].getName()), check_env_var_name(text_view(c.getEnv()[e].getName())));
       validate_env_source(c.getEnv()[e], env_path, out);
     }
     validate_resources(c.getResources(), at + ".resources", out);
+    if (c.hasLivenessProbe()) validate_probe(c.getLivenessProbe(), at + ".livenessProbe", true, out);
+    if (c.hasReadinessProbe()) validate_probe(c.getReadinessProbe(), at + ".readinessProbe", false, out);
+    if (c.hasStartupProbe()) validate_probe(c.getStartupProbe(), at + ".startupProbe", true, out);
     std::set<std::string> mount_paths;
     auto mounts = c.getVolumeMounts();
     for (unsigned m = 0; m < mounts.size(); ++m) {
@@ -116,15 +175,39 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
       out.push_back({at, "Required value"});
       continue;
     }
-    add(out, at, check_dns1123_label(name));
+    add(out, at, name, check_dns1123_label(name));
     if (!volumes.insert(name).second) out.push_back({at, "Duplicate value: " + quote(name)});
   }
   volumes.insert(provided.begin(), provided.end());
-  validate_containers(spec.getContainers(), path + ".containers", true, volumes, out);
-  validate_containers(spec.getInitContainers(), path + ".initContainers", false, volumes, out);
+  std::set<std::string> names;
+  validate_containers(spec.getInitContainers(), path + ".initContainers", false, volumes, names, out);
+  validate_containers(spec.getContainers(), path + ".containers", true, volumes, names, out);
   auto grace = spec.getTerminationGracePeriodSeconds();
   if (!grace.isUnset() && grace.getValue() < 0)
     out.push_back({path + ".terminationGracePeriodSeconds", "must be greater than or equal to 0"});
+  auto deadline = spec.getActiveDeadlineSeconds();
+  if (!deadline.isUnset() && deadline.getValue() <= 0)
+    out.push_back({path + ".activeDeadlineSeconds",
+                   "Invalid value: " + std::to_string(deadline.getValue()) + ": must be between 1 and 2147483647, inclusive"});
+  if (spec.getDnsPolicy() == k8s::DnsPolicy::NONE &&
+      (!spec.hasDnsConfig() || spec.getDnsConfig().getNameservers().size() == 0))
+    out.push_back({path + ".dnsConfig",
+                   "Required value: must provide at least one DNS nameserver when DNS policy is None"});
+}
+
+// A pod template's labels and annotations, as a pod's own must be: a workload whose pods
+// could never be created is refused when it is written.
+void validate_template_metadata(k8s::ObjectMeta::Reader meta, const std::string& path,
+                                std::vector<field_error>& out) {
+  for (auto entry : meta.getLabels()) {
+    std::string key = text_string(entry.getKey());
+    add(out, path + ".labels", key, check_qualified_name(key));
+    add(out, path + ".labels[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
+  }
+  for (auto entry : meta.getAnnotations()) {
+    std::string key = text_string(entry.getKey());
+    add(out, path + ".annotations", key, check_qualified_name(to_lower(key)));
+  }
 }
 
 void validate_selector(bool has, k8s::LabelSelector::Reader selector,
@@ -155,6 +238,7 @@ template <class Spec>
 void validate_workload(Spec spec, std::vector<field_error>& out,
                        std::set<std::string> provided = {}) {
   validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), "spec", out);
+  validate_template_metadata(spec.getTemplate().getMetadata(), "spec.template.metadata", out);
   validate_pod_spec(spec.getTemplate().getSpec(), "spec.template.spec", out, std::move(provided));
   if (spec.getTemplate().getSpec().getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
     out.push_back({"spec.template.spec.restartPolicy",
@@ -208,6 +292,9 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
   if (spec.getStrategy().getType() == k8s::DeploymentStrategyType::ROLLING_UPDATE)
     validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate",
                             out);
+  else if (spec.getStrategy().hasRollingUpdate())
+    out.push_back({"spec.strategy.rollingUpdate",
+                   "Forbidden: may not be specified when strategy `type` is 'Recreate'"});
   validate_workload(d.getSpec(), out);
 }
 
@@ -217,23 +304,55 @@ void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
   bool headless = spec.getClusterIP() == "None";  // a headless Service may have no ports
   if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME && !headless)
     out.push_back({"spec.ports", "Required value"});
-  std::set<std::string> names;
+  std::set<std::string> names, numbers;
   for (unsigned i = 0; i < ports.size(); ++i) {
     auto at = "spec.ports[" + std::to_string(i) + "]";
-    add(out, at + ".port", check_port_number(ports[i].getPort()));
+    add(out, at + ".port", ports[i].getPort(), check_port_number(ports[i].getPort()));
     std::string name = text_string(ports[i].getName());
     if (ports.size() > 1 && name.empty()) out.push_back({at + ".name", "Required value"});
+    if (!name.empty()) add(out, at + ".name", name, check_dns1123_label(name));
     if (!name.empty() && !names.insert(name).second)
       out.push_back({at + ".name", "Duplicate value: " + quote(name)});
+    std::string protocol = ports[i].getProtocol() == k8s::Protocol::UDP    ? "UDP"
+                           : ports[i].getProtocol() == k8s::Protocol::SCTP ? "SCTP"
+                                                                            : "TCP";
+    std::string number = std::to_string(ports[i].getPort()) + "/" + protocol;
+    if (!numbers.insert(number).second) out.push_back({at, "Duplicate value: " + quote(number)});
     auto target = ports[i].getTargetPort();
     if (target.isInt() && target.getInt() != 0)
-      add(out, at + ".targetPort", check_port_number(target.getInt()));
+      add(out, at + ".targetPort", target.getInt(), check_port_number(target.getInt()));
+    if (target.isStr() && target.getStr().size() != 0)
+      add(out, at + ".targetPort", text_view(target.getStr()), check_port_name(text_view(target.getStr())));
+  }
+  if (spec.getType() == k8s::ServiceType::EXTERNAL_NAME) {
+    std::string external = text_string(spec.getExternalName());
+    if (external.empty())
+      out.push_back({"spec.externalName", "Required value"});
+    else  // a fully qualified name may end in a dot
+      add(out, "spec.externalName", external,
+          check_dns1123_subdomain(external.back() == '.' ? external.substr(0, external.size() - 1) : external));
   }
 }
 
-void validate_config_data(capnp::List<k8s::StringEntry>::Reader data, std::vector<field_error>& out) {
-  for (auto entry : data)
-    add(out, "data[" + text_string(entry.getKey()) + "]", check_config_map_key(text_view(entry.getKey())));
+// Kubernetes' ValidateConfigMap: valid keys, none in both maps, at most 1 MiB in all.
+void validate_config_map(k8s::ConfigMap::Reader cm, std::vector<field_error>& out) {
+  size_t total = 0;
+  std::set<std::string> keys;
+  for (auto entry : cm.getData()) {
+    std::string key = text_string(entry.getKey());
+    add(out, "data[" + key + "]", key, check_config_map_key(key));
+    keys.insert(key);
+    total += entry.getValue().size();
+  }
+  for (auto entry : cm.getBinaryData()) {
+    std::string key = text_string(entry.getKey());
+    add(out, "binaryData[" + key + "]", key, check_config_map_key(key));
+    if (keys.count(key))
+      out.push_back({"data[" + key + "]", "Invalid value: " + quote(key) + ": duplicate of key present in binaryData"});
+    total += entry.getValue().size();
+  }
+  if (total > 1024 * 1024)
+    out.push_back({"data", "Too long: must have at most 1048576 bytes"});
 }
 
 void validate_replica_set(k8s::ReplicaSet::Reader rs, std::vector<field_error>& out) {
@@ -243,6 +362,18 @@ void validate_replica_set(k8s::ReplicaSet::Reader rs, std::vector<field_error>& 
 
 void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& out) {
   validate_workload(ds.getSpec(), out);
+  auto strategy = ds.getSpec().getUpdateStrategy();
+  if (strategy.getType() != k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE) return;
+  auto rolling = strategy.getRollingUpdate();
+  bool unavailable_percent = false, surge_percent = false;
+  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), unavailable_percent);
+  auto surge = int_or_percent(rolling.getMaxSurge(), surge_percent);
+  const std::string at = "spec.updateStrategy.rollingUpdate";
+  if (!unavailable)
+    out.push_back({at + ".maxUnavailable", "Invalid value: must be a non-negative integer or a percentage"});
+  if (!surge) out.push_back({at + ".maxSurge", "Invalid value: must be a non-negative integer or a percentage"});
+  if (unavailable && surge && *unavailable == 0 && *surge == 0)
+    out.push_back({at + ".maxUnavailable", "Invalid value: 0: may not be 0 when `maxSurge` is 0"});
 }
 
 void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error>& out) {
@@ -252,6 +383,10 @@ void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error
   for (auto claim : spec.getVolumeClaimTemplates())
     claim_names.insert(text_string(claim.getMetadata().getName()));
   validate_workload(spec, out, std::move(claim_names));
+  if (spec.getUpdateStrategy().getType() == k8s::StatefulSetUpdateStrategyType::ON_DELETE &&
+      spec.getUpdateStrategy().hasRollingUpdate())
+    out.push_back({"spec.updateStrategy.rollingUpdate",
+                   "Invalid value: only allowed for updateStrategy 'RollingUpdate'"});
   auto claims = spec.getVolumeClaimTemplates();
   for (unsigned i = 0; i < claims.size(); ++i) {
     auto at = "spec.volumeClaimTemplates[" + std::to_string(i) + "]";
@@ -268,8 +403,11 @@ void validate_job_spec(k8s::JobSpec::Reader spec, const std::string& path, bool 
   non_negative(spec.getBackoffLimit(), path + ".backoffLimit", out);
   if (!spec.getActiveDeadlineSeconds().isUnset() && spec.getActiveDeadlineSeconds().getValue() <= 0)
     out.push_back({path + ".activeDeadlineSeconds", "must be greater than 0"});
+  if (spec.getCompletionMode() == k8s::CompletionMode::INDEXED && spec.getCompletions().isUnset())
+    out.push_back({path + ".completions", "Required value: when completion mode is Indexed"});
   if (selector_required)
     validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), path, out);
+  validate_template_metadata(spec.getTemplate().getMetadata(), path + ".template.metadata", out);
   validate_pod_spec(spec.getTemplate().getSpec(), path + ".template.spec", out);
   auto policy = spec.getTemplate().getSpec().getRestartPolicy();
   if (policy != k8s::RestartPolicy::ON_FAILURE && policy != k8s::RestartPolicy::NEVER)
@@ -277,8 +415,39 @@ void validate_job_spec(k8s::JobSpec::Reader spec, const std::string& path, bool 
                    "Required value: valid values: \"OnFailure\", \"Never\""});
 }
 
+// Kubernetes' ValidateGeneratedSelector: unless the user asked for their own selector
+// (manualSelector), a Job selects exactly the pods of its own uid.
+void validate_job(k8s::Job::Reader job, std::vector<field_error>& out) {
+  auto spec = job.getSpec();
+  validate_job_spec(spec, "spec", true, out);
+  bool manual = !spec.getManualSelector().isUnset() && spec.getManualSelector().getValue();
+  if (manual || !spec.hasSelector()) return;
+  std::string uid = text_string(job.getMetadata().getUid());
+  try {
+    auto selector = label_selector::from(spec.getSelector());
+    if (!selector.matches(std::map<std::string, std::string>{{"batch.kubernetes.io/controller-uid", uid}}))
+      out.push_back({"spec.selector", "Invalid value: " + quote(selector.to_string()) +
+                                          ": `selector` not auto-generated"});
+  } catch (const api_error&) {
+    // validate_selector names what is wrong with it
+  }
+}
+
 void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
   auto spec = cj.getSpec();
+  // Its Jobs are named NAME-<minutes since the epoch>, and a Job's name is a label value.
+  std::string name = text_string(cj.getMetadata().getName());
+  if (name.size() > 52)
+    out.push_back({"metadata.name", "Invalid value: " + quote(name) + ": must be no more than 52 characters"});
+  non_negative(spec.getStartingDeadlineSeconds(), "spec.startingDeadlineSeconds", out);
+  std::string zone = text_string(spec.getTimeZone());
+  if (zone == "Local" || zone == "local")
+    out.push_back({"spec.timeZone", "Invalid value: " + quote(zone) +
+                                        ": timeZone must be an explicit time zone as defined in "
+                                        "https://www.iana.org/time-zones"});
+  else if (!zone.empty() && !known_time_zone(zone))
+    out.push_back({"spec.timeZone", "Invalid value: " + quote(zone) + ": unknown time zone " + zone});
+  validate_template_metadata(spec.getJobTemplate().getMetadata(), "spec.jobTemplate.metadata", out);
   cron_schedule schedule;
   std::string problem;
   if (spec.getSchedule().size() == 0)
@@ -293,10 +462,42 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
 void validate_secret(k8s::Secret::Reader secret, std::vector<field_error>& out) {
   size_t total = 0;
   for (auto entry : secret.getData()) {
-    add(out, "data[" + text_string(entry.getKey()) + "]", check_config_map_key(text_view(entry.getKey())));
+    add(out, "data[" + text_string(entry.getKey()) + "]", text_view(entry.getKey()), check_config_map_key(text_view(entry.getKey())));
     total += entry.getValue().size();
   }
   if (total > 1024 * 1024) out.push_back({"data", "Too long: must have at most 1048576 bytes"});
+  // The keys each well-known type must carry (Kubernetes' ValidateSecret).
+  auto value_of = [&](std::string_view key) -> std::optional<std::string_view> {
+    for (auto entry : secret.getData())
+      if (text_view(entry.getKey()) == key)
+        return std::string_view(reinterpret_cast<const char*>(entry.getValue().begin()), entry.getValue().size());
+    return std::nullopt;
+  };
+  auto require = [&](std::string_view key) {
+    if (!value_of(key)) out.push_back({"data[" + std::string(key) + "]", "Required value"});
+  };
+  std::string type = text_string(secret.getType());
+  if (type == "kubernetes.io/tls") {
+    require("tls.crt");
+    require("tls.key");
+  } else if (type == "kubernetes.io/ssh-auth") {
+    require("ssh-privatekey");
+  } else if (type == "kubernetes.io/basic-auth") {
+    if (!value_of("username") && !value_of("password"))
+      out.push_back({"data[username]", "Required value"});
+  } else if (type == "kubernetes.io/dockerconfigjson" || type == "kubernetes.io/dockercfg") {
+    std::string key = type == "kubernetes.io/dockercfg" ? ".dockercfg" : ".dockerconfigjson";
+    auto value = value_of(key);
+    if (!value) {
+      require(key);
+    } else {
+      try {
+        if (!codec::parse_json(std::string(*value), key).is_map()) throw api_error(api_errc::bad_request, "not an object");
+      } catch (const api_error&) {
+        out.push_back({"data[" + key + "]", "Invalid value: \"<secret contents redacted>\": must be a JSON object"});
+      }
+    }
+  }
 }
 
 bool has_quantity(capnp::List<k8s::QuantityEntry>::Reader list, std::string_view name) {
@@ -324,10 +525,10 @@ void validate_backend(k8s::IngressBackend::Reader b, const std::string& at, std:
   if (!b.hasService()) return;
   auto svc = b.getService();
   if (svc.getName().size() == 0) out.push_back({at + ".service.name", "Required value"});
-  else add(out, at + ".service.name", check_dns1035_label(text_view(svc.getName())));
+  else add(out, at + ".service.name", text_view(svc.getName()), check_dns1035_label(text_view(svc.getName())));
   bool named = svc.getPort().getName().size() > 0, numbered = svc.getPort().getNumber() != 0;
   if (named == numbered) out.push_back({at + ".service.port", "Required value: exactly one of name or number"});
-  if (numbered) add(out, at + ".service.port.number", check_port_number(svc.getPort().getNumber()));
+  if (numbered) add(out, at + ".service.port.number", svc.getPort().getNumber(), check_port_number(svc.getPort().getNumber()));
 }
 
 void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
@@ -340,7 +541,7 @@ void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
     auto at = "spec.rules[" + std::to_string(i) + "]";
     std::string host = text_string(rules[i].getHost());
     if (!host.empty())
-      add(out, at + ".host", check_dns1123_subdomain(starts_with(host, "*.") ? host.substr(2) : host));
+      add(out, at + ".host", host, check_dns1123_subdomain(starts_with(host, "*.") ? host.substr(2) : host));
     auto paths = rules[i].getHttp().getPaths();
     for (unsigned p = 0; p < paths.size(); ++p) {
       auto path_at = at + ".http.paths[" + std::to_string(p) + "]";
@@ -398,7 +599,7 @@ void validate_node(k8s::Node::Reader node, std::vector<field_error>& out) {
   auto taints = node.getSpec().getTaints();
   for (unsigned i = 0; i < taints.size(); ++i) {
     auto at = "spec.taints[" + std::to_string(i) + "]";
-    add(out, at + ".key", check_qualified_name(text_view(taints[i].getKey())));
+    add(out, at + ".key", text_view(taints[i].getKey()), check_qualified_name(text_view(taints[i].getKey())));
     if (taints[i].getEffect() == k8s::TaintEffect::UNSPECIFIED) out.push_back({at + ".effect", "Required value"});
   }
 }
@@ -413,10 +614,10 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "ReplicaSet") validate_replica_set(root.as<k8s::ReplicaSet>(), out);
   else if (k == "DaemonSet") validate_daemon_set(root.as<k8s::DaemonSet>(), out);
   else if (k == "StatefulSet") validate_stateful_set(root.as<k8s::StatefulSet>(), out);
-  else if (k == "Job") validate_job_spec(root.as<k8s::Job>().getSpec(), "spec", true, out);
+  else if (k == "Job") validate_job(root.as<k8s::Job>(), out);
   else if (k == "CronJob") validate_cron_job(root.as<k8s::CronJob>(), out);
   else if (k == "Service") validate_service(root.as<k8s::Service>(), out);
-  else if (k == "ConfigMap") validate_config_data(root.as<k8s::ConfigMap>().getData(), out);
+  else if (k == "ConfigMap") validate_config_map(root.as<k8s::ConfigMap>(), out);
   else if (k == "Secret") validate_secret(root.as<k8s::Secret>(), out);
   else if (k == "PersistentVolume") validate_persistent_volume(root.as<k8s::PersistentVolume>(), out);
   else if (k == "PersistentVolumeClaim") validate_claim(root.as<k8s::PersistentVolumeClaim>(), out);

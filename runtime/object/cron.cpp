@@ -1,5 +1,9 @@
 #include "runtime/object/cron.hpp"
 
+#include <sys/stat.h>
+
+#include <cctype>
+
 #include <array>
 #include <vector>
 
@@ -96,6 +100,18 @@ bool parse_cron(std::string_view text, cron_schedule& out, std::string& error) {
   out.any_day = fields[2] == "*";
   out.any_weekday = fields[4] == "*";
   return true;
+}
+
+bool known_time_zone(std::string_view name) {
+  if (name == "UTC") return true;
+  // A relative path of name characters only: the name must not reach outside the database.
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' && c != '+')
+      return false;
+  struct stat info {};
+  std::string path = "/usr/share/zoneinfo/" + std::string(name);
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
 }  // namespace troupe

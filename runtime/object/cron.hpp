@@ -22,4 +22,7 @@ struct cron_schedule {
 /// Parses `text`; on failure returns false and says why in `error`.
 bool parse_cron(std::string_view text, cron_schedule& out, std::string& error);
 
+/// An IANA time zone name this machine's tz database knows ("Europe/Berlin", "UTC").
+bool known_time_zone(std::string_view name);
+
 }  // namespace troupe
