@@ -37,6 +37,8 @@ struct Request {
   patch @10 :Text;          # patch: a JSON document
   gracePeriodSeconds @11 :Int64 = -1;  # delete: seconds a pod's node gets to stop it; -1: default
   propagationPolicy @12 :PropagationPolicy;  # delete: what happens to the object's dependents
+  limit @13 :UInt32;        # list: at most this many items (0: as many as one answer carries)
+  continueToken @14 :Text;  # list: the continueToken of the page before
 }
 
 enum PropagationPolicy {
@@ -57,6 +59,7 @@ struct Result {
   object @1 :AnyPointer;    # the object as stored (create, get, update, delete)
   items @2 :List(Item);     # list
   revision @3 :UInt64;      # list: the revision the items were read at
+  continueToken @4 :Text;   # list: more items follow; ask again with this to get them
 }
 
 enum EventType {

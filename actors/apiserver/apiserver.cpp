@@ -76,18 +76,35 @@ api_reply list(self_ptr self, const api_request& req) {
   api_reply reply;
   reply.revision = snap.revision();
   auto prefix = list_prefix(kind.resource(), kind.namespaced ? req.ns : "");
-  auto take = [&](std::string_view, store::stored_view v) {
+  // Pages, as Kubernetes' limit and continue: each goes on after the last key of the one
+  // before, read from the store as it is now.
+  TROUPE_REQUIRE(req.continue_after.empty() || starts_with(req.continue_after, prefix),
+                 api_errc::bad_request, "continue: invalid token for this list");
+  uint64_t bytes = 0;
+  bool page_full = false;
+  auto take = [&](std::string_view key, store::stored_view v) {
+    if (!req.continue_after.empty() && key <= req.continue_after) return true;
+    bool full = (req.limit && reply.items.size() >= req.limit) ||
+                (req.page_bytes && bytes + v.object.size() > req.page_bytes && !reply.items.empty());
     object_reader r(v.object);
-    if (labels.matches(r.meta().getLabels()) &&
-        (fields.empty() || fields.matches(r.as(kind.schema))))
-      reply.items.emplace_back(v.object);
+    if (!labels.matches(r.meta().getLabels()) ||
+        (!fields.empty() && !fields.matches(r.as(kind.schema))))
+      return true;
+    if (full) return !(page_full = true);  // a match beyond this page: the caller asks again
+    reply.items.emplace_back(v.object);
+    reply.continue_after = std::string(key);
+    bytes += v.object.size();
     return true;
   };
+  // Set while items remain; cleared when the walk reached the end.
   // A selector that pins an indexed field reads only the objects with that value.
+  bool indexed = false;
   for (auto& index : self->state.deps.engine->options().indexes)
-    if (auto value = fields.pinned(index.field); value && snap.list_by_field(prefix, index.field, *value, take))
-      return reply;
-  snap.list(prefix, take);
+    if (auto value = fields.pinned(index.field);
+        !indexed && value && snap.list_by_field(prefix, index.field, *value, take))
+      indexed = true;
+  if (!indexed) snap.list(prefix, take);
+  if (!page_full) reply.continue_after.clear();  // the walk reached the end
   return reply;
 }
 

@@ -38,13 +38,16 @@ struct api_request {
   int64_t grace_period = -1;  ///< remove: seconds a pod's node has to stop it; -1: its default
   std::string target;         ///< bind: the node a pod goes to
   uint8_t propagation = 3;    ///< remove: a propagation (3: unset)
+  uint32_t limit = 0;             ///< list: at most this many items (0: all)
+  uint64_t page_bytes = 0;        ///< list: stop after this many bytes of items (0: no limit)
+  std::string continue_after;     ///< list: the continue_after of the page before
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_request& x) {
   return f(caf::meta::type_name("api_request"), x.verb, x.resource, x.ns, x.name, x.object,
            x.label_selector, x.field_selector, x.resource_version, x.dry_run, x.patch_type, x.patch,
-           x.grace_period, x.target, x.propagation);
+           x.grace_period, x.target, x.propagation, x.limit, x.page_bytes, x.continue_after);
 }
 
 /// A request for `verb` on one object or list (nodes, controllers and tests build them).

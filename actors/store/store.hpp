@@ -43,6 +43,7 @@ struct api_reply {
                                    ///< state); API: create, get, update, delete
   std::vector<std::string> items;  ///< list
   uint64_t revision = 0;           ///< write: the change's; list: the snapshot's
+  std::string continue_after;      ///< list: more items follow; ask again from here
 };
 
 /// What a watcher asks for. `id` is the watcher's own name for the subscription: events carry
@@ -85,7 +86,7 @@ typename Inspector::result_type inspect(Inspector& f, write_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_reply& x) {
-  return f(caf::meta::type_name("api_reply"), x.object, x.items, x.revision);
+  return f(caf::meta::type_name("api_reply"), x.object, x.items, x.revision, x.continue_after);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_request& x) {

@@ -94,13 +94,27 @@ call_result client::call(api_verb verb, const api_request& request) {
     c.object = object_bytes(r.getObject());
     for (auto item : r.getItems()) c.items.push_back(object_bytes(item.getObject()));
     c.revision = r.getRevision();
+    c.continue_after = text_string(r.getContinueToken());
     return c;
   };
   auto& scope = impl_->ez.getWaitScope();
   switch (verb) {
     case api_verb::create: return handle(wait_for(send(api.createRequest()), scope, address_).getResult());
     case api_verb::get: return handle(wait_for(send(api.getRequest()), scope, address_).getResult());
-    case api_verb::list: return handle(wait_for(send(api.listRequest()), scope, address_).getResult());
+    case api_verb::list: {
+      auto page = handle(wait_for(send(api.listRequest()), scope, address_).getResult());
+      // A caller that set no limit gets every page; the list's revision is its first page's.
+      while (request.limit == 0 && !page.continue_after.empty()) {
+        api_request next = request;
+        next.continue_after = page.continue_after;
+        auto req = api.listRequest();
+        to_rpc(next, req.initRequest());
+        auto more = handle(wait_for(req.send(), scope, address_).getResult());
+        for (auto& item : more.items) page.items.push_back(std::move(item));
+        page.continue_after = std::move(more.continue_after);
+      }
+      return page;
+    }
     case api_verb::update: return handle(wait_for(send(api.updateRequest()), scope, address_).getResult());
     case api_verb::update_status:
       return handle(wait_for(send(api.updateStatusRequest()), scope, address_).getResult());

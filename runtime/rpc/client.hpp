@@ -19,6 +19,7 @@ struct call_result {
   std::string object;              ///< flat-array object (create, get, update, patch, delete)
   std::vector<std::string> items;  ///< list
   uint64_t revision = 0;           ///< list: the revision the items were read at
+  std::string continue_after;      ///< list with a limit: more follow; ask again from here
 };
 
 struct event {

@@ -31,6 +31,8 @@ api_request from_rpc(Request::Reader in, api_verb verb) {
   out.patch = text_string(in.getPatch());
   out.grace_period = in.getGracePeriodSeconds();
   out.propagation = static_cast<uint8_t>(in.getPropagationPolicy());
+  out.limit = in.getLimit();
+  out.continue_after = text_string(in.getContinueToken());
   return out;
 }
 
@@ -47,6 +49,8 @@ void to_rpc(const api_request& in, Request::Builder out) {
   out.setPatch(in.patch);
   out.setGracePeriodSeconds(in.grace_period);
   out.setPropagationPolicy(static_cast<PropagationPolicy>(in.propagation));
+  out.setLimit(in.limit);
+  out.setContinueToken(in.continue_after);
 }
 
 void to_rpc(const api_error& e, Status::Builder out) {

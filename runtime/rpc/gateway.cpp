@@ -29,12 +29,16 @@ namespace {
 // store's window for it) instead of buffering megabytes per watch.
 constexpr int watch_send_buffer = 64 * 1024;
 
+// A list answer's items stop after this many bytes (a readers' default limit is 64 MiB).
+constexpr uint64_t list_page_bytes = 32 * 1024 * 1024;
+
 void fill(Result::Builder out, call_outcome& outcome) {
   if (outcome.error) return to_rpc(*outcome.error, out.initStatus());
   set_object(out.initObject(), outcome.reply.object.str());
   auto items = out.initItems(static_cast<unsigned>(outcome.reply.items.size()));
   for (unsigned i = 0; i < items.size(); ++i) set_object(items[i].initObject(), outcome.reply.items[i]);
   out.setRevision(outcome.reply.revision);
+  out.setContinueToken(outcome.reply.continue_after);
 }
 
 kj::ArrayPtr<const kj::byte> bytes_of(const std::string& s) {
@@ -231,6 +235,9 @@ class api_server final : public Api::Server {
     std::map<std::string, resource_actor>::const_iterator target;
     try {
       req = from_rpc(ctx.getParams().getRequest(), verb);
+      // One answer must stay under the message size Cap'n Proto reads; the rest comes in
+      // pages the client asks for with the continue token.
+      if (verb == api_verb::list) req.page_bytes = list_page_bytes;
       target = resources_.find(req.resource);
       TROUPE_REQUIRE(target != resources_.end(), api_errc::not_found,
                      unknown_resource(req.resource));

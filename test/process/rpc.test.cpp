@@ -243,3 +243,40 @@ TEST_CASE("a client that reads its watch too slowly is cut off the server stays 
   CHECK(cut_off_while_reading);
   CHECK(received < 3000);
 }
+
+TEST_CASE("a list larger than Cap'n Proto's default message limit is answered", "[rpc]") {
+  api_fixture api;
+  rpc::client client(api.address());
+  // 70 ConfigMaps of 1,000,000 bytes each: 70 MB, past the default 64 MiB a reader takes.
+  const std::string value(1000 * 1000, 'x');
+  for (int i = 0; i < 70; ++i) {
+    auto name = "big" + std::to_string(i);
+    client.call(api_verb::create, request(name, config_map(api.kinds(), name, value)));
+  }
+  CHECK(client.call(api_verb::list, request()).items.size() == 70);
+}
+
+TEST_CASE("a list comes in pages with limit and continue", "[rpc]") {
+  api_fixture api;
+  rpc::client client(api.address());
+  for (int i = 0; i < 7; ++i) {
+    auto name = "c" + std::to_string(i);
+    client.call(api_verb::create, request(name, config_map(api.kinds(), name)));
+  }
+  auto ask = request();
+  ask.limit = 3;
+  std::vector<std::string> names;
+  int pages = 0;
+  do {
+    auto page = client.call(api_verb::list, ask);
+    ++pages;
+    CHECK(page.items.size() <= 3);
+    for (auto& item : page.items) names.push_back(name_of(item));
+    ask.continue_after = page.continue_after;
+  } while (!ask.continue_after.empty());
+  CHECK(pages == 3);
+  CHECK(names == std::vector<std::string>{"c0", "c1", "c2", "c3", "c4", "c5", "c6"});
+  // A token from another list is refused.
+  ask.continue_after = "secrets/default/x";
+  CHECK_THROWS_WITH(client.call(api_verb::list, ask), Catch::Contains("continue: invalid token"));
+}
