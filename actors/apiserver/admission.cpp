@@ -172,6 +172,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
   meta.setGeneration(1);
   meta.setResourceVersion("");
   meta.setDeletionTimestamp(0);
+  meta.getDeletionGracePeriodSeconds().setUnset();
   apply_defaults(kind, root);
   initial_status(kind, root);
   auto bytes = to_bytes(message);
@@ -366,7 +367,8 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
     return {deletion_plan::action::mark, to_bytes(message)};
   }
   out.setDeletionTimestamp(now_seconds + grace);
-  if (pod || !current.isUnset()) out.getDeletionGracePeriodSeconds().setValue(grace);
+  // Kubernetes' BeforeDelete stamps a grace on every object it marks: 0 where none applies.
+  out.getDeletionGracePeriodSeconds().setValue(grace);
   if (finalizers_change) set_finalizers(out, finalizers);
   if (ns) {
     auto terminating = message.getRoot<k8s::Namespace>();

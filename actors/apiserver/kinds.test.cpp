@@ -653,3 +653,16 @@ TEST_CASE("a Deployment's generation rises when its annotations change", "[apise
       configmaps, cm, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {a: b}}\n"), false);
   CHECK(object_reader(labelled).meta().getGeneration() == 1);
 }
+
+TEST_CASE("deletion grace is the server's: dropped on create and 0 on a held object it marks",
+          "[apiserver][admission][deletion]") {
+  auto& cms = *kinds().find_by_resource("configmaps");
+  auto created = admit(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, deletionGracePeriodSeconds: 30, "
+      "finalizers: [a/b]}\n");
+  CHECK(object_reader(created).meta().getDeletionGracePeriodSeconds().isUnset());
+  auto marked = plan_deletion(cms, created, -1, 1000).object;
+  object_reader m(marked);
+  CHECK(m.meta().getDeletionTimestamp() == 1000);
+  CHECK(m.meta().getDeletionGracePeriodSeconds().getValue() == 0);
+}
