@@ -224,6 +224,7 @@ std::string describe(context& ctx, const kind_info& kind, const node& object) {
   if (kind.kind == "Deployment") return describe_deployment(ctx, kind, object);
   if (kind.kind == "Service") return describe_service(ctx, kind, object);
   if (kind.kind == "Node") return describe_node(ctx, kind, object);
+  if (kind.kind == "Secret" && kind.group.empty()) return describe_secret(object);
   return describe_generic(ctx, kind, object);
 }
 

@@ -54,6 +54,9 @@ std::string describe_deployment(context& ctx, const kind_info& kind, const codec
 std::string describe_service(context& ctx, const kind_info& kind, const codec::node& svc);
 std::string describe_node(context& ctx, const kind_info& kind, const codec::node& node);
 
+/// kubectl's Secret describer: metadata, Type, and each key's size in bytes, never its value.
+std::string describe_secret(const codec::node& secret);
+
 /// "Pod Template:" and what follows, as the workload describers print it.
 void write_pod_template(tab_text& w, const codec::node* pod_template);
 

@@ -52,3 +52,28 @@ annotations:
   CHECK(rfc1123z("2026-12-01T11:57:30Z") == "Tue, 01 Dec 2026 11:57:30 +0000");
   CHECK(rfc1123z("", "<unset>") == "<unset>");
 }
+
+TEST_CASE("describe secret shows each key's size and never its value", "[cli][describe]") {
+  auto secret = codec::parse_yaml(R"(
+metadata: {name: s, namespace: default, annotations: {kubectl.kubernetes.io/last-applied-configuration: '{"data":{"k":"dmFsdWU="}}'}}
+type: kubernetes.io/basic-auth
+data: {password: aHVudGVyMjI=, a: YQ==, unpadded: YWI, empty: ""}
+)",
+                                  "t")
+                    .at(0)
+                    .root;
+  CHECK(describe_secret(secret) ==
+        "Name:         s\n"
+        "Namespace:    default\n"
+        "Labels:       <none>\n"
+        "Annotations:  <none>\n"
+        "\n"
+        "Type:  kubernetes.io/basic-auth\n"
+        "\n"
+        "Data\n"
+        "====\n"
+        "a:         1 bytes\n"
+        "empty:     0 bytes\n"
+        "password:  8 bytes\n"
+        "unpadded:  2 bytes\n");
+}

@@ -3,6 +3,7 @@
 // deployment's replica sets, the service's endpoints, the node's lease and pods.
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "runtime/base/text.hpp"
@@ -224,7 +225,35 @@ void write_taints(const node& n, tab_text& w) {
   }
 }
 
+// The length of what base64 `text` decodes to (whitespace ignored, padding counted off).
+size_t decoded_size(const std::string& text) {
+  size_t chars = 0, padding = 0;
+  for (char c : text) {
+    if (c == '=') ++padding;
+    else if (!std::isspace(static_cast<unsigned char>(c))) ++chars;
+  }
+  return (chars + padding) / 4 * 3 - std::min<size_t>(padding, 2) + (chars + padding) % 4 * 3 / 4;
+}
+
 }  // namespace
+
+std::string describe_secret(const node& s) {
+  tab_text w;
+  w.write(0, "Name:\t" + text_at(s, {"metadata", "name"}) + "\n");
+  w.write(0, "Namespace:\t" + text_at(s, {"metadata", "namespace"}) + "\n");
+  write_labels(w, "", "Labels", lookup(s, {"metadata", "labels"}));
+  write_annotations(w, "", "Annotations", lookup(s, {"metadata", "annotations"}));
+  w.write(0, "\nType:\t" + text_or(s, {"type"}, "Opaque") + "\n");
+  w.write(0, "\nData\n====\n");
+  // Sizes only, never values (kubectl prints a service-account token's; troupe does not).
+  std::map<std::string, size_t> sizes;
+  if (auto* data = lookup(s, {"data"}); data && data->is_map())
+    for (auto& [key, value] : data->entries()) sizes[key] = decoded_size(value.text());
+  if (auto* data = lookup(s, {"stringData"}); data && data->is_map())
+    for (auto& [key, value] : data->entries()) sizes[key] = value.text().size();
+  for (auto& [key, size] : sizes) w.write(0, key + ":\t" + std::to_string(size) + " bytes\n");
+  return w.str();
+}
 
 std::string describe_deployment(context& ctx, const kind_info& kind, const node& d) {
   tab_text w;
