@@ -1,7 +1,4 @@
-// `troupe label|annotate|patch|edit`: changes to one live object, each sent as a patch (edit
-// as a full replacement guarded by the resourceVersion it was read at).
-
-#include <unistd.h>
+// `troupe label|annotate|patch|scale`: changes to live objects, each sent as a patch.
 
 #include <cstdlib>
 #include <filesystem>
@@ -212,54 +209,6 @@ int cmd_patch(context& ctx) {
   bool changed = after.object != before.object;
   ctx.out << a.kind->singular_resource() << "/" << a.name
           << (changed ? " patched" : " patched (no change)") << ctx.dry_run_suffix() << "\n";
-  return 0;
-}
-
-namespace {
-
-// kubectl's order: $KUBE_EDITOR, then $EDITOR, then vi.
-std::string editor() {
-  for (const char* name : {"KUBE_EDITOR", "EDITOR"})
-    if (const char* value = std::getenv(name); value && *value) return value;
-  return "vi";
-}
-
-}  // namespace
-
-int cmd_edit(context& ctx) {
-  auto a = address_of(ctx, "edit");
-  auto ns = ctx.ns_for(*a.kind);
-  auto live = ctx.get(*a.kind, ns, a.name);
-  std::string original = codec::to_yaml(codec::encode_object(live.object, *a.kind));
-  char path[] = "/tmp/troupe-edit-XXXXXX.yaml";
-  int fd = mkstemps(path, 5);
-  TROUPE_REQUIRE(fd >= 0, api_errc::internal, "edit: cannot create a temporary file");
-  close(fd);
-  struct remove_file {
-    const char* p;
-    ~remove_file() { std::filesystem::remove(p); }
-  } cleanup{path};
-  std::ofstream(path) << "# Edit the object below; save and quit to apply it, or leave it\n"
-                         "# unchanged to cancel.\n"
-                      << original;
-  std::string command = editor() + " '" + path + "'";
-  TROUPE_REQUIRE(std::system(command.c_str()) == 0, api_errc::bad_request,
-                 "edit: the editor (" + command + ") failed; nothing was changed");
-  std::stringstream edited;
-  edited << std::ifstream(path).rdbuf();
-  auto manifests = codec::decode_manifests(edited.str(), "edited " + a.name, ctx.kinds);
-  TROUPE_REQUIRE(manifests.size() == 1, api_errc::bad_request, "edit: expected exactly one object");
-  if (manifests[0].tree == codec::parse_yaml(original, "original")[0].root) {
-    ctx.out << "Edit cancelled, no changes made.\n";
-    return 0;
-  }
-  api_request req;
-  req.resource = a.kind->resource();
-  req.ns = ns;
-  req.name = a.name;
-  req.object = manifests[0].bytes;  // carries the resourceVersion it was read at: a precondition
-  ctx.api().call(api_verb::update, req);
-  ctx.out << a.kind->singular_resource() << "/" << a.name << " edited\n";
   return 0;
 }
 

@@ -111,7 +111,7 @@ TEST_CASE("apply updates in place: three-way merge keeps what others wrote", "[p
   CHECK(c.troupe({"apply", "-f", file}).out == "deployment.apps/web unchanged\n");
 }
 
-TEST_CASE("replace and edit are guarded by resourceVersion", "[process][cli]") {
+TEST_CASE("replace is guarded by resourceVersion, edit sends what the editor changed", "[process][cli]") {
   cluster c;
   auto file = c.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1'}\n");
   REQUIRE(c.troupe({"create", "-f", file}).code == 0);

@@ -50,3 +50,73 @@ TEST_CASE("describe secret shows sizes and never the values", "[process][cli]") 
     CHECK_THAT(all.out, Catch::Contains("token:  12 bytes"));
   }
 }
+
+namespace {
+
+// `troupe edit ARGS` with EDITOR=`script` (a shell script that gets the file as $1), its
+// temporary file in the cluster's directory.
+cli_result edit(cluster& c, const std::vector<std::string>& args, const std::string& script) {
+  auto editor = c.write("editor.sh", "#!/bin/sh\n" + script);
+  chmod(editor.c_str(), 0755);
+  std::vector<std::string> argv = {TROUPE_BINARY, "edit", "--server", c.address(), "--client-config", c.config()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return troupe::testing::run_command(argv, "", {"EDITOR=" + editor, "TMPDIR=" + std::string(c.dir().path())}, c.dir());
+}
+
+// The file named in edit's `A copy of your changes has been stored to "FILE"` line.
+std::string kept_copy(const std::string& err) {
+  std::string marker = "A copy of your changes has been stored to \"";
+  auto at = err.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  return err.substr(at, err.find('"', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("edit sends only the user's change and keeps a copy when it fails", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "-f", "-"}, configmap).code == 0);
+  std::string troupe = std::string(TROUPE_BINARY) + " --server=" + c.address() + " --client-config=" + c.config();
+
+  // Someone labels the object while the editor is open: the edit still goes, and keeps the label.
+  auto concurrent = edit(c, {"cm", "c1"},
+                         troupe + " label cm c1 meanwhile=yes >/dev/null\n"
+                                  "sed -i \"s/a: '1'/a: '9'/; s/a: \\\"1\\\"/a: \\\"9\\\"/\" \"$1\"\n");
+  CHECK(concurrent.err == "");
+  CHECK(concurrent.out == "configmap/c1 edited\n");
+  CHECK(concurrent.code == 0);
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath={.data.a} {.metadata.labels.meanwhile}"}).out == "9 yes");
+
+  // A change the server refuses: the error, and the edited file kept.
+  auto before = troupe::testing::everything(c);
+  auto refused = edit(c, {"cm/c1"}, "sed -i 's/^data:/binaryData: {b: \"!!notbase64\"}\\ndata:/' \"$1\"\n");
+  CHECK(refused.code == 1);
+  CHECK_THAT(refused.err, Catch::StartsWith("error: "));
+  auto copy = kept_copy(refused.err);
+  REQUIRE(!copy.empty());
+  CHECK_THAT(copy, Catch::StartsWith(std::string(c.dir().path()) + "/troupe-edit-") && Catch::EndsWith(".yaml"));
+  CHECK_THAT(troupe::testing::slurp(copy), Catch::Contains("notbase64"));
+  CHECK(troupe::testing::everything(c) == before);
+
+  auto invalid = edit(c, {"cm", "c1"}, "sed -i 's/meanwhile: .*/meanwhile: a b/' \"$1\"\n");
+  CHECK(invalid.code == 1);
+  CHECK_THAT(invalid.err, Catch::StartsWith("error: configmaps \"c1\" could not be patched: ") &&
+                              Catch::Contains("metadata.labels[meanwhile]"));
+  CHECK_THAT(troupe::testing::slurp(kept_copy(invalid.err)), Catch::Contains("meanwhile: a b"));
+  CHECK(troupe::testing::everything(c) == before);
+
+  // A changed name is refused before anything is sent; the copy is kept.
+  auto renamed = edit(c, {"cm", "c1"}, "sed -i 's/name: c1/name: c2/' \"$1\"\n");
+  CHECK(renamed.code == 1);
+  CHECK_THAT(renamed.err, Catch::StartsWith("error: At least one of apiVersion, kind and name was changed\n"));
+  CHECK(!kept_copy(renamed.err).empty());
+  CHECK(std::filesystem::exists(kept_copy(renamed.err)));
+  CHECK(troupe::testing::everything(c) == before);
+
+  // An emptied file cancels.
+  auto emptied = edit(c, {"cm", "c1"}, ": > \"$1\"\n");
+  CHECK(emptied.code == 0);
+  CHECK(emptied.out == "Edit cancelled, no changes made.\n");
+  CHECK(troupe::testing::everything(c) == before);
+}
