@@ -86,19 +86,17 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
 // What label/annotate will do to one object.
 struct map_update {
   object_key object;
+  node current;                ///< the object as read
   node changes = node::map();  ///< key -> value, or null to remove
-  std::string version;         ///< the resourceVersion the changes were computed from
   std::string notes;           ///< kubectl's `label "x" not found.` lines
 };
 
 map_update plan_update(context& ctx, const object_key& o, const char* field,
                        const std::vector<map_change>& changes) {
   bool labels = field[0] == 'l';
-  node current = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
-  map_update u{o};
-  u.version = text_at(current, {"metadata", "resourceVersion"});
+  map_update u{o, codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind)};
   for (auto& c : changes) {
-    const node* old = lookup(current, {"metadata", field, c.key});
+    const node* old = lookup(u.current, {"metadata", field, c.key});
     if (!c.value) {
       if (old)
         u.changes.set(c.key, node::null());
@@ -115,8 +113,69 @@ map_update plan_update(context& ctx, const object_key& o, const char* field,
   return u;
 }
 
+// The patch of one update: the changes, guarded by --resource-version or else by the version
+// they were computed from (so the --overwrite check holds against a concurrent change).
+node patch_of(context& ctx, const map_update& u, const char* field) {
+  node meta = node::map();
+  meta.set(field, u.changes);
+  meta.set("resourceVersion",
+           node::string(ctx.flags.get("resource-version",
+                                      text_at(u.current, {"metadata", "resourceVersion"}))));
+  node patch = node::map();
+  patch.set("metadata", std::move(meta));
+  return patch;
+}
+
+// kubectl's word for a change: `label` says "unlabeled" when, without --overwrite, the labels
+// got shorter (kubectl compares the objects' JSON lengths; only the labels differ).
+std::string change_word(context& ctx, const map_update& u, const node& after, const char* field,
+                        const char* past) {
+  if (u.changes.size() == 0) return std::string("not ") + past;
+  auto size = [&](const node& o) {
+    auto* map = lookup(o, {"metadata", field});
+    return map ? codec::to_json(*map).size() : 0;
+  };
+  bool shorter = field[0] == 'l' && !ctx.flags.on("overwrite") && size(after) < size(u.current);
+  return shorter ? "unlabeled" : past;
+}
+
+// Sends one update (unless it changes nothing or this is a client dry run) and prints it.
+void run_update(context& ctx, const map_update& u, const char* field, const char* past,
+                bool first) {
+  ctx.out << u.notes;
+  node patch = patch_of(ctx, u, field);
+  node after = codec::merge_patch(u.current, patch);
+  if (u.changes.size() > 0 && !ctx.dry_run())
+    after = codec::encode_object(
+        ctx.patch(*u.object.kind, u.object.ns, u.object.name, patch, patch_type::merge).object,
+        *u.object.kind);
+  auto format = ctx.flags.get("output");
+  if (!format.empty())
+    ctx.out << object_as(format, *u.object.kind, after, first);
+  else
+    ctx.out << u.object.kind->singular_resource() << "/" << u.object.name << " "
+            << change_word(ctx, u, after, field, past) << ctx.dry_run_suffix() << "\n";
+}
+
+void list_metadata_map(context& ctx, const char* field, const std::vector<std::string>& resources) {
+  // kubectl's --list: KEY=VALUE lines (in key order here); under a heading per object
+  // when there are several.
+  auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, ""));
+  for (auto& o : objects) {
+    auto current = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
+    std::string indent = objects.size() > 1 ? " " : "";
+    if (objects.size() > 1)
+      ctx.out << "Listing " << field << " for " << o.kind->kind << "." << o.kind->version << "/" << o.name << ":\n";
+    std::map<std::string, std::string> sorted;
+    if (auto* map = lookup(current, {"metadata", field}); map && map->is_map())
+      for (auto& [k, v] : map->entries()) sorted[k] = v.text();
+    for (auto& [k, v] : sorted) ctx.out << indent << k << "=" << v << "\n";
+  }
+}
+
 // `key=value` sets, `key-` removes; without --overwrite a key may not change its value. Every
-// object is read and checked before any is changed, so one refused change changes nothing.
+// object is read and checked before any is changed, so one refused change changes nothing;
+// an object that is not there is reported and the others still change (exit 1), as kubectl.
 int set_metadata_map(context& ctx, const char* field, const char* past) {
   bool labels = field[0] == 'l';
   std::vector<std::string> resources;
@@ -124,47 +183,40 @@ int set_metadata_map(context& ctx, const char* field, const char* past) {
   TROUPE_REQUIRE(!resources.empty(), api_errc::bad_request,
                  "one or more resources must be specified as <resource> <name> or "
                  "<resource>/<name>");
+  check_object_format(ctx.flags.get("output"));
   if (ctx.flags.on("list")) {
-    // kubectl's --list: KEY=VALUE lines (in key order here); under a heading per object
-    // when there are several.
     TROUPE_REQUIRE(changes.empty(), api_errc::bad_request,
                    std::string("--list cannot be given with ") + (labels ? "label" : "annotation") + " changes");
-    auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, ""));
-    for (auto& o : objects) {
-      auto current = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
-      std::string indent = objects.size() > 1 ? " " : "";
-      if (objects.size() > 1)
-        ctx.out << "Listing " << field << " for " << o.kind->kind << "." << o.kind->version << "/" << o.name << ":\n";
-      std::map<std::string, std::string> sorted;
-      if (auto* map = lookup(current, {"metadata", field}); map && map->is_map())
-        for (auto& [k, v] : map->entries()) sorted[k] = v.text();
-      for (auto& [k, v] : sorted) ctx.out << indent << k << "=" << v << "\n";
-    }
+    list_metadata_map(ctx, field, resources);
     return 0;
   }
   TROUPE_REQUIRE(
       !changes.empty(), api_errc::bad_request,
       std::string("at least one ") + (labels ? "label" : "annotation") + " update is required");
   auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, ""));
+  TROUPE_REQUIRE(!ctx.flags.has("resource-version") || objects.size() <= 1, api_errc::bad_request,
+                 "--resource-version may only be used with a single resource");
   if (objects.empty()) ctx.err << "No resources found\n";
+  int status = 0;
   std::vector<map_update> updates;
-  for (auto& o : objects) updates.push_back(plan_update(ctx, o, field, changes));
-  for (auto& u : updates) {
-    ctx.out << u.notes;
-    bool changed = u.changes.size() > 0;
-    if (changed && !ctx.dry_run()) {
-      node meta = node::map();
-      meta.set(field, std::move(u.changes));
-      // The version read above guards the --overwrite check against a concurrent change.
-      meta.set("resourceVersion", node::string(u.version));
-      node patch = node::map();
-      patch.set("metadata", std::move(meta));
-      ctx.patch(*u.object.kind, u.object.ns, u.object.name, patch, patch_type::merge);
+  for (auto& o : objects) {
+    try {
+      updates.push_back(plan_update(ctx, o, field, changes));
+    } catch (const rpc::server_error& e) {
+      if (e.code() != api_errc::not_found) throw;
+      print_server_error(ctx.err, e);
+      status = 1;
     }
-    ctx.out << u.object.kind->singular_resource() << "/" << u.object.name
-            << (changed ? " " : " not ") << past << ctx.dry_run_suffix() << "\n";
   }
-  return 0;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    try {
+      run_update(ctx, updates[i], field, past, i == 0);
+    } catch (const rpc::server_error& e) {
+      print_server_error(ctx.err, e);
+      status = 1;
+    }
+  }
+  return status;
 }
 
 }  // namespace

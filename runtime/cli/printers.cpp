@@ -10,6 +10,7 @@
 #include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
 #include "runtime/codec/json.hpp"
+#include "runtime/codec/yaml.hpp"
 
 namespace troupe::cli {
 
@@ -208,6 +209,19 @@ node list_of(std::vector<node> items) {
   list.set("items", std::move(array));
   list.set("kind", node::string("List"));
   return list;
+}
+
+void check_object_format(const std::string& format) {
+  TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
+                 api_errc::bad_request,
+                 "--output: unknown format " + quote(format) + " (choose name, yaml or json)");
+}
+
+std::string object_as(const std::string& format, const kind_info& kind, const node& object,
+                      bool first) {
+  if (format == "name") return object_ref(kind, object) + "\n";
+  if (format == "yaml") return (first ? "" : "---\n") + codec::to_yaml(object);
+  return codec::to_json(object, 4) + "\n";
 }
 
 }  // namespace troupe::cli

@@ -49,6 +49,14 @@ void sort_by(std::vector<codec::node>& objects, std::string_view path);
 /// "deployment.apps/web", as `-o name` and apply/delete messages print it.
 std::string object_ref(const kind_info& kind, const codec::node& object);
 
+/// -o for verbs that print the objects they wrote (create, apply, label, patch ...): "" (their
+/// own line), name, yaml or json; throws api_error(bad_request) for any other.
+void check_object_format(const std::string& format);
+/// One object as -o `format` (name|yaml|json) prints it; `first` is false for every later
+/// one, so YAML documents are separated by "---" and JSON objects follow one another.
+std::string object_as(const std::string& format, const kind_info& kind, const codec::node& object,
+                      bool first);
+
 /// Evaluates a kubectl JSONPath template: `{.metadata.name}`, `{.items[*].metadata.name}`,
 /// `{.status.conditions[0].type}`, `{.data.tls\.crt}`, `{"\n"}`, `{range .items[*]}..{end}`,
 /// filters `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with

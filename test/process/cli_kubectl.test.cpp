@@ -120,3 +120,38 @@ TEST_CASE("edit sends only the user's change and keeps a copy when it fails", "[
   CHECK(emptied.out == "Edit cancelled, no changes made.\n");
   CHECK(troupe::testing::everything(c) == before);
 }
+
+TEST_CASE("label and annotate go on past a missing object and print what -o asks", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"c1", "c2"})
+    REQUIRE(c.troupe({"create", "cm", name}).code == 0);
+  auto partly = c.troupe({"label", "cm", "c1", "missing", "c2", "x=y"});
+  CHECK(partly.code == 1);
+  CHECK(partly.out == "configmap/c1 labeled\nconfigmap/c2 labeled\n");
+  CHECK(partly.err == "Error from server (NotFound): configmaps \"missing\" not found\n");
+  auto annotated = c.troupe({"annotate", "cm", "missing", "c2", "n=1"});
+  CHECK(annotated.code == 1);
+  CHECK(annotated.out == "configmap/c2 annotated\n");
+
+  CHECK(c.troupe({"label", "cm", "c1", "x-"}).out == "configmap/c1 unlabeled\n");
+  CHECK(c.troupe({"annotate", "cm", "c2", "n-"}).out == "configmap/c2 annotated\n");
+
+  CHECK(c.troupe({"label", "cm", "c1", "k=v", "-o", "name"}).out == "configmap/c1\n");
+  auto yaml = c.troupe({"annotate", "cm", "c1", "note=hi", "-o", "yaml"});
+  CHECK(yaml.code == 0);
+  CHECK_THAT(yaml.out, Catch::StartsWith("apiVersion: v1\n") && Catch::Contains("    note: hi\n") &&
+                           Catch::Contains("    k: v\n"));
+  auto json = c.troupe({"label", "cm", "c1", "j=1", "-o", "json"});
+  CHECK_THAT(json.out, Catch::StartsWith("{\n") && Catch::Contains("\"j\": \"1\""));
+
+  // --resource-version: the write happens only at that version.
+  auto rv = c.troupe({"get", "cm", "c1", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  REQUIRE(c.troupe({"annotate", "cm", "c1", "later=1"}).code == 0);
+  auto stale = c.troupe({"label", "cm", "c1", "stale=1", "--resource-version=" + rv});
+  CHECK(stale.code == 1);
+  CHECK_THAT(stale.err, Catch::Contains("Error from server (Conflict)"));
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath={.metadata.labels.stale}"}).out == "");
+  auto fresh = c.troupe({"get", "cm", "c1", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  CHECK(c.troupe({"annotate", "cm", "c1", "fresh=1", "--resource-version", fresh}).out ==
+        "configmap/c1 annotated\n");
+}
