@@ -390,14 +390,23 @@ int cmd_replace(context& ctx) {
 
 namespace {
 
-// --grace-period N, --now (1 s) or --force (0: do not wait for the node).
+// The grace period as kubectl's delete settles it: --grace-period N (negative: the object's
+// own, -1), --now (1 s; not with --grace-period), 0 only with --force (a bare 0 is 1, as
+// kubectl guards against it), and --force alone is 0.
 int64_t grace_period(const context& ctx) {
-  if (ctx.flags.on("force")) return 0;
-  if (ctx.flags.on("now")) return 1;
   auto text = ctx.flags.get("grace-period", "-1");
   auto n = parse_int(text);
-  TROUPE_REQUIRE(n && *n >= -1, api_errc::bad_request, "--grace-period: invalid value " + quote(text));
-  return *n;
+  TROUPE_REQUIRE(n, api_errc::bad_request, "--grace-period: invalid value " + quote(text));
+  int64_t grace = std::max<int64_t>(*n, -1);
+  if (ctx.flags.on("now")) {
+    TROUPE_REQUIRE(grace == -1, api_errc::bad_request,
+                   "--now and --grace-period cannot be specified together");
+    grace = 1;
+  }
+  bool force = ctx.flags.on("force");
+  if (grace == 0 && !force) grace = 1;
+  if (force && grace < 0) grace = 0;
+  return grace;
 }
 
 // --cascade=background|foreground|orphan (true and false are kubectl's old spellings of
@@ -423,12 +432,13 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
   req.propagation = static_cast<uint8_t>(cascade(ctx));
   if (ctx.dry_run()) {
     ctx.get(kind, ns, name);  // a missing object is an error, as without --dry-run
-    ctx.out << kind.singular_resource() << " " << quote(name) << " deleted (dry run)\n";
+    ctx.out << kind.singular_resource() << " " << quote(name)
+            << (req.grace_period == 0 ? " force deleted" : " deleted") << " (dry run)\n";
     return;
   }
   ctx.api().call(api_verb::remove, req);
-  ctx.out << kind.singular_resource() << " " << quote(name) << " deleted" << ctx.dry_run_suffix()
-          << "\n";
+  ctx.out << kind.singular_resource() << " " << quote(name)
+          << (req.grace_period == 0 ? " force deleted" : " deleted") << ctx.dry_run_suffix() << "\n";
   ctx.out.flush();
   if (!ctx.flags.on("wait", true) || ctx.server_dry_run()) return;
   try {
@@ -445,6 +455,13 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
 }  // namespace
 
 int cmd_delete(context& ctx) {
+  auto& extra = ctx.flags.positional;
+  TROUPE_REQUIRE(!ctx.flags.has("filename") || extra.empty(), api_errc::bad_request,
+                 "Unexpected args: [" + join(extra, " ") + "]");
+  if (grace_period(ctx) == 0)  // checks the flags before anything is sent, too
+    ctx.err << "Warning: Immediate deletion does not wait for confirmation that the running "
+               "resource has been terminated. The resource may continue to run on the cluster "
+               "indefinitely.\n";
   if (ctx.flags.has("filename"))
     return for_each_manifest(ctx, read_manifests(ctx), "deleting",
                              [&](const codec::manifest& m, const std::string& ns) {

@@ -155,3 +155,37 @@ TEST_CASE("label and annotate go on past a missing object and print what -o asks
   CHECK(c.troupe({"annotate", "cm", "c1", "fresh=1", "--resource-version", fresh}).out ==
         "configmap/c1 annotated\n");
 }
+
+TEST_CASE("delete checks its arguments as kubectl and says when it forces", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", configmap);
+  REQUIRE(c.troupe({"create", "-f", file}).code == 0);
+  auto before = troupe::testing::everything(c);
+  auto extra = c.troupe({"delete", "-f", file, "cm", "li3"});
+  CHECK(extra.code == 1);
+  CHECK(extra.err == "error: Unexpected args: [cm li3]\n");
+  auto both = c.troupe({"delete", "cm", "c1", "--now", "--grace-period=5"});
+  CHECK(both.code == 1);
+  CHECK(both.err == "error: --now and --grace-period cannot be specified together\n");
+  CHECK(troupe::testing::everything(c) == before);
+  // A negative grace period means the object's own.
+  auto negative = c.troupe({"delete", "cm", "c1", "--grace-period=-5"});
+  CHECK(negative.err == "");
+  CHECK(negative.out == "configmap \"c1\" deleted\n");
+
+  const char* pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                    "spec: {nodeName: n1, containers: [{name: c, image: i}]}\n";
+  std::string warning =
+      "Warning: Immediate deletion does not wait for confirmation that the running resource has been "
+      "terminated. The resource may continue to run on the cluster indefinitely.\n";
+  for (std::vector<std::string> flags : {std::vector<std::string>{"--force"}, {"--force", "--grace-period=0"}}) {
+    REQUIRE(c.troupe({"create", "-f", "-"}, pod).code == 0);
+    std::vector<std::string> args = {"delete", "pod", "p"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto forced = c.troupe(args);
+    CHECK(forced.code == 0);
+    CHECK(forced.err == warning);
+    CHECK(forced.out == "pod \"p\" force deleted\n");
+    CHECK(c.troupe({"get", "pod", "p"}).code == 1);
+  }
+}
