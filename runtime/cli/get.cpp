@@ -103,14 +103,20 @@ table_options table_options_for(context& ctx, const kind_info& kind, bool header
 }
 
 // One kind's objects as a table (kubectl's columns, or the custom ones).
-void print_table_of(context& ctx, const kind_info& kind, const std::vector<node>& objects,
-                    const std::string& custom, bool headers = true,
-                    std::vector<size_t>* widths = nullptr, const std::string& name_prefix = "") {
+std::string table_text(context& ctx, const kind_info& kind, const std::vector<node>& objects,
+                       const std::string& custom, bool headers = true,
+                       std::vector<size_t>* widths = nullptr, const std::string& name_prefix = "") {
   auto options = table_options_for(ctx, kind, headers);
   options.widths = widths;
   options.name_prefix = name_prefix;
-  ctx.out << (custom.empty() ? print_table(kind, objects, options)
-                             : print_custom_columns(custom, objects, options));
+  return custom.empty() ? print_table(kind, objects, options)
+                        : print_custom_columns(custom, objects, options);
+}
+
+void print_table_of(context& ctx, const kind_info& kind, const std::vector<node>& objects,
+                    const std::string& custom, bool headers = true,
+                    std::vector<size_t>* widths = nullptr, const std::string& name_prefix = "") {
+  ctx.out << table_text(ctx, kind, objects, custom, headers, widths, name_prefix);
 }
 
 // Objects as a document (-o yaml|json|jsonpath): one object when one was asked for by name,
@@ -135,9 +141,58 @@ void no_resources(context& ctx, const std::vector<target>& targets) {
     ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
 }
 
-// Prints one row (or document) per change, starting after `revision`, until interrupted.
+// What get --watch prints: each object as its own row or document, as kubectl's watch does
+// (YAML documents separated by "---", JSON objects one after another, never a List), with
+// --output-watch-events the event's type before each row (an EVENT column) or around each
+// document ({type, object}).
+class watch_printer {
+ public:
+  watch_printer(context& ctx, const kind_info& kind, const std::string& custom)
+      : ctx_(ctx), kind_(kind), custom_(custom), format_(output_format(ctx)),
+        events_(ctx.flags.on("output-watch-events")), header_done_(ctx.flags.on("no-headers")) {}
+
+  /// One event: 1 ADDED, 2 MODIFIED, 3 DELETED (the initial objects are ADDED).
+  void print(const std::vector<node>& objects, uint8_t type) {
+    static const char* names[] = {"", "ADDED", "MODIFIED", "DELETED", "BOOKMARK"};
+    std::string event = type < 5 ? names[type] : "";
+    if (is_table(format_)) {
+      auto text = table_text(ctx_, kind_, objects, custom_, !header_done_, &widths_);
+      for (auto& line : split(text, '\n')) {
+        if (line.empty()) continue;
+        std::string column = header_done_ ? event : "EVENT";
+        header_done_ = true;
+        ctx_.out << (events_ ? column + std::string(11 - column.size(), ' ') : "") << line << "\n";
+      }
+    }
+    for (auto& object : is_table(format_) ? std::vector<node>{} : objects) {
+      if (starts_with(format_, "jsonpath=")) {
+        ctx_.out << jsonpath(format_.substr(9), object);
+      } else if (events_ && format_ != "name") {
+        node wrapped = node::map();
+        wrapped.set("type", node::string(event));
+        wrapped.set("object", object);
+        ctx_.out << object_as(format_, kind_, wrapped, printed_++ == 0);
+      } else {
+        ctx_.out << object_as(format_, kind_, object, printed_++ == 0);
+      }
+    }
+    ctx_.out.flush();
+  }
+
+ private:
+  context& ctx_;
+  const kind_info& kind_;
+  const std::string& custom_;
+  std::string format_;
+  bool events_;
+  bool header_done_;
+  size_t printed_ = 0;
+  std::vector<size_t> widths_;
+};
+
+// Prints each change, starting after `revision`, until interrupted.
 int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::string& name,
-          const std::string& custom, std::vector<size_t>& widths) {
+          watch_printer& printer) {
   api_request req;
   req.resource = kind.resource();
   req.ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
@@ -147,17 +202,8 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
   req.resource_version = revision;
   auto patience = std::chrono::milliseconds(
       parse_duration_ms(ctx.flags.get("timeout", "8760h")).value_or(0));
-  bool table = is_table(output_format(ctx));
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
-    if (ev.object.empty()) return true;
-    node object = codec::encode_object(ev.object, kind);
-    if (table)
-      print_table_of(ctx, kind, {object}, custom, false, &widths);
-    else if (output_format(ctx) == "name")
-      ctx.out << object_ref(kind, object) << "\n";
-    else
-      print_documents(ctx, {object}, true);
-    ctx.out.flush();
+    if (!ev.object.empty()) printer.print({codec::encode_object(ev.object, kind)}, ev.type);
     return true;
   }, patience);
   return 0;
@@ -232,7 +278,7 @@ int cmd_get(context& ctx) {
     throw api_error(e.code(), "--sort-by: " + e.message());
   }
   auto targets = targets_of(ctx);
-  bool watching = ctx.flags.on("watch");
+  bool watching = ctx.flags.on("watch") || ctx.flags.on("watch-only");
   for (auto& t : targets)
     TROUPE_REQUIRE(t.names.empty() || !ctx.flags.has("selector"), api_errc::bad_request,
                    "name cannot be provided when a selector is specified");
@@ -254,17 +300,12 @@ int cmd_get(context& ctx) {
   for (auto& f : results) total += f.objects.size();
 
   if (watching) {
+    if (status != 0) return status;  // a name that is not there is not watched for, as kubectl
     auto& f = results[0];
-    std::vector<size_t> widths;
-    if (is_table(format))
-      print_table_of(ctx, *f.kind, f.objects, custom, true, &widths);
-    else if (format == "name")
-      for (auto& o : f.objects) ctx.out << object_ref(*f.kind, o) << "\n";
-    else if (!f.objects.empty())
-      print_documents(ctx, f.objects, targets[0].names.size() == 1);
-    ctx.out.flush();
+    watch_printer printer(ctx, *f.kind, custom);
+    if (!ctx.flags.on("watch-only") && !f.objects.empty()) printer.print(f.objects, 1);
     return watch(ctx, *f.kind, f.revision, targets[0].names.empty() ? "" : targets[0].names[0],
-                 custom, widths);
+                 printer);
   }
   if (total == 0 && listed && is_table(format)) {
     if (!ctx.flags.on("ignore-not-found")) no_resources(ctx, targets);

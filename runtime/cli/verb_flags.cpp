@@ -43,6 +43,8 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         timeout,
         {"field-selector"},
         {"watch", 'w', false},
+        {"watch-only", 0, false},
+        {"output-watch-events", 0, false},
         {"show-labels", 0, false},
         {"label-columns", 'L'},
         {"sort-by"}}},

@@ -189,3 +189,47 @@ TEST_CASE("delete checks its arguments as kubectl and says when it forces", "[pr
     CHECK(c.troupe({"get", "pod", "p"}).code == 1);
   }
 }
+
+TEST_CASE("get --watch of a missing name fails, and documents print one by one", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "cm", "c1"}).code == 0);
+  troupe::testing::child_process missing(
+      {TROUPE_BINARY, "get", "cm", "nope", "-w", "--server", c.address()});
+  auto code = missing.wait(std::chrono::seconds(5));
+  CHECK(code == std::optional<int>(1));
+  CHECK(missing.output() == "Error from server (NotFound): configmaps \"nope\" not found\n");
+
+  REQUIRE(c.troupe({"create", "cm", "c2"}).code == 0);
+  troupe::testing::child_process yaml({TROUPE_BINARY, "get", "cm", "-w", "-o", "yaml", "--server", c.address()});
+  CHECK(yaml.wait_for_output("name: c2"));
+  REQUIRE(c.troupe({"create", "cm", "c3"}).code == 0);
+  CHECK(yaml.wait_for_output("name: c3"));
+  CHECK_THAT(yaml.output(), !Catch::Contains("kind: List"));
+  CHECK_THAT(yaml.output(), Catch::StartsWith("apiVersion: v1\n"));
+  auto docs = 0;
+  for (auto& line : lines(yaml.output())) docs += line == "---";
+  CHECK(docs == 2);
+
+  troupe::testing::child_process json({TROUPE_BINARY, "get", "cm", "-w", "-o", "json", "--server", c.address()});
+  CHECK(json.wait_for_output("\"name\": \"c3\""));
+  CHECK_THAT(json.output(), Catch::StartsWith("{\n    \"apiVersion\": \"v1\",\n") && !Catch::Contains("\"List\""));
+
+  // --watch-only skips what is there; --output-watch-events says what happened.
+  troupe::testing::child_process events(
+      {TROUPE_BINARY, "get", "cm", "--watch-only", "--output-watch-events", "--server", c.address()});
+  usleep(300000);
+  REQUIRE(c.troupe({"create", "cm", "c4"}).code == 0);
+  CHECK(events.wait_for_output("c4"));
+  REQUIRE(c.troupe({"delete", "cm", "c4"}).code == 0);
+  CHECK(events.wait_for_output("DELETED"));
+  auto rows = lines(events.output());
+  REQUIRE(rows.size() >= 3);
+  CHECK_THAT(rows[0], Catch::StartsWith("EVENT ") && Catch::Contains("NAME"));
+  CHECK_THAT(rows[1], Catch::StartsWith("ADDED ") && Catch::Contains(" c4 "));
+  CHECK_THAT(events.output(), !Catch::Contains("c1"));
+
+  troupe::testing::child_process json_events(
+      {TROUPE_BINARY, "get", "cm", "c1", "-w", "-o", "json", "--output-watch-events", "--server", c.address()});
+  CHECK(json_events.wait_for_output("\"name\": \"c1\""));
+  CHECK_THAT(json_events.output(), Catch::StartsWith("{\n    \"type\": \"ADDED\",\n    \"object\": {\n"));
+}
