@@ -118,7 +118,10 @@ void add_documents(const std::string& text, const std::string& source, const kin
 
 // Every document named by -f (files, directories, `-` for stdin), read before anything is sent.
 std::vector<document> read_manifests(context& ctx) {
-  auto paths = ctx.flags.all("filename");
+  std::vector<std::string> paths;  // -f a.yaml,b.yaml is two files, as in kubectl
+  for (auto& given : ctx.flags.all("filename"))
+    for (auto& path : split(given, ','))
+      if (!path.empty()) paths.push_back(path);
   TROUPE_REQUIRE(!paths.empty(), api_errc::bad_request, "must specify one of -f and -k");
   std::vector<document> out;
   auto add = [&](const std::string& text, const std::string& source) {
@@ -246,29 +249,27 @@ node apply_patch(const node& current, const node& desired) {
   return codec::three_way_patch(previous, desired);
 }
 
-void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
+// What apply did to one object: the object as it now is (or, in a client dry run, would
+// be) and kubectl's word for it.
+struct applied {
+  node object;
+  const char* word;
+};
+
+applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
   auto& kind = *m.kind;
-  std::string ref = kind.singular_resource() + "/" + name_of(m);
   node desired = desired_of(m);
   auto live = live_of(ctx, m, ns);
-  if (!live && ctx.dry_run()) {
-    ctx.out << ref << " created (dry run)\n";
-    return;
-  }
+  if (!live && ctx.dry_run()) return {desired, "created"};
   if (!live) {
     auto req = request_for(m, ns, codec::decode_object(desired, kind, m.origin));
-    auto created = ctx.api().call(api_verb::create, req);
-    ctx.out << kind.singular_resource() << "/"
-            << text_at(codec::encode_object(created.object, kind), {"metadata", "name"})
-            << " created" << ctx.dry_run_suffix() << "\n";
-    return;
+    return {codec::encode_object(ctx.api().call(api_verb::create, req).object, kind), "created"};
   }
   node current = codec::encode_object(live->object, kind);
   node patch = apply_patch(current, desired);
   if (ctx.dry_run()) {
-    bool changed = codec::strategic_merge_patch(current, patch) != current;
-    ctx.out << ref << (changed ? " configured" : " unchanged") << " (dry run)\n";
-    return;
+    node merged = codec::strategic_merge_patch(current, patch);
+    return {merged, merged != current ? "configured" : "unchanged"};
   }
   auto result = ctx.patch(kind, ns, name_of(m), patch, patch_type::strategic);
   node after = codec::encode_object(result.object, kind);
@@ -276,12 +277,25 @@ void apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
   bool changed = ctx.server_dry_run() ? after != current
                                       : text_at(after, {"metadata", "resourceVersion"}) !=
                                             text_at(current, {"metadata", "resourceVersion"});
-  ctx.out << ref << (changed ? " configured" : " unchanged") << ctx.dry_run_suffix() << "\n";
+  return {after, changed ? "configured" : "unchanged"};
+}
+
+// --validate[=true|strict|warn|false|ignore], kubectl's values. Accepted and otherwise unused:
+// the server always validates what it is sent.
+void check_validate(const context& ctx) {
+  auto v = ctx.flags.get("validate", "strict");
+  TROUPE_REQUIRE(v == "true" || v == "strict" || v == "warn" || v == "false" || v == "ignore",
+                 api_errc::bad_request,
+                 "invalid - validate option " + quote(v) +
+                     "; must be one of: strict (or true), warn, ignore (or false)");
 }
 
 }  // namespace
 
 int cmd_apply(context& ctx) {
+  check_validate(ctx);
+  auto format = ctx.flags.get("output");
+  check_object_format(format);
   auto manifests = read_manifests(ctx);
   // A generated name would create a new object on every apply; refused before anything is sent.
   for (auto& [m, error] : manifests) {
@@ -290,9 +304,16 @@ int cmd_apply(context& ctx) {
     TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
                    "from " + generate + ": cannot use generate name with apply");
   }
+  bool first = true;
   return for_each_manifest(
-      ctx, manifests, "applying",
-      [&](const codec::manifest& m, const std::string& ns) { apply_one(ctx, m, ns); });
+      ctx, manifests, "applying", [&](const codec::manifest& m, const std::string& ns) {
+        auto [object, word] = apply_one(ctx, m, ns);
+        if (format.empty())
+          ctx.out << object_ref(*m.kind, object) << " " << word << ctx.dry_run_suffix() << "\n";
+        else
+          ctx.out << object_as(format, *m.kind, object, first);
+        first = false;
+      });
 }
 
 namespace {
@@ -302,24 +323,23 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
                std::ostream* to = nullptr) {
   std::ostream& out = to ? *to : ctx.out;
   auto format = ctx.flags.get("output");
-  TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
-                 api_errc::bad_request,
-                 "--output: unknown format " + quote(format) + " (choose name, yaml or json)");
+  check_object_format(format);
   bool first = true;
   return for_each_manifest(
       ctx, documents, "creating", [&](const codec::manifest& m, const std::string& ns) {
-        node object = m.tree;
-        if (!ctx.dry_run())
+        // --save-config: the last-applied record apply would keep, so a later apply merges
+        // against it.
+        bool save = ctx.flags.on("save-config");
+        node object = save ? desired_of(m) : m.tree;
+        if (!ctx.dry_run()) {
+          auto bytes = save ? codec::decode_object(object, *m.kind, m.origin) : m.bytes;
           object = codec::encode_object(
-              ctx.api().call(api_verb::create, request_for(m, ns, m.bytes)).object, *m.kind);
+              ctx.api().call(api_verb::create, request_for(m, ns, bytes)).object, *m.kind);
+        }
         if (format.empty())
           out << object_ref(*m.kind, object) << " " << done << ctx.dry_run_suffix() << "\n";
-        else if (format == "name")
-          out << object_ref(*m.kind, object) << "\n";
-        else if (format == "yaml")
-          out << (first ? "" : "---\n") << codec::to_yaml(object);
         else
-          out << codec::to_json(object, 4) << "\n";
+          out << object_as(format, *m.kind, object, first);
         first = false;
       });
 }
@@ -327,6 +347,7 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
 }  // namespace
 
 int cmd_create(context& ctx) {
+  check_validate(ctx);
   std::vector<document> documents;
   auto& args = ctx.flags.positional;
   if (!ctx.flags.has("filename") && !args.empty() && args[0] == "job" && ctx.flags.has("from")) {
@@ -378,9 +399,34 @@ int cmd_expose(context& ctx) {
   return create_all(ctx, documents, "exposed");
 }
 
+namespace {
+
+void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name,
+                int64_t grace);
+
+// replace --force: the object deleted (waiting until it is gone), then created anew from the
+// manifest, as kubectl's forceReplace does; the manifest's resourceVersion and uid, which
+// named the old object, are dropped.
+void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
+  delete_one(ctx, *m.kind, ns, name_of(m), -1);
+  node fresh = m.tree;
+  if (node* meta = fresh.find("metadata"); meta && meta->is_map()) {
+    meta->erase("resourceVersion");
+    meta->erase("uid");
+  }
+  if (!ctx.dry_run())
+    ctx.api().call(api_verb::create, request_for(m, ns, codec::decode_object(fresh, *m.kind, m.origin)));
+  ctx.out << m.kind->singular_resource() << "/" << name_of(m) << " replaced" << ctx.dry_run_suffix()
+          << "\n";
+}
+
+}  // namespace
+
 int cmd_replace(context& ctx) {
+  check_validate(ctx);
   return for_each_manifest(ctx, read_manifests(ctx), "replacing",
                            [&](const codec::manifest& m, const std::string& ns) {
+                             if (ctx.flags.on("force")) return recreate(ctx, m, ns);
                              if (!ctx.dry_run())
                                ctx.api().call(api_verb::update, request_for(m, ns, m.bytes));
                              ctx.out << m.kind->singular_resource() << "/" << name_of(m)
@@ -423,12 +469,13 @@ propagation cascade(const context& ctx) {
 
 // Deletes one object and, with --wait (the default), waits until it is gone: an object held
 // by finalizers or a graceful pod deletion outlives the call.
-void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name) {
+void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name,
+                int64_t grace) {
   api_request req;
   req.resource = kind.resource();
   req.ns = ns;
   req.name = name;
-  req.grace_period = grace_period(ctx);
+  req.grace_period = grace;
   req.propagation = static_cast<uint8_t>(cascade(ctx));
   if (ctx.dry_run()) {
     ctx.get(kind, ns, name);  // a missing object is an error, as without --dry-run
@@ -454,6 +501,15 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
 
 }  // namespace
 
+std::vector<object_key> file_objects(context& ctx) {
+  std::vector<object_key> out;
+  for (auto& [m, error] : read_manifests(ctx)) {
+    TROUPE_REQUIRE(error.empty(), api_errc::bad_request, error);
+    out.push_back({m.kind, namespace_of(ctx, m), name_of(m)});
+  }
+  return out;
+}
+
 int cmd_delete(context& ctx) {
   auto& extra = ctx.flags.positional;
   TROUPE_REQUIRE(!ctx.flags.has("filename") || extra.empty(), api_errc::bad_request,
@@ -465,7 +521,7 @@ int cmd_delete(context& ctx) {
   if (ctx.flags.has("filename"))
     return for_each_manifest(ctx, read_manifests(ctx), "deleting",
                              [&](const codec::manifest& m, const std::string& ns) {
-                               delete_one(ctx, *m.kind, ns, name_of(m));
+                               delete_one(ctx, *m.kind, ns, name_of(m), grace_period(ctx));
                              });
   auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
   auto victims = chosen_objects(ctx, args);
@@ -473,7 +529,7 @@ int cmd_delete(context& ctx) {
   int status = 0;
   for (auto& v : victims) {
     try {
-      delete_one(ctx, *v.kind, v.ns, v.name);
+      delete_one(ctx, *v.kind, v.ns, v.name, grace_period(ctx));
     } catch (const rpc::server_error& e) {
       if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
       print_server_error(ctx.err, e);

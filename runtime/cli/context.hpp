@@ -94,6 +94,10 @@ struct object_key {
 /// given with a selector, and for neither.
 std::vector<object_key> chosen_objects(context& ctx, const resource_args& args);
 
+/// The objects the manifests of -f name (files, directories, `-`, comma-separated lists),
+/// each in its own namespace or -n's; throws for a document that does not decode.
+std::vector<object_key> file_objects(context& ctx);
+
 /// kubectl's line for an error the server answered: "Error from server (NotFound): <doing>msg".
 void print_server_error(std::ostream& err, const api_error& e, const std::string& doing = "");
 

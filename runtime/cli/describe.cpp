@@ -230,7 +230,29 @@ std::string describe(context& ctx, const kind_info& kind, const node& object) {
 
 }  // namespace
 
+namespace {
+
+// describe -f FILE: the objects its manifests name, each missing one an error line.
+int describe_files(context& ctx) {
+  int status = 0;
+  bool first = true;
+  for (auto& o : file_objects(ctx)) {
+    try {
+      auto object = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
+      ctx.out << (first ? "" : "\n\n") << describe(ctx, *o.kind, object);
+      first = false;
+    } catch (const rpc::server_error& e) {
+      print_server_error(ctx.err, e);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
 int cmd_describe(context& ctx) {
+  if (ctx.flags.has("filename")) return describe_files(ctx);
   auto args = parse_resource_args(ctx, "you must specify the type of resource to describe");
   std::vector<std::pair<const kind_info*, node>> objects;
   for (auto* kind : args.types) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "runtime/base/text.hpp"
@@ -22,10 +23,22 @@ using codec::node;
 struct target {
   const kind_info* kind = nullptr;
   std::vector<std::string> names;
+  std::optional<std::string> ns;  ///< a manifest's (get -f), else -n's
 };
 
-// `get pods a b`, `get pod/a deploy/b`, `get pods,services`.
+// `get pods a b`, `get pod/a deploy/b`, `get pods,services`, `get -f FILE`.
 std::vector<target> targets_of(context& ctx) {
+  if (ctx.flags.has("filename")) {
+    TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                   "Unexpected args: [" + join(ctx.flags.positional, " ") + "]");
+    std::vector<target> out;
+    for (auto& o : file_objects(ctx)) {
+      if (out.empty() || out.back().kind != o.kind || out.back().ns != o.ns)
+        out.push_back({o.kind, {}, o.ns});
+      out.back().names.push_back(o.name);
+    }
+    return out;
+  }
   auto args = parse_resource_args(ctx, "you must specify the type of resource to get (see `troupe api-resources`)");
   std::vector<target> out;
   for (auto* kind : args.types)
@@ -219,14 +232,14 @@ struct found {
 found fetch(context& ctx, const target& t, int& status) {
   auto& kind = *t.kind;
   found out{&kind};
-  std::string ns = ctx.all_namespaces() ? "" : ctx.ns_for(kind);
+  std::string ns = t.ns ? *t.ns : ctx.all_namespaces() ? "" : ctx.ns_for(kind);
   if (t.names.empty()) {
     auto result = ctx.list(kind, ns, ctx.flags.get("selector"), ctx.flags.get("field-selector"));
     for (auto& item : result.items) out.objects.push_back(codec::encode_object(item, kind));
     out.revision = result.revision;
     return out;
   }
-  TROUPE_REQUIRE(!ctx.all_namespaces(), api_errc::bad_request,
+  TROUPE_REQUIRE(t.ns || !ctx.all_namespaces(), api_errc::bad_request,
                  "a resource cannot be retrieved by name across all namespaces");
   for (auto& name : t.names) {
     try {

@@ -231,12 +231,26 @@ int cmd_annotate(context& ctx) {
 
 int cmd_patch(context& ctx) {
   auto a = address_of(ctx, "patch");
-  TROUPE_REQUIRE(ctx.flags.has("patch"), api_errc::bad_request, "--patch (-p) is required");
+  auto format = ctx.flags.get("output");
+  check_object_format(format);
+  TROUPE_REQUIRE(!ctx.flags.has("patch") || !ctx.flags.has("patch-file"), api_errc::bad_request,
+                 "cannot specify --patch and --patch-file together");
+  TROUPE_REQUIRE(ctx.flags.has("patch") || ctx.flags.has("patch-file"), api_errc::bad_request,
+                 "must specify --patch or --patch-file containing the contents of the patch");
   auto type = ctx.flags.get("type", "strategic");
   TROUPE_REQUIRE(type == "strategic" || type == "merge" || type == "json", api_errc::bad_request,
                  "--type: " + quote(type) + " is not supported (choose json, merge or strategic)");
-  auto text = ctx.flags.get("patch");
-  auto docs = codec::parse_yaml(text, "--patch");  // YAML is a superset of the JSON kubectl takes
+  std::string text = ctx.flags.get("patch"), source = "--patch";
+  if (ctx.flags.has("patch-file")) {
+    source = ctx.flags.get("patch-file");
+    std::ifstream file(source);
+    TROUPE_REQUIRE(file.good(), api_errc::bad_request, "unable to read patch file: open " + source +
+                                                           ": no such file or directory");
+    std::stringstream read;
+    read << file.rdbuf();
+    text = read.str();
+  }
+  auto docs = codec::parse_yaml(text, source);  // YAML is a superset of the JSON kubectl takes
   if (type == "json")
     TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_list(), api_errc::bad_request,
                    "--patch: a JSON patch must be a list of operations");
@@ -250,8 +264,11 @@ int cmd_patch(context& ctx) {
     node after = type == "merge"  ? codec::merge_patch(current, docs[0].root)
                  : type == "json" ? codec::json_patch(current, docs[0].root)
                                   : codec::strategic_merge_patch(current, docs[0].root);
-    codec::decode_object(after, *a.kind, "--patch");  // a patch the server would refuse fails here
-    ctx.out << a.kind->singular_resource() << "/" << a.name << " patched (dry run)\n";
+    codec::decode_object(after, *a.kind, source);  // a patch the server would refuse fails here
+    if (!format.empty())
+      ctx.out << object_as(format, *a.kind, after, true);
+    else
+      ctx.out << a.kind->singular_resource() << "/" << a.name << " patched (dry run)\n";
     return 0;
   }
   auto after = ctx.patch(*a.kind, ns, a.name, docs[0].root,
@@ -259,6 +276,10 @@ int cmd_patch(context& ctx) {
                          : type == "json" ? patch_type::json
                                           : patch_type::strategic);
   bool changed = after.object != before.object;
+  if (!format.empty()) {
+    ctx.out << object_as(format, *a.kind, codec::encode_object(after.object, *a.kind), true);
+    return 0;
+  }
   ctx.out << a.kind->singular_resource() << "/" << a.name
           << (changed ? " patched" : " patched (no change)") << ctx.dry_run_suffix() << "\n";
   return 0;

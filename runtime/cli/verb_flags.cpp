@@ -31,11 +31,15 @@ const flag_spec no_headers{"no-headers", 0, false};
 const flag_spec ignore_not_found{"ignore-not-found", 0, false};
 // --dry-run alone means client, so a value is only taken as --dry-run=VALUE (as in kubectl).
 const flag_spec dry_run{"dry-run", 0, false};
+// --validate alone is strict; a value only as --validate=VALUE (as in kubectl).
+const flag_spec validate{"validate", 0, false};
 
 const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
   static const std::map<std::string, std::vector<flag_spec>> table = {
       {"get",
-       {all_namespaces,
+       {filename,
+        recursive,
+        all_namespaces,
         selector,
         output,
         no_headers,
@@ -48,12 +52,14 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"show-labels", 0, false},
         {"label-columns", 'L'},
         {"sort-by"}}},
-      {"apply", {filename, recursive, dry_run}},
+      {"apply", {filename, recursive, dry_run, output, validate}},
       {"create",
        {filename,
         recursive,
         dry_run,
         output,
+        validate,
+        {"save-config", 0, false},
         {"from-literal"},
         {"from-file"},
         {"image"},
@@ -115,7 +121,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"explain", {{"recursive", 0, false}, {"api-version"}, output}},
       {"cluster-info", {}},
       {"set", {selector, all, all_namespaces, dry_run, {"containers", 'c'}, {"list", 0, false}}},
-      {"replace", {filename, recursive, dry_run}},
+      {"replace", {filename, recursive, dry_run, validate, force}},
       {"diff", {filename, recursive}},
       {"delete",
        {filename,
@@ -130,14 +136,14 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         ignore_not_found,
         {"now", 0, false},
         {"wait", 0, false}}},
-      {"describe", {all_namespaces, selector}},
+      {"describe", {all_namespaces, selector, filename, recursive}},
       {"label",
        {selector, all, all_namespaces, overwrite, dry_run, output, {"list", 0, false},
         {"resource-version"}}},
       {"annotate",
        {selector, all, all_namespaces, overwrite, dry_run, output, {"list", 0, false},
         {"resource-version"}}},
-      {"patch", {dry_run, {"patch", 'p'}, {"type"}}},
+      {"patch", {dry_run, output, {"patch", 'p'}, {"patch-file"}, {"type"}}},
       {"edit", {}},
       {"scale", {dry_run, {"replicas"}, {"current-replicas"}}},
       {"wait", {selector, all, timeout, {"for"}}},

@@ -233,3 +233,63 @@ TEST_CASE("get --watch of a missing name fails, and documents print one by one",
   CHECK(json_events.wait_for_output("\"name\": \"c1\""));
   CHECK_THAT(json_events.output(), Catch::StartsWith("{\n    \"type\": \"ADDED\",\n    \"object\": {\n"));
 }
+
+TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", configmap);
+  auto second = c.write("cm2.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c2}\ndata: {b: '2'}\n");
+
+  // apply -o, and a client dry run printing what it would send.
+  auto dry = c.troupe({"apply", "-f", file, "--dry-run=client", "-o", "yaml"});
+  CHECK(dry.code == 0);
+  CHECK_THAT(dry.out, Catch::StartsWith("apiVersion: v1\n") && Catch::Contains("  name: c1\n") &&
+                          Catch::Contains("kubectl.kubernetes.io/last-applied-configuration"));
+  CHECK(c.troupe({"get", "cm", "c1"}).code == 1);
+  CHECK(c.troupe({"apply", "-f", file + "," + second, "-o", "name", "--validate=strict"}).out ==
+        "configmap/c1\nconfigmap/c2\n");
+  CHECK_THAT(c.troupe({"apply", "-f", file, "-o", "json", "--validate=false"}).out,
+             Catch::StartsWith("{\n") && Catch::Contains("\"resourceVersion\""));
+  for (auto* v : {"--validate", "--validate=true", "--validate=warn", "--validate=ignore"})
+    CHECK(c.troupe({"apply", "-f", file, v}).out == "configmap/c1 unchanged\n");
+  auto bad = c.troupe({"apply", "-f", file, "--validate=maybe"});
+  CHECK(bad.code == 1);
+  CHECK(bad.err == "error: invalid - validate option \"maybe\"; must be one of: strict (or true), warn, ignore (or false)\n");
+
+  // describe -f and get -f (comma-separated files too).
+  CHECK(c.troupe({"get", "-f", file + "," + second, "-o", "name"}).out == "configmap/c1\nconfigmap/c2\n");
+  auto table = c.troupe({"get", "-f", file});
+  CHECK_THAT(table.out, Catch::StartsWith("NAME ") && Catch::Contains("\nc1 "));
+  auto described = c.troupe({"describe", "-f", second});
+  CHECK(described.code == 0);
+  CHECK_THAT(described.out, Catch::StartsWith("Name:") && Catch::Contains("c2"));
+
+  // create --save-config records what apply records; a later apply has no warning.
+  auto third = c.write("cm3.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c3}\ndata: {c: '3'}\n");
+  CHECK(c.troupe({"create", "-f", third, "--save-config"}).out == "configmap/c3 created\n");
+  CHECK_THAT(c.troupe({"get", "cm", "c3", "-o", "yaml"}).out,
+             Catch::Contains("kubectl.kubernetes.io/last-applied-configuration"));
+  auto reapplied = c.troupe({"apply", "-f", third});
+  CHECK(reapplied.err == "");
+  CHECK(reapplied.out == "configmap/c3 unchanged\n");
+
+  // replace --force: a new object in place of the old one.
+  auto uid = c.troupe({"get", "cm", "c2", "-o", "jsonpath={.metadata.uid}"}).out;
+  auto forced = c.troupe({"replace", "--force", "-f", second});
+  CHECK(forced.code == 0);
+  CHECK(forced.out == "configmap \"c2\" deleted\nconfigmap/c2 replaced\n");
+  auto new_uid = c.troupe({"get", "cm", "c2", "-o", "jsonpath={.metadata.uid}"}).out;
+  CHECK(!new_uid.empty());
+  CHECK(new_uid != uid);
+
+  // patch --patch-file and -o.
+  auto patch = c.write("patch.yaml", "data: {a: '5'}\n");
+  CHECK(c.troupe({"patch", "cm", "c1", "--patch-file", patch}).out == "configmap/c1 patched\n");
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath={.data.a}"}).out == "5");
+  CHECK(c.troupe({"patch", "cm", "c1", "-p", "{\"data\":{\"a\":\"6\"}}", "-o", "name"}).out == "configmap/c1\n");
+  CHECK_THAT(c.troupe({"patch", "cm", "c1", "-p", "{\"data\":{\"a\":\"7\"}}", "-o", "yaml"}).out,
+             Catch::StartsWith("apiVersion: v1\n") && Catch::Contains("  a: \"7\"\n"));
+
+  // Comma-separated files for delete too.
+  CHECK(c.troupe({"delete", "-f", file + "," + second}).out ==
+        "configmap \"c1\" deleted\nconfigmap \"c2\" deleted\n");
+}
