@@ -249,6 +249,25 @@ node apply_patch(const node& current, const node& desired) {
   return codec::three_way_patch(previous, desired);
 }
 
+// What a user manages of an object: all but its status and the fields the server keeps.
+node managed_part(node object) {
+  object.erase("status");
+  if (node* meta = object.find("metadata"); meta && meta->is_map())
+    for (const char* field : {"resourceVersion", "managedFields", "generation"}) meta->erase(field);
+  return object;
+}
+
+// Whether apply's patch changes the object as the user manages it: decided on this side from
+// the object it was computed against, as kubectl decides "unchanged" from an empty patch, so
+// what others write meanwhile (a status, an annotation) does not count. Where the server's
+// answer is known, a patch that only differs in what the server normalizes (stringData into
+// data, a quantity's spelling) and so changed nothing there is not a change either.
+bool patch_changes(const node& current, const node& patch, const node* answer) {
+  node before = managed_part(current);
+  return managed_part(codec::strategic_merge_patch(current, patch)) != before &&
+         (!answer || managed_part(*answer) != before);
+}
+
 // What apply did to one object: the object as it now is (or, in a client dry run, would
 // be) and kubectl's word for it.
 struct applied {
@@ -268,16 +287,12 @@ applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns)
   node current = codec::encode_object(live->object, kind);
   node patch = apply_patch(current, desired);
   if (ctx.dry_run()) {
-    node merged = codec::strategic_merge_patch(current, patch);
-    return {merged, merged != current ? "configured" : "unchanged"};
+    const char* word = patch_changes(current, patch, nullptr) ? "configured" : "unchanged";
+    return {codec::strategic_merge_patch(current, patch), word};
   }
   auto result = ctx.patch(kind, ns, name_of(m), patch, patch_type::strategic);
   node after = codec::encode_object(result.object, kind);
-  // A server dry run stores nothing, so no new resourceVersion tells a change: the content does.
-  bool changed = ctx.server_dry_run() ? after != current
-                                      : text_at(after, {"metadata", "resourceVersion"}) !=
-                                            text_at(current, {"metadata", "resourceVersion"});
-  return {after, changed ? "configured" : "unchanged"};
+  return {after, patch_changes(current, patch, &after) ? "configured" : "unchanged"};
 }
 
 // --validate[=true|strict|warn|false|ignore], kubectl's values. Accepted and otherwise unused:

@@ -293,3 +293,14 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   CHECK(c.troupe({"delete", "-f", file + "," + second}).out ==
         "configmap \"c1\" deleted\nconfigmap \"c2\" deleted\n");
 }
+
+TEST_CASE("apply says unchanged when its patch changes nothing, whatever others write", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", configmap);
+  REQUIRE(c.troupe({"apply", "-f", file}).code == 0);
+  // Another writer keeps changing the object while apply runs.
+  std::string troupe = std::string(TROUPE_BINARY) + " --server=" + c.address() + " --client-config=" + c.config();
+  troupe::testing::child_process writer(
+      {"/bin/sh", "-c", "i=0; while :; do i=$((i+1)); " + troupe + " annotate cm c1 n=$i --overwrite >/dev/null; done"});
+  for (int i = 0; i < 30; ++i) CHECK(c.troupe({"apply", "-f", file}).out == "configmap/c1 unchanged\n");
+}
