@@ -67,19 +67,21 @@ bool satisfied(const wait_condition& c, const node& object) {
   return false;
 }
 
-// Waits for one object; false on timeout.
-bool wait_for(context& ctx, const kind_info& kind, const std::string& name,
-              const wait_condition& c, std::chrono::milliseconds patience) {
+enum class outcome { met, timed_out, absent };
+
+// Waits for one object; `absent` when waiting for its deletion and it was never there.
+outcome wait_for(context& ctx, const kind_info& kind, const std::string& name,
+                 const wait_condition& c, std::chrono::milliseconds patience) {
   auto ns = ctx.ns_for(kind);
   uint64_t revision = 0;
   try {
     auto live = ctx.get(kind, ns, name);
     if (c.type != wait_condition::deleted && satisfied(c, codec::encode_object(live.object, kind)))
-      return true;
+      return outcome::met;
     revision = live.revision;
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
-    if (c.type == wait_condition::deleted) return true;
+    if (c.type == wait_condition::deleted) return outcome::absent;
     if (c.type != wait_condition::created) throw;
     // Not there yet: watch from the revision it was missing at.
     revision = ctx.list(kind, ns, "", "metadata.name=" + name).revision;
@@ -96,7 +98,7 @@ bool wait_for(context& ctx, const kind_info& kind, const std::string& name,
       met = satisfied(c, codec::encode_object(ev.object, kind));
     return !met && (ev.type != 3 || c.type == wait_condition::created);
   }, patience);
-  return met;
+  return met ? outcome::met : outcome::timed_out;
 }
 
 }  // namespace
@@ -120,9 +122,11 @@ int cmd_wait(context& ctx) {
   auto deadline = monotonic_nanos() + *ms * 1000000;
   for (auto& [kind, name] : targets) {
     auto left = std::chrono::milliseconds(std::max<int64_t>(0, (deadline - monotonic_nanos()) / 1000000));
-    if (!wait_for(ctx, *kind, name, c, left))
+    auto result = wait_for(ctx, *kind, name, c, left);
+    if (result == outcome::timed_out)
       throw api_error(api_errc::timeout, "timed out waiting for the condition on " +
                                              kind->resource() + "/" + name);
+    if (result == outcome::absent) continue;  // nothing to say, as kubectl
     ctx.out << kind->singular_resource() << "/" << name << " " << c.wording << "\n";
     ctx.out.flush();
   }

@@ -304,3 +304,11 @@ TEST_CASE("apply says unchanged when its patch changes nothing, whatever others 
       {"/bin/sh", "-c", "i=0; while :; do i=$((i+1)); " + troupe + " annotate cm c1 n=$i --overwrite >/dev/null; done"});
   for (int i = 0; i < 30; ++i) CHECK(c.troupe({"apply", "-f", file}).out == "configmap/c1 unchanged\n");
 }
+
+TEST_CASE("wait --for=delete on a missing object prints nothing", "[process][cli]") {
+  cluster c;
+  auto r = c.troupe({"wait", "--for=delete", "cm/nope", "--timeout=5s"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "");
+  CHECK(r.err == "");
+}
