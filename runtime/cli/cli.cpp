@@ -136,12 +136,17 @@ resource_args parse_resource_args(context& ctx, const std::vector<std::string>& 
                                   const std::string& missing) {
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, missing);
   resource_args out;
-  if (args[0].find('/') != std::string::npos) {
+  auto slashed = std::count_if(args.begin(), args.end(), [](const std::string& arg) {
+    return arg.find('/') != std::string::npos;
+  });
+  // Either form, never both (kubectl's hasCombinedTypeArgs, its binary's name in the example).
+  TROUPE_REQUIRE(slashed == 0 || slashed == static_cast<long>(args.size()), api_errc::bad_request,
+                 "there is no need to specify a resource type as a separate argument when passing "
+                 "arguments in resource/name form (e.g. 'troupe get resource/<resource_name>' "
+                 "instead of 'troupe get resource resource/<resource_name>'");
+  if (slashed > 0) {
     for (auto& arg : args) {
       auto slash = arg.find('/');
-      TROUPE_REQUIRE(slash != std::string::npos, api_errc::bad_request,
-                     "there is no need to specify a resource type as a separate argument when "
-                     "passing arguments in resource/name form");
       TROUPE_REQUIRE(slash + 1 < arg.size(), api_errc::bad_request,
                      "arguments in resource/name form must have a single resource and name, got " + quote(arg));
       out.named.emplace_back(&ctx.kind(arg.substr(0, slash)), arg.substr(slash + 1));

@@ -312,3 +312,17 @@ TEST_CASE("wait --for=delete on a missing object prints nothing", "[process][cli
   CHECK(r.out == "");
   CHECK(r.err == "");
 }
+
+TEST_CASE("get refuses mixing TYPE NAME and TYPE/NAME", "[process][cli]") {
+  cluster c;
+  std::string error =
+      "error: there is no need to specify a resource type as a separate argument when passing "
+      "arguments in resource/name form (e.g. 'troupe get resource/<resource_name>' instead of "
+      "'troupe get resource resource/<resource_name>'\n";
+  for (auto args : {std::vector<std::string>{"get", "po", "hello", "svc/web"}, {"get", "svc/web", "po"},
+                    {"describe", "po", "svc/web"}}) {
+    auto r = c.troupe(args);
+    CHECK(r.code == 1);
+    CHECK(r.err == error);
+  }
+}
