@@ -285,6 +285,13 @@ applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns)
     return {codec::encode_object(ctx.api().call(api_verb::create, req).object, kind), "created"};
   }
   node current = codec::encode_object(live->object, kind);
+  if (!lookup(current, {"metadata", "annotations", last_applied}))
+    // kubectl's warning, its binary's name where kubectl puts its own.
+    ctx.err << "Warning: resource " << kind.plural << "/" << name_of(m) << " is missing the "
+            << last_applied << " annotation which is required by troupe apply. troupe apply "
+               "should only be used on resources created declaratively by either troupe create "
+               "--save-config or troupe apply. The missing annotation will be patched "
+               "automatically.\n";
   node patch = apply_patch(current, desired);
   if (ctx.dry_run()) {
     const char* word = patch_changes(current, patch, nullptr) ? "configured" : "unchanged";

@@ -326,3 +326,20 @@ TEST_CASE("get refuses mixing TYPE NAME and TYPE/NAME", "[process][cli]") {
     CHECK(r.err == error);
   }
 }
+
+TEST_CASE("apply warns about an object created without its last-applied record", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", configmap);
+  REQUIRE(c.troupe({"create", "-f", file}).code == 0);
+  auto applied = c.troupe({"apply", "-f", file});
+  CHECK(applied.code == 0);
+  CHECK(applied.err ==
+        "Warning: resource configmaps/c1 is missing the kubectl.kubernetes.io/last-applied-configuration "
+        "annotation which is required by troupe apply. troupe apply should only be used on resources "
+        "created declaratively by either troupe create --save-config or troupe apply. The missing "
+        "annotation will be patched automatically.\n");
+  CHECK(applied.out == "configmap/c1 configured\n");
+  auto again = c.troupe({"apply", "-f", file});
+  CHECK(again.err == "");
+  CHECK(again.out == "configmap/c1 unchanged\n");
+}
