@@ -3,6 +3,10 @@
 #include <caf/all.hpp>
 #include <kj/exception.h>
 
+#include <deque>
+#include <map>
+#include <memory>
+
 #include "actors/apiserver/admission.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -33,6 +37,8 @@ struct resource_state {
   std::map<std::string, std::pair<service_allocations, int64_t>> recent_services;
   /// While an unconditional write runs: the request to run again on Conflict (see retrying).
   std::shared_ptr<struct unconditional_write> retry;
+  /// Unconditional writes by object key, in arrival order; the front one is running.
+  std::map<std::string, std::deque<std::shared_ptr<struct unconditional_write>>> unconditional;
   static inline const char* name = "resource";
 };
 
@@ -41,12 +47,15 @@ using write_op = caf::result<api_reply> (*)(self_ptr, const api_request&);
 
 // A patch, or an update without a resourceVersion, applies to whatever is stored when it
 // runs. If another write lands between its read and its commit, Kubernetes' GuaranteedUpdate
-// runs it again on the new object instead of answering Conflict, and so does this.
+// runs it again on the new object instead of answering Conflict, and so does this. Those of
+// one object run one at a time: a write is read back only once synced, so writes racing
+// through this actor would all but one conflict, again and again.
 struct unconditional_write {
   write_op op;
   api_request req;
   caf::response_promise answer;
   int attempts_left;
+  std::string key;
 };
 
 std::string not_found(const kind_info& kind, std::string_view name) {
@@ -235,13 +244,21 @@ uint64_t precondition(std::string_view rv, uint64_t otherwise) {
   return static_cast<uint64_t>(*parsed);
 }
 
-caf::result<api_reply> update(self_ptr self, const api_request& req, bool status_only) {
-  auto& kind = *self->state.kind;
+// The object an update or patch writes: named by the request, else by the object it carries.
+std::string written_key(const kind_info& kind, const api_request& req) {
+  if (req.verb == static_cast<uint8_t>(api_verb::patch)) return key_of(kind, req);
   object_reader incoming(req.object);
   std::string name = req.name.empty() ? text_string(incoming.meta().getName()) : req.name;
   std::string ns = kind.namespaced ? (req.ns.empty() ? text_string(incoming.meta().getNamespace()) : req.ns) : "";
   if (kind.namespaced && ns.empty()) ns = "default";
-  auto key = object_key(kind.resource(), ns, name);
+  return object_key(kind.resource(), ns, name);
+}
+
+caf::result<api_reply> update(self_ptr self, const api_request& req, bool status_only) {
+  auto& kind = *self->state.kind;
+  object_reader incoming(req.object);
+  auto key = written_key(kind, req);
+  std::string name = req.name.empty() ? text_string(incoming.meta().getName()) : req.name;
   auto snap = self->state.deps.engine->read();
   auto stored = snap.get(key);
   TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, name));
@@ -332,26 +349,43 @@ caf::result<api_reply> bind(self_ptr self, const api_request& req) {
 
 caf::result<api_reply> run(self_ptr self, write_op op, const api_request& req);
 
-// Runs an unconditional write; its answer goes to `retry->answer`, from here or, once the
-// store has replied, from store_write_retrying.
+void run_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& retry);
+
+// Answers an unconditional write and starts the next one of its object.
+template <class Answer>
+void answer_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& done,
+                          Answer&& answer) {
+  done->answer.deliver(std::forward<Answer>(answer));
+  auto queue = self->state.unconditional.find(done->key);
+  if (queue == self->state.unconditional.end()) return;
+  queue->second.pop_front();
+  if (queue->second.empty()) {
+    self->state.unconditional.erase(queue);
+    return;
+  }
+  run_unconditional(self, queue->second.front());
+}
+
+// Runs an unconditional write; it is answered from here, or, once the store has replied,
+// from store_write_retrying.
 void run_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& retry) {
   self->state.retry = retry;
   auto result = run(self, retry->op, retry->req);
   self->state.retry = nullptr;
   if (result.flag == caf::rt_value)
-    retry->answer.deliver(std::move(result.value.get_mutable_as<api_reply>(0)));
+    answer_unconditional(self, retry, std::move(result.value.get_mutable_as<api_reply>(0)));
   else if (result.flag == caf::rt_error)
-    retry->answer.deliver(std::move(result.err));
+    answer_unconditional(self, retry, std::move(result.err));
 }
 
 caf::response_promise store_write_retrying(self_ptr self, std::shared_ptr<unconditional_write> retry,
                                            write_request write) {
   self->request(self->state.deps.store, caf::infinite, write_atom::value, std::move(write))
-      .then([retry](api_reply& reply) { retry->answer.deliver(std::move(reply)); },
+      .then([self, retry](api_reply& reply) { answer_unconditional(self, retry, std::move(reply)); },
             [self, retry](caf::error& e) {
               if (retry->attempts_left-- > 0 && to_api_error(e).code() == api_errc::conflict)
                 return run_unconditional(self, retry);
-              retry->answer.deliver(std::move(e));
+              answer_unconditional(self, retry, std::move(e));
             });
   return retry->answer;
 }
@@ -400,12 +434,20 @@ caf::result<api_reply> serve(self_ptr self, api_request& req) {
     default: return make_error(api_errc::bad_request, "unknown verb " + std::to_string(req.verb));
   }
   if (req.dry_run || !unconditional(req)) return run(self, op, req);
-  // Bounded, so writers that keep overtaking it cannot hold a request forever.
+  std::string key;
+  try {
+    key = written_key(*self->state.kind, req);
+  } catch (const std::exception&) {
+    return run(self, op, req);  // it answers what is wrong with the request
+  }
+  // Bounded, so writers elsewhere that keep overtaking it cannot hold a request forever.
   constexpr int retries = 16;
-  auto retry = std::make_shared<unconditional_write>(
-      unconditional_write{op, req, self->make_response_promise<api_reply>(), retries});
-  run_unconditional(self, retry);
-  return retry->answer;
+  auto write = std::make_shared<unconditional_write>(unconditional_write{
+      op, req, self->make_response_promise<api_reply>(), retries, std::move(key)});
+  auto& queue = self->state.unconditional[write->key];
+  queue.push_back(write);
+  if (queue.size() == 1) run_unconditional(self, write);
+  return write->answer;
 }
 
 caf::result<api_reply> run(self_ptr self, write_op op, const api_request& req) {

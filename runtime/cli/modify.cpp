@@ -94,7 +94,7 @@ struct map_update {
 map_update plan_update(context& ctx, const object_key& o, const char* field,
                        const std::vector<map_change>& changes) {
   bool labels = field[0] == 'l';
-  map_update u{o, codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind)};
+  map_update u{o, codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind), node::map(), ""};
   for (auto& c : changes) {
     const node* old = lookup(u.current, {"metadata", field, c.key});
     if (!c.value) {
@@ -118,9 +118,10 @@ map_update plan_update(context& ctx, const object_key& o, const char* field,
 node patch_of(context& ctx, const map_update& u, const char* field) {
   node meta = node::map();
   meta.set(field, u.changes);
-  meta.set("resourceVersion",
-           node::string(ctx.flags.get("resource-version",
-                                      text_at(u.current, {"metadata", "resourceVersion"}))));
+  // Only --resource-version makes the change conditional, as in kubectl: the server applies
+  // a patch without one on top of whatever changed since it was read.
+  if (ctx.flags.has("resource-version"))
+    meta.set("resourceVersion", node::string(ctx.flags.get("resource-version")));
   node patch = node::map();
   patch.set("metadata", std::move(meta));
   return patch;

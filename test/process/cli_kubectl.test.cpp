@@ -343,3 +343,27 @@ TEST_CASE("apply warns about an object created without its last-applied record",
   CHECK(again.err == "");
   CHECK(again.out == "configmap/c1 unchanged\n");
 }
+
+TEST_CASE("label annotate and patch run at once all apply", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, configmap).code == 0);
+  // Twelve of each at once, as separate processes: each reads the object and sends a patch
+  // with no resourceVersion, so none may fail because another changed the object first.
+  std::string troupe = std::string(TROUPE_BINARY) + " --server=" + c.address() +
+                       " --client-config=" + c.config();
+  std::string script =
+      "for i in $(seq 1 12); do\n"
+      "  " + troupe + " label cm c1 l$i=v --overwrite 2>&1 >/dev/null &\n"
+      "  " + troupe + " annotate cm c1 a$i=v --overwrite 2>&1 >/dev/null &\n"
+      "  " + troupe + " patch cm c1 -p '{\"data\":{\"p'$i'\":\"v\"}}' 2>&1 >/dev/null &\n"
+      "done\nwait\n";
+  auto run = troupe::testing::run_command({"/bin/sh", "-c", script}, "", {}, c.dir());
+  CHECK(run.out == "");
+  CHECK(run.code == 0);
+  auto object = c.troupe({"get", "cm", "c1", "-o", "json"}).out;
+  for (int i = 1; i <= 12; ++i) {
+    CAPTURE(i);
+    for (const char* key : {"l", "a", "p"})
+      CHECK_THAT(object, Catch::Contains("\"" + std::string(key) + std::to_string(i) + "\": \"v\""));
+  }
+}
