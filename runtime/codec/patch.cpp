@@ -84,8 +84,10 @@ bool is_directive_key(std::string_view key) {
 }
 
 const node* find_item(const node& list, std::string_view key, const std::string& value) {
-  for (auto& item : list.items())
-    if (item.find(key)->text() == value) return &item;
+  for (auto& item : list.items()) {
+    auto* id = item.is_map() ? item.find(key) : nullptr;
+    if (id && id->text() == value) return &item;
+  }
   return nullptr;
 }
 node* find_item(node& list, std::string_view key, const std::string& value) {
@@ -115,20 +117,47 @@ node merge_keyed_list(node target, const node& patch, std::string_view key, std:
   for (auto& item : patch.items())
     if (has_directive(item, "replace")) return strip_directives(patch);
   for (auto& item : patch.items()) {
-    const std::string& id = item.find(key)->text();
-    node* existing = find_item(target, key, id);
+    const node id = *item.find(key);
+    node* existing = find_item(target, key, id.text());
     if (has_directive(item, "delete")) {
       if (existing) {
         auto& items = target.items();
         items.erase(items.begin() + (existing - items.data()));
       }
-    } else if (existing) {
-      *existing = merge(std::move(*existing), item, true, field);
-    } else {
-      target.push(merge(node(), item, true, field));
+      continue;
     }
+    node merged = merge(existing ? std::move(*existing) : node(), item, true, field);
+    merged.set(std::string(key), id);  // an item keeps its key, whatever $retainKeys says
+    if (existing) *existing = std::move(merged);
+    else target.push(std::move(merged));
   }
   return target;
+}
+
+// Kubernetes refuses what it cannot apply: an unknown $patch, and a $retainKeys that leaves
+// out a key its own map sets to a value.
+void check_directives(const node& patch) {
+  if (patch.is_list()) {
+    for (auto& item : patch.items()) check_directives(item);
+    return;
+  }
+  if (!patch.is_map()) return;
+  if (auto* d = patch.find(directive)) {
+    std::string value = d->is_scalar() ? d->text() : "";
+    TROUPE_REQUIRE(value == "replace" || value == "delete" || value == "merge", api_errc::bad_request,
+                   "unknown patch type: " + quote(value) + " in " + std::string(directive));
+  }
+  if (auto* keep = patch.find(retain_keys)) {
+    TROUPE_REQUIRE(keep->is_list(), api_errc::bad_request, "$retainKeys must be a list");
+    for (auto& [key, value] : patch.entries()) {
+      if (is_directive_key(key) || value.is_null()) continue;  // a null removes it anyway
+      bool kept = false;
+      for (auto& k : keep->items()) kept = kept || k.text() == key;
+      TROUPE_REQUIRE(kept, api_errc::bad_request,
+                     "$retainKeys: " + quote(key) + " is set by the patch but not retained");
+    }
+  }
+  for (auto& [key, value] : patch.entries()) check_directives(value);
 }
 
 node merge_set(node target, const node& patch) {
@@ -285,6 +314,19 @@ node three_way(const node& last_applied, const node& desired, std::string_view p
         if (!find_item(*now, how.key, item.find(how.key)->text()))
           list.push(deletion_of(item, how.key));
       patch.set(key, std::move(list));
+      // The user's order, where it changed (env order matters to $(VAR) references).
+      std::vector<std::string> before_order, now_order;
+      for (auto& item : old_value.items()) before_order.push_back(item.find(how.key)->text());
+      for (auto& item : now->items()) now_order.push_back(item.find(how.key)->text());
+      if (before_order != now_order) {
+        node order = node::list();
+        for (auto& item : now->items()) {
+          node id = node::map();
+          id.set(std::string(how.key), *item.find(how.key));
+          order.push(std::move(id));
+        }
+        patch.set(std::string(element_order) + key, std::move(order));
+      }
     }
   }
   // Maps and keyed lists the user adds now still get their retainKeys.
@@ -306,6 +348,7 @@ node merge_patch(node target, const node& patch) {
 }
 
 node strategic_merge_patch(node target, const node& patch) {
+  check_directives(patch);
   return merge(std::move(target), patch, true, "");
 }
 

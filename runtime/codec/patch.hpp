@@ -21,14 +21,16 @@ node merge_patch(node target, const node& patch);
 /// `{name: x, $patch: delete}` removes x, an item `{$patch: replace}` makes the list replace,
 /// `$patch: replace|delete` in a map replaces or removes it, `$retainKeys` drops the keys of
 /// its map it does not name, `$deleteFromPrimitiveList/f` removes values from list f and
-/// `$setElementOrder/f` orders list f.
+/// `$setElementOrder/f` orders list f. Throws api_error(bad_request) for an unknown `$patch`
+/// or a `$retainKeys` that leaves out a key its map sets.
 node strategic_merge_patch(node target, const node& patch);
 
 /// The patch that turns what the user last applied into what they apply now: `desired`,
 /// with a null for every map key and a `$patch: delete` item for every keyed list item that
 /// `last_applied` had and `desired` no longer has, `$deleteFromPrimitiveList` for values
-/// dropped from a set (finalizers), and `$retainKeys` on union maps (a Deployment's strategy,
-/// volumes), as kubectl sends them. Apply it with strategic_merge_patch.
+/// dropped from a set (finalizers), `$retainKeys` on union maps the user changed (a
+/// Deployment's strategy, volumes) and `$setElementOrder` for keyed lists the user reordered,
+/// as kubectl sends them. Apply it with strategic_merge_patch.
 node three_way_patch(const node& last_applied, const node& desired);
 
 /// RFC 6902 JSON Patch: `ops` is a list of {op, path, value, from} applied in order (add,

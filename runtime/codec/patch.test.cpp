@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
 
 using namespace troupe::codec;
@@ -248,4 +249,32 @@ spec:
   // The first apply of an object made without a record still sends the union's keys.
   auto first = three_way_patch(node(), desired);
   REQUIRE(first.find("spec")->find("strategy")->find("$retainKeys"));
+}
+
+TEST_CASE("strategic merge refuses directives it cannot apply", "[patch]") {
+  auto live = yaml("{containers: [{name: a, image: x}, {name: b, image: y}]}");
+  // A $retainKeys without the item's own key would leave an item without its merge key.
+  CHECK_THROWS_WITH(
+      strategic_merge_patch(live, yaml("{containers: [{name: a, $retainKeys: [image], image: z}, "
+                                       "{name: b, image: w}]}")),
+      Catch::Contains("$retainKeys: \"name\" is set by the patch but not retained"));
+  CHECK_THROWS_WITH(strategic_merge_patch(live, yaml("{containers: [{name: a, $patch: explode}]}")),
+                    Catch::Contains("unknown patch type: \"explode\""));
+  // Retained, the key stays and the list still merges by it.
+  auto kept = strategic_merge_patch(
+      live, yaml("{containers: [{name: a, $retainKeys: [name, image], image: z}, {name: b, image: w}]}"));
+  CHECK(to_yaml(kept) == to_yaml(yaml("{containers: [{name: a, image: z}, {name: b, image: w}]}")));
+}
+
+TEST_CASE("three-way patch reorders a keyed list the user reordered", "[patch]") {
+  auto last = yaml("{containers: [{name: c, env: [{name: A, value: '1'}, {name: B, value: '$(A)'}]}]}");
+  auto desired = yaml("{containers: [{name: c, env: [{name: B, value: '$(A)'}, {name: A, value: '1'}]}]}");
+  auto live = yaml("{containers: [{name: c, env: [{name: A, value: '1'}, {name: B, value: '$(A)'}, "
+                   "{name: C, value: added}]}]}");
+  auto result = strategic_merge_patch(live, three_way_patch(last, desired));
+  CHECK(to_yaml(result) ==
+        to_yaml(yaml("{containers: [{name: c, env: [{name: B, value: '$(A)'}, {name: A, value: '1'}, "
+                     "{name: C, value: added}]}]}")));
+  // Unchanged order sends no order.
+  CHECK(to_json(three_way_patch(last, last)).find("$setElementOrder") == std::string::npos);
 }
