@@ -3,6 +3,7 @@
 #include <capnp/dynamic.h>
 #include <capnp/message.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <tuple>
@@ -145,13 +146,38 @@ void copy_field(capnp::DynamicStruct::Builder to, capnp::DynamicStruct::Reader f
 
 }  // namespace
 
-void validate_object(const kind_info& kind, std::string_view object) {
+namespace {
+
+std::vector<field_error> causes_of(const kind_info& kind, std::string_view object) {
   object_reader reader(object);
-  auto meta = reader.meta();
   std::vector<field_error> causes;
-  validate_metadata(kind, meta, causes);
+  validate_metadata(kind, reader.meta(), causes);
   validate_kind(kind, reader.as(kind.schema), causes);
-  if (!causes.empty()) throw api_error::invalid(kind.kind, display_name(kind, meta), causes);
+  return causes;
+}
+
+// An update is refused only for what it breaks (Kubernetes ratchets its newer rules so): an
+// object stored before a rule existed can still take a status or lose its finalizers.
+void validate_changed(const kind_info& kind, std::string_view before, std::string_view after) {
+  auto now = causes_of(kind, after);
+  if (now.empty()) return;
+  auto old = causes_of(kind, before);
+  std::vector<field_error> fresh;
+  for (auto& cause : now)
+    if (std::none_of(old.begin(), old.end(), [&](const field_error& o) {
+          return o.path == cause.path && o.message == cause.message;
+        }))
+      fresh.push_back(cause);
+  if (!fresh.empty())
+    throw api_error::invalid(kind.kind, display_name(kind, object_reader(after).meta()), fresh);
+}
+
+}  // namespace
+
+void validate_object(const kind_info& kind, std::string_view object) {
+  auto causes = causes_of(kind, object);
+  if (!causes.empty())
+    throw api_error::invalid(kind.kind, display_name(kind, object_reader(object).meta()), causes);
 }
 
 std::string admit_create(const kind_info& kind, std::string_view object,
@@ -264,7 +290,7 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
     spec_changed = true;
   meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
   auto bytes = to_bytes(message);
-  validate_object(kind, bytes);
+  validate_changed(kind, stored, bytes);
   return bytes;
 }
 

@@ -65,7 +65,8 @@ bool deletion_due(const kind_info& kind, std::string_view object);
 /// Throws Conflict when the pod already has a node, BadRequest when it is being deleted.
 std::string bind_pod(std::string_view stored, const std::string& node, int64_t now_seconds);
 
-/// Validation shared by create and update; throws api_error(invalid) with every cause.
+/// A new object's validation; throws api_error(invalid) with every cause. Updates are
+/// refused only for causes the stored object did not already have.
 void validate_object(const kind_info& kind, std::string_view object);
 
 /// A uid and generateName suffixes from a generator seeded once from the system's random

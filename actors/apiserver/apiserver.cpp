@@ -3,11 +3,11 @@
 #include <caf/all.hpp>
 #include <kj/exception.h>
 
-#include <deque>
 #include <map>
 #include <memory>
 
 #include "actors/apiserver/admission.hpp"
+#include "actors/apiserver/per_key_queue.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
@@ -25,6 +25,8 @@ namespace troupe {
 namespace {
 
 constexpr auto write_patience = std::chrono::seconds(30);
+// Unconditional writes of one object waiting their turn; beyond this, TooManyRequests.
+constexpr size_t max_queued_per_object = 1024;
 
 struct resource_state {
   apiserver_deps deps;
@@ -38,7 +40,7 @@ struct resource_state {
   /// While an unconditional write runs: the request to run again on Conflict (see retrying).
   std::shared_ptr<struct unconditional_write> retry;
   /// Unconditional writes by object key, in arrival order; the front one is running.
-  std::map<std::string, std::deque<std::shared_ptr<struct unconditional_write>>> unconditional;
+  per_key_queue<std::shared_ptr<struct unconditional_write>> unconditional{max_queued_per_object};
   static inline const char* name = "resource";
 };
 
@@ -292,11 +294,13 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
                                                : codec::merge_patch(current, delta);
   if (patched == current)
     return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
-  std::string rv;
-  if (type != patch_type::json) {
-    if (auto* meta = delta.find("metadata"); meta && meta->find("resourceVersion"))
-      rv = meta->find("resourceVersion")->text();
-  }
+  // A resourceVersion the patch sets, by any of the three types, is its precondition.
+  auto rv_of = [](const codec::node& object) -> std::string {
+    auto* meta = object.is_map() ? object.find("metadata") : nullptr;
+    auto* rv = meta && meta->is_map() ? meta->find("resourceVersion") : nullptr;
+    return rv ? rv->text() : "";
+  };
+  std::string rv = rv_of(patched) != rv_of(current) ? rv_of(patched) : "";
   uint64_t expected = precondition(rv, stored->revision);
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);
@@ -349,43 +353,42 @@ caf::result<api_reply> bind(self_ptr self, const api_request& req) {
 
 caf::result<api_reply> run(self_ptr self, write_op op, const api_request& req);
 
-void run_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& retry);
+void run_unconditional(self_ptr self, std::shared_ptr<unconditional_write> write);
 
-// Answers an unconditional write and starts the next one of its object.
+// Answers a write the store has replied to, and runs the next write of its object.
 template <class Answer>
-void answer_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& done,
+void finish_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& done,
                           Answer&& answer) {
   done->answer.deliver(std::forward<Answer>(answer));
-  auto queue = self->state.unconditional.find(done->key);
-  if (queue == self->state.unconditional.end()) return;
-  queue->second.pop_front();
-  if (queue->second.empty()) {
-    self->state.unconditional.erase(queue);
-    return;
-  }
-  run_unconditional(self, queue->second.front());
+  if (auto next = self->state.unconditional.pop(done->key)) run_unconditional(self, std::move(*next));
 }
 
-// Runs an unconditional write; it is answered from here, or, once the store has replied,
-// from store_write_retrying.
-void run_unconditional(self_ptr self, const std::shared_ptr<unconditional_write>& retry) {
-  self->state.retry = retry;
-  auto result = run(self, retry->op, retry->req);
-  self->state.retry = nullptr;
-  if (result.flag == caf::rt_value)
-    answer_unconditional(self, retry, std::move(result.value.get_mutable_as<api_reply>(0)));
-  else if (result.flag == caf::rt_error)
-    answer_unconditional(self, retry, std::move(result.err));
+// Runs `write`, and the writes of its object queued behind it for as long as each is
+// answered at once (no change, NotFound, Invalid ...); one that waits on the store is
+// finished by store_write_retrying.
+void run_unconditional(self_ptr self, std::shared_ptr<unconditional_write> write) {
+  while (write) {
+    self->state.retry = write;
+    auto result = run(self, write->op, write->req);
+    self->state.retry = nullptr;
+    if (result.flag == caf::rt_delegated) return;
+    if (result.flag == caf::rt_value)
+      write->answer.deliver(std::move(result.value.get_mutable_as<api_reply>(0)));
+    else
+      write->answer.deliver(std::move(result.err));
+    auto next = self->state.unconditional.pop(write->key);
+    write = next ? std::move(*next) : nullptr;
+  }
 }
 
 caf::response_promise store_write_retrying(self_ptr self, std::shared_ptr<unconditional_write> retry,
                                            write_request write) {
   self->request(self->state.deps.store, caf::infinite, write_atom::value, std::move(write))
-      .then([self, retry](api_reply& reply) { answer_unconditional(self, retry, std::move(reply)); },
+      .then([self, retry](api_reply& reply) { finish_unconditional(self, retry, std::move(reply)); },
             [self, retry](caf::error& e) {
               if (retry->attempts_left-- > 0 && to_api_error(e).code() == api_errc::conflict)
                 return run_unconditional(self, retry);
-              answer_unconditional(self, retry, std::move(e));
+              finish_unconditional(self, retry, std::move(e));
             });
   return retry->answer;
 }
@@ -393,9 +396,14 @@ caf::response_promise store_write_retrying(self_ptr self, std::shared_ptr<uncond
 // A write with no resourceVersion of the caller's to hold it to.
 bool unconditional(const api_request& req) {
   if (req.verb == static_cast<uint8_t>(api_verb::patch)) {
-    if (static_cast<patch_type>(req.patch_type) == patch_type::json) return true;
     try {
       auto delta = codec::parse_json(req.patch, "patch");
+      if (delta.is_list()) {  // a JSON patch: one of its operations may set it
+        for (auto& op : delta.items())
+          if (auto* path = op.is_map() ? op.find("path") : nullptr; path && path->text() == "/metadata/resourceVersion")
+            return false;
+        return true;
+      }
       auto* meta = delta.is_map() ? delta.find("metadata") : nullptr;
       return !(meta && meta->is_map() && meta->find("resourceVersion"));
     } catch (const api_error&) {
@@ -437,16 +445,23 @@ caf::result<api_reply> serve(self_ptr self, api_request& req) {
   std::string key;
   try {
     key = written_key(*self->state.kind, req);
-  } catch (const std::exception&) {
+  } catch (...) {
     return run(self, op, req);  // it answers what is wrong with the request
   }
   // Bounded, so writers elsewhere that keep overtaking it cannot hold a request forever.
   constexpr int retries = 16;
   auto write = std::make_shared<unconditional_write>(unconditional_write{
       op, req, self->make_response_promise<api_reply>(), retries, std::move(key)});
-  auto& queue = self->state.unconditional[write->key];
-  queue.push_back(write);
-  if (queue.size() == 1) run_unconditional(self, write);
+  switch (self->state.unconditional.push(write->key, write)) {
+    case queue_place::run_now: run_unconditional(self, write); break;
+    case queue_place::queued: break;
+    case queue_place::full:
+      write->answer.deliver(make_error(
+          api_errc::too_many_requests,
+          "too many writes waiting for " + self->state.kind->resource() + " " + quote(req.name) +
+              "; try again later"));
+      break;
+  }
   return write->answer;
 }
 

@@ -666,3 +666,28 @@ TEST_CASE("deletion grace is the server's: dropped on create and 0 on a held obj
   CHECK(m.meta().getDeletionTimestamp() == 1000);
   CHECK(m.meta().getDeletionGracePeriodSeconds().getValue() == 0);
 }
+
+TEST_CASE("an object stored before a rule existed can still be updated", "[apiserver][admission][kinds]") {
+  auto& cms = *kinds().find_by_resource("configmaps");
+  // As an older server stored it: a finalizer name the rules now refuse.
+  auto stored = decoded(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, uid: u1, finalizers: ['foo bar'], "
+      "resourceVersion: '5'}\n");
+  // Taking the finalizer away, or changing something else, is allowed...
+  CHECK_NOTHROW(admit_update(cms, stored, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"), false));
+  CHECK_NOTHROW(admit_update(
+      cms, stored,
+      decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: ['foo bar']}\ndata: {a: b}\n"),
+      false));
+  // ...but what the update itself breaks is refused, and only that is named.
+  try {
+    admit_update(cms, stored,
+                 decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: ['foo bar'], "
+                         "labels: {'bad key!': x}}\n"),
+                 false);
+    FAIL("admitted");
+  } catch (const api_error& e) {
+    REQUIRE(e.causes().size() == 1);
+    CHECK(e.causes()[0].path == "metadata.labels");
+  }
+}
