@@ -381,10 +381,14 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
                 int64_t grace);
 
 // replace --force: the object deleted (waiting until it is gone), then created anew from the
-// manifest, as kubectl's forceReplace does; the manifest's resourceVersion and uid, which
-// named the old object, are dropped.
+// manifest, as kubectl's forceReplace does (which creates one that was not there); the
+// manifest's resourceVersion and uid, which named the old object, are dropped.
 void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
-  delete_one(ctx, *m.kind, ns, name_of(m), -1);
+  try {
+    delete_one(ctx, *m.kind, ns, name_of(m), -1);
+  } catch (const rpc::server_error& e) {
+    if (e.code() != api_errc::not_found) throw;
+  }
   node fresh = m.tree;
   if (node* meta = fresh.find("metadata"); meta && meta->is_map()) {
     meta->erase("resourceVersion");

@@ -127,6 +127,8 @@ int cmd_edit(context& ctx) {
     ctx.patch(*a.kind, ns, a.name, merge_diff(original, docs[0].root), patch_type::merge);
   } catch (const rpc::server_error& e) {
     return fail(a.kind->resource() + " " + quote(a.name) + " could not be patched: " + e.message());
+  } catch (const std::exception& e) {
+    return fail(e.what());  // a lost connection too: the user's changes stay in the file
   }
   ctx.out << a.kind->singular_resource() << "/" << a.name << " edited\n";
   return 0;

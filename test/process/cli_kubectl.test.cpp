@@ -217,15 +217,21 @@ TEST_CASE("get --watch of a missing name fails, and documents print one by one",
   // --watch-only skips what is there; --output-watch-events says what happened.
   troupe::testing::child_process events(
       {TROUPE_BINARY, "get", "cm", "--watch-only", "--output-watch-events", "--server", c.address()});
-  usleep(300000);
-  REQUIRE(c.troupe({"create", "cm", "c4"}).code == 0);
-  CHECK(events.wait_for_output("c4"));
-  REQUIRE(c.troupe({"delete", "cm", "c4"}).code == 0);
+  // The watch starts after its list, unseen: create fresh objects until one shows as ADDED.
+  std::string added;
+  for (int i = 0; i < 50 && added.empty(); ++i) {
+    std::string name = "w" + std::to_string(i);
+    REQUIRE(c.troupe({"create", "cm", name}).code == 0);
+    if (events.wait_for_output(" " + name + " ", std::chrono::milliseconds(200))) added = name;
+  }
+  REQUIRE(!added.empty());
+  REQUIRE(c.troupe({"delete", "cm", added}).code == 0);
   CHECK(events.wait_for_output("DELETED"));
   auto rows = lines(events.output());
   REQUIRE(rows.size() >= 3);
   CHECK_THAT(rows[0], Catch::StartsWith("EVENT ") && Catch::Contains("NAME"));
-  CHECK_THAT(rows[1], Catch::StartsWith("ADDED ") && Catch::Contains(" c4 "));
+  CHECK_THAT(rows[1], Catch::StartsWith("ADDED "));
+  CHECK_THAT(rows.back(), Catch::StartsWith("DELETED ") && Catch::Contains(" " + added + " "));
   CHECK_THAT(events.output(), !Catch::Contains("c1"));
 
   troupe::testing::child_process json_events(
@@ -280,6 +286,12 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   auto new_uid = c.troupe({"get", "cm", "c2", "-o", "jsonpath={.metadata.uid}"}).out;
   CHECK(!new_uid.empty());
   CHECK(new_uid != uid);
+  // One that is not there is created, as kubectl's forced replace does.
+  REQUIRE(c.troupe({"delete", "cm", "c2"}).code == 0);
+  auto created = c.troupe({"replace", "--force", "-f", second});
+  CHECK(created.code == 0);
+  CHECK(created.out == "configmap/c2 replaced\n");
+  CHECK(c.troupe({"get", "cm", "c2"}).code == 0);
 
   // patch --patch-file and -o.
   auto patch = c.write("patch.yaml", "data: {a: '5'}\n");
@@ -352,11 +364,14 @@ TEST_CASE("label annotate and patch run at once all apply", "[process][cli]") {
   std::string troupe = std::string(TROUPE_BINARY) + " --server=" + c.address() +
                        " --client-config=" + c.config();
   std::string script =
+      "pids=\n"
       "for i in $(seq 1 12); do\n"
-      "  " + troupe + " label cm c1 l$i=v --overwrite 2>&1 >/dev/null &\n"
-      "  " + troupe + " annotate cm c1 a$i=v --overwrite 2>&1 >/dev/null &\n"
-      "  " + troupe + " patch cm c1 -p '{\"data\":{\"p'$i'\":\"v\"}}' 2>&1 >/dev/null &\n"
-      "done\nwait\n";
+      "  " + troupe + " label cm c1 l$i=v --overwrite 2>&1 >/dev/null & pids=\"$pids $!\"\n"
+      "  " + troupe + " annotate cm c1 a$i=v --overwrite 2>&1 >/dev/null & pids=\"$pids $!\"\n"
+      "  " + troupe + " patch cm c1 -p '{\"data\":{\"p'$i'\":\"v\"}}' 2>&1 >/dev/null & pids=\"$pids $!\"\n"
+      "done\n"
+      // A bare `wait` returns 0 whatever its jobs did: each one's status counts.
+      "fail=0; for pid in $pids; do wait $pid || fail=1; done; exit $fail\n";
   auto run = troupe::testing::run_command({"/bin/sh", "-c", script}, "", {}, c.dir());
   CHECK(run.out == "");
   CHECK(run.code == 0);

@@ -1,0 +1,188 @@
+#include "actors/apiserver/validate_rules.hpp"
+
+#include <string>
+
+#include "runtime/object/object.hpp"
+#include "runtime/object/quantity.hpp"
+
+// Kubernetes' ValidatePodSpec and ValidateContainers, for the fields troupe's schemas carry.
+
+namespace troupe::validation_rules {
+namespace {
+
+// A request above its limit, per resource (Kubernetes' ValidateResourceRequirements).
+void validate_resources(k8s::ResourceRequirements::Reader resources, const std::string& path,
+                        std::vector<field_error>& out) {
+  for (auto request : resources.getRequests())
+    for (auto limit : resources.getLimits()) {
+      if (request.getKey() != limit.getKey()) continue;
+      auto wanted = quantity::parse(text_view(request.getValue()));
+      auto allowed = quantity::parse(text_view(limit.getValue()));
+      if (wanted && allowed && *allowed < *wanted)
+        out.push_back({path + ".requests",
+                       "Invalid value: " + quote(text_view(request.getValue())) +
+                           ": must be less than or equal to " + text_string(request.getKey()) +
+                           " limit of " + text_string(limit.getValue())});
+    }
+}
+
+void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
+                         std::vector<field_error>& out) {
+  if (!env.hasValueFrom()) return;
+  auto from = env.getValueFrom();
+  int sources = from.hasFieldRef() + from.hasResourceFieldRef() + from.hasConfigMapKeyRef() +
+                from.hasSecretKeyRef();
+  if (sources > 1)
+    out.push_back({path + ".valueFrom",
+                   "Invalid value: \"\": may not have more than one field specified at a time"});
+  if (env.getValue().size() != 0)
+    out.push_back({path + ".valueFrom",
+                   "Invalid value: \"\": may not be specified when `value` is not empty"});
+  if (from.hasFieldRef()) {
+    static const char* const supported[] = {
+        "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+        "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
+        "status.podIPs"};
+    std::string field = text_string(from.getFieldRef().getFieldPath());
+    bool known = starts_with(field, "metadata.labels['") || starts_with(field, "metadata.annotations['");
+    for (auto* s : supported) known = known || field == s;
+    if (field.empty())
+      out.push_back({path + ".valueFrom.fieldRef.fieldPath", "Required value"});
+    else if (!known) {
+      std::string list;
+      for (auto* s : supported) list += std::string(list.empty() ? "" : ", ") + quote(s);
+      out.push_back({path + ".valueFrom.fieldRef.fieldPath",
+                     "Unsupported value: " + quote(field) + ": supported values: " + list});
+    }
+  }
+  auto key_ref = [&](const std::string& at, std::string_view key) {
+    if (key.empty()) return out.push_back({at, "Required value"});
+    add(out, at, key, check_config_map_key(key));
+  };
+  if (from.hasConfigMapKeyRef())
+    key_ref(path + ".valueFrom.configMapKeyRef.key", text_view(from.getConfigMapKeyRef().getKey()));
+  if (from.hasSecretKeyRef())
+    key_ref(path + ".valueFrom.secretKeyRef.key", text_view(from.getSecretKeyRef().getKey()));
+}
+
+void validate_probe(k8s::Probe::Reader probe, const std::string& path, bool liveness_or_startup,
+                    std::vector<field_error>& out) {
+  if (probe.isUnset()) out.push_back({path, "Required value: must specify a handler type"});
+  auto at_least = [&](const char* field, int64_t value, int64_t least) {
+    if (value < least)
+      out.push_back({path + "." + field, "Invalid value: " + std::to_string(value) +
+                                             ": must be greater than or equal to " + std::to_string(least)});
+  };
+  at_least("initialDelaySeconds", probe.getInitialDelaySeconds(), 0);
+  at_least("timeoutSeconds", probe.getTimeoutSeconds(), 0);
+  at_least("periodSeconds", probe.getPeriodSeconds(), 0);
+  at_least("successThreshold", probe.getSuccessThreshold(), 0);
+  at_least("failureThreshold", probe.getFailureThreshold(), 0);
+  if (liveness_or_startup && probe.getSuccessThreshold() != 1)
+    out.push_back({path + ".successThreshold",
+                   "Invalid value: " + std::to_string(probe.getSuccessThreshold()) + ": must be 1"});
+}
+
+// `names`: the pod's container names so far; init and app containers share one namespace.
+void validate_containers(capnp::List<k8s::Container>::Reader containers, const std::string& path,
+                         bool required, const std::set<std::string>& volumes,
+                         std::set<std::string>& names, std::vector<field_error>& out) {
+  if (required && containers.size() == 0) out.push_back({path, "Required value"});
+  for (unsigned i = 0; i < containers.size(); ++i) {
+    auto c = containers[i];
+    auto at = path + "[" + std::to_string(i) + "]";
+    std::string name = text_string(c.getName());
+    if (name.empty())
+      out.push_back({at + ".name", "Required value"});
+    else {
+      add(out, at + ".name", name, check_dns1123_label(name));
+      if (!names.insert(name).second) out.push_back({at + ".name", "Duplicate value: " + quote(name)});
+    }
+    if (c.getImage().size() == 0) out.push_back({at + ".image", "Required value"});
+    auto ports = c.getPorts();
+    std::set<std::string> port_names;
+    for (unsigned p = 0; p < ports.size(); ++p) {
+      std::string port_name = text_string(ports[p].getName());
+      if (!port_name.empty() && !port_names.insert(port_name).second)
+        out.push_back({at + ".ports[" + std::to_string(p) + "].name", "Duplicate value: " + quote(port_name)});
+      auto port_path = at + ".ports[" + std::to_string(p) + "]";
+      add(out, port_path + ".containerPort", ports[p].getContainerPort(), check_port_number(ports[p].getContainerPort()));
+      if (ports[p].getHostPort() != 0)
+        add(out, port_path + ".hostPort", ports[p].getHostPort(), check_port_number(ports[p].getHostPort()));
+      if (ports[p].getName().size()) add(out, port_path + ".name", text_view(ports[p].getName()), check_port_name(text_view(ports[p].getName())));
+    }
+    for (unsigned e = 0; e < c.getEnv().size(); ++e) {
+      auto env_path = at + ".env[" + std::to_string(e) + "]";
+      add(out, env_path + ".name", text_view(c.getEnv()[e].getName()), check_env_var_name(text_view(c.getEnv()[e].getName())));
+      validate_env_source(c.getEnv()[e], env_path, out);
+    }
+    validate_resources(c.getResources(), at + ".resources", out);
+    if (c.hasLivenessProbe()) validate_probe(c.getLivenessProbe(), at + ".livenessProbe", true, out);
+    if (c.hasReadinessProbe()) validate_probe(c.getReadinessProbe(), at + ".readinessProbe", false, out);
+    if (c.hasStartupProbe()) validate_probe(c.getStartupProbe(), at + ".startupProbe", true, out);
+    std::set<std::string> mount_paths;
+    auto mounts = c.getVolumeMounts();
+    for (unsigned m = 0; m < mounts.size(); ++m) {
+      auto mount_path = at + ".volumeMounts[" + std::to_string(m) + "]";
+      std::string volume = text_string(mounts[m].getName());
+      if (volume.empty())
+        out.push_back({mount_path + ".name", "Required value"});
+      else if (!volumes.count(volume))
+        out.push_back({mount_path + ".name", "Not found: " + quote(volume)});
+      std::string target = text_string(mounts[m].getMountPath());
+      if (target.empty())
+        out.push_back({mount_path + ".mountPath", "Required value"});
+      else if (!mount_paths.insert(target).second)
+        out.push_back(
+            {mount_path + ".mountPath", "Invalid value: " + quote(target) + ": must be unique"});
+    }
+  }
+}
+
+}  // namespace
+
+void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
+                       std::vector<field_error>& out, std::set<std::string> provided) {
+  std::set<std::string> volumes;
+  auto declared = spec.getVolumes();
+  for (unsigned v = 0; v < declared.size(); ++v) {
+    auto at = path + ".volumes[" + std::to_string(v) + "].name";
+    std::string name = text_string(declared[v].getName());
+    if (name.empty()) {
+      out.push_back({at, "Required value"});
+      continue;
+    }
+    add(out, at, name, check_dns1123_label(name));
+    if (!volumes.insert(name).second) out.push_back({at, "Duplicate value: " + quote(name)});
+  }
+  volumes.insert(provided.begin(), provided.end());
+  std::set<std::string> names;
+  validate_containers(spec.getInitContainers(), path + ".initContainers", false, volumes, names, out);
+  validate_containers(spec.getContainers(), path + ".containers", true, volumes, names, out);
+  auto grace = spec.getTerminationGracePeriodSeconds();
+  if (!grace.isUnset() && grace.getValue() < 0)
+    out.push_back({path + ".terminationGracePeriodSeconds", "must be greater than or equal to 0"});
+  auto deadline = spec.getActiveDeadlineSeconds();
+  if (!deadline.isUnset() && deadline.getValue() <= 0)
+    out.push_back({path + ".activeDeadlineSeconds",
+                   "Invalid value: " + std::to_string(deadline.getValue()) + ": must be between 1 and 2147483647, inclusive"});
+  if (spec.getDnsPolicy() == k8s::DnsPolicy::NONE &&
+      (!spec.hasDnsConfig() || spec.getDnsConfig().getNameservers().size() == 0))
+    out.push_back({path + ".dnsConfig",
+                   "Required value: must provide at least one DNS nameserver when DNS policy is None"});
+}
+
+void validate_template_metadata(k8s::ObjectMeta::Reader meta, const std::string& path,
+                                std::vector<field_error>& out) {
+  for (auto entry : meta.getLabels()) {
+    std::string key = text_string(entry.getKey());
+    add(out, path + ".labels", key, check_qualified_name(key));
+    add(out, path + ".labels[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
+  }
+  for (auto entry : meta.getAnnotations()) {
+    std::string key = text_string(entry.getKey());
+    add(out, path + ".annotations", key, check_qualified_name(to_lower(key)));
+  }
+}
+
+}  // namespace troupe::validation_rules

@@ -1,0 +1,36 @@
+#pragma once
+// Validation shared by validate.cpp and validate_pod.cpp (internal to the API server): the
+// rules of a pod spec and a pod template's metadata, which workloads reuse.
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+#include "runtime/object/validation.hpp"
+#include "schema/core.capnp.h"
+
+namespace troupe::validation_rules {
+
+// Kubernetes' field.Invalid: the value, then each reason it is wrong.
+inline void add(std::vector<field_error>& out, const std::string& path, std::string_view value,
+         const messages& found) {
+  for (auto& m : found) out.push_back({path, "Invalid value: " + quote(value) + ": " + m});
+}
+inline void add(std::vector<field_error>& out, const std::string& path, int64_t value,
+         const messages& found) {
+  for (auto& m : found) out.push_back({path, "Invalid value: " + std::to_string(value) + ": " + m});
+}
+
+/// `provided`: volumes a mount may name beyond the spec's own (a StatefulSet's claim templates).
+void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
+                       std::vector<field_error>& out, std::set<std::string> provided = {});
+
+/// A pod template's labels and annotations, as a pod's own must be: a workload whose pods
+/// could never be created is refused when it is written.
+void validate_template_metadata(k8s::ObjectMeta::Reader meta, const std::string& path,
+                                std::vector<field_error>& out);
+
+}  // namespace troupe::validation_rules
