@@ -87,14 +87,13 @@ api_reply list(self_ptr self, const api_request& req) {
   api_reply reply;
   reply.revision = snap.revision();
   auto prefix = list_prefix(kind.resource(), kind.namespaced ? req.ns : "");
-  // Pages, as Kubernetes' limit and continue: each goes on after the last key of the one
+  // Pages, as Kubernetes' limit and continue: each starts after the last key of the one
   // before, read from the store as it is now.
   TROUPE_REQUIRE(req.continue_after.empty() || starts_with(req.continue_after, prefix),
                  api_errc::bad_request, "continue: invalid token for this list");
   uint64_t bytes = 0;
   bool page_full = false;
   auto take = [&](std::string_view key, store::stored_view v) {
-    if (!req.continue_after.empty() && key <= req.continue_after) return true;
     bool full = (req.limit && reply.items.size() >= req.limit) ||
                 (req.page_bytes && bytes + v.object.size() > req.page_bytes && !reply.items.empty());
     object_reader r(v.object);
@@ -112,9 +111,9 @@ api_reply list(self_ptr self, const api_request& req) {
   bool indexed = false;
   for (auto& index : self->state.deps.engine->options().indexes)
     if (auto value = fields.pinned(index.field);
-        !indexed && value && snap.list_by_field(prefix, index.field, *value, take))
+        !indexed && value && snap.list_by_field(prefix, index.field, *value, take, req.continue_after))
       indexed = true;
-  if (!indexed) snap.list(prefix, take);
+  if (!indexed) snap.list(prefix, take, req.continue_after);
   if (!page_full) reply.continue_after.clear();  // the walk reached the end
   return reply;
 }

@@ -743,17 +743,23 @@ std::optional<stored_view> snapshot::get(std::string_view key) const {
 }
 
 void snapshot::list(std::string_view prefix,
-                    const std::function<bool(std::string_view, stored_view)>& fn) const {
+                    const std::function<bool(std::string_view, stored_view)>& fn,
+                    std::string_view after) const {
+  // Keys after `after` only: both walks start at it and step over it.
+  std::string_view from = after > prefix ? after : prefix;
   const auto& entries = overlay_->entries;
-  size_t next = overlay_->lower_bound(prefix);
+  size_t next = overlay_->lower_bound(from);
+  while (!after.empty() && next < entries.size() && entries[next]->key <= after) ++next;
   auto overlay_key = [&]() -> std::optional<std::string_view> {
     if (next < entries.size() && has_prefix(entries[next]->key, prefix)) return entries[next]->key;
     return std::nullopt;
   };
   MDB_cursor* cursor = nullptr;
   check(mdb_cursor_open(txn_, owner_->impl_->objects, &cursor), "open cursor");
-  MDB_val k = val(prefix), v;
-  int rc = mdb_cursor_get(cursor, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  MDB_val k = val(from), v;
+  int rc = mdb_cursor_get(cursor, &k, &v, from.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  while (!after.empty() && rc == MDB_SUCCESS && unpadded(k) <= after)
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   bool more = true;
   // Both in key order (NUL padding keeps LMDB's order that of the unpadded keys); where a key is
   // in both, the overlay's version is the newer one.
@@ -790,7 +796,8 @@ size_t snapshot::count(std::string_view prefix) const {
 
 bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
                              std::string_view value,
-                             const std::function<bool(std::string_view, stored_view)>& fn) const {
+                             const std::function<bool(std::string_view, stored_view)>& fn,
+                             std::string_view after) const {
   std::string_view resource = prefix.substr(0, prefix.find('/'));
   const field_index* spec = nullptr;
   for (auto& index : owner_->options_.indexes)
@@ -801,16 +808,21 @@ bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
   for (size_t i = overlay_->lower_bound(prefix);
        i < overlay_->entries.size() && has_prefix(overlay_->entries[i]->key, prefix); ++i) {
     const overlay_entry* e = overlay_->entries[i].get();
-    if (e->object && spec->value_of(*e->object) == value) changed.push_back(e);
+    if (e->object && spec->value_of(*e->object) == value && (after.empty() || e->key > after))
+      changed.push_back(e);
   }
   auto next_changed = changed.begin();
   std::string start = index_prefix(resource, field, value);
   size_t keys_at = start.size();
+  std::string seek = start + std::string(after > prefix ? after : prefix);
   start.append(prefix);
   MDB_cursor* cursor = nullptr;
   check(mdb_cursor_open(txn_, owner_->impl_->index, &cursor), "open cursor");
-  MDB_val k = val(start), v;
+  MDB_val k = val(seek), v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  while (!after.empty() && rc == MDB_SUCCESS &&
+         std::string_view(static_cast<const char*>(k.mv_data), k.mv_size).substr(keys_at) <= after)
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   bool more = true;
   for (; more && rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
     std::string_view entry(static_cast<const char*>(k.mv_data), k.mv_size);

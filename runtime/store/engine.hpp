@@ -134,15 +134,18 @@ class snapshot {
   uint64_t horizon() const { return horizon_; }
 
   std::optional<stored_view> get(std::string_view key) const;
-  /// Calls `fn(key, view)` for every key with `prefix`, in key order, until it returns false.
+  /// Calls `fn(key, view)` for every key with `prefix`, in key order, until it returns false;
+  /// only for keys after `after` when it is given (a list's next page).
   void list(std::string_view prefix,
-            const std::function<bool(std::string_view, stored_view)>& fn) const;
+            const std::function<bool(std::string_view, stored_view)>& fn,
+            std::string_view after = {}) const;
   size_t count(std::string_view prefix) const;
   /// Like list(prefix, fn) restricted to objects whose `field` equals `value`, read through
   /// the index on `field` of the prefix's resource. Returns false, calling nothing, when the
   /// store has no such index.
   bool list_by_field(std::string_view prefix, std::string_view field, std::string_view value,
-                     const std::function<bool(std::string_view, stored_view)>& fn) const;
+                     const std::function<bool(std::string_view, stored_view)>& fn,
+                     std::string_view after = {}) const;
   /// Calls `fn` for every logged event with revision > `after`, in order, until it returns false.
   void events_after(uint64_t after, const std::function<bool(const logged_event&)>& fn) const;
   std::optional<logged_event> event_at(uint64_t revision) const;

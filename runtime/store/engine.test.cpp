@@ -918,3 +918,34 @@ TEST_CASE("the engine's threads are named for what they do", "[engine]") {
   }
   CHECK(eventually([] { return !has_thread("store.apply") && !has_thread("store.sync"); }));
 }
+
+TEST_CASE("a list can start after a key in LMDB and in the overlay alike", "[engine][log]") {
+  temp_dir dir;
+  engine e(unapplied(dir));
+  for (auto [name, node] : {std::pair{"p1", "n1"}, {"p2", "n1"}, {"p3", "n2"}})
+    REQUIRE(apply(e, put_pod(op_kind::create, "a", name, node)).error == api_errc::none);
+  e.flush();  // p1..p3 in LMDB; what follows stays in the overlay
+  REQUIRE(apply(e, put_pod(op_kind::create, "a", "p4", "n1")).error == api_errc::none);
+  REQUIRE(apply(e, put_pod(op_kind::create, "a", "p25", "n1")).error == api_errc::none);
+  auto snap = e.read();
+  auto after = [&](std::string_view from) {
+    keys out;
+    snap.list("pods/", [&](std::string_view key, stored_view) { return out.emplace_back(key), true; }, from);
+    return out;
+  };
+  CHECK(after("") == keys{"pods/a/p1", "pods/a/p2", "pods/a/p25", "pods/a/p3", "pods/a/p4"});
+  CHECK(after("pods/a/p2") == keys{"pods/a/p25", "pods/a/p3", "pods/a/p4"});
+  CHECK(after("pods/a/p25") == keys{"pods/a/p3", "pods/a/p4"});
+  CHECK(after("pods/a/p4").empty());
+  // Through the node index as well.
+  auto on_n1_after = [&](std::string_view from) {
+    keys out;
+    REQUIRE(snap.list_by_field("pods/", "spec.nodeName", "n1",
+                               [&](std::string_view key, stored_view) { return out.emplace_back(key), true; },
+                               from));
+    return out;
+  };
+  CHECK(on_n1_after("") == keys{"pods/a/p1", "pods/a/p2", "pods/a/p25", "pods/a/p4"});
+  CHECK(on_n1_after("pods/a/p1") == keys{"pods/a/p2", "pods/a/p25", "pods/a/p4"});
+  CHECK(on_n1_after("pods/a/p25") == keys{"pods/a/p4"});
+}
