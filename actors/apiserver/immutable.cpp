@@ -67,9 +67,21 @@ void immutable_text(capnp::Text::Reader before, capnp::Text::Reader after, const
     out.push_back({path, "Invalid value: " + quote(text_view(after)) + ": field is immutable"});
 }
 
-bool contains(capnp::List<k8s::Toleration>::Reader list, k8s::Toleration::Reader wanted) {
-  for (auto t : list)
-    if (same(t, wanted)) return true;
+// Kubernetes' ValidateTolerationsInPodUpdate: an existing toleration stays, but one without
+// tolerationSeconds may take them, and one with them may shorten them.
+bool still_tolerated(capnp::List<k8s::Toleration>::Reader list, k8s::Toleration::Reader old) {
+  for (auto t : list) {
+    capnp::MallocMessageBuilder scratch;
+    scratch.setRoot(t);
+    auto rest = scratch.getRoot<k8s::Toleration>();
+    auto seconds = t.getTolerationSeconds(), old_seconds = old.getTolerationSeconds();
+    bool allowed = old_seconds.isUnset() ||
+                   (!seconds.isUnset() && seconds.getValue() <= old_seconds.getValue());
+    if (!allowed) continue;
+    if (old_seconds.isUnset()) rest.getTolerationSeconds().setUnset();
+    else rest.getTolerationSeconds().setValue(old_seconds.getValue());
+    if (same(rest.asReader(), old)) return true;
+  }
   return false;
 }
 
@@ -103,7 +115,7 @@ void validate_pod_update(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after
 
   bool only_added = true;
   for (auto t : before.getTolerations())
-    only_added = only_added && contains(after.getTolerations(), t);
+    only_added = only_added && still_tolerated(after.getTolerations(), t);
   if (only_added) spec.setTolerations(before.getTolerations());
 
   if (!same(before, spec.asReader()))
@@ -132,10 +144,29 @@ void validate_stateful_set_update(k8s::StatefulSetSpec::Reader before,
          "and 'minReadySeconds' are forbidden"});
 }
 
-void validate_job_update(k8s::JobSpec::Reader before, k8s::JobSpec::Reader after,
+// A Job's template is fixed, except that while it is suspended and has never started, what
+// decides where its pods run may change (Kubernetes' mutable scheduling directives): the
+// template's labels, annotations, node selector, tolerations and affinity.
+bool same_template(k8s::Job::Reader old_job, k8s::PodTemplateSpec::Reader before,
+                   k8s::PodTemplateSpec::Reader after) {
+  auto suspend = old_job.getSpec().getSuspend();
+  bool never_started = old_job.getStatus().getStartTime() == 0;
+  if (suspend.isUnset() || !suspend.getValue() || !never_started) return same(before, after);
+  capnp::MallocMessageBuilder scratch;
+  scratch.setRoot(after);
+  auto masked = scratch.getRoot<k8s::PodTemplateSpec>();
+  masked.getMetadata().setLabels(before.getMetadata().getLabels());
+  masked.getMetadata().setAnnotations(before.getMetadata().getAnnotations());
+  return same_except(capnp::toDynamic(before.getSpec()), capnp::toDynamic(masked.getSpec().asReader()),
+                     {"nodeSelector", "tolerations", "affinity"}) &&
+         same(before.getMetadata(), masked.getMetadata().asReader());
+}
+
+void validate_job_update(k8s::Job::Reader old_job, k8s::Job::Reader new_job,
                          std::vector<field_error>& out) {
+  auto before = old_job.getSpec(), after = new_job.getSpec();
   selector_immutable(before, after, out);
-  immutable(same(before.getTemplate(), after.getTemplate()), "spec.template", out);
+  immutable(same_template(old_job, before.getTemplate(), after.getTemplate()), "spec.template", out);
   auto old_completions = before.getCompletions(), new_completions = after.getCompletions();
   immutable(
       old_completions.isUnset()
@@ -246,7 +277,7 @@ void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
     validate_stateful_set_update(before.as<k8s::StatefulSet>().getSpec(),
                                  after.as<k8s::StatefulSet>().getSpec(), out);
   else if (k == "Job")
-    validate_job_update(before.as<k8s::Job>().getSpec(), after.as<k8s::Job>().getSpec(), out);
+    validate_job_update(before.as<k8s::Job>(), after.as<k8s::Job>(), out);
   else if (k == "ConfigMap") {
     auto old_map = before.as<k8s::ConfigMap>(), new_map = after.as<k8s::ConfigMap>();
     if (validate_immutable_data(old_map, new_map, out) &&

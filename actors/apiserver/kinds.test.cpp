@@ -456,6 +456,19 @@ TEST_CASE("updates may not change what Kubernetes keeps fixed", "[apiserver][adm
        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n"
        "    spec: {restartPolicy: Never, containers: [{name: c, image: b}]}\n",
        "spec.template: Invalid value: field is immutable"},
+      // Suspended, only where its pods run may change, not what they run.
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  suspend: true\n  template:\n"
+       "    spec: {restartPolicy: Never, containers: [{name: c, image: a}]}\n",
+       "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  suspend: true\n  template:\n"
+       "    spec: {restartPolicy: Never, nodeSelector: {zone: x}, containers: [{name: c, image: b}]}\n",
+       "spec.template: Invalid value: field is immutable"},
+      {pod_with("  containers:",
+                "  tolerations: [{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 60}]\n  containers:"),
+       pod_with("  containers:",
+                "  tolerations: [{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 90}]\n  containers:"),
+       "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+       "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+       "additions to existing tolerations)"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: '1'}\n",
        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: '2'}\n",
        "data: " + immutable_data},
@@ -515,6 +528,20 @@ TEST_CASE("updates Kubernetes allows pass", "[apiserver][admission][kinds]") {
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: "
        "[{port: 80}]}\n",
        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 81}]}\n"},
+      // A toleration's seconds may be set, or shortened.
+      {pod_with("  containers:", "  tolerations: [{key: k, operator: Exists, effect: NoExecute}]\n  containers:"),
+       pod_with("  containers:",
+                "  tolerations: [{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 60}]\n  containers:")},
+      {pod_with("  containers:",
+                "  tolerations: [{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 60}]\n  containers:"),
+       pod_with("  containers:",
+                "  tolerations: [{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]\n  containers:")},
+      // A suspended Job that never started may change where its pods will run.
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  suspend: true\n  template:\n"
+       "    spec: {restartPolicy: Never, containers: [{name: c, image: a}]}\n",
+       "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  suspend: true\n  template:\n"
+       "    metadata: {annotations: {a: b}}\n"
+       "    spec: {restartPolicy: Never, nodeSelector: {zone: x}, containers: [{name: c, image: a}]}\n"},
   }));
   CAPTURE(r.before, r.after);
   CHECK(update_failures(r.before, r.after).empty());
