@@ -1,6 +1,7 @@
 #include "runtime/cli/cli.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -241,10 +242,21 @@ int cmd_api_resources(context& ctx) {
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "wide" || format == "name", api_errc::bad_request,
                  "--output " + format + " is not available");
+  auto sort_by = ctx.flags.get("sort-by");
+  TROUPE_REQUIRE(sort_by.empty() || sort_by == "name" || sort_by == "kind", api_errc::bad_request,
+                 "--sort-by accepts only name or kind");
   std::vector<const kind_info*> kinds;
   for (auto& k : ctx.kinds.all())
-    if (!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced"))
+    if ((!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced")) &&
+        (!ctx.flags.has("api-group") || k->group == ctx.flags.get("api-group")))
       kinds.push_back(k.get());
+  // kubectl's order: by group (the core group first), each group's resources by name as
+  // discovery lists them; or by name or kind across groups.
+  std::stable_sort(kinds.begin(), kinds.end(), [&](const kind_info* a, const kind_info* b) {
+    if (sort_by == "name") return a->plural < b->plural;
+    if (sort_by == "kind") return a->kind < b->kind;
+    return std::tie(a->group, a->plural) < std::tie(b->group, b->plural);
+  });
   if (format == "name") {
     for (auto* k : kinds) ctx.out << k->resource() << "\n";
     return 0;
@@ -258,10 +270,10 @@ int cmd_api_resources(context& ctx) {
   for (auto* k : kinds) {
     rows.push_back({k->plural, join(k->short_names, ","), k->api_version(),
                     k->namespaced ? "true" : "false", k->kind});
-    // Every resource actor serves the same verbs.
+    // Every resource actor serves the same verbs (kubectl prints them so).
     if (wide)
       rows.back().insert(rows.back().end(),
-                         {"create,delete,get,list,patch,update,watch", join(k->categories, ",")});
+                         {"[create delete get list patch update watch]", join(k->categories, ",")});
   }
   print_rows(ctx.out, rows);
   return 0;

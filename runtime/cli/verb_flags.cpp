@@ -147,7 +147,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"edit", {}},
       {"scale", {dry_run, {"replicas"}, {"current-replicas"}}},
       {"wait", {selector, all, timeout, {"for"}}},
-      {"api-resources", {output, no_headers, {"namespaced"}}},
+      {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}}},
       {"version", {output, {"client", 0, false}}},
       {"completion", {}},
       {"logs",

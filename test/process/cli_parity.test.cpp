@@ -198,7 +198,18 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   CHECK(std::count(cluster_scoped.begin(), cluster_scoped.end(), "nodes") == 1);
   CHECK(std::count(cluster_scoped.begin(), cluster_scoped.end(), "pods") == 0);
   CHECK_THAT(c.troupe({"api-resources", "-o", "wide"}).out,
-             Catch::StartsWith("NAME ") && Catch::Contains("   VERBS   "));
+             Catch::StartsWith("NAME ") && Catch::Contains("   VERBS   ") &&
+                 Catch::Contains("[create delete get list patch update watch]"));
+  // kubectl's order: the core group first, then the groups by name, each by resource name.
+  std::vector<std::string> expected_order{"configmaps", "endpoints", "events"};
+  CHECK(std::vector<std::string>(names.begin(), names.begin() + 3) == expected_order);
+  auto position = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
+  CHECK(position("services") < position("daemonsets.apps"));
+  CHECK(position("daemonsets.apps") < position("deployments.apps"));
+  CHECK(position("deployments.apps") < position("cronjobs.batch"));
+  CHECK(lines(c.troupe({"api-resources", "--api-group=apps", "-o", "name"}).out) ==
+        std::vector<std::string>{"daemonsets.apps", "deployments.apps", "replicasets.apps", "statefulsets.apps"});
+  CHECK(c.troupe({"api-resources", "--sort-by=size"}).err == "error: --sort-by accepts only name or kind\n");
 }
 
 TEST_CASE("global flags may come before the verb", "[process][cli]") {
