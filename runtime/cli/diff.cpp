@@ -157,8 +157,8 @@ int diff_documents(context& ctx) {
     if (auto* meta = after.find("metadata"); meta && text_at(*meta, {"resourceVersion"}).empty())
       meta->erase("resourceVersion");  // a new object has none yet
     auto file = diff_file_name(kind, ns, text_at(after, {"metadata", "name"}));
-    if (before) std::ofstream(live_dir / file) << codec::to_yaml(*before);
-    std::ofstream(merged_dir / file) << codec::to_yaml(after);
+    if (before) std::ofstream(live_dir / file) << codec::to_yaml(codec::with_sorted_keys(*before));
+    std::ofstream(merged_dir / file) << codec::to_yaml(codec::with_sorted_keys(after));
   });
   // Exit codes as kubectl diff: 0 no differences, 1 differences, above 1 an error.
   int diff_status = run_into(diff_command(live_dir.string(), merged_dir.string()), ctx.out);

@@ -83,7 +83,7 @@ int cmd_edit(context& ctx) {
   auto a = address_of(ctx, "edit");
   auto ns = ctx.ns_for(*a.kind);
   node original = codec::encode_object(ctx.get(*a.kind, ns, a.name).object, *a.kind);
-  std::string path = temporary_file(header + codec::to_yaml(original));
+  std::string path = temporary_file(header + codec::to_yaml(codec::with_sorted_keys(original)));
   bool keep = false;
   struct remove_file {
     const std::string& path;

@@ -137,6 +137,7 @@ void print_table_of(context& ctx, const kind_info& kind, const std::vector<node>
 void print_documents(context& ctx, std::vector<node> objects, bool single) {
   auto format = output_format(ctx);
   node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
+  if (format == "yaml" || format == "json") doc = codec::with_sorted_keys(std::move(doc));
   if (format == "yaml")
     ctx.out << codec::to_yaml(doc);
   else if (format == "json")
@@ -181,10 +182,10 @@ class watch_printer {
       if (starts_with(format_, "jsonpath=")) {
         ctx_.out << jsonpath(format_.substr(9), object);
       } else if (events_ && format_ != "name") {
-        node wrapped = node::map();
+        node wrapped = node::map();  // kubectl's WatchEvent: type, then object
         wrapped.set("type", node::string(event));
-        wrapped.set("object", object);
-        ctx_.out << object_as(format_, kind_, wrapped, printed_++ == 0);
+        wrapped.set("object", codec::with_sorted_keys(object));
+        ctx_.out << document_as(format_, wrapped, printed_++ == 0);
       } else {
         ctx_.out << object_as(format_, kind_, object, printed_++ == 0);
       }

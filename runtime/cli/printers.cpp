@@ -220,8 +220,12 @@ void check_object_format(const std::string& format) {
 std::string object_as(const std::string& format, const kind_info& kind, const node& object,
                       bool first) {
   if (format == "name") return object_ref(kind, object) + "\n";
-  if (format == "yaml") return (first ? "" : "---\n") + codec::to_yaml(object);
-  return codec::to_json(object, 4) + "\n";
+  return document_as(format, codec::with_sorted_keys(object), first);
+}
+
+std::string document_as(const std::string& format, const node& document, bool first) {
+  if (format == "yaml") return (first ? "" : "---\n") + codec::to_yaml(document);
+  return codec::to_json(document, 4) + "\n";
 }
 
 }  // namespace troupe::cli

@@ -52,10 +52,13 @@ std::string object_ref(const kind_info& kind, const codec::node& object);
 /// -o for verbs that print the objects they wrote (create, apply, label, patch ...): "" (their
 /// own line), name, yaml or json; throws api_error(bad_request) for any other.
 void check_object_format(const std::string& format);
-/// One object as -o `format` (name|yaml|json) prints it; `first` is false for every later
-/// one, so YAML documents are separated by "---" and JSON objects follow one another.
+/// One object as -o `format` (name|yaml|json) prints it, keys sorted as kubectl's; `first` is
+/// false for every later one, so YAML documents are separated by "---" and JSON objects follow
+/// one another.
 std::string object_as(const std::string& format, const kind_info& kind, const codec::node& object,
                       bool first);
+/// As object_as, printing `document`'s keys in the order they are in.
+std::string document_as(const std::string& format, const codec::node& document, bool first);
 
 /// Evaluates a kubectl JSONPath template: `{.metadata.name}`, `{.items[*].metadata.name}`,
 /// `{.status.conditions[0].type}`, `{.data.tls\.crt}`, `{"\n"}`, `{range .items[*]}..{end}`,

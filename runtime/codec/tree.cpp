@@ -1,5 +1,6 @@
 #include "runtime/codec/tree.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -212,6 +213,18 @@ std::string node::describe() const {
     case scalar_type::number: return "number " + text_;
     default: return "string " + troupe::quote(text_);
   }
+}
+
+node with_sorted_keys(node n) {
+  if (n.is_map()) {
+    auto& entries = n.entries();
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [key, value] : entries) value = with_sorted_keys(std::move(value));
+  } else if (n.is_list()) {
+    for (auto& item : n.items()) item = with_sorted_keys(std::move(item));
+  }
+  return n;
 }
 
 }  // namespace troupe::codec

@@ -76,4 +76,8 @@ class node {
 /// Parses an integer as YAML spells it: decimal, 0x hex, 0o or leading-zero octal.
 std::optional<int64_t> parse_yaml_int(std::string_view text);
 
+/// `n` with every map's keys in byte order, as kubectl prints objects (-o yaml|json, edit,
+/// diff); list items keep their order.
+node with_sorted_keys(node n);
+
 }  // namespace troupe::codec

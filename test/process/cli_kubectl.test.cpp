@@ -382,3 +382,18 @@ TEST_CASE("label annotate and patch run at once all apply", "[process][cli]") {
       CHECK_THAT(object, Catch::Contains("\"" + std::string(key) + std::to_string(i) + "\": \"v\""));
   }
 }
+
+TEST_CASE("objects print with their keys sorted as kubectl prints them", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, configmap).code == 0);
+  auto yaml = c.troupe({"get", "cm", "c1", "-o", "yaml"}).out;
+  std::vector<std::string> top;
+  for (auto& line : lines(yaml))
+    if (!line.empty() && line[0] != ' ') top.push_back(line.substr(0, line.find(':')));
+  CHECK(top == std::vector<std::string>{"apiVersion", "data", "kind", "metadata"});
+  CHECK_THAT(yaml, Catch::Contains("  creationTimestamp: ") && Catch::Contains("\n  name: c1\n  namespace: default\n"));
+  auto json = c.troupe({"get", "cm", "c1", "-o", "json"}).out;
+  CHECK(json.find("\"apiVersion\"") < json.find("\"data\""));
+  CHECK(json.find("\"data\"") < json.find("\"kind\""));
+  CHECK(json.find("\"kind\"") < json.find("\"metadata\""));
+}
