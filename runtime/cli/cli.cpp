@@ -216,6 +216,19 @@ rpc::call_result context::patch(const kind_info& kind, const std::string& ns,
 }
 
 void print_server_error(std::ostream& err, const api_error& e, const std::string& doing) {
+  // kubectl prints an Invalid error by its causes alone: `The Pod "x" is invalid: ...`, one
+  // cause on the line, several as a `* ` list below it.
+  auto invalid_at = e.message().find(" is invalid: ");
+  if (e.code() == api_errc::invalid && !e.causes().empty() && invalid_at != std::string::npos) {
+    err << "The " << e.message().substr(0, invalid_at) << " is invalid: ";
+    if (e.causes().size() == 1) {
+      err << e.causes()[0].path << ": " << e.causes()[0].message;
+    } else {
+      for (auto& cause : e.causes()) err << "\n* " << cause.path << ": " << cause.message;
+    }
+    err << "\n";
+    return;
+  }
   err << "Error from server (" << to_string(e.code()) << "): " << doing << e.message() << "\n";
 }
 

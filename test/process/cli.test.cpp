@@ -161,7 +161,7 @@ TEST_CASE("patch label and annotate", "[process][cli]") {
         "only");
   auto invalid = c.troupe({"patch", "deploy", "web", "--type", "merge", "-p", R"({"spec":{"replicas":-1}})"});
   CHECK(invalid.code == 1);
-  CHECK_THAT(invalid.err, Catch::Contains("Error from server (Invalid)") && Catch::Contains("spec.replicas"));
+  CHECK_THAT(invalid.err, Catch::StartsWith("The Deployment ") && Catch::Contains("spec.replicas"));
 
   CHECK(c.troupe({"label", "deploy", "web", "tier=back"}).code == 1);
   CHECK_THAT(c.troupe({"label", "deploy", "web", "tier=back"}).err,

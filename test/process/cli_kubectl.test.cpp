@@ -397,3 +397,18 @@ TEST_CASE("objects print with their keys sorted as kubectl prints them", "[proce
   CHECK(json.find("\"data\"") < json.find("\"kind\""));
   CHECK(json.find("\"kind\"") < json.find("\"metadata\""));
 }
+
+TEST_CASE("an invalid object is reported by its causes as kubectl does", "[process][cli]") {
+  cluster c;
+  auto one = c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n");
+  CHECK(one.code == 1);
+  CHECK_THAT(one.err, Catch::StartsWith("The ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: "
+                                        "\"Bad_Name\": a lowercase RFC 1123 subdomain"));
+  auto several = c.troupe(
+      {"create", "-f", "-"},
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 0}, {port: 70000}]}\n");
+  CHECK(several.code == 1);
+  CHECK(lines(several.err).size() >= 3);
+  CHECK(lines(several.err)[0] == "The Service \"s\" is invalid: ");
+  CHECK_THAT(lines(several.err)[1], Catch::StartsWith("* spec.ports[0]"));
+}

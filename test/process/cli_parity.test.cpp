@@ -370,7 +370,8 @@ TEST_CASE("a List's bad item and a JSON stream's objects go one by one", "[proce
   CHECK(list.code == 1);
   CHECK(list.out == "configmap/l1 created\nconfigmap/l5 created\n");
   REQUIRE(lines(list.err).size() == 3);
-  CHECK_THAT(lines(list.err)[0], Catch::Contains("items[1]") && Catch::Contains("\"Bad\" is invalid"));
+  // An Invalid error names the object, not where it came from, as kubectl prints it.
+  CHECK_THAT(lines(list.err)[0], Catch::StartsWith("The ConfigMap \"Bad\" is invalid: metadata.name"));
   CHECK_THAT(lines(list.err)[1], Catch::Contains("no matches for kind \"Nope\""));
   CHECK_THAT(lines(list.err)[2], Catch::Contains("items[3]: data[x]: expected a string"));
 
@@ -526,7 +527,7 @@ TEST_CASE("set image and set env change pod templates", "[process][cli]") {
   CHECK(c.troupe({"get", "pod", "p", "-o", "jsonpath={.spec.containers[0].image}"}).out == "y");
   auto env = c.troupe({"set", "env", "pod/p", "X=1"});
   CHECK(env.code == 1);
-  CHECK_THAT(env.err, Catch::StartsWith("Error from server (Invalid): Pod \"p\" is invalid"));
+  CHECK_THAT(env.err, Catch::StartsWith("The Pod \"p\" is invalid: "));
   CHECK(c.troupe({"set", "tolerations", "pod/p"}).err == "error: set: unknown subcommand \"tolerations\" (image or env)\n");
 }
 
