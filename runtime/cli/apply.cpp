@@ -114,7 +114,7 @@ std::vector<document> read_manifests(context& ctx) {
     if (path == "-") {
       std::stringstream text;
       text << ctx.in.rdbuf();
-      add(text.str(), "stdin");
+      add(text.str(), "STDIN");  // kubectl's name for it in messages
     } else if (fs::is_directory(path)) {
       std::vector<fs::path> files;
       if (ctx.flags.on("recursive")) {

@@ -208,6 +208,10 @@ node list_of(std::vector<node> items) {
   for (auto& item : items) array.push(std::move(item));
   list.set("items", std::move(array));
   list.set("kind", node::string("List"));
+  // kubectl's List carries an empty resourceVersion.
+  node meta = node::map();
+  meta.set("resourceVersion", node::string(""));
+  list.set("metadata", std::move(meta));
   return list;
 }
 

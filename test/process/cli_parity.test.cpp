@@ -383,7 +383,7 @@ TEST_CASE("a List's bad item and a JSON stream's objects go one by one", "[proce
         "configmap/j1 created\nconfigmap/j2 created\nconfigmap/j3 created\n");
   auto torn = c.troupe({"apply", "-f", "-"}, named("j4") + "{\"apiVersion\": ");  // nothing sent
   CHECK(torn.code == 1);
-  CHECK(torn.err == "error: error parsing stdin: invalid JSON at line 1, column 79: unexpected end of input\n");
+  CHECK(torn.err == "error: error parsing STDIN: invalid JSON at line 1, column 79: unexpected end of input\n");
   CHECK(c.troupe({"get", "cm", "j4"}).code == 1);
 }
 
