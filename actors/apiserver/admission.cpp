@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "actors/apiserver/defaults.hpp"
+#include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -21,6 +22,9 @@
 
 namespace troupe {
 namespace {
+
+using validation_rules::add;
+using validation_rules::validate_labels_and_annotations;
 
 std::string display_name(const kind_info& kind, k8s::ObjectMeta::Reader meta) {
   return text_string(meta.getName().size() ? meta.getName() : meta.getGenerateName());
@@ -53,12 +57,6 @@ void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
   meta.setNamespace(ns);
 }
 
-// Kubernetes' field.Invalid: the value, then each reason it is wrong.
-void name_messages(std::vector<field_error>& out, const std::string& path, std::string_view value,
-                   const messages& found) {
-  for (auto& m : found) out.push_back({path, "Invalid value: " + quote(value) + ": " + m});
-}
-
 // Kubernetes' TotalAnnotationSizeLimitB.
 constexpr size_t max_annotation_bytes = 256 * 1024;
 
@@ -68,31 +66,20 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
   if (name.empty())
     out.push_back({"metadata.name", "Required value: name or generateName is required"});
   else if (kind.kind == "Namespace")
-    name_messages(out, "metadata.name", name, check_dns1123_label(name));
+    add(out, "metadata.name", name, check_dns1123_label(name));
   else if (kind.kind == "Service")
-    name_messages(out, "metadata.name", name, check_dns1035_label(name));
+    add(out, "metadata.name", name, check_dns1035_label(name));
   else
-    name_messages(out, "metadata.name", name, check_dns1123_subdomain(name));
+    add(out, "metadata.name", name, check_dns1123_subdomain(name));
   if (kind.namespaced)
-    name_messages(out, "metadata.namespace", text_view(meta.getNamespace()), check_dns1123_label(text_view(meta.getNamespace())));
-  for (auto entry : meta.getLabels()) {
-    std::string key = text_string(entry.getKey());
-    name_messages(out, "metadata.labels", key, check_qualified_name(key));
-    name_messages(out, "metadata.labels[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
-  }
-  size_t annotation_bytes = 0;
-  for (auto entry : meta.getAnnotations()) {
-    // Kubernetes checks annotation keys lower-cased: "Example.COM/x" is a valid key.
-    std::string key = text_string(entry.getKey());
-    name_messages(out, "metadata.annotations", key, check_qualified_name(to_lower(key)));
-    annotation_bytes += entry.getKey().size() + entry.getValue().size();
-  }
+    add(out, "metadata.namespace", text_view(meta.getNamespace()), check_dns1123_label(text_view(meta.getNamespace())));
+  size_t annotation_bytes = validate_labels_and_annotations(meta, "metadata", out);
   // Kubernetes' ValidateFinalizers.
   bool orphans = false, foreground = false;
   auto finalizers = meta.getFinalizers();
   for (unsigned i = 0; i < finalizers.size(); ++i) {
     std::string name = text_string(finalizers[i]);
-    name_messages(out, "metadata.finalizers[" + std::to_string(i) + "]", name, check_qualified_name(name));
+    add(out, "metadata.finalizers[" + std::to_string(i) + "]", name, check_qualified_name(name));
     orphans = orphans || name == "orphan";
     foreground = foreground || name == "foregroundDeletion";
   }

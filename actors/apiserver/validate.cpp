@@ -27,7 +27,7 @@ namespace {
 
 using validation_rules::add;
 using validation_rules::validate_pod_spec;
-using validation_rules::validate_template_metadata;
+using validation_rules::validate_labels_and_annotations;
 
 void validate_selector(bool has, k8s::LabelSelector::Reader selector,
                        k8s::PodTemplateSpec::Reader tmpl, const std::string& path,
@@ -57,7 +57,7 @@ template <class Spec>
 void validate_workload(Spec spec, std::vector<field_error>& out,
                        std::set<std::string> provided = {}) {
   validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), "spec", out);
-  validate_template_metadata(spec.getTemplate().getMetadata(), "spec.template.metadata", out);
+  validate_labels_and_annotations(spec.getTemplate().getMetadata(), "spec.template.metadata", out);
   validate_pod_spec(spec.getTemplate().getSpec(), "spec.template.spec", out, std::move(provided));
   if (spec.getTemplate().getSpec().getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
     out.push_back({"spec.template.spec.restartPolicy",
@@ -77,7 +77,10 @@ std::optional<int64_t> int_or_percent(k8s::IntOrString::Reader v, bool& percent)
   return *number;
 }
 
-void validate_rolling_update(k8s::RollingUpdateDeployment::Reader rolling, const std::string& path,
+// A rolling update's maxUnavailable and maxSurge, a Deployment's or a DaemonSet's; only a
+// Deployment's maxUnavailable is checked against 100% here.
+template <class Rolling>
+void validate_rolling_update(Rolling rolling, const std::string& path, bool at_most_all,
                              std::vector<field_error>& out) {
   bool unavailable_percent = false, surge_percent = false;
   auto unavailable = int_or_percent(rolling.getMaxUnavailable(), unavailable_percent);
@@ -88,7 +91,7 @@ void validate_rolling_update(k8s::RollingUpdateDeployment::Reader rolling, const
   if (!surge)
     out.push_back(
         {path + ".maxSurge", "Invalid value: must be a non-negative integer or a percentage"});
-  if (unavailable && unavailable_percent && *unavailable > 100)
+  if (at_most_all && unavailable && unavailable_percent && *unavailable > 100)
     out.push_back({path + ".maxUnavailable",
                    "Invalid value: " + quote(text_view(rolling.getMaxUnavailable().getStr())) +
                        ": must not be greater than 100%"});
@@ -110,7 +113,7 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
                                              ": must be greater than minReadySeconds"});
   if (spec.getStrategy().getType() == k8s::DeploymentStrategyType::ROLLING_UPDATE)
     validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate",
-                            out);
+                            true, out);
   else if (spec.getStrategy().hasRollingUpdate())
     out.push_back({"spec.strategy.rollingUpdate",
                    "Forbidden: may not be specified when strategy `type` is 'Recreate'"});
@@ -182,17 +185,8 @@ void validate_replica_set(k8s::ReplicaSet::Reader rs, std::vector<field_error>& 
 void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& out) {
   validate_workload(ds.getSpec(), out);
   auto strategy = ds.getSpec().getUpdateStrategy();
-  if (strategy.getType() != k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE) return;
-  auto rolling = strategy.getRollingUpdate();
-  bool unavailable_percent = false, surge_percent = false;
-  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), unavailable_percent);
-  auto surge = int_or_percent(rolling.getMaxSurge(), surge_percent);
-  const std::string at = "spec.updateStrategy.rollingUpdate";
-  if (!unavailable)
-    out.push_back({at + ".maxUnavailable", "Invalid value: must be a non-negative integer or a percentage"});
-  if (!surge) out.push_back({at + ".maxSurge", "Invalid value: must be a non-negative integer or a percentage"});
-  if (unavailable && surge && *unavailable == 0 && *surge == 0)
-    out.push_back({at + ".maxUnavailable", "Invalid value: 0: may not be 0 when `maxSurge` is 0"});
+  if (strategy.getType() == k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE)
+    validate_rolling_update(strategy.getRollingUpdate(), "spec.updateStrategy.rollingUpdate", false, out);
 }
 
 void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error>& out) {
@@ -226,7 +220,7 @@ void validate_job_spec(k8s::JobSpec::Reader spec, const std::string& path, bool 
     out.push_back({path + ".completions", "Required value: when completion mode is Indexed"});
   if (selector_required)
     validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), path, out);
-  validate_template_metadata(spec.getTemplate().getMetadata(), path + ".template.metadata", out);
+  validate_labels_and_annotations(spec.getTemplate().getMetadata(), path + ".template.metadata", out);
   validate_pod_spec(spec.getTemplate().getSpec(), path + ".template.spec", out);
   auto policy = spec.getTemplate().getSpec().getRestartPolicy();
   if (policy != k8s::RestartPolicy::ON_FAILURE && policy != k8s::RestartPolicy::NEVER)
@@ -266,7 +260,7 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
                                         "https://www.iana.org/time-zones"});
   else if (!zone.empty() && !known_time_zone(zone))
     out.push_back({"spec.timeZone", "Invalid value: " + quote(zone) + ": unknown time zone " + zone});
-  validate_template_metadata(spec.getJobTemplate().getMetadata(), "spec.jobTemplate.metadata", out);
+  validate_labels_and_annotations(spec.getJobTemplate().getMetadata(), "spec.jobTemplate.metadata", out);
   cron_schedule schedule;
   std::string problem;
   if (spec.getSchedule().size() == 0)

@@ -102,10 +102,10 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
     auto ports = c.getPorts();
     std::set<std::string> port_names;
     for (unsigned p = 0; p < ports.size(); ++p) {
+      auto port_path = at + ".ports[" + std::to_string(p) + "]";
       std::string port_name = text_string(ports[p].getName());
       if (!port_name.empty() && !port_names.insert(port_name).second)
-        out.push_back({at + ".ports[" + std::to_string(p) + "].name", "Duplicate value: " + quote(port_name)});
-      auto port_path = at + ".ports[" + std::to_string(p) + "]";
+        out.push_back({port_path + ".name", "Duplicate value: " + quote(port_name)});
       add(out, port_path + ".containerPort", ports[p].getContainerPort(), check_port_number(ports[p].getContainerPort()));
       if (ports[p].getHostPort() != 0)
         add(out, port_path + ".hostPort", ports[p].getHostPort(), check_port_number(ports[p].getHostPort()));
@@ -172,17 +172,20 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                    "Required value: must provide at least one DNS nameserver when DNS policy is None"});
 }
 
-void validate_template_metadata(k8s::ObjectMeta::Reader meta, const std::string& path,
-                                std::vector<field_error>& out) {
+size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::string& path,
+                                       std::vector<field_error>& out) {
   for (auto entry : meta.getLabels()) {
     std::string key = text_string(entry.getKey());
     add(out, path + ".labels", key, check_qualified_name(key));
     add(out, path + ".labels[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
   }
+  size_t annotation_bytes = 0;
   for (auto entry : meta.getAnnotations()) {
     std::string key = text_string(entry.getKey());
     add(out, path + ".annotations", key, check_qualified_name(to_lower(key)));
+    annotation_bytes += entry.getKey().size() + entry.getValue().size();
   }
+  return annotation_bytes;
 }
 
 }  // namespace troupe::validation_rules

@@ -1,7 +1,8 @@
 #pragma once
-// Validation shared by validate.cpp and validate_pod.cpp (internal to the API server): the
-// rules of a pod spec and a pod template's metadata, which workloads reuse.
+// Validation shared inside the API server (validate.cpp, validate_pod.cpp, admission.cpp): the
+// rules of a pod spec and of labels and annotations, which workloads and every object reuse.
 
+#include <cstddef>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,9 +29,11 @@ inline void add(std::vector<field_error>& out, const std::string& path, int64_t 
 void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                        std::vector<field_error>& out, std::set<std::string> provided = {});
 
-/// A pod template's labels and annotations, as a pod's own must be: a workload whose pods
-/// could never be created is refused when it is written.
-void validate_template_metadata(k8s::ObjectMeta::Reader meta, const std::string& path,
-                                std::vector<field_error>& out);
+/// An object's labels and annotation keys (checked lower-cased, as Kubernetes does), under
+/// `path` ("metadata", "spec.template.metadata"); returns the annotations' size in bytes. A
+/// pod template's are checked as a pod's own: a workload whose pods could never be created is
+/// refused when it is written.
+size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::string& path,
+                                       std::vector<field_error>& out);
 
 }  // namespace troupe::validation_rules
