@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/generate.hpp"
@@ -22,12 +22,8 @@ namespace {
 using codec::node;
 namespace fs = std::filesystem;
 
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  TROUPE_REQUIRE(file.good(), api_errc::bad_request, "the path " + quote(path) + " does not exist");
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
+std::string read_manifest_file(const std::string& path) {
+  return read_file(path, "the path " + quote(path) + " does not exist");
 }
 
 bool is_manifest_file(const fs::path& p) {
@@ -125,9 +121,9 @@ std::vector<document> read_manifests(context& ctx) {
           if (e.is_regular_file() && is_manifest_file(e.path())) files.push_back(e.path());
       }
       std::sort(files.begin(), files.end());
-      for (auto& f : files) add(read_file(f.string()), f.string());
+      for (auto& f : files) add(read_manifest_file(f.string()), f.string());
     } else {
-      add(read_file(path), path);
+      add(read_manifest_file(path), path);
     }
   }
   TROUPE_REQUIRE(!out.empty(), api_errc::bad_request, "no objects passed to apply");

@@ -8,11 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "runtime/base/error.hpp"
+#include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/patch.hpp"
@@ -35,12 +34,7 @@ node object(const char* api_version, const char* kind, const std::string& name) 
 }
 
 std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  TROUPE_REQUIRE(in, api_errc::bad_request,
-                 "error reading " + path + ": no such file or directory");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_file(path, "error reading " + path + ": no such file or directory");
 }
 
 // --from-literal=k=v and --from-file=[key=]path, in order; a key given twice is kubectl's error.

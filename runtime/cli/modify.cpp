@@ -3,10 +3,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
+#include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/printers.hpp"
@@ -244,12 +243,7 @@ int cmd_patch(context& ctx) {
   std::string text = ctx.flags.get("patch"), source = "--patch";
   if (ctx.flags.has("patch-file")) {
     source = ctx.flags.get("patch-file");
-    std::ifstream file(source);
-    TROUPE_REQUIRE(file.good(), api_errc::bad_request, "unable to read patch file: open " + source +
-                                                           ": no such file or directory");
-    std::stringstream read;
-    read << file.rdbuf();
-    text = read.str();
+    text = read_file(source, "unable to read patch file: open " + source + ": no such file or directory");
   }
   auto docs = codec::parse_yaml(text, source);  // YAML is a superset of the JSON kubectl takes
   if (type == "json")
