@@ -212,10 +212,10 @@ node managed_part(node object) {
 // what others write meanwhile (a status, an annotation) does not count. Where the server's
 // answer is known, a patch that only differs in what the server normalizes (stringData into
 // data, a quantity's spelling) and so changed nothing there is not a change either.
-bool patch_changes(const node& current, const node& patch, const node* answer) {
+// `merged`: the patch applied to `current` here.
+bool patch_changes(const node& current, const node& merged, const node* answer) {
   node before = managed_part(current);
-  return managed_part(codec::strategic_merge_patch(current, patch)) != before &&
-         (!answer || managed_part(*answer) != before);
+  return managed_part(merged) != before && (!answer || managed_part(*answer) != before);
 }
 
 // What apply did to one object: the object as it now is (or, in a client dry run, would
@@ -243,13 +243,12 @@ applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns)
                "--save-config or troupe apply. The missing annotation will be patched "
                "automatically.\n";
   node patch = apply_patch(current, desired);
-  if (ctx.dry_run()) {
-    const char* word = patch_changes(current, patch, nullptr) ? "configured" : "unchanged";
-    return {codec::strategic_merge_patch(current, patch), word};
-  }
+  node merged = codec::strategic_merge_patch(current, patch);
+  if (ctx.dry_run())
+    return {merged, patch_changes(current, merged, nullptr) ? "configured" : "unchanged"};
   auto result = ctx.patch(kind, ns, name_of(m), patch, patch_type::strategic);
   node after = codec::encode_object(result.object, kind);
-  return {after, patch_changes(current, patch, &after) ? "configured" : "unchanged"};
+  return {after, patch_changes(current, merged, &after) ? "configured" : "unchanged"};
 }
 
 // --validate[=true|strict|warn|false|ignore], kubectl's values. Accepted and otherwise unused:
@@ -490,14 +489,15 @@ int cmd_delete(context& ctx) {
   auto& extra = ctx.flags.positional;
   TROUPE_REQUIRE(!ctx.flags.has("filename") || extra.empty(), api_errc::bad_request,
                  "Unexpected args: [" + join(extra, " ") + "]");
-  if (grace_period(ctx) == 0)  // checks the flags before anything is sent, too
+  int64_t grace = grace_period(ctx);  // checks the flags before anything is sent
+  if (grace == 0)
     ctx.err << "Warning: Immediate deletion does not wait for confirmation that the running "
                "resource has been terminated. The resource may continue to run on the cluster "
                "indefinitely.\n";
   if (ctx.flags.has("filename"))
     return for_each_manifest(ctx, read_manifests(ctx), "deleting",
                              [&](const codec::manifest& m, const std::string& ns) {
-                               delete_one(ctx, *m.kind, ns, name_of(m), grace_period(ctx));
+                               delete_one(ctx, *m.kind, ns, name_of(m), grace);
                              });
   auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
   auto victims = chosen_objects(ctx, args);
@@ -505,7 +505,7 @@ int cmd_delete(context& ctx) {
   int status = 0;
   for (auto& v : victims) {
     try {
-      delete_one(ctx, *v.kind, v.ns, v.name, grace_period(ctx));
+      delete_one(ctx, *v.kind, v.ns, v.name, grace);
     } catch (const rpc::server_error& e) {
       if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
       print_server_error(ctx.err, e);

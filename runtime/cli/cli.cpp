@@ -1,13 +1,13 @@
 #include "runtime/cli/cli.hpp"
 
 #include <algorithm>
-#include <tuple>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -24,10 +24,6 @@ context::context(const kind_registry& kinds, parsed_flags flags, std::istream& i
     : kinds(kinds), flags(std::move(flags)), in(in), out(out), err(err) {}
 
 context::~context() = default;
-
-namespace {
-
-}  // namespace
 
 std::string context::server_address() const {
   std::string address = flags.get("server");

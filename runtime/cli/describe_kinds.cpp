@@ -1,9 +1,10 @@
-// `describe deployment|service|node` as kubectl lays them out (DeploymentDescriber,
-// ServiceDescriber, NodeDescriber), reading what they show beside the object itself: the
-// deployment's replica sets, the service's endpoints, the node's lease and pods.
+// `describe deployment|service|node|secret` as kubectl lays them out (DeploymentDescriber,
+// ServiceDescriber, NodeDescriber, SecretDescriber), reading what they show beside the object
+// itself: the deployment's replica sets, the service's endpoints, the node's lease and pods.
+
+#include <kj/encoding.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "runtime/base/text.hpp"
@@ -225,14 +226,9 @@ void write_taints(const node& n, tab_text& w) {
   }
 }
 
-// The length of what base64 `text` decodes to (whitespace ignored, padding counted off).
+// The length of what base64 `text` decodes to.
 size_t decoded_size(const std::string& text) {
-  size_t chars = 0, padding = 0;
-  for (char c : text) {
-    if (c == '=') ++padding;
-    else if (!std::isspace(static_cast<unsigned char>(c))) ++chars;
-  }
-  return (chars + padding) / 4 * 3 - std::min<size_t>(padding, 2) + (chars + padding) % 4 * 3 / 4;
+  return kj::decodeBase64(kj::ArrayPtr<const char>(text.data(), text.size())).size();
 }
 
 }  // namespace

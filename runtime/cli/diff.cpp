@@ -118,10 +118,6 @@ int run_into(const std::vector<std::string>& argv, std::ostream& out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 }
 
-}  // namespace
-
-namespace {
-
 int diff_documents(context& ctx) {
   auto documents = read_manifests(ctx);
   ctx.flags.add("dry-run", "server");  // the merged side is what the server would store

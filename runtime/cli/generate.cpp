@@ -13,6 +13,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/patch.hpp"
 #include "runtime/codec/tree.hpp"
@@ -455,7 +456,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
 }
 
 std::string job_from_cron_job(const std::string& name, const codec::node& cron_job) {
-  const node* tmpl = cron_job.find("spec") ? cron_job.find("spec")->find("jobTemplate") : nullptr;
+  const node* tmpl = lookup(cron_job, {"spec", "jobTemplate"});
   TROUPE_REQUIRE(tmpl && tmpl->is_map(), api_errc::bad_request, "--from: the cron job has no jobTemplate");
   node out = object("batch/v1", "Job", name);
   node* meta = out.find("metadata");
@@ -466,12 +467,11 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
   if (!annotations) annotations = &meta->set("annotations", node::map());
   annotations->set("cronjob.kubernetes.io/instantiate", node::string("manual"));
   // Owned by the cron job, as kubectl makes it, so deleting the cron job takes it along.
-  const node* cron_meta = cron_job.find("metadata");
   node owner = node::map();
   owner.set("apiVersion", node::string("batch/v1"));
   owner.set("kind", node::string("CronJob"));
-  owner.set("name", node::string(cron_meta && cron_meta->find("name") ? cron_meta->find("name")->text() : ""));
-  owner.set("uid", node::string(cron_meta && cron_meta->find("uid") ? cron_meta->find("uid")->text() : ""));
+  owner.set("name", node::string(text_at(cron_job, {"metadata", "name"})));
+  owner.set("uid", node::string(text_at(cron_job, {"metadata", "uid"})));
   owner.set("controller", node::plain("true"));
   node owners = node::list();
   owners.push(std::move(owner));
@@ -608,11 +608,7 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
 }
 
 std::string exposed_service(const kind_info& kind, const codec::node& exposed, const parsed_flags& flags) {
-  auto at = [&](std::initializer_list<const char*> path) {
-    const node* n = &exposed;
-    for (auto* key : path) n = n && n->is_map() ? n->find(key) : nullptr;
-    return n;
-  };
+  auto at = [&](std::initializer_list<std::string_view> path) { return lookup(exposed, path); };
   std::string name = at({"metadata", "name"}) ? at({"metadata", "name"})->text() : "";
   // The selector: --selector, else the object's own (kubectl's MapBasedSelectorForObject).
   node selector = node::map();
