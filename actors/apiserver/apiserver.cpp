@@ -106,7 +106,6 @@ api_reply list(self_ptr self, const api_request& req) {
     bytes += v.object.size();
     return true;
   };
-  // Set while items remain; cleared when the walk reached the end.
   // A selector that pins an indexed field reads only the objects with that value.
   bool indexed = false;
   for (auto& index : self->state.deps.engine->options().indexes)

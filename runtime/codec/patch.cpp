@@ -67,15 +67,18 @@ list_strategy strategy_of(std::string_view parent, std::string_view field) {
   return {};
 }
 
-bool all_have_key(const node& list, std::string_view key) {
-  for (auto& item : list.items())
-    if (!item.is_map() || !item.find(key) || !item.find(key)->is_scalar()) return false;
-  return true;
-}
-
 bool has_directive(const node& item, std::string_view value) {
   auto* d = item.is_map() ? item.find(directive) : nullptr;
   return d && d->is_scalar() && d->text() == value;
+}
+
+// Every item a map with a scalar `key`; a patch's `{$patch: replace}` marker is no item.
+bool all_have_key(const node& list, std::string_view key) {
+  for (auto& item : list.items())
+    if (!has_directive(item, "replace") &&
+        (!item.is_map() || !item.find(key) || !item.find(key)->is_scalar()))
+      return false;
+  return true;
 }
 
 bool is_directive_key(std::string_view key) {
@@ -215,7 +218,7 @@ node merge(node target, const node& patch, bool strategic, std::string_view pare
         continue;
       }
       if (how.merge == list_strategy::how::by_key && all_have_key(*current, how.key) &&
-          all_have_key(strip_directives(value), how.key)) {
+          all_have_key(value, how.key)) {
         *current = merge_keyed_list(std::move(*current), value, how.key, key);
         continue;
       }
