@@ -81,9 +81,9 @@ T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& ad
 
 call_result client::call(api_verb verb, const api_request& request) {
   bool reads = verb == api_verb::get || verb == api_verb::list;
-  auto send = [&](auto req) {
+  auto send = [&](auto req, const api_request& what) {
     auto out = req.initRequest();
-    to_rpc(request, out);
+    to_rpc(what, out);
     if (dry_run_ && !reads) out.setDryRun(true);
     return req.send();
   };
@@ -99,27 +99,25 @@ call_result client::call(api_verb verb, const api_request& request) {
   };
   auto& scope = impl_->ez.getWaitScope();
   switch (verb) {
-    case api_verb::create: return handle(wait_for(send(api.createRequest()), scope, address_).getResult());
-    case api_verb::get: return handle(wait_for(send(api.getRequest()), scope, address_).getResult());
+    case api_verb::create: return handle(wait_for(send(api.createRequest(), request), scope, address_).getResult());
+    case api_verb::get: return handle(wait_for(send(api.getRequest(), request), scope, address_).getResult());
     case api_verb::list: {
-      auto page = handle(wait_for(send(api.listRequest()), scope, address_).getResult());
+      auto page = handle(wait_for(send(api.listRequest(), request), scope, address_).getResult());
       // A caller that set no limit gets every page; the list's revision is its first page's.
       while (request.limit == 0 && !page.continue_after.empty()) {
         api_request next = request;
         next.continue_after = page.continue_after;
-        auto req = api.listRequest();
-        to_rpc(next, req.initRequest());
-        auto more = handle(wait_for(req.send(), scope, address_).getResult());
+        auto more = handle(wait_for(send(api.listRequest(), next), scope, address_).getResult());
         for (auto& item : more.items) page.items.push_back(std::move(item));
         page.continue_after = std::move(more.continue_after);
       }
       return page;
     }
-    case api_verb::update: return handle(wait_for(send(api.updateRequest()), scope, address_).getResult());
+    case api_verb::update: return handle(wait_for(send(api.updateRequest(), request), scope, address_).getResult());
     case api_verb::update_status:
-      return handle(wait_for(send(api.updateStatusRequest()), scope, address_).getResult());
-    case api_verb::remove: return handle(wait_for(send(api.deleteRequest()), scope, address_).getResult());
-    case api_verb::patch: return handle(wait_for(send(api.patchRequest()), scope, address_).getResult());
+      return handle(wait_for(send(api.updateStatusRequest(), request), scope, address_).getResult());
+    case api_verb::remove: return handle(wait_for(send(api.deleteRequest(), request), scope, address_).getResult());
+    case api_verb::patch: return handle(wait_for(send(api.patchRequest(), request), scope, address_).getResult());
     case api_verb::bind: break;  // the scheduler's, inside the server
   }
   throw api_error(api_errc::bad_request, "unknown verb");
