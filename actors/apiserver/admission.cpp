@@ -323,16 +323,6 @@ int64_t pod_grace(k8s::Pod::Reader pod, int64_t requested) {
 
 }  // namespace
 
-namespace {
-// None left: the field goes, as Kubernetes' JSON omits an empty list.
-void set_finalizers(k8s::ObjectMeta::Builder meta, const std::vector<std::string>& names) {
-  if (names.empty())
-    meta.disownFinalizers();
-  else
-    fill_names(meta.initFinalizers(static_cast<unsigned>(names.size())), names);
-}
-}  // namespace
-
 deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int64_t grace_seconds,
                             int64_t now_seconds, propagation policy) {
   object_reader reader(stored);

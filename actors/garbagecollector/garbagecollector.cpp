@@ -73,11 +73,7 @@ std::string without_finalizer(std::string_view object, std::string_view name) {
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.root());
   auto meta = meta_of(message.getRoot<capnp::AnyStruct>());
-  auto kept = without_name(meta.getFinalizers().asReader(), name);
-  if (kept && kept->empty())
-    meta.disownFinalizers();  // none left: the field goes, as Kubernetes' JSON omits it
-  else if (kept)
-    fill_names(meta.initFinalizers(static_cast<unsigned>(kept->size())), *kept);
+  if (auto kept = without_name(meta.getFinalizers().asReader(), name)) set_finalizers(meta, *kept);
   return to_bytes(message);
 }
 
@@ -293,10 +289,12 @@ bool advance_held(self_ptr self, const std::string& key, const place& owner_plac
     auto own_dependents = st.dependents_of.find(text_string(dependent.meta().getUid()));
     bool has_dependents = own_dependents != st.dependents_of.end();
     bool cycle = false;
-    for (size_t i = 0; has_dependents && !cycle && i < own_dependents->second.size(); ++i) {
-      auto below = snap.get(*std::next(own_dependents->second.begin(), static_cast<ptrdiff_t>(i)));
-      cycle = below && deleting_dependents(below->object);
-    }
+    if (has_dependents)
+      for (auto& below_key : own_dependents->second) {
+        auto below = snap.get(below_key);
+        cycle = below && deleting_dependents(below->object);
+        if (cycle) break;
+      }
     if (cycle && holds_owner(dep->object, uid, false))
       call(self, dep_key, api_verb::update, where->second, unblocked(dep->object));
     else

@@ -98,6 +98,13 @@ void fill_names(capnp::List<capnp::Text>::Builder list, const std::vector<std::s
   for (unsigned i = 0; i < list.size() && i < names.size(); ++i) list.set(i, names[i]);
 }
 
+void set_finalizers(k8s::ObjectMeta::Builder meta, const std::vector<std::string>& names) {
+  if (names.empty())
+    meta.disownFinalizers();
+  else
+    fill_names(meta.initFinalizers(static_cast<unsigned>(names.size())), names);
+}
+
 std::string namespaced_name(k8s::ObjectMeta::Reader meta) {
   std::string ns = meta.getNamespace();
   std::string name = meta.getName();

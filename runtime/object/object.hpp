@@ -82,6 +82,8 @@ std::optional<std::vector<std::string>> without_name(capnp::List<capnp::Text>::R
                                                      std::string_view name);
 /// Fills a freshly initialised name list: `fill_names(meta.initFinalizers(n), names)`.
 void fill_names(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& names);
+/// metadata.finalizers = `names`; with none left the field goes, as Kubernetes' JSON omits it.
+void set_finalizers(k8s::ObjectMeta::Builder meta, const std::vector<std::string>& names);
 
 /// "ns/name" or "name" for cluster-scoped objects.
 std::string namespaced_name(k8s::ObjectMeta::Reader meta);
