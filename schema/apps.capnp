@@ -38,7 +38,7 @@ struct ReplicaSetStatus {
   conditions @5 :List(AppsCondition);
 }
 
-struct ReplicaSet $Meta.resource(group = "apps", version = "v1", plural = "replicasets",
+struct ReplicaSet $Meta.resource(generation = true, group = "apps", version = "v1", plural = "replicasets",
                                  shortNames = ["rs"], namespaced = true, categories = ["all"]) {
   apiVersion @0 :Text;
   kind @1 :Text;
@@ -85,7 +85,7 @@ struct DeploymentStatus {
   collisionCount :union { unset @7 :Void; value @8 :Int32; }
 }
 
-struct Deployment $Meta.resource(group = "apps", version = "v1", plural = "deployments",
+struct Deployment $Meta.resource(generation = true, group = "apps", version = "v1", plural = "deployments",
                                  shortNames = ["deploy"], namespaced = true,
                                  categories = ["all"]) {
   apiVersion @0 :Text;
@@ -132,7 +132,7 @@ struct DaemonSetStatus {
   conditions @10 :List(AppsCondition);
 }
 
-struct DaemonSet $Meta.resource(group = "apps", version = "v1", plural = "daemonsets",
+struct DaemonSet $Meta.resource(generation = true, group = "apps", version = "v1", plural = "daemonsets",
                                 shortNames = ["ds"], namespaced = true, categories = ["all"]) {
   apiVersion @0 :Text;
   kind @1 :Text;
@@ -205,7 +205,7 @@ struct StatefulSetStatus {
   availableReplicas @10 :Int32;
 }
 
-struct StatefulSet $Meta.resource(group = "apps", version = "v1", plural = "statefulsets",
+struct StatefulSet $Meta.resource(generation = true, group = "apps", version = "v1", plural = "statefulsets",
                                   shortNames = ["sts"], namespaced = true, categories = ["all"]) {
   apiVersion @0 :Text;
   kind @1 :Text;

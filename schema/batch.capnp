@@ -47,7 +47,7 @@ struct JobStatus {
   ready :union { unset @7 :Void; value @8 :Int32; }
 }
 
-struct Job $Meta.resource(group = "batch", version = "v1", plural = "jobs", namespaced = true,
+struct Job $Meta.resource(generation = true, group = "batch", version = "v1", plural = "jobs", namespaced = true,
                           categories = ["all"]) {
   apiVersion @0 :Text;
   kind @1 :Text;
@@ -85,7 +85,7 @@ struct CronJobStatus {
   lastSuccessfulTime @2 :Int64 $Meta.rfc3339;
 }
 
-struct CronJob $Meta.resource(group = "batch", version = "v1", plural = "cronjobs",
+struct CronJob $Meta.resource(generation = true, group = "batch", version = "v1", plural = "cronjobs",
                               shortNames = ["cj"], namespaced = true, categories = ["all"]) {
   apiVersion @0 :Text;
   kind @1 :Text;

@@ -652,7 +652,7 @@ struct PodTemplateSpec {
   spec @1 :PodSpec;
 }
 
-struct Pod $Meta.resource(version = "v1", plural = "pods", shortNames = ["po"], namespaced = true,
+struct Pod $Meta.resource(generation = true, version = "v1", plural = "pods", shortNames = ["po"], namespaced = true,
                           categories = ["all"]) {
   apiVersion @0 :Text;
   kind @1 :Text;

@@ -44,6 +44,8 @@ struct ResourceInfo {
   shortNames @3 :List(Text);
   namespaced @4 :Bool;
   categories @5 :List(Text);
+  generation @6 :Bool;     # metadata.generation counts spec changes (Kubernetes' workloads,
+                           # Pods and Ingresses); other kinds leave it unset
 }
 
 # ---- small shared shapes ------------------------------------------------------------------------

@@ -59,7 +59,7 @@ struct IngressStatus {
   loadBalancer @0 :Core.LoadBalancerStatus;
 }
 
-struct Ingress $Meta.resource(group = "networking.k8s.io", version = "v1", plural = "ingresses",
+struct Ingress $Meta.resource(generation = true, group = "networking.k8s.io", version = "v1", plural = "ingresses",
                               shortNames = ["ing"], namespaced = true) {
   apiVersion @0 :Text;
   kind @1 :Text;

@@ -182,7 +182,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
                  "resourceVersion should not be set on objects to be created");
   meta.setUid(ctx.new_uid());
   meta.setCreationTimestamp(ctx.now_seconds);
-  meta.setGeneration(1);
+  meta.setGeneration(kind.tracks_generation ? 1 : 0);
   meta.setResourceVersion("");
   meta.setDeletionTimestamp(0);
   meta.getDeletionGracePeriodSeconds().setUnset();
@@ -275,7 +275,8 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
   if (!status_only && kind.kind == "Deployment" &&
       map_entries(old_meta.getAnnotations()) != map_entries(meta.asReader().getAnnotations()))
     spec_changed = true;
-  meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.has_spec ? 1 : 0));
+  // Kinds without a generation keep what is stored (objects stored before this rule had 1).
+  meta.setGeneration(old_meta.getGeneration() + (spec_changed && kind.tracks_generation ? 1 : 0));
   auto bytes = to_bytes(message);
   validate_changed(kind, stored, bytes);
   return bytes;

@@ -674,11 +674,27 @@ TEST_CASE("a Deployment's generation rises when its annotations change", "[apise
   auto updated = admit_update(deployments, stored, decoded(annotated), false);
   CHECK(object_reader(updated).meta().getGeneration() == 2);
   // Labels are not annotations: the generation stays.
-  auto& configmaps = *kinds().find_by_resource("configmaps");
-  auto cm = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
-  auto labelled = admit_update(
-      configmaps, cm, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {a: b}}\n"), false);
+  auto relabelled = std::string("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, labels: {a: b}}\n"
+                                "spec:\n  selector: {matchLabels: {app: a}}\n") + pod_template + "\n";
+  auto labelled = admit_update(deployments, stored, decoded(relabelled), false);
   CHECK(object_reader(labelled).meta().getGeneration() == 1);
+}
+
+TEST_CASE("only workloads Pods and Ingresses carry a generation as in Kubernetes",
+          "[apiserver][admission][kinds]") {
+  auto& configmaps = *kinds().find_by_resource("configmaps");
+  auto cm = admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, generation: 7}\n");
+  CHECK(object_reader(cm).meta().getGeneration() == 0);
+  auto changed = admit_update(configmaps, cm, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"), false);
+  CHECK(object_reader(changed).meta().getGeneration() == 0);
+  auto& services = *kinds().find_by_resource("services");
+  auto svc = admit("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n");
+  CHECK(object_reader(svc).meta().getGeneration() == 0);
+  auto moved = admit_update(services, svc, decoded("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 81}]}\n"), false);
+  CHECK(object_reader(moved).meta().getGeneration() == 0);
+  for (const char* resource : {"deployments.apps", "replicasets.apps", "daemonsets.apps", "statefulsets.apps",
+                               "jobs.batch", "cronjobs.batch", "pods", "ingresses.networking.k8s.io"})
+    CHECK(kinds().find_by_resource(resource)->tracks_generation);
 }
 
 TEST_CASE("deletion grace is the server's: dropped on create and 0 on a held object it marks",

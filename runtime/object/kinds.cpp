@@ -65,8 +65,8 @@ void kind_registry::add(capnp::StructSchema schema) {
     for (auto s : resource.getShortNames()) info->short_names.emplace_back(s);
     for (auto s : resource.getCategories()) info->categories.emplace_back(s);
     info->namespaced = resource.getNamespaced();
+    info->tracks_generation = resource.getGeneration();
     info->schema = schema;
-    info->has_spec = schema.findFieldByName("spec") != nullptr;
     info->has_status = schema.findFieldByName("status") != nullptr;
     info->field_labels = {"metadata.name"};
     if (info->namespaced) info->field_labels.push_back("metadata.namespace");

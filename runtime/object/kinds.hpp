@@ -22,7 +22,7 @@ struct kind_info {
   std::vector<std::string> categories;
   std::vector<std::string> field_labels;  ///< paths a field selector may name
   bool namespaced = true;
-  bool has_spec = false;
+  bool tracks_generation = false;  ///< metadata.generation starts at 1 and counts spec changes
   bool has_status = false;
   capnp::StructSchema schema;
 

@@ -57,13 +57,15 @@ TEST_CASE("kind metadata matches Kubernetes", "[kinds]") {
   CHECK(deploy->singular_resource() == "deployment.apps");
   CHECK(deploy->namespaced);
   CHECK(deploy->has_status);
+  CHECK(deploy->tracks_generation);
   auto node = kinds.find("v1", "Node");
   REQUIRE(node);
   CHECK_FALSE(node->namespaced);
+  CHECK_FALSE(node->tracks_generation);
   CHECK(node->resource() == "nodes");
   auto cm = kinds.find("v1", "ConfigMap");
   REQUIRE(cm);
-  CHECK_FALSE(cm->has_spec);
+  CHECK_FALSE(cm->tracks_generation);
   CHECK_FALSE(cm->has_status);
   CHECK(kinds.find("v1", "Deployment") == nullptr);
   auto lease = kinds.find("coordination.k8s.io/v1", "Lease");
