@@ -86,6 +86,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
        "spec.schedule: Invalid value: \"61 * * * *\": minute: \"61\" is out of range 0-59"},
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@every 1d'\n"
+       "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
+       "image: b}]}}}}\n",
+       "spec.schedule: Invalid value: \"@every 1d\": failed to parse duration @every 1d: time: unknown unit "
+       "\"d\" in duration \"1d\""},
       {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {'bad/key': x}\n",
        "data[bad/key]: Invalid value: \"bad/key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
        "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
@@ -293,6 +298,10 @@ TEST_CASE("a Job gets a selector of its own uid and labelled pods", "[apiserver]
   CHECK(map_get(labels, "job-name") == "pi");
   CHECK(map_get(labels, "batch.kubernetes.io/controller-uid") == "uid-1");
 
+  // Kubernetes' cron library takes @every too.
+  CHECK_NOTHROW(admit("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: e}\nspec:\n  schedule: '@every 90m'\n"
+                      "  jobTemplate: {spec: {template: {spec: {restartPolicy: OnFailure, "
+                      "containers: [{name: c, image: b}]}}}}\n"));
   auto cj_bytes = admit("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@daily'\n"
                          "  jobTemplate: {spec: {template: {spec: {restartPolicy: OnFailure, "
                          "containers: [{name: c, image: b}]}}}}\n");

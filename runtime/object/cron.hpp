@@ -1,9 +1,10 @@
 #pragma once
 // Cron schedules as CronJob's spec.schedule spells them: five fields (minute hour
 // day-of-month month day-of-week) with *, lists, ranges, steps and month/day names, or a
-// macro (@yearly, @monthly, @weekly, @daily, @midnight, @hourly).
+// macro (@yearly, @monthly, @weekly, @daily, @midnight, @hourly, @every <Go duration>).
 
 #include <bitset>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ struct cron_schedule {
   std::bitset<7> weekdays;   ///< 0 = Sunday
   bool any_day = false;      ///< day-of-month was *
   bool any_weekday = false;  ///< day-of-week was *
+  /// `@every 90m`: runs this many seconds apart instead of on the calendar fields (whole
+  /// seconds, at least 1, as the cron library Kubernetes uses rounds them).
+  int64_t every_seconds = 0;
 };
 
 /// Parses `text`; on failure returns false and says why in `error`.

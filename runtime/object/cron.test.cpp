@@ -24,6 +24,29 @@ TEST_CASE("cron schedules parse as CronJob reads them", "[cron]") {
   CHECK(s.hours.count() == 24);
 }
 
+TEST_CASE("@every takes a Go duration as Kubernetes' cron library does", "[cron]") {
+  cron_schedule s;
+  std::string error;
+  REQUIRE(parse_cron("@every 1h30m", s, error));
+  CHECK(s.every_seconds == 5400);
+  CHECK(s.minutes.none());
+  REQUIRE(parse_cron("@every 2.5s", s, error));
+  CHECK(s.every_seconds == 2);  // whole seconds
+  REQUIRE(parse_cron("@every 10ms", s, error));
+  CHECK(s.every_seconds == 1);  // at least one
+  REQUIRE(parse_cron("@every 1m", s, error));
+  CHECK(s.every_seconds == 60);
+  REQUIRE(parse_cron("@hourly", s, error));
+  CHECK(s.every_seconds == 0);
+  CHECK_FALSE(parse_cron("@every 5", s, error));
+  CHECK(error == "failed to parse duration @every 5: time: missing unit in duration \"5\"");
+  CHECK_FALSE(parse_cron("@every 1d", s, error));
+  CHECK(error == "failed to parse duration @every 1d: time: unknown unit \"d\" in duration \"1d\"");
+  CHECK_FALSE(parse_cron("@every h", s, error));
+  CHECK(error == "failed to parse duration @every h: time: invalid duration \"h\"");
+  CHECK_FALSE(parse_cron("@every1h", s, error));
+}
+
 TEST_CASE("bad cron schedules say what is wrong", "[cron]") {
   struct row {
     const char* text;
