@@ -176,9 +176,12 @@ api_request request_for(const codec::manifest& m, const std::string& ns, std::st
   return req;
 }
 
-node desired_of(const codec::manifest& m) {
+node desired_of(const codec::manifest& m, const std::string& ns) {
   node recorded = without_last_applied(m.tree);
-  return with_annotation(recorded, last_applied, codec::to_json(recorded));
+  // As kubectl records it: with the namespace applied to, keys sorted, a closing newline.
+  if (m.kind->namespaced && text_at(recorded, {"metadata", "namespace"}).empty())
+    recorded.find("metadata")->set("namespace", node::string(ns));
+  return with_annotation(recorded, last_applied, codec::to_json(codec::with_sorted_keys(recorded)) + "\n");
 }
 
 std::optional<rpc::call_result> live_of(context& ctx, const codec::manifest& m, const std::string& ns) {
@@ -227,7 +230,7 @@ struct applied {
 
 applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
   auto& kind = *m.kind;
-  node desired = desired_of(m);
+  node desired = desired_of(m, ns);
   auto live = live_of(ctx, m, ns);
   if (!live && ctx.dry_run()) return {desired, "created"};
   if (!live) {
@@ -301,7 +304,7 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
         // --save-config: the last-applied record apply would keep, so a later apply merges
         // against it.
         bool save = ctx.flags.on("save-config");
-        node object = save ? desired_of(m) : m.tree;
+        node object = save ? desired_of(m, ns) : m.tree;
         if (!ctx.dry_run()) {
           auto bytes = save ? codec::decode_object(object, *m.kind, m.origin) : m.bytes;
           object = codec::encode_object(

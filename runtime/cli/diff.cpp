@@ -137,7 +137,7 @@ int diff_documents(context& ctx) {
   fs::create_directories(merged_dir);
   int status = for_each_manifest(ctx, documents, "diffing", [&](const codec::manifest& m, const std::string& ns) {
     auto& kind = *m.kind;
-    node desired = desired_of(m);
+    node desired = desired_of(m, ns);
     auto live = live_of(ctx, m, ns);
     std::optional<node> before;
     node after;

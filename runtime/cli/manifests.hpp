@@ -37,8 +37,9 @@ std::string name_of(const codec::manifest& m);
 /// A request for the manifest's object in `ns`, carrying `object` (flat-array bytes).
 api_request request_for(const codec::manifest& m, const std::string& ns, std::string object);
 
-/// The manifest as apply sends it: with its own last-applied record (never a nested one).
-codec::node desired_of(const codec::manifest& m);
+/// The manifest as apply sends it to `ns`: with its own last-applied record (never a nested
+/// one).
+codec::node desired_of(const codec::manifest& m, const std::string& ns);
 
 /// The live object, or nothing when there is none yet.
 std::optional<rpc::call_result> live_of(context& ctx, const codec::manifest& m, const std::string& ns);

@@ -250,6 +250,10 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   CHECK(dry.code == 0);
   CHECK_THAT(dry.out, Catch::StartsWith("apiVersion: v1\n") && Catch::Contains("  name: c1\n") &&
                           Catch::Contains("kubectl.kubernetes.io/last-applied-configuration"));
+  // The record as kubectl keeps it: keys sorted, the namespace applied to, a closing newline.
+  CHECK_THAT(dry.out, Catch::Contains("    kubectl.kubernetes.io/last-applied-configuration: |\n      "
+                                      "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\","
+                                      "\"metadata\":{\"name\":\"c1\",\"namespace\":\"default\"}}\n"));
   CHECK(c.troupe({"get", "cm", "c1"}).code == 1);
   CHECK(c.troupe({"apply", "-f", file + "," + second, "-o", "name", "--validate=strict"}).out ==
         "configmap/c1\nconfigmap/c2\n");
