@@ -40,8 +40,9 @@ std::string without_source(const std::string& message, const std::string& source
 }
 
 // The error line for a document of `source` that does not decode, as kubectl words it: an
-// unknown kind has no resource mapping, anything else fails validation.
-std::string decode_error(const codec::node& doc, const std::string& source,
+// unknown kind has no resource mapping, anything else fails validation. The message's own
+// prefix (`origin`: "cm.yaml doc 2") goes: kubectl names the file, and the line is given.
+std::string decode_error(const codec::node& doc, const std::string& source, const std::string& origin,
                          const kind_registry& kinds, const api_error& e) {
   auto kind = text_at(doc, {"kind"}), version = text_at(doc, {"apiVersion"});
   if (doc.is_map() && !kind.empty() && !version.empty() && kind != "List" &&
@@ -49,7 +50,7 @@ std::string decode_error(const codec::node& doc, const std::string& source,
     return "resource mapping not found for name: " + quote(text_at(doc, {"metadata", "name"})) +
            " namespace: " + quote(text_at(doc, {"metadata", "namespace"})) + " from " +
            quote(source) + ": no matches for kind " + quote(kind) + " in version " + quote(version);
-  return "error validating " + quote(source) + ": " + without_source(e.message(), source);
+  return "error validating " + quote(source) + ": " + without_source(e.message(), origin);
 }
 
 // The documents of one file's text. Text that does not parse stops the whole file before
@@ -68,7 +69,7 @@ void add_documents(const std::string& text, const std::string& source, const kin
         docs.emplace_back(std::move(d.root), source + " doc " + std::to_string(d.index));
     }
   } catch (const api_error& e) {
-    out.push_back({{}, "error parsing " + source + ": " + without_source(e.message(), source)});
+    out.push_back({{}, "error parsing " + source + ": " + without_source(e.message(), source), source});
     return;
   }
   // The items of a List go one by one, so one bad item does not hold back the others.
@@ -87,9 +88,9 @@ void add_documents(const std::string& text, const std::string& source, const kin
   for (auto& [doc, origin] : docs) {
     try {
       for (auto& m : codec::decode_manifest_document(doc, origin, kinds))
-        out.push_back({std::move(m), ""});
+        out.push_back({std::move(m), "", source});
     } catch (const api_error& e) {
-      out.push_back({{}, decode_error(doc, source, kinds, e)});
+      out.push_back({{}, decode_error(doc, source, origin, kinds, e), source});
     }
   }
 }
@@ -272,7 +273,7 @@ int cmd_apply(context& ctx) {
   check_object_format(format);
   auto manifests = read_manifests(ctx);
   // A generated name would create a new object on every apply; refused before anything is sent.
-  for (auto& [m, error] : manifests) {
+  for (auto& [m, error, source] : manifests) {
     if (!error.empty()) continue;
     auto generate = text_at(m.tree, {"metadata", "generateName"});
     TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
@@ -481,7 +482,7 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
 
 std::vector<object_key> file_objects(context& ctx) {
   std::vector<object_key> out;
-  for (auto& [m, error] : read_manifests(ctx)) {
+  for (auto& [m, error, source] : read_manifests(ctx)) {
     TROUPE_REQUIRE(error.empty(), api_errc::bad_request, error);
     out.push_back({m.kind, namespace_of(ctx, m), name_of(m)});
   }

@@ -21,6 +21,7 @@ inline constexpr const char* last_applied = "kubectl.kubernetes.io/last-applied-
 struct document {
   codec::manifest m;
   std::string error;
+  std::string source;  ///< the file as kubectl names it in errors ("cm.yaml", "STDIN")
 };
 
 /// Every document named by -f (files, directories, `-` for stdin), read before anything is
@@ -55,7 +56,7 @@ template <class Step>
 int for_each_manifest(context& ctx, const std::vector<document>& documents, const char* doing,
                       Step step) {
   int status = 0;
-  for (auto& [m, error] : documents) {
+  for (auto& [m, error, source] : documents) {
     if (!error.empty()) {
       ctx.err << "error: " << error << "\n";
       status = 1;
@@ -65,7 +66,7 @@ int for_each_manifest(context& ctx, const std::vector<document>& documents, cons
       step(m, namespace_of(ctx, m));
     } catch (const rpc::server_error& e) {
       if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
-      print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(m.origin) + ": ");
+      print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(source) + ": ");
       status = 1;
     } catch (const api_error& e) {
       // Found on this side (a namespace that does not match, a live object's unreadable

@@ -190,10 +190,10 @@ TEST_CASE("bad input gets a clear error and leaves the store unchanged", "[proce
       {"apiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n", "Gizmo"},
       {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
        "spec: {containers: [{name: a, image: b, imagePullPolicyy: Always}]}\n",
-       "doc 1: spec.containers[0].imagePullPolicyy: unknown field"},
+       ": spec.containers[0].imagePullPolicyy: unknown field"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n", "metadata.name"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nowhere}\n",
-       "namespaces \"nowhere\" not found"},
+       "bad.yaml\": namespaces \"nowhere\" not found"},  // the file, as kubectl names it
   }));
   CAPTURE(r.manifest);
   auto file = c.write("bad.yaml", r.manifest);

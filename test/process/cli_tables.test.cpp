@@ -194,7 +194,7 @@ metadata: {name: last}
       lines(result.err) ==
       std::vector<std::string>{
           "error: error validating \"" + file +
-              "\": doc 2: spec.containers[0].imagePullPolicyy: unknown field \"imagePullPolicyy\"; "
+              "\": spec.containers[0].imagePullPolicyy: unknown field \"imagePullPolicyy\"; "
               "did you mean \"imagePullPolicy\"? (line 8)",
           "error: resource mapping not found for name: \"g\" namespace: \"\" from \"" + file +
               "\": no matches for kind \"Gizmo\" in version \"v1\""});
