@@ -373,7 +373,7 @@ TEST_CASE("a List's bad item and a JSON stream's objects go one by one", "[proce
   // An Invalid error names the object, not where it came from, as kubectl prints it.
   CHECK_THAT(lines(list.err)[0], Catch::StartsWith("The ConfigMap \"Bad\" is invalid: metadata.name"));
   CHECK_THAT(lines(list.err)[1], Catch::Contains("no matches for kind \"Nope\""));
-  CHECK_THAT(lines(list.err)[2], Catch::Contains("items[3]: data[x]: expected a string"));
+  CHECK(lines(list.err)[2] == "error: error validating \"STDIN\": data[x]: expected a string, got a list (line 7)");
 
   auto named = [](const std::string& name) {
     return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + "\"}}";
