@@ -258,16 +258,20 @@ found fetch(context& ctx, const target& t, int& status) {
 
 // Tables one kind after another, a blank line between (none without headers); when they show more than one kind,
 // each name carries its kind ("service/api"), as kubectl prints them.
+// Names carry their kind ("deployment.apps/web") as kubectl prints them: when several types
+// were asked for (`all`, `deploy,cm`, `deploy/a cm/b`), even if one of them has objects, or
+// with --show-kind.
 void print_tables(context& ctx, const std::vector<found>& results, const std::string& custom) {
-  size_t kinds = std::count_if(results.begin(), results.end(),
-                               [](const found& f) { return !f.objects.empty(); });
+  bool with_kind = ctx.flags.on("show-kind") ||
+                   std::any_of(results.begin(), results.end(),
+                               [&](const found& f) { return f.kind != results.front().kind; });
   bool first = true;
   for (auto& f : results) {
     if (f.objects.empty()) continue;
     if (!first && !ctx.flags.on("no-headers")) ctx.out << "\n";
     first = false;
     print_table_of(ctx, *f.kind, f.objects, custom, true, nullptr,
-                   kinds > 1 ? f.kind->singular_resource() + "/" : "");
+                   with_kind ? f.kind->singular_resource() + "/" : "");
   }
 }
 

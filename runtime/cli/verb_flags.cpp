@@ -50,6 +50,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"watch-only", 0, false},
         {"output-watch-events", 0, false},
         {"show-labels", 0, false},
+        {"show-kind", 0, false},
         {"label-columns", 'L'},
         {"sort-by"}}},
       {"apply", {filename, recursive, dry_run, output, validate}},
