@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
@@ -50,7 +51,35 @@ std::vector<target> targets_of(context& ctx) {
   return out;
 }
 
-std::string output_format(const context& ctx) { return ctx.flags.get("output"); }
+// -o as the printers take it: a template read from its file or from --template is folded in,
+// so only `jsonpath=T` and `go-template=T` remain.
+std::string output_format(const context& ctx) {
+  auto format = ctx.flags.get("output");
+  auto from_file = [](const std::string& path) {
+    return read_file(path, "error reading --template " + path + ", open " + path + ": no such file or directory");
+  };
+  if (ctx.flags.has("template")) {
+    auto tmpl = ctx.flags.get("template");
+    if (format.empty() || format == "go-template") return "go-template=" + tmpl;
+    if (format == "jsonpath") return "jsonpath=" + tmpl;
+    if (format == "go-template-file") return "go-template=" + from_file(tmpl);
+    if (format == "jsonpath-file") return "jsonpath=" + from_file(tmpl);
+    throw api_error(api_errc::bad_request, "--template: only with -o go-template, go-template-file, jsonpath or "
+                                           "jsonpath-file, not " + quote(format));
+  }
+  if (starts_with(format, "go-template-file=")) return "go-template=" + from_file(format.substr(17));
+  if (starts_with(format, "jsonpath-file=")) return "jsonpath=" + from_file(format.substr(14));
+  return format;
+}
+
+bool is_template(const std::string& format) {
+  return starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
+}
+
+// One document through -o jsonpath=T or go-template=T.
+std::string templated(const std::string& format, const node& doc) {
+  return starts_with(format, "jsonpath=") ? jsonpath(format.substr(9), doc) : go_template(format.substr(12), doc);
+}
 
 bool is_table(const std::string& format) {
   return format.empty() || format == "wide" || starts_with(format, "custom-columns=") ||
@@ -59,13 +88,14 @@ bool is_table(const std::string& format) {
 
 void check_format(const std::string& format) {
   bool known = is_table(format) || format == "yaml" || format == "json" || format == "name" ||
-               starts_with(format, "jsonpath=");
-  TROUPE_REQUIRE(format != "jsonpath=", api_errc::bad_request,
-                 "template format specified but no template given");
+               starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
+  TROUPE_REQUIRE(format != "jsonpath=" && format != "go-template=" && format != "jsonpath" &&
+                     format != "go-template" && format != "go-template-file" && format != "jsonpath-file",
+                 api_errc::bad_request, "template format specified but no template given");
   TROUPE_REQUIRE(known, api_errc::bad_request,
                  "--output: unknown format " + quote(format) +
-                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, custom-columns=SPEC or "
-                     "custom-columns-file=FILE)");
+                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, go-template=TEMPLATE, "
+                     "go-template-file=FILE, custom-columns=SPEC or custom-columns-file=FILE)");
 }
 
 // kubectl's custom-columns file: a line of headers over a line of paths, as many of each.
@@ -143,7 +173,7 @@ void print_documents(context& ctx, std::vector<node> objects, bool single) {
   else if (format == "json")
     ctx.out << codec::to_json(doc, 4) + "\n";
   else
-    ctx.out << jsonpath(format.substr(9), doc);  // no newline of its own, as kubectl
+    ctx.out << templated(format, doc);  // no newline of its own, as kubectl
 }
 
 void no_resources(context& ctx, const std::vector<target>& targets) {
@@ -179,8 +209,8 @@ class watch_printer {
       }
     }
     for (auto& object : is_table(format_) ? std::vector<node>{} : objects) {
-      if (starts_with(format_, "jsonpath=")) {
-        ctx_.out << jsonpath(format_.substr(9), object);
+      if (is_template(format_)) {
+        ctx_.out << templated(format_, object);
       } else if (events_ && format_ != "name") {
         node wrapped = node::map();  // kubectl's WatchEvent: type, then object
         wrapped.set("type", node::string(event));

@@ -66,6 +66,12 @@ std::string document_as(const std::string& format, const codec::node& document, 
 /// literal text between. Throws api_error(bad_request) for a template it cannot read.
 std::string jsonpath(std::string_view tmpl, const codec::node& root);
 
+/// Runs a Go text/template as kubectl's -o go-template does: `{{.metadata.name}}`,
+/// `{{range .items}}...{{end}}`, `{{if}}`, `{{with}}`, variables, pipelines, printf/index/len/eq
+/// and kubectl's `base64decode` and `exists`. Throws api_error(bad_request) naming the template
+/// for one it cannot parse or execute.
+std::string go_template(std::string_view tmpl, const codec::node& root);
+
 /// The values one JSONPath expression selects (`.a.b`, `a.b`, `{.a.b}`, `{.items[*].x}`), in
 /// order. Throws api_error(bad_request) for an expression it cannot read.
 std::vector<const codec::node*> jsonpath_nodes(std::string_view expr, const codec::node& root);

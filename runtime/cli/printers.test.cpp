@@ -479,3 +479,52 @@ TEST_CASE("custom columns and sort-by read paths with the jsonpath engine", "[cl
   CHECK_THROWS_WITH(sort_by(sorted, ".metadata.nothing"),
                     Catch::Contains("couldn't find any field with path"));
 }
+
+TEST_CASE("go-template prints fields ranges and conditions as kubectl's Go template does", "[cli][printers]") {
+  auto obj = yaml(R"(
+kind: Deployment
+metadata: {name: web, labels: {app: shop, tier: front}, annotations: null}
+spec: {replicas: 3, big: 1000000, ratio: 0.25, paused: false, ports: [{port: 80}, {port: 443}]}
+data: {password: aHVudGVyMg==, user: Ym9i}
+)");
+  CHECK(go_template("{{.metadata.name}}/{{.spec.replicas}}", obj) == "web/3");
+  CHECK(go_template("{{.spec.big}} {{.spec.ratio}} {{.spec.paused}}", obj) == "1e+06 0.25 false");
+  CHECK(go_template("{{.metadata.labels}} {{.spec.ports}}", obj) == "map[app:shop tier:front] [map[port:80] map[port:443]]");
+  CHECK(go_template("{{.nope}}|{{.metadata.annotations}}", obj) == "<no value>|<no value>");
+  CHECK(go_template("{{range .spec.ports}}{{.port}},{{end}}", obj) == "80,443,");
+  CHECK(go_template("{{range $i, $p := .spec.ports}}{{$i}}={{$p.port}} {{end}}", obj) == "0=80 1=443 ");
+  CHECK(go_template("{{range $k, $v := .metadata.labels}}{{$k}}:{{$v}};{{end}}", obj) == "app:shop;tier:front;");
+  CHECK(go_template("{{range .missing}}x{{else}}none{{end}}", obj) == "none");
+  CHECK(go_template("{{range .spec.ports}}{{if eq .port 443.0}}{{break}}{{end}}{{.port}}{{end}}", obj) == "80");
+  CHECK(go_template("{{range .spec.ports}}{{if lt .port 100.0}}{{continue}}{{end}}{{.port}}{{end}}", obj) == "443");
+  CHECK(go_template("{{if .spec.paused}}p{{else if gt .spec.replicas 2.0}}many{{else}}few{{end}}", obj) == "many");
+  CHECK(go_template("{{with .metadata.labels}}{{.app}}{{end}}{{with .nope}}x{{else}}-{{end}}", obj) == "shop-");
+  CHECK(go_template("a  {{- \" b \" -}}  c\n{{/* a comment */}}d", obj) == "a b c\nd");
+  CHECK(go_template("{{$n := .metadata.name}}{{$n = printf \"%s!\" $n}}{{$n}} {{$.kind}}", obj) == "web! Deployment");
+  CHECK(go_template("{{printf \"%-5s|%5.2f|%d|%q|%v|%x\" .metadata.name .spec.ratio 7 \"q\" .spec.paused \"hi\"}}", obj) ==
+        "web  | 0.25|7|\"q\"|false|6869");
+  CHECK(go_template("{{printf \"%d\" .spec.replicas}}", obj) == "%!d(float64=3)");  // JSON numbers are float64
+  CHECK(go_template("{{printf \"%s %s\" \"a\"}}", obj) == "a %!s(MISSING)");
+  CHECK(go_template("{{len .spec.ports}} {{len .metadata.name}} {{index .metadata.labels \"tier\"}} "
+                    "{{(index .spec.ports 1).port}}", obj) == "2 3 front 443");
+  CHECK(go_template("{{and 1 0}} {{or 0 \"\" \"x\"}} {{not .spec.paused}} {{ne .kind \"Pod\"}}", obj) == "0 x true true");
+  CHECK(go_template("{{.data.password | base64decode}} {{base64decode .data.user}}", obj) == "hunter2 bob");
+  CHECK(go_template("{{exists . \"spec\" \"ports\"}} {{exists . \"spec\" \"nope\"}}", obj) == "true false");
+  CHECK(go_template("{{print 1 2 \"a\" \"b\" 3}}|{{println \"x\" 1}}", obj) == "1 2ab3|x 1\n");  // Sprint spaces only between non-strings
+}
+
+TEST_CASE("go-template errors name the template and the cause", "[cli][printers]") {
+  auto obj = yaml("kind: Pod\nspec: {replicas: 3}\n");
+  CHECK_THROWS_WITH(go_template("{{.kind", obj),
+                    "error parsing template {{.kind, template: output:1: unclosed action");
+  CHECK_THROWS_WITH(go_template("{{upper .kind}}", obj), Catch::EndsWith("function \"upper\" not defined"));
+  CHECK_THROWS_WITH(go_template("{{end}}", obj), Catch::EndsWith("unexpected {{end}}"));
+  CHECK_THROWS_WITH(go_template("{{if .kind}}x", obj), Catch::EndsWith("unexpected EOF"));
+  CHECK_THROWS_WITH(go_template("{{.kind 1}}", obj), Catch::Contains("can't give argument to non-function .kind"));
+  CHECK_THROWS_WITH(go_template("{{.spec.x.y}}", obj),
+                    "error executing template \"{{.spec.x.y}}\": template: output:1:2: executing \"output\" at "
+                    "<.spec.x.y>: nil pointer evaluating interface {}.y");
+  CHECK_THROWS_WITH(go_template("{{eq .spec.replicas 3}}", obj), Catch::EndsWith("incompatible types for comparison"));
+  CHECK_THROWS_WITH(go_template("{{range .kind}}{{end}}", obj), Catch::EndsWith("range can't iterate over Pod"));
+  CHECK_THROWS_WITH(go_template("{{\"%%\" | base64decode}}", obj), Catch::Contains("base64 decode failed"));
+}

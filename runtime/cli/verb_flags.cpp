@@ -51,6 +51,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"output-watch-events", 0, false},
         {"show-labels", 0, false},
         {"show-kind", 0, false},
+        {"template"},
         {"label-columns", 'L'},
         {"sort-by"}}},
       {"apply", {filename, recursive, dry_run, output, validate}},

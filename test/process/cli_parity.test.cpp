@@ -571,3 +571,22 @@ TEST_CASE("describe shows the events of this object not of an earlier one of its
   CHECK_THAT(described, Catch::Contains("Mine"));
   CHECK_THAT(described, !Catch::Contains("Predecessor"));
 }
+
+TEST_CASE("get prints Go templates from -o go-template --template and template files", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "secret", "generic", "s1", "--from-literal=password=hunter2"}).code == 0);
+  REQUIRE(c.troupe({"create", "configmap", "c1", "--from-literal=a=1"}).code == 0);
+  CHECK(c.troupe({"get", "secret", "s1", "-o", "go-template={{.data.password | base64decode}}"}).out == "hunter2");
+  CHECK(c.troupe({"get", "cm", "--template", "{{range .items}}{{.metadata.name}} {{end}}"}).out == "c1 ");
+  auto file = c.write("t.tmpl", "{{.kind}}/{{.metadata.name}}\n");
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "go-template-file=" + file}).out == "ConfigMap/c1\n");
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "go-template-file", "--template", file}).out == "ConfigMap/c1\n");
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath", "--template", "{.data.a}"}).out == "1");
+  auto none = c.troupe({"get", "cm", "c1", "-o", "go-template"});
+  CHECK(none.code == 1);
+  CHECK(none.err == "error: template format specified but no template given\n");
+  auto bad = c.troupe({"get", "cm", "c1", "-o", "go-template={{.data.a.b}}"});
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.err, Catch::StartsWith("error: error executing template \"{{.data.a.b}}\"") &&
+                          Catch::Contains("can't evaluate field b in type string"));
+}
