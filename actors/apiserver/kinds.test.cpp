@@ -86,6 +86,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
        "spec.schedule: Invalid value: \"61 * * * *\": minute: \"61\" is out of range 0-59"},
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: 'CRON_TZ=UTC 0 * * * *'\n"
+       "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
+       "image: b}]}}}}\n",
+       "spec.schedule: Invalid value: \"CRON_TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use "
+       "timeZone field instead"},
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@every 1d'\n"
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",

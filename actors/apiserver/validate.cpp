@@ -265,6 +265,10 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
   std::string problem;
   if (spec.getSchedule().size() == 0)
     out.push_back({"spec.schedule", "Required value"});
+  else if (text_view(spec.getSchedule()).find("TZ") != std::string_view::npos)
+    // Kubernetes refuses a zone in the schedule for new CronJobs: timeZone says it.
+    out.push_back({"spec.schedule", "Invalid value: " + quote(text_view(spec.getSchedule())) +
+                                        ": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"});
   else if (!parse_cron(text_view(spec.getSchedule()), schedule, problem))
     out.push_back({"spec.schedule", "Invalid value: " + quote(text_view(spec.getSchedule())) + ": " + problem});
   non_negative(spec.getSuccessfulJobsHistoryLimit(), "spec.successfulJobsHistoryLimit", out);
