@@ -55,17 +55,23 @@ std::vector<target> targets_of(context& ctx) {
 // so only `jsonpath=T` and `go-template=T` remain.
 std::string output_format(const context& ctx) {
   auto format = ctx.flags.get("output");
+  // kubectl's other names for the Go template printer.
+  if (starts_with(format, "templatefile"))
+    format = "go-template-file" + format.substr(12);
+  else if (starts_with(format, "template") && (format.size() == 8 || format[8] == '='))
+    format = "go-" + format;
   auto from_file = [](const std::string& path) {
     return read_file(path, "error reading --template " + path + ", open " + path + ": no such file or directory");
   };
-  if (ctx.flags.has("template")) {
+  // With -o yaml, json, name or a table, kubectl leaves --template unused.
+  bool takes_template = format.empty() || format == "go-template" || format == "jsonpath" ||
+                        format == "go-template-file" || format == "jsonpath-file";
+  if (ctx.flags.has("template") && takes_template) {
     auto tmpl = ctx.flags.get("template");
     if (format.empty() || format == "go-template") return "go-template=" + tmpl;
     if (format == "jsonpath") return "jsonpath=" + tmpl;
     if (format == "go-template-file") return "go-template=" + from_file(tmpl);
-    if (format == "jsonpath-file") return "jsonpath=" + from_file(tmpl);
-    throw api_error(api_errc::bad_request, "--template: only with -o go-template, go-template-file, jsonpath or "
-                                           "jsonpath-file, not " + quote(format));
+    return "jsonpath=" + from_file(tmpl);
   }
   if (starts_with(format, "go-template-file=")) return "go-template=" + from_file(format.substr(17));
   if (starts_with(format, "jsonpath-file=")) return "jsonpath=" + from_file(format.substr(14));
@@ -200,7 +206,8 @@ class watch_printer {
     static const char* names[] = {"", "ADDED", "MODIFIED", "DELETED", "BOOKMARK"};
     std::string event = type < 5 ? names[type] : "";
     if (is_table(format_)) {
-      auto text = table_text(ctx_, kind_, objects, custom_, !header_done_, &widths_);
+      auto text = table_text(ctx_, kind_, objects, custom_, !header_done_, &widths_,
+                             ctx_.flags.on("show-kind") ? kind_.singular_resource() + "/" : "");
       for (auto& line : split(text, '\n')) {
         if (line.empty()) continue;
         std::string column = header_done_ ? event : "EVENT";
@@ -325,6 +332,8 @@ int cmd_get(context& ctx) {
   } catch (const api_error& e) {
     throw api_error(e.code(), "--sort-by: " + e.message());
   }
+  // As kubectl builds its printer first: a template that does not parse fails before a fetch.
+  if (starts_with(format, "go-template=")) check_go_template(format.substr(12));
   auto targets = targets_of(ctx);
   bool watching = ctx.flags.on("watch") || ctx.flags.on("watch-only");
   for (auto& t : targets)

@@ -45,6 +45,7 @@ struct operand {
 
 struct command {
   std::vector<operand> args;
+  std::string text;  ///< as Go names it in errors
 };
 
 struct pipeline {
@@ -105,6 +106,18 @@ class template_parser {
       }
       last_action_ = open;
       size_t inner = open + (trim_before ? 3 : 2);
+      size_t comment = inner + (trim_before ? 1 : 0);  // after "{{" or "{{- "
+      if (t_.compare(comment, 2, "/*") == 0) {
+        // A comment runs to `*/` whatever it holds, then `}}` (or ` -}}`).
+        size_t stop = t_.find("*/", comment + 2);
+        if (stop == std::string::npos) parse_error(t_, open, "unclosed comment");
+        size_t after = stop + 2;
+        bool trim_comment = t_.compare(after, 4, " -}}") == 0;
+        if (!trim_comment && t_.compare(after, 2, "}}") != 0) parse_error(t_, open, "comment ends before closing delimiter");
+        pos_ = after + (trim_comment ? 4 : 2);
+        trim_next_ = trim_comment;
+        continue;
+      }
       size_t close = find_close(inner);
       if (close == std::string::npos) parse_error(t_, open, "unclosed action");
       size_t inner_end = close;
@@ -115,14 +128,12 @@ class template_parser {
       size_t action_at = inner;
       while (action_at < inner_end && is_space(t_[action_at])) ++action_at;
       std::string action = std::string(trim(std::string_view(t_).substr(action_at, inner_end - action_at)));
-      if (starts_with(action, "/*")) {
-        if (action.size() < 4 || action.substr(action.size() - 2) != "*/") parse_error(t_, open, "unclosed comment");
-        continue;
-      }
+      if (starts_with(action, "/*")) parse_error(t_, open, "unrecognized character in action: U+002F '/'");
       std::string word = action.substr(0, std::find_if(action.begin(), action.end(), is_space) - action.begin());
       if (word == "end" || word == "else") {
         if (word == "end" && action != "end") parse_error(t_, open, "unexpected " + quote(action.substr(3)) + " in end");
-        stopped_by = action;
+        // "else if ..." however the two words are spaced.
+        stopped_by = word == "else" && action != "else" ? "else " + std::string(trim(std::string_view(action).substr(4))) : action;
         return out;
       }
       if (word == "if" || word == "range" || word == "with") {
@@ -131,13 +142,14 @@ class template_parser {
       }
       if (word == "break" || word == "continue") {
         if (range_depth_ == 0) parse_error(t_, open, "{{" + word + "}} outside {{range}}");
+        if (action != word) parse_error(t_, open, "unexpected " + quote(std::string(trim(std::string_view(action).substr(word.size())))) + " in " + word);
         out.push_back({word == "break" ? tnode::type::break_ : tnode::type::continue_, "", {}, {}, {}});
         continue;
       }
       if (word == "define" || word == "template" || word == "block")
         parse_error(t_, open, "{{" + word + "}} is not supported by troupe's go-template");
       tnode n{tnode::type::action, "", {}, {}, {}};
-      n.pipe = parse_pipeline(action, action_at, true);
+      n.pipe = parse_pipeline(action, action_at, true, 1);
       if (n.pipe.commands.empty()) parse_error(t_, open, "missing value for command");
       out.push_back(std::move(n));
     }
@@ -160,7 +172,9 @@ class template_parser {
   tnode parse_control(const std::string& word, const std::string& rest, size_t at) {
     tnode n;
     n.t = word == "if" ? tnode::type::if_ : word == "range" ? tnode::type::range : tnode::type::with;
-    n.pipe = parse_pipeline(rest, at, true);
+    // Variables declared in the control's pipeline or body live until its {{end}}.
+    size_t scope = declared_.size();
+    n.pipe = parse_pipeline(rest, at, true, n.t == tnode::type::range ? 2 : 1);
     if (n.pipe.commands.empty()) parse_error(t_, at, "missing value for " + word);
     if (n.t == tnode::type::range) ++range_depth_;
     std::string stop;
@@ -171,18 +185,22 @@ class template_parser {
       n.otherwise = parse_list(stop);
       if (stop != "end") parse_error(t_, last_action_, stop.empty() ? "unexpected EOF" : "expected end; found {{" + stop + "}}");
     } else if (starts_with(stop, "else ")) {
-      // {{else if ...}} (or else with): one nested control that shares this {{end}}.
-      std::string chained = std::string(trim(std::string_view(stop).substr(5)));
+      // {{else if ...}} after an if, {{else with ...}} after a with: a nested control that
+      // shares this {{end}}.
+      std::string chained = stop.substr(5);
       size_t chained_at = last_action_ + 2;
       std::string inner_word = chained.substr(0, std::find_if(chained.begin(), chained.end(), is_space) - chained.begin());
-      if (inner_word != "if" && inner_word != "with") parse_error(t_, last_action_, "unexpected " + quote(chained) + " in else");
+      if (inner_word != word || n.t == tnode::type::range)
+        parse_error(t_, last_action_, "unexpected " + quote(chained) + " in else");
       n.otherwise.push_back(parse_control(inner_word, chained.substr(inner_word.size()), chained_at));
     }
+    declared_.resize(scope);
     return n;
   }
 
-  // One pipeline: [$a[, $b] := | $a =] command | command ...
-  pipeline parse_pipeline(const std::string& text, size_t base, bool allow_decl) {
+  // One pipeline: [$a[, $b] := | $a =] command | command ... (`max_decl` variables may be
+  // declared: two in a range, none inside parentheses).
+  pipeline parse_pipeline(const std::string& text, size_t base, bool allow_decl, size_t max_decl = 1) {
     pipeline p;
     size_t i = 0;
     auto skip = [&] { while (i < text.size() && is_space(text[i])) ++i; };
@@ -205,26 +223,32 @@ class template_parser {
         break;
       }
       if (!names.empty() && text.compare(j, 2, ":=") == 0) {
+        if (names.size() > max_decl) parse_error(t_, base + i, "too many declarations in command");
         p.variables = names;
         i = j + 2;
       } else if (names.size() == 1 && j < text.size() && text[j] == '=' && text.compare(j, 2, "==") != 0) {
         p.variables = names;
         p.assign = true;
         i = j + 1;
+        if (std::find(declared_.begin(), declared_.end(), names[0]) == declared_.end())
+          parse_error(t_, base + i, "undefined variable " + quote(names[0]));
       }
     }
     command current;
     for (;;) {
       skip();
       if (i >= text.size() || text[i] == ')') {
-        if (!current.args.empty()) p.commands.push_back(std::move(current));
+        if (i < text.size() && depth_ == 0) parse_error(t_, base + i, "unexpected right paren");
+        if (!current.args.empty()) p.commands.push_back(finish(std::move(current), base + i));
         else if (!p.commands.empty()) parse_error(t_, base + i, "missing command after |");
         end_ = i;
+        // Declared once the pipeline is read: `$x := $x` cannot see itself.
+        if (!p.assign) declared_.insert(declared_.end(), p.variables.begin(), p.variables.end());
         return p;
       }
       if (text[i] == '|') {
         if (current.args.empty()) parse_error(t_, base + i, "missing value for command");
-        p.commands.push_back(std::move(current));
+        p.commands.push_back(finish(std::move(current), base + i));
         current = {};
         ++i;
         continue;
@@ -233,6 +257,14 @@ class template_parser {
       if (current.args.size() > 1 && current.args.front().t != operand::type::function)
         parse_error(t_, base + i, "can't give argument to non-function " + current.args.front().text);
     }
+  }
+
+  // A command as Go prints it in errors ("index .metadata.labels \"app\""); a lone nil is
+  // no command.
+  command finish(command c, size_t at) {
+    if (c.args.size() == 1 && c.args[0].t == operand::type::nil) parse_error(t_, at, "nil is not a command");
+    for (auto& a : c.args) c.text += (c.text.empty() ? "" : " ") + a.text;
+    return c;
   }
 
   // `.a.b` after an operand: the field names.
@@ -258,6 +290,8 @@ class template_parser {
       while (i < text.size() && is_name_char(text[i])) ++i;
       o.t = operand::type::variable;
       o.name = text.substr(start, i - start);
+      if (std::find(declared_.begin(), declared_.end(), o.name) == declared_.end())
+        parse_error(t_, base + start, "undefined variable " + quote(o.name));
       parse_fields(text, i, o.fields);
     } else if (c == '"' || c == '`') {
       o.t = operand::type::string;
@@ -271,7 +305,9 @@ class template_parser {
     } else if (c == '(') {
       ++i;
       o.t = operand::type::group;
+      ++depth_;
       o.group = std::make_shared<pipeline>(parse_pipeline(text.substr(i), base + i, true));
+      --depth_;
       i += end_;
       if (i >= text.size() || text[i] != ')') parse_error(t_, base + start, "unclosed left paren");
       ++i;
@@ -358,12 +394,15 @@ class template_parser {
   size_t end_ = 0;  ///< where the last parse_pipeline stopped, in its text
   bool trim_next_ = false;
   int range_depth_ = 0;
+  int depth_ = 0;                               ///< open parentheses
+  std::vector<std::string> declared_{"$"};      ///< variables in scope, innermost last
 };
 
 // ---- values --------------------------------------------------------------------------------
 
 // What the template sees: kubectl decodes the object's JSON into Go values, so every number is
-// a float64. Integers appear only as literals, indexes and function results.
+// a float64. Integers appear only as literals, indexes and function results. `missing` is Go's
+// invalid value (a key that is not there); `nil` a JSON null.
 struct value {
   enum class type { missing, nil, boolean, integer, floating, string, map, list } t = type::missing;
   bool boolean = false;
@@ -371,6 +410,9 @@ struct value {
   double floating = 0;
   std::string string;
   const node* tree = nullptr;  ///< map or list, inside the object
+  /// Came out of a pipeline (a variable, `with`'s dot, a parenthesized group), so Go knows its
+  /// concrete type; read straight from a map or list it is an `interface {}`.
+  bool concrete = false;
 
   static value of(const node* n) {
     value v;
@@ -386,14 +428,25 @@ struct value {
     }
     return v;
   }
+  static value text(std::string s) {
+    value v;
+    v.t = type::string;
+    v.string = std::move(s);
+    return v;
+  }
+  static value number(int64_t i) {
+    value v;
+    v.t = type::integer;
+    v.integer = i;
+    return v;
+  }
+  static value truth_value(bool b) {
+    value v;
+    v.t = type::boolean;
+    v.boolean = b;
+    return v;
+  }
 };
-
-value boolean(bool b) {
-  value v;
-  v.t = value::type::boolean;
-  v.boolean = b;
-  return v;
-}
 
 const char* go_type(const value& v) {
   switch (v.t) {
@@ -473,15 +526,20 @@ bool truth(const value& v) {
   return false;
 }
 
+// strconv.Quote: Go's escapes, printable UTF-8 kept as is.
 std::string go_quote(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
       case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -495,10 +553,33 @@ std::string go_quote(const std::string& s) {
   return out + "\"";
 }
 
-// Go's fmt.Sprintf for the verbs templates use: %v %s %d %f %e %g %q %t %x %X %%, with flags
-// (- + 0 space #), width and precision. A verb that does not fit its argument prints as Go
-// does: %!d(float64=3).
+// `text` padded to `width` as fmt pads: spaces on the left, on the right with '-', or zeros.
+std::string pad(std::string text, size_t width, const std::string& flags, bool numeric) {
+  if (text.size() >= width) return text;
+  size_t fill = width - text.size();
+  if (flags.find('-') != std::string::npos) return text + std::string(fill, ' ');
+  if (numeric && flags.find('0') != std::string::npos) {
+    size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+' || text[0] == ' ') ? 1 : 0;
+    return text.substr(0, sign) + std::string(fill, '0') + text.substr(sign);
+  }
+  return std::string(fill, ' ') + text;
+}
+
+// One C conversion with a buffer as large as the result.
+template <class T>
+std::string c_format(const std::string& spec, T arg) {
+  int n = std::snprintf(nullptr, 0, spec.c_str(), arg);
+  std::string out(static_cast<size_t>(std::max(n, 0)) + 1, '\0');
+  std::snprintf(out.data(), out.size(), spec.c_str(), arg);
+  out.resize(static_cast<size_t>(std::max(n, 0)));
+  return out;
+}
+
+// Go's fmt.Sprintf for the verbs templates use: %v %s %d %b %o %x %X %c %f %e %g %q %t %T %%,
+// with flags (- + 0 space #), width and precision. A verb that does not fit its argument
+// prints as Go does: %!d(float64=3), %!d(<nil>).
 std::string sprintf(const std::string& format, const std::vector<value>& args) {
+  constexpr size_t most = 1000000;  // fmt's bound on width and precision
   std::string out;
   size_t next = 0;
   for (size_t i = 0; i < format.size(); ++i) {
@@ -509,12 +590,26 @@ std::string sprintf(const std::string& format, const std::vector<value>& args) {
     ++i;
     std::string flags;
     while (i < format.size() && std::string("-+ 0#").find(format[i]) != std::string::npos) flags += format[i++];
-    std::string width, precision;
-    while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) width += format[i++];
+    // A number past fmt's bound swallows the rest of the format, as fmt's parsenum does.
+    auto number = [&](size_t& n) {
+      bool any = false;
+      n = 0;
+      for (; i < format.size() && std::isdigit(static_cast<unsigned char>(format[i])); ++i) {
+        if (n > most) {
+          i = format.size();
+          return false;
+        }
+        any = true;
+        n = n * 10 + static_cast<size_t>(format[i] - '0');
+      }
+      return any;
+    };
+    size_t width = 0, precision = 0;
+    bool has_width = number(width);
     bool has_precision = i < format.size() && format[i] == '.';
     if (has_precision) {
       ++i;
-      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) precision += format[i++];
+      number(precision);
     }
     if (i >= format.size()) {
       out += "%!(NOVERB)";
@@ -529,38 +624,59 @@ std::string sprintf(const std::string& format, const std::vector<value>& args) {
       out += std::string("%!") + verb + "(MISSING)";
       continue;
     }
-    const value& a = args[next++];
-    std::string spec = "%" + flags + width + (has_precision ? "." + (precision.empty() ? "0" : precision) : "");
-    char buf[512];
+    value a = args[next++];
+    bool is_nil = a.t == value::type::missing || a.t == value::type::nil;
+    auto bad = [&] {
+      return std::string("%!") + verb + "(" + (is_nil ? "<nil>" : std::string(go_type(a)) + "=" + print(a)) + ")";
+    };
+    std::string c_spec = "%" + flags + (has_precision ? "." + std::to_string(precision) : "");
     std::string text;
-    auto bad = [&] { text = std::string("%!") + verb + "(" + go_type(a) + "=" + print(a) + ")"; };
+    bool numeric = false;
     switch (verb) {
       case 'v':
       case 's':
-        if (verb == 's' && a.t != value::type::string && a.t != value::type::map && a.t != value::type::list &&
-            a.t != value::type::missing && a.t != value::type::nil) {
-          bad();
+        if (verb == 's' && (a.t == value::type::integer || a.t == value::type::floating || a.t == value::type::boolean ||
+                            is_nil)) {
+          text = bad();
           break;
         }
-        text = print(a);
-        if (has_precision && verb == 's') text = text.substr(0, std::stoul(precision.empty() ? "0" : precision));
-        std::snprintf(buf, sizeof buf, (spec.substr(0, spec.find('.')) + "s").c_str(), text.c_str());
-        text = buf;
+        text = is_nil ? "<nil>" : print(a);
+        if (verb == 's' && has_precision && text.size() > precision) text.resize(precision);
         break;
       case 'd':
+      case 'b':
+      case 'o':
       case 'x':
       case 'X':
-      case 'o':
+      case 'c':
         if (a.t == value::type::integer) {
-          std::snprintf(buf, sizeof buf, (spec + "ll" + verb).c_str(), static_cast<long long>(a.integer));
-          text = buf;
-        } else if ((verb == 'x' || verb == 'X') && a.t == value::type::string) {
-          for (unsigned char c : a.string) {
-            std::snprintf(buf, sizeof buf, verb == 'x' ? "%02x" : "%02X", c);
-            text += buf;
+          numeric = verb != 'c';
+          uint64_t magnitude = a.integer < 0 ? 0 - static_cast<uint64_t>(a.integer) : static_cast<uint64_t>(a.integer);
+          if (verb == 'c') {
+            std::string utf8;
+            auto cp = static_cast<uint32_t>(a.integer);
+            if (cp < 0x80) utf8 += static_cast<char>(cp);
+            else if (cp < 0x800) utf8 += {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+            else if (cp < 0x10000) utf8 += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+            else utf8 += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+            text = utf8;
+            break;
           }
+          // Go prints the sign and the magnitude (-ff), not C's two's complement.
+          std::string digits;
+          unsigned base = verb == 'd' ? 10 : verb == 'b' ? 2 : verb == 'o' ? 8 : 16;
+          const char* alphabet = verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+          do {
+            digits.insert(digits.begin(), alphabet[magnitude % base]);
+            magnitude /= base;
+          } while (magnitude);
+          if (has_precision && digits.size() < precision) digits.insert(0, precision - digits.size(), '0');
+          std::string sign = a.integer < 0 ? "-" : flags.find('+') != std::string::npos ? "+" : flags.find(' ') != std::string::npos ? " " : "";
+          text = sign + digits;
+        } else if ((verb == 'x' || verb == 'X') && a.t == value::type::string) {
+          for (unsigned char ch : a.string) text += c_format(verb == 'x' ? "%02x" : "%02X", ch);
         } else {
-          bad();
+          text = bad();
         }
         break;
       case 'f':
@@ -570,32 +686,33 @@ std::string sprintf(const std::string& format, const std::vector<value>& args) {
       case 'g':
       case 'G':
         if (a.t == value::type::floating) {
-          if (verb == 'g' && !has_precision) {
-            text = go_float(a.floating);
-          } else {
-            std::snprintf(buf, sizeof buf, (spec + verb).c_str(), a.floating);
-            text = buf;
-          }
+          numeric = true;
+          text = (verb == 'g' || verb == 'G') && !has_precision ? go_float(a.floating)
+                                                                 : c_format(c_spec + (verb == 'F' ? 'f' : verb), a.floating);
+          if (flags.find('+') != std::string::npos && !text.empty() && text[0] != '-' && text[0] != '+') text = "+" + text;
         } else {
-          bad();
+          text = bad();
         }
         break;
       case 'q':
         if (a.t == value::type::string) text = go_quote(a.string);
-        else bad();
+        else text = bad();
         break;
       case 't':
         if (a.t == value::type::boolean) text = a.boolean ? "true" : "false";
-        else bad();
+        else text = bad();
         break;
-      default: text = std::string("%!") + verb + "(" + go_type(a) + "=" + print(a) + ")";
+      case 'T': text = is_nil ? "<nil>" : go_type(a); break;
+      default: text = bad();
     }
-    out += text;
+    out += has_width ? pad(std::move(text), width, flags, numeric) : text;
   }
   if (next < args.size()) {
     out += "%!(EXTRA ";
-    for (size_t i = next; i < args.size(); ++i)
-      out += std::string(i > next ? ", " : "") + go_type(args[i]) + "=" + print(args[i]);
+    for (size_t i = next; i < args.size(); ++i) {
+      bool is_nil = args[i].t == value::type::missing || args[i].t == value::type::nil;
+      out += std::string(i > next ? ", " : "") + (is_nil ? "<nil>" : std::string(go_type(args[i])) + "=" + print(args[i]));
+    }
     out += ")";
   }
   return out;
@@ -615,6 +732,7 @@ struct loop_continue {};
 class executor {
  public:
   executor(const std::string& tmpl, const node& root) : t_(tmpl), root_(value::of(&root)) {
+    root_.concrete = true;
     vars_.emplace_back("$", root_);
   }
 
@@ -625,9 +743,7 @@ class executor {
         case tnode::type::text: out += n.text; break;
         case tnode::type::action: {
           value v = eval_pipeline(n.pipe, dot);
-          // A nil the action prints is no value at all to Go's template (fmt prints <nil> only
-          // inside a map or list).
-          if (n.pipe.variables.empty()) out += v.t == value::type::nil ? "<no value>" : print(v);
+          if (n.pipe.variables.empty()) out += print(v);
           break;
         }
         case tnode::type::if_:
@@ -669,26 +785,20 @@ class executor {
     try {
       if (over.t == value::type::list) {
         for (size_t i = 0; i < over.tree->items().size(); ++i) {
-          value index;
-          index.t = value::type::integer;
-          index.integer = static_cast<int64_t>(i);
           any = true;
-          each(index, value::of(&over.tree->items()[i]));
+          each(value::number(static_cast<int64_t>(i)), value::of(&over.tree->items()[i]));
         }
       } else if (over.t == value::type::map) {
         std::vector<std::pair<std::string, const node*>> entries;
         for (auto& [k, child] : over.tree->entries()) entries.emplace_back(k, &child);
         std::sort(entries.begin(), entries.end());
         for (auto& [k, child] : entries) {
-          value key;
-          key.t = value::type::string;
-          key.string = k;
           any = true;
-          each(key, value::of(child));
+          each(value::text(k), value::of(child));
         }
       } else if (over.t != value::type::missing && over.t != value::type::nil) {
-        throw exec_error{n.pipe.commands.front().args.front().at, n.pipe.commands.front().args.front().text,
-                         std::string("range can't iterate over ") + print(over)};
+        auto& c = n.pipe.commands.back();
+        throw exec_error{c.args.front().at, c.text, std::string("range can't iterate over ") + print(over)};
       }
     } catch (const loop_break&) {
     }
@@ -696,6 +806,8 @@ class executor {
     if (!any) run(n.otherwise, dot, out);
   }
 
+  // A pipeline's value, as Go hands it on: a null becomes no value, and the concrete type is
+  // known from here on.
   value eval_pipeline(const pipeline& p, const value& dot) {
     value result;
     bool piped = false;
@@ -703,12 +815,12 @@ class executor {
       result = eval_command(c, dot, piped ? &result : nullptr);
       piped = true;
     }
+    if (result.t == value::type::nil) result.t = value::type::missing;
+    result.concrete = true;
     if (!p.variables.empty()) {
       if (p.assign) {
         auto found = std::find_if(vars_.rbegin(), vars_.rend(), [&](auto& v) { return v.first == p.variables[0]; });
-        if (found == vars_.rend())
-          throw exec_error{0, p.variables[0], "undefined variable: " + p.variables[0]};
-        found->second = result;
+        if (found != vars_.rend()) found->second = result;
       } else {
         vars_.emplace_back(p.variables.back(), result);
       }
@@ -719,23 +831,42 @@ class executor {
   value eval_command(const command& c, const value& dot, const value* piped) {
     auto& first = c.args.front();
     if (first.t != operand::type::function) {
-      if (piped) throw exec_error{first.at, first.text, "can't give argument to non-function " + first.text};
+      if (piped) throw exec_error{first.at, c.text, "can't give argument to non-function " + first.text};
       return eval_operand(first, dot);
     }
+    // An argument as a function receives it: no value becomes a nil interface.
+    auto argument = [&](const operand& o) {
+      value v = eval_operand(o, dot);
+      if (v.t == value::type::missing) v.t = value::type::nil;
+      return v;
+    };
+    size_t count = c.args.size() - 1 + (piped ? 1 : 0);
+    if ((first.name == "and" || first.name == "or") && count > 0) {
+      // Go stops at the first argument that decides.
+      value v;
+      for (size_t i = 1; i <= count; ++i) {
+        v = i < c.args.size() ? argument(c.args[i]) : *piped;
+        if (truth(v) == (first.name == "or")) return v;
+      }
+      return v;
+    }
     std::vector<value> args;
-    for (size_t i = 1; i < c.args.size(); ++i) args.push_back(eval_operand(c.args[i], dot));
+    for (size_t i = 1; i < c.args.size(); ++i) args.push_back(argument(c.args[i]));
     if (piped) args.push_back(*piped);
-    return call(first, args);
+    return call(first, c.text, args);
   }
 
   value field_chain(value v, const std::vector<std::string>& fields, const operand& o) {
     for (auto& f : fields) {
       if (v.t == value::type::map) {
         v = value::of(v.tree->find(f));
-      } else if (v.t == value::type::missing || v.t == value::type::nil) {
+      } else if (v.t == value::type::missing) {
+        return v;  // Go: a field of no value is no value
+      } else if (v.t == value::type::nil) {
         throw exec_error{o.at, o.text, "nil pointer evaluating interface {}." + f};
       } else {
-        throw exec_error{o.at, o.text, "can't evaluate field " + f + " in type " + go_type(v)};
+        throw exec_error{o.at, o.text,
+                         "can't evaluate field " + f + " in type " + (v.concrete ? go_type(v) : "interface {}")};
       }
     }
     return v;
@@ -748,26 +879,25 @@ class executor {
       case operand::type::field: return field_chain(dot, o.fields, o);
       case operand::type::variable: {
         auto found = std::find_if(vars_.rbegin(), vars_.rend(), [&](auto& e) { return e.first == o.name; });
-        if (found == vars_.rend()) throw exec_error{o.at, o.text, "undefined variable: " + o.name};
-        return field_chain(found->second, o.fields, o);
+        return field_chain(found == vars_.rend() ? value{} : found->second, o.fields, o);
       }
-      case operand::type::string: v.t = value::type::string, v.string = o.name; return v;
-      case operand::type::integer: v.t = value::type::integer, v.integer = o.integer; return v;
+      case operand::type::string: return value::text(o.name);
+      case operand::type::integer: return value::number(o.integer);
       case operand::type::floating: v.t = value::type::floating, v.floating = o.floating; return v;
-      case operand::type::boolean: return boolean(o.boolean);
+      case operand::type::boolean: return value::truth_value(o.boolean);
       case operand::type::nil: v.t = value::type::nil; return v;
       case operand::type::group: return field_chain(eval_pipeline(*o.group, dot), o.fields, o);
-      case operand::type::function: return call(o, {});
+      case operand::type::function: return call(o, o.text, {});
     }
     return v;
   }
 
   // Go's basic comparison: both of one kind (integer literals and float64 numbers differ).
-  int compare(const value& a, const value& b, const operand& o, bool ordered) {
+  int compare(const value& a, const value& b, const operand& o, const std::string& expr, bool ordered) {
     auto kind = [](const value& v) { return v.t == value::type::missing ? value::type::nil : v.t; };
     if (kind(a) != kind(b)) {
-      if (!ordered && (kind(a) == value::type::nil || kind(b) == value::type::nil)) return kind(a) == kind(b) ? 0 : 1;
-      throw exec_error{o.at, o.text, "error calling " + o.name + ": incompatible types for comparison"};
+      if (!ordered && (kind(a) == value::type::nil || kind(b) == value::type::nil)) return 1;
+      throw exec_error{o.at, expr, "error calling " + o.name + ": incompatible types for comparison"};
     }
     switch (kind(a)) {
       case value::type::boolean:
@@ -781,131 +911,127 @@ class executor {
         return 0;
       default: break;
     }
-    throw exec_error{o.at, o.text, "error calling " + o.name + ": invalid type for comparison"};
+    throw exec_error{o.at, expr, "error calling " + o.name + ": invalid type for comparison"};
   }
 
-  value index_into(value item, const std::vector<value>& keys, const operand& o, bool* found) {
+  // Go's `index`: map keys are strings, list and string indexes integers.
+  value index_into(value item, const std::vector<value>& keys, const operand& o, const std::string& expr) {
+    auto fail = [&](const std::string& why) { return exec_error{o.at, expr, "error calling index: " + why}; };
     for (auto& key : keys) {
       if (item.t == value::type::map) {
-        if (key.t != value::type::string)
-          throw exec_error{o.at, o.text, std::string("error calling index: value has type ") + go_type(key) + "; should be string"};
-        const node* child = item.tree->find(key.string);
-        if (!child && found) *found = false;
-        item = value::of(child);
-      } else if (item.t == value::type::list) {
-        if (key.t != value::type::integer)
-          throw exec_error{o.at, o.text, std::string("error calling index: cannot index slice/array with type ") + go_type(key)};
-        if (key.integer < 0 || key.integer >= static_cast<int64_t>(item.tree->items().size())) {
-          if (found) {
-            *found = false;
-            return {};
-          }
-          throw exec_error{o.at, o.text, "error calling index: index out of range: " + std::to_string(key.integer)};
-        }
-        item = value::of(&item.tree->items()[static_cast<size_t>(key.integer)]);
+        if (key.t != value::type::string) throw fail(std::string("value has type ") + go_type(key) + "; should be string");
+        item = value::of(item.tree->find(key.string));
+        if (item.t == value::type::missing) item.t = value::type::nil;  // the map's zero value
+      } else if (item.t == value::type::list || item.t == value::type::string) {
+        if (key.t != value::type::integer) throw fail(std::string("cannot index slice/array with type ") + go_type(key));
+        int64_t size = item.t == value::type::list ? static_cast<int64_t>(item.tree->items().size())
+                                                   : static_cast<int64_t>(item.string.size());
+        if (key.integer < 0 || key.integer >= size) throw fail("index out of range: " + std::to_string(key.integer));
+        item = item.t == value::type::list ? value::of(&item.tree->items()[static_cast<size_t>(key.integer)])
+                                           : value::number(static_cast<unsigned char>(item.string[static_cast<size_t>(key.integer)]));
       } else if (item.t == value::type::missing || item.t == value::type::nil) {
-        if (found) {
-          *found = false;
-          return {};
-        }
-        throw exec_error{o.at, o.text, "error calling index: index of untyped nil"};
+        throw fail("index of untyped nil");
       } else {
-        throw exec_error{o.at, o.text, std::string("error calling index: can't index item of type ") + go_type(item)};
+        throw fail(std::string("can't index item of type ") + go_type(item));
       }
     }
     return item;
   }
 
-  value call(const operand& o, const std::vector<value>& args) {
+  // kubectl's `exists`: whether `index` would find something that is not nil.
+  static bool exists(value item, const std::vector<value>& keys) {
+    for (auto& key : keys) {
+      if (item.t == value::type::missing || item.t == value::type::nil) return false;
+      if (item.t == value::type::map) {
+        if (key.t != value::type::string) return false;
+        item = value::of(item.tree->find(key.string));
+      } else if (item.t == value::type::list || item.t == value::type::string) {
+        int64_t size = item.t == value::type::list ? static_cast<int64_t>(item.tree->items().size())
+                                                   : static_cast<int64_t>(item.string.size());
+        if (key.t != value::type::integer || key.integer < 0 || key.integer >= size) return false;
+        item = item.t == value::type::list ? value::of(&item.tree->items()[static_cast<size_t>(key.integer)])
+                                           : value::number(static_cast<unsigned char>(item.string[static_cast<size_t>(key.integer)]));
+      } else {
+        return false;
+      }
+    }
+    return item.t != value::type::missing && item.t != value::type::nil;
+  }
+
+  value call(const operand& o, const std::string& expr, const std::vector<value>& args) {
     const std::string& f = o.name;
     auto need = [&](size_t n, bool at_least) {
       if (at_least ? args.size() < n : args.size() != n)
         throw exec_error{o.at, o.text, "wrong number of args for " + f + ": want " + (at_least ? "at least " : "") +
                                            std::to_string(n) + " got " + std::to_string(args.size())};
     };
-    if (f == "and" || f == "or") {
-      need(1, true);
-      for (size_t i = 0; i + 1 < args.size(); ++i)
-        if (truth(args[i]) == (f == "or")) return args[i];
-      return args.back();
-    }
+    auto string_arg = [&](const value& v) {
+      if (v.t != value::type::string)
+        throw exec_error{o.at, expr, std::string("wrong type for value; expected string; got ") + go_type(v)};
+      return v.string;
+    };
+    if (f == "and" || f == "or") need(1, true);  // with arguments, eval_command decided
     if (f == "not") {
       need(1, false);
-      return boolean(!truth(args[0]));
+      return value::truth_value(!truth(args[0]));
     }
     if (f == "len") {
       need(1, false);
-      value v;
-      v.t = value::type::integer;
-      if (args[0].t == value::type::string) v.integer = static_cast<int64_t>(args[0].string.size());
-      else if (args[0].t == value::type::map || args[0].t == value::type::list) v.integer = static_cast<int64_t>(args[0].tree->size());
-      else throw exec_error{o.at, o.text, std::string("error calling len: len of type ") + go_type(args[0])};
-      return v;
+      if (args[0].t == value::type::string) return value::number(static_cast<int64_t>(args[0].string.size()));
+      if (args[0].t == value::type::map || args[0].t == value::type::list)
+        return value::number(static_cast<int64_t>(args[0].tree->size()));
+      throw exec_error{o.at, expr, std::string("error calling len: len of ") +
+                                       (args[0].t == value::type::nil ? "nil pointer" : std::string("type ") + go_type(args[0]))};
     }
     if (f == "index") {
       need(1, true);
-      return index_into(args[0], std::vector<value>(args.begin() + 1, args.end()), o, nullptr);
+      return index_into(args[0], std::vector<value>(args.begin() + 1, args.end()), o, expr);
     }
     if (f == "exists") {
       need(1, true);
-      bool found = true;
-      try {
-        index_into(args[0], std::vector<value>(args.begin() + 1, args.end()), o, &found);
-      } catch (const exec_error&) {
-        found = false;
-      }
-      return boolean(found);
+      return value::truth_value(exists(args[0], std::vector<value>(args.begin() + 1, args.end())));
     }
     if (f == "print" || f == "println") {
-      value v;
-      v.t = value::type::string;
+      std::string text;
       for (size_t i = 0; i < args.size(); ++i) {
         // Sprint puts spaces between operands when neither is a string; Sprintln always.
         bool space = i > 0 && (f == "println" || (args[i].t != value::type::string && args[i - 1].t != value::type::string));
-        v.string += (space ? " " : "") + print(args[i]);
+        text += (space ? " " : "") + print(args[i]);
       }
-      if (f == "println") v.string += "\n";
-      return v;
+      return value::text(f == "println" ? text + "\n" : text);
     }
     if (f == "printf") {
       need(1, true);
-      if (args[0].t != value::type::string)
-        throw exec_error{o.at, o.text, std::string("wrong type for value; expected string; got ") + go_type(args[0])};
-      value v;
-      v.t = value::type::string;
-      v.string = sprintf(args[0].string, std::vector<value>(args.begin() + 1, args.end()));
-      return v;
+      return value::text(sprintf(string_arg(args[0]), std::vector<value>(args.begin() + 1, args.end())));
     }
     if (f == "eq") {
       need(2, true);
       for (size_t i = 1; i < args.size(); ++i)
-        if (compare(args[0], args[i], o, false) == 0) return boolean(true);
-      return boolean(false);
+        if (compare(args[0], args[i], o, expr, false) == 0) return value::truth_value(true);
+      return value::truth_value(false);
     }
     if (f == "ne") {
       need(2, false);
-      return boolean(compare(args[0], args[1], o, false) != 0);
+      return value::truth_value(compare(args[0], args[1], o, expr, false) != 0);
     }
     if (f == "lt" || f == "le" || f == "gt" || f == "ge") {
       need(2, false);
-      int c = compare(args[0], args[1], o, true);
-      return boolean(f == "lt" ? c < 0 : f == "le" ? c <= 0 : f == "gt" ? c > 0 : c >= 0);
+      int c = compare(args[0], args[1], o, expr, true);
+      return value::truth_value(f == "lt" ? c < 0 : f == "le" ? c <= 0 : f == "gt" ? c > 0 : c >= 0);
     }
     if (f == "base64decode") {
       need(1, false);
-      if (args[0].t != value::type::string)
-        throw exec_error{o.at, o.text, std::string("wrong type for value; expected string; got ") + go_type(args[0])};
-      auto& text = args[0].string;
-      bool valid = text.size() % 4 == 0 &&
-                   std::all_of(text.begin(), text.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='; });
-      if (!valid) throw exec_error{o.at, o.text, "error calling base64decode: base64 decode failed: illegal base64 data"};
+      auto text = string_arg(args[0]);
+      auto bad = std::find_if(text.begin(), text.end(), [](char c) {
+        return !std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=';
+      });
       auto decoded = kj::decodeBase64(kj::ArrayPtr<const char>(text.data(), text.size()));
-      value v;
-      v.t = value::type::string;
-      v.string.assign(reinterpret_cast<const char*>(decoded.begin()), decoded.size());
-      return v;
+      if (bad != text.end() || decoded.hadErrors || text.size() % 4 != 0)
+        throw exec_error{o.at, expr, "error calling base64decode: base64 decode failed: illegal base64 data" +
+                                         (bad != text.end() ? " at input byte " + std::to_string(bad - text.begin()) : std::string())};
+      return value::text(std::string(reinterpret_cast<const char*>(decoded.begin()), decoded.size()));
     }
-    throw exec_error{o.at, o.text, "function " + quote(f) + " not defined"};
+    throw exec_error{o.at, expr, "function " + quote(f) + " not defined"};
   }
 
   const std::string& t_;
@@ -914,6 +1040,8 @@ class executor {
 };
 
 }  // namespace
+
+void check_go_template(std::string_view tmpl) { template_parser(std::string(tmpl)).parse(); }
 
 std::string go_template(std::string_view tmpl, const codec::node& root) {
   std::string text(tmpl);

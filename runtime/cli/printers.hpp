@@ -71,6 +71,8 @@ std::string jsonpath(std::string_view tmpl, const codec::node& root);
 /// and kubectl's `base64decode` and `exists`. Throws api_error(bad_request) naming the template
 /// for one it cannot parse or execute.
 std::string go_template(std::string_view tmpl, const codec::node& root);
+/// Parses a Go template without running it, so a bad one fails before anything is fetched.
+void check_go_template(std::string_view tmpl);
 
 /// The values one JSONPath expression selects (`.a.b`, `a.b`, `{.a.b}`, `{.items[*].x}`), in
 /// order. Throws api_error(bad_request) for an expression it cannot read.

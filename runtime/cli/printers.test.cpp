@@ -513,6 +513,39 @@ data: {password: aHVudGVyMg==, user: Ym9i}
   CHECK(go_template("{{print 1 2 \"a\" \"b\" 3}}|{{println \"x\" 1}}", obj) == "1 2ab3|x 1\n");  // Sprint spaces only between non-strings
 }
 
+TEST_CASE("go-template follows Go on missing values short circuits and printf", "[cli][printers]") {
+  auto obj = yaml(R"(
+items:
+- metadata: {name: a, labels: {app: x}}
+- metadata: {name: b}
+metadata: {annotations: null}
+spec: {replicas: 3}
+)");
+  // A field of a missing value is no value, not an error.
+  CHECK(go_template("{{range .items}}{{.metadata.name}}={{.metadata.labels.app}} {{end}}", obj) ==
+        "a=x b=<no value> ");
+  CHECK(go_template("{{$a := .metadata.annotations}}{{$a.x}}", obj) == "<no value>");
+  // and/or stop at the argument that decides.
+  CHECK(go_template("{{if and .metadata.annotations (index .metadata.annotations \"x\")}}y{{else}}n{{end}}", obj) == "n");
+  CHECK(go_template("{{or .spec.replicas (index .nope 0)}}", obj) == "3");
+  // What a function is handed for no value is nil.
+  CHECK(go_template("{{printf \"%s|%v|%d\" .nope .nope .nope}}|{{print .nope}}", obj) == "%!s(<nil>)|<nil>|%!d(<nil>)|<nil>");
+  CHECK(go_template("{{printf \"%T %T %T\" .spec.replicas 1 .items}}", obj) == "float64 int []interface {}");
+  CHECK(go_template("{{printf \"%x %X %b %o %c %5d|%-4d|%05d|%+d\" -255 255 5 8 65 42 7 -42 3}}", obj) ==
+        "-ff FF 101 10 A    42|7   |-0042|+3");
+  CHECK(go_template("{{printf \"%q\" \"a\\tb\\a\"}}", obj) == "\"a\\tb\\a\"");
+  CHECK(go_template("{{printf \"%.99999999999999999999s\" \"x\"}}", obj) == "%!(NOVERB)%!(EXTRA string=x)");
+  std::string long_text(5000, 'x');
+  CHECK(go_template("{{printf \"%s\" .t}}", yaml("t: " + long_text)) == long_text);
+  CHECK(go_template("{{printf \"%8.3s|%-6v|\" \"abcdef\" true}}", obj) == "     abc|true  |");
+  CHECK(go_template("{{index \"web\" 0}}", obj) == "119");
+  CHECK(go_template("{{exists . \"metadata\" \"annotations\"}} {{exists .items 1 \"metadata\"}} {{exists .items 5}}", obj) ==
+        "false true false");
+  CHECK(go_template("{{/* don't }} */}}{{.spec.replicas}}{{- /* trimmed */ -}} !", obj) == "3!");
+  CHECK(go_template("{{if false}}a{{else\nif true}}b{{end}}", obj) == "b");
+  CHECK(go_template("{{with .nope}}a{{else with .spec}}{{.replicas}}{{end}}", obj) == "3");
+}
+
 TEST_CASE("go-template errors name the template and the cause", "[cli][printers]") {
   auto obj = yaml("kind: Pod\nspec: {replicas: 3}\n");
   CHECK_THROWS_WITH(go_template("{{.kind", obj),
@@ -521,10 +554,23 @@ TEST_CASE("go-template errors name the template and the cause", "[cli][printers]
   CHECK_THROWS_WITH(go_template("{{end}}", obj), Catch::EndsWith("unexpected {{end}}"));
   CHECK_THROWS_WITH(go_template("{{if .kind}}x", obj), Catch::EndsWith("unexpected EOF"));
   CHECK_THROWS_WITH(go_template("{{.kind 1}}", obj), Catch::Contains("can't give argument to non-function .kind"));
-  CHECK_THROWS_WITH(go_template("{{.spec.x.y}}", obj),
-                    "error executing template \"{{.spec.x.y}}\": template: output:1:2: executing \"output\" at "
-                    "<.spec.x.y>: nil pointer evaluating interface {}.y");
+  CHECK_THROWS_WITH(go_template("{{.spec.n.y}}", yaml("spec: {n: null}")),
+                    "error executing template \"{{.spec.n.y}}\": template: output:1:2: executing \"output\" at "
+                    "<.spec.n.y>: nil pointer evaluating interface {}.y");
+  CHECK_THROWS_WITH(go_template("{{.kind.x}}", obj), Catch::EndsWith("can't evaluate field x in type interface {}"));
+  CHECK_THROWS_WITH(go_template("{{$k := .kind}}{{$k.x}}", obj), Catch::EndsWith("can't evaluate field x in type string"));
+  CHECK_THROWS_WITH(go_template("{{index .spec \"x\" \"y\"}}", obj),
+                    Catch::EndsWith("at <index .spec \"x\" \"y\">: error calling index: index of untyped nil"));
+  CHECK_THROWS_WITH(go_template("{{.kind)}}", obj), Catch::EndsWith("unexpected right paren"));
+  CHECK_THROWS_WITH(go_template("{{nil}}", obj), Catch::EndsWith("nil is not a command"));
+  CHECK_THROWS_WITH(go_template("{{$a, $b := 1}}", obj), Catch::EndsWith("too many declarations in command"));
+  CHECK_THROWS_WITH(go_template("{{if false}}{{$x}}{{end}}", obj), Catch::EndsWith("undefined variable \"$x\""));
+  CHECK_THROWS_WITH(go_template("{{if true}}{{$x := 1}}{{end}}{{$x}}", obj), Catch::EndsWith("undefined variable \"$x\""));
+  CHECK_THROWS_WITH(go_template("{{range .spec}}{{else if true}}{{end}}", obj), Catch::Contains("in else"));
+  CHECK_THROWS_WITH(go_template("{{range .spec}}{{break 1}}{{end}}", obj), Catch::Contains("in break"));
+  CHECK_THROWS_WITH(go_template("{{\"YQ=a\" | base64decode}}", obj), Catch::Contains("base64 decode failed"));
   CHECK_THROWS_WITH(go_template("{{eq .spec.replicas 3}}", obj), Catch::EndsWith("incompatible types for comparison"));
   CHECK_THROWS_WITH(go_template("{{range .kind}}{{end}}", obj), Catch::EndsWith("range can't iterate over Pod"));
-  CHECK_THROWS_WITH(go_template("{{\"%%\" | base64decode}}", obj), Catch::Contains("base64 decode failed"));
+  CHECK_THROWS_WITH(go_template("{{\"%%\" | base64decode}}", obj),
+                    Catch::EndsWith("illegal base64 data at input byte 0"));
 }

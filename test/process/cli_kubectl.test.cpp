@@ -255,6 +255,13 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
                                       "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\","
                                       "\"metadata\":{\"name\":\"c1\",\"namespace\":\"default\"}}\n"));
   CHECK(c.troupe({"get", "cm", "c1"}).code == 1);
+  // Go's JSON encoder escapes <, > and & in the record; a document with no metadata is an error.
+  auto amp = c.troupe({"apply", "-f", "-", "--dry-run=client", "-o", "json"},
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: amp}\ndata: {u: 'a&b<c>'}\n");
+  CHECK_THAT(amp.out, Catch::Contains(R"({\"u\":\"a\\u0026b\\u003cc\\u003e\"})"));
+  auto nameless = c.troupe({"apply", "-f", "-"}, R"({"apiVersion":"v1","kind":"ConfigMap","data":{"a":"b"}})");
+  CHECK(nameless.code == 1);
+  CHECK_THAT(nameless.err, Catch::Contains("metadata.name: Required value"));
   CHECK(c.troupe({"apply", "-f", file + "," + second, "-o", "name", "--validate=strict"}).out ==
         "configmap/c1\nconfigmap/c2\n");
   CHECK_THAT(c.troupe({"apply", "-f", file, "-o", "json", "--validate=false"}).out,

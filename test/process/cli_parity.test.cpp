@@ -582,11 +582,15 @@ TEST_CASE("get prints Go templates from -o go-template --template and template f
   CHECK(c.troupe({"get", "cm", "c1", "-o", "go-template-file=" + file}).out == "ConfigMap/c1\n");
   CHECK(c.troupe({"get", "cm", "c1", "-o", "go-template-file", "--template", file}).out == "ConfigMap/c1\n");
   CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath", "--template", "{.data.a}"}).out == "1");
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "template={{.metadata.name}}"}).out == "c1");  // kubectl's alias
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "name", "--template", "{{.x}}"}).out == "configmap/c1\n");  // unused
+  // The template is read before anything is fetched, as kubectl builds its printer first.
+  CHECK_THAT(c.troupe({"get", "cm", "missing", "-o", "go-template={{"}).err, Catch::StartsWith("error: error parsing template"));
   auto none = c.troupe({"get", "cm", "c1", "-o", "go-template"});
   CHECK(none.code == 1);
   CHECK(none.err == "error: template format specified but no template given\n");
   auto bad = c.troupe({"get", "cm", "c1", "-o", "go-template={{.data.a.b}}"});
   CHECK(bad.code == 1);
   CHECK_THAT(bad.err, Catch::StartsWith("error: error executing template \"{{.data.a.b}}\"") &&
-                          Catch::Contains("can't evaluate field b in type string"));
+                          Catch::Contains("can't evaluate field b in type interface {}"));
 }
