@@ -1,7 +1,8 @@
 // API benchmark against a real `troupe server` process over Cap'n Proto RPC: start to
 // serving, idle RSS, creates/s with 64 concurrent clients (p50/p99), get p50/p99, and watch
 // event latency (write sent -> event received by a watching client). Prints one JSON object.
-// Usage: api_bench [--seconds S] [--clients N] [--server HOST:PORT (load only, e.g. to profile)]
+// Usage: api_bench [--seconds S] [--clients N] [--server HOST:PORT (load only, e.g. to profile)
+//                  [--name-prefix P (so several load processes can share a server)]]
 
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
@@ -79,15 +80,15 @@ std::string json(const latency& l, const char* rate) {
          ", \"p99_ms\": " + fixed(l.p99_ms) + ", \"count\": " + std::to_string(l.count) + "}";
 }
 
-latency bench_creates(const std::string& address, int clients, double seconds) {
+latency bench_creates(const std::string& address, int clients, double seconds, const std::string& prefix = "c") {
   auto io = kj::setupAsyncIo();
-  troupe::bench::create_load load(io, address, clients, [](size_t c, size_t i, rpc::Request::Builder r) {
+  troupe::bench::create_load load(io, address, clients, [&](size_t c, size_t i, rpc::Request::Builder r) {
     r.setResource("configmaps");
     r.setNamespace("default");
     auto cm = r.initObject().initAs<k8s::ConfigMap>();
     cm.setApiVersion("v1");
     cm.setKind("ConfigMap");
-    cm.initMetadata().setName("c" + std::to_string(c) + "-" + std::to_string(i));
+    cm.initMetadata().setName(prefix + std::to_string(c) + "-" + std::to_string(i));
     auto data = cm.initData(1);
     data[0].setKey("k");
     data[0].setValue("some configuration value");
@@ -143,15 +144,16 @@ latency bench_watch(const std::string& address, const kind_registry& kinds, int 
 int main(int argc, char** argv) {
   double seconds = 3;
   int clients = 64;
-  std::string external;
+  std::string external, prefix = "c";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
     else if (flag == "--clients") clients = std::stoi(argv[i + 1]);
     else if (flag == "--server") external = argv[i + 1];
+    else if (flag == "--name-prefix") prefix = argv[i + 1];
   }
   if (!external.empty()) {
-    auto creates = bench_creates(external, clients, seconds);
+    auto creates = bench_creates(external, clients, seconds, prefix);
     std::cout << "{\"creates_" << clients << "_clients\": " << json(creates, "creates_per_s") << "}\n";
     return 0;
   }
