@@ -30,6 +30,24 @@ std::vector<std::string> parsed_flags::all(const std::string& name) const {
   return i == values_.end() ? std::vector<std::string>{} : i->second;
 }
 
+namespace {
+
+// A switch given a value (--overwrite=false) takes what Go's strconv.ParseBool takes, as pflag
+// reads it; the few switches kubectl gives words (--dry-run=client, --validate=strict,
+// --cascade=orphan) keep theirs for their verbs to check.
+std::string switch_value(const std::string& name, const std::string& value) {
+  if (name == "dry-run" || name == "validate" || name == "cascade") return value;
+  for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
+    if (value == yes) return "true";
+  for (const char* no : {"0", "f", "F", "false", "FALSE", "False"})
+    if (value == no) return "false";
+  throw api_error(api_errc::bad_request, "invalid argument " + quote(value) + " for \"--" + name +
+                                             "\" flag: strconv.ParseBool: parsing " + quote(value) +
+                                             ": invalid syntax");
+}
+
+}  // namespace
+
 bool parsed_flags::on(const std::string& name, bool fallback) const {
   if (!has(name)) return fallback;
   auto v = get(name);
@@ -90,7 +108,7 @@ parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector
       if (arg.size() > 2) value = arg.substr(arg[2] == '=' ? 3 : 2);
     }
     if (!spec->takes_value) {
-      out.add(spec->name, value.value_or("true"));
+      out.add(spec->name, value ? switch_value(spec->name, *value) : "true");
       continue;
     }
     if (!value) {
