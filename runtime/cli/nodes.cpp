@@ -255,7 +255,8 @@ int cmd_exec(context& ctx) {
 
 int cmd_cordon(context& ctx) {
   auto name = node_argument(ctx, "cordon");
-  ctx.out << "node/" << name << (set_unschedulable(ctx, name, true) ? " cordoned" : " already cordoned") << "\n";
+  bool changed = set_unschedulable(ctx, name, true);  // before any output: it may fail
+  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << "\n";
   return 0;
 }
 
@@ -343,11 +344,11 @@ int cmd_taint(context& ctx) {
 // until they are gone. DaemonSet pods stay (with --ignore-daemonsets), mirror pods stay.
 int cmd_drain(context& ctx) {
   auto name = node_argument(ctx, "drain");
-  set_unschedulable(ctx, name, true);
-  ctx.out << "node/" << name << " cordoned\n" << std::flush;
+  bool changed = set_unschedulable(ctx, name, true);
+  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << "\n" << std::flush;
   auto& pods = ctx.kind("pods");
   std::vector<node> victims;
-  std::vector<std::string> daemon, unmanaged;
+  std::vector<std::string> daemon, unmanaged, local_storage;
   for (auto& item : ctx.list(pods, "", "", "spec.nodeName=" + name).items) {
     auto pod = codec::encode_object(item, pods);
     if (!text_at(pod, {"metadata", "annotations", "kubernetes.io/config.mirror"}).empty()) continue;
@@ -356,18 +357,43 @@ int cmd_drain(context& ctx) {
       for (auto& r : refs->items())
         if (text_at(r, {"controller"}) == "true") owner = text_at(r, {"kind"});
     auto ref = text_at(pod, {"metadata", "namespace"}) + "/" + text_at(pod, {"metadata", "name"});
-    if (owner == "DaemonSet") {
+    auto phase = text_at(pod, {"status", "phase"});
+    // kubectl's filters: a finished pod goes whatever it is; a DaemonSet's stays; one with no
+    // controller or with emptyDir data needs --force or --delete-emptydir-data.
+    bool finished = phase == "Succeeded" || phase == "Failed";
+    if (owner == "DaemonSet" && !finished) {
       daemon.push_back(ref);
       continue;
     }
-    if (owner.empty()) unmanaged.push_back(ref);
+    if (owner.empty() && !finished) unmanaged.push_back(ref);
+    bool empty_dir = false;
+    if (auto* volumes = lookup(pod, {"spec", "volumes"}))
+      for (auto& v : volumes->items()) empty_dir = empty_dir || v.find("emptyDir");
+    if (empty_dir && !finished) local_storage.push_back(ref);
     victims.push_back(std::move(pod));
   }
-  TROUPE_REQUIRE(daemon.empty() || ctx.flags.on("ignore-daemonsets"), api_errc::bad_request,
-                 "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): " + join(daemon, ", "));
-  TROUPE_REQUIRE(unmanaged.empty() || ctx.flags.on("force"), api_errc::bad_request,
-                 "cannot delete Pods that declare no controller (use --force to override): " + join(unmanaged, ", "));
-  if (!daemon.empty()) ctx.err << "Warning: ignoring DaemonSet-managed Pods: " << join(daemon, ", ") << "\n";
+  std::vector<std::string> errors, warnings;
+  auto filter = [&](const std::vector<std::string>& refs, bool allowed, const std::string& refusal,
+                    const std::string& warning) {
+    if (refs.empty()) return;
+    if (allowed) warnings.push_back(warning + ": " + join(refs, ", "));
+    else errors.push_back(refusal + ": " + join(refs, ", "));
+  };
+  filter(daemon, ctx.flags.on("ignore-daemonsets"), "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)",
+         "ignoring DaemonSet-managed Pods");
+  filter(unmanaged, ctx.flags.on("force"), "cannot delete Pods that declare no controller (use --force to override)",
+         "deleting Pods that declare no controller");
+  filter(local_storage, ctx.flags.on("delete-emptydir-data"),
+         "cannot delete Pods with local storage (use --delete-emptydir-data to override)",
+         "deleting Pods with local storage");
+  if (!errors.empty()) {
+    // kubectl's wording: one error as is, several as a Go list.
+    auto why = errors.size() == 1 ? errors[0] : "[" + join(errors, ", ") + "]";
+    ctx.err << "error: unable to drain node " << quote(name) << " due to error: " << why
+            << ", continuing command...\nThere are pending nodes to be drained:\n " << name << "\n" << why << "\n";
+    return 1;
+  }
+  if (!warnings.empty()) ctx.err << "Warning: " << join(warnings, "; ") << "\n";
   auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
   TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
   for (auto& pod : victims) {

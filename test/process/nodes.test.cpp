@@ -471,13 +471,33 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   wait_for_text(c, {"get", "pod", "small"}, "Running");
   CHECK(jsonpath(c, "pod/small", "{.spec.nodeName}") == "a1");
   CHECK(c.troupe({"uncordon", "s1"}).out == "node/s1 uncordoned\n");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  nodeName: a1\n"
+                                         "  volumes: [{name: tmp, emptyDir: {}}]\n  containers:\n"
+                                         "  - {name: c, image: sh, command: [sleep, '300']}\n")
+              .code == 0);
   auto refused = c.troupe({"drain", "a1"});
   CHECK(refused.code == 1);
-  CHECK_THAT(refused.err, Catch::Contains("cannot delete Pods that declare no controller (use --force to override): default/small"));
-  auto drained = c.troupe({"drain", "a1", "--force", "--grace-period", "1"});
+  CHECK(refused.out == "node/a1 cordoned\n");
+  std::string why = "[cannot delete Pods that declare no controller (use --force to override): default/scratch, "
+                    "default/small, cannot delete Pods with local storage (use --delete-emptydir-data to override): "
+                    "default/scratch]";
+  CHECK(refused.err == "error: unable to drain node \"a1\" due to error: " + why +
+                           ", continuing command...\nThere are pending nodes to be drained:\n a1\n" + why + "\n");
+  // --force alone does not cover emptyDir data.
+  auto forced = c.troupe({"drain", "a1", "--force", "--grace-period", "1"});
+  CHECK(forced.code == 1);
+  CHECK(forced.out == "node/a1 already cordoned\n");
+  CHECK_THAT(forced.err, Catch::Contains("due to error: cannot delete Pods with local storage"));
+  auto drained = c.troupe({"drain", "a1", "--force", "--delete-emptydir-data", "--grace-period", "1"});
   CHECK(drained.code == 0);
+  CHECK(drained.err == "Warning: deleting Pods that declare no controller: default/scratch, default/small; deleting "
+                       "Pods with local storage: default/scratch\n");
   CHECK_THAT(drained.out, Catch::Contains("evicting pod default/small") && Catch::Contains("node/a1 drained"));
   CHECK(c.troupe({"get", "pod", "small"}).code == 1);
+  CHECK(c.troupe({"get", "pod", "scratch"}).code == 1);
+  auto missing = c.troupe({"cordon", "nope"});
+  CHECK(missing.code == 1);
+  CHECK(missing.out.empty());
   CHECK_THAT(c.troupe({"get", "nodes"}).out, Catch::Contains("SchedulingDisabled"));
 }
 
