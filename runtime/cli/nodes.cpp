@@ -69,6 +69,28 @@ std::string pod_argument(context& ctx, const char* verb) {
   return chosen;
 }
 
+// The container `logs` or `exec` reaches when no -c names one, as kubectl picks it: the one
+// the pod's kubectl.kubernetes.io/default-container annotation names, else the first; when
+// the pod has others, kubectl says so on stderr.
+std::string default_container(context& ctx, const node& pod, bool quiet) {
+  std::vector<std::string> shown, names;
+  for (auto [field, suffix] : {std::pair{"containers", ""}, {"initContainers", " (init)"}, {"ephemeralContainers", " (ephem)"}})
+    if (auto* list = lookup(pod, {"spec", field}); list && list->is_list())
+      for (auto& c : list->items()) {
+        names.push_back(text_at(c, {"name"}));
+        shown.push_back(names.back() + suffix);
+      }
+  auto* containers = lookup(pod, {"spec", "containers"});
+  TROUPE_REQUIRE(containers && containers->is_list() && containers->size() > 0, api_errc::bad_request,
+                 "pod " + text_at(pod, {"metadata", "namespace"}) + "/" + text_at(pod, {"metadata", "name"}) +
+                     " does not have any containers");
+  auto annotated = text_at(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
+  if (!annotated.empty() && std::find(names.begin(), names.end(), annotated) != names.end()) return annotated;
+  auto first = text_at(containers->items()[0], {"name"});
+  if (!quiet && shown.size() > 1) ctx.err << "Defaulted container " << quote(first) << " out of: " << join(shown, ", ") << "\n";
+  return first;
+}
+
 // The node name from `troupe cordon NODE` / `node/NODE`.
 std::string node_argument(context& ctx, const char* verb) {
   auto& args = ctx.flags.positional;
@@ -197,11 +219,14 @@ int cmd_logs(context& ctx) {
   std::vector<log_source> sources;
   for (auto& pod : pods) {
     std::vector<std::string> containers{ctx.flags.get("container")};
-    if (all_containers) {
-      containers.clear();
+    if (all_containers || containers[0].empty()) {
       auto object = codec::encode_object(ctx.get(ctx.kind("pods"), ctx.ns(), pod).object, ctx.kind("pods"));
-      if (const node* spec = lookup(object, {"spec"}); spec && spec->is_map())
+      if (!all_containers) {
+        containers[0] = default_container(ctx, object, false);
+      } else if (const node* spec = lookup(object, {"spec"}); spec && spec->is_map()) {
+        containers.clear();
         for (const node* c : containers_of(*spec)) containers.push_back(text_at(*c, {"name"}));
+      }
     }
     for (auto& container : containers) {
       log_source source{base};
@@ -239,6 +264,11 @@ int cmd_exec(context& ctx) {
   req.ns = ctx.ns();
   req.pod = pod_argument(ctx, "exec");
   req.container = ctx.flags.get("container");
+  auto pod = codec::encode_object(ctx.get(ctx.kind("pods"), req.ns, req.pod).object, ctx.kind("pods"));
+  auto phase = text_at(pod, {"status", "phase"});
+  TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
+                 "cannot exec into a container in a completed pod; current phase is " + phase);
+  if (req.container.empty()) req.container = default_container(ctx, pod, ctx.flags.on("quiet"));
   req.command = ctx.flags.after_dashes;
   TROUPE_REQUIRE(!req.command.empty(), api_errc::bad_request, "you must specify at least one command for the container (after --)");
   if (ctx.flags.has("timeout")) {

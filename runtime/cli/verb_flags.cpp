@@ -163,7 +163,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"all-containers", 0, false},
         {"prefix", 0, false},
         {"max-log-requests"}}},
-      {"exec", {{"container", 'c'}, timeout}},
+      {"exec", {{"container", 'c'}, {"quiet", 'q', false}, timeout}},
       {"cordon", {}},
       {"uncordon", {}},
       {"drain",

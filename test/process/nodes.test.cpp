@@ -265,6 +265,21 @@ TEST_CASE("logs by selector with prefixes and logs and exec through a Service", 
   auto exec = c.troupe({"exec", "service/talk", "-c", "b", "--", "echo", "hi"});
   CHECK(exec.out == "hi\n");
   CHECK(c.troupe({"logs", "svc/none"}).code == 1);
+  // No -c: the first container, and kubectl's note naming the others (not with -q).
+  auto defaulted = c.troupe({"logs", "t1"});
+  CHECK(defaulted.out == "one t1\ntwo\n");
+  CHECK(defaulted.err == "Defaulted container \"a\" out of: a, b\n");
+  auto quiet = c.troupe({"exec", "t1", "-q", "--", "echo", "q"});
+  CHECK(quiet.out == "q\n");
+  CHECK(quiet.err.empty());
+  REQUIRE(c.troupe({"annotate", "pod", "t1", "kubectl.kubernetes.io/default-container=b"}).code == 0);
+  CHECK(c.troupe({"logs", "t1"}).out == "bee\n");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("finished", "s1", "{name: c, image: sh, command: ['true']}",
+                                                 "  restartPolicy: Never\n")).code == 0);
+  wait_for_text(c, {"get", "pod", "finished"}, "Completed");
+  auto completed = c.troupe({"exec", "finished", "--", "true"});
+  CHECK(completed.code == 1);
+  CHECK(completed.err == "error: cannot exec into a container in a completed pod; current phase is Succeeded\n");
 }
 
 TEST_CASE("a missing ConfigMap holds the container until it exists", "[process][nodes]") {
