@@ -231,7 +231,8 @@ TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets
   auto exec = c.troupe({"exec", "env", "--", "sh", "-c", "echo $LEVEL in $(pwd); echo oops >&2; exit 5"});
   CHECK(exec.code == 5);
   CHECK(exec.out == "debug in " + work + "\n");
-  CHECK(exec.err == "oops\ncommand terminated with exit code 5\n");
+  CHECK(exec.err == "Defaulted container \"main\" out of: main, first (init), second (init)\noops\n"
+                    "command terminated with exit code 5\n");
   auto stamped = c.troupe({"logs", "env", "--timestamps", "--tail", "1"});
   CHECK(std::regex_match(stamped.out, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z name=env .*\n)")));
   CHECK_THAT(c.troupe({"logs", "env", "-c", "nope"}).err, Catch::Contains("container nope is not valid for pod env"));
