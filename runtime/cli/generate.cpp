@@ -187,7 +187,7 @@ node service(const std::string& type, const std::string& name, const parsed_flag
     ports.push(std::move(p));
   }
   if (ports.size()) spec.set("ports", std::move(ports));
-  if (type != "externalname") spec.set("selector", labels);
+  spec.set("selector", labels);  // kubectl sets it for every type, ExternalName too
   if (!cluster_ip.empty()) spec.set("clusterIP", node::string(cluster_ip));
   out.set("spec", std::move(spec));
   return out;
@@ -452,6 +452,10 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
                         "externalname, deployment, job, cronjob, role, clusterrole, rolebinding or "
                         "clusterrolebinding; or -f FILE)");
   }
+  // An explicit -n is written into the object, as kubectl enforces it (dry runs print it).
+  auto made = text_at(out, {"kind"});
+  if (flags.has("namespace") && made != "Namespace" && made != "ClusterRole" && made != "ClusterRoleBinding")
+    out.find("metadata")->set("namespace", node::string(flags.get("namespace")));
   return codec::to_json(out);
 }
 

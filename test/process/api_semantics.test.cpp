@@ -205,6 +205,13 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   CHECK(c.troupe({"create", "svc", "nodeport", "np", "--tcp=80", "--node-port=30080"}).code == 0);
   CHECK(c.troupe({"get", "svc", "np", "-o", "jsonpath={.spec.ports[0].nodePort}"}).out == "30080");
   CHECK(c.troupe({"create", "service", "externalname", "ext", "--external-name=example.com"}).code == 0);
+  CHECK(c.troupe({"get", "svc", "ext", "-o", "jsonpath={.spec.selector.app}"}).out == "ext");  // as kubectl sets it
+  // An explicit -n is written into what a dry run prints; cluster-scoped kinds take none.
+  CHECK_THAT(c.troupe({"create", "configmap", "cm", "-n", "kube-public", "--dry-run=client", "-o", "yaml"}).out,
+             Catch::Contains("  namespace: kube-public\n"));
+  CHECK_THAT(c.troupe({"create", "clusterrole", "cr", "--verb=get", "--resource=pods", "-n", "kube-public",
+                       "--dry-run=client", "-o", "yaml"}).out,
+             !Catch::Contains("namespace:"));
   CHECK(c.troupe({"create", "service", "clusterip", "headless", "--clusterip=None"}).code == 0);
   CHECK(c.troupe({"create", "service", "clusterip", "named", "--tcp=80:http"}).code == 0);
   CHECK(c.troupe({"get", "svc", "named", "-o", "jsonpath={.spec.ports[0].targetPort}"}).out == "http");
