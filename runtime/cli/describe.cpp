@@ -253,7 +253,8 @@ int describe_files(context& ctx) {
 
 int cmd_describe(context& ctx) {
   if (ctx.flags.has("filename")) return describe_files(ctx);
-  auto args = parse_resource_args(ctx, "you must specify the type of resource to describe");
+  auto args = parse_resource_args(ctx, "You must specify the type of resource to describe. Use \"troupe "
+                                       "api-resources\" for a complete list of supported resources.");
   std::vector<std::pair<const kind_info*, node>> objects;
   for (auto* kind : args.types) {
     if (!args.named.empty()) break;
@@ -280,6 +281,11 @@ int cmd_describe(context& ctx) {
       print_server_error(ctx.err, e);
       status = 1;
     }
+  }
+  if (objects.empty() && args.named.empty()) {
+    bool namespaced = std::any_of(args.types.begin(), args.types.end(), [](auto* k) { return k->namespaced; });
+    if (namespaced && !ctx.all_namespaces()) ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
+    else ctx.err << "No resources found\n";
   }
   for (size_t i = 0; i < objects.size(); ++i)
     ctx.out << (i ? "\n\n" : "") << describe(ctx, *objects[i].first, objects[i].second);

@@ -295,8 +295,7 @@ std::string describe_service(context& ctx, const kind_info& kind, const node& sv
   w.write(0, "Namespace:\t" + ns + "\n");
   write_labels(w, "", "Labels", lookup(svc, {"metadata", "labels"}));
   write_annotations(w, "", "Annotations", lookup(svc, {"metadata", "annotations"}));
-  auto selector = labels_text(lookup(svc, {"spec", "selector"}));
-  w.write(0, "Selector:\t" + (selector == "<none>" ? "" : selector) + "\n");
+  w.write(0, "Selector:\t" + labels_text(lookup(svc, {"spec", "selector"})) + "\n");
   w.write(0, "Type:\t" + text_or(svc, {"spec", "type"}, "ClusterIP") + "\n");
   if (auto p = text_at(svc, {"spec", "ipFamilyPolicy"}); !p.empty())
     w.write(0, "IP Family Policy:\t" + p + "\n");

@@ -138,8 +138,7 @@ taint_change parse_taint(const std::string& text) {
     TROUPE_REQUIRE(
         t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
         api_errc::bad_request,
-        invalid("unsupported taint effect " + quote(t.effect) +
-                " (choose NoSchedule, PreferNoSchedule or NoExecute)"));
+        "invalid taint effect: " + t.effect + ", unsupported taint effect");
   }
   auto eq = spec.find('=');
   t.key = spec.substr(0, eq);
@@ -197,7 +196,7 @@ int cmd_logs(context& ctx) {
   base.tail = *tail;
   if (ctx.flags.has("since")) {
     auto ms = parse_duration_ms(ctx.flags.get("since"));
-    TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "--since: invalid duration " + quote(ctx.flags.get("since")));
+    TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "invalid argument " + quote(ctx.flags.get("since")) + " for \"--since\" flag: time: invalid duration " + quote(ctx.flags.get("since")));
     base.since_seconds = (*ms + 999) / 1000;
   }
   base.timestamps = ctx.flags.on("timestamps");

@@ -120,6 +120,11 @@ metadata: {name: not-in-all}
   REQUIRE(tables(all.out).size() == 6);
   CHECK_THAT(tables(all.out)[4], Catch::StartsWith("NAME                 SCHEDULE    TIMEZONE   "
                                                    "SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n"));
+  REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Service\nmetadata: {name: bare}\nspec: {ports: [{port: 80}]}\n").code == 0);
+  CHECK_THAT(c.troupe({"describe", "svc", "bare"}).out, Catch::Matches("(.|\n)*\nSelector: +<none>\n(.|\n)*"));
+  auto undescribed = c.troupe({"describe", "pods", "-n", "kube-public"});
+  CHECK(undescribed.code == 0);
+  CHECK(undescribed.err == "No resources found in kube-public namespace.\n");
   auto empty = c.troupe({"get", "all", "-n", "kube-public"});
   CHECK(empty.out.empty());
   CHECK(empty.err == "No resources found in kube-public namespace.\n");

@@ -450,9 +450,8 @@ TEST_CASE(
   CHECK_THAT(c.troupe({"taint", "node", "a1", "two=x:NoSchedule", "two=y:NoSchedule"}).err,
              Catch::Contains("taint \"two:NoSchedule\" is named twice"));
   CHECK(jsonpath(c, "node/a1", "{.spec.taints[0].value}") == "no");
-  CHECK_THAT(c.troupe({"taint", "node", "a1", "spare:Sometimes"}).err,
-             Catch::Contains(
-                 "invalid taint spec \"spare:Sometimes\": unsupported taint effect \"Sometimes\""));
+  CHECK(c.troupe({"taint", "node", "a1", "spare:Sometimes"}).err ==
+        "error: invalid taint effect: Sometimes, unsupported taint effect\n");
   CHECK_THAT(c.troupe({"taint", "node", "a1", "other-"}).err,
              Catch::Contains("taint \"other\" not found"));
   CHECK(c.troupe({"taint", "node", "a1", "spare-"}).out == "node/a1 untainted\n");
