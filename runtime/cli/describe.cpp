@@ -4,6 +4,8 @@
 
 #include "runtime/cli/describe.hpp"
 
+#include <kj/encoding.h>
+
 #include <algorithm>
 #include <ctime>
 #include <map>
@@ -16,6 +18,15 @@
 namespace troupe::cli {
 
 using codec::node;
+
+std::string text_or(const node& n, std::initializer_list<std::string_view> path, const std::string& fallback) {
+  auto t = text_at(n, path);
+  return t.empty() ? fallback : t;
+}
+
+size_t base64_decoded_size(const std::string& text) {
+  return kj::decodeBase64(kj::ArrayPtr<const char>(text.data(), text.size())).size();
+}
 
 void tab_text::write(int level, const std::string& text) {
   pending_ += std::string(static_cast<size_t>(level) * 2, ' ') + text;
@@ -225,6 +236,7 @@ std::string describe(context& ctx, const kind_info& kind, const node& object) {
   if (kind.kind == "Service") return describe_service(ctx, kind, object);
   if (kind.kind == "Node") return describe_node(ctx, kind, object);
   if (kind.kind == "Secret" && kind.group.empty()) return describe_secret(object);
+  if (auto text = describe_more(ctx, kind, object)) return *text;
   return describe_generic(ctx, kind, object);
 }
 

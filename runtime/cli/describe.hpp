@@ -4,6 +4,8 @@
 // cell plus two), label and annotation blocks, RFC 1123 times, and the Events table.
 // Internal to the CLI.
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,13 @@ class tab_text {
 /// when there is none.
 std::string rfc1123z(const std::string& rfc3339, const std::string& absent = "");
 
+/// The text at `path`, or `fallback` when there is none.
+std::string text_or(const codec::node& n, std::initializer_list<std::string_view> path, const std::string& fallback);
+/// "Kind/name" of the object's controller, "" when none.
+std::string controller_of(const codec::node& object);
+/// The length of what base64 `text` decodes to.
+size_t base64_decoded_size(const std::string& text);
+
 /// The items of a list node; none when it is missing or not a list.
 const std::vector<codec::node>& items_of(const codec::node* list);
 
@@ -56,6 +65,10 @@ std::string describe_node(context& ctx, const kind_info& kind, const codec::node
 
 /// kubectl's Secret describer: metadata, Type, and each key's size in bytes, never its value.
 std::string describe_secret(const codec::node& secret);
+
+/// kubectl's describers for namespaces, config maps, service accounts, RBAC roles and
+/// bindings, replica sets, jobs, cron jobs, claims and volumes; nothing for other kinds.
+std::optional<std::string> describe_more(context& ctx, const kind_info& kind, const codec::node& object);
 
 /// "Pod Template:" and what follows, as the workload describers print it.
 void write_pod_template(tab_text& w, const codec::node* pod_template);

@@ -19,12 +19,6 @@ namespace {
 
 using codec::node;
 
-std::string text_or(const node& n, std::initializer_list<std::string_view> path,
-                    const std::string& fallback) {
-  auto t = text_at(n, path);
-  return t.empty() ? fallback : t;
-}
-
 std::vector<node> list_of_kind(context& ctx, const char* resource, const std::string& ns,
                                const std::string& fields = "") {
   auto& kind = ctx.kind(resource);
@@ -226,10 +220,6 @@ void write_taints(const node& n, tab_text& w) {
   }
 }
 
-// The length of what base64 `text` decodes to.
-size_t decoded_size(const std::string& text) {
-  return kj::decodeBase64(kj::ArrayPtr<const char>(text.data(), text.size())).size();
-}
 
 }  // namespace
 
@@ -244,7 +234,7 @@ std::string describe_secret(const node& s) {
   // Sizes only, never values (kubectl prints a service-account token's; troupe does not).
   std::map<std::string, size_t> sizes;
   if (auto* data = lookup(s, {"data"}); data && data->is_map())
-    for (auto& [key, value] : data->entries()) sizes[key] = decoded_size(value.text());
+    for (auto& [key, value] : data->entries()) sizes[key] = base64_decoded_size(value.text());
   if (auto* data = lookup(s, {"stringData"}); data && data->is_map())
     for (auto& [key, value] : data->entries()) sizes[key] = value.text().size();
   for (auto& [key, size] : sizes) w.write(0, key + ":\t" + std::to_string(size) + " bytes\n");

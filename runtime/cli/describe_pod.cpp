@@ -20,12 +20,6 @@ std::string or_none(const std::string& s) {
   return s.empty() ? "<none>" : s;
 }
 
-std::string text_or(const node& n, std::initializer_list<std::string_view> path,
-                    const std::string& fallback) {
-  auto t = text_at(n, path);
-  return t.empty() ? fallback : t;
-}
-
 std::string bool_text(const std::string& t) {
   return t == "true" ? "True" : "False";
 }
@@ -290,14 +284,14 @@ std::string qos_class(const node& pod) {
   return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
 }
 
+}  // namespace
+
 std::string controller_of(const node& object) {
   for (auto& o : items_of(lookup(object, {"metadata", "ownerReferences"})))
     if (text_at(o, {"controller"}) == "true")
       return text_at(o, {"kind"}) + "/" + text_at(o, {"name"});
   return "";
 }
-
-}  // namespace
 
 void write_pod_template(tab_text& w, const node* pod_template) {
   w.write(0, "Pod Template:\n");

@@ -184,3 +184,65 @@ spec:
   CHECK(matching(r.out, "  cpu +500m \\(25%\\) +0 \\(0%\\)") != "");
   CHECK(matching(r.out, "  memory +1Gi \\(25%\\) +0 \\(0%\\)") != "");
 }
+
+TEST_CASE("describe of config maps accounts roles bindings claims and workloads follows kubectl", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {b: two, a: one}
+binaryData: {bin: AAECAw==}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: robot}
+imagePullSecrets: [{name: regcred}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [get]}
+- {apiGroups: [""], resources: [pods], verbs: [list]}
+- {apiGroups: [apps], resources: [deployments], resourceNames: [web], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: robot-reads}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: robot, namespace: default}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: user}
+spec:
+  nodeName: nowhere
+  volumes: [{name: d, persistentVolumeClaim: {claimName: claim}}]
+  containers: [{name: c, image: busybox}]
+)").code == 0);
+  CHECK(has_block(c.troupe({"describe", "cm", "cfg"}).out,
+                  "Name:         cfg\nNamespace:    default\nLabels:       <none>\nAnnotations:  <none>\n\nData\n====\n"
+                  "a:\n----\none\nb:\n----\ntwo\n\nBinaryData\n====\nbin: 4 bytes\n\nEvents:  <none>\n"));
+  CHECK(has_block(c.troupe({"describe", "sa", "robot"}).out,
+                  "Image pull secrets:  regcred\nMountable secrets:   <none>\nTokens:              <none>\n"
+                  "Events:              <none>\n"));
+  CHECK(has_block(c.troupe({"describe", "role", "reader"}).out,
+                  "PolicyRule:\n  Resources         Non-Resource URLs  Resource Names  Verbs\n"
+                  "  ---------         -----------------  --------------  -----\n"
+                  "  pods              []                 []              [get list]\n"
+                  "  deployments.apps  []                 [web]           [get]\n"));  // kubectl's order: by the rule's text
+  CHECK(has_block(c.troupe({"describe", "rolebinding", "robot-reads"}).out,
+                  "Role:\n  Kind:  Role\n  Name:  reader\nSubjects:\n  Kind            Name   Namespace\n"
+                  "  ----            ----   ---------\n  ServiceAccount  robot  default\n"));
+  auto claim = c.troupe({"describe", "pvc", "claim"}).out;
+  CHECK(matching(claim, "Status: +Pending") != "");
+  CHECK(matching(claim, "Finalizers: +\\[.*\\]") != "");
+  CHECK(matching(claim, "Used By: +user") != "");
+  CHECK_THAT(c.troupe({"describe", "ns", "default"}).out,
+             Catch::EndsWith("Status:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n"));
+}
