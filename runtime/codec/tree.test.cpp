@@ -153,3 +153,18 @@ TEST_CASE("YAML output quotes what YAML 1.1 would read as a number", "[tree][yam
     CHECK(to_yaml(root) == std::string("v: ") + plain + "\n");
   }
 }
+
+TEST_CASE("YAML output quotes as kubectl's printer does: double for other types, single for syntax", "[tree][yaml]") {
+  struct row {
+    const char* value;
+    const char* printed;
+  };
+  for (auto r : {row{"*/5 * * * *", "'*/5 * * * *'"}, row{"a: b", "'a: b'"}, row{" edge", "' edge'"},
+                 row{"it's: x", "'it''s: x'"}, row{"true", "\"true\""}, row{"80", "\"80\""}, row{"", "\"\""},
+                 row{"tab\there", "\"tab\\there\""}, row{"-x", "-x"}, row{"plain text", "plain text"}}) {
+    node root = node::map();
+    root.set("v", node::string(r.value));
+    CHECK(to_yaml(root) == std::string("v: ") + r.printed + "\n");
+    CHECK(parse_yaml(to_yaml(root), "t")[0].root == root);
+  }
+}

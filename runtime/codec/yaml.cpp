@@ -71,30 +71,39 @@ bool looks_like_timestamp(const std::string& s) {
   return at == s.size() || s[at] == 'T' || s[at] == 't' || s[at] == ' ' || s[at] == '\t';
 }
 
-bool needs_quotes(const std::string& s) {
-  if (s.empty()) return true;
-  if (looks_like_timestamp(s)) return true;
-  if (node::plain(s).resolve() != node::scalar_type::string) return true;
+enum class quoting { none, single, double_ };
+
+// How kubectl's YAML printer (go-yaml) writes a string: in double quotes when plain it would
+// read as another type (a number, a boolean, null, a timestamp) or it holds control
+// characters; in single quotes when only YAML's syntax stops it being plain (a leading `*`,
+// `: ` inside, edge spaces); else plain.
+quoting quoting_of(const std::string& s) {
+  if (s.empty()) return quoting::double_;
+  if (looks_like_timestamp(s)) return quoting::double_;
+  if (node::plain(s).resolve() != node::scalar_type::string) return quoting::double_;
   // YAML 1.1 readers (Go's among them) take these as booleans.
   static const char* words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
                                 "on", "On", "ON", "off", "Off", "OFF"};
   for (auto w : words)
-    if (s == w) return true;
-  static const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
-  if (indicators.find(s[0]) != std::string::npos && !(s[0] == '-' && s.size() > 1 && s[1] != ' '))
-    return true;
-  if (s.front() == ' ' || s.back() == ' ' || s.front() == '\t') return true;
-  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return true;
-  if (s.back() == ':') return true;
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return true;
+    if (s == w) return quoting::double_;
   // YAML 1.1 numbers with digit separators (1_000) or in base 60 (1:20): Go's and Python's
   // readers take some of them for integers.
   bool numeric = s.find_first_not_of("+-0123456789_:.") == std::string::npos &&
                  s.find_first_of("0123456789") != std::string::npos;
-  if (numeric && s.find_first_of("_:") != std::string::npos) return true;
-  return false;
+  if (numeric && s.find_first_of("_:") != std::string::npos) return quoting::double_;
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return quoting::double_;
+  static const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
+  if (indicators.find(s[0]) != std::string::npos && !(s[0] == '-' && s.size() > 1 && s[1] != ' '))
+    return quoting::single;
+  if (s.front() == ' ' || s.back() == ' ') return quoting::single;
+  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return quoting::single;
+  if (s.back() == ':') return quoting::single;
+  return quoting::none;
 }
+
+bool needs_quotes(const std::string& s) { return quoting_of(s) != quoting::none; }
+
 
 std::string double_quoted(const std::string& s) {
   std::string out = "\"";
@@ -118,6 +127,22 @@ std::string double_quoted(const std::string& s) {
   return out + "\"";
 }
 
+std::string single_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// `s` as a plain, single- or double-quoted scalar, as go-yaml would write it.
+std::string yaml_string(const std::string& s) {
+  switch (quoting_of(s)) {
+    case quoting::none: return s;
+    case quoting::single: return single_quoted(s);
+    case quoting::double_: break;
+  }
+  return double_quoted(s);
+}
+
 // A literal block keeps multi-line text (scripts, config files) readable.
 bool fits_literal_block(const std::string& s) {
   if (s.find('\n') == std::string::npos) return false;
@@ -138,13 +163,7 @@ class emitter {
       return;
     }
     const std::string& s = n.text();
-    if (!n.quoted()) {
-      out += s;
-    } else if (!needs_quotes(s)) {
-      out += s;
-    } else {
-      out += double_quoted(s);
-    }
+    out += n.quoted() ? yaml_string(s) : s;
   }
 
   void literal_block(const std::string& s, int indent) {
@@ -182,7 +201,7 @@ class emitter {
   }
 
   void key(const std::string& k) {
-    if (needs_quotes(k)) out += double_quoted(k);
+    if (needs_quotes(k)) out += yaml_string(k);
     else out += k;
     out += ":";
   }
