@@ -89,7 +89,9 @@ std::string phase_of(const pod_model& pod) {
 pod_status_model compute_pod_status(const pod_model& pod) {
   pod_status_model s;
   s.phase = phase_of(pod);
-  s.conditions.push_back({"PodScheduled", pod.scheduled ? "True" : "False", "", ""});
+  // The kubelet's order (1.29): PodReadyToStartContainers, Initialized, Ready,
+  // ContainersReady, PodScheduled. The sandbox is ready once the pod has its address.
+  s.conditions.push_back({"PodReadyToStartContainers", pod.pod_ip.empty() ? "False" : "True", "", ""});
   bool init = initialized(pod);
   if (init) {
     s.conditions.push_back({"Initialized", "True", "", ""});
@@ -104,14 +106,15 @@ pod_status_model compute_pod_status(const pod_model& pod) {
   bool ready = init && all_ready(pod);
   bool done = s.phase == "Succeeded" || s.phase == "Failed";
   if (ready) {
-    s.conditions.push_back({"ContainersReady", "True", "", ""});
     s.conditions.push_back({"Ready", "True", "", ""});
+    s.conditions.push_back({"ContainersReady", "True", "", ""});
   } else {
     std::string reason = done ? "PodCompleted" : "ContainersNotReady";
+    s.conditions.push_back({"Ready", "False", reason, done ? "" : not_ready_message(pod, "containers")});
     s.conditions.push_back({"ContainersReady", "False", reason,
                             done ? "" : not_ready_message(pod, "containers")});
-    s.conditions.push_back({"Ready", "False", reason, done ? "" : not_ready_message(pod, "containers")});
   }
+  s.conditions.push_back({"PodScheduled", pod.scheduled ? "True" : "False", "", ""});
   return s;
 }
 

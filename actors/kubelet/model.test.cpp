@@ -64,6 +64,13 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
   CHECK(condition(s, "Initialized") == "True");
   CHECK(condition(s, "Ready") == "False");
   CHECK(s.conditions[3].message == "containers with unready status: [b]");
+  std::vector<std::string> order;
+  for (auto& c : s.conditions) order.push_back(c.type);
+  CHECK(order == std::vector<std::string>{"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
+                                          "PodScheduled"});
+  CHECK(condition(s, "PodReadyToStartContainers") == "False");  // no address yet
+  pod.pod_ip = "10.42.0.7";
+  CHECK(condition(compute_pod_status(pod), "PodReadyToStartContainers") == "True");
 
   pod.containers[1].ready = true;
   CHECK(condition(compute_pod_status(pod), "Ready") == "True");

@@ -123,7 +123,9 @@ TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process]
   auto ip = jsonpath(c, "pod/web", "{.status.podIP}");
   CHECK(ip.rfind("127.", 0) == 0);
   CHECK(http_status(ip, 8080) == "HTTP/1.0 200 OK");
-  CHECK(jsonpath(c, "pod/web", "{.status.conditions[*].status}") == "True True True True");
+  CHECK(jsonpath(c, "pod/web", "{.status.conditions[*].type}") ==
+        "PodReadyToStartContainers Initialized Ready ContainersReady PodScheduled");
+  CHECK(jsonpath(c, "pod/web", "{.status.conditions[*].status}") == "True True True True True");
   REQUIRE(c.troupe({"delete", "pod", "web"}).code == 0);
   CHECK(http_status(ip, 8080).empty());
 }
