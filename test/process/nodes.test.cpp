@@ -229,6 +229,7 @@ TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets
   auto ip = jsonpath(c, "pod/env", "{.status.podIP}");
   CHECK(logs == "first\nsecond\nname=env ns=default node=s1 ip=" + ip + " level=debug pass=s3cret cfg=fast\n");
   CHECK(jsonpath(c, "pod/env", "{.status.initContainerStatuses[*].state.terminated.reason}") == "Completed Completed");
+  CHECK(jsonpath(c, "pod/env", "{.status.initContainerStatuses[*].ready}") == "true true");  // finished with 0
   CHECK(c.troupe({"logs", "env", "-c", "first"}).code == 0);
   auto exec = c.troupe({"exec", "env", "--", "sh", "-c", "echo $LEVEL in $(pwd); echo oops >&2; exit 5"});
   CHECK(exec.code == 5);
