@@ -34,6 +34,56 @@ node object(const char* api_version, const char* kind, const std::string& name) 
   return out;
 }
 
+// The empty fields kubectl's generators print because they print Go structs
+// (`creationTimestamp: null`, `resources: {}`, `status: {}`, ...), so a dry run's manifest
+// reads line for line as kubectl's. The server ignores or defaults each of them.
+void with_kubectl_scaffold(node& object) {
+  auto stamp = [](node* meta) {
+    if (meta && meta->is_map() && !meta->find("creationTimestamp")) meta->set("creationTimestamp", node::null());
+  };
+  auto pod_spec = [](node* spec) {
+    if (!spec || !spec->is_map()) return;
+    for (const char* list : {"initContainers", "containers"})
+      if (node* containers = spec->find(list); containers && containers->is_list())
+        for (auto& c : containers->items())
+          if (c.is_map() && !c.find("resources")) c.set("resources", node::map());
+  };
+  auto kind = text_at(object, {"kind"});
+  stamp(object.find("metadata"));
+  node* spec = object.find("spec");
+  if (spec && spec->is_map()) {
+    if (node* tmpl = spec->find("template")) {
+      if (!tmpl->find("metadata")) tmpl->set("metadata", node::map());
+      stamp(tmpl->find("metadata"));
+      pod_spec(tmpl->find("spec"));
+    }
+    if (node* job = spec->find("jobTemplate")) {
+      if (!job->find("metadata")) job->set("metadata", node::map());
+      if (!job->find("metadata")->find("name")) job->find("metadata")->set("name", node::string(text_at(object, {"metadata", "name"})));
+      stamp(job->find("metadata"));
+      node* job_spec = job->find("spec");
+      if (node* tmpl = job_spec && job_spec->is_map() ? job_spec->find("template") : nullptr) {
+        if (!tmpl->find("metadata")) tmpl->set("metadata", node::map());
+        stamp(tmpl->find("metadata"));
+        pod_spec(tmpl->find("spec"));
+      }
+    }
+  }
+  if (kind == "Pod") {
+    pod_spec(spec);
+    if (spec && !spec->find("dnsPolicy")) spec->set("dnsPolicy", node::string("ClusterFirst"));
+  }
+  if (kind == "Deployment" && spec && !spec->find("strategy")) spec->set("strategy", node::map());
+  if (kind == "Namespace" && !spec) object.set("spec", node::map());
+  if (kind == "Service" && !object.find("status")) {
+    node status = node::map();
+    status.set("loadBalancer", node::map());
+    object.set("status", std::move(status));
+  }
+  for (const char* with_status : {"Deployment", "Job", "CronJob", "Pod", "Namespace"})
+    if (kind == with_status && !object.find("status")) object.set("status", node::map());
+}
+
 std::string read_whole(const std::string& path) {
   return read_file(path, "error reading " + path + ": no such file or directory");
 }
@@ -314,7 +364,7 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
   node out = object("v1", "Secret", name);
   node data = node::map();
   if (type == "generic") {
-    out.set("type", node::string(flags.get("type", "Opaque")));
+    if (flags.has("type")) out.set("type", node::string(flags.get("type")));  // the server defaults Opaque
     for (auto& [k, v] : entries(flags)) data.set(k, node::string(base64(v)));
   } else if (type == "tls") {
     auto cert = read_whole(required(flags, "cert")), key = read_whole(required(flags, "key"));
@@ -456,6 +506,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   auto made = text_at(out, {"kind"});
   if (flags.has("namespace") && made != "Namespace" && made != "ClusterRole" && made != "ClusterRoleBinding")
     out.find("metadata")->set("namespace", node::string(flags.get("namespace")));
+  with_kubectl_scaffold(out);
   return codec::to_json(out);
 }
 
@@ -481,6 +532,7 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
   owners.push(std::move(owner));
   meta->set("ownerReferences", std::move(owners));
   if (const node* spec = tmpl->find("spec")) out.set("spec", *spec);
+  with_kubectl_scaffold(out);
   return codec::to_json(out);
 }
 
@@ -594,6 +646,7 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
     pod = codec::merge_patch(pod, patch);
   }
 
+  with_kubectl_scaffold(pod);
   std::vector<std::string> out{codec::to_json(pod)};
   if (flags.on("expose")) {
     node service = object("v1", "Service", name);
@@ -606,6 +659,7 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
     service_spec.set("ports", std::move(ports));
     service_spec.set("selector", labels);
     service.set("spec", std::move(service_spec));
+    with_kubectl_scaffold(service);
     out.push_back(codec::to_json(service));
   }
   return out;
@@ -687,6 +741,7 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
   if (flags.has("cluster-ip")) spec.set("clusterIP", node::string(flags.get("cluster-ip")));
   if (flags.has("external-ip")) spec.set("externalIPs", string_list({flags.get("external-ip")}));
   out.set("spec", std::move(spec));
+  with_kubectl_scaffold(out);
   return codec::to_json(out);
 }
 

@@ -206,6 +206,14 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   CHECK(c.troupe({"get", "svc", "np", "-o", "jsonpath={.spec.ports[0].nodePort}"}).out == "30080");
   CHECK(c.troupe({"create", "service", "externalname", "ext", "--external-name=example.com"}).code == 0);
   CHECK(c.troupe({"get", "svc", "ext", "-o", "jsonpath={.spec.selector.app}"}).out == "ext");  // as kubectl sets it
+  // A dry run prints what kubectl prints, empty Go fields and all.
+  CHECK(c.troupe({"create", "deployment", "web", "--image=nginx", "--dry-run=client", "-o", "yaml"}).out ==
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n"
+        "  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  strategy: {}\n"
+        "  template:\n    metadata:\n      creationTimestamp: null\n      labels:\n        app: web\n    spec:\n"
+        "      containers:\n      - image: nginx\n        name: nginx\n        resources: {}\nstatus: {}\n");
+  CHECK(c.troupe({"create", "secret", "generic", "s", "--from-literal=a=b", "--dry-run=client", "-o", "yaml"}).out ==
+        "apiVersion: v1\ndata:\n  a: Yg==\nkind: Secret\nmetadata:\n  creationTimestamp: null\n  name: s\n");
   // An explicit -n is written into what a dry run prints; cluster-scoped kinds take none.
   CHECK_THAT(c.troupe({"create", "configmap", "cm", "-n", "kube-public", "--dry-run=client", "-o", "yaml"}).out,
              Catch::Contains("  namespace: kube-public\n"));
