@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -59,6 +61,14 @@ std::optional<probe_spec> exec_spec(k8s::ExecAction::Reader e) {
   return s;
 }
 
+// An errno as Go's syscall.Errno prints it: glibc's text with a lower-case first letter
+// ("connection refused"), so probe messages read as the kubelet's.
+std::string go_errno(int e) {
+  std::string text = strerror(e);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
 // A non-blocking connect bounded by the deadline; -1 and `error` set on failure.
 // Waits until `fd` is ready for `events`; false once the deadline has passed.
 bool ready(int fd, short events, int64_t deadline) {
@@ -79,7 +89,7 @@ int connect_by(const std::string& host, int32_t port, int64_t deadline, std::str
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   std::string where = host + ":" + std::to_string(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
-    error = "dial tcp " + where + ": connect: " + strerror(errno);
+    error = "dial tcp " + where + ": connect: " + go_errno(errno);
     close(fd);
     return -1;
   }
@@ -92,7 +102,7 @@ int connect_by(const std::string& host, int32_t port, int64_t deadline, std::str
   socklen_t len = sizeof so_error;
   getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
   if (so_error != 0) {
-    error = "dial tcp " + where + ": connect: " + strerror(so_error);
+    error = "dial tcp " + where + ": connect: " + go_errno(so_error);
     close(fd);
     return -1;
   }
