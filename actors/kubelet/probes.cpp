@@ -10,9 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cctype>
-
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
