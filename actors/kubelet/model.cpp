@@ -91,7 +91,9 @@ pod_status_model compute_pod_status(const pod_model& pod) {
   s.phase = phase_of(pod);
   // The kubelet's order (1.29): PodReadyToStartContainers, Initialized, Ready,
   // ContainersReady, PodScheduled. The sandbox is ready once the pod has its address.
-  s.conditions.push_back({"PodReadyToStartContainers", pod.pod_ip.empty() ? "False" : "True", "", ""});
+  // A finished pod's sandbox is gone.
+  bool sandbox = !pod.pod_ip.empty() && s.phase != "Succeeded" && s.phase != "Failed";
+  s.conditions.push_back({"PodReadyToStartContainers", sandbox ? "True" : "False", "", ""});
   bool init = initialized(pod);
   if (init) {
     s.conditions.push_back({"Initialized", "True", "", ""});

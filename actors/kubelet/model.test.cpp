@@ -96,6 +96,8 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
   auto done = compute_pod_status(job);
   CHECK(done.phase == "Succeeded");
   CHECK(done.conditions[3].reason == "PodCompleted");
+  job.pod_ip = "10.42.0.8";
+  CHECK(condition(compute_pod_status(job), "PodReadyToStartContainers") == "False");  // its sandbox is gone
   job.containers[1] = ended("b", 3);
   CHECK(compute_pod_status(job).phase == "Failed");
 

@@ -295,8 +295,8 @@ int cmd_describe(context& ctx) {
     }
   }
   if (objects.empty() && args.named.empty()) {
-    bool namespaced = std::any_of(args.types.begin(), args.types.end(), [](auto* k) { return k->namespaced; });
-    if (namespaced && !ctx.all_namespaces()) ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
+    // kubectl's describe names the namespace whatever the kind, unless -A.
+    if (!ctx.all_namespaces()) ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
     else ctx.err << "No resources found\n";
   }
   for (size_t i = 0; i < objects.size(); ++i)

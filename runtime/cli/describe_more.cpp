@@ -5,9 +5,11 @@
 // set, the pods that use a claim.
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
 #include "runtime/cli/describe.hpp"
 #include "runtime/cli/printers.hpp"
@@ -237,7 +239,27 @@ std::string describe_volume(context& ctx, const kind_info& kind, const node& pv)
   w.write(0, "Access Modes:\t" + access_modes(lookup(pv, {"spec", "accessModes"})) + "\n");
   if (auto mode = text_at(pv, {"spec", "volumeMode"}); !mode.empty()) w.write(0, "VolumeMode:\t" + mode + "\n");
   w.write(0, "Capacity:\t" + text_at(pv, {"spec", "capacity", "storage"}) + "\n");
-  w.write(0, std::string("Node Affinity:\t") + (lookup(pv, {"spec", "nodeAffinity"}) ? "(set)" : "<none>") + "\n");
+  // kubectl's printVolumeNodeAffinity: each required term's expressions.
+  const node* required = lookup(pv, {"spec", "nodeAffinity", "required"});
+  if (!required) {
+    w.write(0, "Node Affinity:\t<none>\n");
+  } else {
+    w.write(0, "Node Affinity:\t\n");
+    auto& terms = items_of(lookup(*required, {"nodeSelectorTerms"}));
+    w.write(1, std::string("Required Terms:\t") + (terms.empty() ? "<none>" : "") + "\n");
+    for (size_t i = 0; i < terms.size(); ++i) {
+      auto& exprs = items_of(lookup(terms[i], {"matchExpressions"}));
+      std::string title = "Term " + std::to_string(i) + ":\t";
+      if (exprs.empty()) w.write(2, title + "<none>\n");
+      for (size_t j = 0; j < exprs.size(); ++j) {
+        auto op = text_at(exprs[j], {"operator"});
+        std::transform(op.begin(), op.end(), op.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        auto values = strings_of(lookup(exprs[j], {"values"}));
+        w.write(2, (j == 0 ? title : std::string("\t")) + text_at(exprs[j], {"key"}) + " " + op +
+                                    (values.empty() ? "" : " [" + join(values, ", ") + "]") + "\n");
+      }
+    }
+  }
   w.write(0, "Message:\t" + text_at(pv, {"status", "message"}) + "\n");
   w.write(0, "Source:\n");
   if (auto* h = lookup(pv, {"spec", "hostPath"})) {
@@ -304,6 +326,8 @@ std::string describe_job(context& ctx, const kind_info& kind, const node& job) {
   auto start = text_at(job, {"status", "startTime"}), done = text_at(job, {"status", "completionTime"});
   if (!start.empty()) w.write(0, "Start Time:\t" + rfc1123z(start) + "\n");
   if (!done.empty()) w.write(0, "Completed At:\t" + rfc1123z(done) + "\n");
+  auto start_at = parse_rfc3339(start), done_at = parse_rfc3339(done);
+  if (start_at && done_at) w.write(0, "Duration:\t" + human_duration(*done_at - *start_at) + "\n");
   if (auto d = text_at(job, {"spec", "activeDeadlineSeconds"}); !d.empty())
     w.write(0, "Active Deadline Seconds:\t" + d + "s\n");
   auto count = [&](const char* f) { return text_or(job, {"status", f}, "0"); };

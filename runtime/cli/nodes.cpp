@@ -13,6 +13,7 @@
 #include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/describe.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
@@ -89,6 +90,41 @@ std::string default_container(context& ctx, const node& pod, bool quiet) {
   auto first = text_at(containers->items()[0], {"name"});
   if (!quiet && shown.size() > 1) ctx.err << "Defaulted container " << quote(first) << " out of: " << join(shown, ", ") << "\n";
   return first;
+}
+
+// kubectl drain's verdict on one pod. Its filters run in order (DaemonSet, local storage, no
+// controller): the first refusal or skip decides, else the last warning stands; a finished
+// pod passes them all.
+struct drain_verdict {
+  bool evict = true;
+  std::string refusal, warning;
+};
+
+drain_verdict drain_verdict_of(const node& pod, bool ignore_daemonsets, bool delete_emptydir_data, bool force) {
+  auto phase = text_at(pod, {"status", "phase"});
+  bool finished = phase == "Succeeded" || phase == "Failed";
+  std::string owner;
+  for (auto& r : items_of(lookup(pod, {"metadata", "ownerReferences"})))
+    if (text_at(r, {"controller"}) == "true") owner = text_at(r, {"kind"});
+  drain_verdict v;
+  if (finished) return v;
+  if (owner == "DaemonSet") {
+    v.evict = false;
+    if (ignore_daemonsets) v.warning = "ignoring DaemonSet-managed Pods";
+    else v.refusal = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)";
+    return v;
+  }
+  bool empty_dir = false;
+  for (auto& volume : items_of(lookup(pod, {"spec", "volumes"}))) empty_dir = empty_dir || volume.find("emptyDir");
+  if (empty_dir) {
+    if (!delete_emptydir_data) return {false, "Pods with local storage (use --delete-emptydir-data to override)", ""};
+    v.warning = "deleting Pods with local storage";
+  }
+  // The last filter's word stands: with a controller it says nothing, and the local storage
+  // warning goes (kubectl drops it the same way).
+  if (owner.empty() && !force) return {false, "Pods declare no controller (use --force to override)", ""};  // sic
+  v.warning = owner.empty() ? "deleting Pods that declare no controller" : "";
+  return v;
 }
 
 // The node name from `troupe cordon NODE` / `node/NODE`.
@@ -263,6 +299,8 @@ int cmd_exec(context& ctx) {
   req.ns = ctx.ns();
   req.pod = pod_argument(ctx, "exec");
   req.container = ctx.flags.get("container");
+  TROUPE_REQUIRE(!ctx.flags.after_dashes.empty(), api_errc::bad_request,
+                 "you must specify at least one command for the container (after --)");
   auto pod = codec::encode_object(ctx.get(ctx.kind("pods"), req.ns, req.pod).object, ctx.kind("pods"));
   auto phase = text_at(pod, {"status", "phase"});
   TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
@@ -377,51 +415,35 @@ int cmd_drain(context& ctx) {
   ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << "\n" << std::flush;
   auto& pods = ctx.kind("pods");
   std::vector<node> victims;
-  std::vector<std::string> daemon, unmanaged, local_storage;
+  // Pods grouped by the message kubectl gives them, in the order messages first appear.
+  std::vector<std::pair<std::string, std::vector<std::string>>> refusals, notices;
+  auto add = [](auto& groups, const std::string& message, const std::string& ref) {
+    auto at = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == message; });
+    if (at == groups.end()) at = groups.insert(groups.end(), {message, {}});
+    at->second.push_back(ref);
+  };
   for (auto& item : ctx.list(pods, "", "", "spec.nodeName=" + name).items) {
     auto pod = codec::encode_object(item, pods);
     if (!text_at(pod, {"metadata", "annotations", "kubernetes.io/config.mirror"}).empty()) continue;
-    std::string owner;
-    if (auto* refs = lookup(pod, {"metadata", "ownerReferences"}))
-      for (auto& r : refs->items())
-        if (text_at(r, {"controller"}) == "true") owner = text_at(r, {"kind"});
     auto ref = text_at(pod, {"metadata", "namespace"}) + "/" + text_at(pod, {"metadata", "name"});
-    auto phase = text_at(pod, {"status", "phase"});
-    // kubectl's filters: a finished pod goes whatever it is; a DaemonSet's stays; one with no
-    // controller or with emptyDir data needs --force or --delete-emptydir-data.
-    bool finished = phase == "Succeeded" || phase == "Failed";
-    if (owner == "DaemonSet" && !finished) {
-      daemon.push_back(ref);
-      continue;
-    }
-    if (owner.empty() && !finished) unmanaged.push_back(ref);
-    bool empty_dir = false;
-    if (auto* volumes = lookup(pod, {"spec", "volumes"}))
-      for (auto& v : volumes->items()) empty_dir = empty_dir || v.find("emptyDir");
-    if (empty_dir && !finished) local_storage.push_back(ref);
-    victims.push_back(std::move(pod));
+    auto verdict = drain_verdict_of(pod, ctx.flags.on("ignore-daemonsets"), ctx.flags.on("delete-emptydir-data"),
+                                    ctx.flags.on("force"));
+    if (!verdict.refusal.empty()) add(refusals, verdict.refusal, ref);
+    if (!verdict.warning.empty()) add(notices, verdict.warning, ref);
+    if (verdict.evict) victims.push_back(std::move(pod));
   }
-  std::vector<std::string> errors, warnings;
-  auto filter = [&](const std::vector<std::string>& refs, bool allowed, const std::string& refusal,
-                    const std::string& warning) {
-    if (refs.empty()) return;
-    if (allowed) warnings.push_back(warning + ": " + join(refs, ", "));
-    else errors.push_back(refusal + ": " + join(refs, ", "));
-  };
-  filter(daemon, ctx.flags.on("ignore-daemonsets"), "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)",
-         "ignoring DaemonSet-managed Pods");
-  filter(unmanaged, ctx.flags.on("force"), "cannot delete Pods that declare no controller (use --force to override)",
-         "deleting Pods that declare no controller");
-  filter(local_storage, ctx.flags.on("delete-emptydir-data"),
-         "cannot delete Pods with local storage (use --delete-emptydir-data to override)",
-         "deleting Pods with local storage");
-  if (!errors.empty()) {
-    // kubectl's wording: one error as is, several as a Go list.
+  if (!refusals.empty()) {
+    // kubectl's wording: the error (a Go list when several) on the first line, then each alone.
+    std::vector<std::string> errors;
+    for (auto& [message, refs] : refusals) errors.push_back("cannot delete " + message + ": " + join(refs, ", "));
     auto why = errors.size() == 1 ? errors[0] : "[" + join(errors, ", ") + "]";
     ctx.err << "error: unable to drain node " << quote(name) << " due to error: " << why
-            << ", continuing command...\nThere are pending nodes to be drained:\n " << name << "\n" << why << "\n";
+            << ", continuing command...\nThere are pending nodes to be drained:\n " << name << "\n"
+            << join(errors, "\n") << "\n";
     return 1;
   }
+  std::vector<std::string> warnings;
+  for (auto& [message, refs] : notices) warnings.push_back(message + ": " + join(refs, ", "));
   if (!warnings.empty()) ctx.err << "Warning: " << join(warnings, "; ") << "\n";
   auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
   TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");

@@ -243,6 +243,12 @@ spec:
   CHECK(matching(claim, "Status: +Pending") != "");
   CHECK(matching(claim, "Finalizers: +\\[.*\\]") != "");
   CHECK(matching(claim, "Used By: +user") != "");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: lpv}\nspec:\n"
+                                         "  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  local: {path: /mnt/x}\n"
+                                         "  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: k, "
+                                         "operator: In, values: [a, b]}, {key: d, operator: Exists}]}]}}\n").code == 0);
+  CHECK(has_block(c.troupe({"describe", "pv", "lpv"}).out,
+                  "Node Affinity:     \n  Required Terms:  \n    Term 0:        k in [a, b]\n                   d exists\n"));
   CHECK_THAT(c.troupe({"describe", "ns", "default"}).out,
              Catch::EndsWith("Status:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n"));
 }
