@@ -13,6 +13,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/cli/generate_parts.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/patch.hpp"
@@ -20,11 +21,12 @@
 #include "runtime/object/validation.hpp"
 
 namespace troupe::cli {
-namespace {
 
 using codec::node;
 
-node object(const char* api_version, const char* kind, const std::string& name) {
+// ---- pieces the generators share (generate_parts.hpp) -----------------------------------------
+
+node manifest_object(const char* api_version, const char* kind, const std::string& name) {
   node out = node::map();
   out.set("apiVersion", node::string(api_version));
   out.set("kind", node::string(kind));
@@ -84,6 +86,23 @@ void with_kubectl_scaffold(node& object) {
     if (kind == with_status && !object.find("status")) object.set("status", node::map());
 }
 
+int positive_flag(const parsed_flags& flags, const std::string& flag, int fallback) {
+  if (!flags.has(flag)) return fallback;
+  auto n = parse_int(flags.get(flag));
+  TROUPE_REQUIRE(n && *n >= 0 && *n <= 1 << 30, api_errc::bad_request,
+                 "--" + flag + ": invalid value " + quote(flags.get(flag)));
+  return static_cast<int>(*n);
+}
+
+node string_list(const std::vector<std::string>& items) {
+  node out = node::list();
+  for (auto& item : items) out.push(node::string(item));
+  return out;
+}
+
+namespace {
+
+
 std::string read_whole(const std::string& path) {
   return read_file(path, "error reading " + path + ": no such file or directory");
 }
@@ -136,23 +155,9 @@ std::string image_name(const std::string& image) {
   return base.empty() ? "container" : base;
 }
 
-int positive(const parsed_flags& flags, const std::string& flag, int fallback) {
-  if (!flags.has(flag)) return fallback;
-  auto n = parse_int(flags.get(flag));
-  TROUPE_REQUIRE(n && *n >= 0 && *n <= 1 << 30, api_errc::bad_request,
-                 "--" + flag + ": invalid value " + quote(flags.get(flag)));
-  return static_cast<int>(*n);
-}
-
 }  // namespace
 
 namespace {
-
-node string_list(const std::vector<std::string>& items) {
-  node out = node::list();
-  for (auto& item : items) out.push(node::string(item));
-  return out;
-}
 
 std::string base64(const std::string& bytes) {
   return kj::encodeBase64(kj::arrayPtr(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size())).cStr();
@@ -201,7 +206,7 @@ node service(const std::string& type, const std::string& name, const parsed_flag
   TROUPE_REQUIRE(found != types.end(), api_errc::bad_request,
                  "troupe create service: unknown type " + quote(type) +
                      " (clusterip, nodeport, loadbalancer or externalname)");
-  node out = object("v1", "Service", name);
+  node out = manifest_object("v1", "Service", name);
   node labels = node::map();
   labels.set("app", node::string(name));
   out.find("metadata")->set("labels", labels);
@@ -232,7 +237,7 @@ node service(const std::string& type, const std::string& name, const parsed_flag
     p.set("targetPort", named_target ? node::string(target_text) : node::plain(std::to_string(*target)));
     if (flags.has("node-port")) {
       TROUPE_REQUIRE(type == "nodeport", api_errc::bad_request, "--node-port: only for a nodeport service");
-      p.set("nodePort", node::plain(std::to_string(positive(flags, "node-port", 0))));
+      p.set("nodePort", node::plain(std::to_string(positive_flag(flags, "node-port", 0))));
     }
     ports.push(std::move(p));
   }
@@ -298,7 +303,7 @@ node role(const char* kind, const std::string& name, const parsed_flags& flags, 
     rule.set("verbs", string_list(verbs));
     rules.push(std::move(rule));
   }
-  node out = object("rbac.authorization.k8s.io/v1", kind, name);
+  node out = manifest_object("rbac.authorization.k8s.io/v1", kind, name);
   out.set("rules", std::move(rules));
   return out;
 }
@@ -332,7 +337,7 @@ node binding(const char* kind, const std::string& name, const parsed_flags& flag
                    "serviceaccount must be <namespace>:<name>");
     subject("ServiceAccount", parts[1], parts[0]);
   }
-  node out = object("rbac.authorization.k8s.io/v1", kind, name);
+  node out = manifest_object("rbac.authorization.k8s.io/v1", kind, name);
   out.set("roleRef", std::move(ref));
   if (subjects.size()) out.set("subjects", std::move(subjects));
   return out;
@@ -361,7 +366,7 @@ void check_key_pair(const std::string& cert_pem, const std::string& key_pem) {
 }
 
 node secret(const std::string& type, const std::string& name, const parsed_flags& flags) {
-  node out = object("v1", "Secret", name);
+  node out = manifest_object("v1", "Secret", name);
   node data = node::map();
   if (type == "generic") {
     if (flags.has("type")) out.set("type", node::string(flags.get("type")));  // the server defaults Opaque
@@ -414,11 +419,11 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   const auto& command = flags.after_dashes;
   node out;
   if (kind == "namespace" || kind == "ns") {
-    out = object("v1", "Namespace", name);
+    out = manifest_object("v1", "Namespace", name);
   } else if (kind == "serviceaccount" || kind == "sa") {
-    out = object("v1", "ServiceAccount", name);
+    out = manifest_object("v1", "ServiceAccount", name);
   } else if (kind == "configmap" || kind == "cm") {
-    out = object("v1", "ConfigMap", name);
+    out = manifest_object("v1", "ConfigMap", name);
     node data = node::map();
     for (auto& [k, v] : entries(flags)) data.set(k, node::string(v));
     if (data.size()) out.set("data", std::move(data));
@@ -427,7 +432,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   } else if (typed) {
     out = service(args[1], name, flags);
   } else if (kind == "job") {
-    out = object("batch/v1", "Job", name);
+    out = manifest_object("batch/v1", "Job", name);
     node spec = node::map();
     spec.set("template", one_container_pod(name, required(flags, "image"), command, "Never"));
     out.set("spec", std::move(spec));
@@ -435,7 +440,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     auto restart = flags.get("restart", "OnFailure");
     TROUPE_REQUIRE(restart == "OnFailure" || restart == "Never", api_errc::bad_request,
                    "--restart: invalid restart policy " + quote(restart) + " (OnFailure or Never)");
-    out = object("batch/v1", "CronJob", name);
+    out = manifest_object("batch/v1", "CronJob", name);
     node job_spec = node::map();
     job_spec.set("template", one_container_pod(name, required(flags, "image"), command, restart));
     node job_meta = node::map();
@@ -460,17 +465,17 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
     TROUPE_REQUIRE(images.size() == 1 || command.empty(), api_errc::bad_request,
                    "cannot specify multiple --image options and command");
-    out = object("apps/v1", "Deployment", name);
+    out = manifest_object("apps/v1", "Deployment", name);
     node labels = node::map();
     labels.set("app", node::string(name));
     out.find("metadata")->set("labels", labels);
     node spec = node::map();
-    spec.set("replicas", node::plain(std::to_string(positive(flags, "replicas", 1))));
+    spec.set("replicas", node::plain(std::to_string(positive_flag(flags, "replicas", 1))));
     node selector = node::map();
     selector.set("matchLabels", labels);
     spec.set("selector", std::move(selector));
     node containers = node::list();
-    int port = positive(flags, "port", 0);
+    int port = positive_flag(flags, "port", 0);
     for (auto& image : images) {
       node c = node::map();
       c.set("name", node::string(image_name(image)));
@@ -513,7 +518,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
 std::string job_from_cron_job(const std::string& name, const codec::node& cron_job) {
   const node* tmpl = lookup(cron_job, {"spec", "jobTemplate"});
   TROUPE_REQUIRE(tmpl && tmpl->is_map(), api_errc::bad_request, "--from: the cron job has no jobTemplate");
-  node out = object("batch/v1", "Job", name);
+  node out = manifest_object("batch/v1", "Job", name);
   node* meta = out.find("metadata");
   if (const node* tmpl_meta = tmpl->find("metadata"))
     for (const char* field : {"labels", "annotations"})
@@ -532,215 +537,6 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
   owners.push(std::move(owner));
   meta->set("ownerReferences", std::move(owners));
   if (const node* spec = tmpl->find("spec")) out.set("spec", *spec);
-  with_kubectl_scaffold(out);
-  return codec::to_json(out);
-}
-
-namespace {
-
-// KEY=VALUE from a flag's value; `error` (naming the flag) for anything else.
-std::pair<std::string, std::string> key_value(const std::string& pair, const std::string& error) {
-  auto eq = pair.find('=');
-  TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request, error);
-  return {pair.substr(0, eq), pair.substr(eq + 1)};
-}
-
-// --labels/-l for run: "k=v,k2=v2".
-node run_labels(const std::string& name, const parsed_flags& flags) {
-  node labels = node::map();
-  if (!flags.has("labels")) {
-    labels.set("run", node::string(name));
-    return labels;
-  }
-  for (auto& pair : split(flags.get("labels"), ',')) {
-    auto [key, value] = key_value(pair, "--labels: invalid label spec " + quote(pair) + ", expected key=value");
-    labels.set(key, node::string(value));
-  }
-  return labels;
-}
-
-}  // namespace
-
-std::vector<std::string> run_manifests(const std::vector<std::string>& args,
-                                       const std::vector<std::string>& after_dashes,
-                                       const parsed_flags& flags) {
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "NAME is required for run");
-  // Words after NAME are the container's arguments, as after -- (kubectl takes both).
-  std::vector<std::string> command(args.begin() + 1, args.end());
-  command.insert(command.end(), after_dashes.begin(), after_dashes.end());
-  for (const char* attach : {"stdin", "tty", "attach", "rm"})
-    TROUPE_REQUIRE(!flags.on(attach), api_errc::bad_request,
-                   std::string("--") + attach +
-                       ": attaching to a pod is not supported; run it, then use troupe logs or "
-                       "troupe exec");
-  auto images = flags.all("image");
-  TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
-  TROUPE_REQUIRE(images.size() == 1, api_errc::bad_request, "--image: only one image may be given");
-  const std::string& name = args[0];
-  auto restart = flags.get("restart", "Always");
-  TROUPE_REQUIRE(restart == "Always" || restart == "OnFailure" || restart == "Never",
-                 api_errc::bad_request,
-                 "invalid restart policy: " + restart + " (Always, OnFailure or Never)");
-  TROUPE_REQUIRE(!flags.on("command") || !command.empty(), api_errc::bad_request,
-                 "--command: a command is required after --");
-  int port = positive(flags, "port", 0);
-  TROUPE_REQUIRE(!flags.on("expose") || port > 0, api_errc::bad_request,
-                 "--port must be set when exposing a service");
-  node labels = run_labels(name, flags);
-
-  node pod = object("v1", "Pod", name);
-  pod.find("metadata")->set("labels", labels);
-  if (flags.has("annotations")) {
-    node annotations = node::map();
-    for (auto& pair : flags.all("annotations")) {
-      auto [key, value] =
-          key_value(pair, "--annotations: invalid annotation spec " + quote(pair) + ", expected key=value");
-      annotations.set(key, node::string(value));
-    }
-    pod.find("metadata")->set("annotations", std::move(annotations));
-  }
-  node container = node::map();
-  container.set("name", node::string(name));
-  container.set("image", node::string(images[0]));
-  if (!command.empty()) container.set(flags.on("command") ? "command" : "args", string_list(command));
-  if (flags.has("image-pull-policy")) {
-    auto policy = flags.get("image-pull-policy");
-    TROUPE_REQUIRE(policy == "Always" || policy == "IfNotPresent" || policy == "Never",
-                   api_errc::bad_request,
-                   "invalid image pull policy: " + policy + " (Always, IfNotPresent or Never)");
-    container.set("imagePullPolicy", node::string(policy));
-  }
-  if (port) {
-    node p = node::map();
-    p.set("containerPort", node::plain(std::to_string(port)));
-    node ports = node::list();
-    ports.push(std::move(p));
-    container.set("ports", std::move(ports));
-  }
-  if (flags.has("env")) {
-    node env = node::list();
-    for (auto& pair : flags.all("env")) {
-      auto [key, value] = key_value(pair, "--env: invalid env " + quote(pair) + ", expected NAME=VALUE");
-      node var = node::map();
-      var.set("name", node::string(key));
-      var.set("value", node::string(value));
-      env.push(std::move(var));
-    }
-    container.set("env", std::move(env));
-  }
-  node containers = node::list();
-  containers.push(std::move(container));
-  node spec = node::map();
-  spec.set("containers", std::move(containers));
-  spec.set("restartPolicy", node::string(restart));
-  pod.set("spec", std::move(spec));
-  if (flags.has("overrides")) {
-    // kubectl's --overrides: a JSON merge patch over the generated pod.
-    node patch;
-    try {
-      patch = codec::parse_json(flags.get("overrides"), "--overrides");
-    } catch (const api_error& e) {
-      throw api_error(api_errc::bad_request, e.message());
-    }
-    TROUPE_REQUIRE(patch.is_map(), api_errc::bad_request, "--overrides: expected a JSON object");
-    pod = codec::merge_patch(pod, patch);
-  }
-
-  with_kubectl_scaffold(pod);
-  std::vector<std::string> out{codec::to_json(pod)};
-  if (flags.on("expose")) {
-    node service = object("v1", "Service", name);
-    node service_port = node::map();
-    service_port.set("port", node::plain(std::to_string(port)));
-    service_port.set("targetPort", node::plain(std::to_string(port)));
-    node ports = node::list();
-    ports.push(std::move(service_port));
-    node service_spec = node::map();
-    service_spec.set("ports", std::move(ports));
-    service_spec.set("selector", labels);
-    service.set("spec", std::move(service_spec));
-    with_kubectl_scaffold(service);
-    out.push_back(codec::to_json(service));
-  }
-  return out;
-}
-
-std::string exposed_service(const kind_info& kind, const codec::node& exposed, const parsed_flags& flags) {
-  auto at = [&](std::initializer_list<std::string_view> path) { return lookup(exposed, path); };
-  std::string name = at({"metadata", "name"}) ? at({"metadata", "name"})->text() : "";
-  // The selector: --selector, else the object's own (kubectl's MapBasedSelectorForObject).
-  node selector = node::map();
-  if (flags.has("selector")) {
-    for (auto& pair : split(flags.get("selector"), ',')) {
-      std::string error = "--selector: only k=v pairs may be used, got " + quote(pair);
-      TROUPE_REQUIRE(pair.find_first_of("!()") == std::string::npos, api_errc::bad_request, error);
-      auto [key, value] = key_value(pair, error);
-      selector.set(key, node::string(value));
-    }
-  } else if (kind.kind == "Pod") {
-    if (const node* labels = at({"metadata", "labels"})) selector = *labels;
-  } else if (kind.kind == "Service") {
-    if (const node* s = at({"spec", "selector"})) selector = *s;
-  } else if (kind.kind == "Deployment" || kind.kind == "ReplicaSet") {
-    const node* expressions = at({"spec", "selector", "matchExpressions"});
-    TROUPE_REQUIRE(!expressions || expressions->size() == 0, api_errc::bad_request,
-                   "couldn't convert expressions of the " + kind.singular + " selector to a map-based "
-                   "selector: pass --selector");
-    if (const node* labels = at({"spec", "selector", "matchLabels"})) selector = *labels;
-  } else {
-    throw api_error(api_errc::bad_request, "cannot expose a " + kind.kind);
-  }
-  TROUPE_REQUIRE(selector.is_map() && selector.size() > 0, api_errc::bad_request,
-                 "couldn't retrieve selectors via --selector flag or introspection: the " + kind.singular + " " +
-                     quote(name) + " has none");
-
-  // The ports: --port, else the object's (containers' ports, or a Service's ports).
-  struct port_spec {
-    std::string port, target, protocol;
-  };
-  std::vector<port_spec> ports;
-  if (flags.has("port")) {
-    int port = positive(flags, "port", 0);
-    TROUPE_REQUIRE(port > 0 && port < 65536, api_errc::bad_request, "--port: invalid value " + quote(flags.get("port")));
-    ports.push_back({std::to_string(port), "", ""});
-  } else if (kind.kind == "Service") {
-    if (const node* list = at({"spec", "ports"}))
-      for (auto& p : list->items())
-        ports.push_back({p.find("port") ? p.find("port")->text() : "", "",
-                         p.find("protocol") ? p.find("protocol")->text() : ""});
-  } else {
-    const node* pod_spec = kind.kind == "Pod" ? at({"spec"}) : at({"spec", "template", "spec"});
-    const node* containers = pod_spec && pod_spec->is_map() ? pod_spec->find("containers") : nullptr;
-    for (size_t i = 0; containers && i < containers->size(); ++i)
-      if (const node* list = containers->items()[i].find("ports"))
-        for (auto& p : list->items())
-          ports.push_back({p.find("containerPort") ? p.find("containerPort")->text() : "", "",
-                           p.find("protocol") ? p.find("protocol")->text() : ""});
-  }
-  bool headless = flags.get("cluster-ip") == "None";  // may have no ports, as kubectl allows
-  TROUPE_REQUIRE(!ports.empty() || headless, api_errc::bad_request,
-                 "couldn't find port via --port flag or introspection");
-
-  node out = object("v1", "Service", flags.get("name", name));
-  if (const node* labels = at({"metadata", "labels"}); labels && !flags.has("labels"))
-    out.find("metadata")->set("labels", *labels);
-  node list = node::list();
-  for (size_t i = 0; i < ports.size(); ++i) {
-    node p = node::map();
-    if (ports.size() > 1) p.set("name", node::string("port-" + std::to_string(i + 1)));
-    p.set("port", node::plain(ports[i].port));
-    p.set("protocol", node::string(flags.get("protocol", ports[i].protocol.empty() ? "TCP" : ports[i].protocol)));
-    std::string target = flags.get("target-port", ports[i].port);
-    p.set("targetPort", parse_int(target) ? node::plain(target) : node::string(target));
-    list.push(std::move(p));
-  }
-  node spec = node::map();
-  if (list.size()) spec.set("ports", std::move(list));
-  spec.set("selector", std::move(selector));
-  if (flags.has("type")) spec.set("type", node::string(flags.get("type")));
-  if (flags.has("cluster-ip")) spec.set("clusterIP", node::string(flags.get("cluster-ip")));
-  if (flags.has("external-ip")) spec.set("externalIPs", string_list({flags.get("external-ip")}));
-  out.set("spec", std::move(spec));
   with_kubectl_scaffold(out);
   return codec::to_json(out);
 }
