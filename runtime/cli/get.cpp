@@ -168,10 +168,10 @@ void print_table_of(context& ctx, const kind_info& kind, const std::vector<node>
   ctx.out << table_text(ctx, kind, objects, custom, headers, widths, name_prefix);
 }
 
-// Objects as a document (-o yaml|json|jsonpath): one object when one was asked for by name,
+// Objects as a document (-o yaml|json|jsonpath|go-template; `format` as output_format gives it):
+// one object when one was asked for by name,
 // else a List of all of them.
-void print_documents(context& ctx, std::vector<node> objects, bool single) {
-  auto format = output_format(ctx);
+void print_documents(context& ctx, const std::string& format, std::vector<node> objects, bool single) {
   node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
   if (format == "yaml" || format == "json") doc = codec::with_sorted_keys(std::move(doc));
   if (format == "yaml")
@@ -197,8 +197,8 @@ void no_resources(context& ctx, const std::vector<target>& targets) {
 // document ({type, object}).
 class watch_printer {
  public:
-  watch_printer(context& ctx, const kind_info& kind, const std::string& custom)
-      : ctx_(ctx), kind_(kind), custom_(custom), format_(output_format(ctx)),
+  watch_printer(context& ctx, const kind_info& kind, const std::string& format, const std::string& custom)
+      : ctx_(ctx), kind_(kind), custom_(custom), format_(format),
         events_(ctx.flags.on("output-watch-events")), header_done_(ctx.flags.on("no-headers")) {}
 
   /// One event: 1 ADDED, 2 MODIFIED, 3 DELETED (the initial objects are ADDED).
@@ -359,7 +359,7 @@ int cmd_get(context& ctx) {
   if (watching) {
     if (status != 0) return status;  // a name that is not there is not watched for, as kubectl
     auto& f = results[0];
-    watch_printer printer(ctx, *f.kind, custom);
+    watch_printer printer(ctx, *f.kind, format, custom);
     if (!ctx.flags.on("watch-only") && !f.objects.empty()) printer.print(f.objects, 1);
     return watch(ctx, *f.kind, f.revision, targets[0].names.empty() ? "" : targets[0].names[0],
                  printer);
@@ -376,7 +376,7 @@ int cmd_get(context& ctx) {
     for (auto& f : results)
       for (auto& o : f.objects) all.push_back(std::move(o));
     bool single = targets.size() == 1 && targets[0].names.size() == 1;
-    print_documents(ctx, std::move(all), single);
+    print_documents(ctx, format, std::move(all), single);
   }
   return status;
 }
