@@ -169,8 +169,7 @@ void print_table_of(context& ctx, const kind_info& kind, const std::vector<node>
 }
 
 // Objects as a document (-o yaml|json|jsonpath|go-template; `format` as output_format gives it):
-// one object when one was asked for by name,
-// else a List of all of them.
+// one object when one was asked for by name, else a List of all of them.
 void print_documents(context& ctx, const std::string& format, std::vector<node> objects, bool single) {
   node doc = single && objects.size() == 1 ? std::move(objects[0]) : list_of(std::move(objects));
   if (format == "yaml" || format == "json") doc = codec::with_sorted_keys(std::move(doc));
