@@ -1,5 +1,7 @@
 #include "runtime/base/time.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -137,30 +139,48 @@ std::string human_duration(int64_t s) {
   return str(y) + "y";
 }
 
-std::optional<int64_t> parse_duration_ms(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  if (text == "0") return 0;
-  int64_t total = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t start = pos;
-    while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.'))
-      ++pos;
-    if (pos == start) return std::nullopt;
-    double value = std::stod(std::string(text.substr(start, pos - start)));
-    size_t unit_start = pos;
-    while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
-    auto unit = text.substr(unit_start, pos - unit_start);
-    double scale;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60000;
-    else if (unit == "h") scale = 3600000;
-    else if (unit == "d") scale = 86400000;
-    else return std::nullopt;
-    total += static_cast<int64_t>(value * scale);
+std::optional<int64_t> parse_go_duration_ns(std::string_view text, std::string* error) {
+  const std::string original(text);
+  auto fail = [&](const std::string& why) -> std::optional<int64_t> {
+    if (error) *error = why;
+    return std::nullopt;
+  };
+  auto invalid = [&] { return fail("time: invalid duration " + quote(original)); };
+  bool negative = false;
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
   }
-  return total;
+  if (text == "0") return 0;
+  if (text.empty()) return invalid();
+  static const std::pair<std::string_view, long double> units[] = {
+      {"ns", 1}, {"us", 1e3}, {"\u00b5s", 1e3}, {"\u03bcs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  long double ns = 0;
+  while (!text.empty()) {
+    size_t digits = 0;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+      ++digits;
+    auto number = text.substr(0, digits);
+    if (number.empty() || number == "." || std::count(number.begin(), number.end(), '.') > 1) return invalid();
+    text.remove_prefix(digits);
+    size_t letters = 0;
+    while (letters < text.size() && !std::isdigit(static_cast<unsigned char>(text[letters])) && text[letters] != '.')
+      ++letters;
+    auto unit = text.substr(0, letters);
+    if (unit.empty()) return fail("time: missing unit in duration " + quote(original));
+    auto known = std::find_if(std::begin(units), std::end(units), [&](auto& u) { return u.first == unit; });
+    if (known == std::end(units)) return fail("time: unknown unit " + quote(unit) + " in duration " + quote(original));
+    ns += std::stold(std::string(number)) * known->second;
+    text.remove_prefix(letters);
+  }
+  if (ns > 9.2e18L) return invalid();  // beyond Go's int64 nanoseconds
+  return static_cast<int64_t>(negative ? -ns : ns);
+}
+
+std::optional<int64_t> parse_duration_ms(std::string_view text) {
+  auto ns = parse_go_duration_ns(text);
+  if (!ns || *ns < 0) return std::nullopt;
+  return *ns / 1000000;
 }
 
 }  // namespace troupe

@@ -27,7 +27,10 @@ std::optional<int64_t> parse_rfc3339_micro(std::string_view text);
 
 /// kubectl's AGE column: "5s", "3m12s", "7h", "2d3h", "45d".
 std::string human_duration(int64_t seconds);
-/// Parses "10s", "5m", "1h30m", "250ms" (Go's time.ParseDuration subset) into milliseconds.
+/// Go's time.ParseDuration ("1h30m", "2.5s", "-5m", "0"): nanoseconds, or nothing with Go's
+/// message in `error` ("time: unknown unit \"d\" in duration \"1d\"").
+std::optional<int64_t> parse_go_duration_ns(std::string_view text, std::string* error = nullptr);
+/// A Go duration that is not negative, in milliseconds ("10s", "5m", "250ms").
 std::optional<int64_t> parse_duration_ms(std::string_view text);
 
 }  // namespace troupe

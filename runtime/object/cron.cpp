@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
 
 namespace troupe {
 namespace {
@@ -73,55 +74,16 @@ std::string_view expand_macro(std::string_view text) {
   return text;
 }
 
-// Go's time.ParseDuration: an optional sign, then one or more decimal numbers (a fraction
-// allowed) each with a unit, "0" alone allowed. Nanoseconds; false with Go's message.
-bool parse_go_duration(std::string_view text, long double& ns, std::string& error) {
-  const std::string original(text);
-  auto invalid = [&] { return error = "time: invalid duration " + quote(original), false; };
-  bool negative = false;
-  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
-    negative = text[0] == '-';
-    text.remove_prefix(1);
-  }
-  if (text == "0") return ns = 0, true;
-  if (text.empty()) return invalid();
-  static const std::pair<std::string_view, long double> units[] = {
-      {"ns", 1}, {"us", 1e3}, {"\u00b5s", 1e3}, {"\u03bcs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-  ns = 0;
-  while (!text.empty()) {
-    size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
-      ++digits;
-    auto number = text.substr(0, digits);
-    if (number.empty() || number == "." || std::count(number.begin(), number.end(), '.') > 1) return invalid();
-    text.remove_prefix(digits);
-    size_t letters = 0;
-    while (letters < text.size() && !std::isdigit(static_cast<unsigned char>(text[letters])) && text[letters] != '.')
-      ++letters;
-    auto unit = text.substr(0, letters);
-    if (unit.empty()) return error = "time: missing unit in duration " + quote(original), false;
-    auto known = std::find_if(std::begin(units), std::end(units), [&](auto& u) { return u.first == unit; });
-    if (known == std::end(units))
-      return error = "time: unknown unit " + quote(unit) + " in duration " + quote(original), false;
-    ns += std::stold(std::string(number)) * known->second;
-    text.remove_prefix(letters);
-  }
-  if (ns > 9.2e18L) return invalid();  // beyond Go's int64 nanoseconds
-  if (negative) ns = -ns;
-  return true;
-}
-
 }  // namespace
 
 bool parse_cron(std::string_view text, cron_schedule& out, std::string& error) {
   text = trim(text);
   constexpr std::string_view every = "@every ";
   if (text.substr(0, every.size()) == every) {
-    long double ns = 0;
-    if (!parse_go_duration(text.substr(every.size()), ns, error))
-      return error = "failed to parse duration " + std::string(text) + ": " + error, false;
+    auto ns = parse_go_duration_ns(text.substr(every.size()), &error);
+    if (!ns) return error = "failed to parse duration " + std::string(text) + ": " + error, false;
     out = cron_schedule{};
-    out.every_seconds = std::max<int64_t>(1, static_cast<int64_t>(ns / 1e9L));
+    out.every_seconds = std::max<int64_t>(1, *ns / 1000000000);
     return true;
   }
   text = expand_macro(text);

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/base/time.hpp"
+
 using namespace troupe;
 
 TEST_CASE("cron schedules parse as CronJob reads them", "[cron]") {
@@ -64,4 +66,18 @@ TEST_CASE("bad cron schedules say what is wrong", "[cron]") {
   std::string error;
   CHECK_FALSE(parse_cron(r.text, s, error));
   CHECK(error == r.error);
+}
+
+TEST_CASE("durations parse as Go's time.ParseDuration for @every and the CLI's flags", "[cron][time]") {
+  CHECK(parse_go_duration_ns("1h30m") == int64_t{5400} * 1000000000);
+  CHECK(parse_go_duration_ns("1.5s") == int64_t{1500000000});
+  CHECK(parse_go_duration_ns("-2ms") == int64_t{-2000000});
+  CHECK(parse_go_duration_ns("0") == int64_t{0});
+  std::string error;
+  CHECK_FALSE(parse_go_duration_ns("1d", &error));
+  CHECK(error == "time: unknown unit \"d\" in duration \"1d\"");
+  CHECK(parse_duration_ms("250ms") == int64_t{250});
+  CHECK(parse_duration_ms("2m") == int64_t{120000});
+  CHECK_FALSE(parse_duration_ms("-5s"));  // flags take no negative durations
+  CHECK_FALSE(parse_duration_ms("5"));
 }
