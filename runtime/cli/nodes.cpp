@@ -240,32 +240,32 @@ int cmd_logs(context& ctx) {
   TROUPE_REQUIRE(!all_containers || !ctx.flags.has("container"), api_errc::bad_request,
                  "--container cannot be given with --all-containers");
 
-  std::vector<std::string> pods;
+  // The pods themselves: their containers decide what is read.
+  auto& pod_kind = ctx.kind("pods");
+  std::vector<node> pods;
   if (by_selector) {
-    for (auto& item : ctx.list(ctx.kind("pods"), ctx.ns(), ctx.flags.get("selector")).items)
-      pods.push_back(text_string(object_reader(item).meta().getName()));
+    for (auto& item : ctx.list(pod_kind, ctx.ns(), ctx.flags.get("selector")).items)
+      pods.push_back(codec::encode_object(item, pod_kind));
     if (pods.empty()) {
       ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
       return 0;
     }
   } else {
-    pods.push_back(pod_argument(ctx, "logs"));
+    pods.push_back(codec::encode_object(ctx.get(pod_kind, ctx.ns(), pod_argument(ctx, "logs")).object, pod_kind));
   }
   std::vector<log_source> sources;
   for (auto& pod : pods) {
     std::vector<std::string> containers{ctx.flags.get("container")};
-    if (all_containers || containers[0].empty()) {
-      auto object = codec::encode_object(ctx.get(ctx.kind("pods"), ctx.ns(), pod).object, ctx.kind("pods"));
-      if (!all_containers) {
-        containers[0] = default_container(ctx, object, false);
-      } else if (const node* spec = lookup(object, {"spec"}); spec && spec->is_map()) {
-        containers.clear();
+    if (all_containers) {
+      containers.clear();
+      if (const node* spec = lookup(pod, {"spec"}); spec && spec->is_map())
         for (const node* c : containers_of(*spec)) containers.push_back(text_at(*c, {"name"}));
-      }
+    } else if (containers[0].empty()) {
+      containers[0] = default_container(ctx, pod, false);
     }
     for (auto& container : containers) {
       log_source source{base};
-      source.req.pod = pod;
+      source.req.pod = text_at(pod, {"metadata", "name"});
       source.req.container = container;
       sources.push_back(std::move(source));
     }
