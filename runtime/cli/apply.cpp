@@ -359,7 +359,7 @@ int cmd_create(context& ctx) {
     TROUPE_REQUIRE(!ctx.flags.has("image"), api_errc::bad_request, "--image and --from cannot be given together");
     TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request, "cannot specify --from and command");
     auto cron_job = codec::encode_object(ctx.get(*from_kind, ctx.ns(), from.substr(slash + 1)).object, *from_kind);
-    add_documents(job_from_cron_job(args[1], cron_job), "create job", ctx.kinds, documents);
+    add_documents(job_from_cron_job(args[1], cron_job, ctx.flags.get("namespace")), "create job", ctx.kinds, documents);
   } else if (!ctx.flags.has("filename") && !args.empty()) {
     add_documents(generated_manifest(args, ctx.flags, ctx.kinds), "create " + args[0], ctx.kinds, documents);
   } else

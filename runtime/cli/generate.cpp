@@ -515,7 +515,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   return codec::to_json(out);
 }
 
-std::string job_from_cron_job(const std::string& name, const codec::node& cron_job) {
+std::string job_from_cron_job(const std::string& name, const codec::node& cron_job, const std::string& explicit_ns) {
   const node* tmpl = lookup(cron_job, {"spec", "jobTemplate"});
   TROUPE_REQUIRE(tmpl && tmpl->is_map(), api_errc::bad_request, "--from: the cron job has no jobTemplate");
   node out = manifest_object("batch/v1", "Job", name);
@@ -526,17 +526,18 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
   node* annotations = meta->find("annotations");
   if (!annotations) annotations = &meta->set("annotations", node::map());
   annotations->set("cronjob.kubernetes.io/instantiate", node::string("manual"));
-  // Owned by the cron job, as kubectl makes it, so deleting the cron job takes it along.
+  // Owned by the cron job, as kubectl makes it (not as its controller, nor blocking its
+  // deletion), so deleting the cron job takes it along.
   node owner = node::map();
   owner.set("apiVersion", node::string("batch/v1"));
   owner.set("kind", node::string("CronJob"));
   owner.set("name", node::string(text_at(cron_job, {"metadata", "name"})));
   owner.set("uid", node::string(text_at(cron_job, {"metadata", "uid"})));
-  owner.set("controller", node::plain("true"));
   node owners = node::list();
   owners.push(std::move(owner));
   meta->set("ownerReferences", std::move(owners));
   if (const node* spec = tmpl->find("spec")) out.set("spec", *spec);
+  if (!explicit_ns.empty()) meta->set("namespace", node::string(explicit_ns));
   with_kubectl_scaffold(out);
   return codec::to_json(out);
 }

@@ -19,7 +19,8 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
 
 /// `create job NAME --from=cronjob/CJ`: a Job from the cron job's jobTemplate, owned by it and
 /// annotated `cronjob.kubernetes.io/instantiate: manual`, as kubectl makes it.
-std::string job_from_cron_job(const std::string& name, const codec::node& cron_job);
+/// `explicit_ns` (an -n given) is written into it, as into every generated object.
+std::string job_from_cron_job(const std::string& name, const codec::node& cron_job, const std::string& explicit_ns);
 
 /// `expose KIND NAME`: a Service selecting what the pod, Service, Deployment or ReplicaSet
 /// selects, on --port or the ports it has (kubectl's introspection), with its labels.

@@ -202,6 +202,7 @@ struct log_source {
   logs_request req;
   bool at_line_start = true;
   bool done = false;
+  int64_t bytes_left = -1;  ///< --limit-bytes still to print; -1 without a limit
 };
 
 // Writes `text`, each line behind `prefix` when there is one ("[pod/web-1/nginx] ").
@@ -230,6 +231,21 @@ int cmd_logs(context& ctx) {
   auto tail = parse_int(ctx.flags.get("tail", by_selector ? "10" : "-1"));
   TROUPE_REQUIRE(tail && *tail >= -1, api_errc::bad_request, "--tail: invalid value " + quote(ctx.flags.get("tail")));
   base.tail = *tail;
+  TROUPE_REQUIRE(!ctx.flags.has("since") || !ctx.flags.has("since-time"), api_errc::bad_request,
+                 "at most one of `sinceTime` or `sinceSeconds` may be specified");
+  if (ctx.flags.has("since-time")) {
+    // An RFC 3339 time: the seconds since it, as the API server turns sinceTime into a start.
+    auto at = parse_rfc3339(ctx.flags.get("since-time"));
+    TROUPE_REQUIRE(at, api_errc::bad_request,
+                   "--since-time: " + quote(ctx.flags.get("since-time")) + " is not an RFC3339 time");
+    base.since_seconds = std::max<int64_t>(1, unix_seconds() - *at);
+  }
+  int64_t limit_bytes = -1;
+  if (ctx.flags.has("limit-bytes")) {
+    auto n = parse_int(ctx.flags.get("limit-bytes"));
+    TROUPE_REQUIRE(n && *n > 0, api_errc::bad_request, "--limit-bytes: must be greater than 0");
+    limit_bytes = *n;
+  }
   if (ctx.flags.has("since")) {
     auto ms = parse_duration_ms(ctx.flags.get("since"));
     TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "invalid argument " + quote(ctx.flags.get("since")) + " for \"--since\" flag: time: invalid duration " + quote(ctx.flags.get("since")));
@@ -265,6 +281,7 @@ int cmd_logs(context& ctx) {
     }
     for (auto& container : containers) {
       log_source source{base};
+      source.bytes_left = limit_bytes;
       source.req.pod = text_at(pod, {"metadata", "name"});
       source.req.container = container;
       sources.push_back(std::move(source));
@@ -280,9 +297,13 @@ int cmd_logs(context& ctx) {
       std::string label = prefix ? "[pod/" + source.req.pod + "/" +
                                        (source.req.container.empty() ? std::string("-") : source.req.container) + "] "
                                  : "";
+      // --limit-bytes bounds what each container's stream prints, as the kubelet bounds it.
+      bool limited = source.bytes_left >= 0 && static_cast<int64_t>(reply.text.size()) >= source.bytes_left;
+      if (limited) reply.text.resize(static_cast<size_t>(source.bytes_left));
+      if (source.bytes_left >= 0) source.bytes_left -= static_cast<int64_t>(reply.text.size());
       write_log(ctx.out, source, reply.text, label);
       ctx.out << std::flush;
-      source.done = !follow || !reply.running;
+      source.done = !follow || !reply.running || limited;
       // Later reads continue where this one ended, whole.
       source.req.offset = reply.offset;
       source.req.tail = -1;

@@ -158,6 +158,8 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"previous", 'p', false},
         {"tail"},
         {"since"},
+        {"since-time"},
+        {"limit-bytes"},
         {"timestamps", 0, false},
         selector,
         {"all-containers", 0, false},

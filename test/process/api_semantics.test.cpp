@@ -238,6 +238,10 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
                   "{.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate} "
                   "{.spec.template.spec.containers[0].image}"})
             .out == "cj manual busybox");
+  // kubectl's reference names no controller; an explicit -n is written into a dry run.
+  CHECK(c.troupe({"get", "job", "now", "-o", "jsonpath={.metadata.ownerReferences[0].controller}"}).out.empty());
+  CHECK_THAT(c.troupe({"create", "job", "dry", "--from=cronjob/cj", "-n", "default", "--dry-run=client", "-o", "yaml"}).out,
+             Catch::Contains("  namespace: default\n"));
   CHECK(c.troupe({"create", "job", "once", "--image=busybox", "--", "echo", "hi"}).code == 0);
   CHECK(c.troupe({"get", "job", "once", "-o", "jsonpath={.spec.template.spec.restartPolicy}"}).out == "Never");
   CHECK(c.troupe({"create", "job", "x", "--from=cronjob/cj", "--image=y"}).err ==

@@ -273,6 +273,10 @@ TEST_CASE("logs by selector with prefixes and logs and exec through a Service", 
   auto defaulted = c.troupe({"logs", "t1"});
   CHECK(defaulted.out == "one t1\ntwo\n");
   CHECK(defaulted.err == "Defaulted container \"a\" out of: a, b\n");
+  CHECK(c.troupe({"logs", "t1", "-c", "a", "--limit-bytes", "5"}).out == "one t");
+  CHECK(c.troupe({"logs", "t1", "-c", "a", "--since-time", "2000-01-01T00:00:00Z"}).out == "one t1\ntwo\n");
+  CHECK(c.troupe({"logs", "t1", "--since", "1h", "--since-time", "2000-01-01T00:00:00Z"}).err ==
+        "error: at most one of `sinceTime` or `sinceSeconds` may be specified\n");
   auto quiet = c.troupe({"exec", "t1", "-q", "--", "echo", "q"});
   CHECK(quiet.out == "q\n");
   CHECK(quiet.err.empty());
