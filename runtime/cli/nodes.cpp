@@ -42,18 +42,18 @@ bool better_for_logs(const node& a, const node& b) {
   return text_at(a, {"metadata", "creationTimestamp"}) < text_at(b, {"metadata", "creationTimestamp"});
 }
 
-// The pod `logs` or `exec` addresses: POD, pod/POD, or TYPE/NAME of something that selects
+// The pod `logs` or `exec` addresses, read: POD, pod/POD, or TYPE/NAME of something that selects
 // pods (a workload or a Service), whose best pod is taken as kubectl takes it, saying so when
 // there were several.
-std::string pod_argument(context& ctx, const char* verb) {
+node pod_argument(context& ctx, const char* verb) {
   auto& args = ctx.flags.positional;
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, std::string(verb) + " requires a pod name");
   const std::string& arg = args[0];
   auto slash = arg.find('/');
-  if (slash == std::string::npos) return arg;
-  auto& kind = ctx.kind(arg.substr(0, slash));
-  std::string name = arg.substr(slash + 1);
-  if (kind.kind == "Pod") return name;
+  auto& pod_kind = ctx.kind("pods");
+  auto& kind = slash == std::string::npos ? pod_kind : ctx.kind(arg.substr(0, slash));
+  std::string name = slash == std::string::npos ? arg : arg.substr(slash + 1);
+  if (kind.kind == "Pod") return codec::encode_object(ctx.get(pod_kind, ctx.ns(), name).object, pod_kind);
   auto object = codec::encode_object(ctx.get(kind, ctx.ns(), name).object, kind);
   // A Service selects by a plain map, workloads by a LabelSelector.
   const node* selects = lookup(object, {"spec", "selector"});
@@ -61,13 +61,12 @@ std::string pod_argument(context& ctx, const char* verb) {
   TROUPE_REQUIRE(selector != "<none>", api_errc::bad_request,
                  "cannot find the pods of " + kind.singular_resource() + "/" + name + ": it selects none");
   std::vector<node> pods;
-  for (auto& item : ctx.list(ctx.kind("pods"), ctx.ns(), selector).items) pods.push_back(codec::encode_object(item, ctx.kind("pods")));
+  for (auto& item : ctx.list(pod_kind, ctx.ns(), selector).items) pods.push_back(codec::encode_object(item, pod_kind));
   TROUPE_REQUIRE(!pods.empty(), api_errc::not_found,
                  "no pods found for " + kind.singular_resource() + "/" + name + " (selector " + selector + ")");
   std::stable_sort(pods.begin(), pods.end(), better_for_logs);
-  auto chosen = text_at(pods[0], {"metadata", "name"});
-  if (pods.size() > 1) ctx.err << "Found " << pods.size() << " pods, using pod/" << chosen << "\n";
-  return chosen;
+  if (pods.size() > 1) ctx.err << "Found " << pods.size() << " pods, using pod/" << text_at(pods[0], {"metadata", "name"}) << "\n";
+  return std::move(pods[0]);
 }
 
 // The container `logs` or `exec` reaches when no -c names one, as kubectl picks it: the one
@@ -267,7 +266,7 @@ int cmd_logs(context& ctx) {
       return 0;
     }
   } else {
-    pods.push_back(codec::encode_object(ctx.get(pod_kind, ctx.ns(), pod_argument(ctx, "logs")).object, pod_kind));
+    pods.push_back(pod_argument(ctx, "logs"));
   }
   std::vector<log_source> sources;
   for (auto& pod : pods) {
@@ -318,17 +317,16 @@ int cmd_logs(context& ctx) {
 int cmd_exec(context& ctx) {
   exec_request req;
   req.ns = ctx.ns();
-  req.pod = pod_argument(ctx, "exec");
-  req.container = ctx.flags.get("container");
   TROUPE_REQUIRE(!ctx.flags.after_dashes.empty(), api_errc::bad_request,
                  "you must specify at least one command for the container (after --)");
-  auto pod = codec::encode_object(ctx.get(ctx.kind("pods"), req.ns, req.pod).object, ctx.kind("pods"));
+  auto pod = pod_argument(ctx, "exec");
+  req.pod = text_at(pod, {"metadata", "name"});
+  req.container = ctx.flags.get("container");
   auto phase = text_at(pod, {"status", "phase"});
   TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
                  "cannot exec into a container in a completed pod; current phase is " + phase);
   if (req.container.empty()) req.container = default_container(ctx, pod, ctx.flags.on("quiet"));
   req.command = ctx.flags.after_dashes;
-  TROUPE_REQUIRE(!req.command.empty(), api_errc::bad_request, "you must specify at least one command for the container (after --)");
   if (ctx.flags.has("timeout")) {
     auto ms = parse_duration_ms(ctx.flags.get("timeout"));
     TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "--timeout: invalid duration");
