@@ -19,6 +19,13 @@ namespace troupe::cli {
 
 using codec::node;
 
+void write_head_lines(tab_text& w, const node& object, bool namespaced) {
+  w.write(0, "Name:\t" + text_at(object, {"metadata", "name"}) + "\n");
+  if (namespaced) w.write(0, "Namespace:\t" + text_at(object, {"metadata", "namespace"}) + "\n");
+  write_labels(w, "", "Labels", lookup(object, {"metadata", "labels"}));
+  write_annotations(w, "", "Annotations", lookup(object, {"metadata", "annotations"}));
+}
+
 std::string text_or(const node& n, std::initializer_list<std::string_view> path, const std::string& fallback) {
   auto t = text_at(n, path);
   return t.empty() ? fallback : t;
@@ -206,11 +213,7 @@ std::string conditions_table(const node& object) {
 
 std::string describe_generic(context& ctx, const kind_info& kind, const node& object) {
   tab_text head;
-  head.write(0, "Name:\t" + text_at(object, {"metadata", "name"}) + "\n");
-  if (kind.namespaced)
-    head.write(0, "Namespace:\t" + text_at(object, {"metadata", "namespace"}) + "\n");
-  write_labels(head, "", "Labels", lookup(object, {"metadata", "labels"}));
-  write_annotations(head, "", "Annotations", lookup(object, {"metadata", "annotations"}));
+  write_head_lines(head, object, kind.namespaced);
   head.write(0, "API Version:\t" + kind.api_version() + "\n");
   head.write(0, "Kind:\t" + kind.kind + "\n");
   head.write(0, "UID:\t" + text_at(object, {"metadata", "uid"}) + "\n");

@@ -54,6 +54,8 @@ void write_labels(tab_text& w, const std::string& indent, const std::string& tit
 /// multi-line value on indented lines of its own.
 void write_annotations(tab_text& w, const std::string& indent, const std::string& title,
                        const codec::node* annotations);
+/// Name, Namespace (when `namespaced`), Labels and Annotations: how most describers begin.
+void write_head_lines(tab_text& w, const codec::node& object, bool namespaced);
 /// The Events of `object` (by uid, or by kind and name), kubectl's table, or "<none>".
 void write_events(context& ctx, const kind_info& kind, const codec::node& object, tab_text& w);
 

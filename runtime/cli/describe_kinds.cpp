@@ -225,10 +225,7 @@ void write_taints(const node& n, tab_text& w) {
 
 std::string describe_secret(const node& s) {
   tab_text w;
-  w.write(0, "Name:\t" + text_at(s, {"metadata", "name"}) + "\n");
-  w.write(0, "Namespace:\t" + text_at(s, {"metadata", "namespace"}) + "\n");
-  write_labels(w, "", "Labels", lookup(s, {"metadata", "labels"}));
-  write_annotations(w, "", "Annotations", lookup(s, {"metadata", "annotations"}));
+  write_head_lines(w, s, true);
   w.write(0, "\nType:\t" + text_or(s, {"type"}, "Opaque") + "\n");
   w.write(0, "\nData\n====\n");
   // Sizes only, never values (kubectl prints a service-account token's; troupe does not).
@@ -281,10 +278,7 @@ std::string describe_service(context& ctx, const kind_info& kind, const node& sv
   tab_text w;
   auto ns = text_at(svc, {"metadata", "namespace"});
   auto name = text_at(svc, {"metadata", "name"});
-  w.write(0, "Name:\t" + name + "\n");
-  w.write(0, "Namespace:\t" + ns + "\n");
-  write_labels(w, "", "Labels", lookup(svc, {"metadata", "labels"}));
-  write_annotations(w, "", "Annotations", lookup(svc, {"metadata", "annotations"}));
+  write_head_lines(w, svc, true);
   w.write(0, "Selector:\t" + labels_text(lookup(svc, {"spec", "selector"})) + "\n");
   w.write(0, "Type:\t" + text_or(svc, {"spec", "type"}, "ClusterIP") + "\n");
   if (auto p = text_at(svc, {"spec", "ipFamilyPolicy"}); !p.empty())

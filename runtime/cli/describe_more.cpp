@@ -36,13 +36,6 @@ std::vector<node> objects_of(context& ctx, const char* resource, const std::stri
   return out;
 }
 
-void write_head(tab_text& w, const node& object, bool namespaced) {
-  w.write(0, "Name:\t" + text_at(object, {"metadata", "name"}) + "\n");
-  if (namespaced) w.write(0, "Namespace:\t" + text_at(object, {"metadata", "namespace"}) + "\n");
-  write_labels(w, "", "Labels", lookup(object, {"metadata", "labels"}));
-  write_annotations(w, "", "Annotations", lookup(object, {"metadata", "annotations"}));
-}
-
 // ---- rbac ----------------------------------------------------------------------------------
 
 struct policy_rule {
@@ -96,7 +89,7 @@ std::string resource_and_group(const policy_rule& r) {
 
 std::string describe_role(const node& role) {
   tab_text w;
-  write_head(w, role, false);
+  write_head_lines(w, role, false);
   w.write(0, "PolicyRule:\n");
   w.write(1, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
   w.write(1, "---------\t-----------------\t--------------\t-----\n");
@@ -107,7 +100,7 @@ std::string describe_role(const node& role) {
 
 std::string describe_binding(const node& binding) {
   tab_text w;
-  write_head(w, binding, false);
+  write_head_lines(w, binding, false);
   w.write(0, "Role:\n");
   w.write(1, "Kind:\t" + text_at(binding, {"roleRef", "kind"}) + "\n");
   w.write(1, "Name:\t" + text_at(binding, {"roleRef", "name"}) + "\n");
@@ -123,7 +116,7 @@ std::string describe_binding(const node& binding) {
 
 std::string describe_namespace(const node& ns) {
   tab_text w;
-  write_head(w, ns, false);
+  write_head_lines(w, ns, false);
   w.write(0, "Status:\t" + text_at(ns, {"status", "phase"}) + "\n");
   if (auto& conds = items_of(lookup(ns, {"status", "conditions"})); !conds.empty()) {
     w.write(0, "Conditions:\n");
@@ -142,7 +135,7 @@ std::string describe_namespace(const node& ns) {
 
 std::string describe_config_map(context& ctx, const kind_info& kind, const node& cm) {
   tab_text w;
-  write_head(w, cm, true);
+  write_head_lines(w, cm, true);
   w.write(0, "\nData\n====\n");
   // Keys in order (kubectl walks a Go map, in no order at all).
   std::map<std::string, std::string> data, binary;
@@ -160,7 +153,7 @@ std::string describe_config_map(context& ctx, const kind_info& kind, const node&
 
 std::string describe_service_account(context& ctx, const kind_info& kind, const node& sa) {
   tab_text w;
-  write_head(w, sa, true);
+  write_head_lines(w, sa, true);
   auto name = text_at(sa, {"metadata", "name"}), ns = text_at(sa, {"metadata", "namespace"});
   std::vector<std::string> pulls, mounts, tokens;
   for (auto& s : items_of(lookup(sa, {"imagePullSecrets"}))) pulls.push_back(text_at(s, {"name"}));
@@ -227,7 +220,7 @@ std::string describe_claim(context& ctx, const kind_info& kind, const node& pvc)
 
 std::string describe_volume(context& ctx, const kind_info& kind, const node& pv) {
   tab_text w;
-  write_head(w, pv, false);
+  write_head_lines(w, pv, false);
   w.write(0, "Finalizers:\t" + go_list(strings_of(lookup(pv, {"metadata", "finalizers"}))) + "\n");
   w.write(0, "StorageClass:\t" + text_at(pv, {"spec", "storageClassName"}) + "\n");
   w.write(0, "Status:\t" + std::string(text_at(pv, {"metadata", "deletionTimestamp"}).empty()
@@ -341,7 +334,7 @@ std::string describe_job(context& ctx, const kind_info& kind, const node& job) {
 
 std::string describe_cron_job(context& ctx, const kind_info& kind, const node& cj) {
   tab_text w;
-  write_head(w, cj, true);
+  write_head_lines(w, cj, true);
   w.write(0, "Schedule:\t" + text_at(cj, {"spec", "schedule"}) + "\n");
   w.write(0, "Concurrency Policy:\t" + text_at(cj, {"spec", "concurrencyPolicy"}) + "\n");
   auto suspend = text_at(cj, {"spec", "suspend"});
