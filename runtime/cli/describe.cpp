@@ -19,6 +19,13 @@ namespace troupe::cli {
 
 using codec::node;
 
+std::vector<node> list_of_kind(context& ctx, const char* resource, const std::string& ns, const std::string& fields) {
+  auto& kind = ctx.kind(resource);
+  std::vector<node> out;
+  for (auto& item : ctx.list(kind, ns, "", fields).items) out.push_back(codec::encode_object(item, kind));
+  return out;
+}
+
 void write_head_lines(tab_text& w, const node& object, bool namespaced) {
   w.write(0, "Name:\t" + text_at(object, {"metadata", "name"}) + "\n");
   if (namespaced) w.write(0, "Namespace:\t" + text_at(object, {"metadata", "namespace"}) + "\n");

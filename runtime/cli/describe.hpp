@@ -54,6 +54,9 @@ void write_labels(tab_text& w, const std::string& indent, const std::string& tit
 /// multi-line value on indented lines of its own.
 void write_annotations(tab_text& w, const std::string& indent, const std::string& title,
                        const codec::node* annotations);
+/// The objects of `resource` ("pods") in `ns` ("" for all), optionally by field selector.
+std::vector<codec::node> list_of_kind(context& ctx, const char* resource, const std::string& ns,
+                                      const std::string& fields = "");
 /// Name, Namespace (when `namespaced`), Labels and Annotations: how most describers begin.
 void write_head_lines(tab_text& w, const codec::node& object, bool namespaced);
 /// The Events of `object` (by uid, or by kind and name), kubectl's table, or "<none>".

@@ -19,15 +19,6 @@ namespace {
 
 using codec::node;
 
-std::vector<node> list_of_kind(context& ctx, const char* resource, const std::string& ns,
-                               const std::string& fields = "") {
-  auto& kind = ctx.kind(resource);
-  std::vector<node> out;
-  for (auto& item : ctx.list(kind, ns, "", fields).items)
-    out.push_back(codec::encode_object(item, kind));
-  return out;
-}
-
 // ---- deployment ------------------------------------------------------------------------------
 
 bool owned_by(const node& object, const node& owner) {

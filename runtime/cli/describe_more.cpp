@@ -29,13 +29,6 @@ std::vector<std::string> strings_of(const node* list) {
 // Go's %v of a []string: "[a b]".
 std::string go_list(const std::vector<std::string>& items) { return "[" + join(items, " ") + "]"; }
 
-std::vector<node> objects_of(context& ctx, const char* resource, const std::string& ns) {
-  auto& kind = ctx.kind(resource);
-  std::vector<node> out;
-  for (auto& item : ctx.list(kind, ns).items) out.push_back(codec::encode_object(item, kind));
-  return out;
-}
-
 // ---- rbac ----------------------------------------------------------------------------------
 
 struct policy_rule {
@@ -158,7 +151,7 @@ std::string describe_service_account(context& ctx, const kind_info& kind, const 
   std::vector<std::string> pulls, mounts, tokens;
   for (auto& s : items_of(lookup(sa, {"imagePullSecrets"}))) pulls.push_back(text_at(s, {"name"}));
   for (auto& s : items_of(lookup(sa, {"secrets"}))) mounts.push_back(text_at(s, {"name"}));
-  for (auto& s : objects_of(ctx, "secrets", ns))
+  for (auto& s : list_of_kind(ctx, "secrets", ns))
     if (text_at(s, {"type"}) == "kubernetes.io/service-account-token" &&
         text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.name"}) == name)
       tokens.push_back(text_at(s, {"metadata", "name"}));
@@ -206,7 +199,7 @@ std::string describe_claim(context& ctx, const kind_info& kind, const node& pvc)
   w.write(0, "Access Modes:\t" + (bound ? access_modes(lookup(pvc, {"status", "accessModes"})) : "") + "\n");
   if (auto mode = text_at(pvc, {"spec", "volumeMode"}); !mode.empty()) w.write(0, "VolumeMode:\t" + mode + "\n");
   std::vector<std::string> users;
-  for (auto& pod : objects_of(ctx, "pods", ns))
+  for (auto& pod : list_of_kind(ctx, "pods", ns))
     for (auto& v : items_of(lookup(pod, {"spec", "volumes"})))
       if (text_at(v, {"persistentVolumeClaim", "claimName"}) == name) {
         users.push_back(text_at(pod, {"metadata", "name"}));
@@ -285,7 +278,7 @@ std::string describe_replica_set(context& ctx, const kind_info& kind, const node
   // The pods this replica set controls, by phase.
   std::map<std::string, int> phases;
   auto uid = text_at(rs, {"metadata", "uid"});
-  for (auto& pod : objects_of(ctx, "pods", ns))
+  for (auto& pod : list_of_kind(ctx, "pods", ns))
     for (auto& o : items_of(lookup(pod, {"metadata", "ownerReferences"})))
       if (text_at(o, {"controller"}) == "true" && text_at(o, {"uid"}) == uid) ++phases[text_at(pod, {"status", "phase"})];
   w.write(0, "Pods Status:\t" + std::to_string(phases["Running"]) + " Running / " + std::to_string(phases["Pending"]) +
