@@ -450,22 +450,6 @@ std::vector<column> node_columns(int64_t now) {
 
 // ---- storage ---------------------------------------------------------------------------------
 
-// RWO,ROX,RWX,RWOP in the order given.
-std::string access_modes(const node* modes) {
-  static const std::map<std::string, std::string> short_names = {{"ReadWriteOnce", "RWO"},
-                                                                 {"ReadOnlyMany", "ROX"},
-                                                                 {"ReadWriteMany", "RWX"},
-                                                                 {"ReadWriteOncePod", "RWOP"}};
-  std::vector<std::string> out;
-  for (size_t i = 0; i < count(modes); ++i) {
-    auto m = modes->items()[i].text();
-    auto s = short_names.find(m);
-    if (s != short_names.end() && std::find(out.begin(), out.end(), s->second) == out.end())
-      out.push_back(s->second);
-  }
-  return join(out, ",");
-}
-
 // -o wide's VOLUMEMODE of volumes and claims (Filesystem unless set).
 column volume_mode_column() {
   return {"VOLUMEMODE",
@@ -632,6 +616,22 @@ std::string age(const node& object, int64_t now) {
   auto created = parse_rfc3339(text_at(object, {"metadata", "creationTimestamp"}));
   if (!created) return "<unknown>";
   return human_duration(std::max<int64_t>(0, now - *created));
+}
+
+// RWO,ROX,RWX,RWOP in the order given.
+std::string access_modes(const node* modes) {
+  static const std::map<std::string, std::string> short_names = {{"ReadWriteOnce", "RWO"},
+                                                                 {"ReadOnlyMany", "ROX"},
+                                                                 {"ReadWriteMany", "RWX"},
+                                                                 {"ReadWriteOncePod", "RWOP"}};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < count(modes); ++i) {
+    auto m = modes->items()[i].text();
+    auto s = short_names.find(m);
+    if (s != short_names.end() && std::find(out.begin(), out.end(), s->second) == out.end())
+      out.push_back(s->second);
+  }
+  return join(out, ",");
 }
 
 std::string labels_text(const node* labels) {

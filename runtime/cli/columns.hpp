@@ -25,6 +25,8 @@ std::vector<column> columns_for(const kind_info& kind, int64_t now);
 
 /// "2m30s" since metadata.creationTimestamp, or "<unknown>".
 std::string age(const codec::node& object, int64_t now);
+/// Access modes as kubectl abbreviates them ("RWO,ROX"), each once, in the order given.
+std::string access_modes(const codec::node* modes);
 /// k=v,... in key order, or "<none>".
 std::string labels_text(const codec::node* labels);
 /// A label selector as kubectl prints it: "app=web,tier in (a,b),!x", or "<none>".

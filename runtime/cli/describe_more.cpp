@@ -168,18 +168,6 @@ std::string describe_service_account(context& ctx, const kind_info& kind, const 
   return w.str();
 }
 
-// "RWO,ROX" as kubectl abbreviates access modes.
-std::string access_modes(const node* modes) {
-  std::vector<std::string> out;
-  for (auto& m : strings_of(modes)) {
-    if (m == "ReadWriteOnce") out.push_back("RWO");
-    else if (m == "ReadOnlyMany") out.push_back("ROX");
-    else if (m == "ReadWriteMany") out.push_back("RWX");
-    else if (m == "ReadWriteOncePod") out.push_back("RWOP");
-  }
-  return join(out, ",");
-}
-
 std::string describe_claim(context& ctx, const kind_info& kind, const node& pvc) {
   tab_text w;
   auto ns = text_at(pvc, {"metadata", "namespace"}), name = text_at(pvc, {"metadata", "name"});
