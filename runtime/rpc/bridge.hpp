@@ -57,36 +57,46 @@ class handoff {
  public:
   /// Any thread: false once closed (the item is dropped).
   bool push(Item item) {
-    auto q = state_.lockExclusive();
-    if (q->closed) return false;
-    q->items.push_back(std::move(item));
-    KJ_IF_MAYBE (bell, q->doorbell) {
-      (*bell)->fulfill();
+    kj::Maybe<kj::Own<kj::CrossThreadPromiseFulfiller<void>>> bell;
+    {
+      auto q = state_.lockExclusive();
+      if (q->closed) return false;
+      q->items.push_back(std::move(item));
+      bell = kj::mv(q->doorbell);
       q->doorbell = nullptr;
     }
+    ring(bell);
     return true;
   }
   /// kj side: everything queued, waiting for at least one item; empty once closed.
   kj::Promise<std::deque<Item>> pop() {
-    auto q = state_.lockExclusive();
-    if (!q->items.empty() || q->closed) {
-      std::deque<Item> out;
-      out.swap(q->items);
-      return kj::mv(out);
-    }
+    std::deque<Item> out;
+    if (take(out)) return kj::mv(out);
+    // Made outside the lock: the lock is all a producer waits for, and the loop, which is
+    // where the load lands, must not sleep behind a producer that was preempted holding it.
     auto paf = kj::newPromiseAndCrossThreadFulfiller<void>();
-    q->doorbell = kj::mv(paf.fulfiller);
-    return paf.promise.then([this]() { return pop(); });
+    {
+      auto q = state_.lockExclusive();
+      if (q->items.empty() && !q->closed) {
+        q->doorbell = kj::mv(paf.fulfiller);
+        return paf.promise.then([this]() { return pop(); });
+      }
+      out.swap(q->items);
+    }
+    return kj::mv(out);
   }
   /// No more items will be taken; later pushes fail, and a waiting pop returns empty.
   void close() {
-    auto q = state_.lockExclusive();
-    q->closed = true;
-    q->items.clear();
-    KJ_IF_MAYBE (bell, q->doorbell) {
-      (*bell)->fulfill();
+    kj::Maybe<kj::Own<kj::CrossThreadPromiseFulfiller<void>>> bell;
+    std::deque<Item> dropped;
+    {
+      auto q = state_.lockExclusive();
+      q->closed = true;
+      dropped.swap(q->items);
+      bell = kj::mv(q->doorbell);
       q->doorbell = nullptr;
     }
+    ring(bell);
   }
 
  private:
@@ -95,6 +105,19 @@ class handoff {
     kj::Maybe<kj::Own<kj::CrossThreadPromiseFulfiller<void>>> doorbell;
     bool closed = false;
   };
+
+  /// True with everything queued moved to `out`, or once closed.
+  bool take(std::deque<Item>& out) {
+    auto q = state_.lockExclusive();
+    if (q->items.empty() && !q->closed) return false;
+    out.swap(q->items);
+    return true;
+  }
+  /// Rung after the lock is released: waking the loop is a system call.
+  static void ring(kj::Maybe<kj::Own<kj::CrossThreadPromiseFulfiller<void>>>& bell) {
+    KJ_IF_MAYBE (b, bell) { (*b)->fulfill(); }
+  }
+
   kj::MutexGuarded<state> state_;
 };
 
