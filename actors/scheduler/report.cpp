@@ -2,7 +2,6 @@
 
 #include <capnp/message.h>
 
-
 #include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/pod_condition.hpp"
@@ -23,6 +22,11 @@ std::string with_unschedulable(std::string_view stored, const std::string& messa
 
 std::string failed_scheduling_event(std::string_view stored, const std::string& message, int64_t now_micros) {
   return new_event(stored, "Pod", {"Warning", "FailedScheduling", message, "default-scheduler", "", ""},
+                   now_micros, now_micros);
+}
+
+std::string scheduled_event(std::string_view pod, const std::string& key, const std::string& node, int64_t now_micros) {
+  return new_event(pod, "Pod", {"Normal", "Scheduled", "Successfully assigned " + key + " to " + node, "default-scheduler", "", ""},
                    now_micros, now_micros);
 }
 

@@ -7,6 +7,7 @@
 #include "actors/scheduler/convert.hpp"
 #include "actors/scheduler/plan.hpp"
 #include "actors/scheduler/queue.hpp"
+#include "actors/scheduler/recorder.hpp"
 #include "actors/scheduler/report.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
@@ -19,10 +20,11 @@ namespace {
 
 using kick_atom = caf::atom_constant<caf::atom("kick")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
 
 using impl_actor = scheduler_actor::extend<
     caf::reacts_to<watch_event_atom, watch_event>, caf::reacts_to<watch_end_atom, uint64_t, caf::error>,
-    caf::reacts_to<kick_atom>, caf::reacts_to<wake_atom, uint64_t>>;
+    caf::reacts_to<kick_atom>, caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<record_atom>>;
 
 constexpr uint64_t pods_watch = 1, nodes_watch = 2;
 
@@ -48,6 +50,8 @@ struct scheduler_state {
   uint64_t wake_generation = 0;
   int64_t wake_at = 0;
   scheduler_stats stats;
+  sched::event_queue events;
+  bool record_pending = false;  // a record_atom is on its way
   static inline const char* name = "scheduler";
 };
 
@@ -225,6 +229,26 @@ void load(self_ptr self) {
 
 // ---- scheduling -----------------------------------------------------------------------------
 
+// Writes the events the rate allows now, and comes back when the next may go.
+void record_events(self_ptr self) {
+  auto& st = self->state;
+  st.record_pending = false;
+  auto now = monotonic_millis();
+  while (auto e = st.events.take(now))
+    self->request(st.deps.api, caf::infinite, api_atom::value, make_request(api_verb::create, "events", e->ns, "", std::move(e->object)))
+        .then([](api_reply&) {}, [](caf::error&) {});
+  if (auto at = st.events.next_at(now)) {
+    st.record_pending = true;
+    self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(*at - now, 1)), record_atom::value);
+  }
+}
+
+void record(self_ptr self, const std::string& ns, std::string event) {
+  auto& st = self->state;
+  if (!st.events.push({ns, std::move(event)}) || st.record_pending) return;
+  record_events(self);
+}
+
 void report_unschedulable(self_ptr self, cached_pod& p, const std::string& message) {
   ++self->state.stats.unschedulable;
   if (p.last_message == message) return;
@@ -233,14 +257,10 @@ void report_unschedulable(self_ptr self, cached_pod& p, const std::string& messa
   if (!stored) return;
   auto now = unix_seconds();
   auto status = sched::with_unschedulable(stored->object, message, now);
-  auto& api = self->state.deps.api;
-  self->request(api, caf::infinite, api_atom::value,
+  self->request(self->state.deps.api, caf::infinite, api_atom::value,
                 make_request(api_verb::update_status, "pods", p.info->ns, p.info->name, std::move(status)))
       .then([](api_reply&) {}, [](caf::error&) {});
-  self->request(api, caf::infinite, api_atom::value,
-                make_request(api_verb::create, "events", p.info->ns, "",
-                             sched::failed_scheduling_event(stored->object, message, unix_micros())))
-      .then([](api_reply&) {}, [](caf::error&) {});
+  record(self, p.info->ns, sched::failed_scheduling_event(stored->object, message, unix_micros()));
 }
 
 void bind_to(self_ptr self, const std::string& key, cached_pod& p, const std::string& node) {
@@ -252,10 +272,11 @@ void bind_to(self_ptr self, const std::string& key, cached_pod& p, const std::st
   req.target = node;
   self->request(st.deps.api, caf::infinite, api_atom::value, std::move(req))
       .then(
-          [=](api_reply&) {
+          [=](api_reply& bound) {
             auto& st = self->state;
             --st.in_flight;
             ++st.stats.bound;
+            if (!bound.object.empty()) record(self, key.substr(0, key.find('/')), sched::scheduled_event(bound.object.str(), key, node, unix_micros()));
             st.queue.succeeded(key);
             if (auto it = st.pods.find(key); it != st.pods.end()) it->second.assumed = false;
             kick(self);
@@ -327,6 +348,7 @@ impl_actor::behavior_type scheduler_behavior(self_ptr self, scheduler_deps deps)
         load(self);
       },
       [=](kick_atom) { schedule_some(self); },
+      [=](record_atom) { record_events(self); },
       [=](wake_atom, uint64_t generation) {
         if (generation != self->state.wake_generation) return;
         self->state.wake_at = 0;
