@@ -286,6 +286,8 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
         auto& run = run_of(self, init, i);
         if (run.instance != instance) return;
         run.starting = false;
+        // As the kubelet: the container is made (Created), then started (Started or Failed).
+        record_event(self, "Normal", "Created", field_path(self, init, i), "Created container " + model_of(self, init, i).name);
         if (!error.empty()) return fail_to_start(self, init, i, "StartError", error);
         run.shim = shim;
         run.pid = pid;
@@ -374,6 +376,7 @@ void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   run.starting = false;
+  record_event(self, "Warning", "Failed", field_path(self, init, i), "Error: " + message);
   if (reason == "CreateContainerConfigError" || reason == "CreateContainerError") {
     // Nothing ran: wait and try again (the ConfigMap may appear), as the kubelet does.
     m.state = container_model::phase::waiting;

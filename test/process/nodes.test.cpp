@@ -298,6 +298,10 @@ TEST_CASE("a missing ConfigMap holds the container until it exists", "[process][
               .code == 0);
   wait_for_text(c, {"get", "pod", "waits"}, "CreateContainerConfigError");
   CHECK(jsonpath(c, "pod/waits", "{.status.containerStatuses[0].state.waiting.message}") == "configmap \"later\" not found");
+  // The kubelet's Failed event, counted up on each retry instead of repeated.
+  CHECK_THAT(wait_until(c, {"describe", "pod", "waits"},
+                        [](const std::string& o) { return o.find("(x2 over") != std::string::npos; }),
+             Catch::Contains("Warning  Failed") && Catch::Contains("Error: configmap \"later\" not found"));
   REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {a: x}\n").code == 0);
   wait_for_text(c, {"get", "pod", "waits"}, "1/1     Running");
 }
@@ -492,6 +496,12 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
               .code == 0);
   wait_for_text(c, {"get", "pod", "small"}, "Running");
   CHECK(jsonpath(c, "pod/small", "{.spec.nodeName}") == "a1");
+  // kube-scheduler's and the kubelet's events, in the order they happened.
+  auto events = wait_until(c, {"get", "events", "--field-selector", "involvedObject.name=small", "-o",
+                               "jsonpath={range .items[*]}{.reason} {.source.component}: {.message}{\"\\n\"}{end}"},
+                           [](const std::string& o) { return o.find("Started") != std::string::npos; });
+  CHECK(events == "Scheduled default-scheduler: Successfully assigned default/small to a1\n"
+                  "Created kubelet: Created container c\nStarted kubelet: Started container c");
   CHECK(c.troupe({"uncordon", "s1"}).out == "node/s1 uncordoned\n");
   REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  nodeName: a1\n"
                                          "  volumes: [{name: tmp, emptyDir: {}}]\n  containers:\n"
