@@ -17,6 +17,7 @@
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/selector.hpp"
 #include "runtime/object/validation.hpp"
 
 namespace troupe::cli {
@@ -127,19 +128,37 @@ drain_verdict drain_verdict_of(const node& pod, bool ignore_daemonsets, bool del
 }
 
 // The node name from `troupe cordon NODE` / `node/NODE`.
-std::string node_argument(context& ctx, const char* verb) {
-  auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(args.size() == 1, api_errc::bad_request, std::string(verb) + " takes one node name");
-  auto name = args[0];
-  if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(slash + 1);
-  return name;
+// The nodes `cordon`, `uncordon` and `drain` act on, as kubectl picks them: names, or every
+// node a label selector (-l) matches, never both.
+std::vector<std::string> node_arguments(context& ctx, const char* verb) {
+  std::vector<std::string> names;
+  if (ctx.flags.has("selector")) {
+    TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                   "cannot specify both a node name and a --selector option");
+    auto selector = ctx.flags.get("selector");
+    TROUPE_REQUIRE(!selector.empty(), api_errc::bad_request,
+                   "You must provide one or more resources by argument or filename.");
+    auto& kind = ctx.kind("nodes");
+    for (auto& item : ctx.list(kind, "", selector).items)
+      names.push_back(text_at(codec::encode_object(item, kind), {"metadata", "name"}));
+    return names;
+  }
+  TROUPE_REQUIRE(!ctx.flags.positional.empty(), api_errc::bad_request, std::string("USAGE: ") + verb + " NODE [flags]");
+  for (auto name : ctx.flags.positional) {
+    if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(slash + 1);
+    names.push_back(name);
+  }
+  return names;
 }
 
+// False when the node already was so. A client dry run reads and changes nothing; a server dry
+// run sends the change for the server to admit and not store.
 bool set_unschedulable(context& ctx, const std::string& name, bool value) {
   auto& kind = ctx.kind("nodes");
   auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
   bool now = text_at(current, {"spec", "unschedulable"}) == "true";
   if (now == value) return false;
+  if (ctx.dry_run()) return true;
   node patch = node::map(), spec = node::map();
   spec.set("unschedulable", value ? node::plain("true") : node::null());
   patch.set("spec", std::move(spec));
@@ -340,15 +359,18 @@ int cmd_exec(context& ctx) {
 }
 
 int cmd_cordon(context& ctx) {
-  auto name = node_argument(ctx, "cordon");
-  bool changed = set_unschedulable(ctx, name, true);  // before any output: it may fail
-  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << "\n";
+  for (auto& name : node_arguments(ctx, "cordon")) {
+    bool changed = set_unschedulable(ctx, name, true);  // before any output: it may fail
+    ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << ctx.dry_run_suffix() << "\n";
+  }
   return 0;
 }
 
 int cmd_uncordon(context& ctx) {
-  auto name = node_argument(ctx, "uncordon");
-  ctx.out << "node/" << name << (set_unschedulable(ctx, name, false) ? " uncordoned" : " already uncordoned") << "\n";
+  for (auto& name : node_arguments(ctx, "uncordon")) {
+    bool changed = set_unschedulable(ctx, name, false);
+    ctx.out << "node/" << name << (changed ? " uncordoned" : " already uncordoned") << ctx.dry_run_suffix() << "\n";
+  }
   return 0;
 }
 
@@ -426,12 +448,22 @@ int cmd_taint(context& ctx) {
   return 0;
 }
 
+namespace {
+
+struct drain_settings {
+  int64_t grace = -1;
+  int64_t timeout_ms = 0;
+  std::string timeout_text;
+  std::string pod_selector;
+};
+
 // Cordons the node, then evicts its pods (deletes them with their grace period) and waits
 // until they are gone. DaemonSet pods stay (with --ignore-daemonsets), mirror pods stay.
-int cmd_drain(context& ctx) {
-  auto name = node_argument(ctx, "drain");
+// A dry run says what it would evict and waits for nothing. 1 when pods kept it from draining.
+int drain_node(context& ctx, const std::string& name, const drain_settings& settings) {
   bool changed = set_unschedulable(ctx, name, true);
-  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << "\n" << std::flush;
+  auto suffix = ctx.dry_run_suffix();
+  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << suffix << "\n" << std::flush;
   auto& pods = ctx.kind("pods");
   std::vector<node> victims;
   // Pods grouped by the message kubectl gives them, in the order messages first appear.
@@ -441,7 +473,7 @@ int cmd_drain(context& ctx) {
     if (at == groups.end()) at = groups.insert(groups.end(), {message, {}});
     at->second.push_back(ref);
   };
-  for (auto& item : ctx.list(pods, "", "", "spec.nodeName=" + name).items) {
+  for (auto& item : ctx.list(pods, "", settings.pod_selector, "spec.nodeName=" + name).items) {
     auto pod = codec::encode_object(item, pods);
     if (!text_at(pod, {"metadata", "annotations", "kubernetes.io/config.mirror"}).empty()) continue;
     auto ref = text_at(pod, {"metadata", "namespace"}) + "/" + text_at(pod, {"metadata", "name"});
@@ -464,22 +496,23 @@ int cmd_drain(context& ctx) {
   std::vector<std::string> warnings;
   for (auto& [message, refs] : notices) warnings.push_back(message + ": " + join(refs, ", "));
   if (!warnings.empty()) ctx.err << "Warning: " << join(warnings, "; ") << "\n";
-  auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
-  TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
   for (auto& pod : victims) {
     auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
-    ctx.out << "evicting pod " << ns << "/" << pod_name << "\n" << std::flush;
+    ctx.out << "evicting pod " << ns << "/" << pod_name << suffix << "\n" << std::flush;
+    if (ctx.dry_run()) continue;
     auto req = make_request(api_verb::remove, "pods", ns, pod_name);
-    req.grace_period = *grace;
+    req.grace_period = settings.grace;
     try {
       ctx.api().call(api_verb::remove, req);
     } catch (const rpc::server_error& e) {
       if (e.code() != api_errc::not_found) throw;
     }
   }
-  auto timeout = parse_duration_ms(ctx.flags.get("timeout", "5m"));
-  TROUPE_REQUIRE(timeout, api_errc::bad_request, "--timeout: invalid duration");
-  auto deadline = monotonic_nanos() + *timeout * 1000000;
+  if (!suffix.empty()) {
+    ctx.out << "node/" << name << " drained" << suffix << "\n";
+    return 0;
+  }
+  auto deadline = monotonic_nanos() + settings.timeout_ms * 1000000;
   for (auto& pod : victims) {
     auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
     for (;;) {
@@ -492,13 +525,37 @@ int cmd_drain(context& ctx) {
         break;
       }
       TROUPE_REQUIRE(monotonic_nanos() < deadline, api_errc::timeout,
-                     "drain did not complete within " + ctx.flags.get("timeout", "5m") + ": pod " + ns + "/" + pod_name + " is still there");
+                     "drain did not complete within " + settings.timeout_text + ": pod " + ns + "/" + pod_name + " is still there");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     ctx.out << "pod/" << pod_name << " evicted\n" << std::flush;
   }
   ctx.out << "node/" << name << " drained\n";
   return 0;
+}
+
+}  // namespace
+
+int cmd_drain(context& ctx) {
+  auto names = node_arguments(ctx, "drain");
+  drain_settings settings;
+  auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
+  TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
+  settings.grace = *grace;
+  settings.timeout_text = ctx.flags.get("timeout", "5m");
+  auto timeout = parse_duration_ms(settings.timeout_text);
+  TROUPE_REQUIRE(timeout, api_errc::bad_request, "--timeout: invalid duration");
+  settings.timeout_ms = *timeout;
+  settings.pod_selector = ctx.flags.get("pod-selector");
+  try {
+    label_selector::parse(settings.pod_selector);
+  } catch (const api_error&) {
+    throw api_error(api_errc::bad_request, "--pod-selector=<pod_selector> must be a valid label selector");
+  }
+  // As kubectl: a node that cannot be drained is reported, and the others still are.
+  int status = 0;
+  for (auto& name : names) status |= drain_node(ctx, name, settings);
+  return status;
 }
 
 // `token create [--description D]`: a new join token, kept as a bootstrap-token Secret.

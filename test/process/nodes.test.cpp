@@ -503,6 +503,25 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK(events == "Scheduled default-scheduler: Successfully assigned default/small to a1\n"
                   "Created kubelet: Created container c\nStarted kubelet: Started container c");
   CHECK(c.troupe({"uncordon", "s1"}).out == "node/s1 uncordoned\n");
+
+  // Nodes by label, and dry runs that change nothing.
+  REQUIRE(c.troupe({"label", "node", "a1", "pool=blue"}).code == 0);
+  CHECK(c.troupe({"cordon", "-l", "pool=blue", "--dry-run"}).out == "node/a1 cordoned (dry run)\n");
+  CHECK(c.troupe({"cordon", "-l", "pool=green"}).out.empty());
+  CHECK(c.troupe({"uncordon", "a1", "--dry-run"}).out == "node/a1 already uncordoned (dry run)\n");
+  CHECK(c.troupe({"cordon", "a1", "--dry-run=server"}).out == "node/a1 cordoned (server dry run)\n");
+  CHECK_THAT(c.troupe({"cordon", "a1", "-l", "pool=blue"}).err,
+             Catch::Contains("cannot specify both a node name and a --selector option"));
+  CHECK_THAT(c.troupe({"cordon"}).err, Catch::Contains("USAGE: cordon NODE [flags]"));
+  CHECK(c.troupe({"drain", "-l", "pool=blue", "--force", "--dry-run"}).out ==
+        "node/a1 cordoned (dry run)\nevicting pod default/small (dry run)\nnode/a1 drained (dry run)\n");
+  CHECK(c.troupe({"drain", "a1", "--pod-selector", "app=none", "--dry-run"}).out ==
+        "node/a1 cordoned (dry run)\nnode/a1 drained (dry run)\n");
+  CHECK_THAT(c.troupe({"drain", "a1", "--pod-selector", "a b"}).err,
+             Catch::Contains("--pod-selector=<pod_selector> must be a valid label selector"));
+  CHECK(jsonpath(c, "node/a1", "{.spec.unschedulable}").empty());
+  wait_for_text(c, {"get", "pod", "small"}, "Running");
+
   REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  nodeName: a1\n"
                                          "  volumes: [{name: tmp, emptyDir: {}}]\n  containers:\n"
                                          "  - {name: c, image: sh, command: [sleep, '300']}\n")
