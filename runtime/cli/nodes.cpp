@@ -374,26 +374,12 @@ int cmd_uncordon(context& ctx) {
   return 0;
 }
 
-// `troupe taint node NAME KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...` as kubectl: a taint with an
-// existing key and effect needs --overwrite; removing one that is not there is an error.
-int cmd_taint(context& ctx) {
-  auto a = address_of(ctx, "taint");
-  auto& kind = ctx.kind("nodes");
-  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request,
-                 "taint works on nodes, not " + a.kind->resource());
-  TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
-                 "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
-  std::vector<taint_change> changes;
-  for (auto& arg : a.rest) {
-    auto change = parse_taint(arg);
-    for (auto& earlier : changes)
-      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect,
-                     api_errc::bad_request,
-                     "taint " + quote(change.key + ":" + change.effect) + " is named twice");
-    changes.push_back(std::move(change));
-  }
+namespace {
 
-  auto current = codec::encode_object(ctx.get(kind, "", a.name).object, kind);
+// One node's taints changed as kubectl taint changes them: a taint with an existing key and
+// effect needs --overwrite; removing one that is not there is an error.
+void taint_node(context& ctx, const kind_info& kind, const std::string& name, const std::vector<taint_change>& changes) {
+  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
   std::vector<node> taints;
   if (const node* spec = current.find("spec"))
     if (const node* list = spec->find("taints"); list && list->is_list()) taints = list->items();
@@ -415,7 +401,7 @@ int cmd_taint(context& ctx) {
     }
     auto existing = std::find_if(taints.begin(), taints.end(), same);
     TROUPE_REQUIRE(existing == taints.end() || ctx.flags.on("overwrite"), api_errc::already_exists,
-                   "node " + a.name + " already has " + change.key +
+                   "node " + name + " already has " + change.key +
                        " taint(s) with same effect(s) and --overwrite is false");
     node taint = node::map();
     taint.set("key", node::string(change.key));
@@ -439,12 +425,51 @@ int cmd_taint(context& ctx) {
   // node lifecycle controller's taints) a Conflict instead of a lost update.
   meta.set("resourceVersion", node::string(text_at(current, {"metadata", "resourceVersion"})));
   patch.set("metadata", std::move(meta));
-  ctx.patch(kind, "", a.name, patch, patch_type::merge);
+  if (!ctx.dry_run()) ctx.patch(kind, "", name, patch, patch_type::merge);
   // kubectl's words: "modified" with --overwrite or adds and removals together.
   const char* what = ctx.flags.on("overwrite") || (added && removed) ? "modified"
                      : added                                         ? "tainted"
                                                                      : "untainted";
-  ctx.out << "node/" << a.name << " " << what << "\n";
+  ctx.out << "node/" << name << " " << what << ctx.dry_run_suffix() << "\n";
+}
+
+}  // namespace
+
+// `troupe taint node NAME|-l SEL|--all KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...` as kubectl.
+int cmd_taint(context& ctx) {
+  auto& kind = ctx.kind("nodes");
+  bool many = ctx.flags.has("selector") || ctx.flags.on("all");
+  addressed a;
+  if (many) {
+    // Every argument after the type is a taint: the nodes come from -l or --all.
+    auto& args = ctx.flags.positional;
+    TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the type of resource to taint");
+    TROUPE_REQUIRE(!(ctx.flags.has("selector") && ctx.flags.on("all")), api_errc::bad_request,
+                   "setting 'all' parameter but found a non empty selector.");
+    a.kind = &ctx.kind(args[0]);
+    a.rest.assign(args.begin() + 1, args.end());
+  } else {
+    a = address_of(ctx, "taint");
+  }
+  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request,
+                 "taint works on nodes, not " + a.kind->resource());
+  TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
+                 "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
+  std::vector<taint_change> changes;
+  for (auto& arg : a.rest) {
+    auto change = parse_taint(arg);
+    for (auto& earlier : changes)
+      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect,
+                     api_errc::bad_request,
+                     "taint " + quote(change.key + ":" + change.effect) + " is named twice");
+    changes.push_back(std::move(change));
+  }
+  if (!many) {
+    taint_node(ctx, kind, a.name, changes);
+    return 0;
+  }
+  for (auto& item : ctx.list(kind, "", ctx.flags.get("selector")).items)
+    taint_node(ctx, kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}), changes);
   return 0;
 }
 

@@ -177,7 +177,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"pod-selector"},
         {"ignore-daemonsets", 0, false},
         {"delete-emptydir-data", 0, false}}},
-      {"taint", {overwrite}},
+      {"taint", {overwrite, selector, all, dry_run}},
       {"token", {{"description"}}}};
   return table;
 }

@@ -521,6 +521,15 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
              Catch::Contains("--pod-selector=<pod_selector> must be a valid label selector"));
   CHECK(jsonpath(c, "node/a1", "{.spec.unschedulable}").empty());
   wait_for_text(c, {"get", "pod", "small"}, "Running");
+  CHECK(c.troupe({"taint", "nodes", "-l", "pool=blue", "tier=db:PreferNoSchedule", "--dry-run"}).out ==
+        "node/a1 tainted (dry run)\n");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints}").empty());
+  CHECK(c.troupe({"taint", "nodes", "--all", "tier=db:PreferNoSchedule"}).out == "node/a1 tainted\nnode/s1 tainted\n");
+  CHECK(jsonpath(c, "node/s1", "{.spec.taints[0].key}") == "tier");
+  CHECK(c.troupe({"taint", "nodes", "-l", "pool=blue", "tier-"}).out == "node/a1 untainted\n");
+  CHECK(c.troupe({"taint", "node", "s1", "tier-"}).out == "node/s1 untainted\n");
+  CHECK_THAT(c.troupe({"taint", "nodes", "--all", "-l", "pool=blue", "tier-"}).err,
+             Catch::Contains("setting 'all' parameter but found a non empty selector."));
 
   REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  nodeName: a1\n"
                                          "  volumes: [{name: tmp, emptyDir: {}}]\n  containers:\n"
