@@ -31,15 +31,15 @@ std::string display_name(const kind_info& kind, k8s::ObjectMeta::Reader meta) {
 }
 
 void check_type(const kind_info& kind, capnp::DynamicStruct::Builder root) {
-  auto api_version = text_string(root.get("apiVersion").as<capnp::Text>().asReader());
-  auto kind_text = text_string(root.get("kind").as<capnp::Text>().asReader());
+  auto api_version = text_string(root.get(kind.api_version_field).as<capnp::Text>().asReader());
+  auto kind_text = text_string(root.get(kind.kind_field).as<capnp::Text>().asReader());
   TROUPE_REQUIRE(api_version.empty() || api_version == kind.api_version(), api_errc::bad_request,
                  "apiVersion " + quote(api_version) + " does not match " +
                      quote(kind.api_version()) + " for " + kind.kind);
   TROUPE_REQUIRE(kind_text.empty() || kind_text == kind.kind, api_errc::bad_request,
                  "kind " + quote(kind_text) + " does not match the resource " + kind.resource());
-  root.set("apiVersion", capnp::Text::Reader(kind.api_version()));
-  root.set("kind", capnp::Text::Reader(kind.kind));
+  root.set(kind.api_version_field, capnp::Text::Reader(kind.api_version()));
+  root.set(kind.kind_field, capnp::Text::Reader(kind.kind));
 }
 
 void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,

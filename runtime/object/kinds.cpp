@@ -67,6 +67,8 @@ void kind_registry::add(capnp::StructSchema schema) {
     info->namespaced = resource.getNamespaced();
     info->tracks_generation = resource.getGeneration();
     info->schema = schema;
+    info->api_version_field = schema.getFieldByName("apiVersion");
+    info->kind_field = schema.getFieldByName("kind");
     info->has_status = schema.findFieldByName("status") != nullptr;
     info->field_labels = {"metadata.name"};
     if (info->namespaced) info->field_labels.push_back("metadata.namespace");

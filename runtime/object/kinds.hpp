@@ -25,6 +25,9 @@ struct kind_info {
   bool tracks_generation = false;  ///< metadata.generation starts at 1 and counts spec changes
   bool has_status = false;
   capnp::StructSchema schema;
+  /// The root's apiVersion and kind, looked up once: finding a field by name is a binary
+  /// search with string compares, and admission reads and writes both on every create.
+  capnp::StructSchema::Field api_version_field, kind_field;
 
   /// "apps/v1", or "v1" for the core group.
   std::string api_version() const;
