@@ -177,26 +177,6 @@ api_request request_for(const codec::manifest& m, const std::string& ns, std::st
   return req;
 }
 
-namespace {
-
-// JSON as Go's encoder writes it by default: <, > and & (and U+2028/U+2029) escaped. They
-// can only stand inside strings, so replacing them keeps the document's meaning.
-std::string go_json(const std::string& json) {
-  std::string out;
-  out.reserve(json.size());
-  for (size_t i = 0; i < json.size(); ++i) {
-    char c = json[i];
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else if (c == '\xe2' && i + 2 < json.size() && json[i + 1] == '\x80' && (json[i + 2] == '\xa8' || json[i + 2] == '\xa9'))
-      out += json[i += 2] == '\xa8' ? "\\u2028" : "\\u2029";
-    else out += c;
-  }
-  return out;
-}
-
-}  // namespace
 
 node desired_of(const codec::manifest& m, const std::string& ns) {
   node recorded = without_last_applied(m.tree);
@@ -205,7 +185,7 @@ node desired_of(const codec::manifest& m, const std::string& ns) {
   // As kubectl records it: with the namespace applied to, keys sorted, a closing newline.
   if (m.kind->namespaced && text_at(recorded, {"metadata", "namespace"}).empty())
     meta->set("namespace", node::string(ns));
-  return with_annotation(recorded, last_applied, go_json(codec::to_json(codec::with_sorted_keys(recorded))) + "\n");
+  return with_annotation(recorded, last_applied, codec::to_go_json(recorded) + "\n");
 }
 
 std::optional<rpc::call_result> live_of(context& ctx, const codec::manifest& m, const std::string& ns) {

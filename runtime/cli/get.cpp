@@ -82,9 +82,18 @@ bool is_template(const std::string& format) {
   return starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
 }
 
-// One document through -o jsonpath=T or go-template=T.
-std::string templated(const std::string& format, const node& doc) {
-  return starts_with(format, "jsonpath=") ? jsonpath(format.substr(9), doc) : go_template(format.substr(12), doc);
+// One document through -o jsonpath=T or go-template=T, with no newline of its own, as kubectl.
+void write_templated(std::ostream& out, const std::string& format, const node& doc) {
+  if (starts_with(format, "jsonpath=")) {
+    out << jsonpath(format.substr(9), doc);
+    return;
+  }
+  try {
+    out << go_template(format.substr(12), doc);
+  } catch (const template_failure& failure) {
+    out << failure.printed << std::flush;
+    throw;
+  }
 }
 
 bool is_table(const std::string& format) {
@@ -178,7 +187,7 @@ void print_documents(context& ctx, const std::string& format, std::vector<node> 
   else if (format == "json")
     ctx.out << codec::to_json(doc, 4) + "\n";
   else
-    ctx.out << templated(format, doc);  // no newline of its own, as kubectl
+    write_templated(ctx.out, format, doc);
 }
 
 void no_resources(context& ctx, const std::vector<target>& targets) {
@@ -216,7 +225,7 @@ class watch_printer {
     }
     for (auto& object : is_table(format_) ? std::vector<node>{} : objects) {
       if (is_template(format_)) {
-        ctx_.out << templated(format_, object);
+        write_templated(ctx_.out, format_, object);
       } else if (events_ && format_ != "name") {
         node wrapped = node::map();  // kubectl's WatchEvent: type, then object
         wrapped.set("type", node::string(event));

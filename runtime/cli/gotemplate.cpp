@@ -16,6 +16,7 @@
 #include "runtime/cli/gotemplate_syntax.hpp"
 #include "runtime/cli/gotemplate_value.hpp"
 #include "runtime/cli/printers.hpp"
+#include "runtime/codec/json.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -358,9 +359,14 @@ std::string go_template(std::string_view tmpl, const codec::node& root) {
     size_t line_start = text.rfind('\n', e.at == 0 ? 0 : e.at - 1);
     line_start = line_start == std::string::npos ? 0 : line_start + 1;
     int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(e.at, text.size())), '\n'));
-    throw api_error(api_errc::bad_request,
-                    "error executing template " + quote(text) + ": template: output:" + std::to_string(line) + ":" +
-                        std::to_string(e.at - line_start) + ": executing \"output\" at <" + e.expr + ">: " + e.why);
+    auto why = "template: output:" + std::to_string(line) + ":" + std::to_string(e.at - line_start) +
+               ": executing \"output\" at <" + e.expr + ">: " + e.why;
+    // kubectl's words, after what the template wrote before it failed.
+    out += "Error executing template: " + why + ". Printing more information for debugging the template:\n";
+    out += "\ttemplate was:\n\t\t" + text + "\n";
+    out += "\traw data was:\n\t\t" + codec::to_go_json(root) + "\n";
+    out += "\tobject given to template engine was:\n\t\t" + print(value::of(&root)) + "\n\n";
+    throw template_failure("error executing template " + quote(text) + ": " + why, std::move(out));
   }
   return out;
 }

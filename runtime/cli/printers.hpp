@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/base/error.hpp"
 #include "runtime/codec/tree.hpp"
 #include "runtime/object/kinds.hpp"
 
@@ -66,10 +67,20 @@ std::string document_as(const std::string& format, const codec::node& document, 
 /// literal text between. Throws api_error(bad_request) for a template it cannot read.
 std::string jsonpath(std::string_view tmpl, const codec::node& root);
 
+/// A template that failed while it ran. As kubectl, what it wrote before failing and a dump for
+/// debugging it (the template, the object's JSON, the object as Go prints it) go to stdout
+/// (`printed`); the error itself is the message.
+class template_failure : public api_error {
+ public:
+  template_failure(std::string message, std::string printed)
+      : api_error(api_errc::bad_request, std::move(message)), printed(std::move(printed)) {}
+  std::string printed;
+};
+
 /// Runs a Go text/template as kubectl's -o go-template does: `{{.metadata.name}}`,
 /// `{{range .items}}...{{end}}`, `{{if}}`, `{{with}}`, variables, pipelines, printf/index/len/eq
 /// and kubectl's `base64decode` and `exists`. Throws api_error(bad_request) naming the template
-/// for one it cannot parse or execute.
+/// for one it cannot parse, template_failure for one that fails as it runs.
 std::string go_template(std::string_view tmpl, const codec::node& root);
 /// Parses a Go template without running it, so a bad one fails before anything is fetched.
 void check_go_template(std::string_view tmpl);

@@ -557,6 +557,17 @@ TEST_CASE("go-template errors name the template and the cause", "[cli][printers]
   CHECK_THROWS_WITH(go_template("{{.spec.n.y}}", yaml("spec: {n: null}")),
                     "error executing template \"{{.spec.n.y}}\": template: output:1:2: executing \"output\" at "
                     "<.spec.n.y>: nil pointer evaluating interface {}.y");
+  try {
+    go_template("x{{.spec.n.y}}", yaml("spec: {n: null}"));
+    FAIL("no failure");
+  } catch (const troupe::cli::template_failure& failure) {
+    // What ran, then kubectl's dump: Go prints a JSON null given to the template as <nil>.
+    CHECK(failure.printed ==
+          "xError executing template: template: output:1:3: executing \"output\" at <.spec.n.y>: nil pointer "
+          "evaluating interface {}.y. Printing more information for debugging the template:\n\ttemplate was:\n"
+          "\t\tx{{.spec.n.y}}\n\traw data was:\n\t\t{\"spec\":{\"n\":null}}\n\tobject given to template engine "
+          "was:\n\t\tmap[spec:map[n:<nil>]]\n\n");
+  }
   CHECK_THROWS_WITH(go_template("{{.kind.x}}", obj), Catch::EndsWith("can't evaluate field x in type interface {}"));
   CHECK_THROWS_WITH(go_template("{{$k := .kind}}{{$k.x}}", obj), Catch::EndsWith("can't evaluate field x in type string"));
   CHECK_THROWS_WITH(go_template("{{index .spec \"x\" \"y\"}}", obj),

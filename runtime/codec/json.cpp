@@ -329,4 +329,21 @@ std::string to_json(const node& root, int indent) {
   return out;
 }
 
+std::string to_go_json(const node& root) {
+  auto json = to_json(with_sorted_keys(root));
+  // <, >, & and U+2028/U+2029 stand only inside strings, so escaping them keeps the meaning.
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else if (c == '\xe2' && i + 2 < json.size() && json[i + 1] == '\x80' && (json[i + 2] == '\xa8' || json[i + 2] == '\xa9'))
+      out += json[i += 2] == '\xa8' ? "\\u2028" : "\\u2029";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace troupe::codec

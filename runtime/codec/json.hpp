@@ -18,5 +18,8 @@ std::vector<node> parse_json_stream(std::string_view text, std::string_view sour
 
 /// JSON text; `indent` 0 is compact, otherwise pretty-printed with that many spaces per level.
 std::string to_json(const node& root, int indent = 0);
+/// JSON as Go's encoding/json writes a map[string]interface{} (as kubectl's unstructured
+/// objects are): compact, keys sorted, and <, >, & (and U+2028/U+2029) escaped.
+std::string to_go_json(const node& root);
 
 }  // namespace troupe::codec

@@ -593,4 +593,11 @@ TEST_CASE("get prints Go templates from -o go-template --template and template f
   CHECK(bad.code == 1);
   CHECK_THAT(bad.err, Catch::StartsWith("error: error executing template \"{{.data.a.b}}\"") &&
                           Catch::Contains("can't evaluate field b in type interface {}"));
+  // kubectl's dump for debugging the template, on stdout.
+  CHECK_THAT(bad.out, Catch::StartsWith("Error executing template: template: output:1:2: executing \"output\" at "
+                                        "<.data.a.b>: can't evaluate field b in type interface {}. Printing more "
+                                        "information for debugging the template:\n\ttemplate was:\n\t\t{{.data.a.b}}\n"
+                                        "\traw data was:\n\t\t{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\","
+                                        "\"metadata\":{\"creationTimestamp\":") &&
+                          Catch::Contains("\tobject given to template engine was:\n\t\tmap[apiVersion:v1 data:map["));
 }
