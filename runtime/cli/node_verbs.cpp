@@ -1,0 +1,369 @@
+// `troupe cordon|uncordon|drain|taint`: the verbs that act on nodes, as kubectl's.
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/cli/context.hpp"
+#include "runtime/cli/describe.hpp"
+#include "runtime/cli/printers.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/selector.hpp"
+#include "runtime/object/validation.hpp"
+
+namespace troupe::cli {
+namespace {
+
+using codec::node;
+
+// kubectl drain's verdict on one pod. Its filters run in order (DaemonSet, local storage, no
+// controller): the first refusal or skip decides, else the last warning stands; a finished
+// pod passes them all.
+struct drain_verdict {
+  bool evict = true;
+  std::string refusal, warning;
+};
+
+drain_verdict drain_verdict_of(const node& pod, bool ignore_daemonsets, bool delete_emptydir_data, bool force) {
+  auto phase = text_at(pod, {"status", "phase"});
+  bool finished = phase == "Succeeded" || phase == "Failed";
+  std::string owner;
+  for (auto& r : items_of(lookup(pod, {"metadata", "ownerReferences"})))
+    if (text_at(r, {"controller"}) == "true") owner = text_at(r, {"kind"});
+  drain_verdict v;
+  if (finished) return v;
+  if (owner == "DaemonSet") {
+    v.evict = false;
+    if (ignore_daemonsets) v.warning = "ignoring DaemonSet-managed Pods";
+    else v.refusal = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)";
+    return v;
+  }
+  bool empty_dir = false;
+  for (auto& volume : items_of(lookup(pod, {"spec", "volumes"}))) empty_dir = empty_dir || volume.find("emptyDir");
+  if (empty_dir) {
+    if (!delete_emptydir_data) return {false, "Pods with local storage (use --delete-emptydir-data to override)", ""};
+    v.warning = "deleting Pods with local storage";
+  }
+  // The last filter's word stands: with a controller it says nothing, and the local storage
+  // warning goes (kubectl drops it the same way).
+  if (owner.empty() && !force) return {false, "Pods declare no controller (use --force to override)", ""};  // sic
+  v.warning = owner.empty() ? "deleting Pods that declare no controller" : "";
+  return v;
+}
+
+// The node name from `troupe cordon NODE` / `node/NODE`.
+// The nodes `cordon`, `uncordon` and `drain` act on, as kubectl picks them: names, or every
+// node a label selector (-l) matches, never both.
+std::vector<std::string> node_arguments(context& ctx, const char* verb) {
+  std::vector<std::string> names;
+  if (ctx.flags.has("selector")) {
+    TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                   "cannot specify both a node name and a --selector option");
+    auto selector = ctx.flags.get("selector");
+    TROUPE_REQUIRE(!selector.empty(), api_errc::bad_request,
+                   "You must provide one or more resources by argument or filename.");
+    auto& kind = ctx.kind("nodes");
+    for (auto& item : ctx.list(kind, "", selector).items)
+      names.push_back(text_at(codec::encode_object(item, kind), {"metadata", "name"}));
+    return names;
+  }
+  TROUPE_REQUIRE(!ctx.flags.positional.empty(), api_errc::bad_request, std::string("USAGE: ") + verb + " NODE [flags]");
+  for (auto name : ctx.flags.positional) {
+    if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(slash + 1);
+    names.push_back(name);
+  }
+  return names;
+}
+
+// False when the node already was so. A client dry run reads and changes nothing; a server dry
+// run sends the change for the server to admit and not store.
+bool set_unschedulable(context& ctx, const std::string& name, bool value) {
+  auto& kind = ctx.kind("nodes");
+  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
+  bool now = text_at(current, {"spec", "unschedulable"}) == "true";
+  if (now == value) return false;
+  if (ctx.dry_run()) return true;
+  node patch = node::map(), spec = node::map();
+  spec.set("unschedulable", value ? node::plain("true") : node::null());
+  patch.set("spec", std::move(spec));
+  ctx.patch(kind, "", name, patch, patch_type::merge);
+  return true;
+}
+
+// One `KEY[=VALUE]:EFFECT` to add, or `KEY[:EFFECT]-` to remove, as kubectl taint reads them
+// (a removal may name a value, which is ignored).
+struct taint_change {
+  std::string key, value, effect;  ///< effect "" on a removal: every effect of the key
+  bool remove = false;
+};
+
+taint_change parse_taint(const std::string& text) {
+  taint_change t;
+  std::string spec = text;
+  if (!spec.empty() && spec.back() == '-') {
+    t.remove = true;
+    spec.pop_back();
+  }
+  auto invalid = [&](const std::string& why) {
+    return "invalid taint spec " + quote(text) + ": " + why;
+  };
+  auto colon = spec.find(':');
+  TROUPE_REQUIRE(t.remove || colon != std::string::npos, api_errc::bad_request,
+                 invalid("expected KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove"));
+  if (colon != std::string::npos) {
+    t.effect = spec.substr(colon + 1);
+    spec.resize(colon);
+    TROUPE_REQUIRE(
+        t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
+        api_errc::bad_request,
+        "invalid taint effect: " + t.effect + ", unsupported taint effect");
+  }
+  auto eq = spec.find('=');
+  t.key = spec.substr(0, eq);
+  if (eq != std::string::npos && !t.remove) t.value = spec.substr(eq + 1);
+  auto problems = check_qualified_name(t.key);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                 invalid("key " + quote(t.key) + ": " + join(problems, "; ")));
+  problems = check_label_value(t.value);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                 invalid("value " + quote(t.value) + ": " + join(problems, "; ")));
+  return t;
+}
+
+std::string field(const node& taint, std::string_view name) {
+  const node* f = taint.find(name);
+  return f && f->is_scalar() ? f->text() : "";
+}
+
+}  // namespace
+
+int cmd_cordon(context& ctx) {
+  for (auto& name : node_arguments(ctx, "cordon")) {
+    bool changed = set_unschedulable(ctx, name, true);  // before any output: it may fail
+    ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << ctx.dry_run_suffix() << "\n";
+  }
+  return 0;
+}
+
+int cmd_uncordon(context& ctx) {
+  for (auto& name : node_arguments(ctx, "uncordon")) {
+    bool changed = set_unschedulable(ctx, name, false);
+    ctx.out << "node/" << name << (changed ? " uncordoned" : " already uncordoned") << ctx.dry_run_suffix() << "\n";
+  }
+  return 0;
+}
+
+namespace {
+
+// One node's taints changed as kubectl taint changes them: a taint with an existing key and
+// effect needs --overwrite; removing one that is not there is an error.
+void taint_node(context& ctx, const kind_info& kind, const std::string& name, const std::vector<taint_change>& changes) {
+  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
+  std::vector<node> taints;
+  if (const node* spec = current.find("spec"))
+    if (const node* list = spec->find("taints"); list && list->is_list()) taints = list->items();
+  bool added = false, removed = false;
+  for (auto& change : changes) {
+    auto same = [&](const node& t) {
+      return field(t, "key") == change.key &&
+             (change.effect.empty() || field(t, "effect") == change.effect);
+    };
+    if (change.remove) {
+      auto kept = std::remove_if(taints.begin(), taints.end(), same);
+      TROUPE_REQUIRE(kept != taints.end(), api_errc::not_found,
+                     "taint " +
+                         quote(change.key + (change.effect.empty() ? "" : ":" + change.effect)) +
+                         " not found");
+      taints.erase(kept, taints.end());
+      removed = true;
+      continue;
+    }
+    auto existing = std::find_if(taints.begin(), taints.end(), same);
+    TROUPE_REQUIRE(existing == taints.end() || ctx.flags.on("overwrite"), api_errc::already_exists,
+                   "node " + name + " already has " + change.key +
+                       " taint(s) with same effect(s) and --overwrite is false");
+    node taint = node::map();
+    taint.set("key", node::string(change.key));
+    if (!change.value.empty()) taint.set("value", node::string(change.value));
+    taint.set("effect", node::string(change.effect));
+    // As kubectl does; the eviction clock also waits for the controller to see the pod.
+    if (change.effect == "NoExecute")
+      taint.set("timeAdded", node::string(format_rfc3339(ctx.now())));
+    if (existing != taints.end())
+      *existing = std::move(taint);
+    else
+      taints.push_back(std::move(taint));
+    added = true;
+  }
+  node list = node::list();
+  for (auto& t : taints) list.push(t);
+  node patch = node::map(), spec = node::map(), meta = node::map();
+  spec.set("taints", taints.empty() ? node::null() : std::move(list));
+  patch.set("spec", std::move(spec));
+  // The whole list is written back: the version read above makes a concurrent change (the
+  // node lifecycle controller's taints) a Conflict instead of a lost update.
+  meta.set("resourceVersion", node::string(text_at(current, {"metadata", "resourceVersion"})));
+  patch.set("metadata", std::move(meta));
+  if (!ctx.dry_run()) ctx.patch(kind, "", name, patch, patch_type::merge);
+  // kubectl's words: "modified" with --overwrite or adds and removals together.
+  const char* what = ctx.flags.on("overwrite") || (added && removed) ? "modified"
+                     : added                                         ? "tainted"
+                                                                     : "untainted";
+  ctx.out << "node/" << name << " " << what << ctx.dry_run_suffix() << "\n";
+}
+
+}  // namespace
+
+// `troupe taint node NAME|-l SEL|--all KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...` as kubectl.
+int cmd_taint(context& ctx) {
+  auto& kind = ctx.kind("nodes");
+  bool many = ctx.flags.has("selector") || ctx.flags.on("all");
+  addressed a;
+  if (many) {
+    // Every argument after the type is a taint: the nodes come from -l or --all.
+    auto& args = ctx.flags.positional;
+    TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the type of resource to taint");
+    TROUPE_REQUIRE(!(ctx.flags.has("selector") && ctx.flags.on("all")), api_errc::bad_request,
+                   "setting 'all' parameter but found a non empty selector.");
+    a.kind = &ctx.kind(args[0]);
+    a.rest.assign(args.begin() + 1, args.end());
+  } else {
+    a = address_of(ctx, "taint");
+  }
+  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request,
+                 "taint works on nodes, not " + a.kind->resource());
+  TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
+                 "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
+  std::vector<taint_change> changes;
+  for (auto& arg : a.rest) {
+    auto change = parse_taint(arg);
+    for (auto& earlier : changes)
+      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect,
+                     api_errc::bad_request,
+                     "taint " + quote(change.key + ":" + change.effect) + " is named twice");
+    changes.push_back(std::move(change));
+  }
+  if (!many) {
+    taint_node(ctx, kind, a.name, changes);
+    return 0;
+  }
+  for (auto& item : ctx.list(kind, "", ctx.flags.get("selector")).items)
+    taint_node(ctx, kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}), changes);
+  return 0;
+}
+
+namespace {
+
+struct drain_settings {
+  int64_t grace = -1;
+  int64_t timeout_ms = 0;
+  std::string timeout_text;
+  std::string pod_selector;
+};
+
+// Cordons the node, then evicts its pods (deletes them with their grace period) and waits
+// until they are gone. DaemonSet pods stay (with --ignore-daemonsets), mirror pods stay.
+// A dry run says what it would evict and waits for nothing. 1 when pods kept it from draining.
+int drain_node(context& ctx, const std::string& name, const drain_settings& settings) {
+  bool changed = set_unschedulable(ctx, name, true);
+  auto suffix = ctx.dry_run_suffix();
+  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << suffix << "\n" << std::flush;
+  auto& pods = ctx.kind("pods");
+  std::vector<node> victims;
+  // Pods grouped by the message kubectl gives them, in the order messages first appear.
+  std::vector<std::pair<std::string, std::vector<std::string>>> refusals, notices;
+  auto add = [](auto& groups, const std::string& message, const std::string& ref) {
+    auto at = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == message; });
+    if (at == groups.end()) at = groups.insert(groups.end(), {message, {}});
+    at->second.push_back(ref);
+  };
+  for (auto& item : ctx.list(pods, "", settings.pod_selector, "spec.nodeName=" + name).items) {
+    auto pod = codec::encode_object(item, pods);
+    if (!text_at(pod, {"metadata", "annotations", "kubernetes.io/config.mirror"}).empty()) continue;
+    auto ref = text_at(pod, {"metadata", "namespace"}) + "/" + text_at(pod, {"metadata", "name"});
+    auto verdict = drain_verdict_of(pod, ctx.flags.on("ignore-daemonsets"), ctx.flags.on("delete-emptydir-data"),
+                                    ctx.flags.on("force"));
+    if (!verdict.refusal.empty()) add(refusals, verdict.refusal, ref);
+    if (!verdict.warning.empty()) add(notices, verdict.warning, ref);
+    if (verdict.evict) victims.push_back(std::move(pod));
+  }
+  if (!refusals.empty()) {
+    // kubectl's wording: the error (a Go list when several) on the first line, then each alone.
+    std::vector<std::string> errors;
+    for (auto& [message, refs] : refusals) errors.push_back("cannot delete " + message + ": " + join(refs, ", "));
+    auto why = errors.size() == 1 ? errors[0] : "[" + join(errors, ", ") + "]";
+    ctx.err << "error: unable to drain node " << quote(name) << " due to error: " << why
+            << ", continuing command...\nThere are pending nodes to be drained:\n " << name << "\n"
+            << join(errors, "\n") << "\n";
+    return 1;
+  }
+  std::vector<std::string> warnings;
+  for (auto& [message, refs] : notices) warnings.push_back(message + ": " + join(refs, ", "));
+  if (!warnings.empty()) ctx.err << "Warning: " << join(warnings, "; ") << "\n";
+  for (auto& pod : victims) {
+    auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
+    ctx.out << "evicting pod " << ns << "/" << pod_name << suffix << "\n" << std::flush;
+    if (ctx.dry_run()) continue;
+    auto req = make_request(api_verb::remove, "pods", ns, pod_name);
+    req.grace_period = settings.grace;
+    try {
+      ctx.api().call(api_verb::remove, req);
+    } catch (const rpc::server_error& e) {
+      if (e.code() != api_errc::not_found) throw;
+    }
+  }
+  if (!suffix.empty()) {
+    ctx.out << "node/" << name << " drained" << suffix << "\n";
+    return 0;
+  }
+  auto deadline = monotonic_nanos() + settings.timeout_ms * 1000000;
+  for (auto& pod : victims) {
+    auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
+    for (;;) {
+      try {
+        auto live = ctx.get(pods, ns, pod_name);
+        if (text_at(codec::encode_object(live.object, pods), {"metadata", "uid"}) != text_at(pod, {"metadata", "uid"}))
+          break;  // a new pod by that name
+      } catch (const rpc::server_error& e) {
+        if (e.code() != api_errc::not_found) throw;
+        break;
+      }
+      TROUPE_REQUIRE(monotonic_nanos() < deadline, api_errc::timeout,
+                     "drain did not complete within " + settings.timeout_text + ": pod " + ns + "/" + pod_name + " is still there");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ctx.out << "pod/" << pod_name << " evicted\n" << std::flush;
+  }
+  ctx.out << "node/" << name << " drained\n";
+  return 0;
+}
+
+}  // namespace
+
+int cmd_drain(context& ctx) {
+  auto names = node_arguments(ctx, "drain");
+  drain_settings settings;
+  auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
+  TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
+  settings.grace = *grace;
+  settings.timeout_text = ctx.flags.get("timeout", "5m");
+  auto timeout = parse_duration_ms(settings.timeout_text);
+  TROUPE_REQUIRE(timeout, api_errc::bad_request, "--timeout: invalid duration");
+  settings.timeout_ms = *timeout;
+  settings.pod_selector = ctx.flags.get("pod-selector");
+  try {
+    label_selector::parse(settings.pod_selector);
+  } catch (const api_error&) {
+    throw api_error(api_errc::bad_request, "--pod-selector=<pod_selector> must be a valid label selector");
+  }
+  // As kubectl: a node that cannot be drained is reported, and the others still are.
+  int status = 0;
+  for (auto& name : names) status |= drain_node(ctx, name, settings);
+  return status;
+}
+
+}  // namespace troupe::cli
