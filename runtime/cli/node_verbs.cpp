@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -55,7 +56,6 @@ drain_verdict drain_verdict_of(const node& pod, bool ignore_daemonsets, bool del
   return v;
 }
 
-// The node name from `troupe cordon NODE` / `node/NODE`.
 // The nodes `cordon`, `uncordon` and `drain` act on, as kubectl picks them: names, or every
 // node a label selector (-l) matches, never both.
 std::vector<std::string> node_arguments(context& ctx, const char* verb) {
@@ -72,8 +72,10 @@ std::vector<std::string> node_arguments(context& ctx, const char* verb) {
     return names;
   }
   TROUPE_REQUIRE(!ctx.flags.positional.empty(), api_errc::bad_request, std::string("USAGE: ") + verb + " NODE [flags]");
+  auto& kind = ctx.kind("nodes");
   for (auto name : ctx.flags.positional) {
     if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(slash + 1);
+    ctx.get(kind, "", name);  // every node looked up before any is changed, as kubectl does
     names.push_back(name);
   }
   return names;
@@ -141,21 +143,38 @@ std::string field(const node& taint, std::string_view name) {
 
 }  // namespace
 
-int cmd_cordon(context& ctx) {
-  for (auto& name : node_arguments(ctx, "cordon")) {
-    bool changed = set_unschedulable(ctx, name, true);  // before any output: it may fail
-    ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << ctx.dry_run_suffix() << "\n";
+namespace {
+
+// Cordons (or uncordons) each node; one that fails is reported and the others still go, as
+// kubectl does. False when any failed.
+bool set_each_unschedulable(context& ctx, const std::vector<std::string>& names, bool value) {
+  const char* verb = value ? "cordon" : "uncordon";
+  bool all = true;
+  for (auto& name : names) {
+    try {
+      bool changed = set_unschedulable(ctx, name, value);
+      ctx.out << "node/" << name << (changed ? " " : " already ") << verb << "ed" << ctx.dry_run_suffix() << "\n"
+              << std::flush;
+    } catch (const api_error& e) {
+      ctx.err << "error: unable to " << verb << " node " << quote(name) << ": " << e.message() << "\n";
+      all = false;
+    }
   }
+  return all;
+}
+
+int cordon_or_uncordon(context& ctx, bool value) {
+  const char* verb = value ? "cordon" : "uncordon";
+  TROUPE_REQUIRE(set_each_unschedulable(ctx, node_arguments(ctx, verb), value), api_errc::bad_request,
+                 std::string("unable to ") + verb + " at least one node");
   return 0;
 }
 
-int cmd_uncordon(context& ctx) {
-  for (auto& name : node_arguments(ctx, "uncordon")) {
-    bool changed = set_unschedulable(ctx, name, false);
-    ctx.out << "node/" << name << (changed ? " uncordoned" : " already uncordoned") << ctx.dry_run_suffix() << "\n";
-  }
-  return 0;
-}
+}  // namespace
+
+int cmd_cordon(context& ctx) { return cordon_or_uncordon(ctx, true); }
+
+int cmd_uncordon(context& ctx) { return cordon_or_uncordon(ctx, false); }
 
 namespace {
 
@@ -221,17 +240,23 @@ void taint_node(context& ctx, const kind_info& kind, const std::string& name, co
 // `troupe taint node NAME|-l SEL|--all KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...` as kubectl.
 int cmd_taint(context& ctx) {
   auto& kind = ctx.kind("nodes");
-  bool many = ctx.flags.has("selector") || ctx.flags.on("all");
+  auto& args = ctx.flags.positional;
+  auto selector = ctx.flags.get("selector");
+  bool many = !selector.empty() || ctx.flags.on("all");  // an empty -l is no selector, as in kubectl
+  TROUPE_REQUIRE(selector.empty() || !ctx.flags.on("all"), api_errc::bad_request,
+                 "setting 'all' parameter with a non empty selector is prohibited");
   addressed a;
   if (many) {
     // Every argument after the type is a taint: the nodes come from -l or --all.
-    auto& args = ctx.flags.positional;
     TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the type of resource to taint");
-    TROUPE_REQUIRE(!(ctx.flags.has("selector") && ctx.flags.on("all")), api_errc::bad_request,
-                   "setting 'all' parameter but found a non empty selector.");
     a.kind = &ctx.kind(args[0]);
     a.rest.assign(args.begin() + 1, args.end());
   } else {
+    auto is_taint = [](const std::string& arg) {
+      return arg.find_first_of(":=") != std::string::npos || (!arg.empty() && arg.back() == '-');
+    };
+    TROUPE_REQUIRE(args.empty() || args[0].find('/') != std::string::npos || (args.size() > 1 && !is_taint(args[1])),
+                   api_errc::bad_request, "at least one resource name must be specified since 'all' parameter is not set");
     a = address_of(ctx, "taint");
   }
   TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request,
@@ -251,8 +276,21 @@ int cmd_taint(context& ctx) {
     taint_node(ctx, kind, a.name, changes);
     return 0;
   }
-  for (auto& item : ctx.list(kind, "", ctx.flags.get("selector")).items)
-    taint_node(ctx, kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}), changes);
+  // As kubectl: a node that fails does not stop the others; the errors come together at the end.
+  std::vector<api_error> failures;
+  for (auto& item : ctx.list(kind, "", selector).items) {
+    try {
+      taint_node(ctx, kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}), changes);
+    } catch (const api_error& e) {
+      failures.push_back(e);
+    }
+  }
+  if (failures.size() == 1) throw failures[0];
+  if (!failures.empty()) {
+    std::vector<std::string> messages;
+    for (auto& f : failures) messages.push_back(f.message());
+    throw api_error(failures[0].code(), "[" + join(messages, ", ") + "]");
+  }
   return 0;
 }
 
@@ -265,13 +303,17 @@ struct drain_settings {
   std::string pod_selector;
 };
 
-// Cordons the node, then evicts its pods (deletes them with their grace period) and waits
-// until they are gone. DaemonSet pods stay (with --ignore-daemonsets), mirror pods stay.
-// A dry run says what it would evict and waits for nothing. 1 when pods kept it from draining.
-int drain_node(context& ctx, const std::string& name, const drain_settings& settings) {
-  bool changed = set_unschedulable(ctx, name, true);
+// Why a node could not be drained: kubectl's error, and the lines that detail it.
+struct drain_failure {
+  std::string why;
+  std::vector<std::string> details;
+};
+
+// Evicts a cordoned node's pods (deletes them with their grace period) and waits until they
+// are gone. DaemonSet pods stay (with --ignore-daemonsets), mirror pods stay. A dry run says
+// what it would evict and waits for nothing.
+std::optional<drain_failure> drain_node(context& ctx, const std::string& name, const drain_settings& settings) {
   auto suffix = ctx.dry_run_suffix();
-  ctx.out << "node/" << name << (changed ? " cordoned" : " already cordoned") << suffix << "\n" << std::flush;
   auto& pods = ctx.kind("pods");
   std::vector<node> victims;
   // Pods grouped by the message kubectl gives them, in the order messages first appear.
@@ -292,14 +334,10 @@ int drain_node(context& ctx, const std::string& name, const drain_settings& sett
     if (verdict.evict) victims.push_back(std::move(pod));
   }
   if (!refusals.empty()) {
-    // kubectl's wording: the error (a Go list when several) on the first line, then each alone.
+    // kubectl's wording: the error (a Go list when several), then each alone.
     std::vector<std::string> errors;
     for (auto& [message, refs] : refusals) errors.push_back("cannot delete " + message + ": " + join(refs, ", "));
-    auto why = errors.size() == 1 ? errors[0] : "[" + join(errors, ", ") + "]";
-    ctx.err << "error: unable to drain node " << quote(name) << " due to error: " << why
-            << ", continuing command...\nThere are pending nodes to be drained:\n " << name << "\n"
-            << join(errors, "\n") << "\n";
-    return 1;
+    return drain_failure{errors.size() == 1 ? errors[0] : "[" + join(errors, ", ") + "]", errors};
   }
   std::vector<std::string> warnings;
   for (auto& [message, refs] : notices) warnings.push_back(message + ": " + join(refs, ", "));
@@ -316,10 +354,7 @@ int drain_node(context& ctx, const std::string& name, const drain_settings& sett
       if (e.code() != api_errc::not_found) throw;
     }
   }
-  if (!suffix.empty()) {
-    ctx.out << "node/" << name << " drained" << suffix << "\n";
-    return 0;
-  }
+  if (!suffix.empty()) return std::nullopt;
   auto deadline = monotonic_nanos() + settings.timeout_ms * 1000000;
   for (auto& pod : victims) {
     auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
@@ -332,14 +367,15 @@ int drain_node(context& ctx, const std::string& name, const drain_settings& sett
         if (e.code() != api_errc::not_found) throw;
         break;
       }
-      TROUPE_REQUIRE(monotonic_nanos() < deadline, api_errc::timeout,
-                     "drain did not complete within " + settings.timeout_text + ": pod " + ns + "/" + pod_name + " is still there");
+      if (monotonic_nanos() >= deadline) {
+        auto why = "drain did not complete within " + settings.timeout_text + ": pod " + ns + "/" + pod_name + " is still there";
+        return drain_failure{why, {why}};
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     ctx.out << "pod/" << pod_name << " evicted\n" << std::flush;
   }
-  ctx.out << "node/" << name << " drained\n";
-  return 0;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -360,10 +396,20 @@ int cmd_drain(context& ctx) {
   } catch (const api_error&) {
     throw api_error(api_errc::bad_request, "--pod-selector=<pod_selector> must be a valid label selector");
   }
-  // As kubectl: a node that cannot be drained is reported, and the others still are.
-  int status = 0;
-  for (auto& name : names) status |= drain_node(ctx, name, settings);
-  return status;
+  // As kubectl: every node cordoned first, so pods evicted from one cannot land on the next;
+  // then drained one by one, stopping at the first that cannot be, which names those left.
+  TROUPE_REQUIRE(set_each_unschedulable(ctx, names, true), api_errc::bad_request, "unable to cordon at least one node");
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (auto failure = drain_node(ctx, names[i], settings)) {
+      ctx.err << "error: unable to drain node " << quote(names[i]) << " due to error: " << failure->why
+              << ", continuing command...\nThere are pending nodes to be drained:\n";
+      for (size_t j = i; j < names.size(); ++j) ctx.err << " " << names[j] << "\n";
+      ctx.err << join(failure->details, "\n") << "\n";
+      return 1;
+    }
+    ctx.out << "node/" << names[i] << " drained" << ctx.dry_run_suffix() << "\n" << std::flush;
+  }
+  return 0;
 }
 
 }  // namespace troupe::cli

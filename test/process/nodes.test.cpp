@@ -526,10 +526,25 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK(jsonpath(c, "node/a1", "{.spec.taints}").empty());
   CHECK(c.troupe({"taint", "nodes", "--all", "tier=db:PreferNoSchedule"}).out == "node/a1 tainted\nnode/s1 tainted\n");
   CHECK(jsonpath(c, "node/s1", "{.spec.taints[0].key}") == "tier");
-  CHECK(c.troupe({"taint", "nodes", "-l", "pool=blue", "tier-"}).out == "node/a1 untainted\n");
   CHECK(c.troupe({"taint", "node", "s1", "tier-"}).out == "node/s1 untainted\n");
+  // A node that fails does not stop the others.
+  auto partly = c.troupe({"taint", "nodes", "--all", "tier-"});
+  CHECK(partly.code == 1);
+  CHECK(partly.out == "node/a1 untainted\n");
+  CHECK_THAT(partly.err, Catch::Contains("taint \"tier\" not found"));
   CHECK_THAT(c.troupe({"taint", "nodes", "--all", "-l", "pool=blue", "tier-"}).err,
-             Catch::Contains("setting 'all' parameter but found a non empty selector."));
+             Catch::Contains("setting 'all' parameter with a non empty selector is prohibited"));
+  CHECK_THAT(c.troupe({"taint", "nodes", "-l", "", "tier-"}).err,
+             Catch::Contains("at least one resource name must be specified since 'all' parameter is not set"));
+  // Every node is looked up before any is changed.
+  auto typo = c.troupe({"drain", "a1", "nope", "--force"});
+  CHECK(typo.code == 1);
+  CHECK(typo.out.empty());
+  CHECK(c.troupe({"cordon", "a1", "nope"}).code == 1);
+  CHECK(jsonpath(c, "node/a1", "{.spec.unschedulable}").empty());
+  CHECK(c.troupe({"drain", "s1", "a1", "--force", "--dry-run"}).out ==
+        "node/s1 cordoned (dry run)\nnode/a1 cordoned (dry run)\nnode/s1 drained (dry run)\n"
+        "evicting pod default/small (dry run)\nnode/a1 drained (dry run)\n");
 
   REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  nodeName: a1\n"
                                          "  volumes: [{name: tmp, emptyDir: {}}]\n  containers:\n"
