@@ -86,6 +86,8 @@ struct ExecRequest {
   container @2 :Text;       # "" = the pod's first container
   command @3 :List(Text);
   timeoutMs @4 :Int64 = 60000;
+  withStdin @5 :Bool;       # `exec -i`: the command reads `stdin`, then end of file
+  stdin @6 :Data;
 }
 
 struct LogsRequest {

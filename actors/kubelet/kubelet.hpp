@@ -22,6 +22,8 @@ struct exec_request {
   std::string ns, pod, container;  ///< container "" = the first
   std::vector<std::string> command;
   int64_t timeout_ms = 60000;
+  bool with_stdin = false;  ///< the command reads `input` then end of file; else /dev/null
+  std::string input;
 };
 
 struct exec_reply {
@@ -46,7 +48,8 @@ struct logs_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exec_request& x) {
-  return f(caf::meta::type_name("exec_request"), x.ns, x.pod, x.container, x.command, x.timeout_ms);
+  return f(caf::meta::type_name("exec_request"), x.ns, x.pod, x.container, x.command, x.timeout_ms, x.with_stdin,
+           x.input);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exec_reply& x) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -225,6 +226,21 @@ int cmd_exec(context& ctx) {
                  "cannot exec into a container in a completed pod; current phase is " + phase);
   if (req.container.empty()) req.container = default_container(ctx, pod, ctx.flags.on("quiet"));
   req.command = ctx.flags.after_dashes;
+  if (ctx.flags.on("tty")) {
+    // The command runs to completion with its output returned at the end: there is no
+    // terminal to give it. Without one to read from, kubectl itself goes on without a TTY.
+    TROUPE_REQUIRE(!isatty(STDIN_FILENO), api_errc::bad_request,
+                   "-t/--tty is not supported: troupe exec runs the command to completion and returns its "
+                   "output, with no terminal (-i gives it this terminal's input up to end of file)");
+    if (!ctx.flags.on("quiet")) ctx.err << "Unable to use a TTY - input is not a terminal or the right kind of file\n";
+  }
+  if (ctx.flags.on("stdin")) {
+    req.with_stdin = true;
+    req.input.assign(std::istreambuf_iterator<char>(ctx.in), std::istreambuf_iterator<char>());
+    constexpr size_t max_input = size_t{32} << 20;  // an API message holds at most 64 MiB
+    TROUPE_REQUIRE(req.input.size() <= max_input, api_errc::bad_request,
+                   "exec -i: stdin holds " + std::to_string(req.input.size()) + " bytes, more than the 32 MiB an exec takes");
+  }
   if (ctx.flags.has("timeout")) {
     auto ms = parse_duration_ms(ctx.flags.get("timeout"));
     TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "--timeout: invalid duration");

@@ -165,7 +165,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"all-containers", 0, false},
         {"prefix", 0, false},
         {"max-log-requests"}}},
-      {"exec", {{"container", 'c'}, {"quiet", 'q', false}, timeout}},
+      {"exec", {{"container", 'c'}, {"quiet", 'q', false}, {"stdin", 'i', false}, {"tty", 't', false}, timeout}},
       {"cordon", {selector, dry_run}},
       {"uncordon", {selector, dry_run}},
       {"drain",

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,11 +96,16 @@ launched launch(const launch_spec& spec) {
 }
 
 command_result run_command(const std::vector<std::string>& command, const std::vector<std::string>& env,
-                           const std::string& workdir, int64_t timeout_ms, size_t max_output) {
+                           const std::string& workdir, int64_t timeout_ms, size_t max_output,
+                           const std::string* input) {
   command_result r;
   if (command.empty()) return r.error = "no command", r;
   int out[2], err[2], report[2];
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
+  // The input goes through a socket, not a pipe: send() with MSG_NOSIGNAL to a command that
+  // closed its stdin fails with EPIPE instead of raising SIGPIPE in this process.
+  int in[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC) ||
+      (input && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in)))
     return r.error = std::string("pipe: ") + strerror(errno), r;
   auto args = pointers(command);
   auto envp = pointers(env);
@@ -109,8 +115,8 @@ command_result run_command(const std::vector<std::string>& command, const std::v
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
+    int stdin_fd = input ? in[1] : open("/dev/null", O_RDONLY);
+    dup2(stdin_fd, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
     if (!workdir.empty() && chdir(workdir.c_str()) != 0) {
@@ -126,15 +132,25 @@ command_result run_command(const std::vector<std::string>& command, const std::v
   close(out[1]);
   close(err[1]);
   close(report[1]);
+  if (input) close(in[1]);
   if (pid < 0) {
     close(out[0]), close(err[0]), close(report[0]);
+    if (input) close(in[0]);
     return r.error = std::string("fork: ") + strerror(errno), r;
   }
   int exec_errno = 0;
   if (read(report[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno)
     r.error = command[0] + ": " + strerror(exec_errno);
   close(report[0]);
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  // fds[2] feeds the input; shut for writing once it is all sent, so the command sees its end.
+  pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {input ? in[0] : -1, POLLOUT, 0}};
+  size_t sent = 0;
+  auto end_input = [&] {
+    shutdown(fds[2].fd, SHUT_WR);
+    close(fds[2].fd);
+    fds[2].fd = -1;
+  };
+  if (input && input->empty()) end_input();
   std::string* bufs[2] = {&r.out, &r.err};
   int64_t until = monotonic_millis() + timeout_ms;
   int open_pipes = 2;
@@ -145,7 +161,12 @@ command_result run_command(const std::vector<std::string>& command, const std::v
       kill(-pid, SIGKILL);
       break;
     }
-    if (poll(fds, 2, left) <= 0) continue;
+    if (poll(fds, 3, left) <= 0) continue;
+    if (fds[2].fd >= 0 && (fds[2].revents & (POLLOUT | POLLHUP | POLLERR))) {
+      ssize_t n = send(fds[2].fd, input->data() + sent, input->size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) sent += static_cast<size_t>(n);
+      if (sent == input->size() || (n < 0 && errno != EAGAIN && errno != EINTR)) end_input();
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char chunk[8192];

@@ -179,6 +179,25 @@ TEST_CASE("run_command captures output exit codes and timeouts", "[process]") {
   CHECK(missing.error == "no-such-command-xyz: No such file or directory");
 }
 
+TEST_CASE("run_command gives a command its input then end of file", "[process]") {
+  std::string input = "line one\nline two\n";
+  auto counted = run_command({"wc", "-l"}, {"PATH=/usr/bin:/bin"}, "/", 5000, 1 << 20, &input);
+  CHECK(counted.exit_code == 0);
+  CHECK(counted.out == "2\n");
+  // More than a socket buffer holds, so the input goes out as the command reads it.
+  std::string big(4 << 20, 'x');
+  auto copied = run_command({"wc", "-c"}, {"PATH=/usr/bin:/bin"}, "/", 10000, 1 << 20, &big);
+  CHECK(copied.out == std::to_string(big.size()) + "\n");
+  // A command that reads none of it still ends, and this process is not killed by SIGPIPE.
+  auto ignored = run_command({"true"}, {"PATH=/usr/bin:/bin"}, "/", 5000, 1 << 20, &big);
+  CHECK(ignored.exit_code == 0);
+  CHECK_FALSE(ignored.timed_out);
+  std::string none;
+  CHECK(run_command({"cat"}, {"PATH=/usr/bin:/bin"}, "/", 5000, 1 << 20, &none).out.empty());
+  // Without input, stdin is /dev/null: cat ends at once.
+  CHECK(run_command({"cat"}, {"PATH=/usr/bin:/bin"}, "/", 5000).exit_code == 0);
+}
+
 TEST_CASE("a memory limit kills the container and is counted as an OOM kill", "[process][cgroup]") {
   auto groups = cgroups::detect("/sys/fs/cgroup", "troupe-test");
   if (groups.layout() == cgroups::mode::none) {

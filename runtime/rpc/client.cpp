@@ -164,6 +164,8 @@ exec_reply client::exec(const exec_request& request) {
   auto command = r.initCommand(static_cast<unsigned>(request.command.size()));
   for (unsigned i = 0; i < command.size(); ++i) command.set(i, request.command[i]);
   r.setTimeoutMs(request.timeout_ms);
+  r.setWithStdin(request.with_stdin);
+  r.setStdin(kj::arrayPtr(reinterpret_cast<const kj::byte*>(request.input.data()), request.input.size()));
   auto response = wait_for(req.send(), impl_->ez.getWaitScope(), address_);
   if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
   return {response.getExitCode(), text_of(response.getStdout()), text_of(response.getStderr())};

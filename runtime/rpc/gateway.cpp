@@ -164,6 +164,9 @@ class api_server final : public Api::Server {
     req.container = text_string(in.getContainer());
     for (auto part : in.getCommand()) req.command.push_back(text_string(part));
     req.timeout_ms = in.getTimeoutMs();
+    req.with_stdin = in.getWithStdin();
+    auto input = in.getStdin();
+    req.input.assign(reinterpret_cast<const char*>(input.begin()), input.size());
     auto paf = kj::newPromiseAndCrossThreadFulfiller<outcome<exec_reply>>();
     caf::anon_send(bridge_, exec_atom::value, std::move(req), exec_slot(kj::mv(paf.fulfiller)));
     return paf.promise.then([ctx](outcome<exec_reply>&& out) mutable {

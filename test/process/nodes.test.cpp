@@ -236,6 +236,14 @@ TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets
   CHECK(exec.out == "debug in " + work + "\n");
   CHECK(exec.err == "Defaulted container \"main\" out of: main, first (init), second (init)\noops\n"
                     "command terminated with exit code 5\n");
+  // -i gives the command this side's stdin, then end of file; without it the command reads none.
+  CHECK(c.troupe({"exec", "-i", "env", "-q", "--", "sh", "-c", "tr a-z A-Z; echo done"}, "two\nlines\n").out ==
+        "TWO\nLINES\ndone\n");
+  CHECK(c.troupe({"exec", "env", "-q", "--", "cat"}, "ignored\n").out.empty());
+  // No terminal to read from: as kubectl, -t says so and goes on without one.
+  auto no_tty = c.troupe({"exec", "-it", "env", "-c", "main", "--", "wc", "-c"}, "12345");
+  CHECK(no_tty.out == "5\n");
+  CHECK(no_tty.err == "Unable to use a TTY - input is not a terminal or the right kind of file\n");
   auto stamped = c.troupe({"logs", "env", "--timestamps", "--tail", "1"});
   CHECK(std::regex_match(stamped.out, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z name=env .*\n)")));
   CHECK_THAT(c.troupe({"logs", "env", "-c", "nope"}).err, Catch::Contains("container nope is not valid for pod env"));
