@@ -376,6 +376,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"completion", cmd_completion},
                                                           {"logs", cmd_logs},
                                                           {"exec", cmd_exec},
+                                                          {"cp", cmd_cp},
                                                           {"cordon", cmd_cordon},
                                                           {"uncordon", cmd_uncordon},
                                                           {"drain", cmd_drain},

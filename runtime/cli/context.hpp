@@ -123,6 +123,11 @@ int cmd_edit(context& ctx);
 int cmd_wait(context& ctx);
 int cmd_logs(context& ctx);
 int cmd_exec(context& ctx);
+int cmd_cp(context& ctx);
+/// The container `logs`, `exec` or `cp` reaches when no -c names one, as kubectl picks it: the
+/// one the pod's kubectl.kubernetes.io/default-container annotation names, else the first; when
+/// the pod has others, kubectl says so on stderr (unless `quiet`).
+std::string default_container(context& ctx, const codec::node& pod, bool quiet);
 int cmd_cordon(context& ctx);
 int cmd_uncordon(context& ctx);
 /// `KIND NAME rest...` or `KIND/NAME rest...`, for verbs on one object (label, patch, taint).

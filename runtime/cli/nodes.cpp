@@ -69,9 +69,8 @@ node pod_argument(context& ctx, const char* verb) {
   return std::move(pods[0]);
 }
 
-// The container `logs` or `exec` reaches when no -c names one, as kubectl picks it: the one
-// the pod's kubectl.kubernetes.io/default-container annotation names, else the first; when
-// the pod has others, kubectl says so on stderr.
+}  // namespace
+
 std::string default_container(context& ctx, const node& pod, bool quiet) {
   std::vector<std::string> shown, names;
   for (auto [field, suffix] : {std::pair{"containers", ""}, {"initContainers", " (init)"}, {"ephemeralContainers", " (ephem)"}})
@@ -90,8 +89,6 @@ std::string default_container(context& ctx, const node& pod, bool quiet) {
   if (!quiet && shown.size() > 1) ctx.err << "Defaulted container " << quote(first) << " out of: " << join(shown, ", ") << "\n";
   return first;
 }
-
-}  // namespace
 
 namespace {
 

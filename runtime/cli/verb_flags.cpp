@@ -166,6 +166,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"prefix", 0, false},
         {"max-log-requests"}}},
       {"exec", {{"container", 'c'}, {"quiet", 'q', false}, {"stdin", 'i', false}, {"tty", 't', false}, timeout}},
+      {"cp", {{"container", 'c'}, {"no-preserve", 0, false}}},
       {"cordon", {selector, dry_run}},
       {"uncordon", {selector, dry_run}},
       {"drain",

@@ -314,6 +314,48 @@ TEST_CASE("a missing ConfigMap holds the container until it exists", "[process][
   wait_for_text(c, {"get", "pod", "waits"}, "1/1     Running");
 }
 
+TEST_CASE("cp copies files and directories to and from a container", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("box", "s1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "box"}, "Running");
+  // Containers here see the host's files, so both sides live under the test's directory.
+  auto local = c.dir() / "local", inside = c.dir() / "inside";
+  std::filesystem::create_directories(local + "/tree/sub");
+  std::filesystem::create_directories(inside);
+  std::ofstream(local + "/note.txt") << "hello from here\n";
+  std::ofstream(local + "/tree/sub/deep.txt") << "deep\n";
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  // A file to a new name; then into a directory that is there, under its own name.
+  CHECK(c.troupe({"cp", local + "/note.txt", "box:" + inside + "/renamed.txt"}).code == 0);
+  CHECK(c.troupe({"exec", "box", "--", "cat", inside + "/renamed.txt"}).out == "hello from here\n");
+  CHECK(c.troupe({"cp", local + "/note.txt", "default/box:" + inside + "/"}).code == 0);
+  CHECK(read(inside + "/note.txt") == "hello from here\n");
+  // A directory there and back, each time under the name given.
+  CHECK(c.troupe({"cp", local + "/tree", "box:" + inside + "/tree2"}).code == 0);
+  CHECK(read(inside + "/tree2/sub/deep.txt") == "deep\n");
+  CHECK(c.troupe({"cp", "box:" + inside + "/tree2", local + "/back"}).code == 0);
+  CHECK(read(local + "/back/sub/deep.txt") == "deep\n");
+  CHECK(c.troupe({"cp", "box:" + inside + "/renamed.txt", local + "/fresh/copy.txt"}).code == 0);
+  CHECK(read(local + "/fresh/copy.txt") == "hello from here\n");
+
+  CHECK(c.troupe({"cp", local + "/a", local + "/b"}).err == "error: one of src or dest must be a remote file specification\n");
+  CHECK(c.troupe({"cp", "box:/x", "box:/y"}).err == "error: one of src or dest must be a local file specification\n");
+  CHECK(c.troupe({"cp", local + "/missing", "box:" + inside}).err ==
+        "error: " + local + "/missing doesn't exist in local filesystem\n");
+  CHECK(c.troupe({"cp", "box:", local + "/x"}).err == "error: filepath can not be empty\n");
+  CHECK(c.troupe({"cp", "a/b/c:/x", local + "/x"}).err ==
+        "error: filespec must match the canonical format: [[namespace/]pod:]file/path\n");
+  CHECK_THAT(c.troupe({"cp", "nobox:/x", local + "/x"}).err, Catch::Contains("pods \"nobox\" not found"));
+  auto missing = c.troupe({"cp", "box:" + inside + "/nope", local + "/nope"});
+  CHECK(missing.code != 0);
+  CHECK_THAT(missing.err, Catch::Contains("Cannot stat: No such file or directory"));
+  CHECK_FALSE(std::filesystem::exists(local + "/nope"));
+}
+
 TEST_CASE("graceful termination: preStop SIGTERM then the object goes", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
   wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
