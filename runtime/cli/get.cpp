@@ -262,7 +262,12 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
   auto patience = std::chrono::milliseconds(
       parse_duration_ms(ctx.flags.get("timeout", "8760h")).value_or(0));
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
-    if (!ev.object.empty()) printer.print({codec::encode_object(ev.object, kind)}, ev.type);
+    try {
+      if (!ev.object.empty()) printer.print({codec::encode_object(ev.object, kind)}, ev.type);
+    } catch (const template_failure&) {
+      // The dump is out; kubectl's watch ends there and, ignoring the error, exits 0.
+      return false;
+    }
     return true;
   }, patience);
   return 0;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iterator>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -223,20 +222,23 @@ int cmd_exec(context& ctx) {
                  "cannot exec into a container in a completed pod; current phase is " + phase);
   if (req.container.empty()) req.container = default_container(ctx, pod, ctx.flags.on("quiet"));
   req.command = ctx.flags.after_dashes;
-  if (ctx.flags.on("tty")) {
-    // The command runs to completion with its output returned at the end: there is no
-    // terminal to give it. Without one to read from, kubectl itself goes on without a TTY.
-    TROUPE_REQUIRE(!isatty(STDIN_FILENO), api_errc::bad_request,
-                   "-t/--tty is not supported: troupe exec runs the command to completion and returns its "
-                   "output, with no terminal (-i gives it this terminal's input up to end of file)");
-    if (!ctx.flags.on("quiet")) ctx.err << "Unable to use a TTY - input is not a terminal or the right kind of file\n";
-  }
   if (ctx.flags.on("stdin")) {
+    if (ctx.flags.on("tty")) {
+      // The command runs to completion with its output returned at the end: there is no
+      // terminal to give it. Without one to read from, kubectl itself goes on without a TTY
+      // (and -t without -i it drops silently).
+      TROUPE_REQUIRE(!isatty(STDIN_FILENO), api_errc::bad_request,
+                     "-t/--tty is not supported: troupe exec runs the command to completion and returns its "
+                     "output, with no terminal (-i alone gives it this terminal's input up to end of file)");
+      if (!ctx.flags.on("quiet")) ctx.err << "Unable to use a TTY - input is not a terminal or the right kind of file\n";
+    }
     req.with_stdin = true;
-    req.input.assign(std::istreambuf_iterator<char>(ctx.in), std::istreambuf_iterator<char>());
     constexpr size_t max_input = size_t{32} << 20;  // an API message holds at most 64 MiB
+    char chunk[65536];
+    while (req.input.size() <= max_input && ctx.in.read(chunk, sizeof chunk).gcount() > 0)
+      req.input.append(chunk, static_cast<size_t>(ctx.in.gcount()));
     TROUPE_REQUIRE(req.input.size() <= max_input, api_errc::bad_request,
-                   "exec -i: stdin holds " + std::to_string(req.input.size()) + " bytes, more than the 32 MiB an exec takes");
+                   "exec -i: stdin holds more than the 32 MiB an exec takes");
   }
   if (ctx.flags.has("timeout")) {
     auto ms = parse_duration_ms(ctx.flags.get("timeout"));

@@ -98,15 +98,23 @@ launched launch(const launch_spec& spec) {
 command_result run_command(const std::vector<std::string>& command, const std::vector<std::string>& env,
                            const std::string& workdir, int64_t timeout_ms, size_t max_output,
                            const std::string* input) {
+  // Errors are for reading, not for carrying data: with both at the output's cap, one exec's
+  // answer could pass the 64 MiB a Cap'n Proto message may hold.
+  constexpr size_t max_error_output = size_t{1} << 20;
   command_result r;
   if (command.empty()) return r.error = "no command", r;
   int out[2], err[2], report[2];
   // The input goes through a socket, not a pipe: send() with MSG_NOSIGNAL to a command that
   // closed its stdin fails with EPIPE instead of raising SIGPIPE in this process.
+  out[0] = out[1] = err[0] = err[1] = report[0] = report[1] = -1;
   int in[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC) ||
-      (input && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in)))
-    return r.error = std::string("pipe: ") + strerror(errno), r;
+      (input && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in))) {
+    r.error = std::string("pipe: ") + strerror(errno);
+    for (int fd : {out[0], out[1], err[0], err[1], report[0], report[1], in[0], in[1]})
+      if (fd >= 0) close(fd);
+    return r;
+  }
   auto args = pointers(command);
   auto envp = pointers(env);
   pid_t pid = fork();
@@ -152,9 +160,12 @@ command_result run_command(const std::vector<std::string>& command, const std::v
   };
   if (input && input->empty()) end_input();
   std::string* bufs[2] = {&r.out, &r.err};
+  size_t limits[2] = {max_output, std::min(max_output, max_error_output)};
   int64_t until = monotonic_millis() + timeout_ms;
   int open_pipes = 2;
-  while (open_pipes > 0) {
+  // Until the command has closed its output and taken all its input (or stopped reading it):
+  // one may close stdout and stderr and still read on.
+  while (open_pipes > 0 || fds[2].fd >= 0) {
     int left = static_cast<int>(until - monotonic_millis());
     if (left <= 0) {
       r.timed_out = true;
@@ -172,7 +183,7 @@ command_result run_command(const std::vector<std::string>& command, const std::v
       char chunk[8192];
       ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
       if (n > 0) {
-        if (bufs[i]->size() < max_output) bufs[i]->append(chunk, std::min(static_cast<size_t>(n), max_output - bufs[i]->size()));
+        if (bufs[i]->size() < limits[i]) bufs[i]->append(chunk, std::min(static_cast<size_t>(n), limits[i] - bufs[i]->size()));
       } else if (n == 0 || errno != EINTR) {
         close(fds[i].fd);
         fds[i].fd = -1;

@@ -188,6 +188,15 @@ TEST_CASE("run_command gives a command its input then end of file", "[process]")
   std::string big(4 << 20, 'x');
   auto copied = run_command({"wc", "-c"}, {"PATH=/usr/bin:/bin"}, "/", 10000, 1 << 20, &big);
   CHECK(copied.out == std::to_string(big.size()) + "\n");
+  // A command that shuts its output first still gets all of it.
+  troupe::testing::temp_dir dir;
+  auto kept = run_command({"sh", "-c", "exec >" + dir / "kept" + " 2>&1; cat"}, {"PATH=/usr/bin:/bin"}, "/", 10000,
+                          1 << 20, &big);
+  CHECK(kept.exit_code == 0);
+  CHECK(std::filesystem::file_size(dir / "kept") == big.size());
+  // Standard error is kept to 1 MiB whatever the output's cap: it is for reading.
+  auto noisy = run_command({"sh", "-c", "head -c 3000000 /dev/zero >&2"}, {"PATH=/usr/bin:/bin"}, "/", 10000, 4 << 20);
+  CHECK(noisy.err.size() == size_t{1} << 20);
   // A command that reads none of it still ends, and this process is not killed by SIGPIPE.
   auto ignored = run_command({"true"}, {"PATH=/usr/bin:/bin"}, "/", 5000, 1 << 20, &big);
   CHECK(ignored.exit_code == 0);

@@ -57,10 +57,11 @@ outcome<Reply> failure(api_error e) {
 
 // exec and logs: to the cluster actor, which knows the pod's node.
 template <class Reply, class Atom, class Request>
-void to_node(caf::event_based_actor* self, const bridge_deps& deps, Atom atom, Request& req, const slot<Reply>& s) {
+void to_node(caf::event_based_actor* self, const bridge_deps& deps, Atom atom, Request& req, const slot<Reply>& s,
+             std::chrono::milliseconds patience = std::chrono::seconds(120)) {
   if (!deps.cluster)
     return s.deliver(failure<Reply>(api_error(api_errc::unavailable, "this server runs no nodes")));
-  self->request(deps.cluster, std::chrono::seconds(120), atom, std::move(req))
+  self->request(deps.cluster, patience, atom, std::move(req))
       .then([s](Reply& r) { s.deliver({std::move(r), std::nullopt}); },
             [s](caf::error& e) { s.deliver(failure<Reply>(to_api_error(e))); });
 }
@@ -102,7 +103,11 @@ caf::behavior bridge(caf::event_based_actor* self, bridge_deps deps) {
       [=](watch_atom, const watch_request& req, const std::shared_ptr<watch_stream>& stream) {
         self->spawn(relay, deps.store, req, stream);
       },
-      [=](exec_atom, exec_request& req, const exec_slot& s) { to_node(self, deps, exec_atom::value, req, s); },
+      [=](exec_atom, exec_request& req, const exec_slot& s) {
+        // The node ends the command at its timeout and answers; this only covers a lost node.
+        auto patience = std::chrono::milliseconds(req.timeout_ms) + std::chrono::seconds(30);
+        to_node(self, deps, exec_atom::value, req, s, patience);
+      },
       [=](logs_atom, logs_request& req, const logs_slot& s) { to_node(self, deps, logs_atom::value, req, s); },
   };
 }

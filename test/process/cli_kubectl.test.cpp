@@ -214,6 +214,16 @@ TEST_CASE("get --watch of a missing name fails, and documents print one by one",
   CHECK(json.wait_for_output("\"name\": \"c3\""));
   CHECK_THAT(json.output(), Catch::StartsWith("{\n    \"apiVersion\": \"v1\",\n") && !Catch::Contains("\"List\""));
 
+  // A template that fails on a later event prints kubectl's dump and ends the watch, exit 0.
+  REQUIRE(c.troupe({"create", "cm", "d1", "--from-literal=a=b"}).code == 0);
+  troupe::testing::child_process templated(
+      {TROUPE_BINARY, "get", "cm", "d1", "-w", "-o", "go-template={{len .data}} ", "--server", c.address()});
+  CHECK(templated.wait_for_output("1 "));
+  REQUIRE(c.troupe({"patch", "cm", "d1", "--type", "merge", "-p", "{\"data\": null}"}).code == 0);
+  CHECK(templated.wait(std::chrono::seconds(10)) == std::optional<int>(0));
+  CHECK_THAT(templated.output(), Catch::Contains("Error executing template: template: output:1:2: executing \"output\" at "
+                                                 "<len .data>: error calling len:"));
+
   // --watch-only skips what is there; --output-watch-events says what happened.
   troupe::testing::child_process events(
       {TROUPE_BINARY, "get", "cm", "--watch-only", "--output-watch-events", "--server", c.address()});

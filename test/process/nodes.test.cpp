@@ -244,6 +244,9 @@ TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets
   auto no_tty = c.troupe({"exec", "-it", "env", "-c", "main", "--", "wc", "-c"}, "12345");
   CHECK(no_tty.out == "5\n");
   CHECK(no_tty.err == "Unable to use a TTY - input is not a terminal or the right kind of file\n");
+  auto tty_alone = c.troupe({"exec", "-t", "env", "-q", "--", "echo", "x"});  // kubectl drops -t without -i
+  CHECK(tty_alone.out == "x\n");
+  CHECK(tty_alone.err.empty());
   auto stamped = c.troupe({"logs", "env", "--timestamps", "--tail", "1"});
   CHECK(std::regex_match(stamped.out, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z name=env .*\n)")));
   CHECK_THAT(c.troupe({"logs", "env", "-c", "nope"}).err, Catch::Contains("container nope is not valid for pod env"));
