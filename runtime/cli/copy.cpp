@@ -12,6 +12,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/printers.hpp"
+#include "runtime/cli/untar.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/process/launcher.hpp"
@@ -112,17 +113,21 @@ std::string run_tar(std::vector<std::string> args, const std::string* input = nu
 }
 
 int copy_to_pod(context& ctx, const file_spec& src, const file_spec& dest) {
+  std::string given = src.path;
+  while (given.size() > 1 && given.back() == '/') given.pop_back();
   std::error_code ec;
-  TROUPE_REQUIRE(std::filesystem::symlink_status(src.path, ec).type() != std::filesystem::file_type::not_found && !ec,
-                 api_errc::bad_request, src.path + " doesn't exist in local filesystem");
-  auto local = std::filesystem::absolute(src.path).lexically_normal().string();
+  TROUPE_REQUIRE(std::filesystem::exists(given, ec), api_errc::bad_request, given + " doesn't exist in local filesystem");
+  // "dir/." copies what is in dir, as kubectl does; otherwise dir itself.
+  bool contents = given == "." || (given.size() > 1 && given.compare(given.size() - 2, 2, "/.") == 0);
+  auto local = std::filesystem::absolute(given).lexically_normal().string();
   auto [src_dir, src_base] = split_path(local);
+  if (contents) src_dir = local, src_base = ".";
   TROUPE_REQUIRE(!src_base.empty(), api_errc::bad_request, "cp cannot copy a whole file system: " + src.path);
   auto t = target_of(ctx, dest);
-  // As kubectl: into a directory that is there, under the source's name.
+  // As kubectl: into a directory that is there, under the source's name (its contents for ".").
   std::string path = dest.path;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
-  if (run_in(ctx, t, {"test", "-d", path}).exit_code == 0) path = (path == "/" ? "" : path) + "/" + src_base;
+  if (!contents && run_in(ctx, t, {"test", "-d", path}).exit_code == 0) path = (path == "/" ? "" : path) + "/" + src_base;
   auto [dest_dir, dest_base] = split_path(path);
   std::vector<std::string> pack = {"cf", "-", "-C", src_dir};
   if (dest_base != src_base) pack.push_back(rename_top(src_base, dest_base));
@@ -148,7 +153,7 @@ int copy_from_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   if (!src_dir.empty()) pack.insert(pack.end(), {"-C", src_dir});
   pack.insert(pack.end(), {"--", src_base});
   auto reply = run_in(ctx, t, pack);
-  ctx.err << reply.err;
+  ctx.out << reply.err << std::flush;  // kubectl shows the container's tar messages on stdout
   if (reply.exit_code != 0) {
     ctx.err << "command terminated with exit code " << reply.exit_code << "\n";
     return reply.exit_code;
@@ -156,16 +161,11 @@ int copy_from_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   TROUPE_REQUIRE(reply.out.size() <= max_archive, api_errc::bad_request,
                  src.path + " makes an archive of more than 32 MiB, more than cp carries");
   auto local = std::filesystem::absolute(dest.path).lexically_normal().string();
-  auto [dest_dir, dest_base] = split_path(local);
-  TROUPE_REQUIRE(!dest_base.empty(), api_errc::bad_request, "cp cannot write over a whole file system: " + dest.path);
-  std::error_code ec;
-  std::filesystem::create_directories(dest_dir, ec);
-  // GNU tar keeps what it unpacks inside the directory: it strips leading slashes and skips
-  // members with "..", whatever the container sent.
-  std::vector<std::string> unpack = {"xmf", "-", "-C", dest_dir};
-  if (dest_base != src_base) unpack.push_back(rename_top(src_base, dest_base));
-  if (ctx.flags.on("no-preserve")) unpack.insert(unpack.end(), {"--no-same-permissions", "--no-same-owner"});
-  run_tar(unpack, &reply.out);
+  while (local.size() > 1 && local.back() == '/') local.pop_back();
+  TROUPE_REQUIRE(local != "/", api_errc::bad_request, "cp cannot write over a whole file system: " + dest.path);
+  // The archive is read here, not by tar: only files and directories, under the destination,
+  // owned by this user with default modes, whatever the container put in it.
+  unpack_under(read_tar(reply.out), src_base, local, [&](const std::string& warning) { ctx.err << warning << "\n"; });
   return 0;
 }
 

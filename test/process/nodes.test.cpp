@@ -344,18 +344,30 @@ TEST_CASE("cp copies files and directories to and from a container", "[process][
   CHECK(read(local + "/back/sub/deep.txt") == "deep\n");
   CHECK(c.troupe({"cp", "box:" + inside + "/renamed.txt", local + "/fresh/copy.txt"}).code == 0);
   CHECK(read(local + "/fresh/copy.txt") == "hello from here\n");
+  // "dir/." is what is in dir, copied into a directory that is there.
+  std::filesystem::create_directories(inside + "/flat");
+  CHECK(c.troupe({"cp", local + "/tree/.", "box:" + inside + "/flat"}).code == 0);
+  CHECK(read(inside + "/flat/sub/deep.txt") == "deep\n");
+  // What lands here is files and directories only: a symlink in the container stays there.
+  std::filesystem::create_symlink("/etc/hostname", inside + "/tree2/link");
+  auto linked = c.troupe({"cp", "box:" + inside + "/tree2", local + "/again"});
+  CHECK(linked.code == 0);
+  CHECK(linked.err == "warning: skipping symlink: \"" + local + "/again/link\" -> \"/etc/hostname\"\n");
+  CHECK_FALSE(std::filesystem::is_symlink(local + "/again/link"));
 
   CHECK(c.troupe({"cp", local + "/a", local + "/b"}).err == "error: one of src or dest must be a remote file specification\n");
   CHECK(c.troupe({"cp", "box:/x", "box:/y"}).err == "error: one of src or dest must be a local file specification\n");
-  CHECK(c.troupe({"cp", local + "/missing", "box:" + inside}).err ==
+  CHECK(c.troupe({"cp", local + "/missing/", "box:" + inside}).err ==
         "error: " + local + "/missing doesn't exist in local filesystem\n");
+  std::filesystem::create_symlink(local + "/nowhere", local + "/dangling");
+  CHECK(c.troupe({"cp", local + "/dangling", "box:" + inside}).code == 1);
   CHECK(c.troupe({"cp", "box:", local + "/x"}).err == "error: filepath can not be empty\n");
   CHECK(c.troupe({"cp", "a/b/c:/x", local + "/x"}).err ==
         "error: filespec must match the canonical format: [[namespace/]pod:]file/path\n");
   CHECK_THAT(c.troupe({"cp", "nobox:/x", local + "/x"}).err, Catch::Contains("pods \"nobox\" not found"));
   auto missing = c.troupe({"cp", "box:" + inside + "/nope", local + "/nope"});
   CHECK(missing.code != 0);
-  CHECK_THAT(missing.err, Catch::Contains("Cannot stat: No such file or directory"));
+  CHECK_THAT(missing.out, Catch::Contains("Cannot stat: No such file or directory"));  // kubectl's stream for them
   CHECK_FALSE(std::filesystem::exists(local + "/nope"));
 }
 
