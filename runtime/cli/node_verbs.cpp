@@ -141,10 +141,6 @@ std::string field(const node& taint, std::string_view name) {
   return f && f->is_scalar() ? f->text() : "";
 }
 
-}  // namespace
-
-namespace {
-
 // Cordons (or uncordons) each node; one that fails is reported and the others still go, as
 // kubectl does. False when any failed.
 bool set_each_unschedulable(context& ctx, const std::vector<std::string>& names, bool value) {
