@@ -377,6 +377,7 @@ const std::map<std::string, command_fn>& commands() {
                                                           {"logs", cmd_logs},
                                                           {"exec", cmd_exec},
                                                           {"cp", cmd_cp},
+                                                          {"events", cmd_events},
                                                           {"cordon", cmd_cordon},
                                                           {"uncordon", cmd_uncordon},
                                                           {"drain", cmd_drain},

@@ -124,6 +124,7 @@ int cmd_wait(context& ctx);
 int cmd_logs(context& ctx);
 int cmd_exec(context& ctx);
 int cmd_cp(context& ctx);
+int cmd_events(context& ctx);
 /// The container `logs`, `exec` or `cp` reaches when no -c names one, as kubectl picks it: the
 /// one the pod's kubectl.kubernetes.io/default-container annotation names, else the first; when
 /// the pod has others, kubectl says so on stderr (unless `quiet`).

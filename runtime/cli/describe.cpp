@@ -139,29 +139,41 @@ void write_events(context& ctx, const kind_info& kind, const node& object, tab_t
   }
   if (mine.empty()) return w.write(0, "Events:\t<none>\n");
   w.flush();  // kubectl's Events table aligns on its own
-  auto when = [](const node& e, const char* field) {
-    auto at = parse_rfc3339(text_at(e, {field}));
-    return at ? at : parse_rfc3339(text_at(e, {"metadata", "creationTimestamp"}));
-  };
-  std::stable_sort(mine.begin(), mine.end(), [&](const node& a, const node& b) {
-    return when(a, "lastTimestamp").value_or(0) < when(b, "lastTimestamp").value_or(0);
-  });
-  auto since = [&](std::optional<int64_t> at) {
-    return at ? human_duration(std::max<int64_t>(0, ctx.now() - *at)) : std::string("<unknown>");
-  };
+  sort_events(mine);
   w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
   w.write(1, "----\t------\t----\t----\t-------\n");
   for (auto& e : mine) {
-    auto first = since(when(e, "firstTimestamp"));
-    auto count = parse_int(text_at(e, {"count"})).value_or(1);
-    auto age = count > 1 ? since(when(e, "lastTimestamp")) + " (x" + std::to_string(count) +
-                               " over " + first + ")"
-                         : first;
     auto from = text_at(e, {"source", "component"});
     if (from.empty()) from = text_at(e, {"reportingComponent"});
-    w.write(1, text_at(e, {"type"}) + "\t" + text_at(e, {"reason"}) + "\t" + age + "\t" + from +
-                   "\t" + std::string(trim(text_at(e, {"message"}))) + "\n");
+    w.write(1, text_at(e, {"type"}) + "\t" + text_at(e, {"reason"}) + "\t" + event_interval(e, ctx.now()) + "\t" +
+                   from + "\t" + std::string(trim(text_at(e, {"message"}))) + "\n");
   }
+}
+
+namespace {
+
+// An event's time in `field`, else when the object was made.
+std::optional<int64_t> event_time(const node& e, const char* field) {
+  auto at = parse_rfc3339(text_at(e, {field}));
+  return at ? at : parse_rfc3339(text_at(e, {"metadata", "creationTimestamp"}));
+}
+
+}  // namespace
+
+void sort_events(std::vector<node>& events) {
+  std::stable_sort(events.begin(), events.end(), [](const node& a, const node& b) {
+    return event_time(a, "lastTimestamp").value_or(0) < event_time(b, "lastTimestamp").value_or(0);
+  });
+}
+
+std::string event_interval(const node& e, int64_t now) {
+  auto since = [&](std::optional<int64_t> at) {
+    return at ? human_duration(std::max<int64_t>(0, now - *at)) : std::string("<unknown>");
+  };
+  auto first = since(event_time(e, "firstTimestamp"));
+  auto count = parse_int(text_at(e, {"count"})).value_or(1);
+  return count > 1 ? since(event_time(e, "lastTimestamp")) + " (x" + std::to_string(count) + " over " + first + ")"
+                   : first;
 }
 
 namespace {

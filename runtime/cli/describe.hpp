@@ -61,6 +61,10 @@ std::vector<codec::node> list_of_kind(context& ctx, const char* resource, const 
 void write_head_lines(tab_text& w, const codec::node& object, bool namespaced);
 /// The Events of `object` (by uid, or by kind and name), kubectl's table, or "<none>".
 void write_events(context& ctx, const kind_info& kind, const codec::node& object, tab_text& w);
+/// Events oldest first, by when they were last seen, as kubectl orders them.
+void sort_events(std::vector<codec::node>& events);
+/// When an event was seen, as kubectl shows it: "5s", or "5s (x3 over 2m)" for a repeat.
+std::string event_interval(const codec::node& event, int64_t now);
 
 /// kubectl's describers for these kinds; each ends with the Events.
 std::string describe_pod(context& ctx, const kind_info& kind, const codec::node& pod);

@@ -20,6 +20,7 @@
 #include "test/harness/ports.hpp"
 
 using troupe::testing::child_process;
+using troupe::testing::lines;
 using troupe::testing::cli_result;
 using troupe::testing::cluster;
 
@@ -567,6 +568,27 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
                            [](const std::string& o) { return o.find("Started") != std::string::npos; });
   CHECK(events == "Scheduled default-scheduler: Successfully assigned default/small to a1\n"
                   "Created kubelet: Created container c\nStarted kubelet: Started container c");
+  // kubectl events: a table, oldest first, by object and by type.
+  auto table = lines(c.troupe({"events", "--for", "pod/small"}).out);
+  REQUIRE(table.size() == 4);
+  CHECK(std::regex_match(table[0], std::regex("LAST SEEN +TYPE +REASON +OBJECT +MESSAGE")));
+  CHECK(std::regex_match(table[1], std::regex(R"(\d+s +Normal +Scheduled +Pod/small +Successfully assigned default/small to a1)")));
+  CHECK(std::regex_match(table[3], std::regex(R"(\d+s +Normal +Started +Pod/small +Started container c)")));
+  auto warnings = lines(c.troupe({"events", "-A", "--types", "Warning"}).out);
+  REQUIRE(warnings.size() >= 2);
+  CHECK(std::regex_match(warnings[0], std::regex("NAMESPACE +LAST SEEN +TYPE +REASON +OBJECT +MESSAGE")));
+  CHECK(std::regex_match(warnings[1], std::regex(R"(default +\d+s +Warning +FailedScheduling +Pod/huge +0/2 nodes are available: .*)")));
+  CHECK(c.troupe({"events", "--types", "Bad"}).err == "error: valid --types are Normal or Warning\n");
+  CHECK(c.troupe({"events", "--for", "small"}).err == "error: --for must be in resource/name form\n");
+  auto none = c.troupe({"events", "-n", "kube-public"});
+  CHECK(none.out.empty());
+  CHECK(none.err == "No events found in kube-public namespace.\n");
+  // --watch: what comes next, row by row.
+  child_process watching({TROUPE_BINARY, "events", "-w", "--for", "pod/late", "--server", c.address()});
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("late", "a1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
+  CHECK(watching.wait_for_output("Started container c"));
+  CHECK_THAT(watching.output(), Catch::StartsWith("LAST SEEN") && Catch::Contains("Scheduled"));
+  REQUIRE(c.troupe({"delete", "pod", "late", "--grace-period", "0", "--force"}).code == 0);
   CHECK(c.troupe({"uncordon", "s1"}).out == "node/s1 uncordoned\n");
 
   // Nodes by label, and dry runs that change nothing.
