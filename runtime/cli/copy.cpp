@@ -165,7 +165,9 @@ int copy_from_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   TROUPE_REQUIRE(local != "/", api_errc::bad_request, "cp cannot write over a whole file system: " + dest.path);
   // The archive is read here, not by tar: only files and directories, under the destination,
   // owned by this user with default modes, whatever the container put in it.
-  unpack_under(read_tar(reply.out), src_base, local, [&](const std::string& warning) { ctx.err << warning << "\n"; });
+  auto hint = " (consider using \"troupe exec -n " + quote(t.ns) + " " + quote(t.pod) + " -- tar cf - " + quote(src.path) +
+              " | tar xf -\")";
+  unpack_under(read_tar(reply.out), src_base, local, [&](const std::string& warning) { ctx.err << warning << "\n"; }, hint);
   return 0;
 }
 

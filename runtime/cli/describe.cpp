@@ -167,13 +167,17 @@ void sort_events(std::vector<node>& events) {
 }
 
 std::string event_interval(const node& e, int64_t now) {
-  auto since = [&](std::optional<int64_t> at) {
+  auto since = [&](std::initializer_list<std::string_view> path) {
+    auto at = parse_rfc3339(text_at(e, path));
     return at ? human_duration(std::max<int64_t>(0, now - *at)) : std::string("<unknown>");
   };
-  auto first = since(event_time(e, "firstTimestamp"));
+  // kubectl's getInterval: first seen at eventTime (events.k8s.io) or firstTimestamp; a
+  // repeat by its series, or by count.
+  auto first = text_at(e, {"eventTime"}).empty() ? since({"firstTimestamp"}) : since({"eventTime"});
+  if (lookup(e, {"series"}))
+    return since({"series", "lastObservedTime"}) + " (x" + text_at(e, {"series", "count"}) + " over " + first + ")";
   auto count = parse_int(text_at(e, {"count"})).value_or(1);
-  return count > 1 ? since(event_time(e, "lastTimestamp")) + " (x" + std::to_string(count) + " over " + first + ")"
-                   : first;
+  return count > 1 ? since({"lastTimestamp"}) + " (x" + std::to_string(count) + " over " + first + ")" : first;
 }
 
 namespace {

@@ -31,29 +31,42 @@ struct event_filter {
 
 event_filter filter_of(context& ctx) {
   event_filter f;
-  if (ctx.flags.has("types"))
-    for (auto& t : split(ctx.flags.get("types"), ',')) {
+  for (auto& given : ctx.flags.all("types"))  // repeatable and comma-separated, as kubectl's
+    for (auto& t : split(given, ',')) {
       auto type = to_lower(trim(t));
+      if (type.empty()) continue;
       TROUPE_REQUIRE(type == "normal" || type == "warning", api_errc::bad_request, "valid --types are Normal or Warning");
       f.types.push_back(type);
     }
   if (ctx.flags.has("for")) {
     auto spec = ctx.flags.get("for");
     auto slash = spec.find('/');
-    TROUPE_REQUIRE(slash != std::string::npos && slash > 0 && slash + 1 < spec.size(), api_errc::bad_request,
-                   "--for must be in resource/name form");
-    f.kind = ctx.kind(spec.substr(0, slash)).kind;
+    TROUPE_REQUIRE(slash != std::string::npos && slash > 0, api_errc::bad_request, "--for must be in resource/name form");
+    TROUPE_REQUIRE(spec.find('/', slash + 1) == std::string::npos, api_errc::bad_request,
+                   "arguments in resource/name form may not have more than one slash");
+    auto& kind = ctx.kind(spec.substr(0, slash));
     f.name = spec.substr(slash + 1);
+    if (!f.name.empty()) f.kind = kind.kind;  // "pod/" names no object: every event, as kubectl
   }
   return f;
 }
 
 // One row, as kubectl's event printer writes it.
-std::string row(context& ctx, const node& e) {
-  std::string out = ctx.all_namespaces() ? text_at(e, {"metadata", "namespace"}) + "\t" : "";
-  return out + event_interval(e, ctx.now()) + "\t" + text_at(e, {"type"}) + "\t" + text_at(e, {"reason"}) + "\t" +
-         text_at(e, {"involvedObject", "kind"}) + "/" + text_at(e, {"involvedObject", "name"}) + "\t" +
-         std::string(trim(text_at(e, {"message"}))) + "\n";
+std::vector<std::string> row(context& ctx, const node& e) {
+  std::vector<std::string> cells;
+  if (ctx.all_namespaces()) cells.push_back(text_at(e, {"metadata", "namespace"}));
+  for (auto cell : {event_interval(e, ctx.now()), text_at(e, {"type"}), text_at(e, {"reason"}),
+                    text_at(e, {"involvedObject", "kind"}) + "/" + text_at(e, {"involvedObject", "name"}),
+                    std::string(trim(text_at(e, {"message"})))})
+    cells.push_back(cell);
+  return cells;
+}
+
+// kubectl events' order: by the series' last sighting, else lastTimestamp, else eventTime.
+int64_t last_seen(const node& e) {
+  for (auto path : {std::initializer_list<std::string_view>{"series", "lastObservedTime"}, {"lastTimestamp"}, {"eventTime"}})
+    if (auto at = parse_rfc3339(text_at(e, path))) return *at;
+  return 0;
 }
 
 }  // namespace
@@ -76,13 +89,16 @@ int cmd_events(context& ctx) {
     ctx.err << (ctx.all_namespaces() ? "No events found.\n" : "No events found in " + ns + " namespace.\n");
     return 0;
   }
-  sort_events(events);
-  std::string header = std::string(ctx.all_namespaces() ? "NAMESPACE\t" : "") + "LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE\n";
+  std::stable_sort(events.begin(), events.end(), [](const node& a, const node& b) { return last_seen(a) < last_seen(b); });
+  std::vector<std::string> header;
+  if (ctx.all_namespaces()) header.push_back("NAMESPACE");
+  for (auto column : {"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}) header.push_back(column);
   bool headed = ctx.flags.on("no-headers");
-  tab_text table;
-  if (!events.empty() && !headed) table.write(0, header), headed = true;
-  for (auto& e : events) table.write(0, row(ctx, e));
-  ctx.out << table.str() << std::flush;
+  std::vector<size_t> widths;  // kept, so rows that come later line up under the first
+  std::vector<std::vector<std::string>> rows;
+  if (!events.empty() && !headed) rows.push_back(header), headed = true;
+  for (auto& e : events) rows.push_back(row(ctx, e));
+  ctx.out << aligned_rows(rows, &widths) << std::flush;
   if (!watching) return 0;
   // Then each event as it is made or seen again, a row at a time as kubectl's watch prints them.
   api_request req;
@@ -93,10 +109,10 @@ int cmd_events(context& ctx) {
     if (ev.object.empty() || ev.type == 3) return true;  // deletions are not shown
     auto e = codec::encode_object(ev.object, kind);
     if (!filter.keeps(e)) return true;
-    tab_text line;
-    if (!headed) line.write(0, header), headed = true;
-    line.write(0, row(ctx, e));
-    ctx.out << line.str() << std::flush;
+    std::vector<std::vector<std::string>> lines;
+    if (!headed) lines.push_back(header), headed = true;
+    lines.push_back(row(ctx, e));
+    ctx.out << aligned_rows(lines, &widths) << std::flush;
     return true;
   });
   return 0;

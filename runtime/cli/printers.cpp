@@ -62,11 +62,18 @@ std::string lay_out(const std::vector<column>& cols, const std::vector<node>& ob
     rows.emplace_back();
     for (auto& c : cols) rows.back().push_back(c.value(object));
   }
-  std::vector<size_t> own(cols.size(), 0);
-  auto& widths = options.widths ? *options.widths : own;
-  widths.resize(cols.size(), 0);
-  for (auto& row : rows)
+  return aligned_rows(rows, options.widths);
+}
+
+}  // namespace
+
+std::string aligned_rows(const std::vector<std::vector<std::string>>& rows, std::vector<size_t>* kept_widths) {
+  std::vector<size_t> own;
+  auto& widths = kept_widths ? *kept_widths : own;
+  for (auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
   std::string out;
   for (auto& row : rows) {
     std::string line;
@@ -78,8 +85,6 @@ std::string lay_out(const std::vector<column>& cols, const std::vector<node>& ob
   }
   return out;
 }
-
-}  // namespace
 
 std::string print_table(const kind_info& kind, const std::vector<node>& objects,
                         const table_options& options) {

@@ -29,6 +29,11 @@ struct table_options {
   std::vector<size_t>* widths = nullptr;
 };
 
+/// Rows laid out as kubectl's printers lay out tables: each column as wide as its widest cell,
+/// then three spaces. With `kept_widths` the widths carry over to later calls and only grow,
+/// so rows printed one at a time (--watch) line up under the first.
+std::string aligned_rows(const std::vector<std::vector<std::string>>& rows, std::vector<size_t>* kept_widths = nullptr);
+
 /// kubectl's table for `kind` (pods: NAME READY STATUS RESTARTS AGE ...), columns aligned.
 std::string print_table(const kind_info& kind, const std::vector<codec::node>& objects,
                         const table_options& options);

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include <sys/stat.h>
 #include <fstream>
 
 #include "runtime/base/error.hpp"
@@ -57,13 +59,15 @@ void read_pax(std::string_view records, std::string& path, std::string& link) {
       length = length * 10 + static_cast<size_t>(c - '0');
     }
     if (length <= space + 1 || length > records.size()) corrupted();
+    if (records[length - 1] != '\n') corrupted();
     auto record = records.substr(space + 1, length - space - 2);  // without the newline
     auto eq = record.find('=');
-    if (eq != std::string_view::npos) {
-      auto key = record.substr(0, eq), value = record.substr(eq + 1);
-      if (key == "path") path = std::string(value);
-      if (key == "linkpath") link = std::string(value);
-    }
+    if (eq == std::string_view::npos) corrupted();
+    auto key = record.substr(0, eq), value = record.substr(eq + 1);
+    // As Go's reader: a path holding NUL is no path (the system would end it there).
+    if ((key == "path" || key == "linkpath") && value.find('\0') != std::string_view::npos) corrupted();
+    if (key == "path") path = std::string(value);
+    if (key == "linkpath") link = std::string(value);
     records.remove_prefix(length);
   }
 }
@@ -105,7 +109,13 @@ std::vector<tar_entry> read_tar(std::string_view archive) {
     long_name.clear();
     long_link.clear();
     switch (type) {
-      case '0': case '\0': case '7': e.type = tar_entry::kind::file; e.data = data; break;
+      case '\0':  // the old format: a directory is a name ending in '/'
+        if (!e.name.empty() && e.name.back() == '/') {
+          e.type = tar_entry::kind::directory;
+          break;
+        }
+        [[fallthrough]];
+      case '0': case '7': e.type = tar_entry::kind::file; e.data = data; break;
       case '5': e.type = tar_entry::kind::directory; break;
       case '2': e.type = tar_entry::kind::symlink; break;
       case '1': e.type = tar_entry::kind::hardlink; break;
@@ -116,36 +126,57 @@ std::vector<tar_entry> read_tar(std::string_view archive) {
   return entries;
 }
 
+namespace {
+
+// Each missing directory of `path` made with kubectl's mode (0755, less the umask).
+void make_directories(const std::filesystem::path& path) {
+  std::filesystem::path at;
+  for (auto& part : path) {
+    at /= part;
+    if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST)
+      throw api_error(api_errc::bad_request, "cannot make directory " + at.string() + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace
+
 void unpack_under(const std::vector<tar_entry>& entries, const std::string& top, const std::string& dest,
-                  const std::function<void(const std::string&)>& warn) {
+                  const std::function<void(const std::string&)>& warn, const std::string& symlink_hint) {
   namespace fs = std::filesystem;
+  bool told_of_symlinks = false;
   for (auto& e : entries) {
     std::string name = e.name;
     while (name.size() > 1 && name.back() == '/') name.pop_back();
     if (name != top && name.compare(0, top.size() + 1, top + "/") != 0) corrupted();
-    std::string rel = name.substr(top.size());
-    while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
-    std::string target = rel.empty() ? dest : dest + "/" + rel;
-    auto parts = split(rel, '/');
-    if (std::find(parts.begin(), parts.end(), "..") != parts.end()) {
-      warn("warning: file " + quote(target) + " is outside target destination, skipping");
+    // As kubectl: the rest of the name, cleaned, under the destination; what cleans to a
+    // place outside it is skipped.
+    auto rel = fs::path(name.substr(top.size())).relative_path().lexically_normal().string();
+    while (!rel.empty() && rel.back() == '/') rel.pop_back();
+    std::string target = rel.empty() || rel == "." ? dest : dest + "/" + rel;
+    if (rel == ".." || rel.compare(0, 3, "../") == 0) {
+      warn("warning: file " + quote(fs::path(target).lexically_normal().string()) +
+           " is outside target destination, skipping");
       continue;
     }
-    std::error_code ec;
     switch (e.type) {
       case tar_entry::kind::directory:
-        fs::create_directories(target, ec);
-        if (ec) throw api_error(api_errc::bad_request, "cannot make directory " + target + ": " + ec.message());
+        make_directories(target);
         break;
       case tar_entry::kind::file: {
-        fs::create_directories(fs::path(target).parent_path(), ec);
+        make_directories(fs::path(target).parent_path());
         TROUPE_REQUIRE(!fs::is_directory(target), api_errc::bad_request, "open " + target + ": is a directory");
         std::ofstream out(target, std::ios::binary | std::ios::trunc);
         out.write(e.data.data(), static_cast<std::streamsize>(e.data.size()));
-        TROUPE_REQUIRE(out.good(), api_errc::bad_request, "cannot write " + target + ": " + std::strerror(errno));
+        out.close();  // a full disk may only show when the file is closed
+        TROUPE_REQUIRE(!out.fail(), api_errc::bad_request, "cannot write " + target + ": " + std::strerror(errno));
         break;
       }
-      case tar_entry::kind::symlink: warn("warning: skipping symlink: " + quote(target) + " -> " + quote(e.link)); break;
+      case tar_entry::kind::symlink:
+        // kubectl's words, with its hint on the first only.
+        warn("warning: skipping symlink: " + quote(target) + " -> " + quote(e.link) + (told_of_symlinks ? "" : symlink_hint));
+        told_of_symlinks = true;
+        break;
+      // kubectl would write these as empty files; troupe skips them and says so.
       case tar_entry::kind::hardlink: warn("warning: skipping hard link: " + quote(target) + " -> " + quote(e.link)); break;
       case tar_entry::kind::other: warn("warning: skipping special file: " + quote(target)); break;
     }

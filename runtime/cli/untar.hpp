@@ -23,11 +23,13 @@ struct tar_entry {
 /// contents corrupted" for a bad checksum, a size past the end or an unreadable header.
 std::vector<tar_entry> read_tar(std::string_view archive);
 
-/// Writes the entries named `top` or `top/...` to `dest` (the top entry) and below it. Entries
-/// elsewhere make the archive corrupted; a name with ".." is skipped, as are symlinks, hard
-/// links and special files, each with kubectl's kind of warning through `warn`. Throws
-/// api_error naming the path it could not write.
+/// Writes the entries named `top` or `top/...` to `dest` (the top entry) and below it, as
+/// kubectl cp does: entries elsewhere make the archive corrupted; a name that cleans to a place
+/// outside `dest` is skipped, and so are symlinks (kubectl's warning, `symlink_hint` after the
+/// first), hard links and special files (troupe's own warnings: kubectl writes them as empty
+/// files). Directories get mode 0755 and files 0666, less the umask. Throws api_error naming
+/// the path it could not write.
 void unpack_under(const std::vector<tar_entry>& entries, const std::string& top, const std::string& dest,
-                  const std::function<void(const std::string&)>& warn);
+                  const std::function<void(const std::string&)>& warn, const std::string& symlink_hint = "");
 
 }  // namespace troupe::cli
