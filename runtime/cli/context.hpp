@@ -127,8 +127,8 @@ int cmd_cp(context& ctx);
 int cmd_events(context& ctx);
 /// The container `logs`, `exec` or `cp` reaches when no -c names one, as kubectl picks it: the
 /// one the pod's kubectl.kubernetes.io/default-container annotation names, else the first; when
-/// the pod has others, kubectl says so on stderr (unless `quiet`).
-std::string default_container(context& ctx, const codec::node& pod, bool quiet);
+/// the pod has others, kubectl says so on stderr, or on `notes` (unless `quiet`).
+std::string default_container(context& ctx, const codec::node& pod, bool quiet, std::ostream* notes = nullptr);
 int cmd_cordon(context& ctx);
 int cmd_uncordon(context& ctx);
 /// `KIND NAME rest...` or `KIND/NAME rest...`, for verbs on one object (label, patch, taint).

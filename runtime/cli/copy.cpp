@@ -75,14 +75,15 @@ struct target {
   std::string ns, pod, container;
 };
 
-target target_of(context& ctx, const file_spec& spec) {
+// `notes`: where the default-container note goes (kubectl: stdout for a download).
+target target_of(context& ctx, const file_spec& spec, std::ostream& notes) {
   target t{spec.ns.empty() ? ctx.ns() : spec.ns, spec.pod, ctx.flags.get("container")};
   auto& pods = ctx.kind("pods");
   auto pod = codec::encode_object(ctx.get(pods, t.ns, t.pod).object, pods);
   auto phase = text_at(pod, {"status", "phase"});
   TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
                  "cannot exec into a container in a completed pod; current phase is " + phase);
-  if (t.container.empty()) t.container = default_container(ctx, pod, false);
+  if (t.container.empty()) t.container = default_container(ctx, pod, false, &notes);
   return t;
 }
 
@@ -123,7 +124,7 @@ int copy_to_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   auto [src_dir, src_base] = split_path(local);
   if (contents) src_dir = local, src_base = ".";
   TROUPE_REQUIRE(!src_base.empty(), api_errc::bad_request, "cp cannot copy a whole file system: " + src.path);
-  auto t = target_of(ctx, dest);
+  auto t = target_of(ctx, dest, ctx.err);
   // As kubectl: into a directory that is there, under the source's name (its contents for ".").
   std::string path = dest.path;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -148,7 +149,7 @@ int copy_from_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   auto [src_dir, src_base] = split_path(src.path);
   TROUPE_REQUIRE(!src_base.empty() && src_base != "/", api_errc::bad_request,
                  "cp cannot copy a container's whole file system: " + src.path);
-  auto t = target_of(ctx, src);
+  auto t = target_of(ctx, src, ctx.out);
   std::vector<std::string> pack = {"tar", "cf", "-"};
   if (!src_dir.empty()) pack.insert(pack.end(), {"-C", src_dir});
   pack.insert(pack.end(), {"--", src_base});

@@ -70,7 +70,7 @@ node pod_argument(context& ctx, const char* verb) {
 
 }  // namespace
 
-std::string default_container(context& ctx, const node& pod, bool quiet) {
+std::string default_container(context& ctx, const node& pod, bool quiet, std::ostream* notes) {
   std::vector<std::string> shown, names;
   for (auto [field, suffix] : {std::pair{"containers", ""}, {"initContainers", " (init)"}, {"ephemeralContainers", " (ephem)"}})
     if (auto* list = lookup(pod, {"spec", field}); list && list->is_list())
@@ -85,7 +85,8 @@ std::string default_container(context& ctx, const node& pod, bool quiet) {
   auto annotated = text_at(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
   if (!annotated.empty() && std::find(names.begin(), names.end(), annotated) != names.end()) return annotated;
   auto first = text_at(containers->items()[0], {"name"});
-  if (!quiet && shown.size() > 1) ctx.err << "Defaulted container " << quote(first) << " out of: " << join(shown, ", ") << "\n";
+  if (!quiet && shown.size() > 1)
+    (notes ? *notes : ctx.err) << "Defaulted container " << quote(first) << " out of: " << join(shown, ", ") << "\n";
   return first;
 }
 

@@ -357,6 +357,17 @@ TEST_CASE("cp copies files and directories to and from a container", "[process][
                       "\"troupe exec -n \"default\" \"box\" -- tar cf - \"" + inside + "/tree2\" | tar xf -\")\n");
   CHECK_FALSE(std::filesystem::is_symlink(local + "/again/link"));
 
+  // The default container's note: on stdout for a download, on stderr for an upload, as kubectl.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("duo", "s1", "{name: a, image: sh, command: [sleep, '300']}\n"
+                                                             "  - {name: b, image: sh, command: [sleep, '300']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "duo"}, "2/2     Running");
+  auto down = c.troupe({"cp", "duo:" + inside + "/note.txt", local + "/duo.txt"});
+  CHECK(down.out == "Defaulted container \"a\" out of: a, b\n");
+  CHECK(read(local + "/duo.txt") == "hello from here\n");
+  auto up = c.troupe({"cp", local + "/note.txt", "duo:" + inside + "/duo-up.txt"});
+  CHECK(up.err == "Defaulted container \"a\" out of: a, b\n");
+  CHECK(up.out.empty());
+
   CHECK(c.troupe({"cp", local + "/a", local + "/b"}).err == "error: one of src or dest must be a remote file specification\n");
   CHECK(c.troupe({"cp", "box:/x", "box:/y"}).err == "error: one of src or dest must be a local file specification\n");
   CHECK(c.troupe({"cp", local + "/missing/", "box:" + inside}).err ==
