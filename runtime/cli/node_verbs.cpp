@@ -58,41 +58,39 @@ drain_verdict drain_verdict_of(const node& pod, bool ignore_daemonsets, bool del
 
 // The nodes `cordon`, `uncordon` and `drain` act on, as kubectl picks them: names, or every
 // node a label selector (-l) matches, never both.
-std::vector<std::string> node_arguments(context& ctx, const char* verb) {
-  std::vector<std::string> names;
+std::vector<node> node_arguments(context& ctx, const char* verb) {
+  std::vector<node> nodes;
+  auto& kind = ctx.kind("nodes");
   if (ctx.flags.has("selector")) {
     TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
                    "cannot specify both a node name and a --selector option");
     auto selector = ctx.flags.get("selector");
     TROUPE_REQUIRE(!selector.empty(), api_errc::bad_request,
                    "You must provide one or more resources by argument or filename.");
-    auto& kind = ctx.kind("nodes");
-    for (auto& item : ctx.list(kind, "", selector).items)
-      names.push_back(text_at(codec::encode_object(item, kind), {"metadata", "name"}));
-    return names;
+    for (auto& item : ctx.list(kind, "", selector).items) nodes.push_back(codec::encode_object(item, kind));
+    return nodes;
   }
   TROUPE_REQUIRE(!ctx.flags.positional.empty(), api_errc::bad_request, std::string("USAGE: ") + verb + " NODE [flags]");
-  auto& kind = ctx.kind("nodes");
   for (auto name : ctx.flags.positional) {
     if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(slash + 1);
-    ctx.get(kind, "", name);  // every node looked up before any is changed, as kubectl does
-    names.push_back(name);
+    // Every node looked up before any is changed, as kubectl does.
+    nodes.push_back(codec::encode_object(ctx.get(kind, "", name).object, kind));
   }
-  return names;
+  return nodes;
 }
 
-// False when the node already was so. A client dry run reads and changes nothing; a server dry
+std::string name_of(const node& object) { return text_at(object, {"metadata", "name"}); }
+
+// False when the node (as read) already was so. A client dry run changes nothing; a server dry
 // run sends the change for the server to admit and not store.
-bool set_unschedulable(context& ctx, const std::string& name, bool value) {
-  auto& kind = ctx.kind("nodes");
-  auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
+bool set_unschedulable(context& ctx, const node& current, bool value) {
   bool now = text_at(current, {"spec", "unschedulable"}) == "true";
   if (now == value) return false;
   if (ctx.dry_run()) return true;
   node patch = node::map(), spec = node::map();
   spec.set("unschedulable", value ? node::plain("true") : node::null());
   patch.set("spec", std::move(spec));
-  ctx.patch(kind, "", name, patch, patch_type::merge);
+  ctx.patch(ctx.kind("nodes"), "", name_of(current), patch, patch_type::merge);
   return true;
 }
 
@@ -143,12 +141,13 @@ std::string field(const node& taint, std::string_view name) {
 
 // Cordons (or uncordons) each node; one that fails is reported and the others still go, as
 // kubectl does. False when any failed.
-bool set_each_unschedulable(context& ctx, const std::vector<std::string>& names, bool value) {
+bool set_each_unschedulable(context& ctx, const std::vector<node>& nodes, bool value) {
   const char* verb = value ? "cordon" : "uncordon";
   bool all = true;
-  for (auto& name : names) {
+  for (auto& current : nodes) {
+    auto name = name_of(current);
     try {
-      bool changed = set_unschedulable(ctx, name, value);
+      bool changed = set_unschedulable(ctx, current, value);
       ctx.out << "node/" << name << (changed ? " " : " already ") << verb << "ed" << ctx.dry_run_suffix() << "\n"
               << std::flush;
     } catch (const api_error& e) {
@@ -377,7 +376,9 @@ std::optional<drain_failure> drain_node(context& ctx, const std::string& name, c
 }  // namespace
 
 int cmd_drain(context& ctx) {
-  auto names = node_arguments(ctx, "drain");
+  auto nodes = node_arguments(ctx, "drain");
+  std::vector<std::string> names;
+  for (auto& n : nodes) names.push_back(name_of(n));
   drain_settings settings;
   auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
   TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
@@ -394,7 +395,7 @@ int cmd_drain(context& ctx) {
   }
   // As kubectl: every node cordoned first, so pods evicted from one cannot land on the next;
   // then drained one by one, stopping at the first that cannot be, which names those left.
-  TROUPE_REQUIRE(set_each_unschedulable(ctx, names, true), api_errc::bad_request, "unable to cordon at least one node");
+  TROUPE_REQUIRE(set_each_unschedulable(ctx, nodes, true), api_errc::bad_request, "unable to cordon at least one node");
   for (size_t i = 0; i < names.size(); ++i) {
     if (auto failure = drain_node(ctx, names[i], settings)) {
       ctx.err << "error: unable to drain node " << quote(names[i]) << " due to error: " << failure->why
