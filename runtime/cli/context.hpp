@@ -125,10 +125,10 @@ int cmd_logs(context& ctx);
 int cmd_exec(context& ctx);
 int cmd_cp(context& ctx);
 int cmd_events(context& ctx);
-/// The container `logs`, `exec` or `cp` reaches when no -c names one, as kubectl picks it: the
-/// one the pod's kubectl.kubernetes.io/default-container annotation names, else the first; when
-/// the pod has others, kubectl says so on stderr, or on `notes` (unless `quiet`).
-std::string default_container(context& ctx, const codec::node& pod, bool quiet, std::ostream* notes = nullptr);
+/// The container `exec` or `cp` runs in: -c, else kubectl's default (the pod's
+/// kubectl.kubernetes.io/default-container, else its first; when it has others, kubectl's note
+/// on stderr or `notes`, unless -q). Refuses a pod that has finished, as kubectl does.
+std::string exec_container(context& ctx, const codec::node& pod, std::ostream* notes = nullptr);
 int cmd_cordon(context& ctx);
 int cmd_uncordon(context& ctx);
 /// `KIND NAME rest...` or `KIND/NAME rest...`, for verbs on one object (label, patch, taint).

@@ -77,13 +77,9 @@ struct target {
 
 // `notes`: where the default-container note goes (kubectl: stdout for a download).
 target target_of(context& ctx, const file_spec& spec, std::ostream& notes) {
-  target t{spec.ns.empty() ? ctx.ns() : spec.ns, spec.pod, ctx.flags.get("container")};
+  target t{spec.ns.empty() ? ctx.ns() : spec.ns, spec.pod, ""};
   auto& pods = ctx.kind("pods");
-  auto pod = codec::encode_object(ctx.get(pods, t.ns, t.pod).object, pods);
-  auto phase = text_at(pod, {"status", "phase"});
-  TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
-                 "cannot exec into a container in a completed pod; current phase is " + phase);
-  if (t.container.empty()) t.container = default_container(ctx, pod, false, &notes);
+  t.container = exec_container(ctx, codec::encode_object(ctx.get(pods, t.ns, t.pod).object, pods), &notes);
   return t;
 }
 

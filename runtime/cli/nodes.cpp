@@ -68,9 +68,10 @@ node pod_argument(context& ctx, const char* verb) {
   return std::move(pods[0]);
 }
 
-}  // namespace
-
-std::string default_container(context& ctx, const node& pod, bool quiet, std::ostream* notes) {
+// The container `logs` or `exec` reaches when no -c names one, as kubectl picks it: the one the
+// pod's kubectl.kubernetes.io/default-container annotation names, else the first; when the pod
+// has others, kubectl says so on stderr, or on `notes` (unless `quiet`).
+std::string default_container(context& ctx, const node& pod, bool quiet, std::ostream* notes = nullptr) {
   std::vector<std::string> shown, names;
   for (auto [field, suffix] : {std::pair{"containers", ""}, {"initContainers", " (init)"}, {"ephemeralContainers", " (ephem)"}})
     if (auto* list = lookup(pod, {"spec", field}); list && list->is_list())
@@ -88,6 +89,16 @@ std::string default_container(context& ctx, const node& pod, bool quiet, std::os
   if (!quiet && shown.size() > 1)
     (notes ? *notes : ctx.err) << "Defaulted container " << quote(first) << " out of: " << join(shown, ", ") << "\n";
   return first;
+}
+
+}  // namespace
+
+std::string exec_container(context& ctx, const node& pod, std::ostream* notes) {
+  auto phase = text_at(pod, {"status", "phase"});
+  TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
+                 "cannot exec into a container in a completed pod; current phase is " + phase);
+  auto named = ctx.flags.get("container");
+  return named.empty() ? default_container(ctx, pod, ctx.flags.on("quiet"), notes) : named;
 }
 
 namespace {
@@ -217,11 +228,7 @@ int cmd_exec(context& ctx) {
                  "you must specify at least one command for the container (after --)");
   auto pod = pod_argument(ctx, "exec");
   req.pod = text_at(pod, {"metadata", "name"});
-  req.container = ctx.flags.get("container");
-  auto phase = text_at(pod, {"status", "phase"});
-  TROUPE_REQUIRE(phase != "Succeeded" && phase != "Failed", api_errc::bad_request,
-                 "cannot exec into a container in a completed pod; current phase is " + phase);
-  if (req.container.empty()) req.container = default_container(ctx, pod, ctx.flags.on("quiet"));
+  req.container = exec_container(ctx, pod);
   req.command = ctx.flags.after_dashes;
   if (ctx.flags.on("stdin")) {
     if (ctx.flags.on("tty")) {
