@@ -49,9 +49,15 @@ file_spec parse_spec(const std::string& arg) {
   return f;
 }
 
-// A path's last part and the directory it is in, trailing slashes aside: "a/b/" -> ("a", "b").
-std::pair<std::string, std::string> split_path(std::string path) {
+// "a/b//" -> "a/b"; "/" stays.
+std::string without_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// A path's last part and the directory it is in, trailing slashes aside: "a/b/" -> ("a", "b").
+std::pair<std::string, std::string> split_path(const std::string& given) {
+  auto path = without_trailing_slashes(given);
   auto slash = path.rfind('/');
   if (slash == std::string::npos) return {"", path};
   return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
@@ -110,8 +116,7 @@ std::string run_tar(std::vector<std::string> args, const std::string* input = nu
 }
 
 int copy_to_pod(context& ctx, const file_spec& src, const file_spec& dest) {
-  std::string given = src.path;
-  while (given.size() > 1 && given.back() == '/') given.pop_back();
+  auto given = without_trailing_slashes(src.path);
   std::error_code ec;
   TROUPE_REQUIRE(std::filesystem::exists(given, ec), api_errc::bad_request, given + " doesn't exist in local filesystem");
   // "dir/." copies what is in dir, as kubectl does; otherwise dir itself.
@@ -122,8 +127,7 @@ int copy_to_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   TROUPE_REQUIRE(!src_base.empty(), api_errc::bad_request, "cp cannot copy a whole file system: " + src.path);
   auto t = target_of(ctx, dest, ctx.err);
   // As kubectl: into a directory that is there, under the source's name (its contents for ".").
-  std::string path = dest.path;
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  auto path = without_trailing_slashes(dest.path);
   if (!contents && run_in(ctx, t, {"test", "-d", path}).exit_code == 0) path = (path == "/" ? "" : path) + "/" + src_base;
   auto [dest_dir, dest_base] = split_path(path);
   std::vector<std::string> pack = {"cf", "-", "-C", src_dir};
@@ -157,8 +161,7 @@ int copy_from_pod(context& ctx, const file_spec& src, const file_spec& dest) {
   }
   TROUPE_REQUIRE(reply.out.size() <= max_archive, api_errc::bad_request,
                  src.path + " makes an archive of more than 32 MiB, more than cp carries");
-  auto local = std::filesystem::absolute(dest.path).lexically_normal().string();
-  while (local.size() > 1 && local.back() == '/') local.pop_back();
+  auto local = without_trailing_slashes(std::filesystem::absolute(dest.path).lexically_normal().string());
   TROUPE_REQUIRE(local != "/", api_errc::bad_request, "cp cannot write over a whole file system: " + dest.path);
   // The archive is read here, not by tar: only files and directories, under the destination,
   // owned by this user with default modes, whatever the container put in it.
