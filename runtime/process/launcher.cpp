@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/base/file.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/process/spawner.hpp"
 
@@ -226,8 +227,10 @@ exit_record read_exit_record(const std::string& exit_file) {
 }
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // The process may end while it is read: a failed read means it is gone.
+  auto read = read_file_if_readable("/proc/" + std::to_string(pid) + "/stat");
+  if (!read) return std::nullopt;
+  const std::string& text = *read;
   auto close = text.rfind(')');
   if (close == std::string::npos) return std::nullopt;
   std::istringstream fields(text.substr(close + 2));

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/base/file.hpp"
 #include "runtime/process/cgroup.hpp"
 #include "runtime/process/exit_watcher.hpp"
 #include "runtime/process/launcher.hpp"
@@ -102,6 +103,27 @@ TEST_CASE("a container killed by a signal seen after its shim is no longer ours"
   CHECK(record.how == exit_record::kind::signaled);
   CHECK(record.code == SIGTERM);
   CHECK_FALSE(exit_watcher().watch(999999, [] {}));
+}
+
+TEST_CASE("a process's start time is nothing once it has ended or when its file cannot be read", "[process]") {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  REQUIRE(child > 0);
+  REQUIRE(waitpid(child, nullptr, 0) == child);
+  CHECK_FALSE(process_start_time(child).has_value());
+  // A read that fails after the open (ESRCH from /proc/PID/stat of a process ending meanwhile,
+  // EISDIR here) throws from libstdc++'s stream buffer, even with exceptions off: the agent's
+  // pod worker died of it. The reader used for /proc says "nothing" instead.
+  troupe::testing::temp_dir dir;
+  {
+    std::ifstream stream(dir.path());
+    CHECK_THROWS(std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()));
+  }
+  CHECK_FALSE(read_file_if_readable(dir.path()).has_value());
+  CHECK_FALSE(read_file_if_readable(dir.path() + "/missing").has_value());
+  std::ofstream(dir.path() + "/text") << "some bytes";
+  CHECK(read_file_if_readable(dir.path() + "/text") == std::optional<std::string>("some bytes"));
+  CHECK(process_start_time(getpid()).has_value());
 }
 
 namespace {

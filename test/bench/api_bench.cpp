@@ -34,8 +34,8 @@ namespace {
 
 // User + system CPU the process has used, in milliseconds.
 double cpu_ms(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto text = read_file_if_readable("/proc/" + std::to_string(pid) + "/stat").value_or("");
+  if (text.rfind(')') == std::string::npos) return 0;
   std::istringstream fields(text.substr(text.rfind(')') + 2));
   std::string skip;
   for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt

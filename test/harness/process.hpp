@@ -11,11 +11,13 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "runtime/base/file.hpp"
 
 namespace troupe::testing {
 
@@ -123,13 +125,15 @@ inline void kill_processes_mentioning(const std::string& text) {
   while (auto* e = readdir(proc)) {
     pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
     if (pid <= 0 || pid == getpid()) continue;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(text) != std::string::npos) found.push_back(pid);
+    // A process that ends while it is read is no longer one to kill.
+    auto cmdline = read_file_if_readable("/proc/" + std::to_string(pid) + "/cmdline");
+    if (cmdline && cmdline->find(text) != std::string::npos) found.push_back(pid);
   }
   closedir(proc);
   for (pid_t pid : found) {
-    std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    std::istringstream children(
+        read_file_if_readable("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children")
+            .value_or(""));
     for (pid_t child; children >> child;) ::kill(-child, SIGKILL);
     ::kill(pid, SIGKILL);
   }
