@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <signal.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -816,6 +817,20 @@ void tick(self_ptr self) {
 impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
   self->state.deps = std::move(deps);
   self->delayed_send(self, std::chrono::milliseconds(self->state.deps.node->knobs.status_interval_ms), tick_atom::value);
+  // CAF ends an actor whose handler throws, silently: say which pod's worker ended and why.
+  self->set_exception_handler([self](caf::scheduled_actor*, std::exception_ptr& error) -> caf::error {
+    std::string why = "unknown exception";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+    }
+    std::string pod = self->state.reader ? pod_ns(self) + "/" + pod_name(self) + " " : "";
+    std::fprintf(stderr, "troupe kubelet: the worker of pod %s(uid %s) stopped: %s\n", pod.c_str(),
+                 self->state.deps.uid.c_str(), why.c_str());
+    return caf::sec::runtime_error;
+  });
   return {
       [=](pod_atom, std::string& bytes) { pod_changed(self, std::move(bytes)); },
       [=](connected_atom, resource_actor api, store_actor) {
