@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 
 #include "runtime/base/error.hpp"
@@ -75,23 +76,82 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+namespace {
+
+// The code point of the UTF-8 sequence at s[i] and its length, or length 0 when the bytes there
+// are not UTF-8 (overlong, a surrogate, past U+10FFFF, cut short).
+std::pair<uint32_t, size_t> decode_utf8(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char lead = byte(i);
+  size_t len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+  if (len == 0 || lead > 0xf4 || i + len > s.size()) return {0, 0};
+  uint32_t cp = lead & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return {0, 0};
+    cp = cp << 6 | (byte(i + k) & 0x3f);
+  }
+  static constexpr uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < smallest[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return {0, 0};
+  return {cp, len};
+}
+
+// Code points Go's unicode.IsPrint refuses, so %q escapes them: C1 controls, format characters
+// (soft hyphen, zero-width and bidirectional marks, the BOM, tags) and separators other than
+// the ASCII space. Unassigned and private-use code points are not told apart here.
+bool escaped_by_go(uint32_t cp) {
+  static constexpr std::pair<uint32_t, uint32_t> ranges[] = {
+      {0x80, 0x9f},     {0xa0, 0xa0},     {0xad, 0xad},     {0x600, 0x605},   {0x61c, 0x61c},
+      {0x6dd, 0x6dd},   {0x70f, 0x70f},   {0x1680, 0x1680}, {0x180e, 0x180e}, {0x2000, 0x200f},
+      {0x2028, 0x202f}, {0x205f, 0x2064}, {0x2066, 0x206f}, {0x3000, 0x3000}, {0xfeff, 0xfeff},
+      {0xfff9, 0xfffb}, {0xe0001, 0xe0001}, {0xe0020, 0xe007f}};
+  for (auto [low, high] : ranges)
+    if (cp >= low && cp <= high) return true;
+  return false;
+}
+
+}  // namespace
+
 std::string quote(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
+  char buf[16];
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\a': out += "\\a"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\v': out += "\\v"; break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      continue;
     }
+    auto [cp, len] = decode_utf8(s, i);
+    if (len == 0) {  // a byte that is not UTF-8 is shown as itself, as Go does
+      snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (escaped_by_go(cp)) {
+      snprintf(buf, sizeof buf, cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
+      out += buf;
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
   }
   return out + "\"";
 }
