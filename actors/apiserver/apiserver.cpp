@@ -76,7 +76,7 @@ api_reply get(self_ptr self, const api_request& req) {
   auto snap = self->state.deps.engine->read();
   auto found = snap.get(key_of(kind, req));
   TROUPE_REQUIRE(found, api_errc::not_found, not_found(kind, req.name));
-  return {shared_bytes(std::string(found->object)), {}, found->revision};
+  return {shared_bytes(std::string(found->object)), {}, found->revision, {}};
 }
 
 api_reply list(self_ptr self, const api_request& req) {
@@ -213,7 +213,7 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto key = object_key(kind.resource(), ns, name);
   if (kind.kind == "Service")
     object = with_service_addresses(self, self->state.deps.engine->read(), key, std::move(object));
-  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
   return store_write(self, 1, std::move(key), 0, std::move(object));
 }
 
@@ -228,8 +228,8 @@ caf::result<api_reply> store_update(self_ptr self, std::string key, uint64_t exp
                                     const store::stored_view& stored, std::string object,
                                     bool dry_run) {
   if (expected == stored.revision && unchanged(*self->state.kind, stored.object, object))
-    return api_reply{shared_bytes(std::string(stored.object)), {}, stored.revision};
-  if (dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0};
+    return api_reply{shared_bytes(std::string(stored.object)), {}, stored.revision, {}};
+  if (dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
   // The last finalizer removed from an object marked for deletion lets it go.
   if (deletion_due(*self->state.kind, object))
     return store_write(self, 3, std::move(key), expected, "");
@@ -291,7 +291,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
                  : type == patch_type::json    ? codec::json_patch(current, delta)
                                                : codec::merge_patch(current, delta);
   if (patched == current)
-    return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
+    return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision, {}};
   // A resourceVersion the patch sets, by any of the three types, is its precondition.
   auto rv_of = [](const codec::node& object) -> std::string {
     auto* meta = object.is_map() ? object.find("metadata") : nullptr;
@@ -327,14 +327,14 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
                             static_cast<propagation>(req.propagation));
   switch (plan.what) {
     case deletion_plan::action::already_marked:
-      return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision};
+      return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision, {}};
     case deletion_plan::action::mark:
-      if (req.dry_run) return api_reply{shared_bytes(std::move(plan.object)), {}, 0};
+      if (req.dry_run) return api_reply{shared_bytes(std::move(plan.object)), {}, 0, {}};
       return store_write(self, 2, key, stored->revision, std::move(plan.object));
     case deletion_plan::action::remove_now:
       break;
   }
-  if (req.dry_run) return api_reply{shared_bytes(std::string(stored->object)), {}, 0};
+  if (req.dry_run) return api_reply{shared_bytes(std::string(stored->object)), {}, 0, {}};
   return store_write(self, 3, key, stored->revision, "");
 }
 

@@ -163,7 +163,7 @@ void answer(staged_commit& commit) {
     if (r.error != api_errc::none)
       commit.writers[i].deliver(make_error(r.error, r.message));
     else
-      commit.writers[i].deliver(api_reply{shared_bytes(r.object), {}, r.revision});
+      commit.writers[i].deliver(api_reply{shared_bytes(r.object), {}, r.revision, {}});
   }
 }
 

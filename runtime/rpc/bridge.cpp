@@ -77,7 +77,7 @@ caf::behavior relay(caf::event_based_actor* self, store_actor store, watch_reque
       .then(
           [=](uint64_t revision) {
             if (!stream->registered.waiting()) return self->quit();
-            stream->registered.deliver({api_reply{{}, {}, revision}, std::nullopt});
+            stream->registered.deliver({api_reply{{}, {}, revision, {}}, std::nullopt});
           },
           [=](caf::error& e) {
             stream->registered.deliver(failure(to_api_error(e)));
