@@ -156,6 +156,10 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
     else if (flag == "name") o.name = value;
     else if (flag == "data-dir") o.data_dir = value;
     else if (flag == "pod-manifest-path") o.pod_manifest_path = value;
+    else if (flag == "cgroup-root") {
+      cgroups::check_parent_name(value, "--cgroup-root");
+      o.cgroup_root = value;
+    }
     else if (flag == "hollow-nodes") {
       auto n = parse_int(value);
       TROUPE_REQUIRE(n && *n >= 0 && *n <= 100000, api_errc::bad_request,
@@ -198,7 +202,7 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
   auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   auto exits = std::make_shared<exit_watcher>();
   auto spawner = options.hollow_nodes > 0 ? nullptr : std::make_shared<shim_spawner>(self_binary());
-  auto groups = std::make_shared<const cgroups>(cgroups::detect("/sys/fs/cgroup", "troupe"));
+  auto groups = std::make_shared<const cgroups>(cgroups::detect("/sys/fs/cgroup", options.cgroup_root));
   host_facts facts;
   if (options.hollow_nodes == 0) {
     facts = read_host_facts();

@@ -23,6 +23,8 @@ struct agent_options {
   /// The kubelet's --node-lease-duration-seconds: the Lease says it, and is renewed at 1/4.
   int node_lease_duration_seconds = 40;
   std::string pod_manifest_path;
+  /// The kubelet's --cgroup-root: the group the containers' groups go under, in each hierarchy.
+  std::string cgroup_root = "troupe";
   log_level level = log_level::info;
 };
 
@@ -30,7 +32,7 @@ struct agent_options {
 std::string default_node_name();
 
 /// Reads `--server`, `--token`, `--name`, `--data-dir`, `--hollow-nodes`, `--node-lease-duration-seconds`,
-/// `--pod-manifest-path`, `--log-level`. Throws api_error(bad_request) naming the flag.
+/// `--pod-manifest-path`, `--cgroup-root`, `--log-level`. Throws api_error(bad_request) naming the flag.
 agent_options parse_agent_options(const std::vector<std::string>& args);
 
 /// Runs until SIGTERM/SIGINT; the process entry point.

@@ -36,6 +36,8 @@ TEST_CASE("agent flags", "[agent]") {
   CHECK(o.hollow_nodes == 3);
   CHECK(o.node_lease_duration_seconds == 8);
   CHECK(parse_agent_options(joining).node_lease_duration_seconds == 40);
+  CHECK(parse_agent_options(joining).cgroup_root == "troupe");
+  CHECK(parse_agent_options(with({"--cgroup-root", "troupe-test.1_a"})).cgroup_root == "troupe-test.1_a");
 
   CHECK(error_of({"--token", "x"}) ==
         "--server HOST:PORT is required (the server's cluster address)");
@@ -47,4 +49,7 @@ TEST_CASE("agent flags", "[agent]") {
         "--hollow-nodes: expected a number from 0 to 100000, got \"many\"");
   CHECK(error_of(with({"--name", "Bad_Name"})).rfind("--name \"Bad_Name\": ", 0) == 0);
   CHECK(error_of(with({"--color", "red"})) == "unknown flag --color");
+  for (auto bad : {"", "..", "a/b", "../escape", "sp ace"})
+    CHECK(error_of(with({"--cgroup-root", bad})) ==
+          "--cgroup-root: expected a cgroup name of letters, digits, '.', '_' and '-', got \"" + std::string(bad) + "\"");
 }

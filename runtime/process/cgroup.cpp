@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+
 namespace troupe {
 namespace {
 
@@ -26,6 +29,14 @@ bool usable_dir(const std::string& dir) {
 }
 
 }  // namespace
+
+void cgroups::check_parent_name(const std::string& parent, const std::string& where) {
+  bool valid = !parent.empty() && parent != "." && parent != ".." && parent.size() <= 200 &&
+               parent.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+                   std::string::npos;
+  TROUPE_REQUIRE(valid, api_errc::bad_request,
+                 where + ": expected a cgroup name of letters, digits, '.', '_' and '-', got " + quote(parent));
+}
 
 cgroups cgroups::detect(const std::string& root, const std::string& parent) {
   cgroups c;

@@ -16,6 +16,9 @@ class cgroups {
   /// Finds the cgroup layout under `root` (/sys/fs/cgroup) and whether it is writable; the
   /// kubelet's groups go under `<root>/.../<parent>`.
   static cgroups detect(const std::string& root = "/sys/fs/cgroup", const std::string& parent = "troupe");
+  /// Throws api_error(bad_request), prefixed with `where`, unless `parent` is a name a group
+  /// can have directly under the hierarchy's root: letters, digits, '.', '_' and '-'.
+  static void check_parent_name(const std::string& parent, const std::string& where);
 
   mode layout() const { return mode_; }
   std::string describe() const;  ///< "cgroup v1 (memory, cpu)", "none: ..."

@@ -93,6 +93,23 @@ TEST_CASE("a command that cannot start is reported not hidden", "[process]") {
   CHECK(read_exit_record(dir / "exit").how == exit_record::kind::failed);
 }
 
+TEST_CASE("a container whose cgroup is gone or whose workdir is missing does not run", "[process]") {
+  troupe::testing::temp_dir dir;
+  // A group removed before the container joined it (as by a sweep of empty groups): running it
+  // anyway would run it without its limits.
+  auto spec = spec_for(dir, {"touch", dir / "ran"});
+  spec.cgroup_procs = {dir / "gone/cgroup.procs"};
+  auto started = launch(spec);
+  CHECK(started.pid == -1);
+  CHECK(started.error == "joining cgroup " + dir / "gone/cgroup.procs" + ": No such file or directory");
+  CHECK(read_exit_record(dir / "exit").how == exit_record::kind::failed);
+  spec = spec_for(dir, {"touch", dir / "ran"});
+  spec.workdir = dir / "missing";
+  started = launch(spec);
+  CHECK(started.error == "chdir to cwd (\"" + dir / "missing" + "\"): No such file or directory");
+  CHECK_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
 TEST_CASE("a container killed by a signal seen after its shim is no longer ours", "[process]") {
   troupe::testing::temp_dir dir;
   auto started = launch(spec_for(dir, {"sleep", "30"}));

@@ -67,14 +67,28 @@ std::string now_rfc3339_nano() {
 }
 
 // Only async-signal-safe calls between fork and exec: open/write/close/dup2/chdir/setpgid.
+// What the child reports when it cannot become the container: the step that failed and errno.
+struct child_failure {
+  enum step : int { exec, join, workdir } what;
+  int error;
+  int index;  ///< join: which of the cgroup files
+};
+
+[[noreturn]] void fail_child(int report, child_failure f) {
+  (void)!write(report, &f, sizeof f);
+  _exit(127);
+}
+
 [[noreturn]] void exec_child(const shim_options& o, int out, int err, int report) {
   setpgid(0, 0);
-  for (auto& file : o.join) {
-    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      (void)!write(fd, "0", 1);  // "0": the writing process itself
-      close(fd);
-    }
+  // A container that cannot join its groups would run without its limits: it does not run.
+  for (size_t i = 0; i < o.join.size(); ++i) {
+    int fd = open(o.join[i].c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail_child(report, {child_failure::join, errno, static_cast<int>(i)});
+    bool joined = write(fd, "0", 1) == 1;  // "0": the writing process itself
+    int e = errno;
+    close(fd);
+    if (!joined) fail_child(report, {child_failure::join, e, static_cast<int>(i)});
   }
   if (o.rlimit_as > 0) {
     rlimit r{static_cast<rlim_t>(o.rlimit_as), static_cast<rlim_t>(o.rlimit_as)};
@@ -84,19 +98,13 @@ std::string now_rfc3339_nano() {
   dup2(null, 0);
   dup2(out, 1);
   dup2(err, 2);
-  if (!o.workdir.empty() && chdir(o.workdir.c_str()) != 0) {
-    int e = errno;
-    (void)!write(report, &e, sizeof e);
-    _exit(127);
-  }
+  if (!o.workdir.empty() && chdir(o.workdir.c_str()) != 0) fail_child(report, {child_failure::workdir, errno, 0});
   std::vector<char*> argv;
   for (auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   signal(SIGPIPE, SIG_DFL);
   execvp(argv[0], argv.data());
-  int e = errno;
-  (void)!write(report, &e, sizeof e);
-  _exit(127);
+  fail_child(report, {child_failure::exec, errno, 0});
 }
 
 // Writes complete lines of `buf` as CRI log lines; keeps a partial tail unless `flush`.
@@ -147,12 +155,19 @@ int run_shim(const std::vector<std::string>& args) {
   close(out[1]);
   close(err[1]);
   close(report[1]);
-  int exec_errno = 0;
-  bool failed = child < 0 || read(report[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  child_failure why{};
+  bool failed = child < 0 || read(report[0], &why, sizeof why) == sizeof why;
   close(report[0]);
   if (failed) {
-    std::string message = child < 0 ? std::string("fork failed: ") + strerror(errno)
-                                    : o.command[0] + ": " + strerror(exec_errno);
+    std::string message;
+    if (child < 0)
+      message = std::string("fork failed: ") + strerror(errno);
+    else if (why.what == child_failure::join)
+      message = "joining cgroup " + o.join[static_cast<size_t>(why.index)] + ": " + strerror(why.error);
+    else if (why.what == child_failure::workdir)
+      message = "chdir to cwd (\"" + o.workdir + "\"): " + strerror(why.error);
+    else
+      message = o.command[0] + ": " + strerror(why.error);
     // Recorded before the handshake says so: whoever reads the record next finds it there.
     record_exit(o.exit_file, "error " + message + "\n");
     if (handshake >= 0) write_text(handshake, "error " + message + "\n");

@@ -15,6 +15,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/process/cgroup.hpp"
 
 namespace troupe {
 
@@ -67,6 +68,9 @@ void apply(server_options& out, const std::string& key, const std::string& value
     out.node_name = value;
   } else if (key == "pod-manifest-path") {
     out.pod_manifest_path = value;
+  } else if (key == "cgroup-root") {
+    cgroups::check_parent_name(value, where);
+    out.cgroup_root = value;
   } else if (key == "node-monitor-grace-period") {
     auto ms = parse_duration_ms(value);
     TROUPE_REQUIRE(ms && *ms >= 1000, api_errc::bad_request,
@@ -198,6 +202,7 @@ server_options parse_server_options(const std::vector<std::string>& args) {
                                                  "cluster-cidr",
                                                  "node-name",
                                                  "pod-manifest-path",
+                                                 "cgroup-root",
                                                  "disable-agent",
                                                  "disable-scheduler",
                                                  "node-monitor-grace-period",

@@ -27,6 +27,7 @@ struct server_options {
   bool disable_scheduler = false;  ///< bind no pods (another scheduler does, or a benchmark)
   std::string node_name;         ///< the server's own node (default: the host name)
   std::string pod_manifest_path; ///< static pods for the server's own node
+  std::string cgroup_root = "troupe";  ///< the server's own node's --cgroup-root
   /// kube-controller-manager's --node-monitor-grace-period: a node whose Lease is older than
   /// this goes Ready=Unknown, even while its link stays open.
   int64_t node_monitor_grace_ms = 40000;

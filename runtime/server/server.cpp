@@ -105,7 +105,7 @@ int run_server(const server_options& options, std::ostream& out) {
   // that is gone.
   auto store = spawn_store(sys, {engine, kinds, {}});
   KJ_DEFER(caf::anon_send_exit(store, caf::exit_reason::user_shutdown));
-  ensure_system_namespaces(sys, {engine, kinds, store});
+  ensure_system_namespaces(sys, {engine, kinds, store, {}});
   service_network services;
   auto service_cidr = parse_cidr(options.service_cidr);
   TROUPE_REQUIRE(
@@ -163,7 +163,8 @@ int run_server(const server_options& options, std::ostream& out) {
     auto own = parse_agent_options({"--server", cluster_address, "--token", token, "--data-dir",
                                     options.data_dir + "/agent", "--name",
                                     options.node_name.empty() ? default_node_name() : options.node_name,
-                                    "--pod-manifest-path", options.pod_manifest_path});
+                                    "--pod-manifest-path", options.pod_manifest_path, "--cgroup-root",
+                                    options.cgroup_root});
     own.level = options.level;
     agent = start_agent(sys, own, out);
   }

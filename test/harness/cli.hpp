@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -77,9 +78,9 @@ class cluster {
   ~cluster() {
     server_.reset();
     kill_processes_mentioning(dir_.path());
-    // The groups of the containers just killed (a pod's name starts with its uid); only
-    // empty ones go, so a troupe running beside the tests keeps its own.
-    auto groups = troupe::cgroups::detect();
+    // The groups of the containers just killed, under this cluster's own parent group: a sweep
+    // of a shared parent removed the groups of another test's containers before they joined.
+    auto groups = troupe::cgroups::detect("/sys/fs/cgroup", cgroup_root());
     groups.remove_all("");
     groups.remove_parent();
   }
@@ -93,7 +94,7 @@ class cluster {
   void start(std::vector<std::string> extra = {"--disable-agent"}) {
     std::vector<std::string> argv = {TROUPE_BINARY, "server", "--data-dir", dir_ / "data",
                                      "--listen", "127.0.0.1:0", "--cluster-listen", "127.0.0.1:0",
-                                     "--client-config", config()};
+                                     "--client-config", config(), "--cgroup-root", cgroup_root()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     server_ = std::make_unique<child_process>(argv);
     if (!server_->wait_for_output("ready in"))
@@ -106,6 +107,8 @@ class cluster {
   /// Where agents join, and the token they join with.
   const std::string& cluster_address() const { return cluster_address_; }
   const std::string& token() const { return token_; }
+  /// The parent group of this cluster's containers' groups (--cgroup-root), its own.
+  std::string cgroup_root() const { return std::filesystem::path(dir_.path()).filename().string(); }
   int stop(int sig = SIGTERM) { return server_->stop(sig); }
 
   const std::string& address() const { return address_; }

@@ -81,7 +81,8 @@ class agent {
   ~agent() { process_.reset(); }
   void start(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {TROUPE_BINARY, "agent", "--server", c_.cluster_address(), "--token",
-                                     c_.token(), "--name", name_, "--data-dir", c_.dir() / ("agent-" + name_)};
+                                     c_.token(), "--name", name_, "--data-dir", c_.dir() / ("agent-" + name_),
+                                     "--cgroup-root", c_.cgroup_root()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<child_process>(argv);
   }
@@ -694,14 +695,14 @@ TEST_CASE("static pods run from manifests and appear as mirror pods", "[process]
 TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes]") {
   cluster c({"--disable-agent"});
   child_process bad({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", "abcdef.0123456789abcdef",
-                     "--name", "intruder", "--data-dir", c.dir() / "intruder"});
+                     "--name", "intruder", "--data-dir", c.dir() / "intruder", "--cgroup-root", c.cgroup_root()});
   CHECK(bad.wait_for_output("could not join: node \"intruder\" presented an invalid join token"));
   CHECK(c.troupe({"get", "nodes"}).err == "No resources found\n");
   auto token = c.troupe({"token", "create"}).out;
   REQUIRE(token.size() == 24);
   token.pop_back();
   child_process good({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", token, "--name", "friend",
-                      "--data-dir", c.dir() / "friend"});
+                      "--data-dir", c.dir() / "friend", "--cgroup-root", c.cgroup_root()});
   CHECK(good.wait_for_output("node friend joined"));
 }
 
