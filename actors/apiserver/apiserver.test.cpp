@@ -28,7 +28,7 @@ class apiserver_fixture : public troupe::testing::actor_fixture {
     if (indexed) options.indexes = store::server_indexes(*kinds_);
     engine_ = std::make_shared<store::engine>(options);
     auto store = keep(spawn_store(sys(), {engine_, kinds_, {}}));
-    deps_ = {engine_, kinds_, store};
+    deps_ = {engine_, kinds_, store, {}};
     ensure_system_namespaces(sys(), deps_);
     for (auto& [resource, actor] : spawn_resources(sys(), deps_)) resources_[resource] = keep(actor);
   }

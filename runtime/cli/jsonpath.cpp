@@ -25,6 +25,14 @@ struct step {
   std::string key;
   long index = 0;
   std::shared_ptr<const filter> test;
+
+  static step of(type t, std::string key = "", long index = 0) {
+    step s;
+    s.t = t;
+    s.key = std::move(key);
+    s.index = index;
+    return s;
+  }
 };
 
 struct filter {
@@ -67,7 +75,7 @@ class parser {
                        "error parsing jsonpath " + std::string(tmpl_) +
                            ": recursive descent (..) is not supported");
         auto key = parse_key(in_filter);
-        if (!key.empty()) steps.push_back({step::type::key, key});
+        if (!key.empty()) steps.push_back(step::of(step::type::key, key));
       } else if (peek() == '[') {
         steps.push_back(parse_subscript());
       } else if (in_filter) {
@@ -108,11 +116,11 @@ class parser {
     if (end == std::string_view::npos) fail("unclosed [");
     auto inside = s_.substr(i_, end - i_);
     i_ = end + 1;
-    if (inside == "*") return {step::type::all};
-    if (auto n = parse_int(inside)) return {step::type::index, "", static_cast<long>(*n)};
+    if (inside == "*") return step::of(step::type::all);
+    if (auto n = parse_int(inside)) return step::of(step::type::index, "", static_cast<long>(*n));
     if (inside.size() >= 2 && (inside.front() == '\'' || inside.front() == '"') &&
         inside.back() == inside.front())
-      return {step::type::key, std::string(inside.substr(1, inside.size() - 2))};
+      return step::of(step::type::key, std::string(inside.substr(1, inside.size() - 2)));
     fail("unsupported subscript [" + std::string(inside) + "]");
   }
 
@@ -226,6 +234,13 @@ struct segment {
   std::vector<step> steps;
   bool from_root = false;  ///< `$...`: from the document, not range's current item
   size_t end = 0;          ///< a range: the index of its end
+
+  static segment of(type t, std::string text = "") {
+    segment s;
+    s.t = t;
+    s.text = std::move(text);
+    return s;
+  }
 };
 
 // The text of a `{"..."}` literal, with \n, \t, \r, \\ and \" read as in Go.
@@ -268,9 +283,9 @@ size_t closing_brace(std::string_view tmpl, size_t open) {
 segment parse_action(std::string_view inner, std::string_view tmpl) {
   parser whole(inner, tmpl);
   if (inner.empty()) whole.fail("empty expression {}");
-  if (inner.front() == '"') return {segment::type::text, string_literal(inner, whole)};
-  if (inner == "end") return {segment::type::end};
-  segment s{segment::type::path};
+  if (inner.front() == '"') return segment::of(segment::type::text, string_literal(inner, whole));
+  if (inner == "end") return segment::of(segment::type::end);
+  auto s = segment::of(segment::type::path);
   if (starts_with(inner, "range ")) {
     s.t = segment::type::range;
     inner.remove_prefix(6);
@@ -288,7 +303,7 @@ std::vector<segment> parse_template(std::string_view tmpl) {
   while (i < tmpl.size()) {
     size_t open = tmpl.find('{', i);
     if (open == std::string_view::npos) open = tmpl.size();
-    if (open > i) out.push_back({segment::type::text, std::string(tmpl.substr(i, open - i))});
+    if (open > i) out.push_back(segment::of(segment::type::text, std::string(tmpl.substr(i, open - i))));
     if (open == tmpl.size()) break;
     size_t close = closing_brace(tmpl, open);
     if (close == std::string_view::npos) parser("", tmpl).fail("unclosed {");

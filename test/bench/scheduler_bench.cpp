@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   auto store = spawn_store(sys, {engine, kinds, {}});
-  auto resources = spawn_resources(sys, {engine, kinds, store});
+  auto resources = spawn_resources(sys, {engine, kinds, store, {}});
   auto router = spawn_router(sys, resources);
   int64_t start = now_ns();
   auto scheduler = spawn_scheduler(sys, {engine, router, store, {}});

@@ -32,8 +32,8 @@ class api_fixture : public actor_fixture {
     options.indexes = store::server_indexes(*kinds_);
     engine_ = std::make_shared<store::engine>(options);
     store_ = keep(spawn_store(sys(), {engine_, kinds_, knobs}));
-    ensure_system_namespaces(sys(), {engine_, kinds_, store_});
-    resources_ = spawn_resources(sys(), {engine_, kinds_, store_});
+    ensure_system_namespaces(sys(), {engine_, kinds_, store_, {}});
+    resources_ = spawn_resources(sys(), {engine_, kinds_, store_, {}});
     for (auto& [name, actor] : resources_) keep(actor);
     gateway_ = std::make_unique<rpc::gateway>(sys(), rpc::bridge_deps{resources_, store_, {}},
                                               "127.0.0.1", 0);

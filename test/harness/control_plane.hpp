@@ -31,7 +31,7 @@ class control_plane : public actor_fixture {
     options.indexes = store::server_indexes(*kinds_);
     engine_ = std::make_shared<store::engine>(options);
     store_ = keep(spawn_store(sys(), {engine_, kinds_, {}}));
-    apiserver_deps deps{engine_, kinds_, store_};
+    apiserver_deps deps{engine_, kinds_, store_, {}};
     ensure_system_namespaces(sys(), deps);
     auto resources = spawn_resources(sys(), deps);
     for (auto& [resource, actor] : resources) keep(actor);
