@@ -178,7 +178,7 @@ void walk(const node& at, const std::vector<step>& steps, size_t i, std::vector<
 std::string show(const node& n) {
   if (n.is_scalar()) return n.text();
   if (n.is_null()) return "";
-  return codec::to_json(n);
+  return codec::to_go_json(n);  // json.Marshal of a map, as kubectl
 }
 
 bool passes(const node& item, const filter& f) {

@@ -234,7 +234,7 @@ std::string object_as(const std::string& format, const kind_info& kind, const no
 
 std::string document_as(const std::string& format, const node& document, bool first) {
   if (format == "yaml") return (first ? "" : "---\n") + codec::to_yaml(document);
-  return codec::to_json(document, 4) + "\n";
+  return codec::to_json_escaped(document, 4) + "\n";
 }
 
 }  // namespace troupe::cli

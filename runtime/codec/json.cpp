@@ -329,8 +329,10 @@ std::string to_json(const node& root, int indent) {
   return out;
 }
 
-std::string to_go_json(const node& root) {
-  auto json = to_json(with_sorted_keys(root));
+std::string to_go_json(const node& root) { return to_json_escaped(with_sorted_keys(root)); }
+
+std::string to_json_escaped(const node& root, int indent) {
+  auto json = to_json(root, indent);
   // <, >, & and U+2028/U+2029 stand only inside strings, so escaping them keeps the meaning.
   std::string out;
   out.reserve(json.size());

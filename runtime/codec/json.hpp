@@ -21,5 +21,8 @@ std::string to_json(const node& root, int indent = 0);
 /// JSON as Go's encoding/json writes a map[string]interface{} (as kubectl's unstructured
 /// objects are): compact, keys sorted, and <, >, & (and U+2028/U+2029) escaped.
 std::string to_go_json(const node& root);
+/// JSON as Go's encoding/json escapes it (<, >, & and U+2028/U+2029 as \uXXXX), keys in the
+/// order they are: what kubectl's -o json and JSONPath print.
+std::string to_json_escaped(const node& root, int indent = 0);
 
 }  // namespace troupe::codec
