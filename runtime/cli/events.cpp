@@ -1,5 +1,5 @@
 // `troupe events`: kubectl events' table of what happened, oldest first, and with --watch
-// what happens next.
+// what happens next; or with -o the events as kubectl's typed EventList prints them.
 
 #include <algorithm>
 #include <string>
@@ -9,8 +9,11 @@
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/describe.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
+#include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/codec/yaml.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -69,12 +72,138 @@ int64_t last_seen(const node& e) {
   return 0;
 }
 
+// ---- -o: kubectl prints the typed corev1.EventList, so JSON keys come in the Go structs' order,
+// and fields without omitempty are there even when empty (null times, "" strings, {}).
+
+enum class when_absent { omit, null, empty_string, empty_map };
+
+struct go_field {
+  std::string_view name;
+  when_absent absent = when_absent::omit;
+  const std::vector<go_field>* fields = nullptr;  ///< a struct: its own fields, in order
+};
+
+const std::vector<go_field> object_meta = {
+    {"name"}, {"generateName"}, {"namespace"}, {"selfLink"}, {"uid"}, {"resourceVersion"}, {"generation"},
+    {"creationTimestamp", when_absent::null}, {"deletionTimestamp"}, {"deletionGracePeriodSeconds"},
+    {"labels"}, {"annotations"}, {"ownerReferences"}, {"finalizers"}, {"managedFields"}};
+const std::vector<go_field> object_reference = {{"kind"}, {"namespace"}, {"name"}, {"uid"},
+                                                {"apiVersion"}, {"resourceVersion"}, {"fieldPath"}};
+const std::vector<go_field> event_source = {{"component"}, {"host"}};
+const std::vector<go_field> event_series = {{"count"}, {"lastObservedTime"}};
+const std::vector<go_field> event_fields = {
+    {"kind"}, {"apiVersion"}, {"metadata", when_absent::empty_map, &object_meta},
+    {"involvedObject", when_absent::empty_map, &object_reference}, {"reason"}, {"message"},
+    {"source", when_absent::empty_map, &event_source}, {"firstTimestamp", when_absent::null},
+    {"lastTimestamp", when_absent::null}, {"count"}, {"type"}, {"eventTime", when_absent::null},
+    {"series", when_absent::omit, &event_series}, {"action"}, {"related", when_absent::omit, &object_reference},
+    {"reportingComponent", when_absent::empty_string}, {"reportingInstance", when_absent::empty_string}};
+
+// `source`'s keys in `fields`' order, absent ones as Go would print them; keys the struct does
+// not name follow, sorted (maps such as labels are sorted by Go's encoder too).
+node as_go_struct(const node& source, const std::vector<go_field>& fields) {
+  node out = node::map();
+  for (auto& f : fields) {
+    const node* value = source.is_map() ? source.find(f.name) : nullptr;
+    if (value && !value->is_null()) {
+      out.set(std::string(f.name), f.fields && value->is_map() ? as_go_struct(*value, *f.fields)
+                                                               : codec::with_sorted_keys(*value));
+      continue;
+    }
+    switch (f.absent) {
+      case when_absent::omit: break;
+      case when_absent::null: out.set(std::string(f.name), node::null()); break;
+      case when_absent::empty_string: out.set(std::string(f.name), node::string("")); break;
+      case when_absent::empty_map: out.set(std::string(f.name), node::map()); break;
+    }
+  }
+  if (!source.is_map()) return out;
+  node rest = node::map();
+  for (auto& [key, value] : source.entries())
+    if (std::none_of(fields.begin(), fields.end(), [&](const go_field& f) { return f.name == key; }))
+      rest.set(key, value);
+  rest = codec::with_sorted_keys(std::move(rest));
+  for (auto& [key, value] : rest.entries()) out.set(key, std::move(value));
+  return out;
+}
+
+node typed_event(node e) {
+  e.set("apiVersion", node::string("v1"));
+  e.set("kind", node::string("Event"));
+  return as_go_struct(e, event_fields);
+}
+
+bool prints_documents(const std::string& format) {
+  return format == "yaml" || format == "json" || format == "name" || is_template(format);
+}
+
+void check_events_format(context& ctx, const std::string& format) {
+  if (format.empty()) return;
+  check_template_given(format);
+  TROUPE_REQUIRE(prints_documents(format), api_errc::bad_request,
+                 "unable to match a printer suitable for the output format " + quote(ctx.flags.get("output")) +
+                     ", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-file,name,"
+                     "template,templatefile,yaml");
+  if (starts_with(format, "go-template=")) check_go_template(format.substr(12));
+}
+
+// One event as kubectl's printers write a single object: YAML documents after the first begin
+// with "---", JSON objects follow one another, templates add no newline.
+void print_event(context& ctx, const kind_info& kind, const std::string& format, const node& event, bool first) {
+  if (format == "name")
+    ctx.out << object_ref(kind, event) << "\n";
+  else if (is_template(format))
+    write_templated(ctx.out, format, event);
+  else
+    ctx.out << document_as(format, format == "yaml" ? codec::with_sorted_keys(event) : event, first);
+}
+
+void print_event_list(context& ctx, const kind_info& kind, const std::string& format, std::vector<node> events) {
+  if (format == "name") {
+    for (auto& e : events) ctx.out << object_ref(kind, e) << "\n";
+    return;
+  }
+  node list = node::map();
+  list.set("kind", node::string("EventList"));
+  list.set("apiVersion", node::string("v1"));
+  list.set("metadata", node::map());  // kubectl builds the list itself: no resourceVersion
+  node items = node::list();
+  for (auto& e : events) items.push(std::move(e));
+  list.set("items", std::move(items));
+  if (is_template(format))
+    write_templated(ctx.out, format, list);
+  else
+    ctx.out << document_as(format, format == "yaml" ? codec::with_sorted_keys(std::move(list)) : list, true);
+}
+
+// Calls `print` for each event made or seen again after `revision` that `filter` keeps, until
+// interrupted; deletions are not shown, as kubectl's.
+template <class Print>
+void watch_events(context& ctx, const kind_info& kind, const std::string& ns, uint64_t revision,
+                  const event_filter& filter, Print print) {
+  api_request req;
+  req.resource = kind.resource();
+  req.ns = ns;
+  req.resource_version = revision;
+  ctx.api().watch(req, false, [&](const rpc::event& ev) {
+    if (ev.object.empty() || ev.type == 3) return true;
+    auto e = codec::encode_object(ev.object, kind);
+    if (filter.keeps(e)) {
+      print(e);
+      ctx.out << std::flush;
+    }
+    return true;
+  });
+}
+
 }  // namespace
 
 int cmd_events(context& ctx) {
   TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
                  "unknown command " + quote(ctx.flags.positional.empty() ? "" : ctx.flags.positional[0]) +
                      " for \"events\": use --for TYPE/NAME for the events of one object");
+  auto format = output_format(ctx);
+  check_events_format(ctx, format);
   auto filter = filter_of(ctx);
   auto& kind = ctx.kind("events");
   auto ns = ctx.all_namespaces() ? "" : ctx.ns();
@@ -90,6 +219,21 @@ int cmd_events(context& ctx) {
     return 0;
   }
   std::stable_sort(events.begin(), events.end(), [](const node& a, const node& b) { return last_seen(a) < last_seen(b); });
+  if (!format.empty()) {
+    for (auto& e : events) e = typed_event(std::move(e));
+    if (!watching) {
+      print_event_list(ctx, kind, format, std::move(events));
+      return 0;
+    }
+    // As kubectl's watch, which is sent the events there are first: each printed on its own.
+    size_t printed = 0;
+    for (auto& e : events) print_event(ctx, kind, format, e, printed++ == 0);
+    ctx.out << std::flush;
+    watch_events(ctx, kind, ns, listed.revision, filter, [&](const node& e) {
+      print_event(ctx, kind, format, typed_event(e), printed++ == 0);
+    });
+    return 0;
+  }
   std::vector<std::string> header;
   if (ctx.all_namespaces()) header.push_back("NAMESPACE");
   for (auto column : {"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}) header.push_back(column);
@@ -101,19 +245,11 @@ int cmd_events(context& ctx) {
   ctx.out << aligned_rows(rows, &widths) << std::flush;
   if (!watching) return 0;
   // Then each event as it is made or seen again, a row at a time as kubectl's watch prints them.
-  api_request req;
-  req.resource = kind.resource();
-  req.ns = ns;
-  req.resource_version = listed.revision;
-  ctx.api().watch(req, false, [&](const rpc::event& ev) {
-    if (ev.object.empty() || ev.type == 3) return true;  // deletions are not shown
-    auto e = codec::encode_object(ev.object, kind);
-    if (!filter.keeps(e)) return true;
+  watch_events(ctx, kind, ns, listed.revision, filter, [&](const node& e) {
     std::vector<std::vector<std::string>> lines;
     if (!headed) lines.push_back(header), headed = true;
     lines.push_back(row(ctx, e));
-    ctx.out << aligned_rows(lines, &widths) << std::flush;
-    return true;
+    ctx.out << aligned_rows(lines, &widths);
   });
   return 0;
 }

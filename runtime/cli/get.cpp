@@ -11,6 +11,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -43,74 +44,12 @@ std::vector<target> targets_of(context& ctx) {
   auto args = parse_resource_args(ctx, "you must specify the type of resource to get (see `troupe api-resources`)");
   std::vector<target> out;
   for (auto* kind : args.types)
-    if (args.named.empty()) out.push_back({kind, {}});
+    if (args.named.empty()) out.push_back({kind, {}, {}});
   for (auto& [kind, name] : args.named) {
-    if (out.empty() || out.back().kind != kind) out.push_back({kind, {}});
+    if (out.empty() || out.back().kind != kind) out.push_back({kind, {}, {}});
     out.back().names.push_back(name);
   }
   return out;
-}
-
-// -o as the printers take it: a template read from its file or from --template is folded in,
-// so only `jsonpath=T` and `go-template=T` remain.
-std::string output_format(const context& ctx) {
-  auto format = ctx.flags.get("output");
-  // kubectl's other names for the Go template printer.
-  if (starts_with(format, "templatefile"))
-    format = "go-template-file" + format.substr(12);
-  else if (starts_with(format, "template") && (format.size() == 8 || format[8] == '='))
-    format = "go-" + format;
-  auto from_file = [](const std::string& path) {
-    return read_file(path, "error reading --template " + path + ", open " + path + ": no such file or directory");
-  };
-  // With -o yaml, json, name or a table, kubectl leaves --template unused.
-  bool takes_template = format.empty() || format == "go-template" || format == "jsonpath" ||
-                        format == "go-template-file" || format == "jsonpath-file";
-  if (ctx.flags.has("template") && takes_template) {
-    auto tmpl = ctx.flags.get("template");
-    if (format.empty() || format == "go-template") return "go-template=" + tmpl;
-    if (format == "jsonpath") return "jsonpath=" + tmpl;
-    if (format == "go-template-file") return "go-template=" + from_file(tmpl);
-    return "jsonpath=" + from_file(tmpl);
-  }
-  if (starts_with(format, "go-template-file=")) return "go-template=" + from_file(format.substr(17));
-  if (starts_with(format, "jsonpath-file=")) return "jsonpath=" + from_file(format.substr(14));
-  return format;
-}
-
-bool is_template(const std::string& format) {
-  return starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
-}
-
-// One document through -o jsonpath=T or go-template=T, with no newline of its own, as kubectl.
-void write_templated(std::ostream& out, const std::string& format, const node& doc) {
-  if (starts_with(format, "jsonpath=")) {
-    out << jsonpath(format.substr(9), doc);
-    return;
-  }
-  try {
-    out << go_template(format.substr(12), doc);
-  } catch (const template_failure& failure) {
-    out << failure.printed << std::flush;
-    throw;
-  }
-}
-
-bool is_table(const std::string& format) {
-  return format.empty() || format == "wide" || starts_with(format, "custom-columns=") ||
-         starts_with(format, "custom-columns-file=");
-}
-
-void check_format(const std::string& format) {
-  bool known = is_table(format) || format == "yaml" || format == "json" || format == "name" ||
-               starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
-  TROUPE_REQUIRE(format != "jsonpath=" && format != "go-template=" && format != "jsonpath" &&
-                     format != "go-template" && format != "go-template-file" && format != "jsonpath-file",
-                 api_errc::bad_request, "template format specified but no template given");
-  TROUPE_REQUIRE(known, api_errc::bad_request,
-                 "--output: unknown format " + quote(format) +
-                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, go-template=TEMPLATE, "
-                     "go-template-file=FILE, custom-columns=SPEC or custom-columns-file=FILE)");
 }
 
 // kubectl's custom-columns file: a line of headers over a line of paths, as many of each.
@@ -185,7 +124,7 @@ void print_documents(context& ctx, const std::string& format, std::vector<node> 
   if (format == "yaml")
     ctx.out << codec::to_yaml(doc);
   else if (format == "json")
-    ctx.out << codec::to_json(doc, 4) + "\n";
+    ctx.out << codec::to_json_escaped(doc, 4) + "\n";
   else
     write_templated(ctx.out, format, doc);
 }
@@ -282,7 +221,7 @@ struct found {
 
 found fetch(context& ctx, const target& t, int& status) {
   auto& kind = *t.kind;
-  found out{&kind};
+  found out{&kind, {}, 0};
   std::string ns = t.ns ? *t.ns : ctx.all_namespaces() ? "" : ctx.ns_for(kind);
   if (t.names.empty()) {
     auto result = ctx.list(kind, ns, ctx.flags.get("selector"), ctx.flags.get("field-selector"));

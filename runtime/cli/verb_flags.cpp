@@ -167,7 +167,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"max-log-requests"}}},
       {"exec", {{"container", 'c'}, {"quiet", 'q', false}, {"stdin", 'i', false}, {"tty", 't', false}, timeout}},
       {"cp", {{"container", 'c'}, {"no-preserve", 0, false}}},
-      {"events", {all_namespaces, no_headers, {"for"}, {"types"}, {"watch", 'w', false}}},
+      {"events", {all_namespaces, no_headers, output, {"template"}, {"for"}, {"types"}, {"watch", 'w', false}}},
       {"cordon", {selector, dry_run}},
       {"uncordon", {selector, dry_run}},
       {"drain",

@@ -433,3 +433,78 @@ TEST_CASE("an invalid object is reported by its causes as kubectl does", "[proce
   CHECK(lines(several.err)[0] == "The Service \"s\" is invalid: ");
   CHECK_THAT(lines(several.err)[1], Catch::StartsWith("* spec.ports[0]"));
 }
+
+TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
+  cluster c;
+  auto event = [](const std::string& name, const std::string& reason, const std::string& last) {
+    return "apiVersion: v1\nkind: Event\nmetadata: {name: " + name + "}\n"
+           "involvedObject: {kind: Pod, name: web, namespace: default}\nreason: " + reason + "\n"
+           "message: 'Started container <c> & more'\ntype: Normal\ncount: 2\n"
+           "firstTimestamp: '2026-01-02T03:04:05Z'\nlastTimestamp: '" + last + "'\n"
+           "source: {component: kubelet, host: n1}\n";
+  };
+  REQUIRE(c.troupe({"create", "-f", "-"}, event("web.2", "Started", "2026-01-02T03:04:09Z")).code == 0);
+  REQUIRE(c.troupe({"create", "-f", "-"}, event("web.1", "Created", "2026-01-02T03:04:06Z")).code == 0);
+  auto meta = [&](const std::string& path) { return c.troupe({"get", "event", "web.1", "-o", "jsonpath=" + path}).out; };
+  // Go's encoder on the typed structs: their field order, empty fields without omitempty kept,
+  // HTML characters escaped; the list kubectl builds has no resourceVersion. Oldest first.
+  auto json = c.troupe({"events", "-o", "json"});
+  REQUIRE(json.code == 0);
+  std::string first_item =
+      "    \"items\": [\n"
+      "        {\n"
+      "            \"kind\": \"Event\",\n"
+      "            \"apiVersion\": \"v1\",\n"
+      "            \"metadata\": {\n"
+      "                \"name\": \"web.1\",\n"
+      "                \"namespace\": \"default\",\n"
+      "                \"uid\": \"" + meta("{.metadata.uid}") + "\",\n"
+      "                \"resourceVersion\": \"" + meta("{.metadata.resourceVersion}") + "\",\n"
+      "                \"creationTimestamp\": \"" + meta("{.metadata.creationTimestamp}") + "\"\n"
+      "            },\n"
+      "            \"involvedObject\": {\n"
+      "                \"kind\": \"Pod\",\n"
+      "                \"namespace\": \"default\",\n"
+      "                \"name\": \"web\"\n"
+      "            },\n"
+      "            \"reason\": \"Created\",\n"
+      "            \"message\": \"Started container \\u003cc\\u003e \\u0026 more\",\n"
+      "            \"source\": {\n"
+      "                \"component\": \"kubelet\",\n"
+      "                \"host\": \"n1\"\n"
+      "            },\n"
+      "            \"firstTimestamp\": \"2026-01-02T03:04:05Z\",\n"
+      "            \"lastTimestamp\": \"2026-01-02T03:04:06Z\",\n"
+      "            \"count\": 2,\n"
+      "            \"type\": \"Normal\",\n"
+      "            \"eventTime\": null,\n"
+      "            \"reportingComponent\": \"\",\n"
+      "            \"reportingInstance\": \"\"\n"
+      "        },\n";
+  CHECK_THAT(json.out, Catch::StartsWith("{\n    \"kind\": \"EventList\",\n    \"apiVersion\": \"v1\",\n"
+                                         "    \"metadata\": {},\n" + first_item));
+  // YAML goes through JSON to a map, so its keys are sorted; the empty fields stay.
+  auto yaml = c.troupe({"events", "-o", "yaml"}).out;
+  CHECK_THAT(yaml, Catch::StartsWith("apiVersion: v1\nitems:\n- apiVersion: v1\n  count: 2\n  eventTime: null\n"));
+  CHECK_THAT(yaml, Catch::Contains("  reason: Created\n  reportingComponent: \"\"\n  reportingInstance: \"\"\n"));
+  CHECK_THAT(yaml, Catch::EndsWith("kind: EventList\nmetadata: {}\n"));
+  CHECK(c.troupe({"events", "-o", "name"}).out == "event/web.1\nevent/web.2\n");
+  CHECK_THAT(c.troupe({"get", "events", "-o", "json"}).out, Catch::Contains("container \\u003cc\\u003e \\u0026 more"));
+  CHECK(c.troupe({"events", "-o", "jsonpath={.kind} {.items[*].reason} {.items[0].involvedObject}"}).out ==
+        "EventList Created Started {\"kind\":\"Pod\",\"name\":\"web\",\"namespace\":\"default\"}");
+  CHECK(c.troupe({"events", "-o", "go-template={{range .items}}{{.reason}} {{end}}", "--for", "pod/web"}).out ==
+        "Created Started ");
+  CHECK(c.troupe({"events", "-o", "wide"}).err ==
+        "error: unable to match a printer suitable for the output format \"wide\", allowed formats are: "
+        "go-template,go-template-file,json,jsonpath,jsonpath-file,name,template,templatefile,yaml\n");
+  CHECK(c.troupe({"events", "-o", "jsonpath"}).err == "error: template format specified but no template given\n");
+  auto none = c.troupe({"events", "-o", "json", "-n", "kube-public"});
+  CHECK(none.out.empty());
+  CHECK(none.err == "No events found in kube-public namespace.\n");
+  // Watching: each event on its own, the ones there first and then the new.
+  troupe::testing::child_process watching({TROUPE_BINARY, "events", "-w", "-o", "name", "--server", c.address()});
+  CHECK(watching.wait_for_output("event/web.2\n"));
+  REQUIRE(c.troupe({"create", "-f", "-"}, event("web.3", "Killing", "2026-01-02T03:04:10Z")).code == 0);
+  CHECK(watching.wait_for_output("event/web.3\n"));
+  CHECK(watching.output() == "event/web.1\nevent/web.2\nevent/web.3\n");
+}
