@@ -100,33 +100,6 @@ bool truth(const value& v) {
 
 namespace {
 
-// strconv.Quote: Go's escapes, printable UTF-8 kept as is.
-std::string go_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // `text` padded to `width` as fmt pads: spaces on the left, on the right with '-', or zeros.
 std::string pad(std::string text, size_t width, const std::string& flags, bool numeric) {
   if (text.size() >= width) return text;
@@ -271,7 +244,7 @@ std::string sprintf(const std::string& format, const std::vector<value>& args) {
         }
         break;
       case 'q':
-        if (a.t == value::type::string) text = go_quote(a.string);
+        if (a.t == value::type::string) text = quote(a.string);  // strconv.Quote
         else text = bad();
         break;
       case 't':
