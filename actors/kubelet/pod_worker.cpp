@@ -817,7 +817,9 @@ void tick(self_ptr self) {
 impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
   self->state.deps = std::move(deps);
   self->delayed_send(self, std::chrono::milliseconds(self->state.deps.node->knobs.status_interval_ms), tick_atom::value);
-  // CAF ends an actor whose handler throws, silently: say which pod's worker ended and why.
+  // CAF ends an actor whose handler throws, with a bare "unhandled exception" on stdout: say on
+  // stderr which pod's worker ended and why. Nothing here may throw again (the pod's bytes may be
+  // what failed): CAF 0.17 calls this inside a catch, and a throw from it ends the agent.
   self->set_exception_handler([self](caf::scheduled_actor*, std::exception_ptr& error) -> caf::error {
     std::string why = "unknown exception";
     try {
@@ -826,7 +828,11 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
       why = e.what();
     } catch (...) {
     }
-    std::string pod = self->state.reader ? pod_ns(self) + "/" + pod_name(self) + " " : "";
+    std::string pod;
+    try {
+      if (self->state.reader) pod = pod_ns(self) + "/" + pod_name(self) + " ";
+    } catch (...) {
+    }
     std::fprintf(stderr, "troupe kubelet: the worker of pod %s(uid %s) stopped: %s\n", pod.c_str(),
                  self->state.deps.uid.c_str(), why.c_str());
     return caf::sec::runtime_error;
