@@ -23,7 +23,8 @@ struct agent_options {
   /// The kubelet's --node-lease-duration-seconds: the Lease says it, and is renewed at 1/4.
   int node_lease_duration_seconds = 40;
   std::string pod_manifest_path;
-  /// The kubelet's --cgroup-root: the group the containers' groups go under, in each hierarchy.
+  /// The group the containers' groups go under, in each hierarchy: one name under its root
+  /// (where the kubelet's --cgroup-root takes a path).
   std::string cgroup_root = "troupe";
   log_level level = log_level::info;
 };

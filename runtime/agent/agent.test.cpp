@@ -51,5 +51,5 @@ TEST_CASE("agent flags", "[agent]") {
   CHECK(error_of(with({"--color", "red"})) == "unknown flag --color");
   for (auto bad : {"", "..", "a/b", "../escape", "sp ace"})
     CHECK(error_of(with({"--cgroup-root", bad})) ==
-          "--cgroup-root: expected a cgroup name of letters, digits, '.', '_' and '-', got \"" + std::string(bad) + "\"");
+          "--cgroup-root: expected a cgroup name of at most 200 letters, digits, '.', '_' and '-', got \"" + std::string(bad) + "\"");
 }

@@ -20,7 +20,7 @@ constexpr const char* usage =
     "\n"
     "  server         run the control plane (--listen HOST:PORT, --data-dir DIR,\n"
     "                 --client-config FILE, --cluster-listen HOST:PORT, --disable-agent,\n"
-    "                 --log-level L, --config FILE)\n"
+    "                 --cgroup-root NAME, --log-level L, --config FILE)\n"
     "  agent          join a server as a node (--server HOST:PORT --token TOKEN [--name N]\n"
     "                 [--hollow-nodes N] [--pod-manifest-path DIR] [--cgroup-root NAME]\n"
     "                 [--data-dir DIR])\n"

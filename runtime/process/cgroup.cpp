@@ -35,7 +35,7 @@ void cgroups::check_parent_name(const std::string& parent, const std::string& wh
                parent.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
                    std::string::npos;
   TROUPE_REQUIRE(valid, api_errc::bad_request,
-                 where + ": expected a cgroup name of letters, digits, '.', '_' and '-', got " + quote(parent));
+                 where + ": expected a cgroup name of at most 200 letters, digits, '.', '_' and '-', got " + quote(parent));
 }
 
 cgroups cgroups::detect(const std::string& root, const std::string& parent) {
@@ -81,23 +81,29 @@ std::vector<std::string> cgroups::create(const std::string& name, int64_t memory
   std::error_code ec;
   fs::create_directories(mem, ec);
   fs::create_directories(cpu, ec);
+  // A group whose limit did not take (a controller not enabled for it, say) would hold the
+  // container without limiting it: then there is no group, and the caller falls back.
+  bool limited = true;
+  auto limit = [&](const std::string& file, const std::string& value) { limited = write_file(file, value) && limited; };
   if (mode_ == mode::v2) {
     if (memory_limit > 0) {
-      write_file(mem + "/memory.max", std::to_string(memory_limit));
-      write_file(mem + "/memory.swap.max", "0");
+      limit(mem + "/memory.max", std::to_string(memory_limit));
+      write_file(mem + "/memory.swap.max", "0");  // absent without swap accounting
     }
-    if (milli_cpu_limit > 0) write_file(mem + "/cpu.max", std::to_string(milli_cpu_limit * 100) + " 100000");
-    return {mem + "/cgroup.procs"};
+    if (milli_cpu_limit > 0) limit(mem + "/cpu.max", std::to_string(milli_cpu_limit * 100) + " 100000");
+    if (!limited) remove(name);
+    return limited ? std::vector<std::string>{mem + "/cgroup.procs"} : std::vector<std::string>{};
   }
   if (memory_limit > 0) {
-    write_file(mem + "/memory.limit_in_bytes", std::to_string(memory_limit));
+    limit(mem + "/memory.limit_in_bytes", std::to_string(memory_limit));
     write_file(mem + "/memory.memsw.limit_in_bytes", std::to_string(memory_limit));  // no swap, where supported
   }
   if (milli_cpu_limit > 0) {
-    write_file(cpu + "/cpu.cfs_period_us", "100000");
-    write_file(cpu + "/cpu.cfs_quota_us", std::to_string(milli_cpu_limit * 100));
+    limit(cpu + "/cpu.cfs_period_us", "100000");
+    limit(cpu + "/cpu.cfs_quota_us", std::to_string(milli_cpu_limit * 100));
   }
-  return {mem + "/cgroup.procs", cpu + "/cgroup.procs"};
+  if (!limited) remove(name);
+  return limited ? std::vector<std::string>{mem + "/cgroup.procs", cpu + "/cgroup.procs"} : std::vector<std::string>{};
 }
 
 uint64_t cgroups::oom_kills(const std::string& name) const {

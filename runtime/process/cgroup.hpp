@@ -17,15 +17,16 @@ class cgroups {
   /// kubelet's groups go under `<root>/.../<parent>`.
   static cgroups detect(const std::string& root = "/sys/fs/cgroup", const std::string& parent = "troupe");
   /// Throws api_error(bad_request), prefixed with `where`, unless `parent` is a name a group
-  /// can have directly under the hierarchy's root: letters, digits, '.', '_' and '-'.
+  /// can have directly under the hierarchy's root: up to 200 letters, digits, '.', '_' and '-'.
   static void check_parent_name(const std::string& parent, const std::string& where);
 
   mode layout() const { return mode_; }
   std::string describe() const;  ///< "cgroup v1 (memory, cpu)", "none: ..."
 
   /// Creates the group for one container with its limits (0 = none); returns the
-  /// cgroup.procs files the container's process should join. Empty when mode is none, and
-  /// when there is no limit to enforce: moving a process into a cgroup v1 hierarchy waits for
+  /// cgroup.procs files the container's process should join. Empty when mode is none, when a
+  /// limit could not be set (the caller falls back to rlimits), and when there is no limit to
+  /// enforce: moving a process into a cgroup v1 hierarchy waits for
   /// an RCU grace period (about 10 ms here), a third of an unlimited container's start.
   std::vector<std::string> create(const std::string& name, int64_t memory_limit, int64_t milli_cpu_limit) const;
   /// The number of OOM kills in the group so far.

@@ -228,9 +228,9 @@ exit_record read_exit_record(const std::string& exit_file) {
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
   // The process may end while it is read: a failed read means it is gone.
-  auto read = read_file_if_readable("/proc/" + std::to_string(pid) + "/stat");
-  if (!read) return std::nullopt;
-  const std::string& text = *read;
+  auto stat = read_file_if_readable("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  const std::string& text = *stat;
   auto close = text.rfind(')');
   if (close == std::string::npos) return std::nullopt;
   std::istringstream fields(text.substr(close + 2));

@@ -66,7 +66,6 @@ std::string now_rfc3339_nano() {
   return buf;
 }
 
-// Only async-signal-safe calls between fork and exec: open/write/close/dup2/chdir/setpgid.
 // What the child reports when it cannot become the container: the step that failed and errno.
 struct child_failure {
   enum step : int { exec, join, workdir } what;
@@ -79,6 +78,8 @@ struct child_failure {
   _exit(127);
 }
 
+// Between fork and exec. The shim has one thread, so nothing can hold malloc's lock across the
+// fork, and building argv here is safe; the rest is open/write/close/dup2/chdir/setpgid.
 [[noreturn]] void exec_child(const shim_options& o, int out, int err, int report) {
   setpgid(0, 0);
   // A container that cannot join its groups would run without its limits: it does not run.

@@ -46,7 +46,7 @@ TEST_CASE("bad server flags name the flag", "[server]") {
         "--log-level: unknown log level \"loud\" (choose error, warn, info or debug)");
   CHECK(error_of({"serve"}) == "unexpected argument \"serve\"");
   CHECK(error_of({"--cgroup-root", "../x"}) ==
-        "--cgroup-root: expected a cgroup name of letters, digits, '.', '_' and '-', got \"../x\"");
+        "--cgroup-root: expected a cgroup name of at most 200 letters, digits, '.', '_' and '-', got \"../x\"");
   CHECK(parse_server_options({"--cgroup-root", "troupe-b"}).cgroup_root == "troupe-b");
   CHECK(parse_server_options({}).cgroup_root == "troupe");
   CHECK_THAT(error_of({"--config", "/nonexistent/troupe.yaml"}),

@@ -7,11 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/process/cgroup.hpp"
@@ -73,6 +76,25 @@ inline cli_result run_command(const std::vector<std::string>& argv, const std::s
   return r;
 }
 
+/// Removes the parent group `name` (v2's, or v1's in the memory and cpu hierarchies) with the
+/// groups under it. A group goes only once its processes have: killed containers take a moment
+/// to leave, so this tries for up to 5 s.
+inline void remove_cgroup_parent(const std::string& name) {
+  namespace fs = std::filesystem;
+  for (const char* hierarchy : {"/sys/fs/cgroup/", "/sys/fs/cgroup/memory/", "/sys/fs/cgroup/cpu/"}) {
+    std::string parent = hierarchy + name;
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec)) continue;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+      for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_directory(ec)) rmdir(it->path().c_str());
+      if (rmdir(parent.c_str()) == 0 || errno == ENOENT || std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
 class cluster {
  public:
   ~cluster() {
@@ -80,9 +102,7 @@ class cluster {
     kill_processes_mentioning(dir_.path());
     // The groups of the containers just killed, under this cluster's own parent group: a sweep
     // of a shared parent removed the groups of another test's containers before they joined.
-    auto groups = troupe::cgroups::detect("/sys/fs/cgroup", cgroup_root());
-    groups.remove_all("");
-    groups.remove_parent();
+    remove_cgroup_parent(cgroup_root());
   }
   cluster(const cluster&) = delete;
   cluster& operator=(const cluster&) = delete;
