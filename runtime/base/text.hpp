@@ -31,9 +31,9 @@ size_t edit_distance(std::string_view a, std::string_view b);
 /// "HOST:PORT" split (port 0 allowed: "pick one"); throws api_error(bad_request) prefixed
 /// with `where`.
 std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const std::string& where);
-/// Quotes `s` for a message as Go's %q does: "\"...\"" with control, format and separator
-/// characters escaped, and bytes that are not UTF-8 as \xNN, so nothing in it can act on a
-/// terminal.
+/// Quotes `s` for a message as Go's %q does (unassigned code points aside): "\"...\"" with
+/// control, format and separator characters escaped, and bytes that are not UTF-8 as \xNN, so
+/// nothing in it can act on a terminal.
 std::string quote(std::string_view s);
 
 }  // namespace troupe

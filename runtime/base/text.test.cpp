@@ -22,6 +22,8 @@ TEST_CASE("quote escapes as Go's %q does", "[base][text]") {
   CHECK(quote("\xe2\x80\xae" "evil\xe2\x80\xac") == "\"\\u202eevil\\u202c\"");
   CHECK(quote("\xef\xbb\xbfx\xe2\x80\xa8") == "\"\\ufeffx\\u2028\"");
   CHECK(quote("\xf3\xa0\x80\x81") == "\"\\U000e0001\"");
+  // Private use and noncharacters too.
+  CHECK(quote("\xee\x80\x80\xef\xbf\xbe\xf0\x9f\xbf\xbf") == "\"\\ue000\\ufffe\\U0001ffff\"");
   // Bytes that are not UTF-8 are shown one by one: stray continuation bytes, overlong forms,
   // surrogates, sequences cut short, and past U+10FFFF.
   CHECK(quote("\xff\x80") == "\"\\xff\\x80\"");
