@@ -314,7 +314,7 @@ int cmd_version(context& ctx) {
   codec::node doc = codec::node::map();
   doc.set("clientVersion", version_info(TROUPE_VERSION));
   if (!client_only) doc.set("serverVersion", version_info(server));
-  ctx.out << (format == "yaml" ? codec::to_yaml(doc) : codec::to_json(doc, 2) + "\n");
+  ctx.out << (format == "yaml" ? codec::to_yaml(doc) : codec::to_json_escaped(doc, 2) + "\n");
   return 0;
 }
 

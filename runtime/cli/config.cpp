@@ -46,7 +46,7 @@ int cmd_config(context& ctx) {
     auto tree = config_tree(ctx.config());
     auto format = ctx.flags.get("output", "yaml");
     if (format == "yaml") ctx.out << codec::to_yaml(tree);
-    else if (format == "json") ctx.out << codec::to_json(tree, 4) << "\n";
+    else if (format == "json") ctx.out << codec::to_json_escaped(tree, 4) << "\n";
     else if (starts_with(format, "jsonpath=")) ctx.out << jsonpath(format.substr(9), tree);
     else throw api_error(api_errc::bad_request, "--output: unknown format " + quote(format) + " (choose yaml, json or jsonpath=...)");
     return 0;

@@ -235,6 +235,8 @@ void write_string(std::string& out, const std::string& s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;  // as Go 1.22's encoder, where older ones wrote \u0008
+      case '\f': out += "\\f"; break;
       default:
         if (c < 0x20) {
           char buf[8];
