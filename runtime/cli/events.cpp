@@ -90,7 +90,7 @@ const std::vector<go_field> object_meta = {
 const std::vector<go_field> object_reference = {{"kind"}, {"namespace"}, {"name"}, {"uid"},
                                                 {"apiVersion"}, {"resourceVersion"}, {"fieldPath"}};
 const std::vector<go_field> event_source = {{"component"}, {"host"}};
-const std::vector<go_field> event_series = {{"count"}, {"lastObservedTime"}};
+const std::vector<go_field> event_series = {{"count"}, {"lastObservedTime", when_absent::null}};
 const std::vector<go_field> event_fields = {
     {"kind"}, {"apiVersion"}, {"metadata", when_absent::empty_map, &object_meta},
     {"involvedObject", when_absent::empty_map, &object_reference}, {"reason"}, {"message"},
@@ -99,12 +99,25 @@ const std::vector<go_field> event_fields = {
     {"series", when_absent::omit, &event_series}, {"action"}, {"related", when_absent::omit, &object_reference},
     {"reportingComponent", when_absent::empty_string}, {"reportingInstance", when_absent::empty_string}};
 
-// `source`'s keys in `fields`' order, absent ones as Go would print them; keys the struct does
-// not name follow, sorted (maps such as labels are sorted by Go's encoder too).
+// What omitempty leaves out: "", 0, false, and empty maps and lists.
+bool go_empty(const node& value) {
+  if (value.is_null()) return true;
+  if (!value.is_scalar()) return value.size() == 0;
+  switch (value.resolve()) {
+    case node::scalar_type::string: return value.text().empty();
+    case node::scalar_type::integer: return value.as_integer() == std::optional<int64_t>(0);
+    case node::scalar_type::boolean: return value.as_bool() == std::optional<bool>(false);
+    default: return false;
+  }
+}
+
+// `source`'s keys in `fields`' order, absent or empty ones as Go would print them; keys the
+// struct does not name follow, sorted (maps such as labels are sorted by Go's encoder too).
 node as_go_struct(const node& source, const std::vector<go_field>& fields) {
   node out = node::map();
   for (auto& f : fields) {
     const node* value = source.is_map() ? source.find(f.name) : nullptr;
+    if (value && f.absent == when_absent::omit && go_empty(*value)) continue;
     if (value && !value->is_null()) {
       out.set(std::string(f.name), f.fields && value->is_map() ? as_go_struct(*value, *f.fields)
                                                                : codec::with_sorted_keys(*value));
@@ -202,7 +215,8 @@ int cmd_events(context& ctx) {
   TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
                  "unknown command " + quote(ctx.flags.positional.empty() ? "" : ctx.flags.positional[0]) +
                      " for \"events\": use --for TYPE/NAME for the events of one object");
-  auto format = output_format(ctx);
+  // As kubectl events, only -o picks a printer: --template alone leaves the table.
+  auto format = ctx.flags.get("output").empty() ? std::string() : output_format(ctx);
   check_events_format(ctx, format);
   auto filter = filter_of(ctx);
   auto& kind = ctx.kind("events");
@@ -222,15 +236,24 @@ int cmd_events(context& ctx) {
   if (!format.empty()) {
     for (auto& e : events) e = typed_event(std::move(e));
     if (!watching) {
-      print_event_list(ctx, kind, format, std::move(events));
+      try {
+        print_event_list(ctx, kind, format, std::move(events));
+      } catch (const template_failure&) {  // kubectl events ignores its printer's error
+      }
       return 0;
     }
     // As kubectl's watch, which is sent the events there are first: each printed on its own.
     size_t printed = 0;
-    for (auto& e : events) print_event(ctx, kind, format, e, printed++ == 0);
+    auto print = [&](const node& e) {
+      try {
+        print_event(ctx, kind, format, e, printed++ == 0);
+      } catch (const template_failure&) {  // and goes on watching
+      }
+    };
+    for (auto& e : events) print(e);
     ctx.out << std::flush;
     watch_events(ctx, kind, ns, listed.revision, filter, [&](const node& e) {
-      print_event(ctx, kind, format, typed_event(e), printed++ == 0);
+      print(typed_event(e));
     });
     return 0;
   }

@@ -498,6 +498,12 @@ TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
         "error: unable to match a printer suitable for the output format \"wide\", allowed formats are: "
         "go-template,go-template-file,json,jsonpath,jsonpath-file,name,template,templatefile,yaml\n");
   CHECK(c.troupe({"events", "-o", "jsonpath"}).err == "error: template format specified but no template given\n");
+  // Only -o picks a printer; a template failing as it runs is not an error to kubectl events.
+  CHECK_THAT(c.troupe({"events", "--template", "{{.kind}}"}).out, Catch::StartsWith("LAST SEEN"));
+  auto failing = c.troupe({"events", "-o", "go-template={{index .items 5}}"});
+  CHECK(failing.code == 0);
+  CHECK(failing.err.empty());
+  CHECK_THAT(failing.out, Catch::Contains("index out of range"));
   auto none = c.troupe({"events", "-o", "json", "-n", "kube-public"});
   CHECK(none.out.empty());
   CHECK(none.err == "No events found in kube-public namespace.\n");
