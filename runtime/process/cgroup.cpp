@@ -81,8 +81,9 @@ std::vector<std::string> cgroups::create(const std::string& name, int64_t memory
   std::error_code ec;
   fs::create_directories(mem, ec);
   fs::create_directories(cpu, ec);
-  // A group whose limit did not take (a controller not enabled for it, say) would hold the
-  // container without limiting it: then there is no group, and the caller falls back.
+  // A group whose memory limit did not take (the controller not enabled for it, say) would hold
+  // the container without limiting it: then there is no group, and the caller falls back to
+  // RLIMIT_AS. A cpu limit that did not take is not enforced, as where there are no cgroups.
   bool limited = true;
   auto limit = [&](const std::string& file, const std::string& value) { limited = write_file(file, value) && limited; };
   if (mode_ == mode::v2) {
@@ -90,7 +91,7 @@ std::vector<std::string> cgroups::create(const std::string& name, int64_t memory
       limit(mem + "/memory.max", std::to_string(memory_limit));
       write_file(mem + "/memory.swap.max", "0");  // absent without swap accounting
     }
-    if (milli_cpu_limit > 0) limit(mem + "/cpu.max", std::to_string(milli_cpu_limit * 100) + " 100000");
+    if (milli_cpu_limit > 0) write_file(mem + "/cpu.max", std::to_string(milli_cpu_limit * 100) + " 100000");
     if (!limited) remove(name);
     return limited ? std::vector<std::string>{mem + "/cgroup.procs"} : std::vector<std::string>{};
   }
@@ -99,8 +100,8 @@ std::vector<std::string> cgroups::create(const std::string& name, int64_t memory
     write_file(mem + "/memory.memsw.limit_in_bytes", std::to_string(memory_limit));  // no swap, where supported
   }
   if (milli_cpu_limit > 0) {
-    limit(cpu + "/cpu.cfs_period_us", "100000");
-    limit(cpu + "/cpu.cfs_quota_us", std::to_string(milli_cpu_limit * 100));
+    write_file(cpu + "/cpu.cfs_period_us", "100000");
+    write_file(cpu + "/cpu.cfs_quota_us", std::to_string(milli_cpu_limit * 100));
   }
   if (!limited) remove(name);
   return limited ? std::vector<std::string>{mem + "/cgroup.procs", cpu + "/cgroup.procs"} : std::vector<std::string>{};

@@ -24,9 +24,9 @@ class cgroups {
   std::string describe() const;  ///< "cgroup v1 (memory, cpu)", "none: ..."
 
   /// Creates the group for one container with its limits (0 = none); returns the
-  /// cgroup.procs files the container's process should join. Empty when mode is none, when a
-  /// limit could not be set (the caller falls back to rlimits), and when there is no limit to
-  /// enforce: moving a process into a cgroup v1 hierarchy waits for
+  /// cgroup.procs files the container's process should join. Empty when mode is none, when the
+  /// memory limit could not be set (the caller falls back to rlimits), and when there is no
+  /// limit to enforce: moving a process into a cgroup v1 hierarchy waits for
   /// an RCU grace period (about 10 ms here), a third of an unlimited container's start.
   std::vector<std::string> create(const std::string& name, int64_t memory_limit, int64_t milli_cpu_limit) const;
   /// The number of OOM kills in the group so far.

@@ -266,7 +266,7 @@ TEST_CASE("a memory limit kills the container and is counted as an OOM kill", "[
   groups.remove_parent();
 }
 
-TEST_CASE("a group whose limit cannot be set is not used", "[process][cgroup]") {
+TEST_CASE("a group whose memory limit cannot be set is not used", "[process][cgroup]") {
   // A cgroup v2 layout in a directory: the files are plain files, so a limit is written unless
   // something stands in its way, as a controller that is not enabled leaves no memory.max.
   troupe::testing::temp_dir root;
@@ -279,4 +279,7 @@ TEST_CASE("a group whose limit cannot be set is not used", "[process][cgroup]") 
   CHECK(slurp(root / "troupe/limited/cpu.max") == "25000 100000");
   std::filesystem::create_directories(root / "troupe/blocked/memory.max");
   CHECK(groups.create("blocked", 64 * 1024 * 1024, 0).empty());
+  // A cpu limit that does not take leaves the memory limit to the group.
+  std::filesystem::create_directories(root / "troupe/cpu-blocked/cpu.max");
+  CHECK(groups.create("cpu-blocked", 64 * 1024 * 1024, 250).size() == 1);
 }
