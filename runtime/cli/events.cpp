@@ -173,7 +173,7 @@ void print_event(context& ctx, const kind_info& kind, const std::string& format,
 
 void print_event_list(context& ctx, const kind_info& kind, const std::string& format, std::vector<node> events) {
   if (format == "name") {
-    for (auto& e : events) ctx.out << object_ref(kind, e) << "\n";
+    for (auto& e : events) print_event(ctx, kind, format, e, false);
     return;
   }
   node list = node::map();
@@ -183,10 +183,7 @@ void print_event_list(context& ctx, const kind_info& kind, const std::string& fo
   node items = node::list();
   for (auto& e : events) items.push(std::move(e));
   list.set("items", std::move(items));
-  if (is_template(format))
-    write_templated(ctx.out, format, list);
-  else
-    ctx.out << document_as(format, format == "yaml" ? codec::with_sorted_keys(std::move(list)) : list, true);
+  print_event(ctx, kind, format, list, true);
 }
 
 // Calls `print` for each event made or seen again after `revision` that `filter` keeps, until
