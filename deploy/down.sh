@@ -29,3 +29,14 @@ for shim in $(pgrep -f -- "troupe shim --log $data_dir/" || true); do
   done
   kill -KILL "$shim" 2>/dev/null || true
 done
+
+# The containers' groups (cgroup v1's memory and cpu hierarchies, or v2's), once their processes
+# are gone, and the node's parent group; a group still in use stays.
+for parent in /sys/fs/cgroup/troupe /sys/fs/cgroup/memory/troupe /sys/fs/cgroup/cpu/troupe; do
+  [ -d "$parent" ] || continue
+  for _ in $(seq 1 50); do
+    find "$parent" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+    rmdir "$parent" 2>/dev/null && break
+    sleep 0.1
+  done
+done
