@@ -97,6 +97,12 @@ TEST_CASE("JSON parses and prints", "[tree][json]") {
   CHECK(parse_json(to_json(n, 2)) == n);
   CHECK(to_json(node::string("80")) == "\"80\"");
   CHECK(to_json(node::plain("0644")) == "420");
+  // As Go's encoder writes strings: \b and \f short (Go 1.22), other controls as \u00XX; and
+  // for kubectl's printers <, >, &, U+2028 and U+2029 escaped, keys kept in their order.
+  CHECK(to_json(node::string("\b\f\x01")) == R"("\b\f\u0001")");
+  auto html = parse_json(R"({"z": "<a href='x'>&</a>", "a": "line\u2028end"})");
+  CHECK(to_json_escaped(html) == R"({"z":"\u003ca href='x'\u003e\u0026\u003c/a\u003e","a":"line\u2028end"})");
+  CHECK(to_go_json(html) == R"({"a":"line\u2028end","z":"\u003ca href='x'\u003e\u0026\u003c/a\u003e"})");
   for (auto bad : {"{", "{\"a\" 1}", "[1,]", "{\"a\":1,\"a\":2}", "tru", "\"x", "1 2"}) {
     INFO(bad);
     CHECK_THROWS_AS(parse_json(bad), api_error);
