@@ -155,7 +155,7 @@ void check_events_format(context& ctx, const std::string& format) {
   check_template_given(format);
   TROUPE_REQUIRE(prints_documents(format), api_errc::bad_request,
                  "unable to match a printer suitable for the output format " + quote(ctx.flags.get("output")) +
-                     ", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-file,name,"
+                     ", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,"
                      "template,templatefile,yaml");
   if (starts_with(format, "go-template=")) check_go_template(format.substr(12));
 }

@@ -321,19 +321,36 @@ std::vector<segment> parse_template(std::string_view tmpl) {
   return out;
 }
 
+// What one piece of the template gives, as -o jsonpath-as-json prints it: kubectl's
+// json.MarshalIndent of the piece's results as a list.
+std::string as_json_list(const std::vector<const node*>& found) {
+  node list = node::list();
+  for (auto* n : found) list.push(codec::with_sorted_keys(*n));
+  return codec::to_json_escaped(list, 4) + "\n";
+}
+
 void run(const std::vector<segment>& segs, size_t begin, size_t end, const node& current,
-         const node& root, std::string& out) {
+         const node& root, bool as_json, std::string& out) {
   for (size_t i = begin; i < end; ++i) {
     auto& s = segs[i];
     if (s.t == segment::type::text) {
-      out += s.text;
+      if (as_json) {
+        node text = node::string(s.text);
+        out += as_json_list({&text});
+      } else {
+        out += s.text;
+      }
       continue;
     }
     std::vector<const node*> found;
     walk(s.from_root ? root : current, s.steps, 0, found);
     if (s.t == segment::type::range) {
-      for (auto* n : found) run(segs, i + 1, s.end, *n, root, out);
+      for (auto* n : found) run(segs, i + 1, s.end, *n, root, as_json, out);
       i = s.end;
+      continue;
+    }
+    if (as_json) {
+      out += as_json_list(found);
       continue;
     }
     std::vector<std::string> parts;
@@ -347,7 +364,14 @@ void run(const std::vector<segment>& segs, size_t begin, size_t end, const node&
 std::string jsonpath(std::string_view tmpl, const node& root) {
   auto segs = parse_template(tmpl);
   std::string out;
-  run(segs, 0, segs.size(), root, root, out);
+  run(segs, 0, segs.size(), root, root, false, out);
+  return out;
+}
+
+std::string jsonpath_as_json(std::string_view tmpl, const node& root) {
+  auto segs = parse_template(tmpl);
+  std::string out;
+  run(segs, 0, segs.size(), root, root, true, out);
   return out;
 }
 

@@ -21,11 +21,12 @@ std::string output_format(const context& ctx) {
   };
   // With -o yaml, json, name or a table, kubectl leaves --template unused.
   bool takes_template = format.empty() || format == "go-template" || format == "jsonpath" ||
-                        format == "go-template-file" || format == "jsonpath-file";
+                        format == "jsonpath-as-json" || format == "go-template-file" || format == "jsonpath-file";
   if (ctx.flags.has("template") && takes_template) {
     auto tmpl = ctx.flags.get("template");
     if (format.empty() || format == "go-template") return "go-template=" + tmpl;
     if (format == "jsonpath") return "jsonpath=" + tmpl;
+    if (format == "jsonpath-as-json") return "jsonpath-as-json=" + tmpl;
     if (format == "go-template-file") return "go-template=" + from_file(tmpl);
     return "jsonpath=" + from_file(tmpl);
   }
@@ -35,12 +36,17 @@ std::string output_format(const context& ctx) {
 }
 
 bool is_template(const std::string& format) {
-  return starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
+  return starts_with(format, "jsonpath=") || starts_with(format, "jsonpath-as-json=") ||
+         starts_with(format, "go-template=");
 }
 
 void write_templated(std::ostream& out, const std::string& format, const node& doc) {
   if (starts_with(format, "jsonpath=")) {
     out << jsonpath(format.substr(9), doc);
+    return;
+  }
+  if (starts_with(format, "jsonpath-as-json=")) {
+    out << jsonpath_as_json(format.substr(17), doc);
     return;
   }
   try {
@@ -58,17 +64,18 @@ bool is_table(const std::string& format) {
 
 void check_template_given(const std::string& format) {
   TROUPE_REQUIRE(format != "jsonpath=" && format != "go-template=" && format != "jsonpath" &&
-                     format != "go-template" && format != "go-template-file" && format != "jsonpath-file",
+                     format != "go-template" && format != "go-template-file" && format != "jsonpath-file" &&
+                     format != "jsonpath-as-json" && format != "jsonpath-as-json=",
                  api_errc::bad_request, "template format specified but no template given");
 }
 
 void check_format(const std::string& format) {
   bool known = is_table(format) || format == "yaml" || format == "json" || format == "name" ||
-               starts_with(format, "jsonpath=") || starts_with(format, "go-template=");
+               is_template(format);
   check_template_given(format);
   TROUPE_REQUIRE(known, api_errc::bad_request,
                  "--output: unknown format " + quote(format) +
-                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, go-template=TEMPLATE, "
+                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, go-template=TEMPLATE, "
                      "go-template-file=FILE, custom-columns=SPEC or custom-columns-file=FILE)");
 }
 

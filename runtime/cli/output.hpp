@@ -12,9 +12,10 @@ namespace troupe::cli {
 class context;
 
 /// -o as the printers take it: a template read from its file or from --template is folded in,
-/// so only `jsonpath=T` and `go-template=T` remain; kubectl's other names for them are mapped.
+/// so only `jsonpath=T`, `jsonpath-as-json=T` and `go-template=T` remain; kubectl's other
+/// names for them are mapped.
 std::string output_format(const context& ctx);
-/// jsonpath=T or go-template=T.
+/// jsonpath=T, jsonpath-as-json=T or go-template=T.
 bool is_template(const std::string& format);
 /// The default table, wide, or custom columns.
 bool is_table(const std::string& format);
@@ -23,7 +24,7 @@ void check_template_given(const std::string& format);
 /// Throws api_error(bad_request) for a format `get` cannot print, or a template format with no
 /// template.
 void check_format(const std::string& format);
-/// One document through -o jsonpath=T or go-template=T, with no newline of its own, as
+/// One document through one of those templates, with no newline of its own, as
 /// kubectl. A Go template failing as it runs leaves kubectl's debugging dump on `out`.
 void write_templated(std::ostream& out, const std::string& format, const codec::node& doc);
 

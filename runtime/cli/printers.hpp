@@ -71,6 +71,9 @@ std::string document_as(const std::string& format, const codec::node& document, 
 /// filters `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with
 /// literal text between. Throws api_error(bad_request) for a template it cannot read.
 std::string jsonpath(std::string_view tmpl, const codec::node& root);
+/// As jsonpath, for -o jsonpath-as-json: each piece of the template (a path, a literal) prints
+/// what it gives as an indented JSON list, as kubectl's printer does.
+std::string jsonpath_as_json(std::string_view tmpl, const codec::node& root);
 
 /// A template that failed while it ran. As kubectl, what it wrote before failing and a dump for
 /// debugging it (the template, the object's JSON, the object as Go prints it) go to stdout

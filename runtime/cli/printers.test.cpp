@@ -173,6 +173,20 @@ status: {conditions: [{type: Ready, status: "True"}, {type: Initialized, status:
   CHECK_THROWS_WITH(jsonpath("{.a", obj), Catch::Contains("unclosed {"));
 }
 
+TEST_CASE("jsonpath-as-json prints what each piece of the template gives as a JSON list", "[cli][printers]") {
+  auto obj = yaml(R"(
+metadata: {name: web, labels: {z: "<1>", app: shop}}
+status: {conditions: [{type: Ready, status: "True"}, {type: Initialized, status: "False"}]}
+)");
+  CHECK(jsonpath_as_json("{.status.conditions[*].type}", obj) == "[\n    \"Ready\",\n    \"Initialized\"\n]\n");
+  CHECK(jsonpath_as_json("{.metadata.labels}", obj) ==
+        "[\n    {\n        \"app\": \"shop\",\n        \"z\": \"\\u003c1\\u003e\"\n    }\n]\n");
+  CHECK(jsonpath_as_json("{.missing}", obj) == "[]\n");
+  // A literal is a piece too; a range gives its pieces once per item.
+  CHECK(jsonpath_as_json("{range .status.conditions[*]}{.type}{\"\\n\"}{end}", obj) ==
+        "[\n    \"Ready\"\n]\n[\n    \"\\n\"\n]\n[\n    \"Initialized\"\n]\n[\n    \"\\n\"\n]\n");
+}
+
 TEST_CASE("jsonpath ranges filters literals and escaped dots", "[cli][printers]") {
   auto list = codec::parse_yaml(R"(
 items:

@@ -494,9 +494,14 @@ TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
         "EventList Created Started {\"kind\":\"Pod\",\"name\":\"web\",\"namespace\":\"default\"}");
   CHECK(c.troupe({"events", "-o", "go-template={{range .items}}{{.reason}} {{end}}", "--for", "pod/web"}).out ==
         "Created Started ");
+  CHECK(c.troupe({"events", "-o", "jsonpath-as-json={.items[*].reason}"}).out == "[\n    \"Created\",\n    \"Started\"\n]\n");
+  CHECK(c.troupe({"get", "event", "web.1", "-o", "jsonpath-as-json", "--template", "{.reason}"}).out ==
+        "[\n    \"Created\"\n]\n");
+  CHECK(c.troupe({"get", "event", "web.1", "-o", "jsonpath-as-json"}).err ==
+        "error: template format specified but no template given\n");
   CHECK(c.troupe({"events", "-o", "wide"}).err ==
         "error: unable to match a printer suitable for the output format \"wide\", allowed formats are: "
-        "go-template,go-template-file,json,jsonpath,jsonpath-file,name,template,templatefile,yaml\n");
+        "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml\n");
   CHECK(c.troupe({"events", "-o", "jsonpath"}).err == "error: template format specified but no template given\n");
   // Only -o picks a printer; a template failing as it runs is not an error to kubectl events.
   CHECK_THAT(c.troupe({"events", "--template", "{{.kind}}"}).out, Catch::StartsWith("LAST SEEN"));
