@@ -35,5 +35,7 @@ std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const 
 /// control, format and separator characters escaped, and bytes that are not UTF-8 as \xNN, so
 /// nothing in it can act on a terminal.
 std::string quote(std::string_view s);
+/// Appends code point `cp` to `out` in UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
 
 }  // namespace troupe

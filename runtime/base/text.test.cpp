@@ -32,3 +32,9 @@ TEST_CASE("quote escapes as Go's %q does", "[base][text]") {
   CHECK(quote("ab\xe6\x97") == "\"ab\\xe6\\x97\"");
   CHECK(quote("\xf4\x90\x80\x80") == "\"\\xf4\\x90\\x80\\x80\"");
 }
+
+TEST_CASE("append_utf8 writes one to four bytes", "[base][text]") {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0xe9u, 0x65e5u, 0x1f680u}) troupe::append_utf8(out, cp);
+  CHECK(out == "A\xc3\xa9\xe6\x97\xa5\xf0\x9f\x9a\x80");
+}

@@ -202,13 +202,8 @@ std::string sprintf(const std::string& format, const std::vector<value>& args) {
           numeric = verb != 'c';
           uint64_t magnitude = a.integer < 0 ? 0 - static_cast<uint64_t>(a.integer) : static_cast<uint64_t>(a.integer);
           if (verb == 'c') {
-            std::string utf8;
-            auto cp = static_cast<uint32_t>(a.integer);
-            if (cp < 0x80) utf8 += static_cast<char>(cp);
-            else if (cp < 0x800) utf8 += {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
-            else if (cp < 0x10000) utf8 += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
-            else utf8 += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
-            text = utf8;
+            text.clear();
+            append_utf8(text, static_cast<uint32_t>(a.integer));
             break;
           }
           // Go prints the sign and the magnitude (-ff), not C's two's complement.

@@ -545,8 +545,8 @@ spec: {replicas: 3}
   // What a function is handed for no value is nil.
   CHECK(go_template("{{printf \"%s|%v|%d\" .nope .nope .nope}}|{{print .nope}}", obj) == "%!s(<nil>)|<nil>|%!d(<nil>)|<nil>");
   CHECK(go_template("{{printf \"%T %T %T\" .spec.replicas 1 .items}}", obj) == "float64 int []interface {}");
-  CHECK(go_template("{{printf \"%x %X %b %o %c %5d|%-4d|%05d|%+d\" -255 255 5 8 65 42 7 -42 3}}", obj) ==
-        "-ff FF 101 10 A    42|7   |-0042|+3");
+  CHECK(go_template("{{printf \"%x %X %b %o %c%c %5d|%-4d|%05d|%+d\" -255 255 5 8 65 26085 42 7 -42 3}}", obj) ==
+        "-ff FF 101 10 A\xe6\x97\xa5    42|7   |-0042|+3");
   CHECK(go_template("{{printf \"%q\" \"a\\tb\\a\"}}", obj) == "\"a\\tb\\a\"");
   CHECK(go_template("{{printf \"%.99999999999999999999s\" \"x\"}}", obj) == "%!(NOVERB)%!(EXTRA string=x)");
   std::string long_text(5000, 'x');
