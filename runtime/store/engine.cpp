@@ -549,7 +549,7 @@ void engine::apply_pending() {
   auto& im = *impl_;
   auto pending = im.load();
   uint64_t from = im.applied.load(std::memory_order_acquire);
-  auto batch = pending->batches.begin();
+  size_t batch = 0;
   while (pending->revision > from) {
     // Whole commits, up to about as many changes as LMDB takes in one transaction with ease
     // (after a stall the overlay can hold far more).
@@ -557,8 +557,8 @@ void engine::apply_pending() {
     check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin apply");
     uint64_t through = from;
     size_t changes = 0;
-    for (; batch != pending->batches.end() && changes < 10000; ++batch) {
-      for (auto& c : **batch) {
+    for (; batch < pending->batch_count() && changes < 10000; ++batch) {
+      for (auto& c : pending->batch(batch)) {
         if (c.revision <= from) continue;
         apply_change(guard.txn, as_event(c));
         through = c.revision;
@@ -747,11 +747,12 @@ void snapshot::list(std::string_view prefix,
                     std::string_view after) const {
   // Keys after `after` only: both walks start at it and step over it.
   std::string_view from = after > prefix ? after : prefix;
-  const auto& entries = overlay_->entries;
-  size_t next = overlay_->lower_bound(from);
-  while (!after.empty() && next < entries.size() && entries[next]->key <= after) ++next;
+  overlay_cursor changed_entries(*overlay_, from);
+  while (!after.empty() && changed_entries.get() && changed_entries.get()->key <= after)
+    changed_entries.next();
   auto overlay_key = [&]() -> std::optional<std::string_view> {
-    if (next < entries.size() && has_prefix(entries[next]->key, prefix)) return entries[next]->key;
+    const overlay_entry* e = changed_entries.get();
+    if (e && has_prefix(e->key, prefix)) return e->key;
     return std::nullopt;
   };
   MDB_cursor* cursor = nullptr;
@@ -772,7 +773,8 @@ void snapshot::list(std::string_view prefix,
     auto changed = overlay_key();
     if (!stored && !changed) break;
     if (changed && (!stored || *changed <= *stored)) {
-      const overlay_entry& e = *entries[next++];
+      const overlay_entry& e = *changed_entries.get();
+      changed_entries.next();
       if (stored && *stored == *changed) rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
       if (e.object) more = fn(e.key, stored_view{e.revision, *e.object});
     } else {
@@ -805,9 +807,9 @@ bool snapshot::list_by_field(std::string_view prefix, std::string_view field,
   if (!spec) return false;
   // Changed objects are matched here; LMDB's index entries for them may be out of date.
   std::vector<const overlay_entry*> changed;
-  for (size_t i = overlay_->lower_bound(prefix);
-       i < overlay_->entries.size() && has_prefix(overlay_->entries[i]->key, prefix); ++i) {
-    const overlay_entry* e = overlay_->entries[i].get();
+  for (overlay_cursor at(*overlay_, prefix); at.get() && has_prefix(at.get()->key, prefix);
+       at.next()) {
+    const overlay_entry* e = at.get();
     if (e->object && spec->value_of(*e->object) == value && (after.empty() || e->key > after))
       changed.push_back(e);
   }
@@ -865,10 +867,10 @@ void snapshot::events_after(uint64_t after,
   mdb_cursor_close(cursor);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && more) fail("read events", rc);
   uint64_t from = std::max(after, lmdb_revision_);
-  for (auto& batch : overlay_->batches) {
-    if (!more) break;
-    if (batch->back().revision <= from) continue;
-    for (auto& c : *batch)
+  for (size_t i = 0; more && i < overlay_->batch_count(); ++i) {
+    const auto& batch = overlay_->batch(i);
+    if (batch.back().revision <= from) continue;
+    for (auto& c : batch)
       if (c.revision > from && !(more = fn(as_event(c)))) break;
   }
 }
