@@ -1,8 +1,11 @@
 // API benchmark against a real `troupe server` process over Cap'n Proto RPC: start to
 // serving, idle RSS, creates/s with 64 concurrent clients (p50/p99), get p50/p99, and watch
 // event latency (write sent -> event received by a watching client). Prints one JSON object.
+// Creates are measured twice: with a load speaking the RPC protocol on its own (wire_load.hpp,
+// the server's capacity) and with Cap'n Proto's client (load.hpp, what a kj client costs).
 // Usage: api_bench [--seconds S] [--clients N] [--server HOST:PORT (load only, e.g. to profile)
-//                  [--name-prefix P (so several load processes can share a server)]]
+//                  [--name-prefix P (so several load processes can share a server)]
+//                  [--load wire|kj (default wire)]]
 
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
@@ -21,6 +24,7 @@
 #include "schema/core.capnp.h"
 #include "test/bench/figures.hpp"
 #include "test/bench/load.hpp"
+#include "test/bench/wire_load.hpp"
 #include "test/harness/process.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -80,20 +84,32 @@ std::string json(const latency& l, const char* rate) {
          ", \"p99_ms\": " + fixed(l.p99_ms) + ", \"count\": " + std::to_string(l.count) + "}";
 }
 
-latency bench_creates(const std::string& address, int clients, double seconds, const std::string& prefix = "c") {
+void fill_create(rpc::Request::Builder r, const std::string& prefix, size_t c, size_t i) {
+  r.setResource("configmaps");
+  r.setNamespace("default");
+  auto cm = r.initObject().initAs<k8s::ConfigMap>();
+  cm.setApiVersion("v1");
+  cm.setKind("ConfigMap");
+  cm.initMetadata().setName(prefix + std::to_string(c) + "-" + std::to_string(i));
+  auto data = cm.initData(1);
+  data[0].setKey("k");
+  data[0].setValue("some configuration value");
+}
+
+// `load`: "wire" (wire_load.hpp: the server's capacity) or "kj" (load.hpp: Cap'n Proto's own
+// client, which takes about as much CPU as the server's RPC loop from the same 2 cores).
+latency bench_creates(const std::string& address, int clients, double seconds, const std::string& prefix,
+                      const std::string& load) {
+  auto build = [&](size_t c, size_t i, rpc::Request::Builder r) { fill_create(r, prefix, c, i); };
+  if (load == "wire") {
+    troupe::bench::wire_create_load wire(address, clients, build);
+    auto ns = wire.run_for(seconds);
+    return summarize(ns, seconds);
+  }
+  if (load != "kj") throw std::invalid_argument("--load: want wire or kj, not " + load);
   auto io = kj::setupAsyncIo();
-  troupe::bench::create_load load(io, address, clients, [&](size_t c, size_t i, rpc::Request::Builder r) {
-    r.setResource("configmaps");
-    r.setNamespace("default");
-    auto cm = r.initObject().initAs<k8s::ConfigMap>();
-    cm.setApiVersion("v1");
-    cm.setKind("ConfigMap");
-    cm.initMetadata().setName(prefix + std::to_string(c) + "-" + std::to_string(i));
-    auto data = cm.initData(1);
-    data[0].setKey("k");
-    data[0].setValue("some configuration value");
-  });
-  auto ns = load.run_for(seconds);
+  troupe::bench::create_load kj_load(io, address, clients, build);
+  auto ns = kj_load.run_for(seconds);
   return summarize(ns, seconds);
 }
 
@@ -144,16 +160,17 @@ latency bench_watch(const std::string& address, const kind_registry& kinds, int 
 int main(int argc, char** argv) {
   double seconds = 3;
   int clients = 64;
-  std::string external, prefix = "c";
+  std::string external, prefix = "c", load = "wire";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
     else if (flag == "--clients") clients = std::stoi(argv[i + 1]);
     else if (flag == "--server") external = argv[i + 1];
     else if (flag == "--name-prefix") prefix = argv[i + 1];
+    else if (flag == "--load") load = argv[i + 1];
   }
   if (!external.empty()) {
-    auto creates = bench_creates(external, clients, seconds, prefix);
+    auto creates = bench_creates(external, clients, seconds, prefix, load);
     std::cout << "{\"creates_" << clients << "_clients\": " << json(creates, "creates_per_s") << "}\n";
     return 0;
   }
@@ -176,8 +193,11 @@ int main(int argc, char** argv) {
 
   auto kinds = builtin_kinds();
   double cpu_before = cpu_ms(server.pid());
-  auto creates = bench_creates(address, clients, seconds);
+  auto creates = bench_creates(address, clients, seconds, "c", "wire");
   double server_cpu_share = (cpu_ms(server.pid()) - cpu_before) / (seconds * 1000.0);
+  cpu_before = cpu_ms(server.pid());
+  auto kj_creates = bench_creates(address, clients, seconds, "k", "kj");
+  double kj_server_cpu_share = (cpu_ms(server.pid()) - cpu_before) / (seconds * 1000.0);
   auto gets = bench_gets(address, seconds);
   auto watch = bench_watch(address, kinds, 2000);
   long loaded_kb = rss_kb(server.pid());
@@ -194,6 +214,10 @@ int main(int argc, char** argv) {
             << "  \"server_cpu_cores_during_creates\": " << fixed(server_cpu_share, 2) << ",\n"
             << "  \"server_cpu_us_per_create\": "
             << fixed(server_cpu_share * 1e6 / std::max(creates.per_s, 1.0), 1) << ",\n"
+            << "  \"creates_" << clients << "_clients_kj_load\": " << json(kj_creates, "creates_per_s")
+            << ",\n"
+            << "  \"server_cpu_us_per_create_kj_load\": "
+            << fixed(kj_server_cpu_share * 1e6 / std::max(kj_creates.per_s, 1.0), 1) << ",\n"
             << "  \"get_1_client\": " << json(gets, "gets_per_s") << ",\n"
             << "  \"watch_event_latency\": " << json(watch, "events_per_s") << ",\n"
             << "  \"server_rss_after_mb\": " << fixed(static_cast<double>(loaded_kb) / 1024, 1)
