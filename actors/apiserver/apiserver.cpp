@@ -391,7 +391,7 @@ caf::response_promise store_write_retrying(self_ptr self, std::shared_ptr<uncond
   return retry->answer;
 }
 
-// A write with no resourceVersion of the caller's to hold it to.
+// A write with no resourceVersion of the caller's to hold it to: on Conflict it runs again.
 bool unconditional(const api_request& req) {
   if (req.verb == static_cast<uint8_t>(api_verb::patch)) {
     try {
@@ -408,6 +408,9 @@ bool unconditional(const api_request& req) {
       return false;  // the patch itself answers why
     }
   }
+  // A delete without preconditions deletes whatever version is there when it commits, as the
+  // kube-apiserver's: a status write landing first (a kubelet's) must not fail a user's delete.
+  if (req.verb == static_cast<uint8_t>(api_verb::remove)) return req.resource_version == 0;
   if (req.verb == static_cast<uint8_t>(api_verb::update) ||
       req.verb == static_cast<uint8_t>(api_verb::update_status)) {
     try {
