@@ -28,13 +28,14 @@ namespace {
 using namespace troupe::kubelet;
 
 using relist_atom = caf::atom_constant<caf::atom("relist")>;
+using respawn_atom = caf::atom_constant<caf::atom("respawn")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
 constexpr const char* mirror_annotation = "kubernetes.io/config.mirror";
 
 using impl_actor = kubelet_actor::extend_with<pod_owner_actor>::extend<
     caf::reacts_to<watch_event_atom, watch_event>, caf::reacts_to<watch_end_atom, uint64_t, caf::error>,
-    caf::reacts_to<relist_atom, uint64_t>>;
+    caf::reacts_to<relist_atom, uint64_t>, caf::reacts_to<respawn_atom, std::string>>;
 
 struct pod_entry {
   pod_worker_actor worker;
@@ -42,6 +43,10 @@ struct pod_entry {
   std::string mirror;  ///< static pods: the mirror pod's name
   bool gone = false;   ///< the API object is gone (or never was, for static pods)
   std::string ip;
+  std::string object;         ///< the pod as last seen (or its manifest), for a worker's successor
+  bool worker_ended = false;  ///< the worker ended on its own; a successor is due
+  int successors = 0;         ///< workers started after one ended, for the backoff
+  std::chrono::steady_clock::time_point worker_since = std::chrono::steady_clock::now();
 };
 
 struct kubelet_state {
@@ -72,25 +77,72 @@ std::string allocate_ip(self_ptr self, const std::string& uid) {
   return *ip;
 }
 
+// Workers are monitored: one that ends while its pod is still here (an exception in it) is
+// replaced, see worker_down.
+pod_worker_actor spawn_worker(self_ptr self, const std::string& uid, const std::string& ip, const std::string& mirror,
+                              std::optional<pod_record> adopted) {
+  pod_worker_deps d;
+  d.node = self->state.deps;
+  d.uid = uid;
+  d.ip = ip;
+  d.mirror_of = mirror;
+  d.api = self->state.api;
+  d.owner = caf::actor_cast<pod_owner_actor>(self);
+  d.adopted = std::move(adopted);
+  auto worker = spawn_pod_worker(self->system(), std::move(d));
+  self->monitor(worker);
+  return worker;
+}
+
 pod_entry& ensure_worker(self_ptr self, const std::string& uid, const std::string& ns, const std::string& name,
                          const std::string& mirror = "") {
   auto& st = self->state;
   auto it = st.pods.find(uid);
   if (it != st.pods.end()) return it->second;
-  pod_worker_deps d;
-  d.node = st.deps;
-  d.uid = uid;
-  d.ip = allocate_ip(self, uid);
-  d.mirror_of = mirror;
-  d.api = st.api;
-  d.owner = caf::actor_cast<pod_owner_actor>(self);
+  std::optional<pod_record> adopted;
   if (auto r = st.records.find(uid); r != st.records.end()) {
-    d.adopted = r->second;
+    adopted = r->second;
     st.records.erase(r);
   }
-  auto ip = d.ip;
-  auto worker = spawn_pod_worker(self->system(), std::move(d));
-  return st.pods.emplace(uid, pod_entry{worker, ns, name, mirror, !mirror.empty(), ip}).first->second;
+  auto ip = allocate_ip(self, uid);
+  auto worker = spawn_worker(self, uid, ip, mirror, std::move(adopted));
+  pod_entry entry{worker, ns, name, mirror, !mirror.empty(), ip};
+  return st.pods.emplace(uid, std::move(entry)).first->second;
+}
+
+// A worker ended while its pod is still on the node: its containers go on running, but nothing
+// watches them, restarts them or reports their status, and the pod could never be deleted.
+// A successor adopts them from the record the worker kept on disk, as after an agent restart;
+// one that keeps ending is replaced less and less often (1 s, doubling up to a minute; back to
+// 1 s once one has lasted ten minutes).
+void worker_down(self_ptr self, const caf::down_msg& msg) {
+  for (auto& [uid, entry] : self->state.pods) {
+    if (entry.worker.address() != msg.source || entry.worker_ended) continue;
+    entry.worker_ended = true;
+    if (std::chrono::steady_clock::now() - entry.worker_since > std::chrono::minutes(10)) entry.successors = 0;
+    auto delay = std::chrono::seconds(std::min(60, 1 << std::min(entry.successors, 6)));
+    std::fprintf(stderr, "troupe kubelet: the worker of pod %s/%s (uid %s) ended (%s); another takes over in %llds\n",
+                 entry.ns.c_str(), entry.name.c_str(), uid.c_str(), caf::to_string(msg.reason).c_str(),
+                 static_cast<long long>(delay.count()));
+    ++entry.successors;
+    self->delayed_send(self, delay, respawn_atom::value, uid);
+    return;
+  }
+}
+
+void start_successor(self_ptr self, const std::string& uid) {
+  auto& st = self->state;
+  auto it = st.pods.find(uid);
+  if (it == st.pods.end() || !it->second.worker_ended) return;
+  auto& entry = it->second;
+  std::optional<pod_record> adopted;
+  if (!st.deps->hollow) adopted = load_pod_record(st.deps->data_dir, uid);
+  entry.worker = spawn_worker(self, uid, entry.ip, entry.mirror, std::move(adopted));
+  entry.worker_ended = false;
+  entry.worker_since = std::chrono::steady_clock::now();
+  if (st.api) self->send(entry.worker, connected_atom::value, st.api, st.store);
+  if (!entry.object.empty()) self->send(entry.worker, pod_atom::value, entry.object);
+  if (entry.gone && entry.mirror.empty()) self->send(entry.worker, stop_atom::value);
 }
 
 // ---- pods from the API ----------------------------------------------------------------------
@@ -104,6 +156,7 @@ void pod_seen(self_ptr self, const std::string& bytes) {
   auto uid = text_string(pod.getMetadata().getUid());
   auto& entry = ensure_worker(self, uid, text_string(pod.getMetadata().getNamespace()),
                               text_string(pod.getMetadata().getName()));
+  entry.object = bytes;
   self->send(entry.worker, pod_atom::value, bytes);
 }
 
@@ -228,6 +281,7 @@ void load_static_pods(self_ptr self) {
         auto name = text_string(r.meta().getName());
         self->state.static_pods[uid] = bytes;
         auto& entry = ensure_worker(self, uid, text_string(r.meta().getNamespace()), name, name + "-" + deps.node);
+        entry.object = bytes;
         self->send(entry.worker, pod_atom::value, bytes);
       }
     } catch (const api_error& e) {
@@ -318,6 +372,7 @@ impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const 
     for (auto& [uid, entry] : self->state.pods) caf::anon_send_exit(entry.worker, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
+  self->set_down_handler([=](caf::down_msg& msg) { worker_down(self, msg); });
   return {
       [=](connected_atom, resource_actor api, store_actor store, const std::string& pod_cidr) {
         connected(self, std::move(api), std::move(store), pod_cidr);
@@ -330,6 +385,7 @@ impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const 
         if (connection == self->state.connection && self->state.api) relist(self);
       },
       [=](stopped_atom, const std::string& uid) { pod_stopped(self, uid); },
+      [=](respawn_atom, const std::string& uid) { start_successor(self, uid); },
       [=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
         auto w = worker_for(self, req);
         if (!w) return make_error(api_errc::not_found, "pods " + quote(req.pod) + " not found on this node");

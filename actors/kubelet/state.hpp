@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct pod_record {
 std::string pod_dir(const std::string& data_dir, const std::string& uid);
 /// Writes it (whole file, then rename).
 void save_pod_record(const std::string& data_dir, const pod_record& r);
+/// The record of pod `uid`, if there is one.
+std::optional<pod_record> load_pod_record(const std::string& data_dir, const std::string& uid);
 /// Every pod record under <data>/pods, by uid.
 std::map<std::string, pod_record> load_pod_records(const std::string& data_dir);
 /// Removes the pod's directory.

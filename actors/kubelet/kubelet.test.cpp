@@ -1,0 +1,126 @@
+#include "actors/kubelet/kubelet.hpp"
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "actors/kubelet/state.hpp"
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
+#include "runtime/process/cgroup.hpp"
+#include "runtime/process/exit_watcher.hpp"
+#include "runtime/process/launcher.hpp"
+#include "test/harness/control_plane.hpp"
+#include "test/harness/eventually.hpp"
+#include "test/harness/temp_dir.hpp"
+
+using namespace troupe;
+using namespace std::chrono_literals;
+using troupe::testing::eventually;
+
+namespace {
+
+// A kubelet in the test's process, running real containers (host processes under shims of the
+// troupe binary) for pods bound to node "n1" of an in-process control plane.
+struct kubelet_fixture : testing::control_plane {
+  testing::temp_dir node_dir{"troupe-kubelet-test"};
+  kubelet_actor kubelet;
+
+  kubelet_fixture() {
+    kubelet_deps deps;
+    deps.node = "n1";
+    deps.host_ip = "127.0.0.1";
+    deps.data_dir = node_dir.path();
+    deps.shim_binary = TROUPE_BINARY;
+    deps.kinds = kinds();
+    deps.exits = std::make_shared<exit_watcher>();
+    // No cgroups here (a root that does not exist): limits fall back to rlimits.
+    deps.groups = std::make_shared<const cgroups>(cgroups::detect(node_dir.path() + "/no-cgroups"));
+    kubelet = keep(spawn_kubelet(sys(), deps));
+    self()->send(kubelet, connected_atom::value, router(), store(), std::string("10.77.0.0/24"));
+  }
+
+  // Containers a failed test left running (a passing one deletes its pods: no records remain).
+  ~kubelet_fixture() override {
+    for (auto& [uid, record] : kubelet::load_pod_records(node_dir.path()))
+      for (auto& c : record.containers)
+        if (c.shim > 0 && process_start_time(c.shim) == std::optional<uint64_t>(c.shim_start)) {
+          if (c.pid > 0) ::kill(-c.pid, SIGKILL);
+          ::kill(c.shim, SIGKILL);
+        }
+  }
+
+  std::optional<codec::node> pod(const std::string& name) const {
+    auto stored = engine()->read().get(object_key("pods", "default", name));
+    if (!stored) return std::nullopt;
+    return codec::encode_object(stored->object, *kinds()->find_by_resource("pods"));
+  }
+
+  // The logs request's answer and the actor that gave it (the pod's worker).
+  std::pair<std::string, caf::strong_actor_ptr> logs(const std::string& name) {
+    logs_request req;
+    req.ns = "default";
+    req.pod = name;
+    std::pair<std::string, caf::strong_actor_ptr> out;
+    self()
+        ->request(kubelet, patience, logs_atom::value, req)
+        .receive(
+            [&](logs_reply& reply) {
+              out.first = reply.text;
+              out.second = self()->current_sender();
+            },
+            [&](caf::error&) {});
+    return out;
+  }
+};
+
+std::string text_at(const codec::node& tree, std::initializer_list<const char*> path) {
+  const codec::node* at = &tree;
+  for (const char* step : path) {
+    at = at->find(step);
+    if (!at) return "";
+  }
+  return at->text();
+}
+
+}  // namespace
+
+TEST_CASE("a pod worker that ends is replaced by one that adopts its running containers", "[kubelet]") {
+  kubelet_fixture f;
+  auto marker = f.node_dir.path() + "/started";
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  terminationGracePeriodSeconds: 2\n  containers:\n"
+                 "  - {name: c, image: sh, command: [sh, -c, 'echo started >> " +
+                     marker + "; echo up; exec sleep 600']}\n"));
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Running"; }, 20s));
+  caf::strong_actor_ptr first;
+  REQUIRE(eventually([&] {
+    auto [text, worker] = f.logs("p");
+    first = worker;
+    return text == "up\n";
+  }));
+
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  caf::strong_actor_ptr second;
+  REQUIRE(eventually([&] {
+    auto [text, worker] = f.logs("p");
+    second = worker;
+    return worker && worker != first && text == "up\n";
+  }, 10s));
+
+  // Adopted, not started again: the container ran its command once and has no restarts.
+  std::ifstream started(marker);
+  std::string all((std::istreambuf_iterator<char>(started)), std::istreambuf_iterator<char>());
+  CHECK(all == "started\n");
+  auto status = *f.pod("p");
+  CHECK(text_at(status, {"status", "phase"}) == "Running");
+
+  // The successor looks after the pod to its end: deletion stops the container and the object goes.
+  auto removed = f.call(api_verb::remove, "pods", "default", "p");
+  INFO((removed ? std::string() : f.sys().render(removed.error())));
+  REQUIRE(removed);
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}
