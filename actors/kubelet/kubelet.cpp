@@ -106,7 +106,13 @@ pod_entry& ensure_worker(self_ptr self, const std::string& uid, const std::strin
   }
   auto ip = allocate_ip(self, uid);
   auto worker = spawn_worker(self, uid, ip, mirror, std::move(adopted));
-  pod_entry entry{worker, ns, name, mirror, !mirror.empty(), ip};
+  pod_entry entry;
+  entry.worker = worker;
+  entry.ns = ns;
+  entry.name = name;
+  entry.mirror = mirror;
+  entry.gone = !mirror.empty();
+  entry.ip = ip;
   return st.pods.emplace(uid, std::move(entry)).first->second;
 }
 
