@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "actors/kubelet/state.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -42,14 +43,25 @@ struct kubelet_fixture : testing::control_plane {
     self()->send(kubelet, connected_atom::value, router(), store(), std::string("10.77.0.0/24"));
   }
 
-  // Containers a failed test left running (a passing one deletes its pods: no records remain).
+  // A passing test deletes its pods; a failed one can leave containers running. The kubelet
+  // goes first (so nothing starts one again), then every recorded shim and container group.
   ~kubelet_fixture() override {
+    self()->send_exit(kubelet, caf::exit_reason::user_shutdown);
+    self()->wait_for(kubelet);
+    for (int round = 0; round < 50 && kill_recorded(); ++round) std::this_thread::sleep_for(100ms);
+  }
+
+  // Whether any process the records name was still there.
+  bool kill_recorded() {
+    bool found = false;
     for (auto& [uid, record] : kubelet::load_pod_records(node_dir.path()))
       for (auto& c : record.containers)
         if (c.shim > 0 && process_start_time(c.shim) == std::optional<uint64_t>(c.shim_start)) {
+          found = true;
+          ::kill(c.shim, SIGKILL);  // first, so that it records no exit and starts nothing
           if (c.pid > 0) ::kill(-c.pid, SIGKILL);
-          ::kill(c.shim, SIGKILL);
         }
+    return found;
   }
 
   std::optional<codec::node> pod(const std::string& name) const {
