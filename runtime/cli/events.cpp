@@ -229,7 +229,10 @@ int cmd_events(context& ctx) {
     ctx.err << (ctx.all_namespaces() ? "No events found.\n" : "No events found in " + ns + " namespace.\n");
     return 0;
   }
-  std::stable_sort(events.begin(), events.end(), [](const node& a, const node& b) { return last_seen(a) < last_seen(b); });
+  // Oldest first; a watch prints those already there as the store lists them, as kubectl's
+  // watch is sent them.
+  if (!watching)
+    std::stable_sort(events.begin(), events.end(), [](const node& a, const node& b) { return last_seen(a) < last_seen(b); });
   if (!format.empty()) {
     for (auto& e : events) e = typed_event(std::move(e));
     if (!watching) {

@@ -512,10 +512,13 @@ TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
   auto none = c.troupe({"events", "-o", "json", "-n", "kube-public"});
   CHECK(none.out.empty());
   CHECK(none.err == "No events found in kube-public namespace.\n");
-  // Watching: each event on its own, the ones there first and then the new.
+  // Watching: each event on its own, the ones there first (in the store's order, as a watch
+  // sends them to kubectl, not by time) and then the new.
+  REQUIRE(c.troupe({"create", "-f", "-"}, event("aa.1", "Pulled", "2026-01-02T03:04:10Z")).code == 0);
+  CHECK(c.troupe({"events", "-o", "name"}).out == "event/web.1\nevent/web.2\nevent/aa.1\n");
   troupe::testing::child_process watching({TROUPE_BINARY, "events", "-w", "-o", "name", "--server", c.address()});
   CHECK(watching.wait_for_output("event/web.2\n"));
   REQUIRE(c.troupe({"create", "-f", "-"}, event("web.3", "Killing", "2026-01-02T03:04:10Z")).code == 0);
   CHECK(watching.wait_for_output("event/web.3\n"));
-  CHECK(watching.output() == "event/web.1\nevent/web.2\nevent/web.3\n");
+  CHECK(watching.output() == "event/aa.1\nevent/web.1\nevent/web.2\nevent/web.3\n");
 }
