@@ -10,14 +10,10 @@
 #include <string_view>
 
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/tabwriter.hpp"
 #include "runtime/codec/tree.hpp"
 
 namespace troupe::cli {
-
-/// Go's text/tabwriter with kubectl's describe settings (minwidth 0, padding 2, spaces):
-/// a line's cells end at '\t' (the text after the last '\t' is not a cell), and a column
-/// is aligned over the run of consecutive lines that have a cell in it.
-std::string tabbed(std::string_view text);
 
 /// kubectl's PrefixWriter over a tabwriter: lines at a level (two spaces each) collected until
 /// flush() lays them out; str() flushes and returns all.

@@ -26,6 +26,18 @@ TEST_CASE("tabbed aligns column blocks as Go's tabwriter does for kubectl", "[cl
   CHECK(tabbed("\n") == "\n");
 }
 
+TEST_CASE("tabbed with kubectl's printer settings keeps a minimum width and indents with tabs", "[cli]") {
+  // minwidth 6, padding 3: the widest cell plus three, but never under six.
+  CHECK(tabbed("a\tb\nlonger\tc\n", kubectl_tab_writer) == "a        b\nlonger   c\n");
+  CHECK(tabbed("ab\tc\n", kubectl_tab_writer) == "ab    c\n");
+  // Widths count code points, as Go counts runes.
+  CHECK(tabbed("\u00e9\tb\nab\tc\n", kubectl_tab_writer) == "\u00e9     b\nab    c\n");
+  // TabIndent: leading empty cells become tabs (6 rounded up to 8, two tabs of 4); a cell
+  // with text in it pads with spaces.
+  CHECK(tabbed("\tx\n\ty\n", kubectl_tab_writer) == "\t\tx\n\t\ty\n");
+  CHECK(tabbed("a\t\tx\n", kubectl_tab_writer) == "a     " "      x\n");
+}
+
 TEST_CASE("labels and annotations blocks follow kubectl", "[cli][describe]") {
   auto meta = codec::parse_yaml(R"(
 labels: {b: "2", a: "1"}

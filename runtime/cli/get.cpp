@@ -13,6 +13,7 @@
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
+#include "runtime/cli/tabwriter.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/yaml.hpp"
@@ -162,19 +163,27 @@ class watch_printer {
         ctx_.out << (events_ ? column + std::string(11 - column.size(), ' ') : "") << line << "\n";
       }
     }
-    for (auto& object : is_table(format_) ? std::vector<node>{} : objects) {
-      if (is_template(format_)) {
-        write_templated(ctx_.out, format_, object);
-      } else if (events_ && format_ != "name") {
-        node wrapped = node::map();  // kubectl's WatchEvent: type, then object
-        wrapped.set("type", node::string(event));
-        wrapped.set("object", codec::with_sorted_keys(object));
-        ctx_.out << document_as(format_, wrapped, printed_++ == 0);
-      } else {
-        ctx_.out << object_as(format_, kind_, object, printed_++ == 0);
+    // kubectl's watch writes documents too through a tabwriter, flushed after each event (the
+    // objects there first are one): a template's '\t's line up its columns.
+    std::ostringstream printed;
+    try {
+      for (auto& object : is_table(format_) ? std::vector<node>{} : objects) {
+        if (is_template(format_)) {
+          write_templated(printed, format_, object);
+        } else if (events_ && format_ != "name") {
+          node wrapped = node::map();  // kubectl's WatchEvent: type, then object
+          wrapped.set("type", node::string(event));
+          wrapped.set("object", codec::with_sorted_keys(object));
+          printed << document_as(format_, wrapped, printed_++ == 0);
+        } else {
+          printed << object_as(format_, kind_, object, printed_++ == 0);
+        }
       }
+    } catch (const template_failure&) {
+      ctx_.out << tabbed(printed.str(), kubectl_tab_writer) << std::flush;
+      throw;
     }
-    ctx_.out.flush();
+    ctx_.out << tabbed(printed.str(), kubectl_tab_writer) << std::flush;
   }
 
  private:

@@ -1,18 +1,23 @@
-// Go's text/tabwriter, the subset kubectl's describe uses (no flags, padding with spaces).
+// Go's text/tabwriter, the part kubectl uses (padding with spaces, TabIndent).
+
+#include "runtime/cli/tabwriter.hpp"
 
 #include <algorithm>
 #include <vector>
-
-#include "runtime/cli/describe.hpp"
 
 namespace troupe::cli {
 namespace {
 
 using line = std::vector<std::string>;  // cells; the last one is not tab-terminated
 
+// Go counts a cell's width in runes.
+size_t width_of(const std::string& cell) {
+  return static_cast<size_t>(std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 class layout {
  public:
-  explicit layout(std::vector<line> lines) : lines_(std::move(lines)) {}
+  layout(std::vector<line> lines, const tab_settings& settings) : lines_(std::move(lines)), settings_(settings) {}
 
   std::string run() {
     format(0, lines_.size());
@@ -29,9 +34,9 @@ class layout {
       if (column + 1 >= lines_[at].size()) continue;
       write_lines(line0, at);
       line0 = at;
-      size_t width = 0;
+      size_t width = settings_.min_width;
       for (; at < line1 && column + 1 < lines_[at].size(); ++at)
-        width = std::max(width, lines_[at][column].size() + padding);
+        width = std::max(width, width_of(lines_[at][column]) + settings_.padding);
       widths_.push_back(width);
       format(line0, at);
       widths_.pop_back();
@@ -44,24 +49,37 @@ class layout {
   void write_lines(size_t line0, size_t line1) {
     for (size_t i = line0; i < line1; ++i) {
       auto& cells = lines_[i];
+      bool leading = settings_.tab_indent;  // still in the line's leading empty cells
       for (size_t j = 0; j < cells.size(); ++j) {
+        if (!cells[j].empty()) leading = false;
         out_ += cells[j];
-        if (j < widths_.size() && j + 1 < cells.size())
-          out_ += std::string(widths_[j] - std::min(widths_[j], cells[j].size()), ' ');
+        if (j < widths_.size() && j + 1 < cells.size()) pad(width_of(cells[j]), widths_[j], leading);
       }
       out_ += '\n';
     }
   }
 
-  static constexpr size_t padding = 2;
+  // As tabwriter.writePadding: with tabs, the cell is widened to a multiple of the tab width.
+  void pad(size_t text_width, size_t cell_width, bool with_tabs) {
+    if (!with_tabs) {
+      out_ += std::string(cell_width - std::min(cell_width, text_width), ' ');
+      return;
+    }
+    size_t tab = settings_.tab_width;
+    if (tab == 0) return;
+    cell_width = (cell_width + tab - 1) / tab * tab;
+    out_ += std::string((cell_width - text_width + tab - 1) / tab, '\t');
+  }
+
   std::vector<line> lines_;
+  tab_settings settings_;
   std::vector<size_t> widths_;
   std::string out_;
 };
 
 }  // namespace
 
-std::string tabbed(std::string_view text) {
+std::string tabbed(std::string_view text, const tab_settings& settings) {
   std::vector<line> lines;
   bool trailing_newline = !text.empty() && text.back() == '\n';
   if (trailing_newline) text.remove_suffix(1);
@@ -81,7 +99,7 @@ std::string tabbed(std::string_view text) {
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  auto out = layout(std::move(lines)).run();
+  auto out = layout(std::move(lines), settings).run();
   if (!trailing_newline) out.pop_back();
   return out;
 }

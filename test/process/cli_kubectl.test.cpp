@@ -214,6 +214,15 @@ TEST_CASE("get --watch of a missing name fails, and documents print one by one",
   CHECK(json.wait_for_output("\"name\": \"c3\""));
   CHECK_THAT(json.output(), Catch::StartsWith("{\n    \"apiVersion\": \"v1\",\n") && !Catch::Contains("\"List\""));
 
+  // Through kubectl's tabwriter: the objects there first line up together, a later one alone.
+  troupe::testing::child_process tabbed({TROUPE_BINARY, "get", "cm", "-w", "-o",
+                                         "go-template={{.metadata.name}}{{\"\\t\"}}x{{\"\\n\"}}", "--server",
+                                         c.address()});
+  CHECK(tabbed.wait_for_output("c3    x\n"));
+  REQUIRE(c.troupe({"create", "cm", "longer-name"}).code == 0);
+  CHECK(tabbed.wait_for_output("longer-name   x\n"));
+  CHECK(tabbed.output() == "c1    x\nc2    x\nc3    x\nlonger-name   x\n");
+
   // A template that fails on a later event prints kubectl's dump and ends the watch, exit 0.
   REQUIRE(c.troupe({"create", "cm", "d1", "--from-literal=a=b"}).code == 0);
   troupe::testing::child_process templated(
@@ -516,6 +525,9 @@ TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
   // sends them to kubectl, not by time) and then the new.
   REQUIRE(c.troupe({"create", "-f", "-"}, event("aa.1", "Pulled", "2026-01-02T03:04:10Z")).code == 0);
   CHECK(c.troupe({"events", "-o", "name"}).out == "event/web.1\nevent/web.2\nevent/aa.1\n");
+  // kubectl events prints through a tabwriter (minwidth 6, padding 3): a template's tabs align.
+  CHECK(c.troupe({"events", "-o", "go-template={{range .items}}{{.reason}}{{\"\\t\"}}{{.type}}{{\"\\n\"}}{{end}}"}).out ==
+        "Created   Normal\nStarted   Normal\nPulled    Normal\n");
   troupe::testing::child_process watching({TROUPE_BINARY, "events", "-w", "-o", "name", "--server", c.address()});
   CHECK(watching.wait_for_output("event/web.2\n"));
   REQUIRE(c.troupe({"create", "-f", "-"}, event("web.3", "Killing", "2026-01-02T03:04:10Z")).code == 0);
