@@ -1,10 +1,12 @@
 #include "actors/kubelet/kubelet.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "actors/kubelet/state.hpp"
@@ -60,6 +62,7 @@ struct kubelet_fixture : testing::control_plane {
           found = true;
           ::kill(c.shim, SIGKILL);  // first, so that it records no exit and starts nothing
           if (c.pid > 0) ::kill(-c.pid, SIGKILL);
+          ::waitpid(c.shim, nullptr, WNOHANG);  // a child of this process: no zombie left
         }
     return found;
   }
@@ -97,42 +100,87 @@ std::string text_at(const codec::node& tree, std::initializer_list<const char*> 
   return at->text();
 }
 
-}  // namespace
+// The pod every test here runs: an init container and a container, each noting each start.
+std::string noting_pod(const std::string& dir) {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+         "  terminationGracePeriodSeconds: 2\n"
+         "  initContainers:\n  - {name: setup, image: sh, command: [sh, -c, 'echo setup >> " + dir + "/setup']}\n"
+         "  containers:\n"
+         "  - {name: c, image: sh, command: [sh, -c, 'echo started >> " + dir + "/started; echo up; exec sleep 600']}\n";
+}
 
-TEST_CASE("a pod worker that ends is replaced by one that adopts its running containers", "[kubelet]") {
-  kubelet_fixture f;
-  auto marker = f.node_dir.path() + "/started";
-  REQUIRE(f.call(api_verb::create, "pods", "default", "",
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
-                 "  terminationGracePeriodSeconds: 2\n  containers:\n"
-                 "  - {name: c, image: sh, command: [sh, -c, 'echo started >> " +
-                     marker + "; echo up; exec sleep 600']}\n"));
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Running"; }, 20s));
+std::string contents(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Kills the worker of pod p once it answers, and waits for a successor to answer in its place.
+void replace_worker(kubelet_fixture& f, const std::function<void()>& before_kill = {}) {
   caf::strong_actor_ptr first;
   REQUIRE(eventually([&] {
     auto [text, worker] = f.logs("p");
     first = worker;
     return text == "up\n";
   }));
-
+  if (before_kill) before_kill();
   caf::anon_send_exit(first, caf::exit_reason::kill);
-  caf::strong_actor_ptr second;
   REQUIRE(eventually([&] {
     auto [text, worker] = f.logs("p");
-    second = worker;
     return worker && worker != first && text == "up\n";
   }, 10s));
+}
 
-  // Adopted, not started again: the container ran its command once and has no restarts.
-  std::ifstream started(marker);
-  std::string all((std::istreambuf_iterator<char>(started)), std::istreambuf_iterator<char>());
-  CHECK(all == "started\n");
-  auto status = *f.pod("p");
-  CHECK(text_at(status, {"status", "phase"}) == "Running");
+}  // namespace
+
+TEST_CASE("a pod worker that ends is replaced by one that adopts its running containers", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", noting_pod(dir)));
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Running"; }, 20s));
+  auto before = *f.pod("p");
+  replace_worker(f, [&] {
+    // As a record from before launch traces were kept: the finished init container must be
+    // settled from its exit record alone.
+    auto uid = text_at(before, {"metadata", "uid"});
+    REQUIRE(std::filesystem::remove(kubelet::pod_dir(dir, uid) + "/setup-1.launched"));
+  });
+  // The successor's first status, if it differs (it must not: the same containers, start time).
+  auto version = text_at(before, {"metadata", "resourceVersion"});
+  eventually([&] { return text_at(*f.pod("p"), {"metadata", "resourceVersion"}) != version; }, 3s);
+
+  // Adopted, not started again: each container ran its command once (the finished init
+  // container settled from its exit record).
+  CHECK(contents(dir + "/setup") == "setup\n");
+  CHECK(contents(dir + "/started") == "started\n");
+  auto pod = *f.pod("p");
+  CHECK(text_at(pod, {"status", "phase"}) == "Running");
+  const codec::node* init = pod.find("status")->find("initContainerStatuses");
+  REQUIRE((init && init->items().size() == 1));
+  CHECK(text_at(init->items()[0], {"state", "terminated", "reason"}) == "Completed");
+  CHECK(text_at(pod, {"status", "startTime"}) == text_at(before, {"status", "startTime"}));
 
   // The successor looks after the pod to its end: deletion stops the container and the object goes.
   auto removed = f.call(api_verb::remove, "pods", "default", "p");
   INFO((removed ? std::string() : f.sys().render(removed.error())));
   REQUIRE(removed);
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}
+
+TEST_CASE("a worker that ends before it hears of a launch leaves its successor the launch to adopt", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", noting_pod(dir)));
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Running"; }, 20s));
+  replace_worker(f, [&] {
+    // The record as it stands between a launch and its answer: the instance, no process yet.
+    auto uid = text_at(*f.pod("p"), {"metadata", "uid"});
+    auto record = kubelet::load_pod_record(dir, uid);
+    REQUIRE(record);
+    for (auto& c : record->containers)
+      if (c.name == "c") c.shim = c.pid = -1;
+    kubelet::save_pod_record(dir, *record);
+  });
+  CHECK(contents(dir + "/started") == "started\n");
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }

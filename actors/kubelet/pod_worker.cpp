@@ -273,12 +273,18 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   run.workdir = spec.workdir;
   run.starting = true;
   int32_t instance = run.instance;
+  // The instance is on disk before it runs, and the launcher leaves a trace of what it started:
+  // a successor of this worker (should it end first) adopts the container instead of starting
+  // it twice.
+  save_record(self);
   auto spawner = node.spawner;  // alive until the launch is done, even if the node goes first
   auto launcher = self->spawn<caf::detached>([spec, spawner](caf::event_based_actor* me) -> caf::behavior {
     return {[=](launch_atom) {
       me->quit();
       (void)spawner;
       auto l = launch(spec);
+      if (l.shim > 0)
+        save_launch_trace(spec.exit_file, {l.shim, l.pid, process_start_time(l.shim).value_or(0), unix_seconds()});
       return caf::make_message(static_cast<int32_t>(l.shim), static_cast<int32_t>(l.pid), l.error);
     }};
   });
@@ -688,10 +694,11 @@ void reconcile(self_ptr self) {
   report(self);
 }
 
-// Containers an earlier agent started: watch those still running, settle those that ended.
+// Containers an earlier agent or worker started: watch those still running, settle those that
+// ended (a finished init container is not run again).
 void adopt(self_ptr self, const pod_record& record) {
   auto me = caf::actor_cast<caf::actor>(self);
-  for (auto& c : record.containers) {
+  for (auto c : record.containers) {
     auto where = find(self, c.name);
     if (!where || where->first != c.init) continue;
     auto [init, i] = *where;
@@ -704,7 +711,22 @@ void adopt(self_ptr self, const pod_record& record) {
     run.exit_file = c.exit_file;
     run.cgroup = self->state.deps.uid + "_" + c.name;
     m.restart_count = c.restart_count;
-    if (c.shim <= 0) continue;
+    if (c.shim <= 0) {
+      std::error_code ec;
+      if (auto trace = load_launch_trace(c.exit_file)) {  // launched, not yet recorded as such
+        run.shim = c.shim = trace->shim;
+        run.pid = c.pid = trace->pid;
+        run.shim_start = c.shim_start = trace->shim_start;
+        c.started_at = trace->started_at;
+      } else if (!c.exit_file.empty() && std::filesystem::exists(c.exit_file, ec)) {
+        set_running(self, init, i);  // ended: its exit record settles it, as a live one's end
+        m.started_at = c.started_at;
+        self->send(self, exited_atom::value, c.name, c.instance);
+        continue;
+      } else {
+        continue;  // never launched: it starts as any waiting container
+      }
+    }
     set_running(self, init, i);
     m.started_at = c.started_at;
     m.ready = true;
@@ -726,7 +748,9 @@ void first_sight(self_ptr self) {
   st.model.hollow = node_of(self).hollow;
   st.model.pod_ip = st.deps.ip;
   st.model.host_ip = node_of(self).host_ip;
-  st.model.start_time = unix_seconds();
+  // A worker taking over a pod (after an agent restart or another worker) keeps its start time.
+  auto started = pod_of(self).getStatus().getStartTime();
+  st.model.start_time = started != 0 ? started : unix_seconds();
   st.init_runs.resize(st.model.init_containers.size());
   st.runs.resize(st.model.containers.size());
   if (st.deps.adopted) adopt(self, *st.deps.adopted);

@@ -24,6 +24,32 @@ void save_pod_record(const std::string& data_dir, const pod_record& r) {
   fs::rename(dir + "/state.tmp", dir + "/state", ec);
 }
 
+namespace {
+std::string trace_file(const std::string& exit_file) {
+  auto stem = exit_file.size() > 5 && exit_file.compare(exit_file.size() - 5, 5, ".exit") == 0
+                  ? exit_file.substr(0, exit_file.size() - 5)
+                  : exit_file;
+  return stem + ".launched";
+}
+}  // namespace
+
+void save_launch_trace(const std::string& exit_file, const launch_trace& trace) {
+  std::error_code ec;
+  {
+    std::ofstream out(trace_file(exit_file) + ".tmp", std::ios::trunc);
+    out << trace.shim << " " << trace.pid << " " << trace.shim_start << " " << trace.started_at << "\n";
+  }
+  fs::rename(trace_file(exit_file) + ".tmp", trace_file(exit_file), ec);
+}
+
+std::optional<launch_trace> load_launch_trace(const std::string& exit_file) {
+  if (exit_file.empty()) return std::nullopt;
+  std::ifstream in(trace_file(exit_file));
+  launch_trace t;
+  if (!(in >> t.shim >> t.pid >> t.shim_start >> t.started_at) || t.shim <= 0) return std::nullopt;
+  return t;
+}
+
 std::optional<pod_record> load_pod_record(const std::string& data_dir, const std::string& uid) {
   std::ifstream in(fs::path(pod_dir(data_dir, uid)) / "state");
   pod_record r;

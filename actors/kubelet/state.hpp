@@ -36,6 +36,17 @@ void save_pod_record(const std::string& data_dir, const pod_record& r);
 std::optional<pod_record> load_pod_record(const std::string& data_dir, const std::string& uid);
 /// Every pod record under <data>/pods, by uid.
 std::map<std::string, pod_record> load_pod_records(const std::string& data_dir);
+/// What a launcher learnt of one container instance, kept beside its exit record as soon as the
+/// shim runs: a worker that ends before it hears of the launch leaves its successor a trace.
+struct launch_trace {
+  pid_t shim = -1, pid = -1;
+  uint64_t shim_start = 0;  ///< /proc start time of the shim
+  int64_t started_at = 0;   ///< unix seconds
+};
+/// Writes the trace of the instance whose exit record is `exit_file` ("<dir>/<name>-<n>.exit").
+void save_launch_trace(const std::string& exit_file, const launch_trace& trace);
+std::optional<launch_trace> load_launch_trace(const std::string& exit_file);
+
 /// Removes the pod's directory.
 void forget_pod(const std::string& data_dir, const std::string& uid);
 
