@@ -331,11 +331,17 @@ void pod_stopped(self_ptr self, const std::string& uid) {
 
 // ---- exec and logs --------------------------------------------------------------------------
 
+// The worker of the pod a request names, or the error to answer with.
 template <class Request>
-std::optional<pod_worker_actor> worker_for(self_ptr self, const Request& req) {
-  for (auto& [uid, entry] : self->state.pods)
-    if (entry.ns == req.ns && (entry.name == req.pod || entry.mirror == req.pod)) return entry.worker;
-  return std::nullopt;
+caf::expected<pod_worker_actor> worker_for(self_ptr self, const Request& req) {
+  for (auto& [uid, entry] : self->state.pods) {
+    if (entry.ns != req.ns || (entry.name != req.pod && entry.mirror != req.pod)) continue;
+    if (entry.worker_ended)
+      return make_error(api_errc::unavailable,
+                        "the kubelet is starting another worker for pod " + quote(req.pod) + "; try again shortly");
+    return entry.worker;
+  }
+  return make_error(api_errc::not_found, "pods " + quote(req.pod) + " not found on this node");
 }
 
 // The range is kept on disk so that static pods can start before the server answers.
@@ -394,12 +400,12 @@ impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const 
       [=](respawn_atom, const std::string& uid) { start_successor(self, uid); },
       [=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
         auto w = worker_for(self, req);
-        if (!w) return make_error(api_errc::not_found, "pods " + quote(req.pod) + " not found on this node");
+        if (!w) return w.error();
         return self->delegate(*w, exec_atom::value, std::move(req));
       },
       [=](logs_atom, logs_request& req) -> caf::result<logs_reply> {
         auto w = worker_for(self, req);
-        if (!w) return make_error(api_errc::not_found, "pods " + quote(req.pod) + " not found on this node");
+        if (!w) return w.error();
         return self->delegate(*w, logs_atom::value, std::move(req));
       },
   };

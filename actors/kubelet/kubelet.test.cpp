@@ -86,7 +86,7 @@ struct kubelet_fixture : testing::control_plane {
               out.first = reply.text;
               out.second = self()->current_sender();
             },
-            [&](caf::error&) {});
+            [&](caf::error& e) { out.first = "error: " + sys().render(e); });
     return out;
   }
 };
@@ -124,6 +124,9 @@ void replace_worker(kubelet_fixture& f, const std::function<void()>& before_kill
   }));
   if (before_kill) before_kill();
   caf::anon_send_exit(first, caf::exit_reason::kill);
+  // Until the successor starts (a second later), a request is told so.
+  CHECK(eventually([&] { return f.logs("p").first.find("starting another worker for pod \"p\"") != std::string::npos; },
+                   900ms));
   REQUIRE(eventually([&] {
     auto [text, worker] = f.logs("p");
     return worker && worker != first && text == "up\n";
