@@ -246,7 +246,8 @@ uint64_t precondition(std::string_view rv, uint64_t otherwise) {
 
 // The object an update or patch writes: named by the request, else by the object it carries.
 std::string written_key(const kind_info& kind, const api_request& req) {
-  if (req.verb == static_cast<uint8_t>(api_verb::patch)) return key_of(kind, req);
+  if (req.verb == static_cast<uint8_t>(api_verb::patch) || req.verb == static_cast<uint8_t>(api_verb::remove))
+    return key_of(kind, req);  // no object: the request names it
   object_reader incoming(req.object);
   std::string name = req.name.empty() ? text_string(incoming.meta().getName()) : req.name;
   std::string ns = kind.namespaced ? (req.ns.empty() ? text_string(incoming.meta().getNamespace()) : req.ns) : "";

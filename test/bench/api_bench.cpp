@@ -79,9 +79,10 @@ latency summarize(std::vector<int64_t>& ns, double seconds) {
   return l;
 }
 
-std::string json(const latency& l, const char* rate) {
+std::string json(const latency& l, const char* rate, const std::string& load = "") {
   return std::string("{\"") + rate + "\": " + fixed(l.per_s, 0) + ", \"p50_ms\": " + fixed(l.p50_ms) +
-         ", \"p99_ms\": " + fixed(l.p99_ms) + ", \"count\": " + std::to_string(l.count) + "}";
+         ", \"p99_ms\": " + fixed(l.p99_ms) + ", \"count\": " + std::to_string(l.count) +
+         (load.empty() ? "" : ", \"load\": \"" + load + "\"") + "}";
 }
 
 void fill_create(rpc::Request::Builder r, const std::string& prefix, size_t c, size_t i) {
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
   }
   if (!external.empty()) {
     auto creates = bench_creates(external, clients, seconds, prefix, load);
-    std::cout << "{\"creates_" << clients << "_clients\": " << json(creates, "creates_per_s") << "}\n";
+    std::cout << "{\"creates_" << clients << "_clients\": " << json(creates, "creates_per_s", load) << "}\n";
     return 0;
   }
   troupe::testing::temp_dir dir("troupe-api-bench");
@@ -209,12 +210,12 @@ int main(int argc, char** argv) {
             << "  \"server_start_to_serving_ms\": " << fixed(start_ms, 1) << ",\n"
             << "  \"server_idle_rss_mb\": " << fixed(static_cast<double>(idle_kb) / 1024, 1)
             << ",\n"
-            << "  \"creates_" << clients << "_clients\": " << json(creates, "creates_per_s")
+            << "  \"creates_" << clients << "_clients\": " << json(creates, "creates_per_s", "wire")
             << ",\n"
             << "  \"server_cpu_cores_during_creates\": " << fixed(server_cpu_share, 2) << ",\n"
             << "  \"server_cpu_us_per_create\": "
             << fixed(server_cpu_share * 1e6 / std::max(creates.per_s, 1.0), 1) << ",\n"
-            << "  \"creates_" << clients << "_clients_kj_load\": " << json(kj_creates, "creates_per_s")
+            << "  \"creates_" << clients << "_clients_kj_load\": " << json(kj_creates, "creates_per_s", "kj")
             << ",\n"
             << "  \"server_cpu_us_per_create_kj_load\": "
             << fixed(kj_server_cpu_share * 1e6 / std::max(kj_creates.per_s, 1.0), 1) << ",\n"

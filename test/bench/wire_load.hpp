@@ -76,14 +76,18 @@ class wire_create_load {
       ++in_flight;
     }
     std::vector<epoll_event> events(conns_.size());
+    int64_t last_answer = now_ns();
     while (in_flight > 0) {
       int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 1000);
       if (n < 0 && errno != EINTR) fail("epoll_wait");
+      if (now_ns() - last_answer > int64_t{30} * 1000 * 1000 * 1000)
+        throw std::runtime_error("wire load: no answer for 30 s");
       for (int e = 0; e < n; ++e) {
         size_t c = events[static_cast<size_t>(e)].data.u64;
         auto& conn = conns_[c];
         for (auto& reply : receive(conn)) {
           if (reply.answer != conn.question) continue;  // not a create's answer: nothing to do
+          last_answer = now_ns();
           latencies_.push_back(now_ns() - conn.sent_ns);
           std::string out;
           append_finish(conn.question, out);
@@ -103,8 +107,9 @@ class wire_create_load {
   struct connection {
     int fd = -1;
     uint32_t api = 0;       ///< the bootstrap capability's import id
-    uint32_t question = 0;  ///< the create in flight
-    uint32_t next_question = 1;  ///< 0 was the bootstrap
+    /// The create in flight. As kj's client, which frees a question's id once it has its Return
+    /// and has sent the Finish, a connection with one call at a time asks every one as 1.
+    uint32_t question = 1;
     size_t creates = 0;
     int64_t sent_ns = 0;
     std::vector<capnp::word> in;  ///< received, not yet parsed: `in_bytes` bytes of it
@@ -137,7 +142,6 @@ class wire_create_load {
     auto& conn = conns_[c];
     capnp::MallocMessageBuilder message(256);
     auto call = message.initRoot<capnp::rpc::Message>().initCall();
-    conn.question = conn.next_question++;
     call.setQuestionId(conn.question);
     call.initTarget().setImportedCap(conn.api);
     call.setInterfaceId(capnp::typeId<rpc::Api>());
