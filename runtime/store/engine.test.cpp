@@ -949,3 +949,39 @@ TEST_CASE("a list can start after a key in LMDB and in the overlay alike", "[eng
   CHECK(on_n1_after("pods/a/p1") == keys{"pods/a/p2", "pods/a/p25", "pods/a/p4"});
   CHECK(on_n1_after("pods/a/p25") == keys{"pods/a/p4"});
 }
+
+TEST_CASE("lists and events read an overlay whose settled and recent parts both hold changes", "[engine][log]") {
+  temp_dir dir;
+  engine e(unapplied(dir));
+  e.flush();
+  // Sixty commits between applier runs: the overlay has folded most of them into its settled part.
+  auto name = [](int i) { return std::string(i < 10 ? "p0" : "p") + std::to_string(i); };
+  for (int i = 0; i < 60; ++i)
+    REQUIRE(apply(e, put_pod(op_kind::create, "a", name(i), i % 2 ? "n2" : "n1")).error == api_errc::none);
+  // Newer versions in the recent part shadow settled ones: p04 moves to n2, p10 goes.
+  REQUIRE(apply(e, put_pod(op_kind::update, "a", "p04", "n2")).error == api_errc::none);
+  REQUIRE(apply(e, {op_kind::remove, "pods/a/p10", 0, {}}).error == api_errc::none);
+  auto snap = e.read();
+  keys all, on_n1, expected_all, expected_n1;
+  for (int i = 0; i < 60; ++i) {
+    if (i == 10) continue;
+    expected_all.push_back("pods/a/" + name(i));
+    if (i % 2 == 0 && i != 4) expected_n1.push_back("pods/a/" + name(i));
+  }
+  snap.list("pods/", [&](std::string_view key, stored_view) { return all.emplace_back(key), true; });
+  REQUIRE(snap.list_by_field("pods/", "spec.nodeName", "n1",
+                             [&](std::string_view key, stored_view) { return on_n1.emplace_back(key), true; }));
+  CHECK(all == expected_all);
+  CHECK(on_n1 == expected_n1);
+  CHECK(snap.get("pods/a/p04")->revision == snap.revision() - 1);
+  CHECK(!snap.get("pods/a/p10"));
+  std::vector<uint64_t> revisions;
+  snap.events_after(0, [&](const logged_event& ev) { return revisions.push_back(ev.revision), true; });
+  REQUIRE(revisions.size() == 62);
+  for (size_t i = 0; i < revisions.size(); ++i) CHECK(revisions[i] == revisions[0] + i);
+  // And the same once LMDB holds it all.
+  e.flush();
+  keys flushed;
+  e.read().list("pods/", [&](std::string_view key, stored_view) { return flushed.emplace_back(key), true; });
+  CHECK(flushed == expected_all);
+}
