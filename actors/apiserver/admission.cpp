@@ -287,12 +287,17 @@ admission_context system_admission_context() {
   admission_context ctx;
   ctx.now_seconds = unix_seconds();
   ctx.new_uid = [random] {
-    std::uniform_int_distribution<int> nibble(0, 15);
+    // The 31 random hex digits from two draws (a draw per digit cost a create more than all of
+    // its uid's other work); the version digit is 4, the variant's (y) 8 to b.
+    uint64_t bits[2] = {(*random)(), (*random)()};
     const char* hex = "0123456789abcdef";
     std::string uid = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+    size_t used = 0;
     for (auto& c : uid) {
-      if (c == 'x') c = hex[nibble(*random)];
-      else if (c == 'y') c = hex[8 + nibble(*random) % 4];
+      if (c != 'x' && c != 'y') continue;
+      unsigned nibble = static_cast<unsigned>(bits[used / 16] >> (4 * (used % 16))) & 0xF;
+      ++used;
+      c = hex[c == 'x' ? nibble : 8 + nibble % 4];
     }
     return uid;
   };

@@ -1,6 +1,8 @@
 #include "actors/apiserver/admission.hpp"
 
 #include <catch2/catch.hpp>
+#include <regex>
+#include <set>
 
 #include "runtime/base/error.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -55,6 +57,29 @@ spec:
 )";
 
 }  // namespace
+
+TEST_CASE("the server's uids are RFC 4122 version 4 with every random digit random", "[apiserver][admission]") {
+  auto ctx = system_admission_context();
+  std::regex v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::set<std::string> uids;
+  std::vector<std::set<char>> seen(36);
+  int repeats = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto uid = ctx.new_uid();
+    REQUIRE(std::regex_match(uid, v4));
+    uids.insert(uid);
+    for (size_t at = 0; at < uid.size(); ++at) seen[at].insert(uid[at]);
+    // Both draws are used: the last 15 random digits do not repeat the first 15.
+    std::string digits;
+    for (size_t at = 0; at < uid.size(); ++at)
+      if (at != 8 && at != 13 && at != 14 && at != 18 && at != 23) digits += uid[at];
+    repeats += digits.substr(16, 15) == digits.substr(0, 15);
+  }
+  CHECK(repeats == 0);
+  CHECK(uids.size() == 2000);
+  for (size_t at : {0, 7, 9, 12, 15, 17, 20, 22, 35}) CHECK(seen[at].size() == 16);  // x digits
+  CHECK(seen[19].size() == 4);  // y: 8, 9, a, b
+}
 
 TEST_CASE("create sets server-owned metadata and Pod defaults", "[apiserver][admission]") {
   auto bytes = admit_create(kind("pods"), decode(pod_yaml), "", fixed_context());
