@@ -43,7 +43,7 @@ struct pod_entry {
   std::string mirror;  ///< static pods: the mirror pod's name
   bool gone = false;   ///< the API object is gone (or never was, for static pods)
   std::string ip;
-  std::string object;         ///< the pod as last seen (or its manifest), for a worker's successor
+  pod_bytes object;           ///< the pod as last seen (or its manifest), for a worker's successor
   bool worker_ended = false;  ///< the worker ended on its own; a successor is due
   int successors = 0;         ///< workers started after one ended, for the backoff
   std::chrono::steady_clock::time_point worker_since = std::chrono::steady_clock::now();
@@ -147,7 +147,7 @@ void start_successor(self_ptr self, const std::string& uid) {
   entry.worker_ended = false;
   entry.worker_since = std::chrono::steady_clock::now();
   if (st.api) self->send(entry.worker, connected_atom::value, st.api, st.store);
-  if (!entry.object.empty()) self->send(entry.worker, pod_atom::value, entry.object);
+  if (entry.object) self->send(entry.worker, pod_atom::value, entry.object);
   if (entry.gone && entry.mirror.empty()) self->send(entry.worker, stop_atom::value);
 }
 
@@ -155,8 +155,9 @@ void start_successor(self_ptr self, const std::string& uid) {
 
 bool is_mirror(k8s::Pod::Reader pod) { return map_get(pod.getMetadata().getAnnotations(), mirror_annotation).has_value(); }
 
-void pod_seen(self_ptr self, const std::string& bytes) {
-  object_reader r(bytes);
+void pod_seen(self_ptr self, std::string text) {
+  auto bytes = std::make_shared<const std::string>(std::move(text));
+  object_reader r(*bytes);
   auto pod = r.as<k8s::Pod>();
   if (is_mirror(pod)) return;  // its static pod runs from the manifest
   auto uid = text_string(pod.getMetadata().getUid());
@@ -287,8 +288,8 @@ void load_static_pods(self_ptr self) {
         auto name = text_string(r.meta().getName());
         self->state.static_pods[uid] = bytes;
         auto& entry = ensure_worker(self, uid, text_string(r.meta().getNamespace()), name, name + "-" + deps.node);
-        entry.object = bytes;
-        self->send(entry.worker, pod_atom::value, bytes);
+        entry.object = std::make_shared<const std::string>(bytes);
+        self->send(entry.worker, pod_atom::value, entry.object);
       }
     } catch (const api_error& e) {
       // A bad manifest is skipped; the others still run.

@@ -757,10 +757,10 @@ void first_sight(self_ptr self) {
   save_record(self);
 }
 
-void pod_changed(self_ptr self, std::string bytes) {
+void pod_changed(self_ptr self, pod_bytes bytes) {
   auto& st = self->state;
   bool first = !st.bytes;
-  st.bytes = std::make_shared<const std::string>(std::move(bytes));
+  st.bytes = std::move(bytes);
   st.reader = std::make_unique<object_reader>(*st.bytes);
   if (first) first_sight(self);
   if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
@@ -862,7 +862,7 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
     return caf::sec::runtime_error;
   });
   return {
-      [=](pod_atom, std::string& bytes) { pod_changed(self, std::move(bytes)); },
+      [=](pod_atom, pod_bytes& bytes) { pod_changed(self, std::move(bytes)); },
       [=](connected_atom, resource_actor api, store_actor) {
         self->state.deps.api = std::move(api);
         self->state.reported.clear();

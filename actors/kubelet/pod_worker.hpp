@@ -4,6 +4,7 @@
 // startup, liveness and readiness probes; stops them gracefully (preStop, SIGTERM, SIGKILL
 // after the grace period); and writes the pod's status whenever it changes.
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -21,9 +22,13 @@ using pod_atom = caf::atom_constant<caf::atom("pod")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 
+/// A pod's bytes as stored, shared by the kubelet (which keeps them for a worker's successor)
+/// and the pod's worker: one copy of each pod, not two.
+using pod_bytes = std::shared_ptr<const std::string>;
+
 using pod_worker_actor = caf::typed_actor<
     /// The pod as stored now (a spec change is not acted on; deletionTimestamp is).
-    caf::reacts_to<pod_atom, std::string>,
+    caf::reacts_to<pod_atom, pod_bytes>,
     caf::reacts_to<connected_atom, resource_actor, store_actor>,
     /// The object is gone from the API: stop everything now (with the pod's grace period).
     caf::reacts_to<stop_atom>,
@@ -46,3 +51,6 @@ struct pod_worker_deps {
 pod_worker_actor spawn_pod_worker(caf::actor_system& sys, pod_worker_deps deps);
 
 }  // namespace troupe::kubelet
+
+// Between actors of one process only (the kubelet and its workers).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::kubelet::pod_bytes)
