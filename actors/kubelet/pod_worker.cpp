@@ -403,13 +403,10 @@ bool oom_killed(self_ptr self, const container_run& run, const exit_record& r) {
   return r.how == exit_record::kind::signaled && r.code == SIGKILL && node_of(self).groups->oom_kills(run.cgroup) > 0;
 }
 
-void container_exited(self_ptr self, const std::string& name, int32_t instance) {
-  auto where = find(self, name);
-  if (!where) return;
-  auto [init, i] = *where;
+// A container's end as its exit record tells it: terminated, its group gone.
+void settle_exit(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
-  if (run.instance != instance || m.state != container_model::phase::running) return;
   auto record = read_exit_record(run.exit_file);
   bool oom = oom_killed(self, run, record);
   terminated_info t;
@@ -427,6 +424,16 @@ void container_exited(self_ptr self, const std::string& name, int32_t instance) 
   run.shim = run.pid = -1;
   // Ten minutes of good running earns a fresh backoff.
   if (monotonic_millis() - run.started_mono_ms >= backoff_reset_seconds * 1000) run.backoff_level = 0;
+}
+
+void container_exited(self_ptr self, const std::string& name, int32_t instance) {
+  auto where = find(self, name);
+  if (!where) return;
+  auto [init, i] = *where;
+  auto& m = model_of(self, init, i);
+  auto& run = run_of(self, init, i);
+  if (run.instance != instance || m.state != container_model::phase::running) return;
+  settle_exit(self, init, i);
   after_termination(self, init, i);
 }
 
@@ -719,9 +726,13 @@ void adopt(self_ptr self, const pod_record& record) {
         run.shim_start = c.shim_start = trace->shim_start;
         c.started_at = trace->started_at;
       } else if (!c.exit_file.empty() && std::filesystem::exists(c.exit_file, ec)) {
-        set_running(self, init, i);  // ended: its exit record settles it, as a live one's end
+        // Ended: settled here from its exit record, so the first status is already right; a
+        // restart its policy asks for waits until every container is adopted.
+        set_running(self, init, i);
         m.started_at = c.started_at;
-        self->send(self, exited_atom::value, c.name, c.instance);
+        settle_exit(self, init, i);
+        if (should_restart(self->state.model.policy, *m.terminated, init))
+          self->send(self, restart_atom::value, c.name, c.instance);
         continue;
       } else {
         continue;  // never launched: it starts as any waiting container
