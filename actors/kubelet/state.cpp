@@ -8,38 +8,45 @@ namespace troupe::kubelet {
 
 namespace fs = std::filesystem;
 
-std::string pod_dir(const std::string& data_dir, const std::string& uid) { return data_dir + "/pods/" + uid; }
+namespace {
 
-void save_pod_record(const std::string& data_dir, const pod_record& r) {
-  auto dir = pod_dir(data_dir, r.uid);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
+// Whole file, then rename: a reader finds the old text or the new, never part of one.
+void replace_file(const std::string& path, const std::string& text) {
   {
-    std::ofstream out(dir + "/state.tmp", std::ios::trunc);
-    out << "pod " << r.ns << " " << r.name << " " << (r.ip.empty() ? "-" : r.ip) << "\n";
-    for (auto& c : r.containers)
-      out << "container " << c.name << " " << c.init << " " << c.instance << " " << c.restart_count << " "
-          << c.shim << " " << c.pid << " " << c.shim_start << " " << c.started_at << " " << c.exit_file << "\n";
+    std::ofstream out(path + ".tmp", std::ios::trunc);
+    out << text;
   }
-  fs::rename(dir + "/state.tmp", dir + "/state", ec);
+  std::error_code ec;
+  fs::rename(path + ".tmp", path, ec);
 }
 
-namespace {
 std::string trace_file(const std::string& exit_file) {
   auto stem = exit_file.size() > 5 && exit_file.compare(exit_file.size() - 5, 5, ".exit") == 0
                   ? exit_file.substr(0, exit_file.size() - 5)
                   : exit_file;
   return stem + ".launched";
 }
+
 }  // namespace
 
-void save_launch_trace(const std::string& exit_file, const launch_trace& trace) {
+std::string pod_dir(const std::string& data_dir, const std::string& uid) { return data_dir + "/pods/" + uid; }
+
+void save_pod_record(const std::string& data_dir, const pod_record& r) {
+  auto dir = pod_dir(data_dir, r.uid);
   std::error_code ec;
-  {
-    std::ofstream out(trace_file(exit_file) + ".tmp", std::ios::trunc);
-    out << trace.shim << " " << trace.pid << " " << trace.shim_start << " " << trace.started_at << "\n";
-  }
-  fs::rename(trace_file(exit_file) + ".tmp", trace_file(exit_file), ec);
+  fs::create_directories(dir, ec);
+  std::ostringstream out;
+  out << "pod " << r.ns << " " << r.name << " " << (r.ip.empty() ? "-" : r.ip) << "\n";
+  for (auto& c : r.containers)
+    out << "container " << c.name << " " << c.init << " " << c.instance << " " << c.restart_count << " "
+        << c.shim << " " << c.pid << " " << c.shim_start << " " << c.started_at << " " << c.exit_file << "\n";
+  replace_file(dir + "/state", out.str());
+}
+
+void save_launch_trace(const std::string& exit_file, const launch_trace& trace) {
+  std::ostringstream out;
+  out << trace.shim << " " << trace.pid << " " << trace.shim_start << " " << trace.started_at << "\n";
+  replace_file(trace_file(exit_file), out.str());
 }
 
 std::optional<launch_trace> load_launch_trace(const std::string& exit_file) {
