@@ -109,6 +109,7 @@ struct store_state {
   std::map<subscription_key, subscription> subs;
   std::unordered_map<std::string, resource_watches> by_resource;
   std::unordered_map<std::string, pinned_history> histories;  // by resource
+  uint64_t trimmed_to = 0;  // the log's horizon the histories were last trimmed to
   static inline const char* name = "store";
 };
 
@@ -548,19 +549,15 @@ void send_bookmarks(self_ptr self) {
 
 void compact(self_ptr self) {
   auto& st = self->state;
-  size_t dropped = 0;
-  try {
-    dropped = st.deps.engine->compact(st.deps.knobs.compact_batch);
-    if (dropped > 0) {
-      uint64_t horizon = st.deps.engine->read().horizon();
-      for (auto& [resource, history] : st.histories) history.trim(horizon);
-    }
-  } catch (const api_error&) {
-    // Retried on the next tick; the log only grows meanwhile.
+  // The engine's applier compacts (it owns LMDB's write lock); histories catch up at the next
+  // tick, and until then only name revisions the log no longer has, which replays skip.
+  st.deps.engine->compact_in_background(st.deps.knobs.compact_batch);
+  uint64_t horizon = st.deps.engine->read().horizon();
+  if (horizon > st.trimmed_to) {
+    for (auto& [resource, history] : st.histories) history.trim(horizon);
+    st.trimmed_to = horizon;
   }
-  auto next = dropped == st.deps.knobs.compact_batch ? std::chrono::milliseconds(1)
-                                                     : st.deps.knobs.compact_interval;
-  self->delayed_send(handle(self), next, compact_atom::value);
+  self->delayed_send(handle(self), st.deps.knobs.compact_interval, compact_atom::value);
 }
 
 void watcher_down(self_ptr self, const caf::down_msg& msg) {

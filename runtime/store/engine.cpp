@@ -159,7 +159,6 @@ struct engine::impl {
   std::array<pooled_txn, pool_slots> pool;
   uint64_t revision = 0;  // writer's copy: the last published
   uint64_t staged = 0;    // writer's: the last staged (in the log's next record or later)
-  uint64_t horizon = 0;   // writer's copy
   // What each staged commit not yet published wrote, oldest first, by key (null object:
   // deleted): the next commits must see it. Usually one or two commits.
   struct staged_version {
@@ -216,10 +215,11 @@ struct engine::impl {
   std::thread applier;
   std::mutex build_mutex;  // the writer and the applier each build the next overlay from the last
 
-  std::mutex apply_mutex;              // guards the five below
+  std::mutex apply_mutex;              // guards the six below
   std::condition_variable apply_wake;  // the applier waits for work, flushers for the applier
   bool stopping = false;
-  bool pending = false;     // commits since the applier last looked
+  bool pending = false;       // commits since the applier last looked
+  size_t compact_batch = 0;   // asked to compact in transactions of this many events (0: not)
   uint64_t flush_to = 0;    // a flush waits for LMDB to hold this revision: apply now
   std::string apply_error;  // of the last run
   uint64_t apply_runs = 0;
@@ -413,7 +413,6 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
     check(mdb_dbi_open(txn, "meta", MDB_CREATE, &impl_->meta), "open meta");
     check(mdb_dbi_open(txn, "index", MDB_CREATE, &impl_->index), "open index");
     impl_->revision = get_meta(txn, impl_->meta, "revision");
-    impl_->horizon = get_meta(txn, impl_->meta, "horizon");
   } catch (...) {
     mdb_txn_abort(txn);
     throw;
@@ -591,12 +590,13 @@ void engine::apply_loop() {
       // or at once for a flush.
       im.apply_wake.wait_for(lock, std::chrono::seconds(1), flushing);
     } else {
-      im.apply_wake.wait(lock, [&] { return flushing() || im.pending; });
+      im.apply_wake.wait(lock, [&] { return flushing() || im.pending || im.compact_batch > 0; });
       // Let commits gather: each B-tree page they share is then written once.
-      if (!flushing()) im.apply_wake.wait_for(lock, interval, flushing);
+      if (im.pending && !flushing()) im.apply_wake.wait_for(lock, interval, flushing);
     }
     im.pending = false;
     bool last = im.stopping;
+    size_t compact_batch = im.apply_failed.load() || last ? 0 : im.compact_batch;
     lock.unlock();
     std::string error;
     try {
@@ -612,14 +612,35 @@ void engine::apply_loop() {
     // What failed is not in LMDB: the overlay and the log still hold it all.
     if (!error.empty())
       std::cerr << "troupe store: writing committed changes to LMDB failed: " << error << "\n";
+    bool compacted_all = true;
+    if (error.empty() && compact_batch > 0) {
+      // Here rather than on the writer's thread: compaction commits an LMDB transaction, which
+      // waits for this thread's own and syncs, and writes would wait meanwhile.
+      try {
+        compacted_all = compact(compact_batch) < compact_batch;
+      } catch (const api_error& e) {
+        std::cerr << "troupe store: compacting the event log failed (tried again when next "
+                     "asked): "
+                  << e.message() << "\n";
+      }
+    }
     lock.lock();
     im.apply_error = error;
     ++im.apply_runs;
     im.apply_failed.store(!error.empty(), std::memory_order_release);
     if (!error.empty()) im.flush_to = im.applied.load();  // waiting flushers get the error
+    if (compacted_all) im.compact_batch = 0;  // else the next round goes on with it
     im.apply_wake.notify_all();
     if (last) return;
   }
+}
+
+void engine::compact_in_background(size_t max_events) {
+  if (max_events == 0) return;
+  auto& im = *impl_;
+  std::lock_guard<std::mutex> lock(im.apply_mutex);
+  im.compact_batch = max_events;
+  im.apply_wake.notify_all();
 }
 
 void engine::flush() const {
@@ -1184,15 +1205,15 @@ uint64_t engine::staged_revision() const {
 
 size_t engine::compact(size_t max_events) {
   // Compacts LMDB's log; events still in the overlay are the newest anyway.
-  uint64_t count_cutoff =
-      impl_->revision > options_.retain_events ? impl_->revision - options_.retain_events : 0;
+  uint64_t applied = impl_->applied.load(std::memory_order_acquire);
+  uint64_t count_cutoff = applied > options_.retain_events ? applied - options_.retain_events : 0;
   int64_t age_cutoff = unix_micros() / 1000 - options_.retain_seconds * 1000;
   txn_guard guard;
   check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin compact");
   MDB_cursor* cursor = nullptr;
   check(mdb_cursor_open(guard.txn, impl_->events, &cursor), "open cursor");
   size_t dropped = 0;
-  uint64_t horizon = impl_->horizon;
+  uint64_t horizon = get_meta(guard.txn, impl_->meta, "horizon");
   MDB_val k, v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
   while (rc == MDB_SUCCESS && dropped < max_events) {
@@ -1211,7 +1232,6 @@ size_t engine::compact(size_t max_events) {
   int commit_rc = mdb_txn_commit(guard.txn);
   guard.txn = nullptr;
   if (commit_rc != MDB_SUCCESS) fail_writing("commit compact", commit_rc, options_.dir);
-  impl_->horizon = horizon;
   return dropped;
 }
 

@@ -215,8 +215,13 @@ class engine {
   void sync_failed(const std::string& why);
   /// The last revision staged (== revision() when nothing awaits its sync). Writer thread only.
   uint64_t staged_revision() const;
+  /// Asks the applier to drop logged events beyond the retention bounds once it has written
+  /// what is pending, in transactions of at most `max_events`, until none are left; returns at
+  /// once. A failure is logged and the events stay until the next request. Any thread.
+  void compact_in_background(size_t max_events);
   /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction,
-  /// from those LMDB holds. Returns how many were dropped. Writer thread only.
+  /// from those LMDB holds, on this thread. Returns how many were dropped. The applier's thread
+  /// (see compact_in_background), or tests while nothing else compacts.
   size_t compact(size_t max_events);
 
   /// Writes a consistent copy of the whole store to `path` while it keeps serving; returns the

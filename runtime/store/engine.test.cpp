@@ -217,6 +217,26 @@ TEST_CASE("compaction keeps the newest events and moves the horizon", "[engine]"
   CHECK(snap.count("configmaps/") == 25);  // objects are untouched
 }
 
+TEST_CASE("the applier compacts when asked - batch after batch - while writes go on", "[engine]") {
+  temp_dir dir;
+  engine_options options{dir.path()};
+  options.retain_events = 10;
+  engine e(options);
+  for (int i = 0; i < 35; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  e.compact_in_background(4);  // returns at once; the applier writes the 35 first
+  CHECK(eventually([&] { return e.read().horizon() == 25; }));
+  // Asked once, it went on batch after batch, and stops at the bound: 25 stays.
+  for (int i = 35; i < 40; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  e.flush();
+  CHECK(e.read().horizon() == 25);
+  e.compact_in_background(100);
+  CHECK(eventually([&] { return e.read().horizon() == 30; }));
+  size_t left = 0;
+  e.read().events_after(0, [&](const logged_event&) { return ++left, true; });
+  CHECK(left == 10);
+  CHECK(e.read().count("configmaps/") == 40);
+}
+
 TEST_CASE("events older than the age bound are dropped", "[engine]") {
   temp_dir dir;
   engine_options options{dir.path()};
