@@ -218,10 +218,10 @@ struct engine::impl {
   std::mutex apply_mutex;              // guards the six below
   std::condition_variable apply_wake;  // the applier waits for work, flushers for the applier
   bool stopping = false;
-  bool pending = false;       // commits since the applier last looked
-  size_t compact_batch = 0;   // asked to compact in transactions of this many events (0: not)
-  uint64_t flush_to = 0;    // a flush waits for LMDB to hold this revision: apply now
-  std::string apply_error;  // of the last run
+  bool pending = false;      // commits since the applier last looked
+  size_t compact_batch = 0;  // asked to compact in transactions of this many events (0: not)
+  uint64_t flush_to = 0;     // a flush waits for LMDB to hold this revision: apply now
+  std::string apply_error;   // of the last run
   uint64_t apply_runs = 0;
   std::atomic<bool> apply_failed{false};  // apply_error is set: commits are refused
   std::atomic<uint64_t> applied{0};
@@ -629,7 +629,7 @@ void engine::apply_loop() {
     ++im.apply_runs;
     im.apply_failed.store(!error.empty(), std::memory_order_release);
     if (!error.empty()) im.flush_to = im.applied.load();  // waiting flushers get the error
-    if (compacted_all) im.compact_batch = 0;  // else the next round goes on with it
+    if (compacted_all) im.compact_batch = 0;              // else the next round goes on with it
     im.apply_wake.notify_all();
     if (last) return;
   }
