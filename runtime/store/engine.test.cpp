@@ -195,12 +195,27 @@ TEST_CASE("the event log records every change in order", "[engine]") {
   CHECK(after_two == 1);
 }
 
-TEST_CASE("compaction keeps the newest events and moves the horizon", "[engine]") {
+namespace {
+
+// An engine whose log keeps `retain` events, holding config maps cm-0 ... cm-<count - 1>.
+struct retaining_engine {
   temp_dir dir;
-  engine_options options{dir.path()};
-  options.retain_events = 10;
-  engine e(options);
-  for (int i = 0; i < 25; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  engine e;
+  retaining_engine(uint64_t retain, int count) : e(options(dir.path(), retain)) {
+    for (int i = 0; i < count; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  }
+  static engine_options options(const std::string& path, uint64_t retain) {
+    engine_options o{path};
+    o.retain_events = retain;
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("compaction keeps the newest events and moves the horizon", "[engine]") {
+  retaining_engine r(10, 25);
+  auto& e = r.e;
   e.flush();  // compaction works on the events LMDB holds
   CHECK(e.compact(4) == 4);  // bounded per call
   CHECK(e.read().horizon() == 4);
@@ -218,11 +233,8 @@ TEST_CASE("compaction keeps the newest events and moves the horizon", "[engine]"
 }
 
 TEST_CASE("the applier compacts when asked - batch after batch - while writes go on", "[engine]") {
-  temp_dir dir;
-  engine_options options{dir.path()};
-  options.retain_events = 10;
-  engine e(options);
-  for (int i = 0; i < 35; ++i) apply(e, create("cm-" + std::to_string(i), "v"));
+  retaining_engine r(10, 35);
+  auto& e = r.e;
   e.compact_in_background(4);  // returns at once; the applier writes the 35 first
   CHECK(eventually([&] { return e.read().horizon() == 25; }));
   // Asked once, it went on batch after batch, and stops at the bound: 25 stays.
