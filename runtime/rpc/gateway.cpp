@@ -1,3 +1,11 @@
+// GCC 12 takes the optional error in kj's ExceptionOr<outcome<...>> for uninitialized where it
+// inlines XThreadFulfiller::fulfill for exec and logs answers (a false positive): kj's headers,
+// first read here, are read without that warning.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <kj/async.h>
+#pragma GCC diagnostic pop
+
 #include "runtime/rpc/gateway.hpp"
 
 #include <capnp/rpc-twoparty.h>
