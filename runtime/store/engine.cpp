@@ -596,7 +596,7 @@ void engine::apply_loop() {
     }
     im.pending = false;
     bool last = im.stopping;
-    size_t compact_batch = im.apply_failed.load() || last ? 0 : im.compact_batch;
+    size_t compact_batch = last ? 0 : im.compact_batch;
     lock.unlock();
     std::string error;
     try {
@@ -612,26 +612,42 @@ void engine::apply_loop() {
     // What failed is not in LMDB: the overlay and the log still hold it all.
     if (!error.empty())
       std::cerr << "troupe store: writing committed changes to LMDB failed: " << error << "\n";
-    bool compacted_all = true;
-    if (error.empty() && compact_batch > 0) {
-      // Here rather than on the writer's thread: compaction commits an LMDB transaction, which
-      // waits for this thread's own and syncs, and writes would wait meanwhile.
-      try {
-        compacted_all = compact(compact_batch) < compact_batch;
-      } catch (const api_error& e) {
-        std::cerr << "troupe store: compacting the event log failed (tried again when next "
-                     "asked): "
-                  << e.message() << "\n";
-      }
-    }
     lock.lock();
     im.apply_error = error;
     ++im.apply_runs;
     im.apply_failed.store(!error.empty(), std::memory_order_release);
     if (!error.empty()) im.flush_to = im.applied.load();  // waiting flushers get the error
-    if (compacted_all) im.compact_batch = 0;              // else the next round goes on with it
     im.apply_wake.notify_all();
     if (last) return;
+    if (compact_batch == 0) continue;
+    lock.unlock();
+    // Here rather than on the writer's thread: compaction commits an LMDB transaction, which
+    // waits for this thread's own and syncs, and writes would wait meanwhile. Also after a
+    // failed apply: the pages it frees may be what a full map lacks.
+    bool request_done = true;
+    try {
+      size_t dropped = compact(compact_batch);
+      request_done = dropped < compact_batch;  // else the next round goes on
+      if (!error.empty() && dropped > 0) {
+        // LMDB reuses the pages a transaction freed only from the second transaction after
+        // it, and the failing apply commits none: one more commit lets its retry have them.
+        txn_guard guard;
+        check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin compact");
+        put_meta(guard.txn, im.meta, "horizon", get_meta(guard.txn, im.meta, "horizon"));
+        int rc = mdb_txn_commit(guard.txn);
+        guard.txn = nullptr;
+        if (rc != MDB_SUCCESS) fail_writing("commit compact", rc, options_.dir);
+      }
+    } catch (const api_error& e) {
+      if (error.empty())  // else the apply's error says it already
+        std::cerr << "troupe store: compacting the event log failed (tried again when next "
+                     "asked): "
+                  << e.message() << "\n";
+    }
+    lock.lock();
+    // A request that came meanwhile finds the log compacted but for what came since then, and
+    // the store asks again each second.
+    if (request_done) im.compact_batch = 0;
   }
 }
 

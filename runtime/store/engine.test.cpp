@@ -676,6 +676,43 @@ TEST_CASE("when LMDB can't take the changes further writes are refused and none 
   CHECK(e.read().count("configmaps/") == static_cast<size_t>(acknowledged));
 }
 
+TEST_CASE("a map the event log filled takes writes again once the applier compacts it", "[engine][log]") {
+  temp_dir dir;
+  auto options = unapplied(dir);
+  options.map_size = size_t{1} << 20;
+  options.retain_events = 2;
+  engine e(options);
+  // One object updated over and over: each version stays in the log until compaction.
+  REQUIRE(apply(e, create("big", std::string(50000, 'a'))).error == api_errc::none);
+  std::string failure;
+  for (int i = 1; i < 40 && failure.empty(); ++i) {
+    auto result = apply(e, update("big", std::string(50000, char('a' + i % 26)), 0));
+    if (result.error != api_errc::none) failure = result.message;
+    try {
+      e.flush();
+    } catch (const api_error& error) {
+      failure = error.message();
+    }
+  }
+  REQUIRE_THAT(failure, Catch::Contains("MDB_MAP_FULL"));
+  CHECK(apply(e, create("late", "1")).error == api_errc::internal);
+  // Asked while the applier fails: it compacts anyway, which frees what its retry lacked.
+  e.compact_in_background(1000);
+  CHECK(eventually(
+      [&] {
+        try {
+          e.flush();
+          return true;
+        } catch (const api_error&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(10)));
+  CHECK(apply(e, create("late", "1")).error == api_errc::none);
+  e.flush();
+  CHECK(e.read().count("configmaps/") == 2);
+}
+
 namespace {
 
 // A file system of `bytes` mounted over a temp dir (root only), so writes meet a real ENOSPC.
