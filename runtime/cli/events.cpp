@@ -2,7 +2,6 @@
 // what happens next; or with -o the events as kubectl's typed EventList prints them.
 
 #include <algorithm>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,7 +11,6 @@
 #include "runtime/cli/describe.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
-#include "runtime/cli/tabwriter.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/yaml.hpp"
@@ -164,21 +162,16 @@ void check_events_format(context& ctx, const std::string& format) {
 
 // One event as kubectl's printers write a single object: YAML documents after the first begin
 // with "---", JSON objects follow one another, templates add no newline. kubectl events writes
-// them through a tabwriter flushed after each, so a template's '\t's line its columns up.
+// them through a tabwriter too.
 void print_event(context& ctx, const kind_info& kind, const std::string& format, const node& event, bool first) {
-  std::ostringstream printed;
-  try {
+  write_tabbed(ctx.out, [&](std::ostream& printed) {
     if (format == "name")
       printed << object_ref(kind, event) << "\n";
     else if (is_template(format))
       write_templated(printed, format, event);
     else
       printed << document_as(format, format == "yaml" ? codec::with_sorted_keys(event) : event, first);
-  } catch (const template_failure&) {
-    ctx.out << tabbed(printed.str(), kubectl_tab_writer);  // what it wrote before it failed
-    throw;
-  }
-  ctx.out << tabbed(printed.str(), kubectl_tab_writer);
+  });
 }
 
 void print_event_list(context& ctx, const kind_info& kind, const std::string& format, std::vector<node> events) {

@@ -13,7 +13,6 @@
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
-#include "runtime/cli/tabwriter.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/yaml.hpp"
@@ -163,10 +162,9 @@ class watch_printer {
         ctx_.out << (events_ ? column + std::string(11 - column.size(), ' ') : "") << line << "\n";
       }
     }
-    // kubectl's watch writes documents too through a tabwriter, flushed after each event (the
-    // objects there first are one): a template's '\t's line up its columns.
-    std::ostringstream printed;
-    try {
+    // kubectl's watch writes documents too through a tabwriter (the objects there first are
+    // one event).
+    write_tabbed(ctx_.out, [&](std::ostream& printed) {
       for (auto& object : is_table(format_) ? std::vector<node>{} : objects) {
         if (is_template(format_)) {
           write_templated(printed, format_, object);
@@ -179,11 +177,7 @@ class watch_printer {
           printed << object_as(format_, kind_, object, printed_++ == 0);
         }
       }
-    } catch (const template_failure&) {
-      ctx_.out << tabbed(printed.str(), kubectl_tab_writer) << std::flush;
-      throw;
-    }
-    ctx_.out << tabbed(printed.str(), kubectl_tab_writer) << std::flush;
+    });
   }
 
  private:

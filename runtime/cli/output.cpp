@@ -1,9 +1,12 @@
 #include "runtime/cli/output.hpp"
 
+#include <sstream>
+
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/printers.hpp"
+#include "runtime/cli/tabwriter.hpp"
 
 namespace troupe::cli {
 
@@ -77,6 +80,17 @@ void check_format(const std::string& format) {
                  "--output: unknown format " + quote(format) +
                      " (choose wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, go-template=TEMPLATE, "
                      "go-template-file=FILE, custom-columns=SPEC or custom-columns-file=FILE)");
+}
+
+void write_tabbed(std::ostream& out, const std::function<void(std::ostream&)>& print) {
+  std::ostringstream printed;
+  try {
+    print(printed);
+  } catch (const template_failure&) {
+    out << tabbed(printed.str(), kubectl_tab_writer) << std::flush;
+    throw;
+  }
+  out << tabbed(printed.str(), kubectl_tab_writer) << std::flush;
 }
 
 }  // namespace troupe::cli

@@ -2,6 +2,7 @@
 // -o for the verbs that print objects as documents or tables (get, events): the format as the
 // printers take it, its check, and templates applied to a document.
 
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -27,5 +28,9 @@ void check_format(const std::string& format);
 /// One document through one of those templates, with no newline of its own, as
 /// kubectl. A Go template failing as it runs leaves kubectl's debugging dump on `out`.
 void write_templated(std::ostream& out, const std::string& format, const codec::node& doc);
+/// Writes what `print` writes through kubectl's tabwriter and flushes, as kubectl's printers,
+/// flushed after each event, do: a template's '\t's line up its columns. A template that fails
+/// midway still has what it wrote before go out, and its failure goes on.
+void write_tabbed(std::ostream& out, const std::function<void(std::ostream&)>& print);
 
 }  // namespace troupe::cli
