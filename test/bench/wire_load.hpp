@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/text.hpp"
 #include "schema/api.capnp.h"
 #include "test/bench/figures.hpp"
 
@@ -37,11 +38,11 @@ class wire_create_load {
   wire_create_load(const std::string& address, int clients, builder build) : build_(std::move(build)) {
     epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_ < 0) fail("epoll_create1");
-    auto colon = address.rfind(':');
+    auto [host, port] = parse_host_port(address, "wire load");
     sockaddr_in to{};
     to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-    if (::inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr) != 1)
+    to.sin_port = htons(port);
+    if (::inet_pton(AF_INET, host.c_str(), &to.sin_addr) != 1)
       throw std::runtime_error("wire load: not an IPv4 address: " + address);
     conns_.resize(static_cast<size_t>(clients));
     for (size_t c = 0; c < conns_.size(); ++c) {
