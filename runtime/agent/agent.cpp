@@ -148,6 +148,27 @@ std::string default_node_name() {
   return to_lower(host);
 }
 
+std::string agent_help() {
+  return "Join a troupe server as a node: run its pods, report their status, renew its Lease.\n"
+         "\n"
+         "Usage:\n"
+         "  troupe agent --server HOST:PORT --token TOKEN [flags]\n"
+         "\n"
+         "Flags:\n"
+         "  --server HOST:PORT                 the server's cluster address (its --cluster-listen)\n"
+         "  --token TOKEN                      a join token (`troupe token create` makes one)\n"
+         "  --name NAME                        the node's name (default: the host name)\n"
+         "  --data-dir DIR                     the node's state (default /var/lib/troupe-agent as\n"
+         "                                     root, else ~/.local/share/troupe-agent)\n"
+         "  --pod-manifest-path DIR            static pods: manifests the node runs by itself\n"
+         "  --cgroup-root NAME                 the cgroup its pods go under (default troupe)\n"
+         "  --node-lease-duration-seconds N    the Lease's duration, renewed at a quarter of it\n"
+         "                                     (default 40)\n"
+         "  --hollow-nodes N                   N simulated nodes that run nothing, for scale tests\n"
+         "  --log-level L                      error, warn, info (default) or debug\n"
+         "  -h, --help                         this help\n";
+}
+
 agent_options parse_agent_options(const std::vector<std::string>& args) {
   agent_options o;
   for (auto& [flag, value] : read_flags(args)) {

@@ -36,6 +36,9 @@ std::string default_node_name();
 /// `--pod-manifest-path`, `--cgroup-root`, `--log-level`. Throws api_error(bad_request) naming the flag.
 agent_options parse_agent_options(const std::vector<std::string>& args);
 
+/// `troupe agent --help`: its flags with their defaults.
+std::string agent_help();
+
 /// Runs until SIGTERM/SIGINT; the process entry point.
 int run_agent(const agent_options& options, std::ostream& out);
 

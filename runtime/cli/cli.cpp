@@ -12,6 +12,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/help.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
 #include "runtime/object/object.hpp"
@@ -390,9 +391,15 @@ const std::map<std::string, command_fn>& commands() {
 
 bool is_cli_command(const std::string& command) { return commands().count(command) > 0; }
 
+std::vector<std::string> cli_commands() {
+  std::vector<std::string> out;
+  for (auto& [name, fn] : commands()) out.push_back(name);
+  return out;
+}
+
 std::string bash_completion() {
   std::string verbs, resources;
-  for (auto& [name, fn] : commands()) verbs += name + " ";
+  for (auto& name : cli_commands()) verbs += name + " ";
   kind_registry kinds = builtin_kinds();
   for (auto& k : kinds.all()) {
     resources += k->plural + " ";
@@ -416,7 +423,12 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
             std::ostream& out, std::ostream& err) {
   auto kinds = builtin_kinds();
   try {
-    context ctx(kinds, parse_flags(args, cli_flags(command)), in, out, err);
+    auto flags = parse_flags(args, cli_flags(command));
+    if (flags.on("help")) {  // kubectl prints the verb's help and does nothing else
+      out << verb_help(command);
+      return 0;
+    }
+    context ctx(kinds, std::move(flags), in, out, err);
     ctx.dry_run();  // a bad --dry-run fails before anything is read or sent
     return commands().at(command)(ctx);
   } catch (const rpc::server_error& e) {

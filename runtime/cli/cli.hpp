@@ -10,6 +10,9 @@ namespace troupe::cli {
 /// True for the verbs run_cli serves.
 bool is_cli_command(const std::string& command);
 
+/// Every verb run_cli serves, sorted.
+std::vector<std::string> cli_commands();
+
 /// Where the verb is in `args`: kubectl's global flags (`-n X`, `--server H:P`, `-s=H:P` ...)
 /// may come before it, and stay in `args` for the verb to read. args.size() when there is none.
 size_t verb_position(const std::vector<std::string>& args);

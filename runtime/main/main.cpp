@@ -1,5 +1,6 @@
 // The one troupe binary: `troupe server` runs the control plane; other verbs are the CLI.
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -50,18 +51,28 @@ constexpr const char* usage =
     "  wait KIND NAME --for=condition=C | delete | create | jsonpath='{..}'[=V]\n"
     "  logs POD|TYPE/NAME|-l SEL [-c C|--all-containers] [-f] [--prefix] [--previous]\n"
     "       [--tail N] [--since D] | exec POD|TYPE/NAME [-c C] -- CMD\n"
+    "  cp SRC DEST             copy files to or from a container ([NAMESPACE/]POD:PATH)\n"
+    "  events [--for TYPE/NAME] [--types T] [-w]   what happened to objects\n"
     "  cordon | uncordon | drain NODE [--force] [--grace-period S]\n"
     "  taint node NAME KEY[=VALUE]:EFFECT... | KEY[:EFFECT]-...   (--overwrite)\n"
     "  token create            a join token for another agent\n"
     "  config set-context --current --namespace=NS | view | get-contexts | current-context\n"
     "  explain RESOURCE[.FIELD...] [--recursive]   a kind's fields and their types\n"
-    "  api-resources | api-versions | cluster-info | version | completion bash\n";
+    "  api-resources | api-versions | cluster-info | version | completion bash\n"
+    "\n"
+    "troupe COMMAND --help (or troupe help COMMAND): what a command does, its flags, examples.\n";
+
+// `troupe help [COMMAND]` and `troupe server|agent --help`: the help, exit 0. A CLI verb's
+// --help is the CLI's own (run_cli), after its flags are read as the verb reads them.
+bool asks_for_help(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(), [](auto& a) { return a == "--help" || a == "-h"; });
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+  if (args.empty() || args == std::vector<std::string>{"help"} || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage;
     return args.empty() ? 2 : 0;
   }
@@ -73,9 +84,22 @@ int main(int argc, char** argv) {
   }
   std::string command = args[verb];
   args.erase(args.begin() + static_cast<long>(verb));
+  if (command == "help") {  // `troupe help COMMAND` is `troupe COMMAND --help`
+    size_t topic = troupe::cli::verb_position(args);
+    if (topic == args.size()) {
+      std::cout << usage;
+      return 0;
+    }
+    command = args[topic];
+    args = {"--help"};
+  }
   try {
     if (command == "shim") return troupe::run_shim(args);
     if (command == "shim-spawner") return troupe::run_shim_spawner(argc, argv);
+    if ((command == "agent" || command == "server") && asks_for_help(args)) {
+      std::cout << (command == "agent" ? troupe::agent_help() : troupe::server_help());
+      return 0;
+    }
     if (command == "agent") return troupe::run_agent(troupe::parse_agent_options(args), std::cout);
     if (command == "server") return troupe::run_server(troupe::parse_server_options(args), std::cout);
     if (troupe::cli::is_cli_command(command))

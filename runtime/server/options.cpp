@@ -192,6 +192,37 @@ std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<st
   return out;
 }
 
+std::string server_help() {
+  return "Run the troupe control plane: the API, the store, the scheduler and controllers, and\n"
+         "(unless --disable-agent) a node of its own that runs pods.\n"
+         "\n"
+         "Usage:\n"
+         "  troupe server [flags]\n"
+         "\n"
+         "Flags (also as keys without the dashes in a --config YAML file; flags win):\n"
+         "  --listen HOST:PORT            the RPC API (default 127.0.0.1:6443; port 0 picks one)\n"
+         "  --cluster-listen HOST:PORT    where agents join (default 127.0.0.1:6444)\n"
+         "  --data-dir DIR                the store (default /var/lib/troupe as root, else\n"
+         "                                ~/.local/share/troupe)\n"
+         "  --client-config FILE          where the CLI's config is written (default\n"
+         "                                $TROUPE_CONFIG, else ~/.troupe/config)\n"
+         "  --config FILE                 read these settings from a YAML file\n"
+         "  --log-level L                 error, warn, info (default) or debug\n"
+         "  --event-history N             events kept for watches to resume from (default\n"
+         "                                100000); older starting revisions get Gone\n"
+         "  --cluster-cidr CIDR           pod addresses, a /24 per node (default 127.64.0.0/10)\n"
+         "  --service-cidr CIDR           Services' cluster IPs (default 127.16.0.0/16)\n"
+         "  --service-node-port-range A-B NodePorts (default 30000-32767)\n"
+         "  --node-monitor-grace-period D a node whose Lease is older goes Ready=Unknown\n"
+         "                                (default 40s)\n"
+         "  --node-name NAME              the server's own node (default: the host name)\n"
+         "  --pod-manifest-path DIR       static pods for the server's own node\n"
+         "  --cgroup-root NAME            the cgroup the own node's pods go under (default troupe)\n"
+         "  --disable-agent               run no node in the server's process\n"
+         "  --disable-scheduler           bind no pods (another scheduler does)\n"
+         "  -h, --help                    this help\n";
+}
+
 server_options parse_server_options(const std::vector<std::string>& args) {
   static const std::vector<std::string> known = {"data-dir",
                                                  "log-level",

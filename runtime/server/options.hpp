@@ -40,6 +40,9 @@ struct server_options {
 /// key at fault.
 server_options parse_server_options(const std::vector<std::string>& args);
 
+/// `troupe server --help`: what it runs and its flags with their defaults.
+std::string server_help();
+
 /// `--flag value` and `--flag=value` pairs in order, the flag without its dashes; a flag in
 /// `switches` may stand alone (then "true"). Throws api_error(bad_request) naming the argument.
 std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<std::string>& args,

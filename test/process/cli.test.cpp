@@ -413,3 +413,27 @@ TEST_CASE("a pod on a node terminates gracefully - --force ends it", "[process][
   CHECK(c.troupe({"delete", "pod", "p", "--force"}).code == 0);
   CHECK(c.troupe({"get", "pod", "p"}).code == 1);
 }
+
+TEST_CASE("a verb given --help prints its help and does nothing else", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "configmap", "keep", "--from-literal=a=b"}).code == 0);
+  auto file = c.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: new}\n");
+  auto before = everything(c);
+  auto help = c.troupe({"delete", "cm", "keep", "--help"});
+  CHECK(help.code == 0);
+  CHECK(help.err.empty());
+  CHECK_THAT(help.out, Catch::StartsWith("Delete resources") &&
+                           Catch::Contains("\nUsage:\n  troupe delete ") &&
+                           Catch::Contains("    --cascade='background':\n"));
+  CHECK(c.troupe({"apply", "-f", file, "-h"}).out == c.troupe({"help", "apply"}).out);
+  CHECK(c.troupe({"-n", "kube-system", "label", "cm", "keep", "x=y", "-h"}).code == 0);
+  CHECK(everything(c) == before);
+  // Flags are still read as the verb reads them: an unknown one is the error, not the help.
+  auto unknown = c.troupe({"get", "cm", "--bogus", "--help"});
+  CHECK(unknown.code == 1);
+  CHECK(unknown.err == "error: unknown flag: --bogus\n");
+  // After `--` a --help is the command's own.
+  auto exec = c.troupe({"exec", "nowhere", "--", "sh", "--help"});
+  CHECK(exec.code == 1);
+  CHECK(exec.err == "Error from server (NotFound): pods \"nowhere\" not found\n");
+}

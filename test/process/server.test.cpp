@@ -2,6 +2,8 @@
 // cleanly on SIGTERM and SIGINT, and keeps its store across restarts.
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 #include <tuple>
 
 #include "test/harness/process.hpp"
@@ -62,4 +64,23 @@ TEST_CASE("troupe server rejects bad flags with the flag's name", "[process][ser
   child_process unknown({TROUPE_BINARY, "serve"});
   CHECK(unknown.wait() == 2);
   CHECK_THAT(unknown.output(), Catch::StartsWith("error: unknown command serve"));
+}
+
+TEST_CASE("troupe server and agent --help print their flags and start nothing", "[process][server]") {
+  troupe::testing::temp_dir dir;
+  auto args = server_args(dir);
+  args.push_back("--help");
+  child_process server(args);
+  CHECK(server.wait() == 0);
+  CHECK_THAT(server.output(), Catch::StartsWith("Run the troupe control plane") &&
+                                  Catch::Contains("  --listen HOST:PORT ") &&
+                                  Catch::Contains("  --disable-agent "));
+  CHECK_FALSE(std::filesystem::exists(dir / "data"));
+  child_process agent({TROUPE_BINARY, "agent", "-h"});  // no --server or --token needed for help
+  CHECK(agent.wait() == 0);
+  CHECK_THAT(agent.output(), Catch::StartsWith("Join a troupe server as a node") &&
+                                 Catch::Contains("  --token TOKEN "));
+  child_process help({TROUPE_BINARY, "help", "server"});
+  CHECK(help.wait() == 0);
+  CHECK(help.output() == server.output());
 }
