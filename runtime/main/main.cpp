@@ -62,8 +62,8 @@ constexpr const char* usage =
     "\n"
     "troupe COMMAND --help (or troupe help COMMAND): what a command does, its flags, examples.\n";
 
-// `troupe help [COMMAND]` and `troupe server|agent --help`: the help, exit 0. A CLI verb's
-// --help is the CLI's own (run_cli), after its flags are read as the verb reads them.
+// `troupe server|agent ... --help`. A CLI verb's --help is run_cli's, which reads the verb's
+// flags first, as kubectl does: an unknown flag is the error then, not the help.
 bool asks_for_help(const std::vector<std::string>& args) {
   return std::any_of(args.begin(), args.end(), [](auto& a) { return a == "--help" || a == "-h"; });
 }
@@ -72,7 +72,7 @@ bool asks_for_help(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args == std::vector<std::string>{"help"} || args[0] == "--help" || args[0] == "-h") {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage;
     return args.empty() ? 2 : 0;
   }
