@@ -28,8 +28,6 @@ const char* go_type(const value& v) {
   return "interface {}";
 }
 
-namespace {
-
 // Go's %v of a float64: the shortest digits that read back the same, in %e form when the
 // exponent is below -4 or at least 6 (fmt.Println(1e6) prints 1e+06, 123456.0 prints 123456).
 std::string go_float(double f) {
@@ -47,8 +45,6 @@ std::string go_float(double f) {
   std::snprintf(buf, sizeof buf, "%.*f", std::max(digits - 1 - exponent, 0), f);
   return buf;
 }
-
-}  // namespace
 
 namespace {
 

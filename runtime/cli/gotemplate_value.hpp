@@ -64,6 +64,8 @@ struct value {
 const char* go_type(const value& v);
 /// fmt's %v ("1e+06", "map[a:b]", "[x y]", "<no value>", "<nil>").
 std::string print(const value& v);
+/// Go's %v of a float64 (1e+06, 123456, 0.5).
+std::string go_float(double f);
 /// Go's truth: false, 0, "", empty, nil and no value are false.
 bool truth(const value& v);
 /// fmt.Sprintf as templates call it (%v %s %d %b %o %x %X %c %f %e %g %q %t %T, flags, width,

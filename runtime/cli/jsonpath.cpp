@@ -1,14 +1,20 @@
-// kubectl's JSONPath templates: `{.a.b}`, `{.items[*].x}`, `{.list[-1]}`, `{['key']}`,
-// escaped dots (`{.data.tls\.crt}`), string literals (`{"\n"}`), `{range EXPR}...{end}` and
-// filters (`[?(@.name=='x')]`, ==, !=, <, >, <=, >=, and `[?(@.x)]` for existence). A
-// template it cannot read is an error naming the template, never empty output.
+// kubectl's JSONPath templates, read as client-go's parser reads them: `{.a.b}`, `{.items[*].x}`,
+// indexes and slices (`[0]`, `[-1]`, `[1:3]`, `[::2]`), `.*` and `[*]`, recursive descent
+// (`{..image}`), unions (`[0,2]`, `['metadata.name','kind']`), `['key']` (a path: `['tls\.crt']`
+// is the key tls.crt, `['a.b']` is a then b, as in kubectl), escaped dots (`{.data.tls\.crt}`),
+// `@` (the current object), literals (`{"\n"}`, `{'\t'}`), `{range EXPR}...{end}` and filters
+// (`[?(@.name=='x')]`, ==, !=, <, >, <=, >=, and `[?(@.x)]` for existence). A template it cannot
+// read is an error naming the template, never empty output; an index out of a list's bounds
+// is kubectl's error while printing.
 
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <memory>
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/cli/gotemplate_value.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 
@@ -19,18 +25,23 @@ using codec::node;
 
 struct filter;
 
-// One step of a path: a key, an index, [*], or a filter over a list's items.
+// One step of a path: a key, a slice of a list, every child ([*] or .*), a filter over a
+// list's items, every node below (..), or a union of paths.
 struct step {
-  enum class type { key, index, all, filter } t = type::key;
+  enum class type { key, slice, all, filter, recursive, union_of } t = type::key;
   std::string key;
-  long index = 0;
+  // A slice as kubectl keeps it, [start:end:step] each given or not; an index [i] is the slice
+  // [i:i+1] with its end derived from its start (so [-1] is the last item).
+  std::array<long, 3> params{};
+  std::array<bool, 3> given{};
+  bool end_derived = false;
   std::shared_ptr<const filter> test;
+  std::vector<std::vector<step>> alternatives;
 
-  static step of(type t, std::string key = "", long index = 0) {
+  static step of(type t, std::string key = "") {
     step s;
     s.t = t;
     s.key = std::move(key);
-    s.index = index;
     return s;
   }
 };
@@ -42,6 +53,11 @@ struct filter {
   bool right_quoted = false;  ///< 'text': compared as text even when it looks like a number
 };
 
+// What a template that reads fails with as it runs (kubectl's words, without its prefix).
+struct execution_error {
+  std::string why;
+};
+
 class parser {
  public:
   parser(std::string_view text, std::string_view tmpl) : s_(text), tmpl_(tmpl) {}
@@ -51,9 +67,9 @@ class parser {
                     "error parsing jsonpath " + std::string(tmpl_) + ": " + why);
   }
 
-  /// A whole expression: `$`? then steps, to the end.
+  /// A whole expression: `$` or `@` first or not, then steps, to the end.
   std::vector<step> path() {
-    if (peek() == '$') ++i_;
+    if (peek() == '$' || peek() == '@') ++i_;
     auto steps = parse_steps(false);
     if (!done()) fail("unexpected " + std::string(1, peek()));
     return steps;
@@ -71,13 +87,16 @@ class parser {
     while (!done()) {
       if (peek() == '.') {
         ++i_;
-        TROUPE_REQUIRE(peek() != '.', api_errc::bad_request,
-                       "error parsing jsonpath " + std::string(tmpl_) +
-                           ": recursive descent (..) is not supported");
-        auto key = parse_key(in_filter);
-        if (!key.empty()) steps.push_back(step::of(step::type::key, key));
+        if (peek() == '.') {
+          ++i_;
+          if (peek() == '.' || (!steps.empty() && steps.back().t == step::type::recursive))
+            fail("invalid multiple recursive descent");
+          steps.push_back(step::of(step::type::recursive));
+          if (peek() == '[' || done()) continue;
+        }
+        push_key(steps, in_filter);
       } else if (peek() == '[') {
-        steps.push_back(parse_subscript());
+        for (auto& s : parse_subscript()) steps.push_back(std::move(s));
       } else if (in_filter) {
         break;
       } else {
@@ -87,13 +106,16 @@ class parser {
     return steps;
   }
 
-  // A key after `.`, up to the next unescaped `.` or `[` (`\.` is a dot within the key).
-  std::string parse_key(bool in_filter) {
+  // A key after `.`, up to the next unescaped `.` or `[` (`\.` is a dot within the key); a bare
+  // `*` is every child.
+  void push_key(std::vector<step>& steps, bool in_filter) {
     std::string key;
+    bool escaped = false;
     while (!done()) {
       char c = peek();
       if (c == '\\' && i_ + 1 < s_.size()) {
         key += s_[i_ + 1];
+        escaped = true;
         i_ += 2;
         continue;
       }
@@ -106,22 +128,57 @@ class parser {
       key += c;
       ++i_;
     }
-    return key;
+    if (key == "*" && !escaped)
+      steps.push_back(step::of(step::type::all));
+    else if (!key.empty())
+      steps.push_back(step::of(step::type::key, key));
   }
 
-  step parse_subscript() {
+  std::vector<step> parse_subscript() {
     ++i_;  // [
-    if (peek() == '?') return parse_filter();
+    if (peek() == '?') return {parse_filter()};
     auto end = s_.find(']', i_);
     if (end == std::string_view::npos) fail("unclosed [");
     auto inside = s_.substr(i_, end - i_);
     i_ = end + 1;
-    if (inside == "*") return step::of(step::type::all);
-    if (auto n = parse_int(inside)) return step::of(step::type::index, "", static_cast<long>(*n));
+    if (inside == "*") return {step::of(step::type::all)};
+    if (inside.find(',') != std::string_view::npos) {
+      step u = step::of(step::type::union_of);
+      for (auto& part : split(inside, ','))
+        u.alternatives.push_back(sub_path("[" + std::string(trim(part)) + "]"));
+      return {u};
+    }
+    // ['key'] is the path .key, as kubectl reads it ("key" too, which kubectl refuses).
     if (inside.size() >= 2 && (inside.front() == '\'' || inside.front() == '"') &&
-        inside.back() == inside.front())
-      return step::of(step::type::key, std::string(inside.substr(1, inside.size() - 2)));
-    fail("unsupported subscript [" + std::string(inside) + "]");
+        inside.back() == inside.front() &&
+        inside.find(inside.front(), 1) == inside.size() - 1)
+      return sub_path("." + std::string(inside.substr(1, inside.size() - 2)));
+    return {parse_slice(inside)};
+  }
+
+  std::vector<step> sub_path(const std::string& text) {
+    auto steps = parser(text, tmpl_).path();
+    return steps;
+  }
+
+  // [i], [start:end], [start:end:step], each part optional, as kubectl's
+  // ^(-?\d*)(:-?\d*)?(:-?\d*)?$.
+  step parse_slice(std::string_view inside) {
+    auto parts = split(inside, ':');
+    if (parts.size() > 3) fail("invalid array index " + std::string(inside));
+    step s = step::of(step::type::slice);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (parts[i].empty()) continue;
+      auto n = parse_int(parts[i]);
+      if (!n || parts[i][0] == '+') fail("invalid array index " + std::string(inside));
+      s.params[i] = static_cast<long>(*n);
+      s.given[i] = true;
+    }
+    if (parts.size() == 1) {
+      s.params[1] = s.params[0] + 1;
+      s.given[1] = s.end_derived = true;
+    }
+    return s;
   }
 
   // [?(@.path)] or [?(@.path OP literal)]
@@ -149,7 +206,9 @@ class parser {
     }
     if (s_.substr(i_, 2) != ")]") fail("unclosed filter, expected )]");
     i_ += 2;
-    return {step::type::filter, "", 0, std::move(f)};
+    step out = step::of(step::type::filter);
+    out.test = std::move(f);
+    return out;
   }
 
   // 'text', "text" or a bare word (a number, true, false).
@@ -173,57 +232,147 @@ class parser {
   size_t i_ = 0;
 };
 
-void walk(const node& at, const std::vector<step>& steps, size_t i, std::vector<const node*>& out);
-
 std::string show(const node& n) {
   if (n.is_scalar()) return n.text();
   if (n.is_null()) return "";
   return codec::to_go_json(n);  // json.Marshal of a map, as kubectl
 }
 
-bool passes(const node& item, const filter& f) {
-  std::vector<const node*> found;
-  walk(item, f.left, 0, found);
-  if (f.op.empty() || found.empty()) return !found.empty() && f.op.empty();
-  std::string left = show(*found[0]);
-  // A bare number compares by value; a quoted literal as text ('010' is not "10").
-  auto a = f.right_quoted ? std::nullopt : parse_double(left);
-  auto b = f.right_quoted ? std::nullopt : parse_double(f.right);
-  int cmp = a && b ? (*a < *b ? -1 : *a > *b ? 1 : 0) : left.compare(f.right);
-  if (f.op == "==") return cmp == 0;
-  if (f.op == "!=") return cmp != 0;
-  if (f.op == "<") return cmp < 0;
-  if (f.op == ">") return cmp > 0;
-  if (f.op == "<=") return cmp <= 0;
-  return cmp >= 0;
-}
+// Walks steps from a node. `strict`: an index out of a list's bounds is kubectl's error, as
+// when printing; otherwise it selects nothing (sorting, waiting).
+class walker {
+ public:
+  explicit walker(bool strict) : strict_(strict) {}
 
-void walk(const node& at, const std::vector<step>& steps, size_t i, std::vector<const node*>& out) {
-  if (i == steps.size()) return out.push_back(&at);
-  const step& s = steps[i];
-  switch (s.t) {
-    case step::type::all:
-      if (at.is_list())
-        for (auto& item : at.items()) walk(item, steps, i + 1, out);
-      else if (at.is_map())
-        for (auto& [k, v] : at.entries()) walk(v, steps, i + 1, out);
-      return;
-    case step::type::filter:
-      if (at.is_list())
-        for (auto& item : at.items())
-          if (passes(item, *s.test)) walk(item, steps, i + 1, out);
-      return;
-    case step::type::index: {
-      if (!at.is_list()) return;
-      long n = static_cast<long>(at.items().size());
-      long idx = s.index < 0 ? n + s.index : s.index;
-      if (idx >= 0 && idx < n) walk(at.items()[static_cast<size_t>(idx)], steps, i + 1, out);
-      return;
+  void walk(const node& at, const std::vector<step>& steps, size_t i,
+            std::vector<const node*>& out) const {
+    if (i == steps.size()) return out.push_back(&at);
+    const step& s = steps[i];
+    switch (s.t) {
+      case step::type::all:
+        if (at.is_list())
+          for (auto& item : at.items()) walk(item, steps, i + 1, out);
+        else if (at.is_map())
+          for (auto& [k, v] : at.entries()) walk(v, steps, i + 1, out);
+        return;
+      case step::type::recursive: {
+        std::vector<const node*> below;
+        descend(at, below);
+        for (auto* n : below) walk(*n, steps, i + 1, out);
+        return;
+      }
+      case step::type::union_of:
+        for (auto& alternative : s.alternatives) {
+          std::vector<const node*> found;
+          walk(at, alternative, 0, found);
+          for (auto* n : found) walk(*n, steps, i + 1, out);
+        }
+        return;
+      case step::type::filter:
+        if (at.is_list())
+          for (auto& item : at.items())
+            if (passes(item, *s.test)) walk(item, steps, i + 1, out);
+        return;
+      case step::type::slice:
+        if (at.is_list())
+          for (auto* item : slice(at, s)) walk(*item, steps, i + 1, out);
+        return;
+      case step::type::key:
+        if (!at.is_map()) return;
+        if (auto* next = at.find(s.key)) walk(*next, steps, i + 1, out);
+        return;
     }
-    case step::type::key:
-      if (!at.is_map()) return;
-      if (auto* next = at.find(s.key)) walk(*next, steps, i + 1, out);
-      return;
+  }
+
+ private:
+  // The node and every node below it that has children, depth first, as kubectl's `..`.
+  static void descend(const node& at, std::vector<const node*>& out) {
+    if (at.is_map() && !at.entries().empty()) {
+      out.push_back(&at);
+      for (auto& [k, v] : at.entries()) descend(v, out);
+    } else if (at.is_list() && !at.items().empty()) {
+      out.push_back(&at);
+      for (auto& item : at.items()) descend(item, out);
+    }
+  }
+
+  // client-go's evalArray: bounds as it checks them, with its words.
+  std::vector<const node*> slice(const node& list, const step& s) const {
+    long length = static_cast<long>(list.items().size());
+    long start = s.given[0] ? s.params[0] : 0;
+    if (start < 0) start += length;
+    long end = s.given[1] ? s.params[1] : length;
+    if (s.given[1] && (end < 0 || (end == 0 && s.end_derived))) end += length;
+    if (end == start) return {};  // zero items asked for: no error
+    auto out_of_bounds = [&](long index) {
+      if (strict_)
+        throw execution_error{"array index out of bounds: index " + std::to_string(index) +
+                              ", length " + std::to_string(length)};
+      return std::vector<const node*>{};
+    };
+    if (start >= length || start < 0) return out_of_bounds(start);
+    if (end > length || end < 0) return out_of_bounds(end - 1);
+    if (start > end) {
+      if (strict_)
+        throw execution_error{"starting index " + std::to_string(start) +
+                              " is greater than ending index " + std::to_string(end)};
+      return {};
+    }
+    long stride = 1;
+    if (s.given[2]) {
+      if (s.params[2] <= 0) {
+        if (strict_) throw execution_error{"step must be > 0"};
+        return {};
+      }
+      stride = s.params[2];
+    }
+    std::vector<const node*> out;
+    for (long i = start; i < end; i += stride) out.push_back(&list.items()[static_cast<size_t>(i)]);
+    return out;
+  }
+
+  bool passes(const node& item, const filter& f) const {
+    std::vector<const node*> found;
+    walk(item, f.left, 0, found);
+    if (f.op.empty() || found.empty()) return !found.empty() && f.op.empty();
+    std::string left = show(*found[0]);
+    // A bare number compares by value; a quoted literal as text ('010' is not "10").
+    auto a = f.right_quoted ? std::nullopt : parse_double(left);
+    auto b = f.right_quoted ? std::nullopt : parse_double(f.right);
+    int cmp = a && b ? (*a < *b ? -1 : *a > *b ? 1 : 0) : left.compare(f.right);
+    if (f.op == "==") return cmp == 0;
+    if (f.op == "!=") return cmp != 0;
+    if (f.op == "<") return cmp < 0;
+    if (f.op == ">") return cmp > 0;
+    if (f.op == "<=") return cmp <= 0;
+    return cmp >= 0;
+  }
+
+  bool strict_;
+};
+
+// Go's %#v of what kubectl hands its JSONPath engine (an object decoded into interface{}
+// values), for the dump after a failure: map[string]interface {}{"k":v, ...} with keys sorted.
+std::string go_syntax(const node& n) {
+  if (n.is_map()) {
+    std::vector<std::pair<std::string, const node*>> entries;
+    for (auto& [k, v] : n.entries()) entries.emplace_back(k, &v);
+    std::sort(entries.begin(), entries.end());
+    std::string out = "map[string]interface {}{";
+    for (size_t i = 0; i < entries.size(); ++i)
+      out += (i ? ", " : "") + quote(entries[i].first) + ":" + go_syntax(*entries[i].second);
+    return out + "}";
+  }
+  if (n.is_list()) {
+    std::string out = "[]interface {}{";
+    for (size_t i = 0; i < n.items().size(); ++i) out += (i ? ", " : "") + go_syntax(n.items()[i]);
+    return out + "}";
+  }
+  if (n.is_null()) return "interface {}(nil)";
+  switch (n.resolve()) {
+    case node::scalar_type::string: return quote(n.text());
+    case node::scalar_type::number: return gotmpl::go_float(std::strtod(n.text().c_str(), nullptr));
+    default: return n.text();  // integers (int64), true, false
   }
 }
 
@@ -243,9 +392,9 @@ struct segment {
   }
 };
 
-// The text of a `{"..."}` literal, with \n, \t, \r, \\ and \" read as in Go.
+// The text of a `{"..."}` or `{'...'}` literal, with \n, \t, \r, \\ and \" read as in Go.
 std::string string_literal(std::string_view inner, const parser& p) {
-  if (inner.size() < 2 || inner.back() != '"')
+  if (inner.size() < 2 || inner.back() != inner.front())
     p.fail("unclosed string literal " + std::string(inner));
   std::string out;
   for (size_t i = 1; i + 1 < inner.size(); ++i) {
@@ -283,7 +432,8 @@ size_t closing_brace(std::string_view tmpl, size_t open) {
 segment parse_action(std::string_view inner, std::string_view tmpl) {
   parser whole(inner, tmpl);
   if (inner.empty()) whole.fail("empty expression {}");
-  if (inner.front() == '"') return segment::of(segment::type::text, string_literal(inner, whole));
+  if (inner.front() == '"' || inner.front() == '\'')
+    return segment::of(segment::type::text, string_literal(inner, whole));
   if (inner == "end") return segment::of(segment::type::end);
   auto s = segment::of(segment::type::path);
   if (starts_with(inner, "range ")) {
@@ -331,6 +481,7 @@ std::string as_json_list(const std::vector<const node*>& found) {
 
 void run(const std::vector<segment>& segs, size_t begin, size_t end, const node& current,
          const node& root, bool as_json, std::string& out) {
+  const walker strict(true);
   for (size_t i = begin; i < end; ++i) {
     auto& s = segs[i];
     if (s.t == segment::type::text) {
@@ -343,7 +494,7 @@ void run(const std::vector<segment>& segs, size_t begin, size_t end, const node&
       continue;
     }
     std::vector<const node*> found;
-    walk(s.from_root ? root : current, s.steps, 0, found);
+    strict.walk(s.from_root ? root : current, s.steps, 0, found);
     if (s.t == segment::type::range) {
       for (auto* n : found) run(segs, i + 1, s.end, *n, root, as_json, out);
       i = s.end;
@@ -359,23 +510,34 @@ void run(const std::vector<segment>& segs, size_t begin, size_t end, const node&
   }
 }
 
+// Runs a template; a failure is kubectl's error (its debugging dump included, as kubectl's
+// JSONPath printer puts it in the error) after what the template printed before it.
+std::string execute(std::string_view tmpl, const node& root, bool as_json) {
+  auto segs = parse_template(tmpl);
+  std::string out;
+  try {
+    run(segs, 0, segs.size(), root, root, as_json, out);
+  } catch (const execution_error& e) {
+    std::string t(tmpl);
+    throw template_failure("error executing jsonpath " + quote(t) + ": Error executing template: " +
+                               e.why + ". Printing more information for debugging the template:\n" +
+                               "\ttemplate was:\n\t\t" + t + "\n" +
+                               "\tobject given to jsonpath engine was:\n\t\t" + go_syntax(root) +
+                               "\n\n",
+                           std::move(out));
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string jsonpath(std::string_view tmpl, const node& root) {
-  auto segs = parse_template(tmpl);
-  std::string out;
-  run(segs, 0, segs.size(), root, root, false, out);
-  return out;
-}
+std::string jsonpath(std::string_view tmpl, const node& root) { return execute(tmpl, root, false); }
 
 std::string jsonpath_as_json(std::string_view tmpl, const node& root) {
-  auto segs = parse_template(tmpl);
-  std::string out;
-  run(segs, 0, segs.size(), root, root, true, out);
-  return out;
+  return execute(tmpl, root, true);
 }
 
-std::vector<const node*> jsonpath_nodes(std::string_view expr, const node& root) {
+std::vector<const node*> jsonpath_nodes(std::string_view expr, const node& root, bool strict) {
   auto inner = trim(expr);
   if (inner.size() >= 2 && inner.front() == '{' && inner.back() == '}')
     inner = trim(inner.substr(1, inner.size() - 2));
@@ -386,7 +548,11 @@ std::vector<const node*> jsonpath_nodes(std::string_view expr, const node& root)
                          : "." + std::string(inner);
   auto steps = parser(text, expr).path();
   std::vector<const node*> found;
-  walk(root, steps, 0, found);
+  try {
+    walker(strict).walk(root, steps, 0, found);
+  } catch (const execution_error& e) {
+    throw api_error(api_errc::bad_request, e.why);
+  }
   return found;
 }
 

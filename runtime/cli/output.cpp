@@ -44,16 +44,13 @@ bool is_template(const std::string& format) {
 }
 
 void write_templated(std::ostream& out, const std::string& format, const node& doc) {
-  if (starts_with(format, "jsonpath=")) {
-    out << jsonpath(format.substr(9), doc);
-    return;
-  }
-  if (starts_with(format, "jsonpath-as-json=")) {
-    out << jsonpath_as_json(format.substr(17), doc);
-    return;
-  }
   try {
-    out << go_template(format.substr(12), doc);
+    if (starts_with(format, "jsonpath="))
+      out << jsonpath(format.substr(9), doc);
+    else if (starts_with(format, "jsonpath-as-json="))
+      out << jsonpath_as_json(format.substr(17), doc);
+    else
+      out << go_template(format.substr(12), doc);
   } catch (const template_failure& failure) {
     out << failure.printed << std::flush;
     throw;

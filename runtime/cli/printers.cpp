@@ -180,7 +180,7 @@ void sort_by(std::vector<node>& objects, std::string_view path) {
   std::vector<keyed> rows;
   bool numeric = true, any = false;
   for (auto& o : objects) {
-    auto found = jsonpath_nodes(path, o);
+    auto found = jsonpath_nodes(path, o, false);
     keyed row{std::nullopt, std::move(o)};
     if (!found.empty()) {
       row.key = found[0]->is_scalar() ? found[0]->text() : codec::to_json(*found[0]);

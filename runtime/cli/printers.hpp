@@ -67,9 +67,12 @@ std::string object_as(const std::string& format, const kind_info& kind, const co
 std::string document_as(const std::string& format, const codec::node& document, bool first);
 
 /// Evaluates a kubectl JSONPath template: `{.metadata.name}`, `{.items[*].metadata.name}`,
-/// `{.status.conditions[0].type}`, `{.data.tls\.crt}`, `{"\n"}`, `{range .items[*]}..{end}`,
-/// filters `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with
-/// literal text between. Throws api_error(bad_request) for a template it cannot read.
+/// `{.status.conditions[0].type}`, `[1:3]`, `{..image}`, `[0,2]`, `{.data.tls\.crt}`,
+/// `{.data['tls\.crt']}`, `{"\n"}`, `{range .items[*]}..{end}`, filters
+/// `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with literal
+/// text between. Throws api_error(bad_request) for a template it cannot read, and
+/// template_failure (kubectl's error and dump; what printed before it) for an index out of a
+/// list's bounds.
 std::string jsonpath(std::string_view tmpl, const codec::node& root);
 /// As jsonpath, for -o jsonpath-as-json: each piece of the template (a path, a literal) prints
 /// what it gives as an indented JSON list, as kubectl's printer does.
@@ -94,8 +97,10 @@ std::string go_template(std::string_view tmpl, const codec::node& root);
 void check_go_template(std::string_view tmpl);
 
 /// The values one JSONPath expression selects (`.a.b`, `a.b`, `{.a.b}`, `{.items[*].x}`), in
-/// order. Throws api_error(bad_request) for an expression it cannot read.
-std::vector<const codec::node*> jsonpath_nodes(std::string_view expr, const codec::node& root);
+/// order. Throws api_error(bad_request) for an expression it cannot read, and when `strict`
+/// for an index out of a list's bounds (kubectl's "array index out of bounds: ...").
+std::vector<const codec::node*> jsonpath_nodes(std::string_view expr, const codec::node& root,
+                                               bool strict = true);
 
 /// A `kind: List` holding `items`, as `get -o yaml` prints several objects.
 codec::node list_of(std::vector<codec::node> items);

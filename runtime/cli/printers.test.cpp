@@ -169,7 +169,7 @@ status: {conditions: [{type: Ready, status: "True"}, {type: Initialized, status:
   CHECK(jsonpath("{.missing.field}", obj) == "");
   auto list = list_of({obj, yaml("metadata: {name: db}")});
   CHECK(jsonpath("{.items[*].metadata.name}", list) == "web db");
-  CHECK_THROWS_WITH(jsonpath("{.a[x]}", obj), Catch::Contains("unsupported subscript [x]"));
+  CHECK_THROWS_WITH(jsonpath("{.a[x]}", obj), Catch::Contains("invalid array index x"));
   CHECK_THROWS_WITH(jsonpath("{.a", obj), Catch::Contains("unclosed {"));
 }
 
@@ -217,7 +217,10 @@ items:
       {"{.items[?(@.spec.replicas=='5')].metadata.name}", "c3"},
       {"{.items[?(@.metadata.labels.tier)].metadata.name}", "c1 c3"},
       {R"({.items[0].data.tls\.crt})", "CERT"},
-      {R"({.items[0].data['tls.crt']})", "CERT"},
+      {R"({.items[0].data['tls\.crt']})", "CERT"},
+      // ['a.b'] is the path .a.b, as kubectl reads it: the key a, then b.
+      {R"({.items[0].data['tls.crt']})", ""},
+      {"{.items[*]['metadata.name']}", "c1 c2 c3"},
       {R"(a{"}"}b)", "a}b"},
       {"{range .items[?(@.spec.replicas>=3)]}[{.metadata.name}]{end}", "[c2][c3]"},
       {"{range .items[*]}{$.items[0].metadata.name}{end}", "c1c1c1"},
@@ -226,10 +229,74 @@ items:
   CHECK(jsonpath(r.tmpl, list) == r.out);
 }
 
+TEST_CASE("jsonpath slices unions wildcards and recursive descent as kubectl", "[cli][printers]") {
+  auto pod = codec::parse_yaml(R"(
+metadata: {name: web, labels: {app: shop, tier: front}}
+spec:
+  containers: [{name: a, image: nginx}, {name: b, image: busybox}, {name: c, image: redis}]
+  initContainers: [{name: i, image: alpine}]
+)",
+                               "t")[0]
+                 .root;
+  struct row {
+    std::string tmpl;
+    std::string out;
+  };
+  auto r = GENERATE(values<row>({
+      {"{.spec.containers[0:2].name}", "a b"},
+      {"{.spec.containers[1:].name}", "b c"},
+      {"{.spec.containers[-1:].name}", "c"},
+      {"{.spec.containers[-2].name}", "b"},
+      {"{.spec.containers[::2].name}", "a c"},
+      {"{.spec.containers[:0].name}", ""},  // no items asked for: no error
+      {"{.spec.containers[0,2].name}", "a c"},
+      {"{.metadata['name','labels']}", R"(web {"app":"shop","tier":"front"})"},
+      {"{.metadata.labels.*}", "shop front"},
+      {"{..image}", "nginx busybox redis alpine"},
+      {"{.spec..name}", "a b c i"},
+      {"{$..containers[0].name}", "a"},
+      {"{@.metadata.name}", "web"},
+      {"{range .spec.containers[*]}{@.name}{'\\t'}{end}", "a\tb\tc\t"},
+      {"{.metadata.\\*}", ""},  // an escaped * is a key
+  }));
+  CAPTURE(r.tmpl);
+  CHECK(jsonpath(r.tmpl, pod) == r.out);
+}
+
+TEST_CASE("a jsonpath index out of bounds is kubectl's error after what printed", "[cli][printers]") {
+  auto list = yaml("items: [{metadata: {name: a}}, {metadata: {name: b}}]");
+  try {
+    jsonpath(R"({.items[0].metadata.name}{"\n"}{.items[5].metadata.name})", list);
+    FAIL("no error");
+  } catch (const troupe::cli::template_failure& failure) {
+    CHECK(failure.printed == "a\n");
+    CHECK_THAT(failure.message(),
+               Catch::StartsWith(
+                   R"(error executing jsonpath "{.items[0].metadata.name}{\"\\n\"}{.items[5].metadata.name}": )"
+                   "Error executing template: array index out of bounds: index 5, length 2. Printing "
+                   "more information for debugging the template:\n\ttemplate was:\n\t\t") &&
+                   Catch::EndsWith("\tobject given to jsonpath engine was:\n\t\tmap[string]interface "
+                                   "{}{\"items\":[]interface {}{map[string]interface {}{\"metadata\":"
+                                   "map[string]interface {}{\"name\":\"a\"}}, map[string]interface "
+                                   "{}{\"metadata\":map[string]interface {}{\"name\":\"b\"}}}}\n\n"));
+  }
+  auto empty = yaml("items: []");
+  CHECK_THROWS_WITH(jsonpath("{.items[0].metadata.name}", empty),
+                    Catch::Contains("array index out of bounds: index 0, length 0."));
+  CHECK_THROWS_WITH(jsonpath("{.items[1:5]}", list), Catch::Contains("array index out of bounds: index 4, length 2."));
+  CHECK_THROWS_WITH(jsonpath("{.items[::0]}", list), Catch::Contains("step must be > 0"));
+  CHECK(jsonpath("{.items[*].metadata.name}", empty).empty());
+  // Sorting and waiting read a missing index as nothing; a column is kubectl's error.
+  CHECK(troupe::cli::jsonpath_nodes(".items[5]", list, false).empty());
+  CHECK_THROWS_WITH(troupe::cli::jsonpath_nodes(".items[5]", list),
+                    "array index out of bounds: index 5, length 2");
+}
+
 TEST_CASE("a jsonpath that cannot be read is an error", "[cli][printers]") {
   codec::node obj = codec::node::map();
   auto bad = GENERATE(as<std::string>{}, "{range .items[*]}{.x}", "{end}", "{.a[?(@.x=='y']}",
-                      "{.a[?(.x)]}", "{\"abc}", "{}", "{..name}", "{.a b}", "{.items[0}",
+                      "{.a[?(.x)]}", "{\"abc}", "{}", "{...name}", "{.a b}",
+                      "{.items[0}", "{.a[1:2:3:4]}", "{.a[+1]}", "{.a['x]}",
                       "{.a[?(@.x==)]}");
   CAPTURE(bad);
   CHECK_THROWS_WITH(jsonpath(bad, obj), Catch::StartsWith("error parsing jsonpath " + bad + ": "));

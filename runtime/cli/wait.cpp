@@ -58,8 +58,15 @@ wait_condition parse_for(const std::string& text) {
 
 bool satisfied(const wait_condition& c, const node& object) {
   if (c.type == wait_condition::created) return true;
-  if (c.type == wait_condition::path && c.any_value) return !jsonpath(c.subject, object).empty();
-  if (c.type == wait_condition::path) return jsonpath(c.subject, object) == c.expected;
+  if (c.type == wait_condition::path) {
+    std::string found;
+    try {
+      found = jsonpath(c.subject, object);
+    } catch (const template_failure&) {
+      return false;  // an index not there yet ({.status.containerStatuses[0].ready}): wait on
+    }
+    return c.any_value ? !found.empty() : found == c.expected;
+  }
   if (auto* conds = lookup(object, {"status", "conditions"}))
     for (auto& cond : conds->items())
       if (to_lower(text_at(cond, {"type"})) == to_lower(c.subject))
