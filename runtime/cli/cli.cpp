@@ -145,7 +145,9 @@ resource_args parse_resource_args(context& ctx, const std::vector<std::string>& 
   if (slashed > 0) {
     for (auto& arg : args) {
       auto slash = arg.find('/');
-      TROUPE_REQUIRE(slash + 1 < arg.size(), api_errc::bad_request,
+      TROUPE_REQUIRE(arg.find('/', slash + 1) == std::string::npos, api_errc::bad_request,
+                     "arguments in resource/name form may not have more than one slash, got " + quote(arg));
+      TROUPE_REQUIRE(slash > 0 && slash + 1 < arg.size() && arg.find(',') > slash, api_errc::bad_request,
                      "arguments in resource/name form must have a single resource and name, got " + quote(arg));
       out.named.emplace_back(&ctx.kind(arg.substr(0, slash)), arg.substr(slash + 1));
     }
@@ -405,16 +407,35 @@ std::string bash_completion() {
     resources += k->plural + " ";
     for (auto& s : k->short_names) resources += s + " ";
   }
+  // The second word: a subcommand, a resource type, or the names a verb takes; then names of
+  // the type given.
+  const char* typed = "get|describe|delete|edit|label|annotate|patch|scale|wait|expose";
   return "# bash completion for troupe: source <(troupe completion bash)\n"
          "_troupe() {\n"
-         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
+         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" verb=\"${COMP_WORDS[1]}\" words=\"\"\n"
          "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-         "    COMPREPLY=( $(compgen -W \"server " + verbs + "\" -- \"$cur\") )\n"
+         "    words=\"server agent help " + verbs + "\"\n"
          "  elif [ \"$COMP_CWORD\" -eq 2 ]; then\n"
-         "    COMPREPLY=( $(compgen -W \"" + resources + "\" -- \"$cur\") )\n"
-         "  elif [ \"$COMP_CWORD\" -ge 3 ]; then\n"
-         "    COMPREPLY=( $(compgen -W \"$(troupe get \"${COMP_WORDS[2]}\" -o name 2>/dev/null | sed 's|.*/||')\" -- \"$cur\") )\n"
+         "    case \"$verb\" in\n"
+         "      " + typed + "|explain) words=\"" + resources + "\" ;;\n"
+         "      config) words=\"view current-context get-contexts use-context set-context\" ;;\n"
+         "      completion) words=\"bash\" ;;\n"
+         "      set) words=\"image env\" ;;\n"
+         "      token) words=\"create\" ;;\n"
+         "      taint) words=\"nodes\" ;;\n"
+         "      create) words=\"namespace serviceaccount configmap secret service deployment job cronjob "
+         "role clusterrole rolebinding clusterrolebinding\" ;;\n"
+         "      help) words=\"server agent " + verbs + "\" ;;\n"
+         "      logs|exec|cp) words=\"$(troupe get pods -o name 2>/dev/null | sed 's|.*/||')\" ;;\n"
+         "      cordon|uncordon|drain) words=\"$(troupe get nodes -o name 2>/dev/null | sed 's|.*/||')\" ;;\n"
+         "    esac\n"
+         "  else\n"
+         "    case \"$verb\" in\n"
+         "      " + typed + "|taint) words=\"$(troupe get \"${COMP_WORDS[2]}\" -o name 2>/dev/null | "
+         "sed 's|.*/||')\" ;;\n"
+         "    esac\n"
          "  fi\n"
+         "  COMPREPLY=( $(compgen -W \"$words\" -- \"$cur\") )\n"
          "}\n"
          "complete -F _troupe troupe\n";
 }

@@ -440,7 +440,8 @@ std::vector<column> node_columns(int64_t now) {
   return {{"STATUS", node_status},
           {"ROLES", node_roles},
           age_column(now),
-          field("VERSION", {"status", "nodeInfo", "kubeletVersion"}),
+          {"VERSION",  // as it is, even empty (kubectl's printNode)
+           [](const node& n) { return text_at(n, {"status", "nodeInfo", "kubeletVersion"}); }},
           node_address("INTERNAL-IP", "InternalIP"),
           node_address("EXTERNAL-IP", "ExternalIP"),
           node_info("OS-IMAGE", "osImage"),

@@ -88,7 +88,8 @@ int cmd_config(context& ctx) {
   if (sub == "set-context") {
     no_more(2);
     TROUPE_REQUIRE(ctx.flags.on("current") != (args.size() == 2), api_errc::bad_request,
-                   "config set-context: name the context or pass --current, not both");
+                   args.size() == 2 ? "config set-context: name the context or pass --current, not both"
+                                    : "you must specify a non-empty context name or --current");
     if (args.size() == 2) require_our_context(args[1]);
     auto config = ctx.config();
     if (ctx.flags.has("namespace")) {

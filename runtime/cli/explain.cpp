@@ -102,6 +102,9 @@ void list_fields(std::ostream& out, StructSchema schema, int depth, bool recursi
 }  // namespace
 
 int cmd_explain(context& ctx) {
+  auto format = ctx.flags.get("output", "plaintext");
+  TROUPE_REQUIRE(format == "plaintext" || format == "plaintext-openapiv2", api_errc::bad_request,
+                 "--output: unknown format " + quote(format) + " (choose plaintext or plaintext-openapiv2)");
   auto& args = ctx.flags.positional;
   TROUPE_REQUIRE(args.size() == 1, api_errc::bad_request,
                  "You must specify the type of resource to explain, as RESOURCE or RESOURCE.FIELD (e.g. pods.spec.containers)");

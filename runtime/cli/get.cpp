@@ -192,6 +192,15 @@ class watch_printer {
 };
 
 // Prints each change, starting after `revision`, until interrupted.
+// --timeout: how long --watch goes on (by default until interrupted).
+std::chrono::milliseconds watch_timeout(const context& ctx) {
+  auto timeout = ctx.flags.get("timeout", "8760h");
+  auto ms = parse_duration_ms(timeout);
+  TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request,
+                 "--timeout: invalid duration " + quote(timeout) + " (a positive one such as 30s)");
+  return std::chrono::milliseconds(*ms);
+}
+
 int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::string& name,
           watch_printer& printer) {
   api_request req;
@@ -201,8 +210,7 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
   req.field_selector = ctx.flags.get("field-selector");
   if (!name.empty()) req.field_selector = "metadata.name=" + name;
   req.resource_version = revision;
-  auto patience = std::chrono::milliseconds(
-      parse_duration_ms(ctx.flags.get("timeout", "8760h")).value_or(0));
+  auto patience = watch_timeout(ctx);
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
     try {
       if (!ev.object.empty()) printer.print({codec::encode_object(ev.object, kind)}, ev.type);
@@ -296,6 +304,7 @@ int cmd_get(context& ctx) {
                    "name cannot be provided when a selector is specified");
   TROUPE_REQUIRE(!watching || (targets.size() == 1 && targets[0].names.size() <= 1),
                  api_errc::bad_request, "--watch takes one resource type and at most one name");
+  if (watching) watch_timeout(ctx);  // a bad --timeout fails before the list
   int status = 0;
   std::vector<found> results;
   bool listed = false;

@@ -340,7 +340,7 @@ const std::map<std::string, flag_help>& flag_helps() {
         "Accepted for kubectl's scripts: troupe serves one version of each "
         "kind."}},
       {"explain/output",
-       {"'plaintext'", "Accepted for kubectl's scripts: troupe renders plaintext only."}},
+       {"'plaintext'", "plaintext or plaintext-openapiv2, which troupe renders alike."}},
 
       // logs, exec, cp
       {"follow", {"", "Specify if the logs should be streamed."}},

@@ -33,21 +33,53 @@ std::string text_at(const node& root, std::initializer_list<std::string_view> pa
 
 namespace {
 
-// kubectl's event table has no NAME: what happened to which object, and when last.
+// kubectl's printEvent: no NAME but with -o wide (last), and the wide columns among the others.
 std::vector<column> event_columns(const table_options& options) {
-  return {{"LAST SEEN",
-           [&](const node& n) {
-             auto last = parse_rfc3339(text_at(n, {"lastTimestamp"}));
-             if (!last) last = parse_rfc3339(text_at(n, {"metadata", "creationTimestamp"}));
-             return last ? human_duration(std::max<int64_t>(0, options.now - *last)) : "<unknown>";
-           }},
-          {"TYPE", [](const node& n) { return text_at(n, {"type"}); }},
-          {"REASON", [](const node& n) { return text_at(n, {"reason"}); }},
-          {"OBJECT",
-           [](const node& n) {
-             return to_lower(text_at(n, {"involvedObject", "kind"})) + "/" + text_at(n, {"involvedObject", "name"});
-           }},
-          {"MESSAGE", [](const node& n) { return text_at(n, {"message"}); }}};
+  auto since = [now = options.now](std::optional<int64_t> at) {
+    return at ? human_duration(std::max<int64_t>(0, now - *at)) : std::string("<unknown>");
+  };
+  auto first_seen = [](const node& n) {
+    auto at = parse_rfc3339(text_at(n, {"firstTimestamp"}));
+    return at ? at : parse_rfc3339(text_at(n, {"eventTime"}));
+  };
+  auto last_seen = [first_seen](const node& n) {
+    if (lookup(n, {"series"})) return parse_rfc3339(text_at(n, {"series", "lastObservedTime"}));
+    auto at = parse_rfc3339(text_at(n, {"lastTimestamp"}));
+    return at ? at : first_seen(n);
+  };
+  std::vector<column> cols = {
+      {"LAST SEEN", [=](const node& n) { return since(last_seen(n)); }},
+      {"TYPE", [](const node& n) { return text_at(n, {"type"}); }},
+      {"REASON", [](const node& n) { return text_at(n, {"reason"}); }},
+      {"OBJECT", [](const node& n) {
+         auto kind = to_lower(text_at(n, {"involvedObject", "kind"}));
+         auto name = text_at(n, {"involvedObject", "name"});
+         return name.empty() ? kind : kind + "/" + name;
+       }}};
+  if (options.wide) {
+    cols.push_back({"SUBOBJECT", [](const node& n) { return text_at(n, {"involvedObject", "fieldPath"}); }});
+    cols.push_back({"SOURCE", [](const node& n) {
+                      auto component = text_at(n, {"source", "component"});
+                      auto host = text_at(n, {"source", "host"});
+                      if (component.empty()) component = text_at(n, {"reportingComponent"});
+                      if (host.empty()) host = text_at(n, {"reportingInstance"});
+                      return host.empty() ? component : component + ", " + host;
+                    }});
+  }
+  cols.push_back({"MESSAGE", [](const node& n) { return std::string(trim(text_at(n, {"message"}))); }});
+  if (options.wide) {
+    cols.push_back({"FIRST SEEN", [=](const node& n) { return since(first_seen(n)); }});
+    cols.push_back({"COUNT", [](const node& n) {
+                      if (lookup(n, {"series"})) {
+                        auto count = text_at(n, {"series", "count"});
+                        return count.empty() ? std::string("0") : count;
+                      }
+                      auto count = text_at(n, {"count"});  // a singleton event has none
+                      return count.empty() || count == "0" ? std::string("1") : count;
+                    }});
+    cols.push_back({"NAME", [](const node& n) { return text_at(n, {"metadata", "name"}); }});
+  }
+  return cols;
 }
 
 // Rows of cells under the headers, each column as wide as its widest cell and three spaces apart.

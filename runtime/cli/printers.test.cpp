@@ -321,7 +321,7 @@ status:
   CHECK(print_table(*kinds.find_resource("nodes"), {worker, plain}, options) ==
         "NAME   STATUS                       ROLES         AGE   VERSION\n"
         "n1     Ready                        edge,worker   60m   v0.1.0\n"
-        "n2     Unknown,SchedulingDisabled   <none>        60s   <none>\n");
+        "n2     Unknown,SchedulingDisabled   <none>        60s   \n");  // kubeletVersion as it is
   auto sts = yaml(R"(
 metadata: {name: db, creationTimestamp: "2026-12-01T11:59:55Z"}
 spec: {replicas: 3, template: {spec: {containers: [{name: pg, image: postgres}]}}}
@@ -665,4 +665,43 @@ TEST_CASE("go-template errors name the template and the cause", "[cli][printers]
   CHECK_THROWS_WITH(go_template("{{range .kind}}{{end}}", obj), Catch::EndsWith("range can't iterate over Pod"));
   CHECK_THROWS_WITH(go_template("{{\"%%\" | base64decode}}", obj),
                     Catch::EndsWith("illegal base64 data at input byte 0"));
+}
+
+TEST_CASE("the event table is kubectl's printEvent - wide columns among the others", "[cli][printers]") {
+  auto kinds = builtin_kinds();
+  auto old = yaml(R"(
+metadata: {name: web.1}
+involvedObject: {kind: Pod, name: web, fieldPath: "spec.containers{app}"}
+reason: BackOff
+message: "  Back-off restarting  "
+type: Warning
+firstTimestamp: "2026-12-01T11:00:00Z"
+lastTimestamp: "2026-12-01T11:59:00Z"
+count: 5
+source: {component: kubelet, host: n1}
+)");
+  auto series = yaml(R"(
+metadata: {name: n.2}
+involvedObject: {kind: Node}
+reason: Ready
+type: Normal
+eventTime: "2026-12-01T11:30:00.000000Z"
+series: {count: 3, lastObservedTime: "2026-12-01T11:58:00.000000Z"}
+reportingComponent: node-controller
+)");
+  table_options options;
+  options.now = now;
+  auto& events = *kinds.find_resource("ev");
+  CHECK(print_table(events, {old, series}, options) ==
+        "LAST SEEN   TYPE      REASON    OBJECT    MESSAGE\n"
+        "60s         Warning   BackOff   pod/web   Back-off restarting\n"
+        "2m          Normal    Ready     node      \n");
+  options.wide = true;
+  CHECK(print_table(events, {old, series}, options) ==
+        "LAST SEEN   TYPE      REASON    OBJECT    SUBOBJECT              SOURCE            MESSAGE               "
+        "FIRST SEEN   COUNT   NAME\n"
+        "60s         Warning   BackOff   pod/web   spec.containers{app}   kubelet, n1       Back-off restarting   "
+        "60m          5       web.1\n"
+        "2m          Normal    Ready     node                             node-controller                         "
+        "30m          3       n.2\n");
 }

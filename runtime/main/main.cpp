@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
 #include "runtime/agent/agent.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/process/shim.hpp"
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin() + static_cast<long>(verb));
   if (command == "help") {  // `troupe help COMMAND` is `troupe COMMAND --help`
     size_t topic = troupe::cli::verb_position(args);
-    if (topic == args.size()) {
+    if (topic == args.size() || args[topic] == "help") {
       std::cout << usage;
       return 0;
     }
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
     if (command == "server") return troupe::run_server(troupe::parse_server_options(args), std::cout);
     if (troupe::cli::is_cli_command(command))
       return troupe::cli::run_cli(command, args, std::cin, std::cout, std::cerr);
-    std::cerr << "error: unknown command " << command << "\n\n" << usage;
+    std::cerr << "error: unknown command " << troupe::quote(command) << " for \"troupe\"\n"
+              << "Run 'troupe --help' for usage.\n";
     return 2;
   } catch (const troupe::api_error& e) {
     std::cerr << "error: " << e.message() << "\n";

@@ -399,6 +399,10 @@ TEST_CASE("api-resources and completion", "[process][cli]") {
   CHECK(complete("troupe expl", 1) == "explain\n");
   CHECK(complete("troupe get deployme", 2) == "deployments\n");
   CHECK(complete("troupe get cm sett", 3) == "settings\n");
+  CHECK(complete("troupe ag", 1) == "agent\n");
+  CHECK(complete("troupe config cu", 2) == "current-context\n");
+  CHECK(complete("troupe config view sett", 3) == "\n");  // no resource names after config
+  CHECK(complete("troupe completion ", 2) == "bash\n");
 }
 
 TEST_CASE("a pod on a node terminates gracefully - --force ends it", "[process][cli]") {
