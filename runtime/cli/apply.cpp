@@ -15,6 +15,7 @@
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/patch.hpp"
 #include "runtime/codec/yaml.hpp"
+#include "runtime/object/selector.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -128,6 +129,20 @@ std::vector<document> read_manifests(context& ctx) {
     }
   }
   TROUPE_REQUIRE(!out.empty(), api_errc::bad_request, "no objects passed to apply");
+  if (ctx.flags.has("selector")) {
+    // kubectl's FilteredVisitor: only the documents whose own labels match (get, describe and
+    // delete -f take -l); one that did not decode is still reported.
+    auto selector = label_selector::parse(ctx.flags.get("selector"));
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [&](const document& d) {
+                               std::map<std::string, std::string> labels;
+                               if (const node* l = lookup(d.m.tree, {"metadata", "labels"}); l && l->is_map())
+                                 for (auto& [k, v] : l->entries())
+                                   if (v.is_scalar()) labels[k] = v.text();
+                               return d.error.empty() && !selector.matches(labels);
+                             }),
+              out.end());
+  }
   return out;
 }
 
@@ -501,11 +516,14 @@ int cmd_delete(context& ctx) {
     ctx.err << "Warning: Immediate deletion does not wait for confirmation that the running "
                "resource has been terminated. The resource may continue to run on the cluster "
                "indefinitely.\n";
-  if (ctx.flags.has("filename"))
-    return for_each_manifest(ctx, read_manifests(ctx), "deleting",
+  if (ctx.flags.has("filename")) {
+    auto documents = read_manifests(ctx);
+    if (documents.empty()) ctx.err << "No resources found\n";
+    return for_each_manifest(ctx, std::move(documents), "deleting",
                              [&](const codec::manifest& m, const std::string& ns) {
                                delete_one(ctx, *m.kind, ns, name_of(m), grace);
                              });
+  }
   auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
   auto victims = chosen_objects(ctx, args);
   if (victims.empty()) ctx.err << "No resources found\n";

@@ -169,6 +169,8 @@ std::vector<object_key> chosen_objects(context& ctx, const resource_args& args) 
   std::vector<object_key> out;
   for (auto& [kind, name] : args.named) out.push_back({kind, ctx.ns_for(*kind), name});
   if (args.types.empty()) return out;
+  TROUPE_REQUIRE(!ctx.flags.on("all") || !ctx.flags.has("selector"), api_errc::bad_request,
+                 "cannot set --all and --selector at the same time");
   bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
   TROUPE_REQUIRE(out.empty() || !by_selector, api_errc::bad_request,
                  "name cannot be provided when a selector or --all is specified");
@@ -445,6 +447,10 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
   auto kinds = builtin_kinds();
   try {
     auto flags = parse_flags(args, cli_flags(command));
+    // A blank selector is no selector, as kubectl's builder trims it: `-l "$UNSET"` must not
+    // select every object.
+    for (const char* selector : {"selector", "field-selector"})
+      if (flags.has(selector) && trim(flags.get(selector)).empty()) flags.erase(selector);
     if (flags.on("help")) {  // kubectl prints the verb's help and does nothing else
       out << verb_help(command);
       return 0;

@@ -30,6 +30,7 @@ class parsed_flags {
   bool on(const std::string& name, bool fallback = false) const;
 
   void add(const std::string& name, std::string value) { values_[name].push_back(std::move(value)); }
+  void erase(const std::string& name) { values_.erase(name); }
 
  private:
   std::map<std::string, std::vector<std::string>> values_;

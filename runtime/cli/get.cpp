@@ -299,8 +299,9 @@ int cmd_get(context& ctx) {
   if (starts_with(format, "go-template=")) check_go_template(format.substr(12));
   auto targets = targets_of(ctx);
   bool watching = ctx.flags.on("watch") || ctx.flags.on("watch-only");
-  for (auto& t : targets)
-    TROUPE_REQUIRE(t.names.empty() || !ctx.flags.has("selector"), api_errc::bad_request,
+  for (auto& t : targets)  // with -f, -l has already chosen among the file's objects
+    TROUPE_REQUIRE(t.names.empty() || !ctx.flags.has("selector") || ctx.flags.has("filename"),
+                   api_errc::bad_request,
                    "name cannot be provided when a selector is specified");
   TROUPE_REQUIRE(!watching || (targets.size() == 1 && targets[0].names.size() <= 1),
                  api_errc::bad_request, "--watch takes one resource type and at most one name");

@@ -69,6 +69,16 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
       out.push_back({arg.substr(0, eq), arg.substr(eq + 1)});
     }
   }
+  // kubectl refuses a key both set and removed in one command.
+  std::vector<std::string> both;
+  for (auto& removed : out)
+    if (!removed.value &&
+        std::any_of(out.begin(), out.end(), [&](auto& c) { return c.value && c.key == removed.key; }))
+      both.push_back(removed.key);
+  TROUPE_REQUIRE(both.empty(), api_errc::bad_request,
+                 labels ? "can not both modify and remove a label in the same command"
+                        : "can not both modify and remove the following annotation(s) in the same command: " +
+                              join(both, ","));
   for (auto& c : out) {
     if (!labels) continue;
     auto problems = check_qualified_name(c.key);
@@ -229,8 +239,30 @@ int cmd_annotate(context& ctx) {
   return set_metadata_map(ctx, "annotations", "annotated");
 }
 
+// The objects a patch or scale names: TYPE NAME..., or TYPE/NAME... (kubectl visits each).
+std::vector<std::pair<const kind_info*, std::string>> named_objects(context& ctx, const char* verb) {
+  auto args = parse_resource_args(ctx, std::string("you must specify the type of resource to ") + verb);
+  TROUPE_REQUIRE(!args.named.empty(), api_errc::bad_request,
+                 std::string("you must specify the name of the resource to ") + verb);
+  return args.named;
+}
+
+// Runs `one` on each object; a server error is printed and the others still go (exit 1).
+int for_each_named(context& ctx, const char* verb,
+                   const std::function<void(const kind_info&, const std::string&)>& one) {
+  int status = 0;
+  for (auto& [kind, name] : named_objects(ctx, verb)) {
+    try {
+      one(*kind, name);
+    } catch (const rpc::server_error& e) {
+      print_server_error(ctx.err, e);
+      status = 1;
+    }
+  }
+  return status;
+}
+
 int cmd_patch(context& ctx) {
-  auto a = address_of(ctx, "patch");
   auto format = ctx.flags.get("output");
   check_object_format(format);
   TROUPE_REQUIRE(!ctx.flags.has("patch") || !ctx.flags.has("patch-file"), api_errc::bad_request,
@@ -252,32 +284,34 @@ int cmd_patch(context& ctx) {
   else
     TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_map(), api_errc::bad_request,
                    "--patch: expected one JSON or YAML object");
-  auto ns = ctx.ns_for(*a.kind);
-  auto before = ctx.get(*a.kind, ns, a.name);
-  if (ctx.dry_run()) {
-    node current = codec::encode_object(before.object, *a.kind);
-    node after = type == "merge"  ? codec::merge_patch(current, docs[0].root)
-                 : type == "json" ? codec::json_patch(current, docs[0].root)
-                                  : codec::strategic_merge_patch(current, docs[0].root);
-    codec::decode_object(after, *a.kind, source);  // a patch the server would refuse fails here
-    if (!format.empty())
-      ctx.out << object_as(format, *a.kind, after, true);
-    else
-      ctx.out << a.kind->singular_resource() << "/" << a.name << " patched (dry run)\n";
-    return 0;
-  }
-  auto after = ctx.patch(*a.kind, ns, a.name, docs[0].root,
-                         type == "merge"  ? patch_type::merge
-                         : type == "json" ? patch_type::json
-                                          : patch_type::strategic);
-  bool changed = after.object != before.object;
-  if (!format.empty()) {
-    ctx.out << object_as(format, *a.kind, codec::encode_object(after.object, *a.kind), true);
-    return 0;
-  }
-  ctx.out << a.kind->singular_resource() << "/" << a.name
-          << (changed ? " patched" : " patched (no change)") << ctx.dry_run_suffix() << "\n";
-  return 0;
+  bool first = true;
+  return for_each_named(ctx, "patch", [&](const kind_info& kind, const std::string& name) {
+    auto ns = ctx.ns_for(kind);
+    auto before = ctx.get(kind, ns, name);
+    if (ctx.dry_run()) {
+      node current = codec::encode_object(before.object, kind);
+      node after = type == "merge"  ? codec::merge_patch(current, docs[0].root)
+                   : type == "json" ? codec::json_patch(current, docs[0].root)
+                                    : codec::strategic_merge_patch(current, docs[0].root);
+      codec::decode_object(after, kind, source);  // a patch the server would refuse fails here
+      if (!format.empty())
+        ctx.out << object_as(format, kind, after, std::exchange(first, false));
+      else
+        ctx.out << kind.singular_resource() << "/" << name << " patched (dry run)\n";
+      return;
+    }
+    auto after = ctx.patch(kind, ns, name, docs[0].root,
+                           type == "merge"  ? patch_type::merge
+                           : type == "json" ? patch_type::json
+                                            : patch_type::strategic);
+    bool changed = after.object != before.object;
+    if (!format.empty()) {
+      ctx.out << object_as(format, kind, codec::encode_object(after.object, kind), std::exchange(first, false));
+      return;
+    }
+    ctx.out << kind.singular_resource() << "/" << name
+            << (changed ? " patched" : " patched (no change)") << ctx.dry_run_suffix() << "\n";
+  });
 }
 
 }  // namespace troupe::cli
@@ -287,40 +321,39 @@ namespace troupe::cli {
 // kubectl scale: spec.replicas of deployments, replica sets and stateful sets, with
 // --current-replicas as a precondition.
 int cmd_scale(context& ctx) {
-  auto a = address_of(ctx, "scale");
   TROUPE_REQUIRE(ctx.flags.has("replicas"), api_errc::bad_request,
                  "required flag(s) \"replicas\" not set");
   auto wanted = parse_int(ctx.flags.get("replicas"));
   TROUPE_REQUIRE(
       wanted && *wanted >= 0 && *wanted <= INT32_MAX, api_errc::bad_request,
       "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
-  const std::string& kind = a.kind->kind;
-  TROUPE_REQUIRE(kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet",
-                 api_errc::bad_request,
-                 "cannot scale " + a.kind->resource() +
-                     ": only deployments, replicasets and statefulsets have replicas");
-  auto ns = ctx.ns_for(*a.kind);
-  auto current = ctx.get(*a.kind, ns, a.name);
-  node object = codec::encode_object(current.object, *a.kind);
-  if (ctx.flags.has("current-replicas")) {
-    std::string now = text_at(object, {"spec", "replicas"});
-    TROUPE_REQUIRE(now == ctx.flags.get("current-replicas"), api_errc::conflict,
-                   "Expected replicas to be " + ctx.flags.get("current-replicas") + ", was " + now);
-  }
-  node spec = node::map();
-  spec.set("replicas", node::plain(std::to_string(*wanted)));
-  node patch = node::map();
-  patch.set("spec", std::move(spec));
-  if (ctx.flags.has("current-replicas")) {
-    // The count checked above must still be the one replaced.
-    node meta = node::map();
-    meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
-    patch.set("metadata", std::move(meta));
-  }
-  if (!ctx.dry_run()) ctx.patch(*a.kind, ns, a.name, patch, patch_type::merge);
-  ctx.out << a.kind->singular_resource() << "/" << a.name << " scaled" << ctx.dry_run_suffix()
-          << "\n";
-  return 0;
+  for (auto& [kind, name] : named_objects(ctx, "scale"))
+    TROUPE_REQUIRE(kind->kind == "Deployment" || kind->kind == "ReplicaSet" || kind->kind == "StatefulSet",
+                   api_errc::bad_request,
+                   "cannot scale " + kind->resource() +
+                       ": only deployments, replicasets and statefulsets have replicas");
+  return for_each_named(ctx, "scale", [&](const kind_info& kind, const std::string& name) {
+    auto ns = ctx.ns_for(kind);
+    auto current = ctx.get(kind, ns, name);
+    node object = codec::encode_object(current.object, kind);
+    if (ctx.flags.has("current-replicas")) {
+      std::string now = text_at(object, {"spec", "replicas"});
+      TROUPE_REQUIRE(now == ctx.flags.get("current-replicas"), api_errc::conflict,
+                     "Expected replicas to be " + ctx.flags.get("current-replicas") + ", was " + now);
+    }
+    node spec = node::map();
+    spec.set("replicas", node::plain(std::to_string(*wanted)));
+    node patch = node::map();
+    patch.set("spec", std::move(spec));
+    if (ctx.flags.has("current-replicas")) {
+      // The count checked above must still be the one replaced.
+      node meta = node::map();
+      meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
+      patch.set("metadata", std::move(meta));
+    }
+    if (!ctx.dry_run()) ctx.patch(kind, ns, name, patch, patch_type::merge);
+    ctx.out << kind.singular_resource() << "/" << name << " scaled" << ctx.dry_run_suffix() << "\n";
+  });
 }
 
 }  // namespace troupe::cli

@@ -146,6 +146,10 @@ int set_env(context& ctx, const std::vector<std::string>& args) {
                    "invalid environment variable " + quote(c) + ": expected KEY=VALUE or KEY-");
     envs.push_back({name, eq == std::string::npos ? std::nullopt : std::optional<std::string>(c.substr(eq + 1))});
   }
+  for (auto& removed : envs)
+    TROUPE_REQUIRE(removed.value || std::none_of(envs.begin(), envs.end(),
+                                                 [&](auto& e) { return e.value && e.name == removed.name; }),
+                   api_errc::bad_request, "can not both modify and remove an environment variable in the same command");
   if (list) {
     // kubectl's listing: a comment line per container, then its variables.
     auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, "one or more resources must be specified"));

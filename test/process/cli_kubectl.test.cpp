@@ -534,29 +534,3 @@ TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
   CHECK(watching.wait_for_output("event/web.3\n"));
   CHECK(watching.output() == "event/aa.1\nevent/web.1\nevent/web.2\nevent/web.3\n");
 }
-
-TEST_CASE("arguments kubectl refuses are refused with its words and nothing is run", "[process][cli]") {
-  cluster c;
-  REQUIRE(c.troupe({"create", "configmap", "kept"}).code == 0);
-  auto before = c.troupe({"get", "cm", "kept", "-o", "yaml"}).out;
-  auto slashes = c.troupe({"get", "cm/kept,svc/web"});
-  CHECK(slashes.code == 1);
-  CHECK(slashes.err ==
-        "error: arguments in resource/name form may not have more than one slash, got \"cm/kept,svc/web\"\n");
-  CHECK(c.troupe({"delete", "cm,svc/kept"}).err ==
-        "error: arguments in resource/name form must have a single resource and name, got \"cm,svc/kept\"\n");
-  // A --timeout that is not a duration fails before the list is printed.
-  for (const char* bad : {"--timeout=abc", "--timeout=-5s"}) {
-    auto watch = c.troupe({"get", "cm", "-w", bad});
-    CHECK(watch.code == 1);
-    CHECK(watch.out.empty());
-    CHECK_THAT(watch.err, Catch::StartsWith("error: --timeout: invalid duration "));
-  }
-  CHECK(c.troupe({"config", "set-context", "--namespace=x"}).err ==
-        "error: you must specify a non-empty context name or --current\n");
-  auto explain = c.troupe({"explain", "pods", "-o", "bogus"});
-  CHECK(explain.code == 1);
-  CHECK(explain.err == "error: --output: unknown format \"bogus\" (choose plaintext or plaintext-openapiv2)\n");
-  CHECK(c.troupe({"explain", "pods", "-o", "plaintext"}).code == 0);
-  CHECK(c.troupe({"get", "cm", "kept", "-o", "yaml"}).out == before);
-}
