@@ -160,6 +160,19 @@ std::string quote(std::string_view s) {
   return out + "\"";
 }
 
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = decode_utf8(s, i).second;
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

@@ -37,5 +37,7 @@ std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const 
 std::string quote(std::string_view s);
 /// Appends code point `cp` to `out` in UTF-8.
 void append_utf8(std::string& out, uint32_t cp);
+/// True when `s` is all UTF-8 (Go's utf8.Valid).
+bool valid_utf8(std::string_view s);
 
 }  // namespace troupe

@@ -38,3 +38,12 @@ TEST_CASE("append_utf8 writes one to four bytes", "[base][text]") {
   for (uint32_t cp : {0x41u, 0xe9u, 0x65e5u, 0x1f680u}) troupe::append_utf8(out, cp);
   CHECK(out == "A\xc3\xa9\xe6\x97\xa5\xf0\x9f\x9a\x80");
 }
+
+TEST_CASE("valid_utf8 is Go's utf8.Valid", "[base][text]") {
+  CHECK(troupe::valid_utf8(""));
+  CHECK(troupe::valid_utf8(std::string("nul\0 and caf\xc3\xa9 \xf0\x9f\x98\x80", 19)));
+  CHECK_FALSE(troupe::valid_utf8("\x89PNG"));
+  CHECK_FALSE(troupe::valid_utf8("\xc0\xaf"));       // overlong
+  CHECK_FALSE(troupe::valid_utf8("\xed\xa0\x80"));   // a surrogate
+  CHECK_FALSE(troupe::valid_utf8("cut \xe2\x82"));    // cut short
+}

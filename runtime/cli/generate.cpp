@@ -424,8 +424,11 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = manifest_object("v1", "ServiceAccount", name);
   } else if (kind == "configmap" || kind == "cm") {
     out = manifest_object("v1", "ConfigMap", name);
-    node data = node::map();
-    for (auto& [k, v] : entries(flags)) data.set(k, node::string(v));
+    // As kubectl: text goes in data, bytes that are not UTF-8 in binaryData.
+    node data = node::map(), binary = node::map();
+    for (auto& [k, v] : entries(flags))
+      (valid_utf8(v) ? data : binary).set(k, node::string(valid_utf8(v) ? v : base64(v)));
+    if (binary.size()) out.set("binaryData", std::move(binary));
     if (data.size()) out.set("data", std::move(data));
   } else if (kind == "secret") {
     out = secret(args[1], name, flags);

@@ -351,7 +351,10 @@ bool has_content(DynamicStruct::Reader r) {
 
 node encode_scalar(DynamicValue::Reader v, capnp::Type t, StructSchema::Field field) {
   switch (t.which()) {
-    case ST::TEXT: return node::string(v.as<capnp::Text>().cStr());
+    case ST::TEXT: {  // by its size: a string may hold NUL characters
+      auto text = v.as<capnp::Text>();
+      return node::string(std::string(text.cStr(), text.size()));
+    }
     case ST::DATA: return node::string(kj::encodeBase64(v.as<capnp::Data>()).cStr());
     case ST::ENUM: return node::string(scalar_text(v, field));
     case ST::INT64:
@@ -371,7 +374,8 @@ node encode_list(DynamicList::Reader list, capnp::ListSchema schema, StructSchem
     node out = node::map();
     for (auto item : list) {
       auto e = item.as<DynamicStruct>();
-      out.entries().emplace_back(e.get("key").as<capnp::Text>().cStr(),
+      auto key = e.get("key").as<capnp::Text>();
+      out.entries().emplace_back(std::string(key.cStr(), key.size()),
                                  encode_value(e.get(value_field), value_field.getType(),
                                               value_field));
     }

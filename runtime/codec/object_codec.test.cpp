@@ -231,3 +231,21 @@ data: {z: "1", a: "2"}
   CHECK_THAT(to_yaml(object),
              Catch::Contains("  labels:\n    alpha: \"2\"\n    mid: \"3\"\n    zeta: \"1\"\n"));
 }
+
+TEST_CASE("a string with NUL characters keeps them from manifest to object and back", "[codec]") {
+  auto kinds = builtin_kinds();
+  auto text = std::string("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"n\"},"
+                          "\"data\":{\"k\\u0000ey\":\"abc\\u0000def\"}}");
+  auto decoded = decode_manifests(text, "cm.json", kinds);
+  REQUIRE(decoded.size() == 1);
+  auto back = encode_object(decoded[0].bytes, *decoded[0].kind);
+  const node* data = back.find("data");
+  REQUIRE(data != nullptr);
+  REQUIRE(data->entries().size() == 1);
+  CHECK(data->entries()[0].first == std::string("k\0ey", 4));
+  CHECK(data->entries()[0].second.text() == std::string("abc\0def", 7));
+  // Printed as kubectl prints them: JSON's \u0000 and go-yaml's \0.
+  CHECK_THAT(to_json(back), Catch::Contains(R"("abc\u0000def")"));
+  CHECK_THAT(to_yaml(back), Catch::Contains(R"("abc\0def")"));
+  CHECK(parse_yaml(to_yaml(back), "t")[0].root == back);
+}

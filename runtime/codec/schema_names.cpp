@@ -91,7 +91,10 @@ std::string enum_choices(capnp::EnumSchema schema) {
 std::string scalar_text(capnp::DynamicValue::Reader value, capnp::StructSchema::Field field) {
   using T = capnp::DynamicValue::Type;
   switch (value.getType()) {
-    case T::TEXT: return value.as<capnp::Text>().cStr();
+    case T::TEXT: {
+      auto text = value.as<capnp::Text>();
+      return std::string(text.cStr(), text.size());
+    }
     case T::BOOL: return value.as<bool>() ? "true" : "false";
     case T::INT: {
       int64_t v = value.as<int64_t>();

@@ -114,10 +114,17 @@ std::string double_quoted(const std::string& s) {
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
+      // go-yaml's escapes, so a value prints as kubectl prints it.
+      case '\0': out += "\\0"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\v': out += "\\v"; break;
+      case '\f': out += "\\f"; break;
+      case 0x1b: out += "\\e"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
-          snprintf(buf, sizeof buf, "\\x%02x", c);
+          snprintf(buf, sizeof buf, "\\x%02X", c);
           out += buf;
         } else {
           out += static_cast<char>(c);

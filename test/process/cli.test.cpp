@@ -441,3 +441,18 @@ TEST_CASE("a verb given --help prints its help and does nothing else", "[process
   CHECK(exec.code == 1);
   CHECK(exec.err == "Error from server (NotFound): pods \"nowhere\" not found\n");
 }
+
+TEST_CASE("bytes stay as they were - a NUL in a value and binary files in binaryData", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "cm", "nul"}).code == 0);
+  REQUIRE(c.troupe({"patch", "cm", "nul", "--type=merge", "-p", R"({"data":{"k":"abc\u0000def"}})"}).code == 0);
+  CHECK(c.troupe({"get", "cm", "nul", "-o", "jsonpath={.data.k}"}).out == std::string("abc\0def", 7));
+  CHECK_THAT(c.troupe({"get", "cm", "nul", "-o", "yaml"}).out, Catch::Contains("  k: \"abc\\0def\"\n"));
+  // Not UTF-8: binaryData, as kubectl; text (a NUL is UTF-8) stays in data.
+  std::string png("\x89PNG\r\n\x1a\n\0\xff", 10);
+  auto logo = c.write("logo.png", png);
+  auto text = c.write("notes.txt", std::string("a\0b", 3));
+  REQUIRE(c.troupe({"create", "cm", "files", "--from-file=" + logo, "--from-file=" + text}).code == 0);
+  CHECK(c.troupe({"get", "cm", "files", "-o", "jsonpath={.binaryData.logo\\.png}"}).out == "iVBORw0KGgoA/w==");
+  CHECK(c.troupe({"get", "cm", "files", "-o", "jsonpath={.data.notes\\.txt}"}).out == std::string("a\0b", 3));
+}
