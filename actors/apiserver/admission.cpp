@@ -46,7 +46,7 @@ void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
                        std::string_view request_namespace) {
   std::string ns = text_string(meta.getNamespace());
   if (!kind.namespaced) {
-    meta.setNamespace("");  // Kubernetes drops it for cluster-scoped kinds
+    meta.disownNamespace();  // Kubernetes drops it for cluster-scoped kinds (not `namespace: ""`)
     return;
   }
   if (ns.empty()) ns = request_namespace.empty() ? "default" : std::string(request_namespace);
@@ -183,7 +183,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
   meta.setUid(ctx.new_uid());
   meta.setCreationTimestamp(ctx.now_seconds);
   meta.setGeneration(kind.tracks_generation ? 1 : 0);
-  meta.setResourceVersion("");
+  meta.disownResourceVersion();  // the store stamps it; a dry run prints none, as Kubernetes
   meta.setDeletionTimestamp(0);
   meta.getDeletionGracePeriodSeconds().setUnset();
   apply_defaults(kind, root);

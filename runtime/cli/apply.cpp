@@ -266,8 +266,11 @@ applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns)
                "automatically.\n";
   node patch = apply_patch(current, desired);
   node merged = codec::strategic_merge_patch(current, patch);
-  if (ctx.dry_run())
-    return {merged, patch_changes(current, merged, nullptr) ? "configured" : "unchanged"};
+  if (ctx.dry_run()) {
+    // Compared as the server would store it: `labels: {}` is no labels.
+    node stored = codec::encode_object(codec::decode_object(merged, kind, m.origin), kind);
+    return {merged, patch_changes(current, stored, nullptr) ? "configured" : "unchanged"};
+  }
   auto result = ctx.patch(kind, ns, name_of(m), patch, patch_type::strategic);
   node after = codec::encode_object(result.object, kind);
   return {after, patch_changes(current, merged, &after) ? "configured" : "unchanged"};

@@ -340,6 +340,10 @@ bool should_emit(DynamicStruct::Reader r, StructSchema::Field f) {
   }
   if (f.getType().which() == ST::VOID) return member;
   if (has_annotation(f, annotation_id::always)) return true;
+  // A map left empty (the last label removed) is absent, as Go's omitempty leaves it.
+  if (f.getType().which() == ST::LIST && is_map_entry(f.getType().asList().getElementType()) &&
+      r.get(f).as<DynamicList>().size() == 0)
+    return false;
   return r.has(f, member ? capnp::HasMode::NON_NULL : capnp::HasMode::NON_DEFAULT);
 }
 

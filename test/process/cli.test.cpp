@@ -456,3 +456,23 @@ TEST_CASE("bytes stay as they were - a NUL in a value and binary files in binary
   CHECK(c.troupe({"get", "cm", "files", "-o", "jsonpath={.binaryData.logo\\.png}"}).out == "iVBORw0KGgoA/w==");
   CHECK(c.troupe({"get", "cm", "files", "-o", "jsonpath={.data.notes\\.txt}"}).out == std::string("a\0b", 3));
 }
+
+TEST_CASE("objects print without the fields Kubernetes omits when empty", "[process][cli]") {
+  cluster c;
+  // A cluster-scoped object has no namespace; a server dry run's object no resourceVersion.
+  CHECK(c.troupe({"get", "ns", "default", "-o", "jsonpath={.metadata}"}).out.find("namespace") ==
+        std::string::npos);
+  auto created = c.troupe({"create", "ns", "a1", "-o", "yaml"}).out;
+  CHECK(created.find("namespace:") == std::string::npos);
+  CHECK(created.find("resourceVersion: \"") != std::string::npos);
+  CHECK(c.troupe({"create", "cm", "d1", "--dry-run=server", "-o", "yaml"}).out.find("resourceVersion") ==
+        std::string::npos);
+  // A map emptied is absent, not `labels: {}`.
+  REQUIRE(c.troupe({"create", "cm", "r2", "--from-literal=k1=v"}).code == 0);
+  REQUIRE(c.troupe({"label", "cm", "r2", "k=1"}).code == 0);
+  REQUIRE(c.troupe({"label", "cm", "r2", "k-"}).code == 0);
+  REQUIRE(c.troupe({"patch", "cm", "r2", "--type=merge", "-p", R"({"data":{"k1":null}})"}).code == 0);
+  auto yaml = c.troupe({"get", "cm", "r2", "-o", "yaml"}).out;
+  CHECK(yaml.find("labels") == std::string::npos);
+  CHECK(yaml.find("\ndata:") == std::string::npos);
+}
