@@ -300,16 +300,28 @@ int cmd_apply(context& ctx) {
     TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
                    "from " + generate + ": cannot use generate name with apply");
   }
-  bool first = true;
-  return for_each_manifest(
+  // -o yaml|json prints once at the end, as kubectl's apply: one object, or a List of them.
+  std::vector<std::pair<const kind_info*, node>> applied_objects;
+  int status = for_each_manifest(
       ctx, manifests, "applying", [&](const codec::manifest& m, const std::string& ns) {
         auto [object, word] = apply_one(ctx, m, ns);
         if (format.empty())
           ctx.out << object_ref(*m.kind, object) << " " << word << ctx.dry_run_suffix() << "\n";
+        else if (format == "name")
+          ctx.out << object_as(format, *m.kind, object, true);
         else
-          ctx.out << object_as(format, *m.kind, object, first);
-        first = false;
+          applied_objects.emplace_back(m.kind, std::move(object));
       });
+  if (applied_objects.size() == 1) {
+    ctx.out << object_as(format, *applied_objects[0].first, applied_objects[0].second, true);
+  } else if (applied_objects.size() > 1) {
+    std::vector<node> items;
+    for (auto& [kind, object] : applied_objects) items.push_back(std::move(object));
+    node list = list_of(std::move(items));
+    list.set("metadata", node::map());  // kubectl's corev1.List with an empty ListMeta
+    ctx.out << document_as(format, codec::with_sorted_keys(list), true);
+  }
+  return status;
 }
 
 namespace {

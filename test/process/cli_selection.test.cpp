@@ -119,3 +119,19 @@ TEST_CASE("a key both set and removed in one command is refused", "[process][cli
         "error: can not both modify and remove an environment variable in the same command\n");
   CHECK(everything(c) == before);
 }
+
+TEST_CASE("apply -o yaml or json prints one object or one List of them all", "[process][cli]") {
+  cluster c;
+  auto file = c.write("two.yaml", two_config_maps);
+  auto json = c.troupe({"apply", "-f", file, "-o", "json"});
+  REQUIRE(json.code == 0);
+  CHECK_THAT(json.out, Catch::StartsWith("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n") &&
+                           Catch::EndsWith("    \"kind\": \"List\",\n    \"metadata\": {}\n}\n"));
+  auto yaml = c.troupe({"apply", "-f", file, "-o", "yaml"});
+  CHECK(yaml.out.find("---") == std::string::npos);
+  CHECK_THAT(yaml.out, Catch::EndsWith("kind: List\nmetadata: {}\n"));
+  auto one = c.write("one.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: solo}\n");
+  CHECK_THAT(c.troupe({"apply", "-f", one, "-o", "yaml"}).out,
+             Catch::StartsWith("apiVersion: v1\nkind: ConfigMap\n"));
+  CHECK(c.troupe({"apply", "-f", file, "-o", "name"}).out == "configmap/keep-me\nconfigmap/drop-me\n");
+}
