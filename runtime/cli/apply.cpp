@@ -98,7 +98,7 @@ void add_documents(const std::string& text, const std::string& source, const kin
 
 }  // namespace
 
-std::vector<document> read_manifests(context& ctx) {
+std::vector<document> read_manifests(context& ctx, const char* verb) {
   std::vector<std::string> paths;  // -f a.yaml,b.yaml is two files, as in kubectl
   for (auto& given : ctx.flags.all("filename"))
     for (auto& path : split(given, ','))
@@ -128,7 +128,7 @@ std::vector<document> read_manifests(context& ctx) {
       add(read_manifest_file(path), path);
     }
   }
-  TROUPE_REQUIRE(!out.empty(), api_errc::bad_request, "no objects passed to apply");
+  TROUPE_REQUIRE(!out.empty(), api_errc::bad_request, std::string("no objects passed to ") + verb);
   if (ctx.flags.has("selector")) {
     // kubectl's FilteredVisitor: only the documents whose own labels match (get, describe and
     // delete -f take -l); one that did not decode is still reported.
@@ -292,7 +292,7 @@ int cmd_apply(context& ctx) {
   check_validate(ctx);
   auto format = ctx.flags.get("output");
   check_object_format(format);
-  auto manifests = read_manifests(ctx);
+  auto manifests = read_manifests(ctx, "apply");
   // A generated name would create a new object on every apply; refused before anything is sent.
   for (auto& [m, error, source] : manifests) {
     if (!error.empty()) continue;
@@ -373,7 +373,7 @@ int cmd_create(context& ctx) {
   } else if (!ctx.flags.has("filename") && !args.empty()) {
     add_documents(generated_manifest(args, ctx.flags, ctx.kinds), "create " + args[0], ctx.kinds, documents);
   } else
-    documents = read_manifests(ctx);
+    documents = read_manifests(ctx, "create");
   return create_all(ctx, documents);
 }
 
@@ -436,7 +436,7 @@ void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
 
 int cmd_replace(context& ctx) {
   check_validate(ctx);
-  return for_each_manifest(ctx, read_manifests(ctx), "replacing",
+  return for_each_manifest(ctx, read_manifests(ctx, "replace"), "replacing",
                            [&](const codec::manifest& m, const std::string& ns) {
                              if (ctx.flags.on("force")) return recreate(ctx, m, ns);
                              if (!ctx.dry_run())
@@ -515,7 +515,7 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
 
 std::vector<object_key> file_objects(context& ctx) {
   std::vector<object_key> out;
-  for (auto& [m, error, source] : read_manifests(ctx)) {
+  for (auto& [m, error, source] : read_manifests(ctx, "get")) {
     TROUPE_REQUIRE(error.empty(), api_errc::bad_request, error);
     out.push_back({m.kind, namespace_of(ctx, m), name_of(m)});
   }
@@ -532,7 +532,7 @@ int cmd_delete(context& ctx) {
                "resource has been terminated. The resource may continue to run on the cluster "
                "indefinitely.\n";
   if (ctx.flags.has("filename")) {
-    auto documents = read_manifests(ctx);
+    auto documents = read_manifests(ctx, "delete");
     if (documents.empty()) ctx.err << "No resources found\n";
     return for_each_manifest(ctx, std::move(documents), "deleting",
                              [&](const codec::manifest& m, const std::string& ns) {

@@ -119,7 +119,7 @@ int run_into(const std::vector<std::string>& argv, std::ostream& out) {
 }
 
 int diff_documents(context& ctx) {
-  auto documents = read_manifests(ctx);
+  auto documents = read_manifests(ctx, "diff");
   ctx.flags.add("dry-run", "server");  // the merged side is what the server would store
   std::string pattern = (fs::temp_directory_path() / "troupe-diff-XXXXXX").string();
   TROUPE_REQUIRE(::mkdtemp(pattern.data()), api_errc::internal,

@@ -25,8 +25,9 @@ struct document {
 };
 
 /// Every document named by -f (files, directories, `-` for stdin), read before anything is
-/// sent; throws when there is none.
-std::vector<document> read_manifests(context& ctx);
+/// sent; throws "no objects passed to VERB" when there is none. With -l, only the documents
+/// whose own labels match (one that did not decode is kept, to be reported).
+std::vector<document> read_manifests(context& ctx, const char* verb);
 
 /// The namespace a manifest goes to: its own, else -n, else "default"; a clash with -n is an
 /// error, as in kubectl. "" for cluster-scoped kinds.

@@ -44,6 +44,9 @@ TEST_CASE("arguments kubectl refuses are refused with its words and nothing is r
   CHECK(explain.code == 1);
   CHECK(explain.err == "error: --output: unknown format \"bogus\" (choose plaintext or plaintext-openapiv2)\n");
   CHECK(c.troupe({"explain", "pods", "-o", "plaintext"}).code == 0);
+  auto empty = c.write("empty.yaml", "# nothing here\n");
+  for (const char* verb : {"create", "apply", "replace"})
+    CHECK(c.troupe({verb, "-f", empty}).err == std::string("error: no objects passed to ") + verb + "\n");
   CHECK(c.troupe({"get", "cm", "kept", "-o", "yaml"}).out == before);
 }
 
