@@ -69,7 +69,14 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
   };
   auto r = GENERATE(values<row>({
       {workload("ReplicaSet", "  replicas: -1"),
-       "spec.replicas: must be greater than or equal to 0"},
+       "spec.replicas: Invalid value: -1: must be greater than or equal to 0"},
+      // Both of Kubernetes' errors for a negative deadline.
+      {workload("Deployment", "  progressDeadlineSeconds: -1"),
+       "spec.progressDeadlineSeconds: Invalid value: -1: must be greater than or equal to 0"},
+      {workload("Deployment", "  progressDeadlineSeconds: -1"),
+       "spec.progressDeadlineSeconds: Invalid value: -1: must be greater than minReadySeconds"},
+      {pod_spec("terminationGracePeriodSeconds: -5\n  containers: [{name: c, image: b}]"),
+       "spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0"},
       {workload("ReplicaSet", "", "{matchLabels: {app: b}}"),
        "spec.template.metadata.labels: Invalid value: selector does not match template labels"},
       {workload("DaemonSet", "", "{}"), "spec.selector: Required value"},
@@ -78,7 +85,7 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  backoffLimit: -2\n  "
        "template:\n"
        "    spec: {containers: [{name: c, image: b}]}\n",
-       "spec.backoffLimit: must be greater than or equal to 0"},
+       "spec.backoffLimit: Invalid value: -2: must be greater than or equal to 0"},
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n"
        "    spec: {containers: [{name: c, image: b}]}\n",
        "spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""},
@@ -198,7 +205,7 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  "
        "startingDeadlineSeconds: -3\n  jobTemplate: {spec: {template: {spec: {restartPolicy: "
        "Never, containers: [{name: c, image: b}]}}}}\n",
-       "spec.startingDeadlineSeconds: must be greater than or equal to 0"},
+       "spec.startingDeadlineSeconds: Invalid value: -3: must be greater than or equal to 0"},
       // pod specs
       {pod_spec("dnsPolicy: None\n  containers: [{name: c, image: b}]"),
        "spec.dnsConfig: Required value: must provide at least one DNS nameserver when DNS policy "

@@ -48,7 +48,8 @@ void validate_selector(bool has, k8s::LabelSelector::Reader selector,
 template <class Optional>
 void non_negative(Optional value, const std::string& path, std::vector<field_error>& out) {
   if (!value.isUnset() && value.getValue() < 0)
-    out.push_back({path, "must be greater than or equal to 0"});
+    out.push_back({path, "Invalid value: " + std::to_string(value.getValue()) +
+                             ": must be greater than or equal to 0"});
 }
 
 // Deployments, ReplicaSets, DaemonSets and StatefulSets: a selector that matches the
@@ -105,8 +106,10 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
   non_negative(d.getSpec().getRevisionHistoryLimit(), "spec.revisionHistoryLimit", out);
   auto spec = d.getSpec();
   if (spec.getMinReadySeconds() < 0)
-    out.push_back({"spec.minReadySeconds", "must be greater than or equal to 0"});
+    out.push_back({"spec.minReadySeconds", "Invalid value: " + std::to_string(spec.getMinReadySeconds()) +
+                                               ": must be greater than or equal to 0"});
   auto deadline = spec.getProgressDeadlineSeconds();
+  non_negative(deadline, "spec.progressDeadlineSeconds", out);
   if (!deadline.isUnset() && deadline.getValue() <= spec.getMinReadySeconds())
     out.push_back(
         {"spec.progressDeadlineSeconds", "Invalid value: " + std::to_string(deadline.getValue()) +
