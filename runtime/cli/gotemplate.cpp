@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
@@ -264,6 +265,75 @@ class executor {
     return item.t != value::type::missing && item.t != value::type::nil;
   }
 
+  static std::string sprint(const std::vector<value>& args, bool line) {
+    std::string text;
+    for (size_t i = 0; i < args.size(); ++i) {
+      // Sprint puts spaces between operands when neither is a string; Sprintln always.
+      bool space = i > 0 && (line || (args[i].t != value::type::string && args[i - 1].t != value::type::string));
+      text += (space ? " " : "") + print(args[i]);
+    }
+    return line ? text + "\n" : text;
+  }
+
+  // Go's template.HTMLEscapeString.
+  static std::string html_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      switch (c) {
+        case '&': out += "&amp;"; break;
+        case '\'': out += "&#39;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&#34;"; break;
+        case '\0': out += "\xef\xbf\xbd"; break;  // U+FFFD
+        default: out += c;
+      }
+    }
+    return out;
+  }
+
+  // Go's template.JSEscapeString (what is above ASCII passes through as it is).
+  static std::string js_escape(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+      switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\'': out += "\\'"; break;
+        case '"': out += "\\\""; break;
+        case '<': out += "\\u003C"; break;
+        case '>': out += "\\u003E"; break;
+        case '&': out += "\\u0026"; break;
+        case '=': out += "\\u003D"; break;
+        default:
+          if (c < ' ') {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04X", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    return out;
+  }
+
+  // Go's url.QueryEscape.
+  static std::string query_escape(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else if (c == ' ') {
+        out += '+';
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        out += buf;
+      }
+    }
+    return out;
+  }
+
   value call(const operand& o, const std::string& expr, const std::vector<value>& args) {
     const std::string& f = o.name;
     auto need = [&](size_t n, bool at_least) {
@@ -297,15 +367,11 @@ class executor {
       need(1, true);
       return value::truth_value(exists(args[0], std::vector<value>(args.begin() + 1, args.end())));
     }
-    if (f == "print" || f == "println") {
-      std::string text;
-      for (size_t i = 0; i < args.size(); ++i) {
-        // Sprint puts spaces between operands when neither is a string; Sprintln always.
-        bool space = i > 0 && (f == "println" || (args[i].t != value::type::string && args[i - 1].t != value::type::string));
-        text += (space ? " " : "") + print(args[i]);
-      }
-      return value::text(f == "println" ? text + "\n" : text);
-    }
+    if (f == "print" || f == "println") return value::text(sprint(args, f == "println"));
+    // text/template's escapers take their arguments as print does (one string as it is).
+    if (f == "html") return value::text(html_escape(sprint(args, false)));
+    if (f == "js") return value::text(js_escape(sprint(args, false)));
+    if (f == "urlquery") return value::text(query_escape(sprint(args, false)));
     if (f == "printf") {
       need(1, true);
       return value::text(sprintf(string_arg(args[0]), std::vector<value>(args.begin() + 1, args.end())));

@@ -293,7 +293,8 @@ class template_parser {
         o.t = operand::type::nil;
       } else {
         static const char* functions[] = {"and", "or", "not", "len", "index", "print", "printf", "println", "eq",
-                                          "ne", "lt", "le", "gt", "ge", "exists", "base64decode"};
+                                          "ne", "lt", "le", "gt", "ge", "exists", "base64decode",
+                                          "html", "js", "urlquery"};
         if (std::find_if(std::begin(functions), std::end(functions), [&](const char* f) { return o.name == f; }) ==
             std::end(functions))
           parse_error(t_, base + start, "function " + quote(o.name) + " not defined");

@@ -705,3 +705,12 @@ reportingComponent: node-controller
         "2m          Normal    Ready     node                             node-controller                         "
         "30m          3       n.2\n");
 }
+
+TEST_CASE("go-template's escapers are text/template's html js and urlquery", "[cli][printers]") {
+  auto obj = yaml(R"(metadata: {name: "a<b> & 'c' \"d\"", annotations: {q: "x y/z?=1&w"}})");
+  CHECK(go_template("{{html .metadata.name}}", obj) == "a&lt;b&gt; &amp; &#39;c&#39; &#34;d&#34;");
+  CHECK(go_template("{{js .metadata.name}}", obj) == R"(a\u003Cb\u003E \u0026 \'c\' \"d\")");
+  CHECK(go_template("{{urlquery .metadata.annotations.q}}", obj) == "x+y%2Fz%3F%3D1%26w");
+  CHECK(go_template("{{.metadata.name | html}}", obj) == "a&lt;b&gt; &amp; &#39;c&#39; &#34;d&#34;");
+  CHECK(go_template(R"({{js "tab\there" 1 2}})", obj) == R"(tab\u0009here1 2)");
+}
