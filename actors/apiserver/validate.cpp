@@ -48,8 +48,7 @@ void validate_selector(bool has, k8s::LabelSelector::Reader selector,
 template <class Optional>
 void non_negative(Optional value, const std::string& path, std::vector<field_error>& out) {
   if (!value.isUnset() && value.getValue() < 0)
-    out.push_back({path, "Invalid value: " + std::to_string(value.getValue()) +
-                             ": must be greater than or equal to 0"});
+    validation_rules::add(out, path, value.getValue(), {"must be greater than or equal to 0"});
 }
 
 // Deployments, ReplicaSets, DaemonSets and StatefulSets: a selector that matches the
@@ -106,8 +105,8 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
   non_negative(d.getSpec().getRevisionHistoryLimit(), "spec.revisionHistoryLimit", out);
   auto spec = d.getSpec();
   if (spec.getMinReadySeconds() < 0)
-    out.push_back({"spec.minReadySeconds", "Invalid value: " + std::to_string(spec.getMinReadySeconds()) +
-                                               ": must be greater than or equal to 0"});
+    validation_rules::add(out, "spec.minReadySeconds", spec.getMinReadySeconds(),
+                          {"must be greater than or equal to 0"});
   auto deadline = spec.getProgressDeadlineSeconds();
   non_negative(deadline, "spec.progressDeadlineSeconds", out);
   if (!deadline.isUnset() && deadline.getValue() <= spec.getMinReadySeconds())

@@ -161,8 +161,8 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
   validate_containers(spec.getContainers(), path + ".containers", true, volumes, names, out);
   auto grace = spec.getTerminationGracePeriodSeconds();
   if (!grace.isUnset() && grace.getValue() < 0)
-    out.push_back({path + ".terminationGracePeriodSeconds",
-                   "Invalid value: " + std::to_string(grace.getValue()) + ": must be greater than or equal to 0"});
+    validation_rules::add(out, path + ".terminationGracePeriodSeconds", grace.getValue(),
+                          {"must be greater than or equal to 0"});
   auto deadline = spec.getActiveDeadlineSeconds();
   if (!deadline.isUnset() && deadline.getValue() <= 0)
     out.push_back({path + ".activeDeadlineSeconds",

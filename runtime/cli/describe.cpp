@@ -274,7 +274,9 @@ namespace {
 int describe_files(context& ctx) {
   int status = 0;
   bool first = true;
-  for (auto& o : file_objects(ctx)) {
+  auto objects = file_objects(ctx);
+  if (objects.empty()) ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
+  for (auto& o : objects) {
     try {
       auto object = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
       ctx.out << (first ? "" : "\n\n") << describe(ctx, *o.kind, object);

@@ -426,8 +426,10 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = manifest_object("v1", "ConfigMap", name);
     // As kubectl: text goes in data, bytes that are not UTF-8 in binaryData.
     node data = node::map(), binary = node::map();
-    for (auto& [k, v] : entries(flags))
-      (valid_utf8(v) ? data : binary).set(k, node::string(valid_utf8(v) ? v : base64(v)));
+    for (auto& [k, v] : entries(flags)) {
+      bool text = valid_utf8(v);
+      (text ? data : binary).set(k, node::string(text ? v : base64(v)));
+    }
     if (binary.size()) out.set("binaryData", std::move(binary));
     if (data.size()) out.set("data", std::move(data));
   } else if (kind == "secret") {

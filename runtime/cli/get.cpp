@@ -214,8 +214,9 @@ int watch(context& ctx, const kind_info& kind, uint64_t revision, const std::str
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
     try {
       if (!ev.object.empty()) printer.print({codec::encode_object(ev.object, kind)}, ev.type);
-    } catch (const template_failure&) {
-      // The dump is out; kubectl's watch ends there and, ignoring the error, exits 0.
+    } catch (const api_error&) {
+      // A template or column that fails (a go-template's dump is out): kubectl's watch ends
+      // there and, ignoring the error, exits 0.
       return false;
     }
     return true;
@@ -298,6 +299,10 @@ int cmd_get(context& ctx) {
   // As kubectl builds its printer first: a template that does not parse fails before a fetch.
   if (starts_with(format, "go-template=")) check_go_template(format.substr(12));
   auto targets = targets_of(ctx);
+  if (targets.empty()) {  // -f's objects, none of them matching -l
+    ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
+    return 0;
+  }
   bool watching = ctx.flags.on("watch") || ctx.flags.on("watch-only");
   for (auto& t : targets)  // with -f, -l has already chosen among the file's objects
     TROUPE_REQUIRE(t.names.empty() || !ctx.flags.has("selector") || ctx.flags.has("filename"),

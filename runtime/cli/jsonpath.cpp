@@ -10,6 +10,7 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 
 #include "runtime/base/error.hpp"
@@ -174,8 +175,8 @@ class parser {
       s.params[i] = static_cast<long>(*n);
       s.given[i] = true;
     }
-    if (parts.size() == 1) {
-      s.params[1] = s.params[0] + 1;
+    if (parts.size() == 1) {  // [i]: the end is i + 1 (not past the largest long: no item is there)
+      s.params[1] = s.params[0] < std::numeric_limits<long>::max() ? s.params[0] + 1 : s.params[0];
       s.given[1] = s.end_derived = true;
     }
     return s;
@@ -238,102 +239,109 @@ std::string show(const node& n) {
   return codec::to_go_json(n);  // json.Marshal of a map, as kubectl
 }
 
-// Walks steps from a node. `strict`: an index out of a list's bounds is kubectl's error, as
-// when printing; otherwise it selects nothing (sorting, waiting).
+// Evaluates steps as client-go does: each step over every node the previous one gave, so a
+// union gives all of its first path's results before its second's; a map's children in key
+// order. `strict`: an index out of a list's bounds is kubectl's error, as when printing;
+// otherwise it selects nothing (a filter's left side, sorting, waiting).
 class walker {
  public:
   explicit walker(bool strict) : strict_(strict) {}
 
-  void walk(const node& at, const std::vector<step>& steps, size_t i,
-            std::vector<const node*>& out) const {
-    if (i == steps.size()) return out.push_back(&at);
-    const step& s = steps[i];
-    switch (s.t) {
-      case step::type::all:
-        if (at.is_list())
-          for (auto& item : at.items()) walk(item, steps, i + 1, out);
-        else if (at.is_map())
-          for (auto& [k, v] : at.entries()) walk(v, steps, i + 1, out);
-        return;
-      case step::type::recursive: {
-        std::vector<const node*> below;
-        descend(at, below);
-        for (auto* n : below) walk(*n, steps, i + 1, out);
-        return;
-      }
-      case step::type::union_of:
-        for (auto& alternative : s.alternatives) {
-          std::vector<const node*> found;
-          walk(at, alternative, 0, found);
-          for (auto* n : found) walk(*n, steps, i + 1, out);
-        }
-        return;
-      case step::type::filter:
-        if (at.is_list())
-          for (auto& item : at.items())
-            if (passes(item, *s.test)) walk(item, steps, i + 1, out);
-        return;
-      case step::type::slice:
-        if (at.is_list())
-          for (auto* item : slice(at, s)) walk(*item, steps, i + 1, out);
-        return;
-      case step::type::key:
-        if (!at.is_map()) return;
-        if (auto* next = at.find(s.key)) walk(*next, steps, i + 1, out);
-        return;
-    }
+  std::vector<const node*> eval(std::vector<const node*> nodes, const std::vector<step>& steps) const {
+    for (auto& s : steps) nodes = apply(nodes, s);
+    return nodes;
   }
 
  private:
+  std::vector<const node*> apply(const std::vector<const node*>& input, const step& s) const {
+    std::vector<const node*> out;
+    switch (s.t) {
+      case step::type::all:
+        for (auto* at : input) children(*at, out);
+        break;
+      case step::type::recursive:
+        for (auto* at : input) descend(*at, out);
+        break;
+      case step::type::union_of:
+        for (auto& alternative : s.alternatives)
+          for (auto* n : eval(input, alternative)) out.push_back(n);
+        break;
+      case step::type::filter:
+        for (auto* at : input)
+          if (at->is_list())
+            for (auto& item : at->items())
+              if (passes(item, *s.test)) out.push_back(&item);
+        break;
+      case step::type::slice:
+        for (auto* at : input)
+          if (at->is_list()) slice(*at, s, out);
+        break;
+      case step::type::key:
+        for (auto* at : input)
+          if (at->is_map())
+            if (auto* next = at->find(s.key)) out.push_back(next);
+        break;
+    }
+    return out;
+  }
+
+  static std::vector<const node*> sorted_values(const node& map) {
+    std::vector<std::pair<std::string_view, const node*>> entries;
+    for (auto& [k, v] : map.entries()) entries.emplace_back(k, &v);
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
+    std::vector<const node*> out;
+    for (auto& e : entries) out.push_back(e.second);
+    return out;
+  }
+
+  static void children(const node& at, std::vector<const node*>& out) {
+    if (at.is_list())
+      for (auto& item : at.items()) out.push_back(&item);
+    else if (at.is_map())
+      for (auto* v : sorted_values(at)) out.push_back(v);
+  }
+
   // The node and every node below it that has children, depth first, as kubectl's `..`.
   static void descend(const node& at, std::vector<const node*>& out) {
-    if (at.is_map() && !at.entries().empty()) {
+    if ((at.is_map() || at.is_list()) && at.size() > 0) {
       out.push_back(&at);
-      for (auto& [k, v] : at.entries()) descend(v, out);
-    } else if (at.is_list() && !at.items().empty()) {
-      out.push_back(&at);
-      for (auto& item : at.items()) descend(item, out);
+      std::vector<const node*> below;
+      children(at, below);
+      for (auto* n : below) descend(*n, out);
     }
   }
 
   // client-go's evalArray: bounds as it checks them, with its words.
-  std::vector<const node*> slice(const node& list, const step& s) const {
+  void slice(const node& list, const step& s, std::vector<const node*>& out) const {
     long length = static_cast<long>(list.items().size());
     long start = s.given[0] ? s.params[0] : 0;
     if (start < 0) start += length;
     long end = s.given[1] ? s.params[1] : length;
     if (s.given[1] && (end < 0 || (end == 0 && s.end_derived))) end += length;
-    if (end == start) return {};  // zero items asked for: no error
-    auto out_of_bounds = [&](long index) {
-      if (strict_)
-        throw execution_error{"array index out of bounds: index " + std::to_string(index) +
-                              ", length " + std::to_string(length)};
-      return std::vector<const node*>{};
+    if (end == start && !s.end_derived) return;  // zero items asked for: no error
+    auto fail = [&](std::string why) {
+      if (strict_) throw execution_error{std::move(why)};
     };
-    if (start >= length || start < 0) return out_of_bounds(start);
-    if (end > length || end < 0) return out_of_bounds(end - 1);
-    if (start > end) {
-      if (strict_)
-        throw execution_error{"starting index " + std::to_string(start) +
-                              " is greater than ending index " + std::to_string(end)};
-      return {};
-    }
-    long stride = 1;
-    if (s.given[2]) {
-      if (s.params[2] <= 0) {
-        if (strict_) throw execution_error{"step must be > 0"};
-        return {};
-      }
-      stride = s.params[2];
-    }
-    std::vector<const node*> out;
-    for (long i = start; i < end; i += stride) out.push_back(&list.items()[static_cast<size_t>(i)]);
-    return out;
+    if (start >= length || start < 0)
+      return fail("array index out of bounds: index " + std::to_string(start) + ", length " +
+                  std::to_string(length));
+    if (end > length || end < 0)
+      return fail("array index out of bounds: index " + std::to_string(end - 1) + ", length " +
+                  std::to_string(length));
+    if (start > end)
+      return fail("starting index " + std::to_string(start) + " is greater than ending index " +
+                  std::to_string(end));
+    long stride = s.given[2] ? s.params[2] : 1;
+    if (stride <= 0) return fail("step must be > 0");
+    // Counted from 0, as Go over the sliced list: start + k never passes end.
+    for (long k = 0; k < end - start; k += stride)
+      out.push_back(&list.items()[static_cast<size_t>(start + k)]);
   }
 
-  bool passes(const node& item, const filter& f) const {
-    std::vector<const node*> found;
-    walk(item, f.left, 0, found);
+  // A filter's left side never fails: an item it cannot read is an item that does not pass.
+  static bool passes(const node& item, const filter& f) {
+    auto found = walker(false).eval({&item}, f.left);
     if (f.op.empty() || found.empty()) return !found.empty() && f.op.empty();
     std::string left = show(*found[0]);
     // A bare number compares by value; a quoted literal as text ('010' is not "10").
@@ -480,8 +488,7 @@ std::string as_json_list(const std::vector<const node*>& found) {
 }
 
 void run(const std::vector<segment>& segs, size_t begin, size_t end, const node& current,
-         const node& root, bool as_json, std::string& out) {
-  const walker strict(true);
+         const node& root, const walker& evaluate, bool as_json, std::string& out) {
   for (size_t i = begin; i < end; ++i) {
     auto& s = segs[i];
     if (s.t == segment::type::text) {
@@ -493,10 +500,9 @@ void run(const std::vector<segment>& segs, size_t begin, size_t end, const node&
       }
       continue;
     }
-    std::vector<const node*> found;
-    strict.walk(s.from_root ? root : current, s.steps, 0, found);
+    auto found = evaluate.eval({s.from_root ? &root : &current}, s.steps);
     if (s.t == segment::type::range) {
-      for (auto* n : found) run(segs, i + 1, s.end, *n, root, as_json, out);
+      for (auto* n : found) run(segs, i + 1, s.end, *n, root, evaluate, as_json, out);
       i = s.end;
       continue;
     }
@@ -510,13 +516,14 @@ void run(const std::vector<segment>& segs, size_t begin, size_t end, const node&
   }
 }
 
-// Runs a template; a failure is kubectl's error (its debugging dump included, as kubectl's
-// JSONPath printer puts it in the error) after what the template printed before it.
-std::string execute(std::string_view tmpl, const node& root, bool as_json) {
+// Runs a template. A failure is kubectl's error, its debugging dump included (kubectl's
+// JSONPath printer puts it in the error), and nothing printed: kubectl finds every result
+// before it prints one.
+std::string execute(std::string_view tmpl, const node& root, bool as_json, bool strict) {
   auto segs = parse_template(tmpl);
   std::string out;
   try {
-    run(segs, 0, segs.size(), root, root, as_json, out);
+    run(segs, 0, segs.size(), root, root, walker(strict), as_json, out);
   } catch (const execution_error& e) {
     std::string t(tmpl);
     throw template_failure("error executing jsonpath " + quote(t) + ": Error executing template: " +
@@ -524,17 +531,19 @@ std::string execute(std::string_view tmpl, const node& root, bool as_json) {
                                "\ttemplate was:\n\t\t" + t + "\n" +
                                "\tobject given to jsonpath engine was:\n\t\t" + go_syntax(root) +
                                "\n\n",
-                           std::move(out));
+                           "");
   }
   return out;
 }
 
 }  // namespace
 
-std::string jsonpath(std::string_view tmpl, const node& root) { return execute(tmpl, root, false); }
+std::string jsonpath(std::string_view tmpl, const node& root, bool strict) {
+  return execute(tmpl, root, false, strict);
+}
 
 std::string jsonpath_as_json(std::string_view tmpl, const node& root) {
-  return execute(tmpl, root, true);
+  return execute(tmpl, root, true, true);
 }
 
 std::vector<const node*> jsonpath_nodes(std::string_view expr, const node& root, bool strict) {
@@ -547,13 +556,11 @@ std::vector<const node*> jsonpath_nodes(std::string_view expr, const node& root,
                          ? std::string(inner)
                          : "." + std::string(inner);
   auto steps = parser(text, expr).path();
-  std::vector<const node*> found;
   try {
-    walker(strict).walk(root, steps, 0, found);
+    return walker(strict).eval({&root}, steps);
   } catch (const execution_error& e) {
     throw api_error(api_errc::bad_request, e.why);
   }
-  return found;
 }
 
 }  // namespace troupe::cli

@@ -78,7 +78,7 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
   TROUPE_REQUIRE(both.empty(), api_errc::bad_request,
                  labels ? "can not both modify and remove a label in the same command"
                         : "can not both modify and remove the following annotation(s) in the same command: " +
-                              join(both, ","));
+                              join(both, ", "));
   for (auto& c : out) {
     if (!labels) continue;
     auto problems = check_qualified_name(c.key);
@@ -248,10 +248,10 @@ std::vector<std::pair<const kind_info*, std::string>> named_objects(context& ctx
 }
 
 // Runs `one` on each object; a server error is printed and the others still go (exit 1).
-int for_each_named(context& ctx, const char* verb,
+int for_each_named(context& ctx, const std::vector<std::pair<const kind_info*, std::string>>& named,
                    const std::function<void(const kind_info&, const std::string&)>& one) {
   int status = 0;
-  for (auto& [kind, name] : named_objects(ctx, verb)) {
+  for (auto& [kind, name] : named) {
     try {
       one(*kind, name);
     } catch (const rpc::server_error& e) {
@@ -285,7 +285,7 @@ int cmd_patch(context& ctx) {
     TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_map(), api_errc::bad_request,
                    "--patch: expected one JSON or YAML object");
   bool first = true;
-  return for_each_named(ctx, "patch", [&](const kind_info& kind, const std::string& name) {
+  return for_each_named(ctx, named_objects(ctx, "patch"), [&](const kind_info& kind, const std::string& name) {
     auto ns = ctx.ns_for(kind);
     auto before = ctx.get(kind, ns, name);
     if (ctx.dry_run()) {
@@ -327,12 +327,13 @@ int cmd_scale(context& ctx) {
   TROUPE_REQUIRE(
       wanted && *wanted >= 0 && *wanted <= INT32_MAX, api_errc::bad_request,
       "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
-  for (auto& [kind, name] : named_objects(ctx, "scale"))
+  auto named = named_objects(ctx, "scale");
+  for (auto& [kind, name] : named)
     TROUPE_REQUIRE(kind->kind == "Deployment" || kind->kind == "ReplicaSet" || kind->kind == "StatefulSet",
                    api_errc::bad_request,
                    "cannot scale " + kind->resource() +
                        ": only deployments, replicasets and statefulsets have replicas");
-  return for_each_named(ctx, "scale", [&](const kind_info& kind, const std::string& name) {
+  return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& name) {
     auto ns = ctx.ns_for(kind);
     auto current = ctx.get(kind, ns, name);
     node object = codec::encode_object(current.object, kind);

@@ -70,10 +70,10 @@ std::string document_as(const std::string& format, const codec::node& document, 
 /// `{.status.conditions[0].type}`, `[1:3]`, `{..image}`, `[0,2]`, `{.data.tls\.crt}`,
 /// `{.data['tls\.crt']}`, `{"\n"}`, `{range .items[*]}..{end}`, filters
 /// `{.items[?(@.metadata.name=='x')]}` (==, !=, <, >, <=, >=, `?(@.x)` exists), with literal
-/// text between. Throws api_error(bad_request) for a template it cannot read, and
-/// template_failure (kubectl's error and dump; what printed before it) for an index out of a
-/// list's bounds.
-std::string jsonpath(std::string_view tmpl, const codec::node& root);
+/// text between. Throws api_error(bad_request) for a template it cannot read, and when
+/// `strict` template_failure (kubectl's error and dump) for an index out of a list's bounds;
+/// otherwise such an index selects nothing.
+std::string jsonpath(std::string_view tmpl, const codec::node& root, bool strict = true);
 /// As jsonpath, for -o jsonpath-as-json: each piece of the template (a path, a literal) prints
 /// what it gives as an indented JSON list, as kubectl's printer does.
 std::string jsonpath_as_json(std::string_view tmpl, const codec::node& root);

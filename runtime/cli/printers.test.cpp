@@ -254,6 +254,7 @@ spec:
       {"{.metadata.labels.*}", "shop front"},
       {"{..image}", "nginx busybox redis alpine"},
       {"{.spec..name}", "a b c i"},
+      {"{.*.name}", "web"},  // a map's children in key order: metadata, then spec
       {"{$..containers[0].name}", "a"},
       {"{@.metadata.name}", "web"},
       {"{range .spec.containers[*]}{@.name}{'\\t'}{end}", "a\tb\tc\t"},
@@ -263,13 +264,13 @@ spec:
   CHECK(jsonpath(r.tmpl, pod) == r.out);
 }
 
-TEST_CASE("a jsonpath index out of bounds is kubectl's error after what printed", "[cli][printers]") {
+TEST_CASE("a jsonpath index out of bounds is kubectl's error and nothing printed", "[cli][printers]") {
   auto list = yaml("items: [{metadata: {name: a}}, {metadata: {name: b}}]");
   try {
     jsonpath(R"({.items[0].metadata.name}{"\n"}{.items[5].metadata.name})", list);
     FAIL("no error");
   } catch (const troupe::cli::template_failure& failure) {
-    CHECK(failure.printed == "a\n");
+    CHECK(failure.printed.empty());  // kubectl finds every result before it prints one
     CHECK_THAT(failure.message(),
                Catch::StartsWith(
                    R"(error executing jsonpath "{.items[0].metadata.name}{\"\\n\"}{.items[5].metadata.name}": )"
@@ -286,6 +287,16 @@ TEST_CASE("a jsonpath index out of bounds is kubectl's error after what printed"
   CHECK_THROWS_WITH(jsonpath("{.items[1:5]}", list), Catch::Contains("array index out of bounds: index 4, length 2."));
   CHECK_THROWS_WITH(jsonpath("{.items[::0]}", list), Catch::Contains("step must be > 0"));
   CHECK(jsonpath("{.items[*].metadata.name}", empty).empty());
+  CHECK(jsonpath("{.items[1:2:9223372036854775807].metadata.name}", list) == "b");
+  CHECK_THROWS_WITH(jsonpath("{.items[9223372036854775807]}", list),
+                    Catch::Contains("array index out of bounds: index 9223372036854775807, length 2."));
+  CHECK(jsonpath("{.items[5]}", list, false).empty());
+  // A filter's left side never fails: an item it cannot read does not pass.
+  auto pods = yaml("items: [{kind: Pod, metadata: {name: one}, spec: {containers: [{name: a}]}},"
+                   " {kind: Pod, metadata: {name: two}, spec: {containers: [{name: a}, {name: side}]}}]");
+  CHECK(jsonpath("{.items[?(@.spec.containers[1].name=='side')].metadata.name}", pods) == "two");
+  // Each step over all the nodes the last one gave, as client-go: a union's paths in turn.
+  CHECK(jsonpath("{.items[*]['metadata.name','kind']}", pods) == "one two Pod Pod");
   // Sorting and waiting read a missing index as nothing; a column is kubectl's error.
   CHECK(troupe::cli::jsonpath_nodes(".items[5]", list, false).empty());
   CHECK_THROWS_WITH(troupe::cli::jsonpath_nodes(".items[5]", list),

@@ -59,12 +59,8 @@ wait_condition parse_for(const std::string& text) {
 bool satisfied(const wait_condition& c, const node& object) {
   if (c.type == wait_condition::created) return true;
   if (c.type == wait_condition::path) {
-    std::string found;
-    try {
-      found = jsonpath(c.subject, object);
-    } catch (const template_failure&) {
-      return false;  // an index not there yet ({.status.containerStatuses[0].ready}): wait on
-    }
+    // Leniently: an index not there yet ({.status.containerStatuses[0].ready}) is waited for.
+    std::string found = jsonpath(c.subject, object, false);
     return c.any_value ? !found.empty() : found == c.expected;
   }
   if (auto* conds = lookup(object, {"status", "conditions"}))

@@ -65,6 +65,12 @@ constexpr const char* usage =
 
 // `troupe server|agent ... --help`. A CLI verb's --help is run_cli's, which reads the verb's
 // flags first, as kubectl does: an unknown flag is the error then, not the help.
+int unknown_command(const std::string& command) {
+  std::cerr << "error: unknown command " << troupe::quote(command) << " for \"troupe\"\n"
+            << "Run 'troupe --help' for usage.\n";
+  return 2;
+}
+
 bool asks_for_help(const std::vector<std::string>& args) {
   return std::any_of(args.begin(), args.end(), [](auto& a) { return a == "--help" || a == "-h"; });
 }
@@ -93,6 +99,9 @@ int main(int argc, char** argv) {
     }
     command = args[topic];
     args = {"--help"};
+    if (command != "server" && command != "agent" && !troupe::cli::is_cli_command(command)) {
+      return unknown_command(command);
+    }
   }
   try {
     if (command == "shim") return troupe::run_shim(args);
@@ -105,9 +114,7 @@ int main(int argc, char** argv) {
     if (command == "server") return troupe::run_server(troupe::parse_server_options(args), std::cout);
     if (troupe::cli::is_cli_command(command))
       return troupe::cli::run_cli(command, args, std::cin, std::cout, std::cerr);
-    std::cerr << "error: unknown command " << troupe::quote(command) << " for \"troupe\"\n"
-              << "Run 'troupe --help' for usage.\n";
-    return 2;
+    return unknown_command(command);
   } catch (const troupe::api_error& e) {
     std::cerr << "error: " << e.message() << "\n";
     return 1;

@@ -59,6 +59,12 @@ TEST_CASE("-l with -f chooses among the file's objects by their own labels", "[p
   CHECK(deleted.code == 0);
   CHECK(deleted.out == "configmap \"drop-me\" deleted\n");
   CHECK(c.troupe({"get", "cm", "keep-me", "-o", "name"}).out == "configmap/keep-me\n");
+  for (const char* verb : {"get", "describe"}) {
+    auto nothing = c.troupe({verb, "-f", file, "-l", "tier=none"});
+    CHECK(nothing.code == 0);
+    CHECK(nothing.out.empty());
+    CHECK(nothing.err == "No resources found in default namespace.\n");
+  }
   auto none = c.troupe({"delete", "-f", file, "-l", "tier=none"});
   CHECK(none.code == 0);
   CHECK(none.err == "No resources found\n");
@@ -117,7 +123,7 @@ TEST_CASE("a key both set and removed in one command is refused", "[process][cli
   CHECK(c.troupe({"label", "cm", "r1", "y=1", "y-", "--overwrite"}).err ==
         "error: can not both modify and remove a label in the same command\n");
   CHECK(c.troupe({"annotate", "cm", "r1", "m=1", "m-", "n=2", "n-"}).err ==
-        "error: can not both modify and remove the following annotation(s) in the same command: m,n\n");
+        "error: can not both modify and remove the following annotation(s) in the same command: m, n\n");
   CHECK(c.troupe({"set", "env", "deploy/web", "X=1", "X-"}).err ==
         "error: can not both modify and remove an environment variable in the same command\n");
   CHECK(everything(c) == before);
