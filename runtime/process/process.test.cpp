@@ -283,3 +283,26 @@ TEST_CASE("a group whose memory limit cannot be set is not used", "[process][cgr
   std::filesystem::create_directories(root / "troupe/cpu-blocked/cpu.max");
   CHECK(groups.create("cpu-blocked", 64 * 1024 * 1024, 250).size() == 1);
 }
+
+TEST_CASE("what a container leaves behind ends with it - background and setsid children", "[process]") {
+  shim_spawner spawner(TROUPE_BINARY);
+  troupe::testing::temp_dir dir;
+  // A background child that outlives the main process, one in a session of its own, and one
+  // that keeps the log pipe open: none may outlive the container.
+  auto spec = spec_for(dir, {"sh", "-c",
+                             "sleep 300 & echo $! > bg; setsid sh -c 'echo $$ > own; exec sleep 300' & "
+                             "sh -c 'while :; do echo tick; sleep 0.1; done' & echo $! > ticker; "
+                             "sleep 0.3; echo main done"});
+  spec.spawner = &spawner;
+  auto started = launch(spec);
+  REQUIRE(started.error.empty());
+  auto record = wait_for_end(started, dir / "exit");
+  CHECK(record.how == exit_record::kind::exited);
+  CHECK(record.code == 0);
+  for (const char* file : {"bg", "own", "ticker"}) {
+    INFO(file);
+    pid_t pid = static_cast<pid_t>(std::stol(slurp(dir / file)));
+    CHECK(kill(pid, 0) != 0);  // gone (and reaped: not even a zombie)
+  }
+  CHECK_THAT(slurp(dir / "c.log"), Catch::Contains(" stdout F main done\n") && Catch::Contains(" stdout F tick\n"));
+}

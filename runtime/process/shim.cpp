@@ -3,14 +3,18 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
 
 namespace troupe {
 namespace {
@@ -125,6 +129,51 @@ void drain_lines(int log, const char* stream, std::string& buf, bool flush) {
   }
 }
 
+// The processes whose parent is this shim. As a subreaper it inherits every process the
+// container leaves behind (a background child, a double fork, a setsid), so these are what is
+// left of the container once its main process has ended.
+std::vector<pid_t> children_of_shim() {
+  std::vector<pid_t> out;
+  DIR* proc = opendir("/proc");
+  if (!proc) return out;
+  pid_t self = getpid();
+  while (dirent* e = readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buf[n] = '\0';
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so after the last ')'.
+    char* paren = strrchr(buf, ')');
+    char state = 0;
+    long ppid = 0;
+    if (paren && sscanf(paren + 1, " %c %ld", &state, &ppid) == 2 && ppid == self)
+      out.push_back(static_cast<pid_t>(pid));
+  }
+  closedir(proc);
+  return out;
+}
+
+// When a container's main process ends, the rest of the container ends with it, as when a
+// pod's PID 1 exits: everything it left behind is killed and reaped, round after round as the
+// killed ones' own children come to the shim.
+void end_leftovers() {
+  for (int round = 0; round < 100; ++round) {
+    auto left = children_of_shim();
+    if (left.empty()) break;
+    for (pid_t pid : left) kill(pid, SIGKILL);
+    for (pid_t pid : left) waitpid(pid, nullptr, 0);
+  }
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
 void record_exit(const std::string& path, const std::string& text) {
   std::string temp = path + ".tmp";
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -147,6 +196,7 @@ int run_shim(const std::vector<std::string>& args) {
     return 127;
   }
   setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  // what the container leaves behind comes back to the shim
   signal(SIGPIPE, SIG_IGN);
   int out[2], err[2], report[2];
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) return 127;
@@ -185,11 +235,22 @@ int run_shim(const std::vector<std::string>& args) {
   int open_pipes = 2;
   int status = 0;
   bool exited = false;
+  timespec exited_at{};
+  auto seconds_since_exit = [&] {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<double>(now.tv_sec - exited_at.tv_sec) + (now.tv_nsec - exited_at.tv_nsec) / 1e9;
+  };
+  bool rest_ended = false;
   while (open_pipes > 0) {
-    // Once the container has exited, give processes it left behind a moment to finish
-    // writing, then stop waiting for them.
-    int ready = poll(fds, 2, exited ? 1000 : 200);
-    if (ready == 0 && exited) break;
+    // Processes the container left behind keep its pipes open: they get a second after it
+    // exits to finish writing, then they are ended and the pipes read to their end.
+    if (exited && !rest_ended && seconds_since_exit() >= 1) {
+      end_leftovers();
+      rest_ended = true;
+    }
+    int ready = poll(fds, 2, 200);
+    if (ready == 0 && rest_ended) break;  // every writer is gone
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char chunk[65536];
@@ -203,9 +264,20 @@ int run_shim(const std::vector<std::string>& args) {
         --open_pipes;
       }
     }
-    if (!exited && waitpid(child, &status, WNOHANG) == child) exited = true;
+    // Reaps the main process, and the orphans that came to the shim and ended (they would
+    // stay zombies until the container ends).
+    for (int ended_status = 0;;) {
+      pid_t ended = waitpid(-1, &ended_status, WNOHANG);
+      if (ended <= 0) break;
+      if (ended == child) {
+        status = ended_status;
+        exited = true;
+        clock_gettime(CLOCK_MONOTONIC, &exited_at);
+      }
+    }
   }
   if (!exited) waitpid(child, &status, 0);
+  end_leftovers();  // before the exit is recorded: a restart never meets the last run's rest
   for (int i = 0; i < 2; ++i)
     if (log >= 0) drain_lines(log, names[i], bufs[i], true);
   if (WIFSIGNALED(status)) {
