@@ -71,7 +71,9 @@ pod_model model_of(k8s::Pod::Reader pod) {
     case k8s::RestartPolicy::NEVER: m.policy = restart_policy::never; break;
     default: m.policy = restart_policy::always; break;
   }
-  auto add = [](std::vector<container_model>& out, capnp::List<k8s::Container>::Reader list, bool init) {
+  // Behind init containers, every container waits with PodInitializing, as the kubelet says.
+  bool initializing = spec.getInitContainers().size() > 0;
+  auto add = [&](std::vector<container_model>& out, capnp::List<k8s::Container>::Reader list, bool init) {
     for (auto c : list) {
       container_model cm;
       cm.name = text_string(c.getName());
@@ -79,7 +81,7 @@ pod_model model_of(k8s::Pod::Reader pod) {
       cm.init = init;
       cm.has_readiness = c.hasReadinessProbe() && !c.getReadinessProbe().isUnset();
       cm.has_startup = c.hasStartupProbe() && !c.getStartupProbe().isUnset();
-      cm.waiting_reason = init ? "PodInitializing" : "ContainerCreating";
+      cm.waiting_reason = init || initializing ? "PodInitializing" : "ContainerCreating";
       out.push_back(std::move(cm));
     }
   };

@@ -30,6 +30,7 @@ using exited_atom = caf::atom_constant<caf::atom("exited")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
+using kill_pid_atom = caf::atom_constant<caf::atom("killpid")>;
 using launch_atom = caf::atom_constant<caf::atom("launch")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
@@ -39,6 +40,7 @@ using impl_actor = pod_worker_actor::extend<
     caf::reacts_to<probe_atom, std::string, int32_t, int32_t, bool, std::string>,
     caf::reacts_to<restart_atom, std::string, int32_t>,
     caf::reacts_to<kill_atom, int32_t>,
+    caf::reacts_to<kill_pid_atom, int32_t>,
     caf::reacts_to<tick_atom>>;
 
 enum probe_kind : int32_t { startup = 0, liveness = 1, readiness = 2 };
@@ -528,7 +530,7 @@ void run_probe_now(self_ptr self, bool init, size_t i, int32_t kind) {
   });
 }
 
-void kill_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
+void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
 
 const char* probe_title(int32_t kind) {
   return kind == startup ? "Startup" : kind == liveness ? "Liveness" : "Readiness";
@@ -553,7 +555,14 @@ void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success
     p.enabled = false;
     record_event(self, "Normal", "Killing", field_path(self, init, i),
                  "Container " + m.name + " failed " + probe + " probe, will be restarted");
-    kill_container(self, init, i, 0);  // restarted through the exit path
+    // Stopped as the kubelet stops it, within the probe's own grace period if it has one;
+    // restarted through the exit path.
+    auto probe_grace = probe_of(c, kind).getTerminationGracePeriodSeconds();
+    auto pod_grace = pod_of(self).getSpec().getTerminationGracePeriodSeconds();
+    int64_t grace_s = !probe_grace.isUnset() ? probe_grace.getValue()
+                      : pod_grace.isUnset()  ? 30
+                                             : pod_grace.getValue();
+    stop_container(self, init, i, grace_s * 1000);
   };
   if (kind == startup) {
     if (success) {
@@ -592,16 +601,6 @@ void handle_probe(self_ptr self, const std::string& name, int32_t instance, int3
 
 // ---- stopping -------------------------------------------------------------------------------
 
-void kill_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
-  auto& run = run_of(self, init, i);
-  if (run.pid <= 0) return;
-  if (grace_ms <= 0) {
-    kill(-run.pid, SIGKILL);
-    return;
-  }
-  kill(-run.pid, SIGTERM);
-}
-
 bool anything_running(self_ptr self) {
   for (bool init : {true, false}) {
     auto& runs = init ? self->state.init_runs : self->state.runs;
@@ -625,6 +624,48 @@ int64_t grace_ms_of(self_ptr self) {
   return (spec.isUnset() ? 30 : spec.getValue()) * 1000;
 }
 
+// preStop hook (within the grace period), then SIGTERM; SIGKILL at once with no grace.
+void signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
+  auto& run = run_of(self, init, i);
+  pid_t pid = run.pid;
+  if (pid <= 0) return;
+  auto c = spec_of(self, init, i);
+  std::string error;
+  std::optional<probe_spec> hook;
+  if (c.hasLifecycle() && c.getLifecycle().hasPreStop())
+    hook = handler_spec_of(c.getLifecycle().getPreStop(), c, self->state.model.pod_ip, error);
+  if (!hook || grace_ms <= 0) {
+    kill(-pid, grace_ms <= 0 ? SIGKILL : SIGTERM);
+    return;
+  }
+  hook->timeout_ms = grace_ms;
+  auto env = run.env;
+  auto workdir = run.workdir;
+  self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
+    kubelet::run_probe(*hook, env, workdir);
+    kill(-pid, SIGTERM);
+    runner->quit();
+    return {};
+  });
+}
+
+// One container stopped on its own (a failed probe): signal_stop, then SIGKILL to that run
+// when the grace period ends.
+void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
+  pid_t pid = run_of(self, init, i).pid;
+  if (pid <= 0) return;
+  signal_stop(self, init, i, grace_ms);
+  if (grace_ms > 0)
+    self->delayed_send(self, std::chrono::milliseconds(grace_ms), kill_pid_atom::value,
+                       static_cast<int32_t>(pid));
+}
+
+void kill_pid_if_running(self_ptr self, int32_t pid) {
+  for (auto* runs : {&self->state.init_runs, &self->state.runs})
+    for (auto& run : *runs)
+      if (run.pid == pid) kill(-pid, SIGKILL);  // still that run: its grace is over
+}
+
 // preStop hooks first (each within the grace period), then SIGTERM, then SIGKILL at the end.
 void terminate(self_ptr self) {
   auto& st = self->state;
@@ -638,27 +679,10 @@ void terminate(self_ptr self) {
     return check_stopped(self);
   }
   for (size_t i = 0; i < st.runs.size(); ++i) {
-    auto& run = st.runs[i];
-    if (st.model.containers[i].state != container_model::phase::running || run.pid <= 0) continue;
-    auto c = spec_of(self, false, i);
-    std::string error;
-    std::optional<probe_spec> hook;
-    if (c.hasLifecycle() && c.getLifecycle().hasPreStop())
-      hook = handler_spec_of(c.getLifecycle().getPreStop(), c, st.model.pod_ip, error);
-    pid_t pid = run.pid;
-    if (!hook || grace <= 0) {
-      kill(-pid, grace <= 0 ? SIGKILL : SIGTERM);
-      continue;
-    }
-    hook->timeout_ms = grace;
-    auto env = run.env;
-    auto workdir = run.workdir;
-    self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
-      kubelet::run_probe(*hook, env, workdir);
-      kill(-pid, SIGTERM);
-      runner->quit();
-      return {};
-    });
+    if (st.model.containers[i].state != container_model::phase::running || st.runs[i].pid <= 0) continue;
+    record_event(self, "Normal", "Killing", field_path(self, false, i),
+                 "Stopping container " + st.model.containers[i].name);
+    signal_stop(self, false, i, grace);
   }
   for (size_t i = 0; i < st.init_runs.size(); ++i)
     if (st.init_runs[i].pid > 0) kill(-st.init_runs[i].pid, SIGKILL);
@@ -900,6 +924,7 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
         restart(self, name, instance);
       },
       [=](kill_atom, int32_t generation) { kill_remaining(self, generation); },
+      [=](kill_pid_atom, int32_t pid) { kill_pid_if_running(self, pid); },
       [=](tick_atom) { tick(self); },
       [=](exec_atom, exec_request& req) { return exec(self, req); },
       [=](logs_atom, logs_request& req) { return logs(self, req); },

@@ -126,6 +126,21 @@ void write_log(std::ostream& out, log_source& source, const std::string& text, c
 
 }  // namespace
 
+// The reason a container that has never run is waiting (PodInitializing, ContainerCreating ...),
+// from the pod's status; nothing once it has started, or when the status does not say.
+std::optional<std::string> waiting_to_start(const node& pod, const std::string& container) {
+  for (const char* field : {"initContainerStatuses", "containerStatuses"})
+    if (auto* statuses = lookup(pod, {"status", field}); statuses && statuses->is_list())
+      for (auto& status : statuses->items()) {
+        if (text_at(status, {"name"}) != container) continue;
+        if (!lookup(status, {"state", "waiting"}) || lookup(status, {"lastState", "terminated"}))
+          return std::nullopt;
+        auto reason = text_at(status, {"state", "waiting", "reason"});
+        return reason.empty() ? std::string("ContainerCreating") : reason;
+      }
+  return std::nullopt;
+}
+
 int cmd_logs(context& ctx) {
   logs_request base;
   base.ns = ctx.ns();
@@ -159,7 +174,18 @@ int cmd_logs(context& ctx) {
   }
   base.timestamps = ctx.flags.on("timestamps");
   bool all_containers = ctx.flags.on("all-containers");
-  TROUPE_REQUIRE(!all_containers || !ctx.flags.has("container"), api_errc::bad_request,
+  // `logs POD CONTAINER`: kubectl's inline form of -c.
+  std::string container = ctx.flags.get("container");
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(args.size() <= 2, api_errc::bad_request,
+                 "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a "
+                 "required argument for the logs command");
+  if (args.size() == 2) {
+    TROUPE_REQUIRE(!ctx.flags.has("container"), api_errc::bad_request,
+                   "only one of -c or an inline [CONTAINER] arg is allowed");
+    container = args[1];
+  }
+  TROUPE_REQUIRE(!all_containers || container.empty(), api_errc::bad_request,
                  "--container cannot be given with --all-containers");
 
   // The pods themselves: their containers decide what is read.
@@ -177,7 +203,7 @@ int cmd_logs(context& ctx) {
   }
   std::vector<log_source> sources;
   for (auto& pod : pods) {
-    std::vector<std::string> containers{ctx.flags.get("container")};
+    std::vector<std::string> containers{container};
     if (all_containers) {
       containers.clear();
       if (const node* spec = lookup(pod, {"spec"}); spec && spec->is_map())
@@ -186,6 +212,12 @@ int cmd_logs(context& ctx) {
       containers[0] = default_container(ctx, pod, false);
     }
     for (auto& container : containers) {
+      // As the kubelet answers: a container that has never run has no log yet.
+      if (auto reason = waiting_to_start(pod, container); reason && !base.previous)
+        throw rpc::server_error(api_error(api_errc::bad_request,
+                                "container " + quote(container) + " in pod " +
+                                    quote(text_at(pod, {"metadata", "name"})) +
+                                    " is waiting to start: " + *reason));
       log_source source{base};
       source.bytes_left = limit_bytes;
       source.req.pod = text_at(pod, {"metadata", "name"});

@@ -185,12 +185,13 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   // kubectl trims an event's message, so the probe's empty output leaves no space after ':'.
   CHECK_THAT(described, Catch::Contains("Unhealthy") && Catch::Contains("Readiness probe failed:"));
 
+  // Stopped as the kubelet stops it: SIGTERM first, which this container answers by exiting 0.
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("alive", "s1",
-      "{name: c, image: sh, command: [sleep, '300'], livenessProbe: {exec: {command: ['false']}, "
-      "periodSeconds: 1, failureThreshold: 2}}")).code == 0);
+      "{name: c, image: sh, command: [sh, -c, \"trap 'exit 0' TERM; while :; do sleep 0.1; done\"], "
+      "livenessProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 2}}")).code == 0);
   CHECK(wait_until(c, {"get", "pod", "alive", "-o", "jsonpath={.status.containerStatuses[0].restartCount}"},
                    [](const std::string& o) { return o == "1"; }) == "1");
-  CHECK(jsonpath(c, "pod/alive", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "137");
+  CHECK(jsonpath(c, "pod/alive", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "0");
   // One Unhealthy event counted up per failure, and the kill said why.
   auto events = [&](const std::string& reason, const std::string& path) {
     return c.troupe({"get", "events", "--field-selector", "involvedObject.name=alive,reason=" + reason, "-o",
@@ -202,6 +203,9 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   CHECK(events("Killing", "{.items[0].source.component} {.items[0].source.host}") == "kubelet s1");
   CHECK(std::stoi("0" + events("Unhealthy", "{.items[0].count}")) >= 2);
   CHECK(events("Unhealthy", "{.items[*].metadata.name}").find(' ') == std::string::npos);  // one Event
+  // A pod deleted says so for each container it stops.
+  REQUIRE(c.troupe({"delete", "pod", "alive"}).code == 0);
+  CHECK_THAT(events("Killing", "{.items[*].message}"), Catch::Contains("Stopping container c"));
 }
 
 TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets - logs and exec",
@@ -730,4 +734,23 @@ TEST_CASE("agents reconnect by themselves when the server restarts and pods keep
   CHECK_THAT(a1.process().output(), Catch::Contains("lost the server; reconnecting"));
   wait_for_text(c, {"get", "pod", "survivor"}, "1/1     Running");
   CHECK(jsonpath(c, "pod/survivor", "{.status.containerStatuses[0].restartCount}") == "0");
+}
+
+TEST_CASE("logs names a container inline and says when it has not started yet", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   pod_on("slow", "s1", "{name: c, image: sh, command: [sleep, '300']}",
+                          "  initContainers:\n  - {name: i, image: sh, command: [sh, -c, 'echo init says hi; sleep 300']}\n"))
+              .code == 0);
+  wait_for_text(c, {"get", "pod", "slow"}, "Init:0/1");
+  CHECK(jsonpath(c, "pod/slow", "{.status.containerStatuses[0].state.waiting.reason}") == "PodInitializing");
+  CHECK(wait_until(c, {"logs", "slow", "i"}, [](const std::string& o) { return !o.empty(); }) == "init says hi\n");
+  auto waiting = c.troupe({"logs", "slow", "c"});
+  CHECK(waiting.code == 1);
+  CHECK(waiting.err ==
+        "Error from server (BadRequest): container \"c\" in pod \"slow\" is waiting to start: PodInitializing\n");
+  CHECK(c.troupe({"logs", "slow", "i", "-c", "c"}).err ==
+        "error: only one of -c or an inline [CONTAINER] arg is allowed\n");
+  CHECK(c.troupe({"delete", "pod", "slow", "--grace-period=1"}).code == 0);
 }
