@@ -286,8 +286,18 @@ int cmd_exec(context& ctx) {
     req.timeout_ms = *ms;
   }
   auto reply = ctx.api().exec(req);
+  // The node keeps a byte past what it returns, so output it cut is told, not passed off whole.
+  constexpr size_t max_out = size_t{32} << 20, max_err = size_t{1} << 20;
+  bool cut = reply.out.size() > max_out || reply.err.size() > max_err;
+  if (reply.out.size() > max_out) reply.out.resize(max_out);
+  if (reply.err.size() > max_err) reply.err.resize(max_err);
   ctx.out << reply.out << std::flush;
   ctx.err << reply.err;
+  if (cut) {
+    ctx.err << "error: the command's output was cut: troupe exec returns it when the command ends, "
+               "at most 32 MiB of stdout and 1 MiB of stderr\n";
+    return 1;
+  }
   if (reply.exit_code != 0) ctx.err << "command terminated with exit code " << reply.exit_code << "\n";
   return reply.exit_code;
 }

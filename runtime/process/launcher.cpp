@@ -161,7 +161,8 @@ command_result run_command(const std::vector<std::string>& command, const std::v
   };
   if (input && input->empty()) end_input();
   std::string* bufs[2] = {&r.out, &r.err};
-  size_t limits[2] = {max_output, std::min(max_output, max_error_output)};
+  // stderr keeps a byte past its bound too, so a caller can tell it was cut.
+  size_t limits[2] = {max_output, std::min(max_output, max_error_output + 1)};
   int64_t until = monotonic_millis() + timeout_ms;
   int open_pipes = 2;
   // Until the command has closed its output and taken all its input (or stopped reading it):

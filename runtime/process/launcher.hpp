@@ -48,7 +48,7 @@ struct command_result {
 };
 
 /// Runs a command to completion (exec probes, `troupe exec`), capturing its output (at most
-/// `max_output` bytes of stdout, and of stderr at most that or 1 MiB); kills its process group
+/// `max_output` bytes of stdout, and of stderr at most that or 1 MiB and a byte); kills its process group
 /// when `timeout_ms` passes. Its stdin is `input` then end of file (/dev/null without one); a
 /// command that stops reading gets no more.
 command_result run_command(const std::vector<std::string>& command, const std::vector<std::string>& env,

@@ -752,5 +752,11 @@ TEST_CASE("logs names a container inline and says when it has not started yet", 
         "Error from server (BadRequest): container \"c\" in pod \"slow\" is waiting to start: PodInitializing\n");
   CHECK(c.troupe({"logs", "slow", "i", "-c", "c"}).err ==
         "error: only one of -c or an inline [CONTAINER] arg is allowed\n");
+  // exec output past what it returns is said to be cut, not passed off whole.
+  auto big = c.troupe({"exec", "slow", "-c", "i", "--", "sh", "-c", "head -c 34000000 /dev/zero; echo END; exit 3"});
+  CHECK(big.code == 1);
+  CHECK(big.out.size() == (size_t{32} << 20));
+  CHECK(big.err == "error: the command's output was cut: troupe exec returns it when the command ends, at most "
+                   "32 MiB of stdout and 1 MiB of stderr\n");
   CHECK(c.troupe({"delete", "pod", "slow", "--grace-period=1"}).code == 0);
 }
