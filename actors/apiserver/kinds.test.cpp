@@ -229,7 +229,17 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "\"spec.bogus\": supported values: \"metadata.name\", \"metadata.namespace\", "
        "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
        "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\""},
-      // Services
+      // Services; label maps outside metadata are labels too.
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: 'bad value!'}, ports: [{port: "
+       "80}]}\n",
+       "spec.selector[app]: Invalid value: \"bad value!\": a valid label must be an empty string or consist of "
+       "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+       "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+       "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
+      {pod_spec("nodeSelector: {'bad key!': x}\n  containers: [{name: c, image: b}]"),
+       "spec.nodeSelector: Invalid value: \"bad key!\": name part must consist of alphanumeric characters, '-', "
+       "'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+       "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName}\n",
        "spec.externalName: Required value"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{name: Http_X, port: "

@@ -125,6 +125,7 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
 void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
   auto spec = s.getSpec();
   auto ports = spec.getPorts();
+  validation_rules::validate_label_map(spec.getSelector(), "spec.selector", out);
   bool headless = spec.getClusterIP() == "None";  // a headless Service may have no ports
   if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME && !headless)
     out.push_back({"spec.ports", "Required value"});

@@ -167,19 +167,25 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
   if (!deadline.isUnset() && deadline.getValue() <= 0)
     out.push_back({path + ".activeDeadlineSeconds",
                    "Invalid value: " + std::to_string(deadline.getValue()) + ": must be between 1 and 2147483647, inclusive"});
+  validate_label_map(spec.getNodeSelector(), path + ".nodeSelector", out);
   if (spec.getDnsPolicy() == k8s::DnsPolicy::NONE &&
       (!spec.hasDnsConfig() || spec.getDnsConfig().getNameservers().size() == 0))
     out.push_back({path + ".dnsConfig",
                    "Required value: must provide at least one DNS nameserver when DNS policy is None"});
 }
 
+void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std::string& path,
+                        std::vector<field_error>& out) {
+  for (auto entry : labels) {
+    std::string key = text_string(entry.getKey());
+    add(out, path, key, check_qualified_name(key));
+    add(out, path + "[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
+  }
+}
+
 size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::string& path,
                                        std::vector<field_error>& out) {
-  for (auto entry : meta.getLabels()) {
-    std::string key = text_string(entry.getKey());
-    add(out, path + ".labels", key, check_qualified_name(key));
-    add(out, path + ".labels[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
-  }
+  validate_label_map(meta.getLabels(), path + ".labels", out);
   size_t annotation_bytes = 0;
   for (auto entry : meta.getAnnotations()) {
     std::string key = text_string(entry.getKey());

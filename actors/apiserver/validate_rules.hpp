@@ -29,6 +29,11 @@ inline void add(std::vector<field_error>& out, const std::string& path, int64_t 
 void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                        std::vector<field_error>& out, std::set<std::string> provided = {});
 
+/// A map of labels (metadata.labels, a Service's selector, a pod's nodeSelector): keys as
+/// qualified names at `path`, values as label values at `path[key]`, as ValidateLabels.
+void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std::string& path,
+                        std::vector<field_error>& out);
+
 /// An object's labels and annotation keys (checked lower-cased, as Kubernetes does), under
 /// `path` ("metadata", "spec.template.metadata"); returns the annotations' size in bytes. A
 /// pod template's are checked as a pod's own: a workload whose pods could never be created is
