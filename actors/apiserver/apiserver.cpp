@@ -143,8 +143,11 @@ void require_namespace(self_ptr self, const std::string& ns) {
 
 // Services get their cluster IP and node ports here, where every write of one passes (one
 // actor per kind, so allocations never race).
+// `held_meanwhile`: whether what it gets is held until the store has it (not for a dry run, or
+// a create the store will refuse because the name is taken).
 std::string with_service_addresses(self_ptr self, const store::snapshot& snap,
-                                   const std::string& key, std::string object) {
+                                   const std::string& key, std::string object,
+                                   bool held_meanwhile = true) {
   auto& st = self->state;
   if (st.kind->kind != "Service") return object;
   service_allocations used, held;
@@ -167,6 +170,7 @@ std::string with_service_addresses(self_ptr self, const store::snapshot& snap,
   }
   auto assigned =
       assign_service_addresses(*st.kind, object, st.deps.services, used, st.services, held);
+  if (!held_meanwhile) return assigned;
   service_allocations mine;
   add_allocations(assigned, mine);
   st.recent_services[key] = {std::move(mine), now};
@@ -197,8 +201,8 @@ std::string with_namespace_finalizers(self_ptr self, const store::snapshot& snap
 // What an update or patch of a spec gets beyond admission: the Service's addresses, and a
 // namespace's finalizers kept while it has content.
 std::string with_kind_rules(self_ptr self, const store::snapshot& snap, const std::string& key,
-                            std::string_view stored, std::string object) {
-  object = with_service_addresses(self, snap, key, std::move(object));
+                            std::string_view stored, std::string object, bool dry_run) {
+  object = with_service_addresses(self, snap, key, std::move(object), !dry_run);
   return with_namespace_finalizers(self, snap, stored, std::move(object));
 }
 
@@ -211,8 +215,11 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
   if (kind.namespaced) require_namespace(self, ns);
   auto key = object_key(kind.resource(), ns, name);
-  if (kind.kind == "Service")
-    object = with_service_addresses(self, self->state.deps.engine->read(), key, std::move(object));
+  if (kind.kind == "Service") {
+    auto snap = self->state.deps.engine->read();
+    bool taken = snap.get(key).has_value();  // the store refuses it: nothing to hold for it
+    object = with_service_addresses(self, snap, key, std::move(object), !req.dry_run && !taken);
+  }
   if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
   return store_write(self, 1, std::move(key), 0, std::move(object));
 }
@@ -268,7 +275,8 @@ caf::result<api_reply> update(self_ptr self, const api_request& req, bool status
   uint64_t expected =
       precondition(text_view(incoming.meta().getResourceVersion()), stored->revision);
   auto object = admit_update(kind, stored->object, req.object, status_only);
-  if (!status_only) object = with_kind_rules(self, snap, key, stored->object, std::move(object));
+  if (!status_only)
+    object = with_kind_rules(self, snap, key, stored->object, std::move(object), req.dry_run);
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
@@ -303,7 +311,7 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
   uint64_t expected = precondition(rv, stored->revision);
   auto object = admit_update(kind, stored->object, codec::decode_object(patched, kind, "patch"),
                              false);
-  object = with_kind_rules(self, snap, key, stored->object, std::move(object));
+  object = with_kind_rules(self, snap, key, stored->object, std::move(object), req.dry_run);
   return store_update(self, key, expected, *stored, std::move(object), req.dry_run);
 }
 
@@ -336,6 +344,7 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
       break;
   }
   if (req.dry_run) return api_reply{shared_bytes(std::string(stored->object)), {}, 0, {}};
+  self->state.recent_services.erase(key);  // what it held is free once it is gone
   return store_write(self, 3, key, stored->revision, "");
 }
 

@@ -89,6 +89,21 @@ TEST_CASE("services get cluster IPs and node ports and taken ones are refused",
   REQUIRE(c.troupe({"apply", "-f", svc("a", "[{port: 80, nodePort: 30080}]")}).out ==
           "service/a unchanged\n");
   CHECK(c.troupe({"get", "svc", "a", "-o", "jsonpath={.spec.clusterIP}"}).out == ip);
+  // What a dry run, a create refused as AlreadyExists or a deleted Service asked for is free
+  // at once for the next one.
+  auto with_ip = [&](const std::string& name, const std::string& cluster_ip, int port) {
+    return c.write(name + ".yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
+                                       "}\nspec: {type: NodePort, clusterIP: " + cluster_ip +
+                                       ", selector: {app: x}, ports: [{port: 80, nodePort: " +
+                                       std::to_string(port) + "}]}\n");
+  };
+  REQUIRE(c.troupe({"create", "-f", with_ip("d1", "127.16.0.220", 30970), "--dry-run=server"}).code == 0);
+  REQUIRE(c.troupe({"create", "-f", with_ip("d2", "127.16.0.220", 30970)}).code == 0);
+  CHECK(c.troupe({"create", "-f", with_ip("d2", "127.16.0.221", 30971)}).code == 1);  // AlreadyExists
+  REQUIRE(c.troupe({"create", "-f", with_ip("d3", "127.16.0.221", 30971)}).code == 0);
+  REQUIRE(c.troupe({"delete", "svc", "d2", "d3"}).code == 0);
+  CHECK(c.troupe({"create", "-f", with_ip("d4", "127.16.0.220", 30970)}).code == 0);
+  CHECK(c.troupe({"create", "-f", with_ip("d5", "127.16.0.221", 30971)}).code == 0);
 }
 
 TEST_CASE("patch --type json applies RFC 6902 operations", "[process][cli]") {
