@@ -5,12 +5,15 @@
 #include <capnp/message.h>
 
 #include <initializer_list>
+#include <optional>
+#include <vector>
 
 #include "actors/apiserver/defaults.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/object/compare.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/quantity.hpp"
 #include "schema/apps.capnp.h"
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
@@ -34,7 +37,7 @@ bool same_list(List a, List b) {
 
 // The fields of `a` other than `mutable_fields` equal those of `b`.
 bool same_except(capnp::DynamicStruct::Reader a, capnp::DynamicStruct::Reader b,
-                 std::initializer_list<const char*> mutable_fields) {
+                 const std::vector<const char*>& mutable_fields) {
   capnp::MallocMessageBuilder scratch;
   scratch.setRoot(b);
   auto copy = scratch.getRoot<capnp::DynamicStruct>(b.getSchema());
@@ -189,18 +192,31 @@ bool validate_immutable_data(Object before, Object after, std::vector<field_erro
   return true;
 }
 
-void validate_claim_update(k8s::PersistentVolumeClaimSpec::Reader before,
-                           k8s::PersistentVolumeClaimSpec::Reader after,
+std::optional<quantity> requested_storage(k8s::PersistentVolumeClaimSpec::Reader spec) {
+  for (auto e : spec.getResources().getRequests())
+    if (e.getKey() == "storage") return quantity::parse(text_view(e.getValue()));
+  return std::nullopt;
+}
+
+// Kubernetes' ValidatePersistentVolumeClaimUpdate: the spec is fixed but for a volume given to
+// an unbound claim and, once bound, the storage it requests; that never shrinks.
+void validate_claim_update(k8s::PersistentVolumeClaim::Reader before_claim,
+                           k8s::PersistentVolumeClaim::Reader after_claim,
                            std::vector<field_error>& out) {
-  // A claim may grow and, until bound, be given a volume.
-  std::initializer_list<const char*> open = {"resources"};
-  std::initializer_list<const char*> unbound = {"resources", "volumeName"};
-  bool ok = same_except(capnp::toDynamic(before), capnp::toDynamic(after),
-                        before.getVolumeName().size() == 0 ? unbound : open);
-  if (!ok)
+  auto before = before_claim.getSpec(), after = after_claim.getSpec();
+  bool bound = before_claim.getStatus().getPhase() == k8s::ClaimPhase::BOUND;
+  bool unnamed = before.getVolumeName().size() == 0;
+  std::vector<const char*> open;
+  if (bound) open.push_back("resources");
+  if (unnamed) open.push_back("volumeName");
+  if (!same_except(capnp::toDynamic(before), capnp::toDynamic(after), open))
     out.push_back({"spec",
                    "Forbidden: spec is immutable after creation except resources.requests for "
                    "bound claims"});
+  auto old_size = requested_storage(before), new_size = requested_storage(after);
+  if (old_size && new_size && *new_size < *old_size)
+    out.push_back({"spec.resources.requests.storage",
+                   "Forbidden: field can not be less than previous value"});
 }
 
 void validate_service_update(k8s::ServiceSpec::Reader before, k8s::ServiceSpec::Reader after,
@@ -288,8 +304,8 @@ void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
     immutable_text(old_secret.getType(), new_secret.getType(), "type", out);
     validate_immutable_data(old_secret, new_secret, out);
   } else if (k == "PersistentVolumeClaim")
-    validate_claim_update(before.as<k8s::PersistentVolumeClaim>().getSpec(),
-                          after.as<k8s::PersistentVolumeClaim>().getSpec(), out);
+    validate_claim_update(before.as<k8s::PersistentVolumeClaim>(),
+                          after.as<k8s::PersistentVolumeClaim>(), out);
   else if (k == "Service")
     validate_service_update(before.as<k8s::Service>().getSpec(), after.as<k8s::Service>().getSpec(),
                             out);

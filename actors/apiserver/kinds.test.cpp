@@ -549,12 +549,6 @@ TEST_CASE("updates Kubernetes allows pass", "[apiserver][admission][kinds]") {
        workload("StatefulSet", "  serviceName: a\n  replicas: 5")},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n",
        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '2'}\n"},
-      {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
-       "[ReadWriteOnce], "
-       "resources: {requests: {storage: 1Gi}}}\n",
-       "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
-       "[ReadWriteOnce], "
-       "resources: {requests: {storage: 2Gi}}}\n"},
       // A replace that leaves out the allocated address keeps it.
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: "
        "[{port: 80}]}\n",
@@ -764,4 +758,37 @@ TEST_CASE("an object stored before a rule existed can still be updated", "[apise
     REQUIRE(e.causes().size() == 1);
     CHECK(e.causes()[0].path == "metadata.labels");
   }
+}
+
+TEST_CASE("a claim's storage request changes only once it is bound and never shrinks", "[apiserver][admission][kinds]") {
+  auto claim = [](const char* storage, const char* volume = "") {
+    return std::string("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
+                       "[ReadWriteOnce], volumeName: '") + volume + "', resources: {requests: {storage: " + storage +
+           "}}}\n";
+  };
+  auto& kind = *kinds().find_resource("pvc");
+  auto stored = [&](const char* storage, bool bound) {
+    capnp::MallocMessageBuilder m;
+    auto admitted = admit(claim(storage));
+    object_reader r(admitted);
+    m.setRoot(r.as<k8s::PersistentVolumeClaim>());
+    if (bound) m.getRoot<k8s::PersistentVolumeClaim>().getStatus().setPhase(k8s::ClaimPhase::BOUND);
+    return to_bytes(m);
+  };
+  auto failures = [&](const std::string& before, const char* after) {
+    try {
+      admit_update(kind, before, decoded(after), false);
+    } catch (const api_error& e) {
+      std::vector<std::string> out;
+      for (auto& c : e.causes()) out.push_back(c.path + ": " + c.message);
+      return out;
+    }
+    return std::vector<std::string>{};
+  };
+  const std::string fixed = "spec: Forbidden: spec is immutable after creation except resources.requests for bound claims";
+  const std::string shrunk = "spec.resources.requests.storage: Forbidden: field can not be less than previous value";
+  CHECK_THAT(failures(stored("1Gi", false), claim("2Gi").c_str()), Catch::VectorContains(fixed));
+  CHECK(failures(stored("1Gi", true), claim("2Gi").c_str()).empty());
+  CHECK_THAT(failures(stored("2Gi", true), claim("1Gi").c_str()), Catch::VectorContains(shrunk));
+  CHECK(failures(stored("1Gi", false), claim("1Gi", "pv1").c_str()).empty());  // a volume, once
 }
