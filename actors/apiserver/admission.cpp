@@ -252,11 +252,11 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
       for (auto o : old_meta.getFinalizers()) had = had || o == f;
       if (!had) added += (added.empty() ? "" : ", ") + quote(text_view(f));
     }
-    if (!added.empty())
+    if (!added.empty())  // Kubernetes prints them with %#v
       causes.push_back({"metadata.finalizers",
                         "Forbidden: no new finalizers can be added if the object is being deleted, "
-                        "found new finalizers [" +
-                            added + "]"});
+                        "found new finalizers []string{" +
+                            added + "}"});
   }
   if (!status_only) {
     // Compared with the stored object as this version defaults it, so a default added since
@@ -376,8 +376,11 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
     return {deletion_plan::action::mark, to_bytes(message)};
   }
   out.setDeletionTimestamp(now_seconds + grace);
-  // Kubernetes' BeforeDelete stamps a grace on every object it marks: 0 where none applies.
-  out.getDeletionGracePeriodSeconds().setValue(grace);
+  // Kubernetes' BeforeDelete stamps a grace on every object it marks, 0 where none applies
+  // (not on a namespace, which its own registry marks), and counts the deletion as a change
+  // of what the object should be: generation + 1 where there is one.
+  if (!ns) out.getDeletionGracePeriodSeconds().setValue(grace);
+  if (meta.getGeneration() > 0) out.setGeneration(meta.getGeneration() + 1);
   if (finalizers_change) set_finalizers(out, finalizers);
   if (ns) {
     auto terminating = message.getRoot<k8s::Namespace>();

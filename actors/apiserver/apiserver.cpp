@@ -132,13 +132,15 @@ caf::result<api_reply> store_write(self_ptr self, uint8_t op, std::string key,
   return rp;
 }
 
-void require_namespace(self_ptr self, const std::string& ns) {
+// `name`: the object to be created there, which Kubernetes' Forbidden names first.
+void require_namespace(self_ptr self, const std::string& ns, const std::string& name) {
   auto snap = self->state.deps.engine->read();
   auto found = snap.get(object_key("namespaces", "", ns));
   TROUPE_REQUIRE(found, api_errc::not_found, "namespaces " + quote(ns) + " not found");
-  TROUPE_REQUIRE(
-      object_reader(found->object).meta().getDeletionTimestamp() == 0, api_errc::forbidden,
-      "unable to create new content in namespace " + ns + " because it is being terminated");
+  TROUPE_REQUIRE(object_reader(found->object).meta().getDeletionTimestamp() == 0, api_errc::forbidden,
+                 self->state.kind->resource() + " " + quote(name) +
+                     " is forbidden: unable to create new content in namespace " + ns +
+                     " because it is being terminated");
 }
 
 // Services get their cluster IP and node ports here, where every write of one passes (one
@@ -213,7 +215,7 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto object = admit_create(kind, req.object, kind.namespaced ? req.ns : "", ctx);
   object_reader r(object);
   std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
-  if (kind.namespaced) require_namespace(self, ns);
+  if (kind.namespaced) require_namespace(self, ns, name);
   auto key = object_key(kind.resource(), ns, name);
   if (kind.kind == "Service") {
     auto snap = self->state.deps.engine->read();

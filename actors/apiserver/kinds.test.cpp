@@ -415,6 +415,15 @@ TEST_CASE("deletion plans: grace for pods on nodes finalizers hold", "[apiserver
   REQUIRE(u.meta().getFinalizers().size() == 1);
   CHECK(u.meta().getFinalizers()[0] == "orphan");
   CHECK(plan_deletion(cms, plain, -1, 1000, propagation::unset).what == action::remove_now);
+  // Marking an object that has a generation counts as a change to it, once.
+  auto deploy = admit(workload("Deployment", ""));
+  auto& deployments = *kinds().find_resource("deploy");
+  auto held_deploy = plan_deletion(deployments, deploy, -1, 1000, propagation::foreground);
+  REQUIRE(held_deploy.what == action::mark);
+  object_reader d(held_deploy.object);
+  CHECK(d.meta().getGeneration() == 2);
+  CHECK(d.meta().getDeletionGracePeriodSeconds().getValue() == 0);
+  CHECK(m.meta().getGeneration() == 0);  // a config map has none
 }
 
 namespace {
@@ -600,7 +609,7 @@ TEST_CASE("an object being deleted takes no new finalizers", "[apiserver][admiss
           false),
       Catch::Contains(
           "metadata.finalizers: Forbidden: no new finalizers can be added if the object "
-          "is being deleted, found new finalizers [\"c/d\"]"));
+          "is being deleted, found new finalizers []string{\"c/d\"}"));
   // Removing one is what finishes the deletion.
   auto released = admit_update(
       cms, marked, decoded("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"), false);
@@ -623,6 +632,7 @@ TEST_CASE("a namespace is held by its content finalizer and terminates when dele
   REQUIRE(plan.what == deletion_plan::action::mark);
   object_reader m(plan.object);
   CHECK(m.as<k8s::Namespace>().getStatus().getPhase() == k8s::NamespacePhase::TERMINATING);
+  CHECK(m.meta().getDeletionGracePeriodSeconds().isUnset());  // its registry sets none
   CHECK_FALSE(deletion_due(namespaces, plan.object));
   // The namespace controller removes the finalizer once the content is gone.
   auto finalized = admit_update(

@@ -52,7 +52,8 @@ TEST_CASE("a deleted namespace takes its content with it", "[namespace]") {
                         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
   CHECK(code_of(refused) == api_errc::forbidden);
   CHECK(message_of(refused) ==
-        "unable to create new content in namespace dev because it is being terminated");
+        "configmaps \"b\" is forbidden: unable to create new content in namespace dev because it is "
+        "being terminated");
 
   CHECK(eventually(
       [&] { return !f.exists("configmaps", "dev", "a") && !f.exists("pods", "dev", "p"); }));
