@@ -20,6 +20,11 @@ class sink final : public WatchSink::Server {
   sink(const event_callback& on_event,
        kj::Own<kj::PromiseFulfiller<void>> done, std::optional<api_error>& ended)
       : on_event_(on_event), done_(kj::mv(done)), ended_(ended) {}
+  // Dropped with the connection (the server stopped) before it said the watch ended.
+  ~sink() {
+    if (done_->isWaiting())
+      done_->reject(KJ_EXCEPTION(DISCONNECTED, "the connection to the server was lost"));
+  }
 
   kj::Promise<void> event(EventContext ctx) override {
     auto p = ctx.getParams();

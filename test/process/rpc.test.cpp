@@ -211,6 +211,17 @@ TEST_CASE("a watch resumes across a server restart", "[rpc][process]") {
   CHECK(seen == std::vector<std::pair<uint8_t, std::string>>{{1, "after"}, {3, "before"}});
 }
 
+TEST_CASE("a watch whose server stops says the connection was lost", "[rpc][process]") {
+  troupe::testing::cluster c;
+  troupe::testing::child_process watching({TROUPE_BINARY, "--server=" + c.address(), "get", "cm", "-w"});
+  REQUIRE(c.troupe({"create", "cm", "seen"}).code == 0);
+  REQUIRE(watching.wait_for_output("seen"));
+  REQUIRE(c.stop() == 0);
+  CHECK(watching.wait() == 1);
+  CHECK_THAT(watching.output(), Catch::EndsWith("error: cannot reach the troupe server at " + c.address() +
+                                                ": the connection to the server was lost\n"));
+}
+
 TEST_CASE("a client that reads its watch too slowly is cut off the server stays bounded",
           "[rpc]") {
   store_knobs knobs;
