@@ -350,25 +350,38 @@ std::optional<drain_failure> drain_node(context& ctx, const std::string& name, c
     }
   }
   if (!suffix.empty()) return std::nullopt;
-  auto deadline = monotonic_nanos() + settings.timeout_ms * 1000000;
-  for (auto& pod : victims) {
-    auto ns = text_at(pod, {"metadata", "namespace"}), pod_name = text_at(pod, {"metadata", "name"});
-    for (;;) {
-      try {
-        auto live = ctx.get(pods, ns, pod_name);
-        if (text_at(codec::encode_object(live.object, pods), {"metadata", "uid"}) != text_at(pod, {"metadata", "uid"}))
-          break;  // a new pod by that name
-      } catch (const rpc::server_error& e) {
-        if (e.code() != api_errc::not_found) throw;
-        break;
-      }
-      if (monotonic_nanos() >= deadline) {
-        auto why = "drain did not complete within " + settings.timeout_text + ": pod " + ns + "/" + pod_name + " is still there";
-        return drain_failure{why, {why}};
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Every pod is waited for at once, as kubectl waits for each on its own: one that takes its
+  // time does not hold back the news of the others.
+  auto gone = [&](const node& pod) {
+    try {
+      auto live = ctx.get(pods, text_at(pod, {"metadata", "namespace"}), text_at(pod, {"metadata", "name"}));
+      // A new pod by that name is not the one evicted.
+      return text_at(codec::encode_object(live.object, pods), {"metadata", "uid"}) != text_at(pod, {"metadata", "uid"});
+    } catch (const rpc::server_error& e) {
+      if (e.code() != api_errc::not_found) throw;
+      return true;
     }
-    ctx.out << "pod/" << pod_name << " evicted\n" << std::flush;
+  };
+  auto deadline = monotonic_nanos() + settings.timeout_ms * 1000000;
+  std::vector<const node*> pending;
+  for (auto& pod : victims) pending.push_back(&pod);
+  while (!pending.empty()) {
+    std::vector<const node*> still;
+    for (auto* pod : pending) {
+      if (gone(*pod))
+        ctx.out << "pod/" << text_at(*pod, {"metadata", "name"}) << " evicted\n" << std::flush;
+      else
+        still.push_back(pod);
+    }
+    pending = std::move(still);
+    if (pending.empty()) break;
+    if (monotonic_nanos() >= deadline) {
+      auto why = "drain did not complete within " + settings.timeout_text + ": pod " +
+                 text_at(*pending[0], {"metadata", "namespace"}) + "/" + text_at(*pending[0], {"metadata", "name"}) +
+                 " is still there";
+      return drain_failure{why, {why}};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return std::nullopt;
 }

@@ -760,3 +760,22 @@ TEST_CASE("logs names a container inline and says when it has not started yet", 
                    "32 MiB of stdout and 1 MiB of stderr\n");
   CHECK(c.troupe({"delete", "pod", "slow", "--grace-period=1"}).code == 0);
 }
+
+TEST_CASE("drain reports each pod as it goes - one slow to stop holds back no other", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   pod_on("a-stuck", "s1", "{name: c, image: sh, command: [sh, -c, \"trap '' TERM; while :; do sleep 0.1; done\"]}",
+                          "  terminationGracePeriodSeconds: 30\n") +
+                       "---\n" + pod_on("b-quick", "s1", "{name: c, image: sh, command: [sleep, '300']}"))
+              .code == 0);
+  wait_until(c, {"get", "pods"}, [](const std::string& o) {
+    return std::count(o.begin(), o.end(), '\n') == 3 && o.find("Running") != std::string::npos &&
+           o.find("ContainerCreating") == std::string::npos && o.find("Pending") == std::string::npos;
+  });
+  auto drained = c.troupe({"drain", "s1", "--force", "--timeout=4s"});
+  CHECK(drained.code == 1);
+  CHECK_THAT(drained.out, Catch::Contains("pod/b-quick evicted\n"));
+  CHECK_THAT(drained.err, Catch::Contains("drain did not complete within 4s: pod default/a-stuck is still there"));
+  CHECK(c.troupe({"delete", "pod", "a-stuck", "--force", "--grace-period=0"}).code == 0);
+}
