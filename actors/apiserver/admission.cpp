@@ -60,17 +60,27 @@ void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
 // Kubernetes' TotalAnnotationSizeLimitB.
 constexpr size_t max_annotation_bytes = 256 * 1024;
 
+// The rules a kind's names follow (Kubernetes' ValidateNameFunc for it).
+messages check_name(const kind_info& kind, const std::string& name) {
+  if (kind.kind == "Namespace") return check_dns1123_label(name);
+  if (kind.kind == "Service") return check_dns1035_label(name);
+  return check_dns1123_subdomain(name);
+}
+
 void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
                        std::vector<field_error>& out) {
   std::string name = text_string(meta.getName());
   if (name.empty())
     out.push_back({"metadata.name", "Required value: name or generateName is required"});
-  else if (kind.kind == "Namespace")
-    add(out, "metadata.name", name, check_dns1123_label(name));
-  else if (kind.kind == "Service")
-    add(out, "metadata.name", name, check_dns1035_label(name));
   else
-    add(out, "metadata.name", name, check_dns1123_subdomain(name));
+    add(out, "metadata.name", name, check_name(kind, name));
+  // A generateName is checked as a name's prefix: a trailing '-' is allowed. Kubernetes'
+  // maskTrailingDash puts an 'a' in place of the last two characters, as here.
+  if (std::string prefix = text_string(meta.getGenerateName()); !prefix.empty()) {
+    std::string masked = prefix;
+    if (masked.size() > 1 && masked.back() == '-') masked = masked.substr(0, masked.size() - 2) + "a";
+    add(out, "metadata.generateName", prefix, check_name(kind, masked));
+  }
   if (kind.namespaced)
     add(out, "metadata.namespace", text_view(meta.getNamespace()), check_dns1123_label(text_view(meta.getNamespace())));
   size_t annotation_bytes = validate_labels_and_annotations(meta, "metadata", out);

@@ -269,6 +269,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
        "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: Gen_}\n",
+       "metadata.generateName: Invalid value: \"Gen_\": a lowercase RFC 1123 subdomain must consist of "
+       "lower case alphanumeric characters, '-' or '.', and must start and end with an "
+       "alphanumeric character (e.g. 'example.com', regex used for validation is "
+       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n",
        "metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of "
        "lower case alphanumeric characters, '-' or '.', and must start and end with an "
