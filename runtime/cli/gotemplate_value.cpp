@@ -50,12 +50,12 @@ namespace {
 
 std::string print_tree(const node& n) {
   if (n.is_map()) {
-    std::vector<std::pair<std::string, const node*>> entries;
-    for (auto& [k, child] : n.entries()) entries.emplace_back(k, &child);
-    std::sort(entries.begin(), entries.end());
     std::string out = "map[";
-    for (size_t i = 0; i < entries.size(); ++i)
-      out += (i ? " " : "") + entries[i].first + ":" + print(value::of(entries[i].second));
+    const char* gap = "";
+    for (auto& [key, child] : codec::sorted_entries(n)) {
+      out += gap + std::string(key) + ":" + print(value::of(child));
+      gap = " ";
+    }
     return out + "]";
   }
   std::string out = "[";

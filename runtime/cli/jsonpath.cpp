@@ -285,21 +285,11 @@ class walker {
     return out;
   }
 
-  static std::vector<const node*> sorted_values(const node& map) {
-    std::vector<std::pair<std::string_view, const node*>> entries;
-    for (auto& [k, v] : map.entries()) entries.emplace_back(k, &v);
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](auto& a, auto& b) { return a.first < b.first; });
-    std::vector<const node*> out;
-    for (auto& e : entries) out.push_back(e.second);
-    return out;
-  }
-
   static void children(const node& at, std::vector<const node*>& out) {
     if (at.is_list())
       for (auto& item : at.items()) out.push_back(&item);
     else if (at.is_map())
-      for (auto* v : sorted_values(at)) out.push_back(v);
+      for (auto& [key, value] : codec::sorted_entries(at)) out.push_back(value);
   }
 
   // The node and every node below it that has children, depth first, as kubectl's `..`.
@@ -363,12 +353,12 @@ class walker {
 // values), for the dump after a failure: map[string]interface {}{"k":v, ...} with keys sorted.
 std::string go_syntax(const node& n) {
   if (n.is_map()) {
-    std::vector<std::pair<std::string, const node*>> entries;
-    for (auto& [k, v] : n.entries()) entries.emplace_back(k, &v);
-    std::sort(entries.begin(), entries.end());
     std::string out = "map[string]interface {}{";
-    for (size_t i = 0; i < entries.size(); ++i)
-      out += (i ? ", " : "") + quote(entries[i].first) + ":" + go_syntax(*entries[i].second);
+    const char* gap = "";
+    for (auto& [key, value] : codec::sorted_entries(n)) {
+      out += gap + quote(key) + ":" + go_syntax(*value);
+      gap = ", ";
+    }
     return out + "}";
   }
   if (n.is_list()) {

@@ -14,6 +14,12 @@ namespace {
 
 codec::node yaml(const std::string& text) { return codec::parse_yaml(text, "test").at(0).root; }
 
+// A template and what it prints.
+struct template_case {
+  std::string tmpl;
+  std::string out;
+};
+
 const int64_t now = *parse_rfc3339("2026-12-01T12:00:00Z");
 
 }  // namespace
@@ -200,11 +206,7 @@ items:
 )",
                                 "t")[0]
                   .root;
-  struct row {
-    std::string tmpl;
-    std::string out;
-  };
-  auto r = GENERATE(values<row>({
+  auto r = GENERATE(values<template_case>({
       {R"({range .items[*]}{.metadata.name}{"\n"}{end})", "c1\nc2\nc3\n"},
       {R"({range .items[*]}{.metadata.name}{"\t"}{.spec.replicas}{"\n"}{end})",
        "c1\t1\nc2\t3\nc3\t5\n"},
@@ -238,11 +240,7 @@ spec:
 )",
                                "t")[0]
                  .root;
-  struct row {
-    std::string tmpl;
-    std::string out;
-  };
-  auto r = GENERATE(values<row>({
+  auto r = GENERATE(values<template_case>({
       {"{.spec.containers[0:2].name}", "a b"},
       {"{.spec.containers[1:].name}", "b c"},
       {"{.spec.containers[-1:].name}", "c"},

@@ -227,4 +227,11 @@ node with_sorted_keys(node n) {
   return n;
 }
 
+std::vector<std::pair<std::string_view, const node*>> sorted_entries(const node& map) {
+  std::vector<std::pair<std::string_view, const node*>> out;
+  for (auto& [key, value] : map.entries()) out.emplace_back(key, &value);
+  std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  return out;
+}
+
 }  // namespace troupe::codec

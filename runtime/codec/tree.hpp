@@ -80,4 +80,8 @@ std::optional<int64_t> parse_yaml_int(std::string_view text);
 /// diff); list items keep their order.
 node with_sorted_keys(node n);
 
+/// A map's entries in key order, as Go prints and walks maps (JSONPath, templates), without
+/// copying: the pointers are into `map`.
+std::vector<std::pair<std::string_view, const node*>> sorted_entries(const node& map);
+
 }  // namespace troupe::codec
