@@ -239,6 +239,8 @@ int cmd_annotate(context& ctx) {
   return set_metadata_map(ctx, "annotations", "annotated");
 }
 
+namespace {
+
 // The objects a patch or scale names: TYPE NAME..., or TYPE/NAME... (kubectl visits each).
 std::vector<std::pair<const kind_info*, std::string>> named_objects(context& ctx, const char* verb) {
   auto args = parse_resource_args(ctx, std::string("you must specify the type of resource to ") + verb);
@@ -261,6 +263,8 @@ int for_each_named(context& ctx, const std::vector<std::pair<const kind_info*, s
   }
   return status;
 }
+
+}  // namespace
 
 int cmd_patch(context& ctx) {
   auto format = ctx.flags.get("output");
