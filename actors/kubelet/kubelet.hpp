@@ -31,6 +31,11 @@ struct exec_reply {
   std::string out, err;
 };
 
+/// What an exec carries each way at most: its stdin, and its stdout, of which the node keeps
+/// one byte more so a caller can tell it was cut (stderr: the launcher's max_error_output).
+/// `troupe cp` moves its archives through this.
+constexpr size_t exec_max_bytes = size_t{32} << 20;
+
 struct logs_request {
   std::string ns, pod, container;
   bool previous = false;      ///< the last terminated instance

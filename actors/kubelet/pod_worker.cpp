@@ -820,8 +820,8 @@ exec_runner_actor::behavior_type exec_runner(exec_runner_actor::pointer me, std:
                                              std::string workdir) {
   return {[=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
     me->quit();
-    // Output up to one byte past what `troupe cp` carries (32 MiB), so it can tell it was cut.
-    auto r = run_command(req.command, env, workdir, req.timeout_ms, (size_t{32} << 20) + 1, req.with_stdin ? &req.input : nullptr);
+    // Output up to one byte past what an exec carries, so a caller can tell it was cut.
+    auto r = run_command(req.command, env, workdir, req.timeout_ms, exec_max_bytes + 1, req.with_stdin ? &req.input : nullptr);
     if (!r.error.empty()) return make_error(api_errc::bad_request, "exec failed: " + r.error);
     return exec_reply{r.timed_out ? 124 : r.exit_code, std::move(r.out), std::move(r.err)};
   }};

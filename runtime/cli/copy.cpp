@@ -22,7 +22,7 @@ extern char** environ;
 namespace troupe::cli {
 namespace {
 
-constexpr size_t max_archive = size_t{32} << 20;
+constexpr size_t max_archive = exec_max_bytes;  // both ways through exec
 constexpr int64_t tar_timeout_ms = 10 * 60 * 1000;
 
 // [[namespace/]pod:]path, as kubectl reads it: without a ':' a local path.

@@ -17,6 +17,7 @@
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/process/launcher.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -273,11 +274,10 @@ int cmd_exec(context& ctx) {
       if (!ctx.flags.on("quiet")) ctx.err << "Unable to use a TTY - input is not a terminal or the right kind of file\n";
     }
     req.with_stdin = true;
-    constexpr size_t max_input = size_t{32} << 20;  // an API message holds at most 64 MiB
     char chunk[65536];
-    while (req.input.size() <= max_input && ctx.in.read(chunk, sizeof chunk).gcount() > 0)
+    while (req.input.size() <= exec_max_bytes && ctx.in.read(chunk, sizeof chunk).gcount() > 0)
       req.input.append(chunk, static_cast<size_t>(ctx.in.gcount()));
-    TROUPE_REQUIRE(req.input.size() <= max_input, api_errc::bad_request,
+    TROUPE_REQUIRE(req.input.size() <= exec_max_bytes, api_errc::bad_request,
                    "exec -i: stdin holds more than the 32 MiB an exec takes");
   }
   if (ctx.flags.has("timeout")) {
@@ -287,10 +287,9 @@ int cmd_exec(context& ctx) {
   }
   auto reply = ctx.api().exec(req);
   // The node keeps a byte past what it returns, so output it cut is told, not passed off whole.
-  constexpr size_t max_out = size_t{32} << 20, max_err = size_t{1} << 20;
-  bool cut = reply.out.size() > max_out || reply.err.size() > max_err;
-  if (reply.out.size() > max_out) reply.out.resize(max_out);
-  if (reply.err.size() > max_err) reply.err.resize(max_err);
+  bool cut = reply.out.size() > exec_max_bytes || reply.err.size() > max_error_output;
+  if (reply.out.size() > exec_max_bytes) reply.out.resize(exec_max_bytes);
+  if (reply.err.size() > max_error_output) reply.err.resize(max_error_output);
   ctx.out << reply.out << std::flush;
   ctx.err << reply.err;
   if (cut) {

@@ -99,9 +99,6 @@ launched launch(const launch_spec& spec) {
 command_result run_command(const std::vector<std::string>& command, const std::vector<std::string>& env,
                            const std::string& workdir, int64_t timeout_ms, size_t max_output,
                            const std::string* input) {
-  // Errors are for reading, not for carrying data: with both at the output's cap, one exec's
-  // answer could pass the 64 MiB a Cap'n Proto message may hold.
-  constexpr size_t max_error_output = size_t{1} << 20;
   command_result r;
   if (command.empty()) return r.error = "no command", r;
   int out[2], err[2], report[2];

@@ -47,6 +47,10 @@ struct command_result {
   std::string error;   ///< could not run: why
 };
 
+/// Standard error kept of a command run_command runs: for reading, not for carrying data (with
+/// both at the output's cap, one exec's answer could pass the 64 MiB a message may hold).
+constexpr size_t max_error_output = size_t{1} << 20;
+
 /// Runs a command to completion (exec probes, `troupe exec`), capturing its output (at most
 /// `max_output` bytes of stdout, and of stderr at most that or 1 MiB and a byte); kills its process group
 /// when `timeout_ms` passes. Its stdin is `input` then end of file (/dev/null without one); a
