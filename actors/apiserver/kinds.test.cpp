@@ -217,6 +217,19 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {pod_spec("containers: [{name: c, image: b, ports: [{name: http, containerPort: 80}, {name: "
                 "http, containerPort: 81}]}]"),
        "spec.containers[0].ports[1].name: Duplicate value: \"http\""},
+      // A container's restartPolicy: Always on an init container (a sidecar), nothing else.
+      {pod_spec("containers: [{name: c, image: b, restartPolicy: Always}]"),
+       "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"},
+      {pod_spec("initContainers: [{name: i, image: b, restartPolicy: Never}]\n  containers: [{name: c, image: b}]"),
+       "spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""},
+      {pod_spec("initContainers: [{name: i, image: b, readinessProbe: {exec: {command: [x]}}}]\n"
+                "  containers: [{name: c, image: b}]"),
+       "spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without "
+       "restartPolicy=Always"},
+      {pod_spec("initContainers: [{name: i, image: b, lifecycle: {preStop: {exec: {command: [x]}}}}]\n"
+                "  containers: [{name: c, image: b}]"),
+       "spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without "
+       "restartPolicy=Always"},
       {pod_spec("containers: [{name: c, image: b, livenessProbe: {periodSeconds: -1}}]"),
        "spec.containers[0].livenessProbe: Required value: must specify a handler type"},
       {pod_spec("containers: [{name: c, image: b, livenessProbe: {periodSeconds: -1, exec: "
@@ -282,6 +295,13 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
   }));
   CAPTURE(r.manifest);
   CHECK_THAT(failing_fields(r.manifest), Catch::VectorContains(r.cause));
+}
+
+TEST_CASE("a sidecar may have probes and hooks", "[apiserver][admission][kinds]") {
+  CHECK(failing_fields(pod_spec("initContainers: [{name: i, image: b, restartPolicy: Always, "
+                                "startupProbe: {exec: {command: [x]}}, readinessProbe: {exec: {command: [x]}}, "
+                                "lifecycle: {preStop: {exec: {command: [x]}}}}]\n  containers: [{name: c, image: b}]"))
+            .empty());
 }
 
 TEST_CASE("workload defaults follow Kubernetes", "[apiserver][admission][kinds]") {

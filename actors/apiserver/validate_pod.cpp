@@ -83,11 +83,32 @@ void validate_probe(k8s::Probe::Reader probe, const std::string& path, bool live
                    "Invalid value: " + std::to_string(probe.getSuccessThreshold()) + ": must be 1"});
 }
 
+// A container's restartPolicy: only an init container's, and only Always (a sidecar); probes and
+// lifecycle hooks only where the container runs beside the pod.
+void validate_restart_policy(k8s::Container::Reader c, const std::string& at, bool init,
+                             std::vector<field_error>& out) {
+  std::string policy = text_string(c.getRestartPolicy());
+  if (!init) {
+    if (!policy.empty()) out.push_back({at + ".restartPolicy", "Forbidden: may not be set for non-init containers"});
+    return;
+  }
+  if (!policy.empty() && policy != "Always")
+    out.push_back({at + ".restartPolicy", "Unsupported value: " + quote(policy) + ": supported values: \"Always\""});
+  if (policy == "Always") return;
+  auto forbid = [&](bool set, const char* field) {
+    if (set) out.push_back({at + "." + field, "Forbidden: may not be set for init containers without restartPolicy=Always"});
+  };
+  forbid(c.hasLifecycle(), "lifecycle");
+  forbid(c.hasLivenessProbe(), "livenessProbe");
+  forbid(c.hasReadinessProbe(), "readinessProbe");
+  forbid(c.hasStartupProbe(), "startupProbe");
+}
+
 // `names`: the pod's container names so far; init and app containers share one namespace.
 void validate_containers(capnp::List<k8s::Container>::Reader containers, const std::string& path,
-                         bool required, const std::set<std::string>& volumes,
+                         bool init, const std::set<std::string>& volumes,
                          std::set<std::string>& names, std::vector<field_error>& out) {
-  if (required && containers.size() == 0) out.push_back({path, "Required value"});
+  if (!init && containers.size() == 0) out.push_back({path, "Required value"});
   for (unsigned i = 0; i < containers.size(); ++i) {
     auto c = containers[i];
     auto at = path + "[" + std::to_string(i) + "]";
@@ -117,6 +138,7 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
       validate_env_source(c.getEnv()[e], env_path, out);
     }
     validate_resources(c.getResources(), at + ".resources", out);
+    validate_restart_policy(c, at, init, out);
     if (c.hasLivenessProbe()) validate_probe(c.getLivenessProbe(), at + ".livenessProbe", true, out);
     if (c.hasReadinessProbe()) validate_probe(c.getReadinessProbe(), at + ".readinessProbe", false, out);
     if (c.hasStartupProbe()) validate_probe(c.getStartupProbe(), at + ".startupProbe", true, out);
@@ -157,8 +179,8 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
   }
   volumes.insert(provided.begin(), provided.end());
   std::set<std::string> names;
-  validate_containers(spec.getInitContainers(), path + ".initContainers", false, volumes, names, out);
-  validate_containers(spec.getContainers(), path + ".containers", true, volumes, names, out);
+  validate_containers(spec.getInitContainers(), path + ".initContainers", true, volumes, names, out);
+  validate_containers(spec.getContainers(), path + ".containers", false, volumes, names, out);
   auto grace = spec.getTerminationGracePeriodSeconds();
   if (!grace.isUnset() && grace.getValue() < 0)
     validation_rules::add(out, path + ".terminationGracePeriodSeconds", grace.getValue(),

@@ -187,3 +187,76 @@ TEST_CASE("a worker that ends before it hears of a launch leaves its successor t
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }
+
+namespace {
+
+// A sidecar (an init container with restartPolicy Always) noting its start, its startup and
+// its stop in `dir`/order; its startup probe passes a second after it starts.
+std::string sidecar_pod(const std::string& dir, const std::string& app_command) {
+  std::string note = " >> " + dir + "/order";
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+         "  restartPolicy: Never\n  terminationGracePeriodSeconds: 5\n"
+         "  initContainers:\n"
+         "  - name: proxy\n    image: sh\n    restartPolicy: Always\n"
+         "    command: [sh, -c, 'trap \"echo proxy-stop" + note + "; exit 0\" TERM; echo proxy" + note +
+         "; sleep 1; touch " + dir + "/ready; echo proxy-ready" + note + "; while true; do sleep 0.1; done']\n"
+         "    startupProbe: {exec: {command: [test, -f, " + dir + "/ready]}, periodSeconds: 1, failureThreshold: 30}\n"
+         "  - {name: setup, image: sh, command: [sh, -c, 'echo setup" + note + "']}\n"
+         "  containers:\n  - {name: app, image: sh, command: [sh, -c, '" + app_command + "']}\n";
+}
+
+}  // namespace
+
+TEST_CASE("a sidecar starts before the next init container and stops after the app", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", sidecar_pod(dir, "echo app >> " + dir + "/order")));
+  // The app ends: the pod (restartPolicy Never) is done, so its sidecar is stopped, not restarted,
+  // and its end does not decide the phase.
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Succeeded"; }, 20s));
+  CHECK(contents(dir + "/order") == "proxy\nproxy-ready\nsetup\napp\nproxy-stop\n");
+  auto pod = *f.pod("p");
+  const codec::node* init = pod.find("status")->find("initContainerStatuses");
+  REQUIRE((init && init->items().size() == 2));
+  CHECK(text_at(init->items()[0], {"restartCount"}) == "0");
+  CHECK(text_at(init->items()[0], {"state", "terminated", "exitCode"}) == "0");
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}
+
+TEST_CASE("a sidecar restarts under restartPolicy Never and a deleted pod stops it last", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  auto pod = sidecar_pod(dir, "trap \"echo app-stop >> " + dir + "/order; exit 0\" TERM; while true; do sleep 0.1; done");
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", pod));
+  auto ready = [&] {
+    auto p = f.pod("p");
+    if (!p || text_at(*p, {"status", "phase"}) != "Running") return false;
+    for (auto& c : p->find("status")->find("conditions")->items())
+      if (text_at(c, {"type"}) == "Ready") return text_at(c, {"status"}) == "True";
+    return false;
+  };
+  REQUIRE(eventually(ready, 20s));
+  auto status = [&](const char* field) {
+    auto p = f.pod("p");
+    const codec::node* init = p->find("status")->find("initContainerStatuses");
+    return init && init->items().size() == 2 ? text_at(init->items()[0], {field}) : std::string();
+  };
+  CHECK(status("started") == "true");
+  CHECK(status("ready") == "true");
+
+  // Killed, the sidecar starts again although the pod never restarts its containers.
+  auto uid = text_at(*f.pod("p"), {"metadata", "uid"});
+  auto record = kubelet::load_pod_record(dir, uid);
+  REQUIRE(record);
+  for (auto& c : record->containers)
+    if (c.name == "proxy") ::kill(-c.pid, SIGKILL);
+  REQUIRE(eventually([&] { return status("restartCount") == "1"; }, 20s));
+  CHECK(text_at(*f.pod("p"), {"status", "phase"}) == "Running");
+  REQUIRE(eventually([&] { return contents(dir + "/order").rfind("proxy-ready\n") > contents(dir + "/order").find("setup"); }, 20s));
+
+  // Deleted: the app stops first, the sidecar after it; the setup container ran once.
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+  CHECK(contents(dir + "/order") == "proxy\nproxy-ready\nsetup\nproxy\nproxy-ready\napp-stop\nproxy-stop\n");
+}

@@ -4,10 +4,11 @@
 
 namespace troupe::kubelet {
 
-bool should_restart(restart_policy policy, const terminated_info& t, bool init) {
+bool should_restart(restart_policy policy, const terminated_info& t, const container_model& c) {
+  if (c.sidecar) return true;
   bool failed = t.exit_code != 0;
   // An init container runs to success: under Always it is retried like OnFailure.
-  if (init) return failed && policy != restart_policy::never;
+  if (c.init) return failed && policy != restart_policy::never;
   switch (policy) {
     case restart_policy::always: return true;
     case restart_policy::on_failure: return failed;
@@ -28,50 +29,95 @@ std::string exit_reason(int32_t exit_code, bool oom_killed) {
   return exit_code == 0 ? "Completed" : "Error";
 }
 
-bool initialized(const pod_model& pod) {
-  for (auto& c : pod.init_containers)
-    if (c.state != container_model::phase::terminated || !c.terminated || c.terminated->exit_code != 0)
+bool any_container_started(const pod_model& pod) {
+  for (auto& c : pod.containers)
+    if (c.state != container_model::phase::waiting) return true;
+  return false;
+}
+
+bool containers_done(const pod_model& pod) {
+  if (pod.containers.empty()) return false;
+  for (auto& c : pod.containers)
+    if (c.state != container_model::phase::terminated || !c.terminated ||
+        should_restart(pod.policy, *c.terminated, c))
       return false;
   return true;
 }
 
 namespace {
 
+bool init_complete(const container_model& c) {
+  if (c.sidecar) return c.state == container_model::phase::running && c.started;
+  return c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code == 0;
+}
+
+}  // namespace
+
+bool initialized(const pod_model& pod) {
+  if (any_container_started(pod)) return true;
+  for (auto& c : pod.init_containers)
+    if (!init_complete(c)) return false;
+  return true;
+}
+
+namespace {
+
+bool unready(const container_model& c) { return c.state != container_model::phase::running || !c.ready; }
+
+// Sidecars count as the pod's containers do, listed first.
 bool all_ready(const pod_model& pod) {
   if (pod.containers.empty()) return false;
+  for (auto& c : pod.init_containers)
+    if (c.sidecar && unready(c)) return false;
   for (auto& c : pod.containers)
-    if (c.state != container_model::phase::running || !c.ready) return false;
+    if (unready(c)) return false;
   return true;
 }
 
 std::string not_ready_message(const pod_model& pod, const char* what) {
   std::vector<std::string> names;
+  for (auto& c : pod.init_containers)
+    if (c.sidecar && unready(c)) names.push_back(c.name);
   for (auto& c : pod.containers)
-    if (c.state != container_model::phase::running || !c.ready) names.push_back(c.name);
+    if (unready(c)) names.push_back(c.name);
   std::string list;
   for (size_t i = 0; i < names.size(); ++i) list += (i ? " " : "") + names[i];
   return std::string(what) + " with unready status: [" + list + "]";
 }
 
-// Kubernetes' getPhase: what the containers say about the pod.
+// Kubernetes' getPhase: what the containers say about the pod. A sidecar running counts as a
+// running container; one that ended or is restarting after it ran counts for nothing.
 std::string phase_of(const pod_model& pod) {
-  if (!initialized(pod)) {
-    for (auto& c : pod.init_containers)
-      if (c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code != 0 &&
-          pod.policy == restart_policy::never)
-        return "Failed";
-    return "Pending";
+  using phase = container_model::phase;
+  int pending_init = 0, failed_init = 0, running = 0, waiting = 0, succeeded = 0, failed = 0;
+  for (auto& c : pod.init_containers) {
+    if (c.sidecar) {
+      if (c.state == phase::running) {
+        if (!c.started) ++pending_init;
+        ++running;
+      } else if (c.state == phase::waiting && !c.last) {
+        ++pending_init;
+        ++waiting;
+      }
+    } else if (c.state == phase::terminated) {
+      if (!c.terminated || c.terminated->exit_code != 0) ++failed_init;
+    } else if (c.state == phase::waiting && c.last) {
+      if (c.last->exit_code != 0) ++failed_init;
+    } else {
+      ++pending_init;
+    }
   }
-  int running = 0, waiting = 0, succeeded = 0, failed = 0;
+  if (failed_init > 0 && pod.policy == restart_policy::never) return "Failed";
+  if (pending_init > 0 && !any_container_started(pod)) return "Pending";
   for (auto& c : pod.containers) {
     switch (c.state) {
-      case container_model::phase::running: ++running; break;
-      case container_model::phase::waiting:
+      case phase::running: ++running; break;
+      case phase::waiting:
         // A container waiting to restart after it ran counts as running: the pod is up.
         if (c.last) ++running;
         else ++waiting;
         break;
-      case container_model::phase::terminated:
+      case phase::terminated:
         if (c.terminated && c.terminated->exit_code == 0) ++succeeded;
         else ++failed;
         break;
@@ -100,8 +146,7 @@ pod_status_model compute_pod_status(const pod_model& pod) {
   } else {
     std::string names;
     for (auto& c : pod.init_containers)
-      if (!(c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code == 0))
-        names += (names.empty() ? "" : " ") + c.name;
+      if (!init_complete(c)) names += (names.empty() ? "" : " ") + c.name;
     s.conditions.push_back({"Initialized", "False", "ContainersNotInitialized",
                             "containers with incomplete status: [" + names + "]"});
   }

@@ -24,6 +24,7 @@ struct terminated_info {
 struct container_model {
   std::string name, image;
   bool init = false;
+  bool sidecar = false;  ///< an init container with restartPolicy Always: runs beside the pod
   enum class phase { waiting, running, terminated } state = phase::waiting;
   std::string waiting_reason = "ContainerCreating";  ///< ContainerCreating, PodInitializing,
                                                      ///< CrashLoopBackOff, CreateContainerConfigError ...
@@ -48,8 +49,9 @@ struct pod_model {
   bool hollow = false;
 };
 
-/// Whether a container that just ended is started again.
-bool should_restart(restart_policy policy, const terminated_info& t, bool init);
+/// Whether a container that just ended is started again (a sidecar always is, until the pod
+/// stops it).
+bool should_restart(restart_policy policy, const terminated_info& t, const container_model& c);
 
 /// CrashLoopBackOff delay before restart number `level` (0 = the first restart: at once),
 /// 10 s doubling to 5 minutes.
@@ -73,7 +75,15 @@ struct pod_status_model {
 /// Phase and conditions from the containers, as the kubelet computes them.
 pod_status_model compute_pod_status(const pod_model& pod);
 
-/// True when every init container has completed successfully.
+/// True when every init container has completed successfully and every sidecar has started, or
+/// once a container of the pod has run (a sidecar restarting later does not undo it).
 bool initialized(const pod_model& pod);
+
+/// Whether a (non-init) container of the pod has run: Kubernetes' HasAnyRegularContainerStarted.
+bool any_container_started(const pod_model& pod);
+
+/// Whether the pod's containers have all ended for good under its restart policy, so its
+/// sidecars are stopped and not started again.
+bool containers_done(const pod_model& pod);
 
 }  // namespace troupe::kubelet

@@ -34,14 +34,18 @@ std::string condition(const pod_status_model& s, const std::string& type) {
 
 TEST_CASE("restart policies decide restarts", "[kubelet][model]") {
   terminated_info ok{0, 0, "Completed", "", 0, 0, ""}, failed{1, 0, "Error", "", 0, 0, ""};
-  CHECK(should_restart(restart_policy::always, ok, false));
-  CHECK(should_restart(restart_policy::always, failed, false));
-  CHECK_FALSE(should_restart(restart_policy::on_failure, ok, false));
-  CHECK(should_restart(restart_policy::on_failure, failed, false));
-  CHECK_FALSE(should_restart(restart_policy::never, failed, false));
-  CHECK_FALSE(should_restart(restart_policy::always, ok, true));  // an init container that succeeded is done
-  CHECK(should_restart(restart_policy::always, failed, true));
-  CHECK_FALSE(should_restart(restart_policy::never, failed, true));
+  container_model app, init, sidecar;
+  init.init = sidecar.init = sidecar.sidecar = true;
+  CHECK(should_restart(restart_policy::always, ok, app));
+  CHECK(should_restart(restart_policy::always, failed, app));
+  CHECK_FALSE(should_restart(restart_policy::on_failure, ok, app));
+  CHECK(should_restart(restart_policy::on_failure, failed, app));
+  CHECK_FALSE(should_restart(restart_policy::never, failed, app));
+  CHECK_FALSE(should_restart(restart_policy::always, ok, init));  // an init container that succeeded is done
+  CHECK(should_restart(restart_policy::always, failed, init));
+  CHECK_FALSE(should_restart(restart_policy::never, failed, init));
+  CHECK(should_restart(restart_policy::never, ok, sidecar));  // a sidecar runs as long as the pod
+  CHECK(should_restart(restart_policy::never, failed, sidecar));
 }
 
 TEST_CASE("CrashLoopBackOff: at once then 10 s doubling to 5 minutes", "[kubelet][model]") {
@@ -106,4 +110,58 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
   crashing.containers[0].waiting_reason = "CrashLoopBackOff";
   crashing.containers[0].last = terminated_info{1, 0, "Error", "", 1, 2, ""};
   CHECK(compute_pod_status(crashing).phase == "Running");
+}
+
+TEST_CASE("sidecars: started before the next init container and counted with the containers",
+          "[kubelet][model]") {
+  pod_model pod;
+  pod.policy = restart_policy::never;
+  container_model proxy;
+  proxy.name = "proxy";
+  proxy.init = proxy.sidecar = true;
+  container_model app;
+  app.name = "app";
+  app.waiting_reason = "PodInitializing";
+  pod.init_containers = {proxy};
+  pod.containers = {app};
+  auto s = compute_pod_status(pod);
+  CHECK(s.phase == "Pending");
+  CHECK(condition(s, "Initialized") == "False");
+
+  // Running but its startup probe has not passed: initialization goes on.
+  auto& sidecar = pod.init_containers[0];
+  sidecar = running("proxy", false);
+  sidecar.init = sidecar.sidecar = true;
+  sidecar.started = false;
+  CHECK_FALSE(initialized(pod));
+  CHECK(compute_pod_status(pod).phase == "Pending");
+  sidecar.started = true;
+  CHECK(initialized(pod));
+
+  // The app runs; the pod is ready only when the sidecar is ready too, and says which is not.
+  pod.containers[0] = running("app");
+  s = compute_pod_status(pod);
+  CHECK(s.phase == "Running");
+  CHECK(condition(s, "Ready") == "False");
+  CHECK(s.conditions[2].message == "containers with unready status: [proxy]");
+  sidecar.ready = true;
+  CHECK(condition(compute_pod_status(pod), "Ready") == "True");
+
+  // A sidecar restarting after the app started leaves the pod initialized.
+  sidecar.state = container_model::phase::waiting;
+  sidecar.last = terminated_info{1, 0, "Error", "", 1, 2, ""};
+  CHECK(initialized(pod));
+  CHECK(compute_pod_status(pod).phase == "Running");
+
+  // The app ends: the pod's containers are done although the sidecar would run on, and its
+  // end (killed by the kubelet) does not decide the phase.
+  pod.containers[0] = ended("app", 0);
+  CHECK(containers_done(pod));
+  sidecar = ended("proxy", 143, true);
+  sidecar.sidecar = true;
+  CHECK(compute_pod_status(pod).phase == "Succeeded");
+  pod.containers[0] = ended("app", 1);
+  CHECK(compute_pod_status(pod).phase == "Failed");
+  pod.policy = restart_policy::on_failure;
+  CHECK_FALSE(containers_done(pod));
 }

@@ -71,7 +71,9 @@ struct worker_state {
   pod_model model;
   std::vector<container_run> init_runs, runs;
   bool terminating = false;
+  bool sidecars_stopping = false;  // the pod's containers are done or stopped: sidecars follow
   int32_t termination = 0;  // generation of the current termination, for its kill timer
+  int64_t termination_deadline_ms = 0;  // monotonic: when the termination's kill timer fires
   bool gone = false;        // the API object is gone
   bool stopped_reported = false;
   std::string reported;     // fingerprint of the last status written
@@ -328,8 +330,9 @@ void start_container(self_ptr self, bool init, size_t i) {
     ++run.instance;
     run.starting = false;
     set_running(self, init, i);
-    if (init) {  // a hollow init container completes at once
-      auto& m = model_of(self, init, i);
+    auto& m = model_of(self, init, i);
+    m.ready = m.started = true;  // a hollow node's probes all pass
+    if (init && !m.sidecar) {  // a hollow init container completes at once
       m.state = container_model::phase::terminated;
       m.terminated = terminated_info{0, 0, "Completed", "", unix_seconds(), unix_seconds(), m.container_id};
     }
@@ -439,11 +442,14 @@ void container_exited(self_ptr self, const std::string& name, int32_t instance) 
   after_termination(self, init, i);
 }
 
+void stop_sidecars(self_ptr self);
+
 void after_termination(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   save_record(self);
-  if (!self->state.terminating && should_restart(self->state.model.policy, *m.terminated, init)) {
+  if (!self->state.terminating && !(m.sidecar && self->state.sidecars_stopping) &&
+      should_restart(self->state.model.policy, *m.terminated, m)) {
     int64_t delay = restart_backoff_ms(run.backoff_level++);
     m.last = m.terminated;
     if (delay > 0) {
@@ -459,6 +465,7 @@ void after_termination(self_ptr self, bool init, size_t i) {
       self->send(self, restart_atom::value, m.name, run.instance);
     }
   }
+  if (!init && (self->state.terminating || containers_done(self->state.model))) stop_sidecars(self);
   report(self);
   reconcile(self);
 }
@@ -469,6 +476,7 @@ void restart(self_ptr self, const std::string& name, int32_t instance) {
   auto [init, i] = *where;
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
+  if (m.sidecar && self->state.sidecars_stopping) return;
   if (run.instance != instance || m.state == container_model::phase::running || run.starting) return;
   if (m.terminated) ++m.restart_count;
   m.state = container_model::phase::waiting;
@@ -495,7 +503,7 @@ void schedule_probe(self_ptr self, const std::string& name, int32_t instance, in
 }
 
 void schedule_probes(self_ptr self, bool init, size_t i) {
-  if (init || node_of(self).hollow) return;
+  if ((init && !model_of(self, init, i).sidecar) || node_of(self).hollow) return;
   auto c = spec_of(self, init, i);
   auto& run = run_of(self, init, i);
   auto& m = model_of(self, init, i);
@@ -578,6 +586,7 @@ void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success
     restart_for("liveness");
   }
   if (p.enabled) schedule_probe(self, m.name, run.instance, kind, timing.period_ms);
+  if (kind == startup && m.started && init) return reconcile(self);  // the next init container
   report(self);
 }
 
@@ -685,9 +694,37 @@ void terminate(self_ptr self) {
     signal_stop(self, false, i, grace);
   }
   for (size_t i = 0; i < st.init_runs.size(); ++i)
-    if (st.init_runs[i].pid > 0) kill(-st.init_runs[i].pid, SIGKILL);
+    if (st.init_runs[i].pid > 0 && !st.model.init_containers[i].sidecar) kill(-st.init_runs[i].pid, SIGKILL);
+  st.termination_deadline_ms = monotonic_millis() + std::max<int64_t>(grace, 0);
   self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(grace, 0)), kill_atom::value, generation);
+  stop_sidecars(self);
   check_stopped(self);
+}
+
+// Once the pod's containers are done or stopped, its sidecars stop, last started first, as
+// the kubelet stops them; they are not started again.
+void stop_sidecars(self_ptr self) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.runs.size(); ++i)
+    if (st.runs[i].starting || st.model.containers[i].state == container_model::phase::running) return;
+  bool first = !st.sidecars_stopping;
+  st.sidecars_stopping = true;
+  if (!first) return;
+  int64_t grace = st.terminating ? std::max<int64_t>(st.termination_deadline_ms - monotonic_millis(), 0)
+                                 : grace_ms_of(self);
+  for (size_t i = st.init_runs.size(); i-- > 0;) {
+    auto& m = st.model.init_containers[i];
+    if (!m.sidecar) continue;
+    if (m.state == container_model::phase::waiting && m.last) {
+      m.state = container_model::phase::terminated;  // waiting to restart: it stays ended
+      m.terminated = m.last;
+      continue;
+    }
+    if (m.state != container_model::phase::running || st.init_runs[i].pid <= 0) continue;
+    record_event(self, "Normal", "Killing", field_path(self, true, i), "Stopping container " + m.name);
+    if (st.terminating) signal_stop(self, true, i, grace);
+    else stop_container(self, true, i, grace);
+  }
 }
 
 void kill_remaining(self_ptr self, int32_t generation) {
@@ -699,16 +736,32 @@ void kill_remaining(self_ptr self, int32_t generation) {
 
 // ---- the main loop --------------------------------------------------------------------------
 
-// Starts what should run now: the next init container, or every container not yet started.
+bool may_start(const container_model& m, const container_run& run) {
+  return m.state == container_model::phase::waiting && !run.starting && m.waiting_reason != "CrashLoopBackOff" &&
+         m.waiting_reason != "CreateContainerConfigError";
+}
+
+// Starts what should run now: the next init container, or every container not yet started. A
+// sidecar (an init container with restartPolicy Always) starts in its turn, and the next one
+// waits until it has started (its startup probe passed); it then runs beside the containers.
 void reconcile(self_ptr self) {
   auto& st = self->state;
   if (st.terminating) return check_stopped(self);
+  // Once a container has run, the pod is initialized for good: a sidecar restarting holds
+  // nothing back.
+  bool ran = false;
+  for (auto& m : st.model.containers)
+    ran = ran || m.state != container_model::phase::waiting || m.last || m.restart_count > 0;
   for (size_t i = 0; i < st.model.init_containers.size(); ++i) {
     auto& m = st.model.init_containers[i];
+    if (m.sidecar) {
+      if (may_start(m, st.init_runs[i]) && !st.sidecars_stopping) start_container(self, true, i);
+      if (ran || (m.state == container_model::phase::running && m.started)) continue;
+      report(self);
+      return;
+    }
     if (m.state == container_model::phase::terminated && m.terminated && m.terminated->exit_code == 0) continue;
-    if (m.state == container_model::phase::waiting && !st.init_runs[i].starting && m.waiting_reason != "CrashLoopBackOff" &&
-        m.waiting_reason != "CreateContainerConfigError")
-      start_container(self, true, i);
+    if (may_start(m, st.init_runs[i])) start_container(self, true, i);
     if (m.state == container_model::phase::terminated && m.terminated && m.terminated->exit_code == 0)
       continue;  // a hollow init container is done at once
     report(self);
@@ -716,8 +769,7 @@ void reconcile(self_ptr self) {
   }
   for (size_t i = 0; i < st.model.containers.size(); ++i) {
     auto& m = st.model.containers[i];
-    if (m.state == container_model::phase::waiting && !st.runs[i].starting && m.waiting_reason != "CrashLoopBackOff" &&
-        m.waiting_reason != "CreateContainerConfigError") {
+    if (may_start(m, st.runs[i])) {
       if (m.waiting_reason == "PodInitializing") m.waiting_reason = "ContainerCreating";
       start_container(self, false, i);
     }
@@ -755,7 +807,7 @@ void adopt(self_ptr self, const pod_record& record) {
         set_running(self, init, i);
         m.started_at = c.started_at;
         settle_exit(self, init, i);
-        if (should_restart(self->state.model.policy, *m.terminated, init))
+        if (should_restart(self->state.model.policy, *m.terminated, m))
           self->send(self, restart_atom::value, c.name, c.instance);
         continue;
       } else {
@@ -790,6 +842,7 @@ void first_sight(self_ptr self) {
   st.runs.resize(st.model.containers.size());
   if (st.deps.adopted) adopt(self, *st.deps.adopted);
   save_record(self);
+  if (containers_done(st.model)) stop_sidecars(self);  // the pod was done when its worker ended
 }
 
 void pod_changed(self_ptr self, pod_bytes bytes) {
