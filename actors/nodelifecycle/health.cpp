@@ -120,4 +120,36 @@ std::string clear_unreachable(std::string_view node) {
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
 }
 
+std::optional<std::string> with_unschedulable_taint(std::string_view node, int64_t now_seconds) {
+  object_reader r(node);
+  auto spec = r.as<k8s::Node>().getSpec();
+  auto is_it = [](k8s::Taint::Reader t) {
+    return text_view(t.getKey()) == unschedulable_taint_key && t.getEffect() == k8s::TaintEffect::NO_SCHEDULE;
+  };
+  unsigned found = 0;
+  for (auto t : spec.getTaints()) found += is_it(t);
+  bool wanted = spec.getUnschedulable();
+  if ((found > 0) == wanted) return std::nullopt;
+  auto old = spec.getTaints();
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Node>());
+  auto out = m.getRoot<k8s::Node>().getSpec();
+  if (wanted) {
+    auto taints = out.initTaints(old.size() + 1);
+    for (unsigned i = 0; i < old.size(); ++i) taints.setWithCaveats(i, old[i]);
+    auto added = taints[old.size()];
+    added.setKey(std::string(unschedulable_taint_key));
+    added.setEffect(k8s::TaintEffect::NO_SCHEDULE);
+    added.setTimeAdded(now_seconds);
+  } else if (old.size() == found) {
+    out.disownTaints();
+  } else {
+    auto taints = out.initTaints(old.size() - found);
+    unsigned i = 0;
+    for (auto t : old)
+      if (!is_it(t)) taints.setWithCaveats(i++, t);
+  }
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
 }  // namespace troupe

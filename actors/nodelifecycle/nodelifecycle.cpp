@@ -16,8 +16,8 @@
 namespace troupe {
 namespace {
 
-using impl_actor =
-    node_watcher_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<evict_atom>>;
+using impl_actor = node_watcher_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<evict_atom>>::
+    extend_with<watcher_actor>;
 
 // Evictions waiting for their delete: a node going away must not flood the API.
 constexpr size_t max_evictions_in_flight = 64;
@@ -35,6 +35,8 @@ struct lifecycle_state {
   /// Pods whose deletion is under way, so a slow delete is not sent twice.
   std::set<std::string> evicting;
   int64_t next_eviction_check = 0;  ///< unix seconds of the earliest check already scheduled
+  uint64_t watch_id = 0;            ///< of the node watch; a new one after it ends
+  uint64_t watch_received = 0;      ///< its events, for acks
   static inline const char* name = "nodelifecycle";
 };
 
@@ -48,8 +50,12 @@ void send_update(self_ptr self, api_verb verb, std::string name, std::string obj
       .then([then](api_reply&) mutable { then(); }, [](caf::error&) {});
 }
 
-void act(self_ptr self, const std::string& name, std::string_view node, node_health_action action) {
-  if (action == node_health_action::mark_unknown) {
+// `node` already has its unschedulable taint in step (`synced`) or needs no change.
+void act(self_ptr self, const std::string& name, std::string_view node, node_health_action action,
+         bool synced) {
+  if (action == node_health_action::none && synced) {
+    send_update(self, api_verb::update, name, std::string(node), [] {});
+  } else if (action == node_health_action::mark_unknown) {
     // One after the other: each applies to the version it finds, so they must not overlap.
     auto [spec, status] = mark_node_unknown(node, unix_seconds());
     send_update(self, api_verb::update, name, std::move(spec), [=, status = std::move(status)] {
@@ -173,9 +179,11 @@ void check(self_ptr self) {
     // after a server restart the leases are old only because nobody could renew them.
     std::optional<int64_t> renew = self->state.started_seconds * 1'000'000;
     if (lease != renewed.end()) renew = std::max(*renew, lease->second);
-    auto action = decide_node_health(v.object, renew, unix_micros(), grace);
+    auto synced = with_unschedulable_taint(v.object, unix_seconds());
+    std::string_view node = synced ? std::string_view(*synced) : v.object;
+    auto action = decide_node_health(node, renew, unix_micros(), grace);
     if (action == node_health_action::clear_unreachable) recovering.insert(name);
-    act(self, name, v.object, action);
+    act(self, name, node, action, synced.has_value());
     return true;
   });
   evict_untolerated(self, snap, recovering);
@@ -183,16 +191,48 @@ void check(self_ptr self) {
 
 void lost(self_ptr self, const std::string& name) {
   auto stored = self->state.deps.engine->read().get(object_key("nodes", "", name));
-  if (stored) act(self, name, stored->object, node_health_action::mark_unknown);
+  if (stored) act(self, name, stored->object, node_health_action::mark_unknown, false);
+}
+
+// Node changes as they happen, so a cordon or uncordon is tainted at once rather than at the
+// next check. A stale version conflicts and is settled by the change that made it stale.
+void watch_nodes(self_ptr self, uint64_t from) {
+  auto& st = self->state;
+  watch_request req;
+  req.id = ++st.watch_id;
+  req.resource = "nodes";
+  req.from_revision = from;
+  st.watch_received = 0;
+  self->request(st.deps.store, caf::infinite, watch_atom::value, req, caf::actor_cast<watcher_actor>(self))
+      .then([](uint64_t) {}, [](caf::error&) {});  // the store is going
+}
+
+void node_changed(self_ptr self, const watch_event& ev) {
+  auto& st = self->state;
+  if (ev.id != st.watch_id) return;
+  if (++st.watch_received % watch_ack_every == 0)
+    self->send(st.deps.store, watch_ack_atom::value, ev.id, st.watch_received);
+  if (ev.object.empty() || ev.type == static_cast<uint8_t>(store::event_type::deleted)) return;
+  auto synced = with_unschedulable_taint(ev.object.str(), unix_seconds());
+  if (!synced) return;
+  object_reader r(*synced);
+  send_update(self, api_verb::update, text_string(r.meta().getName()), std::move(*synced), [] {});
 }
 
 impl_actor::behavior_type lifecycle_behavior(self_ptr self, nodelifecycle_deps deps) {
   self->state.deps = std::move(deps);
   self->state.started_seconds = unix_seconds();
   self->send(self, tick_atom::value);
+  // The first check reads a snapshot at least this new, so nothing between is missed.
+  watch_nodes(self, self->state.deps.engine->read().revision());
   return {
       [=](node_lost_atom, const std::string& node) { lost(self, node); },
       [=](evict_atom) { evict_untolerated(self, self->state.deps.engine->read()); },
+      [=](watch_event_atom, watch_event& ev) { node_changed(self, ev); },
+      [=](watch_end_atom, uint64_t id, const caf::error& reason) {
+        if (id != self->state.watch_id || to_api_error(reason).code() == api_errc::unavailable) return;
+        watch_nodes(self, self->state.deps.engine->read().revision());
+      },
       [=](tick_atom) {
         check(self);
         self->delayed_send(self, self->state.deps.knobs.check_interval, tick_atom::value);

@@ -3,7 +3,9 @@
 // to the server drops) is marked NotReady — Ready=Unknown, "Kubelet stopped posting node
 // status." — and tainted node.kubernetes.io/unreachable with NoSchedule (nothing new lands on
 // it) and NoExecute; the taints go again once the node reports Ready. Pods on a node with
-// NoExecute taints they do not tolerate, or no longer, are deleted (taint eviction).
+// NoExecute taints they do not tolerate, or no longer, are deleted (taint eviction). A node
+// marked unschedulable (cordoned) carries node.kubernetes.io/unschedulable:NoSchedule, and
+// loses it when it is uncordoned.
 
 #include <caf/fwd.hpp>
 #include <chrono>
@@ -27,6 +29,7 @@ struct nodelifecycle_knobs {
 struct nodelifecycle_deps {
   std::shared_ptr<store::engine> engine;
   resource_actor api;
+  store_actor store;  ///< node changes are watched here, so a cordon is tainted at once
   nodelifecycle_knobs knobs;
 };
 
@@ -43,6 +46,10 @@ node_health_action decide_node_health(std::string_view node, std::optional<int64
 std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int64_t now_seconds);
 /// The node without the unreachable taints.
 std::string clear_unreachable(std::string_view node);
+/// The node with its node.kubernetes.io/unschedulable:NoSchedule taint in step with
+/// spec.unschedulable, as Kubernetes' controller keeps it (added with timeAdded `now_seconds`);
+/// nullopt when it already is.
+std::optional<std::string> with_unschedulable_taint(std::string_view node, int64_t now_seconds);
 
 // ---- taint eviction (Kubernetes' taint eviction controller) ----
 

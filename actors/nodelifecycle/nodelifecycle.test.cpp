@@ -221,7 +221,7 @@ TEST_CASE("taint eviction waits while every node is unreachable and goes on when
   nodelifecycle_knobs knobs;
   knobs.check_interval = std::chrono::milliseconds(50);
   knobs.grace = std::chrono::milliseconds(300);  // counted from the controller's start
-  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), router, knobs}));
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), router, api.store(), knobs}));
   // Neither node has a Lease: both are marked unreachable, and then nothing is evicted.
   REQUIRE(eventually([&] { return tainted("n1") && tainted("n2"); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ten checks
@@ -236,4 +236,63 @@ TEST_CASE("taint eviction waits while every node is unreachable and goes on when
                    with_node_status(n2->object.str(), facts, node_conditions(pressure, ""), unix_seconds())));
   REQUIRE(eventually([&] { return !tainted("n2"); }));
   CHECK(eventually(deleting));
+}
+
+TEST_CASE("a cordoned node carries the unschedulable taint - uncordoned it loses it",
+          "[nodelifecycle]") {
+  using troupe::testing::eventually;
+  troupe::testing::api_fixture api;
+  auto router = api.keep(spawn_router(api.sys(), api.resources()));
+  host_facts facts;
+  facts.memory = int64_t{1} << 30;
+  host_pressure pressure;
+  pressure.memory_available = int64_t{1} << 30;
+  REQUIRE(api.call(api_verb::create, "nodes", "", "",
+                   new_node("n1", "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds())));
+  nodelifecycle_knobs knobs;
+  knobs.check_interval = std::chrono::hours(1);  // the first check only: the rest is the watch's
+  knobs.grace = std::chrono::hours(1);
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), router, api.store(), knobs}));
+
+  auto taints = [&] {
+    auto got = api.call(api_verb::get, "nodes", "", "n1");
+    REQUIRE(got);
+    object_reader r(got->object.str());
+    std::vector<std::string> out;
+    for (auto t : r.as<k8s::Node>().getSpec().getTaints())
+      out.push_back(text_string(t.getKey()) + ":" + std::to_string(static_cast<int>(t.getEffect())) +
+                    (t.getTimeAdded() != 0 ? " added" : ""));
+    return out;
+  };
+  auto set_unschedulable = [&](bool value, std::vector<std::pair<std::string, k8s::TaintEffect>> extra = {}) {
+    auto got = api.call(api_verb::get, "nodes", "", "n1");
+    REQUIRE(got);
+    object_reader r(got->object.str());
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Node>());
+    auto spec = m.getRoot<k8s::Node>().getSpec();
+    spec.setUnschedulable(value);
+    if (!extra.empty()) {
+      auto list = spec.initTaints(static_cast<unsigned>(extra.size()));
+      for (unsigned i = 0; i < list.size(); ++i) {
+        list[i].setKey(extra[i].first);
+        list[i].setEffect(extra[i].second);
+      }
+    }
+    REQUIRE(api.call(api_verb::update, "nodes", "", "n1", copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader())));
+  };
+  std::string unschedulable =
+      "node.kubernetes.io/unschedulable:" + std::to_string(static_cast<int>(k8s::TaintEffect::NO_SCHEDULE));
+  std::string mine = "example.com/mine:" + std::to_string(static_cast<int>(k8s::TaintEffect::NO_EXECUTE));
+
+  set_unschedulable(true);
+  REQUIRE(eventually([&] { return taints() == std::vector<std::string>{unschedulable + " added"}; }));
+  set_unschedulable(false);
+  REQUIRE(eventually([&] { return taints().empty(); }));
+  // The node's other taints stay as they are.
+  set_unschedulable(true, {{"example.com/mine", k8s::TaintEffect::NO_EXECUTE}});
+  REQUIRE(eventually([&] { return taints() == std::vector<std::string>{mine, unschedulable + " added"}; }));
+  set_unschedulable(false, {{"example.com/mine", k8s::TaintEffect::NO_EXECUTE},
+                            {"node.kubernetes.io/unschedulable", k8s::TaintEffect::NO_SCHEDULE}});
+  REQUIRE(eventually([&] { return taints() == std::vector<std::string>{mine}; }));
 }

@@ -125,7 +125,7 @@ int run_server(const server_options& options, std::ostream& out) {
   lifecycle_knobs.grace = std::chrono::milliseconds(options.node_monitor_grace_ms);
   // Checked at least four times per grace period, and every 5 s as the node controller does.
   lifecycle_knobs.check_interval = std::min(lifecycle_knobs.check_interval, lifecycle_knobs.grace / 4);
-  auto lifecycle = spawn_nodelifecycle(sys, {engine, router, lifecycle_knobs});
+  auto lifecycle = spawn_nodelifecycle(sys, {engine, router, store, lifecycle_knobs});
   KJ_DEFER(caf::anon_send_exit(lifecycle, caf::exit_reason::user_shutdown));
   auto namespaces = spawn_namespace_controller(sys, {engine, kinds, router, store});
   KJ_DEFER(caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown));

@@ -50,6 +50,7 @@ class api_fixture : public actor_fixture {
   const kind_registry& kinds() const { return *kinds_; }
   store::engine& engine() { return *engine_; }
   std::shared_ptr<store::engine> shared_engine() { return engine_; }
+  store_actor store() const { return store_; }
   const std::map<std::string, resource_actor>& resources() const { return resources_; }
 
   /// One call to the resource actor of `resource`, waited for.
