@@ -1,9 +1,12 @@
 #include "actors/namespace/namespace.hpp"
 
 #include <caf/all.hpp>
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "actors/apiserver/defaults.hpp"
+#include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
@@ -19,6 +22,93 @@ namespace_sweep plan_namespace_sweep(const std::vector<namespace_item>& content)
   for (auto& item : content)
     if (!item.marked) plan.to_delete.push_back(item);
   return plan;
+}
+
+std::vector<namespace_condition> namespace_deletion_conditions(const std::vector<namespace_item>& content) {
+  std::map<std::string, size_t> by_resource, by_finalizer;
+  for (auto& item : content) {
+    // Kubernetes writes group resources as resource.group: "pods." for the core group.
+    auto dot = item.resource.find('.');
+    ++by_resource[dot == std::string::npos ? item.resource + "." : item.resource];
+    for (auto& f : item.finalizers) ++by_finalizer[f];
+  }
+  auto listed = [](const std::map<std::string, size_t>& counts, const char* between) {
+    std::vector<std::string> parts;
+    for (auto& [what, n] : counts) parts.push_back(what + between + std::to_string(n) + " resource instances");
+    std::sort(parts.begin(), parts.end());
+    std::string out;
+    for (auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return out;
+  };
+  std::vector<namespace_condition> out = {
+      {"NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"},
+      {"NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions",
+       "All legacy kube types successfully parsed"},
+      {"NamespaceDeletionContentFailure", "False", "ContentDeleted",
+       "All content successfully deleted, may be waiting on finalization"},
+  };
+  if (by_resource.empty())
+    out.push_back({"NamespaceContentRemaining", "False", "ContentRemoved", "All content successfully removed"});
+  else
+    out.push_back({"NamespaceContentRemaining", "True", "SomeResourcesRemain",
+                   "Some resources are remaining: " + listed(by_resource, " has ")});
+  if (by_finalizer.empty())
+    out.push_back({"NamespaceFinalizersRemaining", "False", "ContentHasNoFinalizers",
+                   "All content-preserving finalizers finished"});
+  else
+    out.push_back({"NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
+                   "Some content in the namespace has finalizers remaining: " + listed(by_finalizer, " in ")});
+  return out;
+}
+
+std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
+                                                     const std::vector<namespace_condition>& conditions,
+                                                     int64_t now_seconds) {
+  object_reader reader(ns_object);
+  auto old = reader.as<k8s::Namespace>().getStatus().getConditions();
+  auto status_of = [](const std::string& s) {
+    return s == "True" ? k8s::ConditionStatus::IS_TRUE : k8s::ConditionStatus::IS_FALSE;
+  };
+  auto find_old = [&](const std::string& type) -> std::optional<k8s::NamespaceCondition::Reader> {
+    for (auto c : old)
+      if (text_view(c.getType()) == type) return c;
+    return std::nullopt;
+  };
+  bool changed = false;
+  unsigned others = 0;
+  for (auto c : old) {
+    bool ours = false;
+    for (auto& want : conditions) ours = ours || text_view(c.getType()) == want.type;
+    others += !ours;
+  }
+  for (auto& want : conditions) {
+    auto was = find_old(want.type);
+    changed = changed || !was || was->getStatus() != status_of(want.status) ||
+              text_view(was->getReason()) != want.reason || text_view(was->getMessage()) != want.message;
+  }
+  if (!changed) return std::nullopt;
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.as<k8s::Namespace>());
+  auto status = message.getRoot<k8s::Namespace>().getStatus();
+  auto list = status.initConditions(others + static_cast<unsigned>(conditions.size()));
+  unsigned i = 0;
+  for (auto c : old) {  // conditions someone else keeps stay, first
+    bool ours = false;
+    for (auto& want : conditions) ours = ours || text_view(c.getType()) == want.type;
+    if (!ours) list.setWithCaveats(i++, c);
+  }
+  for (auto& want : conditions) {
+    auto was = find_old(want.type);
+    auto c = list[i++];
+    c.setType(want.type);
+    c.setStatus(status_of(want.status));
+    c.setReason(want.reason);
+    c.setMessage(want.message);
+    c.setLastTransitionTime(was && was->getStatus() == status_of(want.status) ? was->getLastTransitionTime()
+                                                                              : now_seconds);
+  }
+  message.getRoot<k8s::Namespace>().getMetadata().disownResourceVersion();
+  return to_bytes(message);
 }
 
 bool awaits_content_deletion(std::string_view ns_object) {
@@ -83,8 +173,9 @@ void sweep(self_ptr self, const std::string& ns) {
     std::string resource = kind->resource();
     snap.list(list_prefix(resource, ns), [&](std::string_view, store::stored_view v) {
       object_reader r(v.object);
-      content.push_back(
-          {resource, text_string(r.meta().getName()), r.meta().getDeletionTimestamp() != 0});
+      namespace_item item{resource, text_string(r.meta().getName()), r.meta().getDeletionTimestamp() != 0, {}};
+      for (auto f : r.meta().getFinalizers()) item.finalizers.push_back(text_string(f));
+      content.push_back(std::move(item));
       return true;
     });
   }
@@ -99,6 +190,11 @@ void sweep(self_ptr self, const std::string& ns) {
               [=](caf::error&) { schedule(self, ns, self->state.deps.recheck); });
     return;
   }
+  // What holds the namespace up, in its status for `describe namespace` to show.
+  if (auto status = with_namespace_conditions(stored->object, namespace_deletion_conditions(content), unix_seconds()))
+    self->request(api, call_patience, api_atom::value,
+                  make_request(api_verb::update_status, "namespaces", "", ns, std::move(*status)))
+        .then([](api_reply&) {}, [](caf::error&) {});  // written again at the next sweep
   for (auto& item : plan.to_delete) {
     auto key = ns + "\n" + item.resource + "\n" + item.name;
     if (!st.deleting.insert(key).second) continue;

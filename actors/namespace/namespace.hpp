@@ -8,6 +8,7 @@
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,7 @@ struct namespace_item {
   std::string resource;  ///< "pods", "deployments.apps"
   std::string name;
   bool marked = false;  ///< already being deleted (deletionTimestamp set)
+  std::vector<std::string> finalizers;
 };
 
 /// What to do about a terminating namespace's content (plain decision).
@@ -41,6 +43,23 @@ struct namespace_sweep {
   bool empty = false;                     ///< nothing left: remove the finalizer
 };
 namespace_sweep plan_namespace_sweep(const std::vector<namespace_item>& content);
+
+/// One of the conditions Kubernetes' namespace deleter keeps on a terminating namespace.
+struct namespace_condition {
+  std::string type, status, reason, message;
+};
+
+/// The five deletion conditions for what is left in a terminating namespace, as Kubernetes
+/// words them: NamespaceContentRemaining ("Some resources are remaining: pods. has 2 resource
+/// instances") and NamespaceFinalizersRemaining name what holds it up; discovery, parsing and
+/// content deletion cannot fail here and say so.
+std::vector<namespace_condition> namespace_deletion_conditions(const std::vector<namespace_item>& content);
+
+/// The namespace with `conditions` in its status (a condition's lastTransitionTime moves only
+/// when its status does), or nullopt when they are there already.
+std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
+                                                     const std::vector<namespace_condition>& conditions,
+                                                     int64_t now_seconds);
 
 /// The Namespace object without the "kubernetes" spec finalizer.
 std::string without_content_finalizer(std::string_view ns_object);

@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include "runtime/codec/object_codec.hpp"
+#include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/core.capnp.h"
 #include "test/harness/control_plane.hpp"
@@ -60,6 +62,26 @@ TEST_CASE("a deleted namespace takes its content with it", "[namespace]") {
   // A finalizer holds its object, and the object holds the namespace.
   CHECK(f.exists("configmaps", "dev", "held"));
   CHECK(f.exists("namespaces", "", "dev"));
+  // Its status says what holds it, for `describe namespace`.
+  auto condition = [&](const char* type) {
+    auto got = f.call(api_verb::get, "namespaces", "", "dev");
+    REQUIRE(got);
+    object_reader r(got->object.str());
+    for (auto c : r.as<k8s::Namespace>().getStatus().getConditions())
+      if (text_view(c.getType()) == type)
+        return std::string(c.getStatus() == k8s::ConditionStatus::IS_TRUE ? "True " : "False ") +
+               text_string(c.getReason()) + ": " + text_string(c.getMessage());
+    return std::string("missing");
+  };
+  CHECK(eventually([&] {
+    return condition("NamespaceContentRemaining") ==
+           "True SomeResourcesRemain: Some resources are remaining: configmaps. has 1 resource instances";
+  }));
+  CHECK(condition("NamespaceFinalizersRemaining") ==
+        "True SomeFinalizersRemain: Some content in the namespace has finalizers remaining: example.com/x in 1 "
+        "resource instances");
+  CHECK(condition("NamespaceDeletionDiscoveryFailure") ==
+        "False ResourcesDiscovered: All resources successfully discovered");
   // The controller marks it meanwhile: a Conflict is answered by trying again, as a client would.
   CHECK(eventually([&] {
     return bool(f.call(api_verb::update, "configmaps", "dev", "held",
@@ -129,4 +151,37 @@ TEST_CASE("emptying a terminating namespace's finalizers by hand does not orphan
                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held}\n"));
   }));
   CHECK(eventually([&] { return !f.exists("namespaces", "", "dev"); }));
+}
+
+TEST_CASE("namespace deletion conditions count what is left by resource and by finalizer", "[namespace]") {
+  std::vector<namespace_item> content = {{"pods", "a", true, {}},
+                                         {"pods", "b", false, {"x/y"}},
+                                         {"deployments.apps", "d", false, {"x/y", "a/b"}}};
+  auto conditions = namespace_deletion_conditions(content);
+  REQUIRE(conditions.size() == 5);
+  CHECK(conditions[3].message ==
+        "Some resources are remaining: deployments.apps has 1 resource instances, pods. has 2 resource instances");
+  CHECK(conditions[4].message ==
+        "Some content in the namespace has finalizers remaining: a/b in 1 resource instances, x/y in 2 resource "
+        "instances");
+  auto none = namespace_deletion_conditions({});
+  CHECK(none[3].status == "False");
+  CHECK(none[3].reason == "ContentRemoved");
+  CHECK(none[4].reason == "ContentHasNoFinalizers");
+
+  // Written once; a change of message keeps the transition time, a change of status moves it.
+  std::string ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
+  auto bytes = codec::decode_manifests(ns, "ns", builtin_kinds()).at(0).bytes;
+  auto first = with_namespace_conditions(bytes, conditions, 100);
+  REQUIRE(first);
+  CHECK_FALSE(with_namespace_conditions(*first, conditions, 200));
+  content.pop_back();
+  auto fewer = with_namespace_conditions(*first, namespace_deletion_conditions(content), 300);
+  REQUIRE(fewer);
+  auto cleared = with_namespace_conditions(*fewer, none, 400);
+  REQUIRE(cleared);
+  object_reader a(*fewer), b(*cleared);
+  CHECK(a.as<k8s::Namespace>().getStatus().getConditions()[3].getLastTransitionTime() == 100);
+  CHECK(b.as<k8s::Namespace>().getStatus().getConditions()[3].getLastTransitionTime() == 400);
+  CHECK(b.as<k8s::Namespace>().getStatus().getConditions()[0].getLastTransitionTime() == 100);
 }
