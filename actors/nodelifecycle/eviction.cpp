@@ -73,10 +73,10 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
   return at;
 }
 
-std::string eviction_event(std::string_view pod, int64_t now_micros) {
+std::string eviction_event(std::string_view pod, int64_t now_micros, bool cancelled) {
   object_reader r(pod);
-  std::string message = "Marking for deletion Pod " + text_string(r.meta().getNamespace()) + "/" +
-                        text_string(r.meta().getName());
+  std::string message = std::string(cancelled ? "Cancelling deletion of Pod " : "Marking for deletion Pod ") +
+                        text_string(r.meta().getNamespace()) + "/" + text_string(r.meta().getName());
   return new_event(pod, "Pod",
                    {"Normal", "TaintManagerEviction", message, "taint-eviction-controller", "", ""},
                    now_micros, now_micros);

@@ -32,6 +32,9 @@ struct lifecycle_state {
   /// When it first saw each pod on a node with NoExecute taints, by "node\nns/name": a pod
   /// bound after the taint gets its whole toleration too.
   std::map<std::string, int64_t> pod_seen;
+  /// Pods whose eviction is due later, by "node\nns/name": one that drops out while it stays on
+  /// its node is told its deletion is cancelled.
+  std::set<std::string> pending;
   /// Pods whose deletion is under way, so a slow delete is not sent twice.
   std::set<std::string> evicting;
   int64_t next_eviction_check = 0;  ///< unix seconds of the earliest check already scheduled
@@ -68,6 +71,12 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
 
 // ---- taint eviction -------------------------------------------------------------------------
 
+void record_event(self_ptr self, const std::string& ns, std::string event) {
+  self->request(self->state.deps.api, eviction_patience, api_atom::value,
+                make_request(api_verb::create, "events", ns, "", std::move(event)))
+      .then([](api_reply&) {}, [](caf::error&) {});
+}
+
 void evict(self_ptr self, const std::string& ns, const std::string& name, std::string pod) {
   auto key = ns + "/" + name;
   if (!self->state.evicting.insert(key).second) return;
@@ -78,10 +87,7 @@ void evict(self_ptr self, const std::string& ns, const std::string& name, std::s
       .then(
           [=](api_reply&) {
             self->state.evicting.erase(key);
-            self->request(api, eviction_patience, api_atom::value,
-                          make_request(api_verb::create, "events", ns, "",
-                                       eviction_event(pod, unix_micros())))
-                .then([](api_reply&) {}, [](caf::error&) {});
+            record_event(self, ns, eviction_event(pod, unix_micros()));
           },
           [=](caf::error&) { self->state.evicting.erase(key); });  // tried again at the next check
 }
@@ -117,6 +123,7 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
   bool all_unhealthy = nodes > 0 && unhealthy == nodes;
 
   std::map<std::string, int64_t> pods_seen;
+  std::set<std::string> pending;
   std::optional<int64_t> next;
   for (auto& [node, taints] : tainted) {
     if (all_unhealthy)
@@ -135,8 +142,10 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
       // outage does not evict at once what had tolerated it.
       auto at = eviction_time(taints, pod.object, seen);
       if (!at) return true;
-      if (*at > now)
+      if (*at > now) {
         next = next ? std::min(*next, *at) : *at;
+        pending.insert(id);
+      }
       else if (st.evicting.size() < max_evictions_in_flight)
         evict(self, ns, name, std::string(pod.object));
       else
@@ -148,6 +157,20 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
       snap.list(list_prefix("pods", ""), consider);
   }
   st.pod_seen = std::move(pods_seen);
+  // While every node is away, evictions wait rather than end.
+  if (!all_unhealthy) {
+    for (auto& id : st.pending) {
+      if (pending.count(id)) continue;
+      auto cut = id.find('\n'), slash = id.find('/', cut);
+      std::string node = id.substr(0, cut), ns = id.substr(cut + 1, slash - cut - 1), name = id.substr(slash + 1);
+      auto pod = snap.get(object_key("pods", ns, name));
+      if (!pod) continue;
+      object_reader p(pod->object);
+      if (p.meta().getDeletionTimestamp() == 0 && text_view(p.as<k8s::Pod>().getSpec().getNodeName()) == node)
+        record_event(self, ns, eviction_event(pod->object, unix_micros(), true));
+    }
+    st.pending = std::move(pending);
+  }
   // A toleration may run out between two regular checks: look again when it does.
   auto interval =
       std::chrono::duration_cast<std::chrono::seconds>(st.deps.knobs.check_interval).count();

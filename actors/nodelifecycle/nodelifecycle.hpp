@@ -73,7 +73,8 @@ std::optional<int64_t> eviction_time(const std::vector<noexecute_taint>& taints,
 /// The taints a node carries while its kubelet is not ready or unreachable.
 bool is_node_condition_taint(const noexecute_taint& taint);
 
-/// The Event recorded for an evicted pod ("TaintManagerEviction").
-std::string eviction_event(std::string_view pod, int64_t now_micros);
+/// The Event recorded for an evicted pod ("TaintManagerEviction"), or for one whose eviction
+/// was due later and is no more (its node's taints went, or it tolerates them for ever now).
+std::string eviction_event(std::string_view pod, int64_t now_micros, bool cancelled = false);
 
 }  // namespace troupe

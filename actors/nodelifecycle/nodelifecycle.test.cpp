@@ -296,3 +296,67 @@ TEST_CASE("a cordoned node carries the unschedulable taint - uncordoned it loses
                             {"node.kubernetes.io/unschedulable", k8s::TaintEffect::NO_SCHEDULE}});
   REQUIRE(eventually([&] { return taints() == std::vector<std::string>{mine}; }));
 }
+
+TEST_CASE("an eviction due later is cancelled with an event when the taint goes", "[nodelifecycle][eviction]") {
+  using troupe::testing::eventually;
+  troupe::testing::api_fixture api;
+  auto router = api.keep(spawn_router(api.sys(), api.resources()));
+  host_facts facts;
+  facts.memory = int64_t{1} << 30;
+  host_pressure pressure;
+  pressure.memory_available = int64_t{1} << 30;
+  auto node = new_node("n1", "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds());
+  auto with_taint = [](std::string bytes, bool tainted) {
+    object_reader r(bytes);
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Node>());
+    auto spec = m.getRoot<k8s::Node>().getSpec();
+    if (tainted) {
+      auto t = spec.initTaints(1)[0];
+      t.setKey("example.com/maintenance");
+      t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    } else {
+      spec.disownTaints();
+    }
+    return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  };
+  REQUIRE(api.call(api_verb::create, "nodes", "", "", with_taint(node, true)));
+  auto pod = troupe::testing::pod("default", "p", "n1", {}, 0);
+  {  // tolerates the taint for an hour
+    object_reader r(pod);
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Pod>());
+    auto t = m.getRoot<k8s::Pod>().getSpec().initTolerations(1)[0];
+    t.setKey("example.com/maintenance");
+    t.setOperator(k8s::TolerationOperator::EXISTS);
+    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    t.getTolerationSeconds().setValue(3600);
+    pod = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  }
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod));
+  auto messages = [&] {
+    std::vector<std::string> out;
+    auto events = api.call(api_verb::list, "events", "default", "");
+    REQUIRE(events);
+    for (auto& e : events->items) {
+      object_reader r(e);
+      out.push_back(text_string(r.as<k8s::Event>().getMessage()));
+    }
+    return out;
+  };
+
+  nodelifecycle_knobs knobs;
+  knobs.check_interval = std::chrono::milliseconds(50);
+  knobs.grace = std::chrono::hours(1);
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), router, api.store(), knobs}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // checks that find it tolerated for now
+  CHECK(messages().empty());
+  auto stored = api.call(api_verb::get, "nodes", "", "n1");
+  REQUIRE(stored);
+  REQUIRE(api.call(api_verb::update, "nodes", "", "n1", with_taint(stored->object.str(), false)));
+  REQUIRE(eventually([&] { return !messages().empty(); }));
+  CHECK(messages() == std::vector<std::string>{"Cancelling deletion of Pod default/p"});
+  auto got = api.call(api_verb::get, "pods", "default", "p");
+  REQUIRE(got);
+  CHECK(object_reader(got->object.str()).meta().getDeletionTimestamp() == 0);
+}
