@@ -30,7 +30,7 @@ struct JobSpec {
 struct JobCondition {
   type @0 :Text;                      # Complete, Failed, Suspended, FailureTarget
   status @1 :Meta.ConditionStatus;
-  lastProbeTime @2 :Int64 $Meta.rfc3339;
+  lastProbeTime @2 :Int64 $Meta.rfc3339 $Meta.always;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
   message @5 :Text;

@@ -581,7 +581,7 @@ struct PodSpec {
 struct PodCondition {
   type @0 :Text;
   status @1 :ConditionStatus;
-  lastProbeTime @2 :Int64 $Meta.rfc3339;
+  lastProbeTime @2 :Int64 $Meta.rfc3339 $Meta.always;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
   message @5 :Text;
@@ -917,16 +917,16 @@ struct Event $Meta.resource(version = "v1", plural = "events", shortNames = ["ev
   reason @4 :Text;
   message @5 :Text;
   source @6 :EventSource;
-  firstTimestamp @7 :Int64 $Meta.rfc3339;
-  lastTimestamp @8 :Int64 $Meta.rfc3339;
+  firstTimestamp @7 :Int64 $Meta.rfc3339 $Meta.always;
+  lastTimestamp @8 :Int64 $Meta.rfc3339 $Meta.always;
   count @9 :Int32;
   type @10 :Text;                     # Normal or Warning
-  eventTime @11 :Int64 $Meta.rfc3339Micro;
+  eventTime @11 :Int64 $Meta.rfc3339Micro $Meta.always;
   series @12 :EventSeries;
   action @13 :Text;
   related @14 :ObjectReference;
-  reportingComponent @15 :Text;
-  reportingInstance @16 :Text;
+  reportingComponent @15 :Text $Meta.always;
+  reportingInstance @16 :Text $Meta.always;
 }
 
 # ---- storage ------------------------------------------------------------------------------------
@@ -997,7 +997,7 @@ struct PersistentVolumeClaimSpec {
 struct PersistentVolumeClaimCondition {
   type @0 :Text;
   status @1 :ConditionStatus;
-  lastProbeTime @2 :Int64 $Meta.rfc3339;
+  lastProbeTime @2 :Int64 $Meta.rfc3339 $Meta.always;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
   message @5 :Text;

@@ -32,7 +32,9 @@ annotation quantity @0xd9ee69e537d8fd48 (field) :Void;
 
 annotation always @0xc3e1d2a4b5f60718 (field) :Void;
 # Written even when zero or false: Kubernetes' fields without omitempty that clients read
-# as values (containerStatuses[].ready and restartCount, terminated.exitCode).
+# as values (containerStatuses[].ready and restartCount, terminated.exitCode), and its times
+# that are structs (metav1.Time), which Go writes as null when zero (creationTimestamp in a
+# pod template, a condition's lastProbeTime).
 
 annotation resource @0x81ac5d91b8d09493 (struct) :ResourceInfo;
 # Marks a top-level kind and says how it is served.
@@ -95,7 +97,7 @@ struct ObjectMeta {
   uid @3 :Text;
   resourceVersion @4 :Text;   # the store's global revision of the last change, as decimal text
   generation @5 :Int64;
-  creationTimestamp @6 :Int64 $rfc3339;
+  creationTimestamp @6 :Int64 $rfc3339 $always;
   deletionTimestamp @7 :Int64 $rfc3339;
   deletionGracePeriodSeconds :union { unset @8 :Void; value @9 :Int64; }
   labels @10 :List(StringEntry);

@@ -57,7 +57,8 @@ void expect_covers(const node& written, const node& encoded, const std::string& 
   }
   for (auto& [key, value] : encoded.entries()) {
     INFO(path + "." + key + " appeared from nowhere");
-    CHECK(written.find(key) != nullptr);
+    // Go writes a zero time as null and a string without omitempty as "".
+    CHECK((written.find(key) != nullptr || value.is_null() || (value.is_scalar() && value.text().empty())));
   }
 }
 

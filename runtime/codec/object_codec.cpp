@@ -363,8 +363,10 @@ node encode_scalar(DynamicValue::Reader v, capnp::Type t, StructSchema::Field fi
     case ST::ENUM: return node::string(scalar_text(v, field));
     case ST::INT64:
       if (has_annotation(field, annotation_id::rfc3339) ||
-          has_annotation(field, annotation_id::rfc3339_micro))
+          has_annotation(field, annotation_id::rfc3339_micro)) {
+        if (v.as<int64_t>() == 0 && has_annotation(field, annotation_id::always)) return node::null();
         return node::string(scalar_text(v, field));
+      }
       return node::plain(scalar_text(v, field));
     case ST::VOID: return node::map();
     default: return node::plain(scalar_text(v, field));
