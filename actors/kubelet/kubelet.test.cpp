@@ -260,3 +260,45 @@ TEST_CASE("a sidecar restarts under restartPolicy Never and a deleted pod stops 
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
   CHECK(contents(dir + "/order") == "proxy\nproxy-ready\nsetup\nproxy\nproxy-ready\napp-stop\nproxy-stop\n");
 }
+
+namespace {
+
+// A container that notes its start and, on SIGTERM, "NAME-term", a pause, then "NAME-exit".
+std::string noting_container(const std::string& dir, const std::string& name, const std::string& extra = "") {
+  std::string note = " >> " + dir + "/order";
+  return "  - name: " + name + "\n    image: sh\n" + extra + "    command: [sh, -c, 'trap \"echo " + name + "-term" +
+         note + "; sleep 0.3; echo " + name + "-exit" + note + "; exit 0\" TERM; echo " + name + note +
+         "; while true; do sleep 0.1; done']\n";
+}
+
+}  // namespace
+
+TEST_CASE("sidecars stop one at a time last first - a failed init container ends them", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  std::string sidecar = "    restartPolicy: Always\n";
+  std::string head = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                     "  restartPolicy: Never\n  terminationGracePeriodSeconds: 5\n";
+  // Deleted while an init container runs: it is stopped gracefully, then the sidecars, the
+  // second before the first, each after the one before it has ended.
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 head + "  initContainers:\n" + noting_container(dir, "one", sidecar) +
+                     noting_container(dir, "two", sidecar) + noting_container(dir, "setup") +
+                     "  containers:\n  - {name: app, image: sh, command: [sleep, '600']}\n"));
+  REQUIRE(eventually([&] { return contents(dir + "/order") == "one\ntwo\nsetup\n"; }, 20s));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+  CHECK(contents(dir + "/order") ==
+        "one\ntwo\nsetup\nsetup-term\nsetup-exit\ntwo-term\ntwo-exit\none-term\none-exit\n");
+
+  // An init container fails under restartPolicy Never: the pod has failed, and its sidecar stops.
+  std::filesystem::remove(dir + "/order");
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 head + "  initContainers:\n" + noting_container(dir, "one", sidecar) +
+                     "  - {name: bad, image: sh, command: [sh, -c, 'exit 4']}\n"
+                     "  containers:\n  - {name: app, image: sh, command: [sleep, '600']}\n"));
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
+  CHECK(eventually([&] { return contents(dir + "/order") == "one\none-term\none-exit\n"; }, 20s));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}

@@ -44,6 +44,15 @@ bool containers_done(const pod_model& pod) {
   return true;
 }
 
+bool pod_finished(const pod_model& pod) {
+  if (containers_done(pod)) return true;
+  if (pod.policy != restart_policy::never) return false;
+  for (auto& c : pod.init_containers)
+    if (!c.sidecar && c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code != 0)
+      return true;
+  return false;
+}
+
 namespace {
 
 bool init_complete(const container_model& c) {

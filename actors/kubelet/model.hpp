@@ -82,8 +82,11 @@ bool initialized(const pod_model& pod);
 /// Whether a (non-init) container of the pod has run: Kubernetes' HasAnyRegularContainerStarted.
 bool any_container_started(const pod_model& pod);
 
-/// Whether the pod's containers have all ended for good under its restart policy, so its
-/// sidecars are stopped and not started again.
+/// Whether the pod's containers have all ended for good under its restart policy.
 bool containers_done(const pod_model& pod);
+
+/// Whether nothing more will start in the pod: its containers are done, or an init container
+/// failed under restartPolicy Never. Its sidecars are then stopped and not started again.
+bool pod_finished(const pod_model& pod);
 
 }  // namespace troupe::kubelet

@@ -56,6 +56,7 @@ struct container_run {
   pid_t shim = -1, pid = -1;
   uint64_t shim_start = 0;
   bool starting = false;
+  bool stop_sent = false;  // signalled to stop (a sidecar's turn came): not signalled again
   int32_t backoff_level = 0;
   int64_t started_mono_ms = 0;
   std::string exit_file, cgroup;
@@ -231,6 +232,7 @@ int64_t limit_of(k8s::Container::Reader c, std::string_view resource, bool milli
 
 void schedule_probes(self_ptr self, bool init, size_t i);
 void reconcile(self_ptr self);
+void stop_sidecars(self_ptr self);
 
 void set_running(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
@@ -244,6 +246,7 @@ void set_running(self_ptr self, bool init, size_t i) {
   m.ready = !m.has_readiness;
   m.started = !m.has_startup;
   run.started_mono_ms = monotonic_millis();
+  run.stop_sent = false;
 }
 
 void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message);
@@ -316,6 +319,7 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
         if (!watched) self->send(self, exited_atom::value, name, instance);
         save_record(self);
         if (self->state.terminating) kill(-pid, SIGKILL);
+        if (self->state.sidecars_stopping && model_of(self, init, i).sidecar) stop_sidecars(self);
         schedule_probes(self, init, i);
         report(self);
         reconcile(self);
@@ -442,8 +446,6 @@ void container_exited(self_ptr self, const std::string& name, int32_t instance) 
   after_termination(self, init, i);
 }
 
-void stop_sidecars(self_ptr self);
-
 void after_termination(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
@@ -465,7 +467,8 @@ void after_termination(self_ptr self, bool init, size_t i) {
       self->send(self, restart_atom::value, m.name, run.instance);
     }
   }
-  if (!init && (self->state.terminating || containers_done(self->state.model))) stop_sidecars(self);
+  if (!m.sidecar || self->state.sidecars_stopping)
+    if (self->state.terminating || pod_finished(self->state.model)) stop_sidecars(self);
   report(self);
   reconcile(self);
 }
@@ -687,51 +690,70 @@ void terminate(self_ptr self) {
     for (auto& c : st.model.init_containers) c.state = container_model::phase::terminated;
     return check_stopped(self);
   }
-  for (size_t i = 0; i < st.runs.size(); ++i) {
-    if (st.model.containers[i].state != container_model::phase::running || st.runs[i].pid <= 0) continue;
-    record_event(self, "Normal", "Killing", field_path(self, false, i),
-                 "Stopping container " + st.model.containers[i].name);
-    signal_stop(self, false, i, grace);
+  // The containers and a running init container stop first (preStop, SIGTERM); sidecars
+  // follow once they have, last started first.
+  for (bool init : {false, true}) {
+    auto& models = init ? st.model.init_containers : st.model.containers;
+    for (size_t i = 0; i < models.size(); ++i) {
+      if (models[i].sidecar || models[i].state != container_model::phase::running || run_of(self, init, i).pid <= 0)
+        continue;
+      record_event(self, "Normal", "Killing", field_path(self, init, i), "Stopping container " + models[i].name);
+      signal_stop(self, init, i, grace);
+    }
   }
-  for (size_t i = 0; i < st.init_runs.size(); ++i)
-    if (st.init_runs[i].pid > 0 && !st.model.init_containers[i].sidecar) kill(-st.init_runs[i].pid, SIGKILL);
   st.termination_deadline_ms = monotonic_millis() + std::max<int64_t>(grace, 0);
   self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(grace, 0)), kill_atom::value, generation);
   stop_sidecars(self);
   check_stopped(self);
 }
 
-// Once the pod's containers are done or stopped, its sidecars stop, last started first, as
-// the kubelet stops them; they are not started again.
+// A sidecar whose turn comes when the grace period is over still gets this long after SIGTERM,
+// as the kubelet's minimumGracePeriodInSeconds.
+constexpr int64_t minimum_grace_ms = 2000;
+
+// Once the pod's containers are done or stopped, its sidecars stop one at a time, last started
+// first, each once the one after it has ended (as the kubelet orders them); they are not
+// started again. Called again as each ends.
 void stop_sidecars(self_ptr self) {
   auto& st = self->state;
-  for (size_t i = 0; i < st.runs.size(); ++i)
-    if (st.runs[i].starting || st.model.containers[i].state == container_model::phase::running) return;
-  bool first = !st.sidecars_stopping;
+  for (bool init : {false, true}) {
+    auto& models = init ? st.model.init_containers : st.model.containers;
+    for (size_t i = 0; i < models.size(); ++i)
+      if (!models[i].sidecar &&
+          (run_of(self, init, i).starting || models[i].state == container_model::phase::running))
+        return;
+  }
   st.sidecars_stopping = true;
-  if (!first) return;
-  int64_t grace = st.terminating ? std::max<int64_t>(st.termination_deadline_ms - monotonic_millis(), 0)
-                                 : grace_ms_of(self);
   for (size_t i = st.init_runs.size(); i-- > 0;) {
     auto& m = st.model.init_containers[i];
+    auto& run = st.init_runs[i];
     if (!m.sidecar) continue;
+    if (run.starting) return;  // stopped once it runs
     if (m.state == container_model::phase::waiting && m.last) {
       m.state = container_model::phase::terminated;  // waiting to restart: it stays ended
       m.terminated = m.last;
       continue;
     }
-    if (m.state != container_model::phase::running || st.init_runs[i].pid <= 0) continue;
+    if (m.state != container_model::phase::running || run.pid <= 0) continue;
+    if (run.stop_sent) return;  // its turn is under way
+    run.stop_sent = true;
+    int64_t grace = st.terminating ? std::max(st.termination_deadline_ms - monotonic_millis(), minimum_grace_ms)
+                                   : grace_ms_of(self);
     record_event(self, "Normal", "Killing", field_path(self, true, i), "Stopping container " + m.name);
-    if (st.terminating) signal_stop(self, true, i, grace);
-    else stop_container(self, true, i, grace);
+    stop_container(self, true, i, grace);
+    return;
   }
 }
 
+// The grace period is over: what still runs is killed, but a sidecar whose turn has not come
+// yet, which gets its own (short) grace when it does.
 void kill_remaining(self_ptr self, int32_t generation) {
   if (generation != self->state.termination) return;
-  for (auto* runs : {&self->state.init_runs, &self->state.runs})
-    for (auto& run : *runs)
-      if (run.pid > 0) kill(-run.pid, SIGKILL);
+  for (bool init : {false, true}) {
+    auto& runs = init ? self->state.init_runs : self->state.runs;
+    for (size_t i = 0; i < runs.size(); ++i)
+      if (runs[i].pid > 0 && (!model_of(self, init, i).sidecar || runs[i].stop_sent)) kill(-runs[i].pid, SIGKILL);
+  }
 }
 
 // ---- the main loop --------------------------------------------------------------------------
@@ -842,7 +864,7 @@ void first_sight(self_ptr self) {
   st.runs.resize(st.model.containers.size());
   if (st.deps.adopted) adopt(self, *st.deps.adopted);
   save_record(self);
-  if (containers_done(st.model)) stop_sidecars(self);  // the pod was done when its worker ended
+  if (pod_finished(st.model)) stop_sidecars(self);  // the pod was done when its worker ended
 }
 
 void pod_changed(self_ptr self, pod_bytes bytes) {
