@@ -210,11 +210,12 @@ std::string sidecar_pod(const std::string& dir, const std::string& app_command) 
 TEST_CASE("a sidecar starts before the next init container and stops after the app", "[kubelet]") {
   kubelet_fixture f;
   auto dir = f.node_dir.path();
-  REQUIRE(f.call(api_verb::create, "pods", "default", "", sidecar_pod(dir, "echo app >> " + dir + "/order")));
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", sidecar_pod(dir, "echo app $(pwd) >> " + dir + "/order")));
   // The app ends: the pod (restartPolicy Never) is done, so its sidecar is stopped, not restarted,
   // and its end does not decide the phase.
   REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Succeeded"; }, 20s));
-  CHECK(contents(dir + "/order") == "proxy\nproxy-ready\nsetup\napp\nproxy-stop\n");
+  // The app ran in "/" (an image's default WORKDIR), not in the agent's working directory.
+  CHECK(contents(dir + "/order") == "proxy\nproxy-ready\nsetup\napp /\nproxy-stop\n");
   auto pod = *f.pod("p");
   const codec::node* init = pod.find("status")->find("initContainerStatuses");
   REQUIRE((init && init->items().size() == 2));

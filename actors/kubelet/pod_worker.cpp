@@ -268,7 +268,9 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   spec.spawner = node.spawner.get();
   spec.command = command;
   spec.env = env.env;
-  spec.workdir = text_string(c.getWorkingDir());
+  // An image's WORKDIR is "/" unless it says otherwise, and troupe's images say nothing: a
+  // container must not start wherever the agent happened to be started.
+  spec.workdir = c.getWorkingDir().size() ? text_string(c.getWorkingDir()) : "/";
   spec.log_file = container_log(dir, m.restart_count);
   spec.exit_file = pod_dir(node.data_dir, self->state.deps.uid) + "/" + m.name + "-" + std::to_string(run.instance) + ".exit";
   run.cgroup = self->state.deps.uid + "_" + m.name;

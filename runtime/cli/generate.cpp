@@ -531,13 +531,14 @@ std::string job_from_cron_job(const std::string& name, const codec::node& cron_j
   node* annotations = meta->find("annotations");
   if (!annotations) annotations = &meta->set("annotations", node::map());
   annotations->set("cronjob.kubernetes.io/instantiate", node::string("manual"));
-  // Owned by the cron job, as kubectl makes it (not as its controller, nor blocking its
-  // deletion), so deleting the cron job takes it along.
+  // Controlled by the cron job, as current kubectl makes it (not blocking its deletion), so
+  // deleting the cron job takes it along and a cron job controller counts it as its own.
   node owner = node::map();
   owner.set("apiVersion", node::string("batch/v1"));
   owner.set("kind", node::string("CronJob"));
   owner.set("name", node::string(text_at(cron_job, {"metadata", "name"})));
   owner.set("uid", node::string(text_at(cron_job, {"metadata", "uid"})));
+  owner.set("controller", node::plain("true"));
   node owners = node::list();
   owners.push(std::move(owner));
   meta->set("ownerReferences", std::move(owners));

@@ -253,8 +253,10 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
                   "{.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate} "
                   "{.spec.template.spec.containers[0].image}"})
             .out == "cj manual busybox");
-  // kubectl's reference names no controller; an explicit -n is written into a dry run.
-  CHECK(c.troupe({"get", "job", "now", "-o", "jsonpath={.metadata.ownerReferences[0].controller}"}).out.empty());
+  // Current kubectl's reference names the cron job its controller (so its history limits count
+  // the job), without blockOwnerDeletion; an explicit -n is written into a dry run.
+  CHECK(c.troupe({"get", "job", "now", "-o", "jsonpath={.metadata.ownerReferences[0].controller}"}).out == "true");
+  CHECK(c.troupe({"get", "job", "now", "-o", "jsonpath={.metadata.ownerReferences[0].blockOwnerDeletion}"}).out.empty());
   CHECK_THAT(c.troupe({"create", "job", "dry", "--from=cronjob/cj", "-n", "default", "--dry-run=client", "-o", "yaml"}).out,
              Catch::Contains("  namespace: default\n"));
   CHECK(c.troupe({"create", "job", "once", "--image=busybox", "--", "echo", "hi"}).code == 0);
