@@ -161,6 +161,11 @@ TEST_CASE("a pod worker that ends is replaced by one that adopts its running con
   REQUIRE((init && init->items().size() == 1));
   CHECK(text_at(init->items()[0], {"state", "terminated", "reason"}) == "Completed");
   CHECK(text_at(pod, {"status", "startTime"}) == text_at(before, {"status", "startTime"}));
+  // It ended when it ended, not when the successor (a second or more later) read its record.
+  auto finished = [](const codec::node& p) {
+    return text_at(p.find("status")->find("initContainerStatuses")->items()[0], {"state", "terminated", "finishedAt"});
+  };
+  CHECK(finished(pod) == finished(before));
 
   // The successor looks after the pod to its end: deletion stops the container and the object goes.
   auto removed = f.call(api_verb::remove, "pods", "default", "p");

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -426,7 +427,10 @@ void settle_exit(self_ptr self, bool init, size_t i) {
   if (record.how == exit_record::kind::unknown) t.exit_code = 137;  // killed with its shim
   t.reason = exit_reason(t.exit_code, oom);
   t.started_at = m.started_at;
-  t.finished_at = unix_seconds();
+  // When the shim wrote the record, not when this worker read it (after an agent restart,
+  // much later).
+  struct stat written {};
+  t.finished_at = ::stat(run.exit_file.c_str(), &written) == 0 ? static_cast<int64_t>(written.st_mtime) : unix_seconds();
   t.container_id = m.container_id;
   m.state = container_model::phase::terminated;
   m.terminated = t;
