@@ -236,6 +236,51 @@ void validate_binding_update(Binding before, Binding after, std::vector<field_er
 
 }  // namespace
 
+namespace {
+
+bool external_type(k8s::ServiceType t) {
+  return t == k8s::ServiceType::NODE_PORT || t == k8s::ServiceType::LOAD_BALANCER;
+}
+
+bool needs_health_check_port(k8s::ServiceSpec::Reader spec) {
+  return spec.getType() == k8s::ServiceType::LOAD_BALANCER &&
+         spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::LOCAL;
+}
+
+// Kubernetes' dropTypeDependentFields: a type change lets go of what only the old type used,
+// when the update left it as it was (so it was set for the old type, perhaps by defaulting),
+// and a health check port still needed is kept as the node ports are.
+void drop_type_dependent_fields(k8s::ServiceSpec::Reader old_spec, k8s::ServiceSpec::Builder new_spec) {
+  auto old_type = old_spec.getType(), new_type = new_spec.getType();
+  if (old_type != k8s::ServiceType::EXTERNAL_NAME && new_type == k8s::ServiceType::EXTERNAL_NAME) {
+    bool same_families = old_spec.getIpFamilies().size() == new_spec.getIpFamilies().size();
+    for (unsigned i = 0; same_families && i < old_spec.getIpFamilies().size(); ++i)
+      same_families = old_spec.getIpFamilies()[i] == new_spec.getIpFamilies()[i];
+    if (same_families) new_spec.disownIpFamilies();
+    if (old_spec.getIpFamilyPolicy() == new_spec.getIpFamilyPolicy())
+      new_spec.setIpFamilyPolicy(k8s::IpFamilyPolicy::UNSPECIFIED);
+  }
+  bool needed = needs_health_check_port(old_spec), needs = needs_health_check_port(new_spec.asReader());
+  if (needed && !needs && new_spec.getHealthCheckNodePort() == old_spec.getHealthCheckNodePort())
+    new_spec.setHealthCheckNodePort(0);
+  if (needed && needs && new_spec.getHealthCheckNodePort() == 0)
+    new_spec.setHealthCheckNodePort(old_spec.getHealthCheckNodePort());
+  if (old_type == k8s::ServiceType::LOAD_BALANCER && new_type != k8s::ServiceType::LOAD_BALANCER) {
+    auto old_allocate = old_spec.getAllocateLoadBalancerNodePorts();
+    auto new_allocate = new_spec.getAllocateLoadBalancerNodePorts();
+    if (old_allocate.isValue() && new_allocate.isValue() && old_allocate.getValue() == new_allocate.getValue())
+      new_allocate.setUnset();
+    if (old_spec.hasLoadBalancerClass() && new_spec.hasLoadBalancerClass() &&
+        old_spec.getLoadBalancerClass() == new_spec.getLoadBalancerClass())
+      new_spec.disownLoadBalancerClass();
+  }
+  if (external_type(old_type) && !external_type(new_type) &&
+      old_spec.getExternalTrafficPolicy() == new_spec.getExternalTrafficPolicy())
+    new_spec.setExternalTrafficPolicy(k8s::TrafficPolicy::UNSPECIFIED);
+}
+
+}  // namespace
+
 void keep_allocated(const kind_info& kind, capnp::DynamicStruct::Reader before,
                     capnp::DynamicStruct::Builder after) {
   if (kind.kind != "Service") return;
@@ -243,6 +288,7 @@ void keep_allocated(const kind_info& kind, capnp::DynamicStruct::Reader before,
   auto new_spec = after.as<k8s::Service>().getSpec();
   bool node_ports = new_spec.getType() == k8s::ServiceType::NODE_PORT ||
                     new_spec.getType() == k8s::ServiceType::LOAD_BALANCER;
+  drop_type_dependent_fields(old_spec, new_spec);
   // A type that does not use what the old one was given lets it go, as Kubernetes does: the
   // address for ExternalName, the node ports for ClusterIP (unless the update names others).
   if (!node_ports)

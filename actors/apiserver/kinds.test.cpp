@@ -6,6 +6,7 @@
 #include "actors/apiserver/admission.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/codec/yaml.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
 #include "schema/apps.capnp.h"
@@ -243,6 +244,37 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
        "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\""},
       // Services; label maps outside metadata are labels too.
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}\n",
+       "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, healthCheckNodePort: 30100, "
+       "ports: [{port: 80}]}\n",
+       "spec.healthCheckNodePort: Invalid value: 30100: may only be set when `externalTrafficPolicy` is 'Local'"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {allocateLoadBalancerNodePorts: false, "
+       "ports: [{port: 80}]}\n",
+       "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {loadBalancerSourceRanges: [10.0.0.0/8], "
+       "ports: [{port: 80}]}\n",
+       "spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinityConfig: {clientIP: "
+       "{timeoutSeconds: 10}}, ports: [{port: 80}]}\n",
+       "spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinity: ClientIP, "
+       "sessionAffinityConfig: {clientIP: {timeoutSeconds: 90000}}, ports: [{port: 80}]}\n",
+       "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less "
+       "than 86400"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80, appProtocol: 'bad proto'}]}\n",
+       "spec.ports[0].appProtocol: Invalid value: \"bad proto\": name part must consist of alphanumeric characters, "
+       "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+       "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilies: [IPv6], ports: [{port: 80}]}\n",
+       "spec.ipFamilies[0]: Invalid value: \"IPv6\": not configured on this cluster"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilyPolicy: RequireDualStack, ports: "
+       "[{port: 80}]}\n",
+       "spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack "
+       "services"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 127.16.0.50, clusterIPs: "
+       "[127.16.0.51], ports: [{port: 80}]}\n",
+       "spec.clusterIPs: Invalid value: []string{\"127.16.0.51\"}: first value must match `clusterIP`"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: 'bad value!'}, ports: [{port: "
        "80}]}\n",
        "spec.selector[app]: Invalid value: \"bad value!\": a valid label must be an empty string or consist of "
@@ -621,6 +653,41 @@ TEST_CASE("a replace keeps the Service's address and node ports", "[apiserver][a
   auto spec = r.as<k8s::Service>().getSpec();
   CHECK(text_string(spec.getClusterIP()) == "10.0.0.5");
   CHECK(spec.getPorts()[0].getNodePort() == 30080);
+}
+
+TEST_CASE("a Service changing type lets go of what only the old type used", "[apiserver][admission][kinds]") {
+  auto& services = *kinds().find_by_resource("services");
+  auto stored = admit(
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, "
+      "healthCheckNodePort: 30500, loadBalancerClass: example.com/lb, ports: [{port: 80, nodePort: 30080}]}\n");
+  // The stored object as a patch leaves it: every field kept but the type.
+  auto as_stored = [&](const std::string& from, const std::string& to) {
+    auto yaml = codec::to_yaml(codec::encode_object(stored, services));
+    auto at = yaml.find(from);
+    REQUIRE(at != std::string::npos);
+    return decoded(yaml.replace(at, from.size(), to));
+  };
+  auto cluster_ip_bytes = admit_update(services, stored, as_stored("type: LoadBalancer", "type: ClusterIP"), false);
+  object_reader cluster_ip(cluster_ip_bytes);
+  auto spec = cluster_ip.as<k8s::Service>().getSpec();
+  CHECK(spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED);
+  CHECK(spec.getHealthCheckNodePort() == 0);
+  CHECK(spec.getAllocateLoadBalancerNodePorts().isUnset());
+  CHECK_FALSE(spec.hasLoadBalancerClass());
+  CHECK(spec.getPorts()[0].getNodePort() == 0);
+  auto external_bytes = admit_update(
+      services, stored, as_stored("type: LoadBalancer", "externalName: db.example.com\n  type: ExternalName"), false);
+  object_reader external(external_bytes);
+  CHECK(external.as<k8s::Service>().getSpec().getIpFamilies().size() == 0);
+  CHECK(external.as<k8s::Service>().getSpec().getIpFamilyPolicy() == k8s::IpFamilyPolicy::UNSPECIFIED);
+  // Local to Cluster: the health check port goes; a replace that leaves it out keeps it.
+  auto cluster_bytes =
+      admit_update(services, stored, as_stored("externalTrafficPolicy: Local", "externalTrafficPolicy: Cluster"), false);
+  object_reader cluster(cluster_bytes);
+  CHECK(cluster.as<k8s::Service>().getSpec().getHealthCheckNodePort() == 0);
+  auto kept_bytes = admit_update(services, stored, as_stored("  healthCheckNodePort: 30500\n", ""), false);
+  object_reader kept(kept_bytes);
+  CHECK(kept.as<k8s::Service>().getSpec().getHealthCheckNodePort() == 30500);
 }
 
 TEST_CASE("an object being deleted takes no new finalizers", "[apiserver][admission][deletion]") {

@@ -2,6 +2,8 @@
 
 #include <capnp/message.h>
 
+#include <map>
+#include <set>
 #include <vector>
 
 #include "runtime/base/error.hpp"
@@ -25,6 +27,7 @@ void add_allocations(std::string_view service, service_allocations& into) {
   if (auto ip = parse_ipv4(text_view(spec.getClusterIP()))) into.ips.insert(*ip);
   for (auto port : spec.getPorts())
     if (port.getNodePort() != 0) into.node_ports.insert(port.getNodePort());
+  if (spec.getHealthCheckNodePort() != 0) into.node_ports.insert(spec.getHealthCheckNodePort());
 }
 
 std::string assign_service_addresses(const kind_info& kind, std::string_view service,
@@ -93,7 +96,34 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
 
   int port_count = network.node_port_max - network.node_port_min + 1;
   std::set<std::pair<int, k8s::Protocol>> mine;
+  // A free node port for `protocol`, or 0 when the range is full.
+  auto next_free = [&](k8s::Protocol protocol) {
+    for (int tried = 0; tried < port_count; ++tried) {
+      int candidate = network.node_port_min + (cursor.next_port + tried) % port_count;
+      if (used.node_ports.count(candidate) || mine.count({candidate, protocol})) continue;
+      cursor.next_port = (candidate - network.node_port_min + 1) % port_count;
+      return candidate;
+    }
+    return 0;
+  };
+  // A node port the user named: this Service's already, or in range and free.
+  auto check_named = [&](int node_port, k8s::Protocol protocol, const std::string& path) {
+    if (held.node_ports.count(node_port) && !mine.count({node_port, protocol})) return;
+    if (node_port < network.node_port_min || node_port > network.node_port_max)
+      causes.push_back({path, "Invalid value: " + std::to_string(node_port) +
+                                  ": provided port is not in the valid range. The range of valid ports is " +
+                                  std::to_string(network.node_port_min) + "-" + std::to_string(network.node_port_max)});
+    else if (used.node_ports.count(node_port) || mine.count({node_port, protocol}))
+      causes.push_back({path, "Invalid value: " + std::to_string(node_port) + ": provided port is already allocated"});
+  };
+  // With allocateLoadBalancerNodePorts false a load balancer gets only the node ports it names.
+  auto allocate = spec.getAllocateLoadBalancerNodePorts();
+  bool allocating = !(type == k8s::ServiceType::LOAD_BALANCER && allocate.isValue() && !allocate.getValue());
+  // Ports with one number (TCP and UDP 53) share one node port, as Kubernetes gives them.
+  std::map<int, int> by_port;
   auto ports = spec.getPorts();
+  for (auto port : ports)
+    if (port.getNodePort() != 0 && !by_port.count(port.getPort())) by_port[port.getPort()] = port.getNodePort();
   for (unsigned i = 0; i < ports.size(); ++i) {
     auto port = ports[i];
     auto path = "spec.ports[" + std::to_string(i) + "].nodePort";
@@ -107,31 +137,35 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
                        "'"});
       continue;
     }
+    if (node_port == 0 && !allocating) continue;
     if (node_port == 0) {
-      bool found = false;
-      for (int tried = 0; tried < port_count && !found; ++tried) {
-        int candidate = network.node_port_min + (cursor.next_port + tried) % port_count;
-        if (used.node_ports.count(candidate) || mine.count({candidate, port.getProtocol()}))
-          continue;
-        port.setNodePort(candidate);
-        cursor.next_port = (candidate - network.node_port_min + 1) % port_count;
-        found = true;
-      }
-      if (!found)
+      auto shared = by_port.find(port.getPort());
+      node_port = shared != by_port.end() ? shared->second : next_free(port.getProtocol());
+      if (node_port == 0) {
         causes.push_back({path, "Internal error: failed to allocate a nodePort: range is full"});
-    } else if (held.node_ports.count(node_port) && !mine.count({node_port, port.getProtocol()})) {
-      // this Service's already
-    } else if (node_port < network.node_port_min || node_port > network.node_port_max) {
-      causes.push_back(
-          {path, "Invalid value: " + std::to_string(node_port) +
-                     ": provided port is not in the valid range. The range of valid ports is " +
-                     std::to_string(network.node_port_min) + "-" +
-                     std::to_string(network.node_port_max)});
-    } else if (used.node_ports.count(node_port) || mine.count({node_port, port.getProtocol()})) {
-      causes.push_back({path, "Invalid value: " + std::to_string(node_port) +
-                                  ": provided port is already allocated"});
+        continue;
+      }
+      by_port[port.getPort()] = node_port;
+      port.setNodePort(node_port);
+    } else {
+      check_named(node_port, port.getProtocol(), path);
     }
-    mine.insert({port.getNodePort(), port.getProtocol()});
+    mine.insert({node_port, port.getProtocol()});
+  }
+  // A load balancer that keeps traffic on the node it arrives at gets a port for the load
+  // balancer's health checks.
+  if (type == k8s::ServiceType::LOAD_BALANCER && spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::LOCAL) {
+    int health = spec.getHealthCheckNodePort();
+    if (health == 0) {
+      health = next_free(k8s::Protocol::TCP);
+      if (health == 0)
+        causes.push_back({"spec.healthCheckNodePort", "Internal error: failed to allocate a nodePort: range is full"});
+      else
+        spec.setHealthCheckNodePort(health);
+    } else {
+      check_named(health, k8s::Protocol::TCP, "spec.healthCheckNodePort");
+    }
+    if (health != 0) mine.insert({health, k8s::Protocol::TCP});
   }
   if (!causes.empty())
     throw api_error::invalid(kind.kind, text_view(svc.getMetadata().getName()), causes);

@@ -156,3 +156,39 @@ TEST_CASE("what a Service already holds stays valid when the ranges change",
           "127.16.0.0: the provided "
           "IP (127.16.0.0) is not in the valid range. The range of valid IPs is 127.16.0.0/16")));
 }
+
+TEST_CASE("node ports as Kubernetes hands them out for load balancers and shared port numbers",
+          "[apiserver][services]") {
+  service_network network;
+  service_cursor cursor;
+  auto ports_of = [](const std::string& bytes) {
+    object_reader r(bytes);
+    std::vector<int> out;
+    for (auto p : r.as<k8s::Service>().getSpec().getPorts()) out.push_back(p.getNodePort());
+    out.push_back(r.as<k8s::Service>().getSpec().getHealthCheckNodePort());
+    return out;
+  };
+  // TCP and UDP on one port number share one node port.
+  CHECK(ports_of(assign_service_addresses(
+            services(),
+            service("{type: NodePort, ports: [{name: a, port: 53, protocol: TCP}, {name: b, port: 53, "
+                    "protocol: UDP}, {name: c, port: 80}]}"),
+            network, {}, cursor)) == std::vector<int>{30000, 30000, 30001, 0});
+  // allocateLoadBalancerNodePorts false: only the node ports asked for.
+  CHECK(ports_of(assign_service_addresses(
+            services(),
+            service("{type: LoadBalancer, allocateLoadBalancerNodePorts: false, ports: [{name: a, port: 80}, "
+                    "{name: b, port: 81, nodePort: 30100}]}"),
+            network, {}, cursor)) == std::vector<int>{0, 30100, 0});
+  // externalTrafficPolicy Local: a health check node port too, and a named one is checked.
+  CHECK(ports_of(assign_service_addresses(services(),
+                                          service("{type: LoadBalancer, externalTrafficPolicy: Local, "
+                                                  "ports: [{port: 80}]}"),
+                                          network, {}, cursor)) == std::vector<int>{30002, 30003});
+  service_allocations used;
+  used.node_ports.insert(30200);
+  CHECK(failures("{type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 30200, ports: "
+                 "[{port: 80}]}",
+                 used) == std::vector<std::string>{"spec.healthCheckNodePort: Invalid value: 30200: provided port "
+                                                   "is already allocated"});
+}

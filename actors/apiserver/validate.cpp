@@ -122,6 +122,81 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
   validate_workload(d.getSpec(), out);
 }
 
+const char* traffic_policy_name(k8s::TrafficPolicy p) {
+  return p == k8s::TrafficPolicy::LOCAL ? "Local" : "Cluster";
+}
+
+// Kubernetes' rules for the fields that belong to some types of Service only, session
+// affinity, and address families on a cluster that serves IPv4 alone.
+void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_error>& out) {
+  auto type = spec.getType();
+  bool load_balancer = type == k8s::ServiceType::LOAD_BALANCER;
+  bool external = load_balancer || type == k8s::ServiceType::NODE_PORT ||
+                  (type == k8s::ServiceType::CLUSTER_I_P && spec.getExternalIPs().size() > 0);
+  auto etp = spec.getExternalTrafficPolicy();
+  int32_t health = spec.getHealthCheckNodePort();
+  if (!external && etp != k8s::TrafficPolicy::UNSPECIFIED)
+    out.push_back({"spec.externalTrafficPolicy", "Invalid value: " + quote(traffic_policy_name(etp)) +
+                                                     ": may only be set for externally-accessible services"});
+  if (health != 0 && !external)
+    out.push_back({"spec.healthCheckNodePort", "Invalid value: " + std::to_string(health) +
+                                                   ": may only be set for externally-accessible services"});
+  else if (health != 0 && etp != k8s::TrafficPolicy::LOCAL)
+    out.push_back({"spec.healthCheckNodePort", "Invalid value: " + std::to_string(health) +
+                                                   ": may only be set when `externalTrafficPolicy` is 'Local'"});
+  if (!load_balancer) {
+    auto only_load_balancers = [&](bool set, const char* field) {
+      if (set) out.push_back({std::string("spec.") + field, "Forbidden: may only be used when `type` is 'LoadBalancer'"});
+    };
+    only_load_balancers(spec.getLoadBalancerSourceRanges().size() > 0, "loadBalancerSourceRanges");
+    only_load_balancers(spec.getAllocateLoadBalancerNodePorts().isValue(), "allocateLoadBalancerNodePorts");
+    only_load_balancers(spec.hasLoadBalancerClass(), "loadBalancerClass");
+  }
+  if (spec.getSessionAffinity() == k8s::SessionAffinity::CLIENT_I_P) {
+    auto timeout = spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+    if (timeout.isValue() && (timeout.getValue() <= 0 || timeout.getValue() > 86400))
+      out.push_back({"spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+                     "Invalid value: " + std::to_string(timeout.getValue()) +
+                         ": must be greater than 0 and less than 86400"});
+  } else if (spec.hasSessionAffinityConfig()) {
+    out.push_back({"spec.sessionAffinityConfig", "Forbidden: must not be set when session affinity is None"});
+  }
+  auto families = spec.getIpFamilies();
+  auto family_name = [](k8s::IpFamily f) {
+    return std::string(f == k8s::IpFamily::IPV4 ? "\"IPv4\"" : f == k8s::IpFamily::IPV6 ? "\"IPv6\"" : "\"\"");
+  };
+  if (type == k8s::ServiceType::EXTERNAL_NAME) {
+    if (families.size() > 0) {
+      std::string listed;
+      for (auto f : families) listed += (listed.empty() ? "" : ", ") + family_name(f);
+      out.push_back({"spec.ipFamilies", "Invalid value: []core.IPFamily{" + listed +
+                                            "}: may not be set when `type` is 'ExternalName'"});
+    }
+    auto policy = spec.getIpFamilyPolicy();
+    if (policy != k8s::IpFamilyPolicy::UNSPECIFIED)
+      out.push_back({"spec.ipFamilyPolicy",
+                     std::string("Invalid value: ") +
+                         (policy == k8s::IpFamilyPolicy::SINGLE_STACK      ? "\"SingleStack\""
+                          : policy == k8s::IpFamilyPolicy::PREFER_DUAL_STACK ? "\"PreferDualStack\""
+                                                                             : "\"RequireDualStack\"") +
+                         ": may not be set when `type` is 'ExternalName'"});
+    return;
+  }
+  for (unsigned i = 0; i < families.size(); ++i)
+    if (families[i] != k8s::IpFamily::IPV4)
+      out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]",
+                     "Invalid value: " + family_name(families[i]) + ": not configured on this cluster"});
+  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK)
+    out.push_back({"spec.ipFamilyPolicy",
+                   "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services"});
+  auto ips = spec.getClusterIPs();
+  if (spec.getClusterIP().size() != 0 && ips.size() != 0 && ips[0] != spec.getClusterIP()) {
+    std::string listed;
+    for (auto ip : ips) listed += (listed.empty() ? "" : ", ") + quote(text_view(ip));
+    out.push_back({"spec.clusterIPs", "Invalid value: []string{" + listed + "}: first value must match `clusterIP`"});
+  }
+}
+
 void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
   auto spec = s.getSpec();
   auto ports = spec.getPorts();
@@ -148,7 +223,11 @@ void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
       add(out, at + ".targetPort", target.getInt(), check_port_number(target.getInt()));
     if (target.isStr() && target.getStr().size() != 0)
       add(out, at + ".targetPort", text_view(target.getStr()), check_port_name(text_view(target.getStr())));
+    if (ports[i].hasAppProtocol())
+      add(out, at + ".appProtocol", text_view(ports[i].getAppProtocol()),
+          check_qualified_name(text_view(ports[i].getAppProtocol())));
   }
+  validate_service_policies(spec, out);
   if (spec.getType() == k8s::ServiceType::EXTERNAL_NAME) {
     std::string external = text_string(spec.getExternalName());
     if (external.empty())
