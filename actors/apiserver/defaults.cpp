@@ -174,6 +174,12 @@ void default_deployment(k8s::Deployment::Builder d) {
   default_pod_spec(spec.getTemplate().getSpec());
 }
 
+void default_endpoints(k8s::Endpoints::Builder endpoints) {
+  for (auto subset : endpoints.getSubsets())
+    for (auto port : subset.getPorts())
+      if (port.getProtocol() == k8s::Protocol::UNSPECIFIED) port.setProtocol(k8s::Protocol::TCP);
+}
+
 void default_service(k8s::Service::Builder s) {
   auto spec = s.getSpec();
   if (spec.getType() == k8s::ServiceType::UNSPECIFIED) spec.setType(k8s::ServiceType::CLUSTER_I_P);
@@ -385,6 +391,7 @@ void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   else if (k == "Job") default_job(root.as<k8s::Job>());
   else if (k == "CronJob") default_cron_job(root.as<k8s::CronJob>());
   else if (k == "Service") default_service(root.as<k8s::Service>());
+  else if (k == "Endpoints") default_endpoints(root.as<k8s::Endpoints>());
   else if (k == "Secret") default_secret(root.as<k8s::Secret>());
   else if (k == "PersistentVolume") default_persistent_volume(root.as<k8s::PersistentVolume>());
   else if (k == "PersistentVolumeClaim") default_claim(root.as<k8s::PersistentVolumeClaim>());

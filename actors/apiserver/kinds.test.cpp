@@ -243,6 +243,19 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "\"spec.bogus\": supported values: \"metadata.name\", \"metadata.namespace\", "
        "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
        "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\""},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: t}\ntype: kubernetes.io/service-account-token\n",
+       "metadata.annotations[kubernetes.io/service-account.name]: Required value"},
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: not-an-ip}]}]\n",
+       "subsets[0].addresses[0].ip: Invalid value: \"not-an-ip\": must be a valid IP address, (e.g. 10.9.8.7 or "
+       "2001:db8::ffff)"},
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: 127.0.0.5}], ports: "
+       "[{port: 0}, {port: 80}]}]\n",
+       "subsets[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"},
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: 127.0.0.5}], ports: "
+       "[{port: 81}, {port: 80}]}]\n",
+       "subsets[0].ports[1].name: Required value"},
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{ports: [{port: 80}]}]\n",
+       "subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`"},
       // Services; label maps outside metadata are labels too.
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}\n",
        "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},

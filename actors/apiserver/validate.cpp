@@ -1,6 +1,8 @@
 #include "actors/apiserver/defaults.hpp"
 #include "actors/apiserver/validate_rules.hpp"
 
+#include <arpa/inet.h>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -358,6 +360,51 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
   validate_job_spec(spec.getJobTemplate().getSpec(), "spec.jobTemplate.spec", false, out);
 }
 
+bool valid_ip(std::string_view text) {
+  std::string s(text);
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, s.c_str(), buffer) == 1 || inet_pton(AF_INET6, s.c_str(), buffer) == 1;
+}
+
+// Kubernetes' validateEndpointSubsets (troupe's pod addresses are loopback ones, so those pass).
+void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_error>& out) {
+  auto subsets = endpoints.getSubsets();
+  for (unsigned i = 0; i < subsets.size(); ++i) {
+    auto at = "subsets[" + std::to_string(i) + "]";
+    auto subset = subsets[i];
+    if (subset.getAddresses().size() == 0 && subset.getNotReadyAddresses().size() == 0)
+      out.push_back({at, "Required value: must specify `addresses` or `notReadyAddresses`"});
+    for (auto [field, addresses] : {std::pair{".addresses", subset.getAddresses()},
+                                    std::pair{".notReadyAddresses", subset.getNotReadyAddresses()}})
+      for (unsigned a = 0; a < addresses.size(); ++a) {
+        auto address_at = at + field + "[" + std::to_string(a) + "]";
+        std::string ip = text_string(addresses[a].getIp());
+        if (!valid_ip(ip))
+          out.push_back({address_at + ".ip", "Invalid value: " + quote(ip) +
+                                                 ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
+        if (addresses[a].getHostname().size())
+          add(out, address_at + ".hostname", text_view(addresses[a].getHostname()),
+              check_dns1123_label(text_view(addresses[a].getHostname())));
+        if (addresses[a].hasNodeName())
+          add(out, address_at + ".nodeName", text_view(addresses[a].getNodeName()),
+              check_dns1123_subdomain(text_view(addresses[a].getNodeName())));
+      }
+    auto ports = subset.getPorts();
+    for (unsigned p = 0; p < ports.size(); ++p) {
+      auto port_at = at + ".ports[" + std::to_string(p) + "]";
+      std::string name = text_string(ports[p].getName());
+      if (ports.size() > 1 && name.empty())
+        out.push_back({port_at + ".name", "Required value"});
+      else if (!name.empty())
+        add(out, port_at + ".name", name, check_dns1123_label(name));
+      add(out, port_at + ".port", ports[p].getPort(), check_port_number(ports[p].getPort()));
+      if (ports[p].hasAppProtocol())
+        add(out, port_at + ".appProtocol", text_view(ports[p].getAppProtocol()),
+            check_qualified_name(text_view(ports[p].getAppProtocol())));
+    }
+  }
+}
+
 void validate_secret(k8s::Secret::Reader secret, std::vector<field_error>& out) {
   size_t total = 0;
   for (auto entry : secret.getData()) {
@@ -376,7 +423,12 @@ void validate_secret(k8s::Secret::Reader secret, std::vector<field_error>& out) 
     if (!value_of(key)) out.push_back({"data[" + std::string(key) + "]", "Required value"});
   };
   std::string type = text_string(secret.getType());
-  if (type == "kubernetes.io/tls") {
+  if (type == "kubernetes.io/service-account-token") {
+    bool named = false;
+    for (auto a : secret.getMetadata().getAnnotations())
+      named = named || text_view(a.getKey()) == "kubernetes.io/service-account.name";
+    if (!named) out.push_back({"metadata.annotations[kubernetes.io/service-account.name]", "Required value"});
+  } else if (type == "kubernetes.io/tls") {
     require("tls.crt");
     require("tls.key");
   } else if (type == "kubernetes.io/ssh-auth") {
@@ -521,6 +573,7 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "Service") validate_service(root.as<k8s::Service>(), out);
   else if (k == "ConfigMap") validate_config_map(root.as<k8s::ConfigMap>(), out);
   else if (k == "Secret") validate_secret(root.as<k8s::Secret>(), out);
+  else if (k == "Endpoints") validate_endpoints(root.as<k8s::Endpoints>(), out);
   else if (k == "PersistentVolume") validate_persistent_volume(root.as<k8s::PersistentVolume>(), out);
   else if (k == "PersistentVolumeClaim") validate_claim(root.as<k8s::PersistentVolumeClaim>(), out);
   else if (k == "Ingress") validate_ingress(root.as<k8s::Ingress>(), out);

@@ -577,20 +577,32 @@ std::vector<column> binding_columns(int64_t now) {
 
 // ---- the rest --------------------------------------------------------------------------------
 
+// kubectl's formatEndpoints: each port's addresses in turn, three at most and "+ N more...".
 std::string endpoints_text(const node& n) {
+  constexpr size_t shown = 3;
   std::vector<std::string> out;
+  size_t total = 0;
+  auto add = [&](const std::string& text) {
+    ++total;
+    if (out.size() < shown) out.push_back(text);
+  };
   if (auto* subsets = lookup(n, {"subsets"}))
     for (auto& s : subsets->items()) {
       auto* addrs = lookup(s, {"addresses"});
       auto* ports = lookup(s, {"ports"});
-      if (!addrs) continue;
-      for (auto& a : addrs->items())
-        for (size_t i = 0; i < std::max<size_t>(1, count(ports)); ++i)
-          out.push_back(text_at(a, {"ip"}) + (ports && i < ports->size()
-                                                  ? ":" + text_at(ports->items()[i], {"port"})
-                                                  : ""));
+      if (count(ports) == 0) {
+        for (size_t a = 0; a < count(addrs); ++a) add(text_at(addrs->items()[a], {"ip"}));
+        continue;
+      }
+      for (auto& port : ports->items())
+        for (size_t a = 0; a < count(addrs); ++a) {
+          std::string ip = text_at(addrs->items()[a], {"ip"});
+          add((ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + text_at(port, {"port"}));
+        }
     }
-  return or_none(join(out, ","));
+  std::string text = join(out, ",");
+  if (total > shown) text += " + " + std::to_string(total - shown) + " more...";
+  return or_none(text);
 }
 
 std::string default_to(const node& n, path p, const char* fallback) {

@@ -158,6 +158,14 @@ status: {readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2}
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "web    2/3     3            2           5s\n");
   CHECK(object_ref(*kinds.find_resource("deploy"), deploy) == "deployment.apps/web");
+  // Endpoints as kubectl's formatEndpoints: port by port, three shown and the rest counted.
+  auto ep = yaml(R"(
+metadata: {name: web, creationTimestamp: "2026-12-01T11:00:00Z"}
+subsets: [{addresses: [{ip: 10.0.0.1}, {ip: 10.0.0.2}], ports: [{name: a, port: 80}, {name: b, port: 81}]}]
+)");
+  CHECK(print_table(*kinds.find_resource("ep"), {ep}, options) ==
+        "NAME   ENDPOINTS                                         AGE\n"
+        "web    10.0.0.1:80,10.0.0.2:80,10.0.0.1:81 + 1 more...   60m\n");
   CHECK(object_ref(*kinds.find_resource("po"), yaml("metadata: {name: x}")) == "pod/x");
 }
 
