@@ -308,3 +308,27 @@ TEST_CASE("sidecars stop one at a time last first - a failed init container ends
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }
+
+TEST_CASE("a pod past its activeDeadlineSeconds fails with DeadlineExceeded and stays", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  activeDeadlineSeconds: 1\n  terminationGracePeriodSeconds: 5\n  containers:\n" +
+                     noting_container(dir, "app")));
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
+  auto pod = *f.pod("p");
+  CHECK(text_at(pod, {"status", "reason"}) == "DeadlineExceeded");
+  CHECK(text_at(pod, {"status", "message"}) == "Pod was active on the node longer than the specified deadline");
+  // Stopped as for a deletion (SIGTERM first), not started again under restartPolicy Always.
+  CHECK(eventually([&] { return contents(dir + "/order") == "app\napp-term\napp-exit\n"; }, 10s));
+  CHECK(eventually([&] {
+    auto p = f.pod("p");
+    return p && text_at(p->find("status")->find("containerStatuses")->items()[0], {"state", "terminated", "exitCode"}) == "0";
+  }));
+  std::this_thread::sleep_for(500ms);
+  CHECK(contents(dir + "/order") == "app\napp-term\napp-exit\n");
+  CHECK(f.pod("p"));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}

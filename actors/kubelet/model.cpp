@@ -143,7 +143,9 @@ std::string phase_of(const pod_model& pod) {
 
 pod_status_model compute_pod_status(const pod_model& pod) {
   pod_status_model s;
-  s.phase = phase_of(pod);
+  s.phase = pod.failed_reason.empty() ? phase_of(pod) : "Failed";
+  s.reason = pod.failed_reason;
+  s.message = pod.failed_message;
   // The kubelet's order (1.29): PodReadyToStartContainers, Initialized, Ready,
   // ContainersReady, PodScheduled. The sandbox is ready once the pod has its address.
   // A finished pod's sandbox is gone.
@@ -165,7 +167,7 @@ pod_status_model compute_pod_status(const pod_model& pod) {
     s.conditions.push_back({"Ready", "True", "", ""});
     s.conditions.push_back({"ContainersReady", "True", "", ""});
   } else {
-    std::string reason = done ? "PodCompleted" : "ContainersNotReady";
+    std::string reason = !done ? "ContainersNotReady" : s.phase == "Failed" ? "PodFailed" : "PodCompleted";
     s.conditions.push_back({"Ready", "False", reason, done ? "" : not_ready_message(pod, "containers")});
     s.conditions.push_back({"ContainersReady", "False", reason,
                             done ? "" : not_ready_message(pod, "containers")});

@@ -47,6 +47,8 @@ struct pod_model {
   bool scheduled = true;
   std::string qos;  ///< Guaranteed, Burstable, BestEffort
   bool hollow = false;
+  /// Set when the kubelet ended the pod itself (DeadlineExceeded): the pod has Failed, so.
+  std::string failed_reason, failed_message;
 };
 
 /// Whether a container that just ended is started again (a sidecar always is, until the pod

@@ -33,6 +33,7 @@ using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
 using kill_pid_atom = caf::atom_constant<caf::atom("killpid")>;
 using launch_atom = caf::atom_constant<caf::atom("launch")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
 
@@ -42,6 +43,7 @@ using impl_actor = pod_worker_actor::extend<
     caf::reacts_to<restart_atom, std::string, int32_t>,
     caf::reacts_to<kill_atom, int32_t>,
     caf::reacts_to<kill_pid_atom, int32_t>,
+    caf::reacts_to<deadline_atom, int64_t>,
     caf::reacts_to<tick_atom>>;
 
 enum probe_kind : int32_t { startup = 0, liveness = 1, readiness = 2 };
@@ -76,6 +78,7 @@ struct worker_state {
   bool sidecars_stopping = false;  // the pod's containers are done or stopped: sidecars follow
   int32_t termination = 0;  // generation of the current termination, for its kill timer
   int64_t termination_deadline_ms = 0;  // monotonic: when the termination's kill timer fires
+  int64_t active_deadline = 0;  // unix seconds: spec.activeDeadlineSeconds after the start, 0: none
   bool gone = false;        // the API object is gone
   bool stopped_reported = false;
   std::string reported;     // fingerprint of the last status written
@@ -630,7 +633,9 @@ bool anything_running(self_ptr self) {
 
 void check_stopped(self_ptr self) {
   auto& st = self->state;
-  if (!st.terminating || st.stopped_reported || anything_running(self)) return;
+  // A pod the kubelet ended itself (its deadline passed) stays, Failed, until it is deleted.
+  bool deleted = st.gone || (st.bytes && pod_of(self).getMetadata().getDeletionTimestamp() != 0);
+  if (!st.terminating || !deleted || st.stopped_reported || anything_running(self)) return;
   st.stopped_reported = true;
   self->send(st.deps.owner, stopped_atom::value, st.deps.uid);
 }
@@ -873,6 +878,34 @@ void first_sight(self_ptr self) {
   if (pod_finished(st.model)) stop_sidecars(self);  // the pod was done when its worker ended
 }
 
+// spec.activeDeadlineSeconds, counted from the pod's start (it may be shortened later).
+void schedule_deadline(self_ptr self) {
+  auto& st = self->state;
+  auto seconds = pod_of(self).getSpec().getActiveDeadlineSeconds();
+  if (st.terminating || !seconds.isValue()) return;
+  int64_t due = st.model.start_time + seconds.getValue();
+  if (due == st.active_deadline) return;
+  st.active_deadline = due;
+  int64_t wait_ms = std::max<int64_t>(due * 1000 - unix_micros() / 1000, 0);
+  self->delayed_send(self, std::chrono::milliseconds(wait_ms), deadline_atom::value, due);
+}
+
+// The kubelet's active deadline handler: past it, the pod fails (DeadlineExceeded) and its
+// containers are stopped as for a deletion, but the object stays.
+void deadline_passed(self_ptr self, int64_t due) {
+  auto& st = self->state;
+  if (due != st.active_deadline || st.terminating) return;
+  if (unix_seconds() < due) {
+    self->delayed_send(self, std::chrono::seconds(1), deadline_atom::value, due);
+    return;
+  }
+  st.model.failed_reason = "DeadlineExceeded";
+  st.model.failed_message = "Pod was active on the node longer than the specified deadline";
+  record_event(self, "Normal", st.model.failed_reason, "", st.model.failed_message);
+  terminate(self);
+  report(self);
+}
+
 void pod_changed(self_ptr self, pod_bytes bytes) {
   auto& st = self->state;
   bool first = !st.bytes;
@@ -880,6 +913,7 @@ void pod_changed(self_ptr self, pod_bytes bytes) {
   st.reader = std::make_unique<object_reader>(*st.bytes);
   if (first) first_sight(self);
   if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
+  schedule_deadline(self);
   reconcile(self);
 }
 
@@ -1006,6 +1040,7 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
       },
       [=](kill_atom, int32_t generation) { kill_remaining(self, generation); },
       [=](kill_pid_atom, int32_t pid) { kill_pid_if_running(self, pid); },
+      [=](deadline_atom, int64_t due) { deadline_passed(self, due); },
       [=](tick_atom) { tick(self); },
       [=](exec_atom, exec_request& req) { return exec(self, req); },
       [=](logs_atom, logs_request& req) { return logs(self, req); },
