@@ -13,6 +13,7 @@
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/process/cgroup.hpp"
+#include "schema/core.capnp.h"
 #include "runtime/process/exit_watcher.hpp"
 #include "runtime/process/launcher.hpp"
 #include "test/harness/control_plane.hpp"
@@ -331,4 +332,43 @@ TEST_CASE("a pod past its activeDeadlineSeconds fails with DeadlineExceeded and 
   CHECK(f.pod("p"));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}
+
+TEST_CASE("postStart hooks run before the next container starts - a failing one kills its container",
+          "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  std::string note = " >> " + dir + "/order";
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  terminationGracePeriodSeconds: 2\n  containers:\n"
+                 "  - name: first\n    image: sh\n    command: [sh, -c, 'echo first" + note + "; exec sleep 600']\n"
+                 "    lifecycle: {postStart: {exec: {command: [sh, -c, 'sleep 0.5; echo hook" + note + "']}}}\n"
+                 "  - {name: second, image: sh, command: [sh, -c, 'echo second" + note + "; exec sleep 600']}\n"));
+  REQUIRE(eventually([&] { return contents(dir + "/order") == "first\nhook\nsecond\n"; }, 20s));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  restartPolicy: Never\n  terminationGracePeriodSeconds: 2\n  containers:\n"
+                 "  - name: app\n    image: sh\n    command: [sleep, '600']\n"
+                 "    lifecycle: {postStart: {exec: {command: [sh, -c, 'exit 3']}}}\n"));
+  auto q = [&] {
+    auto stored = f.engine()->read().get(object_key("pods", "default", "q"));
+    return stored ? std::optional<codec::node>(codec::encode_object(stored->object, *f.kinds()->find_by_resource("pods")))
+                  : std::nullopt;
+  };
+  REQUIRE(eventually([&] { return q() && text_at(*q(), {"status", "phase"}) == "Failed"; }, 20s));
+  auto events = f.call(api_verb::list, "events", "default", "");
+  REQUIRE(events);
+  std::vector<std::string> seen;
+  for (auto& e : events->items) {
+    object_reader r(e);
+    seen.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " + text_string(r.as<k8s::Event>().getMessage()));
+  }
+  CHECK_THAT(seen, Catch::VectorContains(std::string("FailedPostStartHook: PostStartHook failed")));
+  CHECK_THAT(seen, Catch::VectorContains(std::string("Killing: FailedPostStartHook")));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "q"));
+  CHECK(eventually([&] { return !q(); }, 20s));
 }

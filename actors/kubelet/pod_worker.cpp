@@ -34,6 +34,7 @@ using kill_atom = caf::atom_constant<caf::atom("kill")>;
 using kill_pid_atom = caf::atom_constant<caf::atom("killpid")>;
 using launch_atom = caf::atom_constant<caf::atom("launch")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using post_start_atom = caf::atom_constant<caf::atom("poststart")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
 
@@ -44,6 +45,7 @@ using impl_actor = pod_worker_actor::extend<
     caf::reacts_to<kill_atom, int32_t>,
     caf::reacts_to<kill_pid_atom, int32_t>,
     caf::reacts_to<deadline_atom, int64_t>,
+    caf::reacts_to<post_start_atom, std::string, int32_t, bool>,
     caf::reacts_to<tick_atom>>;
 
 enum probe_kind : int32_t { startup = 0, liveness = 1, readiness = 2 };
@@ -60,6 +62,7 @@ struct container_run {
   uint64_t shim_start = 0;
   bool starting = false;
   bool stop_sent = false;  // signalled to stop (a sidecar's turn came): not signalled again
+  bool post_start_running = false;  // its postStart hook has not finished: the next waits
   int32_t backoff_level = 0;
   int64_t started_mono_ms = 0;
   std::string exit_file, cgroup;
@@ -236,6 +239,7 @@ int64_t limit_of(k8s::Container::Reader c, std::string_view resource, bool milli
 
 void schedule_probes(self_ptr self, bool init, size_t i);
 void reconcile(self_ptr self);
+int64_t grace_ms_of(self_ptr self);
 void stop_sidecars(self_ptr self);
 
 void set_running(self_ptr self, bool init, size_t i) {
@@ -254,6 +258,56 @@ void set_running(self_ptr self, bool init, size_t i) {
 }
 
 void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message);
+
+// The container's postStart hook, as the kubelet runs it right after the start: until it
+// finishes the container has not started (a sidecar holds the next init container, a
+// container the next container), and if it fails the container is killed and restarted by
+// its policy.
+void run_post_start(self_ptr self, bool init, size_t i) {
+  auto c = spec_of(self, init, i);
+  if (!c.hasLifecycle() || !c.getLifecycle().hasPostStart()) return;
+  auto& run = run_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  auto me = caf::actor_cast<caf::actor>(self);
+  std::string name = m.name;
+  int32_t instance = run.instance;
+  std::string error;
+  auto hook = handler_spec_of(c.getLifecycle().getPostStart(), c, self->state.model.pod_ip, error);
+  run.post_start_running = true;
+  m.started = false;
+  if (!hook) return caf::anon_send(me, post_start_atom::value, name, instance, false);
+  // Kubernetes sets no limit; this one only keeps a hook that hangs from holding a thread for ever.
+  hook->timeout_ms = 600000;
+  auto env = run.env;
+  auto workdir = run.workdir;
+  self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
+    bool ok = kubelet::run_probe(*hook, env, workdir).success;
+    caf::anon_send(me, post_start_atom::value, name, instance, ok);
+    runner->quit();
+    return {};
+  });
+}
+
+void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
+
+void post_start_done(self_ptr self, const std::string& name, int32_t instance, bool ok) {
+  auto where = find(self, name);
+  if (!where) return;
+  auto [init, i] = *where;
+  auto& run = run_of(self, init, i);
+  auto& m = model_of(self, init, i);
+  if (run.instance != instance || !run.post_start_running) return;
+  run.post_start_running = false;
+  if (m.state != container_model::phase::running || self->state.terminating) return reconcile(self);
+  if (!ok) {
+    record_event(self, "Warning", "FailedPostStartHook", field_path(self, init, i), "PostStartHook failed");
+    record_event(self, "Normal", "Killing", field_path(self, init, i), "FailedPostStartHook");
+    stop_container(self, init, i, grace_ms_of(self));
+    return report(self);
+  }
+  if (!m.has_startup) m.started = true;
+  reconcile(self);
+}
 
 void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   auto c = spec_of(self, init, i);
@@ -326,6 +380,7 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
         save_record(self);
         if (self->state.terminating) kill(-pid, SIGKILL);
         if (self->state.sidecars_stopping && model_of(self, init, i).sidecar) stop_sidecars(self);
+        run_post_start(self, init, i);
         schedule_probes(self, init, i);
         report(self);
         reconcile(self);
@@ -806,6 +861,11 @@ void reconcile(self_ptr self) {
       if (m.waiting_reason == "PodInitializing") m.waiting_reason = "ContainerCreating";
       start_container(self, false, i);
     }
+    // The kubelet starts containers one after another, each after the last one's postStart
+    // hook: a hook that is starting or running holds the rest back.
+    auto c = spec_of(self, false, i);
+    if (c.hasLifecycle() && c.getLifecycle().hasPostStart() && (st.runs[i].starting || st.runs[i].post_start_running))
+      break;
   }
   report(self);
 }
@@ -1041,6 +1101,9 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
       [=](kill_atom, int32_t generation) { kill_remaining(self, generation); },
       [=](kill_pid_atom, int32_t pid) { kill_pid_if_running(self, pid); },
       [=](deadline_atom, int64_t due) { deadline_passed(self, due); },
+      [=](post_start_atom, const std::string& name, int32_t instance, bool ok) {
+        post_start_done(self, name, instance, ok);
+      },
       [=](tick_atom) { tick(self); },
       [=](exec_atom, exec_request& req) { return exec(self, req); },
       [=](logs_atom, logs_request& req) { return logs(self, req); },
