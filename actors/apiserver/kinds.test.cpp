@@ -256,6 +256,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "subsets[0].ports[1].name: Required value"},
       {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{ports: [{port: 80}]}]\n",
        "subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`"},
+      {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {resourceFieldRef: "
+                "{resource: limits.foo}}}]}]"),
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.foo\": "
+       "supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", \"requests.cpu\", "
+       "\"requests.ephemeral-storage\", \"requests.memory\""},
       // Services; label maps outside metadata are labels too.
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}\n",
        "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},

@@ -55,6 +55,21 @@ void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
                      "Unsupported value: " + quote(field) + ": supported values: " + list});
     }
   }
+  if (from.hasResourceFieldRef()) {
+    static const char* const resources[] = {"limits.cpu",   "limits.ephemeral-storage", "limits.memory",
+                                            "requests.cpu", "requests.ephemeral-storage", "requests.memory"};
+    std::string resource = text_string(from.getResourceFieldRef().getResource());
+    bool known = false;
+    for (auto* r : resources) known = known || resource == r;
+    if (resource.empty()) {
+      out.push_back({path + ".valueFrom.resourceFieldRef.resource", "Required value"});
+    } else if (!known) {
+      std::string list;
+      for (auto* r : resources) list += std::string(list.empty() ? "" : ", ") + quote(r);
+      out.push_back({path + ".valueFrom.resourceFieldRef.resource",
+                     "Unsupported value: " + quote(resource) + ": supported values: " + list});
+    }
+  }
   auto key_ref = [&](const std::string& at, std::string_view key) {
     if (key.empty()) return out.push_back({at, "Required value"});
     add(out, at, key, check_config_map_key(key));

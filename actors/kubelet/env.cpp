@@ -2,6 +2,7 @@
 
 #include "runtime/base/text.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/quantity.hpp"
 
 namespace troupe::kubelet {
 namespace {
@@ -120,6 +121,12 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
     std::string value, error;
     if (v.hasFieldRef()) {
       value = field_value(text_string(v.getFieldRef().getFieldPath()), pod, error);
+    } else if (v.hasResourceFieldRef()) {
+      auto selector = v.getResourceFieldRef();
+      auto of = c;
+      for (auto other : pod.containers)
+        if (selector.getContainerName().size() && other.getName() == selector.getContainerName()) of = other;
+      value = container_resource_value(selector, of, pod, error);
     } else if (v.hasConfigMapKeyRef() || v.hasSecretKeyRef()) {
       bool cm = v.hasConfigMapKeyRef();
       auto ref_name = text_string(cm ? v.getConfigMapKeyRef().getName() : v.getSecretKeyRef().getName());
@@ -144,6 +151,39 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
     set(r.env, name, value);
   }
   return r;
+}
+
+std::string container_resource_value(k8s::ResourceFieldSelector::Reader selector, k8s::Container::Reader c,
+                                     const pod_fields& pod, std::string& error) {
+  std::string resource = text_string(selector.getResource());
+  auto dot = resource.find('.');
+  std::string which = dot == std::string::npos ? "" : resource.substr(0, dot);
+  std::string name = dot == std::string::npos ? resource : resource.substr(dot + 1);
+  bool cpu = name == "cpu";
+  if ((which != "limits" && which != "requests") || (name != "cpu" && name != "memory" && name != "ephemeral-storage")) {
+    error = "unsupported container resource : " + resource;
+    return "";
+  }
+  auto find = [&](capnp::List<k8s::QuantityEntry>::Reader list) -> std::optional<quantity> {
+    for (auto e : list)
+      if (text_view(e.getKey()) == name) return quantity::parse(text_view(e.getValue()));
+    return std::nullopt;
+  };
+  auto resources = c.getResources();
+  auto limit = find(resources.getLimits());
+  std::optional<quantity> amount = which == "limits" ? limit : find(resources.getRequests());
+  // A request not given is its limit when that is given (the API's defaulting), else zero; a
+  // limit not given is what the node can give.
+  if (!amount && which == "requests") amount = limit ? limit : quantity();
+  if (!amount)
+    amount = cpu ? quantity::from_milli(pod.node_milli_cpu)
+                 : quantity::from_value(name == "memory" ? pod.node_memory : 0);
+  quantity divisor = quantity::from_value(1);
+  if (selector.getDivisor().size())
+    if (auto parsed = quantity::parse(text_view(selector.getDivisor())); parsed && !parsed->is_zero()) divisor = *parsed;
+  auto ceil_div = [](int64_t a, int64_t b) { return b <= 0 ? a : (a + b - 1) / b; };
+  int64_t result = cpu ? ceil_div(amount->milli(), divisor.milli()) : ceil_div(amount->value(), divisor.value());
+  return std::to_string(result);
 }
 
 std::vector<std::string> command_line(k8s::Container::Reader c, const std::vector<std::string>& env) {

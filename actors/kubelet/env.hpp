@@ -4,6 +4,7 @@
 // $(VAR) references expanded in values, command and args. Plain functions of data.
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,11 +21,19 @@ struct env_sources {
   std::map<std::string, key_values> secrets;
 };
 
-/// The pod fields a fieldRef may name.
+/// The pod fields a fieldRef may name, and what a resourceFieldRef reads.
 struct pod_fields {
   std::string name, ns, uid, node_name, pod_ip, host_ip, service_account;
   key_values labels, annotations;
+  capnp::List<k8s::Container>::Reader containers;  ///< for a resourceFieldRef's containerName
+  int64_t node_milli_cpu = 0, node_memory = 0;     ///< the default for a limit not set
 };
+
+/// Kubernetes' ExtractContainerResourceValue: limits.cpu, requests.memory ... of `c` in units
+/// of `divisor` (default 1), rounded up; an unset limit is the node's allocatable. Empty with
+/// `error` set for a resource it does not know.
+std::string container_resource_value(k8s::ResourceFieldSelector::Reader selector, k8s::Container::Reader c,
+                                     const pod_fields& pod, std::string& error);
 
 /// The ConfigMap and Secret names `c` refers to.
 void referenced_sources(k8s::Container::Reader c, std::set<std::string>& config_maps,

@@ -84,3 +84,42 @@ TEST_CASE("a missing ConfigMap or key is a CreateContainerConfigError message", 
   sources.config_maps["cfg"] = {{"other", "1"}};
   CHECK(resolve_env(c, fields(), sources).error == "couldn't find key nokey in ConfigMap shop/cfg");
 }
+
+TEST_CASE("resourceFieldRef gives limits and requests in the divisor's units rounded up", "[kubelet][env]") {
+  auto docs = codec::decode_manifests(R"(apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: c
+    image: i
+    resources: {limits: {memory: 64Mi, cpu: 1500m}, requests: {memory: 32Mi, cpu: 100m}}
+    env:
+    - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory}}}
+    - {name: MEM_MI, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}
+    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+    - {name: CPU_M, valueFrom: {resourceFieldRef: {resource: requests.cpu, divisor: 1m}}}
+    - {name: REQ_MEM, valueFrom: {resourceFieldRef: {resource: requests.memory}}}
+    - {name: OTHER_CPU, valueFrom: {resourceFieldRef: {containerName: d, resource: limits.cpu}}}
+  - name: d
+    image: i
+)", "p.yaml", builtin_kinds());
+  object_reader r(docs.at(0).bytes);
+  pod_fields fields;
+  fields.containers = r.as<k8s::Pod>().getSpec().getContainers();
+  fields.node_milli_cpu = 2000;
+  fields.node_memory = int64_t{1} << 30;
+  auto env = resolve_env(fields.containers[0], fields, {});
+  REQUIRE(env.error.empty());
+  auto value = [&](const std::string& name) {
+    for (auto& e : env.env)
+      if (e.rfind(name + "=", 0) == 0) return e.substr(name.size() + 1);
+    return std::string("missing");
+  };
+  CHECK(value("MEM") == "67108864");
+  CHECK(value("MEM_MI") == "64");
+  CHECK(value("CPU") == "2");  // 1.5 rounded up
+  CHECK(value("CPU_M") == "100");
+  CHECK(value("REQ_MEM") == "33554432");
+  CHECK(value("OTHER_CPU") == "2");  // d sets no limit: the node's allocatable
+}

@@ -99,6 +99,9 @@ struct kubelet_deps {
   std::shared_ptr<exit_watcher> exits;
   std::shared_ptr<shim_spawner> spawner;  ///< forks shims (null: each is exec'd)
   std::shared_ptr<const cgroups> groups;
+  /// The node's allocatable CPU (milli) and memory (bytes): what resourceFieldRef gives for a
+  /// limit a container does not set, as the kubelet's downward API does.
+  int64_t allocatable_milli_cpu = 0, allocatable_memory = 0;
   kubelet_knobs knobs;
 };
 

@@ -225,6 +225,9 @@ pod_fields fields_of(self_ptr self) {
   f.service_account = text_string(pod.getSpec().getServiceAccountName());
   for (auto& [k, v] : map_entries(pod.getMetadata().getLabels())) f.labels[k] = v;
   for (auto& [k, v] : map_entries(pod.getMetadata().getAnnotations())) f.annotations[k] = v;
+  f.containers = pod.getSpec().getContainers();
+  f.node_milli_cpu = node_of(self).allocatable_milli_cpu;
+  f.node_memory = node_of(self).allocatable_memory;
   return f;
 }
 

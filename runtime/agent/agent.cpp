@@ -244,6 +244,8 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     kd.exits = exits;
     kd.spawner = spawner;
     kd.groups = groups;
+    kd.allocatable_milli_cpu = facts.milli_cpu;
+    kd.allocatable_memory = facts.memory;
     node_deps nd;
     nd.name = name;
     nd.data_dir = options.data_dir;
