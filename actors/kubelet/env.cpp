@@ -1,5 +1,7 @@
 #include "actors/kubelet/env.hpp"
 
+#include <cctype>
+
 #include "runtime/base/text.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/quantity.hpp"
@@ -88,10 +90,44 @@ std::string expand(const std::string& text, const std::vector<std::string>& env)
   return out;
 }
 
+void add_service_env(k8s::Service::Reader service, key_values& out) {
+  auto spec = service.getSpec();
+  std::string ip = text_string(spec.getClusterIP());
+  if (ip.empty() || ip == "None" || spec.getPorts().size() == 0) return;
+  auto variable = [](std::string name) {
+    for (auto& ch : name) ch = ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return name;
+  };
+  std::string prefix = variable(text_string(service.getMetadata().getName()));
+  auto ports = spec.getPorts();
+  out[prefix + "_SERVICE_HOST"] = ip;
+  out[prefix + "_SERVICE_PORT"] = std::to_string(ports[0].getPort());
+  for (auto port : ports)
+    if (port.getName().size())
+      out[prefix + "_SERVICE_PORT_" + variable(text_string(port.getName()))] = std::to_string(port.getPort());
+  for (unsigned i = 0; i < ports.size(); ++i) {
+    std::string protocol = ports[i].getProtocol() == k8s::Protocol::UDP    ? "udp"
+                           : ports[i].getProtocol() == k8s::Protocol::SCTP ? "sctp"
+                                                                            : "tcp";
+    std::string number = std::to_string(ports[i].getPort());
+    std::string url = protocol + "://" + ip + ":" + number;
+    if (i == 0) out[prefix + "_PORT"] = url;
+    std::string upper = protocol;
+    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    std::string port_prefix = prefix + "_PORT_" + number + "_" + upper;
+    out[port_prefix] = url;
+    out[port_prefix + "_PROTO"] = protocol;
+    out[port_prefix + "_PORT"] = number;
+    out[port_prefix + "_ADDR"] = ip;
+  }
+}
+
 resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources) {
   resolved_env r;
   r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + pod.name,
            "HOME=/root", "POD_IP=" + pod.pod_ip};
+  // Under the container's own, which may name them in $(VAR).
+  for (auto& [name, value] : sources.services) set(r.env, name, value);
   for (auto from : c.getEnvFrom()) {
     std::string prefix = text_string(from.getPrefix());
     const key_values* data = nullptr;

@@ -15,11 +15,18 @@ namespace troupe::kubelet {
 
 using key_values = std::map<std::string, std::string>;
 
-/// ConfigMaps and Secrets a pod's containers read (only those that exist are present).
+/// ConfigMaps and Secrets a pod's containers read (only those that exist are present), and
+/// the variables of the Services in its namespace (under the container's own).
 struct env_sources {
   std::map<std::string, key_values> config_maps;
   std::map<std::string, key_values> secrets;
+  key_values services;
 };
+
+/// The kubelet's variables for a Service with a cluster IP (none for a headless or
+/// ExternalName one): WEB_SERVICE_HOST, WEB_SERVICE_PORT(_NAME), and Docker's link variables
+/// WEB_PORT, WEB_PORT_80_TCP(_PROTO|_PORT|_ADDR).
+void add_service_env(k8s::Service::Reader service, key_values& out);
 
 /// The pod fields a fieldRef may name, and what a resourceFieldRef reads.
 struct pod_fields {

@@ -372,3 +372,41 @@ TEST_CASE("postStart hooks run before the next container starts - a failing one 
   REQUIRE(f.call(api_verb::remove, "pods", "default", "q"));
   CHECK(eventually([&] { return !q(); }, 20s));
 }
+
+TEST_CASE("containers get the variables of their namespace's Services unless service links are off", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "services", "default", "",
+                 "apiVersion: v1\nkind: Service\nmetadata: {name: web-api, namespace: default}\nspec:\n"
+                 "  clusterIP: 127.16.0.9\n  ports: [{name: http, port: 80}, {name: dns, port: 53, protocol: UDP}]\n"));
+  REQUIRE(f.call(api_verb::create, "services", "default", "",
+                 "apiVersion: v1\nkind: Service\nmetadata: {name: headless, namespace: default}\nspec:\n"
+                 "  clusterIP: None\n  ports: [{port: 80}]\n"));
+  auto pod = [&](const std::string& name, const std::string& extra) {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: default}\nspec:\n  nodeName: n1\n" +
+           extra + "  restartPolicy: Never\n  containers:\n  - name: c\n    image: sh\n"
+           "    env: [{name: MINE, value: '$(WEB_API_SERVICE_HOST):$(WEB_API_SERVICE_PORT_HTTP)'}]\n"
+           "    command: [sh, -c, 'env | grep -e WEB_API -e HEADLESS -e MINE | sort > " + dir + "/" + name + "']\n";
+  };
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", pod("linked", "")));
+  REQUIRE(f.call(api_verb::create, "pods", "default", "", pod("unlinked", "  enableServiceLinks: false\n")));
+  REQUIRE(eventually([&] { return !contents(dir + "/linked").empty() && std::filesystem::exists(dir + "/unlinked"); }, 20s));
+  CHECK(contents(dir + "/linked") ==
+        "MINE=127.16.0.9:80\n"
+        "WEB_API_PORT=tcp://127.16.0.9:80\n"
+        "WEB_API_PORT_53_UDP=udp://127.16.0.9:53\n"
+        "WEB_API_PORT_53_UDP_ADDR=127.16.0.9\n"
+        "WEB_API_PORT_53_UDP_PORT=53\n"
+        "WEB_API_PORT_53_UDP_PROTO=udp\n"
+        "WEB_API_PORT_80_TCP=tcp://127.16.0.9:80\n"
+        "WEB_API_PORT_80_TCP_ADDR=127.16.0.9\n"
+        "WEB_API_PORT_80_TCP_PORT=80\n"
+        "WEB_API_PORT_80_TCP_PROTO=tcp\n"
+        "WEB_API_SERVICE_HOST=127.16.0.9\n"
+        "WEB_API_SERVICE_PORT=80\n"
+        "WEB_API_SERVICE_PORT_DNS=53\n"
+        "WEB_API_SERVICE_PORT_HTTP=80\n");
+  CHECK(contents(dir + "/unlinked") == "MINE=$(WEB_API_SERVICE_HOST):$(WEB_API_SERVICE_PORT_HTTP)\n");
+  for (auto name : {"linked", "unlinked"}) REQUIRE(f.call(api_verb::remove, "pods", "default", name));
+  CHECK(eventually([&] { return !f.pod("linked") && !f.pod("unlinked"); }, 20s));
+}

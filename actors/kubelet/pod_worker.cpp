@@ -409,7 +409,9 @@ void start_container(self_ptr self, bool init, size_t i) {
   std::set<std::string> cms, secrets;
   referenced_sources(spec_of(self, init, i), cms, secrets);
   auto sources = std::make_shared<env_sources>();
-  auto pending = std::make_shared<size_t>(cms.size() + secrets.size());
+  auto links = pod_of(self).getSpec().getEnableServiceLinks();
+  bool service_links = !links.isValue() || links.getValue();
+  auto pending = std::make_shared<size_t>(cms.size() + secrets.size() + (service_links ? 1 : 0));
   auto instance = run.instance;
   auto finish = [=] {
     if (run_of(self, init, i).instance != instance || self->state.terminating) {
@@ -446,6 +448,21 @@ void start_container(self_ptr self, bool init, size_t i) {
   };
   for (auto& name : cms) fetch("configmaps", name, false);
   for (auto& name : secrets) fetch("secrets", name, true);
+  // enableServiceLinks (the default): the namespace's Services as variables, as at this start.
+  if (service_links)
+    self->request(self->state.deps.api, call_patience, api_atom::value,
+                  make_request(api_verb::list, "services", pod_ns(self), ""))
+        .then(
+            [=](api_reply& r) {
+              for (auto& item : r.items) {
+                object_reader service(item);
+                add_service_env(service.as<k8s::Service>(), sources->services);
+              }
+              if (--*pending == 0) finish();
+            },
+            [=](caf::error&) {
+              if (--*pending == 0) finish();
+            });
 }
 
 // ---- ends and restarts ----------------------------------------------------------------------
