@@ -8,6 +8,7 @@
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/cli/generate.hpp"
 #include "runtime/cli/manifests.hpp"
 #include "runtime/cli/printers.hpp"
@@ -290,7 +291,7 @@ void check_validate(const context& ctx) {
 
 int cmd_apply(context& ctx) {
   check_validate(ctx);
-  auto format = ctx.flags.get("output");
+  auto format = output_format(ctx);
   check_object_format(format);
   auto manifests = read_manifests(ctx, "apply");
   // A generated name would create a new object on every apply; refused before anything is sent.
@@ -330,7 +331,7 @@ namespace {
 int create_all(context& ctx, const std::vector<document>& documents, const char* done = "created",
                std::ostream* to = nullptr) {
   std::ostream& out = to ? *to : ctx.out;
-  auto format = ctx.flags.get("output");
+  auto format = output_format(ctx);
   check_object_format(format);
   bool first = true;
   return for_each_manifest(

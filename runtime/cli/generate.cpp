@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 
 #include "runtime/base/error.hpp"
@@ -107,15 +109,55 @@ std::string read_whole(const std::string& path) {
   return read_file(path, "error reading " + path + ": no such file or directory");
 }
 
-// --from-literal=k=v and --from-file=[key=]path, in order; a key given twice is kubectl's error.
-std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags) {
+// kubectl's env file: KEY=VALUE lines (leading space and # comments skipped), a bare KEY
+// taking its value from this environment.
+void read_env_file(const std::string& path, const std::function<void(std::string, std::string)>& add) {
+  std::string text = read_whole(path);
+  if (starts_with(text, "\xEF\xBB\xBF")) text = text.substr(3);  // a byte order mark
+  auto lines = split(text, '\n');
+  for (size_t n = 0; n < lines.size(); ++n) {
+    std::string line = lines[n];
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    TROUPE_REQUIRE(valid_utf8(line), api_errc::bad_request,
+                   "env file " + path + " contains invalid utf8 bytes at line " + std::to_string(n + 1));
+    size_t start = line.find_first_not_of(" \t\v\f");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    auto eq = line.find('=');
+    std::string key = line.substr(0, eq);
+    // kubectl's own (strict) rule for env file keys, not the API's relaxed one.
+    bool valid = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0]));
+    for (char ch : key) valid = valid && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == '_');
+    TROUPE_REQUIRE(valid, api_errc::bad_request,
+                   quote(key) +
+                       " is not a valid key name: a valid environment variable name must consist of alphabetic "
+                       "characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  "
+                       "or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is "
+                       "'[-._a-zA-Z][-._a-zA-Z0-9]*')");
+    const char* from_environment = std::getenv(key.c_str());
+    add(key, eq != std::string::npos ? line.substr(eq + 1) : from_environment ? from_environment : "");
+  }
+}
+
+// --from-literal=k=v and --from-file=[key=]path in order, or --from-env-file; a key given twice
+// or one a `kind` (ConfigMap, Secret) cannot hold is kubectl's error.
+std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags, const std::string& kind) {
   std::vector<std::pair<std::string, std::string>> out;
   auto add = [&](std::string key, std::string value) {
+    auto problems = check_config_map_key(key);
+    TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                   quote(key) + " is not a valid key name for a " + kind + ": " + join(problems, ","));
     for (auto& [k, v] : out)
       TROUPE_REQUIRE(k != key, api_errc::bad_request,
                      "cannot add key " + key + ", another key by that name already exists");
     out.emplace_back(std::move(key), std::move(value));
   };
+  if (flags.has("from-env-file")) {
+    TROUPE_REQUIRE(!flags.has("from-file") && !flags.has("from-literal"), api_errc::bad_request,
+                   "from-env-file cannot be combined with from-file or from-literal");
+    for (auto& path : flags.all("from-env-file")) read_env_file(path, add);
+    return out;
+  }
   for (auto& literal : flags.all("from-literal")) {
     auto eq = literal.find('=');
     TROUPE_REQUIRE(eq != std::string::npos && eq > 0, api_errc::bad_request,
@@ -370,7 +412,7 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
   node data = node::map();
   if (type == "generic") {
     if (flags.has("type")) out.set("type", node::string(flags.get("type")));  // the server defaults Opaque
-    for (auto& [k, v] : entries(flags)) data.set(k, node::string(base64(v)));
+    for (auto& [k, v] : entries(flags, "Secret")) data.set(k, node::string(base64(v)));
   } else if (type == "tls") {
     auto cert = read_whole(required(flags, "cert")), key = read_whole(required(flags, "key"));
     check_key_pair(cert, key);
@@ -426,7 +468,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = manifest_object("v1", "ConfigMap", name);
     // As kubectl: text goes in data, bytes that are not UTF-8 in binaryData.
     node data = node::map(), binary = node::map();
-    for (auto& [k, v] : entries(flags)) {
+    for (auto& [k, v] : entries(flags, "ConfigMap")) {
       bool text = valid_utf8(v);
       (text ? data : binary).set(k, node::string(text ? v : base64(v)));
     }

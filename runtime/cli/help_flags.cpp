@@ -163,6 +163,10 @@ const std::map<std::string, flag_help>& flag_helps() {
        {"[]",
         "(configmap, secret generic) A file (key: its base name, or KEY=PATH) "
         "or a directory of files to insert. Repeatable."}},
+      {"from-env-file",
+       {"[]",
+        "(configmap, secret generic) A file of KEY=VALUE lines to insert (a bare KEY takes its "
+        "value from the environment). Repeatable; not with --from-file or --from-literal."}},
       {"create/image", {"[]", "(deployment, job, cronjob) The image for the container to run."}},
       {"replicas", {"1", "(deployment) The number of replicas to create."}},
       {"create/port", {"-1", "(deployment) The containerPort the container exposes."}},

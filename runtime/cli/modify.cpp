@@ -8,6 +8,7 @@
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -159,7 +160,7 @@ void run_update(context& ctx, const map_update& u, const char* field, const char
     after = codec::encode_object(
         ctx.patch(*u.object.kind, u.object.ns, u.object.name, patch, patch_type::merge).object,
         *u.object.kind);
-  auto format = ctx.flags.get("output");
+  auto format = output_format(ctx);
   if (!format.empty())
     ctx.out << object_as(format, *u.object.kind, after, first);
   else
@@ -193,7 +194,7 @@ int set_metadata_map(context& ctx, const char* field, const char* past) {
   TROUPE_REQUIRE(!resources.empty(), api_errc::bad_request,
                  "one or more resources must be specified as <resource> <name> or "
                  "<resource>/<name>");
-  check_object_format(ctx.flags.get("output"));
+  check_object_format(output_format(ctx));
   if (ctx.flags.on("list")) {
     TROUPE_REQUIRE(changes.empty(), api_errc::bad_request,
                    std::string("--list cannot be given with ") + (labels ? "label" : "annotation") + " changes");
@@ -267,7 +268,7 @@ int for_each_named(context& ctx, const std::vector<std::pair<const kind_info*, s
 }  // namespace
 
 int cmd_patch(context& ctx) {
-  auto format = ctx.flags.get("output");
+  auto format = output_format(ctx);
   check_object_format(format);
   TROUPE_REQUIRE(!ctx.flags.has("patch") || !ctx.flags.has("patch-file"), api_errc::bad_request,
                  "cannot specify --patch and --patch-file together");

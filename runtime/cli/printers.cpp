@@ -4,11 +4,13 @@
 #include <cctype>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
 
@@ -253,14 +255,22 @@ node list_of(std::vector<node> items) {
 }
 
 void check_object_format(const std::string& format) {
-  TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json",
+  check_template_given(format);
+  TROUPE_REQUIRE(format.empty() || format == "name" || format == "yaml" || format == "json" || is_template(format),
                  api_errc::bad_request,
-                 "--output: unknown format " + quote(format) + " (choose name, yaml or json)");
+                 "unable to match a printer suitable for the output format " + quote(format) +
+                     ", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-as-json,"
+                     "jsonpath-file,name,template,templatefile,yaml");
 }
 
 std::string object_as(const std::string& format, const kind_info& kind, const node& object,
                       bool first) {
   if (format == "name") return object_ref(kind, object) + "\n";
+  if (is_template(format)) {
+    std::ostringstream printed;
+    write_templated(printed, format, object);
+    return printed.str();
+  }
   return document_as(format, codec::with_sorted_keys(object), first);
 }
 

@@ -56,7 +56,8 @@ void sort_by(std::vector<codec::node>& objects, std::string_view path);
 std::string object_ref(const kind_info& kind, const codec::node& object);
 
 /// -o for verbs that print the objects they wrote (create, apply, label, patch ...): "" (their
-/// own line), name, yaml or json; throws api_error(bad_request) for any other.
+/// own line), name, yaml, json or a template (as output_format resolves it); throws
+/// api_error(bad_request) for any other, with kubectl's words.
 void check_object_format(const std::string& format);
 /// One object as -o `format` (name|yaml|json) prints it, keys sorted as kubectl's; `first` is
 /// false for every later one, so YAML documents are separated by "---" and JSON objects follow

@@ -64,6 +64,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"save-config", 0, false},
         {"from-literal"},
         {"from-file"},
+        {"from-env-file"},
         {"image"},
         {"replicas"},
         {"port"},

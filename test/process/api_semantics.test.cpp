@@ -4,9 +4,11 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "test/harness/cli.hpp"
+#include "test/harness/temp_dir.hpp"
 
 using troupe::testing::cluster;
 using troupe::testing::everything;
@@ -229,6 +231,24 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
         "      containers:\n      - image: nginx\n        name: nginx\n        resources: {}\nstatus: {}\n");
   CHECK(c.troupe({"create", "secret", "generic", "s", "--from-literal=a=b", "--dry-run=client", "-o", "yaml"}).out ==
         "apiVersion: v1\ndata:\n  a: Yg==\nkind: Secret\nmetadata:\n  creationTimestamp: null\n  name: s\n");
+  {  // --from-env-file: KEY=VALUE lines, comments and blank lines skipped, a bare KEY from the
+     // environment (none here); keys checked as kubectl checks them.
+    troupe::testing::temp_dir dir("troupe-envfile");
+    std::ofstream(dir.path() + "/app.env") << "# settings\nMODE=fast\n\n  LEVEL=debug=2\nTROUPE_UNSET_VARIABLE\n";
+    std::ofstream(dir.path() + "/bad.env") << "1BAD=x\n";
+    std::ofstream(dir.path() + "/bad key") << "x";
+    CHECK(c.troupe({"create", "configmap", "env", "--from-env-file=" + dir.path() + "/app.env", "--dry-run=client",
+                    "-o", "jsonpath={.data}"})
+              .out == R"({"LEVEL":"debug=2","MODE":"fast","TROUPE_UNSET_VARIABLE":""})");
+    CHECK(c.troupe({"create", "secret", "generic", "env", "--from-env-file=" + dir.path() + "/bad.env"}).err ==
+          "error: \"1BAD\" is not a valid key name: a valid environment variable name must consist of alphabetic "
+          "characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or "
+          "'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')\n");
+    CHECK(c.troupe({"create", "configmap", "env", "--from-env-file=" + dir.path() + "/app.env", "--from-literal=a=b"})
+              .err == "error: from-env-file cannot be combined with from-file or from-literal\n");
+    CHECK_THAT(c.troupe({"create", "configmap", "dir", "--from-file=" + dir.path()}).err,
+               Catch::StartsWith("error: \"bad key\" is not a valid key name for a ConfigMap: a valid config key must"));
+  }
   // An explicit -n is written into what a dry run prints; cluster-scoped kinds take none.
   CHECK_THAT(c.troupe({"create", "configmap", "cm", "-n", "kube-public", "--dry-run=client", "-o", "yaml"}).out,
              Catch::Contains("  namespace: kube-public\n"));
