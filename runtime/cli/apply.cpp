@@ -359,6 +359,7 @@ int cmd_create(context& ctx) {
   check_validate(ctx);
   std::vector<document> documents;
   auto& args = ctx.flags.positional;
+  check_create_flags(args, ctx.flags);
   if (!ctx.flags.has("filename") && !args.empty() && args[0] == "job" && ctx.flags.has("from")) {
     // --from=cronjob/NAME: the job the cron job would start, started now.
     auto from = ctx.flags.get("from");

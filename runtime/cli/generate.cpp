@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/file.hpp"
@@ -441,6 +442,46 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
 }
 
 }  // namespace
+
+void check_create_flags(const std::vector<std::string>& args, const parsed_flags& flags) {
+  static const std::map<std::string, std::vector<std::string>> by_generator = {
+      {"namespace", {}},
+      {"serviceaccount", {}},
+      {"configmap", {"from-literal", "from-file", "from-env-file"}},
+      {"secret generic", {"from-literal", "from-file", "from-env-file", "type"}},
+      {"secret tls", {"cert", "key"}},
+      {"secret docker-registry", {"docker-server", "docker-username", "docker-password", "docker-email"}},
+      {"service clusterip", {"tcp", "clusterip"}},
+      {"service nodeport", {"tcp", "node-port"}},
+      {"service loadbalancer", {"tcp"}},
+      {"service externalname", {"tcp", "external-name"}},
+      {"deployment", {"image", "replicas", "port"}},
+      {"job", {"image", "from"}},
+      {"cronjob", {"image", "schedule", "restart"}},
+      {"role", {"verb", "resource", "resource-name"}},
+      {"clusterrole", {"verb", "resource", "resource-name", "non-resource-url"}},
+      {"rolebinding", {"role", "clusterrole", "user", "group", "serviceaccount"}},
+      {"clusterrolebinding", {"clusterrole", "user", "group", "serviceaccount"}},
+  };
+  static const std::map<std::string, std::string> aliases = {
+      {"cm", "configmap"}, {"ns", "namespace"}, {"sa", "serviceaccount"}, {"svc", "service"},
+      {"deploy", "deployment"}, {"cj", "cronjob"}};
+  std::string generator;
+  if (!flags.has("filename") && !args.empty()) {
+    generator = aliases.count(args[0]) ? aliases.at(args[0]) : args[0];
+    if ((generator == "secret" || generator == "service") && args.size() > 1) generator += " " + args[1];
+  }
+  auto mine = by_generator.find(generator);
+  if (!flags.has("filename") && mine == by_generator.end()) return;  // the generator's own error says more
+  std::set<std::string> all;
+  for (auto& [name, list] : by_generator) all.insert(list.begin(), list.end());
+  for (auto& flag : all) {
+    if (!flags.has(flag)) continue;
+    bool allowed = mine != by_generator.end() &&
+                   std::find(mine->second.begin(), mine->second.end(), flag) != mine->second.end();
+    TROUPE_REQUIRE(allowed, api_errc::bad_request, "unknown flag: --" + flag);
+  }
+}
 
 std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags,
                                const kind_registry& kinds) {

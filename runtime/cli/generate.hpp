@@ -12,6 +12,10 @@
 
 namespace troupe::cli {
 
+/// kubectl gives each `create` subcommand its own flags: one that belongs to another
+/// subcommand (`create configmap --tcp`), or to any with -f, is "unknown flag: --tcp".
+void check_create_flags(const std::vector<std::string>& args, const parsed_flags& flags);
+
 /// The manifest (JSON text) for `create KIND NAME ...`; throws api_error(bad_request) with
 /// kubectl's words for a kind it cannot generate, a missing name or a bad flag value.
 std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags,

@@ -246,6 +246,9 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
           "'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')\n");
     CHECK(c.troupe({"create", "configmap", "env", "--from-env-file=" + dir.path() + "/app.env", "--from-literal=a=b"})
               .err == "error: from-env-file cannot be combined with from-file or from-literal\n");
+    // Each subcommand takes only its own flags, as kubectl's.
+    CHECK(c.troupe({"create", "configmap", "x", "--from-literal=a=b", "--tcp=80"}).err == "error: unknown flag: --tcp\n");
+    CHECK(c.troupe({"create", "-f", dir.path() + "/app.env", "--image=nginx"}).err == "error: unknown flag: --image\n");
     CHECK_THAT(c.troupe({"create", "configmap", "dir", "--from-file=" + dir.path()}).err,
                Catch::StartsWith("error: \"bad key\" is not a valid key name for a ConfigMap: a valid config key must"));
   }
