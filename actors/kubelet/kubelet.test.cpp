@@ -410,3 +410,25 @@ TEST_CASE("containers get the variables of their namespace's Services unless ser
   for (auto name : {"linked", "unlinked"}) REQUIRE(f.call(api_verb::remove, "pods", "default", name));
   CHECK(eventually([&] { return !f.pod("linked") && !f.pod("unlinked"); }, 20s));
 }
+
+TEST_CASE("a container's termination message comes from its file or the end of its log", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  restartPolicy: Never\n  containers:\n"
+                 "  - name: file\n    image: sh\n    terminationMessagePath: " + dir + "/said\n"
+                 "    command: [sh, -c, 'printf done > " + dir + "/said']\n"
+                 "  - name: logs\n    image: sh\n    terminationMessagePolicy: FallbackToLogsOnError\n"
+                 "    command: [sh, -c, 'echo first; echo it broke; exit 2']\n"
+                 "  - name: quiet\n    image: sh\n    terminationMessagePolicy: FallbackToLogsOnError\n"
+                 "    command: [sh, -c, 'echo fine']\n"));
+  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
+  auto statuses = f.pod("p")->find("status")->find("containerStatuses")->items();
+  REQUIRE(statuses.size() == 3);
+  CHECK(text_at(statuses[0], {"state", "terminated", "message"}) == "done");
+  CHECK(text_at(statuses[1], {"state", "terminated", "message"}) == "first\nit broke\n");
+  CHECK(text_at(statuses[2], {"state", "terminated", "message"}).empty());  // it succeeded
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -493,6 +494,31 @@ bool oom_killed(self_ptr self, const container_run& run, const exit_record& r) {
   return r.how == exit_record::kind::signaled && r.code == SIGKILL && node_of(self).groups->oom_kills(run.cgroup) > 0;
 }
 
+// What the container left to say about its end, as the kubelet reads it: the file at its
+// terminationMessagePath (4 KiB at most; the default path is the node's own /dev, so only one
+// the container names is read), else with FallbackToLogsOnError and a failure the end of its
+// log (80 lines, 2 KiB at most).
+std::string termination_message(self_ptr self, bool init, size_t i, int32_t exit_code) {
+  auto c = spec_of(self, init, i);
+  std::string path = text_string(c.getTerminationMessagePath());
+  std::string message;
+  if (!path.empty() && path != "/dev/termination-log") {
+    std::ifstream in(path, std::ios::binary);
+    message.resize(4096);
+    in.read(message.data(), static_cast<std::streamsize>(message.size()));
+    message.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  }
+  if (message.empty() && exit_code != 0 &&
+      c.getTerminationMessagePolicy() == k8s::TerminationMessagePolicy::FALLBACK_TO_LOGS_ON_ERROR) {
+    auto& m = model_of(self, init, i);
+    log_query q;
+    q.tail = 80;
+    message = read_log(container_log(log_dir(self, m.name), m.restart_count), q).text;
+    if (message.size() > 2048) message = message.substr(message.size() - 2048);
+  }
+  return message;
+}
+
 // A container's end as its exit record tells it: terminated, its group gone.
 void settle_exit(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
@@ -504,6 +530,7 @@ void settle_exit(self_ptr self, bool init, size_t i) {
   if (record.how == exit_record::kind::signaled) t.signal = record.code;
   if (record.how == exit_record::kind::unknown) t.exit_code = 137;  // killed with its shim
   t.reason = exit_reason(t.exit_code, oom);
+  t.message = termination_message(self, init, i, t.exit_code);
   t.started_at = m.started_at;
   // When the shim wrote the record, not when this worker read it (after an agent restart,
   // much later).
