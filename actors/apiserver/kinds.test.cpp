@@ -261,6 +261,15 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.foo\": "
        "supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", \"requests.cpu\", "
        "\"requests.ephemeral-storage\", \"requests.memory\""},
+      {pod_spec("volumes: [{name: w, configMap: {name: c, items: [{key: k, path: ../escape}]}}]\n  containers: "
+                "[{name: c, image: b}]"),
+       "spec.volumes[0].configMap.items[0].path: Invalid value: \"../escape\": must not contain '..'"},
+      {pod_spec("volumes: [{name: w, secret: {secretName: s, items: [{key: k, path: /abs}]}}]\n  containers: "
+                "[{name: c, image: b}]"),
+       "spec.volumes[0].secret.items[0].path: Invalid value: \"/abs\": must be a relative path"},
+      {pod_spec("volumes: [{name: w, configMap: {name: c, defaultMode: 01000}}]\n  containers: [{name: c, image: b}]"),
+       "spec.volumes[0].configMap.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both "
+       "inclusive"},
       // Services; label maps outside metadata are labels too.
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}\n",
        "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},

@@ -119,6 +119,72 @@ void validate_restart_policy(k8s::Container::Reader c, const std::string& at, bo
   forbid(c.hasStartupProbe(), "startupProbe");
 }
 
+// A file a volume projects: relative, inside the volume (Kubernetes' ValidateLocalNonReservedPath).
+void validate_volume_path(const std::string& path, const std::string& at, std::vector<field_error>& out) {
+  if (path.empty()) return out.push_back({at, "Required value"});
+  if (path.front() == '/') out.push_back({at, "Invalid value: " + quote(path) + ": must be a relative path"});
+  bool backstep = false;
+  for (auto& part : split(path, '/')) backstep = backstep || part == "..";
+  if (backstep) out.push_back({at, "Invalid value: " + quote(path) + ": must not contain '..'"});
+  else if (starts_with(path, "..")) out.push_back({at, "Invalid value: " + quote(path) + ": must not start with '..'"});
+}
+
+template <class Mode>
+void validate_file_mode(Mode mode, const std::string& at, std::vector<field_error>& out) {
+  if (mode.isValue() && (mode.getValue() < 0 || mode.getValue() > 0777))
+    out.push_back({at, "Invalid value: " + std::to_string(mode.getValue()) +
+                           ": must be a number between 0 and 0777 (octal), both inclusive"});
+}
+
+void validate_items(capnp::List<k8s::KeyToPath>::Reader items, const std::string& at, std::vector<field_error>& out) {
+  for (unsigned i = 0; i < items.size(); ++i) {
+    auto item_at = at + ".items[" + std::to_string(i) + "]";
+    if (items[i].getKey().size() == 0) out.push_back({item_at + ".key", "Required value"});
+    validate_volume_path(text_string(items[i].getPath()), item_at + ".path", out);
+    validate_file_mode(items[i].getMode(), item_at + ".mode", out);
+  }
+}
+
+// Kubernetes' validateVolumeSource for the sources troupe knows (one naming none is an
+// emptyDir by then, as Kubernetes defaults it).
+void validate_volume_source(k8s::Volume::Reader v, const std::string& at, std::vector<field_error>& out) {
+  switch (v.which()) {
+    case k8s::Volume::CONFIG_MAP: {
+      auto cm = v.getConfigMap();
+      if (cm.getName().size() == 0) out.push_back({at + ".configMap.name", "Required value"});
+      validate_items(cm.getItems(), at + ".configMap", out);
+      validate_file_mode(cm.getDefaultMode(), at + ".configMap.defaultMode", out);
+      break;
+    }
+    case k8s::Volume::SECRET: {
+      auto secret = v.getSecret();
+      if (secret.getSecretName().size() == 0) out.push_back({at + ".secret.secretName", "Required value"});
+      validate_items(secret.getItems(), at + ".secret", out);
+      validate_file_mode(secret.getDefaultMode(), at + ".secret.defaultMode", out);
+      break;
+    }
+    case k8s::Volume::PERSISTENT_VOLUME_CLAIM:
+      if (v.getPersistentVolumeClaim().getClaimName().size() == 0)
+        out.push_back({at + ".persistentVolumeClaim.claimName", "Required value"});
+      break;
+    case k8s::Volume::HOST_PATH:
+      if (v.getHostPath().getPath().size() == 0) out.push_back({at + ".hostPath.path", "Required value"});
+      break;
+    case k8s::Volume::DOWNWARD_A_P_I: {
+      auto items = v.getDownwardAPI().getItems();
+      for (unsigned i = 0; i < items.size(); ++i) {
+        auto item_at = at + ".downwardAPI.items[" + std::to_string(i) + "]";
+        validate_volume_path(text_string(items[i].getPath()), item_at + ".path", out);
+        validate_file_mode(items[i].getMode(), item_at + ".mode", out);
+        if (!items[i].hasFieldRef() && !items[i].hasResourceFieldRef())
+          out.push_back({item_at, "Required value: one of fieldRef and resourceFieldRef must be specified"});
+      }
+      break;
+    }
+    default: break;
+  }
+}
+
 // `names`: the pod's container names so far; init and app containers share one namespace.
 void validate_containers(capnp::List<k8s::Container>::Reader containers, const std::string& path,
                          bool init, const std::set<std::string>& volumes,
@@ -191,6 +257,7 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
     }
     add(out, at, name, check_dns1123_label(name));
     if (!volumes.insert(name).second) out.push_back({at, "Duplicate value: " + quote(name)});
+    validate_volume_source(declared[v], path + ".volumes[" + std::to_string(v) + "]", out);
   }
   volumes.insert(provided.begin(), provided.end());
   std::set<std::string> names;
