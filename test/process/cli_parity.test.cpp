@@ -157,7 +157,11 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   CHECK_THAT(yaml.out, Catch::Contains("  name: yy\n") && Catch::Contains("uid: "));
   auto json = c.troupe({"create", "-f", c.write("j.yaml", config_map("j", "1")), "-o", "json"});
   CHECK_THAT(json.out, Catch::StartsWith("{") && Catch::Contains("\"name\": \"j\""));
-  CHECK_THAT(c.troupe({"create", "-f", file, "-o", "wide"}).err, Catch::Contains("--output"));
+  CHECK(c.troupe({"create", "-f", file, "-o", "wide"}).err ==
+        "error: unable to match a printer suitable for the output format \"wide\", allowed formats are: "
+        "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml\n");
+  CHECK(c.troupe({"create", "-f", c.write("t.yaml", config_map("tt", "1")), "-o", "jsonpath={.metadata.name}"}).out ==
+        "tt");
 
   auto labels = lines(c.troupe({"get", "cm", "cfg", "--show-labels"}).out);
   REQUIRE(labels.size() == 2);
