@@ -293,6 +293,11 @@ void default_job(k8s::Job::Builder job) {
     fill_map(spec.initSelector().initMatchLabels(1),
              std::vector<std::pair<std::string, std::string>>{{"batch.kubernetes.io/controller-uid", uid}});
   }
+  // SetDefaults_Job: a Job without labels of its own carries its pods' (as read back, the
+  // generated ones too).
+  auto template_labels = map_entries(spec.getTemplate().getMetadata().getLabels().asReader());
+  if (job.getMetadata().getLabels().size() == 0 && !template_labels.empty())
+    fill_map(job.getMetadata().initLabels(static_cast<unsigned>(template_labels.size())), template_labels);
   default_job_spec(spec);
 }
 

@@ -403,6 +403,9 @@ TEST_CASE("a Job gets a selector of its own uid and labelled pods", "[apiserver]
   CHECK(map_get(labels, "app") == "pi");
   CHECK(map_get(labels, "job-name") == "pi");
   CHECK(map_get(labels, "batch.kubernetes.io/controller-uid") == "uid-1");
+  // A Job without labels of its own carries its pods'.
+  CHECK(map_get(r.as<k8s::Job>().getMetadata().getLabels(), "job-name") == "pi");
+  CHECK(map_get(r.as<k8s::Job>().getMetadata().getLabels(), "app") == "pi");
 
   // Kubernetes' cron library takes @every too.
   CHECK_NOTHROW(admit("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: e}\nspec:\n  schedule: '@every 90m'\n"
