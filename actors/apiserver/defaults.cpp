@@ -308,7 +308,9 @@ void default_cron_job(k8s::CronJob::Builder cj) {
   if (spec.getSuspend().isUnset()) spec.getSuspend().setValue(false);
   if (spec.getSuccessfulJobsHistoryLimit().isUnset()) spec.getSuccessfulJobsHistoryLimit().setValue(3);
   if (spec.getFailedJobsHistoryLimit().isUnset()) spec.getFailedJobsHistoryLimit().setValue(1);
-  default_job_spec(spec.getJobTemplate().getSpec());
+  // Job defaults (completions, backoffLimit ...) are the Job's, set when one is made from the
+  // template; the template's pod spec is defaulted as any.
+  default_pod_spec(spec.getJobTemplate().getSpec().getTemplate().getSpec());
 }
 
 // stringData is write-only: it is merged into data (winning over it) and never stored.

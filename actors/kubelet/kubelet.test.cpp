@@ -390,7 +390,11 @@ TEST_CASE("containers get the variables of their namespace's Services unless ser
   };
   REQUIRE(f.call(api_verb::create, "pods", "default", "", pod("linked", "")));
   REQUIRE(f.call(api_verb::create, "pods", "default", "", pod("unlinked", "  enableServiceLinks: false\n")));
-  REQUIRE(eventually([&] { return !contents(dir + "/linked").empty() && std::filesystem::exists(dir + "/unlinked"); }, 20s));
+  // Written once the pods have ended (a file can exist before its text is in it).
+  REQUIRE(eventually([&] {
+    auto done = [&](const char* name) { return f.pod(name) && text_at(*f.pod(name), {"status", "phase"}) == "Succeeded"; };
+    return done("linked") && done("unlinked");
+  }, 20s));
   CHECK(contents(dir + "/linked") ==
         "MINE=127.16.0.9:80\n"
         "WEB_API_PORT=tcp://127.16.0.9:80\n"
