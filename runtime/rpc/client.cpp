@@ -75,6 +75,10 @@ T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& ad
     return promise.wait(scope);
   } catch (const kj::Exception& e) {
     auto what = std::string(e.getDescription().cStr());
+    // The link dropped under a call (the server stopped), however kj saw it go: one way of
+    // saying so, whichever of the call or the watch's sink learns it first.
+    for (const char* dropped : {"Peer disconnected", "Connection reset by peer", "Broken pipe"})
+      if (what.find(dropped) != std::string::npos) what = "the connection to the server was lost";
     if (e.getType() == kj::Exception::Type::DISCONNECTED)
       throw api_error(api_errc::unavailable,
                       "cannot reach the troupe server at " + address + ": " + what);
