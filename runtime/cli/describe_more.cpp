@@ -252,6 +252,74 @@ std::string describe_volume(context& ctx, const kind_info& kind, const node& pv)
 
 // ---- workloads -----------------------------------------------------------------------------
 
+// "Pods Status:": the pods `owner` controls, by phase, as kubectl counts them.
+void write_pods_status(context& ctx, const node& owner, tab_text& w) {
+  std::map<std::string, int> phases;
+  auto uid = text_at(owner, {"metadata", "uid"});
+  for (auto& pod : list_of_kind(ctx, "pods", text_at(owner, {"metadata", "namespace"})))
+    for (auto& o : items_of(lookup(pod, {"metadata", "ownerReferences"})))
+      if (text_at(o, {"controller"}) == "true" && text_at(o, {"uid"}) == uid) ++phases[text_at(pod, {"status", "phase"})];
+  w.write(0, "Pods Status:\t" + std::to_string(phases["Running"]) + " Running / " + std::to_string(phases["Pending"]) +
+                 " Waiting / " + std::to_string(phases["Succeeded"]) + " Succeeded / " +
+                 std::to_string(phases["Failed"]) + " Failed\n");
+}
+
+// kubectl's StatefulSetDescriber.
+std::string describe_stateful_set(context& ctx, const kind_info& kind, const node& sts) {
+  tab_text w;
+  w.write(0, "Name:\t" + text_at(sts, {"metadata", "name"}) + "\n");
+  w.write(0, "Namespace:\t" + text_at(sts, {"metadata", "namespace"}) + "\n");
+  w.write(0, "CreationTimestamp:\t" + rfc1123z(text_at(sts, {"metadata", "creationTimestamp"})) + "\n");
+  w.write(0, "Selector:\t" + label_selector_text(lookup(sts, {"spec", "selector"})) + "\n");
+  write_labels(w, "", "Labels", lookup(sts, {"metadata", "labels"}));
+  write_annotations(w, "", "Annotations", lookup(sts, {"metadata", "annotations"}));
+  w.write(0, "Replicas:\t" + text_or(sts, {"spec", "replicas"}, "1") + " desired | " +
+                 text_or(sts, {"status", "replicas"}, "0") + " total\n");
+  w.write(0, "Update Strategy:\t" + text_or(sts, {"spec", "updateStrategy", "type"}, "RollingUpdate") + "\n");
+  if (auto partition = text_at(sts, {"spec", "updateStrategy", "rollingUpdate", "partition"}); !partition.empty()) {
+    w.write(1, "Partition:\t" + partition + "\n");
+    if (auto most = text_at(sts, {"spec", "updateStrategy", "rollingUpdate", "maxUnavailable"}); !most.empty())
+      w.write(1, "MaxUnavailable:\t" + most + "\n");
+  }
+  write_pods_status(ctx, sts, w);
+  write_pod_template(w, lookup(sts, {"spec", "template"}));
+  auto& claims = items_of(lookup(sts, {"spec", "volumeClaimTemplates"}));
+  if (claims.empty()) w.write(0, "Volume Claims:\t<none>\n");
+  else w.write(0, "Volume Claims:\n");
+  for (auto& claim : claims) {
+    w.write(1, "Name:\t" + text_at(claim, {"metadata", "name"}) + "\n");
+    w.write(1, "StorageClass:\t" + text_at(claim, {"spec", "storageClassName"}) + "\n");
+    write_labels(w, "  ", "Labels", lookup(claim, {"metadata", "labels"}));
+    write_annotations(w, "  ", "Annotations", lookup(claim, {"metadata", "annotations"}));
+    w.write(1, "Capacity:\t" + text_or(claim, {"spec", "resources", "requests", "storage"}, "<default>") + "\n");
+    std::vector<std::string> modes;
+    for (auto& m : items_of(lookup(claim, {"spec", "accessModes"}))) modes.push_back(m.text());
+    w.write(1, "Access Modes:\t[" + join(modes, " ") + "]\n");
+  }
+  write_events(ctx, kind, sts, w);
+  return w.str();
+}
+
+// kubectl's DaemonSetDescriber.
+std::string describe_daemon_set(context& ctx, const kind_info& kind, const node& ds) {
+  tab_text w;
+  w.write(0, "Name:\t" + text_at(ds, {"metadata", "name"}) + "\n");
+  w.write(0, "Selector:\t" + label_selector_text(lookup(ds, {"spec", "selector"})) + "\n");
+  w.write(0, "Node-Selector:\t" + labels_text(lookup(ds, {"spec", "template", "spec", "nodeSelector"})) + "\n");
+  write_labels(w, "", "Labels", lookup(ds, {"metadata", "labels"}));
+  write_annotations(w, "", "Annotations", lookup(ds, {"metadata", "annotations"}));
+  auto status = [&](const char* field) { return text_or(ds, {"status", field}, "0"); };
+  w.write(0, "Desired Number of Nodes Scheduled: " + status("desiredNumberScheduled") + "\n");
+  w.write(0, "Current Number of Nodes Scheduled: " + status("currentNumberScheduled") + "\n");
+  w.write(0, "Number of Nodes Scheduled with Up-to-date Pods: " + status("updatedNumberScheduled") + "\n");
+  w.write(0, "Number of Nodes Scheduled with Available Pods: " + status("numberAvailable") + "\n");
+  w.write(0, "Number of Nodes Misscheduled: " + status("numberMisscheduled") + "\n");
+  write_pods_status(ctx, ds, w);
+  write_pod_template(w, lookup(ds, {"spec", "template"}));
+  write_events(ctx, kind, ds, w);
+  return w.str();
+}
+
 std::string describe_replica_set(context& ctx, const kind_info& kind, const node& rs) {
   tab_text w;
   auto ns = text_at(rs, {"metadata", "namespace"});
@@ -263,15 +331,7 @@ std::string describe_replica_set(context& ctx, const kind_info& kind, const node
   if (auto by = controller_of(rs); !by.empty()) w.write(0, "Controlled By:\t" + by + "\n");
   w.write(0, "Replicas:\t" + text_or(rs, {"status", "replicas"}, "0") + " current / " +
                  text_or(rs, {"spec", "replicas"}, "1") + " desired\n");
-  // The pods this replica set controls, by phase.
-  std::map<std::string, int> phases;
-  auto uid = text_at(rs, {"metadata", "uid"});
-  for (auto& pod : list_of_kind(ctx, "pods", ns))
-    for (auto& o : items_of(lookup(pod, {"metadata", "ownerReferences"})))
-      if (text_at(o, {"controller"}) == "true" && text_at(o, {"uid"}) == uid) ++phases[text_at(pod, {"status", "phase"})];
-  w.write(0, "Pods Status:\t" + std::to_string(phases["Running"]) + " Running / " + std::to_string(phases["Pending"]) +
-                 " Waiting / " + std::to_string(phases["Succeeded"]) + " Succeeded / " +
-                 std::to_string(phases["Failed"]) + " Failed\n");
+  write_pods_status(ctx, rs, w);
   write_pod_template(w, lookup(rs, {"spec", "template"}));
   if (auto& conds = items_of(lookup(rs, {"status", "conditions"})); !conds.empty()) {
     w.write(0, "Conditions:\n  Type\tStatus\tReason\n");
@@ -356,6 +416,8 @@ std::optional<std::string> describe_more(context& ctx, const kind_info& kind, co
     if (k == "PersistentVolume") return describe_volume(ctx, kind, object);
   }
   if (kind.group == "apps" && k == "ReplicaSet") return describe_replica_set(ctx, kind, object);
+  if (kind.group == "apps" && k == "StatefulSet") return describe_stateful_set(ctx, kind, object);
+  if (kind.group == "apps" && k == "DaemonSet") return describe_daemon_set(ctx, kind, object);
   if (kind.group == "batch" && k == "Job") return describe_job(ctx, kind, object);
   if (kind.group == "batch" && k == "CronJob") return describe_cron_job(ctx, kind, object);
   return std::nullopt;

@@ -252,3 +252,22 @@ spec:
   CHECK_THAT(c.troupe({"describe", "ns", "default"}).out,
              Catch::EndsWith("Status:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n"));
 }
+
+TEST_CASE("describe statefulset and daemonset have kubectl's layouts", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", TROUPE_EXAMPLES_DIR "/statefulset.yaml", "-f", TROUPE_EXAMPLES_DIR "/daemonset.yaml"}).code == 0);
+  auto sts = c.troupe({"describe", "sts", "kv"});
+  CAPTURE(sts.out);
+  CHECK(matching(sts.out, "Replicas: +2 desired \\| 0 total") != "");
+  CHECK(matching(sts.out, "Update Strategy: +RollingUpdate") != "");
+  CHECK(matching(sts.out, "Pods Status: +0 Running / 0 Waiting / 0 Succeeded / 0 Failed") != "");
+  CHECK(matching(sts.out, "Volume Claims:") != "");
+  CHECK(matching(sts.out, "  Capacity: +1Gi") != "");
+  CHECK(matching(sts.out, "  Access Modes: +\\[ReadWriteOnce\\]") != "");
+  auto ds = c.troupe({"describe", "ds", "node-agent"});
+  CAPTURE(ds.out);
+  CHECK(matching(ds.out, "Node-Selector: +<none>") != "");
+  CHECK(matching(ds.out, "Desired Number of Nodes Scheduled: 0") != "");
+  CHECK(matching(ds.out, "Number of Nodes Misscheduled: 0") != "");
+  CHECK(matching(ds.out, "Pod Template:") != "");
+}
