@@ -182,6 +182,24 @@ TEST_CASE("a node tainted before NoExecute eviction existed gets the NoExecute t
         0);  // the NoSchedule one stays as it was
 }
 
+namespace {
+
+// Pod p on n1 tolerating NoExecute taint `key` for `seconds`.
+std::string pod_tolerating(const std::string& key, int64_t seconds) {
+  auto pod = troupe::testing::pod("default", "p", "n1", {}, 0);
+  object_reader r(pod);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Pod>());
+  auto t = m.getRoot<k8s::Pod>().getSpec().initTolerations(1)[0];
+  t.setKey(key);
+  t.setOperator(k8s::TolerationOperator::EXISTS);
+  t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+  t.getTolerationSeconds().setValue(seconds);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+}  // namespace
+
 TEST_CASE("taint eviction waits while every node is unreachable and goes on when one is back",
           "[nodelifecycle][eviction]") {
   using troupe::testing::eventually;
@@ -193,19 +211,8 @@ TEST_CASE("taint eviction waits while every node is unreachable and goes on when
   pressure.memory_available = int64_t{1} << 30;
   for (auto name : {"n1", "n2"})
     REQUIRE(api.call(api_verb::create, "nodes", "", "", new_node(name, "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds())));
-  auto pod = troupe::testing::pod("default", "p", "n1", {}, 0);
-  {  // tolerates an unreachable node for no time at all
-    object_reader r(pod);
-    capnp::MallocMessageBuilder m;
-    m.setRoot(r.as<k8s::Pod>());
-    auto t = m.getRoot<k8s::Pod>().getSpec().initTolerations(1)[0];
-    t.setKey("node.kubernetes.io/unreachable");
-    t.setOperator(k8s::TolerationOperator::EXISTS);
-    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
-    t.getTolerationSeconds().setValue(0);
-    pod = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
-  }
-  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod));
+  // Tolerates an unreachable node for no time at all.
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod_tolerating("node.kubernetes.io/unreachable", 0)));
   auto deleting = [&] {
     auto got = api.call(api_verb::get, "pods", "default", "p");
     REQUIRE(got);
@@ -321,19 +328,7 @@ TEST_CASE("an eviction due later is cancelled with an event when the taint goes"
     return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
   };
   REQUIRE(api.call(api_verb::create, "nodes", "", "", with_taint(node, true)));
-  auto pod = troupe::testing::pod("default", "p", "n1", {}, 0);
-  {  // tolerates the taint for an hour
-    object_reader r(pod);
-    capnp::MallocMessageBuilder m;
-    m.setRoot(r.as<k8s::Pod>());
-    auto t = m.getRoot<k8s::Pod>().getSpec().initTolerations(1)[0];
-    t.setKey("example.com/maintenance");
-    t.setOperator(k8s::TolerationOperator::EXISTS);
-    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
-    t.getTolerationSeconds().setValue(3600);
-    pod = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
-  }
-  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod));
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod_tolerating("example.com/maintenance", 3600)));
   auto messages = [&] {
     std::vector<std::string> out;
     auto events = api.call(api_verb::list, "events", "default", "");
