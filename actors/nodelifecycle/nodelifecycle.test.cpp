@@ -198,19 +198,31 @@ std::string pod_tolerating(const std::string& key, int64_t seconds) {
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
 }
 
+// The API in this process with a router, and nodes as a healthy 1 GiB agent registers them.
+struct lifecycle_fixture {
+  troupe::testing::api_fixture api;
+  resource_actor router = api.keep(spawn_router(api.sys(), api.resources()));
+  host_facts facts;
+  host_pressure pressure;
+
+  lifecycle_fixture() {
+    facts.memory = int64_t{1} << 30;
+    pressure.memory_available = int64_t{1} << 30;
+  }
+  std::string healthy_node(const char* name) {
+    return new_node(name, "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("taint eviction waits while every node is unreachable and goes on when one is back",
           "[nodelifecycle][eviction]") {
   using troupe::testing::eventually;
-  troupe::testing::api_fixture api;
-  auto router = api.keep(spawn_router(api.sys(), api.resources()));
-  host_facts facts;
-  facts.memory = int64_t{1} << 30;
-  host_pressure pressure;
-  pressure.memory_available = int64_t{1} << 30;
-  for (auto name : {"n1", "n2"})
-    REQUIRE(api.call(api_verb::create, "nodes", "", "", new_node(name, "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds())));
+  lifecycle_fixture f;
+  auto& api = f.api;
+  auto& router = f.router;
+  for (auto name : {"n1", "n2"}) REQUIRE(api.call(api_verb::create, "nodes", "", "", f.healthy_node(name)));
   // Tolerates an unreachable node for no time at all.
   REQUIRE(api.call(api_verb::create, "pods", "default", "", pod_tolerating("node.kubernetes.io/unreachable", 0)));
   auto deleting = [&] {
@@ -240,7 +252,7 @@ TEST_CASE("taint eviction waits while every node is unreachable and goes on when
   auto n2 = api.call(api_verb::get, "nodes", "", "n2");
   REQUIRE(n2);
   REQUIRE(api.call(api_verb::update_status, "nodes", "", "n2",
-                   with_node_status(n2->object.str(), facts, node_conditions(pressure, ""), unix_seconds())));
+                   with_node_status(n2->object.str(), f.facts, node_conditions(f.pressure, ""), unix_seconds())));
   REQUIRE(eventually([&] { return !tainted("n2"); }));
   CHECK(eventually(deleting));
 }
@@ -248,14 +260,10 @@ TEST_CASE("taint eviction waits while every node is unreachable and goes on when
 TEST_CASE("a cordoned node carries the unschedulable taint - uncordoned it loses it",
           "[nodelifecycle]") {
   using troupe::testing::eventually;
-  troupe::testing::api_fixture api;
-  auto router = api.keep(spawn_router(api.sys(), api.resources()));
-  host_facts facts;
-  facts.memory = int64_t{1} << 30;
-  host_pressure pressure;
-  pressure.memory_available = int64_t{1} << 30;
-  REQUIRE(api.call(api_verb::create, "nodes", "", "",
-                   new_node("n1", "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds())));
+  lifecycle_fixture f;
+  auto& api = f.api;
+  auto& router = f.router;
+  REQUIRE(api.call(api_verb::create, "nodes", "", "", f.healthy_node("n1")));
   nodelifecycle_knobs knobs;
   knobs.check_interval = std::chrono::hours(1);  // the first check only: the rest is the watch's
   knobs.grace = std::chrono::hours(1);
@@ -306,13 +314,10 @@ TEST_CASE("a cordoned node carries the unschedulable taint - uncordoned it loses
 
 TEST_CASE("an eviction due later is cancelled with an event when the taint goes", "[nodelifecycle][eviction]") {
   using troupe::testing::eventually;
-  troupe::testing::api_fixture api;
-  auto router = api.keep(spawn_router(api.sys(), api.resources()));
-  host_facts facts;
-  facts.memory = int64_t{1} << 30;
-  host_pressure pressure;
-  pressure.memory_available = int64_t{1} << 30;
-  auto node = new_node("n1", "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds());
+  lifecycle_fixture f;
+  auto& api = f.api;
+  auto& router = f.router;
+  auto node = f.healthy_node("n1");
   auto with_taint = [](std::string bytes, bool tainted) {
     object_reader r(bytes);
     capnp::MallocMessageBuilder m;
