@@ -185,6 +185,8 @@ void default_service(k8s::Service::Builder s) {
   if (spec.getType() == k8s::ServiceType::UNSPECIFIED) spec.setType(k8s::ServiceType::CLUSTER_I_P);
   if (spec.getSessionAffinity() == k8s::SessionAffinity::UNSPECIFIED)
     spec.setSessionAffinity(k8s::SessionAffinity::NONE);
+  // SetDefaults_Service: without affinity its settings go (a switch back from ClientIP).
+  if (spec.getSessionAffinity() == k8s::SessionAffinity::NONE) spec.disownSessionAffinityConfig();
   if (spec.getSessionAffinity() == k8s::SessionAffinity::CLIENT_I_P &&
       spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds().isUnset())
     spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds().setValue(10800);

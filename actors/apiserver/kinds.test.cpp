@@ -275,16 +275,14 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, healthCheckNodePort: 30100, "
        "ports: [{port: 80}]}\n",
-       "spec.healthCheckNodePort: Invalid value: 30100: may only be set when `externalTrafficPolicy` is 'Local'"},
+       "spec.healthCheckNodePort: Invalid value: 30100: may only be set when `type` is 'LoadBalancer' and "
+       "`externalTrafficPolicy` is 'Local'"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {allocateLoadBalancerNodePorts: false, "
        "ports: [{port: 80}]}\n",
        "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {loadBalancerSourceRanges: [10.0.0.0/8], "
        "ports: [{port: 80}]}\n",
        "spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinityConfig: {clientIP: "
-       "{timeoutSeconds: 10}}, ports: [{port: 80}]}\n",
-       "spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinity: ClientIP, "
        "sessionAffinityConfig: {clientIP: {timeoutSeconds: 90000}}, ports: [{port: 80}]}\n",
        "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less "
@@ -645,6 +643,10 @@ TEST_CASE("updates Kubernetes allows pass", "[apiserver][admission][kinds]") {
        workload("StatefulSet", "  serviceName: a\n  replicas: 5")},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n",
        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '2'}\n"},
+      // Back from ClientIP to None with the old settings still in the object: they go.
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinity: ClientIP, ports: [{port: 80}]}\n",
+       "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinity: None, sessionAffinityConfig: "
+       "{clientIP: {timeoutSeconds: 10800}}, ports: [{port: 80}]}\n"},
       // A replace that leaves out the allocated address keeps it.
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: "
        "[{port: 80}]}\n",

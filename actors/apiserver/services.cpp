@@ -95,33 +95,41 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
   }
 
   int port_count = network.node_port_max - network.node_port_min + 1;
-  std::set<std::pair<int, k8s::Protocol>> mine;
-  // A free node port for `protocol`, or 0 when the range is full.
-  auto next_free = [&](k8s::Protocol protocol) {
+  // Node ports this Service holds now, each with the service port number it serves: one node
+  // port serves one port number (TCP and UDP 53 share theirs, as Kubernetes gives them), and
+  // any other use of it is taken. The health check port serves none (0).
+  std::map<int, int> mine;
+  auto next_free = [&]() {
     for (int tried = 0; tried < port_count; ++tried) {
       int candidate = network.node_port_min + (cursor.next_port + tried) % port_count;
-      if (used.node_ports.count(candidate) || mine.count({candidate, protocol})) continue;
+      if (used.node_ports.count(candidate) || mine.count(candidate)) continue;
       cursor.next_port = (candidate - network.node_port_min + 1) % port_count;
       return candidate;
     }
     return 0;
   };
-  // A node port the user named: this Service's already, or in range and free.
-  auto check_named = [&](int node_port, k8s::Protocol protocol, const std::string& path) {
-    if (held.node_ports.count(node_port) && !mine.count({node_port, protocol})) return;
+  // A node port the user named for `port_number`: shared with its own number's, this
+  // Service's already, or in range and free.
+  auto check_named = [&](int node_port, int port_number, const std::string& path) {
+    if (auto it = mine.find(node_port); it != mine.end()) {
+      if (it->second != port_number || port_number == 0)
+        causes.push_back({path, "Invalid value: " + std::to_string(node_port) + ": provided port is already allocated"});
+      return;
+    }
+    if (held.node_ports.count(node_port)) return;
     if (node_port < network.node_port_min || node_port > network.node_port_max)
       causes.push_back({path, "Invalid value: " + std::to_string(node_port) +
                                   ": provided port is not in the valid range. The range of valid ports is " +
                                   std::to_string(network.node_port_min) + "-" + std::to_string(network.node_port_max)});
-    else if (used.node_ports.count(node_port) || mine.count({node_port, protocol}))
+    else if (used.node_ports.count(node_port))
       causes.push_back({path, "Invalid value: " + std::to_string(node_port) + ": provided port is already allocated"});
   };
   // With allocateLoadBalancerNodePorts false a load balancer gets only the node ports it names.
   auto allocate = spec.getAllocateLoadBalancerNodePorts();
   bool allocating = !(type == k8s::ServiceType::LOAD_BALANCER && allocate.isValue() && !allocate.getValue());
-  // Ports with one number (TCP and UDP 53) share one node port, as Kubernetes gives them.
-  std::map<int, int> by_port;
   auto ports = spec.getPorts();
+  // A port number's node port is the one any of its ports names, else one found for it.
+  std::map<int, int> by_port;
   for (auto port : ports)
     if (port.getNodePort() != 0 && !by_port.count(port.getPort())) by_port[port.getPort()] = port.getNodePort();
   for (unsigned i = 0; i < ports.size(); ++i) {
@@ -140,32 +148,33 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
     if (node_port == 0 && !allocating) continue;
     if (node_port == 0) {
       auto shared = by_port.find(port.getPort());
-      node_port = shared != by_port.end() ? shared->second : next_free(port.getProtocol());
+      node_port = shared != by_port.end() ? shared->second : next_free();
       if (node_port == 0) {
         causes.push_back({path, "Internal error: failed to allocate a nodePort: range is full"});
         continue;
       }
       by_port[port.getPort()] = node_port;
       port.setNodePort(node_port);
+      if (shared != by_port.end()) check_named(node_port, port.getPort(), path);
     } else {
-      check_named(node_port, port.getProtocol(), path);
+      check_named(node_port, port.getPort(), path);
     }
-    mine.insert({node_port, port.getProtocol()});
+    mine.emplace(node_port, port.getPort());
   }
   // A load balancer that keeps traffic on the node it arrives at gets a port for the load
   // balancer's health checks.
   if (type == k8s::ServiceType::LOAD_BALANCER && spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::LOCAL) {
     int health = spec.getHealthCheckNodePort();
     if (health == 0) {
-      health = next_free(k8s::Protocol::TCP);
+      health = next_free();
       if (health == 0)
         causes.push_back({"spec.healthCheckNodePort", "Internal error: failed to allocate a nodePort: range is full"});
       else
         spec.setHealthCheckNodePort(health);
     } else {
-      check_named(health, k8s::Protocol::TCP, "spec.healthCheckNodePort");
+      check_named(health, 0, "spec.healthCheckNodePort");
     }
-    if (health != 0) mine.insert({health, k8s::Protocol::TCP});
+    if (health != 0) mine.emplace(health, 0);
   }
   if (!causes.empty())
     throw api_error::invalid(kind.kind, text_view(svc.getMetadata().getName()), causes);

@@ -192,3 +192,15 @@ TEST_CASE("node ports as Kubernetes hands them out for load balancers and shared
                  used) == std::vector<std::string>{"spec.healthCheckNodePort: Invalid value: 30200: provided port "
                                                    "is already allocated"});
 }
+
+TEST_CASE("one node port serves one port number", "[apiserver][services]") {
+  CHECK(failures("{type: NodePort, ports: [{name: a, port: 80, nodePort: 30050}, {name: b, port: 81, protocol: UDP, "
+                 "nodePort: 30050}]}") ==
+        std::vector<std::string>{"spec.ports[1].nodePort: Invalid value: 30050: provided port is already allocated"});
+  CHECK(failures("{type: NodePort, ports: [{name: a, port: 53, nodePort: 30050}, {name: b, port: 53, protocol: UDP, "
+                 "nodePort: 30050}]}")
+            .empty());
+  CHECK(failures("{type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 30050, ports: [{port: 80, "
+                 "nodePort: 30050}]}") ==
+        std::vector<std::string>{"spec.healthCheckNodePort: Invalid value: 30050: provided port is already allocated"});
+}

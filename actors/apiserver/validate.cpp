@@ -140,12 +140,10 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
   if (!external && etp != k8s::TrafficPolicy::UNSPECIFIED)
     out.push_back({"spec.externalTrafficPolicy", "Invalid value: " + quote(traffic_policy_name(etp)) +
                                                      ": may only be set for externally-accessible services"});
-  if (health != 0 && !external)
-    out.push_back({"spec.healthCheckNodePort", "Invalid value: " + std::to_string(health) +
-                                                   ": may only be set for externally-accessible services"});
-  else if (health != 0 && etp != k8s::TrafficPolicy::LOCAL)
-    out.push_back({"spec.healthCheckNodePort", "Invalid value: " + std::to_string(health) +
-                                                   ": may only be set when `externalTrafficPolicy` is 'Local'"});
+  if (health != 0 && !(load_balancer && etp == k8s::TrafficPolicy::LOCAL))
+    out.push_back({"spec.healthCheckNodePort",
+                   "Invalid value: " + std::to_string(health) +
+                       ": may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"});
   if (!load_balancer) {
     auto only_load_balancers = [&](bool set, const char* field) {
       if (set) out.push_back({std::string("spec.") + field, "Forbidden: may only be used when `type` is 'LoadBalancer'"});
@@ -160,8 +158,6 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
       out.push_back({"spec.sessionAffinityConfig.clientIP.timeoutSeconds",
                      "Invalid value: " + std::to_string(timeout.getValue()) +
                          ": must be greater than 0 and less than 86400"});
-  } else if (spec.hasSessionAffinityConfig()) {
-    out.push_back({"spec.sessionAffinityConfig", "Forbidden: must not be set when session affinity is None"});
   }
   auto families = spec.getIpFamilies();
   auto family_name = [](k8s::IpFamily f) {

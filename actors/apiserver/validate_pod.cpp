@@ -268,7 +268,7 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
     validation_rules::add(out, path + ".terminationGracePeriodSeconds", grace.getValue(),
                           {"must be greater than or equal to 0"});
   auto deadline = spec.getActiveDeadlineSeconds();
-  if (!deadline.isUnset() && deadline.getValue() <= 0)
+  if (!deadline.isUnset() && (deadline.getValue() <= 0 || deadline.getValue() > 2147483647))
     out.push_back({path + ".activeDeadlineSeconds",
                    "Invalid value: " + std::to_string(deadline.getValue()) + ": must be between 1 and 2147483647, inclusive"});
   validate_label_map(spec.getNodeSelector(), path + ".nodeSelector", out);

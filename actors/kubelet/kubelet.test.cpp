@@ -315,8 +315,14 @@ TEST_CASE("a pod past its activeDeadlineSeconds fails with DeadlineExceeded and 
   auto dir = f.node_dir.path();
   REQUIRE(f.call(api_verb::create, "pods", "default", "",
                  "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
-                 "  activeDeadlineSeconds: 1\n  terminationGracePeriodSeconds: 5\n  containers:\n" +
+                 "  activeDeadlineSeconds: 3\n  terminationGracePeriodSeconds: 5\n  containers:\n" +
                      noting_container(dir, "app")));
+  // A pod that ends before its deadline keeps its phase when the deadline comes.
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: quick, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  activeDeadlineSeconds: 2\n  restartPolicy: Never\n  containers:\n"
+                 "  - {name: c, image: sh, command: ['true']}\n"));
+  REQUIRE(eventually([&] { return contents(dir + "/order") == "app\n"; }, 20s));
   REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
   auto pod = *f.pod("p");
   CHECK(text_at(pod, {"status", "reason"}) == "DeadlineExceeded");
@@ -330,8 +336,29 @@ TEST_CASE("a pod past its activeDeadlineSeconds fails with DeadlineExceeded and 
   std::this_thread::sleep_for(500ms);
   CHECK(contents(dir + "/order") == "app\napp-term\napp-exit\n");
   CHECK(f.pod("p"));
+  auto quick = [&] {
+    auto stored = f.engine()->read().get(object_key("pods", "default", "quick"));
+    return codec::encode_object(stored->object, *f.kinds()->find_by_resource("pods"));
+  };
+  CHECK(text_at(quick(), {"status", "phase"}) == "Succeeded");
+  CHECK(text_at(quick(), {"status", "reason"}).empty());
+  // Deleted (at once, being Failed): the node lets go of it too, its record and logs.
+  auto uid = text_at(*f.pod("p"), {"metadata", "uid"});
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+  CHECK(eventually([&] { return !std::filesystem::exists(kubelet::pod_dir(dir, uid)); }, 10s));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "quick"));
+}
+
+TEST_CASE("a pod deleted while its container is still starting goes", "[kubelet]") {
+  kubelet_fixture f;
+  for (int round = 0; round < 5; ++round) {
+    REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                   "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                   "  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: c, image: sh, command: [sleep, '600']}\n"));
+    REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+    REQUIRE(eventually([&] { return !f.pod("p"); }, 10s));
+  }
 }
 
 TEST_CASE("postStart hooks run before the next container starts - a failing one kills its container",

@@ -2,11 +2,12 @@
 
 #include <caf/all.hpp>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -245,6 +246,7 @@ void schedule_probes(self_ptr self, bool init, size_t i);
 void reconcile(self_ptr self);
 int64_t grace_ms_of(self_ptr self);
 void stop_sidecars(self_ptr self);
+void check_stopped(self_ptr self);
 
 void set_running(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
@@ -417,6 +419,11 @@ void start_container(self_ptr self, bool init, size_t i) {
   auto finish = [=] {
     if (run_of(self, init, i).instance != instance || self->state.terminating) {
       run_of(self, init, i).starting = false;
+      // It was all a stop waited for (a sidecar's turn, the pod's end).
+      if (self->state.terminating) {
+        stop_sidecars(self);
+        check_stopped(self);
+      }
       return;
     }
     auto env = resolve_env(spec_of(self, init, i), fields_of(self), *sources);
@@ -503,10 +510,16 @@ std::string termination_message(self_ptr self, bool init, size_t i, int32_t exit
   std::string path = text_string(c.getTerminationMessagePath());
   std::string message;
   if (!path.empty() && path != "/dev/termination-log") {
-    std::ifstream in(path, std::ios::binary);
-    message.resize(4096);
-    in.read(message.data(), static_cast<std::streamsize>(message.size()));
-    message.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    // A regular file only, opened without waiting: the path is the pod's to choose, and a
+    // FIFO or a terminal there must not hold this actor's thread.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat info {};
+    if (fd >= 0 && ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+      message.resize(4096);
+      ssize_t got = ::read(fd, message.data(), message.size());
+      message.resize(got > 0 ? static_cast<size_t>(got) : 0);
+    }
+    if (fd >= 0) ::close(fd);
   }
   if (message.empty() && exit_code != 0 &&
       c.getTerminationMessagePolicy() == k8s::TerminationMessagePolicy::FALLBACK_TO_LOGS_ON_ERROR) {
@@ -858,14 +871,14 @@ void stop_sidecars(self_ptr self) {
   }
 }
 
-// The grace period is over: what still runs is killed, but a sidecar whose turn has not come
-// yet, which gets its own (short) grace when it does.
+// The grace period is over: what still runs is killed, but sidecars, each of which has (or
+// will have, when its turn comes) its own kill timer after at least the minimum grace.
 void kill_remaining(self_ptr self, int32_t generation) {
   if (generation != self->state.termination) return;
   for (bool init : {false, true}) {
     auto& runs = init ? self->state.init_runs : self->state.runs;
     for (size_t i = 0; i < runs.size(); ++i)
-      if (runs[i].pid > 0 && (!model_of(self, init, i).sidecar || runs[i].stop_sent)) kill(-runs[i].pid, SIGKILL);
+      if (runs[i].pid > 0 && !model_of(self, init, i).sidecar) kill(-runs[i].pid, SIGKILL);
   }
 }
 
@@ -891,7 +904,8 @@ void reconcile(self_ptr self) {
     auto& m = st.model.init_containers[i];
     if (m.sidecar) {
       if (may_start(m, st.init_runs[i]) && !st.sidecars_stopping) start_container(self, true, i);
-      if (ran || (m.state == container_model::phase::running && m.started)) continue;
+      if (ran || (m.state == container_model::phase::running && m.started && !st.init_runs[i].post_start_running))
+        continue;
       report(self);
       return;
     }
@@ -990,7 +1004,8 @@ void schedule_deadline(self_ptr self) {
   auto& st = self->state;
   auto seconds = pod_of(self).getSpec().getActiveDeadlineSeconds();
   if (st.terminating || !seconds.isValue()) return;
-  int64_t due = st.model.start_time + seconds.getValue();
+  // Validation bounds it to 2^31 - 1 seconds; older objects are held to the same.
+  int64_t due = st.model.start_time + std::min<int64_t>(seconds.getValue(), INT32_MAX);
   if (due == st.active_deadline) return;
   st.active_deadline = due;
   int64_t wait_ms = std::max<int64_t>(due * 1000 - unix_micros() / 1000, 0);
@@ -1002,6 +1017,9 @@ void schedule_deadline(self_ptr self) {
 void deadline_passed(self_ptr self, int64_t due) {
   auto& st = self->state;
   if (due != st.active_deadline || st.terminating) return;
+  // A pod that has finished keeps its phase: the kubelet no longer syncs it.
+  auto phase = compute_pod_status(st.model).phase;
+  if (phase == "Succeeded" || phase == "Failed" || pod_finished(st.model)) return;
   if (unix_seconds() < due) {
     self->delayed_send(self, std::chrono::seconds(1), deadline_atom::value, due);
     return;
@@ -1127,8 +1145,8 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
       },
       [=](stop_atom) {
         self->state.gone = true;
-        if (self->state.bytes) terminate(self);
-        else check_stopped(self);
+        if (self->state.bytes) terminate(self);  // nothing to do if its deadline stopped it already
+        check_stopped(self);
       },
       [=](exited_atom, const std::string& name, int32_t instance) {
         container_exited(self, name, instance);

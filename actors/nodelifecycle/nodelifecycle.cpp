@@ -123,7 +123,7 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
   bool all_unhealthy = nodes > 0 && unhealthy == nodes;
 
   std::map<std::string, int64_t> pods_seen;
-  std::set<std::string> pending;
+  std::set<std::string> pending, due;  // evictions due later, and those due now
   std::optional<int64_t> next;
   for (auto& [node, taints] : tainted) {
     if (all_unhealthy)
@@ -147,9 +147,9 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
         pending.insert(id);
       }
       else if (st.evicting.size() < max_evictions_in_flight)
-        evict(self, ns, name, std::string(pod.object));
+        evict(self, ns, name, std::string(pod.object)), due.insert(id);
       else
-        next = now + 1;  // the rest after these deletes
+        next = now + 1, due.insert(id);  // the rest after these deletes
       return true;
     };
     // The node-name index answers this without reading every pod; a store without it still can.
@@ -160,7 +160,7 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
   // While every node is away, evictions wait rather than end.
   if (!all_unhealthy) {
     for (auto& id : st.pending) {
-      if (pending.count(id)) continue;
+      if (pending.count(id) || due.count(id)) continue;
       auto cut = id.find('\n'), slash = id.find('/', cut);
       std::string node = id.substr(0, cut), ns = id.substr(cut + 1, slash - cut - 1), name = id.substr(slash + 1);
       auto pod = snap.get(object_key("pods", ns, name));

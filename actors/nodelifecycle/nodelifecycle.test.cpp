@@ -360,3 +360,35 @@ TEST_CASE("an eviction due later is cancelled with an event when the taint goes"
   REQUIRE(got);
   CHECK(object_reader(got->object.str()).meta().getDeletionTimestamp() == 0);
 }
+
+TEST_CASE("a toleration that runs out evicts with one event and no cancellation", "[nodelifecycle][eviction]") {
+  using troupe::testing::eventually;
+  lifecycle_fixture f;
+  auto& api = f.api;
+  auto node = f.healthy_node("n1");
+  {
+    object_reader r(node);
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Node>());
+    auto t = m.getRoot<k8s::Node>().getSpec().initTaints(1)[0];
+    t.setKey("example.com/maintenance");
+    t.setEffect(k8s::TaintEffect::NO_EXECUTE);
+    node = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  }
+  REQUIRE(api.call(api_verb::create, "nodes", "", "", node));
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", pod_tolerating("example.com/maintenance", 1)));
+  nodelifecycle_knobs knobs;
+  knobs.check_interval = std::chrono::milliseconds(50);
+  knobs.grace = std::chrono::hours(1);
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), f.router, api.store(), knobs}));
+  auto messages = [&] {
+    std::vector<std::string> out;
+    auto events = api.call(api_verb::list, "events", "default", "");
+    REQUIRE(events);
+    for (auto& e : events->items) out.push_back(text_string(object_reader(e).as<k8s::Event>().getMessage()));
+    return out;
+  };
+  REQUIRE(eventually([&] { return !messages().empty(); }, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // more checks: nothing else to say
+  CHECK(messages() == std::vector<std::string>{"Marking for deletion Pod default/p"});
+}
