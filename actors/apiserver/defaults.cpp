@@ -81,7 +81,7 @@ void default_pod_spec(k8s::PodSpec::Builder spec) {
   if (spec.getTerminationGracePeriodSeconds().isUnset())
     spec.getTerminationGracePeriodSeconds().setValue(30);
   if (spec.getSchedulerName().size() == 0) spec.setSchedulerName("default-scheduler");
-  if (spec.getEnableServiceLinks().isUnset()) spec.getEnableServiceLinks().setValue(true);
+  if (!spec.hasSecurityContext()) spec.initSecurityContext();  // written {}, as Kubernetes'
   for (auto c : spec.getContainers()) default_container(c);
   for (auto c : spec.getInitContainers()) default_container(c);
   // Kubernetes' SetDefaults_Volume and volume sources' file modes (0644).
@@ -149,6 +149,10 @@ void default_pod_admission(k8s::Pod::Builder pod) {
 
 void default_pod(k8s::Pod::Builder pod) {
   default_pod_spec(pod.getSpec());
+  // SetDefaults_Pod and the Priority admission: the Pod's own, not its templates'.
+  if (pod.getSpec().getEnableServiceLinks().isUnset()) pod.getSpec().getEnableServiceLinks().setValue(true);
+  if (pod.getSpec().getPreemptionPolicy() == k8s::PreemptionPolicy::UNSPECIFIED)
+    pod.getSpec().setPreemptionPolicy(k8s::PreemptionPolicy::PREEMPT_LOWER_PRIORITY);
   default_toleration_seconds(pod.getSpec());
   default_pod_admission(pod);
 }

@@ -106,7 +106,8 @@ void validate_pod_update(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after
   auto old_deadline = before.getActiveDeadlineSeconds(),
        new_deadline = after.getActiveDeadlineSeconds();
   if (!old_deadline.isUnset() && new_deadline.isUnset())
-    out.push_back({"spec.activeDeadlineSeconds", "Invalid value: must not be unset once set"});
+    out.push_back({"spec.activeDeadlineSeconds",
+                   "Invalid value: \"null\": must not update from a positive integer to nil value"});
   else if (!old_deadline.isUnset() && new_deadline.getValue() > old_deadline.getValue())
     out.push_back(
         {"spec.activeDeadlineSeconds", "Invalid value: " + std::to_string(new_deadline.getValue()) +

@@ -270,6 +270,15 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {pod_spec("volumes: [{name: w, configMap: {name: c, defaultMode: 01000}}]\n  containers: [{name: c, image: b}]"),
        "spec.volumes[0].configMap.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both "
        "inclusive"},
+      {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {resourceFieldRef: "
+                "{resource: limits.cpu, divisor: 100m}}}]}]"),
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: \"limits.cpu\": only "
+       "divisor's values 1m and 1 are supported with the cpu resource"},
+      {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {resourceFieldRef: "
+                "{resource: requests.memory, divisor: 1m}}}]}]"),
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: \"requests.memory\": only "
+       "divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the memory "
+       "resource"},
       // Services; label maps outside metadata are labels too.
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}\n",
        "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},

@@ -69,6 +69,30 @@ void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
       out.push_back({path + ".valueFrom.resourceFieldRef.resource",
                      "Unsupported value: " + quote(resource) + ": supported values: " + list});
     }
+    // Kubernetes' validateContainerResourceDivisor: the units a value may be given in.
+    auto divisor_text = text_view(from.getResourceFieldRef().getDivisor());
+    auto divisor = divisor_text.empty() ? std::nullopt : quantity::parse(divisor_text);
+    if (known && divisor && !divisor->is_zero()) {
+      bool cpu = resource.find("cpu") != std::string::npos;
+      bool allowed = false;
+      if (cpu) {
+        allowed = *divisor == quantity::from_milli(1) || *divisor == quantity::from_value(1);
+      } else {
+        int64_t unit = 1;
+        for (int i = 0; i <= 6 && !allowed; ++i, unit *= 1000) allowed = *divisor == quantity::from_value(unit);
+        unit = 1;
+        for (int i = 0; i <= 6 && !allowed; ++i, unit *= 1024) allowed = *divisor == quantity::from_value(unit);
+      }
+      if (!allowed)
+        out.push_back({path + ".valueFrom.resourceFieldRef.divisor",
+                       "Invalid value: " + quote(resource) +
+                           (cpu ? ": only divisor's values 1m and 1 are supported with the cpu resource"
+                                : resource.find("memory") != std::string::npos
+                                    ? ": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, "
+                                      "1Ei are supported with the memory resource"
+                                    : ": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, "
+                                      "1Ei are supported with the local ephemeral storage resource")});
+    }
   }
   auto key_ref = [&](const std::string& at, std::string_view key) {
     if (key.empty()) return out.push_back({at, "Required value"});

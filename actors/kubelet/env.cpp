@@ -159,10 +159,13 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
       value = field_value(text_string(v.getFieldRef().getFieldPath()), pod, error);
     } else if (v.hasResourceFieldRef()) {
       auto selector = v.getResourceFieldRef();
-      auto of = c;
-      for (auto other : pod.containers)
-        if (selector.getContainerName().size() && other.getName() == selector.getContainerName()) of = other;
-      value = container_resource_value(selector, of, pod, error);
+      std::optional<k8s::Container::Reader> of;
+      if (selector.getContainerName().size() == 0) of = c;
+      for (auto list : {pod.containers, pod.init_containers})
+        for (auto other : list)
+          if (!of && other.getName() == selector.getContainerName()) of = other;
+      if (of) value = container_resource_value(selector, *of, pod, error);
+      else error = "container " + text_string(selector.getContainerName()) + " not found";
     } else if (v.hasConfigMapKeyRef() || v.hasSecretKeyRef()) {
       bool cm = v.hasConfigMapKeyRef();
       auto ref_name = text_string(cm ? v.getConfigMapKeyRef().getName() : v.getSecretKeyRef().getName());

@@ -32,7 +32,7 @@ void add_service_env(k8s::Service::Reader service, key_values& out);
 struct pod_fields {
   std::string name, ns, uid, node_name, pod_ip, host_ip, service_account;
   key_values labels, annotations;
-  capnp::List<k8s::Container>::Reader containers;  ///< for a resourceFieldRef's containerName
+  capnp::List<k8s::Container>::Reader containers, init_containers;  ///< for a resourceFieldRef's containerName
   int64_t node_milli_cpu = 0, node_memory = 0;     ///< the default for a limit not set
 };
 

@@ -101,12 +101,19 @@ spec:
     - {name: CPU_M, valueFrom: {resourceFieldRef: {resource: requests.cpu, divisor: 1m}}}
     - {name: REQ_MEM, valueFrom: {resourceFieldRef: {resource: requests.memory}}}
     - {name: OTHER_CPU, valueFrom: {resourceFieldRef: {containerName: d, resource: limits.cpu}}}
+    - {name: SIDE_MEM, valueFrom: {resourceFieldRef: {containerName: side, resource: limits.memory, divisor: 1Mi}}}
   - name: d
     image: i
+  - name: ghostly
+    image: i
+    env: [{name: X, valueFrom: {resourceFieldRef: {containerName: ghost, resource: limits.cpu}}}]
+  initContainers:
+  - {name: side, image: i, restartPolicy: Always, resources: {limits: {memory: 32Mi}}}
 )", "p.yaml", builtin_kinds());
   object_reader r(docs.at(0).bytes);
   pod_fields fields;
   fields.containers = r.as<k8s::Pod>().getSpec().getContainers();
+  fields.init_containers = r.as<k8s::Pod>().getSpec().getInitContainers();
   fields.node_milli_cpu = 2000;
   fields.node_memory = int64_t{1} << 30;
   auto env = resolve_env(fields.containers[0], fields, {});
@@ -122,4 +129,6 @@ spec:
   CHECK(value("CPU_M") == "100");
   CHECK(value("REQ_MEM") == "33554432");
   CHECK(value("OTHER_CPU") == "2");  // d sets no limit: the node's allocatable
+  CHECK(value("SIDE_MEM") == "32");  // an init container is found too
+  CHECK(resolve_env(fields.containers[2], fields, {}).error == "container ghost not found");
 }

@@ -54,6 +54,7 @@ void set_container(k8s::ContainerStatus::Builder out, const container_model& c, 
       break;
   }
   if (c.last) set_terminated(out.initLastState().initTerminated(), *c.last);
+  else out.initLastState();  // written {}, as Kubernetes writes the empty struct
 }
 
 void set_containers(capnp::List<k8s::ContainerStatus>::Builder list, const std::vector<container_model>& cs,

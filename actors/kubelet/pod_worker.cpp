@@ -67,6 +67,7 @@ struct container_run {
   bool post_start_running = false;  // its postStart hook has not finished: the next waits
   int32_t backoff_level = 0;
   int64_t started_mono_ms = 0;
+  int64_t launched_unix_us = 0;  // its termination message file must be newer
   std::string exit_file, cgroup;
   std::vector<std::string> env;
   std::string workdir;
@@ -228,6 +229,7 @@ pod_fields fields_of(self_ptr self) {
   for (auto& [k, v] : map_entries(pod.getMetadata().getLabels())) f.labels[k] = v;
   for (auto& [k, v] : map_entries(pod.getMetadata().getAnnotations())) f.annotations[k] = v;
   f.containers = pod.getSpec().getContainers();
+  f.init_containers = pod.getSpec().getInitContainers();
   f.node_milli_cpu = node_of(self).allocatable_milli_cpu;
   f.node_memory = node_of(self).allocatable_memory;
   return f;
@@ -322,6 +324,7 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   auto& node = node_of(self);
   auto command = command_line(c, env.env);
   if (command.empty()) return fail_to_start(self, init, i, "CreateContainerError", "no command specified");
+  run.launched_unix_us = unix_micros();
   ++run.instance;
   auto dir = log_dir(self, m.name);
   std::error_code ec;
@@ -514,7 +517,12 @@ std::string termination_message(self_ptr self, bool init, size_t i, int32_t exit
     // FIFO or a terminal there must not hold this actor's thread.
     int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat info {};
-    if (fd >= 0 && ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+    // Written by this run: a file a run before it left is not this one's message (each of
+    // the kubelet's runs gets a fresh, empty file).
+    bool fresh = fd >= 0 && ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
+                 static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000 + info.st_mtim.tv_nsec / 1000 >=
+                     run_of(self, init, i).launched_unix_us;
+    if (fresh) {
       message.resize(4096);
       ssize_t got = ::read(fd, message.data(), message.size());
       message.resize(got > 0 ? static_cast<size_t>(got) : 0);
@@ -540,7 +548,7 @@ void settle_exit(self_ptr self, bool init, size_t i) {
   bool oom = oom_killed(self, run, record);
   terminated_info t;
   t.exit_code = record.how == exit_record::kind::signaled ? 128 + record.code : record.code;
-  if (record.how == exit_record::kind::signaled) t.signal = record.code;
+  // The exit code says it (128 + the signal); the kubelet, through CRI, never fills signal.
   if (record.how == exit_record::kind::unknown) t.exit_code = 137;  // killed with its shim
   t.reason = exit_reason(t.exit_code, oom);
   t.message = termination_message(self, init, i, t.exit_code);
@@ -855,11 +863,7 @@ void stop_sidecars(self_ptr self) {
     auto& run = st.init_runs[i];
     if (!m.sidecar) continue;
     if (run.starting) return;  // stopped once it runs
-    if (m.state == container_model::phase::waiting && m.last) {
-      m.state = container_model::phase::terminated;  // waiting to restart: it stays ended
-      m.terminated = m.last;
-      continue;
-    }
+    // One waiting to restart stays so, its last run its last state, as the kubelet leaves it.
     if (m.state != container_model::phase::running || run.pid <= 0) continue;
     if (run.stop_sent) return;  // its turn is under way
     run.stop_sent = true;

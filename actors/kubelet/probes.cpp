@@ -235,7 +235,7 @@ probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   }
   auto space = response.find(' ');
   int code = space == std::string::npos ? 0 : std::atoi(response.c_str() + space + 1);
-  out.success = code >= 200 && code < 400;
+  out.success = (s.any_status && code != 0) || (code >= 200 && code < 400);
   if (!out.success)
     out.message = code ? "HTTP probe failed with statuscode: " + std::to_string(code) : "malformed HTTP response";
   return out;
@@ -261,7 +261,11 @@ std::optional<probe_spec> handler_spec_of(k8s::LifecycleHandler::Reader h, k8s::
                                           const std::string& pod_ip, std::string& error) {
   switch (h.which()) {
     case k8s::LifecycleHandler::EXEC: return exec_spec(h.getExec());
-    case k8s::LifecycleHandler::HTTP_GET: return http_spec(h.getHttpGet(), c, pod_ip, error);
+    case k8s::LifecycleHandler::HTTP_GET: {
+      auto spec = http_spec(h.getHttpGet(), c, pod_ip, error);
+      if (spec) spec->any_status = true;
+      return spec;
+    }
     case k8s::LifecycleHandler::TCP_SOCKET:
       return network_spec(probe_spec::kind::tcp, h.getTcpSocket(), c, pod_ip, error);
     default: return std::nullopt;

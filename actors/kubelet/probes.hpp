@@ -20,6 +20,9 @@ struct probe_spec {
   int32_t port = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t timeout_ms = 1000;
+  /// A lifecycle hook's request: any answer is success (the kubelet's hook handler reads no
+  /// status code); a probe's needs 2xx or 3xx.
+  bool any_status = false;
 };
 
 struct probe_timing {

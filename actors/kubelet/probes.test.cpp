@@ -83,3 +83,24 @@ TEST_CASE("an HTTPS probe of a server that does not speak TLS fails with a TLS e
   CHECK_FALSE(silent.success);
   CHECK_THAT(silent.message, Catch::Contains("tls: handshake timeout"));
 }
+
+TEST_CASE("an httpGet hook succeeds on any answer where a probe needs 2xx or 3xx", "[kubelet][probes]") {
+  troupe::testing::temp_dir dir("troupe-hooks");
+  int port = troupe::testing::free_loopback_port();
+  troupe::testing::child_process server(
+      {"/usr/bin/python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1", "--directory", dir.path()});
+  probe_spec listening = http_probe("HTTP", port);
+  listening.type = probe_spec::kind::tcp;
+  REQUIRE(troupe::testing::eventually([&] { return run_probe(listening, {}, "/").success; }));
+  auto missing = http_probe("HTTP", port);
+  missing.path = "/missing";
+  auto probe = run_probe(missing, {}, "/");
+  CHECK_FALSE(probe.success);
+  CHECK(probe.message == "HTTP probe failed with statuscode: 404");
+  missing.any_status = true;
+  CHECK(run_probe(missing, {}, "/").success);
+  // A hook whose request gets no answer at all still fails.
+  auto refused = http_probe("HTTP", troupe::testing::free_loopback_port());
+  refused.any_status = true;
+  CHECK_FALSE(run_probe(refused, {}, "/").success);
+}
