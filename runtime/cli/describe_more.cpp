@@ -264,6 +264,36 @@ void write_pods_status(context& ctx, const node& owner, tab_text& w) {
                  std::to_string(phases["Failed"]) + " Failed\n");
 }
 
+// kubectl's EndpointsDescriber.
+std::string describe_endpoints(context& ctx, const kind_info& kind, const node& ep) {
+  tab_text w;
+  w.write(0, "Name:\t" + text_at(ep, {"metadata", "name"}) + "\n");
+  w.write(0, "Namespace:\t" + text_at(ep, {"metadata", "namespace"}) + "\n");
+  write_labels(w, "", "Labels", lookup(ep, {"metadata", "labels"}));
+  write_annotations(w, "", "Annotations", lookup(ep, {"metadata", "annotations"}));
+  w.write(0, "Subsets:\n");
+  auto ips = [](const node& subset, const char* field) {
+    std::vector<std::string> out;
+    for (auto& a : items_of(lookup(subset, {field}))) out.push_back(text_at(a, {"ip"}));
+    return out.empty() ? std::string("<none>") : join(out, ",");
+  };
+  for (auto& subset : items_of(lookup(ep, {"subsets"}))) {
+    w.write(1, "Addresses:\t" + ips(subset, "addresses") + "\n");
+    w.write(1, "NotReadyAddresses:\t" + ips(subset, "notReadyAddresses") + "\n");
+    if (auto& ports = items_of(lookup(subset, {"ports"})); !ports.empty()) {
+      w.write(1, "Ports:\n");
+      w.write(2, "Name\tPort\tProtocol\n");
+      w.write(2, "----\t----\t--------\n");
+      for (auto& port : ports)
+        w.write(2, text_or(port, {"name"}, "<unset>") + "\t" + text_at(port, {"port"}) + "\t" +
+                       text_at(port, {"protocol"}) + "\n");
+    }
+    w.write(0, "\n");
+  }
+  write_events(ctx, kind, ep, w);
+  return w.str();
+}
+
 // kubectl's StatefulSetDescriber.
 std::string describe_stateful_set(context& ctx, const kind_info& kind, const node& sts) {
   tab_text w;
@@ -414,6 +444,7 @@ std::optional<std::string> describe_more(context& ctx, const kind_info& kind, co
     if (k == "ServiceAccount") return describe_service_account(ctx, kind, object);
     if (k == "PersistentVolumeClaim") return describe_claim(ctx, kind, object);
     if (k == "PersistentVolume") return describe_volume(ctx, kind, object);
+    if (k == "Endpoints") return describe_endpoints(ctx, kind, object);
   }
   if (kind.group == "apps" && k == "ReplicaSet") return describe_replica_set(ctx, kind, object);
   if (kind.group == "apps" && k == "StatefulSet") return describe_stateful_set(ctx, kind, object);

@@ -271,3 +271,24 @@ TEST_CASE("describe statefulset and daemonset have kubectl's layouts", "[process
   CHECK(matching(ds.out, "Number of Nodes Misscheduled: 0") != "");
   CHECK(matching(ds.out, "Pod Template:") != "");
 }
+
+TEST_CASE("describe endpoints has kubectl's layout", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: v1
+kind: Endpoints
+metadata: {name: ext}
+subsets:
+- addresses: [{ip: 127.0.0.5}, {ip: 127.0.0.6}]
+  notReadyAddresses: [{ip: 127.0.0.7}]
+  ports: [{name: http, port: 80}, {port: 53, protocol: UDP, name: dns}]
+)")
+              .code == 0);
+  auto r = c.troupe({"describe", "ep", "ext"});
+  CAPTURE(r.out);
+  CHECK(matching(r.out, "^Subsets:$") != "");
+  CHECK(matching(r.out, "^  Addresses: +127.0.0.5,127.0.0.6$") != "");
+  CHECK(matching(r.out, "^  NotReadyAddresses: +127.0.0.7$") != "");
+  CHECK(matching(r.out, "^    Name +Port +Protocol$") != "");
+  CHECK(matching(r.out, "^    http +80 +TCP$") != "");
+  CHECK(matching(r.out, "^    dns +53 +UDP$") != "");
+}
