@@ -438,13 +438,21 @@ void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
 
 int cmd_replace(context& ctx) {
   check_validate(ctx);
+  auto format = output_format(ctx);
+  check_object_format(format);
+  bool first = true;
   return for_each_manifest(ctx, read_manifests(ctx, "replace"), "replacing",
                            [&](const codec::manifest& m, const std::string& ns) {
                              if (ctx.flags.on("force")) return recreate(ctx, m, ns);
+                             node replaced = m.tree;
                              if (!ctx.dry_run())
-                               ctx.api().call(api_verb::update, request_for(m, ns, m.bytes));
-                             ctx.out << m.kind->singular_resource() << "/" << name_of(m)
-                                     << " replaced" << ctx.dry_run_suffix() << "\n";
+                               replaced = codec::encode_object(
+                                   ctx.api().call(api_verb::update, request_for(m, ns, m.bytes)).object, *m.kind);
+                             if (!format.empty())
+                               ctx.out << object_as(format, *m.kind, replaced, std::exchange(first, false));
+                             else
+                               ctx.out << m.kind->singular_resource() << "/" << name_of(m) << " replaced"
+                                       << ctx.dry_run_suffix() << "\n";
                            });
 }
 

@@ -326,6 +326,9 @@ namespace troupe::cli {
 // kubectl scale: spec.replicas of deployments, replica sets and stateful sets, with
 // --current-replicas as a precondition.
 int cmd_scale(context& ctx) {
+  auto format = output_format(ctx);
+  check_object_format(format);
+  bool first = true;
   TROUPE_REQUIRE(ctx.flags.has("replicas"), api_errc::bad_request,
                  "required flag(s) \"replicas\" not set");
   auto wanted = parse_int(ctx.flags.get("replicas"));
@@ -357,8 +360,15 @@ int cmd_scale(context& ctx) {
       meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
       patch.set("metadata", std::move(meta));
     }
-    if (!ctx.dry_run()) ctx.patch(kind, ns, name, patch, patch_type::merge);
-    ctx.out << kind.singular_resource() << "/" << name << " scaled" << ctx.dry_run_suffix() << "\n";
+    node scaled = object;
+    if (!ctx.dry_run())
+      scaled = codec::encode_object(ctx.patch(kind, ns, name, patch, patch_type::merge).object, kind);
+    else if (node* s = scaled.find("spec"))
+      s->set("replicas", node::plain(std::to_string(*wanted)));
+    if (!format.empty())
+      ctx.out << object_as(format, kind, scaled, std::exchange(first, false));
+    else
+      ctx.out << kind.singular_resource() << "/" << name << " scaled" << ctx.dry_run_suffix() << "\n";
   });
 }
 

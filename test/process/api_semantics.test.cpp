@@ -395,6 +395,13 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
   CHECK(c.troupe({"scale", "deployment/web", "--replicas=5"}).out ==
         "deployment.apps/web scaled\n");
   CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}).out == "5");
+  // -o prints the object as it now is (kubectl scale and replace take it too).
+  CHECK(c.troupe({"scale", "deploy", "web", "--replicas=4", "-o", "jsonpath={.spec.replicas}"}).out == "4");
+  CHECK(c.troupe({"scale", "deploy", "web", "--replicas=6", "--dry-run=client", "-o", "jsonpath={.spec.replicas}"})
+            .out == "6");
+  auto replaced = c.troupe({"get", "deploy", "web", "-o", "yaml"}).out;
+  CHECK(c.troupe({"replace", "-f", "-", "-o", "name"}, replaced).out == "deployment.apps/web\n");
+  REQUIRE(c.troupe({"scale", "deploy", "web", "--replicas=5"}).code == 0);
   auto stale = c.troupe({"scale", "deploy", "web", "--replicas=1", "--current-replicas=2"});
   CHECK(stale.code == 1);
   CHECK_THAT(stale.err, Catch::Contains("Expected replicas to be 2, was 5"));
