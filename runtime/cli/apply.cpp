@@ -71,7 +71,7 @@ void add_documents(const std::string& text, const std::string& source, const kin
         docs.emplace_back(std::move(d.root), source + " doc " + std::to_string(d.index));
     }
   } catch (const api_error& e) {
-    out.push_back({{}, "error parsing " + source + ": " + without_source(e.message(), source), source});
+    out.push_back({{}, "error parsing " + source + ": " + without_source(e.message(), source), source, std::nullopt});
     return;
   }
   // The items of a List go one by one, so one bad item does not hold back the others.
@@ -90,9 +90,9 @@ void add_documents(const std::string& text, const std::string& source, const kin
   for (auto& [doc, origin] : docs) {
     try {
       for (auto& m : codec::decode_manifest_document(doc, origin, kinds))
-        out.push_back({std::move(m), "", source});
+        out.push_back({std::move(m), "", source, std::nullopt});
     } catch (const api_error& e) {
-      out.push_back({{}, decode_error(doc, source, origin, kinds, e), source});
+      out.push_back({{}, decode_error(doc, source, origin, kinds, e), source, std::nullopt});
     }
   }
 }
@@ -295,7 +295,7 @@ int cmd_apply(context& ctx) {
   check_object_format(format);
   auto manifests = read_manifests(ctx, "apply");
   // A generated name would create a new object on every apply; refused before anything is sent.
-  for (auto& [m, error, source] : manifests) {
+  for (auto& [m, error, source, generated] : manifests) {
     if (!error.empty()) continue;
     auto generate = text_at(m.tree, {"metadata", "generateName"});
     TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
@@ -355,6 +355,24 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
 
 }  // namespace
 
+// How kubectl's `create` subcommands word a failed create: most wrap the server's error, a
+// few pass it on as it is ("").
+std::string generator_failure(const std::vector<std::string>& args) {
+  static const std::map<std::string, std::string> wrapped = {
+      {"configmap", "failed to create configmap: "}, {"cm", "failed to create configmap: "},
+      {"deployment", "failed to create deployment: "}, {"deploy", "failed to create deployment: "},
+      {"job", "failed to create job: "}, {"cronjob", "failed to create cronjob: "}, {"cj", "failed to create cronjob: "},
+      {"secret", "failed to create secret "}};
+  if ((args[0] == "service" || args[0] == "svc") && args.size() > 1) {
+    static const std::map<std::string, std::string> types = {
+        {"clusterip", "ClusterIP"}, {"nodeport", "NodePort"}, {"loadbalancer", "LoadBalancer"}, {"externalname", "ExternalName"}};
+    auto type = types.find(args[1]);
+    return "failed to create " + (type == types.end() ? args[1] : type->second) + " service: ";
+  }
+  auto it = wrapped.find(args[0]);
+  return it == wrapped.end() ? "" : it->second;
+}
+
 int cmd_create(context& ctx) {
   check_validate(ctx);
   std::vector<document> documents;
@@ -372,8 +390,10 @@ int cmd_create(context& ctx) {
     TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request, "cannot specify --from and command");
     auto cron_job = codec::encode_object(ctx.get(*from_kind, ctx.ns(), from.substr(slash + 1)).object, *from_kind);
     add_documents(job_from_cron_job(args[1], cron_job, ctx.flags.get("namespace")), "create job", ctx.kinds, documents);
+    for (auto& d : documents) d.generated_failure = "failed to create job: ";
   } else if (!ctx.flags.has("filename") && !args.empty()) {
     add_documents(generated_manifest(args, ctx.flags, ctx.kinds), "create " + args[0], ctx.kinds, documents);
+    for (auto& d : documents) d.generated_failure = generator_failure(args);
   } else
     documents = read_manifests(ctx, "create");
   return create_all(ctx, documents);
@@ -525,7 +545,7 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
 
 std::vector<object_key> file_objects(context& ctx) {
   std::vector<object_key> out;
-  for (auto& [m, error, source] : read_manifests(ctx, "get")) {
+  for (auto& [m, error, source, generated] : read_manifests(ctx, "get")) {
     TROUPE_REQUIRE(error.empty(), api_errc::bad_request, error);
     out.push_back({m.kind, namespace_of(ctx, m), name_of(m)});
   }

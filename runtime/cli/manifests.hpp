@@ -22,6 +22,9 @@ struct document {
   codec::manifest m;
   std::string error;
   std::string source;  ///< the file as kubectl names it in errors ("cm.yaml", "STDIN")
+  /// Made by a `create` subcommand rather than read from a file: kubectl's words for its
+  /// failure ("failed to create configmap: "), or "" for the server's error as it is.
+  std::optional<std::string> generated_failure;
 };
 
 /// Every document named by -f (files, directories, `-` for stdin), read before anything is
@@ -57,7 +60,7 @@ template <class Step>
 int for_each_manifest(context& ctx, const std::vector<document>& documents, const char* doing,
                       Step step) {
   int status = 0;
-  for (auto& [m, error, source] : documents) {
+  for (auto& [m, error, source, generated_failure] : documents) {
     if (!error.empty()) {
       ctx.err << "error: " << error << "\n";
       status = 1;
@@ -67,7 +70,12 @@ int for_each_manifest(context& ctx, const std::vector<document>& documents, cons
       step(m, namespace_of(ctx, m));
     } catch (const rpc::server_error& e) {
       if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
-      print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(source) + ": ");
+      if (generated_failure && !generated_failure->empty())
+        ctx.err << "error: " << *generated_failure << e.message() << "\n";
+      else if (generated_failure)
+        print_server_error(ctx.err, e);
+      else
+        print_server_error(ctx.err, e, std::string("error when ") + doing + " " + quote(source) + ": ");
       status = 1;
     } catch (const api_error& e) {
       // Found on this side (a namespace that does not match, a live object's unreadable

@@ -246,6 +246,12 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
           "'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')\n");
     CHECK(c.troupe({"create", "configmap", "env", "--from-env-file=" + dir.path() + "/app.env", "--from-literal=a=b"})
               .err == "error: from-env-file cannot be combined with from-file or from-literal\n");
+    // A subcommand's failure in kubectl's words, not as if from a file.
+    REQUIRE(c.troupe({"create", "configmap", "dup"}).code == 0);
+    CHECK(c.troupe({"create", "configmap", "dup"}).err ==
+          "error: failed to create configmap: configmaps \"dup\" already exists\n");
+    CHECK(c.troupe({"create", "namespace", "default"}).err ==
+          "Error from server (AlreadyExists): namespaces \"default\" already exists\n");
     // Each subcommand takes only its own flags, as kubectl's.
     CHECK(c.troupe({"create", "configmap", "x", "--from-literal=a=b", "--tcp=80"}).err == "error: unknown flag: --tcp\n");
     CHECK(c.troupe({"create", "-f", dir.path() + "/app.env", "--image=nginx"}).err == "error: unknown flag: --image\n");
