@@ -23,6 +23,7 @@ const flag_spec all{"all", 0, false};
 const flag_spec filename{"filename", 'f'};
 const flag_spec recursive{"recursive", 'R', false};
 const flag_spec output{"output", 'o'};
+const flag_spec template_text{"template"};
 const flag_spec timeout{"timeout"};
 const flag_spec overwrite{"overwrite", 0, false};
 const flag_spec force{"force", 0, false};
@@ -54,12 +55,13 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"template"},
         {"label-columns", 'L'},
         {"sort-by"}}},
-      {"apply", {filename, recursive, dry_run, output, validate}},
+      {"apply", {filename, recursive, dry_run, output, template_text, validate}},
       {"create",
        {filename,
         recursive,
         dry_run,
         output,
+        template_text,
         validate,
         {"save-config", 0, false},
         {"from-literal"},
@@ -94,6 +96,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"run",
        {dry_run,
         output,
+        template_text,
         {"image"},
         {"env"},
         {"port"},
@@ -111,6 +114,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"expose",
        {dry_run,
         output,
+        template_text,
         {"port"},
         {"target-port"},
         {"protocol"},
@@ -124,7 +128,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"explain", {{"recursive", 0, false}, {"api-version"}, output}},
       {"cluster-info", {}},
       {"set", {selector, all, all_namespaces, dry_run, {"containers", 'c'}, {"list", 0, false}}},
-      {"replace", {filename, recursive, dry_run, validate, force, output}},
+      {"replace", {filename, recursive, dry_run, validate, force, output, template_text}},
       {"diff", {filename, recursive}},
       {"delete",
        {filename,
@@ -141,14 +145,14 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"wait", 0, false}}},
       {"describe", {all_namespaces, selector, filename, recursive}},
       {"label",
-       {selector, all, all_namespaces, overwrite, dry_run, output, {"list", 0, false},
+       {selector, all, all_namespaces, overwrite, dry_run, output, template_text, {"list", 0, false},
         {"resource-version"}}},
       {"annotate",
-       {selector, all, all_namespaces, overwrite, dry_run, output, {"list", 0, false},
+       {selector, all, all_namespaces, overwrite, dry_run, output, template_text, {"list", 0, false},
         {"resource-version"}}},
-      {"patch", {dry_run, output, {"patch", 'p'}, {"patch-file"}, {"type"}}},
+      {"patch", {dry_run, output, template_text, {"patch", 'p'}, {"patch-file"}, {"type"}}},
       {"edit", {}},
-      {"scale", {dry_run, output, {"replicas"}, {"current-replicas"}}},
+      {"scale", {dry_run, output, template_text, {"replicas"}, {"current-replicas"}}},
       {"wait", {selector, all, timeout, {"for"}}},
       {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}}},
       {"version", {output, {"client", 0, false}}},

@@ -246,6 +246,10 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
           "'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')\n");
     CHECK(c.troupe({"create", "configmap", "env", "--from-env-file=" + dir.path() + "/app.env", "--from-literal=a=b"})
               .err == "error: from-env-file cannot be combined with from-file or from-literal\n");
+    // --template with -o jsonpath or go-template, as with get.
+    CHECK(c.troupe({"create", "configmap", "t", "--from-literal=a=b", "--dry-run=client", "-o", "go-template",
+                    "--template={{.data.a}}"})
+              .out == "b");
     // A subcommand's failure in kubectl's words, not as if from a file.
     REQUIRE(c.troupe({"create", "configmap", "dup"}).code == 0);
     CHECK(c.troupe({"create", "configmap", "dup"}).err ==
