@@ -104,7 +104,7 @@ TEST_CASE("the system namespaces cannot be deleted", "[namespace]") {
 }
 
 TEST_CASE("namespace sweeps delete what is not yet being deleted", "[namespace]") {
-  auto plan = plan_namespace_sweep({{"pods", "a", true}, {"configmaps", "b", false}});
+  auto plan = plan_namespace_sweep({{"pods", "a", true, {}}, {"configmaps", "b", false, {}}});
   REQUIRE(plan.to_delete.size() == 1);
   CHECK(plan.to_delete[0].name == "b");
   CHECK_FALSE(plan.empty);

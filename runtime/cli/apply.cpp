@@ -355,6 +355,8 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
 
 }  // namespace
 
+namespace {
+
 // How kubectl's `create` subcommands word a failed create: most wrap the server's error, a
 // few pass it on as it is ("").
 std::string generator_failure(const std::vector<std::string>& args) {
@@ -372,6 +374,8 @@ std::string generator_failure(const std::vector<std::string>& args) {
   auto it = wrapped.find(args[0]);
   return it == wrapped.end() ? "" : it->second;
 }
+
+}  // namespace
 
 int cmd_create(context& ctx) {
   check_validate(ctx);
