@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -247,6 +248,7 @@ int64_t limit_of(k8s::Container::Reader c, std::string_view resource, bool milli
 void schedule_probes(self_ptr self, bool init, size_t i);
 void reconcile(self_ptr self);
 int64_t grace_ms_of(self_ptr self);
+int64_t spec_grace_ms_of(self_ptr self);
 void stop_sidecars(self_ptr self);
 void check_stopped(self_ptr self);
 
@@ -267,6 +269,19 @@ void set_running(self_ptr self, bool init, size_t i) {
 
 void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message);
 
+// Runs a probe's or a hook's action for a container's run on a detached actor (exec, connect
+// and HTTP all block), and hands the outcome to `done` there.
+void run_detached(self_ptr self, probe_spec spec, const container_run& run,
+                  std::function<void(const probe_outcome&)> done) {
+  auto env = run.env;
+  auto workdir = run.workdir;
+  self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
+    done(kubelet::run_probe(spec, env, workdir));
+    runner->quit();
+    return {};
+  });
+}
+
 // The container's postStart hook, as the kubelet runs it right after the start: until it
 // finishes the container has not started (a sidecar holds the next init container, a
 // container the next container), and if it fails the container is killed and restarted by
@@ -286,13 +301,8 @@ void run_post_start(self_ptr self, bool init, size_t i) {
   if (!hook) return caf::anon_send(me, post_start_atom::value, name, instance, false);
   // Kubernetes sets no limit; this one only keeps a hook that hangs from holding a thread for ever.
   hook->timeout_ms = 600000;
-  auto env = run.env;
-  auto workdir = run.workdir;
-  self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
-    bool ok = kubelet::run_probe(*hook, env, workdir).success;
-    caf::anon_send(me, post_start_atom::value, name, instance, ok);
-    runner->quit();
-    return {};
+  run_detached(self, *hook, run, [=](const probe_outcome& outcome) {
+    caf::anon_send(me, post_start_atom::value, name, instance, outcome.success);
   });
 }
 
@@ -662,14 +672,9 @@ void run_probe_now(self_ptr self, bool init, size_t i, int32_t kind) {
     caf::anon_send(me, probe_atom::value, name, instance, kind, true, "result:fail:" + error);
     return;
   }
-  auto env = run.env;
-  auto workdir = run.workdir;
-  self->spawn<caf::detached>([=](caf::event_based_actor* prober) -> caf::behavior {
-    auto outcome = kubelet::run_probe(*spec, env, workdir);
+  run_detached(self, *spec, run, [=](const probe_outcome& outcome) {
     caf::anon_send(me, probe_atom::value, name, instance, kind, true,
                    std::string(outcome.success ? "result:ok:" : "result:fail:") + outcome.message);
-    prober->quit();
-    return {};
   });
 }
 
@@ -701,11 +706,7 @@ void probe_result(self_ptr self, bool init, size_t i, int32_t kind, bool success
     // Stopped as the kubelet stops it, within the probe's own grace period if it has one;
     // restarted through the exit path.
     auto probe_grace = probe_of(c, kind).getTerminationGracePeriodSeconds();
-    auto pod_grace = pod_of(self).getSpec().getTerminationGracePeriodSeconds();
-    int64_t grace_s = !probe_grace.isUnset() ? probe_grace.getValue()
-                      : pod_grace.isUnset()  ? 30
-                                             : pod_grace.getValue();
-    stop_container(self, init, i, grace_s * 1000);
+    stop_container(self, init, i, !probe_grace.isUnset() ? probe_grace.getValue() * 1000 : spec_grace_ms_of(self));
   };
   if (kind == startup) {
     if (success) {
@@ -763,11 +764,15 @@ void check_stopped(self_ptr self) {
   self->send(st.deps.owner, stopped_atom::value, st.deps.uid);
 }
 
+int64_t spec_grace_ms_of(self_ptr self) {
+  auto spec = pod_of(self).getSpec().getTerminationGracePeriodSeconds();
+  return (spec.isUnset() ? 30 : spec.getValue()) * 1000;
+}
+
 int64_t grace_ms_of(self_ptr self) {
   auto meta = pod_of(self).getMetadata();
   if (!meta.getDeletionGracePeriodSeconds().isUnset()) return meta.getDeletionGracePeriodSeconds().getValue() * 1000;
-  auto spec = pod_of(self).getSpec().getTerminationGracePeriodSeconds();
-  return (spec.isUnset() ? 30 : spec.getValue()) * 1000;
+  return spec_grace_ms_of(self);
 }
 
 // preStop hook (within the grace period), then SIGTERM; SIGKILL at once with no grace.
@@ -785,14 +790,7 @@ void signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
     return;
   }
   hook->timeout_ms = grace_ms;
-  auto env = run.env;
-  auto workdir = run.workdir;
-  self->spawn<caf::detached>([=](caf::event_based_actor* runner) -> caf::behavior {
-    kubelet::run_probe(*hook, env, workdir);
-    kill(-pid, SIGTERM);
-    runner->quit();
-    return {};
-  });
+  run_detached(self, *hook, run, [pid](const probe_outcome&) { kill(-pid, SIGTERM); });
 }
 
 // One container stopped on its own (a failed probe): signal_stop, then SIGKILL to that run
@@ -1022,8 +1020,7 @@ void deadline_passed(self_ptr self, int64_t due) {
   auto& st = self->state;
   if (due != st.active_deadline || st.terminating) return;
   // A pod that has finished keeps its phase: the kubelet no longer syncs it.
-  auto phase = compute_pod_status(st.model).phase;
-  if (phase == "Succeeded" || phase == "Failed" || pod_finished(st.model)) return;
+  if (pod_finished(st.model)) return;
   if (unix_seconds() < due) {
     self->delayed_send(self, std::chrono::seconds(1), deadline_atom::value, due);
     return;
