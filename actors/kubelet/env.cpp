@@ -112,9 +112,7 @@ void add_service_env(k8s::Service::Reader service, key_values& out) {
     std::string number = std::to_string(ports[i].getPort());
     std::string url = protocol + "://" + ip + ":" + number;
     if (i == 0) out[prefix + "_PORT"] = url;
-    std::string upper = protocol;
-    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    std::string port_prefix = prefix + "_PORT_" + number + "_" + upper;
+    std::string port_prefix = prefix + "_PORT_" + number + "_" + variable(protocol);
     out[port_prefix] = url;
     out[port_prefix + "_PROTO"] = protocol;
     out[port_prefix + "_PORT"] = number;

@@ -29,6 +29,10 @@ std::string exit_reason(int32_t exit_code, bool oom_killed) {
   return exit_code == 0 ? "Completed" : "Error";
 }
 
+bool completed(const container_model& c) {
+  return c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code == 0;
+}
+
 bool any_container_started(const pod_model& pod) {
   for (auto& c : pod.containers)
     if (c.state != container_model::phase::waiting) return true;
@@ -57,8 +61,10 @@ namespace {
 
 bool init_complete(const container_model& c) {
   if (c.sidecar) return c.state == container_model::phase::running && c.started;
-  return c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code == 0;
+  return completed(c);
 }
+
+bool unready(const container_model& c) { return c.state != container_model::phase::running || !c.ready; }
 
 }  // namespace
 
@@ -70,8 +76,6 @@ bool initialized(const pod_model& pod) {
 }
 
 namespace {
-
-bool unready(const container_model& c) { return c.state != container_model::phase::running || !c.ready; }
 
 // Sidecars count as the pod's containers do, listed first.
 bool all_ready(const pod_model& pod) {

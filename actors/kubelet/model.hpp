@@ -51,6 +51,9 @@ struct pod_model {
   std::string failed_reason, failed_message;
 };
 
+/// Whether the container ran to its end with exit code 0 (an init container's success).
+bool completed(const container_model& c);
+
 /// Whether a container that just ended is started again (a sidecar always is, until the pod
 /// stops it).
 bool should_restart(restart_policy policy, const terminated_info& t, const container_model& c);

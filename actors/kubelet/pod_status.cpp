@@ -36,7 +36,7 @@ void set_container(k8s::ContainerStatus::Builder out, const container_model& c, 
   out.setImageID(hollow ? "" : "troupe-process://" + c.image);
   out.setRestartCount(c.restart_count);
   // An init container that finished with 0 counts as ready, as the 1.29 prober manager says.
-  bool init_done = c.init && !c.sidecar && c.state == container_model::phase::terminated && c.terminated && c.terminated->exit_code == 0;
+  bool init_done = c.init && !c.sidecar && completed(c);
   out.setReady(init_done || (c.ready && c.state == container_model::phase::running));
   out.getStarted().setValue(c.state == container_model::phase::running && c.started);
   if (!c.container_id.empty()) out.setContainerID(c.container_id);

@@ -911,10 +911,9 @@ void reconcile(self_ptr self) {
       report(self);
       return;
     }
-    if (m.state == container_model::phase::terminated && m.terminated && m.terminated->exit_code == 0) continue;
+    if (completed(m)) continue;
     if (may_start(m, st.init_runs[i])) start_container(self, true, i);
-    if (m.state == container_model::phase::terminated && m.terminated && m.terminated->exit_code == 0)
-      continue;  // a hollow init container is done at once
+    if (completed(m)) continue;  // a hollow init container is done at once
     report(self);
     return;  // one at a time, in order
   }
