@@ -6,6 +6,7 @@
 #include <set>
 
 #include "actors/apiserver/defaults.hpp"
+#include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -36,9 +37,7 @@ std::vector<namespace_condition> namespace_deletion_conditions(const std::vector
     std::vector<std::string> parts;
     for (auto& [what, n] : counts) parts.push_back(what + between + std::to_string(n) + " resource instances");
     std::sort(parts.begin(), parts.end());
-    std::string out;
-    for (auto& p : parts) out += (out.empty() ? "" : ", ") + p;
-    return out;
+    return join(parts, ", ");
   };
   std::vector<namespace_condition> out = {
       {"NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"},
@@ -74,13 +73,14 @@ std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
       if (text_view(c.getType()) == type) return c;
     return std::nullopt;
   };
+  auto ours = [&](k8s::NamespaceCondition::Reader c) {
+    for (auto& want : conditions)
+      if (text_view(c.getType()) == want.type) return true;
+    return false;
+  };
   bool changed = false;
   unsigned others = 0;
-  for (auto c : old) {
-    bool ours = false;
-    for (auto& want : conditions) ours = ours || text_view(c.getType()) == want.type;
-    others += !ours;
-  }
+  for (auto c : old) others += !ours(c);
   for (auto& want : conditions) {
     auto was = find_old(want.type);
     changed = changed || !was || was->getStatus() != status_of(want.status) ||
@@ -92,11 +92,8 @@ std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
   auto status = message.getRoot<k8s::Namespace>().getStatus();
   auto list = status.initConditions(others + static_cast<unsigned>(conditions.size()));
   unsigned i = 0;
-  for (auto c : old) {  // conditions someone else keeps stay, first
-    bool ours = false;
-    for (auto& want : conditions) ours = ours || text_view(c.getType()) == want.type;
-    if (!ours) list.setWithCaveats(i++, c);
-  }
+  for (auto c : old)  // conditions someone else keeps stay, first
+    if (!ours(c)) list.setWithCaveats(i++, c);
   for (auto& want : conditions) {
     auto was = find_old(want.type);
     auto c = list[i++];

@@ -145,11 +145,13 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
       if (*at > now) {
         next = next ? std::min(*next, *at) : *at;
         pending.insert(id);
+        return true;
       }
-      else if (st.evicting.size() < max_evictions_in_flight)
-        evict(self, ns, name, std::string(pod.object)), due.insert(id);
+      due.insert(id);
+      if (st.evicting.size() < max_evictions_in_flight)
+        evict(self, ns, name, std::string(pod.object));
       else
-        next = now + 1, due.insert(id);  // the rest after these deletes
+        next = now + 1;  // the rest after these deletes
       return true;
     };
     // The node-name index answers this without reading every pod; a store without it still can.
