@@ -420,10 +420,8 @@ void validate_secret(k8s::Secret::Reader secret, std::vector<field_error>& out) 
   };
   std::string type = text_string(secret.getType());
   if (type == "kubernetes.io/service-account-token") {
-    bool named = false;
-    for (auto a : secret.getMetadata().getAnnotations())
-      named = named || text_view(a.getKey()) == "kubernetes.io/service-account.name";
-    if (!named) out.push_back({"metadata.annotations[kubernetes.io/service-account.name]", "Required value"});
+    if (!map_get(secret.getMetadata().getAnnotations(), "kubernetes.io/service-account.name"))
+      out.push_back({"metadata.annotations[kubernetes.io/service-account.name]", "Required value"});
   } else if (type == "kubernetes.io/tls") {
     require("tls.crt");
     require("tls.key");

@@ -83,15 +83,12 @@ void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
         unit = 1;
         for (int i = 0; i <= 6 && !allowed; ++i, unit *= 1024) allowed = *divisor == quantity::from_value(unit);
       }
+      std::string units = cpu ? "1m and 1" : "1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei";
+      std::string what = cpu ? "cpu" : resource.find("memory") != std::string::npos ? "memory" : "local ephemeral storage";
       if (!allowed)
         out.push_back({path + ".valueFrom.resourceFieldRef.divisor",
-                       "Invalid value: " + quote(resource) +
-                           (cpu ? ": only divisor's values 1m and 1 are supported with the cpu resource"
-                                : resource.find("memory") != std::string::npos
-                                    ? ": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, "
-                                      "1Ei are supported with the memory resource"
-                                    : ": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, "
-                                      "1Ei are supported with the local ephemeral storage resource")});
+                       "Invalid value: " + quote(resource) + ": only divisor's values " + units +
+                           " are supported with the " + what + " resource"});
     }
   }
   auto key_ref = [&](const std::string& at, std::string_view key) {
@@ -169,24 +166,25 @@ void validate_items(capnp::List<k8s::KeyToPath>::Reader items, const std::string
   }
 }
 
+// A ConfigMap's or Secret's volume: the object named, its items, its files' mode.
+template <class Source>
+void validate_keyed_source(Source source, std::string_view name, const std::string& at, const char* name_field,
+                           std::vector<field_error>& out) {
+  if (name.empty()) out.push_back({at + "." + name_field, "Required value"});
+  validate_items(source.getItems(), at, out);
+  validate_file_mode(source.getDefaultMode(), at + ".defaultMode", out);
+}
+
 // Kubernetes' validateVolumeSource for the sources troupe knows (one naming none is an
 // emptyDir by then, as Kubernetes defaults it).
 void validate_volume_source(k8s::Volume::Reader v, const std::string& at, std::vector<field_error>& out) {
   switch (v.which()) {
-    case k8s::Volume::CONFIG_MAP: {
-      auto cm = v.getConfigMap();
-      if (cm.getName().size() == 0) out.push_back({at + ".configMap.name", "Required value"});
-      validate_items(cm.getItems(), at + ".configMap", out);
-      validate_file_mode(cm.getDefaultMode(), at + ".configMap.defaultMode", out);
+    case k8s::Volume::CONFIG_MAP:
+      validate_keyed_source(v.getConfigMap(), text_view(v.getConfigMap().getName()), at + ".configMap", "name", out);
       break;
-    }
-    case k8s::Volume::SECRET: {
-      auto secret = v.getSecret();
-      if (secret.getSecretName().size() == 0) out.push_back({at + ".secret.secretName", "Required value"});
-      validate_items(secret.getItems(), at + ".secret", out);
-      validate_file_mode(secret.getDefaultMode(), at + ".secret.defaultMode", out);
+    case k8s::Volume::SECRET:
+      validate_keyed_source(v.getSecret(), text_view(v.getSecret().getSecretName()), at + ".secret", "secretName", out);
       break;
-    }
     case k8s::Volume::PERSISTENT_VOLUME_CLAIM:
       if (v.getPersistentVolumeClaim().getClaimName().size() == 0)
         out.push_back({at + ".persistentVolumeClaim.claimName", "Required value"});
