@@ -267,10 +267,7 @@ void write_pods_status(context& ctx, const node& owner, tab_text& w) {
 // kubectl's EndpointsDescriber.
 std::string describe_endpoints(context& ctx, const kind_info& kind, const node& ep) {
   tab_text w;
-  w.write(0, "Name:\t" + text_at(ep, {"metadata", "name"}) + "\n");
-  w.write(0, "Namespace:\t" + text_at(ep, {"metadata", "namespace"}) + "\n");
-  write_labels(w, "", "Labels", lookup(ep, {"metadata", "labels"}));
-  write_annotations(w, "", "Annotations", lookup(ep, {"metadata", "annotations"}));
+  write_head_lines(w, ep, true);
   w.write(0, "Subsets:\n");
   auto ips = [](const node& subset, const char* field) {
     std::vector<std::string> out;
