@@ -240,8 +240,9 @@ void node_changed(self_ptr self, const watch_event& ev) {
   if (ev.object.empty() || ev.type == static_cast<uint8_t>(store::event_type::deleted)) return;
   auto synced = with_unschedulable_taint(ev.object.str(), unix_seconds());
   if (!synced) return;
-  object_reader r(*synced);
-  send_update(self, api_verb::update, text_string(r.meta().getName()), std::move(*synced), [] {});
+  // The name is read before the bytes move into the request (arguments are made in no fixed order).
+  std::string name = text_string(object_reader(*synced).meta().getName());
+  send_update(self, api_verb::update, std::move(name), std::move(*synced), [] {});
 }
 
 impl_actor::behavior_type lifecycle_behavior(self_ptr self, nodelifecycle_deps deps) {
