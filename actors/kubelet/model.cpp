@@ -180,4 +180,61 @@ pod_status_model compute_pod_status(const pod_model& pod) {
   return s;
 }
 
+bool may_start(const container_model& c) {
+  return c.state == container_model::phase::waiting && !c.starting && c.waiting_reason != "CrashLoopBackOff" &&
+         c.waiting_reason != "CreateContainerConfigError" && c.waiting_reason != "CreateContainerError";
+}
+
+std::vector<container_ref> containers_to_start(const pod_model& pod) {
+  std::vector<container_ref> starts;
+  // Once a container has run, the pod is initialized for good: a sidecar restarting holds
+  // nothing back.
+  bool ran = false;
+  for (auto& c : pod.containers)
+    ran = ran || c.state != container_model::phase::waiting || c.last || c.restart_count > 0;
+  for (size_t i = 0; i < pod.init_containers.size(); ++i) {
+    auto& c = pod.init_containers[i];
+    if (c.sidecar) {
+      if (may_start(c) && !pod.sidecars_stopping) starts.push_back({true, i});
+      if (ran || (c.state == container_model::phase::running && c.started && !c.post_start_running)) continue;
+      return starts;
+    }
+    if (completed(c)) continue;
+    if (may_start(c)) starts.push_back({true, i});
+    return starts;  // one at a time, in order
+  }
+  for (size_t i = 0; i < pod.containers.size(); ++i) {
+    auto& c = pod.containers[i];
+    bool start = may_start(c);
+    if (start) starts.push_back({false, i});
+    // A postStart hook that is starting or running holds the rest back.
+    if (c.has_post_start && (start || c.starting || c.post_start_running)) break;
+  }
+  return starts;
+}
+
+bool sidecars_may_stop(const pod_model& pod) {
+  for (auto* list : {&pod.init_containers, &pod.containers})
+    for (auto& c : *list)
+      if (!c.sidecar && (c.starting || c.state == container_model::phase::running)) return false;
+  return true;
+}
+
+std::optional<size_t> next_sidecar_to_stop(const pod_model& pod) {
+  for (size_t i = pod.init_containers.size(); i-- > 0;) {
+    auto& c = pod.init_containers[i];
+    if (!c.sidecar) continue;
+    if (c.starting) return std::nullopt;  // stopped once it runs
+    // One waiting to restart stays so, its last run its last state, as the kubelet leaves it.
+    if (c.state != container_model::phase::running) continue;
+    if (c.stop_sent) return std::nullopt;  // its turn is under way
+    return i;
+  }
+  return std::nullopt;
+}
+
+int64_t active_deadline(int64_t start_time, int64_t deadline_seconds) {
+  return start_time + std::min<int64_t>(deadline_seconds, INT32_MAX);
+}
+
 }  // namespace troupe::kubelet

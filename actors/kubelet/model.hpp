@@ -36,7 +36,11 @@ struct container_model {
   int32_t restart_count = 0;
   bool ready = false;    ///< readiness probe passing (or none) while running
   bool started = false;  ///< startup probe passed (or none) while running
-  bool has_readiness = false, has_startup = false;
+  bool has_readiness = false, has_startup = false, has_post_start = false;
+  // What the worker is doing with it, which the start and stop decisions weigh.
+  bool starting = false;            ///< a start is under way (its sources fetched, its launch)
+  bool post_start_running = false;  ///< its postStart hook has not finished: the next waits
+  bool stop_sent = false;           ///< signalled to stop in its turn (a sidecar): not again
 };
 
 struct pod_model {
@@ -49,6 +53,8 @@ struct pod_model {
   bool hollow = false;
   /// Set when the kubelet ended the pod itself (DeadlineExceeded): the pod has Failed, so.
   std::string failed_reason, failed_message;
+  /// The pod's other containers are done or stopped: its sidecars stop, and do not start again.
+  bool sidecars_stopping = false;
 };
 
 /// Whether the container ran to its end with exit code 0 (an init container's success).
@@ -93,5 +99,35 @@ bool containers_done(const pod_model& pod);
 /// Whether nothing more will start in the pod: its containers are done, or an init container
 /// failed under restartPolicy Never. Its sidecars are then stopped and not started again.
 bool pod_finished(const pod_model& pod);
+
+/// A container's place in the pod: an init container or a container, and its index there.
+struct container_ref {
+  bool init = false;
+  size_t index = 0;
+  bool operator==(const container_ref& other) const { return init == other.init && index == other.index; }
+};
+
+/// Whether the worker may start the container now: it waits, no start is under way, and it is
+/// not waiting out a backoff or a failed start (their timers start it again).
+bool may_start(const container_model& c);
+
+/// What starts now, in order, as the kubelet's pod sync decides: the next init container, one at
+/// a time; a sidecar (an init container with restartPolicy Always) in its turn, holding the next
+/// until it has started (postStart done, startup probe passed), then running beside the
+/// containers; once the init containers are through (or a container has run, after which the
+/// pod is initialized for good), every container not yet started, each after the one before
+/// has finished its postStart hook.
+std::vector<container_ref> containers_to_start(const pod_model& pod);
+
+/// Whether the pod's sidecars may stop: nothing else in the pod runs or is starting.
+bool sidecars_may_stop(const pod_model& pod);
+
+/// The sidecar (an init container index) to stop next once they may: the last started first,
+/// each after the one after it has ended, so none while one is starting or already stopping.
+std::optional<size_t> next_sidecar_to_stop(const pod_model& pod);
+
+/// When a pod started at `start_time` (unix seconds) passes spec.activeDeadlineSeconds: at most
+/// 2^31 - 1 seconds later, the bound validation holds new objects to.
+int64_t active_deadline(int64_t start_time, int64_t deadline_seconds);
 
 }  // namespace troupe::kubelet

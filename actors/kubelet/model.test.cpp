@@ -165,3 +165,110 @@ TEST_CASE("sidecars: started before the next init container and counted with the
   pod.policy = restart_policy::on_failure;
   CHECK_FALSE(containers_done(pod));
 }
+
+namespace {
+
+container_model waiting(const std::string& name, bool init = false, bool sidecar = false) {
+  container_model c;
+  c.name = name;
+  c.init = init;
+  c.sidecar = sidecar;
+  return c;
+}
+
+std::vector<container_ref> refs(std::initializer_list<container_ref> list) { return list; }
+
+}  // namespace
+
+TEST_CASE("init containers start one at a time and then the containers", "[kubelet][model]") {
+  pod_model pod;
+  pod.init_containers = {waiting("migrate", true), waiting("seed", true)};
+  pod.containers = {waiting("app"), waiting("metrics")};
+  CHECK(containers_to_start(pod) == refs({{true, 0}}));
+  pod.init_containers[0].starting = true;
+  CHECK(containers_to_start(pod).empty());
+  pod.init_containers[0] = ended("migrate", 0, true);
+  CHECK(containers_to_start(pod) == refs({{true, 1}}));
+  // A failed init container waiting out its backoff holds the rest.
+  pod.init_containers[1] = ended("seed", 1, true);
+  CHECK(containers_to_start(pod).empty());
+  pod.init_containers[1].state = container_model::phase::waiting;
+  pod.init_containers[1].waiting_reason = "CrashLoopBackOff";
+  CHECK(containers_to_start(pod).empty());
+  pod.init_containers[1] = ended("seed", 0, true);
+  CHECK(containers_to_start(pod) == refs({{false, 0}, {false, 1}}));
+  // Waiting on a missing ConfigMap or a start that failed: their timers retry, not a sync.
+  pod.containers[0].waiting_reason = "CreateContainerConfigError";
+  pod.containers[1].waiting_reason = "CreateContainerError";
+  CHECK(containers_to_start(pod).empty());
+}
+
+TEST_CASE("a container's postStart hook holds the next container back", "[kubelet][model]") {
+  pod_model pod;
+  pod.containers = {waiting("a"), waiting("b"), waiting("c")};
+  pod.containers[1].has_post_start = true;
+  CHECK(containers_to_start(pod) == refs({{false, 0}, {false, 1}}));
+  pod.containers[0] = running("a");
+  pod.containers[1] = running("b");
+  pod.containers[1].has_post_start = pod.containers[1].post_start_running = true;
+  CHECK(containers_to_start(pod).empty());
+  pod.containers[1].post_start_running = false;
+  CHECK(containers_to_start(pod) == refs({{false, 2}}));
+}
+
+TEST_CASE("a sidecar holds the next init container until it has started", "[kubelet][model]") {
+  pod_model pod;
+  pod.init_containers = {waiting("proxy", true, true), waiting("migrate", true)};
+  pod.containers = {waiting("app")};
+  CHECK(containers_to_start(pod) == refs({{true, 0}}));
+  auto& proxy = pod.init_containers[0];
+  proxy = running("proxy");
+  proxy.init = proxy.sidecar = true;
+  proxy.started = false;  // its startup probe has not passed
+  CHECK(containers_to_start(pod).empty());
+  proxy.started = true;
+  proxy.post_start_running = true;
+  CHECK(containers_to_start(pod).empty());
+  proxy.post_start_running = false;
+  CHECK(containers_to_start(pod) == refs({{true, 1}}));
+  pod.init_containers[1] = ended("migrate", 0, true);
+  CHECK(containers_to_start(pod) == refs({{false, 0}}));
+
+  // Once the app has run, a sidecar restarting holds nothing back; once the sidecars are
+  // stopping it does not start again.
+  pod.containers[0] = running("app");
+  proxy = waiting("proxy", true, true);
+  proxy.last = terminated_info{1, 0, "Error", "", 1, 2, ""};
+  CHECK(containers_to_start(pod) == refs({{true, 0}}));
+  pod.sidecars_stopping = true;
+  CHECK(containers_to_start(pod).empty());
+}
+
+TEST_CASE("sidecars stop after the containers one at a time last first", "[kubelet][model]") {
+  pod_model pod;
+  pod.init_containers = {running("logs"), ended("migrate", 0, true), running("proxy")};
+  for (size_t i : {0, 2}) pod.init_containers[i].init = pod.init_containers[i].sidecar = true;
+  pod.containers = {running("app")};
+  CHECK_FALSE(sidecars_may_stop(pod));
+  pod.containers[0] = ended("app", 0);
+  CHECK(sidecars_may_stop(pod));
+  CHECK(next_sidecar_to_stop(pod) == std::optional<size_t>(2));
+  pod.init_containers[2].stop_sent = true;
+  CHECK(next_sidecar_to_stop(pod) == std::nullopt);  // its turn is under way
+  pod.init_containers[2] = ended("proxy", 143, true);
+  pod.init_containers[2].sidecar = true;
+  CHECK(next_sidecar_to_stop(pod) == std::optional<size_t>(0));
+  // One starting is stopped once it runs: the ones before it wait.
+  pod.init_containers[2] = waiting("proxy", true, true);
+  pod.init_containers[2].starting = true;
+  CHECK(next_sidecar_to_stop(pod) == std::nullopt);
+  // A container still starting keeps them all.
+  pod.containers[0] = waiting("app");
+  pod.containers[0].starting = true;
+  CHECK_FALSE(sidecars_may_stop(pod));
+}
+
+TEST_CASE("the active deadline counts from the start and is bounded", "[kubelet][model]") {
+  CHECK(active_deadline(1000, 30) == 1030);
+  CHECK(active_deadline(1000, int64_t(1) << 40) == int64_t(1000) + INT32_MAX);
+}
