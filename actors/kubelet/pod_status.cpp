@@ -83,6 +83,7 @@ pod_model model_of(k8s::Pod::Reader pod) {
       cm.sidecar = init && text_view(c.getRestartPolicy()) == "Always";
       cm.has_readiness = c.hasReadinessProbe() && !c.getReadinessProbe().isUnset();
       cm.has_startup = c.hasStartupProbe() && !c.getStartupProbe().isUnset();
+      cm.has_post_start = c.hasLifecycle() && c.getLifecycle().hasPostStart();
       cm.waiting_reason = init || initializing ? "PodInitializing" : "ContainerCreating";
       out.push_back(std::move(cm));
     }
