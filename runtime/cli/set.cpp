@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <utility>
 
 #include "runtime/base/text.hpp"
 #include "runtime/cli/context.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
 
@@ -48,11 +50,15 @@ std::vector<std::string> split_changes(const std::vector<std::string>& args, std
   return resources;
 }
 
-// Applies `change` to each chosen object (re-read on a Conflict) and prints `past` for it.
+// Applies `change` to each chosen object (re-read on a Conflict) and prints it as -o asks, else
+// `past` for it.
 int change_each(context& ctx, const std::vector<std::string>& resources, const char* past,
                 const std::function<bool(const kind_info&, node&)>& change) {
   TROUPE_REQUIRE(!resources.empty(), api_errc::bad_request,
                  "one or more resources must be specified as <resource> <name> or <resource>/<name>");
+  auto format = output_format(ctx);
+  check_object_format(format);
+  bool first = true;
   auto objects = chosen_objects(ctx, parse_resource_args(ctx, resources, ""));
   if (objects.empty()) ctx.err << "No resources found\n";
   int status = 0;
@@ -68,14 +74,16 @@ int change_each(context& ctx, const std::vector<std::string>& resources, const c
           req.name = o.name;
           req.object = codec::decode_object(object, *o.kind, o.kind->singular_resource() + "/" + o.name);
           try {
-            ctx.api().call(api_verb::update, req);  // the resourceVersion read is the precondition
+            // The resourceVersion read is the precondition.
+            object = codec::encode_object(ctx.api().call(api_verb::update, req).object, *o.kind);
           } catch (const rpc::server_error& e) {
             if (e.code() == api_errc::conflict && attempt < 5) continue;
             throw;
           }
         }
         // As kubectl: an object the change leaves as it was is not reported.
-        if (changed) ctx.out << o.kind->singular_resource() << "/" << o.name << " " << past << ctx.dry_run_suffix() << "\n";
+        if (changed && !format.empty()) ctx.out << object_as(format, *o.kind, object, std::exchange(first, false));
+        else if (changed) ctx.out << o.kind->singular_resource() << "/" << o.name << " " << past << ctx.dry_run_suffix() << "\n";
         break;
       }
     } catch (const rpc::server_error& e) {

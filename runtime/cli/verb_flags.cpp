@@ -127,7 +127,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"api-versions", {}},
       {"explain", {{"recursive", 0, false}, {"api-version"}, output}},
       {"cluster-info", {}},
-      {"set", {selector, all, all_namespaces, dry_run, {"containers", 'c'}, {"list", 0, false}}},
+      {"set", {selector, all, all_namespaces, dry_run, output, template_text, {"containers", 'c'}, {"list", 0, false}}},
       {"replace", {filename, recursive, dry_run, validate, force, output, template_text}},
       {"diff", {filename, recursive}},
       {"delete",

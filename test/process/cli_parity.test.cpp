@@ -514,6 +514,18 @@ TEST_CASE("set image and set env change pod templates", "[process][cli]") {
   auto unchanged = c.troupe({"set", "image", "deploy/web", "nginx=alpine"});  // nothing to report
   CHECK(unchanged.code == 0);
   CHECK(unchanged.out.empty());
+  // -o prints the object as written (its new resourceVersion), or as it would be on a dry run.
+  CHECK(c.troupe({"set", "image", "deploy/web", "busybox=busybox:1.36", "-o", "name"}).out == "deployment.apps/web\n");
+  auto written = c.troupe({"set", "image", "deploy/web", "busybox=busybox:1.37", "-o",
+                           "jsonpath={.metadata.resourceVersion} {.spec.template.spec.containers[1].image}"});
+  CHECK(written.out == c.troupe({"get", "deploy", "web", "-o", "jsonpath={.metadata.resourceVersion}"}).out +
+                           " busybox:1.37");
+  CHECK_THAT(c.troupe({"set", "env", "deploy/web", "C=4", "--dry-run=client", "-o", "yaml"}).out,
+             Catch::Contains("- name: C\n          value: \"4\"\n"));
+  auto bad_format = c.troupe({"set", "image", "deploy/web", "nginx=x", "-o", "wide"});
+  CHECK(bad_format.code == 1);
+  CHECK_THAT(bad_format.err, Catch::StartsWith("error: unable to match a printer suitable for the output format \"wide\""));
+  CHECK(images() == "alpine busybox:1.37");
   auto missing = c.troupe({"set", "image", "deploy/web", "nope=x"});
   CHECK(missing.code == 1);
   CHECK(missing.err == "error: unable to find container named \"nope\"\n");
