@@ -42,8 +42,18 @@ const std::map<std::string, flag_help>& flag_helps() {
       {"recursive", {"", "Process the directories given with -f recursively."}},
       {"output",
        {"",
+        "Output format for the objects written. One of: json, yaml, name, "
+        "jsonpath=..., jsonpath-as-json=..., jsonpath-file=..., go-template=..., "
+        "go-template-file=..."}},
+      {"get/output",
+       {"",
         "Output format. One of: json, yaml, name, wide, jsonpath=..., "
-        "go-template=..., custom-columns=..., where the command prints objects."}},
+        "jsonpath-as-json=..., jsonpath-file=..., go-template=..., "
+        "go-template-file=..., custom-columns=..., custom-columns-file=..."}},
+      {"explain/output",
+       {"'plaintext'",
+        "Format in which to render the schema. Valid values are: (plaintext, "
+        "plaintext-openapiv2)."}},
       {"no-headers",
        {"",
         "When using the default or custom-column output format, don't print "
