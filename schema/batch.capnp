@@ -25,6 +25,59 @@ struct JobSpec {
   ttlSecondsAfterFinished :union { unset @12 :Void; value @13 :Int32; }
   completionMode @14 :CompletionMode;
   suspend :union { unset @15 :Void; value @16 :Bool; }
+  podFailurePolicy @17 :PodFailurePolicy;
+  backoffLimitPerIndex :union { unset @18 :Void; value @19 :Int32; }
+  maxFailedIndexes :union { unset @20 :Void; value @21 :Int32; }
+  podReplacementPolicy @22 :PodReplacementPolicy;
+}
+
+enum PodReplacementPolicy {
+  unspecified @0;
+  failed @1 $Json.name("Failed");
+  terminatingOrFailed @2 $Json.name("TerminatingOrFailed");
+}
+
+# In Kubernetes' (sorted) order: the codec names them so when it refuses another.
+enum PodFailurePolicyAction {
+  unspecified @0;
+  count @1 $Json.name("Count");
+  failIndex @2 $Json.name("FailIndex");
+  failJob @3 $Json.name("FailJob");
+  ignore @4 $Json.name("Ignore");
+}
+
+enum PodFailurePolicyOnExitCodesOperator {
+  unspecified @0;
+  in @1 $Json.name("In");
+  notIn @2 $Json.name("NotIn");
+}
+
+# How a Job treats a failed pod (batch/v1 PodFailurePolicy): the first rule that matches decides.
+struct PodFailurePolicy {
+  rules @0 :List(PodFailurePolicyRule) $Meta.always;
+}
+
+struct PodFailurePolicyRule {
+  action @0 :PodFailurePolicyAction;
+  onExitCodes @1 :PodFailurePolicyOnExitCodesRequirement;
+  # Go's field has no omitempty: Kubernetes writes [] in a rule on exit codes.
+  onPodConditions @2 :List(PodFailurePolicyOnPodConditionsPattern) $Meta.always;
+}
+
+struct PodFailurePolicyOnExitCodesRequirement {
+  containerName :union { unset @0 :Void; value @1 :Text; }
+  operator @2 :PodFailurePolicyOnExitCodesOperator;
+  values @3 :List(Int32) $Meta.always;
+}
+
+struct PodFailurePolicyOnPodConditionsPattern {
+  type @0 :Text;
+  status @1 :Meta.ConditionStatus;  # True when not given
+}
+
+struct UncountedTerminatedPods {
+  succeeded @0 :List(Text);
+  failed @1 :List(Text);
 }
 
 struct JobCondition {
@@ -45,6 +98,9 @@ struct JobStatus {
   failed @5 :Int32;
   completedIndexes @6 :Text;
   ready :union { unset @7 :Void; value @8 :Int32; }
+  failedIndexes :union { unset @9 :Void; value @10 :Text; }
+  terminating :union { unset @11 :Void; value @12 :Int32; }
+  uncountedTerminatedPods @13 :UncountedTerminatedPods;
 }
 
 struct Job $Meta.resource(generation = true, group = "batch", version = "v1", plural = "jobs", namespaced = true,

@@ -275,6 +275,14 @@ void default_job_spec(k8s::JobSpec::Builder spec) {
   if (spec.getCompletionMode() == k8s::CompletionMode::UNSPECIFIED)
     spec.setCompletionMode(k8s::CompletionMode::NON_INDEXED);
   if (spec.getSuspend().isUnset()) spec.getSuspend().setValue(false);
+  if (spec.hasPodFailurePolicy())
+    for (auto rule : spec.getPodFailurePolicy().getRules())
+      for (auto pattern : rule.getOnPodConditions())
+        if (pattern.getStatus() == k8s::ConditionStatus::UNSPECIFIED) pattern.setStatus(k8s::ConditionStatus::IS_TRUE);
+  // JobPodReplacementPolicy, on by default since Kubernetes 1.29.
+  if (spec.getPodReplacementPolicy() == k8s::PodReplacementPolicy::UNSPECIFIED)
+    spec.setPodReplacementPolicy(spec.hasPodFailurePolicy() ? k8s::PodReplacementPolicy::FAILED
+                                                            : k8s::PodReplacementPolicy::TERMINATING_OR_FAILED);
   default_pod_spec(spec.getTemplate().getSpec());
 }
 

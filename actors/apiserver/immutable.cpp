@@ -171,13 +171,22 @@ void validate_job_update(k8s::Job::Reader old_job, k8s::Job::Reader new_job,
   auto before = old_job.getSpec(), after = new_job.getSpec();
   selector_immutable(before, after, out);
   immutable(same_template(old_job, before.getTemplate(), after.getTemplate()), "spec.template", out);
-  auto old_completions = before.getCompletions(), new_completions = after.getCompletions();
-  immutable(
-      old_completions.isUnset()
-          ? new_completions.isUnset()
-          : !new_completions.isUnset() && new_completions.getValue() == old_completions.getValue(),
-      "spec.completions", out);
+  auto new_completions = after.getCompletions();
+  // ElasticIndexedJob (on since Kubernetes 1.27): an Indexed Job's completions change with its
+  // parallelism; an Indexed Job without completions is refused by validation already.
+  bool indexed = after.getCompletionMode() == k8s::CompletionMode::INDEXED;
+  if (!same(before.getCompletions(), new_completions)) {
+    if (!indexed) immutable(false, "spec.completions", out);
+    else if (!new_completions.isUnset() &&
+             (after.getParallelism().isUnset() || new_completions.getValue() != after.getParallelism().getValue()))
+      out.push_back({"spec.completions", "Invalid value: " + std::to_string(new_completions.getValue()) +
+                                             ": can only be modified in tandem with spec.parallelism"});
+  }
   immutable(before.getCompletionMode() == after.getCompletionMode(), "spec.completionMode", out);
+  immutable(before.hasPodFailurePolicy() == after.hasPodFailurePolicy() &&
+                same(before.getPodFailurePolicy(), after.getPodFailurePolicy()),
+            "spec.podFailurePolicy", out);
+  immutable(same(before.getBackoffLimitPerIndex(), after.getBackoffLimitPerIndex()), "spec.backoffLimitPerIndex", out);
 }
 
 // ConfigMaps and Secrets marked immutable keep their data, and stay immutable.

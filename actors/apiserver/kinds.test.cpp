@@ -935,3 +935,151 @@ TEST_CASE("a claim's storage request changes only once it is bound and never shr
   CHECK_THAT(failures(stored("2Gi", true), claim("1Gi").c_str()), Catch::VectorContains(shrunk));
   CHECK(failures(stored("1Gi", false), claim("1Gi", "pv1").c_str()).empty());  // a volume, once
 }
+
+namespace {
+
+// A Job whose spec has `extra` beside a Never-restarting template with containers main and
+// setup (an init container).
+std::string job_with(const std::string& extra, const std::string& name = "j", const char* restart = "Never") {
+  return "apiVersion: batch/v1\nkind: Job\nmetadata: {name: " + name + "}\nspec:\n" + extra +
+         "  template: {spec: {restartPolicy: " + restart +
+         ", initContainers: [{name: setup, image: b}], containers: [{name: main, image: b}]}}\n";
+}
+
+}  // namespace
+
+TEST_CASE("a Job's pod failure policy and per-index backoff are validated", "[apiserver][admission][kinds]") {
+  const std::string indexed = "  completionMode: Indexed\n  completions: 4\n";
+  struct row {
+    std::string manifest;
+    std::string cause;
+  };
+  auto r = GENERATE_COPY(values<row>({
+      {job_with("  podFailurePolicy: {rules: [{onExitCodes: {operator: In, values: [1]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].action: Required value: valid values: [\"Count\" \"FailIndex\" \"FailJob\" "
+       "\"Ignore\"]"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailIndex, onExitCodes: {operator: In, values: [1]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be "
+       "set"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [0, 2]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: NotIn, values: [3, 1, 3]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{3, 1, 3}: must be ordered"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: NotIn, values: [3, 1, 3]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Duplicate value: 3"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: []}}]}\n"),
+       "spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{}: at least one value is required"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {values: [1]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].onExitCodes.operator: Required value: valid values: [\"In\" \"NotIn\"]"},
+      {job_with("  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {containerName: web, operator: In, "
+                "values: [1]}}]}\n"),
+       "spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: \"web\": must be one of the "
+       "container or initContainer names in the pod template"},
+      {job_with("  podFailurePolicy: {rules: [{action: Ignore}]}\n"),
+       "spec.podFailurePolicy.rules[0]: Invalid value: specifying one of OnExitCodes and OnPodConditions is "
+       "required"},
+      {job_with("  podFailurePolicy: {rules: [{action: Ignore, onExitCodes: {operator: In, values: [1]}, "
+                "onPodConditions: [{type: DisruptionTarget}]}]}\n"),
+       "spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not "
+       "supported"},
+      {job_with("  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: 'bad type'}]}]}\n"),
+       "spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: \"bad type\": name part must consist "
+       "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+       "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+       "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
+      {job_with("  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}\n",
+                "j", "OnFailure"),
+       "spec.template.spec.restartPolicy: Invalid value: \"OnFailure\": only \"Never\" is supported when "
+       "podFailurePolicy is specified"},
+      {job_with("  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}\n"
+                "  podReplacementPolicy: TerminatingOrFailed\n"),
+       "spec.podReplacementPolicy: Unsupported value: \"TerminatingOrFailed\": supported values: \"Failed\""},
+      {job_with("  backoffLimitPerIndex: 1\n"),
+       "spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode"},
+      {job_with(indexed + "  maxFailedIndexes: 1\n"),
+       "spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified"},
+      {job_with(indexed + "  backoffLimitPerIndex: -1\n"),
+       "spec.backoffLimitPerIndex: Invalid value: -1: must be greater than or equal to 0"},
+      {job_with(indexed + "  backoffLimitPerIndex: 1\n  maxFailedIndexes: 5\n"),
+       "spec.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions"},
+      {job_with("  completionMode: Indexed\n  completions: 200000\n  parallelism: 20000\n  backoffLimitPerIndex: 1\n"),
+       "spec.maxFailedIndexes: Required value: must be specified when completions is above 100000"},
+      {job_with("  completionMode: Indexed\n  completions: 200000\n  parallelism: 20000\n  backoffLimitPerIndex: 1\n"),
+       "spec.parallelism: Invalid value: 20000: must be less than or equal to 10000 when completions are above "
+       "100000 and used with backoff limit per index"},
+      {job_with("  completionMode: Indexed\n  completions: 10\n  parallelism: 100001\n"),
+       "spec.parallelism: Invalid value: 100001: must be less than or equal to 100000 when completion mode is "
+       "Indexed"},
+      // Its pods' hosts are <job>-<index>: the last must still be a DNS label.
+      {job_with(indexed, std::string(62, 'j')),
+       "metadata.name: Invalid value: \"" + std::string(62, 'j') +
+           "\": will not able to create pod with invalid DNS label: " + std::string(62, 'j') + "-3"},
+  }));
+  CAPTURE(r.manifest);
+  CHECK_THAT(failing_fields(r.manifest), Catch::VectorContains(r.cause));
+}
+
+TEST_CASE("a Job's failure actions and policies are read by their names", "[apiserver][admission][kinds]") {
+  // Unknown names fail as the manifest is read, with Kubernetes' words.
+  CHECK_THROWS_WITH(
+      admit(job_with("  podFailurePolicy: {rules: [{action: Retry, onExitCodes: {operator: In, values: [1]}}]}\n")),
+      Catch::Contains("spec.podFailurePolicy.rules[0].action: Unsupported value: \"Retry\": supported values: "
+                      "\"Count\", \"FailIndex\", \"FailJob\", \"Ignore\""));
+  CHECK_THROWS_WITH(
+      admit(job_with("  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget, "
+                     "status: Maybe}]}]}\n")),
+      Catch::Contains("spec.podFailurePolicy.rules[0].onPodConditions[0].status: Unsupported value: \"Maybe\""));
+  CHECK_THROWS_WITH(admit(job_with("  podReplacementPolicy: Sometimes\n")),
+                    Catch::Contains("spec.podReplacementPolicy: Unsupported value: \"Sometimes\": supported values: "
+                                    "\"Failed\", \"TerminatingOrFailed\""));
+}
+
+TEST_CASE("a Job's pod failure policy is defaulted and kept", "[apiserver][admission][kinds]") {
+  auto bytes = admit(job_with("  completionMode: Indexed\n  completions: 4\n  backoffLimitPerIndex: 1\n"
+                              "  maxFailedIndexes: 2\n  podFailurePolicy:\n    rules:\n"
+                              "    - {action: FailIndex, onExitCodes: {containerName: main, operator: In, "
+                              "values: [1, 42]}}\n    - {action: Ignore, onPodConditions: [{type: DisruptionTarget}]}\n"));
+  object_reader r(bytes);
+  auto spec = r.as<k8s::Job>().getSpec();
+  CHECK(spec.getBackoffLimitPerIndex().getValue() == 1);
+  CHECK(spec.getMaxFailedIndexes().getValue() == 2);
+  auto rules = spec.getPodFailurePolicy().getRules();
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0].getAction() == k8s::PodFailurePolicyAction::FAIL_INDEX);
+  CHECK(rules[0].getOnExitCodes().getValues().size() == 2);
+  CHECK(rules[1].getOnPodConditions()[0].getStatus() == k8s::ConditionStatus::IS_TRUE);
+  // With a failure policy only Failed pods are replaced; without one, terminating ones too.
+  CHECK(spec.getPodReplacementPolicy() == k8s::PodReplacementPolicy::FAILED);
+  auto plain_bytes = admit(job_with(""));
+  object_reader plain(plain_bytes);
+  CHECK(plain.as<k8s::Job>().getSpec().getPodReplacementPolicy() ==
+        k8s::PodReplacementPolicy::TERMINATING_OR_FAILED);
+  // As Kubernetes writes it: a rule on exit codes still shows its (empty) pod conditions.
+  auto yaml = codec::to_yaml(codec::encode_object(bytes, *kinds().find("batch/v1", "Job")));
+  CHECK_THAT(yaml, Catch::Contains("    - action: FailIndex\n      onExitCodes:\n        containerName: main\n"
+                                   "        operator: In\n        values:\n        - 1\n        - 42\n"
+                                   "      onPodConditions: []\n"));
+  CHECK_THAT(yaml, Catch::Contains("  podReplacementPolicy: Failed\n"));
+}
+
+TEST_CASE("a Job's failure policy stays and an Indexed Job's completions follow its parallelism",
+          "[apiserver][admission][kinds]") {
+  const std::string policy = "  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}\n";
+  CHECK_THAT(update_failures(job_with(policy), job_with("")),
+             Catch::VectorContains(std::string("spec.podFailurePolicy: Invalid value: field is immutable")));
+  const std::string indexed = "  completionMode: Indexed\n  backoffLimitPerIndex: 1\n";
+  CHECK_THAT(update_failures(job_with(indexed + "  completions: 4\n  parallelism: 4\n"),
+                             job_with(indexed + "  completions: 6\n  parallelism: 4\n")),
+             Catch::VectorContains(std::string("spec.completions: Invalid value: 6: can only be modified in tandem "
+                                               "with spec.parallelism")));
+  CHECK(update_failures(job_with(indexed + "  completions: 4\n  parallelism: 4\n"),
+                        job_with(indexed + "  completions: 6\n  parallelism: 6\n"))
+            .empty());
+  CHECK_THAT(update_failures(job_with(indexed + "  completions: 4\n"),
+                             job_with("  completionMode: Indexed\n  backoffLimitPerIndex: 2\n  completions: 4\n")),
+             Catch::VectorContains(std::string("spec.backoffLimitPerIndex: Invalid value: field is immutable")));
+  // A NonIndexed Job's completions stay as they are.
+  CHECK_THAT(update_failures(job_with("  completions: 4\n  parallelism: 4\n"),
+                             job_with("  completions: 6\n  parallelism: 6\n")),
+             Catch::VectorContains(std::string("spec.completions: Invalid value: field is immutable")));
+}
