@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
@@ -105,6 +106,7 @@ map_update plan_update(context& ctx, const object_key& o, const char* field,
                        const std::vector<map_change>& changes) {
   bool labels = field[0] == 'l';
   map_update u{o, codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind), node::map(), ""};
+  std::vector<std::string> overwrites;  // keys given a different value without --overwrite
   for (auto& c : changes) {
     const node* old = lookup(u.current, {"metadata", field, c.key});
     if (!c.value) {
@@ -115,11 +117,17 @@ map_update plan_update(context& ctx, const object_key& o, const char* field,
       continue;
     }
     std::string old_text = old ? old->text() : "";
-    TROUPE_REQUIRE(
-        !old || old_text == *c.value || ctx.flags.on("overwrite"), api_errc::bad_request,
-        "'" + c.key + "' already has a value (" + old_text + "), and --overwrite is false");
+    // Setting a key to the value it has is no overwrite; kubectl's change-cause annotation
+    // may always be overwritten.
+    if (old && old_text != *c.value && !ctx.flags.on("overwrite") && c.key != "kubernetes.io/change-cause")
+      overwrites.push_back("'" + c.key + "' already has a value (" + old_text + ")");
     if (!old || old_text != *c.value) u.changes.set(c.key, node::string(*c.value));
   }
+  // kubectl's words: label names its first such key, annotate all of them.
+  TROUPE_REQUIRE(overwrites.empty() || !labels, api_errc::bad_request,
+                 overwrites.empty() ? "" : overwrites[0] + ", and --overwrite is false");
+  TROUPE_REQUIRE(overwrites.empty(), api_errc::bad_request,
+                 "--overwrite is false but found the following declared annotation(s): " + join(overwrites, "; "));
   return u;
 }
 
@@ -141,6 +149,9 @@ node patch_of(context& ctx, const map_update& u, const char* field) {
 // got shorter (kubectl compares the objects' JSON lengths; only the labels differ).
 std::string change_word(context& ctx, const map_update& u, const node& after, const char* field,
                         const char* past) {
+  // annotate sends its patch whatever it holds and says "annotated"; label says when it
+  // changed nothing.
+  if (field[0] != 'l') return past;
   if (u.changes.size() == 0) return std::string("not ") + past;
   auto size = [&](const node& o) {
     auto* map = lookup(o, {"metadata", field});
@@ -176,7 +187,8 @@ void list_metadata_map(context& ctx, const char* field, const std::vector<std::s
     auto current = codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind);
     std::string indent = objects.size() > 1 ? " " : "";
     if (objects.size() > 1)
-      ctx.out << "Listing " << field << " for " << o.kind->kind << "." << o.kind->version << "/" << o.name << ":\n";
+      // kubectl's Kind.Group: "ConfigMap./a", "Deployment.apps/web".
+      ctx.out << "Listing " << field << " for " << o.kind->kind << "." << o.kind->group << "/" << o.name << ":\n";
     std::map<std::string, std::string> sorted;
     if (auto* map = lookup(current, {"metadata", field}); map && map->is_map())
       for (auto& [k, v] : map->entries()) sorted[k] = v.text();
@@ -208,26 +220,27 @@ int set_metadata_map(context& ctx, const char* field, const char* past) {
   TROUPE_REQUIRE(!ctx.flags.has("resource-version") || objects.size() <= 1, api_errc::bad_request,
                  "--resource-version may only be used with a single resource");
   if (objects.empty()) ctx.err << "No resources found\n";
-  int status = 0;
-  std::vector<map_update> updates;
+  // As kubectl (ContinueOnError): each object is read, checked and changed in turn, one that
+  // fails stops no other, and the failures are said at the end: one as an error line, several
+  // one to a line as they are.
+  std::vector<std::string> failures;
+  bool first = true, lone_check_failure = false;
   for (auto& o : objects) {
     try {
-      updates.push_back(plan_update(ctx, o, field, changes));
+      run_update(ctx, plan_update(ctx, o, field, changes), field, past, first);
+      first = false;
     } catch (const rpc::server_error& e) {
-      if (e.code() != api_errc::not_found) throw;
-      print_server_error(ctx.err, e);
-      status = 1;
+      std::ostringstream line;
+      print_server_error(line, e);
+      failures.push_back(line.str());
+    } catch (const api_error& e) {
+      failures.push_back(e.message() + "\n");
+      lone_check_failure = failures.size() == 1;
     }
   }
-  for (size_t i = 0; i < updates.size(); ++i) {
-    try {
-      run_update(ctx, updates[i], field, past, i == 0);
-    } catch (const rpc::server_error& e) {
-      print_server_error(ctx.err, e);
-      status = 1;
-    }
-  }
-  return status;
+  if (failures.size() == 1 && lone_check_failure) ctx.err << "error: ";
+  for (auto& f : failures) ctx.err << f;
+  return failures.empty() ? 0 : 1;
 }
 
 }  // namespace
