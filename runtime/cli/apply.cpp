@@ -164,13 +164,15 @@ namespace {
 
 // What apply records as the last-applied configuration: the manifest without that
 // annotation (as kubectl does), so applying a dump of a live object does not nest the old
-// record inside the new one.
+// record inside the new one. kubectl sets the annotations it encodes the record from, so its
+// records always carry `"annotations":{}` at least; the same here keeps the two tools' records
+// alike.
 node without_last_applied(node tree) {
   node* meta = tree.find("metadata");
-  node* annotations = meta && meta->is_map() ? meta->find("annotations") : nullptr;
-  if (!annotations || !annotations->is_map()) return tree;
+  if (!meta || !meta->is_map()) return tree;
+  node* annotations = meta->find("annotations");
+  if (!annotations || !annotations->is_map()) annotations = &meta->set("annotations", node::map());
   annotations->erase(last_applied);
-  if (annotations->size() == 0) meta->erase("annotations");
   return tree;
 }
 
@@ -289,7 +291,17 @@ void check_validate(const context& ctx) {
 
 }  // namespace
 
+void refuse_positional(const context& ctx) {
+  auto& extra = ctx.flags.positional;
+  TROUPE_REQUIRE(extra.empty(), api_errc::bad_request, "Unexpected args: [" + join(extra, " ") + "]");
+}
+
 int cmd_apply(context& ctx) {
+  if (!ctx.flags.positional.empty() && is_apply_subcommand(ctx.flags.positional[0]))
+    return cmd_apply_subcommand(ctx);
+  TROUPE_REQUIRE(!ctx.flags.has("create-annotation"), api_errc::bad_request,
+                 "--create-annotation is a flag of apply set-last-applied");
+  refuse_positional(ctx);
   check_validate(ctx);
   auto format = output_format(ctx);
   check_object_format(format);
@@ -398,8 +410,10 @@ int cmd_create(context& ctx) {
   } else if (!ctx.flags.has("filename") && !args.empty()) {
     add_documents(generated_manifest(args, ctx.flags, ctx.kinds), "create " + args[0], ctx.kinds, documents);
     for (auto& d : documents) d.generated_failure = generator_failure(args);
-  } else
+  } else {
+    refuse_positional(ctx);
     documents = read_manifests(ctx, "create");
+  }
   return create_all(ctx, documents);
 }
 
@@ -461,6 +475,7 @@ void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
 }  // namespace
 
 int cmd_replace(context& ctx) {
+  refuse_positional(ctx);
   check_validate(ctx);
   auto format = output_format(ctx);
   check_object_format(format);

@@ -167,6 +167,7 @@ int diff_documents(context& ctx) {
 int cmd_diff(context& ctx) {
   // 1 means "differences", so an error is 2 here, as in kubectl diff.
   try {
+    refuse_positional(ctx);
     return diff_documents(ctx);
   } catch (const rpc::server_error& e) {
     print_server_error(ctx.err, e);

@@ -35,11 +35,18 @@ const std::map<std::string, verb_text>& verb_texts() {
        {"Apply a configuration to resources by file name or stdin: objects that do not exist are "
         "created, the others are updated in place by a three-way merge with the configuration "
         "last applied (kept in the kubectl.kubernetes.io/last-applied-configuration "
-        "annotation).",
+        "annotation). Subcommands: view-last-applied (TYPE NAME | TYPE -l SELECTOR | -f FILENAME) "
+        "prints that record as YAML or JSON; set-last-applied -f FILENAME sets it to the file's "
+        "configuration and changes nothing else.",
         "# Apply the configuration in pod.yaml to a pod\ntroupe apply -f ./pod.yaml\n"
         "# Apply every manifest under a directory\ntroupe apply -R -f ./manifests/\n"
-        "# Apply the YAML passed into stdin\ncat pod.yaml | troupe apply -f -",
-        "troupe apply (-f FILENAME) [flags]"}},
+        "# Apply the YAML passed into stdin\ncat pod.yaml | troupe apply -f -\n"
+        "# Show the configuration last applied to deployment web, as JSON\n"
+        "troupe apply view-last-applied deployment/web -o json\n"
+        "# Record deploy.yaml as last applied to its objects, creating the record if missing\n"
+        "troupe apply set-last-applied -f deploy.yaml --create-annotation",
+        "troupe apply (-f FILENAME) [flags]\n  troupe apply view-last-applied (TYPE [NAME] | TYPE/NAME | -f FILENAME) "
+        "[flags]\n  troupe apply set-last-applied -f FILENAME [flags]"}},
       {"create",
        {"Create resources from files or stdin, or one object made from the flags of a "
         "subcommand: namespace, serviceaccount, configmap, secret generic|tls|docker-registry, "

@@ -35,6 +35,10 @@ const std::map<std::string, flag_help>& flag_helps() {
         "Selector (label query) to filter on, supports '=', '==', '!=', 'in', "
         "'notin' and 'exists' (e.g. -l key1=value1,key2=value2)."}},
       {"all", {"", "Select all resources of the given types in the namespace."}},
+      {"create-annotation",
+       {"",
+        "(apply set-last-applied) Create the last-applied record on objects that do not "
+        "have one yet."}},
       {"filename",
        {"[]",
         "Files, directories or '-' (stdin) holding the manifests (YAML or JSON, "

@@ -53,6 +53,14 @@ std::optional<rpc::call_result> live_of(context& ctx, const codec::manifest& m, 
 /// last-applied record, so fields others set are kept and fields dropped from the manifest go.
 codec::node apply_patch(const codec::node& current, const codec::node& desired);
 
+/// Throws kubectl's "Unexpected args: [...]" for positional words a verb reading -f does not take.
+void refuse_positional(const context& ctx);
+
+/// `apply view-last-applied|set-last-applied|edit-last-applied`: kubectl's subcommands of apply.
+bool is_apply_subcommand(const std::string& word);
+/// Runs the apply subcommand the first positional argument names.
+int cmd_apply_subcommand(context& ctx);
+
 /// Runs `step` for each manifest; a document that did not decode or a server error names
 /// the file and stops nothing else, as kubectl goes on with the remaining objects and exits 1
 /// at the end.

@@ -272,7 +272,7 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   // The record as kubectl keeps it: keys sorted, the namespace applied to, a closing newline.
   CHECK_THAT(dry.out, Catch::Contains("    kubectl.kubernetes.io/last-applied-configuration: |\n      "
                                       "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\","
-                                      "\"metadata\":{\"name\":\"c1\",\"namespace\":\"default\"}}\n"));
+                                      "\"metadata\":{\"annotations\":{},\"name\":\"c1\",\"namespace\":\"default\"}}\n"));
   CHECK(c.troupe({"get", "cm", "c1"}).code == 1);
   // Go's JSON encoder escapes <, > and & in the record; a document with no metadata is an error.
   auto amp = c.troupe({"apply", "-f", "-", "--dry-run=client", "-o", "json"},
@@ -384,6 +384,47 @@ TEST_CASE("apply warns about an object created without its last-applied record",
   auto again = c.troupe({"apply", "-f", file});
   CHECK(again.err == "");
   CHECK(again.out == "configmap/c1 unchanged\n");
+}
+
+TEST_CASE("apply view-last-applied and set-last-applied read and write only the record", "[process][cli]") {
+  cluster c;
+  auto file = c.write("cm.yaml", configmap);
+  REQUIRE(c.troupe({"apply", "-f", file}).code == 0);
+  const std::string record_yaml =
+      "apiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nmetadata:\n  annotations: {}\n  name: c1\n"
+      "  namespace: default\n";
+  CHECK(c.troupe({"apply", "view-last-applied", "cm", "c1"}).out == record_yaml);
+  CHECK(c.troupe({"apply", "view-last-applied", "-f", file}).out == record_yaml);
+  CHECK_THAT(c.troupe({"apply", "view-last-applied", "configmap/c1", "-o", "json"}).out,
+             Catch::StartsWith("{\n  \"apiVersion\": \"v1\",\n  \"data\": {\n    \"a\": \"1\"\n  },\n"));
+
+  // set-last-applied changes the record, not the data.
+  auto changed = c.write("cm2.yaml", std::string(configmap).replace(std::string(configmap).find("a: '1'"), 6, "a: '2'"));
+  CHECK(c.troupe({"apply", "set-last-applied", "-f", changed}).out == "configmap/c1 configured\n");
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath={.data.a}"}).out == "1");
+  CHECK_THAT(c.troupe({"apply", "view-last-applied", "cm", "c1"}).out, Catch::Contains("  a: \"2\"\n"));
+  // So the next apply of the first file sees data.a as changed by the user and sets it back.
+  CHECK(c.troupe({"apply", "-f", file}).out == "configmap/c1 configured\n");
+
+  REQUIRE(c.troupe({"create", "cm", "bare"}).code == 0);
+  auto bare = c.write("bare.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bare}\ndata: {k: v}\n");
+  auto view_bare = c.troupe({"apply", "view-last-applied", "cm", "bare"});
+  CHECK(view_bare.code == 1);
+  CHECK(view_bare.err == "error: no last-applied-configuration annotation found on resource: bare\n");
+  CHECK(c.troupe({"apply", "set-last-applied", "-f", bare}).err ==
+        "error: no last-applied-configuration annotation found on resource: bare, to create the annotation, run "
+        "the command with --create-annotation\n");
+  CHECK(c.troupe({"apply", "set-last-applied", "-f", bare, "--create-annotation"}).out ==
+        "configmap/bare configured\n");
+  CHECK(c.troupe({"get", "cm", "bare", "-o", "jsonpath={.data}"}).out == "");
+
+  // Words a verb reading -f does not take are refused before anything is sent.
+  for (const char* verb : {"apply", "create", "replace", "diff"}) {
+    auto stray = c.troupe({verb, "set-last-aplied", "-f", changed});
+    CHECK(stray.code == (std::string(verb) == "diff" ? 2 : 1));
+    CHECK(stray.err == "error: Unexpected args: [set-last-aplied]\n");
+  }
+  CHECK(c.troupe({"get", "cm", "c1", "-o", "jsonpath={.data.a}"}).out == "1");
 }
 
 TEST_CASE("label annotate and patch run at once all apply", "[process][cli]") {
