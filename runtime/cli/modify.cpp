@@ -287,9 +287,10 @@ int cmd_patch(context& ctx) {
                  "cannot specify --patch and --patch-file together");
   TROUPE_REQUIRE(ctx.flags.has("patch") || ctx.flags.has("patch-file"), api_errc::bad_request,
                  "must specify --patch or --patch-file containing the contents of the patch");
-  auto type = ctx.flags.get("type", "strategic");
+  auto given_type = ctx.flags.get("type", "strategic");
+  auto type = to_lower(given_type);  // kubectl takes --type in any case
   TROUPE_REQUIRE(type == "strategic" || type == "merge" || type == "json", api_errc::bad_request,
-                 "--type: " + quote(type) + " is not supported (choose json, merge or strategic)");
+                 "--type must be one of [json merge strategic], not " + quote(given_type));
   std::string text = ctx.flags.get("patch"), source = "--patch";
   if (ctx.flags.has("patch-file")) {
     source = ctx.flags.get("patch-file");

@@ -74,9 +74,9 @@ void check_format(const std::string& format) {
                is_template(format);
   check_template_given(format);
   TROUPE_REQUIRE(known, api_errc::bad_request,
-                 "--output: unknown format " + quote(format) +
-                     " (choose wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, go-template=TEMPLATE, "
-                     "go-template-file=FILE, custom-columns=SPEC or custom-columns-file=FILE)");
+                 "unable to match a printer suitable for the output format " + quote(format) +
+                     ", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,"
+                     "jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml");
 }
 
 void write_tabbed(std::ostream& out, const std::function<void(std::ostream&)>& print) {

@@ -10,6 +10,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
+#include "runtime/cli/gotemplate_value.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
@@ -164,8 +165,9 @@ std::string print_custom_columns(std::string_view spec, const std::vector<node>&
     jsonpath_nodes(path, node::map());  // a path it cannot read fails before any row
     cols.push_back({part.substr(0, colon), [path](const node& n) {
                       std::vector<std::string> values;
+                      // kubectl prints each value with Go's fmt.Sprint: map[k:v], [a b].
                       for (auto* v : jsonpath_nodes(path, n))
-                        values.push_back(v->is_scalar() ? v->text() : codec::to_json(*v));
+                        values.push_back(v->is_scalar() ? v->text() : gotmpl::print(gotmpl::value::of(v)));
                       return values.empty() ? "<none>" : join(values, ",");
                     }});
   }

@@ -545,6 +545,9 @@ TEST_CASE("custom columns and sort-by read paths with the jsonpath engine", "[cl
         "c      z        <none>\n");
   options.headers = false;
   CHECK(print_custom_columns("N:.metadata.name", objects, options) == "b\na\nc\n");
+  // Maps and lists as Go's fmt.Sprint prints them, keys sorted.
+  CHECK(print_custom_columns("L:.metadata.labels,C:.spec.containers", {objects[0]}, options) ==
+        "map[rank:10]   [map[image:x] map[image:y]]\n");
   CHECK_THROWS_WITH(print_custom_columns("NAME", objects, options),
                     Catch::Contains("unexpected spec \"NAME\""));
   CHECK_THROWS_WITH(print_custom_columns("N:.x[", objects, options),

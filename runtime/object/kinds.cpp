@@ -97,18 +97,29 @@ const kind_info* kind_registry::find_by_resource(std::string_view resource) cons
 
 const kind_info* kind_registry::find_resource(std::string_view text) const {
   std::string name = to_lower(text);
-  std::string group;
+  auto named = [&](const kind_info& k) {
+    if (k.plural == name || k.singular == name) return true;
+    for (auto& s : k.short_names)
+      if (s == name) return true;
+    return false;
+  };
   auto dot = name.find('.');
-  if (dot != std::string::npos) {
-    group = name.substr(dot + 1);
-    name = name.substr(0, dot);
+  if (dot == std::string::npos) {
+    for (auto& k : kinds_)
+      if (named(*k)) return k.get();
+    return nullptr;
   }
-  for (auto& k : kinds_) {
-    if (dot != std::string::npos && k->group != group) continue;
-    if (k->plural == name || k->singular == name) return k.get();
-    for (auto& s : k->short_names)
-      if (s == name) return k.get();
+  std::string group = name.substr(dot + 1);
+  name = name.substr(0, dot);
+  // As kubectl's ParseResourceArg: resource.version.group ("deployments.v1.apps") first, then
+  // resource.group ("deployments.apps").
+  if (auto second = group.find('.'); second != std::string::npos) {
+    std::string version = group.substr(0, second), rest = group.substr(second + 1);
+    for (auto& k : kinds_)
+      if (k->group == rest && k->version == version && named(*k)) return k.get();
   }
+  for (auto& k : kinds_)
+    if (k->group == group && named(*k)) return k.get();
   return nullptr;
 }
 

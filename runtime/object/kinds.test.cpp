@@ -39,13 +39,18 @@ TEST_CASE("kinds are found the ways kubectl users spell them", "[kinds]") {
                  row{"cj", "CronJob"}, row{"pvc", "PersistentVolumeClaim"},
                  row{"pv", "PersistentVolume"}, row{"ing", "Ingress"}, row{"ep", "Endpoints"},
                  row{"sa", "ServiceAccount"}, row{"leases", "Lease"},
-                 row{"clusterrolebindings", "ClusterRoleBinding"}}) {
+                 row{"clusterrolebindings", "ClusterRoleBinding"}, row{"deployments.v1.apps", "Deployment"},
+                 row{"deploy.v1.apps", "Deployment"}, row{"cronjobs.v1.batch", "CronJob"},
+                 row{"roles.v1.rbac.authorization.k8s.io", "Role"},
+                 row{"roles.rbac.authorization.k8s.io", "Role"}}) {
     INFO(r.typed);
     auto k = kinds.find_resource(r.typed);
     REQUIRE(k != nullptr);
     CHECK(k->kind == r.kind);
   }
   CHECK(kinds.find_resource("deployments.batch") == nullptr);
+  CHECK(kinds.find_resource("deployments.v2.apps") == nullptr);
+  CHECK(kinds.find_resource("pods.v1") == nullptr);  // "v1" is no group, as in kubectl
   CHECK(kinds.find_resource("gizmos") == nullptr);
 }
 

@@ -123,7 +123,9 @@ TEST_CASE("patch --type json applies RFC 6902 operations", "[process][cli]") {
   CHECK_THAT(
       failed.err,
       Catch::Contains("json patch operation 0 (test /data/a): testing value /data/a failed"));
-  auto released = c.troupe({"patch", "cm", "a", "--type", "json", "-p",
+  CHECK(c.troupe({"patch", "cm", "a", "--type", "yaml", "-p", "{}"}).err ==
+        "error: --type must be one of [json merge strategic], not \"yaml\"\n");
+  auto released = c.troupe({"patch", "cm", "a", "--type", "JSON", "-p",
                             R"([{"op":"remove","path":"/metadata/finalizers/0"}])"});
   CHECK(released.code == 0);
   CHECK(c.troupe({"get", "cm", "a"}).code == 1);  // the last finalizer gone, so is the object
