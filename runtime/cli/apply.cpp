@@ -57,8 +57,16 @@ std::string decode_error(const codec::node& doc, const std::string& source, cons
 
 // The documents of one file's text. Text that does not parse stops the whole file before
 // anything of it is sent; a document that does not decode stops only itself.
+// Unknown fields in the documents a user wrote: --validate's strict (an error), warn (each
+// dropped with a warning on `warnings`) or ignore (dropped), as the API server's fieldValidation
+// treats them for kubectl.
+struct unknown_fields {
+  bool drop = false;
+  std::ostream* warnings = nullptr;
+};
+
 void add_documents(const std::string& text, const std::string& source, const kind_registry& kinds,
-                   std::vector<document>& out) {
+                   std::vector<document>& out, unknown_fields unknown = {}) {
   std::vector<std::pair<codec::node, std::string>> docs;
   try {
     auto t = trim(text);
@@ -88,6 +96,10 @@ void add_documents(const std::string& text, const std::string& source, const kin
     --i;  // a List inside a List is expanded in turn
   }
   for (auto& [doc, origin] : docs) {
+    if (const kind_info* kind = doc.is_map() ? kinds.find(text_at(doc, {"apiVersion"}), text_at(doc, {"kind"})) : nullptr;
+        kind && unknown.drop)
+      for (auto& path : codec::drop_unknown_fields(doc, *kind))
+        if (unknown.warnings) *unknown.warnings << "Warning: unknown field " << quote(path) << "\n";
     try {
       for (auto& m : codec::decode_manifest_document(doc, origin, kinds))
         out.push_back({std::move(m), "", source, std::nullopt});
@@ -106,8 +118,11 @@ std::vector<document> read_manifests(context& ctx, const char* verb) {
       if (!path.empty()) paths.push_back(path);
   TROUPE_REQUIRE(!paths.empty(), api_errc::bad_request, "must specify one of -f and -k");
   std::vector<document> out;
+  auto validate = ctx.flags.get("validate", "strict");
+  unknown_fields unknown{validate == "warn" || validate == "false" || validate == "ignore",
+                         validate == "warn" ? &ctx.err : nullptr};
   auto add = [&](const std::string& text, const std::string& source) {
-    add_documents(text, source, ctx.kinds, out);
+    add_documents(text, source, ctx.kinds, out, unknown);
   };
   for (auto& path : paths) {
     if (path == "-") {
@@ -279,8 +294,8 @@ applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns)
   return {after, patch_changes(current, merged, &after) ? "configured" : "unchanged"};
 }
 
-// --validate[=true|strict|warn|false|ignore], kubectl's values. Accepted and otherwise unused:
-// the server always validates what it is sent.
+// --validate[=true|strict|warn|false|ignore], kubectl's values: what becomes of fields the
+// schema does not have (read_manifests); the server checks everything else whatever it says.
 void check_validate(const context& ctx) {
   auto v = ctx.flags.get("validate", "strict");
   TROUPE_REQUIRE(v == "true" || v == "strict" || v == "warn" || v == "false" || v == "ignore",

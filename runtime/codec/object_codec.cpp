@@ -312,6 +312,59 @@ void decode_struct(const node& n, DynamicStruct::Builder b, field_path& p) {
   }
 }
 
+// ---- unknown fields -------------------------------------------------------------------------
+// The decoder's walk of a tree by its schema, removing the fields the schema does not have.
+
+void prune_struct(node& n, StructSchema schema, field_path& p, std::vector<std::string>& dropped);
+void prune_field(node& v, StructSchema::Field f, field_path& p, std::vector<std::string>& dropped);
+
+void prune_value(node& v, capnp::Type t, field_path& p, std::vector<std::string>& dropped) {
+  if (t.which() == ST::STRUCT) {
+    if (v.is_map()) prune_struct(v, t.asStruct(), p, dropped);
+    return;
+  }
+  if (t.which() != ST::LIST) return;
+  auto element = t.asList().getElementType();
+  if (is_map_entry(element)) {
+    if (!v.is_map()) return;
+    auto value_field = element.asStruct().getFieldByName("value");
+    for (auto& [key, value] : v.entries()) {
+      auto scope = p.key(key);
+      prune_field(value, value_field, p, dropped);
+    }
+    return;
+  }
+  if (!v.is_list()) return;
+  for (size_t i = 0; i < v.items().size(); ++i) {
+    auto scope = p.index(i);
+    prune_value(v.items()[i], element, p, dropped);
+  }
+}
+
+void prune_field(node& v, StructSchema::Field f, field_path& p, std::vector<std::string>& dropped) {
+  if (f.getProto().isGroup()) {
+    auto group = f.getType().asStruct();
+    if (!is_optional_group(group) && v.is_map()) prune_struct(v, group, p, dropped);
+    return;
+  }
+  prune_value(v, f.getType(), p, dropped);
+}
+
+void prune_struct(node& n, StructSchema schema, field_path& p, std::vector<std::string>& dropped) {
+  auto& entries = n.entries();
+  for (auto it = entries.begin(); it != entries.end();) {
+    auto scope = p.field(it->first);
+    auto field = find_field(schema, it->first);
+    if (!field) {
+      dropped.push_back(p.str());
+      it = entries.erase(it);
+      continue;
+    }
+    prune_field(it->second, *field, p, dropped);
+    ++it;
+  }
+}
+
 // ---- encoding -------------------------------------------------------------------------------
 
 node encode_struct(DynamicStruct::Reader r);
@@ -492,6 +545,13 @@ std::string decode_object(const node& tree, const kind_info& kind, std::string_v
     throw api_error(e.code(), std::string(origin) + ": " + e.message());
   }
   return to_bytes(message);
+}
+
+std::vector<std::string> drop_unknown_fields(node& tree, const kind_info& kind) {
+  std::vector<std::string> dropped;
+  field_path p;
+  if (tree.is_map()) prune_struct(tree, kind.schema, p, dropped);
+  return dropped;
 }
 
 node encode_object(std::string_view bytes, const kind_info& kind) {

@@ -39,6 +39,10 @@ std::vector<manifest> decode_manifest_document(const node& doc, std::string_view
                                                const kind_registry& kinds);
 /// Decodes one object of `kind` from a tree; errors are prefixed with `origin`.
 std::string decode_object(const node& tree, const kind_info& kind, std::string_view origin);
+/// Removes from `tree`, an object of `kind`, every field its schema does not have (as the API
+/// server's fieldValidation=Ignore drops them) and returns their paths: "spec.foo",
+/// "spec.containers[0].bar".
+std::vector<std::string> drop_unknown_fields(node& tree, const kind_info& kind);
 /// The tree of a stored object of `kind`.
 node encode_object(std::string_view bytes, const kind_info& kind);
 

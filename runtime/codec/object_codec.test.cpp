@@ -55,6 +55,34 @@ TEST_CASE("unknown fields name the document and the full path", "[codec]") {
   CHECK_THAT(message, Catch::Contains("(line 19)"));
 }
 
+TEST_CASE("unknown fields are dropped by the schema wherever they are", "[codec]") {
+  auto kinds = builtin_kinds();
+  auto tree = parse_yaml(std::string(deployment_head) +
+                             "        bogus: 1\n        env: [{name: A, value: b, extra: x}]\n"
+                             "        resources: {limits: {cpu: 1}}\n"
+                             "      nodeSelector: {disk.type: ssd}\n"
+                             "  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxLost: 2}}\n"
+                             "  replicaz: 3\n",
+                         "deploy.yaml")[0]
+                  .root;
+  auto dropped = drop_unknown_fields(tree, *kinds.find("apps/v1", "Deployment"));
+  CHECK(dropped == std::vector<std::string>{"spec.template.spec.containers[0].bogus",
+                                            "spec.template.spec.containers[0].env[0].extra",
+                                            "spec.strategy.rollingUpdate.maxLost", "spec.replicaz"});
+  // What is left decodes strictly, maps (nodeSelector, limits) and IntOrStrings untouched.
+  auto bytes = decode_object(tree, *kinds.find("apps/v1", "Deployment"), "deploy.yaml");
+  auto again = encode_object(bytes, *kinds.find("apps/v1", "Deployment"));
+  auto at = [&](std::initializer_list<const char*> path) {
+    const node* n = &again;
+    for (auto* key : path) n = n ? n->find(key) : nullptr;
+    return n ? n->text() : std::string("<missing>");
+  };
+  CHECK(at({"spec", "template", "spec", "nodeSelector", "disk.type"}) == "ssd");
+  CHECK(at({"spec", "strategy", "rollingUpdate", "maxSurge"}) == "1");
+  CHECK(at({"spec", "template", "spec", "containers"}) != "<missing>");
+  CHECK(drop_unknown_fields(tree, *kinds.find("apps/v1", "Deployment")).empty());
+}
+
 TEST_CASE("wrong types and bad enum values are errors", "[codec]") {
   struct row {
     std::string extra;  // appended under the container

@@ -386,6 +386,31 @@ TEST_CASE("apply warns about an object created without its last-applied record",
   CHECK(again.out == "configmap/c1 unchanged\n");
 }
 
+TEST_CASE("validate decides what becomes of fields the schema does not have", "[process][cli]") {
+  cluster c;
+  auto file = c.write("odd.yaml",
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: odd, labelz: {a: b}}\ndata: {k: v}\n"
+                      "datta: {x: y}\n");
+  for (const char* strict : {"--validate=strict", "--validate=true", "--validate"}) {
+    auto refused = c.troupe({"apply", "-f", file, strict});
+    CHECK(refused.code == 1);
+    CHECK_THAT(refused.err, Catch::Contains("metadata.labelz: unknown field \"labelz\""));
+  }
+  CHECK(c.troupe({"get", "cm", "odd"}).code == 1);
+  auto warned = c.troupe({"apply", "-f", file, "--validate=warn"});
+  CHECK(warned.out == "configmap/odd created\n");
+  CHECK(warned.err == "Warning: unknown field \"metadata.labelz\"\nWarning: unknown field \"datta\"\n");
+  // The dropped fields are not in the record either, so the next apply's patch is readable.
+  CHECK(c.troupe({"apply", "view-last-applied", "cm", "odd"}).out ==
+        "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  annotations: {}\n  name: odd\n  namespace: default\n");
+  auto quiet = c.troupe({"apply", "-f", file, "--validate=false"});
+  CHECK(quiet.out == "configmap/odd unchanged\n");
+  CHECK(quiet.err == "");
+  CHECK(c.troupe({"replace", "-f", file, "--validate=ignore"}).out == "configmap/odd replaced\n");
+  CHECK(c.troupe({"create", "-f", file, "--validate=ignore", "--dry-run=client", "-o", "name"}).out ==
+        "configmap/odd\n");
+}
+
 TEST_CASE("apply view-last-applied and set-last-applied read and write only the record", "[process][cli]") {
   cluster c;
   auto file = c.write("cm.yaml", configmap);
