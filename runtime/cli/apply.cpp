@@ -327,6 +327,15 @@ int cmd_apply(context& ctx) {
     auto generate = text_at(m.tree, {"metadata", "generateName"});
     TROUPE_REQUIRE(!name_of(m).empty() || generate.empty(), api_errc::bad_request,
                    "from " + generate + ": cannot use generate name with apply");
+    // No name at all: kubectl's words when it cannot read the live object (the others go on).
+    if (name_of(m).empty()) {
+      auto& k = *m.kind;
+      std::string gv = k.group + "/" + k.version;
+      error = "error when retrieving current configuration of:\nResource: " + quote(gv + ", Resource=" + k.plural) +
+              ", GroupVersionKind: " + quote(gv + ", Kind=" + k.kind) + "\nName: \"\", Namespace: " +
+              quote(k.namespaced ? namespace_of(ctx, m) : "") + "\nfrom server for: " + quote(source) +
+              ": resource name may not be empty";
+    }
   }
   // -o yaml|json prints once at the end, as kubectl's apply: one object, or a List of them.
   std::vector<std::pair<const kind_info*, node>> applied_objects;

@@ -81,6 +81,30 @@ bool all_have_key(const node& list, std::string_view key) {
   return true;
 }
 
+// Go's %v of a JSON value, as Kubernetes' merge errors print the map at fault: map[k:v],
+// [a b], <nil>; keys sorted.
+std::string go_value(const node& n) {
+  if (n.is_null()) return "<nil>";
+  if (n.is_scalar()) return n.text();
+  std::string out = n.is_map() ? "map[" : "[";
+  if (n.is_map()) {
+    auto entries = n.entries();
+    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < entries.size(); ++i) out += (i ? " " : "") + entries[i].first + ":" + go_value(entries[i].second);
+  } else {
+    for (size_t i = 0; i < n.items().size(); ++i) out += (i ? " " : "") + go_value(n.items()[i]);
+  }
+  return out + "]";
+}
+
+// A patch's item of a list merged by key must name its key (Kubernetes' ErrNoMergeKey); items
+// that replace the list need not.
+void check_merge_keys(const node& patch_list, std::string_view key) {
+  for (auto& item : patch_list.items())
+    TROUPE_REQUIRE(!item.is_map() || has_directive(item, "replace") || item.find(key), api_errc::bad_request,
+                   "map: " + go_value(item) + " does not contain declared merge key: " + std::string(key));
+}
+
 bool is_directive_key(std::string_view key) {
   return key == directive || key == retain_keys || starts_with(key, delete_from_list) ||
          starts_with(key, element_order);
@@ -217,6 +241,7 @@ node merge(node target, const node& patch, bool strategic, std::string_view pare
         *current = merge_set(std::move(*current), value);
         continue;
       }
+      if (how.merge == list_strategy::how::by_key) check_merge_keys(value, how.key);
       if (how.merge == list_strategy::how::by_key && all_have_key(*current, how.key) &&
           all_have_key(value, how.key)) {
         *current = merge_keyed_list(std::move(*current), value, how.key, key);

@@ -97,6 +97,16 @@ TEST_CASE("strategic merge merges named lists by key", "[patch]") {
   CHECK(to_yaml(strategic_merge_patch(yaml(r.target), yaml(r.patch))) == to_yaml(yaml(r.expected)));
 }
 
+TEST_CASE("a keyed list's patch item without its key is refused", "[patch]") {
+  CHECK_THROWS_WITH(strategic_merge_patch(yaml("{containers: [{name: a, image: x}]}"),
+                                          yaml("{containers: [{image: noname, ports: [{containerPort: 80}]}]}")),
+                    "map: map[image:noname ports:[map[containerPort:80]]] does not contain declared merge key: name");
+  CHECK_THROWS_WITH(strategic_merge_patch(yaml("{env: [{name: A, value: '1'}]}"), yaml("{env: [{$patch: delete}]}")),
+                    "map: map[$patch:delete] does not contain declared merge key: name");
+  // A list that is not there yet is set as it is.
+  CHECK_NOTHROW(strategic_merge_patch(yaml("{}"), yaml("{containers: [{image: x}]}")));
+}
+
 TEST_CASE("three-way patch deletes what the user dropped keeps what others set",
           "[patch]") {
   auto last = yaml(R"(

@@ -411,6 +411,18 @@ TEST_CASE("validate decides what becomes of fields the schema does not have", "[
         "configmap/odd\n");
 }
 
+TEST_CASE("apply of a manifest without a name fails it alone in kubectl's words", "[process][cli]") {
+  cluster c;
+  auto file = c.write("two.yaml", std::string("apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n---\n") +
+                                      configmap);
+  auto applied = c.troupe({"apply", "-f", file});
+  CHECK(applied.code == 1);
+  CHECK(applied.out == "configmap/c1 created\n");
+  CHECK(applied.err == "error: error when retrieving current configuration of:\nResource: \"/v1, Resource=configmaps\", "
+                       "GroupVersionKind: \"/v1, Kind=ConfigMap\"\nName: \"\", Namespace: \"default\"\nfrom server for: \"" +
+                           file + "\": resource name may not be empty\n");
+}
+
 TEST_CASE("apply view-last-applied and set-last-applied read and write only the record", "[process][cli]") {
   cluster c;
   auto file = c.write("cm.yaml", configmap);
