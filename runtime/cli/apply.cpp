@@ -2,11 +2,13 @@
 // generators.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/cli/generate.hpp"
@@ -474,14 +476,15 @@ int cmd_expose(context& ctx) {
 namespace {
 
 void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name,
-                int64_t grace);
+                int64_t grace, std::chrono::steady_clock::time_point deadline);
+std::chrono::steady_clock::time_point delete_deadline(const context& ctx);
 
 // replace --force: the object deleted (waiting until it is gone), then created anew from the
 // manifest, as kubectl's forceReplace does (which creates one that was not there); the
 // manifest's resourceVersion and uid, which named the old object, are dropped.
 void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
   try {
-    delete_one(ctx, *m.kind, ns, name_of(m), -1);
+    delete_one(ctx, *m.kind, ns, name_of(m), -1, delete_deadline(ctx));
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
   }
@@ -552,10 +555,20 @@ propagation cascade(const context& ctx) {
                       "). Must be \"background\", \"foreground\", or \"orphan\".");
 }
 
-// Deletes one object and, with --wait (the default), waits until it is gone: an object held
-// by finalizers or a graceful pod deletion outlives the call.
+// kubectl's line for a deletion, or with -o name its resource/name.
+void say_deleted(context& ctx, const kind_info& kind, const std::string& name, bool forced,
+                 const std::string& suffix) {
+  if (ctx.flags.get("output") == "name")
+    ctx.out << kind.singular_resource() << "/" << name << "\n";
+  else
+    ctx.out << kind.singular_resource() << " " << quote(name) << (forced ? " force deleted" : " deleted") << suffix
+            << "\n";
+}
+
+// Deletes one object and, with --wait (the default), waits until it is gone (or `deadline`
+// passes): an object held by finalizers or a graceful pod deletion outlives the call.
 void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name,
-                int64_t grace) {
+                int64_t grace, std::chrono::steady_clock::time_point deadline) {
   api_request req;
   req.resource = kind.resource();
   req.ns = ns;
@@ -564,13 +577,11 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
   req.propagation = static_cast<uint8_t>(cascade(ctx));
   if (ctx.dry_run()) {
     ctx.get(kind, ns, name);  // a missing object is an error, as without --dry-run
-    ctx.out << kind.singular_resource() << " " << quote(name)
-            << (req.grace_period == 0 ? " force deleted" : " deleted") << " (dry run)\n";
+    say_deleted(ctx, kind, name, req.grace_period == 0, " (dry run)");
     return;
   }
   ctx.api().call(api_verb::remove, req);
-  ctx.out << kind.singular_resource() << " " << quote(name)
-          << (req.grace_period == 0 ? " force deleted" : " deleted") << ctx.dry_run_suffix() << "\n";
+  say_deleted(ctx, kind, name, req.grace_period == 0, ctx.dry_run_suffix());
   ctx.out.flush();
   if (!ctx.flags.on("wait", true) || ctx.server_dry_run()) return;
   try {
@@ -578,10 +589,22 @@ void delete_one(context& ctx, const kind_info& kind, const std::string& ns, cons
     req.field_selector = "metadata.name=" + name;
     req.name.clear();
     req.resource_version = still.revision;
-    ctx.api().watch(req, false, [](const rpc::event& ev) { return ev.type != 3; });
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    bool gone = left.count() > 0 &&
+                ctx.api().watch(req, false, [](const rpc::event& ev) { return ev.type != 3; }, left);
+    TROUPE_REQUIRE(gone, api_errc::timeout, "timed out waiting for the condition on " + kind.resource() + "/" + name);
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
   }
+}
+
+// --timeout: how long delete waits for its objects to be gone, all of them; 0 (the default)
+// is a week, as kubectl takes it.
+std::chrono::steady_clock::time_point delete_deadline(const context& ctx) {
+  auto text = ctx.flags.get("timeout", "0s");
+  auto ms = parse_duration_ms(text);
+  TROUPE_REQUIRE(ms && *ms >= 0, api_errc::bad_request, "--timeout: invalid duration " + quote(text));
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(*ms > 0 ? *ms : int64_t{7} * 24 * 3600 * 1000);
 }
 
 }  // namespace
@@ -600,6 +623,11 @@ int cmd_delete(context& ctx) {
   TROUPE_REQUIRE(!ctx.flags.has("filename") || extra.empty(), api_errc::bad_request,
                  "Unexpected args: [" + join(extra, " ") + "]");
   int64_t grace = grace_period(ctx);  // checks the flags before anything is sent
+  auto deadline = delete_deadline(ctx);
+  auto format = ctx.flags.get("output");
+  TROUPE_REQUIRE(format.empty() || format == "name", api_errc::bad_request,
+                 "unable to match a printer suitable for the output format " + quote(format) +
+                     ", allowed formats are: name");
   if (grace == 0)
     ctx.err << "Warning: Immediate deletion does not wait for confirmation that the running "
                "resource has been terminated. The resource may continue to run on the cluster "
@@ -609,7 +637,7 @@ int cmd_delete(context& ctx) {
     if (documents.empty()) ctx.err << "No resources found\n";
     return for_each_manifest(ctx, std::move(documents), "deleting",
                              [&](const codec::manifest& m, const std::string& ns) {
-                               delete_one(ctx, *m.kind, ns, name_of(m), grace);
+                               delete_one(ctx, *m.kind, ns, name_of(m), grace, deadline);
                              });
   }
   auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
@@ -618,7 +646,7 @@ int cmd_delete(context& ctx) {
   int status = 0;
   for (auto& v : victims) {
     try {
-      delete_one(ctx, *v.kind, v.ns, v.name, grace);
+      delete_one(ctx, *v.kind, v.ns, v.name, grace, deadline);
     } catch (const rpc::server_error& e) {
       if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
       print_server_error(ctx.err, e);

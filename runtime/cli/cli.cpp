@@ -171,14 +171,16 @@ std::vector<object_key> chosen_objects(context& ctx, const resource_args& args) 
   if (args.types.empty()) return out;
   TROUPE_REQUIRE(!ctx.flags.on("all") || !ctx.flags.has("selector"), api_errc::bad_request,
                  "cannot set --all and --selector at the same time");
-  bool by_selector = ctx.flags.has("selector") || ctx.flags.on("all");
+  TROUPE_REQUIRE(!ctx.flags.on("all") || !ctx.flags.has("field-selector"), api_errc::bad_request,
+                 "cannot set --all and --field-selector at the same time");
+  bool by_selector = ctx.flags.has("selector") || ctx.flags.has("field-selector") || ctx.flags.on("all");
   TROUPE_REQUIRE(out.empty() || !by_selector, api_errc::bad_request,
                  "name cannot be provided when a selector or --all is specified");
   TROUPE_REQUIRE(!out.empty() || by_selector, api_errc::bad_request,
-                 "resource(s) were provided, but no name was specified (use --all or -l)");
+                 "resource(s) were provided, but no name was specified");
   for (auto* kind : by_selector ? args.types : std::vector<const kind_info*>{}) {
     std::string ns = ctx.all_namespaces() ? "" : ctx.ns_for(*kind);
-    for (auto& item : ctx.list(*kind, ns, ctx.flags.get("selector")).items) {
+    for (auto& item : ctx.list(*kind, ns, ctx.flags.get("selector"), ctx.flags.get("field-selector")).items) {
       auto meta = object_reader(item).meta();
       out.push_back({kind, text_string(meta.getNamespace()), text_string(meta.getName())});
     }

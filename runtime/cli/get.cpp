@@ -281,6 +281,11 @@ void print_tables(context& ctx, const std::vector<found>& results, const std::st
 int cmd_get(context& ctx) {
   auto format = output_format(ctx);
   check_format(format);
+  // kubectl pages a list by --chunk-size; troupe's server answers a list in one message, so the
+  // size only has to be one kubectl takes.
+  auto chunk = ctx.flags.get("chunk-size", "500");
+  TROUPE_REQUIRE(parse_int(chunk) && *parse_int(chunk) >= 0, api_errc::bad_request,
+                 "invalid argument " + quote(chunk) + " for \"--chunk-size\" flag: a whole number of 0 or more");
   auto custom = custom_columns_spec(format);
   auto sort_path = ctx.flags.get("sort-by");
   TROUPE_REQUIRE(!ctx.flags.has("sort-by") || !sort_path.empty(), api_errc::bad_request,

@@ -138,6 +138,15 @@ const std::map<std::string, flag_help>& flag_helps() {
         "for the service."}},
 
       // get
+      {"chunk-size",
+       {"500",
+        "kubectl returns large lists in chunks of this many; troupe's server sends a list in "
+        "one answer, so any size (0 too) gives the same output."}},
+      {"delete/output", {"", "Output mode. Use \"-o name\" for shorter output (resource/name)."}},
+      {"delete/timeout",
+       {"0s",
+        "The length of time to wait before giving up on a delete, zero means a week. Any "
+        "other value is a duration (30s, 5m, 1h)."}},
       {"field-selector",
        {"",
         "Selector (field query) to filter on, supports '=', '==', and '!=' "

@@ -25,6 +25,7 @@ const flag_spec recursive{"recursive", 'R', false};
 const flag_spec output{"output", 'o'};
 const flag_spec template_text{"template"};
 const flag_spec timeout{"timeout"};
+const flag_spec field_selector{"field-selector"};
 const flag_spec overwrite{"overwrite", 0, false};
 const flag_spec force{"force", 0, false};
 const flag_spec grace_period{"grace-period"};
@@ -46,7 +47,8 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         no_headers,
         ignore_not_found,
         timeout,
-        {"field-selector"},
+        field_selector,
+        {"chunk-size"},
         {"watch", 'w', false},
         {"watch-only", 0, false},
         {"output-watch-events", 0, false},
@@ -135,6 +137,9 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
        {filename,
         recursive,
         selector,
+        field_selector,
+        timeout,
+        output,
         all,
         all_namespaces,
         dry_run,
@@ -146,11 +151,11 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"wait", 0, false}}},
       {"describe", {all_namespaces, selector, filename, recursive}},
       {"label",
-       {selector, all, all_namespaces, overwrite, dry_run, output, template_text, {"list", 0, false},
-        {"resource-version"}}},
+       {selector, field_selector, all, all_namespaces, overwrite, dry_run, output, template_text,
+        {"list", 0, false}, {"resource-version"}}},
       {"annotate",
-       {selector, all, all_namespaces, overwrite, dry_run, output, template_text, {"list", 0, false},
-        {"resource-version"}}},
+       {selector, field_selector, all, all_namespaces, overwrite, dry_run, output, template_text,
+        {"list", 0, false}, {"resource-version"}}},
       {"patch", {dry_run, output, template_text, {"patch", 'p'}, {"patch-file"}, {"type"}}},
       {"edit", {}},
       {"scale", {dry_run, output, template_text, {"replicas"}, {"current-replicas"}}},

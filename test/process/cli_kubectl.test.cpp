@@ -190,6 +190,31 @@ TEST_CASE("delete checks its arguments as kubectl and says when it forces", "[pr
   }
 }
 
+TEST_CASE("delete takes a field selector a timeout and -o name", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"a", "b", "c"}) REQUIRE(c.troupe({"create", "cm", name}).code == 0);
+  CHECK(c.troupe({"delete", "cm", "--field-selector", "metadata.name=b"}).out == "configmap \"b\" deleted\n");
+  CHECK(c.troupe({"delete", "cm", "a", "-o", "name"}).out == "configmap/a\n");
+  CHECK(c.troupe({"delete", "cm", "c", "-o", "yaml"}).err ==
+        "error: unable to match a printer suitable for the output format \"yaml\", allowed formats are: name\n");
+  CHECK(c.troupe({"delete", "cm", "--all", "--field-selector", "metadata.name=c"}).err ==
+        "error: cannot set --all and --field-selector at the same time\n");
+  CHECK(c.troupe({"label", "cm", "--field-selector", "metadata.name=c", "k=v"}).out == "configmap/c labeled\n");
+  CHECK(c.troupe({"get", "cm", "--chunk-size=0", "-o", "name"}).out == "configmap/c\n");
+
+  // A finalizer holds the object: the wait gives up at --timeout, the deletion stays asked.
+  REQUIRE(c.troupe({"create", "-f", "-"},
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/x]}\n")
+              .code == 0);
+  auto held = c.troupe({"delete", "cm", "held", "--timeout=1s"});
+  CHECK(held.code == 1);
+  CHECK(held.out == "configmap \"held\" deleted\n");
+  CHECK(held.err == "error: timed out waiting for the condition on configmaps/held\n");
+  CHECK_THAT(c.troupe({"get", "cm", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"}).out,
+             Catch::Matches("20[0-9-]+T[0-9:]+Z"));
+  REQUIRE(c.troupe({"patch", "cm", "held", "--type", "merge", "-p", R"({"metadata":{"finalizers":null}})"}).code == 0);
+}
+
 TEST_CASE("get --watch of a missing name fails, and documents print one by one", "[process][cli]") {
   cluster c;
   REQUIRE(c.troupe({"create", "cm", "c1"}).code == 0);

@@ -78,7 +78,7 @@ TEST_CASE("a blank selector is no selector - it never chooses every object", "[p
   for (const char* blank : {"", " "}) {
     auto del = c.troupe({"delete", "cm", "-l", blank});
     CHECK(del.code == 1);
-    CHECK(del.err == "error: resource(s) were provided, but no name was specified (use --all or -l)\n");
+    CHECK(del.err == "error: resource(s) were provided, but no name was specified\n");
     CHECK(c.troupe({"label", "cm", "-l", blank, "x=1"}).code == 1);
     CHECK(c.troupe({"delete", "cm", "--field-selector", blank}).code == 1);
   }
