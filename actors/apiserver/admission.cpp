@@ -155,16 +155,21 @@ std::vector<field_error> causes_of(const kind_info& kind, std::string_view objec
 
 // An update is refused only for what it breaks (Kubernetes ratchets its newer rules so): an
 // object stored before a rule existed can still take a status or lose its finalizers.
-void validate_changed(const kind_info& kind, std::string_view before, std::string_view after) {
+std::vector<field_error> fresh_causes(const kind_info& kind, std::string_view before, std::string_view after) {
   auto now = causes_of(kind, after);
-  if (now.empty()) return;
-  auto old = causes_of(kind, before);
   std::vector<field_error> fresh;
+  if (now.empty()) return fresh;
+  auto old = causes_of(kind, before);
   for (auto& cause : now)
     if (std::none_of(old.begin(), old.end(), [&](const field_error& o) {
           return o.path == cause.path && o.message == cause.message;
         }))
       fresh.push_back(cause);
+  return fresh;
+}
+
+void validate_changed(const kind_info& kind, std::string_view before, std::string_view after) {
+  auto fresh = fresh_causes(kind, before, after);
   if (!fresh.empty())
     throw api_error::invalid(kind.kind, display_name(kind, object_reader(after).meta()), fresh);
 }
@@ -277,7 +282,13 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
     validate_update(kind, defaulted.getRoot<capnp::DynamicStruct>(kind.schema).asReader(),
                     root.asReader(), causes);
   }
-  if (!causes.empty()) throw api_error::invalid(kind.kind, display_name(kind, old_meta), causes);
+  if (!causes.empty()) {
+    // As Kubernetes' ValidateUpdate: what is wrong with the object itself first, then what
+    // the update may not change.
+    auto all = fresh_causes(kind, stored, to_bytes(message));
+    all.insert(all.end(), causes.begin(), causes.end());
+    throw api_error::invalid(kind.kind, display_name(kind, old_meta), all);
+  }
   // A status update keeps the stored spec: nothing to compare.
   bool spec_changed = !status_only && !same_field(old_root, root.asReader(), "spec");
   // A Deployment's annotations steer its rollout (change-cause, revision): Kubernetes counts

@@ -79,7 +79,8 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {pod_spec("terminationGracePeriodSeconds: -5\n  containers: [{name: c, image: b}]"),
        "spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0"},
       {workload("ReplicaSet", "", "{matchLabels: {app: b}}"),
-       "spec.template.metadata.labels: Invalid value: selector does not match template labels"},
+       "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"a\"}: `selector` does not match "
+       "template `labels`"},
       {workload("DaemonSet", "", "{}"), "spec.selector: Required value"},
       {workload("StatefulSet", "  volumeClaimTemplates: [{metadata: {name: data}, spec: {}}]"),
        "spec.volumeClaimTemplates[0].spec.accessModes: Required value"},
@@ -1060,6 +1061,15 @@ TEST_CASE("a Job's pod failure policy is defaulted and kept", "[apiserver][admis
                                    "        operator: In\n        values:\n        - 1\n        - 42\n"
                                    "      onPodConditions: []\n"));
   CHECK_THAT(yaml, Catch::Contains("  podReplacementPolicy: Failed\n"));
+}
+
+TEST_CASE("an update that breaks a fixed field also says what else is wrong", "[apiserver][admission][kinds]") {
+  // A new selector: it may not change, and it no longer matches the template.
+  auto causes = update_failures(workload("Deployment", ""), workload("Deployment", "", "{matchLabels: {app: other}}"));
+  CHECK(causes == std::vector<std::string>{
+                      "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"a\"}: `selector` does "
+                      "not match template `labels`",
+                      "spec.selector: Invalid value: field is immutable"});
 }
 
 TEST_CASE("a Job's failure policy stays and an Indexed Job's completions follow its parallelism",

@@ -31,6 +31,15 @@ using validation_rules::add;
 using validation_rules::validate_pod_spec;
 using validation_rules::validate_labels_and_annotations;
 
+// Go's %#v of a map[string]string, as field.Invalid prints template labels: keys sorted.
+std::string go_string_map(capnp::List<k8s::StringEntry>::Reader entries) {
+  if (entries.size() == 0) return "map[string]string(nil)";
+  std::string out = "map[string]string{";
+  for (unsigned i = 0; i < entries.size(); ++i)
+    out += (i ? ", " : "") + quote(text_view(entries[i].getKey())) + ":" + quote(text_view(entries[i].getValue()));
+  return out + "}";
+}
+
 void validate_selector(bool has, k8s::LabelSelector::Reader selector,
                        k8s::PodTemplateSpec::Reader tmpl, const std::string& path,
                        std::vector<field_error>& out) {
@@ -41,7 +50,8 @@ void validate_selector(bool has, k8s::LabelSelector::Reader selector,
   try {
     if (!label_selector::from(selector).matches(tmpl.getMetadata().getLabels()))
       out.push_back({path + ".template.metadata.labels",
-                     "Invalid value: selector does not match template labels"});
+                     "Invalid value: " + go_string_map(tmpl.getMetadata().getLabels()) +
+                         ": `selector` does not match template `labels`"});
   } catch (const api_error& e) {
     out.push_back({path + ".selector", e.message()});
   }

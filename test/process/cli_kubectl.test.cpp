@@ -305,7 +305,7 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   CHECK_THAT(amp.out, Catch::Contains(R"({\"u\":\"a\\u0026b\\u003cc\\u003e\"})"));
   auto nameless = c.troupe({"apply", "-f", "-"}, R"({"apiVersion":"v1","kind":"ConfigMap","data":{"a":"b"}})");
   CHECK(nameless.code == 1);
-  CHECK_THAT(nameless.err, Catch::Contains("metadata.name: Required value"));
+  CHECK_THAT(nameless.err, Catch::Contains("from server for: \"STDIN\": resource name may not be empty"));
   CHECK(c.troupe({"apply", "-f", file + "," + second, "-o", "name", "--validate=strict"}).out ==
         "configmap/c1\nconfigmap/c2\n");
   CHECK_THAT(c.troupe({"apply", "-f", file, "-o", "json", "--validate=false"}).out,
