@@ -54,6 +54,14 @@ std::string decode_error(const codec::node& doc, const std::string& source, cons
     return "resource mapping not found for name: " + quote(text_at(doc, {"metadata", "name"})) +
            " namespace: " + quote(text_at(doc, {"metadata", "namespace"})) + " from " +
            quote(source) + ": no matches for kind " + quote(kind) + " in version " + quote(version);
+  // kubectl's schema check of a document without its type.
+  if (doc.is_map() && (kind.empty() || version.empty())) {
+    std::string missing = version.empty() && kind.empty() ? "[apiVersion not set, kind not set]"
+                          : version.empty()                ? "apiVersion not set"
+                                                           : "kind not set";
+    return "error validating " + quote(source) + ": error validating data: " + missing +
+           "; if you choose to ignore these errors, turn validation off with --validate=false";
+  }
   return "error validating " + quote(source) + ": " + without_source(e.message(), origin);
 }
 

@@ -434,6 +434,12 @@ TEST_CASE("validate decides what becomes of fields the schema does not have", "[
   CHECK(c.troupe({"replace", "-f", file, "--validate=ignore"}).out == "configmap/odd replaced\n");
   CHECK(c.troupe({"create", "-f", file, "--validate=ignore", "--dry-run=client", "-o", "name"}).out ==
         "configmap/odd\n");
+  // A document without its type fails kubectl's schema check in its words.
+  CHECK(c.troupe({"apply", "-f", "-"}, "kind: ConfigMap\nmetadata: {name: x}\n").err ==
+        "error: error validating \"STDIN\": error validating data: apiVersion not set; if you choose to ignore "
+        "these errors, turn validation off with --validate=false\n");
+  CHECK_THAT(c.troupe({"create", "-f", "-"}, "metadata: {name: x}\n").err,
+             Catch::Contains("error validating data: [apiVersion not set, kind not set]"));
 }
 
 TEST_CASE("apply of a manifest without a name fails it alone in kubectl's words", "[process][cli]") {
