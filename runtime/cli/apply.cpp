@@ -515,13 +515,21 @@ int cmd_replace(context& ctx) {
   auto format = output_format(ctx);
   check_object_format(format);
   bool first = true;
-  return for_each_manifest(ctx, read_manifests(ctx, "replace"), "replacing",
+  auto documents = read_manifests(ctx, "replace");
+  std::vector<const kind_info*> kinds;
+  for (auto& d : documents)
+    if (d.m.kind) kinds.push_back(d.m.kind);
+  bool status = ctx.status_subresource(kinds);
+  TROUPE_REQUIRE(!status || !ctx.flags.on("force"), api_errc::bad_request,
+                 "--force cannot be used with --subresource");
+  return for_each_manifest(ctx, documents, "replacing",
                            [&](const codec::manifest& m, const std::string& ns) {
                              if (ctx.flags.on("force")) return recreate(ctx, m, ns);
                              node replaced = m.tree;
+                             auto verb = status ? api_verb::update_status : api_verb::update;
                              if (!ctx.dry_run())
                                replaced = codec::encode_object(
-                                   ctx.api().call(api_verb::update, request_for(m, ns, m.bytes)).object, *m.kind);
+                                   ctx.api().call(verb, request_for(m, ns, m.bytes)).object, *m.kind);
                              if (!format.empty())
                                ctx.out << object_as(format, *m.kind, replaced, std::exchange(first, false));
                              else

@@ -91,6 +91,19 @@ bool context::server_dry_run() const {
 
 int64_t context::now() const { return unix_seconds(); }
 
+bool context::status_subresource(const std::vector<const kind_info*>& kinds) const {
+  if (!flags.has("subresource")) return false;
+  auto value = flags.get("subresource");
+  TROUPE_REQUIRE(value == "status" || value == "scale", api_errc::bad_request,
+                 "invalid subresource value: " + quote(value) + ". Must be one of [status scale]");
+  TROUPE_REQUIRE(value == "status", api_errc::bad_request,
+                 "--subresource=scale is not served by troupe: use troupe scale, or --subresource=status");
+  for (auto* kind : kinds)
+    if (!kind->has_status)
+      throw rpc::server_error(api_error(api_errc::not_found, "the server could not find the requested resource"));
+  return true;
+}
+
 const kind_info& context::kind(const std::string& text) const {
   const kind_info* k = kinds.find_resource(text);
   TROUPE_REQUIRE(k, api_errc::bad_request,

@@ -50,6 +50,10 @@ class context {
     return dry_run() ? " (dry run)" : server_dry_run() ? " (server dry run)" : "";
   }
   int64_t now() const;
+  /// --subresource: true for "status" (get, patch and replace then read and write an object
+  /// through its status, which only `kinds` that have one do; any other such kind is kubectl's
+  /// NotFound); false when not given. Throws kubectl's error for another value.
+  bool status_subresource(const std::vector<const kind_info*>& kinds) const;
 
   /// The kind a user typed ("po", "deployments.apps", "Deployment"); throws a clear error.
   const kind_info& kind(const std::string& text) const;

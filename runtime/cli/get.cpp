@@ -304,6 +304,10 @@ int cmd_get(context& ctx) {
   // As kubectl builds its printer first: a template that does not parse fails before a fetch.
   if (starts_with(format, "go-template=")) check_go_template(format.substr(12));
   auto targets = targets_of(ctx);
+  // --subresource=status reads the same objects (their status is part of them).
+  std::vector<const kind_info*> kinds;
+  for (auto& t : targets) kinds.push_back(t.kind);
+  ctx.status_subresource(kinds);
   if (targets.empty()) {  // -f's objects, none of them matching -l
     ctx.err << "No resources found in " << ctx.ns() << " namespace.\n";
     return 0;

@@ -35,7 +35,7 @@ const std::map<std::string, verb_text>& verb_texts() {
        {"Apply a configuration to resources by file name or stdin: objects that do not exist are "
         "created, the others are updated in place by a three-way merge with the configuration "
         "last applied (kept in the kubectl.kubernetes.io/last-applied-configuration "
-        "annotation). Subcommands: view-last-applied (TYPE NAME | TYPE -l SELECTOR | -f FILENAME) "
+        "annotation). Subcommands: view-last-applied (TYPE NAME | TYPE/NAME | -f FILENAME) "
         "prints that record as YAML or JSON; set-last-applied -f FILENAME sets it to the file's "
         "configuration and changes nothing else.",
         "# Apply the configuration in pod.yaml to a pod\ntroupe apply -f ./pod.yaml\n"

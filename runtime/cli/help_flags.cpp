@@ -147,6 +147,11 @@ const std::map<std::string, flag_help>& flag_helps() {
        {"0s",
         "The length of time to wait before giving up on a delete, zero means a week. Any "
         "other value is a duration (30s, 5m, 1h)."}},
+      {"subresource",
+       {"",
+        "If specified, the command reads or writes the object through that subresource: "
+        "status (the object's status; the server keeps the rest). troupe serves status; "
+        "kubectl's scale is the scale command here."}},
       {"field-selector",
        {"",
         "Selector (field query) to filter on, supports '=', '==', and '!=' "

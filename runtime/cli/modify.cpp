@@ -304,14 +304,21 @@ int cmd_patch(context& ctx) {
     TROUPE_REQUIRE(docs.size() == 1 && docs[0].root.is_map(), api_errc::bad_request,
                    "--patch: expected one JSON or YAML object");
   bool first = true;
-  return for_each_named(ctx, named_objects(ctx, "patch"), [&](const kind_info& kind, const std::string& name) {
+  auto named = named_objects(ctx, "patch");
+  std::vector<const kind_info*> kinds;
+  for (auto& [kind, name] : named) kinds.push_back(kind);
+  bool status = ctx.status_subresource(kinds);
+  auto patched_here = [&](const kind_info& kind, const rpc::call_result& read) {
+    node current = codec::encode_object(read.object, kind);
+    return type == "merge"  ? codec::merge_patch(current, docs[0].root)
+           : type == "json" ? codec::json_patch(current, docs[0].root)
+                            : codec::strategic_merge_patch(current, docs[0].root);
+  };
+  return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& name) {
     auto ns = ctx.ns_for(kind);
     auto before = ctx.get(kind, ns, name);
     if (ctx.dry_run()) {
-      node current = codec::encode_object(before.object, kind);
-      node after = type == "merge"  ? codec::merge_patch(current, docs[0].root)
-                   : type == "json" ? codec::json_patch(current, docs[0].root)
-                                    : codec::strategic_merge_patch(current, docs[0].root);
+      node after = patched_here(kind, before);
       codec::decode_object(after, kind, source);  // a patch the server would refuse fails here
       if (!format.empty())
         ctx.out << object_as(format, kind, after, std::exchange(first, false));
@@ -319,10 +326,31 @@ int cmd_patch(context& ctx) {
         ctx.out << kind.singular_resource() << "/" << name << " patched (dry run)\n";
       return;
     }
-    auto after = ctx.patch(kind, ns, name, docs[0].root,
-                           type == "merge"  ? patch_type::merge
-                           : type == "json" ? patch_type::json
-                                            : patch_type::strategic);
+    rpc::call_result after;
+    if (status) {
+      // The status subresource takes whole objects: the patch is applied here to the version
+      // read and written back on that version (read again on a Conflict); the server keeps
+      // everything but the status, as for kubectl's patch of /status.
+      for (int attempt = 1;; ++attempt) {
+        api_request req;
+        req.resource = kind.resource();
+        req.ns = ns;
+        req.name = name;
+        req.object = codec::decode_object(patched_here(kind, before), kind, source);
+        try {
+          after = ctx.api().call(api_verb::update_status, req);
+          break;
+        } catch (const rpc::server_error& e) {
+          if (e.code() != api_errc::conflict || attempt == 5) throw;
+          before = ctx.get(kind, ns, name);
+        }
+      }
+    } else {
+      after = ctx.patch(kind, ns, name, docs[0].root,
+                        type == "merge"  ? patch_type::merge
+                        : type == "json" ? patch_type::json
+                                         : patch_type::strategic);
+    }
     bool changed = after.object != before.object;
     if (!format.empty()) {
       ctx.out << object_as(format, kind, codec::encode_object(after.object, kind), std::exchange(first, false));

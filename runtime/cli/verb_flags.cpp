@@ -26,6 +26,7 @@ const flag_spec output{"output", 'o'};
 const flag_spec template_text{"template"};
 const flag_spec timeout{"timeout"};
 const flag_spec field_selector{"field-selector"};
+const flag_spec subresource{"subresource"};
 const flag_spec overwrite{"overwrite", 0, false};
 const flag_spec force{"force", 0, false};
 const flag_spec grace_period{"grace-period"};
@@ -48,6 +49,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         ignore_not_found,
         timeout,
         field_selector,
+        subresource,
         {"chunk-size"},
         {"watch", 'w', false},
         {"watch-only", 0, false},
@@ -57,8 +59,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"template"},
         {"label-columns", 'L'},
         {"sort-by"}}},
-      {"apply",
-       {filename, recursive, dry_run, output, template_text, validate, selector, all, {"create-annotation", 0, false}}},
+      {"apply", {filename, recursive, dry_run, output, template_text, validate, {"create-annotation", 0, false}}},
       {"create",
        {filename,
         recursive,
@@ -131,7 +132,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"explain", {{"recursive", 0, false}, {"api-version"}, output}},
       {"cluster-info", {}},
       {"set", {selector, all, all_namespaces, dry_run, output, template_text, {"containers", 'c'}, {"list", 0, false}}},
-      {"replace", {filename, recursive, dry_run, validate, force, output, template_text}},
+      {"replace", {filename, recursive, dry_run, validate, force, output, template_text, subresource}},
       {"diff", {filename, recursive}},
       {"delete",
        {filename,
@@ -156,7 +157,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"annotate",
        {selector, field_selector, all, all_namespaces, overwrite, dry_run, output, template_text,
         {"list", 0, false}, {"resource-version"}}},
-      {"patch", {dry_run, output, template_text, {"patch", 'p'}, {"patch-file"}, {"type"}}},
+      {"patch", {dry_run, output, template_text, subresource, {"patch", 'p'}, {"patch-file"}, {"type"}}},
       {"edit", {}},
       {"scale", {dry_run, output, template_text, {"replicas"}, {"current-replicas"}}},
       {"wait", {selector, all, timeout, {"for"}}},

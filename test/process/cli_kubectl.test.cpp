@@ -190,6 +190,33 @@ TEST_CASE("delete checks its arguments as kubectl and says when it forces", "[pr
   }
 }
 
+TEST_CASE("patch replace and get go through the status subresource", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "deployment", "web", "--image=nginx"}).code == 0);
+  auto fields = [&] {
+    return c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.replicas} {.status.replicas} {.status.readyReplicas}"})
+        .out;
+  };
+  // Only the status changes, whatever else the patch says.
+  CHECK(c.troupe({"patch", "deploy", "web", "--subresource=status", "--type", "merge", "-p",
+                  R"({"spec":{"replicas":9},"status":{"replicas":3,"readyReplicas":1}})"})
+            .out == "deployment.apps/web patched\n");
+  CHECK(fields() == "1 3 1");
+  CHECK(c.troupe({"patch", "deploy", "web", "--subresource", "status", "--type", "json", "-p",
+                  R"([{"op":"replace","path":"/status/replicas","value":5}])", "-o", "jsonpath={.status.replicas}"})
+            .out == "5");
+  auto dumped = c.troupe({"get", "deploy", "web", "-o", "yaml", "--subresource=status"}).out;
+  auto edited = dumped.replace(dumped.find("readyReplicas: 1"), 16, "readyReplicas: 2");
+  CHECK(c.troupe({"replace", "-f", "-", "--subresource=status"}, edited).out == "deployment.apps/web replaced\n");
+  CHECK(fields() == "1 5 2");
+
+  REQUIRE(c.troupe({"create", "cm", "plain"}).code == 0);
+  CHECK(c.troupe({"patch", "cm", "plain", "--subresource=status", "-p", "{}"}).err ==
+        "Error from server (NotFound): the server could not find the requested resource\n");
+  CHECK(c.troupe({"get", "deploy", "web", "--subresource=spec"}).err ==
+        "error: invalid subresource value: \"spec\". Must be one of [status scale]\n");
+}
+
 TEST_CASE("delete takes a field selector a timeout and -o name", "[process][cli]") {
   cluster c;
   for (const char* name : {"a", "b", "c"}) REQUIRE(c.troupe({"create", "cm", name}).code == 0);
