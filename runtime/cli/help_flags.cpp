@@ -142,6 +142,7 @@ const std::map<std::string, flag_help>& flag_helps() {
        {"500",
         "kubectl returns large lists in chunks of this many; troupe's server sends a list in "
         "one answer, so any size (0 too) gives the same output."}},
+      {"edit/output", {"'yaml'", "The format the objects are edited in: yaml or json."}},
       {"delete/output", {"", "Output mode. Use \"-o name\" for shorter output (resource/name)."}},
       {"delete/timeout",
        {"0s",

@@ -158,7 +158,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
        {selector, field_selector, all, all_namespaces, overwrite, dry_run, output, template_text,
         {"list", 0, false}, {"resource-version"}}},
       {"patch", {dry_run, output, template_text, subresource, {"patch", 'p'}, {"patch-file"}, {"type"}}},
-      {"edit", {}},
+      {"edit", {output, selector}},
       {"scale", {dry_run, output, template_text, {"replicas"}, {"current-replicas"}}},
       {"wait", {selector, all, timeout, {"for"}}},
       {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}}},

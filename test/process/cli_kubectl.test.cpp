@@ -121,6 +121,31 @@ TEST_CASE("edit sends only the user's change and keeps a copy when it fails", "[
   CHECK(troupe::testing::everything(c) == before);
 }
 
+TEST_CASE("edit opens every object of a type as a List and edits JSON with -o json", "[process][cli]") {
+  cluster c;
+  for (const char* name : {"e1", "e2", "e3"})
+    REQUIRE(c.troupe({"create", "cm", name, "--from-literal=a=1"}).code == 0);
+  REQUIRE(c.troupe({"label", "cm", "e3", "skip=yes"}).code == 0);
+  auto values = [&] { return c.troupe({"get", "cm", "-o", "jsonpath={.items[*].data.a}"}).out; };
+  // The List holds them all; the one changed is the one patched.
+  auto one_of_three = edit(c, {"cm"}, "grep -q '^kind: List' \"$1\" && sed -i '0,/a: \"1\"/s//a: \"5\"/' \"$1\"\n");
+  CHECK(one_of_three.err == "");
+  CHECK(one_of_three.out == "configmap/e1 edited\n");
+  CHECK(values() == "5 1 1");
+  CHECK(edit(c, {"cm", "-l", "!skip"}, "sed -i 's/a: \"1\"/a: \"6\"/' \"$1\"\n").out == "configmap/e2 edited\n");
+  CHECK(values() == "5 6 1");
+  // -o json: the object as JSON, edited as such.
+  auto json = edit(c, {"cm", "e3", "-o", "json"}, "grep -q '\"data\": {' \"$1\" && sed -i 's/\"a\": \"1\"/\"a\": \"7\"/' \"$1\"\n");
+  CHECK(json.out == "configmap/e3 edited\n");
+  CHECK(values() == "5 6 7");
+  // Items taken out of the List are refused, as a changed name is.
+  auto removed = edit(c, {"cm"}, "sed -i '/^items:/,$d' \"$1\"; printf 'items: []\\nkind: List\\n' >> \"$1\"\n");
+  CHECK(removed.code == 1);
+  CHECK_THAT(removed.err, Catch::StartsWith("error: edit: the objects opened may not be added or removed\n"));
+  CHECK(edit(c, {"cm", "-l", "none=here"}, "true\n").err == "error: edit cancelled, no objects found\n");
+  CHECK(values() == "5 6 7");
+}
+
 TEST_CASE("label and annotate go on past a missing object and print what -o asks", "[process][cli]") {
   cluster c;
   for (const char* name : {"c1", "c2"})
