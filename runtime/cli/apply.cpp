@@ -2,13 +2,11 @@
 // generators.
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <sstream>
 
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
-#include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/cli/generate.hpp"
@@ -483,16 +481,12 @@ int cmd_expose(context& ctx) {
 
 namespace {
 
-void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name,
-                int64_t grace, std::chrono::steady_clock::time_point deadline);
-std::chrono::steady_clock::time_point delete_deadline(const context& ctx);
-
 // replace --force: the object deleted (waiting until it is gone), then created anew from the
 // manifest, as kubectl's forceReplace does (which creates one that was not there); the
 // manifest's resourceVersion and uid, which named the old object, are dropped.
 void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
   try {
-    delete_one(ctx, *m.kind, ns, name_of(m), -1, delete_deadline(ctx));
+    delete_and_wait(ctx, *m.kind, ns, name_of(m));
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
   }
@@ -538,93 +532,6 @@ int cmd_replace(context& ctx) {
                            });
 }
 
-namespace {
-
-// The grace period as kubectl's delete settles it: --grace-period N (negative: the object's
-// own, -1), --now (1 s; not with --grace-period), 0 only with --force (a bare 0 is 1, as
-// kubectl guards against it), and --force alone is 0.
-int64_t grace_period(const context& ctx) {
-  auto text = ctx.flags.get("grace-period", "-1");
-  auto n = parse_int(text);
-  TROUPE_REQUIRE(n, api_errc::bad_request, "--grace-period: invalid value " + quote(text));
-  int64_t grace = std::max<int64_t>(*n, -1);
-  if (ctx.flags.on("now")) {
-    TROUPE_REQUIRE(grace == -1, api_errc::bad_request,
-                   "--now and --grace-period cannot be specified together");
-    grace = 1;
-  }
-  bool force = ctx.flags.on("force");
-  if (grace == 0 && !force) grace = 1;
-  if (force && grace < 0) grace = 0;
-  return grace;
-}
-
-// --cascade=background|foreground|orphan (true and false are kubectl's old spellings of
-// background and orphan): what happens to the object's dependents.
-propagation cascade(const context& ctx) {
-  auto text = ctx.flags.get("cascade", "background");
-  if (text == "background" || text == "true") return propagation::background;
-  if (text == "foreground") return propagation::foreground;
-  if (text == "orphan" || text == "false") return propagation::orphan;
-  throw api_error(api_errc::bad_request,
-                  "invalid cascade value (" + text +
-                      "). Must be \"background\", \"foreground\", or \"orphan\".");
-}
-
-// kubectl's line for a deletion, or with -o name its resource/name.
-void say_deleted(context& ctx, const kind_info& kind, const std::string& name, bool forced,
-                 const std::string& suffix) {
-  if (ctx.flags.get("output") == "name")
-    ctx.out << kind.singular_resource() << "/" << name << "\n";
-  else
-    ctx.out << kind.singular_resource() << " " << quote(name) << (forced ? " force deleted" : " deleted") << suffix
-            << "\n";
-}
-
-// Deletes one object and, with --wait (the default), waits until it is gone (or `deadline`
-// passes): an object held by finalizers or a graceful pod deletion outlives the call.
-void delete_one(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name,
-                int64_t grace, std::chrono::steady_clock::time_point deadline) {
-  api_request req;
-  req.resource = kind.resource();
-  req.ns = ns;
-  req.name = name;
-  req.grace_period = grace;
-  req.propagation = static_cast<uint8_t>(cascade(ctx));
-  if (ctx.dry_run()) {
-    ctx.get(kind, ns, name);  // a missing object is an error, as without --dry-run
-    say_deleted(ctx, kind, name, req.grace_period == 0, " (dry run)");
-    return;
-  }
-  ctx.api().call(api_verb::remove, req);
-  say_deleted(ctx, kind, name, req.grace_period == 0, ctx.dry_run_suffix());
-  ctx.out.flush();
-  if (!ctx.flags.on("wait", true) || ctx.server_dry_run()) return;
-  try {
-    auto still = ctx.get(kind, ns, name);
-    req.field_selector = "metadata.name=" + name;
-    req.name.clear();
-    req.resource_version = still.revision;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    bool gone = left.count() > 0 &&
-                ctx.api().watch(req, false, [](const rpc::event& ev) { return ev.type != 3; }, left);
-    TROUPE_REQUIRE(gone, api_errc::timeout, "timed out waiting for the condition on " + kind.resource() + "/" + name);
-  } catch (const rpc::server_error& e) {
-    if (e.code() != api_errc::not_found) throw;
-  }
-}
-
-// --timeout: how long delete waits for its objects to be gone, all of them; 0 (the default)
-// is a week, as kubectl takes it.
-std::chrono::steady_clock::time_point delete_deadline(const context& ctx) {
-  auto text = ctx.flags.get("timeout", "0s");
-  auto ms = parse_duration_ms(text);
-  TROUPE_REQUIRE(ms && *ms >= 0, api_errc::bad_request, "--timeout: invalid duration " + quote(text));
-  return std::chrono::steady_clock::now() + std::chrono::milliseconds(*ms > 0 ? *ms : int64_t{7} * 24 * 3600 * 1000);
-}
-
-}  // namespace
-
 std::vector<object_key> file_objects(context& ctx) {
   std::vector<object_key> out;
   for (auto& [m, error, source, generated] : read_manifests(ctx, "get")) {
@@ -632,44 +539,6 @@ std::vector<object_key> file_objects(context& ctx) {
     out.push_back({m.kind, namespace_of(ctx, m), name_of(m)});
   }
   return out;
-}
-
-int cmd_delete(context& ctx) {
-  auto& extra = ctx.flags.positional;
-  TROUPE_REQUIRE(!ctx.flags.has("filename") || extra.empty(), api_errc::bad_request,
-                 "Unexpected args: [" + join(extra, " ") + "]");
-  int64_t grace = grace_period(ctx);  // checks the flags before anything is sent
-  auto deadline = delete_deadline(ctx);
-  auto format = ctx.flags.get("output");
-  TROUPE_REQUIRE(format.empty() || format == "name", api_errc::bad_request,
-                 "unable to match a printer suitable for the output format " + quote(format) +
-                     ", allowed formats are: name");
-  if (grace == 0)
-    ctx.err << "Warning: Immediate deletion does not wait for confirmation that the running "
-               "resource has been terminated. The resource may continue to run on the cluster "
-               "indefinitely.\n";
-  if (ctx.flags.has("filename")) {
-    auto documents = read_manifests(ctx, "delete");
-    if (documents.empty()) ctx.err << "No resources found\n";
-    return for_each_manifest(ctx, std::move(documents), "deleting",
-                             [&](const codec::manifest& m, const std::string& ns) {
-                               delete_one(ctx, *m.kind, ns, name_of(m), grace, deadline);
-                             });
-  }
-  auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
-  auto victims = chosen_objects(ctx, args);
-  if (victims.empty()) ctx.err << "No resources found\n";
-  int status = 0;
-  for (auto& v : victims) {
-    try {
-      delete_one(ctx, *v.kind, v.ns, v.name, grace, deadline);
-    } catch (const rpc::server_error& e) {
-      if (e.code() == api_errc::not_found && ctx.flags.on("ignore-not-found")) continue;
-      print_server_error(ctx.err, e);
-      status = 1;
-    }
-  }
-  return status;
 }
 
 }  // namespace troupe::cli

@@ -53,6 +53,9 @@ std::optional<rpc::call_result> live_of(context& ctx, const codec::manifest& m, 
 /// last-applied record, so fields others set are kept and fields dropped from the manifest go.
 codec::node apply_patch(const codec::node& current, const codec::node& desired);
 
+/// Deletes the object (its own grace period) and waits until it is gone (replace --force).
+void delete_and_wait(context& ctx, const kind_info& kind, const std::string& ns, const std::string& name);
+
 /// Throws kubectl's "Unexpected args: [...]" for positional words a verb reading -f does not take.
 void refuse_positional(const context& ctx);
 

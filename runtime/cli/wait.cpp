@@ -127,8 +127,8 @@ int cmd_wait(context& ctx) {
     auto left = std::chrono::milliseconds(std::max<int64_t>(0, (deadline - monotonic_nanos()) / 1000000));
     auto result = wait_for(ctx, *kind, name, c, left);
     if (result == outcome::timed_out)
-      throw api_error(api_errc::timeout, "timed out waiting for the condition on " +
-                                             kind->resource() + "/" + name);
+      // kubectl names the resource without its group: deployments/web.
+      throw api_error(api_errc::timeout, "timed out waiting for the condition on " + kind->plural + "/" + name);
     if (result == outcome::absent) continue;  // nothing to say, as kubectl
     ctx.out << kind->singular_resource() << "/" << name << " " << c.wording << "\n";
     ctx.out.flush();

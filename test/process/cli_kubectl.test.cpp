@@ -254,14 +254,26 @@ TEST_CASE("delete takes a field selector a timeout and -o name", "[process][cli]
   CHECK(c.troupe({"label", "cm", "--field-selector", "metadata.name=c", "k=v"}).out == "configmap/c labeled\n");
   CHECK(c.troupe({"get", "cm", "--chunk-size=0", "-o", "name"}).out == "configmap/c\n");
 
-  // A finalizer holds the object: the wait gives up at --timeout, the deletion stays asked.
+  // A finalizer holds the object: the wait gives up at --timeout, the deletion stays asked,
+  // and the objects after it are deleted all the same (kubectl deletes them all, then waits).
   REQUIRE(c.troupe({"create", "-f", "-"},
                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/x]}\n")
               .code == 0);
-  auto held = c.troupe({"delete", "cm", "held", "--timeout=1s"});
+  REQUIRE(c.troupe({"create", "cm", "after"}).code == 0);
+  auto held = c.troupe({"delete", "cm", "held", "after", "--timeout=1s"});
   CHECK(held.code == 1);
-  CHECK(held.out == "configmap \"held\" deleted\n");
+  CHECK(held.out == "configmap \"held\" deleted\nconfigmap \"after\" deleted\n");
   CHECK(held.err == "error: timed out waiting for the condition on configmaps/held\n");
+  CHECK(c.troupe({"get", "cm", "after"}).code == 1);
+  // A grouped resource is named without its group, as kubectl names it.
+  REQUIRE(c.troupe({"create", "-f", "-"},
+                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kept, finalizers: [example.com/x]}\n"
+                   "spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: "
+                   "{containers: [{name: c, image: i}]}}}\n")
+              .code == 0);
+  CHECK(c.troupe({"delete", "deploy", "kept", "--timeout=200ms"}).err ==
+        "error: timed out waiting for the condition on deployments/kept\n");
+  REQUIRE(c.troupe({"patch", "deploy", "kept", "--type", "merge", "-p", R"({"metadata":{"finalizers":null}})"}).code == 0);
   CHECK_THAT(c.troupe({"get", "cm", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"}).out,
              Catch::Matches("20[0-9-]+T[0-9:]+Z"));
   REQUIRE(c.troupe({"patch", "cm", "held", "--type", "merge", "-p", R"({"metadata":{"finalizers":null}})"}).code == 0);
