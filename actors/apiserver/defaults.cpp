@@ -1,5 +1,6 @@
 #include "actors/apiserver/defaults.hpp"
 
+#include <cstdint>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -271,7 +272,9 @@ void default_job_spec(k8s::JobSpec::Builder spec) {
     spec.getParallelism().setValue(1);
   }
   if (spec.getParallelism().isUnset()) spec.getParallelism().setValue(1);
-  if (spec.getBackoffLimit().isUnset()) spec.getBackoffLimit().setValue(6);
+  // With a backoff per index the Job-wide limit steps aside (SetDefaults_Job: math.MaxInt32).
+  if (spec.getBackoffLimit().isUnset())
+    spec.getBackoffLimit().setValue(spec.getBackoffLimitPerIndex().isUnset() ? 6 : INT32_MAX);
   if (spec.getCompletionMode() == k8s::CompletionMode::UNSPECIFIED)
     spec.setCompletionMode(k8s::CompletionMode::NON_INDEXED);
   if (spec.getSuspend().isUnset()) spec.getSuspend().setValue(false);

@@ -1044,6 +1044,7 @@ TEST_CASE("a Job's pod failure policy is defaulted and kept", "[apiserver][admis
   auto spec = r.as<k8s::Job>().getSpec();
   CHECK(spec.getBackoffLimitPerIndex().getValue() == 1);
   CHECK(spec.getMaxFailedIndexes().getValue() == 2);
+  CHECK(spec.getBackoffLimit().getValue() == INT32_MAX);  // the per-index limit decides
   auto rules = spec.getPodFailurePolicy().getRules();
   REQUIRE(rules.size() == 2);
   CHECK(rules[0].getAction() == k8s::PodFailurePolicyAction::FAIL_INDEX);

@@ -100,12 +100,13 @@ struct map_update {
   node current;                ///< the object as read
   node changes = node::map();  ///< key -> value, or null to remove
   std::string notes;           ///< kubectl's `label "x" not found.` lines
+  std::vector<std::string> refusals;  ///< why it may not be made (keys set without --overwrite)
 };
 
 map_update plan_update(context& ctx, const object_key& o, const char* field,
                        const std::vector<map_change>& changes) {
   bool labels = field[0] == 'l';
-  map_update u{o, codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind), node::map(), ""};
+  map_update u{o, codec::encode_object(ctx.get(*o.kind, o.ns, o.name).object, *o.kind), node::map(), "", {}};
   std::vector<std::string> overwrites;  // keys given a different value without --overwrite
   for (auto& c : changes) {
     const node* old = lookup(u.current, {"metadata", field, c.key});
@@ -117,17 +118,19 @@ map_update plan_update(context& ctx, const object_key& o, const char* field,
       continue;
     }
     std::string old_text = old ? old->text() : "";
-    // Setting a key to the value it has is no overwrite; kubectl's change-cause annotation
-    // may always be overwritten.
-    if (old && old_text != *c.value && !ctx.flags.on("overwrite") && c.key != "kubernetes.io/change-cause")
+    // Setting a key to the value it has is no overwrite; annotate may always overwrite
+    // kubectl's change-cause annotation.
+    bool exempt = !labels && c.key == "kubernetes.io/change-cause";
+    if (old && old_text != *c.value && !ctx.flags.on("overwrite") && !exempt)
       overwrites.push_back("'" + c.key + "' already has a value (" + old_text + ")");
     if (!old || old_text != *c.value) u.changes.set(c.key, node::string(*c.value));
   }
-  // kubectl's words: label names its first such key, annotate all of them.
-  TROUPE_REQUIRE(overwrites.empty() || !labels, api_errc::bad_request,
-                 overwrites.empty() ? "" : overwrites[0] + ", and --overwrite is false");
-  TROUPE_REQUIRE(overwrites.empty(), api_errc::bad_request,
-                 "--overwrite is false but found the following declared annotation(s): " + join(overwrites, "; "));
+  // kubectl's words: label refuses each such key on its own, annotate all of them at once.
+  if (labels)
+    for (auto& o : overwrites) u.refusals.push_back(o + ", and --overwrite is false");
+  else if (!overwrites.empty())
+    u.refusals.push_back("--overwrite is false but found the following declared annotation(s): " +
+                         join(overwrites, "; "));
   return u;
 }
 
@@ -149,15 +152,15 @@ node patch_of(context& ctx, const map_update& u, const char* field) {
 // got shorter (kubectl compares the objects' JSON lengths; only the labels differ).
 std::string change_word(context& ctx, const map_update& u, const node& after, const char* field,
                         const char* past) {
-  // annotate sends its patch whatever it holds and says "annotated"; label says when it
-  // changed nothing.
-  if (field[0] != 'l') return past;
+  // annotate says "annotated" whatever its patch holds; label says when it changed nothing.
+  bool labels = field[0] == 'l';
+  if (!labels) return past;
   if (u.changes.size() == 0) return std::string("not ") + past;
   auto size = [&](const node& o) {
     auto* map = lookup(o, {"metadata", field});
     return map ? codec::to_json(*map).size() : 0;
   };
-  bool shorter = field[0] == 'l' && !ctx.flags.on("overwrite") && size(after) < size(u.current);
+  bool shorter = !ctx.flags.on("overwrite") && size(after) < size(u.current);
   return shorter ? "unlabeled" : past;
 }
 
@@ -227,7 +230,13 @@ int set_metadata_map(context& ctx, const char* field, const char* past) {
   bool first = true, lone_check_failure = false;
   for (auto& o : objects) {
     try {
-      run_update(ctx, plan_update(ctx, o, field, changes), field, past, first);
+      auto update = plan_update(ctx, o, field, changes);
+      if (!update.refusals.empty()) {
+        for (auto& why : update.refusals) failures.push_back(why + "\n");
+        lone_check_failure = failures.size() == 1;
+        continue;
+      }
+      run_update(ctx, update, field, past, first);
       first = false;
     } catch (const rpc::server_error& e) {
       std::ostringstream line;

@@ -97,11 +97,13 @@ std::string go_value(const node& n) {
   return out + "]";
 }
 
-// A patch's item of a list merged by key must name its key (Kubernetes' ErrNoMergeKey); items
-// that replace the list need not.
+// A patch's item of a list merged by key must name its key (Kubernetes' ErrNoMergeKey), unless
+// a {$patch: replace} item makes the patch's items the whole list.
 void check_merge_keys(const node& patch_list, std::string_view key) {
   for (auto& item : patch_list.items())
-    TROUPE_REQUIRE(!item.is_map() || has_directive(item, "replace") || item.find(key), api_errc::bad_request,
+    if (has_directive(item, "replace")) return;
+  for (auto& item : patch_list.items())
+    TROUPE_REQUIRE(!item.is_map() || item.find(key), api_errc::bad_request,
                    "map: " + go_value(item) + " does not contain declared merge key: " + std::string(key));
 }
 

@@ -103,8 +103,11 @@ TEST_CASE("a keyed list's patch item without its key is refused", "[patch]") {
                     "map: map[image:noname ports:[map[containerPort:80]]] does not contain declared merge key: name");
   CHECK_THROWS_WITH(strategic_merge_patch(yaml("{env: [{name: A, value: '1'}]}"), yaml("{env: [{$patch: delete}]}")),
                     "map: map[$patch:delete] does not contain declared merge key: name");
-  // A list that is not there yet is set as it is.
+  // A list that is not there yet is set as it is, and one a {$patch: replace} item replaces.
   CHECK_NOTHROW(strategic_merge_patch(yaml("{}"), yaml("{containers: [{image: x}]}")));
+  CHECK(to_yaml(strategic_merge_patch(yaml("{containers: [{name: a, image: x}]}"),
+                                      yaml("{containers: [{$patch: replace}, {image: y}]}"))) ==
+        to_yaml(yaml("{containers: [{image: y}]}")));
 }
 
 TEST_CASE("three-way patch deletes what the user dropped keeps what others set",

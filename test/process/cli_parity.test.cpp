@@ -280,6 +280,13 @@ TEST_CASE("label and annotate take several objects selectors and --all", "[proce
   };
   CHECK(labels_of("b") == "1");
   CHECK(labels_of("c") == "2");
+  // label refuses each key on its own line; only annotate may always overwrite change-cause.
+  REQUIRE(c.troupe({"label", "cm", "b", "kubernetes.io/change-cause=x"}).code == 0);
+  CHECK(c.troupe({"label", "cm", "b", "k=3", "kubernetes.io/change-cause=y"}).err ==
+        "'k' already has a value (1), and --overwrite is false\n"
+        "'kubernetes.io/change-cause' already has a value (x), and --overwrite is false\n");
+  REQUIRE(c.troupe({"annotate", "cm", "b", "kubernetes.io/change-cause=x"}).code == 0);
+  CHECK(c.troupe({"annotate", "cm", "b", "kubernetes.io/change-cause=y"}).code == 0);
   auto several_failures = c.troupe({"annotate", "cm", "b", "nothere", "c", "n=2"});
   CHECK(several_failures.out == "");
   CHECK(several_failures.err ==
