@@ -11,6 +11,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/object/validation.hpp"
+#include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
 
 namespace troupe::validation_rules {
@@ -40,5 +41,19 @@ void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std:
 /// refused when it is written.
 size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::string& path,
                                        std::vector<field_error>& out);
+
+/// An optional count at `path` that may not be negative.
+template <class Optional>
+void non_negative(Optional value, const std::string& path, std::vector<field_error>& out) {
+  if (!value.isUnset() && value.getValue() < 0) add(out, path, value.getValue(), {"must be greater than or equal to 0"});
+}
+
+/// A workload's selector under `path` ("spec"): required, and matching its template's labels.
+void validate_selector(bool has, k8s::LabelSelector::Reader selector, k8s::PodTemplateSpec::Reader tmpl,
+                       const std::string& path, std::vector<field_error>& out);
+
+/// Jobs and CronJobs (validate_batch.cpp).
+void validate_job(k8s::Job::Reader job, std::vector<field_error>& out);
+void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out);
 
 }  // namespace troupe::validation_rules
