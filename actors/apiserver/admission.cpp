@@ -273,14 +273,15 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
                         "found new finalizers []string{" +
                             added + "}"});
   }
+  // Compared with the stored object as this version defaults it (as Kubernetes defaults what
+  // it reads from storage), so a default added since it was stored reads neither as a change
+  // to a fixed field nor as a new generation.
+  capnp::MallocMessageBuilder defaulted;
+  defaulted.setRoot(old_root);
+  auto old_defaulted = defaulted.getRoot<capnp::DynamicStruct>(kind.schema);
   if (!status_only) {
-    // Compared with the stored object as this version defaults it, so a default added since
-    // it was stored does not read as a change to a fixed field.
-    capnp::MallocMessageBuilder defaulted;
-    defaulted.setRoot(old_root);
-    apply_defaults(kind, defaulted.getRoot<capnp::DynamicStruct>(kind.schema));
-    validate_update(kind, defaulted.getRoot<capnp::DynamicStruct>(kind.schema).asReader(),
-                    root.asReader(), causes);
+    apply_defaults(kind, old_defaulted);
+    validate_update(kind, old_defaulted.asReader(), root.asReader(), causes);
   }
   if (!causes.empty()) {
     // As Kubernetes' ValidateUpdate: what is wrong with the object itself first, then what
@@ -290,7 +291,7 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
     throw api_error::invalid(kind.kind, display_name(kind, old_meta), all);
   }
   // A status update keeps the stored spec: nothing to compare.
-  bool spec_changed = !status_only && !same_field(old_root, root.asReader(), "spec");
+  bool spec_changed = !status_only && !same_field(old_defaulted.asReader(), root.asReader(), "spec");
   // A Deployment's annotations steer its rollout (change-cause, revision): Kubernetes counts
   // a change to them as a new generation too.
   if (!status_only && kind.kind == "Deployment" &&

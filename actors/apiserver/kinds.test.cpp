@@ -1073,6 +1073,25 @@ TEST_CASE("an update that breaks a fixed field also says what else is wrong", "[
                       "spec.selector: Invalid value: field is immutable"});
 }
 
+TEST_CASE("a default added since an object was stored is no new generation", "[apiserver][admission][kinds]") {
+  // Stored before podReplacementPolicy had a default: a label change is still no spec change.
+  auto yaml = [](const char* labels) {
+    return std::string("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, uid: u1, generation: 1, resourceVersion: "
+                       "'5', labels: ") +
+           labels +
+           "}\nspec:\n  selector: {matchLabels: {batch.kubernetes.io/controller-uid: u1}}\n  template: {metadata: "
+           "{labels: {batch.kubernetes.io/controller-uid: u1, controller-uid: u1, job-name: j, "
+           "batch.kubernetes.io/job-name: j}}, spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n";
+  };
+  auto stored = decoded(yaml("{a: '1'}"));
+  REQUIRE(object_reader(stored).as<k8s::Job>().getSpec().getPodReplacementPolicy() ==
+          k8s::PodReplacementPolicy::UNSPECIFIED);
+  auto updated = admit_update(*kinds().find("batch/v1", "Job"), stored, decoded(yaml("{a: '2'}")), false);
+  object_reader after(updated);
+  CHECK(after.meta().getGeneration() == 1);
+  CHECK(after.as<k8s::Job>().getSpec().getPodReplacementPolicy() == k8s::PodReplacementPolicy::TERMINATING_OR_FAILED);
+}
+
 TEST_CASE("a Job's failure policy stays and an Indexed Job's completions follow its parallelism",
           "[apiserver][admission][kinds]") {
   const std::string policy = "  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}\n";
