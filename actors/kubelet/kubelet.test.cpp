@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "actors/kubelet/state.hpp"
@@ -460,6 +461,45 @@ TEST_CASE("a container's termination message comes from its file or the end of i
   CHECK(text_at(statuses[0], {"state", "terminated", "message"}) == "done");
   CHECK(text_at(statuses[1], {"state", "terminated", "message"}) == "first\nit broke\n");
   CHECK(text_at(statuses[2], {"state", "terminated", "message"}).empty());  // it succeeded
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}
+
+TEST_CASE("a restarting container shows how it last ended until it runs again", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  terminationGracePeriodSeconds: 1\n"
+                 "  initContainers: [{name: setup, image: sh, command: [sh, -c, 'sleep 1']}]\n"
+                 "  containers: [{name: app, image: sh, command: [sh, -c, 'sleep 0.2; exit 1']}]\n"));
+  auto status_of = [&](const char* list) -> std::optional<codec::node> {
+    auto p = f.pod("p");
+    const codec::node* statuses = p ? p->find("status")->find(list) : nullptr;
+    if (!statuses || statuses->items().empty()) return std::nullopt;
+    return statuses->items()[0];
+  };
+  // A plain init container is ready only once it has completed, not while it runs.
+  REQUIRE(eventually([&] {
+    auto s = status_of("initContainerStatuses");
+    return s && s->find("state")->find("running");
+  }, 20s));
+  CHECK(text_at(*status_of("initContainerStatuses"), {"ready"}) == "false");
+  CHECK(text_at(*status_of("initContainerStatuses"), {"started"}) == "true");
+  // As the kubelet reports it: Error, then (the first restart at once) running again, then
+  // CrashLoopBackOff; a container that ran is never ContainerCreating again.
+  std::set<std::string> seen;
+  REQUIRE(eventually([&] {
+    auto s = status_of("containerStatuses");
+    if (!s || text_at(*s, {"restartCount"}) == "0") return false;
+    auto* waiting = s->find("state")->find("waiting");
+    auto* terminated = s->find("state")->find("terminated");
+    if (waiting) seen.insert("waiting " + text_at(*waiting, {"reason"}));
+    if (terminated) seen.insert("terminated " + text_at(*terminated, {"reason"}));
+    return seen.count("waiting CrashLoopBackOff") > 0;
+  }, 20s));
+  CHECK(seen.count("waiting ContainerCreating") == 0);
+  CHECK(text_at(*status_of("initContainerStatuses"), {"ready"}) == "true");
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }

@@ -36,8 +36,10 @@ void set_container(k8s::ContainerStatus::Builder out, const container_model& c, 
   out.setImageID(hollow ? "" : "troupe-process://" + c.image);
   out.setRestartCount(c.restart_count);
   // An init container that finished with 0 counts as ready, as the 1.29 prober manager says.
+  // One still running is not ready: only sidecars and containers have readiness.
   bool init_done = c.init && !c.sidecar && completed(c);
-  out.setReady(init_done || (c.ready && c.state == container_model::phase::running));
+  bool has_readiness = !c.init || c.sidecar;
+  out.setReady(init_done || (has_readiness && c.ready && c.state == container_model::phase::running));
   out.getStarted().setValue(c.state == container_model::phase::running && c.started);
   if (!c.container_id.empty()) out.setContainerID(c.container_id);
   auto state = out.initState();

@@ -376,8 +376,7 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
         auto where = find(self, name);
         if (where) {
           auto& m = model_of(self, where->first, where->second);
-          if (m.waiting_reason == "CrashLoopBackOff" || m.waiting_reason == "CreateContainerConfigError")
-            m.waiting_reason = "ContainerCreating";
+          if (m.waiting_reason == "CreateContainerConfigError") m.waiting_reason = "ContainerCreating";
         }
         restart(self, name, instance);
       },

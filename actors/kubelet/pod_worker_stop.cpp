@@ -162,9 +162,14 @@ void restart(self_ptr self, const std::string& name, int32_t instance) {
   if (m.sidecar && self->state.model.sidecars_stopping) return;
   if (run.instance != instance || m.state == container_model::phase::running || m.starting) return;
   if (m.terminated) ++m.restart_count;
-  m.state = container_model::phase::waiting;
-  if (m.waiting_reason != "CrashLoopBackOff") m.waiting_reason = "ContainerCreating";
-  m.terminated.reset();
+  // As the kubelet reports it, a container that ran stays as it last was (Error, Completed,
+  // or waiting in CrashLoopBackOff) until its new run starts: ContainerCreating is for one
+  // that never ran.
+  if (!m.last) {
+    m.state = container_model::phase::waiting;
+    m.waiting_reason = "ContainerCreating";
+    m.terminated.reset();
+  }
   start_container(self, init, i);
   report(self);
 }
