@@ -503,3 +503,28 @@ TEST_CASE("a restarting container shows how it last ended until it runs again", 
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }
+
+TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "[kubelet]") {
+  kubelet_fixture f;
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  terminationGracePeriodSeconds: 60\n"
+                 "  containers: [{name: app, image: sh, command: [sh, -c, 'trap \"\" TERM; while true; do sleep 0.1; "
+                 "done']}]\n"));
+  REQUIRE(eventually([&] {
+    auto p = f.pod("p");
+    return p && text_at(*p, {"status", "phase"}) == "Running";
+  }, 20s));
+  auto remove = [&](int64_t grace) {
+    auto req = make_request(api_verb::remove, "pods", "default", "p");
+    req.grace_period = grace;
+    return f.call(req);
+  };
+  REQUIRE(remove(60));
+  std::this_thread::sleep_for(500ms);
+  REQUIRE(f.pod("p"));  // the container ignores SIGTERM: it has 60 s
+  auto second = std::chrono::steady_clock::now();
+  REQUIRE(remove(1));
+  REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
+  CHECK(std::chrono::steady_clock::now() - second < 15s);
+}

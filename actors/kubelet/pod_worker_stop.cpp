@@ -211,10 +211,25 @@ void kill_pid_if_running(self_ptr self, int32_t pid) {
       if (run.pid == pid) kill(-pid, SIGKILL);  // still that run: its grace is over
 }
 
+namespace {
+
+// A later deletion with a shorter grace period (a second delete --grace-period=N) brings the
+// end forward, as the kubelet's pod worker takes the shorter of the two.
+void shorten_grace(self_ptr self) {
+  auto& st = self->state;
+  int64_t now = monotonic_millis();
+  int64_t due = now + std::max<int64_t>(grace_ms_of(self), 0);
+  if (due >= st.termination_deadline_ms) return;
+  st.termination_deadline_ms = due;
+  self->delayed_send(self, std::chrono::milliseconds(due - now), kill_atom::value, st.termination);
+}
+
+}  // namespace
+
 // preStop hooks first (each within the grace period), then SIGTERM, then SIGKILL at the end.
 void terminate(self_ptr self) {
   auto& st = self->state;
-  if (st.terminating) return;
+  if (st.terminating) return shorten_grace(self);
   st.terminating = true;
   int32_t generation = ++st.termination;
   int64_t grace = grace_ms_of(self);
