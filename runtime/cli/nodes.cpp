@@ -109,6 +109,7 @@ struct log_source {
   logs_request req;
   bool at_line_start = true;
   bool done = false;
+  bool followed = false;    ///< read once already: only more of it is asked for now
   int64_t bytes_left = -1;  ///< --limit-bytes still to print; -1 without a limit
 };
 
@@ -160,7 +161,9 @@ int cmd_logs(context& ctx) {
     auto at = parse_rfc3339(ctx.flags.get("since-time"));
     TROUPE_REQUIRE(at, api_errc::bad_request,
                    "--since-time: " + quote(ctx.flags.get("since-time")) + " is not an RFC3339 time");
-    base.since_seconds = std::max<int64_t>(1, unix_seconds() - *at);
+    // A time still to come: nothing written so far is after it (a follow shows what comes).
+    if (*at > unix_seconds()) base.tail = 0;
+    else base.since_seconds = std::max<int64_t>(1, unix_seconds() - *at);
   }
   int64_t limit_bytes = -1;
   if (ctx.flags.has("limit-bytes")) {
@@ -232,7 +235,17 @@ int cmd_logs(context& ctx) {
     bool any_left = false;
     for (auto& source : sources) {
       if (source.done) continue;
-      auto reply = ctx.api().logs(source.req);
+      logs_reply reply;
+      try {
+        reply = ctx.api().logs(source.req);
+      } catch (const rpc::server_error& e) {
+        // A followed pod deleted (or its container gone): its stream ends there, as kubectl's
+        // does when the kubelet closes it, and the others go on.
+        if (!source.followed || (e.code() != api_errc::not_found && e.code() != api_errc::bad_request)) throw;
+        source.done = true;
+        continue;
+      }
+      source.followed = true;
       std::string label = prefix ? "[pod/" + source.req.pod + "/" +
                                        (source.req.container.empty() ? std::string("-") : source.req.container) + "] "
                                  : "";

@@ -15,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "runtime/base/time.hpp"
 #include "runtime/process/cgroup.hpp"
 #include "test/harness/cli.hpp"
 #include "test/harness/ports.hpp"
@@ -778,4 +779,38 @@ TEST_CASE("drain reports each pod as it goes - one slow to stop holds back no ot
   CHECK_THAT(drained.out, Catch::Contains("pod/b-quick evicted\n"));
   CHECK_THAT(drained.err, Catch::Contains("drain did not complete within 4s: pod default/a-stuck is still there"));
   CHECK(c.troupe({"delete", "pod", "a-stuck", "--force", "--grace-period=0"}).code == 0);
+}
+
+TEST_CASE("logs -f ends a deleted pod's stream and follows the others", "[process][nodes]") {
+  cluster c({"--node-name", "s1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  auto counting = [](const std::string& name) {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", labels: {grp: f}}\nspec:\n"
+           "  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: c, image: sh, command: [sh, -c, "
+           "'i=0; while true; do echo line-$i; i=$((i+1)); sleep 0.2; done']}\n";
+  };
+  REQUIRE(c.troupe({"apply", "-f", "-"}, counting("f1") + "---\n" + counting("f2")).code == 0);
+  for (const char* name : {"f1", "f2"})
+    wait_until(c, {"logs", name}, [](const std::string& o) { return o.find("line-2\n") != std::string::npos; });
+  // A sinceTime still to come: nothing so far is after it.
+  auto future = c.troupe({"logs", "f2", "--since-time", troupe::format_rfc3339(troupe::unix_seconds() + 3600)});
+  CHECK(future.code == 0);
+  CHECK(future.out.empty());
+
+  cli_result followed;
+  std::thread follower([&] { followed = c.troupe({"logs", "-f", "-l", "grp=f", "--prefix"}); });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(c.troupe({"delete", "pod", "f1"}).code == 0);
+  auto last_line = [&] {
+    auto out = c.troupe({"logs", "f2", "--tail", "1"}).out;
+    return std::stoi(out.substr(out.find('-') + 1));
+  };
+  int when_f1_went = last_line();
+  wait_until(c, {"logs", "f2", "--tail", "1"}, [&](const std::string&) { return last_line() > when_f1_went + 5; });
+  REQUIRE(c.troupe({"delete", "pod", "f2"}).code == 0);
+  follower.join();
+  CHECK(followed.code == 0);
+  CHECK(followed.err.empty());
+  CHECK_THAT(followed.out, Catch::Contains("[pod/f1/c] line-0\n") &&
+                               Catch::Contains("[pod/f2/c] line-" + std::to_string(when_f1_went + 5) + "\n"));
 }
