@@ -169,9 +169,12 @@ class watch_printer {
         if (is_template(format_)) {
           write_templated(printed, format_, object);
         } else if (events_ && format_ != "name") {
-          node wrapped = node::map();  // kubectl's WatchEvent: type, then object
+          // kubectl's WatchEvent: type, then object, in JSON as the struct declares them; its
+          // YAML printer goes through a map, which sorts them (object, then type).
+          node wrapped = node::map();
+          if (format_ == "yaml") wrapped.set("object", codec::with_sorted_keys(object));
           wrapped.set("type", node::string(event));
-          wrapped.set("object", codec::with_sorted_keys(object));
+          if (format_ != "yaml") wrapped.set("object", codec::with_sorted_keys(object));
           printed << document_as(format_, wrapped, printed_++ == 0);
         } else {
           printed << object_as(format_, kind_, object, printed_++ == 0);

@@ -22,11 +22,35 @@ struct wait_condition {
   bool any_value = false;  ///< jsonpath without =VALUE: any non-empty value will do
 };
 
+// kubectl's split of jsonpath's input: at each single '=', a "==" kept whole.
+std::vector<std::string> split_jsonpath_input(const std::string& input) {
+  std::vector<std::string> parts{""};
+  for (size_t i = 0; i < input.size(); ++i) {
+    if (input[i] != '=') parts.back() += input[i];
+    else if (i + 1 < input.size() && input[i + 1] == '=') parts.back() += "==", ++i;
+    else parts.emplace_back();
+  }
+  return parts;
+}
+
+// kubectl's RelaxedJSONPathExpression: {.a.b}, {a.b}, .a.b or a.b, as the template {.a.b}.
+std::string relaxed_jsonpath(std::string expr) {
+  // A path still in the quotes a shell would have taken off is read as if they had gone.
+  if (expr.size() >= 2 && expr.front() == '\'' && expr.back() == '\'') expr = expr.substr(1, expr.size() - 2);
+  bool braced = expr.size() >= 2 && expr.front() == '{' && expr.back() == '}';
+  std::string inner = braced ? expr.substr(1, expr.size() - 2) : expr;
+  if (!inner.empty() && inner.front() == '.') inner = inner.substr(1);
+  TROUPE_REQUIRE(!inner.empty() && inner.find_first_of("{}") == std::string::npos, api_errc::bad_request,
+                 "unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or "
+                 "'{.name1.name2}'");
+  return "{." + inner + "}";
+}
+
 wait_condition parse_for(const std::string& text) {
   TROUPE_REQUIRE(!text.empty(), api_errc::bad_request,
                  "--for is required: condition=NAME[=VALUE], delete, create or "
                  "jsonpath='{...}'[=VALUE]");
-  if (text == "delete") return {wait_condition::deleted, "", "", "deleted"};
+  if (to_lower(text) == "delete") return {wait_condition::deleted, "", "", "deleted"};
   if (text == "create") return {wait_condition::created, "", "", "condition met"};
   if (starts_with(text, "condition=")) {
     auto rest = text.substr(10);
@@ -37,23 +61,21 @@ wait_condition parse_for(const std::string& text) {
     return {wait_condition::condition, rest.substr(0, eq), value, "condition met"};
   }
   if (starts_with(text, "jsonpath=")) {
-    auto rest = text.substr(9);
-    if (rest.size() >= 2 && rest.front() == '\'') rest = rest.substr(1);
-    auto close = rest.rfind('}');
-    bool any_value =
-        close != std::string::npos && (close + 1 == rest.size() || rest.substr(close + 1) == "'");
-    TROUPE_REQUIRE(any_value || (close != std::string::npos && close + 1 < rest.size() &&
-                                 rest[close + 1] == '='),
-                   api_errc::bad_request,
-                   "--for=jsonpath: expected jsonpath='{.path}'[=VALUE], got " + quote(rest));
-    std::string tmpl = rest.substr(0, close + 1);
+    auto parts = split_jsonpath_input(text.substr(9));
+    TROUPE_REQUIRE(parts.size() <= 2, api_errc::bad_request,
+                   "jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or "
+                   "--for=jsonpath='{.status.readyReplicas}'");
+    std::string tmpl = relaxed_jsonpath(parts[0]);
     jsonpath(tmpl, node::map());  // a template it cannot read fails now, not at the deadline
-    if (any_value) return {wait_condition::path, tmpl, "", "condition met", true};
-    return {wait_condition::path, tmpl, rest.substr(close + 2), "condition met"};
+    if (parts.size() == 1) return {wait_condition::path, tmpl, "", "condition met", true};
+    auto value = parts[1];
+    while (!value.empty() && (value.front() == '\'' || value.front() == '"')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\'' || value.back() == '"')) value.pop_back();
+    TROUPE_REQUIRE(!value.empty(), api_errc::bad_request,
+                   "jsonpath wait has to have a value after equal sign, like --for=jsonpath='{.status.readyReplicas}'=3");
+    return {wait_condition::path, tmpl, value, "condition met"};
   }
-  throw api_error(api_errc::bad_request,
-                  "--for: unrecognized condition " + quote(text) +
-                      " (use condition=NAME[=VALUE], delete, create or jsonpath='{...}'[=VALUE])");
+  throw api_error(api_errc::bad_request, "unrecognized condition: " + quote(text));
 }
 
 bool satisfied(const wait_condition& c, const node& object) {
@@ -120,6 +142,8 @@ int cmd_wait(context& ctx) {
     if (by_selector)
       for (auto* kind : args.types)
         for (auto& name : ctx.selected_names(*kind)) targets.emplace_back(kind, name);
+    TROUPE_REQUIRE(by_selector || !targets.empty(), api_errc::bad_request,
+                   "resource(s) were provided, but no name was specified");
     TROUPE_REQUIRE(!targets.empty(), api_errc::bad_request, "no matching resources found");
   }
   auto deadline = monotonic_nanos() + *ms * 1000000;

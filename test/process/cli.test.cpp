@@ -367,7 +367,26 @@ TEST_CASE("wait for a condition a jsonpath value and deletion", "[process][cli]"
   CHECK(deleted.wait(std::chrono::seconds(20)) == 0);
   CHECK(deleted.output() == "configmap/w deleted\n");
   auto bad = c.troupe({"wait", "cm", "w", "--for=ready"});
-  CHECK_THAT(bad.err, Catch::Contains("--for: unrecognized condition \"ready\""));
+  CHECK(bad.err == "error: unrecognized condition: \"ready\"\n");
+
+  // kubectl's reading of --for: relaxed paths, quotes around the value dropped, "delete" in any
+  // case; and its errors for a value left out, a path it cannot read, a second '='.
+  REQUIRE(c.troupe({"create", "cm", "v", "--from-literal=k=a=b"}).code == 0);
+  CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath=.metadata.name=v", "--timeout=5s"}).out ==
+        "configmap/v condition met\n");
+  CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath={.metadata.name}='v'", "--timeout=5s"}).code == 0);
+  CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath={.data.k}", "--timeout=5s"}).code == 0);
+  CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath={.metadata.name}="}).err ==
+        "error: jsonpath wait has to have a value after equal sign, like "
+        "--for=jsonpath='{.status.readyReplicas}'=3\n");
+  CHECK_THAT(c.troupe({"wait", "cm", "v", "--for=jsonpath={.metadata.name}==v"}).err,
+             Catch::StartsWith("error: unexpected path string, expected a 'name1.name2'"));
+  CHECK_THAT(c.troupe({"wait", "cm", "v", "--for=jsonpath={.data.k}=a=b"}).err,
+             Catch::StartsWith("error: jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3"));
+  CHECK(c.troupe({"wait", "cm", "--for=condition=Ready"}).err ==
+        "error: resource(s) were provided, but no name was specified\n");
+  CHECK(c.troupe({"delete", "cm", "v", "--wait=false"}).code == 0);
+  CHECK(c.troupe({"wait", "cm", "v", "--for=DELETE", "--timeout=5s"}).code == 0);
 }
 
 TEST_CASE("get --watch prints each change as a row", "[process][cli]") {

@@ -346,6 +346,12 @@ TEST_CASE("get --watch of a missing name fails, and documents print one by one",
       {TROUPE_BINARY, "get", "cm", "c1", "-w", "-o", "json", "--output-watch-events", "--server", c.address()});
   CHECK(json_events.wait_for_output("\"name\": \"c1\""));
   CHECK_THAT(json_events.output(), Catch::StartsWith("{\n    \"type\": \"ADDED\",\n    \"object\": {\n"));
+  // In YAML kubectl's printer sorts the two: object, then type.
+  troupe::testing::child_process yaml_events(
+      {TROUPE_BINARY, "get", "cm", "c1", "-w", "-o", "yaml", "--output-watch-events", "--server", c.address()});
+  CHECK(yaml_events.wait_for_output("type: ADDED\n"));
+  CHECK_THAT(yaml_events.output(), Catch::StartsWith("object:\n  apiVersion: v1\n") &&
+                                       Catch::Contains("\ntype: ADDED\n"));
 }
 
 TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[process][cli]") {
