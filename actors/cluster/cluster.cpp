@@ -91,8 +91,8 @@ kubelet_actor kubelet_of(self_ptr self, const std::string& ns, const std::string
   TROUPE_REQUIRE(stored, api_errc::not_found, "pods " + quote(pod) + " not found");
   object_reader r(stored->object);
   std::string node = text_string(r.as<k8s::Pod>().getSpec().getNodeName());
-  TROUPE_REQUIRE(!node.empty(), api_errc::bad_request,
-                 "pod " + quote(pod) + " is not scheduled to a node yet");
+  // The API server's words for a pod no node runs yet.
+  TROUPE_REQUIRE(!node.empty(), api_errc::bad_request, "pod " + pod + " does not have a host assigned");
   auto it = self->state.nodes.find(node);
   TROUPE_REQUIRE(it != self->state.nodes.end(), api_errc::unavailable,
                  "node " + quote(node) + " of pod " + quote(pod) + " is not connected");

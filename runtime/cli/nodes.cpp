@@ -47,7 +47,11 @@ bool better_for_logs(const node& a, const node& b) {
 // there were several.
 node pod_argument(context& ctx, const char* verb) {
   auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, std::string(verb) + " requires a pod name");
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request,
+                 std::string(verb) == "exec"
+                     ? "pod, type/name or --filename must be specified"
+                     : "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required "
+                       "argument for the logs command");
   const std::string& arg = args[0];
   auto slash = arg.find('/');
   auto& pod_kind = ctx.kind("pods");
@@ -190,7 +194,7 @@ int cmd_logs(context& ctx) {
     container = args[1];
   }
   TROUPE_REQUIRE(!all_containers || container.empty(), api_errc::bad_request,
-                 "--container cannot be given with --all-containers");
+                 "--all-containers=true should not be specified with container name " + container);
 
   // The pods themselves: their containers decide what is read.
   auto& pod_kind = ctx.kind("pods");
@@ -207,6 +211,8 @@ int cmd_logs(context& ctx) {
   }
   std::vector<log_source> sources;
   for (auto& pod : pods) {
+    // A pod no node runs yet has written nothing: the API server answers its log empty.
+    if (text_at(pod, {"spec", "nodeName"}).empty()) continue;
     std::vector<std::string> containers{container};
     if (all_containers) {
       containers.clear();
@@ -270,12 +276,20 @@ int cmd_logs(context& ctx) {
 int cmd_exec(context& ctx) {
   exec_request req;
   req.ns = ctx.ns();
-  TROUPE_REQUIRE(!ctx.flags.after_dashes.empty(), api_errc::bad_request,
-                 "you must specify at least one command for the container (after --)");
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "pod, type/name or --filename must be specified");
+  req.command = ctx.flags.after_dashes;
+  if (req.command.empty() && args.size() > 1) {
+    // kubectl 1.29 still runs `exec POD COMMAND`, with its warning.
+    req.command.assign(args.begin() + 1, args.end());
+    ctx.err << "troupe exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. Use troupe exec "
+               "[POD] -- [COMMAND] instead.\n";
+  }
+  TROUPE_REQUIRE(!req.command.empty(), api_errc::bad_request,
+                 "you must specify at least one command for the container");
   auto pod = pod_argument(ctx, "exec");
   req.pod = text_at(pod, {"metadata", "name"});
   req.container = exec_container(ctx, pod);
-  req.command = ctx.flags.after_dashes;
   if (ctx.flags.on("stdin")) {
     if (ctx.flags.on("tty")) {
       // The command runs to completion with its output returned at the end: there is no

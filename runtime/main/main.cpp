@@ -68,7 +68,7 @@ constexpr const char* usage =
 int unknown_command(const std::string& command) {
   std::cerr << "error: unknown command " << troupe::quote(command) << " for \"troupe\"\n"
             << "Run 'troupe --help' for usage.\n";
-  return 2;
+  return 1;  // kubectl's exit code for it
 }
 
 bool asks_for_help(const std::vector<std::string>& args) {

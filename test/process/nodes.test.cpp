@@ -753,6 +753,24 @@ TEST_CASE("logs names a container inline and says when it has not started yet", 
         "Error from server (BadRequest): container \"c\" in pod \"slow\" is waiting to start: PodInitializing\n");
   CHECK(c.troupe({"logs", "slow", "i", "-c", "c"}).err ==
         "error: only one of -c or an inline [CONTAINER] arg is allowed\n");
+  CHECK(c.troupe({"logs", "slow", "--all-containers", "-c", "c"}).err ==
+        "error: --all-containers=true should not be specified with container name c\n");
+  // kubectl 1.29 still runs a command given without --, and warns.
+  auto old_form = c.troupe({"exec", "slow", "-c", "i", "echo", "hi"});
+  CHECK(old_form.out == "hi\n");
+  CHECK(old_form.err == "troupe exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. Use "
+                        "troupe exec [POD] -- [COMMAND] instead.\n");
+  CHECK(c.troupe({"exec"}).err == "error: pod, type/name or --filename must be specified\n");
+  CHECK(c.troupe({"exec", "slow"}).err == "error: you must specify at least one command for the container\n");
+  // A pod no node runs: its log is empty, as the API server answers, and exec says why not.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("nowhere", "no-such-node", "{name: c, image: sh, command: [sleep, '300']}"))
+              .code == 0);
+  auto no_log = c.troupe({"logs", "nowhere"});
+  CHECK(no_log.code == 0);
+  CHECK(no_log.out.empty());
+  CHECK(c.troupe({"exec", "nowhere", "--", "true"}).err ==
+        "Error from server (BadRequest): pod nowhere does not have a host assigned\n");
+  CHECK(c.troupe({"delete", "pod", "nowhere"}).code == 0);
   // exec output past what it returns is said to be cut, not passed off whole.
   auto big = c.troupe({"exec", "slow", "-c", "i", "--", "sh", "-c", "head -c 34000000 /dev/zero; echo END; exit 3"});
   CHECK(big.code == 1);

@@ -62,7 +62,7 @@ TEST_CASE("troupe server rejects bad flags with the flag's name", "[process][ser
     CHECK(refused.output() == message);
   }
   child_process unknown({TROUPE_BINARY, "serve"});
-  CHECK(unknown.wait() == 2);
+  CHECK(unknown.wait() == 1);
   CHECK(unknown.output() == "error: unknown command \"serve\" for \"troupe\"\nRun 'troupe --help' for usage.\n");
 }
 
