@@ -461,7 +461,14 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
             std::ostream& out, std::ostream& err) {
   auto kinds = builtin_kinds();
   try {
-    auto flags = parse_flags(args, cli_flags(command));
+    parsed_flags flags;
+    try {
+      flags = parse_flags(args, cli_flags(command));
+    } catch (const api_error& e) {
+      // kubectl's usage errors point to the command's help.
+      err << "error: " << e.message() << "\nSee 'troupe " << command << " --help' for usage.\n";
+      return 1;
+    }
     // A blank selector is no selector, as kubectl's builder trims it: `-l "$UNSET"` must not
     // select every object.
     for (const char* selector : {"selector", "field-selector"})

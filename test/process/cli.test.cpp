@@ -211,7 +211,8 @@ TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
   auto unknown = c.troupe({"get", "gizmos"});
   CHECK(unknown.code == 1);
   CHECK(unknown.err == "error: the server doesn't have a resource type \"gizmos\"\n");
-  CHECK(c.troupe({"get", "pods", "--outptu", "yaml"}).err == "error: unknown flag: --outptu\n");
+  CHECK(c.troupe({"get", "pods", "--outptu", "yaml"}).err ==
+        "error: unknown flag: --outptu\nSee 'troupe get --help' for usage.\n");
   CHECK(c.troupe({"get", "pods", "-o", "xml"}).err ==
         "error: unable to match a printer suitable for the output format \"xml\", allowed formats are: "
         "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,"
@@ -457,7 +458,7 @@ TEST_CASE("a verb given --help prints its help and does nothing else", "[process
   // Flags are still read as the verb reads them: an unknown one is the error, not the help.
   auto unknown = c.troupe({"get", "cm", "--bogus", "--help"});
   CHECK(unknown.code == 1);
-  CHECK(unknown.err == "error: unknown flag: --bogus\n");
+  CHECK(unknown.err == "error: unknown flag: --bogus\nSee 'troupe get --help' for usage.\n");
   // After `--` a --help is the command's own.
   auto exec = c.troupe({"exec", "nowhere", "--", "sh", "--help"});
   CHECK(exec.code == 1);

@@ -144,12 +144,13 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   auto before = everything(c);
   auto all = c.troupe({"apply", "-f", file, "--all"});
   CHECK(all.code == 1);
-  CHECK(all.err == "error: unknown flag: --all\n");
+  CHECK(all.err == "error: unknown flag: --all\nSee 'troupe apply --help' for usage.\n");
   CHECK(c.troupe({"apply", "-f", file, "-l", "a=1"}).err ==
-        "error: unknown shorthand flag: 'l' in -l\n");
+        "error: unknown shorthand flag: 'l' in -l\nSee 'troupe apply --help' for usage.\n");
   CHECK(c.troupe({"create", "-f", file, "--overwrite"}).err ==
-        "error: unknown flag: --overwrite\n");
-  CHECK(c.troupe({"get", "cm", "--grace-period=3"}).err == "error: unknown flag: --grace-period\n");
+        "error: unknown flag: --overwrite\nSee 'troupe create --help' for usage.\n");
+  CHECK(c.troupe({"get", "cm", "--grace-period=3"}).err ==
+        "error: unknown flag: --grace-period\nSee 'troupe get --help' for usage.\n");
   CHECK(everything(c) == before);
 
   CHECK(c.troupe({"create", "-f", file, "-o", "name"}).out == "configmap/cfg\n");
