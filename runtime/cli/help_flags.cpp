@@ -138,6 +138,10 @@ const std::map<std::string, flag_help>& flag_helps() {
         "for the service."}},
 
       // get
+      {"pod-running-timeout",
+       {"20s",
+        "The length of time (like 5s, 2m, or 3h) to wait until at least one pod is there, when "
+        "TYPE/NAME (a workload or a Service) has none yet."}},
       {"chunk-size",
        {"500",
         "kubectl returns large lists in chunks of this many; troupe's server sends a list in "

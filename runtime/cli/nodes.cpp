@@ -64,10 +64,21 @@ node pod_argument(context& ctx, const char* verb) {
   std::string selector = kind.kind == "Service" ? labels_text(selects) : label_selector_text(selects);
   TROUPE_REQUIRE(selector != "<none>", api_errc::bad_request,
                  "cannot find the pods of " + kind.singular_resource() + "/" + name + ": it selects none");
+  // As kubectl's GetFirstPod: no pod yet is waited for, up to --pod-running-timeout.
+  auto patience = ctx.flags.get("pod-running-timeout", "20s");
+  auto patience_ms = parse_duration_ms(patience);
+  TROUPE_REQUIRE(patience_ms && *patience_ms > 0, api_errc::bad_request,
+                 "--pod-running-timeout must be higher than zero, got " + quote(patience));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*patience_ms);
   std::vector<node> pods;
-  for (auto& item : ctx.list(pod_kind, ctx.ns(), selector).items) pods.push_back(codec::encode_object(item, pod_kind));
-  TROUPE_REQUIRE(!pods.empty(), api_errc::not_found,
-                 "no pods found for " + kind.singular_resource() + "/" + name + " (selector " + selector + ")");
+  for (;;) {
+    for (auto& item : ctx.list(pod_kind, ctx.ns(), selector).items)
+      pods.push_back(codec::encode_object(item, pod_kind));
+    if (!pods.empty()) break;
+    TROUPE_REQUIRE(std::chrono::steady_clock::now() < deadline, api_errc::timeout,
+                   "timed out waiting for the condition");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   std::stable_sort(pods.begin(), pods.end(), better_for_logs);
   if (pods.size() > 1) ctx.err << "Found " << pods.size() << " pods, using pod/" << text_at(pods[0], {"metadata", "name"}) << "\n";
   return std::move(pods[0]);

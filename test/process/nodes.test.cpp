@@ -770,7 +770,21 @@ TEST_CASE("logs names a container inline and says when it has not started yet", 
   CHECK(no_log.out.empty());
   CHECK(c.troupe({"exec", "nowhere", "--", "true"}).err ==
         "Error from server (BadRequest): pod nowhere does not have a host assigned\n");
-  CHECK(c.troupe({"delete", "pod", "nowhere"}).code == 0);
+  // TYPE/NAME with no pod yet: waited for up to --pod-running-timeout, as kubectl's GetFirstPod.
+  REQUIRE(c.troupe({"create", "deployment", "nopods", "--image=x"}).code == 0);
+  auto none = c.troupe({"logs", "deploy/nopods", "--pod-running-timeout=300ms"});
+  CHECK(none.code == 1);
+  CHECK(none.err == "error: timed out waiting for the condition\n");
+  cli_result late;
+  std::thread reader([&] { late = c.troupe({"logs", "deploy/nopods", "--pod-running-timeout=20s"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   "apiVersion: v1\nkind: Pod\nmetadata: {name: late, labels: {app: nopods}}\nspec:\n"
+                   "  nodeSelector: {kubernetes.io/hostname: no-such-node}\n  containers: [{name: c, image: x}]\n")
+              .code == 0);
+  reader.join();
+  CHECK(late.code == 0);  // found: a pod no node runs has an empty log
+  CHECK(c.troupe({"delete", "pod", "nowhere", "late"}).code == 0);
   // exec output past what it returns is said to be cut, not passed off whole.
   auto big = c.troupe({"exec", "slow", "-c", "i", "--", "sh", "-c", "head -c 34000000 /dev/zero; echo END; exit 3"});
   CHECK(big.code == 1);
