@@ -329,6 +329,8 @@ int cmd_apply(context& ctx) {
   auto format = output_format(ctx);
   check_object_format(format);
   auto manifests = read_manifests(ctx, "apply");
+  // -l applies only the documents whose labels match, and none is kubectl's error.
+  TROUPE_REQUIRE(!manifests.empty(), api_errc::bad_request, "no objects passed to apply");
   // A generated name would create a new object on every apply; refused before anything is sent.
   for (auto& [m, error, source, generated] : manifests) {
     if (!error.empty()) continue;

@@ -73,7 +73,7 @@ TEST_CASE("each verb takes its own flags and the global ones", "[cli][flags]") {
     }
   };
   CHECK(takes("get", {"-n", "x", "--server", "h:1", "--show-labels", "-L", "app", "-A"}));
-  CHECK_FALSE(takes("apply", {"-l", "app=x"}));
+  CHECK_FALSE(takes("apply", {"-L", "app"}));
   CHECK_FALSE(takes("apply", {"--all"}));
   CHECK_FALSE(takes("get", {"--grace-period=1"}));
   CHECK_FALSE(takes("version", {"-A"}));

@@ -142,6 +142,10 @@ const std::map<std::string, flag_help>& flag_helps() {
        {"20s",
         "The length of time (like 5s, 2m, or 3h) to wait until at least one pod is there, when "
         "TYPE/NAME (a workload or a Service) has none yet."}},
+      {"show-managed-fields",
+       {"",
+        "If true, keep the managedFields when printing objects in JSON or YAML format. troupe "
+        "keeps no managedFields, so there are none to print either way."}},
       {"chunk-size",
        {"500",
         "kubectl returns large lists in chunks of this many; troupe's server sends a list in "

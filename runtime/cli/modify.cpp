@@ -264,21 +264,29 @@ int cmd_annotate(context& ctx) {
 
 namespace {
 
-// The objects a patch or scale names: TYPE NAME..., or TYPE/NAME... (kubectl visits each).
-std::vector<std::pair<const kind_info*, std::string>> named_objects(context& ctx, const char* verb) {
+// The objects a patch or scale names: TYPE NAME..., TYPE/NAME... (kubectl visits each), or
+// those of -f's manifests, each in its own namespace.
+std::vector<object_key> named_objects(context& ctx, const char* verb) {
+  if (ctx.flags.has("filename")) {
+    TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                   "Unexpected args: [" + join(ctx.flags.positional, " ") + "]");
+    return file_objects(ctx);
+  }
   auto args = parse_resource_args(ctx, std::string("you must specify the type of resource to ") + verb);
   TROUPE_REQUIRE(!args.named.empty(), api_errc::bad_request,
                  std::string("you must specify the name of the resource to ") + verb);
-  return args.named;
+  std::vector<object_key> out;
+  for (auto& [kind, name] : args.named) out.push_back({kind, ctx.ns_for(*kind), name});
+  return out;
 }
 
 // Runs `one` on each object; a server error is printed and the others still go (exit 1).
-int for_each_named(context& ctx, const std::vector<std::pair<const kind_info*, std::string>>& named,
-                   const std::function<void(const kind_info&, const std::string&)>& one) {
+int for_each_named(context& ctx, const std::vector<object_key>& named,
+                   const std::function<void(const kind_info&, const std::string&, const std::string&)>& one) {
   int status = 0;
-  for (auto& [kind, name] : named) {
+  for (auto& o : named) {
     try {
-      one(*kind, name);
+      one(*o.kind, o.ns, o.name);
     } catch (const rpc::server_error& e) {
       print_server_error(ctx.err, e);
       status = 1;
@@ -315,7 +323,7 @@ int cmd_patch(context& ctx) {
   bool first = true;
   auto named = named_objects(ctx, "patch");
   std::vector<const kind_info*> kinds;
-  for (auto& [kind, name] : named) kinds.push_back(kind);
+  for (auto& o : named) kinds.push_back(o.kind);
   bool status = ctx.status_subresource(kinds);
   auto patched_here = [&](const kind_info& kind, const rpc::call_result& read) {
     node current = codec::encode_object(read.object, kind);
@@ -323,8 +331,7 @@ int cmd_patch(context& ctx) {
            : type == "json" ? codec::json_patch(current, docs[0].root)
                             : codec::strategic_merge_patch(current, docs[0].root);
   };
-  return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& name) {
-    auto ns = ctx.ns_for(kind);
+  return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& ns, const std::string& name) {
     auto before = ctx.get(kind, ns, name);
     if (ctx.dry_run()) {
       node after = patched_here(kind, before);
@@ -387,13 +394,12 @@ int cmd_scale(context& ctx) {
       wanted && *wanted >= 0 && *wanted <= INT32_MAX, api_errc::bad_request,
       "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
   auto named = named_objects(ctx, "scale");
-  for (auto& [kind, name] : named)
-    TROUPE_REQUIRE(kind->kind == "Deployment" || kind->kind == "ReplicaSet" || kind->kind == "StatefulSet",
+  for (auto& o : named)
+    TROUPE_REQUIRE(o.kind->kind == "Deployment" || o.kind->kind == "ReplicaSet" || o.kind->kind == "StatefulSet",
                    api_errc::bad_request,
-                   "cannot scale " + kind->resource() +
+                   "cannot scale " + o.kind->resource() +
                        ": only deployments, replicasets and statefulsets have replicas");
-  return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& name) {
-    auto ns = ctx.ns_for(kind);
+  return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& ns, const std::string& name) {
     auto current = ctx.get(kind, ns, name);
     node object = codec::encode_object(current.object, kind);
     if (ctx.flags.has("current-replicas")) {

@@ -386,6 +386,18 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   CHECK(bad.code == 1);
   CHECK(bad.err == "error: invalid - validate option \"maybe\"; must be one of: strict (or true), warn, ignore (or false)\n");
 
+  // patch -f and scale -f: the objects the manifests name, in their own namespaces.
+  REQUIRE(c.troupe({"create", "ns", "other"}).code == 0);
+  auto elsewhere = c.write("elsewhere.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c3, namespace: other, "
+                                             "labels: {tier: x}}\n");
+  REQUIRE(c.troupe({"apply", "-f", elsewhere}).code == 0);
+  CHECK(c.troupe({"patch", "-f", elsewhere, "-p", R"({"data":{"p":"1"}})"}).out == "configmap/c3 patched\n");
+  CHECK(c.troupe({"get", "cm", "c3", "-n", "other", "-o", "jsonpath={.data.p}"}).out == "1");
+  CHECK(c.troupe({"patch", "-f", elsewhere, "cm", "-p", "{}"}).err == "error: Unexpected args: [cm]\n");
+  // apply -l: only the documents whose labels match.
+  auto both_files = c.troupe({"apply", "-f", elsewhere + "," + second, "-l", "tier=x", "-o", "name"});
+  CHECK(both_files.out == "configmap/c3\n");
+
   // describe -f and get -f (comma-separated files too).
   CHECK(c.troupe({"get", "-f", file + "," + second, "-o", "name"}).out == "configmap/c1\nconfigmap/c2\n");
   auto table = c.troupe({"get", "-f", file});

@@ -145,8 +145,10 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   auto all = c.troupe({"apply", "-f", file, "--all"});
   CHECK(all.code == 1);
   CHECK(all.err == "error: unknown flag: --all\nSee 'troupe apply --help' for usage.\n");
-  CHECK(c.troupe({"apply", "-f", file, "-l", "a=1"}).err ==
-        "error: unknown shorthand flag: 'l' in -l\nSee 'troupe apply --help' for usage.\n");
+  CHECK(c.troupe({"apply", "-f", file, "-L", "a"}).err ==
+        "error: unknown shorthand flag: 'L' in -L\nSee 'troupe apply --help' for usage.\n");
+  // -l applies only the documents whose labels match.
+  CHECK(c.troupe({"apply", "-f", file, "-l", "a=other"}).err == "error: no objects passed to apply\n");
   CHECK(c.troupe({"create", "-f", file, "--overwrite"}).err ==
         "error: unknown flag: --overwrite\nSee 'troupe create --help' for usage.\n");
   CHECK(c.troupe({"get", "cm", "--grace-period=3"}).err ==
