@@ -467,7 +467,6 @@ TEST_CASE("a container's termination message comes from its file or the end of i
 
 TEST_CASE("a restarting container shows how it last ended until it runs again", "[kubelet]") {
   kubelet_fixture f;
-  auto dir = f.node_dir.path();
   REQUIRE(f.call(api_verb::create, "pods", "default", "",
                  "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
                  "  terminationGracePeriodSeconds: 1\n"
