@@ -16,6 +16,12 @@
 namespace troupe::validation_rules {
 namespace {
 
+// Kubernetes' field.TooMany.
+void too_many(std::vector<field_error>& out, const std::string& path, size_t count, size_t most) {
+  if (count > most)
+    out.push_back({path, "Too many: " + std::to_string(count) + ": must have at most " + std::to_string(most) + " items"});
+}
+
 // Go's %#v of a []int32, as field.Invalid prints a list of exit codes.
 std::string go_int32_slice(capnp::List<int32_t>::Reader values) {
   std::string text = "[]int32{";
@@ -34,8 +40,8 @@ void validate_on_exit_codes(k8s::PodFailurePolicyOnExitCodesRequirement::Reader 
   auto values = on.getValues();
   if (values.size() == 0)
     out.push_back({path + ".values", "Invalid value: []int32{}: at least one value is required"});
-  else if (values.size() > 255)
-    out.push_back({path + ".values", "Too many: " + std::to_string(values.size()) + ": must have at most 255 items"});
+  else
+    too_many(out, path + ".values", values.size(), 255);
   std::set<int32_t> seen;
   bool ordered = true;
   for (unsigned j = 0; j < values.size(); ++j) {
@@ -51,8 +57,7 @@ void validate_on_exit_codes(k8s::PodFailurePolicyOnExitCodesRequirement::Reader 
 // Kubernetes' validatePodFailurePolicy (batch/v1, 1.29).
 void validate_pod_failure_policy(k8s::JobSpec::Reader spec, const std::string& path, std::vector<field_error>& out) {
   auto rules = spec.getPodFailurePolicy().getRules();
-  if (rules.size() > 20)
-    out.push_back({path + ".rules", "Too many: " + std::to_string(rules.size()) + ": must have at most 20 items"});
+  too_many(out, path + ".rules", rules.size(), 20);
   std::set<std::string> containers;
   for (auto c : spec.getTemplate().getSpec().getContainers()) containers.insert(text_string(c.getName()));
   for (auto c : spec.getTemplate().getSpec().getInitContainers()) containers.insert(text_string(c.getName()));
@@ -65,9 +70,7 @@ void validate_pod_failure_policy(k8s::JobSpec::Reader spec, const std::string& p
       add(out, at + ".action", "FailIndex", {"requires the backoffLimitPerIndex to be set"});
     if (rule.hasOnExitCodes()) validate_on_exit_codes(rule.getOnExitCodes(), at + ".onExitCodes", containers, out);
     auto conditions = rule.getOnPodConditions();
-    if (conditions.size() > 20)
-      out.push_back({at + ".onPodConditions",
-                     "Too many: " + std::to_string(conditions.size()) + ": must have at most 20 items"});
+    too_many(out, at + ".onPodConditions", conditions.size(), 20);
     for (unsigned j = 0; j < conditions.size(); ++j) {
       auto type = text_view(conditions[j].getType());
       add(out, at + ".onPodConditions[" + std::to_string(j) + "].type", type,
