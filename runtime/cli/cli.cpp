@@ -219,6 +219,22 @@ rpc::call_result context::list(const kind_info& kind, const std::string& ns,
   return api().call(api_verb::list, req);
 }
 
+bool context::watch_object(const kind_info& kind, const std::string& ns, const std::string& name,
+                           uint64_t revision, const std::function<bool(const rpc::event&)>& on_event,
+                           std::chrono::milliseconds patience) {
+  if (patience.count() <= 0) return false;
+  api_request req;
+  req.resource = kind.resource();
+  req.ns = ns;
+  req.field_selector = "metadata.name=" + name;
+  req.resource_version = revision;
+  return api().watch(req, false, on_event, patience);
+}
+
+api_error timed_out_waiting_on(const kind_info& kind, const std::string& name) {
+  return api_error(api_errc::timeout, "timed out waiting for the condition on " + kind.plural + "/" + name);
+}
+
 rpc::call_result context::patch(const kind_info& kind, const std::string& ns,
                                 const std::string& name, const codec::node& patch,
                                 patch_type type) {

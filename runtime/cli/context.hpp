@@ -2,6 +2,8 @@
 // What every CLI command works with: its flags, the kinds, the output streams and a lazily
 // opened connection to the server (--server, $TROUPE_SERVER, or the client config file).
 
+#include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -66,6 +68,12 @@ class context {
                         const std::string& labels = "", const std::string& fields = "");
   rpc::call_result patch(const kind_info& kind, const std::string& ns, const std::string& name,
                          const codec::node& patch, patch_type type);
+  /// Watches the one object `name` from `revision`, passing each event to `on_event` until it
+  /// returns false (then true) or `patience` passes (then false); `get` then this misses no
+  /// change in between.
+  bool watch_object(const kind_info& kind, const std::string& ns, const std::string& name,
+                    uint64_t revision, const std::function<bool(const rpc::event&)>& on_event,
+                    std::chrono::milliseconds patience);
 
   /// Objects of `kind` selected by -l (all of them with --all).
   std::vector<std::string> selected_names(const kind_info& kind);
@@ -74,6 +82,10 @@ class context {
   std::unique_ptr<rpc::client> client_;
   mutable std::optional<client_config> config_;
 };
+
+/// kubectl's error when a wait (wait, delete --wait) runs out of time; it names the resource
+/// without its group: deployments/web.
+api_error timed_out_waiting_on(const kind_info& kind, const std::string& name);
 
 /// Resources named on the command line, in kubectl's two forms: `TYPE/NAME ...` (each with
 /// its own type) or `TYPE[,TYPE...] [NAME ...]`.

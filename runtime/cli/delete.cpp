@@ -101,16 +101,10 @@ void wait_gone(context& ctx, const std::vector<deleted>& objects, clock::time_po
   for (auto& d : objects) {
     try {
       auto still = ctx.get(*d.kind, d.ns, d.name);
-      api_request req;
-      req.resource = d.kind->resource();
-      req.ns = d.ns;
-      req.field_selector = "metadata.name=" + d.name;
-      req.resource_version = still.revision;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-      bool gone = left.count() > 0 &&
-                  ctx.api().watch(req, false, [](const rpc::event& ev) { return ev.type != 3; }, left);
-      // kubectl names the resource without its group: deployments/web.
-      TROUPE_REQUIRE(gone, api_errc::timeout, "timed out waiting for the condition on " + d.kind->plural + "/" + d.name);
+      if (!ctx.watch_object(*d.kind, d.ns, d.name, still.revision,
+                            [](const rpc::event& ev) { return ev.type != 3; }, left))
+        throw timed_out_waiting_on(*d.kind, d.name);
     } catch (const rpc::server_error& e) {
       if (e.code() != api_errc::not_found) throw;
     }

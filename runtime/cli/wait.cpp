@@ -111,13 +111,8 @@ outcome wait_for(context& ctx, const kind_info& kind, const std::string& name,
     // Not there yet: watch from the revision it was missing at.
     revision = ctx.list(kind, ns, "", "metadata.name=" + name).revision;
   }
-  api_request req;
-  req.resource = kind.resource();
-  req.ns = ns;
-  req.field_selector = "metadata.name=" + name;
-  req.resource_version = revision;
   bool met = false;
-  ctx.api().watch(req, false, [&](const rpc::event& ev) {
+  ctx.watch_object(kind, ns, name, revision, [&](const rpc::event& ev) {
     if (ev.type == 3) met = c.type == wait_condition::deleted;
     else if (ev.type != 4 && c.type != wait_condition::deleted)
       met = satisfied(c, codec::encode_object(ev.object, kind));
@@ -150,9 +145,7 @@ int cmd_wait(context& ctx) {
   for (auto& [kind, name] : targets) {
     auto left = std::chrono::milliseconds(std::max<int64_t>(0, (deadline - monotonic_nanos()) / 1000000));
     auto result = wait_for(ctx, *kind, name, c, left);
-    if (result == outcome::timed_out)
-      // kubectl names the resource without its group: deployments/web.
-      throw api_error(api_errc::timeout, "timed out waiting for the condition on " + kind->plural + "/" + name);
+    if (result == outcome::timed_out) throw timed_out_waiting_on(*kind, name);
     if (result == outcome::absent) continue;  // nothing to say, as kubectl
     ctx.out << kind->singular_resource() << "/" << name << " " << c.wording << "\n";
     ctx.out.flush();
