@@ -119,6 +119,8 @@ void print_server_error(std::ostream& err, const api_error& e, const std::string
 
 /// Each command: returns the exit code; throws api_error for the error line.
 int cmd_get(context& ctx);
+/// `get --raw PATH` (raw.cpp).
+int get_raw(context& ctx);
 int cmd_api_resources(context& ctx);
 int cmd_apply(context& ctx);
 int cmd_create(context& ctx);

@@ -282,6 +282,7 @@ void print_tables(context& ctx, const std::vector<found>& results, const std::st
 }  // namespace
 
 int cmd_get(context& ctx) {
+  if (ctx.flags.has("raw")) return get_raw(ctx);
   auto format = output_format(ctx);
   check_format(format);
   // kubectl pages a list by --chunk-size; troupe's server answers a list in one message, so the

@@ -146,6 +146,11 @@ const std::map<std::string, flag_help>& flag_helps() {
        {"",
         "If true, keep the managedFields when printing objects in JSON or YAML format. troupe "
         "keeps no managedFields, so there are none to print either way."}},
+      {"raw",
+       {"",
+        "Raw URI to request from the server: a path of the Kubernetes REST API (/api/v1/pods, "
+        "/apis/apps/v1/namespaces/default/deployments/web, /version, /healthz, ...), printed as "
+        "the server's JSON; ?watch=true streams its events."}},
       {"chunk-size",
        {"500",
         "kubectl returns large lists in chunks of this many; troupe's server sends a list in "

@@ -52,6 +52,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         subresource,
         {"chunk-size"},
         {"show-managed-fields", 0, false},
+        {"raw"},
         {"watch", 'w', false},
         {"watch-only", 0, false},
         {"output-watch-events", 0, false},

@@ -725,3 +725,52 @@ TEST_CASE("events -o prints kubectl's typed EventList", "[process][cli]") {
   CHECK(watching.wait_for_output("event/web.3\n"));
   CHECK(watching.output() == "event/aa.1\nevent/web.1\nevent/web.2\nevent/web.3\n");
 }
+
+TEST_CASE("get --raw reads the API's paths as kubectl get --raw does", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"create", "-f", "-"}, configmap).code == 0);
+  REQUIRE(c.troupe({"label", "cm", "c1", "app=web"}).code == 0);
+  auto version = c.troupe({"get", "cm", "c1", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+
+  auto object = c.troupe({"get", "--raw", "/api/v1/namespaces/default/configmaps/c1"});
+  CHECK(object.code == 0);
+  CHECK_THAT(object.out, Catch::StartsWith("{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"c1\","));
+  CHECK_THAT(object.out, Catch::EndsWith("\"data\":{\"a\":\"1\"}}"));
+
+  // A list names its kind once; its items carry neither kind nor apiVersion.
+  auto list = c.troupe({"get", "--raw", "/api/v1/configmaps?labelSelector=app%3Dweb"});
+  CHECK(list.code == 0);
+  CHECK_THAT(list.out, Catch::StartsWith("{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\""));
+  CHECK_THAT(list.out, Catch::Contains("\"items\":[{\"metadata\":{\"name\":\"c1\","));
+  CHECK_THAT(list.out, Catch::Contains("\"resourceVersion\":\"" + version + "\""));
+  CHECK_THAT(c.troupe({"get", "--raw", "/api/v1/namespaces/default/configmaps?labelSelector=app%3Dother"}).out,
+             Catch::EndsWith("\"items\":[]}"));
+
+  CHECK(c.troupe({"get", "--raw", "/healthz"}).out == "ok");
+  CHECK_THAT(c.troupe({"get", "--raw", "/apis/apps/v1"}).out,
+             Catch::Contains("{\"name\":\"deployments\",\"singularName\":\"deployment\",\"namespaced\":true,"
+                             "\"kind\":\"Deployment\",\"verbs\":["));
+  CHECK_THAT(c.troupe({"get", "--raw", "/api/v1"}).out, Catch::Contains("{\"name\":\"pods/status\","));
+
+  auto missing = c.troupe({"get", "--raw", "/api/v1/namespaces/default/configmaps/nope"});
+  CHECK(missing.code == 1);
+  CHECK(missing.err == "Error from server (NotFound): configmaps \"nope\" not found\n");
+  auto unserved = c.troupe({"get", "--raw", "/api/v1/widgets"});
+  CHECK(unserved.code == 1);
+  CHECK(unserved.err == "Error from server (NotFound): the server could not find the requested resource\n");
+  CHECK(c.troupe({"get", "cm", "--raw", "/api/v1/configmaps"}).err ==
+        "error: arguments may not be passed when --raw is specified\n");
+  CHECK(c.troupe({"get", "--raw", "/api", "-o", "yaml"}).err == "error: --raw and --output are mutually exclusive\n");
+
+  // A watch without a resourceVersion begins with what is there; one with it streams the
+  // changes after it; both until their timeoutSeconds.
+  auto now = c.troupe({"get", "--raw", "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1"});
+  CHECK(now.code == 0);
+  REQUIRE(lines(now.out).size() == 1);
+  CHECK_THAT(now.out, Catch::StartsWith("{\"type\":\"ADDED\",\"object\":{\"kind\":\"ConfigMap\","));
+  REQUIRE(c.troupe({"delete", "cm", "c1"}).code == 0);
+  auto since = c.troupe({"get", "--raw", "/api/v1/configmaps?watch=1&timeoutSeconds=1&resourceVersion=" + version});
+  CHECK(since.code == 0);
+  REQUIRE(lines(since.out).size() == 1);
+  CHECK_THAT(since.out, Catch::StartsWith("{\"type\":\"DELETED\",\"object\":{\"kind\":\"ConfigMap\","));
+}
