@@ -171,7 +171,8 @@ std::string agent_help() {
 
 agent_options parse_agent_options(const std::vector<std::string>& args) {
   agent_options o;
-  for (auto& [flag, value] : read_flags(args)) {
+  for (auto& [flag, value] : read_flags(args, {"server", "token", "name", "data-dir", "pod-manifest-path", "cgroup-root",
+                                               "hollow-nodes", "node-lease-duration-seconds", "log-level"})) {
     if (flag == "server") o.server = value;
     else if (flag == "token") o.token = value;
     else if (flag == "name") o.name = value;

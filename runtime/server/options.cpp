@@ -15,6 +15,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/object/cidr.hpp"
 #include "runtime/process/cgroup.hpp"
 
 namespace troupe {
@@ -55,8 +56,15 @@ void apply(server_options& out, const std::string& key, const std::string& value
     out.cluster_host = host;
     out.cluster_port = port;
   } else if (key == "cluster-cidr") {
+    // Checked here, not first where the cluster actor reads it: a server that started anyway
+    // would say it was ready and never run a pod.
+    auto range = parse_cidr(value);
+    TROUPE_REQUIRE(range && range->prefix <= 24, api_errc::bad_request,
+                   where + ": " + quote(value) + " is not an IPv4 range of /24 or larger, like 127.64.0.0/10");
     out.cluster_cidr = value;
   } else if (key == "service-cidr") {
+    TROUPE_REQUIRE(parse_cidr(value), api_errc::bad_request,
+                   where + ": " + quote(value) + " is not an IPv4 CIDR like 127.16.0.0/16");
     out.service_cidr = value;
   } else if (key == "service-node-port-range") {
     out.service_node_port_range = value;
@@ -84,9 +92,19 @@ void apply(server_options& out, const std::string& key, const std::string& value
 }
 
 void apply_config_file(server_options& out, const std::string& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  TROUPE_REQUIRE(status.type() != std::filesystem::file_type::not_found, api_errc::bad_request,
+                 "--config " + path + ": no such file");
+  TROUPE_REQUIRE(!std::filesystem::is_directory(status), api_errc::bad_request,
+                 "--config " + path + ": is a directory, not a YAML file");
+  std::ifstream file(path);
+  TROUPE_REQUIRE(file.good(), api_errc::bad_request, "--config " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << file.rdbuf();
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text.str());
   } catch (const YAML::Exception& e) {
     throw api_error(api_errc::bad_request, "--config " + path + ": " + e.what());
   }
@@ -172,16 +190,23 @@ std::string default_data_dir() {
 }
 
 std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<std::string>& args,
+                                                            const std::vector<std::string>& valued,
                                                             const std::vector<std::string>& switches) {
+  auto is = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
   std::vector<std::pair<std::string, std::string>> out;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     auto eq = flag.find('=');
     TROUPE_REQUIRE(starts_with(flag, "--"), api_errc::bad_request, "unexpected argument " + quote(flag));
+    // Before its value is read: an unknown flag must not take the next argument with it.
+    auto name = flag.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    TROUPE_REQUIRE(is(valued, name) || is(switches, name), api_errc::bad_request, "unknown flag --" + name);
     if (eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
-    } else if (std::find(switches.begin(), switches.end(), flag.substr(2)) != switches.end()) {
+    } else if (is(switches, name)) {
       value = "true";
     } else {
       TROUPE_REQUIRE(i + 1 < args.size(), api_errc::bad_request, flag + ": needs a value");
@@ -224,7 +249,8 @@ std::string server_help() {
 }
 
 server_options parse_server_options(const std::vector<std::string>& args) {
-  static const std::vector<std::string> known = {"data-dir",
+  static const std::vector<std::string> valued = {"config",
+                                                 "data-dir",
                                                  "log-level",
                                                  "listen",
                                                  "client-config",
@@ -241,13 +267,11 @@ server_options parse_server_options(const std::vector<std::string>& args) {
                                                  "service-node-port-range"};
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config;
-  for (auto& [flag, value] : read_flags(args, {"disable-agent", "disable-scheduler"})) {
+  for (auto& [flag, value] : read_flags(args, valued, {"disable-agent", "disable-scheduler"})) {
     if (flag == "config")
       config = value;
-    else if (std::find(known.begin(), known.end(), flag) != known.end())
-      flags.emplace_back(flag, value);
     else
-      throw api_error(api_errc::bad_request, "unknown flag --" + flag);
+      flags.emplace_back(flag, value);
   }
   server_options out;
   if (!config.empty()) apply_config_file(out, config);

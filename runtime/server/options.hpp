@@ -44,8 +44,10 @@ server_options parse_server_options(const std::vector<std::string>& args);
 std::string server_help();
 
 /// `--flag value` and `--flag=value` pairs in order, the flag without its dashes; a flag in
-/// `switches` may stand alone (then "true"). Throws api_error(bad_request) naming the argument.
+/// `switches` may stand alone (then "true"). Throws api_error(bad_request) naming the argument,
+/// and "unknown flag" for one neither in `valued` nor in `switches`.
 std::vector<std::pair<std::string, std::string>> read_flags(const std::vector<std::string>& args,
+                                                            const std::vector<std::string>& valued,
                                                             const std::vector<std::string>& switches = {});
 
 /// error, warn, info or debug; throws api_error(bad_request) prefixed with `where`.

@@ -49,8 +49,17 @@ TEST_CASE("bad server flags name the flag", "[server]") {
         "--cgroup-root: expected a cgroup name of at most 200 letters, digits, '.', '_' and '-', got \"../x\"");
   CHECK(parse_server_options({"--cgroup-root", "troupe-b"}).cgroup_root == "troupe-b");
   CHECK(parse_server_options({}).cgroup_root == "troupe");
-  CHECK_THAT(error_of({"--config", "/nonexistent/troupe.yaml"}),
-             Catch::StartsWith("--config /nonexistent/troupe.yaml: "));
+  CHECK(error_of({"--config", "/nonexistent/troupe.yaml"}) == "--config /nonexistent/troupe.yaml: no such file");
+  CHECK(error_of({"--config", "/tmp"}) == "--config /tmp: is a directory, not a YAML file");
+  // An unknown flag is named as such, and does not take the next argument as its value.
+  CHECK(error_of({"--bogus", "--listen", "127.0.0.1:0"}) == "unknown flag --bogus");
+  CHECK(error_of({"--listen", "127.0.0.1:0", "--bogus"}) == "unknown flag --bogus");
+  CHECK(error_of({"--cluster-cidr", "garbage"}) ==
+        "--cluster-cidr: \"garbage\" is not an IPv4 range of /24 or larger, like 127.64.0.0/10");
+  CHECK(error_of({"--cluster-cidr", "10.1.2.0/25"}) ==
+        "--cluster-cidr: \"10.1.2.0/25\" is not an IPv4 range of /24 or larger, like 127.64.0.0/10");
+  CHECK(error_of({"--service-cidr=10.0.0.0/33"}) == "--service-cidr: \"10.0.0.0/33\" is not an IPv4 CIDR like 127.16.0.0/16");
+  CHECK(parse_server_options({"--cluster-cidr", "10.8.0.0/16"}).cluster_cidr == "10.8.0.0/16");
 }
 
 TEST_CASE("listen address client config and event history", "[server]") {

@@ -108,9 +108,7 @@ int run_server(const server_options& options, std::ostream& out) {
   ensure_system_namespaces(sys, {engine, kinds, store, {}});
   service_network services;
   auto service_cidr = parse_cidr(options.service_cidr);
-  TROUPE_REQUIRE(
-      service_cidr, api_errc::bad_request,
-      "--service-cidr: " + quote(options.service_cidr) + " is not an IPv4 CIDR like 127.16.0.0/16");
+  TROUPE_REQUIRE(service_cidr, api_errc::bad_request, "--service-cidr: " + quote(options.service_cidr));  // checked as read
   services.cluster_ips = *service_cidr;
   std::tie(services.node_port_min, services.node_port_max) =
       parse_port_range(options.service_node_port_range, "--service-node-port-range");
