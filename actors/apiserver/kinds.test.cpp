@@ -1113,3 +1113,26 @@ TEST_CASE("a Job's failure policy stays and an Indexed Job's completions follow 
                              job_with("  completions: 6\n  parallelism: 6\n")),
              Catch::VectorContains(std::string("spec.completions: Invalid value: field is immutable")));
 }
+
+TEST_CASE("RBAC names are path segments and Lease times are positive as Kubernetes checks them", "[apiserver]") {
+  // Names every cluster's system roles use: a colon, capitals.
+  for (const char* kind : {"ClusterRole", "Role"})
+    CHECK_NOTHROW(admit(std::string("apiVersion: rbac.authorization.k8s.io/v1\nkind: ") + kind +
+                        "\nmetadata: {name: 'system:aggregate-to-View'}\nrules: []\n"));
+  CHECK(failing_fields("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+                       "metadata: {name: 'a/b%'}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, "
+                       "name: r}\n") ==
+        std::vector<std::string>{"metadata.name: Invalid value: \"a/b%\": may not contain '/'",
+                                 "metadata.name: Invalid value: \"a/b%\": may not contain '%'"});
+  CHECK(failing_fields("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: '..'}\n") ==
+        std::vector<std::string>{"metadata.name: Invalid value: \"..\": may not be '..'"});
+  // Other kinds keep their DNS rules.
+  CHECK(failing_fields("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: 'system:x'}\n").size() == 1);
+
+  CHECK(failing_fields("apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l}\n"
+                       "spec: {leaseDurationSeconds: 0, leaseTransitions: -3}\n") ==
+        std::vector<std::string>{"spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0",
+                                 "spec.leaseTransitions: Invalid value: -3: must be greater than or equal to 0"});
+  CHECK_NOTHROW(admit("apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l}\n"
+                      "spec: {leaseDurationSeconds: 40, leaseTransitions: 0}\n"));
+}

@@ -16,6 +16,7 @@
 #include "runtime/object/validation.hpp"
 #include "schema/apps.capnp.h"
 #include "schema/batch.capnp.h"
+#include "schema/coordination.capnp.h"
 #include "schema/core.capnp.h"
 #include "schema/networking.capnp.h"
 #include "schema/rbac.capnp.h"
@@ -501,6 +502,14 @@ void validate_node(k8s::Node::Reader node, std::vector<field_error>& out) {
   }
 }
 
+// Kubernetes' ValidateLeaseSpec.
+void validate_lease(k8s::Lease::Reader lease, std::vector<field_error>& out) {
+  auto duration = lease.getSpec().getLeaseDurationSeconds();
+  if (!duration.isUnset() && duration.getValue() <= 0)
+    validation_rules::add(out, "spec.leaseDurationSeconds", duration.getValue(), {"must be greater than 0"});
+  non_negative(lease.getSpec().getLeaseTransitions(), "spec.leaseTransitions", out);
+}
+
 }  // namespace
 
 void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
@@ -525,6 +534,7 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "RoleBinding") validate_binding(root.as<k8s::RoleBinding>(), false, out);
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
   else if (k == "Node") validate_node(root.as<k8s::Node>(), out);
+  else if (k == "Lease") validate_lease(root.as<k8s::Lease>(), out);
 }
 
 }  // namespace troupe

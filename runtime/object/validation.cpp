@@ -41,6 +41,14 @@ messages check_dns1123_label(std::string_view value) {
   return out;
 }
 
+messages check_path_segment_name(std::string_view value) {
+  if (value == "." || value == "..") return {"may not be '" + std::string(value) + "'"};
+  messages out;
+  for (const char* illegal : {"/", "%"})
+    if (value.find(illegal) != std::string_view::npos) out.push_back(std::string("may not contain '") + illegal + "'");
+  return out;
+}
+
 messages check_dns1123_subdomain(std::string_view value) {
   messages out;
   if (value.size() > 253) out.push_back(max_length(253));

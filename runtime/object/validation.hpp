@@ -16,6 +16,8 @@ messages check_dns1123_label(std::string_view value);
 messages check_dns1123_subdomain(std::string_view value);
 /// RFC 1035 label: like a 1123 label but must start with a letter  (service names)
 messages check_dns1035_label(std::string_view value);
+/// A path segment, as RBAC names are: not "." or "..", no '/' or '%' (colons, capitals allowed).
+messages check_path_segment_name(std::string_view value);
 /// Label/annotation key: optional DNS subdomain prefix, '/', name of <= 63 chars.
 messages check_qualified_name(std::string_view value);
 /// Label value: <= 63 chars, empty or ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]

@@ -17,6 +17,9 @@ TEST_CASE("object names follow RFC 1123", "[validation]") {
   CHECK_FALSE(check_dns1123_label("a.b").empty());
   CHECK_FALSE(check_dns1123_label(std::string(64, 'a')).empty());
   CHECK(check_dns1035_label("web").empty());
+  CHECK(check_path_segment_name("system:Node-Reader").empty());
+  CHECK(check_path_segment_name("..") == messages{"may not be '..'"});
+  CHECK(check_path_segment_name("a/b%c") == messages{"may not contain '/'", "may not contain '%'"});
   CHECK_FALSE(check_dns1035_label("1web").empty());
   CHECK(check_dns1123_label("1web").empty());
 }
