@@ -63,6 +63,29 @@ client::client(const std::string& address) : address_(address) {
     throw api_error(api_errc::unavailable, "cannot reach the troupe server at " + address + ": " +
                                                e.getDescription().cStr());
   }
+  handshake();
+}
+
+void client::handshake() {
+  // Something that takes the connection and never answers (or speaks another protocol) must not
+  // hang every command: as kubectl's TLS handshake timeout, the first answer comes within 10 s.
+  auto& scope = impl_->ez.getWaitScope();
+  auto answered = impl_->api.versionRequest().send().then([](auto&&) { return true; });
+  auto silent = impl_->ez.getIoProvider().getTimer().afterDelay(handshake_timeout_seconds * kj::SECONDS).then([] {
+    return false;
+  });
+  bool ok = false;
+  try {
+    ok = answered.exclusiveJoin(kj::mv(silent)).wait(scope);
+  } catch (const kj::Exception& e) {
+    std::string what = e.getDescription().cStr();
+    if (e.getType() == kj::Exception::Type::DISCONNECTED)
+      throw api_error(api_errc::unavailable, "cannot reach the troupe server at " + address_ + ": " + what);
+    throw api_error(api_errc::unavailable, "the server at " + address_ + " did not answer as a troupe server: " + what);
+  }
+  TROUPE_REQUIRE(ok, api_errc::unavailable,
+                 "the server at " + address_ + " did not answer within " + std::to_string(handshake_timeout_seconds) +
+                     "s: is it a troupe server?");
 }
 
 client::~client() = default;

@@ -36,8 +36,10 @@ class server_error : public api_error {
 
 class client {
  public:
-  /// Connects to "host:port". Throws api_error(unavailable) naming the address.
+  /// Connects to "host:port" and waits for the server's first answer, at most
+  /// handshake_timeout_seconds. Throws api_error(unavailable) naming the address.
   explicit client(const std::string& address);
+  static constexpr int handshake_timeout_seconds = 10;
   ~client();
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -64,6 +66,7 @@ class client {
   const std::string& address() const { return address_; }
 
  private:
+  void handshake();
   bool dry_run_ = false;
   struct impl;
   std::string address_;

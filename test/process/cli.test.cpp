@@ -4,10 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "test/harness/cli.hpp"
 
@@ -225,6 +230,60 @@ TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
                                                   "", {}, c.dir());
   CHECK(unreachable.code == 1);
   CHECK_THAT(unreachable.err, Catch::StartsWith("error: cannot reach the troupe server at 127.0.0.1:1"));
+}
+
+namespace {
+
+// A loopback listener that completes TCP handshakes (the kernel does) and, unless `reply` is
+// given, never says a word; with `reply` it answers its first connection so and hangs up.
+class stranger {
+ public:
+  explicit stranger(std::string reply = "") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    if (!reply.empty())
+      answerer_ = std::thread([this, reply] {
+        int peer = ::accept(fd_, nullptr, nullptr);
+        if (peer < 0) return;
+        char buffer[512];
+        (void)::read(peer, buffer, sizeof buffer);
+        (void)::write(peer, reply.data(), reply.size());
+        ::close(peer);
+      });
+  }
+  ~stranger() {
+    ::shutdown(fd_, SHUT_RDWR);  // ends a pending accept
+    if (answerer_.joinable()) answerer_.join();
+    ::close(fd_);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread answerer_;
+};
+
+}  // namespace
+
+TEST_CASE("a server that never answers or speaks another protocol fails the CLI without a hang", "[process][cli]") {
+  troupe::testing::temp_dir home;
+  stranger silent;
+  auto waited = troupe::testing::run_command({TROUPE_BINARY, "get", "ns", "--server", silent.address()}, "", {}, home);
+  CHECK(waited.code == 1);
+  CHECK(waited.err == "error: the server at " + silent.address() + " did not answer within 10s: is it a troupe server?\n");
+
+  stranger web("HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nbad request\n");
+  auto http = troupe::testing::run_command({TROUPE_BINARY, "get", "ns", "--server", web.address()}, "", {}, home);
+  CHECK(http.code == 1);
+  CHECK_THAT(http.err, Catch::StartsWith("error: ") && Catch::Contains(web.address()));
 }
 
 TEST_CASE("the client config the server writes is what the CLI reads", "[process][cli]") {
