@@ -421,6 +421,11 @@ bool undeletable_namespace(std::string_view name) {
   return name == "default" || name == "kube-system" || name == "kube-public";
 }
 
+const std::vector<std::string>& system_namespaces() {
+  static const std::vector<std::string> names = {"default", "kube-system", "kube-public", "kube-node-lease"};
+  return names;
+}
+
 bool deletion_due(const kind_info& kind, std::string_view object) {
   object_reader reader(object);
   auto meta = reader.meta();

@@ -55,6 +55,9 @@ deletion_plan plan_deletion(const kind_info& kind, std::string_view stored, int6
 
 /// default, kube-system and kube-public: Kubernetes refuses to delete them.
 bool undeletable_namespace(std::string_view name);
+/// Those and kube-node-lease: the namespaces a cluster always has (made at start, and again
+/// when one is deleted, as Kubernetes' system namespaces controller does).
+const std::vector<std::string>& system_namespaces();
 
 /// True when an object marked for deletion may go: no finalizers left (for a namespace, none
 /// in its spec either) and no grace period still running (a terminating pod's node ends it by

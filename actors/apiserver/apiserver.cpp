@@ -537,11 +537,11 @@ void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps
   auto accounts = sys.spawn(resource_behavior, deps, sa_kind);
   caf::scoped_actor self{sys};
   try {
-    for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    for (auto& name : system_namespaces()) {
       auto snap = deps.engine->read();
       if (!snap.get(object_key("namespaces", "", name))) {
         capnp::MallocMessageBuilder m;
-        m.initRoot<k8s::Namespace>().initMetadata().setName(name);
+        m.initRoot<k8s::Namespace>().initMetadata().setName(name.c_str());
         create_system_object(self, namespaces, std::string("namespace ") + name,
                              make_request(api_verb::create, "namespaces", "", "", to_bytes(m)));
       }
@@ -551,7 +551,7 @@ void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps
         capnp::MallocMessageBuilder m;
         auto meta = m.initRoot<k8s::ServiceAccount>().initMetadata();
         meta.setName("default");
-        meta.setNamespace(name);
+        meta.setNamespace(name.c_str());
         create_system_object(
             self, accounts, std::string("service account ") + name + "/default",
             make_request(api_verb::create, "serviceaccounts", name, "", to_bytes(m)));

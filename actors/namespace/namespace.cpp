@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "actors/apiserver/admission.hpp"
 #include "actors/apiserver/defaults.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -221,6 +222,20 @@ void ensure_default_service_account(self_ptr self, const std::string& ns) {
       .then([](api_reply&) {}, [](caf::error&) {});
 }
 
+// Kubernetes' system namespaces controller: a system namespace that is gone (kube-node-lease
+// may be deleted, and the nodes' Leases live there) is made again. AlreadyExists is as good.
+void ensure_system_namespace(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto& system = system_namespaces();
+  if (std::find(system.begin(), system.end(), name) == system.end()) return;
+  if (st.deps.engine->read().get(object_key("namespaces", "", name))) return;
+  std::string yaml = "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + name + "}\n";
+  auto object = codec::decode_manifests(yaml, "namespace", *st.deps.kinds).at(0).bytes;
+  self->request(st.deps.api, call_patience, api_atom::value,
+                make_request(api_verb::create, "namespaces", "", "", std::move(object)))
+      .then([](api_reply&) {}, [](caf::error&) {});
+}
+
 void namespace_seen(self_ptr self, std::string_view object) {
   object_reader reader(object);
   std::string name = text_string(reader.meta().getName());
@@ -250,6 +265,7 @@ void load(self_ptr self) {
     namespace_seen(self, v.object);
     return true;
   });
+  for (auto& name : system_namespaces()) ensure_system_namespace(self, name);
   watch(self, namespaces_watch, "namespaces", snap.revision());
   watch(self, service_accounts_watch, "serviceaccounts", snap.revision());
 }
@@ -265,6 +281,7 @@ void on_event(self_ptr self, const watch_event& ev) {
   bool deleted = ev.type == static_cast<uint8_t>(store::event_type::deleted);
   if (which == namespaces_watch) {
     if (!deleted) namespace_seen(self, ev.object.str());
+    else ensure_system_namespace(self, text_string(object_reader(ev.object.str()).meta().getName()));
     return;
   }
   object_reader account(ev.object.str());

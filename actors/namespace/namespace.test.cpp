@@ -185,3 +185,22 @@ TEST_CASE("namespace deletion conditions count what is left by resource and by f
   CHECK(b.as<k8s::Namespace>().getStatus().getConditions()[3].getLastTransitionTime() == 400);
   CHECK(b.as<k8s::Namespace>().getStatus().getConditions()[0].getLastTransitionTime() == 100);
 }
+
+TEST_CASE("a deleted kube-node-lease namespace is made again", "[namespace]") {
+  namespace_fixture f;
+  auto before = f.call(api_verb::get, "namespaces", "", "kube-node-lease");
+  REQUIRE(before);
+  std::string old_uid = text_string(object_reader(before->object.str()).meta().getUid());
+  REQUIRE(f.call(api_verb::remove, "namespaces", "", "kube-node-lease"));
+  CHECK(eventually([&] {
+    auto now = f.call(api_verb::get, "namespaces", "", "kube-node-lease");
+    if (!now) return false;
+    object_reader r(now->object.str());
+    return text_string(r.meta().getUid()) != old_uid && r.meta().getDeletionTimestamp() == 0;
+  }));
+  // Another namespace stays deleted.
+  REQUIRE(f.call(api_verb::create, "namespaces", "", "", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"));
+  REQUIRE(f.call(api_verb::remove, "namespaces", "", "dev"));
+  CHECK(eventually([&] { return !f.exists("namespaces", "", "dev"); }));
+  CHECK_FALSE(f.exists("namespaces", "", "dev"));
+}
