@@ -65,11 +65,13 @@ struct kubelet_state {
 
 using self_ptr = impl_actor::stateful_pointer<kubelet_state>;
 
-std::string allocate_ip(self_ptr self, const std::string& uid) {
+// An adopted pod keeps the address its processes run with (its record's, reserved since the
+// records were read); any other pod gets a free one.
+std::string allocate_ip(self_ptr self, const std::optional<pod_record>& adopted) {
   auto& st = self->state;
-  if (auto r = st.records.find(uid); r != st.records.end() && !r->second.ip.empty()) {
-    st.used_ips.insert(r->second.ip);
-    return r->second.ip;
+  if (adopted && !adopted->ip.empty()) {
+    st.used_ips.insert(adopted->ip);
+    return adopted->ip;
   }
   auto ip = allocate_pod_ip(st.cidr, st.used_ips);
   if (!ip) return "";
@@ -104,7 +106,7 @@ pod_entry& ensure_worker(self_ptr self, const std::string& uid, const std::strin
     adopted = r->second;
     st.records.erase(r);
   }
-  auto ip = allocate_ip(self, uid);
+  auto ip = allocate_ip(self, adopted);
   auto worker = spawn_worker(self, uid, ip, mirror, std::move(adopted));
   pod_entry entry;
   entry.worker = worker;
@@ -183,6 +185,7 @@ void stop_orphans(self_ptr self) {
       if (c.pid > 0 && process_start_time(c.shim) == std::optional<uint64_t>(c.shim_start)) kill(-c.pid, SIGKILL);
     forget_pod(self->state.deps->data_dir, uid);
     self->state.deps->groups->remove_all(uid + "_");
+    self->state.used_ips.erase(record.ip);
   }
   self->state.records.clear();
 }
@@ -374,6 +377,9 @@ impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const 
     std::filesystem::create_directories(deps->data_dir + "/pods", ec);
     std::filesystem::create_directories(deps->data_dir + "/logs", ec);
     st.records = load_pod_records(deps->data_dir);
+    // Their processes still use these addresses: a pod new to this agent must not get one.
+    for (auto& [uid, record] : st.records)
+      if (!record.ip.empty()) st.used_ips.insert(record.ip);
     std::ifstream saved(deps->data_dir + "/pod-cidr");
     std::string text;
     if (saved >> text)

@@ -443,6 +443,11 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
       "{name: c, image: sh, command: [sh, -c, 'echo start >> " + marker + "; echo $$$$ > " + marker + ".pid; exec sleep 300']}")).code == 0);
   wait_for_text(c, {"get", "pod", "keeper"}, "1/1     Running");
   auto ip = jsonpath(c, "pod/keeper", "{.status.podIP}");
+  // A second pod, made later but listed first: the agent back adopts it first.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("early", "a1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "early"}, "1/1     Running");
+  auto early_ip = jsonpath(c, "pod/early", "{.status.podIP}");
+  REQUIRE(early_ip != ip);
   a1.process().stop(SIGKILL);
   wait_for_text(c, {"get", "nodes"}, "NotReady");
   CHECK(wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints[0].key}"},
@@ -456,7 +461,15 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(text == "start\n");  // adopted, not started again
   CHECK(jsonpath(c, "pod/keeper", "{.status.containerStatuses[0].restartCount}") == "0");
+  // The addresses the processes run with: kept, and not given to a pod new to the agent.
   CHECK(jsonpath(c, "pod/keeper", "{.status.podIP}") == ip);
+  CHECK(jsonpath(c, "pod/early", "{.status.podIP}") == early_ip);
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("fresh", "a1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
+  wait_for_text(c, {"get", "pod", "fresh"}, "1/1     Running");
+  auto fresh_ip = jsonpath(c, "pod/fresh", "{.status.podIP}");
+  CHECK(fresh_ip != ip);
+  CHECK(fresh_ip != early_ip);
+  REQUIRE(c.troupe({"delete", "pod", "early", "fresh", "--force", "--wait=false"}).code == 0);
   // A pod deleted while its agent was away is stopped when it comes back.
   a1.process().stop(SIGKILL);
   REQUIRE(c.troupe({"delete", "pod", "keeper", "--force", "--wait=false"}).code == 0);
