@@ -38,6 +38,8 @@ struct lifecycle_state {
   /// Pods whose deletion is under way, so a slow delete is not sent twice.
   std::set<std::string> evicting;
   int64_t next_eviction_check = 0;  ///< unix seconds of the earliest check already scheduled
+  /// PodGC: nodes pods are bound to that were missing, since when (unix ms).
+  std::map<std::string, int64_t> node_missing_since;
   uint64_t watch_id = 0;            ///< of the node watch; a new one after it ends
   uint64_t watch_received = 0;      ///< its events, for acks
   static inline const char* name = "nodelifecycle";
@@ -184,6 +186,29 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
   }
 }
 
+// Kubernetes' PodGC for pods bound to a node that is gone (deleted, or never there): after the
+// quarantine they are deleted with no grace, since no kubelet will ever stop them.
+void collect_orphans(self_ptr self, const store::snapshot& snap, const std::set<std::string>& nodes) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> pods_by_node;
+  snap.list(list_prefix("pods", ""), [&](std::string_view, store::stored_view v) {
+    object_reader r(v.object);
+    auto node = text_string(r.as<k8s::Pod>().getSpec().getNodeName());
+    if (!node.empty() && !nodes.count(node))
+      pods_by_node[node].emplace_back(text_string(r.meta().getNamespace()), text_string(r.meta().getName()));
+    return true;
+  });
+  std::set<std::string> pod_nodes;
+  for (auto& [node, pods] : pods_by_node) pod_nodes.insert(node);
+  auto quarantine = self->state.deps.knobs.orphan_quarantine.count();
+  for (auto& node : orphaned_nodes(nodes, pod_nodes, self->state.node_missing_since, unix_micros() / 1000, quarantine))
+    for (auto& [ns, name] : pods_by_node[node]) {
+      auto req = make_request(api_verb::remove, "pods", ns, name);
+      req.grace_period = 0;
+      self->request(self->state.deps.api, eviction_patience, api_atom::value, std::move(req))
+          .then([](api_reply&) {}, [](caf::error&) {});  // tried again at the next check
+    }
+}
+
 void check(self_ptr self) {
   auto snap = self->state.deps.engine->read();
   std::map<std::string, int64_t> renewed;
@@ -195,10 +220,11 @@ void check(self_ptr self) {
               return true;
             });
   int64_t grace = std::chrono::duration_cast<std::chrono::microseconds>(self->state.deps.knobs.grace).count();
-  std::set<std::string> recovering;
+  std::set<std::string> recovering, nodes;
   snap.list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
     object_reader r(v.object);
     std::string name = text_string(r.meta().getName());
+    nodes.insert(name);
     auto lease = renewed.find(name);
     // As Kubernetes' controller, it gives every node a whole grace period from its own start:
     // after a server restart the leases are old only because nobody could renew them.
@@ -212,6 +238,7 @@ void check(self_ptr self) {
     return true;
   });
   evict_untolerated(self, snap, recovering);
+  collect_orphans(self, snap, nodes);
 }
 
 void lost(self_ptr self, const std::string& name) {

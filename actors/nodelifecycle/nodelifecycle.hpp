@@ -9,7 +9,9 @@
 
 #include <caf/fwd.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +26,8 @@ namespace troupe {
 struct nodelifecycle_knobs {
   std::chrono::milliseconds check_interval{5000};
   std::chrono::milliseconds grace{40000};  ///< kube-controller-manager's node-monitor-grace-period
+  /// PodGC's quarantine: how long a node its pods name must be missing before they go.
+  std::chrono::milliseconds orphan_quarantine{40000};
 };
 
 struct nodelifecycle_deps {
@@ -50,6 +54,16 @@ std::string clear_unreachable(std::string_view node);
 /// spec.unschedulable, as Kubernetes' controller keeps it (added with timeAdded `now_seconds`);
 /// nullopt when it already is.
 std::optional<std::string> with_unschedulable_taint(std::string_view node, int64_t now_seconds);
+
+// ---- PodGC: pods bound to a node that is not there ----
+
+/// Kubernetes' PodGC (gcOrphaned): which of `pod_nodes` (the nodes pods are bound to) have been
+/// missing from `nodes` for the whole quarantine; their pods are deleted at once (grace 0), as
+/// no kubelet will ever stop them. `missing_since` (node -> unix ms it was first found missing)
+/// is brought up to date: a node that is there again, or that no pod names any more, leaves it.
+std::set<std::string> orphaned_nodes(const std::set<std::string>& nodes, const std::set<std::string>& pod_nodes,
+                                     std::map<std::string, int64_t>& missing_since, int64_t now_ms,
+                                     int64_t quarantine_ms);
 
 // ---- taint eviction (Kubernetes' taint eviction controller) ----
 

@@ -392,3 +392,42 @@ TEST_CASE("a toleration that runs out evicts with one event and no cancellation"
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // more checks: nothing else to say
   CHECK(messages() == std::vector<std::string>{"Marking for deletion Pod default/p"});
 }
+
+TEST_CASE("PodGC: a node its pods name must be missing for the whole quarantine", "[nodelifecycle][podgc]") {
+  std::map<std::string, int64_t> since;
+  std::set<std::string> nodes{"n1"};
+  CHECK(orphaned_nodes(nodes, {"n1", "ghost"}, since, 1000, 40000).empty());
+  CHECK(since == std::map<std::string, int64_t>{{"ghost", 1000}});
+  CHECK(orphaned_nodes(nodes, {"n1", "ghost"}, since, 40999, 40000).empty());
+  CHECK(orphaned_nodes(nodes, {"n1", "ghost"}, since, 41000, 40000) == std::set<std::string>{"ghost"});
+  // Back before its time: the quarantine starts again when it goes again.
+  since = {{"ghost", 1000}};
+  CHECK(orphaned_nodes({"n1", "ghost"}, {"ghost"}, since, 20000, 40000).empty());
+  CHECK(since.empty());
+  CHECK(orphaned_nodes(nodes, {"ghost"}, since, 30000, 40000).empty());
+  CHECK(since.at("ghost") == 30000);
+  // No pod names it any more: forgotten.
+  CHECK(orphaned_nodes(nodes, {}, since, 90000, 40000).empty());
+  CHECK(since.empty());
+}
+
+TEST_CASE("PodGC deletes the pods of a node that is gone and keeps the others", "[nodelifecycle][podgc]") {
+  using troupe::testing::eventually;
+  lifecycle_fixture f;
+  auto& api = f.api;
+  REQUIRE(api.call(api_verb::create, "nodes", "", "", f.healthy_node("n1")));
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", troupe::testing::pod("default", "kept", "n1")));
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", troupe::testing::pod("default", "stranded", "ghost")));
+  // Marked for deletion, its node never to stop it: it goes too.
+  REQUIRE(api.call(api_verb::create, "pods", "default", "", troupe::testing::pod("default", "terminating", "ghost")));
+  REQUIRE(api.call(api_verb::remove, "pods", "default", "terminating"));
+  REQUIRE(bool(api.call(api_verb::get, "pods", "default", "terminating")));
+  auto exists = [&](const char* name) { return bool(api.call(api_verb::get, "pods", "default", name)); };
+  nodelifecycle_knobs knobs;
+  knobs.check_interval = std::chrono::milliseconds(50);
+  knobs.grace = std::chrono::hours(1);
+  knobs.orphan_quarantine = std::chrono::milliseconds(300);
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), f.router, api.store(), knobs}));
+  CHECK(eventually([&] { return !exists("stranded") && !exists("terminating"); }));
+  CHECK(exists("kept"));
+}
