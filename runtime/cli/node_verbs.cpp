@@ -240,42 +240,65 @@ int cmd_taint(context& ctx) {
   bool many = !selector.empty() || ctx.flags.on("all");  // an empty -l is no selector, as in kubectl
   TROUPE_REQUIRE(selector.empty() || !ctx.flags.on("all"), api_errc::bad_request,
                  "setting 'all' parameter with a non empty selector is prohibited");
-  addressed a;
-  if (many) {
-    // Every argument after the type is a taint: the nodes come from -l or --all.
-    TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "you must specify the type of resource to taint");
-    a.kind = &ctx.kind(args[0]);
-    a.rest.assign(args.begin() + 1, args.end());
-  } else {
-    auto is_taint = [](const std::string& arg) {
-      return arg.find_first_of(":=") != std::string::npos || (!arg.empty() && arg.back() == '-');
-    };
-    TROUPE_REQUIRE(args.empty() || args[0].find('/') != std::string::npos || (args.size() > 1 && !is_taint(args[1])),
-                   api_errc::bad_request, "at least one resource name must be specified since 'all' parameter is not set");
-    a = address_of(ctx, "taint");
+  // kubectl's split: the resources (TYPE NAME... or TYPE/NAME...), then the taint changes.
+  auto is_taint = [](const std::string& arg) {
+    return arg.find_first_of(":=") != std::string::npos || (!arg.empty() && arg.back() == '-');
+  };
+  std::vector<std::string> resources, updates;
+  for (auto& arg : args) {
+    TROUPE_REQUIRE(updates.empty() || is_taint(arg), api_errc::bad_request,
+                   "all resources must be specified before taint changes: " + arg);
+    (is_taint(arg) ? updates : resources).push_back(arg);
   }
-  TROUPE_REQUIRE(a.kind == &kind, api_errc::bad_request,
-                 "taint works on nodes, not " + a.kind->resource());
-  TROUPE_REQUIRE(!a.rest.empty(), api_errc::bad_request,
+  TROUPE_REQUIRE(!resources.empty(), api_errc::bad_request, "you must specify the type of resource to taint");
+  bool typed_names = resources[0].find('/') != std::string::npos;
+  // With -l or --all the nodes are chosen, so only the type may be named.
+  TROUPE_REQUIRE(!many || (!typed_names && resources.size() == 1), api_errc::bad_request,
+                 "resource names cannot be given with --all or a selector");
+  TROUPE_REQUIRE(many || typed_names || resources.size() > 1, api_errc::bad_request,
+                 "at least one resource name must be specified since 'all' parameter is not set");
+  std::vector<std::string> names;
+  for (size_t i = typed_names ? 0 : 1; i < resources.size(); ++i) {
+    auto slash = resources[i].find('/');
+    TROUPE_REQUIRE(typed_names == (slash != std::string::npos), api_errc::bad_request,
+                   "there is no need to specify a resource type as a separate argument when passing arguments in "
+                   "resource/name form (e.g. 'troupe taint node/a1 KEY=VALUE:EFFECT' instead of 'troupe taint "
+                   "node node/a1 KEY=VALUE:EFFECT')");
+    auto* named = &ctx.kind(typed_names ? resources[i].substr(0, slash) : resources[0]);
+    TROUPE_REQUIRE(named == &kind, api_errc::bad_request, "taint works on nodes, not " + named->resource());
+    names.push_back(typed_names ? resources[i].substr(slash + 1) : resources[i]);
+  }
+  if (many) TROUPE_REQUIRE(&ctx.kind(resources[0]) == &kind, api_errc::bad_request,
+                           "taint works on nodes, not " + ctx.kind(resources[0]).resource());
+  TROUPE_REQUIRE(!updates.empty(), api_errc::bad_request,
                  "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
   std::vector<taint_change> changes;
-  for (auto& arg : a.rest) {
+  for (auto& arg : updates) {
     auto change = parse_taint(arg);
     for (auto& earlier : changes)
-      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect,
+      TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect || earlier.remove != change.remove,
                      api_errc::bad_request,
                      "taint " + quote(change.key + ":" + change.effect) + " is named twice");
     changes.push_back(std::move(change));
   }
-  if (!many) {
-    taint_node(ctx, kind, a.name, changes);
-    return 0;
-  }
+  // kubectl's check: a taint added and removed in one command (a removal without an effect
+  // takes every effect of its key).
+  std::vector<std::string> conflicts;
+  for (auto& removed : changes)
+    for (auto& added : changes)
+      if (removed.remove && !added.remove && added.key == removed.key &&
+          (removed.effect.empty() || removed.effect == added.effect))
+        conflicts.push_back(removed.key + "=" + removed.effect);
+  TROUPE_REQUIRE(conflicts.empty(), api_errc::bad_request,
+                 "can not both modify and remove the following taint(s) in the same command: " + join(conflicts, ", "));
+  if (many)
+    for (auto& item : ctx.list(kind, "", selector).items)
+      names.push_back(text_at(codec::encode_object(item, kind), {"metadata", "name"}));
   // As kubectl: a node that fails does not stop the others; the errors come together at the end.
   std::vector<api_error> failures;
-  for (auto& item : ctx.list(kind, "", selector).items) {
+  for (auto& name : names) {
     try {
-      taint_node(ctx, kind, text_at(codec::encode_object(item, kind), {"metadata", "name"}), changes);
+      taint_node(ctx, kind, name, changes);
     } catch (const api_error& e) {
       failures.push_back(e);
     }

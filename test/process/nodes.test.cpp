@@ -647,6 +647,18 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK(c.troupe({"taint", "nodes", "--all", "tier=db:PreferNoSchedule"}).out == "node/a1 tainted\nnode/s1 tainted\n");
   CHECK(jsonpath(c, "node/s1", "{.spec.taints[0].key}") == "tier");
   CHECK(c.troupe({"taint", "node", "s1", "tier-"}).out == "node/s1 untainted\n");
+  // Several nodes by name, in either form; all of them before the changes.
+  CHECK(c.troupe({"taint", "node", "a1", "s1", "multi=x:NoSchedule"}).out == "node/a1 tainted\nnode/s1 tainted\n");
+  CHECK(jsonpath(c, "node/s1", "{.spec.taints[0].key}") == "multi");
+  CHECK(c.troupe({"taint", "node/a1", "node/s1", "multi-"}).out == "node/a1 untainted\nnode/s1 untainted\n");
+  CHECK(c.troupe({"taint", "node", "a1", "x=y:NoSchedule", "s1"}).err ==
+        "error: all resources must be specified before taint changes: s1\n");
+  auto both = c.troupe({"taint", "node", "a1", "t3=v:NoSchedule", "t3-"});
+  CHECK(both.code == 1);
+  CHECK(both.err == "error: can not both modify and remove the following taint(s) in the same command: t3=\n");
+  CHECK(c.troupe({"taint", "node", "a1", "t3=v:NoSchedule", "t3:NoSchedule-"}).err ==
+        "error: can not both modify and remove the following taint(s) in the same command: t3=NoSchedule\n");
+  CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].key}") == "tier");  // no t3
   // A node that fails does not stop the others.
   auto partly = c.troupe({"taint", "nodes", "--all", "tier-"});
   CHECK(partly.code == 1);
