@@ -1136,3 +1136,51 @@ TEST_CASE("RBAC names are path segments and Lease times are positive as Kubernet
   CHECK_NOTHROW(admit("apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l}\n"
                       "spec: {leaseDurationSeconds: 40, leaseTransitions: 0}\n"));
 }
+
+TEST_CASE("tolerations and affinity are checked as Kubernetes checks them", "[apiserver][admission][kinds]") {
+  auto causes = [](const std::string& spec) { return failing_fields(pod_spec(spec + "\n  containers: [{name: c, image: i}]")); };
+  using list = std::vector<std::string>;
+  CHECK(causes("tolerations: [{key: k, operator: Exists, value: z}]") ==
+        list{"spec.tolerations[0].operator: Invalid value: core.Toleration{Key:\"k\", Operator:\"Exists\", Value:\"z\", "
+             "Effect:\"\", TolerationSeconds:(*int64)(nil)}: value must be empty when `operator` is 'Exists'"});
+  CHECK(causes("tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule, tolerationSeconds: 5}]") ==
+        list{"spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when "
+             "`tolerationSeconds` is set"});
+  CHECK(causes("tolerations: [{operator: Equal, value: v}]") ==
+        list{"spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, "
+             "which means \"match all values and all keys\""});
+  CHECK(causes("tolerations: [{operator: Exists}, {key: k, value: v, effect: NoExecute, tolerationSeconds: 5}]").empty());
+
+  std::string required = "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: ";
+  CHECK(causes(required + "[]}}}") ==
+        list{"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required "
+             "value: must have at least one node selector term"});
+  CHECK(causes(required + "[{matchExpressions: [{key: a, operator: Exists, values: [x]}, {key: b, operator: In, values: []}, "
+                          "{key: c, operator: Gt, values: ['1', '2']}], matchFields: [{key: spec.x, operator: In, values: [n]}]}]}}}") ==
+        list{"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+             ".matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+             "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+             ".matchExpressions[1].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+             "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+             ".matchExpressions[2].values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'",
+             "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+             ".matchFields[0].key: Invalid value: \"spec.x\": not a valid field selector key"});
+  CHECK(causes("affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 500, preference: "
+               "{matchExpressions: [{key: a, operator: In, values: [x]}]}}]}}") ==
+        list{"spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 500: "
+             "must be in the range 1-100"});
+  auto anti = causes("affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: "
+                     "[{labelSelector: {matchLabels: {app: a}}}]}}");
+  REQUIRE_FALSE(anti.empty());
+  CHECK(anti[0] == "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: "
+                   "Required value: can not be empty");
+  CHECK(causes("affinity: {podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 10, podAffinityTerm: "
+               "{labelSelector: {matchLabels: {app: a}}, topologyKey: kubernetes.io/hostname}}]}}").empty());
+  // A workload's template is a pod spec too.
+  CHECK_THAT(failing_fields(workload("Deployment", "", "{matchLabels: {app: a}}").replace(
+                 workload("Deployment", "", "{matchLabels: {app: a}}").find("containers:"), 11,
+                 "tolerations: [{operator: Equal}], containers:")),
+             Catch::VectorContains(std::string("spec.template.spec.tolerations[0].operator: Invalid value: \"Equal\": "
+                                               "operator must be Exists when `key` is empty, which means \"match all "
+                                               "values and all keys\"")));
+}

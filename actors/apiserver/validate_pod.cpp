@@ -294,6 +294,7 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
     out.push_back({path + ".activeDeadlineSeconds",
                    "Invalid value: " + std::to_string(deadline.getValue()) + ": must be between 1 and 2147483647, inclusive"});
   validate_label_map(spec.getNodeSelector(), path + ".nodeSelector", out);
+  validate_scheduling(spec, path, out);
   if (spec.getDnsPolicy() == k8s::DnsPolicy::NONE &&
       (!spec.hasDnsConfig() || spec.getDnsConfig().getNameservers().size() == 0))
     out.push_back({path + ".dnsConfig",
