@@ -57,6 +57,26 @@ void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
   meta.setNamespace(ns);
 }
 
+// Kubernetes' Priority admission, on create: a pod's priority comes from its class, never from
+// the pod. troupe has no PriorityClass objects, so the classes are Kubernetes' two built-in ones.
+void admit_priority(k8s::Pod::Builder pod) {
+  auto spec = pod.getSpec();
+  std::string name = text_string(pod.getMetadata().getName());
+  std::string class_name = text_string(spec.getPriorityClassName());
+  int32_t computed = 0;
+  if (class_name == "system-node-critical") computed = 2000001000;
+  else if (class_name == "system-cluster-critical") computed = 2000000000;
+  else TROUPE_REQUIRE(class_name.empty(), api_errc::forbidden,
+                      "pods " + quote(name) + " is forbidden: no PriorityClass with name " + class_name + " was found");
+  auto given = spec.getPriority();
+  TROUPE_REQUIRE(given.isUnset() || given.getValue() == computed, api_errc::forbidden,
+                 "pods " + quote(name) + " is forbidden: the integer value of priority (" +
+                     std::to_string(given.isUnset() ? 0 : given.getValue()) +
+                     ") must not be provided in pod spec; priority admission controller computed " +
+                     std::to_string(computed) + " from the given PriorityClass name");
+  given.setValue(computed);
+}
+
 // Kubernetes' TotalAnnotationSizeLimitB.
 constexpr size_t max_annotation_bytes = 256 * 1024;
 
@@ -203,6 +223,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
   meta.disownResourceVersion();  // the store stamps it; a dry run prints none, as Kubernetes
   meta.setDeletionTimestamp(0);
   meta.getDeletionGracePeriodSeconds().setUnset();
+  if (kind.kind == "Pod") admit_priority(root.as<k8s::Pod>());
   apply_defaults(kind, root);
   initial_status(kind, root);
   auto bytes = to_bytes(message);

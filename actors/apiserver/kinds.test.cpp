@@ -1184,3 +1184,28 @@ TEST_CASE("tolerations and affinity are checked as Kubernetes checks them", "[ap
                                                "operator must be Exists when `key` is empty, which means \"match all "
                                                "values and all keys\"")));
 }
+
+TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priority admission sets it",
+          "[apiserver][admission][kinds]") {
+  auto priority_of = [](const std::string& extra) {
+    auto bytes = admit(pod_spec(extra + "\n  containers: [{name: c, image: i}]"));
+    object_reader r(bytes);
+    auto p = r.as<k8s::Pod>().getSpec().getPriority();
+    return p.isUnset() ? int64_t{-1} : int64_t{p.getValue()};
+  };
+  CHECK(priority_of("schedulerName: default-scheduler") == 0);
+  CHECK(priority_of("priorityClassName: system-node-critical") == 2000001000);
+  CHECK(priority_of("priorityClassName: system-cluster-critical\n  priority: 2000000000") == 2000000000);
+  auto refused = [&](const std::string& extra) {
+    try {
+      priority_of(extra);
+    } catch (const api_error& e) {
+      return std::string(to_string(e.code())) + ": " + e.message();
+    }
+    return std::string("admitted");
+  };
+  CHECK(refused("priorityClassName: high") == "Forbidden: pods \"p\" is forbidden: no PriorityClass with name high was found");
+  CHECK(refused("priority: 1000") ==
+        "Forbidden: pods \"p\" is forbidden: the integer value of priority (1000) must not be provided in pod spec; "
+        "priority admission controller computed 0 from the given PriorityClass name");
+}
