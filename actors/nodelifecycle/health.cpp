@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "actors/nodelifecycle/nodelifecycle.hpp"
+#include "runtime/object/event.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "runtime/object/taints.hpp"
 #include "schema/core.capnp.h"
 
@@ -150,6 +152,28 @@ std::optional<std::string> with_unschedulable_taint(std::string_view node, int64
       if (!is_it(t)) taints.setWithCaveats(i++, t);
   }
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t now_seconds) {
+  object_reader r(pod);
+  bool ready = false;
+  for (auto c : r.as<k8s::Pod>().getStatus().getConditions())
+    if (text_view(c.getType()) == "Ready") ready = c.getStatus() != k8s::ConditionStatus::IS_FALSE;
+  if (!ready) return std::nullopt;
+  for (auto c : r.as<k8s::Pod>().getStatus().getConditions())
+    if (text_view(c.getType()) == "Ready") {
+      capnp::MallocMessageBuilder m;
+      m.setRoot(r.as<k8s::Pod>());
+      set_pod_condition(m.getRoot<k8s::Pod>(), "Ready", k8s::ConditionStatus::IS_FALSE, text_view(c.getReason()),
+                        text_view(c.getMessage()), now_seconds);
+      return to_bytes(m);
+    }
+  return std::nullopt;
+}
+
+std::string node_not_ready_event(std::string_view pod, int64_t now_micros) {
+  return new_event(pod, "Pod", {"Warning", "NodeNotReady", "Node is not ready", "node-controller", "", ""}, now_micros,
+                   now_micros);
 }
 
 }  // namespace troupe

@@ -55,6 +55,32 @@ void send_update(self_ptr self, api_verb verb, std::string name, std::string obj
       .then([then](api_reply&) mutable { then(); }, [](caf::error&) {});
 }
 
+void record_event(self_ptr self, const std::string& ns, std::string event) {
+  self->request(self->state.deps.api, eviction_patience, api_atom::value,
+                make_request(api_verb::create, "events", ns, "", std::move(event)))
+      .then([](api_reply&) {}, [](caf::error&) {});
+}
+
+// Kubernetes' MarkPodsNotReady: the pods of a node just marked unknown are not ready (so nothing
+// counts on them), each with a NodeNotReady event. Its kubelet, back, writes their status anew.
+void mark_pods_not_ready(self_ptr self, const std::string& node) {
+  auto snap = self->state.deps.engine->read();
+  auto mark = [&](std::string_view, store::stored_view v) {
+    object_reader r(v.object);
+    if (text_view(r.as<k8s::Pod>().getSpec().getNodeName()) != node) return true;
+    auto marked = pod_marked_not_ready(v.object, unix_seconds());
+    if (!marked) return true;
+    std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
+    std::string event = node_not_ready_event(v.object, unix_micros());
+    self->request(self->state.deps.api, eviction_patience, api_atom::value,
+                  make_request(api_verb::update_status, "pods", ns, name, std::move(*marked)))
+        .then([=](api_reply&) mutable { record_event(self, ns, std::move(event)); },
+              [](caf::error&) {});  // the kubelet wrote first, or the pod is gone
+    return true;
+  };
+  if (!snap.list_by_field(list_prefix("pods", ""), "spec.nodeName", node, mark)) snap.list(list_prefix("pods", ""), mark);
+}
+
 // `node` already has its unschedulable taint in step (`synced`) or needs no change.
 void act(self_ptr self, const std::string& name, std::string_view node, node_health_action action,
          bool synced) {
@@ -64,7 +90,7 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
     // One after the other: each applies to the version it finds, so they must not overlap.
     auto [spec, status] = mark_node_unknown(node, unix_seconds());
     send_update(self, api_verb::update, name, std::move(spec), [=, status = std::move(status)] {
-      send_update(self, api_verb::update_status, name, status, [] {});
+      send_update(self, api_verb::update_status, name, status, [=] { mark_pods_not_ready(self, name); });
     });
   } else if (action == node_health_action::clear_unreachable) {
     send_update(self, api_verb::update, name, clear_unreachable(node), [] {});
@@ -72,12 +98,6 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
 }
 
 // ---- taint eviction -------------------------------------------------------------------------
-
-void record_event(self_ptr self, const std::string& ns, std::string event) {
-  self->request(self->state.deps.api, eviction_patience, api_atom::value,
-                make_request(api_verb::create, "events", ns, "", std::move(event)))
-      .then([](api_reply&) {}, [](caf::error&) {});
-}
 
 void evict(self_ptr self, const std::string& ns, const std::string& name, std::string pod) {
   auto key = ns + "/" + name;

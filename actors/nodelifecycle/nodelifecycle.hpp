@@ -48,6 +48,12 @@ node_health_action decide_node_health(std::string_view node, std::optional<int64
 /// The node marked unknown: every condition Unknown ("Kubelet stopped posting node status.")
 /// in `status`, and the unreachable taint in `spec`. Returns {spec update, status update}.
 std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int64_t now_seconds);
+/// Kubernetes' MarkPodsNotReady, for each pod of a node just marked unknown: the pod with its
+/// Ready condition False (lastTransitionTime now; reason and message kept), or nullopt when it
+/// has no Ready condition that is not False already. The kubelet, back, writes its own again.
+std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t now_seconds);
+/// The Warning event "NodeNotReady", "Node is not ready" recorded on each pod so marked.
+std::string node_not_ready_event(std::string_view pod, int64_t now_micros);
 /// The node without the unreachable taints.
 std::string clear_unreachable(std::string_view node);
 /// The node with its node.kubernetes.io/unschedulable:NoSchedule taint in step with

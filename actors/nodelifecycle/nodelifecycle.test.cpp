@@ -16,6 +16,7 @@
 #include "test/harness/eventually.hpp"
 #include "test/harness/objects.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "schema/core.capnp.h"
 
 using namespace troupe;
@@ -430,4 +431,76 @@ TEST_CASE("PodGC deletes the pods of a node that is gone and keeps the others", 
   api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), f.router, api.store(), knobs}));
   CHECK(eventually([&] { return !exists("stranded") && !exists("terminating"); }));
   CHECK(exists("kept"));
+}
+
+namespace {
+
+// A pod on `node` whose status has a Ready condition of `ready`.
+std::string pod_with_ready(const char* name, const char* node, k8s::ConditionStatus ready) {
+  auto bytes = troupe::testing::pod("default", name, node);  // outlives its reader
+  object_reader r(bytes);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Pod>());
+  set_pod_condition(m.getRoot<k8s::Pod>(), "Ready", ready, "", "", 100);
+  return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+std::string ready_of(const std::string& pod) {
+  object_reader r(pod);
+  for (auto c : r.as<k8s::Pod>().getStatus().getConditions())
+    if (text_view(c.getType()) == "Ready")
+      return std::string(c.getStatus() == k8s::ConditionStatus::IS_TRUE ? "True" : "False") + " since " +
+             std::to_string(c.getLastTransitionTime());
+  return "none";
+}
+
+}  // namespace
+
+TEST_CASE("the pods of a node marked unknown are not ready, each with a NodeNotReady event", "[nodelifecycle]") {
+  auto marked = pod_marked_not_ready(pod_with_ready("p", "n1", k8s::ConditionStatus::IS_TRUE), 500);
+  REQUIRE(marked);
+  CHECK(ready_of(*marked) == "False since 500");
+  CHECK_FALSE(pod_marked_not_ready(pod_with_ready("p", "n1", k8s::ConditionStatus::IS_FALSE), 500));
+  CHECK_FALSE(pod_marked_not_ready(troupe::testing::pod("default", "p", "n1"), 500));  // no Ready condition yet
+
+  using troupe::testing::eventually;
+  lifecycle_fixture f;
+  auto& api = f.api;
+  for (auto name : {"n1", "n2"}) REQUIRE(api.call(api_verb::create, "nodes", "", "", f.healthy_node(name)));
+  REQUIRE(api.call(api_verb::create, "leases.coordination.k8s.io", "kube-node-lease", "",
+                   node_lease("n2", "", unix_micros() + 3'600'000'000, 40)));
+  for (auto [name, node] : {std::pair{"away", "n1"}, std::pair{"here", "n2"}}) {
+    REQUIRE(api.call(api_verb::create, "pods", "default", "", troupe::testing::pod("default", name, node)));
+    auto stored = api.call(api_verb::get, "pods", "default", name);
+    REQUIRE(stored);
+    object_reader r(stored->object.str());
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Pod>());
+    set_pod_condition(m.getRoot<k8s::Pod>(), "Ready", k8s::ConditionStatus::IS_TRUE, "", "", 100);
+    REQUIRE(api.call(api_verb::update_status, "pods", "default", name, copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader())));
+  }
+  auto ready = [&](const char* name) {
+    auto got = api.call(api_verb::get, "pods", "default", name);
+    REQUIRE(got);
+    return ready_of(got->object.str()).substr(0, 5);
+  };
+  auto reasons = [&] {
+    std::vector<std::string> out;
+    auto events = api.call(api_verb::list, "events", "default", "");
+    REQUIRE(events);
+    for (auto& e : events->items) {
+      object_reader r(e);
+      auto event = r.as<k8s::Event>();
+      out.push_back(text_string(event.getType()) + " " + text_string(event.getReason()) + " " +
+                    text_string(event.getInvolvedObject().getName()) + ": " + text_string(event.getMessage()));
+    }
+    return out;
+  };
+  nodelifecycle_knobs knobs;
+  knobs.check_interval = std::chrono::milliseconds(50);
+  knobs.grace = std::chrono::milliseconds(300);  // n1 has no Lease: it goes away after this
+  api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), f.router, api.store(), knobs}));
+  REQUIRE(eventually([&] { return ready("away") == "False"; }));
+  CHECK(ready("here") == "True ");
+  CHECK(eventually([&] { return reasons() == std::vector<std::string>{"Warning NodeNotReady away: Node is not ready"}; }));
 }

@@ -452,6 +452,10 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   wait_for_text(c, {"get", "nodes"}, "NotReady");
   CHECK(wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints[0].key}"},
                    [](const std::string& o) { return !o.empty(); }) == "node.kubernetes.io/unreachable");
+  // Its pods are not ready while it is away (MarkPodsNotReady), and ready again once it is back.
+  std::vector<std::string> ready_condition = {"get", "pod", "keeper", "-o",
+                                              "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"};
+  CHECK(wait_until(c, ready_condition, [](const std::string& o) { return o == "False"; }) == "False");
   a1.start();
   auto back = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
   CHECK_THAT(back, Catch::Contains("Ready"));
@@ -460,6 +464,7 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   std::ifstream in(marker);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(text == "start\n");  // adopted, not started again
+  CHECK(wait_until(c, ready_condition, [](const std::string& o) { return o == "True"; }) == "True");
   CHECK(jsonpath(c, "pod/keeper", "{.status.containerStatuses[0].restartCount}") == "0");
   // The addresses the processes run with: kept, and not given to a pod new to the agent.
   CHECK(jsonpath(c, "pod/keeper", "{.status.podIP}") == ip);
