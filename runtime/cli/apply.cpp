@@ -273,12 +273,14 @@ struct applied {
   const char* word;
 };
 
-applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns) {
+// `doing`: what a server error is said to have happened in, as kubectl words it.
+applied apply_one(context& ctx, const codec::manifest& m, const std::string& ns, std::string& doing) {
   auto& kind = *m.kind;
   node desired = desired_of(m, ns);
   auto live = live_of(ctx, m, ns);
   if (!live && ctx.dry_run()) return {desired, "created"};
   if (!live) {
+    doing = "creating";
     auto req = request_for(m, ns, codec::decode_object(desired, kind, m.origin));
     return {codec::encode_object(ctx.api().call(api_verb::create, req).object, kind), "created"};
   }
@@ -349,9 +351,11 @@ int cmd_apply(context& ctx) {
   }
   // -o yaml|json prints once at the end, as kubectl's apply: one object, or a List of them.
   std::vector<std::pair<const kind_info*, node>> applied_objects;
+  std::string doing;
   int status = for_each_manifest(
-      ctx, manifests, "applying", [&](const codec::manifest& m, const std::string& ns) {
-        auto [object, word] = apply_one(ctx, m, ns);
+      ctx, manifests, doing, [&](const codec::manifest& m, const std::string& ns) {
+        doing = "applying";
+        auto [object, word] = apply_one(ctx, m, ns, doing);
         if (format.empty())
           ctx.out << object_ref(*m.kind, object) << " " << word << ctx.dry_run_suffix() << "\n";
         else if (format == "name")
@@ -455,6 +459,7 @@ int cmd_run(context& ctx) {
   auto manifests = run_manifests(ctx.flags.positional, ctx.flags.after_dashes, ctx.flags);
   std::vector<document> pod, service;
   add_documents(manifests[0], "run " + ctx.flags.positional[0], ctx.kinds, pod);
+  for (auto& d : pod) d.generated_failure = "";  // kubectl's run names no file in its errors
   // As kubectl: the pod first, and its Service only once the pod is there; the Service's
   // line still comes first.
   std::ostringstream pod_line;
@@ -462,6 +467,7 @@ int cmd_run(context& ctx) {
   bool service_printed = false;
   if (status == 0 && manifests.size() > 1) {
     add_documents(manifests[1], "run " + ctx.flags.positional[0], ctx.kinds, service);
+    for (auto& d : service) d.generated_failure = "";
     status = create_all(ctx, service);
     service_printed = status == 0;
   }

@@ -341,12 +341,15 @@ int cmd_version(context& ctx) {
   TROUPE_REQUIRE(format.empty() || format == "yaml" || format == "json", api_errc::bad_request,
                  "--output must be 'yaml' or 'json'");
   bool client_only = ctx.flags.on("client");
-  std::string server = client_only ? "" : ctx.api().server_version();
   if (format.empty()) {
-    ctx.out << "Client Version: " << TROUPE_VERSION << "\n";
-    if (!client_only) ctx.out << "Server Version: " << server << "\n";
+    // The client's line first, as kubectl: it is printed even when no server answers.
+    ctx.out << "Client Version: " << TROUPE_VERSION << "\n" << std::flush;
+    if (client_only) return 0;
+    auto server = ctx.api().server_version();
+    ctx.out << "Server Version: " << server << "\n";
     return 0;
   }
+  std::string server = client_only ? "" : ctx.api().server_version();
   codec::node doc = codec::node::map();
   doc.set("clientVersion", version_info(TROUPE_VERSION));
   if (!client_only) doc.set("serverVersion", version_info(server));

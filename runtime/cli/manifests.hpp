@@ -68,7 +68,7 @@ int cmd_apply_subcommand(context& ctx);
 /// the file and stops nothing else, as kubectl goes on with the remaining objects and exits 1
 /// at the end.
 template <class Step>
-int for_each_manifest(context& ctx, const std::vector<document>& documents, const char* doing,
+int for_each_manifest(context& ctx, const std::vector<document>& documents, const std::string& doing,
                       Step step) {
   int status = 0;
   for (auto& [m, error, source, generated_failure] : documents) {

@@ -230,6 +230,15 @@ TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
                                                   "", {}, c.dir());
   CHECK(unreachable.code == 1);
   CHECK_THAT(unreachable.err, Catch::StartsWith("error: cannot reach the troupe server at 127.0.0.1:1"));
+  // version says its own first, as kubectl, whether or not a server answers.
+  auto version = troupe::testing::run_command({TROUPE_BINARY, "version", "--server", "127.0.0.1:1"}, "", {}, c.dir());
+  CHECK(version.code == 1);
+  CHECK(version.out == "Client Version: 0.1.0\n");
+  // apply says it was creating; run names no file in its errors.
+  CHECK(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nowhere}\n").err ==
+        "Error from server (NotFound): error when creating \"STDIN\": namespaces \"nowhere\" not found\n");
+  CHECK(c.troupe({"run", "p", "-n", "nowhere", "--image=busybox"}).err ==
+        "Error from server (NotFound): namespaces \"nowhere\" not found\n");
 }
 
 namespace {
