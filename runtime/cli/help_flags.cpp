@@ -452,7 +452,7 @@ const std::map<std::string, flag_help>& flag_helps() {
         "Continue even if there are pods using emptyDir (local data "
         "that will be deleted when the node is drained)."}},
       {"drain/force", {"", "Continue even if there are pods that do not declare a controller."}},
-      {"drain/timeout", {"5m", "The length of time to wait before giving up."}},
+      {"drain/timeout", {"0s", "The length of time to wait before giving up, zero means infinite"}},
       {"drain/grace-period",
        {"-1",
         "Period of time in seconds given to each pod to terminate "

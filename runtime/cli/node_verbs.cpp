@@ -385,7 +385,8 @@ std::optional<drain_failure> drain_node(context& ctx, const std::string& name, c
       return true;
     }
   };
-  auto deadline = monotonic_nanos() + settings.timeout_ms * 1000000;
+  // 0 (the default) waits for as long as it takes, as kubectl's drain.
+  auto deadline = settings.timeout_ms == 0 ? INT64_MAX : monotonic_nanos() + settings.timeout_ms * 1000000;
   std::vector<const node*> pending;
   for (auto& pod : victims) pending.push_back(&pod);
   while (!pending.empty()) {
@@ -419,7 +420,7 @@ int cmd_drain(context& ctx) {
   auto grace = parse_int(ctx.flags.get("grace-period", "-1"));
   TROUPE_REQUIRE(grace && *grace >= -1, api_errc::bad_request, "--grace-period: invalid value");
   settings.grace = *grace;
-  settings.timeout_text = ctx.flags.get("timeout", "5m");
+  settings.timeout_text = ctx.flags.get("timeout", "0s");
   auto timeout = parse_duration_ms(settings.timeout_text);
   TROUPE_REQUIRE(timeout, api_errc::bad_request, "--timeout: invalid duration");
   settings.timeout_ms = *timeout;
