@@ -171,6 +171,12 @@ std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t no
   return std::nullopt;
 }
 
+std::string node_not_ready_node_event(std::string_view node, int64_t now_micros) {
+  object_reader r(node);
+  std::string message = "Node " + text_string(r.meta().getName()) + " status is now: NodeNotReady";
+  return new_event(node, "Node", {"Normal", "NodeNotReady", message, "node-controller", "", ""}, now_micros, now_micros);
+}
+
 std::string node_not_ready_event(std::string_view pod, int64_t now_micros) {
   return new_event(pod, "Pod", {"Warning", "NodeNotReady", "Node is not ready", "node-controller", "", ""}, now_micros,
                    now_micros);

@@ -89,8 +89,12 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
   } else if (action == node_health_action::mark_unknown) {
     // One after the other: each applies to the version it finds, so they must not overlap.
     auto [spec, status] = mark_node_unknown(node, unix_seconds());
+    auto event = node_not_ready_node_event(node, unix_micros());
     send_update(self, api_verb::update, name, std::move(spec), [=, status = std::move(status)] {
-      send_update(self, api_verb::update_status, name, status, [=] { mark_pods_not_ready(self, name); });
+      send_update(self, api_verb::update_status, name, status, [=] {
+        record_event(self, "default", event);
+        mark_pods_not_ready(self, name);
+      });
     });
   } else if (action == node_health_action::clear_unreachable) {
     send_update(self, api_verb::update, name, clear_unreachable(node), [] {});

@@ -52,6 +52,9 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
 /// Ready condition False (lastTransitionTime now; reason and message kept), or nullopt when it
 /// has no Ready condition that is not False already. The kubelet, back, writes its own again.
 std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t now_seconds);
+/// The event recorded on a node marked unknown: Normal "NodeNotReady", "Node NAME status is
+/// now: NodeNotReady" (Kubernetes' RecordNodeStatusChange).
+std::string node_not_ready_node_event(std::string_view node, int64_t now_micros);
 /// The Warning event "NodeNotReady", "Node is not ready" recorded on each pod so marked.
 std::string node_not_ready_event(std::string_view pod, int64_t now_micros);
 /// The node without the unreachable taints.
