@@ -1150,6 +1150,11 @@ TEST_CASE("tolerations and affinity are checked as Kubernetes checks them", "[ap
         list{"spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, "
              "which means \"match all values and all keys\""});
   CHECK(causes("tolerations: [{operator: Exists}, {key: k, value: v, effect: NoExecute, tolerationSeconds: 5}]").empty());
+  CHECK(causes("tolerations: [{key: k, operator: Equal, value: 'a b'}]") ==
+        list{"spec.tolerations[0].operator: Invalid value: core.Toleration{Key:\"k\", Operator:\"Equal\", Value:\"a b\", "
+             "Effect:\"\", TolerationSeconds:(*int64)(nil)}: a valid label must be an empty string or consist of "
+             "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+             "'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"});
 
   std::string required = "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: ";
   CHECK(causes(required + "[]}}}") ==

@@ -17,6 +17,14 @@ std::string json_of(Enum value) {
   return json_name(schema.getEnumerants()[static_cast<unsigned>(value)]);
 }
 
+// A toleration as Go's %#v prints Kubernetes' internal type, which some of its errors show whole.
+std::string go_toleration(k8s::Toleration::Reader t) {
+  auto seconds = t.getTolerationSeconds();
+  return "core.Toleration{Key:" + quote(text_view(t.getKey())) + ", Operator:" + quote(json_of(t.getOperator())) +
+         ", Value:" + quote(text_view(t.getValue())) + ", Effect:" + quote(json_of(t.getEffect())) +
+         ", TolerationSeconds:(*int64)(" + (seconds.isUnset() ? "nil" : std::to_string(seconds.getValue())) + ")}";
+}
+
 void validate_tolerations(capnp::List<k8s::Toleration>::Reader tolerations, const std::string& path,
                           std::vector<field_error>& out) {
   for (unsigned i = 0; i < tolerations.size(); ++i) {
@@ -31,14 +39,12 @@ void validate_tolerations(capnp::List<k8s::Toleration>::Reader tolerations, cons
     if (!t.getTolerationSeconds().isUnset() && t.getEffect() != k8s::TaintEffect::NO_EXECUTE)
       add(out, at + ".effect", json_of(t.getEffect()), {"effect must be 'NoExecute' when `tolerationSeconds` is set"});
     if (op == k8s::TolerationOperator::EXISTS && !value.empty()) {
-      // Kubernetes prints the whole toleration here, as Go's %#v.
-      auto seconds = t.getTolerationSeconds();
-      std::string shown = "core.Toleration{Key:" + quote(key) + ", Operator:\"Exists\", Value:" + quote(value) +
-                          ", Effect:" + quote(json_of(t.getEffect())) + ", TolerationSeconds:(*int64)(" +
-                          (seconds.isUnset() ? "nil" : std::to_string(seconds.getValue())) + ")}";
-      out.push_back({at + ".operator", "Invalid value: " + shown + ": value must be empty when `operator` is 'Exists'"});
+      out.push_back({at + ".operator", "Invalid value: " + go_toleration(t) + ": value must be empty when `operator` is 'Exists'"});
     } else if (op != k8s::TolerationOperator::EXISTS) {
-      add(out, at + ".operator", value, check_label_value(value));
+      // The whole toleration, and the value's faults joined by ';', as Kubernetes reports them.
+      auto faults = check_label_value(value);
+      if (!faults.empty())
+        out.push_back({at + ".operator", "Invalid value: " + go_toleration(t) + ": " + join(faults, ";")});
     }
   }
 }

@@ -58,6 +58,11 @@ node_health_action decide_node_health(std::string_view node, std::optional<int64
   return node_health_action::none;
 }
 
+bool node_reports_ready(std::string_view node) {
+  object_reader r(node);
+  return ready_status(r.as<k8s::Node>()) == k8s::ConditionStatus::IS_TRUE;
+}
+
 std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int64_t now_seconds) {
   object_reader r(node);
   capnp::MallocMessageBuilder status_msg;

@@ -38,8 +38,12 @@ struct lifecycle_state {
   /// Pods whose deletion is under way, so a slow delete is not sent twice.
   std::set<std::string> evicting;
   int64_t next_eviction_check = 0;  ///< unix seconds of the earliest check already scheduled
+  /// Nodes whose marking as unknown is under way (spec, then status): a check meanwhile reads
+  /// them still Ready and must not mark them (and record the transition) again.
+  std::set<std::string> marking;
   /// PodGC: nodes pods are bound to that were missing, since when (unix ms).
   std::map<std::string, int64_t> node_missing_since;
+  int64_t next_orphan_check_ms = 0;
   uint64_t watch_id = 0;            ///< of the node watch; a new one after it ends
   uint64_t watch_received = 0;      ///< its events, for acks
   static inline const char* name = "nodelifecycle";
@@ -48,11 +52,12 @@ struct lifecycle_state {
 using self_ptr = impl_actor::stateful_pointer<lifecycle_state>;
 
 // A conflict (the kubelet wrote first) is settled at the next check.
-template <class Then>
-void send_update(self_ptr self, api_verb verb, std::string name, std::string object, Then then) {
+template <class Then, class Failed = void (*)()>
+void send_update(self_ptr self, api_verb verb, std::string name, std::string object, Then then,
+                 Failed failed = [] {}) {
   self->request(self->state.deps.api, caf::infinite, api_atom::value,
                 make_request(verb, "nodes", "", std::move(name), std::move(object)))
-      .then([then](api_reply&) mutable { then(); }, [](caf::error&) {});
+      .then([then](api_reply&) mutable { then(); }, [failed](caf::error&) mutable { failed(); });
 }
 
 void record_event(self_ptr self, const std::string& ns, std::string event) {
@@ -88,14 +93,20 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
     send_update(self, api_verb::update, name, std::string(node), [] {});
   } else if (action == node_health_action::mark_unknown) {
     // One after the other: each applies to the version it finds, so they must not overlap.
+    if (!self->state.marking.insert(name).second) return;
     auto [spec, status] = mark_node_unknown(node, unix_seconds());
-    auto event = node_not_ready_node_event(node, unix_micros());
+    // Only Ready -> not Ready is the transition Kubernetes reports, once.
+    std::optional<std::string> event;
+    if (node_reports_ready(node)) event = node_not_ready_node_event(node, unix_micros());
+    auto done = [=] { self->state.marking.erase(name); };
     send_update(self, api_verb::update, name, std::move(spec), [=, status = std::move(status)] {
       send_update(self, api_verb::update_status, name, status, [=] {
-        record_event(self, "default", event);
+        done();
+        if (!event) return;
+        record_event(self, "default", *event);
         mark_pods_not_ready(self, name);
-      });
-    });
+      }, done);
+    }, done);
   } else if (action == node_health_action::clear_unreachable) {
     send_update(self, api_verb::update, name, clear_unreachable(node), [] {});
   }
@@ -262,7 +273,12 @@ void check(self_ptr self) {
     return true;
   });
   evict_untolerated(self, snap, recovering);
-  collect_orphans(self, snap, nodes);
+  // PodGC reads every pod: less often than the nodes are checked.
+  auto now_ms = unix_micros() / 1000;
+  if (now_ms >= self->state.next_orphan_check_ms) {
+    self->state.next_orphan_check_ms = now_ms + self->state.deps.knobs.orphan_check_interval.count();
+    collect_orphans(self, snap, nodes);
+  }
 }
 
 void lost(self_ptr self, const std::string& name) {

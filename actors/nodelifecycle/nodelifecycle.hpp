@@ -28,6 +28,8 @@ struct nodelifecycle_knobs {
   std::chrono::milliseconds grace{40000};  ///< kube-controller-manager's node-monitor-grace-period
   /// PodGC's quarantine: how long a node its pods name must be missing before they go.
   std::chrono::milliseconds orphan_quarantine{40000};
+  /// How often PodGC reads every pod (Kubernetes' gcCheckPeriod).
+  std::chrono::milliseconds orphan_check_interval{20000};
 };
 
 struct nodelifecycle_deps {
@@ -45,6 +47,9 @@ enum class node_health_action { none, mark_unknown, clear_unreachable };
 node_health_action decide_node_health(std::string_view node, std::optional<int64_t> lease_renew_micros,
                                       int64_t now_micros, int64_t grace_micros);
 
+/// Ready=True in the node's status: marking it unknown is then the transition Kubernetes
+/// reports (a NodeNotReady event, its pods marked not ready).
+bool node_reports_ready(std::string_view node);
 /// The node marked unknown: every condition Unknown ("Kubelet stopped posting node status.")
 /// in `status`, and the unreachable taint in `spec`. Returns {spec update, status update}.
 std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int64_t now_seconds);

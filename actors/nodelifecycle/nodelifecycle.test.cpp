@@ -428,6 +428,7 @@ TEST_CASE("PodGC deletes the pods of a node that is gone and keeps the others", 
   knobs.check_interval = std::chrono::milliseconds(50);
   knobs.grace = std::chrono::hours(1);
   knobs.orphan_quarantine = std::chrono::milliseconds(300);
+  knobs.orphan_check_interval = std::chrono::milliseconds(50);
   api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), f.router, api.store(), knobs}));
   CHECK(eventually([&] { return !exists("stranded") && !exists("terminating"); }));
   CHECK(exists("kept"));

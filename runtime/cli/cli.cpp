@@ -318,23 +318,27 @@ int cmd_api_resources(context& ctx) {
     // Every resource actor serves the same verbs (kubectl prints them so).
     if (wide)
       rows.back().insert(rows.back().end(),
-                         {"[create delete get list patch update watch]", join(k->categories, ",")});
+                         {"[" + join(served_verbs(), " ") + "]", join(k->categories, ",")});
   }
   print_rows(ctx.out, rows);
   return 0;
 }
 
-namespace {
-
-// kubectl's `version -o json|yaml`: a gitVersion with its major and minor parts.
 codec::node version_info(const std::string& version) {
   auto parts = split(version, '.');
   codec::node info = codec::node::map();
-  info.set("gitVersion", codec::node::string(version));
   info.set("major", codec::node::string(parts.size() > 0 ? parts[0] : ""));
   info.set("minor", codec::node::string(parts.size() > 1 ? parts[1] : ""));
+  info.set("gitVersion", codec::node::string(version));
   return info;
 }
+
+const std::vector<std::string>& served_verbs() {
+  static const std::vector<std::string> verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
+  return verbs;
+}
+
+namespace {
 
 int cmd_version(context& ctx) {
   auto format = ctx.flags.get("output");
@@ -353,7 +357,8 @@ int cmd_version(context& ctx) {
   codec::node doc = codec::node::map();
   doc.set("clientVersion", version_info(TROUPE_VERSION));
   if (!client_only) doc.set("serverVersion", version_info(server));
-  ctx.out << (format == "yaml" ? codec::to_yaml(doc) : codec::to_json_escaped(doc, 2) + "\n");
+  // YAML goes through a map, so its keys are sorted, as kubectl's.
+  ctx.out << (format == "yaml" ? codec::to_yaml(codec::with_sorted_keys(doc)) : codec::to_json_escaped(doc, 2) + "\n");
   return 0;
 }
 

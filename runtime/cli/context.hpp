@@ -83,6 +83,11 @@ class context {
   mutable std::optional<client_config> config_;
 };
 
+/// A version's {major, minor, gitVersion}, as `version -o json` and the server's /version show it.
+codec::node version_info(const std::string& version);
+/// The verbs every resource serves (discovery and `api-resources -o wide` name them).
+const std::vector<std::string>& served_verbs();
+
 /// kubectl's error when a wait (wait, delete --wait) runs out of time; it names the resource
 /// without its group: deployments/web.
 api_error timed_out_waiting_on(const kind_info& kind, const std::string& name);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -284,8 +285,8 @@ int cmd_taint(context& ctx) {
   // kubectl's check: a taint added and removed in one command (a removal without an effect
   // takes every effect of its key).
   std::vector<std::string> conflicts;
-  for (auto& removed : changes)
-    for (auto& added : changes)
+  for (auto& added : changes)
+    for (auto& removed : changes)
       if (removed.remove && !added.remove && added.key == removed.key &&
           (removed.effect.empty() || removed.effect == added.effect))
         conflicts.push_back(removed.key + "=" + removed.effect);
@@ -296,14 +297,16 @@ int cmd_taint(context& ctx) {
       names.push_back(text_at(codec::encode_object(item, kind), {"metadata", "name"}));
   // As kubectl: a node that fails does not stop the others; the errors come together at the end.
   std::vector<api_error> failures;
+  std::exception_ptr first;  // one failure is rethrown as it was: the server's stays the server's
   for (auto& name : names) {
     try {
       taint_node(ctx, kind, name, changes);
     } catch (const api_error& e) {
       failures.push_back(e);
+      if (!first) first = std::current_exception();
     }
   }
-  if (failures.size() == 1) throw failures[0];
+  if (failures.size() == 1) std::rethrow_exception(first);
   if (!failures.empty()) {
     std::vector<std::string> messages;
     for (auto& f : failures) messages.push_back(f.message());

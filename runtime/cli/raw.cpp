@@ -22,11 +22,12 @@ int hex_digit(char c) {
   return -1;
 }
 
-// A query component as Go's url.QueryUnescape reads it: %XX escapes, '+' a space.
-std::optional<std::string> query_unescape(std::string_view text) {
+// A query component as Go's url.QueryUnescape reads it: %XX escapes, '+' a space; a path
+// segment as PathUnescape reads it, '+' itself.
+std::optional<std::string> url_unescape(std::string_view text, bool query = true) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (text[i] == '+' && query) {
       out += ' ';
     } else if (text[i] != '%') {
       out += text[i];
@@ -52,8 +53,8 @@ void read_query(raw_path& route, std::string_view query) {
   for (auto& pair : split(query, '&')) {
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    auto key = query_unescape(pair.substr(0, eq));
-    auto value = query_unescape(eq == std::string::npos ? "" : pair.substr(eq + 1));
+    auto key = url_unescape(pair.substr(0, eq));
+    auto value = url_unescape(eq == std::string::npos ? "" : pair.substr(eq + 1));
     TROUPE_REQUIRE(key && value, api_errc::bad_request, "--raw: invalid URL escape in " + quote(pair));
     // Other parameters (pretty, allowWatchBookmarks, ...) change nothing troupe prints.
     if (*key == "labelSelector") route.label_selector = *value;
@@ -126,7 +127,7 @@ std::optional<raw_path> route_raw_path(const kind_registry& kinds, const std::st
   std::string path(text.substr(1, question == std::string_view::npos ? std::string_view::npos : question - 1));
   std::vector<std::string> segments;
   for (auto& s : split(path, '/')) {
-    auto decoded = query_unescape(s);
+    auto decoded = url_unescape(s, false);
     TROUPE_REQUIRE(decoded, api_errc::bad_request, "--raw: invalid URL escape in " + quote(s));
     segments.push_back(*decoded);
   }
@@ -219,7 +220,7 @@ node api_resources(const kind_registry& kinds, const std::string& group, const s
     r.set("namespaced", node::plain(k->namespaced ? "true" : "false"));
     r.set("kind", node::string(k->kind));
     // Every resource actor serves the same verbs (as `api-resources -o wide` prints them).
-    r.set("verbs", text_list({"create", "delete", "get", "list", "patch", "update", "watch"}));
+    r.set("verbs", text_list(served_verbs()));
     if (!k->short_names.empty()) r.set("shortNames", text_list(k->short_names));
     if (!k->categories.empty()) r.set("categories", text_list(k->categories));
     resources.push(std::move(r));
@@ -324,6 +325,8 @@ void stream_watch(context& ctx, const raw_path& route) {
                    "--raw: query parameter resourceVersion: invalid value " + quote(route.resource_version));
     revision = static_cast<uint64_t>(*parsed);
   } else {
+    req.limit = 0;  // a watch lists everything, whatever limit asks
+    req.continue_after.clear();
     auto listed = ctx.api().call(api_verb::list, req);
     for (auto& bytes : listed.items)
       ctx.out << "{\"type\":\"ADDED\",\"object\":" << object_json(bytes, *route.kind) << "}\n";
@@ -333,9 +336,11 @@ void stream_watch(context& ctx, const raw_path& route) {
   req.resource_version = revision;
   req.limit = 0;
   req.continue_after.clear();
+  // A year at most, as an unlimited watch: the milliseconds must not overflow.
+  constexpr int64_t year_seconds = int64_t{365} * 24 * 3600;
   static const char* const types[] = {"", "ADDED", "MODIFIED", "DELETED", "BOOKMARK"};
-  auto patience = route.timeout_seconds > 0 ? std::chrono::milliseconds(route.timeout_seconds * 1000)
-                                            : std::chrono::milliseconds(std::chrono::hours(24 * 365));
+  auto seconds = route.timeout_seconds > 0 ? std::min(route.timeout_seconds, year_seconds) : year_seconds;
+  auto patience = std::chrono::milliseconds(seconds * 1000);
   ctx.api().watch(req, false, [&](const rpc::event& ev) {
     if (ev.type < 1 || ev.type > 3 || ev.object.empty()) return true;
     ctx.out << "{\"type\":\"" << types[ev.type] << "\",\"object\":" << object_json(ev.object, *route.kind) << "}\n";
@@ -364,13 +369,8 @@ int get_raw(context& ctx) {
       ctx.out << "ok";
       break;
     case what::version: {
-      auto version = ctx.api().server_version();
-      auto parts = split(version, '.');
-      node info = node::map();
-      info.set("major", node::string(parts.size() > 0 ? parts[0] : ""));
-      info.set("minor", node::string(parts.size() > 1 ? parts[1] : ""));
-      info.set("gitVersion", node::string(version));
-      ctx.out << codec::to_json(info, 2);
+      // Written as the API server writes it (MarshalIndent): no newline after.
+      ctx.out << codec::to_json(version_info(ctx.api().server_version()), 2);
       break;
     }
     case what::core:
@@ -378,17 +378,17 @@ int get_raw(context& ctx) {
     case what::group:
     case what::resources:
       ctx.api().server_version();  // discovery is the server's answer, so it must be there
-      ctx.out << codec::to_json_escaped(discovery(ctx, *route));
+      ctx.out << codec::to_json_escaped(discovery(ctx, *route)) << "\n";  // json.Encoder's newline
       break;
     case what::collection:
       if (route->watch) {
         stream_watch(ctx, *route);
         break;
       }
-      ctx.out << list_json(ctx.api().call(api_verb::list, request_for(*route)), *route->kind);
+      ctx.out << list_json(ctx.api().call(api_verb::list, request_for(*route)), *route->kind) << "\n";
       break;
     case what::object:
-      ctx.out << object_json(ctx.api().call(api_verb::get, request_for(*route)).object, *route->kind);
+      ctx.out << object_json(ctx.api().call(api_verb::get, request_for(*route)).object, *route->kind) << "\n";
       break;
   }
   ctx.out.flush();

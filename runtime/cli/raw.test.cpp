@@ -39,6 +39,9 @@ TEST_CASE("get --raw routes object and collection paths as the API server does",
   CHECK(all_pods.field_selector == "spec.nodeName=n1");
   CHECK(all_pods.limit == 2);
 
+  // A path segment keeps its '+' (a query turns it into a space).
+  CHECK(routed("/apis/rbac.authorization.k8s.io/v1/clusterroles/system:a+b%3Ac").name == "system:a+b:c");
+
   auto node = routed("/api/v1/nodes/n1");
   CHECK(node.target == what::object);
   CHECK(node.kind->kind == "Node");

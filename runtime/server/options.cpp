@@ -260,8 +260,6 @@ server_options parse_server_options(const std::vector<std::string>& args) {
                                                  "node-name",
                                                  "pod-manifest-path",
                                                  "cgroup-root",
-                                                 "disable-agent",
-                                                 "disable-scheduler",
                                                  "node-monitor-grace-period",
                                                  "service-cidr",
                                                  "service-node-port-range"};

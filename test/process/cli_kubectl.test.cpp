@@ -735,7 +735,7 @@ TEST_CASE("get --raw reads the API's paths as kubectl get --raw does", "[process
   auto object = c.troupe({"get", "--raw", "/api/v1/namespaces/default/configmaps/c1"});
   CHECK(object.code == 0);
   CHECK_THAT(object.out, Catch::StartsWith("{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"c1\","));
-  CHECK_THAT(object.out, Catch::EndsWith("\"data\":{\"a\":\"1\"}}"));
+  CHECK_THAT(object.out, Catch::EndsWith("\"data\":{\"a\":\"1\"}}\n"));
 
   // A list names its kind once; its items carry neither kind nor apiVersion.
   auto list = c.troupe({"get", "--raw", "/api/v1/configmaps?labelSelector=app%3Dweb"});
@@ -744,7 +744,7 @@ TEST_CASE("get --raw reads the API's paths as kubectl get --raw does", "[process
   CHECK_THAT(list.out, Catch::Contains("\"items\":[{\"metadata\":{\"name\":\"c1\","));
   CHECK_THAT(list.out, Catch::Contains("\"resourceVersion\":\"" + version + "\""));
   CHECK_THAT(c.troupe({"get", "--raw", "/api/v1/namespaces/default/configmaps?labelSelector=app%3Dother"}).out,
-             Catch::EndsWith("\"items\":[]}"));
+             Catch::EndsWith("\"items\":[]}\n"));
 
   CHECK(c.troupe({"get", "--raw", "/healthz"}).out == "ok");
   CHECK_THAT(c.troupe({"get", "--raw", "/apis/apps/v1"}).out,

@@ -664,6 +664,8 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK(c.troupe({"taint", "node", "a1", "t3=v:NoSchedule", "t3:NoSchedule-"}).err ==
         "error: can not both modify and remove the following taint(s) in the same command: t3=NoSchedule\n");
   CHECK(jsonpath(c, "node/a1", "{.spec.taints[*].key}") == "tier");  // no t3
+  CHECK(c.troupe({"taint", "node", "nosuch", "k=v:NoSchedule"}).err ==
+        "Error from server (NotFound): nodes \"nosuch\" not found\n");
   // A node that fails does not stop the others.
   auto partly = c.troupe({"taint", "nodes", "--all", "tier-"});
   CHECK(partly.code == 1);
