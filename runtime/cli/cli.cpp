@@ -290,9 +290,16 @@ int cmd_api_resources(context& ctx) {
   auto sort_by = ctx.flags.get("sort-by");
   TROUPE_REQUIRE(sort_by.empty() || sort_by == "name" || sort_by == "kind", api_errc::bad_request,
                  "--sort-by accepts only name or kind");
+  // --verbs: every resource serves the same ones, so a verb they do not serve leaves none.
+  bool verbs_served = true;
+  for (auto& verb : split(ctx.flags.get("verbs"), ','))
+    if (!verb.empty()) {
+      auto& served = served_verbs();
+      verbs_served = verbs_served && std::find(served.begin(), served.end(), verb) != served.end();
+    }
   std::vector<const kind_info*> kinds;
   for (auto& k : ctx.kinds.all())
-    if ((!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced")) &&
+    if (verbs_served && (!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced")) &&
         (!ctx.flags.has("api-group") || k->group == ctx.flags.get("api-group")))
       kinds.push_back(k.get());
   // kubectl's order: by group (the core group first), each group's resources by name as

@@ -364,6 +364,11 @@ const std::map<std::string, flag_help>& flag_helps() {
         "If false, non-namespaced resources will be returned, otherwise "
         "returning namespaced resources (by default all)."}},
       {"api-group", {"", "Limit to resources in the specified API group."}},
+      {"verbs", {"[]", "Limit to resources that support the specified verbs (comma-separated)."}},
+      {"cached",
+       {"false",
+        "Use the cached list of resources if available. troupe's CLI knows its resources itself, so the list is "
+        "the same either way."}},
       {"api-resources/sort-by",
        {"",
         "If non-empty, sort list of resources using specified field: "

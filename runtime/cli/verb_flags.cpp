@@ -164,7 +164,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"edit", {output, selector}},
       {"scale", {filename, recursive, dry_run, output, template_text, {"replicas"}, {"current-replicas"}}},
       {"wait", {selector, all, timeout, {"for"}}},
-      {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}}},
+      {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}, {"verbs"}, {"cached", 0, false}}},
       {"version", {output, {"client", 0, false}}},
       {"completion", {}},
       {"logs",

@@ -217,6 +217,9 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   CHECK(lines(c.troupe({"api-resources", "--api-group=apps", "-o", "name"}).out) ==
         std::vector<std::string>{"daemonsets.apps", "deployments.apps", "replicasets.apps", "statefulsets.apps"});
   CHECK(c.troupe({"api-resources", "--sort-by=size"}).err == "error: --sort-by accepts only name or kind\n");
+  // --verbs keeps the resources that serve them all; --cached changes nothing here.
+  CHECK(lines(c.troupe({"api-resources", "--verbs=list,watch", "--cached", "-o", "name"}).out) == names);
+  CHECK(c.troupe({"api-resources", "--verbs=deletecollection", "-o", "name"}).out.empty());
 }
 
 TEST_CASE("global flags may come before the verb", "[process][cli]") {
