@@ -57,6 +57,9 @@ std::vector<codec::node> list_of_kind(context& ctx, const char* resource, const 
 void write_head_lines(tab_text& w, const codec::node& object, bool namespaced);
 /// The Events of `object` (by uid, or by kind and name), kubectl's table, or "<none>".
 void write_events(context& ctx, const kind_info& kind, const codec::node& object, tab_text& w);
+/// The endpoints of the port named `port_name`: "ip:port,..." (three, then "+ N more..."), or
+/// "<none>" (kubectl's formatEndpoints).
+std::string endpoints_of(const codec::node* endpoints, const std::string& port_name);
 /// Events oldest first, by when they were last seen, as kubectl orders them.
 void sort_events(std::vector<codec::node>& events);
 /// When an event was seen, as kubectl shows it: "5s", or "5s (x3 over 2m)" for a repeat.

@@ -61,26 +61,6 @@ void write_replica_sets(context& ctx, const node& deploy, tab_text& w) {
 
 // ---- service ---------------------------------------------------------------------------------
 
-// The endpoints of the port named `port_name`: "ip:port,..." (three, then "+ N more..."), or
-// "<none>".
-std::string endpoints_of(const node* endpoints, const std::string& port_name) {
-  std::vector<std::string> out;
-  size_t total = 0;
-  if (endpoints)
-    for (auto& subset : items_of(lookup(*endpoints, {"subsets"})))
-      for (auto& port : items_of(lookup(subset, {"ports"}))) {
-        if (text_at(port, {"name"}) != port_name) continue;
-        for (auto& address : items_of(lookup(subset, {"addresses"}))) {
-          ++total;
-          if (out.size() < 3)
-            out.push_back(text_at(address, {"ip"}) + ":" + text_at(port, {"port"}));
-        }
-      }
-  if (out.empty()) return "<none>";
-  auto text = join(out, ",");
-  return total > out.size() ? text + " + " + std::to_string(total - out.size()) + " more..." : text;
-}
-
 // ---- node ------------------------------------------------------------------------------------
 
 struct usage {
@@ -213,6 +193,25 @@ void write_taints(const node& n, tab_text& w) {
 
 
 }  // namespace
+
+std::string endpoints_of(const node* endpoints, const std::string& port_name) {
+  std::vector<std::string> out;
+  size_t total = 0;
+  if (endpoints)
+    for (auto& subset : items_of(lookup(*endpoints, {"subsets"})))
+      for (auto& port : items_of(lookup(subset, {"ports"}))) {
+        if (text_at(port, {"name"}) != port_name) continue;
+        for (auto& address : items_of(lookup(subset, {"addresses"}))) {
+          ++total;
+          if (out.size() < 3)
+            out.push_back(text_at(address, {"ip"}) + ":" + text_at(port, {"port"}));
+        }
+      }
+  if (out.empty()) return "<none>";
+  auto text = join(out, ",");
+  return total > out.size() ? text + " + " + std::to_string(total - out.size()) + " more..." : text;
+}
+
 
 std::string describe_secret(const node& s) {
   tab_text w;

@@ -1,5 +1,5 @@
 // `describe namespace|configmap|serviceaccount|role|clusterrole|rolebinding|
-// clusterrolebinding|replicaset|job|cronjob|persistentvolumeclaim|persistentvolume` as
+// clusterrolebinding|replicaset|job|cronjob|persistentvolumeclaim|persistentvolume|ingress` as
 // kubectl's describers lay them out (NamespaceDescriber, ConfigMapDescriber, ...), reading
 // what they show beside the object: a service account's token secrets, the pods of a replica
 // set, the pods that use a claim.
@@ -428,6 +428,71 @@ std::string describe_cron_job(context& ctx, const kind_info& kind, const node& c
   return w.str();
 }
 
+
+// ---- networking ------------------------------------------------------------------------------
+
+// A backend as kubectl's describeBackendV1 shows it: "service:port (endpoints of that port)".
+std::string describe_backend(context& ctx, const std::string& ns, const node& backend) {
+  const node* service = lookup(backend, {"service"});
+  if (!service) return "";
+  std::string name = text_at(*service, {"name"});
+  std::string number = text_at(*service, {"port", "number"}), port_name = text_at(*service, {"port", "name"});
+  std::string shown = name + ":" + (!number.empty() && number != "0" ? number : port_name);
+  node endpoints, svc;
+  try {
+    auto& ep_kind = ctx.kind("endpoints");
+    endpoints = codec::encode_object(ctx.get(ep_kind, ns, name).object, ep_kind);
+    auto& svc_kind = ctx.kind("services");
+    svc = codec::encode_object(ctx.get(svc_kind, ns, name).object, svc_kind);
+  } catch (const rpc::server_error& e) {
+    return shown + " (<error: " + e.message() + ">)";
+  }
+  // The Service's port the backend names, by number or by name.
+  std::string service_port;
+  for (auto& p : items_of(lookup(svc, {"spec", "ports"})))
+    if ((!number.empty() && number != "0" && text_at(p, {"port"}) == number) ||
+        (!port_name.empty() && text_at(p, {"name"}) == port_name))
+      service_port = text_at(p, {"name"});
+  return shown + " (" + endpoints_of(&endpoints, service_port) + ")";
+}
+
+std::string describe_ingress(context& ctx, const kind_info& kind, const node& ing) {
+  tab_text w;
+  std::string ns = text_at(ing, {"metadata", "namespace"});
+  w.write(0, "Name:\t" + text_at(ing, {"metadata", "name"}) + "\n");
+  write_labels(w, "", "Labels", lookup(ing, {"metadata", "labels"}));
+  w.write(0, "Namespace:\t" + ns + "\n");
+  std::vector<std::string> addresses;
+  for (auto& i : items_of(lookup(ing, {"status", "loadBalancer", "ingress"})))
+    addresses.push_back(text_or(i, {"ip"}, text_at(i, {"hostname"})));
+  w.write(0, "Address:\t" + join(addresses, ",") + "\n");
+  w.write(0, "Ingress Class:\t" + text_or(ing, {"spec", "ingressClassName"}, "<none>") + "\n");
+  const node* fallback = lookup(ing, {"spec", "defaultBackend"});
+  w.write(0, "Default backend:\t" + (fallback ? describe_backend(ctx, ns, *fallback) : "<default>") + "\n");
+  if (auto& tls = items_of(lookup(ing, {"spec", "tls"})); !tls.empty()) {
+    w.write(0, "TLS:\n");
+    for (auto& t : tls) {
+      auto hosts = join(strings_of(lookup(t, {"hosts"})), ",");
+      auto secret = text_at(t, {"secretName"});
+      w.write(1, secret.empty() ? "SNI routes " + hosts + "\n" : secret + " terminates " + hosts + "\n");
+    }
+  }
+  w.write(0, "Rules:\n  Host\tPath\tBackends\n");
+  w.write(1, "----\t----\t--------\n");
+  size_t rules = 0;
+  for (auto& r : items_of(lookup(ing, {"spec", "rules"}))) {
+    if (!lookup(r, {"http"})) continue;
+    ++rules;
+    w.write(1, text_or(r, {"host"}, "*") + "\t\n");
+    for (auto& p : items_of(lookup(r, {"http", "paths"})))
+      w.write(2, "\t" + text_at(p, {"path"}) + " \t" + describe_backend(ctx, ns, *lookup(p, {"backend"})) + "\n");
+  }
+  if (rules == 0) w.write(1, "*\t*\t" + (fallback ? describe_backend(ctx, ns, *fallback) : "") + "\n");
+  write_annotations(w, "", "Annotations", lookup(ing, {"metadata", "annotations"}));
+  write_events(ctx, kind, ing, w);
+  return w.str();
+}
+
 }  // namespace
 
 std::optional<std::string> describe_more(context& ctx, const kind_info& kind, const node& object) {
@@ -448,6 +513,7 @@ std::optional<std::string> describe_more(context& ctx, const kind_info& kind, co
   if (kind.group == "apps" && k == "DaemonSet") return describe_daemon_set(ctx, kind, object);
   if (kind.group == "batch" && k == "Job") return describe_job(ctx, kind, object);
   if (kind.group == "batch" && k == "CronJob") return describe_cron_job(ctx, kind, object);
+  if (kind.group == "networking.k8s.io" && k == "Ingress") return describe_ingress(ctx, kind, object);
   return std::nullopt;
 }
 

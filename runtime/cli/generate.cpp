@@ -80,7 +80,7 @@ void with_kubectl_scaffold(node& object) {
   }
   if (kind == "Deployment" && spec && !spec->find("strategy")) spec->set("strategy", node::map());
   if (kind == "Namespace" && !spec) object.set("spec", node::map());
-  if (kind == "Service" && !object.find("status")) {
+  if ((kind == "Service" || kind == "Ingress") && !object.find("status")) {
     node status = node::map();
     status.set("loadBalancer", node::map());
     object.set("status", std::move(status));
@@ -462,10 +462,11 @@ void check_create_flags(const std::vector<std::string>& args, const parsed_flags
       {"clusterrole", {"verb", "resource", "resource-name", "non-resource-url"}},
       {"rolebinding", {"role", "clusterrole", "user", "group", "serviceaccount"}},
       {"clusterrolebinding", {"clusterrole", "user", "group", "serviceaccount"}},
+      {"ingress", {"rule", "class", "default-backend", "annotation"}},
   };
   static const std::map<std::string, std::string> aliases = {
       {"cm", "configmap"}, {"ns", "namespace"}, {"sa", "serviceaccount"}, {"svc", "service"},
-      {"deploy", "deployment"}, {"cj", "cronjob"}};
+      {"deploy", "deployment"}, {"cj", "cronjob"}, {"ing", "ingress"}};
   std::string generator;
   if (!flags.has("filename") && !args.empty()) {
     generator = aliases.count(args[0]) ? aliases.at(args[0]) : args[0];
@@ -548,6 +549,8 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = binding("RoleBinding", name, flags);
   } else if (kind == "clusterrolebinding") {
     out = binding("ClusterRoleBinding", name, flags);
+  } else if (kind == "ingress" || kind == "ing") {
+    out = ingress(name, flags);
   } else if (kind == "deployment" || kind == "deploy") {
     auto images = flags.all("image");
     TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
@@ -592,8 +595,8 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
                     "troupe create " + kind +
                         ": unknown generator (namespace, serviceaccount, configmap, secret "
                         "generic|tls|docker-registry, service clusterip|nodeport|loadbalancer|"
-                        "externalname, deployment, job, cronjob, role, clusterrole, rolebinding or "
-                        "clusterrolebinding; or -f FILE)");
+                        "externalname, deployment, job, cronjob, ingress, role, clusterrole, rolebinding "
+                        "or clusterrolebinding; or -f FILE)");
   }
   // An explicit -n is written into the object, as kubectl enforces it (dry runs print it).
   auto made = text_at(out, {"kind"});

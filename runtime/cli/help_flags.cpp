@@ -227,6 +227,13 @@ const std::map<std::string, flag_help>& flag_helps() {
         "(service externalname) The external DNS name the service points "
         "to."}},
       {"schedule", {"", "(cronjob) A schedule in the Cron format the job should be run with."}},
+      {"rule",
+       {"[]",
+        "(ingress) Rule in format host/path=service:port[,tls=secretname]. Paths containing the leading "
+        "character '*' are considered pathType=Prefix. tls argument is optional."}},
+      {"class", {"", "(ingress) Ingress Class to be used"}},
+      {"default-backend", {"", "(ingress) Default service for backend, in format of svcname:port"}},
+      {"annotation", {"[]", "(ingress) Annotation to insert in the ingress object, in the format annotation=value"}},
       {"create/restart",
        {"'OnFailure'",
         "(job, cronjob) The job's restart policy: OnFailure or "

@@ -774,3 +774,44 @@ TEST_CASE("get --raw reads the API's paths as kubectl get --raw does", "[process
   REQUIRE(lines(since.out).size() == 1);
   CHECK_THAT(since.out, Catch::StartsWith("{\"type\":\"DELETED\",\"object\":{\"kind\":\"ConfigMap\","));
 }
+
+TEST_CASE("create ingress builds kubectl's Ingress and describe shows its rules", "[process][cli]") {
+  cluster c;
+  auto dry = c.troupe({"create", "ingress", "simple", "--rule=foo.com/bar=svc1:8080,tls=my-cert",
+                       "--rule=foo.com/baz*=svc2:http", "--class=nginx", "--annotation=a=b", "--dry-run=client",
+                       "-o", "yaml"});
+  CHECK(dry.err == "");
+  CHECK(dry.out ==
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  annotations:\n    a: b\n"
+        "  creationTimestamp: null\n  name: simple\nspec:\n  ingressClassName: nginx\n  rules:\n"
+        "  - host: foo.com\n    http:\n      paths:\n      - backend:\n          service:\n            name: svc1\n"
+        "            port:\n              number: 8080\n        path: /bar\n        pathType: Exact\n"
+        "      - backend:\n          service:\n            name: svc2\n            port:\n              name: http\n"
+        "        path: /baz\n        pathType: Prefix\n  tls:\n  - hosts:\n    - foo.com\n    secretName: my-cert\n"
+        "status:\n  loadBalancer: {}\n");
+  CHECK(c.troupe({"create", "ingress", "x"}).err ==
+        "error: not enough information provided: every ingress has to either specify a default-backend (which catches "
+        "all traffic) or a list of rules (which catch specific paths)\n");
+  CHECK(c.troupe({"create", "ingress", "x", "--rule=nopath"}).err ==
+        "error: rule nopath is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]\n");
+  CHECK(c.troupe({"create", "configmap", "x", "--rule=a/b=c:1"}).err == "error: unknown flag: --rule\n");
+
+  CHECK(c.troupe({"create", "ingress", "web", "--rule=example.com/*=web:80,tls=cert"}).out ==
+        "ingress.networking.k8s.io/web created\n");
+  CHECK(c.troupe({"describe", "ingress", "web"}).out ==
+        "Name:             web\n"
+        "Labels:           <none>\n"
+        "Namespace:        default\n"
+        "Address:          \n"
+        "Ingress Class:    <none>\n"
+        "Default backend:  <default>\n"
+        "TLS:\n"
+        "  cert terminates example.com\n"
+        "Rules:\n"
+        "  Host         Path  Backends\n"
+        "  ----         ----  --------\n"
+        "  example.com  \n"
+        "               /   web:80 (<error: endpoints \"web\" not found>)\n"
+        "Annotations:   <none>\n"
+        "Events:        <none>\n");
+}
