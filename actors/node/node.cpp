@@ -5,6 +5,7 @@
 #include "actors/node/objects.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
+#include "runtime/object/event.hpp"
 
 namespace troupe {
 namespace {
@@ -22,6 +23,7 @@ struct node_state {
   std::string lease;  ///< the Lease as last written
   std::string pod_cidr;
   int64_t reported_at = 0;  ///< ms, monotonic
+  bool started_recorded = false;  ///< the "Starting" event, once per process
   static inline const char* name = "node";
 };
 
@@ -48,12 +50,34 @@ void call(self_ptr self, api_request req, Ok ok, Failed failed) {
           });
 }
 
+// The kubelet's events about its Node (source kubelet, in default as for every cluster-scoped
+// object). A hollow node records none: scale runs would write thousands.
+void record_node_event(self_ptr self, const std::string& node, const std::string& reason) {
+  auto& d = self->state.deps;
+  if (d.hollow) return;
+  std::string message = reason == "Starting" ? "Starting kubelet." : "Node " + d.name + " status is now: " + reason;
+  auto event = new_event(node, "Node", {"Normal", reason, message, "kubelet", d.name, ""}, unix_micros(), unix_micros());
+  call(self, make_request(api_verb::create, "events", "default", "", std::move(event)), [](api_reply&) {},
+       [](const api_error&) {});
+}
+
+// The Node as the API now has it: what changed since the last one read is recorded.
+void node_seen(self_ptr self, std::string now) {
+  auto& st = self->state;
+  if (!st.started_recorded) {
+    st.started_recorded = true;
+    record_node_event(self, now, "Starting");
+  }
+  for (auto& reason : node_status_events(st.node, now)) record_node_event(self, now, reason);
+  st.node = std::move(now);
+}
+
 void write_status(self_ptr self) {
   auto conditions = current_conditions(self);
   auto object = with_node_status(self->state.node, self->state.deps.facts, conditions, unix_seconds());
   call(self, make_request(api_verb::update_status, "nodes", "", self->state.deps.name, object),
        [=](api_reply& r) {
-         self->state.node = r.object.str();
+         node_seen(self, r.object.str());
          self->state.reported_at = monotonic_millis();
        },
        [=](const api_error&) { self->state.reported_at = 0; });  // retried at the next check
@@ -67,7 +91,7 @@ void adopt_node(self_ptr self, std::string stored) {
   auto& d = self->state.deps;
   call(self, make_request(api_verb::update, "nodes", "", d.name, with_node_spec(stored, self->state.pod_cidr, d.facts)),
        [=](api_reply& r) {
-         self->state.node = r.object.str();
+         node_seen(self, r.object.str());
          self->state.registered = true;
          write_status(self);
        },
@@ -84,7 +108,7 @@ void register_node(self_ptr self) {
          auto fresh = new_node(d.name, self->state.pod_cidr, d.facts, current_conditions(self), unix_seconds());
          call(self, make_request(api_verb::create, "nodes", "", d.name, fresh),
               [=](api_reply& created) {
-                self->state.node = created.object.str();
+                node_seen(self, created.object.str());
                 self->state.registered = true;
                 write_status(self);
               },
@@ -123,7 +147,7 @@ void tick(self_ptr self) {
     call(self, make_request(api_verb::get, "nodes", "", st.deps.name),
          [=](api_reply& r) {
            auto& st = self->state;
-           st.node = r.object.str();
+           node_seen(self, r.object.str());
            if (stale(self) || stored_conditions(st.node) != current_conditions(self)) write_status(self);
          },
          [=](const api_error&) {

@@ -1,5 +1,7 @@
 #include "actors/node/node.hpp"
 
+#include <capnp/message.h>
+
 #include <catch2/catch.hpp>
 
 #include "actors/node/objects.hpp"
@@ -69,4 +71,27 @@ TEST_CASE("the Node object: capacity labels pod range addresses transition times
   CHECK(text_string(spec.getHolderIdentity()) == "n1");
   CHECK(spec.getRenewTime() == 6000000);
   CHECK(spec.getLeaseDurationSeconds().getValue() == 8);  // follows --node-lease-duration-seconds
+}
+
+TEST_CASE("the kubelet's node events: condition changes and cordons", "[node]") {
+  host_facts f;
+  f.memory = int64_t{1} << 30;
+  host_pressure p;
+  p.memory_available = int64_t{1} << 30;
+  auto fresh = new_node("n1", "127.64.0.0/24", f, node_conditions(p, ""), 100);
+  CHECK(node_status_events("", fresh) ==
+        std::vector<std::string>{"NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID", "NodeReady"});
+  CHECK(node_status_events(fresh, fresh).empty());
+  auto unknown = with_node_status(fresh, f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 200);
+  CHECK(node_status_events(fresh, unknown).empty());  // the node controller's, not the kubelet's
+  auto back = with_node_status(unknown, f, node_conditions(p, ""), 300);
+  CHECK(node_status_events(unknown, back) ==
+        std::vector<std::string>{"NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID", "NodeReady"});
+  object_reader r(back);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Node>());
+  m.getRoot<k8s::Node>().getSpec().setUnschedulable(true);
+  auto cordoned = copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+  CHECK(node_status_events(back, cordoned) == std::vector<std::string>{"NodeNotSchedulable"});
+  CHECK(node_status_events(cordoned, back) == std::vector<std::string>{"NodeSchedulable"});
 }

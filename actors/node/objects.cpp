@@ -2,6 +2,8 @@
 
 #include <capnp/message.h>
 
+#include <map>
+
 #include "actors/node/objects.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/quantity.hpp"
@@ -145,6 +147,31 @@ std::string node_lease(const std::string& name, std::string_view stored, int64_t
   spec.getLeaseDurationSeconds().setValue(duration_seconds);
   spec.setRenewTime(now_micros);
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+std::vector<std::string> node_status_events(std::string_view before, std::string_view after) {
+  // The kubelet's names for each condition when True and when False (its nodestatus setters).
+  static const std::map<std::string, std::pair<const char*, const char*>> reasons = {
+      {"MemoryPressure", {"NodeHasInsufficientMemory", "NodeHasSufficientMemory"}},
+      {"DiskPressure", {"NodeHasDiskPressure", "NodeHasNoDiskPressure"}},
+      {"PIDPressure", {"NodeHasInsufficientPID", "NodeHasSufficientPID"}},
+      {"Ready", {"NodeReady", "NodeNotReady"}},
+  };
+  std::map<std::string, std::string> was;
+  if (!before.empty())
+    for (auto& c : stored_conditions(before)) was[c.type] = c.status;
+  std::vector<std::string> out;
+  for (auto& c : stored_conditions(after)) {
+    auto names = reasons.find(c.type);
+    if (names == reasons.end() || was[c.type] == c.status || (c.status != "True" && c.status != "False")) continue;
+    out.push_back(c.status == "True" ? names->second.first : names->second.second);
+  }
+  if (!before.empty()) {
+    bool cordoned_before = object_reader(before).as<k8s::Node>().getSpec().getUnschedulable();
+    bool cordoned_now = object_reader(after).as<k8s::Node>().getSpec().getUnschedulable();
+    if (cordoned_before != cordoned_now) out.push_back(cordoned_now ? "NodeNotSchedulable" : "NodeSchedulable");
+  }
+  return out;
 }
 
 }  // namespace troupe

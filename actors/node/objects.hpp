@@ -16,6 +16,10 @@ std::string with_node_spec(std::string_view stored, const std::string& pod_cidr,
 /// The stored node with a fresh status; transition times kept for unchanged conditions.
 std::string with_node_status(std::string_view stored, const host_facts& f,
                              const std::vector<node_condition>& conditions, int64_t now_seconds);
+/// The events the kubelet records about its Node between two versions of it (`before` empty:
+/// none yet): each condition whose status changed ("NodeHasSufficientMemory", "NodeReady",
+/// "NodeNotReady", ...) and a cordon or uncordon ("NodeNotSchedulable", "NodeSchedulable").
+std::vector<std::string> node_status_events(std::string_view before, std::string_view after);
 /// The conditions a stored Node reports (type, status, reason, message).
 std::vector<node_condition> stored_conditions(std::string_view node);
 /// The node's Lease renewed at `now_micros` (a new one when `stored` is empty).

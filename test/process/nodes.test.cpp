@@ -452,6 +452,12 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   wait_for_text(c, {"get", "nodes"}, "NotReady");
   CHECK(wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints[0].key}"},
                    [](const std::string& o) { return !o.empty(); }) == "node.kubernetes.io/unreachable");
+  // The node's events: the kubelet's as it registered, the node controller's as it went away.
+  CHECK(wait_until(c, {"get", "events", "--field-selector", "involvedObject.name=a1", "-o",
+                       "jsonpath={range .items[*]}{.reason}/{.source.component} {end}"},
+                   [](const std::string& o) { return o.find("NodeNotReady/node-controller") != std::string::npos; }) ==
+        "Starting/kubelet NodeHasSufficientMemory/kubelet NodeHasNoDiskPressure/kubelet "
+        "NodeHasSufficientPID/kubelet NodeReady/kubelet NodeNotReady/node-controller ");
   // Its pods are not ready while it is away (MarkPodsNotReady), and ready again once it is back.
   std::vector<std::string> ready_condition = {"get", "pod", "keeper", "-o",
                                               "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"};
