@@ -22,6 +22,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "runtime/base/net.hpp"
 #include "runtime/base/thread_name.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/object.hpp"
@@ -310,9 +311,10 @@ struct gateway::impl {
       ready.set_value({static_cast<uint16_t>(listener->getPort()), kj::mv(stop.fulfiller)});
       stop.promise.exclusiveJoin(accept_loop(*listener, server)).wait(io.waitScope);
     } catch (const kj::Exception& e) {
+      auto why = bind_failure(host, wanted);
       ready.set_exception(std::make_exception_ptr(api_error(
-          api_errc::bad_request, "--listen " + host + ":" + std::to_string(wanted) +
-                                     ": cannot listen: " + e.getDescription().cStr())));
+          api_errc::bad_request, "--listen " + host + ":" + std::to_string(wanted) + ": cannot listen: " +
+                                     (why.empty() ? std::string(e.getDescription().cStr()) : why))));
     }
   }
 };

@@ -20,6 +20,7 @@
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/net.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/agent/agent.hpp"
@@ -132,9 +133,13 @@ int run_server(const server_options& options, std::ostream& out) {
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});
   KJ_DEFER(caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown));
   auto cluster_port = sys.middleman().publish(cluster, options.cluster_port, options.cluster_host.c_str(), true);
-  TROUPE_REQUIRE(cluster_port, api_errc::bad_request,
-                 "--cluster-listen " + options.cluster_host + ":" + std::to_string(options.cluster_port) +
-                     ": cannot listen: " + sys.render(cluster_port.error()));
+  if (!cluster_port) {
+    // CAF's error leaves out why; binding the address again finds it.
+    auto why = bind_failure(options.cluster_host, options.cluster_port);
+    throw api_error(api_errc::bad_request, "--cluster-listen " + options.cluster_host + ":" +
+                                               std::to_string(options.cluster_port) + ": cannot listen: " +
+                                               (why.empty() ? sys.render(cluster_port.error()) : why));
+  }
   auto cluster_address = options.cluster_host + ":" + std::to_string(*cluster_port);
   auto token = ensure_join_token(sys, *engine, resources.at("secrets"), options.data_dir);
 

@@ -295,6 +295,23 @@ TEST_CASE("a server that never answers or speaks another protocol fails the CLI 
   CHECK_THAT(http.err, Catch::StartsWith("error: ") && Catch::Contains(web.address()));
 }
 
+TEST_CASE("a server whose addresses are taken says so and exits", "[process][cli]") {
+  cluster c;
+  troupe::testing::temp_dir other;
+  auto start = [&](const std::string& listen, const std::string& cluster_listen) {
+    return troupe::testing::run_command({TROUPE_BINARY, "server", "--data-dir", other.path() + "/data", "--listen", listen,
+                                         "--cluster-listen", cluster_listen, "--client-config", other.path() + "/config",
+                                         "--disable-agent"},
+                                        "", {}, other);
+  };
+  auto api_taken = start(c.address(), "127.0.0.1:0");
+  CHECK(api_taken.code == 1);
+  CHECK(api_taken.err == "error: --listen " + c.address() + ": cannot listen: Address already in use\n");
+  auto cluster_taken = start("127.0.0.1:0", c.cluster_address());
+  CHECK(cluster_taken.code == 1);
+  CHECK(cluster_taken.err == "error: --cluster-listen " + c.cluster_address() + ": cannot listen: Address already in use\n");
+}
+
 TEST_CASE("the client config the server writes is what the CLI reads", "[process][cli]") {
   cluster c;
   auto via_env = troupe::testing::run_command({TROUPE_BINARY, "get", "ns", "-o", "name"}, "",
