@@ -213,6 +213,21 @@ struct lifecycle_fixture {
   std::string healthy_node(const char* name) {
     return new_node(name, "127.64.0.0/24", facts, node_conditions(pressure, ""), unix_seconds());
   }
+  /// The Events in default: each one's message, or with `detailed` "Type Reason object: message".
+  std::vector<std::string> events(bool detailed = false) {
+    std::vector<std::string> out;
+    auto listed = api.call(api_verb::list, "events", "default", "");
+    REQUIRE(listed);
+    for (auto& e : listed->items) {
+      object_reader r(e);
+      auto event = r.as<k8s::Event>();
+      std::string message = text_string(event.getMessage());
+      out.push_back(detailed ? text_string(event.getType()) + " " + text_string(event.getReason()) + " " +
+                                   text_string(event.getInvolvedObject().getName()) + ": " + message
+                             : message);
+    }
+    return out;
+  }
 };
 
 }  // namespace
@@ -335,16 +350,7 @@ TEST_CASE("an eviction due later is cancelled with an event when the taint goes"
   };
   REQUIRE(api.call(api_verb::create, "nodes", "", "", with_taint(node, true)));
   REQUIRE(api.call(api_verb::create, "pods", "default", "", pod_tolerating("example.com/maintenance", 3600)));
-  auto messages = [&] {
-    std::vector<std::string> out;
-    auto events = api.call(api_verb::list, "events", "default", "");
-    REQUIRE(events);
-    for (auto& e : events->items) {
-      object_reader r(e);
-      out.push_back(text_string(r.as<k8s::Event>().getMessage()));
-    }
-    return out;
-  };
+  auto messages = [&] { return f.events(); };
 
   nodelifecycle_knobs knobs;
   knobs.check_interval = std::chrono::milliseconds(50);
@@ -382,13 +388,7 @@ TEST_CASE("a toleration that runs out evicts with one event and no cancellation"
   knobs.check_interval = std::chrono::milliseconds(50);
   knobs.grace = std::chrono::hours(1);
   api.keep(spawn_nodelifecycle(api.sys(), {api.shared_engine(), f.router, api.store(), knobs}));
-  auto messages = [&] {
-    std::vector<std::string> out;
-    auto events = api.call(api_verb::list, "events", "default", "");
-    REQUIRE(events);
-    for (auto& e : events->items) out.push_back(text_string(object_reader(e).as<k8s::Event>().getMessage()));
-    return out;
-  };
+  auto messages = [&] { return f.events(); };
   REQUIRE(eventually([&] { return !messages().empty(); }, std::chrono::seconds(10)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // more checks: nothing else to say
   CHECK(messages() == std::vector<std::string>{"Marking for deletion Pod default/p"});
@@ -485,18 +485,7 @@ TEST_CASE("the pods of a node marked unknown are not ready, each with a NodeNotR
     REQUIRE(got);
     return ready_of(got->object.str()).substr(0, 5);
   };
-  auto reasons = [&] {
-    std::vector<std::string> out;
-    auto events = api.call(api_verb::list, "events", "default", "");
-    REQUIRE(events);
-    for (auto& e : events->items) {
-      object_reader r(e);
-      auto event = r.as<k8s::Event>();
-      out.push_back(text_string(event.getType()) + " " + text_string(event.getReason()) + " " +
-                    text_string(event.getInvolvedObject().getName()) + ": " + text_string(event.getMessage()));
-    }
-    return out;
-  };
+  auto reasons = [&] { return f.events(true); };
   nodelifecycle_knobs knobs;
   knobs.check_interval = std::chrono::milliseconds(50);
   knobs.grace = std::chrono::milliseconds(300);  // n1 has no Lease: it goes away after this
