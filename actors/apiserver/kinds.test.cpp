@@ -1214,3 +1214,13 @@ TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priorit
         "Forbidden: pods \"p\" is forbidden: the integer value of priority (1000) must not be provided in pod spec; "
         "priority admission controller computed 0 from the given PriorityClass name");
 }
+
+TEST_CASE("environment variable names follow Kubernetes 1.29's rule", "[apiserver][admission][kinds]") {
+  CHECK(failing_fields(pod_spec("containers: [{name: c, image: i, env: [{name: 1BAD, value: x}, {name: '', value: y}]}]")) ==
+        std::vector<std::string>{
+            "spec.containers[0].env[0].name: Invalid value: \"1BAD\": a valid environment variable name must consist of "
+            "alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or "
+            "'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')",
+            "spec.containers[0].env[1].name: Required value"});
+  CHECK(failing_fields(pod_spec("containers: [{name: c, image: i, env: [{name: MY_ENV.name-1, value: x}]}]")).empty());
+}

@@ -146,11 +146,17 @@ messages check_config_map_key(std::string_view value) {
 
 messages check_env_var_name(std::string_view value) {
   messages out;
-  bool ok = !value.empty();
-  for (char c : value)
-    if (c < 32 || c > 126 || c == '=') ok = false;
-  if (!ok) out.push_back("a valid environment variable name must consist only of printable ASCII "
-                         "characters other than '='");
+  auto name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_'; };
+  bool ok = !value.empty() && !std::isdigit(static_cast<unsigned char>(value[0]));
+  for (char c : value) ok = ok && name_char(c);
+  if (!ok)
+    out.push_back("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or "
+                  "'.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', "
+                  "regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')");
+  // Kubernetes' hasChDirPrefix.
+  if (value == ".") out.push_back("must not be '.'");
+  else if (value == "..") out.push_back("must not be '..'");
+  else if (value.substr(0, 2) == "..") out.push_back("must not start with '..'");
   return out;
 }
 

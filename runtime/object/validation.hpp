@@ -24,7 +24,8 @@ messages check_qualified_name(std::string_view value);
 messages check_label_value(std::string_view value);
 /// ConfigMap/Secret data key: [-._a-zA-Z0-9]+, <= 253 chars.
 messages check_config_map_key(std::string_view value);
-/// Environment variable name: printable ASCII without '=' (Kubernetes' relaxed rule).
+/// Environment variable name as Kubernetes 1.29 checks it: [-._a-zA-Z][-._a-zA-Z0-9]*, not
+/// "." or "..", not starting with "..".
 messages check_env_var_name(std::string_view value);
 /// IANA service name, as container/service port names must be: <= 15 chars, [-a-z0-9],
 /// at least one letter, no leading/trailing/double '-'.

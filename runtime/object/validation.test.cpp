@@ -18,6 +18,10 @@ TEST_CASE("object names follow RFC 1123", "[validation]") {
   CHECK_FALSE(check_dns1123_label(std::string(64, 'a')).empty());
   CHECK(check_dns1035_label("web").empty());
   CHECK(check_path_segment_name("system:Node-Reader").empty());
+  CHECK(check_env_var_name("MY_ENV.name-1").empty());
+  CHECK(check_env_var_name("1BAD").size() == 1);
+  CHECK(check_env_var_name("A B").size() == 1);
+  CHECK(check_env_var_name("..x") == messages{"must not start with '..'"});
   CHECK(check_path_segment_name("..") == messages{"may not be '..'"});
   CHECK(check_path_segment_name("a/b%c") == messages{"may not contain '/'", "may not contain '%'"});
   CHECK_FALSE(check_dns1035_label("1web").empty());
