@@ -187,9 +187,13 @@ int cmd_logs(context& ctx) {
     limit_bytes = *n;
   }
   if (ctx.flags.has("since")) {
-    auto ms = parse_duration_ms(ctx.flags.get("since"));
-    TROUPE_REQUIRE(ms && *ms > 0, api_errc::bad_request, "invalid argument " + quote(ctx.flags.get("since")) + " for \"--since\" flag: time: invalid duration " + quote(ctx.flags.get("since")));
-    base.since_seconds = (*ms + 999) / 1000;
+    auto text = ctx.flags.get("since");
+    auto ns = parse_go_duration_ns(text);
+    TROUPE_REQUIRE(ns, api_errc::bad_request,
+                   "invalid argument " + quote(text) + " for \"--since\" flag: time: invalid duration " + quote(text));
+    TROUPE_REQUIRE(*ns >= 0, api_errc::bad_request, "--since must be greater than 0");
+    // As kubectl: rounded to seconds, at least 1; 0 is no limit.
+    if (*ns > 0) base.since_seconds = std::max<int64_t>(1, (*ns + 500000000) / 1000000000);
   }
   base.timestamps = ctx.flags.on("timestamps");
   bool all_containers = ctx.flags.on("all-containers");

@@ -295,6 +295,10 @@ TEST_CASE("logs by selector with prefixes and logs and exec through a Service", 
   CHECK(c.troupe({"logs", "t1", "-c", "a", "--since-time", "2000-01-01T00:00:00Z"}).out == "one t1\ntwo\n");
   CHECK(c.troupe({"logs", "t1", "--since", "1h", "--since-time", "2000-01-01T00:00:00Z"}).err ==
         "error: at most one of `sinceTime` or `sinceSeconds` may be specified\n");
+  // --since as kubectl reads it: 0 is no limit, less than a second is one, negative refused.
+  CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "0s"}).out == "one t1\ntwo\n");
+  CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "1us"}).code == 0);
+  CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "-5s"}).err == "error: --since must be greater than 0\n");
   auto quiet = c.troupe({"exec", "t1", "-q", "--", "echo", "q"});
   CHECK(quiet.out == "q\n");
   CHECK(quiet.err.empty());
