@@ -13,6 +13,7 @@
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/help.hpp"
+#include "runtime/cli/printers.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
 #include "runtime/object/object.hpp"
@@ -268,17 +269,7 @@ namespace {
 
 // Columns aligned as kubectl aligns them: three spaces between, the last one unpadded.
 void print_rows(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (auto& r : rows) {
-    widths.resize(std::max(widths.size(), r.size()), 0);
-    for (size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());
-  }
-  for (auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i)
-      line += i + 1 < r.size() ? r[i] + std::string(widths[i] - r[i].size() + 3, ' ') : r[i];
-    out << line << "\n";
-  }
+  out << aligned_rows(rows, nullptr);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
+#include "runtime/cli/tabwriter.hpp"
 #include "runtime/cli/gotemplate_value.hpp"
 #include "runtime/cli/output.hpp"
 #include "runtime/codec/json.hpp"
@@ -107,14 +108,14 @@ std::string aligned_rows(const std::vector<std::vector<std::string>>& rows, std:
   auto& widths = kept_widths ? *kept_widths : own;
   for (auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], rune_width(row[i]));
   }
   std::string out;
   for (auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 3, ' ');
+      if (i + 1 < row.size()) line += std::string(widths[i] - rune_width(row[i]) + 3, ' ');
     }
     out += line + "\n";
   }

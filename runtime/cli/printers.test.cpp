@@ -734,3 +734,10 @@ TEST_CASE("go-template's escapers are text/template's html js and urlquery", "[c
   CHECK(go_template("{{.metadata.name | html}}", obj) == "a&lt;b&gt; &amp; &#39;c&#39; &#34;d&#34;");
   CHECK(go_template(R"({{js "tab\there" 1 2}})", obj) == R"(tab\u0009here1 2)");
 }
+
+TEST_CASE("table columns are as wide as their cells in runes, as Go's tabwriter counts", "[cli][printers]") {
+  CHECK(aligned_rows({{"NOTE", "NAME"}, {"héllo wörld ✓", "a"}, {"plain", "b"}}) ==
+        "NOTE            NAME\n"
+        "héllo wörld ✓   a\n"
+        "plain           b\n");
+}

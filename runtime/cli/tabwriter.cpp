@@ -10,11 +10,6 @@ namespace {
 
 using line = std::vector<std::string>;  // cells; the last one is not tab-terminated
 
-// Go counts a cell's width in runes.
-size_t width_of(const std::string& cell) {
-  return static_cast<size_t>(std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 class layout {
  public:
   layout(std::vector<line> lines, const tab_settings& settings) : lines_(std::move(lines)), settings_(settings) {}
@@ -36,7 +31,7 @@ class layout {
       line0 = at;
       size_t width = settings_.min_width;
       for (; at < line1 && column + 1 < lines_[at].size(); ++at)
-        width = std::max(width, width_of(lines_[at][column]) + settings_.padding);
+        width = std::max(width, rune_width(lines_[at][column]) + settings_.padding);
       widths_.push_back(width);
       format(line0, at);
       widths_.pop_back();
@@ -53,7 +48,7 @@ class layout {
       for (size_t j = 0; j < cells.size(); ++j) {
         if (!cells[j].empty()) leading = false;
         out_ += cells[j];
-        if (j < widths_.size() && j + 1 < cells.size()) pad(width_of(cells[j]), widths_[j], leading);
+        if (j < widths_.size() && j + 1 < cells.size()) pad(rune_width(cells[j]), widths_[j], leading);
       }
       out_ += '\n';
     }
@@ -78,6 +73,10 @@ class layout {
 };
 
 }  // namespace
+
+size_t rune_width(const std::string& cell) {
+  return static_cast<size_t>(std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
 
 std::string tabbed(std::string_view text, const tab_settings& settings) {
   std::vector<line> lines;

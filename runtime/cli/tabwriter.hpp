@@ -18,6 +18,8 @@ struct tab_settings {
   bool tab_indent = false;
 };
 
+/// A cell's width as Go's tabwriter counts it: in runes (UTF-8 code points), not bytes.
+size_t rune_width(const std::string& cell);
 /// What Go's text/tabwriter writes for `text` with `settings` (widths counted in code points,
 /// as Go counts runes).
 std::string tabbed(std::string_view text, const tab_settings& settings = {});
