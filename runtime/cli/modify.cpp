@@ -394,12 +394,12 @@ int cmd_scale(context& ctx) {
       wanted && *wanted >= 0 && *wanted <= INT32_MAX, api_errc::bad_request,
       "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
   auto named = named_objects(ctx, "scale");
-  for (auto& o : named)
-    TROUPE_REQUIRE(o.kind->kind == "Deployment" || o.kind->kind == "ReplicaSet" || o.kind->kind == "StatefulSet",
-                   api_errc::bad_request,
-                   "cannot scale " + o.kind->resource() +
-                       ": only deployments, replicasets and statefulsets have replicas");
+  // Each object in turn, as kubectl walks them: a Deployment before a Service in one file is
+  // scaled, and the Service then fails.
   return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& ns, const std::string& name) {
+    TROUPE_REQUIRE(kind.kind == "Deployment" || kind.kind == "ReplicaSet" || kind.kind == "StatefulSet",
+                   api_errc::bad_request,
+                   "cannot scale " + kind.resource() + ": only deployments, replicasets and statefulsets have replicas");
     auto current = ctx.get(kind, ns, name);
     node object = codec::encode_object(current.object, kind);
     if (ctx.flags.has("current-replicas")) {

@@ -394,6 +394,17 @@ TEST_CASE("apply create replace patch describe and get take kubectl's flags", "[
   CHECK(c.troupe({"patch", "-f", elsewhere, "-p", R"({"data":{"p":"1"}})"}).out == "configmap/c3 patched\n");
   CHECK(c.troupe({"get", "cm", "c3", "-n", "other", "-o", "jsonpath={.data.p}"}).out == "1");
   CHECK(c.troupe({"patch", "-f", elsewhere, "cm", "-p", "{}"}).err == "error: Unexpected args: [cm]\n");
+  // scale -f walks the file's objects in turn: the Deployment is scaled, then the Service fails.
+  auto app = c.write("app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  selector: "
+                                 "{matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: "
+                                 "{containers: [{name: c, image: i}]}\n---\napiVersion: v1\nkind: Service\nmetadata: "
+                                 "{name: app}\nspec: {ports: [{port: 80}]}\n");
+  REQUIRE(c.troupe({"apply", "-f", app}).code == 0);
+  auto scaled = c.troupe({"scale", "-f", app, "--replicas=3"});
+  CHECK(scaled.code == 1);
+  CHECK(scaled.out == "deployment.apps/app scaled\n");
+  CHECK(scaled.err == "error: cannot scale services: only deployments, replicasets and statefulsets have replicas\n");
+  CHECK(c.troupe({"get", "deploy", "app", "-o", "jsonpath={.spec.replicas}"}).out == "3");
   // apply -l: only the documents whose labels match.
   auto both_files = c.troupe({"apply", "-f", elsewhere + "," + second, "-l", "tier=x", "-o", "name"});
   CHECK(both_files.out == "configmap/c3\n");
