@@ -237,11 +237,12 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
     }
     for (unsigned e = 0; e < c.getEnv().size(); ++e) {
       auto env_path = at + ".env[" + std::to_string(e) + "]";
-      if (c.getEnv()[e].getName().size() == 0)
+      auto env = c.getEnv()[e];
+      if (env.getName().size() == 0)
         out.push_back({env_path + ".name", "Required value"});
       else
-        add(out, env_path + ".name", text_view(c.getEnv()[e].getName()), check_env_var_name(text_view(c.getEnv()[e].getName())));
-      validate_env_source(c.getEnv()[e], env_path, out);
+        add(out, env_path + ".name", text_view(env.getName()), check_env_var_name(text_view(env.getName())));
+      validate_env_source(env, env_path, out);
     }
     validate_resources(c.getResources(), at + ".resources", out);
     validate_restart_policy(c, at, init, out);

@@ -24,6 +24,7 @@ struct node_state {
   std::string pod_cidr;
   int64_t reported_at = 0;  ///< ms, monotonic
   bool started_recorded = false;  ///< the "Starting" event, once per process
+  uint64_t event_serial = 0;      ///< tells apart the names of events made in one microsecond
   static inline const char* name = "node";
 };
 
@@ -54,9 +55,10 @@ void call(self_ptr self, api_request req, Ok ok, Failed failed) {
 // object). A hollow node records none: scale runs would write thousands.
 void record_node_event(self_ptr self, const std::string& node, const std::string& reason) {
   auto& d = self->state.deps;
-  if (d.hollow) return;
   std::string message = reason == "Starting" ? "Starting kubelet." : "Node " + d.name + " status is now: " + reason;
-  auto event = new_event(node, "Node", {"Normal", reason, message, "kubelet", d.name, ""}, unix_micros(), unix_micros());
+  int64_t now = unix_micros();
+  auto name = event_name(d.name, now * 1000 + static_cast<int64_t>(self->state.event_serial++ % 1000));
+  auto event = new_event(node, "Node", {"Normal", reason, message, "kubelet", d.name, ""}, now, now, 1, name);
   call(self, make_request(api_verb::create, "events", "default", "", std::move(event)), [](api_reply&) {},
        [](const api_error&) {});
 }
@@ -64,6 +66,10 @@ void record_node_event(self_ptr self, const std::string& node, const std::string
 // The Node as the API now has it: what changed since the last one read is recorded.
 void node_seen(self_ptr self, std::string now) {
   auto& st = self->state;
+  if (st.deps.hollow) {
+    st.node = std::move(now);
+    return;
+  }
   if (!st.started_recorded) {
     st.started_recorded = true;
     record_node_event(self, now, "Starting");
@@ -89,6 +95,9 @@ void retry_register(self_ptr self) { self->delayed_send(self, std::chrono::secon
 
 void adopt_node(self_ptr self, std::string stored) {
   auto& d = self->state.deps;
+  // What changed is against the Node as stored, as the kubelet compares: an agent back within
+  // the grace period records no condition anew.
+  if (self->state.node.empty()) self->state.node = stored;
   call(self, make_request(api_verb::update, "nodes", "", d.name, with_node_spec(stored, self->state.pod_cidr, d.facts)),
        [=](api_reply& r) {
          node_seen(self, r.object.str());

@@ -16,8 +16,10 @@ std::string bind_failure(const std::string& host, uint16_t port) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   auto service = std::to_string(port);
-  if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found); rc != 0)
-    return gai_strerror(rc);
+  // "[::1]" as HOST:PORT spells an IPv6 address.
+  std::string name = host.size() > 1 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  if (getaddrinfo(name.empty() ? nullptr : name.c_str(), service.c_str(), &hints, &found) != 0)
+    return "";  // the library that failed says it better
   std::string why;
   int fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
   if (fd < 0) {

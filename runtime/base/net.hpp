@@ -8,7 +8,8 @@
 namespace troupe {
 
 /// Why `host:port` cannot be bound right now ("Address already in use", "Cannot assign
-/// requested address", ...), found by binding a socket there as a server would; "" when it can.
+/// requested address", ...), found by binding a socket there as a server would; "" when it can,
+/// or when the host does not resolve.
 std::string bind_failure(const std::string& host, uint16_t port);
 
 }  // namespace troupe

@@ -283,11 +283,12 @@ int cmd_api_resources(context& ctx) {
                  "--sort-by accepts only name or kind");
   // --verbs: every resource serves the same ones, so a verb they do not serve leaves none.
   bool verbs_served = true;
-  for (auto& verb : split(ctx.flags.get("verbs"), ','))
-    if (!verb.empty()) {
-      auto& served = served_verbs();
-      verbs_served = verbs_served && std::find(served.begin(), served.end(), verb) != served.end();
-    }
+  for (auto& given : ctx.flags.all("verbs"))  // a list flag: repeated, or comma-separated
+    for (auto& verb : split(given, ','))
+      if (!verb.empty()) {
+        auto& served = served_verbs();
+        verbs_served = verbs_served && std::find(served.begin(), served.end(), verb) != served.end();
+      }
   std::vector<const kind_info*> kinds;
   for (auto& k : ctx.kinds.all())
     if (verbs_served && (!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced")) &&

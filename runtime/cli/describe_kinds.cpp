@@ -191,7 +191,6 @@ void write_taints(const node& n, tab_text& w) {
   }
 }
 
-
 }  // namespace
 
 std::string endpoints_of(const node* endpoints, const std::string& port_name) {
@@ -211,7 +210,6 @@ std::string endpoints_of(const node* endpoints, const std::string& port_name) {
   auto text = join(out, ",");
   return total > out.size() ? text + " + " + std::to_string(total - out.size()) + " more..." : text;
 }
-
 
 std::string describe_secret(const node& s) {
   tab_text w;

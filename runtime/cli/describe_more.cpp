@@ -428,12 +428,14 @@ std::string describe_cron_job(context& ctx, const kind_info& kind, const node& c
   return w.str();
 }
 
-
 // ---- networking ------------------------------------------------------------------------------
 
 // A backend as kubectl's describeBackendV1 shows it: "service:port (endpoints of that port)".
 std::string describe_backend(context& ctx, const std::string& ns, const node& backend) {
   const node* service = lookup(backend, {"service"});
+  if (const node* resource = lookup(backend, {"resource"}); !service && resource)
+    return "APIGroup: " + text_or(*resource, {"apiGroup"}, "<none>") + ", Kind: " + text_at(*resource, {"kind"}) +
+           ", Name: " + text_at(*resource, {"name"});
   if (!service) return "";
   std::string name = text_at(*service, {"name"});
   std::string number = text_at(*service, {"port", "number"}), port_name = text_at(*service, {"port", "name"});
@@ -468,7 +470,8 @@ std::string describe_ingress(context& ctx, const kind_info& kind, const node& in
   w.write(0, "Address:\t" + join(addresses, ",") + "\n");
   w.write(0, "Ingress Class:\t" + text_or(ing, {"spec", "ingressClassName"}, "<none>") + "\n");
   const node* fallback = lookup(ing, {"spec", "defaultBackend"});
-  w.write(0, "Default backend:\t" + (fallback ? describe_backend(ctx, ns, *fallback) : "<default>") + "\n");
+  std::string default_backend = fallback ? describe_backend(ctx, ns, *fallback) : "<default>";
+  w.write(0, "Default backend:\t" + default_backend + "\n");
   if (auto& tls = items_of(lookup(ing, {"spec", "tls"})); !tls.empty()) {
     w.write(0, "TLS:\n");
     for (auto& t : tls) {
@@ -487,7 +490,7 @@ std::string describe_ingress(context& ctx, const kind_info& kind, const node& in
     for (auto& p : items_of(lookup(r, {"http", "paths"})))
       w.write(2, "\t" + text_at(p, {"path"}) + " \t" + describe_backend(ctx, ns, *lookup(p, {"backend"})) + "\n");
   }
-  if (rules == 0) w.write(1, "*\t*\t" + (fallback ? describe_backend(ctx, ns, *fallback) : "") + "\n");
+  if (rules == 0) w.write(1, "*\t*\t" + default_backend + "\n");
   write_annotations(w, "", "Annotations", lookup(ing, {"metadata", "annotations"}));
   write_events(ctx, kind, ing, w);
   return w.str();

@@ -14,9 +14,9 @@ namespace {
 
 using codec::node;
 
-// kubectl's ruleRegex.
+// kubectl's ruleRegex, which (as Go's MatchString) needs only to match a rule's beginning.
 const std::regex& rule_pattern() {
-  static const std::regex pattern(R"(^([\w\*\-\.]*)(/.*)=([\w\-]+):([\w\-]+)(,(tls)(=([\w\-]+))?)?$)");
+  static const std::regex pattern(R"(^([\w\*\-\.]*)(/.*)=([\w\-]+):([\w\-]+)(,(tls)(=([\w\-]+))?)?)");
   return pattern;
 }
 
@@ -61,7 +61,7 @@ node ingress(const std::string& name, const parsed_flags& flags) {
                  "not enough information provided: every ingress has to either specify a default-backend (which "
                  "catches all traffic) or a list of rules (which catch specific paths)");
   for (auto& rule : rules)
-    TROUPE_REQUIRE(std::regex_match(rule, rule_pattern()), api_errc::bad_request,
+    TROUPE_REQUIRE(std::regex_search(rule, rule_pattern()), api_errc::bad_request,
                    "rule " + rule + " is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]");
   auto annotations = flags.all("annotation");
   for (auto& a : annotations)
@@ -78,7 +78,7 @@ node ingress(const std::string& name, const parsed_flags& flags) {
   }
   node spec = node::map();
   if (!default_backend.empty()) spec.set("defaultBackend", backend(default_backend));
-  if (flags.has("class")) spec.set("ingressClassName", node::string(flags.get("class")));
+  if (!flags.get("class").empty()) spec.set("ingressClassName", node::string(flags.get("class")));
   // One rule per host, its paths in order.
   node rule_list = node::list();
   std::map<std::string, size_t> rule_of_host;
@@ -103,8 +103,8 @@ node ingress(const std::string& name, const parsed_flags& flags) {
       rule_list.push(std::move(r));
     }
     if (parts.size() != 2 || tls_of_host.count(host)) continue;
-    auto eq = parts[1].find('=');
-    std::string secret = eq == std::string::npos ? "" : parts[1].substr(eq + 1);
+    auto secret_parts = split(parts[1], '=');
+    std::string secret = secret_parts.size() > 1 ? secret_parts[1] : "";
     size_t at = tls_list.size();
     for (size_t i = 0; i < tls_list.size(); ++i)
       if (text_at(tls_list.items()[i], {"secretName"}) == secret) at = i;

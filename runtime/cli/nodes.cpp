@@ -192,8 +192,12 @@ int cmd_logs(context& ctx) {
     TROUPE_REQUIRE(ns, api_errc::bad_request,
                    "invalid argument " + quote(text) + " for \"--since\" flag: time: invalid duration " + quote(text));
     TROUPE_REQUIRE(*ns >= 0, api_errc::bad_request, "--since must be greater than 0");
-    // As kubectl: rounded to seconds, at least 1; 0 is no limit.
-    if (*ns > 0) base.since_seconds = std::max<int64_t>(1, (*ns + 500000000) / 1000000000);
+    // As kubectl: 0 is no limit; anything else is rounded to seconds, and the server refuses 0.
+    if (*ns > 0) {
+      base.since_seconds = (*ns + 500000000) / 1000000000;
+      TROUPE_REQUIRE(base.since_seconds > 0, api_errc::bad_request,
+                     "sinceSeconds: Invalid value: 0: must be greater than 0");
+    }
   }
   base.timestamps = ctx.flags.on("timestamps");
   bool all_containers = ctx.flags.on("all-containers");

@@ -10,9 +10,9 @@
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/cli/columns.hpp"
-#include "runtime/cli/tabwriter.hpp"
 #include "runtime/cli/gotemplate_value.hpp"
 #include "runtime/cli/output.hpp"
+#include "runtime/cli/tabwriter.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
 

@@ -806,6 +806,15 @@ TEST_CASE("create ingress builds kubectl's Ingress and describe shows its rules"
   CHECK(c.troupe({"create", "ingress", "x", "--rule=nopath"}).err ==
         "error: rule nopath is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]\n");
   CHECK(c.troupe({"create", "configmap", "x", "--rule=a/b=c:1"}).err == "error: unknown flag: --rule\n");
+  // kubectl's rule pattern need only match a rule's beginning: a secret name with dots is fine.
+  CHECK(c.troupe({"create", "ingress", "dotted", "--rule=foo.com/*=web:80,tls=foo.com-tls", "--class=", "--dry-run=client",
+                  "-o", "jsonpath={.spec.tls[0].secretName} {.spec.ingressClassName}"})
+            .out == "foo.com-tls ");
+  // Only a default backend: the rules table says so.
+  REQUIRE(c.troupe({"create", "ingress", "fallback", "--default-backend=web:80"}).code == 0);
+  CHECK_THAT(c.troupe({"describe", "ingress", "fallback"}).out,
+             Catch::Contains("Default backend:  web:80 (<error: endpoints \"web\" not found>)\n") &&
+                 Catch::Contains("  *           *     web:80 (<error: endpoints \"web\" not found>)\n"));
 
   CHECK(c.troupe({"create", "ingress", "web", "--rule=example.com/*=web:80,tls=cert"}).out ==
         "ingress.networking.k8s.io/web created\n");

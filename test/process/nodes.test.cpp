@@ -295,9 +295,10 @@ TEST_CASE("logs by selector with prefixes and logs and exec through a Service", 
   CHECK(c.troupe({"logs", "t1", "-c", "a", "--since-time", "2000-01-01T00:00:00Z"}).out == "one t1\ntwo\n");
   CHECK(c.troupe({"logs", "t1", "--since", "1h", "--since-time", "2000-01-01T00:00:00Z"}).err ==
         "error: at most one of `sinceTime` or `sinceSeconds` may be specified\n");
-  // --since as kubectl reads it: 0 is no limit, less than a second is one, negative refused.
+  // --since as kubectl reads it: 0 is no limit, what rounds to 0 seconds the server refuses,
+  // negative refused.
   CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "0s"}).out == "one t1\ntwo\n");
-  CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "1us"}).code == 0);
+  CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "1us"}).err == "error: sinceSeconds: Invalid value: 0: must be greater than 0\n");
   CHECK(c.troupe({"logs", "t1", "-c", "a", "--since", "-5s"}).err == "error: --since must be greater than 0\n");
   auto quiet = c.troupe({"exec", "t1", "-q", "--", "echo", "q"});
   CHECK(quiet.out == "q\n");
@@ -457,11 +458,12 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   CHECK(wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints[0].key}"},
                    [](const std::string& o) { return !o.empty(); }) == "node.kubernetes.io/unreachable");
   // The node's events: the kubelet's as it registered, the node controller's as it went away.
-  CHECK(wait_until(c, {"get", "events", "--field-selector", "involvedObject.name=a1", "-o",
-                       "jsonpath={range .items[*]}{.reason}/{.source.component} {end}"},
-                   [](const std::string& o) { return o.find("NodeNotReady/node-controller") != std::string::npos; }) ==
-        "Starting/kubelet NodeHasSufficientMemory/kubelet NodeHasNoDiskPressure/kubelet "
-        "NodeHasSufficientPID/kubelet NodeReady/kubelet NodeNotReady/node-controller ");
+  // (The pressure conditions follow this host's disk and memory, so only these are certain.)
+  auto node_events = wait_until(c, {"get", "events", "--field-selector", "involvedObject.name=a1", "-o",
+                                    "jsonpath={range .items[*]}{.reason}/{.source.component} {end}"},
+                                [](const std::string& o) { return o.find("NodeNotReady/node-controller") != std::string::npos; });
+  CHECK_THAT(node_events, Catch::StartsWith("Starting/kubelet ") &&
+                              Catch::EndsWith("NodeReady/kubelet NodeNotReady/node-controller "));
   // Its pods are not ready while it is away (MarkPodsNotReady), and ready again once it is back.
   std::vector<std::string> ready_condition = {"get", "pod", "keeper", "-o",
                                               "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"};
