@@ -3,6 +3,7 @@
 // first read here, are read without that warning.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <cstdio>
 #include <kj/async.h>
 #pragma GCC diagnostic pop
 
@@ -271,16 +272,25 @@ class api_server final : public Api::Server {
   call_table& calls_;
 };
 
-kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server) {
-  return listener.accept().then([&](kj::Own<kj::AsyncIoStream>&& conn) {
-    int size = watch_send_buffer;
-    conn->setsockopt(SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    // Answers are small and go out one by one: Nagle would hold each for the previous ack.
-    int one = 1;
-    conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    server.accept(kj::heap<buffered_stream>(kj::mv(conn)));
-    return accept_loop(listener, server);
-  });
+kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server, kj::Timer& timer) {
+  // evalNow: an accept that fails at once (it throws) is a failed promise, handled below.
+  return kj::evalNow([&] { return listener.accept(); }).then(
+      [&](kj::Own<kj::AsyncIoStream>&& conn) {
+        int size = watch_send_buffer;
+        conn->setsockopt(SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        // Answers are small and go out one by one: Nagle would hold each for the previous ack.
+        int one = 1;
+        conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        server.accept(kj::heap<buffered_stream>(kj::mv(conn)));
+        return accept_loop(listener, server, timer);
+      },
+      [&](kj::Exception&& e) {
+        // Out of descriptors (EMFILE), or a connection gone before it was taken: the API goes
+        // on serving those it has and takes new ones again shortly, rather than end for good.
+        std::fprintf(stderr, "troupe server: accepting an API connection failed, trying again: %s\n",
+                     e.getDescription().cStr());
+        return timer.afterDelay(100 * kj::MILLISECONDS).then([&] { return accept_loop(listener, server, timer); });
+      });
 }
 
 struct started {
@@ -301,6 +311,7 @@ struct gateway::impl {
   kj::Maybe<kj::Own<kj::Thread>> thread;
 
   void serve(const std::string& host, uint16_t wanted) {
+    bool listening = false;
     try {
       auto io = kj::setupAsyncIo();
       call_table table(answers);
@@ -309,8 +320,13 @@ struct gateway::impl {
           io.provider->getNetwork().parseAddress(host, wanted).wait(io.waitScope)->listen();
       auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
       ready.set_value({static_cast<uint16_t>(listener->getPort()), kj::mv(stop.fulfiller)});
-      stop.promise.exclusiveJoin(accept_loop(*listener, server)).wait(io.waitScope);
+      listening = true;
+      stop.promise.exclusiveJoin(accept_loop(*listener, server, io.provider->getTimer())).wait(io.waitScope);
     } catch (const kj::Exception& e) {
+      if (listening) {  // its promise is kept already: say why the API stopped
+        std::fprintf(stderr, "troupe server: the API stopped: %s\n", e.getDescription().cStr());
+        return;
+      }
       auto why = bind_failure(host, wanted);
       ready.set_exception(std::make_exception_ptr(api_error(
           api_errc::bad_request, "--listen " + host + ":" + std::to_string(wanted) + ": cannot listen: " +

@@ -126,6 +126,10 @@ class cluster {
 
   /// Where agents join, and the token they join with.
   const std::string& cluster_address() const { return cluster_address_; }
+  /// Whether the server prints `text` (stdout or stderr) within `patience`.
+  bool server_says(const std::string& text, std::chrono::milliseconds patience = std::chrono::seconds(10)) {
+    return server_->wait_for_output(text, patience);
+  }
   const std::string& token() const { return token_; }
   /// The parent group of this cluster's containers' groups (--cgroup-root), its own.
   std::string cgroup_root() const { return std::filesystem::path(dir_.path()).filename().string(); }

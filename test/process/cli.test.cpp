@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +15,9 @@
 #include <set>
 #include <thread>
 
+#include "runtime/base/text.hpp"
 #include "test/harness/cli.hpp"
+#include "test/harness/eventually.hpp"
 
 using troupe::testing::cli_result;
 using troupe::testing::cluster;
@@ -310,6 +313,40 @@ TEST_CASE("a server whose addresses are taken says so and exits", "[process][cli
   auto cluster_taken = start("127.0.0.1:0", c.cluster_address());
   CHECK(cluster_taken.code == 1);
   CHECK(cluster_taken.err == "error: --cluster-listen " + c.cluster_address() + ": cannot listen: Address already in use\n");
+}
+
+TEST_CASE("a server out of descriptors goes on serving once connections close", "[process][cli]") {
+  // The server starts with few descriptors (a child keeps its parent's limit).
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit low = saved;
+  low.rlim_cur = 128;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::unique_ptr<cluster> c;
+  try {
+    c = std::make_unique<cluster>();
+  } catch (...) {
+    setrlimit(RLIMIT_NOFILE, &saved);
+    throw;
+  }
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  auto [host, port] = troupe::parse_host_port(c->address(), "test");
+  std::vector<int> clients;
+  for (int i = 0; i < 200; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    clients.push_back(fd);
+  }
+  CHECK(c->server_says("accepting an API connection failed, trying again: accept: Too many open files"));
+  for (int fd : clients) ::close(fd);
+  // The connections gone, the API takes new ones again.
+  CHECK(troupe::testing::eventually([&] { return c->troupe({"get", "ns", "default", "-o", "name"}).out == "namespace/default\n"; },
+                                    std::chrono::seconds(20)));
 }
 
 TEST_CASE("the client config the server writes is what the CLI reads", "[process][cli]") {
