@@ -52,13 +52,14 @@ void call(self_ptr self, api_request req, Ok ok, Failed failed) {
 }
 
 // The kubelet's events about its Node (source kubelet, in default as for every cluster-scoped
-// object). A hollow node records none: scale runs would write thousands.
+// object). node_seen records none for a hollow node: scale runs would write thousands.
 void record_node_event(self_ptr self, const std::string& node, const std::string& reason) {
   auto& d = self->state.deps;
-  std::string message = reason == "Starting" ? "Starting kubelet." : "Node " + d.name + " status is now: " + reason;
   int64_t now = unix_micros();
   auto name = event_name(d.name, now * 1000 + static_cast<int64_t>(self->state.event_serial++ % 1000));
-  auto event = new_event(node, "Node", {"Normal", reason, message, "kubelet", d.name, ""}, now, now, 1, name);
+  auto event = reason == "Starting"
+                   ? new_event(node, "Node", {"Normal", reason, "Starting kubelet.", "kubelet", d.name, ""}, now, now, 1, name)
+                   : node_status_event(node, reason, "kubelet", d.name, now, name);
   call(self, make_request(api_verb::create, "events", "default", "", std::move(event)), [](api_reply&) {},
        [](const api_error&) {});
 }

@@ -161,25 +161,20 @@ std::optional<std::string> with_unschedulable_taint(std::string_view node, int64
 
 std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t now_seconds) {
   object_reader r(pod);
-  bool ready = false;
-  for (auto c : r.as<k8s::Pod>().getStatus().getConditions())
-    if (text_view(c.getType()) == "Ready") ready = c.getStatus() != k8s::ConditionStatus::IS_FALSE;
-  if (!ready) return std::nullopt;
-  for (auto c : r.as<k8s::Pod>().getStatus().getConditions())
-    if (text_view(c.getType()) == "Ready") {
-      capnp::MallocMessageBuilder m;
-      m.setRoot(r.as<k8s::Pod>());
-      set_pod_condition(m.getRoot<k8s::Pod>(), "Ready", k8s::ConditionStatus::IS_FALSE, text_view(c.getReason()),
-                        text_view(c.getMessage()), now_seconds);
-      return to_bytes(m);
-    }
+  for (auto c : r.as<k8s::Pod>().getStatus().getConditions()) {
+    if (text_view(c.getType()) != "Ready") continue;
+    if (c.getStatus() == k8s::ConditionStatus::IS_FALSE) return std::nullopt;
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Pod>());
+    set_pod_condition(m.getRoot<k8s::Pod>(), "Ready", k8s::ConditionStatus::IS_FALSE, text_view(c.getReason()),
+                      text_view(c.getMessage()), now_seconds);
+    return to_bytes(m);
+  }
   return std::nullopt;
 }
 
 std::string node_not_ready_node_event(std::string_view node, int64_t now_micros) {
-  object_reader r(node);
-  std::string message = "Node " + text_string(r.meta().getName()) + " status is now: NodeNotReady";
-  return new_event(node, "Node", {"Normal", "NodeNotReady", message, "node-controller", "", ""}, now_micros, now_micros);
+  return node_status_event(node, "NodeNotReady", "node-controller", "", now_micros);
 }
 
 std::string node_not_ready_event(std::string_view pod, int64_t now_micros) {

@@ -351,18 +351,6 @@ std::vector<column> cronjob_columns(int64_t now) {
 
 // ---- services and nodes ----------------------------------------------------------------------
 
-// The load balancer's addresses; cut to 13 characters and "..." past 16 unless wide.
-std::string load_balancer_text(const node& object, bool wide) {
-  std::vector<std::string> out;
-  if (auto* ingress = lookup(object, {"status", "loadBalancer", "ingress"}))
-    for (auto& i : ingress->items()) {
-      auto ip = text_at(i, {"ip"});
-      out.push_back(ip.empty() ? text_at(i, {"hostname"}) : ip);
-    }
-  auto text = join(out, ",");
-  return !wide && text.size() > 16 ? text.substr(0, 13) + "..." : text;
-}
-
 std::string service_type(const node& svc) {
   auto t = text_at(svc, {"spec", "type"});
   return t.empty() ? "ClusterIP" : t;
@@ -611,6 +599,18 @@ std::string default_to(const node& n, path p, const char* fallback) {
 }
 
 }  // namespace
+
+// The load balancer's addresses; cut to 13 characters and "..." past 16 unless wide.
+std::string load_balancer_text(const node& object, bool wide) {
+  std::vector<std::string> out;
+  if (auto* ingress = lookup(object, {"status", "loadBalancer", "ingress"}))
+    for (auto& i : ingress->items()) {
+      auto ip = text_at(i, {"ip"});
+      out.push_back(ip.empty() ? text_at(i, {"hostname"}) : ip);
+    }
+  auto text = join(out, ",");
+  return !wide && text.size() > 16 ? text.substr(0, 13) + "..." : text;
+}
 
 std::string node_roles(const node& n) {
   std::vector<std::string> roles;

@@ -36,5 +36,8 @@ std::string quantity_of(const codec::node* quantities, const std::string& key);
 /// kubectl's node roles: the <role> of each node-role.kubernetes.io/<role> label and the value
 /// of kubernetes.io/role, sorted, or "<none>".
 std::string node_roles(const codec::node& node);
+/// A Service's or Ingress's load-balancer addresses, joined by ','; cut to 13 characters and
+/// "..." past 16 unless `wide` (kubectl's loadBalancerStatusStringer).
+std::string load_balancer_text(const codec::node& object, bool wide);
 
 }  // namespace troupe::cli

@@ -154,13 +154,6 @@ int cmd_events(context& ctx);
 std::string exec_container(context& ctx, const codec::node& pod, std::ostream* notes = nullptr);
 int cmd_cordon(context& ctx);
 int cmd_uncordon(context& ctx);
-/// `KIND NAME rest...` or `KIND/NAME rest...`, for verbs on one object (label, patch, taint).
-struct addressed {
-  const kind_info* kind;
-  std::string name;
-  std::vector<std::string> rest;  ///< the arguments after KIND NAME
-};
-addressed address_of(context& ctx, const char* verb);
 
 int cmd_drain(context& ctx);
 int cmd_taint(context& ctx);

@@ -464,10 +464,7 @@ std::string describe_ingress(context& ctx, const kind_info& kind, const node& in
   w.write(0, "Name:\t" + text_at(ing, {"metadata", "name"}) + "\n");
   write_labels(w, "", "Labels", lookup(ing, {"metadata", "labels"}));
   w.write(0, "Namespace:\t" + ns + "\n");
-  std::vector<std::string> addresses;
-  for (auto& i : items_of(lookup(ing, {"status", "loadBalancer", "ingress"})))
-    addresses.push_back(text_or(i, {"ip"}, text_at(i, {"hostname"})));
-  w.write(0, "Address:\t" + join(addresses, ",") + "\n");
+  w.write(0, "Address:\t" + load_balancer_text(ing, true) + "\n");
   w.write(0, "Ingress Class:\t" + text_or(ing, {"spec", "ingressClassName"}, "<none>") + "\n");
   const node* fallback = lookup(ing, {"spec", "defaultBackend"});
   std::string default_backend = fallback ? describe_backend(ctx, ns, *fallback) : "<default>";

@@ -22,30 +22,6 @@ namespace {
 
 using codec::node;
 
-}  // namespace
-
-addressed address_of(context& ctx, const char* verb) {
-  auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(!args.empty(), api_errc::bad_request,
-                 std::string("you must specify the type of resource to ") + verb);
-  addressed a;
-  size_t next = 1;
-  if (auto slash = args[0].find('/'); slash != std::string::npos) {
-    a.kind = &ctx.kind(args[0].substr(0, slash));
-    a.name = args[0].substr(slash + 1);
-  } else {
-    a.kind = &ctx.kind(args[0]);
-    TROUPE_REQUIRE(args.size() > 1, api_errc::bad_request,
-                   std::string("you must specify the name of the resource to ") + verb);
-    a.name = args[1];
-    next = 2;
-  }
-  a.rest.assign(args.begin() + static_cast<long>(next), args.end());
-  return a;
-}
-
-namespace {
-
 struct map_change {
   std::string key;
   std::optional<std::string> value;  ///< none: remove the key

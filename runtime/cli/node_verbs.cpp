@@ -258,6 +258,10 @@ int cmd_taint(context& ctx) {
                  "resource names cannot be given with --all or a selector");
   TROUPE_REQUIRE(many || typed_names || resources.size() > 1, api_errc::bad_request,
                  "at least one resource name must be specified since 'all' parameter is not set");
+  auto check_type = [&](const std::string& type) {
+    auto& named = ctx.kind(type);
+    TROUPE_REQUIRE(&named == &kind, api_errc::bad_request, "taint works on nodes, not " + named.resource());
+  };
   std::vector<std::string> names;
   for (size_t i = typed_names ? 0 : 1; i < resources.size(); ++i) {
     auto slash = resources[i].find('/');
@@ -265,12 +269,10 @@ int cmd_taint(context& ctx) {
                    "there is no need to specify a resource type as a separate argument when passing arguments in "
                    "resource/name form (e.g. 'troupe taint node/a1 KEY=VALUE:EFFECT' instead of 'troupe taint "
                    "node node/a1 KEY=VALUE:EFFECT')");
-    auto* named = &ctx.kind(typed_names ? resources[i].substr(0, slash) : resources[0]);
-    TROUPE_REQUIRE(named == &kind, api_errc::bad_request, "taint works on nodes, not " + named->resource());
+    check_type(typed_names ? resources[i].substr(0, slash) : resources[0]);
     names.push_back(typed_names ? resources[i].substr(slash + 1) : resources[i]);
   }
-  if (many) TROUPE_REQUIRE(&ctx.kind(resources[0]) == &kind, api_errc::bad_request,
-                           "taint works on nodes, not " + ctx.kind(resources[0]).resource());
+  if (many) check_type(resources[0]);  // the type alone: no name above checked it
   TROUPE_REQUIRE(!updates.empty(), api_errc::bad_request,
                  "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
   std::vector<taint_change> changes;

@@ -318,6 +318,8 @@ std::string list_json(const rpc::call_result& listed, const kind_info& kind) {
 // it begins with the objects there now as ADDED, as Kubernetes' watch does.
 void stream_watch(context& ctx, const raw_path& route) {
   auto req = request_for(route);
+  req.limit = 0;  // a watch lists and streams everything, whatever limit asks
+  req.continue_after.clear();
   uint64_t revision = 0;
   if (!route.resource_version.empty() && route.resource_version != "0") {
     auto parsed = parse_int(route.resource_version);
@@ -325,8 +327,6 @@ void stream_watch(context& ctx, const raw_path& route) {
                    "--raw: query parameter resourceVersion: invalid value " + quote(route.resource_version));
     revision = static_cast<uint64_t>(*parsed);
   } else {
-    req.limit = 0;  // a watch lists everything, whatever limit asks
-    req.continue_after.clear();
     auto listed = ctx.api().call(api_verb::list, req);
     for (auto& bytes : listed.items)
       ctx.out << "{\"type\":\"ADDED\",\"object\":" << object_json(bytes, *route.kind) << "}\n";
@@ -334,8 +334,6 @@ void stream_watch(context& ctx, const raw_path& route) {
     revision = listed.revision;
   }
   req.resource_version = revision;
-  req.limit = 0;
-  req.continue_after.clear();
   // A year at most, as an unlimited watch: the milliseconds must not overflow.
   constexpr int64_t year_seconds = int64_t{365} * 24 * 3600;
   static const char* const types[] = {"", "ADDED", "MODIFIED", "DELETED", "BOOKMARK"};

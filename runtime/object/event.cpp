@@ -53,4 +53,12 @@ std::string new_event(std::string_view object, std::string_view kind, const even
   return to_bytes(m);
 }
 
+std::string node_status_event(std::string_view node, std::string_view status, std::string_view component,
+                              std::string_view host, int64_t micros, std::string_view name) {
+  object_reader r(node);
+  std::string message = "Node " + text_string(r.meta().getName()) + " status is now: " + std::string(status);
+  return new_event(node, "Node", {"Normal", std::string(status), message, std::string(component), std::string(host), ""},
+                   micros, micros, 1, name);
+}
+
 }  // namespace troupe

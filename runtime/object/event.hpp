@@ -26,4 +26,10 @@ std::string new_event(std::string_view object, std::string_view kind, const even
                       int64_t first_micros, int64_t last_micros, int32_t count = 1,
                       std::string_view name = {});
 
+/// A Normal event about a Node whose status is now `status` ("NodeReady", "NodeNotReady",
+/// "NodeNotSchedulable", ...): "Node NAME status is now: STATUS", as both the kubelet and the
+/// node lifecycle controller record one (`component` and `host` as in event_fields).
+std::string node_status_event(std::string_view node, std::string_view status, std::string_view component,
+                              std::string_view host, int64_t micros, std::string_view name = {});
+
 }  // namespace troupe
