@@ -507,6 +507,8 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
     print_server_error(err, e);
   } catch (const api_error& e) {
     err << "error: " << e.message() << "\n";
+  } catch (const rpc::connection_error& e) {
+    err << e.what() << "\n";
   }
   return 1;
 }

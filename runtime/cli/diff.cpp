@@ -173,6 +173,8 @@ int cmd_diff(context& ctx) {
     print_server_error(ctx.err, e);
   } catch (const api_error& e) {
     ctx.err << "error: " << e.message() << "\n";
+  } catch (const rpc::connection_error& e) {
+    ctx.err << e.what() << "\n";
   } catch (const std::exception& e) {  // the temporary files could not be written
     ctx.err << "error: diff: " << e.what() << "\n";
   }

@@ -54,14 +54,23 @@ struct client::impl {
   impl(const std::string& host, uint16_t port) : ez(host, port), api(ez.getMain<Api>()) {}
 };
 
+connection_error unreachable(const std::string& address, const std::string& failure) {
+  if (failure.find("Connection refused") != std::string::npos)
+    return connection_error("The connection to the server " + address +
+                            " was refused - did you specify the right host or port?");
+  if (failure.find("DNS lookup failed") != std::string::npos)
+    return connection_error("Unable to connect to the server: dial tcp: lookup " +
+                            parse_host_port(address, "server address").first + ": no such host");
+  return connection_error("Unable to connect to the server " + address + ": " + failure);
+}
+
 client::client(const std::string& address) : address_(address) {
   auto [host, port] = parse_host_port(address, "server address");
   TROUPE_REQUIRE(port > 0, api_errc::bad_request, "server address: invalid port in " + quote(address));
   try {
     impl_ = std::make_unique<impl>(host, port);
   } catch (const kj::Exception& e) {
-    throw api_error(api_errc::unavailable, "cannot reach the troupe server at " + address + ": " +
-                                               e.getDescription().cStr());
+    throw unreachable(address, e.getDescription().cStr());
   }
   handshake();
 }
@@ -79,13 +88,13 @@ void client::handshake() {
     ok = answered.exclusiveJoin(kj::mv(silent)).wait(scope);
   } catch (const kj::Exception& e) {
     std::string what = e.getDescription().cStr();
-    if (e.getType() == kj::Exception::Type::DISCONNECTED)
-      throw api_error(api_errc::unavailable, "cannot reach the troupe server at " + address_ + ": " + what);
-    throw api_error(api_errc::unavailable, "the server at " + address_ + " did not answer as a troupe server: " + what);
+    if (e.getType() == kj::Exception::Type::DISCONNECTED || what.find("DNS lookup failed") != std::string::npos)
+      throw unreachable(address_, what);
+    throw unreachable(address_, "it did not answer as a troupe server: " + what);
   }
-  TROUPE_REQUIRE(ok, api_errc::unavailable,
-                 "the server at " + address_ + " did not answer within " + std::to_string(handshake_timeout_seconds) +
-                     "s: is it a troupe server?");
+  if (!ok)
+    throw unreachable(address_, "no answer within " + std::to_string(handshake_timeout_seconds) +
+                                    "s: is it a troupe server?");
 }
 
 client::~client() = default;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,18 @@ class server_error : public api_error {
  public:
   explicit server_error(api_error e) : api_error(std::move(e)) {}
 };
+
+/// No connection to the server was made (refused, unknown host, no answer). Not an api_error,
+/// so a command's per-object error handling does not try the next object against a server
+/// that is not there; kubectl prints these whole, without its "error: " prefix.
+class connection_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// kubectl's words for a connection that could not be made to `address`, from kj's
+/// description of the failure.
+connection_error unreachable(const std::string& address, const std::string& failure);
 
 class client {
  public:
