@@ -158,6 +158,22 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
                 "secretKeyRef: {name: a, key: b}}}]}]"),
        "spec.containers[0].env[0].valueFrom: Invalid value: \"\": may not have more than one field "
        "specified at a time"},
+      {pod_spec("containers: [{name: c, image: i, env: [{name: E, valueFrom: {secretKeyRef: {key: b}}}]}]"),
+       "spec.containers[0].env[0].valueFrom.secretKeyRef.name: Invalid value: \"\": a lowercase RFC 1123 "
+       "subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end "
+       "with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"},
+      {pod_spec("containers: [{name: c, image: i, envFrom: [{prefix: '1_', configMapRef: {name: cm}}]}]"),
+       "spec.containers[0].envFrom[0].prefix: Invalid value: \"1_\": a valid environment variable name must "
+       "consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. "
+       "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is "
+       "'[-._a-zA-Z][-._a-zA-Z0-9]*')"},
+      {pod_spec("containers: [{name: c, image: i, envFrom: [{prefix: P_}]}]"),
+       "spec.containers[0].envFrom: Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`"},
+      {pod_spec("containers: [{name: c, image: i, envFrom: [{configMapRef: {name: a}, secretRef: {name: a}}]}]"),
+       "spec.containers[0].envFrom[0]: Forbidden: may not have more than one field specified at a time"},
+      {pod_spec("containers: [{name: c, image: i, envFrom: [{secretRef: {}}]}]"),
+       "spec.containers[0].envFrom[0].secretRef.name: Required value"},
       {workload("Deployment", "  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
        "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` "
        "is 0"},

@@ -91,14 +91,41 @@ void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,
                            " are supported with the " + what + " resource"});
     }
   }
-  auto key_ref = [&](const std::string& at, std::string_view key) {
-    if (key.empty()) return out.push_back({at, "Required value"});
-    add(out, at, key, check_config_map_key(key));
+  // Kubernetes' validateConfigMapKeySelector/validateSecretKeySelector: the name is checked
+  // even when empty (an empty name is Invalid, not Required, there).
+  auto key_ref = [&](const std::string& at, std::string_view name, std::string_view key) {
+    add(out, at + ".name", name, check_dns1123_subdomain(name));
+    if (key.empty()) return out.push_back({at + ".key", "Required value"});
+    add(out, at + ".key", key, check_config_map_key(key));
   };
   if (from.hasConfigMapKeyRef())
-    key_ref(path + ".valueFrom.configMapKeyRef.key", text_view(from.getConfigMapKeyRef().getKey()));
+    key_ref(path + ".valueFrom.configMapKeyRef", text_view(from.getConfigMapKeyRef().getName()),
+            text_view(from.getConfigMapKeyRef().getKey()));
   if (from.hasSecretKeyRef())
-    key_ref(path + ".valueFrom.secretKeyRef.key", text_view(from.getSecretKeyRef().getKey()));
+    key_ref(path + ".valueFrom.secretKeyRef", text_view(from.getSecretKeyRef().getName()),
+            text_view(from.getSecretKeyRef().getKey()));
+}
+
+// Kubernetes' validateEnvFrom.
+void validate_env_from(capnp::List<k8s::EnvFromSource>::Reader sources, const std::string& path,
+                       std::vector<field_error>& out) {
+  for (unsigned i = 0; i < sources.size(); ++i) {
+    auto at = path + "[" + std::to_string(i) + "]";
+    auto source = sources[i];
+    auto prefix = text_view(source.getPrefix());
+    if (!prefix.empty()) add(out, at + ".prefix", prefix, check_env_var_name(prefix));
+    auto named = [&](const std::string& ref, std::string_view name) {
+      if (name.empty()) return out.push_back({at + "." + ref + ".name", "Required value"});
+      add(out, at + "." + ref + ".name", name, check_dns1123_subdomain(name));
+    };
+    if (source.hasConfigMapRef()) named("configMapRef", text_view(source.getConfigMapRef().getName()));
+    if (source.hasSecretRef()) named("secretRef", text_view(source.getSecretRef().getName()));
+    int refs = source.hasConfigMapRef() + source.hasSecretRef();
+    if (refs == 0)
+      out.push_back({path, "Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`"});
+    else if (refs > 1)
+      out.push_back({at, "Forbidden: may not have more than one field specified at a time"});
+  }
 }
 
 void validate_probe(k8s::Probe::Reader probe, const std::string& path, bool liveness_or_startup,
@@ -244,6 +271,7 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
         add(out, env_path + ".name", text_view(env.getName()), check_env_var_name(text_view(env.getName())));
       validate_env_source(env, env_path, out);
     }
+    validate_env_from(c.getEnvFrom(), at + ".envFrom", out);
     validate_resources(c.getResources(), at + ".resources", out);
     validate_restart_policy(c, at, init, out);
     if (c.hasLivenessProbe()) validate_probe(c.getLivenessProbe(), at + ".livenessProbe", true, out);
