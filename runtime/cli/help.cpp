@@ -177,9 +177,11 @@ const std::map<std::string, verb_text>& verb_texts() {
       {"scale",
        {"Set a new size for a deployment, replica set or stateful set.",
         "# Scale deployment web to 3 replicas\ntroupe scale --replicas=3 deployment/web\n"
-        "# Only if it has 2 now\ntroupe scale --current-replicas=2 --replicas=3 deployment/web",
-        "troupe scale [--current-replicas=count] --replicas=COUNT (TYPE NAME | TYPE/NAME) "
-        "[flags]"}},
+        "# Only if it has 2 now\ntroupe scale --current-replicas=2 --replicas=3 deployment/web\n"
+        "# Every deployment labelled app=web, or every one in the namespace\n"
+        "troupe scale deployment -l app=web --replicas=2\ntroupe scale deployment --all --replicas=0",
+        "troupe scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT "
+        "(-f FILENAME | TYPE NAME | TYPE -l SELECTOR | TYPE --all) [flags]"}},
       {"wait",
        {"Wait for a specific condition on one or many resources. The watch starts from the "
         "revision the objects were read at, so no change in between is missed.",

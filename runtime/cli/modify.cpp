@@ -369,7 +369,13 @@ int cmd_scale(context& ctx) {
   TROUPE_REQUIRE(
       wanted && *wanted >= 0 && *wanted <= INT32_MAX, api_errc::bad_request,
       "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
-  auto named = named_objects(ctx, "scale");
+  std::vector<object_key> named;
+  if (!ctx.flags.has("filename") && (ctx.flags.has("selector") || ctx.flags.on("all")))
+    named = chosen_objects(ctx, parse_resource_args(ctx, "you must specify the type of resource to scale"));
+  else
+    named = named_objects(ctx, "scale");
+  TROUPE_REQUIRE(!ctx.flags.has("resource-version") || named.size() <= 1, api_errc::bad_request,
+                 "cannot use --resource-version with multiple resources");
   // Each object in turn, as kubectl walks them: a Deployment before a Service in one file is
   // scaled, and the Service then fails.
   return for_each_named(ctx, named, [&](const kind_info& kind, const std::string& ns, const std::string& name) {
@@ -383,12 +389,17 @@ int cmd_scale(context& ctx) {
       TROUPE_REQUIRE(now == ctx.flags.get("current-replicas"), api_errc::conflict,
                      "Expected replicas to be " + ctx.flags.get("current-replicas") + ", was " + now);
     }
+    if (ctx.flags.has("resource-version")) {  // kubectl's ScalePrecondition
+      std::string now = text_at(object, {"metadata", "resourceVersion"});
+      TROUPE_REQUIRE(now == ctx.flags.get("resource-version"), api_errc::conflict,
+                     "Expected resource version to be " + ctx.flags.get("resource-version") + ", was " + now);
+    }
     node spec = node::map();
     spec.set("replicas", node::plain(std::to_string(*wanted)));
     node patch = node::map();
     patch.set("spec", std::move(spec));
-    if (ctx.flags.has("current-replicas")) {
-      // The count checked above must still be the one replaced.
+    if (ctx.flags.has("current-replicas") || ctx.flags.has("resource-version")) {
+      // The count or version checked above must still be the one replaced.
       node meta = node::map();
       meta.set("resourceVersion", node::string(text_at(object, {"metadata", "resourceVersion"})));
       patch.set("metadata", std::move(meta));

@@ -419,6 +419,23 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
   CHECK_THAT(stale.err, Catch::Contains("Expected replicas to be 2, was 5"));
   auto not_scalable = c.troupe({"scale", "cm", "cfg", "-n", "staging", "--replicas=1"});
   CHECK(not_scalable.code == 1);
+  // By label or every one, as kubectl's -l and --all; a version precondition for one object.
+  REQUIRE(c.troupe({"create", "deployment", "api", "--image=nginx", "-n", "staging"}).code == 0);
+  CHECK(c.troupe({"scale", "deploy", "-l", "app=web", "--replicas=3"}).out == "deployment.apps/web scaled\n");
+  CHECK(c.troupe({"get", "deploy", "-o", "jsonpath={.items[*].spec.replicas}"}).out == "1 3");
+  CHECK(c.troupe({"scale", "deploy", "--all", "--replicas=0"}).out ==
+        "deployment.apps/app scaled\ndeployment.apps/web scaled\n");
+  CHECK(c.troupe({"get", "deploy", "-A", "-o", "jsonpath={.items[*].spec.replicas}"}).out == "0 0 1");
+  CHECK(c.troupe({"scale", "deploy", "--all", "-l", "app=web", "--replicas=1"}).err ==
+        "error: cannot set --all and --selector at the same time\n");
+  CHECK(c.troupe({"scale", "deploy", "web", "app", "--replicas=1", "--resource-version=1"}).err ==
+        "error: cannot use --resource-version with multiple resources\n");
+  auto version = c.troupe({"get", "deploy", "web", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  auto old_version = c.troupe({"scale", "deploy", "web", "--replicas=2", "--resource-version=1"});
+  CHECK(old_version.code == 1);
+  CHECK(old_version.err == "error: Expected resource version to be 1, was " + version + "\n");
+  CHECK(c.troupe({"scale", "deploy", "web", "--replicas=2", "--resource-version=" + version}).code == 0);
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}).out == "2");
   auto unknown = c.troupe({"create", "widget", "w"});
   CHECK(unknown.code == 1);
   CHECK_THAT(unknown.err, Catch::Contains("unknown generator"));
