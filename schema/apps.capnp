@@ -14,8 +14,8 @@ using PodTemplateSpec = Core.PodTemplateSpec;
 
 # Conditions of the apps kinds share one shape (lastUpdateTime is set by Deployments only).
 struct AppsCondition {
-  type @0 :Text;
-  status @1 :ConditionStatus;
+  type @0 :Text $Meta.required;
+  status @1 :ConditionStatus $Meta.required;
   lastUpdateTime @2 :Int64 $Meta.rfc3339;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
@@ -25,12 +25,12 @@ struct AppsCondition {
 struct ReplicaSetSpec {
   replicas :union { unset @0 :Void; value @1 :Int32; }
   minReadySeconds @2 :Int32;
-  selector @3 :LabelSelector;
+  selector @3 :LabelSelector $Meta.required;
   template @4 :PodTemplateSpec;
 }
 
 struct ReplicaSetStatus {
-  replicas @0 :Int32;
+  replicas @0 :Int32 $Meta.required;
   fullyLabeledReplicas @1 :Int32;
   readyReplicas @2 :Int32;
   availableReplicas @3 :Int32;
@@ -65,8 +65,8 @@ struct DeploymentStrategy {
 
 struct DeploymentSpec {
   replicas :union { unset @0 :Void; value @1 :Int32; }
-  selector @2 :LabelSelector;
-  template @3 :PodTemplateSpec;
+  selector @2 :LabelSelector $Meta.required;
+  template @3 :PodTemplateSpec $Meta.required;
   strategy @4 :DeploymentStrategy;
   minReadySeconds @5 :Int32;
   revisionHistoryLimit :union { unset @6 :Void; value @7 :Int32; }
@@ -112,18 +112,18 @@ struct DaemonSetUpdateStrategy {
 }
 
 struct DaemonSetSpec {
-  selector @0 :LabelSelector;
-  template @1 :PodTemplateSpec;
+  selector @0 :LabelSelector $Meta.required;
+  template @1 :PodTemplateSpec $Meta.required;
   updateStrategy @2 :DaemonSetUpdateStrategy;
   minReadySeconds @3 :Int32;
   revisionHistoryLimit :union { unset @4 :Void; value @5 :Int32; }
 }
 
 struct DaemonSetStatus {
-  currentNumberScheduled @0 :Int32;
-  numberMisscheduled @1 :Int32;
-  desiredNumberScheduled @2 :Int32;
-  numberReady @3 :Int32;
+  currentNumberScheduled @0 :Int32 $Meta.required;
+  numberMisscheduled @1 :Int32 $Meta.required;
+  desiredNumberScheduled @2 :Int32 $Meta.required;
+  numberReady @3 :Int32 $Meta.required;
   observedGeneration @4 :Int64;
   updatedNumberScheduled @5 :Int32;
   numberAvailable @6 :Int32;
@@ -180,8 +180,8 @@ struct StatefulSetOrdinals {
 
 struct StatefulSetSpec {
   replicas :union { unset @0 :Void; value @1 :Int32; }
-  selector @2 :LabelSelector;
-  template @3 :PodTemplateSpec;
+  selector @2 :LabelSelector $Meta.required;
+  template @3 :PodTemplateSpec $Meta.required;
   volumeClaimTemplates @4 :List(Core.PersistentVolumeClaim);
   serviceName @5 :Text;
   podManagementPolicy @6 :PodManagementPolicy;
@@ -194,7 +194,7 @@ struct StatefulSetSpec {
 
 struct StatefulSetStatus {
   observedGeneration @0 :Int64;
-  replicas @1 :Int32;
+  replicas @1 :Int32 $Meta.required;
   readyReplicas @2 :Int32;
   currentReplicas @3 :Int32;
   updatedReplicas @4 :Int32;

@@ -21,7 +21,7 @@ struct JobSpec {
   backoffLimit :union { unset @6 :Void; value @7 :Int32; }
   selector @8 :Meta.LabelSelector;
   manualSelector :union { unset @9 :Void; value @10 :Bool; }
-  template @11 :Core.PodTemplateSpec;
+  template @11 :Core.PodTemplateSpec $Meta.required;
   ttlSecondsAfterFinished :union { unset @12 :Void; value @13 :Int32; }
   completionMode @14 :CompletionMode;
   suspend :union { unset @15 :Void; value @16 :Bool; }
@@ -54,11 +54,11 @@ enum PodFailurePolicyOnExitCodesOperator {
 
 # How a Job treats a failed pod (batch/v1 PodFailurePolicy): the first rule that matches decides.
 struct PodFailurePolicy {
-  rules @0 :List(PodFailurePolicyRule) $Meta.always;
+  rules @0 :List(PodFailurePolicyRule) $Meta.always $Meta.required;
 }
 
 struct PodFailurePolicyRule {
-  action @0 :PodFailurePolicyAction;
+  action @0 :PodFailurePolicyAction $Meta.required;
   onExitCodes @1 :PodFailurePolicyOnExitCodesRequirement;
   # Go's field has no omitempty: Kubernetes writes [] in a rule on exit codes.
   onPodConditions @2 :List(PodFailurePolicyOnPodConditionsPattern) $Meta.always;
@@ -66,13 +66,13 @@ struct PodFailurePolicyRule {
 
 struct PodFailurePolicyOnExitCodesRequirement {
   containerName :union { unset @0 :Void; value @1 :Text; }
-  operator @2 :PodFailurePolicyOnExitCodesOperator;
-  values @3 :List(Int32) $Meta.always;
+  operator @2 :PodFailurePolicyOnExitCodesOperator $Meta.required;
+  values @3 :List(Int32) $Meta.always $Meta.required;
 }
 
 struct PodFailurePolicyOnPodConditionsPattern {
-  type @0 :Text;
-  status @1 :Meta.ConditionStatus;  # True when not given
+  type @0 :Text $Meta.required;
+  status @1 :Meta.ConditionStatus $Meta.required;  # True when not given
 }
 
 struct UncountedTerminatedPods {
@@ -81,8 +81,8 @@ struct UncountedTerminatedPods {
 }
 
 struct JobCondition {
-  type @0 :Text;                      # Complete, Failed, Suspended, FailureTarget
-  status @1 :Meta.ConditionStatus;
+  type @0 :Text $Meta.required;                      # Complete, Failed, Suspended, FailureTarget
+  status @1 :Meta.ConditionStatus $Meta.required;
   lastProbeTime @2 :Int64 $Meta.rfc3339 $Meta.always;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
@@ -125,12 +125,12 @@ struct JobTemplateSpec {
 }
 
 struct CronJobSpec {
-  schedule @0 :Text;
+  schedule @0 :Text $Meta.required;
   timeZone @1 :Text;
   startingDeadlineSeconds :union { unset @2 :Void; value @3 :Int64; }
   concurrencyPolicy @4 :ConcurrencyPolicy;
   suspend :union { unset @5 :Void; value @6 :Bool; }
-  jobTemplate @7 :JobTemplateSpec;
+  jobTemplate @7 :JobTemplateSpec $Meta.required;
   successfulJobsHistoryLimit :union { unset @8 :Void; value @9 :Int32; }
   failedJobsHistoryLimit :union { unset @10 :Void; value @11 :Int32; }
 }

@@ -211,31 +211,31 @@ enum ClaimPhase {
 struct ContainerPort {
   name @0 :Text;
   hostPort @1 :Int32;
-  containerPort @2 :Int32;
+  containerPort @2 :Int32 $Meta.required;
   protocol @3 :Protocol;
   hostIP @4 :Text;
 }
 
 struct ObjectFieldSelector {
   apiVersion @0 :Text;
-  fieldPath @1 :Text;
+  fieldPath @1 :Text $Meta.required;
 }
 
 struct ResourceFieldSelector {
   containerName @0 :Text;
-  resource @1 :Text;
+  resource @1 :Text $Meta.required;
   divisor @2 :Text $Meta.quantity;
 }
 
 struct ConfigMapKeySelector {
   name @0 :Text;
-  key @1 :Text;
+  key @1 :Text $Meta.required;
   optional :union { unset @2 :Void; value @3 :Bool; }
 }
 
 struct SecretKeySelector {
   name @0 :Text;
-  key @1 :Text;
+  key @1 :Text $Meta.required;
   optional :union { unset @2 :Void; value @3 :Bool; }
 }
 
@@ -247,7 +247,7 @@ struct EnvVarSource {
 }
 
 struct EnvVar {
-  name @0 :Text;
+  name @0 :Text $Meta.required;
   value @1 :Text;
   valueFrom @2 :EnvVarSource;
 }
@@ -274,9 +274,9 @@ struct ResourceRequirements {
 }
 
 struct VolumeMount {
-  name @0 :Text;
+  name @0 :Text $Meta.required;
   readOnly @1 :Bool;
-  mountPath @2 :Text;
+  mountPath @2 :Text $Meta.required;
   subPath @3 :Text;
   mountPropagation @4 :MountPropagation;
   subPathExpr @5 :Text;
@@ -287,25 +287,25 @@ struct ExecAction {
 }
 
 struct HttpHeader {
-  name @0 :Text;
-  value @1 :Text;
+  name @0 :Text $Meta.required;
+  value @1 :Text $Meta.required;
 }
 
 struct HttpGetAction {
   path @0 :Text;
-  port @1 :IntOrString;
+  port @1 :IntOrString $Meta.required;
   host @2 :Text;
   scheme @3 :UriScheme;
   httpHeaders @4 :List(HttpHeader);
 }
 
 struct TcpSocketAction {
-  port @0 :IntOrString;
+  port @0 :IntOrString $Meta.required;
   host @1 :Text;
 }
 
 struct GrpcAction {
-  port @0 :Int32;
+  port @0 :Int32 $Meta.required;
   service @1 :Text;
 }
 
@@ -326,7 +326,7 @@ struct Probe {
 }
 
 struct SleepAction {
-  seconds @0 :Int64;
+  seconds @0 :Int64 $Meta.required;
 }
 
 struct LifecycleHandler {
@@ -360,7 +360,7 @@ struct SecurityContext {
 }
 
 struct Container {
-  name @0 :Text;
+  name @0 :Text $Meta.required;
   image @1 :Text;
   command @2 :List(Text);
   args @3 :List(Text);
@@ -387,8 +387,8 @@ struct Container {
 # ---- volumes ------------------------------------------------------------------------------------
 
 struct KeyToPath {
-  key @0 :Text;
-  path @1 :Text;
+  key @0 :Text $Meta.required;
+  path @1 :Text $Meta.required;
   mode :union { unset @2 :Void; value @3 :Int32; }
 }
 
@@ -398,7 +398,7 @@ struct EmptyDirVolumeSource {
 }
 
 struct HostPathVolumeSource {
-  path @0 :Text;
+  path @0 :Text $Meta.required;
   type @1 :HostPathType;
 }
 
@@ -417,12 +417,12 @@ struct SecretVolumeSource {
 }
 
 struct PersistentVolumeClaimVolumeSource {
-  claimName @0 :Text;
+  claimName @0 :Text $Meta.required;
   readOnly @1 :Bool;
 }
 
 struct DownwardApiVolumeFile {
-  path @0 :Text;
+  path @0 :Text $Meta.required;
   fieldRef @1 :ObjectFieldSelector;
   resourceFieldRef @2 :ResourceFieldSelector;
   mode :union { unset @3 :Void; value @4 :Int32; }
@@ -434,7 +434,7 @@ struct DownwardApiVolumeSource {
 }
 
 struct Volume {
-  name @0 :Text;
+  name @0 :Text $Meta.required;
   union {
     unset @1 :Void;
     emptyDir @2 :EmptyDirVolumeSource;
@@ -449,8 +449,8 @@ struct Volume {
 # ---- scheduling -----------------------------------------------------------------------------------
 
 struct NodeSelectorRequirement {
-  key @0 :Text;
-  operator @1 :NodeSelectorOperator;
+  key @0 :Text $Meta.required;
+  operator @1 :NodeSelectorOperator $Meta.required;
   values @2 :List(Text);
 }
 
@@ -460,12 +460,12 @@ struct NodeSelectorTerm {
 }
 
 struct NodeSelector {
-  nodeSelectorTerms @0 :List(NodeSelectorTerm);
+  nodeSelectorTerms @0 :List(NodeSelectorTerm) $Meta.required;
 }
 
 struct PreferredSchedulingTerm {
-  weight @0 :Int32;
-  preference @1 :NodeSelectorTerm;
+  weight @0 :Int32 $Meta.required;
+  preference @1 :NodeSelectorTerm $Meta.required;
 }
 
 struct NodeAffinity {
@@ -476,13 +476,13 @@ struct NodeAffinity {
 struct PodAffinityTerm {
   labelSelector @0 :LabelSelector;
   namespaces @1 :List(Text);
-  topologyKey @2 :Text;
+  topologyKey @2 :Text $Meta.required;
   namespaceSelector @3 :LabelSelector;
 }
 
 struct WeightedPodAffinityTerm {
-  weight @0 :Int32;
-  podAffinityTerm @1 :PodAffinityTerm;
+  weight @0 :Int32 $Meta.required;
+  podAffinityTerm @1 :PodAffinityTerm $Meta.required;
 }
 
 struct PodAffinity {
@@ -505,9 +505,9 @@ struct Toleration {
 }
 
 struct TopologySpreadConstraint {
-  maxSkew @0 :Int32;
-  topologyKey @1 :Text;
-  whenUnsatisfiable @2 :Text;
+  maxSkew @0 :Int32 $Meta.required;
+  topologyKey @1 :Text $Meta.required;
+  whenUnsatisfiable @2 :Text $Meta.required;
   labelSelector @3 :LabelSelector;
   minDomains :union { unset @4 :Void; value @5 :Int32; }
 }
@@ -537,13 +537,13 @@ struct PodSecurityContext {
 }
 
 struct PodReadinessGate {
-  conditionType @0 :Text;
+  conditionType @0 :Text $Meta.required;
 }
 
 struct PodSpec {
   volumes @0 :List(Volume);
   initContainers @1 :List(Container);
-  containers @2 :List(Container);
+  containers @2 :List(Container) $Meta.required;
   restartPolicy @3 :RestartPolicy;
   terminationGracePeriodSeconds :union { unset @4 :Void; value @5 :Int64; }
   activeDeadlineSeconds :union { unset @6 :Void; value @7 :Int64; }
@@ -579,8 +579,8 @@ struct PodSpec {
 # ---- pod status ---------------------------------------------------------------------------------
 
 struct PodCondition {
-  type @0 :Text;
-  status @1 :ConditionStatus;
+  type @0 :Text $Meta.required;
+  status @1 :ConditionStatus $Meta.required;
   lastProbeTime @2 :Int64 $Meta.rfc3339 $Meta.always;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
@@ -616,13 +616,13 @@ struct ContainerState {
 }
 
 struct ContainerStatus {
-  name @0 :Text;
+  name @0 :Text $Meta.required;
   state @1 :ContainerState;
   lastState @2 :ContainerState;
-  ready @3 :Bool $Meta.always;
-  restartCount @4 :Int32 $Meta.always;
-  image @5 :Text;
-  imageID @6 :Text;
+  ready @3 :Bool $Meta.always $Meta.required;
+  restartCount @4 :Int32 $Meta.always $Meta.required;
+  image @5 :Text $Meta.required;
+  imageID @6 :Text $Meta.required;
   containerID @7 :Text;
   started :union { unset @8 :Void; value @9 :Bool; }
 }
@@ -664,8 +664,8 @@ struct Pod $Meta.resource(generation = true, version = "v1", plural = "pods", sh
 # ---- namespace ----------------------------------------------------------------------------------
 
 struct NamespaceCondition {
-  type @0 :Text;
-  status @1 :ConditionStatus;
+  type @0 :Text $Meta.required;
+  status @1 :ConditionStatus $Meta.required;
   lastTransitionTime @2 :Int64 $Meta.rfc3339;
   reason @3 :Text;
   message @4 :Text;
@@ -691,15 +691,15 @@ struct Namespace $Meta.resource(version = "v1", plural = "namespaces", shortName
 # ---- node ---------------------------------------------------------------------------------------
 
 struct Taint {
-  key @0 :Text;
+  key @0 :Text $Meta.required;
   value @1 :Text;
-  effect @2 :TaintEffect;
+  effect @2 :TaintEffect $Meta.required;
   timeAdded @3 :Int64 $Meta.rfc3339;
 }
 
 struct NodeCondition {
-  type @0 :Text;
-  status @1 :ConditionStatus;
+  type @0 :Text $Meta.required;
+  status @1 :ConditionStatus $Meta.required;
   lastHeartbeatTime @2 :Int64 $Meta.rfc3339;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;
@@ -707,12 +707,12 @@ struct NodeCondition {
 }
 
 struct NodeAddress {
-  type @0 :Text;          # Hostname, InternalIP, ExternalIP, InternalDNS, ExternalDNS
-  address @1 :Text;
+  type @0 :Text $Meta.required;          # Hostname, InternalIP, ExternalIP, InternalDNS, ExternalDNS
+  address @1 :Text $Meta.required;
 }
 
 struct DaemonEndpoint {
-  port @0 :Int32 $Json.name("Port");
+  port @0 :Int32 $Json.name("Port") $Meta.required;
 }
 
 struct NodeDaemonEndpoints {
@@ -720,16 +720,16 @@ struct NodeDaemonEndpoints {
 }
 
 struct NodeSystemInfo {
-  machineID @0 :Text;
-  systemUUID @1 :Text;
-  bootID @2 :Text;
-  kernelVersion @3 :Text;
-  osImage @4 :Text;
-  containerRuntimeVersion @5 :Text;
-  kubeletVersion @6 :Text;
-  kubeProxyVersion @7 :Text;
-  operatingSystem @8 :Text;
-  architecture @9 :Text;
+  machineID @0 :Text $Meta.required;
+  systemUUID @1 :Text $Meta.required;
+  bootID @2 :Text $Meta.required;
+  kernelVersion @3 :Text $Meta.required;
+  osImage @4 :Text $Meta.required;
+  containerRuntimeVersion @5 :Text $Meta.required;
+  kubeletVersion @6 :Text $Meta.required;
+  kubeProxyVersion @7 :Text $Meta.required;
+  operatingSystem @8 :Text $Meta.required;
+  architecture @9 :Text $Meta.required;
 }
 
 struct ContainerImage {
@@ -771,7 +771,7 @@ struct ServicePort {
   name @0 :Text;
   protocol @1 :Protocol;
   appProtocol @2 :Text;
-  port @3 :Int32;
+  port @3 :Int32 $Meta.required;
   targetPort @4 :IntOrString;
   nodePort @5 :Int32;
 }
@@ -807,8 +807,8 @@ struct ServiceSpec {
 }
 
 struct PortStatus {
-  port @0 :Int32;
-  protocol @1 :Protocol;
+  port @0 :Int32 $Meta.required;
+  protocol @1 :Protocol $Meta.required;
   error @2 :Text;
 }
 
@@ -837,7 +837,7 @@ struct Service $Meta.resource(version = "v1", plural = "services", shortNames = 
 }
 
 struct EndpointAddress {
-  ip @0 :Text;
+  ip @0 :Text $Meta.required;
   hostname @1 :Text;
   nodeName @2 :Text;
   targetRef @3 :ObjectReference;
@@ -845,7 +845,7 @@ struct EndpointAddress {
 
 struct EndpointPort {
   name @0 :Text;
-  port @1 :Int32;
+  port @1 :Int32 $Meta.required;
   protocol @2 :Protocol;
   appProtocol @3 :Text;
 }
@@ -912,8 +912,8 @@ struct Event $Meta.resource(version = "v1", plural = "events", shortNames = ["ev
                             namespaced = true) {
   apiVersion @0 :Text;
   kind @1 :Text;
-  metadata @2 :ObjectMeta;
-  involvedObject @3 :ObjectReference;
+  metadata @2 :ObjectMeta $Meta.required;
+  involvedObject @3 :ObjectReference $Meta.required;
   reason @4 :Text;
   message @5 :Text;
   source @6 :EventSource;
@@ -932,13 +932,13 @@ struct Event $Meta.resource(version = "v1", plural = "events", shortNames = ["ev
 # ---- storage ------------------------------------------------------------------------------------
 
 struct LocalVolumeSource {
-  path @0 :Text;
+  path @0 :Text $Meta.required;
   fsType @1 :Text;
 }
 
 struct NfsVolumeSource {
-  server @0 :Text;
-  path @1 :Text;
+  server @0 :Text $Meta.required;
+  path @1 :Text $Meta.required;
   readOnly @2 :Bool;
 }
 
@@ -995,8 +995,8 @@ struct PersistentVolumeClaimSpec {
 }
 
 struct PersistentVolumeClaimCondition {
-  type @0 :Text;
-  status @1 :ConditionStatus;
+  type @0 :Text $Meta.required;
+  status @1 :ConditionStatus $Meta.required;
   lastProbeTime @2 :Int64 $Meta.rfc3339 $Meta.always;
   lastTransitionTime @3 :Int64 $Meta.rfc3339;
   reason @4 :Text;

@@ -36,6 +36,10 @@ annotation always @0xc3e1d2a4b5f60718 (field) :Void;
 # that are structs (metav1.Time), which Go writes as null when zero (creationTimestamp in a
 # pod template, a condition's lastProbeTime).
 
+annotation required @0xa4997c15e7fc953c (field) :Void;
+# Required in Kubernetes' OpenAPI schema (its `required` lists): `explain` marks it -required-.
+# Validation checks each kind's rules itself; this only documents them.
+
 annotation resource @0x81ac5d91b8d09493 (struct) :ResourceInfo;
 # Marks a top-level kind and says how it is served.
 
@@ -75,10 +79,10 @@ struct IntOrString $scalarUnion {
 }
 
 struct OwnerReference {
-  apiVersion @0 :Text;
-  kind @1 :Text;
-  name @2 :Text;
-  uid @3 :Text;
+  apiVersion @0 :Text $required;
+  kind @1 :Text $required;
+  name @2 :Text $required;
+  uid @3 :Text $required;
   controller :union { unset @4 :Void; value @5 :Bool; }
   blockOwnerDeletion :union { unset @6 :Void; value @7 :Bool; }
 }
@@ -124,13 +128,13 @@ struct LocalObjectReference {
 
 struct TypedLocalObjectReference {
   apiGroup @0 :Text;
-  kind @1 :Text;
-  name @2 :Text;
+  kind @1 :Text $required;
+  name @2 :Text $required;
 }
 
 struct LabelSelectorRequirement {
-  key @0 :Text;
-  operator @1 :LabelSelectorOperator;
+  key @0 :Text $required;
+  operator @1 :LabelSelectorOperator $required;
   values @2 :List(Text);
 }
 
@@ -156,10 +160,10 @@ enum ConditionStatus {
 
 # metav1.Condition, for kinds that use the generic shape.
 struct Condition {
-  type @0 :Text;
-  status @1 :ConditionStatus;
+  type @0 :Text $required;
+  status @1 :ConditionStatus $required;
   observedGeneration @2 :Int64;
-  lastTransitionTime @3 :Int64 $rfc3339;
-  reason @4 :Text;
-  message @5 :Text;
+  lastTransitionTime @3 :Int64 $rfc3339 $required;
+  reason @4 :Text $required;
+  message @5 :Text $required;
 }

@@ -12,7 +12,7 @@ struct ServiceBackendPort {
 }
 
 struct IngressServiceBackend {
-  name @0 :Text;
+  name @0 :Text $Meta.required;
   port @1 :ServiceBackendPort;
 }
 
@@ -30,12 +30,12 @@ enum PathType {
 
 struct HttpIngressPath {
   path @0 :Text;
-  pathType @1 :PathType;
-  backend @2 :IngressBackend;
+  pathType @1 :PathType $Meta.required;
+  backend @2 :IngressBackend $Meta.required;
 }
 
 struct HttpIngressRuleValue {
-  paths @0 :List(HttpIngressPath);
+  paths @0 :List(HttpIngressPath) $Meta.required;
 }
 
 struct IngressRule {

@@ -5,7 +5,7 @@ using Meta = import "meta.capnp";
 $Cxx.namespace("troupe::k8s");
 
 struct PolicyRule {
-  verbs @0 :List(Text);
+  verbs @0 :List(Text) $Meta.required;
   apiGroups @1 :List(Text);
   resources @2 :List(Text);
   resourceNames @3 :List(Text);
@@ -13,16 +13,16 @@ struct PolicyRule {
 }
 
 struct Subject {
-  kind @0 :Text;                      # User, Group, ServiceAccount
+  kind @0 :Text $Meta.required;                      # User, Group, ServiceAccount
   apiGroup @1 :Text;
-  name @2 :Text;
+  name @2 :Text $Meta.required;
   namespace @3 :Text;
 }
 
 struct RoleRef {
-  apiGroup @0 :Text;
-  kind @1 :Text;
-  name @2 :Text;
+  apiGroup @0 :Text $Meta.required;
+  kind @1 :Text $Meta.required;
+  name @2 :Text $Meta.required;
 }
 
 struct AggregationRule {
@@ -52,7 +52,7 @@ struct RoleBinding $Meta.resource(group = "rbac.authorization.k8s.io", version =
   kind @1 :Text;
   metadata @2 :Meta.ObjectMeta;
   subjects @3 :List(Subject);
-  roleRef @4 :RoleRef;
+  roleRef @4 :RoleRef $Meta.required;
 }
 
 struct ClusterRoleBinding $Meta.resource(group = "rbac.authorization.k8s.io", version = "v1",
@@ -61,5 +61,5 @@ struct ClusterRoleBinding $Meta.resource(group = "rbac.authorization.k8s.io", ve
   kind @1 :Text;
   metadata @2 :Meta.ObjectMeta;
   subjects @3 :List(Subject);
-  roleRef @4 :RoleRef;
+  roleRef @4 :RoleRef $Meta.required;
 }

@@ -1,6 +1,7 @@
 // `troupe explain RESOURCE[.FIELD...] [--recursive]`: the fields of a kind as its schema
-// serves them, in kubectl's layout. The schemas carry names and types, not Kubernetes'
-// field documentation, so descriptions are `<empty>` as kubectl prints a field without one.
+// serves them, in kubectl's layout. The schemas carry names, types and which fields are
+// required, not Kubernetes' field documentation, so descriptions are `<empty>` as kubectl
+// prints a field without one.
 
 #include <capnp/schema.h>
 
@@ -89,7 +90,8 @@ std::vector<StructSchema::Field> visible_fields(StructSchema schema) {
 void list_fields(std::ostream& out, StructSchema schema, int depth, bool recursive, std::set<uint64_t>& path) {
   std::string indent(static_cast<size_t>(depth) * 2, ' ');
   for (auto f : visible_fields(schema)) {
-    out << indent << json_name(f) << "\t<" << type_name(f.getType(), &f) << ">\n";
+    out << indent << json_name(f) << "\t<" << type_name(f.getType(), &f) << ">"
+        << (has_annotation(f, annotation_id::required) ? " -required-" : "") << "\n";
     if (f.getType().isEnum()) out << indent << "enum: " << enum_values(f.getType().asEnum()) << "\n";
     auto inner = inner_struct(f.getType());
     if (!recursive || !inner || path.count(inner->getProto().getId())) continue;

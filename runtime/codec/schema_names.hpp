@@ -18,6 +18,7 @@ constexpr uint64_t rfc3339 = 0xf46629beb7312a97ull;
 constexpr uint64_t rfc3339_micro = 0xdba61b5832c06557ull;
 constexpr uint64_t quantity = 0xd9ee69e537d8fd48ull;
 constexpr uint64_t always = 0xc3e1d2a4b5f60718ull;
+constexpr uint64_t required = 0xa4997c15e7fc953cull;
 constexpr uint64_t json_name = 0xfa5b1fd61c2e7c3dull;  // capnp/compat/json.capnp $name
 }  // namespace annotation_id
 

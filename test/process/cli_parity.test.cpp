@@ -582,7 +582,15 @@ TEST_CASE("explain lists a kind's fields and types from its schema", "[process][
   auto containers = c.troupe({"explain", "po.spec.containers"}).out;
   CHECK_THAT(containers, Catch::Contains("FIELD: containers <[]Container>\n") &&
                              Catch::Contains("\n  imagePullPolicy\t<string>\n  enum: Always, IfNotPresent, Never\n") &&
-                             Catch::Contains("\n  env\t<[]EnvVar>\n"));
+                             Catch::Contains("\n  env\t<[]EnvVar>\n") &&
+                             Catch::Contains("\n  name\t<string> -required-\n") &&
+                             Catch::Contains("\n  image\t<string>\n"));
+  // Required as in Kubernetes' OpenAPI schema.
+  CHECK_THAT(c.troupe({"explain", "pods.spec"}).out, Catch::Contains("\n  containers\t<[]Container> -required-\n"));
+  CHECK_THAT(c.troupe({"explain", "cronjobs.spec"}).out,
+             Catch::Contains("\n  jobTemplate\t<JobTemplateSpec> -required-\n") &&
+                 Catch::Contains("\n  schedule\t<string> -required-\n") &&
+                 Catch::Contains("\n  suspend\t<boolean>\n"));
   CHECK_THAT(c.troupe({"explain", "deployments.apps.spec.strategy", "--recursive"}).out,
              Catch::Contains("  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t<IntOrString>\n"));
   CHECK_THAT(c.troupe({"explain", "pods.metadata.labels"}).out, Catch::Contains("FIELD: labels <map[string]string>"));
