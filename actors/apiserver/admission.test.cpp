@@ -317,3 +317,24 @@ spec:
   CHECK(pod.getStatus().getQosClass() == k8s::QosClass::GUARANTEED);
   CHECK(pod.getSpec().getContainers()[0].getPorts()[0].getHostPort() == 8080);  // host network
 }
+
+TEST_CASE("a pod template's limits request nothing so a lower limit later is admitted",
+          "[apiserver][admission]") {
+  auto deployment = [](const std::string& cpu) {
+    return decode(R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec: {containers: [{name: main, image: busybox:1, resources: {limits: {cpu: ")" + cpu + R"("}}}]}
+)");
+  };
+  auto created = admit_create(kind("deployments.apps"), deployment("2"), "", fixed_context());
+  object_reader r(created);
+  auto resources = r.as<k8s::Deployment>().getSpec().getTemplate().getSpec().getContainers()[0].getResources();
+  CHECK(resources.getRequests().size() == 0);
+  CHECK(resources.getLimits().size() == 1);
+  CHECK_NOTHROW(admit_update(kind("deployments.apps"), created, deployment("1"), false));
+}

@@ -55,7 +55,11 @@ void default_container(k8s::Container::Builder c) {
     c.setTerminationMessagePolicy(k8s::TerminationMessagePolicy::FILE);
   for (auto port : c.getPorts())
     if (port.getProtocol() == k8s::Protocol::UNSPECIFIED) port.setProtocol(k8s::Protocol::TCP);
-  // A limit without a request requests the limit (Kubernetes' SetDefaults_Pod).
+}
+
+// A limit without a request requests the limit: Kubernetes' SetDefaults_Pod, which says it
+// must not run for pod templates (a template's later, lower limit would then be refused).
+void request_the_limits(k8s::Container::Builder c) {
   auto resources = c.getResources();
   std::vector<std::pair<std::string, std::string>> requests;
   for (auto e : resources.getRequests()) requests.emplace_back(text_string(e.getKey()), text_string(e.getValue()));
@@ -150,6 +154,8 @@ void default_pod_admission(k8s::Pod::Builder pod) {
 
 void default_pod(k8s::Pod::Builder pod) {
   default_pod_spec(pod.getSpec());
+  for (auto c : pod.getSpec().getContainers()) request_the_limits(c);
+  for (auto c : pod.getSpec().getInitContainers()) request_the_limits(c);
   // SetDefaults_Pod and the Priority admission: the Pod's own, not its templates'.
   if (pod.getSpec().getEnableServiceLinks().isUnset()) pod.getSpec().getEnableServiceLinks().setValue(true);
   if (pod.getSpec().getPreemptionPolicy() == k8s::PreemptionPolicy::UNSPECIFIED)
