@@ -11,6 +11,7 @@
 #include "runtime/base/time.hpp"
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/manifests.hpp"
+#include "runtime/object/object.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -31,21 +32,38 @@ int64_t grace_period(const context& ctx) {
     grace = 1;
   }
   bool force = ctx.flags.on("force");
+  TROUPE_REQUIRE(!force || grace <= 0, api_errc::bad_request,
+                 "--force and --grace-period greater than 0 cannot be specified together");
   if (grace == 0 && !force) grace = 1;
   if (force && grace < 0) grace = 0;
   return grace;
 }
 
-// --cascade=background|foreground|orphan (true and false are kubectl's old spellings of
-// background and orphan): what happens to the object's dependents.
-propagation cascade(const context& ctx) {
+// Go's strconv.ParseBool, which kubectl's old boolean --cascade values go through.
+std::optional<bool> go_bool(const std::string& text) {
+  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"})
+    if (text == yes) return true;
+  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"})
+    if (text == no) return false;
+  return std::nullopt;
+}
+
+// --cascade=background|foreground|orphan (a boolean is kubectl's old spelling of background
+// or orphan, `warnings` then gets kubectl's deprecation line): what happens to the object's
+// dependents.
+propagation cascade(const context& ctx, std::ostream* warnings = nullptr) {
   auto text = ctx.flags.get("cascade", "background");
-  if (text == "background" || text == "true") return propagation::background;
+  if (text == "background") return propagation::background;
   if (text == "foreground") return propagation::foreground;
-  if (text == "orphan" || text == "false") return propagation::orphan;
-  throw api_error(api_errc::bad_request,
-                  "invalid cascade value (" + text +
-                      "). Must be \"background\", \"foreground\", or \"orphan\".");
+  if (text == "orphan") return propagation::orphan;
+  auto old = go_bool(text);
+  TROUPE_REQUIRE(old, api_errc::bad_request,
+                 "invalid cascade value (" + text + "). Must be \"background\", \"foreground\", or \"orphan\"");
+  if (warnings)
+    *warnings << "warning: --cascade=" << (*old ? "true" : "false")
+              << " is deprecated (boolean value) and can be replaced with --cascade="
+              << (*old ? "background" : "orphan") << ".\n";
+  return *old ? propagation::background : propagation::orphan;
 }
 
 // --timeout: how long delete waits for its objects to be gone, all of them together; 0 (the
@@ -68,11 +86,16 @@ void say_deleted(context& ctx, const kind_info& kind, const std::string& name, b
   ctx.out.flush();
 }
 
-// An object whose deletion the server took: with --wait, delete waits until it is gone.
+// An object whose deletion the server took: with --wait, delete waits until it is gone. Its
+// uid tells it from one made again under its name (a controller's), which counts as gone.
 struct deleted {
   const kind_info* kind;
-  std::string ns, name;
+  std::string ns, name, uid;
 };
+
+std::string uid_of(const std::string& object) {
+  return object.empty() ? std::string() : text_string(object_reader(object).meta().getUid());
+}
 
 // Sends one deletion and reports it; what to wait for, unless nothing is to be waited for.
 std::optional<deleted> delete_one(context& ctx, const kind_info& kind, const std::string& ns,
@@ -88,10 +111,10 @@ std::optional<deleted> delete_one(context& ctx, const kind_info& kind, const std
     say_deleted(ctx, kind, name, grace == 0, " (dry run)");
     return std::nullopt;
   }
-  ctx.api().call(api_verb::remove, req);
+  auto answer = ctx.api().call(api_verb::remove, req);
   say_deleted(ctx, kind, name, grace == 0, ctx.dry_run_suffix());
   if (!ctx.flags.on("wait", true) || ctx.server_dry_run()) return std::nullopt;
-  return deleted{&kind, ns, name};
+  return deleted{&kind, ns, name, uid_of(answer.object)};
 }
 
 // Waits until each object is gone (an object held by finalizers or a pod stopping gracefully
@@ -101,9 +124,11 @@ void wait_gone(context& ctx, const std::vector<deleted>& objects, clock::time_po
   for (auto& d : objects) {
     try {
       auto still = ctx.get(*d.kind, d.ns, d.name);
+      auto same = [&](const std::string& object) { return d.uid.empty() || uid_of(object) == d.uid; };
+      if (!same(still.object)) continue;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
       if (!ctx.watch_object(*d.kind, d.ns, d.name, still.revision,
-                            [](const rpc::event& ev) { return ev.type != 3; }, left))
+                            [&](const rpc::event& ev) { return ev.type != 3 && same(ev.object); }, left))
         throw timed_out_waiting_on(*d.kind, d.name);
     } catch (const rpc::server_error& e) {
       if (e.code() != api_errc::not_found) throw;
@@ -122,6 +147,7 @@ int cmd_delete(context& ctx) {
   TROUPE_REQUIRE(!ctx.flags.has("filename") || extra.empty(), api_errc::bad_request,
                  "Unexpected args: [" + join(extra, " ") + "]");
   int64_t grace = grace_period(ctx);  // checks the flags before anything is sent
+  cascade(ctx, &ctx.err);
   auto deadline = deadline_of(ctx);
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "name", api_errc::bad_request,
@@ -135,7 +161,7 @@ int cmd_delete(context& ctx) {
   int status = 0;
   if (ctx.flags.has("filename")) {
     auto documents = read_manifests(ctx, "delete");
-    if (documents.empty()) ctx.err << "No resources found\n";
+    if (documents.empty()) ctx.out << "No resources found\n";  // kubectl's delete says it on stdout
     status = for_each_manifest(ctx, std::move(documents), "deleting",
                                [&](const codec::manifest& m, const std::string& ns) {
                                  if (auto d = delete_one(ctx, *m.kind, ns, name_of(m), grace)) pending.push_back(*d);
@@ -143,7 +169,7 @@ int cmd_delete(context& ctx) {
   } else {
     auto args = parse_resource_args(ctx, "you must provide one or more resources by argument or filename");
     auto victims = chosen_objects(ctx, args);
-    if (victims.empty()) ctx.err << "No resources found\n";
+    if (victims.empty()) ctx.out << "No resources found\n";
     for (auto& v : victims) {
       try {
         if (auto d = delete_one(ctx, *v.kind, v.ns, v.name, grace)) pending.push_back(*d);

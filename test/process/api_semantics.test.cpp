@@ -180,7 +180,12 @@ TEST_CASE("delete --cascade decides what happens to the dependents", "[process][
   CHECK(bad.code == 1);
   CHECK(bad.err ==
         "error: invalid cascade value (sideways). Must be \"background\", \"foreground\", or "
-        "\"orphan\".\n");
+        "\"orphan\"\n");
+  // kubectl's old boolean spellings, as Go reads a boolean, with its deprecation warning.
+  REQUIRE(c.troupe({"apply", "-f", owner}).code == 0);
+  auto old = c.troupe({"delete", "cm", "owner", "--cascade=F"});
+  CHECK(old.code == 0);
+  CHECK(old.err == "warning: --cascade=false is deprecated (boolean value) and can be replaced with --cascade=orphan.\n");
 }
 
 namespace {

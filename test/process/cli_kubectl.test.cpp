@@ -192,6 +192,8 @@ TEST_CASE("delete checks its arguments as kubectl and says when it forces", "[pr
   auto both = c.troupe({"delete", "cm", "c1", "--now", "--grace-period=5"});
   CHECK(both.code == 1);
   CHECK(both.err == "error: --now and --grace-period cannot be specified together\n");
+  CHECK(c.troupe({"delete", "cm", "c1", "--force", "--grace-period=5"}).err ==
+        "error: --force and --grace-period greater than 0 cannot be specified together\n");
   CHECK(troupe::testing::everything(c) == before);
   // A negative grace period means the object's own.
   auto negative = c.troupe({"delete", "cm", "c1", "--grace-period=-5"});
@@ -212,6 +214,13 @@ TEST_CASE("delete checks its arguments as kubectl and says when it forces", "[pr
     CHECK(forced.err == warning);
     CHECK(forced.out == "pod \"p\" force deleted\n");
     CHECK(c.troupe({"get", "pod", "p"}).code == 1);
+  }
+  // An object made again under its name at once (the namespace controller's default
+  // ServiceAccount) is not the one deleted: delete does not wait on it.
+  for (int i = 0; i < 3; ++i) {
+    auto again = c.troupe({"delete", "sa", "default", "--timeout=20s"});
+    CHECK(again.code == 0);
+    CHECK(again.err.empty());
   }
 }
 

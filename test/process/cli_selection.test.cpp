@@ -67,7 +67,7 @@ TEST_CASE("-l with -f chooses among the file's objects by their own labels", "[p
   }
   auto none = c.troupe({"delete", "-f", file, "-l", "tier=none"});
   CHECK(none.code == 0);
-  CHECK(none.err == "No resources found\n");
+  CHECK(none.out == "No resources found\n");  // kubectl's delete says it on stdout
   CHECK(c.troupe({"get", "cm", "keep-me", "-o", "name"}).out == "configmap/keep-me\n");
 }
 
