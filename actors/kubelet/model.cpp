@@ -126,8 +126,10 @@ std::string phase_of(const pod_model& pod) {
     switch (c.state) {
       case phase::running: ++running; break;
       case phase::waiting:
-        // A container waiting to restart after it ran counts as running: the pod is up.
-        if (c.last) ++running;
+        // A container waiting to restart after it ran counts as running: the pod is up. In a
+        // terminal pod it is not restarted: its last run is its end.
+        if (c.last && pod.terminal) c.last->exit_code == 0 ? ++succeeded : ++failed;
+        else if (c.last) ++running;
         else ++waiting;
         break;
       case phase::terminated:
@@ -139,6 +141,7 @@ std::string phase_of(const pod_model& pod) {
   if (waiting > 0) return "Pending";
   if (running > 0) return "Running";
   if (failed == 0 && succeeded > 0) return "Succeeded";
+  if (pod.terminal && failed > 0) return "Failed";
   if (pod.policy == restart_policy::always) return "Running";  // about to restart
   return failed > 0 ? "Failed" : "Pending";
 }

@@ -55,6 +55,10 @@ struct pod_model {
   std::string failed_reason, failed_message;
   /// The pod's other containers are done or stopped: its sidecars stop, and do not start again.
   bool sidecars_stopping = false;
+  /// The kubelet is stopping the pod for good (deleted, evicted): nothing starts again, so once
+  /// every container has stopped the phase is Succeeded or Failed whatever the restart policy
+  /// (Kubernetes' podIsTerminal, 1.27+).
+  bool terminal = false;
 };
 
 /// Whether the container ran to its end with exit code 0 (an init container's success).

@@ -110,6 +110,17 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
   crashing.containers[0].waiting_reason = "CrashLoopBackOff";
   crashing.containers[0].last = terminated_info{1, 0, "Error", "", 1, 2, ""};
   CHECK(compute_pod_status(crashing).phase == "Running");
+
+  // A pod stopped for good (deleted) ends Failed or Succeeded whatever its restart policy.
+  pod_model deleted;
+  deleted.containers = {ended("a", 143), ended("b", 0)};
+  CHECK(compute_pod_status(deleted).phase == "Running");  // Always: about to restart
+  deleted.terminal = true;
+  CHECK(compute_pod_status(deleted).phase == "Failed");
+  deleted.containers[0] = ended("a", 0);
+  CHECK(compute_pod_status(deleted).phase == "Succeeded");
+  crashing.terminal = true;  // its restart will not come
+  CHECK(compute_pod_status(crashing).phase == "Failed");
 }
 
 TEST_CASE("sidecars: started before the next init container and counted with the containers",

@@ -231,6 +231,7 @@ void terminate(self_ptr self) {
   auto& st = self->state;
   if (st.terminating) return shorten_grace(self);
   st.terminating = true;
+  st.model.terminal = true;
   int32_t generation = ++st.termination;
   int64_t grace = grace_ms_of(self);
   if (node_of(self).hollow) {
