@@ -179,19 +179,20 @@ std::string with_service_addresses(self_ptr self, const store::snapshot& snap,
   return assigned;
 }
 
-// A namespace's spec.finalizers change only once it is empty (the namespace controller's
-// release); before that an update keeps them, as Kubernetes keeps them outside /finalize, so
-// a patch that empties them cannot orphan what is still in the namespace.
+// Kubernetes changes a namespace's spec.finalizers only through /finalize, and an update
+// keeps them. troupe has no /finalize: an update of a namespace being deleted whose content
+// is gone stands for it (the namespace controller's release, or a user's for a finalizer of
+// their own); any other update keeps them, so a patch cannot orphan what is in the namespace.
 std::string with_namespace_finalizers(self_ptr self, const store::snapshot& snap,
                                       std::string_view stored, std::string object) {
   auto& st = self->state;
   if (st.kind->kind != "Namespace") return object;
   object_reader before(stored);
   std::string ns = text_string(before.meta().getName());
-  bool empty = true;
+  bool finalizing = before.meta().getDeletionTimestamp() != 0;
   for (auto& kind : st.deps.kinds->all())
-    if (kind->namespaced && snap.count(list_prefix(kind->resource(), ns)) > 0) empty = false;
-  if (empty) return object;
+    if (finalizing && kind->namespaced && snap.count(list_prefix(kind->resource(), ns)) > 0) finalizing = false;
+  if (finalizing) return object;
   object_reader after(object);
   capnp::MallocMessageBuilder message;
   message.setRoot(after.as<k8s::Namespace>());
@@ -338,6 +339,13 @@ caf::result<api_reply> remove(self_ptr self, const api_request& req) {
                             static_cast<propagation>(req.propagation));
   switch (plan.what) {
     case deletion_plan::action::already_marked:
+      // Kubernetes' namespace registry: deleting again while its finalizers run is a conflict.
+      TROUPE_REQUIRE(kind.kind != "Namespace" ||
+                         object_reader(stored->object).as<k8s::Namespace>().getSpec().getFinalizers().size() == 0,
+                     api_errc::conflict,
+                     "Operation cannot be fulfilled on namespaces " + quote(req.name) +
+                         ": The system is ensuring all content is removed from this namespace.  Upon "
+                         "completion, this namespace will automatically be purged by the system.");
       return api_reply{shared_bytes(std::string(stored->object)), {}, stored->revision, {}};
     case deletion_plan::action::mark:
       if (req.dry_run) return api_reply{shared_bytes(std::move(plan.object)), {}, 0, {}};

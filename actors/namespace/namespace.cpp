@@ -159,6 +159,17 @@ void schedule(self_ptr self, const std::string& ns, std::chrono::milliseconds af
     self->delayed_send(self, after, sweep_atom::value, ns);
 }
 
+// The content is gone: the namespace's own finalizer goes (Kubernetes' finalize), read afresh
+// so the conditions just written are not overwritten with a stale revision.
+void release(self_ptr self, const std::string& ns) {
+  auto stored = self->state.deps.engine->read().get(object_key("namespaces", "", ns));
+  if (!stored || !awaits_content_deletion(stored->object)) return;
+  // A conflict (the namespace changed since this read) is settled by looking again.
+  self->request(self->state.deps.api, call_patience, api_atom::value,
+                make_request(api_verb::update, "namespaces", "", ns, without_content_finalizer(stored->object)))
+      .then([](api_reply&) {}, [=](caf::error&) { schedule(self, ns, self->state.deps.recheck); });
+}
+
 void sweep(self_ptr self, const std::string& ns) {
   auto& st = self->state;
   st.scheduled.erase(ns);
@@ -179,17 +190,17 @@ void sweep(self_ptr self, const std::string& ns) {
   }
   auto plan = plan_namespace_sweep(content);
   auto api = st.deps.api;
+  // What holds the namespace up, in its status for `describe namespace` to show, and once it
+  // is empty that nothing does (another finalizer may keep it a while longer).
+  auto status = with_namespace_conditions(stored->object, namespace_deletion_conditions(content), unix_seconds());
   if (plan.empty) {
-    // A conflict (the namespace changed since this read) is settled by looking again.
+    if (!status) return release(self, ns);
     self->request(api, call_patience, api_atom::value,
-                  make_request(api_verb::update, "namespaces", "", ns,
-                               without_content_finalizer(stored->object)))
-        .then([](api_reply&) {},
-              [=](caf::error&) { schedule(self, ns, self->state.deps.recheck); });
+                  make_request(api_verb::update_status, "namespaces", "", ns, std::move(*status)))
+        .then([=](api_reply&) { release(self, ns); }, [=](caf::error&) { release(self, ns); });
     return;
   }
-  // What holds the namespace up, in its status for `describe namespace` to show.
-  if (auto status = with_namespace_conditions(stored->object, namespace_deletion_conditions(content), unix_seconds()))
+  if (status)
     self->request(api, call_patience, api_atom::value,
                   make_request(api_verb::update_status, "namespaces", "", ns, std::move(*status)))
         .then([](api_reply&) {}, [](caf::error&) {});  // written again at the next sweep

@@ -204,3 +204,48 @@ TEST_CASE("a deleted kube-node-lease namespace is made again", "[namespace]") {
   CHECK(eventually([&] { return !f.exists("namespaces", "", "dev"); }));
   CHECK_FALSE(f.exists("namespaces", "", "dev"));
 }
+
+TEST_CASE("a namespace's finalizers change only as its finalize and deleting it again is a conflict",
+          "[namespace]") {
+  namespace_fixture f;
+  auto with_finalizers = [](const std::string& finalizers) {
+    return "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\nspec: {finalizers: [" + finalizers + "]}\n";
+  };
+  REQUIRE(f.call(api_verb::create, "namespaces", "", "", with_finalizers("example.com/x")));
+  auto finalizers = [&] {
+    std::string out;
+    auto got = f.call(api_verb::get, "namespaces", "", "dev");
+    REQUIRE(got);
+    for (auto fin : object_reader(got->object.str()).as<k8s::Namespace>().getSpec().getFinalizers())
+      out += text_string(fin) + " ";
+    return out;
+  };
+  // Active: an update keeps them, as Kubernetes keeps them outside /finalize.
+  REQUIRE(f.call(api_verb::update, "namespaces", "", "dev", with_finalizers("example.com/y")));
+  CHECK(finalizers() == "example.com/x kubernetes ");
+
+  REQUIRE(f.call(api_verb::create, "configmaps", "dev", "",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/c]}\n"));
+  REQUIRE(f.call(api_verb::remove, "namespaces", "", "dev"));
+  auto again = f.call(api_verb::remove, "namespaces", "", "dev");
+  CHECK(code_of(again) == api_errc::conflict);
+  CHECK(message_of(again) ==
+        "Operation cannot be fulfilled on namespaces \"dev\": The system is ensuring all content is removed from "
+        "this namespace.  Upon completion, this namespace will automatically be purged by the system.");
+
+  // Once the content is gone the conditions say so, and the user's own finalizer still holds it.
+  CHECK(eventually([&] {
+    return bool(f.call(api_verb::update, "configmaps", "dev", "held",
+                       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held}\n"));
+  }));
+  CHECK(eventually([&] { return finalizers() == "example.com/x "; }));
+  auto got = f.call(api_verb::get, "namespaces", "", "dev");
+  REQUIRE(got);
+  bool removed = false;
+  for (auto c : object_reader(got->object.str()).as<k8s::Namespace>().getStatus().getConditions())
+    removed = removed || (text_view(c.getType()) == "NamespaceContentRemaining" && text_view(c.getReason()) == "ContentRemoved");
+  CHECK(removed);
+  // Terminating and empty: an update stands for its finalize.
+  REQUIRE(eventually([&] { return bool(f.call(api_verb::update, "namespaces", "", "dev", with_finalizers(""))); }));
+  CHECK(eventually([&] { return !f.exists("namespaces", "", "dev"); }));
+}
