@@ -223,7 +223,11 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
     bool taken = snap.get(key).has_value();  // the store refuses it: nothing to hold for it
     object = with_service_addresses(self, snap, key, std::move(object), !req.dry_run && !taken);
   }
-  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
+  if (req.dry_run) {  // answered as the store would answer the write
+    TROUPE_REQUIRE(!self->state.deps.engine->read().get(key), api_errc::already_exists,
+                   kind.resource() + " " + quote(name) + " already exists");
+    return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
+  }
   return store_write(self, 1, std::move(key), 0, std::move(object));
 }
 

@@ -626,6 +626,10 @@ TEST_CASE("objects print without the fields Kubernetes omits when empty", "[proc
         std::string::npos);
   // A map emptied is absent, not `labels: {}`.
   REQUIRE(c.troupe({"create", "cm", "r2", "--from-literal=k1=v"}).code == 0);
+  // A server dry run answers as the write would: the name is taken.
+  auto taken = c.troupe({"create", "cm", "r2", "--dry-run=server"});
+  CHECK(taken.code == 1);
+  CHECK(taken.err == "error: failed to create configmap: configmaps \"r2\" already exists\n");
   REQUIRE(c.troupe({"label", "cm", "r2", "k=1"}).code == 0);
   REQUIRE(c.troupe({"label", "cm", "r2", "k-"}).code == 0);
   REQUIRE(c.troupe({"patch", "cm", "r2", "--type=merge", "-p", R"({"data":{"k1":null}})"}).code == 0);
