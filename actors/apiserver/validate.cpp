@@ -510,6 +510,57 @@ void validate_lease(k8s::Lease::Reader lease, std::vector<field_error>& out) {
   non_negative(lease.getSpec().getLeaseTransitions(), "spec.leaseTransitions", out);
 }
 
+// A count in a workload's status: a plain integer, or an optional one's value when set.
+std::optional<int64_t> status_count(capnp::DynamicStruct::Reader status, const char* name) {
+  KJ_IF_MAYBE (field, status.getSchema().findFieldByName(name)) {
+    auto value = status.get(*field);
+    if (value.getType() != capnp::DynamicValue::STRUCT) return value.as<int64_t>();
+    auto group = value.as<capnp::DynamicStruct>();
+    KJ_IF_MAYBE (member, group.which()) {
+      if (member->getProto().getName() == "value") return group.get(*member).as<int64_t>();
+    }
+  }
+  return std::nullopt;
+}
+
+// Kubernetes' Validate{Deployment,ReplicaSet,StatefulSet,DaemonSet}Status: no count is
+// negative, none exceeds status.replicas, and availableReplicas not readyReplicas.
+void validate_workload_status(const std::string& kind, capnp::DynamicStruct::Reader status,
+                              std::vector<field_error>& out) {
+  std::vector<const char*> counts, within_replicas;
+  if (kind == "Deployment") {
+    counts = {"observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
+              "unavailableReplicas", "collisionCount"};
+    within_replicas = {"updatedReplicas", "readyReplicas", "availableReplicas"};
+  } else if (kind == "ReplicaSet") {
+    counts = {"replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas", "observedGeneration"};
+    within_replicas = {"fullyLabeledReplicas", "readyReplicas", "availableReplicas"};
+  } else if (kind == "StatefulSet") {
+    counts = {"replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas",
+              "observedGeneration", "collisionCount"};
+    within_replicas = {"readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"};
+  } else {
+    counts = {"currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady",
+              "observedGeneration", "updatedNumberScheduled", "numberAvailable", "numberUnavailable",
+              "collisionCount"};
+  }
+  for (auto* name : counts) {
+    auto n = status_count(status, name);
+    if (n && *n < 0)
+      validation_rules::add(out, std::string("status.") + name, *n, {"must be greater than or equal to 0"});
+  }
+  auto replicas = status_count(status, "replicas").value_or(0);
+  for (auto* name : within_replicas) {
+    auto n = status_count(status, name).value_or(0);
+    if (n > replicas)
+      validation_rules::add(out, std::string("status.") + name, n, {"cannot be greater than status.replicas"});
+  }
+  if (!within_replicas.empty() &&
+      status_count(status, "availableReplicas").value_or(0) > status_count(status, "readyReplicas").value_or(0))
+    validation_rules::add(out, "status.availableReplicas", status_count(status, "availableReplicas").value_or(0),
+                          {"cannot be greater than readyReplicas"});
+}
+
 }  // namespace
 
 void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
@@ -535,6 +586,8 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
   else if (k == "Node") validate_node(root.as<k8s::Node>(), out);
   else if (k == "Lease") validate_lease(root.as<k8s::Lease>(), out);
+  if (k == "Deployment" || k == "ReplicaSet" || k == "StatefulSet" || k == "DaemonSet")
+    validate_workload_status(k, root.get("status").as<capnp::DynamicStruct>(), out);
 }
 
 }  // namespace troupe

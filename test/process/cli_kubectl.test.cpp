@@ -243,6 +243,17 @@ TEST_CASE("patch replace and get go through the status subresource", "[process][
   auto edited = dumped.replace(dumped.find("readyReplicas: 1"), 16, "readyReplicas: 2");
   CHECK(c.troupe({"replace", "-f", "-", "--subresource=status"}, edited).out == "deployment.apps/web replaced\n");
   CHECK(fields() == "1 5 2");
+  // A status is validated as Kubernetes' ValidateDeploymentStatus does, and the store keeps the old one.
+  auto negative = c.troupe({"patch", "deploy", "web", "--subresource=status", "--type", "merge", "-p",
+                            R"({"status":{"replicas":-1}})"});
+  CHECK(negative.code == 1);
+  CHECK(negative.err ==
+        "The Deployment \"web\" is invalid: \n"
+        "* status.replicas: Invalid value: -1: must be greater than or equal to 0\n"
+        "* status.updatedReplicas: Invalid value: 0: cannot be greater than status.replicas\n"
+        "* status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas\n"
+        "* status.availableReplicas: Invalid value: 0: cannot be greater than status.replicas\n");
+  CHECK(fields() == "1 5 2");
 
   REQUIRE(c.troupe({"create", "cm", "plain"}).code == 0);
   CHECK(c.troupe({"patch", "cm", "plain", "--subresource=status", "-p", "{}"}).err ==
