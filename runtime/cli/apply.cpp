@@ -377,6 +377,23 @@ int cmd_apply(context& ctx) {
 
 namespace {
 
+// What create and replace send instead of the manifest, if anything: with --save-config, or
+// when the manifest carries a last-applied record already (a copy of a live object), the
+// record apply would keep, so a later apply merges against this object and not the one
+// copied (kubectl's CreateOrUpdateAnnotation).
+std::optional<node> recorded_for(context& ctx, const codec::manifest& m, const std::string& ns) {
+  if (ctx.flags.on("save-config") || lookup(m.tree, {"metadata", "annotations", last_applied}))
+    return desired_of(m, ns);
+  return std::nullopt;
+}
+
+// The object to send and its bytes: the manifest's own, or `instead`.
+std::pair<node, std::string> to_send(const codec::manifest& m, std::optional<node> instead) {
+  if (!instead) return {m.tree, m.bytes};
+  auto bytes = codec::decode_object(*instead, *m.kind, m.origin);
+  return {std::move(*instead), std::move(bytes)};
+}
+
 // Creates each document, printing what -o asks for (`pod/x created` by default).
 int create_all(context& ctx, const std::vector<document>& documents, const char* done = "created",
                std::ostream* to = nullptr) {
@@ -386,15 +403,9 @@ int create_all(context& ctx, const std::vector<document>& documents, const char*
   bool first = true;
   return for_each_manifest(
       ctx, documents, "creating", [&](const codec::manifest& m, const std::string& ns) {
-        // --save-config: the last-applied record apply would keep, so a later apply merges
-        // against it.
-        bool save = ctx.flags.on("save-config");
-        node object = save ? desired_of(m, ns) : m.tree;
-        if (!ctx.dry_run()) {
-          auto bytes = save ? codec::decode_object(object, *m.kind, m.origin) : m.bytes;
-          object = codec::encode_object(
-              ctx.api().call(api_verb::create, request_for(m, ns, bytes)).object, *m.kind);
-        }
+        auto [object, bytes] = to_send(m, recorded_for(ctx, m, ns));
+        if (!ctx.dry_run())
+          object = codec::encode_object(ctx.api().call(api_verb::create, request_for(m, ns, bytes)).object, *m.kind);
         if (format.empty())
           out << object_ref(*m.kind, object) << " " << done << ctx.dry_run_suffix() << "\n";
         else
@@ -498,7 +509,7 @@ void recreate(context& ctx, const codec::manifest& m, const std::string& ns) {
   } catch (const rpc::server_error& e) {
     if (e.code() != api_errc::not_found) throw;
   }
-  node fresh = m.tree;
+  node fresh = recorded_for(ctx, m, ns).value_or(m.tree);
   if (node* meta = fresh.find("metadata"); meta && meta->is_map()) {
     meta->erase("resourceVersion");
     meta->erase("uid");
@@ -527,11 +538,11 @@ int cmd_replace(context& ctx) {
   return for_each_manifest(ctx, documents, "replacing",
                            [&](const codec::manifest& m, const std::string& ns) {
                              if (ctx.flags.on("force")) return recreate(ctx, m, ns);
-                             node replaced = m.tree;
                              auto verb = status ? api_verb::update_status : api_verb::update;
+                             auto [replaced, bytes] = to_send(m, status ? std::nullopt : recorded_for(ctx, m, ns));
                              if (!ctx.dry_run())
                                replaced = codec::encode_object(
-                                   ctx.api().call(verb, request_for(m, ns, m.bytes)).object, *m.kind);
+                                   ctx.api().call(verb, request_for(m, ns, bytes)).object, *m.kind);
                              if (!format.empty())
                                ctx.out << object_as(format, *m.kind, replaced, std::exchange(first, false));
                              else

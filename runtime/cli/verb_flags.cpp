@@ -139,7 +139,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
       {"explain", {{"recursive", 0, false}, {"api-version"}, output}},
       {"cluster-info", {}},
       {"set", {selector, all, all_namespaces, dry_run, output, template_text, {"containers", 'c'}, {"list", 0, false}}},
-      {"replace", {filename, recursive, dry_run, validate, force, output, template_text, subresource}},
+      {"replace", {filename, recursive, dry_run, validate, force, output, template_text, subresource, {"save-config", 0, false}}},
       {"diff", {filename, recursive}},
       {"delete",
        {filename,

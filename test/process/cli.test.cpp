@@ -150,6 +150,27 @@ TEST_CASE("replace is guarded by resourceVersion, edit sends what the editor cha
   auto untouched = troupe::testing::run_command(
       {TROUPE_BINARY, "edit", "cm", "cfg", "--server", c.address(), "--client-config", c.config()}, "", {"EDITOR=true"}, c.dir());
   CHECK(untouched.out == "Edit cancelled, no changes made.\n");
+
+  // A copy of an applied object carries the original's last-applied record: create and replace
+  // write it anew from what they send, as kubectl's CreateOrUpdateAnnotation.
+  auto record = [&](const std::string& name) {
+    return c.troupe({"get", "cm", name, "-o",
+                     "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}"})
+        .out;
+  };
+  REQUIRE(c.troupe({"apply", "-f", c.write("applied.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: orig}\ndata: {a: '1'}\n")}).code == 0);
+  auto copy = c.troupe({"get", "cm", "orig", "-o", "yaml"}).out;
+  copy.replace(copy.find("name: orig"), 10, "name: copy");
+  copy.erase(copy.find("  resourceVersion:"), copy.find('\n', copy.find("  resourceVersion:")) + 1 - copy.find("  resourceVersion:"));
+  REQUIRE(c.troupe({"create", "-f", "-"}, copy).code == 0);
+  CHECK_THAT(record("copy"), Catch::Contains("\"name\":\"copy\""));
+  auto replaced = c.troupe({"get", "cm", "copy", "-o", "yaml"}).out;
+  replaced.replace(replaced.find("a: \"1\""), 6, "a: \"7\"");
+  REQUIRE(c.troupe({"replace", "-f", "-"}, replaced).code == 0);
+  CHECK_THAT(record("copy"), Catch::Contains("\"a\":\"7\""));
+  CHECK(record("cfg").empty());
+  REQUIRE(c.troupe({"replace", "-f", file, "--save-config"}).code == 0);
+  CHECK_THAT(record("cfg"), Catch::Contains("\"a\":\"2\""));
 }
 
 TEST_CASE("patch label and annotate", "[process][cli]") {
