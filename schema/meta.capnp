@@ -28,7 +28,8 @@ annotation rfc3339Micro @0xdba61b5832c06557 (field) :Void;
 
 annotation quantity @0xd9ee69e537d8fd48 (field) :Void;
 # Text holding a resource quantity ("500m", "128Mi", "1.5Gi"); the codec rejects text that does
-# not parse as one, and keeps the user's spelling.
+# not parse as one, and stores Kubernetes' canonical spelling ("1000m" is "1", "1024Mi" is "1Gi";
+# a value finer than a milli-unit as written).
 
 annotation always @0xc3e1d2a4b5f60718 (field) :Void;
 # Written even when zero or false: Kubernetes' fields without omitempty that clients read

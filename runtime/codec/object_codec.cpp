@@ -83,6 +83,7 @@ std::string type_name(capnp::Type t) {
 
 struct scalar_scratch {
   kj::Array<kj::byte> data;  // keeps decoded base64 alive until it is set
+  std::string text;          // and a quantity's canonical spelling
 };
 
 int64_t decode_integer(const node& v, capnp::Type t, const field_path& p) {
@@ -140,6 +141,11 @@ DynamicValue::Reader decode_scalar(const node& v, capnp::Type t, StructSchema::F
             !quantity::parse(v.text(), &why))
           fail(p, v, "quantities must match the regular expression "
                      "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', got " + v.describe());
+        // Stored as Kubernetes stores it ("1000m" is "1"), as every reader then sees it.
+        if (auto canonical = quantity::canonical(v.text())) {
+          scratch.text = std::move(*canonical);
+          return capnp::Text::Reader(scratch.text.c_str(), scratch.text.size());
+        }
       } else if (resolved != node::scalar_type::string) {
         fail(p, v, "expected a string, got " + v.describe() +
                        " (quote it: \"" + v.text() + "\")");

@@ -278,3 +278,20 @@ TEST_CASE("a string with NUL characters keeps them from manifest to object and b
   CHECK_THAT(to_yaml(back), Catch::Contains(R"("abc\0def")"));
   CHECK(parse_yaml(to_yaml(back), "t")[0].root == back);
 }
+
+TEST_CASE("quantities decode to Kubernetes' canonical spelling", "[codec]") {
+  auto kinds = builtin_kinds();
+  auto docs = decode_manifests(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n"
+      "    resources: {requests: {cpu: 1000m, memory: 1024Mi}, limits: {cpu: '0.5', memory: 1.5Gi, "
+      "ephemeral-storage: 1.5m}}\n",
+      "pod.yaml", kinds);
+  REQUIRE(docs.size() == 1);
+  auto tree = encode_object(docs[0].bytes, *docs[0].kind);
+  auto resources = tree.find("spec")->find("containers")->items()[0].find("resources");
+  CHECK(resources->find("requests")->find("cpu")->text() == "1");
+  CHECK(resources->find("requests")->find("memory")->text() == "1Gi");
+  CHECK(resources->find("limits")->find("cpu")->text() == "500m");
+  CHECK(resources->find("limits")->find("memory")->text() == "1536Mi");
+  CHECK(resources->find("limits")->find("ephemeral-storage")->text() == "1.5m");  // finer than troupe keeps
+}

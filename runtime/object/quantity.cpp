@@ -53,7 +53,70 @@ bool parse_suffix(std::string_view s, suffix_scale& out, std::string* error) {
   return fail(error, "unknown suffix \"" + std::string(s) + "\"");
 }
 
+// Kubernetes' formats: which family a quantity's suffix puts it in, kept when it is stored.
+enum class quantity_format { decimal_si, binary_si, decimal_exponent };
+
+quantity_format format_of(std::string_view text) {
+  auto end = text.find_first_not_of("+-0123456789.");
+  auto suffix = end == std::string_view::npos ? std::string_view() : text.substr(end);
+  if (!suffix.empty() && (suffix[0] == 'e' || suffix[0] == 'E')) return quantity_format::decimal_exponent;
+  if (suffix.size() == 2 && suffix[1] == 'i') return quantity_format::binary_si;
+  return quantity_format::decimal_si;
+}
+
+std::string digits_of(__int128 n) {
+  std::string out;
+  do {
+    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(n % 10)));
+    n /= 10;
+  } while (n != 0);
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::string> quantity::canonical(std::string_view text) {
+  auto parsed = parse(text);
+  if (!parsed) return std::nullopt;
+  if (!parsed->exact_) return std::nullopt;  // finer than a milli-unit: rounded up by parse
+  __int128 milli = parsed->milli_;
+  if (milli == 0) return std::string("0");
+  bool negative = milli < 0;
+  __int128 magnitude = negative ? -milli : milli;
+  auto format = format_of(text);
+  std::string sign = negative ? "-" : "";
+  if (format == quantity_format::binary_si && (magnitude < 1024 * 1000 || magnitude % 1000 != 0))
+    format = quantity_format::decimal_si;  // as Kubernetes: small or fractional ones read better so
+  if (format == quantity_format::binary_si) {
+    __int128 amount = magnitude / 1000;
+    int exponent = 0;
+    while (amount % 1024 == 0 && exponent < 6) {
+      amount /= 1024;
+      ++exponent;
+    }
+    static const char* const suffixes[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+    return sign + digits_of(amount) + suffixes[exponent];
+  }
+  // Kubernetes' AsCanonicalBytes: every factor of ten out, then back down to a multiple of 3.
+  __int128 amount = magnitude;
+  int exponent = -3;
+  while (amount % 10 == 0) {
+    amount /= 10;
+    ++exponent;
+  }
+  int over = ((exponent % 3) + 3) % 3;
+  for (int i = 0; i < over; ++i) amount *= 10;
+  exponent -= over;
+  if (format == quantity_format::decimal_exponent)
+    return sign + digits_of(amount) + (exponent == 0 ? "" : "e" + std::to_string(exponent));
+  static const struct {
+    int exponent;
+    const char* suffix;
+  } decimal[] = {{-3, "m"}, {0, ""}, {3, "k"}, {6, "M"}, {9, "G"}, {12, "T"}, {15, "P"}, {18, "E"}};
+  for (auto& d : decimal)
+    if (d.exponent == exponent) return sign + digits_of(amount) + d.suffix;
+  return sign + digits_of(amount) + "e" + std::to_string(exponent);  // beyond E
+}
 
 std::optional<quantity> quantity::parse(std::string_view text, std::string* error) {
   std::string_view s = text;
@@ -102,8 +165,11 @@ std::optional<quantity> quantity::parse(std::string_view text, std::string* erro
       break;
     }
   }
-  __int128 milli = numerator / denominator + (numerator % denominator != 0 ? 1 : 0);
-  return quantity(negative ? -milli : milli);
+  bool exact = numerator % denominator == 0 && denominator != limit;
+  __int128 milli = numerator / denominator + (exact ? 0 : 1);
+  quantity q(negative ? -milli : milli);
+  q.exact_ = exact;
+  return q;
 }
 
 int64_t quantity::milli() const {

@@ -38,9 +38,15 @@ class quantity {
   /// Memory-style spelling with the largest exact binary suffix: "128Mi", "1536Mi", "1000".
   std::string format_binary() const;
 
+  /// The spelling Kubernetes stores for `text` (Quantity.String: "1000m" -> "1", "0.5" ->
+  /// "500m", "1024Mi" -> "1Gi", "12e4" -> "120e3"); nullopt when `text` does not parse or is
+  /// finer than a milli-unit (kept as written).
+  static std::optional<std::string> canonical(std::string_view text);
+
  private:
   explicit quantity(__int128 milli) : milli_(milli) {}
   __int128 milli_ = 0;  // exact milli-units, ceil'd below one milli
+  bool exact_ = true;   // false when parse rounded up
 };
 
 }  // namespace troupe
