@@ -44,7 +44,11 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
       auto eq = arg.find('=');
       TROUPE_REQUIRE(eq > 0, api_errc::bad_request,
                      "invalid argument " + quote(arg) + ": expected key=value or key-");
-      out.push_back({arg.substr(0, eq), arg.substr(eq + 1)});
+      // kubectl keeps the changes in a map: a key given twice takes its last value.
+      auto key = arg.substr(0, eq);
+      auto same = std::find_if(out.begin(), out.end(), [&](auto& c) { return c.value && c.key == key; });
+      if (same != out.end()) same->value = arg.substr(eq + 1);
+      else out.push_back({key, arg.substr(eq + 1)});
     }
   }
   // kubectl refuses a key both set and removed in one command.

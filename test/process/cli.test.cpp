@@ -204,6 +204,14 @@ TEST_CASE("patch label and annotate", "[process][cli]") {
   CHECK(c.troupe({"annotate", "deploy", "web", "note=hello world"}).out == "deployment.apps/web annotated\n");
   CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.metadata.annotations.note}"}).out ==
         "hello world");
+  // A key given twice: its last value, one refusal at most (kubectl keeps the changes in a map).
+  auto twice = c.troupe({"annotate", "deploy", "web", "note=a", "note=b"});
+  CHECK(twice.code == 1);
+  CHECK(twice.err ==
+        "error: --overwrite is false but found the following declared annotation(s): 'note' already has a value "
+        "(hello world)\n");
+  CHECK(c.troupe({"annotate", "deploy", "web", "note=a", "note=b", "--overwrite"}).code == 0);
+  CHECK(c.troupe({"get", "deploy", "web", "-o", "jsonpath={.metadata.annotations.note}"}).out == "b");
 }
 
 TEST_CASE("bad input gets a clear error and leaves the store unchanged", "[process][cli]") {
