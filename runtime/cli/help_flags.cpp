@@ -363,7 +363,7 @@ const std::map<std::string, flag_help>& flag_helps() {
       {"wait/timeout",
        {"30s",
         "The length of time to wait before giving up. Zero means check "
-        "once and don't wait."}},
+        "once and don't wait, negative means wait for a week."}},
 
       // api-resources, version, config, explain
       {"namespaced",

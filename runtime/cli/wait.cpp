@@ -18,7 +18,7 @@ struct wait_condition {
   enum { condition, deleted, created, path } type;
   std::string subject;   ///< condition type, or the JSONPath template
   std::string expected;  ///< "True" for conditions unless given; jsonpath's value
-  std::string wording;   ///< "condition met", "deleted"
+  std::string wording;   ///< "condition met" (deletion too, as kubectl's printer says it)
   bool any_value = false;  ///< jsonpath without =VALUE: any non-empty value will do
 };
 
@@ -50,7 +50,7 @@ wait_condition parse_for(const std::string& text) {
   TROUPE_REQUIRE(!text.empty(), api_errc::bad_request,
                  "--for is required: condition=NAME[=VALUE], delete, create or "
                  "jsonpath='{...}'[=VALUE]");
-  if (to_lower(text) == "delete") return {wait_condition::deleted, "", "", "deleted"};
+  if (to_lower(text) == "delete") return {wait_condition::deleted, "", "", "condition met"};
   if (text == "create") return {wait_condition::created, "", "", "condition met"};
   if (starts_with(text, "condition=")) {
     auto rest = text.substr(10);
@@ -126,8 +126,9 @@ outcome wait_for(context& ctx, const kind_info& kind, const std::string& name,
 int cmd_wait(context& ctx) {
   auto c = parse_for(ctx.flags.get("for"));
   auto timeout = ctx.flags.get("timeout", "30s");
-  auto ms = parse_duration_ms(timeout);
-  TROUPE_REQUIRE(ms && *ms >= 0, api_errc::bad_request, "--timeout: invalid duration " + quote(timeout));
+  auto ns = parse_go_duration_ns(timeout);
+  TROUPE_REQUIRE(ns, api_errc::bad_request, "--timeout: invalid duration " + quote(timeout));
+  std::optional<int64_t> ms = *ns < 0 ? int64_t{7} * 24 * 3600 * 1000 : *ns / 1000000;  // kubectl: negative is a week
   auto args = parse_resource_args(ctx, "you must specify the resource to wait for");
   auto targets = args.named;
   if (!args.types.empty()) {

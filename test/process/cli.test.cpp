@@ -529,7 +529,7 @@ TEST_CASE("wait for a condition a jsonpath value and deletion", "[process][cli]"
   CHECK(waiter.output() == "configmap/w condition met\n");
   CHECK(c.troupe({"delete", "cm", "w"}).code == 0);
   CHECK(deleted.wait(std::chrono::seconds(20)) == 0);
-  CHECK(deleted.output() == "configmap/w deleted\n");
+  CHECK(deleted.output() == "configmap/w condition met\n");  // kubectl's printer, deletion too
   auto bad = c.troupe({"wait", "cm", "w", "--for=ready"});
   CHECK(bad.err == "error: unrecognized condition: \"ready\"\n");
 
@@ -538,6 +538,8 @@ TEST_CASE("wait for a condition a jsonpath value and deletion", "[process][cli]"
   REQUIRE(c.troupe({"create", "cm", "v", "--from-literal=k=a=b"}).code == 0);
   CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath=.metadata.name=v", "--timeout=5s"}).out ==
         "configmap/v condition met\n");
+  CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath=.metadata.name=v", "--timeout=-1s"}).out ==
+        "configmap/v condition met\n");  // negative: a week
   CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath={.metadata.name}='v'", "--timeout=5s"}).code == 0);
   CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath={.data.k}", "--timeout=5s"}).code == 0);
   CHECK(c.troupe({"wait", "cm", "v", "--for=jsonpath={.metadata.name}="}).err ==
