@@ -118,7 +118,7 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
   if (orphans && foreground)
     out.push_back({"metadata.finalizers", "Invalid value: finalizer orphan and foregroundDeletion cannot be both set"});
   // Kubernetes' ValidateOwnerReferences: a reference the garbage collector can follow.
-  int controllers = 0;
+  std::vector<std::string> controllers;
   for (auto ref : meta.getOwnerReferences()) {
     for (auto [field, value, what] :
          {std::tuple{"apiVersion", ref.getApiVersion(), "version"},
@@ -127,11 +127,22 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
       if (value.size() == 0)
         out.push_back({std::string("metadata.ownerReferences.") + field,
                        std::string("Invalid value: \"\": ") + what + " must not be empty"});
-    if (!ref.getController().isUnset() && ref.getController().getValue()) ++controllers;
+    // Kubernetes' BannedOwners: events are never owners (they would keep what they describe).
+    auto api_version = text_view(ref.getApiVersion());
+    if (text_view(ref.getKind()) == "Event" && (api_version == "v1" || api_version == "events.k8s.io/v1")) {
+      auto group = api_version == "v1" ? std::string_view() : std::string_view("events.k8s.io");
+      out.push_back({"metadata.ownerReferences",
+                     "Invalid value: {\"apiVersion\":" + quote(api_version) + ",\"kind\":\"Event\",\"name\":" +
+                         quote(text_view(ref.getName())) + ",\"uid\":" + quote(text_view(ref.getUid())) + "}: " +
+                         std::string(group) + "/v1, Kind=Event is disallowed from being an owner"});
+    }
+    if (!ref.getController().isUnset() && ref.getController().getValue())
+      controllers.push_back(text_string(ref.getKind()) + "/" + text_string(ref.getName()));
   }
-  if (controllers > 1)
+  if (controllers.size() > 1)
     out.push_back({"metadata.ownerReferences",
-                   "Invalid value: only one reference can have Controller set to true"});
+                   "Invalid value: Only one reference can have Controller set to true. Found \"true\" in references "
+                   "for " + controllers[0] + " and " + controllers[1]});
   if (annotation_bytes > max_annotation_bytes)
     out.push_back({"metadata.annotations", "Too long: must have at most " +
                                                std::to_string(max_annotation_bytes) + " bytes"});

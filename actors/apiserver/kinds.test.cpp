@@ -804,8 +804,14 @@ TEST_CASE("owner references must name their owner fully", "[apiserver][admission
       failing_fields("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, ownerReferences: "
                      "[{apiVersion: v1, kind: ConfigMap, name: o, uid: '1', controller: true}, "
                      "{apiVersion: v1, kind: ConfigMap, name: p, uid: '2', controller: true}]}\n"),
-      Catch::VectorContains(std::string("metadata.ownerReferences: Invalid value: only one "
-                                        "reference can have Controller set to true")));
+      Catch::VectorContains(std::string("metadata.ownerReferences: Invalid value: Only one "
+                                        "reference can have Controller set to true. Found \"true\" in references "
+                                        "for ConfigMap/o and ConfigMap/p")));
+  CHECK_THAT(failing_fields("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, ownerReferences: "
+                            "[{apiVersion: v1, kind: Event, name: e, uid: '1'}]}\n"),
+             Catch::VectorContains(std::string(
+                 "metadata.ownerReferences: Invalid value: {\"apiVersion\":\"v1\",\"kind\":\"Event\",\"name\":\"e\","
+                 "\"uid\":\"1\"}: /v1, Kind=Event is disallowed from being an owner")));
 }
 
 TEST_CASE("create refuses a resourceVersion and oversized annotations", "[apiserver][admission]") {
