@@ -151,8 +151,7 @@ int cmd_delete(context& ctx) {
   auto deadline = deadline_of(ctx);
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "name", api_errc::bad_request,
-                 "unable to match a printer suitable for the output format " + quote(format) +
-                     ", allowed formats are: name");
+                 "unexpected -o output mode: " + format + ". We only support '-o name'");
   if (grace == 0)
     ctx.err << "Warning: Immediate deletion does not wait for confirmation that the running "
                "resource has been terminated. The resource may continue to run on the cluster "

@@ -44,6 +44,9 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
       auto eq = arg.find('=');
       TROUPE_REQUIRE(eq > 0, api_errc::bad_request,
                      "invalid argument " + quote(arg) + ": expected key=value or key-");
+      // kubectl splits a label at every '=' (an annotation's value may hold more).
+      TROUPE_REQUIRE(!labels || arg.find('=', eq + 1) == std::string::npos, api_errc::bad_request,
+                     "invalid label spec: " + arg);
       // kubectl keeps the changes in a map: a key given twice takes its last value.
       auto key = arg.substr(0, eq);
       auto same = std::find_if(out.begin(), out.end(), [&](auto& c) { return c.value && c.key == key; });
@@ -69,7 +72,7 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
     if (!c.value) continue;
     problems = check_label_value(*c.value);
     TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                   "invalid label value " + quote(*c.value) + ": " + join(problems, "; "));
+                   "invalid label value: " + quote(c.key + "=" + *c.value) + ": " + join(problems, ";"));
   }
   return out;
 }

@@ -268,7 +268,7 @@ TEST_CASE("delete takes a field selector a timeout and -o name", "[process][cli]
   CHECK(c.troupe({"delete", "cm", "--field-selector", "metadata.name=b"}).out == "configmap \"b\" deleted\n");
   CHECK(c.troupe({"delete", "cm", "a", "-o", "name"}).out == "configmap/a\n");
   CHECK(c.troupe({"delete", "cm", "c", "-o", "yaml"}).err ==
-        "error: unable to match a printer suitable for the output format \"yaml\", allowed formats are: name\n");
+        "error: unexpected -o output mode: yaml. We only support '-o name'\n");
   CHECK(c.troupe({"delete", "cm", "--all", "--field-selector", "metadata.name=c"}).err ==
         "error: cannot set --all and --field-selector at the same time\n");
   CHECK(c.troupe({"label", "cm", "--field-selector", "metadata.name=c", "k=v"}).out == "configmap/c labeled\n");
