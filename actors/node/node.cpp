@@ -128,7 +128,7 @@ void register_node(self_ptr self) {
 
 void renew_lease(self_ptr self) {
   auto& d = self->state.deps;
-  auto lease = node_lease(d.name, self->state.lease, unix_micros(), d.knobs.lease_duration_seconds);
+  auto lease = node_lease(d.name, self->state.lease, unix_micros(), d.knobs.lease_duration_seconds, self->state.node);
   auto verb = self->state.lease.empty() ? api_verb::create : api_verb::update;
   call(self, make_request(verb, "leases.coordination.k8s.io", "kube-node-lease", d.name, lease),
        [=](api_reply& r) { self->state.lease = r.object.str(); },

@@ -71,6 +71,19 @@ TEST_CASE("the Node object: capacity labels pod range addresses transition times
   CHECK(text_string(spec.getHolderIdentity()) == "n1");
   CHECK(spec.getRenewTime() == 6000000);
   CHECK(spec.getLeaseDurationSeconds().getValue() == 8);  // follows --node-lease-duration-seconds
+  CHECK(lr.meta().getOwnerReferences().size() == 0);  // the Node's uid not known yet
+  capnp::MallocMessageBuilder stored_node;
+  auto meta = stored_node.initRoot<k8s::Node>().initMetadata();
+  meta.setName("n1");
+  meta.setUid("node-uid");
+  auto owned = node_lease("n1", renewed, 7000000, 8, to_bytes(stored_node));
+  object_reader or_(owned);
+  REQUIRE(or_.meta().getOwnerReferences().size() == 1);
+  auto owner = or_.meta().getOwnerReferences()[0];
+  CHECK(text_string(owner.getKind()) == "Node");
+  CHECK(text_string(owner.getApiVersion()) == "v1");
+  CHECK(text_string(owner.getName()) == "n1");
+  CHECK(text_string(owner.getUid()) == "node-uid");
 }
 
 TEST_CASE("the kubelet's node events: condition changes and cordons", "[node]") {

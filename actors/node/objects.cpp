@@ -129,7 +129,8 @@ std::vector<node_condition> stored_conditions(std::string_view node) {
 }
 
 std::string node_lease(const std::string& name, std::string_view stored, int64_t now_micros,
-                       int duration_seconds) {
+                       int duration_seconds, std::string_view node) {
+  std::string node_uid = node.empty() ? "" : text_string(object_reader(node).meta().getUid());
   capnp::MallocMessageBuilder m;
   if (!stored.empty()) {
     object_reader r(stored);
@@ -142,6 +143,14 @@ std::string node_lease(const std::string& name, std::string_view stored, int64_t
     meta.setName(name);
     meta.setNamespace("kube-node-lease");
     lease.initSpec().setHolderIdentity(name);
+  }
+  auto meta = m.getRoot<k8s::Lease>().getMetadata();
+  if (!node_uid.empty() && meta.getOwnerReferences().size() == 0) {
+    auto owner = meta.initOwnerReferences(1)[0];
+    owner.setApiVersion("v1");
+    owner.setKind("Node");
+    owner.setName(name);
+    owner.setUid(node_uid);
   }
   auto spec = m.getRoot<k8s::Lease>().getSpec();
   spec.getLeaseDurationSeconds().setValue(duration_seconds);

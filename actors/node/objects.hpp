@@ -22,8 +22,10 @@ std::string with_node_status(std::string_view stored, const host_facts& f,
 std::vector<std::string> node_status_events(std::string_view before, std::string_view after);
 /// The conditions a stored Node reports (type, status, reason, message).
 std::vector<node_condition> stored_conditions(std::string_view node);
-/// The node's Lease renewed at `now_micros` (a new one when `stored` is empty).
+/// The node's Lease renewed at `now_micros` (a new one when `stored` is empty), owned by its
+/// Node once that is stored (`node`, empty before), as the kubelet's lease controller sets it
+/// (so the garbage collector deletes the Lease with the Node).
 std::string node_lease(const std::string& name, std::string_view stored, int64_t now_micros,
-                       int duration_seconds);
+                       int duration_seconds, std::string_view node = {});
 
 }  // namespace troupe
