@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/base/text.hpp"
+
 namespace troupe::kubelet {
 
 bool should_restart(restart_policy policy, const terminated_info& t, const container_model& c) {
@@ -171,7 +173,18 @@ pod_status_model compute_pod_status(const pod_model& pod) {
   bool ready = init && all_ready(pod);
   bool done = s.phase == "Succeeded" || s.phase == "Failed";
   if (ready) {
-    s.conditions.push_back({"Ready", "True", "", ""});
+    // Kubernetes' GeneratePodReadyCondition: ready containers, and every readiness gate True.
+    std::vector<std::string> unready;
+    for (auto& gate : pod.readiness_gates) {
+      if (gate.status.empty())
+        unready.push_back("corresponding condition of pod readiness gate \"" + gate.type + "\" does not exist.");
+      else if (gate.status != "True")
+        unready.push_back("the status of pod readiness gate \"" + gate.type + "\" is not \"True\", but " + gate.status);
+    }
+    if (unready.empty())
+      s.conditions.push_back({"Ready", "True", "", ""});
+    else
+      s.conditions.push_back({"Ready", "False", "ReadinessGatesNotReady", join(unready, ", ")});
     s.conditions.push_back({"ContainersReady", "True", "", ""});
   } else {
     std::string reason = !done ? "ContainersNotReady" : s.phase == "Failed" ? "PodFailed" : "PodCompleted";

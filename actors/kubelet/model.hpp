@@ -55,6 +55,12 @@ struct pod_model {
   std::string failed_reason, failed_message;
   /// The pod's other containers are done or stopped: its sidecars stop, and do not start again.
   bool sidecars_stopping = false;
+  /// spec.readinessGates, each with its condition's status as others wrote it ("" when the
+  /// pod has no such condition): Ready also waits on them.
+  struct readiness_gate {
+    std::string type, status;
+  };
+  std::vector<readiness_gate> readiness_gates;
   /// The kubelet is stopping the pod for good (deleted, evicted): nothing starts again, so once
   /// every container has stopped the phase is Succeeded or Failed whatever the restart policy
   /// (Kubernetes' podIsTerminal, 1.27+).

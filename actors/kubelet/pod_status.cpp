@@ -94,13 +94,28 @@ pod_model model_of(k8s::Pod::Reader pod) {
   add(m.containers, spec.getContainers(), false);
   if (!m.init_containers.empty()) m.init_containers[0].waiting_reason = "ContainerCreating";
   m.qos = qos_class_name(qos_class(spec));
+  m.readiness_gates = readiness_gates_of(pod);
   return m;
+}
+
+std::vector<pod_model::readiness_gate> readiness_gates_of(k8s::Pod::Reader pod) {
+  std::vector<pod_model::readiness_gate> gates;
+  for (auto gate : pod.getSpec().getReadinessGates()) {
+    pod_model::readiness_gate g{text_string(gate.getConditionType()), ""};
+    for (auto c : pod.getStatus().getConditions())
+      if (text_view(c.getType()) == g.type)
+        g.status = c.getStatus() == k8s::ConditionStatus::IS_TRUE    ? "True"
+                   : c.getStatus() == k8s::ConditionStatus::IS_FALSE ? "False"
+                                                                    : "Unknown";
+    gates.push_back(std::move(g));
+  }
+  return gates;
 }
 
 std::string status_fingerprint(const pod_model& m) {
   auto s = compute_pod_status(m);
   std::string f = s.phase + "|" + m.pod_ip + "|" + std::to_string(m.start_time);
-  for (auto& c : s.conditions) f += "|" + c.type + c.status + c.reason;
+  for (auto& c : s.conditions) f += "|" + c.type + c.status + c.reason + c.message;
   for (auto* list : {&m.init_containers, &m.containers})
     for (auto& c : *list) {
       f += "|" + c.name + std::to_string(static_cast<int>(c.state)) + c.waiting_reason + c.waiting_message +
@@ -122,9 +137,18 @@ std::string with_pod_status(std::string_view stored, const pod_model& m, int64_t
   status.setPhase(phase_of(s.phase));
   if (!s.reason.empty()) status.setReason(s.reason);
   if (!s.message.empty()) status.setMessage(s.message);
-  auto conds = status.initConditions(static_cast<unsigned>(s.conditions.size()));
-  for (unsigned i = 0; i < conds.size(); ++i) {
-    auto& c = s.conditions[i];
+  // Conditions others own (a readiness gate's, DisruptionTarget) stay, first, as the kubelet's
+  // mergePodStatus keeps them.
+  std::vector<k8s::PodCondition::Reader> others;
+  for (auto o : old.getConditions()) {
+    bool ours = false;
+    for (auto& c : s.conditions) ours = ours || text_view(o.getType()) == c.type;
+    if (!ours) others.push_back(o);
+  }
+  auto conds = status.initConditions(static_cast<unsigned>(others.size() + s.conditions.size()));
+  for (unsigned i = 0; i < others.size(); ++i) conds.setWithCaveats(i, others[i]);
+  for (unsigned i = static_cast<unsigned>(others.size()); i < conds.size(); ++i) {
+    auto& c = s.conditions[i - others.size()];
     conds[i].setType(c.type);
     conds[i].setStatus(condition_status(c.status));
     if (!c.reason.empty()) conds[i].setReason(c.reason);

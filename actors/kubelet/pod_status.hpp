@@ -21,4 +21,7 @@ std::string status_fingerprint(const pod_model& model);
 /// A fresh model for `pod`'s spec: its containers waiting, its restart policy, QoS class.
 pod_model model_of(k8s::Pod::Reader pod);
 
+/// The pod's readiness gates with their conditions' status as stored.
+std::vector<pod_model::readiness_gate> readiness_gates_of(k8s::Pod::Reader pod);
+
 }  // namespace troupe::kubelet

@@ -255,6 +255,7 @@ void pod_changed(self_ptr self, pod_bytes bytes) {
   st.bytes = std::move(bytes);
   st.reader = std::make_unique<object_reader>(*st.bytes);
   if (first) first_sight(self);
+  st.model.readiness_gates = readiness_gates_of(pod_of(self));  // others set their conditions
   if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
   schedule_deadline(self);
   reconcile(self);
