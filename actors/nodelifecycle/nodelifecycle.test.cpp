@@ -392,6 +392,22 @@ TEST_CASE("a toleration that runs out evicts with one event and no cancellation"
   REQUIRE(eventually([&] { return !messages().empty(); }, std::chrono::seconds(10)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // more checks: nothing else to say
   CHECK(messages() == std::vector<std::string>{"Marking for deletion Pod default/p"});
+  // Marked first as Kubernetes' PodDisruptionConditions mark it; its phase is its kubelet's.
+  auto evicted = api.call(api_verb::get, "pods", "default", "p");
+  REQUIRE(evicted);
+  object_reader r(evicted->object.str());
+  CHECK(r.meta().getDeletionTimestamp() != 0);
+  bool marked = false;
+  for (auto c : r.as<k8s::Pod>().getStatus().getConditions())
+    marked = marked || (text_view(c.getType()) == "DisruptionTarget" && c.getStatus() == k8s::ConditionStatus::IS_TRUE &&
+                        text_view(c.getReason()) == "DeletionByTaintManager" &&
+                        text_view(c.getMessage()) == "Taint manager: deleting due to NoExecute taint");
+  CHECK(marked);
+  CHECK(r.as<k8s::Pod>().getStatus().getPhase() != k8s::PodPhase::FAILED);
+
+  auto gc = pod_marked_for_disruption(evicted->object.str(), "DeletionByPodGC", "PodGC: node no longer exists", true, 9);
+  object_reader g(gc);
+  CHECK(g.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::FAILED);
 }
 
 TEST_CASE("PodGC: a node its pods name must be missing for the whole quarantine", "[nodelifecycle][podgc]") {
