@@ -39,6 +39,13 @@ std::string context::server_address() const {
     address = config().server;
     TROUPE_REQUIRE(!address.empty(), api_errc::bad_request, path + ": no `server: HOST:PORT` entry");
   }
+  // kubectl's habit, a URL (`-s https://host:6443`): the API speaks one protocol on HOST:PORT,
+  // so the scheme and a closing slash say nothing more.
+  for (const char* scheme : {"https://", "http://"})
+    if (starts_with(address, scheme)) address = address.substr(std::string(scheme).size());
+  if (ends_with(address, "/")) address.pop_back();
+  TROUPE_REQUIRE(address.find('/') == std::string::npos, api_errc::bad_request,
+                 "server address " + quote(address) + ": expected HOST:PORT (a path is not taken)");
   return address;
 }
 

@@ -141,7 +141,11 @@ client_config read_client_config(const std::string& path) {
     TROUPE_REQUIRE(entry.second.IsScalar(), api_errc::bad_request, path + ": " + key + ": expected a string");
     if (key == "server") out.server = entry.second.as<std::string>();
     else if (key == "namespace") out.ns = entry.second.as<std::string>();
-    else throw api_error(api_errc::bad_request, path + ": unknown setting " + quote(key) + " (server, namespace)");
+    // What `troupe config view` prints, so its output reads back as a client config.
+    else if (key == "current-context")
+      TROUPE_REQUIRE(entry.second.as<std::string>() == "troupe", api_errc::bad_request,
+                     path + ": current-context: the client config has one context, \"troupe\"");
+    else throw api_error(api_errc::bad_request, path + ": unknown setting " + quote(key) + " (server, namespace, current-context)");
   }
   return out;
 }

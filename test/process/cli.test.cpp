@@ -275,6 +275,9 @@ TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
   auto unknown_host = troupe::testing::run_command({TROUPE_BINARY, "get", "pods", "--server", "no-such-host.invalid:7000"},
                                                    "", {}, c.dir());
   CHECK(unknown_host.code == 1);
+  // A URL, as kubectl users write the server, names the same HOST:PORT.
+  CHECK(c.troupe({"get", "ns", "default", "-o", "name", "--server", "https://" + c.address() + "/"}).out ==
+        "namespace/default\n");
   CHECK(unknown_host.err == "Unable to connect to the server: dial tcp: lookup no-such-host.invalid: no such host\n");
   // version says its own first, as kubectl, whether or not a server answers.
   auto version = troupe::testing::run_command({TROUPE_BINARY, "version", "--server", "127.0.0.1:1"}, "", {}, c.dir());
@@ -452,9 +455,15 @@ TEST_CASE("config set-context sets the namespace the CLI works in and a restart 
         "error: no context exists with the name: \"prod\" (troupe's client config has one, \"troupe\")\n");
   CHECK(c.troupe({"config", "set-context", "--current", "--namespace=default"}).code == 0);
   CHECK(c.troupe({"get", "cm", "-o", "name"}).out.find("mine") == std::string::npos);
+  // What config view prints is a client config.
+  auto viewed = c.write("viewed.yaml", c.troupe({"config", "view"}).out);
+  auto through_view = troupe::testing::run_command(
+      {TROUPE_BINARY, "get", "ns", "default", "-o", "name", "--client-config", viewed}, "", {}, c.dir());
+  CHECK(through_view.err.empty());
+  CHECK(through_view.out == "namespace/default\n");
   std::ofstream(c.config(), std::ios::app) << "colour: blue\n";
   CHECK(c.troupe({"config", "view"}).err ==
-        "error: " + c.config() + ": unknown setting \"colour\" (server, namespace)\n");
+        "error: " + c.config() + ": unknown setting \"colour\" (server, namespace, current-context)\n");
 }
 
 TEST_CASE("delete by name by selector and --all", "[process][cli]") {
