@@ -295,6 +295,8 @@ int cmd_describe(context& ctx) {
   if (ctx.flags.has("filename")) return describe_files(ctx);
   auto args = parse_resource_args(ctx, "You must specify the type of resource to describe. Use \"troupe "
                                        "api-resources\" for a complete list of supported resources.");
+  TROUPE_REQUIRE(args.named.empty() || !ctx.all_namespaces(), api_errc::bad_request,
+                 "a resource cannot be retrieved by name across all namespaces");
   std::vector<std::pair<const kind_info*, node>> objects;
   for (auto* kind : args.types) {
     if (!args.named.empty()) break;

@@ -104,6 +104,23 @@ std::string field_value(const node* pod, const std::string& field_path) {
   return at && at->is_scalar() ? at->text() : "";
 }
 
+// kubectl's describe of a resourceFieldRef: ExtractContainerResourceValue on the container
+// described, in the divisor's units rounded up; a limit not set reads "node allocatable".
+std::string resource_field_value(const node& c, const node& ref) {
+  auto resource = text_at(ref, {"resource"});
+  auto dot = resource.find('.');
+  if (dot == std::string::npos) return "";
+  auto which = resource.substr(0, dot), name = resource.substr(dot + 1);
+  auto amount = quantity::parse(text_at(c, {"resources", which, name})).value_or(quantity());
+  auto divisor = quantity::parse(text_at(ref, {"divisor"})).value_or(quantity::from_value(1));
+  if (divisor.is_zero()) divisor = quantity::from_value(1);
+  auto ceil_div = [](int64_t a, int64_t b) { return b <= 0 ? a : (a + b - 1) / b; };
+  auto value = std::to_string(name == "cpu" ? ceil_div(amount.milli(), divisor.milli())
+                                            : ceil_div(amount.value(), divisor.value()));
+  if (value == "0" && (resource == "limits.cpu" || resource == "limits.memory")) return "node allocatable";
+  return value;
+}
+
 void write_env(tab_text& w, const node& c, const node* pod) {
   if (auto& from = items_of(lookup(c, {"envFrom"})); !from.empty()) {
     w.write(2, "Environment Variables from:\n");
@@ -135,8 +152,7 @@ void write_env(tab_text& w, const node& c, const node* pod) {
       w.write(3, name + ":\t" + field_value(pod, text_at(*f, {"fieldPath"})) + " (" +
                      text_or(*f, {"apiVersion"}, "v1") + ":" + text_at(*f, {"fieldPath"}) + ")\n");
     else if (auto* r = lookup(*from, {"resourceFieldRef"}))
-      w.write(3, name + ":\t" + text_at(*r, {"resource"}) + " (" + text_at(*r, {"containerName"}) +
-                     ")\n");
+      w.write(3, name + ":\t" + resource_field_value(c, *r) + " (" + text_at(*r, {"resource"}) + ")\n");
     else if (auto* s = lookup(*from, {"secretKeyRef"}))
       w.write(3, name + ":\t<set to the key '" + text_at(*s, {"key"}) + "' in secret '" +
                      text_at(*s, {"name"}) + "'>\tOptional: " + optional(*s) + "\n");
@@ -260,7 +276,9 @@ void write_tolerations(tab_text& w, const std::string& indent, const node* toler
     std::string line = text_at(t, {"key"});
     if (auto v = text_at(t, {"value"}); !v.empty()) line += "=" + v;
     if (auto e = text_at(t, {"effect"}); !e.empty()) line += ":" + e;
-    if (text_at(t, {"operator"}) == "Exists" && text_at(t, {"value"}).empty()) line += " op=Exists";
+    // kubectl's printTolerationsMultilineWithIndent: a space only after a key or an effect.
+    if (text_at(t, {"operator"}) == "Exists" && text_at(t, {"value"}).empty())
+      line += line.empty() ? "op=Exists" : " op=Exists";
     if (auto s = text_at(t, {"tolerationSeconds"}); !s.empty()) line += " for " + s + "s";
     w.write(0, (first ? "" : indent + "\t") + line + "\n");
     first = false;

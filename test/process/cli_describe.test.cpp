@@ -42,11 +42,13 @@ spec:
     image: nginx:1.25
     args: ["--port", "80"]
     ports: [{containerPort: 80}]
-    env: [{name: MODE, value: fast}, {name: ME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+    env: [{name: MODE, value: fast}, {name: ME, valueFrom: {fieldRef: {fieldPath: metadata.name}}},
+          {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}},
+          {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory}}}]
     resources: {requests: {cpu: 100m}, limits: {cpu: 200m}}
     volumeMounts: [{name: scratch, mountPath: /scratch}]
   volumes: [{name: scratch, emptyDir: {}}]
-  tolerations: [{key: k, operator: Exists, effect: NoSchedule}]
+  tolerations: [{key: k, operator: Exists, effect: NoSchedule}, {operator: Exists}]
 )")
               .code == 0);
   auto r = c.troupe({"describe", "pod", "p"});
@@ -74,6 +76,8 @@ spec:
                   "    Limits:\n      cpu:  200m\n    Requests:\n      cpu:  100m\n"
                   "    Environment:\n      MODE:  fast\n"
                   "      ME:    p (v1:metadata.name)\n"
+                  "      CPU:   200 (limits.cpu)\n"
+                  "      MEM:   node allocatable (limits.memory)\n"
                   "    Mounts:\n      /scratch from scratch (rw)\n"));
   CHECK(has_block(r.out,
                   "Volumes:\n  scratch:\n"
@@ -81,7 +85,8 @@ spec:
                   "lifetime)\n"));
   CHECK(matching(r.out, "QoS Class: +Burstable") != "");
   CHECK(matching(r.out, "Node-Selectors: +<none>") != "");
-  CHECK(matching(r.out, "Tolerations: +k:NoSchedule op=Exists") != "");
+  CHECK(has_block(r.out, "Tolerations:     k:NoSchedule op=Exists\n"
+                         "                 op=Exists\n"));
   CHECK(matching(r.out, "Events: +<none>|Events:") != "");
 }
 
