@@ -7,8 +7,10 @@
 #include <kj/encoding.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -182,78 +184,73 @@ std::string event_interval(const node& e, int64_t now) {
 
 namespace {
 
-std::string pad(const std::string& label, size_t width = 14) {
-  return label.size() >= width ? label + " " : label + std::string(width - label.size(), ' ');
+// kubectl's smartLabelFor: "holderIdentity" reads "Holder Identity", "apiVersion" "API
+// Version"; a field with characters other than letters and '-' stays as it is.
+std::string smart_label(const std::string& field) {
+  for (char c : field)
+    if (!std::isalpha(static_cast<unsigned char>(c)) && c != '-') return field;
+  // fatih/camelcase's Split: runs of one class (lower, upper, other), an upper run's last letter
+  // starting the lower run after it ("IPAddress" is "IP", "Address").
+  auto kind = [](char c) { return std::islower(static_cast<unsigned char>(c)) ? 0 : std::isupper(static_cast<unsigned char>(c)) ? 1 : 2; };
+  std::vector<std::string> runs;
+  for (char c : field) {
+    if (runs.empty() || kind(runs.back().back()) != kind(c)) runs.emplace_back();
+    runs.back() += c;
+  }
+  for (size_t i = 0; i + 1 < runs.size(); ++i)
+    if (!runs[i].empty() && kind(runs[i].back()) == 1 && kind(runs[i + 1][0]) == 0) {
+      runs[i + 1].insert(runs[i + 1].begin(), runs[i].back());
+      runs[i].pop_back();
+    }
+  std::vector<std::string> words;
+  for (auto& run : runs) {
+    if (run.empty()) continue;
+    std::string upper = run;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "API" || upper == "URL" || upper == "UID" || upper == "OSB" || upper == "GUID") run = upper;
+    else run[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(run[0])));
+    words.push_back(run);
+  }
+  return join(words, " ");
 }
 
-// A scalar's text; a multi-line one continues on lines indented under its first.
-std::string scalar_text(const std::string& text, size_t indent) {
-  if (text.find('\n') == std::string::npos) return text;
-  std::string out;
-  auto parts = split(text, '\n');
-  while (!parts.empty() && parts.back().empty()) parts.pop_back();
-  for (size_t i = 0; i < parts.size(); ++i)
-    out += (i ? "\n" + std::string(indent, ' ') : "") + parts[i];
-  return out;
-}
-
-// Everything but metadata, in kubectl's "Key:  value" outline.
-void outline(std::string& out, const node& n, int depth) {
-  std::string indent(static_cast<size_t>(depth) * 2, ' ');
-  for (auto& [key, value] : n.entries()) {
-    if (depth == 0 && (key == "apiVersion" || key == "kind" || key == "metadata")) continue;
-    if (value.is_scalar()) {
-      auto label = indent + pad(key + ":", 16);
-      out += label + scalar_text(value.text(), label.size()) + "\n";
-    } else if (value.is_map()) {
-      out += indent + key + ":\n";
-      outline(out, value, depth + 1);
+// kubectl's printUnstructuredContent: every field in name order, maps and lists nested a level
+// deeper (a list's maps one after another), except the paths in `skip`.
+void write_unstructured(tab_text& w, int level, const node& content, const std::string& prefix,
+                        const std::set<std::string>& skip) {
+  std::vector<const std::pair<std::string, node>*> fields;
+  for (auto& entry : content.entries()) fields.push_back(&entry);
+  std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (auto* field : fields) {
+    auto& [name, value] = *field;
+    auto path = prefix + "." + name;
+    if (skip.count(path)) continue;
+    if (value.is_map()) {
+      w.write(level, smart_label(name) + ":\n");
+      write_unstructured(w, level + 1, value, path, skip);
     } else if (value.is_list()) {
-      out += indent + key + ":\n";
+      w.write(level, smart_label(name) + ":\n");
       for (auto& item : value.items()) {
-        if (item.is_map()) {
-          out += indent + "  -\n";
-          outline(out, item, depth + 2);
-        } else {
-          out += indent + "  " + scalar_text(item.text(), indent.size() + 2) + "\n";
-        }
+        if (item.is_map()) write_unstructured(w, level + 1, item, path, skip);
+        else w.write(level + 1, item.text() + "\n");
       }
+    } else {
+      w.write(level, smart_label(name) + ":\t" + (value.is_null() ? "<nil>" : value.text()) + "\n");
     }
   }
 }
 
-std::string conditions_table(const node& object) {
-  auto* conds = lookup(object, {"status", "conditions"});
-  if (!conds || !conds->is_list() || conds->size() == 0) return "";
-  tab_text w;
-  w.write(0, "Conditions:\n  Type\tStatus\tReason\n");
-  w.write(1, "----\t------\t------\n");
-  for (auto& c : conds->items())
-    w.write(1, text_at(c, {"type"}) + "\t" + text_at(c, {"status"}) + "\t" +
-                   text_at(c, {"reason"}) + "\n");
-  return w.str();
-}
-
+// kubectl's GenericDescriber, for the kinds it has no describer of its own for (Lease, Event).
 std::string describe_generic(context& ctx, const kind_info& kind, const node& object) {
-  tab_text head;
-  write_head_lines(head, object, kind.namespaced);
-  head.write(0, "API Version:\t" + kind.api_version() + "\n");
-  head.write(0, "Kind:\t" + kind.kind + "\n");
-  head.write(0, "UID:\t" + text_at(object, {"metadata", "uid"}) + "\n");
-  head.write(0, "Created:\t" + text_at(object, {"metadata", "creationTimestamp"}) + "\n");
-  if (auto del = text_at(object, {"metadata", "deletionTimestamp"}); !del.empty())
-    head.write(0, "Deleting:\t" + del + "\n");
-  if (auto* owners = lookup(object, {"metadata", "ownerReferences"}))
-    for (auto& o : owners->items())
-      if (text_at(o, {"controller"}) == "true")
-        head.write(0,
-                   "Controlled By:\t" + text_at(o, {"kind"}) + "/" + text_at(o, {"name"}) + "\n");
-  std::string out = head.str();
-  outline(out, object, 0);
-  out += conditions_table(object);
-  tab_text events;
-  write_events(ctx, kind, object, events);
-  return out + events.str();
+  tab_text w;
+  w.write(0, "Name:\t" + text_at(object, {"metadata", "name"}) + "\n");
+  w.write(0, "Namespace:\t" + text_at(object, {"metadata", "namespace"}) + "\n");
+  write_labels(w, "", "Labels", lookup(object, {"metadata", "labels"}));
+  write_annotations(w, "", "Annotations", lookup(object, {"metadata", "annotations"}));
+  write_unstructured(w, 0, object, "",
+                     {".metadata.name", ".metadata.namespace", ".metadata.labels", ".metadata.annotations"});
+  write_events(ctx, kind, object, w);
+  return w.str();
 }
 
 std::string describe(context& ctx, const kind_info& kind, const node& object) {

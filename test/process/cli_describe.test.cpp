@@ -297,3 +297,32 @@ subsets:
   CHECK(matching(r.out, "^    http +80 +TCP$") != "");
   CHECK(matching(r.out, "^    dns +53 +UDP$") != "");
 }
+
+TEST_CASE("describe of a kind kubectl has no describer for is its generic outline", "[process][cli]") {
+  cluster c;
+  REQUIRE(c.troupe({"apply", "-f", "-"}, R"(apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: leader, labels: {app: x}}
+spec: {holderIdentity: worker-1, leaseDurationSeconds: 15}
+)")
+              .code == 0);
+  auto r = c.troupe({"describe", "lease", "leader"});
+  auto uid = c.troupe({"get", "lease", "leader", "-o", "jsonpath={.metadata.uid}"}).out;
+  auto version = c.troupe({"get", "lease", "leader", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  auto created = c.troupe({"get", "lease", "leader", "-o", "jsonpath={.metadata.creationTimestamp}"}).out;
+  // kubectl's GenericDescriber: every field by name, labelled as smartLabelFor labels them.
+  CHECK(r.out == "Name:         leader\n"
+                 "Namespace:    default\n"
+                 "Labels:       app=x\n"
+                 "Annotations:  <none>\n"
+                 "API Version:  coordination.k8s.io/v1\n"
+                 "Kind:         Lease\n"
+                 "Metadata:\n"
+                 "  Creation Timestamp:  " + created + "\n"
+                 "  Resource Version:    " + version + "\n"
+                 "  UID:                 " + uid + "\n"
+                 "Spec:\n"
+                 "  Holder Identity:         worker-1\n"
+                 "  Lease Duration Seconds:  15\n"
+                 "Events:                    <none>\n");
+}
