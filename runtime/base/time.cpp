@@ -122,6 +122,7 @@ std::optional<int64_t> parse_rfc3339_micro(std::string_view text) {
 }
 
 std::string human_duration(int64_t s) {
+  if (s < -1) return "<invalid>";  // in the future (apimachinery's HumanDuration); a second is skew
   if (s < 0) s = 0;
   auto str = [](int64_t v) { return std::to_string(v); };
   if (s < 120) return str(s) + "s";

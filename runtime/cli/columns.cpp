@@ -57,7 +57,7 @@ column age_column(int64_t now) {
 
 std::string since(const std::string& timestamp, int64_t now) {
   auto at = parse_rfc3339(timestamp);
-  return at ? human_duration(std::max<int64_t>(0, now - *at)) : "";
+  return at ? human_duration(now - *at) : "";
 }
 
 // ---- pods ------------------------------------------------------------------------------------
@@ -628,7 +628,7 @@ std::string node_roles(const node& n) {
 std::string age(const node& object, int64_t now) {
   auto created = parse_rfc3339(text_at(object, {"metadata", "creationTimestamp"}));
   if (!created) return "<unknown>";
-  return human_duration(std::max<int64_t>(0, now - *created));
+  return human_duration(now - *created);
 }
 
 // RWO,ROX,RWX,RWOP in the order given.

@@ -171,7 +171,7 @@ void sort_events(std::vector<node>& events) {
 std::string event_interval(const node& e, int64_t now) {
   auto since = [&](std::initializer_list<std::string_view> path) {
     auto at = parse_rfc3339(text_at(e, path));
-    return at ? human_duration(std::max<int64_t>(0, now - *at)) : std::string("<unknown>");
+    return at ? human_duration(now - *at) : std::string("<unknown>");
   };
   // kubectl's getInterval: first seen at eventTime (events.k8s.io) or firstTimestamp; a
   // repeat by its series, or by count.

@@ -40,7 +40,7 @@ namespace {
 // kubectl's printEvent: no NAME but with -o wide (last), and the wide columns among the others.
 std::vector<column> event_columns(const table_options& options) {
   auto since = [now = options.now](std::optional<int64_t> at) {
-    return at ? human_duration(std::max<int64_t>(0, now - *at)) : std::string("<unknown>");
+    return at ? human_duration(now - *at) : std::string("<unknown>");
   };
   auto first_seen = [](const node& n) {
     auto at = parse_rfc3339(text_at(n, {"firstTimestamp"}));
