@@ -330,12 +330,24 @@ int cmd_api_resources(context& ctx) {
   return 0;
 }
 
+namespace {
+// Kubernetes writes versions "v1.29.0" (its gitVersion), as troupe's nodes report theirs.
+std::string git_version(const std::string& version) {
+  return version.empty() || version[0] == 'v' ? version : "v" + version;
+}
+}  // namespace
+
 codec::node version_info(const std::string& version) {
   auto parts = split(version, '.');
   codec::node info = codec::node::map();
   info.set("major", codec::node::string(parts.size() > 0 ? parts[0] : ""));
   info.set("minor", codec::node::string(parts.size() > 1 ? parts[1] : ""));
-  info.set("gitVersion", codec::node::string(version));
+  info.set("gitVersion", codec::node::string(git_version(version)));
+#if defined(__x86_64__)
+  info.set("platform", codec::node::string("linux/amd64"));
+#elif defined(__aarch64__)
+  info.set("platform", codec::node::string("linux/arm64"));
+#endif
   return info;
 }
 
@@ -353,10 +365,10 @@ int cmd_version(context& ctx) {
   bool client_only = ctx.flags.on("client");
   if (format.empty()) {
     // The client's line first, as kubectl: it is printed even when no server answers.
-    ctx.out << "Client Version: " << TROUPE_VERSION << "\n" << std::flush;
+    ctx.out << "Client Version: " << git_version(TROUPE_VERSION) << "\n" << std::flush;
     if (client_only) return 0;
     auto server = ctx.api().server_version();
-    ctx.out << "Server Version: " << server << "\n";
+    ctx.out << "Server Version: " << git_version(server) << "\n";
     return 0;
   }
   std::string server = client_only ? "" : ctx.api().server_version();

@@ -282,7 +282,7 @@ TEST_CASE("CLI usage errors name the argument", "[process][cli]") {
   // version says its own first, as kubectl, whether or not a server answers.
   auto version = troupe::testing::run_command({TROUPE_BINARY, "version", "--server", "127.0.0.1:1"}, "", {}, c.dir());
   CHECK(version.code == 1);
-  CHECK(version.out == "Client Version: 0.1.0\n");
+  CHECK(version.out == "Client Version: v0.1.0\n");
   // apply says it was creating; run names no file in its errors.
   CHECK(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nowhere}\n").err ==
         "Error from server (NotFound): error when creating \"STDIN\": namespaces \"nowhere\" not found\n");
@@ -404,7 +404,7 @@ TEST_CASE("the client config the server writes is what the CLI reads", "[process
   CHECK(via_env.out == "namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n");
   auto via_flag = troupe::testing::run_command(
       {TROUPE_BINARY, "version", "--client-config", c.config()}, "", {}, c.dir());
-  CHECK(via_flag.out == "Client Version: 0.1.0\nServer Version: 0.1.0\n");
+  CHECK(via_flag.out == "Client Version: v0.1.0\nServer Version: v0.1.0\n");
   auto none = troupe::testing::run_command({TROUPE_BINARY, "get", "ns"}, "",
                                            {"TROUPE_CONFIG=" + c.dir() / "nothing"}, c.dir());
   CHECK_THAT(none.err, Catch::Contains("no server to talk to"));

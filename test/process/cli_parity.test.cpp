@@ -186,7 +186,7 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   CHECK(gone.code == 0);
   CHECK(gone.err.empty());
 
-  CHECK(c.troupe({"version", "--client"}).out == "Client Version: 0.1.0\n");
+  CHECK(c.troupe({"version", "--client"}).out == "Client Version: v0.1.0\n");
   auto offline = troupe::testing::run_command(
       {TROUPE_BINARY, "version", "--client", "-o", "json", "--server", "127.0.0.1:1"}, "", {},
       c.dir());
@@ -195,7 +195,7 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
              Catch::Contains("\"clientVersion\": {") && !Catch::Contains("serverVersion"));
   CHECK_THAT(c.troupe({"version", "-o", "yaml"}).out, Catch::Contains("clientVersion:\n") &&
                                                           Catch::Contains("serverVersion:\n") &&
-                                                          Catch::Contains("gitVersion: 0.1.0"));
+                                                          Catch::Contains("gitVersion: v0.1.0"));
   CHECK(c.troupe({"version", "-o", "wide"}).err == "error: --output must be 'yaml' or 'json'\n");
 
   auto names = lines(c.troupe({"api-resources", "-o", "name"}).out);
