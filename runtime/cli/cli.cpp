@@ -282,6 +282,8 @@ void print_rows(std::ostream& out, const std::vector<std::vector<std::string>>& 
 }  // namespace
 
 int cmd_api_resources(context& ctx) {
+  TROUPE_REQUIRE(ctx.flags.positional.empty(), api_errc::bad_request,
+                 "unexpected arguments: [" + join(ctx.flags.positional, " ") + "]");
   auto format = ctx.flags.get("output");
   TROUPE_REQUIRE(format.empty() || format == "wide" || format == "name", api_errc::bad_request,
                  "--output " + format + " is not available");
@@ -296,10 +298,20 @@ int cmd_api_resources(context& ctx) {
         auto& served = served_verbs();
         verbs_served = verbs_served && std::find(served.begin(), served.end(), verb) != served.end();
       }
+  // --categories: the resources in every category named.
+  std::vector<std::string> categories;
+  for (auto& given : ctx.flags.all("categories"))
+    for (auto& category : split(given, ','))
+      if (!category.empty()) categories.push_back(category);
+  auto in_categories = [&](const kind_info& k) {
+    for (auto& category : categories)
+      if (std::find(k.categories.begin(), k.categories.end(), category) == k.categories.end()) return false;
+    return true;
+  };
   std::vector<const kind_info*> kinds;
   for (auto& k : ctx.kinds.all())
     if (verbs_served && (!ctx.flags.has("namespaced") || k->namespaced == ctx.flags.on("namespaced")) &&
-        (!ctx.flags.has("api-group") || k->group == ctx.flags.get("api-group")))
+        (!ctx.flags.has("api-group") || k->group == ctx.flags.get("api-group")) && in_categories(*k))
       kinds.push_back(k.get());
   // kubectl's order: by group (the core group first), each group's resources by name as
   // discovery lists them; or by name or kind across groups.

@@ -372,6 +372,7 @@ const std::map<std::string, flag_help>& flag_helps() {
         "returning namespaced resources (by default all)."}},
       {"api-group", {"", "Limit to resources in the specified API group."}},
       {"verbs", {"[]", "Limit to resources that support the specified verbs (comma-separated)."}},
+      {"categories", {"[]", "Limit to resources that belong to the specified categories (comma-separated)."}},
       {"cached",
        {"false",
         "Use the cached list of resources if available. troupe's CLI knows its resources itself, so the list is "

@@ -170,7 +170,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
        {filename, recursive, dry_run, output, template_text, selector, all, {"replicas"}, {"current-replicas"},
         {"resource-version"}}},
       {"wait", {selector, all, timeout, {"for"}}},
-      {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}, {"verbs"}, {"cached", 0, false}}},
+      {"api-resources", {output, no_headers, {"namespaced"}, {"api-group"}, {"sort-by"}, {"verbs"}, {"cached", 0, false}, {"categories"}}},
       {"version", {output, {"client", 0, false}}},
       {"completion", {}},
       {"logs",

@@ -220,6 +220,10 @@ TEST_CASE("each verb takes only its own flags and refuses the rest", "[process][
   // --verbs keeps the resources that serve them all; --cached changes nothing here.
   CHECK(lines(c.troupe({"api-resources", "--verbs=list,watch", "--cached", "-o", "name"}).out) == names);
   CHECK(c.troupe({"api-resources", "--verbs=deletecollection", "-o", "name"}).out.empty());
+  CHECK(c.troupe({"api-resources", "--categories=all", "-o", "name"}).out ==
+        "pods\nservices\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\n"
+        "statefulsets.apps\ncronjobs.batch\njobs.batch\n");
+  CHECK(c.troupe({"api-resources", "extra"}).err == "error: unexpected arguments: [extra]\n");
 }
 
 TEST_CASE("global flags may come before the verb", "[process][cli]") {
