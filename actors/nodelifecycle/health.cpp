@@ -68,19 +68,38 @@ std::pair<std::string, std::string> mark_node_unknown(std::string_view node, int
   capnp::MallocMessageBuilder status_msg;
   status_msg.setRoot(r.as<k8s::Node>());
   auto status_node = status_msg.getRoot<k8s::Node>();
-  for (auto c : status_node.getStatus().getConditions()) {
-    if (c.getStatus() != k8s::ConditionStatus::IS_UNKNOWN) c.setLastTransitionTime(now_seconds);
-    c.setStatus(k8s::ConditionStatus::IS_UNKNOWN);
-    c.setReason("NodeStatusUnknown");
-    c.setMessage("Kubelet stopped posting node status.");
+  // Kubernetes' tryUpdateNodeHealth: the kubelet's four conditions go Unknown (one the kubelet
+  // never wrote is added, its heartbeat the node's creation); others, such as
+  // NetworkUnavailable, are not the kubelet's to report and stay.
+  static const char* const kubelet_conditions[] = {"Ready", "MemoryPressure", "DiskPressure", "PIDPressure"};
+  std::vector<const char*> never;
+  for (auto* type : kubelet_conditions) {
+    bool found = false;
+    for (auto c : status_node.getStatus().getConditions()) {
+      if (text_view(c.getType()) != type) continue;
+      found = true;
+      if (c.getStatus() == k8s::ConditionStatus::IS_UNKNOWN) continue;
+      c.setStatus(k8s::ConditionStatus::IS_UNKNOWN);
+      c.setReason("NodeStatusUnknown");
+      c.setMessage("Kubelet stopped posting node status.");
+      c.setLastTransitionTime(now_seconds);
+    }
+    if (!found) never.push_back(type);
   }
-  if (status_node.getStatus().getConditions().size() == 0) {
-    auto c = status_node.getStatus().initConditions(1)[0];
-    c.setType("Ready");
-    c.setStatus(k8s::ConditionStatus::IS_UNKNOWN);
-    c.setLastTransitionTime(now_seconds);
-    c.setReason("NodeStatusNeverUpdated");
-    c.setMessage("Kubelet never posted node status.");
+  if (!never.empty()) {
+    auto had = status_node.getStatus().disownConditions();
+    auto before = had.getReader();
+    auto conditions = status_node.getStatus().initConditions(before.size() + static_cast<unsigned>(never.size()));
+    for (unsigned i = 0; i < before.size(); ++i) conditions.setWithCaveats(i, before[i]);
+    for (unsigned i = 0; i < never.size(); ++i) {
+      auto c = conditions[before.size() + i];
+      c.setType(never[i]);
+      c.setStatus(k8s::ConditionStatus::IS_UNKNOWN);
+      c.setReason("NodeStatusNeverUpdated");
+      c.setMessage("Kubelet never posted node status.");
+      c.setLastHeartbeatTime(r.meta().getCreationTimestamp());
+      c.setLastTransitionTime(now_seconds);
+    }
   }
   capnp::MallocMessageBuilder spec_msg;
   spec_msg.setRoot(r.as<k8s::Node>());

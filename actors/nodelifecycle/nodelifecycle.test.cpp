@@ -56,6 +56,33 @@ TEST_CASE("a node that stops renewing its lease is marked unknown and tainted", 
   auto cleared_bytes = clear_unreachable(back);
   object_reader c(cleared_bytes);
   CHECK_FALSE(c.as<k8s::Node>().getSpec().hasTaints());  // the field goes, not just its items
+
+  // A node no kubelet ever reported for: the kubelet's four conditions, never updated, their
+  // heartbeat its creation; a condition not the kubelet's stays as it was.
+  capnp::MallocMessageBuilder bare;
+  auto root = bare.initRoot<k8s::Node>();
+  root.initMetadata().setName("manual");
+  root.getMetadata().setCreationTimestamp(50);
+  auto network = root.initStatus().initConditions(1)[0];
+  network.setType("NetworkUnavailable");
+  network.setStatus(k8s::ConditionStatus::IS_FALSE);
+  auto never = mark_node_unknown(to_bytes(bare), 700).second;
+  object_reader n(never);
+  std::vector<std::string> seen;
+  for (auto cond : n.as<k8s::Node>().getStatus().getConditions()) {
+    seen.push_back(text_string(cond.getType()) + " " + text_string(cond.getReason()));
+    if (text_view(cond.getType()) == "NetworkUnavailable") {
+      CHECK(cond.getStatus() == k8s::ConditionStatus::IS_FALSE);
+      continue;
+    }
+    CHECK(cond.getStatus() == k8s::ConditionStatus::IS_UNKNOWN);
+    CHECK(text_string(cond.getMessage()) == "Kubelet never posted node status.");
+    CHECK(cond.getLastHeartbeatTime() == 50);
+    CHECK(cond.getLastTransitionTime() == 700);
+  }
+  CHECK(seen == std::vector<std::string>{"NetworkUnavailable ", "Ready NodeStatusNeverUpdated",
+                                         "MemoryPressure NodeStatusNeverUpdated", "DiskPressure NodeStatusNeverUpdated",
+                                         "PIDPressure NodeStatusNeverUpdated"});
 }
 
 namespace {
