@@ -498,6 +498,13 @@ caf::typed_response_promise<uint64_t> watch(self_ptr self, watch_request& req,
     rp.deliver(too_old(req.from_revision, snap.horizon()));
     return rp;
   }
+  // A revision not yet written: Kubernetes' TooLargeResourceVersion (its cache waits 3 s for
+  // the revision to arrive; this store has no cache behind it, so every read is current).
+  if (req.from_revision > snap.revision()) {
+    rp.deliver(make_error(api_errc::timeout, "Too large resource version: " + std::to_string(req.from_revision) +
+                                                 ", current: " + std::to_string(snap.revision())));
+    return rp;
+  }
   subscription_key key{watcher.address(), req.id};
   if (st.subs.count(key)) {
     rp.deliver(make_error(api_errc::already_exists,

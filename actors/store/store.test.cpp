@@ -473,6 +473,12 @@ TEST_CASE("a watch from before the log's horizon is Gone", "[store][watch]") {
   auto ok = f.watch(watch_configmaps(2, 15));
   REQUIRE(ok);
   for (uint64_t rev = 16; rev <= 20; ++rev) CHECK(f.next_event().revision == rev);
+  // One not yet written is too large, as Kubernetes answers it.
+  auto ahead = f.watch(watch_configmaps(3, 22));
+  REQUIRE_FALSE(ahead);
+  CHECK(to_api_error(ahead.error()).code() == api_errc::timeout);
+  CHECK(to_api_error(ahead.error()).message() == "Too large resource version: 22, current: 20");
+  CHECK(f.watch(watch_configmaps(4, 20)));  // the current one is fine
 }
 
 TEST_CASE("a watcher that stops reading is cut off - others carry on", "[store][watch]") {
