@@ -478,15 +478,55 @@ std::string bash_completion() {
     resources += k->plural + " ";
     for (auto& s : k->short_names) resources += s + " ";
   }
-  // The second word: a subcommand, a resource type, or the names a verb takes; then names of
-  // the type given.
+  // The flags that take a value, before the verb (the global ones) and after it (the verb's:
+  // -f is a file for most, a switch for logs), so their values are not read as words.
+  auto valued = [](const std::vector<flag_spec>& specs) {
+    std::string out = " ";
+    for (auto& spec : specs) {
+      if (!spec.takes_value) continue;
+      out += "--" + spec.name + " ";
+      if (spec.short_name) out += std::string("-") + spec.short_name + " ";
+    }
+    return out;
+  };
+  std::string values = "    case \"$1\" in\n";
+  for (auto& name : cli_commands()) values += "      " + name + ") echo \"" + valued(cli_flags(name)) + "\" ;;\n";
+  values += "      *) echo \"" + valued(cli_flags("")) + "\" ;;\n    esac\n";
+  // The first word that is not a flag is the verb, the second a resource type or a subcommand;
+  // names of that type come after, from the namespace -n or -A chose.
   const char* typed = "get|describe|delete|edit|label|annotate|patch|scale|wait|expose";
   return "# bash completion for troupe: source <(troupe completion bash)\n"
+         "_troupe_valued() {\n" + values + "}\n"
          "_troupe() {\n"
-         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" verb=\"${COMP_WORDS[1]}\" words=\"\"\n"
-         "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" verb=\"\" type=\"\" words=\"\" skip=0 count=0 i w\n"
+         "  local valued ns=()\n"
+         "  valued=\"$(_troupe_valued)\"\n"
+         "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+         "    w=\"${COMP_WORDS[i]}\"\n"
+         "    if [ \"$skip\" -eq 1 ]; then\n"
+         "      skip=0\n"
+         "      case \"${COMP_WORDS[i-1]}\" in -n|--namespace) ns=(-n \"$w\") ;; esac\n"
+         "      continue\n"
+         "    fi\n"
+         "    case \"$w\" in\n"
+         "      --namespace=*) ns=(-n \"${w#*=}\") ;;\n"
+         "      -A|--all-namespaces) ns=(-A) ;;\n"
+         "      -n?*) ns=(-n \"${w#-n}\") ;;\n"
+         "      --*=*) ;;\n"
+         "      -*) case \"$valued\" in *\" $w \"*) skip=1 ;; esac ;;\n"
+         "      *)\n"
+         "        count=$((count + 1))\n"
+         "        if [ \"$count\" -eq 1 ]; then verb=\"$w\"; valued=\"$(_troupe_valued \"$w\")\"; fi\n"
+         "        if [ \"$count\" -eq 2 ]; then type=\"$w\"; fi ;;\n"
+         "    esac\n"
+         "  done\n"
+         "  if [ \"$skip\" -eq 1 ] || [[ \"$cur\" == -* ]]; then\n"
+         "    COMPREPLY=()\n"
+         "    return\n"
+         "  fi\n"
+         "  if [ \"$count\" -eq 0 ]; then\n"
          "    words=\"server agent help " + verbs + "\"\n"
-         "  elif [ \"$COMP_CWORD\" -eq 2 ]; then\n"
+         "  elif [ \"$count\" -eq 1 ]; then\n"
          "    case \"$verb\" in\n"
          "      " + typed + "|explain) words=\"" + resources + "\" ;;\n"
          "      config) words=\"view current-context get-contexts use-context set-context\" ;;\n"
@@ -495,15 +535,15 @@ std::string bash_completion() {
          "      token) words=\"create\" ;;\n"
          "      taint) words=\"nodes\" ;;\n"
          "      create) words=\"namespace serviceaccount configmap secret service deployment job cronjob "
-         "role clusterrole rolebinding clusterrolebinding\" ;;\n"
+         "role clusterrole rolebinding clusterrolebinding ingress\" ;;\n"
          "      help) words=\"server agent " + verbs + "\" ;;\n"
-         "      logs|exec|cp) words=\"$(troupe get pods -o name 2>/dev/null | sed 's|.*/||')\" ;;\n"
+         "      logs|exec|cp) words=\"$(troupe get pods \"${ns[@]}\" -o name 2>/dev/null | sed 's|.*/||')\" ;;\n"
          "      cordon|uncordon|drain) words=\"$(troupe get nodes -o name 2>/dev/null | sed 's|.*/||')\" ;;\n"
          "    esac\n"
          "  else\n"
          "    case \"$verb\" in\n"
-         "      " + typed + "|taint) words=\"$(troupe get \"${COMP_WORDS[2]}\" -o name 2>/dev/null | "
-         "sed 's|.*/||')\" ;;\n"
+         "      " + typed + "|taint) [[ \"$type\" == */* ]] || words=\"$(troupe get \"$type\" \"${ns[@]}\" -o name "
+         "2>/dev/null | sed 's|.*/||')\" ;;\n"
          "    esac\n"
          "  fi\n"
          "  COMPREPLY=( $(compgen -W \"$words\" -- \"$cur\") )\n"

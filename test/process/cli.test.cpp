@@ -603,6 +603,14 @@ TEST_CASE("api-resources and completion", "[process][cli]") {
   CHECK(complete("troupe config cu", 2) == "current-context\n");
   CHECK(complete("troupe config view sett", 3) == "\n");  // no resource names after config
   CHECK(complete("troupe completion ", 2) == "bash\n");
+  // Flags anywhere, their values skipped; names from the namespace -n names.
+  REQUIRE(c.troupe({"create", "ns", "staging"}).code == 0);
+  REQUIRE(c.troupe({"create", "cm", "sequel", "-n", "staging"}).code == 0);
+  CHECK(complete("troupe -n staging get cm se", 5) == "sequel\n");
+  CHECK(complete("troupe get -o name cm --namespace=staging se", 6) == "sequel\n");
+  CHECK(complete("troupe get cm -A se", 4) == "settings sequel\n");
+  CHECK(complete("troupe get -l app=x cm se", 5) == "settings\n");
+  CHECK(complete("troupe logs -f sett", 3) == "\n");  // logs' -f is a switch: sett is a pod name
 }
 
 TEST_CASE("a pod on a node terminates gracefully - --force ends it", "[process][cli]") {
