@@ -131,7 +131,6 @@ std::string with_pod_status(std::string_view stored, const pod_model& m, int64_t
   capnp::MallocMessageBuilder msg;
   msg.setRoot(r.as<k8s::Pod>());
   auto pod = msg.getRoot<k8s::Pod>();
-  pod.getMetadata().disownResourceVersion();
   auto s = compute_pod_status(m);
   auto status = pod.initStatus();
   status.setPhase(phase_of(s.phase));

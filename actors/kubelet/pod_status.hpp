@@ -10,9 +10,9 @@
 namespace troupe::kubelet {
 
 /// `pod` (the stored object) with its status replaced by what `model` says; condition
-/// transition times kept from the stored status where a condition did not change. The
-/// resourceVersion is cleared: the kubelet owns the status, so its write goes on top of
-/// whatever changed meanwhile.
+/// transition times kept from the stored status where a condition did not change, and the
+/// conditions others own kept. The resourceVersion stays: a condition someone else wrote since
+/// is not overwritten, the write fails (Conflict) and is made again from the pod as it is then.
 std::string with_pod_status(std::string_view pod, const pod_model& model, int64_t now_seconds);
 
 /// The same status as a comparable text, to skip writes that change nothing.

@@ -116,15 +116,25 @@ void report(self_ptr self) {
   auto req = make_request(api_verb::update_status, "pods", pod_ns(self), api_name(self), std::move(object));
   self->request(st.deps.api, call_patience, api_atom::value, std::move(req))
       .then(
-          [=](api_reply&) {
-            self->state.reported = fingerprint;
-            self->state.writing = false;
-            if (std::exchange(self->state.write_again, false)) report(self);
+          [=](api_reply& reply) {
+            auto& st = self->state;
+            st.reported = fingerprint;
+            st.writing = false;
+            // The pod as now stored, so the next write is not refused for this one's version
+            // (the watch brings it too, maybe later).
+            auto seen = parse_int(text_view(st.reader->meta().getResourceVersion())).value_or(0);
+            if (!reply.object.empty() && st.bytes && static_cast<int64_t>(reply.revision) > seen) {
+              st.bytes = reply.object.ptr;
+              st.reader = std::make_unique<object_reader>(*st.bytes);
+            }
+            if (std::exchange(st.write_again, false)) report(self);
           },
           [=](caf::error&) {
-            // The server is away or the pod is gone; the periodic tick tries again.
+            // A Conflict (someone else wrote the pod: the watch brings it, and the pod as it is
+            // then is written), the server away or the pod gone: again now if the pod changed
+            // meanwhile, else at its next change or the periodic tick.
             self->state.writing = false;
-            self->state.write_again = false;
+            if (std::exchange(self->state.write_again, false)) report(self);
           });
 }
 

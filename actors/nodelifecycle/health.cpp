@@ -192,16 +192,16 @@ std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t no
   return std::nullopt;
 }
 
-std::string pod_marked_for_disruption(std::string_view pod, const std::string& reason, const std::string& message,
-                                      bool failed, int64_t now_seconds) {
+std::optional<std::string> pod_marked_for_disruption(std::string_view pod, const std::string& reason,
+                                                     const std::string& message, bool failed, int64_t now_seconds) {
   object_reader r(pod);
+  auto phase = r.as<k8s::Pod>().getStatus().getPhase();
+  if (failed && (phase == k8s::PodPhase::SUCCEEDED || phase == k8s::PodPhase::FAILED)) return std::nullopt;
   capnp::MallocMessageBuilder m;
   m.setRoot(r.as<k8s::Pod>());
   auto out = m.getRoot<k8s::Pod>();
   set_pod_condition(out, "DisruptionTarget", k8s::ConditionStatus::IS_TRUE, reason, message, now_seconds);
-  auto phase = out.getStatus().getPhase();
-  if (failed && phase != k8s::PodPhase::SUCCEEDED && phase != k8s::PodPhase::FAILED)
-    out.getStatus().setPhase(k8s::PodPhase::FAILED);
+  if (failed) out.getStatus().setPhase(k8s::PodPhase::FAILED);
   return to_bytes(m);
 }
 

@@ -115,29 +115,39 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
 // ---- taint eviction -------------------------------------------------------------------------
 
 // Marks the pod with the DisruptionTarget condition (and Failed, for PodGC), then deletes it;
-// `then` runs once it is deleted. A pod whose status write fails (its kubelet wrote first) is
-// deleted all the same, as Kubernetes goes on to the delete.
-void disrupt(self_ptr self, const std::string& ns, const std::string& name, std::string_view pod,
-             const std::string& reason, const std::string& message, bool failed, int64_t grace,
-             std::function<void()> then, std::function<void()> failure) {
+// `then` runs once it is deleted, `failure` when it could not be (the next check tries again).
+// As Kubernetes' addConditionAndDeletePod: the mark goes on the pod as stored now (a write
+// conditional on its version, read again after a conflict with its kubelet), and a pod that
+// could not be marked is not deleted yet.
+void disrupt(self_ptr self, const std::string& ns, const std::string& name, const std::string& reason,
+             const std::string& message, bool failed, int64_t grace, std::function<void()> then,
+             std::function<void()> failure, int attempts_left = 3) {
   auto api = self->state.deps.api;
+  auto stored = self->state.deps.engine->read().get(object_key("pods", ns, name));
+  if (!stored) return failure();  // gone already
+  auto marked = pod_marked_for_disruption(stored->object, reason, message, failed, unix_seconds());
   auto remove = [=]() mutable {
     auto req = make_request(api_verb::remove, "pods", ns, name);
     req.grace_period = grace;
     self->request(api, eviction_patience, api_atom::value, std::move(req))
         .then([then](api_reply&) mutable { then(); }, [failure](caf::error&) mutable { failure(); });
   };
+  if (!marked) return remove();  // PodGC's pod that has ended already: nothing to mark
   self->request(api, eviction_patience, api_atom::value,
-                make_request(api_verb::update_status, "pods", ns, name,
-                             pod_marked_for_disruption(pod, reason, message, failed, unix_seconds())))
-      .then([remove](api_reply&) mutable { remove(); }, [remove](caf::error&) mutable { remove(); });
+                make_request(api_verb::update_status, "pods", ns, name, std::move(*marked)))
+      .then([remove](api_reply&) mutable { remove(); },
+            [=](caf::error& e) mutable {
+              if (to_api_error(e).code() == api_errc::conflict && attempts_left > 1)
+                return disrupt(self, ns, name, reason, message, failed, grace, then, failure, attempts_left - 1);
+              failure();
+            });
 }
 
 void evict(self_ptr self, const std::string& ns, const std::string& name, std::string pod) {
   auto key = ns + "/" + name;
   if (!self->state.evicting.insert(key).second) return;
   // The pod's own grace period applies (-1): its node stops it, and the object goes after.
-  disrupt(self, ns, name, pod, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", false, -1,
+  disrupt(self, ns, name, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", false, -1,
           [=] {
             self->state.evicting.erase(key);
             record_event(self, ns, eviction_event(pod, unix_micros()));
@@ -240,25 +250,20 @@ void evict_untolerated(self_ptr self, const store::snapshot& snap,
 // Kubernetes' PodGC for pods bound to a node that is gone (deleted, or never there): after the
 // quarantine they are deleted with no grace, since no kubelet will ever stop them.
 void collect_orphans(self_ptr self, const store::snapshot& snap, const std::set<std::string>& nodes) {
-  struct orphan {
-    std::string ns, name, object;
-  };
-  std::map<std::string, std::vector<orphan>> pods_by_node;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> pods_by_node;
   snap.list(list_prefix("pods", ""), [&](std::string_view, store::stored_view v) {
     object_reader r(v.object);
     auto node = text_string(r.as<k8s::Pod>().getSpec().getNodeName());
     if (!node.empty() && !nodes.count(node))
-      pods_by_node[node].push_back(
-          {text_string(r.meta().getNamespace()), text_string(r.meta().getName()), std::string(v.object)});
+      pods_by_node[node].emplace_back(text_string(r.meta().getNamespace()), text_string(r.meta().getName()));
     return true;
   });
   std::set<std::string> pod_nodes;
   for (auto& [node, pods] : pods_by_node) pod_nodes.insert(node);
   auto quarantine = self->state.deps.knobs.orphan_quarantine.count();
   for (auto& node : orphaned_nodes(nodes, pod_nodes, self->state.node_missing_since, unix_micros() / 1000, quarantine))
-    for (auto& pod : pods_by_node[node])  // tried again at the next check if it fails
-      disrupt(self, pod.ns, pod.name, pod.object, "DeletionByPodGC", "PodGC: node no longer exists", true, 0, [] {},
-              [] {});
+    for (auto& [ns, name] : pods_by_node[node])  // tried again at the next check if it fails
+      disrupt(self, ns, name, "DeletionByPodGC", "PodGC: node no longer exists", true, 0, [] {}, [] {});
 }
 
 void check(self_ptr self) {

@@ -61,10 +61,11 @@ std::optional<std::string> pod_marked_not_ready(std::string_view pod, int64_t no
 /// now: NodeNotReady" (Kubernetes' RecordNodeStatusChange).
 std::string node_not_ready_node_event(std::string_view node, int64_t now_micros);
 /// The pod about to be deleted by a controller, with the DisruptionTarget condition True
-/// (`reason`, `message`) and, for PodGC (`failed`), phase Failed unless it has ended already:
-/// Kubernetes' PodDisruptionConditions, so a Job's podFailurePolicy can tell why it went.
-std::string pod_marked_for_disruption(std::string_view pod, const std::string& reason, const std::string& message,
-                                      bool failed, int64_t now_seconds);
+/// (`reason`, `message`) and, for PodGC (`failed`), phase Failed; nullopt for PodGC's pod that
+/// has ended already, which Kubernetes leaves unmarked. Kubernetes' PodDisruptionConditions, so
+/// a Job's podFailurePolicy can tell why a pod went.
+std::optional<std::string> pod_marked_for_disruption(std::string_view pod, const std::string& reason,
+                                                     const std::string& message, bool failed, int64_t now_seconds);
 /// The Warning event "NodeNotReady", "Node is not ready" recorded on each pod so marked.
 std::string node_not_ready_event(std::string_view pod, int64_t now_micros);
 /// The node without the unreachable taints.

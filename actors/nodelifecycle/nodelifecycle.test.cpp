@@ -433,8 +433,10 @@ TEST_CASE("a toleration that runs out evicts with one event and no cancellation"
   CHECK(r.as<k8s::Pod>().getStatus().getPhase() != k8s::PodPhase::FAILED);
 
   auto gc = pod_marked_for_disruption(evicted->object.str(), "DeletionByPodGC", "PodGC: node no longer exists", true, 9);
-  object_reader g(gc);
+  REQUIRE(gc);
+  object_reader g(*gc);
   CHECK(g.as<k8s::Pod>().getStatus().getPhase() == k8s::PodPhase::FAILED);
+  CHECK_FALSE(pod_marked_for_disruption(*gc, "DeletionByPodGC", "PodGC: node no longer exists", true, 9));  // ended
 }
 
 TEST_CASE("PodGC: a node its pods name must be missing for the whole quarantine", "[nodelifecycle][podgc]") {
