@@ -127,15 +127,12 @@ void validate_metadata(const kind_info& kind, k8s::ObjectMeta::Reader meta,
       if (value.size() == 0)
         out.push_back({std::string("metadata.ownerReferences.") + field,
                        std::string("Invalid value: \"\": ") + what + " must not be empty"});
-    // Kubernetes' BannedOwners: events are never owners (they would keep what they describe).
-    auto api_version = text_view(ref.getApiVersion());
-    if (text_view(ref.getKind()) == "Event" && (api_version == "v1" || api_version == "events.k8s.io/v1")) {
-      auto group = api_version == "v1" ? std::string_view() : std::string_view("events.k8s.io");
+    // Kubernetes' BannedOwners: a core Event is never an owner (it would keep what it describes).
+    if (text_view(ref.getKind()) == "Event" && text_view(ref.getApiVersion()) == "v1")
       out.push_back({"metadata.ownerReferences",
-                     "Invalid value: {\"apiVersion\":" + quote(api_version) + ",\"kind\":\"Event\",\"name\":" +
-                         quote(text_view(ref.getName())) + ",\"uid\":" + quote(text_view(ref.getUid())) + "}: " +
-                         std::string(group) + "/v1, Kind=Event is disallowed from being an owner"});
-    }
+                     "Invalid value: {\"apiVersion\":\"v1\",\"kind\":\"Event\",\"name\":" +
+                         quote(text_view(ref.getName())) + ",\"uid\":" + quote(text_view(ref.getUid())) +
+                         "}: /v1, Kind=Event is disallowed from being an owner"});
     if (!ref.getController().isUnset() && ref.getController().getValue())
       controllers.push_back(text_string(ref.getKind()) + "/" + text_string(ref.getName()));
   }

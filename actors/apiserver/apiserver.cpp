@@ -202,7 +202,7 @@ std::string with_namespace_finalizers(self_ptr self, const store::snapshot& snap
 }
 
 // What an update or patch of a spec gets beyond admission: the Service's addresses, and a
-// namespace's finalizers kept while it has content.
+// namespace's finalizers kept unless it is being deleted and its content is gone.
 std::string with_kind_rules(self_ptr self, const store::snapshot& snap, const std::string& key,
                             std::string_view stored, std::string object, bool dry_run) {
   object = with_service_addresses(self, snap, key, std::move(object), !dry_run);
@@ -218,16 +218,15 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
   if (kind.namespaced) require_namespace(self, ns, name);
   auto key = object_key(kind.resource(), ns, name);
-  if (kind.kind == "Service") {
+  if (kind.kind == "Service" || req.dry_run) {
     auto snap = self->state.deps.engine->read();
     bool taken = snap.get(key).has_value();  // the store refuses it: nothing to hold for it
-    object = with_service_addresses(self, snap, key, std::move(object), !req.dry_run && !taken);
+    if (kind.kind == "Service")
+      object = with_service_addresses(self, snap, key, std::move(object), !req.dry_run && !taken);
+    // A dry run is answered as the store would answer the write.
+    TROUPE_REQUIRE(!req.dry_run || !taken, api_errc::already_exists, kind.resource() + " " + quote(name) + " already exists");
   }
-  if (req.dry_run) {  // answered as the store would answer the write
-    TROUPE_REQUIRE(!self->state.deps.engine->read().get(key), api_errc::already_exists,
-                   kind.resource() + " " + quote(name) + " already exists");
-    return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
-  }
+  if (req.dry_run) return api_reply{shared_bytes(std::move(object)), {}, 0, {}};
   return store_write(self, 1, std::move(key), 0, std::move(object));
 }
 

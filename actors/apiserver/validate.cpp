@@ -558,7 +558,8 @@ void validate_workload_status(const std::string& kind, capnp::DynamicStruct::Rea
   if (!within_replicas.empty() &&
       status_count(status, "availableReplicas").value_or(0) > status_count(status, "readyReplicas").value_or(0))
     validation_rules::add(out, "status.availableReplicas", status_count(status, "availableReplicas").value_or(0),
-                          {"cannot be greater than readyReplicas"});
+                          {kind == "StatefulSet" ? "cannot be greater than status.readyReplicas"
+                                                 : "cannot be greater than readyReplicas"});
 }
 
 }  // namespace

@@ -129,8 +129,8 @@ std::string phase_of(const pod_model& pod) {
       case phase::running: ++running; break;
       case phase::waiting:
         // A container waiting to restart after it ran counts as running: the pod is up. In a
-        // terminal pod it is not restarted: its last run is its end.
-        if (c.last && pod.terminal) c.last->exit_code == 0 ? ++succeeded : ++failed;
+        // terminal pod it is not restarted and counts as stopped, not succeeded (getPhase).
+        if (c.last && pod.terminal) ++failed;
         else if (c.last) ++running;
         else ++waiting;
         break;

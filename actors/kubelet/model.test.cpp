@@ -121,6 +121,8 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
   CHECK(compute_pod_status(deleted).phase == "Succeeded");
   crashing.terminal = true;  // its restart will not come
   CHECK(compute_pod_status(crashing).phase == "Failed");
+  crashing.containers[0].last = terminated_info{0, 0, "Completed", "", 1, 2, ""};
+  CHECK(compute_pod_status(crashing).phase == "Failed");  // stopped, not succeeded, as getPhase counts it
 }
 
 TEST_CASE("sidecars: started before the next init container and counted with the containers",

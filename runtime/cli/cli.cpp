@@ -349,16 +349,17 @@ std::string git_version(const std::string& version) {
 }
 }  // namespace
 
-codec::node version_info(const std::string& version) {
+codec::node version_info(const std::string& version, bool client) {
   auto parts = split(version, '.');
   codec::node info = codec::node::map();
   info.set("major", codec::node::string(parts.size() > 0 ? parts[0] : ""));
   info.set("minor", codec::node::string(parts.size() > 1 ? parts[1] : ""));
   info.set("gitVersion", codec::node::string(git_version(version)));
+  // This binary's platform; the server's is not in its answer, so it is only the client's.
 #if defined(__x86_64__)
-  info.set("platform", codec::node::string("linux/amd64"));
+  if (client) info.set("platform", codec::node::string("linux/amd64"));
 #elif defined(__aarch64__)
-  info.set("platform", codec::node::string("linux/arm64"));
+  if (client) info.set("platform", codec::node::string("linux/arm64"));
 #endif
   return info;
 }
@@ -385,8 +386,8 @@ int cmd_version(context& ctx) {
   }
   std::string server = client_only ? "" : ctx.api().server_version();
   codec::node doc = codec::node::map();
-  doc.set("clientVersion", version_info(TROUPE_VERSION));
-  if (!client_only) doc.set("serverVersion", version_info(server));
+  doc.set("clientVersion", version_info(TROUPE_VERSION, true));
+  if (!client_only) doc.set("serverVersion", version_info(server, false));
   // YAML goes through a map, so its keys are sorted, as kubectl's.
   ctx.out << (format == "yaml" ? codec::to_yaml(codec::with_sorted_keys(doc)) : codec::to_json_escaped(doc, 2) + "\n");
   return 0;

@@ -83,8 +83,9 @@ class context {
   mutable std::optional<client_config> config_;
 };
 
-/// A version's {major, minor, gitVersion}, as `version -o json` and the server's /version show it.
-codec::node version_info(const std::string& version);
+/// A version's {major, minor, gitVersion} (and the `client`'s platform), as `version -o json`
+/// and the server's /version show it.
+codec::node version_info(const std::string& version, bool client);
 /// The verbs every resource serves (discovery and `api-resources -o wide` name them).
 const std::vector<std::string>& served_verbs();
 

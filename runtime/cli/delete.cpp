@@ -60,8 +60,7 @@ propagation cascade(const context& ctx, std::ostream* warnings = nullptr) {
   TROUPE_REQUIRE(old, api_errc::bad_request,
                  "invalid cascade value (" + text + "). Must be \"background\", \"foreground\", or \"orphan\"");
   if (warnings)
-    *warnings << "warning: --cascade=" << (*old ? "true" : "false")
-              << " is deprecated (boolean value) and can be replaced with --cascade="
+    *warnings << "warning: --cascade=" << text << " is deprecated (boolean value) and can be replaced with --cascade="
               << (*old ? "background" : "orphan") << ".\n";
   return *old ? propagation::background : propagation::orphan;
 }

@@ -47,8 +47,14 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
       // kubectl splits a label at every '=' (an annotation's value may hold more).
       TROUPE_REQUIRE(!labels || arg.find('=', eq + 1) == std::string::npos, api_errc::bad_request,
                      "invalid label spec: " + arg);
-      // kubectl keeps the changes in a map: a key given twice takes its last value.
+      // kubectl checks each label's value as it reads it, then keeps the changes in a map: a
+      // key given twice takes its last value.
       auto key = arg.substr(0, eq);
+      if (labels) {
+        auto problems = check_label_value(arg.substr(eq + 1));
+        TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                       "invalid label value: " + quote(arg) + ": " + join(problems, ";"));
+      }
       auto same = std::find_if(out.begin(), out.end(), [&](auto& c) { return c.value && c.key == key; });
       if (same != out.end()) same->value = arg.substr(eq + 1);
       else out.push_back({key, arg.substr(eq + 1)});
@@ -69,10 +75,6 @@ std::vector<map_change> changes_of(const std::vector<std::string>& args, bool la
     auto problems = check_qualified_name(c.key);
     TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
                    "invalid label key " + quote(c.key) + ": " + join(problems, "; "));
-    if (!c.value) continue;
-    problems = check_label_value(*c.value);
-    TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                   "invalid label value: " + quote(c.key + "=" + *c.value) + ": " + join(problems, ";"));
   }
   return out;
 }

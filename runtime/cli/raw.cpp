@@ -368,7 +368,7 @@ int get_raw(context& ctx) {
       break;
     case what::version: {
       // Written as the API server writes it (MarshalIndent): no newline after.
-      ctx.out << codec::to_json(version_info(ctx.api().server_version()), 2);
+      ctx.out << codec::to_json(version_info(ctx.api().server_version(), false), 2);
       break;
     }
     case what::core:

@@ -56,11 +56,13 @@ bool parse_suffix(std::string_view s, suffix_scale& out, std::string* error) {
 // Kubernetes' formats: which family a quantity's suffix puts it in, kept when it is stored.
 enum class quantity_format { decimal_si, binary_si, decimal_exponent };
 
+// As Kubernetes' suffixHandler reads it: the SI and binary suffixes first ("E" is exa), an
+// exponent only when digits follow the e or E.
 quantity_format format_of(std::string_view text) {
   auto end = text.find_first_not_of("+-0123456789.");
   auto suffix = end == std::string_view::npos ? std::string_view() : text.substr(end);
-  if (!suffix.empty() && (suffix[0] == 'e' || suffix[0] == 'E')) return quantity_format::decimal_exponent;
   if (suffix.size() == 2 && suffix[1] == 'i') return quantity_format::binary_si;
+  if (suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E')) return quantity_format::decimal_exponent;
   return quantity_format::decimal_si;
 }
 
@@ -165,7 +167,7 @@ std::optional<quantity> quantity::parse(std::string_view text, std::string* erro
       break;
     }
   }
-  bool exact = numerator % denominator == 0 && denominator != limit;
+  bool exact = numerator == 0 || (numerator % denominator == 0 && denominator != limit);
   __int128 milli = numerator / denominator + (exact ? 0 : 1);
   quantity q(negative ? -milli : milli);
   q.exact_ = exact;

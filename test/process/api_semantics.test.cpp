@@ -185,7 +185,7 @@ TEST_CASE("delete --cascade decides what happens to the dependents", "[process][
   REQUIRE(c.troupe({"apply", "-f", owner}).code == 0);
   auto old = c.troupe({"delete", "cm", "owner", "--cascade=F"});
   CHECK(old.code == 0);
-  CHECK(old.err == "warning: --cascade=false is deprecated (boolean value) and can be replaced with --cascade=orphan.\n");
+  CHECK(old.err == "warning: --cascade=F is deprecated (boolean value) and can be replaced with --cascade=orphan.\n");
 }
 
 namespace {

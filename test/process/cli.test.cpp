@@ -202,6 +202,7 @@ TEST_CASE("patch label and annotate", "[process][cli]") {
   CHECK(c.troupe({"get", "deploy", "-l", "app!=web", "-o", "name"}).out == "");
   CHECK_THAT(c.troupe({"label", "deploy", "web", "bad key=x"}).err, Catch::Contains("invalid label key"));
   CHECK(c.troupe({"label", "deploy", "web", "x=a=b"}).err == "error: invalid label spec: x=a=b\n");
+  CHECK(c.troupe({"label", "deploy", "web", "x=bad!", "x=ok"}).code == 1);  // each checked as read
   CHECK_THAT(c.troupe({"label", "deploy", "web", "x=bad value!"}).err,
              Catch::StartsWith("error: invalid label value: \"x=bad value!\": a valid label must be"));
   CHECK(c.troupe({"annotate", "deploy", "web", "note=hello world"}).out == "deployment.apps/web annotated\n");
