@@ -49,10 +49,23 @@ std::string context::server_address() const {
   return address;
 }
 
+// kubectl's --request-timeout: a bare number is seconds, else a duration; 0 is no limit.
+std::chrono::milliseconds request_timeout(const context& ctx) {
+  auto text = ctx.flags.get("request-timeout", "0");
+  auto seconds = parse_int(text);
+  auto ns = seconds ? std::optional<int64_t>(*seconds * 1000000000) : parse_go_duration_ns(text);
+  TROUPE_REQUIRE(ns && *ns >= 0, api_errc::bad_request,
+                 "invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a "
+                 "corresponding time unit (e.g. 1s | 2m | 3h)");
+  return std::chrono::milliseconds(*ns / 1000000);
+}
+
 rpc::client& context::api() {
   if (!client_) {
+    auto timeout = request_timeout(*this);  // a bad value fails before anything is sent
     client_ = std::make_unique<rpc::client>(server_address());
     client_->set_dry_run(server_dry_run());
+    client_->set_request_timeout(timeout);
   }
   return *client_;
 }

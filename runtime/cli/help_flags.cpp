@@ -23,6 +23,11 @@ const std::map<std::string, flag_help>& flag_helps() {
         "~/.troupe/config, which `troupe server` writes)."}},
       {"namespace", {"", "If present, the namespace scope for this CLI request."}},
       {"help", {"", "Help for the command: what it does, examples, its flags."}},
+      {"request-timeout",
+       {"0",
+        "The length of time to wait before giving up on a single server request. Non-zero values "
+        "should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don't "
+        "timeout requests; a watch ends quietly when it runs out."}},
 
       // Flags many verbs share.
       {"all-namespaces",

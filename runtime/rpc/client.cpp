@@ -102,10 +102,21 @@ client::~client() = default;
 namespace {
 
 template <class T>
-T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& address) {
+T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& address, kj::Timer* timer = nullptr,
+           std::chrono::milliseconds limit = {}) {
+  bool late = false;
   try {
-    return promise.wait(scope);
+    if (!timer || limit.count() <= 0) return promise.wait(scope);
+    return promise
+        .exclusiveJoin(timer->afterDelay(limit.count() * kj::MILLISECONDS).then([&late]() -> T {
+          late = true;
+          KJ_FAIL_REQUIRE("request timeout");
+        }))
+        .wait(scope);
   } catch (const kj::Exception& e) {
+    if (late)  // kubectl's words for its client's timeout
+      throw api_error(api_errc::timeout, "the server at " + address + " did not answer within " +
+                                             std::to_string(limit.count()) + "ms (--request-timeout)");
     auto what = std::string(e.getDescription().cStr());
     // The link dropped under a call (the server stopped), however kj saw it go: one way of
     // saying so, whichever of the call or the watch's sink learns it first.
@@ -139,6 +150,10 @@ call_result client::call(api_verb verb, const api_request& request) {
     return c;
   };
   auto& scope = impl_->ez.getWaitScope();
+  kj::Timer* timer = &impl_->ez.getIoProvider().getTimer();
+  auto wait_for = [&](auto&& promise, kj::WaitScope& scope, const std::string& address) {
+    return rpc::wait_for(kj::mv(promise), scope, address, timer, request_timeout_);
+  };
   switch (verb) {
     case api_verb::create: return handle(wait_for(send(api.createRequest(), request), scope, address_).getResult());
     case api_verb::get: return handle(wait_for(send(api.getRequest(), request), scope, address_).getResult());
@@ -179,6 +194,7 @@ bool client::watch(const api_request& request, bool bookmarks,
     auto response = wait_for(req.send(), scope, address_);
     if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
     auto handle = response.getHandle();  // the watch lives as long as this
+    if (request_timeout_.count() > 0) patience = std::min(patience, request_timeout_);
     auto timer =
         impl_->ez.getIoProvider().getTimer().afterDelay(patience.count() * kj::MILLISECONDS);
     finished = wait_for(done.promise.then([]() { return true; })

@@ -64,6 +64,10 @@ class client {
   /// answered, never stored (--dry-run=server).
   void set_dry_run(bool on) { dry_run_ = on; }
 
+  /// kubectl's --request-timeout: each call must be answered within `limit` (0: no limit),
+  /// else api_error(timeout); a watch ends quietly when it runs out.
+  void set_request_timeout(std::chrono::milliseconds limit) { request_timeout_ = limit; }
+
   /// Streams events (after request.resource_version; 0 = from now) into `on_event` until it
   /// returns false or `patience` passes (returns false then, true otherwise). Throws the
   /// error the server ended the watch with (Gone, TooManyRequests ...).
@@ -81,6 +85,7 @@ class client {
  private:
   void handshake();
   bool dry_run_ = false;
+  std::chrono::milliseconds request_timeout_{0};
   struct impl;
   std::string address_;
   std::unique_ptr<impl> impl_;

@@ -576,6 +576,14 @@ TEST_CASE("get --watch prints each change as a row", "[process][cli]") {
   CHECK(watcher.wait_for_output("seen "));
   REQUIRE(c.troupe({"patch", "cm", "seen", "-p", R"({"data":{"k":"v"}})"}).code == 0);
   CHECK(watcher.wait_for_output("seen   1"));
+  // kubectl's --request-timeout ends a watch quietly; a bare number is seconds.
+  auto bounded = c.troupe({"get", "cm", "seen", "-w", "--request-timeout=1"});
+  CHECK(bounded.code == 0);
+  CHECK_THAT(bounded.out, Catch::StartsWith("NAME"));
+  CHECK(c.troupe({"get", "cm", "--request-timeout=soon"}).err ==
+        "error: invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a "
+        "corresponding time unit (e.g. 1s | 2m | 3h)\n");
+  CHECK(c.troupe({"get", "cm", "seen", "-o", "name", "--request-timeout=5s"}).out == "configmap/seen\n");
 }
 
 TEST_CASE("api-resources and completion", "[process][cli]") {
