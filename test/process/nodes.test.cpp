@@ -207,6 +207,24 @@ TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts"
   // A pod deleted says so for each container it stops.
   REQUIRE(c.troupe({"delete", "pod", "alive"}).code == 0);
   CHECK_THAT(events("Killing", "{.items[*].message}"), Catch::Contains("Stopping container c"));
+
+  // A readiness gate holds Ready until its owner sets its condition, which the kubelet keeps.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("gated", "s1", "{name: c, image: sh, command: [sleep, '300']}",
+                                                "  readinessGates: [{conditionType: example.com/lb}]\n"))
+              .code == 0);
+  auto ready = [&] {
+    return jsonpath(c, "pod/gated", "{.status.conditions[?(@.type==\"Ready\")].status}");
+  };
+  wait_until(c, {"get", "pod", "gated", "-o", "jsonpath={.status.conditions[?(@.type==\"ContainersReady\")].status}"},
+             [](const std::string& o) { return o == "True"; });
+  CHECK(ready() == "False");
+  CHECK(jsonpath(c, "pod/gated", "{.status.conditions[?(@.type==\"Ready\")].reason}") == "ReadinessGatesNotReady");
+  REQUIRE(c.troupe({"patch", "pod", "gated", "--subresource=status", "--type=json", "-p",
+                    R"([{"op":"add","path":"/status/conditions/-","value":{"type":"example.com/lb","status":"True"}}])"})
+              .code == 0);
+  wait_until(c, {"get", "pod", "gated", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"},
+             [](const std::string& o) { return o == "True"; });
+  CHECK(jsonpath(c, "pod/gated", "{.status.conditions[?(@.type==\"example.com/lb\")].status}") == "True");
 }
 
 TEST_CASE("init containers run in order - env from fields ConfigMaps and Secrets - logs and exec",
