@@ -63,9 +63,8 @@ std::chrono::milliseconds request_timeout(const context& ctx) {
 rpc::client& context::api() {
   if (!client_) {
     auto timeout = request_timeout(*this);  // a bad value fails before anything is sent
-    client_ = std::make_unique<rpc::client>(server_address());
+    client_ = std::make_unique<rpc::client>(server_address(), timeout);
     client_->set_dry_run(server_dry_run());
-    client_->set_request_timeout(timeout);
   }
   return *client_;
 }

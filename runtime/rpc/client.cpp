@@ -13,6 +13,12 @@
 namespace troupe::rpc {
 namespace {
 
+// "10s", or "1500ms" for a limit that is not whole seconds.
+std::string duration_text(std::chrono::milliseconds limit) {
+  auto ms = limit.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
 using event_callback = std::function<bool(const event&)>;
 
 class sink final : public WatchSink::Server {
@@ -64,7 +70,8 @@ connection_error unreachable(const std::string& address, const std::string& fail
   return connection_error("Unable to connect to the server " + address + ": " + failure);
 }
 
-client::client(const std::string& address) : address_(address) {
+client::client(const std::string& address, std::chrono::milliseconds request_timeout)
+    : request_timeout_(request_timeout), address_(address) {
   auto [host, port] = parse_host_port(address, "server address");
   TROUPE_REQUIRE(port > 0, api_errc::bad_request, "server address: invalid port in " + quote(address));
   try {
@@ -80,7 +87,9 @@ void client::handshake() {
   // hang every command: as kubectl's TLS handshake timeout, the first answer comes within 10 s.
   auto& scope = impl_->ez.getWaitScope();
   auto answered = impl_->api.versionRequest().send().then([](auto&&) { return true; });
-  auto silent = impl_->ez.getIoProvider().getTimer().afterDelay(handshake_timeout_seconds * kj::SECONDS).then([] {
+  std::chrono::milliseconds limit = std::chrono::seconds(handshake_timeout_seconds);
+  if (request_timeout_.count() > 0) limit = std::min(limit, request_timeout_);
+  auto silent = impl_->ez.getIoProvider().getTimer().afterDelay(limit.count() * kj::MILLISECONDS).then([] {
     return false;
   });
   bool ok = false;
@@ -93,8 +102,7 @@ void client::handshake() {
     throw unreachable(address_, "it did not answer as a troupe server: " + what);
   }
   if (!ok)
-    throw unreachable(address_, "no answer within " + std::to_string(handshake_timeout_seconds) +
-                                    "s: is it a troupe server?");
+    throw unreachable(address_, "no answer within " + duration_text(limit) + ": is it a troupe server?");
 }
 
 client::~client() = default;
@@ -115,8 +123,8 @@ T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& ad
         .wait(scope);
   } catch (const kj::Exception& e) {
     if (late)  // kubectl's words for its client's timeout
-      throw api_error(api_errc::timeout, "the server at " + address + " did not answer within " +
-                                             std::to_string(limit.count()) + "ms (--request-timeout)");
+      throw api_error(api_errc::timeout,
+                      "the server at " + address + " did not answer within " + duration_text(limit) + " (--request-timeout)");
     auto what = std::string(e.getDescription().cStr());
     // The link dropped under a call (the server stopped), however kj saw it go: one way of
     // saying so, whichever of the call or the watch's sink learns it first.

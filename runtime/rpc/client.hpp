@@ -50,8 +50,9 @@ connection_error unreachable(const std::string& address, const std::string& fail
 class client {
  public:
   /// Connects to "host:port" and waits for the server's first answer, at most
-  /// handshake_timeout_seconds. Throws api_error(unavailable) naming the address.
-  explicit client(const std::string& address);
+  /// handshake_timeout_seconds (or `request_timeout`, kubectl's --request-timeout, if sooner;
+  /// it bounds every call after). Throws connection_error naming the address.
+  explicit client(const std::string& address, std::chrono::milliseconds request_timeout = {});
   static constexpr int handshake_timeout_seconds = 10;
   ~client();
   client(const client&) = delete;

@@ -339,6 +339,10 @@ TEST_CASE("a server that never answers or speaks another protocol fails the CLI 
   CHECK(waited.code == 1);
   CHECK(waited.err == "Unable to connect to the server " + silent.address() +
                           ": no answer within 10s: is it a troupe server?\n");
+  auto sooner = troupe::testing::run_command(
+      {TROUPE_BINARY, "get", "ns", "--server", silent.address(), "--request-timeout=1500ms"}, "", {}, home);
+  CHECK(sooner.err == "Unable to connect to the server " + silent.address() +
+                          ": no answer within 1500ms: is it a troupe server?\n");
 
   stranger web("HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nbad request\n");
   auto http = troupe::testing::run_command({TROUPE_BINARY, "get", "ns", "--server", web.address()}, "", {}, home);
