@@ -367,7 +367,8 @@ caf::result<api_reply> bind(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
   TROUPE_REQUIRE(kind.kind == "Pod", api_errc::method_not_allowed, kind.resource() + " cannot be bound");
   auto key = key_of(kind, req);
-  auto stored = self->state.deps.engine->read().get(key);
+  auto reading = self->state.deps.engine->read();  // the view below lives as long as it
+  auto stored = reading.get(key);
   TROUPE_REQUIRE(stored, api_errc::not_found, not_found(kind, req.name));
   return store_write(self, 2, key, stored->revision, bind_pod(stored->object, req.target, unix_seconds()));
 }

@@ -87,7 +87,8 @@ void kubelet_down(self_ptr self, const caf::down_msg& msg) {
 
 // The kubelet that runs a pod, for exec and logs.
 kubelet_actor kubelet_of(self_ptr self, const std::string& ns, const std::string& pod) {
-  auto stored = self->state.deps.engine->read().get(object_key("pods", ns, pod));
+  auto reading = self->state.deps.engine->read();  // the view below lives as long as it
+  auto stored = reading.get(object_key("pods", ns, pod));
   TROUPE_REQUIRE(stored, api_errc::not_found, "pods " + quote(pod) + " not found");
   object_reader r(stored->object);
   std::string node = text_string(r.as<k8s::Pod>().getSpec().getNodeName());

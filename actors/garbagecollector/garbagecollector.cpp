@@ -320,7 +320,8 @@ void recheck_held(self_ptr self) {
   auto& st = self->state;
   st.recheck_scheduled = false;
   for (auto& key : std::vector<std::string>(st.held.begin(), st.held.end())) {
-    auto stored = st.deps.engine->read().get(key);
+    auto reading = st.deps.engine->read();  // the view below lives as long as it
+    auto stored = reading.get(key);
     if (!stored) {
       st.held.erase(key);
       continue;

@@ -162,7 +162,8 @@ void schedule(self_ptr self, const std::string& ns, std::chrono::milliseconds af
 // The content is gone: the namespace's own finalizer goes (Kubernetes' finalize), read afresh
 // so the conditions just written are not overwritten with a stale revision.
 void release(self_ptr self, const std::string& ns) {
-  auto stored = self->state.deps.engine->read().get(object_key("namespaces", "", ns));
+  auto reading = self->state.deps.engine->read();  // the view below lives as long as it
+  auto stored = reading.get(object_key("namespaces", "", ns));
   if (!stored || !awaits_content_deletion(stored->object)) return;
   // A conflict (the namespace changed since this read) is settled by looking again.
   self->request(self->state.deps.api, call_patience, api_atom::value,
@@ -298,7 +299,8 @@ void on_event(self_ptr self, const watch_event& ev) {
   object_reader account(ev.object.str());
   if (!deleted || account.meta().getName() != "default") return;
   std::string ns = text_string(account.meta().getNamespace());
-  auto live = st.deps.engine->read().get(object_key("namespaces", "", ns));
+  auto reading = st.deps.engine->read();  // the view below lives as long as it
+  auto live = reading.get(object_key("namespaces", "", ns));
   if (live && object_reader(live->object).meta().getDeletionTimestamp() == 0)
     ensure_default_service_account(self, ns);
 }

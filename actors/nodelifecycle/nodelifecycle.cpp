@@ -123,7 +123,8 @@ void disrupt(self_ptr self, const std::string& ns, const std::string& name, cons
              const std::string& message, bool failed, int64_t grace, std::function<void()> then,
              std::function<void()> failure, int attempts_left = 3) {
   auto api = self->state.deps.api;
-  auto stored = self->state.deps.engine->read().get(object_key("pods", ns, name));
+  auto reading = self->state.deps.engine->read();  // the view below lives as long as it
+  auto stored = reading.get(object_key("pods", ns, name));
   if (!stored) return failure();  // gone already
   auto marked = pod_marked_for_disruption(stored->object, reason, message, failed, unix_seconds());
   auto remove = [=]() mutable {
@@ -304,7 +305,8 @@ void check(self_ptr self) {
 }
 
 void lost(self_ptr self, const std::string& name) {
-  auto stored = self->state.deps.engine->read().get(object_key("nodes", "", name));
+  auto reading = self->state.deps.engine->read();  // the view below lives as long as it
+  auto stored = reading.get(object_key("nodes", "", name));
   if (stored) act(self, name, stored->object, node_health_action::mark_unknown, false);
 }
 

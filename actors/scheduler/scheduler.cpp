@@ -253,7 +253,8 @@ void report_unschedulable(self_ptr self, cached_pod& p, const std::string& messa
   ++self->state.stats.unschedulable;
   if (p.last_message == message) return;
   p.last_message = message;
-  auto stored = self->state.deps.engine->read().get(object_key("pods", p.info->ns, p.info->name));
+  auto reading = self->state.deps.engine->read();  // the view below lives as long as it
+  auto stored = reading.get(object_key("pods", p.info->ns, p.info->name));
   if (!stored) return;
   auto now = unix_seconds();
   auto status = sched::with_unschedulable(stored->object, message, now);
