@@ -125,12 +125,13 @@ std::string status_fingerprint(const pod_model& m) {
   return f;
 }
 
-std::string with_pod_status(std::string_view stored, const pod_model& m, int64_t now) {
+std::string with_pod_status(std::string_view stored, const pod_model& m, int64_t now, bool conditional) {
   object_reader r(stored);
   auto old = r.as<k8s::Pod>().getStatus();
   capnp::MallocMessageBuilder msg;
   msg.setRoot(r.as<k8s::Pod>());
   auto pod = msg.getRoot<k8s::Pod>();
+  if (!conditional) pod.getMetadata().disownResourceVersion();
   auto s = compute_pod_status(m);
   auto status = pod.initStatus();
   status.setPhase(phase_of(s.phase));

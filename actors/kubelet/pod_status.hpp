@@ -13,7 +13,9 @@ namespace troupe::kubelet {
 /// transition times kept from the stored status where a condition did not change, and the
 /// conditions others own kept. The resourceVersion stays: a condition someone else wrote since
 /// is not overwritten, the write fails (Conflict) and is made again from the pod as it is then.
-std::string with_pod_status(std::string_view pod, const pod_model& model, int64_t now_seconds);
+/// `conditional` false: the resourceVersion is cleared, the write goes on top of what is stored.
+std::string with_pod_status(std::string_view pod, const pod_model& model, int64_t now_seconds,
+                            bool conditional = true);
 
 /// The same status as a comparable text, to skip writes that change nothing.
 std::string status_fingerprint(const pod_model& model);

@@ -59,3 +59,15 @@ TEST_CASE("Ready waits on readiness gates and the conditions others own stay", "
   CHECK(ready["Ready"] == " True");
   CHECK(ready["example.com/lb"] == " True");
 }
+
+TEST_CASE("the kubelet's status write is conditional on the version it saw but a mirror's is not", "[kubelet][status]") {
+  auto stored = pod_bytes("");
+  capnp::MallocMessageBuilder m;
+  m.setRoot(object_reader(stored).as<k8s::Pod>());
+  m.getRoot<k8s::Pod>().getMetadata().setResourceVersion("42");
+  auto versioned = to_bytes(m);
+  object_reader r(versioned);
+  auto model = model_of(r.as<k8s::Pod>());
+  CHECK(text_string(object_reader(with_pod_status(versioned, model, 1)).meta().getResourceVersion()) == "42");
+  CHECK_FALSE(object_reader(with_pod_status(versioned, model, 1, false)).meta().hasResourceVersion());
+}

@@ -112,7 +112,9 @@ void report(self_ptr self) {
     return;
   }
   st.writing = true;
-  auto object = with_pod_status(*st.bytes, st.model, unix_seconds());
+  // A static pod's status goes to its mirror, which the kubelet does not watch: written on top
+  // of whatever the mirror is (its manifest has no version to be conditional on).
+  auto object = with_pod_status(*st.bytes, st.model, unix_seconds(), st.deps.mirror_of.empty());
   auto req = make_request(api_verb::update_status, "pods", pod_ns(self), api_name(self), std::move(object));
   self->request(st.deps.api, call_patience, api_atom::value, std::move(req))
       .then(
@@ -121,11 +123,13 @@ void report(self_ptr self) {
             st.reported = fingerprint;
             st.writing = false;
             // The pod as now stored, so the next write is not refused for this one's version
-            // (the watch brings it too, maybe later).
+            // (the watch brings it too, maybe later). Not a static pod's: its mirror is
+            // another object.
             auto seen = parse_int(text_view(st.reader->meta().getResourceVersion())).value_or(0);
-            if (!reply.object.empty() && st.bytes && static_cast<int64_t>(reply.revision) > seen) {
+            if (st.deps.mirror_of.empty() && !reply.object.empty() && static_cast<int64_t>(reply.revision) > seen) {
+              auto reader = std::make_unique<object_reader>(*reply.object.ptr);
               st.bytes = reply.object.ptr;
-              st.reader = std::make_unique<object_reader>(*st.bytes);
+              st.reader = std::move(reader);
             }
             if (std::exchange(st.write_again, false)) report(self);
           },
