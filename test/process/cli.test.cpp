@@ -599,31 +599,38 @@ TEST_CASE("api-resources and completion", "[process][cli]") {
   // The script completes in a real bash: verbs, kinds, and names from the server.
   auto script = c.write("completion.bash", c.troupe({"completion", "bash"}).out);
   REQUIRE(c.troupe({"create", "cm", "settings"}).code == 0);
-  auto complete = [&](const std::string& words, int at) {
+  // As bash calls it: COMP_LINE and COMP_POINT, and COMP_WORDS split at blanks and also at '='
+  // and ':' (COMP_WORDBREAKS).
+  auto complete = [&](const std::string& line) {
+    std::string words;
+    for (char ch : line) words += ch == '=' || ch == ':' ? std::string(" ") + ch + " " : std::string(1, ch);
     auto bin = std::string(TROUPE_BINARY);
     return troupe::testing::run_command(
                {"/bin/bash", "-c",
                 "troupe() { " + bin + " --server=" + c.address() + " \"$@\"; }; source " + script +
-                    "; COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(at) +
-                    "; _troupe; echo \"${COMPREPLY[*]}\""},
+                    "; COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(" + words + "); " +
+                    "[[ \"$COMP_LINE\" == *' ' ]] && COMP_WORDS+=(''); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); " +
+                    "_troupe; echo \"${COMPREPLY[*]}\""},
                "", {}, c.dir())
         .out;
   };
-  CHECK(complete("troupe expl", 1) == "explain\n");
-  CHECK(complete("troupe get deployme", 2) == "deployments\n");
-  CHECK(complete("troupe get cm sett", 3) == "settings\n");
-  CHECK(complete("troupe ag", 1) == "agent\n");
-  CHECK(complete("troupe config cu", 2) == "current-context\n");
-  CHECK(complete("troupe config view sett", 3) == "\n");  // no resource names after config
-  CHECK(complete("troupe completion ", 2) == "bash\n");
+  CHECK(complete("troupe expl") == "explain\n");
+  CHECK(complete("troupe get deployme") == "deployments\n");
+  CHECK(complete("troupe get cm sett") == "settings\n");
+  CHECK(complete("troupe ag") == "agent\n");
+  CHECK(complete("troupe config cu") == "current-context\n");
+  CHECK(complete("troupe config view sett") == "\n");  // no resource names after config
+  CHECK(complete("troupe completion ") == "bash\n");
   // Flags anywhere, their values skipped; names from the namespace -n names.
   REQUIRE(c.troupe({"create", "ns", "staging"}).code == 0);
   REQUIRE(c.troupe({"create", "cm", "sequel", "-n", "staging"}).code == 0);
-  CHECK(complete("troupe -n staging get cm se", 5) == "sequel\n");
-  CHECK(complete("troupe get -o name cm --namespace=staging se", 6) == "sequel\n");
-  CHECK(complete("troupe get cm -A se", 4) == "settings sequel\n");
-  CHECK(complete("troupe get -l app=x cm se", 5) == "settings\n");
-  CHECK(complete("troupe logs -f sett", 3) == "\n");  // logs' -f is a switch: sett is a pod name
+  CHECK(complete("troupe -n staging get cm se") == "sequel\n");
+  CHECK(complete("troupe get -o name cm --namespace=staging se") == "sequel\n");
+  CHECK(complete("troupe get cm -A se") == "settings sequel\n");
+  CHECK(complete("troupe get -l app=x cm se") == "settings\n");
+  CHECK(complete("troupe logs -f sett") == "\n");  // logs' -f is a switch: sett is a pod name
+  CHECK(complete("troupe -s " + c.address() + " get cm sett") == "settings\n");  // host:port is one word
+  CHECK(complete("troupe get cm -n=staging se") == "sequel\n");
 }
 
 TEST_CASE("a pod on a node terminates gracefully - --force ends it", "[process][cli]") {
