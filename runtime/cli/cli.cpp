@@ -53,6 +53,7 @@ std::string context::server_address() const {
 std::chrono::milliseconds request_timeout(const context& ctx) {
   auto text = ctx.flags.get("request-timeout", "0");
   auto seconds = parse_int(text);
+  if (seconds && (*seconds < 0 || *seconds > INT64_MAX / 1000000000)) seconds.reset(), text = "?";
   auto ns = seconds ? std::optional<int64_t>(*seconds * 1000000000) : parse_go_duration_ns(text);
   TROUPE_REQUIRE(ns && *ns >= 0, api_errc::bad_request,
                  "invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a "

@@ -2,6 +2,7 @@
 
 #include <capnp/ez-rpc.h>
 #include <kj/async-io.h>
+#include <kj/time.h>
 
 #include <optional>
 
@@ -12,6 +13,12 @@
 
 namespace troupe::rpc {
 namespace {
+
+// `limit` from now. kj's timer counts afterDelay from the time its loop last woke, which a
+// client that sleeps between calls (drain, logs -f) would have long passed.
+kj::Promise<void> after(kj::Timer& timer, std::chrono::milliseconds limit) {
+  return timer.atTime(kj::systemPreciseMonotonicClock().now() + limit.count() * kj::MILLISECONDS);
+}
 
 // "10s", or "1500ms" for a limit that is not whole seconds.
 std::string duration_text(std::chrono::milliseconds limit) {
@@ -89,7 +96,7 @@ void client::handshake() {
   auto answered = impl_->api.versionRequest().send().then([](auto&&) { return true; });
   std::chrono::milliseconds limit = std::chrono::seconds(handshake_timeout_seconds);
   if (request_timeout_.count() > 0) limit = std::min(limit, request_timeout_);
-  auto silent = impl_->ez.getIoProvider().getTimer().afterDelay(limit.count() * kj::MILLISECONDS).then([] {
+  auto silent = after(impl_->ez.getIoProvider().getTimer(), limit).then([] {
     return false;
   });
   bool ok = false;
@@ -116,13 +123,13 @@ T wait_for(kj::Promise<T>&& promise, kj::WaitScope& scope, const std::string& ad
   try {
     if (!timer || limit.count() <= 0) return promise.wait(scope);
     return promise
-        .exclusiveJoin(timer->afterDelay(limit.count() * kj::MILLISECONDS).then([&late]() -> T {
+        .exclusiveJoin(after(*timer, limit).then([&late]() -> T {
           late = true;
           KJ_FAIL_REQUIRE("request timeout");
         }))
         .wait(scope);
   } catch (const kj::Exception& e) {
-    if (late)  // kubectl's words for its client's timeout
+    if (late)
       throw api_error(api_errc::timeout,
                       "the server at " + address + " did not answer within " + duration_text(limit) + " (--request-timeout)");
     auto what = std::string(e.getDescription().cStr());
@@ -159,7 +166,7 @@ call_result client::call(api_verb verb, const api_request& request) {
   };
   auto& scope = impl_->ez.getWaitScope();
   kj::Timer* timer = &impl_->ez.getIoProvider().getTimer();
-  auto wait_for = [&](auto&& promise, kj::WaitScope& scope, const std::string& address) {
+  auto wait_for = [&](auto&& promise, kj::WaitScope& scope, const std::string& address) {  // bounded
     return rpc::wait_for(kj::mv(promise), scope, address, timer, request_timeout_);
   };
   switch (verb) {
@@ -203,8 +210,7 @@ bool client::watch(const api_request& request, bool bookmarks,
     if (auto e = from_rpc(response.getStatus())) throw server_error(*e);
     auto handle = response.getHandle();  // the watch lives as long as this
     if (request_timeout_.count() > 0) patience = std::min(patience, request_timeout_);
-    auto timer =
-        impl_->ez.getIoProvider().getTimer().afterDelay(patience.count() * kj::MILLISECONDS);
+    auto timer = after(impl_->ez.getIoProvider().getTimer(), patience);
     finished = wait_for(done.promise.then([]() { return true; })
                             .exclusiveJoin(timer.then([]() { return false; })),
                         scope, address_);
