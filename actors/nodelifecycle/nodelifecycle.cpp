@@ -121,11 +121,14 @@ void act(self_ptr self, const std::string& name, std::string_view node, node_hea
 // could not be marked is not deleted yet.
 void disrupt(self_ptr self, const std::string& ns, const std::string& name, const std::string& reason,
              const std::string& message, bool failed, int64_t grace, std::function<void()> then,
-             std::function<void()> failure, int attempts_left = 3) {
+             std::function<void()> failure, int attempts_left = 3, std::string uid = "") {
   auto api = self->state.deps.api;
   auto reading = self->state.deps.engine->read();  // the view below lives as long as it
   auto stored = reading.get(object_key("pods", ns, name));
   if (!stored) return failure();  // gone already
+  // Read again after a conflict: still the pod decided on, not one made again under its name.
+  auto stored_uid = text_string(object_reader(stored->object).meta().getUid());
+  if (!uid.empty() && stored_uid != uid) return failure();
   auto marked = pod_marked_for_disruption(stored->object, reason, message, failed, unix_seconds());
   auto remove = [=]() mutable {
     auto req = make_request(api_verb::remove, "pods", ns, name);
@@ -139,7 +142,8 @@ void disrupt(self_ptr self, const std::string& ns, const std::string& name, cons
       .then([remove](api_reply&) mutable { remove(); },
             [=](caf::error& e) mutable {
               if (to_api_error(e).code() == api_errc::conflict && attempts_left > 1)
-                return disrupt(self, ns, name, reason, message, failed, grace, then, failure, attempts_left - 1);
+                return disrupt(self, ns, name, reason, message, failed, grace, then, failure, attempts_left - 1,
+                               stored_uid);
               failure();
             });
 }

@@ -83,6 +83,14 @@ TEST_CASE("a node that stops renewing its lease is marked unknown and tainted", 
   CHECK(seen == std::vector<std::string>{"NetworkUnavailable ", "Ready NodeStatusNeverUpdated",
                                          "MemoryPressure NodeStatusNeverUpdated", "DiskPressure NodeStatusNeverUpdated",
                                          "PIDPressure NodeStatusNeverUpdated"});
+  // Marked again: a condition Unknown already keeps its reason and its time.
+  auto again = mark_node_unknown(never, 900).second;
+  object_reader a(again);
+  for (auto cond : a.as<k8s::Node>().getStatus().getConditions())
+    if (text_view(cond.getType()) == "Ready") {
+      CHECK(text_string(cond.getReason()) == "NodeStatusNeverUpdated");
+      CHECK(cond.getLastTransitionTime() == 700);
+    }
 }
 
 namespace {
