@@ -3,15 +3,11 @@
 #include <capnp/message.h>
 
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "runtime/object/qos.hpp"
 
 namespace troupe::kubelet {
 namespace {
-
-k8s::ConditionStatus condition_status(const std::string& s) {
-  return s == "True" ? k8s::ConditionStatus::IS_TRUE
-                     : s == "False" ? k8s::ConditionStatus::IS_FALSE : k8s::ConditionStatus::IS_UNKNOWN;
-}
 
 k8s::PodPhase phase_of(const std::string& p) {
   if (p == "Running") return k8s::PodPhase::RUNNING;
@@ -103,10 +99,7 @@ std::vector<pod_model::readiness_gate> readiness_gates_of(k8s::Pod::Reader pod) 
   for (auto gate : pod.getSpec().getReadinessGates()) {
     pod_model::readiness_gate g{text_string(gate.getConditionType()), ""};
     for (auto c : pod.getStatus().getConditions())
-      if (text_view(c.getType()) == g.type)
-        g.status = c.getStatus() == k8s::ConditionStatus::IS_TRUE    ? "True"
-                   : c.getStatus() == k8s::ConditionStatus::IS_FALSE ? "False"
-                                                                    : "Unknown";
+      if (text_view(c.getType()) == g.type) g.status = condition_status_text(c.getStatus());
     gates.push_back(std::move(g));
   }
   return gates;
@@ -150,12 +143,12 @@ std::string with_pod_status(std::string_view stored, const pod_model& m, int64_t
   for (unsigned i = static_cast<unsigned>(others.size()); i < conds.size(); ++i) {
     auto& c = s.conditions[i - others.size()];
     conds[i].setType(c.type);
-    conds[i].setStatus(condition_status(c.status));
+    conds[i].setStatus(condition_status_named(c.status));
     if (!c.reason.empty()) conds[i].setReason(c.reason);
     if (!c.message.empty()) conds[i].setMessage(c.message);
     int64_t since = now;
     for (auto o : old.getConditions())
-      if (text_view(o.getType()) == c.type && o.getStatus() == condition_status(c.status))
+      if (text_view(o.getType()) == c.type && o.getStatus() == condition_status_named(c.status))
         since = o.getLastTransitionTime();
     conds[i].setLastTransitionTime(since);
   }

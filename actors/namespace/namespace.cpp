@@ -13,6 +13,7 @@
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "runtime/store/engine.hpp"
 #include "schema/core.capnp.h"
 
@@ -66,9 +67,6 @@ std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
                                                      int64_t now_seconds) {
   object_reader reader(ns_object);
   auto old = reader.as<k8s::Namespace>().getStatus().getConditions();
-  auto status_of = [](const std::string& s) {
-    return s == "True" ? k8s::ConditionStatus::IS_TRUE : k8s::ConditionStatus::IS_FALSE;
-  };
   auto find_old = [&](const std::string& type) -> std::optional<k8s::NamespaceCondition::Reader> {
     for (auto c : old)
       if (text_view(c.getType()) == type) return c;
@@ -84,7 +82,7 @@ std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
   for (auto c : old) others += !ours(c);
   for (auto& want : conditions) {
     auto was = find_old(want.type);
-    changed = changed || !was || was->getStatus() != status_of(want.status) ||
+    changed = changed || !was || was->getStatus() != condition_status_named(want.status) ||
               text_view(was->getReason()) != want.reason || text_view(was->getMessage()) != want.message;
   }
   if (!changed) return std::nullopt;
@@ -99,10 +97,10 @@ std::optional<std::string> with_namespace_conditions(std::string_view ns_object,
     auto was = find_old(want.type);
     auto c = list[i++];
     c.setType(want.type);
-    c.setStatus(status_of(want.status));
+    c.setStatus(condition_status_named(want.status));
     c.setReason(want.reason);
     c.setMessage(want.message);
-    c.setLastTransitionTime(was && was->getStatus() == status_of(want.status) ? was->getLastTransitionTime()
+    c.setLastTransitionTime(was && was->getStatus() == condition_status_named(want.status) ? was->getLastTransitionTime()
                                                                               : now_seconds);
   }
   message.getRoot<k8s::Namespace>().getMetadata().disownResourceVersion();

@@ -6,6 +6,7 @@
 
 #include "actors/node/objects.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "runtime/object/quantity.hpp"
 #include "schema/coordination.capnp.h"
 #include "schema/core.capnp.h"
@@ -20,15 +21,6 @@ void set_quantities(capnp::List<k8s::QuantityEntry>::Builder list, const host_fa
   list[1].setValue(quantity::from_value(f.memory).format_binary());
   list[2].setKey("pods");
   list[2].setValue(std::to_string(f.max_pods));
-}
-
-k8s::ConditionStatus status_of(const std::string& s) {
-  return s == "True" ? k8s::ConditionStatus::IS_TRUE
-                     : s == "False" ? k8s::ConditionStatus::IS_FALSE : k8s::ConditionStatus::IS_UNKNOWN;
-}
-
-std::string status_text(k8s::ConditionStatus s) {
-  return s == k8s::ConditionStatus::IS_TRUE ? "True" : s == k8s::ConditionStatus::IS_FALSE ? "False" : "Unknown";
 }
 
 void set_labels(k8s::ObjectMeta::Builder meta, const std::string& name, const host_facts& f) {
@@ -60,13 +52,13 @@ void set_status(k8s::Node::Builder node, k8s::Node::Reader previous, const host_
   for (unsigned i = 0; i < conds.size(); ++i) {
     auto& c = conditions[i];
     conds[i].setType(c.type);
-    conds[i].setStatus(status_of(c.status));
+    conds[i].setStatus(condition_status_named(c.status));
     conds[i].setReason(c.reason);
     conds[i].setMessage(c.message);
     conds[i].setLastHeartbeatTime(now);
     int64_t since = now;
     for (auto old : previous.getStatus().getConditions())
-      if (text_view(old.getType()) == c.type && old.getStatus() == status_of(c.status))
+      if (text_view(old.getType()) == c.type && old.getStatus() == condition_status_named(c.status))
         since = old.getLastTransitionTime();
     conds[i].setLastTransitionTime(since);
   }
@@ -123,7 +115,7 @@ std::vector<node_condition> stored_conditions(std::string_view node) {
   object_reader r(node);
   std::vector<node_condition> out;
   for (auto c : r.as<k8s::Node>().getStatus().getConditions())
-    out.push_back({text_string(c.getType()), status_text(c.getStatus()), text_string(c.getReason()),
+    out.push_back({text_string(c.getType()), condition_status_text(c.getStatus()), text_string(c.getReason()),
                    text_string(c.getMessage())});
   return out;
 }

@@ -6,6 +6,15 @@
 
 namespace troupe {
 
+std::string condition_status_text(k8s::ConditionStatus status) {
+  return status == k8s::ConditionStatus::IS_TRUE ? "True" : status == k8s::ConditionStatus::IS_FALSE ? "False" : "Unknown";
+}
+
+k8s::ConditionStatus condition_status_named(std::string_view text) {
+  return text == "True" ? k8s::ConditionStatus::IS_TRUE
+                        : text == "False" ? k8s::ConditionStatus::IS_FALSE : k8s::ConditionStatus::IS_UNKNOWN;
+}
+
 void set_pod_condition(k8s::Pod::Builder pod, std::string_view type, k8s::ConditionStatus status,
                        std::string_view reason, std::string_view message, int64_t now_seconds) {
   auto pod_status = pod.getStatus();
