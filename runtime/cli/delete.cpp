@@ -39,15 +39,6 @@ int64_t grace_period(const context& ctx) {
   return grace;
 }
 
-// Go's strconv.ParseBool, which kubectl's old boolean --cascade values go through.
-std::optional<bool> go_bool(const std::string& text) {
-  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"})
-    if (text == yes) return true;
-  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"})
-    if (text == no) return false;
-  return std::nullopt;
-}
-
 // --cascade=background|foreground|orphan (a boolean is kubectl's old spelling of background
 // or orphan, `warnings` then gets kubectl's deprecation line): what happens to the object's
 // dependents.
@@ -56,7 +47,7 @@ propagation cascade(const context& ctx, std::ostream* warnings = nullptr) {
   if (text == "background") return propagation::background;
   if (text == "foreground") return propagation::foreground;
   if (text == "orphan") return propagation::orphan;
-  auto old = go_bool(text);
+  auto old = go_parse_bool(text);  // kubectl's old boolean values go through Go's ParseBool
   TROUPE_REQUIRE(old, api_errc::bad_request,
                  "invalid cascade value (" + text + "). Must be \"background\", \"foreground\", or \"orphan\"");
   if (warnings)
@@ -71,7 +62,7 @@ clock::time_point deadline_of(const context& ctx) {
   auto text = ctx.flags.get("timeout", "0s");
   auto ms = parse_duration_ms(text);
   TROUPE_REQUIRE(ms && *ms >= 0, api_errc::bad_request, "--timeout: invalid duration " + quote(text));
-  return clock::now() + std::chrono::milliseconds(*ms > 0 ? *ms : int64_t{7} * 24 * 3600 * 1000);
+  return clock::now() + std::chrono::milliseconds(*ms > 0 ? *ms : kubectl_forever_ms);
 }
 
 // kubectl's line for a deletion, or with -o name its resource/name.

@@ -30,6 +30,14 @@ std::vector<std::string> parsed_flags::all(const std::string& name) const {
   return i == values_.end() ? std::vector<std::string>{} : i->second;
 }
 
+std::optional<bool> go_parse_bool(std::string_view text) {
+  for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
+    if (text == yes) return true;
+  for (const char* no : {"0", "f", "F", "false", "FALSE", "False"})
+    if (text == no) return false;
+  return std::nullopt;
+}
+
 namespace {
 
 // A switch given a value (--overwrite=false) takes what Go's strconv.ParseBool takes, as pflag
@@ -37,10 +45,7 @@ namespace {
 // --cascade=orphan) keep theirs for their verbs to check.
 std::string switch_value(const std::string& name, const std::string& value) {
   if (name == "dry-run" || name == "validate" || name == "cascade") return value;
-  for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
-    if (value == yes) return "true";
-  for (const char* no : {"0", "f", "F", "false", "FALSE", "False"})
-    if (value == no) return "false";
+  if (auto b = go_parse_bool(value)) return *b ? "true" : "false";
   throw api_error(api_errc::bad_request, "invalid argument " + quote(value) + " for \"--" + name +
                                              "\" flag: strconv.ParseBool: parsing " + quote(value) +
                                              ": invalid syntax");

@@ -3,9 +3,11 @@
 // `-nvalue`, boolean flags with an optional `=true|false`, positional arguments in any order,
 // and everything after `--` kept verbatim. Unknown flags are errors naming the flag.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace troupe::cli {
@@ -39,5 +41,11 @@ class parsed_flags {
 /// Throws api_error(bad_request) with kubectl's words: "unknown flag: --x", "unknown shorthand
 /// flag: 'x' in -x", "flag needs an argument: 'n' in -n".
 parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector<flag_spec>& specs);
+
+/// Go's strconv.ParseBool, as pflag reads a switch's value: "1", "t", "TRUE" ... or nothing.
+std::optional<bool> go_parse_bool(std::string_view text);
+
+/// What kubectl waits when told to wait without a limit (delete --timeout=0, wait --timeout=-1).
+constexpr int64_t kubectl_forever_ms = int64_t{7} * 24 * 3600 * 1000;
 
 }  // namespace troupe::cli

@@ -18,7 +18,6 @@ struct wait_condition {
   enum { condition, deleted, created, path } type;
   std::string subject;   ///< condition type, or the JSONPath template
   std::string expected;  ///< "True" for conditions unless given; jsonpath's value
-  std::string wording;   ///< "condition met" (deletion too, as kubectl's printer says it)
   bool any_value = false;  ///< jsonpath without =VALUE: any non-empty value will do
 };
 
@@ -50,15 +49,15 @@ wait_condition parse_for(const std::string& text) {
   TROUPE_REQUIRE(!text.empty(), api_errc::bad_request,
                  "--for is required: condition=NAME[=VALUE], delete, create or "
                  "jsonpath='{...}'[=VALUE]");
-  if (to_lower(text) == "delete") return {wait_condition::deleted, "", "", "condition met"};
-  if (text == "create") return {wait_condition::created, "", "", "condition met"};
+  if (to_lower(text) == "delete") return {wait_condition::deleted, "", ""};
+  if (text == "create") return {wait_condition::created, "", ""};
   if (starts_with(text, "condition=")) {
     auto rest = text.substr(10);
     auto eq = rest.find('=');
     std::string value = eq == std::string::npos ? "True" : rest.substr(eq + 1);
     if (to_lower(value) == "true") value = "True";
     if (to_lower(value) == "false") value = "False";
-    return {wait_condition::condition, rest.substr(0, eq), value, "condition met"};
+    return {wait_condition::condition, rest.substr(0, eq), value};
   }
   if (starts_with(text, "jsonpath=")) {
     auto parts = split_jsonpath_input(text.substr(9));
@@ -67,13 +66,13 @@ wait_condition parse_for(const std::string& text) {
                    "--for=jsonpath='{.status.readyReplicas}'");
     std::string tmpl = relaxed_jsonpath(parts[0]);
     jsonpath(tmpl, node::map());  // a template it cannot read fails now, not at the deadline
-    if (parts.size() == 1) return {wait_condition::path, tmpl, "", "condition met", true};
+    if (parts.size() == 1) return {wait_condition::path, tmpl, "", true};
     auto value = parts[1];
     while (!value.empty() && (value.front() == '\'' || value.front() == '"')) value.erase(0, 1);
     while (!value.empty() && (value.back() == '\'' || value.back() == '"')) value.pop_back();
     TROUPE_REQUIRE(!value.empty(), api_errc::bad_request,
                    "jsonpath wait has to have a value after equal sign, like --for=jsonpath='{.status.readyReplicas}'=3");
-    return {wait_condition::path, tmpl, value, "condition met"};
+    return {wait_condition::path, tmpl, value};
   }
   throw api_error(api_errc::bad_request, "unrecognized condition: " + quote(text));
 }
@@ -128,7 +127,7 @@ int cmd_wait(context& ctx) {
   auto timeout = ctx.flags.get("timeout", "30s");
   auto ns = parse_go_duration_ns(timeout);
   TROUPE_REQUIRE(ns, api_errc::bad_request, "--timeout: invalid duration " + quote(timeout));
-  std::optional<int64_t> ms = *ns < 0 ? int64_t{7} * 24 * 3600 * 1000 : *ns / 1000000;  // kubectl: negative is a week
+  int64_t ms = *ns < 0 ? kubectl_forever_ms : *ns / 1000000;
   auto args = parse_resource_args(ctx, "you must specify the resource to wait for");
   auto targets = args.named;
   if (!args.types.empty()) {
@@ -142,13 +141,14 @@ int cmd_wait(context& ctx) {
                    "resource(s) were provided, but no name was specified");
     TROUPE_REQUIRE(!targets.empty(), api_errc::bad_request, "no matching resources found");
   }
-  auto deadline = monotonic_nanos() + *ms * 1000000;
+  auto deadline = monotonic_nanos() + ms * 1000000;
   for (auto& [kind, name] : targets) {
     auto left = std::chrono::milliseconds(std::max<int64_t>(0, (deadline - monotonic_nanos()) / 1000000));
     auto result = wait_for(ctx, *kind, name, c, left);
     if (result == outcome::timed_out) throw timed_out_waiting_on(*kind, name);
     if (result == outcome::absent) continue;  // nothing to say, as kubectl
-    ctx.out << kind->singular_resource() << "/" << name << " " << c.wording << "\n";
+    // kubectl's printer says it of every wait, a deletion's too.
+    ctx.out << kind->singular_resource() << "/" << name << " condition met\n";
     ctx.out.flush();
   }
   return 0;
