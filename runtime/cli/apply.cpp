@@ -120,10 +120,7 @@ void add_documents(const std::string& text, const std::string& source, const kin
 }  // namespace
 
 std::vector<document> read_manifests(context& ctx, const char* verb) {
-  std::vector<std::string> paths;  // -f a.yaml,b.yaml is two files, as in kubectl
-  for (auto& given : ctx.flags.all("filename"))
-    for (auto& path : split(given, ','))
-      if (!path.empty()) paths.push_back(path);
+  auto paths = comma_values(ctx.flags, "filename");  // -f a.yaml,b.yaml is two files, as in kubectl
   TROUPE_REQUIRE(!paths.empty(), api_errc::bad_request, "must specify one of -f and -k");
   std::vector<document> out;
   auto validate = ctx.flags.get("validate", "strict");

@@ -305,17 +305,11 @@ int cmd_api_resources(context& ctx) {
                  "--sort-by accepts only name or kind");
   // --verbs: every resource serves the same ones, so a verb they do not serve leaves none.
   bool verbs_served = true;
-  for (auto& given : ctx.flags.all("verbs"))  // a list flag: repeated, or comma-separated
-    for (auto& verb : split(given, ','))
-      if (!verb.empty()) {
-        auto& served = served_verbs();
-        verbs_served = verbs_served && std::find(served.begin(), served.end(), verb) != served.end();
-      }
+  auto& served = served_verbs();
+  for (auto& verb : comma_values(ctx.flags, "verbs"))
+    verbs_served = verbs_served && std::find(served.begin(), served.end(), verb) != served.end();
   // --categories: the resources in every category named.
-  std::vector<std::string> categories;
-  for (auto& given : ctx.flags.all("categories"))
-    for (auto& category : split(given, ','))
-      if (!category.empty()) categories.push_back(category);
+  auto categories = comma_values(ctx.flags, "categories");
   auto in_categories = [&](const kind_info& k) {
     for (auto& category : categories)
       if (std::find(k.categories.begin(), k.categories.end(), category) == k.categories.end()) return false;

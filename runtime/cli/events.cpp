@@ -34,13 +34,12 @@ struct event_filter {
 
 event_filter filter_of(context& ctx) {
   event_filter f;
-  for (auto& given : ctx.flags.all("types"))  // repeatable and comma-separated, as kubectl's
-    for (auto& t : split(given, ',')) {
-      auto type = to_lower(trim(t));
-      if (type.empty()) continue;
-      TROUPE_REQUIRE(type == "normal" || type == "warning", api_errc::bad_request, "valid --types are Normal or Warning");
-      f.types.push_back(type);
-    }
+  for (auto& t : comma_values(ctx.flags, "types")) {  // repeatable and comma-separated, as kubectl's
+    auto type = to_lower(trim(t));
+    if (type.empty()) continue;
+    TROUPE_REQUIRE(type == "normal" || type == "warning", api_errc::bad_request, "valid --types are Normal or Warning");
+    f.types.push_back(type);
+  }
   if (ctx.flags.has("for")) {
     auto spec = ctx.flags.get("for");
     auto slash = spec.find('/');

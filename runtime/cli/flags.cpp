@@ -30,6 +30,14 @@ std::vector<std::string> parsed_flags::all(const std::string& name) const {
   return i == values_.end() ? std::vector<std::string>{} : i->second;
 }
 
+std::vector<std::string> comma_values(const parsed_flags& flags, const std::string& flag) {
+  std::vector<std::string> out;
+  for (auto& value : flags.all(flag))
+    for (auto& part : split(value, ','))
+      if (!part.empty()) out.push_back(part);
+  return out;
+}
+
 std::optional<bool> go_parse_bool(std::string_view text) {
   for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
     if (text == yes) return true;

@@ -42,6 +42,10 @@ class parsed_flags {
 /// flag: 'x' in -x", "flag needs an argument: 'n' in -n".
 parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector<flag_spec>& specs);
 
+/// Every value of a repeatable flag, each also split at commas, empty parts left out
+/// ("--verb=get,list --verb=watch" is get, list, watch), as kubectl's string-slice flags.
+std::vector<std::string> comma_values(const parsed_flags& flags, const std::string& flag);
+
 /// Go's strconv.ParseBool, as pflag reads a switch's value: "1", "t", "TRUE" ... or nothing.
 std::optional<bool> go_parse_bool(std::string_view text);
 

@@ -206,14 +206,6 @@ std::string base64(const std::string& bytes) {
   return kj::encodeBase64(kj::arrayPtr(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size())).cStr();
 }
 
-// Every value of a repeatable flag, each also split at commas ("--verb=get,list --verb=watch").
-std::vector<std::string> comma_values(const parsed_flags& flags, const std::string& flag) {
-  std::vector<std::string> out;
-  for (auto& value : flags.all(flag))
-    for (auto& part : split(value, ','))
-      if (!part.empty()) out.push_back(part);
-  return out;
-}
 
 // A pod template's spec with one container named `name` running `image` (and the command
 // after --), as kubectl's job and cron job generators make it.

@@ -92,9 +92,7 @@ table_options table_options_for(context& ctx, const kind_info& kind, bool header
   options.with_namespace = ctx.all_namespaces() && kind.namespaced;
   options.headers = headers && !ctx.flags.on("no-headers");
   options.now = ctx.now();
-  for (auto& keys : ctx.flags.all("label-columns"))
-    for (auto& key : split(keys, ','))
-      if (!key.empty()) options.label_columns.push_back(key);
+  options.label_columns = comma_values(ctx.flags, "label-columns");
   options.show_labels = ctx.flags.on("show-labels");
   return options;
 }
