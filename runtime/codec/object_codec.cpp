@@ -137,12 +137,14 @@ DynamicValue::Reader decode_scalar(const node& v, capnp::Type t, StructSchema::F
     case ST::TEXT: {
       if (has_annotation(field, annotation_id::quantity)) {
         std::string why;
-        if (resolved == node::scalar_type::boolean || resolved == node::scalar_type::null ||
-            !quantity::parse(v.text(), &why))
+        auto parsed = resolved == node::scalar_type::boolean || resolved == node::scalar_type::null
+                          ? std::nullopt
+                          : quantity::parse(v.text(), &why);
+        if (!parsed)
           fail(p, v, "quantities must match the regular expression "
                      "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', got " + v.describe());
         // Stored as Kubernetes stores it ("1000m" is "1"), as every reader then sees it.
-        if (auto canonical = quantity::canonical(v.text())) {
+        if (auto canonical = parsed->canonical_spelling(v.text())) {
           scratch.text = std::move(*canonical);
           return capnp::Text::Reader(scratch.text.c_str(), scratch.text.size());
         }

@@ -79,9 +79,12 @@ std::string digits_of(__int128 n) {
 
 std::optional<std::string> quantity::canonical(std::string_view text) {
   auto parsed = parse(text);
-  if (!parsed) return std::nullopt;
-  if (!parsed->exact_) return std::nullopt;  // finer than a milli-unit: rounded up by parse
-  __int128 milli = parsed->milli_;
+  return parsed ? parsed->canonical_spelling(text) : std::nullopt;
+}
+
+std::optional<std::string> quantity::canonical_spelling(std::string_view text) const {
+  if (!exact_) return std::nullopt;  // finer than a milli-unit: rounded up by parse
+  __int128 milli = milli_;
   if (milli == 0) return std::string("0");
   bool negative = milli < 0;
   __int128 magnitude = negative ? -milli : milli;

@@ -42,6 +42,8 @@ class quantity {
   /// "500m", "1024Mi" -> "1Gi", "12e4" -> "120e3"); nullopt when `text` does not parse or is
   /// finer than a milli-unit (kept as written).
   static std::optional<std::string> canonical(std::string_view text);
+  /// The same for this quantity, parsed from `written` (whose suffix picks the format).
+  std::optional<std::string> canonical_spelling(std::string_view written) const;
 
  private:
   explicit quantity(__int128 milli) : milli_(milli) {}
