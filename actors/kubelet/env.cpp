@@ -215,12 +215,7 @@ std::string container_resource_value(k8s::ResourceFieldSelector::Reader selector
   if (!amount)
     amount = cpu ? quantity::from_milli(pod.node_milli_cpu)
                  : quantity::from_value(name == "memory" ? pod.node_memory : 0);
-  quantity divisor = quantity::from_value(1);
-  if (selector.getDivisor().size())
-    if (auto parsed = quantity::parse(text_view(selector.getDivisor())); parsed && !parsed->is_zero()) divisor = *parsed;
-  auto ceil_div = [](int64_t a, int64_t b) { return b <= 0 ? a : (a + b - 1) / b; };
-  int64_t result = cpu ? ceil_div(amount->milli(), divisor.milli()) : ceil_div(amount->value(), divisor.value());
-  return std::to_string(result);
+  return std::to_string(amount->in_units_of(quantity::parse(text_view(selector.getDivisor())), cpu));
 }
 
 std::vector<std::string> command_line(k8s::Container::Reader c, const std::vector<std::string>& env) {

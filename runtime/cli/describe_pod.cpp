@@ -112,11 +112,7 @@ std::string resource_field_value(const node& c, const node& ref) {
   if (dot == std::string::npos) return "";
   auto which = resource.substr(0, dot), name = resource.substr(dot + 1);
   auto amount = quantity::parse(text_at(c, {"resources", which, name})).value_or(quantity());
-  auto divisor = quantity::parse(text_at(ref, {"divisor"})).value_or(quantity::from_value(1));
-  if (divisor.is_zero()) divisor = quantity::from_value(1);
-  auto ceil_div = [](int64_t a, int64_t b) { return b <= 0 ? a : (a + b - 1) / b; };
-  auto value = std::to_string(name == "cpu" ? ceil_div(amount.milli(), divisor.milli())
-                                            : ceil_div(amount.value(), divisor.value()));
+  auto value = std::to_string(amount.in_units_of(quantity::parse(text_at(ref, {"divisor"})), name == "cpu"));
   if (value == "0" && (resource == "limits.cpu" || resource == "limits.memory")) return "node allocatable";
   return value;
 }

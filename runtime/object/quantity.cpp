@@ -189,6 +189,12 @@ int64_t quantity::value() const {
   return static_cast<int64_t>(whole);
 }
 
+int64_t quantity::in_units_of(std::optional<quantity> divisor, bool cpu) const {
+  if (!divisor || divisor->is_zero()) divisor = from_value(1);
+  auto ceil_div = [](int64_t a, int64_t b) { return b <= 0 ? a : (a + b - 1) / b; };
+  return cpu ? ceil_div(milli(), divisor->milli()) : ceil_div(value(), divisor->value());
+}
+
 std::string quantity::format_decimal() const {
   if (milli_ % 1000 == 0) return std::to_string(value());
   return std::to_string(milli()) + "m";

@@ -33,6 +33,11 @@ class quantity {
   bool operator==(quantity o) const { return milli_ == o.milli_; }
   bool operator!=(quantity o) const { return milli_ != o.milli_; }
 
+  /// How many `divisor`s this is, rounded up, as the downward API gives a resource
+  /// (Kubernetes' convertResourceCPUToString by milli-units for `cpu`, else by whole units); a
+  /// zero or missing divisor (nullopt) is 1.
+  int64_t in_units_of(std::optional<quantity> divisor, bool cpu) const;
+
   /// CPU-style spelling: "250m", "2".
   std::string format_decimal() const;
   /// Memory-style spelling with the largest exact binary suffix: "128Mi", "1536Mi", "1000".

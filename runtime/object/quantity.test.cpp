@@ -73,3 +73,11 @@ TEST_CASE("quantities are stored in Kubernetes' canonical spelling", "[quantity]
   CHECK_FALSE(quantity::canonical("abc"));
   CHECK(quantity::parse("0e-34")->is_zero());  // vanishingly small rounds up to a milli, zero stays zero
 }
+
+TEST_CASE("a resource in a divisor's units rounds up as the downward API gives it", "[quantity]") {
+  CHECK(quantity::parse("128Mi")->in_units_of(quantity::parse("1Mi"), false) == 128);
+  CHECK(quantity::parse("1500000")->in_units_of(quantity::parse("1Mi"), false) == 2);
+  CHECK(quantity::parse("250m")->in_units_of(std::nullopt, true) == 1);
+  CHECK(quantity::parse("250m")->in_units_of(quantity::parse("1m"), true) == 250);
+  CHECK(quantity::parse("2")->in_units_of(quantity::parse("0"), false) == 2);  // a zero divisor is 1
+}
