@@ -595,6 +595,10 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
     }
     context ctx(kinds, std::move(flags), in, out, err);
     ctx.dry_run();  // a bad --dry-run fails before anything is read or sent
+    // kubectl's scripts name their context; troupe's client config has only its own.
+    if (ctx.flags.has("context") && ctx.flags.get("context") != client_context_name)
+      throw api_error(api_errc::bad_request,
+                      "context was not found for specified context: " + ctx.flags.get("context"));
     return commands().at(command)(ctx);
   } catch (const rpc::server_error& e) {
     print_server_error(err, e);

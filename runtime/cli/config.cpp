@@ -13,20 +13,18 @@
 namespace troupe::cli {
 namespace {
 
-constexpr const char* context_name = "troupe";
-
 codec::node config_tree(const client_config& config) {
   auto tree = codec::node::map();
   tree.set("server", codec::node::string(config.server));
   tree.set("namespace", codec::node::string(config.ns.empty() ? "default" : config.ns));
-  tree.set("current-context", codec::node::string(context_name));
+  tree.set("current-context", codec::node::string(client_context_name));
   return tree;
 }
 
 void require_our_context(const std::string& name) {
-  TROUPE_REQUIRE(name == context_name, api_errc::bad_request,
+  TROUPE_REQUIRE(name == client_context_name, api_errc::bad_request,
                  "no context exists with the name: " + quote(name) + " (troupe's client config has one, " +
-                     quote(context_name) + ")");
+                     quote(client_context_name) + ")");
 }
 
 }  // namespace
@@ -53,21 +51,21 @@ int cmd_config(context& ctx) {
   }
   if (sub == "current-context") {
     no_more(1);
-    ctx.out << context_name << "\n";
+    ctx.out << client_context_name << "\n";
     return 0;
   }
   if (sub == "get-contexts") {
     no_more(2);
     if (args.size() == 2) require_our_context(args[1]);
     if (ctx.flags.get("output") == "name") {
-      ctx.out << context_name << "\n";
+      ctx.out << client_context_name << "\n";
       return 0;
     }
     TROUPE_REQUIRE(!ctx.flags.has("output"), api_errc::bad_request, "--output: only name is supported here");
     // kubectl's table: columns three spaces apart.
     std::vector<std::vector<std::string>> rows;
     if (!ctx.flags.on("no-headers")) rows.push_back({"CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"});
-    rows.push_back({"*", context_name, context_name, context_name, ctx.config().ns});
+    rows.push_back({"*", client_context_name, client_context_name, client_context_name, ctx.config().ns});
     std::vector<size_t> widths(rows[0].size(), 0);
     for (auto& row : rows)
       for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
@@ -82,7 +80,7 @@ int cmd_config(context& ctx) {
   if (sub == "use-context") {
     TROUPE_REQUIRE(args.size() == 2, api_errc::bad_request, "config use-context: a context name is required");
     require_our_context(args[1]);
-    ctx.out << "Switched to context " << quote(context_name) << ".\n";
+    ctx.out << "Switched to context " << quote(client_context_name) << ".\n";
     return 0;
   }
   if (sub == "set-context") {
@@ -102,7 +100,7 @@ int cmd_config(context& ctx) {
       config.ns = ns == "default" ? "" : ns;
     }
     write_client_config(ctx.config_path(), config);
-    ctx.out << "Context " << quote(context_name) << " modified.\n";
+    ctx.out << "Context " << quote(client_context_name) << " modified.\n";
     return 0;
   }
   throw api_error(api_errc::bad_request,

@@ -18,6 +18,9 @@
 
 namespace troupe::cli {
 
+/// The one context a client config holds, as kubectl names its contexts (`--context`, `config`).
+constexpr const char* client_context_name = "troupe";
+
 class context {
  public:
   context(const kind_registry& kinds, parsed_flags flags, std::istream& in, std::ostream& out,

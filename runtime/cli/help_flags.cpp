@@ -22,6 +22,10 @@ const std::map<std::string, flag_help>& flag_helps() {
         "The client config file to read (default $TROUPE_CONFIG, else "
         "~/.troupe/config, which `troupe server` writes)."}},
       {"namespace", {"", "If present, the namespace scope for this CLI request."}},
+      {"context",
+       {"",
+        "The name of the client config context to use; troupe's client config has one, "
+        "\"troupe\"."}},
       {"help", {"", "Help for the command: what it does, examples, its flags."}},
       {"request-timeout",
        {"0",

@@ -13,7 +13,7 @@ namespace {
 // kubectl's global flags, which every verb takes (also before the verb).
 const std::vector<flag_spec>& global_flags() {
   static const std::vector<flag_spec> flags = {
-      {"server", 's'}, {"client-config"}, {"namespace", 'n'}, {"help", 'h', false}, {"request-timeout"}};
+      {"server", 's'}, {"client-config"}, {"namespace", 'n'}, {"help", 'h', false}, {"request-timeout"}, {"context"}};
   return flags;
 }
 

@@ -458,6 +458,13 @@ TEST_CASE("config set-context sets the namespace the CLI works in and a restart 
   CHECK((info.st_mode & 0777) == 0600);
   CHECK(c.troupe({"config", "use-context", "prod"}).err ==
         "error: no context exists with the name: \"prod\" (troupe's client config has one, \"troupe\")\n");
+  // kubectl's --context, before or after the verb: the one context there is, or kubectl's error.
+  CHECK(c.troupe({"--context", "troupe", "get", "cm", "-n", "team", "-o", "name"}).out == "configmap/mine\nconfigmap/second\n");
+  CHECK(c.troupe({"get", "cm", "mine", "-n", "team", "--context=troupe", "-o", "name"}).out == "configmap/mine\n");
+  auto elsewhere = c.troupe({"delete", "cm", "mine", "-n", "team", "--context", "prod"});
+  CHECK(elsewhere.code == 1);
+  CHECK(elsewhere.err == "error: context was not found for specified context: prod\n");
+  CHECK(c.troupe({"get", "cm", "mine", "-n", "team", "-o", "name"}).out == "configmap/mine\n");
   CHECK(c.troupe({"config", "set-context", "--current", "--namespace=default"}).code == 0);
   CHECK(c.troupe({"get", "cm", "-o", "name"}).out.find("mine") == std::string::npos);
   // What config view prints is a client config.
