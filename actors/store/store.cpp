@@ -369,9 +369,8 @@ bool replay(self_ptr self, subscription& sub, const store::snapshot& snap,
   if (budget == 0) return false;
   if (sub.filter.covers(ev.key)) {
     std::optional<std::string_view> before;
-    if (ev.type == store::event_type::modified && sub.filter.selects() &&
-        ev.prev_revision > snap.horizon())
-      if (auto prev = snap.event_at(ev.prev_revision)) before = prev->object;
+    if (ev.type == store::event_type::modified && sub.filter.selects())
+      if (auto prev = snap.version_at(ev.key, ev.prev_revision)) before = prev->object;
     if (auto type = visible_as(sub.filter, ev.type, ev.object, before)) {
       deliver(self, sub, *type, ev.revision, shared_bytes(std::string(ev.object)));
       --budget;
@@ -395,7 +394,12 @@ pinned_history& history_of(self_ptr self, const std::string& resource,
     history.record(now, ev.revision);
     std::string key(ev.key);
     auto then = value_of_key.find(key);
-    if (then != value_of_key.end() && then->second != now) history.record(then->second, ev.revision);
+    if (then != value_of_key.end()) {
+      if (then->second != now) history.record(then->second, ev.revision);
+    } else if (ev.type == store::event_type::modified) {  // its version before is older than the log
+      if (auto prev = snap.version_at(ev.key, ev.prev_revision))
+        if (auto was = indexed_value(self, kind, prev->object); was != now) history.record(was, ev.revision);
+    }
     if (ev.type == store::event_type::deleted) value_of_key.erase(key);
     else value_of_key[key] = std::move(now);
     return true;

@@ -148,7 +148,7 @@ std::string padded_key(std::string_view key) {
 
 struct engine::impl {
   MDB_env* env = nullptr;
-  MDB_dbi objects = 0, events = 0, meta = 0, index = 0;
+  MDB_dbi objects = 0, events = 0, meta = 0, index = 0, prior = 0;
   int lock_fd = -1;
   // Reset read transactions kept for reuse (renewing one is far cheaper than beginning one).
   // Lock-free slots, each on its own cache line, so readers on different cores don't contend.
@@ -400,7 +400,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   impl_->lock_fd = lock_directory(options_.dir);
   check(mdb_env_create(&impl_->env), "create environment");
   check(mdb_env_set_mapsize(impl_->env, options_.map_size), "set map size");
-  check(mdb_env_set_maxdbs(impl_->env, 5), "set max dbs");
+  check(mdb_env_set_maxdbs(impl_->env, 6), "set max dbs");
   check(mdb_env_set_maxreaders(impl_->env, options_.max_readers), "set max readers");
   // MDB_NOTLS: snapshots are handed between threads (actors migrate across workers).
   int rc = mdb_env_open(impl_->env, options_.dir.c_str(), MDB_NOTLS, 0600);
@@ -412,6 +412,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
     check(mdb_dbi_open(txn, "events", MDB_CREATE, &impl_->events), "open events");
     check(mdb_dbi_open(txn, "meta", MDB_CREATE, &impl_->meta), "open meta");
     check(mdb_dbi_open(txn, "index", MDB_CREATE, &impl_->index), "open index");
+    check(mdb_dbi_open(txn, "prior", MDB_CREATE, &impl_->prior), "open prior");
     impl_->revision = get_meta(txn, impl_->meta, "revision");
   } catch (...) {
     mdb_txn_abort(txn);
@@ -489,6 +490,15 @@ void engine::apply_change(MDB_txn* txn, const logged_event& c) {
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
   std::optional<std::string_view> previous;
   if (rc == MDB_SUCCESS) previous.emplace(static_cast<const char*>(mv.mv_data) + 8, mv.mv_size - 8);
+  if (previous && c.type == event_type::modified && c.prev_revision <= get_meta(txn, impl_->meta, "horizon")) {
+    // The version this one replaces is older than the log: keep it, as compaction would have.
+    // Copied first: a write may move the page it is read from.
+    std::string replaced(*previous);
+    put_object(txn, impl_->prior, key, read_u64(static_cast<const char*>(mv.mv_data)), replaced);
+    rc = mdb_get(txn, impl_->objects, &mk, &mv);
+    check(rc, "get");
+    previous.emplace(static_cast<const char*>(mv.mv_data) + 8, mv.mv_size - 8);
+  }
   bool removed = c.type == event_type::deleted;
   std::optional<std::string_view> object;
   if (!removed) object = c.object;
@@ -912,6 +922,19 @@ void snapshot::events_after(uint64_t after,
   }
 }
 
+std::optional<stored_view> snapshot::version_at(std::string_view key, uint64_t revision) const {
+  if (revision > horizon_) {
+    auto ev = event_at(revision);
+    if (!ev || ev->key != key || ev->type == event_type::deleted) return std::nullopt;
+    return stored_view{ev->revision, ev->object};
+  }
+  // Older than the log: compaction kept it if a later change needs it, else it is still
+  // LMDB's object (replaced in the overlay only).
+  for (MDB_dbi dbi : {owner_->impl_->prior, owner_->impl_->objects})
+    if (auto found = lmdb_get(txn_, dbi, key); found && found->revision == revision) return found;
+  return std::nullopt;
+}
+
 std::optional<logged_event> snapshot::event_at(uint64_t revision) const {
   if (revision > lmdb_revision_) {
     if (const change* c = overlay_->change_at(revision)) return as_event(*c);
@@ -1219,6 +1242,30 @@ uint64_t engine::staged_revision() const {
   return impl_->staged;
 }
 
+// A watch resumed from a revision with a selector tells an object that left it from one that
+// never matched by the version the object had before: the event log holds it while it holds
+// the change after it. So when an event leaves the log, the version it wrote is kept (in
+// `prior`, one per key) if the object changed after it; the next change's prev_revision names
+// it. Until then LMDB's object is that version, and apply_change keeps it when it is replaced.
+void engine::keep_prior_version(MDB_txn* txn, const logged_event& leaving) {
+  std::string key = padded_key(leaving.key);
+  MDB_val mk = val(key), mv;
+  bool replaced = false;
+  if (leaving.type != event_type::deleted) {
+    int rc = mdb_get(txn, impl_->objects, &mk, &mv);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
+    replaced = rc == MDB_SUCCESS && read_u64(static_cast<const char*>(mv.mv_data)) > leaving.revision;
+  }
+  if (replaced) {
+    std::string object(leaving.object);  // the event's page may move as prior is written
+    put_object(txn, impl_->prior, key, leaving.revision, object);
+    return;
+  }
+  // Unchanged since, or gone: nothing after the horizon needs an older version of it.
+  int rc = mdb_del(txn, impl_->prior, &mk, nullptr);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("delete prior version", rc);
+}
+
 size_t engine::compact(size_t max_events) {
   // Compacts LMDB's log; events still in the overlay are the newest anyway.
   uint64_t applied = impl_->applied.load(std::memory_order_acquire);
@@ -1237,6 +1284,7 @@ size_t engine::compact(size_t max_events) {
     event_header h;
     std::memcpy(&h, v.mv_data, sizeof h);
     if (revision > count_cutoff && h.time_ms >= age_cutoff) break;
+    keep_prior_version(guard.txn, parse_event(k, v));
     check(mdb_cursor_del(cursor, 0), "compact");
     horizon = revision;
     ++dropped;

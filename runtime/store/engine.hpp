@@ -19,6 +19,8 @@
 //            "indexes" -> the field indexes the index database holds, as "pods/spec.nodeName,...",
 //            "indexed" -> u64, the revision the index is up to date with
 //   index    "<resource>\0<field>\0<value>\0<object key>" -> empty   (see field_index)
+//   prior    object key -> [u64 revision][flat array]: the version an event in the log replaced
+//            when it is older than the log (see engine::keep_prior_version)
 
 #include <cstdint>
 #include <functional>
@@ -151,6 +153,9 @@ class snapshot {
   /// Calls `fn` for every logged event with revision > `after`, in order, until it returns false.
   void events_after(uint64_t after, const std::function<bool(const logged_event&)>& fn) const;
   std::optional<logged_event> event_at(uint64_t revision) const;
+  /// The version of `key` written at `revision` (a change's prev_revision), from the log or,
+  /// when it is older than the log, kept for as long as a change after it is in the log.
+  std::optional<stored_view> version_at(std::string_view key, uint64_t revision) const;
 
  private:
   friend class engine;
@@ -248,6 +253,7 @@ class engine {
   void update_indexes(MDB_txn* txn, std::string_view key, std::optional<std::string_view> before,
                       std::optional<std::string_view> after);
   void apply_change(MDB_txn* txn, const logged_event& c);
+  void keep_prior_version(MDB_txn* txn, const logged_event& leaving);
   void replay_log();
   void apply_pending();
   void apply_loop();

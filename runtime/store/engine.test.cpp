@@ -249,6 +249,54 @@ TEST_CASE("the applier compacts when asked - batch after batch - while writes go
   CHECK(e.read().count("configmaps/") == 40);
 }
 
+TEST_CASE("the version a change in the log replaced is kept when older than the log", "[engine]") {
+  retaining_engine r(3, 0);
+  auto& e = r.e;
+  auto version = [&](const std::string& name, uint64_t revision) -> std::string {
+    auto snap = e.read();
+    auto found = snap.version_at("configmaps/default/" + name, revision);
+    return found ? std::to_string(found->revision) + ":" + data_of(std::string(found->object), "v") : "none";
+  };
+  auto compact_all = [&] {
+    e.flush();
+    while (e.compact(100) > 0) {
+    }
+  };
+  apply(e, create("a", "a1"));  // 1
+  apply(e, create("b", "b1"));  // 2
+  for (int i = 0; i < 3; ++i) apply(e, create("x" + std::to_string(i), "x"));  // 3-5
+  apply(e, update("b", "b2", 2));  // 6: in the log when it replaces b1
+  for (int i = 3; i < 5; ++i) apply(e, create("x" + std::to_string(i), "x"));  // 7-8
+  compact_all();
+  REQUIRE(e.read().horizon() == 5);
+  CHECK(version("b", 2) == "2:b1");  // compaction kept it: b changed after it
+  CHECK(version("a", 1) == "1:a1");  // unchanged since: LMDB's object
+  CHECK(version("x4", 8) == "8:x");  // in the log
+  CHECK(version("a", 8) == "none");  // not a's
+  apply(e, update("a", "a2", 1));  // 9: replaces a version older than the log, not yet in LMDB
+  CHECK(version("a", 1) == "1:a1");
+  e.flush();  // ...and once LMDB holds the change, the replaced version is kept
+  CHECK(version("a", 1) == "1:a1");
+  CHECK(e.read().get("configmaps/default/a")->revision == 9);
+  apply(e, update("b", "b3", 6));  // 10
+  for (int i = 0; i < 3; ++i) apply(e, create("y" + std::to_string(i), "y"));  // 11-13
+  compact_all();
+  REQUIRE(e.read().horizon() == 10);
+  CHECK(version("b", 2) == "none");  // the change that named it left the log
+  CHECK(version("b", 6) == "none");  // so did the one after it: b3 is LMDB's object
+  CHECK(version("b", 10) == "10:b3");
+  CHECK(version("a", 1) == "none");
+  CHECK(version("a", 9) == "9:a2");
+  apply(e, update("a", "a3", 9));  // 14
+  apply(e, {op_kind::remove, "configmaps/default/a", 0, ""});  // 15
+  compact_all();
+  CHECK(version("a", 9) == "9:a2");  // a's delete is in the log and names it
+  for (int i = 0; i < 3; ++i) apply(e, create("z" + std::to_string(i), "z"));
+  compact_all();
+  CHECK(version("a", 9) == "none");  // a and its events are gone
+  CHECK(version("a", 14) == "none");
+}
+
 TEST_CASE("events older than the age bound are dropped", "[engine]") {
   temp_dir dir;
   engine_options options{dir.path()};
