@@ -15,6 +15,7 @@
 #include "schema/apps.capnp.h"
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
+#include "schema/rbac.capnp.h"
 
 namespace troupe {
 namespace {
@@ -373,6 +374,19 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
     pvc.getSpec().setVolumeMode(k8s::VolumeMode::FILESYSTEM);
 }
 
+// SetDefaults_{,Cluster}RoleBinding and SetDefaults_Subject: the RBAC group where a
+// manifest leaves it out (a service account's subject has none).
+template <class Binding>
+void default_binding(Binding binding) {
+  auto ref = binding.getRoleRef();
+  if (ref.getApiGroup().size() == 0) ref.setApiGroup("rbac.authorization.k8s.io");
+  for (auto subject : binding.getSubjects()) {
+    auto kind = text_view(subject.getKind());
+    if (subject.getApiGroup().size() == 0 && (kind == "User" || kind == "Group"))
+      subject.setApiGroup("rbac.authorization.k8s.io");
+  }
+}
+
 // A live namespace carries the "kubernetes" finalizer (its content is deleted before it
 // goes), phase Active and the kubernetes.io/metadata.name label, as in Kubernetes.
 void default_namespace(k8s::Namespace::Builder ns) {
@@ -425,6 +439,8 @@ void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   else if (k == "Secret") default_secret(root.as<k8s::Secret>());
   else if (k == "PersistentVolume") default_persistent_volume(root.as<k8s::PersistentVolume>());
   else if (k == "PersistentVolumeClaim") default_claim(root.as<k8s::PersistentVolumeClaim>());
+  else if (k == "RoleBinding") default_binding(root.as<k8s::RoleBinding>());
+  else if (k == "ClusterRoleBinding") default_binding(root.as<k8s::ClusterRoleBinding>());
   else if (k == "Namespace")
     default_namespace(root.as<k8s::Namespace>());
 }

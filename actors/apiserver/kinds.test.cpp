@@ -1246,3 +1246,39 @@ TEST_CASE("environment variable names follow Kubernetes 1.29's rule", "[apiserve
             "spec.containers[0].env[1].name: Required value"});
   CHECK(failing_fields(pod_spec("containers: [{name: c, image: i, env: [{name: MY_ENV.name-1, value: x}]}]")).empty());
 }
+
+TEST_CASE("bindings get the RBAC group where a manifest leaves it out and subjects are checked per kind",
+          "[apiserver][kinds]") {
+  auto binding = [](const std::string& kind, const std::string& rest) {
+    return "apiVersion: rbac.authorization.k8s.io/v1\nkind: " + kind + "\nmetadata: {name: b}\n" + rest;
+  };
+  auto stored = admit(binding("RoleBinding", "roleRef: {kind: Role, name: r}\nsubjects: [{kind: User, name: ann}, "
+                                             "{kind: Group, name: ops}, {kind: ServiceAccount, name: sa}]\n"));
+  auto yaml = codec::to_yaml(codec::encode_object(stored, *kinds().find("rbac.authorization.k8s.io/v1", "RoleBinding")));
+  CHECK_THAT(yaml, Catch::Contains("roleRef:\n  apiGroup: rbac.authorization.k8s.io\n"));
+  CHECK_THAT(yaml, Catch::Contains("- kind: User\n  apiGroup: rbac.authorization.k8s.io\n"));
+  CHECK_THAT(yaml, Catch::Contains("- kind: Group\n  apiGroup: rbac.authorization.k8s.io\n"));
+  CHECK_THAT(yaml, Catch::Contains("- kind: ServiceAccount\n  name: sa\n"));
+  CHECK_NOTHROW(admit(binding("ClusterRoleBinding", "roleRef: {kind: ClusterRole, name: r}\n")));
+
+  CHECK(failing_fields(binding("ClusterRoleBinding",
+                               "roleRef: {kind: ClusterRole, name: a/b}\nsubjects:\n"
+                               "- {kind: ServiceAccount, apiGroup: rbac.authorization.k8s.io, name: Bad_Name, "
+                               "namespace: x}\n- {kind: User, apiGroup: foo, name: u}\n")) ==
+        std::vector<std::string>{
+            "roleRef.name: Invalid value: \"a/b\": may not contain '/'",
+            "subjects[0].name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of lower "
+            "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "subjects[0].apiGroup: Unsupported value: \"rbac.authorization.k8s.io\": supported values: \"\"",
+            "subjects[1].apiGroup: Unsupported value: \"foo\": supported values: \"rbac.authorization.k8s.io\""});
+  CHECK(failing_fields("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
+                       "rules: [{verbs: [get], nonResourceURLs: [/healthz], resourceNames: [x]}]\n"
+                       "aggregationRule: {clusterRoleSelectors: []}\n") ==
+        std::vector<std::string>{
+            "rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\"}: rules cannot apply to both regular "
+            "resources and non-resource URLs",
+            "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if "
+            "aggregationRule is non-nil"});
+}

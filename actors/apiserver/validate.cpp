@@ -453,15 +453,26 @@ void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
   }
 }
 
+// A list of strings as Go's %#v prints it in a field error: []string{"a", "b"}.
+std::string go_string_slice(capnp::List<capnp::Text>::Reader items) {
+  std::string out = "[]string{";
+  for (unsigned i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(text_view(items[i]));
+  return out + "}";
+}
+
+// Kubernetes' ValidatePolicyRule.
 void validate_rules(capnp::List<k8s::PolicyRule>::Reader rules, bool cluster, std::vector<field_error>& out) {
   for (unsigned i = 0; i < rules.size(); ++i) {
     auto at = "rules[" + std::to_string(i) + "]";
     auto r = rules[i];
     if (r.getVerbs().size() == 0) out.push_back({at + ".verbs", "Required value: verbs must contain at least one value"});
     if (r.getNonResourceURLs().size() > 0) {
-      if (!cluster) out.push_back({at + ".nonResourceURLs", "Invalid value: namespaced rules cannot apply to non-resource URLs"});
-      if (r.getResources().size() > 0 || r.getApiGroups().size() > 0)
-        out.push_back({at + ".nonResourceURLs", "Invalid value: rules cannot apply to both regular resources and non-resource URLs"});
+      auto urls = go_string_slice(r.getNonResourceURLs());
+      if (!cluster)
+        out.push_back({at + ".nonResourceURLs", "Invalid value: " + urls + ": namespaced rules cannot apply to non-resource URLs"});
+      if (r.getResources().size() > 0 || r.getApiGroups().size() > 0 || r.getResourceNames().size() > 0)
+        out.push_back({at + ".nonResourceURLs",
+                       "Invalid value: " + urls + ": rules cannot apply to both regular resources and non-resource URLs"});
     } else {
       if (r.getApiGroups().size() == 0) out.push_back({at + ".apiGroups", "Required value: resource rules must supply at least one api group"});
       if (r.getResources().size() == 0) out.push_back({at + ".resources", "Required value: resource rules must supply at least one resource"});
@@ -480,16 +491,28 @@ void validate_binding(Binding b, bool cluster, std::vector<field_error>& out) {
     out.push_back({"roleRef.apiGroup", "Unsupported value: " + quote(text_view(ref.getApiGroup())) +
                                            ": supported values: \"rbac.authorization.k8s.io\""});
   if (ref.getName().size() == 0) out.push_back({"roleRef.name", "Required value"});
+  else add(out, "roleRef.name", text_view(ref.getName()), check_path_segment_name(text_view(ref.getName())));
+  // Kubernetes' ValidateRoleBindingSubject.
   auto subjects = b.getSubjects();
   for (unsigned i = 0; i < subjects.size(); ++i) {
     auto at = "subjects[" + std::to_string(i) + "]";
-    std::string sk = text_string(subjects[i].getKind());
-    if (sk != "ServiceAccount" && sk != "User" && sk != "Group")
+    auto subject = subjects[i];
+    std::string sk = text_string(subject.getKind());
+    std::string_view name = text_view(subject.getName()), group = text_view(subject.getApiGroup());
+    if (name.empty()) out.push_back({at + ".name", "Required value"});
+    if (sk == "ServiceAccount") {
+      if (!name.empty()) add(out, at + ".name", name, check_dns1123_subdomain(name));
+      if (!group.empty())
+        out.push_back({at + ".apiGroup", "Unsupported value: " + quote(group) + ": supported values: \"\""});
+      if (cluster && subject.getNamespace().size() == 0) out.push_back({at + ".namespace", "Required value"});
+    } else if (sk == "User" || sk == "Group") {
+      if (group != "rbac.authorization.k8s.io")
+        out.push_back({at + ".apiGroup",
+                       "Unsupported value: " + quote(group) + ": supported values: \"rbac.authorization.k8s.io\""});
+    } else {
       out.push_back({at + ".kind", "Unsupported value: " + quote(sk) +
                                        ": supported values: \"ServiceAccount\", \"User\", \"Group\""});
-    if (subjects[i].getName().size() == 0) out.push_back({at + ".name", "Required value"});
-    if (sk == "ServiceAccount" && cluster && subjects[i].getNamespace().size() == 0)
-      out.push_back({at + ".namespace", "Required value"});
+    }
   }
 }
 
@@ -582,7 +605,13 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "PersistentVolumeClaim") validate_claim(root.as<k8s::PersistentVolumeClaim>(), out);
   else if (k == "Ingress") validate_ingress(root.as<k8s::Ingress>(), out);
   else if (k == "Role") validate_rules(root.as<k8s::Role>().getRules(), false, out);
-  else if (k == "ClusterRole") validate_rules(root.as<k8s::ClusterRole>().getRules(), true, out);
+  else if (k == "ClusterRole") {
+    auto role = root.as<k8s::ClusterRole>();
+    validate_rules(role.getRules(), true, out);
+    if (role.hasAggregationRule() && role.getAggregationRule().getClusterRoleSelectors().size() == 0)
+      out.push_back({"aggregationRule.clusterRoleSelectors",
+                     "Required value: at least one clusterRoleSelector required if aggregationRule is non-nil"});
+  }
   else if (k == "RoleBinding") validate_binding(root.as<k8s::RoleBinding>(), false, out);
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
   else if (k == "Node") validate_node(root.as<k8s::Node>(), out);
