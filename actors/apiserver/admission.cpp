@@ -84,6 +84,7 @@ constexpr size_t max_annotation_bytes = 256 * 1024;
 messages check_name(const kind_info& kind, const std::string& name) {
   if (kind.kind == "Namespace") return check_dns1123_label(name);
   if (kind.kind == "Service") return check_dns1035_label(name);
+  if (kind.kind == "StatefulSet") return check_dns1123_label(name);  // its pods' hostnames start with it
   // RBAC's names ("system:node-reader") are only path segments (ValidateRBACName).
   if (kind.group == "rbac.authorization.k8s.io") return check_path_segment_name(name);
   return check_dns1123_subdomain(name);

@@ -94,7 +94,7 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '61 * * * *'\n"
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
-       "spec.schedule: Invalid value: \"61 * * * *\": minute: \"61\" is out of range 0-59"},
+       "spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61"},
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: 'CRON_TZ=UTC 0 * * * *'\n"
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
@@ -1281,4 +1281,80 @@ TEST_CASE("bindings get the RBAC group where a manifest leaves it out and subjec
             "resources and non-resource URLs",
             "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if "
             "aggregationRule is non-nil"});
+}
+
+TEST_CASE("workload specs are checked as Kubernetes' apps validation checks them", "[apiserver][kinds]") {
+  auto with_template = [](const char* kind, const char* extra, const char* pod_extra) {
+    return std::string("apiVersion: apps/v1\nkind: ") + kind + "\nmetadata: {name: w}\nspec:\n  selector: " +
+           "{matchLabels: {app: a}}\n" + extra +
+           "  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: busybox}]" +
+           pod_extra + "}\n";
+  };
+  CHECK(failing_fields(with_template("DaemonSet",
+                                     "  minReadySeconds: -1\n  revisionHistoryLimit: -2\n"
+                                     "  updateStrategy: {rollingUpdate: {maxUnavailable: 1, maxSurge: '150%'}}\n",
+                                     ", activeDeadlineSeconds: 5, restartPolicy: Never")) ==
+        std::vector<std::string>{
+            "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"",
+            "spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds must be nil for "
+            "daemon sets",
+            "spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0",
+            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"150%\": must not be greater than 100%",
+            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"150%\": may not be set when "
+            "maxUnavailable is non-zero",
+            "spec.revisionHistoryLimit: Invalid value: -2: must be greater than or equal to 0"});
+  CHECK(failing_fields(with_template("DaemonSet", "  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n", "")) ==
+        std::vector<std::string>{
+            "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"});
+  CHECK_NOTHROW(admit(with_template("DaemonSet", "  updateStrategy: {rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}\n", "")));
+  CHECK(failing_fields(with_template("Deployment", "  strategy: {rollingUpdate: {maxSurge: abc, maxUnavailable: -1}}\n",
+                                     ", activeDeadlineSeconds: 5")) ==
+        std::vector<std::string>{
+            "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: -1: must be greater than or equal to 0",
+            "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc\": a valid percent string must be a numeric "
+            "string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+            "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"});
+  CHECK(failing_fields(with_template("Deployment", "  strategy: {rollingUpdate: {maxSurge: '0%', maxUnavailable: 0}}\n", "")) ==
+        std::vector<std::string>{
+            "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"});
+  CHECK(failing_fields(with_template("ReplicaSet", "  minReadySeconds: -3\n", "")) ==
+        std::vector<std::string>{"spec.minReadySeconds: Invalid value: -3: must be greater than or equal to 0"});
+  auto sts = failing_fields(with_template("StatefulSet",
+                                          "  minReadySeconds: -1\n  ordinals: {start: -1}\n"
+                                          "  updateStrategy: {rollingUpdate: {partition: -1}}\n",
+                                          ", activeDeadlineSeconds: 5"));
+  CHECK(sts == std::vector<std::string>{
+                   "spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0",
+                   "spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0",
+                   "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0",
+                   "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not "
+                   "Supported"});
+  // A StatefulSet's pods are named after it and it is their hostname's start: a DNS label.
+  auto dotted = with_template("StatefulSet", "", "");
+  dotted.replace(dotted.find("name: w"), 7, "name: web.x");
+  CHECK(failing_fields(dotted) ==
+        std::vector<std::string>{
+            "metadata.name: Invalid value: \"web.x\": a lowercase RFC 1123 label must consist of lower case "
+            "alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
+            "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"});
+}
+
+TEST_CASE("jobs may have no deadline or ttl below zero and a cron job's template leaves the selector alone",
+          "[apiserver][kinds]") {
+  auto job = [](const std::string& spec_extra) {
+    return "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n" + spec_extra +
+           "  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n";
+  };
+  CHECK_NOTHROW(admit(job("  activeDeadlineSeconds: 0\n  ttlSecondsAfterFinished: 0\n")));
+  CHECK(failing_fields(job("  activeDeadlineSeconds: -5\n  ttlSecondsAfterFinished: -1\n")) ==
+        std::vector<std::string>{
+            "spec.activeDeadlineSeconds: Invalid value: -5: must be greater than or equal to 0",
+            "spec.ttlSecondsAfterFinished: Invalid value: -1: must be greater than or equal to 0"});
+  CHECK(failing_fields("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '0 0 ? JAN,FEB *'\n"
+                       "  jobTemplate:\n    spec:\n      selector: {matchLabels: {a: b}}\n      manualSelector: true\n"
+                       "      template: {metadata: {labels: {a: b}}, spec: {restartPolicy: Never, containers: "
+                       "[{name: c, image: b}]}}\n") ==
+        std::vector<std::string>{
+            "spec.jobTemplate.spec.selector: Invalid value: `selector` will be auto-generated",
+            "spec.jobTemplate.spec.manualSelector: Unsupported value: true: supported values: \"nil\", \"false\""});
 }

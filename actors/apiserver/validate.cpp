@@ -70,53 +70,85 @@ using validation_rules::validate_labels_and_annotations;
 using validation_rules::validate_pod_spec;
 using validation_rules::validate_selector;
 
+const char* restart_policy_name(k8s::RestartPolicy policy) {
+  switch (policy) {
+    case k8s::RestartPolicy::ALWAYS: return "Always";
+    case k8s::RestartPolicy::ON_FAILURE: return "OnFailure";
+    case k8s::RestartPolicy::NEVER: return "Never";
+    default: return "";
+  }
+}
+
 // Deployments, ReplicaSets, DaemonSets and StatefulSets: a selector that matches the
-// template, and pods that always restart.
+// template, and pods that always restart and have no deadline (`no_deadline`: Kubernetes'
+// error for this kind's template carrying one).
 template <class Spec>
-void validate_workload(Spec spec, std::vector<field_error>& out,
+void validate_workload(Spec spec, const field_error& no_deadline, std::vector<field_error>& out,
                        std::set<std::string> provided = {}) {
   validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), "spec", out);
   validate_labels_and_annotations(spec.getTemplate().getMetadata(), "spec.template.metadata", out);
-  validate_pod_spec(spec.getTemplate().getSpec(), "spec.template.spec", out, std::move(provided));
-  if (spec.getTemplate().getSpec().getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
-    out.push_back({"spec.template.spec.restartPolicy",
-                   "Unsupported value: only \"Always\" is supported"});
+  auto pod_spec = spec.getTemplate().getSpec();
+  validate_pod_spec(pod_spec, "spec.template.spec", out, std::move(provided));
+  if (pod_spec.getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
+    out.push_back({"spec.template.spec.restartPolicy", "Unsupported value: " +
+                                                           quote(restart_policy_name(pod_spec.getRestartPolicy())) +
+                                                           ": supported values: \"Always\""});
+  if (!pod_spec.getActiveDeadlineSeconds().isUnset()) out.push_back(no_deadline);
 }
 
-// An IntOrString of a rolling update: its value, a percentage when `percent`; nullopt when
-// it is neither a non-negative integer nor "N%".
-std::optional<int64_t> int_or_percent(k8s::IntOrString::Reader v, bool& percent) {
+const field_error replica_set_deadline{"spec.template.spec.activeDeadlineSeconds",
+                                       "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"};
+
+// A rolling update's maxUnavailable or maxSurge as Kubernetes' getIntOrPercentValue reads it,
+// checked as ValidatePositiveIntOrPercent; `percent` when it is "N%".
+int64_t int_or_percent(k8s::IntOrString::Reader v, const std::string& path, bool& percent,
+                       std::vector<field_error>& out) {
   percent = false;
-  if (v.isInt()) return v.getInt() >= 0 ? std::optional<int64_t>(v.getInt()) : std::nullopt;
+  if (v.isInt()) {
+    if (v.getInt() < 0) add(out, path, v.getInt(), {"must be greater than or equal to 0"});
+    return v.getInt();
+  }
   std::string text = text_string(v.getStr());
-  if (text.size() < 2 || text.back() != '%') return std::nullopt;
-  auto number = parse_int(std::string_view(text).substr(0, text.size() - 1));
-  if (!number || *number < 0) return std::nullopt;
+  auto number = text.size() >= 2 && text.back() == '%' && text.find_first_not_of("0123456789") == text.size() - 1
+                    ? parse_int(std::string_view(text).substr(0, text.size() - 1))
+                    : std::nullopt;
+  if (!number) {
+    add(out, path, text,
+        {"a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex "
+         "used for validation is '[0-9]+%')"});
+    return 0;
+  }
   percent = true;
   return *number;
 }
 
-// A rolling update's maxUnavailable and maxSurge, a Deployment's or a DaemonSet's; only a
-// Deployment's maxUnavailable is checked against 100% here.
+// Kubernetes' ValidateRollingUpdateDeployment, or ValidateRollingUpdateDaemonSet (`daemon`).
 template <class Rolling>
-void validate_rolling_update(Rolling rolling, const std::string& path, bool at_most_all,
-                             std::vector<field_error>& out) {
+void validate_rolling_update(Rolling rolling, const std::string& path, bool daemon, std::vector<field_error>& out) {
   bool unavailable_percent = false, surge_percent = false;
-  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), unavailable_percent);
-  auto surge = int_or_percent(rolling.getMaxSurge(), surge_percent);
-  if (!unavailable)
-    out.push_back({path + ".maxUnavailable",
-                   "Invalid value: must be a non-negative integer or a percentage"});
-  if (!surge)
-    out.push_back(
-        {path + ".maxSurge", "Invalid value: must be a non-negative integer or a percentage"});
-  if (at_most_all && unavailable && unavailable_percent && *unavailable > 100)
-    out.push_back({path + ".maxUnavailable",
-                   "Invalid value: " + quote(text_view(rolling.getMaxUnavailable().getStr())) +
-                       ": must not be greater than 100%"});
-  if (unavailable && surge && *unavailable == 0 && *surge == 0)
-    out.push_back(
-        {path + ".maxUnavailable", "Invalid value: 0: may not be 0 when `maxSurge` is 0"});
+  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), path + ".maxUnavailable", unavailable_percent, out);
+  auto surge = int_or_percent(rolling.getMaxSurge(), path + ".maxSurge", surge_percent, out);
+  auto at_most_all = [&](int64_t value, bool percent, k8s::IntOrString::Reader v, const std::string& at) {
+    if (percent && value > 100)
+      out.push_back({at, "Invalid value: " + quote(text_view(v.getStr())) + ": must not be greater than 100%"});
+  };
+  auto value_text = [](k8s::IntOrString::Reader v) {
+    return v.isInt() ? std::to_string(v.getInt()) : quote(text_view(v.getStr()));
+  };
+  if (!daemon) {
+    if (unavailable == 0 && surge == 0)
+      out.push_back({path + ".maxUnavailable", "Invalid value: " + value_text(rolling.getMaxUnavailable()) +
+                                                   ": may not be 0 when `maxSurge` is 0"});
+    at_most_all(unavailable, unavailable_percent, rolling.getMaxUnavailable(), path + ".maxUnavailable");
+    return;
+  }
+  at_most_all(unavailable, unavailable_percent, rolling.getMaxUnavailable(), path + ".maxUnavailable");
+  at_most_all(surge, surge_percent, rolling.getMaxSurge(), path + ".maxSurge");
+  if (unavailable != 0 && surge != 0)
+    out.push_back({path + ".maxSurge", "Invalid value: " + value_text(rolling.getMaxSurge()) +
+                                           ": may not be set when maxUnavailable is non-zero"});
+  else if (unavailable == 0 && surge == 0)
+    out.push_back({path + ".maxUnavailable", "Required value: cannot be 0 when maxSurge is 0"});
 }
 
 void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& out) {
@@ -133,12 +165,11 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
         {"spec.progressDeadlineSeconds", "Invalid value: " + std::to_string(deadline.getValue()) +
                                              ": must be greater than minReadySeconds"});
   if (spec.getStrategy().getType() == k8s::DeploymentStrategyType::ROLLING_UPDATE)
-    validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate",
-                            true, out);
+    validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate", false, out);
   else if (spec.getStrategy().hasRollingUpdate())
     out.push_back({"spec.strategy.rollingUpdate",
                    "Forbidden: may not be specified when strategy `type` is 'Recreate'"});
-  validate_workload(d.getSpec(), out);
+  validate_workload(d.getSpec(), replica_set_deadline, out);
 }
 
 const char* traffic_policy_name(k8s::TrafficPolicy p) {
@@ -274,25 +305,47 @@ void validate_config_map(k8s::ConfigMap::Reader cm, std::vector<field_error>& ou
     out.push_back({"data", "Too long: must have at most 1048576 bytes"});
 }
 
+void non_negative_seconds(int64_t value, const std::string& path, std::vector<field_error>& out) {
+  if (value < 0) add(out, path, value, {"must be greater than or equal to 0"});
+}
+
 void validate_replica_set(k8s::ReplicaSet::Reader rs, std::vector<field_error>& out) {
   non_negative(rs.getSpec().getReplicas(), "spec.replicas", out);
-  validate_workload(rs.getSpec(), out);
+  non_negative_seconds(rs.getSpec().getMinReadySeconds(), "spec.minReadySeconds", out);
+  validate_workload(rs.getSpec(), replica_set_deadline, out);
 }
 
 void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& out) {
-  validate_workload(ds.getSpec(), out);
-  auto strategy = ds.getSpec().getUpdateStrategy();
+  auto spec = ds.getSpec();
+  auto deadline = spec.getTemplate().getSpec().getActiveDeadlineSeconds();
+  validate_workload(spec,
+                    {"spec.template.spec.activeDeadlineSeconds",
+                     "Invalid value: " + std::to_string(deadline.isUnset() ? 0 : deadline.getValue()) +
+                         ": activeDeadlineSeconds must be nil for daemon sets"},
+                    out);
+  non_negative_seconds(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
+  auto strategy = spec.getUpdateStrategy();
   if (strategy.getType() == k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE)
-    validate_rolling_update(strategy.getRollingUpdate(), "spec.updateStrategy.rollingUpdate", false, out);
+    validate_rolling_update(strategy.getRollingUpdate(), "spec.updateStrategy.rollingUpdate", true, out);
+  non_negative(spec.getRevisionHistoryLimit(), "spec.revisionHistoryLimit", out);
 }
 
 void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error>& out) {
   auto spec = sts.getSpec();
   non_negative(spec.getReplicas(), "spec.replicas", out);
+  non_negative_seconds(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
+  if (spec.hasOrdinals() && spec.getOrdinals().getStart() < 0)
+    add(out, "spec.ordinals.start", spec.getOrdinals().getStart(), {"must be greater than or equal to 0"});
+  auto rolling = spec.getUpdateStrategy().getRollingUpdate();
+  if (spec.getUpdateStrategy().hasRollingUpdate())
+    non_negative(rolling.getPartition(), "spec.updateStrategy.rollingUpdate.partition", out);
   std::set<std::string> claim_names;
   for (auto claim : spec.getVolumeClaimTemplates())
     claim_names.insert(text_string(claim.getMetadata().getName()));
-  validate_workload(spec, out, std::move(claim_names));
+  validate_workload(spec,
+                    {"spec.template.spec.activeDeadlineSeconds",
+                     "Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"},
+                    out, std::move(claim_names));
   if (spec.getUpdateStrategy().getType() == k8s::StatefulSetUpdateStrategyType::ON_DELETE &&
       spec.getUpdateStrategy().hasRollingUpdate())
     out.push_back({"spec.updateStrategy.rollingUpdate",

@@ -126,8 +126,8 @@ void validate_job_spec(k8s::JobSpec::Reader spec, const std::string& path, bool 
   non_negative(spec.getParallelism(), path + ".parallelism", out);
   non_negative(spec.getCompletions(), path + ".completions", out);
   non_negative(spec.getBackoffLimit(), path + ".backoffLimit", out);
-  if (!spec.getActiveDeadlineSeconds().isUnset() && spec.getActiveDeadlineSeconds().getValue() <= 0)
-    out.push_back({path + ".activeDeadlineSeconds", "must be greater than 0"});
+  non_negative(spec.getActiveDeadlineSeconds(), path + ".activeDeadlineSeconds", out);
+  non_negative(spec.getTtlSecondsAfterFinished(), path + ".ttlSecondsAfterFinished", out);
   validate_indexes(spec, path, out);
   if (spec.hasPodFailurePolicy()) {
     validate_pod_failure_policy(spec, path + ".podFailurePolicy", out);
@@ -206,7 +206,14 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
     out.push_back({"spec.schedule", "Invalid value: " + quote(text_view(spec.getSchedule())) + ": " + problem});
   non_negative(spec.getSuccessfulJobsHistoryLimit(), "spec.successfulJobsHistoryLimit", out);
   non_negative(spec.getFailedJobsHistoryLimit(), "spec.failedJobsHistoryLimit", out);
-  validate_job_spec(spec.getJobTemplate().getSpec(), "spec.jobTemplate.spec", false, out);
+  auto job_spec = spec.getJobTemplate().getSpec();
+  // Kubernetes' ValidateJobTemplateSpec: the controller makes each Job's selector.
+  if (job_spec.hasSelector())
+    out.push_back({"spec.jobTemplate.spec.selector", "Invalid value: `selector` will be auto-generated"});
+  if (!job_spec.getManualSelector().isUnset() && job_spec.getManualSelector().getValue())
+    out.push_back({"spec.jobTemplate.spec.manualSelector",
+                   "Unsupported value: true: supported values: \"nil\", \"false\""});
+  validate_job_spec(job_spec, "spec.jobTemplate.spec", false, out);
 }
 
 }  // namespace troupe::validation_rules

@@ -30,38 +30,62 @@ const std::array<field_range, 5>& ranges() {
   return r;
 }
 
-bool value_of(std::string_view text, const field_range& range, int& out) {
+// robfig/cron's mustParseInt, with Go's strconv.Atoi errors.
+bool parse_count(std::string_view text, std::string_view expr, int64_t& out, std::string& error) {
+  auto n = parse_int(text);
+  if (!n) {
+    bool digits = !text.empty() && text.find_first_not_of("+-0123456789") == std::string_view::npos &&
+                  text.find_first_of("0123456789") != std::string_view::npos;
+    return error = "failed to parse int from " + std::string(expr) + ": strconv.Atoi: parsing " + quote(text) +
+                   (digits ? ": value out of range" : ": invalid syntax"),
+           false;
+  }
+  if (*n < 0) return error = "negative number (" + std::to_string(*n) + ") not allowed: " + std::string(text), false;
+  out = *n;
+  return true;
+}
+
+// robfig/cron's parseIntOrName.
+bool value_of(std::string_view text, const field_range& range, int64_t& out, std::string& error) {
   auto lower = to_lower(text);
   for (size_t i = 0; i < range.names.size(); ++i)
     if (lower == range.names[i]) return out = range.low + static_cast<int>(i), true;
-  auto n = parse_int(text);
-  if (!n) return false;
-  out = static_cast<int>(*n);
-  if (&range == &ranges()[4] && out == 7) out = 0;  // 7 is Sunday too
-  return out >= range.low && out <= range.high;
+  return parse_count(text, text, out, error);
 }
 
-// One comma-separated part: "*", "5", "1-5", "*/15", "10-30/5".
-bool parse_part(std::string_view part, const field_range& range, std::vector<int>& out,
+// One comma-separated part ("*", "?", "5", "1-5", "*/15", "10-30/5"), as robfig/cron's getRange
+// (Kubernetes' parser) reads it, with its errors. `star`: it was * or ? with no step over 1.
+bool parse_part(std::string_view expr, const field_range& range, std::vector<int>& out, bool& star,
                 std::string& error) {
-  int step = 1;
-  if (auto slash = part.find('/'); slash != std::string_view::npos) {
-    auto s = parse_int(part.substr(slash + 1));
-    if (!s || *s <= 0) return error = "invalid step in " + quote(part), false;
-    step = static_cast<int>(*s);
-    part = part.substr(0, slash);
+  auto range_and_step = split(expr, '/');
+  auto low_and_high = split(range_and_step[0], '-');
+  int64_t start = range.low, end = range.high, step = 1;
+  bool any = low_and_high[0] == "*" || low_and_high[0] == "?";
+  if (!any) {
+    if (!value_of(low_and_high[0], range, start, error)) return false;
+    if (low_and_high.size() > 2) return error = "too many hyphens: " + std::string(expr), false;
+    if (low_and_high.size() == 1) end = start;
+    else if (!value_of(low_and_high[1], range, end, error)) return false;
   }
-  int low = range.low, high = range.high;
-  if (part != "*") {
-    auto dash = part.find('-');
-    if (!value_of(part.substr(0, dash), range, low) ||
-        (dash != std::string_view::npos && !value_of(part.substr(dash + 1), range, high)))
-      return error = std::string(range.name) + ": " + quote(part) + " is out of range " +
-                     std::to_string(range.low) + "-" + std::to_string(range.high), false;
-    if (dash == std::string_view::npos && step == 1) high = low;
-    if (low > high) return error = std::string(range.name) + ": range " + quote(part) + " runs backwards", false;
+  if (range_and_step.size() > 2) return error = "too many slashes: " + std::string(expr), false;
+  if (range_and_step.size() == 2) {
+    if (!parse_count(range_and_step[1], range_and_step[1], step, error)) return false;
+    if (low_and_high.size() == 1) end = range.high;  // "N/step" is "N-max/step"
+    if (step > 1) any = false;
   }
-  for (int v = low; v <= high; v += step) out.push_back(v);
+  auto text = std::string(expr);
+  if (start < range.low)
+    return error = "beginning of range (" + std::to_string(start) + ") below minimum (" +
+                   std::to_string(range.low) + "): " + text, false;
+  if (end > range.high)
+    return error = "end of range (" + std::to_string(end) + ") above maximum (" + std::to_string(range.high) +
+                   "): " + text, false;
+  if (start > end)
+    return error = "beginning of range (" + std::to_string(start) + ") beyond end of range (" +
+                   std::to_string(end) + "): " + text, false;
+  if (step == 0) return error = "step of range should be a positive number: " + text, false;
+  for (int64_t v = start; v <= end; v += step) out.push_back(static_cast<int>(v));
+  star = star || any;
   return true;
 }
 
@@ -91,13 +115,14 @@ bool parse_cron(std::string_view text, cron_schedule& out, std::string& error) {
   for (auto& f : split(text, ' '))
     if (!f.empty()) fields.push_back(f);
   if (fields.size() != 5)
-    return error = "expected 5 fields (minute hour day-of-month month day-of-week), got " +
-                   std::to_string(fields.size()), false;
+    return error = "expected exactly 5 fields, found " + std::to_string(fields.size()) + ": [" + join(fields, " ") + "]",
+           false;
   out = cron_schedule{};
+  std::array<bool, 5> star{};
   for (size_t i = 0; i < 5; ++i) {
     std::vector<int> values;
     for (auto& part : split(fields[i], ','))
-      if (!parse_part(part, ranges()[i], values, error)) return false;
+      if (!part.empty() && !parse_part(part, ranges()[i], values, star[i], error)) return false;
     for (int v : values) {
       switch (i) {
         case 0: out.minutes.set(static_cast<size_t>(v)); break;
@@ -108,8 +133,8 @@ bool parse_cron(std::string_view text, cron_schedule& out, std::string& error) {
       }
     }
   }
-  out.any_day = fields[2] == "*";
-  out.any_weekday = fields[4] == "*";
+  out.any_day = star[2];
+  out.any_weekday = star[4];
   return true;
 }
 

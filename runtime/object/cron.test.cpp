@@ -16,11 +16,20 @@ TEST_CASE("cron schedules parse as CronJob reads them", "[cron]") {
   CHECK(s.any_day);
   CHECK_FALSE(s.any_weekday);
   CHECK(s.weekdays.to_ulong() == 0b0111110);
-  REQUIRE(parse_cron("0 0 1,15 jan,JUL 7", s, error));
+  REQUIRE(parse_cron("0 0 1,15 jan,JUL Sun", s, error));
   CHECK(s.days.count() == 2);
   CHECK(s.months.test(1));
   CHECK(s.months.test(7));
   CHECK(s.weekdays.test(0));
+  REQUIRE(parse_cron("0 0 ? JAN,FEB mon", s, error));  // '?' is '*', as Kubernetes' parser reads it
+  CHECK(s.any_day);
+  CHECK(s.days.count() == 31);
+  REQUIRE(parse_cron("0 0 */2 * *", s, error));  // a step over 1 is not "any day"
+  CHECK_FALSE(s.any_day);
+  CHECK(s.days.count() == 16);
+  REQUIRE(parse_cron("5/20 0 1,,2 * *", s, error));  // N/step runs to the end; empty list parts go
+  CHECK(s.minutes.count() == 3);
+  CHECK(s.days.count() == 2);
   REQUIRE(parse_cron("@hourly", s, error));
   CHECK(s.minutes.count() == 1);
   CHECK(s.hours.count() == 24);
@@ -55,12 +64,18 @@ TEST_CASE("bad cron schedules say what is wrong", "[cron]") {
     const char* error;
   };
   auto r = GENERATE(values<row>({
-      {"* * * *", "expected 5 fields (minute hour day-of-month month day-of-week), got 4"},
-      {"60 * * * *", "minute: \"60\" is out of range 0-59"},
-      {"* * 0 * *", "day of month: \"0\" is out of range 1-31"},
-      {"* * * foo *", "month: \"foo\" is out of range 1-12"},
-      {"*/0 * * * *", "invalid step in \"*/0\""},
-      {"* 5-2 * * *", "hour: range \"5-2\" runs backwards"},
+      // robfig/cron's words, which Kubernetes' validation quotes.
+      {"*/5 * * *", "expected exactly 5 fields, found 4: [*/5 * * *]"},
+      {"60 * * * *", "end of range (60) above maximum (59): 60"},
+      {"10-70/5 * * * *", "end of range (70) above maximum (59): 10-70/5"},
+      {"* * 0 * *", "beginning of range (0) below minimum (1): 0"},
+      {"* * * * 7", "end of range (7) above maximum (6): 7"},
+      {"* * * foo *", "failed to parse int from foo: strconv.Atoi: parsing \"foo\": invalid syntax"},
+      {"*/0 * * * *", "step of range should be a positive number: */0"},
+      {"* 5-2 * * *", "beginning of range (5) beyond end of range (2): 5-2"},
+      {"1-2-3 * * * *", "too many hyphens: 1-2-3"},
+      {"*/2/3 * * * *", "too many slashes: */2/3"},
+      {"-1 * * * *", "failed to parse int from : strconv.Atoi: parsing \"\": invalid syntax"},
   }));
   cron_schedule s;
   std::string error;
