@@ -211,12 +211,15 @@ void default_service(k8s::Service::Builder s) {
   }
   if (spec.getType() == k8s::ServiceType::EXTERNAL_NAME) return;
   if (spec.getIpFamilies().size() == 0) spec.initIpFamilies(1).set(0, k8s::IpFamily::IPV4);
+  // Kubernetes' initIPFamilyFields: a headless Service without a selector is family-agnostic.
+  bool family_agnostic = spec.getClusterIP() == "None" && spec.getSelector().size() == 0;
   if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::UNSPECIFIED)
-    spec.setIpFamilyPolicy(k8s::IpFamilyPolicy::SINGLE_STACK);
+    spec.setIpFamilyPolicy(family_agnostic ? k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK : k8s::IpFamilyPolicy::SINGLE_STACK);
   if (spec.getInternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
     spec.setInternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
+  // Kubernetes' ExternallyAccessible: node ports, load balancers, and external IPs.
   bool external = spec.getType() == k8s::ServiceType::NODE_PORT ||
-                  spec.getType() == k8s::ServiceType::LOAD_BALANCER;
+                  spec.getType() == k8s::ServiceType::LOAD_BALANCER || spec.getExternalIPs().size() > 0;
   if (external && spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
     spec.setExternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
 }

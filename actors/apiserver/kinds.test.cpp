@@ -186,8 +186,7 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is "
        "'Recreate'"},
       {workload("DaemonSet", "  updateStrategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
-       "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when "
-       "`maxSurge` is 0"},
+       "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"},
       {workload("StatefulSet", "  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 2}}"),
        "spec.updateStrategy.rollingUpdate: Invalid value: only allowed for updateStrategy "
        "'RollingUpdate'"},
@@ -308,7 +307,21 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {loadBalancerSourceRanges: [10.0.0.0/8], "
        "ports: [{port: 80}]}\n",
-       "spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"},
+       "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer, loadBalancerSourceRanges: "
+       "[' 10.0.0.1/8 ', 'fd00::/8', foo], ports: [{port: 80}]}\n",
+       "spec.LoadBalancerSourceRanges[2]: Invalid value: \"foo\": must be a valid CIDR value, (e.g. 10.9.8.0/24 or "
+       "2001:db8::/64)"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [not-an-ip, 0.0.0.0], ports: [{port: 80}]}\n",
+       "spec.externalIPs[0]: Invalid value: \"not-an-ip\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [not-an-ip, 0.0.0.0], ports: [{port: 80}]}\n",
+       "spec.externalIPs[1]: Invalid value: \"0.0.0.0\": may not be unspecified (0.0.0.0)"},
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: 169.254.1.2}]}]\n",
+       "subsets[0].addresses[0].ip: Invalid value: \"169.254.1.2\": may not be in the link-local range (169.254.0.0/16, "
+       "fe80::/10)"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilyPolicy: SingleStack, ipFamilies: [IPv4, IPv4], "
+       "ports: [{port: 80}]}\n",
+       "spec.ipFamilies[1]: Duplicate value: \"IPv4\""},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinity: ClientIP, "
        "sessionAffinityConfig: {clientIP: {timeoutSeconds: 90000}}, ports: [{port: 80}]}\n",
        "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less "
@@ -1357,4 +1370,23 @@ TEST_CASE("jobs may have no deadline or ttl below zero and a cron job's template
         std::vector<std::string>{
             "spec.jobTemplate.spec.selector: Invalid value: `selector` will be auto-generated",
             "spec.jobTemplate.spec.manualSelector: Unsupported value: true: supported values: \"nil\", \"false\""});
+}
+
+TEST_CASE("services reached from outside default their external policy and selectorless headless ones any family",
+          "[apiserver][kinds]") {
+  auto yaml_of = [](const std::string& manifest) {
+    return codec::to_yaml(codec::encode_object(admit(manifest), *kinds().find("v1", "Service")));
+  };
+  auto external = yaml_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+                          "spec: {externalIPs: [127.9.9.9], ports: [{port: 80}]}\n");
+  CHECK_THAT(external, Catch::Contains("externalTrafficPolicy: Cluster"));
+  auto headless = yaml_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: None}\n");
+  CHECK_THAT(headless, Catch::Contains("ipFamilyPolicy: RequireDualStack"));
+  CHECK_THAT(headless, Catch::Contains("ipFamilies:\n  - IPv4"));
+  CHECK_NOTHROW(admit("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+                      "spec: {clusterIP: None, ipFamilyPolicy: RequireDualStack}\n"));
+  auto selected = yaml_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+                          "spec: {clusterIP: None, selector: {app: a}, ports: [{port: 80}]}\n");
+  CHECK_THAT(selected, Catch::Contains("ipFamilyPolicy: SingleStack"));
+  CHECK_THAT(selected, !Catch::Contains("externalTrafficPolicy"));
 }

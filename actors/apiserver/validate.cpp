@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -172,6 +174,53 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
   validate_workload(d.getSpec(), replica_set_deadline, out);
 }
 
+bool valid_ip(std::string_view text) {
+  std::string s(text);
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, s.c_str(), buffer) == 1 || inet_pton(AF_INET6, s.c_str(), buffer) == 1;
+}
+
+// Go's net.ParseCIDR: an address of either family and a prefix length that fits it (host
+// bits may be set).
+bool valid_cidr(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string address(text.substr(0, slash));
+  auto length = text.substr(slash + 1);
+  unsigned char buffer[16];
+  int bits = inet_pton(AF_INET, address.c_str(), buffer) == 1    ? 32
+             : inet_pton(AF_INET6, address.c_str(), buffer) == 1 ? 128
+                                                                 : 0;
+  auto prefix = length.find_first_not_of("0123456789") == std::string_view::npos ? parse_int(length) : std::nullopt;
+  return bits != 0 && prefix && *prefix <= bits;
+}
+
+// Kubernetes' IsValidIP then ValidateNonSpecialIP, for an address traffic is sent to; loopback
+// ones pass, as troupe's pods and Services live on loopback addresses.
+void validate_routable_ip(std::string_view ip, const std::string& path, std::vector<field_error>& out) {
+  if (!valid_ip(ip)) {
+    out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
+    return;
+  }
+  std::string s(ip);
+  unsigned char v4[4];
+  unsigned char v6[16];
+  const char* problem = nullptr;
+  if (inet_pton(AF_INET, s.c_str(), v4) == 1) {
+    if (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0) problem = "may not be unspecified (0.0.0.0)";
+    else if (v4[0] == 169 && v4[1] == 254) problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+    else if (v4[0] == 224 && v4[1] == 0 && v4[2] == 0)
+      problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+  } else if (inet_pton(AF_INET6, s.c_str(), v6) == 1) {
+    bool zero = std::all_of(v6, v6 + 16, [](unsigned char b) { return b == 0; });
+    if (zero) problem = "may not be unspecified (::)";
+    else if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80) problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+    else if (v6[0] == 0xff && (v6[1] & 0x0f) == 0x02)
+      problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+  }
+  if (problem) out.push_back({path, "Invalid value: " + quote(ip) + ": " + problem});
+}
+
 const char* traffic_policy_name(k8s::TrafficPolicy p) {
   return p == k8s::TrafficPolicy::LOCAL ? "Local" : "Cluster";
 }
@@ -196,10 +245,21 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
     auto only_load_balancers = [&](bool set, const char* field) {
       if (set) out.push_back({std::string("spec.") + field, "Forbidden: may only be used when `type` is 'LoadBalancer'"});
     };
-    only_load_balancers(spec.getLoadBalancerSourceRanges().size() > 0, "loadBalancerSourceRanges");
+    // Kubernetes names this one's path with a capital L (a historical accident it keeps).
+    only_load_balancers(spec.getLoadBalancerSourceRanges().size() > 0, "LoadBalancerSourceRanges");
     only_load_balancers(spec.getAllocateLoadBalancerNodePorts().isValue(), "allocateLoadBalancerNodePorts");
     only_load_balancers(spec.hasLoadBalancerClass(), "loadBalancerClass");
   }
+  auto ranges = spec.getLoadBalancerSourceRanges();
+  for (unsigned i = 0; i < ranges.size(); ++i) {
+    auto range = trim(text_view(ranges[i]));  // space-padded values are allowed, as from the old annotation
+    if (!valid_cidr(range))
+      out.push_back({"spec.LoadBalancerSourceRanges[" + std::to_string(i) + "]",
+                     "Invalid value: " + quote(range) + ": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"});
+  }
+  auto external_ips = spec.getExternalIPs();
+  for (unsigned i = 0; i < external_ips.size(); ++i)
+    validate_routable_ip(text_view(external_ips[i]), "spec.externalIPs[" + std::to_string(i) + "]", out);
   if (spec.getSessionAffinity() == k8s::SessionAffinity::CLIENT_I_P) {
     auto timeout = spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
     if (timeout.isValue() && (timeout.getValue() <= 0 || timeout.getValue() > 86400))
@@ -228,11 +288,19 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
                          ": may not be set when `type` is 'ExternalName'"});
     return;
   }
-  for (unsigned i = 0; i < families.size(); ++i)
-    if (families[i] != k8s::IpFamily::IPV4)
+  for (unsigned i = 0; i < families.size(); ++i) {
+    bool seen = false;
+    for (unsigned j = 0; j < i; ++j) seen = seen || families[j] == families[i];
+    if (seen)
+      out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]", "Duplicate value: " + family_name(families[i])});
+    else if (families[i] != k8s::IpFamily::IPV4)
       out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]",
                      "Invalid value: " + family_name(families[i]) + ": not configured on this cluster"});
-  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK)
+  }
+  // A headless Service without a selector has no addresses of its own: any family will do,
+  // and Kubernetes lets it require both on a single-stack cluster.
+  bool family_agnostic = spec.getClusterIP() == "None" && spec.getSelector().size() == 0;
+  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK && !family_agnostic)
     out.push_back({"spec.ipFamilyPolicy",
                    "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services"});
   auto ips = spec.getClusterIPs();
@@ -359,12 +427,6 @@ void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error
   }
 }
 
-bool valid_ip(std::string_view text) {
-  std::string s(text);
-  unsigned char buffer[16];
-  return inet_pton(AF_INET, s.c_str(), buffer) == 1 || inet_pton(AF_INET6, s.c_str(), buffer) == 1;
-}
-
 // Kubernetes' validateEndpointSubsets (troupe's pod addresses are loopback ones, so those pass).
 void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_error>& out) {
   auto subsets = endpoints.getSubsets();
@@ -378,9 +440,7 @@ void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_erro
       for (unsigned a = 0; a < addresses.size(); ++a) {
         auto address_at = at + field + "[" + std::to_string(a) + "]";
         std::string ip = text_string(addresses[a].getIp());
-        if (!valid_ip(ip))
-          out.push_back({address_at + ".ip", "Invalid value: " + quote(ip) +
-                                                 ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
+        validate_routable_ip(ip, address_at + ".ip", out);
         if (addresses[a].getHostname().size())
           add(out, address_at + ".hostname", text_view(addresses[a].getHostname()),
               check_dns1123_label(text_view(addresses[a].getHostname())));
