@@ -120,12 +120,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "http:\n"
        "      paths: [{path: x, pathType: Prefix, backend: {service: {name: web, port: {number: "
        "80}}}}]\n",
-       "spec.rules[0].http.paths[0].path: Invalid value: must be an absolute path"},
+       "spec.rules[0].http.paths[0].path: Invalid value: \"x\": must be an absolute path"},
       {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - "
        "http:\n"
        "      paths: [{path: /, pathType: Prefix, backend: {service: {name: web}}}]\n",
-       "spec.rules[0].http.paths[0].backend.service.port: Required value: exactly one of name or "
-       "number"},
+       "spec.rules[0].http.paths[0].backend: Required value: port name or number is required"},
       {"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: "
        "[{apiGroups: [''], "
        "resources: [pods]}]\n",
@@ -1389,4 +1388,52 @@ TEST_CASE("services reached from outside default their external policy and selec
                           "spec: {clusterIP: None, selector: {app: a}, ports: [{port: 80}]}\n");
   CHECK_THAT(selected, Catch::Contains("ipFamilyPolicy: SingleStack"));
   CHECK_THAT(selected, !Catch::Contains("externalTrafficPolicy"));
+}
+
+TEST_CASE("ingresses are checked as Kubernetes' networking validation checks them", "[apiserver][kinds]") {
+  auto ingress = [](const std::string& spec, const std::string& meta = "{name: i}") {
+    return "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: " + meta + "\nspec:\n" + spec;
+  };
+  CHECK(failing_fields(ingress("  rules:\n"
+                               "  - host: 1.2.3.4\n    http: {paths: []}\n"
+                               "  - host: 'a.*.com'\n    http:\n      paths:\n"
+                               "      - {path: 'a//b/..', pathType: Prefix, backend: {service: {name: web, port: "
+                               "{name: Http_X}}}}\n"
+                               "      - {path: foo, pathType: ImplementationSpecific, backend: {service: {name: web, "
+                               "port: {name: http, number: 80}}, resource: {kind: K, name: n}}}\n"
+                               "      - {pathType: Exact, backend: {resource: {name: n}}}\n"
+                               "      - {pathType: Exact, path: /, backend: {}}\n"
+                               "  tls: [{hosts: ['Bad_Host'], secretName: 'Bad_Secret'}]\n"
+                               "  ingressClassName: nginx\n",
+                               "{name: i, annotations: {kubernetes.io/ingress.class: traefik}}")) ==
+        std::vector<std::string>{
+            "spec.rules[0].host: Invalid value: \"1.2.3.4\": must be a DNS name, not an IP address",
+            "spec.rules[0].http.paths: Required value",
+            "spec.rules[1].host: Invalid value: \"a.*.com\": a wildcard DNS-1123 subdomain must start with '*.', "
+            "followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' "
+            "and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is "
+            "'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "spec.rules[1].http.paths[0].path: Invalid value: \"a//b/..\": must be an absolute path",
+            "spec.rules[1].http.paths[0].path: Invalid value: \"a//b/..\": must not contain '//'",
+            "spec.rules[1].http.paths[0].path: Invalid value: \"a//b/..\": cannot end with '/..'",
+            "spec.rules[1].http.paths[0].backend.service.port.name: Invalid value: \"Http_X\": must contain only "
+            "alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+            "spec.rules[1].http.paths[1].path: Invalid value: \"foo\": must be an absolute path",
+            "spec.rules[1].http.paths[1].backend: Invalid value: \"\": cannot set both resource and service backends",
+            "spec.rules[1].http.paths[2].path: Invalid value: \"\": must be an absolute path",
+            "spec.rules[1].http.paths[2].backend.resource.kind: Required value: kind is required",
+            "spec.rules[1].http.paths[3].backend: Invalid value: \"\": resource or service backend is required",
+            "spec.tls[0].hosts[0]: Invalid value: \"Bad_Host\": a lowercase RFC 1123 subdomain must consist of lower "
+            "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "spec.tls[0].secretName: Invalid value: \"Bad_Secret\": a lowercase RFC 1123 subdomain must consist of "
+            "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
+            "(e.g. 'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "annotations.kubernetes.io/ingress.class: Invalid value: \"traefik\": must match `ingressClassName` when "
+            "both are specified"});
+  CHECK_NOTHROW(admit(ingress("  rules:\n  - host: '*.example.com'\n    http:\n      paths:\n"
+                              "      - {pathType: ImplementationSpecific, backend: {service: {name: web, port: {name: "
+                              "http}}}}\n  tls: [{hosts: ['*.example.com']}]\n")));
 }

@@ -531,38 +531,109 @@ void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_er
     out.push_back({"spec.resources.requests.storage", "Required value"});
 }
 
+// Kubernetes' validateIngressBackend.
 void validate_backend(k8s::IngressBackend::Reader b, const std::string& at, std::vector<field_error>& out) {
-  if (!b.hasService() && !b.hasResource()) return out.push_back({at, "Required value: service or resource"});
-  if (!b.hasService()) return;
+  if (b.hasService() && b.hasResource())
+    return out.push_back({at, "Invalid value: \"\": cannot set both resource and service backends"});
+  if (b.hasResource()) {
+    auto ref = b.getResource();
+    if (ref.hasApiGroup())
+      add(out, at + ".resource.apiGroup", text_view(ref.getApiGroup()), check_dns1123_subdomain(text_view(ref.getApiGroup())));
+    for (auto [field, value] : {std::pair{".resource.kind", text_view(ref.getKind())},
+                                std::pair{".resource.name", text_view(ref.getName())}}) {
+      if (value.empty())
+        out.push_back({at + field, std::string("Required value: ") + (field[10] == 'k' ? "kind" : "name") + " is required"});
+      else
+        add(out, at + field, value, check_path_segment_name(value));
+    }
+    return;
+  }
+  if (!b.hasService()) return out.push_back({at, "Invalid value: \"\": resource or service backend is required"});
   auto svc = b.getService();
   if (svc.getName().size() == 0) out.push_back({at + ".service.name", "Required value"});
   else add(out, at + ".service.name", text_view(svc.getName()), check_dns1035_label(text_view(svc.getName())));
-  bool named = svc.getPort().getName().size() > 0, numbered = svc.getPort().getNumber() != 0;
-  if (named == numbered) out.push_back({at + ".service.port", "Required value: exactly one of name or number"});
-  if (numbered) add(out, at + ".service.port.number", svc.getPort().getNumber(), check_port_number(svc.getPort().getNumber()));
+  auto port = svc.getPort();
+  bool named = port.getName().size() > 0, numbered = port.getNumber() != 0;
+  if (named && numbered)
+    out.push_back({at, "Invalid value: \"\": cannot set both port name & port number"});
+  else if (named)
+    add(out, at + ".service.port.name", text_view(port.getName()), check_port_name(text_view(port.getName())));
+  else if (numbered)
+    add(out, at + ".service.port.number", port.getNumber(), check_port_number(port.getNumber()));
+  else
+    out.push_back({at, "Required value: port name or number is required"});
 }
 
+// Kubernetes' IsWildcardDNS1123Subdomain for a host with a '*', else IsDNS1123Subdomain.
+messages check_ingress_host(const std::string& host) {
+  if (host.find('*') == std::string::npos) return check_dns1123_subdomain(host);
+  messages found;
+  if (host.size() > 253) found.push_back("must be no more than 253 characters");
+  if (!starts_with(host, "*.") || host.find('*', 1) != std::string::npos ||
+      !check_dns1123_subdomain(host.substr(2)).empty())
+    found.push_back(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist "
+        "of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. "
+        "'*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+  return found;
+}
+
+// Kubernetes' ValidateIngressSpec and ValidateIngressCreate's class annotation check.
 void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
   auto spec = ing.getSpec();
-  if (spec.hasDefaultBackend()) validate_backend(spec.getDefaultBackend(), "spec.defaultBackend", out);
   if (spec.getRules().size() == 0 && !spec.hasDefaultBackend())
-    out.push_back({"spec", "Required value: either `defaultBackend` or `rules` must be specified"});
+    out.push_back({"spec", "Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be "
+                           "specified"});
+  if (spec.hasDefaultBackend()) validate_backend(spec.getDefaultBackend(), "spec.defaultBackend", out);
   auto rules = spec.getRules();
   for (unsigned i = 0; i < rules.size(); ++i) {
     auto at = "spec.rules[" + std::to_string(i) + "]";
     std::string host = text_string(rules[i].getHost());
-    if (!host.empty())
-      add(out, at + ".host", host, check_dns1123_subdomain(starts_with(host, "*.") ? host.substr(2) : host));
+    if (!host.empty()) {
+      if (valid_ip(host)) out.push_back({at + ".host", "Invalid value: " + quote(host) + ": must be a DNS name, not an IP address"});
+      add(out, at + ".host", host, check_ingress_host(host));
+    }
+    if (!rules[i].hasHttp()) continue;
     auto paths = rules[i].getHttp().getPaths();
+    if (paths.size() == 0) out.push_back({at + ".http.paths", "Required value"});
     for (unsigned p = 0; p < paths.size(); ++p) {
       auto path_at = at + ".http.paths[" + std::to_string(p) + "]";
-      if (paths[p].getPathType() == k8s::PathType::UNSPECIFIED)
+      std::string path = text_string(paths[p].getPath());
+      auto type = paths[p].getPathType();
+      if (type == k8s::PathType::UNSPECIFIED) {
         out.push_back({path_at + ".pathType", "Required value: pathType must be specified"});
-      else if (paths[p].getPathType() != k8s::PathType::IMPLEMENTATION_SPECIFIC &&
-               !starts_with(text_view(paths[p].getPath()), "/"))
-        out.push_back({path_at + ".path", "Invalid value: must be an absolute path"});
+        continue;
+      }
+      if ((type != k8s::PathType::IMPLEMENTATION_SPECIFIC || !path.empty()) && !starts_with(path, "/"))
+        out.push_back({path_at + ".path", "Invalid value: " + quote(path) + ": must be an absolute path"});
+      if (type != k8s::PathType::IMPLEMENTATION_SPECIFIC && !path.empty()) {
+        for (const char* sequence : {"//", "/./", "/../", "%2f", "%2F"})
+          if (path.find(sequence) != std::string::npos)
+            out.push_back({path_at + ".path", "Invalid value: " + quote(path) + ": must not contain '" + sequence + "'"});
+        for (const char* suffix : {"/..", "/."})
+          if (ends_with(path, suffix))
+            out.push_back({path_at + ".path", "Invalid value: " + quote(path) + ": cannot end with '" + suffix + "'"});
+      }
       validate_backend(paths[p].getBackend(), path_at + ".backend", out);
     }
+  }
+  auto tls = spec.getTls();
+  for (unsigned t = 0; t < tls.size(); ++t) {
+    auto at = "spec.tls[" + std::to_string(t) + "]";
+    auto hosts = tls[t].getHosts();
+    for (unsigned h = 0; h < hosts.size(); ++h)
+      add(out, at + ".hosts[" + std::to_string(h) + "]", text_view(hosts[h]), check_ingress_host(text_string(hosts[h])));
+    if (tls[t].getSecretName().size() > 0)
+      add(out, at + ".secretName", text_view(tls[t].getSecretName()), check_dns1123_subdomain(text_view(tls[t].getSecretName())));
+  }
+  if (spec.hasIngressClassName()) {
+    auto name = text_view(spec.getIngressClassName());
+    add(out, "spec.ingressClassName", name, check_dns1123_subdomain(name));
+    for (auto entry : ing.getMetadata().getAnnotations())
+      if (entry.getKey() == "kubernetes.io/ingress.class" && entry.getValue() != spec.getIngressClassName())
+        out.push_back({"annotations.kubernetes.io/ingress.class",
+                       "Invalid value: " + quote(text_view(entry.getValue())) +
+                           ": must match `ingressClassName` when both are specified"});
   }
 }
 
