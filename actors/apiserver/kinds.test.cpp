@@ -111,11 +111,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "'[-._a-zA-Z0-9]+')"},
       {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
        "[ReadWriteOnce]}\n",
-       "spec.resources.requests.storage: Required value"},
+       "spec.resources[storage]: Required value"},
       {"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {accessModes: "
        "[ReadWriteOnce], "
        "hostPath: {path: /x}}\n",
-       "spec.capacity: Required value: storage"},
+       "spec.capacity: Required value"},
       {"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n  - "
        "http:\n"
        "      paths: [{path: x, pathType: Prefix, backend: {service: {name: web, port: {number: "
@@ -1436,4 +1436,45 @@ TEST_CASE("ingresses are checked as Kubernetes' networking validation checks the
   CHECK_NOTHROW(admit(ingress("  rules:\n  - host: '*.example.com'\n    http:\n      paths:\n"
                               "      - {pathType: ImplementationSpecific, backend: {service: {name: web, port: {name: "
                               "http}}}}\n  tls: [{hosts: ['*.example.com']}]\n")));
+}
+
+TEST_CASE("volumes and claims are checked as Kubernetes checks them and a volume's source stays as created",
+          "[apiserver][kinds]") {
+  auto volume = [](const std::string& spec) {
+    return "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec:\n  accessModes: [ReadWriteOnce]\n" + spec;
+  };
+  CHECK(failing_fields(volume("  capacity: {storage: '0', cpu: '1'}\n  storageClassName: Bad_Class\n"
+                              "  mountOptions: [hard]\n  hostPath: {path: /a/../b}\n")) ==
+        std::vector<std::string>{
+            "spec.capacity: Unsupported value: core.ResourceList{\"cpu\":\"1\", \"storage\":\"0\"}: supported values: "
+            "\"storage\"",
+            "spec.capacity[storage]: Invalid value: \"0\": must be greater than zero",
+            "spec.storageClassName: Invalid value: \"Bad_Class\": a lowercase RFC 1123 subdomain must consist of lower "
+            "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "spec.hostPath.path: Invalid value: \"/a/../b\": must not contain '..'",
+            "spec.mountOptions: Forbidden: may not specify mount options for this volume type"});
+  CHECK(failing_fields(volume("  capacity: {storage: 1Gi}\n  local: {path: data}\n")) ==
+        std::vector<std::string>{"spec.nodeAffinity: Required value: Local volume requires node affinity",
+                                 "spec.local.path: Invalid value: \"data\": must be an absolute path"});
+  CHECK_NOTHROW(admit(volume("  capacity: {storage: 1Gi}\n  mountOptions: [hard]\n  nfs: {server: nfs.local, path: /x}\n")));
+  CHECK(failing_fields("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n"
+                       "  storageClassName: Bad_Class\n  resources: {requests: {storage: '0'}}\n"
+                       "  selector: {matchExpressions: [{key: a, operator: In}]}\n") ==
+        std::vector<std::string>{
+            "spec.accessModes: Required value: at least 1 access mode is required",
+            "spec.selector: invalid label selector: matchExpressions[0].values: must be specified when `operator` is "
+            "'In' or 'NotIn'",
+            "spec.resources[storage]: Invalid value: \"0\": must be greater than zero",
+            "spec.storageClassName: Invalid value: \"Bad_Class\": a lowercase RFC 1123 subdomain must consist of lower "
+            "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"});
+  auto before = volume("  capacity: {storage: 1Gi}\n  hostPath: {path: /data}\n");
+  CHECK(update_failures(before, volume("  capacity: {storage: 2Gi}\n  hostPath: {path: /data}\n")).empty());
+  CHECK(update_failures(before, volume("  capacity: {storage: 1Gi}\n  volumeMode: Block\n  hostPath: {path: /other}\n")) ==
+        std::vector<std::string>{
+            "spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation",
+            "volumeMode: Invalid value: \"Block\": field is immutable"});
 }

@@ -517,18 +517,95 @@ bool has_quantity(capnp::List<k8s::QuantityEntry>::Reader list, std::string_view
   return false;
 }
 
-void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<field_error>& out) {
-  auto spec = pv.getSpec();
-  if (!has_quantity(spec.getCapacity(), "storage")) out.push_back({"spec.capacity", "Required value: storage"});
-  if (spec.getAccessModes().size() == 0) out.push_back({"spec.accessModes", "Required value"});
-  if (spec.isUnset()) out.push_back({"spec", "Required value: must specify a volume type"});
+// Kubernetes' ValidatePositiveQuantityValue.
+void positive_quantity(k8s::QuantityEntry::Reader entry, const std::string& path, std::vector<field_error>& out) {
+  auto value = quantity::parse(text_view(entry.getValue()));
+  if (value && *value <= quantity())
+    out.push_back({path, "Invalid value: " + quote(text_view(entry.getValue())) + ": must be greater than zero"});
 }
 
+// Kubernetes' validatePathNoBacksteps.
+void no_backsteps(std::string_view path, const std::string& at, std::vector<field_error>& out) {
+  for (auto& part : split(path, '/'))
+    if (part == "..") return out.push_back({at, "Invalid value: " + quote(path) + ": must not contain '..'"});
+}
+
+// Kubernetes' ValidatePersistentVolumeSpec, for the volume types troupe's schema has.
+void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<field_error>& out) {
+  auto spec = pv.getSpec();
+  if (spec.getAccessModes().size() == 0) out.push_back({"spec.accessModes", "Required value"});
+  auto capacity = spec.getCapacity();
+  if (capacity.size() == 0) out.push_back({"spec.capacity", "Required value"});
+  if (!has_quantity(capacity, "storage") || capacity.size() > 1) {
+    std::string listed;
+    for (auto e : capacity) listed += (listed.empty() ? "" : ", ") + quote(text_view(e.getKey())) + ":" + quote(text_view(e.getValue()));
+    out.push_back({"spec.capacity", "Unsupported value: core.ResourceList{" + listed + "}: supported values: \"storage\""});
+  }
+  for (auto e : capacity) positive_quantity(e, "spec.capacity[" + text_string(e.getKey()) + "]", out);
+  if (spec.getStorageClassName().size() > 0)
+    add(out, "spec.storageClassName", text_view(spec.getStorageClassName()),
+        check_dns1123_subdomain(text_view(spec.getStorageClassName())));
+  bool mount_options_allowed = false;
+  switch (spec.which()) {
+    case k8s::PersistentVolumeSpec::UNSET:
+      out.push_back({"spec", "Required value: must specify a volume type"});
+      break;
+    case k8s::PersistentVolumeSpec::HOST_PATH: {
+      auto path = text_view(spec.getHostPath().getPath());
+      if (path.empty()) out.push_back({"spec.hostPath.path", "Required value"});
+      no_backsteps(path, "spec.hostPath.path", out);
+      if (spec.getPersistentVolumeReclaimPolicy() == k8s::ReclaimPolicy::RECYCLE &&
+          (path == "/" || path.find_first_not_of('/') == std::string_view::npos))
+        out.push_back({"spec.persistentVolumeReclaimPolicy", "Forbidden: may not be 'recycle' for a hostPath mount of '/'"});
+      break;
+    }
+    case k8s::PersistentVolumeSpec::LOCAL: {
+      if (!spec.hasNodeAffinity())
+        out.push_back({"spec.nodeAffinity", "Required value: Local volume requires node affinity"});
+      auto path = text_view(spec.getLocal().getPath());
+      if (path.empty()) out.push_back({"spec.local.path", "Required value"});
+      else if (!starts_with(path, "/"))
+        out.push_back({"spec.local.path", "Invalid value: " + quote(path) + ": must be an absolute path"});
+      no_backsteps(path, "spec.local.path", out);
+      break;
+    }
+    case k8s::PersistentVolumeSpec::NFS: {
+      mount_options_allowed = true;
+      auto nfs = spec.getNfs();
+      if (nfs.getServer().size() == 0) out.push_back({"spec.nfs.server", "Required value"});
+      if (nfs.getPath().size() == 0) out.push_back({"spec.nfs.path", "Required value"});
+      else if (!starts_with(text_view(nfs.getPath()), "/"))
+        out.push_back({"spec.nfs.path", "Invalid value: " + quote(text_view(nfs.getPath())) + ": must be an absolute path"});
+      break;
+    }
+  }
+  if (!mount_options_allowed && spec.getMountOptions().size() > 0)
+    out.push_back({"spec.mountOptions", "Forbidden: may not specify mount options for this volume type"});
+}
+
+// Kubernetes' ValidatePersistentVolumeClaimSpec.
 void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_error>& out) {
   auto spec = pvc.getSpec();
-  if (spec.getAccessModes().size() == 0) out.push_back({"spec.accessModes", "Required value"});
-  if (!has_quantity(spec.getResources().getRequests(), "storage"))
-    out.push_back({"spec.resources.requests.storage", "Required value"});
+  if (spec.getAccessModes().size() == 0)
+    out.push_back({"spec.accessModes", "Required value: at least 1 access mode is required"});
+  if (spec.hasSelector()) {
+    try {
+      label_selector::from(spec.getSelector());
+    } catch (const api_error& e) {
+      out.push_back({"spec.selector", e.message()});
+    }
+  }
+  bool has_storage = false;
+  for (auto e : spec.getResources().getRequests())
+    if (text_view(e.getKey()) == "storage") {
+      has_storage = true;
+      positive_quantity(e, "spec.resources[storage]", out);
+    }
+  if (!has_storage) out.push_back({"spec.resources[storage]", "Required value"});
+  auto storage_class = spec.getStorageClassName();
+  if (storage_class.isValue() && storage_class.getValue().size() > 0)
+    add(out, "spec.storageClassName", text_view(storage_class.getValue()),
+        check_dns1123_subdomain(text_view(storage_class.getValue())));
 }
 
 // Kubernetes' validateIngressBackend.
