@@ -1478,3 +1478,34 @@ TEST_CASE("volumes and claims are checked as Kubernetes checks them and a volume
             "spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation",
             "volumeMode: Invalid value: \"Block\": field is immutable"});
 }
+
+TEST_CASE("events name their object's namespace and namespaces' finalizers are qualified names", "[apiserver][kinds]") {
+  auto event = [](const std::string& ns, const std::string& involved_ns, const std::string& extra = "") {
+    return "apiVersion: v1\nkind: Event\nmetadata: {name: e, namespace: " + ns +
+           "}\ninvolvedObject: {kind: Pod, name: p, namespace: " + involved_ns + "}\nreason: R\n" + extra;
+  };
+  CHECK_NOTHROW(admit(event("default", "default")));
+  CHECK_NOTHROW(admit(event("default", "''")));  // a cluster-scoped object's
+  CHECK(failing_fields(event("default", "kube-system")) ==
+        std::vector<std::string>{"involvedObject.namespace: Invalid value: \"kube-system\": does not match event.namespace"});
+  CHECK(failing_fields(event("default", "default", "eventTime: '2026-01-01T00:00:00.000000Z'\n")) ==
+        std::vector<std::string>{
+            "reportingComponent: Required value",
+            "reportingComponent: Invalid value: \"\": name part must be non-empty",
+            "reportingComponent: Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or "
+            "'.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+            "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            "reportingInstance: Required value", "action: Required value"});
+  CHECK_NOTHROW(admit(event("default", "default",
+                            "eventTime: '2026-01-01T00:00:00.000000Z'\nreportingComponent: my-controller\n"
+                            "reportingInstance: my-controller-x\naction: Reconcile\n")));
+
+  CHECK(failing_fields("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\nspec: {finalizers: [kubernetes, "
+                       "example.com/cleanup, 'Bad Fin']}\n") ==
+        std::vector<std::string>{
+            "spec.finalizers: Invalid value: \"Bad Fin\": name part must consist of alphanumeric characters, '-', "
+            "'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+            "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            "spec.finalizers: Invalid value: \"Bad Fin\": name is neither a standard finalizer name nor is it fully "
+            "qualified"});
+}

@@ -786,6 +786,44 @@ void validate_node(k8s::Node::Reader node, std::vector<field_error>& out) {
   }
 }
 
+// Kubernetes' legacyValidateEvent, which every core v1 Event passes: one without an eventTime
+// names its object's namespace; one with it (events.k8s.io's kind) says who reported what.
+void validate_event(k8s::Event::Reader event, std::vector<field_error>& out) {
+  std::string ns = text_string(event.getMetadata().getNamespace());
+  std::string involved = text_string(event.getInvolvedObject().getNamespace());
+  auto mismatch = [&] {
+    out.push_back({"involvedObject.namespace", "Invalid value: " + quote(involved) + ": does not match event.namespace"});
+  };
+  if (event.getEventTime() == 0) {
+    if (involved.empty() ? !(ns.empty() || ns == "default") : ns != involved) mismatch();
+    return;
+  }
+  if (involved.empty() && ns != "default" && ns != "kube-system") mismatch();
+  auto component = text_view(event.getReportingComponent());
+  if (component.empty()) out.push_back({"reportingComponent", "Required value"});
+  add(out, "reportingComponent", component, check_qualified_name(component));
+  auto limited = [&](std::string_view value, const char* path, size_t limit, bool required) {
+    if (required && value.empty()) out.push_back({path, "Required value"});
+    if (value.size() > limit)
+      out.push_back({path, "Invalid value: \"\": can have at most " + std::to_string(limit) + " characters"});
+  };
+  limited(text_view(event.getReportingInstance()), "reportingInstance", 128, true);
+  limited(text_view(event.getAction()), "action", 128, true);
+  limited(text_view(event.getReason()), "reason", 128, true);
+  limited(text_view(event.getMessage()), "message", 1024, false);
+}
+
+// Kubernetes' validateFinalizerName for a namespace's spec.finalizers: qualified names, and
+// one without a '/' must be a standard one.
+void validate_namespace(k8s::Namespace::Reader ns, std::vector<field_error>& out) {
+  for (auto finalizer : ns.getSpec().getFinalizers()) {
+    std::string name = text_string(finalizer);
+    add(out, "spec.finalizers", name, check_qualified_name(name));
+    if (name.find('/') == std::string::npos && name != "kubernetes" && name != "orphan" && name != "foregroundDeletion")
+      add(out, "spec.finalizers", name, {"name is neither a standard finalizer name nor is it fully qualified"});
+  }
+}
+
 // Kubernetes' ValidateLeaseSpec.
 void validate_lease(k8s::Lease::Reader lease, std::vector<field_error>& out) {
   auto duration = lease.getSpec().getLeaseDurationSeconds();
@@ -877,6 +915,8 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
   else if (k == "Node") validate_node(root.as<k8s::Node>(), out);
   else if (k == "Lease") validate_lease(root.as<k8s::Lease>(), out);
+  else if (k == "Event") validate_event(root.as<k8s::Event>(), out);
+  else if (k == "Namespace") validate_namespace(root.as<k8s::Namespace>(), out);
   if (k == "Deployment" || k == "ReplicaSet" || k == "StatefulSet" || k == "DaemonSet")
     validate_workload_status(k, root.get("status").as<capnp::DynamicStruct>(), out);
 }

@@ -46,7 +46,7 @@ std::string new_event(std::string_view object, std::string_view kind, const even
   ev.setType(f.type);
   ev.setFirstTimestamp(first_micros / 1000000);
   ev.setLastTimestamp(last_micros / 1000000);
-  ev.setEventTime(first_micros);
+  // A legacy (core v1) event, as the kubelet's recorder makes them: no eventTime, no action.
   ev.setCount(count);
   ev.setReportingComponent(f.component);
   if (!f.host.empty()) ev.setReportingInstance(f.host);

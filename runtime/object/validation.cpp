@@ -104,16 +104,14 @@ messages check_qualified_name(std::string_view value) {
       return out;
     }
   }
-  if (name.empty()) {
-    out.push_back("name part must be non-empty");
-  } else {
-    if (name.size() > 63) out.push_back("name part " + max_length(63));
-    if (!matches_qualified_part(name))
-      out.push_back(
-          "name part must consist of alphanumeric characters, '-', '_' or '.', and must start "
-          "and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', "
-          "regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
-  }
+  // Kubernetes' IsQualifiedName: an empty name also fails the pattern.
+  if (name.empty()) out.push_back("name part must be non-empty");
+  else if (name.size() > 63) out.push_back("name part " + max_length(63));
+  if (name.empty() || !matches_qualified_part(name))
+    out.push_back(
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start "
+        "and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', "
+        "regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
   return out;
 }
 
