@@ -193,14 +193,14 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  selector: {matchLabels: "
        "{app: a}}\n  template:\n    metadata: {labels: {app: a, tier: 'bad value!'}, annotations: "
        "{'bad key!': x}}\n    spec: {containers: [{name: c, image: b}]}\n",
-       "spec.template.metadata.labels[tier]: Invalid value: \"bad value!\": a valid label must be an "
+       "spec.template.labels: Invalid value: \"bad value!\": a valid label must be an "
        "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
        "with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
        "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
       // a Job's name becomes its pods' job-name label, at most 63 characters
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: " + std::string(70, 'a') +
            "}\nspec:\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
-       "spec.template.metadata.labels[job-name]: Invalid value: \"" + std::string(70, 'a') +
+       "spec.template.labels: Invalid value: \"" + std::string(70, 'a') +
            "\": must be no more than 63 characters"},
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  selector: {matchLabels: {app: "
        "x}}\n  template: {metadata: {labels: {app: x}}, spec: {restartPolicy: Never, containers: "
@@ -340,7 +340,7 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.clusterIPs: Invalid value: []string{\"127.16.0.51\"}: first value must match `clusterIP`"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: 'bad value!'}, ports: [{port: "
        "80}]}\n",
-       "spec.selector[app]: Invalid value: \"bad value!\": a valid label must be an empty string or consist of "
+       "spec.selector: Invalid value: \"bad value!\": a valid label must be an empty string or consist of "
        "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
        "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
        "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
@@ -1369,6 +1369,18 @@ TEST_CASE("jobs may have no deadline or ttl below zero and a cron job's template
         std::vector<std::string>{
             "spec.jobTemplate.spec.selector: Invalid value: `selector` will be auto-generated",
             "spec.jobTemplate.spec.manualSelector: Unsupported value: true: supported values: \"nil\", \"false\""});
+  // "Local" in any case is refused; Go's LoadLocation loads "Local" itself but no other spelling.
+  auto zoned = [](const char* zone) {
+    return std::string("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '0 0 * * *'\n") +
+           "  timeZone: " + zone + "\n  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: "
+           "[{name: c, image: b}]}}}}\n";
+  };
+  const std::string explicit_zone =
+      ": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones";
+  CHECK(failing_fields(zoned("Local")) == std::vector<std::string>{"spec.timeZone: Invalid value: \"Local\"" + explicit_zone});
+  CHECK(failing_fields(zoned("LOCAL")) ==
+        std::vector<std::string>{"spec.timeZone: Invalid value: \"LOCAL\"" + explicit_zone,
+                                 "spec.timeZone: Invalid value: \"LOCAL\": unknown time zone LOCAL"});
 }
 
 TEST_CASE("services reached from outside default their external policy and selectorless headless ones any family",

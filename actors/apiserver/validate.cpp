@@ -88,7 +88,7 @@ template <class Spec>
 void validate_workload(Spec spec, const field_error& no_deadline, std::vector<field_error>& out,
                        std::set<std::string> provided = {}) {
   validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), "spec", out);
-  validate_labels_and_annotations(spec.getTemplate().getMetadata(), "spec.template.metadata", out);
+  validate_labels_and_annotations(spec.getTemplate().getMetadata(), "spec.template", out);
   auto pod_spec = spec.getTemplate().getSpec();
   validate_pod_spec(pod_spec, "spec.template.spec", out, std::move(provided));
   if (pod_spec.getRestartPolicy() != k8s::RestartPolicy::ALWAYS)

@@ -138,7 +138,7 @@ void validate_job_spec(k8s::JobSpec::Reader spec, const std::string& path, bool 
   }
   if (selector_required)
     validate_selector(spec.hasSelector(), spec.getSelector(), spec.getTemplate(), path, out);
-  validate_labels_and_annotations(spec.getTemplate().getMetadata(), path + ".template.metadata", out);
+  validate_labels_and_annotations(spec.getTemplate().getMetadata(), path + ".template", out);
   validate_pod_spec(spec.getTemplate().getSpec(), path + ".template.spec", out);
   auto policy = spec.getTemplate().getSpec().getRestartPolicy();
   if (policy != k8s::RestartPolicy::ON_FAILURE && policy != k8s::RestartPolicy::NEVER)
@@ -187,11 +187,13 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
     out.push_back({"metadata.name", "Invalid value: " + quote(name) + ": must be no more than 52 characters"});
   non_negative(spec.getStartingDeadlineSeconds(), "spec.startingDeadlineSeconds", out);
   std::string zone = text_string(spec.getTimeZone());
-  if (zone == "Local" || zone == "local")
+  // Kubernetes' validateTimeZone: "Local" in any case is refused, and what Go's LoadLocation
+  // cannot load ("Local" itself it can) is unknown.
+  if (to_lower(zone) == "local")
     out.push_back({"spec.timeZone", "Invalid value: " + quote(zone) +
                                         ": timeZone must be an explicit time zone as defined in "
                                         "https://www.iana.org/time-zones"});
-  else if (!zone.empty() && !known_time_zone(zone))
+  if (!zone.empty() && zone != "Local" && !known_time_zone(zone))
     out.push_back({"spec.timeZone", "Invalid value: " + quote(zone) + ": unknown time zone " + zone});
   validate_labels_and_annotations(spec.getJobTemplate().getMetadata(), "spec.jobTemplate.metadata", out);
   cron_schedule schedule;

@@ -338,7 +338,7 @@ void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std:
   for (auto entry : labels) {
     std::string key = text_string(entry.getKey());
     add(out, path, key, check_qualified_name(key));
-    add(out, path + "[" + key + "]", text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
+    add(out, path, text_view(entry.getValue()), check_label_value(text_view(entry.getValue())));
   }
 }
 

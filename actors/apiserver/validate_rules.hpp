@@ -34,12 +34,13 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                        std::vector<field_error>& out, std::set<std::string> provided = {});
 
 /// A map of labels (metadata.labels, a Service's selector, a pod's nodeSelector): keys as
-/// qualified names at `path`, values as label values at `path[key]`, as ValidateLabels.
+/// qualified names and values as label values, both at `path`, as ValidateLabels reports them.
 void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std::string& path,
                         std::vector<field_error>& out);
 
 /// An object's labels and annotation keys (checked lower-cased, as Kubernetes does), under
-/// `path` ("metadata", "spec.template.metadata"); returns the annotations' size in bytes. A
+/// `path` ("metadata"; "spec.template" for a pod template, as ValidatePodTemplateSpec names
+/// them); returns the annotations' size in bytes. A
 /// pod template's are checked as a pod's own: a workload whose pods could never be created is
 /// refused when it is written.
 size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::string& path,
