@@ -140,23 +140,45 @@ void read_env_file(const std::string& path, const std::function<void(std::string
   }
 }
 
+// kubectl's ParseFileSource: "path" (named after its last part) or "key=path".
+std::pair<std::string, std::string> file_source(const std::string& source) {
+  auto separators = std::count(source.begin(), source.end(), '=');
+  if (separators == 0) return {std::filesystem::path(source).filename().string(), source};
+  TROUPE_REQUIRE(!(separators == 1 && source.front() == '='), api_errc::bad_request,
+                 "key name for file path " + source.substr(1) + " missing");
+  TROUPE_REQUIRE(!(separators == 1 && source.back() == '='), api_errc::bad_request,
+                 "file path for key name " + source.substr(0, source.size() - 1) + " missing");
+  TROUPE_REQUIRE(separators == 1, api_errc::bad_request, "key names or file paths cannot contain '='");
+  auto eq = source.find('=');
+  return {source.substr(0, eq), source.substr(eq + 1)};
+}
+
 // --from-literal=k=v and --from-file=[key=]path in order, or --from-env-file; a key given twice
-// or one a `kind` (ConfigMap, Secret) cannot hold is kubectl's error.
-std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags, const std::string& kind) {
+// or one a `kind` (ConfigMap, Secret) cannot hold is kubectl's error, in its words for that kind.
+std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags, const std::string& kind,
+                                                         const std::string& name) {
   std::vector<std::pair<std::string, std::string>> out;
+  bool config_map = kind == "ConfigMap";
   auto add = [&](std::string key, std::string value) {
     auto problems = check_config_map_key(key);
     TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                   quote(key) + " is not a valid key name for a " + kind + ": " + join(problems, ","));
+                   config_map ? quote(key) + " is not a valid key name for a ConfigMap: " + join(problems, ",")
+                              : quote(key) + " is not valid key name for a Secret " + join(problems, ";"));
     for (auto& [k, v] : out)
       TROUPE_REQUIRE(k != key, api_errc::bad_request,
-                     "cannot add key " + key + ", another key by that name already exists");
+                     config_map ? "cannot add key " + quote(key) +
+                                      ", another key by that name already exists in Data for ConfigMap " + quote(name)
+                                : "cannot add key " + key + ", another key by that name already exists");
     out.emplace_back(std::move(key), std::move(value));
   };
   if (flags.has("from-env-file")) {
     TROUPE_REQUIRE(!flags.has("from-file") && !flags.has("from-literal"), api_errc::bad_request,
                    "from-env-file cannot be combined with from-file or from-literal");
-    for (auto& path : flags.all("from-env-file")) read_env_file(path, add);
+    for (auto& path : flags.all("from-env-file")) {
+      TROUPE_REQUIRE(!std::filesystem::is_directory(path), api_errc::bad_request,
+                     config_map ? "env config file cannot be a directory" : "env secret file cannot be a directory");
+      read_env_file(path, add);
+    }
     return out;
   }
   for (auto& literal : flags.all("from-literal")) {
@@ -166,9 +188,10 @@ std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& fla
     add(literal.substr(0, eq), literal.substr(eq + 1));
   }
   for (auto& source : flags.all("from-file")) {
-    auto eq = source.find('=');
-    std::string path = eq == std::string::npos ? source : source.substr(eq + 1);
-    if (eq == std::string::npos && std::filesystem::is_directory(path)) {
+    auto [key, path] = file_source(source);
+    if (std::filesystem::is_directory(path)) {
+      TROUPE_REQUIRE(source.find('=') == std::string::npos, api_errc::bad_request,
+                     "cannot give a key name for a directory path");
       // A directory: one key per regular file in it, as kubectl does.
       std::vector<std::filesystem::path> files;
       for (auto& entry : std::filesystem::directory_iterator(path))
@@ -177,8 +200,6 @@ std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& fla
       for (auto& file : files) add(file.filename().string(), read_whole(file.string()));
       continue;
     }
-    std::string key = eq == std::string::npos ? std::filesystem::path(path).filename().string()
-                                              : source.substr(0, eq);
     add(key, read_whole(path));
   }
   return out;
@@ -405,7 +426,7 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
   node data = node::map();
   if (type == "generic") {
     if (flags.has("type")) out.set("type", node::string(flags.get("type")));  // the server defaults Opaque
-    for (auto& [k, v] : entries(flags, "Secret")) data.set(k, node::string(base64(v)));
+    for (auto& [k, v] : entries(flags, "Secret", name)) data.set(k, node::string(base64(v)));
   } else if (type == "tls") {
     auto cert = read_whole(required(flags, "cert")), key = read_whole(required(flags, "key"));
     check_key_pair(cert, key);
@@ -502,7 +523,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = manifest_object("v1", "ConfigMap", name);
     // As kubectl: text goes in data, bytes that are not UTF-8 in binaryData.
     node data = node::map(), binary = node::map();
-    for (auto& [k, v] : entries(flags, "ConfigMap")) {
+    for (auto& [k, v] : entries(flags, "ConfigMap", name)) {
       bool text = valid_utf8(v);
       (text ? data : binary).set(k, node::string(text ? v : base64(v)));
     }

@@ -268,6 +268,29 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
     CHECK(c.troupe({"create", "-f", dir.path() + "/app.env", "--image=nginx"}).err == "error: unknown flag: --image\n");
     CHECK_THAT(c.troupe({"create", "configmap", "dir", "--from-file=" + dir.path()}).err,
                Catch::StartsWith("error: \"bad key\" is not a valid key name for a ConfigMap: a valid config key must"));
+    CHECK_THAT(c.troupe({"create", "secret", "generic", "dir", "--from-file=" + dir.path()}).err,
+               Catch::StartsWith("error: \"bad key\" is not valid key name for a Secret a valid config key must"));
+    // kubectl's file sources: a directory takes no key name, nor is it an env file; '=' placed badly.
+    auto refused = [&](std::vector<std::string> args) {
+      args.insert(args.end(), {"--dry-run=client", "-o", "name"});
+      auto r = c.troupe(args);
+      CHECK(r.out.empty());
+      return r.err;
+    };
+    CHECK(refused({"create", "configmap", "k", "--from-file=k=" + dir.path()}) ==
+          "error: cannot give a key name for a directory path\n");
+    CHECK(refused({"create", "configmap", "k", "--from-env-file=" + dir.path()}) ==
+          "error: env config file cannot be a directory\n");
+    CHECK(refused({"create", "secret", "generic", "k", "--from-env-file=" + dir.path()}) ==
+          "error: env secret file cannot be a directory\n");
+    CHECK(refused({"create", "configmap", "k", "--from-file==p"}) == "error: key name for file path p missing\n");
+    CHECK(refused({"create", "configmap", "k", "--from-file=k="}) == "error: file path for key name k missing\n");
+    CHECK(refused({"create", "configmap", "k", "--from-file=a=b=c"}) ==
+          "error: key names or file paths cannot contain '='\n");
+    CHECK(refused({"create", "configmap", "k", "--from-literal=a=1", "--from-literal=a=2"}) ==
+          "error: cannot add key \"a\", another key by that name already exists in Data for ConfigMap \"k\"\n");
+    CHECK(refused({"create", "secret", "generic", "k", "--from-literal=a=1", "--from-literal=a=2"}) ==
+          "error: cannot add key a, another key by that name already exists\n");
   }
   // An explicit -n is written into what a dry run prints; cluster-scoped kinds take none.
   CHECK_THAT(c.troupe({"create", "configmap", "cm", "-n", "kube-public", "--dry-run=client", "-o", "yaml"}).out,
