@@ -202,7 +202,7 @@ std::vector<field_error> fresh_causes(const kind_info& kind, std::string_view be
 void validate_changed(const kind_info& kind, std::string_view before, std::string_view after) {
   auto fresh = fresh_causes(kind, before, after);
   if (!fresh.empty())
-    throw api_error::invalid(kind.kind, display_name(kind, object_reader(after).meta()), fresh);
+    throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(after).meta()), fresh);
 }
 
 }  // namespace
@@ -210,7 +210,7 @@ void validate_changed(const kind_info& kind, std::string_view before, std::strin
 void validate_object(const kind_info& kind, std::string_view object) {
   auto causes = causes_of(kind, object);
   if (!causes.empty())
-    throw api_error::invalid(kind.kind, display_name(kind, object_reader(object).meta()), causes);
+    throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(object).meta()), causes);
 }
 
 std::string admit_create(const kind_info& kind, std::string_view object,
@@ -320,7 +320,7 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
     // the update may not change.
     auto all = fresh_causes(kind, stored, to_bytes(message));
     all.insert(all.end(), causes.begin(), causes.end());
-    throw api_error::invalid(kind.kind, display_name(kind, old_meta), all);
+    throw api_error::invalid(kind.group_kind(), display_name(kind, old_meta), all);
   }
   // A status update keeps the stored spec: nothing to compare.
   bool spec_changed = !status_only && !same_field(old_defaulted.asReader(), root.asReader(), "spec");

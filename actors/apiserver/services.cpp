@@ -177,7 +177,7 @@ std::string assign_service_addresses(const kind_info& kind, std::string_view ser
     if (health != 0) mine.emplace(health, 0);
   }
   if (!causes.empty())
-    throw api_error::invalid(kind.kind, text_view(svc.getMetadata().getName()), causes);
+    throw api_error::invalid(kind.group_kind(), text_view(svc.getMetadata().getName()), causes);
   return to_bytes(message);
 }
 

@@ -271,9 +271,15 @@ rpc::call_result context::patch(const kind_info& kind, const std::string& ns,
 void print_server_error(std::ostream& err, const api_error& e, const std::string& doing) {
   // kubectl prints an Invalid error by its causes alone: `The Pod "x" is invalid: ...`, one
   // cause on the line, several as a `* ` list below it.
+  // The server names the kind with its group (`Deployment.apps "x" is invalid`); kubectl's line
+  // names the kind alone.
   auto invalid_at = e.message().find(" is invalid: ");
   if (e.code() == api_errc::invalid && !e.causes().empty() && invalid_at != std::string::npos) {
-    err << "The " << e.message().substr(0, invalid_at) << " is invalid: ";
+    std::string subject = e.message().substr(0, invalid_at);
+    auto kind_end = subject.find(' ');
+    auto group_at = subject.find('.');
+    if (group_at < kind_end) subject.erase(group_at, kind_end - group_at);
+    err << "The " << subject << " is invalid: ";
     if (e.causes().size() == 1) {
       err << e.causes()[0].path << ": " << e.causes()[0].message;
     } else {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
 
 #include "runtime/base/error.hpp"
@@ -205,18 +206,40 @@ std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& fla
   return out;
 }
 
+// kubectl create deployment's container name: the image's last path part without tag or
+// digest; '_' and '.' become '-' and, as kubectl's sanitizeAndUniquify does, then take a random
+// five-character suffix (so two images of one name stay apart). Nothing else is changed: a
+// name the API refuses is refused there, as with kubectl.
 std::string image_name(const std::string& image) {
-  // kubectl names the container after the image: its last path part, without tag or digest.
   std::string base = image.substr(image.rfind('/') == std::string::npos ? 0 : image.rfind('/') + 1);
-  base = base.substr(0, base.find_first_of(":@"));
-  // A DNS label: lower case, anything else a dash, no dash at either end.
-  for (auto& c : base) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
-  }
-  while (!base.empty() && base.front() == '-') base.erase(base.begin());
-  while (!base.empty() && base.back() == '-') base.pop_back();
-  return base.empty() ? "container" : base;
+  base = base.substr(0, base.find(':'));
+  base = base.substr(0, base.find('@'));
+  if (base.find_first_of("_.") == std::string::npos) return base;
+  for (auto& c : base)
+    if (c == '_' || c == '.') c = '-';
+  static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";  // utilrand's: no vowels, no look-alikes
+  std::random_device random;
+  base += '-';
+  for (int i = 0; i < 5; ++i) base += alphabet[random() % (sizeof alphabet - 1)];
+  return base;
+}
+
+// kubectl's --image for create deployment is a string slice: repeated, or comma-separated.
+std::vector<std::string> image_slice(const parsed_flags& flags) {
+  std::vector<std::string> images;
+  for (auto& value : flags.all("image"))
+    for (auto& image : split(value, ',')) images.push_back(image);
+  return images;
+}
+
+// An int32 flag read as pflag reads it; its range is the server's to check.
+int64_t int32_flag(const parsed_flags& flags, const std::string& flag, int64_t fallback) {
+  if (!flags.has(flag)) return fallback;
+  auto n = parse_int(flags.get(flag));
+  TROUPE_REQUIRE(n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
+                 "invalid argument " + quote(flags.get(flag)) + " for \"--" + flag + "\" flag: strconv.ParseInt: parsing " +
+                     quote(flags.get(flag)) + (n ? ": value out of range" : ": invalid syntax"));
+  return *n;
 }
 
 }  // namespace
@@ -565,7 +588,7 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   } else if (kind == "ingress" || kind == "ing") {
     out = ingress(name, flags);
   } else if (kind == "deployment" || kind == "deploy") {
-    auto images = flags.all("image");
+    auto images = image_slice(flags);
     TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
     TROUPE_REQUIRE(images.size() == 1 || command.empty(), api_errc::bad_request,
                    "cannot specify multiple --image options and command");
@@ -574,18 +597,18 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     labels.set("app", node::string(name));
     out.find("metadata")->set("labels", labels);
     node spec = node::map();
-    spec.set("replicas", node::plain(std::to_string(positive_flag(flags, "replicas", 1))));
+    spec.set("replicas", node::plain(std::to_string(int32_flag(flags, "replicas", 1))));
     node selector = node::map();
     selector.set("matchLabels", labels);
     spec.set("selector", std::move(selector));
     node containers = node::list();
-    int port = positive_flag(flags, "port", 0);
+    auto port = int32_flag(flags, "port", -1);  // kubectl's default: no port
     for (auto& image : images) {
       node c = node::map();
       c.set("name", node::string(image_name(image)));
       c.set("image", node::string(image));
       if (!command.empty()) c.set("command", string_list(command));
-      if (port) {
+      if (port >= 0 && containers.size() == 0) {  // the first container's, as kubectl's
         node ports = node::list();
         node p = node::map();
         p.set("containerPort", node::plain(std::to_string(port)));

@@ -75,7 +75,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"from-file"},
         {"from-env-file"},
         {"image"},
-        {"replicas"},
+        {"replicas", 'r'},
         {"port"},
         {"type"},
         {"tcp"},

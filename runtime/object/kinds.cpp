@@ -47,6 +47,10 @@ std::string kind_info::api_version() const {
 
 std::string kind_info::resource() const { return group.empty() ? plural : plural + "." + group; }
 
+std::string kind_info::group_kind() const {
+  return group.empty() ? kind : kind + "." + group;
+}
+
 std::string kind_info::singular_resource() const {
   return group.empty() ? singular : singular + "." + group;
 }

@@ -36,6 +36,8 @@ struct kind_info {
   std::string resource() const;
   /// "deployment.apps" / "pod": the prefix of `kubectl apply` output lines.
   std::string singular_resource() const;
+  /// "Deployment.apps" / "Pod": schema.GroupKind's String(), as Kubernetes' errors name a kind.
+  std::string group_kind() const;
 };
 
 class kind_registry {

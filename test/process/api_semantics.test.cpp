@@ -418,11 +418,27 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
       c.troupe({"get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
           .out == "nginx");
 
-  CHECK(c.troupe({"create", "deployment", "app", "--image=registry.local/team/My_App.v2:1"}).code ==
-        0);
-  CHECK(
-      c.troupe({"get", "deploy", "app", "-o", "jsonpath={.spec.template.spec.containers[0].name}"})
-          .out == "my-app-v2");
+  // kubectl's container names: '_' and '.' made '-', then a random suffix; nothing else changes.
+  CHECK(c.troupe({"create", "deployment", "app", "--image=registry.local/team/my_app.v2:1@sha256:abc"}).code == 0);
+  CHECK_THAT(c.troupe({"get", "deploy", "app", "-o", "jsonpath={.spec.template.spec.containers[0].name}"}).out,
+             Catch::Matches("my-app-v2-[bcdfghjklmnpqrstvwxz2456789]{5}"));
+  CHECK_THAT(c.troupe({"create", "deployment", "upper", "--image=My_App"}).err,
+             Catch::StartsWith("error: failed to create deployment: Deployment.apps \"upper\" is invalid: "
+                               "spec.template.spec.containers[0].name: Invalid value: \"My-App-"));
+  // --image is a list (repeated or comma-separated), -r the replicas, --port the first container's.
+  auto many = c.troupe({"create", "deployment", "many", "--image=nginx,redis", "--image=busybox", "-r", "3",
+                        "--port=0", "--dry-run=client", "-o",
+                        "jsonpath={.spec.replicas} {.spec.template.spec.containers[*].name} "
+                        "{.spec.template.spec.containers[*].ports[*].containerPort}"});
+  CHECK(many.out == "3 nginx redis busybox 0");
+  CHECK(c.troupe({"create", "deployment", "neg", "--image=nginx", "--replicas=-1"}).err ==
+        "error: failed to create deployment: Deployment.apps \"neg\" is invalid: spec.replicas: Invalid value: -1: "
+        "must be greater than or equal to 0\n");
+  // Through create -f, kubectl's own line names the kind alone.
+  CHECK(c.troupe({"create", "-f", "-"}, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: neg}\nspec:\n"
+                                        "  replicas: -1\n  selector: {matchLabels: {a: b}}\n  template:\n"
+                                        "    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: i}]}\n")
+            .err == "The Deployment \"neg\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0\n");
   std::filesystem::create_directories(c.write("x", "") + "-dir");
   auto dir = c.write("x-dir/a.txt", "A");
   c.write("x-dir/b.txt", "B");
