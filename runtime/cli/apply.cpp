@@ -492,6 +492,7 @@ int cmd_expose(context& ctx) {
   auto object = codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind);
   std::vector<document> documents;
   add_documents(exposed_service(*kind, object, ctx.flags), "expose " + name, ctx.kinds, documents);
+  for (auto& d : documents) d.generated_failure = "";  // kubectl's expose names no file in its errors
   return create_all(ctx, documents, "exposed");
 }
 

@@ -125,6 +125,11 @@ const std::map<std::string, flag_help>& flag_helps() {
       {"type", {"", "The type of the object made (Service type, Secret type)."}},
       {"restart", {"'Always'", "The restart policy for this pod: Always, OnFailure or Never."}},
       {"labels", {"", "Comma-separated labels to apply to the pod; they replace run=NAME."}},
+      {"expose/labels", {"", "Labels to apply to the service created by this call (else the exposed object's)."}},
+      {"session-affinity", {"", "If non-empty, set the session affinity for the service to this; legal values: 'None', 'ClientIP'"}},
+      {"load-balancer-ip",
+       {"", "IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used (cloud-provider "
+            "specific)."}},
       {"annotations", {"[]", "Annotations to apply to the pod (KEY=VALUE). Repeatable."}},
       {"env", {"[]", "Environment variables to set in the container (KEY=VALUE). Repeatable."}},
       {"stdin", {"", "Pass stdin to the container."}},

@@ -395,6 +395,34 @@ TEST_CASE("expose makes a Service for a deployment a pod or a service", "[proces
   CHECK(c.troupe({"expose", "deploy", "nope", "--port=1"}).err ==
         "Error from server (NotFound): deployments.apps \"nope\" not found\n");
   CHECK(c.troupe({"get", "svc", "portless", "-o", "jsonpath={.spec.clusterIP}"}).out == "None");
+
+  // kubectl's PortsForObject: each port once; one declared on two protocols is a port for each.
+  REQUIRE(c.troupe({"create", "-f", "-"}, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: dup}\nspec:\n"
+                                          "  selector: {matchLabels: {app: dup}}\n  template:\n"
+                                          "    metadata: {labels: {app: dup}}\n    spec:\n      containers:\n"
+                                          "      - {name: a, image: i, ports: [{containerPort: 8080}, {containerPort: 53, "
+                                          "protocol: UDP}, {containerPort: 53}]}\n"
+                                          "      - {name: b, image: i, ports: [{containerPort: 8080}]}\n")
+              .code == 0);
+  CHECK(c.troupe({"expose", "deploy", "dup", "-l", "team=x", "--session-affinity=ClientIP"}).out == "service/dup exposed\n");
+  CHECK(c.troupe({"get", "svc", "dup", "-o",
+                  "jsonpath={range .spec.ports[*]}{.name}={.port}/{.protocol} {end}{.metadata.labels} "
+                  "{.spec.sessionAffinity}"})
+            .out == "port-1=8080/TCP port-2-udp=53/UDP port-2-tcp=53/TCP {\"team\":\"x\"} ClientIP");
+  // Its errors are kubectl's, naming no file.
+  CHECK(c.troupe({"expose", "deploy", "dup"}).err == "Error from server (AlreadyExists): services \"dup\" already exists\n");
+  CHECK(c.troupe({"expose", "deploy", "dup", "--name=x", "--selector=a"}).err == "error: unexpected label spec: a\n");
+  CHECK(c.troupe({"expose", "deploy", "dup", "--name=x", "--port=abc"}).err ==
+        "error: strconv.Atoi: parsing \"abc\": invalid syntax\n");
+  CHECK(c.troupe({"expose", "deploy", "dup", "--name=x", "--session-affinity=Sticky"}).err ==
+        "error: unknown session affinity: Sticky\n");
+  REQUIRE(c.troupe({"create", "job", "j", "--image=i"}).code == 0);
+  CHECK(c.troupe({"expose", "job", "j", "--port=80"}).err == "error: cannot expose a Job.batch\n");
+  REQUIRE(c.troupe({"run", "bare", "--image=x", "--port=80", "-l", "a=b"}).code == 0);
+  REQUIRE(c.troupe({"label", "pod", "bare", "a-"}).code == 0);
+  CHECK(c.troupe({"expose", "pod", "bare"}).err ==
+        "error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be "
+        "exposed\n");
 }
 
 TEST_CASE("create makes objects from kubectl's generators and scale sets replicas",
