@@ -454,7 +454,7 @@ int cmd_create(context& ctx) {
     add_documents(job_from_cron_job(args[1], cron_job, ctx.flags.get("namespace")), "create job", ctx.kinds, documents);
     for (auto& d : documents) d.generated_failure = "failed to create job: ";
   } else if (!ctx.flags.has("filename") && !args.empty()) {
-    add_documents(generated_manifest(args, ctx.flags, ctx.kinds), "create " + args[0], ctx.kinds, documents);
+    add_documents(generated_manifest(args, ctx.flags, ctx.kinds, ctx.err), "create " + args[0], ctx.kinds, documents);
     for (auto& d : documents) d.generated_failure = generator_failure(args);
   } else {
     refuse_positional(ctx);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <random>
 #include <set>
 
@@ -328,45 +329,82 @@ node service(const std::string& type, const std::string& name, const parsed_flag
 }
 
 // kubectl's verbs for role rules.
-const std::vector<std::string>& valid_verbs() {
-  static const std::vector<std::string> verbs = {"*", "get", "list", "watch", "create", "update", "patch",
-                                                 "delete", "deletecollection", "use", "bind", "escalate",
+// kubectl's create role/clusterrole: which verbs are standard, and which only make sense on
+// certain resources.
+const std::vector<std::string> resource_verbs = {"*",     "get",  "delete", "list", "create", "update", "patch",
+                                                 "watch", "proxy", "deletecollection", "use", "bind", "escalate",
                                                  "impersonate"};
-  return verbs;
+const std::vector<std::string> non_resource_verbs = {"*", "get", "post", "put", "delete", "patch", "head", "options"};
+const std::map<std::string, std::vector<std::pair<std::string, std::string>>> special_verbs = {
+    {"use", {{"policy", "podsecuritypolicies"}, {"extensions", "podsecuritypolicies"}}},
+    {"bind", {{"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "clusterroles"}}},
+    {"escalate", {{"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "clusterroles"}}},
+    {"impersonate",
+     {{"", "users"}, {"", "serviceaccounts"}, {"", "groups"}, {"authentication.k8s.io", "userextras"},
+      {"authentication.k8s.io", "uids"}}}};
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-// `create role|clusterrole NAME --verb=... --resource=... [--resource-name=...]`: one rule per
-// API group, as kubectl groups them.
-node role(const char* kind, const std::string& name, const parsed_flags& flags, const kind_registry& kinds) {
-  auto verbs = comma_values(flags, "verb");
+std::vector<std::string> without_repeats(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (auto& item : items)
+    if (!contains(out, item)) out.push_back(item);
+  return out;
+}
+
+// `create role|clusterrole NAME --verb ... --resource ... [--resource-name] [--non-resource-url]`,
+// checked as kubectl's CreateRoleOptions and CreateClusterRoleOptions check them; a verb that is
+// not standard is only warned about on `warnings`.
+node role(const char* kind, const std::string& name, const parsed_flags& flags, const kind_registry& kinds,
+          std::ostream& warnings) {
+  bool cluster = std::string(kind) == "ClusterRole";
+  auto verbs = without_repeats(comma_values(flags, "verb"));
+  if (contains(verbs, "*")) verbs = {"*"};  // all of them
   TROUPE_REQUIRE(!verbs.empty(), api_errc::bad_request, "at least one verb must be specified");
-  for (auto& verb : verbs)
-    TROUPE_REQUIRE(std::find(valid_verbs().begin(), valid_verbs().end(), verb) != valid_verbs().end(),
-                   api_errc::bad_request, "invalid verb: '" + verb + "'");
   auto resources = comma_values(flags, "resource");
-  auto urls = comma_values(flags, "non-resource-url");
-  TROUPE_REQUIRE(!resources.empty() || (!urls.empty() && std::string(kind) == "ClusterRole"),
-                 api_errc::bad_request, "at least one resource must be specified");
+  auto urls = without_repeats(comma_values(flags, "non-resource-url"));
+  TROUPE_REQUIRE(!resources.empty() || (cluster && !urls.empty()), api_errc::bad_request,
+                 cluster ? "one of resource or nonResourceURL must be specified" : "at least one resource must be specified");
+  if (!resources.empty())
+    for (auto& verb : verbs)
+      if (!contains(resource_verbs, verb)) warnings << "Warning: '" << verb << "' is not a standard resource verb\n";
   std::vector<std::pair<std::string, std::vector<std::string>>> by_group;  // in first-seen order
   for (auto& text : resources) {
     // "pods", "deployments.apps", "po", "pods/log": the group from the kind, a subresource kept.
     auto slash = text.find('/');
     std::string resource = text.substr(0, slash), sub = slash == std::string::npos ? "" : text.substr(slash);
+    TROUPE_REQUIRE(!resource.empty(), api_errc::bad_request, "resource must be specified if apiGroup/subresource specified");
     std::string group;
     if (resource != "*") {
       const kind_info* k = kinds.find_resource(resource);
-      TROUPE_REQUIRE(k, api_errc::bad_request, "the server doesn't have a resource type \"" + resource + "\"");
+      TROUPE_REQUIRE(k, api_errc::bad_request, "no matches for /, Resource=" + resource);
       resource = k->plural;
       group = k->group;
+      for (auto& verb : verbs)
+        if (auto special = special_verbs.find(verb); special != special_verbs.end())
+          TROUPE_REQUIRE(std::find(special->second.begin(), special->second.end(), std::pair{group, resource}) !=
+                             special->second.end(),
+                         api_errc::bad_request,
+                         "can not perform '" + verb + "' on '" + resource + "' in group '" + group + "'");
     }
     auto at = std::find_if(by_group.begin(), by_group.end(), [&](auto& g) { return g.first == group; });
     if (at == by_group.end()) at = by_group.insert(by_group.end(), {group, {}});
-    if (std::find(at->second.begin(), at->second.end(), resource + sub) == at->second.end())
-      at->second.push_back(resource + sub);
+    if (!contains(at->second, resource + sub)) at->second.push_back(resource + sub);
+  }
+  for (auto& verb : urls.empty() ? std::vector<std::string>{} : verbs)
+    TROUPE_REQUIRE(contains(non_resource_verbs, verb), api_errc::bad_request,
+                   "invalid verb: '" + verb + "' for nonResourceURL");
+  for (auto& url : urls) {
+    if (url == "*") continue;
+    TROUPE_REQUIRE(starts_with(url, "/"), api_errc::bad_request, "nonResourceURL should start with /");
+    TROUPE_REQUIRE(url.substr(0, url.size() - 1).find('*') == std::string::npos, api_errc::bad_request,
+                   "nonResourceURL only supports wildcard matches when '*' is at the end");
   }
   // One rule per group, the groups in order, as kubectl makes them.
   std::sort(by_group.begin(), by_group.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  auto names = comma_values(flags, "resource-name");
+  auto names = without_repeats(comma_values(flags, "resource-name"));
   node rules = node::list();
   for (auto& [group, plural] : by_group) {
     node rule = node::map();
@@ -521,7 +559,7 @@ void check_create_flags(const std::vector<std::string>& args, const parsed_flags
 }
 
 std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags,
-                               const kind_registry& kinds) {
+                               const kind_registry& kinds, std::ostream& warnings) {
   TROUPE_REQUIRE(!args.empty(), api_errc::bad_request, "must specify one of -f and -k");
   std::string kind = args[0];
   // `create secret TYPE NAME` and `create service TYPE NAME` name a type first.
@@ -578,9 +616,9 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     spec.set("schedule", node::string(required(flags, "schedule")));
     out.set("spec", std::move(spec));
   } else if (kind == "role") {
-    out = role("Role", name, flags, kinds);
+    out = role("Role", name, flags, kinds, warnings);
   } else if (kind == "clusterrole") {
-    out = role("ClusterRole", name, flags, kinds);
+    out = role("ClusterRole", name, flags, kinds, warnings);
   } else if (kind == "rolebinding") {
     out = binding("RoleBinding", name, flags);
   } else if (kind == "clusterrolebinding") {

@@ -3,6 +3,7 @@
 // deployment NAME [flags]` and `run NAME --image=I` turned into the manifest `create -f` would take. Plain functions of
 // the arguments and flags (files are read for --from-file).
 
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,10 @@ namespace troupe::cli {
 void check_create_flags(const std::vector<std::string>& args, const parsed_flags& flags);
 
 /// The manifest (JSON text) for `create KIND NAME ...`; throws api_error(bad_request) with
-/// kubectl's words for a kind it cannot generate, a missing name or a bad flag value.
+/// kubectl's words for a kind it cannot generate, a missing name or a bad flag value, and
+/// writes kubectl's warnings (a verb that is not standard) to `warnings`.
 std::string generated_manifest(const std::vector<std::string>& args, const parsed_flags& flags,
-                               const kind_registry& kinds);
+                               const kind_registry& kinds, std::ostream& warnings);
 
 /// `create job NAME --from=cronjob/CJ`: a Job from the cron job's jobTemplate, owned by it and
 /// annotated `cronjob.kubernetes.io/instantiate: manual`, as kubectl makes it.

@@ -339,8 +339,31 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
                   "jsonpath={range .rules[*]}[{.apiGroups[0]}:{.resources}:{.verbs}]{end}"})
             .out == "[:[\"pods\",\"pods/log\"]:[\"get\",\"list\",\"watch\"]]"
                     "[apps:[\"deployments\"]:[\"get\",\"list\",\"watch\"]]");
-  CHECK(c.troupe({"create", "role", "r", "--verb=fly", "--resource=pods"}).err == "error: invalid verb: 'fly'\n");
-  CHECK(c.troupe({"create", "clusterrole", "health", "--verb=get", "--non-resource-url=/healthz"}).code == 0);
+  // kubectl warns of a verb that is not standard and goes on; repeats go, '*' stands for all.
+  auto flying = c.troupe({"create", "role", "r", "--verb=fly,get,fly", "--resource=pods", "--resource-name=a,a",
+                          "--dry-run=client", "-o", "jsonpath={.rules[0].verbs} {.rules[0].resourceNames}"});
+  CHECK(flying.err == "Warning: 'fly' is not a standard resource verb\n");
+  CHECK(flying.out == "[\"fly\",\"get\"] [\"a\"]");
+  CHECK(c.troupe({"create", "role", "r", "--verb=get,*", "--resource=pods", "--dry-run=client", "-o",
+                  "jsonpath={.rules[0].verbs}"}).out == "[\"*\"]");
+  auto role_error = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--dry-run=client", "-o", "name"});
+    return c.troupe(args).err;
+  };
+  CHECK(role_error({"create", "role", "r", "--verb=use", "--resource=pods"}) ==
+        "error: can not perform 'use' on 'pods' in group ''\n");
+  CHECK(role_error({"create", "role", "r", "--verb=get", "--resource=/scale"}) ==
+        "error: resource must be specified if apiGroup/subresource specified\n");
+  CHECK(role_error({"create", "role", "r", "--verb=get", "--resource=gizmos"}) == "error: no matches for /, Resource=gizmos\n");
+  CHECK(role_error({"create", "clusterrole", "r", "--verb=get"}) ==
+        "error: one of resource or nonResourceURL must be specified\n");
+  CHECK(role_error({"create", "clusterrole", "r", "--verb=list", "--non-resource-url=/x"}) ==
+        "error: invalid verb: 'list' for nonResourceURL\n");
+  CHECK(role_error({"create", "clusterrole", "r", "--verb=get", "--non-resource-url=x"}) ==
+        "error: nonResourceURL should start with /\n");
+  CHECK(role_error({"create", "clusterrole", "r", "--verb=get", "--non-resource-url=/a*/b"}) ==
+        "error: nonResourceURL only supports wildcard matches when '*' is at the end\n");
+  CHECK(c.troupe({"create", "clusterrole", "health", "--verb=get,post", "--non-resource-url=/healthz,/logs/*"}).code == 0);
   CHECK(c.troupe({"create", "rolebinding", "rb", "--role=reader", "--user=alice", "--serviceaccount=default:bot"})
             .code == 0);
   CHECK(c.troupe({"get", "rolebinding", "rb", "-o",
