@@ -422,7 +422,8 @@ std::string generator_failure(const std::vector<std::string>& args) {
       {"configmap", "failed to create configmap: "}, {"cm", "failed to create configmap: "},
       {"deployment", "failed to create deployment: "}, {"deploy", "failed to create deployment: "},
       {"job", "failed to create job: "}, {"cronjob", "failed to create cronjob: "}, {"cj", "failed to create cronjob: "},
-      {"secret", "failed to create secret "}};
+      {"secret", "failed to create secret "}, {"ingress", "failed to create ingress: "},
+      {"ing", "failed to create ingress: "}};
   if ((args[0] == "service" || args[0] == "svc") && args.size() > 1) {
     static const std::map<std::string, std::string> types = {
         {"clusterip", "ClusterIP"}, {"nodeport", "NodePort"}, {"loadbalancer", "LoadBalancer"}, {"externalname", "ExternalName"}};
@@ -442,15 +443,23 @@ int cmd_create(context& ctx) {
   check_create_flags(args, ctx.flags);
   if (!ctx.flags.has("filename") && !args.empty() && args[0] == "job" && ctx.flags.has("from")) {
     // --from=cronjob/NAME: the job the cron job would start, started now.
+    // kubectl's order: the NAME, the flags, then what --from names.
+    TROUPE_REQUIRE(args.size() == 2, api_errc::bad_request,
+                   "exactly one NAME is required, got " + std::to_string(args.size() - 1));
+    TROUPE_REQUIRE(!ctx.flags.has("image"), api_errc::bad_request, "either --image or --from must be specified");
+    TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request, "cannot specify --from and command");
     auto from = ctx.flags.get("from");
     auto slash = from.find('/');
-    const kind_info* from_kind = slash == std::string::npos ? nullptr : ctx.kinds.find_resource(from.substr(0, slash));
-    TROUPE_REQUIRE(from_kind && from_kind->kind == "CronJob" && slash + 1 < from.size(), api_errc::bad_request,
-                   "--from: from must be an existing cronjob, as cronjob/NAME, got " + quote(from));
-    TROUPE_REQUIRE(args.size() == 2, api_errc::bad_request, "NAME is required for create job");
-    TROUPE_REQUIRE(!ctx.flags.has("image"), api_errc::bad_request, "--image and --from cannot be given together");
-    TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request, "cannot specify --from and command");
-    auto cron_job = codec::encode_object(ctx.get(*from_kind, ctx.ns(), from.substr(slash + 1)).object, *from_kind);
+    std::string type = from.substr(0, slash);
+    const kind_info* from_kind = ctx.kinds.find_resource(type);
+    TROUPE_REQUIRE(from_kind, api_errc::bad_request, "the server doesn't have a resource type " + quote(type));
+    TROUPE_REQUIRE(slash != std::string::npos && slash + 1 < from.size(), api_errc::bad_request,
+                   "from must be an existing cronjob");
+    auto named = ctx.get(*from_kind, ctx.ns_for(*from_kind), from.substr(slash + 1));
+    // Any other kind is the typed object kubectl's switch does not know.
+    TROUPE_REQUIRE(from_kind->kind == "CronJob", api_errc::bad_request,
+                   "unknown object type *" + from_kind->version + "." + from_kind->kind);
+    auto cron_job = codec::encode_object(named.object, *from_kind);
     add_documents(job_from_cron_job(args[1], cron_job, ctx.flags.get("namespace")), "create job", ctx.kinds, documents);
     for (auto& d : documents) d.generated_failure = "failed to create job: ";
   } else if (!ctx.flags.has("filename") && !args.empty()) {

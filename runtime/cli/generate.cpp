@@ -471,9 +471,16 @@ void check_key_pair(const std::string& cert_pem, const std::string& key_pem) {
   auto no_passphrase = [](char*, int, int, void*) { return 0; };
   EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, no_passphrase, nullptr);
   bool matches = cert && key && X509_check_private_key(cert, key) == 1;
-  std::string problem = !cert  ? "failed to load key pair tls: failed to find any PEM data in certificate input"
-                        : !key ? "failed to load key pair tls: failed to find any PEM data in key input"
-                               : "failed to load key pair tls: private key does not match public key";
+  // Go's tls.X509KeyPair errors, which kubectl prints as they are.
+  std::string problem =
+      !cert ? (cert_pem.find("PRIVATE KEY-----") != std::string::npos
+                   ? "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM "
+                     "inputs may have been switched"
+                   : "tls: failed to find any PEM data in certificate input")
+      : !key ? (key_pem.find("-----BEGIN CERTIFICATE-----") != std::string::npos
+                    ? "tls: found a certificate rather than a key in the PEM for the private key"
+                    : "tls: failed to find any PEM data in key input")
+             : "tls: private key does not match public key";
   X509_free(cert);
   EVP_PKEY_free(key);
   BIO_free(cert_bio);
@@ -489,13 +496,22 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
     if (flags.has("type")) out.set("type", node::string(flags.get("type")));  // the server defaults Opaque
     for (auto& [k, v] : entries(flags, "Secret", name)) data.set(k, node::string(base64(v)));
   } else if (type == "tls") {
-    auto cert = read_whole(required(flags, "cert")), key = read_whole(required(flags, "key"));
+    TROUPE_REQUIRE(!flags.get("cert").empty() && !flags.get("key").empty(), api_errc::bad_request,
+                   "key and cert must be specified");
+    auto read = [](const std::string& path) {
+      return read_file(path, "Cannot read file " + path + ", open " + path + ": no such file or directory");
+    };
+    auto cert = read(flags.get("cert")), key = read(flags.get("key"));
     check_key_pair(cert, key);
     out.set("type", node::string("kubernetes.io/tls"));
     data.set("tls.crt", node::string(base64(cert)));
     data.set("tls.key", node::string(base64(key)));
   } else if (type == "docker-registry") {
-    auto user = required(flags, "docker-username"), password = required(flags, "docker-password");
+    auto user = flags.get("docker-username"), password = flags.get("docker-password");
+    TROUPE_REQUIRE(!user.empty() && !password.empty() && !flags.get("docker-server", "x").empty(),
+                   api_errc::bad_request,
+                   "either --from-file or the combination of --docker-username, --docker-password and "
+                   "--docker-server is required");
     node entry = node::map();
     entry.set("username", node::string(user));
     entry.set("password", node::string(password));
@@ -569,10 +585,18 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
                  kind == "secret" ? "troupe create secret: a type is required (generic, tls or docker-registry)"
                                   : "troupe create service: a type is required (clusterip, nodeport, "
                                     "loadbalancer or externalname)");
+  // The flags cobra requires are missing before a NAME is looked for, as in kubectl.
+  static const std::map<std::string, std::vector<std::string>> required_flags = {
+      {"deployment", {"image"}}, {"deploy", {"image"}}, {"cronjob", {"image", "schedule"}},
+      {"cj", {"image", "schedule"}}, {"clusterrolebinding", {"clusterrole"}}};
+  std::vector<std::string> missing;
+  if (auto needed = required_flags.find(kind); needed != required_flags.end())
+    for (auto& flag : needed->second)
+      if (!flags.has(flag)) missing.push_back(quote(flag));
+  if (typed && args[1] == "externalname" && !flags.has("external-name")) missing.push_back(quote("external-name"));
+  TROUPE_REQUIRE(missing.empty(), api_errc::bad_request, "required flag(s) " + join(missing, ", ") + " not set");
   TROUPE_REQUIRE(args.size() == name_at + 1, api_errc::bad_request,
-                 args.size() <= name_at ? "NAME is required for create " + kind
-                                        : "exactly one NAME is required, got " +
-                                              std::to_string(args.size() - name_at));
+                 "exactly one NAME is required, got " + std::to_string(args.size() - name_at));
   const std::string& name = args[name_at];
   const auto& command = flags.after_dashes;
   node out;
@@ -595,14 +619,14 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
   } else if (typed) {
     out = service(args[1], name, flags);
   } else if (kind == "job") {
+    TROUPE_REQUIRE(flags.has("image") && !flags.get("image").empty(), api_errc::bad_request,
+                   "either --image or --from must be specified");
     out = manifest_object("batch/v1", "Job", name);
     node spec = node::map();
-    spec.set("template", one_container_pod(name, required(flags, "image"), command, "Never"));
+    spec.set("template", one_container_pod(name, flags.get("image"), command, "Never"));
     out.set("spec", std::move(spec));
   } else if (kind == "cronjob" || kind == "cj") {
-    auto restart = flags.get("restart", "OnFailure");
-    TROUPE_REQUIRE(restart == "OnFailure" || restart == "Never", api_errc::bad_request,
-                   "--restart: invalid restart policy " + quote(restart) + " (OnFailure or Never)");
+    auto restart = flags.get("restart", "OnFailure");  // as kubectl, the server's to check
     out = manifest_object("batch/v1", "CronJob", name);
     node job_spec = node::map();
     job_spec.set("template", one_container_pod(name, required(flags, "image"), command, restart));

@@ -324,8 +324,19 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
              Catch::Contains("  namespace: default\n"));
   CHECK(c.troupe({"create", "job", "once", "--image=busybox", "--", "echo", "hi"}).code == 0);
   CHECK(c.troupe({"get", "job", "once", "-o", "jsonpath={.spec.template.spec.restartPolicy}"}).out == "Never");
+
   CHECK(c.troupe({"create", "job", "x", "--from=cronjob/cj", "--image=y"}).err ==
-        "error: --image and --from cannot be given together\n");
+        "error: either --image or --from must be specified\n");
+  CHECK(c.troupe({"create", "job", "x"}).err == "error: either --image or --from must be specified\n");
+  CHECK(c.troupe({"create", "job", "--image=y"}).err == "error: exactly one NAME is required, got 0\n");
+  CHECK(c.troupe({"create", "job", "x", "--from=nope/cj"}).err == "error: the server doesn't have a resource type \"nope\"\n");
+  CHECK(c.troupe({"create", "job", "x", "--from=cronjob"}).err == "error: from must be an existing cronjob\n");
+  CHECK(c.troupe({"create", "job", "x", "--from=job/once"}).err == "error: unknown object type *v1.Job\n");
+  // cobra's required flags come before the NAME; a cron job's restart policy is the server's to check.
+  CHECK(c.troupe({"create", "cronjob"}).err == "error: required flag(s) \"image\", \"schedule\" not set\n");
+  CHECK_THAT(c.troupe({"create", "cronjob", "cj2", "--image=b", "--schedule=* * * * *", "--restart=Always"}).err,
+             Catch::StartsWith("error: failed to create cronjob: CronJob.batch \"cj2\" is invalid: "
+                               "spec.jobTemplate.spec.template.spec.restartPolicy: Required value"));
   CHECK(c.troupe({"create", "job", "x", "--from=cronjob/cj", "--", "date"}).err ==
         "error: cannot specify --from and command\n");
   CHECK(c.troupe({"create", "deployment", "x", "--image=a", "--image=b", "--", "date"}).err ==
@@ -378,8 +389,18 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   auto cert = c.write("tls.crt", test_cert), key = c.write("tls.key", test_key), other = c.write("other.key", other_key);
   CHECK(c.troupe({"create", "secret", "tls", "site", "--cert=" + cert, "--key=" + key}).code == 0);
   CHECK(c.troupe({"get", "secret", "site"}).out.find("kubernetes.io/tls   2") != std::string::npos);
+  // Go's tls.X509KeyPair errors as kubectl prints them.
   CHECK(c.troupe({"create", "secret", "tls", "wrong", "--cert=" + cert, "--key=" + other}).err ==
-        "error: failed to load key pair tls: private key does not match public key\n");
+        "error: tls: private key does not match public key\n");
+  CHECK(c.troupe({"create", "secret", "tls", "wrong", "--cert=" + key, "--key=" + cert}).err ==
+        "error: tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM "
+        "inputs may have been switched\n");
+  CHECK(c.troupe({"create", "secret", "tls", "wrong", "--cert=" + cert}).err == "error: key and cert must be specified\n");
+  CHECK(c.troupe({"create", "secret", "tls", "wrong", "--cert=/nope", "--key=" + key}).err ==
+        "error: Cannot read file /nope, open /nope: no such file or directory\n");
+  CHECK(c.troupe({"create", "secret", "docker-registry", "pull", "--docker-username=u"}).err ==
+        "error: either --from-file or the combination of --docker-username, --docker-password and --docker-server is "
+        "required\n");
   CHECK(c.troupe({"create", "secret", "docker-registry", "pull", "--docker-username=u", "--docker-password=p"})
             .code == 0);
   CHECK(c.troupe({"get", "secret", "pull", "-o", "jsonpath={.type}"}).out == "kubernetes.io/dockerconfigjson");
