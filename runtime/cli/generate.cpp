@@ -296,18 +296,31 @@ node service(const std::string& type, const std::string& name, const parsed_flag
   std::string cluster_ip = flags.get("clusterip");
   TROUPE_REQUIRE(!tcp.empty() || type == "externalname" || cluster_ip == "None",
                  api_errc::bad_request, "at least one tcp port specifier must be provided");
-  if (type == "externalname") spec.set("externalName", node::string(required(flags, "external-name")));
+  if (type == "externalname") {
+    auto external = required(flags, "external-name");
+    TROUPE_REQUIRE(check_dns1123_subdomain(external).empty(), api_errc::bad_request,
+                   "invalid service external name " + external);
+    spec.set("externalName", node::string(external));
+  }
   node ports = node::list();
   for (auto& spec_text : tcp) {
+    // kubectl's parsePorts: PORT (a uint16, 0 allowed) then, if given, a target that is a port
+    // number or a port name; anything after a second ':' only lands in the port's name.
     auto parts = split(spec_text, ':');
-    auto port = parse_int(parts[0]);
-    // The target is a number or a container port's name ("80:http").
-    std::string target_text = parts.size() == 2 ? parts[1] : parts[0];
+    bool digits = !parts[0].empty() && parts[0].find_first_not_of("0123456789") == std::string::npos;
+    auto port = digits ? parse_int(parts[0]) : std::nullopt;
+    TROUPE_REQUIRE(port && *port <= 65535, api_errc::bad_request,
+                   "strconv.ParseUint: parsing " + quote(parts[0]) + (digits ? ": value out of range" : ": invalid syntax"));
+    std::string target_text = parts.size() >= 2 ? parts[1] : parts[0];
     auto target = parse_int(target_text);
-    bool named_target = !target && !target_text.empty() && check_port_name(target_text).empty();
-    TROUPE_REQUIRE(parts.size() <= 2 && port && *port > 0 && *port < 65536 &&
-                       (named_target || (target && *target > 0 && *target < 65536)),
-                   api_errc::bad_request, "--tcp: invalid port spec " + quote(spec_text) + ", expected PORT[:TARGET]");
+    bool named_target = !target;
+    if (named_target) {
+      auto problems = check_port_name(target_text);
+      TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, join(problems, ","));
+    } else if (parts.size() >= 2) {
+      auto problems = check_port_number(*target);
+      TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, join(problems, ","));
+    }
     node p = node::map();
     std::string port_name = spec_text;
     std::replace(port_name.begin(), port_name.end(), ':', '-');
@@ -328,7 +341,6 @@ node service(const std::string& type, const std::string& name, const parsed_flag
   return out;
 }
 
-// kubectl's verbs for role rules.
 // kubectl's create role/clusterrole: which verbs are standard, and which only make sense on
 // certain resources.
 const std::vector<std::string> resource_verbs = {"*",     "get",  "delete", "list", "create", "update", "patch",

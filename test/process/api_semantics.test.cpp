@@ -303,6 +303,20 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   CHECK(c.troupe({"get", "svc", "named", "-o", "jsonpath={.spec.ports[0].targetPort}"}).out == "http");
   CHECK(c.troupe({"create", "service", "clusterip", "x"}).err ==
         "error: at least one tcp port specifier must be provided\n");
+  // kubectl's parsePorts: a uint16 port (0 too), a target number or name, more only in the name.
+  auto tcp = [&](const std::string& spec) {
+    auto r = c.troupe({"create", "service", "clusterip", "t", "--tcp=" + spec, "--dry-run=client", "-o",
+                       "jsonpath={.spec.ports[0].name} {.spec.ports[0].port} {.spec.ports[0].targetPort}"});
+    return r.out + r.err;
+  };
+  CHECK(tcp("80:90:100") == "80-90-100 80 90");
+  CHECK(tcp("0") == "0 0 0");
+  CHECK(tcp("abc") == "error: strconv.ParseUint: parsing \"abc\": invalid syntax\n");
+  CHECK(tcp("70000") == "error: strconv.ParseUint: parsing \"70000\": value out of range\n");
+  CHECK(tcp("80:0") == "error: must be between 1 and 65535, inclusive\n");
+  CHECK(tcp("80:Http_x") == "error: must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)\n");
+  CHECK(c.troupe({"create", "service", "externalname", "e", "--external-name=Bad_Name", "--dry-run=client"}).err ==
+        "error: invalid service external name Bad_Name\n");
 
   CHECK(c.troupe({"create", "cronjob", "cj", "--image=busybox", "--schedule=*/5 * * * *", "--", "date"}).out ==
         "cronjob.batch/cj created\n");
