@@ -574,6 +574,13 @@ struct PodSpec {
   preemptionPolicy @36 :PreemptionPolicy;
   overhead @37 :List(QuantityEntry);
   topologySpreadConstraints @38 :List(TopologySpreadConstraint);
+  os @39 :PodOs;
+  hostUsers :union { unset @40 :Void; value @41 :Bool; }
+  setHostnameAsFQDN :union { unset @42 :Void; value @43 :Bool; }
+}
+
+struct PodOs {
+  name @0 :Text $Meta.required;  # linux or windows
 }
 
 # ---- pod status ---------------------------------------------------------------------------------
@@ -804,6 +811,7 @@ struct ServiceSpec {
   allocateLoadBalancerNodePorts :union { unset @16 :Void; value @17 :Bool; }
   loadBalancerClass @18 :Text;
   internalTrafficPolicy @19 :TrafficPolicy;
+  trafficDistribution @20 :Text;
 }
 
 struct PortStatus {
@@ -936,6 +944,24 @@ struct LocalVolumeSource {
   fsType @1 :Text;
 }
 
+struct SecretReference {
+  name @0 :Text;
+  namespace @1 :Text;
+}
+
+struct CsiPersistentVolumeSource {
+  driver @0 :Text $Meta.required;
+  volumeHandle @1 :Text $Meta.required;
+  readOnly @2 :Bool;
+  fsType @3 :Text;
+  volumeAttributes @4 :List(StringEntry);
+  controllerPublishSecretRef @5 :SecretReference;
+  nodeStageSecretRef @6 :SecretReference;
+  nodePublishSecretRef @7 :SecretReference;
+  controllerExpandSecretRef @8 :SecretReference;
+  nodeExpandSecretRef @9 :SecretReference;
+}
+
 struct NfsVolumeSource {
   server @0 :Text $Meta.required;
   path @1 :Text $Meta.required;
@@ -960,6 +986,7 @@ struct PersistentVolumeSpec {
     hostPath @9 :HostPathVolumeSource;
     local @10 :LocalVolumeSource;
     nfs @11 :NfsVolumeSource;
+    csi @12 :CsiPersistentVolumeSource;
   }
 }
 
@@ -992,6 +1019,14 @@ struct PersistentVolumeClaimSpec {
   storageClassName :union { unset @4 :Void; value @5 :Text; }
   volumeMode @6 :VolumeMode;
   dataSource @7 :Meta.TypedLocalObjectReference;
+  dataSourceRef @8 :TypedObjectReference;
+}
+
+struct TypedObjectReference {
+  apiGroup @0 :Text;
+  kind @1 :Text $Meta.required;
+  name @2 :Text $Meta.required;
+  namespace @3 :Text;
 }
 
 struct PersistentVolumeClaimCondition {

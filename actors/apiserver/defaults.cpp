@@ -1,4 +1,5 @@
 #include "actors/apiserver/defaults.hpp"
+#include "actors/apiserver/validate_rules.hpp"
 
 #include <cstdint>
 #include <set>
@@ -80,6 +81,9 @@ void request_the_limits(k8s::Container::Builder c) {
 }
 
 void default_pod_spec(k8s::PodSpec::Builder spec) {
+  // hostUsers is UserNamespacesSupport's, a feature Kubernetes 1.29-1.31 keep off by default and
+  // drop from what they store then; troupe's containers share the host's users anyway.
+  spec.getHostUsers().setUnset();
   if (spec.getRestartPolicy() == k8s::RestartPolicy::UNSPECIFIED)
     spec.setRestartPolicy(k8s::RestartPolicy::ALWAYS);
   if (spec.getDnsPolicy() == k8s::DnsPolicy::UNSPECIFIED)
@@ -211,10 +215,9 @@ void default_service(k8s::Service::Builder s) {
   }
   if (spec.getType() == k8s::ServiceType::EXTERNAL_NAME) return;
   if (spec.getIpFamilies().size() == 0) spec.initIpFamilies(1).set(0, k8s::IpFamily::IPV4);
-  // Kubernetes' initIPFamilyFields: a headless Service without a selector is family-agnostic.
-  bool family_agnostic = spec.getClusterIP() == "None" && spec.getSelector().size() == 0;
   if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::UNSPECIFIED)
-    spec.setIpFamilyPolicy(family_agnostic ? k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK : k8s::IpFamilyPolicy::SINGLE_STACK);
+    spec.setIpFamilyPolicy(validation_rules::family_agnostic(spec.asReader()) ? k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK
+                                                                             : k8s::IpFamilyPolicy::SINGLE_STACK);
   if (spec.getInternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
     spec.setInternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
   // Kubernetes' ExternallyAccessible: node ports, load balancers, and external IPs.
@@ -373,8 +376,23 @@ void default_persistent_volume(k8s::PersistentVolume::Builder pv) {
 }
 
 void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
-  if (pvc.getSpec().getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
-    pvc.getSpec().setVolumeMode(k8s::VolumeMode::FILESYSTEM);
+  auto spec = pvc.getSpec();
+  if (spec.getVolumeMode() == k8s::VolumeMode::UNSPECIFIED) spec.setVolumeMode(k8s::VolumeMode::FILESYSTEM);
+  // Kubernetes' NormalizeDataSources: the old field and the new one say the same, unless the
+  // new one names another namespace, which the old one cannot.
+  if (spec.hasDataSource() && !spec.hasDataSourceRef()) {
+    auto from = spec.getDataSource().asReader();
+    auto to = spec.initDataSourceRef();
+    if (from.hasApiGroup()) to.setApiGroup(from.getApiGroup());
+    to.setKind(from.getKind());
+    to.setName(from.getName());
+  } else if (spec.hasDataSourceRef() && !spec.hasDataSource() && spec.getDataSourceRef().getNamespace().size() == 0) {
+    auto from = spec.getDataSourceRef().asReader();
+    auto to = spec.initDataSource();
+    if (from.hasApiGroup()) to.setApiGroup(from.getApiGroup());
+    to.setKind(from.getKind());
+    to.setName(from.getName());
+  }
 }
 
 // SetDefaults_{,Cluster}RoleBinding and SetDefaults_Subject: the RBAC group where a

@@ -174,10 +174,11 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {pod_spec("containers: [{name: c, image: i, envFrom: [{secretRef: {}}]}]"),
        "spec.containers[0].envFrom[0].secretRef.name: Required value"},
       {workload("Deployment", "  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
-       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` "
+       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: "
+       "may not be 0 when `maxSurge` "
        "is 0"},
       {workload("Deployment", "  strategy: {rollingUpdate: {maxUnavailable: 120%}}"),
-       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"120%\": must not be greater "
+       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"120%\"}: must not be greater "
        "than 100%"},
       {workload("Deployment", "  minReadySeconds: 700"),
        "spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds"},
@@ -1311,9 +1312,10 @@ TEST_CASE("workload specs are checked as Kubernetes' apps validation checks them
             "spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds must be nil for "
             "daemon sets",
             "spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0",
-            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"150%\": must not be greater than 100%",
-            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"150%\": may not be set when "
-            "maxUnavailable is non-zero",
+            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, "
+            "StrVal:\"150%\"}: must not be greater than 100%",
+            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, "
+            "StrVal:\"150%\"}: may not be set when maxUnavailable is non-zero",
             "spec.revisionHistoryLimit: Invalid value: -2: must be greater than or equal to 0"});
   CHECK(failing_fields(with_template("DaemonSet", "  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n", "")) ==
         std::vector<std::string>{
@@ -1323,12 +1325,14 @@ TEST_CASE("workload specs are checked as Kubernetes' apps validation checks them
                                      ", activeDeadlineSeconds: 5")) ==
         std::vector<std::string>{
             "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: -1: must be greater than or equal to 0",
-            "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc\": a valid percent string must be a numeric "
-            "string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+            "spec.strategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, "
+            "StrVal:\"abc\"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  "
+            "or '93%', regex used for validation is '[0-9]+%')",
             "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"});
   CHECK(failing_fields(with_template("Deployment", "  strategy: {rollingUpdate: {maxSurge: '0%', maxUnavailable: 0}}\n", "")) ==
         std::vector<std::string>{
-            "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"});
+            "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, "
+            "StrVal:\"\"}: may not be 0 when `maxSurge` is 0"});
   CHECK(failing_fields(with_template("ReplicaSet", "  minReadySeconds: -3\n", "")) ==
         std::vector<std::string>{"spec.minReadySeconds: Invalid value: -3: must be greater than or equal to 0"});
   auto sts = failing_fields(with_template("StatefulSet",
@@ -1465,8 +1469,8 @@ TEST_CASE("volumes and claims are checked as Kubernetes checks them and a volume
             "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
             "'example.com', regex used for validation is "
             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-            "spec.hostPath.path: Invalid value: \"/a/../b\": must not contain '..'",
-            "spec.mountOptions: Forbidden: may not specify mount options for this volume type"});
+            "spec.hostPath.path: Invalid value: \"/a/../b\": must not contain '..'"});  // mount options are the
+                                                                                   // annotation's to refuse
   CHECK(failing_fields(volume("  capacity: {storage: 1Gi}\n  local: {path: data}\n")) ==
         std::vector<std::string>{"spec.nodeAffinity: Required value: Local volume requires node affinity",
                                  "spec.local.path: Invalid value: \"data\": must be an absolute path"});
@@ -1520,4 +1524,44 @@ TEST_CASE("events name their object's namespace and namespaces' finalizers are q
             "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
             "spec.finalizers: Invalid value: \"Bad Fin\": name is neither a standard finalizer name nor is it fully "
             "qualified"});
+}
+
+TEST_CASE("fields of newer Kubernetes manifests are taken and checked", "[apiserver][kinds]") {
+  // A pod's os, hostname as FQDN; hostUsers is dropped, as Kubernetes drops it with its feature off.
+  auto pod = admit(pod_spec("os: {name: linux}\n  setHostnameAsFQDN: true\n  hostUsers: false\n"
+                            "  containers: [{name: c, image: i}]"));
+  auto yaml = codec::to_yaml(codec::encode_object(pod, *kinds().find("v1", "Pod")));
+  CHECK_THAT(yaml, Catch::Contains("os:\n    name: linux"));
+  CHECK_THAT(yaml, Catch::Contains("setHostnameAsFQDN: true"));
+  CHECK_THAT(yaml, !Catch::Contains("hostUsers"));
+  CHECK(failing_fields(pod_spec("os: {name: plan9}\n  containers: [{name: c, image: i}]")) ==
+        std::vector<std::string>{"spec.os.name: Unsupported value: \"plan9\": supported values: \"linux\", \"windows\""});
+  // A CSI volume, a claim's dataSourceRef (mirrored into dataSource), a Service's traffic distribution.
+  CHECK_NOTHROW(admit("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec:\n  accessModes: [ReadWriteOnce]\n"
+                      "  capacity: {storage: 1Gi}\n  csi: {driver: ebs.csi.aws.com, volumeHandle: vol-1, "
+                      "volumeAttributes: {a: b}}\n"));
+  CHECK(failing_fields("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec:\n  accessModes: [ReadWriteOnce]\n"
+                       "  capacity: {storage: 1Gi}\n  csi: {driver: Bad_Driver, nodePublishSecretRef: {name: s}}\n") ==
+        std::vector<std::string>{
+            "spec.csi.driver: Invalid value: \"Bad_Driver\": a lowercase RFC 1123 subdomain must consist of lower case "
+            "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "spec.csi.volumeHandle: Required value", "spec.csi.nodePublishSecretRef.namespace: Required value"});
+  auto claim = admit("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n  accessModes: [ReadWriteOnce]\n"
+                     "  resources: {requests: {storage: 1Gi}}\n  dataSourceRef: {kind: PersistentVolumeClaim, name: src}\n");
+  auto claim_yaml = codec::to_yaml(codec::encode_object(claim, *kinds().find("v1", "PersistentVolumeClaim")));
+  CHECK_THAT(claim_yaml, Catch::Contains("dataSource:\n    kind: PersistentVolumeClaim\n    name: src"));
+  CHECK(failing_fields("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n"
+                       "  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+                       "  dataSource: {kind: PersistentVolumeClaim, name: a}\n  dataSourceRef: {kind: Widget, name: a}\n") ==
+        std::vector<std::string>{
+            "spec.dataSourceRef: Invalid value: \"Widget\": must be 'PersistentVolumeClaim' when referencing the default "
+            "apiGroup",
+            "spec: Invalid value: \"spec.dataSource\": must match dataSourceRef"});
+  CHECK_NOTHROW(admit("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+                      "spec: {trafficDistribution: PreferClose, ports: [{port: 80}]}\n"));
+  CHECK(failing_fields("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+                       "spec: {trafficDistribution: Nearby, ports: [{port: 80}]}\n") ==
+        std::vector<std::string>{"spec.trafficDistribution: Unsupported value: \"Nearby\": supported values: \"PreferClose\""});
 }

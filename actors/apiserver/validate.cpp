@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <map>
 #include <optional>
@@ -101,6 +102,12 @@ void validate_workload(Spec spec, const field_error& no_deadline, std::vector<fi
 const field_error replica_set_deadline{"spec.template.spec.activeDeadlineSeconds",
                                        "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"};
 
+// An IntOrString as Go's %#v prints it, as field.Invalid shows one (its String() takes a pointer).
+std::string go_int_or_string(k8s::IntOrString::Reader v) {
+  return v.isInt() ? "intstr.IntOrString{Type:0, IntVal:" + std::to_string(v.getInt()) + ", StrVal:\"\"}"
+                   : "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + quote(text_view(v.getStr())) + "}";
+}
+
 // A rolling update's maxUnavailable or maxSurge as Kubernetes' getIntOrPercentValue reads it,
 // checked as ValidatePositiveIntOrPercent; `percent` when it is "N%".
 int64_t int_or_percent(k8s::IntOrString::Reader v, const std::string& path, bool& percent,
@@ -115,9 +122,9 @@ int64_t int_or_percent(k8s::IntOrString::Reader v, const std::string& path, bool
                     ? parse_int(std::string_view(text).substr(0, text.size() - 1))
                     : std::nullopt;
   if (!number) {
-    add(out, path, text,
-        {"a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex "
-         "used for validation is '[0-9]+%')"});
+    out.push_back({path, "Invalid value: " + go_int_or_string(v) +
+                             ": a valid percent string must be a numeric string followed by an ending '%' (e.g. "
+                             "'1%',  or '93%', regex used for validation is '[0-9]+%')"});
     return 0;
   }
   percent = true;
@@ -132,11 +139,9 @@ void validate_rolling_update(Rolling rolling, const std::string& path, bool daem
   auto surge = int_or_percent(rolling.getMaxSurge(), path + ".maxSurge", surge_percent, out);
   auto at_most_all = [&](int64_t value, bool percent, k8s::IntOrString::Reader v, const std::string& at) {
     if (percent && value > 100)
-      out.push_back({at, "Invalid value: " + quote(text_view(v.getStr())) + ": must not be greater than 100%"});
+      out.push_back({at, "Invalid value: " + go_int_or_string(v) + ": must not be greater than 100%"});
   };
-  auto value_text = [](k8s::IntOrString::Reader v) {
-    return v.isInt() ? std::to_string(v.getInt()) : quote(text_view(v.getStr()));
-  };
+  auto value_text = go_int_or_string;
   if (!daemon) {
     if (unavailable == 0 && surge == 0)
       out.push_back({path + ".maxUnavailable", "Invalid value: " + value_text(rolling.getMaxUnavailable()) +
@@ -197,9 +202,12 @@ bool valid_cidr(std::string_view text) {
 
 // Kubernetes' IsValidIP then ValidateNonSpecialIP, for an address traffic is sent to; loopback
 // ones pass, as troupe's pods and Services live on loopback addresses.
-void validate_routable_ip(std::string_view ip, const std::string& path, std::vector<field_error>& out) {
+// `endpoint`: validateEndpointAddress's order, which checks a bad address twice over.
+void validate_routable_ip(std::string_view ip, const std::string& path, std::vector<field_error>& out,
+                          bool endpoint = false) {
   if (!valid_ip(ip)) {
     out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
+    if (endpoint) out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address"});
     return;
   }
   std::string s(ip);
@@ -207,18 +215,21 @@ void validate_routable_ip(std::string_view ip, const std::string& path, std::vec
   unsigned char v6[16];
   const char* problem = nullptr;
   if (inet_pton(AF_INET, s.c_str(), v4) == 1) {
-    if (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0) problem = "may not be unspecified (0.0.0.0)";
+    if (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0) problem = "may not be unspecified";
     else if (v4[0] == 169 && v4[1] == 254) problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
     else if (v4[0] == 224 && v4[1] == 0 && v4[2] == 0)
       problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
   } else if (inet_pton(AF_INET6, s.c_str(), v6) == 1) {
     bool zero = std::all_of(v6, v6 + 16, [](unsigned char b) { return b == 0; });
-    if (zero) problem = "may not be unspecified (::)";
+    if (zero) problem = "may not be unspecified";
     else if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80) problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
     else if (v6[0] == 0xff && (v6[1] & 0x0f) == 0x02)
       problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
   }
-  if (problem) out.push_back({path, "Invalid value: " + quote(ip) + ": " + problem});
+  if (!problem) return;
+  std::string why = problem;
+  if (why == "may not be unspecified") why += " (" + s + ")";  // as written
+  out.push_back({path, "Invalid value: " + quote(ip) + ": " + why});
 }
 
 const char* traffic_policy_name(k8s::TrafficPolicy p) {
@@ -297,10 +308,8 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
       out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]",
                      "Invalid value: " + family_name(families[i]) + ": not configured on this cluster"});
   }
-  // A headless Service without a selector has no addresses of its own: any family will do,
-  // and Kubernetes lets it require both on a single-stack cluster.
-  bool family_agnostic = spec.getClusterIP() == "None" && spec.getSelector().size() == 0;
-  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK && !family_agnostic)
+  // Kubernetes lets a family-agnostic Service require both families on a single-stack cluster.
+  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK && !validation_rules::family_agnostic(spec))
     out.push_back({"spec.ipFamilyPolicy",
                    "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services"});
   auto ips = spec.getClusterIPs();
@@ -318,6 +327,9 @@ void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
   bool headless = spec.getClusterIP() == "None";  // a headless Service may have no ports
   if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME && !headless)
     out.push_back({"spec.ports", "Required value"});
+  if (spec.hasTrafficDistribution() && spec.getTrafficDistribution() != "PreferClose")
+    out.push_back({"spec.trafficDistribution", "Unsupported value: " + quote(text_view(spec.getTrafficDistribution())) +
+                                                   ": supported values: \"PreferClose\""});
   std::set<std::string> names, numbers;
   for (unsigned i = 0; i < ports.size(); ++i) {
     auto at = "spec.ports[" + std::to_string(i) + "]";
@@ -373,13 +385,9 @@ void validate_config_map(k8s::ConfigMap::Reader cm, std::vector<field_error>& ou
     out.push_back({"data", "Too long: must have at most 1048576 bytes"});
 }
 
-void non_negative_seconds(int64_t value, const std::string& path, std::vector<field_error>& out) {
-  if (value < 0) add(out, path, value, {"must be greater than or equal to 0"});
-}
-
 void validate_replica_set(k8s::ReplicaSet::Reader rs, std::vector<field_error>& out) {
   non_negative(rs.getSpec().getReplicas(), "spec.replicas", out);
-  non_negative_seconds(rs.getSpec().getMinReadySeconds(), "spec.minReadySeconds", out);
+  non_negative(rs.getSpec().getMinReadySeconds(), "spec.minReadySeconds", out);
   validate_workload(rs.getSpec(), replica_set_deadline, out);
 }
 
@@ -391,7 +399,7 @@ void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& ou
                      "Invalid value: " + std::to_string(deadline.isUnset() ? 0 : deadline.getValue()) +
                          ": activeDeadlineSeconds must be nil for daemon sets"},
                     out);
-  non_negative_seconds(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
+  non_negative(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
   auto strategy = spec.getUpdateStrategy();
   if (strategy.getType() == k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE)
     validate_rolling_update(strategy.getRollingUpdate(), "spec.updateStrategy.rollingUpdate", true, out);
@@ -401,7 +409,7 @@ void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& ou
 void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error>& out) {
   auto spec = sts.getSpec();
   non_negative(spec.getReplicas(), "spec.replicas", out);
-  non_negative_seconds(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
+  non_negative(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
   if (spec.hasOrdinals() && spec.getOrdinals().getStart() < 0)
     add(out, "spec.ordinals.start", spec.getOrdinals().getStart(), {"must be greater than or equal to 0"});
   auto rolling = spec.getUpdateStrategy().getRollingUpdate();
@@ -440,7 +448,7 @@ void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_erro
       for (unsigned a = 0; a < addresses.size(); ++a) {
         auto address_at = at + field + "[" + std::to_string(a) + "]";
         std::string ip = text_string(addresses[a].getIp());
-        validate_routable_ip(ip, address_at + ".ip", out);
+        validate_routable_ip(ip, address_at + ".ip", out, true);
         if (addresses[a].getHostname().size())
           add(out, address_at + ".hostname", text_view(addresses[a].getHostname()),
               check_dns1123_label(text_view(addresses[a].getHostname())));
@@ -545,7 +553,6 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
   if (spec.getStorageClassName().size() > 0)
     add(out, "spec.storageClassName", text_view(spec.getStorageClassName()),
         check_dns1123_subdomain(text_view(spec.getStorageClassName())));
-  bool mount_options_allowed = false;
   switch (spec.which()) {
     case k8s::PersistentVolumeSpec::UNSET:
       out.push_back({"spec", "Required value: must specify a volume type"});
@@ -554,8 +561,8 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
       auto path = text_view(spec.getHostPath().getPath());
       if (path.empty()) out.push_back({"spec.hostPath.path", "Required value"});
       no_backsteps(path, "spec.hostPath.path", out);
-      if (spec.getPersistentVolumeReclaimPolicy() == k8s::ReclaimPolicy::RECYCLE &&
-          (path == "/" || path.find_first_not_of('/') == std::string_view::npos))
+      if (spec.getPersistentVolumeReclaimPolicy() == k8s::ReclaimPolicy::RECYCLE && !path.empty() &&
+          std::filesystem::path(std::string(path)).lexically_normal() == "/")
         out.push_back({"spec.persistentVolumeReclaimPolicy", "Forbidden: may not be 'recycle' for a hostPath mount of '/'"});
       break;
     }
@@ -569,18 +576,36 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
       no_backsteps(path, "spec.local.path", out);
       break;
     }
+    case k8s::PersistentVolumeSpec::CSI: {
+      // Kubernetes' validateCSIPersistentVolumeSource.
+      auto csi = spec.getCsi();
+      std::string driver = text_string(csi.getDriver());
+      if (driver.empty()) out.push_back({"spec.csi.driver", "Required value"});
+      if (driver.size() > 63) out.push_back({"spec.csi.driver", "Too long: must have at most 63 bytes"});
+      add(out, "spec.csi.driver", driver, check_dns1123_subdomain(to_lower(driver)));
+      if (csi.getVolumeHandle().size() == 0) out.push_back({"spec.csi.volumeHandle", "Required value"});
+      for (auto [field, ref, given] :
+           {std::tuple{"controllerPublishSecretRef", csi.getControllerPublishSecretRef(), csi.hasControllerPublishSecretRef()},
+            std::tuple{"nodeStageSecretRef", csi.getNodeStageSecretRef(), csi.hasNodeStageSecretRef()},
+            std::tuple{"nodePublishSecretRef", csi.getNodePublishSecretRef(), csi.hasNodePublishSecretRef()},
+            std::tuple{"controllerExpandSecretRef", csi.getControllerExpandSecretRef(), csi.hasControllerExpandSecretRef()},
+            std::tuple{"nodeExpandSecretRef", csi.getNodeExpandSecretRef(), csi.hasNodeExpandSecretRef()}}) {
+        if (!given) continue;
+        std::string at = std::string("spec.csi.") + field;
+        if (ref.getName().size() == 0) out.push_back({at + ".name", "Required value"});
+        if (ref.getNamespace().size() == 0) out.push_back({at + ".namespace", "Required value"});
+      }
+      break;
+    }
     case k8s::PersistentVolumeSpec::NFS: {
-      mount_options_allowed = true;
       auto nfs = spec.getNfs();
       if (nfs.getServer().size() == 0) out.push_back({"spec.nfs.server", "Required value"});
       if (nfs.getPath().size() == 0) out.push_back({"spec.nfs.path", "Required value"});
-      else if (!starts_with(text_view(nfs.getPath()), "/"))
+      if (!starts_with(text_view(nfs.getPath()), "/"))
         out.push_back({"spec.nfs.path", "Invalid value: " + quote(text_view(nfs.getPath())) + ": must be an absolute path"});
       break;
     }
   }
-  if (!mount_options_allowed && spec.getMountOptions().size() > 0)
-    out.push_back({"spec.mountOptions", "Forbidden: may not specify mount options for this volume type"});
 }
 
 // Kubernetes' ValidatePersistentVolumeClaimSpec.
@@ -606,6 +631,29 @@ void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_er
   if (storage_class.isValue() && storage_class.getValue().size() > 0)
     add(out, "spec.storageClassName", text_view(storage_class.getValue()),
         check_dns1123_subdomain(text_view(storage_class.getValue())));
+  // Kubernetes' validateDataSource and validateDataSourceRef, and that the two agree.
+  auto data_source = [&](auto ref, const std::string& at) {
+    if (ref.getName().size() == 0) out.push_back({at + ".name", "Required value"});
+    if (ref.getKind().size() == 0) out.push_back({at + ".kind", "Required value"});
+    auto group = text_view(ref.getApiGroup());
+    if (group.empty() && ref.getKind() != "PersistentVolumeClaim")
+      out.push_back({at, "Invalid value: " + quote(text_view(ref.getKind())) +
+                             ": must be 'PersistentVolumeClaim' when referencing the default apiGroup"});
+    if (!group.empty()) add(out, at + ".apiGroup", group, check_dns1123_subdomain(group));
+  };
+  if (spec.hasDataSource()) data_source(spec.getDataSource(), "spec.dataSource");
+  if (spec.hasDataSourceRef()) {
+    auto ref = spec.getDataSourceRef();
+    data_source(ref, "spec.dataSourceRef");
+    if (ref.getNamespace().size() > 0) {
+      if (spec.hasDataSource())
+        out.push_back({"spec", "Invalid value: \"spec.dataSource\": may not be specified when dataSourceRef.namespace is specified"});
+    } else if (spec.hasDataSource()) {
+      auto source = spec.getDataSource();
+      if (source.getApiGroup() != ref.getApiGroup() || source.getKind() != ref.getKind() || source.getName() != ref.getName())
+        out.push_back({"spec", "Invalid value: \"spec.dataSource\": must match dataSourceRef"});
+    }
+  }
 }
 
 // Kubernetes' validateIngressBackend.
@@ -616,12 +664,10 @@ void validate_backend(k8s::IngressBackend::Reader b, const std::string& at, std:
     auto ref = b.getResource();
     if (ref.hasApiGroup())
       add(out, at + ".resource.apiGroup", text_view(ref.getApiGroup()), check_dns1123_subdomain(text_view(ref.getApiGroup())));
-    for (auto [field, value] : {std::pair{".resource.kind", text_view(ref.getKind())},
-                                std::pair{".resource.name", text_view(ref.getName())}}) {
-      if (value.empty())
-        out.push_back({at + field, std::string("Required value: ") + (field[10] == 'k' ? "kind" : "name") + " is required"});
-      else
-        add(out, at + field, value, check_path_segment_name(value));
+    for (auto [field, value] : {std::pair{"kind", text_view(ref.getKind())}, std::pair{"name", text_view(ref.getName())}}) {
+      std::string field_at = at + ".resource." + field;
+      if (value.empty()) out.push_back({field_at, std::string("Required value: ") + field + " is required"});
+      else add(out, field_at, value, check_path_segment_name(value));
     }
     return;
   }

@@ -300,6 +300,12 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
 
 void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                        std::vector<field_error>& out, std::set<std::string> provided) {
+  if (spec.hasOs()) {  // Kubernetes' validateOS
+    auto os = text_view(spec.getOs().getName());
+    if (os.empty()) out.push_back({path + ".os.name", "Required value"});
+    else if (os != "linux" && os != "windows")
+      out.push_back({path + ".os.name", "Unsupported value: " + quote(os) + ": supported values: \"linux\", \"windows\""});
+  }
   std::set<std::string> volumes;
   auto declared = spec.getVolumes();
   for (unsigned v = 0; v < declared.size(); ++v) {

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "runtime/base/error.hpp"
@@ -47,9 +48,19 @@ size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::
                                        std::vector<field_error>& out);
 
 /// An optional count at `path` that may not be negative.
-template <class Optional>
+template <class Optional, class = std::enable_if_t<std::is_class_v<Optional>>>
 void non_negative(Optional value, const std::string& path, std::vector<field_error>& out) {
   if (!value.isUnset() && value.getValue() < 0) add(out, path, value.getValue(), {"must be greater than or equal to 0"});
+}
+/// A plain count (minReadySeconds) that may not be negative.
+inline void non_negative(int64_t value, const std::string& path, std::vector<field_error>& out) {
+  if (value < 0) add(out, path, value, {"must be greater than or equal to 0"});
+}
+
+/// A headless Service without a selector has no addresses of its own, so any address family
+/// will do (Kubernetes' initIPFamilyFields treats it apart).
+inline bool family_agnostic(k8s::ServiceSpec::Reader spec) {
+  return spec.getClusterIP() == "None" && spec.getSelector().size() == 0;
 }
 
 /// A workload's selector under `path` ("spec"): required, and matching its template's labels.

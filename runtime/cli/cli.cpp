@@ -602,7 +602,7 @@ int run_cli(const std::string& command, const std::vector<std::string>& args, st
     context ctx(kinds, std::move(flags), in, out, err);
     ctx.dry_run();  // a bad --dry-run fails before anything is read or sent
     // kubectl's scripts name their context; troupe's client config has only its own.
-    if (ctx.flags.has("context") && ctx.flags.get("context") != client_context_name)
+    if (!ctx.flags.get("context").empty() && ctx.flags.get("context") != client_context_name)
       throw api_error(api_errc::bad_request,
                       "context was not found for specified context: " + ctx.flags.get("context"));
     return commands().at(command)(ctx);

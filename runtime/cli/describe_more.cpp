@@ -243,6 +243,31 @@ std::string describe_volume(context& ctx, const kind_info& kind, const node& pv)
   } else if (auto* l = lookup(pv, {"spec", "local"})) {
     w.write(2, "Type:\tLocalVolume (a persistent volume backed by local storage on a node)\n");
     w.write(2, "Path:\t" + text_at(*l, {"path"}) + "\n");
+  } else if (auto* n = lookup(pv, {"spec", "nfs"})) {
+    w.write(2, "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n");
+    w.write(2, "Server:\t" + text_at(*n, {"server"}) + "\n");
+    w.write(2, "Path:\t" + text_at(*n, {"path"}) + "\n");
+    w.write(2, "ReadOnly:\t" + std::string(text_at(*n, {"readOnly"}) == "true" ? "true" : "false") + "\n");
+  } else if (auto* c = lookup(pv, {"spec", "csi"})) {
+    w.write(2, "Type:\tCSI (a Container Storage Interface (CSI) volume source)\n");
+    w.write(2, "Driver:\t" + text_at(*c, {"driver"}) + "\n");
+    w.write(2, "FSType:\t" + text_at(*c, {"fsType"}) + "\n");
+    w.write(2, "VolumeHandle:\t" + text_at(*c, {"volumeHandle"}) + "\n");
+    w.write(2, "ReadOnly:\t" + std::string(text_at(*c, {"readOnly"}) == "true" ? "true" : "false") + "\n");
+    // kubectl's printCSIPersistentVolumeAttributesMultiline: sorted, long ones cut; its prefix
+    // writer indents each of the pieces it writes, so values sit four spaces past the column
+    // and lines after the first start at the level twice over.
+    std::map<std::string, std::string> attributes;
+    if (auto* a = lookup(*c, {"volumeAttributes"}); a && a->is_map())
+      for (auto& [key, value] : a->entries()) attributes[key] = value.text();
+    if (attributes.empty()) w.write(2, "VolumeAttributes:\t<none>\n");
+    bool first = true;
+    for (auto& [key, value] : attributes) {
+      std::string line = key + "=" + value;
+      if (line.size() > 140) line = line.substr(0, 140) + "...";
+      w.write(2, (first ? "VolumeAttributes:\t    " : "    \t    ") + line + "\n");
+      first = false;
+    }
   } else {
     w.write(2, "<unknown>\n");
   }

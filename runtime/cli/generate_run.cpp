@@ -39,7 +39,7 @@ node parse_labels(const std::string& spec) {
 
 // --labels/-l for run, else run=NAME.
 node run_labels(const std::string& name, const parsed_flags& flags) {
-  if (flags.has("labels")) return parse_labels(flags.get("labels"));
+  if (!flags.get("labels").empty()) return parse_labels(flags.get("labels"));
   node labels = node::map();
   labels.set("run", node::string(name));
   return labels;
@@ -148,7 +148,7 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
   if (flags.on("expose")) {
     // kubectl's run --expose: the Service carries --labels (none without), selects the pod's.
     node service = manifest_object("v1", "Service", name);
-    if (flags.has("labels")) service.find("metadata")->set("labels", labels);
+    if (!flags.get("labels").empty()) service.find("metadata")->set("labels", labels);
     node service_port = node::map();
     service_port.set("port", node::plain(std::to_string(port)));
     service_port.set("protocol", node::string("TCP"));

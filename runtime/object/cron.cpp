@@ -84,7 +84,10 @@ bool parse_part(std::string_view expr, const field_range& range, std::vector<int
     return error = "beginning of range (" + std::to_string(start) + ") beyond end of range (" +
                    std::to_string(end) + "): " + text, false;
   if (step == 0) return error = "step of range should be a positive number: " + text, false;
-  for (int64_t v = start; v <= end; v += step) out.push_back(static_cast<int>(v));
+  for (int64_t v = start; v <= end; v += step) {
+    out.push_back(static_cast<int>(v));
+    if (step > end - v) break;  // the next would pass the end (and a huge step overflow)
+  }
   star = star || any;
   return true;
 }
@@ -111,9 +114,12 @@ bool parse_cron(std::string_view text, cron_schedule& out, std::string& error) {
     return true;
   }
   text = expand_macro(text);
-  std::vector<std::string> fields;
-  for (auto& f : split(text, ' '))
-    if (!f.empty()) fields.push_back(f);
+  std::vector<std::string> fields;  // Go's strings.Fields: any run of white space separates
+  std::string field;
+  for (char c : std::string(text) + " ") {
+    if (!std::isspace(static_cast<unsigned char>(c))) field += c;
+    else if (!field.empty()) fields.push_back(std::move(field)), field.clear();
+  }
   if (fields.size() != 5)
     return error = "expected exactly 5 fields, found " + std::to_string(fields.size()) + ": [" + join(fields, " ") + "]",
            false;

@@ -30,6 +30,9 @@ TEST_CASE("cron schedules parse as CronJob reads them", "[cron]") {
   REQUIRE(parse_cron("5/20 0 1,,2 * *", s, error));  // N/step runs to the end; empty list parts go
   CHECK(s.minutes.count() == 3);
   CHECK(s.days.count() == 2);
+  REQUIRE(parse_cron("1/9223372036854775807\t0  * * *", s, error));  // a step past any end; tabs separate
+  CHECK(s.minutes.count() == 1);
+  CHECK(s.minutes.test(1));
   REQUIRE(parse_cron("@hourly", s, error));
   CHECK(s.minutes.count() == 1);
   CHECK(s.hours.count() == 24);

@@ -483,14 +483,14 @@ uint64_t engine::applied_revision() const {
 
 // ---- the log and the applier ----------------------------------------------------------------
 
-void engine::apply_change(MDB_txn* txn, const logged_event& c) {
+void engine::apply_change(MDB_txn* txn, const logged_event& c, uint64_t horizon) {
   std::string key = padded_key(c.key);
   MDB_val mk = val(key), mv;
   int rc = mdb_get(txn, impl_->objects, &mk, &mv);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
   std::optional<std::string_view> previous;
   if (rc == MDB_SUCCESS) previous.emplace(static_cast<const char*>(mv.mv_data) + 8, mv.mv_size - 8);
-  if (previous && c.type == event_type::modified && c.prev_revision <= get_meta(txn, impl_->meta, "horizon")) {
+  if (previous && c.type == event_type::modified && c.prev_revision <= horizon) {
     // The version this one replaces is older than the log: keep it, as compaction would have.
     // Copied first: a write may move the page it is read from.
     std::string replaced(*previous);
@@ -531,9 +531,13 @@ void engine::replay_log() {
     impl_->revision = revision;
     in_transaction = 0;
   };
+  uint64_t horizon = 0;  // compaction does not run while the log replays
   replay_wal(options_.dir, impl_->revision, [&](const logged_event& c) {
-    if (!guard.txn) check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin replay");
-    apply_change(guard.txn, c);
+    if (!guard.txn) {
+      check(mdb_txn_begin(impl_->env, nullptr, 0, &guard.txn), "begin replay");
+      horizon = get_meta(guard.txn, impl_->meta, "horizon");
+    }
+    apply_change(guard.txn, c, horizon);
     revision = c.revision;
     if (++in_transaction == 10000) commit_replayed();  // LMDB bounds a transaction's dirty pages
   });
@@ -564,12 +568,13 @@ void engine::apply_pending() {
     // (after a stall the overlay can hold far more).
     txn_guard guard;
     check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin apply");
+    uint64_t horizon = get_meta(guard.txn, im.meta, "horizon");  // this thread alone moves it
     uint64_t through = from;
     size_t changes = 0;
     for (; batch < pending->batch_count() && changes < 10000; ++batch) {
       for (auto& c : pending->batch(batch)) {
         if (c.revision <= from) continue;
-        apply_change(guard.txn, as_event(c));
+        apply_change(guard.txn, as_event(c), horizon);
         through = c.revision;
         ++changes;
       }
@@ -1247,23 +1252,36 @@ uint64_t engine::staged_revision() const {
 // the change after it. So when an event leaves the log, the version it wrote is kept (in
 // `prior`, one per key) if the object changed after it; the next change's prev_revision names
 // it. Until then LMDB's object is that version, and apply_change keeps it when it is replaced.
-void engine::keep_prior_version(MDB_txn* txn, const logged_event& leaving) {
+// Compaction only drops events LMDB holds, so an object LMDB no longer has was deleted after.
+void engine::note_leaving(MDB_txn* txn, const logged_event& leaving, std::map<std::string, leaving_version>& last) {
   std::string key = padded_key(leaving.key);
+  auto& entry = last[key];
+  entry.revision = leaving.revision;
+  entry.replaced = false;
+  entry.object.clear();
+  if (leaving.type == event_type::deleted) return;  // nothing after the horizon names it
   MDB_val mk = val(key), mv;
-  bool replaced = false;
-  if (leaving.type != event_type::deleted) {
-    int rc = mdb_get(txn, impl_->objects, &mk, &mv);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
-    replaced = rc == MDB_SUCCESS && read_u64(static_cast<const char*>(mv.mv_data)) > leaving.revision;
+  int rc = mdb_get(txn, impl_->objects, &mk, &mv);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
+  entry.replaced = rc == MDB_NOTFOUND || read_u64(static_cast<const char*>(mv.mv_data)) > leaving.revision;
+  if (entry.replaced) entry.object.assign(leaving.object);
+}
+
+// Writes what note_leaving gathered: one write per key for a whole batch of dropped events.
+void engine::keep_prior_versions(MDB_txn* txn, const std::map<std::string, leaving_version>& last) {
+  MDB_stat stat{};
+  check(mdb_stat(txn, impl_->prior, &stat), "stat prior");
+  for (auto& [key, entry] : last) {
+    if (entry.replaced) {
+      put_object(txn, impl_->prior, key, entry.revision, entry.object);
+      continue;
+    }
+    if (stat.ms_entries == 0) continue;  // nothing kept to drop (the usual case)
+    // Unchanged since, or deleted: nothing after the horizon needs an older version of it.
+    MDB_val mk = val(key);
+    int rc = mdb_del(txn, impl_->prior, &mk, nullptr);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("delete prior version", rc);
   }
-  if (replaced) {
-    std::string object(leaving.object);  // the event's page may move as prior is written
-    put_object(txn, impl_->prior, key, leaving.revision, object);
-    return;
-  }
-  // Unchanged since, or gone: nothing after the horizon needs an older version of it.
-  int rc = mdb_del(txn, impl_->prior, &mk, nullptr);
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("delete prior version", rc);
 }
 
 size_t engine::compact(size_t max_events) {
@@ -1277,6 +1295,7 @@ size_t engine::compact(size_t max_events) {
   check(mdb_cursor_open(guard.txn, impl_->events, &cursor), "open cursor");
   size_t dropped = 0;
   uint64_t horizon = get_meta(guard.txn, impl_->meta, "horizon");
+  std::map<std::string, leaving_version> last;  // by key: its newest event that leaves the log
   MDB_val k, v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
   while (rc == MDB_SUCCESS && dropped < max_events) {
@@ -1284,7 +1303,7 @@ size_t engine::compact(size_t max_events) {
     event_header h;
     std::memcpy(&h, v.mv_data, sizeof h);
     if (revision > count_cutoff && h.time_ms >= age_cutoff) break;
-    keep_prior_version(guard.txn, parse_event(k, v));
+    note_leaving(guard.txn, parse_event(k, v), last);
     check(mdb_cursor_del(cursor, 0), "compact");
     horizon = revision;
     ++dropped;
@@ -1292,6 +1311,7 @@ size_t engine::compact(size_t max_events) {
   }
   mdb_cursor_close(cursor);
   if (dropped == 0) return 0;
+  keep_prior_versions(guard.txn, last);
   put_meta(guard.txn, impl_->meta, "horizon", horizon);
   int commit_rc = mdb_txn_commit(guard.txn);
   guard.txn = nullptr;

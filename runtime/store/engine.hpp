@@ -20,10 +20,11 @@
 //            "indexed" -> u64, the revision the index is up to date with
 //   index    "<resource>\0<field>\0<value>\0<object key>" -> empty   (see field_index)
 //   prior    object key -> [u64 revision][flat array]: the version an event in the log replaced
-//            when it is older than the log (see engine::keep_prior_version)
+//            when it is older than the log (see engine::note_leaving)
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -252,8 +253,15 @@ class engine {
   void end_read(MDB_txn* txn) const;
   void update_indexes(MDB_txn* txn, std::string_view key, std::optional<std::string_view> before,
                       std::optional<std::string_view> after);
-  void apply_change(MDB_txn* txn, const logged_event& c);
-  void keep_prior_version(MDB_txn* txn, const logged_event& leaving);
+  /// `horizon`: the log's, read once per transaction (only this thread moves it).
+  void apply_change(MDB_txn* txn, const logged_event& c, uint64_t horizon);
+  struct leaving_version {
+    uint64_t revision = 0;
+    bool replaced = false;  ///< the object changed (or went) after it: keep `object`
+    std::string object;
+  };
+  void note_leaving(MDB_txn* txn, const logged_event& leaving, std::map<std::string, leaving_version>& last);
+  void keep_prior_versions(MDB_txn* txn, const std::map<std::string, leaving_version>& last);
   void replay_log();
   void apply_pending();
   void apply_loop();

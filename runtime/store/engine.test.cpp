@@ -297,6 +297,46 @@ TEST_CASE("the version a change in the log replaced is kept when older than the 
   CHECK(version("a", 14) == "none");
 }
 
+TEST_CASE("the replaced version is kept when the object was deleted after the change that replaced it",
+          "[engine]") {
+  temp_dir dir;
+  auto open = [&] { return engine(retaining_engine::options(dir.path(), 3)); };
+  {
+    auto e = open();
+    apply(e, create("c", "c1"));                                   // 1
+    for (int i = 0; i < 3; ++i) apply(e, create("x" + std::to_string(i), "x"));  // 2-4
+    apply(e, update("c", "c2", 1));                                // 5: replaces 1
+    apply(e, {op_kind::remove, "configmaps/default/c", 0, ""});    // 6
+    for (int i = 3; i < 5; ++i) apply(e, create("x" + std::to_string(i), "x"));  // 7-8
+    e.flush();
+    while (e.compact(2) > 0) {  // in batches smaller than the log's excess
+    }
+    REQUIRE(e.read().horizon() == 5);  // 5 left the log; 6, the delete that replaced it, is in it
+    auto found = e.read().version_at("configmaps/default/c", 5);
+    REQUIRE(found);
+    CHECK(data_of(std::string(found->object), "v") == "c2");
+    CHECK_FALSE(e.read().version_at("configmaps/default/c", 1));  // 5, which named it, left too
+  }
+  {
+    auto e = open();  // and what is kept survives a restart
+    apply(e, create("d", "d1"));                                 // 9
+    for (int i = 5; i < 8; ++i) apply(e, create("x" + std::to_string(i), "x"));  // 10-12
+    apply(e, update("d", "d2", 9));                              // 13: replaces 9
+    apply(e, {op_kind::remove, "configmaps/default/d", 0, ""});  // 14
+    e.flush();
+    while (e.compact(100) > 0) {
+    }
+    REQUIRE(e.read().horizon() == 11);  // 9 left, 13 (which names it) and 14 are in the log
+    auto found = e.read().version_at("configmaps/default/d", 9);
+    REQUIRE(found);
+    CHECK(data_of(std::string(found->object), "v") == "d1");
+  }
+  auto e = open();
+  auto found = e.read().version_at("configmaps/default/d", 9);
+  REQUIRE(found);
+  CHECK(found->revision == 9);
+}
+
 TEST_CASE("events older than the age bound are dropped", "[engine]") {
   temp_dir dir;
   engine_options options{dir.path()};

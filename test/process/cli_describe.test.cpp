@@ -254,6 +254,21 @@ spec:
                                          "operator: In, values: [a, b]}, {key: d, operator: Exists}]}]}}\n").code == 0);
   CHECK(has_block(c.troupe({"describe", "pv", "lpv"}).out,
                   "Node Affinity:     \n  Required Terms:  \n    Term 0:        k in [a, b]\n                   d exists\n"));
+  // kubectl's printCSIPersistentVolumeSource and printNFSVolumeSource.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: csi}\nspec:\n"
+                                         "  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  csi: {driver: "
+                                         "ebs.csi.aws.com, volumeHandle: vol-1, fsType: ext4, volumeAttributes: {b: '2', "
+                                         "a: '1'}}\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: nfs}\n"
+                                         "spec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteMany]\n"
+                                         "  nfs: {server: files.local, path: /exports}\n").code == 0);
+  CHECK(has_block(c.troupe({"describe", "pv", "csi"}).out,
+                  "Source:\n    Type:              CSI (a Container Storage Interface (CSI) volume source)\n"
+                  "    Driver:            ebs.csi.aws.com\n    FSType:            ext4\n"
+                  "    VolumeHandle:      vol-1\n    ReadOnly:          false\n"
+                  "    VolumeAttributes:      a=1\n" + std::string(27, ' ') + "b=2\n"));
+  CHECK(has_block(c.troupe({"describe", "pv", "nfs"}).out,
+                  "Source:\n    Type:      NFS (an NFS mount that lasts the lifetime of a pod)\n"
+                  "    Server:    files.local\n    Path:      /exports\n    ReadOnly:  false\n"));
   CHECK_THAT(c.troupe({"describe", "ns", "default"}).out,
              Catch::EndsWith("Status:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n"));
 }
