@@ -84,7 +84,8 @@ constexpr size_t max_annotation_bytes = 256 * 1024;
 messages check_name(const kind_info& kind, const std::string& name) {
   if (kind.kind == "Namespace") return check_dns1123_label(name);
   if (kind.kind == "Service") return check_dns1035_label(name);
-  if (kind.kind == "StatefulSet") return check_dns1123_label(name);  // its pods' hostnames start with it
+  if (kind.kind == "StatefulSet")
+    return check_dns1123_label(name);  // its pods' hostnames start with it
   // RBAC's names ("system:node-reader") are only path segments (ValidateRBACName).
   if (kind.group == "rbac.authorization.k8s.io") return check_path_segment_name(name);
   return check_dns1123_subdomain(name);
@@ -202,7 +203,8 @@ std::vector<field_error> fresh_causes(const kind_info& kind, std::string_view be
 void validate_changed(const kind_info& kind, std::string_view before, std::string_view after) {
   auto fresh = fresh_causes(kind, before, after);
   if (!fresh.empty())
-    throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(after).meta()), fresh);
+    throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(after).meta()),
+                             fresh);
 }
 
 }  // namespace
@@ -210,7 +212,8 @@ void validate_changed(const kind_info& kind, std::string_view before, std::strin
 void validate_object(const kind_info& kind, std::string_view object) {
   auto causes = causes_of(kind, object);
   if (!causes.empty())
-    throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(object).meta()), causes);
+    throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(object).meta()),
+                             causes);
 }
 
 std::string admit_create(const kind_info& kind, std::string_view object,

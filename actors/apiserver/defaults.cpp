@@ -1,11 +1,11 @@
 #include "actors/apiserver/defaults.hpp"
-#include "actors/apiserver/validate_rules.hpp"
 
 #include <cstdint>
 #include <set>
 #include <string_view>
 #include <vector>
 
+#include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -216,13 +216,15 @@ void default_service(k8s::Service::Builder s) {
   if (spec.getType() == k8s::ServiceType::EXTERNAL_NAME) return;
   if (spec.getIpFamilies().size() == 0) spec.initIpFamilies(1).set(0, k8s::IpFamily::IPV4);
   if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::UNSPECIFIED)
-    spec.setIpFamilyPolicy(validation_rules::family_agnostic(spec.asReader()) ? k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK
-                                                                             : k8s::IpFamilyPolicy::SINGLE_STACK);
+    spec.setIpFamilyPolicy(validation_rules::family_agnostic(spec.asReader())
+                               ? k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK
+                               : k8s::IpFamilyPolicy::SINGLE_STACK);
   if (spec.getInternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
     spec.setInternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
   // Kubernetes' ExternallyAccessible: node ports, load balancers, and external IPs.
   bool external = spec.getType() == k8s::ServiceType::NODE_PORT ||
-                  spec.getType() == k8s::ServiceType::LOAD_BALANCER || spec.getExternalIPs().size() > 0;
+                  spec.getType() == k8s::ServiceType::LOAD_BALANCER ||
+                  spec.getExternalIPs().size() > 0;
   if (external && spec.getExternalTrafficPolicy() == k8s::TrafficPolicy::UNSPECIFIED)
     spec.setExternalTrafficPolicy(k8s::TrafficPolicy::CLUSTER);
 }
@@ -377,7 +379,8 @@ void default_persistent_volume(k8s::PersistentVolume::Builder pv) {
 
 void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
   auto spec = pvc.getSpec();
-  if (spec.getVolumeMode() == k8s::VolumeMode::UNSPECIFIED) spec.setVolumeMode(k8s::VolumeMode::FILESYSTEM);
+  if (spec.getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
+    spec.setVolumeMode(k8s::VolumeMode::FILESYSTEM);
   // Kubernetes' NormalizeDataSources: the old field and the new one say the same, unless the
   // new one names another namespace, which the old one cannot.
   if (spec.hasDataSource() && !spec.hasDataSourceRef()) {
@@ -386,7 +389,8 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
     if (from.hasApiGroup()) to.setApiGroup(from.getApiGroup());
     to.setKind(from.getKind());
     to.setName(from.getName());
-  } else if (spec.hasDataSourceRef() && !spec.hasDataSource() && spec.getDataSourceRef().getNamespace().size() == 0) {
+  } else if (spec.hasDataSourceRef() && !spec.hasDataSource() &&
+             spec.getDataSourceRef().getNamespace().size() == 0) {
     auto from = spec.getDataSourceRef().asReader();
     auto to = spec.initDataSource();
     if (from.hasApiGroup()) to.setApiGroup(from.getApiGroup());
@@ -460,8 +464,10 @@ void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   else if (k == "Secret") default_secret(root.as<k8s::Secret>());
   else if (k == "PersistentVolume") default_persistent_volume(root.as<k8s::PersistentVolume>());
   else if (k == "PersistentVolumeClaim") default_claim(root.as<k8s::PersistentVolumeClaim>());
-  else if (k == "RoleBinding") default_binding(root.as<k8s::RoleBinding>());
-  else if (k == "ClusterRoleBinding") default_binding(root.as<k8s::ClusterRoleBinding>());
+  else if (k == "RoleBinding")
+    default_binding(root.as<k8s::RoleBinding>());
+  else if (k == "ClusterRoleBinding")
+    default_binding(root.as<k8s::ClusterRoleBinding>());
   else if (k == "Namespace")
     default_namespace(root.as<k8s::Namespace>());
 }

@@ -332,19 +332,26 @@ void keep_allocated(const kind_info& kind, capnp::DynamicStruct::Reader before,
 }
 
 // Kubernetes' ValidatePersistentVolumeUpdate: the volume's source and mode are fixed.
-void validate_volume_update(k8s::PersistentVolumeSpec::Reader before, k8s::PersistentVolumeSpec::Reader after,
+void validate_volume_update(k8s::PersistentVolumeSpec::Reader before,
+                            k8s::PersistentVolumeSpec::Reader after,
                             std::vector<field_error>& out) {
   using spec = k8s::PersistentVolumeSpec;
   bool same_source = before.which() == after.which();
-  if (same_source && before.which() == spec::HOST_PATH) same_source = same(before.getHostPath(), after.getHostPath());
-  if (same_source && before.which() == spec::LOCAL) same_source = same(before.getLocal(), after.getLocal());
-  if (same_source && before.which() == spec::NFS) same_source = same(before.getNfs(), after.getNfs());
+  if (same_source && before.which() == spec::HOST_PATH)
+    same_source = same(before.getHostPath(), after.getHostPath());
+  if (same_source && before.which() == spec::LOCAL)
+    same_source = same(before.getLocal(), after.getLocal());
+  if (same_source && before.which() == spec::NFS)
+    same_source = same(before.getNfs(), after.getNfs());
   if (!same_source)
-    out.push_back({"spec.persistentvolumesource", "Forbidden: spec.persistentvolumesource is immutable after creation"});
+    out.push_back({"spec.persistentvolumesource",
+                   "Forbidden: spec.persistentvolumesource is immutable after creation"});
   if (before.getVolumeMode() != after.getVolumeMode())
-    out.push_back({"volumeMode", std::string("Invalid value: ") +
-                                     (after.getVolumeMode() == k8s::VolumeMode::BLOCK ? "\"Block\"" : "\"Filesystem\"") +
-                                     ": field is immutable"});
+    out.push_back(
+        {"volumeMode",
+         std::string("Invalid value: ") +
+             (after.getVolumeMode() == k8s::VolumeMode::BLOCK ? "\"Block\"" : "\"Filesystem\"") +
+             ": field is immutable"});
 }
 
 void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
@@ -376,7 +383,8 @@ void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
     immutable_text(old_secret.getType(), new_secret.getType(), "type", out);
     validate_immutable_data(old_secret, new_secret, out);
   } else if (k == "PersistentVolume")
-    validate_volume_update(before.as<k8s::PersistentVolume>().getSpec(), after.as<k8s::PersistentVolume>().getSpec(), out);
+    validate_volume_update(before.as<k8s::PersistentVolume>().getSpec(),
+                           after.as<k8s::PersistentVolume>().getSpec(), out);
   else if (k == "PersistentVolumeClaim")
     validate_claim_update(before.as<k8s::PersistentVolumeClaim>(),
                           after.as<k8s::PersistentVolumeClaim>(), out);

@@ -1,15 +1,13 @@
-#include "actors/apiserver/defaults.hpp"
-#include "actors/apiserver/validate_rules.hpp"
-
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <filesystem>
-
 #include <map>
 #include <optional>
 #include <set>
 
+#include "actors/apiserver/defaults.hpp"
+#include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/object/kinds.hpp"
@@ -93,19 +91,21 @@ void validate_workload(Spec spec, const field_error& no_deadline, std::vector<fi
   auto pod_spec = spec.getTemplate().getSpec();
   validate_pod_spec(pod_spec, "spec.template.spec", out, std::move(provided));
   if (pod_spec.getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
-    out.push_back({"spec.template.spec.restartPolicy", "Unsupported value: " +
-                                                           quote(restart_policy_name(pod_spec.getRestartPolicy())) +
-                                                           ": supported values: \"Always\""});
+    out.push_back({"spec.template.spec.restartPolicy",
+                   "Unsupported value: " + quote(restart_policy_name(pod_spec.getRestartPolicy())) +
+                       ": supported values: \"Always\""});
   if (!pod_spec.getActiveDeadlineSeconds().isUnset()) out.push_back(no_deadline);
 }
 
-const field_error replica_set_deadline{"spec.template.spec.activeDeadlineSeconds",
-                                       "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"};
+const field_error replica_set_deadline{
+    "spec.template.spec.activeDeadlineSeconds",
+    "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"};
 
 // An IntOrString as Go's %#v prints it, as field.Invalid shows one (its String() takes a pointer).
 std::string go_int_or_string(k8s::IntOrString::Reader v) {
-  return v.isInt() ? "intstr.IntOrString{Type:0, IntVal:" + std::to_string(v.getInt()) + ", StrVal:\"\"}"
-                   : "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + quote(text_view(v.getStr())) + "}";
+  return v.isInt()
+             ? "intstr.IntOrString{Type:0, IntVal:" + std::to_string(v.getInt()) + ", StrVal:\"\"}"
+             : "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + quote(text_view(v.getStr())) + "}";
 }
 
 // A rolling update's maxUnavailable or maxSurge as Kubernetes' getIntOrPercentValue reads it,
@@ -118,13 +118,16 @@ int64_t int_or_percent(k8s::IntOrString::Reader v, const std::string& path, bool
     return v.getInt();
   }
   std::string text = text_string(v.getStr());
-  auto number = text.size() >= 2 && text.back() == '%' && text.find_first_not_of("0123456789") == text.size() - 1
+  auto number = text.size() >= 2 && text.back() == '%' &&
+                        text.find_first_not_of("0123456789") == text.size() - 1
                     ? parse_int(std::string_view(text).substr(0, text.size() - 1))
                     : std::nullopt;
   if (!number) {
-    out.push_back({path, "Invalid value: " + go_int_or_string(v) +
-                             ": a valid percent string must be a numeric string followed by an ending '%' (e.g. "
-                             "'1%',  or '93%', regex used for validation is '[0-9]+%')"});
+    out.push_back(
+        {path,
+         "Invalid value: " + go_int_or_string(v) +
+             ": a valid percent string must be a numeric string followed by an ending '%' (e.g. "
+             "'1%',  or '93%', regex used for validation is '[0-9]+%')"});
     return 0;
   }
   percent = true;
@@ -133,23 +136,30 @@ int64_t int_or_percent(k8s::IntOrString::Reader v, const std::string& path, bool
 
 // Kubernetes' ValidateRollingUpdateDeployment, or ValidateRollingUpdateDaemonSet (`daemon`).
 template <class Rolling>
-void validate_rolling_update(Rolling rolling, const std::string& path, bool daemon, std::vector<field_error>& out) {
+void validate_rolling_update(Rolling rolling, const std::string& path, bool daemon,
+                             std::vector<field_error>& out) {
   bool unavailable_percent = false, surge_percent = false;
-  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), path + ".maxUnavailable", unavailable_percent, out);
+  auto unavailable = int_or_percent(rolling.getMaxUnavailable(), path + ".maxUnavailable",
+                                    unavailable_percent, out);
   auto surge = int_or_percent(rolling.getMaxSurge(), path + ".maxSurge", surge_percent, out);
-  auto at_most_all = [&](int64_t value, bool percent, k8s::IntOrString::Reader v, const std::string& at) {
+  auto at_most_all = [&](int64_t value, bool percent, k8s::IntOrString::Reader v,
+                         const std::string& at) {
     if (percent && value > 100)
-      out.push_back({at, "Invalid value: " + go_int_or_string(v) + ": must not be greater than 100%"});
+      out.push_back(
+          {at, "Invalid value: " + go_int_or_string(v) + ": must not be greater than 100%"});
   };
   auto value_text = go_int_or_string;
   if (!daemon) {
     if (unavailable == 0 && surge == 0)
-      out.push_back({path + ".maxUnavailable", "Invalid value: " + value_text(rolling.getMaxUnavailable()) +
-                                                   ": may not be 0 when `maxSurge` is 0"});
-    at_most_all(unavailable, unavailable_percent, rolling.getMaxUnavailable(), path + ".maxUnavailable");
+      out.push_back(
+          {path + ".maxUnavailable", "Invalid value: " + value_text(rolling.getMaxUnavailable()) +
+                                         ": may not be 0 when `maxSurge` is 0"});
+    at_most_all(unavailable, unavailable_percent, rolling.getMaxUnavailable(),
+                path + ".maxUnavailable");
     return;
   }
-  at_most_all(unavailable, unavailable_percent, rolling.getMaxUnavailable(), path + ".maxUnavailable");
+  at_most_all(unavailable, unavailable_percent, rolling.getMaxUnavailable(),
+              path + ".maxUnavailable");
   at_most_all(surge, surge_percent, rolling.getMaxSurge(), path + ".maxSurge");
   if (unavailable != 0 && surge != 0)
     out.push_back({path + ".maxSurge", "Invalid value: " + value_text(rolling.getMaxSurge()) +
@@ -172,7 +182,8 @@ void validate_deployment(k8s::Deployment::Reader d, std::vector<field_error>& ou
         {"spec.progressDeadlineSeconds", "Invalid value: " + std::to_string(deadline.getValue()) +
                                              ": must be greater than minReadySeconds"});
   if (spec.getStrategy().getType() == k8s::DeploymentStrategyType::ROLLING_UPDATE)
-    validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate", false, out);
+    validate_rolling_update(spec.getStrategy().getRollingUpdate(), "spec.strategy.rollingUpdate",
+                            false, out);
   else if (spec.getStrategy().hasRollingUpdate())
     out.push_back({"spec.strategy.rollingUpdate",
                    "Forbidden: may not be specified when strategy `type` is 'Recreate'"});
@@ -196,18 +207,21 @@ bool valid_cidr(std::string_view text) {
   int bits = inet_pton(AF_INET, address.c_str(), buffer) == 1    ? 32
              : inet_pton(AF_INET6, address.c_str(), buffer) == 1 ? 128
                                                                  : 0;
-  auto prefix = length.find_first_not_of("0123456789") == std::string_view::npos ? parse_int(length) : std::nullopt;
+  auto prefix = length.find_first_not_of("0123456789") == std::string_view::npos ? parse_int(length)
+                                                                                 : std::nullopt;
   return bits != 0 && prefix && *prefix <= bits;
 }
 
 // Kubernetes' IsValidIP then ValidateNonSpecialIP, for an address traffic is sent to; loopback
 // ones pass, as troupe's pods and Services live on loopback addresses.
 // `endpoint`: validateEndpointAddress's order, which checks a bad address twice over.
-void validate_routable_ip(std::string_view ip, const std::string& path, std::vector<field_error>& out,
-                          bool endpoint = false) {
+void validate_routable_ip(std::string_view ip, const std::string& path,
+                          std::vector<field_error>& out, bool endpoint = false) {
   if (!valid_ip(ip)) {
-    out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
-    if (endpoint) out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address"});
+    out.push_back({path, "Invalid value: " + quote(ip) +
+                             ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
+    if (endpoint)
+      out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address"});
     return;
   }
   std::string s(ip);
@@ -215,14 +229,18 @@ void validate_routable_ip(std::string_view ip, const std::string& path, std::vec
   unsigned char v6[16];
   const char* problem = nullptr;
   if (inet_pton(AF_INET, s.c_str(), v4) == 1) {
-    if (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0) problem = "may not be unspecified";
-    else if (v4[0] == 169 && v4[1] == 254) problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+    if (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0)
+      problem = "may not be unspecified";
+    else if (v4[0] == 169 && v4[1] == 254)
+      problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
     else if (v4[0] == 224 && v4[1] == 0 && v4[2] == 0)
       problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
   } else if (inet_pton(AF_INET6, s.c_str(), v6) == 1) {
     bool zero = std::all_of(v6, v6 + 16, [](unsigned char b) { return b == 0; });
-    if (zero) problem = "may not be unspecified";
-    else if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80) problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+    if (zero)
+      problem = "may not be unspecified";
+    else if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80)
+      problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
     else if (v6[0] == 0xff && (v6[1] & 0x0f) == 0x02)
       problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
   }
@@ -263,14 +281,17 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
   }
   auto ranges = spec.getLoadBalancerSourceRanges();
   for (unsigned i = 0; i < ranges.size(); ++i) {
-    auto range = trim(text_view(ranges[i]));  // space-padded values are allowed, as from the old annotation
+    auto range =
+        trim(text_view(ranges[i]));  // space-padded values are allowed, as from the old annotation
     if (!valid_cidr(range))
       out.push_back({"spec.LoadBalancerSourceRanges[" + std::to_string(i) + "]",
-                     "Invalid value: " + quote(range) + ": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"});
+                     "Invalid value: " + quote(range) +
+                         ": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"});
   }
   auto external_ips = spec.getExternalIPs();
   for (unsigned i = 0; i < external_ips.size(); ++i)
-    validate_routable_ip(text_view(external_ips[i]), "spec.externalIPs[" + std::to_string(i) + "]", out);
+    validate_routable_ip(text_view(external_ips[i]), "spec.externalIPs[" + std::to_string(i) + "]",
+                         out);
   if (spec.getSessionAffinity() == k8s::SessionAffinity::CLIENT_I_P) {
     auto timeout = spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
     if (timeout.isValue() && (timeout.getValue() <= 0 || timeout.getValue() > 86400))
@@ -303,13 +324,15 @@ void validate_service_policies(k8s::ServiceSpec::Reader spec, std::vector<field_
     bool seen = false;
     for (unsigned j = 0; j < i; ++j) seen = seen || families[j] == families[i];
     if (seen)
-      out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]", "Duplicate value: " + family_name(families[i])});
+      out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]",
+                     "Duplicate value: " + family_name(families[i])});
     else if (families[i] != k8s::IpFamily::IPV4)
       out.push_back({"spec.ipFamilies[" + std::to_string(i) + "]",
                      "Invalid value: " + family_name(families[i]) + ": not configured on this cluster"});
   }
   // Kubernetes lets a family-agnostic Service require both families on a single-stack cluster.
-  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK && !validation_rules::family_agnostic(spec))
+  if (spec.getIpFamilyPolicy() == k8s::IpFamilyPolicy::REQUIRE_DUAL_STACK &&
+      !validation_rules::family_agnostic(spec))
     out.push_back({"spec.ipFamilyPolicy",
                    "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services"});
   auto ips = spec.getClusterIPs();
@@ -328,8 +351,9 @@ void validate_service(k8s::Service::Reader s, std::vector<field_error>& out) {
   if (ports.size() == 0 && spec.getType() != k8s::ServiceType::EXTERNAL_NAME && !headless)
     out.push_back({"spec.ports", "Required value"});
   if (spec.hasTrafficDistribution() && spec.getTrafficDistribution() != "PreferClose")
-    out.push_back({"spec.trafficDistribution", "Unsupported value: " + quote(text_view(spec.getTrafficDistribution())) +
-                                                   ": supported values: \"PreferClose\""});
+    out.push_back({"spec.trafficDistribution",
+                   "Unsupported value: " + quote(text_view(spec.getTrafficDistribution())) +
+                       ": supported values: \"PreferClose\""});
   std::set<std::string> names, numbers;
   for (unsigned i = 0; i < ports.size(); ++i) {
     auto at = "spec.ports[" + std::to_string(i) + "]";
@@ -394,15 +418,17 @@ void validate_replica_set(k8s::ReplicaSet::Reader rs, std::vector<field_error>& 
 void validate_daemon_set(k8s::DaemonSet::Reader ds, std::vector<field_error>& out) {
   auto spec = ds.getSpec();
   auto deadline = spec.getTemplate().getSpec().getActiveDeadlineSeconds();
-  validate_workload(spec,
-                    {"spec.template.spec.activeDeadlineSeconds",
-                     "Invalid value: " + std::to_string(deadline.isUnset() ? 0 : deadline.getValue()) +
-                         ": activeDeadlineSeconds must be nil for daemon sets"},
-                    out);
+  validate_workload(
+      spec,
+      {"spec.template.spec.activeDeadlineSeconds",
+       "Invalid value: " + std::to_string(deadline.isUnset() ? 0 : deadline.getValue()) +
+           ": activeDeadlineSeconds must be nil for daemon sets"},
+      out);
   non_negative(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
   auto strategy = spec.getUpdateStrategy();
   if (strategy.getType() == k8s::DaemonSetUpdateStrategyType::ROLLING_UPDATE)
-    validate_rolling_update(strategy.getRollingUpdate(), "spec.updateStrategy.rollingUpdate", true, out);
+    validate_rolling_update(strategy.getRollingUpdate(), "spec.updateStrategy.rollingUpdate", true,
+                            out);
   non_negative(spec.getRevisionHistoryLimit(), "spec.revisionHistoryLimit", out);
 }
 
@@ -411,7 +437,8 @@ void validate_stateful_set(k8s::StatefulSet::Reader sts, std::vector<field_error
   non_negative(spec.getReplicas(), "spec.replicas", out);
   non_negative(spec.getMinReadySeconds(), "spec.minReadySeconds", out);
   if (spec.hasOrdinals() && spec.getOrdinals().getStart() < 0)
-    add(out, "spec.ordinals.start", spec.getOrdinals().getStart(), {"must be greater than or equal to 0"});
+    add(out, "spec.ordinals.start", spec.getOrdinals().getStart(),
+        {"must be greater than or equal to 0"});
   auto rolling = spec.getUpdateStrategy().getRollingUpdate();
   if (spec.getUpdateStrategy().hasRollingUpdate())
     non_negative(rolling.getPartition(), "spec.updateStrategy.rollingUpdate.partition", out);
@@ -526,16 +553,19 @@ bool has_quantity(capnp::List<k8s::QuantityEntry>::Reader list, std::string_view
 }
 
 // Kubernetes' ValidatePositiveQuantityValue.
-void positive_quantity(k8s::QuantityEntry::Reader entry, const std::string& path, std::vector<field_error>& out) {
+void positive_quantity(k8s::QuantityEntry::Reader entry, const std::string& path,
+                       std::vector<field_error>& out) {
   auto value = quantity::parse(text_view(entry.getValue()));
   if (value && *value <= quantity())
-    out.push_back({path, "Invalid value: " + quote(text_view(entry.getValue())) + ": must be greater than zero"});
+    out.push_back({path, "Invalid value: " + quote(text_view(entry.getValue())) +
+                             ": must be greater than zero"});
 }
 
 // Kubernetes' validatePathNoBacksteps.
 void no_backsteps(std::string_view path, const std::string& at, std::vector<field_error>& out) {
   for (auto& part : split(path, '/'))
-    if (part == "..") return out.push_back({at, "Invalid value: " + quote(path) + ": must not contain '..'"});
+    if (part == "..")
+      return out.push_back({at, "Invalid value: " + quote(path) + ": must not contain '..'"});
 }
 
 // Kubernetes' ValidatePersistentVolumeSpec, for the volume types troupe's schema has.
@@ -546,10 +576,14 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
   if (capacity.size() == 0) out.push_back({"spec.capacity", "Required value"});
   if (!has_quantity(capacity, "storage") || capacity.size() > 1) {
     std::string listed;
-    for (auto e : capacity) listed += (listed.empty() ? "" : ", ") + quote(text_view(e.getKey())) + ":" + quote(text_view(e.getValue()));
-    out.push_back({"spec.capacity", "Unsupported value: core.ResourceList{" + listed + "}: supported values: \"storage\""});
+    for (auto e : capacity)
+      listed += (listed.empty() ? "" : ", ") + quote(text_view(e.getKey())) + ":" +
+                quote(text_view(e.getValue()));
+    out.push_back({"spec.capacity", "Unsupported value: core.ResourceList{" + listed +
+                                        "}: supported values: \"storage\""});
   }
-  for (auto e : capacity) positive_quantity(e, "spec.capacity[" + text_string(e.getKey()) + "]", out);
+  for (auto e : capacity)
+    positive_quantity(e, "spec.capacity[" + text_string(e.getKey()) + "]", out);
   if (spec.getStorageClassName().size() > 0)
     add(out, "spec.storageClassName", text_view(spec.getStorageClassName()),
         check_dns1123_subdomain(text_view(spec.getStorageClassName())));
@@ -563,16 +597,19 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
       no_backsteps(path, "spec.hostPath.path", out);
       if (spec.getPersistentVolumeReclaimPolicy() == k8s::ReclaimPolicy::RECYCLE && !path.empty() &&
           std::filesystem::path(std::string(path)).lexically_normal() == "/")
-        out.push_back({"spec.persistentVolumeReclaimPolicy", "Forbidden: may not be 'recycle' for a hostPath mount of '/'"});
+        out.push_back({"spec.persistentVolumeReclaimPolicy",
+                       "Forbidden: may not be 'recycle' for a hostPath mount of '/'"});
       break;
     }
     case k8s::PersistentVolumeSpec::LOCAL: {
       if (!spec.hasNodeAffinity())
         out.push_back({"spec.nodeAffinity", "Required value: Local volume requires node affinity"});
       auto path = text_view(spec.getLocal().getPath());
-      if (path.empty()) out.push_back({"spec.local.path", "Required value"});
+      if (path.empty())
+        out.push_back({"spec.local.path", "Required value"});
       else if (!starts_with(path, "/"))
-        out.push_back({"spec.local.path", "Invalid value: " + quote(path) + ": must be an absolute path"});
+        out.push_back(
+            {"spec.local.path", "Invalid value: " + quote(path) + ": must be an absolute path"});
       no_backsteps(path, "spec.local.path", out);
       break;
     }
@@ -581,15 +618,22 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
       auto csi = spec.getCsi();
       std::string driver = text_string(csi.getDriver());
       if (driver.empty()) out.push_back({"spec.csi.driver", "Required value"});
-      if (driver.size() > 63) out.push_back({"spec.csi.driver", "Too long: must have at most 63 bytes"});
+      if (driver.size() > 63)
+        out.push_back({"spec.csi.driver", "Too long: must have at most 63 bytes"});
       add(out, "spec.csi.driver", driver, check_dns1123_subdomain(to_lower(driver)));
-      if (csi.getVolumeHandle().size() == 0) out.push_back({"spec.csi.volumeHandle", "Required value"});
+      if (csi.getVolumeHandle().size() == 0)
+        out.push_back({"spec.csi.volumeHandle", "Required value"});
       for (auto [field, ref, given] :
-           {std::tuple{"controllerPublishSecretRef", csi.getControllerPublishSecretRef(), csi.hasControllerPublishSecretRef()},
-            std::tuple{"nodeStageSecretRef", csi.getNodeStageSecretRef(), csi.hasNodeStageSecretRef()},
-            std::tuple{"nodePublishSecretRef", csi.getNodePublishSecretRef(), csi.hasNodePublishSecretRef()},
-            std::tuple{"controllerExpandSecretRef", csi.getControllerExpandSecretRef(), csi.hasControllerExpandSecretRef()},
-            std::tuple{"nodeExpandSecretRef", csi.getNodeExpandSecretRef(), csi.hasNodeExpandSecretRef()}}) {
+           {std::tuple{"controllerPublishSecretRef", csi.getControllerPublishSecretRef(),
+                       csi.hasControllerPublishSecretRef()},
+            std::tuple{"nodeStageSecretRef", csi.getNodeStageSecretRef(),
+                       csi.hasNodeStageSecretRef()},
+            std::tuple{"nodePublishSecretRef", csi.getNodePublishSecretRef(),
+                       csi.hasNodePublishSecretRef()},
+            std::tuple{"controllerExpandSecretRef", csi.getControllerExpandSecretRef(),
+                       csi.hasControllerExpandSecretRef()},
+            std::tuple{"nodeExpandSecretRef", csi.getNodeExpandSecretRef(),
+                       csi.hasNodeExpandSecretRef()}}) {
         if (!given) continue;
         std::string at = std::string("spec.csi.") + field;
         if (ref.getName().size() == 0) out.push_back({at + ".name", "Required value"});
@@ -602,7 +646,8 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
       if (nfs.getServer().size() == 0) out.push_back({"spec.nfs.server", "Required value"});
       if (nfs.getPath().size() == 0) out.push_back({"spec.nfs.path", "Required value"});
       if (!starts_with(text_view(nfs.getPath()), "/"))
-        out.push_back({"spec.nfs.path", "Invalid value: " + quote(text_view(nfs.getPath())) + ": must be an absolute path"});
+        out.push_back({"spec.nfs.path", "Invalid value: " + quote(text_view(nfs.getPath())) +
+                                            ": must be an absolute path"});
       break;
     }
   }
@@ -637,8 +682,9 @@ void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_er
     if (ref.getKind().size() == 0) out.push_back({at + ".kind", "Required value"});
     auto group = text_view(ref.getApiGroup());
     if (group.empty() && ref.getKind() != "PersistentVolumeClaim")
-      out.push_back({at, "Invalid value: " + quote(text_view(ref.getKind())) +
-                             ": must be 'PersistentVolumeClaim' when referencing the default apiGroup"});
+      out.push_back(
+          {at, "Invalid value: " + quote(text_view(ref.getKind())) +
+                   ": must be 'PersistentVolumeClaim' when referencing the default apiGroup"});
     if (!group.empty()) add(out, at + ".apiGroup", group, check_dns1123_subdomain(group));
   };
   if (spec.hasDataSource()) data_source(spec.getDataSource(), "spec.dataSource");
@@ -647,10 +693,13 @@ void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_er
     data_source(ref, "spec.dataSourceRef");
     if (ref.getNamespace().size() > 0) {
       if (spec.hasDataSource())
-        out.push_back({"spec", "Invalid value: \"spec.dataSource\": may not be specified when dataSourceRef.namespace is specified"});
+        out.push_back({"spec",
+                       "Invalid value: \"spec.dataSource\": may not be specified when "
+                       "dataSourceRef.namespace is specified"});
     } else if (spec.hasDataSource()) {
       auto source = spec.getDataSource();
-      if (source.getApiGroup() != ref.getApiGroup() || source.getKind() != ref.getKind() || source.getName() != ref.getName())
+      if (source.getApiGroup() != ref.getApiGroup() || source.getKind() != ref.getKind() ||
+          source.getName() != ref.getName())
         out.push_back({"spec", "Invalid value: \"spec.dataSource\": must match dataSourceRef"});
     }
   }
@@ -659,19 +708,25 @@ void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_er
 // Kubernetes' validateIngressBackend.
 void validate_backend(k8s::IngressBackend::Reader b, const std::string& at, std::vector<field_error>& out) {
   if (b.hasService() && b.hasResource())
-    return out.push_back({at, "Invalid value: \"\": cannot set both resource and service backends"});
+    return out.push_back(
+        {at, "Invalid value: \"\": cannot set both resource and service backends"});
   if (b.hasResource()) {
     auto ref = b.getResource();
     if (ref.hasApiGroup())
-      add(out, at + ".resource.apiGroup", text_view(ref.getApiGroup()), check_dns1123_subdomain(text_view(ref.getApiGroup())));
-    for (auto [field, value] : {std::pair{"kind", text_view(ref.getKind())}, std::pair{"name", text_view(ref.getName())}}) {
+      add(out, at + ".resource.apiGroup", text_view(ref.getApiGroup()),
+          check_dns1123_subdomain(text_view(ref.getApiGroup())));
+    for (auto [field, value] : {std::pair{"kind", text_view(ref.getKind())},
+                                std::pair{"name", text_view(ref.getName())}}) {
       std::string field_at = at + ".resource." + field;
-      if (value.empty()) out.push_back({field_at, std::string("Required value: ") + field + " is required"});
-      else add(out, field_at, value, check_path_segment_name(value));
+      if (value.empty())
+        out.push_back({field_at, std::string("Required value: ") + field + " is required"});
+      else
+        add(out, field_at, value, check_path_segment_name(value));
     }
     return;
   }
-  if (!b.hasService()) return out.push_back({at, "Invalid value: \"\": resource or service backend is required"});
+  if (!b.hasService())
+    return out.push_back({at, "Invalid value: \"\": resource or service backend is required"});
   auto svc = b.getService();
   if (svc.getName().size() == 0) out.push_back({at + ".service.name", "Required value"});
   else add(out, at + ".service.name", text_view(svc.getName()), check_dns1035_label(text_view(svc.getName())));
@@ -680,7 +735,8 @@ void validate_backend(k8s::IngressBackend::Reader b, const std::string& at, std:
   if (named && numbered)
     out.push_back({at, "Invalid value: \"\": cannot set both port name & port number"});
   else if (named)
-    add(out, at + ".service.port.name", text_view(port.getName()), check_port_name(text_view(port.getName())));
+    add(out, at + ".service.port.name", text_view(port.getName()),
+        check_port_name(text_view(port.getName())));
   else if (numbered)
     add(out, at + ".service.port.number", port.getNumber(), check_port_number(port.getNumber()));
   else
@@ -695,9 +751,12 @@ messages check_ingress_host(const std::string& host) {
   if (!starts_with(host, "*.") || host.find('*', 1) != std::string::npos ||
       !check_dns1123_subdomain(host.substr(2)).empty())
     found.push_back(
-        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist "
-        "of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. "
-        "'*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "
+        "which must consist "
+        "of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character "
+        "(e.g. "
+        "'*.example.com', regex used for validation is "
+        "'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
   return found;
 }
 
@@ -705,15 +764,20 @@ messages check_ingress_host(const std::string& host) {
 void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
   auto spec = ing.getSpec();
   if (spec.getRules().size() == 0 && !spec.hasDefaultBackend())
-    out.push_back({"spec", "Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be "
-                           "specified"});
-  if (spec.hasDefaultBackend()) validate_backend(spec.getDefaultBackend(), "spec.defaultBackend", out);
+    out.push_back(
+        {"spec",
+         "Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be "
+         "specified"});
+  if (spec.hasDefaultBackend())
+    validate_backend(spec.getDefaultBackend(), "spec.defaultBackend", out);
   auto rules = spec.getRules();
   for (unsigned i = 0; i < rules.size(); ++i) {
     auto at = "spec.rules[" + std::to_string(i) + "]";
     std::string host = text_string(rules[i].getHost());
     if (!host.empty()) {
-      if (valid_ip(host)) out.push_back({at + ".host", "Invalid value: " + quote(host) + ": must be a DNS name, not an IP address"});
+      if (valid_ip(host))
+        out.push_back({at + ".host", "Invalid value: " + quote(host) +
+                                         ": must be a DNS name, not an IP address"});
       add(out, at + ".host", host, check_ingress_host(host));
     }
     if (!rules[i].hasHttp()) continue;
@@ -727,15 +791,19 @@ void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
         out.push_back({path_at + ".pathType", "Required value: pathType must be specified"});
         continue;
       }
-      if ((type != k8s::PathType::IMPLEMENTATION_SPECIFIC || !path.empty()) && !starts_with(path, "/"))
-        out.push_back({path_at + ".path", "Invalid value: " + quote(path) + ": must be an absolute path"});
+      if ((type != k8s::PathType::IMPLEMENTATION_SPECIFIC || !path.empty()) &&
+          !starts_with(path, "/"))
+        out.push_back(
+            {path_at + ".path", "Invalid value: " + quote(path) + ": must be an absolute path"});
       if (type != k8s::PathType::IMPLEMENTATION_SPECIFIC && !path.empty()) {
         for (const char* sequence : {"//", "/./", "/../", "%2f", "%2F"})
           if (path.find(sequence) != std::string::npos)
-            out.push_back({path_at + ".path", "Invalid value: " + quote(path) + ": must not contain '" + sequence + "'"});
+            out.push_back({path_at + ".path", "Invalid value: " + quote(path) +
+                                                  ": must not contain '" + sequence + "'"});
         for (const char* suffix : {"/..", "/."})
           if (ends_with(path, suffix))
-            out.push_back({path_at + ".path", "Invalid value: " + quote(path) + ": cannot end with '" + suffix + "'"});
+            out.push_back({path_at + ".path",
+                           "Invalid value: " + quote(path) + ": cannot end with '" + suffix + "'"});
       }
       validate_backend(paths[p].getBackend(), path_at + ".backend", out);
     }
@@ -745,15 +813,18 @@ void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
     auto at = "spec.tls[" + std::to_string(t) + "]";
     auto hosts = tls[t].getHosts();
     for (unsigned h = 0; h < hosts.size(); ++h)
-      add(out, at + ".hosts[" + std::to_string(h) + "]", text_view(hosts[h]), check_ingress_host(text_string(hosts[h])));
+      add(out, at + ".hosts[" + std::to_string(h) + "]", text_view(hosts[h]),
+          check_ingress_host(text_string(hosts[h])));
     if (tls[t].getSecretName().size() > 0)
-      add(out, at + ".secretName", text_view(tls[t].getSecretName()), check_dns1123_subdomain(text_view(tls[t].getSecretName())));
+      add(out, at + ".secretName", text_view(tls[t].getSecretName()),
+          check_dns1123_subdomain(text_view(tls[t].getSecretName())));
   }
   if (spec.hasIngressClassName()) {
     auto name = text_view(spec.getIngressClassName());
     add(out, "spec.ingressClassName", name, check_dns1123_subdomain(name));
     for (auto entry : ing.getMetadata().getAnnotations())
-      if (entry.getKey() == "kubernetes.io/ingress.class" && entry.getValue() != spec.getIngressClassName())
+      if (entry.getKey() == "kubernetes.io/ingress.class" &&
+          entry.getValue() != spec.getIngressClassName())
         out.push_back({"annotations.kubernetes.io/ingress.class",
                        "Invalid value: " + quote(text_view(entry.getValue())) +
                            ": must match `ingressClassName` when both are specified"});
@@ -776,10 +847,14 @@ void validate_rules(capnp::List<k8s::PolicyRule>::Reader rules, bool cluster, st
     if (r.getNonResourceURLs().size() > 0) {
       auto urls = go_string_slice(r.getNonResourceURLs());
       if (!cluster)
-        out.push_back({at + ".nonResourceURLs", "Invalid value: " + urls + ": namespaced rules cannot apply to non-resource URLs"});
-      if (r.getResources().size() > 0 || r.getApiGroups().size() > 0 || r.getResourceNames().size() > 0)
+        out.push_back(
+            {at + ".nonResourceURLs",
+             "Invalid value: " + urls + ": namespaced rules cannot apply to non-resource URLs"});
+      if (r.getResources().size() > 0 || r.getApiGroups().size() > 0 ||
+          r.getResourceNames().size() > 0)
         out.push_back({at + ".nonResourceURLs",
-                       "Invalid value: " + urls + ": rules cannot apply to both regular resources and non-resource URLs"});
+                       "Invalid value: " + urls +
+                           ": rules cannot apply to both regular resources and non-resource URLs"});
     } else {
       if (r.getApiGroups().size() == 0) out.push_back({at + ".apiGroups", "Required value: resource rules must supply at least one api group"});
       if (r.getResources().size() == 0) out.push_back({at + ".resources", "Required value: resource rules must supply at least one resource"});
@@ -798,7 +873,9 @@ void validate_binding(Binding b, bool cluster, std::vector<field_error>& out) {
     out.push_back({"roleRef.apiGroup", "Unsupported value: " + quote(text_view(ref.getApiGroup())) +
                                            ": supported values: \"rbac.authorization.k8s.io\""});
   if (ref.getName().size() == 0) out.push_back({"roleRef.name", "Required value"});
-  else add(out, "roleRef.name", text_view(ref.getName()), check_path_segment_name(text_view(ref.getName())));
+  else
+    add(out, "roleRef.name", text_view(ref.getName()),
+        check_path_segment_name(text_view(ref.getName())));
   // Kubernetes' ValidateRoleBindingSubject.
   auto subjects = b.getSubjects();
   for (unsigned i = 0; i < subjects.size(); ++i) {
@@ -810,12 +887,14 @@ void validate_binding(Binding b, bool cluster, std::vector<field_error>& out) {
     if (sk == "ServiceAccount") {
       if (!name.empty()) add(out, at + ".name", name, check_dns1123_subdomain(name));
       if (!group.empty())
-        out.push_back({at + ".apiGroup", "Unsupported value: " + quote(group) + ": supported values: \"\""});
-      if (cluster && subject.getNamespace().size() == 0) out.push_back({at + ".namespace", "Required value"});
+        out.push_back(
+            {at + ".apiGroup", "Unsupported value: " + quote(group) + ": supported values: \"\""});
+      if (cluster && subject.getNamespace().size() == 0)
+        out.push_back({at + ".namespace", "Required value"});
     } else if (sk == "User" || sk == "Group") {
       if (group != "rbac.authorization.k8s.io")
-        out.push_back({at + ".apiGroup",
-                       "Unsupported value: " + quote(group) + ": supported values: \"rbac.authorization.k8s.io\""});
+        out.push_back({at + ".apiGroup", "Unsupported value: " + quote(group) +
+                                             ": supported values: \"rbac.authorization.k8s.io\""});
     } else {
       out.push_back({at + ".kind", "Unsupported value: " + quote(sk) +
                                        ": supported values: \"ServiceAccount\", \"User\", \"Group\""});
@@ -838,7 +917,8 @@ void validate_event(k8s::Event::Reader event, std::vector<field_error>& out) {
   std::string ns = text_string(event.getMetadata().getNamespace());
   std::string involved = text_string(event.getInvolvedObject().getNamespace());
   auto mismatch = [&] {
-    out.push_back({"involvedObject.namespace", "Invalid value: " + quote(involved) + ": does not match event.namespace"});
+    out.push_back({"involvedObject.namespace",
+                   "Invalid value: " + quote(involved) + ": does not match event.namespace"});
   };
   if (event.getEventTime() == 0) {
     if (involved.empty() ? !(ns.empty() || ns == "default") : ns != involved) mismatch();
@@ -851,7 +931,8 @@ void validate_event(k8s::Event::Reader event, std::vector<field_error>& out) {
   auto limited = [&](std::string_view value, const char* path, size_t limit, bool required) {
     if (required && value.empty()) out.push_back({path, "Required value"});
     if (value.size() > limit)
-      out.push_back({path, "Invalid value: \"\": can have at most " + std::to_string(limit) + " characters"});
+      out.push_back(
+          {path, "Invalid value: \"\": can have at most " + std::to_string(limit) + " characters"});
   };
   limited(text_view(event.getReportingInstance()), "reportingInstance", 128, true);
   limited(text_view(event.getAction()), "action", 128, true);
@@ -865,8 +946,10 @@ void validate_namespace(k8s::Namespace::Reader ns, std::vector<field_error>& out
   for (auto finalizer : ns.getSpec().getFinalizers()) {
     std::string name = text_string(finalizer);
     add(out, "spec.finalizers", name, check_qualified_name(name));
-    if (name.find('/') == std::string::npos && name != "kubernetes" && name != "orphan" && name != "foregroundDeletion")
-      add(out, "spec.finalizers", name, {"name is neither a standard finalizer name nor is it fully qualified"});
+    if (name.find('/') == std::string::npos && name != "kubernetes" && name != "orphan" &&
+        name != "foregroundDeletion")
+      add(out, "spec.finalizers", name,
+          {"name is neither a standard finalizer name nor is it fully qualified"});
   }
 }
 
@@ -953,16 +1036,20 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "ClusterRole") {
     auto role = root.as<k8s::ClusterRole>();
     validate_rules(role.getRules(), true, out);
-    if (role.hasAggregationRule() && role.getAggregationRule().getClusterRoleSelectors().size() == 0)
+    if (role.hasAggregationRule() &&
+        role.getAggregationRule().getClusterRoleSelectors().size() == 0)
       out.push_back({"aggregationRule.clusterRoleSelectors",
-                     "Required value: at least one clusterRoleSelector required if aggregationRule is non-nil"});
-  }
-  else if (k == "RoleBinding") validate_binding(root.as<k8s::RoleBinding>(), false, out);
+                     "Required value: at least one clusterRoleSelector required if aggregationRule "
+                     "is non-nil"});
+  } else if (k == "RoleBinding")
+    validate_binding(root.as<k8s::RoleBinding>(), false, out);
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
   else if (k == "Node") validate_node(root.as<k8s::Node>(), out);
   else if (k == "Lease") validate_lease(root.as<k8s::Lease>(), out);
-  else if (k == "Event") validate_event(root.as<k8s::Event>(), out);
-  else if (k == "Namespace") validate_namespace(root.as<k8s::Namespace>(), out);
+  else if (k == "Event")
+    validate_event(root.as<k8s::Event>(), out);
+  else if (k == "Namespace")
+    validate_namespace(root.as<k8s::Namespace>(), out);
   if (k == "Deployment" || k == "ReplicaSet" || k == "StatefulSet" || k == "DaemonSet")
     validate_workload_status(k, root.get("status").as<capnp::DynamicStruct>(), out);
 }

@@ -211,7 +211,8 @@ void validate_cron_job(k8s::CronJob::Reader cj, std::vector<field_error>& out) {
   auto job_spec = spec.getJobTemplate().getSpec();
   // Kubernetes' ValidateJobTemplateSpec: the controller makes each Job's selector.
   if (job_spec.hasSelector())
-    out.push_back({"spec.jobTemplate.spec.selector", "Invalid value: `selector` will be auto-generated"});
+    out.push_back(
+        {"spec.jobTemplate.spec.selector", "Invalid value: `selector` will be auto-generated"});
   if (!job_spec.getManualSelector().isUnset() && job_spec.getManualSelector().getValue())
     out.push_back({"spec.jobTemplate.spec.manualSelector",
                    "Unsupported value: true: supported values: \"nil\", \"false\""});

@@ -302,9 +302,11 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                        std::vector<field_error>& out, std::set<std::string> provided) {
   if (spec.hasOs()) {  // Kubernetes' validateOS
     auto os = text_view(spec.getOs().getName());
-    if (os.empty()) out.push_back({path + ".os.name", "Required value"});
+    if (os.empty())
+      out.push_back({path + ".os.name", "Required value"});
     else if (os != "linux" && os != "windows")
-      out.push_back({path + ".os.name", "Unsupported value: " + quote(os) + ": supported values: \"linux\", \"windows\""});
+      out.push_back({path + ".os.name", "Unsupported value: " + quote(os) +
+                                            ": supported values: \"linux\", \"windows\""});
   }
   std::set<std::string> volumes;
   auto declared = spec.getVolumes();

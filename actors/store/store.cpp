@@ -396,9 +396,11 @@ pinned_history& history_of(self_ptr self, const std::string& resource,
     auto then = value_of_key.find(key);
     if (then != value_of_key.end()) {
       if (then->second != now) history.record(then->second, ev.revision);
-    } else if (ev.type == store::event_type::modified) {  // its version before is older than the log
+    } else if (ev.type ==
+               store::event_type::modified) {  // its version before is older than the log
       if (auto prev = snap.version_at(ev.key, ev.prev_revision))
-        if (auto was = indexed_value(self, kind, prev->object); was != now) history.record(was, ev.revision);
+        if (auto was = indexed_value(self, kind, prev->object); was != now)
+          history.record(was, ev.revision);
     }
     if (ev.type == store::event_type::deleted) value_of_key.erase(key);
     else value_of_key[key] = std::move(now);

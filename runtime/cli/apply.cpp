@@ -419,10 +419,15 @@ namespace {
 // few pass it on as it is ("").
 std::string generator_failure(const std::vector<std::string>& args) {
   static const std::map<std::string, std::string> wrapped = {
-      {"configmap", "failed to create configmap: "}, {"cm", "failed to create configmap: "},
-      {"deployment", "failed to create deployment: "}, {"deploy", "failed to create deployment: "},
-      {"job", "failed to create job: "}, {"cronjob", "failed to create cronjob: "}, {"cj", "failed to create cronjob: "},
-      {"secret", "failed to create secret "}, {"ingress", "failed to create ingress: "},
+      {"configmap", "failed to create configmap: "},
+      {"cm", "failed to create configmap: "},
+      {"deployment", "failed to create deployment: "},
+      {"deploy", "failed to create deployment: "},
+      {"job", "failed to create job: "},
+      {"cronjob", "failed to create cronjob: "},
+      {"cj", "failed to create cronjob: "},
+      {"secret", "failed to create secret "},
+      {"ingress", "failed to create ingress: "},
       {"ing", "failed to create ingress: "}};
   if ((args[0] == "service" || args[0] == "svc") && args.size() > 1) {
     static const std::map<std::string, std::string> types = {
@@ -446,13 +451,16 @@ int cmd_create(context& ctx) {
     // kubectl's order: the NAME, the flags, then what --from names.
     TROUPE_REQUIRE(args.size() == 2, api_errc::bad_request,
                    "exactly one NAME is required, got " + std::to_string(args.size() - 1));
-    TROUPE_REQUIRE(!ctx.flags.has("image"), api_errc::bad_request, "either --image or --from must be specified");
-    TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request, "cannot specify --from and command");
+    TROUPE_REQUIRE(!ctx.flags.has("image"), api_errc::bad_request,
+                   "either --image or --from must be specified");
+    TROUPE_REQUIRE(ctx.flags.after_dashes.empty(), api_errc::bad_request,
+                   "cannot specify --from and command");
     auto from = ctx.flags.get("from");
     auto slash = from.find('/');
     std::string type = from.substr(0, slash);
     const kind_info* from_kind = ctx.kinds.find_resource(type);
-    TROUPE_REQUIRE(from_kind, api_errc::bad_request, "the server doesn't have a resource type " + quote(type));
+    TROUPE_REQUIRE(from_kind, api_errc::bad_request,
+                   "the server doesn't have a resource type " + quote(type));
     TROUPE_REQUIRE(slash != std::string::npos && slash + 1 < from.size(), api_errc::bad_request,
                    "from must be an existing cronjob");
     auto named = ctx.get(*from_kind, ctx.ns_for(*from_kind), from.substr(slash + 1));
@@ -463,7 +471,8 @@ int cmd_create(context& ctx) {
     add_documents(job_from_cron_job(args[1], cron_job, ctx.flags.get("namespace")), "create job", ctx.kinds, documents);
     for (auto& d : documents) d.generated_failure = "failed to create job: ";
   } else if (!ctx.flags.has("filename") && !args.empty()) {
-    add_documents(generated_manifest(args, ctx.flags, ctx.kinds, ctx.err), "create " + args[0], ctx.kinds, documents);
+    add_documents(generated_manifest(args, ctx.flags, ctx.kinds, ctx.err), "create " + args[0],
+                  ctx.kinds, documents);
     for (auto& d : documents) d.generated_failure = generator_failure(args);
   } else {
     refuse_positional(ctx);
@@ -501,7 +510,8 @@ int cmd_expose(context& ctx) {
   auto object = codec::encode_object(ctx.get(*kind, ctx.ns_for(*kind), name).object, *kind);
   std::vector<document> documents;
   add_documents(exposed_service(*kind, object, ctx.flags), "expose " + name, ctx.kinds, documents);
-  for (auto& d : documents) d.generated_failure = "";  // kubectl's expose names no file in its errors
+  for (auto& d : documents)
+    d.generated_failure = "";  // kubectl's expose names no file in its errors
   return create_all(ctx, documents, "exposed");
 }
 

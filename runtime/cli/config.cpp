@@ -23,8 +23,8 @@ codec::node config_tree(const client_config& config) {
 
 void require_our_context(const std::string& name) {
   TROUPE_REQUIRE(name == client_context_name, api_errc::bad_request,
-                 "no context exists with the name: " + quote(name) + " (troupe's client config has one, " +
-                     quote(client_context_name) + ")");
+                 "no context exists with the name: " + quote(name) +
+                     " (troupe's client config has one, " + quote(client_context_name) + ")");
 }
 
 }  // namespace
@@ -65,7 +65,8 @@ int cmd_config(context& ctx) {
     // kubectl's table: columns three spaces apart.
     std::vector<std::vector<std::string>> rows;
     if (!ctx.flags.on("no-headers")) rows.push_back({"CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"});
-    rows.push_back({"*", client_context_name, client_context_name, client_context_name, ctx.config().ns});
+    rows.push_back(
+        {"*", client_context_name, client_context_name, client_context_name, ctx.config().ns});
     std::vector<size_t> widths(rows[0].size(), 0);
     for (auto& row : rows)
       for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());

@@ -247,13 +247,15 @@ std::string describe_volume(context& ctx, const kind_info& kind, const node& pv)
     w.write(2, "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n");
     w.write(2, "Server:\t" + text_at(*n, {"server"}) + "\n");
     w.write(2, "Path:\t" + text_at(*n, {"path"}) + "\n");
-    w.write(2, "ReadOnly:\t" + std::string(text_at(*n, {"readOnly"}) == "true" ? "true" : "false") + "\n");
+    w.write(2, "ReadOnly:\t" + std::string(text_at(*n, {"readOnly"}) == "true" ? "true" : "false") +
+                   "\n");
   } else if (auto* c = lookup(pv, {"spec", "csi"})) {
     w.write(2, "Type:\tCSI (a Container Storage Interface (CSI) volume source)\n");
     w.write(2, "Driver:\t" + text_at(*c, {"driver"}) + "\n");
     w.write(2, "FSType:\t" + text_at(*c, {"fsType"}) + "\n");
     w.write(2, "VolumeHandle:\t" + text_at(*c, {"volumeHandle"}) + "\n");
-    w.write(2, "ReadOnly:\t" + std::string(text_at(*c, {"readOnly"}) == "true" ? "true" : "false") + "\n");
+    w.write(2, "ReadOnly:\t" + std::string(text_at(*c, {"readOnly"}) == "true" ? "true" : "false") +
+                   "\n");
     // kubectl's printCSIPersistentVolumeAttributesMultiline: sorted, long ones cut; its prefix
     // writer indents each of the pieces it writes, so values sit four spaces past the column
     // and lines after the first start at the level twice over.

@@ -150,27 +150,32 @@ std::pair<std::string, std::string> file_source(const std::string& source) {
                  "key name for file path " + source.substr(1) + " missing");
   TROUPE_REQUIRE(!(separators == 1 && source.back() == '='), api_errc::bad_request,
                  "file path for key name " + source.substr(0, source.size() - 1) + " missing");
-  TROUPE_REQUIRE(separators == 1, api_errc::bad_request, "key names or file paths cannot contain '='");
+  TROUPE_REQUIRE(separators == 1, api_errc::bad_request,
+                 "key names or file paths cannot contain '='");
   auto eq = source.find('=');
   return {source.substr(0, eq), source.substr(eq + 1)};
 }
 
 // --from-literal=k=v and --from-file=[key=]path in order, or --from-env-file; a key given twice
 // or one a `kind` (ConfigMap, Secret) cannot hold is kubectl's error, in its words for that kind.
-std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags, const std::string& kind,
+std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& flags,
+                                                         const std::string& kind,
                                                          const std::string& name) {
   std::vector<std::pair<std::string, std::string>> out;
   bool config_map = kind == "ConfigMap";
   auto add = [&](std::string key, std::string value) {
     auto problems = check_config_map_key(key);
-    TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                   config_map ? quote(key) + " is not a valid key name for a ConfigMap: " + join(problems, ",")
-                              : quote(key) + " is not valid key name for a Secret " + join(problems, ";"));
+    TROUPE_REQUIRE(
+        problems.empty(), api_errc::bad_request,
+        config_map ? quote(key) + " is not a valid key name for a ConfigMap: " + join(problems, ",")
+                   : quote(key) + " is not valid key name for a Secret " + join(problems, ";"));
     for (auto& [k, v] : out)
       TROUPE_REQUIRE(k != key, api_errc::bad_request,
-                     config_map ? "cannot add key " + quote(key) +
-                                      ", another key by that name already exists in Data for ConfigMap " + quote(name)
-                                : "cannot add key " + key + ", another key by that name already exists");
+                     config_map
+                         ? "cannot add key " + quote(key) +
+                               ", another key by that name already exists in Data for ConfigMap " +
+                               quote(name)
+                         : "cannot add key " + key + ", another key by that name already exists");
     out.emplace_back(std::move(key), std::move(value));
   };
   if (flags.has("from-env-file")) {
@@ -178,7 +183,8 @@ std::vector<std::pair<std::string, std::string>> entries(const parsed_flags& fla
                    "from-env-file cannot be combined with from-file or from-literal");
     for (auto& path : flags.all("from-env-file")) {
       TROUPE_REQUIRE(!std::filesystem::is_directory(path), api_errc::bad_request,
-                     config_map ? "env config file cannot be a directory" : "env secret file cannot be a directory");
+                     config_map ? "env config file cannot be a directory"
+                                : "env secret file cannot be a directory");
       read_env_file(path, add);
     }
     return out;
@@ -218,7 +224,8 @@ std::string image_name(const std::string& image) {
   if (base.find_first_of("_.") == std::string::npos) return base;
   for (auto& c : base)
     if (c == '_' || c == '.') c = '-';
-  static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";  // utilrand's: no vowels, no look-alikes
+  static const char alphabet[] =
+      "bcdfghjklmnpqrstvwxz2456789";  // utilrand's: no vowels, no look-alikes
   std::random_device random;
   base += '-';
   for (int i = 0; i < 5; ++i) base += alphabet[random() % (sizeof alphabet - 1)];
@@ -238,8 +245,9 @@ int64_t int32_flag(const parsed_flags& flags, const std::string& flag, int64_t f
   if (!flags.has(flag)) return fallback;
   auto n = parse_int(flags.get(flag));
   TROUPE_REQUIRE(n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
-                 "invalid argument " + quote(flags.get(flag)) + " for \"--" + flag + "\" flag: strconv.ParseInt: parsing " +
-                     quote(flags.get(flag)) + (n ? ": value out of range" : ": invalid syntax"));
+                 "invalid argument " + quote(flags.get(flag)) + " for \"--" + flag +
+                     "\" flag: strconv.ParseInt: parsing " + quote(flags.get(flag)) +
+                     (n ? ": value out of range" : ": invalid syntax"));
   return *n;
 }
 
@@ -307,10 +315,12 @@ node service(const std::string& type, const std::string& name, const parsed_flag
     // kubectl's parsePorts: PORT (a uint16, 0 allowed) then, if given, a target that is a port
     // number or a port name; anything after a second ':' only lands in the port's name.
     auto parts = split(spec_text, ':');
-    bool digits = !parts[0].empty() && parts[0].find_first_not_of("0123456789") == std::string::npos;
+    bool digits =
+        !parts[0].empty() && parts[0].find_first_not_of("0123456789") == std::string::npos;
     auto port = digits ? parse_int(parts[0]) : std::nullopt;
     TROUPE_REQUIRE(port && *port <= 65535, api_errc::bad_request,
-                   "strconv.ParseUint: parsing " + quote(parts[0]) + (digits ? ": value out of range" : ": invalid syntax"));
+                   "strconv.ParseUint: parsing " + quote(parts[0]) +
+                       (digits ? ": value out of range" : ": invalid syntax"));
     std::string target_text = parts.size() >= 2 ? parts[1] : parts[0];
     auto target = parse_int(target_text);
     bool named_target = !target;
@@ -343,16 +353,22 @@ node service(const std::string& type, const std::string& name, const parsed_flag
 
 // kubectl's create role/clusterrole: which verbs are standard, and which only make sense on
 // certain resources.
-const std::vector<std::string> resource_verbs = {"*",     "get",  "delete", "list", "create", "update", "patch",
-                                                 "watch", "proxy", "deletecollection", "use", "bind", "escalate",
-                                                 "impersonate"};
-const std::vector<std::string> non_resource_verbs = {"*", "get", "post", "put", "delete", "patch", "head", "options"};
+const std::vector<std::string> resource_verbs = {
+    "*",     "get",   "delete",           "list", "create", "update",   "patch",
+    "watch", "proxy", "deletecollection", "use",  "bind",   "escalate", "impersonate"};
+const std::vector<std::string> non_resource_verbs = {"*",      "get",   "post", "put",
+                                                     "delete", "patch", "head", "options"};
 const std::map<std::string, std::vector<std::pair<std::string, std::string>>> special_verbs = {
     {"use", {{"policy", "podsecuritypolicies"}, {"extensions", "podsecuritypolicies"}}},
-    {"bind", {{"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "clusterroles"}}},
-    {"escalate", {{"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "clusterroles"}}},
+    {"bind",
+     {{"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "clusterroles"}}},
+    {"escalate",
+     {{"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "clusterroles"}}},
     {"impersonate",
-     {{"", "users"}, {"", "serviceaccounts"}, {"", "groups"}, {"authentication.k8s.io", "userextras"},
+     {{"", "users"},
+      {"", "serviceaccounts"},
+      {"", "groups"},
+      {"authentication.k8s.io", "userextras"},
       {"authentication.k8s.io", "uids"}}}};
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
@@ -369,8 +385,8 @@ std::vector<std::string> without_repeats(const std::vector<std::string>& items) 
 // `create role|clusterrole NAME --verb ... --resource ... [--resource-name] [--non-resource-url]`,
 // checked as kubectl's CreateRoleOptions and CreateClusterRoleOptions check them; a verb that is
 // not standard is only warned about on `warnings`.
-node role(const char* kind, const std::string& name, const parsed_flags& flags, const kind_registry& kinds,
-          std::ostream& warnings) {
+node role(const char* kind, const std::string& name, const parsed_flags& flags,
+          const kind_registry& kinds, std::ostream& warnings) {
   bool cluster = std::string(kind) == "ClusterRole";
   auto verbs = without_repeats(comma_values(flags, "verb"));
   if (contains(verbs, "*")) verbs = {"*"};  // all of them
@@ -378,16 +394,19 @@ node role(const char* kind, const std::string& name, const parsed_flags& flags, 
   auto resources = comma_values(flags, "resource");
   auto urls = without_repeats(comma_values(flags, "non-resource-url"));
   TROUPE_REQUIRE(!resources.empty() || (cluster && !urls.empty()), api_errc::bad_request,
-                 cluster ? "one of resource or nonResourceURL must be specified" : "at least one resource must be specified");
+                 cluster ? "one of resource or nonResourceURL must be specified"
+                         : "at least one resource must be specified");
   if (!resources.empty())
     for (auto& verb : verbs)
-      if (!contains(resource_verbs, verb)) warnings << "Warning: '" << verb << "' is not a standard resource verb\n";
+      if (!contains(resource_verbs, verb))
+        warnings << "Warning: '" << verb << "' is not a standard resource verb\n";
   std::vector<std::pair<std::string, std::vector<std::string>>> by_group;  // in first-seen order
   for (auto& text : resources) {
     // "pods", "deployments.apps", "po", "pods/log": the group from the kind, a subresource kept.
     auto slash = text.find('/');
     std::string resource = text.substr(0, slash), sub = slash == std::string::npos ? "" : text.substr(slash);
-    TROUPE_REQUIRE(!resource.empty(), api_errc::bad_request, "resource must be specified if apiGroup/subresource specified");
+    TROUPE_REQUIRE(!resource.empty(), api_errc::bad_request,
+                   "resource must be specified if apiGroup/subresource specified");
     std::string group;
     if (resource != "*") {
       const kind_info* k = kinds.find_resource(resource);
@@ -396,10 +415,11 @@ node role(const char* kind, const std::string& name, const parsed_flags& flags, 
       group = k->group;
       for (auto& verb : verbs)
         if (auto special = special_verbs.find(verb); special != special_verbs.end())
-          TROUPE_REQUIRE(std::find(special->second.begin(), special->second.end(), std::pair{group, resource}) !=
-                             special->second.end(),
-                         api_errc::bad_request,
-                         "can not perform '" + verb + "' on '" + resource + "' in group '" + group + "'");
+          TROUPE_REQUIRE(
+              std::find(special->second.begin(), special->second.end(),
+                        std::pair{group, resource}) != special->second.end(),
+              api_errc::bad_request,
+              "can not perform '" + verb + "' on '" + resource + "' in group '" + group + "'");
     }
     auto at = std::find_if(by_group.begin(), by_group.end(), [&](auto& g) { return g.first == group; });
     if (at == by_group.end()) at = by_group.insert(by_group.end(), {group, {}});
@@ -410,8 +430,10 @@ node role(const char* kind, const std::string& name, const parsed_flags& flags, 
                    "invalid verb: '" + verb + "' for nonResourceURL");
   for (auto& url : urls) {
     if (url == "*") continue;
-    TROUPE_REQUIRE(starts_with(url, "/"), api_errc::bad_request, "nonResourceURL should start with /");
-    TROUPE_REQUIRE(url.substr(0, url.size() - 1).find('*') == std::string::npos, api_errc::bad_request,
+    TROUPE_REQUIRE(starts_with(url, "/"), api_errc::bad_request,
+                   "nonResourceURL should start with /");
+    TROUPE_REQUIRE(url.substr(0, url.size() - 1).find('*') == std::string::npos,
+                   api_errc::bad_request,
                    "nonResourceURL only supports wildcard matches when '*' is at the end");
   }
   // One rule per group, the groups in order, as kubectl makes them.
@@ -485,10 +507,11 @@ void check_key_pair(const std::string& cert_pem, const std::string& key_pem) {
   bool matches = cert && key && X509_check_private_key(cert, key) == 1;
   // Go's tls.X509KeyPair errors, which kubectl prints as they are.
   std::string problem =
-      !cert ? (cert_pem.find("PRIVATE KEY-----") != std::string::npos
-                   ? "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM "
-                     "inputs may have been switched"
-                   : "tls: failed to find any PEM data in certificate input")
+      !cert  ? (cert_pem.find("PRIVATE KEY-----") != std::string::npos
+                    ? "tls: failed to find certificate PEM data in certificate input, but did find "
+                       "a private key; PEM "
+                      "inputs may have been switched"
+                    : "tls: failed to find any PEM data in certificate input")
       : !key ? (key_pem.find("-----BEGIN CERTIFICATE-----") != std::string::npos
                     ? "tls: found a certificate rather than a key in the PEM for the private key"
                     : "tls: failed to find any PEM data in key input")
@@ -511,7 +534,8 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
     TROUPE_REQUIRE(!flags.get("cert").empty() && !flags.get("key").empty(), api_errc::bad_request,
                    "key and cert must be specified");
     auto read = [](const std::string& path) {
-      return read_file(path, "Cannot read file " + path + ", open " + path + ": no such file or directory");
+      return read_file(
+          path, "Cannot read file " + path + ", open " + path + ": no such file or directory");
     };
     auto cert = read(flags.get("cert")), key = read(flags.get("key"));
     check_key_pair(cert, key);
@@ -520,10 +544,11 @@ node secret(const std::string& type, const std::string& name, const parsed_flags
     data.set("tls.key", node::string(base64(key)));
   } else if (type == "docker-registry") {
     auto user = flags.get("docker-username"), password = flags.get("docker-password");
-    TROUPE_REQUIRE(!user.empty() && !password.empty() && !flags.get("docker-server", "x").empty(),
-                   api_errc::bad_request,
-                   "either --from-file or the combination of --docker-username, --docker-password and "
-                   "--docker-server is required");
+    TROUPE_REQUIRE(
+        !user.empty() && !password.empty() && !flags.get("docker-server", "x").empty(),
+        api_errc::bad_request,
+        "either --from-file or the combination of --docker-username, --docker-password and "
+        "--docker-server is required");
     node entry = node::map();
     entry.set("username", node::string(user));
     entry.set("password", node::string(password));
@@ -599,14 +624,19 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
                                     "loadbalancer or externalname)");
   // The flags cobra requires are missing before a NAME is looked for, as in kubectl.
   static const std::map<std::string, std::vector<std::string>> required_flags = {
-      {"deployment", {"image"}}, {"deploy", {"image"}}, {"cronjob", {"image", "schedule"}},
-      {"cj", {"image", "schedule"}}, {"clusterrolebinding", {"clusterrole"}}};
+      {"deployment", {"image"}},
+      {"deploy", {"image"}},
+      {"cronjob", {"image", "schedule"}},
+      {"cj", {"image", "schedule"}},
+      {"clusterrolebinding", {"clusterrole"}}};
   std::vector<std::string> missing;
   if (auto needed = required_flags.find(kind); needed != required_flags.end())
     for (auto& flag : needed->second)
       if (!flags.has(flag)) missing.push_back(quote(flag));
-  if (typed && args[1] == "externalname" && !flags.has("external-name")) missing.push_back(quote("external-name"));
-  TROUPE_REQUIRE(missing.empty(), api_errc::bad_request, "required flag(s) " + join(missing, ", ") + " not set");
+  if (typed && args[1] == "externalname" && !flags.has("external-name"))
+    missing.push_back(quote("external-name"));
+  TROUPE_REQUIRE(missing.empty(), api_errc::bad_request,
+                 "required flag(s) " + join(missing, ", ") + " not set");
   TROUPE_REQUIRE(args.size() == name_at + 1, api_errc::bad_request,
                  "exactly one NAME is required, got " + std::to_string(args.size() - name_at));
   const std::string& name = args[name_at];

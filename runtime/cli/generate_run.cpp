@@ -49,8 +49,9 @@ node run_labels(const std::string& name, const parsed_flags& flags) {
 int64_t atoi_flag(const parsed_flags& flags, const std::string& flag) {
   std::string text = flags.get(flag);
   auto n = parse_int(text);
-  TROUPE_REQUIRE(n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
-                 "strconv.Atoi: parsing " + quote(text) + (n ? ": value out of range" : ": invalid syntax"));
+  TROUPE_REQUIRE(
+      n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
+      "strconv.Atoi: parsing " + quote(text) + (n ? ": value out of range" : ": invalid syntax"));
   return *n;
 }
 
@@ -115,8 +116,9 @@ std::vector<std::string> run_manifests(const std::vector<std::string>& args,
     for (auto& pair : flags.all("env")) {
       // kubectl run's parseEnvs.
       auto eq = pair.find('=');
-      TROUPE_REQUIRE(eq != std::string::npos && eq > 0 && check_env_var_name(pair.substr(0, eq)).empty(),
-                     api_errc::bad_request, "invalid env: " + pair);
+      TROUPE_REQUIRE(
+          eq != std::string::npos && eq > 0 && check_env_var_name(pair.substr(0, eq)).empty(),
+          api_errc::bad_request, "invalid env: " + pair);
       std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
       node var = node::map();
       var.set("name", node::string(key));
@@ -171,7 +173,8 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
   // The selector: --selector, else the object's own (kubectl's MapBasedSelectorForObject).
   node selector = node::map();
   auto no_selector = [](const std::string& why) {
-    return api_error(api_errc::bad_request, "couldn't retrieve selectors via --selector flag or introspection: " + why);
+    return api_error(api_errc::bad_request,
+                     "couldn't retrieve selectors via --selector flag or introspection: " + why);
   };
   if (flags.has("selector")) {
     selector = parse_labels(flags.get("selector"));
@@ -190,17 +193,20 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
         std::vector<std::string> values;
         if (const node* v = e.find("values"))
           for (auto& value : v->items()) values.push_back(value.text());
-        shown += std::string(shown.empty() ? "" : " ") + "{Key:" + (e.find("key") ? e.find("key")->text() : "") +
-                 " Operator:" + (e.find("operator") ? e.find("operator")->text() : "") + " Values:[" +
-                 join(values, " ") + "]}";
+        shown += std::string(shown.empty() ? "" : " ") +
+                 "{Key:" + (e.find("key") ? e.find("key")->text() : "") +
+                 " Operator:" + (e.find("operator") ? e.find("operator")->text() : "") +
+                 " Values:[" + join(values, " ") + "]}";
       }
-      throw no_selector("couldn't convert expressions - \"[" + shown + "]\" to map-based selector format");
+      throw no_selector("couldn't convert expressions - \"[" + shown +
+                        "]\" to map-based selector format");
     }
     if (const node* labels = at({"spec", "selector", "matchLabels"})) selector = *labels;
   } else {
     throw api_error(api_errc::bad_request, "cannot expose a " + kind.group_kind());
   }
-  TROUPE_REQUIRE(selector.is_map() && selector.size() > 0, api_errc::bad_request, "selector must be specified");
+  TROUPE_REQUIRE(selector.is_map() && selector.size() > 0, api_errc::bad_request,
+                 "selector must be specified");
 
   // The ports: --port, else the object's (containers' ports, or a Service's ports), each port
   // once, with the protocols it is declared with (kubectl's PortsForObject, ProtocolsForObject).
@@ -209,25 +215,32 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
     auto known = std::find_if(ports.begin(), ports.end(), [&](auto& p) { return p.first == port; });
     if (known == ports.end()) known = ports.insert(ports.end(), {port, {}});
     auto& protocols = known->second;
-    if (std::find(protocols.begin(), protocols.end(), protocol) == protocols.end()) protocols.push_back(protocol);
+    if (std::find(protocols.begin(), protocols.end(), protocol) == protocols.end())
+      protocols.push_back(protocol);
   };
-  auto protocol_of = [](const node& p) { return p.find("protocol") ? p.find("protocol")->text() : "TCP"; };
+  auto protocol_of = [](const node& p) {
+    return p.find("protocol") ? p.find("protocol")->text() : "TCP";
+  };
   std::vector<std::pair<std::string, std::vector<std::string>>> declared;
   if (kind.kind == "Service") {
     if (const node* list = at({"spec", "ports"}))
-      for (auto& p : list->items()) declare(p.find("port") ? p.find("port")->text() : "", protocol_of(p));
+      for (auto& p : list->items())
+        declare(p.find("port") ? p.find("port")->text() : "", protocol_of(p));
   } else {
     const node* pod_spec = kind.kind == "Pod" ? at({"spec"}) : at({"spec", "template", "spec"});
     const node* containers = pod_spec && pod_spec->is_map() ? pod_spec->find("containers") : nullptr;
     for (size_t i = 0; containers && i < containers->size(); ++i)
       if (const node* list = containers->items()[i].find("ports"))
-        for (auto& p : list->items()) declare(p.find("containerPort") ? p.find("containerPort")->text() : "", protocol_of(p));
+        for (auto& p : list->items())
+          declare(p.find("containerPort") ? p.find("containerPort")->text() : "", protocol_of(p));
   }
   if (flags.has("port")) {
     std::string port = std::to_string(atoi_flag(flags, "port"));
     declared.swap(ports);
-    auto known = std::find_if(declared.begin(), declared.end(), [&](auto& p) { return p.first == port; });
-    ports.push_back({port, known == declared.end() ? std::vector<std::string>{"TCP"} : known->second});
+    auto known =
+        std::find_if(declared.begin(), declared.end(), [&](auto& p) { return p.first == port; });
+    ports.push_back(
+        {port, known == declared.end() ? std::vector<std::string>{"TCP"} : known->second});
   }
   if (flags.has("protocol"))  // one protocol for every port, as kubectl stomps them
     for (auto& [port, protocols] : ports) protocols = {flags.get("protocol")};
@@ -247,8 +260,10 @@ std::string exposed_service(const kind_info& kind, const codec::node& exposed, c
     for (auto& protocol : protocols) {
       node p = node::map();
       std::string index = std::to_string(i + 1);
-      if (protocols.size() > 1) p.set("name", node::string("port-" + index + "-" + to_lower(protocol)));
-      else if (ports.size() > 1) p.set("name", node::string("port-" + index));
+      if (protocols.size() > 1)
+        p.set("name", node::string("port-" + index + "-" + to_lower(protocol)));
+      else if (ports.size() > 1)
+        p.set("name", node::string("port-" + index));
       p.set("port", node::plain(port));
       p.set("protocol", node::string(protocol));
       std::string to = target.empty() ? port : target;

@@ -125,11 +125,17 @@ const std::map<std::string, flag_help>& flag_helps() {
       {"type", {"", "The type of the object made (Service type, Secret type)."}},
       {"restart", {"'Always'", "The restart policy for this pod: Always, OnFailure or Never."}},
       {"labels", {"", "Comma-separated labels to apply to the pod; they replace run=NAME."}},
-      {"expose/labels", {"", "Labels to apply to the service created by this call (else the exposed object's)."}},
-      {"session-affinity", {"", "If non-empty, set the session affinity for the service to this; legal values: 'None', 'ClientIP'"}},
+      {"expose/labels",
+       {"", "Labels to apply to the service created by this call (else the exposed object's)."}},
+      {"session-affinity",
+       {"",
+        "If non-empty, set the session affinity for the service to this; legal values: 'None', "
+        "'ClientIP'"}},
       {"load-balancer-ip",
-       {"", "IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used (cloud-provider "
-            "specific)."}},
+       {"",
+        "IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used "
+        "(cloud-provider "
+        "specific)."}},
       {"annotations", {"[]", "Annotations to apply to the pod (KEY=VALUE). Repeatable."}},
       {"env", {"[]", "Environment variables to set in the container (KEY=VALUE). Repeatable."}},
       {"stdin", {"", "Pass stdin to the container."}},
@@ -243,11 +249,14 @@ const std::map<std::string, flag_help>& flag_helps() {
       {"schedule", {"", "(cronjob) A schedule in the Cron format the job should be run with."}},
       {"rule",
        {"[]",
-        "(ingress) Rule in format host/path=service:port[,tls=secretname]. Paths containing the leading "
+        "(ingress) Rule in format host/path=service:port[,tls=secretname]. Paths containing the "
+        "leading "
         "character '*' are considered pathType=Prefix. tls argument is optional."}},
       {"class", {"", "(ingress) Ingress Class to be used"}},
       {"default-backend", {"", "(ingress) Default service for backend, in format of svcname:port"}},
-      {"annotation", {"[]", "(ingress) Annotation to insert in the ingress object, in the format annotation=value"}},
+      {"annotation",
+       {"[]",
+        "(ingress) Annotation to insert in the ingress object, in the format annotation=value"}},
       {"create/restart",
        {"'OnFailure'",
         "(job, cronjob) The job's restart policy: OnFailure or "
@@ -386,10 +395,12 @@ const std::map<std::string, flag_help>& flag_helps() {
         "returning namespaced resources (by default all)."}},
       {"api-group", {"", "Limit to resources in the specified API group."}},
       {"verbs", {"[]", "Limit to resources that support the specified verbs (comma-separated)."}},
-      {"categories", {"[]", "Limit to resources that belong to the specified categories (comma-separated)."}},
+      {"categories",
+       {"[]", "Limit to resources that belong to the specified categories (comma-separated)."}},
       {"cached",
        {"false",
-        "Use the cached list of resources if available. troupe's CLI knows its resources itself, so the list is "
+        "Use the cached list of resources if available. troupe's CLI knows its resources itself, "
+        "so the list is "
         "the same either way."}},
       {"api-resources/sort-by",
        {"",

@@ -34,13 +34,16 @@ const std::array<field_range, 5>& ranges() {
 bool parse_count(std::string_view text, std::string_view expr, int64_t& out, std::string& error) {
   auto n = parse_int(text);
   if (!n) {
-    bool digits = !text.empty() && text.find_first_not_of("+-0123456789") == std::string_view::npos &&
+    bool digits = !text.empty() &&
+                  text.find_first_not_of("+-0123456789") == std::string_view::npos &&
                   text.find_first_of("0123456789") != std::string_view::npos;
-    return error = "failed to parse int from " + std::string(expr) + ": strconv.Atoi: parsing " + quote(text) +
-                   (digits ? ": value out of range" : ": invalid syntax"),
+    return error = "failed to parse int from " + std::string(expr) + ": strconv.Atoi: parsing " +
+                   quote(text) + (digits ? ": value out of range" : ": invalid syntax"),
            false;
   }
-  if (*n < 0) return error = "negative number (" + std::to_string(*n) + ") not allowed: " + std::string(text), false;
+  if (*n < 0)
+    return error = "negative number (" + std::to_string(*n) + ") not allowed: " + std::string(text),
+           false;
   out = *n;
   return true;
 }
@@ -64,8 +67,10 @@ bool parse_part(std::string_view expr, const field_range& range, std::vector<int
   if (!any) {
     if (!value_of(low_and_high[0], range, start, error)) return false;
     if (low_and_high.size() > 2) return error = "too many hyphens: " + std::string(expr), false;
-    if (low_and_high.size() == 1) end = start;
-    else if (!value_of(low_and_high[1], range, end, error)) return false;
+    if (low_and_high.size() == 1)
+      end = start;
+    else if (!value_of(low_and_high[1], range, end, error))
+      return false;
   }
   if (range_and_step.size() > 2) return error = "too many slashes: " + std::string(expr), false;
   if (range_and_step.size() == 2) {
@@ -76,13 +81,16 @@ bool parse_part(std::string_view expr, const field_range& range, std::vector<int
   auto text = std::string(expr);
   if (start < range.low)
     return error = "beginning of range (" + std::to_string(start) + ") below minimum (" +
-                   std::to_string(range.low) + "): " + text, false;
+                   std::to_string(range.low) + "): " + text,
+           false;
   if (end > range.high)
-    return error = "end of range (" + std::to_string(end) + ") above maximum (" + std::to_string(range.high) +
-                   "): " + text, false;
+    return error = "end of range (" + std::to_string(end) + ") above maximum (" +
+                   std::to_string(range.high) + "): " + text,
+           false;
   if (start > end)
     return error = "beginning of range (" + std::to_string(start) + ") beyond end of range (" +
-                   std::to_string(end) + "): " + text, false;
+                   std::to_string(end) + "): " + text,
+           false;
   if (step == 0) return error = "step of range should be a positive number: " + text, false;
   for (int64_t v = start; v <= end; v += step) {
     out.push_back(static_cast<int>(v));
@@ -117,11 +125,14 @@ bool parse_cron(std::string_view text, cron_schedule& out, std::string& error) {
   std::vector<std::string> fields;  // Go's strings.Fields: any run of white space separates
   std::string field;
   for (char c : std::string(text) + " ") {
-    if (!std::isspace(static_cast<unsigned char>(c))) field += c;
-    else if (!field.empty()) fields.push_back(std::move(field)), field.clear();
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      field += c;
+    else if (!field.empty())
+      fields.push_back(std::move(field)), field.clear();
   }
   if (fields.size() != 5)
-    return error = "expected exactly 5 fields, found " + std::to_string(fields.size()) + ": [" + join(fields, " ") + "]",
+    return error = "expected exactly 5 fields, found " + std::to_string(fields.size()) + ": [" +
+                   join(fields, " ") + "]",
            false;
   out = cron_schedule{};
   std::array<bool, 5> star{};

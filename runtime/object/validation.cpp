@@ -105,8 +105,10 @@ messages check_qualified_name(std::string_view value) {
     }
   }
   // Kubernetes' IsQualifiedName: an empty name also fails the pattern.
-  if (name.empty()) out.push_back("name part must be non-empty");
-  else if (name.size() > 63) out.push_back("name part " + max_length(63));
+  if (name.empty())
+    out.push_back("name part must be non-empty");
+  else if (name.size() > 63)
+    out.push_back("name part " + max_length(63));
   if (name.empty() || !matches_qualified_part(name))
     out.push_back(
         "name part must consist of alphanumeric characters, '-', '_' or '.', and must start "

@@ -1253,7 +1253,8 @@ uint64_t engine::staged_revision() const {
 // `prior`, one per key) if the object changed after it; the next change's prev_revision names
 // it. Until then LMDB's object is that version, and apply_change keeps it when it is replaced.
 // Compaction only drops events LMDB holds, so an object LMDB no longer has was deleted after.
-void engine::note_leaving(MDB_txn* txn, const logged_event& leaving, std::map<std::string, leaving_version>& last) {
+void engine::note_leaving(MDB_txn* txn, const logged_event& leaving,
+                          std::map<std::string, leaving_version>& last) {
   std::string key = padded_key(leaving.key);
   auto& entry = last[key];
   entry.revision = leaving.revision;
@@ -1263,7 +1264,8 @@ void engine::note_leaving(MDB_txn* txn, const logged_event& leaving, std::map<st
   MDB_val mk = val(key), mv;
   int rc = mdb_get(txn, impl_->objects, &mk, &mv);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
-  entry.replaced = rc == MDB_NOTFOUND || read_u64(static_cast<const char*>(mv.mv_data)) > leaving.revision;
+  entry.replaced =
+      rc == MDB_NOTFOUND || read_u64(static_cast<const char*>(mv.mv_data)) > leaving.revision;
   if (entry.replaced) entry.object.assign(leaving.object);
 }
 

@@ -260,7 +260,8 @@ class engine {
     bool replaced = false;  ///< the object changed (or went) after it: keep `object`
     std::string object;
   };
-  void note_leaving(MDB_txn* txn, const logged_event& leaving, std::map<std::string, leaving_version>& last);
+  void note_leaving(MDB_txn* txn, const logged_event& leaving,
+                    std::map<std::string, leaving_version>& last);
   void keep_prior_versions(MDB_txn* txn, const std::map<std::string, leaving_version>& last);
   void replay_log();
   void apply_pending();
