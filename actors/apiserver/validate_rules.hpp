@@ -14,6 +14,7 @@
 #include "runtime/object/validation.hpp"
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
+#include "schema/networking.capnp.h"
 
 namespace troupe::validation_rules {
 
@@ -66,6 +67,15 @@ inline bool family_agnostic(k8s::ServiceSpec::Reader spec) {
 /// A workload's selector under `path` ("spec"): required, and matching its template's labels.
 void validate_selector(bool has, k8s::LabelSelector::Reader selector, k8s::PodTemplateSpec::Reader tmpl,
                        const std::string& path, std::vector<field_error>& out);
+
+/// Services, Endpoints and Ingresses (validate_network.cpp).
+void validate_service(k8s::Service::Reader service, std::vector<field_error>& out);
+void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_error>& out);
+void validate_ingress(k8s::Ingress::Reader ingress, std::vector<field_error>& out);
+
+/// Persistent volumes and claims (validate_storage.cpp).
+void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<field_error>& out);
+void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_error>& out);
 
 /// Jobs and CronJobs (validate_batch.cpp).
 void validate_job(k8s::Job::Reader job, std::vector<field_error>& out);
