@@ -38,6 +38,11 @@ const flag_spec dry_run{"dry-run", 0, false};
 // --validate alone is strict; a value only as --validate=VALUE (as in kubectl).
 const flag_spec validate{"validate", 0, false};
 
+// label and annotate take the same flags, as kubectl's.
+const std::vector<flag_spec> metadata_flags = {
+    selector, field_selector, all,           all_namespaces,     overwrite,
+    dry_run,  output,         template_text, {"list", 0, false}, {"resource-version"}};
+
 const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
   static const std::map<std::string, std::vector<flag_spec>> table = {
       {"get",
@@ -186,28 +191,8 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"now", 0, false},
         {"wait", 0, false}}},
       {"describe", {all_namespaces, selector, filename, recursive}},
-      {"label",
-       {selector,
-        field_selector,
-        all,
-        all_namespaces,
-        overwrite,
-        dry_run,
-        output,
-        template_text,
-        {"list", 0, false},
-        {"resource-version"}}},
-      {"annotate",
-       {selector,
-        field_selector,
-        all,
-        all_namespaces,
-        overwrite,
-        dry_run,
-        output,
-        template_text,
-        {"list", 0, false},
-        {"resource-version"}}},
+      {"label", metadata_flags},
+      {"annotate", metadata_flags},
       {"patch",
        {filename,
         recursive,
