@@ -81,8 +81,8 @@ void request_the_limits(k8s::Container::Builder c) {
 }
 
 void default_pod_spec(k8s::PodSpec::Builder spec) {
-  // hostUsers is UserNamespacesSupport's, a feature Kubernetes 1.29-1.31 keep off by default and
-  // drop from what they store then; troupe's containers share the host's users anyway.
+  // hostUsers is UserNamespacesSupport's, a feature Kubernetes keeps off by default through 1.32
+  // and drops from what it stores then; troupe's containers share the host's users anyway.
   spec.getHostUsers().setUnset();
   if (spec.getRestartPolicy() == k8s::RestartPolicy::UNSPECIFIED)
     spec.setRestartPolicy(k8s::RestartPolicy::ALWAYS);
@@ -381,8 +381,17 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
   auto spec = pvc.getSpec();
   if (spec.getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
     spec.setVolumeMode(k8s::VolumeMode::FILESYSTEM);
-  // Kubernetes' NormalizeDataSources: the old field and the new one say the same, unless the
-  // new one names another namespace, which the old one cannot.
+  // Kubernetes' EnforceDataSourceBackwardsCompatibility: without a dataSourceRef, a dataSource
+  // that is neither a claim nor a volume snapshot is dropped; and a dataSourceRef naming another
+  // namespace is dropped, as CrossNamespaceVolumeDataSource (off by default) drops it.
+  if (spec.hasDataSource() && !spec.hasDataSourceRef()) {
+    auto source = spec.getDataSource().asReader();
+    bool claim = source.getApiGroup().size() == 0 && source.getKind() == "PersistentVolumeClaim";
+    bool snapshot = source.getApiGroup() == "snapshot.storage.k8s.io" && source.getKind() == "VolumeSnapshot";
+    if (!claim && !snapshot) spec.disownDataSource();
+  }
+  if (spec.hasDataSourceRef() && spec.getDataSourceRef().getNamespace().size() > 0) spec.disownDataSourceRef();
+  // Kubernetes' NormalizeDataSources: the old field and the new one say the same.
   if (spec.hasDataSource() && !spec.hasDataSourceRef()) {
     auto from = spec.getDataSource().asReader();
     auto to = spec.initDataSourceRef();

@@ -343,6 +343,14 @@ void validate_volume_update(k8s::PersistentVolumeSpec::Reader before,
     same_source = same(before.getLocal(), after.getLocal());
   if (same_source && before.which() == spec::NFS)
     same_source = same(before.getNfs(), after.getNfs());
+  if (same_source && before.which() == spec::CSI) {
+    // A CSI volume may gain a controllerExpandSecretRef it did not have, and nothing else.
+    capnp::MallocMessageBuilder scratch;
+    scratch.setRoot(after.getCsi());
+    auto changed = scratch.getRoot<k8s::CsiPersistentVolumeSource>();
+    if (!before.getCsi().hasControllerExpandSecretRef()) changed.disownControllerExpandSecretRef();
+    same_source = same(before.getCsi(), changed.asReader());
+  }
   if (!same_source)
     out.push_back({"spec.persistentvolumesource",
                    "Forbidden: spec.persistentvolumesource is immutable after creation"});

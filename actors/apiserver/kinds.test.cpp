@@ -1535,7 +1535,7 @@ TEST_CASE("fields of newer Kubernetes manifests are taken and checked", "[apiser
   CHECK_THAT(yaml, Catch::Contains("setHostnameAsFQDN: true"));
   CHECK_THAT(yaml, !Catch::Contains("hostUsers"));
   CHECK(failing_fields(pod_spec("os: {name: plan9}\n  containers: [{name: c, image: i}]")) ==
-        std::vector<std::string>{"spec.os.name: Unsupported value: \"plan9\": supported values: \"linux\", \"windows\""});
+        std::vector<std::string>{"spec.os: Unsupported value: \"plan9\": supported values: \"linux\", \"windows\""});
   // A CSI volume, a claim's dataSourceRef (mirrored into dataSource), a Service's traffic distribution.
   CHECK_NOTHROW(admit("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec:\n  accessModes: [ReadWriteOnce]\n"
                       "  capacity: {storage: 1Gi}\n  csi: {driver: ebs.csi.aws.com, volumeHandle: vol-1, "
@@ -1559,6 +1559,22 @@ TEST_CASE("fields of newer Kubernetes manifests are taken and checked", "[apiser
             "spec.dataSourceRef: Invalid value: \"Widget\": must be 'PersistentVolumeClaim' when referencing the default "
             "apiGroup",
             "spec: Invalid value: \"spec.dataSource\": must match dataSourceRef"});
+  // A dataSource Kubernetes cannot populate from is dropped, not refused; so is a namespaced ref.
+  auto dropped = admit("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n"
+                       "  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+                       "  dataSource: {kind: Widget, name: w}\n");
+  CHECK_THAT(codec::to_yaml(codec::encode_object(dropped, *kinds().find("v1", "PersistentVolumeClaim"))),
+             !Catch::Contains("dataSource"));
+  // A CSI volume's source is fixed but for a controllerExpandSecretRef it gains.
+  auto csi = [](const std::string& extra) {
+    return "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec:\n  accessModes: [ReadWriteOnce]\n"
+           "  capacity: {storage: 1Gi}\n  csi: {driver: d.example.com, volumeHandle: h, nodeStageSecretRef: {name: s}" +
+           extra + "}\n";
+  };
+  CHECK(update_failures(csi(""), csi(", controllerExpandSecretRef: {name: s, namespace: n}")).empty());
+  CHECK(update_failures(csi(""), csi(", volumeAttributes: {a: b}")) ==
+        std::vector<std::string>{
+            "spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation"});
   CHECK_NOTHROW(admit("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
                       "spec: {trafficDistribution: PreferClose, ports: [{port: 80}]}\n"));
   CHECK(failing_fields("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"

@@ -300,14 +300,6 @@ void validate_containers(capnp::List<k8s::Container>::Reader containers, const s
 
 void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
                        std::vector<field_error>& out, std::set<std::string> provided) {
-  if (spec.hasOs()) {  // Kubernetes' validateOS
-    auto os = text_view(spec.getOs().getName());
-    if (os.empty())
-      out.push_back({path + ".os.name", "Required value"});
-    else if (os != "linux" && os != "windows")
-      out.push_back({path + ".os.name", "Unsupported value: " + quote(os) +
-                                            ": supported values: \"linux\", \"windows\""});
-  }
   std::set<std::string> volumes;
   auto declared = spec.getVolumes();
   for (unsigned v = 0; v < declared.size(); ++v) {
@@ -339,6 +331,14 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
       (!spec.hasDnsConfig() || spec.getDnsConfig().getNameservers().size() == 0))
     out.push_back({path + ".dnsConfig",
                    "Required value: must provide at least one DNS nameserver when DNS policy is None"});
+  if (spec.hasOs()) {  // Kubernetes' validateOS, last as in ValidatePodSpec
+    auto os = text_view(spec.getOs().getName());
+    if (os.empty())
+      out.push_back({path + ".os.name", "Required value: cannot be empty"});
+    else if (os != "linux" && os != "windows")
+      out.push_back({path + ".os", "Unsupported value: " + quote(os) +
+                                       ": supported values: \"linux\", \"windows\""});
+  }
 }
 
 void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std::string& path,

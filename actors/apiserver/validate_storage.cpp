@@ -94,22 +94,27 @@ void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<fi
       add(out, "spec.csi.driver", driver, check_dns1123_subdomain(to_lower(driver)));
       if (csi.getVolumeHandle().size() == 0)
         out.push_back({"spec.csi.volumeHandle", "Required value"});
-      for (auto [field, ref, given] :
-           {std::tuple{"controllerPublishSecretRef", csi.getControllerPublishSecretRef(),
-                       csi.hasControllerPublishSecretRef()},
-            std::tuple{"nodeStageSecretRef", csi.getNodeStageSecretRef(),
-                       csi.hasNodeStageSecretRef()},
-            std::tuple{"nodePublishSecretRef", csi.getNodePublishSecretRef(),
-                       csi.hasNodePublishSecretRef()},
-            std::tuple{"controllerExpandSecretRef", csi.getControllerExpandSecretRef(),
-                       csi.hasControllerExpandSecretRef()},
-            std::tuple{"nodeExpandSecretRef", csi.getNodeExpandSecretRef(),
-                       csi.hasNodeExpandSecretRef()}}) {
-        if (!given) continue;
+      // validatePVSecretReference for the references Kubernetes checks, in its order.
+      auto secret_ref = [&](const char* field, k8s::SecretReference::Reader ref) {
         std::string at = std::string("spec.csi.") + field;
-        if (ref.getName().size() == 0) out.push_back({at + ".name", "Required value"});
-        if (ref.getNamespace().size() == 0) out.push_back({at + ".namespace", "Required value"});
-      }
+        auto name = text_view(ref.getName()), ns = text_view(ref.getNamespace());
+        if (name.empty())
+          out.push_back({at + ".name", "Required value"});
+        else
+          add(out, at + ".name", name, check_dns1123_subdomain(name));
+        if (ns.empty())
+          out.push_back({at + ".namespace", "Required value"});
+        else
+          add(out, at + ".namespace", ns, check_dns1123_label(ns));
+      };
+      if (csi.hasControllerPublishSecretRef())
+        secret_ref("controllerPublishSecretRef", csi.getControllerPublishSecretRef());
+      if (csi.hasControllerExpandSecretRef())
+        secret_ref("controllerExpandSecretRef", csi.getControllerExpandSecretRef());
+      if (csi.hasNodePublishSecretRef())
+        secret_ref("nodePublishSecretRef", csi.getNodePublishSecretRef());
+      if (csi.hasNodeExpandSecretRef())
+        secret_ref("nodeExpandSecretRef", csi.getNodeExpandSecretRef());
       break;
     }
     case k8s::PersistentVolumeSpec::NFS: {

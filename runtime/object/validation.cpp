@@ -169,9 +169,9 @@ messages check_port_name(std::string_view value) {
     else if (!(c >= '0' && c <= '9') && c != '-') ok = false;
   }
   if (!ok) out.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (!letters) out.push_back("must contain at least one letter (a-z)");
   if (value.find("--") != std::string_view::npos)
     out.push_back("must not contain consecutive hyphens");
-  if (!letters) out.push_back("must contain at least one letter (a-z)");
   if (!value.empty() && (value.front() == '-' || value.back() == '-'))
     out.push_back("must not begin or end with a hyphen");
   return out;

@@ -197,7 +197,8 @@ struct engine::impl {
     }
     if (!error.empty() && failure.empty()) failure = error;
     if (!failure.empty())
-      throw api_error(api_errc::internal, "store: no more writes until a restart, after " + failure);
+      throw api_error(api_errc::internal,
+                      "store: no more writes until a restart, after " + failure);
   }
   std::atomic<uint64_t> commits{0};
 
@@ -443,7 +444,8 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   empty->applied = empty->revision = impl_->revision;
   impl_->publish(std::move(empty));
   // What the log held is in LMDB now (replayed and synced): its segments go.
-  impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes, options_.sync_log_file);
+  impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes,
+                                            options_.sync_log_file);
   impl_->applier = std::thread([this] {
     name_this_thread("store.apply");
     apply_loop();
@@ -568,7 +570,9 @@ void engine::apply_pending() {
     // (after a stall the overlay can hold far more).
     txn_guard guard;
     check(mdb_txn_begin(im.env, nullptr, 0, &guard.txn), "begin apply");
-    uint64_t horizon = get_meta(guard.txn, im.meta, "horizon");  // this thread alone moves it
+    // Read in the write transaction: compaction, the only other writer of it, cannot move it
+    // meanwhile.
+    uint64_t horizon = get_meta(guard.txn, im.meta, "horizon");
     uint64_t through = from;
     size_t changes = 0;
     for (; batch < pending->batch_count() && changes < 10000; ++batch) {
@@ -1252,21 +1256,24 @@ uint64_t engine::staged_revision() const {
 // the change after it. So when an event leaves the log, the version it wrote is kept (in
 // `prior`, one per key) if the object changed after it; the next change's prev_revision names
 // it. Until then LMDB's object is that version, and apply_change keeps it when it is replaced.
-// Compaction only drops events LMDB holds, so an object LMDB no longer has was deleted after.
-void engine::note_leaving(MDB_txn* txn, const logged_event& leaving,
-                          std::map<std::string, leaving_version>& last) {
+// Compaction only drops events LMDB holds, so an object LMDB no longer has was deleted after
+// (its delete event names the version too, which keeps it until that event leaves as well).
+// Returns the bytes it copied.
+size_t engine::note_leaving(MDB_txn* txn, const logged_event& leaving,
+                            std::map<std::string, leaving_version>& last) {
   std::string key = padded_key(leaving.key);
   auto& entry = last[key];
   entry.revision = leaving.revision;
   entry.replaced = false;
   entry.object.clear();
-  if (leaving.type == event_type::deleted) return;  // nothing after the horizon names it
+  if (leaving.type == event_type::deleted) return 0;  // nothing after the horizon names it
   MDB_val mk = val(key), mv;
   int rc = mdb_get(txn, impl_->objects, &mk, &mv);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) fail("get", rc);
   entry.replaced =
       rc == MDB_NOTFOUND || read_u64(static_cast<const char*>(mv.mv_data)) > leaving.revision;
   if (entry.replaced) entry.object.assign(leaving.object);
+  return entry.object.size();
 }
 
 // Writes what note_leaving gathered: one write per key for a whole batch of dropped events.
@@ -1298,6 +1305,8 @@ size_t engine::compact(size_t max_events) {
   size_t dropped = 0;
   uint64_t horizon = get_meta(guard.txn, impl_->meta, "horizon");
   std::map<std::string, leaving_version> last;  // by key: its newest event that leaves the log
+  constexpr size_t max_copied_bytes = size_t{16} << 20;
+  size_t copied = 0;
   MDB_val k, v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
   while (rc == MDB_SUCCESS && dropped < max_events) {
@@ -1305,10 +1314,13 @@ size_t engine::compact(size_t max_events) {
     event_header h;
     std::memcpy(&h, v.mv_data, sizeof h);
     if (revision > count_cutoff && h.time_ms >= age_cutoff) break;
-    note_leaving(guard.txn, parse_event(k, v), last);
+    copied += note_leaving(guard.txn, parse_event(k, v), last);
     check(mdb_cursor_del(cursor, 0), "compact");
     horizon = revision;
     ++dropped;
+    // The versions kept are copied until the batch ends: large objects end it sooner (the
+    // rest are dropped in the next, as when max_events is reached).
+    if (copied > max_copied_bytes) break;
     rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
   }
   mdb_cursor_close(cursor);

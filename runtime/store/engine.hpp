@@ -225,8 +225,9 @@ class engine {
   /// what is pending, in transactions of at most `max_events`, until none are left; returns at
   /// once. A failure is logged and the events stay until the next request. Any thread.
   void compact_in_background(size_t max_events);
-  /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction,
-  /// from those LMDB holds, on this thread. Returns how many were dropped. The applier's thread
+  /// Drops logged events beyond the retention bounds, at most `max_events` in one transaction
+  /// (fewer when the versions it keeps for them pass 16 MiB), from those LMDB holds, on this
+  /// thread. Returns how many were dropped. The applier's thread
   /// (see compact_in_background), or tests while nothing else compacts.
   size_t compact(size_t max_events);
 
@@ -260,7 +261,7 @@ class engine {
     bool replaced = false;  ///< the object changed (or went) after it: keep `object`
     std::string object;
   };
-  void note_leaving(MDB_txn* txn, const logged_event& leaving,
+  size_t note_leaving(MDB_txn* txn, const logged_event& leaving,
                     std::map<std::string, leaving_version>& last);
   void keep_prior_versions(MDB_txn* txn, const std::map<std::string, leaving_version>& last);
   void replay_log();
