@@ -351,6 +351,22 @@ TEST_CASE("a pod past its activeDeadlineSeconds fails with DeadlineExceeded and 
   REQUIRE(f.call(api_verb::remove, "pods", "default", "quick"));
 }
 
+TEST_CASE("a pod for another operating system fails admission and nothing of it starts", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: win, namespace: default}\nspec:\n  nodeName: n1\n"
+                 "  os: {name: windows}\n  containers:\n" + noting_container(dir, "app")));
+  REQUIRE(eventually([&] { return f.pod("win") && text_at(*f.pod("win"), {"status", "phase"}) == "Failed"; }, 20s));
+  auto pod = *f.pod("win");
+  CHECK(text_at(pod, {"status", "reason"}) == "PodOSNotSupported");
+  CHECK(text_at(pod, {"status", "message"}) == "Failed to admit pod as the OS field doesn't match node OS");
+  std::this_thread::sleep_for(500ms);
+  CHECK(contents(dir + "/order").empty());  // the container never ran
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "win"));
+  CHECK(eventually([&] { return !f.pod("win"); }, 20s));
+}
+
 TEST_CASE("a pod deleted while its container is still starting goes", "[kubelet]") {
   kubelet_fixture f;
   for (int round = 0; round < 5; ++round) {

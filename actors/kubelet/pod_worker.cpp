@@ -263,12 +263,27 @@ void deadline_passed(self_ptr self, int64_t due) {
   report(self);
 }
 
+// The kubelet's admission of a pod for another operating system (its OS field): this node runs
+// Linux processes, so such a pod fails before anything of it starts.
+bool refused_os(self_ptr self) {
+  auto spec = pod_of(self).getSpec();
+  if (!spec.hasOs() || spec.getOs().getName() == "linux") return false;
+  auto& st = self->state;
+  st.model.failed_reason = "PodOSNotSupported";
+  st.model.failed_message = "Failed to admit pod as the OS field doesn't match node OS";
+  record_event(self, "Warning", st.model.failed_reason, "", st.model.failed_message);
+  terminate(self);
+  report(self);
+  return true;
+}
+
 void pod_changed(self_ptr self, pod_bytes bytes) {
   auto& st = self->state;
   bool first = !st.bytes;
   st.bytes = std::move(bytes);
   st.reader = std::make_unique<object_reader>(*st.bytes);
   if (first) first_sight(self);
+  if (first && refused_os(self)) return;
   st.model.readiness_gates = readiness_gates_of(pod_of(self));  // others set their conditions
   if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
   schedule_deadline(self);
