@@ -211,6 +211,8 @@ void validate_changed(const kind_info& kind, std::string_view before, std::strin
 
 void validate_object(const kind_info& kind, std::string_view object) {
   auto causes = causes_of(kind, object);
+  object_reader reader(object);
+  validate_kind_on_create(kind, reader.as(kind.schema), causes);
   if (!causes.empty())
     throw api_error::invalid(kind.group_kind(), display_name(kind, object_reader(object).meta()),
                              causes);

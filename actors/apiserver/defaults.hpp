@@ -26,6 +26,9 @@ void initial_status(const kind_info& kind, capnp::DynamicStruct::Builder root);
 /// Appends every failing field of the kind's spec to `out`.
 void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
                    std::vector<field_error>& out);
+/// The same for the rules Kubernetes applies when an object is created only.
+void validate_kind_on_create(const kind_info& kind, capnp::DynamicStruct::Reader root,
+                             std::vector<field_error>& out);
 
 /// Appends every field an update of `before` to `after` may not change (Kubernetes'
 /// Validate*Update); both are admitted and defaulted.

@@ -1449,6 +1449,13 @@ TEST_CASE("ingresses are checked as Kubernetes' networking validation checks the
             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
             "annotations.kubernetes.io/ingress.class: Invalid value: \"traefik\": must match `ingressClassName` when "
             "both are specified"});
+  // The class annotation must agree with the field on create only.
+  auto classed = [&](const char* annotation) {
+    return ingress(
+        "  ingressClassName: nginx\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n",
+        std::string("{name: i, annotations: {kubernetes.io/ingress.class: ") + annotation + "}}");
+  };
+  CHECK(update_failures(classed("nginx"), classed("traefik")).empty());
   CHECK_NOTHROW(admit(ingress("  rules:\n  - host: '*.example.com'\n    http:\n      paths:\n"
                               "      - {pathType: ImplementationSpecific, backend: {service: {name: web, port: {name: "
                               "http}}}}\n  tls: [{hosts: ['*.example.com']}]\n")));

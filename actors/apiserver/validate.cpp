@@ -535,4 +535,10 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
     validate_workload_status(k, root.get("status").as<capnp::DynamicStruct>(), out);
 }
 
+void validate_kind_on_create(const kind_info& kind, capnp::DynamicStruct::Reader root,
+                             std::vector<field_error>& out) {
+  if (kind.kind == "Ingress")
+    validation_rules::validate_ingress_create(root.as<k8s::Ingress>(), out);
+}
+
 }  // namespace troupe

@@ -326,7 +326,7 @@ void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_erro
   }
 }
 
-// Kubernetes' ValidateIngressSpec and ValidateIngressCreate's class annotation check.
+// Kubernetes' ValidateIngressSpec.
 void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
   auto spec = ing.getSpec();
   if (spec.getRules().size() == 0 && !spec.hasDefaultBackend())
@@ -388,13 +388,20 @@ void validate_ingress(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
   if (spec.hasIngressClassName()) {
     auto name = text_view(spec.getIngressClassName());
     add(out, "spec.ingressClassName", name, check_dns1123_subdomain(name));
-    for (auto entry : ing.getMetadata().getAnnotations())
-      if (entry.getKey() == "kubernetes.io/ingress.class" &&
-          entry.getValue() != spec.getIngressClassName())
-        out.push_back({"annotations.kubernetes.io/ingress.class",
-                       "Invalid value: " + quote(text_view(entry.getValue())) +
-                           ": must match `ingressClassName` when both are specified"});
   }
+}
+
+// Kubernetes' ValidateIngressCreate: the old class annotation and the field agree (on create
+// only; an update may leave them apart).
+void validate_ingress_create(k8s::Ingress::Reader ing, std::vector<field_error>& out) {
+  auto spec = ing.getSpec();
+  if (!spec.hasIngressClassName()) return;
+  for (auto entry : ing.getMetadata().getAnnotations())
+    if (entry.getKey() == "kubernetes.io/ingress.class" &&
+        entry.getValue() != spec.getIngressClassName())
+      out.push_back({"annotations.kubernetes.io/ingress.class",
+                     "Invalid value: " + quote(text_view(entry.getValue())) +
+                         ": must match `ingressClassName` when both are specified"});
 }
 
 }  // namespace troupe::validation_rules

@@ -72,6 +72,7 @@ void validate_selector(bool has, k8s::LabelSelector::Reader selector, k8s::PodTe
 void validate_service(k8s::Service::Reader service, std::vector<field_error>& out);
 void validate_endpoints(k8s::Endpoints::Reader endpoints, std::vector<field_error>& out);
 void validate_ingress(k8s::Ingress::Reader ingress, std::vector<field_error>& out);
+void validate_ingress_create(k8s::Ingress::Reader ingress, std::vector<field_error>& out);
 
 /// Persistent volumes and claims (validate_storage.cpp).
 void validate_persistent_volume(k8s::PersistentVolume::Reader pv, std::vector<field_error>& out);
