@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,26 @@
 namespace troupe::validation_rules {
 namespace {
 
-bool valid_ip(std::string_view text) {
+// An address of either family as Go's net.ParseIP reads it: its bytes, `bits` long.
+struct ip_address {
+  int bits = 0;
+  unsigned char bytes[16] = {};
+};
+
+std::optional<ip_address> parse_ip(std::string_view text) {
   std::string s(text);
-  unsigned char buffer[16];
-  return inet_pton(AF_INET, s.c_str(), buffer) == 1 || inet_pton(AF_INET6, s.c_str(), buffer) == 1;
+  ip_address ip;
+  if (inet_pton(AF_INET, s.c_str(), ip.bytes) == 1)
+    ip.bits = 32;
+  else if (inet_pton(AF_INET6, s.c_str(), ip.bytes) == 1)
+    ip.bits = 128;
+  else
+    return std::nullopt;
+  return ip;
+}
+
+bool valid_ip(std::string_view text) {
+  return parse_ip(text).has_value();
 }
 
 // Go's net.ParseCIDR: an address of either family and a prefix length that fits it (host
@@ -28,15 +45,11 @@ bool valid_ip(std::string_view text) {
 bool valid_cidr(std::string_view text) {
   auto slash = text.find('/');
   if (slash == std::string_view::npos) return false;
-  std::string address(text.substr(0, slash));
+  auto address = parse_ip(text.substr(0, slash));
   auto length = text.substr(slash + 1);
-  unsigned char buffer[16];
-  int bits = inet_pton(AF_INET, address.c_str(), buffer) == 1    ? 32
-             : inet_pton(AF_INET6, address.c_str(), buffer) == 1 ? 128
-                                                                 : 0;
   auto prefix = length.find_first_not_of("0123456789") == std::string_view::npos ? parse_int(length)
                                                                                  : std::nullopt;
-  return bits != 0 && prefix && *prefix <= bits;
+  return address && prefix && *prefix <= address->bits;
 }
 
 // Kubernetes' IsValidIP then ValidateNonSpecialIP, for an address traffic is sent to; loopback
@@ -44,37 +57,24 @@ bool valid_cidr(std::string_view text) {
 // `endpoint`: validateEndpointAddress's order, which checks a bad address twice over.
 void validate_routable_ip(std::string_view ip, const std::string& path,
                           std::vector<field_error>& out, bool endpoint = false) {
-  if (!valid_ip(ip)) {
+  auto parsed = parse_ip(ip);
+  if (!parsed) {
     out.push_back({path, "Invalid value: " + quote(ip) +
                              ": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"});
     if (endpoint)
       out.push_back({path, "Invalid value: " + quote(ip) + ": must be a valid IP address"});
     return;
   }
-  std::string s(ip);
-  unsigned char v4[4];
-  unsigned char v6[16];
-  const char* problem = nullptr;
-  if (inet_pton(AF_INET, s.c_str(), v4) == 1) {
-    if (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0)
-      problem = "may not be unspecified";
-    else if (v4[0] == 169 && v4[1] == 254)
-      problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
-    else if (v4[0] == 224 && v4[1] == 0 && v4[2] == 0)
-      problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
-  } else if (inet_pton(AF_INET6, s.c_str(), v6) == 1) {
-    bool zero = std::all_of(v6, v6 + 16, [](unsigned char b) { return b == 0; });
-    if (zero)
-      problem = "may not be unspecified";
-    else if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80)
-      problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
-    else if (v6[0] == 0xff && (v6[1] & 0x0f) == 0x02)
-      problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
-  }
-  if (!problem) return;
-  std::string why = problem;
-  if (why == "may not be unspecified") why += " (" + s + ")";  // as written
-  out.push_back({path, "Invalid value: " + quote(ip) + ": " + why});
+  const unsigned char* b = parsed->bytes;
+  bool v4 = parsed->bits == 32;
+  std::string problem;
+  if (std::all_of(b, b + parsed->bits / 8, [](unsigned char byte) { return byte == 0; }))
+    problem = "may not be unspecified (" + std::string(ip) + ")";
+  else if (v4 ? b[0] == 169 && b[1] == 254 : b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+    problem = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+  else if (v4 ? b[0] == 224 && b[1] == 0 && b[2] == 0 : b[0] == 0xff && (b[1] & 0x0f) == 0x02)
+    problem = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+  if (!problem.empty()) out.push_back({path, "Invalid value: " + quote(ip) + ": " + problem});
 }
 
 const char* traffic_policy_name(k8s::TrafficPolicy p) {
