@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/apiserver/defaults.hpp"
+#include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/object/compare.hpp"
 #include "runtime/object/kinds.hpp"
@@ -356,10 +357,8 @@ void validate_volume_update(k8s::PersistentVolumeSpec::Reader before,
                    "Forbidden: spec.persistentvolumesource is immutable after creation"});
   if (before.getVolumeMode() != after.getVolumeMode())
     out.push_back(
-        {"volumeMode",
-         std::string("Invalid value: ") +
-             (after.getVolumeMode() == k8s::VolumeMode::BLOCK ? "\"Block\"" : "\"Filesystem\"") +
-             ": field is immutable"});
+        {"volumeMode", "Invalid value: " + quote(validation_rules::json_of(after.getVolumeMode())) +
+                           ": field is immutable"});
 }
 
 void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,

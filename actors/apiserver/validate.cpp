@@ -60,26 +60,18 @@ void validate_selector(bool has, k8s::LabelSelector::Reader selector,
 namespace {
 
 using validation_rules::add;
+using validation_rules::json_of;
 using validation_rules::non_negative;
 using validation_rules::validate_claim;
 using validation_rules::validate_cron_job;
 using validation_rules::validate_endpoints;
 using validation_rules::validate_ingress;
-using validation_rules::validate_persistent_volume;
-using validation_rules::validate_service;
 using validation_rules::validate_job;
 using validation_rules::validate_labels_and_annotations;
+using validation_rules::validate_persistent_volume;
 using validation_rules::validate_pod_spec;
 using validation_rules::validate_selector;
-
-const char* restart_policy_name(k8s::RestartPolicy policy) {
-  switch (policy) {
-    case k8s::RestartPolicy::ALWAYS: return "Always";
-    case k8s::RestartPolicy::ON_FAILURE: return "OnFailure";
-    case k8s::RestartPolicy::NEVER: return "Never";
-    default: return "";
-  }
-}
+using validation_rules::validate_service;
 
 // Deployments, ReplicaSets, DaemonSets and StatefulSets: a selector that matches the
 // template, and pods that always restart and have no deadline (`no_deadline`: Kubernetes'
@@ -93,7 +85,7 @@ void validate_workload(Spec spec, const field_error& no_deadline, std::vector<fi
   validate_pod_spec(pod_spec, "spec.template.spec", out, std::move(provided));
   if (pod_spec.getRestartPolicy() != k8s::RestartPolicy::ALWAYS)
     out.push_back({"spec.template.spec.restartPolicy",
-                   "Unsupported value: " + quote(restart_policy_name(pod_spec.getRestartPolicy())) +
+                   "Unsupported value: " + quote(json_of(pod_spec.getRestartPolicy())) +
                        ": supported values: \"Always\""});
   if (!pod_spec.getActiveDeadlineSeconds().isUnset()) out.push_back(no_deadline);
 }

@@ -11,6 +11,7 @@
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/codec/schema_names.hpp"
 #include "runtime/object/validation.hpp"
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
@@ -47,6 +48,14 @@ void validate_label_map(capnp::List<k8s::StringEntry>::Reader labels, const std:
 /// refused when it is written.
 size_t validate_labels_and_annotations(k8s::ObjectMeta::Reader meta, const std::string& path,
                                        std::vector<field_error>& out);
+
+/// An enum value as Kubernetes spells it ("Never", "Block"); "" when unset.
+template <class Enum>
+std::string json_of(Enum value) {
+  if (value == Enum::UNSPECIFIED) return "";
+  auto schema = capnp::Schema::from<Enum>();
+  return json_name(schema.getEnumerants()[static_cast<unsigned>(value)]);
+}
 
 /// An optional count at `path` that may not be negative.
 template <class Optional, class = std::enable_if_t<std::is_class_v<Optional>>>

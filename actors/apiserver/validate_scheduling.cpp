@@ -10,13 +10,6 @@
 namespace troupe::validation_rules {
 namespace {
 
-template <class Enum>
-std::string json_of(Enum value) {
-  if (value == Enum::UNSPECIFIED) return "";
-  auto schema = capnp::Schema::from<Enum>();
-  return json_name(schema.getEnumerants()[static_cast<unsigned>(value)]);
-}
-
 // A toleration as Go's %#v prints Kubernetes' internal type, which some of its errors show whole.
 std::string go_toleration(k8s::Toleration::Reader t) {
   auto seconds = t.getTolerationSeconds();
