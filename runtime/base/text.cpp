@@ -115,6 +115,11 @@ bool escaped_by_go(uint32_t cp) {
 
 }  // namespace
 
+std::string strconv_error(std::string_view function, std::string_view text, bool out_of_range) {
+  return "strconv." + std::string(function) + ": parsing " + quote(text) +
+         (out_of_range ? ": value out of range" : ": invalid syntax");
+}
+
 std::string quote(std::string_view s) {
   std::string out = "\"";
   char buf[16];

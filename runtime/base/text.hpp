@@ -35,6 +35,9 @@ std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const 
 /// control, format and separator characters escaped, and bytes that are not UTF-8 as \xNN, so
 /// nothing in it can act on a terminal.
 std::string quote(std::string_view s);
+/// Go's error for `text` that strconv's `function` ("Atoi", "ParseUint") could not read:
+/// `strconv.Atoi: parsing "x": invalid syntax`, or `...: value out of range`.
+std::string strconv_error(std::string_view function, std::string_view text, bool out_of_range);
 /// Appends code point `cp` to `out` in UTF-8.
 void append_utf8(std::string& out, uint32_t cp);
 /// True when `s` is all UTF-8 (Go's utf8.Valid).

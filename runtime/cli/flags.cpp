@@ -38,6 +38,11 @@ std::vector<std::string> comma_values(const parsed_flags& flags, const std::stri
   return out;
 }
 
+std::string invalid_flag_argument(const std::string& flag, const std::string& value,
+                                  const std::string& why) {
+  return "invalid argument " + quote(value) + " for \"--" + flag + "\" flag: " + why;
+}
+
 std::optional<bool> go_parse_bool(std::string_view text) {
   for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
     if (text == yes) return true;
@@ -54,9 +59,8 @@ namespace {
 std::string switch_value(const std::string& name, const std::string& value) {
   if (name == "dry-run" || name == "validate" || name == "cascade") return value;
   if (auto b = go_parse_bool(value)) return *b ? "true" : "false";
-  throw api_error(api_errc::bad_request, "invalid argument " + quote(value) + " for \"--" + name +
-                                             "\" flag: strconv.ParseBool: parsing " + quote(value) +
-                                             ": invalid syntax");
+  throw api_error(api_errc::bad_request,
+                  invalid_flag_argument(name, value, strconv_error("ParseBool", value, false)));
 }
 
 }  // namespace

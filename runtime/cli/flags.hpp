@@ -46,6 +46,11 @@ parsed_flags parse_flags(const std::vector<std::string>& args, const std::vector
 /// ("--verb=get,list --verb=watch" is get, list, watch), as kubectl's string-slice flags.
 std::vector<std::string> comma_values(const parsed_flags& flags, const std::string& flag);
 
+/// pflag's error for a value its flag cannot take: `invalid argument "x" for "--replicas" flag:
+/// ...`.
+std::string invalid_flag_argument(const std::string& flag, const std::string& value,
+                                  const std::string& why);
+
 /// Go's strconv.ParseBool, as pflag reads a switch's value: "1", "t", "TRUE" ... or nothing.
 std::optional<bool> go_parse_bool(std::string_view text);
 

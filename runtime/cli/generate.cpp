@@ -245,9 +245,8 @@ int64_t int32_flag(const parsed_flags& flags, const std::string& flag, int64_t f
   if (!flags.has(flag)) return fallback;
   auto n = parse_int(flags.get(flag));
   TROUPE_REQUIRE(n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
-                 "invalid argument " + quote(flags.get(flag)) + " for \"--" + flag +
-                     "\" flag: strconv.ParseInt: parsing " + quote(flags.get(flag)) +
-                     (n ? ": value out of range" : ": invalid syntax"));
+                 invalid_flag_argument(flag, flags.get(flag),
+                                       strconv_error("ParseInt", flags.get(flag), n.has_value())));
   return *n;
 }
 
@@ -319,8 +318,7 @@ node service(const std::string& type, const std::string& name, const parsed_flag
         !parts[0].empty() && parts[0].find_first_not_of("0123456789") == std::string::npos;
     auto port = digits ? parse_int(parts[0]) : std::nullopt;
     TROUPE_REQUIRE(port && *port <= 65535, api_errc::bad_request,
-                   "strconv.ParseUint: parsing " + quote(parts[0]) +
-                       (digits ? ": value out of range" : ": invalid syntax"));
+                   strconv_error("ParseUint", parts[0], digits));
     std::string target_text = parts.size() >= 2 ? parts[1] : parts[0];
     auto target = parse_int(target_text);
     bool named_target = !target;

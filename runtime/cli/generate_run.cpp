@@ -49,9 +49,8 @@ node run_labels(const std::string& name, const parsed_flags& flags) {
 int64_t atoi_flag(const parsed_flags& flags, const std::string& flag) {
   std::string text = flags.get(flag);
   auto n = parse_int(text);
-  TROUPE_REQUIRE(
-      n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
-      "strconv.Atoi: parsing " + quote(text) + (n ? ": value out of range" : ": invalid syntax"));
+  TROUPE_REQUIRE(n && *n >= INT32_MIN && *n <= INT32_MAX, api_errc::bad_request,
+                 strconv_error("Atoi", text, n.has_value()));
   return *n;
 }
 

@@ -37,8 +37,8 @@ bool parse_count(std::string_view text, std::string_view expr, int64_t& out, std
     bool digits = !text.empty() &&
                   text.find_first_not_of("+-0123456789") == std::string_view::npos &&
                   text.find_first_of("0123456789") != std::string_view::npos;
-    return error = "failed to parse int from " + std::string(expr) + ": strconv.Atoi: parsing " +
-                   quote(text) + (digits ? ": value out of range" : ": invalid syntax"),
+    return error = "failed to parse int from " + std::string(expr) + ": " +
+                   strconv_error("Atoi", text, digits),
            false;
   }
   if (*n < 0)
