@@ -391,21 +391,17 @@ void default_claim(k8s::PersistentVolumeClaim::Builder pvc) {
     if (!claim && !snapshot) spec.disownDataSource();
   }
   if (spec.hasDataSourceRef() && spec.getDataSourceRef().getNamespace().size() > 0) spec.disownDataSourceRef();
-  // Kubernetes' NormalizeDataSources: the old field and the new one say the same.
-  if (spec.hasDataSource() && !spec.hasDataSourceRef()) {
-    auto from = spec.getDataSource().asReader();
-    auto to = spec.initDataSourceRef();
+  // Kubernetes' NormalizeDataSources: the old field and the new one say the same (the new one
+  // names no other namespace now).
+  auto copy = [](auto from, auto to) {
     if (from.hasApiGroup()) to.setApiGroup(from.getApiGroup());
     to.setKind(from.getKind());
     to.setName(from.getName());
-  } else if (spec.hasDataSourceRef() && !spec.hasDataSource() &&
-             spec.getDataSourceRef().getNamespace().size() == 0) {
-    auto from = spec.getDataSourceRef().asReader();
-    auto to = spec.initDataSource();
-    if (from.hasApiGroup()) to.setApiGroup(from.getApiGroup());
-    to.setKind(from.getKind());
-    to.setName(from.getName());
-  }
+  };
+  if (spec.hasDataSource() && !spec.hasDataSourceRef())
+    copy(spec.getDataSource().asReader(), spec.initDataSourceRef());
+  else if (spec.hasDataSourceRef() && !spec.hasDataSource())
+    copy(spec.getDataSourceRef().asReader(), spec.initDataSource());
 }
 
 // SetDefaults_{,Cluster}RoleBinding and SetDefaults_Subject: the RBAC group where a

@@ -1566,6 +1566,11 @@ TEST_CASE("fields of newer Kubernetes manifests are taken and checked", "[apiser
             "spec.dataSourceRef: Invalid value: \"Widget\": must be 'PersistentVolumeClaim' when referencing the default "
             "apiGroup",
             "spec: Invalid value: \"spec.dataSource\": must match dataSourceRef"});
+  auto old_way = admit("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n"
+                       "  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+                       "  dataSource: {kind: PersistentVolumeClaim, name: src}\n");
+  CHECK_THAT(codec::to_yaml(codec::encode_object(old_way, *kinds().find("v1", "PersistentVolumeClaim"))),
+             Catch::Contains("dataSourceRef:\n    kind: PersistentVolumeClaim\n    name: src"));
   // A dataSource Kubernetes cannot populate from is dropped, not refused; so is a namespaced ref.
   auto dropped = admit("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n"
                        "  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
