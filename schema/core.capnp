@@ -577,6 +577,12 @@ struct PodSpec {
   os @39 :PodOs;
   hostUsers :union { unset @40 :Void; value @41 :Bool; }
   setHostnameAsFQDN :union { unset @42 :Void; value @43 :Bool; }
+  schedulingGates @44 :List(PodSchedulingGate);
+}
+
+# While a pod has gates the scheduler leaves it alone; they may only be removed.
+struct PodSchedulingGate {
+  name @0 :Text;
 }
 
 struct PodOs {

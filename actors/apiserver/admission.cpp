@@ -484,6 +484,8 @@ std::string bind_pod(std::string_view stored, const std::string& node, int64_t n
                  "pod " + name + " is already assigned to node " + quote(text_view(pod.getSpec().getNodeName())));
   TROUPE_REQUIRE(pod.getMetadata().getDeletionTimestamp() == 0, api_errc::bad_request,
                  "pod " + quote(name) + " is being deleted, cannot be assigned to a host");
+  TROUPE_REQUIRE(pod.getSpec().getSchedulingGates().size() == 0, api_errc::internal,
+                 "pod " + name + " has non-empty .spec.schedulingGates");
   capnp::MallocMessageBuilder m;
   m.setRoot(pod);
   auto out = m.getRoot<k8s::Pod>();

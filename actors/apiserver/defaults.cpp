@@ -9,6 +9,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_condition.hpp"
 #include "runtime/object/qos.hpp"
 #include "runtime/object/selector.hpp"
 #include "runtime/object/taints.hpp"
@@ -448,6 +449,10 @@ void initial_status(const kind_info& kind, capnp::DynamicStruct::Builder root) {
     auto pod = root.as<k8s::Pod>();
     pod.getStatus().setPhase(k8s::PodPhase::PENDING);
     pod.getStatus().setQosClass(qos_class(pod.getSpec().asReader()));
+    // Kubernetes' PrepareForCreate says why the pod waits before any scheduler has seen it.
+    if (pod.getSpec().getSchedulingGates().size() > 0)
+      set_pod_condition(pod, "PodScheduled", k8s::ConditionStatus::IS_FALSE, "SchedulingGated",
+                        "Scheduling is blocked due to non-empty scheduling gates", 0);
   } else if (k == "PersistentVolume") {
     root.as<k8s::PersistentVolume>().getStatus().setPhase(k8s::PersistentVolumePhase::PENDING);
   } else if (k == "PersistentVolumeClaim") {

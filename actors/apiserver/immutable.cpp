@@ -5,12 +5,15 @@
 #include <capnp/message.h>
 
 #include <initializer_list>
+#include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "actors/apiserver/defaults.hpp"
 #include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/codec/json.hpp"
 #include "runtime/object/compare.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -89,13 +92,146 @@ bool still_tolerated(capnp::List<k8s::Toleration>::Reader list, k8s::Toleration:
   return false;
 }
 
-// A pod may change its images, shorten (or set) its deadline and add tolerations; nothing
-// else in its spec.
+std::map<std::string, std::string> map_of(capnp::List<k8s::StringEntry>::Reader entries) {
+  std::map<std::string, std::string> out;
+  for (auto e : entries) out[text_string(e.getKey())] = text_string(e.getValue());
+  return out;
+}
+
+// A value as Go's json.Marshal prints Kubernetes' internal type in a field error: its Go field
+// names, nil slices as null.
+codec::node go_requirements(capnp::List<k8s::NodeSelectorRequirement>::Reader list) {
+  if (list.size() == 0) return codec::node::null();
+  auto out = codec::node::list();
+  for (auto r : list) {
+    auto item = codec::node::map();
+    item.set("Key", codec::node::string(text_string(r.getKey())));
+    item.set("Operator", codec::node::string(validation_rules::json_of(r.getOperator())));
+    auto values = codec::node::null();
+    if (r.getValues().size() > 0) {
+      values = codec::node::list();
+      for (auto v : r.getValues()) values.push(codec::node::string(text_string(v)));
+    }
+    item.set("Values", std::move(values));
+    out.push(std::move(item));
+  }
+  return out;
+}
+
+codec::node go_term(k8s::NodeSelectorTerm::Reader term) {
+  auto out = codec::node::map();
+  out.set("MatchExpressions", go_requirements(term.getMatchExpressions()));
+  out.set("MatchFields", go_requirements(term.getMatchFields()));
+  return out;
+}
+
+capnp::List<k8s::NodeSelectorTerm>::Reader required_terms(k8s::PodSpec::Reader spec) {
+  if (!spec.hasAffinity() || !spec.getAffinity().hasNodeAffinity()) return {};
+  auto affinity = spec.getAffinity().getNodeAffinity();
+  if (!affinity.hasRequiredDuringSchedulingIgnoredDuringExecution()) return {};
+  return affinity.getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+}
+
+// Kubernetes' validateNodeSelectorTermHasOnlyAdditions: each list keeps what it had in front.
+bool only_additions(k8s::NodeSelectorTerm::Reader before, k8s::NodeSelectorTerm::Reader after) {
+  auto old_expressions = before.getMatchExpressions(), old_fields = before.getMatchFields();
+  auto new_expressions = after.getMatchExpressions(), new_fields = after.getMatchFields();
+  if (old_expressions.size() == 0 && old_fields.size() == 0)
+    return new_expressions.size() == 0 && new_fields.size() == 0;
+  auto keeps = [](capnp::List<k8s::NodeSelectorRequirement>::Reader old_list,
+                  capnp::List<k8s::NodeSelectorRequirement>::Reader new_list) {
+    if (new_list.size() < old_list.size()) return false;
+    for (unsigned i = 0; i < old_list.size(); ++i)
+      if (!same(old_list[i], new_list[i])) return false;
+    return true;
+  };
+  return keeps(old_expressions, new_expressions) && keeps(old_fields, new_fields);
+}
+
+// A gated pod may still be narrowed down before it is scheduled (Kubernetes' mutable
+// scheduling directives): its node selector may gain entries and each required node affinity
+// term may gain requirements. Both are checked here and then taken from `before` into `spec`,
+// so that the comparison of the rest of the spec does not see them.
+void narrow_gated_placement(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after,
+                            k8s::PodSpec::Builder spec, std::vector<field_error>& out) {
+  auto old_selector = map_of(before.getNodeSelector()),
+       new_selector = map_of(after.getNodeSelector());
+  if (old_selector != new_selector) {
+    for (auto& [key, value] : old_selector) {
+      auto kept = new_selector.find(key);
+      if (kept != new_selector.end() && kept->second == value) continue;
+      auto shown = codec::node::map();
+      for (auto& [k, v] : new_selector) shown.set(k, codec::node::string(v));
+      out.push_back({"spec.nodeSelector", "Invalid value: " + codec::to_json_escaped(shown) +
+                                              ": only additions to spec.nodeSelector are allowed "
+                                              "(no mutations or deletions)"});
+      break;
+    }
+  }
+  spec.setNodeSelector(before.getNodeSelector());
+
+  bool old_affinity = before.hasAffinity() && before.getAffinity().hasNodeAffinity();
+  bool new_affinity = after.hasAffinity() && after.getAffinity().hasNodeAffinity();
+  if (old_affinity == new_affinity &&
+      (!old_affinity ||
+       same(before.getAffinity().getNodeAffinity(), after.getAffinity().getNodeAffinity())))
+    return;
+  auto old_terms = required_terms(before), new_terms = required_terms(after);
+  const std::string terms_path =
+      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+  if (old_terms.size() > 0 && old_terms.size() != new_terms.size()) {
+    auto shown = codec::node::list();
+    for (auto t : new_terms) shown.push(go_term(t));
+    out.push_back(
+        {terms_path,
+         "Invalid value: " +
+             (new_terms.size() == 0 ? std::string("null") : codec::to_json_escaped(shown)) +
+             ": no additions/deletions to non-empty NodeSelectorTerms list are allowed"});
+  } else {
+    for (unsigned i = 0; i < old_terms.size(); ++i)
+      if (!only_additions(old_terms[i], new_terms[i]))
+        out.push_back({terms_path + "[" + std::to_string(i) + "]",
+                       "Invalid value: " + codec::to_json_escaped(go_term(new_terms[i])) +
+                           ": only additions are allowed (no mutations or deletions)"});
+  }
+  bool other_affinity = after.hasAffinity() && (after.getAffinity().hasPodAffinity() ||
+                                                after.getAffinity().hasPodAntiAffinity());
+  if (!after.hasAffinity()) {
+    if (old_affinity) spec.initAffinity().setNodeAffinity(before.getAffinity().getNodeAffinity());
+  } else if (!before.hasAffinity() && !other_affinity) {
+    spec.disownAffinity();
+  } else if (old_affinity) {
+    spec.getAffinity().setNodeAffinity(before.getAffinity().getNodeAffinity());
+  } else {
+    spec.getAffinity().disownNodeAffinity();
+  }
+}
+
+// Kubernetes' validateOnlyDeletedSchedulingGates: a gate may go, none may come.
+void only_deleted_gates(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after,
+                        std::vector<field_error>& out) {
+  std::set<std::string> had;
+  for (auto gate : before.getSchedulingGates()) had.insert(text_string(gate.getName()));
+  auto gates = after.getSchedulingGates();
+  for (unsigned i = 0; i < gates.size(); ++i) {
+    std::string name = text_string(gates[i].getName());
+    if (!had.count(name))
+      out.push_back(
+          {"spec.schedulingGates[" + std::to_string(i) + "].name",
+           "Forbidden: only deletion is allowed, but found new scheduling gate '" + name + "'"});
+  }
+}
+
+// A pod may change its images, shorten (or set) its deadline, add tolerations and drop
+// scheduling gates, and while gated narrow where it may run; nothing else in its spec.
 void validate_pod_update(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after,
                          std::vector<field_error>& out) {
+  only_deleted_gates(before, after, out);
   capnp::MallocMessageBuilder scratch;
   scratch.setRoot(after);
   auto spec = scratch.getRoot<k8s::PodSpec>();
+  spec.setSchedulingGates(before.getSchedulingGates());
+  if (before.getSchedulingGates().size() > 0) narrow_gated_placement(before, after, spec, out);
   auto keep_images = [](capnp::List<k8s::Container>::Reader from,
                         capnp::List<k8s::Container>::Builder to) {
     if (from.size() != to.size()) return;

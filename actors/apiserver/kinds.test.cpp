@@ -709,6 +709,130 @@ TEST_CASE("updates Kubernetes allows pass", "[apiserver][admission][kinds]") {
   CHECK(update_failures(r.before, r.after).empty());
 }
 
+namespace {
+
+std::string gated_pod(const std::string& extra,
+                      const std::string& gates = "[{name: example.com/quota}]") {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  schedulingGates: " + gates +
+         "\n" + extra + "  containers: [{name: c, image: busybox}]\n";
+}
+
+std::string required_terms(const std::string& terms) {
+  return "  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n"
+         "        nodeSelectorTerms: " +
+         terms + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("scheduling gates hold a pod back and may only be removed",
+          "[apiserver][admission][kinds]") {
+  auto bytes = admit(gated_pod(""));
+  object_reader admitted(bytes);
+  auto conditions = admitted.as<k8s::Pod>().getStatus().getConditions();
+  REQUIRE(conditions.size() == 1);
+  CHECK(text_view(conditions[0].getType()) == "PodScheduled");
+  CHECK(conditions[0].getStatus() == k8s::ConditionStatus::IS_FALSE);
+  CHECK(text_view(conditions[0].getReason()) == "SchedulingGated");
+  CHECK(text_view(conditions[0].getMessage()) ==
+        "Scheduling is blocked due to non-empty scheduling gates");
+  CHECK(conditions[0].getLastTransitionTime() == 0);  // as PrepareForCreate leaves it
+  auto ungated = admit(pod_spec("containers: [{name: c, image: busybox}]"));
+  CHECK(object_reader(ungated).as<k8s::Pod>().getStatus().getConditions().size() == 0);
+
+  CHECK(failing_fields(gated_pod("", "[{name: g}, {name: ''}, {name: 'a b'}, {name: g}]")) ==
+        std::vector<std::string>{
+            // Both, as Kubernetes' IsQualifiedName gives them.
+            "spec.schedulingGates[1]: Invalid value: \"\": name part must be non-empty",
+            "spec.schedulingGates[1]: Invalid value: \"\": name part must consist of alphanumeric "
+            "characters, "
+            "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'MyName',  or "
+            "'my.name',  or '123-abc', regex used for validation is "
+            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            "spec.schedulingGates[2]: Invalid value: \"a b\": name part must consist of "
+            "alphanumeric characters, "
+            "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'MyName',  or "
+            "'my.name',  or '123-abc', regex used for validation is "
+            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            "spec.schedulingGates[3]: Duplicate value: \"g\""});
+  CHECK(failing_fields(gated_pod("  nodeName: n1\n")) ==
+        std::vector<std::string>{
+            "spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"});
+  CHECK(failing_fields(workload("Deployment", "")
+                           .replace(workload("Deployment", "").find("spec: {containers"), 7,
+                                    "spec: {schedulingGates: [{name: g}, {name: g}], ")) ==
+        std::vector<std::string>{"spec.template.spec.schedulingGates[1]: Duplicate value: \"g\""});
+
+  const std::string terms_path =
+      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+  const std::string a = "{key: a, operator: In, values: [x]}", b = "{key: b, operator: Exists}";
+  struct row {
+    std::string before, after;
+    std::vector<std::string> causes;
+  };
+  auto r = GENERATE_COPY(values<row>({
+      {gated_pod(""),
+       gated_pod("", "[{name: example.com/quota}, {name: g2}, {name: g3}]"),
+       {"spec.schedulingGates[1].name: Forbidden: only deletion is allowed, but found new "
+        "scheduling gate 'g2'",
+        "spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new "
+        "scheduling gate 'g3'"}},
+      {gated_pod("", "[{name: g1}, {name: g2}]"), gated_pod("", "[{name: g2}]"), {}},
+      {gated_pod(""), gated_pod("", "[]"), {}},
+      // While gated, where the pod may run can be narrowed, not changed.
+      {gated_pod("  nodeSelector: {a: b}\n"), gated_pod("  nodeSelector: {c: d, a: b}\n"), {}},
+      {gated_pod("  nodeSelector: {a: b}\n"),
+       gated_pod("  nodeSelector: {c: d, a: z}\n"),
+       {"spec.nodeSelector: Invalid value: {\"a\":\"z\",\"c\":\"d\"}: only additions to "
+        "spec.nodeSelector are "
+        "allowed (no mutations or deletions)"}},
+      {gated_pod(""), gated_pod(required_terms("[{matchExpressions: [" + a + "]}]")), {}},
+      {gated_pod(required_terms("[{matchExpressions: [" + a + "]}]")),
+       gated_pod(required_terms("[{matchExpressions: [" + a + ", " + b + "]}]")),
+       {}},
+      {gated_pod(required_terms("[{matchExpressions: [" + a + "]}]")),
+       gated_pod(required_terms("[{matchExpressions: [" + b + "]}]")),
+       {terms_path +
+        "[0]: Invalid value: "
+        "{\"MatchExpressions\":[{\"Key\":\"b\",\"Operator\":\"Exists\",\"Values\":null}],"
+        "\"MatchFields\":null}: only additions are allowed (no mutations or deletions)"}},
+      {gated_pod(required_terms("[{matchExpressions: [" + a + "]}]")),
+       gated_pod(
+           required_terms("[{matchExpressions: [" + a + "]}, {matchExpressions: [" + b + "]}]")),
+       {terms_path +
+        ": Invalid value: "
+        "[{\"MatchExpressions\":[{\"Key\":\"a\",\"Operator\":\"In\",\"Values\":[\"x\"]}],"
+        "\"MatchFields\":null},{\"MatchExpressions\":[{\"Key\":\"b\",\"Operator\":\"Exists\","
+        "\"Values\":null}],"
+        "\"MatchFields\":null}]: no additions/deletions to non-empty NodeSelectorTerms list are "
+        "allowed"}},
+      {gated_pod(required_terms("[{matchExpressions: [" + a + "]}]")),
+       gated_pod(""),
+       {terms_path + ": Invalid value: null: no additions/deletions to non-empty NodeSelectorTerms "
+                     "list are allowed"}},
+      // Gates gone, the pod's placement is as fixed as any other pod's.
+      {pod_spec("nodeSelector: {a: b}\n  containers: [{name: c, image: busybox}]"),
+       pod_spec("nodeSelector: {a: b, c: d}\n  containers: [{name: c, image: busybox}]"),
+       {"spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+        "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+        "additions to existing tolerations)"}},
+      // Narrowing does not open the rest of the spec.
+      {gated_pod("  nodeSelector: {a: b}\n"),
+       gated_pod("  nodeSelector: {a: b, c: d}\n  hostname: h\n"),
+       {"spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+        "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+        "additions to existing tolerations)"}},
+  }));
+  CAPTURE(r.before, r.after);
+  CHECK(update_failures(r.before, r.after) == r.causes);
+
+  // The binding subresource refuses a gated pod, as Kubernetes' does.
+  CHECK_THROWS_WITH(bind_pod(admit(gated_pod("")), "n1", 1700000000),
+                    Catch::Contains("pod p has non-empty .spec.schedulingGates"));
+}
+
 TEST_CASE("a replace keeps the Service's address and node ports", "[apiserver][admission][kinds]") {
   auto& services = *kinds().find_by_resource("services");
   auto stored = admit(

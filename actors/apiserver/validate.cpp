@@ -531,6 +531,12 @@ void validate_kind_on_create(const kind_info& kind, capnp::DynamicStruct::Reader
                              std::vector<field_error>& out) {
   if (kind.kind == "Ingress")
     validation_rules::validate_ingress_create(root.as<k8s::Ingress>(), out);
+  if (kind.kind == "Pod") {
+    auto spec = root.as<k8s::Pod>().getSpec();
+    if (spec.getNodeName().size() > 0 && spec.getSchedulingGates().size() > 0)
+      out.push_back({"spec.nodeName",
+                     "Forbidden: cannot be set until all schedulingGates have been cleared"});
+  }
 }
 
 }  // namespace troupe

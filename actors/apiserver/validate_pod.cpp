@@ -331,6 +331,14 @@ void validate_pod_spec(k8s::PodSpec::Reader spec, const std::string& path,
       (!spec.hasDnsConfig() || spec.getDnsConfig().getNameservers().size() == 0))
     out.push_back({path + ".dnsConfig",
                    "Required value: must provide at least one DNS nameserver when DNS policy is None"});
+  std::set<std::string> gates;
+  auto declared_gates = spec.getSchedulingGates();
+  for (unsigned g = 0; g < declared_gates.size(); ++g) {
+    auto at = path + ".schedulingGates[" + std::to_string(g) + "]";
+    std::string name = text_string(declared_gates[g].getName());
+    add(out, at, name, check_qualified_name(name));
+    if (!gates.insert(name).second) out.push_back({at, "Duplicate value: " + quote(name)});
+  }
   if (spec.hasOs()) {  // Kubernetes' validateOS, last as in ValidatePodSpec
     auto os = text_view(spec.getOs().getName());
     if (os.empty())

@@ -176,6 +176,19 @@ resources node_allocatable(k8s::NodeStatus::Reader status) {
 
 }  // namespace
 
+bool terminal(k8s::Pod::Reader pod) {
+  auto phase = pod.getStatus().getPhase();
+  return phase == k8s::PodPhase::SUCCEEDED || phase == k8s::PodPhase::FAILED;
+}
+
+bool waits_for_us(k8s::Pod::Reader pod) {
+  auto scheduler = text_view(pod.getSpec().getSchedulerName());
+  return (scheduler.empty() || scheduler == "default-scheduler") &&
+         pod.getSpec().getNodeName().size() == 0 && !terminal(pod) &&
+         pod.getMetadata().getDeletionTimestamp() == 0 &&
+         pod.getSpec().getSchedulingGates().size() == 0;
+}
+
 pod_info to_pod_info(k8s::Pod::Reader pod) {
   auto meta = pod.getMetadata();
   auto spec = pod.getSpec();

@@ -11,6 +11,15 @@ namespace troupe::sched {
 /// (containers[].ports[].hostPort), owner = the controller ownerReference.
 pod_info to_pod_info(k8s::Pod::Reader pod);
 
+/// Succeeded or Failed: it holds nothing on its node any more.
+bool terminal(k8s::Pod::Reader pod);
+
+/// An unbound pod this scheduler should place: named for it (or for no scheduler), not
+/// finished, not being deleted, and with no scheduling gates left (kube-scheduler's
+/// SchedulingGates PreEnqueue keeps a gated pod out of the queue: no attempt, no
+/// FailedScheduling, until an update removes its last gate).
+bool waits_for_us(k8s::Pod::Reader pod);
+
 /// Allocatable (falling back to capacity), taints, unschedulable, labels, and ready from the
 /// Ready condition. `requested`, `pods` and ports start empty: add_pod() fills them.
 node_info to_node_info(k8s::Node::Reader node);

@@ -190,6 +190,33 @@ spec:
   CHECK(pod.host_ports[1].host_ip == "10.0.0.1");
 }
 
+TEST_CASE("which pods wait for this scheduler", "[scheduler]") {
+  struct row {
+    std::string yaml;
+    bool waits;
+  };
+  const std::string containers = "  containers: [{name: c, image: busybox}]\n";
+  auto r = GENERATE_COPY(values<row>({
+      {pod_yaml(containers), true},
+      {pod_yaml("  schedulerName: default-scheduler\n" + containers), true},
+      {pod_yaml("  schedulerName: other\n" + containers), false},
+      {pod_yaml("  nodeName: n1\n" + containers), false},
+      {pod_yaml("  schedulingGates: [{name: example.com/quota}]\n" + containers), false},
+      {pod_yaml("  schedulingGates: []\n" + containers), true},
+      {pod_yaml(containers) + "status: {phase: Succeeded}\n", false},
+      {pod_yaml(containers) + "status: {phase: Failed}\n", false},
+      {pod_yaml(containers) + "status: {phase: Pending}\n", true},
+      {pod_yaml(containers)
+           .replace(pod_yaml(containers).find("namespace: default"), 18,
+                    "namespace: default, deletionTimestamp: '2026-01-01T00:00:00Z'"),
+       false},
+  }));
+  CAPTURE(r.yaml);
+  const std::string bytes = decode(r.yaml);
+  object_reader reader(bytes);
+  CHECK(waits_for_us(reader.as<k8s::Pod>()) == r.waits);
+}
+
 TEST_CASE("a bare pod has no owner and priority 0", "[scheduler]") {
   auto pod = pod_from(pod_yaml("  containers:\n" + container("a", "{}")));
   CHECK(pod.owner_uid.empty());

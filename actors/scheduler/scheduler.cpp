@@ -61,16 +61,6 @@ std::string key_of(k8s::ObjectMeta::Reader meta) {
   return text_string(meta.getNamespace()) + "/" + text_string(meta.getName());
 }
 
-bool ours(k8s::Pod::Reader pod) {
-  auto name = text_view(pod.getSpec().getSchedulerName());
-  return name.empty() || name == "default-scheduler";
-}
-
-bool terminal(k8s::Pod::Reader pod) {
-  auto phase = pod.getStatus().getPhase();
-  return phase == k8s::PodPhase::SUCCEEDED || phase == k8s::PodPhase::FAILED;
-}
-
 void kick(self_ptr self) {
   if (self->state.kick_pending) return;
   self->state.kick_pending = true;
@@ -121,7 +111,7 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   if (!node.empty()) {
     st.queue.remove(key);
     p.assumed = false;
-    if (terminal(pod)) {
+    if (sched::terminal(pod)) {
       // A finished pod holds nothing on its node any more.
       if (p.accounted) {
         unaccount(self, p);
@@ -135,7 +125,7 @@ void pod_changed(self_ptr self, std::string_view bytes) {
     return;
   }
   if (p.assumed) return;  // our bind is in flight; this is the pod from before it
-  if (ours(pod) && !terminal(pod) && pod.getMetadata().getDeletionTimestamp() == 0) {
+  if (sched::waits_for_us(pod)) {
     // Our own status writes (PodScheduled=False) keep the generation: they do not requeue.
     if (fresh || !st.queue.contains(key) || generation != p.generation) st.queue.add(key, p.info->priority, monotonic_millis());
     kick(self);

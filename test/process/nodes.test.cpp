@@ -746,6 +746,49 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK_THAT(c.troupe({"get", "nodes"}).out, Catch::Contains("SchedulingDisabled"));
 }
 
+TEST_CASE("a gated pod waits unscheduled until its last gate is removed", "[process][nodes]") {
+  cluster c({"--node-name", "g1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   "apiVersion: v1\nkind: Pod\nmetadata: {name: gated}\nspec:\n"
+                   "  schedulingGates: [{name: example.com/quota}, {name: example.com/arch}]\n"
+                   "  containers: [{name: c, image: sh, command: [sleep, '300']}]\n")
+              .code == 0);
+  CHECK_THAT(c.troupe({"get", "pod", "gated"}).out, Catch::Contains("SchedulingGated"));
+  // A pod created after it is scheduled and runs: the scheduler has passed the gated one by.
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   "apiVersion: v1\nkind: Pod\nmetadata: {name: free}\nspec:\n"
+                   "  containers: [{name: c, image: sh, command: [sleep, '300']}]\n")
+              .code == 0);
+  wait_for_text(c, {"get", "pod", "free"}, "Running");
+  CHECK(jsonpath(c, "pod/gated", "{.spec.nodeName}").empty());
+  CHECK(jsonpath(c, "pod/gated", "{.status.conditions[0].reason}") == "SchedulingGated");
+  CHECK(c.troupe({"get", "events", "--field-selector", "involvedObject.name=gated", "-o", "name"})
+            .out.empty());
+
+  auto added =
+      c.troupe({"patch", "pod", "gated", "--type", "json", "-p",
+                R"([{"op": "add", "path": "/spec/schedulingGates/-", "value": {"name": "x"}}])"});
+  CHECK(added.code != 0);
+  CHECK_THAT(
+      added.err,
+      Catch::Contains("spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but "
+                      "found new scheduling gate 'x'"));
+  // While gated it may be narrowed to a node.
+  CHECK(c.troupe({"patch", "pod", "gated", "-p",
+                  R"({"spec": {"nodeSelector": {"kubernetes.io/hostname": "g1"}}})"})
+            .code == 0);
+  CHECK(c.troupe({"patch", "pod", "gated", "--type", "json", "-p",
+                  R"([{"op": "remove", "path": "/spec/schedulingGates/0"}])"})
+            .code == 0);
+  CHECK_THAT(c.troupe({"get", "pod", "gated"}).out, Catch::Contains("SchedulingGated"));
+  CHECK(c.troupe({"patch", "pod", "gated", "--type", "json", "-p",
+                  R"([{"op": "remove", "path": "/spec/schedulingGates"}])"})
+            .code == 0);
+  wait_for_text(c, {"get", "pod", "gated"}, "Running");
+  CHECK(jsonpath(c, "pod/gated", "{.spec.nodeName}") == "g1");
+}
+
 TEST_CASE("static pods run from manifests and appear as mirror pods", "[process][nodes]") {
   cluster c({"--disable-agent"});
   auto manifests = c.dir() / "manifests";
