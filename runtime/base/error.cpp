@@ -6,7 +6,7 @@
 namespace troupe {
 namespace {
 
-constexpr std::array<std::pair<api_errc, std::string_view>, 14> names{{
+constexpr std::array<std::pair<api_errc, std::string_view>, 15> names{{
     {api_errc::none, "Success"},
     {api_errc::not_found, "NotFound"},
     {api_errc::already_exists, "AlreadyExists"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<api_errc, std::string_view>, 14> names{{
     {api_errc::too_many_requests, "TooManyRequests"},
     {api_errc::unavailable, "ServiceUnavailable"},
     {api_errc::method_not_allowed, "MethodNotAllowed"},
+    {api_errc::request_entity_too_large, "RequestEntityTooLarge"},
 }};
 
 }  // namespace

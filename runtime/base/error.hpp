@@ -27,6 +27,7 @@ enum class api_errc : uint8_t {
   too_many_requests,
   unavailable,
   method_not_allowed,
+  request_entity_too_large,
 };
 
 /// "NotFound", "AlreadyExists", ...

@@ -8,6 +8,7 @@
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/codec/json.hpp"
 
 namespace troupe::codec {
 namespace {
@@ -501,6 +502,15 @@ const node& field(const node& op, std::string_view name, const std::string& wher
 
 node json_patch(node target, const node& ops) {
   TROUPE_REQUIRE(ops.is_list(), api_errc::bad_request, "a JSON patch must be a list of operations");
+  // Kubernetes' apiserver limits: without them a few dozen copy operations, each doubling a
+  // list, make a request of a kilobyte cost minutes of CPU and gigabytes of memory.
+  constexpr size_t max_operations = 10000;
+  constexpr size_t max_copied_bytes = 3 * 1024 * 1024;  // its JSONPatchMaxCopyBytes
+  TROUPE_REQUIRE(ops.items().size() <= max_operations, api_errc::request_entity_too_large,
+                 "The allowed maximum operations in a JSON patch is " +
+                     std::to_string(max_operations) + ", got " +
+                     std::to_string(ops.items().size()));
+  size_t copied = 0;
   for (size_t i = 0; i < ops.items().size(); ++i) {
     const node& op = ops.items()[i];
     std::string where = "json patch operation " + std::to_string(i);
@@ -528,6 +538,11 @@ node json_patch(node target, const node& ops) {
         node* source = resolve(target, from_tokens, from_tokens.size());
         TROUPE_REQUIRE(source, api_errc::bad_request,
                        where + ": from " + quote(from) + " not found");
+        copied += to_json(*source).size();  // what evanphx/json-patch counts: the copy's JSON
+        TROUPE_REQUIRE(copied <= max_copied_bytes, api_errc::bad_request,
+                       "Unable to complete the copy, the accumulated size increase of copy is " +
+                           std::to_string(copied) + ", exceeding the limit " +
+                           std::to_string(max_copied_bytes));
         put(target, tokens, node(*source), where);
       }
     } else if (name == "test") {

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/base/error.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/yaml.hpp"
 
@@ -218,6 +219,41 @@ TEST_CASE("JSON patch names the operation that cannot apply", "[patch]") {
                     "a JSON patch must be a list of operations");
   CHECK_THROWS_WITH(json_patch(target, yaml(R"([{"op": "add", "path": "a", "value": 1}])")),
                     "json patch operation 0 (add a): path \"a\" must start with /");
+}
+
+TEST_CASE("JSON patch is held to Kubernetes' operation and copy limits", "[patch]") {
+  // Each copy doubles the list: 22 of them once took seconds and a gigabyte.
+  std::string ops = R"([{"op": "add", "path": "/l", "value": ["0123456789"]})";
+  for (int i = 0; i < 40; ++i) ops += R"(, {"op": "copy", "from": "/l", "path": "/l/-"})";
+  ops += "]";
+  try {
+    json_patch(yaml(R"({"a": 1})"), yaml(ops.c_str()));
+    FAIL("the copies were applied");
+  } catch (const troupe::api_error& e) {
+    CHECK(e.code() == troupe::api_errc::bad_request);
+    // 2^18 strings of 12 bytes with their commas pass 3 MiB on the 19th copy.
+    CHECK_THAT(e.message(),
+               Catch::StartsWith(
+                   "Unable to complete the copy, the accumulated size increase of copy is ") &&
+                   Catch::EndsWith(", exceeding the limit 3145728"));
+  }
+  // Copies that stay within the limit apply.
+  std::string few =
+      R"([{"op": "add", "path": "/l", "value": [1]}, {"op": "copy", "from": "/l", "path": "/m"}])";
+  CHECK(json_patch(yaml(R"({"a": 1})"), yaml(few.c_str())) ==
+        yaml(R"({"a": 1, "l": [1], "m": [1]})"));
+
+  std::string many = "[";
+  for (int i = 0; i <= 10000; ++i)
+    many += std::string(i ? "," : "") + R"({"op": "test", "path": "/a", "value": 1})";
+  many += "]";
+  try {
+    json_patch(yaml(R"({"a": 1})"), yaml(many.c_str()));
+    FAIL("10,001 operations were applied");
+  } catch (const troupe::api_error& e) {
+    CHECK(e.code() == troupe::api_errc::request_entity_too_large);
+    CHECK(e.message() == "The allowed maximum operations in a JSON patch is 10000, got 10001");
+  }
 }
 
 TEST_CASE("three-way patch sends what kubectl sends for sets and unions", "[patch]") {
