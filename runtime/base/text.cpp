@@ -76,10 +76,6 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-namespace {
-
-// The code point of the UTF-8 sequence at s[i] and its length, or length 0 when the bytes there
-// are not UTF-8 (overlong, a surrogate, past U+10FFFF, cut short).
 std::pair<uint32_t, size_t> decode_utf8(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char lead = byte(i);
@@ -94,6 +90,8 @@ std::pair<uint32_t, size_t> decode_utf8(std::string_view s, size_t i) {
   if (cp < smallest[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return {0, 0};
   return {cp, len};
 }
+
+namespace {
 
 // Code points Go's unicode.IsPrint refuses, so %q escapes them: C1 controls, format characters
 // (soft hyphen, zero-width and bidirectional marks, the BOM, tags ...), separators other than the

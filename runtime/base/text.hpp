@@ -40,6 +40,9 @@ std::string quote(std::string_view s);
 std::string strconv_error(std::string_view function, std::string_view text, bool out_of_range);
 /// Appends code point `cp` to `out` in UTF-8.
 void append_utf8(std::string& out, uint32_t cp);
+/// The code point of the multi-byte UTF-8 sequence at s[i] and its length, or length 0 when the
+/// bytes there are not one (ASCII, overlong, a surrogate, past U+10FFFF, cut short).
+std::pair<uint32_t, size_t> decode_utf8(std::string_view s, size_t i);
 /// True when `s` is all UTF-8 (Go's utf8.Valid).
 bool valid_utf8(std::string_view s);
 

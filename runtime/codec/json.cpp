@@ -123,6 +123,18 @@ class parser {
       char c = s_[pos_++];
       if (c == '"') return out;
       if (static_cast<unsigned char>(c) < 0x20) fail("control character in string");
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        // As Go's decoder: each byte that does not begin a UTF-8 sequence becomes U+FFFD, so
+        // nothing stored from JSON is text no client can read.
+        auto [cp, len] = decode_utf8(s_, pos_ - 1);
+        if (len == 0) {
+          append_utf8(out, 0xFFFD);
+        } else {
+          out.append(s_.substr(pos_ - 1, len));
+          pos_ += len - 1;
+        }
+        continue;
+      }
       if (c != '\\') {
         out += c;
         continue;
@@ -140,11 +152,21 @@ class parser {
         case 't': out += '\t'; break;
         case 'u': {
           uint32_t cp = hex4();
-          if (cp >= 0xD800 && cp < 0xDC00 && pos_ + 6 <= s_.size() && s_[pos_] == '\\' &&
-              s_[pos_ + 1] == 'u') {
-            pos_ += 2;
-            uint32_t low = hex4();
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          if (cp >= 0xD800 && cp < 0xE000) {
+            // A surrogate makes a code point only with the low half right after it; alone it
+            // is U+FFFD, and what follows is read on its own, as Go's decoder does.
+            size_t after = pos_;
+            uint32_t low = 0;
+            if (cp < 0xDC00 && pos_ + 6 <= s_.size() && s_[pos_] == '\\' && s_[pos_ + 1] == 'u') {
+              pos_ += 2;
+              low = hex4();
+            }
+            if (low >= 0xDC00 && low < 0xE000) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            } else {
+              cp = 0xFFFD;
+              pos_ = after;
+            }
           }
           append_utf8(out, cp);
           break;

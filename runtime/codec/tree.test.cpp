@@ -109,6 +109,19 @@ TEST_CASE("JSON parses and prints", "[tree][json]") {
   }
 }
 
+TEST_CASE("JSON strings read as Go reads them: what is not UTF-8 becomes U+FFFD", "[tree][json]") {
+  const std::string replacement = "\xef\xbf\xbd";
+  CHECK(parse_json(R"("\ud83d\ude00")").text() == "\xf0\x9f\x98\x80");   // a surrogate pair
+  CHECK(parse_json(R"("a\ud800b")").text() == "a" + replacement + "b");  // a lone high half
+  CHECK(parse_json(R"("\udc00")").text() == replacement);                // a lone low half
+  // A high half whose next escape is no low half: that escape is read on its own.
+  CHECK(parse_json(R"("\ud800\u0041")").text() == replacement + "A");
+  CHECK(parse_json("\"x\xff\xfey\"").text() == "x" + replacement + replacement + "y");
+  CHECK(parse_json("\"\xc3\"").text() == replacement);             // cut short
+  CHECK(parse_json("\"\xe2\x82\xac\"").text() == "\xe2\x82\xac");  // the euro sign stays
+  CHECK(valid_utf8(parse_json("\"\xed\xa0\x80\"").text()));        // an encoded surrogate
+}
+
 TEST_CASE("numbers compare by value and integers as YAML reads them", "[tree]") {
   CHECK(node::plain("1") == node::plain("1.0"));
   CHECK(node::plain("0644") == node::plain("420.0"));  // octal, as kubectl reads modes
