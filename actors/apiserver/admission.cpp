@@ -13,6 +13,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/codec/wire_check.hpp"
 #include "runtime/object/compare.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -218,8 +219,19 @@ void validate_object(const kind_info& kind, std::string_view object) {
                              causes);
 }
 
+// Every object a client sends is held to its size limit and its schema before anything reads it.
+void check_sent(const kind_info& kind, std::string_view object) {
+  TROUPE_REQUIRE(!object.empty(), api_errc::bad_request,
+                 "the request carries no object: a " + kind.kind + " is required");
+  TROUPE_REQUIRE(object.size() <= codec::max_object_bytes, api_errc::request_entity_too_large,
+                 "Request entity too large: limit is " + std::to_string(codec::max_object_bytes));
+  object_reader reader(object);
+  codec::check_wire_object(reader.as(kind.schema));
+}
+
 std::string admit_create(const kind_info& kind, std::string_view object,
                          std::string_view request_namespace, const admission_context& ctx) {
+  check_sent(kind, object);
   object_reader reader(object);
   capnp::MallocMessageBuilder message;
   message.setRoot(reader.as(kind.schema));
@@ -247,6 +259,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
 
 std::string admit_update(const kind_info& kind, std::string_view stored, std::string_view object,
                          bool status_only) {
+  check_sent(kind, object);
   object_reader old_reader(stored), new_reader(object);
   auto old_root = old_reader.as(kind.schema);
   capnp::MallocMessageBuilder message;

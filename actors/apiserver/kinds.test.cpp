@@ -725,6 +725,29 @@ std::string required_terms(const std::string& terms) {
 
 }  // namespace
 
+TEST_CASE("an object over Kubernetes' request limit is refused before anything reads it",
+          "[apiserver][admission][kinds]") {
+  std::string big(3 * 1024 * 1024, 'x');
+  try {
+    admit("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " + big + "}\n");
+    FAIL("a 3 MiB ConfigMap was admitted");
+  } catch (const api_error& e) {
+    CHECK(e.code() == api_errc::request_entity_too_large);
+    CHECK(e.message() == "Request entity too large: limit is 3145728");
+  }
+  try {
+    admit_create(*kinds().find("v1", "ConfigMap"), "", "", fixed_context());
+    FAIL("nothing was admitted as a ConfigMap");
+  } catch (const api_error& e) {
+    CHECK(e.code() == api_errc::bad_request);
+    CHECK(e.message() == "the request carries no object: a ConfigMap is required");
+  }
+  // Just under it, the kind's own limit speaks.
+  CHECK_THAT(failing_fields("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " +
+                            big.substr(0, 2 * 1024 * 1024) + "}\n"),
+             Catch::VectorContains(std::string("data: Too long: must have at most 1048576 bytes")));
+}
+
 TEST_CASE("scheduling gates hold a pod back and may only be removed",
           "[apiserver][admission][kinds]") {
   auto bytes = admit(gated_pod(""));

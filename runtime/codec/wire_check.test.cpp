@@ -1,0 +1,110 @@
+#include "runtime/codec/wire_check.hpp"
+
+#include <capnp/message.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "runtime/base/error.hpp"
+#include "schema/core.capnp.h"
+
+using namespace troupe;
+
+namespace {
+
+void fill(k8s::ConfigMap::Builder cm) {
+  cm.setApiVersion("v1");
+  cm.setKind("ConfigMap");
+  cm.getMetadata().setName("c");
+  auto labels = cm.getMetadata().initLabels(2);
+  labels[0].setKey("a");
+  labels[0].setValue("1");
+  labels[1].setKey("b");
+  labels[1].setValue("2");
+  auto data = cm.initData(1);
+  data[0].setKey("k");
+  data[0].setValue("v");
+}
+
+std::string refusal(capnp::DynamicStruct::Reader object) {
+  try {
+    codec::check_wire_object(object);
+  } catch (const api_error& e) {
+    CHECK(e.code() == api_errc::bad_request);
+    return e.message();
+  }
+  return "";
+}
+
+// The same ConfigMap in a root struct with one word and two pointers more than the schema's,
+// as a client with a newer (or a hand-written) schema would send.
+struct wider {
+  capnp::MallocMessageBuilder message;
+  capnp::AnyStruct::Builder root;
+  wider() : root(nullptr) {
+    capnp::MallocMessageBuilder plain;
+    fill(plain.initRoot<k8s::ConfigMap>());
+    auto shape = capnp::Schema::from<k8s::ConfigMap>().getProto().getStruct();
+    root = message.getRoot<capnp::AnyPointer>().initAsAnyStruct(shape.getDataWordCount() + 1,
+                                                                shape.getPointerCount() + 2);
+    auto from = plain.getRoot<capnp::AnyStruct>().asReader();
+    for (unsigned i = 0; i < from.getPointerSection().size(); ++i)
+      root.getPointerSection()[i].set(from.getPointerSection()[i]);
+  }
+  capnp::DynamicStruct::Reader read() {
+    return root.asReader().as<capnp::DynamicStruct>(capnp::Schema::from<k8s::ConfigMap>());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("objects sent as Cap'n Proto hold only what their schema declares", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto cm = message.initRoot<k8s::ConfigMap>();
+  fill(cm);
+  CHECK(refusal(capnp::toDynamic(cm.asReader())).empty());
+
+  SECTION("a larger struct whose extra words and pointers are empty passes") {
+    wider w;
+    CHECK(refusal(w.read()).empty());
+  }
+  SECTION("bytes where no field is are refused, not stored unseen") {
+    wider w;
+    w.root.getPointerSection()[w.root.getPointerSection().size() - 1].setAs<capnp::Text>("hidden");
+    CHECK(refusal(w.read()) == "the object: a value beyond the fields its schema declares");
+    wider d;
+    d.root.getDataSection()[d.root.getDataSection().size() - 1] = 7;
+    CHECK(refusal(d.read()) == "the object: data beyond the fields its schema declares");
+  }
+  SECTION("nested structs are held to their schema too") {
+    capnp::MallocMessageBuilder m;
+    auto root = m.initRoot<k8s::ConfigMap>();
+    fill(root);
+    auto meta_shape = capnp::Schema::from<k8s::ObjectMeta>().getProto().getStruct();
+    auto any = m.getRoot<capnp::AnyStruct>();
+    capnp::MallocMessageBuilder copy;
+    copy.setRoot(root.getMetadata().asReader());
+    auto meta = any.getPointerSection()[2].initAsAnyStruct(meta_shape.getDataWordCount(),
+                                                           meta_shape.getPointerCount() + 1);
+    auto old = copy.getRoot<capnp::AnyStruct>().asReader();
+    for (unsigned i = 0; i < old.getPointerSection().size(); ++i)
+      meta.getPointerSection()[i].set(old.getPointerSection()[i]);
+    meta.getPointerSection()[meta_shape.getPointerCount()].setAs<capnp::Text>("hidden");
+    CHECK(refusal(capnp::toDynamic(m.getRoot<k8s::ConfigMap>().asReader())) ==
+          "metadata: a value beyond the fields its schema declares");
+  }
+  SECTION("text that is not UTF-8") {
+    cm.getMetadata().getLabels()[1].setValue(capnp::Text::Reader("\xff\xfe", 2));
+    CHECK(refusal(capnp::toDynamic(cm.asReader())) ==
+          "metadata.labels[1].value: invalid UTF-8 in a string");
+  }
+  SECTION("a map with one key twice") {
+    cm.getMetadata().getLabels()[1].setKey("a");
+    CHECK(refusal(capnp::toDynamic(cm.asReader())) == "metadata.labels: duplicate key \"a\"");
+  }
+  SECTION("a pointer of another type than its field's") {
+    message.getRoot<capnp::AnyStruct>().getPointerSection()[2].setAs<capnp::Text>("not metadata");
+    CHECK_THAT(refusal(capnp::toDynamic(cm.asReader())),
+               Catch::StartsWith("metadata: not a value of the field's type ("));
+  }
+}
