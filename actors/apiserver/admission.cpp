@@ -226,7 +226,7 @@ void check_sent(const kind_info& kind, std::string_view object) {
   TROUPE_REQUIRE(object.size() <= codec::max_object_bytes, api_errc::request_entity_too_large,
                  "Request entity too large: limit is " + std::to_string(codec::max_object_bytes));
   object_reader reader(object);
-  codec::check_wire_object(reader.as(kind.schema));
+  kind.wire().check(reader.root());
 }
 
 std::string admit_create(const kind_info& kind, std::string_view object,

@@ -5,119 +5,188 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/codec/schema_names.hpp"
 
 namespace troupe::codec {
-namespace {
 
 using ST = capnp::schema::Type;
 
-[[noreturn]] void refuse(const std::string& path, const std::string& what) {
+namespace {
+
+enum class holds : uint8_t { text, structure, text_list, struct_list, group };
+
+}  // namespace
+
+struct wire_shape::node {
+  struct slot {
+    holds what;
+    uint32_t pointer = 0;              ///< its index in the pointer section
+    const node* child = nullptr;       ///< the struct, list item or group it holds
+    bool map = false;                  ///< a list of $mapEntry items
+    uint32_t key_pointer = 0;          ///< where a map item keeps its key
+    int32_t discriminant = -1;         ///< the union member it is, or -1
+    capnp::StructSchema::Field field;  ///< to name it in an error
+  };
+  bool group = false;
+  size_t data_bytes = 0;
+  uint32_t pointers = 0;
+  uint32_t discriminant_offset = 0;  ///< in 16-bit units, as Cap'n Proto places it
+  std::vector<slot> slots;
+};
+
+const wire_shape::node* wire_shape::shape_of(capnp::StructSchema schema) {
+  auto& at = nodes_[schema.getProto().getId()];
+  if (at) return at.get();
+  at = std::make_unique<node>();
+  node* out = at.get();
+  auto shape = schema.getProto().getStruct();
+  out->group = shape.getIsGroup();
+  out->data_bytes = size_t(shape.getDataWordCount()) * 8;
+  out->pointers = shape.getPointerCount();
+  out->discriminant_offset = shape.getDiscriminantOffset();
+  for (auto field : schema.getFields()) {
+    auto proto = field.getProto();
+    node::slot s;
+    s.field = field;
+    if (proto.getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT)
+      s.discriminant = proto.getDiscriminantValue();
+    if (proto.isGroup()) {
+      s.what = holds::group;
+      s.child = shape_of(field.getType().asStruct());
+      out->slots.push_back(s);
+      continue;
+    }
+    auto type = field.getType();
+    s.pointer = proto.getSlot().getOffset();
+    if (type.which() == ST::TEXT) {
+      s.what = holds::text;
+    } else if (type.which() == ST::STRUCT) {
+      s.what = holds::structure;
+      s.child = shape_of(type.asStruct());
+    } else if (type.which() == ST::LIST && type.asList().getElementType().which() == ST::TEXT) {
+      s.what = holds::text_list;
+    } else if (type.which() == ST::LIST && type.asList().getElementType().which() == ST::STRUCT) {
+      auto element = type.asList().getElementType();
+      s.what = holds::struct_list;
+      s.child = shape_of(element.asStruct());
+      s.map = is_map_entry(element);
+      if (s.map)
+        s.key_pointer = element.asStruct().getFieldByName("key").getProto().getSlot().getOffset();
+    } else {
+      continue;  // scalars, enums, data and lists of them hold nothing to check
+    }
+    out->slots.push_back(s);
+  }
+  return out;
+}
+
+wire_shape::wire_shape(capnp::StructSchema root) {
+  root_ = shape_of(root);
+}
+wire_shape::~wire_shape() = default;
+
+namespace {
+
+// Where the walk is, as links back to the root: the path is spelled only for an error.
+struct trail {
+  const trail* parent = nullptr;
+  const capnp::StructSchema::Field* field = nullptr;  ///< a field of the struct above, or
+  int64_t index = -1;                                 ///< an item of the list above
+};
+
+std::string spelled(const trail* at) {
+  if (!at) return "";
+  std::string out = spelled(at->parent);
+  if (at->field) {
+    if (at->field->getContainingStruct().getProto().getStruct().getIsGroup() && !out.empty())
+      return out;  // `replicas: union { unset, value }` is named by its group
+    return (out.empty() ? "" : out + ".") + json_name(*at->field);
+  }
+  return at->index >= 0 ? out + "[" + std::to_string(at->index) + "]" : out;
+}
+
+[[noreturn]] void refuse(const trail* at, const std::string& what) {
+  std::string path = spelled(at);
   throw api_error(api_errc::bad_request,
                   (path.empty() ? std::string("the object") : path) + ": " + what);
 }
 
-std::string at(const std::string& path, std::string_view name) {
-  return path.empty() ? std::string(name) : path + "." + std::string(name);
-}
-
-void check_text(capnp::Text::Reader text, const std::string& path) {
+void check_text(capnp::Text::Reader text, const trail* at) {
   if (!valid_utf8(std::string_view(text.cStr(), text.size())))
-    refuse(path, "invalid UTF-8 in a string");
+    refuse(at, "invalid UTF-8 in a string");
 }
 
-void check_struct(capnp::DynamicStruct::Reader s, const std::string& path);
+using node = wire_shape::node;
 
-void check_list(capnp::DynamicList::Reader list, capnp::Type element, const std::string& path) {
-  switch (element.which()) {
-    case ST::TEXT:
-      for (unsigned i = 0; i < list.size(); ++i)
-        check_text(list[i].as<capnp::Text>(), path + "[" + std::to_string(i) + "]");
-      break;
-    case ST::STRUCT: {
-      bool map = is_map_entry(element);
-      std::set<std::string_view> keys;
-      for (unsigned i = 0; i < list.size(); ++i) {
-        auto entry = list[i].as<capnp::DynamicStruct>();
-        std::string entry_path = path + "[" + std::to_string(i) + "]";
-        check_struct(entry, entry_path);
-        if (!map) continue;
-        auto key = entry.get("key").as<capnp::Text>();
-        if (!keys.insert(std::string_view(key.cStr(), key.size())).second)
-          refuse(path, "duplicate key " + quote(std::string_view(key.cStr(), key.size())));
+void check_struct(const node& shape, capnp::AnyStruct::Reader s, const trail* at);
+
+void check_slot(const node::slot& slot, capnp::AnyStruct::Reader s, const trail* parent) {
+  trail at{parent, &slot.field, -1};
+  try {
+    if (slot.what == holds::group) return check_struct(*slot.child, s, &at);
+    auto pointers = s.getPointerSection();
+    if (slot.pointer >= pointers.size() || pointers[slot.pointer].isNull()) return;
+    auto value = pointers[slot.pointer];
+    switch (slot.what) {
+      case holds::text: check_text(value.getAs<capnp::Text>(), &at); break;
+      case holds::structure: check_struct(*slot.child, value.getAs<capnp::AnyStruct>(), &at); break;
+      case holds::text_list: {
+        auto list = value.getAs<capnp::List<capnp::Text>>();
+        for (unsigned i = 0; i < list.size(); ++i) {
+          trail item{&at, nullptr, i};
+          check_text(list[i], &item);
+        }
+        break;
       }
-      break;
+      case holds::struct_list: {
+        auto list = value.getAs<capnp::AnyList>().as<capnp::List<capnp::AnyStruct>>();
+        std::set<std::string_view> keys;
+        for (unsigned i = 0; i < list.size(); ++i) {
+          trail item{&at, nullptr, i};
+          check_struct(*slot.child, list[i], &item);
+          if (!slot.map) continue;
+          auto item_pointers = list[i].getPointerSection();
+          if (slot.key_pointer >= item_pointers.size()) continue;
+          auto key = item_pointers[slot.key_pointer].getAs<capnp::Text>();
+          std::string_view k(key.cStr(), key.size());
+          if (!keys.insert(k).second) refuse(&at, "duplicate key " + quote(k));
+        }
+        break;
+      }
+      case holds::group: break;
     }
-    case ST::LIST:
-      for (unsigned i = 0; i < list.size(); ++i)
-        check_list(list[i].as<capnp::DynamicList>(), element.asList().getElementType(),
-                   path + "[" + std::to_string(i) + "]");
-      break;
-    default: break;
+  } catch (const kj::Exception& e) {
+    refuse(&at, "not a value of the field's type (" + std::string(e.getDescription().cStr()) + ")");
   }
 }
 
-void check_field(capnp::DynamicStruct::Reader s, capnp::StructSchema::Field field,
-                 const std::string& path) {
-  if (field.getProto().isGroup()) {
-    check_struct(s.get(field).as<capnp::DynamicStruct>(), path);
-    return;
+void check_struct(const node& shape, capnp::AnyStruct::Reader s, const trail* at) {
+  auto data = s.getDataSection();
+  if (!shape.group) {  // a group shares its parent's sections
+    for (size_t i = shape.data_bytes; i < data.size(); ++i)
+      if (data[i] != 0) refuse(at, "data beyond the fields its schema declares");
+    auto pointers = s.getPointerSection();
+    for (unsigned i = shape.pointers; i < pointers.size(); ++i)
+      if (!pointers[i].isNull()) refuse(at, "a value beyond the fields its schema declares");
   }
-  auto type = field.getType();
-  switch (type.which()) {
-    case ST::TEXT:
-      if (s.has(field)) check_text(s.get(field).as<capnp::Text>(), path);
-      break;
-    case ST::STRUCT:
-      if (s.has(field)) check_struct(s.get(field).as<capnp::DynamicStruct>(), path);
-      break;
-    case ST::LIST:
-      if (s.has(field))
-        check_list(s.get(field).as<capnp::DynamicList>(), type.asList().getElementType(), path);
-      break;
-    default: break;
-  }
-}
-
-void check_struct(capnp::DynamicStruct::Reader s, const std::string& path) {
-  auto schema = s.getSchema();
-  auto shape = schema.getProto().getStruct();
-  if (!shape.getIsGroup()) {  // a group shares its parent's sections
-    auto any = s.as<capnp::AnyStruct>();
-    auto data = any.getDataSection();
-    for (size_t i = size_t(shape.getDataWordCount()) * 8; i < data.size(); ++i)
-      if (data[i] != 0) refuse(path, "data beyond the fields its schema declares");
-    auto pointers = any.getPointerSection();
-    for (unsigned i = shape.getPointerCount(); i < pointers.size(); ++i)
-      if (!pointers[i].isNull()) refuse(path, "a value beyond the fields its schema declares");
-  }
-  for (auto field : schema.getNonUnionFields()) {
-    std::string field_path = at(path, json_name(field));
-    try {
-      check_field(s, field, field_path);
-    } catch (const kj::Exception& e) {
-      refuse(field_path,
-             "not a value of the field's type (" + std::string(e.getDescription().cStr()) + ")");
-    }
-  }
-  KJ_IF_MAYBE (member, s.which()) {
-    std::string field_path = at(path, json_name(*member));
-    try {
-      check_field(s, *member, field_path);
-    } catch (const kj::Exception& e) {
-      refuse(field_path,
-             "not a value of the field's type (" + std::string(e.getDescription().cStr()) + ")");
-    }
-  }
+  int32_t member = -1;
+  size_t at_byte = size_t(shape.discriminant_offset) * 2;
+  if (at_byte + 2 <= data.size())
+    member = data[at_byte] | (data[at_byte + 1] << 8);
+  else
+    member = 0;  // a section too short to hold it reads as zero
+  for (auto& slot : shape.slots)
+    if (slot.discriminant < 0 || slot.discriminant == member) check_slot(slot, s, at);
 }
 
 }  // namespace
 
-void check_wire_object(capnp::DynamicStruct::Reader object) {
-  check_struct(object, "");
+void wire_shape::check(capnp::AnyStruct::Reader object) const {
+  check_struct(*root_, object, nullptr);
 }
 
 }  // namespace troupe::codec

@@ -4,9 +4,12 @@
 // bytes where no field is (which would be stored, copied and served yet never shown), text
 // that is not UTF-8, a map with one key twice, or a pointer of the wrong type.
 
-#include <capnp/dynamic.h>
+#include <capnp/any.h>
+#include <capnp/schema.h>
 
 #include <cstddef>
+#include <map>
+#include <memory>
 
 namespace troupe::codec {
 
@@ -14,9 +17,27 @@ namespace troupe::codec {
 /// (3 MiB, --max-request-body-bytes' default).
 constexpr size_t max_object_bytes = 3 * 1024 * 1024;
 
-/// Throws api_error(bad_request) naming the field's path (`metadata.labels[1]`) when `object`
-/// holds a non-zero word or pointer beyond its schema's, text that is not UTF-8, a map key
-/// twice, or a value whose pointer is not of its field's type.
-void check_wire_object(capnp::DynamicStruct::Reader object);
+/// A kind's schema laid out once for checking objects on the wire: which pointer of each
+/// struct holds text, a struct or a list, so that checking an object reads its words directly
+/// (through the reflection API it cost 5-8 µs per small object, a tenth of a create).
+class wire_shape {
+ public:
+  explicit wire_shape(capnp::StructSchema root);
+  ~wire_shape();
+  wire_shape(const wire_shape&) = delete;
+  wire_shape& operator=(const wire_shape&) = delete;
+
+  /// Throws api_error(bad_request) naming the field's path (`metadata.labels[1]`) when
+  /// `object` holds a non-zero word or pointer beyond its schema's, text that is not UTF-8, a
+  /// map key twice, or a value whose pointer is not of its field's type.
+  void check(capnp::AnyStruct::Reader object) const;
+
+  struct node;
+
+ private:
+  const node* shape_of(capnp::StructSchema schema);
+  std::map<uint64_t, std::unique_ptr<node>> nodes_;
+  const node* root_ = nullptr;
+};
 
 }  // namespace troupe::codec

@@ -55,6 +55,11 @@ std::string kind_info::singular_resource() const {
   return group.empty() ? singular : singular + "." + group;
 }
 
+const codec::wire_shape& kind_info::wire() const {
+  std::call_once(wire_once_, [this] { wire_ = std::make_unique<codec::wire_shape>(schema); });
+  return *wire_;
+}
+
 void kind_registry::add(capnp::StructSchema schema) {
   auto proto = schema.getProto();
   for (auto annotation : proto.getAnnotations()) {

@@ -5,9 +5,12 @@
 #include <capnp/schema.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "runtime/codec/wire_check.hpp"
 
 namespace troupe {
 
@@ -38,6 +41,13 @@ struct kind_info {
   std::string singular_resource() const;
   /// "Deployment.apps" / "Pod": schema.GroupKind's String(), as Kubernetes' errors name a kind.
   std::string group_kind() const;
+  /// The schema laid out for checking objects sent on the wire, made on first use (the CLI
+  /// builds a registry per command and never needs it).
+  const codec::wire_shape& wire() const;
+
+ private:
+  mutable std::once_flag wire_once_;
+  mutable std::unique_ptr<codec::wire_shape> wire_;
 };
 
 class kind_registry {
