@@ -142,10 +142,15 @@ std::string phase_of(const pod_model& pod) {
   }
   if (waiting > 0) return "Pending";
   if (running > 0) return "Running";
-  if (failed == 0 && succeeded > 0) return "Succeeded";
-  if (pod.terminal && failed > 0) return "Failed";
-  if (pod.policy == restart_policy::always) return "Running";  // about to restart
-  return failed > 0 ? "Failed" : "Pending";
+  if (failed + succeeded == 0) return "Pending";
+  // Every container has stopped: Kubernetes' getPhase, in its order. A pod that restarts its
+  // containers is Running between a container's end and its restart, even when each ended
+  // with 0: a terminal phase, once reported, frees the pod's requests on its node for the
+  // scheduler, and no terminal phase may be left again.
+  if (pod.terminal) return failed == 0 ? "Succeeded" : "Failed";
+  if (pod.policy == restart_policy::always) return "Running";
+  if (failed == 0) return "Succeeded";
+  return pod.policy == restart_policy::never ? "Failed" : "Running";  // OnFailure: restarting
 }
 
 }  // namespace

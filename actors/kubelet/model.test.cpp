@@ -111,6 +111,17 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
   crashing.containers[0].last = terminated_info{1, 0, "Error", "", 1, 2, ""};
   CHECK(compute_pod_status(crashing).phase == "Running");
 
+  // Between a container's end and its restart the pod is Running, even when it ended with 0.
+  pod_model always;
+  always.containers = {ended("a", 0)};
+  CHECK(compute_pod_status(always).phase == "Running");
+  pod_model on_failure;
+  on_failure.policy = restart_policy::on_failure;
+  on_failure.containers = {ended("a", 0), ended("b", 2)};
+  CHECK(compute_pod_status(on_failure).phase == "Running");  // b restarts
+  on_failure.containers[1] = ended("b", 0);
+  CHECK(compute_pod_status(on_failure).phase == "Succeeded");
+
   // A pod stopped for good (deleted) ends Failed or Succeeded whatever its restart policy.
   pod_model deleted;
   deleted.containers = {ended("a", 143), ended("b", 0)};
