@@ -212,8 +212,17 @@ void adopt(self_ptr self, const pod_record& record) {
                  node_of(self).exits->watch(c.shim, [me, name, instance] {
                    caf::anon_send(me, exited_atom::value, name, instance);
                  });
-    if (!alive) self->send(self, exited_atom::value, name, instance);
-    else schedule_probes(self, init, i);
+    if (!alive) {
+      self->send(self, exited_atom::value, name, instance);
+      continue;
+    }
+    // exec and exec probes run with the container's environment and directory, which only
+    // the process itself still knows once the worker that started it is gone.
+    if (auto context = process_context_of(c.pid)) {
+      run.env = std::move(context->env);
+      run.workdir = std::move(context->workdir);
+    }
+    schedule_probes(self, init, i);
   }
 }
 

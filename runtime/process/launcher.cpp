@@ -4,14 +4,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -236,6 +237,24 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
   for (int i = 3; i <= 22 && fields >> field; ++i)
     if (i == 22) return std::stoull(field);
   return std::nullopt;
+}
+
+std::optional<process_context> process_context_of(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::string proc = "/proc/" + std::to_string(pid);
+  auto environ = read_file_if_readable(proc + "/environ");
+  std::error_code ec;
+  auto cwd = std::filesystem::read_symlink(proc + "/cwd", ec);
+  if (!environ || ec) return std::nullopt;
+  process_context out;
+  for (size_t at = 0; at < environ->size();) {
+    size_t end = environ->find('\0', at);
+    if (end == std::string::npos) end = environ->size();
+    if (end > at) out.env.push_back(environ->substr(at, end - at));
+    at = end + 1;
+  }
+  out.workdir = cwd.string();
+  return out;
 }
 
 }  // namespace troupe

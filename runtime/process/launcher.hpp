@@ -71,4 +71,12 @@ exit_record read_exit_record(const std::string& exit_file);
 /// later one with the same pid; nullopt when it is gone.
 std::optional<uint64_t> process_start_time(pid_t pid);
 
+/// The environment (NAME=VALUE each) and working directory process `pid` was started with,
+/// from /proc; nullopt when it is gone or not readable.
+struct process_context {
+  std::vector<std::string> env;
+  std::string workdir;
+};
+std::optional<process_context> process_context_of(pid_t pid);
+
 }  // namespace troupe

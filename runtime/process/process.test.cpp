@@ -1,14 +1,14 @@
 // The shim, the launcher, the exit watcher and cgroups, with real processes.
 
-#include <catch2/catch.hpp>
-
-#include <filesystem>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -137,6 +137,35 @@ TEST_CASE("a process's start time is nothing once it has ended or when its file 
   std::ofstream(dir.path() + "/text") << "some bytes";
   CHECK(read_file_if_readable(dir.path() + "/text") == std::optional<std::string>("some bytes"));
   CHECK(process_start_time(getpid()).has_value());
+}
+
+TEST_CASE("a running process's environment and directory are read back from /proc", "[process]") {
+  troupe::testing::temp_dir dir;
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  pid_t child = fork();
+  if (child == 0) {
+    close(ready[0]);
+    fcntl(ready[1], F_SETFD, FD_CLOEXEC);  // closed by the exec: the parent then reads its end
+    if (chdir(dir.path().c_str()) != 0) _exit(1);
+    char a[] = "A=1", b[] = "EMPTY=", sleep[] = "sleep", seconds[] = "30";
+    char* env[] = {a, b, nullptr};
+    char* argv[] = {sleep, seconds, nullptr};
+    execve("/bin/sleep", argv, env);
+    _exit(127);
+  }
+  close(ready[1]);
+  char byte;
+  REQUIRE(read(ready[0], &byte, 1) == 0);  // the exec has happened
+  close(ready[0]);
+  auto context = process_context_of(child);
+  REQUIRE(context);
+  CHECK(context->env == std::vector<std::string>{"A=1", "EMPTY="});
+  CHECK(context->workdir == std::filesystem::canonical(dir.path()).string());
+  kill(child, SIGKILL);
+  REQUIRE(waitpid(child, nullptr, 0) == child);
+  CHECK_FALSE(process_context_of(child).has_value());
+  CHECK_FALSE(process_context_of(-1).has_value());
 }
 
 namespace {

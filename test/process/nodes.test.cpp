@@ -467,7 +467,11 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   wait_for_text(c, {"get", "pod", "keeper"}, "1/1     Running");
   auto ip = jsonpath(c, "pod/keeper", "{.status.podIP}");
   // A second pod, made later but listed first: the agent back adopts it first.
-  REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("early", "a1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
+  REQUIRE(
+      c.troupe({"apply", "-f", "-"}, pod_on("early", "a1",
+                                            "{name: c, image: sh, command: [sleep, '300'], "
+                                            "workingDir: /tmp, env: [{name: MYVAR, value: x}]}"))
+          .code == 0);
   wait_for_text(c, {"get", "pod", "early"}, "1/1     Running");
   auto early_ip = jsonpath(c, "pod/early", "{.status.podIP}");
   REQUIRE(early_ip != ip);
@@ -499,6 +503,8 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   // The addresses the processes run with: kept, and not given to a pod new to the agent.
   CHECK(jsonpath(c, "pod/keeper", "{.status.podIP}") == ip);
   CHECK(jsonpath(c, "pod/early", "{.status.podIP}") == early_ip);
+  // exec in an adopted container runs with the container's environment and directory.
+  CHECK(c.troupe({"exec", "early", "--", "sh", "-c", "echo $MYVAR; pwd"}).out == "x\n/tmp\n");
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("fresh", "a1", "{name: c, image: sh, command: [sleep, '300']}")).code == 0);
   wait_for_text(c, {"get", "pod", "fresh"}, "1/1     Running");
   auto fresh_ip = jsonpath(c, "pod/fresh", "{.status.podIP}");
