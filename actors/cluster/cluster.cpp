@@ -19,6 +19,7 @@ namespace {
 struct member {
   kubelet_actor kubelet;
   std::string pod_cidr;
+  std::string identity;
 };
 
 struct cluster_state {
@@ -68,10 +69,22 @@ join_reply admit_node(self_ptr self, join_request& req) {
   auto problems = check_dns1123_subdomain(req.node);
   TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
                  "node name " + quote(req.node) + ": " + join(problems, "; "));
+  TROUPE_REQUIRE(req.node.size() <= 63, api_errc::bad_request,
+                 "node name " + quote(req.node) +
+                     ": must be no more than 63 characters (it is the node's " +
+                     "kubernetes.io/hostname label)");
   TROUPE_REQUIRE(req.kubelet, api_errc::bad_request, "a join needs the node's kubelet");
+  // Two agents running one node would run its pods twice, and the first to go would take the
+  // node's exec and logs with it.
+  auto joined = self->state.nodes.find(req.node);
+  TROUPE_REQUIRE(joined == self->state.nodes.end() || joined->second.identity == req.identity,
+                 api_errc::already_exists,
+                 "node " + quote(req.node) +
+                     " is already joined by another agent (another --data-dir); " +
+                     "stop that agent or choose another --name");
   auto cidr = pod_cidr_for(self, req.node);
   self->monitor(req.kubelet);
-  self->state.nodes[req.node] = {req.kubelet, cidr};
+  self->state.nodes[req.node] = {req.kubelet, cidr, req.identity};
   return {self->state.deps.api, self->state.deps.store, cidr};
 }
 

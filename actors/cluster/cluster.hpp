@@ -21,6 +21,10 @@ struct join_request {
   std::string token;
   std::string node;
   kubelet_actor kubelet;
+  /// The agent's own random id, kept in its data directory: the same agent restarted may take
+  /// its node back at once, another agent may not take a connected node's name (as k3s' node
+  /// password).
+  std::string identity;
 };
 
 struct join_reply {
@@ -31,7 +35,7 @@ struct join_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_request& x) {
-  return f(caf::meta::type_name("join_request"), x.token, x.node, x.kubelet);
+  return f(caf::meta::type_name("join_request"), x.token, x.node, x.kubelet, x.identity);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_reply& x) {

@@ -1,18 +1,22 @@
 #include "runtime/agent/agent.hpp"
 
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <filesystem>
-#include <set>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <set>
 
 #include "actors/cluster/cluster.hpp"
 #include "actors/kubelet/kubelet.hpp"
 #include "actors/node/node.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/caf/system_config.hpp"
@@ -40,6 +44,8 @@ struct connector_state {
   std::vector<agent_node> nodes;
   cluster_actor cluster;
   std::set<std::string> joined;  // on the current connection
+  std::string identity;
+  std::function<void()> on_refused;
   bool retry_scheduled = false;
   std::ostream* out = nullptr;
   bool verbose = true;
@@ -58,7 +64,7 @@ std::string self_binary() {
 void join_all(caf::stateful_actor<connector_state>* self) {
   for (auto& n : self->state.nodes) {
     if (self->state.joined.count(n.name)) continue;
-    join_request req{self->state.token, n.name, n.kubelet};
+    join_request req{self->state.token, n.name, n.kubelet, self->state.identity};
     self->request(self->state.cluster, std::chrono::seconds(60), join_atom::value, req)
         .then(
             [=](join_reply& reply) {
@@ -74,10 +80,13 @@ void join_all(caf::stateful_actor<connector_state>* self) {
             },
             [=](caf::error& e) {
               auto error = to_api_error(e);
-              bool refused = error.code() == api_errc::unauthorized;  // a wrong token does not get better
+              // A wrong token or a name another agent holds does not get better by itself.
+              bool refused = error.code() == api_errc::unauthorized ||
+                             error.code() == api_errc::already_exists;
               if (refused || !self->state.retry_scheduled)  // once per round, not once per node
                 *self->state.out << "troupe agent: node " << n.name << " could not join: " << error.message()
                                  << (refused ? "\n" : "; retrying\n") << std::flush;
+              if (refused && self->state.on_refused) self->state.on_refused();
               if (!refused && !std::exchange(self->state.retry_scheduled, true))
                 self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
             });
@@ -205,6 +214,10 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
   if (o.name.empty()) o.name = default_node_name();
   auto problems = check_dns1123_subdomain(o.name);
   TROUPE_REQUIRE(problems.empty(), api_errc::bad_request, "--name " + quote(o.name) + ": " + join(problems, "; "));
+  TROUPE_REQUIRE(o.name.size() <= 63, api_errc::bad_request,
+                 "--name " + quote(o.name) +
+                     ": must be no more than 63 characters (it is the node's " +
+                     "kubernetes.io/hostname label)");
   if (o.data_dir.empty()) {
     const char* home = std::getenv("HOME");
     o.data_dir = geteuid() == 0 ? "/var/lib/troupe-agent"
@@ -221,6 +234,8 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
   init.token = options.token;
   init.out = &out;
   init.verbose = options.level >= log_level::info;
+  init.on_refused = options.on_refused;
+  init.identity = agent_identity(options.data_dir);
   auto kinds = std::make_shared<const kind_registry>(builtin_kinds());
   auto exits = std::make_shared<exit_watcher>();
   auto spawner = options.hollow_nodes > 0 ? nullptr : std::make_shared<shim_spawner>(self_binary());
@@ -275,7 +290,24 @@ void add_agent_types(caf::actor_system_config& cfg) {
   add_cluster_types(cfg);
 }
 
-int run_agent(const agent_options& options, std::ostream& out) {
+std::string agent_identity(const std::string& data_dir) {
+  std::string path = data_dir + "/agent-id";
+  if (auto kept = read_file_if_readable(path); kept && kept->size() == 32) return *kept;
+  unsigned char bytes[16] = {};
+  std::ifstream("/dev/urandom", std::ios::binary)
+      .read(reinterpret_cast<char*>(bytes), sizeof bytes);
+  static const char hex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) id += {hex[b >> 4], hex[b & 15]};
+  // Written whole or not at all; an agent that cannot keep it (a hollow one) still has one now.
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  std::ofstream(path + ".tmp") << id;
+  std::filesystem::rename(path + ".tmp", path, ec);
+  return id;
+}
+
+int run_agent(agent_options options, std::ostream& out) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -286,6 +318,11 @@ int run_agent(const agent_options& options, std::ostream& out) {
   add_agent_types(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
+  std::atomic<bool> refused{false};
+  options.on_refused = [&refused] {
+    refused = true;
+    kill(getpid(), SIGTERM);  // ends the sigwait below
+  };
   auto actors = start_agent(sys, options, out);
   if (options.level >= log_level::info)
     out << "troupe agent: " << (options.hollow_nodes ? std::to_string(options.hollow_nodes) + " hollow nodes" : "node " + options.name)
@@ -294,7 +331,7 @@ int run_agent(const agent_options& options, std::ostream& out) {
   sigwait(&signals, &signal);
   if (options.level >= log_level::info) out << "troupe agent: shutting down\n" << std::flush;
   for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  return 0;
+  return refused ? 1 : 0;
 }
 
 }  // namespace troupe

@@ -5,7 +5,7 @@
 // pods keep running meanwhile. `troupe server` runs one in its own process the same way.
 
 #include <caf/fwd.hpp>
-
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -27,7 +27,14 @@ struct agent_options {
   /// (where the kubelet's --cgroup-root takes a path).
   std::string cgroup_root = "troupe";
   log_level level = log_level::info;
+  /// Called when the server refuses the agent for good (a wrong token, its name taken by
+  /// another agent): `troupe agent` then exits non-zero instead of idling.
+  std::function<void()> on_refused;
 };
+
+/// The agent's id kept in `data_dir` (made there on first use): what tells the agent restarted
+/// from another agent with the same node name.
+std::string agent_identity(const std::string& data_dir);
 
 /// The host name, lower-cased: a node's name when none is given.
 std::string default_node_name();
@@ -40,7 +47,7 @@ agent_options parse_agent_options(const std::vector<std::string>& args);
 std::string agent_help();
 
 /// Runs until SIGTERM/SIGINT; the process entry point.
-int run_agent(const agent_options& options, std::ostream& out);
+int run_agent(agent_options options, std::ostream& out);
 
 /// Spawns the agent's actors in `sys` (which must have the middleman loaded and the types
 /// registered: add_agent_types). Returns the actors to send exit to on shutdown.

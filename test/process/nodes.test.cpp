@@ -813,6 +813,8 @@ TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes
   child_process bad({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", "abcdef.0123456789abcdef",
                      "--name", "intruder", "--data-dir", c.dir() / "intruder", "--cgroup-root", c.cgroup_root()});
   CHECK(bad.wait_for_output("could not join: node \"intruder\" presented an invalid join token"));
+  CHECK(bad.wait(std::chrono::seconds(10)) ==
+        std::optional<int>(1));  // gives up, as a service should see
   CHECK(c.troupe({"get", "nodes"}).err == "No resources found\n");
   auto token = c.troupe({"token", "create"}).out;
   REQUIRE(token.size() == 24);
@@ -820,6 +822,27 @@ TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes
   child_process good({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", token, "--name", "friend",
                       "--data-dir", c.dir() / "friend", "--cgroup-root", c.cgroup_root()});
   CHECK(good.wait_for_output("node friend joined"));
+
+  // Another agent may not take a joined node's name: the node's pods would run twice.
+  child_process twin({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", token,
+                      "--name", "friend", "--data-dir", c.dir() / "twin", "--cgroup-root",
+                      c.cgroup_root()});
+  CHECK(twin.wait_for_output(
+      "could not join: node \"friend\" is already joined by another agent (another "
+      "--data-dir); stop that agent or choose another --name"));
+  CHECK(twin.wait(std::chrono::seconds(10)) == std::optional<int>(1));
+  // The same agent started again (its data directory) takes its node back at once, even while
+  // its old link still looks open (stopped, not gone: the server has not seen it go).
+  ::kill(good.pid(), SIGSTOP);
+  child_process again({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", token,
+                       "--name", "friend", "--data-dir", c.dir() / "friend", "--cgroup-root",
+                       c.cgroup_root()});
+  CHECK(again.wait_for_output("node friend joined"));
+  child_process long_name({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token",
+                           token, "--name", std::string(64, 'n'), "--data-dir", c.dir() / "long",
+                           "--cgroup-root", c.cgroup_root()});
+  CHECK(long_name.wait(std::chrono::seconds(10)) != std::optional<int>(0));
+  CHECK_THAT(long_name.output(), Catch::Contains("must be no more than 63 characters"));
 }
 
 TEST_CASE("agents reconnect by themselves when the server restarts and pods keep running",
