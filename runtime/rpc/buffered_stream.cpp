@@ -9,10 +9,11 @@
 namespace troupe::rpc {
 
 buffered_stream::buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t read_buffer_bytes,
-                                 size_t write_limit_bytes)
+                                 size_t write_limit_bytes, size_t max_unsent_bytes)
     : inner_(kj::mv(inner)),
       buffer_(kj::heapArray<kj::byte>(read_buffer_bytes)),
       write_limit_(write_limit_bytes),
+      max_unsent_(max_unsent_bytes),
       written_(kj::Promise<void>(kj::READY_NOW).fork()) {}
 
 buffered_stream::~buffered_stream() {
@@ -58,6 +59,14 @@ kj::Promise<void> buffered_stream::write(kj::ArrayPtr<const kj::ArrayPtr<const k
   KJ_IF_MAYBE (e, failed_) return kj::cp(*e);
   KJ_REQUIRE(!shutdown_queued_, "write after shutdownWrite");
   for (auto piece : pieces) unsent_.insert(unsent_.end(), piece.begin(), piece.end());
+  if (unsent_.size() > max_unsent_) {
+    auto e = KJ_EXCEPTION(DISCONNECTED, "the peer reads none of the answers it asks for",
+                          unsent_.size());
+    failed_ = kj::cp(e);
+    unsent_ = {};  // its memory back now, not when capnp gets round to the connection
+    inner_->abortRead();
+    return kj::mv(e);
+  }
   if (!flush_queued_) {
     flush_queued_ = true;
     // After the write before it, and after every other event this turn has queued.

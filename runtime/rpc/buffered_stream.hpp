@@ -16,9 +16,13 @@ namespace troupe::rpc {
 class buffered_stream final : public kj::AsyncIoStream {
  public:
   /// Reads take up to `read_buffer_bytes` at a time; writes wait for the socket once more
-  /// than `write_limit_bytes` are unsent, so a slow peer still holds its writer back.
+  /// than `write_limit_bytes` are unsent, so a slow peer still holds its writer back. capnp
+  /// 0.9 queues its answers without waiting on those writes, so a peer that sends calls and
+  /// reads none of the answers would grow them without end: past `max_unsent_bytes` the
+  /// stream fails (capnp then drops the connection) instead.
   explicit buffered_stream(kj::Own<kj::AsyncIoStream> inner, size_t read_buffer_bytes = 8 * 1024,
-                           size_t write_limit_bytes = 64 * 1024);
+                           size_t write_limit_bytes = 64 * 1024,
+                           size_t max_unsent_bytes = size_t{256} << 20);
   ~buffered_stream();
 
   kj::Promise<size_t> tryRead(void* buffer, size_t min_bytes, size_t max_bytes) override;
@@ -42,6 +46,7 @@ class buffered_stream final : public kj::AsyncIoStream {
   size_t begin_ = 0;  ///< unread bytes are [begin_, end_)
   size_t end_ = 0;
   size_t write_limit_;
+  size_t max_unsent_;
   std::vector<kj::byte> unsent_;
   bool flush_queued_ = false;
   bool writing_ = false;  ///< a write of the inner stream is under way

@@ -143,3 +143,26 @@ TEST_CASE("a buffered stream passes writes through", "[rpc]") {
   pipe.ends[1]->read(buf, 5).wait(io.waitScope);
   CHECK(std::string(buf, 5) == "hello");
 }
+
+TEST_CASE("a buffered stream gives up on a peer that reads none of what it is sent", "[rpc]") {
+  auto io = kj::setupAsyncIo();
+  auto pipe = io.provider->newTwoWayPipe();  // the other end never reads
+  buffered_stream out(kj::mv(pipe.ends[0]), 16, 1024, size_t{1} << 20);
+  std::string chunk(64 * 1024, 'x');
+  std::string refused;
+  for (int i = 0; i < 64 && refused.empty(); ++i) {
+    auto written = out.write(chunk.data(), chunk.size());
+    io.waitScope.poll();
+    if (written.poll(io.waitScope)) {
+      try {
+        written.wait(io.waitScope);
+      } catch (const kj::Exception& e) {
+        refused = e.getDescription().cStr();
+      }
+    }
+  }
+  // The socket's buffers took some; the megabyte beyond them fails the stream.
+  CHECK_THAT(refused, Catch::Contains("the peer reads none of the answers it asks for"));
+  CHECK_THROWS_WITH(out.write("next", 4).wait(io.waitScope),
+                    Catch::Contains("the peer reads none"));
+}
