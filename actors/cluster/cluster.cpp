@@ -6,6 +6,7 @@
 
 #include "actors/cluster/token.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/object/cidr.hpp"
 #include "runtime/object/object.hpp"
@@ -64,7 +65,8 @@ std::string pod_cidr_for(self_ptr self, const std::string& node) {
 }
 
 join_reply admit_node(self_ptr self, join_request& req) {
-  TROUPE_REQUIRE(token_valid(self->state.deps.engine->read(), req.token), api_errc::unauthorized,
+  TROUPE_REQUIRE(token_valid(self->state.deps.engine->read(), req.token, unix_seconds()),
+                 api_errc::unauthorized,
                  "node " + quote(req.node) + " presented an invalid join token");
   auto problems = check_dns1123_subdomain(req.node);
   TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,

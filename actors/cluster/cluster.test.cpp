@@ -1,9 +1,13 @@
+#include <capnp/message.h>
+
 #include <catch2/catch.hpp>
 
 #include "actors/cluster/token.hpp"
 #include "runtime/object/cidr.hpp"
 #include "runtime/object/kinds.hpp"
+#include "runtime/object/object.hpp"
 #include "runtime/store/engine.hpp"
+#include "schema/core.capnp.h"
 #include "test/harness/temp_dir.hpp"
 
 using namespace troupe;
@@ -36,13 +40,41 @@ TEST_CASE("join tokens: form storage and checking", "[cluster][token]") {
 
   troupe::testing::temp_dir dir;
   store::engine engine(store::engine_options{dir.path()});
-  CHECK_FALSE(token_valid(engine.read(), t.text()));
+  const int64_t now = 1700000000;
+  CHECK_FALSE(token_valid(engine.read(), t.text(), now));
   std::vector<store::write_result> results;
   std::vector<store::change> changes;
-  engine.commit({{store::op_kind::create, "secrets/kube-system/bootstrap-token-" + t.id, 0, token_secret(t, "test")}},
-                results, changes);
-  REQUIRE(results.at(0).error == api_errc::none);
-  CHECK(token_valid(engine.read(), t.text()));
-  CHECK_FALSE(token_valid(engine.read(), t.id + ".0000000000000000"));
-  CHECK_FALSE(token_valid(engine.read(), "zzzzzz." + t.secret));
+  auto keep = [&](const join_token& token, const std::string& secret) {
+    engine.commit(
+        {{store::op_kind::create, "secrets/kube-system/bootstrap-token-" + token.id, 0, secret}},
+        results, changes);
+    REQUIRE(results.at(0).error == api_errc::none);
+  };
+  keep(t, token_secret(t, "test"));
+  CHECK(token_valid(engine.read(), t.text(), now));
+  CHECK_FALSE(token_valid(engine.read(), t.id + ".0000000000000000", now));
+  CHECK_FALSE(token_valid(engine.read(), "zzzzzz." + t.secret, now));
+
+  // A token with a lifetime is good until its expiration, and not from then on.
+  auto day = make_token();
+  keep(day, token_secret(day, "a day", now + 86400));
+  CHECK(token_valid(engine.read(), day.text(), now + 86399));
+  CHECK_FALSE(token_valid(engine.read(), day.text(), now + 86400));
+
+  // One not marked for authentication, or whose expiration cannot be read, joins nothing.
+  auto other = make_token(), garbled = make_token();
+  auto without = [](std::string bytes, const std::string& key, const std::string& value) {
+    object_reader r(bytes);
+    capnp::MallocMessageBuilder m;
+    m.setRoot(r.as<k8s::Secret>());
+    for (auto e : m.getRoot<k8s::Secret>().getData())
+      if (text_view(e.getKey()) == key)
+        e.setValue(kj::arrayPtr(reinterpret_cast<const kj::byte*>(value.data()), value.size()));
+    return to_bytes(m);
+  };
+  keep(other,
+       without(token_secret(other, "signing only"), "usage-bootstrap-authentication", "false"));
+  CHECK_FALSE(token_valid(engine.read(), other.text(), now));
+  keep(garbled, without(token_secret(garbled, "garbled", now + 86400), "expiration", "tomorrow"));
+  CHECK_FALSE(token_valid(engine.read(), garbled.text(), now));
 }

@@ -1,11 +1,13 @@
 #include "actors/cluster/token.hpp"
 
+#include <capnp/message.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include <capnp/message.h>
+#include <vector>
 
 #include "runtime/base/error.hpp"
+#include "runtime/base/time.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/store/engine.hpp"
 #include "schema/core.capnp.h"
@@ -52,7 +54,8 @@ std::optional<join_token> parse_token(std::string_view text) {
   return token;
 }
 
-std::string token_secret(const join_token& token, std::string_view description) {
+std::string token_secret(const join_token& token, std::string_view description,
+                         int64_t expires_unix) {
   capnp::MallocMessageBuilder m;
   auto s = m.initRoot<k8s::Secret>();
   s.setApiVersion("v1");
@@ -61,13 +64,14 @@ std::string token_secret(const join_token& token, std::string_view description) 
   meta.setName("bootstrap-token-" + token.id);
   meta.setNamespace("kube-system");
   s.setType("bootstrap.kubernetes.io/token");
-  std::pair<std::string, std::string> entries[] = {
-      {"description", std::string(description)},
-      {"token-id", token.id},
-      {"token-secret", token.secret},
-      {"usage-bootstrap-authentication", "true"}};
-  auto data = s.initData(4);
-  for (unsigned i = 0; i < 4; ++i) {
+  std::vector<std::pair<std::string, std::string>> entries = {
+      {"description", std::string(description)}};
+  if (expires_unix > 0) entries.emplace_back("expiration", format_rfc3339(expires_unix));
+  entries.insert(entries.end(), {{"token-id", token.id},
+                                 {"token-secret", token.secret},
+                                 {"usage-bootstrap-authentication", "true"}});
+  auto data = s.initData(static_cast<unsigned>(entries.size()));
+  for (unsigned i = 0; i < entries.size(); ++i) {
     data[i].setKey(entries[i].first);
     data[i].setValue(kj::arrayPtr(reinterpret_cast<const kj::byte*>(entries[i].second.data()),
                                   entries[i].second.size()));
@@ -75,7 +79,7 @@ std::string token_secret(const join_token& token, std::string_view description) 
   return to_bytes(m);
 }
 
-bool token_valid(const store::snapshot& snap, std::string_view text) {
+bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now_unix) {
   auto token = parse_token(text);
   if (!token) return false;
   auto stored = snap.get(object_key("secrets", "kube-system", "bootstrap-token-" + token->id));
@@ -83,6 +87,12 @@ bool token_valid(const store::snapshot& snap, std::string_view text) {
   object_reader r(stored->object);
   auto secret = r.as<k8s::Secret>();
   if (text_view(secret.getType()) != "bootstrap.kubernetes.io/token") return false;
+  if (data_value(secret.getData(), "usage-bootstrap-authentication") != "true") return false;
+  // An expiration that does not parse is no promise of validity (Kubernetes counts it expired).
+  if (auto expiration = data_value(secret.getData(), "expiration"); !expiration.empty()) {
+    auto until = parse_rfc3339(expiration);
+    if (!until || now_unix >= *until) return false;
+  }
   auto want = data_value(secret.getData(), "token-secret");
   return want.size() == token->secret.size() &&
          CRYPTO_memcmp(want.data(), token->secret.data(), want.size()) == 0;

@@ -3,6 +3,7 @@
 // [a-z0-9]), each kept as a Secret `bootstrap-token-<id>` in kube-system of type
 // bootstrap.kubernetes.io/token. Plain functions of data.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,13 @@ struct join_token {
 join_token make_token();
 /// Splits "<id>.<secret>"; nullopt when it is not of that form.
 std::optional<join_token> parse_token(std::string_view text);
-/// The Secret that holds `token` (flat-array object, ready to create in kube-system).
-std::string token_secret(const join_token& token, std::string_view description);
-/// True when the store holds a Secret for this token with the same secret.
-bool token_valid(const store::snapshot& snap, std::string_view text);
+/// The Secret that holds `token` (flat-array object, ready to create in kube-system); it
+/// expires at `expires_unix` (RFC 3339 in its `expiration`, as kubeadm's) unless that is 0.
+std::string token_secret(const join_token& token, std::string_view description,
+                         int64_t expires_unix = 0);
+/// True when the store holds a Secret for this token with the same secret, marked for
+/// authentication (`usage-bootstrap-authentication: "true"`) and not expired at `now_unix`,
+/// as Kubernetes' bootstrap token authenticator checks them.
+bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now_unix);
 
 }  // namespace troupe

@@ -45,7 +45,8 @@ const std::map<std::string, verb_text>& verb_texts() {
         "troupe apply view-last-applied deployment/web -o json\n"
         "# Record deploy.yaml as last applied to its objects, creating the record if missing\n"
         "troupe apply set-last-applied -f deploy.yaml --create-annotation",
-        "troupe apply (-f FILENAME) [flags]\n  troupe apply view-last-applied (TYPE [NAME] | TYPE/NAME | -f FILENAME) "
+        "troupe apply (-f FILENAME) [flags]\n  troupe apply view-last-applied (TYPE [NAME] | "
+        "TYPE/NAME | -f FILENAME) "
         "[flags]\n  troupe apply set-last-applied -f FILENAME [flags]"}},
       {"create",
        {"Create resources from files or stdin, or one object made from the flags of a "
@@ -179,7 +180,8 @@ const std::map<std::string, verb_text>& verb_texts() {
         "# Scale deployment web to 3 replicas\ntroupe scale --replicas=3 deployment/web\n"
         "# Only if it has 2 now\ntroupe scale --current-replicas=2 --replicas=3 deployment/web\n"
         "# Every deployment labelled app=web, or every one in the namespace\n"
-        "troupe scale deployment -l app=web --replicas=2\ntroupe scale deployment --all --replicas=0",
+        "troupe scale deployment -l app=web --replicas=2\ntroupe scale deployment --all "
+        "--replicas=0",
         "troupe scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT "
         "(-f FILENAME | TYPE NAME | TYPE -l SELECTOR | TYPE --all) [flags]"}},
       {"wait",
@@ -269,7 +271,7 @@ const std::map<std::string, verb_text>& verb_texts() {
        {"Create a join token: `troupe agent --server HOST:PORT --token TOKEN` joins another "
         "node with it.",
         "# A token for a new node\ntroupe token create --description 'rack 2'",
-        "troupe token create [--description TEXT]"}},
+        "troupe token create [--description TEXT] [--ttl DURATION]"}},
   };
   return table;
 }

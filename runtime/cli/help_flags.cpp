@@ -497,6 +497,10 @@ const std::map<std::string, flag_help>& flag_helps() {
         "gracefully. If negative, the default value specified in the "
         "pod will be used."}},
       {"taint/all", {"", "Select all nodes in the cluster."}},
+      {"ttl",
+       {"24h0m0s",
+        "The duration before the token expires and joins no node (e.g. 1s, 2m, 3h). If set "
+        "to '0', the token will never expire"}},
       {"description",
        {"'made by troupe token create'",
         "A human friendly description of how "

@@ -347,13 +347,23 @@ int cmd_exec(context& ctx) {
   return reply.exit_code;
 }
 
-// `token create [--description D]`: a new join token, kept as a bootstrap-token Secret.
+// `token create [--description D] [--ttl DURATION]`: a new join token, kept as a
+// bootstrap-token Secret; as kubeadm's and k3s' it expires after a day unless told otherwise
+// (`--ttl 0`: never).
 int cmd_token(context& ctx) {
   auto& args = ctx.flags.positional;
-  TROUPE_REQUIRE(args.size() == 1 && args[0] == "create", api_errc::bad_request, "usage: troupe token create [--description TEXT]");
+  TROUPE_REQUIRE(args.size() == 1 && args[0] == "create", api_errc::bad_request,
+                 "usage: troupe token create [--description TEXT] [--ttl DURATION]");
+  std::string error;
+  auto ttl = parse_go_duration_ns(ctx.flags.get("ttl", "24h0m0s"), &error);
+  TROUPE_REQUIRE(ttl && *ttl >= 0, api_errc::bad_request,
+                 "invalid argument " + quote(ctx.flags.get("ttl")) +
+                     " for \"--ttl\" flag: " + (ttl ? std::string("a negative duration") : error));
+  int64_t expires = *ttl == 0 ? 0 : unix_seconds() + std::max<int64_t>(1, *ttl / 1000000000);
   auto token = make_token();
-  auto req = make_request(api_verb::create, "secrets", "kube-system", "",
-                          token_secret(token, ctx.flags.get("description", "made by troupe token create")));
+  auto req = make_request(
+      api_verb::create, "secrets", "kube-system", "",
+      token_secret(token, ctx.flags.get("description", "made by troupe token create"), expires));
   ctx.api().call(api_verb::create, req);
   ctx.out << token.text() << "\n";
   return 0;

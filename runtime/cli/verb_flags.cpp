@@ -263,7 +263,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
         {"ignore-daemonsets", 0, false},
         {"delete-emptydir-data", 0, false}}},
       {"taint", {overwrite, selector, all, dry_run}},
-      {"token", {{"description"}}}};
+      {"token", {{"description"}, {"ttl"}}}};
   return table;
 }
 

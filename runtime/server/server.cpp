@@ -60,7 +60,7 @@ std::string ensure_join_token(caf::actor_system& sys, const store::engine& engin
                               const std::string& data_dir) {
   std::string path = data_dir + "/token", text;
   std::ifstream(path) >> text;
-  if (!text.empty() && token_valid(engine.read(), text)) return text;
+  if (!text.empty() && token_valid(engine.read(), text, unix_seconds())) return text;
   auto token = make_token();
   caf::scoped_actor self{sys};
   self->request(secrets, std::chrono::seconds(30), api_atom::value,

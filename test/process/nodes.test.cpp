@@ -843,6 +843,21 @@ TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes
                            "--cgroup-root", c.cgroup_root()});
   CHECK(long_name.wait(std::chrono::seconds(10)) != std::optional<int>(0));
   CHECK_THAT(long_name.output(), Catch::Contains("must be no more than 63 characters"));
+
+  // A token joins nodes for its lifetime only (a day unless --ttl says otherwise).
+  auto brief = c.troupe({"token", "create", "--ttl", "1s"}).out;
+  REQUIRE(brief.size() == 24);
+  brief.pop_back();
+  auto secret = "secret/bootstrap-token-" + brief.substr(0, 6);
+  CHECK_FALSE(c.troupe({"get", secret, "-n", "kube-system", "-o", "jsonpath={.data.expiration}"})
+                  .out.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  child_process late({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", brief,
+                      "--name", "late", "--data-dir", c.dir() / "late", "--cgroup-root",
+                      c.cgroup_root()});
+  CHECK(late.wait_for_output("could not join: node \"late\" presented an invalid join token"));
+  CHECK(c.troupe({"token", "create", "--ttl", "-1h"}).err ==
+        "error: invalid argument \"-1h\" for \"--ttl\" flag: a negative duration\n");
 }
 
 TEST_CASE("agents reconnect by themselves when the server restarts and pods keep running",
