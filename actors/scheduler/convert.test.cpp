@@ -312,5 +312,7 @@ status:
   node.add_pod(pod);
   CHECK(fits(pod, node) == std::string("Insufficient cpu"));
   pod.tolerations.clear();
-  CHECK(place({node}, pod).message == "0/1 nodes are available: 1 Insufficient cpu.");
+  // Full and tainted: kube-scheduler's TaintToleration filter runs before NodeResourcesFit.
+  CHECK(place({node}, pod).message ==
+        "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.");
 }

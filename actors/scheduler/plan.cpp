@@ -321,13 +321,16 @@ verdict check_anti_affinity(const pod_info& pod, const node_info& node) {
 }
 
 /// Every filter in order; the first that fails decides.
+// In kube-scheduler's filter order (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
+// NodePorts, NodeResourcesFit, InterPodAffinity): a node is counted under the first filter it
+// fails, so the order decides what FailedScheduling says.
 verdict check(const pod_info& pod, const node_info& node) {
-  verdict v = check_node_name(pod, node);
-  if (v.fits()) v = check_unschedulable(pod, node);
-  if (v.fits()) v = check_resources(pod, node);
-  if (v.fits()) v = check_node_affinity(pod, node);
+  verdict v = check_unschedulable(pod, node);
+  if (v.fits()) v = check_node_name(pod, node);
   if (v.fits()) v = check_taints(pod, node);
+  if (v.fits()) v = check_node_affinity(pod, node);
   if (v.fits()) v = check_host_ports(pod, node);
+  if (v.fits()) v = check_resources(pod, node);
   if (v.fits()) v = check_anti_affinity(pod, node);
   return v;
 }
