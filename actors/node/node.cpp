@@ -91,6 +91,15 @@ void write_status(self_ptr self) {
 }
 
 void register_node(self_ptr self);
+void renew_lease(self_ptr self, bool again = false);
+
+// Registered (or found registered): the Lease is written from here on, owned by this Node
+// from its first write, so none is left without an owner by an agent stopped early.
+void registered(self_ptr self) {
+  self->state.registered = true;
+  write_status(self);
+  renew_lease(self);
+}
 
 void retry_register(self_ptr self) { self->delayed_send(self, std::chrono::seconds(1), flush_atom::value); }
 
@@ -99,13 +108,15 @@ void adopt_node(self_ptr self, std::string stored) {
   // What changed is against the Node as stored, as the kubelet compares: an agent back within
   // the grace period records no condition anew.
   if (self->state.node.empty()) self->state.node = stored;
-  call(self, make_request(api_verb::update, "nodes", "", d.name, with_node_spec(stored, self->state.pod_cidr, d.facts)),
-       [=](api_reply& r) {
-         node_seen(self, r.object.str());
-         self->state.registered = true;
-         write_status(self);
-       },
-       [=](const api_error&) { retry_register(self); });
+  call(
+      self,
+      make_request(api_verb::update, "nodes", "", d.name,
+                   with_node_spec(stored, self->state.pod_cidr, d.facts)),
+      [=](api_reply& r) {
+        node_seen(self, r.object.str());
+        registered(self);
+      },
+      [=](const api_error&) { retry_register(self); });
 }
 
 void register_node(self_ptr self) {
@@ -116,31 +127,41 @@ void register_node(self_ptr self) {
          if (e.code() != api_errc::not_found) return retry_register(self);
          auto& d = self->state.deps;
          auto fresh = new_node(d.name, self->state.pod_cidr, d.facts, current_conditions(self), unix_seconds());
-         call(self, make_request(api_verb::create, "nodes", "", d.name, fresh),
-              [=](api_reply& created) {
-                node_seen(self, created.object.str());
-                self->state.registered = true;
-                write_status(self);
-              },
-              [=](const api_error&) { retry_register(self); });
+         call(
+             self, make_request(api_verb::create, "nodes", "", d.name, fresh),
+             [=](api_reply& created) {
+               node_seen(self, created.object.str());
+               registered(self);
+             },
+             [=](const api_error&) { retry_register(self); });
        });
 }
 
-void renew_lease(self_ptr self) {
+void renew_lease(self_ptr self, bool again) {
   auto& d = self->state.deps;
   auto lease = node_lease(d.name, self->state.lease, unix_micros(), d.knobs.lease_duration_seconds, self->state.node);
   auto verb = self->state.lease.empty() ? api_verb::create : api_verb::update;
-  call(self, make_request(verb, "leases.coordination.k8s.io", "kube-node-lease", d.name, lease),
-       [=](api_reply& r) { self->state.lease = r.object.str(); },
-       [=](const api_error& e) {
-         // Someone else wrote it (or it exists from before a restart): start from what is stored.
-         if (e.code() == api_errc::conflict || e.code() == api_errc::already_exists) {
-           call(self, make_request(api_verb::get, "leases.coordination.k8s.io", "kube-node-lease", self->state.deps.name),
-                [=](api_reply& r) { self->state.lease = r.object.str(); }, [](const api_error&) {});
-         } else if (e.code() == api_errc::not_found) {
-           self->state.lease.clear();
-         }
-       });
+  call(
+      self, make_request(verb, "leases.coordination.k8s.io", "kube-node-lease", d.name, lease),
+      [=](api_reply& r) { self->state.lease = r.object.str(); },
+      [=](const api_error& e) {
+        // Someone else wrote it (or it exists from before a restart): start from what is stored.
+        // Renewed then and there: an agent back from a restart must not wait a whole interval
+        // with its Lease as old as its crash (the node controller would mark it Unknown).
+        if (e.code() == api_errc::conflict || e.code() == api_errc::already_exists) {
+          call(
+              self,
+              make_request(api_verb::get, "leases.coordination.k8s.io", "kube-node-lease",
+                           self->state.deps.name),
+              [=](api_reply& r) {
+                self->state.lease = r.object.str();
+                if (!again) renew_lease(self, true);
+              },
+              [](const api_error&) {});
+        } else if (e.code() == api_errc::not_found) {
+          self->state.lease.clear();
+        }
+      });
 }
 
 bool stale(self_ptr self) {
@@ -154,15 +175,22 @@ void tick(self_ptr self) {
     renew_lease(self);
     // Compared with the Node as stored, as the kubelet does: while this agent was silent the
     // node controller may have marked it Unknown, and that must be undone now, not in 5 min.
-    call(self, make_request(api_verb::get, "nodes", "", st.deps.name),
-         [=](api_reply& r) {
-           auto& st = self->state;
-           node_seen(self, r.object.str());
-           if (stale(self) || stored_conditions(st.node) != current_conditions(self)) write_status(self);
-         },
-         [=](const api_error&) {
-           if (stale(self)) write_status(self);
-         });
+    call(
+        self, make_request(api_verb::get, "nodes", "", st.deps.name),
+        [=](api_reply& r) {
+          auto& st = self->state;
+          node_seen(self, r.object.str());
+          if (stale(self) || stored_conditions(st.node) != current_conditions(self))
+            write_status(self);
+        },
+        [=](const api_error& e) {
+          // A Node deleted under a running agent is not made again (as the kubelet), and its
+          // Lease no longer names it as owner: the garbage collector would delete each new one.
+          if (e.code() == api_errc::not_found)
+            self->state.node.clear();
+          else if (stale(self))
+            write_status(self);
+        });
   }
   self->delayed_send(self, st.deps.knobs.lease_interval, tick_atom::value);
 }
@@ -177,8 +205,7 @@ impl_actor::behavior_type node_behavior(self_ptr self, node_deps deps) {
         ++self->state.connection;
         self->state.registered = false;
         self->state.lease.clear();
-        register_node(self);
-        renew_lease(self);
+        register_node(self);  // and the Lease once the Node is there
       },
       [=](flush_atom) {
         if (!self->state.registered && self->state.api) register_node(self);

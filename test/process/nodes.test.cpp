@@ -117,6 +117,10 @@ TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process]
   CHECK(jsonpath(c, "node/a1", "{.spec.podCIDR}") != jsonpath(c, "node/s1", "{.spec.podCIDR}"));
   CHECK(jsonpath(c, "lease/a1", "{.spec.holderIdentity}").empty());  // leases live in kube-node-lease
   CHECK(c.troupe({"get", "lease", "a1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.holderIdentity}"}).out == "a1");
+  // Owned by its Node from its first write: none is left behind by an agent stopped early.
+  CHECK(c.troupe({"get", "lease", "a1", "-n", "kube-node-lease", "-o",
+                  "jsonpath={.metadata.ownerReferences[0].uid}"})
+            .out == jsonpath(c, "node/a1", "{.metadata.uid}"));
 
   REQUIRE(c.troupe({"apply", "-f", "-"}, pod_on("web", "a1",
       "{name: web, image: python, command: [python3, -m, http.server, --bind, $(POD_IP), '8080'], "
@@ -490,7 +494,15 @@ TEST_CASE("an agent killed goes NotReady - restarted it adopts its pods instead 
   std::vector<std::string> ready_condition = {"get", "pod", "keeper", "-o",
                                               "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"};
   CHECK(wait_until(c, ready_condition, [](const std::string& o) { return o == "False"; }) == "False");
+  std::vector<std::string> renewed = {
+      "get", "lease", "a1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.renewTime}"};
+  auto before_restart = c.troupe(renewed).out;
   a1.start();
+  // Its Lease is renewed as it rejoins, not an interval (10 s) later: the node controller
+  // would otherwise see it as old as the crash and mark the node Unknown again.
+  wait_until(
+      c, renewed, [&](const std::string& o) { return o != before_restart; }, 3);
+  CHECK(c.troupe(renewed).out != before_restart);
   auto back = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
   CHECK_THAT(back, Catch::Contains("Ready"));
   wait_until(c, {"get", "node", "a1", "-o", "jsonpath={.spec.taints}"}, [](const std::string& o) { return o.empty(); });
@@ -750,6 +762,29 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK(missing.code == 1);
   CHECK(missing.out.empty());
   CHECK_THAT(c.troupe({"get", "nodes"}).out, Catch::Contains("SchedulingDisabled"));
+}
+
+TEST_CASE("a Node deleted under its running agent leaves one Lease that no longer names it",
+          "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  agent a1(c, "a1", {"--node-lease-duration-seconds", "2"});  // renewed every 0.5 s
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  std::vector<std::string> lease = {"get",
+                                    "lease",
+                                    "a1",
+                                    "-n",
+                                    "kube-node-lease",
+                                    "-o",
+                                    "jsonpath={.metadata.uid} {.metadata.ownerReferences}"};
+  REQUIRE(c.troupe({"delete", "node", "a1"}).code == 0);
+  // The garbage collector takes the Lease the Node owned; the one written next names no owner
+  // and stays (it was made again and deleted again at every renewal).
+  auto kept =
+      wait_until(c, lease, [](const std::string& o) { return !o.empty() && o.back() == ' '; });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(c.troupe(lease).out == kept);
+  CHECK(c.troupe({"get", "nodes"}).err ==
+        "No resources found\n");  // not registered again, as the kubelet
 }
 
 TEST_CASE("a gated pod waits unscheduled until its last gate is removed", "[process][nodes]") {
