@@ -346,37 +346,42 @@ TEST_CASE("fits runs the filters in order and reports the first failure", "[sche
   auto tainted = std::string("node(s) had untolerated taint {k: v}");
   run({
       {"all pass", fits, [](pod_info&, node_info&) {}, fits_ok},
-      {"node name before unschedulable", fits,
+      // kube-scheduler's filter order: NodeUnschedulable, NodeName, TaintToleration,
+      // NodeAffinity, NodePorts, NodeResourcesFit.
+      {"unschedulable before node name", fits,
        [](pod_info& p, node_info& n) {
          p.node_name = "n2";
          n.unschedulable = true;
        },
-       std::string("node(s) didn't match the requested node name")},
-      {"unschedulable before resources", fits,
-       [](pod_info& p, node_info& n) {
-         n.unschedulable = true;
-         n.requested = {4000, 0, 0};
-       },
        std::string("node(s) were unschedulable")},
-      {"resources before affinity", fits,
+      {"node name before taints", fits,
        [](pod_info& p, node_info& n) {
-         n.requested = {4000, 0, 0};
-         p.node_selector = {{"disk", "ssd"}};
+         p.node_name = "n2";
+         n.taints = {{"k", "v", "NoSchedule"}};
        },
-       std::string("Insufficient cpu")},
-      {"affinity before taints", fits,
+       std::string("node(s) didn't match the requested node name")},
+      {"taints before affinity", fits,
        [](pod_info& p, node_info& n) {
          n.taints = {{"k", "v", "NoSchedule"}};
          p.node_selector = {{"disk", "ssd"}};
        },
-       affinity_msg},
-      {"taints before ports", fits,
+       tainted},
+      {"affinity before ports", fits,
        [](pod_info& p, node_info& n) {
-         n.taints = {{"k", "v", "NoSchedule"}};
+         p.node_selector = {{"disk", "ssd"}};
          n.used_ports = {{"TCP", "", 80}};
          p.host_ports = {{"TCP", "", 80}};
        },
-       tainted},
+       affinity_msg},
+      {"ports before resources", fits,
+       [](pod_info& p, node_info& n) {
+         n.used_ports = {{"TCP", "", 80}};
+         p.host_ports = {{"TCP", "", 80}};
+         n.requested = {4000, 0, 0};
+       },
+       ports_msg},
+      {"resources", fits, [](pod_info&, node_info& n) { n.requested = {4000, 0, 0}; },
+       std::string("Insufficient cpu")},
       {"not ready is a taint", fits, [](pod_info&, node_info& n) { n.ready = false; },
        std::string("node(s) had untolerated taint {node.kubernetes.io/not-ready: }")},
       {"ports", fits,
