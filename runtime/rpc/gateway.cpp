@@ -150,6 +150,8 @@ class call_table {
   kj::Promise<void> pump_;  // last: cancelled first
 };
 
+constexpr int64_t max_exec_timeout_ms = int64_t{24} * 3600 * 1000;
+
 class api_server final : public Api::Server {
  public:
   api_server(caf::actor bridge, const std::map<std::string, resource_actor>& resources,
@@ -173,7 +175,17 @@ class api_server final : public Api::Server {
     req.pod = text_string(in.getPod());
     req.container = text_string(in.getContainer());
     for (auto part : in.getCommand()) req.command.push_back(text_string(part));
-    req.timeout_ms = in.getTimeoutMs();
+    // 0 is unset (a minute, as the CLI's default); beyond a day the deadline's sums overflow.
+    if (in.getTimeoutMs() != 0) req.timeout_ms = in.getTimeoutMs();
+    if (req.pod.empty() || req.timeout_ms < 0 || req.timeout_ms > max_exec_timeout_ms) {
+      to_rpc(api_error(api_errc::bad_request,
+                       req.pod.empty() ? "exec: a pod name is required"
+                                       : "exec: timeoutMs " + std::to_string(req.timeout_ms) +
+                                             " is out of range (1 to " +
+                                             std::to_string(max_exec_timeout_ms) + ")"),
+             ctx.getResults().initStatus());
+      return kj::READY_NOW;
+    }
     req.with_stdin = in.getWithStdin();
     auto input = in.getStdin();
     req.input.assign(reinterpret_cast<const char*>(input.begin()), input.size());
@@ -200,6 +212,11 @@ class api_server final : public Api::Server {
     req.since_seconds = in.getSinceSeconds();
     req.timestamps = in.getTimestamps();
     req.offset = in.getOffset();
+    if (req.pod.empty()) {
+      to_rpc(api_error(api_errc::bad_request, "logs: a pod name is required"),
+             ctx.getResults().initStatus());
+      return kj::READY_NOW;
+    }
     auto paf = kj::newPromiseAndCrossThreadFulfiller<outcome<logs_reply>>();
     caf::anon_send(bridge_, logs_atom::value, std::move(req), logs_slot(kj::mv(paf.fulfiller)));
     return paf.promise.then([ctx](outcome<logs_reply>&& out) mutable {
@@ -227,6 +244,11 @@ class api_server final : public Api::Server {
     req.field_selector = text_string(in.getFieldSelector());
     req.from_revision = in.getResourceVersion();
     req.bookmarks = in.getAllowWatchBookmarks();
+    if (!params.hasSink()) {  // events would have nowhere to go
+      to_rpc(api_error(api_errc::bad_request, "watch: a sink to send the events to is required"),
+             ctx.getResults().initStatus());
+      return kj::READY_NOW;
+    }
     auto paf = kj::newPromiseAndCrossThreadFulfiller<call_outcome>();
     auto stream = std::make_shared<watch_stream>(reply_slot(kj::mv(paf.fulfiller)));
     caf::anon_send(bridge_, watch_atom::value, std::move(req), stream);

@@ -2,17 +2,20 @@
 // and the store. Many clients at once, watches with resume, bookmarks and Gone, and a watch
 // that ends the moment its client goes away.
 
-#include <catch2/catch.hpp>
+#include <capnp/ez-rpc.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdint>
 #include <thread>
 
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/rpc/client.hpp"
+#include "schema/api.capnp.h"
 #include "test/harness/api_fixture.hpp"
-#include "test/harness/eventually.hpp"
 #include "test/harness/cli.hpp"
+#include "test/harness/eventually.hpp"
 #include "test/harness/process.hpp"
 #include "test/harness/threads.hpp"
 
@@ -90,6 +93,32 @@ TEST_CASE("errors keep their reason and causes across RPC", "[rpc]") {
   api_request unknown = request("x");
   unknown.resource = "gizmos";
   CHECK_THROWS_WITH(client.call(api_verb::get, unknown), "the server doesn't have a resource type \"gizmos\"");
+}
+
+TEST_CASE("exec logs and watch calls that name nothing to act on are refused", "[rpc]") {
+  api_fixture api;
+  rpc::client client(api.address());
+  exec_request exec;
+  exec.ns = "default";
+  exec.command = {"true"};
+  CHECK_THROWS_WITH(client.exec(exec), "exec: a pod name is required");
+  exec.pod = "p";
+  exec.timeout_ms = -5;  // a deadline in the past: the command was killed at once (exit 124)
+  CHECK_THROWS_WITH(client.exec(exec), "exec: timeoutMs -5 is out of range (1 to 86400000)");
+  exec.timeout_ms = INT64_MAX;  // its deadline overflowed
+  CHECK_THROWS_WITH(client.exec(exec), Catch::Contains("is out of range (1 to 86400000)"));
+  logs_request logs;
+  logs.ns = "default";
+  CHECK_THROWS_WITH(client.logs(logs), "logs: a pod name is required");
+
+  // A watch with no sink for its events (only a hand-written client can send one).
+  capnp::EzRpcClient raw(api.address());
+  auto call = raw.getMain<rpc::Api>().watchRequest();
+  call.initRequest().setResource("configmaps");
+  auto answer = call.send().wait(raw.getWaitScope());
+  CHECK(std::string(answer.getStatus().getReason().cStr()) == "BadRequest");
+  CHECK(std::string(answer.getStatus().getMessage().cStr()) ==
+        "watch: a sink to send the events to is required");
 }
 
 TEST_CASE("a watch resumes after a revision with no gap and bookmarks come", "[rpc]") {
