@@ -157,11 +157,26 @@ void start_successor(self_ptr self, const std::string& uid) {
 
 bool is_mirror(k8s::Pod::Reader pod) { return map_get(pod.getMetadata().getAnnotations(), mirror_annotation).has_value(); }
 
+void create_mirror(self_ptr self, const std::string& uid, const std::string& static_pod);
+
 void pod_seen(self_ptr self, std::string text) {
   auto bytes = std::make_shared<const std::string>(std::move(text));
   object_reader r(*bytes);
   auto pod = r.as<k8s::Pod>();
-  if (is_mirror(pod)) return;  // its static pod runs from the manifest
+  if (is_mirror(pod)) {
+    // Its static pod runs from the manifest, whatever is done to the mirror. One being deleted
+    // has no containers of its own to stop: the kubelet ends its deletion at once (it stayed
+    // Terminating for good) and makes it again when it is gone (pod_gone).
+    if (pod.getMetadata().getDeletionTimestamp() != 0 && self->state.api) {
+      auto req =
+          make_request(api_verb::remove, "pods", text_string(pod.getMetadata().getNamespace()),
+                       text_string(pod.getMetadata().getName()));
+      req.grace_period = 0;
+      self->request(self->state.api, call_patience, api_atom::value, std::move(req))
+          .then([](api_reply&) {}, [](caf::error&) {});
+    }
+    return;
+  }
   auto uid = text_string(pod.getMetadata().getUid());
   auto& entry = ensure_worker(self, uid, text_string(pod.getMetadata().getNamespace()),
                               text_string(pod.getMetadata().getName()));
@@ -171,6 +186,12 @@ void pod_seen(self_ptr self, std::string text) {
 
 void pod_gone(self_ptr self, const std::string& bytes) {
   object_reader r(bytes);
+  if (auto source = map_get(r.meta().getAnnotations(), mirror_annotation)) {
+    auto it = self->state.static_pods.find(std::string(*source));
+    if (it != self->state.static_pods.end() && self->state.api)
+      create_mirror(self, it->first, it->second);
+    return;
+  }
   auto uid = text_string(r.meta().getUid());
   auto it = self->state.pods.find(uid);
   if (it == self->state.pods.end() || !it->second.mirror.empty()) return;
@@ -301,14 +322,17 @@ void load_static_pods(self_ptr self) {
   }
 }
 
+void create_mirror(self_ptr self, const std::string& uid, const std::string& static_pod) {
+  auto object = mirror_pod(*self->state.deps->kinds, static_pod, self->state.deps->node, uid);
+  object_reader r(object);
+  self->request(
+          self->state.api, call_patience, api_atom::value,
+          make_request(api_verb::create, "pods", text_string(r.meta().getNamespace()), "", object))
+      .then([](api_reply&) {}, [](caf::error&) {});  // AlreadyExists: it is there from before
+}
+
 void create_mirrors(self_ptr self) {
-  for (auto& [uid, bytes] : self->state.static_pods) {
-    auto object = mirror_pod(*self->state.deps->kinds, bytes, self->state.deps->node, uid);
-    object_reader r(object);
-    self->request(self->state.api, call_patience, api_atom::value,
-                  make_request(api_verb::create, "pods", text_string(r.meta().getNamespace()), "", object))
-        .then([](api_reply&) {}, [](caf::error&) {});  // AlreadyExists: it is there from before
-  }
+  for (auto& [uid, bytes] : self->state.static_pods) create_mirror(self, uid, bytes);
 }
 
 // ---- stopping -------------------------------------------------------------------------------

@@ -841,6 +841,15 @@ TEST_CASE("static pods run from manifests and appear as mirror pods", "[process]
   wait_for_text(c, {"get", "pod", "stat-a1"}, "1/1     Running");
   CHECK_THAT(c.troupe({"get", "pod", "stat-a1", "-o", "yaml"}).out, Catch::Contains("kubernetes.io/config.mirror"));
   CHECK(jsonpath(c, "pod/stat-a1", "{.spec.nodeName}") == "a1");
+  // A mirror deleted goes at once (it stayed Terminating for good) and comes back, as the
+  // kubelet makes it again while its static pod runs.
+  auto first_uid = jsonpath(c, "pod/stat-a1", "{.metadata.uid}");
+  auto deleted = c.troupe({"delete", "pod", "stat-a1", "--timeout=20s"});
+  CHECK(deleted.code == 0);
+  CHECK(deleted.out == "pod \"stat-a1\" deleted\n");
+  auto second_uid = wait_until(c, {"get", "pod", "stat-a1", "-o", "jsonpath={.metadata.uid}"},
+                               [&](const std::string& o) { return !o.empty() && o != first_uid; });
+  CHECK(second_uid != first_uid);
 }
 
 TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes]") {
