@@ -244,6 +244,9 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
   if (options.hollow_nodes == 0) {
     facts = read_host_facts();
     facts.address = "127.0.0.1";
+    // The node's Hostname address is its name, as k3s' --node-name sets the kubelet's
+    // --hostname-override (the machine's name would say nothing of which node it is).
+    facts.hostname = options.name;
     facts.limits_note = groups->describe();
   }
   int count = options.hollow_nodes > 0 ? options.hollow_nodes : 1;

@@ -115,6 +115,9 @@ TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process]
   auto nodes = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
   CHECK_THAT(nodes, Catch::Contains("s1 ") && Catch::Contains("a1 "));
   CHECK(jsonpath(c, "node/a1", "{.spec.podCIDR}") != jsonpath(c, "node/s1", "{.spec.podCIDR}"));
+  // Named as the node is, as k3s' --node-name names the kubelet's host (not the machine's name).
+  CHECK(jsonpath(c, "node/a1", "{.status.addresses[?(@.type==\"Hostname\")].address}") == "a1");
+  CHECK(jsonpath(c, "node/s1", "{.status.addresses[?(@.type==\"Hostname\")].address}") == "s1");
   CHECK(jsonpath(c, "lease/a1", "{.spec.holderIdentity}").empty());  // leases live in kube-node-lease
   CHECK(c.troupe({"get", "lease", "a1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.holderIdentity}"}).out == "a1");
   // Owned by its Node from its first write: none is left behind by an agent stopped early.
