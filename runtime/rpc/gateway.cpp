@@ -294,7 +294,10 @@ class api_server final : public Api::Server {
   call_table& calls_;
 };
 
-kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server, kj::Timer& timer) {
+// `failing`: accepts failed in a row, so a lasting failure (out of descriptors) is told once a
+// minute, not ten times a second.
+kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server,
+                              kj::Timer& timer, uint64_t failing = 0) {
   // evalNow: an accept that fails at once (it throws) is a failed promise, handled below.
   return kj::evalNow([&] { return listener.accept(); }).then(
       [&](kj::Own<kj::AsyncIoStream>&& conn) {
@@ -309,9 +312,14 @@ kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyS
       [&](kj::Exception&& e) {
         // Out of descriptors (EMFILE), or a connection gone before it was taken: the API goes
         // on serving those it has and takes new ones again shortly, rather than end for good.
-        std::fprintf(stderr, "troupe server: accepting an API connection failed, trying again: %s\n",
-                     e.getDescription().cStr());
-        return timer.afterDelay(100 * kj::MILLISECONDS).then([&] { return accept_loop(listener, server, timer); });
+        if (failing % 600 == 0)
+          std::fprintf(stderr,
+                       "troupe server: accepting an API connection failed%s, trying again: %s\n",
+                       failing ? (" (" + std::to_string(failing) + " times in a row)").c_str() : "",
+                       e.getDescription().cStr());
+        return timer.afterDelay(100 * kj::MILLISECONDS).then([&, failing] {
+          return accept_loop(listener, server, timer, failing + 1);
+        });
       });
 }
 
