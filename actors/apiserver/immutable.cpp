@@ -162,9 +162,13 @@ void narrow_gated_placement(k8s::PodSpec::Reader before, k8s::PodSpec::Reader af
       if (kept != new_selector.end() && kept->second == value) continue;
       auto shown = codec::node::map();
       for (auto& [k, v] : new_selector) shown.set(k, codec::node::string(v));
-      out.push_back({"spec.nodeSelector", "Invalid value: " + codec::to_json_escaped(shown) +
-                                              ": only additions to spec.nodeSelector are allowed "
-                                              "(no mutations or deletions)"});
+      // A selector removed whole is Go's nil map, which json.Marshal prints as null.
+      out.push_back(
+          {"spec.nodeSelector",
+           "Invalid value: " +
+               (new_selector.empty() ? std::string("null") : codec::to_json_escaped(shown)) +
+               ": only additions to spec.nodeSelector are allowed "
+               "(no mutations or deletions)"});
       break;
     }
   }

@@ -88,6 +88,9 @@ bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now
   auto secret = r.as<k8s::Secret>();
   if (text_view(secret.getType()) != "bootstrap.kubernetes.io/token") return false;
   if (data_value(secret.getData(), "usage-bootstrap-authentication") != "true") return false;
+  if (data_value(secret.getData(), "token-id") != token->id ||
+      secret.getMetadata().getDeletionTimestamp() != 0)
+    return false;
   // An expiration that does not parse is no promise of validity (Kubernetes counts it expired).
   if (auto expiration = data_value(secret.getData(), "expiration"); !expiration.empty()) {
     auto until = parse_rfc3339(expiration);

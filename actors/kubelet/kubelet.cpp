@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <caf/all.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -172,6 +173,9 @@ void pod_seen(self_ptr self, std::string text) {
           make_request(api_verb::remove, "pods", text_string(pod.getMetadata().getNamespace()),
                        text_string(pod.getMetadata().getName()));
       req.grace_period = 0;
+      // This mirror and no later one (a repeated event must not delete the one made again).
+      req.resource_version =
+          std::strtoull(pod.getMetadata().getResourceVersion().cStr(), nullptr, 10);
       self->request(self->state.api, call_patience, api_atom::value, std::move(req))
           .then([](api_reply&) {}, [](caf::error&) {});
     }
@@ -188,8 +192,18 @@ void pod_gone(self_ptr self, const std::string& bytes) {
   object_reader r(bytes);
   if (auto source = map_get(r.meta().getAnnotations(), mirror_annotation)) {
     auto it = self->state.static_pods.find(std::string(*source));
-    if (it != self->state.static_pods.end() && self->state.api)
-      create_mirror(self, it->first, it->second);
+    if (it == self->state.static_pods.end() || !self->state.api) return;
+    // Made again only while its Node is there, as the kubelet does: once the Node is deleted
+    // the pod garbage collector deletes its mirrors, and they must stay deleted.
+    std::string uid = it->first, static_pod = it->second;
+    self->request(self->state.api, call_patience, api_atom::value,
+                  make_request(api_verb::get, "nodes", "", self->state.deps->node))
+        .then(
+            [=](api_reply& node) {
+              object_reader n(node.object.str());
+              if (n.meta().getDeletionTimestamp() == 0) create_mirror(self, uid, static_pod);
+            },
+            [](caf::error&) {});
     return;
   }
   auto uid = text_string(r.meta().getUid());

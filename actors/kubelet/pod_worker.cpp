@@ -218,7 +218,7 @@ void adopt(self_ptr self, const pod_record& record) {
     }
     // exec and exec probes run with the container's environment and directory, which only
     // the process itself still knows once the worker that started it is gone.
-    if (auto context = process_context_of(c.pid)) {
+    if (auto context = process_context_of(c.pid, c.shim)) {
       run.env = std::move(context->env);
       run.workdir = std::move(context->workdir);
     }

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "actors/cluster/cluster.hpp"
+#include "actors/cluster/token.hpp"
 #include "actors/kubelet/kubelet.hpp"
 #include "actors/node/node.hpp"
 #include "runtime/base/error.hpp"
@@ -296,12 +297,8 @@ void add_agent_types(caf::actor_system_config& cfg) {
 std::string agent_identity(const std::string& data_dir) {
   std::string path = data_dir + "/agent-id";
   if (auto kept = read_file_if_readable(path); kept && kept->size() == 32) return *kept;
-  unsigned char bytes[16] = {};
-  std::ifstream("/dev/urandom", std::ios::binary)
-      .read(reinterpret_cast<char*>(bytes), sizeof bytes);
-  static const char hex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) id += {hex[b >> 4], hex[b & 15]};
+  // Two tokens' secrets: 32 characters from OpenSSL's random source, which fails loudly.
+  std::string id = make_token().secret + make_token().secret;
   // Written whole or not at all; an agent that cannot keep it (a hollow one) still has one now.
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
@@ -320,8 +317,8 @@ int run_agent(agent_options options, std::ostream& out) {
   apply_system_defaults(cfg);
   add_agent_types(cfg);
   cfg.load<caf::io::middleman>();
+  std::atomic<bool> refused{false};  // before the system: its actors may call back until it ends
   caf::actor_system sys{cfg};
-  std::atomic<bool> refused{false};
   options.on_refused = [&refused] {
     refused = true;
     kill(getpid(), SIGTERM);  // ends the sigwait below

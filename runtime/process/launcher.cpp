@@ -239,9 +239,16 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
   return std::nullopt;
 }
 
-std::optional<process_context> process_context_of(pid_t pid) {
+std::optional<process_context> process_context_of(pid_t pid, pid_t parent) {
   if (pid <= 0) return std::nullopt;
   std::string proc = "/proc/" + std::to_string(pid);
+  auto stat = read_file_if_readable(proc + "/stat");
+  auto close = stat ? stat->rfind(')') : std::string::npos;
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat->substr(close + 2));
+  std::string state;
+  pid_t ppid = -1;
+  if (!(fields >> state >> ppid) || ppid != parent) return std::nullopt;
   auto environ = read_file_if_readable(proc + "/environ");
   std::error_code ec;
   auto cwd = std::filesystem::read_symlink(proc + "/cwd", ec);

@@ -71,12 +71,13 @@ exit_record read_exit_record(const std::string& exit_file);
 /// later one with the same pid; nullopt when it is gone.
 std::optional<uint64_t> process_start_time(pid_t pid);
 
-/// The environment (NAME=VALUE each) and working directory process `pid` was started with,
-/// from /proc; nullopt when it is gone or not readable.
+/// The environment (NAME=VALUE each) process `pid` was started with and its current working
+/// directory, from /proc; nullopt when it is gone, not readable, or not a child of `parent`
+/// (a pid used again by another process must not lend it its environment).
 struct process_context {
   std::vector<std::string> env;
   std::string workdir;
 };
-std::optional<process_context> process_context_of(pid_t pid);
+std::optional<process_context> process_context_of(pid_t pid, pid_t parent);
 
 }  // namespace troupe

@@ -158,14 +158,15 @@ TEST_CASE("a running process's environment and directory are read back from /pro
   char byte;
   REQUIRE(read(ready[0], &byte, 1) == 0);  // the exec has happened
   close(ready[0]);
-  auto context = process_context_of(child);
+  CHECK_FALSE(process_context_of(child, getpid() + 1).has_value());  // not the parent named
+  auto context = process_context_of(child, getpid());
   REQUIRE(context);
   CHECK(context->env == std::vector<std::string>{"A=1", "EMPTY="});
   CHECK(context->workdir == std::filesystem::canonical(dir.path()).string());
   kill(child, SIGKILL);
   REQUIRE(waitpid(child, nullptr, 0) == child);
-  CHECK_FALSE(process_context_of(child).has_value());
-  CHECK_FALSE(process_context_of(-1).has_value());
+  CHECK_FALSE(process_context_of(child, getpid()).has_value());
+  CHECK_FALSE(process_context_of(-1, getpid()).has_value());
 }
 
 namespace {
