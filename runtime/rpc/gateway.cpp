@@ -299,28 +299,29 @@ class api_server final : public Api::Server {
 kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server,
                               kj::Timer& timer, uint64_t failing = 0) {
   // evalNow: an accept that fails at once (it throws) is a failed promise, handled below.
-  return kj::evalNow([&] { return listener.accept(); }).then(
-      [&](kj::Own<kj::AsyncIoStream>&& conn) {
-        int size = watch_send_buffer;
-        conn->setsockopt(SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-        // Answers are small and go out one by one: Nagle would hold each for the previous ack.
-        int one = 1;
-        conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        server.accept(kj::heap<buffered_stream>(kj::mv(conn)));
-        return accept_loop(listener, server, timer);
-      },
-      [&](kj::Exception&& e) {
-        // Out of descriptors (EMFILE), or a connection gone before it was taken: the API goes
-        // on serving those it has and takes new ones again shortly, rather than end for good.
-        if (failing % 600 == 0)
-          std::fprintf(stderr,
-                       "troupe server: accepting an API connection failed%s, trying again: %s\n",
-                       failing ? (" (" + std::to_string(failing) + " times in a row)").c_str() : "",
-                       e.getDescription().cStr());
-        return timer.afterDelay(100 * kj::MILLISECONDS).then([&, failing] {
-          return accept_loop(listener, server, timer, failing + 1);
-        });
-      });
+  return kj::evalNow([&] { return listener.accept(); })
+      .then(
+          [&](kj::Own<kj::AsyncIoStream>&& conn) {
+            int size = watch_send_buffer;
+            conn->setsockopt(SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+            // Answers are small and go out one by one: Nagle would hold each for the previous ack.
+            int one = 1;
+            conn->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            server.accept(kj::heap<buffered_stream>(kj::mv(conn)));
+            return accept_loop(listener, server, timer);
+          },
+          [&, failing](kj::Exception&& e) {
+            // Out of descriptors (EMFILE), or a connection gone before it was taken: the API goes
+            // on serving those it has and takes new ones again shortly, rather than end for good.
+            if (failing % 600 == 0)
+              std::fprintf(
+                  stderr, "troupe server: accepting an API connection failed%s, trying again: %s\n",
+                  failing ? (" (" + std::to_string(failing) + " times in a row)").c_str() : "",
+                  e.getDescription().cStr());
+            return timer.afterDelay(100 * kj::MILLISECONDS).then([&, failing] {
+              return accept_loop(listener, server, timer, failing + 1);
+            });
+          });
 }
 
 struct started {

@@ -130,6 +130,8 @@ class cluster {
   bool server_says(const std::string& text, std::chrono::milliseconds patience = std::chrono::seconds(10)) {
     return server_->wait_for_output(text, patience);
   }
+  /// What the server has printed so far, as read by server_says.
+  const std::string& server_output() const { return server_->output(); }
   const std::string& token() const { return token_; }
   /// The parent group of this cluster's containers' groups (--cgroup-root), its own.
   std::string cgroup_root() const { return std::filesystem::path(dir_.path()).filename().string(); }

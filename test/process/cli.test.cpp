@@ -395,6 +395,14 @@ TEST_CASE("a server out of descriptors goes on serving once connections close", 
     clients.push_back(fd);
   }
   CHECK(c->server_says("accepting an API connection failed, trying again: accept: Too many open files"));
+  // Retried ten times a second, told once a minute: a lasting failure does not flood the log.
+  CHECK_FALSE(c->server_says("a line never printed", std::chrono::milliseconds(1500)));
+  size_t told = 0;
+  for (size_t at = 0; (at = c->server_output().find("accepting an API connection failed", at)) !=
+                      std::string::npos;
+       ++at)
+    ++told;
+  CHECK(told == 1);
   for (int fd : clients) ::close(fd);
   // The connections gone, the API takes new ones again.
   CHECK(troupe::testing::eventually([&] { return c->troupe({"get", "ns", "default", "-o", "name"}).out == "namespace/default\n"; },
