@@ -512,14 +512,18 @@ std::string bash_completion() {
   // Words are split from the line on blanks, not taken from COMP_WORDS, which bash also splits
   // at '=' and ':' (--namespace=x, -s host:port).
   return "# bash completion for troupe: source <(troupe completion bash)\n"
-         "_troupe_valued() {\n" + values + "}\n"
+         "_troupe_valued() {\n" +
+         values +
+         "}\n"
          "_troupe() {\n"
-         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" verb=\"\" type=\"\" words=\"\" skip=0 count=0 i w prev=\"\"\n"
+         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" verb=\"\" type=\"\" words=\"\" skip=0 count=0 "
+         "i w prev=\"\"\n"
          "  local valued line typed=()\n"
          "  local -a ns=() link=()\n"
          "  line=\"${COMP_LINE:0:COMP_POINT}\"\n"
          "  read -r -a typed <<< \"$line\"\n"
-         "  [[ \"$line\" == *[[:blank:]] ]] || unset 'typed[${#typed[@]}-1]'  # the word being completed\n"
+         "  [[ \"$line\" == *[[:blank:]] ]] || unset 'typed[${#typed[@]}-1]'  # the word being "
+         "completed\n"
          "  valued=\"$(_troupe_valued)\"\n"
          "  for ((i = 1; i < ${#typed[@]}; i++)); do\n"
          "    w=\"${typed[i]}\"\n"
@@ -542,7 +546,8 @@ std::string bash_completion() {
          "      -*) case \"$valued\" in *\" $w \"*) skip=1 ;; esac ;;\n"
          "      *)\n"
          "        count=$((count + 1))\n"
-         "        if [ \"$count\" -eq 1 ]; then verb=\"$w\"; valued=\"$(_troupe_valued \"$w\")\"; fi\n"
+         "        if [ \"$count\" -eq 1 ]; then verb=\"$w\"; valued=\"$(_troupe_valued \"$w\")\"; "
+         "fi\n"
          "        if [ \"$count\" -eq 2 ]; then type=\"$w\"; fi ;;\n"
          "    esac\n"
          "  done\n"
@@ -551,26 +556,38 @@ std::string bash_completion() {
          "    return\n"
          "  fi\n"
          "  if [ \"$count\" -eq 0 ]; then\n"
-         "    words=\"server agent help " + verbs + "\"\n"
+         "    words=\"server agent help " +
+         verbs +
+         "\"\n"
          "  elif [ \"$count\" -eq 1 ]; then\n"
          "    case \"$verb\" in\n"
-         "      " + typed + "|explain) words=\"" + resources + "\" ;;\n"
+         "      " +
+         typed + "|explain) words=\"" + resources +
+         "\" ;;\n"
          "      config) words=\"view current-context get-contexts use-context set-context\" ;;\n"
          "      completion) words=\"bash\" ;;\n"
          "      set) words=\"image env\" ;;\n"
-         "      token) words=\"create\" ;;\n"
+         "      token) words=\"create list delete\" ;;\n"
          "      taint) words=\"nodes\" ;;\n"
-         "      create) words=\"namespace serviceaccount configmap secret service deployment job cronjob "
+         "      create) words=\"namespace serviceaccount configmap secret service deployment job "
+         "cronjob "
          "role clusterrole rolebinding clusterrolebinding ingress\" ;;\n"
-         "      help) words=\"server agent " + verbs + "\" ;;\n"
-         "      logs|exec|cp) words=\"$(troupe ${link[@]+\"${link[@]}\"} get pods ${ns[@]+\"${ns[@]}\"} -o name "
+         "      help) words=\"server agent " +
+         verbs +
+         "\" ;;\n"
+         "      logs|exec|cp) words=\"$(troupe ${link[@]+\"${link[@]}\"} get pods "
+         "${ns[@]+\"${ns[@]}\"} -o name "
          "2>/dev/null | sed 's|.*/||')\" ;;\n"
-         "      cordon|uncordon|drain) words=\"$(troupe ${link[@]+\"${link[@]}\"} get nodes -o name 2>/dev/null | "
+         "      cordon|uncordon|drain) words=\"$(troupe ${link[@]+\"${link[@]}\"} get nodes -o "
+         "name 2>/dev/null | "
          "sed 's|.*/||')\" ;;\n"
          "    esac\n"
          "  else\n"
          "    case \"$verb\" in\n"
-         "      " + typed + "|taint) [[ \"$type\" == */* ]] || words=\"$(troupe ${link[@]+\"${link[@]}\"} get \"$type\" "
+         "      " +
+         typed +
+         "|taint) [[ \"$type\" == */* ]] || words=\"$(troupe ${link[@]+\"${link[@]}\"} get "
+         "\"$type\" "
          "${ns[@]+\"${ns[@]}\"} -o name 2>/dev/null | sed 's|.*/||')\" ;;\n"
          "    esac\n"
          "  fi\n"

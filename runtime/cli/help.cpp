@@ -268,10 +268,11 @@ const std::map<std::string, verb_text>& verb_texts() {
         "troupe taint nodes NAME KEY_1=VAL_1:TAINT_EFFECT_1 ... KEY_N=VAL_N:TAINT_EFFECT_N "
         "[flags]"}},
       {"token",
-       {"Create a join token: `troupe agent --server HOST:PORT --token TOKEN` joins another "
-        "node with it.",
-        "# A token for a new node\ntroupe token create --description 'rack 2'",
-        "troupe token create [--description TEXT] [--ttl DURATION]"}},
+       {"Create, list or delete join tokens: `troupe agent --server HOST:PORT --token TOKEN` joins "
+        "another node with one.",
+        "# A token for a new node\ntroupe token create --description 'rack 2'\n\n"
+        "# The tokens, and one deleted\ntroupe token list\ntroupe token delete abcdef",
+        "troupe token create [--description TEXT] [--ttl DURATION] | list | delete TOKEN..."}},
   };
   return table;
 }

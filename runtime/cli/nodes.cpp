@@ -15,9 +15,11 @@
 #include "runtime/cli/context.hpp"
 #include "runtime/cli/describe.hpp"
 #include "runtime/cli/printers.hpp"
+#include "runtime/cli/tabwriter.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/process/launcher.hpp"
+#include "schema/core.capnp.h"
 
 namespace troupe::cli {
 namespace {
@@ -347,13 +349,82 @@ int cmd_exec(context& ctx) {
   return reply.exit_code;
 }
 
+// Go's duration.ShortHumanDuration, as kubeadm's TTL column prints it.
+std::string short_human_duration(int64_t seconds) {
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60) return std::to_string(seconds) + "s";
+  if (seconds < 3600) return std::to_string(seconds / 60) + "m";
+  if (seconds < 86400) return std::to_string(seconds / 3600) + "h";
+  if (seconds < 86400 * 365) return std::to_string(seconds / 86400) + "d";
+  return std::to_string(seconds / (86400 * 365)) + "y";
+}
+
+// `token list`: the join tokens as kubeadm's `token list` prints bootstrap tokens.
+int token_list(context& ctx) {
+  auto& secrets = *ctx.kinds.find_by_resource("secrets");
+  auto listed = ctx.list(secrets, "kube-system", "", "type=bootstrap.kubernetes.io/token");
+  std::string table = "TOKEN\tTTL\tEXPIRES\tUSAGES\tDESCRIPTION\tEXTRA GROUPS\n";
+  int64_t now = unix_seconds();
+  for (auto& item : listed.items) {
+    object_reader r(item);
+    auto data = r.as<k8s::Secret>().getData();
+    auto value = [&](std::string_view key) {
+      for (auto e : data)
+        if (text_view(e.getKey()) == key)
+          return std::string(reinterpret_cast<const char*>(e.getValue().begin()),
+                             e.getValue().size());
+      return std::string();
+    };
+    std::string expiration = value("expiration"), ttl = "<forever>", expires = "<never>";
+    if (!expiration.empty()) {
+      auto until = parse_rfc3339(expiration);
+      ttl = until ? short_human_duration(*until - now) : "<invalid>";
+      expires = expiration;
+    }
+    std::vector<std::string> usages;
+    for (const char* usage : {"authentication", "signing"})
+      if (value(std::string("usage-bootstrap-") + usage) == "true") usages.push_back(usage);
+    table += value("token-id") + "." + value("token-secret") + "\t" + ttl + "\t" + expires + "\t" +
+             (usages.empty() ? "<none>" : join(usages, ",")) + "\t" + value("description") +
+             "\t<none>\n";
+  }
+  if (listed.items.empty()) return 0;
+  ctx.out << tabbed(table, tab_settings{10, 4, 3, false});  // kubeadm's tabwriter
+  return 0;
+}
+
+// `token delete TOKEN-ID|TOKEN...`: the tokens' Secrets go, and agents can no longer join with
+// them.
+int token_delete(context& ctx) {
+  auto& args = ctx.flags.positional;
+  TROUPE_REQUIRE(args.size() >= 2, api_errc::bad_request,
+                 "missing argument; 'token delete' is missing token of form \"[a-z0-9]{6}\" or "
+                 "\"[a-z0-9]{6}\\.[a-z0-9]{16}\"");
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string id = args[i].substr(0, args[i].find('.'));
+    bool whole = parse_token(args[i]).has_value(),
+         bare = args[i].size() == 6 && parse_token(args[i] + ".0000000000000000");
+    TROUPE_REQUIRE(whole || bare, api_errc::bad_request,
+                   "given token didn't match pattern \"^([a-z0-9]{6})$\" or "
+                   "\"^([a-z0-9]{6})\\.([a-z0-9]{16})$\"");
+    ctx.api().call(api_verb::remove, make_request(api_verb::remove, "secrets", "kube-system",
+                                                  "bootstrap-token-" + id));
+    ctx.out << "bootstrap token \"" << id << "\" deleted\n";
+  }
+  return 0;
+}
+
 // `token create [--description D] [--ttl DURATION]`: a new join token, kept as a
 // bootstrap-token Secret; as kubeadm's and k3s' it expires after a day unless told otherwise
-// (`--ttl 0`: never).
+// (`--ttl 0`: never). `token list`, `token delete`.
 int cmd_token(context& ctx) {
   auto& args = ctx.flags.positional;
+  if (!args.empty() && args[0] == "list" && args.size() == 1) return token_list(ctx);
+  if (!args.empty() && args[0] == "delete") return token_delete(ctx);
   TROUPE_REQUIRE(args.size() == 1 && args[0] == "create", api_errc::bad_request,
-                 "usage: troupe token create [--description TEXT] [--ttl DURATION]");
+                 "usage: troupe token create [--description TEXT] [--ttl DURATION] | token list | "
+                 "token delete TOKEN...");
   std::string error;
   auto ttl = parse_go_duration_ns(ctx.flags.get("ttl", "24h0m0s"), &error);
   TROUPE_REQUIRE(ttl && *ttl >= 0, api_errc::bad_request,

@@ -905,6 +905,34 @@ TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes
   CHECK(late.wait_for_output("could not join: node \"late\" presented an invalid join token"));
   CHECK(c.troupe({"token", "create", "--ttl", "-1h"}).err ==
         "error: invalid argument \"-1h\" for \"--ttl\" flag: a negative duration\n");
+
+  // Listed as kubeadm lists bootstrap tokens, and deleted: a deleted token joins nothing.
+  auto listed = lines(c.troupe({"token", "list"}).out);
+  REQUIRE(listed.size() >= 4);
+  CHECK(std::regex_match(
+      listed[0],
+      std::regex("TOKEN {3,}TTL {3,}EXPIRES {3,}USAGES {3,}DESCRIPTION {3,}EXTRA GROUPS")));
+  auto row = [&](const std::string& t) {
+    for (auto& l : listed)
+      if (l.rfind(t + " ", 0) == 0) return l;
+    return std::string();
+  };
+  CHECK(std::regex_match(
+      row(c.token()),
+      std::regex(R"(\S+ +<forever> +<never> +authentication +the server's join token +<none>)")));
+  CHECK(std::regex_match(
+      row(token),
+      std::regex(R"(\S+ +2[34]h +\S+Z +authentication +made by troupe token create +<none>)")));
+  CHECK(c.troupe({"token", "delete", token.substr(0, 6)}).out ==
+        "bootstrap token \"" + token.substr(0, 6) + "\" deleted\n");
+  CHECK(row(token).size() > 0);
+  CHECK(c.troupe({"token", "list"}).out.find(token) == std::string::npos);
+  CHECK_THAT(c.troupe({"token", "delete", "nope"}).err,
+             Catch::Contains("given token didn't match pattern"));
+  child_process gone({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token", token,
+                      "--name", "gone", "--data-dir", c.dir() / "gone", "--cgroup-root",
+                      c.cgroup_root()});
+  CHECK(gone.wait_for_output("could not join: node \"gone\" presented an invalid join token"));
 }
 
 TEST_CASE("agents reconnect by themselves when the server restarts and pods keep running",
