@@ -6,9 +6,9 @@
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
-
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/apiserver/apiserver.hpp"
@@ -28,6 +28,8 @@ struct host_facts {
   std::string hostname, os = "linux", arch = "amd64", kernel, os_image;
   std::string address;      ///< InternalIP
   std::string limits_note;  ///< how container limits are enforced (cgroups or the fallback)
+  /// Labels the node registers with besides its own (the kubelet's --node-labels).
+  std::vector<std::pair<std::string, std::string>> labels;
 };
 
 /// Reads cpu count, memory, hostname, kernel, OS image and architecture from the host.

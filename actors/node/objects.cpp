@@ -35,6 +35,7 @@ void set_labels(k8s::ObjectMeta::Builder meta, const std::string& name, const ho
   put("kubernetes.io/arch", f.arch);
   put("beta.kubernetes.io/os", f.os);
   put("beta.kubernetes.io/arch", f.arch);
+  for (auto& [key, value] : f.labels) put(key, value);
   fill_map(meta.initLabels(static_cast<unsigned>(labels.size())), labels);
 }
 

@@ -165,7 +165,8 @@ std::string agent_help() {
          "  troupe agent --server HOST:PORT --token TOKEN [flags]\n"
          "\n"
          "Flags:\n"
-         "  --server HOST:PORT                 the server's cluster address (its --cluster-listen)\n"
+         "  --server HOST:PORT                 the server's cluster address (its "
+         "--cluster-listen)\n"
          "  --token TOKEN                      a join token (`troupe token create` makes one)\n"
          "  --name NAME                        the node's name (default: the host name)\n"
          "  --data-dir DIR                     the node's state (default /var/lib/troupe-agent as\n"
@@ -174,15 +175,18 @@ std::string agent_help() {
          "  --cgroup-root NAME                 the cgroup its pods go under (default troupe)\n"
          "  --node-lease-duration-seconds N    the Lease's duration, renewed at a quarter of it\n"
          "                                     (default 40)\n"
-         "  --hollow-nodes N                   N simulated nodes that run nothing, for scale tests\n"
+         "  --hollow-nodes N                   N simulated nodes that run nothing, for scale "
+         "tests\n"
+         "  --node-label KEY=VALUE             a label the node registers with (repeatable)\n"
          "  --log-level L                      error, warn, info (default) or debug\n"
          "  -h, --help                         this help\n";
 }
 
 agent_options parse_agent_options(const std::vector<std::string>& args) {
   agent_options o;
-  for (auto& [flag, value] : read_flags(args, {"server", "token", "name", "data-dir", "pod-manifest-path", "cgroup-root",
-                                               "hollow-nodes", "node-lease-duration-seconds", "log-level"})) {
+  for (auto& [flag, value] : read_flags(
+           args, {"server", "token", "name", "data-dir", "pod-manifest-path", "cgroup-root",
+                  "hollow-nodes", "node-lease-duration-seconds", "log-level", "node-label"})) {
     if (flag == "server") o.server = value;
     else if (flag == "token") o.token = value;
     else if (flag == "name") o.name = value;
@@ -205,6 +209,16 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
       o.node_lease_duration_seconds = static_cast<int>(*n);
     } else if (flag == "log-level") {
       o.level = parse_log_level(value, "--log-level");
+    } else if (flag == "node-label") {
+      auto eq = value.find('=');
+      TROUPE_REQUIRE(eq != std::string::npos, api_errc::bad_request,
+                     "--node-label " + quote(value) + ": expected KEY=VALUE");
+      std::string key = value.substr(0, eq), label = value.substr(eq + 1);
+      auto problems = check_qualified_name(key);
+      for (auto& p : check_label_value(label)) problems.push_back(p);
+      TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                     "--node-label " + quote(value) + ": " + join(problems, "; "));
+      o.node_labels.emplace_back(std::move(key), std::move(label));
     } else {
       throw api_error(api_errc::bad_request, "unknown flag --" + flag);
     }
@@ -270,6 +284,7 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     nd.name = name;
     nd.data_dir = options.data_dir;
     nd.facts = kd.hollow ? hollow_facts(name) : facts;
+    nd.facts.labels = options.node_labels;
     nd.hollow = kd.hollow;
     nd.knobs.lease_duration_seconds = options.node_lease_duration_seconds;
     nd.knobs.lease_interval = std::chrono::milliseconds(options.node_lease_duration_seconds * 1000 / 4);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/server/options.hpp"
@@ -27,6 +28,8 @@ struct agent_options {
   /// (where the kubelet's --cgroup-root takes a path).
   std::string cgroup_root = "troupe";
   log_level level = log_level::info;
+  /// --node-label KEY=VALUE (repeatable): labels the node registers with, as k3s' --node-label.
+  std::vector<std::pair<std::string, std::string>> node_labels;
   /// Called when the server refuses the agent for good (a wrong token, its name taken by
   /// another agent): `troupe agent` then exits non-zero instead of idling.
   std::function<void()> on_refused;

@@ -169,6 +169,9 @@ int run_server(const server_options& options, std::ostream& out) {
                                     "--pod-manifest-path", options.pod_manifest_path, "--cgroup-root",
                                     options.cgroup_root});
     own.level = options.level;
+    // The roles k3s gives its server's node (ROLES control-plane,master in `get nodes`).
+    own.node_labels = {{"node-role.kubernetes.io/control-plane", "true"},
+                       {"node-role.kubernetes.io/master", "true"}};
     agent = start_agent(sys, own, out);
   }
 

@@ -111,9 +111,20 @@ bool ready_nodes(const std::string& out, int n) {
 
 TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process][nodes]") {
   cluster c({"--node-name", "s1"});
-  agent a1(c, "a1");
+  agent a1(c, "a1",
+           {"--node-label", "topology.kubernetes.io/zone=east", "--node-label", "disk=ssd"});
   auto nodes = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
   CHECK_THAT(nodes, Catch::Contains("s1 ") && Catch::Contains("a1 "));
+  // The server's node has the roles k3s gives its server's; an agent's, the labels it was given.
+  CHECK(std::regex_search(nodes, std::regex("s1 +Ready +control-plane,master ")));
+  CHECK(std::regex_search(nodes, std::regex("a1 +Ready +<none> ")));
+  CHECK(jsonpath(c, "node/a1",
+                 "{.metadata.labels.topology\\.kubernetes\\.io/zone} {.metadata.labels.disk}") ==
+        "east ssd");
+  child_process bad_label({TROUPE_BINARY, "agent", "--server", c.cluster_address(), "--token",
+                           c.token(), "--node-label", "disk"});
+  CHECK(bad_label.wait(std::chrono::seconds(10)) != std::optional<int>(0));
+  CHECK_THAT(bad_label.output(), Catch::Contains("--node-label \"disk\": expected KEY=VALUE"));
   CHECK(jsonpath(c, "node/a1", "{.spec.podCIDR}") != jsonpath(c, "node/s1", "{.spec.podCIDR}"));
   // Named as the node is, as k3s' --node-name names the kubelet's host (not the machine's name).
   CHECK(jsonpath(c, "node/a1", "{.status.addresses[?(@.type==\"Hostname\")].address}") == "a1");
