@@ -30,13 +30,15 @@ using namespace troupe::kubelet;
 
 using relist_atom = caf::atom_constant<caf::atom("relist")>;
 using respawn_atom = caf::atom_constant<caf::atom("respawn")>;
+using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
 constexpr const char* mirror_annotation = "kubernetes.io/config.mirror";
 
 using impl_actor = kubelet_actor::extend_with<pod_owner_actor>::extend<
-    caf::reacts_to<watch_event_atom, watch_event>, caf::reacts_to<watch_end_atom, uint64_t, caf::error>,
-    caf::reacts_to<relist_atom, uint64_t>, caf::reacts_to<respawn_atom, std::string>>;
+    caf::reacts_to<watch_event_atom, watch_event>,
+    caf::reacts_to<watch_end_atom, uint64_t, caf::error>, caf::reacts_to<relist_atom, uint64_t>,
+    caf::reacts_to<respawn_atom, std::string>, caf::reacts_to<rescan_atom>>;
 
 struct pod_entry {
   pod_worker_actor worker;
@@ -192,6 +194,13 @@ void pod_gone(self_ptr self, const std::string& bytes) {
   object_reader r(bytes);
   if (auto source = map_get(r.meta().getAnnotations(), mirror_annotation)) {
     auto it = self->state.static_pods.find(std::string(*source));
+    if (it == self->state.static_pods.end()) {
+      // A changed manifest: the mirror of the pod it was deleted for is this one's again.
+      std::string name = text_string(r.meta().getName());
+      for (auto& [uid, entry] : self->state.pods)
+        if (entry.mirror == name && self->state.static_pods.count(uid))
+          it = self->state.static_pods.find(uid);
+    }
     if (it == self->state.static_pods.end() || !self->state.api) return;
     // Made again only while its Node is there, as the kubelet does: once the Node is deleted
     // the pod garbage collector deletes its mirrors, and they must stay deleted.
@@ -303,9 +312,14 @@ std::string mirror_pod(const kind_registry& kinds, std::string_view manifest, co
   return codec::decode_object(tree, kind, "mirror pod");
 }
 
+// Reads the manifests: a pod new (or changed: its uid is its content's) starts, with its mirror
+// once connected; one whose manifest is gone stops and its mirror goes, unless a manifest
+// could not be read this time (it may be half written).
 void load_static_pods(self_ptr self) {
   auto& deps = *self->state.deps;
   if (deps.pod_manifest_path.empty()) return;
+  std::set<std::string> found;
+  bool unreadable = false;
   std::error_code ec;
   for (auto& entry : std::filesystem::directory_iterator(deps.pod_manifest_path, ec)) {
     auto ext = entry.path().extension().string();
@@ -324,15 +338,37 @@ void load_static_pods(self_ptr self) {
         object_reader r(bytes);
         auto uid = text_string(r.meta().getUid());
         auto name = text_string(r.meta().getName());
+        found.insert(uid);
+        if (self->state.static_pods.count(uid)) continue;  // running already
         self->state.static_pods[uid] = bytes;
         auto& entry = ensure_worker(self, uid, text_string(r.meta().getNamespace()), name, name + "-" + deps.node);
         entry.object = std::make_shared<const std::string>(bytes);
         self->send(entry.worker, pod_atom::value, entry.object);
+        if (self->state.api) create_mirror(self, uid, bytes);
       }
     } catch (const api_error& e) {
       // A bad manifest is skipped; the others still run.
+      unreadable = true;
       std::fprintf(stderr, "troupe kubelet: static pod %s: %s\n", entry.path().c_str(), e.message().c_str());
     }
+  }
+  if (ec || unreadable) return;
+  auto& st = self->state;
+  for (auto it = st.static_pods.begin(); it != st.static_pods.end();) {
+    if (found.count(it->first)) {
+      ++it;
+      continue;
+    }
+    std::string uid = it->first;
+    it = st.static_pods.erase(it);  // first: its mirror's deletion must not make it again
+    auto pod = st.pods.find(uid);
+    if (pod == st.pods.end()) continue;
+    self->send(pod->second.worker, stop_atom::value);
+    if (!st.api) continue;
+    auto req = make_request(api_verb::remove, "pods", pod->second.ns, pod->second.mirror);
+    req.grace_period = 0;
+    self->request(st.api, call_patience, api_atom::value, std::move(req))
+        .then([](api_reply&) {}, [](caf::error&) {});
   }
 }
 
@@ -424,6 +460,8 @@ impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const 
       if (auto cidr = parse_cidr(text)) st.cidr = *cidr;
   }
   if (st.cidr.prefix != 32) load_static_pods(self);
+  if (!deps->pod_manifest_path.empty() && !deps->hollow)
+    self->delayed_send(self, deps->file_check_frequency, rescan_atom::value);
   // The workers are not linked to the kubelet: they go with it.
   self->set_exit_handler([=](caf::exit_msg& msg) {
     for (auto& [uid, entry] : self->state.pods) caf::anon_send_exit(entry.worker, caf::exit_reason::user_shutdown);
@@ -436,13 +474,18 @@ impl_actor::behavior_type kubelet_behavior(self_ptr self, std::shared_ptr<const 
       },
       [=](watch_event_atom, const watch_event& ev) { on_event(self, ev); },
       [=](watch_end_atom, uint64_t id, const caf::error&) {
-        if (id == self->state.connection) self->delayed_send(self, std::chrono::seconds(1), relist_atom::value, id);
+        if (id == self->state.connection)
+          self->delayed_send(self, std::chrono::seconds(1), relist_atom::value, id);
       },
       [=](relist_atom, uint64_t connection) {
         if (connection == self->state.connection && self->state.api) relist(self);
       },
       [=](stopped_atom, const std::string& uid) { pod_stopped(self, uid); },
       [=](respawn_atom, const std::string& uid) { start_successor(self, uid); },
+      [=](rescan_atom) {
+        if (self->state.cidr.prefix != 32) load_static_pods(self);  // pods need the node's range
+        self->delayed_send(self, self->state.deps->file_check_frequency, rescan_atom::value);
+      },
       [=](exec_atom, exec_request& req) -> caf::result<exec_reply> {
         auto w = worker_for(self, req);
         if (!w) return w.error();

@@ -94,6 +94,8 @@ struct kubelet_deps {
   std::string data_dir;          ///< pods/<uid>/ (state, exit files), logs/
   std::string shim_binary;       ///< the troupe binary
   std::string pod_manifest_path; ///< static pods ("" none)
+  /// How often the manifests are read again (the kubelet's --file-check-frequency).
+  std::chrono::milliseconds file_check_frequency{20000};
   bool hollow = false;           ///< pretend: pods run at once, nothing is started
   std::shared_ptr<const kind_registry> kinds;
   std::shared_ptr<exit_watcher> exits;

@@ -19,6 +19,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/caf/system_config.hpp"
 #include "runtime/object/kinds.hpp"
@@ -172,6 +173,7 @@ std::string agent_help() {
          "  --data-dir DIR                     the node's state (default /var/lib/troupe-agent as\n"
          "                                     root, else ~/.local/share/troupe-agent)\n"
          "  --pod-manifest-path DIR            static pods: manifests the node runs by itself\n"
+         "  --file-check-frequency DURATION    how often those are read again (default 20s)\n"
          "  --cgroup-root NAME                 the cgroup its pods go under (default troupe)\n"
          "  --node-lease-duration-seconds N    the Lease's duration, renewed at a quarter of it\n"
          "                                     (default 40)\n"
@@ -184,9 +186,10 @@ std::string agent_help() {
 
 agent_options parse_agent_options(const std::vector<std::string>& args) {
   agent_options o;
-  for (auto& [flag, value] : read_flags(
-           args, {"server", "token", "name", "data-dir", "pod-manifest-path", "cgroup-root",
-                  "hollow-nodes", "node-lease-duration-seconds", "log-level", "node-label"})) {
+  for (auto& [flag, value] :
+       read_flags(args, {"server", "token", "name", "data-dir", "pod-manifest-path", "cgroup-root",
+                         "hollow-nodes", "node-lease-duration-seconds", "log-level", "node-label",
+                         "file-check-frequency"})) {
     if (flag == "server") o.server = value;
     else if (flag == "token") o.token = value;
     else if (flag == "name") o.name = value;
@@ -209,6 +212,12 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
       o.node_lease_duration_seconds = static_cast<int>(*n);
     } else if (flag == "log-level") {
       o.level = parse_log_level(value, "--log-level");
+    } else if (flag == "file-check-frequency") {
+      auto ms = parse_duration_ms(value);
+      TROUPE_REQUIRE(
+          ms && *ms > 0, api_errc::bad_request,
+          "--file-check-frequency: expected a duration such as 20s, got " + quote(value));
+      o.file_check_frequency_ms = *ms;
     } else if (flag == "node-label") {
       auto eq = value.find('=');
       TROUPE_REQUIRE(eq != std::string::npos, api_errc::bad_request,
@@ -273,6 +282,7 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     kd.data_dir = options.data_dir + "/" + name;
     kd.shim_binary = self_binary();
     kd.pod_manifest_path = options.pod_manifest_path;
+    kd.file_check_frequency = std::chrono::milliseconds(options.file_check_frequency_ms);
     kd.hollow = options.hollow_nodes > 0;
     kd.kinds = kinds;
     kd.exits = exits;

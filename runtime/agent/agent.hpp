@@ -24,6 +24,7 @@ struct agent_options {
   /// The kubelet's --node-lease-duration-seconds: the Lease says it, and is renewed at 1/4.
   int node_lease_duration_seconds = 40;
   std::string pod_manifest_path;
+  int64_t file_check_frequency_ms = 20000;  ///< --file-check-frequency: how often it is read
   /// The group the containers' groups go under, in each hierarchy: one name under its root
   /// (where the kubelet's --cgroup-root takes a path).
   std::string cgroup_root = "troupe";

@@ -848,9 +848,11 @@ TEST_CASE("static pods run from manifests and appear as mirror pods", "[process]
   cluster c({"--disable-agent"});
   auto manifests = c.dir() / "manifests";
   std::filesystem::create_directories(manifests);
-  std::ofstream(manifests + "/static.yaml") << "apiVersion: v1\nkind: Pod\nmetadata: {name: stat}\nspec:\n  containers:\n"
-                                               "  - {name: c, image: sh, command: [sleep, '300']}\n";
-  agent a1(c, "a1", {"--pod-manifest-path", manifests});
+  // A sleep of its own length, to tell its process from every other test's.
+  std::ofstream(manifests + "/static.yaml")
+      << "apiVersion: v1\nkind: Pod\nmetadata: {name: stat}\nspec:\n  containers:\n"
+         "  - {name: c, image: sh, command: [sleep, '3017']}\n";
+  agent a1(c, "a1", {"--pod-manifest-path", manifests, "--file-check-frequency", "300ms"});
   auto mirror = wait_for_text(c, {"get", "pods"}, "stat-a1");
   wait_for_text(c, {"get", "pod", "stat-a1"}, "1/1     Running");
   CHECK_THAT(c.troupe({"get", "pod", "stat-a1", "-o", "yaml"}).out, Catch::Contains("kubernetes.io/config.mirror"));
@@ -864,6 +866,41 @@ TEST_CASE("static pods run from manifests and appear as mirror pods", "[process]
   auto second_uid = wait_until(c, {"get", "pod", "stat-a1", "-o", "jsonpath={.metadata.uid}"},
                                [&](const std::string& o) { return !o.empty() && o != first_uid; });
   CHECK(second_uid != first_uid);
+
+  // The manifests are read again (the kubelet's --file-check-frequency): a new one runs, a
+  // changed one runs anew, a removed one stops and its mirror goes.
+  std::ofstream(manifests + "/other.yaml")
+      << "apiVersion: v1\nkind: Pod\nmetadata: {name: other}\nspec:\n  containers:\n"
+         "  - {name: c, image: sh, command: [sleep, '300']}\n";
+  wait_for_text(c, {"get", "pod", "other-a1"}, "1/1     Running");
+  std::ofstream(manifests + "/other.yaml")
+      << "apiVersion: v1\nkind: Pod\nmetadata: {name: other}\nspec:\n  containers:\n"
+         "  - {name: c, image: sh, command: [sleep, '301']}\n";
+  wait_until(c, {"get", "pod", "other-a1", "-o", "jsonpath={.spec.containers[0].command[1]}"},
+             [](const std::string& o) { return o == "301"; });
+  wait_for_text(c, {"get", "pod", "other-a1"}, "1/1     Running");
+  auto stat_running = [] {  // a process whose command line is `sleep 3017`
+    std::error_code ec;
+    for (auto& p : std::filesystem::directory_iterator("/proc", ec)) {
+      std::ifstream in(p.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (cmdline == std::string("sleep\0"
+                                 "3017\0",
+                                 11))
+        return true;
+    }
+    return false;
+  };
+  CHECK(stat_running());
+  std::filesystem::remove(manifests + "/static.yaml");
+  wait_until(c, {"get", "pods", "-o", "name"},
+             [](const std::string& o) { return o == "pod/other-a1"; });
+  bool stopped = false;
+  for (int i = 0; i < 100 && !stopped; ++i) {
+    stopped = !stat_running();
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(stopped);  // stat's container ended with its manifest
 }
 
 TEST_CASE("a wrong join token is refused with a clear message", "[process][nodes]") {
