@@ -92,12 +92,6 @@ bool still_tolerated(capnp::List<k8s::Toleration>::Reader list, k8s::Toleration:
   return false;
 }
 
-std::map<std::string, std::string> map_of(capnp::List<k8s::StringEntry>::Reader entries) {
-  std::map<std::string, std::string> out;
-  for (auto e : entries) out[text_string(e.getKey())] = text_string(e.getValue());
-  return out;
-}
-
 // A value as Go's json.Marshal prints Kubernetes' internal type in a field error: its Go field
 // names, nil slices as null.
 codec::node go_requirements(capnp::List<k8s::NodeSelectorRequirement>::Reader list) {
@@ -154,8 +148,8 @@ bool only_additions(k8s::NodeSelectorTerm::Reader before, k8s::NodeSelectorTerm:
 // so that the comparison of the rest of the spec does not see them.
 void narrow_gated_placement(k8s::PodSpec::Reader before, k8s::PodSpec::Reader after,
                             k8s::PodSpec::Builder spec, std::vector<field_error>& out) {
-  auto old_selector = map_of(before.getNodeSelector()),
-       new_selector = map_of(after.getNodeSelector());
+  auto old_selector = sorted_map(before.getNodeSelector()),
+       new_selector = sorted_map(after.getNodeSelector());
   if (old_selector != new_selector) {
     for (auto& [key, value] : old_selector) {
       auto kept = new_selector.find(key);

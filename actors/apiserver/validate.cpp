@@ -29,10 +29,9 @@ namespace {
 // Go's %#v of a map[string]string, as field.Invalid prints template labels: keys sorted.
 std::string go_string_map(capnp::List<k8s::StringEntry>::Reader entries) {
   if (entries.size() == 0) return "map[string]string(nil)";
-  std::map<std::string, std::string> sorted;
-  for (auto e : entries) sorted[text_string(e.getKey())] = text_string(e.getValue());
   std::string out = "map[string]string{";
-  for (auto& [key, value] : sorted) out += (out.back() == '{' ? "" : ", ") + quote(key) + ":" + quote(value);
+  for (auto& [key, value] : sorted_map(entries))
+    out += (out.back() == '{' ? "" : ", ") + quote(key) + ":" + quote(value);
   return out + "}";
 }
 

@@ -82,12 +82,6 @@ resources pod_requests(k8s::PodSpec::Reader spec) {
   return out;
 }
 
-std::map<std::string, std::string> to_map(string_map_reader entries) {
-  std::map<std::string, std::string> out;
-  for (auto e : entries) out[text_string(e.getKey())] = text_string(e.getValue());
-  return out;
-}
-
 std::vector<std::string> to_strings(capnp::List<capnp::Text>::Reader list) {
   std::vector<std::string> out;
   for (auto t : list) out.push_back(text_string(t));
@@ -197,10 +191,10 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
   out.name = text_string(meta.getName());
   out.uid = text_string(meta.getUid());
   out.owner_uid = controller_uid(meta);
-  out.labels = to_map(meta.getLabels());
+  out.labels = sorted_map(meta.getLabels());
   out.requests = pod_requests(spec);
   out.node_name = text_string(spec.getNodeName());
-  out.node_selector = to_map(spec.getNodeSelector());
+  out.node_selector = sorted_map(spec.getNodeSelector());
   read_node_affinity(spec.getAffinity().getNodeAffinity(), out);
   read_tolerations(spec.getTolerations(), out);
   read_host_ports(spec, out);
@@ -213,7 +207,7 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
 node_info to_node_info(k8s::Node::Reader node) {
   node_info out;
   out.name = text_string(node.getMetadata().getName());
-  out.labels = to_map(node.getMetadata().getLabels());
+  out.labels = sorted_map(node.getMetadata().getLabels());
   out.unschedulable = node.getSpec().getUnschedulable();
   out.ready = is_ready(node.getStatus());
   for (auto t : node.getSpec().getTaints())

@@ -69,6 +69,12 @@ std::vector<std::pair<std::string, std::string>> map_entries(string_map_reader m
   return out;
 }
 
+std::map<std::string, std::string> sorted_map(string_map_reader map) {
+  std::map<std::string, std::string> out;
+  for (auto entry : map) out[text_string(entry.getKey())] = text_string(entry.getValue());
+  return out;
+}
+
 std::optional<std::vector<std::string>> with_name(capnp::List<capnp::Text>::Reader names,
                                                   std::string_view name) {
   std::vector<std::string> out;

@@ -8,6 +8,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,9 @@ void fill_map(capnp::List<k8s::StringEntry>::Builder list, const Entries& entrie
   }
 }
 std::vector<std::pair<std::string, std::string>> map_entries(string_map_reader map);
+/// The map by key (a key given twice keeps its last value): for comparing maps, and printing
+/// them as Go prints a map, keys sorted.
+std::map<std::string, std::string> sorted_map(string_map_reader map);
 
 /// Name lists such as finalizers (List(Text)). The names with `name` added at the end, or
 /// nullopt when it is there already; the names without `name`, or nullopt when it is absent.
