@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <caf/all.hpp>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -162,6 +161,18 @@ bool is_mirror(k8s::Pod::Reader pod) { return map_get(pod.getMetadata().getAnnot
 
 void create_mirror(self_ptr self, const std::string& uid, const std::string& static_pod);
 
+// Deletes a pod's object at once (no grace: its containers are stopped already, or it has
+// none of its own); with `revision`, only that version of it.
+void delete_pod_object(self_ptr self, const std::string& ns, const std::string& name,
+                       uint64_t revision = 0) {
+  if (!self->state.api) return;
+  auto req = make_request(api_verb::remove, "pods", ns, name);
+  req.grace_period = 0;
+  req.resource_version = revision;
+  self->request(self->state.api, call_patience, api_atom::value, std::move(req))
+      .then([](api_reply&) {}, [](caf::error&) {});
+}
+
 void pod_seen(self_ptr self, std::string text) {
   auto bytes = std::make_shared<const std::string>(std::move(text));
   object_reader r(*bytes);
@@ -170,17 +181,11 @@ void pod_seen(self_ptr self, std::string text) {
     // Its static pod runs from the manifest, whatever is done to the mirror. One being deleted
     // has no containers of its own to stop: the kubelet ends its deletion at once (it stayed
     // Terminating for good) and makes it again when it is gone (pod_gone).
-    if (pod.getMetadata().getDeletionTimestamp() != 0 && self->state.api) {
-      auto req =
-          make_request(api_verb::remove, "pods", text_string(pod.getMetadata().getNamespace()),
-                       text_string(pod.getMetadata().getName()));
-      req.grace_period = 0;
-      // This mirror and no later one (a repeated event must not delete the one made again).
-      req.resource_version =
-          std::strtoull(pod.getMetadata().getResourceVersion().cStr(), nullptr, 10);
-      self->request(self->state.api, call_patience, api_atom::value, std::move(req))
-          .then([](api_reply&) {}, [](caf::error&) {});
-    }
+    // This mirror and no later one (a repeated event must not delete the one made again).
+    if (pod.getMetadata().getDeletionTimestamp() != 0)
+      delete_pod_object(self, text_string(pod.getMetadata().getNamespace()),
+                        text_string(pod.getMetadata().getName()),
+                        parse_int(text_view(pod.getMetadata().getResourceVersion())).value_or(0));
     return;
   }
   auto uid = text_string(pod.getMetadata().getUid());
@@ -364,11 +369,7 @@ void load_static_pods(self_ptr self) {
     auto pod = st.pods.find(uid);
     if (pod == st.pods.end()) continue;
     self->send(pod->second.worker, stop_atom::value);
-    if (!st.api) continue;
-    auto req = make_request(api_verb::remove, "pods", pod->second.ns, pod->second.mirror);
-    req.grace_period = 0;
-    self->request(st.api, call_patience, api_atom::value, std::move(req))
-        .then([](api_reply&) {}, [](caf::error&) {});
+    delete_pod_object(self, pod->second.ns, pod->second.mirror);
   }
 }
 
@@ -399,12 +400,8 @@ void pod_stopped(self_ptr self, const std::string& uid) {
   std::error_code ec;  // its logs go with it, as the kubelet removes /var/log/pods/<pod>
   std::filesystem::remove_all(st.deps->data_dir + "/logs/" + entry.ns + "_" + entry.name + "_" + uid, ec);
   st.used_ips.erase(entry.ip);
-  if (!entry.gone && st.api) {
-    // The containers are gone: now the object may go (graceful deletion's last step).
-    auto req = make_request(api_verb::remove, "pods", entry.ns, entry.name);
-    req.grace_period = 0;
-    self->request(st.api, call_patience, api_atom::value, std::move(req)).then([](api_reply&) {}, [](caf::error&) {});
-  }
+  // The containers are gone: now the object may go (graceful deletion's last step).
+  if (!entry.gone) delete_pod_object(self, entry.ns, entry.name);
 }
 
 // ---- exec and logs --------------------------------------------------------------------------
