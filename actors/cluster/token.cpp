@@ -42,6 +42,10 @@ std::string_view data_value(capnp::List<k8s::BytesEntry>::Reader data, std::stri
 
 join_token make_token() { return {random_text(6), random_text(16)}; }
 
+bool token_id_valid(std::string_view id) {
+  return token_chars(id, 6);
+}
+
 std::optional<join_token> parse_token(std::string_view text) {
   auto dot = text.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
@@ -99,6 +103,20 @@ bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now
   auto want = data_value(secret.getData(), "token-secret");
   return want.size() == token->secret.size() &&
          CRYPTO_memcmp(want.data(), token->secret.data(), want.size()) == 0;
+}
+
+token_listing read_token_secret(std::string_view bytes) {
+  object_reader r(bytes);
+  auto data = r.as<k8s::Secret>().getData();
+  token_listing out;
+  out.token = std::string(data_value(data, "token-id")) + "." +
+              std::string(data_value(data, "token-secret"));
+  out.description = data_value(data, "description");
+  out.expiration = data_value(data, "expiration");
+  for (const char* usage : {"authentication", "signing"})
+    if (data_value(data, std::string("usage-bootstrap-") + usage) == "true")
+      out.usages.push_back(usage);
+  return out;
 }
 
 }  // namespace troupe

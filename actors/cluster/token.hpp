@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace troupe {
 
@@ -23,6 +24,8 @@ struct join_token {
 join_token make_token();
 /// Splits "<id>.<secret>"; nullopt when it is not of that form.
 std::optional<join_token> parse_token(std::string_view text);
+/// A token's id alone ("<id>", 6 characters of [a-z0-9]), as `token delete` takes it.
+bool token_id_valid(std::string_view id);
 /// The Secret that holds `token` (flat-array object, ready to create in kube-system); it
 /// expires at `expires_unix` (RFC 3339 in its `expiration`, as kubeadm's) unless that is 0.
 std::string token_secret(const join_token& token, std::string_view description,
@@ -31,5 +34,14 @@ std::string token_secret(const join_token& token, std::string_view description,
 /// authentication (`usage-bootstrap-authentication: "true"`) and not expired at `now_unix`,
 /// as Kubernetes' bootstrap token authenticator checks them.
 bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now_unix);
+
+/// A token's Secret read back, as `token list` prints it.
+struct token_listing {
+  std::string token;  ///< "<id>.<secret>"
+  std::string description;
+  std::string expiration;           ///< RFC 3339; "" when it never expires
+  std::vector<std::string> usages;  ///< "authentication", "signing"
+};
+token_listing read_token_secret(std::string_view secret);
 
 }  // namespace troupe

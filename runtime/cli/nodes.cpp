@@ -19,7 +19,6 @@
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/process/launcher.hpp"
-#include "schema/core.capnp.h"
 
 namespace troupe::cli {
 namespace {
@@ -367,27 +366,16 @@ int token_list(context& ctx) {
   std::string table = "TOKEN\tTTL\tEXPIRES\tUSAGES\tDESCRIPTION\tEXTRA GROUPS\n";
   int64_t now = unix_seconds();
   for (auto& item : listed.items) {
-    object_reader r(item);
-    auto data = r.as<k8s::Secret>().getData();
-    auto value = [&](std::string_view key) {
-      for (auto e : data)
-        if (text_view(e.getKey()) == key)
-          return std::string(reinterpret_cast<const char*>(e.getValue().begin()),
-                             e.getValue().size());
-      return std::string();
-    };
-    std::string expiration = value("expiration"), ttl = "<forever>", expires = "<never>";
-    if (!expiration.empty()) {
-      auto until = parse_rfc3339(expiration);
+    auto token = read_token_secret(item);
+    std::string ttl = "<forever>", expires = "<never>";
+    if (!token.expiration.empty()) {
+      auto until = parse_rfc3339(token.expiration);
       ttl = until ? short_human_duration(*until - now) : "<invalid>";
-      expires = expiration;
+      expires = token.expiration;
     }
-    std::vector<std::string> usages;
-    for (const char* usage : {"authentication", "signing"})
-      if (value(std::string("usage-bootstrap-") + usage) == "true") usages.push_back(usage);
-    table += value("token-id") + "." + value("token-secret") + "\t" + ttl + "\t" + expires + "\t" +
-             (usages.empty() ? "<none>" : join(usages, ",")) + "\t" + value("description") +
-             "\t<none>\n";
+    table += token.token + "\t" + ttl + "\t" + expires + "\t" +
+             (token.usages.empty() ? "<none>" : join(token.usages, ",")) + "\t" +
+             token.description + "\t<none>\n";
   }
   if (listed.items.empty()) return 0;
   ctx.out << tabbed(table, tab_settings{10, 4, 3, false});  // kubeadm's tabwriter
@@ -403,9 +391,7 @@ int token_delete(context& ctx) {
                  "\"[a-z0-9]{6}\\.[a-z0-9]{16}\"");
   for (size_t i = 1; i < args.size(); ++i) {
     std::string id = args[i].substr(0, args[i].find('.'));
-    bool whole = parse_token(args[i]).has_value(),
-         bare = args[i].size() == 6 && parse_token(args[i] + ".0000000000000000");
-    TROUPE_REQUIRE(whole || bare, api_errc::bad_request,
+    TROUPE_REQUIRE(parse_token(args[i]) || token_id_valid(args[i]), api_errc::bad_request,
                    "given token didn't match pattern \"^([a-z0-9]{6})$\" or "
                    "\"^([a-z0-9]{6})\\.([a-z0-9]{16})$\"");
     ctx.api().call(api_verb::remove, make_request(api_verb::remove, "secrets", "kube-system",
