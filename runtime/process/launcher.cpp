@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "runtime/base/file.hpp"
+#include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/process/spawner.hpp"
 
@@ -225,30 +226,34 @@ exit_record read_exit_record(const std::string& exit_file) {
   return r;
 }
 
-std::optional<uint64_t> process_start_time(pid_t pid) {
-  // The process may end while it is read: a failed read means it is gone.
+namespace {
+
+// /proc/PID/stat's fields from the third (state) on: the command before them, in parentheses,
+// may hold spaces. Nothing when the process is gone (it may end while it is read).
+std::optional<std::vector<std::string>> stat_fields(pid_t pid) {
   auto stat = read_file_if_readable("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::nullopt;
-  const std::string& text = *stat;
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i)
-    if (i == 22) return std::stoull(field);
-  return std::nullopt;
+  auto close = stat ? stat->rfind(')') : std::string::npos;
+  if (close == std::string::npos || close + 2 > stat->size()) return std::nullopt;
+  std::istringstream in(stat->substr(close + 2));
+  std::vector<std::string> fields;
+  for (std::string field; in >> field;) fields.push_back(field);
+  return fields;
+}
+
+}  // namespace
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  auto fields = stat_fields(pid);
+  if (!fields || fields->size() < 20) return std::nullopt;
+  return std::stoull((*fields)[19]);  // field 22, starttime
 }
 
 std::optional<process_context> process_context_of(pid_t pid, pid_t parent) {
   if (pid <= 0) return std::nullopt;
+  auto fields = stat_fields(pid);  // field 4 is the parent's pid
+  if (!fields || fields->size() < 2 || parse_int((*fields)[1]) != std::optional<int64_t>(parent))
+    return std::nullopt;
   std::string proc = "/proc/" + std::to_string(pid);
-  auto stat = read_file_if_readable(proc + "/stat");
-  auto close = stat ? stat->rfind(')') : std::string::npos;
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat->substr(close + 2));
-  std::string state;
-  pid_t ppid = -1;
-  if (!(fields >> state >> ppid) || ppid != parent) return std::nullopt;
   auto environ = read_file_if_readable(proc + "/environ");
   std::error_code ec;
   auto cwd = std::filesystem::read_symlink(proc + "/cwd", ec);
