@@ -20,7 +20,7 @@ namespace troupe::codec {
 constexpr size_t max_object_bytes = 8 * 1024 * 1024;
 
 /// A kind's schema laid out once for checking objects on the wire: which pointer of each
-/// struct holds text, a struct or a list, so that checking an object reads its words directly
+/// struct (and of each union member) holds text, data, a struct or a list, so that checking an object reads its words directly
 /// (through the reflection API it cost 5-8 µs per small object, a tenth of a create).
 class wire_shape {
  public:
@@ -30,8 +30,9 @@ class wire_shape {
   wire_shape& operator=(const wire_shape&) = delete;
 
   /// Throws api_error(bad_request) naming the field's path (`metadata.labels[1]`) when
-  /// `object` holds a non-zero word or pointer beyond its schema's, text that is not UTF-8, a
-  /// map key twice, or a value whose pointer is not of its field's type.
+  /// `object` holds a non-zero word or pointer beyond its schema's, a pointer in a union member
+  /// not selected or a union member its schema lacks, a list encoded otherwise than declared,
+  /// text that is not UTF-8, a map key twice, or a value whose pointer is not of its field's type.
   void check(capnp::AnyStruct::Reader object) const;
 
   struct node;
