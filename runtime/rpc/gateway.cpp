@@ -42,6 +42,12 @@ constexpr int watch_send_buffer = 64 * 1024;
 // A list answer's items stop after this many bytes (a readers' default limit is 64 MiB).
 constexpr uint64_t list_page_bytes = 32 * 1024 * 1024;
 
+// Calls a connection may have in flight, by their size: past it capnp reads nothing more from
+// that connection until some are answered, so a client pipelining thousands of calls waits
+// for them instead of queueing them all in the actors' mailboxes. Room for a few of the largest
+// objects (8 MiB) at once; one larger call (exec's stdin) still goes in alone.
+constexpr size_t call_words_in_flight = size_t{32} << 20 >> 3;
+
 void fill(Result::Builder out, call_outcome& outcome) {
   if (outcome.error) return to_rpc(*outcome.error, out.initStatus());
   set_object(out.initObject(), outcome.reply.object.str());
@@ -294,9 +300,41 @@ class api_server final : public Api::Server {
   call_table& calls_;
 };
 
+// Each client's connection with its own RPC system, as capnp's TwoPartyServer keeps them, but
+// with a bound on its calls in flight. Destroying the set drops every connection.
+class connection_set final : kj::TaskSet::ErrorHandler {
+ public:
+  explicit connection_set(capnp::Capability::Client api) : api_(kj::mv(api)) {}
+
+  void accept(kj::Own<kj::AsyncIoStream>&& stream) {
+    auto conn = kj::heap<connection>(kj::mv(stream), api_);
+    auto gone = conn->network.onDisconnect();
+    tasks_.add(gone.attach(kj::mv(conn)));
+  }
+
+ private:
+  struct connection {
+    connection(kj::Own<kj::AsyncIoStream>&& stream_, capnp::Capability::Client api)
+        : stream(kj::mv(stream_)),
+          network(*stream, capnp::rpc::twoparty::Side::SERVER),
+          rpc(capnp::makeRpcServer(network, kj::mv(api))) {
+      rpc.setFlowLimit(call_words_in_flight);
+    }
+    kj::Own<kj::AsyncIoStream> stream;
+    capnp::TwoPartyVatNetwork network;
+    capnp::RpcSystem<capnp::rpc::twoparty::VatId> rpc;
+  };
+
+  // A connection that fails (reset by its peer) just ends; the others go on.
+  void taskFailed(kj::Exception&&) override {}
+
+  capnp::Capability::Client api_;
+  kj::TaskSet tasks_{*this};
+};
+
 // `failing`: accepts failed in a row, so a lasting failure (out of descriptors) is told once a
 // minute, not ten times a second.
-kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, capnp::TwoPartyServer& server,
+kj::Promise<void> accept_loop(kj::ConnectionReceiver& listener, connection_set& server,
                               kj::Timer& timer, uint64_t failing = 0) {
   // evalNow: an accept that fails at once (it throws) is a failed promise, handled below.
   return kj::evalNow([&] { return listener.accept(); })
@@ -346,7 +384,7 @@ struct gateway::impl {
     try {
       auto io = kj::setupAsyncIo();
       call_table table(answers);
-      capnp::TwoPartyServer server(kj::heap<api_server>(bridge, resources, *this->calls, table));
+      connection_set server(kj::heap<api_server>(bridge, resources, *this->calls, table));
       auto listener =
           io.provider->getNetwork().parseAddress(host, wanted).wait(io.waitScope)->listen();
       auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();

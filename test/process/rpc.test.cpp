@@ -284,6 +284,78 @@ TEST_CASE("a client that reads its watch too slowly is cut off the server stays 
   CHECK(received < 3000);
 }
 
+TEST_CASE("a connection pipelining calls is read no further while its calls in flight pass a bound",
+          "[rpc]") {
+  testing::actor_fixture actors([](caf::actor_system_config& cfg) {
+    add_store_types(cfg);
+    add_apiserver_types(cfg);
+  });
+  // A resource actor that answers nothing until a call named "release" comes: the calls it
+  // holds stay in flight.
+  struct held_calls {
+    std::vector<caf::typed_response_promise<api_reply>> calls;
+  };
+  auto arrived = std::make_shared<std::atomic<int>>(0);
+  auto holding = actors.keep(actors.sys().spawn(
+      [arrived](
+          resource_actor::stateful_pointer<held_calls> self) -> resource_actor::behavior_type {
+        return {[=](api_atom, api_request& req) -> caf::result<api_reply> {
+          if (req.name == "release") {
+            for (auto& call : self->state.calls) call.deliver(api_reply{});
+            self->state.calls.clear();
+            return api_reply{};
+          }
+          ++*arrived;
+          self->state.calls.push_back(self->make_response_promise<api_reply>());
+          return self->state.calls.back();
+        }};
+      }));
+  rpc::gateway gateway(actors.sys(), rpc::bridge_deps{{{"configmaps", holding}}, {}, {}},
+                       "127.0.0.1", 0);
+  capnp::EzRpcClient raw("127.0.0.1:" + std::to_string(gateway.port()));
+  auto api = raw.getMain<rpc::Api>();
+  // 48 calls of 1 MiB each, sent without waiting for any answer: the bound (32 MiB, counted as
+  // the buffers capnp reads each message into, up to twice its size) lets 16 to 33 of them in.
+  const std::string mebibyte(1 << 20, 'x');
+  std::vector<capnp::RemotePromise<rpc::Api::PatchResults>> sent;
+  for (int i = 0; i < 48; ++i) {
+    auto call = api.patchRequest();
+    call.initRequest().setResource("configmaps");
+    call.getRequest().setName("c" + std::to_string(i));
+    call.getRequest().setPatch(mebibyte);
+    sent.push_back(call.send());
+  }
+  // Runs the client's loop (which sends what it has queued) until no call has come in for
+  // half a second.
+  auto settled = [&] {
+    using clock = std::chrono::steady_clock;
+    int seen = arrived->load();
+    for (auto quiet_since = clock::now();
+         clock::now() - quiet_since < std::chrono::milliseconds(500);) {
+      raw.getWaitScope().poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (arrived->load() != seen) seen = arrived->load(), quiet_since = clock::now();
+    }
+    return seen;
+  };
+  int first = settled();
+  CHECK(first >= 16);
+  CHECK(first <= 33);
+  // Once they are answered the rest come in, and every call is answered.
+  auto release = [&] {
+    actors.self()
+        ->request(holding, actors.patience, api_atom::value, request("release"))
+        .receive([](api_reply&) {}, [](caf::error& e) { FAIL(to_api_error(e).what()); });
+  };
+  for (int round = 0; round < 20 && arrived->load() < 48; ++round) {
+    release();
+    settled();
+  }
+  release();
+  for (auto& answer : sent) answer.wait(raw.getWaitScope());
+  CHECK(arrived->load() == 48);
+}
+
 TEST_CASE("a list larger than Cap'n Proto's default message limit is answered", "[rpc]") {
   api_fixture api;
   rpc::client client(api.address());
