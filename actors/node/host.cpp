@@ -58,6 +58,15 @@ host_facts read_host_facts() {
   std::string machine = u.machine;
   f.arch = machine == "x86_64" ? "amd64" : machine == "aarch64" ? "arm64" : machine;
   f.os_image = os_image();
+  auto first_line = [](const char* path) {
+    std::string line;
+    std::ifstream in(path);
+    std::getline(in, line);
+    return line;
+  };
+  f.machine_id = first_line("/etc/machine-id");
+  f.system_uuid = first_line("/sys/class/dmi/id/product_uuid");
+  f.boot_id = first_line("/proc/sys/kernel/random/boot_id");
   return f;
 }
 

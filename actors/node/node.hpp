@@ -14,6 +14,7 @@
 #include "actors/apiserver/apiserver.hpp"
 #include "actors/store/store.hpp"
 #include "runtime/caf/atoms.hpp"
+#include "runtime/object/taints.hpp"
 
 namespace troupe {
 
@@ -30,6 +31,11 @@ struct host_facts {
   std::string limits_note;  ///< how container limits are enforced (cgroups or the fallback)
   /// Labels the node registers with besides its own (the kubelet's --node-labels).
   std::vector<std::pair<std::string, std::string>> labels;
+  /// Taints a new Node starts with (the kubelet's --register-with-taints): on registration
+  /// only, so taints removed later stay removed.
+  std::vector<taint_spec> taints;
+  /// /etc/machine-id, the board's product UUID (root reads it) and this boot's id.
+  std::string machine_id, system_uuid, boot_id;
 };
 
 /// Reads cpu count, memory, hostname, kernel, OS image and architecture from the host.

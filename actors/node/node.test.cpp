@@ -41,6 +41,9 @@ TEST_CASE("the Node object: capacity labels pod range addresses transition times
   f.hostname = "box";
   f.address = "127.0.0.1";
   f.kernel = "6.1";
+  f.machine_id = "m-1";
+  f.system_uuid = "u-1";
+  f.boot_id = "b-1";
   host_pressure p;
   p.memory_available = int64_t{8} << 30;
   auto conditions = node_conditions(p, "");
@@ -55,6 +58,23 @@ TEST_CASE("the Node object: capacity labels pod range addresses transition times
   CHECK(text_string(cap[1].getValue()) == "24Gi");
   CHECK(text_string(cap[2].getValue()) == "110");
   CHECK(text_string(n.getStatus().getAddresses()[0].getAddress()) == "127.0.0.1");
+  CHECK(n.getSpec().getTaints().size() == 0);
+  CHECK(text_string(n.getStatus().getNodeInfo().getMachineID()) == "m-1");
+  CHECK(text_string(n.getStatus().getNodeInfo().getSystemUUID()) == "u-1");
+  CHECK(text_string(n.getStatus().getNodeInfo().getBootID()) == "b-1");
+  // Taints a Node registers with are its first ones only: taken off later, they stay off.
+  f.taints = {{"dedicated", "db", "NoSchedule"}, {"gpu", "", "NoExecute"}};
+  auto tainted = new_node("n2", "127.64.1.0/24", f, conditions, 1000);
+  object_reader tainted_node(tainted);
+  auto taints = tainted_node.as<k8s::Node>().getSpec().getTaints();
+  REQUIRE(taints.size() == 2);
+  CHECK(text_string(taints[0].getKey()) == "dedicated");
+  CHECK(text_string(taints[0].getValue()) == "db");
+  CHECK(taints[0].getEffect() == k8s::TaintEffect::NO_SCHEDULE);
+  CHECK(taints[1].getEffect() == k8s::TaintEffect::NO_EXECUTE);
+  auto registered_again = with_node_spec(bytes, "127.64.0.0/24", f);
+  object_reader again(registered_again);
+  CHECK(again.as<k8s::Node>().getSpec().getTaints().size() == 0);
   // A later status keeps the transition time of conditions that did not change.
   auto later = with_node_status(bytes, f, conditions, 2000);
   object_reader l(later);

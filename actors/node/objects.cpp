@@ -44,6 +44,12 @@ void set_spec(k8s::NodeSpec::Builder spec, const std::string& pod_cidr) {
   spec.initPodCIDRs(1).set(0, pod_cidr);
 }
 
+k8s::TaintEffect effect_named(const std::string& effect) {
+  return effect == "NoExecute"          ? k8s::TaintEffect::NO_EXECUTE
+         : effect == "PreferNoSchedule" ? k8s::TaintEffect::PREFER_NO_SCHEDULE
+                                        : k8s::TaintEffect::NO_SCHEDULE;
+}
+
 void set_status(k8s::Node::Builder node, k8s::Node::Reader previous, const host_facts& f,
                 const std::vector<node_condition>& conditions, int64_t now) {
   auto status = node.initStatus();
@@ -69,6 +75,9 @@ void set_status(k8s::Node::Builder node, k8s::Node::Reader previous, const host_
   addresses[1].setType("Hostname");
   addresses[1].setAddress(f.hostname);
   auto info = status.initNodeInfo();
+  info.setMachineID(f.machine_id);
+  info.setSystemUUID(f.system_uuid);
+  info.setBootID(f.boot_id);
   info.setKernelVersion(f.kernel);
   info.setOsImage(f.os_image);
   info.setContainerRuntimeVersion("troupe-process://" TROUPE_VERSION);
@@ -89,6 +98,14 @@ std::string new_node(const std::string& name, const std::string& pod_cidr, const
   node.initMetadata().setName(name);
   set_labels(node.getMetadata(), name, f);
   set_spec(node.initSpec(), pod_cidr);
+  auto taints = f.taints.empty()
+                    ? node.getSpec().getTaints()
+                    : node.getSpec().initTaints(static_cast<unsigned>(f.taints.size()));
+  for (unsigned i = 0; i < taints.size(); ++i) {
+    taints[i].setKey(f.taints[i].key);
+    taints[i].setValue(f.taints[i].value);
+    taints[i].setEffect(effect_named(f.taints[i].effect));
+  }
   set_status(node, k8s::Node::Reader(), f, conditions, now);
   return to_bytes(m);
 }

@@ -22,6 +22,7 @@
 #include "runtime/base/time.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/caf/system_config.hpp"
+#include "runtime/object/cidr.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/validation.hpp"
 #include "runtime/process/cgroup.hpp"
@@ -146,7 +147,6 @@ host_facts hollow_facts(const std::string& name) {
   f.hostname = name;
   f.kernel = "hollow";
   f.os_image = "troupe hollow node";
-  f.address = "127.0.0.1";
   f.limits_note = "hollow node: nothing runs";
   return f;
 }
@@ -180,6 +180,9 @@ std::string agent_help() {
          "  --hollow-nodes N                   N simulated nodes that run nothing, for scale "
          "tests\n"
          "  --node-label KEY=VALUE             a label the node registers with (repeatable)\n"
+         "  --node-taint KEY[=VALUE]:EFFECT    a taint a new Node registers with (repeatable)\n"
+         "  --node-ip IP                       the node's InternalIP and its pods' hostIP\n"
+         "                                     (default 127.0.0.1)\n"
          "  --log-level L                      error, warn, info (default) or debug\n"
          "  -h, --help                         this help\n";
 }
@@ -189,7 +192,7 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
   for (auto& [flag, value] :
        read_flags(args, {"server", "token", "name", "data-dir", "pod-manifest-path", "cgroup-root",
                          "hollow-nodes", "node-lease-duration-seconds", "log-level", "node-label",
-                         "file-check-frequency"})) {
+                         "node-taint", "node-ip", "file-check-frequency"})) {
     if (flag == "server") o.server = value;
     else if (flag == "token") o.token = value;
     else if (flag == "name") o.name = value;
@@ -219,15 +222,13 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
           "--file-check-frequency: expected a duration such as 20s, got " + quote(value));
       o.file_check_frequency_ms = *ms;
     } else if (flag == "node-label") {
-      auto eq = value.find('=');
-      TROUPE_REQUIRE(eq != std::string::npos, api_errc::bad_request,
-                     "--node-label " + quote(value) + ": expected KEY=VALUE");
-      std::string key = value.substr(0, eq), label = value.substr(eq + 1);
-      auto problems = check_qualified_name(key);
-      for (auto& p : check_label_value(label)) problems.push_back(p);
-      TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                     "--node-label " + quote(value) + ": " + join(problems, "; "));
-      o.node_labels.emplace_back(std::move(key), std::move(label));
+      o.node_labels.push_back(parse_node_label_flag(value, "--" + flag));
+    } else if (flag == "node-taint") {
+      o.node_taints.push_back(parse_node_taint_flag(value, "--" + flag));
+    } else if (flag == "node-ip") {
+      TROUPE_REQUIRE(parse_ipv4(value), api_errc::bad_request,
+                     "--node-ip " + quote(value) + ": expected an IPv4 address such as 127.0.0.1");
+      o.node_ip = value;
     } else {
       throw api_error(api_errc::bad_request, "unknown flag --" + flag);
     }
@@ -267,7 +268,6 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
   host_facts facts;
   if (options.hollow_nodes == 0) {
     facts = read_host_facts();
-    facts.address = "127.0.0.1";
     // The node's Hostname address is its name, as k3s' --node-name sets the kubelet's
     // --hostname-override (the machine's name would say nothing of which node it is).
     facts.hostname = options.name;
@@ -278,7 +278,7 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     std::string name = options.hollow_nodes > 0 ? options.name + "-hollow-" + std::to_string(i) : options.name;
     kubelet_deps kd;
     kd.node = name;
-    kd.host_ip = "127.0.0.1";
+    kd.host_ip = options.node_ip;
     kd.data_dir = options.data_dir + "/" + name;
     kd.shim_binary = self_binary();
     kd.pod_manifest_path = options.pod_manifest_path;
@@ -295,6 +295,8 @@ std::vector<caf::actor> start_agent(caf::actor_system& sys, const agent_options&
     nd.data_dir = options.data_dir;
     nd.facts = kd.hollow ? hollow_facts(name) : facts;
     nd.facts.labels = options.node_labels;
+    nd.facts.taints = options.node_taints;
+    nd.facts.address = options.node_ip;
     nd.hollow = kd.hollow;
     nd.knobs.lease_duration_seconds = options.node_lease_duration_seconds;
     nd.knobs.lease_interval = std::chrono::milliseconds(options.node_lease_duration_seconds * 1000 / 4);

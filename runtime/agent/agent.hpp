@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/object/taints.hpp"
 #include "runtime/server/options.hpp"
 
 namespace troupe {
@@ -31,6 +32,10 @@ struct agent_options {
   log_level level = log_level::info;
   /// --node-label KEY=VALUE (repeatable): labels the node registers with, as k3s' --node-label.
   std::vector<std::pair<std::string, std::string>> node_labels;
+  /// --node-taint KEY[=VALUE]:EFFECT (repeatable): taints a new Node registers with.
+  std::vector<taint_spec> node_taints;
+  /// --node-ip: the node's InternalIP and its pods' hostIP (default 127.0.0.1).
+  std::string node_ip = "127.0.0.1";
   /// Called when the server refuses the agent for good (a wrong token, its name taken by
   /// another agent): `troupe agent` then exits non-zero instead of idling.
   std::function<void()> on_refused;
@@ -43,8 +48,10 @@ std::string agent_identity(const std::string& data_dir);
 /// The host name, lower-cased: a node's name when none is given.
 std::string default_node_name();
 
-/// Reads `--server`, `--token`, `--name`, `--data-dir`, `--hollow-nodes`, `--node-lease-duration-seconds`,
-/// `--pod-manifest-path`, `--cgroup-root`, `--log-level`. Throws api_error(bad_request) naming the flag.
+/// Reads `--server`, `--token`, `--name`, `--data-dir`, `--hollow-nodes`,
+/// `--node-lease-duration-seconds`,
+/// `--pod-manifest-path`, `--cgroup-root`, `--log-level`, `--node-label`, `--node-taint`,
+/// `--node-ip`. Throws api_error(bad_request) naming the flag.
 agent_options parse_agent_options(const std::vector<std::string>& args);
 
 /// `troupe agent --help`: its flags with their defaults.

@@ -49,6 +49,22 @@ TEST_CASE("agent flags", "[agent]") {
         "--hollow-nodes: expected a number from 0 to 100000, got \"many\"");
   CHECK(error_of(with({"--name", "Bad_Name"})).rfind("--name \"Bad_Name\": ", 0) == 0);
   CHECK(error_of(with({"--color", "red"})) == "unknown flag --color");
+  auto tainted =
+      parse_agent_options(with({"--node-taint", "dedicated=db:NoSchedule", "--node-taint",
+                                "gpu:PreferNoSchedule", "--node-ip", "127.0.0.9"}));
+  REQUIRE(tainted.node_taints.size() == 2);
+  CHECK(tainted.node_taints[0].key == "dedicated");
+  CHECK(tainted.node_taints[0].value == "db");
+  CHECK(tainted.node_taints[1].key == "gpu");
+  CHECK(tainted.node_taints[1].value.empty());
+  CHECK(tainted.node_taints[1].effect == "PreferNoSchedule");
+  CHECK(tainted.node_ip == "127.0.0.9");
+  CHECK(parse_agent_options(joining).node_ip == "127.0.0.1");
+  CHECK(error_of(with({"--node-taint", "dedicated=db"})) ==
+        "--node-taint \"dedicated=db\": invalid taint spec \"dedicated=db\": expected "
+        "KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove");
+  CHECK(error_of(with({"--node-ip", "127.0.0.300"})) ==
+        "--node-ip \"127.0.0.300\": expected an IPv4 address such as 127.0.0.1");
   for (auto bad : {"", "..", "a/b", "../escape", "sp ace"})
     CHECK(error_of(with({"--cgroup-root", bad})) ==
           "--cgroup-root: expected a cgroup name of at most 200 letters, digits, '.', '_' and '-', got \"" + std::string(bad) + "\"");

@@ -15,7 +15,7 @@
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/selector.hpp"
-#include "runtime/object/validation.hpp"
+#include "runtime/object/taints.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -95,46 +95,6 @@ bool set_unschedulable(context& ctx, const node& current, bool value) {
   return true;
 }
 
-// One `KEY[=VALUE]:EFFECT` to add, or `KEY[:EFFECT]-` to remove, as kubectl taint reads them
-// (a removal may name a value, which is ignored).
-struct taint_change {
-  std::string key, value, effect;  ///< effect "" on a removal: every effect of the key
-  bool remove = false;
-};
-
-taint_change parse_taint(const std::string& text) {
-  taint_change t;
-  std::string spec = text;
-  if (!spec.empty() && spec.back() == '-') {
-    t.remove = true;
-    spec.pop_back();
-  }
-  auto invalid = [&](const std::string& why) {
-    return "invalid taint spec " + quote(text) + ": " + why;
-  };
-  auto colon = spec.find(':');
-  TROUPE_REQUIRE(t.remove || colon != std::string::npos, api_errc::bad_request,
-                 invalid("expected KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove"));
-  if (colon != std::string::npos) {
-    t.effect = spec.substr(colon + 1);
-    spec.resize(colon);
-    TROUPE_REQUIRE(
-        t.effect == "NoSchedule" || t.effect == "PreferNoSchedule" || t.effect == "NoExecute",
-        api_errc::bad_request,
-        "invalid taint effect: " + t.effect + ", unsupported taint effect");
-  }
-  auto eq = spec.find('=');
-  t.key = spec.substr(0, eq);
-  if (eq != std::string::npos && !t.remove) t.value = spec.substr(eq + 1);
-  auto problems = check_qualified_name(t.key);
-  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                 invalid("key " + quote(t.key) + ": " + join(problems, "; ")));
-  problems = check_label_value(t.value);
-  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
-                 invalid("value " + quote(t.value) + ": " + join(problems, "; ")));
-  return t;
-}
-
 std::string field(const node& taint, std::string_view name) {
   const node* f = taint.find(name);
   return f && f->is_scalar() ? f->text() : "";
@@ -176,7 +136,8 @@ namespace {
 
 // One node's taints changed as kubectl taint changes them: a taint with an existing key and
 // effect needs --overwrite; removing one that is not there is an error.
-void taint_node(context& ctx, const kind_info& kind, const std::string& name, const std::vector<taint_change>& changes) {
+void taint_node(context& ctx, const kind_info& kind, const std::string& name,
+                const std::vector<taint_spec>& changes) {
   auto current = codec::encode_object(ctx.get(kind, "", name).object, kind);
   std::vector<node> taints;
   if (const node* spec = current.find("spec"))
@@ -275,9 +236,9 @@ int cmd_taint(context& ctx) {
   if (many) check_type(resources[0]);  // the type alone: no name above checked it
   TROUPE_REQUIRE(!updates.empty(), api_errc::bad_request,
                  "at least one taint update is required: KEY[=VALUE]:EFFECT or KEY[:EFFECT]-");
-  std::vector<taint_change> changes;
+  std::vector<taint_spec> changes;
   for (auto& arg : updates) {
-    auto change = parse_taint(arg);
+    auto change = parse_taint_spec(arg);
     for (auto& earlier : changes)
       TROUPE_REQUIRE(earlier.key != change.key || earlier.effect != change.effect || earlier.remove != change.remove,
                      api_errc::bad_request,

@@ -4,6 +4,7 @@
 // eviction honours that toleration.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace troupe {
@@ -18,5 +19,18 @@ constexpr std::string_view unschedulable_taint_key = "node.kubernetes.io/unsched
 /// How long a pod tolerates the not-ready and unreachable NoExecute taints unless it says
 /// otherwise (Kubernetes' DefaultTolerationSeconds admission).
 constexpr int64_t condition_taint_toleration_seconds = 300;
+
+/// One `KEY[=VALUE]:EFFECT` to add, or `KEY[:EFFECT]-` to remove, as kubectl taint and the
+/// kubelet's --register-with-taints read them (a removal may name a value, which is ignored).
+struct taint_spec {
+  std::string key, value, effect;  ///< effect "" on a removal: every effect of the key
+  bool remove = false;
+};
+
+/// Throws api_error(bad_request) quoting `text` and naming what is wrong in it.
+taint_spec parse_taint_spec(const std::string& text);
+
+/// A node's --node-taint KEY[=VALUE]:EFFECT (no removal); errors start with `flag` and `text`.
+taint_spec parse_node_taint_flag(const std::string& text, const std::string& flag);
 
 }  // namespace troupe

@@ -3,6 +3,9 @@
 #include <cctype>
 #include <cstdint>
 
+#include "runtime/base/error.hpp"
+#include "runtime/base/text.hpp"
+
 namespace troupe {
 namespace {
 
@@ -127,6 +130,19 @@ messages check_label_value(std::string_view value) {
         "'my_value',  or '12345', regex used for validation is "
         "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
   return out;
+}
+
+std::pair<std::string, std::string> parse_node_label_flag(const std::string& text,
+                                                          const std::string& flag) {
+  auto eq = text.find('=');
+  TROUPE_REQUIRE(eq != std::string::npos, api_errc::bad_request,
+                 flag + " " + quote(text) + ": expected KEY=VALUE");
+  std::string key = text.substr(0, eq), value = text.substr(eq + 1);
+  auto problems = check_qualified_name(key);
+  for (auto& p : check_label_value(value)) problems.push_back(p);
+  TROUPE_REQUIRE(problems.empty(), api_errc::bad_request,
+                 flag + " " + quote(text) + ": " + join(problems, "; "));
+  return {key, value};
 }
 
 messages check_config_map_key(std::string_view value) {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace troupe {
@@ -22,6 +23,10 @@ messages check_path_segment_name(std::string_view value);
 messages check_qualified_name(std::string_view value);
 /// Label value: <= 63 chars, empty or ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
 messages check_label_value(std::string_view value);
+/// A node's --node-label KEY=VALUE as a key and a value; throws api_error(bad_request) naming
+/// `flag` and `text`.
+std::pair<std::string, std::string> parse_node_label_flag(const std::string& text,
+                                                          const std::string& flag);
 /// ConfigMap/Secret data key: [-._a-zA-Z0-9]+, <= 253 chars.
 messages check_config_map_key(std::string_view value);
 /// Environment variable name as Kubernetes 1.29 checks it: [-._a-zA-Z][-._a-zA-Z0-9]*, not

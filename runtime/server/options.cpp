@@ -9,13 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <sstream>
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/object/cidr.hpp"
+#include "runtime/object/validation.hpp"
 #include "runtime/process/cgroup.hpp"
 
 namespace troupe {
@@ -74,6 +75,14 @@ void apply(server_options& out, const std::string& key, const std::string& value
     (key == "disable-agent" ? out.disable_agent : out.disable_scheduler) = value == "true";
   } else if (key == "node-name") {
     out.node_name = value;
+  } else if (key == "node-label") {
+    out.node_labels.push_back(parse_node_label_flag(value, where));
+  } else if (key == "node-taint") {
+    out.node_taints.push_back(parse_node_taint_flag(value, where));
+  } else if (key == "node-ip") {
+    TROUPE_REQUIRE(parse_ipv4(value), api_errc::bad_request,
+                   where + " " + quote(value) + ": expected an IPv4 address such as 127.0.0.1");
+    out.node_ip = value;
   } else if (key == "pod-manifest-path") {
     out.pod_manifest_path = value;
   } else if (key == "cgroup-root") {
@@ -114,6 +123,14 @@ void apply_config_file(server_options& out, const std::string& path) {
   for (const auto& entry : root) {
     auto key = entry.first.as<std::string>();
     std::string where = path + ": " + key;
+    if (entry.second.IsSequence() && (key == "node-label" || key == "node-taint")) {
+      for (const auto& item : entry.second) {
+        TROUPE_REQUIRE(item.IsScalar(), api_errc::bad_request,
+                       where + ": expected a list of strings");
+        apply(out, key, item.as<std::string>(), where);
+      }
+      continue;
+    }
     TROUPE_REQUIRE(entry.second.IsScalar(), api_errc::bad_request, where + ": expected a string");
     apply(out, key, entry.second.as<std::string>(), where);
   }
@@ -245,8 +262,12 @@ std::string server_help() {
          "  --node-monitor-grace-period D a node whose Lease is older goes Ready=Unknown\n"
          "                                (default 40s)\n"
          "  --node-name NAME              the server's own node (default: the host name)\n"
+         "  --node-label KEY=VALUE        a label of the server's own node (repeatable)\n"
+         "  --node-taint KEY[=VALUE]:EFFECT  a taint the own node registers with (repeatable)\n"
+         "  --node-ip IP                  the own node's InternalIP (default 127.0.0.1)\n"
          "  --pod-manifest-path DIR       static pods for the server's own node\n"
-         "  --cgroup-root NAME            the cgroup the own node's pods go under (default troupe)\n"
+         "  --cgroup-root NAME            the cgroup the own node's pods go under (default "
+         "troupe)\n"
          "  --disable-agent               run no node in the server's process\n"
          "  --disable-scheduler           bind no pods (another scheduler does)\n"
          "  -h, --help                    this help\n";
@@ -254,19 +275,22 @@ std::string server_help() {
 
 server_options parse_server_options(const std::vector<std::string>& args) {
   static const std::vector<std::string> valued = {"config",
-                                                 "data-dir",
-                                                 "log-level",
-                                                 "listen",
-                                                 "client-config",
-                                                 "event-history",
-                                                 "cluster-listen",
-                                                 "cluster-cidr",
-                                                 "node-name",
-                                                 "pod-manifest-path",
-                                                 "cgroup-root",
-                                                 "node-monitor-grace-period",
-                                                 "service-cidr",
-                                                 "service-node-port-range"};
+                                                  "data-dir",
+                                                  "log-level",
+                                                  "listen",
+                                                  "client-config",
+                                                  "event-history",
+                                                  "cluster-listen",
+                                                  "cluster-cidr",
+                                                  "node-name",
+                                                  "node-label",
+                                                  "node-taint",
+                                                  "node-ip",
+                                                  "pod-manifest-path",
+                                                  "cgroup-root",
+                                                  "node-monitor-grace-period",
+                                                  "service-cidr",
+                                                  "service-node-port-range"};
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config;
   for (auto& [flag, value] : read_flags(args, valued, {"disable-agent", "disable-scheduler"})) {
@@ -277,6 +301,15 @@ server_options parse_server_options(const std::vector<std::string>& args) {
   }
   server_options out;
   if (!config.empty()) apply_config_file(out, config);
+  // Flags win over the file: a list given as flags replaces the file's.
+  for (auto list : {"node-label", "node-taint"}) {
+    if (std::none_of(flags.begin(), flags.end(), [&](auto& f) { return f.first == list; }))
+      continue;
+    if (std::string(list) == "node-label")
+      out.node_labels.clear();
+    else
+      out.node_taints.clear();
+  }
   for (auto& [flag, value] : flags) apply(out, flag, value, "--" + flag);
   if (out.data_dir.empty()) out.data_dir = default_data_dir();
   if (out.client_config.empty()) out.client_config = default_client_config();

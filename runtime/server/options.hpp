@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/object/taints.hpp"
+
 namespace troupe {
 
 enum class log_level { error, warn, info, debug };
@@ -28,6 +30,11 @@ struct server_options {
   std::string node_name;         ///< the server's own node (default: the host name)
   std::string pod_manifest_path; ///< static pods for the server's own node
   std::string cgroup_root = "troupe";  ///< the server's own node's --cgroup-root
+  /// The server's own node's --node-label, --node-taint (repeatable; lists in the config
+  /// file) and --node-ip, as k3s server takes them.
+  std::vector<std::pair<std::string, std::string>> node_labels;
+  std::vector<taint_spec> node_taints;
+  std::string node_ip = "127.0.0.1";
   /// kube-controller-manager's --node-monitor-grace-period: a node whose Lease is older than
   /// this goes Ready=Unknown, even while its link stays open.
   int64_t node_monitor_grace_ms = 40000;

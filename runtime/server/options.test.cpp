@@ -39,6 +39,38 @@ TEST_CASE("a config file overridden by flags", "[server]") {
   CHECK(error_of({"--config", dir / "bad.yaml"}) == dir / "bad.yaml" + ": listen-port: unknown setting");
 }
 
+TEST_CASE("the server's own node takes labels taints and an address from flags or the file",
+          "[server]") {
+  troupe::testing::temp_dir dir;
+  std::ofstream(dir / "node.yaml")
+      << "node-label: [a=1, b=2]\nnode-taint: CriticalAddonsOnly=true:NoExecute\n"
+         "node-ip: 127.0.0.7\n";
+  auto o = parse_server_options({"--config", dir / "node.yaml"});
+  CHECK(o.node_labels == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "2"}});
+  REQUIRE(o.node_taints.size() == 1);
+  CHECK(o.node_taints[0].key == "CriticalAddonsOnly");
+  CHECK(o.node_taints[0].value == "true");
+  CHECK(o.node_taints[0].effect == "NoExecute");
+  CHECK(o.node_ip == "127.0.0.7");
+  // A list given as flags replaces the file's; the other list stays.
+  o = parse_server_options({"--config", dir / "node.yaml", "--node-label", "c=3"});
+  CHECK(o.node_labels == std::vector<std::pair<std::string, std::string>>{{"c", "3"}});
+  CHECK(o.node_taints.size() == 1);
+  CHECK(parse_server_options({}).node_ip == "127.0.0.1");
+  CHECK(error_of({"--node-taint", "dedicated=db:Sometimes"}) ==
+        "--node-taint \"dedicated=db:Sometimes\": invalid taint effect: Sometimes, unsupported "
+        "taint effect");
+  CHECK(error_of({"--node-taint", "dedicated-"}) ==
+        "--node-taint \"dedicated-\": expected KEY[=VALUE]:EFFECT (a taint to register with, not "
+        "one to remove)");
+  CHECK(error_of({"--node-label", "bad key=1"}).rfind("--node-label \"bad key=1\": ", 0) == 0);
+  CHECK(error_of({"--node-ip", "localhost"}) ==
+        "--node-ip \"localhost\": expected an IPv4 address such as 127.0.0.1");
+  std::ofstream(dir / "bad-list.yaml") << "node-label: [{a: 1}]\n";
+  CHECK(error_of({"--config", dir / "bad-list.yaml"}) ==
+        dir / "bad-list.yaml" + ": node-label: expected a list of strings");
+}
+
 TEST_CASE("bad server flags name the flag", "[server]") {
   CHECK(error_of({"--data-dri", "/x"}) == "unknown flag --data-dri");
   CHECK(error_of({"--data-dir"}) == "--data-dir: needs a value");

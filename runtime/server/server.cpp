@@ -172,6 +172,10 @@ int run_server(const server_options& options, std::ostream& out) {
     // The roles k3s gives its server's node (ROLES control-plane,master in `get nodes`).
     own.node_labels = {{"node-role.kubernetes.io/control-plane", "true"},
                        {"node-role.kubernetes.io/master", "true"}};
+    own.node_labels.insert(own.node_labels.end(), options.node_labels.begin(),
+                           options.node_labels.end());
+    own.node_taints = options.node_taints;
+    own.node_ip = options.node_ip;
     agent = start_agent(sys, own, out);
   }
 

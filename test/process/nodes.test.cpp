@@ -55,6 +55,13 @@ std::string jsonpath(cluster& c, const std::string& what, const std::string& pat
 }
 
 // The status line of GET / from ip:port, or "" when nothing answers.
+std::string first_line_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 std::string http_status(const std::string& ip, int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -110,9 +117,10 @@ bool ready_nodes(const std::string& out, int n) {
 }  // namespace
 
 TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process][nodes]") {
-  cluster c({"--node-name", "s1"});
+  cluster c({"--node-name", "s1", "--node-taint", "example.com/control=yes:PreferNoSchedule"});
   agent a1(c, "a1",
-           {"--node-label", "topology.kubernetes.io/zone=east", "--node-label", "disk=ssd"});
+           {"--node-label", "topology.kubernetes.io/zone=east", "--node-label", "disk=ssd",
+            "--node-taint", "example.com/soft=yes:PreferNoSchedule", "--node-ip", "127.0.0.5"});
   auto nodes = wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
   CHECK_THAT(nodes, Catch::Contains("s1 ") && Catch::Contains("a1 "));
   // The server's node has the roles k3s gives its server's; an agent's, the labels it was given.
@@ -126,6 +134,17 @@ TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process]
   CHECK(bad_label.wait(std::chrono::seconds(10)) != std::optional<int>(0));
   CHECK_THAT(bad_label.output(), Catch::Contains("--node-label \"disk\": expected KEY=VALUE"));
   CHECK(jsonpath(c, "node/a1", "{.spec.podCIDR}") != jsonpath(c, "node/s1", "{.spec.podCIDR}"));
+  // Registered with their taints and addresses, and the machine's ids.
+  CHECK(jsonpath(c, "node/a1",
+                 "{.spec.taints[*].key}={.spec.taints[*].value}:{.spec.taints[*].effect}") ==
+        "example.com/soft=yes:PreferNoSchedule");
+  CHECK(jsonpath(c, "node/s1", "{.spec.taints[*].key}") == "example.com/control");
+  CHECK(jsonpath(c, "node/a1", "{.status.addresses[?(@.type==\"InternalIP\")].address}") ==
+        "127.0.0.5");
+  CHECK(jsonpath(c, "node/s1", "{.status.addresses[?(@.type==\"InternalIP\")].address}") ==
+        "127.0.0.1");
+  CHECK(jsonpath(c, "node/a1", "{.status.nodeInfo.bootID}") ==
+        first_line_of("/proc/sys/kernel/random/boot_id"));
   // Named as the node is, as k3s' --node-name names the kubelet's host (not the machine's name).
   CHECK(jsonpath(c, "node/a1", "{.status.addresses[?(@.type==\"Hostname\")].address}") == "a1");
   CHECK(jsonpath(c, "node/s1", "{.status.addresses[?(@.type==\"Hostname\")].address}") == "s1");
@@ -141,6 +160,7 @@ TEST_CASE("two nodes join a scheduled pod serves HTTP at its pod IP", "[process]
       "readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}}")).code == 0);
   wait_for_text(c, {"get", "pod", "web"}, "1/1     Running");
   CHECK(jsonpath(c, "pod/web", "{.spec.nodeName}") == "a1");
+  CHECK(jsonpath(c, "pod/web", "{.status.hostIP}") == "127.0.0.5");
   auto ip = jsonpath(c, "pod/web", "{.status.podIP}");
   CHECK(ip.rfind("127.", 0) == 0);
   CHECK(http_status(ip, 8080) == "HTTP/1.0 200 OK");
