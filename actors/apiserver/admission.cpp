@@ -229,6 +229,26 @@ void check_sent(const kind_info& kind, std::string_view object) {
   kind.wire().check(reader.root());
 }
 
+std::string admit_service_account(std::string_view pod, const std::string* account) {
+  object_reader reader(pod);
+  auto spec = reader.as<k8s::Pod>().getSpec();
+  std::string name = text_string(spec.getServiceAccountName());
+  if (name.empty()) return std::string(pod);
+  std::string ns = text_string(reader.meta().getNamespace());
+  TROUPE_REQUIRE(account || name == "default", api_errc::forbidden,
+                 "pods " + quote(text_view(reader.meta().getName())) +
+                     " is forbidden: error looking up service account " + ns + "/" + name +
+                     ": serviceaccount " + quote(name) + " not found");
+  if (!account || spec.getImagePullSecrets().size() > 0) return std::string(pod);
+  object_reader account_reader(*account);
+  auto secrets = account_reader.as<k8s::ServiceAccount>().getImagePullSecrets();
+  if (secrets.size() == 0) return std::string(pod);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(reader.as<k8s::Pod>());
+  message.getRoot<k8s::Pod>().getSpec().setImagePullSecrets(secrets);
+  return to_bytes(message);
+}
+
 std::string admit_create(const kind_info& kind, std::string_view object,
                          std::string_view request_namespace, const admission_context& ctx) {
   check_sent(kind, object);

@@ -1,10 +1,11 @@
 #include "actors/apiserver/apiserver.hpp"
 
-#include <caf/all.hpp>
 #include <kj/exception.h>
 
+#include <caf/all.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "actors/apiserver/admission.hpp"
 #include "actors/apiserver/per_key_queue.hpp"
@@ -218,6 +219,18 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
   if (kind.namespaced) require_namespace(self, ns, name);
   auto key = object_key(kind.resource(), ns, name);
+  if (kind.kind == "Pod") {
+    std::optional<std::string> account;
+    {
+      auto snap = self->state.deps.engine->read();
+      object_reader pod(object);
+      auto account_name = text_string(pod.as<k8s::Pod>().getSpec().getServiceAccountName());
+      if (!account_name.empty())
+        if (auto found = snap.get(object_key("serviceaccounts", ns, account_name)))
+          account = std::string(found->object);
+    }
+    object = admit_service_account(object, account ? &*account : nullptr);
+  }
   if (kind.kind == "Service" || req.dry_run) {
     auto snap = self->state.deps.engine->read();
     bool taken = snap.get(key).has_value();  // the store refuses it: nothing to hold for it

@@ -194,6 +194,46 @@ TEST_CASE("bad creates are refused and store nothing", "[apiserver]") {
   CHECK(f.call(api_verb::list, "configmaps", "", "")->items.empty());
 }
 
+TEST_CASE("a pod runs as a service account of its namespace and takes its pull secrets",
+          "[apiserver]") {
+  apiserver_fixture f;
+  auto pod = [&](const std::string& name, const std::string& spec_extra) {
+    return f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + "}\nspec:\n" +
+                      spec_extra + "  containers: [{name: c, image: busybox}]\n");
+  };
+  auto missing =
+      f.call(api_verb::create, "pods", "default", "", pod("p", "  serviceAccountName: nope\n"));
+  CHECK(code_of(missing) == api_errc::forbidden);
+  CHECK(to_api_error(missing.error()).message() ==
+        "pods \"p\" is forbidden: error looking up service account default/nope: serviceaccount "
+        "\"nope\" not found");
+  CHECK(f.call(api_verb::list, "pods", "default", "")->items.empty());
+  REQUIRE(f.call(api_verb::create, "serviceaccounts", "default", "",
+                 f.manifest("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: deployer}\n"
+                            "imagePullSecrets: [{name: registry-creds}]\n")));
+  auto created =
+      f.call(api_verb::create, "pods", "default", "", pod("p", "  serviceAccountName: deployer\n"));
+  REQUIRE(created);
+  object_reader r(created->object.str());
+  auto secrets = r.as<k8s::Pod>().getSpec().getImagePullSecrets();
+  REQUIRE(secrets.size() == 1);
+  CHECK(text_string(secrets[0].getName()) == "registry-creds");
+  // A pod that names its own pull secrets keeps them.
+  auto own =
+      f.call(api_verb::create, "pods", "default", "",
+             pod("q", "  serviceAccountName: deployer\n  imagePullSecrets: [{name: mine}]\n"));
+  REQUIRE(own);
+  object_reader q(own->object.str());
+  REQUIRE(q.as<k8s::Pod>().getSpec().getImagePullSecrets().size() == 1);
+  CHECK(text_string(q.as<k8s::Pod>().getSpec().getImagePullSecrets()[0].getName()) == "mine");
+  // The namespace's default account (made by the namespace controller, not running here).
+  REQUIRE(f.call(api_verb::create, "namespaces", "", "",
+                 f.manifest("apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh}\n")));
+  CHECK(f.call(api_verb::create, "pods", "fresh", "", pod("r", "")));
+  CHECK(code_of(f.call(api_verb::create, "pods", "fresh", "",
+                       pod("s", "  serviceAccountName: other\n"))) == api_errc::forbidden);
+}
+
 TEST_CASE("finalizers hold a deleted object until they are removed", "[apiserver]") {
   apiserver_fixture f;
   REQUIRE(f.call(api_verb::create, "configmaps", "", "",
