@@ -406,6 +406,20 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   // MDB_NOTLS: snapshots are handed between threads (actors migrate across workers).
   int rc = mdb_env_open(impl_->env, options_.dir.c_str(), MDB_NOTLS, 0600);
   if (rc != MDB_SUCCESS) fail("open " + options_.dir, rc);
+  // LMDB reads its pages through the map: a file cut short under them would end the process
+  // with SIGBUS at the first read past its end, not an error.
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  check(mdb_env_info(impl_->env, &info), "read environment");
+  check(mdb_env_stat(impl_->env, &stat), "read environment");
+  std::error_code size_error;
+  auto file_size = std::filesystem::file_size(options_.dir + "/data.mdb", size_error);
+  uint64_t pages_end = (uint64_t{info.me_last_pgno} + 1) * stat.ms_psize;
+  if (!size_error && file_size < pages_end)
+    throw api_error(api_errc::internal,
+                    "store: " + options_.dir + "/data.mdb is damaged: it is " +
+                        std::to_string(file_size) + " bytes long but its pages reach byte " +
+                        std::to_string(pages_end) + " (the file was cut short)");
   MDB_txn* txn = nullptr;
   check(mdb_txn_begin(impl_->env, nullptr, 0, &txn), "begin");
   try {
@@ -445,7 +459,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   impl_->publish(std::move(empty));
   // What the log held is in LMDB now (replayed and synced): its segments go.
   impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes,
-                                            options_.sync_log_file);
+                                            impl_->revision, options_.sync_log_file);
   impl_->applier = std::thread([this] {
     name_this_thread("store.apply");
     apply_loop();

@@ -569,7 +569,7 @@ void copy_store(const std::string& from, const std::string& to) {
 std::vector<std::string> log_segments(const std::string& dir) {
   std::vector<std::string> names;
   for (auto& entry : std::filesystem::directory_iterator(dir + "/wal"))
-    names.push_back(entry.path().filename().string());
+    if (entry.path().extension() == ".log") names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -700,6 +700,30 @@ TEST_CASE("a damaged record with later ones behind it is refused", "[engine][log
                                          Catch::Contains("revision 3 is written after it"));
 }
 
+TEST_CASE("a damaged record whose changes LMDB already holds does not stop the replay",
+          "[engine][log]") {
+  temp_dir dir, crashed;
+  {
+    engine e(unapplied(dir));
+    for (const char* name : {"c1", "c2"})
+      REQUIRE(apply(e, create(name, "1")).error == api_errc::none);
+    e.flush();  // LMDB holds c1 and c2; the log still has their records
+    REQUIRE(apply(e, create("c3", "1")).error == api_errc::none);
+    copy_store(dir.path(), crashed.path());
+  }
+  std::string segment = crashed.path() + "/wal/" + log_segments(crashed.path()).at(0);
+  std::string bytes = file_bytes(segment);
+  size_t at = bytes.find("c2\"");
+  if (at == std::string::npos) at = bytes.rfind("c2", bytes.rfind("c3"));
+  REQUIRE(at != std::string::npos);
+  bytes[at] ^= 0x20;
+  overwrite(segment, bytes);
+  engine reopened(unapplied(crashed));
+  auto snap = reopened.read();
+  CHECK(snap.count("configmaps/") == 3);
+  CHECK(snap.get("configmaps/default/c3"));
+}
+
 TEST_CASE("a log that skips revisions is refused with the missing ones named", "[engine][log]") {
   temp_dir dir, crashed;
   auto options = unapplied(dir);
@@ -736,6 +760,81 @@ TEST_CASE("log segments are reused once LMDB holds their changes", "[engine][log
   // The segment being written, and at most two spares.
   CHECK(log_segments(dir.path()).size() <= 3);
   CHECK(e.read().count("configmaps/") == 50);
+}
+
+TEST_CASE("a store whose data.mdb went or went back is refused rather than reuse revisions",
+          "[engine][log]") {
+  temp_dir dir, backup;
+  auto options = unapplied(dir);
+  {
+    engine e(options);
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(apply(e, create("a" + std::to_string(i), "v")).error == api_errc::none);
+  }
+  { engine reopened(options); }  // marks the revision LMDB has reached
+  std::filesystem::copy_file(dir / "data.mdb", backup / "data.mdb");
+  {
+    engine e(options);
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(apply(e, create("b" + std::to_string(i), "v")).error == api_errc::none);
+  }
+  { engine reopened(options); }
+  std::filesystem::copy_file(backup / "data.mdb", dir / "data.mdb",
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK_THROWS_WITH(engine(options), Catch::Contains("data.mdb holds revisions through ") &&
+                                         Catch::Contains(" but this store had reached ") &&
+                                         Catch::Contains("replaced by an older copy"));
+  std::filesystem::remove(dir / "data.mdb");
+  std::filesystem::remove(dir / "lock.mdb");
+  CHECK_THROWS_WITH(engine(options), Catch::Contains("data.mdb holds revisions through 0 but"));
+  // Gone back on purpose: without the log, the older copy opens.
+  std::filesystem::copy_file(backup / "data.mdb", dir / "data.mdb",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove_all(dir / "wal");
+  engine older(options);
+  CHECK(older.read().count("configmaps/") == 5);
+}
+
+TEST_CASE("a data.mdb removed while its whole log is kept is rebuilt from it", "[engine][log]") {
+  temp_dir dir;
+  auto options = unapplied(dir);
+  {
+    engine e(options);
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(apply(e, create("a" + std::to_string(i), "v")).error == api_errc::none);
+  }
+  std::filesystem::remove(dir / "data.mdb");
+  std::filesystem::remove(dir / "lock.mdb");
+  engine rebuilt(options);
+  CHECK(rebuilt.read().count("configmaps/") == 5);
+}
+
+TEST_CASE("a data.mdb cut short is refused at open instead of crashing at a read", "[engine]") {
+  temp_dir dir;
+  auto options = unapplied(dir);
+  {
+    engine e(options);
+    for (int i = 0; i < 200; ++i)
+      REQUIRE(apply(e, create("a" + std::to_string(i), std::string(2000, 'x'))).error ==
+              api_errc::none);
+  }
+  { engine reopened(options); }  // everything in LMDB, the log's segments retired
+  auto size = std::filesystem::file_size(dir / "data.mdb");
+  std::filesystem::resize_file(dir / "data.mdb", size / 2);
+  CHECK_THROWS_WITH(engine(options), Catch::Contains("data.mdb is damaged: it is " +
+                                                     std::to_string(size / 2) + " bytes long") &&
+                                         Catch::Contains("(the file was cut short)"));
+}
+
+TEST_CASE("a spare segment left short is dropped rather than reused", "[engine][log]") {
+  temp_dir dir;
+  auto options = unapplied(dir);
+  options.wal_segment_bytes = 4096;
+  { engine e(options); }
+  std::ofstream(dir / "wal/spare-9.log");  // as a reservation that failed on a full disk left it
+  engine e(options);
+  CHECK(!std::filesystem::exists(dir / "wal/spare-9.log"));
+  CHECK(apply(e, create("a", "v")).error == api_errc::none);
 }
 
 TEST_CASE("when LMDB can't take the changes further writes are refused and none is lost", "[engine][log]") {

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "runtime/base/error.hpp"
+#include "runtime/base/file.hpp"
 #include "runtime/store/engine.hpp"
 
 namespace troupe::store {
@@ -103,24 +104,35 @@ bool valid_record(const char* base, size_t size, size_t offset, record_header& h
          checksum(base + offset + 8, record_size - 8) == h.crc;
 }
 
-// The first revision of a valid record at or after `from` (8-aligned, as records are) that
-// starts at `revision` or later.
-std::optional<uint64_t> later_record(const char* base, size_t size, size_t from,
-                                     uint64_t revision) {
+struct found_record {
+  uint64_t first_revision;
+  size_t offset;
+};
+
+// The first valid record at or after `from` (8-aligned, as records are) that starts at
+// `revision` or later.
+std::optional<found_record> later_record(const char* base, size_t size, size_t from,
+                                         uint64_t revision) {
   for (size_t at = (from + 7) & ~size_t{7}; at + sizeof(record_header) <= size; at += 8) {
     uint32_t magic;
     std::memcpy(&magic, base + at, sizeof magic);
     record_header h;
     if (magic == record_magic && valid_record(base, size, at, h) && h.first_revision >= revision)
-      return h.first_revision;
+      return found_record{h.first_revision, at};
   }
   return std::nullopt;
 }
 
 }  // namespace
 
-wal_writer::wal_writer(std::string dir, size_t segment_bytes, std::function<int(int)> sync_file)
-    : dir_(wal_dir(dir)), segment_bytes_(segment_bytes),
+std::string mark_path(const std::string& wal) {
+  return wal + "/revision";
+}
+
+wal_writer::wal_writer(std::string dir, size_t segment_bytes, uint64_t stored_revision,
+                       std::function<int(int)> sync_file)
+    : dir_(wal_dir(dir)),
+      segment_bytes_(segment_bytes),
       sync_file_(sync_file ? std::move(sync_file) : [](int fd) { return ::fdatasync(fd); }) {
   std::error_code ec;
   if (std::filesystem::create_directories(dir_, ec)) sync_dir(dir);
@@ -133,12 +145,47 @@ wal_writer::wal_writer(std::string dir, size_t segment_bytes, std::function<int(
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
       ::unlink(entry.path().c_str());  // a spare being prepared when the process stopped
     } else if (name.rfind("spare-", 0) == 0) {
-      spares_.push_back(entry.path().string());
       next_spare_ = std::max(next_spare_, static_cast<unsigned>(std::atoi(name.c_str() + 6)) + 1);
+      // One left short by a failed reservation (a full disk) would fail the next segment again.
+      if (entry.file_size(ec) >= segment_bytes_ && !ec)
+        spares_.push_back(entry.path().string());
+      else
+        ::unlink(entry.path().c_str());
     }
   }
+  if (auto kept = read_file_if_readable(mark_path(dir_))) {
+    auto marked = std::strtoull(kept->c_str(), nullptr, 10);
+    if (stored_revision < marked)
+      throw api_error(api_errc::internal,
+                      "store: " + dir + "/data.mdb holds revisions through " +
+                          std::to_string(stored_revision) + " but this store had reached " +
+                          std::to_string(marked) +
+                          " (its write-ahead log's mark): data.mdb was removed or replaced by "
+                          "an older copy, and its next writes would reuse revisions already "
+                          "given out. Put the current data.mdb back; to go back to the older "
+                          "copy on purpose, remove " +
+                          dir_ + " as well");
+  }
+  write_mark(stored_revision);
   // Whatever the segments hold has been replayed into LMDB by now.
   for (auto& found : list_segments(dir_)) retire(found.second);
+}
+
+void wal_writer::write_mark(uint64_t revision) {
+  std::lock_guard<std::mutex> lock(mark_mutex_);
+  if (revision < marked_) return;  // a later mark was written first
+  std::string path = mark_path(dir_), tmp = path + ".tmp", text = std::to_string(revision) + "\n";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) io_failure("open " + tmp);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    io_failure("write " + path);
+  }
+  sync_dir(dir_);
+  marked_ = revision;
 }
 
 wal_writer::~wal_writer() {
@@ -171,18 +218,31 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
   if (!spare.empty() && ::rename(spare.c_str(), path.c_str()) != 0) io_failure("reuse " + spare);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) io_failure("open " + path);
+  // Nothing is in it yet: a segment that cannot be made ready goes, rather than stay behind
+  // to be replayed (or kept as a spare) later.
+  auto give_up = [&](const std::string& what) {
+    int error = errno;
+    ::unlink(path.c_str());
+    errno = error;
+    io_failure(what + " " + path);
+  };
   capacity_ = std::max(segment_bytes_, at_least);
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) io_failure("stat " + path);
+  if (::fstat(fd_, &st) != 0) give_up("stat");
   if (static_cast<size_t>(st.st_size) < capacity_) {
     // Blocks reserved up front, so an append's fdatasync need not also journal a new size.
-    // Without fallocate (some file systems) appends still work, a little slower.
-    if (::fallocate(fd_, 0, 0, static_cast<off_t>(capacity_)) != 0 && errno != EOPNOTSUPP)
-      io_failure("reserve " + path);
+    // Without fallocate (some file systems) appends still work, a little slower. On a full
+    // disk a segment just large enough for the record still lets deletes free space.
+    int rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(capacity_));
+    if (rc != 0 && errno == ENOSPC && at_least < capacity_) {
+      capacity_ = at_least;
+      rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(capacity_));
+    }
+    if (rc != 0 && errno != EOPNOTSUPP) give_up("reserve");
   } else {
     capacity_ = static_cast<size_t>(st.st_size);
   }
-  if (::fsync(fd_) != 0) io_failure("sync " + path);
+  if (::fsync(fd_) != 0) give_up("sync");
   // The name must be durable before a record in it is acknowledged: replay finds it by name.
   sync_dir(dir_);
   offset_ = 0;
@@ -308,15 +368,23 @@ void wal_writer::retire(const std::string& path) {
 }
 
 void wal_writer::release_through(uint64_t revision) {
-  std::lock_guard<std::mutex> lock(mutex_);
   size_t released = 0;
-  // A segment's last revision is one before its successor's first; the current one has none.
-  while (released + 1 < segments_.size() &&
-         segments_[released + 1].first_revision <= revision + 1) {
-    retire(segments_[released].path);
-    ++released;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A segment's last revision is one before its successor's first; the current one has none.
+    while (released + 1 < segments_.size() &&
+           segments_[released + 1].first_revision <= revision + 1) {
+      retire(segments_[released].path);
+      ++released;
+    }
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(released));
   }
-  segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(released));
+  if (released == 0) return;
+  try {
+    write_mark(revision);  // with the log's record of those revisions gone
+  } catch (const api_error&) {
+    // A mark behind LMDB only checks less: the next start writes it again.
+  }
 }
 
 uint64_t replay_wal(const std::string& dir, uint64_t after,
@@ -341,14 +409,21 @@ uint64_t replay_wal(const std::string& dir, uint64_t after,
       record_header h;
       if (!valid_record(base, size, offset, h) || h.first_revision != segment_revision) {
         // The end: a torn or never-written record, or stale bytes of a reused spare. Unless a
-        // later revision is written further on: then this record was damaged after its sync.
+        // later revision is written further on: then this record was damaged after its sync,
+        // which matters only if LMDB lacks some of its revisions.
         if (auto later = later_record(base, size, offset + 8, segment_revision)) {
+          if (later->first_revision <= expected) {
+            segment_revision = later->first_revision;
+            offset = later->offset;
+            continue;
+          }
           ::munmap(map, size);
-          throw api_error(api_errc::internal,
-                          "store: write-ahead log " + path + " is damaged at byte " +
-                              std::to_string(offset) + ": revision " + std::to_string(*later) +
-                              " is written after it but revisions from " +
-                              std::to_string(segment_revision) + " are unreadable");
+          throw api_error(
+              api_errc::internal,
+              "store: write-ahead log " + path + " is damaged at byte " + std::to_string(offset) +
+                  ": revision " + std::to_string(later->first_revision) +
+                  " is written after it but revisions from " +
+                  std::to_string(std::max(segment_revision, expected)) + " are unreadable");
         }
         break;
       }

@@ -33,9 +33,14 @@ class wal_writer {
  public:
   /// Starts with no segment: the first append opens one. Segments already in `dir` must have
   /// been replayed into LMDB before: they are released.
+  /// `stored_revision`: LMDB's revision, after that replay. The log keeps a mark of the
+  /// revision LMDB had reached (written at each start and as segments are released); a
+  /// `stored_revision` below it means LMDB was removed or replaced by an older copy, whose
+  /// next writes would take revisions already given out: refused, api_error(internal) saying so.
   /// `sync_file` makes a record durable (fdatasync unless a test puts a failing device in its
   /// place); like fdatasync it returns 0, or -1 with errno set.
-  wal_writer(std::string dir, size_t segment_bytes, std::function<int(int)> sync_file = {});
+  wal_writer(std::string dir, size_t segment_bytes, uint64_t stored_revision,
+             std::function<int(int)> sync_file = {});
   ~wal_writer();
   wal_writer(const wal_writer&) = delete;
   wal_writer& operator=(const wal_writer&) = delete;
@@ -83,6 +88,7 @@ class wal_writer {
   void open_segment(uint64_t first_revision, size_t at_least);
   void open_segment_file(uint64_t first_revision, size_t at_least);
   void retire(const std::string& path);  ///< into a spare, or gone; mutex_ held
+  void write_mark(uint64_t revision);    ///< durably: LMDB holds every revision through it
 
   std::string dir_;
   size_t segment_bytes_;
@@ -106,6 +112,8 @@ class wal_writer {
   std::vector<std::string> spares_;
   size_t preparing_ = 0;
   unsigned next_spare_ = 0;
+  std::mutex mark_mutex_;
+  uint64_t marked_ = 0;
   static constexpr size_t spares_kept = 2;
 };
 
