@@ -30,7 +30,7 @@ struct ReplicaSetSpec {
 }
 
 struct ReplicaSetStatus {
-  replicas @0 :Int32 $Meta.required;
+  replicas @0 :Int32 $Meta.always $Meta.required;
   fullyLabeledReplicas @1 :Int32;
   readyReplicas @2 :Int32;
   availableReplicas @3 :Int32;
@@ -120,10 +120,10 @@ struct DaemonSetSpec {
 }
 
 struct DaemonSetStatus {
-  currentNumberScheduled @0 :Int32 $Meta.required;
-  numberMisscheduled @1 :Int32 $Meta.required;
-  desiredNumberScheduled @2 :Int32 $Meta.required;
-  numberReady @3 :Int32 $Meta.required;
+  currentNumberScheduled @0 :Int32 $Meta.always $Meta.required;
+  numberMisscheduled @1 :Int32 $Meta.always $Meta.required;
+  desiredNumberScheduled @2 :Int32 $Meta.always $Meta.required;
+  numberReady @3 :Int32 $Meta.always $Meta.required;
   observedGeneration @4 :Int64;
   updatedNumberScheduled @5 :Int32;
   numberAvailable @6 :Int32;
@@ -194,7 +194,7 @@ struct StatefulSetSpec {
 
 struct StatefulSetStatus {
   observedGeneration @0 :Int64;
-  replicas @1 :Int32 $Meta.required;
+  replicas @1 :Int32 $Meta.always $Meta.required;
   readyReplicas @2 :Int32;
   currentReplicas @3 :Int32;
   updatedReplicas @4 :Int32;
@@ -202,7 +202,7 @@ struct StatefulSetStatus {
   updateRevision @6 :Text;
   collisionCount :union { unset @7 :Void; value @8 :Int32; }
   conditions @9 :List(AppsCondition);
-  availableReplicas @10 :Int32;
+  availableReplicas @10 :Int32 $Meta.always;
 }
 
 struct StatefulSet $Meta.resource(generation = true, group = "apps", version = "v1", plural = "statefulsets",

@@ -32,19 +32,32 @@ bool pinned_or_untagged(std::string_view image) {
   return colon == std::string_view::npos || name.substr(colon + 1) == "latest";
 }
 
+// Kubernetes' SetDefaults_HTTPGetAction, for probes and lifecycle handlers alike.
+void default_http_get(k8s::HttpGetAction::Builder get) {
+  if (get.getPath().size() == 0) get.setPath("/");
+  if (get.getScheme() == k8s::UriScheme::UNSPECIFIED) get.setScheme(k8s::UriScheme::HTTP);
+}
+
 // Kubernetes' SetDefaults_Probe: a probe's zero timings are its defaults.
 void default_probe(k8s::Probe::Builder probe) {
   if (probe.getTimeoutSeconds() == 0) probe.setTimeoutSeconds(1);
   if (probe.getPeriodSeconds() == 0) probe.setPeriodSeconds(10);
   if (probe.getSuccessThreshold() == 0) probe.setSuccessThreshold(1);
   if (probe.getFailureThreshold() == 0) probe.setFailureThreshold(3);
-  if (probe.isHttpGet() && probe.getHttpGet().getPath().size() == 0) probe.getHttpGet().setPath("/");
+  if (probe.isHttpGet()) default_http_get(probe.getHttpGet());
 }
 
 void default_container(k8s::Container::Builder c) {
   if (c.hasLivenessProbe()) default_probe(c.getLivenessProbe());
   if (c.hasReadinessProbe()) default_probe(c.getReadinessProbe());
   if (c.hasStartupProbe()) default_probe(c.getStartupProbe());
+  if (c.hasLifecycle()) {
+    auto lifecycle = c.getLifecycle();
+    if (lifecycle.hasPostStart() && lifecycle.getPostStart().isHttpGet())
+      default_http_get(lifecycle.getPostStart().getHttpGet());
+    if (lifecycle.hasPreStop() && lifecycle.getPreStop().isHttpGet())
+      default_http_get(lifecycle.getPreStop().getHttpGet());
+  }
   for (auto env : c.getEnv())
     if (env.hasValueFrom() && env.getValueFrom().hasFieldRef() &&
         env.getValueFrom().getFieldRef().getApiVersion().size() == 0)
@@ -445,6 +458,10 @@ void initial_status(const kind_info& kind, capnp::DynamicStruct::Builder root) {
   if (!kind.has_status || k == "Node") return;
   if (k == "Namespace") return;  // default_namespace: phase Active
   root.clear("status");
+  // Kubernetes serialises a status struct even when empty (`status: {}`), with its fields that
+  // are not omitempty: a ReplicaSet's replicas: 0, a Service's loadBalancer: {}.
+  auto status = root.init("status").as<capnp::DynamicStruct>();
+  if (k == "Service" || k == "Ingress") status.init("loadBalancer");
   if (k == "Pod") {
     auto pod = root.as<k8s::Pod>();
     pod.getStatus().setPhase(k8s::PodPhase::PENDING);
