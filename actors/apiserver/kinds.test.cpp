@@ -9,6 +9,7 @@
 
 #include "actors/apiserver/admission.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/codec/yaml.hpp"
 #include "runtime/object/object.hpp"
@@ -426,6 +427,28 @@ TEST_CASE("workload defaults follow Kubernetes", "[apiserver][admission][kinds]"
     CHECK(spec.getPersistentVolumeClaimRetentionPolicy().getWhenDeleted() ==
           k8s::PvcRetentionPolicyType::RETAIN);
   }
+}
+
+TEST_CASE("a new object's status is serialised as Kubernetes' with the fields it never omits",
+          "[apiserver][admission][kinds]") {
+  auto status_of = [](const std::string& yaml) {
+    auto docs = codec::decode_manifests(yaml, "test.yaml", kinds());
+    auto bytes = admit_create(*docs[0].kind, docs[0].bytes, "", fixed_context());
+    codec::node tree = codec::encode_object(bytes, *docs[0].kind);
+    const codec::node* status = tree.find("status");
+    return status ? codec::to_json(*status) : std::string("absent");
+  };
+  CHECK(status_of(workload("ReplicaSet", "")) == "{\"replicas\":0}");
+  CHECK(status_of(workload("StatefulSet", "  serviceName: w")) ==
+        "{\"replicas\":0,\"availableReplicas\":0}");
+  CHECK(status_of(workload("DaemonSet", "")) ==
+        "{\"currentNumberScheduled\":0,\"numberMisscheduled\":0,\"desiredNumberScheduled\":0,"
+        "\"numberReady\":0}");
+  CHECK(status_of(workload("Deployment", "")) == "{}");
+  CHECK(status_of(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n") ==
+        "{\"loadBalancer\":{}}");
+  CHECK(status_of("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n") == "absent");
 }
 
 TEST_CASE("a Job gets a selector of its own uid and labelled pods", "[apiserver][admission][kinds]") {
@@ -1011,7 +1034,9 @@ TEST_CASE("create refuses a resourceVersion and oversized annotations", "[apiser
 
 TEST_CASE("pod spec and Service defaults Kubernetes fills in", "[apiserver][admission][kinds]") {
   auto pod_bytes = admit(pod_spec(
-      "containers: [{name: c, image: b, readinessProbe: {httpGet: {port: 80}}, env: [{name: N, "
+      "containers: [{name: c, image: b, readinessProbe: {httpGet: {port: 80}}, lifecycle: "
+      "{preStop: "
+      "{httpGet: {port: 81}}}, env: [{name: N, "
       "valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}]\n  volumes: [{name: scratch}, {name: "
       "cfg, configMap: {name: x}}]"));
   object_reader pod(pod_bytes);
@@ -1022,6 +1047,10 @@ TEST_CASE("pod spec and Service defaults Kubernetes fills in", "[apiserver][admi
   CHECK(probe.getSuccessThreshold() == 1);
   CHECK(probe.getFailureThreshold() == 3);
   CHECK(text_string(probe.getHttpGet().getPath()) == "/");
+  CHECK(probe.getHttpGet().getScheme() == k8s::UriScheme::HTTP);
+  auto pre_stop = spec.getContainers()[0].getLifecycle().getPreStop().getHttpGet();
+  CHECK(text_string(pre_stop.getPath()) == "/");
+  CHECK(pre_stop.getScheme() == k8s::UriScheme::HTTP);
   CHECK(text_string(spec.getContainers()[0].getEnv()[0].getValueFrom().getFieldRef().getApiVersion()) == "v1");
   CHECK(spec.getVolumes()[0].isEmptyDir());  // a volume with no source
   CHECK(spec.getVolumes()[1].getConfigMap().getDefaultMode().getValue() == 0644);
