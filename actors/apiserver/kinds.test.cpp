@@ -1493,6 +1493,19 @@ TEST_CASE("bindings get the RBAC group where a manifest leaves it out and subjec
             "resources and non-resource URLs",
             "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if "
             "aggregationRule is non-nil"});
+  auto selector_errors = failing_fields(
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
+      "aggregationRule: {clusterRoleSelectors: [{matchLabels: {a: b}}, {matchLabels: {'bad key!': "
+      "x}}, "
+      "{matchExpressions: [{key: a, operator: In}]}]}\n");
+  REQUIRE(selector_errors.size() == 2);
+  CHECK_THAT(selector_errors[0],
+             Catch::StartsWith("aggregationRule.clusterRoleSelectors[1]: invalid label "
+                               "selector: matchLabels: name part must consist"));
+  CHECK(selector_errors[1] ==
+        "aggregationRule.clusterRoleSelectors[2]: invalid label selector: "
+        "matchExpressions[0].values: must "
+        "be specified when `operator` is 'In' or 'NotIn'");
 }
 
 TEST_CASE("workload specs are checked as Kubernetes' apps validation checks them", "[apiserver][kinds]") {

@@ -513,6 +513,15 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
       out.push_back({"aggregationRule.clusterRoleSelectors",
                      "Required value: at least one clusterRoleSelector required if aggregationRule "
                      "is non-nil"});
+    auto selectors = role.getAggregationRule().getClusterRoleSelectors();
+    for (unsigned i = 0; i < selectors.size(); ++i) {
+      try {
+        label_selector::from(selectors[i]);
+      } catch (const api_error& e) {
+        out.push_back(
+            {"aggregationRule.clusterRoleSelectors[" + std::to_string(i) + "]", e.message()});
+      }
+    }
   } else if (k == "RoleBinding")
     validate_binding(root.as<k8s::RoleBinding>(), false, out);
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
