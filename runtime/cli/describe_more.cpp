@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -41,7 +42,7 @@ struct policy_rule {
 };
 
 // kubectl's rbac.BreakdownRule then CompactRules: one rule per group, resource and name (and
-// per non-resource URL), then the simple ones that differ only in verbs merged.
+// per non-resource URL and verb), then the simple ones that differ only in verbs merged.
 std::vector<policy_rule> compact_rules(const node* rules) {
   std::vector<policy_rule> broken;
   for (auto& r : items_of(rules)) {
@@ -52,7 +53,9 @@ std::vector<policy_rule> compact_rules(const node* rules) {
         if (names.empty()) broken.push_back({verbs, {group}, {resource}, {}, {}});
         for (auto& name : names) broken.push_back({verbs, {group}, {resource}, {name}, {}});
       }
-    for (auto& url : strings_of(lookup(r, {"nonResourceURLs"}))) broken.push_back({verbs, {}, {}, {}, {url}});
+    // Non-resource URLs only combine with verbs: one rule each, never merged.
+    for (auto& url : strings_of(lookup(r, {"nonResourceURLs"})))
+      for (auto& verb : verbs) broken.push_back({{verb}, {}, {}, {}, {url}});
   }
   std::vector<policy_rule> out;
   std::map<std::string, policy_rule> simple;  // keyed by group, resource and name
@@ -148,19 +151,25 @@ std::string describe_service_account(context& ctx, const kind_info& kind, const 
   tab_text w;
   write_head_lines(w, sa, true);
   auto name = text_at(sa, {"metadata", "name"}), ns = text_at(sa, {"metadata", "namespace"});
+  auto uid = text_at(sa, {"metadata", "uid"});
   std::vector<std::string> pulls, mounts, tokens;
   for (auto& s : items_of(lookup(sa, {"imagePullSecrets"}))) pulls.push_back(text_at(s, {"name"}));
   for (auto& s : items_of(lookup(sa, {"secrets"}))) mounts.push_back(text_at(s, {"name"}));
-  for (auto& s : list_of_kind(ctx, "secrets", ns))
+  std::set<std::string> existing;
+  for (auto& s : list_of_kind(ctx, "secrets", ns)) {
+    existing.insert(text_at(s, {"metadata", "name"}));
     if (text_at(s, {"type"}) == "kubernetes.io/service-account-token" &&
-        text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.name"}) == name)
+        text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.name"}) == name &&
+        text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.uid"}) == uid)
       tokens.push_back(text_at(s, {"metadata", "name"}));
+  }
   for (auto [header, names] : {std::pair{"Image pull secrets:", &pulls}, {"Mountable secrets: ", &mounts},
                                {"Tokens:            ", &tokens}}) {
     if (names->empty()) w.write(0, std::string(header) + "\t<none>\n");
     std::string prefix = header;
     for (auto& n : *names) {
-      w.write(0, prefix + "\t" + n + "\n");
+      // kubectl marks the secrets the account names that its namespace does not have.
+      w.write(0, prefix + "\t" + n + (existing.count(n) ? "" : " (not found)") + "\n");
       prefix = "                   ";
     }
   }

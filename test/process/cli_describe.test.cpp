@@ -201,7 +201,17 @@ binaryData: {bin: AAECAw==}
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: robot}
-imagePullSecrets: [{name: regcred}]
+imagePullSecrets: [{name: regcred}, {name: missing}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: regcred}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: urls}
+rules:
+- {nonResourceURLs: [/api/*, /version], verbs: [get, head]}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -229,18 +239,28 @@ spec:
   nodeName: nowhere
   volumes: [{name: d, persistentVolumeClaim: {claimName: claim}}]
   containers: [{name: c, image: busybox}]
-)").code == 0);
+)")
+              .code == 0);
   CHECK(has_block(c.troupe({"describe", "cm", "cfg"}).out,
                   "Name:         cfg\nNamespace:    default\nLabels:       <none>\nAnnotations:  <none>\n\nData\n====\n"
                   "a:\n----\none\nb:\n----\ntwo\n\nBinaryData\n====\nbin: 4 bytes\n\nEvents:  <none>\n"));
   CHECK(has_block(c.troupe({"describe", "sa", "robot"}).out,
-                  "Image pull secrets:  regcred\nMountable secrets:   <none>\nTokens:              <none>\n"
+                  "Image pull secrets:  regcred\n                     missing (not found)\n"
+                  "Mountable secrets:   <none>\nTokens:              <none>\n"
                   "Events:              <none>\n"));
   CHECK(has_block(c.troupe({"describe", "role", "reader"}).out,
                   "PolicyRule:\n  Resources         Non-Resource URLs  Resource Names  Verbs\n"
                   "  ---------         -----------------  --------------  -----\n"
                   "  pods              []                 []              [get list]\n"
                   "  deployments.apps  []                 [web]           [get]\n"));  // kubectl's order: by the rule's text
+  // A non-resource URL rule per URL and verb, never merged.
+  CHECK(has_block(c.troupe({"describe", "clusterrole", "urls"}).out,
+                  "  Resources  Non-Resource URLs  Resource Names  Verbs\n"
+                  "  ---------  -----------------  --------------  -----\n"
+                  "             [/api/*]           []              [get]\n"
+                  "             [/version]         []              [get]\n"
+                  "             [/api/*]           []              [head]\n"
+                  "             [/version]         []              [head]\n"));
   CHECK(has_block(c.troupe({"describe", "rolebinding", "robot-reads"}).out,
                   "Role:\n  Kind:  Role\n  Name:  reader\nSubjects:\n  Kind            Name   Namespace\n"
                   "  ----            ----   ---------\n  ServiceAccount  robot  default\n"));
