@@ -1493,6 +1493,13 @@ TEST_CASE("bindings get the RBAC group where a manifest leaves it out and subjec
             "resources and non-resource URLs",
             "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if "
             "aggregationRule is non-nil"});
+  CHECK(failing_fields("apiVersion: rbac.authorization.k8s.io/v1\nkind: "
+                       "ClusterRoleBinding\nmetadata: {name: b}\n"
+                       "roleRef: {apiGroup: foo, kind: Role, name: r}\n") ==
+        std::vector<std::string>{
+            "roleRef.apiGroup: Unsupported value: \"foo\": supported values: "
+            "\"rbac.authorization.k8s.io\"",
+            "roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\""});
   auto selector_errors = failing_fields(
       "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
       "aggregationRule: {clusterRoleSelectors: [{matchLabels: {a: b}}, {matchLabels: {'bad key!': "

@@ -338,12 +338,14 @@ template <class Binding>
 void validate_binding(Binding b, bool cluster, std::vector<field_error>& out) {
   auto ref = b.getRoleRef();
   std::string kind = text_string(ref.getKind());
-  if (kind != "ClusterRole" && (cluster || kind != "Role"))
-    out.push_back({"roleRef.kind", "Unsupported value: " + quote(kind) + ": supported values: " +
-                                       (cluster ? "\"ClusterRole\"" : "\"Role\", \"ClusterRole\"")});
+  // In ValidateRoleBinding's order: the group, then the kind.
   if (text_view(ref.getApiGroup()) != "rbac.authorization.k8s.io")
     out.push_back({"roleRef.apiGroup", "Unsupported value: " + quote(text_view(ref.getApiGroup())) +
                                            ": supported values: \"rbac.authorization.k8s.io\""});
+  if (kind != "ClusterRole" && (cluster || kind != "Role"))
+    out.push_back(
+        {"roleRef.kind", "Unsupported value: " + quote(kind) + ": supported values: " +
+                             (cluster ? "\"ClusterRole\"" : "\"Role\", \"ClusterRole\"")});
   if (ref.getName().size() == 0) out.push_back({"roleRef.name", "Required value"});
   else
     add(out, "roleRef.name", text_view(ref.getName()),
