@@ -386,6 +386,33 @@ std::vector<std::string> without_repeats(const std::vector<std::string>& items) 
 node role(const char* kind, const std::string& name, const parsed_flags& flags,
           const kind_registry& kinds, std::ostream& warnings) {
   bool cluster = std::string(kind) == "ClusterRole";
+  if (cluster && flags.has("aggregation-rule")) {
+    // kubectl's CreateClusterRoleOptions: the rule alone, as one selector; its rules null.
+    TROUPE_REQUIRE(!flags.has("verb") && !flags.has("resource") && !flags.has("resource-name") &&
+                       !flags.has("non-resource-url"),
+                   api_errc::bad_request,
+                   "aggregation rule must be specified without nonResourceURLs, verbs, resources "
+                   "or resourceNames");
+    node labels = node::map();
+    for (auto& pair : comma_values(flags, "aggregation-rule")) {
+      auto eq = pair.find('=');
+      TROUPE_REQUIRE(eq != std::string::npos, api_errc::bad_request,
+                     "invalid argument " + quote(flags.get("aggregation-rule")) +
+                         " for \"--aggregation-rule\" flag: " + pair +
+                         " must be formatted as key=value");
+      labels.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
+    }
+    node selector = node::map();
+    selector.set("matchLabels", std::move(labels));
+    node selectors = node::list();
+    selectors.push(std::move(selector));
+    node rule = node::map();
+    rule.set("clusterRoleSelectors", std::move(selectors));
+    node out = manifest_object("rbac.authorization.k8s.io/v1", kind, name);
+    out.set("aggregationRule", std::move(rule));
+    out.set("rules", node::null());
+    return out;
+  }
   auto verbs = without_repeats(comma_values(flags, "verb"));
   if (contains(verbs, "*")) verbs = {"*"};  // all of them
   TROUPE_REQUIRE(!verbs.empty(), api_errc::bad_request, "at least one verb must be specified");
@@ -575,7 +602,8 @@ void check_create_flags(const std::vector<std::string>& args, const parsed_flags
       {"configmap", {"from-literal", "from-file", "from-env-file"}},
       {"secret generic", {"from-literal", "from-file", "from-env-file", "type"}},
       {"secret tls", {"cert", "key"}},
-      {"secret docker-registry", {"docker-server", "docker-username", "docker-password", "docker-email"}},
+      {"secret docker-registry",
+       {"docker-server", "docker-username", "docker-password", "docker-email"}},
       {"service clusterip", {"tcp", "clusterip"}},
       {"service nodeport", {"tcp", "node-port"}},
       {"service loadbalancer", {"tcp"}},
@@ -584,7 +612,8 @@ void check_create_flags(const std::vector<std::string>& args, const parsed_flags
       {"job", {"image", "from"}},
       {"cronjob", {"image", "schedule", "restart"}},
       {"role", {"verb", "resource", "resource-name"}},
-      {"clusterrole", {"verb", "resource", "resource-name", "non-resource-url"}},
+      {"clusterrole",
+       {"verb", "resource", "resource-name", "non-resource-url", "aggregation-rule"}},
       {"rolebinding", {"role", "clusterrole", "user", "group", "serviceaccount"}},
       {"clusterrolebinding", {"clusterrole", "user", "group", "serviceaccount"}},
       {"ingress", {"rule", "class", "default-backend", "annotation"}},

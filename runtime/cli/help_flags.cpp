@@ -275,6 +275,9 @@ const std::map<std::string, flag_help>& flag_helps() {
        {"[]",
         "(clusterrole) A partial url that users should have access to. "
         "Repeatable."}},
+      {"aggregation-rule",
+       {"<comma-separated 'key=value' pairs>",
+        "(clusterrole) An aggregation label selector for combining ClusterRoles."}},
       {"role", {"", "(rolebinding) The Role this RoleBinding refers to."}},
       {"clusterrole",
        {"",

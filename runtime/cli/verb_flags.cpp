@@ -96,6 +96,7 @@ const std::map<std::string, std::vector<flag_spec>>& verb_flags() {
                                        {"resource"},
                                        {"resource-name"},
                                        {"non-resource-url"},
+                                       {"aggregation-rule"},
                                        {"role"},
                                        {"clusterrole"},
                                        {"user"},

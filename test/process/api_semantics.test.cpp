@@ -389,6 +389,26 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   CHECK(role_error({"create", "clusterrole", "r", "--verb=get", "--non-resource-url=/a*/b"}) ==
         "error: nonResourceURL only supports wildcard matches when '*' is at the end\n");
   CHECK(c.troupe({"create", "clusterrole", "health", "--verb=get,post", "--non-resource-url=/healthz,/logs/*"}).code == 0);
+  // An aggregated ClusterRole: the rule alone, its rules null as kubectl sends them.
+  CHECK(
+      c.troupe({"create", "clusterrole", "monitoring",
+                "--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true",
+                "--dry-run=client", "-o", "yaml"})
+          .out ==
+      "aggregationRule:\n  clusterRoleSelectors:\n  - matchLabels:\n      "
+      "rbac.example.com/aggregate-to-monitoring: \"true\"\napiVersion: "
+      "rbac.authorization.k8s.io/v1\n"
+      "kind: ClusterRole\nmetadata:\n  creationTimestamp: null\n  name: monitoring\nrules: null\n");
+  CHECK(c.troupe({"create", "clusterrole", "monitoring", "--aggregation-rule=a=b,c=d"}).code == 0);
+  CHECK(c.troupe({"get", "clusterrole", "monitoring", "-o",
+                  "jsonpath={.aggregationRule.clusterRoleSelectors[0].matchLabels}"})
+            .out == "{\"a\":\"b\",\"c\":\"d\"}");
+  CHECK(role_error({"create", "clusterrole", "r", "--aggregation-rule=a"}) ==
+        "error: invalid argument \"a\" for \"--aggregation-rule\" flag: a must be formatted as "
+        "key=value\n");
+  CHECK(role_error({"create", "clusterrole", "r", "--aggregation-rule=a=b", "--verb=get"}) ==
+        "error: aggregation rule must be specified without nonResourceURLs, verbs, resources or "
+        "resourceNames\n");
   CHECK(c.troupe({"create", "rolebinding", "rb", "--role=reader", "--user=alice", "--serviceaccount=default:bot"})
             .code == 0);
   CHECK(c.troupe({"get", "rolebinding", "rb", "-o",
