@@ -1,11 +1,11 @@
 #include "runtime/server/server.hpp"
 
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
 #include <kj/common.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -14,16 +14,17 @@
 #include "actors/apiserver/apiserver.hpp"
 #include "actors/cluster/cluster.hpp"
 #include "actors/cluster/token.hpp"
+#include "actors/clusterroleaggregation/clusterroleaggregation.hpp"
 #include "actors/garbagecollector/garbagecollector.hpp"
 #include "actors/namespace/namespace.hpp"
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/store/store.hpp"
+#include "runtime/agent/agent.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/net.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
-#include "runtime/agent/agent.hpp"
 #include "runtime/caf/errors.hpp"
 #include "runtime/caf/system_config.hpp"
 #include "runtime/object/kinds.hpp"
@@ -130,6 +131,8 @@ int run_server(const server_options& options, std::ostream& out) {
   KJ_DEFER(caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown));
   auto collector = spawn_garbage_collector(sys, {engine, kinds, router, store});
   KJ_DEFER(caf::anon_send_exit(collector, caf::exit_reason::user_shutdown));
+  auto aggregation = spawn_clusterrole_aggregation(sys, {engine, router, store});
+  KJ_DEFER(caf::anon_send_exit(aggregation, caf::exit_reason::user_shutdown));
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});
   KJ_DEFER(caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown));
   auto cluster_port = sys.middleman().publish(cluster, options.cluster_port, options.cluster_host.c_str(), true);

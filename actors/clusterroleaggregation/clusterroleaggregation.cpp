@@ -1,0 +1,139 @@
+#include "actors/clusterroleaggregation/clusterroleaggregation.hpp"
+
+#include <capnp/message.h>
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <memory>
+
+#include "runtime/base/error.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/compare.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/object/selector.hpp"
+#include "runtime/store/engine.hpp"
+#include "schema/rbac.capnp.h"
+
+namespace troupe {
+
+std::optional<std::string> with_aggregated_rules(std::string_view role,
+                                                 const std::vector<std::string_view>& all_roles) {
+  object_reader reader(role);
+  auto aggregated = reader.as<k8s::ClusterRole>();
+  if (!aggregated.hasAggregationRule()) return std::nullopt;
+  std::string own_name = text_string(reader.meta().getName());
+  std::vector<std::unique_ptr<object_reader>> others;
+  for (auto bytes : all_roles) {
+    auto other = std::make_unique<object_reader>(bytes);
+    if (text_view(other->meta().getName()) != own_name) others.push_back(std::move(other));
+  }
+  std::sort(others.begin(), others.end(), [](auto& a, auto& b) {
+    return text_view(a->meta().getName()) < text_view(b->meta().getName());
+  });
+  std::vector<k8s::PolicyRule::Reader> rules;
+  auto seen = [&](k8s::PolicyRule::Reader rule) {
+    return std::any_of(rules.begin(), rules.end(), [&](k8s::PolicyRule::Reader r) {
+      return same_content(capnp::toDynamic(r), capnp::toDynamic(rule));
+    });
+  };
+  for (auto selector : aggregated.getAggregationRule().getClusterRoleSelectors()) {
+    auto matching = label_selector::from(selector);
+    for (auto& other : others) {
+      if (!matching.matches(other->meta().getLabels())) continue;
+      for (auto rule : other->as<k8s::ClusterRole>().getRules())
+        if (!seen(rule)) rules.push_back(rule);
+    }
+  }
+  auto current = aggregated.getRules();
+  bool same = current.size() == rules.size();
+  for (unsigned i = 0; same && i < current.size(); ++i)
+    same = same_content(capnp::toDynamic(current[i]), capnp::toDynamic(rules[i]));
+  if (same) return std::nullopt;
+  capnp::MallocMessageBuilder message;
+  message.setRoot(aggregated);
+  auto list = message.getRoot<k8s::ClusterRole>().initRules(static_cast<unsigned>(rules.size()));
+  for (unsigned i = 0; i < rules.size(); ++i) list.setWithCaveats(i, rules[i]);
+  return to_bytes(message);
+}
+
+namespace {
+
+constexpr const char* cluster_roles = "clusterroles.rbac.authorization.k8s.io";
+constexpr auto call_patience = std::chrono::seconds(30);
+
+struct aggregation_state {
+  clusterrole_aggregation_deps deps;
+  uint64_t generation = 0;  ///< of the watch: a reload's is told apart from the one it replaced
+  uint64_t received = 0;    ///< events of the current watch, for acks
+  static inline const char* name = "clusterrole-aggregation";
+};
+
+using self_ptr = caf::stateful_actor<aggregation_state>*;
+
+// Every aggregated ClusterRole against every role as stored now: a change to any role may
+// change any union. A write that loses a race is settled by the event of the one that won.
+void sync_all(self_ptr self) {
+  auto snap = self->state.deps.engine->read();  // the views below live as long as it
+  std::vector<std::string_view> roles;
+  snap.list(list_prefix(cluster_roles, ""), [&](std::string_view, store::stored_view v) {
+    roles.push_back(v.object);
+    return true;
+  });
+  for (auto role : roles) {
+    std::optional<std::string> updated;
+    try {
+      updated = with_aggregated_rules(role, roles);
+    } catch (const api_error&) {
+      continue;  // a selector admission let through before it was checked: nothing to match
+    }
+    if (!updated) continue;
+    std::string name = text_string(object_reader(role).meta().getName());
+    self->request(self->state.deps.api, call_patience, api_atom::value,
+                  make_request(api_verb::update, cluster_roles, "", name, std::move(*updated)))
+        .then([](api_reply&) {}, [](caf::error&) {});
+  }
+}
+
+void load(self_ptr self) {
+  auto& st = self->state;
+  ++st.generation;
+  st.received = 0;
+  auto revision = st.deps.engine->read().revision();
+  sync_all(self);
+  watch_request req;
+  req.id = st.generation;
+  req.resource = cluster_roles;
+  req.from_revision = revision;
+  self->request(st.deps.store, caf::infinite, watch_atom::value, req,
+                caf::actor_cast<watcher_actor>(self))
+      .then([](uint64_t) {}, [=](caf::error&) { self->quit(); });
+}
+
+caf::behavior aggregation(self_ptr self, clusterrole_aggregation_deps deps) {
+  self->state.deps = std::move(deps);
+  load(self);
+  return {
+      [=](watch_event_atom, watch_event& ev) {
+        auto& st = self->state;
+        if (ev.id != st.generation) return;
+        if (++st.received % watch_ack_every == 0)
+          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received);
+        sync_all(self);
+      },
+      [=](watch_end_atom, uint64_t id, const caf::error& reason) {
+        if (to_api_error(reason).code() == api_errc::unavailable) return self->quit();
+        if (id != self->state.generation) return;  // already replaced
+        self->send(self->state.deps.store, unwatch_atom::value, id);
+        load(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_clusterrole_aggregation(caf::actor_system& sys,
+                                         clusterrole_aggregation_deps deps) {
+  return sys.spawn(aggregation, std::move(deps));
+}
+
+}  // namespace troupe
