@@ -105,6 +105,19 @@ bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now
          CRYPTO_memcmp(want.data(), token->secret.data(), want.size()) == 0;
 }
 
+token_expiry bootstrap_token_expiry(std::string_view bytes, int64_t now_unix) {
+  object_reader r(bytes);
+  auto secret = r.as<k8s::Secret>();
+  if (text_view(secret.getType()) != "bootstrap.kubernetes.io/token" ||
+      text_view(r.meta().getNamespace()) != "kube-system")
+    return {};
+  auto expiration = data_value(secret.getData(), "expiration");
+  if (expiration.empty()) return {};
+  auto until = parse_rfc3339(expiration);
+  if (!until || *until <= now_unix) return {true, std::nullopt};
+  return {false, *until - now_unix};
+}
+
 token_listing read_token_secret(std::string_view bytes) {
   object_reader r(bytes);
   auto data = r.as<k8s::Secret>().getData();

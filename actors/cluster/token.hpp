@@ -35,6 +35,15 @@ std::string token_secret(const join_token& token, std::string_view description,
 /// as Kubernetes' bootstrap token authenticator checks them.
 bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now_unix);
 
+/// Kubernetes' GetExpiration, as its token cleaner reads a Secret: expired at `now_unix` (an
+/// expiration that does not parse counts as expired), or the seconds left until it is
+/// (nullopt: it never expires, or it is no bootstrap token Secret in kube-system).
+struct token_expiry {
+  bool expired = false;
+  std::optional<int64_t> seconds_left;
+};
+token_expiry bootstrap_token_expiry(std::string_view secret, int64_t now_unix);
+
 /// A token's Secret read back, as `token list` prints it.
 struct token_listing {
   std::string token;  ///< "<id>.<secret>"

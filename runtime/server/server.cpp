@@ -20,6 +20,7 @@
 #include "actors/nodelifecycle/nodelifecycle.hpp"
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/store/store.hpp"
+#include "actors/tokencleaner/tokencleaner.hpp"
 #include "runtime/agent/agent.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/net.hpp"
@@ -133,6 +134,8 @@ int run_server(const server_options& options, std::ostream& out) {
   KJ_DEFER(caf::anon_send_exit(collector, caf::exit_reason::user_shutdown));
   auto aggregation = spawn_clusterrole_aggregation(sys, {engine, router, store});
   KJ_DEFER(caf::anon_send_exit(aggregation, caf::exit_reason::user_shutdown));
+  auto token_cleaner = spawn_token_cleaner(sys, {engine, router, store});
+  KJ_DEFER(caf::anon_send_exit(token_cleaner, caf::exit_reason::user_shutdown));
   auto cluster = spawn_cluster(sys, {engine, router, store, options.cluster_cidr, lifecycle});
   KJ_DEFER(caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown));
   auto cluster_port = sys.middleman().publish(cluster, options.cluster_port, options.cluster_host.c_str(), true);

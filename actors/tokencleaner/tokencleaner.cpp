@@ -1,0 +1,102 @@
+#include "actors/tokencleaner/tokencleaner.hpp"
+
+#include <caf/all.hpp>
+#include <set>
+#include <string>
+
+#include "actors/cluster/token.hpp"
+#include "runtime/base/time.hpp"
+#include "runtime/caf/errors.hpp"
+#include "runtime/object/object.hpp"
+#include "runtime/store/engine.hpp"
+
+namespace troupe {
+namespace {
+
+using token_check_atom = caf::atom_constant<caf::atom("tok_check")>;
+
+constexpr auto call_patience = std::chrono::seconds(30);
+
+struct cleaner_state {
+  token_cleaner_deps deps;
+  uint64_t generation = 0;  ///< of the watch: a reload's is told apart from the one it replaced
+  uint64_t received = 0;    ///< events of the current watch, for acks
+  std::set<std::string> waiting;  ///< tokens with a check on its way at their expiration
+  static inline const char* name = "token-cleaner";
+};
+
+using self_ptr = caf::stateful_actor<cleaner_state>*;
+
+// One Secret as stored at `revision`: deleted if expired (only as it was read: one changed
+// meanwhile, its expiration pushed back, is looked at again at its own event), else looked at
+// again when it expires.
+void evaluate(self_ptr self, std::string_view secret, uint64_t revision) {
+  auto expiry = bootstrap_token_expiry(secret, unix_seconds());
+  std::string name = text_string(object_reader(secret).meta().getName());
+  if (expiry.expired) {
+    auto req = make_request(api_verb::remove, "secrets", "kube-system", name);
+    req.resource_version = revision;
+    self->request(self->state.deps.api, call_patience, api_atom::value, std::move(req))
+        .then([](api_reply&) {}, [](caf::error&) {});
+  } else if (expiry.seconds_left && self->state.waiting.insert(name).second) {
+    self->delayed_send(self, std::chrono::seconds(*expiry.seconds_left), token_check_atom::value,
+                       name);
+  }
+}
+
+void check(self_ptr self, const std::string& name) {
+  self->state.waiting.erase(name);
+  auto snap = self->state.deps.engine->read();  // the view below lives as long as it
+  if (auto stored = snap.get(object_key("secrets", "kube-system", name)))
+    evaluate(self, stored->object, stored->revision);
+}
+
+void load(self_ptr self) {
+  auto& st = self->state;
+  ++st.generation;
+  st.received = 0;
+  auto snap = st.deps.engine->read();
+  snap.list(list_prefix("secrets", "kube-system"), [&](std::string_view, store::stored_view v) {
+    evaluate(self, v.object, v.revision);
+    return true;
+  });
+  watch_request req;
+  req.id = st.generation;
+  req.resource = "secrets";
+  req.ns = "kube-system";
+  req.from_revision = snap.revision();
+  self->request(st.deps.store, caf::infinite, watch_atom::value, req,
+                caf::actor_cast<watcher_actor>(self))
+      .then([](uint64_t) {}, [=](caf::error&) { self->quit(); });
+}
+
+caf::behavior cleaner(self_ptr self, token_cleaner_deps deps) {
+  self->state.deps = std::move(deps);
+  load(self);
+  return {
+      [=](watch_event_atom, watch_event& ev) {
+        auto& st = self->state;
+        if (ev.id != st.generation) return;
+        if (++st.received % watch_ack_every == 0)
+          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received);
+        if (ev.object.empty() || ev.type == static_cast<uint8_t>(store::event_type::deleted))
+          return;
+        evaluate(self, ev.object.str(), ev.revision);
+      },
+      [=](watch_end_atom, uint64_t id, const caf::error& reason) {
+        if (to_api_error(reason).code() == api_errc::unavailable) return self->quit();
+        if (id != self->state.generation) return;  // already replaced
+        self->send(self->state.deps.store, unwatch_atom::value, id);
+        load(self);
+      },
+      [=](token_check_atom, const std::string& name) { check(self, name); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_token_cleaner(caf::actor_system& sys, token_cleaner_deps deps) {
+  return sys.spawn(cleaner, std::move(deps));
+}
+
+}  // namespace troupe
