@@ -71,6 +71,7 @@ void default_container(k8s::Container::Builder c) {
     c.setTerminationMessagePolicy(k8s::TerminationMessagePolicy::FILE);
   for (auto port : c.getPorts())
     if (port.getProtocol() == k8s::Protocol::UNSPECIFIED) port.setProtocol(k8s::Protocol::TCP);
+  if (!c.hasResources()) c.initResources();  // a struct Kubernetes writes even empty: {}
 }
 
 // A limit without a request requests the limit: Kubernetes' SetDefaults_Pod, which says it
@@ -289,9 +290,16 @@ void default_stateful_set(k8s::StatefulSet::Builder sts) {
     retention.setWhenDeleted(k8s::PvcRetentionPolicyType::RETAIN);
   if (retention.getWhenScaled() == k8s::PvcRetentionPolicyType::UNSPECIFIED)
     retention.setWhenScaled(k8s::PvcRetentionPolicyType::RETAIN);
-  for (auto claim : spec.getVolumeClaimTemplates())
+  // Kubernetes' SetDefaults_PersistentVolumeClaim for each template, which is served as a
+  // whole PersistentVolumeClaim (apiVersion and kind included).
+  for (auto claim : spec.getVolumeClaimTemplates()) {
+    if (claim.getApiVersion().size() == 0) claim.setApiVersion("v1");
+    if (claim.getKind().size() == 0) claim.setKind("PersistentVolumeClaim");
     if (claim.getSpec().getVolumeMode() == k8s::VolumeMode::UNSPECIFIED)
       claim.getSpec().setVolumeMode(k8s::VolumeMode::FILESYSTEM);
+    if (claim.getStatus().getPhase() == k8s::ClaimPhase::UNSPECIFIED)
+      claim.getStatus().setPhase(k8s::ClaimPhase::PENDING);
+  }
   default_pod_spec(spec.getTemplate().getSpec());
 }
 
@@ -356,7 +364,19 @@ void default_cron_job(k8s::CronJob::Builder cj) {
   if (spec.getFailedJobsHistoryLimit().isUnset()) spec.getFailedJobsHistoryLimit().setValue(1);
   // Job defaults (completions, backoffLimit ...) are the Job's, set when one is made from the
   // template; the template's pod spec is defaulted as any.
+  // Templates' metadata Kubernetes writes even when empty ({creationTimestamp: null}).
+  auto job_template = spec.getJobTemplate();
+  if (!job_template.hasMetadata()) job_template.initMetadata();
+  if (!job_template.getSpec().getTemplate().hasMetadata())
+    job_template.getSpec().getTemplate().initMetadata();
   default_pod_spec(spec.getJobTemplate().getSpec().getTemplate().getSpec());
+}
+
+// Kubernetes' NodeSpec conversion: podCIDRs says what a lone podCIDR says.
+void default_node(k8s::Node::Builder node) {
+  auto spec = node.getSpec();
+  if (spec.getPodCIDR().size() > 0 && spec.getPodCIDRs().size() == 0)
+    spec.initPodCIDRs(1).set(0, spec.getPodCIDR().asReader());
 }
 
 // stringData is write-only: it is merged into data (winning over it) and never stored.
@@ -497,6 +517,8 @@ void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
     default_binding(root.as<k8s::ClusterRoleBinding>());
   else if (k == "Namespace")
     default_namespace(root.as<k8s::Namespace>());
+  else if (k == "Node")
+    default_node(root.as<k8s::Node>());
 }
 
 }  // namespace troupe

@@ -426,6 +426,37 @@ TEST_CASE("workload defaults follow Kubernetes", "[apiserver][admission][kinds]"
     CHECK(spec.getUpdateStrategy().getRollingUpdate().getPartition().getValue() == 0);
     CHECK(spec.getPersistentVolumeClaimRetentionPolicy().getWhenDeleted() ==
           k8s::PvcRetentionPolicyType::RETAIN);
+    CHECK(spec.getTemplate().getSpec().getContainers()[0].hasResources());  // resources: {}
+  }
+  {
+    auto r_bytes =
+        admit(workload("StatefulSet",
+                       "  serviceName: w\n  volumeClaimTemplates: [{metadata: {name: data}, spec: "
+                       "{accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]"));
+    object_reader r(r_bytes);
+    auto claim = r.as<k8s::StatefulSet>().getSpec().getVolumeClaimTemplates()[0];
+    CHECK(text_string(claim.getApiVersion()) == "v1");
+    CHECK(text_string(claim.getKind()) == "PersistentVolumeClaim");
+    CHECK(claim.getSpec().getVolumeMode() == k8s::VolumeMode::FILESYSTEM);
+    CHECK(claim.getStatus().getPhase() == k8s::ClaimPhase::PENDING);
+  }
+  {
+    auto r_bytes = admit(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n"
+        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
+        "image: b}]}}}}\n");
+    object_reader r(r_bytes);
+    auto job_template = r.as<k8s::CronJob>().getSpec().getJobTemplate();
+    CHECK(job_template.hasMetadata());
+    CHECK(job_template.getSpec().getTemplate().hasMetadata());
+  }
+  {
+    auto r_bytes =
+        admit("apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {podCIDR: 10.1.0.0/24}\n");
+    object_reader r(r_bytes);
+    auto cidrs = r.as<k8s::Node>().getSpec().getPodCIDRs();
+    REQUIRE(cidrs.size() == 1);
+    CHECK(text_string(cidrs[0]) == "10.1.0.0/24");
   }
 }
 
