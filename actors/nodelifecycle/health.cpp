@@ -49,7 +49,14 @@ node_health_action decide_node_health(std::string_view node, std::optional<int64
                                       int64_t now_micros, int64_t grace_micros) {
   object_reader r(node);
   auto n = r.as<k8s::Node>();
-  bool stale = !lease_renew_micros || now_micros - *lease_renew_micros > grace_micros;
+  // As Kubernetes' tryUpdateNodeHealth: the kubelet is heard from by its Lease or by the
+  // heartbeat of the Ready condition it posts (not one this controller marked Unknown).
+  std::optional<int64_t> heard = lease_renew_micros;
+  for (auto c : n.getStatus().getConditions())
+    if (text_view(c.getType()) == "Ready" && c.getStatus() != k8s::ConditionStatus::IS_UNKNOWN &&
+        c.getLastHeartbeatTime() > 0)
+      heard = std::max(heard.value_or(0), c.getLastHeartbeatTime() * 1'000'000);
+  bool stale = !heard || now_micros - *heard > grace_micros;
   auto ready = ready_status(n);
   if (stale && (ready != k8s::ConditionStatus::IS_UNKNOWN || !has_unreachable_taints(n)))
     return node_health_action::mark_unknown;

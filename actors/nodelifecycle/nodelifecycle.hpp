@@ -43,7 +43,8 @@ node_watcher_actor spawn_nodelifecycle(caf::actor_system& sys, nodelifecycle_dep
 
 /// What the controller does about one node (plain decision, tested as a table).
 enum class node_health_action { none, mark_unknown, clear_unreachable };
-/// `node`: the Node object's bytes; `lease_renew_micros`: its Lease's renewTime, if any.
+/// `node`: the Node object's bytes; `lease_renew_micros`: its Lease's renewTime, if any. The
+/// node is heard from by that or by its Ready condition's lastHeartbeatTime, the later.
 node_health_action decide_node_health(std::string_view node, std::optional<int64_t> lease_renew_micros,
                                       int64_t now_micros, int64_t grace_micros);
 

@@ -31,6 +31,12 @@ TEST_CASE("a node that stops renewing its lease is marked unknown and tainted", 
   CHECK(decide_node_health(ready, now - 1'000'000, now, grace) == node_health_action::none);
   CHECK(decide_node_health(ready, now - 41'000'000, now, grace) == node_health_action::mark_unknown);
   CHECK(decide_node_health(ready, std::nullopt, now, grace) == node_health_action::mark_unknown);
+  // Heard from by its Ready heartbeat though its Lease is old, as Kubernetes counts either.
+  auto posting = new_node("n1", "127.64.0.0/24", f, node_conditions(p, ""), now / 1'000'000 - 2);
+  CHECK(decide_node_health(posting, now - 41'000'000, now, grace) == node_health_action::none);
+  CHECK(decide_node_health(posting, std::nullopt, now, grace) == node_health_action::none);
+  CHECK(decide_node_health(posting, now - 41'000'000, now + 41'000'000, grace) ==
+        node_health_action::mark_unknown);
 
   auto [spec, status] = mark_node_unknown(ready, 200);
   object_reader s(status);
@@ -47,8 +53,10 @@ TEST_CASE("a node that stops renewing its lease is marked unknown and tainted", 
   CHECK(taints[1].getEffect() == k8s::TaintEffect::NO_EXECUTE);
   CHECK(taints[1].getTimeAdded() == 200);
 
-  // Marked and tainted: nothing more to do while it stays away.
-  auto both = with_node_status(spec, f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, 300);
+  // Marked and tainted: nothing more to do while it stays away (the heartbeat of a condition
+  // marked Unknown is no sign of the kubelet).
+  auto both =
+      with_node_status(spec, f, {{"Ready", "Unknown", "NodeStatusUnknown", ""}}, now / 1'000'000);
   CHECK(decide_node_health(both, std::nullopt, now, grace) == node_health_action::none);
   // Back and Ready: the taint goes.
   auto back = with_node_status(spec, f, node_conditions(p, ""), 400);
