@@ -170,6 +170,16 @@ resources node_allocatable(k8s::NodeStatus::Reader status) {
 
 }  // namespace
 
+bool same_labels(capnp::List<k8s::StringEntry>::Reader labels,
+                 const std::map<std::string, std::string>& known) {
+  if (labels.size() != known.size()) return false;
+  for (auto label : labels) {
+    auto it = known.find(std::string(text_view(label.getKey())));
+    if (it == known.end() || it->second != text_view(label.getValue())) return false;
+  }
+  return true;
+}
+
 bool terminal(k8s::Pod::Reader pod) {
   auto phase = pod.getStatus().getPhase();
   return phase == k8s::PodPhase::SUCCEEDED || phase == k8s::PodPhase::FAILED;

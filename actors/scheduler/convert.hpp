@@ -11,6 +11,10 @@ namespace troupe::sched {
 /// (containers[].ports[].hostPort), owner = the controller ownerReference.
 pod_info to_pod_info(k8s::Pod::Reader pod);
 
+/// Whether a pod's metadata.labels are those `known` (a pod_info's).
+bool same_labels(capnp::List<k8s::StringEntry>::Reader labels,
+                 const std::map<std::string, std::string>& known);
+
 /// Succeeded or Failed: it holds nothing on its node any more.
 bool terminal(k8s::Pod::Reader pod);
 

@@ -102,7 +102,11 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   auto [it, fresh] = st.pods.try_emplace(key);
   auto& p = it->second;
   int64_t generation = pod.getMetadata().getGeneration();
-  if (fresh || generation != p.generation) {
+  // A new spec (generation) or new labels, which other pods' (anti-)affinity select by, and
+  // which change without a new generation.
+  bool changed = !fresh && (generation != p.generation ||
+                            !sched::same_labels(pod.getMetadata().getLabels(), p.info->labels));
+  if (fresh || changed) {
     if (p.accounted) unaccount(self, p);
     p.info = std::make_unique<sched::pod_info>(sched::to_pod_info(pod));
     p.generation = generation;
@@ -121,13 +125,18 @@ void pod_changed(self_ptr self, std::string_view bytes) {
     } else if (!p.accounted || p.node != node) {
       unaccount(self, p);
       account(self, p, node);
+      if (changed) {  // what pending pods' anti-affinity saw of it has changed
+        st.queue.cluster_changed(monotonic_millis());
+        kick(self);
+      }
     }
     return;
   }
   if (p.assumed) return;  // our bind is in flight; this is the pod from before it
   if (sched::waits_for_us(pod)) {
     // Our own status writes (PodScheduled=False) keep the generation: they do not requeue.
-    if (fresh || !st.queue.contains(key) || generation != p.generation) st.queue.add(key, p.info->priority, monotonic_millis());
+    if (fresh || !st.queue.contains(key) || changed)
+      st.queue.add(key, p.info->priority, monotonic_millis());
     kick(self);
   } else {
     st.queue.remove(key);

@@ -798,6 +798,51 @@ TEST_CASE("the scheduler says why nothing fits - cordon and drain", "[process][n
   CHECK_THAT(c.troupe({"get", "nodes"}).out, Catch::Contains("SchedulingDisabled"));
 }
 
+TEST_CASE("the scheduler sees a pending pod's update and a bound pod's new labels at once",
+          "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  agent hollow(c, "z", {"--hollow-nodes", "2"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
+  REQUIRE(c.troupe({"taint", "node", "z-hollow-0", "team=blue:NoSchedule"}).code == 0);
+  auto bare = [](const std::string& name, const std::string& node, const std::string& extra) {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", labels: {app: " + name +
+           "}}\nspec:\n  nodeSelector: {kubernetes.io/hostname: " + node + "}\n" + extra +
+           "  containers: [{name: c, image: sh}]\n";
+  };
+  REQUIRE(c.troupe({"apply", "-f", "-"}, bare("waits", "z-hollow-0", "")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "waits", "-o", "jsonpath={.status.conditions[0].reason}"},
+                   [](const std::string& o) { return o == "Unschedulable"; }) == "Unschedulable");
+  // A toleration added: tried again within its backoff, not at the next unrelated change.
+  REQUIRE(
+      c.troupe(
+           {"patch", "pod", "waits", "-p",
+            R"({"spec":{"tolerations":[{"key":"team","operator":"Equal","value":"blue","effect":"NoSchedule"}]}})"})
+          .code == 0);
+  CHECK(wait_until(
+            c, {"get", "pod", "waits", "-o", "jsonpath={.spec.nodeName}"},
+            [](const std::string& o) { return !o.empty(); }, 15) == "z-hollow-0");
+
+  // A bound pod relabelled: anti-affinity now sees its new label, not the old one.
+  REQUIRE(c.troupe({"apply", "-f", "-"}, bare("existing", "z-hollow-1", "")).code == 0);
+  wait_until(c, {"get", "pod", "existing", "-o", "jsonpath={.spec.nodeName}"},
+             [](const std::string& o) { return !o.empty(); });
+  REQUIRE(c.troupe({"label", "pod", "existing", "app=renamed", "--overwrite"}).code == 0);
+  auto shunning = [&](const std::string& name, const std::string& app) {
+    return bare(name, "z-hollow-1",
+                "  affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: "
+                "[{labelSelector: {matchLabels: {app: " +
+                    app + "}}, topologyKey: kubernetes.io/hostname}]}}\n");
+  };
+  REQUIRE(c.troupe({"apply", "-f", "-"}, shunning("shuns-old", "existing")).code == 0);
+  REQUIRE(c.troupe({"apply", "-f", "-"}, shunning("shuns-new", "renamed")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "shuns-old", "-o", "jsonpath={.spec.nodeName}"},
+                   [](const std::string& o) { return !o.empty(); }) == "z-hollow-1");
+  CHECK(wait_until(c, {"get", "pod", "shuns-new", "-o", "jsonpath={.status.conditions[0].message}"},
+                   [](const std::string& o) { return !o.empty(); }) ==
+        "0/2 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had "
+        "untolerated taint {team: blue}.");
+}
+
 TEST_CASE("a Node deleted under its running agent leaves one Lease that no longer names it",
           "[process][nodes]") {
   cluster c({"--disable-agent"});
