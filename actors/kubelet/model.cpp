@@ -66,7 +66,10 @@ bool init_complete(const container_model& c) {
   return completed(c);
 }
 
-bool unready(const container_model& c) { return c.state != container_model::phase::running || !c.ready; }
+// As the prober manager's UpdatePodStatus: not ready until started (its startup probe passed).
+bool unready(const container_model& c) {
+  return c.state != container_model::phase::running || !c.started || !c.ready;
+}
 
 }  // namespace
 

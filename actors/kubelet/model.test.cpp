@@ -78,6 +78,11 @@ TEST_CASE("pod phase and conditions as the kubelet reports them", "[kubelet][mod
 
   pod.containers[1].ready = true;
   CHECK(condition(compute_pod_status(pod), "Ready") == "True");
+  // Not ready while its startup probe has not passed, though it has no readiness probe.
+  pod.containers[1].started = false;
+  CHECK(condition(compute_pod_status(pod), "Ready") == "False");
+  CHECK(compute_pod_status(pod).conditions[3].message == "containers with unready status: [b]");
+  pod.containers[1].started = true;
 
   pod_model init;
   init.init_containers = {ended("setup", 0, true), container_model{}};

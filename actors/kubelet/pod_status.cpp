@@ -35,7 +35,9 @@ void set_container(k8s::ContainerStatus::Builder out, const container_model& c, 
   // One still running is not ready: only sidecars and containers have readiness.
   bool init_done = c.init && !c.sidecar && completed(c);
   bool has_readiness = !c.init || c.sidecar;
-  out.setReady(init_done || (has_readiness && c.ready && c.state == container_model::phase::running));
+  // Not ready before its startup probe has passed, whatever its readiness probe says.
+  out.setReady(init_done || (has_readiness && c.ready && c.started &&
+                             c.state == container_model::phase::running));
   out.getStarted().setValue(c.state == container_model::phase::running && c.started);
   if (!c.container_id.empty()) out.setContainerID(c.container_id);
   auto state = out.initState();

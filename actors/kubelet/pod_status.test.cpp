@@ -39,6 +39,12 @@ TEST_CASE("Ready waits on readiness gates and the conditions others own stay", "
   CHECK(model.readiness_gates[0].status.empty());
   model.containers[0].state = container_model::phase::running;
   model.containers[0].ready = true;
+  model.containers[0].started = false;  // its startup probe has not passed: not ready yet
+  {
+    auto early = with_pod_status(stored, model, 100);
+    object_reader e(early);
+    CHECK_FALSE(e.as<k8s::Pod>().getStatus().getContainerStatuses()[0].getReady());
+  }
   model.containers[0].started = true;
   auto written = with_pod_status(stored, model, 100);
   auto conditions = conditions_of(written);
