@@ -1,7 +1,8 @@
 #include "actors/tokencleaner/tokencleaner.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
-#include <set>
+#include <map>
 #include <string>
 
 #include "actors/cluster/token.hpp"
@@ -16,12 +17,15 @@ namespace {
 using token_check_atom = caf::atom_constant<caf::atom("tok_check")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
+// Expirations further off are looked at again after this: a far one ("9999-12-31") would
+// overflow the timer's clock and fire at once, and one moved earlier is seen by then anyway.
+constexpr int64_t longest_wait_seconds = 24 * 3600;
 
 struct cleaner_state {
   token_cleaner_deps deps;
   uint64_t generation = 0;  ///< of the watch: a reload's is told apart from the one it replaced
   uint64_t received = 0;    ///< events of the current watch, for acks
-  std::set<std::string> waiting;  ///< tokens with a check on its way at their expiration
+  std::map<std::string, int64_t> waiting;  ///< tokens with a check on its way, by when (unix s)
   static inline const char* name = "token-cleaner";
 };
 
@@ -38,14 +42,21 @@ void evaluate(self_ptr self, std::string_view secret, uint64_t revision) {
     req.resource_version = revision;
     self->request(self->state.deps.api, call_patience, api_atom::value, std::move(req))
         .then([](api_reply&) {}, [](caf::error&) {});
-  } else if (expiry.seconds_left && self->state.waiting.insert(name).second) {
-    self->delayed_send(self, std::chrono::seconds(*expiry.seconds_left), token_check_atom::value,
-                       name);
+  } else if (expiry.seconds_left) {
+    int64_t wait = std::min(*expiry.seconds_left, longest_wait_seconds),
+            due = unix_seconds() + wait;
+    auto [at, fresh] = self->state.waiting.try_emplace(name, due);
+    if (!fresh && at->second <= due) return;  // a check comes soon enough
+    at->second = due;  // an earlier expiration than the one waited for: a check of its own
+    self->delayed_send(self, std::chrono::seconds(wait), token_check_atom::value, name, due);
   }
 }
 
-void check(self_ptr self, const std::string& name) {
-  self->state.waiting.erase(name);
+// `due`: when the check was asked for; one an earlier expiration has replaced does nothing.
+void check(self_ptr self, const std::string& name, int64_t due) {
+  auto waiting = self->state.waiting.find(name);
+  if (waiting == self->state.waiting.end() || waiting->second != due) return;
+  self->state.waiting.erase(waiting);
   auto snap = self->state.deps.engine->read();  // the view below lives as long as it
   if (auto stored = snap.get(object_key("secrets", "kube-system", name)))
     evaluate(self, stored->object, stored->revision);
@@ -89,7 +100,7 @@ caf::behavior cleaner(self_ptr self, token_cleaner_deps deps) {
         self->send(self->state.deps.store, unwatch_atom::value, id);
         load(self);
       },
-      [=](token_check_atom, const std::string& name) { check(self, name); },
+      [=](token_check_atom, const std::string& name, int64_t due) { check(self, name, due); },
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "actors/cluster/token.hpp"
 #include "runtime/base/time.hpp"
@@ -56,4 +57,18 @@ TEST_CASE("expired join tokens are deleted and the others kept until they expire
                               token_secret(late, "test", now - 1))));
   CHECK(eventually([&] { return !exists(late); }));
   CHECK(exists(lasting));
+  // One whose expiration is brought forward goes at the new time, not the old one.
+  auto moved = make_token();
+  REQUIRE(f.call(make_request(api_verb::create, "secrets", "kube-system", "",
+                              token_secret(moved, "test", now + 3600))));
+  REQUIRE(
+      f.call(make_request(api_verb::update, "secrets", "kube-system", "bootstrap-token-" + moved.id,
+                          token_secret(moved, "test", unix_seconds() + 1))));
+  CHECK(eventually([&] { return !exists(moved); }, std::chrono::seconds(10)));
+  // One that never really expires (a far date) stays, and is not looked at in a loop.
+  auto far = make_token();
+  REQUIRE(f.call(make_request(api_verb::create, "secrets", "kube-system", "",
+                              token_secret(far, "test", 253402300799))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(exists(far));
 }

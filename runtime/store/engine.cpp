@@ -458,8 +458,9 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()), option
   empty->applied = empty->revision = impl_->revision;
   impl_->publish(std::move(empty));
   // What the log held is in LMDB now (replayed and synced): its segments go.
-  impl_->wal = std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes,
-                                            impl_->revision, options_.sync_log_file);
+  impl_->wal =
+      std::make_unique<wal_writer>(options_.dir, options_.wal_segment_bytes, impl_->revision,
+                                   options_.sync_log_file, options_.reserve_log_file);
   impl_->applier = std::thread([this] {
     name_this_thread("store.apply");
     apply_loop();

@@ -22,6 +22,8 @@
 //   prior    object key -> [u64 revision][flat array]: the version an event in the log replaced
 //            when it is older than the log (see engine::note_leaving)
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -75,6 +77,9 @@ struct engine_options {
   /// The sync of a log record: fdatasync, unless a test puts a failing device in its place
   /// (returns 0, or -1 with errno set).
   std::function<int(int)> sync_log_file{};
+  /// The reservation of a new log segment's blocks: fallocate, unless a test puts a full disk
+  /// in its place (returns 0, or -1 with errno set).
+  std::function<int(int, off_t)> reserve_log_file{};
 };
 
 enum class op_kind : uint8_t { create = 1, update = 2, remove = 3 };

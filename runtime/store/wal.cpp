@@ -104,36 +104,35 @@ bool valid_record(const char* base, size_t size, size_t offset, record_header& h
          checksum(base + offset + 8, record_size - 8) == h.crc;
 }
 
-struct found_record {
-  uint64_t first_revision;
-  size_t offset;
-};
-
-// The first valid record at or after `from` (8-aligned, as records are) that starts at
-// `revision` or later.
-std::optional<found_record> later_record(const char* base, size_t size, size_t from,
-                                         uint64_t revision) {
+// The first revision of a valid record at or after `from` (8-aligned, as records are) that
+// starts at `revision` or later.
+std::optional<uint64_t> later_record(const char* base, size_t size, size_t from,
+                                     uint64_t revision) {
   for (size_t at = (from + 7) & ~size_t{7}; at + sizeof(record_header) <= size; at += 8) {
     uint32_t magic;
     std::memcpy(&magic, base + at, sizeof magic);
     record_header h;
     if (magic == record_magic && valid_record(base, size, at, h) && h.first_revision >= revision)
-      return found_record{h.first_revision, at};
+      return h.first_revision;
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::string mark_path(const std::string& wal) {
   return wal + "/revision";
 }
 
+}  // namespace
+
 wal_writer::wal_writer(std::string dir, size_t segment_bytes, uint64_t stored_revision,
-                       std::function<int(int)> sync_file)
+                       std::function<int(int)> sync_file,
+                       std::function<int(int, off_t)> reserve_file)
     : dir_(wal_dir(dir)),
       segment_bytes_(segment_bytes),
-      sync_file_(sync_file ? std::move(sync_file) : [](int fd) { return ::fdatasync(fd); }) {
+      sync_file_(sync_file ? std::move(sync_file) : [](int fd) { return ::fdatasync(fd); }),
+      reserve_file_(reserve_file ? std::move(reserve_file) : [](int fd, off_t bytes) {
+        return ::fallocate(fd, 0, 0, bytes);
+      }) {
   std::error_code ec;
   if (std::filesystem::create_directories(dir_, ec)) sync_dir(dir);
   if (ec) {
@@ -154,26 +153,34 @@ wal_writer::wal_writer(std::string dir, size_t segment_bytes, uint64_t stored_re
     }
   }
   if (auto kept = read_file_if_readable(mark_path(dir_))) {
-    auto marked = std::strtoull(kept->c_str(), nullptr, 10);
-    if (stored_revision < marked)
+    marked_ = std::strtoull(kept->c_str(), nullptr, 10);
+    if (stored_revision < marked_)
       throw api_error(api_errc::internal,
                       "store: " + dir + "/data.mdb holds revisions through " +
                           std::to_string(stored_revision) + " but this store had reached " +
-                          std::to_string(marked) +
+                          std::to_string(marked_) +
                           " (its write-ahead log's mark): data.mdb was removed or replaced by "
                           "an older copy, and its next writes would reuse revisions already "
                           "given out. Put the current data.mdb back; to go back to the older "
                           "copy on purpose, remove " +
                           dir_ + " as well");
   }
-  write_mark(stored_revision);
+  // Not being able to write it (a full disk, when the server is most wanted up to delete
+  // things) only checks less: the next start or retired segment writes it.
+  if (stored_revision > marked_) {
+    try {
+      write_mark(stored_revision);
+    } catch (const api_error& e) {
+      std::fprintf(stderr, "troupe store: %s\n", e.message().c_str());
+    }
+  }
   // Whatever the segments hold has been replayed into LMDB by now.
   for (auto& found : list_segments(dir_)) retire(found.second);
 }
 
 void wal_writer::write_mark(uint64_t revision) {
   std::lock_guard<std::mutex> lock(mark_mutex_);
-  if (revision < marked_) return;  // a later mark was written first
+  if (revision <= marked_) return;  // as far, or a later mark was written first
   std::string path = mark_path(dir_), tmp = path + ".tmp", text = std::to_string(revision) + "\n";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) io_failure("open " + tmp);
@@ -233,10 +240,10 @@ void wal_writer::open_segment_file(uint64_t first_revision, size_t at_least) {
     // Blocks reserved up front, so an append's fdatasync need not also journal a new size.
     // Without fallocate (some file systems) appends still work, a little slower. On a full
     // disk a segment just large enough for the record still lets deletes free space.
-    int rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(capacity_));
+    int rc = reserve_file_(fd_, static_cast<off_t>(capacity_));
     if (rc != 0 && errno == ENOSPC && at_least < capacity_) {
       capacity_ = at_least;
-      rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(capacity_));
+      rc = reserve_file_(fd_, static_cast<off_t>(capacity_));
     }
     if (rc != 0 && errno != EOPNOTSUPP) give_up("reserve");
   } else {
@@ -408,22 +415,29 @@ uint64_t replay_wal(const std::string& dir, uint64_t after,
     while (offset + sizeof(record_header) <= size) {
       record_header h;
       if (!valid_record(base, size, offset, h) || h.first_revision != segment_revision) {
+        // Damaged in its payload alone, every revision it carries already in LMDB, and the next
+        // record right behind it: skipped. (Not a record found by scanning: that could be bytes
+        // inside the damaged one's payload, an object's value written to look like a record.)
+        record_header damaged, following;
+        std::memcpy(&damaged, base + offset, sizeof damaged);
+        size_t next = offset + sizeof damaged + damaged.payload_size;
+        if (damaged.magic == record_magic && damaged.first_revision == segment_revision &&
+            damaged.count != 0 && segment_revision + damaged.count <= expected &&
+            valid_record(base, size, next, following) &&
+            following.first_revision == segment_revision + damaged.count) {
+          segment_revision = following.first_revision;
+          offset = next;
+          continue;
+        }
         // The end: a torn or never-written record, or stale bytes of a reused spare. Unless a
-        // later revision is written further on: then this record was damaged after its sync,
-        // which matters only if LMDB lacks some of its revisions.
+        // later revision is written further on: then this record was damaged after its sync.
         if (auto later = later_record(base, size, offset + 8, segment_revision)) {
-          if (later->first_revision <= expected) {
-            segment_revision = later->first_revision;
-            offset = later->offset;
-            continue;
-          }
           ::munmap(map, size);
-          throw api_error(
-              api_errc::internal,
-              "store: write-ahead log " + path + " is damaged at byte " + std::to_string(offset) +
-                  ": revision " + std::to_string(later->first_revision) +
-                  " is written after it but revisions from " +
-                  std::to_string(std::max(segment_revision, expected)) + " are unreadable");
+          throw api_error(api_errc::internal,
+                          "store: write-ahead log " + path + " is damaged at byte " +
+                              std::to_string(offset) + ": revision " + std::to_string(*later) +
+                              " is written after it but revisions from " +
+                              std::to_string(segment_revision) + " are unreadable");
         }
         break;
       }

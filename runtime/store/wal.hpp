@@ -14,7 +14,11 @@
 // fails its checksum or does not continue the revisions; released segments are kept as
 // spares (DIR/wal/spare-N.log) and written over, so stale records behind the end are expected.
 // Stale records are older than the segment's first revision; a valid record with a later
-// revision behind a bad one means the log was damaged, and open refuses it.
+// revision behind a bad one means the log was damaged, and open refuses it, unless the bad
+// record's header is whole, LMDB already holds its revisions and the next record follows it.
+// DIR/wal/revision marks the revision LMDB had reached (see wal_writer).
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -39,8 +43,10 @@ class wal_writer {
   /// next writes would take revisions already given out: refused, api_error(internal) saying so.
   /// `sync_file` makes a record durable (fdatasync unless a test puts a failing device in its
   /// place); like fdatasync it returns 0, or -1 with errno set.
+  /// `reserve_file` reserves a new segment's blocks (fallocate unless a test fills the disk).
   wal_writer(std::string dir, size_t segment_bytes, uint64_t stored_revision,
-             std::function<int(int)> sync_file = {});
+             std::function<int(int)> sync_file = {},
+             std::function<int(int, off_t)> reserve_file = {});
   ~wal_writer();
   wal_writer(const wal_writer&) = delete;
   wal_writer& operator=(const wal_writer&) = delete;
@@ -93,6 +99,7 @@ class wal_writer {
   std::string dir_;
   size_t segment_bytes_;
   std::function<int(int)> sync_file_;
+  std::function<int(int, off_t)> reserve_file_;
   // sync uses the writer's file while the writer goes on: a new segment is opened (fd_ changed)
   // only under sync_mutex_.
   std::mutex sync_mutex_;
