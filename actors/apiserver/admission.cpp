@@ -233,11 +233,19 @@ std::string admit_service_account(std::string_view pod, const std::string* accou
   object_reader reader(pod);
   auto spec = reader.as<k8s::Pod>().getSpec();
   std::string name = text_string(spec.getServiceAccountName());
+  std::string forbidden = "pods " + quote(text_view(reader.meta().getName())) + " is forbidden: ";
+  // A static pod's mirror is the kubelet's copy of a manifest: never changed, and refused
+  // when it names an account.
+  for (auto a : reader.meta().getAnnotations())
+    if (text_view(a.getKey()) == "kubernetes.io/config.mirror") {
+      TROUPE_REQUIRE(name.empty(), api_errc::forbidden,
+                     forbidden + "a mirror pod may not reference service accounts");
+      return std::string(pod);
+    }
   if (name.empty()) return std::string(pod);
   std::string ns = text_string(reader.meta().getNamespace());
   TROUPE_REQUIRE(account || name == "default", api_errc::forbidden,
-                 "pods " + quote(text_view(reader.meta().getName())) +
-                     " is forbidden: error looking up service account " + ns + "/" + name +
+                 forbidden + "error looking up service account " + ns + "/" + name +
                      ": serviceaccount " + quote(name) + " not found");
   if (!account || spec.getImagePullSecrets().size() > 0) return std::string(pod);
   object_reader account_reader(*account);

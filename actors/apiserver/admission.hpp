@@ -24,11 +24,11 @@ std::string admit_create(const kind_info& kind, std::string_view object,
                          std::string_view request_namespace, const admission_context& ctx);
 
 /// Kubernetes' ServiceAccount admission for an admitted new pod: the service account its
-/// spec names (none: a mirror pod) must exist in its namespace, and a pod that names no image
-/// pull secrets takes the account's. `account`: that account as stored (null: none such).
-/// The namespace's "default" account is made by the namespace controller just after the
-/// namespace, so a pod created in between goes without it (Kubernetes waits up to a second
-/// or two for it). Throws api_error(forbidden) as Kubernetes words it.
+/// spec names must exist in its namespace, and a pod that names no image pull secrets takes
+/// the account's. A mirror pod (a static pod's) may name none and is never changed. `account`: that
+/// account as stored (null: none such). The namespace's "default" account is made by the namespace
+/// controller just after the namespace, so a pod created in between goes without it (Kubernetes
+/// waits up to a second or two for it). Throws api_error(forbidden) as Kubernetes words it.
 std::string admit_service_account(std::string_view pod, const std::string* account);
 
 /// A replacement for `stored`: identity and server-owned metadata kept from it; `status`

@@ -215,8 +215,12 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto& ctx = self->state.admission;
   ctx.now_seconds = unix_seconds();
   auto object = admit_create(kind, req.object, kind.namespaced ? req.ns : "", ctx);
-  object_reader r(object);
-  std::string ns = text_string(r.meta().getNamespace()), name = text_string(r.meta().getName());
+  std::string ns, name;
+  {
+    object_reader r(object);  // not past here: the object is replaced below
+    ns = text_string(r.meta().getNamespace());
+    name = text_string(r.meta().getName());
+  }
   if (kind.namespaced) require_namespace(self, ns, name);
   auto key = object_key(kind.resource(), ns, name);
   if (kind.kind == "Pod") {

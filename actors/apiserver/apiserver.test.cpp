@@ -208,6 +208,21 @@ TEST_CASE("a pod runs as a service account of its namespace and takes its pull s
         "pods \"p\" is forbidden: error looking up service account default/nope: serviceaccount "
         "\"nope\" not found");
   CHECK(f.call(api_verb::list, "pods", "default", "")->items.empty());
+  auto dry = make_request(api_verb::create, "pods", "default", "",
+                          pod("p", "  serviceAccountName: nope\n"));
+  dry.dry_run = true;
+  CHECK(code_of(f.send(dry)) == api_errc::forbidden);  // a dry run is admitted the same way
+  // A static pod's mirror may name no account, and is created as the kubelet sent it.
+  auto mirror = [&](const std::string& name, const std::string& spec_extra) {
+    return f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+                      ", annotations: {kubernetes.io/config.mirror: abc}}\nspec:\n" + spec_extra +
+                      "  containers: [{name: c, image: busybox}]\n");
+  };
+  auto mirrored = f.call(api_verb::create, "pods", "default", "",
+                         mirror("m", "  serviceAccountName: deployer\n"));
+  CHECK(code_of(mirrored) == api_errc::forbidden);
+  CHECK(to_api_error(mirrored.error()).message() ==
+        "pods \"m\" is forbidden: a mirror pod may not reference service accounts");
   REQUIRE(f.call(api_verb::create, "serviceaccounts", "default", "",
                  f.manifest("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: deployer}\n"
                             "imagePullSecrets: [{name: registry-creds}]\n")));
@@ -226,6 +241,11 @@ TEST_CASE("a pod runs as a service account of its namespace and takes its pull s
   object_reader q(own->object.str());
   REQUIRE(q.as<k8s::Pod>().getSpec().getImagePullSecrets().size() == 1);
   CHECK(text_string(q.as<k8s::Pod>().getSpec().getImagePullSecrets()[0].getName()) == "mine");
+  auto plain_mirror = f.call(api_verb::create, "pods", "default", "", mirror("m", ""));
+  REQUIRE(plain_mirror);
+  object_reader m(plain_mirror->object.str());
+  CHECK(m.as<k8s::Pod>().getSpec().getServiceAccountName().size() == 0);
+  CHECK(m.as<k8s::Pod>().getSpec().getImagePullSecrets().size() == 0);
   // The namespace's default account (made by the namespace controller, not running here).
   REQUIRE(f.call(api_verb::create, "namespaces", "", "",
                  f.manifest("apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh}\n")));

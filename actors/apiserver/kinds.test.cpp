@@ -83,7 +83,8 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {pod_spec("terminationGracePeriodSeconds: -5\n  containers: [{name: c, image: b}]"),
        "spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0"},
       {workload("ReplicaSet", "", "{matchLabels: {app: b}}"),
-       "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"a\"}: `selector` does not match "
+       "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"a\"}: `selector` "
+       "does not match "
        "template `labels`"},
       {workload("DaemonSet", "", "{}"), "spec.selector: Required value"},
       {workload("StatefulSet", "  volumeClaimTemplates: [{metadata: {name: data}, spec: {}}]"),
@@ -99,18 +100,22 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
        "spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61"},
-      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: 'CRON_TZ=UTC 0 * * * *'\n"
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: 'CRON_TZ=UTC "
+       "0 * * * *'\n"
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
-       "spec.schedule: Invalid value: \"CRON_TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use "
+       "spec.schedule: Invalid value: \"CRON_TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in "
+       "schedule, use "
        "timeZone field instead"},
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@every 1d'\n"
        "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, "
        "image: b}]}}}}\n",
-       "spec.schedule: Invalid value: \"@every 1d\": failed to parse duration @every 1d: time: unknown unit "
+       "spec.schedule: Invalid value: \"@every 1d\": failed to parse duration @every 1d: time: "
+       "unknown unit "
        "\"d\" in duration \"1d\""},
       {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {'bad/key': x}\n",
-       "data[bad/key]: Invalid value: \"bad/key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
+       "data[bad/key]: Invalid value: \"bad/key\": a valid config key must consist of alphanumeric "
+       "characters, '-', '_' or '.' "
        "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
        "'[-._a-zA-Z0-9]+')"},
       {"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {accessModes: "
@@ -143,6 +148,19 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "subjects[0].namespace: Required value"},
       {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {taints: [{key: dedicated}]}\n",
        "spec.taints[0].effect: Required value"},
+      {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {taints: [{key: a, value: b, "
+       "effect: NoSchedule}, "
+       "{key: a, value: c, effect: NoExecute}, {key: a, value: d, effect: NoSchedule}]}\n",
+       "spec.taints[2]: Duplicate value: core.Taint{Key:\"a\", Value:\"d\", Effect:\"NoSchedule\", "
+       "TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair"},
+      {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {taints: [{key: a, value: 'b c', "
+       "effect: NoSchedule}]}\n",
+       "spec.taints[0].value: Invalid value: \"b c\": a valid label must be an empty string or "
+       "consist of "
+       "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+       "character "
+       "(e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+       "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
       {pod_spec("containers: [{name: c, image: i, resources: {requests: {cpu: '2'}, limits: {cpu: "
                 "'1'}}}]"),
        "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to "
@@ -161,28 +179,39 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
                 "secretKeyRef: {name: a, key: b}}}]}]"),
        "spec.containers[0].env[0].valueFrom: Invalid value: \"\": may not have more than one field "
        "specified at a time"},
-      {pod_spec("containers: [{name: c, image: i, env: [{name: E, valueFrom: {secretKeyRef: {key: b}}}]}]"),
-       "spec.containers[0].env[0].valueFrom.secretKeyRef.name: Invalid value: \"\": a lowercase RFC 1123 "
-       "subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end "
+      {pod_spec("containers: [{name: c, image: i, env: [{name: E, valueFrom: {secretKeyRef: {key: "
+                "b}}}]}]"),
+       "spec.containers[0].env[0].valueFrom.secretKeyRef.name: Invalid value: \"\": a lowercase "
+       "RFC 1123 "
+       "subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start "
+       "and end "
        "with an alphanumeric character (e.g. 'example.com', regex used for validation is "
        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"},
-      {pod_spec("containers: [{name: c, image: i, envFrom: [{prefix: '1_', configMapRef: {name: cm}}]}]"),
-       "spec.containers[0].envFrom[0].prefix: Invalid value: \"1_\": a valid environment variable name must "
-       "consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. "
+      {pod_spec("containers: [{name: c, image: i, envFrom: [{prefix: '1_', configMapRef: {name: "
+                "cm}}]}]"),
+       "spec.containers[0].envFrom[0].prefix: Invalid value: \"1_\": a valid environment variable "
+       "name must "
+       "consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a "
+       "digit (e.g. "
        "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is "
        "'[-._a-zA-Z][-._a-zA-Z0-9]*')"},
       {pod_spec("containers: [{name: c, image: i, envFrom: [{prefix: P_}]}]"),
-       "spec.containers[0].envFrom: Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`"},
-      {pod_spec("containers: [{name: c, image: i, envFrom: [{configMapRef: {name: a}, secretRef: {name: a}}]}]"),
-       "spec.containers[0].envFrom[0]: Forbidden: may not have more than one field specified at a time"},
+       "spec.containers[0].envFrom: Invalid value: \"\": must specify one of: `configMapRef` or "
+       "`secretRef`"},
+      {pod_spec("containers: [{name: c, image: i, envFrom: [{configMapRef: {name: a}, secretRef: "
+                "{name: a}}]}]"),
+       "spec.containers[0].envFrom[0]: Forbidden: may not have more than one field specified at a "
+       "time"},
       {pod_spec("containers: [{name: c, image: i, envFrom: [{secretRef: {}}]}]"),
        "spec.containers[0].envFrom[0].secretRef.name: Required value"},
       {workload("Deployment", "  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
-       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: "
+       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, "
+       "IntVal:0, StrVal:\"\"}: "
        "may not be 0 when `maxSurge` "
        "is 0"},
       {workload("Deployment", "  strategy: {rollingUpdate: {maxUnavailable: 120%}}"),
-       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"120%\"}: must not be greater "
+       "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, "
+       "IntVal:0, StrVal:\"120%\"}: must not be greater "
        "than 100%"},
       {workload("Deployment", "  minReadySeconds: 700"),
        "spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds"},
@@ -190,40 +219,49 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is "
        "'Recreate'"},
       {workload("DaemonSet", "  updateStrategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}"),
-       "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"},
+       "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when "
+       "maxSurge is 0"},
       {workload("StatefulSet", "  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 2}}"),
        "spec.updateStrategy.rollingUpdate: Invalid value: only allowed for updateStrategy "
        "'RollingUpdate'"},
       // a template's labels and annotations are checked as a pod's
-      {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  selector: {matchLabels: "
+      {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  selector: "
+       "{matchLabels: "
        "{app: a}}\n  template:\n    metadata: {labels: {app: a, tier: 'bad value!'}, annotations: "
        "{'bad key!': x}}\n    spec: {containers: [{name: c, image: b}]}\n",
        "spec.template.labels: Invalid value: \"bad value!\": a valid label must be an "
-       "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-       "with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+       "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and "
+       "end "
+       "with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+       "for "
        "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
       // a Job's name becomes its pods' job-name label, at most 63 characters
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: " + std::string(70, 'a') +
-           "}\nspec:\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+           "}\nspec:\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: "
+           "b}]}}\n",
        "spec.template.labels: Invalid value: \"" + std::string(70, 'a') +
            "\": must be no more than 63 characters"},
-      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  selector: {matchLabels: {app: "
+      {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  selector: {matchLabels: "
+       "{app: "
        "x}}\n  template: {metadata: {labels: {app: x}}, spec: {restartPolicy: Never, containers: "
        "[{name: c, image: b}]}}\n",
        "spec.selector: Invalid value: \"app=x\": `selector` not auto-generated"},
       {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  completionMode: Indexed\n  "
-       "parallelism: 2\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+       "parallelism: 2\n  template: {spec: {restartPolicy: Never, containers: [{name: c, image: "
+       "b}]}}\n",
        "spec.completions: Required value: when completion mode is Indexed"},
       {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: " + std::string(53, 'c') +
            "}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: "
            "{restartPolicy: Never, containers: [{name: c, image: b}]}}}}\n",
        "metadata.name: Invalid value: \"" + std::string(53, 'c') +
            "\": must be no more than 52 characters"},
-      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  "
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n "
+       " "
        "timeZone: Mars/Olympus\n  startingDeadlineSeconds: -3\n  jobTemplate: {spec: {template: "
        "{spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}}}\n",
        "spec.timeZone: Invalid value: \"Mars/Olympus\": unknown time zone Mars/Olympus"},
-      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  "
+      {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n "
+       " "
        "startingDeadlineSeconds: -3\n  jobTemplate: {spec: {template: {spec: {restartPolicy: "
        "Never, containers: [{name: c, image: b}]}}}}\n",
        "spec.startingDeadlineSeconds: Invalid value: -3: must be greater than or equal to 0"},
@@ -232,7 +270,8 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "spec.dnsConfig: Required value: must provide at least one DNS nameserver when DNS policy "
        "is None"},
       {pod_spec("activeDeadlineSeconds: -5\n  containers: [{name: c, image: b}]"),
-       "spec.activeDeadlineSeconds: Invalid value: -5: must be between 1 and 2147483647, inclusive"},
+       "spec.activeDeadlineSeconds: Invalid value: -5: must be between 1 and 2147483647, "
+       "inclusive"},
       {pod_spec("initContainers: [{name: c, image: b}]\n  containers: [{name: c, image: b}]"),
        "spec.containers[0].name: Duplicate value: \"c\""},
       {pod_spec("containers: [{name: c, image: b, ports: [{name: http, containerPort: 80}, {name: "
@@ -241,14 +280,18 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       // A container's restartPolicy: Always on an init container (a sidecar), nothing else.
       {pod_spec("containers: [{name: c, image: b, restartPolicy: Always}]"),
        "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"},
-      {pod_spec("initContainers: [{name: i, image: b, restartPolicy: Never}]\n  containers: [{name: c, image: b}]"),
-       "spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""},
+      {pod_spec("initContainers: [{name: i, image: b, restartPolicy: Never}]\n  containers: "
+                "[{name: c, image: b}]"),
+       "spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: "
+       "\"Always\""},
       {pod_spec("initContainers: [{name: i, image: b, readinessProbe: {exec: {command: [x]}}}]\n"
                 "  containers: [{name: c, image: b}]"),
-       "spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without "
+       "spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers "
+       "without "
        "restartPolicy=Always"},
-      {pod_spec("initContainers: [{name: i, image: b, lifecycle: {preStop: {exec: {command: [x]}}}}]\n"
-                "  containers: [{name: c, image: b}]"),
+      {pod_spec(
+           "initContainers: [{name: i, image: b, lifecycle: {preStop: {exec: {command: [x]}}}}]\n"
+           "  containers: [{name: c, image: b}]"),
        "spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without "
        "restartPolicy=Always"},
       {pod_spec("containers: [{name: c, image: b, livenessProbe: {periodSeconds: -1}}]"),
@@ -263,95 +306,139 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "\"spec.bogus\": supported values: \"metadata.name\", \"metadata.namespace\", "
        "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
        "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\""},
-      {"apiVersion: v1\nkind: Secret\nmetadata: {name: t}\ntype: kubernetes.io/service-account-token\n",
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: t}\ntype: "
+       "kubernetes.io/service-account-token\n",
        "metadata.annotations[kubernetes.io/service-account.name]: Required value"},
-      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: not-an-ip}]}]\n",
-       "subsets[0].addresses[0].ip: Invalid value: \"not-an-ip\": must be a valid IP address, (e.g. 10.9.8.7 or "
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: "
+       "not-an-ip}]}]\n",
+       "subsets[0].addresses[0].ip: Invalid value: \"not-an-ip\": must be a valid IP address, "
+       "(e.g. 10.9.8.7 or "
        "2001:db8::ffff)"},
-      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: 127.0.0.5}], ports: "
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: "
+       "127.0.0.5}], ports: "
        "[{port: 0}, {port: 80}]}]\n",
        "subsets[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"},
-      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: 127.0.0.5}], ports: "
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: "
+       "127.0.0.5}], ports: "
        "[{port: 81}, {port: 80}]}]\n",
        "subsets[0].ports[1].name: Required value"},
       {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{ports: [{port: 80}]}]\n",
        "subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`"},
       {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {resourceFieldRef: "
                 "{resource: limits.foo}}}]}]"),
-       "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.foo\": "
-       "supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", \"requests.cpu\", "
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: "
+       "\"limits.foo\": "
+       "supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", "
+       "\"requests.cpu\", "
        "\"requests.ephemeral-storage\", \"requests.memory\""},
-      {pod_spec("volumes: [{name: w, configMap: {name: c, items: [{key: k, path: ../escape}]}}]\n  containers: "
+      {pod_spec("volumes: [{name: w, configMap: {name: c, items: [{key: k, path: ../escape}]}}]\n  "
+                "containers: "
                 "[{name: c, image: b}]"),
-       "spec.volumes[0].configMap.items[0].path: Invalid value: \"../escape\": must not contain '..'"},
-      {pod_spec("volumes: [{name: w, secret: {secretName: s, items: [{key: k, path: /abs}]}}]\n  containers: "
+       "spec.volumes[0].configMap.items[0].path: Invalid value: \"../escape\": must not contain "
+       "'..'"},
+      {pod_spec("volumes: [{name: w, secret: {secretName: s, items: [{key: k, path: /abs}]}}]\n  "
+                "containers: "
                 "[{name: c, image: b}]"),
        "spec.volumes[0].secret.items[0].path: Invalid value: \"/abs\": must be a relative path"},
-      {pod_spec("volumes: [{name: w, configMap: {name: c, defaultMode: 01000}}]\n  containers: [{name: c, image: b}]"),
-       "spec.volumes[0].configMap.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both "
+      {pod_spec("volumes: [{name: w, configMap: {name: c, defaultMode: 01000}}]\n  containers: "
+                "[{name: c, image: b}]"),
+       "spec.volumes[0].configMap.defaultMode: Invalid value: 512: must be a number between 0 and "
+       "0777 (octal), both "
        "inclusive"},
       {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {resourceFieldRef: "
                 "{resource: limits.cpu, divisor: 100m}}}]}]"),
-       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: \"limits.cpu\": only "
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "
+       "\"limits.cpu\": only "
        "divisor's values 1m and 1 are supported with the cpu resource"},
       {pod_spec("containers: [{name: c, image: b, env: [{name: X, valueFrom: {resourceFieldRef: "
                 "{resource: requests.memory, divisor: 1m}}}]}]"),
-       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: \"requests.memory\": only "
-       "divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the memory "
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "
+       "\"requests.memory\": only "
+       "divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported "
+       "with the memory "
        "resource"},
       // Services; label maps outside metadata are labels too.
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}\n",
-       "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, healthCheckNodePort: 30100, "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalTrafficPolicy: Local, "
        "ports: [{port: 80}]}\n",
-       "spec.healthCheckNodePort: Invalid value: 30100: may only be set when `type` is 'LoadBalancer' and "
+       "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for "
+       "externally-accessible services"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, "
+       "healthCheckNodePort: 30100, "
+       "ports: [{port: 80}]}\n",
+       "spec.healthCheckNodePort: Invalid value: 30100: may only be set when `type` is "
+       "'LoadBalancer' and "
        "`externalTrafficPolicy` is 'Local'"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {allocateLoadBalancerNodePorts: false, "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {allocateLoadBalancerNodePorts: "
+       "false, "
        "ports: [{port: 80}]}\n",
-       "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {loadBalancerSourceRanges: [10.0.0.0/8], "
+       "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is "
+       "'LoadBalancer'"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {loadBalancerSourceRanges: "
+       "[10.0.0.0/8], "
        "ports: [{port: 80}]}\n",
        "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer, loadBalancerSourceRanges: "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer, "
+       "loadBalancerSourceRanges: "
        "[' 10.0.0.1/8 ', 'fd00::/8', foo], ports: [{port: 80}]}\n",
-       "spec.LoadBalancerSourceRanges[2]: Invalid value: \"foo\": must be a valid CIDR value, (e.g. 10.9.8.0/24 or "
+       "spec.LoadBalancerSourceRanges[2]: Invalid value: \"foo\": must be a valid CIDR value, "
+       "(e.g. 10.9.8.0/24 or "
        "2001:db8::/64)"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [not-an-ip, 0.0.0.0], ports: [{port: 80}]}\n",
-       "spec.externalIPs[0]: Invalid value: \"not-an-ip\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [not-an-ip, 0.0.0.0], ports: [{port: 80}]}\n",
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [not-an-ip, "
+       "0.0.0.0], ports: [{port: 80}]}\n",
+       "spec.externalIPs[0]: Invalid value: \"not-an-ip\": must be a valid IP address, (e.g. "
+       "10.9.8.7 or 2001:db8::ffff)"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [not-an-ip, "
+       "0.0.0.0], ports: [{port: 80}]}\n",
        "spec.externalIPs[1]: Invalid value: \"0.0.0.0\": may not be unspecified (0.0.0.0)"},
-      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: 169.254.1.2}]}]\n",
-       "subsets[0].addresses[0].ip: Invalid value: \"169.254.1.2\": may not be in the link-local range (169.254.0.0/16, "
+      {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets: [{addresses: [{ip: "
+       "169.254.1.2}]}]\n",
+       "subsets[0].addresses[0].ip: Invalid value: \"169.254.1.2\": may not be in the link-local "
+       "range (169.254.0.0/16, "
        "fe80::/10)"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilyPolicy: SingleStack, ipFamilies: [IPv4, IPv4], "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilyPolicy: SingleStack, "
+       "ipFamilies: [IPv4, IPv4], "
        "ports: [{port: 80}]}\n",
        "spec.ipFamilies[1]: Duplicate value: \"IPv4\""},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {sessionAffinity: ClientIP, "
        "sessionAffinityConfig: {clientIP: {timeoutSeconds: 90000}}, ports: [{port: 80}]}\n",
-       "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less "
+       "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater "
+       "than 0 and less "
        "than 86400"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80, appProtocol: 'bad proto'}]}\n",
-       "spec.ports[0].appProtocol: Invalid value: \"bad proto\": name part must consist of alphanumeric characters, "
-       "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80, appProtocol: "
+       "'bad proto'}]}\n",
+       "spec.ports[0].appProtocol: Invalid value: \"bad proto\": name part must consist of "
+       "alphanumeric characters, "
+       "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or "
+       "'my.name',  or "
        "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilies: [IPv6], ports: [{port: 80}]}\n",
-       "spec.ipFamilies[0]: Invalid value: \"IPv6\": not configured on this cluster"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilyPolicy: RequireDualStack, ports: "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilies: [IPv6], ports: "
        "[{port: 80}]}\n",
-       "spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack "
+       "spec.ipFamilies[0]: Invalid value: \"IPv6\": not configured on this cluster"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ipFamilyPolicy: "
+       "RequireDualStack, ports: "
+       "[{port: 80}]}\n",
+       "spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured "
+       "for dual-stack "
        "services"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 127.16.0.50, clusterIPs: "
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 127.16.0.50, "
+       "clusterIPs: "
        "[127.16.0.51], ports: [{port: 80}]}\n",
-       "spec.clusterIPs: Invalid value: []string{\"127.16.0.51\"}: first value must match `clusterIP`"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: 'bad value!'}, ports: [{port: "
+       "spec.clusterIPs: Invalid value: []string{\"127.16.0.51\"}: first value must match "
+       "`clusterIP`"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: 'bad value!'}, "
+       "ports: [{port: "
        "80}]}\n",
-       "spec.selector: Invalid value: \"bad value!\": a valid label must be an empty string or consist of "
-       "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+       "spec.selector: Invalid value: \"bad value!\": a valid label must be an empty string or "
+       "consist of "
+       "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+       "character (e.g. "
        "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
        "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
       {pod_spec("nodeSelector: {'bad key!': x}\n  containers: [{name: c, image: b}]"),
-       "spec.nodeSelector: Invalid value: \"bad key!\": name part must consist of alphanumeric characters, '-', "
-       "'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+       "spec.nodeSelector: Invalid value: \"bad key!\": name part must consist of alphanumeric "
+       "characters, '-', "
+       "'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or "
+       "'my.name',  or "
        "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName}\n",
        "spec.externalName: Required value"},
@@ -365,17 +452,19 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "{name: b, port: 80}]}\n",
        "spec.ports[1]: Duplicate value: \"80/TCP\""},
       // ConfigMaps and Secrets
-      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: x}\nbinaryData: {k: eA==}\n",
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: x}\nbinaryData: {k: "
+       "eA==}\n",
        "data[k]: Invalid value: \"k\": duplicate of key present in binaryData"},
-      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: " + std::string(1024 * 1024 + 1, 'x') +
-           "}\n",
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: " +
+           std::string(1024 * 1024 + 1, 'x') + "}\n",
        "data: Too long: must have at most 1048576 bytes"},
       {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/tls\nstringData: "
        "{tls.crt: x}\n",
        "data[tls.key]: Required value"},
       {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/dockerconfigjson\n"
        "stringData: {.dockerconfigjson: not json}\n",
-       "data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": must be a JSON object"},
+       "data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": must be a JSON "
+       "object"},
       // metadata
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: ['foo bar']}\n",
        "metadata.finalizers[0]: Invalid value: \"foo bar\": name part must consist of alphanumeric "
@@ -383,7 +472,8 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: Gen_}\n",
-       "metadata.generateName: Invalid value: \"Gen_\": a lowercase RFC 1123 subdomain must consist of "
+       "metadata.generateName: Invalid value: \"Gen_\": a lowercase RFC 1123 subdomain must "
+       "consist of "
        "lower case alphanumeric characters, '-' or '.', and must start and end with an "
        "alphanumeric character (e.g. 'example.com', regex used for validation is "
        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"},

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <set>
@@ -376,12 +377,43 @@ void validate_binding(Binding b, bool cluster, std::vector<field_error>& out) {
   }
 }
 
+// Go's %#v of a *metav1.Time read from the API (in UTC).
+std::string go_time_pointer(int64_t unix_seconds) {
+  if (unix_seconds == 0) return "(*v1.Time)(nil)";
+  static const char* const months[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm utc {};
+  gmtime_r(&t, &utc);
+  return "&v1.Time{Time:time.Date(" + std::to_string(utc.tm_year + 1900) + ", time." +
+         months[utc.tm_mon] + ", " + std::to_string(utc.tm_mday) + ", " +
+         std::to_string(utc.tm_hour) + ", " + std::to_string(utc.tm_min) + ", " +
+         std::to_string(utc.tm_sec) + ", 0, time.UTC)}";
+}
+
+// Kubernetes' validateNodeTaints.
 void validate_node(k8s::Node::Reader node, std::vector<field_error>& out) {
   auto taints = node.getSpec().getTaints();
+  std::set<std::pair<k8s::TaintEffect, std::string>> seen;
   for (unsigned i = 0; i < taints.size(); ++i) {
     auto at = "spec.taints[" + std::to_string(i) + "]";
-    add(out, at + ".key", text_view(taints[i].getKey()), check_qualified_name(text_view(taints[i].getKey())));
-    if (taints[i].getEffect() == k8s::TaintEffect::UNSPECIFIED) out.push_back({at + ".effect", "Required value"});
+    std::string key = text_string(taints[i].getKey()), value = text_string(taints[i].getValue());
+    add(out, at + ".key", key, check_qualified_name(key));
+    add(out, at + ".value", value, check_label_value(value));
+    auto effect = taints[i].getEffect();
+    if (effect == k8s::TaintEffect::UNSPECIFIED) out.push_back({at + ".effect", "Required value"});
+    if (!seen.emplace(effect, key).second) {
+      std::string effect_name = effect == k8s::TaintEffect::NO_SCHEDULE ? "NoSchedule"
+                                : effect == k8s::TaintEffect::PREFER_NO_SCHEDULE
+                                    ? "PreferNoSchedule"
+                                : effect == k8s::TaintEffect::NO_EXECUTE ? "NoExecute"
+                                                                         : "";
+      out.push_back({at, "Duplicate value: core.Taint{Key:" + quote(key) +
+                             ", Value:" + quote(value) + ", Effect:" + quote(effect_name) +
+                             ", TimeAdded:" + go_time_pointer(taints[i].getTimeAdded()) +
+                             "}: taints must be unique by key and effect pair"});
+    }
   }
 }
 

@@ -95,11 +95,7 @@ bool token_valid(const store::snapshot& snap, std::string_view text, int64_t now
   if (data_value(secret.getData(), "token-id") != token->id ||
       secret.getMetadata().getDeletionTimestamp() != 0)
     return false;
-  // An expiration that does not parse is no promise of validity (Kubernetes counts it expired).
-  if (auto expiration = data_value(secret.getData(), "expiration"); !expiration.empty()) {
-    auto until = parse_rfc3339(expiration);
-    if (!until || now_unix >= *until) return false;
-  }
+  if (bootstrap_token_expiry(stored->object, now_unix).expired) return false;
   auto want = data_value(secret.getData(), "token-secret");
   return want.size() == token->secret.size() &&
          CRYPTO_memcmp(want.data(), token->secret.data(), want.size()) == 0;
@@ -113,6 +109,7 @@ token_expiry bootstrap_token_expiry(std::string_view bytes, int64_t now_unix) {
     return {};
   auto expiration = data_value(secret.getData(), "expiration");
   if (expiration.empty()) return {};
+  // One that does not parse is no promise of validity: expired, as Kubernetes counts it.
   auto until = parse_rfc3339(expiration);
   if (!until || *until <= now_unix) return {true, std::nullopt};
   return {false, *until - now_unix};

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <caf/all.hpp>
+#include <deque>
+#include <map>
 #include <memory>
 
 #include "runtime/base/error.hpp"
@@ -65,13 +67,14 @@ struct aggregation_state {
   clusterrole_aggregation_deps deps;
   uint64_t generation = 0;  ///< of the watch: a reload's is told apart from the one it replaced
   uint64_t received = 0;    ///< events of the current watch, for acks
+  std::map<std::string, std::string> writing;  ///< role -> the resourceVersion its update read
   static inline const char* name = "clusterrole-aggregation";
 };
 
 using self_ptr = caf::stateful_actor<aggregation_state>*;
 
 // Every aggregated ClusterRole against every role as stored now: a change to any role may
-// change any union. A write that loses a race is settled by the event of the one that won.
+// change any union.
 void sync_all(self_ptr self) {
   auto snap = self->state.deps.engine->read();  // the views below live as long as it
   std::vector<std::string_view> roles;
@@ -79,7 +82,11 @@ void sync_all(self_ptr self) {
     roles.push_back(v.object);
     return true;
   });
-  for (auto role : roles) {
+  // Each role's new rules are what the roles after it see, as Kubernetes' controller syncs
+  // one role at a time from a cache its writes update: two aggregated roles that select each
+  // other settle instead of swapping their rules at every pass.
+  std::deque<std::string> updates;
+  for (auto& role : roles) {
     std::optional<std::string> updated;
     try {
       updated = with_aggregated_rules(role, roles);
@@ -87,10 +94,24 @@ void sync_all(self_ptr self) {
       continue;  // a selector admission let through before it was checked: nothing to match
     }
     if (!updated) continue;
-    std::string name = text_string(object_reader(role).meta().getName());
+    object_reader reader(role);
+    std::string name = text_string(reader.meta().getName());
+    std::string read_at = text_string(reader.meta().getResourceVersion());
+    auto& writing = self->state.writing;
+    // The same write for the same read is on its way already (a burst of events).
+    if (auto at = writing.find(name); at != writing.end() && at->second == read_at) continue;
+    writing[name] = read_at;
+    updates.push_back(std::move(*updated));
+    role = updates.back();
+    // Its resourceVersion is the one read: a write that lost a race is refused, and the
+    // winner's own event syncs again.
+    auto done = [self, name, read_at] {
+      auto at = self->state.writing.find(name);
+      if (at != self->state.writing.end() && at->second == read_at) self->state.writing.erase(at);
+    };
     self->request(self->state.deps.api, call_patience, api_atom::value,
-                  make_request(api_verb::update, cluster_roles, "", name, std::move(*updated)))
-        .then([](api_reply&) {}, [](caf::error&) {});
+                  make_request(api_verb::update, cluster_roles, "", name, updates.back()))
+        .then([done](api_reply&) { done(); }, [done](caf::error&) { done(); });
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
+#include <thread>
+#include <tuple>
 
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
@@ -69,7 +71,7 @@ TEST_CASE("an aggregated ClusterRole's rules are the union of the roles it selec
   CHECK(rule_verbs(*updated) == "list|get|watch|delete");
   // Already so: nothing to write.
   CHECK(!with_aggregated_rules(*updated, {*updated, b, unlabelled, extra, a}));
-  // A role it selected loses its label: its rules go.
+  // A role it selected is gone: its rules go.
   CHECK(rule_verbs(*with_aggregated_rules(*updated, {*updated, b, unlabelled, a})) ==
         "list|get|watch");
   // A role with no aggregationRule is left alone.
@@ -100,4 +102,26 @@ TEST_CASE("the controller keeps an aggregated ClusterRole up to date", "[cluster
   CHECK(eventually([&] { return verbs_of_monitoring() == "get,list|create"; }));
   REQUIRE(f.call(api_verb::remove, "clusterroles.rbac.authorization.k8s.io", "", "reader"));
   CHECK(eventually([&] { return verbs_of_monitoring() == "create"; }));
+
+  // Two aggregated roles that select each other settle, rather than swap rules for good.
+  for (auto [name, label, selects, verb] : {std::tuple{"ping", "side: ping", "side: pong", "get"},
+                                            std::tuple{"pong", "side: pong", "side: ping", "list"}})
+    REQUIRE(f.call(
+        api_verb::create, "clusterroles.rbac.authorization.k8s.io", "", "",
+        std::string(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: ") +
+            name + ", labels: {" + label +
+            "}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {" + selects +
+            "}}]}\nrules: [{verbs: [" + verb + "], resources: [pods], apiGroups: ['']}]\n"));
+  auto version_of = [&](const char* name) {
+    auto got = f.call(api_verb::get, "clusterroles.rbac.authorization.k8s.io", "", name);
+    return got ? text_string(object_reader(got->object.str()).meta().getResourceVersion())
+               : std::string();
+  };
+  auto settled = [&] {
+    auto before = version_of("ping") + "/" + version_of("pong");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return before == version_of("ping") + "/" + version_of("pong");
+  };
+  CHECK(eventually(settled));
 }

@@ -226,9 +226,7 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
     } else if (flag == "node-taint") {
       o.node_taints.push_back(parse_node_taint_flag(value, "--" + flag));
     } else if (flag == "node-ip") {
-      TROUPE_REQUIRE(parse_ipv4(value), api_errc::bad_request,
-                     "--node-ip " + quote(value) + ": expected an IPv4 address such as 127.0.0.1");
-      o.node_ip = value;
+      o.node_ip = parse_node_ip_flag(value, "--" + flag);
     } else {
       throw api_error(api_errc::bad_request, "unknown flag --" + flag);
     }

@@ -158,9 +158,12 @@ std::string describe_service_account(context& ctx, const kind_info& kind, const 
   std::set<std::string> existing;
   for (auto& s : list_of_kind(ctx, "secrets", ns)) {
     existing.insert(text_at(s, {"metadata", "name"}));
+    // kubectl also holds the token to the account's uid, which Kubernetes' tokens controller
+    // writes into it; troupe has no such controller, so a token that names none counts.
+    auto token_uid = text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.uid"});
     if (text_at(s, {"type"}) == "kubernetes.io/service-account-token" &&
         text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.name"}) == name &&
-        text_at(s, {"metadata", "annotations", "kubernetes.io/service-account.uid"}) == uid)
+        (token_uid.empty() || token_uid == uid))
       tokens.push_back(text_at(s, {"metadata", "name"}));
   }
   for (auto [header, names] : {std::pair{"Image pull secrets:", &pulls}, {"Mountable secrets: ", &mounts},

@@ -386,7 +386,8 @@ std::vector<std::string> without_repeats(const std::vector<std::string>& items) 
 node role(const char* kind, const std::string& name, const parsed_flags& flags,
           const kind_registry& kinds, std::ostream& warnings) {
   bool cluster = std::string(kind) == "ClusterRole";
-  if (cluster && flags.has("aggregation-rule")) {
+  // An empty rule (--aggregation-rule=) is none, as kubectl's empty map: the rule flags decide.
+  if (cluster && !comma_values(flags, "aggregation-rule").empty()) {
     // kubectl's CreateClusterRoleOptions: the rule alone, as one selector; its rules null.
     TROUPE_REQUIRE(!flags.has("verb") && !flags.has("resource") && !flags.has("resource-name") &&
                        !flags.has("non-resource-url"),
@@ -397,9 +398,8 @@ node role(const char* kind, const std::string& name, const parsed_flags& flags,
     for (auto& pair : comma_values(flags, "aggregation-rule")) {
       auto eq = pair.find('=');
       TROUPE_REQUIRE(eq != std::string::npos, api_errc::bad_request,
-                     "invalid argument " + quote(flags.get("aggregation-rule")) +
-                         " for \"--aggregation-rule\" flag: " + pair +
-                         " must be formatted as key=value");
+                     invalid_flag_argument("aggregation-rule", flags.get("aggregation-rule"),
+                                           pair + " must be formatted as key=value"));
       labels.set(pair.substr(0, eq), node::string(pair.substr(eq + 1)));
     }
     node selector = node::map();

@@ -1,5 +1,6 @@
 #include "runtime/object/cidr.hpp"
 
+#include "runtime/base/error.hpp"
 #include "runtime/base/text.hpp"
 
 namespace troupe {
@@ -14,6 +15,12 @@ std::optional<uint32_t> parse_ipv4(std::string_view text) {
     out = out << 8 | static_cast<uint32_t>(*n);
   }
   return out;
+}
+
+std::string parse_node_ip_flag(const std::string& text, const std::string& flag) {
+  TROUPE_REQUIRE(parse_ipv4(text), api_errc::bad_request,
+                 flag + " " + quote(text) + ": expected an IPv4 address such as 127.0.0.1");
+  return text;
 }
 
 std::string format_ipv4(uint32_t a) {

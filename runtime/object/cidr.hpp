@@ -20,6 +20,8 @@ struct ipv4_range {
 };
 
 std::optional<uint32_t> parse_ipv4(std::string_view text);
+/// A node's --node-ip: an IPv4 address; throws api_error(bad_request) naming `flag` and `text`.
+std::string parse_node_ip_flag(const std::string& text, const std::string& flag);
 std::string format_ipv4(uint32_t address);
 /// "127.64.0.0/10"; nullopt on bad syntax or a base with host bits set.
 std::optional<ipv4_range> parse_cidr(std::string_view text);

@@ -80,9 +80,7 @@ void apply(server_options& out, const std::string& key, const std::string& value
   } else if (key == "node-taint") {
     out.node_taints.push_back(parse_node_taint_flag(value, where));
   } else if (key == "node-ip") {
-    TROUPE_REQUIRE(parse_ipv4(value), api_errc::bad_request,
-                   where + " " + quote(value) + ": expected an IPv4 address such as 127.0.0.1");
-    out.node_ip = value;
+    out.node_ip = parse_node_ip_flag(value, where);
   } else if (key == "pod-manifest-path") {
     out.pod_manifest_path = value;
   } else if (key == "cgroup-root") {
@@ -302,14 +300,11 @@ server_options parse_server_options(const std::vector<std::string>& args) {
   server_options out;
   if (!config.empty()) apply_config_file(out, config);
   // Flags win over the file: a list given as flags replaces the file's.
-  for (auto list : {"node-label", "node-taint"}) {
-    if (std::none_of(flags.begin(), flags.end(), [&](auto& f) { return f.first == list; }))
-      continue;
-    if (std::string(list) == "node-label")
-      out.node_labels.clear();
-    else
-      out.node_taints.clear();
-  }
+  auto given = [&](const char* flag) {
+    return std::any_of(flags.begin(), flags.end(), [&](auto& f) { return f.first == flag; });
+  };
+  if (given("node-label")) out.node_labels.clear();
+  if (given("node-taint")) out.node_taints.clear();
   for (auto& [flag, value] : flags) apply(out, flag, value, "--" + flag);
   if (out.data_dir.empty()) out.data_dir = default_data_dir();
   if (out.client_config.empty()) out.client_config = default_client_config();

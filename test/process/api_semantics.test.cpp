@@ -406,6 +406,8 @@ TEST_CASE("create makes services jobs cron jobs rbac objects and typed secrets",
   CHECK(role_error({"create", "clusterrole", "r", "--aggregation-rule=a"}) ==
         "error: invalid argument \"a\" for \"--aggregation-rule\" flag: a must be formatted as "
         "key=value\n");
+  CHECK(role_error({"create", "clusterrole", "r", "--aggregation-rule="}) ==
+        "error: at least one verb must be specified\n");  // an empty rule is none
   CHECK(role_error({"create", "clusterrole", "r", "--aggregation-rule=a=b", "--verb=get"}) ==
         "error: aggregation rule must be specified without nonResourceURLs, verbs, resources or "
         "resourceNames\n");

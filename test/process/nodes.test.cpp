@@ -54,7 +54,6 @@ std::string jsonpath(cluster& c, const std::string& what, const std::string& pat
   return r.out;
 }
 
-// The status line of GET / from ip:port, or "" when nothing answers.
 std::string first_line_of(const std::string& path) {
   std::ifstream in(path);
   std::string line;
@@ -62,6 +61,7 @@ std::string first_line_of(const std::string& path) {
   return line;
 }
 
+// The status line of GET / from ip:port, or "" when nothing answers.
 std::string http_status(const std::string& ip, int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
