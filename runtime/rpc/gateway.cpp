@@ -42,11 +42,13 @@ constexpr int watch_send_buffer = 64 * 1024;
 // A list answer's items stop after this many bytes (a readers' default limit is 64 MiB).
 constexpr uint64_t list_page_bytes = 32 * 1024 * 1024;
 
-// Calls a connection may have in flight, by their size: past it capnp reads nothing more from
-// that connection until some are answered, so a client pipelining thousands of calls waits
-// for them instead of queueing them all in the actors' mailboxes. Room for a few of the largest
-// objects (8 MiB) at once; one larger call (exec's stdin) still goes in alone.
-constexpr size_t call_words_in_flight = size_t{32} << 20 >> 3;
+// Calls a connection may have in flight, by the buffers capnp reads them into (up to twice
+// their size): past it capnp reads nothing more from that connection, answers to the server's
+// own calls (watch events) and cancellations included, until some are answered. So a client
+// pipelining thousands of calls waits for them instead of queueing them all in the actors'
+// mailboxes. Above what the largest call takes (an exec's 32 MiB of stdin, read into up to
+// 64 MiB), so that one never stalls its connection for as long as its command runs.
+constexpr size_t call_words_in_flight = size_t{96} << 20 >> 3;
 
 void fill(Result::Builder out, call_outcome& outcome) {
   if (outcome.error) return to_rpc(*outcome.error, out.initStatus());

@@ -314,11 +314,11 @@ TEST_CASE("a connection pipelining calls is read no further while its calls in f
                        "127.0.0.1", 0);
   capnp::EzRpcClient raw("127.0.0.1:" + std::to_string(gateway.port()));
   auto api = raw.getMain<rpc::Api>();
-  // 48 calls of 1 MiB each, sent without waiting for any answer: the bound (32 MiB, counted as
-  // the buffers capnp reads each message into, up to twice its size) lets 16 to 33 of them in.
+  // 80 calls of 1 MiB each, sent without waiting for any answer: the bound (96 MiB, counted as
+  // the buffers capnp reads each message into, up to twice its size) lets 48 to 79 of them in.
   const std::string mebibyte(1 << 20, 'x');
   std::vector<capnp::RemotePromise<rpc::Api::PatchResults>> sent;
-  for (int i = 0; i < 48; ++i) {
+  for (int i = 0; i < 80; ++i) {
     auto call = api.patchRequest();
     call.initRequest().setResource("configmaps");
     call.getRequest().setName("c" + std::to_string(i));
@@ -339,21 +339,21 @@ TEST_CASE("a connection pipelining calls is read no further while its calls in f
     return seen;
   };
   int first = settled();
-  CHECK(first >= 16);
-  CHECK(first <= 33);
+  CHECK(first >= 48);
+  CHECK(first <= 79);
   // Once they are answered the rest come in, and every call is answered.
   auto release = [&] {
     actors.self()
         ->request(holding, actors.patience, api_atom::value, request("release"))
         .receive([](api_reply&) {}, [](caf::error& e) { FAIL(to_api_error(e).what()); });
   };
-  for (int round = 0; round < 20 && arrived->load() < 48; ++round) {
+  for (int round = 0; round < 20 && arrived->load() < 80; ++round) {
     release();
     settled();
   }
   release();
   for (auto& answer : sent) answer.wait(raw.getWaitScope());
-  CHECK(arrived->load() == 48);
+  CHECK(arrived->load() == 80);
 }
 
 TEST_CASE("a list larger than Cap'n Proto's default message limit is answered", "[rpc]") {
