@@ -519,6 +519,41 @@ TEST_CASE("a restarting container shows how it last ended until it runs again", 
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }
 
+TEST_CASE("a preStop hook that takes the whole grace period still leaves time after SIGTERM",
+          "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  // The hook outlasts the grace period (1 s) and then fails; SIGTERM still comes, and the
+  // container, which takes it, has time to note it before SIGKILL.
+  REQUIRE(f.call(
+      api_verb::create, "pods", "default", "",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+      "  terminationGracePeriodSeconds: 1\n  containers:\n"
+      "  - name: app\n    image: sh\n"
+      "    command: [sh, -c, 'trap \"echo term >> " +
+          dir +
+          "/log; exit 0\" TERM; while true; do sleep 0.1; done']\n"
+          "    lifecycle: {preStop: {exec: {command: [sh, -c, 'sleep 5; exit 3']}}}\n"));
+  REQUIRE(eventually(
+      [&] {
+        auto p = f.pod("p");
+        return p && text_at(*p, {"status", "phase"}) == "Running";
+      },
+      20s));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
+  CHECK(contents(dir + "/log") == "term\n");
+  auto events = f.call(api_verb::list, "events", "default", "");
+  REQUIRE(events);
+  std::vector<std::string> seen;
+  for (auto& e : events->items) {
+    object_reader r(e);
+    seen.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " +
+                   text_string(r.as<k8s::Event>().getMessage()));
+  }
+  CHECK_THAT(seen, Catch::VectorContains(std::string("FailedPreStopHook: PreStopHook failed")));
+}
+
 TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "[kubelet]") {
   kubelet_fixture f;
   REQUIRE(f.call(api_verb::create, "pods", "default", "",

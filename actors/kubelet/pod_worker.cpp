@@ -415,7 +415,8 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
         auto where = find(self, name);
         if (where) {
           auto& m = model_of(self, where->first, where->second);
-          if (m.waiting_reason == "CreateContainerConfigError") m.waiting_reason = "ContainerCreating";
+          if (m.waiting_reason == "CreateContainerConfigError")
+            m.waiting_reason = "ContainerCreating";
         }
         restart(self, name, instance);
       },
@@ -424,6 +425,9 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
       [=](deadline_atom, int64_t due) { deadline_passed(self, due); },
       [=](post_start_atom, const std::string& name, int32_t instance, bool ok) {
         post_start_done(self, name, instance, ok);
+      },
+      [=](pre_stop_atom, const std::string& name, int32_t instance, bool ok) {
+        pre_stop_done(self, name, instance, ok);
       },
       [=](tick_atom) { tick(self); },
       [=](exec_atom, exec_request& req) { return exec(self, req); },

@@ -30,18 +30,17 @@ using kill_pid_atom = caf::atom_constant<caf::atom("killpid")>;
 using launch_atom = caf::atom_constant<caf::atom("launch")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 using post_start_atom = caf::atom_constant<caf::atom("poststart")>;
+using pre_stop_atom = caf::atom_constant<caf::atom("prestop")>;
 
 constexpr auto call_patience = std::chrono::seconds(30);
 
 using impl_actor = pod_worker_actor::extend<
     caf::reacts_to<exited_atom, std::string, int32_t>,
     caf::reacts_to<probe_atom, std::string, int32_t, int32_t, bool, std::string>,
-    caf::reacts_to<restart_atom, std::string, int32_t>,
-    caf::reacts_to<kill_atom, int32_t>,
-    caf::reacts_to<kill_pid_atom, int32_t>,
-    caf::reacts_to<deadline_atom, int64_t>,
+    caf::reacts_to<restart_atom, std::string, int32_t>, caf::reacts_to<kill_atom, int32_t>,
+    caf::reacts_to<kill_pid_atom, int32_t>, caf::reacts_to<deadline_atom, int64_t>,
     caf::reacts_to<post_start_atom, std::string, int32_t, bool>,
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<pre_stop_atom, std::string, int32_t, bool>, caf::reacts_to<tick_atom>>;
 
 enum probe_kind : int32_t { startup = 0, liveness = 1, readiness = 2 };
 
@@ -122,6 +121,8 @@ void start_container(self_ptr self, bool init, size_t i);
 /// Marks a container running, as a start or an adoption finds it.
 void set_running(self_ptr self, bool init, size_t i);
 void post_start_done(self_ptr self, const std::string& name, int32_t instance, bool ok);
+/// A preStop hook ended (SIGTERM has been sent): a failed one is an event.
+void pre_stop_done(self_ptr self, const std::string& name, int32_t instance, bool ok);
 void run_detached(self_ptr self, probe_spec spec, const container_run& run,
                   std::function<void(const probe_outcome&)> done);
 

@@ -64,27 +64,48 @@ bool anything_running(self_ptr self) {
   return false;
 }
 
-// preStop hook (within the grace period), then SIGTERM; SIGKILL at once with no grace.
-void signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
+// A sidecar whose turn comes when the grace period is over still gets this long after SIGTERM,
+// as the kubelet's minimumGracePeriodInSeconds; so does a container whose preStop hook used up
+// the grace period.
+constexpr int64_t minimum_grace_ms = 2000;
+
+// Whether stopping the container runs a preStop hook first.
+bool has_pre_stop(self_ptr self, bool init, size_t i) {
+  auto c = spec_of(self, init, i);
+  return c.hasLifecycle() && c.getLifecycle().hasPreStop();
+}
+
+// preStop hook (within the grace period), then SIGTERM; SIGKILL at once with no grace. Returns
+// how long after now the container may be killed: the grace period, and after a hook at least
+// the minimum grace beyond it, as the kubelet's killContainer gives a container after its hook.
+int64_t signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
   auto& run = run_of(self, init, i);
   pid_t pid = run.pid;
-  if (pid <= 0) return;
+  if (pid <= 0) return grace_ms;
   auto c = spec_of(self, init, i);
   std::string error;
   std::optional<probe_spec> hook;
-  if (c.hasLifecycle() && c.getLifecycle().hasPreStop())
+  if (has_pre_stop(self, init, i))
     hook = handler_spec_of(c.getLifecycle().getPreStop(), c, self->state.model.pod_ip, error);
-  if (!hook || grace_ms <= 0) {
+  if (grace_ms <= 0 || (!hook && !has_pre_stop(self, init, i))) {
     kill(-pid, grace_ms <= 0 ? SIGKILL : SIGTERM);
-    return;
+    return grace_ms;
+  }
+  auto me = caf::actor_cast<caf::actor>(self);
+  std::string name = model_of(self, init, i).name;
+  int32_t instance = run.instance;
+  if (!hook) {  // a handler that cannot run (a port name the container lacks) failed
+    kill(-pid, SIGTERM);
+    caf::anon_send(me, pre_stop_atom::value, name, instance, false);
+    return grace_ms;
   }
   hook->timeout_ms = grace_ms;
-  run_detached(self, *hook, run, [pid](const probe_outcome&) { kill(-pid, SIGTERM); });
+  run_detached(self, *hook, run, [=](const probe_outcome& outcome) {
+    kill(-pid, SIGTERM);
+    caf::anon_send(me, pre_stop_atom::value, name, instance, outcome.success);
+  });
+  return grace_ms + minimum_grace_ms;
 }
-
-// A sidecar whose turn comes when the grace period is over still gets this long after SIGTERM,
-// as the kubelet's minimumGracePeriodInSeconds.
-constexpr int64_t minimum_grace_ms = 2000;
 
 }  // namespace
 
@@ -199,10 +220,17 @@ int64_t grace_ms_of(self_ptr self) {
 void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
   pid_t pid = run_of(self, init, i).pid;
   if (pid <= 0) return;
-  signal_stop(self, init, i, grace_ms);
+  int64_t kill_after = signal_stop(self, init, i, grace_ms);
   if (grace_ms > 0)
-    self->delayed_send(self, std::chrono::milliseconds(grace_ms), kill_pid_atom::value,
+    self->delayed_send(self, std::chrono::milliseconds(kill_after), kill_pid_atom::value,
                        static_cast<int32_t>(pid));
+}
+
+void pre_stop_done(self_ptr self, const std::string& name, int32_t instance, bool ok) {
+  auto where = find(self, name);
+  if (!where || ok || run_of(self, where->first, where->second).instance != instance) return;
+  record_event(self, "Warning", "FailedPreStopHook", field_path(self, where->first, where->second),
+               "PreStopHook failed");
 }
 
 void kill_pid_if_running(self_ptr self, int32_t pid) {
@@ -240,18 +268,21 @@ void terminate(self_ptr self) {
     return check_stopped(self);
   }
   // The containers and a running init container stop first (preStop, SIGTERM); sidecars
-  // follow once they have, last started first.
+  // follow once they have, last started first. SIGKILL when the grace period is over, or the
+  // minimum grace after it where a preStop hook may have taken all of it.
+  int64_t kill_after = grace;
   for (bool init : {false, true}) {
     auto& models = init ? st.model.init_containers : st.model.containers;
     for (size_t i = 0; i < models.size(); ++i) {
       if (models[i].sidecar || models[i].state != container_model::phase::running || run_of(self, init, i).pid <= 0)
         continue;
       record_event(self, "Normal", "Killing", field_path(self, init, i), "Stopping container " + models[i].name);
-      signal_stop(self, init, i, grace);
+      kill_after = std::max(kill_after, signal_stop(self, init, i, grace));
     }
   }
-  st.termination_deadline_ms = monotonic_millis() + std::max<int64_t>(grace, 0);
-  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(grace, 0)), kill_atom::value, generation);
+  st.termination_deadline_ms = monotonic_millis() + std::max<int64_t>(kill_after, 0);
+  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(kill_after, 0)),
+                     kill_atom::value, generation);
   stop_sidecars(self);
   check_stopped(self);
 }
