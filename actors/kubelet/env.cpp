@@ -5,6 +5,7 @@
 #include "runtime/base/text.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/quantity.hpp"
+#include "runtime/object/validation.hpp"
 
 namespace troupe::kubelet {
 namespace {
@@ -142,8 +143,21 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
       else if (!is_optional(from.getSecretRef().getOptional()))
         return r.error = "secret " + quote(name) + " not found", r;
     }
-    if (data)
-      for (auto& [k, v] : *data) set(r.env, prefix + k, v);
+    if (!data) continue;
+    std::vector<std::string> invalid;  // in key order, as the kubelet sorts them
+    for (auto& [k, v] : *data) {
+      if (check_env_var_name(prefix + k).empty())
+        set(r.env, prefix + k, v);
+      else
+        invalid.push_back(prefix + k);
+    }
+    if (!invalid.empty())
+      r.skipped.push_back(
+          "Keys [" + join(invalid, ", ") + "] from the EnvFrom " +
+          (from.hasConfigMapRef() ? "configMap " : "secret ") + pod.ns + "/" +
+          text_string(from.hasConfigMapRef() ? from.getConfigMapRef().getName()
+                                             : from.getSecretRef().getName()) +
+          " were skipped since they are considered invalid environment variable names.");
   }
   for (auto e : c.getEnv()) {
     std::string name = text_string(e.getName());

@@ -49,6 +49,9 @@ void referenced_sources(k8s::Container::Reader c, std::set<std::string>& config_
 struct resolved_env {
   std::vector<std::string> env;  ///< "NAME=value"
   std::string error;             ///< set when a required source or key is missing
+  /// envFrom keys skipped as no variable names, as the kubelet's Warning
+  /// InvalidEnvironmentVariableNames events say them (one per source).
+  std::vector<std::string> skipped;
 };
 
 /// The full environment: a base (PATH, HOSTNAME, HOME, POD_IP) under the container's own.

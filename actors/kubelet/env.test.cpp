@@ -73,6 +73,18 @@ TEST_CASE("env from values fields ConfigMaps and Secrets in Kubernetes' order", 
   CHECK(get(env.env, "PASS") == "s3cret");
   CHECK(get(env.env, "OPT") == "<unset>");
   CHECK(command_line(c, env.env) == std::vector<std::string>{"sh", "-c", "echo hi $(POD_NAME) $HOME $(NOPE)"});
+  CHECK(env.skipped.empty());
+  // Keys that are no variable names are left out, and the kubelet's warning says which.
+  sources.config_maps["cfg"] = {{"1bad", "x"}, {"b.c", "y"}, {"with-dash", "z"}};
+  sources.secrets["sec"] = {{"9lives", "s"}, {"password", "s3cret"}};
+  auto skipping = resolve_env(c, fields(), sources);
+  CHECK(get(skipping.env, "CFG_1bad") == "x");  // the prefix makes it a name
+  CHECK(get(skipping.env, "9lives") == "<unset>");
+  CHECK(get(skipping.env, "password") == "s3cret");
+  CHECK(skipping.skipped ==
+        std::vector<std::string>{
+            "Keys [9lives] from the EnvFrom secret shop/sec were skipped since they are "
+            "considered invalid environment variable names."});
 }
 
 TEST_CASE("a missing ConfigMap or key is a CreateContainerConfigError message", "[kubelet][env]") {

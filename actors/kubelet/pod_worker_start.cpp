@@ -255,6 +255,8 @@ void start_container(self_ptr self, bool init, size_t i) {
     }
     auto env = resolve_env(spec_of(self, init, i), fields_of(self), *sources);
     if (!env.error.empty()) return fail_to_start(self, init, i, "CreateContainerConfigError", env.error);
+    for (auto& skipped : env.skipped)
+      record_event(self, "Warning", "InvalidEnvironmentVariableNames", "", skipped);
     launch_container(self, init, i, std::move(env));
   };
   if (*pending == 0 || !self->state.deps.api) return finish();

@@ -217,8 +217,9 @@ probe_outcome http_get(const probe_spec& s, int64_t deadline) {
     auto error = conn.start_tls(s.host, deadline);
     if (!error.empty()) return out.message = "Get \"" + url + "\": " + error, out;
   }
-  std::string request = "GET " + s.path + " HTTP/1.1\r\nHost: " + s.host + ":" + std::to_string(s.port) +
-                        "\r\nUser-Agent: kube-probe/1.29\r\nAccept: */*\r\nConnection: close\r\n";
+  std::string request = "GET " + s.path + " HTTP/1.1\r\nHost: " + s.host + ":" +
+                        std::to_string(s.port) +
+                        "\r\nUser-Agent: kube-probe/1.30\r\nAccept: */*\r\nConnection: close\r\n";
   for (auto& [k, v] : s.headers) request += k + ": " + v + "\r\n";
   request += "\r\n";
   conn.send_all(request, deadline);
