@@ -119,12 +119,18 @@ label_selector to_selector(k8s::PodAffinityTerm::Reader term) {
   }
 }
 
-// TODO: namespaceSelector needs namespace labels the snapshot does not carry; it is
-// ignored, so such a term covers only `namespaces` (or the pod's own namespace).
-void read_anti_affinity(k8s::PodAffinity::Reader anti, pod_info& out) {
-  for (auto term : anti.getRequiredDuringSchedulingIgnoredDuringExecution())
-    out.required_anti_affinity.push_back(
-        {to_selector(term), to_strings(term.getNamespaces()), text_string(term.getTopologyKey())});
+// An empty namespaceSelector covers every namespace. One that selects by labels needs the
+// namespaces' labels, which the scheduler does not watch: it adds no namespace (TODO).
+std::vector<pod_affinity_term> required_terms(k8s::PodAffinity::Reader affinity) {
+  std::vector<pod_affinity_term> out;
+  for (auto term : affinity.getRequiredDuringSchedulingIgnoredDuringExecution()) {
+    bool all = term.hasNamespaceSelector() &&
+               term.getNamespaceSelector().getMatchLabels().size() == 0 &&
+               term.getNamespaceSelector().getMatchExpressions().size() == 0;
+    out.push_back({to_selector(term), to_strings(term.getNamespaces()),
+                   text_string(term.getTopologyKey()), all});
+  }
+  return out;
 }
 
 void read_tolerations(capnp::List<k8s::Toleration>::Reader list, pod_info& out) {
@@ -208,7 +214,8 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
   read_node_affinity(spec.getAffinity().getNodeAffinity(), out);
   read_tolerations(spec.getTolerations(), out);
   read_host_ports(spec, out);
-  read_anti_affinity(spec.getAffinity().getPodAntiAffinity(), out);
+  out.required_affinity = required_terms(spec.getAffinity().getPodAffinity());
+  out.required_anti_affinity = required_terms(spec.getAffinity().getPodAntiAffinity());
   auto priority = spec.getPriority();
   out.priority = priority.isUnset() ? 0 : priority.getValue();
   return out;

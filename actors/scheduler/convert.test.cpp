@@ -126,6 +126,12 @@ spec:
         preference:
           matchExpressions:
           - {key: zone, operator: In, values: [a, b]}
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector:
+          matchLabels: {app: db}
+        namespaceSelector: {}
+        topologyKey: zone
     podAntiAffinity:
       requiredDuringSchedulingIgnoredDuringExecution:
       - labelSelector:
@@ -180,6 +186,11 @@ spec:
   CHECK_FALSE(pod.required_anti_affinity[0].selector.matches({{"app", "db"}}));
   CHECK(pod.required_anti_affinity[1].namespaces == std::vector<std::string>{"other"});
   CHECK(pod.required_anti_affinity[1].selector.matches_nothing());  // no labelSelector
+  CHECK_FALSE(pod.required_anti_affinity[1].all_namespaces);
+  REQUIRE(pod.required_affinity.size() == 1);
+  CHECK(pod.required_affinity[0].topology_key == "zone");
+  CHECK(pod.required_affinity[0].selector.matches({{"app", "db"}}));
+  CHECK(pod.required_affinity[0].all_namespaces);  // an empty namespaceSelector: every namespace
 
   REQUIRE(pod.host_ports.size() == 2);  // containerPort alone takes no host port
   CHECK(pod.host_ports[0].protocol == "TCP");

@@ -27,7 +27,9 @@ enum class failure : uint8_t {
   node_affinity,
   taint,
   host_ports,
+  pod_affinity,
   anti_affinity,
+  existing_anti_affinity,
 };
 
 enum shortage : uint8_t { too_many_pods = 1, short_cpu = 2, short_memory = 4 };
@@ -57,7 +59,10 @@ std::vector<std::string> reasons(const verdict& v) {
     case failure::unschedulable: return {"node(s) were unschedulable"};
     case failure::node_affinity: return {"node(s) didn't match Pod's node affinity/selector"};
     case failure::host_ports: return {"node(s) didn't have free ports for the requested pod ports"};
+    case failure::pod_affinity: return {"node(s) didn't match pod affinity rules"};
     case failure::anti_affinity: return {"node(s) didn't match pod anti-affinity rules"};
+    case failure::existing_anti_affinity:
+      return {"node(s) didn't satisfy existing pods anti-affinity rules"};
     case failure::taint:
       return {"node(s) had untolerated taint {" + v.untolerated->key + ": " + v.untolerated->value +
               "}"};
@@ -242,10 +247,13 @@ bool same_port(const host_port& a, const host_port& b) {
   return a.port == b.port && protocol_of(a) == protocol_of(b) && a.host_ip == b.host_ip;
 }
 
-// ---- anti-affinity ----------------------------------------------------------------------------
+// ---- inter-pod affinity -------------------------------------------------------------------------
 
-bool in_term_namespaces(const pod_affinity_term& term, const pod_info& pod, const pod_info& other) {
-  if (term.namespaces.empty()) return other.ns == pod.ns;
+// The namespaces a term of `owner`'s covers: all, the listed ones, or the owner's own.
+bool in_term_namespaces(const pod_affinity_term& term, const pod_info& owner,
+                        const pod_info& other) {
+  if (term.all_namespaces) return true;
+  if (term.namespaces.empty()) return other.ns == owner.ns;
   return std::find(term.namespaces.begin(), term.namespaces.end(), other.ns) !=
          term.namespaces.end();
 }
@@ -254,18 +262,17 @@ bool same_pod(const pod_info& a, const pod_info& b) {
   return &a == &b || (a.name == b.name && a.ns == b.ns);
 }
 
-// Only the pods on this node are looked at: for hostname that is the whole domain; for other
-// topology keys place() sees one node at a time, so pods on other nodes in the same domain are
-// missed (TODO: a zone-wide index in the snapshot would close that gap). Existing pods'
-// own anti-affinity terms (the symmetric check) are not enforced either.
-bool term_violated(const pod_affinity_term& term, const pod_info& pod, const node_info& node) {
-  if (term.topology_key != hostname_key && !label_of(node.labels, term.topology_key))
-    return false;  // the node is in no domain of this key
-  for (const pod_info* other : node.pods)
-    if (in_term_namespaces(term, pod, *other) && !same_pod(pod, *other) &&
-        selects(term.selector, other->labels))
-      return true;
-  return false;
+// `other` is what `owner`'s term selects.
+bool term_selects(const pod_affinity_term& term, const pod_info& owner, const pod_info& other) {
+  return in_term_namespaces(term, owner, other) && !same_pod(owner, other) &&
+         selects(term.selector, other.labels);
+}
+
+// The node's domain for a topology key: its label (a node without one is in none), and for the
+// hostname key the node itself when it carries no such label.
+const std::string* domain_of(const node_info& node, const std::string& key) {
+  if (auto* value = label_of(node.labels, key)) return value;
+  return key == hostname_key ? &node.name : nullptr;
 }
 
 // ---- checks -----------------------------------------------------------------------------------
@@ -314,9 +321,24 @@ verdict check_host_ports(const pod_info& pod, const node_info& node) {
   return {};
 }
 
-verdict check_anti_affinity(const pod_info& pod, const node_info& node) {
-  for (auto& term : pod.required_anti_affinity)
-    if (term_violated(term, pod, node)) return failed(failure::anti_affinity);
+// kube-scheduler's InterPodAffinity Filter, on what prepare_affinity found across the nodes:
+// the pod's affinity, its anti-affinity, then existing pods' anti-affinity towards it.
+verdict check_inter_pod_affinity(const pod_info& pod, const node_info& node,
+                                 const affinity_state& state) {
+  for (size_t k = 0; k < pod.required_affinity.size(); ++k) {
+    auto* domain = domain_of(node, pod.required_affinity[k].topology_key);
+    if (!domain || (!state.first_of_its_kind && !state.affinity_domains[k].count(*domain)))
+      return failed(failure::pod_affinity);
+  }
+  for (size_t k = 0; k < pod.required_anti_affinity.size(); ++k) {
+    auto* domain = domain_of(node, pod.required_anti_affinity[k].topology_key);
+    if (domain && state.anti_affinity_domains[k].count(*domain))
+      return failed(failure::anti_affinity);
+  }
+  for (auto& [key, value] : state.forbidden_by_existing) {
+    auto* domain = domain_of(node, key);
+    if (domain && *domain == value) return failed(failure::existing_anti_affinity);
+  }
   return {};
 }
 
@@ -324,15 +346,20 @@ verdict check_anti_affinity(const pod_info& pod, const node_info& node) {
 // In kube-scheduler's filter order (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
 // NodePorts, NodeResourcesFit, InterPodAffinity): a node is counted under the first filter it
 // fails, so the order decides what FailedScheduling says.
-verdict check(const pod_info& pod, const node_info& node) {
+verdict check(const pod_info& pod, const node_info& node, const affinity_state& state) {
   verdict v = check_unschedulable(pod, node);
   if (v.fits()) v = check_node_name(pod, node);
   if (v.fits()) v = check_taints(pod, node);
   if (v.fits()) v = check_node_affinity(pod, node);
   if (v.fits()) v = check_host_ports(pod, node);
   if (v.fits()) v = check_resources(pod, node);
-  if (v.fits()) v = check_anti_affinity(pod, node);
+  if (v.fits()) v = check_inter_pod_affinity(pod, node, state);
   return v;
+}
+
+// A filter asked of one node alone sees only the pods on that node.
+affinity_state local_state(const pod_info& pod, const node_info& node) {
+  return prepare_affinity(std::vector<node_info>{node}, pod);
 }
 
 // ---- scores -----------------------------------------------------------------------------------
@@ -424,15 +451,16 @@ class reason_tally {
 
  private:
   static constexpr std::array<uint8_t, 3> shortage_bits = {too_many_pods, short_cpu, short_memory};
-  std::array<size_t, 8> plain_{};      // by failure: the reasons without details
+  std::array<size_t, 10> plain_{};     // by failure: the reasons without details
   std::array<size_t, 3> shortages_{};  // by shortage_bits
   std::map<std::pair<std::string_view, std::string_view>, size_t> taints_;  // views into nodes
 };
 
 /// kube-scheduler's FitError text.
-std::string unavailable_message(const std::vector<node_info>& nodes, const pod_info& pod) {
+std::string unavailable_message(const std::vector<node_info>& nodes, const pod_info& pod,
+                                const affinity_state& state) {
   reason_tally tally;
-  for (auto& node : nodes) tally.add(check(pod, node));
+  for (auto& node : nodes) tally.add(check(pod, node, state));
   std::string out = "0/" + std::to_string(nodes.size()) + " nodes are available";
   auto parts = tally.lines();
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : ": ") + parts[i];
@@ -480,6 +508,40 @@ void owner_tally::remove(const std::string& uid, int32_t pods) {
 
 // ---- node_info --------------------------------------------------------------------------------
 
+affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_info& pod) {
+  affinity_state state;
+  state.affinity_domains.resize(pod.required_affinity.size());
+  state.anti_affinity_domains.resize(pod.required_anti_affinity.size());
+  bool own_terms = !pod.required_affinity.empty() || !pod.required_anti_affinity.empty();
+  for (auto& node : nodes) {
+    if (!own_terms && node.anti_affinity_pods == 0) continue;
+    for (const pod_info* other : node.pods) {
+      for (size_t k = 0; k < pod.required_affinity.size(); ++k)
+        if (term_selects(pod.required_affinity[k], pod, *other))
+          if (auto* domain = domain_of(node, pod.required_affinity[k].topology_key))
+            state.affinity_domains[k].insert(*domain);
+      for (size_t k = 0; k < pod.required_anti_affinity.size(); ++k)
+        if (term_selects(pod.required_anti_affinity[k], pod, *other))
+          if (auto* domain = domain_of(node, pod.required_anti_affinity[k].topology_key))
+            state.anti_affinity_domains[k].insert(*domain);
+      for (auto& term : other->required_anti_affinity)
+        if (term_selects(term, *other, pod))
+          if (auto* domain = domain_of(node, term.topology_key))
+            state.forbidden_by_existing.emplace(term.topology_key, *domain);
+    }
+  }
+  // The first pod of a group that must be together goes anywhere its domains exist, provided it
+  // matches its own terms (kube-scheduler's rule, or such a group could never start).
+  bool none_found = std::all_of(state.affinity_domains.begin(), state.affinity_domains.end(),
+                                [](auto& domains) { return domains.empty(); });
+  state.first_of_its_kind =
+      !pod.required_affinity.empty() && none_found &&
+      std::all_of(pod.required_affinity.begin(), pod.required_affinity.end(), [&](auto& term) {
+        return in_term_namespaces(term, pod, pod) && selects(term.selector, pod.labels);
+      });
+  return state;
+}
+
 void node_info::add_pod(const pod_info& pod) {
   requested.milli_cpu += pod.requests.milli_cpu;
   requested.memory += pod.requests.memory;
@@ -487,6 +549,7 @@ void node_info::add_pod(const pod_info& pod) {
   used_ports.insert(used_ports.end(), pod.host_ports.begin(), pod.host_ports.end());
   pods.push_back(&pod);
   if (!pod.owner_uid.empty()) owner_counts.add(pod.owner_uid);
+  if (!pod.required_anti_affinity.empty()) ++anti_affinity_pods;
 }
 
 void node_info::remove_pod(const pod_info& pod) {
@@ -503,6 +566,7 @@ void node_info::remove_pod(const pod_info& pod) {
     if (used != used_ports.end()) used_ports.erase(used);
   }
   if (!pod.owner_uid.empty()) owner_counts.remove(pod.owner_uid);
+  if (!pod.required_anti_affinity.empty()) --anti_affinity_pods;
 }
 
 // ---- filters ----------------------------------------------------------------------------------
@@ -525,11 +589,11 @@ filter_result filter_taints(const pod_info& pod, const node_info& node) {
 filter_result filter_host_ports(const pod_info& pod, const node_info& node) {
   return describe(check_host_ports(pod, node));
 }
-filter_result filter_anti_affinity(const pod_info& pod, const node_info& node) {
-  return describe(check_anti_affinity(pod, node));
+filter_result filter_inter_pod_affinity(const pod_info& pod, const node_info& node) {
+  return describe(check_inter_pod_affinity(pod, node, local_state(pod, node)));
 }
 filter_result fits(const pod_info& pod, const node_info& node) {
-  return describe(check(pod, node));
+  return describe(check(pod, node, local_state(pod, node)));
 }
 
 // ---- scores -----------------------------------------------------------------------------------
@@ -589,18 +653,19 @@ placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_
   const size_t start = options.start % n;
   const size_t enough = options.enough_feasible == 0 ? n : std::min(options.enough_feasible, n);
   const size_t owner_hash = owner_tally::hash(pod.owner_uid);
+  const affinity_state affinity = prepare_affinity(nodes, pod);
   std::vector<candidate> feasible;
   feasible.reserve(enough);
   size_t examined = 0;
   for (size_t i = start; examined < n && feasible.size() < enough; ++examined) {
     const node_info& node = nodes[i];
-    if (check(pod, node).fits())
+    if (check(pod, node, affinity).fits())
       feasible.push_back({i, score_without_spread(pod, node), owner_count(pod, node, owner_hash)});
     if (++i == n) i = 0;
   }
   out.next_start = (start + examined) % n;
   if (feasible.empty()) {
-    out.message = unavailable_message(nodes, pod);
+    out.message = unavailable_message(nodes, pod, affinity);
     return out;
   }
   out.node = nodes[best_of(feasible)].name;

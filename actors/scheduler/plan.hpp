@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,13 +61,15 @@ struct preferred_term {
   node_selector_term preference;
 };
 
-/// Required pod anti-affinity: no pod matching `selector` (in `namespaces`, or the pod's own
-/// namespace when empty) may run in the same `topology_key` domain. troupe supports the
-/// kubernetes.io/hostname topology (one domain per node) and treats other keys by node label.
+/// A required pod (anti-)affinity term: pods matching `selector` (in `namespaces`, every
+/// namespace with `all_namespaces` (an empty namespaceSelector), or the owner's own namespace
+/// when neither) in the same `topology_key` domain, that is among the nodes with the same
+/// value of that label (for kubernetes.io/hostname, a node without it is a domain of its own).
 struct pod_affinity_term {
   label_selector selector;
   std::vector<std::string> namespaces;
   std::string topology_key;
+  bool all_namespaces = false;
 };
 
 struct host_port {
@@ -114,6 +117,7 @@ struct pod_info {
   std::vector<preferred_term> preferred_node_affinity;
   std::vector<toleration> tolerations;
   std::vector<host_port> host_ports;
+  std::vector<pod_affinity_term> required_affinity;
   std::vector<pod_affinity_term> required_anti_affinity;
   int32_t priority = 0;
 };
@@ -131,6 +135,8 @@ struct node_info {
   std::vector<const pod_info*> pods;
   /// How many pods of each owner uid run here, for spreading.
   owner_tally owner_counts;
+  /// Pods here with required anti-affinity terms, which every pod placed is checked against.
+  int32_t anti_affinity_pods = 0;
 
   /// Accounts a pod bound to this node (requests, ports, owner, anti-affinity index).
   void add_pod(const pod_info& pod);
@@ -155,7 +161,18 @@ filter_result filter_node_affinity(const pod_info& pod, const node_info& node); 
 /// node.kubernetes.io/not-ready:NoSchedule (unless it carries that taint already).
 filter_result filter_taints(const pod_info& pod, const node_info& node);
 filter_result filter_host_ports(const pod_info& pod, const node_info& node);
-filter_result filter_anti_affinity(const pod_info& pod, const node_info& node);
+/// Inter-pod affinity against the pods on this node alone (place() looks across nodes).
+filter_result filter_inter_pod_affinity(const pod_info& pod, const node_info& node);
+
+/// What the pods across the nodes say about a pod's inter-pod affinity, gathered once per
+/// placement as kube-scheduler's InterPodAffinity PreFilter does: per term of the pod's, the
+/// domains where pods it selects run; the domains existing pods' anti-affinity keeps it from.
+struct affinity_state {
+  std::vector<std::set<std::string>> affinity_domains, anti_affinity_domains;
+  std::set<std::pair<std::string, std::string>> forbidden_by_existing;  ///< (key, value)
+  bool first_of_its_kind = false;  ///< no pod it must be with runs, and it matches its own terms
+};
+affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_info& pod);
 
 /// Runs every filter in kube-scheduler's order; the first failing reason(s).
 filter_result fits(const pod_info& pod, const node_info& node);

@@ -319,25 +319,25 @@ TEST_CASE("pod anti-affinity filter", "[scheduler]") {
         };
       };
   run({
-      {"no terms", filter_anti_affinity, [](pod_info&, node_info&) {}, fits_ok},
-      {"a matching pod on the node", filter_anti_affinity,
+      {"no terms", filter_inter_pod_affinity, [](pod_info&, node_info&) {}, fits_ok},
+      {"a matching pod on the node", filter_inter_pod_affinity,
        scene(term("app=web", hostname), "default", {{"app", "web"}}), anti_msg},
-      {"pods that do not match", filter_anti_affinity,
+      {"pods that do not match", filter_inter_pod_affinity,
        scene(term("app=web", hostname), "default", {{"app", "db"}}), fits_ok},
-      {"matching pod in another namespace", filter_anti_affinity,
+      {"matching pod in another namespace", filter_inter_pod_affinity,
        scene(term("app=web", hostname), "other", {{"app", "web"}}), fits_ok},
-      {"namespaces listed", filter_anti_affinity,
+      {"namespaces listed", filter_inter_pod_affinity,
        scene(term("app=web", hostname, {"other"}), "other", {{"app", "web"}}), anti_msg},
-      {"set-based selector", filter_anti_affinity,
+      {"set-based selector", filter_inter_pod_affinity,
        scene(term("app in (web,api),tier", hostname), "default", {{"app", "api"}, {"tier", "x"}}),
        anti_msg},
-      {"hostname needs no label", filter_anti_affinity,
+      {"hostname needs no label", filter_inter_pod_affinity,
        scene(term("app=web", hostname), "default", {{"app", "web"}}, {}), anti_msg},
-      {"zone: node without the zone label", filter_anti_affinity,
+      {"zone: node without the zone label", filter_inter_pod_affinity,
        scene(term("app=web", "zone"), "default", {{"app", "web"}}), fits_ok},
-      {"zone: matching pod on this node", filter_anti_affinity,
+      {"zone: matching pod on this node", filter_inter_pod_affinity,
        scene(term("app=web", "zone"), "default", {{"app", "web"}}, {{"zone", "a"}}), anti_msg},
-      {"a selector that selects nothing", filter_anti_affinity,
+      {"a selector that selects nothing", filter_inter_pod_affinity,
        scene({label_selector::nothing(), {}, hostname}, "default", {{"app", "web"}}), fits_ok},
   });
 }
@@ -698,4 +698,69 @@ TEST_CASE("place speed", "[.bench]") {
             << " us per pod including binding; place() alone on the loaded cluster: "
             << std::chrono::duration<double, std::micro>(place_elapsed).count() / 10000 << " us\n";
   CHECK(bound == count);
+}
+
+TEST_CASE("inter-pod affinity across the nodes of a topology domain", "[scheduler]") {
+  std::deque<pod_info> running;  // outlives the nodes, which borrow its pods
+  auto pod_with = [&](const std::string& name,
+                      std::map<std::string, std::string> labels) -> pod_info& {
+    pod_info& p = running.emplace_back(make_pod(name, 100, gi / 8));
+    p.labels = std::move(labels);
+    return p;
+  };
+  auto term = [](std::string selector, std::string topology) {
+    return pod_affinity_term{label_selector::parse(selector), {}, std::move(topology)};
+  };
+  const std::string zone = "topology.kubernetes.io/zone", hostname = "kubernetes.io/hostname";
+  std::vector<node_info> nodes = {make_node("a1"), make_node("a2"), make_node("b1")};
+  nodes[0].labels[zone] = nodes[1].labels[zone] = "a";
+  nodes[2].labels[zone] = "b";
+  nodes[0].add_pod(pod_with("z", {{"app", "z"}}));
+
+  // Its anti-affinity keeps it out of the whole zone a pod it shuns runs in.
+  auto shy = make_pod("shy", 100, gi / 8);
+  shy.required_anti_affinity = {term("app=z", zone)};
+  CHECK(place(nodes, shy).node == std::optional<std::string>("b1"));
+  nodes[2].unschedulable = true;
+  CHECK(place(nodes, shy).message ==
+        "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match pod "
+        "anti-affinity rules.");
+  nodes[2].unschedulable = false;
+
+  // A running pod's anti-affinity keeps pods it shuns away from it (the symmetric rule).
+  auto& guard = pod_with("guard", {{"app", "guard"}});
+  guard.required_anti_affinity = {term("app=victim", zone)};
+  nodes[2].add_pod(guard);
+  auto victim = make_pod("victim", 100, gi / 8);
+  victim.labels = {{"app", "victim"}};
+  victim.node_name = "b1";
+  CHECK(place(nodes, victim).message ==
+        "0/3 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules, 2 "
+        "node(s) didn't match the requested node name.");
+  victim.node_name.clear();
+  CHECK(place(nodes, victim).node != std::optional<std::string>("b1"));
+
+  // Affinity: only where a pod it must be with runs, in the same domain.
+  auto follower = make_pod("follower", 100, gi / 8);
+  follower.required_affinity = {term("app=z", zone)};
+  for (int i = 0; i < 4; ++i) {
+    auto placed = place(nodes, follower).node;
+    CHECK(
+        (placed == std::optional<std::string>("a1") || placed == std::optional<std::string>("a2")));
+  }
+  follower.required_affinity = {term("app=nowhere", hostname)};
+  CHECK(place(nodes, follower).message ==
+        "0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
+  // Unless it is the first of its kind: a pod matching its own term goes anywhere.
+  follower.labels = {{"app", "nowhere"}};
+  CHECK(place(nodes, follower).node.has_value());
+
+  // Terms cover the owner's namespace, the listed ones, or every one (an empty namespaceSelector).
+  auto elsewhere = make_pod("elsewhere", 100, gi / 8);
+  elsewhere.ns = "other";
+  elsewhere.required_anti_affinity = {term("app=z", hostname)};
+  elsewhere.node_name = "a1";
+  CHECK(place(nodes, elsewhere).node == std::optional<std::string>("a1"));
+  elsewhere.required_anti_affinity[0].all_namespaces = true;
+  CHECK_FALSE(place(nodes, elsewhere).node);
 }

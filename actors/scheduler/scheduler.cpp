@@ -125,10 +125,10 @@ void pod_changed(self_ptr self, std::string_view bytes) {
     } else if (!p.accounted || p.node != node) {
       unaccount(self, p);
       account(self, p, node);
-      if (changed) {  // what pending pods' anti-affinity saw of it has changed
-        st.queue.cluster_changed(monotonic_millis());
-        kick(self);
-      }
+      // A pod placed (by another, or relabelled) may be what a pending pod's affinity waits
+      // for, as kube-scheduler moves pods on an assigned pod's add or update.
+      st.queue.cluster_changed(monotonic_millis());
+      kick(self);
     }
     return;
   }
@@ -267,6 +267,7 @@ void bind_to(self_ptr self, const std::string& key, cached_pod& p, const std::st
   auto& st = self->state;
   account(self, p, node);
   p.assumed = true;
+  st.queue.cluster_changed(monotonic_millis());  // a pending pod's affinity may wait for it
   ++st.in_flight;
   auto req = make_request(api_verb::bind, "pods", p.info->ns, p.info->name);
   req.target = node;

@@ -841,6 +841,26 @@ TEST_CASE("the scheduler sees a pending pod's update and a bound pod's new label
                    [](const std::string& o) { return !o.empty(); }) ==
         "0/2 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had "
         "untolerated taint {team: blue}.");
+
+  // A pod that must be with another waits for it, and goes to its node once it is placed.
+  REQUIRE(
+      c.troupe(
+           {"apply", "-f", "-"},
+           "apiVersion: v1\nkind: Pod\nmetadata: {name: follower}\nspec:\n  affinity: "
+           "{podAffinity: "
+           "{requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: "
+           "leader}}, topologyKey: kubernetes.io/hostname}]}}\n  containers: [{name: c, image: "
+           "sh}]\n")
+          .code == 0);
+  CHECK(wait_until(c, {"get", "pod", "follower", "-o", "jsonpath={.status.conditions[0].message}"},
+                   [](const std::string& o) { return !o.empty(); }) ==
+        "0/2 nodes are available: 1 node(s) didn't match pod affinity rules, 1 node(s) had "
+        "untolerated "
+        "taint {team: blue}.");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, bare("leader", "z-hollow-1", "")).code == 0);
+  CHECK(wait_until(
+            c, {"get", "pod", "follower", "-o", "jsonpath={.spec.nodeName}"},
+            [](const std::string& o) { return !o.empty(); }, 15) == "z-hollow-1");
 }
 
 TEST_CASE("a Node deleted under its running agent leaves one Lease that no longer names it",
