@@ -121,10 +121,19 @@ void add_service_env(k8s::Service::Reader service, key_values& out) {
   }
 }
 
+std::string pod_hostname(std::string_view spec_hostname, std::string_view pod_name) {
+  std::string out(spec_hostname.empty() ? pod_name : spec_hostname);
+  if (out.size() <= 63) return out;
+  out.resize(63);
+  while (!out.empty() && (out.back() == '-' || out.back() == '.')) out.pop_back();
+  return out;
+}
+
 resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources) {
   resolved_env r;
-  r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + pod.name,
-           "HOME=/root", "POD_IP=" + pod.pod_ip};
+  r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "HOSTNAME=" + (pod.hostname.empty() ? pod.name : pod.hostname), "HOME=/root",
+           "POD_IP=" + pod.pod_ip};
   // Under the container's own, which may name them in $(VAR).
   for (auto& [name, value] : sources.services) set(r.env, name, value);
   for (auto from : c.getEnvFrom()) {

@@ -31,6 +31,9 @@ void add_service_env(k8s::Service::Reader service, key_values& out);
 /// The pod fields a fieldRef may name, and what a resourceFieldRef reads.
 struct pod_fields {
   std::string name, ns, uid, node_name, pod_ip, host_ip, service_account;
+  /// The pod's host name, as the kubelet's GeneratePodHostNameAndDomain gives it: spec.hostname,
+  /// else the pod's name, cut to 63 characters ("" counts as the name).
+  std::string hostname;
   key_values labels, annotations;
   capnp::List<k8s::Container>::Reader containers, init_containers;  ///< for a resourceFieldRef's containerName
   int64_t node_milli_cpu = 0, node_memory = 0;     ///< the default for a limit not set
@@ -53,6 +56,10 @@ struct resolved_env {
   /// InvalidEnvironmentVariableNames events say them (one per source).
   std::vector<std::string> skipped;
 };
+
+/// The kubelet's GeneratePodHostNameAndDomain: `spec_hostname`, else the pod's name, cut to
+/// 63 characters with no '-' or '.' left at the end (TruncatePodHostnameIfNeeded).
+std::string pod_hostname(std::string_view spec_hostname, std::string_view pod_name);
 
 /// The full environment: a base (PATH, HOSTNAME, HOME, POD_IP) under the container's own.
 resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources);

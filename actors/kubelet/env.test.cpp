@@ -74,6 +74,12 @@ TEST_CASE("env from values fields ConfigMaps and Secrets in Kubernetes' order", 
   CHECK(get(env.env, "OPT") == "<unset>");
   CHECK(command_line(c, env.env) == std::vector<std::string>{"sh", "-c", "echo hi $(POD_NAME) $HOME $(NOPE)"});
   CHECK(env.skipped.empty());
+  CHECK(get(env.env, "HOSTNAME") == "web-1");
+  auto named = fields();
+  named.hostname = pod_hostname("db-0", named.name);
+  CHECK(get(resolve_env(c, named, sources).env, "HOSTNAME") == "db-0");
+  CHECK(pod_hostname("", "web-1") == "web-1");
+  CHECK(pod_hostname("", std::string(62, 'a') + "-b") == std::string(62, 'a'));  // cut, no '-' left
   // Keys that are no variable names are left out, and the kubelet's warning says which.
   sources.config_maps["cfg"] = {{"1bad", "x"}, {"b.c", "y"}, {"with-dash", "z"}};
   sources.secrets["sec"] = {{"9lives", "s"}, {"password", "s3cret"}};

@@ -30,6 +30,7 @@ pod_fields fields_of(self_ptr self) {
   f.pod_ip = self->state.model.pod_ip;
   f.host_ip = node_of(self).host_ip;
   f.service_account = text_string(pod.getSpec().getServiceAccountName());
+  f.hostname = pod_hostname(text_view(pod.getSpec().getHostname()), f.name);
   for (auto& [k, v] : map_entries(pod.getMetadata().getLabels())) f.labels[k] = v;
   for (auto& [k, v] : map_entries(pod.getMetadata().getAnnotations())) f.annotations[k] = v;
   f.containers = pod.getSpec().getContainers();

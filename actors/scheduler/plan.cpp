@@ -647,7 +647,7 @@ placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_
   placement out;
   const size_t n = nodes.size();
   if (n == 0) {
-    out.message = "0/0 nodes are available: no nodes available to schedule pods.";
+    out.message = "no nodes available to schedule pods";  // kube-scheduler's ErrNoNodesAvailable
     return out;
   }
   const size_t start = options.start % n;

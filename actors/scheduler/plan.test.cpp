@@ -633,7 +633,7 @@ TEST_CASE("place explains why no node fits", "[scheduler]") {
     std::string message;
   };
   std::vector<row> rows = {
-      {{}, "0/0 nodes are available: no nodes available to schedule pods."},
+      {{}, "no nodes available to schedule pods"},
       {{gpu, small1, small2},
        "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient "
        "cpu."},
