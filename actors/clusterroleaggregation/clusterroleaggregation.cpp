@@ -65,8 +65,7 @@ constexpr auto call_patience = std::chrono::seconds(30);
 
 struct aggregation_state {
   clusterrole_aggregation_deps deps;
-  uint64_t generation = 0;  ///< of the watch: a reload's is told apart from the one it replaced
-  uint64_t received = 0;    ///< events of the current watch, for acks
+  controller_watch roles;
   std::map<std::string, std::string> writing;  ///< role -> the resourceVersion its update read
   static inline const char* name = "clusterrole-aggregation";
 };
@@ -116,18 +115,12 @@ void sync_all(self_ptr self) {
 }
 
 void load(self_ptr self) {
-  auto& st = self->state;
-  ++st.generation;
-  st.received = 0;
-  auto revision = st.deps.engine->read().revision();
+  auto revision = self->state.deps.engine->read().revision();
   sync_all(self);
   watch_request req;
-  req.id = st.generation;
   req.resource = cluster_roles;
   req.from_revision = revision;
-  self->request(st.deps.store, caf::infinite, watch_atom::value, req,
-                caf::actor_cast<watcher_actor>(self))
-      .then([](uint64_t) {}, [=](caf::error&) { self->quit(); });
+  self->state.roles.start(self, self->state.deps.store, std::move(req));
 }
 
 caf::behavior aggregation(self_ptr self, clusterrole_aggregation_deps deps) {
@@ -135,17 +128,11 @@ caf::behavior aggregation(self_ptr self, clusterrole_aggregation_deps deps) {
   load(self);
   return {
       [=](watch_event_atom, watch_event& ev) {
-        auto& st = self->state;
-        if (ev.id != st.generation) return;
-        if (++st.received % watch_ack_every == 0)
-          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received);
-        sync_all(self);
+        if (self->state.roles.accept(self, self->state.deps.store, ev)) sync_all(self);
       },
       [=](watch_end_atom, uint64_t id, const caf::error& reason) {
         if (to_api_error(reason).code() == api_errc::unavailable) return self->quit();
-        if (id != self->state.generation) return;  // already replaced
-        self->send(self->state.deps.store, unwatch_atom::value, id);
-        load(self);
+        if (self->state.roles.ended(self, self->state.deps.store, id)) load(self);
       },
   };
 }

@@ -679,4 +679,27 @@ void add_store_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<store_actor>("troupe.store_actor");
 }
 
+void controller_watch::start(caf::event_based_actor* self, const store_actor& store,
+                             watch_request req) {
+  req.id = ++generation_;
+  received_ = 0;
+  self->request(store, caf::infinite, watch_atom::value, std::move(req),
+                caf::actor_cast<watcher_actor>(self))
+      .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
+}
+
+bool controller_watch::accept(caf::event_based_actor* self, const store_actor& store,
+                              const watch_event& ev) {
+  if (ev.id != generation_) return false;
+  if (++received_ % watch_ack_every == 0)
+    self->send(store, watch_ack_atom::value, ev.id, received_);
+  return true;
+}
+
+bool controller_watch::ended(caf::event_based_actor* self, const store_actor& store, uint64_t id) {
+  if (id != generation_) return false;  // already replaced
+  self->send(store, unwatch_atom::value, id);
+  return true;
+}
+
 }  // namespace troupe

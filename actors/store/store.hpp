@@ -117,6 +117,22 @@ using store_actor = caf::typed_actor<
 /// A watcher acks after this many events; the store's window must be well above it.
 constexpr uint64_t watch_ack_every = 64;
 
+/// The one store watch a controller keeps, started again after the store ends it: events of a
+/// watch it replaced are told apart and dropped, and the store is acked as it wants.
+class controller_watch {
+ public:
+  /// Watches as `req` says (its id set here) for `self`, as a new generation; `self` quits if
+  /// the store refuses it (a controller cannot go on without its watch).
+  void start(caf::event_based_actor* self, const store_actor& store, watch_request req);
+  /// True for an event of the current watch, counted and acked every watch_ack_every.
+  bool accept(caf::event_based_actor* self, const store_actor& store, const watch_event& ev);
+  /// True when the watch that ended is the current one, which is then unwatched: start again.
+  bool ended(caf::event_based_actor* self, const store_actor& store, uint64_t id);
+
+ private:
+  uint64_t generation_ = 0, received_ = 0;
+};
+
 struct store_knobs {
   size_t max_batch = 4096;          ///< writes per transaction
   /// How long a sync may wait for the writers the previous sync answered to come back, so that

@@ -23,8 +23,7 @@ constexpr int64_t longest_wait_seconds = 24 * 3600;
 
 struct cleaner_state {
   token_cleaner_deps deps;
-  uint64_t generation = 0;  ///< of the watch: a reload's is told apart from the one it replaced
-  uint64_t received = 0;    ///< events of the current watch, for acks
+  controller_watch secrets;
   std::map<std::string, int64_t> waiting;  ///< tokens with a check on its way, by when (unix s)
   static inline const char* name = "token-cleaner";
 };
@@ -64,21 +63,16 @@ void check(self_ptr self, const std::string& name, int64_t due) {
 
 void load(self_ptr self) {
   auto& st = self->state;
-  ++st.generation;
-  st.received = 0;
   auto snap = st.deps.engine->read();
   snap.list(list_prefix("secrets", "kube-system"), [&](std::string_view, store::stored_view v) {
     evaluate(self, v.object, v.revision);
     return true;
   });
   watch_request req;
-  req.id = st.generation;
   req.resource = "secrets";
   req.ns = "kube-system";
   req.from_revision = snap.revision();
-  self->request(st.deps.store, caf::infinite, watch_atom::value, req,
-                caf::actor_cast<watcher_actor>(self))
-      .then([](uint64_t) {}, [=](caf::error&) { self->quit(); });
+  st.secrets.start(self, st.deps.store, std::move(req));
 }
 
 caf::behavior cleaner(self_ptr self, token_cleaner_deps deps) {
@@ -86,19 +80,14 @@ caf::behavior cleaner(self_ptr self, token_cleaner_deps deps) {
   load(self);
   return {
       [=](watch_event_atom, watch_event& ev) {
-        auto& st = self->state;
-        if (ev.id != st.generation) return;
-        if (++st.received % watch_ack_every == 0)
-          self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received);
+        if (!self->state.secrets.accept(self, self->state.deps.store, ev)) return;
         if (ev.object.empty() || ev.type == static_cast<uint8_t>(store::event_type::deleted))
           return;
         evaluate(self, ev.object.str(), ev.revision);
       },
       [=](watch_end_atom, uint64_t id, const caf::error& reason) {
         if (to_api_error(reason).code() == api_errc::unavailable) return self->quit();
-        if (id != self->state.generation) return;  // already replaced
-        self->send(self->state.deps.store, unwatch_atom::value, id);
-        load(self);
+        if (self->state.secrets.ended(self, self->state.deps.store, id)) load(self);
       },
       [=](token_check_atom, const std::string& name, int64_t due) { check(self, name, due); },
   };
