@@ -121,7 +121,8 @@ void start_container(self_ptr self, bool init, size_t i);
 /// Marks a container running, as a start or an adoption finds it.
 void set_running(self_ptr self, bool init, size_t i);
 void post_start_done(self_ptr self, const std::string& name, int32_t instance, bool ok);
-/// A preStop hook ended (SIGTERM has been sent): a failed one is an event.
+/// A preStop hook ended: SIGTERM to the run it was for, if that still runs; a failed one is an
+/// event.
 void pre_stop_done(self_ptr self, const std::string& name, int32_t instance, bool ok);
 void run_detached(self_ptr self, probe_spec spec, const container_run& run,
                   std::function<void(const probe_outcome&)> done);

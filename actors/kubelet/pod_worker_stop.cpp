@@ -91,17 +91,19 @@ int64_t signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
     kill(-pid, grace_ms <= 0 ? SIGKILL : SIGTERM);
     return grace_ms;
   }
+  if (!hook) {  // a handler that cannot run (a port name the container lacks) failed
+    kill(-pid, SIGTERM);
+    record_event(self, "Warning", "FailedPreStopHook", field_path(self, init, i),
+                 "PreStopHook failed");
+    return grace_ms;
+  }
   auto me = caf::actor_cast<caf::actor>(self);
   std::string name = model_of(self, init, i).name;
   int32_t instance = run.instance;
-  if (!hook) {  // a handler that cannot run (a port name the container lacks) failed
-    kill(-pid, SIGTERM);
-    caf::anon_send(me, pre_stop_atom::value, name, instance, false);
-    return grace_ms;
-  }
   hook->timeout_ms = grace_ms;
+  // SIGTERM is sent from the worker, to the run the hook was for if it still runs: by the time
+  // a hook ends, its container may have exited and its process group id been reused.
   run_detached(self, *hook, run, [=](const probe_outcome& outcome) {
-    kill(-pid, SIGTERM);
     caf::anon_send(me, pre_stop_atom::value, name, instance, outcome.success);
   });
   return grace_ms + minimum_grace_ms;
@@ -228,9 +230,13 @@ void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
 
 void pre_stop_done(self_ptr self, const std::string& name, int32_t instance, bool ok) {
   auto where = find(self, name);
-  if (!where || ok || run_of(self, where->first, where->second).instance != instance) return;
-  record_event(self, "Warning", "FailedPreStopHook", field_path(self, where->first, where->second),
-               "PreStopHook failed");
+  if (!where) return;
+  auto [init, i] = *where;
+  auto& run = run_of(self, init, i);
+  if (run.instance == instance && run.pid > 0) kill(-run.pid, SIGTERM);
+  if (!ok)
+    record_event(self, "Warning", "FailedPreStopHook", field_path(self, init, i),
+                 "PreStopHook failed");
 }
 
 void kill_pid_if_running(self_ptr self, int32_t pid) {

@@ -124,11 +124,11 @@ label_selector to_selector(k8s::PodAffinityTerm::Reader term) {
 std::vector<pod_affinity_term> required_terms(k8s::PodAffinity::Reader affinity) {
   std::vector<pod_affinity_term> out;
   for (auto term : affinity.getRequiredDuringSchedulingIgnoredDuringExecution()) {
-    bool all = term.hasNamespaceSelector() &&
-               term.getNamespaceSelector().getMatchLabels().size() == 0 &&
+    bool selector = term.hasNamespaceSelector();
+    bool all = selector && term.getNamespaceSelector().getMatchLabels().size() == 0 &&
                term.getNamespaceSelector().getMatchExpressions().size() == 0;
     out.push_back({to_selector(term), to_strings(term.getNamespaces()),
-                   text_string(term.getTopologyKey()), all});
+                   text_string(term.getTopologyKey()), all, selector && !all});
   }
   return out;
 }

@@ -253,7 +253,7 @@ bool same_port(const host_port& a, const host_port& b) {
 bool in_term_namespaces(const pod_affinity_term& term, const pod_info& owner,
                         const pod_info& other) {
   if (term.all_namespaces) return true;
-  if (term.namespaces.empty()) return other.ns == owner.ns;
+  if (term.namespaces.empty()) return !term.selected_namespaces && other.ns == owner.ns;
   return std::find(term.namespaces.begin(), term.namespaces.end(), other.ns) !=
          term.namespaces.end();
 }
@@ -335,9 +335,9 @@ verdict check_inter_pod_affinity(const pod_info& pod, const node_info& node,
     if (domain && state.anti_affinity_domains[k].count(*domain))
       return failed(failure::anti_affinity);
   }
-  for (auto& [key, value] : state.forbidden_by_existing) {
+  for (auto& [key, domains] : state.forbidden_by_existing) {
     auto* domain = domain_of(node, key);
-    if (domain && *domain == value) return failed(failure::existing_anti_affinity);
+    if (domain && domains.count(*domain)) return failed(failure::existing_anti_affinity);
   }
   return {};
 }
@@ -516,10 +516,12 @@ affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_i
   for (auto& node : nodes) {
     if (!own_terms && node.anti_affinity_pods == 0) continue;
     for (const pod_info* other : node.pods) {
-      for (size_t k = 0; k < pod.required_affinity.size(); ++k)
-        if (term_selects(pod.required_affinity[k], pod, *other))
-          if (auto* domain = domain_of(node, pod.required_affinity[k].topology_key))
-            state.affinity_domains[k].insert(*domain);
+      bool matches_all = !pod.required_affinity.empty() &&
+                         std::all_of(pod.required_affinity.begin(), pod.required_affinity.end(),
+                                     [&](auto& term) { return term_selects(term, pod, *other); });
+      for (size_t k = 0; matches_all && k < pod.required_affinity.size(); ++k)
+        if (auto* domain = domain_of(node, pod.required_affinity[k].topology_key))
+          state.affinity_domains[k].insert(*domain);
       for (size_t k = 0; k < pod.required_anti_affinity.size(); ++k)
         if (term_selects(pod.required_anti_affinity[k], pod, *other))
           if (auto* domain = domain_of(node, pod.required_anti_affinity[k].topology_key))
@@ -527,7 +529,7 @@ affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_i
       for (auto& term : other->required_anti_affinity)
         if (term_selects(term, *other, pod))
           if (auto* domain = domain_of(node, term.topology_key))
-            state.forbidden_by_existing.emplace(term.topology_key, *domain);
+            state.forbidden_by_existing[term.topology_key].insert(*domain);
     }
   }
   // The first pod of a group that must be together goes anywhere its domains exist, provided it
@@ -540,6 +542,11 @@ affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_i
         return in_term_namespaces(term, pod, pod) && selects(term.selector, pod.labels);
       });
   return state;
+}
+
+bool affinity_waits_for(const pod_info& waiting, const pod_info& placed) {
+  return std::any_of(waiting.required_affinity.begin(), waiting.required_affinity.end(),
+                     [&](auto& term) { return term_selects(term, waiting, placed); });
 }
 
 void node_info::add_pod(const pod_info& pod) {

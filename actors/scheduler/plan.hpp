@@ -70,6 +70,9 @@ struct pod_affinity_term {
   std::vector<std::string> namespaces;
   std::string topology_key;
   bool all_namespaces = false;
+  /// A namespaceSelector with labels: its namespaces are not known here (the scheduler has no
+  /// namespace labels), and the owner's own is not implied either, so only `namespaces` count.
+  bool selected_namespaces = false;
 };
 
 struct host_port {
@@ -168,11 +171,19 @@ filter_result filter_inter_pod_affinity(const pod_info& pod, const node_info& no
 /// placement as kube-scheduler's InterPodAffinity PreFilter does: per term of the pod's, the
 /// domains where pods it selects run; the domains existing pods' anti-affinity keeps it from.
 struct affinity_state {
-  std::vector<std::set<std::string>> affinity_domains, anti_affinity_domains;
-  std::set<std::pair<std::string, std::string>> forbidden_by_existing;  ///< (key, value)
+  /// Per affinity term, the domains of the pods that match every one of the terms (as
+  /// kube-scheduler counts a pod for the pod's affinity only when it matches all its terms).
+  std::vector<std::set<std::string>> affinity_domains;
+  std::vector<std::set<std::string>> anti_affinity_domains;  ///< per anti-affinity term
+  /// Topology key -> the domains existing pods' anti-affinity keeps the pod out of.
+  std::map<std::string, std::set<std::string>> forbidden_by_existing;
   bool first_of_its_kind = false;  ///< no pod it must be with runs, and it matches its own terms
 };
 affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_info& pod);
+
+/// Whether `placed`, just placed, is a pod one of `waiting`'s affinity terms selects: what may
+/// let an unschedulable `waiting` fit now (kube-scheduler's queueing hint for such a change).
+bool affinity_waits_for(const pod_info& waiting, const pod_info& placed);
 
 /// Runs every filter in kube-scheduler's order; the first failing reason(s).
 filter_result fits(const pod_info& pod, const node_info& node);

@@ -764,3 +764,44 @@ TEST_CASE("inter-pod affinity across the nodes of a topology domain", "[schedule
   elsewhere.required_anti_affinity[0].all_namespaces = true;
   CHECK_FALSE(place(nodes, elsewhere).node);
 }
+
+TEST_CASE("a pod's affinity terms count only pods that match them all", "[scheduler]") {
+  std::deque<pod_info> running;
+  auto pod_with = [&](const std::string& name,
+                      std::map<std::string, std::string> labels) -> pod_info& {
+    pod_info& p = running.emplace_back(make_pod(name, 100, gi / 8));
+    p.labels = std::move(labels);
+    return p;
+  };
+  const std::string zone = "topology.kubernetes.io/zone", hostname = "kubernetes.io/hostname";
+  std::vector<node_info> nodes = {make_node("a1"), make_node("b1")};
+  nodes[0].labels[zone] = "a";
+  nodes[1].labels[zone] = "b";
+  // A web pod in zone a and a cache pod on b1: no pod is both, so terms for web (zone) and for
+  // cache (hostname) are met by none, as kube-scheduler counts them.
+  nodes[0].add_pod(pod_with("web", {{"app", "web"}, {"tier", "front"}}));
+  nodes[1].add_pod(pod_with("cache", {{"app", "cache"}, {"tier", "front"}}));
+  auto both = make_pod("both", 100, gi / 8);
+  both.required_affinity = {pod_affinity_term{label_selector::parse("app=web"), {}, zone},
+                            pod_affinity_term{label_selector::parse("app=cache"), {}, hostname}};
+  CHECK(place(nodes, both).message ==
+        "0/2 nodes are available: 2 node(s) didn't match pod affinity rules.");
+  // Terms both pods meet: their domains count.
+  both.required_affinity = {
+      pod_affinity_term{label_selector::parse("tier=front"), {}, zone},
+      pod_affinity_term{label_selector::parse("app in (web,cache)"), {}, hostname}};
+  CHECK(place(nodes, both).node.has_value());
+  // A namespaceSelector with labels names namespaces the scheduler cannot see: not even the
+  // pod's own is implied.
+  auto shy = make_pod("shy", 100, gi / 8);
+  shy.required_anti_affinity = {pod_affinity_term{label_selector::parse("app=web"), {}, hostname}};
+  shy.node_name = "a1";
+  CHECK_FALSE(place(nodes, shy).node);
+  shy.required_anti_affinity[0].selected_namespaces = true;
+  CHECK(place(nodes, shy).node == std::optional<std::string>("a1"));
+  // What an unschedulable pod's affinity waits for.
+  auto waiting = make_pod("waiting", 100, gi / 8);
+  waiting.required_affinity = {pod_affinity_term{label_selector::parse("app=db"), {}, hostname}};
+  CHECK(affinity_waits_for(waiting, pod_with("db", {{"app", "db"}})));
+  CHECK_FALSE(affinity_waits_for(waiting, pod_with("other", {{"app", "other"}})));
+}

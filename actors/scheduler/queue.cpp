@@ -1,6 +1,7 @@
 #include "actors/scheduler/queue.hpp"
 
 #include <algorithm>
+#include <vector>
 
 // Three ordered indexes over one table of entries: the table says where a pod is, the indexes
 // give the order pop() and the timers need. A popped pod stays in the table ("in flight") so
@@ -109,6 +110,15 @@ void scheduling_queue::succeeded(const std::string& key) {
 void scheduling_queue::cluster_changed(int64_t now_ms) {
   ++moves_;
   while (!unschedulable_.empty()) requeue(*entries_.find(*unschedulable_.begin()->second), now_ms);
+}
+
+void scheduling_queue::some_may_fit(const std::function<bool(const std::string& key)>& may_fit,
+                                    int64_t now_ms) {
+  ++moves_;  // a pod in flight now may fit too: it backs off rather than wait as unschedulable
+  std::vector<const std::string*> moving;
+  for (auto& [slot, key] : unschedulable_)
+    if (may_fit(*key)) moving.push_back(key);
+  for (auto* key : moving) requeue(*entries_.find(*key), now_ms);
 }
 
 std::optional<int64_t> scheduling_queue::next_wakeup() const {

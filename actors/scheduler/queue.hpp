@@ -5,6 +5,7 @@
 // node added or updated, a pod deleted) or at most 5 minutes, then go back through backoff.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ class scheduling_queue {
   /// Something changed that may make unschedulable pods fit: they move to backoff (or
   /// active when their backoff is over).
   void cluster_changed(int64_t now_ms);
+  /// A change that can only help the unschedulable pods `may_fit` names (a pod placed that
+  /// their affinity waits for): those move as cluster_changed() moves them, the rest stay.
+  void some_may_fit(const std::function<bool(const std::string& key)>& may_fit, int64_t now_ms);
   /// When pop() will next have something to give, if nothing is active now: the earliest
   /// end of a backoff or of an unschedulable pod's maximum wait; nullopt when none waits.
   std::optional<int64_t> next_wakeup() const;

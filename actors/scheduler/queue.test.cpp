@@ -193,3 +193,16 @@ TEST_CASE("next wakeup is the earliest timer", "[scheduler]") {
   CHECK(q.pop(1100) == "b");
   CHECK(q.next_wakeup() == 300'000);
 }
+
+TEST_CASE("a change that can help only some unschedulable pods moves only those", "[scheduler]") {
+  scheduling_queue q;
+  for (const char* key : {"follower", "huge"}) {
+    q.add(key, 0, 0);
+    fail(q, key, true, 0);
+  }
+  REQUIRE(q.unschedulable() == 2);
+  q.some_may_fit([](const std::string& key) { return key == "follower"; }, 60'000);
+  CHECK(q.unschedulable() == 1);  // "huge" still waits for a change that may help it
+  CHECK(q.pop(60'000) == "follower");
+  CHECK_FALSE(q.pop(60'000));
+}
