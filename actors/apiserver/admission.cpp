@@ -236,12 +236,11 @@ std::string admit_service_account(std::string_view pod, const std::string* accou
   std::string forbidden = "pods " + quote(text_view(reader.meta().getName())) + " is forbidden: ";
   // A static pod's mirror is the kubelet's copy of a manifest: never changed, and refused
   // when it names an account.
-  for (auto a : reader.meta().getAnnotations())
-    if (text_view(a.getKey()) == "kubernetes.io/config.mirror") {
-      TROUPE_REQUIRE(name.empty(), api_errc::forbidden,
-                     forbidden + "a mirror pod may not reference service accounts");
-      return std::string(pod);
-    }
+  if (map_get(reader.meta().getAnnotations(), mirror_pod_annotation)) {
+    TROUPE_REQUIRE(name.empty(), api_errc::forbidden,
+                   forbidden + "a mirror pod may not reference service accounts");
+    return std::string(pod);
+  }
   if (name.empty()) return std::string(pod);
   std::string ns = text_string(reader.meta().getNamespace());
   TROUPE_REQUIRE(account || name == "default", api_errc::forbidden,

@@ -215,23 +215,22 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
   auto& ctx = self->state.admission;
   ctx.now_seconds = unix_seconds();
   auto object = admit_create(kind, req.object, kind.namespaced ? req.ns : "", ctx);
-  std::string ns, name;
+  std::string ns, name, account_name;
   {
     object_reader r(object);  // not past here: the object is replaced below
     ns = text_string(r.meta().getNamespace());
     name = text_string(r.meta().getName());
+    if (kind.kind == "Pod")
+      account_name = text_string(r.as<k8s::Pod>().getSpec().getServiceAccountName());
   }
   if (kind.namespaced) require_namespace(self, ns, name);
   auto key = object_key(kind.resource(), ns, name);
   if (kind.kind == "Pod") {
     std::optional<std::string> account;
-    {
-      auto snap = self->state.deps.engine->read();
-      object_reader pod(object);
-      auto account_name = text_string(pod.as<k8s::Pod>().getSpec().getServiceAccountName());
-      if (!account_name.empty())
-        if (auto found = snap.get(object_key("serviceaccounts", ns, account_name)))
-          account = std::string(found->object);
+    if (!account_name.empty()) {
+      auto snap = self->state.deps.engine->read();  // the view below lives as long as it
+      if (auto found = snap.get(object_key("serviceaccounts", ns, account_name)))
+        account = std::string(found->object);
     }
     object = admit_service_account(object, account ? &*account : nullptr);
   }

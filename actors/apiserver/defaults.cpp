@@ -160,9 +160,8 @@ void default_toleration_seconds(k8s::PodSpec::Builder spec) {
 // priority 0 when no priority class names one.
 void default_pod_admission(k8s::Pod::Builder pod) {
   auto spec = pod.getSpec();
-  bool mirror = false;
-  for (auto a : pod.getMetadata().getAnnotations())
-    mirror = mirror || text_view(a.getKey()) == "kubernetes.io/config.mirror";
+  bool mirror =
+      map_get(pod.getMetadata().getAnnotations().asReader(), mirror_pod_annotation).has_value();
   if (!mirror && spec.getServiceAccountName().size() == 0)
     spec.setServiceAccountName(spec.getServiceAccount().size() ? spec.getServiceAccount().asReader()
                                                                : "default");

@@ -14,6 +14,8 @@ struct kind_info;
 
 /// The spec finalizer that holds a deleted namespace until its content is gone.
 constexpr const char* namespace_finalizer = "kubernetes";
+/// The annotation a static pod's mirror (the kubelet's copy of its manifest) carries.
+constexpr const char* mirror_pod_annotation = "kubernetes.io/config.mirror";
 
 /// Fills in what Kubernetes defaults on create and update.
 void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root);

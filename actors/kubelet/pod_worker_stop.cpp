@@ -69,12 +69,6 @@ bool anything_running(self_ptr self) {
 // the grace period.
 constexpr int64_t minimum_grace_ms = 2000;
 
-// Whether stopping the container runs a preStop hook first.
-bool has_pre_stop(self_ptr self, bool init, size_t i) {
-  auto c = spec_of(self, init, i);
-  return c.hasLifecycle() && c.getLifecycle().hasPreStop();
-}
-
 // preStop hook (within the grace period), then SIGTERM; SIGKILL at once with no grace. Returns
 // how long after now the container may be killed: the grace period, and after a hook at least
 // the minimum grace beyond it, as the kubelet's killContainer gives a container after its hook.
@@ -83,23 +77,19 @@ int64_t signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
   pid_t pid = run.pid;
   if (pid <= 0) return grace_ms;
   auto c = spec_of(self, init, i);
-  std::string error;
-  std::optional<probe_spec> hook;
-  if (has_pre_stop(self, init, i))
-    hook = handler_spec_of(c.getLifecycle().getPreStop(), c, self->state.model.pod_ip, error);
-  if (grace_ms <= 0 || (!hook && !has_pre_stop(self, init, i))) {
+  if (grace_ms <= 0 || !c.hasLifecycle() || !c.getLifecycle().hasPreStop()) {
     kill(-pid, grace_ms <= 0 ? SIGKILL : SIGTERM);
     return grace_ms;
   }
-  if (!hook) {  // a handler that cannot run (a port name the container lacks) failed
-    kill(-pid, SIGTERM);
-    record_event(self, "Warning", "FailedPreStopHook", field_path(self, init, i),
-                 "PreStopHook failed");
-    return grace_ms;
-  }
+  std::string error;
+  auto hook = handler_spec_of(c.getLifecycle().getPreStop(), c, self->state.model.pod_ip, error);
   auto me = caf::actor_cast<caf::actor>(self);
   std::string name = model_of(self, init, i).name;
   int32_t instance = run.instance;
+  if (!hook) {  // a handler that cannot run (a port name the container lacks) failed at once
+    caf::anon_send(me, pre_stop_atom::value, name, instance, false);
+    return grace_ms;
+  }
   hook->timeout_ms = grace_ms;
   // SIGTERM is sent from the worker, to the run the hook was for if it still runs: by the time
   // a hook ends, its container may have exited and its process group id been reused.
