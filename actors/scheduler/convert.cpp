@@ -42,14 +42,19 @@ resource_amounts amounts_of(quantities list) {
   return out;
 }
 
+/// What scoring counts for a cpu or memory request a container does not make, so that pods
+/// without requests still weigh on a node (kube-scheduler's DefaultMilliCPURequest and
+/// DefaultMemoryRequest).
+constexpr int64_t unset_milli_cpu_scored = 100, unset_memory_scored = 200 * 1024 * 1024;
+
 /// A container's requests; a resource with a limit but no request requests its limit, as the
-/// Kubernetes API server defaults it.
-resources container_requests(k8s::Container::Reader c) {
+/// Kubernetes API server defaults it. `unset` stands for one with neither.
+resources container_requests(k8s::Container::Reader c, const resources& unset = {}) {
   auto requests = amounts_of(c.getResources().getRequests());
   auto limits = amounts_of(c.getResources().getLimits());
   resources out;
-  out.milli_cpu = requests.milli_cpu.value_or(limits.milli_cpu.value_or(0));
-  out.memory = requests.memory.value_or(limits.memory.value_or(0));
+  out.milli_cpu = requests.milli_cpu.value_or(limits.milli_cpu.value_or(unset.milli_cpu));
+  out.memory = requests.memory.value_or(limits.memory.value_or(unset.memory));
   return out;
 }
 
@@ -59,12 +64,12 @@ resources max_of(const resources& a, const resources& b) {
 
 /// kube-scheduler's computePodResourceRequest: containers summed, init containers one at a
 /// time (sidecars, restartPolicy Always, keep running and add up), the larger per resource,
-/// plus the pod overhead.
-resources pod_requests(k8s::PodSpec::Reader spec) {
+/// plus the pod overhead. `unset` stands for a container's request it does not make.
+resources pod_requests(k8s::PodSpec::Reader spec, const resources& unset = {}) {
   resources sum, init_peak, sidecars;
-  for (auto c : spec.getContainers()) sum += container_requests(c);
+  for (auto c : spec.getContainers()) sum += container_requests(c, unset);
   for (auto c : spec.getInitContainers()) {
-    resources here = container_requests(c);
+    resources here = container_requests(c, unset);
     if (text_view(c.getRestartPolicy()) == "Always") {
       sidecars += here;
       init_peak = max_of(init_peak, sidecars);
@@ -209,6 +214,7 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
   out.owner_uid = controller_uid(meta);
   out.labels = sorted_map(meta.getLabels());
   out.requests = pod_requests(spec);
+  out.scored_requests = pod_requests(spec, {unset_milli_cpu_scored, unset_memory_scored, 0});
   out.node_name = text_string(spec.getNodeName());
   out.node_selector = sorted_map(spec.getNodeSelector());
   read_node_affinity(spec.getAffinity().getNodeAffinity(), out);

@@ -53,9 +53,13 @@ TEST_CASE("pod requests as kube-scheduler counts them", "[scheduler]") {
     const char* name;
     std::string spec;
     int64_t milli_cpu, memory;
+    // What scoring counts: 100m and 200Mi for each request a container does not make.
+    int64_t scored_milli_cpu = -1, scored_memory = -1;  // -1: the same as the requests
   };
   std::vector<row> rows = {
-      {"no requests", "  containers:\n" + container("a", "{}"), 0, 0},
+      {"no requests", "  containers:\n" + container("a", "{}"), 0, 0, 100, 200 * mi},
+      {"requests of zero are made",
+       "  containers:\n" + container("a", "{requests: {cpu: 0, memory: 0}}"), 0, 0, 0, 0},
       {"one container",
        "  containers:\n" + container("a", "{requests: {cpu: 500m, memory: 128Mi}}"), 500, 128 * mi},
       {"containers add up",
@@ -65,7 +69,12 @@ TEST_CASE("pod requests as kube-scheduler counts them", "[scheduler]") {
       {"a limit without a request counts as the request",
        "  containers:\n" + container("a", "{limits: {cpu: \"1\", memory: 64Mi}}"), 1000, 64 * mi},
       {"a request below its limit",
-       "  containers:\n" + container("a", "{requests: {cpu: 100m}, limits: {cpu: \"2\"}}"), 100, 0},
+       "  containers:\n" + container("a", "{requests: {cpu: 100m}, limits: {cpu: \"2\"}}"), 100, 0,
+       100, 200 * mi},
+      {"each container's missing requests count",
+       "  containers:\n" + container("a", "{requests: {cpu: 1}}") +
+           container("b", "{requests: {memory: 1Gi}}"),
+       1000, 1024 * mi, 1100, 1224 * mi},
       {"the larger init container wins per resource",
        "  initContainers:\n" + container("i1", "{requests: {cpu: \"2\", memory: 10Mi}}") +
            container("i2", "{requests: {cpu: 100m, memory: 20Mi}}") + "  containers:\n" +
@@ -88,6 +97,9 @@ TEST_CASE("pod requests as kube-scheduler counts them", "[scheduler]") {
     CHECK(pod.requests.milli_cpu == r.milli_cpu);
     CHECK(pod.requests.memory == r.memory);
     CHECK(pod.requests.pods == 1);
+    CHECK(pod.scored_requests.milli_cpu ==
+          (r.scored_milli_cpu < 0 ? r.milli_cpu : r.scored_milli_cpu));
+    CHECK(pod.scored_requests.memory == (r.scored_memory < 0 ? r.memory : r.scored_memory));
   }
 }
 

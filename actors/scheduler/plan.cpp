@@ -553,6 +553,8 @@ void node_info::add_pod(const pod_info& pod) {
   requested.milli_cpu += pod.requests.milli_cpu;
   requested.memory += pod.requests.memory;
   requested.pods += 1;  // a pod is one pod, whatever its requests say
+  scored_requested.milli_cpu += pod.scored_requests.milli_cpu;
+  scored_requested.memory += pod.scored_requests.memory;
   used_ports.insert(used_ports.end(), pod.host_ports.begin(), pod.host_ports.end());
   pods.push_back(&pod);
   if (!pod.owner_uid.empty()) owner_counts.add(pod.owner_uid);
@@ -567,6 +569,8 @@ void node_info::remove_pod(const pod_info& pod) {
   requested.milli_cpu -= pod.requests.milli_cpu;
   requested.memory -= pod.requests.memory;
   requested.pods -= 1;
+  scored_requested.milli_cpu -= pod.scored_requests.milli_cpu;
+  scored_requested.memory -= pod.scored_requests.memory;
   for (auto& p : pod.host_ports) {
     auto used = std::find_if(used_ports.begin(), used_ports.end(),
                              [&](const host_port& u) { return same_port(u, p); });
@@ -606,9 +610,12 @@ filter_result fits(const pod_info& pod, const node_info& node) {
 // ---- scores -----------------------------------------------------------------------------------
 
 int64_t score_least_allocated(const pod_info& pod, const node_info& node) {
+  // Requests not made count as kube-scheduler's defaults here (and only here), so a node
+  // running many pods without requests does not look as free as an empty one.
+  const resources& used = node.scored_requested;
   int64_t cpu =
-      free_share(node.allocatable.milli_cpu, node.requested.milli_cpu + pod.requests.milli_cpu);
-  int64_t memory = free_share(node.allocatable.memory, node.requested.memory + pod.requests.memory);
+      free_share(node.allocatable.milli_cpu, used.milli_cpu + pod.scored_requests.milli_cpu);
+  int64_t memory = free_share(node.allocatable.memory, used.memory + pod.scored_requests.memory);
   return (cpu + memory) / 2;
 }
 

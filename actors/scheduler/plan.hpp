@@ -114,6 +114,9 @@ struct pod_info {
   std::string owner_uid;  ///< the controller owner's uid ("" for bare pods): for spreading
   std::map<std::string, std::string> labels;
   resources requests;     ///< pods = 1; cpu/memory summed over containers (max with init)
+  /// The same with 100m cpu and 200 MiB memory for each request a container does not make:
+  /// what least-allocated scoring counts, as kube-scheduler's non-zero requests.
+  resources scored_requests;
   std::string node_name;  ///< spec.nodeName: a pod that names its node fits only there
   std::map<std::string, std::string> node_selector;
   std::vector<node_selector_term> required_node_affinity;  ///< ORed terms
@@ -133,6 +136,7 @@ struct node_info {
   std::vector<taint> taints;
   resources allocatable;
   resources requested;  ///< sum over the pods bound to it
+  resources scored_requested;  ///< their scored_requests summed
   std::vector<host_port> used_ports;
   /// Pods bound to the node (pointers into the snapshot's pod store), for anti-affinity.
   std::vector<const pod_info*> pods;

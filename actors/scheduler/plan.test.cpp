@@ -29,6 +29,7 @@ pod_info make_pod(const std::string& name, int64_t milli_cpu = 1000, int64_t mem
   p.name = name;
   p.uid = "uid-" + name;
   p.requests = {milli_cpu, memory, 1};
+  p.scored_requests = p.requests;
   return p;
 }
 
@@ -482,21 +483,29 @@ TEST_CASE("scores", "[scheduler]") {
       {"least allocated, empty node", least, [](pod_info&, node_info&) {}, (75 + 87) / 2},
       {"least allocated, half used", least,
        [](pod_info& p, node_info& n) {
-         n.requested = {1000, 2 * gi, 2};
-         p.requests = {1000, 2 * gi, 1};
+         n.scored_requested = {1000, 2 * gi, 2};
+         p.scored_requests = {1000, 2 * gi, 1};
        },
        50},
       {"least allocated, one resource full", least,
        [](pod_info& p, node_info& n) {
-         n.requested = {0, 6 * gi, 2};
-         p.requests = {1000, 2 * gi, 1};
+         n.scored_requested = {0, 6 * gi, 2};
+         p.scored_requests = {1000, 2 * gi, 1};
        },
        (75 + 0) / 2},
       {"least allocated, over-committed", least,
        [](pod_info&, node_info& n) {
-         n.requested = {4000, 8 * gi, 1};
+         n.scored_requested = {4000, 8 * gi, 1};
        },
        0},
+      {"least allocated counts scored requests, not requests", least,
+       [](pod_info& p, node_info& n) {
+         n.requested = {0, 0, 2};
+         n.scored_requested = {2000, 4 * gi, 2};
+         p.requests = {0, 0, 1};
+         p.scored_requests = {1000, 2 * gi, 1};
+       },
+       25},
       {"least allocated, nothing allocatable", least,
        [](pod_info&, node_info& n) {
          n.allocatable = {0, 0, 110};
@@ -555,8 +564,8 @@ TEST_CASE("scores", "[scheduler]") {
 
 TEST_CASE("place picks the best feasible node", "[scheduler]") {
   auto busy = make_node("busy"), idle = make_node("idle"), full = make_node("full");
-  busy.requested = {2000, 4 * gi, 2};
-  full.requested = {4000, 0, 1};
+  busy.requested = busy.scored_requested = {2000, 4 * gi, 2};
+  full.requested = full.scored_requested = {4000, 0, 1};
   auto pod = make_pod("p");
 
   auto chosen = place({busy, full, idle}, pod);
@@ -575,7 +584,21 @@ TEST_CASE("place picks the best feasible node", "[scheduler]") {
     auto a = make_node("a"), b = make_node("b");
     pod.owner_uid = "rs";
     a.owner_counts.add("rs");
-    b.requested = {500, 0, 1};
+    b.requested = b.scored_requested = {500, 0, 1};
+    CHECK(place({a, b}, pod).node == "b");
+  }
+  SECTION("pods without requests weigh on a node") {
+    auto a = make_node("a"), b = make_node("b");
+    std::vector<pod_info> bare;
+    for (int i = 0; i < 8; ++i) bare.push_back(make_pod("bare-" + std::to_string(i), 0, 0));
+    for (auto& p : bare) {
+      p.scored_requests = {100, 200 * 1024 * 1024, 1};
+      a.add_pod(p);
+    }
+    CHECK(a.requested.milli_cpu == 0);
+    CHECK(a.scored_requested.milli_cpu == 800);
+    pod.requests = {0, 0, 1};
+    pod.scored_requests = {100, 200 * 1024 * 1024, 1};
     CHECK(place({a, b}, pod).node == "b");
   }
   SECTION("preferred node affinity") {
@@ -593,8 +616,8 @@ TEST_CASE("place picks the best feasible node", "[scheduler]") {
 
 TEST_CASE("place stops after enough feasible nodes and says where to resume", "[scheduler]") {
   auto full = make_node("full"), worse = make_node("worse"), best = make_node("best");
-  full.requested = {4000, 0, 1};
-  worse.requested = {3000, 6 * gi, 2};
+  full.requested = full.scored_requested = {4000, 0, 1};
+  worse.requested = worse.scored_requested = {3000, 6 * gi, 2};
   std::vector<node_info> nodes = {full, worse, best, make_node("last")};
   auto pod = make_pod("p");
   struct row {
