@@ -510,6 +510,9 @@ struct TopologySpreadConstraint {
   whenUnsatisfiable @2 :Text $Meta.required;
   labelSelector @3 :LabelSelector;
   minDomains :union { unset @4 :Void; value @5 :Int32; }
+  nodeAffinityPolicy @6 :Text;  # Honor (the default) or Ignore
+  nodeTaintsPolicy @7 :Text;    # Ignore (the default) or Honor
+  matchLabelKeys @8 :List(Text);
 }
 
 struct HostAlias {

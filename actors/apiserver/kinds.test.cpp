@@ -1545,6 +1545,68 @@ TEST_CASE("tolerations and affinity are checked as Kubernetes checks them", "[ap
                                                "values and all keys\"")));
 }
 
+TEST_CASE("topology spread constraints are checked as Kubernetes checks them",
+          "[apiserver][admission][kinds]") {
+  auto causes = [](const std::string& constraints) {
+    return failing_fields(pod_spec("topologySpreadConstraints: " + constraints +
+                                   "\n  containers: [{name: c, image: i}]"));
+  };
+  using list = std::vector<std::string>;
+  const std::string at = "spec.topologySpreadConstraints";
+  CHECK(causes("[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, labelSelector: "
+               "{matchLabels: {app: a}}, "
+               "minDomains: 2, matchLabelKeys: [pod-template-hash], nodeAffinityPolicy: Ignore, "
+               "nodeTaintsPolicy: Honor}, "
+               "{maxSkew: 3, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]")
+            .empty());
+  CHECK(causes("[{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: Sometimes}]") ==
+        list{at + "[0].maxSkew: Invalid value: 0: must be greater than zero",
+             at + "[0].whenUnsatisfiable: Unsupported value: \"Sometimes\": supported values: "
+                  "\"DoNotSchedule\", "
+                  "\"ScheduleAnyway\""});
+  CHECK(causes("[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}, "
+               "{maxSkew: 2, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]") ==
+        list{at +
+             "[0].{topologyKey, whenUnsatisfiable}: Duplicate value: \"{zone, ScheduleAnyway}\""});
+  CHECK(
+      causes(
+          "[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 0}]") ==
+      list{at + "[0].minDomains: Invalid value: 0: must be greater than zero",
+           at + "[0].minDomains: Invalid value: 0: can only use minDomains if "
+                "whenUnsatisfiable=DoNotSchedule, not "
+                "ScheduleAnyway"});
+  CHECK(causes("[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, "
+               "nodeAffinityPolicy: honor, "
+               "nodeTaintsPolicy: Always}]") ==
+        list{at + "[0].nodeAffinityPolicy: Unsupported value: \"honor\": supported values: "
+                  "\"Honor\", \"Ignore\"",
+             at + "[0].nodeTaintsPolicy: Unsupported value: \"Always\": supported values: "
+                  "\"Honor\", \"Ignore\""});
+  CHECK(causes("[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, matchLabelKeys: "
+               "[app]}]") ==
+        list{at +
+             "[0].matchLabelKeys: Forbidden: must not be specified when labelSelector is not set"});
+  CHECK(causes("[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, matchLabelKeys: "
+               "[app, 'a b'], "
+               "labelSelector: {matchExpressions: [{key: app, operator: Exists}]}}]") ==
+        list{at + "[0].matchLabelKeys[0]: Invalid value: \"app\": exists in both matchLabelKeys "
+                  "and labelSelector",
+             at + "[0].matchLabelKeys[1]: Invalid value: \"a b\": name part must consist of "
+                  "alphanumeric characters, "
+                  "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+                  "'MyName',  or "
+                  "'my.name',  or '123-abc', regex used for validation is "
+                  "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"});
+  auto bad_selector = causes(
+      "[{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, "
+      "labelSelector: {matchExpressions: [{key: app, operator: In}]}}]");
+  REQUIRE(bad_selector.size() == 1);
+  CHECK(bad_selector[0].rfind(at + "[0].labelSelector", 0) == 0);
+  auto no_key = causes("[{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}]");
+  CHECK_THAT(no_key,
+             Catch::VectorContains(at + "[0].topologyKey: Required value: can not be empty"));
+}
+
 TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priority admission sets it",
           "[apiserver][admission][kinds]") {
   auto priority_of = [](const std::string& extra) {

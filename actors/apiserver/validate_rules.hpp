@@ -29,7 +29,7 @@ inline void add(std::vector<field_error>& out, const std::string& path, int64_t 
   for (auto& m : found) out.push_back({path, "Invalid value: " + std::to_string(value) + ": " + m});
 }
 
-/// Tolerations and affinity (validate_scheduling.cpp).
+/// Tolerations, affinity and topology spread constraints (validate_scheduling.cpp).
 void validate_scheduling(k8s::PodSpec::Reader spec, const std::string& path, std::vector<field_error>& out);
 
 /// `provided`: volumes a mount may name beyond the spec's own (a StatefulSet's claim templates).

@@ -144,16 +144,100 @@ void validate_pod_affinity(k8s::PodAffinity::Reader affinity, const std::string&
   }
 }
 
+std::string quoted_list(std::initializer_list<const char*> values) {
+  std::string out;
+  for (auto v : values) out += (out.empty() ? "" : ", ") + quote(v);
+  return out;
+}
+
+void validate_inclusion_policy(std::string_view policy, const std::string& at,
+                               std::vector<field_error>& out) {
+  if (!policy.empty() && policy != "Honor" && policy != "Ignore")
+    out.push_back({at, "Unsupported value: " + quote(policy) +
+                           ": supported values: " + quoted_list({"Honor", "Ignore"})});
+}
+
+void validate_match_label_keys(k8s::TopologySpreadConstraint::Reader c, const std::string& at,
+                               std::vector<field_error>& out) {
+  auto keys = c.getMatchLabelKeys();
+  if (keys.size() == 0) return;
+  std::set<std::string> selector_keys;
+  if (c.hasLabelSelector()) {
+    for (auto entry : c.getLabelSelector().getMatchLabels())
+      selector_keys.insert(text_string(entry.getKey()));
+    for (auto r : c.getLabelSelector().getMatchExpressions())
+      selector_keys.insert(text_string(r.getKey()));
+  } else {
+    out.push_back({at, "Forbidden: must not be specified when labelSelector is not set"});
+  }
+  for (unsigned i = 0; i < keys.size(); ++i) {
+    std::string key = text_string(keys[i]), key_at = at + "[" + std::to_string(i) + "]";
+    add(out, key_at, key, check_qualified_name(key));
+    if (selector_keys.count(key))
+      add(out, key_at, key, {"exists in both matchLabelKeys and labelSelector"});
+  }
+}
+
+// Kubernetes' validateTopologySpreadConstraints, its checks in its order.
+void validate_topology_spread(capnp::List<k8s::TopologySpreadConstraint>::Reader constraints,
+                              const std::string& path, std::vector<field_error>& out) {
+  for (unsigned i = 0; i < constraints.size(); ++i) {
+    auto c = constraints[i];
+    auto at = path + "[" + std::to_string(i) + "]";
+    if (c.getMaxSkew() <= 0)
+      add(out, at + ".maxSkew", c.getMaxSkew(), {"must be greater than zero"});
+    std::string key = text_string(c.getTopologyKey()),
+                action = text_string(c.getWhenUnsatisfiable());
+    if (key.empty()) out.push_back({at + ".topologyKey", "Required value: can not be empty"});
+    if (action != "DoNotSchedule" && action != "ScheduleAnyway")
+      out.push_back({at + ".whenUnsatisfiable",
+                     "Unsupported value: " + quote(action) + ": supported values: " +
+                         quoted_list({"DoNotSchedule", "ScheduleAnyway"})});
+    for (unsigned j = i + 1; j < constraints.size(); ++j) {
+      if (text_view(constraints[j].getTopologyKey()) != key ||
+          text_view(constraints[j].getWhenUnsatisfiable()) != action)
+        continue;
+      out.push_back({at + ".{topologyKey, whenUnsatisfiable}",
+                     "Duplicate value: \"{" + key + ", " + action + "}\""});
+      break;
+    }
+    auto min_domains = c.getMinDomains();
+    if (min_domains.isValue()) {
+      if (min_domains.getValue() <= 0)
+        add(out, at + ".minDomains", min_domains.getValue(), {"must be greater than zero"});
+      if (action != "DoNotSchedule")
+        add(out, at + ".minDomains", min_domains.getValue(),
+            {"can only use minDomains if whenUnsatisfiable=DoNotSchedule, not " + action});
+    }
+    validate_inclusion_policy(text_view(c.getNodeAffinityPolicy()), at + ".nodeAffinityPolicy",
+                              out);
+    validate_inclusion_policy(text_view(c.getNodeTaintsPolicy()), at + ".nodeTaintsPolicy", out);
+    validate_match_label_keys(c, at + ".matchLabelKeys", out);
+    if (c.hasLabelSelector()) {
+      try {
+        label_selector::from(c.getLabelSelector());
+      } catch (const api_error& e) {
+        out.push_back({at + ".labelSelector", e.message()});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void validate_scheduling(k8s::PodSpec::Reader spec, const std::string& path, std::vector<field_error>& out) {
   validate_tolerations(spec.getTolerations(), path + ".tolerations", out);
-  if (!spec.hasAffinity()) return;
-  auto affinity = spec.getAffinity();
-  if (affinity.hasNodeAffinity()) validate_node_affinity(affinity.getNodeAffinity(), path + ".affinity.nodeAffinity", out);
-  if (affinity.hasPodAffinity()) validate_pod_affinity(affinity.getPodAffinity(), path + ".affinity.podAffinity", out);
-  if (affinity.hasPodAntiAffinity())
-    validate_pod_affinity(affinity.getPodAntiAffinity(), path + ".affinity.podAntiAffinity", out);
+  if (spec.hasAffinity()) {
+    auto affinity = spec.getAffinity();
+    if (affinity.hasNodeAffinity())
+      validate_node_affinity(affinity.getNodeAffinity(), path + ".affinity.nodeAffinity", out);
+    if (affinity.hasPodAffinity())
+      validate_pod_affinity(affinity.getPodAffinity(), path + ".affinity.podAffinity", out);
+    if (affinity.hasPodAntiAffinity())
+      validate_pod_affinity(affinity.getPodAntiAffinity(), path + ".affinity.podAntiAffinity", out);
+  }
+  validate_topology_spread(spec.getTopologySpreadConstraints(), path + ".topologySpreadConstraints",
+                           out);
 }
 
 }  // namespace troupe::validation_rules

@@ -124,6 +124,43 @@ label_selector to_selector(k8s::PodAffinityTerm::Reader term) {
   }
 }
 
+// The selector a constraint counts pods by: its labelSelector (none matches no pod) and, for
+// each of its matchLabelKeys the pod has, that label's value in the pod (kube-scheduler's
+// merge; a key the pod lacks is ignored).
+label_selector spread_selector(k8s::TopologySpreadConstraint::Reader c,
+                               const std::map<std::string, std::string>& pod_labels) {
+  if (!c.hasLabelSelector()) return label_selector::nothing();
+  label_selector out;
+  try {
+    out = label_selector::from(c.getLabelSelector());
+  } catch (const api_error&) {
+    return label_selector::nothing();
+  }
+  for (auto key : c.getMatchLabelKeys()) {
+    auto it = pod_labels.find(std::string(text_view(key)));
+    if (it != pod_labels.end()) out.add({it->first, label_requirement::op::in, {it->second}});
+  }
+  return out;
+}
+
+std::vector<spread_constraint> spread_constraints(
+    capnp::List<k8s::TopologySpreadConstraint>::Reader list,
+    const std::map<std::string, std::string>& pod_labels) {
+  std::vector<spread_constraint> out;
+  for (auto c : list) {
+    spread_constraint s;
+    s.max_skew = c.getMaxSkew();
+    s.topology_key = text_string(c.getTopologyKey());
+    s.hard = text_view(c.getWhenUnsatisfiable()) != "ScheduleAnyway";
+    s.selector = spread_selector(c, pod_labels);
+    s.min_domains = c.getMinDomains().isValue() ? c.getMinDomains().getValue() : 0;
+    s.honor_node_affinity = text_view(c.getNodeAffinityPolicy()) != "Ignore";
+    s.honor_taints = text_view(c.getNodeTaintsPolicy()) == "Honor";
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 // An empty namespaceSelector covers every namespace. One that selects by labels needs the
 // namespaces' labels, which the scheduler does not watch: it adds no namespace (TODO).
 std::vector<pod_affinity_term> required_terms(k8s::PodAffinity::Reader affinity) {
@@ -222,6 +259,8 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
   read_host_ports(spec, out);
   out.required_affinity = required_terms(spec.getAffinity().getPodAffinity());
   out.required_anti_affinity = required_terms(spec.getAffinity().getPodAntiAffinity());
+  out.spread_constraints = spread_constraints(spec.getTopologySpreadConstraints(), out.labels);
+  out.terminating = meta.getDeletionTimestamp() != 0;
   auto priority = spec.getPriority();
   out.priority = priority.isUnset() ? 0 : priority.getValue();
   return out;

@@ -240,6 +240,49 @@ TEST_CASE("which pods wait for this scheduler", "[scheduler]") {
   CHECK(waits_for_us(reader.as<k8s::Pod>()) == r.waits);
 }
 
+TEST_CASE("a pod's topology spread constraints", "[scheduler]") {
+  auto pod = pod_from(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: shop
+  labels: {app: web, pod-template-hash: abc}
+  deletionTimestamp: "2026-12-03T10:00:00Z"
+spec:
+  containers: [{name: a, image: busybox}]
+  topologySpreadConstraints:
+  - maxSkew: 2
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: DoNotSchedule
+    labelSelector: {matchLabels: {app: web}}
+    matchLabelKeys: [pod-template-hash, not-on-the-pod]
+    minDomains: 3
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    nodeAffinityPolicy: Ignore
+    nodeTaintsPolicy: Honor
+)");
+  CHECK(pod.terminating);
+  REQUIRE(pod.spread_constraints.size() == 2);
+  auto& zone = pod.spread_constraints[0];
+  CHECK(zone.max_skew == 2);
+  CHECK(zone.topology_key == "topology.kubernetes.io/zone");
+  CHECK(zone.hard);
+  CHECK(zone.min_domains == 3);
+  CHECK(zone.honor_node_affinity);
+  CHECK_FALSE(zone.honor_taints);
+  // matchLabelKeys take the pod's own values; a key the pod lacks adds nothing.
+  CHECK(zone.selector.to_string() == "app=web,pod-template-hash in (abc)");
+  auto& host = pod.spread_constraints[1];
+  CHECK_FALSE(host.hard);
+  CHECK(host.min_domains == 0);
+  CHECK_FALSE(host.honor_node_affinity);
+  CHECK(host.honor_taints);
+  CHECK(host.selector.matches_nothing());  // no labelSelector: no pod counts
+}
+
 TEST_CASE("a bare pod has no owner and priority 0", "[scheduler]") {
   auto pod = pod_from(pod_yaml("  containers:\n" + container("a", "{}")));
   CHECK(pod.owner_uid.empty());

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string_view>
 
 #include "runtime/object/taints.hpp"
@@ -30,6 +31,8 @@ enum class failure : uint8_t {
   pod_affinity,
   anti_affinity,
   existing_anti_affinity,
+  spread_label_missing,
+  spread_skew,
 };
 
 enum shortage : uint8_t { too_many_pods = 1, short_cpu = 2, short_memory = 4 };
@@ -63,6 +66,9 @@ std::vector<std::string> reasons(const verdict& v) {
     case failure::anti_affinity: return {"node(s) didn't match pod anti-affinity rules"};
     case failure::existing_anti_affinity:
       return {"node(s) didn't satisfy existing pods anti-affinity rules"};
+    case failure::spread_label_missing:
+      return {"node(s) didn't match pod topology spread constraints (missing required label)"};
+    case failure::spread_skew: return {"node(s) didn't match pod topology spread constraints"};
     case failure::taint:
       return {"node(s) had untolerated taint {" + v.untolerated->key + ": " + v.untolerated->value +
               "}"};
@@ -342,24 +348,88 @@ verdict check_inter_pod_affinity(const pod_info& pod, const node_info& node,
   return {};
 }
 
+// ---- topology spread ---------------------------------------------------------------------------
+
+// Whether a constraint's node policies let the node's pods count (kube-scheduler's
+// matchNodeInclusionPolicies).
+bool spread_counts_on(const spread_constraint& c, const pod_info& pod, const node_info& node) {
+  if (c.honor_node_affinity &&
+      !(selector_matches(pod, node) && required_affinity_matches(pod, node)))
+    return false;
+  if (c.honor_taints)
+    for (auto& x : node.taints)
+      if (filters(x) && !tolerated(pod, x)) return false;
+  return true;
+}
+
+// The pods on the node a constraint of `pod`'s selects: in its namespace, not being deleted.
+int32_t spread_matches_on(const spread_constraint& c, const pod_info& pod, const node_info& node) {
+  int32_t n = 0;
+  for (const pod_info* other : node.pods)
+    if (other->ns == pod.ns && !other->terminating && selects(c.selector, other->labels)) ++n;
+  return n;
+}
+
+bool has_every_key(const pod_info& pod, const node_info& node, bool hard) {
+  for (auto& c : pod.spread_constraints)
+    if (c.hard == hard && !domain_of(node, c.topology_key)) return false;
+  return true;
+}
+
+bool has_constraints(const pod_info& pod, bool hard) {
+  return std::any_of(pod.spread_constraints.begin(), pod.spread_constraints.end(),
+                     [&](auto& c) { return c.hard == hard; });
+}
+
+// kube-scheduler's PodTopologySpread Filter: matching pods in the node's domain, plus the pod
+// itself when it matches, may exceed the fewest in any domain by at most maxSkew.
+verdict check_topology_spread(const pod_info& pod, const node_info& node,
+                              const spread_state& state) {
+  for (size_t k = 0; k < pod.spread_constraints.size(); ++k) {
+    auto& c = pod.spread_constraints[k];
+    if (!c.hard) continue;
+    auto* domain = domain_of(node, c.topology_key);
+    if (!domain) return failed(failure::spread_label_missing);
+    auto& counts = state.constraints[k];
+    auto here = counts.per_domain.find(*domain);
+    int64_t matching = here == counts.per_domain.end() ? 0 : here->second;
+    int64_t self = selects(c.selector, pod.labels) ? 1 : 0;
+    if (matching + self - counts.fewest > c.max_skew) return failed(failure::spread_skew);
+  }
+  return {};
+}
+
+// ---- all filters --------------------------------------------------------------------------------
+
+// What the filters need to know of the nodes beyond the one they judge.
+struct cluster_state {
+  affinity_state affinity;
+  spread_state spread;
+};
+
+cluster_state prepare(const std::vector<node_info>& nodes, const pod_info& pod) {
+  return {prepare_affinity(nodes, pod), prepare_spread(nodes, pod)};
+}
+
 /// Every filter in order; the first that fails decides.
 // In kube-scheduler's filter order (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
-// NodePorts, NodeResourcesFit, InterPodAffinity): a node is counted under the first filter it
-// fails, so the order decides what FailedScheduling says.
-verdict check(const pod_info& pod, const node_info& node, const affinity_state& state) {
+// NodePorts, NodeResourcesFit, PodTopologySpread, InterPodAffinity): a node is counted under
+// the first filter it fails, so the order decides what FailedScheduling says.
+verdict check(const pod_info& pod, const node_info& node, const cluster_state& state) {
   verdict v = check_unschedulable(pod, node);
   if (v.fits()) v = check_node_name(pod, node);
   if (v.fits()) v = check_taints(pod, node);
   if (v.fits()) v = check_node_affinity(pod, node);
   if (v.fits()) v = check_host_ports(pod, node);
   if (v.fits()) v = check_resources(pod, node);
-  if (v.fits()) v = check_inter_pod_affinity(pod, node, state);
+  if (v.fits()) v = check_topology_spread(pod, node, state.spread);
+  if (v.fits()) v = check_inter_pod_affinity(pod, node, state.affinity);
   return v;
 }
 
 // A filter asked of one node alone sees only the pods on that node.
-affinity_state local_state(const pod_info& pod, const node_info& node) {
-  return prepare_affinity(std::vector<node_info>{node}, pod);
+cluster_state local_state(const pod_info& pod, const node_info& node) {
+  return prepare(std::vector<node_info>{node}, pod);
 }
 
 // ---- scores -----------------------------------------------------------------------------------
@@ -404,13 +474,88 @@ int64_t score_without_spread(const pod_info& pod, const node_info& node) {
          taint_toleration_weight * score_taint_toleration(pod, node);
 }
 
-size_t best_of(const std::vector<candidate>& feasible) {
+// Fewer pods of the pod's owner scores higher: troupe's stand-in for kube-scheduler's default
+// spread constraints, for pods with none of their own.
+std::vector<int64_t> owner_spread_scores(const std::vector<candidate>& feasible) {
   int32_t max_count = 0;
   for (auto& c : feasible) max_count = std::max(max_count, c.owned);
+  std::vector<int64_t> out;
+  out.reserve(feasible.size());
+  for (auto& c : feasible) out.push_back(spread_score(c.owned, max_count));
+  return out;
+}
+
+// kube-scheduler's PodTopologySpread score for the pod's ScheduleAnyway constraints: per
+// feasible node, the matching pods in its domain of each constraint (counted over every node,
+// the domains being those of the feasible nodes), weighted by the log of that constraint's
+// domain count; then normalised so the emptiest scores 100. A node missing one of the keys
+// scores 0.
+std::vector<int64_t> soft_spread_scores(const std::vector<node_info>& nodes, const pod_info& pod,
+                                        const std::vector<candidate>& feasible) {
+  const auto& constraints = pod.spread_constraints;
+  auto by_node = [&](const spread_constraint& c) { return c.topology_key == hostname_key; };
+  std::vector<std::map<std::string, int64_t>> per_domain(constraints.size());
+  std::vector<bool> ignored(feasible.size());
+  size_t scored_nodes = 0;
+  for (size_t i = 0; i < feasible.size(); ++i) {
+    const node_info& node = nodes[feasible[i].index];
+    if (!has_every_key(pod, node, false)) {
+      ignored[i] = true;
+      continue;
+    }
+    ++scored_nodes;
+    for (size_t k = 0; k < constraints.size(); ++k)
+      if (!constraints[k].hard && !by_node(constraints[k]))
+        per_domain[k].try_emplace(*domain_of(node, constraints[k].topology_key), 0);
+  }
+  for (auto& node : nodes) {
+    if (!has_every_key(pod, node, false)) continue;
+    for (size_t k = 0; k < constraints.size(); ++k) {
+      auto& c = constraints[k];
+      if (c.hard || by_node(c) || !spread_counts_on(c, pod, node)) continue;
+      auto at = per_domain[k].find(*domain_of(node, c.topology_key));
+      if (at != per_domain[k].end()) at->second += spread_matches_on(c, pod, node);
+    }
+  }
+  std::vector<double> weight(constraints.size());
+  for (size_t k = 0; k < constraints.size(); ++k)
+    weight[k] = std::log(
+        static_cast<double>((by_node(constraints[k]) ? scored_nodes : per_domain[k].size()) + 2));
+  std::vector<int64_t> raw(feasible.size());
+  int64_t lowest = std::numeric_limits<int64_t>::max(), highest = 0;
+  for (size_t i = 0; i < feasible.size(); ++i) {
+    if (ignored[i]) continue;
+    const node_info& node = nodes[feasible[i].index];
+    double score = 0;
+    for (size_t k = 0; k < constraints.size(); ++k) {
+      auto& c = constraints[k];
+      if (c.hard) continue;
+      int64_t count = by_node(c) ? spread_matches_on(c, pod, node)
+                                 : per_domain[k].at(*domain_of(node, c.topology_key));
+      score += static_cast<double>(count) * weight[k] + static_cast<double>(c.max_skew - 1);
+    }
+    raw[i] = std::llround(score);
+    lowest = std::min(lowest, raw[i]);
+    highest = std::max(highest, raw[i]);
+  }
+  std::vector<int64_t> out(feasible.size(), 0);
+  for (size_t i = 0; i < feasible.size(); ++i)
+    if (!ignored[i]) out[i] = highest == 0 ? 100 : 100 * (highest + lowest - raw[i]) / highest;
+  return out;
+}
+
+std::vector<int64_t> spread_scores(const std::vector<node_info>& nodes, const pod_info& pod,
+                                   const std::vector<candidate>& feasible) {
+  if (pod.spread_constraints.empty()) return owner_spread_scores(feasible);
+  if (has_constraints(pod, false)) return soft_spread_scores(nodes, pod, feasible);
+  return std::vector<int64_t>(feasible.size(), 0);  // only DoNotSchedule ones: filters alone
+}
+
+size_t best_of(const std::vector<candidate>& feasible, const std::vector<int64_t>& spread) {
   size_t best = 0;
   int64_t best_score = -1;
   for (size_t i = 0; i < feasible.size(); ++i) {
-    int64_t score = feasible[i].score + spread_weight * spread_score(feasible[i].owned, max_count);
+    int64_t score = feasible[i].score + spread_weight * spread[i];
     if (score > best_score) best = i, best_score = score;  // strict: ties stay with the earliest
   }
   return feasible[best].index;
@@ -451,14 +596,14 @@ class reason_tally {
 
  private:
   static constexpr std::array<uint8_t, 3> shortage_bits = {too_many_pods, short_cpu, short_memory};
-  std::array<size_t, 10> plain_{};     // by failure: the reasons without details
+  std::array<size_t, 12> plain_{};     // by failure: the reasons without details
   std::array<size_t, 3> shortages_{};  // by shortage_bits
   std::map<std::pair<std::string_view, std::string_view>, size_t> taints_;  // views into nodes
 };
 
 /// kube-scheduler's FitError text.
 std::string unavailable_message(const std::vector<node_info>& nodes, const pod_info& pod,
-                                const affinity_state& state) {
+                                const cluster_state& state) {
   reason_tally tally;
   for (auto& node : nodes) tally.add(check(pod, node, state));
   std::string out = "0/" + std::to_string(nodes.size()) + " nodes are available";
@@ -544,9 +689,38 @@ affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_i
   return state;
 }
 
-bool affinity_waits_for(const pod_info& waiting, const pod_info& placed) {
+spread_state prepare_spread(const std::vector<node_info>& nodes, const pod_info& pod) {
+  spread_state state;
+  state.constraints.resize(pod.spread_constraints.size());
+  if (!has_constraints(pod, true)) return state;
+  for (auto& node : nodes) {
+    if (!has_every_key(pod, node, true)) continue;  // its pods count for no constraint
+    for (size_t k = 0; k < pod.spread_constraints.size(); ++k) {
+      auto& c = pod.spread_constraints[k];
+      if (!c.hard || !spread_counts_on(c, pod, node)) continue;
+      state.constraints[k].per_domain[*domain_of(node, c.topology_key)] +=
+          spread_matches_on(c, pod, node);
+    }
+  }
+  for (size_t k = 0; k < pod.spread_constraints.size(); ++k) {
+    auto& counts = state.constraints[k];
+    if (counts.per_domain.empty()) continue;
+    counts.fewest = std::numeric_limits<int32_t>::max();
+    for (auto& [domain, n] : counts.per_domain) counts.fewest = std::min(counts.fewest, n);
+    // Too few domains: the ones missing count as empty (minDomains).
+    if (counts.per_domain.size() < static_cast<size_t>(pod.spread_constraints[k].min_domains))
+      counts.fewest = 0;
+  }
+  return state;
+}
+
+bool may_fit_once_placed(const pod_info& waiting, const pod_info& placed) {
   return std::any_of(waiting.required_affinity.begin(), waiting.required_affinity.end(),
-                     [&](auto& term) { return term_selects(term, waiting, placed); });
+                     [&](auto& term) { return term_selects(term, waiting, placed); }) ||
+         std::any_of(
+             waiting.spread_constraints.begin(), waiting.spread_constraints.end(), [&](auto& c) {
+               return c.hard && placed.ns == waiting.ns && selects(c.selector, placed.labels);
+             });
 }
 
 void node_info::add_pod(const pod_info& pod) {
@@ -601,8 +775,13 @@ filter_result filter_host_ports(const pod_info& pod, const node_info& node) {
   return describe(check_host_ports(pod, node));
 }
 filter_result filter_inter_pod_affinity(const pod_info& pod, const node_info& node) {
-  return describe(check_inter_pod_affinity(pod, node, local_state(pod, node)));
+  return describe(check_inter_pod_affinity(pod, node, local_state(pod, node).affinity));
 }
+filter_result filter_topology_spread(const pod_info& pod, const node_info& node,
+                                     const spread_state& state) {
+  return describe(check_topology_spread(pod, node, state));
+}
+
 filter_result fits(const pod_info& pod, const node_info& node) {
   return describe(check(pod, node, local_state(pod, node)));
 }
@@ -667,22 +846,22 @@ placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_
   const size_t start = options.start % n;
   const size_t enough = options.enough_feasible == 0 ? n : std::min(options.enough_feasible, n);
   const size_t owner_hash = owner_tally::hash(pod.owner_uid);
-  const affinity_state affinity = prepare_affinity(nodes, pod);
+  const cluster_state state = prepare(nodes, pod);
   std::vector<candidate> feasible;
   feasible.reserve(enough);
   size_t examined = 0;
   for (size_t i = start; examined < n && feasible.size() < enough; ++examined) {
     const node_info& node = nodes[i];
-    if (check(pod, node, affinity).fits())
+    if (check(pod, node, state).fits())
       feasible.push_back({i, score_without_spread(pod, node), owner_count(pod, node, owner_hash)});
     if (++i == n) i = 0;
   }
   out.next_start = (start + examined) % n;
   if (feasible.empty()) {
-    out.message = unavailable_message(nodes, pod, affinity);
+    out.message = unavailable_message(nodes, pod, state);
     return out;
   }
-  out.node = nodes[best_of(feasible)].name;
+  out.node = nodes[best_of(feasible, spread_scores(nodes, pod, feasible))].name;
   return out;
 }
 

@@ -75,6 +75,20 @@ struct pod_affinity_term {
   bool selected_namespaces = false;
 };
 
+/// A topology spread constraint: pods its selector matches (in the pod's namespace) may differ
+/// by at most `max_skew` between the domains of `topology_key`, counted over the nodes its
+/// policies admit.
+struct spread_constraint {
+  int32_t max_skew = 1;
+  std::string topology_key;
+  bool hard = true;  ///< DoNotSchedule: a filter; ScheduleAnyway only scores
+  /// matchLabelKeys already folded in, as requirements on the pod's own values.
+  label_selector selector = label_selector::nothing();
+  int32_t min_domains = 0;          ///< 0: not set
+  bool honor_node_affinity = true;  ///< nodeAffinityPolicy, Honor by default
+  bool honor_taints = false;        ///< nodeTaintsPolicy, Ignore by default
+};
+
 struct host_port {
   std::string protocol = "TCP";
   std::string host_ip;  ///< "" or 0.0.0.0 = every address
@@ -125,7 +139,9 @@ struct pod_info {
   std::vector<host_port> host_ports;
   std::vector<pod_affinity_term> required_affinity;
   std::vector<pod_affinity_term> required_anti_affinity;
+  std::vector<spread_constraint> spread_constraints;
   int32_t priority = 0;
+  bool terminating = false;  ///< has a deletionTimestamp: spread constraints do not count it
 };
 
 struct node_info {
@@ -185,9 +201,26 @@ struct affinity_state {
 };
 affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_info& pod);
 
-/// Whether `placed`, just placed, is a pod one of `waiting`'s affinity terms selects: what may
-/// let an unschedulable `waiting` fit now (kube-scheduler's queueing hint for such a change).
-bool affinity_waits_for(const pod_info& waiting, const pod_info& placed);
+/// What the pods across the nodes say about a pod's DoNotSchedule topology spread
+/// constraints, gathered once per placement as kube-scheduler's PodTopologySpread PreFilter
+/// does: per constraint, the pods it selects per domain, over the nodes that carry every such
+/// constraint's key and that its node policies admit.
+struct spread_state {
+  struct domain_counts {
+    std::map<std::string, int32_t> per_domain;
+    int32_t fewest = 0;  ///< the global minimum; 0 when fewer domains than minDomains
+  };
+  std::vector<domain_counts> constraints;  ///< parallel to pod.spread_constraints (soft ones empty)
+};
+spread_state prepare_spread(const std::vector<node_info>& nodes, const pod_info& pod);
+/// The PodTopologySpread filter against such counts.
+filter_result filter_topology_spread(const pod_info& pod, const node_info& node,
+                                     const spread_state& state);
+
+/// Whether `placed`, just placed, may let an unschedulable `waiting` fit now: a pod one of
+/// `waiting`'s affinity terms or spread constraints selects (kube-scheduler's queueing hints
+/// for such a change).
+bool may_fit_once_placed(const pod_info& waiting, const pod_info& placed);
 
 /// Runs every filter in kube-scheduler's order; the first failing reason(s).
 filter_result fits(const pod_info& pod, const node_info& node);
@@ -222,6 +255,8 @@ struct placement {
 
 /// Filters, then scores the feasible nodes (weights: least allocated 1, balanced 1, spread 2,
 /// node affinity 2, taint toleration 1) and picks the highest, ties to the earliest seen.
+/// Spread is the pod's ScheduleAnyway constraints as kube-scheduler scores them, or, for a pod
+/// with no constraints, fewer pods of its owner (in place of kube-scheduler's default ones).
 placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_options options = {});
 
 }  // namespace troupe::sched

@@ -825,6 +825,157 @@ TEST_CASE("a pod's affinity terms count only pods that match them all", "[schedu
   // What an unschedulable pod's affinity waits for.
   auto waiting = make_pod("waiting", 100, gi / 8);
   waiting.required_affinity = {pod_affinity_term{label_selector::parse("app=db"), {}, hostname}};
-  CHECK(affinity_waits_for(waiting, pod_with("db", {{"app", "db"}})));
-  CHECK_FALSE(affinity_waits_for(waiting, pod_with("other", {{"app", "other"}})));
+  CHECK(may_fit_once_placed(waiting, pod_with("db", {{"app", "db"}})));
+  CHECK_FALSE(may_fit_once_placed(waiting, pod_with("other", {{"app", "other"}})));
+}
+
+namespace {
+
+spread_constraint spread(const std::string& selector, const std::string& key, int32_t max_skew,
+                         bool hard = true) {
+  spread_constraint c;
+  c.max_skew = max_skew;
+  c.topology_key = key;
+  c.hard = hard;
+  c.selector = label_selector::parse(selector);
+  return c;
+}
+
+// Three zones of one node each (and a node with no zone), web pods placed per zone as given.
+struct spread_scene {
+  const std::string zone = "topology.kubernetes.io/zone";
+  std::deque<pod_info> running;
+  std::vector<node_info> nodes;
+
+  explicit spread_scene(std::vector<int> web_per_zone) {
+    for (size_t z = 0; z < web_per_zone.size(); ++z) {
+      std::string name(1, static_cast<char>('a' + z));
+      nodes.push_back(make_node(name));
+      nodes.back().labels[zone] = name;
+      for (int i = 0; i < web_per_zone[z]; ++i)
+        add(nodes.back(), name + "-web-" + std::to_string(i));
+    }
+  }
+  pod_info& add(node_info& node, const std::string& name, const std::string& ns = "default") {
+    pod_info& p = running.emplace_back(make_pod(name, 100, gi / 8));
+    p.ns = ns;
+    p.labels = {{"app", "web"}};
+    node.add_pod(p);
+    return p;
+  }
+  pod_info web(std::vector<spread_constraint> constraints) const {
+    auto p = make_pod("new", 100, gi / 8);
+    p.labels = {{"app", "web"}};
+    p.spread_constraints = std::move(constraints);
+    return p;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("topology spread constraints filter as kube-scheduler's PodTopologySpread",
+          "[scheduler]") {
+  spread_scene s({2, 1, 1});
+  auto pod = s.web({spread("app=web", s.zone, 1)});
+  auto state = prepare_spread(s.nodes, pod);
+  CHECK(state.constraints[0].fewest == 1);
+  CHECK(state.constraints[0].per_domain ==
+        std::map<std::string, int32_t>{{"a", 2}, {"b", 1}, {"c", 1}});
+  // 2 + itself - 1 > 1 on a; 1 + 1 - 1 on the others.
+  CHECK(filter_topology_spread(pod, s.nodes[0], state) ==
+        filter_result("node(s) didn't match pod topology spread constraints"));
+  CHECK_FALSE(filter_topology_spread(pod, s.nodes[1], state));
+  CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
+  CHECK(place(s.nodes, pod, {0, 2}).node == std::optional<std::string>("c"));
+
+  SECTION("a larger skew allows the fuller zone") {
+    pod.spread_constraints[0].max_skew = 2;
+    CHECK_FALSE(filter_topology_spread(pod, s.nodes[0], prepare_spread(s.nodes, pod)));
+  }
+  SECTION("a pod its selector does not match adds nothing") {
+    pod.labels = {{"app", "other"}};
+    CHECK_FALSE(filter_topology_spread(pod, s.nodes[0], prepare_spread(s.nodes, pod)));
+  }
+  SECTION("a node without the key is out, and the message says so") {
+    s.nodes.push_back(make_node("nozone"));
+    s.nodes[1].unschedulable = s.nodes[2].unschedulable = true;
+    CHECK(place(s.nodes, pod).message ==
+          "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints, 1 "
+          "node(s) didn't match pod topology spread constraints (missing required label), 2 "
+          "node(s) were unschedulable.");
+  }
+  SECTION("fewer domains than minDomains make the minimum 0") {
+    pod.spread_constraints[0].min_domains = 4;
+    CHECK(place(s.nodes, pod).message ==
+          "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints.");
+    pod.spread_constraints[0].min_domains = 3;
+    CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
+  }
+  SECTION("pods elsewhere or being deleted do not count") {
+    s.add(s.nodes[1], "b-other-ns", "other");
+    s.add(s.nodes[2], "c-leaving").terminating = true;
+    s.nodes[2].unschedulable = true;  // c would take it either way
+    CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
+    s.add(s.nodes[1], "b-web-1");
+    CHECK_FALSE(place(s.nodes, pod).node);
+  }
+  SECTION("nodeAffinityPolicy: only nodes the pod may use count, unless Ignore") {
+    // Zone c has no ssd: with Honor (the default) its one pod is not the minimum.
+    s.add(s.nodes[1], "b-web-1");
+    s.nodes[0].labels["disk"] = s.nodes[1].labels["disk"] = "ssd";
+    pod.node_selector = {{"disk", "ssd"}};
+    CHECK(place(s.nodes, pod).node.has_value());
+    pod.spread_constraints[0].honor_node_affinity = false;
+    CHECK(place(s.nodes, pod).message ==
+          "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 node(s) "
+          "didn't match pod topology spread constraints.");
+  }
+  SECTION("nodeTaintsPolicy Honor: tainted nodes do not count") {
+    s.add(s.nodes[1], "b-web-1");
+    s.nodes[2].taints = {{"dedicated", "x", "NoSchedule"}};
+    CHECK(place(s.nodes, pod).message ==
+          "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: x}, 2 node(s) "
+          "didn't match pod topology spread constraints.");
+    pod.spread_constraints[0].honor_taints = true;
+    CHECK(place(s.nodes, pod).node.has_value());
+  }
+  SECTION("a hostname constraint counts per node") {
+    pod.spread_constraints = {spread("app=web", "kubernetes.io/hostname", 1)};
+    CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
+  }
+  SECTION("what a waiting pod's constraints wait for") {
+    pod_info other = make_pod("x");
+    other.labels = {{"app", "web"}};
+    CHECK(may_fit_once_placed(pod, other));
+    other.ns = "elsewhere";
+    CHECK_FALSE(may_fit_once_placed(pod, other));
+    other.ns = "default";
+    pod.spread_constraints[0].hard = false;
+    CHECK_FALSE(may_fit_once_placed(pod, other));
+  }
+}
+
+TEST_CASE("ScheduleAnyway constraints score as kube-scheduler's PodTopologySpread", "[scheduler]") {
+  spread_scene s({3, 0, 1});
+  // b is the emptiest zone though the busiest node: spread (weight 2) outweighs the load.
+  s.nodes[1].requested = s.nodes[1].scored_requested = {1000, 2 * gi, 5};
+  auto pod = s.web({spread("app=web", s.zone, 1, false)});
+  CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
+  CHECK(place(s.nodes, pod, {0, 2}).node == std::optional<std::string>("b"));
+  // Nothing is filtered: a soft constraint allows the fullest zone when it is all there is.
+  s.nodes[1].unschedulable = s.nodes[2].unschedulable = true;
+  CHECK(place(s.nodes, pod).node == std::optional<std::string>("a"));
+  s.nodes[1].unschedulable = s.nodes[2].unschedulable = false;
+
+  SECTION("a node missing the key scores no spread") {
+    s.nodes.push_back(make_node("nozone"));
+    s.nodes[1].unschedulable = true;
+    // nozone is empty and unloaded, but without a zone it scores 0 for spread; c (one pod) wins.
+    CHECK(place(s.nodes, pod, {0, 3}).node == std::optional<std::string>("c"));
+  }
+  SECTION("a pod with constraints is not also spread by owner") {
+    pod.owner_uid = "rs";
+    for (int i = 0; i < 3; ++i) s.nodes[1].owner_counts.add("rs");
+    CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
+  }
 }

@@ -86,16 +86,17 @@ void unaccount(self_ptr self, cached_pod& p) {
   p.node.clear();
 }
 
-// A pod placed: the unschedulable pods whose affinity selects it may fit now, as
-// kube-scheduler's queueing hint for an assigned pod's add moves only those (moving them all
-// at every bind would retry each pod that fits nowhere about every 10 s while others bind).
+// A pod placed: the unschedulable pods whose affinity or spread constraints select it may fit
+// now, as kube-scheduler's queueing hints for an assigned pod's add move only those (moving
+// them all at every bind would retry each pod that fits nowhere about every 10 s while others
+// bind).
 void placed(self_ptr self, const sched::pod_info& pod) {
   auto& st = self->state;
   st.queue.some_may_fit(
       [&](const std::string& key) {
         auto it = st.pods.find(key);
         return it != st.pods.end() && it->second.info &&
-               sched::affinity_waits_for(*it->second.info, pod);
+               sched::may_fit_once_placed(*it->second.info, pod);
       },
       monotonic_millis());
 }
@@ -116,10 +117,12 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   auto [it, fresh] = st.pods.try_emplace(key);
   auto& p = it->second;
   int64_t generation = pod.getMetadata().getGeneration();
-  // A new spec (generation) or new labels, which other pods' (anti-)affinity select by, and
-  // which change without a new generation.
+  // A new spec (generation), new labels, which other pods' (anti-)affinity select by, or a
+  // deletion begun, after which spread constraints no longer count it; the last two change
+  // without a new generation.
   bool changed = !fresh && (generation != p.generation ||
-                            !sched::same_labels(pod.getMetadata().getLabels(), p.info->labels));
+                            !sched::same_labels(pod.getMetadata().getLabels(), p.info->labels) ||
+                            p.info->terminating != (pod.getMetadata().getDeletionTimestamp() != 0));
   if (fresh || changed) {
     if (p.accounted) unaccount(self, p);
     p.info = std::make_unique<sched::pod_info>(sched::to_pod_info(pod));

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -861,6 +862,50 @@ TEST_CASE("the scheduler sees a pending pod's update and a bound pod's new label
   CHECK(wait_until(
             c, {"get", "pod", "follower", "-o", "jsonpath={.spec.nodeName}"},
             [](const std::string& o) { return !o.empty(); }, 15) == "z-hollow-1");
+}
+
+TEST_CASE("pods spread over zones as their topology spread constraints say", "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  agent hollow(c, "s", {"--hollow-nodes", "3"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 3); });
+  for (auto [node, zone] : {std::pair{"s-hollow-0", "a"}, {"s-hollow-1", "b"}, {"s-hollow-2", "b"}})
+    REQUIRE(c.troupe({"label", "node", node, std::string("topology.kubernetes.io/zone=") + zone})
+                .code == 0);
+  auto pod = [](const std::string& name, const std::string& constraint) {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+           ", labels: {app: spread}}\nspec:\n  topologySpreadConstraints:\n  - {maxSkew: 1, "
+           "topologyKey: topology.kubernetes.io/zone, labelSelector: {matchLabels: {app: "
+           "spread}}, " +
+           constraint + "}\n  containers: [{name: c, image: sh}]\n---\n";
+  };
+  // Six pods, zone a with one node and b with two: three each (by node they would go 2, 2, 2).
+  std::string six;
+  for (int i = 0; i < 6; ++i)
+    six += pod("p" + std::to_string(i), "whenUnsatisfiable: DoNotSchedule");
+  REQUIRE(c.troupe({"apply", "-f", "-"}, six).code == 0);
+  auto placed = [&] {
+    return wait_until(c, {"get", "pods", "-o", "jsonpath={range .items[*]}{.spec.nodeName} {end}"},
+                      [](const std::string& o) {
+                        return std::count(o.begin(), o.end(), '-') == 6 * 2;  // six node names
+                      });
+  };
+  auto nodes = placed();
+  CHECK(std::count(nodes.begin(), nodes.end(), '0') == 3);  // s-hollow-0, zone a
+
+  // A third zone required (minDomains 3) before one exists: it waits, and goes once there is.
+  REQUIRE(c.troupe({"apply", "-f", "-"},
+                   pod("waits", "whenUnsatisfiable: DoNotSchedule, minDomains: 3"))
+              .code == 0);
+  CHECK(wait_until(c, {"get", "pod", "waits", "-o", "jsonpath={.status.conditions[0].message}"},
+                   [](const std::string& o) { return !o.empty(); }) ==
+        "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints.");
+  REQUIRE(c.troupe({"label", "node", "s-hollow-2", "topology.kubernetes.io/zone=c", "--overwrite"})
+              .code == 0);
+  // Zone a has three; b or c, whichever has fewer now, takes it.
+  auto chosen = wait_until(
+      c, {"get", "pod", "waits", "-o", "jsonpath={.spec.nodeName}"},
+      [](const std::string& o) { return !o.empty(); }, 15);
+  CHECK((chosen == "s-hollow-1" || chosen == "s-hollow-2"));
 }
 
 TEST_CASE("a Node deleted under its running agent leaves one Lease that no longer names it",
