@@ -165,6 +165,28 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
                 "'1'}}}]"),
        "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to "
        "cpu limit of 1"},
+      {pod_spec("containers: [{name: c, image: i, resources: {requests: {cpux: '2'}}}]"),
+       "spec.containers[0].resources.requests[cpux]: Invalid value: \"cpux\": must be a standard "
+       "resource for containers"},
+      {pod_spec("containers: [{name: c, image: i, resources: {limits: {memory: '-1Mi'}}}]"),
+       "spec.containers[0].resources.limits[memory]: Invalid value: -1Mi: must be greater than or "
+       "equal to 0"},
+      {pod_spec(
+           "containers: [{name: c, image: i, resources: {requests: {example.com/dongle: '1'}}}]"),
+       "spec.containers[0].resources.limits: Required value: Limit must be set for non "
+       "overcommitable resources"},
+      {pod_spec("containers: [{name: c, image: i, resources: {requests: {example.com/dongle: '1'}, "
+                "limits: {example.com/dongle: '2'}}}]"),
+       "spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to "
+       "example.com/dongle limit of 2"},
+      {pod_spec(
+           "containers: [{name: c, image: i, resources: {limits: {example.com/dongle: 500m}}}]"),
+       "spec.containers[0].resources.limits[example.com/dongle]: Invalid value: 500m: must be an "
+       "integer"},
+      {pod_spec(
+           "containers: [{name: c, image: i, resources: {limits: {requests.example.com/x: '1'}}}]"),
+       "spec.containers[0].resources.limits[requests.example.com/x]: Invalid value: "
+       "\"requests.example.com/x\": doesn't follow extended resource name standard"},
       {pod_spec("containers: [{name: c, image: i, volumeMounts: [{name: nov, mountPath: /a}]}]"),
        "spec.containers[0].volumeMounts[0].name: Not found: \"nov\""},
       {pod_spec("volumes: [{name: v, emptyDir: {}}, {name: v, emptyDir: {}}]\n  containers: "

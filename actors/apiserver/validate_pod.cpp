@@ -10,20 +10,69 @@
 namespace troupe::validation_rules {
 namespace {
 
-// A request above its limit, per resource (Kubernetes' ValidateResourceRequirements).
+bool hugepages_resource(std::string_view name) {
+  return starts_with(name, "hugepages-");
+}
+bool standard_container_resource(std::string_view name) {
+  return name == "cpu" || name == "memory" || name == "ephemeral-storage" ||
+         hugepages_resource(name);
+}
+
+// Kubernetes' validateContainerResourceName and ValidateResourceQuantityValue.
+void validate_resource_entry(k8s::QuantityEntry::Reader entry, const std::string& path,
+                             std::vector<field_error>& out) {
+  std::string name = text_string(entry.getKey()), at = path + "[" + name + "]";
+  auto faults = check_qualified_name(name);
+  add(out, at, name, faults);
+  if (faults.empty()) {
+    if (name.find('/') == std::string::npos && !standard_container_resource(name))
+      add(out, at, name, {"must be a standard resource for containers"});
+    else if (!native_resource_name(name) && !extended_resource_name(name))
+      add(out, at, name, {"doesn't follow extended resource name standard"});
+  }
+  auto amount = quantity::parse(text_view(entry.getValue()));
+  if (!amount) return;  // the codec refuses what does not parse
+  std::string shown =
+      quantity::canonical(text_view(entry.getValue())).value_or(text_string(entry.getValue()));
+  if (amount->negative())
+    out.push_back({at, "Invalid value: " + shown + ": must be greater than or equal to 0"});
+  if (extended_resource_name(name) && amount->milli() % 1000 != 0)
+    out.push_back({at, "Invalid value: " + shown + ": must be an integer"});
+}
+
+// Kubernetes' ValidateResourceRequirements: names and amounts, then each request against its
+// limit (equal to it for resources that cannot be overcommitted: extended ones and hugepages).
 void validate_resources(k8s::ResourceRequirements::Reader resources, const std::string& path,
                         std::vector<field_error>& out) {
-  for (auto request : resources.getRequests())
+  for (auto limit : resources.getLimits()) validate_resource_entry(limit, path + ".limits", out);
+  for (auto request : resources.getRequests()) {
+    validate_resource_entry(request, path + ".requests", out);
+    auto name = text_view(request.getKey());
+    bool overcommit = native_resource_name(name) && !hugepages_resource(name);
+    bool limited = false;
     for (auto limit : resources.getLimits()) {
       if (request.getKey() != limit.getKey()) continue;
+      limited = true;
       auto wanted = quantity::parse(text_view(request.getValue()));
       auto allowed = quantity::parse(text_view(limit.getValue()));
-      if (wanted && allowed && *allowed < *wanted)
-        out.push_back({path + ".requests",
-                       "Invalid value: " + quote(text_view(request.getValue())) +
-                           ": must be less than or equal to " + text_string(request.getKey()) +
-                           " limit of " + text_string(limit.getValue())});
+      if (!wanted || !allowed) continue;
+      auto shown = [](capnp::Text::Reader v) {
+        return quantity::canonical(text_view(v)).value_or(text_string(v));
+      };
+      if (!overcommit && *wanted != *allowed)
+        out.push_back({path + ".requests", "Invalid value: " + quote(shown(request.getValue())) +
+                                               ": must be equal to " + std::string(name) +
+                                               " limit of " + shown(limit.getValue())});
+      else if (*allowed < *wanted)
+        out.push_back({path + ".requests", "Invalid value: " + quote(shown(request.getValue())) +
+                                               ": must be less than or equal to " +
+                                               std::string(name) + " limit of " +
+                                               shown(limit.getValue())});
     }
+    if (!limited && !overcommit)
+      out.push_back(
+          {path + ".limits", "Required value: Limit must be set for non overcommitable resources"});
+  }
 }
 
 void validate_env_source(k8s::EnvVar::Reader env, const std::string& path,

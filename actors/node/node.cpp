@@ -180,7 +180,8 @@ void tick(self_ptr self) {
         [=](api_reply& r) {
           auto& st = self->state;
           node_seen(self, r.object.str());
-          if (stale(self) || stored_conditions(st.node) != current_conditions(self))
+          if (stale(self) || stored_conditions(st.node) != current_conditions(self) ||
+              resources_outdated(st.node, st.deps.facts))
             write_status(self);
         },
         [=](const api_error& e) {

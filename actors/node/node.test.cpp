@@ -106,6 +106,46 @@ TEST_CASE("the Node object: capacity labels pod range addresses transition times
   CHECK(text_string(owner.getUid()) == "node-uid");
 }
 
+TEST_CASE("extended resources advertised in a Node's capacity stay and become allocatable",
+          "[node]") {
+  host_facts f;
+  f.milli_cpu = 2000;
+  f.memory = int64_t{4} << 30;
+  auto conditions = node_conditions(host_pressure{}, "");
+  auto bytes = new_node("n1", "127.64.0.0/24", f, conditions, 1000);
+  CHECK_FALSE(resources_outdated(bytes, f));
+  // As `kubectl patch node n1 --subresource=status` adds example.com/dongle to the capacity.
+  object_reader r(bytes);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(r.as<k8s::Node>());
+  auto status = m.getRoot<k8s::Node>().getStatus();
+  auto capacity = status.initCapacity(5);
+  const char* entries[][2] = {{"cpu", "2"},
+                              {"memory", "4Gi"},
+                              {"pods", "110"},
+                              {"example.com/dongle", "4"},
+                              {"kubernetes.io/not-ours", "1"}};
+  for (unsigned i = 0; i < 5; ++i)
+    capacity[i].setKey(entries[i][0]), capacity[i].setValue(entries[i][1]);
+  auto patched = to_bytes(m);
+  CHECK(resources_outdated(patched, f));
+  auto written = with_node_status(patched, f, conditions, 2000);
+  CHECK_FALSE(resources_outdated(written, f));
+  object_reader w(written);
+  auto quantities = [](capnp::List<k8s::QuantityEntry>::Reader list) {
+    std::map<std::string, std::string> out;
+    for (auto e : list) out[text_string(e.getKey())] = text_string(e.getValue());
+    return out;
+  };
+  std::map<std::string, std::string> want = {
+      {"cpu", "2"}, {"memory", "4Gi"}, {"pods", "110"}, {"example.com/dongle", "4"}};
+  CHECK(quantities(w.as<k8s::Node>().getStatus().getCapacity()) == want);
+  CHECK(quantities(w.as<k8s::Node>().getStatus().getAllocatable()) == want);
+  // The host's own figures moving is a change too.
+  f.memory = int64_t{8} << 30;
+  CHECK(resources_outdated(written, f));
+}
+
 TEST_CASE("the kubelet's node events: condition changes and cordons", "[node]") {
   host_facts f;
   f.memory = int64_t{1} << 30;

@@ -1,26 +1,48 @@
 // The Node and Lease objects the node agent writes: plain builders, no actors.
 
+#include "actors/node/objects.hpp"
+
 #include <capnp/message.h>
 
 #include <map>
 
-#include "actors/node/objects.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/pod_condition.hpp"
 #include "runtime/object/quantity.hpp"
+#include "runtime/object/validation.hpp"
 #include "schema/coordination.capnp.h"
 #include "schema/core.capnp.h"
 
 namespace troupe {
 namespace {
 
-void set_quantities(capnp::List<k8s::QuantityEntry>::Builder list, const host_facts& f) {
+using quantity_entries = std::vector<std::pair<std::string, std::string>>;
+
+// Extended resources (example.com/dongle) advertised in the Node's capacity, by a PATCH of its
+// status as Kubernetes documents it: they stay, and allocatable follows them, as the kubelet
+// keeps them.
+quantity_entries advertised_resources(k8s::NodeStatus::Reader previous) {
+  quantity_entries out;
+  for (auto entry : previous.getCapacity())
+    if (extended_resource_name(text_view(entry.getKey())))
+      out.emplace_back(text_string(entry.getKey()), text_string(entry.getValue()));
+  return out;
+}
+
+void set_quantities(k8s::NodeStatus::Builder status, const host_facts& f,
+                    const quantity_entries& advertised, bool allocatable) {
+  auto size = static_cast<unsigned>(3 + advertised.size());
+  auto list = allocatable ? status.initAllocatable(size) : status.initCapacity(size);
   list[0].setKey("cpu");
   list[0].setValue(quantity::from_milli(f.milli_cpu).format_decimal());
   list[1].setKey("memory");
   list[1].setValue(quantity::from_value(f.memory).format_binary());
   list[2].setKey("pods");
   list[2].setValue(std::to_string(f.max_pods));
+  for (unsigned i = 0; i < advertised.size(); ++i) {
+    list[3 + i].setKey(advertised[i].first);
+    list[3 + i].setValue(advertised[i].second);
+  }
 }
 
 void set_labels(k8s::ObjectMeta::Builder meta, const std::string& name, const host_facts& f) {
@@ -52,9 +74,10 @@ k8s::TaintEffect effect_named(const std::string& effect) {
 
 void set_status(k8s::Node::Builder node, k8s::Node::Reader previous, const host_facts& f,
                 const std::vector<node_condition>& conditions, int64_t now) {
+  auto advertised = advertised_resources(previous.getStatus());
   auto status = node.initStatus();
-  set_quantities(status.initCapacity(3), f);
-  set_quantities(status.initAllocatable(3), f);
+  set_quantities(status, f, advertised, false);
+  set_quantities(status, f, advertised, true);
   auto conds = status.initConditions(static_cast<unsigned>(conditions.size()));
   for (unsigned i = 0; i < conds.size(); ++i) {
     auto& c = conditions[i];
@@ -127,6 +150,23 @@ std::string with_node_status(std::string_view stored, const host_facts& f,
   m.setRoot(r.as<k8s::Node>());
   set_status(m.getRoot<k8s::Node>(), r.as<k8s::Node>(), f, conditions, now);
   return copy_to_bytes(m.getRoot<capnp::AnyStruct>().asReader());
+}
+
+bool resources_outdated(std::string_view node, const host_facts& f) {
+  object_reader r(node);
+  auto status = r.as<k8s::Node>().getStatus();
+  capnp::MallocMessageBuilder m;
+  auto fresh = m.initRoot<k8s::NodeStatus>();
+  auto advertised = advertised_resources(status);
+  set_quantities(fresh, f, advertised, false);
+  set_quantities(fresh, f, advertised, true);
+  auto as_map = [](capnp::List<k8s::QuantityEntry>::Reader list) {
+    std::map<std::string, std::string> out;
+    for (auto entry : list) out[text_string(entry.getKey())] = text_string(entry.getValue());
+    return out;
+  };
+  return as_map(status.getCapacity()) != as_map(fresh.getCapacity()) ||
+         as_map(status.getAllocatable()) != as_map(fresh.getAllocatable());
 }
 
 std::vector<node_condition> stored_conditions(std::string_view node) {

@@ -22,6 +22,9 @@ std::string with_node_status(std::string_view stored, const host_facts& f,
 std::vector<std::string> node_status_events(std::string_view before, std::string_view after);
 /// The conditions a stored Node reports (type, status, reason, message).
 std::vector<node_condition> stored_conditions(std::string_view node);
+/// Whether a fresh status would change the stored Node's capacity or allocatable: the host's
+/// figures moved, or an extended resource advertised in its capacity is not yet allocatable.
+bool resources_outdated(std::string_view node, const host_facts& f);
 /// The node's Lease renewed at `now_micros` (a new one when `stored` is empty), owned by its
 /// Node once that is stored (`node`, empty before), as the kubelet's lease controller sets it
 /// (so the garbage collector deletes the Lease with the Node).

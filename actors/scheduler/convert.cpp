@@ -6,6 +6,7 @@
 #include "runtime/codec/schema_names.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/object/quantity.hpp"
+#include "runtime/object/validation.hpp"
 
 // Reads once per pod or node event, not per scheduling attempt, so clarity wins over speed here.
 
@@ -42,6 +43,18 @@ resource_amounts amounts_of(quantities list) {
   return out;
 }
 
+/// Extended resources in a quantity list, in whole units (validation keeps them whole).
+extended_amounts extended_of(quantities list) {
+  extended_amounts out;
+  for (auto entry : list) {
+    auto name = text_view(entry.getKey());
+    if (!extended_resource_name(name)) continue;
+    if (auto q = quantity::parse(text_view(entry.getValue())))
+      out.emplace_back(std::string(name), q->value());
+  }
+  return out;
+}
+
 /// What scoring counts for a cpu or memory request a container does not make, so that pods
 /// without requests still weigh on a node (kube-scheduler's DefaultMilliCPURequest and
 /// DefaultMemoryRequest).
@@ -60,6 +73,43 @@ resources container_requests(k8s::Container::Reader c, const resources& unset = 
 
 resources max_of(const resources& a, const resources& b) {
   return {std::max(a.milli_cpu, b.milli_cpu), std::max(a.memory, b.memory), 0};
+}
+
+/// A container's extended resources: its requests, or its limits where it makes none (the
+/// API server defaults the one from the other).
+std::map<std::string, int64_t> container_extended(k8s::Container::Reader c) {
+  std::map<std::string, int64_t> out;
+  for (auto [list, overrides] : {std::pair{c.getResources().getLimits(), false},
+                                 std::pair{c.getResources().getRequests(), true}})
+    for (auto& [name, amount] : extended_of(list))
+      if (overrides || !out.count(name)) out[name] = amount;
+  return out;
+}
+
+/// computePodResourceRequest for extended resources: containers and sidecars summed, each
+/// init container's peak, the larger per resource.
+extended_amounts pod_extended_requests(k8s::PodSpec::Reader spec) {
+  std::map<std::string, int64_t> sum, init_peak, sidecars;
+  auto add = [](std::map<std::string, int64_t>& to, const std::map<std::string, int64_t>& more) {
+    for (auto& [name, amount] : more) to[name] += amount;
+  };
+  auto raise = [](std::map<std::string, int64_t>& to, const std::map<std::string, int64_t>& more) {
+    for (auto& [name, amount] : more) to[name] = std::max(to[name], amount);
+  };
+  for (auto c : spec.getContainers()) add(sum, container_extended(c));
+  for (auto c : spec.getInitContainers()) {
+    auto here = container_extended(c);
+    if (text_view(c.getRestartPolicy()) == "Always") {
+      add(sidecars, here);
+      raise(init_peak, sidecars);
+    } else {
+      add(here, sidecars);
+      raise(init_peak, here);
+    }
+  }
+  add(sum, sidecars);
+  raise(sum, init_peak);
+  return extended_amounts(sum.begin(), sum.end());
 }
 
 /// kube-scheduler's computePodResourceRequest: containers summed, init containers one at a
@@ -252,6 +302,7 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
   out.labels = sorted_map(meta.getLabels());
   out.requests = pod_requests(spec);
   out.scored_requests = pod_requests(spec, {unset_milli_cpu_scored, unset_memory_scored, 0});
+  out.extended_requests = pod_extended_requests(spec);
   out.node_name = text_string(spec.getNodeName());
   out.node_selector = sorted_map(spec.getNodeSelector());
   read_node_affinity(spec.getAffinity().getNodeAffinity(), out);
@@ -276,6 +327,7 @@ node_info to_node_info(k8s::Node::Reader node) {
     out.taints.push_back(
         {text_string(t.getKey()), text_string(t.getValue()), spelling(t.getEffect())});
   out.allocatable = node_allocatable(node.getStatus());
+  out.extended_allocatable = extended_of(node.getStatus().getAllocatable());
   return out;
 }
 

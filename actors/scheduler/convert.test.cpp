@@ -240,6 +240,29 @@ TEST_CASE("which pods wait for this scheduler", "[scheduler]") {
   CHECK(waits_for_us(reader.as<k8s::Pod>()) == r.waits);
 }
 
+TEST_CASE("extended resources of pods and nodes", "[scheduler]") {
+  auto pod = pod_from(
+      pod_yaml("  initContainers:\n" + container("init", "{limits: {example.com/dongle: 3}}") +
+               container("side", "{requests: {vendor.io/gpu: 1}, limits: {vendor.io/gpu: 1}}",
+                         "    restartPolicy: Always\n") +
+               "  containers:\n" + container("a", "{limits: {example.com/dongle: 1, cpu: 1}}") +
+               container("b",
+                         "{requests: {example.com/dongle: 1, kubernetes.io/x: 1}, limits: "
+                         "{example.com/dongle: 1}}")));
+  // Containers 1 + 1 dongles against the init container's 3; the sidecar's gpu runs beside all.
+  CHECK(pod.extended_requests == extended_amounts{{"example.com/dongle", 3}, {"vendor.io/gpu", 1}});
+  auto node = node_from(R"(
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status:
+  capacity: {cpu: "4", memory: 8Gi, pods: "110", example.com/dongle: "4", vendor.io/gpu: "2"}
+  allocatable: {cpu: "4", memory: 8Gi, pods: "110", example.com/dongle: "4"}
+)");
+  // Allocatable decides: the gpu is advertised but not yet allocatable.
+  CHECK(node.extended_allocatable == extended_amounts{{"example.com/dongle", 4}});
+}
+
 TEST_CASE("a pod's topology spread constraints", "[scheduler]") {
   auto pod = pod_from(R"(
 apiVersion: v1

@@ -41,6 +41,9 @@ struct verdict {
   failure what = failure::none;
   uint8_t shortages = 0;               // resources: a mask of `shortage`
   const taint* untolerated = nullptr;  // taint: the first one the pod does not tolerate
+  // resources: the pod's extended requests, and a mask of those the node lacks (by index)
+  const extended_amounts* extended = nullptr;
+  uint64_t extended_short = 0;
 
   bool fits() const { return what == failure::none; }
 };
@@ -78,6 +81,9 @@ std::vector<std::string> reasons(const verdict& v) {
       if (v.shortages & too_many_pods) out.push_back("Too many pods");
       if (v.shortages & short_cpu) out.push_back("Insufficient cpu");
       if (v.shortages & short_memory) out.push_back("Insufficient memory");
+      for (size_t i = 0; v.extended && i < v.extended->size() && i < 64; ++i)
+        if (v.extended_short & (uint64_t{1} << i))
+          out.push_back("Insufficient " + (*v.extended)[i].first);
       return out;
     }
   }
@@ -284,7 +290,21 @@ const std::string* domain_of(const node_info& node, const std::string& key) {
 // ---- checks -----------------------------------------------------------------------------------
 
 verdict failed(failure what) {
-  return verdict{what, 0, nullptr};
+  return verdict{what, 0, nullptr, nullptr, 0};
+}
+
+int64_t amount_of(const extended_amounts& amounts, const std::string& name) {
+  for (auto& [n, amount] : amounts)
+    if (n == name) return amount;
+  return 0;
+}
+
+void add_amounts(extended_amounts& to, const extended_amounts& amounts, int64_t sign) {
+  for (auto& [name, amount] : amounts) {
+    auto at = std::find_if(to.begin(), to.end(), [&](auto& e) { return e.first == name; });
+    if (at == to.end()) at = to.insert(to.end(), {name, 0});
+    at->second += sign * amount;
+  }
 }
 
 verdict check_node_name(const pod_info& pod, const node_info& node) {
@@ -305,8 +325,17 @@ verdict check_resources(const pod_info& pod, const node_info& node) {
   if (used.pods + 1 > alloc.pods) mask |= too_many_pods;
   if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) mask |= short_cpu;
   if (want.memory > 0 && want.memory > alloc.memory - used.memory) mask |= short_memory;
-  if (mask == 0) return {};
-  return verdict{failure::resources, mask, nullptr};
+  // Extended resources as kube-scheduler's scalar resources: a node that does not advertise
+  // one has none of it.
+  uint64_t extended_short = 0;
+  for (size_t i = 0; i < pod.extended_requests.size() && i < 64; ++i) {
+    auto& [name, amount] = pod.extended_requests[i];
+    if (amount > 0 && amount > amount_of(node.extended_allocatable, name) -
+                                   amount_of(node.extended_requested, name))
+      extended_short |= uint64_t{1} << i;
+  }
+  if (mask == 0 && extended_short == 0) return {};
+  return verdict{failure::resources, mask, nullptr, &pod.extended_requests, extended_short};
 }
 
 verdict check_node_affinity(const pod_info& pod, const node_info& node) {
@@ -571,6 +600,8 @@ class reason_tally {
     } else if (v.what == failure::resources) {
       for (size_t i = 0; i < shortage_bits.size(); ++i)
         if (v.shortages & shortage_bits[i]) ++shortages_[i];
+      for (size_t i = 0; v.extended && i < v.extended->size() && i < 64; ++i)
+        if (v.extended_short & (uint64_t{1} << i)) ++extended_[(*v.extended)[i].first];
     } else {
       ++plain_[static_cast<size_t>(v.what)];
     }
@@ -585,10 +616,12 @@ class reason_tally {
     };
     for (size_t i = 1; i < plain_.size(); ++i) line(plain_[i], failed(static_cast<failure>(i)));
     for (size_t i = 0; i < shortage_bits.size(); ++i)
-      line(shortages_[i], verdict{failure::resources, shortage_bits[i], nullptr});
+      line(shortages_[i], verdict{failure::resources, shortage_bits[i], nullptr, nullptr, 0});
+    for (auto& [name, count] : extended_)
+      out.push_back(std::to_string(count) + " Insufficient " + name);
     for (auto& [key_value, count] : taints_) {
       taint t{std::string(key_value.first), std::string(key_value.second), ""};
-      line(count, verdict{failure::taint, 0, &t});
+      line(count, verdict{failure::taint, 0, &t, nullptr, 0});
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -599,6 +632,7 @@ class reason_tally {
   std::array<size_t, 12> plain_{};     // by failure: the reasons without details
   std::array<size_t, 3> shortages_{};  // by shortage_bits
   std::map<std::pair<std::string_view, std::string_view>, size_t> taints_;  // views into nodes
+  std::map<std::string, size_t> extended_;  // extended resources short, by name
 };
 
 /// kube-scheduler's FitError text.
@@ -729,6 +763,7 @@ void node_info::add_pod(const pod_info& pod) {
   requested.pods += 1;  // a pod is one pod, whatever its requests say
   scored_requested.milli_cpu += pod.scored_requests.milli_cpu;
   scored_requested.memory += pod.scored_requests.memory;
+  add_amounts(extended_requested, pod.extended_requests, 1);
   used_ports.insert(used_ports.end(), pod.host_ports.begin(), pod.host_ports.end());
   pods.push_back(&pod);
   if (!pod.owner_uid.empty()) owner_counts.add(pod.owner_uid);
@@ -745,6 +780,7 @@ void node_info::remove_pod(const pod_info& pod) {
   requested.pods -= 1;
   scored_requested.milli_cpu -= pod.scored_requests.milli_cpu;
   scored_requested.memory -= pod.scored_requests.memory;
+  add_amounts(extended_requested, pod.extended_requests, -1);
   for (auto& p : pod.host_ports) {
     auto used = std::find_if(used_ports.begin(), used_ports.end(),
                              [&](const host_port& u) { return same_port(u, p); });

@@ -32,6 +32,9 @@ struct resources {
   }
 };
 
+/// Extended resources (example.com/dongle) by name, in whole units: few per pod or node.
+using extended_amounts = std::vector<std::pair<std::string, int64_t>>;
+
 struct taint {
   std::string key, value;
   std::string effect;  ///< NoSchedule, PreferNoSchedule, NoExecute
@@ -131,6 +134,7 @@ struct pod_info {
   /// The same with 100m cpu and 200 MiB memory for each request a container does not make:
   /// what least-allocated scoring counts, as kube-scheduler's non-zero requests.
   resources scored_requests;
+  extended_amounts extended_requests;  ///< summed as `requests` is
   std::string node_name;  ///< spec.nodeName: a pod that names its node fits only there
   std::map<std::string, std::string> node_selector;
   std::vector<node_selector_term> required_node_affinity;  ///< ORed terms
@@ -153,6 +157,8 @@ struct node_info {
   resources allocatable;
   resources requested;  ///< sum over the pods bound to it
   resources scored_requested;  ///< their scored_requests summed
+  extended_amounts extended_allocatable;
+  extended_amounts extended_requested;  ///< the pods' extended_requests summed
   std::vector<host_port> used_ports;
   /// Pods bound to the node (pointers into the snapshot's pod store), for anti-affinity.
   std::vector<const pod_info*> pods;
@@ -177,7 +183,8 @@ using filter_result = std::optional<std::string>;  ///< nullopt: fits
 filter_result filter_node_name(const pod_info& pod, const node_info& node);
 filter_result filter_unschedulable(const pod_info& pod, const node_info& node);
 /// May give several reasons at once ("Insufficient cpu", "Insufficient memory", "Too many
-/// pods"); they are joined with '\n' and counted separately in the summary.
+/// pods", "Insufficient example.com/dongle"); they are joined with '\n' and counted separately
+/// in the summary.
 filter_result filter_resources(const pod_info& pod, const node_info& node);
 filter_result filter_node_affinity(const pod_info& pod, const node_info& node);  ///< + nodeSelector
 /// NoSchedule and NoExecute taints; a node that is not `ready` counts as tainted

@@ -147,7 +147,44 @@ TEST_CASE("resource filter", "[scheduler]") {
          p.requests = {0, 0, 1};
        },
        fits_ok},
+      {"an extended resource the node advertises", filter_resources,
+       [](pod_info& p, node_info& n) {
+         n.extended_allocatable = {{"example.com/dongle", 4}};
+         n.extended_requested = {{"example.com/dongle", 2}};
+         p.extended_requests = {{"example.com/dongle", 2}};
+       },
+       fits_ok},
+      {"an extended resource used up", filter_resources,
+       [](pod_info& p, node_info& n) {
+         n.extended_allocatable = {{"example.com/dongle", 4}};
+         n.extended_requested = {{"example.com/dongle", 3}};
+         p.extended_requests = {{"example.com/dongle", 2}};
+       },
+       std::string("Insufficient example.com/dongle")},
+      {"extended resources the node lacks, beside cpu", filter_resources,
+       [](pod_info& p, node_info& n) {
+         n.requested = {4000, 0, 1};
+         p.extended_requests = {{"example.com/dongle", 1}, {"vendor.io/gpu", 1}};
+       },
+       std::string(
+           "Insufficient cpu\nInsufficient example.com/dongle\nInsufficient vendor.io/gpu")},
   });
+}
+
+TEST_CASE("extended resources are counted per node and named when short", "[scheduler]") {
+  auto a = make_node("a"), b = make_node("b");
+  b.extended_allocatable = {{"example.com/dongle", 2}};
+  auto first = make_pod("first"), second = make_pod("second");
+  first.extended_requests = second.extended_requests = {{"example.com/dongle", 2}};
+  auto chosen = place({a, b}, first);
+  CHECK(chosen.node == std::optional<std::string>("b"));
+  b.add_pod(first);
+  CHECK(b.extended_requested == extended_amounts{{"example.com/dongle", 2}});
+  CHECK(place({a, b}, second).message ==
+        "0/2 nodes are available: 2 Insufficient example.com/dongle.");
+  b.remove_pod(first);
+  CHECK(b.extended_requested == extended_amounts{{"example.com/dongle", 0}});
+  CHECK(place({a, b}, second).node == std::optional<std::string>("b"));
 }
 
 TEST_CASE("node affinity and nodeSelector filter", "[scheduler]") {

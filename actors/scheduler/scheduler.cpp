@@ -181,6 +181,7 @@ void node_changed(self_ptr self, std::string_view bytes) {
     n.ready = fresh.ready;
     n.taints = std::move(fresh.taints);
     n.allocatable = fresh.allocatable;
+    n.extended_allocatable = std::move(fresh.extended_allocatable);
   }
   st.queue.cluster_changed(monotonic_millis());
   kick(self);

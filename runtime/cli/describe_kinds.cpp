@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "runtime/base/text.hpp"
 #include "runtime/cli/columns.hpp"
@@ -66,7 +67,20 @@ void write_replica_sets(context& ctx, const node& deploy, tab_text& w) {
 struct usage {
   quantity cpu_requests, cpu_limits, memory_requests, memory_limits, storage_requests,
       storage_limits;
+  std::map<std::string, quantity> other_requests, other_limits;  // extended resources and the like
 };
+
+bool standard_resource(const std::string& name) {
+  return name == "cpu" || name == "memory" || name == "ephemeral-storage" || name == "pods" ||
+         starts_with(name, "hugepages-");
+}
+
+void add_others(std::map<std::string, quantity>& to, const node* list) {
+  if (!list || !list->is_map()) return;
+  for (auto& [name, value] : list->entries())
+    if (!standard_resource(name))
+      to[name] = to[name] + quantity::parse(value.text()).value_or(quantity());
+}
 
 quantity amount(const node* list, const char* resource) {
   auto text = quantity_of(list, resource);
@@ -85,6 +99,8 @@ usage pod_usage(const node& pod) {
     u.memory_limits = u.memory_limits + amount(lim, "memory");
     u.storage_requests = u.storage_requests + amount(req, "ephemeral-storage");
     u.storage_limits = u.storage_limits + amount(lim, "ephemeral-storage");
+    add_others(u.other_requests, req);
+    add_others(u.other_limits, lim);
   }
   return u;
 }
@@ -127,6 +143,9 @@ void write_node_pods(context& ctx, const node& n, tab_text& w) {
     total.memory_limits = total.memory_limits + u.memory_limits;
     total.storage_requests = total.storage_requests + u.storage_requests;
     total.storage_limits = total.storage_limits + u.storage_limits;
+    for (auto& [name, q] : u.other_requests)
+      total.other_requests[name] = total.other_requests[name] + q;
+    for (auto& [name, q] : u.other_limits) total.other_limits[name] = total.other_limits[name] + q;
   }
   w.write(0,
           "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
@@ -138,6 +157,15 @@ void write_node_pods(context& ctx, const node& n, tab_text& w) {
                  share(total.memory_limits, memory, true) + "\n");
   w.write(1, "ephemeral-storage\t" + share(total.storage_requests, storage, true) + "\t" +
                  share(total.storage_limits, storage, true) + "\n");
+  // Then each extended resource the node offers, without a share, as kubectl (sorted by name).
+  std::set<std::string> offered;
+  if (allocatable && allocatable->is_map())
+    for (auto& [name, value] : allocatable->entries())
+      if (!standard_resource(name)) offered.insert(name);
+  auto spelled = [](quantity q) { return q.is_zero() ? std::string("0") : q.format_decimal(); };
+  for (auto& name : offered)
+    w.write(1, name + "\t" + spelled(total.other_requests[name]) + "\t" +
+                   spelled(total.other_limits[name]) + "\n");
 }
 
 void write_lease(context& ctx, const node& n, tab_text& w) {

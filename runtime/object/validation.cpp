@@ -198,4 +198,14 @@ messages check_port_number(int64_t port) {
   return {"must be between 1 and 65535, inclusive"};
 }
 
+bool native_resource_name(std::string_view name) {
+  return name.find('/') == std::string_view::npos ||
+         name.find("kubernetes.io/") != std::string_view::npos;
+}
+
+bool extended_resource_name(std::string_view name) {
+  return !native_resource_name(name) && name.substr(0, 9) != "requests." &&
+         check_qualified_name(name).empty();
+}
+
 }  // namespace troupe

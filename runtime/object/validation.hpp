@@ -38,4 +38,10 @@ messages check_port_name(std::string_view value);
 /// Port number in 1..65535.
 messages check_port_number(int64_t port);
 
+/// Resource names as Kubernetes' helpers class them: native ones have no domain or a
+/// kubernetes.io one; extended ones (example.com/dongle) any other, and are whole numbers that
+/// nodes advertise and pods may not overcommit.
+bool native_resource_name(std::string_view name);
+bool extended_resource_name(std::string_view name);
+
 }  // namespace troupe

@@ -908,6 +908,47 @@ TEST_CASE("pods spread over zones as their topology spread constraints say", "[p
   CHECK((chosen == "s-hollow-1" || chosen == "s-hollow-2"));
 }
 
+TEST_CASE("an extended resource advertised on a Node is allocatable and scheduled by",
+          "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  agent hollow(c, "x", {"--hollow-nodes", "2", "--node-lease-duration-seconds", "4"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 2); });
+  // As Kubernetes documents advertising one: a PATCH of the Node's status capacity.
+  REQUIRE(c.troupe({"patch", "node", "x-hollow-1", "--subresource=status", "--type=merge", "-p",
+                    R"({"status":{"capacity":{"example.com/dongle":"2"}}})"})
+              .code == 0);
+  CHECK(wait_until(
+            c,
+            {"get", "node", "x-hollow-1", "-o",
+             "jsonpath={.status.allocatable.example\\.com/dongle}"},
+            [](const std::string& o) { return !o.empty(); }, 15) == "2");
+  auto pod = [](const std::string& name) {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+           "}\nspec:\n  containers: [{name: c, image: sh, resources: {limits: "
+           "{example.com/dongle: 2}}}]\n";
+  };
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod("first")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "first", "-o", "jsonpath={.spec.nodeName}"},
+                   [](const std::string& o) { return !o.empty(); }) == "x-hollow-1");
+  auto described = c.troupe({"describe", "node", "x-hollow-1"}).out;
+  CHECK(std::regex_search(described, std::regex("\n  example.com/dongle +2 +2\n")));
+  CHECK(std::regex_search(described,
+                          std::regex("Allocatable:\n(  .*\n)*  example.com/dongle: +2\n")));
+  REQUIRE(c.troupe({"apply", "-f", "-"}, pod("second")).code == 0);
+  CHECK(wait_until(c, {"get", "pod", "second", "-o", "jsonpath={.status.conditions[0].message}"},
+                   [](const std::string& o) { return !o.empty(); }) ==
+        "0/2 nodes are available: 2 Insufficient example.com/dongle.");
+  // The status write that made it allocatable kept it in the capacity.
+  CHECK(c.troupe({"get", "node", "x-hollow-1", "-o",
+                  "jsonpath={.status.capacity.example\\.com/dongle}"})
+            .out == "2");
+  // Freed, it goes to the next pod.
+  REQUIRE(c.troupe({"delete", "pod", "first", "--grace-period=0", "--force"}).code == 0);
+  CHECK(wait_until(
+            c, {"get", "pod", "second", "-o", "jsonpath={.spec.nodeName}"},
+            [](const std::string& o) { return !o.empty(); }, 15) == "x-hollow-1");
+}
+
 TEST_CASE("a Node deleted under its running agent leaves one Lease that no longer names it",
           "[process][nodes]") {
   cluster c({"--disable-agent"});
