@@ -205,40 +205,132 @@ class probe_connection {
   SSL* ssl_ = nullptr;
 };
 
-probe_outcome http_get(const probe_spec& s, int64_t deadline) {
-  probe_outcome out;
-  bool tls = s.scheme == "HTTPS";
-  std::string url =
-      std::string(tls ? "https" : "http") + "://" + s.host + ":" + std::to_string(s.port) + s.path;
-  int fd = connect_by(s.host, s.port, deadline, out.message);
-  if (fd < 0) return out.message = "Get \"" + url + "\": " + out.message, out;
-  probe_connection conn(fd);
-  if (tls) {
-    auto error = conn.start_tls(s.host, deadline);
-    if (!error.empty()) return out.message = "Get \"" + url + "\": " + error, out;
+struct http_target {
+  bool tls = false;
+  std::string host;
+  int32_t port = 0;
+  std::string path;
+
+  std::string url() const {
+    return std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(port) + path;
   }
-  std::string request = "GET " + s.path + " HTTP/1.1\r\nHost: " + s.host + ":" +
-                        std::to_string(s.port) +
+};
+
+// Where a Location header leads from `from`: nullopt for another host, which the kubelet's
+// prober does not follow (Go's client compares host names, not ports).
+std::optional<http_target> redirect_target(const http_target& from, const std::string& location) {
+  http_target to = from;
+  std::string rest = location;
+  auto scheme_end = rest.find("://");
+  if (scheme_end != std::string::npos) {
+    std::string scheme = rest.substr(0, scheme_end);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    if (scheme != "http" && scheme != "https") return std::nullopt;
+    to.tls = scheme == "https";
+    rest = "//" + rest.substr(scheme_end + 3);
+    to.port = to.tls ? 443 : 80;
+  }
+  if (rest.rfind("//", 0) == 0) {
+    auto slash = rest.find('/', 2);
+    std::string authority =
+        rest.substr(2, slash == std::string::npos ? std::string::npos : slash - 2);
+    auto colon = authority.rfind(':');
+    to.host = authority.substr(0, colon);
+    if (colon != std::string::npos) to.port = std::atoi(authority.c_str() + colon + 1);
+    if (to.host != from.host) return std::nullopt;
+    rest = slash == std::string::npos ? "/" : rest.substr(slash);
+  }
+  if (rest.empty()) return to;
+  if (rest[0] == '/') {
+    to.path = rest;
+  } else {  // relative to the directory of the path it came from
+    auto dir = from.path.substr(0, from.path.rfind('/') + 1);
+    to.path = (dir.empty() ? "/" : dir) + rest;
+  }
+  return to;
+}
+
+// The value of a response header, matched without regard to case ("" when absent).
+std::string header_of(const std::string& response, const std::string& name) {
+  size_t line = response.find("\r\n");
+  while (line != std::string::npos && line + 2 < response.size()) {
+    size_t start = line + 2, end = response.find("\r\n", start);
+    if (end == std::string::npos || end == start) break;
+    auto colon = response.find(':', start);
+    if (colon != std::string::npos && colon < end && colon - start == name.size() &&
+        std::equal(name.begin(), name.end(), response.begin() + static_cast<std::ptrdiff_t>(start),
+                   [](char a, char b) { return ::tolower(a) == ::tolower(b); })) {
+      auto value = response.substr(colon + 1, end - colon - 1);
+      auto first = value.find_first_not_of(" \t"), last = value.find_last_not_of(" \t");
+      return first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    }
+    line = end;
+  }
+  return "";
+}
+
+struct http_answer {
+  int code = 0;  // 0: no answer; `error` says why
+  std::string location, error;
+};
+
+http_answer http_request(const http_target& t, const probe_spec& s, int64_t deadline) {
+  http_answer out;
+  int fd = connect_by(t.host, t.port, deadline, out.error);
+  if (fd < 0) return out.error = "Get \"" + t.url() + "\": " + out.error, out;
+  probe_connection conn(fd);
+  if (t.tls) {
+    auto error = conn.start_tls(t.host, deadline);
+    if (!error.empty()) return out.error = "Get \"" + t.url() + "\": " + error, out;
+  }
+  std::string request = "GET " + t.path + " HTTP/1.1\r\nHost: " + t.host + ":" +
+                        std::to_string(t.port) +
                         "\r\nUser-Agent: kube-probe/1.30\r\nAccept: */*\r\nConnection: close\r\n";
   for (auto& [k, v] : s.headers) request += k + ": " + v + "\r\n";
   request += "\r\n";
   conn.send_all(request, deadline);
   std::string response;
-  while (response.find("\r\n") == std::string::npos) {
+  while (response.find("\r\n\r\n") == std::string::npos && response.size() < 65536) {
     ssize_t n = conn.receive(response, deadline);
     if (n == 0) break;
     if (n < 0) {
-      out.message =
-          "Get \"" + url +
-          "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
+      out.error = "Get \"" + t.url() +
+                  "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
       return out;
     }
   }
   auto space = response.find(' ');
-  int code = space == std::string::npos ? 0 : std::atoi(response.c_str() + space + 1);
-  out.success = (s.any_status && code != 0) || (code >= 200 && code < 400);
+  out.code = space == std::string::npos ? 0 : std::atoi(response.c_str() + space + 1);
+  if (out.code == 0) out.error = "malformed HTTP response";
+  out.location = header_of(response, "Location");
+  return out;
+}
+
+bool followed(int code) {
+  return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+}
+
+// As the kubelet's prober: redirects on the same host are followed (at most 10), one to
+// another host ends the probe with its 3xx, which passes.
+probe_outcome http_get(const probe_spec& s, int64_t deadline) {
+  probe_outcome out;
+  http_target target{s.scheme == "HTTPS", s.host, s.port, s.path};
+  http_answer answer;
+  for (int redirects = 0;; ++redirects) {
+    answer = http_request(target, s, deadline);
+    if (!followed(answer.code) || answer.location.empty()) break;
+    auto next = redirect_target(target, answer.location);
+    if (!next) break;
+    if (redirects == 10) {
+      out.message = "Get \"" + next->url() + "\": stopped after 10 redirects";
+      return out;
+    }
+    target = *next;
+  }
+  if (answer.code == 0) return out.message = answer.error, out;
+  out.success = s.any_status || (answer.code >= 200 && answer.code < 400);
   if (!out.success)
-    out.message = code ? "HTTP probe failed with statuscode: " + std::to_string(code) : "malformed HTTP response";
+    out.message = "HTTP probe failed with statuscode: " + std::to_string(answer.code);
   return out;
 }
 

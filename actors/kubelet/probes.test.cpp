@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -103,4 +104,57 @@ TEST_CASE("an httpGet hook succeeds on any answer where a probe needs 2xx or 3xx
   auto refused = http_probe("HTTP", troupe::testing::free_loopback_port());
   refused.any_status = true;
   CHECK_FALSE(run_probe(refused, {}, "/").success);
+}
+
+TEST_CASE("httpGet probes follow redirects on the same host as the kubelet's prober",
+          "[kubelet][probes]") {
+  troupe::testing::temp_dir dir("troupe-redirects");
+  int port = troupe::testing::free_loopback_port();
+  std::string script = dir / "server.py";
+  {
+    // Each path answers as the table says: a status, and where it redirects.
+    std::ofstream out(script);
+    out << R"(import http.server, sys
+port = int(sys.argv[1])
+routes = {
+    '/ok': (200, None), '/broken': (500, None),
+    '/to-ok': (302, '/ok'), '/to-broken': (301, '/broken'), '/relative': (307, 'broken'),
+    '/absolute': (308, 'http://127.0.0.1:%d/broken' % port),
+    '/elsewhere': (302, 'http://127.0.0.2:%d/broken' % port),
+    '/loop': (302, '/loop'), '/see-other': (303, '/to-ok'),
+}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        code, where = routes.get(self.path, (404, None))
+        self.send_response(code)
+        if where: self.send_header('Location', where)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(('127.0.0.1', port), H).serve_forever()
+)";
+  }
+  troupe::testing::child_process server({"/usr/bin/python3", script, std::to_string(port)});
+  probe_spec listening = http_probe("HTTP", port);
+  listening.type = probe_spec::kind::tcp;
+  REQUIRE(troupe::testing::eventually([&] { return run_probe(listening, {}, "/").success; }));
+  auto probe = [&](const std::string& path) {
+    auto s = http_probe("HTTP", port);
+    s.path = path;
+    return run_probe(s, {}, "/");
+  };
+  CHECK(probe("/to-ok").success);
+  CHECK(probe("/see-other").success);  // two hops
+  for (auto path : {"/to-broken", "/relative", "/absolute"}) {
+    INFO(path);
+    auto r = probe(path);
+    CHECK_FALSE(r.success);
+    CHECK(r.message == "HTTP probe failed with statuscode: 500");
+  }
+  // Another host is not followed: its 3xx passes, as the kubelet's "Probe terminated redirects".
+  CHECK(probe("/elsewhere").success);
+  auto loop = probe("/loop");
+  CHECK_FALSE(loop.success);
+  CHECK(loop.message ==
+        "Get \"http://127.0.0.1:" + std::to_string(port) + "/loop\": stopped after 10 redirects");
 }
