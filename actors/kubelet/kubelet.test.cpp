@@ -578,3 +578,59 @@ TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "
   REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
   CHECK(std::chrono::steady_clock::now() - second < 15s);
 }
+
+TEST_CASE("a container whose image changes is stopped and started again at once", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  // restartPolicy Never: a new definition restarts it all the same; its SIGTERM is noted.
+  REQUIRE(f.call(
+      api_verb::create, "pods", "default", "",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+      "  restartPolicy: Never\n  terminationGracePeriodSeconds: 5\n  containers:\n"
+      "  - name: app\n    image: sh\n    command: [sh, -c, 'trap \"echo term >> " +
+          dir +
+          "/log; exit 0\" TERM; while true; do sleep 0.1; done']\n"
+          "  - name: other\n    image: sh\n    command: [sh, -c, 'while true; do sleep 0.1; "
+          "done']\n"));
+  auto status_of = [&](size_t i) -> std::optional<codec::node> {
+    auto p = f.pod("p");
+    const codec::node* statuses = p ? p->find("status")->find("containerStatuses") : nullptr;
+    if (!statuses || statuses->items().size() <= i) return std::nullopt;
+    return statuses->items()[i];
+  };
+  REQUIRE(eventually(
+      [&] {
+        auto s = status_of(0);
+        return s && s->find("state")->find("running");
+      },
+      20s));
+  auto first_id = text_at(*status_of(0), {"containerID"});
+  api_request set_image = make_request(api_verb::patch, "pods", "default", "p");
+  set_image.patch_type = static_cast<uint8_t>(patch_type::strategic);
+  set_image.patch = R"({"spec":{"containers":[{"name":"app","image":"sh:2"}]}})";
+  REQUIRE(f.call(set_image));
+  REQUIRE(eventually(
+      [&] {
+        auto s = status_of(0);
+        return s && text_at(*s, {"restartCount"}) == "1" && s->find("state")->find("running");
+      },
+      20s));
+  CHECK(text_at(*status_of(0), {"image"}) == "sh:2");
+  CHECK(text_at(*status_of(0), {"containerID"}) != first_id);
+  CHECK(text_at(*status_of(0), {"lastState", "terminated", "reason"}) == "Completed");
+  CHECK(contents(dir + "/log") == "term\n");
+  // The other container, unchanged, ran on.
+  CHECK(text_at(*status_of(1), {"restartCount"}) == "0");
+  auto events = f.call(api_verb::list, "events", "default", "");
+  REQUIRE(events);
+  std::vector<std::string> seen;
+  for (auto& e : events->items) {
+    object_reader r(e);
+    seen.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " +
+                   text_string(r.as<k8s::Event>().getMessage()));
+  }
+  CHECK_THAT(seen, Catch::VectorContains(std::string(
+                       "Killing: Container app definition changed, will be restarted")));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}

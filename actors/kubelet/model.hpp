@@ -41,6 +41,7 @@ struct container_model {
   bool starting = false;            ///< a start is under way (its sources fetched, its launch)
   bool post_start_running = false;  ///< its postStart hook has not finished: the next waits
   bool stop_sent = false;           ///< signalled to stop in its turn (a sidecar): not again
+  bool changed = false;  ///< its image changed while it ran: restarted at once, whatever the policy
 };
 
 struct pod_model {

@@ -295,6 +295,7 @@ void pod_changed(self_ptr self, pod_bytes bytes) {
   if (first && refused_os(self)) return;
   st.model.readiness_gates = readiness_gates_of(pod_of(self));  // others set their conditions
   if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
+  if (!first && !st.terminating) restart_changed(self);
   schedule_deadline(self);
   reconcile(self);
 }

@@ -134,6 +134,8 @@ void container_exited(self_ptr self, const std::string& name, int32_t instance);
 /// What follows a container's end: a restart by its policy, its sidecars' stop, a new status.
 void after_termination(self_ptr self, bool init, size_t i);
 void restart(self_ptr self, const std::string& name, int32_t instance);
+/// Containers (and sidecars) whose image changed while they run: stopped, then started again.
+void restart_changed(self_ptr self);
 /// Tells the kubelet once a deleted pod has nothing left running.
 void check_stopped(self_ptr self);
 /// The pod's grace period: the deletion's, else the spec's.

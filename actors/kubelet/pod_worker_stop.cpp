@@ -1,14 +1,15 @@
 // The pod worker, when a container ends (a restart by its policy, with backoff) and when the pod
 // stops (preStop, SIGTERM, SIGKILL after the grace period, sidecars last).
-#include "actors/kubelet/pod_worker_state.hpp"
-
-#include <caf/all.hpp>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <caf/all.hpp>
+#include <utility>
+
 #include "actors/kubelet/logs.hpp"
+#include "actors/kubelet/pod_worker_state.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/process/cgroup.hpp"
@@ -143,8 +144,12 @@ void after_termination(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   save_record(self);
-  if (!self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping) &&
-      should_restart(self->state.model.policy, *m.terminated, m)) {
+  bool changed = std::exchange(m.changed, false);
+  if (changed && !self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping)) {
+    m.last = m.terminated;  // a new definition starts at once, with no backoff
+    self->send(self, restart_atom::value, m.name, run.instance);
+  } else if (!self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping) &&
+             should_restart(self->state.model.policy, *m.terminated, m)) {
     int64_t delay = restart_backoff_ms(run.backoff_level++);
     m.last = m.terminated;
     if (delay > 0) {
@@ -175,6 +180,7 @@ void restart(self_ptr self, const std::string& name, int32_t instance) {
   if (m.sidecar && self->state.model.sidecars_stopping) return;
   if (run.instance != instance || m.state == container_model::phase::running || m.starting) return;
   if (m.terminated) ++m.restart_count;
+  m.image = text_string(spec_of(self, init, i).getImage());  // its definition may have changed
   // As the kubelet reports it, a container that ran stays as it last was (Error, Completed,
   // or waiting in CrashLoopBackOff) until its new run starts: ContainerCreating is for one
   // that never ran.
@@ -185,6 +191,32 @@ void restart(self_ptr self, const std::string& name, int32_t instance) {
   }
   start_container(self, init, i);
   report(self);
+}
+
+// As the kubelet does when a container's hash changes (only its image may change in a pod):
+// a running container is stopped with the pod's grace period, preStop hook included, and
+// started again at once whatever the restart policy; a running sidecar alike. Init containers
+// that run to completion are left alone, and a container not running takes the new image
+// when it next starts.
+void restart_changed(self_ptr self) {
+  auto spec = pod_of(self).getSpec();
+  for (bool init : {true, false}) {
+    auto list = init ? spec.getInitContainers() : spec.getContainers();
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto& m = model_of(self, init, i);
+      auto image = text_string(list[i].getImage());
+      if ((init && !m.sidecar) || image == m.image || m.changed) continue;
+      if (m.state != container_model::phase::running || node_of(self).hollow) {
+        m.image = image;
+        continue;
+      }
+      m.changed = true;
+      record_event(self, "Normal", "Killing", field_path(self, init, i),
+                   init ? "Init container " + m.name + " definition changed"
+                        : "Container " + m.name + " definition changed, will be restarted");
+      stop_container(self, init, i, spec_grace_ms_of(self));
+    }
+  }
 }
 
 void check_stopped(self_ptr self) {
