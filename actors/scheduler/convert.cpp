@@ -213,15 +213,25 @@ std::vector<spread_constraint> spread_constraints(
 
 // An empty namespaceSelector covers every namespace. One that selects by labels needs the
 // namespaces' labels, which the scheduler does not watch: it adds no namespace (TODO).
+pod_affinity_term to_term(k8s::PodAffinityTerm::Reader term) {
+  bool selector = term.hasNamespaceSelector();
+  bool all = selector && term.getNamespaceSelector().getMatchLabels().size() == 0 &&
+             term.getNamespaceSelector().getMatchExpressions().size() == 0;
+  return {to_selector(term), to_strings(term.getNamespaces()), text_string(term.getTopologyKey()),
+          all, selector && !all};
+}
+
 std::vector<pod_affinity_term> required_terms(k8s::PodAffinity::Reader affinity) {
   std::vector<pod_affinity_term> out;
-  for (auto term : affinity.getRequiredDuringSchedulingIgnoredDuringExecution()) {
-    bool selector = term.hasNamespaceSelector();
-    bool all = selector && term.getNamespaceSelector().getMatchLabels().size() == 0 &&
-               term.getNamespaceSelector().getMatchExpressions().size() == 0;
-    out.push_back({to_selector(term), to_strings(term.getNamespaces()),
-                   text_string(term.getTopologyKey()), all, selector && !all});
-  }
+  for (auto term : affinity.getRequiredDuringSchedulingIgnoredDuringExecution())
+    out.push_back(to_term(term));
+  return out;
+}
+
+std::vector<weighted_affinity_term> preferred_terms(k8s::PodAffinity::Reader affinity) {
+  std::vector<weighted_affinity_term> out;
+  for (auto preferred : affinity.getPreferredDuringSchedulingIgnoredDuringExecution())
+    out.push_back({preferred.getWeight(), to_term(preferred.getPodAffinityTerm())});
   return out;
 }
 
@@ -310,6 +320,8 @@ pod_info to_pod_info(k8s::Pod::Reader pod) {
   read_host_ports(spec, out);
   out.required_affinity = required_terms(spec.getAffinity().getPodAffinity());
   out.required_anti_affinity = required_terms(spec.getAffinity().getPodAntiAffinity());
+  out.preferred_affinity = preferred_terms(spec.getAffinity().getPodAffinity());
+  out.preferred_anti_affinity = preferred_terms(spec.getAffinity().getPodAntiAffinity());
   out.spread_constraints = spread_constraints(spec.getTopologySpreadConstraints(), out.labels);
   out.terminating = meta.getDeletionTimestamp() != 0;
   auto priority = spec.getPriority();

@@ -280,6 +280,13 @@ bool term_selects(const pod_affinity_term& term, const pod_info& owner, const po
          selects(term.selector, other.labels);
 }
 
+// Whether a pod on a node has terms that weigh on where others go (kube-scheduler's pods with
+// affinity, as its InterPodAffinity score reads them).
+bool scores_others(const pod_info& pod) {
+  return !pod.required_affinity.empty() || !pod.preferred_affinity.empty() ||
+         !pod.preferred_anti_affinity.empty();
+}
+
 // The node's domain for a topology key: its label (a node without one is in none), and for the
 // hostname key the node itself when it carries no such label.
 const std::string* domain_of(const node_info& node, const std::string& key) {
@@ -488,7 +495,11 @@ int32_t owner_count(const pod_info& pod, const node_info& node, size_t owner_has
 // troupe's weights: spreading and node preferences count double (kube-scheduler weighs
 // NodeAffinity 2 and TaintToleration 3, and spreads through PodTopologySpread instead).
 constexpr int64_t least_allocated_weight = 1, balanced_weight = 1, spread_weight = 2,
-                  node_affinity_weight = 2, taint_toleration_weight = 1;
+                  node_affinity_weight = 2, taint_toleration_weight = 1,
+                  inter_pod_affinity_weight = 2;
+// What an existing pod's required affinity term counts for a pod it selects (kube-scheduler's
+// hardPodAffinityWeight).
+constexpr int64_t hard_affinity_weight = 1;
 
 struct candidate {
   size_t index = 0;
@@ -580,11 +591,63 @@ std::vector<int64_t> spread_scores(const std::vector<node_info>& nodes, const po
   return std::vector<int64_t>(feasible.size(), 0);  // only DoNotSchedule ones: filters alone
 }
 
-size_t best_of(const std::vector<candidate>& feasible, const std::vector<int64_t>& spread) {
+// kube-scheduler's InterPodAffinity score: per topology domain, the weights of the pod's
+// preferred affinity terms (less those of its anti-affinity terms) that pods there match, and
+// of existing pods' terms that the pod matches (required affinity at weight 1); a node scores
+// the sum over its domains, normalised to 0..100 between the lowest and highest feasible node.
+// Empty when nothing weighs (every node scores alike).
+std::vector<int64_t> inter_pod_affinity_scores(const std::vector<node_info>& nodes,
+                                               const pod_info& pod,
+                                               const std::vector<candidate>& feasible,
+                                               const affinity_state& affinity) {
+  bool own_terms = !pod.preferred_affinity.empty() || !pod.preferred_anti_affinity.empty();
+  std::map<std::string, std::map<std::string, int64_t>> by_domain;  // key -> domain -> weight
+  auto count = [&](const pod_affinity_term& term, int64_t weight, const pod_info& owner,
+                   const pod_info& selected, const node_info& node) {
+    if (!in_term_namespaces(term, owner, selected) || !selects(term.selector, selected.labels))
+      return;
+    if (auto* domain = domain_of(node, term.topology_key))
+      by_domain[term.topology_key][*domain] += weight;
+  };
+  if (!own_terms && affinity.scoring_nodes.empty()) return {};
+  auto weigh = [&](const node_info& node) {
+    for (const pod_info* other : node.pods) {
+      if (same_pod(*other, pod)) continue;
+      for (auto& t : pod.preferred_affinity) count(t.term, t.weight, pod, *other, node);
+      for (auto& t : pod.preferred_anti_affinity) count(t.term, -t.weight, pod, *other, node);
+      if (!scores_others(*other)) continue;
+      for (auto& term : other->required_affinity)
+        count(term, hard_affinity_weight, *other, pod, node);
+      for (auto& t : other->preferred_affinity) count(t.term, t.weight, *other, pod, node);
+      for (auto& t : other->preferred_anti_affinity) count(t.term, -t.weight, *other, pod, node);
+    }
+  };
+  if (own_terms) {
+    for (auto& node : nodes) weigh(node);
+  } else {
+    for (size_t n : affinity.scoring_nodes) weigh(nodes[n]);
+  }
+  if (by_domain.empty()) return {};
+  std::vector<int64_t> raw(feasible.size(), 0);
+  for (size_t i = 0; i < feasible.size(); ++i)
+    for (auto& [key, domains] : by_domain)
+      if (auto* domain = domain_of(nodes[feasible[i].index], key)) {
+        auto at = domains.find(*domain);
+        if (at != domains.end()) raw[i] += at->second;
+      }
+  auto [lowest, highest] = std::minmax_element(raw.begin(), raw.end());
+  int64_t low = *lowest, spread = *highest - *lowest;
+  for (auto& r : raw) r = spread > 0 ? 100 * (r - low) / spread : 0;
+  return raw;
+}
+
+size_t best_of(const std::vector<candidate>& feasible, const std::vector<int64_t>& spread,
+               const std::vector<int64_t>& affinity) {
   size_t best = 0;
   int64_t best_score = -1;
   for (size_t i = 0; i < feasible.size(); ++i) {
     int64_t score = feasible[i].score + spread_weight * spread[i];
+    if (!affinity.empty()) score += inter_pod_affinity_weight * affinity[i];
     if (score > best_score) best = i, best_score = score;  // strict: ties stay with the earliest
   }
   return feasible[best].index;
@@ -692,7 +755,9 @@ affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_i
   state.affinity_domains.resize(pod.required_affinity.size());
   state.anti_affinity_domains.resize(pod.required_anti_affinity.size());
   bool own_terms = !pod.required_affinity.empty() || !pod.required_anti_affinity.empty();
-  for (auto& node : nodes) {
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    auto& node = nodes[n];
+    if (node.scoring_affinity_pods > 0) state.scoring_nodes.push_back(n);
     if (!own_terms && node.anti_affinity_pods == 0) continue;
     for (const pod_info* other : node.pods) {
       bool matches_all = !pod.required_affinity.empty() &&
@@ -768,6 +833,7 @@ void node_info::add_pod(const pod_info& pod) {
   pods.push_back(&pod);
   if (!pod.owner_uid.empty()) owner_counts.add(pod.owner_uid);
   if (!pod.required_anti_affinity.empty()) ++anti_affinity_pods;
+  if (scores_others(pod)) ++scoring_affinity_pods;
 }
 
 void node_info::remove_pod(const pod_info& pod) {
@@ -788,6 +854,7 @@ void node_info::remove_pod(const pod_info& pod) {
   }
   if (!pod.owner_uid.empty()) owner_counts.remove(pod.owner_uid);
   if (!pod.required_anti_affinity.empty()) --anti_affinity_pods;
+  if (scores_others(pod)) --scoring_affinity_pods;
 }
 
 // ---- filters ----------------------------------------------------------------------------------
@@ -897,7 +964,9 @@ placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_
     out.message = unavailable_message(nodes, pod, state);
     return out;
   }
-  out.node = nodes[best_of(feasible, spread_scores(nodes, pod, feasible))].name;
+  out.node = nodes[best_of(feasible, spread_scores(nodes, pod, feasible),
+                           inter_pod_affinity_scores(nodes, pod, feasible, state.affinity))]
+                 .name;
   return out;
 }
 

@@ -78,6 +78,12 @@ struct pod_affinity_term {
   bool selected_namespaces = false;
 };
 
+/// A preferred pod (anti-)affinity term: weight 1..100.
+struct weighted_affinity_term {
+  int32_t weight = 0;
+  pod_affinity_term term;
+};
+
 /// A topology spread constraint: pods its selector matches (in the pod's namespace) may differ
 /// by at most `max_skew` between the domains of `topology_key`, counted over the nodes its
 /// policies admit.
@@ -143,6 +149,8 @@ struct pod_info {
   std::vector<host_port> host_ports;
   std::vector<pod_affinity_term> required_affinity;
   std::vector<pod_affinity_term> required_anti_affinity;
+  std::vector<weighted_affinity_term> preferred_affinity;
+  std::vector<weighted_affinity_term> preferred_anti_affinity;
   std::vector<spread_constraint> spread_constraints;
   int32_t priority = 0;
   bool terminating = false;  ///< has a deletionTimestamp: spread constraints do not count it
@@ -166,6 +174,9 @@ struct node_info {
   owner_tally owner_counts;
   /// Pods here with required anti-affinity terms, which every pod placed is checked against.
   int32_t anti_affinity_pods = 0;
+  /// Pods here with terms that score every pod placed: required affinity, preferred affinity
+  /// or anti-affinity.
+  int32_t scoring_affinity_pods = 0;
 
   /// Accounts a pod bound to this node (requests, ports, owner, anti-affinity index).
   void add_pod(const pod_info& pod);
@@ -205,6 +216,9 @@ struct affinity_state {
   /// Topology key -> the domains existing pods' anti-affinity keeps the pod out of.
   std::map<std::string, std::set<std::string>> forbidden_by_existing;
   bool first_of_its_kind = false;  ///< no pod it must be with runs, and it matches its own terms
+  /// Indices of the nodes with pods whose terms score others (found in the same pass, which
+  /// spares scoring a second walk over every node).
+  std::vector<size_t> scoring_nodes;
 };
 affinity_state prepare_affinity(const std::vector<node_info>& nodes, const pod_info& pod);
 
@@ -261,7 +275,9 @@ struct placement {
 };
 
 /// Filters, then scores the feasible nodes (weights: least allocated 1, balanced 1, spread 2,
-/// node affinity 2, taint toleration 1) and picks the highest, ties to the earliest seen.
+/// node affinity 2, inter-pod affinity 2, taint toleration 1) and picks the highest, ties to
+/// the earliest seen. Inter-pod affinity is kube-scheduler's: the pod's preferred terms, and
+/// existing pods' required affinity (weight 1) and preferred terms towards it.
 /// Spread is the pod's ScheduleAnyway constraints as kube-scheduler scores them, or, for a pod
 /// with no constraints, fewer pods of its owner (in place of kube-scheduler's default ones).
 placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_options options = {});

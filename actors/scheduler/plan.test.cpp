@@ -1016,3 +1016,75 @@ TEST_CASE("ScheduleAnyway constraints score as kube-scheduler's PodTopologySprea
     CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));
   }
 }
+
+TEST_CASE("preferred pod affinity and anti-affinity score as kube-scheduler's InterPodAffinity",
+          "[scheduler]") {
+  const std::string zone = "topology.kubernetes.io/zone", hostname = "kubernetes.io/hostname";
+  std::deque<pod_info> running;
+  std::vector<node_info> nodes = {make_node("a1"), make_node("a2"), make_node("b1")};
+  nodes[0].labels[zone] = nodes[1].labels[zone] = "a";
+  nodes[2].labels[zone] = "b";
+  auto run_on = [&](size_t node, const std::string& name, const std::string& app) -> pod_info& {
+    pod_info& p = running.emplace_back(make_pod(name, 100, gi / 8));
+    p.labels = {{"app", app}};
+    nodes[node].add_pod(p);
+    return p;
+  };
+  auto weighted = [](int32_t weight, const std::string& selector, const std::string& key) {
+    return weighted_affinity_term{weight,
+                                  pod_affinity_term{label_selector::parse(selector), {}, key}};
+  };
+  // b1 is the least loaded node: what it scores for load alone.
+  nodes[0].requested = nodes[0].scored_requested = {1000, 2 * gi, 1};
+  nodes[1].requested = nodes[1].scored_requested = {1000, 2 * gi, 1};
+  run_on(0, "cache", "cache");
+  auto web = make_pod("web", 100, gi / 8);
+  web.labels = {{"app", "web"}};
+  CHECK(place(nodes, web).node == std::optional<std::string>("b1"));
+
+  SECTION("the pod's preferred affinity draws it to the domain of what it prefers") {
+    web.preferred_affinity = {weighted(50, "app=cache", zone)};
+    auto chosen = place(nodes, web).node;
+    CHECK(
+        (chosen == std::optional<std::string>("a1") || chosen == std::optional<std::string>("a2")));
+  }
+  SECTION("its preferred anti-affinity keeps it from the pods it shuns") {
+    run_on(2, "web-0", "web");
+    web.preferred_anti_affinity = {weighted(100, "app=web", hostname)};
+    CHECK(place(nodes, web).node ==
+          std::optional<std::string>("a2"));  // a1 is as loaded, and later
+    // Anti-affinity against the whole zone b, and affinity to a1's cache: a1.
+    web.preferred_anti_affinity = {weighted(100, "app=web", zone)};
+    web.preferred_affinity = {weighted(10, "app=cache", hostname)};
+    CHECK(place(nodes, web).node == std::optional<std::string>("a1"));
+  }
+  SECTION("existing pods' preferred terms towards the pod count as well") {
+    auto& cache = running.front();
+    nodes[2].requested = nodes[2].scored_requested = {2000, 4 * gi, 1};  // b1 busier now
+    CHECK(place(nodes, web).node == std::optional<std::string>("a2"));
+    nodes[0].remove_pod(cache);
+    cache.preferred_anti_affinity = {weighted(100, "app=web", zone)};
+    nodes[0].add_pod(cache);  // re-added with its terms: counted as a pod whose terms score
+    CHECK(nodes[0].scoring_affinity_pods == 1);
+    CHECK(place(nodes, web).node == std::optional<std::string>("b1"));
+    nodes[0].remove_pod(cache);
+    CHECK(nodes[0].scoring_affinity_pods == 0);
+    cache.preferred_anti_affinity = {};
+    cache.preferred_affinity = {weighted(100, "app=web", hostname)};
+    nodes[0].add_pod(cache);
+    CHECK(place(nodes, web).node == std::optional<std::string>("a1"));
+  }
+  SECTION("an existing pod's required affinity draws the pods it selects") {
+    auto& follower = run_on(1, "follower", "follower");
+    nodes[1].remove_pod(follower);
+    follower.required_affinity = {
+        pod_affinity_term{label_selector::parse("app=web"), {}, hostname}};
+    nodes[1].add_pod(follower);
+    CHECK(place(nodes, web).node == std::optional<std::string>("a2"));
+  }
+  SECTION("terms cover their namespaces only") {
+    web.preferred_affinity = {weighted(50, "app=cache", zone)};
+    web.ns = "elsewhere";
+    CHECK(place(nodes, web).node == std::optional<std::string>("b1"));
+  }
+}
