@@ -168,8 +168,15 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
       {pod_spec("containers: [{name: c, image: i, resources: {requests: {cpux: '2'}}}]"),
        "spec.containers[0].resources.requests[cpux]: Invalid value: \"cpux\": must be a standard "
        "resource for containers"},
+      {pod_spec("containers: [{name: c, image: i, resources: {requests: {cpux: '2'}}}]"),
+       "spec.containers[0].resources.requests[cpux]: Invalid value: \"cpux\": must be a standard "
+       "resource type or fully qualified"},
+      {pod_spec("containers: [{name: c, image: i, resources: {limits: {pods: '2'}}}]"),
+       "spec.containers[0].resources.limits[pods]: Invalid value: \"pods\": must be a standard "
+       "resource for containers"},
       {pod_spec("containers: [{name: c, image: i, resources: {limits: {memory: '-1Mi'}}}]"),
-       "spec.containers[0].resources.limits[memory]: Invalid value: -1Mi: must be greater than or "
+       "spec.containers[0].resources.limits[memory]: Invalid value: \"-1Mi\": must be greater than "
+       "or "
        "equal to 0"},
       {pod_spec(
            "containers: [{name: c, image: i, resources: {requests: {example.com/dongle: '1'}}}]"),
@@ -181,7 +188,8 @@ TEST_CASE("each kind names the field that is wrong", "[apiserver][admission][kin
        "example.com/dongle limit of 2"},
       {pod_spec(
            "containers: [{name: c, image: i, resources: {limits: {example.com/dongle: 500m}}}]"),
-       "spec.containers[0].resources.limits[example.com/dongle]: Invalid value: 500m: must be an "
+       "spec.containers[0].resources.limits[example.com/dongle]: Invalid value: \"500m\": must be "
+       "an "
        "integer"},
       {pod_spec(
            "containers: [{name: c, image: i, resources: {limits: {requests.example.com/x: '1'}}}]"),

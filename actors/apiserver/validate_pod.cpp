@@ -25,7 +25,31 @@ void validate_resource_entry(k8s::QuantityEntry::Reader entry, const std::string
   auto faults = check_qualified_name(name);
   add(out, at, name, faults);
   if (faults.empty()) {
-    if (name.find('/') == std::string::npos && !standard_container_resource(name))
+    // Kubernetes' validateResourceName, then the container's own rule.
+    static const std::set<std::string> standard = {"cpu",
+                                                   "memory",
+                                                   "ephemeral-storage",
+                                                   "requests.cpu",
+                                                   "requests.memory",
+                                                   "requests.ephemeral-storage",
+                                                   "limits.cpu",
+                                                   "limits.memory",
+                                                   "limits.ephemeral-storage",
+                                                   "pods",
+                                                   "services",
+                                                   "replicationcontrollers",
+                                                   "resourcequotas",
+                                                   "secrets",
+                                                   "persistentvolumeclaims",
+                                                   "storage",
+                                                   "requests.storage",
+                                                   "services.nodeports",
+                                                   "services.loadbalancers"};
+    bool qualified = name.find('/') != std::string::npos;
+    if (!qualified && !standard.count(name) && !hugepages_resource(name) &&
+        !starts_with(name, "requests.hugepages-"))
+      add(out, at, name, {"must be a standard resource type or fully qualified"});
+    if (!qualified && !standard_container_resource(name))
       add(out, at, name, {"must be a standard resource for containers"});
     else if (!native_resource_name(name) && !extended_resource_name(name))
       add(out, at, name, {"doesn't follow extended resource name standard"});
@@ -34,10 +58,10 @@ void validate_resource_entry(k8s::QuantityEntry::Reader entry, const std::string
   if (!amount) return;  // the codec refuses what does not parse
   std::string shown =
       quantity::canonical(text_view(entry.getValue())).value_or(text_string(entry.getValue()));
-  if (amount->negative())
-    out.push_back({at, "Invalid value: " + shown + ": must be greater than or equal to 0"});
+  // Quoted: Kubernetes passes the quantity's string.
+  if (amount->negative()) add(out, at, shown, {"must be greater than or equal to 0"});
   if (extended_resource_name(name) && amount->milli() % 1000 != 0)
-    out.push_back({at, "Invalid value: " + shown + ": must be an integer"});
+    add(out, at, shown, {"must be an integer"});
 }
 
 // Kubernetes' ValidateResourceRequirements: names and amounts, then each request against its

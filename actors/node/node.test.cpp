@@ -137,10 +137,25 @@ TEST_CASE("extended resources advertised in a Node's capacity stay and become al
     for (auto e : list) out[text_string(e.getKey())] = text_string(e.getValue());
     return out;
   };
-  std::map<std::string, std::string> want = {
-      {"cpu", "2"}, {"memory", "4Gi"}, {"pods", "110"}, {"example.com/dongle", "4"}};
+  std::map<std::string, std::string> want = {{"cpu", "2"},
+                                             {"memory", "4Gi"},
+                                             {"pods", "110"},
+                                             {"example.com/dongle", "4"},
+                                             {"kubernetes.io/not-ours", "1"}};
   CHECK(quantities(w.as<k8s::Node>().getStatus().getCapacity()) == want);
   CHECK(quantities(w.as<k8s::Node>().getStatus().getAllocatable()) == want);
+  // Taken out of the capacity, it leaves the allocatable too.
+  capnp::MallocMessageBuilder removed;
+  removed.setRoot(w.as<k8s::Node>());
+  auto fewer = removed.getRoot<k8s::Node>().getStatus().initCapacity(3);
+  for (unsigned i = 0; i < 3; ++i) fewer[i].setKey(entries[i][0]), fewer[i].setValue(entries[i][1]);
+  auto without = to_bytes(removed);
+  CHECK(resources_outdated(without, f));
+  const auto rewritten = with_node_status(without, f, conditions, 3000);
+  object_reader plain(rewritten);
+  CHECK(
+      quantities(plain.as<k8s::Node>().getStatus().getAllocatable()).count("example.com/dongle") ==
+      0);
   // The host's own figures moving is a change too.
   f.memory = int64_t{8} << 30;
   CHECK(resources_outdated(written, f));

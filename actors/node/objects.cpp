@@ -9,7 +9,6 @@
 #include "runtime/object/object.hpp"
 #include "runtime/object/pod_condition.hpp"
 #include "runtime/object/quantity.hpp"
-#include "runtime/object/validation.hpp"
 #include "schema/coordination.capnp.h"
 #include "schema/core.capnp.h"
 
@@ -18,14 +17,16 @@ namespace {
 
 using quantity_entries = std::vector<std::pair<std::string, std::string>>;
 
-// Extended resources (example.com/dongle) advertised in the Node's capacity, by a PATCH of its
-// status as Kubernetes documents it: they stay, and allocatable follows them, as the kubelet
-// keeps them.
+// Resources others advertised in the Node's capacity (example.com/dongle, by a PATCH of its
+// status as Kubernetes documents it): they stay, and allocatable follows them, as the kubelet
+// keeps every capacity entry but those it measures itself.
 quantity_entries advertised_resources(k8s::NodeStatus::Reader previous) {
   quantity_entries out;
-  for (auto entry : previous.getCapacity())
-    if (extended_resource_name(text_view(entry.getKey())))
-      out.emplace_back(text_string(entry.getKey()), text_string(entry.getValue()));
+  for (auto entry : previous.getCapacity()) {
+    auto name = text_view(entry.getKey());
+    if (name != "cpu" && name != "memory" && name != "pods")
+      out.emplace_back(std::string(name), text_string(entry.getValue()));
+  }
   return out;
 }
 

@@ -43,12 +43,20 @@ resource_amounts amounts_of(quantities list) {
   return out;
 }
 
-/// Extended resources in a quantity list, in whole units (validation keeps them whole).
+/// kube-scheduler's scalar resources: extended ones, hugepages, kubernetes.io/ ones and
+/// attachable volumes, each counted by name as cpu and memory are.
+bool scalar_resource(std::string_view name) {
+  return extended_resource_name(name) || name.substr(0, 10) == "hugepages-" ||
+         (name.find('/') != std::string_view::npos && native_resource_name(name)) ||
+         name.substr(0, 19) == "attachable-volumes-";
+}
+
+/// Scalar resources in a quantity list, in whole units.
 extended_amounts extended_of(quantities list) {
   extended_amounts out;
   for (auto entry : list) {
     auto name = text_view(entry.getKey());
-    if (!extended_resource_name(name)) continue;
+    if (!scalar_resource(name)) continue;
     if (auto q = quantity::parse(text_view(entry.getValue())))
       out.emplace_back(std::string(name), q->value());
   }
@@ -203,6 +211,7 @@ std::vector<spread_constraint> spread_constraints(
     s.topology_key = text_string(c.getTopologyKey());
     s.hard = text_view(c.getWhenUnsatisfiable()) != "ScheduleAnyway";
     s.selector = spread_selector(c, pod_labels);
+    s.counts_none = s.selector.empty();
     s.min_domains = c.getMinDomains().isValue() ? c.getMinDomains().getValue() : 0;
     s.honor_node_affinity = text_view(c.getNodeAffinityPolicy()) != "Ignore";
     s.honor_taints = text_view(c.getNodeTaintsPolicy()) == "Honor";

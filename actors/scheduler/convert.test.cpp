@@ -250,7 +250,9 @@ TEST_CASE("extended resources of pods and nodes", "[scheduler]") {
                          "{requests: {example.com/dongle: 1, kubernetes.io/x: 1}, limits: "
                          "{example.com/dongle: 1}}")));
   // Containers 1 + 1 dongles against the init container's 3; the sidecar's gpu runs beside all.
-  CHECK(pod.extended_requests == extended_amounts{{"example.com/dongle", 3}, {"vendor.io/gpu", 1}});
+  // kubernetes.io/ resources count as kube-scheduler's scalar resources too.
+  CHECK(pod.extended_requests ==
+        extended_amounts{{"example.com/dongle", 3}, {"kubernetes.io/x", 1}, {"vendor.io/gpu", 1}});
   auto node = node_from(R"(
 apiVersion: v1
 kind: Node

@@ -392,15 +392,16 @@ bool spread_counts_on(const spread_constraint& c, const pod_info& pod, const nod
   if (c.honor_node_affinity &&
       !(selector_matches(pod, node) && required_affinity_matches(pod, node)))
     return false;
-  if (c.honor_taints)
-    for (auto& x : node.taints)
-      if (filters(x) && !tolerated(pod, x)) return false;
+  // A node that is not ready counts as tainted not-ready, as the node lifecycle controller
+  // would taint it.
+  if (c.honor_taints && first_untolerated(pod, node)) return false;
   return true;
 }
 
 // The pods on the node a constraint of `pod`'s selects: in its namespace, not being deleted.
 int32_t spread_matches_on(const spread_constraint& c, const pod_info& pod, const node_info& node) {
   int32_t n = 0;
+  if (c.counts_none) return 0;
   for (const pod_info* other : node.pods)
     if (other->ns == pod.ns && !other->terminating && selects(c.selector, other->labels)) ++n;
   return n;
@@ -813,13 +814,23 @@ spread_state prepare_spread(const std::vector<node_info>& nodes, const pod_info&
   return state;
 }
 
+// Whether one of `waiting`'s DoNotSchedule spread constraints counts `other`.
+bool spread_counts(const pod_info& waiting, const pod_info& other) {
+  return std::any_of(waiting.spread_constraints.begin(), waiting.spread_constraints.end(),
+                     [&](auto& c) {
+                       return c.hard && !c.counts_none && other.ns == waiting.ns &&
+                              selects(c.selector, other.labels);
+                     });
+}
+
 bool may_fit_once_placed(const pod_info& waiting, const pod_info& placed) {
   return std::any_of(waiting.required_affinity.begin(), waiting.required_affinity.end(),
                      [&](auto& term) { return term_selects(term, waiting, placed); }) ||
-         std::any_of(
-             waiting.spread_constraints.begin(), waiting.spread_constraints.end(), [&](auto& c) {
-               return c.hard && placed.ns == waiting.ns && selects(c.selector, placed.labels);
-             });
+         spread_counts(waiting, placed);
+}
+
+bool may_fit_once_gone(const pod_info& waiting, const pod_info& gone) {
+  return spread_counts(waiting, gone);
 }
 
 void node_info::add_pod(const pod_info& pod) {

@@ -93,6 +93,9 @@ struct spread_constraint {
   bool hard = true;  ///< DoNotSchedule: a filter; ScheduleAnyway only scores
   /// matchLabelKeys already folded in, as requirements on the pod's own values.
   label_selector selector = label_selector::nothing();
+  /// An empty labelSelector: the pod matches it, but no existing pod is counted (as
+  /// kube-scheduler's countPodsMatchSelector), so only the key's presence is required.
+  bool counts_none = false;
   int32_t min_domains = 0;          ///< 0: not set
   bool honor_node_affinity = true;  ///< nodeAffinityPolicy, Honor by default
   bool honor_taints = false;        ///< nodeTaintsPolicy, Ignore by default
@@ -242,6 +245,8 @@ filter_result filter_topology_spread(const pod_info& pod, const node_info& node,
 /// `waiting`'s affinity terms or spread constraints selects (kube-scheduler's queueing hints
 /// for such a change).
 bool may_fit_once_placed(const pod_info& waiting, const pod_info& placed);
+/// The same for a pod that began its deletion: spread constraints no longer count it.
+bool may_fit_once_gone(const pod_info& waiting, const pod_info& gone);
 
 /// Runs every filter in kube-scheduler's order; the first failing reason(s).
 filter_result fits(const pod_info& pod, const node_info& node);

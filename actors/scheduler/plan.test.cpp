@@ -976,6 +976,45 @@ TEST_CASE("topology spread constraints filter as kube-scheduler's PodTopologySpr
     pod.spread_constraints[0].honor_taints = true;
     CHECK(place(s.nodes, pod).node.has_value());
   }
+  SECTION("an empty labelSelector counts no pod: only the key is required") {
+    pod.spread_constraints[0].selector = label_selector();
+    pod.spread_constraints[0].counts_none = true;
+    auto empty = prepare_spread(s.nodes, pod);
+    CHECK(empty.constraints[0].per_domain ==
+          std::map<std::string, int32_t>{{"a", 0}, {"b", 0}, {"c", 0}});
+    CHECK_FALSE(filter_topology_spread(pod, s.nodes[0], empty));
+    s.nodes.push_back(make_node("nozone"));
+    CHECK(filter_topology_spread(pod, s.nodes[3], empty) ==
+          filter_result(
+              "node(s) didn't match pod topology spread constraints (missing required label)"));
+    pod_info other = make_pod("x");
+    other.labels = {{"app", "web"}};
+    CHECK_FALSE(may_fit_once_placed(pod, other));
+  }
+  SECTION("two constraints: a node without either key counts for neither") {
+    // A second zone-a node without a hostname-like rack label: its pods count for no constraint.
+    for (auto& n : s.nodes) n.labels["rack"] = n.name;
+    auto& extra = s.nodes.emplace_back(make_node("a-norack"));
+    extra.labels[s.zone] = "a";
+    s.add(extra, "a-norack-web");
+    pod.spread_constraints.push_back(spread("app=web", "rack", 5));
+    auto both = prepare_spread(s.nodes, pod);
+    CHECK(both.constraints[0].per_domain ==
+          std::map<std::string, int32_t>{{"a", 2}, {"b", 1}, {"c", 1}});
+    CHECK(both.constraints[1].per_domain.count("a-norack") == 0);
+    pod.spread_constraints[0].max_skew = 5;  // the zone constraint passes; the rack one cannot
+    CHECK(filter_topology_spread(pod, extra, both) ==
+          filter_result(
+              "node(s) didn't match pod topology spread constraints (missing required label)"));
+  }
+  SECTION("nodeTaintsPolicy Honor leaves out a node that is not ready") {
+    s.add(s.nodes[1], "b-web-1");
+    s.nodes[2].ready = false;  // c: its pod no longer sets the minimum
+    pod.spread_constraints[0].honor_taints = true;
+    auto state = prepare_spread(s.nodes, pod);
+    CHECK(state.constraints[0].fewest == 2);
+    CHECK(state.constraints[0].per_domain.count("c") == 0);
+  }
   SECTION("a hostname constraint counts per node") {
     pod.spread_constraints = {spread("app=web", "kubernetes.io/hostname", 1)};
     CHECK(place(s.nodes, pod).node == std::optional<std::string>("b"));

@@ -101,6 +101,20 @@ void placed(self_ptr self, const sched::pod_info& pod) {
       monotonic_millis());
 }
 
+// A bound pod being deleted: it no longer counts for spread constraints, so the unschedulable
+// pods whose DoNotSchedule constraints select it may fit now (nothing else changes until it
+// is gone).
+void leaving(self_ptr self, const sched::pod_info& pod) {
+  auto& st = self->state;
+  st.queue.some_may_fit(
+      [&](const std::string& key) {
+        auto it = st.pods.find(key);
+        return it != st.pods.end() && it->second.info &&
+               sched::may_fit_once_gone(*it->second.info, pod);
+      },
+      monotonic_millis());
+}
+
 void forget_pod(self_ptr self, const std::string& key) {
   auto it = self->state.pods.find(key);
   if (it == self->state.pods.end()) return;
@@ -120,9 +134,11 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   // A new spec (generation), new labels, which other pods' (anti-)affinity select by, or a
   // deletion begun, after which spread constraints no longer count it; the last two change
   // without a new generation.
-  bool changed = !fresh && (generation != p.generation ||
-                            !sched::same_labels(pod.getMetadata().getLabels(), p.info->labels) ||
-                            p.info->terminating != (pod.getMetadata().getDeletionTimestamp() != 0));
+  bool relabelled = !fresh && (generation != p.generation ||
+                               !sched::same_labels(pod.getMetadata().getLabels(), p.info->labels));
+  bool deleting = !fresh && !relabelled &&
+                  p.info->terminating != (pod.getMetadata().getDeletionTimestamp() != 0);
+  bool changed = relabelled || deleting;
   if (fresh || changed) {
     if (p.accounted) unaccount(self, p);
     p.info = std::make_unique<sched::pod_info>(sched::to_pod_info(pod));
@@ -144,8 +160,10 @@ void pod_changed(self_ptr self, std::string_view bytes) {
       account(self, p, node);
       // Relabelled, it may no longer be what a pending pod's anti-affinity shuns; placed (by
       // another scheduler, or nodeName), it may be what a pending pod's affinity waits for.
-      if (changed)
+      if (relabelled)
         st.queue.cluster_changed(monotonic_millis());
+      else if (deleting)
+        leaving(self, *p.info);
       else
         placed(self, *p.info);
       kick(self);
