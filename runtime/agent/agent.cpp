@@ -224,7 +224,7 @@ agent_options parse_agent_options(const std::vector<std::string>& args) {
     } else if (flag == "node-label") {
       o.node_labels.push_back(parse_node_label_flag(value, "--" + flag));
     } else if (flag == "node-taint") {
-      o.node_taints.push_back(parse_node_taint_flag(value, "--" + flag));
+      add_node_taint_flag(o.node_taints, value, "--" + flag);
     } else if (flag == "node-ip") {
       o.node_ip = parse_node_ip_flag(value, "--" + flag);
     } else {

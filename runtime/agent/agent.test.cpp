@@ -60,6 +60,9 @@ TEST_CASE("agent flags", "[agent]") {
   CHECK(tainted.node_taints[1].effect == "PreferNoSchedule");
   CHECK(tainted.node_ip == "127.0.0.9");
   CHECK(parse_agent_options(joining).node_ip == "127.0.0.1");
+  CHECK(error_of(with({"--node-taint", "gpu:NoSchedule", "--node-taint", "gpu=yes:NoSchedule"})) ==
+        "--node-taint \"gpu=yes:NoSchedule\": a taint with key \"gpu\" and effect NoSchedule is "
+        "given already (taints must be unique by key and effect pair)");
   CHECK(error_of(with({"--node-taint", "dedicated=db"})) ==
         "--node-taint \"dedicated=db\": invalid taint spec \"dedicated=db\": expected "
         "KEY[=VALUE]:EFFECT, or KEY[:EFFECT]- to remove");

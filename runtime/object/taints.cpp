@@ -38,12 +38,17 @@ taint_spec parse_taint_spec(const std::string& text) {
   return t;
 }
 
-taint_spec parse_node_taint_flag(const std::string& text, const std::string& flag) {
+void add_node_taint_flag(std::vector<taint_spec>& taints, const std::string& text,
+                         const std::string& flag) {
   try {
     auto taint = parse_taint_spec(text);
     TROUPE_REQUIRE(!taint.remove, api_errc::bad_request,
                    "expected KEY[=VALUE]:EFFECT (a taint to register with, not one to remove)");
-    return taint;
+    for (auto& given : taints)
+      TROUPE_REQUIRE(given.key != taint.key || given.effect != taint.effect, api_errc::bad_request,
+                     "a taint with key " + quote(taint.key) + " and effect " + taint.effect +
+                         " is given already (taints must be unique by key and effect pair)");
+    taints.push_back(std::move(taint));
   } catch (const api_error& e) {
     throw api_error(api_errc::bad_request, flag + " " + quote(text) + ": " + e.what());
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace troupe {
 
@@ -30,7 +31,10 @@ struct taint_spec {
 /// Throws api_error(bad_request) quoting `text` and naming what is wrong in it.
 taint_spec parse_taint_spec(const std::string& text);
 
-/// A node's --node-taint KEY[=VALUE]:EFFECT (no removal); errors start with `flag` and `text`.
-taint_spec parse_node_taint_flag(const std::string& text, const std::string& flag);
+/// A node's --node-taint KEY[=VALUE]:EFFECT (no removal) added to `taints`, refused when one
+/// with its key and effect is there already (a Node's taints are unique by the pair); errors
+/// start with `flag` and `text`.
+void add_node_taint_flag(std::vector<taint_spec>& taints, const std::string& text,
+                         const std::string& flag);
 
 }  // namespace troupe

@@ -78,7 +78,7 @@ void apply(server_options& out, const std::string& key, const std::string& value
   } else if (key == "node-label") {
     out.node_labels.push_back(parse_node_label_flag(value, where));
   } else if (key == "node-taint") {
-    out.node_taints.push_back(parse_node_taint_flag(value, where));
+    add_node_taint_flag(out.node_taints, value, where);
   } else if (key == "node-ip") {
     out.node_ip = parse_node_ip_flag(value, where);
   } else if (key == "pod-manifest-path") {

@@ -63,6 +63,11 @@ TEST_CASE("the server's own node takes labels taints and an address from flags o
   CHECK(error_of({"--node-taint", "dedicated-"}) ==
         "--node-taint \"dedicated-\": expected KEY[=VALUE]:EFFECT (a taint to register with, not "
         "one to remove)");
+  CHECK(error_of({"--node-taint", "a=1:NoSchedule", "--node-taint", "a=2:NoSchedule"}) ==
+        "--node-taint \"a=2:NoSchedule\": a taint with key \"a\" and effect NoSchedule is given "
+        "already (taints must be unique by key and effect pair)");
+  CHECK(parse_server_options({"--node-taint", "a=1:NoSchedule", "--node-taint", "a=1:NoExecute"})
+            .node_taints.size() == 2);
   CHECK(error_of({"--node-label", "bad key=1"}).rfind("--node-label \"bad key=1\": ", 0) == 0);
   CHECK(error_of({"--node-ip", "localhost"}) ==
         "--node-ip \"localhost\": expected an IPv4 address such as 127.0.0.1");
