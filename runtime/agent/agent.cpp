@@ -327,8 +327,7 @@ std::string agent_identity(const std::string& data_dir) {
   // Written whole or not at all; an agent that cannot keep it (a hollow one) still has one now.
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  std::ofstream(path + ".tmp") << id;
-  std::filesystem::rename(path + ".tmp", path, ec);
+  replace_file_durably(path, id);
   return id;
 }
 

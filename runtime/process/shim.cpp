@@ -1,9 +1,9 @@
 #include "runtime/process/shim.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -15,6 +15,8 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include "runtime/base/file.hpp"
 
 namespace troupe {
 namespace {
@@ -175,13 +177,7 @@ void end_leftovers() {
 }
 
 void record_exit(const std::string& path, const std::string& text) {
-  std::string temp = path + ".tmp";
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  write_text(fd, text);
-  fsync(fd);
-  close(fd);
-  rename(temp.c_str(), path.c_str());
+  replace_file_durably(path, text, 0644);  // nothing to tell of a failure: the kubelet sees none
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "runtime/base/error.hpp"
+#include "runtime/base/file.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/object/cidr.hpp"
@@ -174,26 +175,9 @@ void write_client_config(const std::string& path, const client_config& config) {
   std::string text = "# written by troupe server (server) and troupe config (namespace); read by the troupe CLI\n";
   if (!config.server.empty()) text += "server: " + quote(config.server) + "\n";
   if (!config.ns.empty()) text += "namespace: " + quote(config.ns) + "\n";
-  // A temporary file of its own (owner-only from the start, never through a planted link),
-  // synced and renamed over the old one: a reader sees the old file or the new one.
-  std::string temp = path + ".XXXXXX";
-  int fd = ::mkstemp(temp.data());
-  TROUPE_REQUIRE(fd >= 0, api_errc::bad_request, path + ": cannot write it: " + std::strerror(errno));
-  bool written = true;
-  for (size_t at = 0; written && at < text.size();) {
-    ssize_t n = ::write(fd, text.data() + at, text.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    written = n > 0;
-    at += written ? static_cast<size_t>(n) : 0;
-  }
-  int error = written ? 0 : errno;
-  if (written && ::fsync(fd) != 0) written = false, error = errno;
-  ::close(fd);
-  if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = false, error = errno;
-  if (!written) {
-    ::unlink(temp.c_str());
-    throw api_error(api_errc::bad_request, path + ": cannot write it: " + std::strerror(error));
-  }
+  // Owner-only from the start; a reader sees the old file or the new one.
+  auto error = replace_file_durably(path, text, 0600);
+  TROUPE_REQUIRE(error.empty(), api_errc::bad_request, path + ": cannot write it: " + error);
 }
 
 std::string default_client_config() {

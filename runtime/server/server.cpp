@@ -23,6 +23,7 @@
 #include "actors/tokencleaner/tokencleaner.hpp"
 #include "runtime/agent/agent.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/file.hpp"
 #include "runtime/base/net.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -72,12 +73,9 @@ std::string ensure_join_token(caf::actor_system& sys, const store::engine& engin
                [&](caf::error& e) {
                  throw api_error(api_errc::internal, "creating the join token: " + to_api_error(e).message());
                });
-  {
-    std::ofstream out(path + ".tmp", std::ios::trunc);
-    out << token.text() << "\n";
-  }
-  std::filesystem::permissions(path + ".tmp", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  std::filesystem::rename(path + ".tmp", path);
+  auto error = replace_file_durably(path, token.text() + "\n", 0600);
+  TROUPE_REQUIRE(error.empty(), api_errc::internal,
+                 path + ": cannot write the join token: " + error);
   return token.text();
 }
 

@@ -181,17 +181,10 @@ wal_writer::wal_writer(std::string dir, size_t segment_bytes, uint64_t stored_re
 void wal_writer::write_mark(uint64_t revision) {
   std::lock_guard<std::mutex> lock(mark_mutex_);
   if (revision <= marked_) return;  // as far, or a later mark was written first
-  std::string path = mark_path(dir_), tmp = path + ".tmp", text = std::to_string(revision) + "\n";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) io_failure("open " + tmp);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    io_failure("write " + path);
-  }
-  sync_dir(dir_);
+  std::string path = mark_path(dir_);
+  auto error = replace_file_durably(path, std::to_string(revision) + "\n");
+  if (!error.empty())
+    throw api_error(api_errc::internal, "store: write-ahead log: write " + path + ": " + error);
   marked_ = revision;
 }
 
