@@ -220,14 +220,21 @@ std::vector<spread_constraint> spread_constraints(
   return out;
 }
 
-// An empty namespaceSelector covers every namespace. One that selects by labels needs the
-// namespaces' labels, which the scheduler does not watch: it adds no namespace (TODO).
+// An empty namespaceSelector covers every namespace; one with labels, the namespaces whose
+// labels it matches (one that does not parse, none).
 pod_affinity_term to_term(k8s::PodAffinityTerm::Reader term) {
   bool selector = term.hasNamespaceSelector();
   bool all = selector && term.getNamespaceSelector().getMatchLabels().size() == 0 &&
              term.getNamespaceSelector().getMatchExpressions().size() == 0;
-  return {to_selector(term), to_strings(term.getNamespaces()), text_string(term.getTopologyKey()),
-          all, selector && !all};
+  pod_affinity_term out{to_selector(term), to_strings(term.getNamespaces()),
+                        text_string(term.getTopologyKey()), all, selector && !all};
+  if (out.selected_namespaces) {
+    try {
+      out.namespace_selector = label_selector::from(term.getNamespaceSelector());
+    } catch (const api_error&) {
+    }
+  }
+  return out;
 }
 
 std::vector<pod_affinity_term> required_terms(k8s::PodAffinity::Reader affinity) {

@@ -261,13 +261,16 @@ bool same_port(const host_port& a, const host_port& b) {
 
 // ---- inter-pod affinity -------------------------------------------------------------------------
 
-// The namespaces a term of `owner`'s covers: all, the listed ones, or the owner's own.
+// Whether `other` is in a namespace a term of `owner`'s covers: all, the listed ones and those
+// its namespaceSelector selects, or the owner's own when it names neither.
 bool in_term_namespaces(const pod_affinity_term& term, const pod_info& owner,
                         const pod_info& other) {
   if (term.all_namespaces) return true;
-  if (term.namespaces.empty()) return !term.selected_namespaces && other.ns == owner.ns;
-  return std::find(term.namespaces.begin(), term.namespaces.end(), other.ns) !=
-         term.namespaces.end();
+  if (std::find(term.namespaces.begin(), term.namespaces.end(), other.ns) != term.namespaces.end())
+    return true;
+  if (term.selected_namespaces)
+    return other.namespace_labels && selects(term.namespace_selector, *other.namespace_labels);
+  return term.namespaces.empty() && other.ns == owner.ns;
 }
 
 bool same_pod(const pod_info& a, const pod_info& b) {

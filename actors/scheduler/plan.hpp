@@ -64,18 +64,19 @@ struct preferred_term {
   node_selector_term preference;
 };
 
-/// A required pod (anti-)affinity term: pods matching `selector` (in `namespaces`, every
-/// namespace with `all_namespaces` (an empty namespaceSelector), or the owner's own namespace
-/// when neither) in the same `topology_key` domain, that is among the nodes with the same
-/// value of that label (for kubernetes.io/hostname, a node without it is a domain of its own).
+/// A pod (anti-)affinity term: pods matching `selector` in the same `topology_key` domain,
+/// that is among the nodes with the same value of that label (for kubernetes.io/hostname, a
+/// node without it is a domain of its own). The pods count from `namespaces` and the
+/// namespaces `namespace_selector` selects (every one for an empty selector, `all_namespaces`),
+/// or from the owner's own namespace when the term names neither.
 struct pod_affinity_term {
   label_selector selector;
   std::vector<std::string> namespaces;
   std::string topology_key;
   bool all_namespaces = false;
-  /// A namespaceSelector with labels: its namespaces are not known here (the scheduler has no
-  /// namespace labels), and the owner's own is not implied either, so only `namespaces` count.
+  /// A namespaceSelector with labels, matched against the labels of the pod's namespace.
   bool selected_namespaces = false;
+  label_selector namespace_selector = label_selector::nothing();
 };
 
 /// A preferred pod (anti-)affinity term: weight 1..100.
@@ -156,7 +157,11 @@ struct pod_info {
   std::vector<weighted_affinity_term> preferred_anti_affinity;
   std::vector<spread_constraint> spread_constraints;
   int32_t priority = 0;
-  bool terminating = false;  ///< has a deletionTimestamp: spread constraints do not count it
+  bool terminating = false;
+  /// Its namespace's labels (the scheduler's cache of them), for terms' namespaceSelectors;
+  /// none known when null.
+  const std::map<std::string, std::string>* namespace_labels =
+      nullptr;  ///< has a deletionTimestamp: spread constraints do not count it
 };
 
 struct node_info {

@@ -851,14 +851,26 @@ TEST_CASE("a pod's affinity terms count only pods that match them all", "[schedu
       pod_affinity_term{label_selector::parse("tier=front"), {}, zone},
       pod_affinity_term{label_selector::parse("app in (web,cache)"), {}, hostname}};
   CHECK(place(nodes, both).node.has_value());
-  // A namespaceSelector with labels names namespaces the scheduler cannot see: not even the
-  // pod's own is implied.
+  // A namespaceSelector with labels covers the namespaces whose labels it matches (not the
+  // pod's own by default), and the listed ones beside them.
   auto shy = make_pod("shy", 100, gi / 8);
   shy.required_anti_affinity = {pod_affinity_term{label_selector::parse("app=web"), {}, hostname}};
   shy.node_name = "a1";
   CHECK_FALSE(place(nodes, shy).node);
-  shy.required_anti_affinity[0].selected_namespaces = true;
+  auto& term = shy.required_anti_affinity[0];
+  term.selected_namespaces = true;
+  term.namespace_selector = label_selector::parse("team=web");
+  CHECK(place(nodes, shy).node == std::optional<std::string>("a1"));  // labels not known: none
+  const std::map<std::string, std::string> web_team = {{"team", "web"}},
+                                           other_team = {{"team", "db"}};
+  running.front().namespace_labels = &other_team;  // the web pod's namespace
   CHECK(place(nodes, shy).node == std::optional<std::string>("a1"));
+  running.front().namespace_labels = &web_team;
+  CHECK_FALSE(place(nodes, shy).node);
+  running.front().namespace_labels = &other_team;
+  term.namespaces = {"default"};  // listed: covered whatever the selector says
+  CHECK_FALSE(place(nodes, shy).node);
+  running.front().namespace_labels = nullptr;
   // What an unschedulable pod's affinity waits for.
   auto waiting = make_pod("waiting", 100, gi / 8);
   waiting.required_affinity = {pod_affinity_term{label_selector::parse("app=db"), {}, hostname}};

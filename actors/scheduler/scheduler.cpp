@@ -26,7 +26,7 @@ using impl_actor = scheduler_actor::extend<
     caf::reacts_to<watch_event_atom, watch_event>, caf::reacts_to<watch_end_atom, uint64_t, caf::error>,
     caf::reacts_to<kick_atom>, caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<record_atom>>;
 
-constexpr uint64_t pods_watch = 1, nodes_watch = 2;
+constexpr uint64_t pods_watch = 1, nodes_watch = 2, namespaces_watch = 3;
 
 struct cached_pod {
   std::unique_ptr<sched::pod_info> info;
@@ -42,10 +42,13 @@ struct scheduler_state {
   std::vector<sched::node_info> nodes;
   std::unordered_map<std::string, size_t> node_index;
   std::unordered_map<std::string, cached_pod> pods;  // by "ns/name"
+  // Namespaces' labels, for affinity terms' namespaceSelectors: pods point at their entry, so
+  // entries are only ever added (a namespace deleted keeps an empty one).
+  std::map<std::string, std::map<std::string, std::string>> namespace_labels;
   sched::scheduling_queue queue;
   size_t next_start = 0;
   size_t in_flight = 0;
-  uint64_t received[3] = {0, 0, 0};
+  uint64_t received[4] = {0, 0, 0, 0};
   bool kick_pending = false;
   uint64_t wake_generation = 0;
   int64_t wake_at = 0;
@@ -142,6 +145,7 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   if (fresh || changed) {
     if (p.accounted) unaccount(self, p);
     p.info = std::make_unique<sched::pod_info>(sched::to_pod_info(pod));
+    p.info->namespace_labels = &st.namespace_labels[p.info->ns];
     p.generation = generation;
   }
   std::string node = text_string(pod.getSpec().getNodeName());
@@ -222,12 +226,27 @@ void node_gone(self_ptr self, std::string_view bytes) {
   st.nodes.pop_back();
 }
 
+// A namespace's labels, which a namespaceSelector may select it by: a change may let any
+// pending pod with such a term fit.
+void namespace_changed(self_ptr self, std::string_view bytes, bool gone) {
+  auto& st = self->state;
+  object_reader r(bytes);
+  auto& labels = st.namespace_labels[text_string(r.meta().getName())];
+  std::map<std::string, std::string> now;
+  if (!gone) now = sorted_map(r.meta().getLabels());
+  if (now == labels) return;
+  labels = std::move(now);
+  st.queue.cluster_changed(monotonic_millis());
+  kick(self);
+}
+
 void on_event(self_ptr self, watch_event& ev) {
   auto& st = self->state;
-  if (ev.id != pods_watch && ev.id != nodes_watch) return;
+  if (ev.id != pods_watch && ev.id != nodes_watch && ev.id != namespaces_watch) return;
   if (++st.received[ev.id] % watch_ack_every == 0)
     self->send(st.deps.store, watch_ack_atom::value, ev.id, st.received[ev.id]);
   if (ev.type == 4) return;
+  if (ev.id == namespaces_watch) return namespace_changed(self, ev.object.str(), ev.type == 3);
   if (ev.id == nodes_watch) {
     if (ev.type == 3) node_gone(self, ev.object.str());
     else node_changed(self, ev.object.str());
@@ -247,6 +266,10 @@ void on_event(self_ptr self, watch_event& ev) {
 void load(self_ptr self) {
   auto& st = self->state;
   auto snap = st.deps.engine->read();
+  snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
+    namespace_changed(self, v.object, false);
+    return true;
+  });
   snap.list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
     node_changed(self, v.object);
     return true;
@@ -255,7 +278,8 @@ void load(self_ptr self) {
     pod_changed(self, v.object);
     return true;
   });
-  for (auto [id, resource] : {std::pair{pods_watch, "pods"}, std::pair{nodes_watch, "nodes"}}) {
+  for (auto [id, resource] : {std::pair{pods_watch, "pods"}, std::pair{nodes_watch, "nodes"},
+                              std::pair{namespaces_watch, "namespaces"}}) {
     watch_request req;
     req.id = id;
     req.resource = resource;
@@ -382,9 +406,10 @@ impl_actor::behavior_type scheduler_behavior(self_ptr self, scheduler_deps deps)
         st.node_index.clear();
         st.pods.clear();
         st.queue = sched::scheduling_queue();
-        st.received[1] = st.received[2] = 0;
+        st.received[1] = st.received[2] = st.received[3] = 0;
         self->send(self->state.deps.store, unwatch_atom::value, pods_watch);
         self->send(self->state.deps.store, unwatch_atom::value, nodes_watch);
+        self->send(self->state.deps.store, unwatch_atom::value, namespaces_watch);
         load(self);
       },
       [=](kick_atom) { schedule_some(self); },

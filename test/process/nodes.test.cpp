@@ -908,6 +908,42 @@ TEST_CASE("pods spread over zones as their topology spread constraints say", "[p
   CHECK((chosen == "s-hollow-1" || chosen == "s-hollow-2"));
 }
 
+TEST_CASE("an affinity term's namespaceSelector follows the namespaces' labels",
+          "[process][nodes]") {
+  cluster c({"--disable-agent"});
+  agent hollow(c, "ns", {"--hollow-nodes", "1"});
+  wait_until(c, {"get", "nodes"}, [](const std::string& o) { return ready_nodes(o, 1); });
+  REQUIRE(c.troupe({"create", "namespace", "shop"}).code == 0);
+  REQUIRE(c.troupe({"label", "namespace", "shop", "team=web"}).code == 0);
+  REQUIRE(
+      c.troupe(
+           {"apply", "-f", "-"},
+           "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n"
+           "spec:\n  containers: [{name: c, image: sh}]\n")
+          .code == 0);
+  wait_until(c, {"get", "pod", "web", "-n", "shop", "-o", "jsonpath={.spec.nodeName}"},
+             [](const std::string& o) { return !o.empty(); });
+  // Away from web pods in the web team's namespaces: the one node has one.
+  REQUIRE(
+      c.troupe(
+           {"apply", "-f", "-"},
+           "apiVersion: v1\nkind: Pod\nmetadata: {name: shy}\nspec:\n  affinity: {podAntiAffinity: "
+           "{requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: "
+           "web}}, "
+           "namespaceSelector: {matchLabels: {team: web}}, topologyKey: "
+           "kubernetes.io/hostname}]}}\n"
+           "  containers: [{name: c, image: sh}]\n")
+          .code == 0);
+  CHECK(wait_until(c, {"get", "pod", "shy", "-o", "jsonpath={.status.conditions[0].message}"},
+                   [](const std::string& o) { return !o.empty(); }) ==
+        "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules.");
+  // The namespace changes team: the term no longer covers it, and the pod goes.
+  REQUIRE(c.troupe({"label", "namespace", "shop", "team=db", "--overwrite"}).code == 0);
+  CHECK(wait_until(
+            c, {"get", "pod", "shy", "-o", "jsonpath={.spec.nodeName}"},
+            [](const std::string& o) { return !o.empty(); }, 15) == "ns-hollow-0");
+}
+
 TEST_CASE("an extended resource advertised on a Node is allocatable and scheduled by",
           "[process][nodes]") {
   cluster c({"--disable-agent"});
