@@ -496,26 +496,47 @@ int32_t owner_count(const pod_info& pod, const node_info& node, size_t owner_has
 
 // ---- place ------------------------------------------------------------------------------------
 
-// troupe's weights: spreading and node preferences count double (kube-scheduler weighs
-// NodeAffinity 2 and TaintToleration 3, and spreads through PodTopologySpread instead).
+// kube-scheduler's default weights (spread: PodTopologySpread's, which troupe's owner
+// spreading stands in for when a pod has no constraints).
 constexpr int64_t least_allocated_weight = 1, balanced_weight = 1, spread_weight = 2,
-                  node_affinity_weight = 2, taint_toleration_weight = 1,
+                  node_affinity_weight = 2, taint_toleration_weight = 3,
                   inter_pod_affinity_weight = 2;
 // What an existing pod's required affinity term counts for a pod it selects (kube-scheduler's
 // hardPodAffinityWeight).
 constexpr int64_t hard_affinity_weight = 1;
 
+// A feasible node and what its scores need; those normalised over the feasible nodes wait
+// for them all.
 struct candidate {
   size_t index = 0;
-  int64_t score = 0;  // every weighted score but spread, which needs the maximum count first
-  int32_t owned = 0;  // pods of the same owner already there
+  int64_t score = 0;        // the weighted scores of the node alone
+  int32_t owned = 0;        // pods of the same owner already there
+  int64_t preferred = 0;    // the weights of the preferred node affinity terms it matches
+  int64_t intolerable = 0;  // PreferNoSchedule taints the pod does not tolerate
 };
 
-int64_t score_without_spread(const pod_info& pod, const node_info& node) {
-  return least_allocated_weight * score_least_allocated(pod, node) +
-         balanced_weight * score_balanced_allocation(pod, node) +
-         node_affinity_weight * score_node_affinity(pod, node) +
-         taint_toleration_weight * score_taint_toleration(pod, node);
+candidate candidate_of(const pod_info& pod, const node_info& node, size_t index,
+                       size_t owner_hash) {
+  return {index,
+          least_allocated_weight * score_least_allocated(pod, node) +
+              balanced_weight * score_balanced_allocation(pod, node),
+          owner_count(pod, node, owner_hash), preferred_node_affinity_weight(pod, node),
+          intolerable_taints(pod, node)};
+}
+
+// kube-scheduler's DefaultNormalizeScore: each value as a share of the largest (0 when all
+// are 0), or, `reverse`, 100 less that share (100 when all are 0).
+template <class Field>
+std::vector<int64_t> normalised(const std::vector<candidate>& feasible, Field field, bool reverse) {
+  int64_t largest = 0;
+  for (auto& c : feasible) largest = std::max(largest, c.*field);
+  std::vector<int64_t> out;
+  out.reserve(feasible.size());
+  for (auto& c : feasible) {
+    int64_t share = largest == 0 ? 0 : 100 * (c.*field) / largest;
+    out.push_back(reverse ? 100 - share : share);
+  }
+  return out;
 }
 
 // Fewer pods of the pod's owner scores higher: troupe's stand-in for kube-scheduler's default
@@ -647,10 +668,13 @@ std::vector<int64_t> inter_pod_affinity_scores(const std::vector<node_info>& nod
 
 size_t best_of(const std::vector<candidate>& feasible, const std::vector<int64_t>& spread,
                const std::vector<int64_t>& affinity) {
+  auto preferred = normalised(feasible, &candidate::preferred, false);
+  auto tolerated = normalised(feasible, &candidate::intolerable, true);
   size_t best = 0;
   int64_t best_score = -1;
   for (size_t i = 0; i < feasible.size(); ++i) {
-    int64_t score = feasible[i].score + spread_weight * spread[i];
+    int64_t score = feasible[i].score + spread_weight * spread[i] +
+                    node_affinity_weight * preferred[i] + taint_toleration_weight * tolerated[i];
     if (!affinity.empty()) score += inter_pod_affinity_weight * affinity[i];
     if (score > best_score) best = i, best_score = score;  // strict: ties stay with the earliest
   }
@@ -920,25 +944,22 @@ int64_t score_balanced_allocation(const pod_info& pod, const node_info& node) {
       used_fraction(node.allocatable.milli_cpu, node.requested.milli_cpu + pod.requests.milli_cpu);
   double memory =
       used_fraction(node.allocatable.memory, node.requested.memory + pod.requests.memory);
-  return static_cast<int64_t>((1.0 - std::abs(cpu - memory)) * 100);
+  // The standard deviation of the two fractions, |cpu - memory| / 2, as kube-scheduler.
+  return static_cast<int64_t>((1.0 - std::abs(cpu - memory) / 2) * 100);
 }
 
 int64_t score_spread(const pod_info& pod, const node_info& node, int32_t max_count) {
   return spread_score(owner_count(pod, node, owner_tally::hash(pod.owner_uid)), max_count);
 }
 
-int64_t score_node_affinity(const pod_info& pod, const node_info& node) {
-  int64_t total = 0, matched = 0;
-  for (auto& term : pod.preferred_node_affinity) {
-    bool empty = term.preference.match_expressions.empty() && term.preference.match_fields.empty();
-    if (empty || term.weight <= 0) continue;  // an empty preference is a no-op (weight 0)
-    total += term.weight;
-    if (term_matches(term.preference, node)) matched += term.weight;
-  }
-  return total == 0 ? 0 : matched * 100 / total;
+int64_t preferred_node_affinity_weight(const pod_info& pod, const node_info& node) {
+  int64_t matched = 0;
+  for (auto& term : pod.preferred_node_affinity)
+    if (term.weight > 0 && term_matches(term.preference, node)) matched += term.weight;
+  return matched;  // an empty preference matches no node
 }
 
-int64_t score_taint_toleration(const pod_info& pod, const node_info& node) {
+int64_t intolerable_taints(const pod_info& pod, const node_info& node) {
   // Only tolerations that can speak for PreferNoSchedule count, as in kube-scheduler.
   int64_t intolerable = 0;
   for (auto& x : node.taints) {
@@ -948,7 +969,7 @@ int64_t score_taint_toleration(const pod_info& pod, const node_info& node) {
     });
     if (!ok) ++intolerable;
   }
-  return std::max<int64_t>(0, 100 - 10 * intolerable);
+  return intolerable;
 }
 
 // ---- place ------------------------------------------------------------------------------------
@@ -969,8 +990,7 @@ placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_
   size_t examined = 0;
   for (size_t i = start; examined < n && feasible.size() < enough; ++examined) {
     const node_info& node = nodes[i];
-    if (check(pod, node, state).fits())
-      feasible.push_back({i, score_without_spread(pod, node), owner_count(pod, node, owner_hash)});
+    if (check(pod, node, state).fits()) feasible.push_back(candidate_of(pod, node, i, owner_hash));
     if (++i == n) i = 0;
   }
   out.next_start = (start + examined) % n;

@@ -261,10 +261,12 @@ int64_t score_least_allocated(const pod_info& pod, const node_info& node);
 int64_t score_balanced_allocation(const pod_info& pod, const node_info& node);
 /// Fewer pods of the same owner on the node scores higher (max_count: the most on any node).
 int64_t score_spread(const pod_info& pod, const node_info& node, int32_t max_count);
-/// Sum of matching preferred-term weights, normalised to 0..100 by the total weight.
-int64_t score_node_affinity(const pod_info& pod, const node_info& node);
-/// PreferNoSchedule taints the pod does not tolerate score lower.
-int64_t score_taint_toleration(const pod_info& pod, const node_info& node);
+/// The weights of the pod's preferred node affinity terms the node matches (place() scores it
+/// as a share of the largest among the feasible nodes, as kube-scheduler's NodeAffinity).
+int64_t preferred_node_affinity_weight(const pod_info& pod, const node_info& node);
+/// PreferNoSchedule taints on the node the pod does not tolerate (place() scores 100 less its
+/// share of the most, as kube-scheduler's TaintToleration).
+int64_t intolerable_taints(const pod_info& pod, const node_info& node);
 
 struct place_options {
   /// Stop filtering after this many feasible nodes (kube-scheduler's percentageOfNodesToScore:
@@ -284,10 +286,10 @@ struct placement {
   std::string message;
 };
 
-/// Filters, then scores the feasible nodes (weights: least allocated 1, balanced 1, spread 2,
-/// node affinity 2, inter-pod affinity 2, taint toleration 1) and picks the highest, ties to
-/// the earliest seen. Inter-pod affinity is kube-scheduler's: the pod's preferred terms, and
-/// existing pods' required affinity (weight 1) and preferred terms towards it.
+/// Filters, then scores the feasible nodes (kube-scheduler's weights: least allocated 1,
+/// balanced 1, spread 2, node affinity 2, inter-pod affinity 2, taint toleration 3) and picks
+/// the highest, ties to the earliest seen. Inter-pod affinity is kube-scheduler's: the pod's
+/// preferred terms, and existing pods' required affinity (weight 1) and preferred terms towards it.
 /// Spread is the pod's ScheduleAnyway constraints as kube-scheduler scores them, or, for a pod
 /// with no constraints, fewer pods of its owner (in place of kube-scheduler's default ones).
 placement place(const std::vector<node_info>& nodes, const pod_info& pod, place_options options = {});
