@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "actors/apiserver/admission.hpp"
+#include "actors/apiserver/bootstrap_rbac.hpp"
 #include "actors/apiserver/per_key_queue.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
@@ -593,6 +594,32 @@ void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps
   }
   caf::anon_send_exit(namespaces, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(accounts, caf::exit_reason::user_shutdown);
+}
+
+void ensure_bootstrap_rbac(caf::actor_system& sys, const apiserver_deps& deps) {
+  auto manifests =
+      codec::decode_manifests(bootstrap_rbac_manifests(), "bootstrap policy", *deps.kinds);
+  std::map<const kind_info*, resource_actor> actors;
+  auto stop_all = [&] {
+    for (auto& [kind, actor] : actors) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  };
+  caf::scoped_actor self{sys};
+  try {
+    for (auto& m : manifests) {
+      object_reader reader(m.bytes);
+      std::string name = text_string(reader.meta().getName());
+      // Only what is missing: one changed or deleted on purpose stays so until it is gone.
+      if (deps.engine->read().get(object_key(m.kind->resource(), "", name))) continue;
+      auto& actor = actors[m.kind];
+      if (!actor) actor = sys.spawn(resource_behavior, deps, m.kind);
+      create_system_object(self, actor, m.kind->kind + " " + name,
+                           make_request(api_verb::create, m.kind->resource(), "", "", m.bytes));
+    }
+  } catch (...) {
+    stop_all();  // a live actor would keep the actor system from shutting down
+    throw;
+  }
+  stop_all();
 }
 
 api_request make_request(api_verb verb, std::string resource, std::string ns, std::string name,

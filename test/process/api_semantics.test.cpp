@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "test/harness/cli.hpp"
+#include "test/harness/eventually.hpp"
 #include "test/harness/temp_dir.hpp"
 
 using troupe::testing::cluster;
@@ -593,4 +594,43 @@ TEST_CASE("create makes objects from kubectl's generators and scale sets replica
   CHECK_THAT(unknown.err, Catch::Contains("unknown generator"));
   auto no_image = c.troupe({"create", "deployment", "x"});
   CHECK(no_image.err == "error: required flag(s) \"image\" not set\n");
+}
+
+TEST_CASE("a new cluster has Kubernetes' bootstrap roles and makes missing ones again at start",
+          "[process][rbac]") {
+  cluster c;
+  auto names = c.troupe({"get", "clusterroles", "-o", "name"}).out;
+  for (auto role : {"cluster-admin", "admin", "edit", "view", "system:aggregate-to-admin",
+                    "system:aggregate-to-edit", "system:aggregate-to-view"})
+    CHECK_THAT(names, Catch::Contains(std::string("clusterrole.rbac.authorization.k8s.io/") + role +
+                                      "\n"));
+  CHECK(c.troupe({"get", "clusterrolebinding", "cluster-admin", "-o",
+                  "jsonpath={.roleRef.name} {.subjects[0].kind} {.subjects[0].name}"})
+            .out == "cluster-admin Group system:masters");
+  // admin, edit and view get their rules from the aggregate-to roles: admin holds edit's and
+  // view's too.
+  auto aggregated = [&](const char* role) {
+    std::string resources;
+    troupe::testing::eventually(
+        [&] {
+          resources =
+              c.troupe({"get", "clusterrole", role, "-o", "jsonpath={.rules[*].resources}"}).out;
+          return resources.find("pods/log") != std::string::npos;
+        },
+        std::chrono::seconds(30));
+    return resources;
+  };
+  CHECK_THAT(aggregated("admin"), Catch::Contains("rolebindings") &&
+                                      Catch::Contains("\"secrets\"") &&
+                                      Catch::Contains("pods/log"));
+  CHECK_THAT(aggregated("view"), Catch::Contains("pods/log") && !Catch::Contains("\"secrets\""));
+  // A role deleted comes back when the server starts again; one changed is left as it is.
+  REQUIRE(c.troupe({"delete", "clusterrole", "edit"}).code == 0);
+  REQUIRE(c.troupe({"label", "clusterrole", "view", "mine=yes"}).code == 0);
+  c.stop();
+  c.start();
+  CHECK(c.troupe({"get", "clusterrole", "edit", "-o", "name"}).out ==
+        "clusterrole.rbac.authorization.k8s.io/edit\n");
+  CHECK(c.troupe({"get", "clusterrole", "view", "-o", "jsonpath={.metadata.labels.mine}"}).out ==
+        "yes");
 }
