@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/base/text.hpp"
 #include "runtime/base/time.hpp"
 #include "runtime/object/object.hpp"
 #include "runtime/process/launcher.hpp"
@@ -381,7 +382,9 @@ probe_outcome run_probe(const probe_spec& s, const std::vector<std::string>& env
     case probe_spec::kind::exec: {
       auto r = run_command(s.command, env, workdir, s.timeout_ms, 10240);
       out.success = r.exit_code == 0 && !r.timed_out;
-      if (r.timed_out) out.message = "command timed out after " + std::to_string(s.timeout_ms / 1000) + "s";
+      // The kubelet's words for an ExecSync past its deadline.
+      if (r.timed_out)
+        out.message = "command " + quote(join(s.command, " ")) + " timed out";
       else if (!r.error.empty()) out.message = r.error;
       else if (!out.success) out.message = r.out + r.err;
       return out;

@@ -158,3 +158,13 @@ http.server.ThreadingHTTPServer(('127.0.0.1', port), H).serve_forever()
   CHECK(loop.message ==
         "Get \"http://127.0.0.1:" + std::to_string(port) + "/loop\": stopped after 10 redirects");
 }
+
+TEST_CASE("an exec probe past its timeout fails in the kubelet's words", "[kubelet][probes]") {
+  probe_spec s;
+  s.type = probe_spec::kind::exec;
+  s.command = {"sh", "-c", "sleep 5"};
+  s.timeout_ms = 200;
+  auto r = run_probe(s, {"PATH=/usr/bin:/bin"}, "/");
+  CHECK_FALSE(r.success);
+  CHECK(r.message == "command \"sh -c sleep 5\" timed out");
+}
