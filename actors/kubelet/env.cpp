@@ -131,11 +131,8 @@ std::string pod_hostname(std::string_view spec_hostname, std::string_view pod_na
 
 resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources) {
   resolved_env r;
-  r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-           "HOSTNAME=" + (pod.hostname.empty() ? pod.name : pod.hostname), "HOME=/root",
-           "POD_IP=" + pod.pod_ip};
-  // Under the container's own, which may name them in $(VAR).
-  for (auto& [name, value] : sources.services) set(r.env, name, value);
+  // Services' variables first, under the container's own, which may name them in $(VAR).
+  for (auto& [name, value] : sources.services) set(r.declared, name, value);
   for (auto from : c.getEnvFrom()) {
     std::string prefix = text_string(from.getPrefix());
     const key_values* data = nullptr;
@@ -156,7 +153,7 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
     std::vector<std::string> invalid;  // in key order, as the kubelet sorts them
     for (auto& [k, v] : *data) {
       if (check_env_var_name(prefix + k).empty())
-        set(r.env, prefix + k, v);
+        set(r.declared, prefix + k, v);
       else
         invalid.push_back(prefix + k);
     }
@@ -171,7 +168,7 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
   for (auto e : c.getEnv()) {
     std::string name = text_string(e.getName());
     if (!e.hasValueFrom()) {
-      set(r.env, name, expand(text_string(e.getValue()), r.env));
+      set(r.declared, name, expand(text_string(e.getValue()), r.declared));
       continue;
     }
     auto v = e.getValueFrom();
@@ -208,7 +205,16 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
       }
     }
     if (!error.empty()) return r.error = error, r;
-    set(r.env, name, value);
+    set(r.declared, name, value);
+  }
+  // What the runtime and image give every process (troupe has no images: their usual ones),
+  // under what was declared.
+  r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "HOSTNAME=" + (pod.hostname.empty() ? pod.name : pod.hostname), "HOME=/root",
+           "POD_IP=" + pod.pod_ip};
+  for (auto& entry : r.declared) {
+    auto eq = entry.find('=');
+    set(r.env, entry.substr(0, eq), entry.substr(eq + 1));
   }
   return r;
 }

@@ -81,9 +81,11 @@ TEST_CASE("env from values fields ConfigMaps and Secrets in Kubernetes' order", 
   CHECK(pod_hostname("", "web-1") == "web-1");
   CHECK(pod_hostname("", std::string(62, 'a') + "-b") == std::string(62, 'a'));  // cut, no '-' left
   // Keys that are no variable names are left out, and the kubelet's warning says which.
-  sources.config_maps["cfg"] = {{"1bad", "x"}, {"b.c", "y"}, {"with-dash", "z"}};
+  sources.config_maps["cfg"] = {
+      {"1bad", "x"}, {"b.c", "y"}, {"with-dash", "z"}, {"level", "debug"}};
   sources.secrets["sec"] = {{"9lives", "s"}, {"password", "s3cret"}};
   auto skipping = resolve_env(c, fields(), sources);
+  REQUIRE(skipping.error.empty());
   CHECK(get(skipping.env, "CFG_1bad") == "x");  // the prefix makes it a name
   CHECK(get(skipping.env, "9lives") == "<unset>");
   CHECK(get(skipping.env, "password") == "s3cret");
@@ -91,6 +93,23 @@ TEST_CASE("env from values fields ConfigMaps and Secrets in Kubernetes' order", 
         std::vector<std::string>{
             "Keys [9lives] from the EnvFrom secret shop/sec were skipped since they are "
             "considered invalid environment variable names."});
+}
+
+TEST_CASE("$(VAR) names only declared variables, not the runtime's", "[kubelet][env]") {
+  auto bytes = pod_bytes(R"Y({name: c, image: x, command: [sh, -c],
+    args: ["$(PATH) $(HOME) $(HOSTNAME) $(POD_IP) $(MINE) $(PATH_TOO)"],
+    env: [{name: MINE, value: mine}, {name: PATH_TOO, value: "$(PATH)"}, {name: HOME, value: /home/app}]})Y");
+  object_reader r(bytes);
+  auto c = r.as<k8s::Pod>().getSpec().getContainers()[0];
+  auto env = resolve_env(c, fields(), env_sources{});
+  REQUIRE(env.error.empty());
+  // HOME is declared here, so it expands; PATH, HOSTNAME and POD_IP are the runtime's.
+  CHECK(
+      command_line(c, env.declared) ==
+      std::vector<std::string>{"sh", "-c", "$(PATH) /home/app $(HOSTNAME) $(POD_IP) mine $(PATH)"});
+  CHECK(get(env.env, "PATH") == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  CHECK(get(env.env, "HOME") == "/home/app");  // the container's own wins
+  CHECK(get(env.env, "HOSTNAME") == "web-1");
 }
 
 TEST_CASE("a missing ConfigMap or key is a CreateContainerConfigError message", "[kubelet][env]") {

@@ -98,7 +98,7 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   auto& node = node_of(self);
-  auto command = command_line(c, env.env);
+  auto command = command_line(c, env.declared);
   if (command.empty()) return fail_to_start(self, init, i, "CreateContainerError", "no command specified");
   run.launched_unix_us = unix_micros();
   ++run.instance;
