@@ -111,6 +111,19 @@ std::string noting_pod(const std::string& dir) {
          "  - {name: c, image: sh, command: [sh, -c, 'echo started >> " + dir + "/started; echo up; exec sleep 600']}\n";
 }
 
+// The default namespace's Events as "Reason: message".
+std::vector<std::string> event_lines(kubelet_fixture& f) {
+  auto events = f.call(api_verb::list, "events", "default", "");
+  REQUIRE(events);
+  std::vector<std::string> out;
+  for (auto& e : events->items) {
+    object_reader r(e);
+    out.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " +
+                  text_string(r.as<k8s::Event>().getMessage()));
+  }
+  return out;
+}
+
 std::string contents(const std::string& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -404,13 +417,7 @@ TEST_CASE("postStart hooks run before the next container starts - a failing one 
                   : std::nullopt;
   };
   REQUIRE(eventually([&] { return q() && text_at(*q(), {"status", "phase"}) == "Failed"; }, 20s));
-  auto events = f.call(api_verb::list, "events", "default", "");
-  REQUIRE(events);
-  std::vector<std::string> seen;
-  for (auto& e : events->items) {
-    object_reader r(e);
-    seen.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " + text_string(r.as<k8s::Event>().getMessage()));
-  }
+  auto seen = event_lines(f);
   CHECK_THAT(seen, Catch::VectorContains(std::string("FailedPostStartHook: PostStartHook failed")));
   CHECK_THAT(seen, Catch::VectorContains(std::string("Killing: FailedPostStartHook")));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "q"));
@@ -543,14 +550,7 @@ TEST_CASE("a preStop hook that takes the whole grace period still leaves time af
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
   CHECK(contents(dir + "/log") == "term\n");
-  auto events = f.call(api_verb::list, "events", "default", "");
-  REQUIRE(events);
-  std::vector<std::string> seen;
-  for (auto& e : events->items) {
-    object_reader r(e);
-    seen.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " +
-                   text_string(r.as<k8s::Event>().getMessage()));
-  }
+  auto seen = event_lines(f);
   CHECK_THAT(seen, Catch::VectorContains(std::string("FailedPreStopHook: PreStopHook failed")));
 }
 
@@ -621,14 +621,7 @@ TEST_CASE("a container whose image changes is stopped and started again at once"
   CHECK(contents(dir + "/log") == "term\n");
   // The other container, unchanged, ran on.
   CHECK(text_at(*status_of(1), {"restartCount"}) == "0");
-  auto events = f.call(api_verb::list, "events", "default", "");
-  REQUIRE(events);
-  std::vector<std::string> seen;
-  for (auto& e : events->items) {
-    object_reader r(e);
-    seen.push_back(text_string(r.as<k8s::Event>().getReason()) + ": " +
-                   text_string(r.as<k8s::Event>().getMessage()));
-  }
+  auto seen = event_lines(f);
   CHECK_THAT(seen, Catch::VectorContains(std::string(
                        "Killing: Container app definition changed, will be restarted")));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));

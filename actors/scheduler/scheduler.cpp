@@ -89,33 +89,34 @@ void unaccount(self_ptr self, cached_pod& p) {
   p.node.clear();
 }
 
+// Moves the unschedulable pods `may_fit` picks (by their pod_info) back to the queue.
+template <class MayFit>
+void requeue_some(self_ptr self, MayFit may_fit) {
+  auto& st = self->state;
+  st.queue.some_may_fit(
+      [&](const std::string& key) {
+        auto it = st.pods.find(key);
+        return it != st.pods.end() && it->second.info && may_fit(*it->second.info);
+      },
+      monotonic_millis());
+}
+
 // A pod placed: the unschedulable pods whose affinity or spread constraints select it may fit
 // now, as kube-scheduler's queueing hints for an assigned pod's add move only those (moving
 // them all at every bind would retry each pod that fits nowhere about every 10 s while others
 // bind).
 void placed(self_ptr self, const sched::pod_info& pod) {
-  auto& st = self->state;
-  st.queue.some_may_fit(
-      [&](const std::string& key) {
-        auto it = st.pods.find(key);
-        return it != st.pods.end() && it->second.info &&
-               sched::may_fit_once_placed(*it->second.info, pod);
-      },
-      monotonic_millis());
+  requeue_some(self, [&](const sched::pod_info& waiting) {
+    return sched::may_fit_once_placed(waiting, pod);
+  });
 }
 
 // A bound pod being deleted: it no longer counts for spread constraints, so the unschedulable
 // pods whose DoNotSchedule constraints select it may fit now (nothing else changes until it
 // is gone).
 void leaving(self_ptr self, const sched::pod_info& pod) {
-  auto& st = self->state;
-  st.queue.some_may_fit(
-      [&](const std::string& key) {
-        auto it = st.pods.find(key);
-        return it != st.pods.end() && it->second.info &&
-               sched::may_fit_once_gone(*it->second.info, pod);
-      },
-      monotonic_millis());
+  requeue_some(
+      self, [&](const sched::pod_info& waiting) { return sched::may_fit_once_gone(waiting, pod); });
 }
 
 void forget_pod(self_ptr self, const std::string& key) {
