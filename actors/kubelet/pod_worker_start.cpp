@@ -49,6 +49,12 @@ int64_t limit_of(k8s::Container::Reader c, std::string_view resource, bool milli
   return 0;
 }
 
+// The id of a container's current run.
+std::string container_id_of(self_ptr self, const container_model& m, const container_run& run) {
+  return "troupe://" + self->state.deps.uid.substr(0, 8) + "-" + m.name + "-" +
+         std::to_string(run.instance);
+}
+
 void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason, const std::string& message) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
@@ -65,6 +71,7 @@ void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason
   }
   auto now = unix_seconds();
   m.state = container_model::phase::terminated;
+  m.container_id = container_id_of(self, m, run);  // it was made; its start failed
   m.terminated = terminated_info{128, 0, reason, message, now, now, m.container_id};
   after_termination(self, init, i);
 }
@@ -182,7 +189,7 @@ void set_running(self_ptr self, bool init, size_t i) {
   m.waiting_reason.clear();
   m.waiting_message.clear();
   m.terminated.reset();
-  m.container_id = "troupe://" + self->state.deps.uid.substr(0, 8) + "-" + m.name + "-" + std::to_string(run.instance);
+  m.container_id = container_id_of(self, m, run);
   m.ready = !m.has_readiness;
   m.started = !m.has_startup;
   run.started_mono_ms = monotonic_millis();

@@ -205,6 +205,11 @@ TEST_CASE("restart policies CrashLoopBackOff and exit codes", "[process][nodes]"
                    [](const std::string& o) { return !o.empty(); }) == "StartError");
   CHECK_THAT(jsonpath(c, "pod/bad", "{.status.containerStatuses[0].state.terminated.message}"),
              Catch::Contains("no-such-binary-x: No such file or directory"));
+  // Made, then not started: it has an id, as containerd's has.
+  CHECK_THAT(jsonpath(c, "pod/bad", "{.status.containerStatuses[0].state.terminated.containerID}"),
+             Catch::StartsWith("troupe://"));
+  CHECK_THAT(jsonpath(c, "pod/bad", "{.status.containerStatuses[0].containerID}"),
+             Catch::StartsWith("troupe://"));
 }
 
 TEST_CASE("probes turn readiness on and off - a failing liveness probe restarts", "[process][nodes]") {
