@@ -1,7 +1,8 @@
 // The ClusterRoles and ClusterRoleBinding Kubernetes' API server makes at its first start
 // (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): cluster-admin, and admin, edit and view
 // aggregated from the system:aggregate-to-* roles (the aggregation controller fills their
-// rules), as `kubectl create rolebinding --clusterrole=edit` and manifests expect them.
+// rules; view is aggregated into edit and edit into admin, by their labels, as upstream), as
+// `kubectl create rolebinding --clusterrole=edit` and manifests expect them.
 
 #include "actors/apiserver/bootstrap_rbac.hpp"
 
@@ -54,10 +55,7 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: view
-  labels:
-    kubernetes.io/bootstrapping: rbac-defaults
-    rbac.authorization.k8s.io/aggregate-to-admin: "true"
-    rbac.authorization.k8s.io/aggregate-to-edit: "true"
+  labels: {kubernetes.io/bootstrapping: rbac-defaults, rbac.authorization.k8s.io/aggregate-to-edit: "true"}
   annotations: {rbac.authorization.kubernetes.io/autoupdate: "true"}
 aggregationRule:
   clusterRoleSelectors:
@@ -80,10 +78,7 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: system:aggregate-to-edit
-  labels:
-    kubernetes.io/bootstrapping: rbac-defaults
-    rbac.authorization.k8s.io/aggregate-to-admin: "true"
-    rbac.authorization.k8s.io/aggregate-to-edit: "true"
+  labels: {kubernetes.io/bootstrapping: rbac-defaults, rbac.authorization.k8s.io/aggregate-to-edit: "true"}
   annotations: {rbac.authorization.kubernetes.io/autoupdate: "true"}
 rules:
 - apiGroups: [""]
@@ -125,11 +120,7 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: system:aggregate-to-view
-  labels:
-    kubernetes.io/bootstrapping: rbac-defaults
-    rbac.authorization.k8s.io/aggregate-to-admin: "true"
-    rbac.authorization.k8s.io/aggregate-to-edit: "true"
-    rbac.authorization.k8s.io/aggregate-to-view: "true"
+  labels: {kubernetes.io/bootstrapping: rbac-defaults, rbac.authorization.k8s.io/aggregate-to-view: "true"}
   annotations: {rbac.authorization.kubernetes.io/autoupdate: "true"}
 rules:
 - apiGroups: [""]

@@ -131,7 +131,9 @@ std::string pod_hostname(std::string_view spec_hostname, std::string_view pod_na
 
 resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const env_sources& sources) {
   resolved_env r;
-  // Services' variables first, under the container's own, which may name them in $(VAR).
+  // troupe's POD_IP (pods share the host's network: the address to bind) and Services'
+  // variables first, under the container's own, which may name them in $(VAR).
+  set(r.declared, "POD_IP", pod.pod_ip);
   for (auto& [name, value] : sources.services) set(r.declared, name, value);
   for (auto from : c.getEnvFrom()) {
     std::string prefix = text_string(from.getPrefix());
@@ -210,8 +212,7 @@ resolved_env resolve_env(k8s::Container::Reader c, const pod_fields& pod, const 
   // What the runtime and image give every process (troupe has no images: their usual ones),
   // under what was declared.
   r.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-           "HOSTNAME=" + (pod.hostname.empty() ? pod.name : pod.hostname), "HOME=/root",
-           "POD_IP=" + pod.pod_ip};
+           "HOSTNAME=" + (pod.hostname.empty() ? pod.name : pod.hostname), "HOME=/root"};
   for (auto& entry : r.declared) {
     auto eq = entry.find('=');
     set(r.env, entry.substr(0, eq), entry.substr(eq + 1));

@@ -51,8 +51,9 @@ void referenced_sources(k8s::Container::Reader c, std::set<std::string>& config_
 
 struct resolved_env {
   std::vector<std::string> env;  ///< "NAME=value": what the process gets
-  /// The variables the kubelet makes (Services', envFrom, env), without what the runtime adds
-  /// (PATH, HOME, HOSTNAME): all that $(VAR) in the command and args may name, as in Kubernetes.
+  /// The variables the kubelet makes (troupe's POD_IP, Services', envFrom, env), without what
+  /// the runtime adds (PATH, HOME, HOSTNAME): all that $(VAR) in the command and args may name,
+  /// as in Kubernetes.
   std::vector<std::string> declared;
   std::string error;             ///< set when a required source or key is missing
   /// envFrom keys skipped as no variable names, as the kubelet's Warning

@@ -103,10 +103,11 @@ TEST_CASE("$(VAR) names only declared variables, not the runtime's", "[kubelet][
   auto c = r.as<k8s::Pod>().getSpec().getContainers()[0];
   auto env = resolve_env(c, fields(), env_sources{});
   REQUIRE(env.error.empty());
-  // HOME is declared here, so it expands; PATH, HOSTNAME and POD_IP are the runtime's.
-  CHECK(
-      command_line(c, env.declared) ==
-      std::vector<std::string>{"sh", "-c", "$(PATH) /home/app $(HOSTNAME) $(POD_IP) mine $(PATH)"});
+  // HOME is declared here, so it expands; PATH and HOSTNAME are the runtime's. troupe's POD_IP
+  // (the address to bind, pods sharing the host's network) is the kubelet's, as Services' are.
+  CHECK(command_line(c, env.declared) ==
+        std::vector<std::string>{"sh", "-c",
+                                 "$(PATH) /home/app $(HOSTNAME) 127.64.0.9 mine $(PATH)"});
   CHECK(get(env.env, "PATH") == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   CHECK(get(env.env, "HOME") == "/home/app");  // the container's own wins
   CHECK(get(env.env, "HOSTNAME") == "web-1");

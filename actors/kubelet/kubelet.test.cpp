@@ -582,7 +582,8 @@ TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "
 TEST_CASE("a container whose image changes is stopped and started again at once", "[kubelet]") {
   kubelet_fixture f;
   auto dir = f.node_dir.path();
-  // restartPolicy Never: a new definition restarts it all the same; its SIGTERM is noted.
+  // restartPolicy Never and one container: a new definition restarts it all the same (its
+  // SIGTERM noted), and the pod is not finished meanwhile: its sidecar keeps running.
   REQUIRE(f.call(
       api_verb::create, "pods", "default", "",
       "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
@@ -590,13 +591,15 @@ TEST_CASE("a container whose image changes is stopped and started again at once"
       "  - name: app\n    image: sh\n    command: [sh, -c, 'trap \"echo term >> " +
           dir +
           "/log; exit 0\" TERM; while true; do sleep 0.1; done']\n"
-          "  - name: other\n    image: sh\n    command: [sh, -c, 'while true; do sleep 0.1; "
-          "done']\n"));
+          "  initContainers:\n  - name: other\n    image: sh\n    restartPolicy: Always\n"
+          "    command: [sh, -c, 'while true; do sleep 0.1; done']\n"));
   auto status_of = [&](size_t i) -> std::optional<codec::node> {
     auto p = f.pod("p");
-    const codec::node* statuses = p ? p->find("status")->find("containerStatuses") : nullptr;
-    if (!statuses || statuses->items().size() <= i) return std::nullopt;
-    return statuses->items()[i];
+    const codec::node* statuses =
+        p ? p->find("status")->find(i == 0 ? "containerStatuses" : "initContainerStatuses")
+          : nullptr;
+    if (!statuses || statuses->items().empty()) return std::nullopt;
+    return statuses->items()[0];
   };
   REQUIRE(eventually(
       [&] {
@@ -619,8 +622,10 @@ TEST_CASE("a container whose image changes is stopped and started again at once"
   CHECK(text_at(*status_of(0), {"containerID"}) != first_id);
   CHECK(text_at(*status_of(0), {"lastState", "terminated", "reason"}) == "Completed");
   CHECK(contents(dir + "/log") == "term\n");
-  // The other container, unchanged, ran on.
+  // The sidecar, unchanged, runs on; the pod was never finished.
   CHECK(text_at(*status_of(1), {"restartCount"}) == "0");
+  CHECK(status_of(1)->find("state")->find("running"));
+  CHECK(text_at(*f.pod("p"), {"status", "phase"}) == "Running");
   auto seen = event_lines(f);
   CHECK_THAT(seen, Catch::VectorContains(std::string(
                        "Killing: Container app definition changed, will be restarted")));

@@ -44,7 +44,7 @@ bool any_container_started(const pod_model& pod) {
 bool containers_done(const pod_model& pod) {
   if (pod.containers.empty()) return false;
   for (auto& c : pod.containers)
-    if (c.state != container_model::phase::terminated || !c.terminated ||
+    if (c.state != container_model::phase::terminated || !c.terminated || c.changed ||
         should_restart(pod.policy, *c.terminated, c))
       return false;
   return true;

@@ -63,8 +63,9 @@ void save_record(self_ptr self) {
     auto& models = init ? self->state.model.init_containers : self->state.model.containers;
     for (size_t i = 0; i < models.size(); ++i) {
       auto& run = run_of(self, init, i);
-      r.containers.push_back({models[i].name, init, run.instance, models[i].restart_count, run.shim, run.pid,
-                              run.shim_start, models[i].started_at, run.exit_file});
+      r.containers.push_back({models[i].name, init, run.instance, models[i].restart_count, run.shim,
+                              run.pid, run.shim_start, models[i].started_at, run.exit_file,
+                              models[i].image});
     }
   }
   save_pod_record(node_of(self).data_dir, r);
@@ -182,6 +183,7 @@ void adopt(self_ptr self, const pod_record& record) {
     run.exit_file = c.exit_file;
     run.cgroup = self->state.deps.uid + "_" + c.name;
     m.restart_count = c.restart_count;
+    if (!c.image.empty()) m.image = c.image;  // the spec's may have changed meanwhile
     if (c.shim <= 0) {
       std::error_code ec;
       if (auto trace = load_launch_trace(c.exit_file)) {  // launched, not yet recorded as such
@@ -237,7 +239,10 @@ void first_sight(self_ptr self) {
   st.model.start_time = started != 0 ? started : unix_seconds();
   st.init_runs.resize(st.model.init_containers.size());
   st.runs.resize(st.model.containers.size());
-  if (st.deps.adopted) adopt(self, *st.deps.adopted);
+  if (st.deps.adopted) {
+    adopt(self, *st.deps.adopted);
+    restart_changed(self);  // an image changed while no worker watched
+  }
   save_record(self);
   if (pod_finished(st.model)) stop_sidecars(self);  // the pod was done when its worker ended
 }

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <caf/all.hpp>
-#include <utility>
 
 #include "actors/kubelet/logs.hpp"
 #include "actors/kubelet/pod_worker_state.hpp"
@@ -144,9 +143,13 @@ void after_termination(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   save_record(self);
-  bool changed = std::exchange(m.changed, false);
-  if (changed && !self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping)) {
-    m.last = m.terminated;  // a new definition starts at once, with no backoff
+  // A new definition starts at once, with no backoff; until it does, the pod is not finished
+  // (containers_done counts it as restarting).
+  if (m.changed && (self->state.terminating || (m.sidecar && self->state.model.sidecars_stopping)))
+    m.changed = false;
+  if (m.changed) {
+    m.last = m.terminated;
+    run.backoff_level = 0;
     self->send(self, restart_atom::value, m.name, run.instance);
   } else if (!self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping) &&
              should_restart(self->state.model.policy, *m.terminated, m)) {
@@ -179,6 +182,7 @@ void restart(self_ptr self, const std::string& name, int32_t instance) {
   auto& run = run_of(self, init, i);
   if (m.sidecar && self->state.model.sidecars_stopping) return;
   if (run.instance != instance || m.state == container_model::phase::running || m.starting) return;
+  m.changed = false;
   if (m.terminated) ++m.restart_count;
   m.image = text_string(spec_of(self, init, i).getImage());  // its definition may have changed
   // As the kubelet reports it, a container that ran stays as it last was (Error, Completed,
@@ -208,6 +212,11 @@ void restart_changed(self_ptr self) {
       if ((init && !m.sidecar) || image == m.image || m.changed) continue;
       if (m.state != container_model::phase::running || node_of(self).hollow) {
         m.image = image;
+        // Backing off after failures of the old definition: the new one starts now.
+        if (m.state == container_model::phase::waiting && m.waiting_reason == "CrashLoopBackOff") {
+          run_of(self, init, i).backoff_level = 0;
+          self->send(self, restart_atom::value, m.name, run_of(self, init, i).instance);
+        }
         continue;
       }
       m.changed = true;

@@ -244,6 +244,8 @@ std::optional<http_target> redirect_target(const http_target& from, const std::s
   if (rest.empty()) return to;
   if (rest[0] == '/') {
     to.path = rest;
+  } else if (rest[0] == '?') {  // the same path, another query
+    to.path = from.path.substr(0, from.path.find('?')) + rest;
   } else {  // relative to the directory of the path it came from
     auto dir = from.path.substr(0, from.path.rfind('/') + 1);
     to.path = (dir.empty() ? "/" : dir) + rest;
@@ -311,8 +313,8 @@ bool followed(int code) {
   return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
-// As the kubelet's prober: redirects on the same host are followed (at most 10), one to
-// another host ends the probe with its 3xx, which passes.
+// As the kubelet's prober: redirects on the same host are followed (10 requests at most), one
+// to another host ends the probe with its 3xx, which passes.
 probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   probe_outcome out;
   http_target target{s.scheme == "HTTPS", s.host, s.port, s.path};
@@ -322,8 +324,9 @@ probe_outcome http_get(const probe_spec& s, int64_t deadline) {
     if (!followed(answer.code) || answer.location.empty()) break;
     auto next = redirect_target(target, answer.location);
     if (!next) break;
-    if (redirects == 10) {
-      out.message = "Get \"" + next->url() + "\": stopped after 10 redirects";
+    // Go's client makes at most 10 requests, and names the Location it would not follow.
+    if (redirects == 9) {
+      out.message = "Get \"" + answer.location + "\": stopped after 10 redirects";
       return out;
     }
     target = *next;

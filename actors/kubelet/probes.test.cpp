@@ -121,7 +121,9 @@ routes = {
     '/to-ok': (302, '/ok'), '/to-broken': (301, '/broken'), '/relative': (307, 'broken'),
     '/absolute': (308, 'http://127.0.0.1:%d/broken' % port),
     '/elsewhere': (302, 'http://127.0.0.2:%d/broken' % port),
-    '/loop': (302, '/loop'), '/see-other': (303, '/to-ok'),
+    '/loop': (302, '/loop'), '/see-other': (303, '/to-ok'), '/ok?a=1': (302, '?b=2'), '/ok?b=2': (200, None),
+    '/9': (302, '/8'), '/8': (302, '/7'), '/7': (302, '/6'), '/6': (302, '/5'), '/5': (302, '/4'),
+    '/4': (302, '/3'), '/3': (302, '/2'), '/2': (302, '/1'), '/1': (302, '/ok'), '/10': (302, '/9'),
 }
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -145,6 +147,7 @@ http.server.ThreadingHTTPServer(('127.0.0.1', port), H).serve_forever()
   };
   CHECK(probe("/to-ok").success);
   CHECK(probe("/see-other").success);  // two hops
+  CHECK(probe("/ok?a=1").success);     // a query of its own
   for (auto path : {"/to-broken", "/relative", "/absolute"}) {
     INFO(path);
     auto r = probe(path);
@@ -153,10 +156,14 @@ http.server.ThreadingHTTPServer(('127.0.0.1', port), H).serve_forever()
   }
   // Another host is not followed: its 3xx passes, as the kubelet's "Probe terminated redirects".
   CHECK(probe("/elsewhere").success);
+  // Nine redirects, ten requests: followed to the end; ten redirects are one too many.
+  CHECK(probe("/9").success);
+  auto ten = probe("/10");
+  CHECK_FALSE(ten.success);
+  CHECK(ten.message == "Get \"/ok\": stopped after 10 redirects");
   auto loop = probe("/loop");
   CHECK_FALSE(loop.success);
-  CHECK(loop.message ==
-        "Get \"http://127.0.0.1:" + std::to_string(port) + "/loop\": stopped after 10 redirects");
+  CHECK(loop.message == "Get \"/loop\": stopped after 10 redirects");
 }
 
 TEST_CASE("an exec probe past its timeout fails in the kubelet's words", "[kubelet][probes]") {

@@ -10,14 +10,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whole file, then rename: a reader finds the old text or the new, never part of one.
+// Whole file, then rename: a reader finds the old text or the new, never part of one (a write
+// that fails, on a full disk, leaves the old). Not synced: what it records (processes) does not
+// outlive the machine.
 void replace_file(const std::string& path, const std::string& text) {
+  bool written;
   {
     std::ofstream out(path + ".tmp", std::ios::trunc);
     out << text;
+    out.flush();
+    written = out.good();
   }
   std::error_code ec;
-  fs::rename(path + ".tmp", path, ec);
+  if (written)
+    fs::rename(path + ".tmp", path, ec);
+  else
+    fs::remove(path + ".tmp", ec);
 }
 
 std::string trace_file(const std::string& exit_file) {
@@ -38,8 +46,9 @@ void save_pod_record(const std::string& data_dir, const pod_record& r) {
   std::ostringstream out;
   out << "pod " << r.ns << " " << r.name << " " << (r.ip.empty() ? "-" : r.ip) << "\n";
   for (auto& c : r.containers)
-    out << "container " << c.name << " " << c.init << " " << c.instance << " " << c.restart_count << " "
-        << c.shim << " " << c.pid << " " << c.shim_start << " " << c.started_at << " " << c.exit_file << "\n";
+    out << "container " << c.name << " " << c.init << " " << c.instance << " " << c.restart_count
+        << " " << c.shim << " " << c.pid << " " << c.shim_start << " " << c.started_at << " "
+        << c.exit_file << " " << c.image << "\n";
   replace_file(dir + "/state", out.str());
 }
 
@@ -70,8 +79,8 @@ std::optional<pod_record> load_pod_record(const std::string& data_dir, const std
       if (r.ip == "-") r.ip.clear();
     } else if (kind == "container") {
       container_record c;
-      f >> c.name >> c.init >> c.instance >> c.restart_count >> c.shim >> c.pid >> c.shim_start >> c.started_at >>
-          c.exit_file;
+      f >> c.name >> c.init >> c.instance >> c.restart_count >> c.shim >> c.pid >> c.shim_start >>
+          c.started_at >> c.exit_file >> c.image;  // a record from before images were kept has none
       r.containers.push_back(c);
     }
   }

@@ -21,6 +21,7 @@ struct container_record {
   uint64_t shim_start = 0;  ///< /proc start time of the shim, against pid reuse
   int64_t started_at = 0;   ///< unix seconds
   std::string exit_file;
+  std::string image;  ///< what it runs, against a change while no worker watched ("": not known)
 };
 
 struct pod_record {

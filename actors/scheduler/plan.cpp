@@ -860,6 +860,13 @@ bool may_fit_once_gone(const pod_info& waiting, const pod_info& gone) {
   return spread_counts(waiting, gone);
 }
 
+bool selects_namespaces_by_label(const pod_info& pod) {
+  auto by_label = [](const pod_affinity_term& t) { return t.selected_namespaces; };
+  return std::any_of(pod.required_affinity.begin(), pod.required_affinity.end(), by_label) ||
+         std::any_of(pod.required_anti_affinity.begin(), pod.required_anti_affinity.end(),
+                     by_label);
+}
+
 void node_info::add_pod(const pod_info& pod) {
   requested.milli_cpu += pod.requests.milli_cpu;
   requested.memory += pod.requests.memory;

@@ -252,6 +252,9 @@ filter_result filter_topology_spread(const pod_info& pod, const node_info& node,
 bool may_fit_once_placed(const pod_info& waiting, const pod_info& placed);
 /// The same for a pod that began its deletion: spread constraints no longer count it.
 bool may_fit_once_gone(const pod_info& waiting, const pod_info& gone);
+/// Whether one of the pod's required (anti-)affinity terms selects namespaces by their labels:
+/// what a namespace's new labels can change.
+bool selects_namespaces_by_label(const pod_info& pod);
 
 /// Runs every filter in kube-scheduler's order; the first failing reason(s).
 filter_result fits(const pod_info& pod, const node_info& node);

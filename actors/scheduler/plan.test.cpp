@@ -667,6 +667,15 @@ TEST_CASE("place picks the best feasible node", "[scheduler]") {
     b.requested = b.scored_requested = {1000, 2 * gi, 2};  // busier, but matches 3 of 3
     CHECK(place({a, b}, pod).node == "b");
   }
+  SECTION("preferred node affinity when no node matches the heaviest term") {
+    // a matches the light term only, b nothing: a scores 100 (the best match), though 1 of 101.
+    auto a = make_node("a"), b = make_node("b");
+    a.labels["disk"] = "ssd";
+    pod.preferred_node_affinity = {{1, expressions({req("disk", "Exists")})},
+                                   {100, expressions({req("gpu", "Exists")})}};
+    a.requested = a.scored_requested = {1500, 3 * gi, 2};  // busier
+    CHECK(place({b, a}, pod).node == "a");
+  }
 }
 
 TEST_CASE("place stops after enough feasible nodes and says where to resume", "[scheduler]") {

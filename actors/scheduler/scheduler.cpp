@@ -1,7 +1,7 @@
 #include "actors/scheduler/scheduler.hpp"
 
 #include <caf/all.hpp>
-
+#include <set>
 #include <unordered_map>
 
 #include "actors/scheduler/convert.hpp"
@@ -227,8 +227,10 @@ void node_gone(self_ptr self, std::string_view bytes) {
   st.nodes.pop_back();
 }
 
-// A namespace's labels, which a namespaceSelector may select it by: a change may let any
-// pending pod with such a term fit.
+// A namespace's labels, which a namespaceSelector may select it by: a change may let a pending
+// pod with such a term fit, or any pod when a bound pod's anti-affinity selects namespaces so
+// (rare: each namespace made or deleted changes its labels, and retrying every pending pod
+// then would cost as much as a placement of each).
 void namespace_changed(self_ptr self, std::string_view bytes, bool gone) {
   auto& st = self->state;
   object_reader r(bytes);
@@ -237,7 +239,16 @@ void namespace_changed(self_ptr self, std::string_view bytes, bool gone) {
   if (!gone) now = sorted_map(r.meta().getLabels());
   if (now == labels) return;
   labels = std::move(now);
-  st.queue.cluster_changed(monotonic_millis());
+  bool bound_terms = std::any_of(st.pods.begin(), st.pods.end(), [](auto& entry) {
+    auto& p = entry.second;
+    return p.accounted && p.info && sched::selects_namespaces_by_label(*p.info);
+  });
+  if (bound_terms)
+    st.queue.cluster_changed(monotonic_millis());
+  else
+    requeue_some(self, [](const sched::pod_info& waiting) {
+      return sched::selects_namespaces_by_label(waiting);
+    });
   kick(self);
 }
 
@@ -267,10 +278,15 @@ void on_event(self_ptr self, watch_event& ev) {
 void load(self_ptr self) {
   auto& st = self->state;
   auto snap = st.deps.engine->read();
+  std::set<std::string> namespaces;
   snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
     namespace_changed(self, v.object, false);
+    namespaces.insert(text_string(object_reader(v.object).meta().getName()));
     return true;
   });
+  // Gone while a cut-off watch was down: no labels (entries stay, pods point at them).
+  for (auto& [name, labels] : st.namespace_labels)
+    if (!namespaces.count(name)) labels.clear();
   snap.list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
     node_changed(self, v.object);
     return true;

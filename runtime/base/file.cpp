@@ -43,8 +43,9 @@ std::optional<std::string> read_file_if_readable(const std::string& path) {
 }
 
 std::string replace_file_durably(const std::string& path, std::string_view text, mode_t mode) {
-  std::string temp = path + ".XXXXXX";
-  int fd = ::mkstemp(temp.data());
+  // Never inherited by a process forked meanwhile; ".tmp" so cleanups of such leftovers find it.
+  std::string temp = path + ".XXXXXX.tmp";
+  int fd = ::mkostemps(temp.data(), 4, O_CLOEXEC);
   if (fd < 0) return std::strerror(errno);
   int error = ::fchmod(fd, mode) == 0 ? 0 : errno;
   for (size_t at = 0; error == 0 && at < text.size();) {
@@ -65,7 +66,8 @@ std::string replace_file_durably(const std::string& path, std::string_view text,
   std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
   int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return std::strerror(errno);
-  error = ::fsync(dir_fd) == 0 ? 0 : errno;
+  // Some file systems (FUSE, 9p) cannot sync a directory: the rename stands all the same.
+  error = ::fsync(dir_fd) == 0 || errno == EINVAL || errno == ENOTSUP ? 0 : errno;
   ::close(dir_fd);
   return error == 0 ? "" : std::strerror(error);
 }

@@ -20,9 +20,10 @@ std::string read_file(const std::string& path, const std::string& missing);
 std::optional<std::string> read_file_if_readable(const std::string& path);
 
 /// Replaces the file at `path` with `text` so that a reader, or a crash, finds the old bytes or
-/// the new and never part of them: written to a fresh temporary beside it (created with
-/// `mode`, never through a link planted there), synced, renamed over `path`, its directory
-/// synced. "" when done, else what failed (errno's words); the temporary never stays.
+/// the new and never part of them: written to a fresh temporary beside it (`path`.XXXXXX.tmp,
+/// created with `mode` and close-on-exec, never through a link planted there), synced, renamed
+/// over `path`, its directory synced. "" when done, else what failed (errno's words); the temporary
+/// never stays.
 std::string replace_file_durably(const std::string& path, std::string_view text,
                                  mode_t mode = 0600);
 

@@ -4,9 +4,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <tuple>
 
+#include "runtime/process/launcher.hpp"
+#include "test/harness/eventually.hpp"
 #include "test/harness/process.hpp"
 #include "test/harness/temp_dir.hpp"
 
@@ -39,9 +40,17 @@ TEST_CASE("troupe server starts is exclusive and stops on signals", "[process][s
     CHECK(second.wait() == 1);
     CHECK_THAT(second.output(), Catch::Contains("is in use by another troupe process"));
 
-    // The aggregation controller fills admin, edit and view within milliseconds of the start:
-    // stopped after, the next starts have nothing to write.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // The aggregation controller fills admin, edit and view just after the start (admin last,
+    // from edit): stopped after, the next starts have nothing to write.
+    CHECK(troupe::testing::eventually(
+        [&] {
+          auto r = troupe::run_command({TROUPE_BINARY, "get", "clusterrole", "admin", "-o",
+                                        "jsonpath={.rules[*].resources}"},
+                                       {"TROUPE_CONFIG=" + dir / "client-config"}, dir.path(),
+                                       10000, 1 << 20);
+          return r.out.find("pods/log") != std::string::npos;
+        },
+        std::chrono::seconds(30)));
     CHECK(server.stop(SIGTERM) == 0);
     CHECK_THAT(server.output(), Catch::Contains("SIGTERM, shutting down"));
     server_output = server.output();
