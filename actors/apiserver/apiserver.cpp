@@ -545,14 +545,15 @@ std::map<std::string, resource_actor> spawn_resources(caf::actor_system& sys,
 namespace {
 
 // The bootstrap objects go through the same admission as a user's, by private actors.
+// Writes a system object (a create, or an update of one made before) and waits for it.
 void create_system_object(caf::scoped_actor& self, const resource_actor& actor,
                           const std::string& what, api_request req) {
-  req.verb = static_cast<uint8_t>(api_verb::create);
+  bool update = req.verb == static_cast<uint8_t>(api_verb::update);
   self->request(actor, write_patience, api_atom::value, req)
       .receive([](api_reply&) {},
                [&](caf::error& e) {
-                 throw api_error(api_errc::internal,
-                                 "creating " + what + ": " + to_api_error(e).message());
+                 throw api_error(api_errc::internal, (update ? "updating " : "creating ") + what +
+                                                         ": " + to_api_error(e).message());
                });
 }
 
@@ -608,12 +609,19 @@ void ensure_bootstrap_rbac(caf::actor_system& sys, const apiserver_deps& deps) {
     for (auto& m : manifests) {
       object_reader reader(m.bytes);
       std::string name = text_string(reader.meta().getName());
-      // Only what is missing: one changed or deleted on purpose stays so until it is gone.
-      if (deps.engine->read().get(object_key(m.kind->resource(), "", name))) continue;
+      auto stored = deps.engine->read().get(object_key(m.kind->resource(), "", name));
+      // Made when missing; when there, what it lacks added back (unless it opted out).
+      std::optional<std::string> update;
+      if (stored) {
+        update = reconciled_bootstrap_object(stored->object, m.bytes, m.kind->kind);
+        if (!update) continue;
+      }
       auto& actor = actors[m.kind];
       if (!actor) actor = sys.spawn(resource_behavior, deps, m.kind);
-      create_system_object(self, actor, m.kind->kind + " " + name,
-                           make_request(api_verb::create, m.kind->resource(), "", "", m.bytes));
+      create_system_object(
+          self, actor, m.kind->kind + " " + name,
+          update ? make_request(api_verb::update, m.kind->resource(), "", name, *update)
+                 : make_request(api_verb::create, m.kind->resource(), "", "", m.bytes));
     }
   } catch (...) {
     stop_all();  // a live actor would keep the actor system from shutting down

@@ -624,13 +624,45 @@ TEST_CASE("a new cluster has Kubernetes' bootstrap roles and makes missing ones 
                                       Catch::Contains("\"secrets\"") &&
                                       Catch::Contains("pods/log"));
   CHECK_THAT(aggregated("view"), Catch::Contains("pods/log") && !Catch::Contains("\"secrets\""));
-  // A role deleted comes back when the server starts again; one changed is left as it is.
+  // At the next start, as Kubernetes reconciles them: a role deleted is made again, one that
+  // lost a rule, a label or a subject gets it back and keeps what was added; one whose
+  // autoupdate annotation is "false" is left as it is.
   REQUIRE(c.troupe({"delete", "clusterrole", "edit"}).code == 0);
-  REQUIRE(c.troupe({"label", "clusterrole", "view", "mine=yes"}).code == 0);
+  REQUIRE(
+      c.troupe({"label", "clusterrole", "view", "mine=yes", "kubernetes.io/bootstrapping-"}).code ==
+      0);
+  REQUIRE(c.troupe({"patch", "clusterrole", "system:aggregate-to-admin", "--type=json", "-p",
+                    R"([{"op":"remove","path":"/rules/0"}])"})
+              .code == 0);
+  REQUIRE(
+      c.troupe(
+           {"patch", "clusterrolebinding", "cluster-admin", "--type=merge", "-p",
+            R"({"subjects":[{"kind":"User","name":"alice","apiGroup":"rbac.authorization.k8s.io"}]})"})
+          .code == 0);
+  REQUIRE(c.troupe({"annotate", "clusterrole", "system:aggregate-to-view",
+                    "rbac.authorization.kubernetes.io/autoupdate=false", "--overwrite"})
+              .code == 0);
+  REQUIRE(c.troupe({"patch", "clusterrole", "system:aggregate-to-view", "--type=json", "-p",
+                    R"([{"op":"remove","path":"/rules/0"}])"})
+              .code == 0);
+  auto view_rules =
+      c.troupe({"get", "clusterrole", "system:aggregate-to-view", "-o", "jsonpath={.rules}"}).out;
   c.stop();
   c.start();
   CHECK(c.troupe({"get", "clusterrole", "edit", "-o", "name"}).out ==
         "clusterrole.rbac.authorization.k8s.io/edit\n");
-  CHECK(c.troupe({"get", "clusterrole", "view", "-o", "jsonpath={.metadata.labels.mine}"}).out ==
-        "yes");
+  CHECK(c.troupe(
+             {"get", "clusterrole", "view", "-o",
+              "jsonpath={.metadata.labels.mine} {.metadata.labels.kubernetes\\.io/bootstrapping}"})
+            .out == "yes rbac-defaults");
+  CHECK_THAT(c.troupe({"get", "clusterrole", "system:aggregate-to-admin", "-o",
+                       "jsonpath={.rules[*].resources}"})
+                 .out,
+             Catch::Contains("localsubjectaccessreviews"));
+  CHECK(
+      c.troupe({"get", "clusterrolebinding", "cluster-admin", "-o", "jsonpath={.subjects[*].name}"})
+          .out == "alice system:masters");
+  CHECK(
+      c.troupe({"get", "clusterrole", "system:aggregate-to-view", "-o", "jsonpath={.rules}"}).out ==
+      view_rules);
 }
