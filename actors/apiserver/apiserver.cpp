@@ -609,7 +609,8 @@ void ensure_bootstrap_rbac(caf::actor_system& sys, const apiserver_deps& deps) {
     for (auto& m : manifests) {
       object_reader reader(m.bytes);
       std::string name = text_string(reader.meta().getName());
-      auto stored = deps.engine->read().get(object_key(m.kind->resource(), "", name));
+      auto snap = deps.engine->read();  // the stored view lives as long as it does
+      auto stored = snap.get(object_key(m.kind->resource(), "", name));
       // Made when missing; when there, what it lacks added back (unless it opted out).
       std::optional<std::string> update;
       if (stored) {

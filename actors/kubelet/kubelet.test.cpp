@@ -632,3 +632,42 @@ TEST_CASE("a container whose image changes is stopped and started again at once"
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
 }
+
+TEST_CASE("a lone container restarted for a new image never leaves its pod in a terminal phase",
+          "[kubelet]") {
+  kubelet_fixture f;
+  // restartPolicy Never, one container that exits 0 on SIGTERM: between its end and its new
+  // start the pod must stay Running (a terminal phase frees its node's resources for good).
+  REQUIRE(f.call(
+      api_verb::create, "pods", "default", "",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+      "  restartPolicy: Never\n  containers:\n  - name: app\n    image: sh\n"
+      "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 0.1; done']\n"));
+  REQUIRE(eventually(
+      [&] {
+        auto p = f.pod("p");
+        return p && text_at(*p, {"status", "phase"}) == "Running";
+      },
+      20s));
+  api_request set_image = make_request(api_verb::patch, "pods", "default", "p");
+  set_image.patch_type = static_cast<uint8_t>(patch_type::strategic);
+  set_image.patch = R"({"spec":{"containers":[{"name":"app","image":"sh:2"}]}})";
+  REQUIRE(f.call(set_image));
+  std::set<std::string> phases;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  bool restarted = false;
+  while (!restarted && std::chrono::steady_clock::now() < deadline) {
+    auto p = f.pod("p");
+    if (!p) continue;
+    phases.insert(text_at(*p, {"status", "phase"}));
+    auto* statuses = p->find("status")->find("containerStatuses");
+    restarted = statuses && !statuses->items().empty() &&
+                text_at(statuses->items()[0], {"restartCount"}) == "1" &&
+                statuses->items()[0].find("state")->find("running");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(restarted);
+  CHECK(phases == std::set<std::string>{"Running"});
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  CHECK(eventually([&] { return !f.pod("p"); }, 20s));
+}

@@ -138,7 +138,10 @@ std::string phase_of(const pod_model& pod) {
         else ++waiting;
         break;
       case phase::terminated:
-        if (c.terminated && c.terminated->exit_code == 0) ++succeeded;
+        if (c.changed)
+          ++running;  // stopped for a new image: it starts again at once
+        else if (c.terminated && c.terminated->exit_code == 0)
+          ++succeeded;
         else ++failed;
         break;
     }

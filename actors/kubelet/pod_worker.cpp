@@ -214,8 +214,10 @@ void adopt(self_ptr self, const pod_record& record) {
                  node_of(self).exits->watch(c.shim, [me, name, instance] {
                    caf::anon_send(me, exited_atom::value, name, instance);
                  });
-    if (!alive) {
-      self->send(self, exited_atom::value, name, instance);
+    if (!alive) {  // ended while no worker watched: settled now, as one with an exit record
+      settle_exit(self, init, i);
+      if (should_restart(self->state.model.policy, *m.terminated, m))
+        self->send(self, restart_atom::value, c.name, c.instance);
       continue;
     }
     // exec and exec probes run with the container's environment and directory, which only
@@ -241,7 +243,8 @@ void first_sight(self_ptr self) {
   st.runs.resize(st.model.containers.size());
   if (st.deps.adopted) {
     adopt(self, *st.deps.adopted);
-    restart_changed(self);  // an image changed while no worker watched
+    // An image changed while no worker watched (a pod being deleted is only stopped).
+    if (pod_of(self).getMetadata().getDeletionTimestamp() == 0) restart_changed(self);
   }
   save_record(self);
   if (pod_finished(st.model)) stop_sidecars(self);  // the pod was done when its worker ended

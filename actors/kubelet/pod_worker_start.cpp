@@ -59,6 +59,7 @@ void fail_to_start(self_ptr self, bool init, size_t i, const std::string& reason
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   m.starting = false;
+  m.changed = false;  // a new image that cannot start restarts by the policy, with backoff
   record_event(self, "Warning", "Failed", field_path(self, init, i), "Error: " + message);
   if (reason == "CreateContainerConfigError" || reason == "CreateContainerError") {
     // Nothing ran: wait and try again (the ConfigMap may appear), as the kubelet does.
@@ -189,6 +190,7 @@ void set_running(self_ptr self, bool init, size_t i) {
   m.waiting_reason.clear();
   m.waiting_message.clear();
   m.terminated.reset();
+  m.changed = false;
   m.container_id = container_id_of(self, m, run);
   m.ready = !m.has_readiness;
   m.started = !m.has_startup;

@@ -176,13 +176,16 @@ void after_termination(self_ptr self, bool init, size_t i) {
 
 void restart(self_ptr self, const std::string& name, int32_t instance) {
   auto where = find(self, name);
-  if (!where || self->state.terminating) return;
+  if (!where) return;
   auto [init, i] = *where;
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
+  if (self->state.terminating) {
+    m.changed = false;  // deleted meanwhile: it stays stopped
+    return;
+  }
   if (m.sidecar && self->state.model.sidecars_stopping) return;
   if (run.instance != instance || m.state == container_model::phase::running || m.starting) return;
-  m.changed = false;
   if (m.terminated) ++m.restart_count;
   m.image = text_string(spec_of(self, init, i).getImage());  // its definition may have changed
   // As the kubelet reports it, a container that ran stays as it last was (Error, Completed,

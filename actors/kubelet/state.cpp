@@ -1,5 +1,6 @@
 #include "actors/kubelet/state.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -35,6 +36,41 @@ std::string trace_file(const std::string& exit_file) {
   return stem + ".launched";
 }
 
+// An image as one field of a record line ("-" when empty): '%', whitespace and a lone "-"
+// percent-encoded; and back.
+std::string field_of(const std::string& text) {
+  if (text.empty()) return "-";
+  if (text == "-") return "%2D";
+  std::string out;
+  for (char ch : text) {
+    if (ch == '%' || std::isspace(static_cast<unsigned char>(ch))) {
+      static const char hex[] = "0123456789ABCDEF";
+      out += '%';
+      out += hex[(static_cast<unsigned char>(ch) >> 4) & 15];
+      out += hex[static_cast<unsigned char>(ch) & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string from_field(const std::string& field) {
+  if (field == "-") return "";
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '%' && i + 2 < field.size() &&
+        std::isxdigit(static_cast<unsigned char>(field[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(field[i + 2]))) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string pod_dir(const std::string& data_dir, const std::string& uid) { return data_dir + "/pods/" + uid; }
@@ -48,7 +84,7 @@ void save_pod_record(const std::string& data_dir, const pod_record& r) {
   for (auto& c : r.containers)
     out << "container " << c.name << " " << c.init << " " << c.instance << " " << c.restart_count
         << " " << c.shim << " " << c.pid << " " << c.shim_start << " " << c.started_at << " "
-        << c.exit_file << " " << c.image << "\n";
+        << (c.exit_file.empty() ? "-" : c.exit_file) << " " << field_of(c.image) << "\n";
   replace_file(dir + "/state", out.str());
 }
 
@@ -79,8 +115,11 @@ std::optional<pod_record> load_pod_record(const std::string& data_dir, const std
       if (r.ip == "-") r.ip.clear();
     } else if (kind == "container") {
       container_record c;
+      std::string image;  // a record from before images were kept has none
       f >> c.name >> c.init >> c.instance >> c.restart_count >> c.shim >> c.pid >> c.shim_start >>
-          c.started_at >> c.exit_file >> c.image;  // a record from before images were kept has none
+          c.started_at >> c.exit_file >> image;
+      if (c.exit_file == "-") c.exit_file.clear();
+      c.image = from_field(image);
       r.containers.push_back(c);
     }
   }

@@ -898,6 +898,10 @@ TEST_CASE("a pod's affinity terms count only pods that match them all", "[schedu
   term.namespaces = {"default"};  // listed: covered whatever the selector says
   CHECK_FALSE(place(nodes, shy).node);
   running.front().namespace_labels = nullptr;
+  // What a namespace's new labels can change: pods with such required terms only.
+  CHECK(selects_namespaces_by_label(shy));
+  shy.required_anti_affinity[0].selected_namespaces = false;
+  CHECK_FALSE(selects_namespaces_by_label(shy));
   // What an unschedulable pod's affinity waits for.
   auto waiting = make_pod("waiting", 100, gi / 8);
   waiting.required_affinity = {pod_affinity_term{label_selector::parse("app=db"), {}, hostname}};
