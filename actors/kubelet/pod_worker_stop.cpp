@@ -143,16 +143,16 @@ void after_termination(self_ptr self, bool init, size_t i) {
   auto& m = model_of(self, init, i);
   auto& run = run_of(self, init, i);
   save_record(self);
+  bool may_restart =
+      !self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping);
+  if (!may_restart) m.changed = false;
   // A new definition starts at once, with no backoff; until it does, the pod is not finished
   // (containers_done counts it as restarting).
-  if (m.changed && (self->state.terminating || (m.sidecar && self->state.model.sidecars_stopping)))
-    m.changed = false;
   if (m.changed) {
     m.last = m.terminated;
     run.backoff_level = 0;
     self->send(self, restart_atom::value, m.name, run.instance);
-  } else if (!self->state.terminating && !(m.sidecar && self->state.model.sidecars_stopping) &&
-             should_restart(self->state.model.policy, *m.terminated, m)) {
+  } else if (may_restart && should_restart(self->state.model.policy, *m.terminated, m)) {
     int64_t delay = restart_backoff_ms(run.backoff_level++);
     m.last = m.terminated;
     if (delay > 0) {

@@ -30,19 +30,21 @@ quantity_entries advertised_resources(k8s::NodeStatus::Reader previous) {
   return out;
 }
 
+// The capacity and the allocatable alike: the host's figures, then what was advertised.
 void set_quantities(k8s::NodeStatus::Builder status, const host_facts& f,
-                    const quantity_entries& advertised, bool allocatable) {
+                    const quantity_entries& advertised) {
   auto size = static_cast<unsigned>(3 + advertised.size());
-  auto list = allocatable ? status.initAllocatable(size) : status.initCapacity(size);
-  list[0].setKey("cpu");
-  list[0].setValue(quantity::from_milli(f.milli_cpu).format_decimal());
-  list[1].setKey("memory");
-  list[1].setValue(quantity::from_value(f.memory).format_binary());
-  list[2].setKey("pods");
-  list[2].setValue(std::to_string(f.max_pods));
-  for (unsigned i = 0; i < advertised.size(); ++i) {
-    list[3 + i].setKey(advertised[i].first);
-    list[3 + i].setValue(advertised[i].second);
+  for (auto list : {status.initCapacity(size), status.initAllocatable(size)}) {
+    list[0].setKey("cpu");
+    list[0].setValue(quantity::from_milli(f.milli_cpu).format_decimal());
+    list[1].setKey("memory");
+    list[1].setValue(quantity::from_value(f.memory).format_binary());
+    list[2].setKey("pods");
+    list[2].setValue(std::to_string(f.max_pods));
+    for (unsigned i = 0; i < advertised.size(); ++i) {
+      list[3 + i].setKey(advertised[i].first);
+      list[3 + i].setValue(advertised[i].second);
+    }
   }
 }
 
@@ -77,8 +79,7 @@ void set_status(k8s::Node::Builder node, k8s::Node::Reader previous, const host_
                 const std::vector<node_condition>& conditions, int64_t now) {
   auto advertised = advertised_resources(previous.getStatus());
   auto status = node.initStatus();
-  set_quantities(status, f, advertised, false);
-  set_quantities(status, f, advertised, true);
+  set_quantities(status, f, advertised);
   auto conds = status.initConditions(static_cast<unsigned>(conditions.size()));
   for (unsigned i = 0; i < conds.size(); ++i) {
     auto& c = conditions[i];
@@ -159,8 +160,7 @@ bool resources_outdated(std::string_view node, const host_facts& f) {
   capnp::MallocMessageBuilder m;
   auto fresh = m.initRoot<k8s::NodeStatus>();
   auto advertised = advertised_resources(status);
-  set_quantities(fresh, f, advertised, false);
-  set_quantities(fresh, f, advertised, true);
+  set_quantities(fresh, f, advertised);
   auto as_map = [](capnp::List<k8s::QuantityEntry>::Reader list) {
     std::map<std::string, std::string> out;
     for (auto entry : list) out[text_string(entry.getKey())] = text_string(entry.getValue());

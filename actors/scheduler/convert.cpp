@@ -94,19 +94,15 @@ std::map<std::string, int64_t> container_extended(k8s::Container::Reader c) {
   return out;
 }
 
-/// computePodResourceRequest for extended resources: containers and sidecars summed, each
-/// init container's peak, the larger per resource.
-extended_amounts pod_extended_requests(k8s::PodSpec::Reader spec) {
-  std::map<std::string, int64_t> sum, init_peak, sidecars;
-  auto add = [](std::map<std::string, int64_t>& to, const std::map<std::string, int64_t>& more) {
-    for (auto& [name, amount] : more) to[name] += amount;
-  };
-  auto raise = [](std::map<std::string, int64_t>& to, const std::map<std::string, int64_t>& more) {
-    for (auto& [name, amount] : more) to[name] = std::max(to[name], amount);
-  };
-  for (auto c : spec.getContainers()) add(sum, container_extended(c));
+// kube-scheduler's computePodResourceRequest over any kind of amounts: containers summed, init
+// containers one at a time (sidecars, restartPolicy Always, keep running and add up), the
+// larger per resource. `add(a, b)` adds b to a; `raise(a, b)` raises a to b per resource.
+template <class Amounts, class Of, class Add, class Raise>
+Amounts peak_requests(k8s::PodSpec::Reader spec, Of of, Add add, Raise raise) {
+  Amounts sum, init_peak, sidecars;
+  for (auto c : spec.getContainers()) add(sum, of(c));
   for (auto c : spec.getInitContainers()) {
-    auto here = container_extended(c);
+    Amounts here = of(c);
     if (text_view(c.getRestartPolicy()) == "Always") {
       add(sidecars, here);
       raise(init_peak, sidecars);
@@ -117,27 +113,30 @@ extended_amounts pod_extended_requests(k8s::PodSpec::Reader spec) {
   }
   add(sum, sidecars);
   raise(sum, init_peak);
+  return sum;
+}
+
+/// The pod's extended resources, as its cpu and memory are counted.
+extended_amounts pod_extended_requests(k8s::PodSpec::Reader spec) {
+  using by_name = std::map<std::string, int64_t>;
+  auto sum = peak_requests<by_name>(
+      spec, container_extended,
+      [](by_name& to, const by_name& more) {
+        for (auto& [name, amount] : more) to[name] += amount;
+      },
+      [](by_name& to, const by_name& more) {
+        for (auto& [name, amount] : more) to[name] = std::max(to[name], amount);
+      });
   return extended_amounts(sum.begin(), sum.end());
 }
 
-/// kube-scheduler's computePodResourceRequest: containers summed, init containers one at a
-/// time (sidecars, restartPolicy Always, keep running and add up), the larger per resource,
-/// plus the pod overhead. `unset` stands for a container's request it does not make.
+/// Requests as kube-scheduler counts them, plus the pod overhead. `unset` stands for a
+/// container's request it does not make.
 resources pod_requests(k8s::PodSpec::Reader spec, const resources& unset = {}) {
-  resources sum, init_peak, sidecars;
-  for (auto c : spec.getContainers()) sum += container_requests(c, unset);
-  for (auto c : spec.getInitContainers()) {
-    resources here = container_requests(c, unset);
-    if (text_view(c.getRestartPolicy()) == "Always") {
-      sidecars += here;
-      init_peak = max_of(init_peak, sidecars);
-    } else {
-      here += sidecars;
-      init_peak = max_of(init_peak, here);
-    }
-  }
-  sum += sidecars;
-  resources out = max_of(sum, init_peak);
+  resources out = peak_requests<resources>(
+      spec, [&](k8s::Container::Reader c) { return container_requests(c, unset); },
+      [](resources& to, const resources& more) { to += more; },
+      [](resources& to, const resources& more) { to = max_of(to, more); });
   auto overhead = amounts_of(spec.getOverhead());
   out.milli_cpu += overhead.milli_cpu.value_or(0);
   out.memory += overhead.memory.value_or(0);

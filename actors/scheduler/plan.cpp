@@ -390,15 +390,11 @@ verdict check_inter_pod_affinity(const pod_info& pod, const node_info& node,
 // ---- topology spread ---------------------------------------------------------------------------
 
 // Whether a constraint's node policies let the node's pods count (kube-scheduler's
-// matchNodeInclusionPolicies).
+// matchNodeInclusionPolicies): the same node affinity and taint filters, a node that is not
+// ready counting as tainted not-ready.
 bool spread_counts_on(const spread_constraint& c, const pod_info& pod, const node_info& node) {
-  if (c.honor_node_affinity &&
-      !(selector_matches(pod, node) && required_affinity_matches(pod, node)))
-    return false;
-  // A node that is not ready counts as tainted not-ready, as the node lifecycle controller
-  // would taint it.
-  if (c.honor_taints && first_untolerated(pod, node)) return false;
-  return true;
+  if (c.honor_node_affinity && !check_node_affinity(pod, node).fits()) return false;
+  return !c.honor_taints || check_taints(pod, node).fits();
 }
 
 // The pods on the node a constraint of `pod`'s selects: in its namespace, not being deleted.
