@@ -224,8 +224,7 @@ std::optional<http_target> redirect_target(const http_target& from, const std::s
   std::string rest = location;
   auto scheme_end = rest.find("://");
   if (scheme_end != std::string::npos) {
-    std::string scheme = rest.substr(0, scheme_end);
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    std::string scheme = to_lower(rest.substr(0, scheme_end));
     if (scheme != "http" && scheme != "https") return std::nullopt;
     to.tls = scheme == "https";
     rest = "//" + rest.substr(scheme_end + 3);
@@ -254,19 +253,16 @@ std::optional<http_target> redirect_target(const http_target& from, const std::s
 }
 
 // The value of a response header, matched without regard to case ("" when absent).
-std::string header_of(const std::string& response, const std::string& name) {
+std::string header_of(std::string_view response, std::string_view name) {
+  const std::string wanted = to_lower(name);
   size_t line = response.find("\r\n");
-  while (line != std::string::npos && line + 2 < response.size()) {
+  while (line != std::string_view::npos && line + 2 < response.size()) {
     size_t start = line + 2, end = response.find("\r\n", start);
-    if (end == std::string::npos || end == start) break;
+    if (end == std::string_view::npos || end == start) break;
     auto colon = response.find(':', start);
-    if (colon != std::string::npos && colon < end && colon - start == name.size() &&
-        std::equal(name.begin(), name.end(), response.begin() + static_cast<std::ptrdiff_t>(start),
-                   [](char a, char b) { return ::tolower(a) == ::tolower(b); })) {
-      auto value = response.substr(colon + 1, end - colon - 1);
-      auto first = value.find_first_not_of(" \t"), last = value.find_last_not_of(" \t");
-      return first == std::string::npos ? "" : value.substr(first, last - first + 1);
-    }
+    if (colon != std::string_view::npos && colon < end &&
+        to_lower(response.substr(start, colon - start)) == wanted)
+      return std::string(trim(response.substr(colon + 1, end - colon - 1)));
     line = end;
   }
   return "";
