@@ -554,6 +554,36 @@ TEST_CASE("a preStop hook that takes the whole grace period still leaves time af
   CHECK_THAT(seen, Catch::VectorContains(std::string("FailedPreStopHook: PreStopHook failed")));
 }
 
+TEST_CASE("after a quick preStop hook SIGKILL comes when the grace period ends", "[kubelet]") {
+  kubelet_fixture f;
+  auto dir = f.node_dir.path();
+  // The container notes SIGTERM and goes on noting the time every 0.1 s until it is killed:
+  // about 4 s after SIGTERM (the grace period, the hook having taken none of it), not the 6 s
+  // the minimum grace added after the whole period would give (the kubelet adds it only where
+  // the hook took the period).
+  REQUIRE(f.call(
+      api_verb::create, "pods", "default", "",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
+      "  terminationGracePeriodSeconds: 4\n  containers:\n"
+      "  - name: app\n    image: sh\n"
+      "    command: [sh, -c, 'trap \"date +%s%N > " +
+          dir + "/term\" TERM; while true; do sleep 0.1; date +%s%N > " + dir +
+          "/tick; done']\n"
+          "    lifecycle: {preStop: {exec: {command: [sh, -c, 'echo hook']}}}\n"));
+  REQUIRE(eventually(
+      [&] {
+        auto p = f.pod("p");
+        return p && text_at(*p, {"status", "phase"}) == "Running";
+      },
+      20s));
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
+  REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
+  auto term_ns = std::stoll(contents(dir + "/term")),
+       last_tick_ns = std::stoll(contents(dir + "/tick"));
+  CHECK(last_tick_ns - term_ns > 3'000'000'000LL);  // SIGTERM did not end it
+  CHECK(last_tick_ns - term_ns < 5'000'000'000LL);
+}
+
 TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "[kubelet]") {
   kubelet_fixture f;
   REQUIRE(f.call(api_verb::create, "pods", "default", "",

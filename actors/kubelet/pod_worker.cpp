@@ -430,7 +430,9 @@ impl_actor::behavior_type worker_behavior(self_ptr self, pod_worker_deps deps) {
         restart(self, name, instance);
       },
       [=](kill_atom, int32_t generation) { kill_remaining(self, generation); },
-      [=](kill_pid_atom, int32_t pid) { kill_pid_if_running(self, pid); },
+      [=](kill_run_atom, const std::string& name, int32_t instance) {
+        kill_run(self, name, instance);
+      },
       [=](deadline_atom, int64_t due) { deadline_passed(self, due); },
       [=](post_start_atom, const std::string& name, int32_t instance, bool ok) {
         post_start_done(self, name, instance, ok);

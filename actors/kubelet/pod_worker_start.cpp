@@ -110,6 +110,8 @@ void launch_container(self_ptr self, bool init, size_t i, resolved_env env) {
   if (command.empty()) return fail_to_start(self, init, i, "CreateContainerError", "no command specified");
   run.launched_unix_us = unix_micros();
   ++run.instance;
+  run.pre_stop_running = false;
+  run.kill_not_before_ms = 0;
   auto dir = log_dir(self, m.name);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -26,7 +26,7 @@ using exited_atom = caf::atom_constant<caf::atom("exited")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
-using kill_pid_atom = caf::atom_constant<caf::atom("killpid")>;
+using kill_run_atom = caf::atom_constant<caf::atom("killrun")>;
 using launch_atom = caf::atom_constant<caf::atom("launch")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 using post_start_atom = caf::atom_constant<caf::atom("poststart")>;
@@ -38,7 +38,7 @@ using impl_actor = pod_worker_actor::extend<
     caf::reacts_to<exited_atom, std::string, int32_t>,
     caf::reacts_to<probe_atom, std::string, int32_t, int32_t, bool, std::string>,
     caf::reacts_to<restart_atom, std::string, int32_t>, caf::reacts_to<kill_atom, int32_t>,
-    caf::reacts_to<kill_pid_atom, int32_t>, caf::reacts_to<deadline_atom, int64_t>,
+    caf::reacts_to<kill_run_atom, std::string, int32_t>, caf::reacts_to<deadline_atom, int64_t>,
     caf::reacts_to<post_start_atom, std::string, int32_t, bool>,
     caf::reacts_to<pre_stop_atom, std::string, int32_t, bool>, caf::reacts_to<tick_atom>>;
 
@@ -61,6 +61,11 @@ struct container_run {
   std::vector<std::string> env;
   std::string workdir;
   probe_state probes[3];
+  // A run with a preStop hook is killed by its own timer, set when the hook ends (SIGTERM
+  // then): the rest of its grace period, and at least the minimum grace after SIGTERM.
+  bool pre_stop_running = false;
+  int64_t stop_deadline_ms = 0;    // monotonic: the end of its grace period
+  int64_t kill_not_before_ms = 0;  // monotonic: SIGTERM after its hook + the minimum grace
 };
 
 struct worker_state {
@@ -143,7 +148,7 @@ int64_t grace_ms_of(self_ptr self);
 /// spec.terminationGracePeriodSeconds (30 s when unset).
 int64_t spec_grace_ms_of(self_ptr self);
 void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms);
-void kill_pid_if_running(self_ptr self, int32_t pid);
+void kill_run(self_ptr self, const std::string& name, int32_t instance);
 void terminate(self_ptr self);
 void stop_sidecars(self_ptr self);
 void kill_remaining(self_ptr self, int32_t generation);

@@ -70,25 +70,26 @@ bool anything_running(self_ptr self) {
 constexpr int64_t minimum_grace_ms = 2000;
 
 // preStop hook (within the grace period), then SIGTERM; SIGKILL at once with no grace. Returns
-// how long after now the container may be killed: the grace period, and after a hook at least
-// the minimum grace beyond it, as the kubelet's killContainer gives a container after its hook.
-int64_t signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
+// whether a hook runs: its end sends SIGTERM and times the run's SIGKILL (pre_stop_done).
+bool signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
   auto& run = run_of(self, init, i);
   pid_t pid = run.pid;
-  if (pid <= 0) return grace_ms;
+  if (pid <= 0) return false;
   auto c = spec_of(self, init, i);
   if (grace_ms <= 0 || !c.hasLifecycle() || !c.getLifecycle().hasPreStop()) {
     kill(-pid, grace_ms <= 0 ? SIGKILL : SIGTERM);
-    return grace_ms;
+    return false;
   }
   std::string error;
   auto hook = handler_spec_of(c.getLifecycle().getPreStop(), c, self->state.model.pod_ip, error);
   auto me = caf::actor_cast<caf::actor>(self);
   std::string name = model_of(self, init, i).name;
   int32_t instance = run.instance;
+  run.pre_stop_running = true;
+  run.stop_deadline_ms = monotonic_millis() + grace_ms;
   if (!hook) {  // a handler that cannot run (a port name the container lacks) failed at once
     caf::anon_send(me, pre_stop_atom::value, name, instance, false);
-    return grace_ms;
+    return true;
   }
   hook->timeout_ms = grace_ms;
   // SIGTERM is sent from the worker, to the run the hook was for if it still runs: by the time
@@ -96,7 +97,7 @@ int64_t signal_stop(self_ptr self, bool init, size_t i, int64_t grace_ms) {
   run_detached(self, *hook, run, [=](const probe_outcome& outcome) {
     caf::anon_send(me, pre_stop_atom::value, name, instance, outcome.success);
   });
-  return grace_ms + minimum_grace_ms;
+  return true;
 }
 
 }  // namespace
@@ -254,29 +255,41 @@ int64_t grace_ms_of(self_ptr self) {
 // One container stopped on its own (a failed probe): signal_stop, then SIGKILL to that run
 // when the grace period ends.
 void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
-  pid_t pid = run_of(self, init, i).pid;
-  if (pid <= 0) return;
-  int64_t kill_after = signal_stop(self, init, i, grace_ms);
-  if (grace_ms > 0)
-    self->delayed_send(self, std::chrono::milliseconds(kill_after), kill_pid_atom::value,
-                       static_cast<int32_t>(pid));
+  auto& run = run_of(self, init, i);
+  if (run.pid <= 0) return;
+  if (!signal_stop(self, init, i, grace_ms) && grace_ms > 0)
+    self->delayed_send(self, std::chrono::milliseconds(grace_ms), kill_run_atom::value,
+                       model_of(self, init, i).name, run.instance);
 }
 
+// As the kubelet's killContainer: SIGTERM once the hook is over, SIGKILL when what the hook
+// left of the grace period is over, but never sooner than the minimum grace after SIGTERM.
 void pre_stop_done(self_ptr self, const std::string& name, int32_t instance, bool ok) {
   auto where = find(self, name);
   if (!where) return;
   auto [init, i] = *where;
   auto& run = run_of(self, init, i);
-  if (run.instance == instance && run.pid > 0) kill(-run.pid, SIGTERM);
+  if (run.instance == instance && run.pid > 0 && run.pre_stop_running) {
+    run.pre_stop_running = false;
+    kill(-run.pid, SIGTERM);
+    int64_t now = monotonic_millis(), deadline = run.stop_deadline_ms;
+    // A later deletion with a shorter grace period shortens what is left.
+    if (self->state.terminating) deadline = std::min(deadline, self->state.termination_deadline_ms);
+    run.kill_not_before_ms = now + minimum_grace_ms;
+    self->delayed_send(self, std::chrono::milliseconds(std::max(deadline - now, minimum_grace_ms)),
+                       kill_run_atom::value, name, instance);
+  }
   if (!ok)
     record_event(self, "Warning", "FailedPreStopHook", field_path(self, init, i),
                  "PreStopHook failed");
 }
 
-void kill_pid_if_running(self_ptr self, int32_t pid) {
-  for (auto* runs : {&self->state.init_runs, &self->state.runs})
-    for (auto& run : *runs)
-      if (run.pid == pid) kill(-pid, SIGKILL);  // still that run: its grace is over
+void kill_run(self_ptr self, const std::string& name, int32_t instance) {
+  auto where = find(self, name);
+  if (!where) return;
+  auto& run = run_of(self, where->first, where->second);
+  if (run.instance == instance && run.pid > 0)
+    kill(-run.pid, SIGKILL);  // still that run: its grace is over
 }
 
 namespace {
@@ -308,21 +321,20 @@ void terminate(self_ptr self) {
     return check_stopped(self);
   }
   // The containers and a running init container stop first (preStop, SIGTERM); sidecars
-  // follow once they have, last started first. SIGKILL when the grace period is over, or the
-  // minimum grace after it where a preStop hook may have taken all of it.
-  int64_t kill_after = grace;
+  // follow once they have, last started first. SIGKILL when the grace period is over (for a
+  // container with a preStop hook, at least the minimum grace after its SIGTERM).
+  st.termination_deadline_ms = monotonic_millis() + std::max<int64_t>(grace, 0);
   for (bool init : {false, true}) {
     auto& models = init ? st.model.init_containers : st.model.containers;
     for (size_t i = 0; i < models.size(); ++i) {
       if (models[i].sidecar || models[i].state != container_model::phase::running || run_of(self, init, i).pid <= 0)
         continue;
       record_event(self, "Normal", "Killing", field_path(self, init, i), "Stopping container " + models[i].name);
-      kill_after = std::max(kill_after, signal_stop(self, init, i, grace));
+      signal_stop(self, init, i, grace);
     }
   }
-  st.termination_deadline_ms = monotonic_millis() + std::max<int64_t>(kill_after, 0);
-  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(kill_after, 0)),
-                     kill_atom::value, generation);
+  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(grace, 0)), kill_atom::value,
+                     generation);
   stop_sidecars(self);
   check_stopped(self);
 }
@@ -348,10 +360,19 @@ void stop_sidecars(self_ptr self) {
 // will have, when its turn comes) its own kill timer after at least the minimum grace.
 void kill_remaining(self_ptr self, int32_t generation) {
   if (generation != self->state.termination) return;
+  int64_t now = monotonic_millis();
   for (bool init : {false, true}) {
     auto& runs = init ? self->state.init_runs : self->state.runs;
-    for (size_t i = 0; i < runs.size(); ++i)
-      if (runs[i].pid > 0 && !model_of(self, init, i).sidecar) kill(-runs[i].pid, SIGKILL);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      auto& run = runs[i];
+      // A hook still running times its container's SIGKILL when it ends.
+      if (run.pid <= 0 || model_of(self, init, i).sidecar || run.pre_stop_running) continue;
+      if (run.kill_not_before_ms > now)
+        self->delayed_send(self, std::chrono::milliseconds(run.kill_not_before_ms - now),
+                           kill_run_atom::value, model_of(self, init, i).name, run.instance);
+      else
+        kill(-run.pid, SIGKILL);
+    }
   }
 }
 
