@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "actors/scheduler/convert.hpp"
+#include "actors/scheduler/namespace_labels.hpp"
 #include "actors/scheduler/plan.hpp"
 #include "actors/scheduler/queue.hpp"
 #include "actors/scheduler/recorder.hpp"
@@ -42,9 +43,7 @@ struct scheduler_state {
   std::vector<sched::node_info> nodes;
   std::unordered_map<std::string, size_t> node_index;
   std::unordered_map<std::string, cached_pod> pods;  // by "ns/name"
-  // Namespaces' labels, for affinity terms' namespaceSelectors: pods point at their entry, so
-  // entries are only ever added (a namespace deleted keeps an empty one).
-  std::map<std::string, std::map<std::string, std::string>> namespace_labels;
+  sched::namespace_labels namespace_labels;          // for affinity terms' namespaceSelectors
   sched::scheduling_queue queue;
   size_t next_start = 0;
   size_t in_flight = 0;
@@ -124,6 +123,7 @@ void forget_pod(self_ptr self, const std::string& key) {
   if (it == self->state.pods.end()) return;
   unaccount(self, it->second);
   self->state.queue.remove(key);
+  if (it->second.info) self->state.namespace_labels.release(it->second.info->ns);
   self->state.pods.erase(it);
 }
 
@@ -145,8 +145,10 @@ void pod_changed(self_ptr self, std::string_view bytes) {
   bool changed = relabelled || deleting;
   if (fresh || changed) {
     if (p.accounted) unaccount(self, p);
+    auto previous_labels = fresh ? nullptr : p.info->namespace_labels;
     p.info = std::make_unique<sched::pod_info>(sched::to_pod_info(pod));
-    p.info->namespace_labels = &st.namespace_labels[p.info->ns];
+    // The same key, the same namespace: held once per cached pod.
+    p.info->namespace_labels = fresh ? st.namespace_labels.hold(p.info->ns) : previous_labels;
     p.generation = generation;
   }
   std::string node = text_string(pod.getSpec().getNodeName());
@@ -234,11 +236,10 @@ void node_gone(self_ptr self, std::string_view bytes) {
 void namespace_changed(self_ptr self, std::string_view bytes, bool gone) {
   auto& st = self->state;
   object_reader r(bytes);
-  auto& labels = st.namespace_labels[text_string(r.meta().getName())];
-  std::map<std::string, std::string> now;
-  if (!gone) now = sorted_map(r.meta().getLabels());
-  if (now == labels) return;
-  labels = std::move(now);
+  if (!st.namespace_labels.update(
+          text_string(r.meta().getName()),
+          gone ? sched::namespace_labels::labels{} : sorted_map(r.meta().getLabels()), gone))
+    return;
   bool bound_terms = std::any_of(st.pods.begin(), st.pods.end(), [](auto& entry) {
     auto& p = entry.second;
     return p.accounted && p.info && sched::selects_namespaces_by_label(*p.info);
@@ -278,15 +279,10 @@ void on_event(self_ptr self, watch_event& ev) {
 void load(self_ptr self) {
   auto& st = self->state;
   auto snap = st.deps.engine->read();
-  std::set<std::string> namespaces;
   snap.list(list_prefix("namespaces", ""), [&](std::string_view, store::stored_view v) {
     namespace_changed(self, v.object, false);
-    namespaces.insert(text_string(object_reader(v.object).meta().getName()));
     return true;
   });
-  // Gone while a cut-off watch was down: no labels (entries stay, pods point at them).
-  for (auto& [name, labels] : st.namespace_labels)
-    if (!namespaces.count(name)) labels.clear();
   snap.list(list_prefix("nodes", ""), [&](std::string_view, store::stored_view v) {
     node_changed(self, v.object);
     return true;
@@ -422,6 +418,7 @@ impl_actor::behavior_type scheduler_behavior(self_ptr self, scheduler_deps deps)
         st.nodes.clear();
         st.node_index.clear();
         st.pods.clear();
+        st.namespace_labels = sched::namespace_labels();  // no pod holds one now
         st.queue = sched::scheduling_queue();
         st.received[1] = st.received[2] = st.received[3] = 0;
         self->send(self->state.deps.store, unwatch_atom::value, pods_watch);
