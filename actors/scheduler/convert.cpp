@@ -5,6 +5,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/codec/schema_names.hpp"
 #include "runtime/object/object.hpp"
+#include "runtime/object/pod_resources.hpp"
 #include "runtime/object/quantity.hpp"
 #include "runtime/object/validation.hpp"
 
@@ -94,26 +95,13 @@ std::map<std::string, int64_t> container_extended(k8s::Container::Reader c) {
   return out;
 }
 
-// kube-scheduler's computePodResourceRequest over any kind of amounts: containers summed, init
-// containers one at a time (sidecars, restartPolicy Always, keep running and add up), the
-// larger per resource. `add(a, b)` adds b to a; `raise(a, b)` raises a to b per resource.
+// kube-scheduler's computePodResourceRequest over any kind of amounts.
 template <class Amounts, class Of, class Add, class Raise>
 Amounts peak_requests(k8s::PodSpec::Reader spec, Of of, Add add, Raise raise) {
-  Amounts sum, init_peak, sidecars;
-  for (auto c : spec.getContainers()) add(sum, of(c));
-  for (auto c : spec.getInitContainers()) {
-    Amounts here = of(c);
-    if (text_view(c.getRestartPolicy()) == "Always") {
-      add(sidecars, here);
-      raise(init_peak, sidecars);
-    } else {
-      add(here, sidecars);
-      raise(init_peak, here);
-    }
-  }
-  add(sum, sidecars);
-  raise(sum, init_peak);
-  return sum;
+  return peak_of_pod<Amounts>(
+      spec.getContainers(), spec.getInitContainers(), of,
+      [](k8s::Container::Reader c) { return text_view(c.getRestartPolicy()) == "Always"; }, add,
+      raise);
 }
 
 /// The pod's extended resources, as its cpu and memory are counted.

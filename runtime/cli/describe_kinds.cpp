@@ -13,6 +13,7 @@
 #include "runtime/cli/describe.hpp"
 #include "runtime/cli/printers.hpp"
 #include "runtime/codec/object_codec.hpp"
+#include "runtime/object/pod_resources.hpp"
 #include "runtime/object/quantity.hpp"
 
 namespace troupe::cli {
@@ -64,10 +65,10 @@ void write_replica_sets(context& ctx, const node& deploy, tab_text& w) {
 
 // ---- node ------------------------------------------------------------------------------------
 
+using amounts = std::map<std::string, quantity>;
+
 struct usage {
-  quantity cpu_requests, cpu_limits, memory_requests, memory_limits, storage_requests,
-      storage_limits;
-  std::map<std::string, quantity> other_requests, other_limits;  // extended resources and the like
+  amounts requests, limits;
 };
 
 bool standard_resource(const std::string& name) {
@@ -75,32 +76,41 @@ bool standard_resource(const std::string& name) {
          starts_with(name, "hugepages-");
 }
 
-void add_others(std::map<std::string, quantity>& to, const node* list) {
-  if (!list || !list->is_map()) return;
+amounts amounts_of(const node* list) {
+  amounts out;
+  if (!list || !list->is_map()) return out;
   for (auto& [name, value] : list->entries())
-    if (!standard_resource(name))
-      to[name] = to[name] + quantity::parse(value.text()).value_or(quantity());
+    out[name] = quantity::parse(value.text()).value_or(quantity());
+  return out;
 }
 
-quantity amount(const node* list, const char* resource) {
+quantity amount(const node* list, const std::string& resource) {
   auto text = quantity_of(list, resource);
   return text.empty() ? quantity() : quantity::parse(text).value_or(quantity());
 }
 
-// A pod's requests and limits: the sum over its containers (init containers' peaks ignored).
+// A pod's requests and limits as kubectl's PodRequestsAndLimits: containers summed, init
+// containers' peaks and sidecars counted, the overhead added (to limits only where one is set).
 usage pod_usage(const node& pod) {
+  auto add = [](amounts& to, const amounts& more) {
+    for (auto& [name, q] : more) to[name] = to[name] + q;
+  };
+  auto raise = [](amounts& to, const amounts& more) {
+    for (auto& [name, q] : more) to[name] = std::max(to[name], q);
+  };
+  auto sidecar = [](const node& c) { return text_at(c, {"restartPolicy"}) == "Always"; };
+  auto& containers = items_of(lookup(pod, {"spec", "containers"}));
+  auto& init_containers = items_of(lookup(pod, {"spec", "initContainers"}));
+  auto of = [](const char* which) {
+    return [which](const node& c) { return amounts_of(lookup(c, {"resources", which})); };
+  };
   usage u;
-  for (auto& c : items_of(lookup(pod, {"spec", "containers"}))) {
-    auto* req = lookup(c, {"resources", "requests"});
-    auto* lim = lookup(c, {"resources", "limits"});
-    u.cpu_requests = u.cpu_requests + amount(req, "cpu");
-    u.cpu_limits = u.cpu_limits + amount(lim, "cpu");
-    u.memory_requests = u.memory_requests + amount(req, "memory");
-    u.memory_limits = u.memory_limits + amount(lim, "memory");
-    u.storage_requests = u.storage_requests + amount(req, "ephemeral-storage");
-    u.storage_limits = u.storage_limits + amount(lim, "ephemeral-storage");
-    add_others(u.other_requests, req);
-    add_others(u.other_limits, lim);
+  u.requests =
+      peak_of_pod<amounts>(containers, init_containers, of("requests"), sidecar, add, raise);
+  u.limits = peak_of_pod<amounts>(containers, init_containers, of("limits"), sidecar, add, raise);
+  for (auto& [name, q] : amounts_of(lookup(pod, {"spec", "overhead"}))) {
+    u.requests[name] = u.requests[name] + q;
+    if (u.limits.count(name)) u.limits[name] = u.limits[name] + q;
   }
   return u;
 }
@@ -126,7 +136,6 @@ void write_node_pods(context& ctx, const node& n, tab_text& w) {
   auto* allocatable = lookup(n, {"status", "allocatable"});
   if (!allocatable || allocatable->size() == 0) allocatable = lookup(n, {"status", "capacity"});
   auto cpu = amount(allocatable, "cpu"), memory = amount(allocatable, "memory");
-  auto storage = amount(allocatable, "ephemeral-storage");
   w.write(0, "Non-terminated Pods:\t(" + std::to_string(pods.size()) + " in total)\n");
   w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n");
   w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n");
@@ -134,38 +143,40 @@ void write_node_pods(context& ctx, const node& n, tab_text& w) {
   for (auto& p : pods) {
     auto u = pod_usage(p);
     w.write(1, text_at(p, {"metadata", "namespace"}) + "\t" + text_at(p, {"metadata", "name"}) +
-                   "\t\t" + share(u.cpu_requests, cpu, false) + "\t" +
-                   share(u.cpu_limits, cpu, false) + "\t" + share(u.memory_requests, memory, true) +
-                   "\t" + share(u.memory_limits, memory, true) + "\t" + age(p, ctx.now()) + "\n");
-    total.cpu_requests = total.cpu_requests + u.cpu_requests;
-    total.cpu_limits = total.cpu_limits + u.cpu_limits;
-    total.memory_requests = total.memory_requests + u.memory_requests;
-    total.memory_limits = total.memory_limits + u.memory_limits;
-    total.storage_requests = total.storage_requests + u.storage_requests;
-    total.storage_limits = total.storage_limits + u.storage_limits;
-    for (auto& [name, q] : u.other_requests)
-      total.other_requests[name] = total.other_requests[name] + q;
-    for (auto& [name, q] : u.other_limits) total.other_limits[name] = total.other_limits[name] + q;
+                   "\t\t" + share(u.requests["cpu"], cpu, false) + "\t" +
+                   share(u.limits["cpu"], cpu, false) + "\t" +
+                   share(u.requests["memory"], memory, true) + "\t" +
+                   share(u.limits["memory"], memory, true) + "\t" + age(p, ctx.now()) + "\n");
+    for (auto& [name, q] : u.requests) total.requests[name] = total.requests[name] + q;
+    for (auto& [name, q] : u.limits) total.limits[name] = total.limits[name] + q;
   }
   w.write(0,
           "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
   w.write(1, "Resource\tRequests\tLimits\n");
   w.write(1, "--------\t--------\t------\n");
-  w.write(1, "cpu\t" + share(total.cpu_requests, cpu, false) + "\t" +
-                 share(total.cpu_limits, cpu, false) + "\n");
-  w.write(1, "memory\t" + share(total.memory_requests, memory, true) + "\t" +
-                 share(total.memory_limits, memory, true) + "\n");
-  w.write(1, "ephemeral-storage\t" + share(total.storage_requests, storage, true) + "\t" +
-                 share(total.storage_limits, storage, true) + "\n");
-  // Then each extended resource the node offers, without a share, as kubectl (sorted by name).
-  std::set<std::string> offered;
+  w.write(1, "cpu\t" + share(total.requests["cpu"], cpu, false) + "\t" +
+                 share(total.limits["cpu"], cpu, false) + "\n");
+  for (auto name : {"memory", "ephemeral-storage"})
+    w.write(1, std::string(name) + "\t" +
+                   share(total.requests[name], amount(allocatable, name), true) + "\t" +
+                   share(total.limits[name], amount(allocatable, name), true) + "\n");
+  // Then the node's huge pages with their shares and each extended resource it offers without
+  // one, as kubectl (each sorted by name).
+  std::set<std::string> huge_pages, extended;
   if (allocatable && allocatable->is_map())
-    for (auto& [name, value] : allocatable->entries())
-      if (!standard_resource(name)) offered.insert(name);
+    for (auto& [name, value] : allocatable->entries()) {
+      if (starts_with(name, "hugepages-"))
+        huge_pages.insert(name);
+      else if (!standard_resource(name))
+        extended.insert(name);
+    }
+  for (auto& name : huge_pages)
+    w.write(1, name + "\t" + share(total.requests[name], amount(allocatable, name), true) + "\t" +
+                   share(total.limits[name], amount(allocatable, name), true) + "\n");
   auto spelled = [](quantity q) { return q.is_zero() ? std::string("0") : q.format_decimal(); };
-  for (auto& name : offered)
-    w.write(1, name + "\t" + spelled(total.other_requests[name]) + "\t" +
-                   spelled(total.other_limits[name]) + "\n");
+  for (auto& name : extended)
+    w.write(
+        1, name + "\t" + spelled(total.requests[name]) + "\t" + spelled(total.limits[name]) + "\n");
 }
 
 void write_lease(context& ctx, const node& n, tab_text& w) {

@@ -156,7 +156,7 @@ metadata: {name: n1, labels: {node-role.kubernetes.io/worker: ""}}
 spec: {taints: [{key: k, value: v, effect: NoSchedule}]}
 status:
   capacity: {cpu: "2", memory: 4Gi}
-  allocatable: {cpu: "2", memory: 4Gi}
+  allocatable: {cpu: "2", memory: 4Gi, hugepages-2Mi: 64Mi, example.com/dongle: "4"}
   addresses: [{type: InternalIP, address: 10.0.0.9}]
   nodeInfo: {kubeletVersion: v1.0}
 ---
@@ -167,6 +167,23 @@ spec:
   nodeName: n1
   tolerations: [{key: k, operator: Exists}]
   containers: [{name: c, image: i, resources: {requests: {cpu: 500m, memory: 1Gi}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: setup}
+spec:
+  nodeName: n1
+  tolerations: [{key: k, operator: Exists}]
+  overhead: {memory: 64Mi}
+  initContainers:
+  - {name: side, image: i, restartPolicy: Always, resources: {requests: {cpu: 100m}}}
+  - {name: init, image: i, resources: {requests: {cpu: "1"}}}
+  containers:
+  - name: app
+    image: i
+    resources:
+      requests: {cpu: 100m, memory: 128Mi, hugepages-2Mi: 32Mi}
+      limits: {memory: 256Mi, hugepages-2Mi: 32Mi, example.com/dongle: "1"}
 )")
               .code == 0);
   auto r = c.troupe({"describe", "node", "n1"});
@@ -179,15 +196,26 @@ spec:
   CHECK(has_block(r.out, "Addresses:\n  InternalIP:  10.0.0.9\n"));
   CHECK(has_block(r.out, "Capacity:\n  cpu:     2\n  memory:  4Gi\n"));
   CHECK(matching(r.out, "  Kubelet Version: +v1.0") != "");
-  CHECK(matching(r.out, "Non-terminated Pods: +\\(1 in total\\)") != "");
+  CHECK(matching(r.out, "Non-terminated Pods: +\\(2 in total\\)") != "");
   CHECK(matching(r.out,
                  "  default +busy +500m \\(25%\\) +0 \\(0%\\) +1Gi \\(25%\\) +0 \\(0%\\) +\\S+") !=
         "");
   CHECK(has_block(r.out,
                   "Allocated resources:\n"
                   "  (Total limits may be over 100 percent, i.e., overcommitted.)\n"));
-  CHECK(matching(r.out, "  cpu +500m \\(25%\\) +0 \\(0%\\)") != "");
-  CHECK(matching(r.out, "  memory +1Gi \\(25%\\) +0 \\(0%\\)") != "");
+  // As kubectl's PodRequestsAndLimits: the init container's peak beside the sidecar started
+  // before it (1 + 100m) over the containers and the sidecar (200m); the overhead added to the
+  // requests and to the limits set.
+  CHECK(
+      matching(
+          r.out,
+          "  default +setup +1100m \\(55%\\) +0 \\(0%\\) +192Mi \\(4%\\) +320Mi \\(7%\\) +\\S+") !=
+      "");
+  CHECK(matching(r.out, "  cpu +1600m \\(80%\\) +0 \\(0%\\)") != "");
+  CHECK(matching(r.out, "  memory +1216Mi \\(29%\\) +320Mi \\(7%\\)") != "");
+  CHECK(matching(r.out, "  ephemeral-storage +0 \\(0%\\) +0 \\(0%\\)") != "");
+  CHECK(matching(r.out, "  hugepages-2Mi +32Mi \\(50%\\) +32Mi \\(50%\\)") != "");
+  CHECK(matching(r.out, "  example.com/dongle +1 +1") != "");
 }
 
 TEST_CASE("describe of config maps accounts roles bindings claims and workloads follows kubectl", "[process][cli]") {
