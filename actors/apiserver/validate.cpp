@@ -38,6 +38,11 @@ std::string go_string_map(capnp::List<k8s::StringEntry>::Reader entries) {
 
 }  // namespace
 
+void validate_label_selector(k8s::LabelSelector::Reader selector, const std::string& path,
+                             std::vector<field_error>& out) {
+  for (auto& e : label_selector_errors(selector, path)) out.push_back(std::move(e));
+}
+
 void validate_selector(bool has, k8s::LabelSelector::Reader selector,
                        k8s::PodTemplateSpec::Reader tmpl, const std::string& path,
                        std::vector<field_error>& out) {
@@ -45,14 +50,13 @@ void validate_selector(bool has, k8s::LabelSelector::Reader selector,
     out.push_back({path + ".selector", "Required value"});
     return;
   }
-  try {
-    if (!label_selector::from(selector).matches(tmpl.getMetadata().getLabels()))
-      out.push_back({path + ".template.metadata.labels",
-                     "Invalid value: " + go_string_map(tmpl.getMetadata().getLabels()) +
-                         ": `selector` does not match template `labels`"});
-  } catch (const api_error& e) {
-    out.push_back({path + ".selector", e.message()});
-  }
+  size_t before = out.size();
+  validate_label_selector(selector, path + ".selector", out);
+  if (out.size() != before) return;
+  if (!label_selector::from(selector).matches(tmpl.getMetadata().getLabels()))
+    out.push_back({path + ".template.metadata.labels",
+                   "Invalid value: " + go_string_map(tmpl.getMetadata().getLabels()) +
+                       ": `selector` does not match template `labels`"});
 }
 
 }  // namespace validation_rules
@@ -67,6 +71,7 @@ using validation_rules::validate_cron_job;
 using validation_rules::validate_endpoints;
 using validation_rules::validate_ingress;
 using validation_rules::validate_job;
+using validation_rules::validate_label_selector;
 using validation_rules::validate_labels_and_annotations;
 using validation_rules::validate_persistent_volume;
 using validation_rules::validate_pod_spec;
@@ -548,14 +553,9 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
                      "Required value: at least one clusterRoleSelector required if aggregationRule "
                      "is non-nil"});
     auto selectors = role.getAggregationRule().getClusterRoleSelectors();
-    for (unsigned i = 0; i < selectors.size(); ++i) {
-      try {
-        label_selector::from(selectors[i]);
-      } catch (const api_error& e) {
-        out.push_back(
-            {"aggregationRule.clusterRoleSelectors[" + std::to_string(i) + "]", e.message()});
-      }
-    }
+    for (unsigned i = 0; i < selectors.size(); ++i)
+      validate_label_selector(
+          selectors[i], "aggregationRule.clusterRoleSelectors[" + std::to_string(i) + "]", out);
   } else if (k == "RoleBinding")
     validate_binding(root.as<k8s::RoleBinding>(), false, out);
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);

@@ -73,6 +73,11 @@ inline bool family_agnostic(k8s::ServiceSpec::Reader spec) {
   return spec.getClusterIP() == "None" && spec.getSelector().size() == 0;
 }
 
+/// A label selector at `path` as Kubernetes' ValidateLabelSelector: matchLabels' keys and
+/// values, each expression's operator, key, values (as label values) and their count.
+void validate_label_selector(k8s::LabelSelector::Reader selector, const std::string& path,
+                             std::vector<field_error>& out);
+
 /// A workload's selector under `path` ("spec"): required, and matching its template's labels.
 void validate_selector(bool has, k8s::LabelSelector::Reader selector, k8s::PodTemplateSpec::Reader tmpl,
                        const std::string& path, std::vector<field_error>& out);

@@ -117,15 +117,10 @@ void validate_node_affinity(k8s::NodeAffinity::Reader affinity, const std::strin
 }
 
 void validate_pod_affinity_term(k8s::PodAffinityTerm::Reader term, const std::string& at, std::vector<field_error>& out) {
-  for (auto [has, selector, field] : {std::tuple{term.hasLabelSelector(), term.getLabelSelector(), ".labelSelector"},
-                                      std::tuple{term.hasNamespaceSelector(), term.getNamespaceSelector(), ".namespaceSelector"}}) {
-    if (!has) continue;
-    try {
-      label_selector::from(selector);
-    } catch (const api_error& e) {
-      out.push_back({at + field, e.message()});
-    }
-  }
+  if (term.hasLabelSelector())
+    validate_label_selector(term.getLabelSelector(), at + ".labelSelector", out);
+  if (term.hasNamespaceSelector())
+    validate_label_selector(term.getNamespaceSelector(), at + ".namespaceSelector", out);
   for (auto ns : term.getNamespaces()) add(out, at + ".namespace", text_view(ns), check_dns1123_label(text_view(ns)));
   std::string key = text_string(term.getTopologyKey());
   if (key.empty()) out.push_back({at + ".topologyKey", "Required value: can not be empty"});
@@ -213,13 +208,8 @@ void validate_topology_spread(capnp::List<k8s::TopologySpreadConstraint>::Reader
                               out);
     validate_inclusion_policy(text_view(c.getNodeTaintsPolicy()), at + ".nodeTaintsPolicy", out);
     validate_match_label_keys(c, at + ".matchLabelKeys", out);
-    if (c.hasLabelSelector()) {
-      try {
-        label_selector::from(c.getLabelSelector());
-      } catch (const api_error& e) {
-        out.push_back({at + ".labelSelector", e.message()});
-      }
-    }
+    if (c.hasLabelSelector())
+      validate_label_selector(c.getLabelSelector(), at + ".labelSelector", out);
   }
 }
 

@@ -134,13 +134,7 @@ void validate_claim(k8s::PersistentVolumeClaim::Reader pvc, std::vector<field_er
   auto spec = pvc.getSpec();
   if (spec.getAccessModes().size() == 0)
     out.push_back({"spec.accessModes", "Required value: at least 1 access mode is required"});
-  if (spec.hasSelector()) {
-    try {
-      label_selector::from(spec.getSelector());
-    } catch (const api_error& e) {
-      out.push_back({"spec.selector", e.message()});
-    }
-  }
+  if (spec.hasSelector()) validate_label_selector(spec.getSelector(), "spec.selector", out);
   bool has_storage = false;
   for (auto e : spec.getResources().getRequests())
     if (text_view(e.getKey()) == "storage") {

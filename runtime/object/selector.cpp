@@ -170,45 +170,72 @@ label_selector label_selector::parse(std::string_view text) {
   return s;
 }
 
-label_selector label_selector::from(k8s::LabelSelector::Reader selector) {
-  label_selector s;
-  std::vector<field_error> errors;
+std::vector<field_error> label_selector_errors(k8s::LabelSelector::Reader selector,
+                                               const std::string& path) {
+  std::vector<field_error> out;
+  auto add = [&](const std::string& at, std::string_view value, const messages& found) {
+    for (auto& m : found) out.push_back({at, "Invalid value: " + quote(value) + ": " + m});
+  };
   for (auto entry : selector.getMatchLabels()) {
-    std::string key = entry.getKey(), value = entry.getValue();
-    for (auto& m : check_qualified_name(key)) errors.push_back({"matchLabels", m});
-    for (auto& m : check_label_value(value)) errors.push_back({"matchLabels", m});
-    s.requirements_.push_back({key, op::equals, {value}});
+    add(path + ".matchLabels", text_view(entry.getKey()),
+        check_qualified_name(text_view(entry.getKey())));
+    add(path + ".matchLabels", text_view(entry.getValue()),
+        check_label_value(text_view(entry.getValue())));
   }
-  unsigned index = 0;
+  auto expressions = selector.getMatchExpressions();
+  for (unsigned i = 0; i < expressions.size(); ++i) {
+    auto at = path + ".matchExpressions[" + std::to_string(i) + "]";
+    auto values = expressions[i].getValues();
+    using O = k8s::LabelSelectorOperator;
+    switch (expressions[i].getOperator()) {
+      case O::IN:
+      case O::NOT_IN:
+        if (values.size() == 0)
+          out.push_back({at + ".values",
+                         "Required value: must be specified when `operator` is 'In' or 'NotIn'"});
+        break;
+      case O::EXISTS:
+      case O::DOES_NOT_EXIST:
+        if (values.size() > 0)
+          out.push_back(
+              {at + ".values",
+               "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"});
+        break;
+      default:
+        out.push_back({at + ".operator", "Unsupported value: not a valid selector operator"});
+    }
+    auto key = text_view(expressions[i].getKey());
+    add(at + ".key", key, check_qualified_name(key));
+    for (unsigned j = 0; j < values.size(); ++j)
+      add(at + ".values[" + std::to_string(j) + "]", text_view(values[j]),
+          check_label_value(text_view(values[j])));
+  }
+  return out;
+}
+
+label_selector label_selector::from(k8s::LabelSelector::Reader selector) {
+  auto errors = label_selector_errors(selector, "selector");
+  if (!errors.empty()) {
+    std::string message = "invalid label selector: ";
+    for (size_t i = 0; i < errors.size(); ++i)
+      message += (i ? ", " : "") + errors[i].path + ": " + errors[i].message;
+    throw api_error(api_errc::invalid, message);
+  }
+  label_selector s;
+  for (auto entry : selector.getMatchLabels())
+    s.requirements_.push_back({entry.getKey(), op::equals, {entry.getValue()}});
   for (auto expr : selector.getMatchExpressions()) {
     label_requirement r;
     r.key = expr.getKey();
-    std::string path = "matchExpressions[" + std::to_string(index++) + "]";
-    for (auto& m : check_qualified_name(r.key)) errors.push_back({path + ".key", m});
     for (auto v : expr.getValues()) r.values.emplace_back(v);
     using O = k8s::LabelSelectorOperator;
     switch (expr.getOperator()) {
       case O::IN: r.operation = op::in; break;
       case O::NOT_IN: r.operation = op::not_in; break;
       case O::EXISTS: r.operation = op::exists; break;
-      case O::DOES_NOT_EXIST: r.operation = op::does_not_exist; break;
-      default:
-        errors.push_back({path + ".operator", "Unsupported value: not a valid selector operator"});
+      default: r.operation = op::does_not_exist; break;  // the only operator left once checked
     }
-    bool needs_values = r.operation == op::in || r.operation == op::not_in;
-    if (needs_values && r.values.empty())
-      errors.push_back({path + ".values", "must be specified when `operator` is 'In' or 'NotIn'"});
-    if (!needs_values && !r.values.empty())
-      errors.push_back(
-          {path + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"});
     s.requirements_.push_back(std::move(r));
-  }
-  if (!errors.empty()) {
-    std::string message = "invalid label selector: ";
-    for (size_t i = 0; i < errors.size(); ++i)
-      message += (i ? ", " : "") + errors[i].path + ": " + errors[i].message;
-    api_error e(api_errc::invalid, message);
-    throw e;
   }
   return s;
 }

@@ -30,6 +30,14 @@ struct label_requirement {
   std::string to_string() const;
 };
 
+struct field_error;
+
+/// A LabelSelector as Kubernetes' ValidateLabelSelector checks it, each error at its own field
+/// under `path` (matchLabels' keys and values; each expression's operator, key, values as label
+/// values and their count).
+std::vector<field_error> label_selector_errors(k8s::LabelSelector::Reader selector,
+                                               const std::string& path);
+
 class label_selector {
  public:
   /// The empty selector: matches everything.
@@ -39,7 +47,7 @@ class label_selector {
   /// Parses "a=b,c!=d,e in (x,y),f notin (z),g,!h,n>3"; throws api_error(bad_request) naming
   /// the offending requirement.
   static label_selector parse(std::string_view text);
-  /// From an object's LabelSelector; throws api_error(invalid) on a bad operator or values.
+  /// From an object's LabelSelector; throws api_error(invalid) with label_selector_errors.
   static label_selector from(k8s::LabelSelector::Reader selector);
   /// matchLabels only (Service.spec.selector and the like); empty map = everything.
   static label_selector from_map(capnp::List<k8s::StringEntry>::Reader labels);
