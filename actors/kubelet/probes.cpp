@@ -217,11 +217,51 @@ struct http_target {
   }
 };
 
-// Where a Location header leads from `from`: nullopt for another host, which the kubelet's
-// prober does not follow (Go's client compares host names, not ports).
-std::optional<http_target> redirect_target(const http_target& from, const std::string& location) {
+// Go's resolvePath: `ref` against the directory of `base`, dot segments removed (RFC 3986),
+// a trailing "." or ".." leaving a trailing slash.
+std::string resolve_path(const std::string& base, const std::string& ref) {
+  std::string full = ref.empty()     ? base
+                     : ref[0] != '/' ? base.substr(0, base.rfind('/') + 1) + ref
+                                     : ref;
+  if (full.empty()) return "";
+  std::string out = "/", element;
+  bool first = true, found = true;
+  size_t at = 0;
+  while (found) {
+    size_t slash = full.find('/', at);
+    found = slash != std::string::npos;
+    element = full.substr(at, found ? slash - at : std::string::npos);
+    at = found ? slash + 1 : full.size();
+    if (element == ".") {
+      first = false;
+      continue;
+    }
+    if (element == "..") {
+      auto last = out.rfind('/');
+      if (last == 0) {
+        out = "/";
+        first = true;
+      } else {
+        out.resize(last);
+      }
+    } else {
+      if (!first) out += '/';
+      out += element;
+      first = false;
+    }
+  }
+  if (element == "." || element == "..") out += '/';
+  if (out.size() > 1 && out[1] == '/') out.erase(0, 1);
+  return out;
+}
+
+// Where a Location header leads from `from`, resolved as Go's URL.ResolveReference: nullopt
+// for another host unless `any_host` (the kubelet's prober does not follow one; Go's client
+// compares host names, not ports).
+std::optional<http_target> redirect_target(const http_target& from, const std::string& location,
+                                           bool any_host) {
   http_target to = from;
-  std::string rest = location;
+  std::string rest = location.substr(0, location.find('#'));  // a fragment is never sent
   auto scheme_end = rest.find("://");
   if (scheme_end != std::string::npos) {
     std::string scheme = to_lower(rest.substr(0, scheme_end));
@@ -236,19 +276,20 @@ std::optional<http_target> redirect_target(const http_target& from, const std::s
         rest.substr(2, slash == std::string::npos ? std::string::npos : slash - 2);
     auto colon = authority.rfind(':');
     to.host = authority.substr(0, colon);
-    if (colon != std::string::npos) to.port = std::atoi(authority.c_str() + colon + 1);
-    if (to.host != from.host) return std::nullopt;
+    // Without a port, the scheme's own, even where the scheme is the one it came from.
+    to.port = colon != std::string::npos ? std::atoi(authority.c_str() + colon + 1)
+              : to.tls                   ? 443
+                                         : 80;
+    if (to.host != from.host && !any_host) return std::nullopt;
     rest = slash == std::string::npos ? "/" : rest.substr(slash);
   }
   if (rest.empty()) return to;
-  if (rest[0] == '/') {
-    to.path = rest;
-  } else if (rest[0] == '?') {  // the same path, another query
-    to.path = from.path.substr(0, from.path.find('?')) + rest;
-  } else {  // relative to the directory of the path it came from
-    auto dir = from.path.substr(0, from.path.rfind('/') + 1);
-    to.path = (dir.empty() ? "/" : dir) + rest;
-  }
+  auto question = rest.find('?');
+  std::string path = rest.substr(0, question),
+              query = question == std::string::npos ? "" : rest.substr(question);
+  auto from_path = from.path.substr(0, from.path.find('?'));
+  // "?q": the same path, another query; otherwise the path resolved against where it came from.
+  to.path = (path.empty() ? from_path : resolve_path(from_path, path)) + query;
   return to;
 }
 
@@ -273,6 +314,13 @@ struct http_answer {
   std::string location, error;
 };
 
+// Go's client sends credentials and cookies on only to the host they were meant for.
+bool kept_on_redirect(const std::string& header) {
+  auto name = to_lower(header);
+  return name != "authorization" && name != "www-authenticate" && name != "cookie" &&
+         name != "cookie2";
+}
+
 http_answer http_request(const http_target& t, const probe_spec& s, int64_t deadline) {
   http_answer out;
   int fd = connect_by(t.host, t.port, deadline, out.error);
@@ -285,7 +333,8 @@ http_answer http_request(const http_target& t, const probe_spec& s, int64_t dead
   std::string request = "GET " + t.path + " HTTP/1.1\r\nHost: " + t.host + ":" +
                         std::to_string(t.port) +
                         "\r\nUser-Agent: kube-probe/1.30\r\nAccept: */*\r\nConnection: close\r\n";
-  for (auto& [k, v] : s.headers) request += k + ": " + v + "\r\n";
+  for (auto& [k, v] : s.headers)
+    if (t.host == s.host || kept_on_redirect(k)) request += k + ": " + v + "\r\n";
   request += "\r\n";
   conn.send_all(request, deadline);
   std::string response;
@@ -310,7 +359,7 @@ bool followed(int code) {
 }
 
 // As the kubelet's prober: redirects on the same host are followed (10 requests at most), one
-// to another host ends the probe with its 3xx, which passes.
+// to another host ends the probe with its 3xx, which passes. A hook follows any.
 probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   probe_outcome out;
   http_target target{s.scheme == "HTTPS", s.host, s.port, s.path};
@@ -318,7 +367,7 @@ probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   for (int redirects = 0;; ++redirects) {
     answer = http_request(target, s, deadline);
     if (!followed(answer.code) || answer.location.empty()) break;
-    auto next = redirect_target(target, answer.location);
+    auto next = redirect_target(target, answer.location, s.redirects_to_any_host);
     if (!next) break;
     // Go's client makes at most 10 requests, and names the Location it would not follow.
     if (redirects == 9) {
@@ -356,7 +405,7 @@ std::optional<probe_spec> handler_spec_of(k8s::LifecycleHandler::Reader h, k8s::
     case k8s::LifecycleHandler::EXEC: return exec_spec(h.getExec());
     case k8s::LifecycleHandler::HTTP_GET: {
       auto spec = http_spec(h.getHttpGet(), c, pod_ip, error);
-      if (spec) spec->any_status = true;
+      if (spec) spec->any_status = spec->redirects_to_any_host = true;
       return spec;
     }
     case k8s::LifecycleHandler::TCP_SOCKET:
