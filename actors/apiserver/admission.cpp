@@ -58,17 +58,26 @@ void resolve_namespace(const kind_info& kind, k8s::ObjectMeta::Builder meta,
   meta.setNamespace(ns);
 }
 
-// Kubernetes' Priority admission, on create: a pod's priority comes from its class, never from
-// the pod. troupe has no PriorityClass objects, so the classes are Kubernetes' two built-in ones.
-void admit_priority(k8s::Pod::Builder pod) {
+// Kubernetes' Priority admission, on create: a pod's priority and preemption policy come from
+// its class (or the global default class when it names none), never from the pod.
+void admit_priority(k8s::Pod::Builder pod, const admission_context& ctx) {
   auto spec = pod.getSpec();
   std::string name = text_string(pod.getMetadata().getName());
   std::string class_name = text_string(spec.getPriorityClassName());
-  int32_t computed = 0;
-  if (class_name == "system-node-critical") computed = 2000001000;
-  else if (class_name == "system-cluster-critical") computed = 2000000000;
-  else TROUPE_REQUIRE(class_name.empty(), api_errc::forbidden,
-                      "pods " + quote(name) + " is forbidden: no PriorityClass with name " + class_name + " was found");
+  auto classes = ctx.priority_classes ? ctx.priority_classes() : std::vector<priority_class_info>{};
+  std::optional<priority_class_info> chosen;
+  if (class_name.empty()) {
+    chosen = default_priority_class(classes);
+    if (chosen) spec.setPriorityClassName(chosen->name);
+  } else {
+    for (auto& c : classes)
+      if (c.name == class_name) chosen = c;
+    TROUPE_REQUIRE(chosen, api_errc::forbidden,
+                   "pods " + quote(name) + " is forbidden: no PriorityClass with name " +
+                       class_name + " was found");
+  }
+  int32_t computed = chosen ? chosen->value : 0;
+  auto policy = chosen ? chosen->preemption : k8s::PreemptionPolicy::PREEMPT_LOWER_PRIORITY;
   auto given = spec.getPriority();
   TROUPE_REQUIRE(given.isUnset() || given.getValue() == computed, api_errc::forbidden,
                  "pods " + quote(name) + " is forbidden: the integer value of priority (" +
@@ -76,6 +85,14 @@ void admit_priority(k8s::Pod::Builder pod) {
                      ") must not be provided in pod spec; priority admission controller computed " +
                      std::to_string(computed) + " from the given PriorityClass name");
   given.setValue(computed);
+  auto given_policy = spec.getPreemptionPolicy();
+  TROUPE_REQUIRE(given_policy == k8s::PreemptionPolicy::UNSPECIFIED || given_policy == policy,
+                 api_errc::forbidden,
+                 "pods " + quote(name) + " is forbidden: the string value of PreemptionPolicy (" +
+                     preemption_policy_name(given_policy) +
+                     ") must not be provided in pod spec; priority admission controller computed " +
+                     preemption_policy_name(policy) + " from the given PriorityClass name");
+  spec.setPreemptionPolicy(policy);
 }
 
 // Kubernetes' TotalAnnotationSizeLimitB.
@@ -276,7 +293,7 @@ std::string admit_create(const kind_info& kind, std::string_view object,
   meta.disownResourceVersion();  // the store stamps it; a dry run prints none, as Kubernetes
   meta.setDeletionTimestamp(0);
   meta.getDeletionGracePeriodSeconds().setUnset();
-  if (kind.kind == "Pod") admit_priority(root.as<k8s::Pod>());
+  if (kind.kind == "Pod") admit_priority(root.as<k8s::Pod>(), ctx);
   apply_defaults(kind, root);
   initial_status(kind, root);
   auto bytes = to_bytes(message);

@@ -6,6 +6,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "actors/apiserver/priority_classes.hpp"
 
 namespace troupe {
 
@@ -15,6 +18,8 @@ struct admission_context {
   int64_t now_seconds = 0;
   std::function<std::string()> new_uid;                 ///< RFC 4122 v4 text
   std::function<std::string(size_t)> random_suffix;  ///< generateName suffix characters
+  /// The stored PriorityClasses, read when a pod is admitted (unset: none).
+  std::function<std::vector<priority_class_info>()> priority_classes;
 };
 
 /// A new object, ready to store: the namespace resolved against `request_namespace`

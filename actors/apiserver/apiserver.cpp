@@ -203,10 +203,31 @@ std::string with_namespace_finalizers(self_ptr self, const store::snapshot& snap
   return to_bytes(message);
 }
 
-// What an update or patch of a spec gets beyond admission: the Service's addresses, and a
-// namespace's finalizers kept unless it is being deleted and its content is gone.
+// Kubernetes' Priority admission of PriorityClasses: one global default at most. `replacing`:
+// the class an update replaces, which may stay the default.
+void require_single_default(const store::snapshot& snap, std::string_view object, bool replacing) {
+  auto wanted = priority_class_of(object);
+  if (!wanted.global_default) return;
+  std::optional<std::string> other;
+  snap.list(list_prefix(priority_classes_resource, ""),
+            [&](std::string_view, store::stored_view v) {
+              auto stored = priority_class_of(v.object);
+              if (stored.global_default && !(replacing && stored.name == wanted.name))
+                other = stored.name;
+              return !other;
+            });
+  TROUPE_REQUIRE(!other, api_errc::forbidden,
+                 std::string(priority_classes_resource) + " " + quote(wanted.name) +
+                     " is forbidden: PriorityClass " + *other +
+                     " is marked as default. Only one default can exist");
+}
+
+// What an update or patch of a spec gets beyond admission: the Service's addresses, a
+// namespace's finalizers kept unless it is being deleted and its content is gone, and a
+// PriorityClass's single default.
 std::string with_kind_rules(self_ptr self, const store::snapshot& snap, const std::string& key,
                             std::string_view stored, std::string object, bool dry_run) {
+  if (self->state.kind->kind == "PriorityClass") require_single_default(snap, object, true);
   object = with_service_addresses(self, snap, key, std::move(object), !dry_run);
   return with_namespace_finalizers(self, snap, stored, std::move(object));
 }
@@ -235,6 +256,8 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
     }
     object = admit_service_account(object, account ? &*account : nullptr);
   }
+  if (kind.kind == "PriorityClass")
+    require_single_default(self->state.deps.engine->read(), object, false);
   if (kind.kind == "Service" || req.dry_run) {
     auto snap = self->state.deps.engine->read();
     bool taken = snap.get(key).has_value();  // the store refuses it: nothing to hold for it
@@ -523,10 +546,25 @@ caf::result<api_reply> run(self_ptr self, write_op op, const api_request& req) {
   }
 }
 
+std::vector<priority_class_info> stored_priority_classes(const store::engine& engine) {
+  auto snap = engine.read();  // the views below live as long as it
+  std::vector<priority_class_info> out;
+  snap.list(list_prefix(priority_classes_resource, ""),
+            [&](std::string_view, store::stored_view v) {
+              out.push_back(priority_class_of(v.object));
+              return true;
+            });
+  return out;
+}
+
 resource_actor::behavior_type resource_behavior(self_ptr self, apiserver_deps deps,
                                                 const kind_info* kind) {
   self->state.deps = std::move(deps);
   self->state.kind = kind;
+  if (kind->kind == "Pod") {
+    auto engine = self->state.deps.engine;
+    self->state.admission.priority_classes = [engine] { return stored_priority_classes(*engine); };
+  }
   return {
       [=](api_atom, api_request& req) { return serve(self, req); },
   };
@@ -597,16 +635,23 @@ void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps
   caf::anon_send_exit(accounts, caf::exit_reason::user_shutdown);
 }
 
-void ensure_bootstrap_rbac(caf::actor_system& sys, const apiserver_deps& deps) {
+void ensure_bootstrap_objects(caf::actor_system& sys, const apiserver_deps& deps) {
+  // The policy's objects are reconciled; the priority classes only made when missing, as
+  // Kubernetes' bootstrap hooks do.
   auto manifests =
       codec::decode_manifests(bootstrap_rbac_manifests(), "bootstrap policy", *deps.kinds);
+  size_t reconciled = manifests.size();
+  for (auto& m : codec::decode_manifests(system_priority_classes_manifests(),
+                                         "system priority classes", *deps.kinds))
+    manifests.push_back(std::move(m));
   std::map<const kind_info*, resource_actor> actors;
   auto stop_all = [&] {
     for (auto& [kind, actor] : actors) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
   caf::scoped_actor self{sys};
   try {
-    for (auto& m : manifests) {
+    for (size_t i = 0; i < manifests.size(); ++i) {
+      auto& m = manifests[i];
       object_reader reader(m.bytes);
       std::string name = text_string(reader.meta().getName());
       auto snap = deps.engine->read();  // the stored view lives as long as it does
@@ -614,7 +659,8 @@ void ensure_bootstrap_rbac(caf::actor_system& sys, const apiserver_deps& deps) {
       // Made when missing; when there, what it lacks added back (unless it opted out).
       std::optional<std::string> update;
       if (stored) {
-        update = reconciled_bootstrap_object(stored->object, m.bytes, m.kind->kind);
+        if (i < reconciled)
+          update = reconciled_bootstrap_object(stored->object, m.bytes, m.kind->kind);
         if (!update) continue;
       }
       auto& actor = actors[m.kind];

@@ -79,8 +79,9 @@ std::string unknown_resource(const std::string& resource);
 /// kube-node-lease. Creates those missing; blocks until they are stored.
 void ensure_system_namespaces(caf::actor_system& sys, const apiserver_deps& deps);
 /// Creates the bootstrap policy's ClusterRoles and ClusterRoleBinding that are missing
-/// (cluster-admin, admin, edit, view, system:aggregate-to-*); blocks until they are stored.
-void ensure_bootstrap_rbac(caf::actor_system& sys, const apiserver_deps& deps);
+/// (cluster-admin, admin, edit, view, system:aggregate-to-*) and reconciles those there, and
+/// creates the system PriorityClasses that are missing; blocks until they are stored.
+void ensure_bootstrap_objects(caf::actor_system& sys, const apiserver_deps& deps);
 
 void add_apiserver_types(caf::actor_system_config& cfg);
 

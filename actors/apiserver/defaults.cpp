@@ -18,6 +18,7 @@
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
 #include "schema/rbac.capnp.h"
+#include "schema/scheduling.capnp.h"
 
 namespace troupe {
 namespace {
@@ -518,6 +519,10 @@ void apply_defaults(const kind_info& kind, capnp::DynamicStruct::Builder root) {
     default_namespace(root.as<k8s::Namespace>());
   else if (k == "Node")
     default_node(root.as<k8s::Node>());
+  else if (k == "PriorityClass" && root.as<k8s::PriorityClass>().getPreemptionPolicy() ==
+                                       k8s::PreemptionPolicy::UNSPECIFIED)
+    root.as<k8s::PriorityClass>().setPreemptionPolicy(
+        k8s::PreemptionPolicy::PREEMPT_LOWER_PRIORITY);
 }
 
 }  // namespace troupe

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/apiserver/defaults.hpp"
+#include "actors/apiserver/priority_classes.hpp"
 #include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/codec/json.hpp"
@@ -22,6 +23,7 @@
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
 #include "schema/rbac.capnp.h"
+#include "schema/scheduling.capnp.h"
 
 namespace troupe {
 namespace {
@@ -537,6 +539,16 @@ void validate_update(const kind_info& kind, capnp::DynamicStruct::Reader before,
   else if (k == "ClusterRoleBinding")
     validate_binding_update(before.as<k8s::ClusterRoleBinding>(),
                             after.as<k8s::ClusterRoleBinding>(), out);
+  else if (k == "PriorityClass") {  // Kubernetes' ValidatePriorityClassUpdate
+    auto old_class = before.as<k8s::PriorityClass>(), new_class = after.as<k8s::PriorityClass>();
+    if (old_class.getValue() != new_class.getValue())
+      out.push_back({"value", "Forbidden: may not be changed in an update."});
+    if (old_class.getPreemptionPolicy() != new_class.getPreemptionPolicy())
+      out.push_back(
+          {"preemptionPolicy",
+           "Invalid value: " + quote(preemption_policy_name(new_class.getPreemptionPolicy())) +
+               ": field is immutable"});
+  }
 }
 
 }  // namespace troupe

@@ -16,6 +16,7 @@
 #include "schema/apps.capnp.h"
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
+#include "schema/scheduling.capnp.h"
 
 using namespace troupe;
 
@@ -34,10 +35,10 @@ admission_context fixed_context() {
   return ctx;
 }
 
-std::string admit(const std::string& yaml) {
+std::string admit(const std::string& yaml, const admission_context& ctx = fixed_context()) {
   auto docs = codec::decode_manifests(yaml, "test.yaml", kinds());
   REQUIRE(docs.size() == 1);
-  return admit_create(*docs[0].kind, docs[0].bytes, "", fixed_context());
+  return admit_create(*docs[0].kind, docs[0].bytes, "", ctx);
 }
 
 std::vector<std::string> failing_fields(const std::string& yaml) {
@@ -1662,15 +1663,33 @@ TEST_CASE("topology spread constraints are checked as Kubernetes checks them",
 
 TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priority admission sets it",
           "[apiserver][admission][kinds]") {
-  auto priority_of = [](const std::string& extra) {
-    auto bytes = admit(pod_spec(extra + "\n  containers: [{name: c, image: i}]"));
-    object_reader r(bytes);
-    auto p = r.as<k8s::Pod>().getSpec().getPriority();
-    return p.isUnset() ? int64_t{-1} : int64_t{p.getValue()};
+  std::vector<priority_class_info> classes = {
+      {"system-node-critical", 2000001000, false, k8s::PreemptionPolicy::PREEMPT_LOWER_PRIORITY},
+      {"high", 1000, false, k8s::PreemptionPolicy::NEVER},
   };
+  auto ctx = fixed_context();
+  ctx.priority_classes = [&] { return classes; };
+  struct admitted {
+    int64_t priority;
+    std::string class_name, preemption;
+  };
+  auto admitted_as = [&](const std::string& extra) {
+    auto bytes = admit(pod_spec(extra + "\n  containers: [{name: c, image: i}]"), ctx);
+    object_reader r(bytes);
+    auto spec = r.as<k8s::Pod>().getSpec();
+    return admitted{spec.getPriority().isUnset() ? -1 : spec.getPriority().getValue(),
+                    text_string(spec.getPriorityClassName()),
+                    preemption_policy_name(spec.getPreemptionPolicy())};
+  };
+  auto priority_of = [&](const std::string& extra) { return admitted_as(extra).priority; };
   CHECK(priority_of("schedulerName: default-scheduler") == 0);
   CHECK(priority_of("priorityClassName: system-node-critical") == 2000001000);
-  CHECK(priority_of("priorityClassName: system-cluster-critical\n  priority: 2000000000") == 2000000000);
+  CHECK(priority_of("priorityClassName: system-node-critical\n  priority: 2000001000") ==
+        2000001000);
+  // The class's preemption policy, which the pod may repeat but not contradict.
+  CHECK(admitted_as("priorityClassName: high").preemption == "Never");
+  CHECK(admitted_as("priorityClassName: high\n  preemptionPolicy: Never").priority == 1000);
+  CHECK(admitted_as("schedulerName: default-scheduler").preemption == "PreemptLowerPriority");
   auto refused = [&](const std::string& extra) {
     try {
       priority_of(extra);
@@ -1679,10 +1698,64 @@ TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priorit
     }
     return std::string("admitted");
   };
-  CHECK(refused("priorityClassName: high") == "Forbidden: pods \"p\" is forbidden: no PriorityClass with name high was found");
+  CHECK(refused("priorityClassName: higher") ==
+        "Forbidden: pods \"p\" is forbidden: no PriorityClass with name higher was found");
   CHECK(refused("priority: 1000") ==
         "Forbidden: pods \"p\" is forbidden: the integer value of priority (1000) must not be provided in pod spec; "
         "priority admission controller computed 0 from the given PriorityClass name");
+  CHECK(refused("priorityClassName: high\n  preemptionPolicy: PreemptLowerPriority") ==
+        "Forbidden: pods \"p\" is forbidden: the string value of PreemptionPolicy "
+        "(PreemptLowerPriority) must not be "
+        "provided in pod spec; priority admission controller computed Never from the given "
+        "PriorityClass name");
+  // A pod naming no class gets the global default's (the lowest valued of several), by name.
+  classes.push_back({"default-ten", 10, true, k8s::PreemptionPolicy::NEVER});
+  classes.push_back({"default-five", 5, true, k8s::PreemptionPolicy::PREEMPT_LOWER_PRIORITY});
+  auto defaulted = admitted_as("schedulerName: default-scheduler");
+  CHECK(defaulted.priority == 5);
+  CHECK(defaulted.class_name == "default-five");
+  CHECK(priority_of("priorityClassName: high") == 1000);
+}
+
+TEST_CASE("priority classes are checked as Kubernetes' ValidatePriorityClass checks them",
+          "[apiserver][kinds]") {
+  auto pc = [](const std::string& name, const std::string& rest) {
+    return "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: " + name +
+           "}\n" + rest;
+  };
+  auto admitted = admit(pc("high", "value: 1000\ndescription: for the important ones\n"));
+  object_reader r(admitted);
+  CHECK(preemption_policy_name(r.as<k8s::PriorityClass>().getPreemptionPolicy()) ==
+        "PreemptLowerPriority");
+  CHECK(failing_fields(pc("high", "value: 1000000001\n")) ==
+        std::vector<std::string>{
+            "value: Forbidden: maximum allowed value of a user defined priority is 1000000000"});
+  CHECK(failing_fields(pc("system-node-critical", "value: 2000001000\n")).empty());
+  CHECK(failing_fields(pc("system-mine", "value: 1\n")) ==
+        std::vector<std::string>{
+            "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for "
+            "system use only. error: system-mine is not a known system priority class"});
+  CHECK(failing_fields(pc("system-node-critical", "value: 5\n")) ==
+        std::vector<std::string>{
+            "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for "
+            "system use only. error: value of system-node-critical PriorityClass must be "
+            "2000001000"});
+  CHECK(
+      failing_fields(pc("system-cluster-critical", "value: 2000000000\nglobalDefault: true\n")) ==
+      std::vector<std::string>{
+          "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for "
+          "system use only. error: globalDefault of system-cluster-critical PriorityClass must be "
+          "false"});
+  CHECK(failing_fields(pc("Bad_Name", "value: 1\n")).size() == 1);
+  // The value and the preemption policy stay as they were made.
+  auto changed = [&](const std::string& rest) {
+    return update_failures(pc("high", "value: 1000\n"), pc("high", rest));
+  };
+  CHECK(changed("value: 1000\ndescription: now described\nglobalDefault: true\n").empty());
+  CHECK(changed("value: 2000\n") ==
+        std::vector<std::string>{"value: Forbidden: may not be changed in an update."});
+  CHECK(changed("value: 1000\npreemptionPolicy: Never\n") ==
+        std::vector<std::string>{"preemptionPolicy: Invalid value: \"Never\": field is immutable"});
 }
 
 TEST_CASE("environment variable names follow Kubernetes 1.29's rule", "[apiserver][admission][kinds]") {

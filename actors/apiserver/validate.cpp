@@ -5,6 +5,7 @@
 #include <set>
 
 #include "actors/apiserver/defaults.hpp"
+#include "actors/apiserver/priority_classes.hpp"
 #include "actors/apiserver/validate_rules.hpp"
 #include "runtime/base/text.hpp"
 #include "runtime/codec/json.hpp"
@@ -18,6 +19,7 @@
 #include "schema/core.capnp.h"
 #include "schema/networking.capnp.h"
 #include "schema/rbac.capnp.h"
+#include "schema/scheduling.capnp.h"
 
 // Kubernetes' Validate* for the fields a user writes, per kind. Each check appends every
 // failure with its full path, so one Invalid error lists them all.
@@ -464,6 +466,28 @@ void validate_namespace(k8s::Namespace::Reader ns, std::vector<field_error>& out
   }
 }
 
+// Kubernetes' ValidatePriorityClass: "system-" names are the system classes', as they are.
+void validate_priority_class(k8s::PriorityClass::Reader pc, std::vector<field_error>& out) {
+  auto name = text_string(pc.getMetadata().getName());
+  if (name.rfind("system-", 0) == 0) {
+    auto value = system_priority_class_value(name);
+    std::string error =
+        !value ? name + " is not a known system priority class"
+        : *value != pc.getValue()
+            ? "value of " + name + " PriorityClass must be " + std::to_string(*value)
+        : pc.getGlobalDefault() ? "globalDefault of " + name + " PriorityClass must be false"
+                                : "";
+    if (!error.empty())
+      out.push_back({"metadata.name",
+                     "Forbidden: priority class names with 'system-' prefix are reserved for "
+                     "system use only. error: " +
+                         error});
+  } else if (pc.getValue() > highest_user_priority) {
+    out.push_back({"value", "Forbidden: maximum allowed value of a user defined priority is " +
+                                std::to_string(highest_user_priority)});
+  }
+}
+
 // Kubernetes' ValidateLeaseSpec.
 void validate_lease(k8s::Lease::Reader lease, std::vector<field_error>& out) {
   auto duration = lease.getSpec().getLeaseDurationSeconds();
@@ -561,6 +585,8 @@ void validate_kind(const kind_info& kind, capnp::DynamicStruct::Reader root,
   else if (k == "ClusterRoleBinding") validate_binding(root.as<k8s::ClusterRoleBinding>(), true, out);
   else if (k == "Node") validate_node(root.as<k8s::Node>(), out);
   else if (k == "Lease") validate_lease(root.as<k8s::Lease>(), out);
+  else if (k == "PriorityClass")
+    validate_priority_class(root.as<k8s::PriorityClass>(), out);
   else if (k == "Event")
     validate_event(root.as<k8s::Event>(), out);
   else if (k == "Namespace")

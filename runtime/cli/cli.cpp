@@ -571,7 +571,7 @@ std::string bash_completion() {
          "      taint) words=\"nodes\" ;;\n"
          "      create) words=\"namespace serviceaccount configmap secret service deployment job "
          "cronjob "
-         "role clusterrole rolebinding clusterrolebinding ingress\" ;;\n"
+         "role clusterrole rolebinding clusterrolebinding ingress priorityclass\" ;;\n"
          "      help) words=\"server agent " +
          verbs +
          "\" ;;\n"

@@ -717,6 +717,12 @@ std::vector<column> columns_for(const kind_info& kind, int64_t now) {
     for (auto& c : workload_wide(true)) out.push_back(c);
     return out;
   }
+  if (k == "PriorityClass")
+    return {
+        {"VALUE", [](const node& n) { return default_to(n, {"value"}, "0"); }},
+        {"GLOBAL-DEFAULT", [](const node& n) { return default_to(n, {"globalDefault"}, "false"); }},
+        age_column(now),
+        {"PREEMPTIONPOLICY", [](const node& n) { return text_at(n, {"preemptionPolicy"}); }}};
   if (k == "Lease")
     return {{"HOLDER",
              [](const node& n) {

@@ -108,6 +108,19 @@ std::string describe_binding(const node& binding) {
   return w.str();
 }
 
+// As kubectl's PriorityClassDescriber: annotations on one line, as labels are written.
+std::string describe_priority_class(context& ctx, const kind_info& kind, const node& pc) {
+  tab_text w;
+  w.write(0, "Name:\t" + text_at(pc, {"metadata", "name"}) + "\n");
+  w.write(0, "Value:\t" + text_or(pc, {"value"}, "0") + "\n");
+  w.write(0, "GlobalDefault:\t" + text_or(pc, {"globalDefault"}, "false") + "\n");
+  w.write(0, "PreemptionPolicy:\t" + text_at(pc, {"preemptionPolicy"}) + "\n");
+  w.write(0, "Description:\t" + text_at(pc, {"description"}) + "\n");
+  w.write(0, "Annotations:\t" + labels_text(lookup(pc, {"metadata", "annotations"})) + "\n");
+  write_events(ctx, kind, pc, w);
+  return w.str();
+}
+
 // ---- core ----------------------------------------------------------------------------------
 
 std::string describe_namespace(const node& ns) {
@@ -553,6 +566,8 @@ std::optional<std::string> describe_more(context& ctx, const kind_info& kind, co
   if (kind.group == "batch" && k == "Job") return describe_job(ctx, kind, object);
   if (kind.group == "batch" && k == "CronJob") return describe_cron_job(ctx, kind, object);
   if (kind.group == "networking.k8s.io" && k == "Ingress") return describe_ingress(ctx, kind, object);
+  if (kind.group == "scheduling.k8s.io" && k == "PriorityClass")
+    return describe_priority_class(ctx, kind, object);
   return std::nullopt;
 }
 

@@ -617,10 +617,12 @@ void check_create_flags(const std::vector<std::string>& args, const parsed_flags
       {"rolebinding", {"role", "clusterrole", "user", "group", "serviceaccount"}},
       {"clusterrolebinding", {"clusterrole", "user", "group", "serviceaccount"}},
       {"ingress", {"rule", "class", "default-backend", "annotation"}},
+      {"priorityclass", {"value", "global-default", "description", "preemption-policy"}},
   };
   static const std::map<std::string, std::string> aliases = {
-      {"cm", "configmap"}, {"ns", "namespace"}, {"sa", "serviceaccount"}, {"svc", "service"},
-      {"deploy", "deployment"}, {"cj", "cronjob"}, {"ing", "ingress"}};
+      {"cm", "configmap"}, {"ns", "namespace"},      {"sa", "serviceaccount"},
+      {"svc", "service"},  {"deploy", "deployment"}, {"cj", "cronjob"},
+      {"ing", "ingress"},  {"pc", "priorityclass"}};
   std::string generator;
   if (!flags.has("filename") && !args.empty()) {
     generator = aliases.count(args[0]) ? aliases.at(args[0]) : args[0];
@@ -718,6 +720,14 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     out = binding("ClusterRoleBinding", name, flags);
   } else if (kind == "ingress" || kind == "ing") {
     out = ingress(name, flags);
+  } else if (kind == "priorityclass" || kind == "pc") {
+    out = manifest_object("scheduling.k8s.io/v1", "PriorityClass", name);
+    out.set("value", node::plain(std::to_string(int32_flag(flags, "value", 0))));
+    if (flags.on("global-default", false)) out.set("globalDefault", node::plain("true"));
+    if (!flags.get("description").empty())
+      out.set("description", node::string(flags.get("description")));
+    out.set("preemptionPolicy",
+            node::string(flags.get("preemption-policy", "PreemptLowerPriority")));
   } else if (kind == "deployment" || kind == "deploy") {
     auto images = image_slice(flags);
     TROUPE_REQUIRE(!images.empty(), api_errc::bad_request, "required flag(s) \"image\" not set");
@@ -758,16 +768,18 @@ std::string generated_manifest(const std::vector<std::string>& args, const parse
     spec.set("template", std::move(tmpl));
     out.set("spec", std::move(spec));
   } else {
-    throw api_error(api_errc::bad_request,
-                    "troupe create " + kind +
-                        ": unknown generator (namespace, serviceaccount, configmap, secret "
-                        "generic|tls|docker-registry, service clusterip|nodeport|loadbalancer|"
-                        "externalname, deployment, job, cronjob, ingress, role, clusterrole, rolebinding "
-                        "or clusterrolebinding; or -f FILE)");
+    throw api_error(
+        api_errc::bad_request,
+        "troupe create " + kind +
+            ": unknown generator (namespace, serviceaccount, configmap, secret "
+            "generic|tls|docker-registry, service clusterip|nodeport|loadbalancer|"
+            "externalname, deployment, job, cronjob, ingress, priorityclass, role, clusterrole, "
+            "rolebinding or clusterrolebinding; or -f FILE)");
   }
   // An explicit -n is written into the object, as kubectl enforces it (dry runs print it).
   auto made = text_at(out, {"kind"});
-  if (flags.has("namespace") && made != "Namespace" && made != "ClusterRole" && made != "ClusterRoleBinding")
+  if (flags.has("namespace") && made != "Namespace" && made != "ClusterRole" &&
+      made != "ClusterRoleBinding" && made != "PriorityClass")
     out.find("metadata")->set("namespace", node::string(flags.get("namespace")));
   with_kubectl_scaffold(out);
   return codec::to_json(out);

@@ -51,8 +51,8 @@ const std::map<std::string, verb_text>& verb_texts() {
       {"create",
        {"Create resources from files or stdin, or one object made from the flags of a "
         "subcommand: namespace, serviceaccount, configmap, secret generic|tls|docker-registry, "
-        "service clusterip|nodeport|loadbalancer|externalname, deployment, job, cronjob, role, "
-        "clusterrole, rolebinding, clusterrolebinding.",
+        "service clusterip|nodeport|loadbalancer|externalname, deployment, job, cronjob, ingress, "
+        "priorityclass, role, clusterrole, rolebinding, clusterrolebinding.",
         "# Create the objects in pod.yaml\ntroupe create -f ./pod.yaml\n"
         "# Create a config map from literal values\n"
         "troupe create configmap app-config --from-literal=mode=fast\n"

@@ -278,6 +278,18 @@ const std::map<std::string, flag_help>& flag_helps() {
       {"aggregation-rule",
        {"<comma-separated 'key=value' pairs>",
         "(clusterrole) An aggregation label selector for combining ClusterRoles."}},
+      {"value", {"0", "(priorityclass) The value of this priority class."}},
+      {"global-default",
+       {"false",
+        "(priorityclass) Whether this PriorityClass should be considered as the default "
+        "priority."}},
+      {"description",
+       {"",
+        "(priorityclass) An arbitrary string, usually guidelines on when this priority class "
+        "should be used."}},
+      {"preemption-policy",
+       {"'PreemptLowerPriority'",
+        "(priorityclass) The policy for preempting pods with lower priority."}},
       {"role", {"", "(rolebinding) The Role this RoleBinding refers to."}},
       {"clusterrole",
        {"",

@@ -11,6 +11,7 @@
 #include "schema/meta.capnp.h"
 #include "schema/networking.capnp.h"
 #include "schema/rbac.capnp.h"
+#include "schema/scheduling.capnp.h"
 
 namespace troupe {
 namespace {
@@ -157,6 +158,7 @@ kind_registry builtin_kinds() {
   r.add(capnp::Schema::from<k8s::RoleBinding>());
   r.add(capnp::Schema::from<k8s::ClusterRole>());
   r.add(capnp::Schema::from<k8s::ClusterRoleBinding>());
+  r.add(capnp::Schema::from<k8s::PriorityClass>());
   return r;
 }
 

@@ -9,7 +9,7 @@ using namespace troupe;
 
 TEST_CASE("every kind has apiVersion kind and metadata first", "[kinds]") {
   auto kinds = builtin_kinds();
-  REQUIRE(kinds.all().size() == 23);
+  REQUIRE(kinds.all().size() == 24);
   for (auto& k : kinds.all()) {
     INFO(k->kind);
     auto s = k->schema;

@@ -107,7 +107,7 @@ int run_server(const server_options& options, std::ostream& out) {
   auto store = spawn_store(sys, {engine, kinds, {}});
   KJ_DEFER(caf::anon_send_exit(store, caf::exit_reason::user_shutdown));
   ensure_system_namespaces(sys, {engine, kinds, store, {}});
-  ensure_bootstrap_rbac(sys, {engine, kinds, store, {}});
+  ensure_bootstrap_objects(sys, {engine, kinds, store, {}});
   service_network services;
   auto service_cidr = parse_cidr(options.service_cidr);
   TROUPE_REQUIRE(service_cidr, api_errc::bad_request, "--service-cidr: " + quote(options.service_cidr));  // checked as read

@@ -2,7 +2,7 @@
 // manifest through apply/get/describe/delete, updates and conflicts, patches, label/annotate,
 // edit, wait, watch, and bad input that must leave the store as it was.
 
-#include <catch2/catch.hpp>
+#include "test/harness/cli.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,12 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <iterator>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "runtime/base/text.hpp"
-#include "test/harness/cli.hpp"
 #include "test/harness/eventually.hpp"
 
 using troupe::testing::cli_result;
@@ -60,7 +62,7 @@ TEST_CASE("every example applies lists describes re-applies unchanged and delete
     REQUIRE(std::regex_match(line, m, created));
     refs.push_back(m[1].str() + "/" + m[2].str());
   }
-  CHECK(refs.size() == 29);
+  CHECK(refs.size() == 30);
   for (auto& ref : refs) {
     CAPTURE(ref);
     auto kind = ref.substr(0, ref.find('/'));
@@ -88,7 +90,7 @@ TEST_CASE("every example applies lists describes re-applies unchanged and delete
 
   auto deleted = c.troupe({"delete", "-f", TROUPE_EXAMPLES_DIR});
   CHECK(deleted.code == 0);
-  CHECK(lines(deleted.out).size() == 29);
+  CHECK(lines(deleted.out).size() == 30);
   for (auto& ref : refs) {
     auto kind = ref.substr(0, ref.find('/'));
     CHECK(c.troupe({"get", kind, "-A", "-o", "name"}).out.find(ref + "\n") == std::string::npos);
@@ -426,7 +428,8 @@ TEST_CASE("the client config the server writes is what the CLI reads", "[process
 TEST_CASE("api-versions and cluster-info ask the server", "[process][cli]") {
   cluster c;
   CHECK(c.troupe({"api-versions"}).out ==
-        "apps/v1\nbatch/v1\ncoordination.k8s.io/v1\nnetworking.k8s.io/v1\nrbac.authorization.k8s.io/v1\nv1\n");
+        "apps/v1\nbatch/v1\ncoordination.k8s.io/v1\nnetworking.k8s.io/"
+        "v1\nrbac.authorization.k8s.io/v1\nscheduling.k8s.io/v1\nv1\n");
   auto info = c.troupe({"cluster-info"});
   CHECK(info.code == 0);
   CHECK_THAT(info.out, Catch::StartsWith("troupe control plane is running at " + c.address() + "\n"));
@@ -434,6 +437,73 @@ TEST_CASE("api-versions and cluster-info ask the server", "[process][cli]") {
   CHECK(nobody.code == 1);
   CHECK(nobody.out.empty());
   CHECK(lines(nobody.err).size() == 1);
+}
+
+TEST_CASE(
+    "priority classes: the system ones at start, create get describe, pods take theirs and one "
+    "default",
+    "[process][cli]") {
+  cluster c;
+  auto table = [](const std::string& out) {
+    std::vector<std::vector<std::string>> rows;
+    for (auto& line : lines(out)) {
+      std::istringstream words(line);
+      rows.emplace_back(std::istream_iterator<std::string>(words),
+                        std::istream_iterator<std::string>());
+    }
+    return rows;
+  };
+  auto listed = table(c.troupe({"get", "pc"}).out);
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0] ==
+        std::vector<std::string>{"NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"});
+  CHECK(listed[1][0] == "system-cluster-critical");
+  CHECK(listed[1][1] == "2000000000");
+  CHECK(listed[2][0] == "system-node-critical");
+  CHECK(listed[2][4] == "PreemptLowerPriority");
+  CHECK(c.troupe({"create", "priorityclass", "low", "--value=10", "--global-default",
+                  "--preemption-policy=Never", "--description=for batch"})
+            .out == "priorityclass.scheduling.k8s.io/low created\n");
+  CHECK(c.troupe({"create", "pc", "high", "--value", "1000"}).code == 0);
+  auto described = c.troupe({"describe", "pc", "low"}).out;
+  CHECK_THAT(
+      described,
+      Catch::Contains("Value:             10\nGlobalDefault:     true\nPreemptionPolicy:  Never\n"
+                      "Description:       for batch\nAnnotations:       <none>\n"));
+  // One default: a second is refused, and the store keeps what it had.
+  auto second = c.troupe({"create", "pc", "other", "--value=5", "--global-default"});
+  CHECK(second.code == 1);
+  CHECK(second.err ==
+        "Error from server (Forbidden): priorityclasses.scheduling.k8s.io \"other\" is forbidden: "
+        "PriorityClass low is marked as default. Only one default can exist\n");
+  CHECK(c.troupe({"get", "pc", "other"}).code == 1);
+  auto made_default = c.troupe({"patch", "pc", "high", "-p", "{\"globalDefault\": true}"});
+  CHECK(made_default.code == 1);
+  CHECK_THAT(made_default.err, Catch::Contains("PriorityClass low is marked as default"));
+  auto changed = c.troupe({"patch", "pc", "high", "-p", "{\"value\": 2000}"});
+  CHECK(changed.code == 1);
+  CHECK_THAT(changed.err, Catch::Contains("value: Forbidden: may not be changed in an update."));
+  // Pods: the named class's priority and policy; the default for a pod naming none.
+  REQUIRE(c.troupe({"run", "named", "--image=sh", "--overrides",
+                    R"({"spec": {"priorityClassName": "high"}})"})
+              .code == 0);
+  REQUIRE(c.troupe({"run", "plain", "--image=sh"}).code == 0);
+  CHECK(
+      c.troupe({"get", "pod", "named", "-o", "jsonpath={.spec.priority} {.spec.preemptionPolicy}"})
+          .out == "1000 PreemptLowerPriority");
+  CHECK(c.troupe({"get", "pod", "plain", "-o",
+                  "jsonpath={.spec.priorityClassName} {.spec.priority} {.spec.preemptionPolicy}"})
+            .out == "low 10 Never");
+  auto unknown = c.troupe(
+      {"run", "lost", "--image=sh", "--overrides", R"({"spec": {"priorityClassName": "none"}})"});
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("no PriorityClass with name none was found"));
+  // The system classes come back at the next start when deleted.
+  REQUIRE(c.troupe({"delete", "pc", "system-node-critical"}).code == 0);
+  c.stop();
+  c.start();
+  CHECK(c.troupe({"get", "pc", "system-node-critical", "-o", "jsonpath={.value}"}).out ==
+        "2000001000");
 }
 
 TEST_CASE("config set-context sets the namespace the CLI works in and a restart keeps it", "[process][cli]") {
