@@ -33,8 +33,14 @@ std::string admit_create(const kind_info& kind, std::string_view object,
 /// the account's. A mirror pod (a static pod's) may name none and is never changed. `account`: that
 /// account as stored (null: none such). The namespace's "default" account is made by the namespace
 /// controller just after the namespace, so a pod created in between goes without it (Kubernetes
-/// waits up to a second or two for it). Throws api_error(forbidden) as Kubernetes words it.
-std::string admit_service_account(std::string_view pod, const std::string* account);
+/// waits up to a second or two for it). Throws api_error(forbidden) as Kubernetes words it,
+/// naming the pod `pod_name`.
+std::string admit_service_account(std::string_view pod, const std::string* account,
+                                  const std::string& pod_name);
+
+/// How admission errors name an object as sent (Kubernetes' extractResourceName): its name, or
+/// for one still to be named its generateName prefix.
+std::string admission_name(k8s::ObjectMeta::Reader meta);
 
 /// A replacement for `stored`: identity and server-owned metadata kept from it; `status`
 /// kept from it on a spec update, everything but `status` kept on a status update;

@@ -254,7 +254,9 @@ caf::result<api_reply> create(self_ptr self, const api_request& req) {
       if (auto found = snap.get(object_key("serviceaccounts", ns, account_name)))
         account = std::string(found->object);
     }
-    object = admit_service_account(object, account ? &*account : nullptr);
+    // req.object passed admission's checks above: it reads safely.
+    object = admit_service_account(object, account ? &*account : nullptr,
+                                   admission_name(object_reader(req.object).meta()));
   }
   if (kind.kind == "PriorityClass")
     require_single_default(self->state.deps.engine->read(), object, false);

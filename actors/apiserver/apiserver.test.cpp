@@ -208,6 +208,14 @@ TEST_CASE("a pod runs as a service account of its namespace and takes its pull s
         "pods \"p\" is forbidden: error looking up service account default/nope: serviceaccount "
         "\"nope\" not found");
   CHECK(f.call(api_verb::list, "pods", "default", "")->items.empty());
+  // A pod whose name is yet to be generated is named by its prefix, as Kubernetes does.
+  auto generated =
+      f.call(api_verb::create, "pods", "default", "",
+             f.manifest("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\nspec:\n"
+                        "  serviceAccountName: nope\n  containers: [{name: c, image: busybox}]\n"));
+  CHECK(to_api_error(generated.error()).message() ==
+        "pods \"web-\" is forbidden: error looking up service account default/nope: serviceaccount "
+        "\"nope\" not found");
   auto dry = make_request(api_verb::create, "pods", "default", "",
                           pod("p", "  serviceAccountName: nope\n"));
   dry.dry_run = true;

@@ -1700,6 +1700,16 @@ TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priorit
   };
   CHECK(refused("priorityClassName: higher") ==
         "Forbidden: pods \"p\" is forbidden: no PriorityClass with name higher was found");
+  try {
+    admit(
+        "apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\nspec:\n  priorityClassName: "
+        "higher\n"
+        "  containers: [{name: c, image: i}]\n",
+        ctx);
+    FAIL("admitted");
+  } catch (const api_error& e) {  // a name yet to be generated: its prefix, as Kubernetes names it
+    CHECK(e.message() == "pods \"web-\" is forbidden: no PriorityClass with name higher was found");
+  }
   CHECK(refused("priority: 1000") ==
         "Forbidden: pods \"p\" is forbidden: the integer value of priority (1000) must not be provided in pod spec; "
         "priority admission controller computed 0 from the given PriorityClass name");
