@@ -36,8 +36,8 @@ std::string trace_file(const std::string& exit_file) {
   return stem + ".launched";
 }
 
-// An image as one field of a record line ("-" when empty): '%', whitespace and a lone "-"
-// percent-encoded; and back.
+// An image or a path as one field of a record line ("-" when empty): '%', whitespace and a
+// lone "-" percent-encoded; and back.
 std::string field_of(const std::string& text) {
   if (text.empty()) return "-";
   if (text == "-") return "%2D";
@@ -84,7 +84,7 @@ void save_pod_record(const std::string& data_dir, const pod_record& r) {
   for (auto& c : r.containers)
     out << "container " << c.name << " " << c.init << " " << c.instance << " " << c.restart_count
         << " " << c.shim << " " << c.pid << " " << c.shim_start << " " << c.started_at << " "
-        << (c.exit_file.empty() ? "-" : c.exit_file) << " " << field_of(c.image) << "\n";
+        << field_of(c.exit_file) << " " << field_of(c.image) << "\n";
   replace_file(dir + "/state", out.str());
 }
 
@@ -118,7 +118,7 @@ std::optional<pod_record> load_pod_record(const std::string& data_dir, const std
       std::string image;  // a record from before images were kept has none
       f >> c.name >> c.init >> c.instance >> c.restart_count >> c.shim >> c.pid >> c.shim_start >>
           c.started_at >> c.exit_file >> image;
-      if (c.exit_file == "-") c.exit_file.clear();
+      c.exit_file = from_field(c.exit_file);
       c.image = from_field(image);
       r.containers.push_back(c);
     }
