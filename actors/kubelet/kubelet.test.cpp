@@ -378,6 +378,23 @@ TEST_CASE("a pod for another operating system fails admission and nothing of it 
   CHECK(contents(dir + "/order").empty());  // the container never ran
   REQUIRE(f.call(api_verb::remove, "pods", "default", "win"));
   CHECK(eventually([&] { return !f.pod("win"); }, 20s));
+  // The kubelet reads the pod's own kubernetes.io/os label too (first).
+  REQUIRE(
+      f.call(api_verb::create, "pods", "default", "",
+             "apiVersion: v1\nkind: Pod\nmetadata: {name: labelled, namespace: default, labels: "
+             "{kubernetes.io/os: windows}}\nspec:\n  nodeName: n1\n  containers:\n" +
+                 noting_container(dir, "app")));
+  REQUIRE(eventually(
+      [&] {
+        return f.pod("labelled") && text_at(*f.pod("labelled"), {"status", "phase"}) == "Failed";
+      },
+      20s));
+  CHECK(text_at(*f.pod("labelled"), {"status", "reason"}) == "PodOSSelectorNodeLabelDoesNotMatch");
+  CHECK(text_at(*f.pod("labelled"), {"status", "message"}) ==
+        "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label");
+  CHECK(contents(dir + "/order").empty());
+  REQUIRE(f.call(api_verb::remove, "pods", "default", "labelled"));
+  CHECK(eventually([&] { return !f.pod("labelled"); }, 20s));
 }
 
 TEST_CASE("a pod deleted while its container is still starting goes", "[kubelet]") {

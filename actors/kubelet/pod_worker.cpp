@@ -280,14 +280,21 @@ void deadline_passed(self_ptr self, int64_t due) {
   report(self);
 }
 
-// The kubelet's admission of a pod for another operating system (its OS field): this node runs
-// Linux processes, so such a pod fails before anything of it starts.
+// The kubelet's admission of a pod for another operating system: this node runs Linux
+// processes, so a pod whose kubernetes.io/os label (as the kubelet reads it: the pod's label,
+// not its nodeSelector) or OS field names another fails before anything of it starts.
 bool refused_os(self_ptr self) {
-  auto spec = pod_of(self).getSpec();
-  if (!spec.hasOs() || spec.getOs().getName() == "linux") return false;
+  auto pod = pod_of(self);
+  auto spec = pod.getSpec();
+  auto os_label = map_get(pod.getMetadata().getLabels(), "kubernetes.io/os");
+  bool label_differs = os_label && *os_label != "linux";
+  if (!label_differs && (!spec.hasOs() || spec.getOs().getName() == "linux")) return false;
   auto& st = self->state;
-  st.model.failed_reason = "PodOSNotSupported";
-  st.model.failed_message = "Failed to admit pod as the OS field doesn't match node OS";
+  st.model.failed_reason =
+      label_differs ? "PodOSSelectorNodeLabelDoesNotMatch" : "PodOSNotSupported";
+  st.model.failed_message =
+      label_differs ? "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label"
+                    : "Failed to admit pod as the OS field doesn't match node OS";
   record_event(self, "Warning", st.model.failed_reason, "", st.model.failed_message);
   terminate(self);
   report(self);
