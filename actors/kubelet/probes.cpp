@@ -256,10 +256,9 @@ std::string resolve_path(const std::string& base, const std::string& ref) {
 }
 
 // Where a Location header leads from `from`, resolved as Go's URL.ResolveReference: nullopt
-// for another host unless `any_host` (the kubelet's prober does not follow one; Go's client
-// compares host names, not ports).
-std::optional<http_target> redirect_target(const http_target& from, const std::string& location,
-                                           bool any_host) {
+// for another host, which the kubelet's probes and hooks do not follow (Go's client compares
+// host names, not ports).
+std::optional<http_target> redirect_target(const http_target& from, const std::string& location) {
   http_target to = from;
   std::string rest = location.substr(0, location.find('#'));  // a fragment is never sent
   auto scheme_end = rest.find("://");
@@ -271,7 +270,7 @@ std::optional<http_target> redirect_target(const http_target& from, const std::s
     to.port = to.tls ? 443 : 80;
   }
   if (rest.rfind("//", 0) == 0) {
-    auto slash = rest.find('/', 2);
+    auto slash = rest.find_first_of("/?", 2);  // the authority ends where a path or query begins
     std::string authority =
         rest.substr(2, slash == std::string::npos ? std::string::npos : slash - 2);
     auto colon = authority.rfind(':');
@@ -280,8 +279,10 @@ std::optional<http_target> redirect_target(const http_target& from, const std::s
     to.port = colon != std::string::npos ? std::atoi(authority.c_str() + colon + 1)
               : to.tls                   ? 443
                                          : 80;
-    if (to.host != from.host && !any_host) return std::nullopt;
-    rest = slash == std::string::npos ? "/" : rest.substr(slash);
+    if (to.host != from.host) return std::nullopt;
+    rest = slash == std::string::npos ? "/"
+           : rest[slash] == '?'       ? "/" + rest.substr(slash)
+                                      : rest.substr(slash);
   }
   if (rest.empty()) return to;
   auto question = rest.find('?');
@@ -314,13 +315,6 @@ struct http_answer {
   std::string location, error;
 };
 
-// Go's client sends credentials and cookies on only to the host they were meant for.
-bool kept_on_redirect(const std::string& header) {
-  auto name = to_lower(header);
-  return name != "authorization" && name != "www-authenticate" && name != "cookie" &&
-         name != "cookie2";
-}
-
 http_answer http_request(const http_target& t, const probe_spec& s, int64_t deadline) {
   http_answer out;
   int fd = connect_by(t.host, t.port, deadline, out.error);
@@ -333,8 +327,7 @@ http_answer http_request(const http_target& t, const probe_spec& s, int64_t dead
   std::string request = "GET " + t.path + " HTTP/1.1\r\nHost: " + t.host + ":" +
                         std::to_string(t.port) +
                         "\r\nUser-Agent: kube-probe/1.30\r\nAccept: */*\r\nConnection: close\r\n";
-  for (auto& [k, v] : s.headers)
-    if (t.host == s.host || kept_on_redirect(k)) request += k + ": " + v + "\r\n";
+  for (auto& [k, v] : s.headers) request += k + ": " + v + "\r\n";
   request += "\r\n";
   conn.send_all(request, deadline);
   std::string response;
@@ -359,7 +352,8 @@ bool followed(int code) {
 }
 
 // As the kubelet's prober: redirects on the same host are followed (10 requests at most), one
-// to another host ends the probe with its 3xx, which passes. A hook follows any.
+// to another host ends the probe with its 3xx, which passes. Hooks follow the same rule (the
+// kubelet's hook client checks redirects as its prober does: no credentials to other hosts).
 probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   probe_outcome out;
   http_target target{s.scheme == "HTTPS", s.host, s.port, s.path};
@@ -367,7 +361,7 @@ probe_outcome http_get(const probe_spec& s, int64_t deadline) {
   for (int redirects = 0;; ++redirects) {
     answer = http_request(target, s, deadline);
     if (!followed(answer.code) || answer.location.empty()) break;
-    auto next = redirect_target(target, answer.location, s.redirects_to_any_host);
+    auto next = redirect_target(target, answer.location);
     if (!next) break;
     // Go's client makes at most 10 requests, and names the Location it would not follow.
     if (redirects == 9) {
@@ -405,7 +399,7 @@ std::optional<probe_spec> handler_spec_of(k8s::LifecycleHandler::Reader h, k8s::
     case k8s::LifecycleHandler::EXEC: return exec_spec(h.getExec());
     case k8s::LifecycleHandler::HTTP_GET: {
       auto spec = http_spec(h.getHttpGet(), c, pod_ip, error);
-      if (spec) spec->any_status = spec->redirects_to_any_host = true;
+      if (spec) spec->any_status = true;
       return spec;
     }
     case k8s::LifecycleHandler::TCP_SOCKET:

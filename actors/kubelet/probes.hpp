@@ -23,8 +23,6 @@ struct probe_spec {
   /// A lifecycle hook's request: any answer is success (the kubelet's hook handler reads no
   /// status code); a probe's needs 2xx or 3xx.
   bool any_status = false;
-  /// A hook's client (Go's default) follows redirects to other hosts too; a probe's does not.
-  bool redirects_to_any_host = false;
 };
 
 struct probe_timing {
