@@ -94,6 +94,15 @@ void admit_priority(k8s::Pod::Builder pod, const std::string& name, const admiss
   spec.setPreemptionPolicy(policy);
 }
 
+// Kubernetes' Priority admission on update: what it set on create stays where an update
+// leaves it out (both are immutable; an update that names others is refused by validation).
+void keep_admitted_priority(k8s::PodSpec::Reader stored, k8s::PodSpec::Builder updated) {
+  if (updated.getPriority().isUnset() && !stored.getPriority().isUnset())
+    updated.getPriority().setValue(stored.getPriority().getValue());
+  if (updated.getPreemptionPolicy() == k8s::PreemptionPolicy::UNSPECIFIED)
+    updated.setPreemptionPolicy(stored.getPreemptionPolicy());
+}
+
 // Kubernetes' TotalAnnotationSizeLimitB.
 constexpr size_t max_annotation_bytes = 256 * 1024;
 
@@ -370,6 +379,8 @@ std::string admit_update(const kind_info& kind, std::string_view stored, std::st
     meta.getDeletionGracePeriodSeconds().setValue(old_meta.getDeletionGracePeriodSeconds().getValue());
   if (!status_only) {
     keep_allocated(kind, old_root, root);
+    if (kind.kind == "Pod")
+      keep_admitted_priority(old_root.as<k8s::Pod>().getSpec(), root.as<k8s::Pod>().getSpec());
     apply_defaults(kind, root);
   }
   std::vector<field_error> causes;

@@ -365,6 +365,11 @@ caf::result<api_reply> patch(self_ptr self, const api_request& req) {
 
 caf::result<api_reply> remove(self_ptr self, const api_request& req) {
   auto& kind = *self->state.kind;
+  // Kubernetes' PriorityClass registry refuses by name, before looking.
+  TROUPE_REQUIRE(kind.kind != "PriorityClass" || !system_priority_class_value(req.name),
+                 api_errc::forbidden,
+                 std::string(priority_classes_resource) + " " + quote(req.name) +
+                     " is forbidden: this is a system priority class and cannot be deleted");
   auto key = key_of(kind, req);
   auto snap = self->state.deps.engine->read();
   auto stored = snap.get(key);

@@ -1727,6 +1727,28 @@ TEST_CASE("a pod's priority comes from its priority class as Kubernetes' Priorit
   CHECK(priority_of("priorityClassName: high") == 1000);
 }
 
+TEST_CASE("a pod update that leaves out its priority and preemption policy keeps them",
+          "[apiserver][admission][kinds]") {
+  auto ctx = fixed_context();
+  ctx.priority_classes = [] {
+    return std::vector<priority_class_info>{{"high", 1000, false, k8s::PreemptionPolicy::NEVER}};
+  };
+  const std::string before =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  priorityClassName: high\n"
+      "  containers: [{name: c, image: 'busybox:1'}]\n";
+  auto docs = codec::decode_manifests(before, "stored.yaml", kinds());
+  auto stored = admit(before, ctx);
+  // As a replace sends it: the manifest again with a new image, no priority nor policy.
+  auto after = before;
+  after.replace(after.find("busybox:1"), 9, "busybox:2");
+  auto updated = admit_update(*docs[0].kind, stored, decoded(after), false);
+  object_reader r(updated);
+  auto spec = r.as<k8s::Pod>().getSpec();
+  CHECK(spec.getPriority().getValue() == 1000);
+  CHECK(spec.getPreemptionPolicy() == k8s::PreemptionPolicy::NEVER);
+  CHECK(text_string(spec.getContainers()[0].getImage()) == "busybox:2");
+}
+
 TEST_CASE("priority classes are checked as Kubernetes' ValidatePriorityClass checks them",
           "[apiserver][kinds]") {
   auto pc = [](const std::string& name, const std::string& rest) {

@@ -624,6 +624,31 @@ TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "
   REQUIRE(remove(1));
   REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
   CHECK(std::chrono::steady_clock::now() - second < 15s);
+  // So does one while a preStop hook is still running: the hook's time is over too (the pod
+  // would live until the hook's own 10 s and 2 s after otherwise).
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: hooked, namespace: default}\nspec:\n "
+                 " nodeName: n1\n"
+                 "  terminationGracePeriodSeconds: 10\n"
+                 "  containers: [{name: app, image: sh, command: [sh, -c, 'trap \"\" TERM; while "
+                 "true; do sleep 0.1; "
+                 "done'], lifecycle: {preStop: {exec: {command: [sh, -c, 'sleep 300']}}}}]\n"));
+  REQUIRE(eventually(
+      [&] {
+        auto p = f.pod("hooked");
+        return p && text_at(*p, {"status", "phase"}) == "Running";
+      },
+      20s));
+  auto hooked = [&](int64_t grace) {
+    auto req = make_request(api_verb::remove, "pods", "default", "hooked");
+    req.grace_period = grace;
+    return f.call(req);
+  };
+  REQUIRE(hooked(10));
+  std::this_thread::sleep_for(500ms);
+  REQUIRE(f.pod("hooked"));
+  REQUIRE(hooked(1));
+  CHECK(eventually([&] { return !f.pod("hooked"); }, 8s));
 }
 
 TEST_CASE("a container whose image changes is stopped and started again at once", "[kubelet]") {

@@ -365,8 +365,14 @@ void kill_remaining(self_ptr self, int32_t generation) {
     auto& runs = init ? self->state.init_runs : self->state.runs;
     for (size_t i = 0; i < runs.size(); ++i) {
       auto& run = runs[i];
-      // A hook still running times its container's SIGKILL when it ends.
-      if (run.pid <= 0 || model_of(self, init, i).sidecar || run.pre_stop_running) continue;
+      if (run.pid <= 0 || model_of(self, init, i).sidecar) continue;
+      if (run.pre_stop_running) {
+        // The period ended (a later deletion may have shortened it) with the hook still
+        // running: as a hook that timed out, SIGTERM now and the minimum grace after it.
+        run.pre_stop_running = false;
+        kill(-run.pid, SIGTERM);
+        run.kill_not_before_ms = now + minimum_grace_ms;
+      }
       if (run.kill_not_before_ms > now)
         self->delayed_send(self, std::chrono::milliseconds(run.kill_not_before_ms - now),
                            kill_run_atom::value, model_of(self, init, i).name, run.instance);

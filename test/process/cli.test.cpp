@@ -498,10 +498,13 @@ TEST_CASE(
       {"run", "lost", "--image=sh", "--overrides", R"({"spec": {"priorityClassName": "none"}})"});
   CHECK(unknown.code == 1);
   CHECK_THAT(unknown.err, Catch::Contains("no PriorityClass with name none was found"));
-  // The system classes come back at the next start when deleted.
-  REQUIRE(c.troupe({"delete", "pc", "system-node-critical"}).code == 0);
-  c.stop();
-  c.start();
+  // The system classes cannot be deleted.
+  auto system = c.troupe({"delete", "pc", "system-node-critical"});
+  CHECK(system.code == 1);
+  CHECK(system.err ==
+        "Error from server (Forbidden): priorityclasses.scheduling.k8s.io \"system-node-critical\" "
+        "is "
+        "forbidden: this is a system priority class and cannot be deleted\n");
   CHECK(c.troupe({"get", "pc", "system-node-critical", "-o", "jsonpath={.value}"}).out ==
         "2000001000");
 }
