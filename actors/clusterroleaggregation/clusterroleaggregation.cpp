@@ -62,11 +62,19 @@ namespace {
 
 constexpr const char* cluster_roles = "clusterroles.rbac.authorization.k8s.io";
 constexpr auto call_patience = std::chrono::seconds(30);
+// A write that failed for another reason than a race is tried again after this, doubling to
+// the maximum, as a controller's rate-limited requeue (no event may come to retry it).
+constexpr auto first_retry = std::chrono::milliseconds(500);
+constexpr auto max_retry = std::chrono::seconds(30);
+
+using resync_atom = caf::atom_constant<caf::atom("resync")>;
 
 struct aggregation_state {
   clusterrole_aggregation_deps deps;
   controller_watch roles;
   std::map<std::string, std::string> writing;  ///< role -> the resourceVersion its update read
+  std::chrono::milliseconds retry_after = first_retry;
+  bool retry_pending = false;
   static inline const char* name = "clusterrole-aggregation";
 };
 
@@ -110,7 +118,21 @@ void sync_all(self_ptr self) {
     };
     self->request(self->state.deps.api, call_patience, api_atom::value,
                   make_request(api_verb::update, cluster_roles, "", name, updates.back()))
-        .then([done](api_reply&) { done(); }, [done](caf::error&) { done(); });
+        .then(
+            [self, done](api_reply&) {
+              done();
+              self->state.retry_after = first_retry;
+            },
+            [self, done](caf::error& e) {
+              done();
+              // A Conflict lost a race: the winner's write brings its own event. Anything else
+              // would wait for an event that may never come.
+              if (to_api_error(e).code() == api_errc::conflict || self->state.retry_pending) return;
+              self->state.retry_pending = true;
+              self->delayed_send(self, self->state.retry_after, resync_atom::value);
+              self->state.retry_after =
+                  std::min<std::chrono::milliseconds>(self->state.retry_after * 2, max_retry);
+            });
   }
 }
 
@@ -133,6 +155,10 @@ caf::behavior aggregation(self_ptr self, clusterrole_aggregation_deps deps) {
       [=](watch_end_atom, uint64_t id, const caf::error& reason) {
         if (to_api_error(reason).code() == api_errc::unavailable) return self->quit();
         if (self->state.roles.ended(self, self->state.deps.store, id)) load(self);
+      },
+      [=](resync_atom) {
+        self->state.retry_pending = false;
+        sync_all(self);
       },
   };
 }

@@ -1,10 +1,12 @@
 #include "actors/clusterroleaggregation/clusterroleaggregation.hpp"
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 #include <thread>
 #include <tuple>
 
+#include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -124,4 +126,35 @@ TEST_CASE("the controller keeps an aggregated ClusterRole up to date", "[cluster
     return before == version_of("ping") + "/" + version_of("pong");
   };
   CHECK(eventually(settled));
+}
+
+TEST_CASE("the controller tries a failed write again without waiting for another event",
+          "[clusterroleaggregation]") {
+  troupe::testing::control_plane f;
+  // The API in front of it refuses its first two updates, as a server briefly unable to take
+  // writes; nothing else changes afterwards to bring an event.
+  auto refusals = std::make_shared<std::atomic<int>>(2);
+  resource_actor real = f.router();
+  auto flaky = f.keep(f.sys().spawn(
+      [real, refusals](resource_actor::pointer self) -> resource_actor::behavior_type {
+        return {[=](api_atom, api_request& req) -> caf::result<api_reply> {
+          if (req.verb == static_cast<uint8_t>(api_verb::update) && refusals->fetch_sub(1) > 0)
+            return make_error(api_errc::unavailable, "the store is busy");
+          return self->delegate(real, api_atom::value, std::move(req));
+        }};
+      }));
+  REQUIRE(f.call(
+      api_verb::create, "clusterroles.rbac.authorization.k8s.io", "", "",
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader, "
+      "labels: {agg: 'true'}}\nrules: [{verbs: [get], resources: [pods], apiGroups: ['']}]\n"));
+  REQUIRE(f.call(
+      api_verb::create, "clusterroles.rbac.authorization.k8s.io", "", "",
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring}\n"
+      "aggregationRule: {clusterRoleSelectors: [{matchLabels: {agg: 'true'}}]}\n"));
+  f.keep(spawn_clusterrole_aggregation(f.sys(), {f.engine(), flaky, f.store()}));
+  CHECK(eventually([&] {
+    auto got = f.call(api_verb::get, "clusterroles.rbac.authorization.k8s.io", "", "monitoring");
+    return got && rule_verbs(got->object.str()) == "get";
+  }));
+  CHECK(refusals->load() < 0);  // both refused, then written
 }

@@ -20,6 +20,9 @@ constexpr auto call_patience = std::chrono::seconds(30);
 // Expirations further off are looked at again after this: a far one ("9999-12-31") would
 // overflow the timer's clock and fire at once, and one moved earlier is seen by then anyway.
 constexpr int64_t longest_wait_seconds = 24 * 3600;
+// A deletion that failed for another reason than a change or the token's going is tried again
+// after this (no event may come to retry it).
+constexpr int64_t retry_seconds = 1;
 
 struct cleaner_state {
   token_cleaner_deps deps;
@@ -29,6 +32,15 @@ struct cleaner_state {
 };
 
 using self_ptr = caf::stateful_actor<cleaner_state>*;
+
+// Looks at the token again in `wait` seconds, unless a check comes sooner already.
+void check_later(self_ptr self, const std::string& name, int64_t wait) {
+  int64_t due = unix_seconds() + wait;
+  auto [at, fresh] = self->state.waiting.try_emplace(name, due);
+  if (!fresh && at->second <= due) return;  // a check comes soon enough
+  at->second = due;                         // earlier than the one waited for: a check of its own
+  self->delayed_send(self, std::chrono::seconds(wait), token_check_atom::value, name, due);
+}
 
 // One Secret as stored at `revision`: deleted if expired (only as it was read: one changed
 // meanwhile, its expiration pushed back, is looked at again at its own event), else looked at
@@ -40,14 +52,15 @@ void evaluate(self_ptr self, std::string_view secret, uint64_t revision) {
     auto req = make_request(api_verb::remove, "secrets", "kube-system", name);
     req.resource_version = revision;
     self->request(self->state.deps.api, call_patience, api_atom::value, std::move(req))
-        .then([](api_reply&) {}, [](caf::error&) {});
+        .then([](api_reply&) {},
+              [self, name](caf::error& e) {
+                // Conflict: changed since it was read, its own event looks again; NotFound: gone.
+                auto code = to_api_error(e).code();
+                if (code != api_errc::conflict && code != api_errc::not_found)
+                  check_later(self, name, retry_seconds);
+              });
   } else if (expiry.seconds_left) {
-    int64_t wait = std::min(*expiry.seconds_left, longest_wait_seconds),
-            due = unix_seconds() + wait;
-    auto [at, fresh] = self->state.waiting.try_emplace(name, due);
-    if (!fresh && at->second <= due) return;  // a check comes soon enough
-    at->second = due;  // an earlier expiration than the one waited for: a check of its own
-    self->delayed_send(self, std::chrono::seconds(wait), token_check_atom::value, name, due);
+    check_later(self, name, std::min(*expiry.seconds_left, longest_wait_seconds));
   }
 }
 

@@ -1,11 +1,13 @@
 #include "actors/tokencleaner/tokencleaner.hpp"
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "actors/cluster/token.hpp"
 #include "runtime/base/time.hpp"
+#include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "test/harness/control_plane.hpp"
 #include "test/harness/eventually.hpp"
@@ -71,4 +73,27 @@ TEST_CASE("expired join tokens are deleted and the others kept until they expire
                               token_secret(far, "test", 253402300799))));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(exists(far));
+}
+
+TEST_CASE("a deletion that failed is tried again without waiting for another event",
+          "[tokencleaner]") {
+  troupe::testing::control_plane f;
+  // The API in front of it refuses its first deletion, as a server briefly unable to write.
+  auto refusals = std::make_shared<std::atomic<int>>(1);
+  resource_actor real = f.router();
+  auto flaky = f.keep(f.sys().spawn(
+      [real, refusals](resource_actor::pointer self) -> resource_actor::behavior_type {
+        return {[=](api_atom, api_request& req) -> caf::result<api_reply> {
+          if (req.verb == static_cast<uint8_t>(api_verb::remove) && refusals->fetch_sub(1) > 0)
+            return make_error(api_errc::unavailable, "the store is busy");
+          return self->delegate(real, api_atom::value, std::move(req));
+        }};
+      }));
+  auto expired = make_token();
+  REQUIRE(f.call(make_request(api_verb::create, "secrets", "kube-system", "",
+                              token_secret(expired, "test", unix_seconds() - 10))));
+  f.keep(spawn_token_cleaner(f.sys(), {f.engine(), flaky, f.store()}));
+  CHECK(eventually(
+      [&] { return !f.exists("secrets", "kube-system", "bootstrap-token-" + expired.id); }));
+  CHECK(refusals->load() < 0);  // refused once, then deleted
 }
