@@ -6,7 +6,6 @@
 #include <thread>
 #include <tuple>
 
-#include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "runtime/object/kinds.hpp"
 #include "runtime/object/object.hpp"
@@ -134,15 +133,7 @@ TEST_CASE("the controller tries a failed write again without waiting for another
   // The API in front of it refuses its first two updates, as a server briefly unable to take
   // writes; nothing else changes afterwards to bring an event.
   auto refusals = std::make_shared<std::atomic<int>>(2);
-  resource_actor real = f.router();
-  auto flaky = f.keep(f.sys().spawn(
-      [real, refusals](resource_actor::pointer self) -> resource_actor::behavior_type {
-        return {[=](api_atom, api_request& req) -> caf::result<api_reply> {
-          if (req.verb == static_cast<uint8_t>(api_verb::update) && refusals->fetch_sub(1) > 0)
-            return make_error(api_errc::unavailable, "the store is busy");
-          return self->delegate(real, api_atom::value, std::move(req));
-        }};
-      }));
+  auto flaky = f.refusing(api_verb::update, refusals);
   REQUIRE(f.call(
       api_verb::create, "clusterroles.rbac.authorization.k8s.io", "", "",
       "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader, "

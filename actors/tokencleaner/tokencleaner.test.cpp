@@ -7,7 +7,6 @@
 
 #include "actors/cluster/token.hpp"
 #include "runtime/base/time.hpp"
-#include "runtime/caf/errors.hpp"
 #include "runtime/codec/object_codec.hpp"
 #include "test/harness/control_plane.hpp"
 #include "test/harness/eventually.hpp"
@@ -80,15 +79,7 @@ TEST_CASE("a deletion that failed is tried again without waiting for another eve
   troupe::testing::control_plane f;
   // The API in front of it refuses its first deletion, as a server briefly unable to write.
   auto refusals = std::make_shared<std::atomic<int>>(1);
-  resource_actor real = f.router();
-  auto flaky = f.keep(f.sys().spawn(
-      [real, refusals](resource_actor::pointer self) -> resource_actor::behavior_type {
-        return {[=](api_atom, api_request& req) -> caf::result<api_reply> {
-          if (req.verb == static_cast<uint8_t>(api_verb::remove) && refusals->fetch_sub(1) > 0)
-            return make_error(api_errc::unavailable, "the store is busy");
-          return self->delegate(real, api_atom::value, std::move(req));
-        }};
-      }));
+  auto flaky = f.refusing(api_verb::remove, refusals);
   auto expired = make_token();
   REQUIRE(f.call(make_request(api_verb::create, "secrets", "kube-system", "",
                               token_secret(expired, "test", unix_seconds() - 10))));

@@ -3,6 +3,7 @@
 // and the router, for controller tests (start the controller under test with its deps). Reads
 // go straight to the engine; writes through the router like any client's.
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <memory>
 #include <string>
@@ -71,6 +72,21 @@ class control_plane : public actor_fixture {
   const std::shared_ptr<const kind_registry>& kinds() const { return kinds_; }
   const store_actor& store() const { return store_; }
   const resource_actor& router() const { return router_; }
+
+  /// The router behind a front that refuses the first `refusals` requests of `verb` with
+  /// Unavailable, as a server briefly unable to write (for controllers' retries). `refusals`
+  /// counts down past zero as requests of `verb` pass.
+  resource_actor refusing(api_verb verb, std::shared_ptr<std::atomic<int>> refusals) {
+    resource_actor real = router_;
+    return keep(sys().spawn(
+        [real, verb, refusals](resource_actor::pointer self) -> resource_actor::behavior_type {
+          return {[=](api_atom, api_request& req) -> caf::result<api_reply> {
+            if (req.verb == static_cast<uint8_t>(verb) && refusals->fetch_sub(1) > 0)
+              return make_error(api_errc::unavailable, "the store is busy");
+            return self->delegate(real, api_atom::value, std::move(req));
+          }};
+        }));
+  }
 
  private:
   temp_dir dir_;
