@@ -73,7 +73,8 @@ struct aggregation_state {
   clusterrole_aggregation_deps deps;
   controller_watch roles;
   std::map<std::string, std::string> writing;  ///< role -> the resourceVersion its update read
-  std::chrono::milliseconds retry_after = first_retry;
+  std::map<std::string, std::chrono::milliseconds>
+      retry_after;  ///< roles whose write failed: next wait
   bool retry_pending = false;
   static inline const char* name = "clusterrole-aggregation";
 };
@@ -119,19 +120,21 @@ void sync_all(self_ptr self) {
     self->request(self->state.deps.api, call_patience, api_atom::value,
                   make_request(api_verb::update, cluster_roles, "", name, updates.back()))
         .then(
-            [self, done](api_reply&) {
+            [self, done, name](api_reply&) {
               done();
-              self->state.retry_after = first_retry;
+              self->state.retry_after.erase(name);
             },
-            [self, done](caf::error& e) {
+            [self, done, name](caf::error& e) {
               done();
               // A Conflict lost a race: the winner's write brings its own event. Anything else
-              // would wait for an event that may never come.
-              if (to_api_error(e).code() == api_errc::conflict || self->state.retry_pending) return;
-              self->state.retry_pending = true;
-              self->delayed_send(self, self->state.retry_after, resync_atom::value);
-              self->state.retry_after =
-                  std::min<std::chrono::milliseconds>(self->state.retry_after * 2, max_retry);
+              // would wait for an event that may never come: a resync after this role's wait.
+              if (to_api_error(e).code() == api_errc::conflict) return;
+              auto& wait = self->state.retry_after.try_emplace(name, first_retry).first->second;
+              if (!self->state.retry_pending) {
+                self->state.retry_pending = true;
+                self->delayed_send(self, wait, resync_atom::value);
+              }
+              wait = std::min<std::chrono::milliseconds>(wait * 2, max_retry);
             });
   }
 }

@@ -649,6 +649,33 @@ TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "
   REQUIRE(f.pod("hooked"));
   REQUIRE(hooked(1));
   CHECK(eventually([&] { return !f.pod("hooked"); }, 8s));
+  // And a sidecar already stopping (its hook running) when the period is cut.
+  REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: side, namespace: default}\nspec:\n  "
+                 "nodeName: n1\n"
+                 "  terminationGracePeriodSeconds: 10\n"
+                 "  initContainers: [{name: proxy, image: sh, restartPolicy: Always, command: [sh, "
+                 "-c, 'trap \"\" TERM; "
+                 "while true; do sleep 0.1; done'], lifecycle: {preStop: {exec: {command: [sh, -c, "
+                 "'sleep 300']}}}}]\n"
+                 "  containers: [{name: app, image: sh, command: [sh, -c, 'while true; do sleep "
+                 "0.1; done']}]\n"));
+  REQUIRE(eventually(
+      [&] {
+        auto p = f.pod("side");
+        return p && text_at(*p, {"status", "phase"}) == "Running";
+      },
+      20s));
+  auto side = [&](int64_t grace) {
+    auto req = make_request(api_verb::remove, "pods", "default", "side");
+    req.grace_period = grace;
+    return f.call(req);
+  };
+  REQUIRE(side(10));
+  std::this_thread::sleep_for(1500ms);  // the app ends at SIGTERM; the sidecar's hook runs
+  REQUIRE(f.pod("side"));
+  REQUIRE(side(1));
+  CHECK(eventually([&] { return !f.pod("side"); }, 8s));
 }
 
 TEST_CASE("a container whose image changes is stopped and started again at once", "[kubelet]") {

@@ -307,7 +307,11 @@ void pod_changed(self_ptr self, pod_bytes bytes) {
   st.bytes = std::move(bytes);
   st.reader = std::make_unique<object_reader>(*st.bytes);
   if (first) first_sight(self);
-  if (first && refused_os(self)) return;
+  // Admission is for pods still to run: one found finished (a successor worker, an agent
+  // restarted) keeps its phase whatever its labels say now.
+  auto phase = pod_of(self).getStatus().getPhase();
+  bool finished = phase == k8s::PodPhase::SUCCEEDED || phase == k8s::PodPhase::FAILED;
+  if (first && !finished && refused_os(self)) return;
   st.model.readiness_gates = readiness_gates_of(pod_of(self));  // others set their conditions
   if (pod_of(self).getMetadata().getDeletionTimestamp() != 0) terminate(self);
   if (!first && !st.terminating) restart_changed(self);

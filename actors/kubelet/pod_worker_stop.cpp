@@ -350,14 +350,19 @@ void stop_sidecars(self_ptr self) {
   if (!next) return;
   auto& m = st.model.init_containers[*next];
   m.stop_sent = true;
-  int64_t grace = st.terminating ? std::max(st.termination_deadline_ms - monotonic_millis(), minimum_grace_ms)
+  int64_t now = monotonic_millis();
+  int64_t grace = st.terminating ? std::max(st.termination_deadline_ms - now, minimum_grace_ms)
                                  : grace_ms_of(self);
+  // However the period is cut later, a sidecar has the minimum grace after its SIGTERM (a hook's
+  // end sets it anew).
+  run_of(self, true, *next).kill_not_before_ms = now + minimum_grace_ms;
   record_event(self, "Normal", "Killing", field_path(self, true, *next), "Stopping container " + m.name);
   stop_container(self, true, *next, grace);
 }
 
-// The grace period is over: what still runs is killed, but sidecars, each of which has (or
-// will have, when its turn comes) its own kill timer after at least the minimum grace.
+// The grace period is over (a later deletion may have shortened it): what still runs is
+// killed, but sidecars not yet told to stop, each of which will have its own kill timer when
+// its turn comes; a run whose preStop hook still runs is treated as if the hook timed out.
 void kill_remaining(self_ptr self, int32_t generation) {
   if (generation != self->state.termination) return;
   int64_t now = monotonic_millis();
@@ -365,7 +370,8 @@ void kill_remaining(self_ptr self, int32_t generation) {
     auto& runs = init ? self->state.init_runs : self->state.runs;
     for (size_t i = 0; i < runs.size(); ++i) {
       auto& run = runs[i];
-      if (run.pid <= 0 || model_of(self, init, i).sidecar) continue;
+      auto& m = model_of(self, init, i);
+      if (run.pid <= 0 || (m.sidecar && !m.stop_sent)) continue;
       if (run.pre_stop_running) {
         // The period ended (a later deletion may have shortened it) with the hook still
         // running: as a hook that timed out, SIGTERM now and the minimum grace after it.
@@ -375,7 +381,7 @@ void kill_remaining(self_ptr self, int32_t generation) {
       }
       if (run.kill_not_before_ms > now)
         self->delayed_send(self, std::chrono::milliseconds(run.kill_not_before_ms - now),
-                           kill_run_atom::value, model_of(self, init, i).name, run.instance);
+                           kill_run_atom::value, m.name, run.instance);
       else
         kill(-run.pid, SIGKILL);
     }

@@ -261,12 +261,21 @@ std::string resolve_path(const std::string& base, const std::string& ref) {
 std::optional<http_target> redirect_target(const http_target& from, const std::string& location) {
   http_target to = from;
   std::string rest = location.substr(0, location.find('#'));  // a fragment is never sent
-  auto scheme_end = rest.find("://");
-  if (scheme_end != std::string::npos) {
-    std::string scheme = to_lower(rest.substr(0, scheme_end));
-    if (scheme != "http" && scheme != "https") return std::nullopt;
+  // A scheme as Go's url.Parse reads one: a letter, then letters, digits, '+', '-' or '.', up to
+  // the first ':' ("/login?next=http://x" has none: a path).
+  auto scheme_colon = rest.find(':');
+  bool has_scheme =
+      scheme_colon != std::string::npos && scheme_colon > 0 &&
+      std::isalpha(static_cast<unsigned char>(rest[0])) &&
+      std::all_of(rest.begin(), rest.begin() + static_cast<long>(scheme_colon), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '-' || ch == '.';
+      });
+  if (has_scheme) {
+    std::string scheme = to_lower(rest.substr(0, scheme_colon));
+    if ((scheme != "http" && scheme != "https") || rest.compare(scheme_colon, 3, "://") != 0)
+      return std::nullopt;
     to.tls = scheme == "https";
-    rest = "//" + rest.substr(scheme_end + 3);
+    rest = "//" + rest.substr(scheme_colon + 3);
     to.port = to.tls ? 443 : 80;
   }
   if (rest.rfind("//", 0) == 0) {

@@ -124,6 +124,7 @@ routes = {
     '/elsewhere-closed': (302, 'http://127.0.0.2:%d/ok' % closed),
     '/loop': (302, '/loop'), '/see-other': (303, '/to-ok'), '/ok?a=1': (302, '?b=2'), '/ok?b=2': (200, None),
     '/host-and-query': (302, 'http://127.0.0.1:%d?b=2' % port), '/?b=2': (500, None),
+    '/login-next': (302, '/broken?next=http://127.0.0.2/'), '/broken?next=http://127.0.0.2/': (500, None),
     '/a/b/up': (302, '../../broken'), '/a/dots': (302, '/a/./b/../../broken#part'),
     '/scheme-relative': (302, '//127.0.0.1/ok'),
     '/9': (302, '/8'), '/8': (302, '/7'), '/7': (302, '/6'), '/6': (302, '/5'), '/5': (302, '/4'),
@@ -160,8 +161,8 @@ http.server.ThreadingHTTPServer((host, port), H).serve_forever()
   CHECK(probe("/see-other").success);  // two hops
   CHECK(probe("/ok?a=1").success);     // a query of its own
   // Resolved as Go's URL.ResolveReference: dot segments removed, no fragment sent.
-  for (auto path :
-       {"/to-broken", "/relative", "/absolute", "/a/b/up", "/a/dots", "/host-and-query"}) {
+  for (auto path : {"/to-broken", "/relative", "/absolute", "/a/b/up", "/a/dots", "/host-and-query",
+                    "/login-next"}) {
     INFO(path);
     auto r = probe(path);
     CHECK_FALSE(r.success);

@@ -21,13 +21,15 @@ constexpr auto call_patience = std::chrono::seconds(30);
 // overflow the timer's clock and fire at once, and one moved earlier is seen by then anyway.
 constexpr int64_t longest_wait_seconds = 24 * 3600;
 // A deletion that failed for another reason than a change or the token's going is tried again
-// after this (no event may come to retry it).
-constexpr int64_t retry_seconds = 1;
+// after this, doubling to the maximum while it fails (no event may come to retry it).
+constexpr int64_t first_retry_seconds = 1;
+constexpr int64_t max_retry_seconds = 60;
 
 struct cleaner_state {
   token_cleaner_deps deps;
   controller_watch secrets;
   std::map<std::string, int64_t> waiting;  ///< tokens with a check on its way, by when (unix s)
+  std::map<std::string, int64_t> retry_seconds;  ///< tokens whose deletion failed: the next wait
   static inline const char* name = "token-cleaner";
 };
 
@@ -52,12 +54,18 @@ void evaluate(self_ptr self, std::string_view secret, uint64_t revision) {
     auto req = make_request(api_verb::remove, "secrets", "kube-system", name);
     req.resource_version = revision;
     self->request(self->state.deps.api, call_patience, api_atom::value, std::move(req))
-        .then([](api_reply&) {},
+        .then([self, name](api_reply&) { self->state.retry_seconds.erase(name); },
               [self, name](caf::error& e) {
                 // Conflict: changed since it was read, its own event looks again; NotFound: gone.
                 auto code = to_api_error(e).code();
-                if (code != api_errc::conflict && code != api_errc::not_found)
-                  check_later(self, name, retry_seconds);
+                if (code == api_errc::conflict || code == api_errc::not_found) {
+                  self->state.retry_seconds.erase(name);
+                  return;
+                }
+                auto& wait =
+                    self->state.retry_seconds.try_emplace(name, first_retry_seconds).first->second;
+                check_later(self, name, wait);
+                wait = std::min(wait * 2, max_retry_seconds);
               });
   } else if (expiry.seconds_left) {
     check_later(self, name, std::min(*expiry.seconds_left, longest_wait_seconds));
