@@ -187,20 +187,6 @@ bool add_missing(entries& have, const entries& want) {
   return added;
 }
 
-std::string list_key(capnp::List<capnp::Text>::Reader list) {
-  std::vector<std::string> items;
-  for (auto item : list) items.push_back(text_string(item));
-  std::sort(items.begin(), items.end());
-  return join(items, ",");
-}
-
-// A rule as a comparable value (each list as a set).
-std::string rule_key(k8s::PolicyRule::Reader r) {
-  return list_key(r.getApiGroups()) + "|" + list_key(r.getResources()) + "|" +
-         list_key(r.getResourceNames()) + "|" + list_key(r.getNonResourceURLs()) + "|" +
-         list_key(r.getVerbs());
-}
-
 std::string selector_key(k8s::LabelSelector::Reader s) {
   try {
     return label_selector::from(s).to_string();
@@ -212,6 +198,71 @@ std::string selector_key(k8s::LabelSelector::Reader s) {
 std::string subject_key(k8s::Subject::Reader s) {
   return text_string(s.getKind()) + "|" + text_string(s.getApiGroup()) + "|" +
          text_string(s.getName()) + "|" + text_string(s.getNamespace());
+}
+
+// One permission of a rule (Kubernetes' BreakdownRule): a verb on one group's resource (one
+// name, or any), or on one non-resource URL.
+struct simple_rule {
+  std::string verb, group, resource, name, url;
+};
+
+std::vector<simple_rule> breakdown(k8s::PolicyRule::Reader r) {
+  std::vector<simple_rule> out;
+  for (auto group : r.getApiGroups())
+    for (auto resource : r.getResources())
+      for (auto verb : r.getVerbs()) {
+        if (r.getResourceNames().size() == 0) out.push_back({verb, group, resource, "", ""});
+        for (auto name : r.getResourceNames()) out.push_back({verb, group, resource, name, ""});
+      }
+  for (auto url : r.getNonResourceURLs())
+    for (auto verb : r.getVerbs()) out.push_back({verb, "", "", "", url});
+  return out;
+}
+
+bool has(capnp::List<capnp::Text>::Reader list, std::string_view item) {
+  for (auto t : list)
+    if (text_view(t) == item) return true;
+  return false;
+}
+
+// Kubernetes' ruleCovers for one permission: '*' verbs, groups and resources, "res/*" and "*/sub"
+// for subresources, names only where the owner names some, URLs by a trailing '*'.
+bool covers(k8s::PolicyRule::Reader owner, const simple_rule& p) {
+  if (!has(owner.getVerbs(), "*") && !has(owner.getVerbs(), p.verb)) return false;
+  if (!p.url.empty()) {
+    for (auto u : owner.getNonResourceURLs()) {
+      auto url = text_view(u);
+      if (url == p.url ||
+          (!url.empty() && url.back() == '*' && starts_with(p.url, url.substr(0, url.size() - 1))))
+        return true;
+    }
+    return false;
+  }
+  if (!has(owner.getApiGroups(), "*") && !has(owner.getApiGroups(), p.group)) return false;
+  bool resource = has(owner.getResources(), "*") || has(owner.getResources(), p.resource);
+  if (!resource) {
+    auto slash = p.resource.find('/');
+    resource = slash != std::string::npos &&
+               (has(owner.getResources(), p.resource.substr(0, slash) + "/*") ||
+                has(owner.getResources(), "*" + p.resource.substr(slash)));
+  }
+  if (!resource) return false;
+  return owner.getResourceNames().size() == 0 ||
+         (!p.name.empty() && has(owner.getResourceNames(), p.name));
+}
+
+// The permissions of `want` that no rule of `have` covers, each as a rule of its own (as
+// Kubernetes' reconciliation appends them).
+std::vector<simple_rule> uncovered(capnp::List<k8s::PolicyRule>::Reader have,
+                                   capnp::List<k8s::PolicyRule>::Reader want) {
+  std::vector<simple_rule> out;
+  for (auto rule : want)
+    for (auto& p : breakdown(rule)) {
+      bool covered = false;
+      for (auto r : have) covered = covered || covers(r, p);
+      if (!covered) out.push_back(p);
+    }
+  return out;
 }
 
 // Copies `old`'s items and then those of `want` whose key `old` lacks into a new list made by
@@ -263,9 +314,22 @@ std::optional<std::string> reconciled_bootstrap_object(std::string_view stored,
           have.getAggregationRule().getClusterRoleSelectors(),
           want.getAggregationRule().getClusterRoleSelectors(), selector_key,
           [&](unsigned n) { return role.getAggregationRule().initClusterRoleSelectors(n); });
-    } else {
-      changed |= append_missing(have.getRules(), want.getRules(), rule_key,
-                                [&](unsigned n) { return role.initRules(n); });
+    } else if (auto missing = uncovered(have.getRules(), want.getRules()); !missing.empty()) {
+      auto rules = role.initRules(static_cast<unsigned>(have.getRules().size() + missing.size()));
+      unsigned at = 0;
+      for (auto r : have.getRules()) rules.setWithCaveats(at++, r);
+      for (auto& p : missing) {
+        auto r = rules[at++];
+        r.initVerbs(1).set(0, p.verb);
+        if (p.url.empty()) {
+          r.initApiGroups(1).set(0, p.group);
+          r.initResources(1).set(0, p.resource);
+          if (!p.name.empty()) r.initResourceNames(1).set(0, p.name);
+        } else {
+          r.initNonResourceURLs(1).set(0, p.url);
+        }
+      }
+      changed = true;
     }
   } else if (kind == "ClusterRoleBinding") {
     auto have = have_reader.as<k8s::ClusterRoleBinding>();

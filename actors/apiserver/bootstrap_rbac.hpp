@@ -16,10 +16,12 @@ const std::string& bootstrap_rbac_manifests();
 constexpr std::string_view autoupdate_annotation = "rbac.authorization.kubernetes.io/autoupdate";
 
 /// A stored bootstrap ClusterRole or ClusterRoleBinding brought back in line with the policy's
-/// (`wanted`), as Kubernetes reconciles them at every start: the labels, annotations, rules
-/// (for a role without an aggregationRule: an aggregated one's are the controller's),
-/// aggregation selectors and subjects it lacks added, nothing it has removed. nullopt when
-/// nothing is missing or its autoupdate annotation is "false".
+/// (`wanted`), as Kubernetes reconciles them at every start: the labels, annotations,
+/// aggregation selectors and subjects it lacks added, and each permission of the policy's rules
+/// that none of its rules covers ('*', "res/*", "*/sub", URL prefixes, names) appended as a rule
+/// of its own (for a role without an aggregationRule: an aggregated one's are the
+/// controller's); nothing it has removed. nullopt when nothing is missing or its autoupdate
+/// annotation is "false".
 std::optional<std::string> reconciled_bootstrap_object(std::string_view stored,
                                                        std::string_view wanted,
                                                        std::string_view kind);

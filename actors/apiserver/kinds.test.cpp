@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/apiserver/admission.hpp"
+#include "actors/apiserver/bootstrap_rbac.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/codec/json.hpp"
 #include "runtime/codec/object_codec.hpp"
@@ -16,6 +17,7 @@
 #include "schema/apps.capnp.h"
 #include "schema/batch.capnp.h"
 #include "schema/core.capnp.h"
+#include "schema/rbac.capnp.h"
 #include "schema/scheduling.capnp.h"
 
 using namespace troupe;
@@ -2157,4 +2159,49 @@ TEST_CASE("fields of newer Kubernetes manifests are taken and checked", "[apiser
   CHECK(failing_fields("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
                        "spec: {trafficDistribution: Nearby, ports: [{port: 80}]}\n") ==
         std::vector<std::string>{"spec.trafficDistribution: Unsupported value: \"Nearby\": supported values: \"PreferClose\""});
+}
+
+TEST_CASE("a bootstrap role is reconciled by coverage as Kubernetes' reconciliation does",
+          "[apiserver][rbac]") {
+  auto role = [](const std::string& rules) {
+    return decoded(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: "
+        "r}\nrules: " +
+        rules + "\n");
+  };
+  auto want = role(
+      "[{apiGroups: [''], resources: [pods, pods/log], verbs: [get, list]}, "
+      "{nonResourceURLs: [/healthz], verbs: [get]}]");
+  // Rules merged, widened or given by wildcards cover it: nothing to add.
+  for (auto covering :
+       {"[{apiGroups: [''], resources: [pods, pods/log, services], verbs: [get, list, watch]}, "
+        "{nonResourceURLs: ['/health*'], verbs: [get]}]",
+        "[{apiGroups: ['*'], resources: ['*'], verbs: ['*']}, {nonResourceURLs: ['*'], verbs: "
+        "['*']}]",
+        "[{apiGroups: [''], resources: [pods, 'pods/*'], verbs: [get, list]}, {nonResourceURLs: "
+        "[/healthz], verbs: [get]}]"}) {
+    INFO(covering);
+    CHECK_FALSE(reconciled_bootstrap_object(role(covering), want, "ClusterRole"));
+  }
+  // What is not covered comes back one permission a rule; what was there stays.
+  auto partial = role(
+      "[{apiGroups: [''], resources: [pods], verbs: [get, list], resourceNames: [one]}, "
+      "{apiGroups: [''], resources: [pods, pods/log], verbs: [get]}]");
+  auto fixed = reconciled_bootstrap_object(partial, want, "ClusterRole");
+  REQUIRE(fixed);
+  object_reader r(*fixed);
+  std::vector<std::string> rules;
+  for (auto rule : r.as<k8s::ClusterRole>().getRules()) {
+    std::string text;
+    for (auto list : {rule.getVerbs(), rule.getApiGroups(), rule.getResources(),
+                      rule.getResourceNames(), rule.getNonResourceURLs()}) {
+      std::string part;
+      for (auto t : list) part += (part.empty() ? "" : ",") + text_string(t);
+      text += part + ";";
+    }
+    rules.push_back(text);
+  }
+  CHECK(rules == std::vector<std::string>{"get,list;;pods;one;;", "get;;pods,pods/log;;;",
+                                          "list;;pods;;;", "list;;pods/log;;;",
+                                          "get;;;;/healthz;"});
 }
