@@ -603,78 +603,55 @@ TEST_CASE("after a quick preStop hook SIGKILL comes when the grace period ends",
 
 TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "[kubelet]") {
   kubelet_fixture f;
-  REQUIRE(f.call(api_verb::create, "pods", "default", "",
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
-                 "  terminationGracePeriodSeconds: 60\n"
-                 "  containers: [{name: app, image: sh, command: [sh, -c, 'trap \"\" TERM; while true; do sleep 0.1; "
-                 "done']}]\n"));
-  REQUIRE(eventually([&] {
-    auto p = f.pod("p");
-    return p && text_at(*p, {"status", "phase"}) == "Running";
-  }, 20s));
-  auto remove = [&](int64_t grace) {
-    auto req = make_request(api_verb::remove, "pods", "default", "p");
+  const std::string ignoring_term = "[sh, -c, 'trap \"\" TERM; while true; do sleep 0.1; done']";
+  // Creates the pod (its spec after the node and grace period) and waits until it runs.
+  auto running = [&](const std::string& name, int grace, const std::string& spec) {
+    REQUIRE(f.call(api_verb::create, "pods", "default", "",
+                   "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+                       ", namespace: default}\nspec:\n"
+                       "  nodeName: n1\n  terminationGracePeriodSeconds: " +
+                       std::to_string(grace) + "\n" + spec));
+    REQUIRE(eventually(
+        [&] {
+          auto p = f.pod(name);
+          return p && text_at(*p, {"status", "phase"}) == "Running";
+        },
+        20s));
+  };
+  auto remove = [&](const std::string& name, int64_t grace) {
+    auto req = make_request(api_verb::remove, "pods", "default", name);
     req.grace_period = grace;
     return f.call(req);
   };
-  REQUIRE(remove(60));
+  running("p", 60, "  containers: [{name: app, image: sh, command: " + ignoring_term + "}]\n");
+  REQUIRE(remove("p", 60));
   std::this_thread::sleep_for(500ms);
   REQUIRE(f.pod("p"));  // the container ignores SIGTERM: it has 60 s
   auto second = std::chrono::steady_clock::now();
-  REQUIRE(remove(1));
+  REQUIRE(remove("p", 1));
   REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
   CHECK(std::chrono::steady_clock::now() - second < 15s);
   // So does one while a preStop hook is still running: the hook's time is over too (the pod
   // would live until the hook's own 10 s and 2 s after otherwise).
-  REQUIRE(f.call(api_verb::create, "pods", "default", "",
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: hooked, namespace: default}\nspec:\n "
-                 " nodeName: n1\n"
-                 "  terminationGracePeriodSeconds: 10\n"
-                 "  containers: [{name: app, image: sh, command: [sh, -c, 'trap \"\" TERM; while "
-                 "true; do sleep 0.1; "
-                 "done'], lifecycle: {preStop: {exec: {command: [sh, -c, 'sleep 300']}}}}]\n"));
-  REQUIRE(eventually(
-      [&] {
-        auto p = f.pod("hooked");
-        return p && text_at(*p, {"status", "phase"}) == "Running";
-      },
-      20s));
-  auto hooked = [&](int64_t grace) {
-    auto req = make_request(api_verb::remove, "pods", "default", "hooked");
-    req.grace_period = grace;
-    return f.call(req);
-  };
-  REQUIRE(hooked(10));
+  const std::string long_hook = "lifecycle: {preStop: {exec: {command: [sh, -c, 'sleep 300']}}}";
+  running("hooked", 10,
+          "  containers: [{name: app, image: sh, command: " + ignoring_term + ", " + long_hook +
+              "}]\n");
+  REQUIRE(remove("hooked", 10));
   std::this_thread::sleep_for(500ms);
   REQUIRE(f.pod("hooked"));
-  REQUIRE(hooked(1));
+  REQUIRE(remove("hooked", 1));
   CHECK(eventually([&] { return !f.pod("hooked"); }, 8s));
   // And a sidecar already stopping (its hook running) when the period is cut.
-  REQUIRE(f.call(api_verb::create, "pods", "default", "",
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: side, namespace: default}\nspec:\n  "
-                 "nodeName: n1\n"
-                 "  terminationGracePeriodSeconds: 10\n"
-                 "  initContainers: [{name: proxy, image: sh, restartPolicy: Always, command: [sh, "
-                 "-c, 'trap \"\" TERM; "
-                 "while true; do sleep 0.1; done'], lifecycle: {preStop: {exec: {command: [sh, -c, "
-                 "'sleep 300']}}}}]\n"
-                 "  containers: [{name: app, image: sh, command: [sh, -c, 'while true; do sleep "
-                 "0.1; done']}]\n"));
-  REQUIRE(eventually(
-      [&] {
-        auto p = f.pod("side");
-        return p && text_at(*p, {"status", "phase"}) == "Running";
-      },
-      20s));
-  auto side = [&](int64_t grace) {
-    auto req = make_request(api_verb::remove, "pods", "default", "side");
-    req.grace_period = grace;
-    return f.call(req);
-  };
-  REQUIRE(side(10));
+  running("side", 10,
+          "  initContainers: [{name: proxy, image: sh, restartPolicy: Always, command: " +
+              ignoring_term + ", " + long_hook +
+              "}]\n  containers: [{name: app, image: sh, command: [sh, -c, 'while true; do sleep "
+              "0.1; done']}]\n");
+  REQUIRE(remove("side", 10));
   std::this_thread::sleep_for(1500ms);  // the app ends at SIGTERM; the sidecar's hook runs
   REQUIRE(f.pod("side"));
-  REQUIRE(side(1));
+  REQUIRE(remove("side", 1));
   CHECK(eventually([&] { return !f.pod("side"); }, 8s));
 }
 
