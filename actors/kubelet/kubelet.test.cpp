@@ -27,6 +27,15 @@ using troupe::testing::eventually;
 
 namespace {
 
+std::string text_at(const codec::node& tree, std::initializer_list<const char*> path) {
+  const codec::node* at = &tree;
+  for (const char* step : path) {
+    at = at->find(step);
+    if (!at) return "";
+  }
+  return at->text();
+}
+
 // A kubelet in the test's process, running real containers (host processes under shims of the
 // troupe binary) for pods bound to node "n1" of an in-process control plane.
 struct kubelet_fixture : testing::control_plane {
@@ -75,6 +84,16 @@ struct kubelet_fixture : testing::control_plane {
     return codec::encode_object(stored->object, *kinds()->find_by_resource("pods"));
   }
 
+  /// Whether pod `name` reaches `phase` within 20 s.
+  bool reaches(const std::string& name, const std::string& phase) {
+    return testing::eventually(
+        [&] {
+          auto p = pod(name);
+          return p && text_at(*p, {"status", "phase"}) == phase;
+        },
+        std::chrono::seconds(20));
+  }
+
   // The logs request's answer and the actor that gave it (the pod's worker).
   std::pair<std::string, caf::strong_actor_ptr> logs(const std::string& name) {
     logs_request req;
@@ -92,15 +111,6 @@ struct kubelet_fixture : testing::control_plane {
     return out;
   }
 };
-
-std::string text_at(const codec::node& tree, std::initializer_list<const char*> path) {
-  const codec::node* at = &tree;
-  for (const char* step : path) {
-    at = at->find(step);
-    if (!at) return "";
-  }
-  return at->text();
-}
 
 // The pod every test here runs: an init container and a container, each noting each start.
 std::string noting_pod(const std::string& dir) {
@@ -154,7 +164,7 @@ TEST_CASE("a pod worker that ends is replaced by one that adopts its running con
   kubelet_fixture f;
   auto dir = f.node_dir.path();
   REQUIRE(f.call(api_verb::create, "pods", "default", "", noting_pod(dir)));
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Running"; }, 20s));
+  REQUIRE(f.reaches("p", "Running"));
   auto before = *f.pod("p");
   replace_worker(f, [&] {
     // As a record from before launch traces were kept: the finished init container must be
@@ -193,7 +203,7 @@ TEST_CASE("a worker that ends before it hears of a launch leaves its successor t
   kubelet_fixture f;
   auto dir = f.node_dir.path();
   REQUIRE(f.call(api_verb::create, "pods", "default", "", noting_pod(dir)));
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Running"; }, 20s));
+  REQUIRE(f.reaches("p", "Running"));
   replace_worker(f, [&] {
     // The record as it stands between a launch and its answer: the instance, no process yet.
     auto uid = text_at(*f.pod("p"), {"metadata", "uid"});
@@ -233,7 +243,7 @@ TEST_CASE("a sidecar starts before the next init container and stops after the a
   REQUIRE(f.call(api_verb::create, "pods", "default", "", sidecar_pod(dir, "echo app $(pwd) >> " + dir + "/order")));
   // The app ends: the pod (restartPolicy Never) is done, so its sidecar is stopped, not restarted,
   // and its end does not decide the phase.
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Succeeded"; }, 20s));
+  REQUIRE(f.reaches("p", "Succeeded"));
   // The app ran in "/" (an image's default WORKDIR), not in the agent's working directory.
   CHECK(contents(dir + "/order") == "proxy\nproxy-ready\nsetup\napp /\nproxy-stop\n");
   auto pod = *f.pod("p");
@@ -318,7 +328,7 @@ TEST_CASE("sidecars stop one at a time last first - a failed init container ends
                  head + "  initContainers:\n" + noting_container(dir, "one", sidecar) +
                      "  - {name: bad, image: sh, command: [sh, -c, 'exit 4']}\n"
                      "  containers:\n  - {name: app, image: sh, command: [sleep, '600']}\n"));
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
+  REQUIRE(f.reaches("p", "Failed"));
   CHECK(eventually([&] { return contents(dir + "/order") == "one\none-term\none-exit\n"; }, 20s));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   CHECK(eventually([&] { return !f.pod("p"); }, 20s));
@@ -337,7 +347,7 @@ TEST_CASE("a pod past its activeDeadlineSeconds fails with DeadlineExceeded and 
                  "  activeDeadlineSeconds: 2\n  restartPolicy: Never\n  containers:\n"
                  "  - {name: c, image: sh, command: ['true']}\n"));
   REQUIRE(eventually([&] { return contents(dir + "/order") == "app\n"; }, 20s));
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
+  REQUIRE(f.reaches("p", "Failed"));
   auto pod = *f.pod("p");
   CHECK(text_at(pod, {"status", "reason"}) == "DeadlineExceeded");
   CHECK(text_at(pod, {"status", "message"}) == "Pod was active on the node longer than the specified deadline");
@@ -370,7 +380,7 @@ TEST_CASE("a pod for another operating system fails admission and nothing of it 
   REQUIRE(f.call(api_verb::create, "pods", "default", "",
                  "apiVersion: v1\nkind: Pod\nmetadata: {name: win, namespace: default}\nspec:\n  nodeName: n1\n"
                  "  os: {name: windows}\n  containers:\n" + noting_container(dir, "app")));
-  REQUIRE(eventually([&] { return f.pod("win") && text_at(*f.pod("win"), {"status", "phase"}) == "Failed"; }, 20s));
+  REQUIRE(f.reaches("win", "Failed"));
   auto pod = *f.pod("win");
   CHECK(text_at(pod, {"status", "reason"}) == "PodOSNotSupported");
   CHECK(text_at(pod, {"status", "message"}) == "Failed to admit pod as the OS field doesn't match node OS");
@@ -384,11 +394,7 @@ TEST_CASE("a pod for another operating system fails admission and nothing of it 
              "apiVersion: v1\nkind: Pod\nmetadata: {name: labelled, namespace: default, labels: "
              "{kubernetes.io/os: windows}}\nspec:\n  nodeName: n1\n  containers:\n" +
                  noting_container(dir, "app")));
-  REQUIRE(eventually(
-      [&] {
-        return f.pod("labelled") && text_at(*f.pod("labelled"), {"status", "phase"}) == "Failed";
-      },
-      20s));
+  REQUIRE(f.reaches("labelled", "Failed"));
   CHECK(text_at(*f.pod("labelled"), {"status", "reason"}) == "PodOSSelectorNodeLabelDoesNotMatch");
   CHECK(text_at(*f.pod("labelled"), {"status", "message"}) ==
         "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label");
@@ -428,17 +434,12 @@ TEST_CASE("postStart hooks run before the next container starts - a failing one 
                  "  restartPolicy: Never\n  terminationGracePeriodSeconds: 2\n  containers:\n"
                  "  - name: app\n    image: sh\n    command: [sleep, '600']\n"
                  "    lifecycle: {postStart: {exec: {command: [sh, -c, 'exit 3']}}}\n"));
-  auto q = [&] {
-    auto stored = f.engine()->read().get(object_key("pods", "default", "q"));
-    return stored ? std::optional<codec::node>(codec::encode_object(stored->object, *f.kinds()->find_by_resource("pods")))
-                  : std::nullopt;
-  };
-  REQUIRE(eventually([&] { return q() && text_at(*q(), {"status", "phase"}) == "Failed"; }, 20s));
+  REQUIRE(f.reaches("q", "Failed"));
   auto seen = event_lines(f);
   CHECK_THAT(seen, Catch::VectorContains(std::string("FailedPostStartHook: PostStartHook failed")));
   CHECK_THAT(seen, Catch::VectorContains(std::string("Killing: FailedPostStartHook")));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "q"));
-  CHECK(eventually([&] { return !q(); }, 20s));
+  CHECK(eventually([&] { return !f.pod("q"); }, 20s));
 }
 
 TEST_CASE("containers get the variables of their namespace's Services unless service links are off", "[kubelet]") {
@@ -459,10 +460,8 @@ TEST_CASE("containers get the variables of their namespace's Services unless ser
   REQUIRE(f.call(api_verb::create, "pods", "default", "", pod("linked", "")));
   REQUIRE(f.call(api_verb::create, "pods", "default", "", pod("unlinked", "  enableServiceLinks: false\n")));
   // Written once the pods have ended (a file can exist before its text is in it).
-  REQUIRE(eventually([&] {
-    auto done = [&](const char* name) { return f.pod(name) && text_at(*f.pod(name), {"status", "phase"}) == "Succeeded"; };
-    return done("linked") && done("unlinked");
-  }, 20s));
+  REQUIRE(f.reaches("linked", "Succeeded"));
+  REQUIRE(f.reaches("unlinked", "Succeeded"));
   CHECK(contents(dir + "/linked") ==
         "MINE=127.16.0.9:80\n"
         "WEB_API_PORT=tcp://127.16.0.9:80\n"
@@ -495,7 +494,7 @@ TEST_CASE("a container's termination message comes from its file or the end of i
                  "    command: [sh, -c, 'echo first; echo it broke; exit 2']\n"
                  "  - name: quiet\n    image: sh\n    terminationMessagePolicy: FallbackToLogsOnError\n"
                  "    command: [sh, -c, 'echo fine']\n"));
-  REQUIRE(eventually([&] { return f.pod("p") && text_at(*f.pod("p"), {"status", "phase"}) == "Failed"; }, 20s));
+  REQUIRE(f.reaches("p", "Failed"));
   auto statuses = f.pod("p")->find("status")->find("containerStatuses")->items();
   REQUIRE(statuses.size() == 3);
   CHECK(text_at(statuses[0], {"state", "terminated", "message"}) == "done");
@@ -558,12 +557,7 @@ TEST_CASE("a preStop hook that takes the whole grace period still leaves time af
           dir +
           "/log; exit 0\" TERM; while true; do sleep 0.1; done']\n"
           "    lifecycle: {preStop: {exec: {command: [sh, -c, 'sleep 5; exit 3']}}}\n"));
-  REQUIRE(eventually(
-      [&] {
-        auto p = f.pod("p");
-        return p && text_at(*p, {"status", "phase"}) == "Running";
-      },
-      20s));
+  REQUIRE(f.reaches("p", "Running"));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
   CHECK(contents(dir + "/log") == "term\n");
@@ -587,12 +581,7 @@ TEST_CASE("after a quick preStop hook SIGKILL comes when the grace period ends",
           dir + "/term\" TERM; while true; do sleep 0.1; date +%s%N > " + dir +
           "/tick; done']\n"
           "    lifecycle: {preStop: {exec: {command: [sh, -c, 'echo hook']}}}\n"));
-  REQUIRE(eventually(
-      [&] {
-        auto p = f.pod("p");
-        return p && text_at(*p, {"status", "phase"}) == "Running";
-      },
-      20s));
+  REQUIRE(f.reaches("p", "Running"));
   REQUIRE(f.call(api_verb::remove, "pods", "default", "p"));
   REQUIRE(eventually([&] { return !f.pod("p"); }, 20s));
   auto term_ns = std::stoll(contents(dir + "/term")),
@@ -611,12 +600,7 @@ TEST_CASE("a second deletion with a shorter grace period ends the pod sooner", "
                        ", namespace: default}\nspec:\n"
                        "  nodeName: n1\n  terminationGracePeriodSeconds: " +
                        std::to_string(grace) + "\n" + spec));
-    REQUIRE(eventually(
-        [&] {
-          auto p = f.pod(name);
-          return p && text_at(*p, {"status", "phase"}) == "Running";
-        },
-        20s));
+    REQUIRE(f.reaches(name, "Running"));
   };
   auto remove = [&](const std::string& name, int64_t grace) {
     auto req = make_request(api_verb::remove, "pods", "default", name);
@@ -719,12 +703,7 @@ TEST_CASE("a lone container restarted for a new image never leaves its pod in a 
       "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  nodeName: n1\n"
       "  restartPolicy: Never\n  containers:\n  - name: app\n    image: sh\n"
       "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 0.1; done']\n"));
-  REQUIRE(eventually(
-      [&] {
-        auto p = f.pod("p");
-        return p && text_at(*p, {"status", "phase"}) == "Running";
-      },
-      20s));
+  REQUIRE(f.reaches("p", "Running"));
   api_request set_image = make_request(api_verb::patch, "pods", "default", "p");
   set_image.patch_type = static_cast<uint8_t>(patch_type::strategic);
   set_image.patch = R"({"spec":{"containers":[{"name":"app","image":"sh:2"}]}})";
