@@ -262,22 +262,32 @@ void stop_container(self_ptr self, bool init, size_t i, int64_t grace_ms) {
                        model_of(self, init, i).name, run.instance);
 }
 
-// As the kubelet's killContainer: SIGTERM once the hook is over, SIGKILL when what the hook
-// left of the grace period is over, but never sooner than the minimum grace after SIGTERM.
+namespace {
+
+// As the kubelet's killContainer once a run's preStop hook is over (done, failed, or out of
+// time): SIGTERM, and SIGKILL when what the hook left of the grace period (up to `deadline`) is
+// over, but never sooner than the minimum grace after SIGTERM.
+void after_pre_stop(self_ptr self, container_run& run, const std::string& name, int64_t deadline) {
+  run.pre_stop_running = false;
+  kill(-run.pid, SIGTERM);
+  int64_t now = monotonic_millis();
+  run.kill_not_before_ms = now + minimum_grace_ms;
+  self->delayed_send(self, std::chrono::milliseconds(std::max(deadline - now, minimum_grace_ms)),
+                     kill_run_atom::value, name, run.instance);
+}
+
+}  // namespace
+
 void pre_stop_done(self_ptr self, const std::string& name, int32_t instance, bool ok) {
   auto where = find(self, name);
   if (!where) return;
   auto [init, i] = *where;
   auto& run = run_of(self, init, i);
   if (run.instance == instance && run.pid > 0 && run.pre_stop_running) {
-    run.pre_stop_running = false;
-    kill(-run.pid, SIGTERM);
-    int64_t now = monotonic_millis(), deadline = run.stop_deadline_ms;
     // A later deletion with a shorter grace period shortens what is left.
+    int64_t deadline = run.stop_deadline_ms;
     if (self->state.terminating) deadline = std::min(deadline, self->state.termination_deadline_ms);
-    run.kill_not_before_ms = now + minimum_grace_ms;
-    self->delayed_send(self, std::chrono::milliseconds(std::max(deadline - now, minimum_grace_ms)),
-                       kill_run_atom::value, name, instance);
+    after_pre_stop(self, run, name, deadline);
   }
   if (!ok)
     record_event(self, "Warning", "FailedPreStopHook", field_path(self, init, i),
@@ -374,10 +384,9 @@ void kill_remaining(self_ptr self, int32_t generation) {
       if (run.pid <= 0 || (m.sidecar && !m.stop_sent)) continue;
       if (run.pre_stop_running) {
         // The period ended (a later deletion may have shortened it) with the hook still
-        // running: as a hook that timed out, SIGTERM now and the minimum grace after it.
-        run.pre_stop_running = false;
-        kill(-run.pid, SIGTERM);
-        run.kill_not_before_ms = now + minimum_grace_ms;
+        // running: as a hook that timed out.
+        after_pre_stop(self, run, m.name, now);
+        continue;
       }
       if (run.kill_not_before_ms > now)
         self->delayed_send(self, std::chrono::milliseconds(run.kill_not_before_ms - now),
